@@ -1,0 +1,132 @@
+// swift-tools-version:6.1
+// Taizhang (台账): the ledger of poverty-alleviation project assets.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "taizhang",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "taizhangd", targets: ["taizhangd"]),
+        .executable(name: "taizhang", targets: ["taizhang"]),
+        .library(name: "TaizhangClient", targets: ["TaizhangClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Sources/CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "TaizhangCore",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TaizhangProto",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TaizhangWire",
+            dependencies: [
+                "TaizhangProto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TaizhangStore",
+            dependencies: ["TaizhangCore", "CSQLite"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TaizhangServer",
+            dependencies: [
+                "TaizhangCore", "TaizhangProto", "TaizhangWire", "TaizhangStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TaizhangClient",
+            dependencies: [
+                "TaizhangProto", "TaizhangWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "taizhangd",
+            dependencies: [
+                "TaizhangServer", "TaizhangStore", "TaizhangCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "taizhang",
+            dependencies: [
+                "TaizhangClient", "TaizhangProto", "TaizhangCore",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "taizhang-bench",
+            dependencies: [
+                "TaizhangProto", "TaizhangWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TaizhangCoreTests",
+            dependencies: ["TaizhangCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TaizhangWireTests",
+            dependencies: [
+                "TaizhangWire", "TaizhangProto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TaizhangStoreTests",
+            dependencies: ["TaizhangStore", "TaizhangCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TaizhangIntegrationTests",
+            dependencies: [
+                "TaizhangClient", "TaizhangProto", "TaizhangWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

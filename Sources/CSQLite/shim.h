@@ -1,0 +1,2 @@
+// The system SQLite, for TaizhangStore.
+#include <sqlite3.h>

@@ -1,0 +1,220 @@
+// An async client for the Taizhang protocol: one connection, many calls in
+// flight, responses paired by call_id. Used by the CLI and the tests.
+
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+import SwiftProtobuf
+import TaizhangProto
+import TaizhangWire
+
+/// A call that ended with a non-OK status.
+public struct RPCError: Error, CustomStringConvertible, Sendable {
+    /// The status the server sent.
+    public let status: Taizhang_Rpc_V1_Status
+    /// The response metadata (request-id).
+    public let metadata: [String: String]
+
+    public var description: String {
+        var text = "\(status.code) (\(status.code.rawValue)): \(status.message)"
+        for violation in status.violations {
+            text += "\n  \(violation.field): \(violation.description_p)"
+        }
+        return text
+    }
+}
+
+/// The connection closed before the call's response arrived.
+public struct ConnectionClosedError: Error, CustomStringConvertible, Sendable {
+    public var description: String { "the connection to taizhangd closed before the response arrived" }
+}
+
+/// A connection to taizhangd.
+public final class TaizhangClient: Sendable {
+    private let channel: any Channel
+    private let pending: PendingCalls
+    private let nextCallId = Atomic<UInt64>(1)
+    private let ownedGroup: MultiThreadedEventLoopGroup?
+
+    /// Where to connect.
+    public enum Target: Sendable, CustomStringConvertible {
+        case unix(path: String)
+        case tcp(host: String, port: Int)
+
+        public var description: String {
+            switch self {
+            case .unix(let path): return "unix:\(path)"
+            case .tcp(let host, let port): return "tcp:\(host):\(port)"
+            }
+        }
+    }
+
+    private init(channel: any Channel, pending: PendingCalls, ownedGroup: MultiThreadedEventLoopGroup?) {
+        self.channel = channel
+        self.pending = pending
+        self.ownedGroup = ownedGroup
+    }
+
+    /// Connects to `target`, within `timeoutMillis`.
+    public static func connect(_ target: Target, timeoutMillis: Int64 = 5_000,
+                               group: (any EventLoopGroup)? = nil) async throws -> TaizhangClient {
+        let owned = group == nil ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
+        let pending = PendingCalls()
+        let bootstrap = ClientBootstrap(group: group ?? owned!)
+            .connectTimeout(.milliseconds(timeoutMillis))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(frameMaxBytes: 64 * 1024 * 1024)))
+                    try channel.pipeline.syncOperations.addHandler(ClientHandler(pending: pending))
+                }
+            }
+        do {
+            let channel: any Channel
+            switch target {
+            case .unix(let path):
+                channel = try await bootstrap.connect(unixDomainSocketPath: path).get()
+            case .tcp(let host, let port):
+                channel = try await bootstrap.channelOption(.tcpOption(.tcp_nodelay), value: 1).connect(host: host, port: port).get()
+            }
+            return TaizhangClient(channel: channel, pending: pending, ownedGroup: owned)
+        } catch {
+            try? await owned?.shutdownGracefully()
+            throw error
+        }
+    }
+
+    /// Sends `request` as is (any call_id, cancel, metadata) and returns the
+    /// final response for its call_id.
+    public func send(_ request: Taizhang_Rpc_V1_Request) async throws -> Taizhang_Rpc_V1_Response {
+        let promise = channel.eventLoop.makePromise(of: Taizhang_Rpc_V1_Response.self)
+        pending.register(request.callID, promise)
+        let frame = try Frames.encode(request, allocator: channel.allocator)
+        channel.writeAndFlush(frame).whenFailure { [pending] error in pending.fail(request.callID, error) }
+        return try await promise.futureResult.get()
+    }
+
+    /// Sends a request without waiting for its response.
+    public func sendWithoutWaiting(_ request: Taizhang_Rpc_V1_Request) throws {
+        let frame = try Frames.encode(request, allocator: channel.allocator)
+        channel.writeAndFlush(frame, promise: nil)
+    }
+
+    /// Sends raw bytes (for tests of the framing).
+    public func sendRaw(_ bytes: [UInt8]) async throws {
+        var buffer = channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        try await channel.writeAndFlush(buffer)
+    }
+
+    /// Waits for the response to `callId` without sending anything (e.g. call_id 0).
+    public func awaitResponse(callId: UInt64) async throws -> Taizhang_Rpc_V1_Response {
+        let promise = channel.eventLoop.makePromise(of: Taizhang_Rpc_V1_Response.self)
+        pending.register(callId, promise)
+        return try await promise.futureResult.get()
+    }
+
+    /// A fresh call id.
+    public func makeCallId() -> UInt64 {
+        nextCallId.wrappingAdd(1, ordering: .relaxed).oldValue
+    }
+
+    /// Calls `method` with raw payload bytes.
+    public func call(_ method: String, payload: Data, metadata: [String: String] = [:], timeoutMillis: UInt32 = 0) async throws -> Taizhang_Rpc_V1_Response {
+        var request = Taizhang_Rpc_V1_Request()
+        request.callID = makeCallId()
+        request.method = method
+        request.payload = payload
+        request.metadata = metadata
+        request.timeoutMs = timeoutMillis
+        return try await send(request)
+    }
+
+    /// Calls a unary method; throws `RPCError` on a non-OK status.
+    public func unary<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ method: String, _ request: Request, as: Response.Type = Response.self,
+        metadata: [String: String] = [:], timeoutMillis: UInt32 = 0
+    ) async throws -> Response {
+        let response = try await call(method, payload: try request.serializedData(), metadata: metadata, timeoutMillis: timeoutMillis)
+        if response.hasStatus, response.status.code != .ok {
+            throw RPCError(status: response.status, metadata: response.metadata)
+        }
+        return try Response(serializedBytes: response.payload)
+    }
+
+    /// Whether the connection is still open.
+    public var isActive: Bool { channel.isActive }
+
+    /// Waits until the server closes the connection.
+    public func waitForClose() async throws {
+        try await channel.closeFuture.get()
+    }
+
+    /// Closes the connection.
+    public func close() async {
+        try? await channel.close()
+        try? await ownedGroup?.shutdownGracefully()
+    }
+}
+
+/// Calls waiting for their responses.
+final class PendingCalls: Sendable {
+    private let calls = Mutex([UInt64: EventLoopPromise<Taizhang_Rpc_V1_Response>]())
+    private let closed = Mutex(false)
+
+    func register(_ callId: UInt64, _ promise: EventLoopPromise<Taizhang_Rpc_V1_Response>) {
+        let isClosed = closed.withLock { $0 }
+        if isClosed {
+            promise.fail(ConnectionClosedError())
+            return
+        }
+        calls.withLock { $0[callId] = promise }
+    }
+
+    func complete(_ response: Taizhang_Rpc_V1_Response) {
+        guard response.endOfStream || response.callID == 0 else { return }
+        calls.withLock { $0.removeValue(forKey: response.callID) }?.succeed(response)
+    }
+
+    func fail(_ callId: UInt64, _ error: any Error) {
+        calls.withLock { $0.removeValue(forKey: callId) }?.fail(error)
+    }
+
+    func failAll() {
+        closed.withLock { $0 = true }
+        let all = calls.withLock { calls in
+            defer { calls.removeAll() }
+            return Array(calls.values)
+        }
+        for promise in all { promise.fail(ConnectionClosedError()) }
+    }
+}
+
+/// Pairs incoming responses with waiting calls.
+final class ClientHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    private let pending: PendingCalls
+
+    init(pending: PendingCalls) {
+        self.pending = pending
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let body = unwrapInboundIn(data)
+        guard let response = try? Frames.decode(Taizhang_Rpc_V1_Response.self, from: body) else {
+            context.close(promise: nil)
+            return
+        }
+        pending.complete(response)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        pending.failAll()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}

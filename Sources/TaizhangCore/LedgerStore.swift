@@ -1,0 +1,167 @@
+// The storage contract the services use. Nothing backend-specific appears
+// here: the SQLite store implements it today; another backend can later.
+
+/// Who is calling and why, recorded in the audit journal with each change.
+public struct CallerContext: Sendable {
+    /// The authenticated identity (e.g. "uid:1000" on the Unix socket).
+    public var identity: String
+    /// The person named in the call's `actor` metadata; may be empty.
+    public var actor: String
+    /// The full method name, e.g. "/taizhang.ledger.v1.Ledger/RegisterAsset".
+    public var method: String
+    /// The call's request-id.
+    public var requestId: String
+    /// SHA-256 (hex) of the serialized request payload.
+    public var requestSHA256: String
+    /// The call's idempotency-key, when given.
+    public var idempotencyKey: String?
+
+    /// A caller context.
+    public init(identity: String, actor: String, method: String, requestId: String, requestSHA256: String, idempotencyKey: String?) {
+        self.identity = identity
+        self.actor = actor
+        self.method = method
+        self.requestId = requestId
+        self.requestSHA256 = requestSHA256
+        self.idempotencyKey = idempotencyKey
+    }
+}
+
+/// A change to the ledger. Each is applied wholly or not at all.
+public enum Mutation: Sendable {
+    case createAdminUnit(AdminUnit)
+    case createProject(Project)
+    /// One asset (`batch` false: violations under "asset.") or many
+    /// (`batch` true: violations under "assets[i].", all or nothing).
+    case registerAssets([Asset], batch: Bool)
+    /// Replaces the writable fields of an existing asset.
+    case updateAsset(Asset, expectedVersion: Int64)
+}
+
+/// What a mutation produced.
+public enum MutationOutcome: Sendable {
+    case adminUnit(AdminUnit)
+    case project(Project)
+    case assets([Asset])
+}
+
+/// The committed reply of a mutation: its response bytes, as first sent.
+public typealias MutationReply = Result<[UInt8], LedgerError>
+
+/// Turns a mutation's outcome into the response bytes kept for idempotent replay.
+public typealias ResponseEncoder = @Sendable (MutationOutcome) -> [UInt8]
+
+/// Filters of an asset listing; nil fields do not filter.
+public struct AssetFilter: Sendable, Hashable {
+    /// The admin-unit subtree.
+    public var adminCode: String?
+    public var category: AssetCategory?
+    public var usageStatus: UsageStatus?
+    /// Year of the acquisition date.
+    public var year: Int?
+
+    /// A filter.
+    public init(adminCode: String? = nil, category: AssetCategory? = nil, usageStatus: UsageStatus? = nil, year: Int? = nil) {
+        self.adminCode = adminCode
+        self.category = category
+        self.usageStatus = usageStatus
+        self.year = year
+    }
+}
+
+/// One page of a listing.
+public struct Page<Record: Sendable>: Sendable {
+    /// The records, in key order.
+    public var records: [Record]
+    /// The key of the last record when more follow; nil on the last page.
+    public var nextAfter: String?
+    /// How many records match the filter in all.
+    public var total: Int
+
+    /// A page.
+    public init(records: [Record], nextAfter: String?, total: Int) {
+        self.records = records
+        self.nextAfter = nextAfter
+        self.total = total
+    }
+}
+
+/// The state of a queued mutation, so a deadline or cancel can withdraw it
+/// before the store starts applying it, and never after.
+public protocol MutationTicket: Sendable {
+    /// Withdraws the mutation; true when it had not started (it will not be
+    /// applied), false when it already started (its real outcome will follow).
+    func withdraw() -> Bool
+}
+
+/// The result of walking the audit chain.
+public struct AuditVerification: Sendable, Hashable {
+    public var intact: Bool
+    public var entriesChecked: UInt64
+    /// The first entry that does not verify; 0 when intact.
+    public var firstBrokenSeq: UInt64
+    public var problem: String
+    public var headSeq: UInt64
+    public var headHash: String
+
+    /// A verification result.
+    public init(intact: Bool, entriesChecked: UInt64, firstBrokenSeq: UInt64, problem: String, headSeq: UInt64, headHash: String) {
+        self.intact = intact
+        self.entriesChecked = entriesChecked
+        self.firstBrokenSeq = firstBrokenSeq
+        self.problem = problem
+        self.headSeq = headSeq
+        self.headHash = headHash
+    }
+}
+
+/// Counters of the store's work since it opened.
+public struct StoreStatistics: Sendable, Hashable {
+    public var recordCounts: [String: UInt64]
+    public var storageBytes: UInt64
+    public var commitBatches: UInt64
+    public var committedMutations: UInt64
+    public var auditHeadSeq: UInt64
+    public var auditHeadHash: String
+    public var writable: Bool
+
+    /// Statistics.
+    public init(recordCounts: [String: UInt64], storageBytes: UInt64, commitBatches: UInt64, committedMutations: UInt64,
+                auditHeadSeq: UInt64, auditHeadHash: String, writable: Bool) {
+        self.recordCounts = recordCounts
+        self.storageBytes = storageBytes
+        self.commitBatches = commitBatches
+        self.committedMutations = committedMutations
+        self.auditHeadSeq = auditHeadSeq
+        self.auditHeadHash = auditHeadHash
+        self.writable = writable
+    }
+}
+
+/// The ledger's storage. Reads return committed (durable) state only and do
+/// not block on writes: they are cheap enough to answer on an event loop.
+/// Mutations are queued and acknowledged through `completion` only once
+/// durable; the completion runs on a thread of the store's choosing.
+public protocol LedgerStore: Sendable {
+    func adminUnit(code: String) -> AdminUnit?
+    /// Admin units ordered by code; `parentCode` nil lists all.
+    func adminUnits(parentCode: String?, after: String?, limit: Int) -> Page<AdminUnit>
+    /// The code and every code below it.
+    func adminSubtree(code: String) -> Set<String>
+    func project(id: String) -> Project?
+    /// Projects ordered by id, optionally within an admin subtree and year.
+    func projects(adminCode: String?, year: Int?, after: String?, limit: Int) -> Page<Project>
+    func asset(id: String) -> Asset?
+    /// Assets ordered by id.
+    func assets(filter: AssetFilter, after: String?, limit: Int) -> Page<Asset>
+    /// Queues a mutation. Returns a ticket for withdrawing it.
+    func submit(_ mutation: Mutation, context: CallerContext, encode: @escaping ResponseEncoder,
+                completion: @escaping @Sendable (MutationReply) -> Void) -> any MutationTicket
+    /// Walks the audit chain from the first entry and reports the first broken link.
+    func verifyAuditChain() throws -> AuditVerification
+    /// Audit entries after `afterSeq`, optionally for one record, oldest first.
+    func auditEntries(recordId: String?, afterSeq: UInt64, limit: Int) throws -> [AuditEntry]
+    func statistics() -> StoreStatistics
+    /// Finishes queued mutations and closes the store.
+    func close()
+}

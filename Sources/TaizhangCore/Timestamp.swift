@@ -1,0 +1,49 @@
+// Wall-clock time as the ledger records it, behind an injectable clock.
+
+/// A source of the current time, injected so tests can set it.
+public protocol WallClock: Sendable {
+    /// Milliseconds since the Unix epoch.
+    func nowUnixMillis() -> Int64
+}
+
+/// RFC 3339 formatting without Foundation's formatters (they are slow and
+/// locale-sensitive).
+public enum Timestamp {
+    /// "2026-11-22T02:36:53.123Z" for the given Unix milliseconds.
+    public static func rfc3339(unixMillis: Int64) -> String {
+        let millis = Int(((unixMillis % 1000) + 1000) % 1000)
+        let seconds = (unixMillis - Int64(millis)) / 1000
+        var days = Int(seconds / 86_400)
+        var rest = Int(seconds % 86_400)
+        if rest < 0 { rest += 86_400; days -= 1 }
+        let (year, month, day) = civil(fromDays: days)
+        func pad(_ value: Int, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(rest / 3600, 2)):\(pad(rest / 60 % 60, 2)):\(pad(rest % 60, 2)).\(pad(millis, 3))Z"
+    }
+
+    /// The civil date of `unixMillis` in China Standard Time (UTC+8, no DST).
+    public static func chinaDate(unixMillis: Int64) -> CivilDate {
+        let local = unixMillis + 8 * 3_600_000
+        var days = Int(local / 86_400_000)
+        if local < 0, local % 86_400_000 != 0 { days -= 1 }
+        let (year, month, day) = civil(fromDays: days)
+        return CivilDate(year: year, month: month, day: day)!
+    }
+
+    /// Howard Hinnant's days-to-civil algorithm.
+    static func civil(fromDays days: Int) -> (Int, Int, Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (m <= 2 ? y + 1 : y, m, d)
+    }
+}

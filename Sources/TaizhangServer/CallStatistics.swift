@@ -1,0 +1,67 @@
+// Counters of calls by method and code, and latency histograms, for
+// System/Status. Cheap enough to update on every call.
+
+import Synchronization
+
+/// A latency histogram with about 12% resolution from 1 µs to days.
+struct LatencyHistogram: Sendable {
+    private(set) var counts = [UInt64](repeating: 0, count: 8 * 48)
+    private(set) var total: UInt64 = 0
+
+    static func bucket(_ micros: UInt64) -> Int {
+        if micros < 8 { return Int(micros) }
+        let exponent = 63 - micros.leadingZeroBitCount
+        let mantissa = Int((micros >> UInt64(exponent - 3)) & 7)
+        return min((exponent - 2) * 8 + mantissa, 8 * 48 - 1)
+    }
+
+    static func lowerBound(_ bucket: Int) -> UInt64 {
+        if bucket < 8 { return UInt64(bucket) }
+        let exponent = bucket / 8 + 2
+        let mantissa = UInt64(bucket % 8)
+        return (8 + mantissa) << UInt64(exponent - 3)
+    }
+
+    mutating func record(micros: UInt64) {
+        counts[LatencyHistogram.bucket(micros)] += 1
+        total += 1
+    }
+
+    /// The value at quantile `q` (0...1), as the bucket's lower bound.
+    func quantile(_ q: Double) -> UInt64 {
+        guard total > 0 else { return 0 }
+        let rank = UInt64((Double(total) * q).rounded(.up))
+        var seen: UInt64 = 0
+        for (bucket, count) in counts.enumerated() where count > 0 {
+            seen += count
+            if seen >= max(rank, 1) { return LatencyHistogram.lowerBound(bucket) }
+        }
+        return 0
+    }
+}
+
+/// One method's counters.
+struct MethodCounters: Sendable {
+    var served: UInt64 = 0
+    var failed: UInt64 = 0
+    var byCode: [Int: UInt64] = [:]
+    var latency = LatencyHistogram()
+}
+
+/// Calls served, by method.
+final class CallStatistics: Sendable {
+    private let methods = Mutex([String: MethodCounters]())
+
+    func record(method: String, code: Int, micros: UInt64) {
+        methods.withLock { methods in
+            methods[method, default: MethodCounters()].served += 1
+            if code != 0 { methods[method]!.failed += 1 }
+            methods[method]!.byCode[code, default: 0] += 1
+            methods[method]!.latency.record(micros: micros)
+        }
+    }
+
+    func snapshot() -> [String: MethodCounters] {
+        methods.withLock { $0 }
+    }
+}

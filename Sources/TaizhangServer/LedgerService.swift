@@ -1,0 +1,249 @@
+// taizhang.ledger.v1.Ledger: admin units, projects, assets, the audit journal.
+// Reads answer from the store's committed state on the event loop; mutations
+// are validated here (every bad field at once) and then queued to the store.
+
+import Foundation
+import TaizhangCore
+import TaizhangProto
+
+/// The ledger service's methods.
+public enum LedgerService {
+    static let service = "taizhang.ledger.v1.Ledger"
+    /// Largest page of any listing.
+    public static let pageSizeMax = 1000
+    /// Default page size.
+    public static let pageSizeDefault = 100
+    /// Most assets in one BatchRegisterAssets.
+    public static let batchMaxAssets = 10_000
+
+    /// The method specs, bound to `store`.
+    public static func methods(store: any LedgerStore) -> [MethodSpec] {
+        [
+            Method.mutation(Method.name(service, "CreateAdminUnit"), Taizhang_Ledger_V1_CreateAdminUnitRequest.self,
+                            Taizhang_Ledger_V1_AdminUnit.self, store: store,
+                            plan: { _, request in
+                                var bad: [FieldViolation] = []
+                                let unit = Decode.adminUnit(request.unit, into: &bad)
+                                bad += AdminUnitRules.validate(unit).map { $0.prefixed("unit") }
+                                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "admin unit") }
+                                return .createAdminUnit(unit)
+                            },
+                            respond: { outcome in
+                                guard case .adminUnit(let unit) = outcome else { return .init() }
+                                return Encode.adminUnit(unit)
+                            }),
+            Method.unary(Method.name(service, "ListAdminUnits"), Taizhang_Ledger_V1_ListAdminUnitsRequest.self,
+                         Taizhang_Ledger_V1_ListAdminUnitsResponse.self) { _, request in
+                let limit = try pageSize(request.pageSize)
+                let after = try PageToken.decode(request.pageToken)
+                let page = store.adminUnits(parentCode: request.parentCode.isEmpty ? nil : request.parentCode, after: after, limit: limit)
+                var response = Taizhang_Ledger_V1_ListAdminUnitsResponse()
+                response.units = page.records.map(Encode.adminUnit)
+                response.nextPageToken = page.nextAfter.map(PageToken.encode) ?? ""
+                return response
+            },
+            Method.mutation(Method.name(service, "CreateProject"), Taizhang_Ledger_V1_CreateProjectRequest.self,
+                            Taizhang_Ledger_V1_Project.self, store: store,
+                            plan: { _, request in
+                                var bad: [FieldViolation] = []
+                                let project = Decode.project(request.project, into: &bad)
+                                bad += ProjectRules.validate(project).map { $0.prefixed("project") }
+                                if AdminUnitRules.isDivisionCode(project.adminCode), store.adminUnit(code: project.adminCode) == nil {
+                                    bad.append(.init(field: "project.admin_code", description: "no admin unit \(project.adminCode) exists"))
+                                }
+                                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "project") }
+                                return .createProject(project)
+                            },
+                            respond: { outcome in
+                                guard case .project(let project) = outcome else { return .init() }
+                                return Encode.project(project)
+                            }),
+            Method.unary(Method.name(service, "GetProject"), Taizhang_Ledger_V1_GetProjectRequest.self,
+                         Taizhang_Ledger_V1_Project.self) { _, request in
+                guard let project = store.project(id: request.id) else {
+                    throw LedgerError(.notFound, "no project \"\(request.id)\" exists; ListProjects shows the projects")
+                }
+                return Encode.project(project)
+            },
+            Method.unary(Method.name(service, "ListProjects"), Taizhang_Ledger_V1_ListProjectsRequest.self,
+                         Taizhang_Ledger_V1_ListProjectsResponse.self) { _, request in
+                let limit = try pageSize(request.pageSize)
+                let after = try PageToken.decode(request.pageToken)
+                let page = store.projects(adminCode: request.adminCode.isEmpty ? nil : request.adminCode,
+                                          year: request.year == 0 ? nil : Int(request.year), after: after, limit: limit)
+                var response = Taizhang_Ledger_V1_ListProjectsResponse()
+                response.projects = page.records.map(Encode.project)
+                response.nextPageToken = page.nextAfter.map(PageToken.encode) ?? ""
+                return response
+            },
+            Method.mutation(Method.name(service, "RegisterAsset"), Taizhang_Ledger_V1_RegisterAssetRequest.self,
+                            Taizhang_Ledger_V1_Asset.self, store: store,
+                            plan: { _, request in
+                                let asset = try checkedAsset(request.asset, prefix: "asset", store: store)
+                                return .registerAssets([asset], batch: false)
+                            },
+                            respond: { outcome in
+                                guard case .assets(let assets) = outcome, let asset = assets.first else { return .init() }
+                                return Encode.asset(asset)
+                            }),
+            Method.unary(Method.name(service, "GetAsset"), Taizhang_Ledger_V1_GetAssetRequest.self,
+                         Taizhang_Ledger_V1_Asset.self) { _, request in
+                guard let asset = store.asset(id: request.id) else {
+                    throw LedgerError(.notFound, "no asset \"\(request.id)\" exists; asset ids look like ZC00000001 (ListAssets shows them)")
+                }
+                return Encode.asset(asset)
+            },
+            Method.unary(Method.name(service, "ListAssets"), Taizhang_Ledger_V1_ListAssetsRequest.self,
+                         Taizhang_Ledger_V1_ListAssetsResponse.self) { _, request in
+                var bad: [FieldViolation] = []
+                let limit = try pageSize(request.pageSize)
+                let after = try PageToken.decode(request.pageToken)
+                var filter = AssetFilter()
+                if !request.adminCode.isEmpty {
+                    if store.adminUnit(code: request.adminCode) == nil {
+                        bad.append(.init(field: "admin_code", description: "no admin unit \(request.adminCode) exists"))
+                    }
+                    filter.adminCode = request.adminCode
+                }
+                if request.category != .unspecified {
+                    filter.category = EnumMapping.decode(request.category.rawValue, field: "category", what: "asset category", into: &bad)
+                }
+                if request.usageStatus != .unspecified {
+                    filter.usageStatus = EnumMapping.decode(request.usageStatus.rawValue, field: "usage_status", what: "usage status", into: &bad)
+                }
+                if request.year != 0 {
+                    if !(1900...9999).contains(request.year) {
+                        bad.append(.init(field: "year", description: "must be a four-digit year or 0 for all"))
+                    }
+                    filter.year = Int(request.year)
+                }
+                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
+                let page = store.assets(filter: filter, after: after, limit: limit)
+                var response = Taizhang_Ledger_V1_ListAssetsResponse()
+                response.assets = page.records.map(Encode.asset)
+                response.nextPageToken = page.nextAfter.map(PageToken.encode) ?? ""
+                response.totalSize = Int64(page.total)
+                return response
+            },
+            Method.mutation(Method.name(service, "UpdateAsset"), Taizhang_Ledger_V1_UpdateAssetRequest.self,
+                            Taizhang_Ledger_V1_Asset.self, store: store,
+                            plan: { _, request in
+                                if request.asset.id.isEmpty {
+                                    throw LedgerError.invalid([.init(field: "asset.id", description: "is required: the id of the asset to change")], what: "update")
+                                }
+                                if request.expectedVersion < 0 {
+                                    throw LedgerError.invalid([.init(field: "expected_version", description: "must be 0 (no check) or the version you read")], what: "update")
+                                }
+                                guard store.asset(id: request.asset.id) != nil else {
+                                    throw LedgerError(.notFound, "no asset \"\(request.asset.id)\" exists", violations: [.init(field: "asset.id", description: "not found")])
+                                }
+                                var asset = try checkedAsset(request.asset, prefix: "asset", store: store)
+                                asset.id = request.asset.id
+                                return .updateAsset(asset, expectedVersion: request.expectedVersion)
+                            },
+                            respond: { outcome in
+                                guard case .assets(let assets) = outcome, let asset = assets.first else { return .init() }
+                                return Encode.asset(asset)
+                            }),
+            Method.mutation(Method.name(service, "BatchRegisterAssets"), Taizhang_Ledger_V1_BatchRegisterAssetsRequest.self,
+                            Taizhang_Ledger_V1_BatchRegisterAssetsResponse.self, store: store,
+                            plan: { _, request in
+                                if request.assets.isEmpty {
+                                    throw LedgerError.invalid([.init(field: "assets", description: "is empty; send at least one asset")], what: "batch")
+                                }
+                                if request.assets.count > batchMaxAssets {
+                                    throw LedgerError(.invalidArgument, "a batch holds at most \(batchMaxAssets) assets (got \(request.assets.count)); split it into several calls",
+                                                      violations: [.init(field: "assets", description: "has \(request.assets.count) items; at most \(batchMaxAssets)")])
+                                }
+                                var bad: [FieldViolation] = []
+                                var assets: [Asset] = []
+                                assets.reserveCapacity(request.assets.count)
+                                for (index, item) in request.assets.enumerated() {
+                                    var local: [FieldViolation] = []
+                                    let asset = Decode.asset(item, prefix: "", into: &local)
+                                    if local.isEmpty {
+                                        local += AssetRules.validate(asset)
+                                        local += AssetRules.validateReferences(asset, adminUnit: store.adminUnit(code: asset.adminCode),
+                                                                               project: store.project(id: asset.projectId))
+                                    }
+                                    bad += local.map { $0.prefixed("assets[\(index)]") }
+                                    assets.append(asset)
+                                }
+                                if !bad.isEmpty {
+                                    let items = Set(bad.map { $0.field.prefix { $0 != "." } }).count
+                                    throw LedgerError(.invalidArgument, "\(items) of \(assets.count) assets are invalid; nothing was registered; see violations", violations: bad)
+                                }
+                                return .registerAssets(assets, batch: true)
+                            },
+                            respond: { outcome in
+                                var response = Taizhang_Ledger_V1_BatchRegisterAssetsResponse()
+                                if case .assets(let assets) = outcome { response.ids = assets.map(\.id) }
+                                return response
+                            }),
+            Method.blocking(Method.name(service, "VerifyAuditChain"), Taizhang_Ledger_V1_VerifyAuditChainRequest.self,
+                            Taizhang_Ledger_V1_VerifyAuditChainResponse.self) { _, _ in
+                let result = try store.verifyAuditChain()
+                var response = Taizhang_Ledger_V1_VerifyAuditChainResponse()
+                response.intact = result.intact
+                response.entriesChecked = result.entriesChecked
+                response.firstBrokenSeq = result.firstBrokenSeq
+                response.problem = result.problem
+                response.headSeq = result.headSeq
+                response.headHash = result.headHash
+                return response
+            },
+            Method.blocking(Method.name(service, "ListAuditEntries"), Taizhang_Ledger_V1_ListAuditEntriesRequest.self,
+                            Taizhang_Ledger_V1_ListAuditEntriesResponse.self) { _, request in
+                let limit = try pageSize(request.pageSize)
+                let entries = try store.auditEntries(recordId: request.recordID.isEmpty ? nil : request.recordID,
+                                                     afterSeq: request.afterSeq, limit: limit)
+                var response = Taizhang_Ledger_V1_ListAuditEntriesResponse()
+                response.entries = entries.map(Encode.auditEntry)
+                response.nextAfterSeq = entries.count == limit ? (entries.last?.seq ?? 0) : 0
+                return response
+            },
+        ]
+    }
+
+    /// Decodes and validates an asset, with references; every violation at once.
+    static func checkedAsset(_ proto: Taizhang_Ledger_V1_Asset, prefix: String, store: any LedgerStore) throws -> Asset {
+        var bad: [FieldViolation] = []
+        let asset = Decode.asset(proto, prefix: prefix, into: &bad)
+        var own = AssetRules.validate(asset)
+        own += AssetRules.validateReferences(asset, adminUnit: store.adminUnit(code: asset.adminCode),
+                                             project: store.project(id: asset.projectId))
+        // A field that could not be read is reported once, not again by the rules.
+        let unreadable = Set(bad.map(\.field))
+        bad += own.map { $0.prefixed(prefix) }.filter { !unreadable.contains($0.field) }
+        if !bad.isEmpty { throw LedgerError.invalid(bad, what: "asset") }
+        return asset
+    }
+
+    static func pageSize(_ requested: Int32) throws -> Int {
+        if requested < 0 {
+            throw LedgerError.invalid([.init(field: "page_size", description: "must not be negative")], what: "request")
+        }
+        if requested == 0 { return pageSizeDefault }
+        return min(Int(requested), pageSizeMax)
+    }
+}
+
+/// Opaque page tokens: the last key of the previous page, base64url.
+enum PageToken {
+    static func encode(_ key: String) -> String {
+        Data(("v1:" + key).utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ token: String) throws -> String? {
+        if token.isEmpty { return nil }
+        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard token.count <= 512, let data = Data(base64Encoded: base64),
+              let text = String(data: data, encoding: .utf8), text.hasPrefix("v1:") else {
+            throw LedgerError.invalid([.init(field: "page_token", description: "is not a token this server issued; pass next_page_token from the previous page unchanged, or empty for the first page")], what: "request")
+        }
+        return String(text.dropFirst(3))
+    }
+}

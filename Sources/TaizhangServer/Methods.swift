@@ -1,0 +1,148 @@
+// The method table: every served method, its message types, whether it is a
+// mutation, and its handler. Handlers run on the connection's event loop;
+// those that must wait (durable writes, disk reads) answer later.
+
+import Dispatch
+import Foundation
+import NIOCore
+import SwiftProtobuf
+import TaizhangCore
+import TaizhangProto
+import TaizhangWire
+
+/// One call as a handler sees it.
+public struct CallContext: Sendable {
+    /// "/taizhang.ledger.v1.Ledger/GetAsset".
+    public let method: String
+    /// Echoed in the response metadata and written in log lines.
+    public let requestId: String
+    /// The authenticated identity ("uid:1000" on the Unix socket).
+    public let identity: String
+    /// The `actor` metadata: a person's name for the audit trail.
+    public let actor: String
+    /// The `idempotency-key` metadata, when given.
+    public let idempotencyKey: String?
+}
+
+/// How a call ended.
+public enum CallResult: Sendable {
+    case ok([UInt8])
+    case failed(Taizhang_Rpc_V1_Status)
+}
+
+/// What a handler did with a call.
+public enum CallDisposition {
+    /// Answered at once; the completion will not be called.
+    case completed(CallResult)
+    /// Work continues; the completion is called exactly once, from any thread.
+    /// A ticket, when given, can withdraw a queued mutation on cancel or deadline.
+    case pending(ticket: (any MutationTicket)?)
+}
+
+/// A method's handler.
+public typealias MethodHandler = @Sendable (_ call: CallContext, _ payload: Data,
+                                            _ completion: @escaping @Sendable (CallResult) -> Void) -> CallDisposition
+
+/// One served method.
+public struct MethodSpec: Sendable {
+    public let name: String
+    public let requestType: String
+    public let responseType: String
+    public let serverStreaming: Bool
+    /// Mutations honour idempotency-key and are audited.
+    public let mutation: Bool
+    public let handler: MethodHandler
+}
+
+/// Building method specs from typed closures.
+enum Method {
+    static func name(_ service: String, _ method: String) -> String { "/\(service)/\(method)" }
+
+    /// A read answered on the event loop.
+    static func unary<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ name: String, _ request: Request.Type, _ response: Response.Type,
+        _ body: @escaping @Sendable (CallContext, Request) throws -> Response
+    ) -> MethodSpec {
+        MethodSpec(name: name, requestType: Request.protoMessageName, responseType: Response.protoMessageName,
+                   serverStreaming: false, mutation: false) { call, payload, _ in
+            .completed(run(call, payload, body))
+        }
+    }
+
+    /// A read that touches the disk, answered from a background queue.
+    static func blocking<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ name: String, _ request: Request.Type, _ response: Response.Type,
+        _ body: @escaping @Sendable (CallContext, Request) throws -> Response
+    ) -> MethodSpec {
+        MethodSpec(name: name, requestType: Request.protoMessageName, responseType: Response.protoMessageName,
+                   serverStreaming: false, mutation: false) { call, payload, completion in
+            DispatchQueue.global().async { completion(run(call, payload, body)) }
+            return .pending(ticket: nil)
+        }
+    }
+
+    /// A mutation: validated on the event loop, then queued to the store and
+    /// answered once durable.
+    static func mutation<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ name: String, _ request: Request.Type, _ response: Response.Type, store: any LedgerStore,
+        plan: @escaping @Sendable (CallContext, Request) throws -> TaizhangCore.Mutation,
+        respond: @escaping @Sendable (MutationOutcome) -> Response
+    ) -> MethodSpec {
+        MethodSpec(name: name, requestType: Request.protoMessageName, responseType: Response.protoMessageName,
+                   serverStreaming: false, mutation: true) { call, payload, completion in
+            let mutation: TaizhangCore.Mutation
+            do {
+                let request = try Request(serializedBytes: payload)
+                mutation = try plan(call, request)
+            } catch {
+                return .completed(.failed(StatusMapping.status(for: error, requestType: Request.protoMessageName)))
+            }
+            let context = CallerContext(identity: call.identity, actor: call.actor, method: call.method,
+                                        requestId: call.requestId, requestSHA256: SHA256.hex(payload),
+                                        idempotencyKey: call.idempotencyKey)
+            let ticket = store.submit(mutation, context: context, encode: { outcome in
+                (try? respond(outcome).serializedBytes()) ?? []
+            }, completion: { reply in
+                switch reply {
+                case .success(let bytes): completion(.ok(bytes))
+                case .failure(let error): completion(.failed(StatusMapping.status(for: error)))
+                }
+            })
+            return .pending(ticket: ticket)
+        }
+    }
+
+    private static func run<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ call: CallContext, _ payload: Data, _ body: (CallContext, Request) throws -> Response
+    ) -> CallResult {
+        do {
+            let request = try Request(serializedBytes: payload)
+            let response = try body(call, request)
+            return .ok(try response.serializedBytes())
+        } catch {
+            return .failed(StatusMapping.status(for: error, requestType: Request.protoMessageName))
+        }
+    }
+}
+
+/// Domain and decoding errors to wire statuses: the one place they convert.
+enum StatusMapping {
+    static func status(for error: any Error, requestType: String = "") -> Taizhang_Rpc_V1_Status {
+        switch error {
+        case let error as LedgerError:
+            return Taizhang_Rpc_V1_Status(
+                code: Taizhang_Rpc_V1_Code(rawValue: error.code.rawValue) ?? .unknown, message: error.message,
+                violations: error.violations.map { violation in
+                    var out = Taizhang_Rpc_V1_FieldViolation()
+                    out.field = violation.field
+                    out.description_p = violation.description
+                    return out
+                })
+        case is SwiftProtobuf.BinaryDecodingError:
+            return Taizhang_Rpc_V1_Status(code: .invalidArgument,
+                message: "the payload is not a valid \(requestType) message; serialize the method's request type into Request.payload")
+        default:
+            return Taizhang_Rpc_V1_Status(code: .internal, message: "internal error; the daemon's log has the details under this call's request-id")
+        }
+    }
+}

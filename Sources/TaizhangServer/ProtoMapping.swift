@@ -1,0 +1,217 @@
+// Converts between the wire's messages and the domain's records. Decoding
+// collects a violation for every field it cannot read (unknown enums, bad
+// dates) so a caller learns about all of them at once.
+
+import SwiftProtobuf
+import TaizhangCore
+import TaizhangProto
+
+/// Core enums list their cases in the order of the proto enum's numbers 1...n.
+enum EnumMapping {
+    static func decode<E: CaseIterable>(_ raw: Int, field: String, what: String, into bad: inout [FieldViolation]) -> E? where E.AllCases.Index == Int {
+        let cases = E.allCases
+        if raw >= 1, raw <= cases.count {
+            return cases[raw - 1 + cases.startIndex]
+        }
+        let names = cases.map { "\($0)" }.joined(separator: ", ")
+        bad.append(.init(field: field, description: raw == 0
+            ? "is required: choose the \(what) (\(names))"
+            : "\(raw) is not a known \(what); use one of \(names)"))
+        return nil
+    }
+
+    static func encode<E: CaseIterable & Equatable>(_ value: E) -> Int where E.AllCases.Index == Int {
+        (E.allCases.firstIndex(of: value) ?? -1) + 1
+    }
+}
+
+/// proto → core.
+enum Decode {
+    static func date(_ text: String, field: String, required: Bool, into bad: inout [FieldViolation]) -> CivilDate? {
+        if text.isEmpty {
+            if required { bad.append(.init(field: field, description: "is required: a date as YYYY-MM-DD")) }
+            return nil
+        }
+        guard let date = CivilDate(text) else {
+            bad.append(.init(field: field, description: "\"\(text)\" is not a date; write YYYY-MM-DD, e.g. 2019-06-30"))
+            return nil
+        }
+        return date
+    }
+
+    static func funding(_ lines: [Taizhang_Ledger_V1_Funding], field: String, into bad: inout [FieldViolation]) -> [Funding] {
+        var result: [Funding] = []
+        for (index, line) in lines.enumerated() {
+            let source: FundingSource? = EnumMapping.decode(line.source.rawValue, field: "\(field)[\(index)].source", what: "funding source", into: &bad)
+            result.append(Funding(source: source ?? .other, amountFen: line.amountFen))
+        }
+        return result
+    }
+
+    static func adminUnit(_ unit: Taizhang_Ledger_V1_AdminUnit, into bad: inout [FieldViolation]) -> AdminUnit {
+        let level: AdminLevel? = EnumMapping.decode(unit.level.rawValue, field: "unit.level", what: "admin level", into: &bad)
+        return AdminUnit(code: unit.code, name: unit.name, level: level ?? .village, parentCode: unit.parentCode)
+    }
+
+    static func project(_ project: Taizhang_Ledger_V1_Project, into bad: inout [FieldViolation]) -> Project {
+        Project(id: project.id, name: project.name, year: Int(project.year), implementingUnit: project.implementingUnit,
+                adminCode: project.adminCode, funding: funding(project.funding, field: "project.funding", into: &bad))
+    }
+
+    /// The asset, and violations (under `prefix`) for the fields that cannot be read.
+    static func asset(_ asset: Taizhang_Ledger_V1_Asset, prefix: String, into bad: inout [FieldViolation]) -> Asset {
+        var local: [FieldViolation] = []
+        let category: AssetCategory? = EnumMapping.decode(asset.category.rawValue, field: "category", what: "asset category", into: &local)
+        let form: AssetForm? = asset.form == .unspecified ? .fixed
+            : EnumMapping.decode(asset.form.rawValue, field: "form", what: "asset form", into: &local)
+        let status: UsageStatus? = asset.usageStatus == .unspecified ? .inUse
+            : EnumMapping.decode(asset.usageStatus.rawValue, field: "usage_status", what: "usage status", into: &local)
+        let acquired = date(asset.acquiredDate, field: "acquired_date", required: true, into: &local)
+        var owners: [Owner] = []
+        for (index, owner) in asset.owners.enumerated() {
+            let kind: OwnerKind? = EnumMapping.decode(owner.kind.rawValue, field: "owners[\(index)].kind", what: "owner kind", into: &local)
+            owners.append(Owner(name: owner.name, kind: kind ?? .other, adminCode: owner.adminCode,
+                                shareBasisPoints: Int(clamping: owner.shareBp)))
+        }
+        var operation: Operation?
+        if asset.hasOperation {
+            let op = asset.operation
+            let mode: OperationMode? = EnumMapping.decode(op.mode.rawValue, field: "operation.mode", what: "operation mode", into: &local)
+            operation = Operation(mode: mode ?? .selfOperated, counterparty: op.counterparty, annualFeeFen: op.annualFeeFen,
+                                  termStart: date(op.termStart, field: "operation.term_start", required: false, into: &local),
+                                  termEnd: date(op.termEnd, field: "operation.term_end", required: false, into: &local))
+        }
+        let custody = Custody(custodian: asset.custody.custodian, responsiblePerson: asset.custody.responsiblePerson,
+                              contact: asset.custody.contact, upkeepFunding: asset.custody.upkeepFunding)
+        let quantity = asset.quantity.isEmpty ? "1" : asset.quantity
+        let result = Asset(
+            id: asset.id, code: asset.code, name: asset.name, category: category ?? .publicWelfare, subType: asset.subType,
+            form: form ?? .fixed, projectId: asset.projectID, adminCode: asset.adminCode,
+            acquiredDate: acquired ?? CivilDate(year: 1900, month: 1, day: 1)!,
+            usefulLifeYears: Int(clamping: asset.usefulLifeYears), usageStatus: status ?? .inUse, quantity: quantity,
+            unit: asset.unit, originalValueFen: asset.originalValueFen,
+            funding: funding(asset.funding, field: "funding", into: &local),
+            accumulatedDepreciationFen: asset.accumulatedDepreciationFen, owners: owners, user: asset.user,
+            beneficiary: asset.beneficiary, custody: custody, supervisingDepartment: asset.supervisingDepartment,
+            operation: operation,
+            documents: asset.documents.map { Document(name: $0.name, kind: $0.kind, sha256: $0.sha256) },
+            coordinates: asset.hasCoordinates
+                ? Coordinates(latitude: asset.coordinates.latitude, longitude: asset.coordinates.longitude) : nil,
+            note: asset.note)
+        bad += local.map { $0.prefixed(prefix) }
+        return result
+    }
+}
+
+/// core → proto.
+enum Encode {
+    static func funding(_ lines: [Funding]) -> [Taizhang_Ledger_V1_Funding] {
+        lines.map { line in
+            var out = Taizhang_Ledger_V1_Funding()
+            out.source = .init(rawValue: EnumMapping.encode(line.source)) ?? .unspecified
+            out.amountFen = line.amountFen
+            return out
+        }
+    }
+
+    static func adminUnit(_ unit: AdminUnit) -> Taizhang_Ledger_V1_AdminUnit {
+        var out = Taizhang_Ledger_V1_AdminUnit()
+        out.code = unit.code
+        out.name = unit.name
+        out.level = .init(rawValue: EnumMapping.encode(unit.level)) ?? .unspecified
+        out.parentCode = unit.parentCode
+        out.version = unit.version
+        return out
+    }
+
+    static func project(_ project: Project) -> Taizhang_Ledger_V1_Project {
+        var out = Taizhang_Ledger_V1_Project()
+        out.id = project.id
+        out.name = project.name
+        out.year = Int32(clamping: project.year)
+        out.implementingUnit = project.implementingUnit
+        out.adminCode = project.adminCode
+        out.funding = funding(project.funding)
+        out.version = project.version
+        return out
+    }
+
+    static func asset(_ asset: Asset) -> Taizhang_Ledger_V1_Asset {
+        var out = Taizhang_Ledger_V1_Asset()
+        out.id = asset.id
+        out.code = asset.code
+        out.name = asset.name
+        out.category = .init(rawValue: EnumMapping.encode(asset.category)) ?? .unspecified
+        out.subType = asset.subType
+        out.form = .init(rawValue: EnumMapping.encode(asset.form)) ?? .unspecified
+        out.projectID = asset.projectId
+        out.adminCode = asset.adminCode
+        out.acquiredDate = asset.acquiredDate.description
+        out.usefulLifeYears = UInt32(clamping: asset.usefulLifeYears)
+        out.usageStatus = .init(rawValue: EnumMapping.encode(asset.usageStatus)) ?? .unspecified
+        out.quantity = asset.quantity
+        out.unit = asset.unit
+        out.originalValueFen = asset.originalValueFen
+        out.funding = funding(asset.funding)
+        out.accumulatedDepreciationFen = asset.accumulatedDepreciationFen
+        out.netValueFen = asset.netValueFen
+        out.owners = asset.owners.map { owner in
+            var o = Taizhang_Ledger_V1_Owner()
+            o.name = owner.name
+            o.kind = .init(rawValue: EnumMapping.encode(owner.kind)) ?? .unspecified
+            o.adminCode = owner.adminCode
+            o.shareBp = UInt32(clamping: owner.shareBasisPoints)
+            return o
+        }
+        out.user = asset.user
+        out.beneficiary = asset.beneficiary
+        if asset.custody != Custody() {
+            out.custody.custodian = asset.custody.custodian
+            out.custody.responsiblePerson = asset.custody.responsiblePerson
+            out.custody.contact = asset.custody.contact
+            out.custody.upkeepFunding = asset.custody.upkeepFunding
+        }
+        out.supervisingDepartment = asset.supervisingDepartment
+        if let operation = asset.operation {
+            out.operation.mode = .init(rawValue: EnumMapping.encode(operation.mode)) ?? .unspecified
+            out.operation.counterparty = operation.counterparty
+            out.operation.annualFeeFen = operation.annualFeeFen
+            out.operation.termStart = operation.termStart?.description ?? ""
+            out.operation.termEnd = operation.termEnd?.description ?? ""
+        }
+        out.documents = asset.documents.map { document in
+            var d = Taizhang_Ledger_V1_Document()
+            d.name = document.name
+            d.kind = document.kind
+            d.sha256 = document.sha256
+            return d
+        }
+        if let point = asset.coordinates {
+            out.coordinates.latitude = point.latitude
+            out.coordinates.longitude = point.longitude
+        }
+        out.note = asset.note
+        out.version = asset.version
+        out.createdAt = asset.createdAt
+        out.updatedAt = asset.updatedAt
+        return out
+    }
+
+    static func auditEntry(_ entry: AuditEntry) -> Taizhang_Ledger_V1_AuditEntry {
+        var out = Taizhang_Ledger_V1_AuditEntry()
+        out.seq = entry.seq
+        out.time = entry.time
+        out.identity = entry.identity
+        out.actor = entry.actor
+        out.method = entry.method
+        out.requestID = entry.requestId
+        out.requestSha256 = entry.requestSHA256
+        out.recordKind = entry.recordKind
+        out.recordID = entry.recordId
+        out.beforeJson = entry.beforeJSON
+        out.afterJson = entry.afterJSON
+        out.prevHash = entry.prevHash
+        out.hash = entry.hash
+        return out
+    }
+}

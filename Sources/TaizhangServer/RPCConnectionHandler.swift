@@ -1,0 +1,253 @@
+// One connection's protocol: decodes Requests, enforces the per-connection
+// limits, dispatches to the method table, tracks calls in flight (cancel,
+// deadlines, duplicate call ids) and writes Responses. Runs on the
+// connection's event loop; completions from other threads hop back to it.
+
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+import NIOPosix
+import TaizhangCore
+import TaizhangProto
+import TaizhangWire
+
+/// The server side of one connection.
+final class RPCConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private struct InFlight {
+        let method: String
+        let requestId: String
+        let startedNanos: UInt64
+        var ticket: (any MutationTicket)?
+        var deadline: Scheduled<Void>?
+        /// The deadline passed or a cancel came, but the mutation had already
+        /// started: its real outcome is sent when it arrives.
+        var overdue = false
+    }
+
+    private let server: ServerState
+    private var calls: [UInt64: InFlight] = [:]
+    private var identity = "unknown"
+    private var needsFlush = false
+    private var admitted = false
+    private var context: ChannelHandlerContext?
+
+    init(server: ServerState) {
+        self.server = server
+    }
+
+    // MARK: Connection life
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.context = context
+        guard server.admit(context.channel) else {
+            context.close(promise: nil)
+            return
+        }
+        admitted = true
+        identify(context.channel)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if admitted { server.release(context.channel) }
+        for (_, call) in calls {
+            call.deadline?.cancel()
+            // A queued mutation of a vanished client is still applied when it
+            // started; one not yet started is withdrawn.
+            _ = call.ticket?.withdraw()
+            server.callsInFlight.wrappingSubtract(1, ordering: .relaxed)
+        }
+        calls.removeAll()
+        self.context = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let tooLarge = error as? FrameTooLargeError {
+            // The stream cannot be trusted after an oversized frame: answer once and close.
+            let status = Taizhang_Rpc_V1_Status(code: .resourceExhausted,
+                message: "frame of \(tooLarge.announcedBytes) bytes exceeds the limit of \(tooLarge.maxBytes) bytes; split the request (e.g. smaller batches); closing the connection")
+            guard let frame = try? Frames.encode(Taizhang_Rpc_V1_Response.failure(callId: 0, status: status),
+                                                 allocator: context.channel.allocator) else {
+                context.close(promise: nil)
+                return
+            }
+            let written = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(wrapOutboundOut(frame), promise: written)
+            written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            needsFlush = false
+            return
+        }
+        context.close(promise: nil)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    // MARK: Calls
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let body = unwrapInboundIn(data)
+        let request: Taizhang_Rpc_V1_Request
+        do {
+            request = try Frames.decode(Taizhang_Rpc_V1_Request.self, from: body)
+        } catch {
+            reply(callId: 0, requestId: "", status: .init(code: .invalidArgument,
+                message: "the frame body is not a valid taizhang.rpc.v1.Request; see docs/protocol.md"), context: context)
+            return
+        }
+        let callId = request.callID
+        if request.cancel {
+            cancel(callId: callId, context: context)
+            return
+        }
+        let requestId = request.metadata["request-id"].flatMap { $0.isEmpty ? nil : String($0.prefix(128)) } ?? server.makeRequestId()
+        if calls[callId] != nil {
+            reply(callId: callId, requestId: requestId, status: .init(code: .failedPrecondition,
+                message: "call_id \(callId) is already in flight on this connection; use a new call_id for a new call"), context: context)
+            return
+        }
+        if server.draining.load(ordering: .relaxed) {
+            reply(callId: callId, requestId: requestId, status: .init(code: .unavailable,
+                message: "the server is shutting down; retry against the restarted daemon"), context: context)
+            return
+        }
+        if calls.count >= server.configuration.callsInFlightMaxPerConnection {
+            reply(callId: callId, requestId: requestId, status: .init(code: .resourceExhausted,
+                message: "\(calls.count) calls are already in flight on this connection (limit \(server.configuration.callsInFlightMaxPerConnection)); wait for some to finish or open another connection"), context: context)
+            return
+        }
+        guard let method = server.methods[request.method] else {
+            reply(callId: callId, requestId: requestId, status: .init(code: .unimplemented,
+                message: "unknown method \"\(request.method)\"; System/ListMethods lists every method, e.g. /taizhang.ledger.v1.Ledger/GetAsset"), context: context)
+            return
+        }
+        let started = DispatchTime.now().uptimeNanoseconds
+        let call = CallContext(method: method.name, requestId: requestId, identity: identity,
+                               actor: String((request.metadata["actor"] ?? "").prefix(200)),
+                               idempotencyKey: method.mutation ? request.metadata["idempotency-key"].flatMap { $0.isEmpty ? nil : $0 } : nil)
+        if let key = call.idempotencyKey, key.utf8.count > 128 {
+            reply(callId: callId, requestId: requestId, status: .init(code: .invalidArgument,
+                message: "idempotency-key is longer than 128 bytes; use a UUID or similar"), context: context)
+            return
+        }
+        let loop = context.eventLoop
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let disposition = method.handler(call, request.payload) { result in
+            loop.execute { bound.value.finish(callId: callId, result: result) }
+        }
+        switch disposition {
+        case .completed(let result):
+            respond(callId: callId, requestId: requestId, method: method.name, startedNanos: started, result: result, context: context)
+        case .pending(let ticket):
+            var inFlight = InFlight(method: method.name, requestId: requestId, startedNanos: started, ticket: ticket)
+            if request.timeoutMs > 0 {
+                inFlight.deadline = loop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(request.timeoutMs))) { [self] in
+                    self.expire(callId: callId)
+                }
+            }
+            calls[callId] = inFlight
+            server.callsInFlight.wrappingAdd(1, ordering: .relaxed)
+        }
+    }
+
+    private func finish(callId: UInt64, result: CallResult) {
+        guard let context, let call = calls.removeValue(forKey: callId) else { return }
+        call.deadline?.cancel()
+        server.callsInFlight.wrappingSubtract(1, ordering: .relaxed)
+        respond(callId: callId, requestId: call.requestId, method: call.method, startedNanos: call.startedNanos, result: result, context: context)
+        context.flush()
+    }
+
+    private func expire(callId: UInt64) {
+        end(callId: callId, code: .deadlineExceeded,
+            message: "the deadline (timeout_ms) passed before the call finished; a mutation was not applied")
+    }
+
+    private func cancel(callId: UInt64, context: ChannelHandlerContext) {
+        end(callId: callId, code: .cancelled, message: "cancelled by the client; a mutation was not applied")
+    }
+
+    /// Ends a call early unless its mutation already started, in which case
+    /// its real outcome will be sent (it may well have committed).
+    private func end(callId: UInt64, code: Taizhang_Rpc_V1_Code, message: String) {
+        guard let context, var call = calls[callId] else { return }
+        if let ticket = call.ticket, !ticket.withdraw() {
+            call.overdue = true
+            calls[callId] = call
+            return
+        }
+        calls[callId] = nil
+        call.deadline?.cancel()
+        server.callsInFlight.wrappingSubtract(1, ordering: .relaxed)
+        respond(callId: callId, requestId: call.requestId, method: call.method, startedNanos: call.startedNanos,
+                result: .failed(.init(code: code, message: message)), context: context)
+        context.flush()
+    }
+
+    private func respond(callId: UInt64, requestId: String, method: String, startedNanos: UInt64, result: CallResult,
+                         context: ChannelHandlerContext) {
+        var response = Taizhang_Rpc_V1_Response()
+        response.callID = callId
+        response.endOfStream = true
+        response.metadata = ["request-id": requestId]
+        let code: Int
+        switch result {
+        case .ok(let bytes):
+            response.payload = Data(bytes)
+            code = 0
+        case .failed(let status):
+            response.status = status
+            code = status.code.rawValue
+        }
+        let micros = (DispatchTime.now().uptimeNanoseconds &- startedNanos) / 1000
+        server.statistics.record(method: method, code: code, micros: micros)
+        write(response, context: context)
+    }
+
+    private func reply(callId: UInt64, requestId: String, status: Taizhang_Rpc_V1_Status, context: ChannelHandlerContext) {
+        write(.failure(callId: callId, status: status, metadata: requestId.isEmpty ? [:] : ["request-id": requestId]), context: context)
+    }
+
+    private func write(_ response: Taizhang_Rpc_V1_Response, context: ChannelHandlerContext) {
+        guard let frame = try? Frames.encode(response, allocator: context.channel.allocator) else { return }
+        context.write(wrapOutboundOut(frame), promise: nil)
+        needsFlush = true
+    }
+
+    // MARK: Identity
+
+    /// Sets the identity: "uid:N" from SO_PEERCRED on a Unix socket;
+    /// "tcp:ADDRESS" otherwise (token authentication arrives with the
+    /// security work).
+    private func identify(_ channel: any Channel) {
+        guard let address = channel.remoteAddress ?? channel.localAddress else { return }
+        if case .unixDomainSocket = address {
+            identity = "unix:unknown"
+            guard let provider = channel as? any SocketOptionProvider else { return }
+            let credentials: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(level: .socket, name: .init(rawValue: SO_PEERCRED))
+            credentials.assumeIsolated().whenSuccess { [self] (credentials: PeerCredentials) in
+                self.identity = "uid:\(credentials.uid)"
+            }
+        } else {
+            identity = "tcp:\(channel.remoteAddress?.ipAddress ?? "?")"
+        }
+    }
+}
+
+/// `struct ucred` of <sys/socket.h> (hidden from Swift without _GNU_SOURCE).
+struct PeerCredentials {
+    var pid: Int32 = 0
+    var uid: UInt32 = 0
+    var gid: UInt32 = 0
+}

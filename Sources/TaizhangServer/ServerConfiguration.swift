@@ -1,0 +1,49 @@
+// The server's settings: where it listens and its limits. Immutable.
+
+import TaizhangWire
+
+/// Where a listener binds.
+public struct BindAddress: Sendable, Hashable, CustomStringConvertible {
+    enum Kind: Sendable, Hashable {
+        case unixDomainSocket(path: String)
+        case hostname(String, port: Int)
+    }
+    let kind: Kind
+
+    /// A Unix domain stream socket at `path`.
+    public static func unixDomainSocket(path: String) -> BindAddress { BindAddress(kind: .unixDomainSocket(path: path)) }
+    /// A TCP address.
+    public static func hostname(_ host: String, port: Int) -> BindAddress { BindAddress(kind: .hostname(host, port: port)) }
+
+    public var description: String {
+        switch kind {
+        case .unixDomainSocket(let path): return "unix:\(path)"
+        case .hostname(let host, let port): return host.contains(":") ? "tcp:[\(host)]:\(port)" : "tcp:\(host):\(port)"
+        }
+    }
+}
+
+/// The server's settings, with the defaults of PROTOCOL.md.
+public struct ServerConfiguration: Sendable {
+    /// Listeners; at least one.
+    public var listeners: [BindAddress]
+    /// Largest frame body accepted (4 MiB).
+    public var frameMaxBytes: Int = WireLimits.defaultFrameMaxBytes
+    /// Calls in flight on one connection (1024).
+    public var callsInFlightMaxPerConnection: Int = WireLimits.defaultCallsInFlightMaxPerConnection
+    /// Open connections (4096).
+    public var connectionsMax: Int = WireLimits.defaultConnectionsMax
+    /// How long in-flight calls may run after SIGTERM, in milliseconds.
+    public var drainTimeoutMillis: Int64 = 10_000
+    /// Event loop threads (default: one per core).
+    public var eventLoopThreads: Int = System.coreCount
+    /// The daemon's version, for Status.
+    public var version: String = "0.1.0"
+
+    /// Settings for the given listeners.
+    public init(listeners: [BindAddress]) {
+        self.listeners = listeners
+    }
+}
+
+import NIOCore

@@ -1,0 +1,60 @@
+// State shared by every connection: the method table, limits, counters,
+// and whether the server is draining.
+
+import Foundation
+import NIOCore
+import Synchronization
+import TaizhangCore
+
+/// What every connection shares. Thread-safe.
+final class ServerState: Sendable {
+    let configuration: ServerConfiguration
+    let methods: [String: MethodSpec]
+    let statistics = CallStatistics()
+    let openConnections = Atomic<Int>(0)
+    let callsInFlight = Atomic<Int>(0)
+    let draining = Atomic<Bool>(false)
+    let startedUnixMillis: Int64
+    let startedMonotonicNanos: UInt64
+    private let channels = Mutex([ObjectIdentifier: any Channel]())
+    private let requestIdPrefix: String
+    private let requestIdCounter = Atomic<UInt64>(0)
+
+    init(configuration: ServerConfiguration, methods: [MethodSpec], clock: any WallClock) {
+        self.configuration = configuration
+        var table: [String: MethodSpec] = [:]
+        for method in methods { table[method.name] = method }
+        self.methods = table
+        startedUnixMillis = clock.nowUnixMillis()
+        startedMonotonicNanos = DispatchTime.now().uptimeNanoseconds
+        requestIdPrefix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+    }
+
+    /// A request-id for a call that brought none.
+    func makeRequestId() -> String {
+        let next = requestIdCounter.wrappingAdd(1, ordering: .relaxed).newValue
+        return "tz-\(requestIdPrefix)-\(next)"
+    }
+
+    /// Admits a connection; false when the limit is reached.
+    func admit(_ channel: any Channel) -> Bool {
+        let count = openConnections.wrappingAdd(1, ordering: .relaxed).newValue
+        if count > configuration.connectionsMax || draining.load(ordering: .relaxed) {
+            openConnections.wrappingSubtract(1, ordering: .relaxed)
+            return false
+        }
+        channels.withLock { $0[ObjectIdentifier(channel)] = channel }
+        return true
+    }
+
+    func release(_ channel: any Channel) {
+        let removed = channels.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+        if removed != nil {
+            openConnections.wrappingSubtract(1, ordering: .relaxed)
+        }
+    }
+
+    func allChannels() -> [any Channel] {
+        channels.withLock { Array($0.values) }
+    }
+}

@@ -1,0 +1,80 @@
+// taizhang.system.v1.System: Health for probes, Status for dashboards,
+// ListMethods for generic clients (with every served proto's descriptors).
+
+import Dispatch
+import Foundation
+import TaizhangCore
+import TaizhangProto
+
+/// The system service's methods.
+enum SystemService {
+    static let service = "taizhang.system.v1.System"
+
+    static let fileDescriptorSet = Data(base64Encoded: servedFileDescriptorSetBase64) ?? Data()
+
+    static func methods(store: any LedgerStore, server: @escaping @Sendable () -> ServerState?, all: @escaping @Sendable () -> [MethodSpec]) -> [MethodSpec] {
+        [
+            Method.unary(Method.name(service, "Health"), Taizhang_System_V1_HealthRequest.self,
+                         Taizhang_System_V1_HealthResponse.self) { _, _ in
+                var response = Taizhang_System_V1_HealthResponse()
+                if server()?.draining.load(ordering: .relaxed) == true {
+                    response.status = .notServing
+                    response.reason = "shutting down"
+                } else if !store.statistics().writable {
+                    response.status = .notServing
+                    response.reason = "the store cannot commit to disk; see the daemon's log"
+                } else {
+                    response.status = .serving
+                }
+                return response
+            },
+            Method.unary(Method.name(service, "Status"), Taizhang_System_V1_StatusRequest.self,
+                         Taizhang_System_V1_StatusResponse.self) { _, _ in
+                var response = Taizhang_System_V1_StatusResponse()
+                let stats = store.statistics()
+                response.storageBackend = "sqlite"
+                response.storageBytes = stats.storageBytes
+                response.recordCounts = stats.recordCounts
+                response.auditHeadSeq = stats.auditHeadSeq
+                response.auditHeadHash = stats.auditHeadHash
+                response.commitBatches = stats.commitBatches
+                response.committedMutations = stats.committedMutations
+                if let server = server() {
+                    response.version = server.configuration.version
+                    response.uptimeSeconds = (DispatchTime.now().uptimeNanoseconds - server.startedMonotonicNanos) / 1_000_000_000
+                    response.startedAt = Timestamp.rfc3339(unixMillis: server.startedUnixMillis)
+                    response.openConnections = UInt32(clamping: server.openConnections.load(ordering: .relaxed))
+                    response.callsInFlight = UInt64(clamping: server.callsInFlight.load(ordering: .relaxed))
+                    response.draining = server.draining.load(ordering: .relaxed)
+                    let codeNames = Dictionary(uniqueKeysWithValues: Taizhang_Rpc_V1_Code.allCases.map { ($0.rawValue, "\($0)") })
+                    response.methods = server.statistics.snapshot().sorted { $0.key < $1.key }.map { name, counters in
+                        var method = Taizhang_System_V1_MethodStats()
+                        method.method = name
+                        method.served = counters.served
+                        method.failed = counters.failed
+                        method.byCode = Dictionary(uniqueKeysWithValues: counters.byCode.map { (codeNames[$0.key] ?? String($0.key), $0.value) })
+                        method.latencyP50Micros = counters.latency.quantile(0.5)
+                        method.latencyP99Micros = counters.latency.quantile(0.99)
+                        return method
+                    }
+                }
+                return response
+            },
+            Method.unary(Method.name(service, "ListMethods"), Taizhang_System_V1_ListMethodsRequest.self,
+                         Taizhang_System_V1_ListMethodsResponse.self) { _, _ in
+                var response = Taizhang_System_V1_ListMethodsResponse()
+                response.methods = all().sorted { $0.name < $1.name }.map { spec in
+                    var method = Taizhang_System_V1_MethodDescriptor()
+                    method.name = spec.name
+                    method.requestType = spec.requestType
+                    method.responseType = spec.responseType
+                    method.serverStreaming = spec.serverStreaming
+                    method.mutation = spec.mutation
+                    return method
+                }
+                response.fileDescriptorSet = fileDescriptorSet
+                return response
+            },
+        ]
+    }
+}

@@ -1,0 +1,122 @@
+// The server: binds the listeners, serves connections, and drains on
+// shutdown (stop accepting, answer new calls UNAVAILABLE, let in-flight
+// calls finish within the drain timeout, then close).
+
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+import TaizhangCore
+import TaizhangStore
+import TaizhangWire
+
+/// The Taizhang RPC server.
+public final class TaizhangServer: Sendable {
+    private let state: ServerState
+    private let group: MultiThreadedEventLoopGroup
+    private let listeners = Mutex([any Channel]())
+    private let unixPaths = Mutex([String]())
+    private let store: any LedgerStore
+
+    /// A server over `store` with `configuration`.
+    public init(configuration: ServerConfiguration, store: any LedgerStore, clock: any WallClock = SystemWallClock()) {
+        self.store = store
+        let holder = StateHolder()
+        let ledger = LedgerService.methods(store: store)
+        var all: [MethodSpec] = []
+        let system = SystemService.methods(store: store, server: { holder.state.withLock { $0 } }, all: { holder.methods.withLock { $0 } })
+        all = ledger + system
+        let state = ServerState(configuration: configuration, methods: all, clock: clock)
+        self.state = state
+        holder.state.withLock { $0 = state }
+        holder.methods.withLock { $0 = all }
+        group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
+    }
+
+    private final class StateHolder: Sendable {
+        let state = Mutex<ServerState?>(nil)
+        let methods = Mutex<[MethodSpec]>([])
+    }
+
+    /// Binds every configured listener. Returns the bound addresses (a TCP
+    /// port of 0 becomes the real port).
+    @discardableResult
+    public func start() throws -> [String] {
+        var bound: [String] = []
+        for address in state.configuration.listeners {
+            let channel = try bind(address)
+            listeners.withLock { $0.append(channel) }
+            switch address.kind {
+            case .unixDomainSocket(let path):
+                unixPaths.withLock { $0.append(path) }
+                bound.append("unix:\(path)")
+            case .hostname(let host, _):
+                let port = channel.localAddress?.port ?? 0
+                bound.append(host.contains(":") ? "tcp:[\(host)]:\(port)" : "tcp:\(host):\(port)")
+            }
+        }
+        return bound
+    }
+
+    /// Adopts an already-bound listening socket (socket activation).
+    public func adopt(descriptor: CInt) throws {
+        let channel = try makeBootstrap(tcp: false).withBoundSocket(descriptor).wait()
+        listeners.withLock { $0.append(channel) }
+    }
+
+    private func makeBootstrap(tcp: Bool) -> ServerBootstrap {
+        let state = self.state
+        let frameMaxBytes = state.configuration.frameMaxBytes
+        var bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: false)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(frameMaxBytes: frameMaxBytes)))
+                    try channel.pipeline.syncOperations.addHandler(RPCConnectionHandler(server: state))
+                }
+            }
+        if tcp {
+            bootstrap = bootstrap.childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+        }
+        return bootstrap
+    }
+
+    private func bind(_ address: BindAddress) throws -> any Channel {
+        switch address.kind {
+        case .unixDomainSocket(let path):
+            return try makeBootstrap(tcp: false).bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).wait()
+        case .hostname(let host, let port):
+            return try makeBootstrap(tcp: true).bind(host: host, port: port).wait()
+        }
+    }
+
+    /// Drains and stops: stops accepting, answers new calls UNAVAILABLE, waits
+    /// up to the drain timeout for in-flight calls, closes every connection,
+    /// then closes the store. Blocks until done.
+    public func shutdown() {
+        state.draining.store(true, ordering: .relaxed)
+        for channel in listeners.withLock({ $0 }) {
+            try? channel.close().wait()
+        }
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(state.configuration.drainTimeoutMillis) * 1_000_000
+        // Poll the in-flight count: shutdown happens once, and a 5 ms step
+        // keeps the wait short without a signal path on the hot path.
+        while state.callsInFlight.load(ordering: .relaxed) > 0, DispatchTime.now().uptimeNanoseconds < deadline {
+            usleep(5_000)
+        }
+        for channel in state.allChannels() {
+            try? channel.close().wait()
+        }
+        store.close()
+        for path in unixPaths.withLock({ $0 }) {
+            unlink(path)
+        }
+        try? group.syncShutdownGracefully()
+    }
+
+    /// Open connections now.
+    public var openConnections: Int { state.openConnections.load(ordering: .relaxed) }
+}

@@ -1,0 +1,114 @@
+// The committed ledger held in memory, so reads never touch the disk. Only
+// the writer changes it, and only after the changes are durable.
+
+import TaizhangCore
+
+/// A remembered reply to an idempotency key.
+struct IdempotencyRecord: Sendable {
+    var method: String
+    var requestSHA256: String
+    var response: [UInt8]
+    var createdUnixMillis: Int64
+}
+
+/// Everything committed, indexed for the reads the services make.
+struct LedgerState: Sendable {
+    var adminUnits: [String: AdminUnit] = [:]
+    var childCodes: [String: [String]] = [:]
+    var adminOrder: [String] = []
+    var projects: [String: Project] = [:]
+    var projectOrder: [String] = []
+    var assets: [String: Asset] = [:]
+    var assetOrder: [String] = []
+    var assetIdsByCode: [String: String] = [:]
+    var idempotency: [String: IdempotencyRecord] = [:]
+    var auditHeadSeq: UInt64 = 0
+    var auditHeadHash: String = AuditChain.genesisHash
+    var lastAssetNumber: Int = 0
+
+    mutating func put(_ unit: AdminUnit) {
+        if adminUnits.updateValue(unit, forKey: unit.code) == nil {
+            LedgerState.insertSorted(unit.code, into: &adminOrder)
+            if !unit.parentCode.isEmpty {
+                childCodes[unit.parentCode, default: []].append(unit.code)
+            }
+        }
+    }
+
+    mutating func put(_ project: Project) {
+        if projects.updateValue(project, forKey: project.id) == nil {
+            LedgerState.insertSorted(project.id, into: &projectOrder)
+        }
+    }
+
+    mutating func put(_ asset: Asset) {
+        let previous = assets.updateValue(asset, forKey: asset.id)
+        if let previous {
+            if previous.code != asset.code, !previous.code.isEmpty {
+                assetIdsByCode[previous.code] = nil
+            }
+        } else {
+            LedgerState.insertSorted(asset.id, into: &assetOrder)
+            if let number = AssetIdentifiers.number(of: asset.id) {
+                lastAssetNumber = max(lastAssetNumber, number)
+            }
+        }
+        if !asset.code.isEmpty {
+            assetIdsByCode[asset.code] = asset.id
+        }
+    }
+
+    /// The code and every code below it.
+    func subtree(of code: String) -> Set<String> {
+        var result: Set<String> = [code]
+        var stack = [code]
+        while let next = stack.popLast() {
+            for child in childCodes[next] ?? [] where result.insert(child).inserted {
+                stack.append(child)
+            }
+        }
+        return result
+    }
+
+    /// Inserts into an ascending array; appending is the common case.
+    static func insertSorted(_ key: String, into keys: inout [String]) {
+        if let last = keys.last, last >= key {
+            var low = 0
+            var high = keys.count
+            while low < high {
+                let mid = (low + high) / 2
+                if keys[mid] < key { low = mid + 1 } else { high = mid }
+            }
+            keys.insert(key, at: low)
+        } else {
+            keys.append(key)
+        }
+    }
+
+    /// The index of the first key greater than `after` (0 when nil).
+    static func start(after: String?, in keys: [String]) -> Int {
+        guard let after else { return 0 }
+        var low = 0
+        var high = keys.count
+        while low < high {
+            let mid = (low + high) / 2
+            if keys[mid] <= after { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+}
+
+/// The store's asset identifiers: "ZC" and eight or more digits.
+public enum AssetIdentifiers {
+    /// The identifier of the `number`th asset.
+    public static func make(_ number: Int) -> String {
+        let digits = String(number)
+        return "ZC" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+    }
+
+    /// The number inside an identifier, or nil.
+    public static func number(of id: String) -> Int? {
+        guard id.hasPrefix("ZC") else { return nil }
+        return Int(id.dropFirst(2))
+    }
+}

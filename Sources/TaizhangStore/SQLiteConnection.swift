@@ -1,0 +1,141 @@
+// A thin wrapper over one SQLite connection: open, execute, prepared
+// statements. Used only inside TaizhangStore.
+
+import CSQLite
+
+/// An error from SQLite, with its result code and message.
+struct SQLiteError: Error, CustomStringConvertible {
+    let code: Int32
+    let message: String
+    var description: String { "SQLite error \(code): \(message)" }
+}
+
+// SQLite's destructor value that makes it copy bound text and blobs.
+private let transientDestructor = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
+/// One connection. Not thread-safe: each owner keeps it on one thread or
+/// behind a lock.
+final class SQLiteConnection {
+    let handle: OpaquePointer
+
+    /// Opens (creating when `create`) the database file at `path`.
+    init(path: String, readOnly: Bool = false) throws {
+        var db: OpaquePointer?
+        let flags = readOnly
+            ? SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX
+            : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            if let db { sqlite3_close_v2(db) }
+            throw SQLiteError(code: rc, message: "\(message) (\(path))")
+        }
+        handle = db
+        sqlite3_busy_timeout(db, 5_000)
+    }
+
+    deinit {
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one or more statements with no results.
+    func execute(_ sql: String) throws {
+        var error: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &error)
+        if rc != SQLITE_OK {
+            let message = error.map { String(cString: $0) } ?? "unknown"
+            sqlite3_free(error)
+            throw SQLiteError(code: rc, message: message)
+        }
+    }
+
+    /// Prepares a statement.
+    func prepare(_ sql: String) throws -> SQLiteStatement {
+        var statement: OpaquePointer?
+        let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard rc == SQLITE_OK, let statement else {
+            throw SQLiteError(code: rc, message: String(cString: sqlite3_errmsg(handle)))
+        }
+        return SQLiteStatement(statement, connection: self)
+    }
+
+    /// The text of the last error.
+    var lastError: String { String(cString: sqlite3_errmsg(handle)) }
+}
+
+/// A prepared statement, reset and reused.
+final class SQLiteStatement {
+    let handle: OpaquePointer
+    unowned let connection: SQLiteConnection
+
+    init(_ handle: OpaquePointer, connection: SQLiteConnection) {
+        self.handle = handle
+        self.connection = connection
+    }
+
+    deinit {
+        sqlite3_finalize(handle)
+    }
+
+    /// A value to bind.
+    enum Value {
+        case int(Int64)
+        case text(String)
+        case blob([UInt8])
+        case null
+    }
+
+    /// Resets, binds `values` in order, and steps to completion.
+    func run(_ values: [Value]) throws {
+        try bind(values)
+        defer { sqlite3_reset(handle) }
+        let rc = sqlite3_step(handle)
+        guard rc == SQLITE_DONE || rc == SQLITE_ROW else {
+            throw SQLiteError(code: rc, message: connection.lastError)
+        }
+    }
+
+    /// Resets, binds, and calls `row` for each result row.
+    func query(_ values: [Value], row: (SQLiteStatement) throws -> Void) throws {
+        try bind(values)
+        defer { sqlite3_reset(handle) }
+        while true {
+            let rc = sqlite3_step(handle)
+            if rc == SQLITE_DONE { return }
+            guard rc == SQLITE_ROW else { throw SQLiteError(code: rc, message: connection.lastError) }
+            try row(self)
+        }
+    }
+
+    private func bind(_ values: [Value]) throws {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            let rc: Int32
+            switch value {
+            case .int(let number): rc = sqlite3_bind_int64(handle, index, number)
+            case .text(let text): rc = sqlite3_bind_text(handle, index, text, -1, transientDestructor)
+            case .blob(let bytes):
+                rc = bytes.withUnsafeBytes { raw in
+                    sqlite3_bind_blob(handle, index, raw.baseAddress, Int32(raw.count), transientDestructor)
+                }
+            case .null: rc = sqlite3_bind_null(handle, index)
+            }
+            guard rc == SQLITE_OK else { throw SQLiteError(code: rc, message: connection.lastError) }
+        }
+    }
+
+    func int(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+
+    func text(_ column: Int32) -> String {
+        guard let pointer = sqlite3_column_text(handle, column) else { return "" }
+        return String(cString: pointer)
+    }
+
+    func blob(_ column: Int32) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(handle, column))
+        guard count > 0, let pointer = sqlite3_column_blob(handle, column) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+}

@@ -1,0 +1,406 @@
+// The ledger store on an embedded SQLite file in WAL mode. Mutations are
+// group-committed by one writer thread: every queued mutation runs in its own
+// savepoint inside one transaction, so one call's failure leaves the others
+// untouched, and the whole group becomes durable with one sync. A mutation is
+// acknowledged only after COMMIT returned. Reads come from the committed
+// in-memory state and never wait for the writer.
+
+import Foundation
+import Synchronization
+import TaizhangCore
+
+/// Settings of the SQLite store.
+public struct SQLiteStoreConfiguration: Sendable {
+    /// The folder holding `taizhang.db` and its write-ahead log.
+    public var dataDirectory: String
+    /// How long an idempotency key is remembered, in milliseconds (24 h).
+    public var idempotencyRetentionMillis: Int64
+    /// Most mutations committed in one group.
+    public var groupCommitMaxMutations: Int
+    /// Most mutations waiting for the writer; past it submit fails with RESOURCE_EXHAUSTED.
+    public var queueMaxMutations: Int
+
+    /// Defaults for `dataDirectory`.
+    public init(dataDirectory: String, idempotencyRetentionMillis: Int64 = 24 * 3_600_000,
+                groupCommitMaxMutations: Int = 1024, queueMaxMutations: Int = 65_536) {
+        self.dataDirectory = dataDirectory
+        self.idempotencyRetentionMillis = idempotencyRetentionMillis
+        self.groupCommitMaxMutations = groupCommitMaxMutations
+        self.queueMaxMutations = queueMaxMutations
+    }
+
+    /// The database file's path.
+    public var databasePath: String { dataDirectory + "/taizhang.db" }
+}
+
+/// The system clock.
+public struct SystemWallClock: WallClock {
+    /// The system clock.
+    public init() {}
+
+    public func nowUnixMillis() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
+}
+
+/// A queued mutation's ticket.
+final class WriteTicket: MutationTicket {
+    enum State { case queued, started, withdrawn }
+    let state = Mutex(State.queued)
+
+    func withdraw() -> Bool {
+        state.withLock { state in
+            switch state {
+            case .queued: state = .withdrawn; return true
+            case .withdrawn: return true
+            case .started: return false
+            }
+        }
+    }
+
+    /// Marks the mutation started; false when it was withdrawn.
+    func start() -> Bool {
+        state.withLock { state in
+            if state == .withdrawn { return false }
+            state = .started
+            return true
+        }
+    }
+}
+
+/// A mutation waiting for the writer.
+struct PendingMutation: Sendable {
+    let mutation: Mutation
+    let context: CallerContext
+    let encode: ResponseEncoder
+    let completion: @Sendable (MutationReply) -> Void
+    let ticket: WriteTicket
+}
+
+/// The ledger store on SQLite.
+public final class SQLiteLedgerStore: LedgerStore {
+    let configuration: SQLiteStoreConfiguration
+    let clock: any WallClock
+    let state: Mutex<LedgerState>
+    private let queue = Mutex(WriterQueue())
+    private let wakeWriter = DispatchSemaphore(value: 0)
+    private let writerStopped = DispatchSemaphore(value: 0)
+    private let reader: Mutex<SQLiteReader>
+    private let counters = Mutex(Counters())
+
+    struct WriterQueue {
+        var pending: [PendingMutation] = []
+        var writerWaiting = false
+        var closing = false
+    }
+
+    struct Counters {
+        var commitBatches: UInt64 = 0
+        var committedMutations: UInt64 = 0
+        var writable = true
+    }
+
+    /// Opens (creating and migrating when needed) the store in `configuration.dataDirectory`.
+    public init(configuration: SQLiteStoreConfiguration, clock: any WallClock = SystemWallClock()) throws {
+        self.configuration = configuration
+        self.clock = clock
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        let db = try SQLiteConnection(path: configuration.databasePath)
+        try db.execute("PRAGMA journal_mode=WAL")
+        // FULL: every COMMIT syncs the write-ahead log, so an acknowledged
+        // mutation survives a crash or power loss.
+        try db.execute("PRAGMA synchronous=FULL")
+        try db.execute("PRAGMA foreign_keys=ON")
+        try Migrations.migrate(db, nowUnixMillis: clock.nowUnixMillis())
+        let loaded = try SQLiteLedgerStore.load(db, clock: clock, retentionMillis: configuration.idempotencyRetentionMillis)
+        state = Mutex(loaded)
+        reader = Mutex(SQLiteReader(connection: try SQLiteConnection(path: configuration.databasePath, readOnly: true)))
+        let writer = try LedgerWriter(connection: db, clock: clock, retentionMillis: configuration.idempotencyRetentionMillis)
+        let thread = Thread { [self] in
+            // The writer owns `db` from here on; no other thread touches it.
+            self.writerLoop(writer)
+        }
+        thread.name = "taizhang-store-writer"
+        thread.start()
+    }
+
+    // MARK: Reads
+
+    public func adminUnit(code: String) -> AdminUnit? {
+        state.withLock { $0.adminUnits[code] }
+    }
+
+    public func adminUnits(parentCode: String?, after: String?, limit: Int) -> Page<AdminUnit> {
+        state.withLock { state in
+            let keys: [String]
+            if let parentCode {
+                keys = (state.childCodes[parentCode] ?? []).sorted()
+            } else {
+                keys = state.adminOrder
+            }
+            return SQLiteLedgerStore.page(keys: keys, after: after, limit: limit) { state.adminUnits[$0] }
+        }
+    }
+
+    public func adminSubtree(code: String) -> Set<String> {
+        state.withLock { $0.subtree(of: code) }
+    }
+
+    public func project(id: String) -> Project? {
+        state.withLock { $0.projects[id] }
+    }
+
+    public func projects(adminCode: String?, year: Int?, after: String?, limit: Int) -> Page<Project> {
+        state.withLock { state in
+            let scope = adminCode.map { state.subtree(of: $0) }
+            return SQLiteLedgerStore.page(keys: state.projectOrder, after: after, limit: limit) { id in
+                guard let project = state.projects[id] else { return nil }
+                if let scope, !scope.contains(project.adminCode) { return nil }
+                if let year, project.year != year { return nil }
+                return project
+            }
+        }
+    }
+
+    public func asset(id: String) -> Asset? {
+        state.withLock { $0.assets[id] }
+    }
+
+    public func assets(filter: AssetFilter, after: String?, limit: Int) -> Page<Asset> {
+        state.withLock { state in
+            let scope = filter.adminCode.map { state.subtree(of: $0) }
+            return SQLiteLedgerStore.page(keys: state.assetOrder, after: after, limit: limit) { id in
+                guard let asset = state.assets[id] else { return nil }
+                if let scope, !scope.contains(asset.adminCode) { return nil }
+                if let category = filter.category, asset.category != category { return nil }
+                if let status = filter.usageStatus, asset.usageStatus != status { return nil }
+                if let year = filter.year, asset.acquiredDate.year != year { return nil }
+                return asset
+            }
+        }
+    }
+
+    /// A page of the records whose keys follow `after`, and the total matching.
+    static func page<Record>(keys: [String], after: String?, limit: Int, match: (String) -> Record?) -> Page<Record> {
+        var records: [Record] = []
+        var total = 0
+        var lastKey: String?
+        var more = false
+        let start = LedgerState.start(after: after, in: keys)
+        // The total counts every match, before and after the page.
+        for (index, key) in keys.enumerated() {
+            guard match(key) != nil else { continue }
+            total += 1
+            if index >= start {
+                if records.count < limit, let record = match(key) {
+                    records.append(record)
+                    lastKey = key
+                } else if records.count >= limit {
+                    more = true
+                }
+            }
+        }
+        return Page(records: records, nextAfter: more ? lastKey : nil, total: total)
+    }
+
+    public func statistics() -> StoreStatistics {
+        let (counts, seq, hash) = state.withLock { state in
+            ([
+                "admin_unit": UInt64(state.adminUnits.count),
+                "project": UInt64(state.projects.count),
+                "asset": UInt64(state.assets.count),
+                "audit_entry": state.auditHeadSeq,
+            ], state.auditHeadSeq, state.auditHeadHash)
+        }
+        let counters = self.counters.withLock { $0 }
+        var bytes: UInt64 = 0
+        for suffix in ["", "-wal"] {
+            if let attributes = try? FileManager.default.attributesOfItem(atPath: configuration.databasePath + suffix),
+               let size = attributes[.size] as? NSNumber {
+                bytes += size.uint64Value
+            }
+        }
+        return StoreStatistics(recordCounts: counts, storageBytes: bytes, commitBatches: counters.commitBatches,
+                               committedMutations: counters.committedMutations, auditHeadSeq: seq,
+                               auditHeadHash: hash, writable: counters.writable)
+    }
+
+    // MARK: Audit
+
+    public func verifyAuditChain() throws -> AuditVerification {
+        let (headSeq, headHash) = state.withLock { ($0.auditHeadSeq, $0.auditHeadHash) }
+        return try reader.withLock { try $0.verify(knownHeadSeq: headSeq, knownHeadHash: headHash) }
+    }
+
+    public func auditEntries(recordId: String?, afterSeq: UInt64, limit: Int) throws -> [AuditEntry] {
+        try reader.withLock { try $0.entries(recordId: recordId, afterSeq: afterSeq, limit: limit) }
+    }
+
+    // MARK: Mutations
+
+    public func submit(_ mutation: Mutation, context: CallerContext, encode: @escaping ResponseEncoder,
+                       completion: @escaping @Sendable (MutationReply) -> Void) -> any MutationTicket {
+        let ticket = WriteTicket()
+        let pending = PendingMutation(mutation: mutation, context: context, encode: encode, completion: completion, ticket: ticket)
+        enum Admission { case queued(wake: Bool), full, closing }
+        let admission: Admission = queue.withLock { queue in
+            if queue.closing { return .closing }
+            if queue.pending.count >= configuration.queueMaxMutations { return .full }
+            queue.pending.append(pending)
+            if queue.writerWaiting {
+                queue.writerWaiting = false
+                return .queued(wake: true)
+            }
+            return .queued(wake: false)
+        }
+        switch admission {
+        case .queued(let wake):
+            if wake { wakeWriter.signal() }
+        case .full:
+            completion(.failure(LedgerError(.resourceExhausted, "the store has \(configuration.queueMaxMutations) mutations waiting to be written; retry shortly")))
+        case .closing:
+            completion(.failure(LedgerError(.unavailable, "the store is closing; retry against the restarted daemon")))
+        }
+        return ticket
+    }
+
+    public func close() {
+        let alreadyClosing = queue.withLock { queue in
+            let was = queue.closing
+            queue.closing = true
+            if queue.writerWaiting { queue.writerWaiting = false; return (was, true) }
+            return (was, false)
+        }
+        if alreadyClosing.0 { return }
+        if alreadyClosing.1 { wakeWriter.signal() }
+        writerStopped.wait()
+    }
+
+    private func writerLoop(_ writer: LedgerWriter) {
+        while true {
+            let (batch, closing): ([PendingMutation], Bool) = queue.withLock { queue in
+                if queue.pending.isEmpty {
+                    if !queue.closing { queue.writerWaiting = true }
+                    return ([], queue.closing)
+                }
+                let count = min(queue.pending.count, configuration.groupCommitMaxMutations)
+                let batch = Array(queue.pending.prefix(count))
+                queue.pending.removeFirst(count)
+                return (batch, false)
+            }
+            if batch.isEmpty {
+                if closing { break }
+                wakeWriter.wait()
+                continue
+            }
+            let started = batch.filter { $0.ticket.start() }
+            if started.isEmpty { continue }
+            let result = writer.commit(started, committed: self)
+            if result.durable {
+                state.withLock { result.overlay.apply(to: &$0) }
+                counters.withLock {
+                    $0.commitBatches += 1
+                    $0.committedMutations += UInt64(result.appliedCount)
+                    $0.writable = true
+                }
+            } else {
+                counters.withLock { $0.writable = false }
+            }
+            for (pending, reply) in zip(started, result.replies) {
+                pending.completion(reply)
+            }
+        }
+        writerStopped.signal()
+    }
+
+    // MARK: Loading
+
+    static func load(_ db: SQLiteConnection, clock: any WallClock, retentionMillis: Int64) throws -> LedgerState {
+        var state = LedgerState()
+        let decoder = JSONDecoder()
+        try db.prepare("SELECT record_json FROM admin_units ORDER BY code").query([]) { row in
+            state.put(try decoder.decode(AdminUnit.self, from: Data(row.text(0).utf8)))
+        }
+        try db.prepare("SELECT record_json FROM projects ORDER BY id").query([]) { row in
+            state.put(try decoder.decode(Project.self, from: Data(row.text(0).utf8)))
+        }
+        try db.prepare("SELECT record_json FROM assets ORDER BY id").query([]) { row in
+            state.put(try decoder.decode(Asset.self, from: Data(row.text(0).utf8)))
+        }
+        let oldest = clock.nowUnixMillis() - retentionMillis
+        try db.prepare("DELETE FROM idempotency WHERE created_unix_ms < ?").run([.int(oldest)])
+        try db.prepare("SELECT key, method, request_sha256, response, created_unix_ms FROM idempotency").query([]) { row in
+            state.idempotency[row.text(0)] = IdempotencyRecord(method: row.text(1), requestSHA256: row.text(2),
+                                                               response: row.blob(3), createdUnixMillis: row.int(4))
+        }
+        try db.prepare("SELECT seq, hash FROM audit_journal ORDER BY seq DESC LIMIT 1").query([]) { row in
+            state.auditHeadSeq = UInt64(row.int(0))
+            state.auditHeadHash = row.text(1)
+        }
+        return state
+    }
+}
+
+/// The read-only connection for audit queries.
+struct SQLiteReader: @unchecked Sendable {
+    // @unchecked: the connection is only used inside the store's Mutex.
+    let connection: SQLiteConnection
+
+    func verify(knownHeadSeq: UInt64, knownHeadHash: String) throws -> AuditVerification {
+        var previous: (seq: UInt64, hash: String)?
+        var checked: UInt64 = 0
+        var broken: (UInt64, String)?
+        let statement = try connection.prepare("""
+            SELECT seq, time, identity, actor, method, request_id, request_sha256, record_kind, record_id,
+                   before_json, after_json, prev_hash, hash FROM audit_journal ORDER BY seq
+            """)
+        try connection.execute("BEGIN")
+        defer { try? connection.execute("COMMIT") }
+        try statement.query([]) { row in
+            guard broken == nil else { return }
+            let entry = SQLiteReader.entry(row)
+            checked += 1
+            if let problem = AuditChain.problem(with: entry, after: previous) {
+                broken = (previous.map { $0.seq + 1 } ?? 1, problem)
+                return
+            }
+            previous = (entry.seq, entry.hash)
+        }
+        if broken == nil {
+            let lastSeq = previous?.seq ?? 0
+            if lastSeq < knownHeadSeq {
+                broken = (lastSeq + 1, "entries \(lastSeq + 1)…\(knownHeadSeq) are missing (deleted from the end?)")
+            } else if lastSeq == knownHeadSeq, lastSeq > 0, previous?.hash != knownHeadHash {
+                broken = (lastSeq, "the newest entry's hash differs from the one this daemon wrote")
+            }
+        }
+        return AuditVerification(intact: broken == nil, entriesChecked: checked, firstBrokenSeq: broken?.0 ?? 0,
+                                 problem: broken?.1 ?? "", headSeq: previous?.seq ?? 0,
+                                 headHash: previous?.hash ?? AuditChain.genesisHash)
+    }
+
+    func entries(recordId: String?, afterSeq: UInt64, limit: Int) throws -> [AuditEntry] {
+        var entries: [AuditEntry] = []
+        let columns = """
+            SELECT seq, time, identity, actor, method, request_id, request_sha256, record_kind, record_id,
+                   before_json, after_json, prev_hash, hash FROM audit_journal
+            """
+        if let recordId {
+            try connection.prepare(columns + " WHERE record_id = ? AND seq > ? ORDER BY seq LIMIT ?")
+                .query([.text(recordId), .int(Int64(afterSeq)), .int(Int64(limit))]) { entries.append(SQLiteReader.entry($0)) }
+        } else {
+            try connection.prepare(columns + " WHERE seq > ? ORDER BY seq LIMIT ?")
+                .query([.int(Int64(afterSeq)), .int(Int64(limit))]) { entries.append(SQLiteReader.entry($0)) }
+        }
+        return entries
+    }
+
+    static func entry(_ row: SQLiteStatement) -> AuditEntry {
+        AuditEntry(seq: UInt64(row.int(0)), time: row.text(1), identity: row.text(2), actor: row.text(3),
+                   method: row.text(4), requestId: row.text(5), requestSHA256: row.text(6), recordKind: row.text(7),
+                   recordId: row.text(8), beforeJSON: row.text(9), afterJSON: row.text(10), prevHash: row.text(11),
+                   hash: row.text(12))
+    }
+}

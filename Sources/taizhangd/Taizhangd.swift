@@ -1,0 +1,172 @@
+// taizhangd: the Taizhang daemon. Opens the store, binds the listeners,
+// serves until SIGTERM or SIGINT, then drains and exits 0.
+
+import ArgumentParser
+import Dispatch
+import Foundation
+import TaizhangCore
+import TaizhangServer
+import TaizhangStore
+import TaizhangWire
+
+@main
+struct Taizhangd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "taizhangd",
+        abstract: "The Taizhang daemon: the ledger of poverty-alleviation project assets (扶贫项目资产台账).",
+        discussion: """
+        Serves the Taizhang protocol (docs/protocol.md) on a Unix socket and, when asked, on TCP.
+        Stops on SIGTERM or SIGINT: stops accepting, answers new calls UNAVAILABLE, lets calls in
+        flight finish within --drain-timeout-ms, then exits 0.
+        """)
+
+    @Option(name: .customLong("data-dir"), help: ArgumentHelp(
+        "Folder of the SQLite ledger (taizhang.db). Default: $STATE_DIRECTORY under systemd, else ~/.local/share/taizhang.",
+        valueName: "dir"))
+    var dataDirectory: String?
+
+    @Option(name: .customLong("unix"), help: ArgumentHelp(
+        "Unix socket path to listen on. Default: $RUNTIME_DIRECTORY/taizhang.sock under systemd, else <data-dir>/taizhang.sock.",
+        valueName: "path"))
+    var unixPath: String?
+
+    @Option(name: .customLong("tcp"), help: ArgumentHelp(
+        "Also listen on TCP at host:port (port 0 picks a free port). Off by default. Loopback only unless --tcp-allow-remote.",
+        valueName: "host:port"))
+    var tcpAddress: String?
+
+    @Flag(name: .customLong("tcp-allow-remote"), help: "Allow --tcp on a non-loopback address. Until authentication exists, anyone who can reach the port can change the ledger.")
+    var tcpAllowRemote = false
+
+    @Option(name: .customLong("frame-max-bytes"), help: "Largest frame body accepted, in bytes.")
+    var frameMaxBytes = WireLimits.defaultFrameMaxBytes
+
+    @Option(name: .customLong("calls-in-flight-max"), help: "Calls in flight per connection; past it calls get RESOURCE_EXHAUSTED.")
+    var callsInFlightMax = WireLimits.defaultCallsInFlightMaxPerConnection
+
+    @Option(name: .customLong("connections-max"), help: "Open connections; past it new connections are closed at once.")
+    var connectionsMax = WireLimits.defaultConnectionsMax
+
+    @Option(name: .customLong("drain-timeout-ms"), help: "How long calls in flight may run after SIGTERM, in milliseconds.")
+    var drainTimeoutMillis: Int64 = 10_000
+
+    @Option(name: .customLong("threads"), help: "Event loop threads. Default: one per core.")
+    var threads: Int?
+
+    mutating func validate() throws {
+        if frameMaxBytes < 1024 || frameMaxBytes > 64 * 1024 * 1024 {
+            throw ValidationError("--frame-max-bytes must be between 1024 and 67108864")
+        }
+        if callsInFlightMax < 1 { throw ValidationError("--calls-in-flight-max must be at least 1") }
+        if connectionsMax < 1 { throw ValidationError("--connections-max must be at least 1") }
+        if drainTimeoutMillis < 0 { throw ValidationError("--drain-timeout-ms must not be negative") }
+        if let tcpAddress {
+            let (host, _) = try Taizhangd.parseHostPort(tcpAddress)
+            if !tcpAllowRemote, !Taizhangd.isLoopback(host) {
+                throw ValidationError("--tcp \(tcpAddress) is not a loopback address; authentication is not implemented yet, so add --tcp-allow-remote only if the network is trusted")
+            }
+        }
+    }
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let dataDirectory = self.dataDirectory
+            ?? environment["STATE_DIRECTORY"].map { String($0.split(separator: ":").first ?? "") }
+            ?? (NSHomeDirectory() + "/.local/share/taizhang")
+        let unixPath = self.unixPath
+            ?? environment["RUNTIME_DIRECTORY"].map { String($0.split(separator: ":").first ?? "") + "/taizhang.sock" }
+            ?? (dataDirectory + "/taizhang.sock")
+        if unixPath.utf8.count >= 108 {
+            throw ValidationError("the Unix socket path \(unixPath) is \(unixPath.utf8.count) bytes; Linux allows at most 107; pass a shorter --unix")
+        }
+        var listeners: [BindAddress] = [.unixDomainSocket(path: unixPath)]
+        if let tcpAddress {
+            let (host, port) = try Taizhangd.parseHostPort(tcpAddress)
+            listeners.append(.hostname(host, port: port))
+        }
+        var configuration = ServerConfiguration(listeners: listeners)
+        configuration.frameMaxBytes = frameMaxBytes
+        configuration.callsInFlightMaxPerConnection = callsInFlightMax
+        configuration.connectionsMax = connectionsMax
+        configuration.drainTimeoutMillis = drainTimeoutMillis
+        if let threads { configuration.eventLoopThreads = max(1, threads) }
+
+        signal(SIGPIPE, SIG_IGN)
+        let store: SQLiteLedgerStore
+        do {
+            store = try SQLiteLedgerStore(configuration: SQLiteStoreConfiguration(dataDirectory: dataDirectory))
+        } catch {
+            Log.error("cannot open the ledger in \(dataDirectory): \(error)")
+            throw ExitCode(74)
+        }
+        let server = TaizhangServer(configuration: configuration, store: store)
+        let bound: [String]
+        do {
+            try FileManager.default.createDirectory(atPath: (unixPath as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            bound = try server.start()
+        } catch {
+            Log.error("cannot listen: \(error)")
+            store.close()
+            throw ExitCode(71)
+        }
+        let counts = store.statistics().recordCounts
+        Log.info("ledger \(dataDirectory)/taizhang.db: \(counts["asset"] ?? 0) assets, \(counts["project"] ?? 0) projects, \(counts["admin_unit"] ?? 0) admin units")
+        // Tests and scripts read these lines to learn the addresses.
+        var announcement = ""
+        for address in bound {
+            announcement += "taizhangd: listening on \(address)\n"
+        }
+        announcement += "taizhangd: ready\n"
+        FileHandle.standardOutput.write(Data(announcement.utf8))
+
+        let stop = DispatchSemaphore(value: 0)
+        var sources: [any DispatchSourceSignal] = []
+        for signalNumber in [SIGTERM, SIGINT] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { stop.signal() }
+            source.resume()
+            sources.append(source)
+        }
+        stop.wait()
+        Log.info("stopping: draining calls in flight (up to \(drainTimeoutMillis) ms)")
+        server.shutdown()
+        Log.info("stopped")
+        _ = sources
+    }
+
+    static func parseHostPort(_ text: String) throws -> (String, Int) {
+        var host: Substring
+        let portText: Substring
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = text[text.index(after: text.startIndex)..<close]
+            portText = text[text.index(after: close)...].drop { $0 == ":" }
+        } else if let colon = text.lastIndex(of: ":") {
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        } else {
+            throw ValidationError("--tcp wants host:port, e.g. 127.0.0.1:7420 (got \(text))")
+        }
+        if host.isEmpty { host = "127.0.0.1" }
+        guard let port = Int(portText), (0...65535).contains(port) else {
+            throw ValidationError("--tcp port must be 0...65535 (got \(portText))")
+        }
+        return (String(host), port)
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}
+
+/// Log lines for engineers, on stderr.
+enum Log {
+    static func info(_ message: String) { write("info", message) }
+    static func error(_ message: String) { write("error", message) }
+
+    private static func write(_ level: String, _ message: String) {
+        let line = "\(Timestamp.rfc3339(unixMillis: SystemWallClock().nowUnixMillis())) taizhangd \(level): \(message)\n"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+}
