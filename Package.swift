@@ -61,6 +61,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "TaizhangDemo",
+            dependencies: ["TaizhangProto"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TaizhangClient",
             dependencies: [
                 "TaizhangProto", "TaizhangWire",
@@ -83,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "taizhang",
             dependencies: [
-                "TaizhangClient", "TaizhangProto", "TaizhangCore",
+                "TaizhangClient", "TaizhangProto", "TaizhangDemo",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

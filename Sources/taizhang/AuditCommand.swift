@@ -1,0 +1,66 @@
+// taizhang audit verify | list
+
+import ArgumentParser
+import Foundation
+import TaizhangProto
+
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "The audit journal: verify its hash chain, list entries.",
+                                                    subcommands: [Verify.self, List.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Walk the hash chain; exit 4 and name the first broken entry if it was tampered with.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let client = try await global.connect()
+            defer { Task { await client.close() } }
+            let result = try await global.call(client, "/taizhang.ledger.v1.Ledger/VerifyAuditChain", Taizhang_Ledger_V1_VerifyAuditChainRequest(),
+                                               as: Taizhang_Ledger_V1_VerifyAuditChainResponse.self)
+            if global.json {
+                try global.printJSON(result)
+            } else if result.intact {
+                print(global.language == .zh
+                      ? "审计链完整：共 \(result.entriesChecked) 条，最新 #\(result.headSeq) \(result.headHash)"
+                      : "audit chain intact: \(result.entriesChecked) entries, head #\(result.headSeq) \(result.headHash)")
+            } else {
+                print(global.language == .zh
+                      ? "审计链断裂：第 \(result.firstBrokenSeq) 条起不可信（\(result.problem)）"
+                      : "audit chain BROKEN at entry \(result.firstBrokenSeq): \(result.problem)")
+            }
+            if !result.intact { throw ExitCode(4) }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List audit entries, oldest first.")
+        @OptionGroup var global: GlobalOptions
+        @Option(name: .customLong("record"), help: "Only entries of this record (asset id, project id, admin code).")
+        var record: String?
+        @Option(name: .customLong("after"), help: "Start after this sequence number.")
+        var after: UInt64 = 0
+        @Option(name: .customLong("limit"), help: "At most this many entries (1...1000).")
+        var limit: Int32 = 50
+
+        func run() async throws {
+            let client = try await global.connect()
+            defer { Task { await client.close() } }
+            var request = Taizhang_Ledger_V1_ListAuditEntriesRequest()
+            request.recordID = record ?? ""
+            request.afterSeq = after
+            request.pageSize = limit
+            let response = try await global.call(client, "/taizhang.ledger.v1.Ledger/ListAuditEntries", request,
+                                                 as: Taizhang_Ledger_V1_ListAuditEntriesResponse.self)
+            if global.json { try global.printJSON(response); return }
+            var table = Table(header: Labels.header([("序号", "seq"), ("时间", "time"), ("身份", "identity"), ("经办人", "actor"),
+                                                     ("方法", "method"), ("记录", "record"), ("哈希", "hash")], global.language))
+            table.rightAligned = [0]
+            for entry in response.entries {
+                table.rows.append([String(entry.seq), entry.time, entry.identity, entry.actor,
+                                   String(entry.method.split(separator: "/").last ?? ""), "\(entry.recordKind):\(entry.recordID)",
+                                   String(entry.hash.prefix(12))])
+            }
+            print(table.render())
+        }
+    }
+}

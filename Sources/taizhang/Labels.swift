@@ -1,0 +1,49 @@
+// Names of the ledger's enums and columns as county staff read them, in
+// Chinese by default and English on request.
+
+import TaizhangProto
+
+enum Labels {
+    static func category(_ value: Taizhang_Ledger_V1_AssetCategory, _ language: Language) -> String {
+        switch (value, language) {
+        case (.publicWelfare, .zh): return "公益性"
+        case (.operating, .zh): return "经营性"
+        case (.household, .zh): return "到户类"
+        case (.publicWelfare, .en): return "public welfare"
+        case (.operating, .en): return "operating"
+        case (.household, .en): return "household"
+        default: return "?"
+        }
+    }
+
+    static func status(_ value: Taizhang_Ledger_V1_UsageStatus, _ language: Language) -> String {
+        switch (value, language) {
+        case (.inUse, .zh): return "在用"
+        case (.idle, .zh): return "闲置"
+        case (.underConstruction, .zh): return "在建"
+        case (.damaged, .zh): return "损毁"
+        case (.inUse, .en): return "in use"
+        case (.idle, .en): return "idle"
+        case (.underConstruction, .en): return "under construction"
+        case (.damaged, .en): return "damaged"
+        default: return "?"
+        }
+    }
+
+    static func level(_ value: Taizhang_Ledger_V1_AdminLevel, _ language: Language) -> String {
+        switch (value, language) {
+        case (.county, .zh): return "县"
+        case (.township, .zh): return "乡镇"
+        case (.village, .zh): return "村"
+        case (.county, .en): return "county"
+        case (.township, .en): return "township"
+        case (.village, .en): return "village"
+        default: return "?"
+        }
+    }
+
+    /// Column headers: (Chinese, English).
+    static func header(_ pairs: [(String, String)], _ language: Language) -> [String] {
+        pairs.map { language == .zh ? $0.0 : $0.1 }
+    }
+}

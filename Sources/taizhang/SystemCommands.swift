@@ -1,0 +1,72 @@
+// taizhang health | status | methods
+
+import ArgumentParser
+import Foundation
+import TaizhangProto
+
+struct HealthCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "health", abstract: "Ask whether taizhangd is serving (exit 0) or not (exit 1).")
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let client = try await global.connect()
+        defer { Task { await client.close() } }
+        let response = try await global.call(client, "/taizhang.system.v1.System/Health", Taizhang_System_V1_HealthRequest(),
+                                             as: Taizhang_System_V1_HealthResponse.self)
+        if global.json { try global.printJSON(response); return }
+        if response.status == .serving {
+            print(global.language == .zh ? "正常服务 (SERVING)" : "SERVING")
+        } else {
+            print((global.language == .zh ? "暂停服务 (NOT_SERVING): " : "NOT_SERVING: ") + response.reason)
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show what a dashboard polls: uptime, storage, record counts, calls by method.")
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let client = try await global.connect()
+        defer { Task { await client.close() } }
+        let status = try await global.call(client, "/taizhang.system.v1.System/Status", Taizhang_System_V1_StatusRequest(),
+                                           as: Taizhang_System_V1_StatusResponse.self)
+        if global.json { try global.printJSON(status); return }
+        let zh = global.language == .zh
+        print("taizhangd \(status.version)  \(zh ? "运行" : "up") \(status.uptimeSeconds) s  \(zh ? "连接" : "connections") \(status.openConnections)  \(zh ? "进行中调用" : "calls in flight") \(status.callsInFlight)")
+        print("\(zh ? "存储" : "storage") \(status.storageBackend) \(status.storageBytes) bytes  \(zh ? "审计链" : "audit chain") #\(status.auditHeadSeq) \(status.auditHeadHash.prefix(16))…")
+        let counts = status.recordCounts
+        print("\(zh ? "行政区划" : "admin units") \(counts["admin_unit"] ?? 0)  \(zh ? "项目" : "projects") \(counts["project"] ?? 0)  \(zh ? "资产" : "assets") \(counts["asset"] ?? 0)  \(zh ? "审计条目" : "audit entries") \(counts["audit_entry"] ?? 0)")
+        var table = Table(header: Labels.header([("方法", "method"), ("调用", "served"), ("失败", "failed"), ("p50 µs", "p50 µs"), ("p99 µs", "p99 µs")], global.language))
+        table.rightAligned = [1, 2, 3, 4]
+        for method in status.methods {
+            table.rows.append([method.method, String(method.served), String(method.failed), String(method.latencyP50Micros), String(method.latencyP99Micros)])
+        }
+        if !table.rows.isEmpty { print(table.render()) }
+    }
+}
+
+struct MethodsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "methods", abstract: "List every method taizhangd serves, with its message types.")
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let client = try await global.connect()
+        defer { Task { await client.close() } }
+        var response = try await global.call(client, "/taizhang.system.v1.System/ListMethods", Taizhang_System_V1_ListMethodsRequest(),
+                                             as: Taizhang_System_V1_ListMethodsResponse.self)
+        if global.json {
+            response.fileDescriptorSet = Data()
+            try global.printJSON(response)
+            return
+        }
+        var table = Table(header: Labels.header([("方法", "method"), ("请求", "request"), ("响应", "response"), ("类型", "kind")], global.language))
+        for method in response.methods {
+            let kind = [method.mutation ? (global.language == .zh ? "变更" : "mutation") : (global.language == .zh ? "查询" : "read"),
+                        method.serverStreaming ? "stream" : ""].filter { !$0.isEmpty }.joined(separator: ", ")
+            table.rows.append([method.name, method.requestType, method.responseType, kind])
+        }
+        print(table.render())
+    }
+}

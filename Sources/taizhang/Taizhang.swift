@@ -1,0 +1,103 @@
+// taizhang: the command-line client of taizhangd.
+
+import ArgumentParser
+import Foundation
+import TaizhangClient
+import TaizhangProto
+
+@main
+struct Taizhang: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "taizhang",
+        abstract: "Command-line client of taizhangd, the ledger of poverty-alleviation project assets (扶贫项目资产台账).",
+        discussion: """
+        Exit codes: 0 success; 2 bad command line; 3 cannot reach taizhangd; 4 the audit chain is broken;
+        10 + the status code when a call fails (13 INVALID_ARGUMENT, 15 NOT_FOUND, 16 ALREADY_EXISTS,
+        19 FAILED_PRECONDITION, 20 ABORTED, 23 INTERNAL, 24 UNAVAILABLE, ...).
+        """,
+        subcommands: [HealthCommand.self, StatusCommand.self, MethodsCommand.self, AuditCommand.self,
+                      AdminCommand.self, ProjectCommand.self, AssetCommand.self, CallCommand.self, DemoCommand.self])
+}
+
+/// Where taizhangd is and how to print.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .customLong("socket"), help: ArgumentHelp("taizhangd's Unix socket. Default: $TAIZHANG_SOCKET, else ~/.local/share/taizhang/taizhang.sock.", valueName: "path"))
+    var socket: String?
+
+    @Option(name: .customLong("host"), help: "Connect over TCP to this host instead of the Unix socket.")
+    var host: String?
+
+    @Option(name: .customLong("port"), help: "TCP port, with --host.")
+    var port: Int?
+
+    @Flag(name: .customLong("json"), help: "Print JSON (the proto3 JSON mapping) instead of tables.")
+    var json = false
+
+    @Option(name: .customLong("lang"), help: "Language of tables: zh (default) or en.")
+    var language: Language = .zh
+
+    @Option(name: .customLong("actor"), help: "Your name, recorded in the audit journal with each change. Default: $TAIZHANG_ACTOR, else $USER.")
+    var actor: String?
+
+    @Option(name: .customLong("timeout-ms"), help: "Deadline of each call, in milliseconds (0: none).")
+    var timeoutMillis: UInt32 = 30_000
+
+    var target: TaizhangClient.Target {
+        if let host { return .tcp(host: host, port: port ?? 7420) }
+        let environment = ProcessInfo.processInfo.environment
+        return .unix(path: socket ?? environment["TAIZHANG_SOCKET"] ?? (NSHomeDirectory() + "/.local/share/taizhang/taizhang.sock"))
+    }
+
+    var metadata: [String: String] {
+        let environment = ProcessInfo.processInfo.environment
+        let name = actor ?? environment["TAIZHANG_ACTOR"] ?? environment["USER"] ?? ""
+        return name.isEmpty ? [:] : ["actor": name]
+    }
+
+    /// Connects, or exits 3 with a message saying what to check.
+    func connect() async throws -> TaizhangClient {
+        do {
+            return try await TaizhangClient.connect(target)
+        } catch {
+            printError("cannot reach taizhangd at \(target): \(error)\nIs it running? Start it with scripts/run, or pass --socket PATH or --host/--port.")
+            throw ExitCode(3)
+        }
+    }
+
+    /// Calls a unary method and maps failures to exit codes.
+    func call<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ client: TaizhangClient, _ method: String, _ request: Request, as: Response.Type = Response.self,
+        idempotencyKey: String? = nil
+    ) async throws -> Response {
+        var metadata = self.metadata
+        if let idempotencyKey { metadata["idempotency-key"] = idempotencyKey }
+        do {
+            return try await client.unary(method, request, as: Response.self, metadata: metadata, timeoutMillis: timeoutMillis)
+        } catch let error as RPCError {
+            printError("\(method) failed: \(error)")
+            if let requestId = error.metadata["request-id"] { printError("(request-id \(requestId))") }
+            throw ExitCode(Int32(10 + error.status.code.rawValue))
+        } catch {
+            printError("\(method) failed: \(error)")
+            throw ExitCode(3)
+        }
+    }
+
+    /// Prints a message as proto3 JSON.
+    func printJSON<M: SwiftProtobuf.Message>(_ message: M) throws {
+        var options = JSONEncodingOptions()
+        options.preserveProtoFieldNames = true
+        print(try message.jsonString(options: options))
+    }
+}
+
+/// The language of text for county staff.
+enum Language: String, ExpressibleByArgument, CaseIterable {
+    case zh, en
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+import SwiftProtobuf
