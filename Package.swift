@@ -124,6 +124,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "TaizhangServerTests",
+            dependencies: ["TaizhangServer", "TaizhangCore", "TaizhangProto"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "TaizhangIntegrationTests",
             dependencies: [
                 "TaizhangClient", "TaizhangProto", "TaizhangWire",

@@ -19,6 +19,9 @@ public struct SQLiteStoreConfiguration: Sendable {
     public var groupCommitMaxMutations: Int
     /// Most mutations waiting for the writer; past it submit fails with RESOURCE_EXHAUSTED.
     public var queueMaxMutations: Int
+    /// Fault injection for tests: the writer waits this long after waking
+    /// before it takes a group, so tests can hold mutations in the queue.
+    public var faultCommitDelayMillis: Int = 0
 
     /// Defaults for `dataDirectory`.
     public init(dataDirectory: String, idempotencyRetentionMillis: Int64 = 24 * 3_600_000,
@@ -293,6 +296,9 @@ public final class SQLiteLedgerStore: LedgerStore {
             if batch.isEmpty {
                 if closing { break }
                 wakeWriter.wait()
+                if configuration.faultCommitDelayMillis > 0 {
+                    usleep(UInt32(configuration.faultCommitDelayMillis) * 1000)
+                }
                 continue
             }
             let started = batch.filter { $0.ticket.start() }

@@ -53,6 +53,9 @@ struct Taizhangd: ParsableCommand {
     @Option(name: .customLong("threads"), help: "Event loop threads. Default: one per core.")
     var threads: Int?
 
+    @Option(name: .customLong("fault-commit-delay-ms"), help: ArgumentHelp("Testing only: delay each group commit.", visibility: .hidden))
+    var faultCommitDelayMillis = 0
+
     mutating func validate() throws {
         if frameMaxBytes < 1024 || frameMaxBytes > 64 * 1024 * 1024 {
             throw ValidationError("--frame-max-bytes must be between 1024 and 67108864")
@@ -94,7 +97,9 @@ struct Taizhangd: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         let store: SQLiteLedgerStore
         do {
-            store = try SQLiteLedgerStore(configuration: SQLiteStoreConfiguration(dataDirectory: dataDirectory))
+            var storeConfiguration = SQLiteStoreConfiguration(dataDirectory: dataDirectory)
+            storeConfiguration.faultCommitDelayMillis = faultCommitDelayMillis
+            store = try SQLiteLedgerStore(configuration: storeConfiguration)
         } catch {
             Log.error("cannot open the ledger in \(dataDirectory): \(error)")
             throw ExitCode(74)

@@ -1,0 +1,191 @@
+// The store against a real SQLite file: durability across reopen, group
+// commit that keeps calls independent, idempotency, optimistic concurrency,
+// and an audit chain that catches edits made behind the daemon's back.
+
+import Foundation
+import Synchronization
+import Testing
+import TaizhangCore
+@testable import TaizhangStore
+
+@Suite(.serialized)
+struct SQLiteLedgerStoreTests {
+    @Test func registeredAsset_survivesReopen() throws {
+        let directory = temporaryDirectory()
+        do {
+            let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+            seedUnits(store)
+            guard case .success = submit(store, .registerAssets([sampleAsset(code: "A-1")], batch: false)) else {
+                Issue.record("registration failed"); return
+            }
+            store.close()
+        }
+        let reopened = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+        defer { reopened.close() }
+        let asset = try #require(reopened.asset(id: "ZC00000001"))
+        #expect(asset.code == "A-1")
+        #expect(asset.version == 1)
+        #expect(reopened.adminSubtree(code: "421024000000") == ["421024000000", "421024101000", "421024101201"])
+        #expect(try reopened.verifyAuditChain().intact)
+        #expect(reopened.statistics().auditHeadSeq == 5)
+    }
+
+    @Test func groupCommit_failingCallDoesNotAffectOthersInTheGroup() throws {
+        var configuration = SQLiteStoreConfiguration(dataDirectory: temporaryDirectory())
+        configuration.faultCommitDelayMillis = 100
+        let store = try SQLiteLedgerStore(configuration: configuration)
+        defer { store.close() }
+        seedUnits(store)
+        // Three mutations queued together land in one group; the middle one is invalid.
+        let replies = Mutex<[Int: MutationReply]>([:])
+        let done = DispatchSemaphore(value: 0)
+        let mutations: [Mutation] = [
+            .registerAssets([sampleAsset(code: "G-1")], batch: false),
+            .registerAssets([sampleAsset(code: "G-1")], batch: false),
+            .registerAssets([sampleAsset(code: "G-3")], batch: false),
+        ]
+        let batchesBefore = store.statistics().commitBatches
+        for (index, mutation) in mutations.enumerated() {
+            _ = store.submit(mutation, context: context(), encode: { _ in [] }) { reply in
+                replies.withLock { $0[index] = reply }
+                done.signal()
+            }
+        }
+        for _ in mutations { done.wait() }
+        let results = replies.withLock { $0 }
+        guard case .success = results[0], case .failure(let error) = results[1], case .success = results[2] else {
+            Issue.record("unexpected replies \(results)"); return
+        }
+        #expect(error.code == .alreadyExists)
+        #expect(store.statistics().commitBatches == batchesBefore + 1)
+        #expect(store.statistics().recordCounts["asset"] == 2)
+        #expect(try store.verifyAuditChain().intact)
+    }
+
+    @Test func idempotencyKey_replaysTheFirstResponseAndRefusesADifferentRequest() throws {
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
+        defer { store.close() }
+        seedUnits(store)
+        let first = submit(store, .registerAssets([sampleAsset()], batch: false), context(key: "k1", digest: "same"))
+        let retry = submit(store, .registerAssets([sampleAsset()], batch: false), context(key: "k1", digest: "same"))
+        #expect(try first.get() == retry.get())
+        #expect(store.statistics().recordCounts["asset"] == 1)
+        let other = submit(store, .registerAssets([sampleAsset()], batch: false), context(key: "k1", digest: "different"))
+        guard case .failure(let error) = other else { Issue.record("expected a refusal"); return }
+        #expect(error.code == .failedPrecondition)
+    }
+
+    @Test func idempotencyKey_isRememberedAcrossReopen() throws {
+        let directory = temporaryDirectory()
+        let first: [UInt8]
+        do {
+            let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+            seedUnits(store)
+            first = try submit(store, .registerAssets([sampleAsset()], batch: false), context(key: "k2")).get()
+            store.close()
+        }
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+        defer { store.close() }
+        #expect(try submit(store, .registerAssets([sampleAsset()], batch: false), context(key: "k2")).get() == first)
+        #expect(store.statistics().recordCounts["asset"] == 1)
+    }
+
+    @Test func update_withStaleExpectedVersionIsAborted() throws {
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
+        defer { store.close() }
+        seedUnits(store)
+        _ = submit(store, .registerAssets([sampleAsset()], batch: false))
+        var changed = try #require(store.asset(id: "ZC00000001"))
+        changed.note = "已移交"
+        #expect((try? submit(store, .updateAsset(changed, expectedVersion: 1)).get()) != nil)
+        #expect(store.asset(id: "ZC00000001")?.version == 2)
+        guard case .failure(let error) = submit(store, .updateAsset(changed, expectedVersion: 1)) else {
+            Issue.record("expected ABORTED"); return
+        }
+        #expect(error.code == .aborted)
+        #expect(store.asset(id: "ZC00000001")?.note == "已移交")
+        let entries = try store.auditEntries(recordId: "ZC00000001", afterSeq: 0, limit: 10)
+        #expect(entries.count == 2)
+        #expect(entries[1].beforeJSON.contains("\"version\":1"))
+        #expect(entries[1].afterJSON.contains("已移交"))
+    }
+
+    @Test func batch_isAllOrNothingWithEveryBadItemIndexed() throws {
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
+        defer { store.close() }
+        seedUnits(store)
+        var bad = sampleAsset()
+        bad.adminCode = "421024999999"
+        let result = submit(store, .registerAssets([sampleAsset(), bad, sampleAsset(code: "X"), sampleAsset(code: "X")], batch: true))
+        guard case .failure(let error) = result else { Issue.record("expected a refusal"); return }
+        #expect(error.code == .invalidArgument)
+        #expect(error.violations.map(\.field) == ["assets[1].admin_code", "assets[3].code"])
+        #expect(store.statistics().recordCounts["asset"] == 0)
+    }
+
+    @Test func auditChain_detectsAnUpdateMadeWithSqlite3() throws {
+        let directory = temporaryDirectory()
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+        defer { store.close() }
+        seedUnits(store)
+        _ = submit(store, .registerAssets([sampleAsset()], batch: false))
+        #expect(try store.verifyAuditChain().intact)
+        #expect(try sqlite3(directory + "/taizhang.db", "UPDATE audit_journal SET actor = '某人' WHERE seq = 3") == 0)
+        let result = try store.verifyAuditChain()
+        #expect(!result.intact)
+        #expect(result.firstBrokenSeq == 3)
+    }
+
+    @Test func auditChain_detectsADeleteMadeWithSqlite3() throws {
+        let directory = temporaryDirectory()
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+        defer { store.close() }
+        seedUnits(store)
+        _ = submit(store, .registerAssets([sampleAsset()], batch: false))
+        #expect(try sqlite3(directory + "/taizhang.db", "DELETE FROM audit_journal WHERE seq = 2") == 0)
+        let middle = try store.verifyAuditChain()
+        #expect(!middle.intact)
+        #expect(middle.firstBrokenSeq == 2)
+    }
+
+    @Test func auditChain_detectsEntriesDeletedFromTheEnd() throws {
+        let directory = temporaryDirectory()
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+        defer { store.close() }
+        seedUnits(store)
+        _ = submit(store, .registerAssets([sampleAsset()], batch: false))
+        #expect(try sqlite3(directory + "/taizhang.db", "DELETE FROM audit_journal WHERE seq = 5") == 0)
+        let tail = try store.verifyAuditChain()
+        #expect(!tail.intact)
+        #expect(tail.firstBrokenSeq == 5)
+    }
+
+    @Test func references_areCheckedAtCommitTime() throws {
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
+        defer { store.close() }
+        var asset = sampleAsset()
+        asset.projectId = "NOPE"
+        guard case .failure(let error) = submit(store, .registerAssets([asset], batch: false)) else {
+            Issue.record("expected a refusal"); return
+        }
+        #expect(Set(error.violations.map(\.field)) == ["asset.admin_code", "asset.project_id"])
+    }
+
+    @Test func listing_filtersBySubtreeAndPages() throws {
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
+        defer { store.close() }
+        seedUnits(store)
+        _ = submit(store, .registerAssets((0..<25).map { sampleAsset(code: "L\($0)") }, batch: true))
+        var seen: [String] = []
+        var after: String?
+        repeat {
+            let page = store.assets(filter: AssetFilter(adminCode: "421024101000"), after: after, limit: 10)
+            #expect(page.total == 25)
+            seen += page.records.map(\.id)
+            after = page.nextAfter
+        } while after != nil
+        #expect(seen.count == 25)
+        #expect(Set(seen).count == 25)
+        #expect(store.assets(filter: AssetFilter(adminCode: "421024101000", year: 2020), after: nil, limit: 10).total == 0)
+    }
+}

@@ -1,0 +1,70 @@
+// Helpers for the store tests: a temporary data directory, demo records,
+// and a synchronous submit.
+
+import Foundation
+import Synchronization
+import TaizhangCore
+@testable import TaizhangStore
+
+/// A fresh data directory under the system's temporary folder.
+func temporaryDirectory() -> String {
+    let path = NSTemporaryDirectory() + "taizhang-store-test-" + UUID().uuidString
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// A clock the test sets.
+final class TestClock: WallClock {
+    let millis = Mutex<Int64>(1_795_276_800_000)
+    func nowUnixMillis() -> Int64 { millis.withLock { $0 } }
+}
+
+func context(_ method: String = "/taizhang.ledger.v1.Ledger/RegisterAsset", key: String? = nil, digest: String = "d") -> CallerContext {
+    CallerContext(identity: "uid:0", actor: "测试员", method: method, requestId: "test", requestSHA256: digest, idempotencyKey: key)
+}
+
+/// Submits and waits for the durable reply.
+func submit(_ store: SQLiteLedgerStore, _ mutation: Mutation, _ context: CallerContext = context()) -> MutationReply {
+    let done = DispatchSemaphore(value: 0)
+    let reply = Mutex<MutationReply?>(nil)
+    _ = store.submit(mutation, context: context, encode: { outcome in
+        if case .assets(let assets) = outcome { return Array(assets.map(\.id).joined(separator: ",").utf8) }
+        return []
+    }, completion: { result in
+        reply.withLock { $0 = result }
+        done.signal()
+    })
+    done.wait()
+    return reply.withLock { $0! }
+}
+
+/// Creates a county, a township, a village and a project.
+func seedUnits(_ store: SQLiteLedgerStore) {
+    for unit in [
+        AdminUnit(code: "421024000000", name: "江陵县", level: .county, parentCode: ""),
+        AdminUnit(code: "421024101000", name: "熊河镇", level: .township, parentCode: "421024000000"),
+        AdminUnit(code: "421024101201", name: "白马村", level: .village, parentCode: "421024101000"),
+    ] {
+        _ = submit(store, .createAdminUnit(unit), context("/taizhang.ledger.v1.Ledger/CreateAdminUnit"))
+    }
+    _ = submit(store, .createProject(Project(id: "P1", name: "光伏扶贫项目", year: 2019, implementingUnit: "县发改局",
+                                             adminCode: "421024101000", funding: [Funding(source: .centralSpecial, amountFen: 100_000)])),
+               context("/taizhang.ledger.v1.Ledger/CreateProject"))
+}
+
+func sampleAsset(code: String = "", value: Int64 = 100_000) -> Asset {
+    Asset(code: code, name: "白马村光伏电站", category: .operating, projectId: "P1", adminCode: "421024101201",
+          acquiredDate: CivilDate("2019-06-30")!, usefulLifeYears: 25, originalValueFen: value,
+          funding: [Funding(source: .centralSpecial, amountFen: value)],
+          owners: [Owner(name: "白马村股份经济合作社", kind: .villageCollective, adminCode: "421024101201", shareBasisPoints: 10_000)])
+}
+
+/// Runs the sqlite3 command-line tool on `database` (a real tamperer).
+func sqlite3(_ database: String, _ sql: String) throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+    process.arguments = [database, sql]
+    try process.run()
+    process.waitUntilExit()
+    return process.terminationStatus
+}
