@@ -97,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "taizhang-bench",
             dependencies: [
-                "TaizhangProto", "TaizhangWire",
+                "TaizhangProto", "TaizhangWire", "TaizhangDemo",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
