@@ -55,7 +55,6 @@ final class LedgerWriter: @unchecked Sendable {
     private let db: SQLiteConnection
     private let clock: any WallClock
     private let retentionMillis: Int64
-    private let encoder: JSONEncoder
     private let insertAdminUnit: SQLiteStatement
     private let insertProject: SQLiteStatement
     private let insertAsset: SQLiteStatement
@@ -69,8 +68,6 @@ final class LedgerWriter: @unchecked Sendable {
         self.db = db
         self.clock = clock
         self.retentionMillis = retentionMillis
-        encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         insertAdminUnit = try db.prepare("INSERT INTO admin_units(code, name, level, parent_code, version, record_json) VALUES (?, ?, ?, ?, ?, ?)")
         insertProject = try db.prepare("INSERT INTO projects(id, name, year, admin_code, version, record_json) VALUES (?, ?, ?, ?, ?, ?)")
         insertAsset = try db.prepare("""
@@ -273,9 +270,6 @@ final class LedgerWriter: @unchecked Sendable {
 
     // MARK: Writing
 
-    private func json<T: Encodable>(_ value: T) throws -> String {
-        String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
 
     private func write(_ plan: Plan, context: CallerContext, now: String, seq: inout UInt64, hash: inout String) throws {
         func audit(kind: String, id: String, before: String, after: String) throws {
@@ -292,26 +286,26 @@ final class LedgerWriter: @unchecked Sendable {
             hash = entry.hash
         }
         for unit in plan.adminUnits {
-            let record = try json(unit)
+            let record = unit.jsonText
             try insertAdminUnit.run([.text(unit.code), .text(unit.name), .text(unit.level.rawValue), .text(unit.parentCode),
                                      .int(unit.version), .text(record)])
             try audit(kind: "admin_unit", id: unit.code, before: "", after: record)
         }
         for project in plan.projects {
-            let record = try json(project)
+            let record = project.jsonText
             try insertProject.run([.text(project.id), .text(project.name), .int(Int64(project.year)), .text(project.adminCode),
                                    .int(project.version), .text(record)])
             try audit(kind: "project", id: project.id, before: "", after: record)
         }
         for (asset, before) in plan.assets {
-            let record = try json(asset)
+            let record = asset.jsonText
             let code: SQLiteStatement.Value = asset.code.isEmpty ? .null : .text(asset.code)
             if let before {
                 try updateAsset.run([code, .text(asset.name), .text(asset.category.rawValue), .text(asset.usageStatus.rawValue),
                                      .text(asset.adminCode), .text(asset.projectId), .text(asset.acquiredDate.description),
                                      .int(asset.originalValueFen), .int(asset.accumulatedDepreciationFen), .int(asset.version),
                                      .text(asset.updatedAt), .text(record), .text(asset.id)])
-                try audit(kind: "asset", id: asset.id, before: try json(before), after: record)
+                try audit(kind: "asset", id: asset.id, before: before.jsonText, after: record)
             } else {
                 try insertAsset.run([.text(asset.id), code, .text(asset.name), .text(asset.category.rawValue),
                                      .text(asset.usageStatus.rawValue), .text(asset.adminCode), .text(asset.projectId),

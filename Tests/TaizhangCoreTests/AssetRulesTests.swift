@@ -102,3 +102,26 @@ struct AdminUnitRulesTests {
         #expect(AdminUnitRules.isDivisionCode(code) == valid)
     }
 }
+
+struct RecordJSONTests {
+    @Test func assetJSON_decodesBackToTheSameAsset() throws {
+        var asset = AssetRulesTests.asset()
+        asset.note = "引号\"反斜杠\\换行\n制表\t控制\u{01}"
+        asset.operation = Operation(mode: .entrusted, counterparty: "公司", annualFeeFen: 7, termStart: CivilDate("2020-01-01"), termEnd: nil)
+        asset.coordinates = Coordinates(latitude: 30.0345, longitude: -112.5)
+        asset.documents = [Document(name: "合同", kind: "contract", sha256: String(repeating: "b", count: 64))]
+        let decoded = try JSONDecoder().decode(Asset.self, from: Data(asset.jsonText.utf8))
+        #expect(decoded == asset)
+        #expect(asset.jsonText == asset.jsonText)
+    }
+
+    @Test func projectAndUnitJSON_decodeBack() throws {
+        let project = Project(id: "P", name: "项目", year: 2019, implementingUnit: "局", adminCode: "421024000000",
+                              funding: [Funding(source: .relocation, amountFen: 5)], version: 3)
+        #expect(try JSONDecoder().decode(Project.self, from: Data(project.jsonText.utf8)) == project)
+        let unit = AdminUnit(code: "421024000000", name: "江陵县", level: .county, parentCode: "", version: 1)
+        #expect(try JSONDecoder().decode(AdminUnit.self, from: Data(unit.jsonText.utf8)) == unit)
+    }
+}
+
+import Foundation
