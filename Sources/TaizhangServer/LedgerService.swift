@@ -18,7 +18,8 @@ public enum LedgerService {
 
     /// The method specs, bound to `store`.
     public static func methods(store: any LedgerStore) -> [MethodSpec] {
-        [
+        let cache = AssetWireCache()
+        return [
             Method.mutation(Method.name(service, "CreateAdminUnit"), Taizhang_Ledger_V1_CreateAdminUnitRequest.self,
                             Taizhang_Ledger_V1_AdminUnit.self, store: store,
                             plan: { _, request in
@@ -86,15 +87,15 @@ public enum LedgerService {
                                 guard case .assets(let assets) = outcome, let asset = assets.first else { return .init() }
                                 return Encode.asset(asset)
                             }),
-            Method.unary(Method.name(service, "GetAsset"), Taizhang_Ledger_V1_GetAssetRequest.self,
-                         Taizhang_Ledger_V1_Asset.self) { _, request in
+            Method.encoded(Method.name(service, "GetAsset"), Taizhang_Ledger_V1_GetAssetRequest.self,
+                           Taizhang_Ledger_V1_Asset.self) { _, request in
                 guard let asset = store.asset(id: request.id) else {
                     throw LedgerError(.notFound, "no asset \"\(request.id)\" exists; asset ids look like ZC00000001 (ListAssets shows them)")
                 }
-                return Encode.asset(asset)
+                return cache.bytes(for: asset)
             },
-            Method.unary(Method.name(service, "ListAssets"), Taizhang_Ledger_V1_ListAssetsRequest.self,
-                         Taizhang_Ledger_V1_ListAssetsResponse.self) { _, request in
+            Method.encoded(Method.name(service, "ListAssets"), Taizhang_Ledger_V1_ListAssetsRequest.self,
+                           Taizhang_Ledger_V1_ListAssetsResponse.self) { _, request in
                 var bad: [FieldViolation] = []
                 let limit = try pageSize(request.pageSize)
                 let after = try PageToken.decode(request.pageToken)
@@ -119,11 +120,12 @@ public enum LedgerService {
                 }
                 if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
                 let page = store.assets(filter: filter, after: after, limit: limit)
-                var response = Taizhang_Ledger_V1_ListAssetsResponse()
-                response.assets = page.records.map(Encode.asset)
-                response.nextPageToken = page.nextAfter.map(PageToken.encode) ?? ""
-                response.totalSize = Int64(page.total)
-                return response
+                // ListAssetsResponse written field by field around cached asset encodings.
+                var writer = ProtoWriter()
+                for asset in page.records { writer.lengthDelimited(1, cache.bytes(for: asset)) }
+                if let next = page.nextAfter { writer.lengthDelimited(2, Array(PageToken.encode(next).utf8)) }
+                writer.varintField(3, UInt64(page.total))
+                return writer.bytes
             },
             Method.mutation(Method.name(service, "UpdateAsset"), Taizhang_Ledger_V1_UpdateAssetRequest.self,
                             Taizhang_Ledger_V1_Asset.self, store: store,

@@ -69,6 +69,21 @@ enum Method {
         }
     }
 
+    /// A read answered on the event loop whose body returns the serialized response.
+    static func encoded<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ name: String, _ request: Request.Type, _ response: Response.Type,
+        _ body: @escaping @Sendable (CallContext, Request) throws -> [UInt8]
+    ) -> MethodSpec {
+        MethodSpec(name: name, requestType: Request.protoMessageName, responseType: Response.protoMessageName,
+                   serverStreaming: false, mutation: false) { call, payload, _ in
+            do {
+                return .completed(.ok(try body(call, try Request(serializedBytes: payload))))
+            } catch {
+                return .completed(.failed(StatusMapping.status(for: error, requestType: Request.protoMessageName)))
+            }
+        }
+    }
+
     /// A read that touches the disk, answered from a background queue.
     static func blocking<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
         _ name: String, _ request: Request.Type, _ response: Response.Type,

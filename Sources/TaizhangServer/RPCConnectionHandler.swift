@@ -197,22 +197,22 @@ final class RPCConnectionHandler: ChannelInboundHandler {
 
     private func respond(callId: UInt64, requestId: String, method: String, startedNanos: UInt64, result: CallResult,
                          context: ChannelHandlerContext) {
-        var response = Taizhang_Rpc_V1_Response()
-        response.callID = callId
-        response.endOfStream = true
-        response.metadata = ["request-id": requestId]
+        let frame: ByteBuffer
         let code: Int
         switch result {
         case .ok(let bytes):
-            response.payload = Data(bytes)
+            frame = ResponseFrame.encode(callId: callId, status: nil, payload: bytes, requestId: requestId,
+                                         allocator: context.channel.allocator)
             code = 0
         case .failed(let status):
-            response.status = status
+            frame = ResponseFrame.encode(callId: callId, status: status, payload: [], requestId: requestId,
+                                         allocator: context.channel.allocator)
             code = status.code.rawValue
         }
         let micros = (DispatchTime.now().uptimeNanoseconds &- startedNanos) / 1000
         server.statistics.record(method: method, code: code, micros: micros)
-        write(response, context: context)
+        context.write(wrapOutboundOut(frame), promise: nil)
+        needsFlush = true
     }
 
     private func reply(callId: UInt64, requestId: String, status: Taizhang_Rpc_V1_Status, context: ChannelHandlerContext) {

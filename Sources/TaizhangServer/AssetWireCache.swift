@@ -1,0 +1,59 @@
+// Serialized assets, kept by id and version, so a read sends bytes that were
+// encoded once rather than rebuilding the message on every call. Bounded:
+// when full it is emptied and refills from the reads that follow.
+
+import Synchronization
+import TaizhangCore
+import TaizhangProto
+
+/// A bounded cache of `taizhang.ledger.v1.Asset` encodings.
+final class AssetWireCache: Sendable {
+    private let entries = Mutex([String: (version: Int64, bytes: [UInt8])]())
+    /// Most assets held.
+    let capacity: Int
+
+    init(capacity: Int = 131_072) {
+        self.capacity = capacity
+    }
+
+    /// The asset's serialized message.
+    func bytes(for asset: Asset) -> [UInt8] {
+        if let hit = entries.withLock({ $0[asset.id] }), hit.version == asset.version {
+            return hit.bytes
+        }
+        let bytes: [UInt8] = (try? Encode.asset(asset).serializedBytes()) ?? []
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[asset.id] = (asset.version, bytes)
+        }
+        return bytes
+    }
+}
+
+/// Writes protobuf fields by hand, to splice cached messages into a response.
+struct ProtoWriter {
+    private(set) var bytes: [UInt8] = []
+
+    mutating func varint(_ value: UInt64) {
+        var value = value
+        while value >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
+    }
+
+    /// A length-delimited field (messages, strings, bytes).
+    mutating func lengthDelimited(_ field: UInt64, _ value: [UInt8]) {
+        varint(field << 3 | 2)
+        varint(UInt64(value.count))
+        bytes.append(contentsOf: value)
+    }
+
+    /// A varint field, omitted when zero (proto3).
+    mutating func varintField(_ field: UInt64, _ value: UInt64) {
+        guard value != 0 else { return }
+        varint(field << 3)
+        varint(value)
+    }
+}
