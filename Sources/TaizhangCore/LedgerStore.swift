@@ -45,10 +45,21 @@ public enum MutationOutcome: Sendable {
     case assets([Asset])
 }
 
-/// The committed reply of a mutation: its response bytes, as first sent.
-public typealias MutationReply = Result<[UInt8], LedgerError>
+/// A mutation that succeeded.
+public enum MutationSuccess: Sendable {
+    /// Applied now. `encoded` holds the response bytes when the store had to
+    /// keep them (an idempotency key was given); otherwise the caller encodes
+    /// `outcome` itself, off the writer's thread.
+    case applied(MutationOutcome, encoded: [UInt8]?)
+    /// An idempotent retry: the first call's response, unchanged.
+    case replayed([UInt8])
+}
 
-/// Turns a mutation's outcome into the response bytes kept for idempotent replay.
+/// The durable reply of a mutation.
+public typealias MutationReply = Result<MutationSuccess, LedgerError>
+
+/// Turns a mutation's outcome into the response bytes kept for idempotent
+/// replay; the store calls it only for calls with an idempotency key.
 public typealias ResponseEncoder = @Sendable (MutationOutcome) -> [UInt8]
 
 /// Filters of an asset listing; nil fields do not filter.

@@ -60,7 +60,7 @@ public enum AdminUnitRules {
 public enum TextRules {
     /// A required text field: not blank, not too long.
     public static func required(_ text: String, field: String) -> [FieldViolation] {
-        if text.allSatisfy(\.isWhitespace) {
+        if text.unicodeScalars.allSatisfy(\.properties.isWhitespace) {
             return [.init(field: field, description: "is required")]
         }
         return optional(text, field: field)
@@ -68,7 +68,8 @@ public enum TextRules {
 
     /// An optional text field: not too long.
     public static func optional(_ text: String, field: String) -> [FieldViolation] {
-        if text.count > RecordLimits.textMaxCharacters {
+        // Counting characters walks grapheme clusters; the UTF-8 length bounds it cheaply.
+        if text.utf8.count > RecordLimits.textMaxCharacters, text.count > RecordLimits.textMaxCharacters {
             return [.init(field: field, description: "is longer than \(RecordLimits.textMaxCharacters) characters")]
         }
         return []

@@ -27,6 +27,9 @@ public struct CallContext: Sendable {
 /// How a call ended.
 public enum CallResult: Sendable {
     case ok([UInt8])
+    /// Success whose response is encoded on the event loop when sent (so the
+    /// store's writer thread does not spend its time encoding).
+    case okEncodedOnLoop(@Sendable () -> [UInt8])
     case failed(Taizhang_Rpc_V1_Status)
 }
 
@@ -119,8 +122,12 @@ enum Method {
                 (try? respond(outcome).serializedBytes()) ?? []
             }, completion: { reply in
                 switch reply {
-                case .success(let bytes): completion(.ok(bytes))
-                case .failure(let error): completion(.failed(StatusMapping.status(for: error)))
+                case .success(.replayed(let bytes)), .success(.applied(_, encoded: .some(let bytes))):
+                    completion(.ok(bytes))
+                case .success(.applied(let outcome, encoded: nil)):
+                    completion(.okEncodedOnLoop { (try? respond(outcome).serializedBytes()) ?? [] })
+                case .failure(let error):
+                    completion(.failed(StatusMapping.status(for: error)))
                 }
             })
             return .pending(ticket: ticket)

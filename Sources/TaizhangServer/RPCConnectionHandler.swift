@@ -204,6 +204,10 @@ final class RPCConnectionHandler: ChannelInboundHandler {
             frame = ResponseFrame.encode(callId: callId, status: nil, payload: bytes, requestId: requestId,
                                          allocator: context.channel.allocator)
             code = 0
+        case .okEncodedOnLoop(let encode):
+            frame = ResponseFrame.encode(callId: callId, status: nil, payload: encode(), requestId: requestId,
+                                         allocator: context.channel.allocator)
+            code = 0
         case .failed(let status):
             frame = ResponseFrame.encode(callId: callId, status: status, payload: [], requestId: requestId,
                                          allocator: context.channel.allocator)

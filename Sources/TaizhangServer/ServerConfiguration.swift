@@ -35,8 +35,9 @@ public struct ServerConfiguration: Sendable {
     public var connectionsMax: Int = WireLimits.defaultConnectionsMax
     /// How long in-flight calls may run after SIGTERM, in milliseconds.
     public var drainTimeoutMillis: Int64 = 10_000
-    /// Event loop threads (default: one per core).
-    public var eventLoopThreads: Int = System.coreCount
+    /// Event loop threads. Default: one per core but one, which is left to
+    /// the store's writer thread (on 2 cores: one event loop).
+    public var eventLoopThreads: Int = max(1, System.coreCount - 1)
     /// The daemon's version, for Status.
     public var version: String = "0.1.0"
 

@@ -107,7 +107,7 @@ final class LedgerWriter: @unchecked Sendable {
                 let known = overlay.idempotency[key] ?? store.state.withLock { $0.idempotency[key] }
                 if let known, known.createdUnixMillis >= nowMillis - retentionMillis {
                     if known.method == context.method, known.requestSHA256 == context.requestSHA256 {
-                        replies.append(.success(known.response))
+                        replies.append(.success(.replayed(known.response)))
                     } else {
                         replies.append(.failure(LedgerError(.failedPrecondition,
                             "idempotency-key \"\(key)\" was already used for a different request (\(known.method)); use a new key for a new request")))
@@ -122,12 +122,14 @@ final class LedgerWriter: @unchecked Sendable {
                     var seq = headSeq
                     var hash = headHash
                     try write(plan, context: context, now: now, seq: &seq, hash: &hash)
-                    let response = pending.encode(plan.outcome)
+                    var response: [UInt8]?
                     if let key = context.idempotencyKey {
+                        let encoded = pending.encode(plan.outcome)
+                        response = encoded
                         let record = IdempotencyRecord(method: context.method, requestSHA256: context.requestSHA256,
-                                                       response: response, createdUnixMillis: nowMillis)
+                                                       response: encoded, createdUnixMillis: nowMillis)
                         try upsertIdempotency.run([.text(key), .text(record.method), .text(record.requestSHA256),
-                                                   .blob(response), .int(nowMillis)])
+                                                   .blob(encoded), .int(nowMillis)])
                         overlay.idempotency[key] = record
                     }
                     try db.execute("RELEASE m")
@@ -140,7 +142,7 @@ final class LedgerWriter: @unchecked Sendable {
                         if let before, !before.code.isEmpty, before.code != asset.code { overlay.assetIdsByCode[before.code] = "" }
                         if !asset.code.isEmpty { overlay.assetIdsByCode[asset.code] = asset.id }
                     }
-                    replies.append(.success(response))
+                    replies.append(.success(.applied(plan.outcome, encoded: response)))
                     applied += 1
                 } catch {
                     try? db.execute("ROLLBACK TO m")

@@ -50,7 +50,7 @@ struct Taizhangd: ParsableCommand {
     @Option(name: .customLong("drain-timeout-ms"), help: "How long calls in flight may run after SIGTERM, in milliseconds.")
     var drainTimeoutMillis: Int64 = 10_000
 
-    @Option(name: .customLong("threads"), help: "Event loop threads. Default: one per core.")
+    @Option(name: .customLong("threads"), help: "Event loop threads. Default: one per core but one (left to the store's writer).")
     var threads: Int?
 
     @Option(name: .customLong("fault-commit-delay-ms"), help: ArgumentHelp("Testing only: delay each group commit.", visibility: .hidden))

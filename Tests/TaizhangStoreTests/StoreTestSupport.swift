@@ -38,6 +38,17 @@ func submit(_ store: SQLiteLedgerStore, _ mutation: Mutation, _ context: CallerC
     return reply.withLock { $0! }
 }
 
+extension MutationSuccess {
+    /// The ids of the assets a success reports (replayed: as first encoded).
+    var assetIds: String {
+        switch self {
+        case .applied(.assets(let assets), _): return assets.map(\.id).joined(separator: ",")
+        case .applied: return ""
+        case .replayed(let bytes): return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+}
+
 /// Creates a county, a township, a village and a project.
 func seedUnits(_ store: SQLiteLedgerStore) {
     for unit in [
