@@ -165,7 +165,10 @@ public protocol LedgerStore: Sendable {
     func asset(id: String) -> Asset?
     /// Assets ordered by id.
     func assets(filter: AssetFilter, after: String?, limit: Int) -> Page<Asset>
-    /// Queues a mutation. Returns a ticket for withdrawing it.
+    /// Queues a mutation. Returns a ticket for withdrawing it. The caller has
+    /// checked the records' own fields with the rules in this module
+    /// (`AssetRules.validate`, …); the store checks, at commit time, what
+    /// depends on other records: existence, references, uniqueness, versions.
     func submit(_ mutation: Mutation, context: CallerContext, encode: @escaping ResponseEncoder,
                 completion: @escaping @Sendable (MutationReply) -> Void) -> any MutationTicket
     /// Walks the audit chain from the first entry and reports the first broken link.

@@ -5,11 +5,15 @@
 
 /// Builds one JSON object with keys in the order they are added.
 public struct JSONObjectWriter {
-    private(set) var bytes: [UInt8] = [UInt8(ascii: "{")]
+    private(set) var bytes: [UInt8]
     private var first = true
 
     /// An empty object.
-    public init() {}
+    public init(capacity: Int = 64) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+        bytes.append(UInt8(ascii: "{"))
+    }
 
     private mutating func key(_ name: StaticString) {
         if !first { bytes.append(UInt8(ascii: ",")) }
@@ -63,6 +67,12 @@ public struct JSONObjectWriter {
 
     static func appendString(_ value: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
+        // Most text needs no escaping: copy it whole.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            bytes.append(contentsOf: value.utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(contentsOf: [92, 34])
@@ -120,7 +130,7 @@ extension Project {
 extension Asset {
     /// The stored JSON form.
     public var jsonText: String {
-        var json = JSONObjectWriter()
+        var json = JSONObjectWriter(capacity: 2048)
         json.int("accumulatedDepreciationFen", accumulatedDepreciationFen)
         json.string("acquiredDate", acquiredDate.description)
         json.string("adminCode", adminCode)

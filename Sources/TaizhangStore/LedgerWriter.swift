@@ -215,8 +215,8 @@ final class LedgerWriter: @unchecked Sendable {
             var duplicate = false
             for (index, asset) in assets.enumerated() {
                 let prefix = batch ? "assets[\(index)]" : "asset"
-                var own = AssetRules.validate(asset)
-                own += AssetRules.validateReferences(asset, adminUnit: adminUnit(asset.adminCode), project: lookupProject(asset.projectId))
+                // The asset's own fields were checked by the caller (see LedgerStore.submit).
+                var own = AssetRules.validateReferences(asset, adminUnit: adminUnit(asset.adminCode), project: lookupProject(asset.projectId))
                 if !asset.code.isEmpty {
                     if let holder = holder(ofCode: asset.code) {
                         own.append(.init(field: "code", description: "asset number \(asset.code) is already used by \(holder)"))
@@ -257,8 +257,7 @@ final class LedgerWriter: @unchecked Sendable {
             if expectedVersion != 0, expectedVersion != current.version {
                 throw LedgerError(.aborted, "asset \(asset.id) is at version \(current.version), not \(expectedVersion): someone changed it since you read it; read it again and reapply your change")
             }
-            var bad = AssetRules.validate(asset)
-            bad += AssetRules.validateReferences(asset, adminUnit: adminUnit(asset.adminCode), project: lookupProject(asset.projectId))
+            var bad = AssetRules.validateReferences(asset, adminUnit: adminUnit(asset.adminCode), project: lookupProject(asset.projectId))
             if !asset.code.isEmpty, let holder = holder(ofCode: asset.code), holder != asset.id {
                 bad.append(.init(field: "code", description: "asset number \(asset.code) is already used by \(holder)"))
             }

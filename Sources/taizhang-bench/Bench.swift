@@ -52,7 +52,7 @@ struct Bench {
             try load(group: group, socket: socket, connections: connections, depth: depth, seconds: seconds,
                      method: "/taizhang.ledger.v1.Ledger/RegisterAsset") { _ in payload }
         case "batch":
-            try bulk(group: group, socket: socket, total: total, batchSize: batchSize)
+            try bulk(group: group, socket: socket, total: total, batchSize: batchSize, depth: depth)
         case "sizes":
             try sizes(group: group, socket: socket, assetId: assetId)
         default:
@@ -127,8 +127,9 @@ struct Bench {
         return total
     }
 
-    /// Registers `total` assets in batches, one batch in flight, and reports seconds.
-    static func bulk(group: MultiThreadedEventLoopGroup, socket: String, total: Int, batchSize: Int) throws {
+    /// Registers `total` assets in batches, `depth` batches in flight (2 lets
+    /// the server validate one batch while it commits the other), and reports seconds.
+    static func bulk(group: MultiThreadedEventLoopGroup, socket: String, total: Int, batchSize: Int, depth: Int) throws {
         let demo = DemoCounty(operating: total * 30 / 100, publicWelfare: total - total * 30 / 100 - total / 100, household: total / 100, seed: 7)
         var frames: [Data] = []
         var offset = 0
@@ -143,7 +144,7 @@ struct Bench {
             offset += batchSize
         }
         let batches = frames
-        let result = try run(group: group, socket: socket, connections: 1, depth: 1, seconds: 3600,
+        let result = try run(group: group, socket: socket, connections: 1, depth: depth, seconds: 3600,
                              method: "/taizhang.ledger.v1.Ledger/BatchRegisterAssets", maxCalls: UInt64(batches.count)) { call in
             batches[Int(call)]
         }
