@@ -3,8 +3,10 @@
 
 /// Limits on the sizes of a record's parts ("put a limit on everything").
 public enum RecordLimits {
-    /// Longest free-text field, in characters.
-    public static let textMaxCharacters = 500
+    /// Longest free-text field, in UTF-8 bytes (500 Chinese characters).
+    /// Bytes, not characters: a character can carry any number of combining
+    /// marks, so only a byte limit bounds what is stored.
+    public static let textMaxBytes = 1500
     /// Most funding lines on one record.
     public static let fundingMaxCount = 20
     /// Most owners of one asset.
@@ -67,12 +69,27 @@ public enum TextRules {
     }
 
     /// An optional text field: not too long.
-    public static func optional(_ text: String, field: String) -> [FieldViolation] {
-        // Counting characters walks grapheme clusters; the UTF-8 length bounds it cheaply.
-        if text.utf8.count > RecordLimits.textMaxCharacters, text.count > RecordLimits.textMaxCharacters {
-            return [.init(field: field, description: "is longer than \(RecordLimits.textMaxCharacters) characters")]
+    public static func optional(_ text: String, field: String, maxBytes: Int = RecordLimits.textMaxBytes) -> [FieldViolation] {
+        if text.utf8.count > maxBytes {
+            return [.init(field: field, description: "is \(text.utf8.count) bytes of UTF-8; at most \(maxBytes) are allowed (about \(maxBytes / 3) Chinese characters)")]
         }
         return []
+    }
+}
+
+extension String {
+    /// The longest prefix of whole Unicode scalars within `maxBytes` of UTF-8.
+    public func truncatedUTF8(maxBytes: Int) -> String {
+        if utf8.count <= maxBytes { return self }
+        var bytes = 0
+        var scalars = String.UnicodeScalarView()
+        for scalar in unicodeScalars {
+            let size = String(scalar).utf8.count
+            if bytes + size > maxBytes { break }
+            bytes += size
+            scalars.append(scalar)
+        }
+        return String(scalars)
     }
 }
 
@@ -116,9 +133,7 @@ public enum ProjectRules {
     public static func validate(_ project: Project) -> [FieldViolation] {
         var bad: [FieldViolation] = []
         bad += TextRules.required(project.id, field: "id")
-        if project.id.count > 64 {
-            bad.append(.init(field: "id", description: "is longer than 64 characters"))
-        }
+        bad += TextRules.optional(project.id, field: "id", maxBytes: 64)
         bad += TextRules.required(project.name, field: "name")
         bad += TextRules.optional(project.implementingUnit, field: "implementing_unit")
         if !(1990...2100).contains(project.year) {
@@ -148,9 +163,8 @@ public enum AssetRules {
         bad += TextRules.optional(asset.custody.responsiblePerson, field: "custody.responsible_person")
         bad += TextRules.optional(asset.custody.contact, field: "custody.contact")
         bad += TextRules.optional(asset.custody.upkeepFunding, field: "custody.upkeep_funding")
-        if asset.code.count > 64 {
-            bad.append(.init(field: "code", description: "is longer than 64 characters"))
-        }
+        bad += TextRules.optional(asset.quantity, field: "quantity", maxBytes: 32)
+        bad += TextRules.optional(asset.code, field: "code", maxBytes: 64)
         if asset.projectId.isEmpty {
             bad.append(.init(field: "project_id", description: "is required: the project the asset was formed by"))
         }
@@ -254,6 +268,7 @@ public enum AssetRules {
         }
         for (index, document) in documents.enumerated() {
             bad += TextRules.required(document.name, field: "documents[\(index)].name")
+            bad += TextRules.optional(document.kind, field: "documents[\(index)].kind", maxBytes: 64)
             let hex = document.sha256.utf8
             let isHex = hex.count == 64 && hex.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }
             if !isHex {
@@ -267,6 +282,8 @@ public enum AssetRules {
         var bad: [FieldViolation] = []
         if operation.mode != .selfOperated {
             bad += TextRules.required(operation.counterparty, field: "operation.counterparty")
+        } else {
+            bad += TextRules.optional(operation.counterparty, field: "operation.counterparty")
         }
         if operation.annualFeeFen < 0 {
             bad.append(.init(field: "operation.annual_fee_fen", description: "must not be negative"))

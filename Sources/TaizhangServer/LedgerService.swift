@@ -197,11 +197,14 @@ public enum LedgerService {
             Method.blocking(Method.name(service, "ListAuditEntries"), Taizhang_Ledger_V1_ListAuditEntriesRequest.self,
                             Taizhang_Ledger_V1_ListAuditEntriesResponse.self) { _, request in
                 let limit = try pageSize(request.pageSize)
-                let entries = try store.auditEntries(recordId: request.recordID.isEmpty ? nil : request.recordID,
-                                                     afterSeq: request.afterSeq, limit: limit)
+                // One more than the page tells whether another page follows.
+                var entries = try store.auditEntries(recordId: request.recordID.isEmpty ? nil : request.recordID,
+                                                     afterSeq: request.afterSeq, limit: limit + 1)
+                let more = entries.count > limit
+                if more { entries.removeLast() }
                 var response = Taizhang_Ledger_V1_ListAuditEntriesResponse()
                 response.entries = entries.map(Encode.auditEntry)
-                response.nextAfterSeq = entries.count == limit ? (entries.last?.seq ?? 0) : 0
+                response.nextAfterSeq = more ? (entries.last?.seq ?? 0) : 0
                 return response
             },
         ]

@@ -8,7 +8,9 @@ import NIOCore
 import SwiftProtobuf
 import TaizhangCore
 import TaizhangProto
+import TaizhangStore
 import TaizhangWire
+import Synchronization
 
 /// One call as a handler sees it.
 public struct CallContext: Sendable {
@@ -87,14 +89,22 @@ enum Method {
         }
     }
 
-    /// A read that touches the disk, answered from a background queue.
+    /// A read that touches the disk, answered from one serial background
+    /// queue; at most `BlockingReads.queuedMax` wait, the rest are refused.
     static func blocking<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
         _ name: String, _ request: Request.Type, _ response: Response.Type,
         _ body: @escaping @Sendable (CallContext, Request) throws -> Response
     ) -> MethodSpec {
         MethodSpec(name: name, requestType: Request.protoMessageName, responseType: Response.protoMessageName,
                    serverStreaming: false, mutation: false) { call, payload, completion in
-            DispatchQueue.global().async { completion(run(call, payload, body)) }
+            guard BlockingReads.admit() else {
+                return .completed(.failed(Taizhang_Rpc_V1_Status(code: .resourceExhausted,
+                    message: "\(BlockingReads.queuedMax) disk reads (audit verification, audit listing) are already waiting; retry in a moment")))
+            }
+            BlockingReads.queue.async {
+                defer { BlockingReads.done() }
+                completion(run(call, payload, body))
+            }
             return .pending(ticket: nil)
         }
     }
@@ -142,8 +152,40 @@ enum Method {
             let response = try body(call, request)
             return .ok(try response.serializedBytes())
         } catch {
-            return .failed(StatusMapping.status(for: error, requestType: Request.protoMessageName))
+            let status = StatusMapping.status(for: error, requestType: Request.protoMessageName)
+            if status.code == .internal {
+                ServerLog.error("\(call.method) failed (request-id \(call.requestId)): \(error)")
+            }
+            return .failed(status)
         }
+    }
+}
+
+/// The serial queue for reads that touch the disk, and its admission count.
+enum BlockingReads {
+    static let queue = DispatchQueue(label: "taizhang.blocking-reads")
+    /// Most disk reads waiting at once.
+    static let queuedMax = 64
+    private static let waiting = Atomic<Int>(0)
+
+    static func admit() -> Bool {
+        if waiting.wrappingAdd(1, ordering: .relaxed).newValue > queuedMax {
+            waiting.wrappingSubtract(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    static func done() {
+        waiting.wrappingSubtract(1, ordering: .relaxed)
+    }
+}
+
+/// The server's log lines for engineers, on standard error.
+enum ServerLog {
+    static func error(_ message: String) {
+        let line = "\(Timestamp.rfc3339(unixMillis: SystemWallClock().nowUnixMillis())) taizhangd error: \(message)\n"
+        FileHandle.standardError.write(Data(line.utf8))
     }
 }
 

@@ -19,6 +19,8 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private struct InFlight {
+        /// Tells this call from a later one that reuses its call_id.
+        let serial: UInt64
         let method: String
         let requestId: String
         let startedNanos: UInt64
@@ -31,6 +33,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
 
     private let server: ServerState
     private var calls: [UInt64: InFlight] = [:]
+    private var nextSerial: UInt64 = 0
     private var identity = "unknown"
     private var needsFlush = false
     private var admitted = false
@@ -57,9 +60,8 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         if admitted { server.release(context.channel) }
         for (_, call) in calls {
             call.deadline?.cancel()
-            // A queued mutation of a vanished client is still applied when it
-            // started; one not yet started is withdrawn.
-            _ = call.ticket?.withdraw()
+            // A mutation whose whole frame arrived is still applied (the
+            // protocol loses only a partial frame); its answer has nowhere to go.
             server.callsInFlight.wrappingSubtract(1, ordering: .relaxed)
         }
         calls.removeAll()
@@ -84,6 +86,15 @@ final class RPCConnectionHandler: ChannelInboundHandler {
             return
         }
         context.close(promise: nil)
+    }
+
+    /// Backpressure: a client that sends faster than it reads its answers
+    /// stops being read until the answers drain.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        let writable = context.channel.isWritable
+        try? context.channel.syncOptions?.setOption(.autoRead, value: writable)
+        if writable { context.read() }
+        context.fireChannelWritabilityChanged()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -111,13 +122,18 @@ final class RPCConnectionHandler: ChannelInboundHandler {
             cancel(callId: callId, context: context)
             return
         }
-        let requestId = request.metadata["request-id"].flatMap { $0.isEmpty ? nil : String($0.prefix(128)) } ?? server.makeRequestId()
+        let requestId = request.metadata["request-id"].flatMap { $0.isEmpty ? nil : $0.truncatedUTF8(maxBytes: 128) } ?? server.makeRequestId()
+        if callId == 0 {
+            reply(callId: 0, requestId: requestId, status: .init(code: .invalidArgument,
+                message: "call_id 0 is reserved for errors that belong to no call; number calls from 1"), context: context)
+            return
+        }
         if calls[callId] != nil {
             reply(callId: callId, requestId: requestId, status: .init(code: .failedPrecondition,
                 message: "call_id \(callId) is already in flight on this connection; use a new call_id for a new call"), context: context)
             return
         }
-        if server.draining.load(ordering: .relaxed) {
+        if server.draining.load(ordering: .relaxed), !request.method.hasPrefix("/taizhang.system.v1.System/") {
             reply(callId: callId, requestId: requestId, status: .init(code: .unavailable,
                 message: "the server is shutting down; retry against the restarted daemon"), context: context)
             return
@@ -134,7 +150,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         }
         let started = DispatchTime.now().uptimeNanoseconds
         let call = CallContext(method: method.name, requestId: requestId, identity: identity,
-                               actor: String((request.metadata["actor"] ?? "").prefix(200)),
+                               actor: (request.metadata["actor"] ?? "").truncatedUTF8(maxBytes: 200),
                                idempotencyKey: method.mutation ? request.metadata["idempotency-key"].flatMap { $0.isEmpty ? nil : $0 } : nil)
         if let key = call.idempotencyKey, key.utf8.count > 128 {
             reply(callId: callId, requestId: requestId, status: .init(code: .invalidArgument,
@@ -143,33 +159,50 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         }
         let loop = context.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
+        nextSerial += 1
+        let serial = nextSerial
+        // Registered before the handler runs, so a completion that comes at
+        // once (even from inside the handler) finds its call.
+        calls[callId] = InFlight(serial: serial, method: method.name, requestId: requestId, startedNanos: started)
+        server.callsInFlight.wrappingAdd(1, ordering: .relaxed)
         let disposition = method.handler(call, request.payload) { result in
-            loop.execute { bound.value.finish(callId: callId, result: result) }
+            if loop.inEventLoop {
+                bound.value.finish(callId: callId, serial: serial, result: result)
+            } else {
+                loop.execute { bound.value.finish(callId: callId, serial: serial, result: result) }
+            }
         }
         switch disposition {
         case .completed(let result):
-            respond(callId: callId, requestId: requestId, method: method.name, startedNanos: started, result: result, context: context)
+            finish(callId: callId, serial: serial, result: result, flush: false)
         case .pending(let ticket):
-            var inFlight = InFlight(method: method.name, requestId: requestId, startedNanos: started, ticket: ticket)
+            guard var inFlight = calls[callId], inFlight.serial == serial else { return }
+            inFlight.ticket = ticket
             if request.timeoutMs > 0 {
                 inFlight.deadline = loop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(request.timeoutMs))) { [self] in
-                    self.expire(callId: callId)
+                    self.expire(callId: callId, serial: serial)
                 }
             }
             calls[callId] = inFlight
-            server.callsInFlight.wrappingAdd(1, ordering: .relaxed)
         }
     }
 
-    private func finish(callId: UInt64, result: CallResult) {
-        guard let context, let call = calls.removeValue(forKey: callId) else { return }
+    private func finish(callId: UInt64, serial: UInt64, result: CallResult, flush: Bool = true) {
+        // A call that already ended (deadline, cancel) may complete late; its
+        // call_id may by then belong to a newer call, which must not get it.
+        guard let context, let call = calls[callId], call.serial == serial else { return }
+        calls[callId] = nil
         call.deadline?.cancel()
         server.callsInFlight.wrappingSubtract(1, ordering: .relaxed)
         respond(callId: callId, requestId: call.requestId, method: call.method, startedNanos: call.startedNanos, result: result, context: context)
-        context.flush()
+        if flush {
+            needsFlush = false
+            context.flush()
+        }
     }
 
-    private func expire(callId: UInt64) {
+    private func expire(callId: UInt64, serial: UInt64) {
+        guard calls[callId]?.serial == serial else { return }
         end(callId: callId, code: .deadlineExceeded,
             message: "the deadline (timeout_ms) passed before the call finished; a mutation was not applied")
     }

@@ -44,7 +44,9 @@ struct LedgerState: Sendable {
     mutating func put(_ asset: Asset) {
         let previous = assets.updateValue(asset, forKey: asset.id)
         if let previous {
-            if previous.code != asset.code, !previous.code.isEmpty {
+            // Free the old code only if it still points here: in one group
+            // another asset may already have taken it.
+            if previous.code != asset.code, !previous.code.isEmpty, assetIdsByCode[previous.code] == asset.id {
                 assetIdsByCode[previous.code] = nil
             }
         } else {

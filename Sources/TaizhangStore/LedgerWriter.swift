@@ -15,12 +15,17 @@ struct Overlay {
     var idempotency: [String: IdempotencyRecord] = [:]
     var auditHeadSeq: UInt64?
     var auditHeadHash: String?
+    /// Forget idempotency records created before this time (Unix ms).
+    var pruneIdempotencyBefore: Int64?
 
     func apply(to state: inout LedgerState) {
         // Parents before children: codes sort that way.
         for code in adminUnits.keys.sorted() { state.put(adminUnits[code]!) }
         for project in projects.values { state.put(project) }
         for id in assetOrder { state.put(assets[id]!) }
+        if let oldest = pruneIdempotencyBefore {
+            state.idempotency = state.idempotency.filter { $0.value.createdUnixMillis >= oldest }
+        }
         for (key, record) in idempotency { state.idempotency[key] = record }
         if let seq = auditHeadSeq, let hash = auditHeadHash {
             state.auditHeadSeq = seq
@@ -99,18 +104,21 @@ final class LedgerWriter: @unchecked Sendable {
         do {
             try db.execute("BEGIN IMMEDIATE")
         } catch {
+            StoreLog.error("BEGIN failed: \(error)")
             return CommitResult(durable: false, overlay: overlay, replies: batch.map { _ in .failure(LedgerWriter.storageFailure) }, appliedCount: 0)
         }
         for pending in batch {
             let context = pending.context
-            if let key = context.idempotencyKey {
+            // Keys are scoped to the caller: two identities never share one.
+            let idempotencyKey = context.idempotencyKey.map { context.identity + "\n" + $0 }
+            if let key = idempotencyKey {
                 let known = overlay.idempotency[key] ?? store.state.withLock { $0.idempotency[key] }
                 if let known, known.createdUnixMillis >= nowMillis - retentionMillis {
                     if known.method == context.method, known.requestSHA256 == context.requestSHA256 {
                         replies.append(.success(.replayed(known.response)))
                     } else {
                         replies.append(.failure(LedgerError(.failedPrecondition,
-                            "idempotency-key \"\(key)\" was already used for a different request (\(known.method)); use a new key for a new request")))
+                            "idempotency-key \"\(context.idempotencyKey ?? "")\" was already used for a different request (\(known.method)); use a new key for a new request")))
                     }
                     continue
                 }
@@ -123,16 +131,18 @@ final class LedgerWriter: @unchecked Sendable {
                     var hash = headHash
                     try write(plan, context: context, now: now, seq: &seq, hash: &hash)
                     var response: [UInt8]?
-                    if let key = context.idempotencyKey {
+                    var remembered: (String, IdempotencyRecord)?
+                    if let key = idempotencyKey {
                         let encoded = pending.encode(plan.outcome)
                         response = encoded
                         let record = IdempotencyRecord(method: context.method, requestSHA256: context.requestSHA256,
                                                        response: encoded, createdUnixMillis: nowMillis)
                         try upsertIdempotency.run([.text(key), .text(record.method), .text(record.requestSHA256),
                                                    .blob(encoded), .int(nowMillis)])
-                        overlay.idempotency[key] = record
+                        remembered = (key, record)
                     }
                     try db.execute("RELEASE m")
+                    if let (key, record) = remembered { overlay.idempotency[key] = record }
                     headSeq = seq
                     headHash = hash
                     for unit in plan.adminUnits { overlay.adminUnits[unit.code] = unit }
@@ -145,7 +155,13 @@ final class LedgerWriter: @unchecked Sendable {
                     replies.append(.success(.applied(plan.outcome, encoded: response)))
                     applied += 1
                 } catch {
-                    try? db.execute("ROLLBACK TO m")
+                    StoreLog.error("writing \(context.method) failed (request-id \(context.requestId)): \(error)")
+                    // SQLite may have rolled back the whole transaction by itself
+                    // (disk full, I/O error): then nothing of this group may go on.
+                    let rolledBack = (try? db.execute("ROLLBACK TO m")) != nil
+                    if !rolledBack || db.isAutocommit {
+                        return abandon(batch, reason: "savepoint rollback failed or the transaction ended")
+                    }
                     try? db.execute("RELEASE m")
                     replies.append(.failure(LedgerError(.internal, "the change could not be written; nothing was applied; retry, and report the request-id if it persists")))
                 }
@@ -155,11 +171,13 @@ final class LedgerWriter: @unchecked Sendable {
                 replies.append(.failure(LedgerError(.internal, "the change could not be planned; nothing was applied")))
             }
         }
+        if db.isAutocommit {
+            return abandon(batch, reason: "the transaction ended before COMMIT")
+        }
         do {
             try db.execute("COMMIT")
         } catch {
-            try? db.execute("ROLLBACK")
-            return CommitResult(durable: false, overlay: Overlay(), replies: batch.map { _ in .failure(LedgerWriter.storageFailure) }, appliedCount: 0)
+            return abandon(batch, reason: "COMMIT failed: \(error)")
         }
         overlay.auditHeadSeq = headSeq
         overlay.auditHeadHash = headHash
@@ -167,8 +185,17 @@ final class LedgerWriter: @unchecked Sendable {
         if groupsSincePrune >= 10_000 {
             groupsSincePrune = 0
             try? pruneIdempotency.run([.int(nowMillis - retentionMillis)])
+            overlay.pruneIdempotencyBefore = nowMillis - retentionMillis
         }
         return CommitResult(durable: true, overlay: overlay, replies: replies, appliedCount: applied)
+    }
+
+    /// Rolls the whole group back and fails every call in it: nothing of it
+    /// reaches the disk or the in-memory state.
+    private func abandon(_ batch: [PendingMutation], reason: String) -> CommitResult {
+        StoreLog.error("group of \(batch.count) mutations abandoned: \(reason)")
+        if !db.isAutocommit { try? db.execute("ROLLBACK") }
+        return CommitResult(durable: false, overlay: Overlay(), replies: batch.map { _ in .failure(LedgerWriter.storageFailure) }, appliedCount: 0)
     }
 
     static let storageFailure = LedgerError(.unavailable, "the ledger could not be written to disk; nothing was applied; retry later and tell the operator (see the daemon's log)")

@@ -59,6 +59,9 @@ final class SQLiteConnection {
         return SQLiteStatement(statement, connection: self)
     }
 
+    /// Whether no transaction is open (SQLite may end one by itself on I/O errors).
+    var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
+
     /// The text of the last error.
     var lastError: String { String(cString: sqlite3_errmsg(handle)) }
 }
@@ -115,7 +118,9 @@ final class SQLiteStatement {
             let rc: Int32
             switch value {
             case .int(let number): rc = sqlite3_bind_int64(handle, index, number)
-            case .text(let text): rc = sqlite3_bind_text(handle, index, text, -1, transientDestructor)
+            case .text(let text):
+                // The explicit length keeps text with NUL characters whole.
+                rc = sqlite3_bind_text(handle, index, text, Int32(text.utf8.count), transientDestructor)
             case .blob(let bytes):
                 rc = bytes.withUnsafeBytes { raw in
                     sqlite3_bind_blob(handle, index, raw.baseAddress, Int32(raw.count), transientDestructor)
@@ -130,7 +135,8 @@ final class SQLiteStatement {
 
     func text(_ column: Int32) -> String {
         guard let pointer = sqlite3_column_text(handle, column) else { return "" }
-        return String(cString: pointer)
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
 
     func blob(_ column: Int32) -> [UInt8] {

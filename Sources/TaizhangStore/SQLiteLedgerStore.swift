@@ -192,15 +192,16 @@ public final class SQLiteLedgerStore: LedgerStore {
         var lastKey: String?
         var more = false
         let start = LedgerState.start(after: after, in: keys)
-        // The total counts every match, before and after the page.
+        // The total counts every match, before and after the page; keys before
+        // the page need only be counted.
         for (index, key) in keys.enumerated() {
-            guard match(key) != nil else { continue }
+            guard let record = match(key) else { continue }
             total += 1
             if index >= start {
-                if records.count < limit, let record = match(key) {
+                if records.count < limit {
                     records.append(record)
                     lastKey = key
-                } else if records.count >= limit {
+                } else {
                     more = true
                 }
             }
@@ -395,10 +396,10 @@ struct SQLiteReader: @unchecked Sendable {
             """
         if let recordId {
             try connection.prepare(columns + " WHERE record_id = ? AND seq > ? ORDER BY seq LIMIT ?")
-                .query([.text(recordId), .int(Int64(afterSeq)), .int(Int64(limit))]) { entries.append(SQLiteReader.entry($0)) }
+                .query([.text(recordId), .int(Int64(clamping: afterSeq)), .int(Int64(limit))]) { entries.append(SQLiteReader.entry($0)) }
         } else {
             try connection.prepare(columns + " WHERE seq > ? ORDER BY seq LIMIT ?")
-                .query([.int(Int64(afterSeq)), .int(Int64(limit))]) { entries.append(SQLiteReader.entry($0)) }
+                .query([.int(Int64(clamping: afterSeq)), .int(Int64(limit))]) { entries.append(SQLiteReader.entry($0)) }
         }
         return entries
     }

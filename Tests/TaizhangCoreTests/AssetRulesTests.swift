@@ -125,3 +125,21 @@ struct RecordJSONTests {
 }
 
 import Foundation
+
+struct TextLimitTests {
+    @Test func combiningMarks_cannotSmuggleLongTextPastTheLimit() {
+        let text = "a" + String(repeating: "\u{0301}", count: 1000)
+        #expect(text.count == 1)
+        #expect(TextRules.optional(text, field: "note").map(\.field) == ["note"])
+    }
+
+    @Test func fiveHundredChineseCharacters_fit() {
+        #expect(TextRules.optional(String(repeating: "扶", count: 500), field: "note").isEmpty)
+        #expect(TextRules.optional(String(repeating: "扶", count: 501), field: "note").map(\.field) == ["note"])
+    }
+
+    @Test func truncation_keepsWholeScalars() {
+        #expect("台账系统".truncatedUTF8(maxBytes: 7) == "台账")
+        #expect("abc".truncatedUTF8(maxBytes: 10) == "abc")
+    }
+}

@@ -193,17 +193,21 @@ struct CallLifecycleTests {
         var register = Taizhang_Ledger_V1_RegisterAssetRequest()
         register.asset = Fixture.asset(code: "DRAIN")
         try client.sendWithoutWaiting(try Fixture.request(Fixture.ledger + "RegisterAsset", register, callId: 77))
-        // Answered after the registration was read: so it is in flight now.
+        // Answered after the registration was read: so it is in flight now
+        // (with this Status call itself).
         let before = try await client.unary("/taizhang.system.v1.System/Status", Taizhang_System_V1_StatusRequest(), as: Taizhang_System_V1_StatusResponse.self)
-        #expect(before.callsInFlight == 1)
+        #expect(before.callsInFlight == 2)
         let inFlight = Task { try await client.awaitResponse(callId: 77) }
         kill(daemon.pid, SIGTERM)
-        // New calls on the open connection are refused while draining.
+        // New calls on the open connection are refused while draining; Health
+        // still answers, NOT_SERVING.
         var refused = false
         while !refused {
-            let response = try await client.call("/taizhang.system.v1.System/Health", payload: Data())
+            let response = try await client.call(Fixture.ledger + "ListAdminUnits", payload: Data())
             if response.status.code == .unavailable { refused = true }
         }
+        let health = try await client.unary("/taizhang.system.v1.System/Health", Taizhang_System_V1_HealthRequest(), as: Taizhang_System_V1_HealthResponse.self)
+        #expect(health.status == .notServing)
         let finished = try await inFlight.value
         #expect(!finished.hasStatus || finished.status.code == .ok)
         #expect(daemon.waitForExit() == 0)

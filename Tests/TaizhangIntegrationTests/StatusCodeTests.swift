@@ -239,6 +239,53 @@ struct StatusCodeTests {
         await client.close()
     }
 
+    @Test func callIdZero_isReservedAndRefused() async throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.stop() }
+        let client = try await daemon.connect()
+        let response = try await client.send(try Fixture.request("/taizhang.system.v1.System/Health", Taizhang_System_V1_HealthRequest(), callId: 0))
+        #expect(response.status.code == .invalidArgument)
+        #expect(response.status.message.contains("call_id 0"))
+        await client.close()
+    }
+
+    @Test func auditListing_pagesExactly_andHugeAfterSeqIsHarmless() async throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.stop() }
+        let client = try await daemon.connect()
+        try await Fixture.seed(client)   // 6 audit entries
+        var request = Taizhang_Ledger_V1_ListAuditEntriesRequest()
+        request.pageSize = 3
+        let first = try await client.unary(Fixture.ledger + "ListAuditEntries", request, as: Taizhang_Ledger_V1_ListAuditEntriesResponse.self)
+        #expect(first.entries.map(\.seq) == [1, 2, 3])
+        #expect(first.nextAfterSeq == 3)
+        request.afterSeq = 3
+        let second = try await client.unary(Fixture.ledger + "ListAuditEntries", request, as: Taizhang_Ledger_V1_ListAuditEntriesResponse.self)
+        #expect(second.entries.map(\.seq) == [4, 5, 6])
+        #expect(second.nextAfterSeq == 0)
+        request.afterSeq = .max
+        let none = try await client.unary(Fixture.ledger + "ListAuditEntries", request, as: Taizhang_Ledger_V1_ListAuditEntriesResponse.self)
+        #expect(none.entries.isEmpty)
+        let health = try await client.unary("/taizhang.system.v1.System/Health", Taizhang_System_V1_HealthRequest(), as: Taizhang_System_V1_HealthResponse.self)
+        #expect(health.status == .serving)
+        await client.close()
+    }
+
+    @Test func oversizedText_isRefusedByBytesEvenWithCombiningMarks() async throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.stop() }
+        let client = try await daemon.connect()
+        try await Fixture.seed(client)
+        var asset = Fixture.asset()
+        asset.note = "a" + String(repeating: "\u{0301}", count: 1000)   // one character, 2001 bytes
+        await #expect {
+            _ = try await Fixture.register(client, asset)
+        } throws: { error in
+            (error as? RPCError)?.status.violations.map(\.field) == ["asset.note"]
+        }
+        await client.close()
+    }
+
     @Test func nonLoopbackTCP_isRefusedWithoutTheOptIn() throws {
         #expect(throws: DaemonProcess.StartError.self) {
             _ = try DaemonProcess(extraArguments: ["--tcp", "0.0.0.0:0"])

@@ -92,6 +92,64 @@ struct SQLiteLedgerStoreTests {
         #expect(store.statistics().recordCounts["asset"] == 1)
     }
 
+    @Test func textWithNULCharacters_survivesTheDisk() throws {
+        let directory = temporaryDirectory()
+        do {
+            let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+            seedUnits(store)
+            var asset = sampleAsset()
+            asset.note = "before\u{0}after"
+            _ = try submit(store, .registerAssets([asset], batch: false)).get()
+            store.close()
+        }
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+        defer { store.close() }
+        #expect(store.asset(id: "ZC00000001")?.note == "before\u{0}after")
+        #expect(try store.verifyAuditChain().intact)
+    }
+
+    @Test func idempotencyKeys_areScopedToTheCallersIdentity() throws {
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
+        defer { store.close() }
+        seedUnits(store)
+        var alice = context(key: "shared", digest: "same")
+        alice.identity = "uid:1001"
+        var bob = context(key: "shared", digest: "same")
+        bob.identity = "uid:1002"
+        #expect(try submit(store, .registerAssets([sampleAsset()], batch: false), alice).get().assetIds == "ZC00000001")
+        #expect(try submit(store, .registerAssets([sampleAsset()], batch: false), bob).get().assetIds == "ZC00000002")
+        #expect(store.statistics().recordCounts["asset"] == 2)
+    }
+
+    @Test func codesSwappedWithinOneGroup_keepTheIndexRight() throws {
+        var configuration = SQLiteStoreConfiguration(dataDirectory: temporaryDirectory())
+        configuration.faultCommitDelayMillis = 100
+        let store = try SQLiteLedgerStore(configuration: configuration)
+        defer { store.close() }
+        seedUnits(store)
+        _ = submit(store, .registerAssets([sampleAsset(code: "X"), sampleAsset(code: "Z")], batch: true))
+        var a = try #require(store.asset(id: "ZC00000001"))
+        var b = try #require(store.asset(id: "ZC00000002"))
+        a.code = "Y"
+        b.code = "X"
+        let done = DispatchSemaphore(value: 0)
+        let results = Mutex<[MutationReply]>([])
+        for mutation in [Mutation.updateAsset(a, expectedVersion: 0), .updateAsset(b, expectedVersion: 0)] {
+            _ = store.submit(mutation, context: context(), encode: { _ in [] }) { reply in
+                results.withLock { $0.append(reply) }
+                done.signal()
+            }
+        }
+        done.wait()
+        done.wait()
+        #expect(results.withLock { $0.allSatisfy { (try? $0.get()) != nil } })
+        guard case .failure(let taken) = submit(store, .registerAssets([sampleAsset(code: "X")], batch: false)) else {
+            Issue.record("code X belongs to ZC00000002 now"); return
+        }
+        #expect(taken.code == .alreadyExists)
+        #expect((try? submit(store, .registerAssets([sampleAsset(code: "Z")], batch: false)).get()) != nil)
+    }
+
     @Test func update_withStaleExpectedVersionIsAborted() throws {
         let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
         defer { store.close() }
