@@ -165,7 +165,8 @@ final class LoadHandler: ChannelInboundHandler {
     private let maxCalls: UInt64
     private let payload: @Sendable (UInt64) -> Data
     private let done: EventLoopPromise<Bench.RunResult>
-    private var nextCallId: UInt64 = 0
+    /// Calls sent so far; call ids are 1, 2, … (0 is reserved by the protocol).
+    private var sent: UInt64 = 0
     private var sentAt: [UInt64: UInt64] = [:]
     private var result = Bench.RunResult()
     private var finished = false
@@ -188,11 +189,11 @@ final class LoadHandler: ChannelInboundHandler {
 
     private func send(context: ChannelHandlerContext) {
         var request = Taizhang_Rpc_V1_Request()
-        request.callID = nextCallId
+        request.callID = sent + 1
         request.method = method
-        request.payload = payload(nextCallId)
-        sentAt[nextCallId] = DispatchTime.now().uptimeNanoseconds
-        nextCallId += 1
+        request.payload = payload(sent)
+        sentAt[request.callID] = DispatchTime.now().uptimeNanoseconds
+        sent += 1
         let frame = try! Frames.encode(request, allocator: context.channel.allocator)
         context.write(wrapOutboundOut(frame), promise: nil)
     }
@@ -213,7 +214,7 @@ final class LoadHandler: ChannelInboundHandler {
         } else {
             result.completed += 1
         }
-        if now < endNanos, nextCallId < maxCalls {
+        if now < endNanos, sent < maxCalls {
             send(context: context)
         } else if sentAt.isEmpty, !finished {
             finished = true
