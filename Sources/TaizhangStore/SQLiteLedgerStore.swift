@@ -326,15 +326,14 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     static func load(_ db: SQLiteConnection, clock: any WallClock, retentionMillis: Int64) throws -> LedgerState {
         var state = LedgerState()
-        let decoder = JSONDecoder()
         try db.prepare("SELECT record_json FROM admin_units ORDER BY code").query([]) { row in
-            state.put(try decoder.decode(AdminUnit.self, from: Data(row.text(0).utf8)))
+            state.put(try AdminUnit(recordJSON: row.text(0)))
         }
         try db.prepare("SELECT record_json FROM projects ORDER BY id").query([]) { row in
-            state.put(try decoder.decode(Project.self, from: Data(row.text(0).utf8)))
+            state.put(try Project(recordJSON: row.text(0)))
         }
         try db.prepare("SELECT record_json FROM assets ORDER BY id").query([]) { row in
-            state.put(try decoder.decode(Asset.self, from: Data(row.text(0).utf8)))
+            state.put(try Asset(recordJSON: row.text(0)))
         }
         let oldest = clock.nowUnixMillis() - retentionMillis
         try db.prepare("DELETE FROM idempotency WHERE created_unix_ms < ?").run([.int(oldest)])

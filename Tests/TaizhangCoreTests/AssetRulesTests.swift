@@ -112,6 +112,7 @@ struct RecordJSONTests {
         asset.documents = [Document(name: "合同", kind: "contract", sha256: String(repeating: "b", count: 64))]
         let decoded = try JSONDecoder().decode(Asset.self, from: Data(asset.jsonText.utf8))
         #expect(decoded == asset)
+        #expect(try Asset(recordJSON: asset.jsonText) == asset)
         #expect(asset.jsonText == asset.jsonText)
     }
 
@@ -119,8 +120,10 @@ struct RecordJSONTests {
         let project = Project(id: "P", name: "项目", year: 2019, implementingUnit: "局", adminCode: "421024000000",
                               funding: [Funding(source: .relocation, amountFen: 5)], version: 3)
         #expect(try JSONDecoder().decode(Project.self, from: Data(project.jsonText.utf8)) == project)
+        #expect(try Project(recordJSON: project.jsonText) == project)
         let unit = AdminUnit(code: "421024000000", name: "江陵县", level: .county, parentCode: "", version: 1)
         #expect(try JSONDecoder().decode(AdminUnit.self, from: Data(unit.jsonText.utf8)) == unit)
+        #expect(try AdminUnit(recordJSON: unit.jsonText) == unit)
     }
 }
 
@@ -141,5 +144,22 @@ struct TextLimitTests {
     @Test func truncation_keepsWholeScalars() {
         #expect("台账系统".truncatedUTF8(maxBytes: 7) == "台账")
         #expect("abc".truncatedUTF8(maxBytes: 10) == "abc")
+    }
+}
+
+struct JSONParserTests {
+    @Test func parsesEscapesSurrogatesAndWhitespace() throws {
+        let value = try JSONParser.parse(#" { "a" : [1, -2.5e3, true, false, null], "s": "\u53f0\u8d26 \ud83d\ude00 \"q\" \\ \n" } "#)
+        #expect(value["s"] == .string("台账 😀 \"q\" \\ \n"))
+        #expect(value["a"] == .array([.number(1, text: "1"), .number(-2500, text: "-2.5e3"), .bool(true), .bool(false), .null]))
+    }
+
+    @Test(arguments: ["", "{", "{\"a\" 1}", "[1,]x", "\"unterminated", "{\"a\":1} trailing", "nul"])
+    func rejectsMalformedJSON(text: String) {
+        #expect(throws: RecordJSONError.self) { try JSONParser.parse(text) }
+    }
+
+    @Test func missingMember_isAnError() {
+        #expect(throws: RecordJSONError.self) { try AdminUnit(recordJSON: #"{"code":"421024000000","name":"x","level":"county","parentCode":""}"#) }
     }
 }
