@@ -11,8 +11,10 @@ struct Taizhang: AsyncParsableCommand {
         commandName: "taizhang",
         abstract: "Command-line client of taizhangd, the ledger of poverty-alleviation project assets (扶贫项目资产台账).",
         discussion: """
-        Exit codes: 0 success; 2 bad command line; 3 cannot reach taizhangd; 4 the audit chain is broken;
-        10 + the status code when a call fails (13 INVALID_ARGUMENT, 15 NOT_FOUND, 16 ALREADY_EXISTS,
+        Every subcommand takes --socket PATH (default $TAIZHANG_SOCKET) or --host/--port, --json, \
+        --lang zh|en and --actor NAME. \
+        Exit codes: 0 success; 2 bad command line; 3 cannot reach taizhangd; 4 the audit chain is broken; \
+        10 + the status code when a call fails (13 INVALID_ARGUMENT, 15 NOT_FOUND, 16 ALREADY_EXISTS, \
         19 FAILED_PRECONDITION, 20 ABORTED, 23 INTERNAL, 24 UNAVAILABLE, ...).
         """,
         subcommands: [HealthCommand.self, StatusCommand.self, MethodsCommand.self, AuditCommand.self,

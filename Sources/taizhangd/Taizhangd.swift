@@ -15,9 +15,10 @@ struct Taizhangd: ParsableCommand {
         commandName: "taizhangd",
         abstract: "The Taizhang daemon: the ledger of poverty-alleviation project assets (扶贫项目资产台账).",
         discussion: """
-        Serves the Taizhang protocol (docs/protocol.md) on a Unix socket and, when asked, on TCP.
-        Stops on SIGTERM or SIGINT: stops accepting, answers new calls UNAVAILABLE, lets calls in
-        flight finish within --drain-timeout-ms, then exits 0.
+        Serves the Taizhang protocol (docs/protocol.md) on a Unix socket and, when asked, on TCP. \
+        Prints "taizhangd: listening on ADDRESS" for each listener, then "taizhangd: ready". \
+        Stops on SIGTERM or SIGINT: stops accepting, answers new calls UNAVAILABLE, lets calls in \
+        flight finish within --drain-timeout-ms, removes its socket file and exits 0.
         """)
 
     @Option(name: .customLong("data-dir"), help: ArgumentHelp(

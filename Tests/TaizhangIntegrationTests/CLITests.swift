@@ -1,0 +1,109 @@
+// The taizhang CLI against the real daemon: the demo county, tables, JSON,
+// the descriptor-driven `call`, and exit codes.
+
+import Foundation
+import Testing
+import TaizhangProto
+
+@Suite(.serialized)
+struct CLITests {
+    struct Run {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    /// Runs the taizhang binary beside taizhangd and waits for it.
+    static func taizhang(_ arguments: [String], socket: String) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: (DaemonProcess.binary as NSString).deletingLastPathComponent + "/taizhang")
+        process.arguments = arguments + ["--socket", socket]
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func demoCounty_loadsOnceWithTheShapeOfSeed003() throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.stop() }
+        let load = try Self.taizhang(["demo", "load"], socket: daemon.socketPath)
+        #expect(load.status == 0, "\(load.stderr)")
+        #expect(load.stdout.contains("721 项资产（经营性 214，公益性 497，到户类 10）"))
+        let again = try Self.taizhang(["demo", "load", "--lang", "en"], socket: daemon.socketPath)
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("already loaded"))
+        for (category, count) in [("operating", 214), ("public_welfare", 497), ("household", 10)] {
+            let list = try Self.taizhang(["asset", "list", "--category", category, "--page-size", "1", "--json"], socket: daemon.socketPath)
+            let page = try Taizhang_Ledger_V1_ListAssetsResponse(jsonString: list.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            #expect(page.totalSize == Int64(count))
+        }
+        let verify = try Self.taizhang(["audit", "verify"], socket: daemon.socketPath)
+        #expect(verify.status == 0)
+        #expect(verify.stdout.contains("审计链完整"))
+    }
+
+    @Test func tables_areChineseByDefaultAndEnglishOnRequest() throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.stop() }
+        _ = try Self.taizhang(["demo", "load"], socket: daemon.socketPath)
+        let zh = try Self.taizhang(["asset", "list", "--admin", "421024101000", "--page-size", "3"], socket: daemon.socketPath)
+        #expect(zh.stdout.hasPrefix("编号"))
+        #expect(zh.stdout.contains("原值(元)"))
+        let en = try Self.taizhang(["asset", "list", "--page-size", "3", "--lang", "en"], socket: daemon.socketPath)
+        #expect(en.stdout.hasPrefix("id"))
+        #expect(en.stdout.contains("721 assets match; 3 shown"))
+    }
+
+    @Test func call_encodesAnyMethodFromTheServersDescriptors() throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.stop() }
+        _ = try Self.taizhang(["demo", "load"], socket: daemon.socketPath)
+        let get = try Self.taizhang(["call", "Ledger/GetAsset", #"{"id": "ZC00000002"}"#], socket: daemon.socketPath)
+        #expect(get.status == 0, "\(get.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(get.stdout.utf8)) as? [String: Any]
+        #expect(json?["id"] as? String == "ZC00000002")
+        #expect(json?["category"] as? String == "OPERATING")
+        let bad = try Self.taizhang(["call", "Ledger/RegisterAsset", #"{"asset": {"name": "x", "original_value_fen": -1}}"#], socket: daemon.socketPath)
+        #expect(bad.status == 13)
+        #expect(bad.stdout.contains("INVALID_ARGUMENT"))
+        #expect(bad.stdout.contains("asset.original_value_fen"))
+        let unknownField = try Self.taizhang(["call", "Ledger/GetAsset", #"{"nope": 1}"#], socket: daemon.socketPath)
+        #expect(unknownField.status == 2)
+        #expect(unknownField.stderr.contains("no field \"nope\""))
+    }
+
+    @Test func exitCodes_sayWhatWentWrong() throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.stop() }
+        let missing = try Self.taizhang(["asset", "get", "ZC09999999"], socket: daemon.socketPath)
+        #expect(missing.status == 15)
+        #expect(missing.stderr.contains("ZC09999999"))
+        let unreachable = try Self.taizhang(["health"], socket: daemon.dataDirectory + "/no-such.sock")
+        #expect(unreachable.status == 3)
+        #expect(unreachable.stderr.contains("cannot reach taizhangd"))
+        let healthy = try Self.taizhang(["health"], socket: daemon.socketPath)
+        #expect(healthy.status == 0)
+    }
+
+    @Test func auditVerify_exitsFourWhenTheJournalWasEdited() throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.stop() }
+        _ = try Self.taizhang(["demo", "load"], socket: daemon.socketPath)
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        sqlite.arguments = [daemon.dataDirectory + "/taizhang.db", "UPDATE audit_journal SET after_json = replace(after_json, '982279', '982280') WHERE seq = 138"]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        #expect(sqlite.terminationStatus == 0)
+        let verify = try Self.taizhang(["audit", "verify", "--lang", "en"], socket: daemon.socketPath)
+        #expect(verify.status == 4)
+        #expect(verify.stdout.contains("BROKEN at entry 138"))
+    }
+}
