@@ -160,10 +160,14 @@ final class LedgerWriter: @unchecked Sendable {
                     // (disk full, I/O error): then nothing of this group may go on.
                     let rolledBack = (try? db.execute("ROLLBACK TO m")) != nil
                     if !rolledBack || db.isAutocommit {
-                        return abandon(batch, reason: "savepoint rollback failed or the transaction ended")
+                        return abandon(batch, reason: "savepoint rollback failed or the transaction ended", cause: error)
                     }
                     try? db.execute("RELEASE m")
-                    replies.append(.failure(LedgerError(.internal, "the change could not be written; nothing was applied; retry, and report the request-id if it persists")))
+                    if LedgerWriter.isFull(error) {
+                        replies.append(.failure(LedgerWriter.fullFailure))
+                    } else {
+                        replies.append(.failure(LedgerError(.internal, "the change could not be written; nothing was applied; retry, and report the request-id if it persists")))
+                    }
                 }
             } catch let error as LedgerError {
                 replies.append(.failure(error))
@@ -177,7 +181,7 @@ final class LedgerWriter: @unchecked Sendable {
         do {
             try db.execute("COMMIT")
         } catch {
-            return abandon(batch, reason: "COMMIT failed: \(error)")
+            return abandon(batch, reason: "COMMIT failed: \(error)", cause: error)
         }
         overlay.auditHeadSeq = headSeq
         overlay.auditHeadHash = headHash
@@ -192,11 +196,18 @@ final class LedgerWriter: @unchecked Sendable {
 
     /// Rolls the whole group back and fails every call in it: nothing of it
     /// reaches the disk or the in-memory state.
-    private func abandon(_ batch: [PendingMutation], reason: String) -> CommitResult {
+    private func abandon(_ batch: [PendingMutation], reason: String, cause: (any Error)? = nil) -> CommitResult {
         StoreLog.error("group of \(batch.count) mutations abandoned: \(reason)")
         if !db.isAutocommit { try? db.execute("ROLLBACK") }
-        return CommitResult(durable: false, overlay: Overlay(), replies: batch.map { _ in .failure(LedgerWriter.storageFailure) }, appliedCount: 0)
+        let failure = cause.map(LedgerWriter.isFull) == true ? LedgerWriter.fullFailure : LedgerWriter.storageFailure
+        return CommitResult(durable: false, overlay: Overlay(), replies: batch.map { _ in .failure(failure) }, appliedCount: 0)
     }
+
+    static func isFull(_ error: any Error) -> Bool {
+        (error as? SQLiteError)?.code == 13 // SQLITE_FULL
+    }
+
+    static let fullFailure = LedgerError(.resourceExhausted, "the ledger database is full (its size limit, --store-max-bytes, or the disk); nothing was applied; tell the operator to free space or raise the limit")
 
     static let storageFailure = LedgerError(.unavailable, "the ledger could not be written to disk; nothing was applied; retry later and tell the operator (see the daemon's log)")
 

@@ -22,6 +22,9 @@ public struct SQLiteStoreConfiguration: Sendable {
     /// Fault injection for tests: the writer waits this long after waking
     /// before it takes a group, so tests can hold mutations in the queue.
     public var faultCommitDelayMillis: Int = 0
+    /// Largest size of the database file, in bytes (0: no limit beyond the
+    /// disk). Past it mutations fail with RESOURCE_EXHAUSTED and change nothing.
+    public var databaseMaxBytes: Int64 = 0
 
     /// Defaults for `dataDirectory`.
     public init(dataDirectory: String, idempotencyRetentionMillis: Int64 = 24 * 3_600_000,
@@ -117,6 +120,11 @@ public final class SQLiteLedgerStore: LedgerStore {
         try db.execute("PRAGMA synchronous=FULL")
         try db.execute("PRAGMA foreign_keys=ON")
         try Migrations.migrate(db, nowUnixMillis: clock.nowUnixMillis())
+        if configuration.databaseMaxBytes > 0 {
+            var pageSize: Int64 = 4096
+            try db.prepare("PRAGMA page_size").query([]) { pageSize = max(1, $0.int(0)) }
+            try db.execute("PRAGMA max_page_count=\(max(1, configuration.databaseMaxBytes / pageSize))")
+        }
         let loaded = try SQLiteLedgerStore.load(db, clock: clock, retentionMillis: configuration.idempotencyRetentionMillis)
         state = Mutex(loaded)
         reader = Mutex(SQLiteReader(connection: try SQLiteConnection(path: configuration.databasePath, readOnly: true)))

@@ -54,6 +54,9 @@ struct Taizhangd: ParsableCommand {
     @Option(name: .customLong("threads"), help: "Event loop threads. Default: one per core but one (left to the store's writer).")
     var threads: Int?
 
+    @Option(name: .customLong("store-max-bytes"), help: "Largest size of the ledger database file, in bytes; past it changes fail with RESOURCE_EXHAUSTED. 0: only the disk limits it.")
+    var storeMaxBytes: Int64 = 0
+
     @Option(name: .customLong("fault-commit-delay-ms"), help: ArgumentHelp("Testing only: delay each group commit.", visibility: .hidden))
     var faultCommitDelayMillis = 0
 
@@ -64,6 +67,7 @@ struct Taizhangd: ParsableCommand {
         if callsInFlightMax < 1 { throw ValidationError("--calls-in-flight-max must be at least 1") }
         if connectionsMax < 1 { throw ValidationError("--connections-max must be at least 1") }
         if drainTimeoutMillis < 0 { throw ValidationError("--drain-timeout-ms must not be negative") }
+        if storeMaxBytes < 0 { throw ValidationError("--store-max-bytes must not be negative") }
         if let tcpAddress {
             let (host, _) = try Taizhangd.parseHostPort(tcpAddress)
             if !tcpAllowRemote, !Taizhangd.isLoopback(host) {
@@ -100,6 +104,7 @@ struct Taizhangd: ParsableCommand {
         do {
             var storeConfiguration = SQLiteStoreConfiguration(dataDirectory: dataDirectory)
             storeConfiguration.faultCommitDelayMillis = faultCommitDelayMillis
+            storeConfiguration.databaseMaxBytes = storeMaxBytes
             store = try SQLiteLedgerStore(configuration: storeConfiguration)
         } catch {
             Log.error("cannot open the ledger in \(dataDirectory): \(error)")

@@ -92,6 +92,37 @@ struct SQLiteLedgerStoreTests {
         #expect(store.statistics().recordCounts["asset"] == 1)
     }
 
+    @Test func fullDatabase_refusesChangesAndLosesNothingAcknowledged() throws {
+        let directory = temporaryDirectory()
+        var configuration = SQLiteStoreConfiguration(dataDirectory: directory)
+        configuration.databaseMaxBytes = 256 * 1024
+        var acknowledged: [String] = []
+        var refusal: LedgerError?
+        do {
+            let store = try SQLiteLedgerStore(configuration: configuration)
+            seedUnits(store)
+            for index in 0..<2_000 where refusal == nil {
+                var asset = sampleAsset(code: "FULL-\(index)")
+                asset.note = String(repeating: "管护记录", count: 60)
+                switch submit(store, .registerAssets([asset], batch: false)) {
+                case .success(let success): acknowledged.append(success.assetIds)
+                case .failure(let error): refusal = error
+                }
+            }
+            #expect(refusal?.code == .resourceExhausted)
+            #expect(refusal?.message.contains("full") == true)
+            #expect(store.statistics().recordCounts["asset"] == UInt64(acknowledged.count))
+            #expect(try store.verifyAuditChain().intact)
+            store.close()
+        }
+        #expect(acknowledged.count > 10)
+        let reopened = try SQLiteLedgerStore(configuration: configuration)
+        defer { reopened.close() }
+        #expect(reopened.statistics().recordCounts["asset"] == UInt64(acknowledged.count))
+        for id in acknowledged { #expect(reopened.asset(id: id) != nil) }
+        #expect(try reopened.verifyAuditChain().intact)
+    }
+
     @Test func textWithNULCharacters_survivesTheDisk() throws {
         let directory = temporaryDirectory()
         do {
