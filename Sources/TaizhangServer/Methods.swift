@@ -154,7 +154,7 @@ enum Method {
         } catch {
             let status = StatusMapping.status(for: error, requestType: Request.protoMessageName)
             if status.code == .internal {
-                ServerLog.error("\(call.method) failed (request-id \(call.requestId)): \(error)")
+                DaemonLog.error("\(call.method) failed (request-id \(call.requestId)): \(error)")
             }
             return .failed(status)
         }
@@ -181,13 +181,6 @@ enum BlockingReads {
     }
 }
 
-/// The server's log lines for engineers, on standard error.
-enum ServerLog {
-    static func error(_ message: String) {
-        let line = "\(Timestamp.rfc3339(unixMillis: SystemWallClock().nowUnixMillis())) taizhangd error: \(message)\n"
-        FileHandle.standardError.write(Data(line.utf8))
-    }
-}
 
 /// Domain and decoding errors to wire statuses: the one place they convert.
 enum StatusMapping {

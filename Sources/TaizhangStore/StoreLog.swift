@@ -1,12 +1,24 @@
-// The store's log lines for engineers, on standard error (the daemon's log).
+// Log lines for engineers, on standard error (the daemon's log): one format
+// for the store, the server and the daemon. Under systemd, journald will take
+// them with structured fields (a later issue).
 
 import Foundation
 import TaizhangCore
 
-/// Log lines of the store.
-enum StoreLog {
-    static func error(_ message: String) {
-        let line = "\(Timestamp.rfc3339(unixMillis: SystemWallClock().nowUnixMillis())) taizhangd error: store: \(message)\n"
+/// The daemon's log lines.
+public enum DaemonLog {
+    /// An informational line.
+    public static func info(_ message: String) { write("info", message) }
+    /// An error line: something an operator should look at.
+    public static func error(_ message: String) { write("error", message) }
+
+    private static func write(_ level: String, _ message: String) {
+        let line = "\(Timestamp.rfc3339(unixMillis: SystemWallClock().nowUnixMillis())) taizhangd \(level): \(message)\n"
         FileHandle.standardError.write(Data(line.utf8))
     }
+}
+
+/// The store's lines, marked as such.
+enum StoreLog {
+    static func error(_ message: String) { DaemonLog.error("store: \(message)") }
 }

@@ -171,13 +171,5 @@ struct Taizhangd: ParsableCommand {
     }
 }
 
-/// Log lines for engineers, on stderr.
-enum Log {
-    static func info(_ message: String) { write("info", message) }
-    static func error(_ message: String) { write("error", message) }
-
-    private static func write(_ level: String, _ message: String) {
-        let line = "\(Timestamp.rfc3339(unixMillis: SystemWallClock().nowUnixMillis())) taizhangd \(level): \(message)\n"
-        FileHandle.standardError.write(Data(line.utf8))
-    }
-}
+/// The daemon's log.
+typealias Log = DaemonLog

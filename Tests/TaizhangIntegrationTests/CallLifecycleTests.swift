@@ -158,9 +158,12 @@ struct CallLifecycleTests {
         try await third.waitForClose()
         #expect(!third.isActive)
         await second.close()
-        // With one slot free again, a new connection is served.
+        // With one slot free again, a new connection is served (the server may
+        // need a moment to see the close: bounded retries, no sleeping).
         var served = false
-        while !served {
+        var attempts = 0
+        while !served, attempts < 1_000 {
+            attempts += 1
             let fourth = try await daemon.connect()
             if let health = try? await fourth.unary("/taizhang.system.v1.System/Health", Taizhang_System_V1_HealthRequest(), as: Taizhang_System_V1_HealthResponse.self) {
                 served = health.status == .serving
