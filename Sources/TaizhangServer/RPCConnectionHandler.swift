@@ -37,6 +37,9 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     private var identity = "unknown"
     private var needsFlush = false
     private var admitted = false
+    /// An oversized frame was refused: the stream is abandoned, the refusal
+    /// is being written, and the connection closes when it is out.
+    private var refusing = false
     private var context: ChannelHandlerContext?
 
     init(server: ServerState) {
@@ -70,7 +73,14 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // After the refusal, the decoder reports every further read as an
+        // error; the rest of the oversized body is ignored until the close.
+        if refusing { return }
         if let tooLarge = error as? FrameTooLargeError {
+            refusing = true
+            try? context.channel.syncOptions?.setOption(.autoRead, value: false)
+            // A peer that never reads its answer cannot hold the connection.
+            context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(5)) { context.close(promise: nil) }
             // The stream cannot be trusted after an oversized frame: answer once and close.
             let status = Taizhang_Rpc_V1_Status(code: .resourceExhausted,
                 message: "frame of \(tooLarge.announcedBytes) bytes exceeds the limit of \(tooLarge.maxBytes) bytes; split the request (e.g. smaller batches); closing the connection")
@@ -91,7 +101,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     /// Backpressure: a client that sends faster than it reads its answers
     /// stops being read until the answers drain.
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        let writable = context.channel.isWritable
+        let writable = context.channel.isWritable && !refusing
         try? context.channel.syncOptions?.setOption(.autoRead, value: writable)
         if writable { context.read() }
         context.fireChannelWritabilityChanged()

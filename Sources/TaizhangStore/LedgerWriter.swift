@@ -160,7 +160,7 @@ final class LedgerWriter: @unchecked Sendable {
                     // (disk full, I/O error): then nothing of this group may go on.
                     let rolledBack = (try? db.execute("ROLLBACK TO m")) != nil
                     if !rolledBack || db.isAutocommit {
-                        return abandon(batch, reason: "savepoint rollback failed or the transaction ended", cause: error)
+                        return abandon(batch, replies: replies, reason: "savepoint rollback failed or the transaction ended", cause: error)
                     }
                     try? db.execute("RELEASE m")
                     if LedgerWriter.isFull(error) {
@@ -176,12 +176,12 @@ final class LedgerWriter: @unchecked Sendable {
             }
         }
         if db.isAutocommit {
-            return abandon(batch, reason: "the transaction ended before COMMIT")
+            return abandon(batch, replies: replies, reason: "the transaction ended before COMMIT")
         }
         do {
             try db.execute("COMMIT")
         } catch {
-            return abandon(batch, reason: "COMMIT failed: \(error)", cause: error)
+            return abandon(batch, replies: replies, reason: "COMMIT failed: \(error)", cause: error)
         }
         overlay.auditHeadSeq = headSeq
         overlay.auditHeadHash = headHash
@@ -194,13 +194,20 @@ final class LedgerWriter: @unchecked Sendable {
         return CommitResult(durable: true, overlay: overlay, replies: replies, appliedCount: applied)
     }
 
-    /// Rolls the whole group back and fails every call in it: nothing of it
-    /// reaches the disk or the in-memory state.
-    private func abandon(_ batch: [PendingMutation], reason: String, cause: (any Error)? = nil) -> CommitResult {
+    /// Rolls the whole group back: nothing of it reaches the disk or the
+    /// in-memory state. Calls it would have applied fail; answers that did
+    /// not depend on it (idempotent replays, refusals) stand.
+    private func abandon(_ batch: [PendingMutation], replies: [MutationReply], reason: String,
+                         cause: (any Error)? = nil) -> CommitResult {
         StoreLog.error("group of \(batch.count) mutations abandoned: \(reason)")
         if !db.isAutocommit { try? db.execute("ROLLBACK") }
         let failure = cause.map(LedgerWriter.isFull) == true ? LedgerWriter.fullFailure : LedgerWriter.storageFailure
-        return CommitResult(durable: false, overlay: Overlay(), replies: batch.map { _ in .failure(failure) }, appliedCount: 0)
+        let kept: [MutationReply] = batch.indices.map { index in
+            guard index < replies.count else { return .failure(failure) }
+            if case .success(.applied) = replies[index] { return .failure(failure) }
+            return replies[index]
+        }
+        return CommitResult(durable: false, overlay: Overlay(), replies: kept, appliedCount: 0)
     }
 
     static func isFull(_ error: any Error) -> Bool {

@@ -14,7 +14,8 @@ public enum DaemonLog {
 
     private static func write(_ level: String, _ message: String) {
         let line = "\(Timestamp.rfc3339(unixMillis: SystemWallClock().nowUnixMillis())) taizhangd \(level): \(message)\n"
-        FileHandle.standardError.write(Data(line.utf8))
+        // A log that cannot be written (disk full, closed pipe) must not stop the daemon.
+        try? FileHandle.standardError.write(contentsOf: Data(line.utf8))
     }
 }
 

@@ -154,7 +154,7 @@ struct JSONParserTests {
         #expect(value["a"] == .array([.number(1, text: "1"), .number(-2500, text: "-2.5e3"), .bool(true), .bool(false), .null]))
     }
 
-    @Test(arguments: ["", "{", "{\"a\" 1}", "[1,]x", "\"unterminated", "{\"a\":1} trailing", "nul"])
+    @Test(arguments: ["", "{", "{\"a\" 1}", "[1,]x", "\"unterminated", "{\"a\":1} trailing", "nul", #""\ud800\u0041""#])
     func rejectsMalformedJSON(text: String) {
         #expect(throws: RecordJSONError.self) { try JSONParser.parse(text) }
     }

@@ -138,7 +138,8 @@ struct StatusCodeTests {
         defer { daemon.stop() }
         let client = try await daemon.connect()
         let refusal = Task { try await client.awaitResponse(callId: 0) }
-        try await client.sendRaw([0, 0, 4, 1])   // announces 1025 bytes, sends none
+        // Announces 1025 bytes and sends them, as a real client would.
+        try await client.sendRaw([0, 0, 4, 1] + [UInt8](repeating: 0x41, count: 1025))
         let response = try await refusal.value
         #expect(response.status.code == .resourceExhausted)
         #expect(response.status.message.contains("1024"))

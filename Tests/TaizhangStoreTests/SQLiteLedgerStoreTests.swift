@@ -123,6 +123,39 @@ struct SQLiteLedgerStoreTests {
         #expect(try reopened.verifyAuditChain().intact)
     }
 
+    @Test func abandonedGroup_stillAnswersReplaysOfEarlierCommits() throws {
+        var configuration = SQLiteStoreConfiguration(dataDirectory: temporaryDirectory())
+        configuration.databaseMaxBytes = 256 * 1024
+        configuration.faultCommitDelayMillis = 50
+        let store = try SQLiteLedgerStore(configuration: configuration)
+        defer { store.close() }
+        seedUnits(store)
+        let first = try submit(store, .registerAssets([sampleAsset()], batch: false), context(key: "k-early", digest: "d1")).get()
+        var big = sampleAsset()
+        big.note = String(repeating: "管护记录", count: 120)
+        while case .success = submit(store, .registerAssets([big], batch: false)) {}
+        // One group: the replay, then a registration that finds the disk full.
+        let done = DispatchSemaphore(value: 0)
+        let replies = Mutex<[Int: MutationReply]>([:])
+        let items: [(Mutation, CallerContext)] = [
+            (.registerAssets([sampleAsset()], batch: false), context(key: "k-early", digest: "d1")),
+            (.registerAssets([big], batch: false), context()),
+        ]
+        for (index, item) in items.enumerated() {
+            _ = store.submit(item.0, context: item.1, encode: { _ in [] }) { reply in
+                replies.withLock { $0[index] = reply }
+                done.signal()
+            }
+        }
+        done.wait()
+        done.wait()
+        let answered = replies.withLock { $0 }
+        guard case .success(.replayed) = answered[0] else { Issue.record("the replay should stand: \(String(describing: answered[0]))"); return }
+        #expect(try answered[0]?.get().assetIds == first.assetIds)
+        guard case .failure(let full) = answered[1] else { Issue.record("the new registration should fail"); return }
+        #expect(full.code == .resourceExhausted)
+    }
+
     @Test func textWithNULCharacters_survivesTheDisk() throws {
         let directory = temporaryDirectory()
         do {
