@@ -228,6 +228,8 @@ public struct Asset: Sendable, Hashable, Codable {
     public var documents: [Document]
     public var coordinates: Coordinates?
     public var note: String
+    /// Stage and dated record of the life cycle; changed only by its own calls.
+    public var lifecycle: Lifecycle
     public var version: Int64
     /// RFC 3339, UTC.
     public var createdAt: String
@@ -244,7 +246,7 @@ public struct Asset: Sendable, Hashable, Codable {
                 originalValueFen: Int64, funding: [Funding], accumulatedDepreciationFen: Int64 = 0,
                 owners: [Owner], user: String = "", beneficiary: String = "", custody: Custody = Custody(),
                 supervisingDepartment: String = "", operation: Operation? = nil, documents: [Document] = [],
-                coordinates: Coordinates? = nil, note: String = "", version: Int64 = 0,
+                coordinates: Coordinates? = nil, note: String = "", lifecycle: Lifecycle = Lifecycle(), version: Int64 = 0,
                 createdAt: String = "", updatedAt: String = "") {
         self.id = id
         self.code = code
@@ -271,6 +273,7 @@ public struct Asset: Sendable, Hashable, Codable {
         self.documents = documents
         self.coordinates = coordinates
         self.note = note
+        self.lifecycle = lifecycle
         self.version = version
         self.createdAt = createdAt
         self.updatedAt = updatedAt

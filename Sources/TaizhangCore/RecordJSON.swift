@@ -36,6 +36,12 @@ public struct JSONObjectWriter {
         bytes.append(contentsOf: String(value).utf8)
     }
 
+    /// A boolean member.
+    public mutating func bool(_ name: StaticString, _ value: Bool) {
+        key(name)
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
     /// A number member (finite doubles only; others are written as 0).
     public mutating func double(_ name: StaticString, _ value: Double) {
         key(name)
@@ -150,16 +156,11 @@ extension Asset {
         custodyJSON.string("responsiblePerson", custody.responsiblePerson)
         custodyJSON.string("upkeepFunding", custody.upkeepFunding)
         json.object("custody", custodyJSON)
-        json.array("documents", documents.map { document in
-            var item = JSONObjectWriter()
-            item.string("kind", document.kind)
-            item.string("name", document.name)
-            item.string("sha256", document.sha256)
-            return item
-        })
+        json.array("documents", documents.map(\.jsonObject))
         json.string("form", form.rawValue)
         json.array("funding", funding.map(\.jsonObject))
         json.string("id", id)
+        json.object("lifecycle", lifecycle.jsonObject)
         json.string("name", name)
         json.string("note", note)
         if let operation {
@@ -173,12 +174,7 @@ extension Asset {
         }
         json.int("originalValueFen", originalValueFen)
         json.array("owners", owners.map { owner in
-            var item = JSONObjectWriter()
-            item.string("adminCode", owner.adminCode)
-            item.string("kind", owner.kind.rawValue)
-            item.string("name", owner.name)
-            item.int("shareBasisPoints", owner.shareBasisPoints)
-            return item
+            owner.jsonObject
         })
         json.string("projectId", projectId)
         json.string("quantity", quantity)
@@ -191,5 +187,88 @@ extension Asset {
         json.string("user", user)
         json.int("version", version)
         return json.text
+    }
+}
+
+extension Owner {
+    var jsonObject: JSONObjectWriter {
+        var item = JSONObjectWriter()
+        item.string("adminCode", adminCode)
+        item.string("kind", kind.rawValue)
+        item.string("name", name)
+        item.int("shareBasisPoints", shareBasisPoints)
+        return item
+    }
+}
+
+extension Document {
+    var jsonObject: JSONObjectWriter {
+        var item = JSONObjectWriter()
+        item.string("kind", kind)
+        item.string("name", name)
+        item.string("sha256", sha256)
+        return item
+    }
+}
+
+extension Lifecycle {
+    var jsonObject: JSONObjectWriter {
+        var json = JSONObjectWriter(capacity: 256)
+        if let handover {
+            var item = JSONObjectWriter()
+            item.string("date", handover.date.description)
+            item.array("documents", handover.documents.map(\.jsonObject))
+            item.string("fromParty", handover.fromParty)
+            item.bool("onTime", handover.onTime)
+            item.string("toParty", handover.toParty)
+            item.string("upkeepDuties", handover.upkeepDuties)
+            json.object("handover", item)
+        }
+        if let handoverDue { json.string("handoverDue", handoverDue.description) }
+        json.bool("handoverDueProvisional", handoverDueProvisional)
+        if let inServiceSince { json.string("inServiceSince", inServiceSince.description) }
+        json.int("objectionCount", objectionCount)
+        if let ownership {
+            var item = JSONObjectWriter()
+            item.string("date", ownership.date.description)
+            item.string("overrideReason", ownership.overrideReason)
+            item.array("proposed", ownership.proposed.map(\.jsonObject))
+            item.string("rule", ownership.rule)
+            json.object("ownership", item)
+        }
+        json.array("publications", publications.map { publication in
+            var item = JSONObjectWriter()
+            if let closed = publication.closed { item.string("closed", closed.description) }
+            item.string("earliestClose", publication.earliestClose.description)
+            item.string("kind", publication.kind.rawValue)
+            item.array("objections", publication.objections.map { objection in
+                var entry = JSONObjectWriter()
+                entry.string("content", objection.content)
+                entry.string("filed", objection.filed.description)
+                entry.string("filer", objection.filer)
+                entry.int("number", objection.number)
+                if let outcome = objection.outcome { entry.string("outcome", outcome.rawValue) }
+                if let resolved = objection.resolved { entry.string("resolved", resolved.description) }
+                entry.string("resolution", objection.resolution)
+                return entry
+            })
+            item.bool("provisional", publication.provisional)
+            if let restarted = publication.restarted { item.string("restarted", restarted.description) }
+            item.int("round", publication.round)
+            item.string("start", publication.start.description)
+            return item
+        })
+        json.string("stage", stage.rawValue)
+        json.array("valuations", valuations.map { event in
+            var item = JSONObjectWriter()
+            item.string("basis", event.basis)
+            item.string("date", event.date.description)
+            item.string("kind", event.kind.rawValue)
+            item.int("replacedFen", event.replacedFen)
+            item.int("spendFen", event.spendFen)
+            item.int("valueFen", event.valueFen)
+            return item
+        })
+        return json
     }
 }

@@ -224,6 +224,62 @@ enum RecordReader {
         return date
     }
 
+    static func owners(_ json: JSONValue?) throws -> [Owner] {
+        try (json?.array ?? []).map {
+            Owner(name: try string($0, "name"), kind: try enumeration($0, "kind"), adminCode: try string($0, "adminCode"),
+                  shareBasisPoints: Int(try int64($0, "shareBasisPoints")))
+        }
+    }
+
+    static func documents(_ json: JSONValue?) throws -> [Document] {
+        try (json?.array ?? []).map {
+            Document(name: try string($0, "name"), kind: try string($0, "kind"), sha256: try string($0, "sha256"))
+        }
+    }
+
+    static func optionalDate(_ json: JSONValue, _ key: String) throws -> CivilDate? {
+        guard json[key] != nil else { return nil }
+        return try date(json, key)
+    }
+
+    static func bool(_ json: JSONValue, _ key: String) -> Bool {
+        if case .bool(let value)? = json[key] { return value }
+        return false
+    }
+
+    static func lifecycle(_ json: JSONValue) throws -> Lifecycle {
+        var life = Lifecycle(stage: try enumeration(json, "stage"))
+        if let item = json["ownership"] {
+            life.ownership = OwnershipConfirmation(date: try date(item, "date"), rule: try string(item, "rule"),
+                                                   proposed: try owners(item["proposed"]), overrideReason: try string(item, "overrideReason"))
+        }
+        life.publications = try (json["publications"]?.array ?? []).map { item in
+            Publication(kind: try enumeration(item, "kind"), round: Int(try int64(item, "round")), start: try date(item, "start"),
+                        earliestClose: try date(item, "earliestClose"), provisional: bool(item, "provisional"),
+                        closed: try optionalDate(item, "closed"), restarted: try optionalDate(item, "restarted"),
+                        objections: try (item["objections"]?.array ?? []).map { entry in
+                            Objection(number: Int(try int64(entry, "number")), filed: try date(entry, "filed"),
+                                      filer: try string(entry, "filer"), content: try string(entry, "content"),
+                                      outcome: try entry["outcome"].map { _ in try enumeration(entry, "outcome") as ObjectionOutcome },
+                                      resolved: try optionalDate(entry, "resolved"), resolution: try string(entry, "resolution"))
+                        })
+        }
+        life.handoverDue = try optionalDate(json, "handoverDue")
+        life.handoverDueProvisional = bool(json, "handoverDueProvisional")
+        if let item = json["handover"] {
+            life.handover = Handover(date: try date(item, "date"), fromParty: try string(item, "fromParty"),
+                                     toParty: try string(item, "toParty"), documents: try documents(item["documents"]),
+                                     upkeepDuties: try string(item, "upkeepDuties"), onTime: bool(item, "onTime"))
+        }
+        life.inServiceSince = try optionalDate(json, "inServiceSince")
+        life.valuations = try (json["valuations"]?.array ?? []).map { item in
+            ValuationEvent(kind: try enumeration(item, "kind"), date: try date(item, "date"), valueFen: try int64(item, "valueFen"),
+                           spendFen: try int64(item, "spendFen"), replacedFen: try int64(item, "replacedFen"), basis: try string(item, "basis"))
+        }
+        life.objectionCount = Int(try int64(json, "objectionCount"))
+        return life
+    }
+
     static func funding(_ json: JSONValue) throws -> [Funding] {
         try (json["funding"]?.array ?? []).map { Funding(source: try enumeration($0, "source"), amountFen: try int64($0, "amountFen")) }
     }
@@ -276,19 +332,16 @@ extension Asset {
             quantity: try R.string(json, "quantity"), unit: try R.string(json, "unit"),
             originalValueFen: try R.int64(json, "originalValueFen"), funding: try R.funding(json),
             accumulatedDepreciationFen: try R.int64(json, "accumulatedDepreciationFen"),
-            owners: try (json["owners"]?.array ?? []).map {
-                Owner(name: try R.string($0, "name"), kind: try R.enumeration($0, "kind"), adminCode: try R.string($0, "adminCode"),
-                      shareBasisPoints: Int(try R.int64($0, "shareBasisPoints")))
-            },
+            owners: try R.owners(json["owners"]),
             user: try R.string(json, "user"), beneficiary: try R.string(json, "beneficiary"),
             custody: Custody(custodian: try R.string(custodyJSON, "custodian"),
                              responsiblePerson: try R.string(custodyJSON, "responsiblePerson"),
                              contact: try R.string(custodyJSON, "contact"), upkeepFunding: try R.string(custodyJSON, "upkeepFunding")),
             supervisingDepartment: try R.string(json, "supervisingDepartment"), operation: operation,
-            documents: try (json["documents"]?.array ?? []).map {
-                Document(name: try R.string($0, "name"), kind: try R.string($0, "kind"), sha256: try R.string($0, "sha256"))
-            },
-            coordinates: coordinates, note: try R.string(json, "note"), version: try R.int64(json, "version"),
+            documents: try R.documents(json["documents"]),
+            coordinates: coordinates, note: try R.string(json, "note"),
+            lifecycle: try json["lifecycle"].map(R.lifecycle) ?? Lifecycle(),
+            version: try R.int64(json, "version"),
             createdAt: try R.string(json, "createdAt"), updatedAt: try R.string(json, "updatedAt"))
     }
 }

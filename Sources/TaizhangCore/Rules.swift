@@ -19,6 +19,10 @@ public enum RecordLimits {
     public static let usefulLifeMaxYears = 100
     /// Basis points that make 100%.
     public static let fullShareBasisPoints = 10_000
+    /// Most objections one notice keeps.
+    public static let objectionsMaxCount = 200
+    /// Most valuation events of one asset.
+    public static let valuationsMaxCount = 500
 }
 
 /// Rules on admin units.
@@ -178,7 +182,7 @@ public enum AssetRules {
             bad.append(.init(field: "quantity", description: problem))
         }
         bad += validateMoney(asset)
-        bad += validateOwners(asset.owners)
+        bad += validateRegisteredOwners(asset.owners)
         bad += validateDocuments(asset.documents)
         if let operation = asset.operation {
             bad += validateOperation(operation)
@@ -234,10 +238,20 @@ public enum AssetRules {
 
     /// Owners: named, positive shares adding up to exactly 100% (004 §12, 001 (四)).
     static func validateOwners(_ owners: [Owner]) -> [FieldViolation] {
-        var bad: [FieldViolation] = []
         if owners.isEmpty {
             return [.init(field: "owners", description: "is required: every owner and its share must be explicit (001 (四))")]
         }
+        return validateOwnerList(owners)
+    }
+
+    /// Owners given at registration: optional (ConfirmOwnership settles
+    /// them), but when given, valid.
+    static func validateRegisteredOwners(_ owners: [Owner]) -> [FieldViolation] {
+        owners.isEmpty ? [] : validateOwnerList(owners)
+    }
+
+    static func validateOwnerList(_ owners: [Owner]) -> [FieldViolation] {
+        var bad: [FieldViolation] = []
         if owners.count > RecordLimits.ownersMaxCount {
             bad.append(.init(field: "owners", description: "has \(owners.count) owners; at most \(RecordLimits.ownersMaxCount) are allowed"))
         }

@@ -108,3 +108,37 @@ extension CivilDate {
     /// Saturday or Sunday.
     public var isWeekend: Bool { weekday >= 6 }
 }
+
+extension WorkingDayCalendar {
+    /// The official calendars 2016–2026 this build carries (data/holidays-cn).
+    public static let builtInHolidayYears: [HolidayYear] = builtInYears.map { entry in
+        var exceptions: [CivilDate: Bool] = [:]
+        for item in entry.days.split(separator: ",") {
+            let text = Array(item.utf8)
+            func number(_ range: Range<Int>) -> Int { range.reduce(0) { $0 * 10 + Int(text[$1] - 48) } }
+            guard text.count == 9, let date = CivilDate(year: number(0..<4), month: number(4..<6), day: number(6..<8)) else { continue }
+            exceptions[date] = text[8] == UInt8(ascii: "o")
+        }
+        return HolidayYear(year: entry.year, exceptions: exceptions)
+    }
+
+    /// A calendar of the built-in years, replaced year by year by `overrides`
+    /// (the files a county loads).
+    public static func builtIn(overriddenBy overrides: [HolidayYear] = []) -> WorkingDayCalendar {
+        let replaced = Set(overrides.map(\.year))
+        return WorkingDayCalendar(years: builtInHolidayYears.filter { !replaced.contains($0.year) } + overrides)
+    }
+
+    /// A warning for the operator when the next year's calendar is missing
+    /// and the State Council's notice (published each November) should be
+    /// out; or when even this year's is missing. Nil when all is well.
+    public func missingCalendarWarning(today: CivilDate) -> String? {
+        if !known.contains(today.year) {
+            return "the holiday calendar for \(today.year) is not loaded: working-day deadlines count weekends only and are marked provisional; load \(today.year).json into the holidays directory"
+        }
+        if today.month >= 11, !known.contains(today.year + 1) {
+            return "the holiday calendar for \(today.year + 1) is not loaded: deadlines reaching into \(today.year + 1) are provisional; load \(today.year + 1).json once the State Council publishes its notice (each November)"
+        }
+        return nil
+    }
+}

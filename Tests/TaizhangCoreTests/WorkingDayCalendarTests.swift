@@ -66,3 +66,31 @@ struct WorkingDayCalendarTests {
         }
     }
 }
+
+struct BuiltInCalendarTests {
+    @Test func builtIn_matchesTheDataFiles() {
+        let files = WorkingDayCalendarTests.calendar
+        let builtIn = WorkingDayCalendar.builtIn()
+        #expect(builtIn.knownYears == files.knownYears)
+        var day = CivilDate("2016-01-01")!
+        while day.year <= 2026 {
+            #expect(builtIn.isWorkingDay(day) == files.isWorkingDay(day), "\(day)")
+            day = day.adding(days: 1)
+        }
+    }
+
+    @Test func anOverrideYear_replacesTheBuiltInOne() {
+        let override = HolidayYear(year: 2024, exceptions: [CivilDate("2024-03-04")!: true])
+        let calendar = WorkingDayCalendar.builtIn(overriddenBy: [override])
+        #expect(!calendar.isWorkingDay(CivilDate("2024-03-04")!).working)
+        // The built-in 2024 Spring Festival is gone with the replaced year.
+        #expect(calendar.isWorkingDay(CivilDate("2024-02-12")!).working)
+    }
+
+    @Test func missingNextYear_warnsInNovember() {
+        let calendar = WorkingDayCalendar.builtIn()
+        #expect(calendar.missingCalendarWarning(today: CivilDate("2026-10-31")!) == nil)
+        #expect(calendar.missingCalendarWarning(today: CivilDate("2026-11-22")!)?.contains("2027") == true)
+        #expect(calendar.missingCalendarWarning(today: CivilDate("2027-03-01")!)?.contains("provisional") == true)
+    }
+}

@@ -1,0 +1,301 @@
+// The life-cycle transitions as one pure function: an asset and an action
+// in, the changed asset out, or the reason it may not happen. The store
+// calls it at commit time against the committed asset, so two concurrent
+// transitions of one asset are applied one after the other.
+
+/// A step of the life cycle, with what the caller supplied.
+public enum LifecycleAction: Sendable, Hashable {
+    /// 确权 (004 §10–14). Empty `owners`: take the proposal (or, when the
+    /// rules propose none, the owners given at registration).
+    case confirmOwnership(owners: [Owner], date: CivilDate, overrideReason: String, proposal: OwnershipProposal)
+    /// 确权公示 opens (004 §15).
+    case openPublication(start: CivilDate)
+    /// An objection to the open notice (001 三(二)4).
+    case fileObjection(filed: CivilDate, filer: String, content: String)
+    /// Settles an objection. Upheld: `correctedOwners` (ownership notice
+    /// only, optional) replace the owners and the notice starts again on
+    /// `restart` (default: `date`). Dismissed: `resolution` says why.
+    case resolveObjection(number: Int, outcome: ObjectionOutcome, date: CivilDate, resolution: String,
+                          correctedOwners: [Owner], restart: CivilDate?)
+    /// Closes the open notice.
+    case closePublication(date: CivilDate)
+    /// 移交 (004 §15, §19); its notice starts on `noticeStart` (default: `date`).
+    case recordHandover(date: CivilDate, fromParty: String, toParty: String, documents: [Document],
+                        upkeepDuties: String, noticeStart: CivilDate?)
+    /// Hands the asset to its operator under `operation` (000 (八), 001 (六)).
+    case handOffOperation(operation: Operation, date: CivilDate)
+    /// Puts the asset into use.
+    case putInUse(date: CivilDate)
+    /// A new book value (004 §16); `funding` is the composition of the new value.
+    case recordValuation(kind: ValuationKind, date: CivilDate, valueFen: Int64, spendFen: Int64, replacedFen: Int64,
+                         basis: String, funding: [Funding])
+
+    /// The call's name, for messages.
+    public var name: String {
+        switch self {
+        case .confirmOwnership: return "ConfirmOwnership"
+        case .openPublication: return "OpenPublication"
+        case .fileObjection: return "FileObjection"
+        case .resolveObjection: return "ResolveObjection"
+        case .closePublication: return "ClosePublication"
+        case .recordHandover: return "RecordHandover"
+        case .handOffOperation: return "HandOffOperation"
+        case .putInUse: return "PutInUse"
+        case .recordValuation: return "RecordValuation"
+        }
+    }
+}
+
+/// The transition rules.
+public enum LifecycleRules {
+    /// The valuation an asset starts with: its registered value from its acquisition date.
+    public static func initialValuation(of asset: Asset, kind: ValuationKind) -> ValuationEvent {
+        ValuationEvent(kind: kind, date: asset.acquiredDate, valueFen: asset.originalValueFen)
+    }
+
+    /// Applies `action` to `asset`.
+    /// - Parameters:
+    ///   - today: the current civil date in China Standard Time; events may not be dated later.
+    /// - Throws: `LedgerError` FAILED_PRECONDITION when the asset's stage does
+    ///   not allow the step (naming the stage and what must happen first);
+    ///   INVALID_ARGUMENT listing every bad field.
+    public static func apply(_ action: LifecycleAction, to asset: Asset, calendar: WorkingDayCalendar, today: CivilDate) throws -> Asset {
+        var asset = asset
+        var life = asset.lifecycle
+        let stage = life.stage
+        var bad: [FieldViolation] = []
+
+        func notFuture(_ date: CivilDate, _ field: String) {
+            if date > today { bad.append(.init(field: field, description: "is \(date), after today (\(today)); record events once they happen")) }
+        }
+        func notBefore(_ date: CivilDate, _ earlier: CivilDate?, _ what: String, _ field: String) {
+            if let earlier, date < earlier { bad.append(.init(field: field, description: "is \(date), before \(what) (\(earlier))")) }
+        }
+        func require(_ allowed: Set<AssetStage>, _ firstStep: String) throws {
+            guard allowed.contains(stage) else {
+                throw LedgerError(.failedPrecondition,
+                    "\(action.name) is not possible: asset \(asset.id) is at stage \(stage.rawValue) (\(stage.chineseName)); \(firstStep)")
+            }
+        }
+        func finish() throws -> Asset {
+            if !bad.isEmpty { throw LedgerError.invalid(bad, what: action.name) }
+            asset.lifecycle = life
+            return asset
+        }
+
+        switch action {
+        case .confirmOwnership(let given, let date, let overrideReason, let proposal):
+            try require([.registered, .ownershipConfirmed], "ownership is confirmed before its notice opens; once it is on notice, correct it through an upheld objection")
+            notFuture(date, "date")
+            bad += TextRules.optional(overrideReason, field: "override_reason")
+            var owners = given
+            if owners.isEmpty { owners = proposal.owners.isEmpty ? asset.owners : proposal.owners }
+            if owners.isEmpty {
+                bad.append(.init(field: "owners", description: "the rules propose no owner (\(proposal.rule): \(proposal.explanation)); give the owners and their shares"))
+            } else {
+                bad += AssetRules.validateOwners(owners)
+            }
+            let differs = !proposal.owners.isEmpty && !OwnershipRules.sameOwners(owners, proposal.owners)
+            if differs, overrideReason.allSatisfy({ $0 == " " || $0 == "\u{3000}" }) {
+                bad.append(.init(field: "override_reason", description: "is required: the owners differ from what \(proposal.rule) proposes (\(proposal.owners.map { "\($0.name) \(AssetRules.percent($0.shareBasisPoints))" }.joined(separator: ", "))); say why"))
+            }
+            asset.owners = owners
+            life.ownership = OwnershipConfirmation(date: date, rule: proposal.owners.isEmpty ? (given.isEmpty ? "registered" : "agreement") : proposal.rule,
+                                                   proposed: proposal.owners, overrideReason: differs ? overrideReason : "")
+            life.stage = .ownershipConfirmed
+            return try finish()
+
+        case .openPublication(let start):
+            try require([.ownershipConfirmed], stage == .registered ? "confirm its ownership first (ConfirmOwnership)" : "its ownership notice has already opened")
+            notBefore(start, life.ownership?.date, "the ownership confirmation", "start")
+            let close = calendar.adding(workingDays: PublicationKind.ownership.minimumWorkingDays, to: start)
+            life.publications.append(Publication(kind: .ownership, round: 1, start: start, earliestClose: close.date, provisional: close.provisional))
+            life.stage = .underPublication
+            return try finish()
+
+        case .fileObjection(let filed, let filer, let content):
+            try require([.underPublication, .handoverPublication], "objections are filed while a notice is up (OpenPublication or RecordHandover opens one)")
+            let index = life.publications.count - 1
+            notFuture(filed, "filed")
+            notBefore(filed, life.publications[index].start, "the notice's start", "filed")
+            bad += TextRules.required(filer, field: "filer")
+            bad += TextRules.required(content, field: "content")
+            if life.publications[index].objections.count >= RecordLimits.objectionsMaxCount {
+                bad.append(.init(field: "content", description: "the notice already has \(RecordLimits.objectionsMaxCount) objections, the most one notice keeps"))
+            }
+            life.objectionCount += 1
+            life.publications[index].objections.append(Objection(number: life.objectionCount, filed: filed, filer: filer, content: content))
+            return try finish()
+
+        case .resolveObjection(let number, let outcome, let date, let resolution, let corrected, let restart):
+            try require([.underPublication, .handoverPublication], "no notice is up, so no objection is open")
+            let index = life.publications.count - 1
+            guard let position = life.publications[index].objections.firstIndex(where: { $0.number == number }) else {
+                throw LedgerError(.notFound, "the open notice of asset \(asset.id) has no objection \(number); GetAsset lists its objections",
+                                  violations: [.init(field: "number", description: "no such objection on the open notice")])
+            }
+            if life.publications[index].objections[position].outcome != nil {
+                throw LedgerError(.failedPrecondition, "objection \(number) of asset \(asset.id) was already resolved (\(life.publications[index].objections[position].outcome!.rawValue))")
+            }
+            notFuture(date, "date")
+            notBefore(date, life.publications[index].objections[position].filed, "the objection was filed", "date")
+            bad += TextRules.required(resolution, field: "resolution")
+            if !corrected.isEmpty {
+                if outcome != .upheld || life.publications[index].kind != .ownership {
+                    bad.append(.init(field: "corrected_owners", description: "owners are corrected only by an upheld objection to the ownership notice"))
+                } else {
+                    bad += AssetRules.validateOwners(corrected).map { $0.prefixed("corrected_owners") }
+                }
+            }
+            life.publications[index].objections[position].outcome = outcome
+            life.publications[index].objections[position].resolved = date
+            life.publications[index].objections[position].resolution = resolution
+            if outcome == .upheld {
+                let restartDate = restart ?? date
+                notBefore(restartDate, date, "the resolution", "restart")
+                if !corrected.isEmpty { asset.owners = corrected }
+                var old = life.publications[index]
+                // Objections still open move to the new round.
+                let carried = old.objections.filter { $0.outcome == nil }
+                old.objections.removeAll { $0.outcome == nil }
+                old.restarted = date
+                life.publications[index] = old
+                let close = calendar.adding(workingDays: old.kind.minimumWorkingDays, to: restartDate)
+                life.publications.append(Publication(kind: old.kind, round: old.round + 1, start: restartDate, earliestClose: close.date,
+                                                     provisional: close.provisional, objections: carried))
+            } else if restart != nil {
+                bad.append(.init(field: "restart", description: "only an upheld objection restarts the notice"))
+            }
+            return try finish()
+
+        case .closePublication(let date):
+            try require([.underPublication, .handoverPublication],
+                        stage == .registered || stage == .ownershipConfirmed ? "no notice is up: open the ownership notice first (OpenPublication)" : "no notice is up")
+            let notice = life.publications[life.publications.count - 1]
+            let open = notice.objections.filter { $0.outcome == nil }.map(\.number)
+            if !open.isEmpty {
+                throw LedgerError(.failedPrecondition,
+                    "the \(notice.kind.rawValue) notice of asset \(asset.id) cannot close: objection\(open.count == 1 ? "" : "s") \(open.map(String.init).joined(separator: ", ")) \(open.count == 1 ? "is" : "are") not resolved (ResolveObjection first)")
+            }
+            if date < notice.earliestClose {
+                throw LedgerError(.failedPrecondition,
+                    "the \(notice.kind.rawValue) notice of asset \(asset.id) opened \(notice.start) and must run \(notice.kind.minimumWorkingDays) working days: it can close on \(notice.earliestClose) at the earliest\(notice.provisional ? " (provisional: load the holiday calendar for that year)" : "")",
+                    violations: [.init(field: "date", description: "is before \(notice.earliestClose)")])
+            }
+            notFuture(date, "date")
+            life.publications[life.publications.count - 1].closed = date
+            if notice.kind == .ownership {
+                let due = calendar.adding(workingDays: 30, to: date)
+                life.handoverDue = due.date
+                life.handoverDueProvisional = due.provisional
+                life.stage = .published
+            } else {
+                life.stage = .handedOver
+            }
+            return try finish()
+
+        case .recordHandover(let date, let fromParty, let toParty, let documents, let duties, let noticeStart):
+            try require([.published], stageHint(stage, target: .published))
+            notFuture(date, "date")
+            notBefore(date, life.publications.last?.closed, "the ownership notice closed", "date")
+            bad += TextRules.required(fromParty, field: "from_party")
+            bad += TextRules.required(toParty, field: "to_party")
+            bad += TextRules.required(duties, field: "upkeep_duties")
+            bad += AssetRules.validateDocuments(documents)
+            let start = noticeStart ?? date
+            notBefore(start, date, "the handover", "notice_start")
+            let onTime = life.handoverDue.map { date <= $0 } ?? true
+            life.handover = Handover(date: date, fromParty: fromParty, toParty: toParty, documents: documents, upkeepDuties: duties, onTime: onTime)
+            let close = calendar.adding(workingDays: PublicationKind.handover.minimumWorkingDays, to: start)
+            life.publications.append(Publication(kind: .handover, round: 1, start: start, earliestClose: close.date, provisional: close.provisional))
+            life.stage = .handoverPublication
+            return try finish()
+
+        case .handOffOperation(let operation, let date):
+            try require([.handedOver], stageHint(stage, target: .handedOver))
+            notFuture(date, "date")
+            notBefore(date, life.publications.last?.closed, "the handover notice closed", "date")
+            bad += AssetRules.validateOperation(operation)
+            asset.operation = operation
+            life.inServiceSince = date
+            life.stage = .inOperation
+            return try finish()
+
+        case .putInUse(let date):
+            try require([.handedOver], stageHint(stage, target: .handedOver))
+            notFuture(date, "date")
+            notBefore(date, life.publications.last?.closed, "the handover notice closed", "date")
+            life.inServiceSince = date
+            life.stage = .inUse
+            return try finish()
+
+        case .recordValuation(let kind, let date, let valueFen, let spendFen, let replacedFen, let basis, let funding):
+            notFuture(date, "date")
+            let current = life.valuations.last ?? initialValuation(of: asset, kind: .finalAccounts)
+            notBefore(date, current.date, "the current value's date", "date")
+            bad += TextRules.required(basis, field: "basis")
+            var newValue = valueFen
+            switch kind {
+            case .purchase, .provisional:
+                throw LedgerError(.failedPrecondition,
+                    "a \(kind.rawValue) value (\(kind.chineseName)) is given at registration; later values are final_accounts, appraisal, replacement_cost or renovation (004 §16)",
+                    violations: [.init(field: "kind", description: "\(kind.rawValue) only at registration")])
+            case .finalAccounts:
+                guard life.valueBasis == .provisional else {
+                    throw LedgerError(.failedPrecondition,
+                        "asset \(asset.id) is valued at \(life.valueBasis.rawValue) (\(life.valueBasis.chineseName)), not provisionally; final accounts replace a provisional value 暂估 (004 §16.2)")
+                }
+            case .appraisal, .replacementCost:
+                break
+            case .renovation:
+                if spendFen <= 0 { bad.append(.init(field: "spend_fen", description: "must be the amount spent, more than 0")) }
+                if replacedFen < 0 || replacedFen > current.valueFen {
+                    bad.append(.init(field: "replaced_fen", description: "must be between 0 and the current value (\(current.valueFen) fen)"))
+                }
+                if valueFen != 0 {
+                    bad.append(.init(field: "value_fen", description: "is computed for a renovation (old value + spend − replaced part); leave it 0"))
+                }
+                newValue = current.valueFen + max(0, spendFen) - max(0, min(replacedFen, current.valueFen))
+            }
+            if kind != .renovation, (spendFen != 0 || replacedFen != 0) {
+                bad.append(.init(field: "spend_fen", description: "spend and replaced part belong to renovations only"))
+            }
+            if kind != .renovation, valueFen <= 0 || valueFen > RecordLimits.amountMaxFen {
+                bad.append(.init(field: "value_fen", description: "must be more than 0 and at most \(RecordLimits.amountMaxFen) fen"))
+            }
+            if newValue > RecordLimits.amountMaxFen {
+                bad.append(.init(field: "spend_fen", description: "the new value would exceed \(RecordLimits.amountMaxFen) fen"))
+            }
+            // The funding composition must keep adding up to the book value.
+            let lines = FundingRules.validateLines(funding, field: "funding")
+            if funding.isEmpty {
+                bad.append(.init(field: "funding", description: "is required: the funding composition of the new value (\(newValue) fen)"))
+            } else if !lines.isEmpty {
+                bad += lines
+            } else if let total = FundingRules.total(funding), total != newValue {
+                bad.append(.init(field: "funding", description: "amounts add up to \(total) fen but the new value is \(newValue) fen; they must be equal"))
+            }
+            if life.valuations.count >= RecordLimits.valuationsMaxCount {
+                throw LedgerError(.failedPrecondition, "asset \(asset.id) already has \(RecordLimits.valuationsMaxCount) valuations, the most one asset keeps")
+            }
+            if life.valuations.isEmpty { life.valuations = [current] }
+            life.valuations.append(ValuationEvent(kind: kind, date: date, valueFen: newValue, spendFen: spendFen, replacedFen: replacedFen, basis: basis))
+            asset.originalValueFen = newValue
+            asset.funding = funding
+            return try finish()
+        }
+    }
+
+    /// What must happen before an asset at `stage` reaches `target`.
+    static func stageHint(_ stage: AssetStage, target: AssetStage) -> String {
+        switch stage {
+        case .registered: return "confirm its ownership (ConfirmOwnership), publish it (OpenPublication) and close the notice (ClosePublication) first"
+        case .ownershipConfirmed: return "open its ownership notice (OpenPublication) and close it (ClosePublication) first"
+        case .underPublication: return "close its ownership notice first (ClosePublication; it needs 7 working days and no open objection)"
+        case .published: return target == .handedOver ? "record the handover (RecordHandover) and close its notice first" : "record the handover first (RecordHandover)"
+        case .handoverPublication: return "close the handover notice first (ClosePublication; it needs 10 working days and no open objection)"
+        case .handedOver: return "it is handed over; hand it to its operator (HandOffOperation) or put it in use (PutInUse)"
+        case .inOperation, .inUse: return "it is already in service"
+        }
+    }
+}
