@@ -191,3 +191,50 @@ extension Depreciation {
         return accumulated
     }
 }
+
+extension DepreciationPolicy {
+    /// Reads a policy file:
+    /// `{"start": "month_acquired", "depreciate_public_welfare": false,
+    ///   "depreciate_household": false, "classes": [{"code": "vehicle",
+    ///   "name": "车辆", "minimum_years": 8, "sub_types": ["运输车辆"]}]}`.
+    /// Keys left out keep their defaults; "classes", when given, replaces the
+    /// whole default table.
+    public init(json text: String) throws {
+        let json = try JSONParser.parse(text)
+        guard case .object(let members) = json else { throw RecordJSONError(description: "depreciation policy: not a JSON object") }
+        let known: Set<String> = ["start", "depreciate_public_welfare", "depreciate_household", "classes"]
+        if let unknown = members.first(where: { !known.contains($0.key) }) {
+            throw RecordJSONError(description: "depreciation policy: unknown key \"\(unknown.key)\" (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        self.init()
+        if let value = json["start"] {
+            guard let text = value.string, let start = DepreciationStart(rawValue: text) else {
+                throw RecordJSONError(description: "depreciation policy: \"start\" must be \"month_acquired\" or \"month_after\"")
+            }
+            self.start = start
+        }
+        for (key, path) in [("depreciate_public_welfare", \DepreciationPolicy.depreciatePublicWelfare), ("depreciate_household", \DepreciationPolicy.depreciateHousehold)] {
+            guard let value = json[key] else { continue }
+            guard case .bool(let flag) = value else { throw RecordJSONError(description: "depreciation policy: \"\(key)\" must be true or false") }
+            self[keyPath: path] = flag
+        }
+        if let value = json["classes"] {
+            guard let items = value.array else { throw RecordJSONError(description: "depreciation policy: \"classes\" must be an array") }
+            var seen: [String: String] = [:]
+            classes = try items.enumerated().map { index, item in
+                guard let code = item["code"]?.string, !code.isEmpty, let name = item["name"]?.string,
+                      let years = item["minimum_years"]?.int64, (1...Int64(RecordLimits.usefulLifeMaxYears)).contains(years),
+                      let subTypes = item["sub_types"]?.array?.compactMap({ $0.string }) else {
+                    throw RecordJSONError(description: "depreciation policy: classes[\(index)] needs code, name, minimum_years (1–\(RecordLimits.usefulLifeMaxYears)) and sub_types (strings)")
+                }
+                for subType in subTypes {
+                    if let other = seen[subType] {
+                        throw RecordJSONError(description: "depreciation policy: sub-type \"\(subType)\" is in both \(other) and \(code)")
+                    }
+                    seen[subType] = code
+                }
+                return DepreciationClass(code: code, name: name, minimumYears: Int(years), subTypes: subTypes)
+            }
+        }
+    }
+}

@@ -36,6 +36,23 @@ public enum Mutation: Sendable {
     case registerAssets([Asset], batch: Bool)
     /// Replaces the writable fields of an existing asset.
     case updateAsset(Asset, expectedVersion: Int64)
+    /// A life-cycle step of asset `assetId`, checked by `LifecycleRules`
+    /// against the committed asset. For ConfirmOwnership the store works out
+    /// the rules' proposal itself, from `contributions` (village code, fen).
+    case lifecycle(assetId: String, action: LifecycleAction, calendar: WorkingDayCalendar,
+                   contributions: [ContributionReference], expectedVersion: Int64)
+}
+
+/// A village's contribution to a cross-village project, by admin code.
+public struct ContributionReference: Sendable, Hashable {
+    public var adminCode: String
+    public var amountFen: Int64
+
+    /// A contribution.
+    public init(adminCode: String, amountFen: Int64) {
+        self.adminCode = adminCode
+        self.amountFen = amountFen
+    }
 }
 
 /// What a mutation produced.
@@ -70,13 +87,41 @@ public struct AssetFilter: Sendable, Hashable {
     public var usageStatus: UsageStatus?
     /// Year of the acquisition date.
     public var year: Int?
+    /// The ledger of this unit (004 §18): owned by it or below (`LedgerMembership`).
+    public var ledgerCode: String?
+    public var stage: AssetStage?
+    /// Only assets with no custodian.
+    public var withoutCustodian = false
+    /// Only published assets whose handover deadline is before this date.
+    public var handoverOverdueOn: CivilDate?
 
     /// A filter.
-    public init(adminCode: String? = nil, category: AssetCategory? = nil, usageStatus: UsageStatus? = nil, year: Int? = nil) {
+    public init(adminCode: String? = nil, category: AssetCategory? = nil, usageStatus: UsageStatus? = nil, year: Int? = nil,
+                ledgerCode: String? = nil, stage: AssetStage? = nil, withoutCustodian: Bool = false, handoverOverdueOn: CivilDate? = nil) {
         self.adminCode = adminCode
         self.category = category
         self.usageStatus = usageStatus
         self.year = year
+        self.ledgerCode = ledgerCode
+        self.stage = stage
+        self.withoutCustodian = withoutCustodian
+        self.handoverOverdueOn = handoverOverdueOn
+    }
+
+    /// Whether `asset` passes the filters other than the two subtrees
+    /// (`location`: the subtree of `adminCode`; `ledger`: of `ledgerCode`).
+    public func matches(_ asset: Asset, location: Set<String>?, ledger: Set<String>?) -> Bool {
+        if let location, !location.contains(asset.adminCode) { return false }
+        if let ledger, !LedgerMembership.includes(asset, subtree: ledger) { return false }
+        if let category, asset.category != category { return false }
+        if let usageStatus, asset.usageStatus != usageStatus { return false }
+        if let year, asset.acquiredDate.year != year { return false }
+        if let stage, asset.lifecycle.stage != stage { return false }
+        if withoutCustodian, !asset.custody.custodian.isEmpty { return false }
+        if let day = handoverOverdueOn {
+            guard asset.lifecycle.stage == .published, let due = asset.lifecycle.handoverDue, day > due else { return false }
+        }
+        return true
     }
 }
 
@@ -163,6 +208,8 @@ public protocol LedgerStore: Sendable {
     /// Projects ordered by id, optionally within an admin subtree and year.
     func projects(adminCode: String?, year: Int?, after: String?, limit: Int) -> Page<Project>
     func asset(id: String) -> Asset?
+    /// The id of the asset with the county's asset number `code`, if any.
+    func assetId(code: String) -> String?
     /// Assets ordered by id.
     func assets(filter: AssetFilter, after: String?, limit: Int) -> Page<Asset>
     /// Queues a mutation. Returns a ticket for withdrawing it. The caller has

@@ -93,6 +93,37 @@ public enum OwnershipRules {
                                  explanation: "an asset above village level is owned as agreed or as the county government decides: give the owners and shares")
     }
 
+    /// The proposal for `asset`, looking up its location, its county and
+    /// the contributing villages with `unit`.
+    /// - Throws: INVALID_ARGUMENT when a contribution names no village.
+    public static func propose(for asset: Asset, contributions: [ContributionReference],
+                               unit: (String) -> AdminUnit?) throws -> OwnershipProposal {
+        var bad: [FieldViolation] = []
+        var villages: [VillageContribution] = []
+        if contributions.count > RecordLimits.ownersMaxCount {
+            bad.append(.init(field: "contributions", description: "has \(contributions.count) items; at most \(RecordLimits.ownersMaxCount)"))
+        }
+        for (index, contribution) in contributions.enumerated() {
+            if let village = unit(contribution.adminCode), village.level == .village {
+                villages.append(VillageContribution(village: village, amountFen: contribution.amountFen))
+            } else {
+                bad.append(.init(field: "contributions[\(index)].admin_code", description: "no village \(contribution.adminCode) exists"))
+            }
+            if contribution.amountFen <= 0 || contribution.amountFen > RecordLimits.amountMaxFen {
+                bad.append(.init(field: "contributions[\(index)].amount_fen", description: "must be more than 0 and at most \(RecordLimits.amountMaxFen) fen"))
+            }
+        }
+        if !bad.isEmpty { throw LedgerError.invalid(bad, what: "contributions") }
+        let location = unit(asset.adminCode)
+        var county = location
+        var steps = 0
+        while let current = county, !current.parentCode.isEmpty, steps < 8 {
+            county = unit(current.parentCode)
+            steps += 1
+        }
+        return propose(for: asset, location: location, county: county?.level == .county ? county : nil, contributions: villages)
+    }
+
     /// Splits 10,000 basis points in proportion to `amounts`, exactly: each
     /// gets the floor of its exact share; the basis points left over go one
     /// each to the largest remainders; ties go to the larger amount, then to

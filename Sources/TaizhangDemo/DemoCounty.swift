@@ -137,10 +137,7 @@ public struct DemoCounty: Sendable {
                 remaining -= line.amountFen
                 return line
             }
-            let yearsUsed = Int64(2026 - Int(project.year))
-            if kind.category == .operating, kind.life > 0 {
-                asset.accumulatedDepreciationFen = min(asset.originalValueFen, asset.originalValueFen * yearsUsed / Int64(kind.life))
-            }
+            // Accumulated depreciation is the daemon's to compute (004 §17).
             var owner = Taizhang_Ledger_V1_Owner()
             owner.shareBp = 10_000
             switch kind.category {

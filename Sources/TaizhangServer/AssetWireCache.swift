@@ -6,25 +6,30 @@ import Synchronization
 import TaizhangCore
 import TaizhangProto
 
-/// A bounded cache of `taizhang.ledger.v1.Asset` encodings.
+/// A bounded cache of `taizhang.ledger.v1.Asset` encodings. An encoding
+/// carries depreciation as of its month, so it is kept per version and month.
 final class AssetWireCache: Sendable {
-    private let entries = Mutex([String: (version: Int64, bytes: [UInt8])]())
+    private let entries = Mutex([String: (version: Int64, month: Int, bytes: [UInt8])]())
     /// Most assets held.
     let capacity: Int
+    let context: LedgerContext
 
-    init(capacity: Int = 131_072) {
+    init(context: LedgerContext, capacity: Int = 131_072) {
+        self.context = context
         self.capacity = capacity
     }
 
     /// The asset's serialized message.
     func bytes(for asset: Asset) -> [UInt8] {
-        if let hit = entries.withLock({ $0[asset.id] }), hit.version == asset.version {
+        let today = context.today
+        let month = today.year * 12 + today.month
+        if let hit = entries.withLock({ $0[asset.id] }), hit.version == asset.version, hit.month == month {
             return hit.bytes
         }
-        let bytes: [UInt8] = (try? Encode.asset(asset).serializedBytes()) ?? []
+        let bytes: [UInt8] = (try? Encode.asset(asset, context: context, asOf: today).serializedBytes()) ?? []
         entries.withLock { entries in
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-            entries[asset.id] = (asset.version, bytes)
+            entries[asset.id] = (asset.version, month, bytes)
         }
         return bytes
     }

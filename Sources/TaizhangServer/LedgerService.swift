@@ -17,8 +17,9 @@ public enum LedgerService {
     public static let batchMaxAssets = 10_000
 
     /// The method specs, bound to `store`.
-    public static func methods(store: any LedgerStore) -> [MethodSpec] {
-        let cache = AssetWireCache()
+    static func methods(store: any LedgerStore, context: LedgerContext) -> [MethodSpec] {
+        let cache = AssetWireCache(context: context)
+        let imports = ImportSessions(clock: context.clock)
         return [
             Method.mutation(Method.name(service, "CreateAdminUnit"), Taizhang_Ledger_V1_CreateAdminUnitRequest.self,
                             Taizhang_Ledger_V1_AdminUnit.self, store: store,
@@ -85,7 +86,7 @@ public enum LedgerService {
                             },
                             respond: { outcome in
                                 guard case .assets(let assets) = outcome, let asset = assets.first else { return .init() }
-                                return Encode.asset(asset)
+                                return Encode.asset(asset, context: context)
                             }),
             Method.encoded(Method.name(service, "GetAsset"), Taizhang_Ledger_V1_GetAssetRequest.self,
                            Taizhang_Ledger_V1_Asset.self) { _, request in
@@ -118,6 +119,17 @@ public enum LedgerService {
                     }
                     filter.year = Int(request.year)
                 }
+                if !request.ledgerCode.isEmpty {
+                    if store.adminUnit(code: request.ledgerCode) == nil {
+                        bad.append(.init(field: "ledger_code", description: "no admin unit \(request.ledgerCode) exists"))
+                    }
+                    filter.ledgerCode = request.ledgerCode
+                }
+                if request.stage != .unspecified {
+                    filter.stage = EnumMapping.decode(request.stage.rawValue, field: "stage", what: "asset stage", into: &bad)
+                }
+                filter.withoutCustodian = request.withoutCustodian
+                if request.handoverOverdue { filter.handoverOverdueOn = context.today }
                 if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
                 let page = store.assets(filter: filter, after: after, limit: limit)
                 // ListAssetsResponse written field by field around cached asset encodings.
@@ -145,7 +157,7 @@ public enum LedgerService {
                             },
                             respond: { outcome in
                                 guard case .assets(let assets) = outcome, let asset = assets.first else { return .init() }
-                                return Encode.asset(asset)
+                                return Encode.asset(asset, context: context)
                             }),
             Method.mutation(Method.name(service, "BatchRegisterAssets"), Taizhang_Ledger_V1_BatchRegisterAssetsRequest.self,
                             Taizhang_Ledger_V1_BatchRegisterAssetsResponse.self, store: store,
@@ -182,6 +194,20 @@ public enum LedgerService {
                                 if case .assets(let assets) = outcome { response.ids = assets.map(\.id) }
                                 return response
                             }),
+            Method.staged(Method.name(service, "ImportAssets"), Taizhang_Ledger_V1_ImportAssetsRequest.self,
+                          Taizhang_Ledger_V1_ImportAssetsResponse.self, store: store,
+                          plan: { call, request in
+                              try imports.chunk(request, identity: call.identity, digest: SHA256.hex(try request.serializedBytes() as [UInt8]), store: store)
+                          },
+                          respond: { outcome in
+                              var response = Taizhang_Ledger_V1_ImportAssetsResponse()
+                              if case .assets(let assets) = outcome {
+                                  response.ids = assets.map(\.id)
+                                  response.rowsReceived = UInt64(assets.count)
+                                  response.committed = true
+                              }
+                              return response
+                          }),
             Method.blocking(Method.name(service, "VerifyAuditChain"), Taizhang_Ledger_V1_VerifyAuditChainRequest.self,
                             Taizhang_Ledger_V1_VerifyAuditChainResponse.self) { _, _ in
                 let result = try store.verifyAuditChain()
@@ -207,7 +233,7 @@ public enum LedgerService {
                 response.nextAfterSeq = more ? (entries.last?.seq ?? 0) : 0
                 return response
             },
-        ]
+        ] + lifecycleMethods(store: store, context: context)
     }
 
     /// Decodes and validates an asset, with references; every violation at once.

@@ -116,12 +116,32 @@ enum Method {
         plan: @escaping @Sendable (CallContext, Request) throws -> TaizhangCore.Mutation,
         respond: @escaping @Sendable (MutationOutcome) -> Response
     ) -> MethodSpec {
+        staged(name, request, response, store: store, plan: { call, request in .submit(try plan(call, request)) }, respond: respond)
+    }
+
+    /// What a staged mutation's request asks for.
+    enum Staged<Response: SwiftProtobuf.Message> {
+        /// Queue this mutation.
+        case submit(TaizhangCore.Mutation)
+        /// Answer now; nothing is written (an import chunk held in memory).
+        case answer(Response)
+    }
+
+    /// A mutation whose request may instead be answered at once.
+    static func staged<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ name: String, _ request: Request.Type, _ response: Response.Type, store: any LedgerStore,
+        plan: @escaping @Sendable (CallContext, Request) throws -> Staged<Response>,
+        respond: @escaping @Sendable (MutationOutcome) -> Response
+    ) -> MethodSpec {
         MethodSpec(name: name, requestType: Request.protoMessageName, responseType: Response.protoMessageName,
                    serverStreaming: false, mutation: true) { call, payload, completion in
             let mutation: TaizhangCore.Mutation
             do {
                 let request = try Request(serializedBytes: payload)
-                mutation = try plan(call, request)
+                switch try plan(call, request) {
+                case .submit(let planned): mutation = planned
+                case .answer(let response): return .completed(.ok(try response.serializedBytes()))
+                }
             } catch {
                 return .completed(.failed(StatusMapping.status(for: error, requestType: Request.protoMessageName)))
             }

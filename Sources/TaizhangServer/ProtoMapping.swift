@@ -91,15 +91,26 @@ enum Decode {
             usefulLifeYears: Int(clamping: asset.usefulLifeYears), usageStatus: status ?? .inUse, quantity: quantity,
             unit: asset.unit, originalValueFen: asset.originalValueFen,
             funding: funding(asset.funding, field: "funding", into: &local),
-            accumulatedDepreciationFen: asset.accumulatedDepreciationFen, owners: owners, user: asset.user,
+            // Output only: depreciation is computed by the county's policy.
+            accumulatedDepreciationFen: 0, owners: owners, user: asset.user,
             beneficiary: asset.beneficiary, custody: custody, supervisingDepartment: asset.supervisingDepartment,
             operation: operation,
             documents: asset.documents.map { Document(name: $0.name, kind: $0.kind, sha256: $0.sha256) },
             coordinates: asset.hasCoordinates
                 ? Coordinates(latitude: asset.coordinates.latitude, longitude: asset.coordinates.longitude) : nil,
             note: asset.note)
+        var decoded = result
+        if asset.valueBasis != .unspecified {
+            let kind: ValuationKind? = EnumMapping.decode(asset.valueBasis.rawValue, field: "value_basis", what: "valuation kind", into: &local)
+            if let kind {
+                if kind == .renovation {
+                    local.append(.init(field: "value_basis", description: "a renovation changes a registered value (RecordValuation); register with purchase, final_accounts, provisional, appraisal or replacement_cost"))
+                }
+                decoded.lifecycle.valuations = [LifecycleRules.initialValuation(of: result, kind: kind)]
+            }
+        }
         bad += local.map { $0.prefixed(prefix) }
-        return result
+        return decoded
     }
 }
 
@@ -133,6 +144,87 @@ enum Encode {
         out.adminCode = project.adminCode
         out.funding = funding(project.funding)
         out.version = project.version
+        return out
+    }
+
+    static func owner(_ owner: Owner) -> Taizhang_Ledger_V1_Owner {
+        var o = Taizhang_Ledger_V1_Owner()
+        o.name = owner.name
+        o.kind = .init(rawValue: EnumMapping.encode(owner.kind)) ?? .unspecified
+        o.adminCode = owner.adminCode
+        o.shareBp = UInt32(clamping: owner.shareBasisPoints)
+        return o
+    }
+
+    static func document(_ document: Document) -> Taizhang_Ledger_V1_Document {
+        var d = Taizhang_Ledger_V1_Document()
+        d.name = document.name
+        d.kind = document.kind
+        d.sha256 = document.sha256
+        return d
+    }
+
+    static func lifecycle(_ life: Lifecycle) -> Taizhang_Ledger_V1_Lifecycle {
+        var out = Taizhang_Ledger_V1_Lifecycle()
+        out.stage = .init(rawValue: EnumMapping.encode(life.stage)) ?? .unspecified
+        if let ownership = life.ownership {
+            out.ownership.date = ownership.date.description
+            out.ownership.rule = ownership.rule
+            out.ownership.proposed = ownership.proposed.map(owner)
+            out.ownership.overrideReason = ownership.overrideReason
+        }
+        out.publications = life.publications.map { notice in
+            var p = Taizhang_Ledger_V1_Publication()
+            p.kind = .init(rawValue: EnumMapping.encode(notice.kind)) ?? .unspecified
+            p.round = UInt32(clamping: notice.round)
+            p.start = notice.start.description
+            p.earliestClose = notice.earliestClose.description
+            p.provisional = notice.provisional
+            p.closed = notice.closed?.description ?? ""
+            p.restarted = notice.restarted?.description ?? ""
+            p.objections = notice.objections.map { objection in
+                var o = Taizhang_Ledger_V1_Objection()
+                o.number = UInt32(clamping: objection.number)
+                o.filed = objection.filed.description
+                o.filer = objection.filer
+                o.content = objection.content
+                o.outcome = objection.outcome.map { .init(rawValue: EnumMapping.encode($0)) ?? .unspecified } ?? .unspecified
+                o.resolved = objection.resolved?.description ?? ""
+                o.resolution = objection.resolution
+                return o
+            }
+            return p
+        }
+        out.handoverDue = life.handoverDue?.description ?? ""
+        out.handoverDueProvisional = life.handoverDueProvisional
+        if let handover = life.handover {
+            out.handover.date = handover.date.description
+            out.handover.fromParty = handover.fromParty
+            out.handover.toParty = handover.toParty
+            out.handover.documents = handover.documents.map(document)
+            out.handover.upkeepDuties = handover.upkeepDuties
+            out.handover.onTime = handover.onTime
+        }
+        out.inServiceSince = life.inServiceSince?.description ?? ""
+        out.valuations = life.valuations.map { event in
+            var v = Taizhang_Ledger_V1_ValuationEvent()
+            v.kind = .init(rawValue: EnumMapping.encode(event.kind)) ?? .unspecified
+            v.date = event.date.description
+            v.valueFen = event.valueFen
+            v.spendFen = event.spendFen
+            v.replacedFen = event.replacedFen
+            v.basis = event.basis
+            return v
+        }
+        return out
+    }
+
+    /// The asset with its depreciation as of `asOf` under the context's policy.
+    static func asset(_ asset: Asset, context: LedgerContext, asOf: CivilDate? = nil) -> Taizhang_Ledger_V1_Asset {
+        var out = Encode.asset(asset)
+        let (accumulated, net) = Depreciation.asOf(asOf ?? context.today, asset: asset, policy: context.policy)
+        out.accumulatedDepreciationFen = accumulated
+        out.netValueFen = net
         return out
     }
 
@@ -194,6 +286,8 @@ enum Encode {
         out.version = asset.version
         out.createdAt = asset.createdAt
         out.updatedAt = asset.updatedAt
+        out.lifecycle = lifecycle(asset.lifecycle)
+        out.valueBasis = .init(rawValue: EnumMapping.encode(asset.lifecycle.valueBasis)) ?? .unspecified
         return out
     }
 

@@ -1,5 +1,6 @@
 // The server's settings: where it listens and its limits. Immutable.
 
+import TaizhangCore
 import TaizhangWire
 
 /// Where a listener binds.
@@ -40,6 +41,10 @@ public struct ServerConfiguration: Sendable {
     public var eventLoopThreads: Int = max(1, System.coreCount - 1)
     /// The daemon's version, for Status.
     public var version: String = "0.1.0"
+    /// The county's depreciation policy (004 §17).
+    public var depreciationPolicy = DepreciationPolicy()
+    /// The working-day calendar for notices and deadlines (004 §15, §19).
+    public var calendar = WorkingDayCalendar.builtIn()
 
     /// Settings for the given listeners.
     public init(listeners: [BindAddress]) {

@@ -22,7 +22,8 @@ public final class TaizhangServer: Sendable {
     public init(configuration: ServerConfiguration, store: any LedgerStore, clock: any WallClock = SystemWallClock()) {
         self.store = store
         let holder = StateHolder()
-        let ledger = LedgerService.methods(store: store)
+        let ledger = LedgerService.methods(store: store, context: LedgerContext(policy: configuration.depreciationPolicy,
+                                                                                 calendar: configuration.calendar, clock: clock))
         var all: [MethodSpec] = []
         let system = SystemService.methods(store: store, server: { holder.state.withLock { $0 } }, all: { holder.methods.withLock { $0 } })
         all = ledger + system

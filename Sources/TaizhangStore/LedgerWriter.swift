@@ -124,7 +124,8 @@ final class LedgerWriter: @unchecked Sendable {
                 }
             }
             do {
-                let plan = try self.plan(pending.mutation, overlay: overlay, store: store, now: now, lastNumber: &lastNumber)
+                let plan = try self.plan(pending.mutation, overlay: overlay, store: store, now: now,
+                                         today: Timestamp.chinaDate(unixMillis: nowMillis), lastNumber: &lastNumber)
                 try db.execute("SAVEPOINT m")
                 do {
                     var seq = headSeq
@@ -220,7 +221,8 @@ final class LedgerWriter: @unchecked Sendable {
 
     // MARK: Planning
 
-    private func plan(_ mutation: Mutation, overlay: Overlay, store: SQLiteLedgerStore, now: String, lastNumber: inout Int) throws -> Plan {
+    private func plan(_ mutation: Mutation, overlay: Overlay, store: SQLiteLedgerStore, now: String, today: CivilDate,
+                      lastNumber: inout Int) throws -> Plan {
         func adminUnit(_ code: String) -> AdminUnit? { overlay.adminUnits[code] ?? store.state.withLock { $0.adminUnits[code] } }
         func lookupProject(_ id: String) -> Project? { overlay.projects[id] ?? store.state.withLock { $0.projects[id] } }
         func lookupAsset(_ id: String) -> Asset? { overlay.assets[id] ?? store.state.withLock { $0.assets[id] } }
@@ -286,6 +288,9 @@ final class LedgerWriter: @unchecked Sendable {
             for var asset in assets {
                 lastNumber += 1
                 asset.id = AssetIdentifiers.make(lastNumber)
+                // Every asset starts registered, with its registered value as its first valuation.
+                let basis = asset.lifecycle.valuations.first?.kind ?? .finalAccounts
+                asset.lifecycle = Lifecycle(valuations: [LifecycleRules.initialValuation(of: asset, kind: basis)])
                 asset.version = 1
                 asset.createdAt = now
                 asset.updatedAt = now
@@ -306,9 +311,50 @@ final class LedgerWriter: @unchecked Sendable {
             if !asset.code.isEmpty, let holder = holder(ofCode: asset.code), holder != asset.id {
                 bad.append(.init(field: "code", description: "asset number \(asset.code) is already used by \(holder)"))
             }
+            // What the life cycle owns is not UpdateAsset's to change.
+            var life = current.lifecycle
+            if life.stage != .registered, !OwnershipRules.sameOwners(asset.owners, current.owners) {
+                bad.append(.init(field: "owners", description: "the owners were confirmed (stage \(life.stage.rawValue)); they change only through an upheld objection (ResolveObjection)"))
+            }
+            if life.valuations.count > 1 {
+                if asset.originalValueFen != current.originalValueFen {
+                    bad.append(.init(field: "original_value_fen", description: "the value has later valuations; change it with RecordValuation (004 §16)"))
+                }
+                if asset.acquiredDate != current.acquiredDate {
+                    bad.append(.init(field: "acquired_date", description: "the value has later valuations, which date from it; it can no longer change"))
+                }
+            } else {
+                // Corrections during inventory rewrite the registered value.
+                let basis = asset.lifecycle.valuations.first?.kind ?? life.valueBasis
+                life.valuations = [LifecycleRules.initialValuation(of: asset, kind: basis)]
+            }
             if !bad.isEmpty { throw LedgerError.invalid(bad.map { $0.prefixed("asset") }, what: "asset") }
+            asset.lifecycle = life
             asset.version = current.version + 1
             asset.createdAt = current.createdAt
+            asset.updatedAt = now
+            return Plan(assets: [(asset, current)], outcome: .assets([asset]))
+
+        case .lifecycle(let id, var action, let calendar, let contributions, let expectedVersion):
+            guard let current = lookupAsset(id) else {
+                throw LedgerError(.notFound, "no asset \(id) exists", violations: [.init(field: "asset_id", description: "not found")])
+            }
+            if expectedVersion != 0, expectedVersion != current.version {
+                throw LedgerError(.aborted, "asset \(id) is at version \(current.version), not \(expectedVersion): someone changed it since you read it; read it again and reapply your change")
+            }
+            if case .confirmOwnership(let owners, let date, let reason, _) = action {
+                let proposal = try OwnershipRules.propose(for: current, contributions: contributions, unit: adminUnit)
+                action = .confirmOwnership(owners: owners, date: date, overrideReason: reason, proposal: proposal)
+            }
+            var asset = try LifecycleRules.apply(action, to: current, calendar: calendar, today: today)
+            // Owners that name an admin unit must name one that exists.
+            let changesOwners = asset.owners != current.owners
+            let unknown = asset.owners.enumerated().filter { !$0.element.adminCode.isEmpty && adminUnit($0.element.adminCode) == nil }
+            if changesOwners, !unknown.isEmpty {
+                let field = if case .resolveObjection = action { "corrected_owners" } else { "owners" }
+                throw LedgerError.invalid(unknown.map { .init(field: "\(field)[\($0.offset)].admin_code", description: "no admin unit \($0.element.adminCode) exists") }, what: action.name)
+            }
+            asset.version = current.version + 1
             asset.updatedAt = now
             return Plan(assets: [(asset, current)], outcome: .assets([asset]))
         }

@@ -179,15 +179,16 @@ public final class SQLiteLedgerStore: LedgerStore {
         state.withLock { $0.assets[id] }
     }
 
+    public func assetId(code: String) -> String? {
+        state.withLock { $0.assetIdsByCode[code] }
+    }
+
     public func assets(filter: AssetFilter, after: String?, limit: Int) -> Page<Asset> {
         state.withLock { state in
             let scope = filter.adminCode.map { state.subtree(of: $0) }
+            let ledger = filter.ledgerCode.map { state.subtree(of: $0) }
             return SQLiteLedgerStore.page(keys: state.assetOrder, after: after, limit: limit) { id in
-                guard let asset = state.assets[id] else { return nil }
-                if let scope, !scope.contains(asset.adminCode) { return nil }
-                if let category = filter.category, asset.category != category { return nil }
-                if let status = filter.usageStatus, asset.usageStatus != status { return nil }
-                if let year = filter.year, asset.acquiredDate.year != year { return nil }
+                guard let asset = state.assets[id], filter.matches(asset, location: scope, ledger: ledger) else { return nil }
                 return asset
             }
         }

@@ -9,6 +9,8 @@ import TaizhangCore
 public enum DaemonLog {
     /// An informational line.
     public static func info(_ message: String) { write("info", message) }
+    /// A warning: something an operator should act on soon.
+    public static func warning(_ message: String) { write("warning", message) }
     /// An error line: something an operator should look at.
     public static func error(_ message: String) { write("error", message) }
 

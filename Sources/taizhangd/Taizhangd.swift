@@ -57,6 +57,16 @@ struct Taizhangd: ParsableCommand {
     @Option(name: .customLong("store-max-bytes"), help: "Largest size of the ledger database file, in bytes; past it changes fail with RESOURCE_EXHAUSTED. 0: only the disk limits it.")
     var storeMaxBytes: Int64 = 0
 
+    @Option(name: .customLong("holidays-dir"), help: ArgumentHelp(
+        "Folder of holiday calendars (YYYY.json in the holiday-cn format) that add to or replace the built-in 2016–2026 ones, year by year. Default: built-in only.",
+        valueName: "dir"))
+    var holidaysDirectory: String?
+
+    @Option(name: .customLong("depreciation-policy"), help: ArgumentHelp(
+        "JSON file of the county's depreciation policy (start convention, whether public-welfare and household assets depreciate, minimum lives by class; docs/lifecycle.md). Default: the built-in policy.",
+        valueName: "file"))
+    var depreciationPolicyFile: String?
+
     @Option(name: .customLong("fault-commit-delay-ms"), help: ArgumentHelp("Testing only: delay each group commit.", visibility: .hidden))
     var faultCommitDelayMillis = 0
 
@@ -98,6 +108,20 @@ struct Taizhangd: ParsableCommand {
         configuration.connectionsMax = connectionsMax
         configuration.drainTimeoutMillis = drainTimeoutMillis
         if let threads { configuration.eventLoopThreads = max(1, threads) }
+        do {
+            configuration.calendar = try Taizhangd.loadCalendar(directory: holidaysDirectory)
+            if let depreciationPolicyFile {
+                configuration.depreciationPolicy = try DepreciationPolicy(json: String(contentsOfFile: depreciationPolicyFile, encoding: .utf8))
+            }
+        } catch {
+            Log.error("configuration: \(error)")
+            throw ExitCode(78)
+        }
+        Log.info("holiday calendars for \(Taizhangd.yearRanges(configuration.calendar.knownYears)); depreciation starts \(configuration.depreciationPolicy.start.rawValue), \(configuration.depreciationPolicy.classes.count) minimum-life classes")
+        let today = Timestamp.chinaDate(unixMillis: Int64(Date().timeIntervalSince1970 * 1000))
+        if let warning = configuration.calendar.missingCalendarWarning(today: today) {
+            Log.warning(warning)
+        }
 
         signal(SIGPIPE, SIG_IGN)
         let store: SQLiteLedgerStore
@@ -145,6 +169,31 @@ struct Taizhangd: ParsableCommand {
         server.shutdown()
         Log.info("stopped")
         _ = sources
+    }
+
+    /// The built-in calendar, with each YYYY.json of `directory` replacing its year.
+    static func loadCalendar(directory: String?) throws -> WorkingDayCalendar {
+        guard let directory else { return .builtIn() }
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".json") }.sorted()
+        var years: [HolidayYear] = []
+        for name in names {
+            let path = (directory as NSString).appendingPathComponent(name)
+            do {
+                years.append(try HolidayYear(holidayCNJSON: String(contentsOfFile: path, encoding: .utf8)))
+            } catch {
+                throw ValidationError("holiday calendar \(path): \(error)")
+            }
+        }
+        return .builtIn(overriddenBy: years)
+    }
+
+    /// "2016–2026" for a run of years, runs joined by commas.
+    static func yearRanges(_ years: [Int]) -> String {
+        var runs: [(Int, Int)] = []
+        for year in years.sorted() {
+            if let last = runs.last, last.1 + 1 == year { runs[runs.count - 1].1 = year } else { runs.append((year, year)) }
+        }
+        return runs.map { $0.0 == $0.1 ? "\($0.0)" : "\($0.0)–\($0.1)" }.joined(separator: ", ")
     }
 
     static func parseHostPort(_ text: String) throws -> (String, Int) {

@@ -23,7 +23,10 @@ struct StatusCodeTests {
         let asset = try Taizhang_Ledger_V1_Asset(serializedBytes: response.payload)
         #expect(asset.id == "ZC00000001")
         #expect(asset.version == 1)
-        #expect(asset.netValueFen == 1_000_000)
+        // Depreciation as of today: 3,333 fen a month since June 2019 (25 years, operating).
+        #expect(asset.accumulatedDepreciationFen > 0)
+        #expect(asset.accumulatedDepreciationFen % 3_333 == 0)
+        #expect(asset.netValueFen == 1_000_000 - asset.accumulatedDepreciationFen)
         var get = Taizhang_Ledger_V1_GetAssetRequest()
         get.id = asset.id
         let read = try await client.unary(Fixture.ledger + "GetAsset", get, as: Taizhang_Ledger_V1_Asset.self)

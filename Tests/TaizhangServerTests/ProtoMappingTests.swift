@@ -38,7 +38,6 @@ struct ProtoMappingTests {
                           form: .fixed, projectId: "P", adminCode: "421024102201", acquiredDate: CivilDate("2020-05-01")!,
                           usefulLifeYears: 30, usageStatus: .idle, quantity: "2.5", unit: "座", originalValueFen: 300,
                           funding: [Funding(source: .socialDonation, amountFen: 100), Funding(source: .other, amountFen: 200)],
-                          accumulatedDepreciationFen: 10,
                           owners: [Owner(name: "甲", kind: .cooperative, adminCode: "", shareBasisPoints: 10_000)],
                           user: "乙", beneficiary: "丙", custody: Custody(custodian: "丁", responsiblePerson: "戊", contact: "1", upkeepFunding: "收益"),
                           supervisingDepartment: "县农业农村局",
@@ -50,6 +49,8 @@ struct ProtoMappingTests {
         #expect(bad.isEmpty)
         var expected = asset
         expected.version = 0
+        // The value basis travels (FINAL_ACCOUNTS when none was recorded) as the first valuation.
+        expected.lifecycle.valuations = [ValuationEvent(kind: .finalAccounts, date: asset.acquiredDate, valueFen: 300)]
         #expect(back == expected)
     }
 }

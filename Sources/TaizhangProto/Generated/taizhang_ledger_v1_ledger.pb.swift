@@ -448,6 +448,238 @@ public nonisolated enum Taizhang_Ledger_V1_OperationMode: SwiftProtobuf.Enum, Sw
 
 }
 
+/// Where an asset stands in its life cycle.
+public nonisolated enum Taizhang_Ledger_V1_AssetStage: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// 已登记
+  case registered // = 1
+
+  /// 已确权
+  case ownershipConfirmed // = 2
+
+  /// 确权公示中
+  case underPublication // = 3
+
+  /// 已公示 (handover due)
+  case published // = 4
+
+  /// 移交公示中
+  case handoverPublication // = 5
+
+  /// 已移交
+  case handedOver // = 6
+
+  /// 运营中
+  case inOperation // = 7
+
+  /// 使用中
+  case inUse // = 8
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .registered
+    case 2: self = .ownershipConfirmed
+    case 3: self = .underPublication
+    case 4: self = .published
+    case 5: self = .handoverPublication
+    case 6: self = .handedOver
+    case 7: self = .inOperation
+    case 8: self = .inUse
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .registered: return 1
+    case .ownershipConfirmed: return 2
+    case .underPublication: return 3
+    case .published: return 4
+    case .handoverPublication: return 5
+    case .handedOver: return 6
+    case .inOperation: return 7
+    case .inUse: return 8
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Taizhang_Ledger_V1_AssetStage] = [
+    .unspecified,
+    .registered,
+    .ownershipConfirmed,
+    .underPublication,
+    .published,
+    .handoverPublication,
+    .handedOver,
+    .inOperation,
+    .inUse,
+  ]
+
+}
+
+public nonisolated enum Taizhang_Ledger_V1_PublicationKind: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// 确权公示, at least 7 working days (004 §15)
+  case ownershipNotice // = 1
+
+  /// 移交公示, 10 working days (004 §19)
+  case handoverNotice // = 2
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .ownershipNotice
+    case 2: self = .handoverNotice
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .ownershipNotice: return 1
+    case .handoverNotice: return 2
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Taizhang_Ledger_V1_PublicationKind] = [
+    .unspecified,
+    .ownershipNotice,
+    .handoverNotice,
+  ]
+
+}
+
+public nonisolated enum Taizhang_Ledger_V1_ObjectionOutcome: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// not yet resolved
+  case unspecified // = 0
+
+  /// 异议成立: corrected, notice restarts
+  case upheld // = 1
+
+  /// 异议不成立: reason recorded
+  case dismissed // = 2
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .upheld
+    case 2: self = .dismissed
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .upheld: return 1
+    case .dismissed: return 2
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Taizhang_Ledger_V1_ObjectionOutcome] = [
+    .unspecified,
+    .upheld,
+    .dismissed,
+  ]
+
+}
+
+/// 004 §16.
+public nonisolated enum Taizhang_Ledger_V1_ValuationKind: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// 外购
+  case purchase // = 1
+
+  /// 竣工决算 (the default at registration)
+  case finalAccounts // = 2
+
+  /// 暂估
+  case provisional // = 3
+
+  /// 评估
+  case appraisal // = 4
+
+  /// 重置成本
+  case replacementCost // = 5
+
+  /// 改扩建: old value + spend − replaced part
+  case renovation // = 6
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .purchase
+    case 2: self = .finalAccounts
+    case 3: self = .provisional
+    case 4: self = .appraisal
+    case 5: self = .replacementCost
+    case 6: self = .renovation
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .purchase: return 1
+    case .finalAccounts: return 2
+    case .provisional: return 3
+    case .appraisal: return 4
+    case .replacementCost: return 5
+    case .renovation: return 6
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Taizhang_Ledger_V1_ValuationKind] = [
+    .unspecified,
+    .purchase,
+    .finalAccounts,
+    .provisional,
+    .appraisal,
+    .replacementCost,
+    .renovation,
+  ]
+
+}
+
 public nonisolated struct Taizhang_Ledger_V1_AdminUnit: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -600,6 +832,184 @@ public nonisolated struct Taizhang_Ledger_V1_Document: Sendable {
   public init() {}
 }
 
+public nonisolated struct Taizhang_Ledger_V1_Objection: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// numbered from 1 per asset
+  public var number: UInt32 = 0
+
+  /// YYYY-MM-DD
+  public var filed: String = String()
+
+  public var filer: String = String()
+
+  public var content: String = String()
+
+  /// unspecified while open
+  public var outcome: Taizhang_Ledger_V1_ObjectionOutcome = .unspecified
+
+  public var resolved: String = String()
+
+  public var resolution: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_Publication: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var kind: Taizhang_Ledger_V1_PublicationKind = .unspecified
+
+  /// +1 each time an upheld objection restarts it
+  public var round: UInt32 = 0
+
+  public var start: String = String()
+
+  /// the minimum working days after start
+  public var earliestClose: String = String()
+
+  /// counted days of a year with no official calendar
+  public var provisional: Bool = false
+
+  /// empty while up or when restarted
+  public var closed: String = String()
+
+  public var restarted: String = String()
+
+  public var objections: [Taizhang_Ledger_V1_Objection] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_OwnershipConfirmation: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var date: String = String()
+
+  /// "004 §11", … or "agreement"/"registered"
+  public var rule: String = String()
+
+  /// what the rules proposed
+  public var proposed: [Taizhang_Ledger_V1_Owner] = []
+
+  /// why the owners differ from the proposal
+  public var overrideReason: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_Handover: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var date: String = String()
+
+  /// 移交方
+  public var fromParty: String = String()
+
+  /// 接收方
+  public var toParty: String = String()
+
+  public var documents: [Taizhang_Ledger_V1_Document] = []
+
+  /// 后续管护责任
+  public var upkeepDuties: String = String()
+
+  /// by handover_due
+  public var onTime: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ValuationEvent: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var kind: Taizhang_Ledger_V1_ValuationKind = .unspecified
+
+  /// from when the value holds
+  public var date: String = String()
+
+  /// the book value from then on
+  public var valueFen: Int64 = 0
+
+  /// renovation only
+  public var spendFen: Int64 = 0
+
+  /// renovation only
+  public var replacedFen: Int64 = 0
+
+  /// audit report, appraiser, invoice
+  public var basis: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Output only: changed by the life-cycle calls, never by UpdateAsset.
+public nonisolated struct Taizhang_Ledger_V1_Lifecycle: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var stage: Taizhang_Ledger_V1_AssetStage = .unspecified
+
+  public var ownership: Taizhang_Ledger_V1_OwnershipConfirmation {
+    get {_ownership ?? Taizhang_Ledger_V1_OwnershipConfirmation()}
+    set {_ownership = newValue}
+  }
+  /// Returns true if `ownership` has been explicitly set.
+  public var hasOwnership: Bool {self._ownership != nil}
+  /// Clears the value of `ownership`. Subsequent reads from it will return its default value.
+  public mutating func clearOwnership() {self._ownership = nil}
+
+  /// oldest first; an open one is last
+  public var publications: [Taizhang_Ledger_V1_Publication] = []
+
+  /// 30 working days after the ownership notice closed
+  public var handoverDue: String = String()
+
+  public var handoverDueProvisional: Bool = false
+
+  public var handover: Taizhang_Ledger_V1_Handover {
+    get {_handover ?? Taizhang_Ledger_V1_Handover()}
+    set {_handover = newValue}
+  }
+  /// Returns true if `handover` has been explicitly set.
+  public var hasHandover: Bool {self._handover != nil}
+  /// Clears the value of `handover`. Subsequent reads from it will return its default value.
+  public mutating func clearHandover() {self._handover = nil}
+
+  public var inServiceSince: String = String()
+
+  /// the first is the registered value
+  public var valuations: [Taizhang_Ledger_V1_ValuationEvent] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _ownership: Taizhang_Ledger_V1_OwnershipConfirmation? = nil
+  fileprivate var _handover: Taizhang_Ledger_V1_Handover? = nil
+}
+
 public nonisolated struct Taizhang_Ledger_V1_Coordinates: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -705,7 +1115,7 @@ public nonisolated struct Taizhang_Ledger_V1_Asset: @unchecked Sendable {
     set {_uniqueStorage()._funding = newValue}
   }
 
-  /// 累计折旧
+  /// 累计折旧; output only: as of today (CST), by the county's policy
   public var accumulatedDepreciationFen: Int64 {
     get {_storage._accumulatedDepreciationFen}
     set {_uniqueStorage()._accumulatedDepreciationFen = newValue}
@@ -794,6 +1204,22 @@ public nonisolated struct Taizhang_Ledger_V1_Asset: @unchecked Sendable {
   public var updatedAt: String {
     get {_storage._updatedAt}
     set {_uniqueStorage()._updatedAt = newValue}
+  }
+
+  /// output only
+  public var lifecycle: Taizhang_Ledger_V1_Lifecycle {
+    get {_storage._lifecycle ?? Taizhang_Ledger_V1_Lifecycle()}
+    set {_uniqueStorage()._lifecycle = newValue}
+  }
+  /// Returns true if `lifecycle` has been explicitly set.
+  public var hasLifecycle: Bool {_storage._lifecycle != nil}
+  /// Clears the value of `lifecycle`. Subsequent reads from it will return its default value.
+  public mutating func clearLifecycle() {_uniqueStorage()._lifecycle = nil}
+
+  /// at registration: how original_value_fen was set
+  public var valueBasis: Taizhang_Ledger_V1_ValuationKind {
+    get {_storage._valueBasis}
+    set {_uniqueStorage()._valueBasis = newValue}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -980,6 +1406,19 @@ public nonisolated struct Taizhang_Ledger_V1_ListAssetsRequest: Sendable {
   /// opaque, from next_page_token
   public var pageToken: String = String()
 
+  /// The unit's ledger (004 §18): assets owned by it or by units below it
+  /// (by the owners' admin codes; by location while no owner names a unit).
+  public var ledgerCode: String = String()
+
+  /// unspecified: all
+  public var stage: Taizhang_Ledger_V1_AssetStage = .unspecified
+
+  /// only assets with no custodian 管护主体
+  public var withoutCustodian: Bool = false
+
+  /// only published assets past handover_due today
+  public var handoverOverdue: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1163,6 +1602,504 @@ public nonisolated struct Taizhang_Ledger_V1_ListAuditEntriesResponse: Sendable 
   public init() {}
 }
 
+/// Chunks of one import, sent in order under one import_id. Rows are checked
+/// as they arrive (violations name assets[i] with i counted over the whole
+/// import); the final chunk registers every row in one transaction, or, with
+/// validate_only, reports and discards. An import not finished within 10
+/// minutes of its last chunk is discarded.
+public nonisolated struct Taizhang_Ledger_V1_ImportAssetsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// chosen by the client, 1–64 characters
+  public var importID: String = String()
+
+  /// at most 10,000 per chunk
+  public var assets: [Taizhang_Ledger_V1_Asset] = []
+
+  public var final: Bool = false
+
+  /// dry run: nothing is registered
+  public var validateOnly: Bool = false
+
+  /// The row number (from 0) of this chunk's first asset: the rows received
+  /// so far. A chunk sent again after a lost answer is recognised and not
+  /// added twice; a gap is FAILED_PRECONDITION naming the row expected.
+  public var firstRow: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ImportAssetsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var importID: String = String()
+
+  /// so far, this chunk included
+  public var rowsReceived: UInt64 = 0
+
+  /// the final chunk registered everything
+  public var committed: Bool = false
+
+  /// on commit, in row order
+  public var ids: [String] = []
+
+  /// rows with violations so far
+  public var rowsInvalid: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A village's contribution to a cross-village project (004 §12).
+public nonisolated struct Taizhang_Ledger_V1_VillageContribution: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var adminCode: String = String()
+
+  public var amountFen: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ProposeOwnershipRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var assetID: String = String()
+
+  public var contributions: [Taizhang_Ledger_V1_VillageContribution] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_OwnershipProposal: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// empty: the rules name no default
+  public var owners: [Taizhang_Ledger_V1_Owner] = []
+
+  /// the article, e.g. "004 §11"
+  public var rule: String = String()
+
+  public var explanation: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Every life-cycle request names the asset and may carry expected_version
+/// (0: no check; otherwise ABORTED when the asset changed since).
+public nonisolated struct Taizhang_Ledger_V1_ConfirmOwnershipRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var assetID: String = String()
+
+  /// empty: take the rules' proposal
+  public var owners: [Taizhang_Ledger_V1_Owner] = []
+
+  public var date: String = String()
+
+  /// required when owners differ from the proposal
+  public var overrideReason: String = String()
+
+  public var contributions: [Taizhang_Ledger_V1_VillageContribution] = []
+
+  public var expectedVersion: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_OpenPublicationRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var assetID: String = String()
+
+  public var start: String = String()
+
+  public var expectedVersion: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_FileObjectionRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var assetID: String = String()
+
+  public var filed: String = String()
+
+  public var filer: String = String()
+
+  public var content: String = String()
+
+  public var expectedVersion: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ResolveObjectionRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var assetID: String = String()
+
+  public var number: UInt32 = 0
+
+  public var outcome: Taizhang_Ledger_V1_ObjectionOutcome = .unspecified
+
+  public var date: String = String()
+
+  /// what was found: required
+  public var resolution: String = String()
+
+  /// upheld, ownership notice: the corrected owners
+  public var correctedOwners: [Taizhang_Ledger_V1_Owner] = []
+
+  /// upheld: when the new notice starts (default: date)
+  public var restart: String = String()
+
+  public var expectedVersion: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ClosePublicationRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var assetID: String = String()
+
+  public var date: String = String()
+
+  public var expectedVersion: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_RecordHandoverRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var assetID: String = String()
+
+  public var date: String = String()
+
+  public var fromParty: String = String()
+
+  public var toParty: String = String()
+
+  public var documents: [Taizhang_Ledger_V1_Document] = []
+
+  public var upkeepDuties: String = String()
+
+  /// the handover notice's start (default: date)
+  public var noticeStart: String = String()
+
+  public var expectedVersion: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_HandOffOperationRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var assetID: String = String()
+
+  public var operation: Taizhang_Ledger_V1_Operation {
+    get {_operation ?? Taizhang_Ledger_V1_Operation()}
+    set {_operation = newValue}
+  }
+  /// Returns true if `operation` has been explicitly set.
+  public var hasOperation: Bool {self._operation != nil}
+  /// Clears the value of `operation`. Subsequent reads from it will return its default value.
+  public mutating func clearOperation() {self._operation = nil}
+
+  public var date: String = String()
+
+  public var expectedVersion: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _operation: Taizhang_Ledger_V1_Operation? = nil
+}
+
+public nonisolated struct Taizhang_Ledger_V1_PutInUseRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var assetID: String = String()
+
+  public var date: String = String()
+
+  public var expectedVersion: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_RecordValuationRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var assetID: String = String()
+
+  /// FINAL_ACCOUNTS (replacing PROVISIONAL), APPRAISAL, REPLACEMENT_COST, RENOVATION
+  public var kind: Taizhang_Ledger_V1_ValuationKind = .unspecified
+
+  public var date: String = String()
+
+  /// the new value (0 for RENOVATION: computed)
+  public var valueFen: Int64 = 0
+
+  /// RENOVATION
+  public var spendFen: Int64 = 0
+
+  /// RENOVATION
+  public var replacedFen: Int64 = 0
+
+  public var basis: String = String()
+
+  /// the composition of the new value; must add up to it
+  public var funding: [Taizhang_Ledger_V1_Funding] = []
+
+  public var expectedVersion: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_GetDepreciationRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var assetID: String = String()
+
+  /// empty: today (CST)
+  public var asOf: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_MonthlyCharge: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var year: Int32 = 0
+
+  public var month: Int32 = 0
+
+  public var chargeFen: Int64 = 0
+
+  public var accumulatedFen: Int64 = 0
+
+  public var netValueFen: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Straight-line by month, no salvage (004 §17). Each month charges
+/// floor(remaining / months left); the final month takes the remainder.
+public nonisolated struct Taizhang_Ledger_V1_DepreciationReport: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var assetID: String = String()
+
+  public var depreciated: Bool = false
+
+  public var reason: String = String()
+
+  /// declared life raised to the class minimum
+  public var lifeYears: UInt32 = 0
+
+  public var declaredLifeYears: UInt32 = 0
+
+  /// the minimum-life class, if any
+  public var classCode: String = String()
+
+  public var className: String = String()
+
+  /// "month_acquired" or "month_after"
+  public var startConvention: String = String()
+
+  public var asOf: String = String()
+
+  /// the book value as of as_of
+  public var valueFen: Int64 = 0
+
+  public var accumulatedFen: Int64 = 0
+
+  public var netValueFen: Int64 = 0
+
+  public var schedule: [Taizhang_Ledger_V1_MonthlyCharge] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_GetLedgerSummaryRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// the unit's ledger (004 §18); empty: the whole ledger
+  public var adminCode: String = String()
+
+  /// year of acquired_date; 0: all
+  public var year: Int32 = 0
+
+  /// empty: today (CST)
+  public var asOf: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_LedgerTotals: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var count: UInt64 = 0
+
+  public var originalValueFen: Int64 = 0
+
+  public var accumulatedDepreciationFen: Int64 = 0
+
+  public var netValueFen: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_CategoryTotals: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var category: Taizhang_Ledger_V1_AssetCategory = .unspecified
+
+  public var totals: Taizhang_Ledger_V1_LedgerTotals {
+    get {_totals ?? Taizhang_Ledger_V1_LedgerTotals()}
+    set {_totals = newValue}
+  }
+  /// Returns true if `totals` has been explicitly set.
+  public var hasTotals: Bool {self._totals != nil}
+  /// Clears the value of `totals`. Subsequent reads from it will return its default value.
+  public mutating func clearTotals() {self._totals = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _totals: Taizhang_Ledger_V1_LedgerTotals? = nil
+}
+
+public nonisolated struct Taizhang_Ledger_V1_StageCount: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var stage: Taizhang_Ledger_V1_AssetStage = .unspecified
+
+  public var count: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_LedgerSummary: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var adminCode: String = String()
+
+  public var asOf: String = String()
+
+  public var total: Taizhang_Ledger_V1_LedgerTotals {
+    get {_total ?? Taizhang_Ledger_V1_LedgerTotals()}
+    set {_total = newValue}
+  }
+  /// Returns true if `total` has been explicitly set.
+  public var hasTotal: Bool {self._total != nil}
+  /// Clears the value of `total`. Subsequent reads from it will return its default value.
+  public mutating func clearTotal() {self._total = nil}
+
+  /// every category, in enum order
+  public var byCategory: [Taizhang_Ledger_V1_CategoryTotals] = []
+
+  /// stages with assets, in enum order
+  public var byStage: [Taizhang_Ledger_V1_StageCount] = []
+
+  public var withoutCustodian: UInt64 = 0
+
+  public var handoverOverdue: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _total: Taizhang_Ledger_V1_LedgerTotals? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "taizhang.ledger.v1"
@@ -1193,6 +2130,22 @@ nonisolated extension Taizhang_Ledger_V1_OwnerKind: SwiftProtobuf._ProtoNameProv
 
 nonisolated extension Taizhang_Ledger_V1_OperationMode: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0OPERATION_MODE_UNSPECIFIED\0\u{1}SELF_OPERATED\0\u{1}CONTRACTING\0\u{1}LEASE\0\u{1}EQUITY\0\u{1}ENTRUSTED\0")
+}
+
+nonisolated extension Taizhang_Ledger_V1_AssetStage: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ASSET_STAGE_UNSPECIFIED\0\u{1}ASSET_STAGE_REGISTERED\0\u{1}ASSET_STAGE_OWNERSHIP_CONFIRMED\0\u{1}ASSET_STAGE_UNDER_PUBLICATION\0\u{1}ASSET_STAGE_PUBLISHED\0\u{1}ASSET_STAGE_HANDOVER_PUBLICATION\0\u{1}ASSET_STAGE_HANDED_OVER\0\u{1}ASSET_STAGE_IN_OPERATION\0\u{1}ASSET_STAGE_IN_USE\0")
+}
+
+nonisolated extension Taizhang_Ledger_V1_PublicationKind: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0PUBLICATION_KIND_UNSPECIFIED\0\u{1}OWNERSHIP_NOTICE\0\u{1}HANDOVER_NOTICE\0")
+}
+
+nonisolated extension Taizhang_Ledger_V1_ObjectionOutcome: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0OBJECTION_OUTCOME_UNSPECIFIED\0\u{1}UPHELD\0\u{1}DISMISSED\0")
+}
+
+nonisolated extension Taizhang_Ledger_V1_ValuationKind: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0VALUATION_KIND_UNSPECIFIED\0\u{1}PURCHASE\0\u{1}FINAL_ACCOUNTS\0\u{1}PROVISIONAL\0\u{1}APPRAISAL\0\u{1}REPLACEMENT_COST\0\u{1}RENOVATION\0")
 }
 
 nonisolated extension Taizhang_Ledger_V1_AdminUnit: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -1520,6 +2473,355 @@ nonisolated extension Taizhang_Ledger_V1_Document: SwiftProtobuf.Message, SwiftP
   }
 }
 
+nonisolated extension Taizhang_Ledger_V1_Objection: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Objection"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{1}filed\0\u{1}filer\0\u{1}content\0\u{1}outcome\0\u{1}resolved\0\u{1}resolution\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.number) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.filed) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.filer) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.content) }()
+      case 5: try { try decoder.decodeSingularEnumField(value: &self.outcome) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.resolved) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.resolution) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.number != 0 {
+      try visitor.visitSingularUInt32Field(value: self.number, fieldNumber: 1)
+    }
+    if !self.filed.isEmpty {
+      try visitor.visitSingularStringField(value: self.filed, fieldNumber: 2)
+    }
+    if !self.filer.isEmpty {
+      try visitor.visitSingularStringField(value: self.filer, fieldNumber: 3)
+    }
+    if !self.content.isEmpty {
+      try visitor.visitSingularStringField(value: self.content, fieldNumber: 4)
+    }
+    if self.outcome != .unspecified {
+      try visitor.visitSingularEnumField(value: self.outcome, fieldNumber: 5)
+    }
+    if !self.resolved.isEmpty {
+      try visitor.visitSingularStringField(value: self.resolved, fieldNumber: 6)
+    }
+    if !self.resolution.isEmpty {
+      try visitor.visitSingularStringField(value: self.resolution, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_Objection, rhs: Taizhang_Ledger_V1_Objection) -> Bool {
+    if lhs.number != rhs.number {return false}
+    if lhs.filed != rhs.filed {return false}
+    if lhs.filer != rhs.filer {return false}
+    if lhs.content != rhs.content {return false}
+    if lhs.outcome != rhs.outcome {return false}
+    if lhs.resolved != rhs.resolved {return false}
+    if lhs.resolution != rhs.resolution {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_Publication: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Publication"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}round\0\u{1}start\0\u{3}earliest_close\0\u{1}provisional\0\u{1}closed\0\u{1}restarted\0\u{1}objections\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.round) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.start) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.earliestClose) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.provisional) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.closed) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.restarted) }()
+      case 8: try { try decoder.decodeRepeatedMessageField(value: &self.objections) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.kind != .unspecified {
+      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 1)
+    }
+    if self.round != 0 {
+      try visitor.visitSingularUInt32Field(value: self.round, fieldNumber: 2)
+    }
+    if !self.start.isEmpty {
+      try visitor.visitSingularStringField(value: self.start, fieldNumber: 3)
+    }
+    if !self.earliestClose.isEmpty {
+      try visitor.visitSingularStringField(value: self.earliestClose, fieldNumber: 4)
+    }
+    if self.provisional != false {
+      try visitor.visitSingularBoolField(value: self.provisional, fieldNumber: 5)
+    }
+    if !self.closed.isEmpty {
+      try visitor.visitSingularStringField(value: self.closed, fieldNumber: 6)
+    }
+    if !self.restarted.isEmpty {
+      try visitor.visitSingularStringField(value: self.restarted, fieldNumber: 7)
+    }
+    if !self.objections.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.objections, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_Publication, rhs: Taizhang_Ledger_V1_Publication) -> Bool {
+    if lhs.kind != rhs.kind {return false}
+    if lhs.round != rhs.round {return false}
+    if lhs.start != rhs.start {return false}
+    if lhs.earliestClose != rhs.earliestClose {return false}
+    if lhs.provisional != rhs.provisional {return false}
+    if lhs.closed != rhs.closed {return false}
+    if lhs.restarted != rhs.restarted {return false}
+    if lhs.objections != rhs.objections {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_OwnershipConfirmation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".OwnershipConfirmation"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}date\0\u{1}rule\0\u{1}proposed\0\u{3}override_reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.rule) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.proposed) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.overrideReason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 1)
+    }
+    if !self.rule.isEmpty {
+      try visitor.visitSingularStringField(value: self.rule, fieldNumber: 2)
+    }
+    if !self.proposed.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.proposed, fieldNumber: 3)
+    }
+    if !self.overrideReason.isEmpty {
+      try visitor.visitSingularStringField(value: self.overrideReason, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_OwnershipConfirmation, rhs: Taizhang_Ledger_V1_OwnershipConfirmation) -> Bool {
+    if lhs.date != rhs.date {return false}
+    if lhs.rule != rhs.rule {return false}
+    if lhs.proposed != rhs.proposed {return false}
+    if lhs.overrideReason != rhs.overrideReason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_Handover: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Handover"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}date\0\u{3}from_party\0\u{3}to_party\0\u{1}documents\0\u{3}upkeep_duties\0\u{3}on_time\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.fromParty) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.toParty) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.documents) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.upkeepDuties) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.onTime) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 1)
+    }
+    if !self.fromParty.isEmpty {
+      try visitor.visitSingularStringField(value: self.fromParty, fieldNumber: 2)
+    }
+    if !self.toParty.isEmpty {
+      try visitor.visitSingularStringField(value: self.toParty, fieldNumber: 3)
+    }
+    if !self.documents.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.documents, fieldNumber: 4)
+    }
+    if !self.upkeepDuties.isEmpty {
+      try visitor.visitSingularStringField(value: self.upkeepDuties, fieldNumber: 5)
+    }
+    if self.onTime != false {
+      try visitor.visitSingularBoolField(value: self.onTime, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_Handover, rhs: Taizhang_Ledger_V1_Handover) -> Bool {
+    if lhs.date != rhs.date {return false}
+    if lhs.fromParty != rhs.fromParty {return false}
+    if lhs.toParty != rhs.toParty {return false}
+    if lhs.documents != rhs.documents {return false}
+    if lhs.upkeepDuties != rhs.upkeepDuties {return false}
+    if lhs.onTime != rhs.onTime {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ValuationEvent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ValuationEvent"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}date\0\u{3}value_fen\0\u{3}spend_fen\0\u{3}replaced_fen\0\u{1}basis\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.valueFen) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.spendFen) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.replacedFen) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.basis) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.kind != .unspecified {
+      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 1)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 2)
+    }
+    if self.valueFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.valueFen, fieldNumber: 3)
+    }
+    if self.spendFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.spendFen, fieldNumber: 4)
+    }
+    if self.replacedFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.replacedFen, fieldNumber: 5)
+    }
+    if !self.basis.isEmpty {
+      try visitor.visitSingularStringField(value: self.basis, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ValuationEvent, rhs: Taizhang_Ledger_V1_ValuationEvent) -> Bool {
+    if lhs.kind != rhs.kind {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.valueFen != rhs.valueFen {return false}
+    if lhs.spendFen != rhs.spendFen {return false}
+    if lhs.replacedFen != rhs.replacedFen {return false}
+    if lhs.basis != rhs.basis {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_Lifecycle: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Lifecycle"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}stage\0\u{1}ownership\0\u{1}publications\0\u{3}handover_due\0\u{3}handover_due_provisional\0\u{1}handover\0\u{3}in_service_since\0\u{1}valuations\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.stage) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._ownership) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.publications) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.handoverDue) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.handoverDueProvisional) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._handover) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.inServiceSince) }()
+      case 8: try { try decoder.decodeRepeatedMessageField(value: &self.valuations) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.stage != .unspecified {
+      try visitor.visitSingularEnumField(value: self.stage, fieldNumber: 1)
+    }
+    try { if let v = self._ownership {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if !self.publications.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.publications, fieldNumber: 3)
+    }
+    if !self.handoverDue.isEmpty {
+      try visitor.visitSingularStringField(value: self.handoverDue, fieldNumber: 4)
+    }
+    if self.handoverDueProvisional != false {
+      try visitor.visitSingularBoolField(value: self.handoverDueProvisional, fieldNumber: 5)
+    }
+    try { if let v = self._handover {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
+    if !self.inServiceSince.isEmpty {
+      try visitor.visitSingularStringField(value: self.inServiceSince, fieldNumber: 7)
+    }
+    if !self.valuations.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.valuations, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_Lifecycle, rhs: Taizhang_Ledger_V1_Lifecycle) -> Bool {
+    if lhs.stage != rhs.stage {return false}
+    if lhs._ownership != rhs._ownership {return false}
+    if lhs.publications != rhs.publications {return false}
+    if lhs.handoverDue != rhs.handoverDue {return false}
+    if lhs.handoverDueProvisional != rhs.handoverDueProvisional {return false}
+    if lhs._handover != rhs._handover {return false}
+    if lhs.inServiceSince != rhs.inServiceSince {return false}
+    if lhs.valuations != rhs.valuations {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Taizhang_Ledger_V1_Coordinates: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Coordinates"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}latitude\0\u{1}longitude\0")
@@ -1557,7 +2859,7 @@ nonisolated extension Taizhang_Ledger_V1_Coordinates: SwiftProtobuf.Message, Swi
 
 nonisolated extension Taizhang_Ledger_V1_Asset: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Asset"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}code\0\u{1}name\0\u{1}category\0\u{3}sub_type\0\u{1}form\0\u{3}project_id\0\u{3}admin_code\0\u{3}acquired_date\0\u{3}useful_life_years\0\u{3}usage_status\0\u{1}quantity\0\u{1}unit\0\u{3}original_value_fen\0\u{1}funding\0\u{3}accumulated_depreciation_fen\0\u{3}net_value_fen\0\u{1}owners\0\u{1}user\0\u{1}beneficiary\0\u{1}custody\0\u{3}supervising_department\0\u{1}operation\0\u{1}documents\0\u{1}coordinates\0\u{1}note\0\u{1}version\0\u{3}created_at\0\u{3}updated_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}code\0\u{1}name\0\u{1}category\0\u{3}sub_type\0\u{1}form\0\u{3}project_id\0\u{3}admin_code\0\u{3}acquired_date\0\u{3}useful_life_years\0\u{3}usage_status\0\u{1}quantity\0\u{1}unit\0\u{3}original_value_fen\0\u{1}funding\0\u{3}accumulated_depreciation_fen\0\u{3}net_value_fen\0\u{1}owners\0\u{1}user\0\u{1}beneficiary\0\u{1}custody\0\u{3}supervising_department\0\u{1}operation\0\u{1}documents\0\u{1}coordinates\0\u{1}note\0\u{1}version\0\u{3}created_at\0\u{3}updated_at\0\u{1}lifecycle\0\u{3}value_basis\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -1589,6 +2891,8 @@ nonisolated extension Taizhang_Ledger_V1_Asset: SwiftProtobuf.Message, SwiftProt
     var _version: Int64 = 0
     var _createdAt: String = String()
     var _updatedAt: String = String()
+    var _lifecycle: Taizhang_Ledger_V1_Lifecycle? = nil
+    var _valueBasis: Taizhang_Ledger_V1_ValuationKind = .unspecified
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1628,6 +2932,8 @@ nonisolated extension Taizhang_Ledger_V1_Asset: SwiftProtobuf.Message, SwiftProt
       _version = source._version
       _createdAt = source._createdAt
       _updatedAt = source._updatedAt
+      _lifecycle = source._lifecycle
+      _valueBasis = source._valueBasis
     }
   }
 
@@ -1675,6 +2981,8 @@ nonisolated extension Taizhang_Ledger_V1_Asset: SwiftProtobuf.Message, SwiftProt
         case 27: try { try decoder.decodeSingularInt64Field(value: &_storage._version) }()
         case 28: try { try decoder.decodeSingularStringField(value: &_storage._createdAt) }()
         case 29: try { try decoder.decodeSingularStringField(value: &_storage._updatedAt) }()
+        case 30: try { try decoder.decodeSingularMessageField(value: &_storage._lifecycle) }()
+        case 31: try { try decoder.decodeSingularEnumField(value: &_storage._valueBasis) }()
         default: break
         }
       }
@@ -1774,6 +3082,12 @@ nonisolated extension Taizhang_Ledger_V1_Asset: SwiftProtobuf.Message, SwiftProt
       if !_storage._updatedAt.isEmpty {
         try visitor.visitSingularStringField(value: _storage._updatedAt, fieldNumber: 29)
       }
+      try { if let v = _storage._lifecycle {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 30)
+      } }()
+      if _storage._valueBasis != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._valueBasis, fieldNumber: 31)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1812,6 +3126,8 @@ nonisolated extension Taizhang_Ledger_V1_Asset: SwiftProtobuf.Message, SwiftProt
         if _storage._version != rhs_storage._version {return false}
         if _storage._createdAt != rhs_storage._createdAt {return false}
         if _storage._updatedAt != rhs_storage._updatedAt {return false}
+        if _storage._lifecycle != rhs_storage._lifecycle {return false}
+        if _storage._valueBasis != rhs_storage._valueBasis {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -2140,7 +3456,7 @@ nonisolated extension Taizhang_Ledger_V1_GetAssetRequest: SwiftProtobuf.Message,
 
 nonisolated extension Taizhang_Ledger_V1_ListAssetsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListAssetsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}admin_code\0\u{1}category\0\u{3}usage_status\0\u{1}year\0\u{3}page_size\0\u{3}page_token\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}admin_code\0\u{1}category\0\u{3}usage_status\0\u{1}year\0\u{3}page_size\0\u{3}page_token\0\u{3}ledger_code\0\u{1}stage\0\u{3}without_custodian\0\u{3}handover_overdue\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2154,6 +3470,10 @@ nonisolated extension Taizhang_Ledger_V1_ListAssetsRequest: SwiftProtobuf.Messag
       case 4: try { try decoder.decodeSingularInt32Field(value: &self.year) }()
       case 5: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.ledgerCode) }()
+      case 8: try { try decoder.decodeSingularEnumField(value: &self.stage) }()
+      case 9: try { try decoder.decodeSingularBoolField(value: &self.withoutCustodian) }()
+      case 10: try { try decoder.decodeSingularBoolField(value: &self.handoverOverdue) }()
       default: break
       }
     }
@@ -2178,6 +3498,18 @@ nonisolated extension Taizhang_Ledger_V1_ListAssetsRequest: SwiftProtobuf.Messag
     if !self.pageToken.isEmpty {
       try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 6)
     }
+    if !self.ledgerCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.ledgerCode, fieldNumber: 7)
+    }
+    if self.stage != .unspecified {
+      try visitor.visitSingularEnumField(value: self.stage, fieldNumber: 8)
+    }
+    if self.withoutCustodian != false {
+      try visitor.visitSingularBoolField(value: self.withoutCustodian, fieldNumber: 9)
+    }
+    if self.handoverOverdue != false {
+      try visitor.visitSingularBoolField(value: self.handoverOverdue, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2188,6 +3520,10 @@ nonisolated extension Taizhang_Ledger_V1_ListAssetsRequest: SwiftProtobuf.Messag
     if lhs.year != rhs.year {return false}
     if lhs.pageSize != rhs.pageSize {return false}
     if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.ledgerCode != rhs.ledgerCode {return false}
+    if lhs.stage != rhs.stage {return false}
+    if lhs.withoutCustodian != rhs.withoutCustodian {return false}
+    if lhs.handoverOverdue != rhs.handoverOverdue {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2566,6 +3902,1088 @@ nonisolated extension Taizhang_Ledger_V1_ListAuditEntriesResponse: SwiftProtobuf
   public static func ==(lhs: Taizhang_Ledger_V1_ListAuditEntriesResponse, rhs: Taizhang_Ledger_V1_ListAuditEntriesResponse) -> Bool {
     if lhs.entries != rhs.entries {return false}
     if lhs.nextAfterSeq != rhs.nextAfterSeq {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ImportAssetsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ImportAssetsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}import_id\0\u{1}assets\0\u{1}final\0\u{3}validate_only\0\u{3}first_row\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.importID) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.assets) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.final) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.validateOnly) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.firstRow) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.importID.isEmpty {
+      try visitor.visitSingularStringField(value: self.importID, fieldNumber: 1)
+    }
+    if !self.assets.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.assets, fieldNumber: 2)
+    }
+    if self.final != false {
+      try visitor.visitSingularBoolField(value: self.final, fieldNumber: 3)
+    }
+    if self.validateOnly != false {
+      try visitor.visitSingularBoolField(value: self.validateOnly, fieldNumber: 4)
+    }
+    if self.firstRow != 0 {
+      try visitor.visitSingularUInt64Field(value: self.firstRow, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ImportAssetsRequest, rhs: Taizhang_Ledger_V1_ImportAssetsRequest) -> Bool {
+    if lhs.importID != rhs.importID {return false}
+    if lhs.assets != rhs.assets {return false}
+    if lhs.final != rhs.final {return false}
+    if lhs.validateOnly != rhs.validateOnly {return false}
+    if lhs.firstRow != rhs.firstRow {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ImportAssetsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ImportAssetsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}import_id\0\u{3}rows_received\0\u{1}committed\0\u{1}ids\0\u{3}rows_invalid\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.importID) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.rowsReceived) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.committed) }()
+      case 4: try { try decoder.decodeRepeatedStringField(value: &self.ids) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.rowsInvalid) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.importID.isEmpty {
+      try visitor.visitSingularStringField(value: self.importID, fieldNumber: 1)
+    }
+    if self.rowsReceived != 0 {
+      try visitor.visitSingularUInt64Field(value: self.rowsReceived, fieldNumber: 2)
+    }
+    if self.committed != false {
+      try visitor.visitSingularBoolField(value: self.committed, fieldNumber: 3)
+    }
+    if !self.ids.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.ids, fieldNumber: 4)
+    }
+    if self.rowsInvalid != 0 {
+      try visitor.visitSingularUInt64Field(value: self.rowsInvalid, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ImportAssetsResponse, rhs: Taizhang_Ledger_V1_ImportAssetsResponse) -> Bool {
+    if lhs.importID != rhs.importID {return false}
+    if lhs.rowsReceived != rhs.rowsReceived {return false}
+    if lhs.committed != rhs.committed {return false}
+    if lhs.ids != rhs.ids {return false}
+    if lhs.rowsInvalid != rhs.rowsInvalid {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_VillageContribution: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".VillageContribution"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}admin_code\0\u{3}amount_fen\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.adminCode) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.amountFen) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.adminCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.adminCode, fieldNumber: 1)
+    }
+    if self.amountFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.amountFen, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_VillageContribution, rhs: Taizhang_Ledger_V1_VillageContribution) -> Bool {
+    if lhs.adminCode != rhs.adminCode {return false}
+    if lhs.amountFen != rhs.amountFen {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ProposeOwnershipRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ProposeOwnershipRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}asset_id\0\u{1}contributions\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.assetID) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.contributions) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.assetID.isEmpty {
+      try visitor.visitSingularStringField(value: self.assetID, fieldNumber: 1)
+    }
+    if !self.contributions.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.contributions, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ProposeOwnershipRequest, rhs: Taizhang_Ledger_V1_ProposeOwnershipRequest) -> Bool {
+    if lhs.assetID != rhs.assetID {return false}
+    if lhs.contributions != rhs.contributions {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_OwnershipProposal: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".OwnershipProposal"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}owners\0\u{1}rule\0\u{1}explanation\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.owners) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.rule) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.explanation) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.owners.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.owners, fieldNumber: 1)
+    }
+    if !self.rule.isEmpty {
+      try visitor.visitSingularStringField(value: self.rule, fieldNumber: 2)
+    }
+    if !self.explanation.isEmpty {
+      try visitor.visitSingularStringField(value: self.explanation, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_OwnershipProposal, rhs: Taizhang_Ledger_V1_OwnershipProposal) -> Bool {
+    if lhs.owners != rhs.owners {return false}
+    if lhs.rule != rhs.rule {return false}
+    if lhs.explanation != rhs.explanation {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ConfirmOwnershipRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ConfirmOwnershipRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}asset_id\0\u{1}owners\0\u{1}date\0\u{3}override_reason\0\u{1}contributions\0\u{3}expected_version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.assetID) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.owners) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.overrideReason) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.contributions) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.expectedVersion) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.assetID.isEmpty {
+      try visitor.visitSingularStringField(value: self.assetID, fieldNumber: 1)
+    }
+    if !self.owners.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.owners, fieldNumber: 2)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 3)
+    }
+    if !self.overrideReason.isEmpty {
+      try visitor.visitSingularStringField(value: self.overrideReason, fieldNumber: 4)
+    }
+    if !self.contributions.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.contributions, fieldNumber: 5)
+    }
+    if self.expectedVersion != 0 {
+      try visitor.visitSingularInt64Field(value: self.expectedVersion, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ConfirmOwnershipRequest, rhs: Taizhang_Ledger_V1_ConfirmOwnershipRequest) -> Bool {
+    if lhs.assetID != rhs.assetID {return false}
+    if lhs.owners != rhs.owners {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.overrideReason != rhs.overrideReason {return false}
+    if lhs.contributions != rhs.contributions {return false}
+    if lhs.expectedVersion != rhs.expectedVersion {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_OpenPublicationRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".OpenPublicationRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}asset_id\0\u{1}start\0\u{3}expected_version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.assetID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.start) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.expectedVersion) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.assetID.isEmpty {
+      try visitor.visitSingularStringField(value: self.assetID, fieldNumber: 1)
+    }
+    if !self.start.isEmpty {
+      try visitor.visitSingularStringField(value: self.start, fieldNumber: 2)
+    }
+    if self.expectedVersion != 0 {
+      try visitor.visitSingularInt64Field(value: self.expectedVersion, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_OpenPublicationRequest, rhs: Taizhang_Ledger_V1_OpenPublicationRequest) -> Bool {
+    if lhs.assetID != rhs.assetID {return false}
+    if lhs.start != rhs.start {return false}
+    if lhs.expectedVersion != rhs.expectedVersion {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_FileObjectionRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FileObjectionRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}asset_id\0\u{1}filed\0\u{1}filer\0\u{1}content\0\u{3}expected_version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.assetID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.filed) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.filer) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.content) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.expectedVersion) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.assetID.isEmpty {
+      try visitor.visitSingularStringField(value: self.assetID, fieldNumber: 1)
+    }
+    if !self.filed.isEmpty {
+      try visitor.visitSingularStringField(value: self.filed, fieldNumber: 2)
+    }
+    if !self.filer.isEmpty {
+      try visitor.visitSingularStringField(value: self.filer, fieldNumber: 3)
+    }
+    if !self.content.isEmpty {
+      try visitor.visitSingularStringField(value: self.content, fieldNumber: 4)
+    }
+    if self.expectedVersion != 0 {
+      try visitor.visitSingularInt64Field(value: self.expectedVersion, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_FileObjectionRequest, rhs: Taizhang_Ledger_V1_FileObjectionRequest) -> Bool {
+    if lhs.assetID != rhs.assetID {return false}
+    if lhs.filed != rhs.filed {return false}
+    if lhs.filer != rhs.filer {return false}
+    if lhs.content != rhs.content {return false}
+    if lhs.expectedVersion != rhs.expectedVersion {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ResolveObjectionRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ResolveObjectionRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}asset_id\0\u{1}number\0\u{1}outcome\0\u{1}date\0\u{1}resolution\0\u{3}corrected_owners\0\u{1}restart\0\u{3}expected_version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.assetID) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.number) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.outcome) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.resolution) }()
+      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.correctedOwners) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.restart) }()
+      case 8: try { try decoder.decodeSingularInt64Field(value: &self.expectedVersion) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.assetID.isEmpty {
+      try visitor.visitSingularStringField(value: self.assetID, fieldNumber: 1)
+    }
+    if self.number != 0 {
+      try visitor.visitSingularUInt32Field(value: self.number, fieldNumber: 2)
+    }
+    if self.outcome != .unspecified {
+      try visitor.visitSingularEnumField(value: self.outcome, fieldNumber: 3)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 4)
+    }
+    if !self.resolution.isEmpty {
+      try visitor.visitSingularStringField(value: self.resolution, fieldNumber: 5)
+    }
+    if !self.correctedOwners.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.correctedOwners, fieldNumber: 6)
+    }
+    if !self.restart.isEmpty {
+      try visitor.visitSingularStringField(value: self.restart, fieldNumber: 7)
+    }
+    if self.expectedVersion != 0 {
+      try visitor.visitSingularInt64Field(value: self.expectedVersion, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ResolveObjectionRequest, rhs: Taizhang_Ledger_V1_ResolveObjectionRequest) -> Bool {
+    if lhs.assetID != rhs.assetID {return false}
+    if lhs.number != rhs.number {return false}
+    if lhs.outcome != rhs.outcome {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.resolution != rhs.resolution {return false}
+    if lhs.correctedOwners != rhs.correctedOwners {return false}
+    if lhs.restart != rhs.restart {return false}
+    if lhs.expectedVersion != rhs.expectedVersion {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ClosePublicationRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ClosePublicationRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}asset_id\0\u{1}date\0\u{3}expected_version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.assetID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.expectedVersion) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.assetID.isEmpty {
+      try visitor.visitSingularStringField(value: self.assetID, fieldNumber: 1)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 2)
+    }
+    if self.expectedVersion != 0 {
+      try visitor.visitSingularInt64Field(value: self.expectedVersion, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ClosePublicationRequest, rhs: Taizhang_Ledger_V1_ClosePublicationRequest) -> Bool {
+    if lhs.assetID != rhs.assetID {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.expectedVersion != rhs.expectedVersion {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_RecordHandoverRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RecordHandoverRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}asset_id\0\u{1}date\0\u{3}from_party\0\u{3}to_party\0\u{1}documents\0\u{3}upkeep_duties\0\u{3}notice_start\0\u{3}expected_version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.assetID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.fromParty) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.toParty) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.documents) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.upkeepDuties) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.noticeStart) }()
+      case 8: try { try decoder.decodeSingularInt64Field(value: &self.expectedVersion) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.assetID.isEmpty {
+      try visitor.visitSingularStringField(value: self.assetID, fieldNumber: 1)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 2)
+    }
+    if !self.fromParty.isEmpty {
+      try visitor.visitSingularStringField(value: self.fromParty, fieldNumber: 3)
+    }
+    if !self.toParty.isEmpty {
+      try visitor.visitSingularStringField(value: self.toParty, fieldNumber: 4)
+    }
+    if !self.documents.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.documents, fieldNumber: 5)
+    }
+    if !self.upkeepDuties.isEmpty {
+      try visitor.visitSingularStringField(value: self.upkeepDuties, fieldNumber: 6)
+    }
+    if !self.noticeStart.isEmpty {
+      try visitor.visitSingularStringField(value: self.noticeStart, fieldNumber: 7)
+    }
+    if self.expectedVersion != 0 {
+      try visitor.visitSingularInt64Field(value: self.expectedVersion, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_RecordHandoverRequest, rhs: Taizhang_Ledger_V1_RecordHandoverRequest) -> Bool {
+    if lhs.assetID != rhs.assetID {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.fromParty != rhs.fromParty {return false}
+    if lhs.toParty != rhs.toParty {return false}
+    if lhs.documents != rhs.documents {return false}
+    if lhs.upkeepDuties != rhs.upkeepDuties {return false}
+    if lhs.noticeStart != rhs.noticeStart {return false}
+    if lhs.expectedVersion != rhs.expectedVersion {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_HandOffOperationRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".HandOffOperationRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}asset_id\0\u{1}operation\0\u{1}date\0\u{3}expected_version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.assetID) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._operation) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.expectedVersion) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.assetID.isEmpty {
+      try visitor.visitSingularStringField(value: self.assetID, fieldNumber: 1)
+    }
+    try { if let v = self._operation {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 3)
+    }
+    if self.expectedVersion != 0 {
+      try visitor.visitSingularInt64Field(value: self.expectedVersion, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_HandOffOperationRequest, rhs: Taizhang_Ledger_V1_HandOffOperationRequest) -> Bool {
+    if lhs.assetID != rhs.assetID {return false}
+    if lhs._operation != rhs._operation {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.expectedVersion != rhs.expectedVersion {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_PutInUseRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PutInUseRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}asset_id\0\u{1}date\0\u{3}expected_version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.assetID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.expectedVersion) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.assetID.isEmpty {
+      try visitor.visitSingularStringField(value: self.assetID, fieldNumber: 1)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 2)
+    }
+    if self.expectedVersion != 0 {
+      try visitor.visitSingularInt64Field(value: self.expectedVersion, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_PutInUseRequest, rhs: Taizhang_Ledger_V1_PutInUseRequest) -> Bool {
+    if lhs.assetID != rhs.assetID {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.expectedVersion != rhs.expectedVersion {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_RecordValuationRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RecordValuationRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}asset_id\0\u{1}kind\0\u{1}date\0\u{3}value_fen\0\u{3}spend_fen\0\u{3}replaced_fen\0\u{1}basis\0\u{1}funding\0\u{3}expected_version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.assetID) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.valueFen) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.spendFen) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.replacedFen) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.basis) }()
+      case 8: try { try decoder.decodeRepeatedMessageField(value: &self.funding) }()
+      case 9: try { try decoder.decodeSingularInt64Field(value: &self.expectedVersion) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.assetID.isEmpty {
+      try visitor.visitSingularStringField(value: self.assetID, fieldNumber: 1)
+    }
+    if self.kind != .unspecified {
+      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 2)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 3)
+    }
+    if self.valueFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.valueFen, fieldNumber: 4)
+    }
+    if self.spendFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.spendFen, fieldNumber: 5)
+    }
+    if self.replacedFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.replacedFen, fieldNumber: 6)
+    }
+    if !self.basis.isEmpty {
+      try visitor.visitSingularStringField(value: self.basis, fieldNumber: 7)
+    }
+    if !self.funding.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.funding, fieldNumber: 8)
+    }
+    if self.expectedVersion != 0 {
+      try visitor.visitSingularInt64Field(value: self.expectedVersion, fieldNumber: 9)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_RecordValuationRequest, rhs: Taizhang_Ledger_V1_RecordValuationRequest) -> Bool {
+    if lhs.assetID != rhs.assetID {return false}
+    if lhs.kind != rhs.kind {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.valueFen != rhs.valueFen {return false}
+    if lhs.spendFen != rhs.spendFen {return false}
+    if lhs.replacedFen != rhs.replacedFen {return false}
+    if lhs.basis != rhs.basis {return false}
+    if lhs.funding != rhs.funding {return false}
+    if lhs.expectedVersion != rhs.expectedVersion {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_GetDepreciationRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetDepreciationRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}asset_id\0\u{3}as_of\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.assetID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.asOf) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.assetID.isEmpty {
+      try visitor.visitSingularStringField(value: self.assetID, fieldNumber: 1)
+    }
+    if !self.asOf.isEmpty {
+      try visitor.visitSingularStringField(value: self.asOf, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_GetDepreciationRequest, rhs: Taizhang_Ledger_V1_GetDepreciationRequest) -> Bool {
+    if lhs.assetID != rhs.assetID {return false}
+    if lhs.asOf != rhs.asOf {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_MonthlyCharge: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".MonthlyCharge"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}year\0\u{1}month\0\u{3}charge_fen\0\u{3}accumulated_fen\0\u{3}net_value_fen\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt32Field(value: &self.year) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.month) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.chargeFen) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.accumulatedFen) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.netValueFen) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.year != 0 {
+      try visitor.visitSingularInt32Field(value: self.year, fieldNumber: 1)
+    }
+    if self.month != 0 {
+      try visitor.visitSingularInt32Field(value: self.month, fieldNumber: 2)
+    }
+    if self.chargeFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.chargeFen, fieldNumber: 3)
+    }
+    if self.accumulatedFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.accumulatedFen, fieldNumber: 4)
+    }
+    if self.netValueFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.netValueFen, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_MonthlyCharge, rhs: Taizhang_Ledger_V1_MonthlyCharge) -> Bool {
+    if lhs.year != rhs.year {return false}
+    if lhs.month != rhs.month {return false}
+    if lhs.chargeFen != rhs.chargeFen {return false}
+    if lhs.accumulatedFen != rhs.accumulatedFen {return false}
+    if lhs.netValueFen != rhs.netValueFen {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_DepreciationReport: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DepreciationReport"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}asset_id\0\u{1}depreciated\0\u{1}reason\0\u{3}life_years\0\u{3}declared_life_years\0\u{3}class_code\0\u{3}class_name\0\u{3}start_convention\0\u{3}as_of\0\u{3}value_fen\0\u{3}accumulated_fen\0\u{3}net_value_fen\0\u{1}schedule\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.assetID) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.depreciated) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.lifeYears) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.declaredLifeYears) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.classCode) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.className) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.startConvention) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.asOf) }()
+      case 10: try { try decoder.decodeSingularInt64Field(value: &self.valueFen) }()
+      case 11: try { try decoder.decodeSingularInt64Field(value: &self.accumulatedFen) }()
+      case 12: try { try decoder.decodeSingularInt64Field(value: &self.netValueFen) }()
+      case 13: try { try decoder.decodeRepeatedMessageField(value: &self.schedule) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.assetID.isEmpty {
+      try visitor.visitSingularStringField(value: self.assetID, fieldNumber: 1)
+    }
+    if self.depreciated != false {
+      try visitor.visitSingularBoolField(value: self.depreciated, fieldNumber: 2)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 3)
+    }
+    if self.lifeYears != 0 {
+      try visitor.visitSingularUInt32Field(value: self.lifeYears, fieldNumber: 4)
+    }
+    if self.declaredLifeYears != 0 {
+      try visitor.visitSingularUInt32Field(value: self.declaredLifeYears, fieldNumber: 5)
+    }
+    if !self.classCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.classCode, fieldNumber: 6)
+    }
+    if !self.className.isEmpty {
+      try visitor.visitSingularStringField(value: self.className, fieldNumber: 7)
+    }
+    if !self.startConvention.isEmpty {
+      try visitor.visitSingularStringField(value: self.startConvention, fieldNumber: 8)
+    }
+    if !self.asOf.isEmpty {
+      try visitor.visitSingularStringField(value: self.asOf, fieldNumber: 9)
+    }
+    if self.valueFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.valueFen, fieldNumber: 10)
+    }
+    if self.accumulatedFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.accumulatedFen, fieldNumber: 11)
+    }
+    if self.netValueFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.netValueFen, fieldNumber: 12)
+    }
+    if !self.schedule.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.schedule, fieldNumber: 13)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_DepreciationReport, rhs: Taizhang_Ledger_V1_DepreciationReport) -> Bool {
+    if lhs.assetID != rhs.assetID {return false}
+    if lhs.depreciated != rhs.depreciated {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.lifeYears != rhs.lifeYears {return false}
+    if lhs.declaredLifeYears != rhs.declaredLifeYears {return false}
+    if lhs.classCode != rhs.classCode {return false}
+    if lhs.className != rhs.className {return false}
+    if lhs.startConvention != rhs.startConvention {return false}
+    if lhs.asOf != rhs.asOf {return false}
+    if lhs.valueFen != rhs.valueFen {return false}
+    if lhs.accumulatedFen != rhs.accumulatedFen {return false}
+    if lhs.netValueFen != rhs.netValueFen {return false}
+    if lhs.schedule != rhs.schedule {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_GetLedgerSummaryRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetLedgerSummaryRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}admin_code\0\u{1}year\0\u{3}as_of\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.adminCode) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.year) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.asOf) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.adminCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.adminCode, fieldNumber: 1)
+    }
+    if self.year != 0 {
+      try visitor.visitSingularInt32Field(value: self.year, fieldNumber: 2)
+    }
+    if !self.asOf.isEmpty {
+      try visitor.visitSingularStringField(value: self.asOf, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_GetLedgerSummaryRequest, rhs: Taizhang_Ledger_V1_GetLedgerSummaryRequest) -> Bool {
+    if lhs.adminCode != rhs.adminCode {return false}
+    if lhs.year != rhs.year {return false}
+    if lhs.asOf != rhs.asOf {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_LedgerTotals: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LedgerTotals"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}count\0\u{3}original_value_fen\0\u{3}accumulated_depreciation_fen\0\u{3}net_value_fen\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.count) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.originalValueFen) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.accumulatedDepreciationFen) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.netValueFen) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.count != 0 {
+      try visitor.visitSingularUInt64Field(value: self.count, fieldNumber: 1)
+    }
+    if self.originalValueFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.originalValueFen, fieldNumber: 2)
+    }
+    if self.accumulatedDepreciationFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.accumulatedDepreciationFen, fieldNumber: 3)
+    }
+    if self.netValueFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.netValueFen, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_LedgerTotals, rhs: Taizhang_Ledger_V1_LedgerTotals) -> Bool {
+    if lhs.count != rhs.count {return false}
+    if lhs.originalValueFen != rhs.originalValueFen {return false}
+    if lhs.accumulatedDepreciationFen != rhs.accumulatedDepreciationFen {return false}
+    if lhs.netValueFen != rhs.netValueFen {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_CategoryTotals: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CategoryTotals"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}category\0\u{1}totals\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.category) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._totals) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.category != .unspecified {
+      try visitor.visitSingularEnumField(value: self.category, fieldNumber: 1)
+    }
+    try { if let v = self._totals {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_CategoryTotals, rhs: Taizhang_Ledger_V1_CategoryTotals) -> Bool {
+    if lhs.category != rhs.category {return false}
+    if lhs._totals != rhs._totals {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_StageCount: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".StageCount"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}stage\0\u{1}count\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.stage) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.count) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.stage != .unspecified {
+      try visitor.visitSingularEnumField(value: self.stage, fieldNumber: 1)
+    }
+    if self.count != 0 {
+      try visitor.visitSingularUInt64Field(value: self.count, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_StageCount, rhs: Taizhang_Ledger_V1_StageCount) -> Bool {
+    if lhs.stage != rhs.stage {return false}
+    if lhs.count != rhs.count {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_LedgerSummary: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LedgerSummary"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}admin_code\0\u{3}as_of\0\u{1}total\0\u{3}by_category\0\u{3}by_stage\0\u{3}without_custodian\0\u{3}handover_overdue\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.adminCode) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.asOf) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._total) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.byCategory) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.byStage) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.withoutCustodian) }()
+      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.handoverOverdue) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.adminCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.adminCode, fieldNumber: 1)
+    }
+    if !self.asOf.isEmpty {
+      try visitor.visitSingularStringField(value: self.asOf, fieldNumber: 2)
+    }
+    try { if let v = self._total {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    if !self.byCategory.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.byCategory, fieldNumber: 4)
+    }
+    if !self.byStage.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.byStage, fieldNumber: 5)
+    }
+    if self.withoutCustodian != 0 {
+      try visitor.visitSingularUInt64Field(value: self.withoutCustodian, fieldNumber: 6)
+    }
+    if self.handoverOverdue != 0 {
+      try visitor.visitSingularUInt64Field(value: self.handoverOverdue, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_LedgerSummary, rhs: Taizhang_Ledger_V1_LedgerSummary) -> Bool {
+    if lhs.adminCode != rhs.adminCode {return false}
+    if lhs.asOf != rhs.asOf {return false}
+    if lhs._total != rhs._total {return false}
+    if lhs.byCategory != rhs.byCategory {return false}
+    if lhs.byStage != rhs.byStage {return false}
+    if lhs.withoutCustodian != rhs.withoutCustodian {return false}
+    if lhs.handoverOverdue != rhs.handoverOverdue {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

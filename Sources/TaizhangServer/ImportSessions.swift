@@ -1,0 +1,146 @@
+// ImportAssets: an import of up to 200,000 rows sent in chunks, checked as
+// the chunks arrive and registered all at once by the final chunk (one
+// transaction: all or nothing). Chunks wait in memory, bounded in rows and
+// in open imports, and an import left alone for 10 minutes is dropped.
+// Nothing is acknowledged before the final chunk commits, so nothing
+// acknowledged is lost if the daemon stops in between.
+
+import Synchronization
+import TaizhangCore
+import TaizhangProto
+
+/// The imports in progress.
+final class ImportSessions: Sendable {
+    struct Session {
+        var assets: [Asset] = []
+        /// Asset numbers used by rows of this import, and their row.
+        var codes: [String: Int] = [:]
+        var violations: [FieldViolation] = []
+        var invalidRows = 0
+        var touchedMillis: Int64
+        var lastChunkDigest = ""
+        var lastChunkStart = 0
+    }
+
+    /// Most rows in one import.
+    static let rowsMax = 200_000
+    /// Most rows waiting across all imports.
+    static let rowsWaitingMax = 400_000
+    /// Most imports open at once.
+    static let sessionsMax = 8
+    /// Most rows in one chunk.
+    static let chunkMax = 10_000
+    /// Idle imports are dropped after this long.
+    static let idleMillis: Int64 = 600_000
+    /// Most violations listed in the answer (the count says how many rows were bad).
+    static let violationsListedMax = 1_000
+
+    private let sessions = Mutex([String: Session]())
+    private let clock: any WallClock
+
+    init(clock: any WallClock) {
+        self.clock = clock
+    }
+
+    /// Rows waiting in all open imports (for tests and status).
+    var rowsWaiting: Int { sessions.withLock { $0.values.reduce(0) { $0 + $1.assets.count } } }
+
+    /// Handles one chunk: either an answer now, or the mutation registering the whole import.
+    func chunk(_ request: Taizhang_Ledger_V1_ImportAssetsRequest, identity: String, digest: String,
+               store: any LedgerStore) throws -> Method.Staged<Taizhang_Ledger_V1_ImportAssetsResponse> {
+        let id = request.importID
+        if id.isEmpty || id.utf8.count > 64 {
+            throw LedgerError.invalid([.init(field: "import_id", description: "is required: 1 to 64 characters naming this import, the same on every chunk")], what: "import")
+        }
+        if request.assets.count > Self.chunkMax {
+            throw LedgerError(.invalidArgument, "a chunk holds at most \(Self.chunkMax) rows (got \(request.assets.count)); send smaller chunks",
+                              violations: [.init(field: "assets", description: "has \(request.assets.count) items; at most \(Self.chunkMax)")])
+        }
+        let key = identity + "\n" + id
+        let now = clock.nowUnixMillis()
+        // Check the chunk's rows against the store and the import's earlier rows.
+        var session = try sessions.withLock { sessions -> Session in
+            sessions = sessions.filter { now - $0.value.touchedMillis < Self.idleMillis }
+            if let existing = sessions[key] { return existing }
+            guard sessions.count < Self.sessionsMax else {
+                throw LedgerError(.resourceExhausted, "\(Self.sessionsMax) imports are already open; finish one (send its final chunk) or wait 10 minutes for idle ones to expire")
+            }
+            return Session(touchedMillis: now)
+        }
+        let first = Int(clamping: request.firstRow)
+        if first != session.assets.count {
+            if first == session.lastChunkStart, digest == session.lastChunkDigest, !request.final {
+                // The previous chunk again (its answer was lost): already added.
+                return .answer(response(id: id, session: session))
+            }
+            throw LedgerError(.failedPrecondition, "import \"\(id)\" has \(session.assets.count) rows so far; the next chunk must start at first_row \(session.assets.count), not \(first)",
+                              violations: [.init(field: "first_row", description: "expected \(session.assets.count)")])
+        }
+        if session.assets.count + request.assets.count > Self.rowsMax {
+            sessions.withLock { $0[key] = nil }
+            throw LedgerError(.resourceExhausted, "an import holds at most \(Self.rowsMax) rows; this one would have \(session.assets.count + request.assets.count); it was discarded: split the file")
+        }
+        if rowsWaiting + request.assets.count > Self.rowsWaitingMax {
+            throw LedgerError(.resourceExhausted, "imports in progress already hold \(rowsWaiting) rows; retry this chunk once they finish")
+        }
+        for item in request.assets {
+            let row = session.assets.count
+            var local: [FieldViolation] = []
+            let asset = Decode.asset(item, prefix: "", into: &local)
+            if local.isEmpty {
+                local += AssetRules.validate(asset)
+                local += AssetRules.validateReferences(asset, adminUnit: store.adminUnit(code: asset.adminCode),
+                                                       project: store.project(id: asset.projectId))
+            }
+            if !asset.code.isEmpty {
+                if let earlier = session.codes[asset.code] {
+                    local.append(.init(field: "code", description: "asset number \(asset.code) is also used by assets[\(earlier)] of this import"))
+                } else {
+                    session.codes[asset.code] = row
+                    if let holder = store.assetId(code: asset.code) {
+                        local.append(.init(field: "code", description: "asset number \(asset.code) is already used by \(holder)"))
+                    }
+                }
+            }
+            if !local.isEmpty {
+                session.invalidRows += 1
+                if session.violations.count < Self.violationsListedMax {
+                    session.violations += local.map { $0.prefixed("assets[\(row)]") }.prefix(Self.violationsListedMax - session.violations.count)
+                }
+            }
+            session.assets.append(asset)
+        }
+        session.touchedMillis = now
+        session.lastChunkStart = first
+        session.lastChunkDigest = digest
+        if !request.final {
+            let stored = session
+            sessions.withLock { $0[key] = stored }
+            return .answer(response(id: id, session: session))
+        }
+        // The final chunk: the import ends here whatever happens next.
+        sessions.withLock { $0[key] = nil }
+        if session.invalidRows > 0 {
+            let more = session.invalidRows > 0 && session.violations.count >= Self.violationsListedMax ? " (the first \(Self.violationsListedMax) violations are listed)" : ""
+            throw LedgerError(.invalidArgument, "\(session.invalidRows) of \(session.assets.count) rows are invalid; nothing was registered\(more); see violations",
+                              violations: session.violations)
+        }
+        if request.validateOnly {
+            var answer = response(id: id, session: session)
+            answer.committed = false
+            return .answer(answer)
+        }
+        if session.assets.isEmpty {
+            throw LedgerError.invalid([.init(field: "assets", description: "the import has no rows")], what: "import")
+        }
+        return .submit(.registerAssets(session.assets, batch: true))
+    }
+
+    private func response(id: String, session: Session) -> Taizhang_Ledger_V1_ImportAssetsResponse {
+        var answer = Taizhang_Ledger_V1_ImportAssetsResponse()
+        answer.importID = id
+        answer.rowsReceived = UInt64(session.assets.count)
+        answer.rowsInvalid = UInt64(session.invalidRows)
+        return answer
+    }
+}

@@ -1,0 +1,248 @@
+// The life-cycle methods of taizhang.ledger.v1.Ledger (DOMAIN.md steps 2–8):
+// each decodes its request into a `LifecycleAction`, which the store checks
+// with `LifecycleRules` against the committed asset at commit time; and the
+// reads over the life cycle: ProposeOwnership, GetDepreciation, GetLedgerSummary.
+
+import TaizhangCore
+import TaizhangProto
+import SwiftProtobuf
+
+extension LedgerService {
+    /// What a life-cycle request asks for.
+    struct LifecycleRequest {
+        var assetId: String
+        var expectedVersion: Int64
+        var action: LifecycleAction?
+        var contributions: [ContributionReference] = []
+    }
+
+    static func lifecycleMethods(store: any LedgerStore, context: LedgerContext) -> [MethodSpec] {
+        /// A life-cycle mutation answering with the changed asset.
+        func step<Request: SwiftProtobuf.Message>(_ method: String, _ type: Request.Type,
+                                                  decode: @escaping @Sendable (Request, inout [FieldViolation]) -> LifecycleRequest) -> MethodSpec {
+            Method.mutation(Method.name(service, method), Request.self, Taizhang_Ledger_V1_Asset.self, store: store,
+                            plan: { _, request in
+                                var bad: [FieldViolation] = []
+                                let decoded = decode(request, &bad)
+                                if decoded.assetId.isEmpty {
+                                    bad.insert(.init(field: "asset_id", description: "is required: the id of the asset, e.g. ZC00000001"), at: 0)
+                                } else if store.asset(id: decoded.assetId) == nil {
+                                    throw LedgerError(.notFound, "no asset \"\(decoded.assetId)\" exists; asset ids look like ZC00000001 (ListAssets shows them)",
+                                                      violations: [.init(field: "asset_id", description: "not found")])
+                                }
+                                if decoded.expectedVersion < 0 {
+                                    bad.append(.init(field: "expected_version", description: "must be 0 (no check) or the version you read"))
+                                }
+                                guard bad.isEmpty, let action = decoded.action else { throw LedgerError.invalid(bad, what: method) }
+                                return .lifecycle(assetId: decoded.assetId, action: action, calendar: context.calendar,
+                                                  contributions: decoded.contributions, expectedVersion: decoded.expectedVersion)
+                            },
+                            respond: { outcome in
+                                guard case .assets(let assets) = outcome, let asset = assets.first else { return .init() }
+                                return Encode.asset(asset, context: context)
+                            })
+        }
+        @Sendable func required(_ text: String, _ field: String, _ bad: inout [FieldViolation]) -> CivilDate? {
+            Decode.date(text, field: field, required: true, into: &bad)
+        }
+        @Sendable func optional(_ text: String, _ field: String, _ bad: inout [FieldViolation]) -> CivilDate? {
+            Decode.date(text, field: field, required: false, into: &bad)
+        }
+
+        return [
+            Method.unary(Method.name(service, "ProposeOwnership"), Taizhang_Ledger_V1_ProposeOwnershipRequest.self,
+                         Taizhang_Ledger_V1_OwnershipProposal.self) { _, request in
+                guard let asset = store.asset(id: request.assetID) else {
+                    throw LedgerError(.notFound, "no asset \"\(request.assetID)\" exists", violations: [.init(field: "asset_id", description: "not found")])
+                }
+                let proposal = try OwnershipRules.propose(for: asset, contributions: Decode.contributions(request.contributions),
+                                                          unit: { store.adminUnit(code: $0) })
+                var response = Taizhang_Ledger_V1_OwnershipProposal()
+                response.owners = proposal.owners.map(Encode.owner)
+                response.rule = proposal.rule
+                response.explanation = proposal.explanation
+                return response
+            },
+            step("ConfirmOwnership", Taizhang_Ledger_V1_ConfirmOwnershipRequest.self) { request, bad in
+                let owners = Decode.owners(request.owners, field: "owners", into: &bad)
+                let date = required(request.date, "date", &bad)
+                let placeholder = OwnershipProposal(owners: [], rule: "", explanation: "")
+                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion,
+                                        action: date.map { .confirmOwnership(owners: owners, date: $0, overrideReason: request.overrideReason, proposal: placeholder) },
+                                        contributions: Decode.contributions(request.contributions))
+            },
+            step("OpenPublication", Taizhang_Ledger_V1_OpenPublicationRequest.self) { request, bad in
+                let start = required(request.start, "start", &bad)
+                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion,
+                                        action: start.map { .openPublication(start: $0) })
+            },
+            step("FileObjection", Taizhang_Ledger_V1_FileObjectionRequest.self) { request, bad in
+                let filed = required(request.filed, "filed", &bad)
+                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion,
+                                        action: filed.map { .fileObjection(filed: $0, filer: request.filer, content: request.content) })
+            },
+            step("ResolveObjection", Taizhang_Ledger_V1_ResolveObjectionRequest.self) { request, bad in
+                let date = required(request.date, "date", &bad)
+                let restart = optional(request.restart, "restart", &bad)
+                let outcome: ObjectionOutcome? = EnumMapping.decode(request.outcome.rawValue, field: "outcome", what: "objection outcome", into: &bad)
+                if request.number == 0 { bad.append(.init(field: "number", description: "is required: the objection's number (from GetAsset)")) }
+                let corrected = Decode.owners(request.correctedOwners, field: "corrected_owners", into: &bad)
+                var action: LifecycleAction?
+                if let date, let outcome {
+                    action = .resolveObjection(number: Int(request.number), outcome: outcome, date: date, resolution: request.resolution,
+                                               correctedOwners: corrected, restart: restart)
+                }
+                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion, action: action)
+            },
+            step("ClosePublication", Taizhang_Ledger_V1_ClosePublicationRequest.self) { request, bad in
+                let date = required(request.date, "date", &bad)
+                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion,
+                                        action: date.map { .closePublication(date: $0) })
+            },
+            step("RecordHandover", Taizhang_Ledger_V1_RecordHandoverRequest.self) { request, bad in
+                let date = required(request.date, "date", &bad)
+                let start = optional(request.noticeStart, "notice_start", &bad)
+                let documents = request.documents.map { Document(name: $0.name, kind: $0.kind, sha256: $0.sha256) }
+                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion,
+                                        action: date.map { .recordHandover(date: $0, fromParty: request.fromParty, toParty: request.toParty,
+                                                                           documents: documents, upkeepDuties: request.upkeepDuties, noticeStart: start) })
+            },
+            step("HandOffOperation", Taizhang_Ledger_V1_HandOffOperationRequest.self) { request, bad in
+                let date = required(request.date, "date", &bad)
+                var operation: Operation?
+                if !request.hasOperation {
+                    bad.append(.init(field: "operation", description: "is required: mode, counterparty, annual fee and term of the contract"))
+                } else {
+                    operation = Decode.operation(request.operation, into: &bad)
+                }
+                var action: LifecycleAction?
+                if let date, let operation { action = .handOffOperation(operation: operation, date: date) }
+                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion, action: action)
+            },
+            step("PutInUse", Taizhang_Ledger_V1_PutInUseRequest.self) { request, bad in
+                let date = required(request.date, "date", &bad)
+                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion,
+                                        action: date.map { .putInUse(date: $0) })
+            },
+            step("RecordValuation", Taizhang_Ledger_V1_RecordValuationRequest.self) { request, bad in
+                let date = required(request.date, "date", &bad)
+                let kind: ValuationKind? = EnumMapping.decode(request.kind.rawValue, field: "kind", what: "valuation kind", into: &bad)
+                let funding = Decode.funding(request.funding, field: "funding", into: &bad)
+                var action: LifecycleAction?
+                if let date, let kind {
+                    action = .recordValuation(kind: kind, date: date, valueFen: request.valueFen, spendFen: request.spendFen,
+                                              replacedFen: request.replacedFen, basis: request.basis, funding: funding)
+                }
+                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion, action: action)
+            },
+            Method.unary(Method.name(service, "GetDepreciation"), Taizhang_Ledger_V1_GetDepreciationRequest.self,
+                         Taizhang_Ledger_V1_DepreciationReport.self) { _, request in
+                var bad: [FieldViolation] = []
+                let asOf = Decode.date(request.asOf, field: "as_of", required: false, into: &bad) ?? context.today
+                if !bad.isEmpty { throw LedgerError.invalid(bad) }
+                guard let asset = store.asset(id: request.assetID) else {
+                    throw LedgerError(.notFound, "no asset \"\(request.assetID)\" exists", violations: [.init(field: "asset_id", description: "not found")])
+                }
+                let basis = Depreciation.basis(of: asset, policy: context.policy)
+                let (accumulated, net) = Depreciation.asOf(asOf, asset: asset, policy: context.policy)
+                var report = Taizhang_Ledger_V1_DepreciationReport()
+                report.assetID = asset.id
+                report.depreciated = basis.depreciated
+                report.reason = basis.reason
+                report.lifeYears = UInt32(clamping: basis.lifeYears)
+                report.declaredLifeYears = UInt32(clamping: basis.declaredLifeYears)
+                report.classCode = basis.depreciationClass?.code ?? ""
+                report.className = basis.depreciationClass?.name ?? ""
+                report.startConvention = basis.start.rawValue
+                report.asOf = asOf.description
+                report.valueFen = accumulated + net
+                report.accumulatedFen = accumulated
+                report.netValueFen = net
+                report.schedule = Depreciation.schedule(of: asset, policy: context.policy).map { charge in
+                    var month = Taizhang_Ledger_V1_MonthlyCharge()
+                    month.year = Int32(charge.year)
+                    month.month = Int32(charge.month)
+                    month.chargeFen = charge.chargeFen
+                    month.accumulatedFen = charge.accumulatedFen
+                    month.netValueFen = charge.netValueFen
+                    return month
+                }
+                return report
+            },
+            Method.blocking(Method.name(service, "GetLedgerSummary"), Taizhang_Ledger_V1_GetLedgerSummaryRequest.self,
+                            Taizhang_Ledger_V1_LedgerSummary.self) { _, request in
+                var bad: [FieldViolation] = []
+                let asOf = Decode.date(request.asOf, field: "as_of", required: false, into: &bad) ?? context.today
+                var filter = AssetFilter()
+                if !request.adminCode.isEmpty {
+                    if store.adminUnit(code: request.adminCode) == nil {
+                        bad.append(.init(field: "admin_code", description: "no admin unit \(request.adminCode) exists"))
+                    }
+                    filter.ledgerCode = request.adminCode
+                }
+                if request.year != 0 {
+                    if !(1900...9999).contains(request.year) { bad.append(.init(field: "year", description: "must be a four-digit year or 0 for all")) }
+                    filter.year = Int(request.year)
+                }
+                if !bad.isEmpty { throw LedgerError.invalid(bad) }
+                let assets = store.assets(filter: filter, after: nil, limit: Int.max).records
+                let summary = LedgerSummary.compute(assets, policy: context.policy, asOf: asOf)
+                return Encode.summary(summary, adminCode: request.adminCode)
+            },
+        ]
+    }
+}
+
+extension Decode {
+    static func owners(_ owners: [Taizhang_Ledger_V1_Owner], field: String, into bad: inout [FieldViolation]) -> [Owner] {
+        owners.enumerated().map { index, owner in
+            let kind: OwnerKind? = EnumMapping.decode(owner.kind.rawValue, field: "\(field)[\(index)].kind", what: "owner kind", into: &bad)
+            return Owner(name: owner.name, kind: kind ?? .other, adminCode: owner.adminCode, shareBasisPoints: Int(clamping: owner.shareBp))
+        }
+    }
+
+    static func contributions(_ items: [Taizhang_Ledger_V1_VillageContribution]) -> [ContributionReference] {
+        items.map { ContributionReference(adminCode: $0.adminCode, amountFen: $0.amountFen) }
+    }
+
+    static func operation(_ op: Taizhang_Ledger_V1_Operation, into bad: inout [FieldViolation]) -> Operation {
+        let mode: OperationMode? = EnumMapping.decode(op.mode.rawValue, field: "operation.mode", what: "operation mode", into: &bad)
+        return Operation(mode: mode ?? .selfOperated, counterparty: op.counterparty, annualFeeFen: op.annualFeeFen,
+                         termStart: date(op.termStart, field: "operation.term_start", required: false, into: &bad),
+                         termEnd: date(op.termEnd, field: "operation.term_end", required: false, into: &bad))
+    }
+}
+
+extension Encode {
+    static func totals(_ totals: LedgerTotals) -> Taizhang_Ledger_V1_LedgerTotals {
+        var out = Taizhang_Ledger_V1_LedgerTotals()
+        out.count = UInt64(totals.count)
+        out.originalValueFen = totals.originalValueFen
+        out.accumulatedDepreciationFen = totals.accumulatedDepreciationFen
+        out.netValueFen = totals.netValueFen
+        return out
+    }
+
+    static func summary(_ summary: LedgerSummary, adminCode: String) -> Taizhang_Ledger_V1_LedgerSummary {
+        var out = Taizhang_Ledger_V1_LedgerSummary()
+        out.adminCode = adminCode
+        out.asOf = summary.asOf.description
+        out.total = totals(summary.total)
+        out.byCategory = AssetCategory.allCases.map { category in
+            var item = Taizhang_Ledger_V1_CategoryTotals()
+            item.category = .init(rawValue: EnumMapping.encode(category)) ?? .unspecified
+            item.totals = totals(summary.byCategory[category] ?? LedgerTotals())
+            return item
+        }
+        out.byStage = AssetStage.allCases.compactMap { stage in
+            guard let count = summary.byStage[stage] else { return nil }
+            var item = Taizhang_Ledger_V1_StageCount()
+            item.stage = .init(rawValue: EnumMapping.encode(stage)) ?? .unspecified
+            item.count = UInt64(count)
+            return item
+        }
+        out.withoutCustodian = UInt64(summary.withoutCustodian)
+        out.handoverOverdue = UInt64(summary.handoverOverdue)
+        return out
+    }
+}
