@@ -73,6 +73,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "TaizhangSheets",
+            dependencies: ["TaizhangProto"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TaizhangClient",
             dependencies: [
                 "TaizhangProto", "TaizhangWire",
@@ -95,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "taizhang",
             dependencies: [
-                "TaizhangClient", "TaizhangProto", "TaizhangDemo",
+                "TaizhangClient", "TaizhangProto", "TaizhangDemo", "TaizhangSheets",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -109,6 +114,11 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TaizhangSheetsTests",
+            dependencies: ["TaizhangSheets", "TaizhangProto"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
