@@ -94,10 +94,28 @@ public final class TaizhangClient: Sendable {
         return try await promise.futureResult.get()
     }
 
-    /// Sends a request without waiting for its response.
-    public func sendWithoutWaiting(_ request: Taizhang_Rpc_V1_Request) throws {
+    /// Sends a request without waiting; the returned future (registered
+    /// before the bytes leave) completes with its final response.
+    @discardableResult
+    public func sendWithoutWaiting(_ request: Taizhang_Rpc_V1_Request) throws -> EventLoopFuture<Taizhang_Rpc_V1_Response> {
+        let promise = channel.eventLoop.makePromise(of: Taizhang_Rpc_V1_Response.self)
+        pending.register(request.callID, promise)
         let frame = try Frames.encode(request, allocator: channel.allocator)
-        channel.writeAndFlush(frame, promise: nil)
+        channel.writeAndFlush(frame).whenFailure { [pending] error in pending.fail(request.callID, error) }
+        return promise.futureResult
+    }
+
+    /// Sends a request and registers nothing (pair it with `expectResponse`).
+    public func write(_ request: Taizhang_Rpc_V1_Request) throws {
+        channel.writeAndFlush(try Frames.encode(request, allocator: channel.allocator), promise: nil)
+    }
+
+    /// Starts waiting for the response to `callId` now (e.g. call_id 0,
+    /// before sending what provokes it), so it cannot arrive unheard.
+    public func expectResponse(callId: UInt64) -> EventLoopFuture<Taizhang_Rpc_V1_Response> {
+        let promise = channel.eventLoop.makePromise(of: Taizhang_Rpc_V1_Response.self)
+        pending.register(callId, promise)
+        return promise.futureResult
     }
 
     /// Sends raw bytes (for tests of the framing).
@@ -107,12 +125,6 @@ public final class TaizhangClient: Sendable {
         try await channel.writeAndFlush(buffer)
     }
 
-    /// Waits for the response to `callId` without sending anything (e.g. call_id 0).
-    public func awaitResponse(callId: UInt64) async throws -> Taizhang_Rpc_V1_Response {
-        let promise = channel.eventLoop.makePromise(of: Taizhang_Rpc_V1_Response.self)
-        pending.register(callId, promise)
-        return try await promise.futureResult.get()
-    }
 
     /// A fresh call id.
     public func makeCallId() -> UInt64 {
@@ -159,32 +171,43 @@ public final class TaizhangClient: Sendable {
 
 /// Calls waiting for their responses.
 final class PendingCalls: Sendable {
-    private let calls = Mutex([UInt64: EventLoopPromise<Taizhang_Rpc_V1_Response>]())
-    private let closed = Mutex(false)
+    /// The waiters per call id, first come first served (a test may wait
+    /// twice on one id), or nil once the connection closed: one lock for
+    /// both, so a call registered as the connection closes is failed, never
+    /// left waiting forever.
+    private let calls = Mutex<[UInt64: [EventLoopPromise<Taizhang_Rpc_V1_Response>]]?>([:])
 
     func register(_ callId: UInt64, _ promise: EventLoopPromise<Taizhang_Rpc_V1_Response>) {
-        let isClosed = closed.withLock { $0 }
-        if isClosed {
-            promise.fail(ConnectionClosedError())
-            return
+        let accepted = calls.withLock { calls -> Bool in
+            guard calls != nil else { return false }
+            calls![callId, default: []].append(promise)
+            return true
         }
-        calls.withLock { $0[callId] = promise }
+        if !accepted { promise.fail(ConnectionClosedError()) }
+    }
+
+    private func take(_ callId: UInt64) -> EventLoopPromise<Taizhang_Rpc_V1_Response>? {
+        calls.withLock { calls in
+            guard var waiting = calls?[callId], !waiting.isEmpty else { return nil }
+            let first = waiting.removeFirst()
+            calls?[callId] = waiting.isEmpty ? nil : waiting
+            return first
+        }
     }
 
     func complete(_ response: Taizhang_Rpc_V1_Response) {
         guard response.endOfStream || response.callID == 0 else { return }
-        calls.withLock { $0.removeValue(forKey: response.callID) }?.succeed(response)
+        take(response.callID)?.succeed(response)
     }
 
     func fail(_ callId: UInt64, _ error: any Error) {
-        calls.withLock { $0.removeValue(forKey: callId) }?.fail(error)
+        take(callId)?.fail(error)
     }
 
     func failAll() {
-        closed.withLock { $0 = true }
         let all = calls.withLock { calls in
-            defer { calls.removeAll() }
-            return Array(calls.values)
+            defer { calls = nil }
+            return (calls ?? [:]).values.flatMap { $0 }
         }
         for promise in all { promise.fail(ConnectionClosedError()) }
     }

@@ -36,6 +36,9 @@ final class ImportSessions: Sendable {
     static let violationsListedMax = 1_000
 
     private let sessions = Mutex([String: Session]())
+    /// Imports whose final chunk was accepted: key → (that chunk's digest, when), so a
+    /// resent final chunk can get the first answer back from the store's idempotency record.
+    private let finished = Mutex([String: (digest: String, millis: Int64)]())
     private let clock: any WallClock
 
     init(clock: any WallClock) {
@@ -46,7 +49,7 @@ final class ImportSessions: Sendable {
     var rowsWaiting: Int { sessions.withLock { $0.values.reduce(0) { $0 + $1.assets.count } } }
 
     /// Handles one chunk: either an answer now, or the mutation registering the whole import.
-    func chunk(_ request: Taizhang_Ledger_V1_ImportAssetsRequest, identity: String, digest: String,
+    func chunk(_ request: Taizhang_Ledger_V1_ImportAssetsRequest, identity: String, digest: String, idempotencyKey: String?,
                store: any LedgerStore) throws -> Method.Staged<Taizhang_Ledger_V1_ImportAssetsResponse> {
         let id = request.importID
         if id.isEmpty || id.utf8.count > 64 {
@@ -68,6 +71,14 @@ final class ImportSessions: Sendable {
             return Session(touchedMillis: now)
         }
         let first = Int(clamping: request.firstRow)
+        if request.final, first != session.assets.count, session.assets.isEmpty,
+           let done = finished.withLock({ $0[key] }), done.digest == digest {
+            guard idempotencyKey != nil else {
+                throw LedgerError(.failedPrecondition, "import \"\(id)\" was already committed; to get its answer again, send the final chunk with the idempotency-key it first had")
+            }
+            // The store answers with the first response for this key; nothing is registered again.
+            return .submit(.registerAssets([], batch: true))
+        }
         if first != session.assets.count {
             if first == session.lastChunkStart, digest == session.lastChunkDigest, !request.final {
                 // The previous chunk again (its answer was lost): already added.
@@ -132,6 +143,11 @@ final class ImportSessions: Sendable {
         }
         if session.assets.isEmpty {
             throw LedgerError.invalid([.init(field: "assets", description: "the import has no rows")], what: "import")
+        }
+        finished.withLock { finished in
+            finished = finished.filter { now - $0.value.millis < Self.idleMillis }
+            if finished.count >= 64, let oldest = finished.min(by: { $0.value.millis < $1.value.millis }) { finished[oldest.key] = nil }
+            finished[key] = (digest, now)
         }
         return .submit(.registerAssets(session.assets, batch: true))
     }

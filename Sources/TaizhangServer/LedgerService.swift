@@ -197,7 +197,8 @@ public enum LedgerService {
             Method.staged(Method.name(service, "ImportAssets"), Taizhang_Ledger_V1_ImportAssetsRequest.self,
                           Taizhang_Ledger_V1_ImportAssetsResponse.self, store: store,
                           plan: { call, request in
-                              try imports.chunk(request, identity: call.identity, digest: SHA256.hex(try request.serializedBytes() as [UInt8]), store: store)
+                              try imports.chunk(request, identity: call.identity, digest: SHA256.hex(try request.serializedBytes() as [UInt8]),
+                                                idempotencyKey: call.idempotencyKey, store: store)
                           },
                           respond: { outcome in
                               var response = Taizhang_Ledger_V1_ImportAssetsResponse()

@@ -137,8 +137,11 @@ struct ProjectCommand: AsyncParsableCommand {
 }
 
 struct AssetCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "asset", abstract: "Assets 资产: register, get, list, update, batch-register.",
-                                                    subcommands: [Get.self, List.self, Register.self, Update.self, Batch.self])
+    static let configuration = CommandConfiguration(commandName: "asset", abstract: "Assets 资产: register, list, update, and the life cycle.",
+                                                    subcommands: [Get.self, List.self, Register.self, Update.self, Batch.self,
+                                                                  ProposeOwners.self, Confirm.self, Publish.self, Object.self, Resolve.self,
+                                                                  CloseNotice.self, Hand.self, Operate.self, Use.self, Value.self,
+                                                                  Depreciation.self, History.self])
 
     struct Get: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one asset as JSON.")
@@ -162,6 +165,10 @@ struct AssetCommand: AsyncParsableCommand {
         @Option(help: "public_welfare, operating or household.") var category: String?
         @Option(help: "in_use, idle, under_construction or damaged.") var status: String?
         @Option(help: "Year acquired.") var year: Int32 = 0
+        @Option(name: .customLong("ledger"), help: "The unit's ledger (004 §18): assets owned by it or below.") var ledger: String = ""
+        @Option(help: "Life-cycle stage: registered, ownership_confirmed, under_publication, published, handover_publication, handed_over, in_operation, in_use.") var stage: String?
+        @Flag(name: .customLong("without-custodian"), help: "Only assets with no custodian 管护主体.") var withoutCustodian = false
+        @Flag(name: .customLong("handover-overdue"), help: "Only published assets past their handover deadline.") var handoverOverdue = false
         @Option(name: .customLong("page-size"), help: "Assets per page (1...1000).") var pageSize: Int32 = 100
         @Flag(help: "Follow every page.") var all = false
 
@@ -184,6 +191,16 @@ struct AssetCommand: AsyncParsableCommand {
             }
             request.year = year
             request.pageSize = pageSize
+            request.ledgerCode = ledger
+            if let stage {
+                let stages = ["registered", "ownership_confirmed", "under_publication", "published", "handover_publication", "handed_over", "in_operation", "in_use"]
+                guard let index = stages.firstIndex(of: stage), let value = Taizhang_Ledger_V1_AssetStage(rawValue: index + 1) else {
+                    printError("--stage must be one of \(stages.joined(separator: ", "))"); throw ExitCode(2)
+                }
+                request.stage = value
+            }
+            request.withoutCustodian = withoutCustodian
+            request.handoverOverdue = handoverOverdue
             var table = Table(header: Labels.header([("编号", "id"), ("资产编号", "code"), ("名称", "name"), ("类别", "category"), ("状况", "status"),
                                                      ("所在地", "location"), ("购建时间", "acquired"), ("原值(元)", "original (yuan)"), ("净值(元)", "net (yuan)")], global.language))
             table.rightAligned = [7, 8]

@@ -5,7 +5,7 @@ import Foundation
 import Testing
 import TaizhangProto
 
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(2)))
 struct CLITests {
     struct Run {
         let status: Int32

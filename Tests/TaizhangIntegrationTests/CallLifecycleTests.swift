@@ -6,7 +6,7 @@ import Testing
 import TaizhangClient
 import TaizhangProto
 
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(2)))
 struct CallLifecycleTests {
     @Test func hundredsOfPipelinedCalls_allAnswered_pairedByCallId() async throws {
         let daemon = try DaemonProcess()
@@ -73,11 +73,16 @@ struct CallLifecycleTests {
         let request = try Fixture.request(Fixture.ledger + "RegisterAsset", register, callId: 9_001)
         // Frames on one connection are handled in order: the first request is
         // in flight (its commit held back by the delay) when the duplicate comes.
-        try client.sendWithoutWaiting(request)
-        let duplicate = try await client.send(request)
+        // Both waits are registered before anything is sent: the refusal of
+        // the duplicate arrives first, the original's answer after its commit.
+        let refusal = client.expectResponse(callId: 9_001)
+        let first = client.expectResponse(callId: 9_001)
+        try client.write(request)
+        try client.write(request)
+        let duplicate = try await refusal.get()
         #expect(duplicate.status.code == .failedPrecondition)
         #expect(duplicate.status.message.contains("9001"))
-        let original = try await client.awaitResponse(callId: 9_001)
+        let original = try await first.get()
         #expect(!original.hasStatus || original.status.code == .ok)
         let status = try await client.unary("/taizhang.system.v1.System/Status", Taizhang_System_V1_StatusRequest(), as: Taizhang_System_V1_StatusResponse.self)
         #expect(status.recordCounts["asset"] == 1)
@@ -111,13 +116,15 @@ struct CallLifecycleTests {
         var register = Taizhang_Ledger_V1_RegisterAssetRequest()
         register.asset = Fixture.asset(code: "CANCELLED")
         let callId = client.makeCallId()
-        try client.sendWithoutWaiting(try Fixture.request(Fixture.ledger + "RegisterAsset", register, callId: callId))
+        let answer = try client.sendWithoutWaiting(try Fixture.request(Fixture.ledger + "RegisterAsset", register, callId: callId))
         var cancel = Taizhang_Rpc_V1_Request()
         cancel.callID = callId
         cancel.cancel = true
         // The cancel follows the call on the same connection, so the server
-        // sees it while the mutation waits in the queue.
-        let response = try await client.send(cancel)
+        // sees it while the mutation waits in the queue; the call's one
+        // final response is CANCELLED.
+        try client.write(cancel)
+        let response = try await answer.get()
         #expect(response.status.code == .cancelled)
         let status = try await client.unary("/taizhang.system.v1.System/Status", Taizhang_System_V1_StatusRequest(), as: Taizhang_System_V1_StatusResponse.self)
         #expect(status.recordCounts["asset"] == 0)
@@ -195,12 +202,11 @@ struct CallLifecycleTests {
         try await Fixture.seed(client)
         var register = Taizhang_Ledger_V1_RegisterAssetRequest()
         register.asset = Fixture.asset(code: "DRAIN")
-        try client.sendWithoutWaiting(try Fixture.request(Fixture.ledger + "RegisterAsset", register, callId: 77))
+        let inFlight = try client.sendWithoutWaiting(try Fixture.request(Fixture.ledger + "RegisterAsset", register, callId: 77))
         // Answered after the registration was read: so it is in flight now
         // (with this Status call itself).
         let before = try await client.unary("/taizhang.system.v1.System/Status", Taizhang_System_V1_StatusRequest(), as: Taizhang_System_V1_StatusResponse.self)
         #expect(before.callsInFlight == 2)
-        let inFlight = Task { try await client.awaitResponse(callId: 77) }
         kill(daemon.pid, SIGTERM)
         // New calls on the open connection are refused while draining; Health
         // still answers, NOT_SERVING.
@@ -211,7 +217,7 @@ struct CallLifecycleTests {
         }
         let health = try await client.unary("/taizhang.system.v1.System/Health", Taizhang_System_V1_HealthRequest(), as: Taizhang_System_V1_HealthResponse.self)
         #expect(health.status == .notServing)
-        let finished = try await inFlight.value
+        let finished = try await inFlight.get()
         #expect(!finished.hasStatus || finished.status.code == .ok)
         #expect(daemon.waitForExit() == 0)
         #expect(!FileManager.default.fileExists(atPath: daemon.socketPath))

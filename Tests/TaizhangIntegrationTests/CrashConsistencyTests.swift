@@ -7,7 +7,7 @@ import Testing
 import TaizhangClient
 import TaizhangProto
 
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(2)))
 struct CrashConsistencyTests {
     @Test func killDashNineDuringWrites_losesNothingAcknowledged() async throws {
         let daemon = try DaemonProcess()

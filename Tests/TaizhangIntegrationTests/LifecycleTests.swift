@@ -8,7 +8,7 @@ import Testing
 import TaizhangClient
 import TaizhangProto
 
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(2)))
 struct LifecycleTests {
     typealias Asset = Taizhang_Ledger_V1_Asset
 

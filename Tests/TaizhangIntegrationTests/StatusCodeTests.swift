@@ -6,7 +6,7 @@ import Testing
 import TaizhangClient
 import TaizhangProto
 
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(2)))
 struct StatusCodeTests {
     @Test func validRegistration_isOKAndEchoesRequestId() async throws {
         let daemon = try DaemonProcess()
@@ -126,9 +126,9 @@ struct StatusCodeTests {
         #expect(garbage.status.code == .invalidArgument)
         #expect(garbage.status.message.contains("taizhang.ledger.v1.GetAssetRequest"))
         // A frame whose body is not a Request: call_id 0, INVALID_ARGUMENT, connection open.
-        let envelopeError = Task { try await client.awaitResponse(callId: 0) }
+        let envelopeError = client.expectResponse(callId: 0)
         try await client.sendRaw([0, 0, 0, 3, 0xFF, 0xFF, 0xFF])
-        let response = try await envelopeError.value
+        let response = try await envelopeError.get()
         #expect(response.callID == 0)
         #expect(response.status.code == .invalidArgument)
         let health = try await client.unary("/taizhang.system.v1.System/Health", Taizhang_System_V1_HealthRequest(), as: Taizhang_System_V1_HealthResponse.self)
@@ -140,10 +140,10 @@ struct StatusCodeTests {
         let daemon = try DaemonProcess(extraArguments: ["--frame-max-bytes", "1024"])
         defer { daemon.stop() }
         let client = try await daemon.connect()
-        let refusal = Task { try await client.awaitResponse(callId: 0) }
+        let refusal = client.expectResponse(callId: 0)
         // Announces 1025 bytes and sends them, as a real client would.
         try await client.sendRaw([0, 0, 4, 1] + [UInt8](repeating: 0x41, count: 1025))
-        let response = try await refusal.value
+        let response = try await refusal.get()
         #expect(response.status.code == .resourceExhausted)
         #expect(response.status.message.contains("1024"))
         try await client.waitForClose()

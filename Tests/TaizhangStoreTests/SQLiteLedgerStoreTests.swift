@@ -8,7 +8,7 @@ import Testing
 import TaizhangCore
 @testable import TaizhangStore
 
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(2)))
 struct SQLiteLedgerStoreTests {
     @Test func registeredAsset_survivesReopen() throws {
         let directory = temporaryDirectory()

@@ -1,0 +1,267 @@
+// taizhang ledger summary | export | import | template: ledger views and the
+// spreadsheets counties keep (004 §18).
+
+import ArgumentParser
+import Foundation
+import TaizhangClient
+import TaizhangProto
+import TaizhangSheets
+
+struct LedgerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ledger", abstract: "Ledger views, CSV import and export, the notice page.",
+                                                    subcommands: [Summary.self, Export.self, Import.self, Template.self])
+
+    struct Summary: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Totals of a unit's ledger by category: count, original value, depreciation, net value.")
+        @OptionGroup var global: GlobalOptions
+        @Option(name: .customLong("admin"), help: "The unit whose ledger (with everything owned below it); default: the whole ledger.") var admin: String = ""
+        @Option(help: "Only assets acquired in this year.") var year: Int32 = 0
+        @Option(name: .customLong("as-of"), help: "YYYY-MM-DD (default: today).") var asOf: String = ""
+
+        func run() async throws {
+            var request = Taizhang_Ledger_V1_GetLedgerSummaryRequest()
+            request.adminCode = admin
+            request.year = year
+            request.asOf = asOf
+            let client = try await global.connect()
+            defer { Task { await client.close() } }
+            let summary = try await global.call(client, "/taizhang.ledger.v1.Ledger/GetLedgerSummary", request, as: Taizhang_Ledger_V1_LedgerSummary.self)
+            if global.json { try global.printJSON(summary); return }
+            let zh = global.language == .zh
+            var table = Table(header: Labels.header([("类别", "category"), ("数量", "count"), ("原值(元)", "original (yuan)"),
+                                                     ("累计折旧(元)", "depreciation (yuan)"), ("净值(元)", "net (yuan)")], global.language))
+            table.rightAligned = [1, 2, 3, 4]
+            for item in summary.byCategory {
+                table.rows.append([Labels.category(item.category, global.language), String(item.totals.count), yuan(item.totals.originalValueFen),
+                                   yuan(item.totals.accumulatedDepreciationFen), yuan(item.totals.netValueFen)])
+            }
+            table.rows.append([zh ? "合计" : "total", String(summary.total.count), yuan(summary.total.originalValueFen),
+                               yuan(summary.total.accumulatedDepreciationFen), yuan(summary.total.netValueFen)])
+            print(zh ? "\(admin.isEmpty ? "全部台账" : admin + " 台账")，截至 \(summary.asOf)" : "\(admin.isEmpty ? "whole ledger" : "ledger of " + admin), as of \(summary.asOf)")
+            print(table.render())
+            let stages = summary.byStage.map { "\(Labels.stage($0.stage, global.language)) \($0.count)" }.joined(separator: zh ? "，" : ", ")
+            print(zh ? "阶段：\(stages)" : "stages: \(stages)")
+            print(zh ? "无管护主体 \(summary.withoutCustodian) 项；逾期未移交 \(summary.handoverOverdue) 项"
+                     : "\(summary.withoutCustodian) without a custodian; \(summary.handoverOverdue) past their handover deadline")
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Export a unit's ledger as CSV (the 台账 columns) or as a printable HTML notice.")
+        @OptionGroup var global: GlobalOptions
+        @Option(name: .customLong("admin"), help: "The unit (village, township or county); default: the whole ledger.") var admin: String = ""
+        @Option(help: "Only assets acquired in this year.") var year: Int32 = 0
+        @Option(help: "csv or html.") var format: String = "csv"
+        @Option(name: .customLong("out"), help: "File to write (default: standard output).") var out: String?
+        @Option(name: .customLong("notice-start"), help: "HTML: the notice period's first day.") var noticeStart: String = ""
+        @Option(name: .customLong("notice-end"), help: "HTML: the notice period's last day.") var noticeEnd: String = ""
+        @Option(name: .customLong("objections-to"), help: "HTML: who takes objections, e.g. \"县乡村振兴局 0716-1234567\".") var objectionsTo: String = ""
+
+        func validate() throws {
+            if format != "csv" && format != "html" { throw ValidationError("--format must be csv or html") }
+        }
+
+        func run() async throws {
+            let client = try await global.connect()
+            defer { Task { await client.close() } }
+            var request = Taizhang_Ledger_V1_ListAssetsRequest()
+            request.ledgerCode = admin
+            request.year = year
+            request.pageSize = 1000
+            var assets: [Taizhang_Ledger_V1_Asset] = []
+            repeat {
+                let page = try await global.call(client, "/taizhang.ledger.v1.Ledger/ListAssets", request, as: Taizhang_Ledger_V1_ListAssetsResponse.self)
+                assets += page.assets
+                request.pageToken = page.nextPageToken
+            } while !request.pageToken.isEmpty
+            let english = global.language == .en
+            var text: String
+            if format == "csv" {
+                text = "\u{FEFF}" + CSV.write(LedgerSheet.rows(assets, english: english))
+            } else {
+                let name = try await unitName(client)
+                let today = Self.chinaToday()
+                text = NoticePage.html(assets, details: NoticeDetails(unitName: name, asOf: today, noticeStart: noticeStart,
+                                                                      noticeEnd: noticeEnd, objectionsTo: objectionsTo), english: english)
+            }
+            if let out {
+                do {
+                    try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+                } catch {
+                    printError("cannot write \(out): \(error)")
+                    throw ExitCode(1)
+                }
+                printError(english ? "wrote \(assets.count) assets to \(out)" : "已导出 \(assets.count) 项资产到 \(out)")
+            } else {
+                FileHandle.standardOutput.write(Data(text.utf8))
+            }
+        }
+
+        /// "江陵县熊河镇白马村": the unit's name with its parents'.
+        func unitName(_ client: TaizhangClient) async throws -> String {
+            var units: [String: Taizhang_Ledger_V1_AdminUnit] = [:]
+            var request = Taizhang_Ledger_V1_ListAdminUnitsRequest()
+            request.pageSize = 1000
+            repeat {
+                let page = try await global.call(client, "/taizhang.ledger.v1.Ledger/ListAdminUnits", request, as: Taizhang_Ledger_V1_ListAdminUnitsResponse.self)
+                for unit in page.units { units[unit.code] = unit }
+                request.pageToken = page.nextPageToken
+            } while !request.pageToken.isEmpty
+            var code = admin.isEmpty ? (units.values.first { $0.parentCode.isEmpty }?.code ?? "") : admin
+            var names: [String] = []
+            while let unit = units[code], names.count < 4 {
+                names.insert(unit.name, at: 0)
+                code = unit.parentCode
+            }
+            return names.joined()
+        }
+
+        static func chinaToday() -> String {
+            let seconds = Int64(Date().timeIntervalSince1970) + 8 * 3600
+            let days = Int(seconds / 86_400)
+            // Howard Hinnant's days-to-civil.
+            let z = days + 719_468
+            let era = (z >= 0 ? z : z - 146_096) / 146_097
+            let doe = z - era * 146_097
+            let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+            let mp = (5 * doy + 2) / 153
+            let d = doy - (153 * mp + 2) / 5 + 1
+            let m = mp < 10 ? mp + 3 : mp - 9
+            return String(format: "%04d-%02d-%02d", yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import a CSV ledger (Chinese headers, see `taizhang ledger template`): all rows or none.",
+            discussion: """
+            --dry-run checks every row, in the file and against the ledger, reports every bad cell with its line \
+            and column, and changes nothing. Without it the rows are registered in one transaction, or, if any \
+            row is bad, none are. Up to 200,000 rows; progress goes to standard error.
+            """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The CSV file (UTF-8).") var file: String
+        @Flag(name: .customLong("dry-run"), help: "Check only; register nothing.") var dryRun = false
+        @Option(name: .customLong("chunk-rows"), help: "Rows per request (1...5000).") var chunkRows = 5000
+
+        static let fileMaxBytes = 256 * 1024 * 1024
+
+        func validate() throws {
+            if !(1...5000).contains(chunkRows) { throw ValidationError("--chunk-rows must be between 1 and 5000") }
+        }
+
+        func run() async throws {
+            let zh = global.language == .zh
+            let attributes = try? FileManager.default.attributesOfItem(atPath: file)
+            if let size = attributes?[.size] as? Int, size > Self.fileMaxBytes {
+                printError(zh ? "\(file) 超过 \(Self.fileMaxBytes / 1024 / 1024) MiB，请拆分后导入" : "\(file) is over \(Self.fileMaxBytes / 1024 / 1024) MiB; split it")
+                throw ExitCode(2)
+            }
+            guard let data = FileManager.default.contents(atPath: file) else {
+                printError(zh ? "无法读取 \(file)" : "cannot read \(file)")
+                throw ExitCode(2)
+            }
+            let records: [CSVRecord]
+            do {
+                records = try CSV.parse(Array(data))
+            } catch let error as CSVError {
+                printError("\(file): \(zh ? "第 \(error.line) 行" : "line \(error.line)"): \(error.message)")
+                throw ExitCode(13)
+            }
+            let sheet = LedgerSheet.read(records)
+            var problems = sheet.problems
+            if sheet.rows.isEmpty, problems.isEmpty {
+                printError(zh ? "\(file) 没有数据行" : "\(file) has no data rows")
+                throw ExitCode(2)
+            }
+            if sheet.rows.count > 200_000 {
+                printError(zh ? "\(file) 有 \(sheet.rows.count) 行，超过一次导入的上限 200000 行，请拆分" : "\(file) has \(sheet.rows.count) rows; at most 200,000 per import: split it")
+                throw ExitCode(2)
+            }
+            let client = try await global.connect()
+            defer { Task { await client.close() } }
+            // Rows that could not be read locally are still sent in a dry run, so the ledger's own checks report on the rest.
+            let checkOnly = dryRun || !problems.isEmpty
+            let importId = UUID().uuidString
+            var sent = 0
+            var ids: [String] = []
+            var serverViolations: [Taizhang_Rpc_V1_FieldViolation] = []
+            while sent < sheet.rows.count || (sent == 0 && sheet.rows.isEmpty) {
+                var request = Taizhang_Ledger_V1_ImportAssetsRequest()
+                request.importID = importId
+                request.firstRow = UInt64(sent)
+                request.validateOnly = checkOnly
+                var bytes = 0
+                while sent + request.assets.count < sheet.rows.count, request.assets.count < chunkRows, bytes < 2_000_000 {
+                    let asset = sheet.rows[sent + request.assets.count].asset
+                    bytes += (try? asset.serializedBytes() as [UInt8])?.count ?? 0
+                    request.assets.append(asset)
+                }
+                request.final = sent + request.assets.count >= sheet.rows.count
+                var metadata = global.metadata
+                metadata["idempotency-key"] = "import-\(importId)-\(sent)"
+                do {
+                    // The final chunk registers every row: give it time.
+                    let timeout: UInt32 = request.final ? max(global.timeoutMillis, 600_000) : global.timeoutMillis
+                    let answer = try await client.unary("/taizhang.ledger.v1.Ledger/ImportAssets", request, as: Taizhang_Ledger_V1_ImportAssetsResponse.self,
+                                                        metadata: metadata, timeoutMillis: timeout)
+                    ids = answer.ids
+                } catch let error as RPCError where error.status.code == .invalidArgument && request.final {
+                    serverViolations = error.status.violations
+                    if error.status.violations.isEmpty { printError(error.status.message) }
+                } catch let error as RPCError {
+                    printError("ImportAssets failed: \(error)")
+                    throw ExitCode(Int32(10 + error.status.code.rawValue))
+                }
+                sent += request.assets.count
+                printError(zh ? "已\(checkOnly ? "检查" : "上传") \(sent)/\(sheet.rows.count) 行" : "\(checkOnly ? "checked" : "sent") \(sent)/\(sheet.rows.count) rows")
+                if sheet.rows.isEmpty { break }
+            }
+            for violation in serverViolations {
+                // "assets[12].funding[0].amount_fen" → row 12, the funding column.
+                let field = violation.field
+                guard field.hasPrefix("assets["), let close = field.firstIndex(of: "]"),
+                      let row = Int(field[field.index(field.startIndex, offsetBy: 7)..<close]), row < sheet.rows.count else {
+                    problems.append(CellProblem(line: 0, column: nil, message: "\(field): \(violation.description_p)"))
+                    continue
+                }
+                let rest = field[field.index(after: close)...].drop { $0 == "." }
+                let line = sheet.rows[row].line
+                let column = LedgerColumn.column(ofAssetField: String(rest))
+                if problems.contains(where: { $0.line == line && $0.column == column }) { continue }
+                problems.append(CellProblem(line: line, column: column, message: violation.description_p))
+            }
+            if !problems.isEmpty {
+                problems.sort { ($0.line, $0.column?.chinese ?? "") < ($1.line, $1.column?.chinese ?? "") }
+                for problem in problems {
+                    let place = zh ? "第 \(problem.line) 行\(problem.column.map { "「\($0.chinese)」" } ?? "")" : "line \(problem.line)\(problem.column.map { ", \($0.english)" } ?? "")"
+                    print("\(place): \(problem.message)")
+                }
+                let lines = Set(problems.map(\.line)).count
+                print(zh ? "\(lines) 行有误，共 \(problems.count) 处；未导入任何资产" : "\(problems.count) problems on \(lines) lines; nothing was imported")
+                throw ExitCode(13)
+            }
+            if dryRun {
+                print(zh ? "检查通过：\(sheet.rows.count) 行均可导入（试运行，未导入）" : "all \(sheet.rows.count) rows can be imported (dry run: nothing was imported)")
+            } else {
+                print(zh ? "已导入 \(ids.count) 项资产：\(ids.first ?? "") … \(ids.last ?? "")" : "imported \(ids.count) assets: \(ids.first ?? "") … \(ids.last ?? "")")
+            }
+        }
+    }
+
+    struct Template: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write the CSV import template: the columns and an example row.")
+        @OptionGroup var global: GlobalOptions
+        @Option(name: .customLong("out"), help: "File to write (default: standard output).") var out: String?
+
+        func run() async throws {
+            let text = "\u{FEFF}" + CSV.write(LedgerSheet.template())
+            if let out {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+            } else {
+                FileHandle.standardOutput.write(Data(text.utf8))
+            }
+        }
+    }
+}
