@@ -150,8 +150,19 @@ extension Depreciation {
         return (accumulated, valueNow - accumulated)
     }
 
+    /// Depreciation charged in the months before the month of `date` (what a
+    /// value change dated `date` leaves standing).
+    public static func accumulatedBefore(_ date: CivilDate, asset: Asset, policy: DepreciationPolicy) -> Int64 {
+        let basis = basis(of: asset, policy: policy)
+        guard basis.depreciated, let firstOfMonth = CivilDate(year: date.year, month: date.month, day: 1) else { return 0 }
+        return accumulated(asOf: firstOfMonth.adding(days: -1), acquired: asset.acquiredDate, usefulLifeYears: basis.lifeYears,
+                           values: basis.values, start: basis.start)
+    }
+
     /// Depreciation charged up to and including the month of `date`; the
-    /// same figure `schedule` gives, computed stretch by stretch.
+    /// same accumulated figure `schedule` gives, computed stretch by stretch.
+    /// (A value change dated after the last month of the life is not
+    /// depreciated: the schedule has ended.)
     public static func accumulated(asOf date: CivilDate, acquired: CivilDate, usefulLifeYears: Int, values: [ValueChange],
                                    start: DepreciationStart = .monthAcquired) -> Int64 {
         let months = max(0, usefulLifeYears) * 12

@@ -39,7 +39,7 @@ public enum Mutation: Sendable {
     /// A life-cycle step of asset `assetId`, checked by `LifecycleRules`
     /// against the committed asset. For ConfirmOwnership the store works out
     /// the rules' proposal itself, from `contributions` (village code, fen).
-    case lifecycle(assetId: String, action: LifecycleAction, calendar: WorkingDayCalendar,
+    case lifecycle(assetId: String, action: LifecycleAction, calendar: WorkingDayCalendar, policy: DepreciationPolicy,
                    contributions: [ContributionReference], expectedVersion: Int64)
 }
 

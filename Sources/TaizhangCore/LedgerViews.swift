@@ -29,11 +29,17 @@ public struct LedgerTotals: Sendable, Hashable {
     /// Empty totals.
     public init() {}
 
-    mutating func add(original: Int64, accumulated: Int64, net: Int64) {
+    /// Adds one asset; false when a total would overflow 64 bits.
+    mutating func add(original: Int64, accumulated: Int64, net: Int64) -> Bool {
+        let (o, o1) = originalValueFen.addingReportingOverflow(original)
+        let (a, o2) = accumulatedDepreciationFen.addingReportingOverflow(accumulated)
+        let (n, o3) = netValueFen.addingReportingOverflow(net)
+        if o1 || o2 || o3 { return false }
         count += 1
-        originalValueFen += original
-        accumulatedDepreciationFen += accumulated
-        netValueFen += net
+        originalValueFen = o
+        accumulatedDepreciationFen = a
+        netValueFen = n
+        return true
     }
 }
 
@@ -49,13 +55,16 @@ public struct LedgerSummary: Sendable, Hashable {
     public var handoverOverdue = 0
 
     /// Sums `assets` as of `asOf`; only assets acquired by then count.
-    public static func compute<S: Sequence>(_ assets: S, policy: DepreciationPolicy, asOf: CivilDate) -> LedgerSummary where S.Element == Asset {
+    /// - Throws: OUT_OF_RANGE when a total does not fit in 64 bits of fen.
+    public static func compute<S: Sequence>(_ assets: S, policy: DepreciationPolicy, asOf: CivilDate) throws -> LedgerSummary where S.Element == Asset {
         var summary = LedgerSummary(asOf: asOf)
         for asset in assets where asset.acquiredDate <= asOf {
             let (accumulated, net) = Depreciation.asOf(asOf, asset: asset, policy: policy)
             let original = accumulated + net
-            summary.total.add(original: original, accumulated: accumulated, net: net)
-            summary.byCategory[asset.category, default: LedgerTotals()].add(original: original, accumulated: accumulated, net: net)
+            guard summary.total.add(original: original, accumulated: accumulated, net: net),
+                  summary.byCategory[asset.category, default: LedgerTotals()].add(original: original, accumulated: accumulated, net: net) else {
+                throw LedgerError(.outOfRange, "the ledger's totals exceed 9.2 × 10^18 fen, more than a 64-bit total holds; narrow the view (admin_code, year)")
+            }
             summary.byStage[asset.lifecycle.stage, default: 0] += 1
             if asset.custody.custodian.isEmpty { summary.withoutCustodian += 1 }
             if asset.lifecycle.stage == .published, let due = asset.lifecycle.handoverDue, asOf > due {

@@ -59,7 +59,9 @@ public enum LifecycleRules {
     /// - Throws: `LedgerError` FAILED_PRECONDITION when the asset's stage does
     ///   not allow the step (naming the stage and what must happen first);
     ///   INVALID_ARGUMENT listing every bad field.
-    public static func apply(_ action: LifecycleAction, to asset: Asset, calendar: WorkingDayCalendar, today: CivilDate) throws -> Asset {
+    ///   - policy: the depreciation policy (a new value may not fall below the depreciation already charged).
+    public static func apply(_ action: LifecycleAction, to asset: Asset, calendar: WorkingDayCalendar, today: CivilDate,
+                             policy: DepreciationPolicy = DepreciationPolicy()) throws -> Asset {
         var asset = asset
         var life = asset.lifecycle
         let stage = life.stage
@@ -76,6 +78,10 @@ public enum LifecycleRules {
                 throw LedgerError(.failedPrecondition,
                     "\(action.name) is not possible: asset \(asset.id) is at stage \(stage.rawValue) (\(stage.chineseName)); \(firstStep)")
             }
+        }
+        /// Stops before any deadline arithmetic when a date is already wrong.
+        func checkDates() throws {
+            if !bad.isEmpty { throw LedgerError.invalid(bad, what: action.name) }
         }
         func finish() throws -> Asset {
             if !bad.isEmpty { throw LedgerError.invalid(bad, what: action.name) }
@@ -96,7 +102,7 @@ public enum LifecycleRules {
                 bad += AssetRules.validateOwners(owners)
             }
             let differs = !proposal.owners.isEmpty && !OwnershipRules.sameOwners(owners, proposal.owners)
-            if differs, overrideReason.allSatisfy({ $0 == " " || $0 == "\u{3000}" }) {
+            if differs, overrideReason.unicodeScalars.allSatisfy(\.properties.isWhitespace) {
                 bad.append(.init(field: "override_reason", description: "is required: the owners differ from what \(proposal.rule) proposes (\(proposal.owners.map { "\($0.name) \(AssetRules.percent($0.shareBasisPoints))" }.joined(separator: ", "))); say why"))
             }
             asset.owners = owners
@@ -108,6 +114,8 @@ public enum LifecycleRules {
         case .openPublication(let start):
             try require([.ownershipConfirmed], stage == .registered ? "confirm its ownership first (ConfirmOwnership)" : "its ownership notice has already opened")
             notBefore(start, life.ownership?.date, "the ownership confirmation", "start")
+            notFuture(start, "start")
+            try checkDates()
             let close = calendar.adding(workingDays: PublicationKind.ownership.minimumWorkingDays, to: start)
             life.publications.append(Publication(kind: .ownership, round: 1, start: start, earliestClose: close.date, provisional: close.provisional))
             life.stage = .underPublication
@@ -144,7 +152,7 @@ public enum LifecycleRules {
                 if outcome != .upheld || life.publications[index].kind != .ownership {
                     bad.append(.init(field: "corrected_owners", description: "owners are corrected only by an upheld objection to the ownership notice"))
                 } else {
-                    bad += AssetRules.validateOwners(corrected).map { $0.prefixed("corrected_owners") }
+                    bad += AssetRules.validateOwners(corrected, field: "corrected_owners")
                 }
             }
             life.publications[index].objections[position].outcome = outcome
@@ -153,6 +161,8 @@ public enum LifecycleRules {
             if outcome == .upheld {
                 let restartDate = restart ?? date
                 notBefore(restartDate, date, "the resolution", "restart")
+                notFuture(restartDate, "restart")
+                try checkDates()
                 if !corrected.isEmpty { asset.owners = corrected }
                 var old = life.publications[index]
                 // Objections still open move to the new round.
@@ -183,6 +193,9 @@ public enum LifecycleRules {
                     violations: [.init(field: "date", description: "is before \(notice.earliestClose)")])
             }
             notFuture(date, "date")
+            let lastResolution = notice.objections.compactMap(\.resolved).max()
+            notBefore(date, lastResolution, "the last objection was resolved", "date")
+            try checkDates()
             life.publications[life.publications.count - 1].closed = date
             if notice.kind == .ownership {
                 let due = calendar.adding(workingDays: 30, to: date)
@@ -204,6 +217,8 @@ public enum LifecycleRules {
             bad += AssetRules.validateDocuments(documents)
             let start = noticeStart ?? date
             notBefore(start, date, "the handover", "notice_start")
+            notFuture(start, "notice_start")
+            try checkDates()
             let onTime = life.handoverDue.map { date <= $0 } ?? true
             life.handover = Handover(date: date, fromParty: fromParty, toParty: toParty, documents: documents, upkeepDuties: duties, onTime: onTime)
             let close = calendar.adding(workingDays: PublicationKind.handover.minimumWorkingDays, to: start)
@@ -248,14 +263,17 @@ public enum LifecycleRules {
             case .appraisal, .replacementCost:
                 break
             case .renovation:
-                if spendFen <= 0 { bad.append(.init(field: "spend_fen", description: "must be the amount spent, more than 0")) }
-                if replacedFen < 0 || replacedFen > current.valueFen {
+                let spendValid = spendFen > 0 && spendFen <= RecordLimits.amountMaxFen
+                let replacedValid = replacedFen >= 0 && replacedFen <= current.valueFen
+                if !spendValid { bad.append(.init(field: "spend_fen", description: "must be the amount spent, more than 0 and at most \(RecordLimits.amountMaxFen) fen")) }
+                if !replacedValid {
                     bad.append(.init(field: "replaced_fen", description: "must be between 0 and the current value (\(current.valueFen) fen)"))
                 }
                 if valueFen != 0 {
                     bad.append(.init(field: "value_fen", description: "is computed for a renovation (old value + spend − replaced part); leave it 0"))
                 }
-                newValue = current.valueFen + max(0, spendFen) - max(0, min(replacedFen, current.valueFen))
+                // Both operands are at most 10^15 here: no overflow.
+                newValue = spendValid && replacedValid ? current.valueFen + spendFen - replacedFen : current.valueFen
             }
             if kind != .renovation, (spendFen != 0 || replacedFen != 0) {
                 bad.append(.init(field: "spend_fen", description: "spend and replaced part belong to renovations only"))
@@ -265,6 +283,16 @@ public enum LifecycleRules {
             }
             if newValue > RecordLimits.amountMaxFen {
                 bad.append(.init(field: "spend_fen", description: "the new value would exceed \(RecordLimits.amountMaxFen) fen"))
+            }
+            // Depreciation already charged stands (004 §17): a value below it would leave a negative net value.
+            if bad.isEmpty {
+                var probe = asset
+                probe.lifecycle.valuations = life.valuations.isEmpty ? [current] : life.valuations
+                let charged = Depreciation.accumulatedBefore(date, asset: probe, policy: policy)
+                if newValue < charged {
+                    bad.append(.init(field: kind == .renovation ? "replaced_fen" : "value_fen",
+                                     description: "the new value (\(newValue) fen) is below the depreciation already charged before \(date) (\(charged) fen); a net value cannot be negative"))
+                }
             }
             // The funding composition must keep adding up to the book value.
             let lines = FundingRules.validateLines(funding, field: "funding")

@@ -75,7 +75,16 @@ public enum OwnershipRules {
             return OwnershipProposal(owners: [Owner(name: county.name + "人民政府", kind: .countyGovernment, adminCode: county.code, shareBasisPoints: 10_000)],
                                      rule: "004 §10", explanation: "transport assets belong to the county government")
         }
-        let contributing = contributions.filter { $0.amountFen > 0 }
+        // One entry per village: amounts given twice for a village add up.
+        var contributing: [VillageContribution] = []
+        for contribution in contributions where contribution.amountFen > 0 {
+            if let index = contributing.firstIndex(where: { $0.village.code == contribution.village.code }) {
+                let (sum, overflow) = contributing[index].amountFen.addingReportingOverflow(contribution.amountFen)
+                contributing[index].amountFen = overflow ? Int64.max : sum
+            } else {
+                contributing.append(contribution)
+            }
+        }
         if Set(contributing.map(\.village.code)).count >= 2 {
             let shares = splitShares(contributing.map(\.amountFen))
             let owners = zip(contributing, shares).map { contribution, share in

@@ -237,11 +237,11 @@ public enum AssetRules {
     }
 
     /// Owners: named, positive shares adding up to exactly 100% (004 §12, 001 (四)).
-    static func validateOwners(_ owners: [Owner]) -> [FieldViolation] {
+    static func validateOwners(_ owners: [Owner], field: String = "owners") -> [FieldViolation] {
         if owners.isEmpty {
-            return [.init(field: "owners", description: "is required: every owner and its share must be explicit (001 (四))")]
+            return [.init(field: field, description: "is required: every owner and its share must be explicit (001 (四))")]
         }
-        return validateOwnerList(owners)
+        return validateOwnerList(owners, field: field)
     }
 
     /// Owners given at registration: optional (ConfirmOwnership settles
@@ -250,27 +250,27 @@ public enum AssetRules {
         owners.isEmpty ? [] : validateOwnerList(owners)
     }
 
-    static func validateOwnerList(_ owners: [Owner]) -> [FieldViolation] {
+    static func validateOwnerList(_ owners: [Owner], field: String = "owners") -> [FieldViolation] {
         var bad: [FieldViolation] = []
         if owners.count > RecordLimits.ownersMaxCount {
-            bad.append(.init(field: "owners", description: "has \(owners.count) owners; at most \(RecordLimits.ownersMaxCount) are allowed"))
+            bad.append(.init(field: field, description: "has \(owners.count) owners; at most \(RecordLimits.ownersMaxCount) are allowed"))
         }
         var sum = 0
         var sharesValid = true
         for (index, owner) in owners.enumerated() {
-            bad += TextRules.required(owner.name, field: "owners[\(index)].name")
+            bad += TextRules.required(owner.name, field: "\(field)[\(index)].name")
             if !owner.adminCode.isEmpty, !AdminUnitRules.isDivisionCode(owner.adminCode) {
-                bad.append(.init(field: "owners[\(index)].admin_code", description: "must be empty or a 12-digit division code"))
+                bad.append(.init(field: "\(field)[\(index)].admin_code", description: "must be empty or a 12-digit division code"))
             }
             if owner.shareBasisPoints <= 0 || owner.shareBasisPoints > RecordLimits.fullShareBasisPoints {
-                bad.append(.init(field: "owners[\(index)].share_bp", description: "must be between 1 and 10000 basis points (got \(owner.shareBasisPoints))"))
+                bad.append(.init(field: "\(field)[\(index)].share_bp", description: "must be between 1 and 10000 basis points (got \(owner.shareBasisPoints))"))
                 sharesValid = false
             } else {
                 sum += owner.shareBasisPoints
             }
         }
         if sharesValid, sum != RecordLimits.fullShareBasisPoints {
-            bad.append(.init(field: "owners", description: "shares add up to \(sum) basis points (\(percent(sum))); they must add up to exactly 10000 (100%)"))
+            bad.append(.init(field: field, description: "shares add up to \(sum) basis points (\(percent(sum))); they must add up to exactly 10000 (100%)"))
         }
         return bad
     }

@@ -70,6 +70,8 @@ public struct WorkingDayCalendar: Sendable {
         var remaining = max(0, count)
         var provisional = false
         while remaining > 0 {
+            // Past the last representable day there is nothing to count.
+            guard date < CivilDate.last else { return (CivilDate.last, true) }
             date = date.adding(days: 1)
             let day = isWorkingDay(date)
             provisional = provisional || day.provisional
@@ -92,11 +94,17 @@ extension CivilDate {
         return era * 146_097 + doe - 719_468
     }
 
-    /// The date `days` later (earlier when negative).
+    /// The date `days` later (earlier when negative), held within the
+    /// representable years 1900–9999 (it never traps).
     public func adding(days: Int) -> CivilDate {
-        let (y, m, d) = Timestamp.civil(fromDays: daysSinceEpoch + days)
-        return CivilDate(year: y, month: m, day: d)!
+        let target = min(max(daysSinceEpoch &+ max(min(days, 10_000_000), -10_000_000), CivilDate.first.daysSinceEpoch), CivilDate.last.daysSinceEpoch)
+        let (y, m, d) = Timestamp.civil(fromDays: target)
+        return CivilDate(year: y, month: m, day: d) ?? (days < 0 ? CivilDate.first : CivilDate.last)
     }
+
+    /// The first and last representable days.
+    public static let first = CivilDate(year: 1900, month: 1, day: 1)!
+    public static let last = CivilDate(year: 9999, month: 12, day: 31)!
 
     /// ISO weekday: 1 Monday … 7 Sunday.
     public var weekday: Int {

@@ -35,18 +35,28 @@ final class ImportSessions: Sendable {
     /// Most violations listed in the answer (the count says how many rows were bad).
     static let violationsListedMax = 1_000
 
-    private let sessions = Mutex([String: Session]())
-    /// Imports whose final chunk was accepted: key → (that chunk's digest, when), so a
-    /// resent final chunk can get the first answer back from the store's idempotency record.
-    private let finished = Mutex([String: (digest: String, millis: Int64)]())
+    /// Open imports, and finished ones (key → the final chunk's digest and
+    /// every row), so a final chunk resent after a lost answer is submitted
+    /// again whole: the store's idempotency record answers it when the first
+    /// attempt committed, and it registers the rows when it did not.
+    private struct Books {
+        var open: [String: Session] = [:]
+        var finished: [String: (digest: String, millis: Int64, assets: [Asset])] = [:]
+    }
+
+    /// One lock over everything: a chunk is checked and recorded in one
+    /// step, so concurrent chunks cannot slip past the limits.
+    private let books = Mutex(Books())
     private let clock: any WallClock
+    /// Finished imports kept for a resend.
+    static let finishedKept = 2
 
     init(clock: any WallClock) {
         self.clock = clock
     }
 
     /// Rows waiting in all open imports (for tests and status).
-    var rowsWaiting: Int { sessions.withLock { $0.values.reduce(0) { $0 + $1.assets.count } } }
+    var rowsWaiting: Int { books.withLock { $0.open.values.reduce(0) { $0 + $1.assets.count } } }
 
     /// Handles one chunk: either an answer now, or the mutation registering the whole import.
     func chunk(_ request: Taizhang_Ledger_V1_ImportAssetsRequest, identity: String, digest: String, idempotencyKey: String?,
@@ -61,95 +71,94 @@ final class ImportSessions: Sendable {
         }
         let key = identity + "\n" + id
         let now = clock.nowUnixMillis()
-        // Check the chunk's rows against the store and the import's earlier rows.
-        var session = try sessions.withLock { sessions -> Session in
-            sessions = sessions.filter { now - $0.value.touchedMillis < Self.idleMillis }
-            if let existing = sessions[key] { return existing }
-            guard sessions.count < Self.sessionsMax else {
-                throw LedgerError(.resourceExhausted, "\(Self.sessionsMax) imports are already open; finish one (send its final chunk) or wait 10 minutes for idle ones to expire")
+        return try books.withLock { books in
+            books.open = books.open.filter { now - $0.value.touchedMillis < Self.idleMillis }
+            books.finished = books.finished.filter { now - $0.value.millis < Self.idleMillis }
+            if request.final, books.open[key] == nil, let done = books.finished[key], done.digest == digest {
+                guard idempotencyKey != nil else {
+                    throw LedgerError(.failedPrecondition, "import \"\(id)\" was already submitted; to get its answer again, send the final chunk with the idempotency-key it first had")
+                }
+                return .submit(.registerAssets(done.assets, batch: true))
             }
-            return Session(touchedMillis: now)
-        }
-        let first = Int(clamping: request.firstRow)
-        if request.final, first != session.assets.count, session.assets.isEmpty,
-           let done = finished.withLock({ $0[key] }), done.digest == digest {
-            guard idempotencyKey != nil else {
-                throw LedgerError(.failedPrecondition, "import \"\(id)\" was already committed; to get its answer again, send the final chunk with the idempotency-key it first had")
+            var session: Session
+            if let existing = books.open[key] {
+                session = existing
+            } else {
+                guard books.open.count < Self.sessionsMax else {
+                    throw LedgerError(.resourceExhausted, "\(Self.sessionsMax) imports are already open; finish one (send its final chunk) or wait 10 minutes for idle ones to expire")
+                }
+                session = Session(touchedMillis: now)
             }
-            // The store answers with the first response for this key; nothing is registered again.
-            return .submit(.registerAssets([], batch: true))
-        }
-        if first != session.assets.count {
-            if first == session.lastChunkStart, digest == session.lastChunkDigest, !request.final {
-                // The previous chunk again (its answer was lost): already added.
-                return .answer(response(id: id, session: session))
+            let first = Int(clamping: request.firstRow)
+            if first != session.assets.count {
+                if first == session.lastChunkStart, digest == session.lastChunkDigest, !request.final {
+                    // The previous chunk again (its answer was lost): already added.
+                    return .answer(response(id: id, session: session))
+                }
+                throw LedgerError(.failedPrecondition, "import \"\(id)\" has \(session.assets.count) rows so far; the next chunk must start at first_row \(session.assets.count), not \(first)",
+                                  violations: [.init(field: "first_row", description: "expected \(session.assets.count)")])
             }
-            throw LedgerError(.failedPrecondition, "import \"\(id)\" has \(session.assets.count) rows so far; the next chunk must start at first_row \(session.assets.count), not \(first)",
-                              violations: [.init(field: "first_row", description: "expected \(session.assets.count)")])
-        }
-        if session.assets.count + request.assets.count > Self.rowsMax {
-            sessions.withLock { $0[key] = nil }
-            throw LedgerError(.resourceExhausted, "an import holds at most \(Self.rowsMax) rows; this one would have \(session.assets.count + request.assets.count); it was discarded: split the file")
-        }
-        if rowsWaiting + request.assets.count > Self.rowsWaitingMax {
-            throw LedgerError(.resourceExhausted, "imports in progress already hold \(rowsWaiting) rows; retry this chunk once they finish")
-        }
-        for item in request.assets {
-            let row = session.assets.count
-            var local: [FieldViolation] = []
-            let asset = Decode.asset(item, prefix: "", into: &local)
-            if local.isEmpty {
-                local += AssetRules.validate(asset)
-                local += AssetRules.validateReferences(asset, adminUnit: store.adminUnit(code: asset.adminCode),
-                                                       project: store.project(id: asset.projectId))
+            if session.assets.count + request.assets.count > Self.rowsMax {
+                books.open[key] = nil
+                throw LedgerError(.resourceExhausted, "an import holds at most \(Self.rowsMax) rows; this one would have \(session.assets.count + request.assets.count); it was discarded: split the file")
             }
-            if !asset.code.isEmpty {
-                if let earlier = session.codes[asset.code] {
-                    local.append(.init(field: "code", description: "asset number \(asset.code) is also used by assets[\(earlier)] of this import"))
-                } else {
-                    session.codes[asset.code] = row
-                    if let holder = store.assetId(code: asset.code) {
-                        local.append(.init(field: "code", description: "asset number \(asset.code) is already used by \(holder)"))
+            let waiting = books.open.values.reduce(0) { $0 + $1.assets.count }
+            if waiting + request.assets.count > Self.rowsWaitingMax {
+                throw LedgerError(.resourceExhausted, "imports in progress already hold \(waiting) rows; retry this chunk once they finish")
+            }
+            for item in request.assets {
+                let row = session.assets.count
+                var local: [FieldViolation] = []
+                let asset = Decode.asset(item, prefix: "", into: &local)
+                if local.isEmpty {
+                    local += AssetRules.validate(asset)
+                    local += AssetRules.validateReferences(asset, adminUnit: store.adminUnit(code: asset.adminCode),
+                                                           project: store.project(id: asset.projectId))
+                }
+                if !asset.code.isEmpty {
+                    if let earlier = session.codes[asset.code] {
+                        local.append(.init(field: "code", description: "asset number \(asset.code) is also used by assets[\(earlier)] of this import"))
+                    } else {
+                        session.codes[asset.code] = row
+                        if let holder = store.assetId(code: asset.code) {
+                            local.append(.init(field: "code", description: "asset number \(asset.code) is already used by \(holder)"))
+                        }
                     }
                 }
-            }
-            if !local.isEmpty {
-                session.invalidRows += 1
-                if session.violations.count < Self.violationsListedMax {
-                    session.violations += local.map { $0.prefixed("assets[\(row)]") }.prefix(Self.violationsListedMax - session.violations.count)
+                if !local.isEmpty {
+                    session.invalidRows += 1
+                    if session.violations.count < Self.violationsListedMax {
+                        session.violations += local.map { $0.prefixed("assets[\(row)]") }.prefix(Self.violationsListedMax - session.violations.count)
+                    }
                 }
+                session.assets.append(asset)
             }
-            session.assets.append(asset)
+            session.touchedMillis = now
+            session.lastChunkStart = first
+            session.lastChunkDigest = digest
+            if !request.final {
+                books.open[key] = session
+                return .answer(response(id: id, session: session))
+            }
+            // The final chunk: the import ends here whatever happens next.
+            books.open[key] = nil
+            if session.invalidRows > 0 {
+                let more = session.violations.count >= Self.violationsListedMax ? " (the first \(Self.violationsListedMax) violations are listed)" : ""
+                throw LedgerError(.invalidArgument, "\(session.invalidRows) of \(session.assets.count) rows are invalid; nothing was registered\(more); see violations",
+                                  violations: session.violations)
+            }
+            if request.validateOnly {
+                return .answer(response(id: id, session: session))
+            }
+            if session.assets.isEmpty {
+                throw LedgerError.invalid([.init(field: "assets", description: "the import has no rows")], what: "import")
+            }
+            if books.finished.count >= Self.finishedKept, let oldest = books.finished.min(by: { $0.value.millis < $1.value.millis }) {
+                books.finished[oldest.key] = nil
+            }
+            books.finished[key] = (digest, now, session.assets)
+            return .submit(.registerAssets(session.assets, batch: true))
         }
-        session.touchedMillis = now
-        session.lastChunkStart = first
-        session.lastChunkDigest = digest
-        if !request.final {
-            let stored = session
-            sessions.withLock { $0[key] = stored }
-            return .answer(response(id: id, session: session))
-        }
-        // The final chunk: the import ends here whatever happens next.
-        sessions.withLock { $0[key] = nil }
-        if session.invalidRows > 0 {
-            let more = session.invalidRows > 0 && session.violations.count >= Self.violationsListedMax ? " (the first \(Self.violationsListedMax) violations are listed)" : ""
-            throw LedgerError(.invalidArgument, "\(session.invalidRows) of \(session.assets.count) rows are invalid; nothing was registered\(more); see violations",
-                              violations: session.violations)
-        }
-        if request.validateOnly {
-            var answer = response(id: id, session: session)
-            answer.committed = false
-            return .answer(answer)
-        }
-        if session.assets.isEmpty {
-            throw LedgerError.invalid([.init(field: "assets", description: "the import has no rows")], what: "import")
-        }
-        finished.withLock { finished in
-            finished = finished.filter { now - $0.value.millis < Self.idleMillis }
-            if finished.count >= 64, let oldest = finished.min(by: { $0.value.millis < $1.value.millis }) { finished[oldest.key] = nil }
-            finished[key] = (digest, now)
-        }
-        return .submit(.registerAssets(session.assets, batch: true))
     }
 
     private func response(id: String, session: Session) -> Taizhang_Ledger_V1_ImportAssetsResponse {

@@ -34,7 +34,7 @@ extension LedgerService {
                                     bad.append(.init(field: "expected_version", description: "must be 0 (no check) or the version you read"))
                                 }
                                 guard bad.isEmpty, let action = decoded.action else { throw LedgerError.invalid(bad, what: method) }
-                                return .lifecycle(assetId: decoded.assetId, action: action, calendar: context.calendar,
+                                return .lifecycle(assetId: decoded.assetId, action: action, calendar: context.calendar, policy: context.policy,
                                                   contributions: decoded.contributions, expectedVersion: decoded.expectedVersion)
                             },
                             respond: { outcome in
@@ -186,7 +186,7 @@ extension LedgerService {
                 }
                 if !bad.isEmpty { throw LedgerError.invalid(bad) }
                 let assets = store.assets(filter: filter, after: nil, limit: Int.max).records
-                let summary = LedgerSummary.compute(assets, policy: context.policy, asOf: asOf)
+                let summary = try LedgerSummary.compute(assets, policy: context.policy, asOf: asOf)
                 return Encode.summary(summary, adminCode: request.adminCode)
             },
         ]

@@ -182,7 +182,8 @@ public enum LedgerSheet {
     public static func rows(_ assets: [Taizhang_Ledger_V1_Asset], english: Bool = false) -> [[String]] {
         var rows: [[String]] = [LedgerColumn.allCases.map { english ? $0.english : $0.chinese }]
         for (index, asset) in assets.enumerated() {
-            rows.append(LedgerColumn.allCases.map { cell($0, of: asset, serial: index + 1) })
+            // Every cell is guarded, list cells included.
+            rows.append(LedgerColumn.allCases.map { text(cell($0, of: asset, serial: index + 1)) })
         }
         return rows
     }
@@ -190,18 +191,18 @@ public enum LedgerSheet {
     static func cell(_ column: LedgerColumn, of asset: Taizhang_Ledger_V1_Asset, serial: Int) -> String {
         switch column {
         case .serial: return String(serial)
-        case .code: return text(asset.code)
-        case .name: return text(asset.name)
+        case .code: return asset.code
+        case .name: return asset.name
         case .category: return Names.category.name(of: asset.category.rawValue)
-        case .subType: return text(asset.subType)
+        case .subType: return asset.subType
         case .form: return Names.form.name(of: asset.form.rawValue)
-        case .projectId: return text(asset.projectID)
+        case .projectId: return asset.projectID
         case .adminCode: return asset.adminCode
         case .acquiredDate: return asset.acquiredDate
         case .usefulLifeYears: return String(asset.usefulLifeYears)
         case .usageStatus: return Names.usage.name(of: asset.usageStatus.rawValue)
         case .quantity: return asset.quantity
-        case .unit: return text(asset.unit)
+        case .unit: return asset.unit
         case .originalValue: return Money.yuan(asset.originalValueFen)
         case .valueBasis: return Names.valueBasis.name(of: asset.valueBasis.rawValue)
         case .funding:
@@ -211,15 +212,15 @@ public enum LedgerSheet {
         case .owners:
             return asset.owners.map { "\(clean($0.name))/\(Names.owner.name(of: $0.kind.rawValue))/\($0.adminCode)/\(Money.percent($0.shareBp))" }
                 .joined(separator: ";")
-        case .user: return text(asset.user)
-        case .beneficiary: return text(asset.beneficiary)
-        case .custodian: return text(asset.custody.custodian)
-        case .responsiblePerson: return text(asset.custody.responsiblePerson)
-        case .contact: return text(asset.custody.contact)
-        case .upkeepFunding: return text(asset.custody.upkeepFunding)
-        case .supervisingDepartment: return text(asset.supervisingDepartment)
+        case .user: return asset.user
+        case .beneficiary: return asset.beneficiary
+        case .custodian: return asset.custody.custodian
+        case .responsiblePerson: return asset.custody.responsiblePerson
+        case .contact: return asset.custody.contact
+        case .upkeepFunding: return asset.custody.upkeepFunding
+        case .supervisingDepartment: return asset.supervisingDepartment
         case .operationMode: return asset.hasOperation ? Names.operation.name(of: asset.operation.mode.rawValue) : ""
-        case .counterparty: return asset.hasOperation ? text(asset.operation.counterparty) : ""
+        case .counterparty: return asset.hasOperation ? asset.operation.counterparty : ""
         case .annualFee: return asset.hasOperation ? Money.yuan(asset.operation.annualFeeFen) : ""
         case .termStart: return asset.hasOperation ? asset.operation.termStart : ""
         case .termEnd: return asset.hasOperation ? asset.operation.termEnd : ""
@@ -227,26 +228,38 @@ public enum LedgerSheet {
             return asset.documents.map { "\(clean($0.name))/\(clean($0.kind))/\($0.sha256)" }.joined(separator: ";")
         case .coordinates:
             return asset.hasCoordinates ? "\(asset.coordinates.latitude),\(asset.coordinates.longitude)" : ""
-        case .note: return text(asset.note)
+        case .note: return asset.note
         case .assetId: return asset.id
         case .stage: return Names.stage.name(of: asset.lifecycle.stage.rawValue)
         }
     }
 
-    /// Text a spreadsheet would take for a formula (=, +, @) gets a leading
+    /// Scalars a spreadsheet may take as the start of a formula.
+    static let formulaStarts: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r"]
+
+    /// A cell a spreadsheet would take for a formula gets a leading
     /// apostrophe, which import removes again.
     static func text(_ value: String) -> String {
-        if let first = value.unicodeScalars.first, first == "=" || first == "+" || first == "@" { return "'" + value }
+        if let first = value.unicodeScalars.first, formulaStarts.contains(first) { return "'" + value }
         return value
     }
 
-    /// Separators inside list cells would split the entry; they are replaced.
+    /// Separators inside an entry of a list cell would split it: ";" and
+    /// "；" become "，", "/" becomes "／".
     static func clean(_ value: String) -> String {
-        String(value.map { $0 == ";" || $0 == "/" ? "／" : $0 })
+        var out = String.UnicodeScalarView()
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case ";", "；": out.append("，")
+            case "/": out.append("／")
+            default: out.append(scalar)
+            }
+        }
+        return String(out)
     }
 
     static func untext(_ value: String) -> String {
-        if value.hasPrefix("'"), let second = value.unicodeScalars.dropFirst().first, second == "=" || second == "+" || second == "@" {
+        if value.hasPrefix("'"), let second = value.unicodeScalars.dropFirst().first, formulaStarts.contains(second) {
             return String(value.dropFirst())
         }
         return value

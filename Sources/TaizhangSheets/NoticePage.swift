@@ -87,17 +87,20 @@ public enum NoticePage {
             out += "<tr>" + cells.map { "<td\($0.1 ? " class=\"n\"" : "")>\(escape($0.0))</td>" }.joined() + "</tr>\n"
             var sum = totals[asset.category.rawValue] ?? (0, 0, 0, 0)
             sum.count += 1
-            sum.original += asset.originalValueFen
-            sum.depreciation += asset.accumulatedDepreciationFen
-            sum.net += asset.netValueFen
+            sum.original = Money.add(sum.original, asset.originalValueFen)
+            sum.depreciation = Money.add(sum.depreciation, asset.accumulatedDepreciationFen)
+            sum.net = Money.add(sum.net, asset.netValueFen)
             totals[asset.category.rawValue] = sum
         }
         out += "</tbody>\n<tfoot>\n"
         var grand: (count: Int, original: Int64, depreciation: Int64, net: Int64) = (0, 0, 0, 0)
         for raw in totals.keys.sorted() {
             let sum = totals[raw]!
-            grand = (grand.count + sum.count, grand.original + sum.original, grand.depreciation + sum.depreciation, grand.net + sum.net)
-            let label = english ? "\(Names.categoryEnglish[raw - 1]): \(sum.count)" : "\(Names.category.name(of: raw))小计：\(sum.count) 项"
+            grand = (grand.count + sum.count, Money.add(grand.original, sum.original), Money.add(grand.depreciation, sum.depreciation),
+                     Money.add(grand.net, sum.net))
+            let name = english ? (raw >= 1 && raw <= Names.categoryEnglish.count ? Names.categoryEnglish[raw - 1] : "other")
+                               : (Names.category.name(of: raw).isEmpty ? "其他" : Names.category.name(of: raw))
+            let label = english ? "\(name): \(sum.count)" : "\(name)小计：\(sum.count) 项"
             out += footRow(label, sum.original, sum.depreciation, sum.net, span: 7, trailing: 3)
         }
         let label = english ? "Total: \(grand.count) assets" : "合计：\(grand.count) 项"
@@ -120,19 +123,20 @@ public enum NoticePage {
 
     /// Text safe inside HTML elements and attribute values.
     public static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
+        // By scalar, not by Character: a combining or prepended scalar must
+        // not hide a "<" inside a grapheme cluster.
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out.append(contentsOf: "&amp;".unicodeScalars)
+            case "<": out.append(contentsOf: "&lt;".unicodeScalars)
+            case ">": out.append(contentsOf: "&gt;".unicodeScalars)
+            case "\"": out.append(contentsOf: "&quot;".unicodeScalars)
+            case "'": out.append(contentsOf: "&#39;".unicodeScalars)
+            default: out.append(scalar)
             }
         }
-        return out
+        return String(out)
     }
 }
 
@@ -141,6 +145,12 @@ extension Names {
 }
 
 extension Money {
+    /// A sum held at the 64-bit bounds instead of trapping.
+    static func add(_ a: Int64, _ b: Int64) -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? (b < 0 ? Int64.min : Int64.max) : sum
+    }
+
     /// 123456789 → "1,234,567.89", for reading.
     public static func grouped(_ fen: Int64) -> String {
         let plain = yuan(fen)

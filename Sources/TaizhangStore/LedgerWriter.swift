@@ -335,7 +335,7 @@ final class LedgerWriter: @unchecked Sendable {
             asset.updatedAt = now
             return Plan(assets: [(asset, current)], outcome: .assets([asset]))
 
-        case .lifecycle(let id, var action, let calendar, let contributions, let expectedVersion):
+        case .lifecycle(let id, var action, let calendar, let policy, let contributions, let expectedVersion):
             guard let current = lookupAsset(id) else {
                 throw LedgerError(.notFound, "no asset \(id) exists", violations: [.init(field: "asset_id", description: "not found")])
             }
@@ -346,7 +346,7 @@ final class LedgerWriter: @unchecked Sendable {
                 let proposal = try OwnershipRules.propose(for: current, contributions: contributions, unit: adminUnit)
                 action = .confirmOwnership(owners: owners, date: date, overrideReason: reason, proposal: proposal)
             }
-            var asset = try LifecycleRules.apply(action, to: current, calendar: calendar, today: today)
+            var asset = try LifecycleRules.apply(action, to: current, calendar: calendar, today: today, policy: policy)
             // Owners that name an admin unit must name one that exists.
             let changesOwners = asset.owners != current.owners
             let unknown = asset.owners.enumerated().filter { !$0.element.adminCode.isEmpty && adminUnit($0.element.adminCode) == nil }

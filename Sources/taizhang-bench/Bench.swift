@@ -30,8 +30,10 @@ struct Bench {
         let assetId = option("--id", "ZC00000001")
         let total = Int(option("--assets", "100000"))!
         let batchSize = Int(option("--batch", "5000"))!
+        let adminCode = option("--admin", "")
+        let asOf = option("--as-of", "2026-12-31")
         guard !socket.isEmpty else {
-            FileHandle.standardError.write(Data("usage: taizhang-bench --socket PATH --scenario get|register|batch|sizes [--connections N --depth N --seconds S]\n".utf8))
+            FileHandle.standardError.write(Data("usage: taizhang-bench --socket PATH --scenario get|register|batch|summary|sizes [--connections N --depth N --seconds S]\n".utf8))
             exit(2)
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -53,6 +55,14 @@ struct Bench {
                      method: "/taizhang.ledger.v1.Ledger/RegisterAsset") { _ in payload }
         case "batch":
             try bulk(group: group, socket: socket, total: total, batchSize: batchSize, depth: depth)
+        case "summary":
+            // A ledger view: totals (and so every asset's net value) as of a date.
+            var summary = Taizhang_Ledger_V1_GetLedgerSummaryRequest()
+            summary.adminCode = adminCode
+            summary.asOf = asOf
+            let payload = try summary.serializedData()
+            try load(group: group, socket: socket, connections: connections, depth: depth, seconds: seconds,
+                     method: "/taizhang.ledger.v1.Ledger/GetLedgerSummary") { _ in payload }
         case "sizes":
             try sizes(group: group, socket: socket, assetId: assetId)
         default:

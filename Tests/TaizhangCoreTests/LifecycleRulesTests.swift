@@ -253,3 +253,64 @@ struct DepreciationPolicyTests {
         }
     }
 }
+
+/// Hostile values found in review: each is refused, none traps.
+struct LifecycleHostileInputTests {
+    static let calendar = WorkingDayCalendar.builtIn()
+
+    @Test func datesAtTheEndOfTime_areRefusedNotTrapped() throws {
+        var asset = LifecycleRulesTests.asset()
+        asset = try LifecycleRulesTests.apply(.confirmOwnership(owners: [], date: CivilDate("2024-01-31")!, overrideReason: "", proposal: LifecycleRulesTests.proposal), asset)
+        let refused = LifecycleRulesTests.refusal(.openPublication(start: CivilDate.last), asset)
+        #expect(refused?.violations.map(\.field) == ["start"])
+        // The calendar itself stops at the last day instead of trapping.
+        let result = Self.calendar.adding(workingDays: 10, to: CivilDate("9999-12-28")!)
+        #expect(result.date == CivilDate.last)
+        #expect(result.provisional)
+        #expect(CivilDate.last.adding(days: 5) == CivilDate.last)
+        #expect(CivilDate.first.adding(days: -5) == CivilDate.first)
+    }
+
+    @Test func hugeRenovationSpend_isRefusedNotTrapped() {
+        let refused = LifecycleRulesTests.refusal(.recordValuation(kind: .renovation, date: CivilDate("2025-01-01")!, valueFen: 0, spendFen: .max, replacedFen: 0,
+                                                                   basis: "x", funding: [Funding(source: .centralSpecial, amountFen: 1)]), LifecycleRulesTests.asset())
+        #expect(refused?.code == .invalidArgument)
+        #expect(refused?.violations.map(\.field).contains("spend_fen") == true)
+    }
+
+    @Test func valueBelowDepreciationAlreadyCharged_isRefused() {
+        // 120,000.00 yuan over 20 years from June 2023, operating: 50,000 fen a month; by March 2025, 21 months = 1,050,000 fen.
+        let refused = LifecycleRulesTests.refusal(.recordValuation(kind: .appraisal, date: CivilDate("2025-03-01")!, valueFen: 1_000_000, spendFen: 0, replacedFen: 0,
+                                                                   basis: "评估", funding: [Funding(source: .centralSpecial, amountFen: 1_000_000)]), LifecycleRulesTests.asset())
+        #expect(refused?.violations.map(\.field) == ["value_fen"])
+        #expect(refused?.message.contains("1 field") == true)
+    }
+
+    @Test func correctedOwners_areNamedAsTheRequestNamesThem() throws {
+        var asset = try LifecycleRulesTests.onNotice()
+        asset = try LifecycleRulesTests.apply(.fileObjection(filed: CivilDate("2024-02-05")!, filer: "甲", content: "乙"), asset)
+        let refused = LifecycleRulesTests.refusal(.resolveObjection(number: 1, outcome: .upheld, date: CivilDate("2024-02-06")!, resolution: "更正",
+                                                                    correctedOwners: [Owner(name: "", kind: .villageCollective, adminCode: "", shareBasisPoints: 9_000)],
+                                                                    restart: nil), asset)
+        #expect(refused?.violations.map(\.field) == ["corrected_owners[0].name", "corrected_owners"])
+    }
+
+    @Test func ledgerTotalsThatOverflow_areOutOfRange() {
+        let big = Asset(name: "x", category: .publicWelfare, projectId: "P", adminCode: "421024101201", acquiredDate: CivilDate("2020-01-01")!,
+                        usefulLifeYears: 0, originalValueFen: RecordLimits.amountMaxFen, funding: [], owners: [])
+        #expect(throws: LedgerError.self) {
+            try LedgerSummary.compute(Array(repeating: big, count: 9_300), policy: DepreciationPolicy(), asOf: CivilDate("2026-01-01")!)
+        }
+    }
+
+    @Test func duplicateContributions_addUpPerVillage() {
+        let a = OwnershipRulesTests.villageA
+        let b = OwnershipRulesTests.villageB
+        let proposal = OwnershipRules.propose(for: OwnershipRulesTests.asset(at: OwnershipRulesTests.township), location: OwnershipRulesTests.township,
+                                              county: OwnershipRulesTests.county,
+                                              contributions: [VillageContribution(village: a, amountFen: 100), VillageContribution(village: a, amountFen: 100),
+                                                              VillageContribution(village: b, amountFen: 100)])
+        #expect(proposal.owners.map(\.adminCode) == [a.code, b.code])
+        #expect(proposal.owners.map(\.shareBasisPoints) == [6_667, 3_333])
+    }
+}

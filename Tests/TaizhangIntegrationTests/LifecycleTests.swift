@@ -413,12 +413,25 @@ struct LifecycleTests {
         status = try await client.unary("/taizhang.system.v1.System/Status", Taizhang_System_V1_StatusRequest(), as: Taizhang_System_V1_StatusResponse.self)
         #expect(status.recordCounts["asset"] == 12_000)
 
+        // A single-chunk import resent with its idempotency-key (its answer was lost) gets the first answer back.
+        var tagged = chunk(0..<3, id: "resend", final: true)
+        tagged.assets = (0..<3).map { Fixture.asset(code: "RESEND-\($0)") }
+        let first = try await client.unary(Fixture.ledger + "ImportAssets", tagged, as: Taizhang_Ledger_V1_ImportAssetsResponse.self,
+                                           metadata: ["idempotency-key": "resend-1"])
+        let second = try await client.unary(Fixture.ledger + "ImportAssets", tagged, as: Taizhang_Ledger_V1_ImportAssetsResponse.self,
+                                            metadata: ["idempotency-key": "resend-1"])
+        #expect(first.committed && second.committed)
+        #expect(second.ids == first.ids)
+        #expect(first.ids.count == 3)
+        status = try await client.unary("/taizhang.system.v1.System/Status", Taizhang_System_V1_StatusRequest(), as: Taizhang_System_V1_StatusResponse.self)
+        #expect(status.recordCounts["asset"] == 12_003)
+
         // A row clashing with the ledger fails the whole import.
         response = try await client.call(Fixture.ledger + "ImportAssets", payload: try chunk(0..<10, id: "again", final: true).serializedData())
         #expect(response.status.code == .invalidArgument)
         #expect(response.status.violations.count == 10)
         #expect(response.status.violations.first?.field == "assets[0].code")
         status = try await client.unary("/taizhang.system.v1.System/Status", Taizhang_System_V1_StatusRequest(), as: Taizhang_System_V1_StatusResponse.self)
-        #expect(status.recordCounts["asset"] == 12_000)
+        #expect(status.recordCounts["asset"] == 12_003)
     }
 }

@@ -160,3 +160,37 @@ struct NoticePageTests {
         #expect(html.contains("合计：2 项</td><td class=\"n\">10,001.00</td><td class=\"n\">4,000.00</td><td class=\"n\">6,001.00</td>"))
     }
 }
+
+/// Hostile text found in review: a prepended scalar must not hide markup or quotes.
+struct SheetHostileTextTests {
+    @Test func htmlEscape_worksScalarByScalar() {
+        let escaped = NoticePage.escape("\u{0600}<img src=x onerror=alert(1)//")
+        #expect(!escaped.contains("<"))
+        #expect(escaped.contains("&lt;img"))
+    }
+
+    @Test func csvQuotes_areDoubledScalarByScalar_andFormulasGuardedEverywhere() throws {
+        var asset = LedgerSheetTests.asset()
+        asset.name = "\u{0600}\",=1+1,\"x"
+        asset.note = "-2+3"
+        asset.documents[0].name = "=1"
+        let text = CSV.write(LedgerSheet.rows([asset]))
+        let records = try CSV.parse(Array(text.utf8))
+        #expect(records[1].fields.count == records[0].fields.count)
+        #expect(records[1].fields.contains("'-2+3"))
+        #expect(!records[1].fields.contains { $0.hasPrefix("=") })
+        let back = LedgerSheet.read(records)
+        #expect(back.problems == [])
+        #expect(back.rows.first?.asset.name == asset.name)
+        #expect(back.rows.first?.asset.note == "-2+3")
+        #expect(back.rows.first?.asset.documents.first?.name == "=1")
+    }
+
+    @Test func separatorsInsideListEntries_areReplaced() throws {
+        var asset = LedgerSheetTests.asset()
+        asset.owners[0].name = "甲；乙/丙"
+        let back = LedgerSheet.read(try CSV.parse(Array(CSV.write(LedgerSheet.rows([asset])).utf8)))
+        #expect(back.problems == [])
+        #expect(back.rows.first?.asset.owners.first?.name == "甲，乙／丙")
+    }
+}
