@@ -30,7 +30,11 @@ public struct DepreciationPolicy: Sendable, Hashable {
     /// Household assets belong to the households (004 §14); off by default.
     public var depreciateHousehold: Bool
     /// Minimum lives for operating assets, by class.
-    public var classes: [DepreciationClass]
+    public var classes: [DepreciationClass] {
+        didSet { classBySubType = DepreciationPolicy.index(classes) }
+    }
+    /// Sub-type → position in `classes` (the first class naming it).
+    private var classBySubType: [String: Int] = [:]
 
     /// A policy.
     public init(start: DepreciationStart = .monthAcquired, depreciatePublicWelfare: Bool = false,
@@ -39,6 +43,15 @@ public struct DepreciationPolicy: Sendable, Hashable {
         self.depreciatePublicWelfare = depreciatePublicWelfare
         self.depreciateHousehold = depreciateHousehold
         self.classes = classes
+        classBySubType = DepreciationPolicy.index(classes)
+    }
+
+    static func index(_ classes: [DepreciationClass]) -> [String: Int] {
+        var index: [String: Int] = [:]
+        for (position, klass) in classes.enumerated() {
+            for subType in klass.subTypes where index[subType] == nil { index[subType] = position }
+        }
+        return index
     }
 
     /// The default minimum useful lives, from the Ministry of Finance's
@@ -67,7 +80,7 @@ public struct DepreciationPolicy: Sendable, Hashable {
 
     /// The class of a sub-type, if the table has it.
     public func depreciationClass(of subType: String) -> DepreciationClass? {
-        classes.first { $0.subTypes.contains(subType) }
+        classBySubType[subType].map { classes[$0] }
     }
 }
 
@@ -131,6 +144,20 @@ extension Depreciation {
         return basis
     }
 
+    /// The life the schedule uses, or 0 when the asset does not depreciate
+    /// (the same decision as `basis(of:policy:)`, without its reasons).
+    static func lifeYears(of asset: Asset, policy: DepreciationPolicy) -> Int {
+        switch asset.form {
+        case .current, .investment: return 0
+        case .fixed, .intangible: break
+        }
+        if asset.category == .publicWelfare, !policy.depreciatePublicWelfare { return 0 }
+        if asset.category == .household, !policy.depreciateHousehold { return 0 }
+        var life = asset.usefulLifeYears
+        if asset.category == .operating, let klass = policy.depreciationClass(of: asset.subType) { life = max(life, klass.minimumYears) }
+        return max(0, life)
+    }
+
     /// The monthly schedule of `asset` under `policy` (empty when it does not depreciate).
     public static func schedule(of asset: Asset, policy: DepreciationPolicy) -> [MonthlyCharge] {
         let basis = basis(of: asset, policy: policy)
@@ -141,6 +168,18 @@ extension Depreciation {
     /// Accumulated depreciation and net value of `asset` as of the end of the
     /// month of `date`, without building the schedule: O(value changes).
     public static func asOf(_ date: CivilDate, asset: Asset, policy: DepreciationPolicy) -> (accumulatedFen: Int64, netValueFen: Int64) {
+        if asset.lifecycle.valuations.count <= 1 {
+            // One value all its life (the common case): no arrays at all.
+            let value = asset.lifecycle.valuations.first?.valueFen ?? asset.originalValueFen
+            let life = lifeYears(of: asset, policy: policy)
+            guard life > 0 else { return (0, value) }
+            let months = life * 12
+            let elapsed = monthIndex(date) - (monthIndex(asset.acquiredDate) + (policy.start == .monthAfter ? 1 : 0)) + 1
+            guard elapsed > 0 else { return (0, value) }
+            let remaining = max(0, value)
+            let accumulated = elapsed >= months ? remaining : remaining / Int64(months) * Int64(elapsed)
+            return (accumulated, value - accumulated)
+        }
         let basis = basis(of: asset, policy: policy)
         let values = basis.values.filter { monthIndex($0.effective) <= monthIndex(date) }
         let valueNow = values.last?.valueFen ?? basis.values.first?.valueFen ?? asset.originalValueFen

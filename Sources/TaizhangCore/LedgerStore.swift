@@ -150,6 +150,13 @@ public protocol MutationTicket: Sendable {
     func withdraw() -> Bool
 }
 
+extension LedgerStore {
+    /// Assets ordered by id, with the total matching.
+    public func assets(filter: AssetFilter, after: String?, limit: Int) -> Page<Asset> {
+        assets(filter: filter, after: after, limit: limit, countTotal: true)
+    }
+}
+
 /// The result of walking the audit chain.
 public struct AuditVerification: Sendable, Hashable {
     public var intact: Bool
@@ -210,8 +217,14 @@ public protocol LedgerStore: Sendable {
     func asset(id: String) -> Asset?
     /// The id of the asset with the county's asset number `code`, if any.
     func assetId(code: String) -> String?
-    /// Assets ordered by id.
-    func assets(filter: AssetFilter, after: String?, limit: Int) -> Page<Asset>
+    /// Assets ordered by id. With `countTotal` false the page's `total` is 0
+    /// and the store walks only as far as the page needs.
+    func assets(filter: AssetFilter, after: String?, limit: Int, countTotal: Bool) -> Page<Asset>
+    /// Calls `body` with every asset matching `filter`, in id order, without
+    /// copying them out (for summaries over the whole ledger). `body` runs
+    /// while the store's state is locked: it must be quick and must not call
+    /// back into the store. Changes committed meanwhile may or may not be seen.
+    func visitAssets(filter: AssetFilter, _ body: (Asset) throws -> Void) rethrows
     /// Queues a mutation. Returns a ticket for withdrawing it. The caller has
     /// checked the records' own fields with the rules in this module
     /// (`AssetRules.validate`, …); the store checks, at commit time, what

@@ -15,7 +15,13 @@ public enum LedgerMembership {
 
     /// Whether the ledger of a unit whose subtree is `subtree` includes `asset`.
     public static func includes(_ asset: Asset, subtree: Set<String>) -> Bool {
-        owningUnits(of: asset).contains { subtree.contains($0) }
+        // The same as owningUnits(of:), without building the array.
+        var namedUnit = false
+        for owner in asset.owners where !owner.adminCode.isEmpty {
+            if subtree.contains(owner.adminCode) { return true }
+            namedUnit = true
+        }
+        return !namedUnit && subtree.contains(asset.adminCode)
     }
 }
 
@@ -58,23 +64,31 @@ public struct LedgerSummary: Sendable, Hashable {
     /// - Throws: OUT_OF_RANGE when a total does not fit in 64 bits of fen.
     public static func compute<S: Sequence>(_ assets: S, policy: DepreciationPolicy, asOf: CivilDate) throws -> LedgerSummary where S.Element == Asset {
         var summary = LedgerSummary(asOf: asOf)
-        for asset in assets where asset.acquiredDate <= asOf {
-            let (accumulated, net) = Depreciation.asOf(asOf, asset: asset, policy: policy)
-            let original = accumulated + net
-            guard summary.total.add(original: original, accumulated: accumulated, net: net),
-                  summary.byCategory[asset.category, default: LedgerTotals()].add(original: original, accumulated: accumulated, net: net) else {
-                throw LedgerError(.outOfRange, "the ledger's totals exceed 9.2 × 10^18 fen, more than a 64-bit total holds; narrow the view (admin_code, year)")
-            }
-            summary.byStage[asset.lifecycle.stage, default: 0] += 1
-            if asset.custody.custodian.isEmpty { summary.withoutCustodian += 1 }
-            if asset.lifecycle.stage == .published, let due = asset.lifecycle.handoverDue, asOf > due {
-                summary.handoverOverdue += 1
-            }
-        }
+        for asset in assets { try summary.add(asset, policy: policy) }
         return summary
     }
 
-    init(asOf: CivilDate) {
+    /// An empty summary as of `asOf`, to `add` assets to one by one.
+    public init(asOf: CivilDate) {
         self.asOf = asOf
+    }
+
+    /// Counts `asset` if it was acquired by `asOf`.
+    /// - Throws: OUT_OF_RANGE when a total does not fit in 64 bits of fen.
+    public mutating func add(_ asset: Asset, policy: DepreciationPolicy) throws {
+        guard asset.acquiredDate <= asOf else { return }
+        let (accumulated, net) = Depreciation.asOf(asOf, asset: asset, policy: policy)
+        let original = accumulated + net
+        var category = byCategory[asset.category] ?? LedgerTotals()
+        guard total.add(original: original, accumulated: accumulated, net: net),
+              category.add(original: original, accumulated: accumulated, net: net) else {
+            throw LedgerError(.outOfRange, "the ledger's totals exceed 9.2 × 10^18 fen, more than a 64-bit total holds; narrow the view (admin_code, year)")
+        }
+        byCategory[asset.category] = category
+        byStage[asset.lifecycle.stage, default: 0] += 1
+        if asset.custody.custodian.isEmpty { withoutCustodian += 1 }
+        if asset.lifecycle.stage == .published, let due = asset.lifecycle.handoverDue, asOf > due {
+            handoverOverdue += 1
+        }
     }
 }

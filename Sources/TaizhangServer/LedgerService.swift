@@ -131,7 +131,7 @@ public enum LedgerService {
                 filter.withoutCustodian = request.withoutCustodian
                 if request.handoverOverdue { filter.handoverOverdueOn = context.today }
                 if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
-                let page = store.assets(filter: filter, after: after, limit: limit)
+                let page = store.assets(filter: filter, after: after, limit: limit, countTotal: !request.skipTotal)
                 // ListAssetsResponse written field by field around cached asset encodings.
                 var writer = ProtoWriter()
                 for asset in page.records { writer.lengthDelimited(1, cache.bytes(for: asset)) }

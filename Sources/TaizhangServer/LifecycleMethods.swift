@@ -185,8 +185,8 @@ extension LedgerService {
                     filter.year = Int(request.year)
                 }
                 if !bad.isEmpty { throw LedgerError.invalid(bad) }
-                let assets = store.assets(filter: filter, after: nil, limit: Int.max).records
-                let summary = try LedgerSummary.compute(assets, policy: context.policy, asOf: asOf)
+                var summary = LedgerSummary(asOf: asOf)
+                try store.visitAssets(filter: filter) { try summary.add($0, policy: context.policy) }
                 return Encode.summary(summary, adminCode: request.adminCode)
             },
         ]

@@ -183,13 +183,55 @@ public final class SQLiteLedgerStore: LedgerStore {
         state.withLock { $0.assetIdsByCode[code] }
     }
 
-    public func assets(filter: AssetFilter, after: String?, limit: Int) -> Page<Asset> {
+    public func assets(filter: AssetFilter, after: String?, limit: Int, countTotal: Bool) -> Page<Asset> {
         state.withLock { state in
             let scope = filter.adminCode.map { state.subtree(of: $0) }
             let ledger = filter.ledgerCode.map { state.subtree(of: $0) }
-            return SQLiteLedgerStore.page(keys: state.assetOrder, after: after, limit: limit) { id in
-                guard let asset = state.assets[id], filter.matches(asset, location: scope, ledger: ledger) else { return nil }
-                return asset
+            // Assets are large structs: the filter reads each in place, and
+            // only the records of the page are copied out.
+            let values = state.assets.values
+            var records: [Asset] = []
+            var total = 0
+            var lastKey: String?
+            var more = false
+            let start = LedgerState.start(after: after, in: state.assetOrder)
+            // Without the total, the walk starts at the page and stops at the first match past it.
+            let keys = countTotal ? state.assetOrder[...] : state.assetOrder[start...]
+            let offset = countTotal ? 0 : start
+            for (index, key) in keys.enumerated() {
+                guard let position = state.assets.index(forKey: key),
+                      filter.matches(values[position], location: scope, ledger: ledger) else { continue }
+                total += 1
+                if index + offset >= start {
+                    if records.count < limit {
+                        records.append(values[position])
+                        lastKey = key
+                    } else {
+                        more = true
+                        if !countTotal { break }
+                    }
+                }
+            }
+            return Page(records: records, nextAfter: more ? lastKey : nil, total: countTotal ? total : 0)
+        }
+    }
+
+    public func visitAssets(filter: AssetFilter, _ body: (Asset) throws -> Void) rethrows {
+        let (order, scope, ledger) = state.withLock { state in
+            (state.assetOrder, filter.adminCode.map { state.subtree(of: $0) }, filter.ledgerCode.map { state.subtree(of: $0) })
+        }
+        // Slices keep each hold of the lock short (writers and reads wait for it).
+        var next = 0
+        while next < order.count {
+            let slice = order[next..<min(order.count, next + 4096)]
+            next += slice.count
+            try state.withLock { state in
+                let values = state.assets.values
+                for key in slice {
+                    guard let position = state.assets.index(forKey: key),
+                          filter.matches(values[position], location: scope, ledger: ledger) else { continue }
+                    try body(values[position])
+                }
             }
         }
     }

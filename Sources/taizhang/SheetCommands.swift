@@ -68,6 +68,7 @@ struct LedgerCommand: AsyncParsableCommand {
             request.ledgerCode = admin
             request.year = year
             request.pageSize = 1000
+            request.skipTotal = true
             var assets: [Taizhang_Ledger_V1_Asset] = []
             repeat {
                 let page = try await global.call(client, "/taizhang.ledger.v1.Ledger/ListAssets", request, as: Taizhang_Ledger_V1_ListAssetsResponse.self)

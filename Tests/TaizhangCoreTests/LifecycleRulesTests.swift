@@ -314,3 +314,25 @@ struct LifecycleHostileInputTests {
         #expect(proposal.owners.map(\.shareBasisPoints) == [6_667, 3_333])
     }
 }
+
+struct DepreciationFastPathTests {
+    @Test func singleValueFastPath_equalsTheSchedule() {
+        for (category, subType, life, start) in [(AssetCategory.operating, "光伏电站", 3, DepreciationStart.monthAcquired),
+                                                 (.operating, "未列明", 7, .monthAfter), (.publicWelfare, "村组道路", 20, .monthAcquired)] {
+            var asset = DepreciationPolicyTests.asset(category: category, subType: subType, life: life)
+            asset.originalValueFen = 1_234_567
+            asset.funding = [Funding(source: .centralSpecial, amountFen: 1_234_567)]
+            for policy in [DepreciationPolicy(start: start), DepreciationPolicy(start: start, depreciatePublicWelfare: true)] {
+                let schedule = Depreciation.schedule(of: asset, policy: policy)
+                var probe = CivilDate("2019-11-15")!
+                while probe.year < 2031 {
+                    let expected = Depreciation.asOf(probe, schedule: schedule, valueFen: asset.originalValueFen)
+                    let fast = Depreciation.asOf(probe, asset: asset, policy: policy)
+                    #expect(fast.accumulatedFen == expected.accumulatedFen, "\(subType) \(start) \(probe)")
+                    #expect(fast.netValueFen == expected.netValueFen)
+                    probe = probe.adding(days: 30)
+                }
+            }
+        }
+    }
+}

@@ -361,6 +361,19 @@ struct LifecycleTests {
         list.handoverOverdue = true
         page = try await client.unary(Fixture.ledger + "ListAssets", list, as: Taizhang_Ledger_V1_ListAssetsResponse.self)
         #expect(page.assets.map(\.id) == [overdue.id])
+        // Paging with skip_total walks the same assets in the same order, page by page.
+        var paged: [String] = []
+        var skipping = Taizhang_Ledger_V1_ListAssetsRequest()
+        skipping.skipTotal = true
+        skipping.pageSize = 1
+        skipping.ledgerCode = "421024101000"
+        repeat {
+            let part = try await client.unary(Fixture.ledger + "ListAssets", skipping, as: Taizhang_Ledger_V1_ListAssetsResponse.self)
+            #expect(part.totalSize == 0)
+            paged += part.assets.map(\.code)
+            skipping.pageToken = part.nextPageToken
+        } while !skipping.pageToken.isEmpty
+        #expect(paged == ["V1", "V3", "V4"])
         list = Taizhang_Ledger_V1_ListAssetsRequest()
         list.stage = .registered
         page = try await client.unary(Fixture.ledger + "ListAssets", list, as: Taizhang_Ledger_V1_ListAssetsResponse.self)

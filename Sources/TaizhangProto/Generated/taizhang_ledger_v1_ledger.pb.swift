@@ -1419,6 +1419,10 @@ public nonisolated struct Taizhang_Ledger_V1_ListAssetsRequest: Sendable {
   /// only published assets past handover_due today
   public var handoverOverdue: Bool = false
 
+  /// Do not count the matches: total_size is 0, and a page costs only what
+  /// it holds (for paging through a whole ledger, e.g. an export).
+  public var skipTotal: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -3456,7 +3460,7 @@ nonisolated extension Taizhang_Ledger_V1_GetAssetRequest: SwiftProtobuf.Message,
 
 nonisolated extension Taizhang_Ledger_V1_ListAssetsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListAssetsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}admin_code\0\u{1}category\0\u{3}usage_status\0\u{1}year\0\u{3}page_size\0\u{3}page_token\0\u{3}ledger_code\0\u{1}stage\0\u{3}without_custodian\0\u{3}handover_overdue\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}admin_code\0\u{1}category\0\u{3}usage_status\0\u{1}year\0\u{3}page_size\0\u{3}page_token\0\u{3}ledger_code\0\u{1}stage\0\u{3}without_custodian\0\u{3}handover_overdue\0\u{3}skip_total\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3474,6 +3478,7 @@ nonisolated extension Taizhang_Ledger_V1_ListAssetsRequest: SwiftProtobuf.Messag
       case 8: try { try decoder.decodeSingularEnumField(value: &self.stage) }()
       case 9: try { try decoder.decodeSingularBoolField(value: &self.withoutCustodian) }()
       case 10: try { try decoder.decodeSingularBoolField(value: &self.handoverOverdue) }()
+      case 11: try { try decoder.decodeSingularBoolField(value: &self.skipTotal) }()
       default: break
       }
     }
@@ -3510,6 +3515,9 @@ nonisolated extension Taizhang_Ledger_V1_ListAssetsRequest: SwiftProtobuf.Messag
     if self.handoverOverdue != false {
       try visitor.visitSingularBoolField(value: self.handoverOverdue, fieldNumber: 10)
     }
+    if self.skipTotal != false {
+      try visitor.visitSingularBoolField(value: self.skipTotal, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3524,6 +3532,7 @@ nonisolated extension Taizhang_Ledger_V1_ListAssetsRequest: SwiftProtobuf.Messag
     if lhs.stage != rhs.stage {return false}
     if lhs.withoutCustodian != rhs.withoutCustodian {return false}
     if lhs.handoverOverdue != rhs.handoverOverdue {return false}
+    if lhs.skipTotal != rhs.skipTotal {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
