@@ -225,6 +225,86 @@ struct LifecycleTests {
         current = after
     }
 
+    @Test func upheldObjection_putInUse_renovation_andTheOtherRefusals() async throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.stop() }
+        let client = try await daemon.connect()
+        try await Fixture.seed(client)
+        var asset = try await Fixture.register(client, Fixture.asset(code: "LC-6"))
+        // No notice is up: an objection has nowhere to go.
+        var objection = Taizhang_Ledger_V1_FileObjectionRequest()
+        objection.assetID = asset.id
+        objection.filed = "2024-02-05"
+        objection.filer = "三湖村村委会"
+        objection.content = "新河村出资一半"
+        var status = try await Self.refusal(client, "FileObjection", objection)
+        #expect(status.code == .failedPrecondition)
+        _ = try await Self.step(client, "ConfirmOwnership", Self.confirm(asset.id))
+        _ = try await Self.step(client, "OpenPublication", Self.open(asset.id, "2024-02-02"))
+        asset = try await Self.step(client, "FileObjection", objection)
+        // Upheld: the owners are corrected and the notice starts again from 19 February (7 working days: 28 February).
+        var resolve = Taizhang_Ledger_V1_ResolveObjectionRequest()
+        resolve.assetID = asset.id
+        resolve.number = 1
+        resolve.outcome = .upheld
+        resolve.date = "2024-02-07"
+        resolve.resolution = "按出资比例更正"
+        resolve.restart = "2024-02-19"
+        resolve.correctedOwners = [
+            .with { $0.name = "白马村集体经济组织"; $0.kind = .villageCollective; $0.adminCode = "421024101201"; $0.shareBp = 5_000 },
+            .with { $0.name = "新河村集体经济组织"; $0.kind = .villageCollective; $0.adminCode = "421024102201"; $0.shareBp = 5_000 },
+        ]
+        resolve.expectedVersion = asset.version
+        asset = try await Self.step(client, "ResolveObjection", resolve)
+        #expect(asset.owners.map(\.shareBp) == [5_000, 5_000])
+        #expect(asset.lifecycle.publications.map(\.round) == [1, 2])
+        #expect(asset.lifecycle.publications[0].restarted == "2024-02-07")
+        #expect(asset.lifecycle.publications[1].earliestClose == "2024-02-28")
+        status = try await Self.refusal(client, "ClosePublication", Self.close(asset.id, "2024-02-27"))
+        #expect(status.code == .failedPrecondition)
+        _ = try await Self.step(client, "ClosePublication", Self.close(asset.id, "2024-02-28"))
+        _ = try await Self.step(client, "RecordHandover", Self.handover(asset.id, "2024-03-20"))
+        _ = try await Self.step(client, "ClosePublication", Self.close(asset.id, "2024-04-03"))
+        // Handing off needs the contract.
+        var handOff = Taizhang_Ledger_V1_HandOffOperationRequest()
+        handOff.assetID = asset.id
+        handOff.date = "2024-05-01"
+        status = try await Self.refusal(client, "HandOffOperation", handOff)
+        #expect(status.code == .invalidArgument)
+        #expect(status.violations.map(\.field) == ["operation"])
+        var inUse = Taizhang_Ledger_V1_PutInUseRequest()
+        inUse.assetID = asset.id
+        inUse.date = "2024-05-01"
+        asset = try await Self.step(client, "PutInUse", inUse)
+        #expect(asset.lifecycle.stage == .inUse)
+        #expect(asset.lifecycle.inServiceSince == "2024-05-01")
+        status = try await Self.refusal(client, "PutInUse", inUse)
+        #expect(status.code == .failedPrecondition)
+        #expect(status.message.contains("in_use"))
+
+        // Renovation: old value + spend − replaced part, with the new funding.
+        var renovation = Taizhang_Ledger_V1_RecordValuationRequest()
+        renovation.assetID = asset.id
+        renovation.kind = .renovation
+        renovation.date = "2025-03-01"
+        renovation.spendFen = 300_000
+        renovation.replacedFen = 100_000
+        renovation.basis = "改扩建验收报告"
+        renovation.funding = [.with { $0.source = .centralSpecial; $0.amountFen = 1_000_000 }, .with { $0.source = .localFiscal; $0.amountFen = 200_000 }]
+        asset = try await Self.step(client, "RecordValuation", renovation)
+        #expect(asset.originalValueFen == 1_200_000)
+        #expect(asset.lifecycle.valuations.map(\.kind) == [.finalAccounts, .renovation])
+        // A purchase value is only ever the registered one.
+        var purchase = renovation
+        purchase.kind = .purchase
+        purchase.spendFen = 0
+        purchase.replacedFen = 0
+        purchase.valueFen = 1_200_000
+        status = try await Self.refusal(client, "RecordValuation", purchase)
+        #expect(status.code == .failedPrecondition)
+        #expect(status.violations.map(\.field) == ["kind"])
+    }
+
     @Test func ownershipRefusals_listTheFields() async throws {
         let daemon = try DaemonProcess()
         defer { daemon.stop() }
