@@ -108,13 +108,8 @@ final class ImportSessions: Sendable {
             }
             for item in request.assets {
                 let row = session.assets.count
-                var local: [FieldViolation] = []
-                let asset = Decode.asset(item, prefix: "", into: &local)
-                if local.isEmpty {
-                    local += AssetRules.validate(asset)
-                    local += AssetRules.validateReferences(asset, adminUnit: store.adminUnit(code: asset.adminCode),
-                                                           project: store.project(id: asset.projectId))
-                }
+                let (asset, checked) = LedgerService.checkedRow(item, store: store)
+                var local = checked
                 if !asset.code.isEmpty {
                     if let earlier = session.codes[asset.code] {
                         local.append(.init(field: "code", description: "asset number \(asset.code) is also used by assets[\(earlier)] of this import"))

@@ -173,13 +173,7 @@ public enum LedgerService {
                                 var assets: [Asset] = []
                                 assets.reserveCapacity(request.assets.count)
                                 for (index, item) in request.assets.enumerated() {
-                                    var local: [FieldViolation] = []
-                                    let asset = Decode.asset(item, prefix: "", into: &local)
-                                    if local.isEmpty {
-                                        local += AssetRules.validate(asset)
-                                        local += AssetRules.validateReferences(asset, adminUnit: store.adminUnit(code: asset.adminCode),
-                                                                               project: store.project(id: asset.projectId))
-                                    }
+                                    let (asset, local) = checkedRow(item, store: store)
                                     bad += local.map { $0.prefixed("assets[\(index)]") }
                                     assets.append(asset)
                                 }
@@ -249,6 +243,19 @@ public enum LedgerService {
         bad += own.map { $0.prefixed(prefix) }.filter { !unreadable.contains($0.field) }
         if !bad.isEmpty { throw LedgerError.invalid(bad, what: "asset") }
         return asset
+    }
+
+    /// One asset of a batch or an import: decoded and checked with its
+    /// references; the violations are relative to the asset.
+    static func checkedRow(_ item: Taizhang_Ledger_V1_Asset, store: any LedgerStore) -> (Asset, [FieldViolation]) {
+        var local: [FieldViolation] = []
+        let asset = Decode.asset(item, prefix: "", into: &local)
+        if local.isEmpty {
+            local += AssetRules.validate(asset)
+            local += AssetRules.validateReferences(asset, adminUnit: store.adminUnit(code: asset.adminCode),
+                                                   project: store.project(id: asset.projectId))
+        }
+        return (asset, local)
     }
 
     static func pageSize(_ requested: Int32) throws -> Int {

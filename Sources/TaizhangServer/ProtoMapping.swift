@@ -67,12 +67,7 @@ enum Decode {
         let status: UsageStatus? = asset.usageStatus == .unspecified ? .inUse
             : EnumMapping.decode(asset.usageStatus.rawValue, field: "usage_status", what: "usage status", into: &local)
         let acquired = date(asset.acquiredDate, field: "acquired_date", required: true, into: &local)
-        var owners: [Owner] = []
-        for (index, owner) in asset.owners.enumerated() {
-            let kind: OwnerKind? = EnumMapping.decode(owner.kind.rawValue, field: "owners[\(index)].kind", what: "owner kind", into: &local)
-            owners.append(Owner(name: owner.name, kind: kind ?? .other, adminCode: owner.adminCode,
-                                shareBasisPoints: Int(clamping: owner.shareBp)))
-        }
+        let owners = Decode.owners(asset.owners, field: "owners", into: &local)
         var operation: Operation?
         if asset.hasOperation {
             let op = asset.operation
@@ -247,14 +242,7 @@ enum Encode {
         out.funding = funding(asset.funding)
         out.accumulatedDepreciationFen = asset.accumulatedDepreciationFen
         out.netValueFen = asset.netValueFen
-        out.owners = asset.owners.map { owner in
-            var o = Taizhang_Ledger_V1_Owner()
-            o.name = owner.name
-            o.kind = .init(rawValue: EnumMapping.encode(owner.kind)) ?? .unspecified
-            o.adminCode = owner.adminCode
-            o.shareBp = UInt32(clamping: owner.shareBasisPoints)
-            return o
-        }
+        out.owners = asset.owners.map(owner)
         out.user = asset.user
         out.beneficiary = asset.beneficiary
         if asset.custody != Custody() {
@@ -271,13 +259,7 @@ enum Encode {
             out.operation.termStart = operation.termStart?.description ?? ""
             out.operation.termEnd = operation.termEnd?.description ?? ""
         }
-        out.documents = asset.documents.map { document in
-            var d = Taizhang_Ledger_V1_Document()
-            d.name = document.name
-            d.kind = document.kind
-            d.sha256 = document.sha256
-            return d
-        }
+        out.documents = asset.documents.map(document)
         if let point = asset.coordinates {
             out.coordinates.latitude = point.latitude
             out.coordinates.longitude = point.longitude
