@@ -46,6 +46,10 @@ enum SystemService {
                     response.openConnections = UInt32(clamping: server.openConnections.load(ordering: .relaxed))
                     response.callsInFlight = UInt64(clamping: server.callsInFlight.load(ordering: .relaxed))
                     response.draining = server.draining.load(ordering: .relaxed)
+                    let today = Timestamp.chinaDate(unixMillis: Int64(Date().timeIntervalSince1970 * 1000))
+                    if let warning = server.configuration.calendar.missingCalendarWarning(today: today) {
+                        response.warnings.append(warning)
+                    }
                     let codeNames = Dictionary(uniqueKeysWithValues: Taizhang_Rpc_V1_Code.allCases.map { ($0.rawValue, "\($0)") })
                     response.methods = server.statistics.snapshot().sorted { $0.key < $1.key }.map { name, counters in
                         var method = Taizhang_System_V1_MethodStats()

@@ -44,6 +44,9 @@ struct StatusCommand: AsyncParsableCommand {
             table.rows.append([method.method, String(method.served), String(method.failed), String(method.latencyP50Micros), String(method.latencyP99Micros)])
         }
         if !table.rows.isEmpty { print(table.render()) }
+        for warning in status.warnings {
+            print("\(zh ? "警告" : "warning"): \(warning)")
+        }
     }
 }
 

@@ -46,6 +46,17 @@ struct ConfigurationTests {
         #expect(!final.handoverDueProvisional)
     }
 
+    @Test func status_warnsWhileNextYearsCalendarIsMissing() async throws {
+        // Built in: 2016–2026. From November 2026 on, a year the daemon must count is always missing.
+        let daemon = try DaemonProcess()
+        defer { daemon.stop() }
+        let client = try await daemon.connect()
+        let status = try await client.unary("/taizhang.system.v1.System/Status", Taizhang_System_V1_StatusRequest(), as: Taizhang_System_V1_StatusResponse.self)
+        #expect(status.warnings.count == 1)
+        #expect(status.warnings.first?.contains("holiday calendar for 20") == true)
+        await client.close()
+    }
+
     @Test func aPolicyFile_changesWhatDepreciates() async throws {
         let path = try Self.file("policy.json", #"{"depreciate_public_welfare": true, "start": "month_after"}"#)
         let daemon = try DaemonProcess(extraArguments: ["--depreciation-policy", path])

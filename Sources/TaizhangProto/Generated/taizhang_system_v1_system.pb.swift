@@ -200,6 +200,14 @@ public nonisolated struct Taizhang_System_V1_StatusResponse: @unchecked Sendable
     set {_uniqueStorage()._committedMutations = newValue}
   }
 
+  /// What an operator should act on, in English, e.g. a holiday calendar
+  /// that is missing for next year (published each November). Empty when
+  /// all is well.
+  public var warnings: [String] {
+    get {_storage._warnings}
+    set {_uniqueStorage()._warnings = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -383,7 +391,7 @@ nonisolated extension Taizhang_System_V1_StatusRequest: SwiftProtobuf.Message, S
 
 nonisolated extension Taizhang_System_V1_StatusResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StatusResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{3}uptime_seconds\0\u{3}storage_backend\0\u{3}storage_bytes\0\u{3}record_counts\0\u{3}open_connections\0\u{1}methods\0\u{3}last_risk_run\0\u{3}alerts_by_level\0\u{3}audit_head_seq\0\u{3}audit_head_hash\0\u{3}calls_in_flight\0\u{3}started_at\0\u{1}draining\0\u{3}commit_batches\0\u{3}committed_mutations\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{3}uptime_seconds\0\u{3}storage_backend\0\u{3}storage_bytes\0\u{3}record_counts\0\u{3}open_connections\0\u{1}methods\0\u{3}last_risk_run\0\u{3}alerts_by_level\0\u{3}audit_head_seq\0\u{3}audit_head_hash\0\u{3}calls_in_flight\0\u{3}started_at\0\u{1}draining\0\u{3}commit_batches\0\u{3}committed_mutations\0\u{1}warnings\0")
 
   fileprivate class _StorageClass {
     var _version: String = String()
@@ -402,6 +410,7 @@ nonisolated extension Taizhang_System_V1_StatusResponse: SwiftProtobuf.Message, 
     var _draining: Bool = false
     var _commitBatches: UInt64 = 0
     var _committedMutations: UInt64 = 0
+    var _warnings: [String] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -428,6 +437,7 @@ nonisolated extension Taizhang_System_V1_StatusResponse: SwiftProtobuf.Message, 
       _draining = source._draining
       _commitBatches = source._commitBatches
       _committedMutations = source._committedMutations
+      _warnings = source._warnings
     }
   }
 
@@ -462,6 +472,7 @@ nonisolated extension Taizhang_System_V1_StatusResponse: SwiftProtobuf.Message, 
         case 14: try { try decoder.decodeSingularBoolField(value: &_storage._draining) }()
         case 15: try { try decoder.decodeSingularUInt64Field(value: &_storage._commitBatches) }()
         case 16: try { try decoder.decodeSingularUInt64Field(value: &_storage._committedMutations) }()
+        case 17: try { try decoder.decodeRepeatedStringField(value: &_storage._warnings) }()
         default: break
         }
       }
@@ -522,6 +533,9 @@ nonisolated extension Taizhang_System_V1_StatusResponse: SwiftProtobuf.Message, 
       if _storage._committedMutations != 0 {
         try visitor.visitSingularUInt64Field(value: _storage._committedMutations, fieldNumber: 16)
       }
+      if !_storage._warnings.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._warnings, fieldNumber: 17)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -547,6 +561,7 @@ nonisolated extension Taizhang_System_V1_StatusResponse: SwiftProtobuf.Message, 
         if _storage._draining != rhs_storage._draining {return false}
         if _storage._commitBatches != rhs_storage._commitBatches {return false}
         if _storage._committedMutations != rhs_storage._committedMutations {return false}
+        if _storage._warnings != rhs_storage._warnings {return false}
         return true
       }
       if !storagesAreEqual {return false}
