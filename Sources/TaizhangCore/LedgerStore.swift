@@ -41,6 +41,21 @@ public enum Mutation: Sendable {
     /// the rules' proposal itself, from `contributions` (village code, fen).
     case lifecycle(assetId: String, action: LifecycleAction, calendar: WorkingDayCalendar, policy: DepreciationPolicy,
                    contributions: [ContributionReference], expectedVersion: Int64)
+    /// A new operating entity; the store gives its id and checks the credit
+    /// code is not already registered.
+    case createEntity(OperatingEntity)
+    /// Replaces an entity's writable fields.
+    case updateEntity(OperatingEntity, expectedVersion: Int64)
+    /// A new operation contract; the asset and the entity must exist and the
+    /// asset must not be under another contract for any day of the term.
+    case createContract(OperationContract)
+    /// Changes a contract (operator, mode, term, payments, commitments,
+    /// termination); a running contract's operator or mode changes only with
+    /// the owner's consent (001 (六)).
+    case amendContract(OperationContract, consent: OwnerConsent?, expectedVersion: Int64)
+    /// A quarterly report, or a correction of one (`expectedRevision`, when
+    /// not 0, must match the stored revision).
+    case submitReport(QuarterReport, expectedRevision: Int)
 }
 
 /// A village's contribution to a cross-village project, by admin code.
@@ -60,6 +75,36 @@ public enum MutationOutcome: Sendable {
     case adminUnit(AdminUnit)
     case project(Project)
     case assets([Asset])
+    case entity(OperatingEntity)
+    case contract(OperationContract)
+    case report(QuarterReport)
+}
+
+/// The operations records at one moment: what the risk monitor scores.
+/// Taking one is cheap (copy-on-write); it does not change afterwards.
+public struct OperationsSnapshot: Sendable {
+    public var entities: [String: OperatingEntity] = [:]
+    /// Entity ids in order.
+    public var entityOrder: [String] = []
+    public var contracts: [String: OperationContract] = [:]
+    public var contractOrder: [String] = []
+    public var contractsByEntity: [String: [String]] = [:]
+    public var contractsByAsset: [String: [String]] = [:]
+    /// Reports by entity, then quarter.
+    public var reports: [String: ReportsByQuarter] = [:]
+
+    /// An empty snapshot.
+    public init() {}
+
+    /// The entity's contracts.
+    public func contracts(ofEntity id: String) -> [OperationContract] {
+        (contractsByEntity[id] ?? []).compactMap { contracts[$0] }
+    }
+
+    /// The asset's contracts.
+    public func contracts(ofAsset id: String) -> [OperationContract] {
+        (contractsByAsset[id] ?? []).compactMap { contracts[$0] }
+    }
 }
 
 /// A mutation that succeeded.
@@ -231,6 +276,18 @@ public protocol LedgerStore: Sendable {
     /// depends on other records: existence, references, uniqueness, versions.
     func submit(_ mutation: Mutation, context: CallerContext, encode: @escaping ResponseEncoder,
                 completion: @escaping @Sendable (MutationReply) -> Void) -> any MutationTicket
+    func entity(id: String) -> OperatingEntity?
+    /// Entities ordered by id, optionally within an admin subtree and of one kind.
+    func entities(adminCode: String?, kind: EntityKind?, after: String?, limit: Int) -> Page<OperatingEntity>
+    func contract(id: String) -> OperationContract?
+    /// Contracts ordered by id, optionally of one entity or one asset.
+    func contracts(entityId: String?, assetId: String?, after: String?, limit: Int) -> Page<OperationContract>
+    /// The operations records as they are now.
+    func operations() -> OperationsSnapshot
+    /// Calls `observer` after each durable group with the kinds of record it
+    /// changed ("asset", "entity", "contract", "report", …), on the writer's
+    /// thread: it must be quick.
+    func observeCommits(_ observer: @escaping @Sendable (Set<String>) -> Void)
     /// Walks the audit chain from the first entry and reports the first broken link.
     func verifyAuditChain() throws -> AuditVerification
     /// Audit entries after `afterSeq`, optionally for one record, oldest first.

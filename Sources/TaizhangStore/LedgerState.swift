@@ -25,6 +25,10 @@ struct LedgerState: Sendable {
     var auditHeadSeq: UInt64 = 0
     var auditHeadHash: String = AuditChain.genesisHash
     var lastAssetNumber: Int = 0
+    var operations = OperationsSnapshot()
+    var entityIdsByCreditCode: [String: String] = [:]
+    var lastEntityNumber: Int = 0
+    var lastContractNumber: Int = 0
 
     mutating func put(_ unit: AdminUnit) {
         if adminUnits.updateValue(unit, forKey: unit.code) == nil {
@@ -58,6 +62,38 @@ struct LedgerState: Sendable {
         if !asset.code.isEmpty {
             assetIdsByCode[asset.code] = asset.id
         }
+    }
+
+    mutating func put(_ entity: OperatingEntity) {
+        let previous = operations.entities.updateValue(entity, forKey: entity.id)
+        if let previous {
+            if !previous.creditCode.isEmpty, entityIdsByCreditCode[previous.creditCode] == entity.id {
+                entityIdsByCreditCode[previous.creditCode] = nil
+            }
+        } else {
+            LedgerState.insertSorted(entity.id, into: &operations.entityOrder)
+            if let number = OperationsIdentifiers.number(of: entity.id, prefix: "ZT") { lastEntityNumber = max(lastEntityNumber, number) }
+        }
+        if !entity.creditCode.isEmpty { entityIdsByCreditCode[entity.creditCode] = entity.id }
+    }
+
+    mutating func put(_ contract: OperationContract) {
+        let previous = operations.contracts.updateValue(contract, forKey: contract.id)
+        if let previous {
+            if previous.entityId != contract.entityId {
+                operations.contractsByEntity[previous.entityId]?.removeAll { $0 == contract.id }
+                operations.contractsByEntity[contract.entityId, default: []].append(contract.id)
+            }
+        } else {
+            LedgerState.insertSorted(contract.id, into: &operations.contractOrder)
+            operations.contractsByEntity[contract.entityId, default: []].append(contract.id)
+            operations.contractsByAsset[contract.assetId, default: []].append(contract.id)
+            if let number = OperationsIdentifiers.number(of: contract.id, prefix: "HT") { lastContractNumber = max(lastContractNumber, number) }
+        }
+    }
+
+    mutating func put(_ report: QuarterReport) {
+        operations.reports[report.entityId, default: [:]][report.quarter] = report
     }
 
     /// The code and every code below it.

@@ -12,6 +12,15 @@ struct Overlay {
     var assets: [String: Asset] = [:]
     var assetOrder: [String] = []
     var assetIdsByCode: [String: String] = [:]
+    var entities: [String: OperatingEntity] = [:]
+    var entityOrder: [String] = []
+    var contracts: [String: OperationContract] = [:]
+    var contractOrder: [String] = []
+    var reports: [String: QuarterReport] = [:]
+    /// Credit code → entity id ("" when freed by this group).
+    var entityIdsByCreditCode: [String: String] = [:]
+    /// The kinds of record the group changed.
+    var kinds: Set<String> = []
     var idempotency: [String: IdempotencyRecord] = [:]
     var auditHeadSeq: UInt64?
     var auditHeadHash: String?
@@ -23,6 +32,9 @@ struct Overlay {
         for code in adminUnits.keys.sorted() { state.put(adminUnits[code]!) }
         for project in projects.values { state.put(project) }
         for id in assetOrder { state.put(assets[id]!) }
+        for id in entityOrder { state.put(entities[id]!) }
+        for id in contractOrder { state.put(contracts[id]!) }
+        for report in reports.values { state.put(report) }
         if let oldest = pruneIdempotencyBefore {
             state.idempotency = state.idempotency.filter { $0.value.createdUnixMillis >= oldest }
         }
@@ -50,7 +62,17 @@ private struct Plan {
     var projects: [Project] = []
     /// The asset and its state before (nil when new).
     var assets: [(after: Asset, before: Asset?)] = []
+    var entities: [(after: OperatingEntity, before: OperatingEntity?)] = []
+    var contracts: [(after: OperationContract, before: OperationContract?)] = []
+    var reports: [(after: QuarterReport, before: QuarterReport?)] = []
     var outcome: MutationOutcome
+}
+
+/// The last numbers given out, for the next ids.
+struct IdentifierNumbers {
+    var asset: Int
+    var entity: Int
+    var contract: Int
 }
 
 /// Writes groups of mutations on the writer thread.
@@ -67,6 +89,9 @@ final class LedgerWriter: @unchecked Sendable {
     private let insertAudit: SQLiteStatement
     private let upsertIdempotency: SQLiteStatement
     private let pruneIdempotency: SQLiteStatement
+    private let upsertEntity: SQLiteStatement
+    private let upsertContract: SQLiteStatement
+    private let upsertReport: SQLiteStatement
     private var groupsSincePrune = 0
 
     init(connection db: SQLiteConnection, clock: any WallClock, retentionMillis: Int64) throws {
@@ -91,6 +116,20 @@ final class LedgerWriter: @unchecked Sendable {
             """)
         upsertIdempotency = try db.prepare("INSERT OR REPLACE INTO idempotency(key, method, request_sha256, response, created_unix_ms) VALUES (?, ?, ?, ?, ?)")
         pruneIdempotency = try db.prepare("DELETE FROM idempotency WHERE created_unix_ms < ?")
+        upsertEntity = try db.prepare("""
+            INSERT INTO entities(id, name, kind, admin_code, credit_code, version, record_json) VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET name = excluded.name, kind = excluded.kind, admin_code = excluded.admin_code,
+                credit_code = excluded.credit_code, version = excluded.version, record_json = excluded.record_json
+            """)
+        upsertContract = try db.prepare("""
+            INSERT INTO contracts(id, asset_id, entity_id, mode, start_date, end_date, version, record_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET entity_id = excluded.entity_id, mode = excluded.mode, start_date = excluded.start_date,
+                end_date = excluded.end_date, version = excluded.version, record_json = excluded.record_json
+            """)
+        upsertReport = try db.prepare("""
+            INSERT INTO reports(entity_id, quarter, revision, record_json) VALUES (?, ?, ?, ?)
+            ON CONFLICT(entity_id, quarter) DO UPDATE SET revision = excluded.revision, record_json = excluded.record_json
+            """)
     }
 
     /// Applies `batch` in one transaction; each mutation in its own savepoint.
@@ -100,7 +139,9 @@ final class LedgerWriter: @unchecked Sendable {
         var applied = 0
         let nowMillis = clock.nowUnixMillis()
         let now = Timestamp.rfc3339(unixMillis: nowMillis)
-        var (headSeq, headHash, lastNumber) = store.state.withLock { ($0.auditHeadSeq, $0.auditHeadHash, $0.lastAssetNumber) }
+        var (headSeq, headHash, numbers) = store.state.withLock {
+            ($0.auditHeadSeq, $0.auditHeadHash, IdentifierNumbers(asset: $0.lastAssetNumber, entity: $0.lastEntityNumber, contract: $0.lastContractNumber))
+        }
         do {
             try db.execute("BEGIN IMMEDIATE")
         } catch {
@@ -125,7 +166,7 @@ final class LedgerWriter: @unchecked Sendable {
             }
             do {
                 let plan = try self.plan(pending.mutation, overlay: overlay, store: store, now: now,
-                                         today: Timestamp.chinaDate(unixMillis: nowMillis), lastNumber: &lastNumber)
+                                         today: Timestamp.chinaDate(unixMillis: nowMillis), numbers: &numbers)
                 try db.execute("SAVEPOINT m")
                 do {
                     var seq = headSeq
@@ -152,6 +193,21 @@ final class LedgerWriter: @unchecked Sendable {
                         if overlay.assets.updateValue(asset, forKey: asset.id) == nil { overlay.assetOrder.append(asset.id) }
                         if let before, !before.code.isEmpty, before.code != asset.code { overlay.assetIdsByCode[before.code] = "" }
                         if !asset.code.isEmpty { overlay.assetIdsByCode[asset.code] = asset.id }
+                    }
+                    if !plan.assets.isEmpty { overlay.kinds.insert("asset") }
+                    for (entity, before) in plan.entities {
+                        if overlay.entities.updateValue(entity, forKey: entity.id) == nil { overlay.entityOrder.append(entity.id) }
+                        if let before, !before.creditCode.isEmpty, before.creditCode != entity.creditCode { overlay.entityIdsByCreditCode[before.creditCode] = "" }
+                        if !entity.creditCode.isEmpty { overlay.entityIdsByCreditCode[entity.creditCode] = entity.id }
+                        overlay.kinds.insert("entity")
+                    }
+                    for (contract, _) in plan.contracts {
+                        if overlay.contracts.updateValue(contract, forKey: contract.id) == nil { overlay.contractOrder.append(contract.id) }
+                        overlay.kinds.insert("contract")
+                    }
+                    for (report, _) in plan.reports {
+                        overlay.reports[report.key] = report
+                        overlay.kinds.insert("report")
                     }
                     replies.append(.success(.applied(plan.outcome, encoded: response)))
                     applied += 1
@@ -222,7 +278,7 @@ final class LedgerWriter: @unchecked Sendable {
     // MARK: Planning
 
     private func plan(_ mutation: Mutation, overlay: Overlay, store: SQLiteLedgerStore, now: String, today: CivilDate,
-                      lastNumber: inout Int) throws -> Plan {
+                      numbers: inout IdentifierNumbers) throws -> Plan {
         func adminUnit(_ code: String) -> AdminUnit? { overlay.adminUnits[code] ?? store.state.withLock { $0.adminUnits[code] } }
         func lookupProject(_ id: String) -> Project? { overlay.projects[id] ?? store.state.withLock { $0.projects[id] } }
         func lookupAsset(_ id: String) -> Asset? { overlay.assets[id] ?? store.state.withLock { $0.assets[id] } }
@@ -286,8 +342,8 @@ final class LedgerWriter: @unchecked Sendable {
             var plan = Plan(outcome: .assets([]))
             var created: [Asset] = []
             for var asset in assets {
-                lastNumber += 1
-                asset.id = AssetIdentifiers.make(lastNumber)
+                numbers.asset += 1
+                asset.id = AssetIdentifiers.make(numbers.asset)
                 // Every asset starts registered, with its registered value as its first valuation.
                 let basis = asset.lifecycle.valuations.first?.kind ?? .finalAccounts
                 asset.lifecycle = Lifecycle(valuations: [LifecycleRules.initialValuation(of: asset, kind: basis)])
@@ -357,6 +413,162 @@ final class LedgerWriter: @unchecked Sendable {
             asset.version = current.version + 1
             asset.updatedAt = now
             return Plan(assets: [(asset, current)], outcome: .assets([asset]))
+
+        case .createEntity, .updateEntity, .createContract, .amendContract, .submitReport:
+            return try planOperations(mutation, overlay: overlay, store: store, now: now, today: today, numbers: &numbers)
+        }
+    }
+
+    private func planOperations(_ mutation: Mutation, overlay: Overlay, store: SQLiteLedgerStore, now: String, today: CivilDate,
+                                numbers: inout IdentifierNumbers) throws -> Plan {
+        func adminUnit(_ code: String) -> AdminUnit? { overlay.adminUnits[code] ?? store.state.withLock { $0.adminUnits[code] } }
+        func lookupAsset(_ id: String) -> Asset? { overlay.assets[id] ?? store.state.withLock { $0.assets[id] } }
+        func lookupEntity(_ id: String) -> OperatingEntity? { overlay.entities[id] ?? store.state.withLock { $0.operations.entities[id] } }
+        func lookupContract(_ id: String) -> OperationContract? { overlay.contracts[id] ?? store.state.withLock { $0.operations.contracts[id] } }
+        func holder(ofCreditCode code: String) -> String? {
+            if let id = overlay.entityIdsByCreditCode[code] { return id.isEmpty ? nil : id }
+            return store.state.withLock { $0.entityIdsByCreditCode[code] }
+        }
+        func assetContracts(_ assetId: String) -> [OperationContract] {
+            let committed = store.state.withLock { $0.operations.contracts(ofAsset: assetId) }
+            var byId: [String: OperationContract] = [:]
+            for contract in committed { byId[contract.id] = contract }
+            for contract in overlay.contracts.values where contract.assetId == assetId { byId[contract.id] = contract }
+            return byId.values.sorted { $0.id < $1.id }
+        }
+        func checkParties(_ contract: OperationContract) throws {
+            var bad: [FieldViolation] = []
+            if lookupAsset(contract.assetId) == nil { bad.append(.init(field: "contract.asset_id", description: "no asset \(contract.assetId) exists")) }
+            if lookupEntity(contract.entityId) == nil { bad.append(.init(field: "contract.entity_id", description: "no operating entity \(contract.entityId) exists")) }
+            if !bad.isEmpty { throw LedgerError.invalid(bad, what: "contract") }
+        }
+        /// Another contract of the asset sharing a day with this one's term.
+        func overlapping(_ contract: OperationContract) -> OperationContract? {
+            assetContracts(contract.assetId).first { other in
+                other.id != contract.id && other.start <= contract.lastDay && contract.start <= other.lastDay
+            }
+        }
+
+        switch mutation {
+        case .createEntity(var entity):
+            var bad: [FieldViolation] = []
+            if adminUnit(entity.adminCode) == nil {
+                bad.append(.init(field: "entity.admin_code", description: "no admin unit \(entity.adminCode) exists"))
+            }
+            if !entity.creditCode.isEmpty, let holder = holder(ofCreditCode: entity.creditCode) {
+                throw LedgerError(.alreadyExists, "credit code \(entity.creditCode) is already registered as \(holder)",
+                                  violations: [.init(field: "entity.credit_code", description: "already registered as \(holder)")])
+            }
+            if !bad.isEmpty { throw LedgerError.invalid(bad, what: "entity") }
+            numbers.entity += 1
+            entity.id = OperationsIdentifiers.entity(numbers.entity)
+            entity.version = 1
+            entity.createdAt = now
+            entity.updatedAt = now
+            return Plan(entities: [(entity, nil)], outcome: .entity(entity))
+
+        case .updateEntity(var entity, let expectedVersion):
+            guard let current = lookupEntity(entity.id) else {
+                throw LedgerError(.notFound, "no operating entity \(entity.id) exists", violations: [.init(field: "entity.id", description: "not found")])
+            }
+            if expectedVersion != 0, expectedVersion != current.version {
+                throw LedgerError(.aborted, "entity \(entity.id) is at version \(current.version), not \(expectedVersion): someone changed it since you read it; read it again and reapply your change")
+            }
+            var bad: [FieldViolation] = []
+            if adminUnit(entity.adminCode) == nil {
+                bad.append(.init(field: "entity.admin_code", description: "no admin unit \(entity.adminCode) exists"))
+            }
+            if !entity.creditCode.isEmpty, let holder = holder(ofCreditCode: entity.creditCode), holder != entity.id {
+                bad.append(.init(field: "entity.credit_code", description: "already registered as \(holder)"))
+            }
+            if !bad.isEmpty { throw LedgerError.invalid(bad, what: "entity") }
+            entity.version = current.version + 1
+            entity.createdAt = current.createdAt
+            entity.updatedAt = now
+            return Plan(entities: [(entity, current)], outcome: .entity(entity))
+
+        case .createContract(var contract):
+            try checkParties(contract)
+            if let other = overlapping(contract) {
+                throw LedgerError(.failedPrecondition, "asset \(contract.assetId) is already under contract \(other.id) from \(other.start) to \(other.lastDay); terminate or shorten it first (AmendContract)",
+                                  violations: [.init(field: "contract.start", description: "overlaps contract \(other.id) (\(other.start)–\(other.lastDay))")])
+            }
+            numbers.contract += 1
+            contract.id = OperationsIdentifiers.contract(numbers.contract)
+            contract.terminatedOn = nil
+            contract.amendments = []
+            contract.version = 1
+            contract.createdAt = now
+            contract.updatedAt = now
+            return Plan(contracts: [(contract, nil)], outcome: .contract(contract))
+
+        case .amendContract(var contract, let consent, let expectedVersion):
+            guard let current = lookupContract(contract.id) else {
+                throw LedgerError(.notFound, "no contract \(contract.id) exists", violations: [.init(field: "contract_id", description: "not found")])
+            }
+            if expectedVersion != 0, expectedVersion != current.version {
+                throw LedgerError(.aborted, "contract \(contract.id) is at version \(current.version), not \(expectedVersion): someone changed it since you read it; read it again and reapply your change")
+            }
+            contract.assetId = current.assetId
+            let rules = OperationsRules.validateChange(from: current, to: contract, consent: consent, today: today)
+            let changeStatus: ErrorCode = rules.contains { $0.field == "owner_consent" || $0.field == "contract_id" } ? .failedPrecondition : .invalidArgument
+            if !rules.isEmpty {
+                if changeStatus == .failedPrecondition {
+                    throw LedgerError(.failedPrecondition, rules[0].description, violations: rules)
+                }
+                throw LedgerError.invalid(rules, what: "contract change")
+            }
+            if lookupEntity(contract.entityId) == nil {
+                throw LedgerError.invalid([.init(field: "contract.entity_id", description: "no operating entity \(contract.entityId) exists")], what: "contract change")
+            }
+            if let other = overlapping(contract) {
+                throw LedgerError(.failedPrecondition, "the new term overlaps contract \(other.id) of the same asset (\(other.start)–\(other.lastDay))",
+                                  violations: [.init(field: "contract.end", description: "overlaps contract \(other.id)")])
+            }
+            var summary: [String] = []
+            if contract.entityId != current.entityId { summary.append("operator \(current.entityId) → \(contract.entityId)") }
+            if contract.mode != current.mode { summary.append("mode \(current.mode.rawValue) → \(contract.mode.rawValue)") }
+            if contract.start != current.start || contract.end != current.end { summary.append("term \(current.start)–\(current.end) → \(contract.start)–\(contract.end)") }
+            if contract.payments != current.payments { summary.append("payments \(current.payments.count) → \(contract.payments.count) items") }
+            if contract.committedPoorLabourers != current.committedPoorLabourers || contract.committedHouseholds != current.committedHouseholds {
+                summary.append("commitments \(current.committedPoorLabourers)/\(current.committedHouseholds) → \(contract.committedPoorLabourers)/\(contract.committedHouseholds) (labourers/households)")
+            }
+            if contract.terminatedOn != current.terminatedOn, let day = contract.terminatedOn { summary.append("terminated on \(day)") }
+            if summary.isEmpty {
+                throw LedgerError.invalid([.init(field: "contract", description: "changes nothing; send the fields to change")], what: "contract change")
+            }
+            contract.amendments = current.amendments + [ContractAmendment(date: today, summary: summary.joined(separator: "; "), consent: consent)]
+            contract.version = current.version + 1
+            contract.createdAt = current.createdAt
+            contract.updatedAt = now
+            return Plan(contracts: [(contract, current)], outcome: .contract(contract))
+
+        case .submitReport(var report, let expectedRevision):
+            guard lookupEntity(report.entityId) != nil else {
+                throw LedgerError(.notFound, "no operating entity \(report.entityId) exists", violations: [.init(field: "report.entity_id", description: "not found")])
+            }
+            let current = overlay.reports[report.key] ?? store.state.withLock { $0.operations.reports[report.entityId]?[report.quarter] }
+            if let current {
+                if expectedRevision != 0, expectedRevision != current.revision {
+                    throw LedgerError(.aborted, "the \(report.quarter) report of \(report.entityId) is at revision \(current.revision), not \(expectedRevision); read it again")
+                }
+                if report.correctionReason.trimmingCharacters(in: .whitespaces).isEmpty {
+                    throw LedgerError.invalid([.init(field: "report.correction_reason", description: "the \(report.quarter) report exists (revision \(current.revision)); a correction must say why it corrects it")], what: "report correction")
+                }
+                report.revision = current.revision + 1
+                report.createdAt = current.createdAt
+            } else {
+                if expectedRevision != 0 {
+                    throw LedgerError(.aborted, "no \(report.quarter) report of \(report.entityId) exists to correct (expected revision \(expectedRevision))")
+                }
+                report.revision = 1
+                report.createdAt = now
+            }
+            report.updatedAt = now
+            return Plan(reports: [(report, current)], outcome: .report(report))
+
+        default:
+            throw LedgerError(.internal, "not an operations mutation")
         }
     }
 
@@ -388,6 +600,23 @@ final class LedgerWriter: @unchecked Sendable {
             try insertProject.run([.text(project.id), .text(project.name), .int(Int64(project.year)), .text(project.adminCode),
                                    .int(project.version), .text(record)])
             try audit(kind: "project", id: project.id, before: "", after: record)
+        }
+        for (entity, before) in plan.entities {
+            let record = entity.jsonText
+            try upsertEntity.run([.text(entity.id), .text(entity.name), .text(entity.kind.rawValue), .text(entity.adminCode),
+                                  .text(entity.creditCode), .int(entity.version), .text(record)])
+            try audit(kind: "entity", id: entity.id, before: before?.jsonText ?? "", after: record)
+        }
+        for (contract, before) in plan.contracts {
+            let record = contract.jsonText
+            try upsertContract.run([.text(contract.id), .text(contract.assetId), .text(contract.entityId), .text(contract.mode.rawValue),
+                                    .text(contract.start.description), .text(contract.end.description), .int(contract.version), .text(record)])
+            try audit(kind: "contract", id: contract.id, before: before?.jsonText ?? "", after: record)
+        }
+        for (report, before) in plan.reports {
+            let record = report.jsonText
+            try upsertReport.run([.text(report.entityId), .text(report.quarter.description), .int(Int64(report.revision)), .text(record)])
+            try audit(kind: "report", id: report.key, before: before?.jsonText ?? "", after: record)
         }
         for (asset, before) in plan.assets {
             let record = asset.jsonText

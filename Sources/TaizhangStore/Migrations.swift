@@ -62,6 +62,37 @@ enum Migrations {
             created_unix_ms INTEGER NOT NULL
         );
         """),
+        (2, """
+        CREATE TABLE entities (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            admin_code TEXT NOT NULL,
+            credit_code TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            record_json TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX entities_credit_code ON entities(credit_code) WHERE credit_code <> '';
+        CREATE TABLE contracts (
+            id TEXT PRIMARY KEY,
+            asset_id TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            start_date TEXT NOT NULL,
+            end_date TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            record_json TEXT NOT NULL
+        );
+        CREATE INDEX contracts_entity ON contracts(entity_id);
+        CREATE INDEX contracts_asset ON contracts(asset_id);
+        CREATE TABLE reports (
+            entity_id TEXT NOT NULL,
+            quarter TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            record_json TEXT NOT NULL,
+            PRIMARY KEY (entity_id, quarter)
+        );
+        """),
     ]
 
     /// Brings the database to the newest version.

@@ -95,6 +95,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     private let writerStopped = DispatchSemaphore(value: 0)
     private let reader: Mutex<SQLiteReader>
     private let counters = Mutex(Counters())
+    private let observers = Mutex<[@Sendable (Set<String>) -> Void]>([])
 
     struct WriterQueue {
         var pending: [PendingMutation] = []
@@ -266,6 +267,9 @@ public final class SQLiteLedgerStore: LedgerStore {
                 "admin_unit": UInt64(state.adminUnits.count),
                 "project": UInt64(state.projects.count),
                 "asset": UInt64(state.assets.count),
+                "entity": UInt64(state.operations.entities.count),
+                "contract": UInt64(state.operations.contracts.count),
+                "report": UInt64(state.operations.reports.values.reduce(0) { $0 + $1.count }),
                 "audit_entry": state.auditHeadSeq,
             ], state.auditHeadSeq, state.auditHeadHash)
         }
@@ -287,6 +291,52 @@ public final class SQLiteLedgerStore: LedgerStore {
     public func verifyAuditChain() throws -> AuditVerification {
         let (headSeq, headHash) = state.withLock { ($0.auditHeadSeq, $0.auditHeadHash) }
         return try reader.withLock { try $0.verify(knownHeadSeq: headSeq, knownHeadHash: headHash) }
+    }
+
+    public func entity(id: String) -> OperatingEntity? {
+        state.withLock { $0.operations.entities[id] }
+    }
+
+    public func entities(adminCode: String?, kind: EntityKind?, after: String?, limit: Int) -> Page<OperatingEntity> {
+        let subtree = adminCode.map { adminSubtree(code: $0) }
+        return state.withLock { state in
+            SQLiteLedgerStore.page(keys: state.operations.entityOrder, after: after, limit: limit) { id in
+                guard let entity = state.operations.entities[id] else { return nil }
+                if let subtree, !subtree.contains(entity.adminCode) { return nil }
+                if let kind, entity.kind != kind { return nil }
+                return entity
+            }
+        }
+    }
+
+    public func contract(id: String) -> OperationContract? {
+        state.withLock { $0.operations.contracts[id] }
+    }
+
+    public func contracts(entityId: String?, assetId: String?, after: String?, limit: Int) -> Page<OperationContract> {
+        state.withLock { state in
+            let keys: [String]
+            if let entityId {
+                keys = (state.operations.contractsByEntity[entityId] ?? []).sorted()
+            } else if let assetId {
+                keys = (state.operations.contractsByAsset[assetId] ?? []).sorted()
+            } else {
+                keys = state.operations.contractOrder
+            }
+            return SQLiteLedgerStore.page(keys: keys, after: after, limit: limit) { id in
+                guard let contract = state.operations.contracts[id] else { return nil }
+                if let assetId, contract.assetId != assetId { return nil }
+                return contract
+            }
+        }
+    }
+
+    public func operations() -> OperationsSnapshot {
+        state.withLock { $0.operations }
+    }
+
+    public func observeCommits(_ observer: @escaping @Sendable (Set<String>) -> Void) {
+        observers.withLock { $0.append(observer) }
     }
 
     public func auditEntries(recordId: String?, afterSeq: UInt64, limit: Int) throws -> [AuditEntry] {
@@ -369,6 +419,9 @@ public final class SQLiteLedgerStore: LedgerStore {
             for (pending, reply) in zip(started, result.replies) {
                 pending.completion(reply)
             }
+            if result.durable, !result.overlay.kinds.isEmpty {
+                for observer in observers.withLock({ $0 }) { observer(result.overlay.kinds) }
+            }
         }
         writerStopped.signal()
     }
@@ -385,6 +438,15 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
         try db.prepare("SELECT record_json FROM assets ORDER BY id").query([]) { row in
             state.put(try Asset(recordJSON: row.text(0)))
+        }
+        try db.prepare("SELECT record_json FROM entities ORDER BY id").query([]) { row in
+            state.put(try OperatingEntity(recordJSON: row.text(0)))
+        }
+        try db.prepare("SELECT record_json FROM contracts ORDER BY id").query([]) { row in
+            state.put(try OperationContract(recordJSON: row.text(0)))
+        }
+        try db.prepare("SELECT record_json FROM reports").query([]) { row in
+            state.put(try QuarterReport(recordJSON: row.text(0)))
         }
         let oldest = clock.nowUnixMillis() - retentionMillis
         try db.prepare("DELETE FROM idempotency WHERE created_unix_ms < ?").run([.int(oldest)])

@@ -1,0 +1,166 @@
+// Alerts as records, and the one rule of their life cycle: raised once when
+// a level is entered, raised again only when the level changes, cleared with
+// a recovery entry when the cause goes away. `AlertBook.changes` compares
+// the open alerts with what the rules say now; the monitor stores the result.
+
+/// One alert: from the moment it is raised until it is cleared.
+public struct AlertRecord: Sendable, Hashable {
+    /// Given by the alert store, increasing.
+    public var id: Int64
+    public var kind: AlertKind
+    public var subjectId: String
+    public var subjectName: String
+    public var adminCode: String
+    /// yellow or red (the last level while open; the last before clearing once cleared).
+    public var level: AlertLevel
+    public var score: Int
+    public var quarter: String
+    public var parts: [RiskPartScore]
+    public var reasons: [RiskReason]
+    /// RFC 3339 times.
+    public var raisedAt: String
+    public var changedAt: String
+    /// Empty while open.
+    public var clearedAt: String
+
+    /// A record.
+    public init(id: Int64, kind: AlertKind, subjectId: String, subjectName: String, adminCode: String, level: AlertLevel, score: Int,
+                quarter: String, parts: [RiskPartScore], reasons: [RiskReason], raisedAt: String, changedAt: String, clearedAt: String) {
+        self.id = id
+        self.kind = kind
+        self.subjectId = subjectId
+        self.subjectName = subjectName
+        self.adminCode = adminCode
+        self.level = level
+        self.score = score
+        self.quarter = quarter
+        self.parts = parts
+        self.reasons = reasons
+        self.raisedAt = raisedAt
+        self.changedAt = changedAt
+        self.clearedAt = clearedAt
+    }
+
+    public var isOpen: Bool { clearedAt.isEmpty }
+    public var key: String { kind.rawValue + ":" + subjectId }
+
+    /// The record taking `condition`'s details.
+    public func updated(with condition: AlertCondition) -> AlertRecord {
+        var copy = self
+        copy.subjectName = condition.subjectName
+        copy.adminCode = condition.adminCode
+        copy.level = condition.level
+        copy.score = condition.score
+        copy.quarter = condition.quarter
+        copy.parts = condition.parts
+        copy.reasons = condition.reasons
+        return copy
+    }
+}
+
+/// What happened to an alert.
+public enum AlertEventType: String, Sendable, CaseIterable {
+    case raised, changed, cleared
+}
+
+/// An entry of the alert history: what WatchAlerts streams and journald gets.
+public struct AlertEvent: Sendable, Hashable {
+    /// Increasing, given by the alert store.
+    public var seq: Int64
+    public var type: AlertEventType
+    /// The alert after the event.
+    public var alert: AlertRecord
+    /// The level before (green when raised).
+    public var previousLevel: AlertLevel
+    public var time: String
+
+    /// An event.
+    public init(seq: Int64, type: AlertEventType, alert: AlertRecord, previousLevel: AlertLevel, time: String) {
+        self.seq = seq
+        self.type = type
+        self.alert = alert
+        self.previousLevel = previousLevel
+        self.time = time
+    }
+
+    /// The message county staff read, in Chinese.
+    public var chineseMessage: String {
+        let alert = self.alert
+        let subject = "\(alert.subjectName)（\(alert.subjectId)）"
+        let reasons = alert.reasons.map(\.chinese).joined(separator: "；")
+        switch type {
+        case .raised:
+            return "【\(alert.level.chineseName)】\(alert.kind.chineseName)：\(subject)\(alert.score >= 0 ? "，评分\(alert.score)分" : "")。\(reasons)"
+        case .changed:
+            return "【\(previousLevel.chineseName)→\(alert.level.chineseName)】\(alert.kind.chineseName)：\(subject)\(alert.score >= 0 ? "，评分\(alert.score)分" : "")。\(reasons)"
+        case .cleared:
+            return "【已解除】\(alert.kind.chineseName)：\(subject)，原\(alert.level.chineseName)预警已解除。"
+        }
+    }
+
+    /// The same message in English.
+    public var englishMessage: String {
+        let alert = self.alert
+        let subject = "\(alert.subjectName) (\(alert.subjectId))"
+        let reasons = alert.reasons.map(\.english).joined(separator: "; ")
+        let kind = alert.kind.rawValue.replacingUnderscores
+        switch type {
+        case .raised:
+            return "[\(alert.level.rawValue)] \(kind): \(subject)\(alert.score >= 0 ? ", score \(alert.score)" : ""). \(reasons)"
+        case .changed:
+            return "[\(previousLevel.rawValue) -> \(alert.level.rawValue)] \(kind): \(subject)\(alert.score >= 0 ? ", score \(alert.score)" : ""). \(reasons)"
+        case .cleared:
+            return "[recovered] \(kind): \(subject); the \(alert.level.rawValue) alert is cleared."
+        }
+    }
+}
+
+extension String {
+    var replacingUnderscores: String { String(map { $0 == "_" ? " " : $0 }) }
+}
+
+/// The changes a run makes to the open alerts.
+public struct AlertChanges: Sendable {
+    /// New alerts (none was open for the key).
+    public var raise: [AlertCondition] = []
+    /// Open alerts whose level changed.
+    public var change: [(AlertRecord, AlertCondition)] = []
+    /// Open alerts at the same level whose details changed (score, reasons):
+    /// stored quietly, no new entry.
+    public var refresh: [(AlertRecord, AlertCondition)] = []
+    /// Open alerts whose cause went away.
+    public var clear: [AlertRecord] = []
+
+    public var isEmpty: Bool { raise.isEmpty && change.isEmpty && refresh.isEmpty && clear.isEmpty }
+}
+
+/// The alert life cycle.
+public enum AlertBook {
+    /// Compares the open alerts (by key) with the conditions that hold now.
+    /// `scope` limits the comparison: open alerts whose key it rejects are
+    /// left alone (a run that looked at only some subjects).
+    public static func changes(open: [String: AlertRecord], now conditions: [AlertCondition],
+                               scope: (AlertRecord) -> Bool = { _ in true }) -> AlertChanges {
+        var changes = AlertChanges()
+        var seen: Set<String> = []
+        for condition in conditions where condition.level != .green {
+            let key = condition.key
+            guard seen.insert(key).inserted else { continue }
+            if let record = open[key] {
+                if record.level != condition.level {
+                    changes.change.append((record, condition))
+                } else if record.score != condition.score || record.reasons != condition.reasons || record.quarter != condition.quarter
+                            || record.subjectName != condition.subjectName || record.adminCode != condition.adminCode || record.parts != condition.parts {
+                    changes.refresh.append((record, condition))
+                }
+            } else {
+                changes.raise.append(condition)
+            }
+        }
+        for (key, record) in open where !seen.contains(key) && scope(record) {
+            changes.clear.append(record)
+        }
+        changes.clear.sort { $0.id < $1.id }
+        return changes
+    }
+}

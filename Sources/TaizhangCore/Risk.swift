@@ -1,0 +1,601 @@
+// The risk rules as pure functions: an entity's score for a quarter from its
+// five parts (000 二(一)), the Laiwu traffic light (002), and the conditions
+// that should be alerted on now (000 (三)2, 003 三(三), 001 (八), 004 §15).
+// The monitor compares these with the open alerts; nothing here has state.
+
+/// An alert's level. `green` is no alert.
+public enum AlertLevel: String, Sendable, CaseIterable, Codable, Comparable {
+    case green, yellow, red
+
+    public var chineseName: String {
+        switch self {
+        case .green: return "绿灯"
+        case .yellow: return "黄灯"
+        case .red: return "红灯"
+        }
+    }
+
+    var rank: Int {
+        switch self {
+        case .green: return 0
+        case .yellow: return 1
+        case .red: return 2
+        }
+    }
+
+    public static func < (lhs: AlertLevel, rhs: AlertLevel) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// What an alert is about. Each kind has two stable journald MESSAGE_IDs:
+/// one for raising (and changing level), one for the recovery.
+public enum AlertKind: String, Sendable, CaseIterable, Codable {
+    /// The Laiwu traffic light: the quarter's (or year's) targets missed.
+    case entityTargets = "entity_targets"
+    /// The entity's score is below the thresholds.
+    case entityScore = "entity_score"
+    /// A quarterly report is overdue.
+    case reportMissing = "report_missing"
+    /// Payments to the asset owners are overdue.
+    case paymentOverdue = "payment_overdue"
+    /// An asset has stood idle long.
+    case assetIdle = "asset_idle"
+    /// The asset's operator runs at a loss.
+    case assetLoss = "asset_loss"
+    /// The asset's output declined.
+    case assetDecline = "asset_decline"
+    /// A notice is past its earliest close and still up.
+    case publicationOverdue = "publication_overdue"
+    /// The handover is past its deadline (30 working days, 004 §15).
+    case handoverOverdue = "handover_overdue"
+    /// A contract expires soon or has expired (renew or recover, 001 (八)).
+    case contractExpiring = "contract_expiring"
+
+    /// MESSAGE_ID of the alert being raised or changing level.
+    public var messageId: String {
+        switch self {
+        case .entityTargets: return "a728f7a236264ec4abf55ed8dfa03046"
+        case .entityScore: return "d7ae1097612b4e56b2db5f1eea9148dd"
+        case .reportMissing: return "91f345cdd0434339820d4d11f659d920"
+        case .paymentOverdue: return "9fc3619895004474b1d273cf519648fb"
+        case .assetIdle: return "5bba695e5a9c474da2bfd7cebfe00836"
+        case .assetLoss: return "3c93233a49954d7eb91c2603b8d14fbc"
+        case .assetDecline: return "737a1e947e794aa3990e1b27b5bc7359"
+        case .publicationOverdue: return "8308f70a16af436fb1b0fca0be6fd236"
+        case .handoverOverdue: return "7c79ec5f43a546799f3f5ed29a27bb34"
+        case .contractExpiring: return "7026a501571b48ae9da0b4e888e6e23b"
+        }
+    }
+
+    /// MESSAGE_ID of the recovery (the cause went away).
+    public var recoveryMessageId: String {
+        switch self {
+        case .entityTargets: return "40cb36b8718b414aa0a1bcf514550159"
+        case .entityScore: return "93a0c9b174c34fb6817ec594bb877f76"
+        case .reportMissing: return "aa715eed28b7401cb6a56b7f8cb31dc0"
+        case .paymentOverdue: return "a6332b26bfb1469797f7c0d87538aab0"
+        case .assetIdle: return "89376cdde4404153bbecb41a60b9f811"
+        case .assetLoss: return "7e78d8de55b54b7b81fe056fa8d4b176"
+        case .assetDecline: return "71f022da4b59493d845830c315b546d5"
+        case .publicationOverdue: return "0ee0860fcfbe4902966e3d9ba8c05786"
+        case .handoverOverdue: return "cd1554ff9e194dfda15533cb73f6e562"
+        case .contractExpiring: return "2517b7e06cbc40aa971822f9788ed130"
+        }
+    }
+
+    public var chineseName: String {
+        switch self {
+        case .entityTargets: return "带贫主体目标完成预警"
+        case .entityScore: return "带贫主体风险评分预警"
+        case .reportMissing: return "季度报表缺报预警"
+        case .paymentOverdue: return "资产收益拖欠预警"
+        case .assetIdle: return "资产长期闲置预警"
+        case .assetLoss: return "资产经营亏损预警"
+        case .assetDecline: return "资产效益下滑预警"
+        case .publicationOverdue: return "公示逾期未结束预警"
+        case .handoverOverdue: return "资产移交逾期预警"
+        case .contractExpiring: return "经营合同到期预警"
+        }
+    }
+
+    /// What the alert's subject is.
+    public var subjectKind: String {
+        switch self {
+        case .entityTargets, .entityScore, .reportMissing, .paymentOverdue: return "entity"
+        case .assetIdle, .assetLoss, .assetDecline, .publicationOverdue, .handoverOverdue: return "asset"
+        case .contractExpiring: return "contract"
+        }
+    }
+}
+
+/// One plain reason behind a score or an alert, in Chinese and English.
+public struct RiskReason: Sendable, Hashable, Codable {
+    /// A stable code, e.g. "output_below_target".
+    public var code: String
+    public var chinese: String
+    public var english: String
+
+    /// A reason.
+    public init(_ code: String, _ chinese: String, _ english: String) {
+        self.code = code
+        self.chinese = chinese
+        self.english = english
+    }
+}
+
+/// One part of a score.
+public struct RiskPartScore: Sendable, Hashable, Codable {
+    public var part: RiskPart
+    /// 0…100.
+    public var score: Int
+    /// The part's weight (the parts' weights add up to 100).
+    public var weight: Int
+    public var reasons: [RiskReason]
+
+    /// A part.
+    public init(part: RiskPart, score: Int, weight: Int, reasons: [RiskReason]) {
+        self.part = part
+        self.score = score
+        self.weight = weight
+        self.reasons = reasons
+    }
+}
+
+/// An entity's score for a quarter.
+public struct RiskScore: Sendable, Hashable {
+    public var entityId: String
+    public var quarter: Quarter
+    /// False when the quarter's report is missing: then there is no score.
+    public var reported: Bool
+    /// 0…100: Σ part × weight / 100, rounded down.
+    public var total: Int
+    /// From the score thresholds.
+    public var scoreLevel: AlertLevel
+    /// The Laiwu traffic light.
+    public var light: AlertLevel
+    public var parts: [RiskPartScore]
+    /// Why the light has its colour.
+    public var lightReasons: [RiskReason]
+
+    /// A score.
+    public init(entityId: String, quarter: Quarter, reported: Bool, total: Int, scoreLevel: AlertLevel, light: AlertLevel,
+                parts: [RiskPartScore], lightReasons: [RiskReason]) {
+        self.entityId = entityId
+        self.quarter = quarter
+        self.reported = reported
+        self.total = total
+        self.scoreLevel = scoreLevel
+        self.light = light
+        self.parts = parts
+        self.lightReasons = lightReasons
+    }
+}
+
+/// A condition the monitor should have an alert open for, now.
+public struct AlertCondition: Sendable, Hashable {
+    public var kind: AlertKind
+    /// The entity, asset or contract id.
+    public var subjectId: String
+    public var subjectName: String
+    /// Where the subject is: the entity's, asset's or contract asset's admin code.
+    public var adminCode: String
+    /// yellow or red.
+    public var level: AlertLevel
+    /// The entity's score, or -1 when the kind has none.
+    public var score: Int
+    /// The quarter concerned ("" when none).
+    public var quarter: String
+    public var parts: [RiskPartScore]
+    public var reasons: [RiskReason]
+
+    /// A condition.
+    public init(kind: AlertKind, subjectId: String, subjectName: String, adminCode: String, level: AlertLevel, score: Int = -1,
+                quarter: String = "", parts: [RiskPartScore] = [], reasons: [RiskReason]) {
+        self.kind = kind
+        self.subjectId = subjectId
+        self.subjectName = subjectName
+        self.adminCode = adminCode
+        self.level = level
+        self.score = score
+        self.quarter = quarter
+        self.parts = parts
+        self.reasons = reasons
+    }
+
+    /// One open alert per kind and subject.
+    public var key: String { kind.rawValue + ":" + subjectId }
+}
+
+/// Money for messages: "1,234.50元".
+public enum Yuan {
+    public static func format(_ fen: Int64) -> String {
+        let negative = fen < 0
+        let magnitude = fen.magnitude
+        let whole = String(magnitude / 100)
+        var grouped = ""
+        for (index, character) in whole.enumerated() {
+            if index > 0, (whole.count - index) % 3 == 0 { grouped.append(",") }
+            grouped.append(character)
+        }
+        let cents = magnitude % 100
+        return (negative ? "-" : "") + grouped + "." + (cents < 10 ? "0" : "") + String(cents) + "元"
+    }
+}
+
+/// An entity's reports, by quarter.
+public typealias ReportsByQuarter = [Quarter: QuarterReport]
+
+/// The rules, bound to a configuration and a day.
+public struct RiskRules: Sendable {
+    public let configuration: RiskConfiguration
+    /// Today in China Standard Time.
+    public let today: CivilDate
+
+    /// Rules for `today`.
+    public init(configuration: RiskConfiguration, today: CivilDate) {
+        self.configuration = configuration
+        self.today = today
+    }
+
+    // MARK: Quarters
+
+    /// The day `quarter`'s report is due.
+    public func reportDue(_ quarter: Quarter) -> CivilDate {
+        quarter.last.adding(days: configuration.reportDueDays)
+    }
+
+    /// Whether the report for `quarter` is overdue when missing.
+    public func isDue(_ quarter: Quarter) -> Bool { today > reportDue(quarter) }
+
+    /// Whether the entity owes a report for `quarter`: one of its contracts ran in it.
+    public func expects(_ quarter: Quarter, contracts: [OperationContract]) -> Bool {
+        contracts.contains { $0.covers(quarter) }
+    }
+
+    /// The quarter an entity is judged on now: the latest ended quarter with
+    /// a report, or else the latest whose report is due; nil when it owes none.
+    public func evaluatedQuarter(contracts: [OperationContract], reports: ReportsByQuarter) -> Quarter? {
+        var quarter = Quarter(containing: today).previous
+        for _ in 0..<3 {
+            if expects(quarter, contracts: contracts), reports[quarter] != nil || isDue(quarter) { return quarter }
+            quarter = quarter.previous
+        }
+        return nil
+    }
+
+    /// Whether the report meets its targets (a target of 0 is none).
+    public static func targetsMet(_ report: QuarterReport) -> Bool {
+        (report.targetOutputValueFen == 0 || report.outputValueFen >= report.targetOutputValueFen)
+            && (report.targetSalesRevenueFen == 0 || report.salesRevenueFen >= report.targetSalesRevenueFen)
+    }
+
+    /// Whether `quarter` counts as missed: expected, and its report either
+    /// misses the targets or is missing past its due date.
+    public func missed(_ quarter: Quarter, contracts: [OperationContract], reports: ReportsByQuarter) -> Bool {
+        guard expects(quarter, contracts: contracts) else { return false }
+        if let report = reports[quarter] { return !RiskRules.targetsMet(report) }
+        return isDue(quarter)
+    }
+
+    // MARK: The traffic light (002 Laiwu)
+
+    /// Green when the period's targets are met; yellow when the quarter's
+    /// are missed; red when missed two quarters running, or for the year
+    /// (judged on the fourth quarter: the year's totals against the year's targets).
+    public func light(quarter: Quarter, contracts: [OperationContract], reports: ReportsByQuarter) -> (AlertLevel, [RiskReason]) {
+        let missedNow = missed(quarter, contracts: contracts, reports: reports)
+        let report = reports[quarter]
+        var reasons: [RiskReason] = []
+        if let report, missedNow {
+            if report.targetOutputValueFen > 0, report.outputValueFen < report.targetOutputValueFen {
+                reasons.append(.init("output_below_target",
+                    "\(quarter.chineseName)产值\(Yuan.format(report.outputValueFen))，未完成目标\(Yuan.format(report.targetOutputValueFen))",
+                    "\(quarter) output \(Yuan.format(report.outputValueFen)) missed its target \(Yuan.format(report.targetOutputValueFen))"))
+            }
+            if report.targetSalesRevenueFen > 0, report.salesRevenueFen < report.targetSalesRevenueFen {
+                reasons.append(.init("sales_below_target",
+                    "\(quarter.chineseName)销售收入\(Yuan.format(report.salesRevenueFen))，未完成目标\(Yuan.format(report.targetSalesRevenueFen))",
+                    "\(quarter) sales \(Yuan.format(report.salesRevenueFen)) missed the target \(Yuan.format(report.targetSalesRevenueFen))"))
+            }
+        } else if missedNow {
+            reasons.append(.init("report_missing", "\(quarter.chineseName)报表逾期未报，视为未完成目标",
+                                 "the \(quarter) report is overdue and counts as a missed target"))
+        }
+        if missedNow, missed(quarter.previous, contracts: contracts, reports: reports) {
+            reasons.append(.init("missed_two_quarters", "连续两个季度（\(quarter.previous.chineseName)、\(quarter.chineseName)）未完成目标",
+                                 "targets missed two quarters running (\(quarter.previous), \(quarter))"))
+            return (.red, reasons)
+        }
+        if quarter.number == 4 {
+            var output: Int64 = 0, targetOutput: Int64 = 0, sales: Int64 = 0, targetSales: Int64 = 0
+            for number in 1...4 {
+                guard let q = Quarter(year: quarter.year, number: number), let report = reports[q] else { continue }
+                output = output.addingReportingOverflow(report.outputValueFen).partialValue
+                targetOutput = targetOutput.addingReportingOverflow(report.targetOutputValueFen).partialValue
+                sales = sales.addingReportingOverflow(report.salesRevenueFen).partialValue
+                targetSales = targetSales.addingReportingOverflow(report.targetSalesRevenueFen).partialValue
+            }
+            if (targetOutput > 0 && output < targetOutput) || (targetSales > 0 && sales < targetSales) {
+                reasons.append(.init("missed_year", "\(quarter.year)年全年目标未完成（产值\(Yuan.format(output))/目标\(Yuan.format(targetOutput))，销售收入\(Yuan.format(sales))/目标\(Yuan.format(targetSales))）",
+                                     "the \(quarter.year) targets were missed for the year (output \(Yuan.format(output)) of \(Yuan.format(targetOutput)), sales \(Yuan.format(sales)) of \(Yuan.format(targetSales)))"))
+                return (.red, reasons)
+            }
+        }
+        if missedNow { return (.yellow, reasons) }
+        return (.green, [.init("targets_met", "\(quarter.chineseName)目标已完成", "the \(quarter) targets were met")])
+    }
+
+    // MARK: The score (000 二(一))
+
+    /// The score of the entity for `quarter`.
+    public func score(entityId: String, quarter: Quarter, contracts: [OperationContract], reports: ReportsByQuarter) -> RiskScore {
+        let (light, lightReasons) = light(quarter: quarter, contracts: contracts, reports: reports)
+        guard let report = reports[quarter] else {
+            return RiskScore(entityId: entityId, quarter: quarter, reported: false, total: 0, scoreLevel: .green, light: light,
+                             parts: [], lightReasons: lightReasons)
+        }
+        let earlier = reports[quarter.yearEarlier] ?? reports[quarter.previous]
+        let running = contracts.filter { $0.covers(quarter) }
+        let parts = [
+            outputBenefit(report, earlier: earlier),
+            operatingCondition(report),
+            salesChannels(report),
+            povertyLinkage(report, contracts: running),
+            supportMeasures(report),
+        ]
+        let total = parts.reduce(0) { $0 + $1.score * $1.weight } / 100
+        let level: AlertLevel = total < configuration.scoreRedBelow ? .red : (total < configuration.scoreYellowBelow ? .yellow : .green)
+        return RiskScore(entityId: entityId, quarter: quarter, reported: true, total: total, scoreLevel: level, light: light,
+                         parts: parts, lightReasons: lightReasons)
+    }
+
+    /// x / y as a percentage, 0…100 (100 when y is 0).
+    static func percent(_ x: Int64, of y: Int64) -> Int {
+        guard y > 0 else { return 100 }
+        guard x > 0 else { return 0 }
+        if x >= y { return 100 }
+        return Int((Double(x) / Double(y) * 100).rounded(.down))
+    }
+
+    func outputBenefit(_ report: QuarterReport, earlier: QuarterReport?) -> RiskPartScore {
+        var reasons: [RiskReason] = []
+        var score: Int
+        if report.targetOutputValueFen > 0 {
+            score = RiskRules.percent(report.outputValueFen, of: report.targetOutputValueFen)
+            if score < 100 {
+                reasons.append(.init("output_below_target", "产值\(Yuan.format(report.outputValueFen))，为目标\(Yuan.format(report.targetOutputValueFen))的\(score)%",
+                                     "output \(Yuan.format(report.outputValueFen)) is \(score)% of the target \(Yuan.format(report.targetOutputValueFen))"))
+            }
+        } else if report.outputValueFen > 0 {
+            score = 100
+        } else {
+            score = 0
+            reasons.append(.init("no_output", "本季度无产值", "no output this quarter"))
+        }
+        if let earlier, earlier.outputValueFen > 0, report.outputValueFen < earlier.outputValueFen {
+            let drop = 100 - RiskRules.percent(report.outputValueFen, of: earlier.outputValueFen)
+            if drop >= configuration.declinePercent {
+                score = max(0, score - drop)
+                reasons.append(.init("output_declined", "产值较\(earlier.quarter.chineseName)下降\(drop)%", "output fell \(drop)% against \(earlier.quarter)"))
+            }
+        }
+        return RiskPartScore(part: .outputBenefit, score: score, weight: configuration.weight(.outputBenefit), reasons: reasons)
+    }
+
+    func operatingCondition(_ report: QuarterReport) -> RiskPartScore {
+        var reasons: [RiskReason] = []
+        var profitPart = 100
+        if report.profitFen < 0 {
+            let lossShare = report.salesRevenueFen > 0 ? RiskRules.percent(-report.profitFen, of: report.salesRevenueFen) : 100
+            profitPart = lossShare <= 10 ? 40 : (lossShare <= 30 ? 20 : 0)
+            reasons.append(.init("loss", "本季度亏损\(Yuan.format(-report.profitFen))", "a loss of \(Yuan.format(-report.profitFen)) this quarter"))
+        }
+        let paymentPart = RiskRules.percent(report.paymentsPaidFen, of: report.paymentsDueFen)
+        if paymentPart < 100 {
+            reasons.append(.init("payments_short", "应付资产收益\(Yuan.format(report.paymentsDueFen))，实付\(Yuan.format(report.paymentsPaidFen))",
+                                 "paid \(Yuan.format(report.paymentsPaidFen)) of \(Yuan.format(report.paymentsDueFen)) due to the owners"))
+        }
+        return RiskPartScore(part: .operatingCondition, score: (profitPart + paymentPart) / 2,
+                             weight: configuration.weight(.operatingCondition), reasons: reasons)
+    }
+
+    func salesChannels(_ report: QuarterReport) -> RiskPartScore {
+        var reasons: [RiskReason] = []
+        let channels = Set(report.salesChannels).count
+        let channelPart = channels == 0 ? 0 : (channels == 1 ? 60 : (channels == 2 ? 80 : 100))
+        if channels < 2 {
+            reasons.append(.init("few_channels", channels == 0 ? "无销售渠道" : "销售渠道单一（\(report.salesChannels[0])）",
+                                 channels == 0 ? "no sales channel" : "a single sales channel (\(report.salesChannels[0]))"))
+        }
+        var salesPart = report.salesRevenueFen > 0 ? 100 : 0
+        if report.targetSalesRevenueFen > 0 {
+            salesPart = RiskRules.percent(report.salesRevenueFen, of: report.targetSalesRevenueFen)
+            if salesPart < 100 {
+                reasons.append(.init("sales_below_target", "销售收入为目标的\(salesPart)%", "sales are \(salesPart)% of the target"))
+            }
+        } else if salesPart == 0 {
+            reasons.append(.init("no_sales", "本季度无销售收入", "no sales this quarter"))
+        }
+        return RiskPartScore(part: .salesChannels, score: (channelPart + salesPart) / 2, weight: configuration.weight(.salesChannels), reasons: reasons)
+    }
+
+    func povertyLinkage(_ report: QuarterReport, contracts: [OperationContract]) -> RiskPartScore {
+        var reasons: [RiskReason] = []
+        let labourers = contracts.reduce(0) { $0 + $1.committedPoorLabourers }
+        let households = contracts.reduce(0) { $0 + $1.committedHouseholds }
+        var parts: [Int] = []
+        if labourers > 0 {
+            let part = RiskRules.percent(Int64(report.poorLabourersEmployed), of: Int64(labourers))
+            parts.append(part)
+            if part < 100 {
+                reasons.append(.init("labourers_below_commitment", "吸纳脱贫劳动力\(report.poorLabourersEmployed)人，承诺\(labourers)人",
+                                     "\(report.poorLabourersEmployed) poor labourers employed of \(labourers) committed"))
+            }
+        }
+        if households > 0 {
+            let part = RiskRules.percent(Int64(report.householdsLinked), of: Int64(households))
+            parts.append(part)
+            if part < 100 {
+                reasons.append(.init("households_below_commitment", "联农带农\(report.householdsLinked)户，承诺\(households)户",
+                                     "\(report.householdsLinked) households linked of \(households) committed"))
+            }
+        }
+        let score = parts.isEmpty ? 100 : parts.reduce(0, +) / parts.count
+        if parts.isEmpty {
+            reasons.append(.init("no_commitment", "合同未约定带贫指标", "the contracts set no poverty-linkage commitment"))
+        }
+        return RiskPartScore(part: .povertyLinkage, score: score, weight: configuration.weight(.povertyLinkage), reasons: reasons)
+    }
+
+    func supportMeasures(_ report: QuarterReport) -> RiskPartScore {
+        var measures = Set(report.supportMeasures).count
+        if report.dividendsPaidFen > 0 { measures += 1 }
+        let score = measures == 0 ? 0 : (measures == 1 ? 60 : (measures == 2 ? 80 : 100))
+        let reasons: [RiskReason] = measures == 0
+            ? [.init("no_support_measures", "本季度未开展帮扶措施（培训、技术指导、分红等）", "no support measures this quarter (training, guidance, dividends…)")]
+            : (measures < 3 ? [.init("few_support_measures", "帮扶措施\(measures)项", "\(measures) support measure(s)")] : [])
+        return RiskPartScore(part: .supportMeasures, score: score, weight: configuration.weight(.supportMeasures), reasons: reasons)
+    }
+
+    // MARK: Conditions
+
+    /// What should be alerted on for one entity now.
+    public func conditions(entity: OperatingEntity, contracts: [OperationContract], reports: ReportsByQuarter) -> [AlertCondition] {
+        var out: [AlertCondition] = []
+        func condition(_ kind: AlertKind, _ level: AlertLevel, quarter: Quarter?, score: Int = -1, parts: [RiskPartScore] = [],
+                       reasons: [RiskReason]) {
+            out.append(AlertCondition(kind: kind, subjectId: entity.id, subjectName: entity.name, adminCode: entity.adminCode, level: level,
+                                      score: score, quarter: quarter?.description ?? "", parts: parts, reasons: reasons))
+        }
+        guard let quarter = evaluatedQuarter(contracts: contracts, reports: reports) else {
+            if let overdue = paymentOverdue(contracts: contracts, reports: reports) {
+                condition(.paymentOverdue, overdue.0, quarter: nil, reasons: overdue.1)
+            }
+            return out
+        }
+        let score = score(entityId: entity.id, quarter: quarter, contracts: contracts, reports: reports)
+        if score.light != .green {
+            condition(.entityTargets, score.light, quarter: quarter, score: score.reported ? score.total : -1, parts: score.parts,
+                      reasons: score.lightReasons)
+        }
+        if score.reported, score.scoreLevel != .green {
+            let weak = score.parts.filter { $0.score < 100 }.flatMap(\.reasons)
+            condition(.entityScore, score.scoreLevel, quarter: quarter, score: score.total, parts: score.parts,
+                      reasons: [.init("score_low", "风险评分\(score.total)分（低于\(score.scoreLevel == .red ? configuration.scoreRedBelow : configuration.scoreYellowBelow)分）",
+                                      "risk score \(score.total) (below \(score.scoreLevel == .red ? configuration.scoreRedBelow : configuration.scoreYellowBelow))")] + weak)
+        }
+        // Consecutive quarters without a report, newest first.
+        var missing: [Quarter] = []
+        var probe = quarter
+        while missing.count < 8, expects(probe, contracts: contracts), reports[probe] == nil, isDue(probe) {
+            missing.append(probe)
+            probe = probe.previous
+        }
+        if let newest = missing.first {
+            let names = missing.reversed().map(\.chineseName).joined(separator: "、")
+            condition(.reportMissing, missing.count >= 2 ? .red : .yellow, quarter: newest,
+                      reasons: [.init("report_missing", "\(names)经营报表逾期未报（应于\(reportDue(newest))前报送）",
+                                      "no report for \(missing.reversed().map(\.description).joined(separator: ", ")) (due by \(reportDue(newest)))")])
+        }
+        if let overdue = paymentOverdue(contracts: contracts, reports: reports) {
+            condition(.paymentOverdue, overdue.0, quarter: quarter, reasons: overdue.1)
+        }
+        return out
+    }
+
+    /// Payments scheduled by the entity's contracts against what its reports
+    /// say it paid, oldest due first; the level from how long the oldest
+    /// unpaid payment is overdue.
+    public func paymentOverdue(contracts: [OperationContract], reports: ReportsByQuarter) -> (AlertLevel, [RiskReason])? {
+        let cutoff = today.adding(days: -configuration.paymentGraceDays)
+        let scheduled = contracts.flatMap(\.payments).filter { $0.dueDate <= cutoff }.sorted { $0.dueDate < $1.dueDate }
+        guard !scheduled.isEmpty, let firstStart = contracts.map(\.start).min() else { return nil }
+        var paid = reports.values.filter { $0.quarter.last >= firstStart }.reduce(Int64(0)) {
+            $0.addingReportingOverflow($1.paymentsPaidFen).partialValue
+        }
+        var owed: Int64 = 0
+        var oldest: PaymentDue?
+        for payment in scheduled {
+            let covered = min(paid, payment.amountFen)
+            paid -= covered
+            if covered < payment.amountFen {
+                owed += payment.amountFen - covered
+                if oldest == nil { oldest = payment }
+            }
+        }
+        guard let oldest else { return nil }
+        let days = today.daysSinceEpoch - oldest.dueDate.daysSinceEpoch
+        let level: AlertLevel = days > configuration.paymentGraceDays + configuration.paymentRedDays ? .red : .yellow
+        return (level, [.init("payment_overdue", "拖欠资产收益\(Yuan.format(owed))，最早一笔\(oldest.kind.chineseName)应于\(oldest.dueDate)支付，已逾期\(days)天",
+                              "\(Yuan.format(owed)) owed to the asset owners; the oldest unpaid \(oldest.kind.rawValue) was due \(oldest.dueDate), \(days) days ago")])
+    }
+
+    /// What should be alerted on for one asset now; `contracts` are the asset's,
+    /// `operators` gives each contract's entity and its reports.
+    public func conditions(asset: Asset, contracts: [OperationContract],
+                           operators: (String) -> (OperatingEntity, ReportsByQuarter)?) -> [AlertCondition] {
+        var out: [AlertCondition] = []
+        func condition(_ kind: AlertKind, _ level: AlertLevel, subjectId: String? = nil, subjectName: String? = nil,
+                       quarter: Quarter? = nil, reasons: [RiskReason]) {
+            out.append(AlertCondition(kind: kind, subjectId: subjectId ?? asset.id, subjectName: subjectName ?? asset.name,
+                                      adminCode: asset.adminCode, level: level, quarter: quarter?.description ?? "", reasons: reasons))
+        }
+        let life = asset.lifecycle
+        // Idle since the record last changed (when the status was set).
+        if asset.usageStatus == .idle {
+            let since = CivilDate(String(asset.updatedAt.prefix(10))) ?? asset.acquiredDate
+            let days = today.daysSinceEpoch - max(since, asset.acquiredDate).daysSinceEpoch
+            if days >= configuration.idleDays {
+                condition(.assetIdle, days >= 2 * configuration.idleDays ? .red : .yellow,
+                          reasons: [.init("idle", "资产自\(since)起闲置\(days)天，请制定盘活方案", "idle for \(days) days since \(since); make a plan to put it back to use")])
+            }
+        }
+        if let notice = life.openPublication, today > notice.earliestClose {
+            let days = today.daysSinceEpoch - notice.earliestClose.daysSinceEpoch
+            if days > configuration.publicationGraceDays {
+                let name = notice.kind == .ownership ? "确权公示" : "移交公示"
+                condition(.publicationOverdue, days > configuration.publicationRedDays ? .red : .yellow,
+                          reasons: [.init("publication_not_closed", "\(name)最早可于\(notice.earliestClose)结束，已超过\(days)天仍未结束",
+                                          "the \(notice.kind.rawValue) notice could close on \(notice.earliestClose) and is still up \(days) days later")])
+            }
+        }
+        if life.stage == .published || life.stage == .handoverPublication, let due = life.handoverDue, today > due, life.handover == nil {
+            condition(.handoverOverdue, life.handoverDueProvisional ? .yellow : .red,
+                      reasons: [.init("handover_overdue", "应于\(due)前完成移交（公示结束后30个工作日内），已逾期\(today.daysSinceEpoch - due.daysSinceEpoch)天",
+                                      "the handover was due by \(due) (30 working days after the notice, 004 §15), \(today.daysSinceEpoch - due.daysSinceEpoch) days ago")])
+        }
+        // The contract running now (or the latest one) tells who operates it.
+        let ordered = contracts.sorted { ($0.start, $0.id) < ($1.start, $1.id) }
+        let running = ordered.last { $0.isRunning(on: today) }
+        if let contract = running ?? ordered.last, let (entity, reports) = operators(contract.entityId),
+           let quarter = evaluatedQuarter(contracts: [contract], reports: reports), let report = reports[quarter] {
+            if report.profitFen < 0 {
+                let previousLoss = contract.covers(quarter.previous) && (reports[quarter.previous]?.profitFen ?? 0) < 0
+                condition(.assetLoss, previousLoss ? .red : .yellow, quarter: quarter,
+                          reasons: [.init("loss", "经营主体\(entity.name)\(quarter.chineseName)亏损\(Yuan.format(-report.profitFen))\(previousLoss ? "，连续两个季度亏损" : "")",
+                                          "the operator \(entity.name) lost \(Yuan.format(-report.profitFen)) in \(quarter)\(previousLoss ? ", two quarters running" : "")")])
+            }
+            if let earlier = reports[quarter.yearEarlier] ?? reports[quarter.previous], earlier.outputValueFen > 0 {
+                let drop = 100 - RiskRules.percent(report.outputValueFen, of: earlier.outputValueFen)
+                if drop >= configuration.declinePercent {
+                    condition(.assetDecline, drop >= min(100, 2 * configuration.declinePercent) ? .red : .yellow, quarter: quarter,
+                              reasons: [.init("output_declined", "产值由\(earlier.quarter.chineseName)的\(Yuan.format(earlier.outputValueFen))降至\(Yuan.format(report.outputValueFen))，下降\(drop)%",
+                                              "output fell \(drop)% from \(Yuan.format(earlier.outputValueFen)) in \(earlier.quarter) to \(Yuan.format(report.outputValueFen))")])
+                }
+            }
+        }
+        for contract in contracts where contract.terminatedOn == nil {
+            let replaced = contracts.contains { $0.id != contract.id && $0.start > contract.start }
+            guard !replaced else { continue }
+            let daysLeft = contract.end.daysSinceEpoch - today.daysSinceEpoch
+            let name = "\(asset.name)（合同\(contract.id)）"
+            if daysLeft < 0 {
+                condition(.contractExpiring, .red, subjectId: contract.id, subjectName: name,
+                          reasons: [.init("contract_expired", "经营合同已于\(contract.end)到期，请及时续签或收回资产", "the contract ended on \(contract.end); renew it or recover the asset (001 (八))")])
+            } else if daysLeft <= configuration.contractExpiryHorizonDays {
+                condition(.contractExpiring, .yellow, subjectId: contract.id, subjectName: name,
+                          reasons: [.init("contract_expiring", "经营合同将于\(contract.end)到期（剩余\(daysLeft)天），请提前办理续签或收回", "the contract ends on \(contract.end), in \(daysLeft) days; prepare to renew it or recover the asset")])
+            }
+        }
+        return out
+    }
+}
