@@ -33,6 +33,12 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CSystemd",
+            path: "Sources/CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
         .target(
             name: "TaizhangCore",
             dependencies: ["CCrypto"],
@@ -60,7 +66,7 @@ let package = Package(
         .target(
             name: "TaizhangServer",
             dependencies: [
-                "TaizhangCore", "TaizhangProto", "TaizhangWire", "TaizhangStore",
+                "TaizhangCore", "TaizhangProto", "TaizhangWire", "TaizhangStore", "CSystemd",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

@@ -587,7 +587,7 @@ public struct RiskRules: Sendable {
             let replaced = contracts.contains { $0.id != contract.id && $0.start > contract.start }
             guard !replaced else { continue }
             let daysLeft = contract.end.daysSinceEpoch - today.daysSinceEpoch
-            let name = "\(asset.name)（合同\(contract.id)）"
+            let name = asset.name
             if daysLeft < 0 {
                 condition(.contractExpiring, .red, subjectId: contract.id, subjectName: name,
                           reasons: [.init("contract_expired", "经营合同已于\(contract.end)到期，请及时续签或收回资产", "the contract ended on \(contract.end); renew it or recover the asset (001 (八))")])

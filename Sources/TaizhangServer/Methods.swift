@@ -57,6 +57,59 @@ public struct MethodSpec: Sendable {
     /// Mutations honour idempotency-key and are audited.
     public let mutation: Bool
     public let handler: MethodHandler
+    /// Set on server-streaming methods (then `handler` is not called).
+    public var streamHandler: StreamHandler? = nil
+}
+
+/// A server-streaming method's handler: starts the stream and returns nil,
+/// or refuses the call at once with a status.
+public typealias StreamHandler = @Sendable (_ call: CallContext, _ payload: Data, _ stream: ServerStream) -> Taizhang_Rpc_V1_Status?
+
+/// One server-streaming call as its handler holds it. Thread-safe: items and
+/// the end may come from any thread; they reach the connection's event loop
+/// in order.
+public final class ServerStream: Sendable {
+    private let sendItem: @Sendable ([UInt8]) -> Void
+    private let finishCall: @Sendable (Taizhang_Rpc_V1_Status) -> Void
+    private let endHandlers = Mutex<[@Sendable () -> Void]?>([])
+
+    init(send: @escaping @Sendable ([UInt8]) -> Void, finish: @escaping @Sendable (Taizhang_Rpc_V1_Status) -> Void) {
+        sendItem = send
+        finishCall = finish
+    }
+
+    /// Sends one item (a serialized response message).
+    public func send(_ item: [UInt8]) {
+        if !isEnded { sendItem(item) }
+    }
+
+    /// Ends the stream with `status` (OK or an error).
+    public func finish(_ status: Taizhang_Rpc_V1_Status) {
+        finishCall(status)
+    }
+
+    /// Runs `body` once when the stream ends, whatever ends it (finish,
+    /// cancel, deadline, disconnect, shutdown); at once if it already ended.
+    public func onEnd(_ body: @escaping @Sendable () -> Void) {
+        let runNow = endHandlers.withLock { handlers -> Bool in
+            guard handlers != nil else { return true }
+            handlers!.append(body)
+            return false
+        }
+        if runNow { body() }
+    }
+
+    public var isEnded: Bool { endHandlers.withLock { $0 == nil } }
+
+    /// Called by the connection when the call is over.
+    func ended() {
+        let handlers = endHandlers.withLock { handlers -> [@Sendable () -> Void] in
+            let pending = handlers ?? []
+            handlers = nil
+            return pending
+        }
+        for handler in handlers { handler() }
+    }
 }
 
 /// Building method specs from typed closures.
@@ -72,6 +125,26 @@ enum Method {
                    serverStreaming: false, mutation: false) { call, payload, _ in
             .completed(run(call, payload, body))
         }
+    }
+
+    /// A server-streaming method.
+    static func streaming<Request: SwiftProtobuf.Message, Item: SwiftProtobuf.Message>(
+        _ name: String, _ request: Request.Type, _ item: Item.Type,
+        _ body: @escaping @Sendable (CallContext, Request, ServerStream) throws -> Void
+    ) -> MethodSpec {
+        var spec = MethodSpec(name: name, requestType: Request.protoMessageName, responseType: Item.protoMessageName,
+                              serverStreaming: true, mutation: false) { _, _, _ in
+            .completed(.failed(Taizhang_Rpc_V1_Status(code: .internal, message: "a streaming method was called as a unary one")))
+        }
+        spec.streamHandler = { call, payload, stream in
+            do {
+                try body(call, try Request(serializedBytes: payload), stream)
+                return nil
+            } catch {
+                return StatusMapping.status(for: error, requestType: Request.protoMessageName)
+            }
+        }
+        return spec
     }
 
     /// A read answered on the event loop whose body returns the serialized response.

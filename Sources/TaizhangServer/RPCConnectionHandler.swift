@@ -29,7 +29,15 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         /// The deadline passed or a cancel came, but the mutation had already
         /// started: its real outcome is sent when it arrives.
         var overdue = false
+        /// A server-streaming call's stream.
+        var stream: ServerStream?
+        /// Items written while the channel was not writable (a client that
+        /// does not read its stream is cut off past `streamBacklogMax`).
+        var backlog = 0
     }
+
+    /// Most stream items written to a connection that does not read them.
+    static let streamBacklogMax = 4096
 
     private let server: ServerState
     private var calls: [UInt64: InFlight] = [:]
@@ -63,6 +71,10 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         if admitted { server.release(context.channel) }
         for (_, call) in calls {
             call.deadline?.cancel()
+            if let stream = call.stream {
+                server.unregister(stream)
+                stream.ended()
+            }
             // A mutation whose whole frame arrived is still applied (the
             // protocol loses only a partial frame); its answer has nowhere to go.
             server.callsInFlight.wrappingSubtract(1, ordering: .relaxed)
@@ -175,6 +187,25 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         // once (even from inside the handler) finds its call.
         calls[callId] = InFlight(serial: serial, method: method.name, requestId: requestId, startedNanos: started)
         server.callsInFlight.wrappingAdd(1, ordering: .relaxed)
+        if let streamHandler = method.streamHandler {
+            let stream = ServerStream(send: { bytes in
+                loop.execute { bound.value.streamItem(callId: callId, serial: serial, bytes: bytes) }
+            }, finish: { status in
+                let result: CallResult = status.code == .ok ? .ok([]) : .failed(status)
+                loop.execute { bound.value.finish(callId: callId, serial: serial, result: result) }
+            })
+            calls[callId]?.stream = stream
+            server.register(stream)
+            if request.timeoutMs > 0 {
+                calls[callId]?.deadline = loop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(request.timeoutMs))) { [self] in
+                    self.expire(callId: callId, serial: serial)
+                }
+            }
+            if let refusal = streamHandler(call, request.payload, stream) {
+                finish(callId: callId, serial: serial, result: .failed(refusal), flush: false)
+            }
+            return
+        }
         let disposition = method.handler(call, request.payload) { result in
             if loop.inEventLoop {
                 bound.value.finish(callId: callId, serial: serial, result: result)
@@ -203,6 +234,10 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         guard let context, let call = calls[callId], call.serial == serial else { return }
         calls[callId] = nil
         call.deadline?.cancel()
+        if let stream = call.stream {
+            server.unregister(stream)
+            stream.ended()
+        }
         server.callsInFlight.wrappingSubtract(1, ordering: .relaxed)
         respond(callId: callId, requestId: call.requestId, method: call.method, startedNanos: call.startedNanos, result: result, context: context)
         if flush {
@@ -232,10 +267,38 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         }
         calls[callId] = nil
         call.deadline?.cancel()
+        if let stream = call.stream {
+            server.unregister(stream)
+            stream.ended()
+        }
         server.callsInFlight.wrappingSubtract(1, ordering: .relaxed)
+        let text = call.stream == nil ? message : (code == .cancelled ? "cancelled by the client" : "the deadline (timeout_ms) passed; the stream ended")
         respond(callId: callId, requestId: call.requestId, method: call.method, startedNanos: call.startedNanos,
-                result: .failed(.init(code: code, message: message)), context: context)
+                result: .failed(.init(code: code, message: text)), context: context)
         context.flush()
+    }
+
+    /// Writes one item of a stream that is still open.
+    private func streamItem(callId: UInt64, serial: UInt64, bytes: [UInt8]) {
+        guard let context, var call = calls[callId], call.serial == serial, call.stream != nil else { return }
+        if context.channel.isWritable {
+            call.backlog = 0
+        } else {
+            call.backlog += 1
+            if call.backlog > RPCConnectionHandler.streamBacklogMax {
+                calls[callId] = call
+                finish(callId: callId, serial: serial, result: .failed(.init(code: .resourceExhausted,
+                    message: "the stream was ended: \(RPCConnectionHandler.streamBacklogMax) items waited for the client to read them; read the stream faster, or filter it (min_level, admin_code), and watch again from the last seq")))
+                return
+            }
+        }
+        calls[callId] = call
+        var response = Taizhang_Rpc_V1_Response()
+        response.callID = callId
+        response.payload = Data(bytes)
+        response.endOfStream = false
+        guard let frame = try? Frames.encode(response, allocator: context.channel.allocator) else { return }
+        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
     }
 
     private func respond(callId: UInt64, requestId: String, method: String, startedNanos: UInt64, result: CallResult,

@@ -45,6 +45,10 @@ public struct ServerConfiguration: Sendable {
     public var depreciationPolicy = DepreciationPolicy()
     /// The working-day calendar for notices and deadlines (004 §15, §19).
     public var calendar = WorkingDayCalendar.builtIn()
+    /// The risk monitor's settings.
+    public var risk = RiskConfiguration()
+    /// Where alert events go.
+    public var alertsTo: AlertDestination = .auto
 
     /// Settings for the given listeners.
     public init(listeners: [BindAddress]) {

@@ -5,6 +5,7 @@ import Foundation
 import NIOCore
 import Synchronization
 import TaizhangCore
+import TaizhangProto
 
 /// What every connection shares. Thread-safe.
 final class ServerState: Sendable {
@@ -17,6 +18,7 @@ final class ServerState: Sendable {
     let startedUnixMillis: Int64
     let startedMonotonicNanos: UInt64
     private let channels = Mutex([ObjectIdentifier: any Channel]())
+    private let streams = Mutex([ObjectIdentifier: ServerStream]())
     private let requestIdPrefix: String
     private let requestIdCounter = Atomic<UInt64>(0)
 
@@ -52,6 +54,19 @@ final class ServerState: Sendable {
         if removed != nil {
             openConnections.wrappingSubtract(1, ordering: .relaxed)
         }
+    }
+
+    func register(_ stream: ServerStream) {
+        streams.withLock { $0[ObjectIdentifier(stream)] = stream }
+    }
+
+    func unregister(_ stream: ServerStream) {
+        _ = streams.withLock { $0.removeValue(forKey: ObjectIdentifier(stream)) }
+    }
+
+    /// Ends every open stream with `status` (on shutdown: UNAVAILABLE).
+    func endStreams(_ status: Taizhang_Rpc_V1_Status) {
+        for stream in streams.withLock({ Array($0.values) }) { stream.finish(status) }
     }
 
     func allChannels() -> [any Channel] {

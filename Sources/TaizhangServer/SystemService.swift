@@ -12,7 +12,8 @@ enum SystemService {
 
     static let fileDescriptorSet = Data(base64Encoded: servedFileDescriptorSetBase64) ?? Data()
 
-    static func methods(store: any LedgerStore, server: @escaping @Sendable () -> ServerState?, all: @escaping @Sendable () -> [MethodSpec]) -> [MethodSpec] {
+    static func methods(store: any LedgerStore, monitor: RiskMonitor?, server: @escaping @Sendable () -> ServerState?,
+                        all: @escaping @Sendable () -> [MethodSpec]) -> [MethodSpec] {
         [
             Method.unary(Method.name(service, "Health"), Taizhang_System_V1_HealthRequest.self,
                          Taizhang_System_V1_HealthResponse.self) { _, _ in
@@ -49,6 +50,28 @@ enum SystemService {
                     let today = Timestamp.chinaDate(unixMillis: Int64(Date().timeIntervalSince1970 * 1000))
                     if let warning = server.configuration.calendar.missingCalendarWarning(today: today) {
                         response.warnings.append(warning)
+                    }
+                    if let monitor {
+                        var run = Taizhang_System_V1_RiskRun()
+                        run.enabled = monitor.enabled
+                        run.runs = monitor.runCount
+                        if let last = monitor.lastRunSummary {
+                            run.finishedAt = last.finishedAt
+                            run.durationMicros = last.durationMicros
+                            run.scored = last.entitiesScored
+                            run.assetsChecked = last.assetsChecked
+                            run.raised = last.raised
+                            run.changed = last.changed
+                            run.cleared = last.cleared
+                            run.trigger = last.trigger
+                            run.lastError = last.error
+                        }
+                        response.lastRiskRun = run
+                        let counts = monitor.alerts.openCounts()
+                        response.alertsByLevel = ["yellow": UInt64(counts[.yellow] ?? 0), "red": UInt64(counts[.red] ?? 0)]
+                        if !monitor.enabled {
+                            response.warnings.append("the risk monitor is switched off (\"enabled\": false); no alerts are raised or cleared")
+                        }
                     }
                     let codeNames = Dictionary(uniqueKeysWithValues: Taizhang_Rpc_V1_Code.allCases.map { ($0.rawValue, "\($0)") })
                     response.methods = server.statistics.snapshot().sorted { $0.key < $1.key }.map { name, counters in

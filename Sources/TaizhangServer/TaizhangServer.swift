@@ -17,21 +17,40 @@ public final class TaizhangServer: Sendable {
     private let listeners = Mutex([any Channel]())
     private let unixPaths = Mutex([String]())
     private let store: any LedgerStore
+    private let monitor: RiskMonitor?
 
-    /// A server over `store` with `configuration`.
-    public init(configuration: ServerConfiguration, store: any LedgerStore, clock: any WallClock = SystemWallClock()) {
+    /// A server over `store` with `configuration`. With `alerts`, the risk
+    /// monitor runs (unless its configuration switches it off) and keeps its
+    /// alerts there.
+    public init(configuration: ServerConfiguration, store: any LedgerStore, alerts: AlertStore? = nil,
+                clock: any WallClock = SystemWallClock()) {
         self.store = store
         let holder = StateHolder()
-        let ledger = LedgerService.methods(store: store, context: LedgerContext(policy: configuration.depreciationPolicy,
-                                                                                 calendar: configuration.calendar, clock: clock))
+        let context = LedgerContext(policy: configuration.depreciationPolicy, calendar: configuration.calendar, clock: clock)
+        let monitor = alerts.map {
+            RiskMonitor(store: store, alerts: $0, configuration: configuration.risk, sink: AlertSinks.make(configuration.alertsTo), clock: clock)
+        }
+        self.monitor = monitor
+        let riskSource: any RiskConfigurationSource = monitor ?? FixedRiskConfiguration(configuration: configuration.risk)
+        let ledger = LedgerService.methods(store: store, context: context)
+            + LedgerService.operationsMethods(store: store, context: context, risk: riskSource)
         var all: [MethodSpec] = []
-        let system = SystemService.methods(store: store, server: { holder.state.withLock { $0 } }, all: { holder.methods.withLock { $0 } })
-        all = ledger + system
+        let system = SystemService.methods(store: store, monitor: monitor, server: { holder.state.withLock { $0 } },
+                                           all: { holder.methods.withLock { $0 } })
+        all = ledger + RiskService.methods(store: store, monitor: monitor, context: context) + system
         let state = ServerState(configuration: configuration, methods: all, clock: clock)
         self.state = state
         holder.state.withLock { $0 = state }
         holder.methods.withLock { $0 = all }
         group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
+    }
+
+    /// Where alerts go: "journald" or "stderr"; nil without a monitor.
+    public var alertDestination: String? { monitor?.sink.name }
+
+    /// Starts the risk monitor (after the listeners are bound).
+    public func startMonitor() {
+        monitor?.start()
     }
 
     private final class StateHolder: Sendable {
@@ -102,6 +121,8 @@ public final class TaizhangServer: Sendable {
         for channel in listeners.withLock({ $0 }) {
             try? channel.close().wait()
         }
+        state.endStreams(.init(code: .unavailable, message: "the server is shutting down; watch again against the restarted daemon (after_seq: the last seq you saw)"))
+        monitor?.stop()
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(state.configuration.drainTimeoutMillis) * 1_000_000
         // Poll the in-flight count: shutdown happens once, and a 5 ms step
         // keeps the wait short without a signal path on the hot path.

@@ -557,6 +557,8 @@ final class LedgerWriter: @unchecked Sendable {
                 }
                 report.revision = current.revision + 1
                 report.createdAt = current.createdAt
+                // Lateness is judged on the first report; a correction does not make it late.
+                report.submittedOn = current.submittedOn
             } else {
                 if expectedRevision != 0 {
                     throw LedgerError(.aborted, "no \(report.quarter) report of \(report.entityId) exists to correct (expected revision \(expectedRevision))")

@@ -67,6 +67,16 @@ struct Taizhangd: ParsableCommand {
         valueName: "file"))
     var depreciationPolicyFile: String?
 
+    @Option(name: .customLong("risk-config"), help: ArgumentHelp(
+        "JSON file of the risk monitor's settings (its \"risk\" section: enabled, interval_seconds, weights of the five parts, thresholds; docs/risk.md). Default: the documented defaults, monitor on, a run every 300 s.",
+        valueName: "file"))
+    var riskConfigurationFile: String?
+
+    @Option(name: .customLong("alerts-to"), help: ArgumentHelp(
+        "Where alert events go: journald (through libsystemd), stderr (one line each), or auto (journald when /run/systemd/journal/socket exists, else stderr).",
+        valueName: "auto|journald|stderr"))
+    var alertsTo: String = "auto"
+
     @Option(name: .customLong("fault-commit-delay-ms"), help: ArgumentHelp("Testing only: delay each group commit.", visibility: .hidden))
     var faultCommitDelayMillis = 0
 
@@ -78,6 +88,7 @@ struct Taizhangd: ParsableCommand {
         if connectionsMax < 1 { throw ValidationError("--connections-max must be at least 1") }
         if drainTimeoutMillis < 0 { throw ValidationError("--drain-timeout-ms must not be negative") }
         if storeMaxBytes < 0 { throw ValidationError("--store-max-bytes must not be negative") }
+        if AlertDestination(rawValue: alertsTo) == nil { throw ValidationError("--alerts-to must be auto, journald or stderr (got \(alertsTo))") }
         if let tcpAddress {
             let (host, _) = try Taizhangd.parseHostPort(tcpAddress)
             if !tcpAllowRemote, !Taizhangd.isLoopback(host) {
@@ -113,6 +124,10 @@ struct Taizhangd: ParsableCommand {
             if let depreciationPolicyFile {
                 configuration.depreciationPolicy = try DepreciationPolicy(json: String(contentsOfFile: depreciationPolicyFile, encoding: .utf8))
             }
+            if let riskConfigurationFile {
+                configuration.risk = try RiskConfiguration(json: String(contentsOfFile: riskConfigurationFile, encoding: .utf8))
+            }
+            configuration.alertsTo = AlertDestination(rawValue: alertsTo) ?? .auto
         } catch {
             Log.error("configuration: \(error)")
             throw ExitCode(78)
@@ -134,7 +149,15 @@ struct Taizhangd: ParsableCommand {
             Log.error("cannot open the ledger in \(dataDirectory): \(error)")
             throw ExitCode(74)
         }
-        let server = TaizhangServer(configuration: configuration, store: store)
+        let alerts: AlertStore
+        do {
+            alerts = try AlertStore(dataDirectory: dataDirectory)
+        } catch {
+            Log.error("cannot open the alert store in \(dataDirectory): \(error)")
+            store.close()
+            throw ExitCode(74)
+        }
+        let server = TaizhangServer(configuration: configuration, store: store, alerts: alerts)
         let bound: [String]
         do {
             try FileManager.default.createDirectory(atPath: (unixPath as NSString).deletingLastPathComponent,
@@ -146,7 +169,13 @@ struct Taizhangd: ParsableCommand {
             throw ExitCode(71)
         }
         let counts = store.statistics().recordCounts
-        Log.info("ledger \(dataDirectory)/taizhang.db: \(counts["asset"] ?? 0) assets, \(counts["project"] ?? 0) projects, \(counts["admin_unit"] ?? 0) admin units")
+        Log.info("ledger \(dataDirectory)/taizhang.db: \(counts["asset"] ?? 0) assets, \(counts["project"] ?? 0) projects, \(counts["admin_unit"] ?? 0) admin units, \(counts["entity"] ?? 0) operating entities")
+        if configuration.risk.enabled {
+            Log.info("risk monitor: a run every \(configuration.risk.intervalSeconds) s and \(configuration.risk.debounceMillis) ms after a change; \(alerts.openAlerts().count) open alerts; alerts go to \(server.alertDestination ?? "nowhere")")
+        } else {
+            Log.warning("risk monitor: switched off by the risk configuration; no alerts are raised or cleared")
+        }
+        server.startMonitor()
         // Tests and scripts read these lines to learn the addresses.
         var announcement = ""
         for address in bound {

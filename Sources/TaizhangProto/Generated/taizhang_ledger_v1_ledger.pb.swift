@@ -680,6 +680,112 @@ public nonisolated enum Taizhang_Ledger_V1_ValuationKind: SwiftProtobuf.Enum, Sw
 
 }
 
+public nonisolated enum Taizhang_Ledger_V1_EntityKind: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// 企业
+  case entityEnterprise // = 1
+
+  /// 农民专业合作社
+  case entityCooperative // = 2
+
+  /// 大户
+  case entityLargeHousehold // = 3
+
+  /// 村集体经济组织
+  case entityVillageCollective // = 4
+  case entityOther // = 5
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .entityEnterprise
+    case 2: self = .entityCooperative
+    case 3: self = .entityLargeHousehold
+    case 4: self = .entityVillageCollective
+    case 5: self = .entityOther
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .entityEnterprise: return 1
+    case .entityCooperative: return 2
+    case .entityLargeHousehold: return 3
+    case .entityVillageCollective: return 4
+    case .entityOther: return 5
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Taizhang_Ledger_V1_EntityKind] = [
+    .unspecified,
+    .entityEnterprise,
+    .entityCooperative,
+    .entityLargeHousehold,
+    .entityVillageCollective,
+    .entityOther,
+  ]
+
+}
+
+public nonisolated enum Taizhang_Ledger_V1_PaymentKind: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// 租金
+  case paymentRent // = 1
+
+  /// 承包费、托管费
+  case paymentFee // = 2
+
+  /// 分红 (入股)
+  case paymentDividend // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .paymentRent
+    case 2: self = .paymentFee
+    case 3: self = .paymentDividend
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .paymentRent: return 1
+    case .paymentFee: return 2
+    case .paymentDividend: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Taizhang_Ledger_V1_PaymentKind] = [
+    .unspecified,
+    .paymentRent,
+    .paymentFee,
+    .paymentDividend,
+  ]
+
+}
+
 public nonisolated struct Taizhang_Ledger_V1_AdminUnit: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -2104,6 +2210,539 @@ public nonisolated struct Taizhang_Ledger_V1_LedgerSummary: Sendable {
   fileprivate var _total: Taizhang_Ledger_V1_LedgerTotals? = nil
 }
 
+/// An operating entity 带贫主体.
+public nonisolated struct Taizhang_Ledger_V1_OperatingEntity: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "ZT00000001", given by the server
+  public var id: String = String()
+
+  public var name: String = String()
+
+  public var kind: Taizhang_Ledger_V1_EntityKind = .unspecified
+
+  /// where it is registered (12 digits)
+  public var adminCode: String = String()
+
+  /// 统一社会信用代码, 18 characters (GB 32100-2015); required for enterprises and cooperatives
+  public var creditCode: String = String()
+
+  public var legalRepresentative: String = String()
+
+  public var contact: String = String()
+
+  public var version: Int64 = 0
+
+  public var createdAt: String = String()
+
+  public var updatedAt: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_CreateEntityRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var entity: Taizhang_Ledger_V1_OperatingEntity {
+    get {_entity ?? Taizhang_Ledger_V1_OperatingEntity()}
+    set {_entity = newValue}
+  }
+  /// Returns true if `entity` has been explicitly set.
+  public var hasEntity: Bool {self._entity != nil}
+  /// Clears the value of `entity`. Subsequent reads from it will return its default value.
+  public mutating func clearEntity() {self._entity = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _entity: Taizhang_Ledger_V1_OperatingEntity? = nil
+}
+
+public nonisolated struct Taizhang_Ledger_V1_GetEntityRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ListEntitiesRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// the subtree; empty: all
+  public var adminCode: String = String()
+
+  public var kind: Taizhang_Ledger_V1_EntityKind = .unspecified
+
+  public var pageSize: Int32 = 0
+
+  public var pageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ListEntitiesResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var entities: [Taizhang_Ledger_V1_OperatingEntity] = []
+
+  public var nextPageToken: String = String()
+
+  public var total: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_UpdateEntityRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// id names the entity; other fields replace the stored ones
+  public var entity: Taizhang_Ledger_V1_OperatingEntity {
+    get {_entity ?? Taizhang_Ledger_V1_OperatingEntity()}
+    set {_entity = newValue}
+  }
+  /// Returns true if `entity` has been explicitly set.
+  public var hasEntity: Bool {self._entity != nil}
+  /// Clears the value of `entity`. Subsequent reads from it will return its default value.
+  public mutating func clearEntity() {self._entity = nil}
+
+  /// 0: no check
+  public var expectedVersion: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _entity: Taizhang_Ledger_V1_OperatingEntity? = nil
+}
+
+/// A payment due to the asset's owners under a contract.
+public nonisolated struct Taizhang_Ledger_V1_PaymentDue: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var kind: Taizhang_Ledger_V1_PaymentKind = .unspecified
+
+  /// YYYY-MM-DD
+  public var dueDate: String = String()
+
+  public var amountFen: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The owner's recorded consent to changing a running contract (001 (六)).
+public nonisolated struct Taizhang_Ledger_V1_OwnerConsent: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// YYYY-MM-DD
+  public var date: String = String()
+
+  /// e.g. "XX村股份经济合作社（村民代表会议）"
+  public var consentedBy: String = String()
+
+  /// the decision: minutes, resolution number
+  public var reference: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ContractAmendment: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var date: String = String()
+
+  public var summary: String = String()
+
+  public var consent: Taizhang_Ledger_V1_OwnerConsent {
+    get {_consent ?? Taizhang_Ledger_V1_OwnerConsent()}
+    set {_consent = newValue}
+  }
+  /// Returns true if `consent` has been explicitly set.
+  public var hasConsent: Bool {self._consent != nil}
+  /// Clears the value of `consent`. Subsequent reads from it will return its default value.
+  public mutating func clearConsent() {self._consent = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _consent: Taizhang_Ledger_V1_OwnerConsent? = nil
+}
+
+/// An operation contract: who runs which asset, how, for how long, for what.
+public nonisolated struct Taizhang_Ledger_V1_OperationContract: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "HT00000001", given by the server
+  public var id: String = String()
+
+  public var assetID: String = String()
+
+  public var entityID: String = String()
+
+  /// CONTRACTING, LEASE, EQUITY or ENTRUSTED
+  public var mode: Taizhang_Ledger_V1_OperationMode = .unspecified
+
+  /// YYYY-MM-DD
+  public var start: String = String()
+
+  /// YYYY-MM-DD, the last day
+  public var end: String = String()
+
+  public var payments: [Taizhang_Ledger_V1_PaymentDue] = []
+
+  /// 吸纳脱贫劳动力 (people)
+  public var committedPoorLabourers: Int32 = 0
+
+  /// 联农带农 (households)
+  public var committedHouseholds: Int32 = 0
+
+  /// set when ended early (recovered)
+  public var terminatedOn: String = String()
+
+  /// read-only history
+  public var amendments: [Taizhang_Ledger_V1_ContractAmendment] = []
+
+  public var version: Int64 = 0
+
+  public var createdAt: String = String()
+
+  public var updatedAt: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_CreateContractRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var contract: Taizhang_Ledger_V1_OperationContract {
+    get {_contract ?? Taizhang_Ledger_V1_OperationContract()}
+    set {_contract = newValue}
+  }
+  /// Returns true if `contract` has been explicitly set.
+  public var hasContract: Bool {self._contract != nil}
+  /// Clears the value of `contract`. Subsequent reads from it will return its default value.
+  public mutating func clearContract() {self._contract = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _contract: Taizhang_Ledger_V1_OperationContract? = nil
+}
+
+public nonisolated struct Taizhang_Ledger_V1_GetContractRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ListContractsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var entityID: String = String()
+
+  public var assetID: String = String()
+
+  public var pageSize: Int32 = 0
+
+  public var pageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ListContractsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var contracts: [Taizhang_Ledger_V1_OperationContract] = []
+
+  public var nextPageToken: String = String()
+
+  public var total: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_AmendContractRequest: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// id names the contract; entity_id, mode, start, end, payments, the
+  /// commitments and terminated_on replace the stored ones (asset_id cannot change).
+  public var contract: Taizhang_Ledger_V1_OperationContract {
+    get {_storage._contract ?? Taizhang_Ledger_V1_OperationContract()}
+    set {_uniqueStorage()._contract = newValue}
+  }
+  /// Returns true if `contract` has been explicitly set.
+  public var hasContract: Bool {_storage._contract != nil}
+  /// Clears the value of `contract`. Subsequent reads from it will return its default value.
+  public mutating func clearContract() {_uniqueStorage()._contract = nil}
+
+  /// required to change a running contract's operator or mode
+  public var ownerConsent: Taizhang_Ledger_V1_OwnerConsent {
+    get {_storage._ownerConsent ?? Taizhang_Ledger_V1_OwnerConsent()}
+    set {_uniqueStorage()._ownerConsent = newValue}
+  }
+  /// Returns true if `ownerConsent` has been explicitly set.
+  public var hasOwnerConsent: Bool {_storage._ownerConsent != nil}
+  /// Clears the value of `ownerConsent`. Subsequent reads from it will return its default value.
+  public mutating func clearOwnerConsent() {_uniqueStorage()._ownerConsent = nil}
+
+  public var expectedVersion: Int64 {
+    get {_storage._expectedVersion}
+    set {_uniqueStorage()._expectedVersion = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// An entity's report for one quarter (003: operation statistics each quarter).
+public nonisolated struct Taizhang_Ledger_V1_QuarterReport: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var entityID: String {
+    get {_storage._entityID}
+    set {_uniqueStorage()._entityID = newValue}
+  }
+
+  /// "2026Q3"
+  public var quarter: String {
+    get {_storage._quarter}
+    set {_uniqueStorage()._quarter = newValue}
+  }
+
+  /// 产值
+  public var outputValueFen: Int64 {
+    get {_storage._outputValueFen}
+    set {_uniqueStorage()._outputValueFen = newValue}
+  }
+
+  /// 销售收入
+  public var salesRevenueFen: Int64 {
+    get {_storage._salesRevenueFen}
+    set {_uniqueStorage()._salesRevenueFen = newValue}
+  }
+
+  public var salesChannels: [String] {
+    get {_storage._salesChannels}
+    set {_uniqueStorage()._salesChannels = newValue}
+  }
+
+  /// negative: a loss
+  public var profitFen: Int64 {
+    get {_storage._profitFen}
+    set {_uniqueStorage()._profitFen = newValue}
+  }
+
+  /// due to the asset owners this quarter
+  public var paymentsDueFen: Int64 {
+    get {_storage._paymentsDueFen}
+    set {_uniqueStorage()._paymentsDueFen = newValue}
+  }
+
+  /// paid to them this quarter
+  public var paymentsPaidFen: Int64 {
+    get {_storage._paymentsPaidFen}
+    set {_uniqueStorage()._paymentsPaidFen = newValue}
+  }
+
+  public var poorLabourersEmployed: Int32 {
+    get {_storage._poorLabourersEmployed}
+    set {_uniqueStorage()._poorLabourersEmployed = newValue}
+  }
+
+  public var householdsLinked: Int32 {
+    get {_storage._householdsLinked}
+    set {_uniqueStorage()._householdsLinked = newValue}
+  }
+
+  public var dividendsPaidFen: Int64 {
+    get {_storage._dividendsPaidFen}
+    set {_uniqueStorage()._dividendsPaidFen = newValue}
+  }
+
+  /// 帮扶措施: training, guidance, market linkage…
+  public var supportMeasures: [String] {
+    get {_storage._supportMeasures}
+    set {_uniqueStorage()._supportMeasures = newValue}
+  }
+
+  /// the quarter's targets; 0: none
+  public var targetOutputValueFen: Int64 {
+    get {_storage._targetOutputValueFen}
+    set {_uniqueStorage()._targetOutputValueFen = newValue}
+  }
+
+  public var targetSalesRevenueFen: Int64 {
+    get {_storage._targetSalesRevenueFen}
+    set {_uniqueStorage()._targetSalesRevenueFen = newValue}
+  }
+
+  /// YYYY-MM-DD, when it reached the county
+  public var submittedOn: String {
+    get {_storage._submittedOn}
+    set {_uniqueStorage()._submittedOn = newValue}
+  }
+
+  /// 1 first report, 2… corrections (server-given)
+  public var revision: Int32 {
+    get {_storage._revision}
+    set {_uniqueStorage()._revision = newValue}
+  }
+
+  /// required for a correction
+  public var correctionReason: String {
+    get {_storage._correctionReason}
+    set {_uniqueStorage()._correctionReason = newValue}
+  }
+
+  /// read-only: submitted after its due date
+  public var late: Bool {
+    get {_storage._late}
+    set {_uniqueStorage()._late = newValue}
+  }
+
+  /// read-only: the report's due date
+  public var dueDate: String {
+    get {_storage._dueDate}
+    set {_uniqueStorage()._dueDate = newValue}
+  }
+
+  public var createdAt: String {
+    get {_storage._createdAt}
+    set {_uniqueStorage()._createdAt = newValue}
+  }
+
+  public var updatedAt: String {
+    get {_storage._updatedAt}
+    set {_uniqueStorage()._updatedAt = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Taizhang_Ledger_V1_SubmitReportRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var report: Taizhang_Ledger_V1_QuarterReport {
+    get {_report ?? Taizhang_Ledger_V1_QuarterReport()}
+    set {_report = newValue}
+  }
+  /// Returns true if `report` has been explicitly set.
+  public var hasReport: Bool {self._report != nil}
+  /// Clears the value of `report`. Subsequent reads from it will return its default value.
+  public mutating func clearReport() {self._report = nil}
+
+  /// for a correction: the revision you read; 0: no check
+  public var expectedRevision: Int32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _report: Taizhang_Ledger_V1_QuarterReport? = nil
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ListReportsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// required
+  public var entityID: String = String()
+
+  /// "2025Q1"; empty: from the first
+  public var fromQuarter: String = String()
+
+  /// empty: to the last
+  public var toQuarter: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ListReportsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// oldest first
+  public var reports: [Taizhang_Ledger_V1_QuarterReport] = []
+
+  /// Quarters the entity owed a report for (a contract ran in them) and
+  /// whose due date passed without one, in the range.
+  public var missingQuarters: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "taizhang.ledger.v1"
@@ -2150,6 +2789,14 @@ nonisolated extension Taizhang_Ledger_V1_ObjectionOutcome: SwiftProtobuf._ProtoN
 
 nonisolated extension Taizhang_Ledger_V1_ValuationKind: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0VALUATION_KIND_UNSPECIFIED\0\u{1}PURCHASE\0\u{1}FINAL_ACCOUNTS\0\u{1}PROVISIONAL\0\u{1}APPRAISAL\0\u{1}REPLACEMENT_COST\0\u{1}RENOVATION\0")
+}
+
+nonisolated extension Taizhang_Ledger_V1_EntityKind: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ENTITY_KIND_UNSPECIFIED\0\u{1}ENTITY_ENTERPRISE\0\u{1}ENTITY_COOPERATIVE\0\u{1}ENTITY_LARGE_HOUSEHOLD\0\u{1}ENTITY_VILLAGE_COLLECTIVE\0\u{1}ENTITY_OTHER\0")
+}
+
+nonisolated extension Taizhang_Ledger_V1_PaymentKind: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0PAYMENT_KIND_UNSPECIFIED\0\u{1}PAYMENT_RENT\0\u{1}PAYMENT_FEE\0\u{1}PAYMENT_DIVIDEND\0")
 }
 
 nonisolated extension Taizhang_Ledger_V1_AdminUnit: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -4993,6 +5640,1041 @@ nonisolated extension Taizhang_Ledger_V1_LedgerSummary: SwiftProtobuf.Message, S
     if lhs.byStage != rhs.byStage {return false}
     if lhs.withoutCustodian != rhs.withoutCustodian {return false}
     if lhs.handoverOverdue != rhs.handoverOverdue {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_OperatingEntity: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".OperatingEntity"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}name\0\u{1}kind\0\u{3}admin_code\0\u{3}credit_code\0\u{3}legal_representative\0\u{1}contact\0\u{1}version\0\u{3}created_at\0\u{3}updated_at\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.adminCode) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.creditCode) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.legalRepresentative) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.contact) }()
+      case 8: try { try decoder.decodeSingularInt64Field(value: &self.version) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.createdAt) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.updatedAt) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 2)
+    }
+    if self.kind != .unspecified {
+      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 3)
+    }
+    if !self.adminCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.adminCode, fieldNumber: 4)
+    }
+    if !self.creditCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.creditCode, fieldNumber: 5)
+    }
+    if !self.legalRepresentative.isEmpty {
+      try visitor.visitSingularStringField(value: self.legalRepresentative, fieldNumber: 6)
+    }
+    if !self.contact.isEmpty {
+      try visitor.visitSingularStringField(value: self.contact, fieldNumber: 7)
+    }
+    if self.version != 0 {
+      try visitor.visitSingularInt64Field(value: self.version, fieldNumber: 8)
+    }
+    if !self.createdAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.createdAt, fieldNumber: 9)
+    }
+    if !self.updatedAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.updatedAt, fieldNumber: 10)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_OperatingEntity, rhs: Taizhang_Ledger_V1_OperatingEntity) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.kind != rhs.kind {return false}
+    if lhs.adminCode != rhs.adminCode {return false}
+    if lhs.creditCode != rhs.creditCode {return false}
+    if lhs.legalRepresentative != rhs.legalRepresentative {return false}
+    if lhs.contact != rhs.contact {return false}
+    if lhs.version != rhs.version {return false}
+    if lhs.createdAt != rhs.createdAt {return false}
+    if lhs.updatedAt != rhs.updatedAt {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_CreateEntityRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CreateEntityRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}entity\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._entity) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._entity {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_CreateEntityRequest, rhs: Taizhang_Ledger_V1_CreateEntityRequest) -> Bool {
+    if lhs._entity != rhs._entity {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_GetEntityRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetEntityRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_GetEntityRequest, rhs: Taizhang_Ledger_V1_GetEntityRequest) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ListEntitiesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListEntitiesRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}admin_code\0\u{1}kind\0\u{3}page_size\0\u{3}page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.adminCode) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.adminCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.adminCode, fieldNumber: 1)
+    }
+    if self.kind != .unspecified {
+      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 2)
+    }
+    if self.pageSize != 0 {
+      try visitor.visitSingularInt32Field(value: self.pageSize, fieldNumber: 3)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ListEntitiesRequest, rhs: Taizhang_Ledger_V1_ListEntitiesRequest) -> Bool {
+    if lhs.adminCode != rhs.adminCode {return false}
+    if lhs.kind != rhs.kind {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ListEntitiesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListEntitiesResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}entities\0\u{3}next_page_token\0\u{1}total\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.entities) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.total) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.entities.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.entities, fieldNumber: 1)
+    }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
+    if self.total != 0 {
+      try visitor.visitSingularUInt64Field(value: self.total, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ListEntitiesResponse, rhs: Taizhang_Ledger_V1_ListEntitiesResponse) -> Bool {
+    if lhs.entities != rhs.entities {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.total != rhs.total {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_UpdateEntityRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UpdateEntityRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}entity\0\u{3}expected_version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._entity) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.expectedVersion) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._entity {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.expectedVersion != 0 {
+      try visitor.visitSingularInt64Field(value: self.expectedVersion, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_UpdateEntityRequest, rhs: Taizhang_Ledger_V1_UpdateEntityRequest) -> Bool {
+    if lhs._entity != rhs._entity {return false}
+    if lhs.expectedVersion != rhs.expectedVersion {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_PaymentDue: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PaymentDue"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{3}due_date\0\u{3}amount_fen\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.dueDate) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.amountFen) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.kind != .unspecified {
+      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 1)
+    }
+    if !self.dueDate.isEmpty {
+      try visitor.visitSingularStringField(value: self.dueDate, fieldNumber: 2)
+    }
+    if self.amountFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.amountFen, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_PaymentDue, rhs: Taizhang_Ledger_V1_PaymentDue) -> Bool {
+    if lhs.kind != rhs.kind {return false}
+    if lhs.dueDate != rhs.dueDate {return false}
+    if lhs.amountFen != rhs.amountFen {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_OwnerConsent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".OwnerConsent"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}date\0\u{3}consented_by\0\u{1}reference\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.consentedBy) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.reference) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 1)
+    }
+    if !self.consentedBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.consentedBy, fieldNumber: 2)
+    }
+    if !self.reference.isEmpty {
+      try visitor.visitSingularStringField(value: self.reference, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_OwnerConsent, rhs: Taizhang_Ledger_V1_OwnerConsent) -> Bool {
+    if lhs.date != rhs.date {return false}
+    if lhs.consentedBy != rhs.consentedBy {return false}
+    if lhs.reference != rhs.reference {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ContractAmendment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ContractAmendment"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}date\0\u{1}summary\0\u{1}consent\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.summary) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._consent) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 1)
+    }
+    if !self.summary.isEmpty {
+      try visitor.visitSingularStringField(value: self.summary, fieldNumber: 2)
+    }
+    try { if let v = self._consent {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ContractAmendment, rhs: Taizhang_Ledger_V1_ContractAmendment) -> Bool {
+    if lhs.date != rhs.date {return false}
+    if lhs.summary != rhs.summary {return false}
+    if lhs._consent != rhs._consent {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_OperationContract: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".OperationContract"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}asset_id\0\u{3}entity_id\0\u{1}mode\0\u{1}start\0\u{1}end\0\u{1}payments\0\u{3}committed_poor_labourers\0\u{3}committed_households\0\u{3}terminated_on\0\u{1}amendments\0\u{1}version\0\u{3}created_at\0\u{3}updated_at\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.assetID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.entityID) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.mode) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.start) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.end) }()
+      case 7: try { try decoder.decodeRepeatedMessageField(value: &self.payments) }()
+      case 8: try { try decoder.decodeSingularInt32Field(value: &self.committedPoorLabourers) }()
+      case 9: try { try decoder.decodeSingularInt32Field(value: &self.committedHouseholds) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.terminatedOn) }()
+      case 11: try { try decoder.decodeRepeatedMessageField(value: &self.amendments) }()
+      case 12: try { try decoder.decodeSingularInt64Field(value: &self.version) }()
+      case 13: try { try decoder.decodeSingularStringField(value: &self.createdAt) }()
+      case 14: try { try decoder.decodeSingularStringField(value: &self.updatedAt) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    if !self.assetID.isEmpty {
+      try visitor.visitSingularStringField(value: self.assetID, fieldNumber: 2)
+    }
+    if !self.entityID.isEmpty {
+      try visitor.visitSingularStringField(value: self.entityID, fieldNumber: 3)
+    }
+    if self.mode != .unspecified {
+      try visitor.visitSingularEnumField(value: self.mode, fieldNumber: 4)
+    }
+    if !self.start.isEmpty {
+      try visitor.visitSingularStringField(value: self.start, fieldNumber: 5)
+    }
+    if !self.end.isEmpty {
+      try visitor.visitSingularStringField(value: self.end, fieldNumber: 6)
+    }
+    if !self.payments.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.payments, fieldNumber: 7)
+    }
+    if self.committedPoorLabourers != 0 {
+      try visitor.visitSingularInt32Field(value: self.committedPoorLabourers, fieldNumber: 8)
+    }
+    if self.committedHouseholds != 0 {
+      try visitor.visitSingularInt32Field(value: self.committedHouseholds, fieldNumber: 9)
+    }
+    if !self.terminatedOn.isEmpty {
+      try visitor.visitSingularStringField(value: self.terminatedOn, fieldNumber: 10)
+    }
+    if !self.amendments.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.amendments, fieldNumber: 11)
+    }
+    if self.version != 0 {
+      try visitor.visitSingularInt64Field(value: self.version, fieldNumber: 12)
+    }
+    if !self.createdAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.createdAt, fieldNumber: 13)
+    }
+    if !self.updatedAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.updatedAt, fieldNumber: 14)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_OperationContract, rhs: Taizhang_Ledger_V1_OperationContract) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.assetID != rhs.assetID {return false}
+    if lhs.entityID != rhs.entityID {return false}
+    if lhs.mode != rhs.mode {return false}
+    if lhs.start != rhs.start {return false}
+    if lhs.end != rhs.end {return false}
+    if lhs.payments != rhs.payments {return false}
+    if lhs.committedPoorLabourers != rhs.committedPoorLabourers {return false}
+    if lhs.committedHouseholds != rhs.committedHouseholds {return false}
+    if lhs.terminatedOn != rhs.terminatedOn {return false}
+    if lhs.amendments != rhs.amendments {return false}
+    if lhs.version != rhs.version {return false}
+    if lhs.createdAt != rhs.createdAt {return false}
+    if lhs.updatedAt != rhs.updatedAt {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_CreateContractRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CreateContractRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}contract\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._contract) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._contract {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_CreateContractRequest, rhs: Taizhang_Ledger_V1_CreateContractRequest) -> Bool {
+    if lhs._contract != rhs._contract {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_GetContractRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetContractRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_GetContractRequest, rhs: Taizhang_Ledger_V1_GetContractRequest) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ListContractsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListContractsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}entity_id\0\u{3}asset_id\0\u{3}page_size\0\u{3}page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.entityID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.assetID) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.entityID.isEmpty {
+      try visitor.visitSingularStringField(value: self.entityID, fieldNumber: 1)
+    }
+    if !self.assetID.isEmpty {
+      try visitor.visitSingularStringField(value: self.assetID, fieldNumber: 2)
+    }
+    if self.pageSize != 0 {
+      try visitor.visitSingularInt32Field(value: self.pageSize, fieldNumber: 3)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ListContractsRequest, rhs: Taizhang_Ledger_V1_ListContractsRequest) -> Bool {
+    if lhs.entityID != rhs.entityID {return false}
+    if lhs.assetID != rhs.assetID {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ListContractsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListContractsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}contracts\0\u{3}next_page_token\0\u{1}total\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.contracts) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.total) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.contracts.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.contracts, fieldNumber: 1)
+    }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
+    if self.total != 0 {
+      try visitor.visitSingularUInt64Field(value: self.total, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ListContractsResponse, rhs: Taizhang_Ledger_V1_ListContractsResponse) -> Bool {
+    if lhs.contracts != rhs.contracts {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.total != rhs.total {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_AmendContractRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AmendContractRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}contract\0\u{3}owner_consent\0\u{3}expected_version\0")
+
+  fileprivate class _StorageClass {
+    var _contract: Taizhang_Ledger_V1_OperationContract? = nil
+    var _ownerConsent: Taizhang_Ledger_V1_OwnerConsent? = nil
+    var _expectedVersion: Int64 = 0
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _contract = source._contract
+      _ownerConsent = source._ownerConsent
+      _expectedVersion = source._expectedVersion
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._contract) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._ownerConsent) }()
+        case 3: try { try decoder.decodeSingularInt64Field(value: &_storage._expectedVersion) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._contract {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      try { if let v = _storage._ownerConsent {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      } }()
+      if _storage._expectedVersion != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._expectedVersion, fieldNumber: 3)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_AmendContractRequest, rhs: Taizhang_Ledger_V1_AmendContractRequest) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._contract != rhs_storage._contract {return false}
+        if _storage._ownerConsent != rhs_storage._ownerConsent {return false}
+        if _storage._expectedVersion != rhs_storage._expectedVersion {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_QuarterReport: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".QuarterReport"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}entity_id\0\u{1}quarter\0\u{3}output_value_fen\0\u{3}sales_revenue_fen\0\u{3}sales_channels\0\u{3}profit_fen\0\u{3}payments_due_fen\0\u{3}payments_paid_fen\0\u{3}poor_labourers_employed\0\u{3}households_linked\0\u{3}dividends_paid_fen\0\u{3}support_measures\0\u{3}target_output_value_fen\0\u{3}target_sales_revenue_fen\0\u{3}submitted_on\0\u{1}revision\0\u{3}correction_reason\0\u{1}late\0\u{3}due_date\0\u{3}created_at\0\u{3}updated_at\0")
+
+  fileprivate class _StorageClass {
+    var _entityID: String = String()
+    var _quarter: String = String()
+    var _outputValueFen: Int64 = 0
+    var _salesRevenueFen: Int64 = 0
+    var _salesChannels: [String] = []
+    var _profitFen: Int64 = 0
+    var _paymentsDueFen: Int64 = 0
+    var _paymentsPaidFen: Int64 = 0
+    var _poorLabourersEmployed: Int32 = 0
+    var _householdsLinked: Int32 = 0
+    var _dividendsPaidFen: Int64 = 0
+    var _supportMeasures: [String] = []
+    var _targetOutputValueFen: Int64 = 0
+    var _targetSalesRevenueFen: Int64 = 0
+    var _submittedOn: String = String()
+    var _revision: Int32 = 0
+    var _correctionReason: String = String()
+    var _late: Bool = false
+    var _dueDate: String = String()
+    var _createdAt: String = String()
+    var _updatedAt: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _entityID = source._entityID
+      _quarter = source._quarter
+      _outputValueFen = source._outputValueFen
+      _salesRevenueFen = source._salesRevenueFen
+      _salesChannels = source._salesChannels
+      _profitFen = source._profitFen
+      _paymentsDueFen = source._paymentsDueFen
+      _paymentsPaidFen = source._paymentsPaidFen
+      _poorLabourersEmployed = source._poorLabourersEmployed
+      _householdsLinked = source._householdsLinked
+      _dividendsPaidFen = source._dividendsPaidFen
+      _supportMeasures = source._supportMeasures
+      _targetOutputValueFen = source._targetOutputValueFen
+      _targetSalesRevenueFen = source._targetSalesRevenueFen
+      _submittedOn = source._submittedOn
+      _revision = source._revision
+      _correctionReason = source._correctionReason
+      _late = source._late
+      _dueDate = source._dueDate
+      _createdAt = source._createdAt
+      _updatedAt = source._updatedAt
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._entityID) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._quarter) }()
+        case 3: try { try decoder.decodeSingularInt64Field(value: &_storage._outputValueFen) }()
+        case 4: try { try decoder.decodeSingularInt64Field(value: &_storage._salesRevenueFen) }()
+        case 5: try { try decoder.decodeRepeatedStringField(value: &_storage._salesChannels) }()
+        case 6: try { try decoder.decodeSingularInt64Field(value: &_storage._profitFen) }()
+        case 7: try { try decoder.decodeSingularInt64Field(value: &_storage._paymentsDueFen) }()
+        case 8: try { try decoder.decodeSingularInt64Field(value: &_storage._paymentsPaidFen) }()
+        case 9: try { try decoder.decodeSingularInt32Field(value: &_storage._poorLabourersEmployed) }()
+        case 10: try { try decoder.decodeSingularInt32Field(value: &_storage._householdsLinked) }()
+        case 11: try { try decoder.decodeSingularInt64Field(value: &_storage._dividendsPaidFen) }()
+        case 12: try { try decoder.decodeRepeatedStringField(value: &_storage._supportMeasures) }()
+        case 13: try { try decoder.decodeSingularInt64Field(value: &_storage._targetOutputValueFen) }()
+        case 14: try { try decoder.decodeSingularInt64Field(value: &_storage._targetSalesRevenueFen) }()
+        case 15: try { try decoder.decodeSingularStringField(value: &_storage._submittedOn) }()
+        case 16: try { try decoder.decodeSingularInt32Field(value: &_storage._revision) }()
+        case 17: try { try decoder.decodeSingularStringField(value: &_storage._correctionReason) }()
+        case 18: try { try decoder.decodeSingularBoolField(value: &_storage._late) }()
+        case 19: try { try decoder.decodeSingularStringField(value: &_storage._dueDate) }()
+        case 20: try { try decoder.decodeSingularStringField(value: &_storage._createdAt) }()
+        case 21: try { try decoder.decodeSingularStringField(value: &_storage._updatedAt) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      if !_storage._entityID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._entityID, fieldNumber: 1)
+      }
+      if !_storage._quarter.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._quarter, fieldNumber: 2)
+      }
+      if _storage._outputValueFen != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._outputValueFen, fieldNumber: 3)
+      }
+      if _storage._salesRevenueFen != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._salesRevenueFen, fieldNumber: 4)
+      }
+      if !_storage._salesChannels.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._salesChannels, fieldNumber: 5)
+      }
+      if _storage._profitFen != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._profitFen, fieldNumber: 6)
+      }
+      if _storage._paymentsDueFen != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._paymentsDueFen, fieldNumber: 7)
+      }
+      if _storage._paymentsPaidFen != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._paymentsPaidFen, fieldNumber: 8)
+      }
+      if _storage._poorLabourersEmployed != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._poorLabourersEmployed, fieldNumber: 9)
+      }
+      if _storage._householdsLinked != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._householdsLinked, fieldNumber: 10)
+      }
+      if _storage._dividendsPaidFen != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._dividendsPaidFen, fieldNumber: 11)
+      }
+      if !_storage._supportMeasures.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._supportMeasures, fieldNumber: 12)
+      }
+      if _storage._targetOutputValueFen != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._targetOutputValueFen, fieldNumber: 13)
+      }
+      if _storage._targetSalesRevenueFen != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._targetSalesRevenueFen, fieldNumber: 14)
+      }
+      if !_storage._submittedOn.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._submittedOn, fieldNumber: 15)
+      }
+      if _storage._revision != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._revision, fieldNumber: 16)
+      }
+      if !_storage._correctionReason.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._correctionReason, fieldNumber: 17)
+      }
+      if _storage._late != false {
+        try visitor.visitSingularBoolField(value: _storage._late, fieldNumber: 18)
+      }
+      if !_storage._dueDate.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._dueDate, fieldNumber: 19)
+      }
+      if !_storage._createdAt.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._createdAt, fieldNumber: 20)
+      }
+      if !_storage._updatedAt.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._updatedAt, fieldNumber: 21)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_QuarterReport, rhs: Taizhang_Ledger_V1_QuarterReport) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._entityID != rhs_storage._entityID {return false}
+        if _storage._quarter != rhs_storage._quarter {return false}
+        if _storage._outputValueFen != rhs_storage._outputValueFen {return false}
+        if _storage._salesRevenueFen != rhs_storage._salesRevenueFen {return false}
+        if _storage._salesChannels != rhs_storage._salesChannels {return false}
+        if _storage._profitFen != rhs_storage._profitFen {return false}
+        if _storage._paymentsDueFen != rhs_storage._paymentsDueFen {return false}
+        if _storage._paymentsPaidFen != rhs_storage._paymentsPaidFen {return false}
+        if _storage._poorLabourersEmployed != rhs_storage._poorLabourersEmployed {return false}
+        if _storage._householdsLinked != rhs_storage._householdsLinked {return false}
+        if _storage._dividendsPaidFen != rhs_storage._dividendsPaidFen {return false}
+        if _storage._supportMeasures != rhs_storage._supportMeasures {return false}
+        if _storage._targetOutputValueFen != rhs_storage._targetOutputValueFen {return false}
+        if _storage._targetSalesRevenueFen != rhs_storage._targetSalesRevenueFen {return false}
+        if _storage._submittedOn != rhs_storage._submittedOn {return false}
+        if _storage._revision != rhs_storage._revision {return false}
+        if _storage._correctionReason != rhs_storage._correctionReason {return false}
+        if _storage._late != rhs_storage._late {return false}
+        if _storage._dueDate != rhs_storage._dueDate {return false}
+        if _storage._createdAt != rhs_storage._createdAt {return false}
+        if _storage._updatedAt != rhs_storage._updatedAt {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_SubmitReportRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SubmitReportRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}report\0\u{3}expected_revision\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._report) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.expectedRevision) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._report {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.expectedRevision != 0 {
+      try visitor.visitSingularInt32Field(value: self.expectedRevision, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_SubmitReportRequest, rhs: Taizhang_Ledger_V1_SubmitReportRequest) -> Bool {
+    if lhs._report != rhs._report {return false}
+    if lhs.expectedRevision != rhs.expectedRevision {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ListReportsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListReportsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}entity_id\0\u{3}from_quarter\0\u{3}to_quarter\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.entityID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.fromQuarter) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.toQuarter) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.entityID.isEmpty {
+      try visitor.visitSingularStringField(value: self.entityID, fieldNumber: 1)
+    }
+    if !self.fromQuarter.isEmpty {
+      try visitor.visitSingularStringField(value: self.fromQuarter, fieldNumber: 2)
+    }
+    if !self.toQuarter.isEmpty {
+      try visitor.visitSingularStringField(value: self.toQuarter, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ListReportsRequest, rhs: Taizhang_Ledger_V1_ListReportsRequest) -> Bool {
+    if lhs.entityID != rhs.entityID {return false}
+    if lhs.fromQuarter != rhs.fromQuarter {return false}
+    if lhs.toQuarter != rhs.toQuarter {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ListReportsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListReportsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}reports\0\u{3}missing_quarters\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.reports) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.missingQuarters) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.reports.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.reports, fieldNumber: 1)
+    }
+    if !self.missingQuarters.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.missingQuarters, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ListReportsResponse, rhs: Taizhang_Ledger_V1_ListReportsResponse) -> Bool {
+    if lhs.reports != rhs.reports {return false}
+    if lhs.missingQuarters != rhs.missingQuarters {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -144,7 +144,7 @@ public nonisolated struct Taizhang_System_V1_StatusResponse: @unchecked Sendable
     set {_uniqueStorage()._methods = newValue}
   }
 
-  /// empty until the risk monitor exists
+  /// the risk monitor's last run
   public var lastRiskRun: Taizhang_System_V1_RiskRun {
     get {_storage._lastRiskRun ?? Taizhang_System_V1_RiskRun()}
     set {_uniqueStorage()._lastRiskRun = newValue}
@@ -154,6 +154,7 @@ public nonisolated struct Taizhang_System_V1_StatusResponse: @unchecked Sendable
   /// Clears the value of `lastRiskRun`. Subsequent reads from it will return its default value.
   public mutating func clearLastRiskRun() {_uniqueStorage()._lastRiskRun = nil}
 
+  /// open alerts: "yellow", "red"
   public var alertsByLevel: Dictionary<String,UInt64> {
     get {_storage._alertsByLevel}
     set {_uniqueStorage()._alertsByLevel = newValue}
@@ -254,6 +255,23 @@ public nonisolated struct Taizhang_System_V1_RiskRun: Sendable {
   public var raised: UInt64 = 0
 
   public var cleared: UInt64 = 0
+
+  /// false: the monitor is switched off
+  public var enabled: Bool = false
+
+  /// alerts whose level changed
+  public var changed: UInt64 = 0
+
+  /// schedule, mutation, request, start
+  public var trigger: String = String()
+
+  public var assetsChecked: UInt64 = 0
+
+  /// runs since the daemon started
+  public var runs: UInt64 = 0
+
+  /// why the last run failed; empty when it did not
+  public var lastError: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -628,7 +646,7 @@ nonisolated extension Taizhang_System_V1_MethodStats: SwiftProtobuf.Message, Swi
 
 nonisolated extension Taizhang_System_V1_RiskRun: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RiskRun"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}finished_at\0\u{3}duration_micros\0\u{1}scored\0\u{1}raised\0\u{1}cleared\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}finished_at\0\u{3}duration_micros\0\u{1}scored\0\u{1}raised\0\u{1}cleared\0\u{1}enabled\0\u{1}changed\0\u{1}trigger\0\u{3}assets_checked\0\u{1}runs\0\u{3}last_error\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -641,6 +659,12 @@ nonisolated extension Taizhang_System_V1_RiskRun: SwiftProtobuf.Message, SwiftPr
       case 3: try { try decoder.decodeSingularUInt64Field(value: &self.scored) }()
       case 4: try { try decoder.decodeSingularUInt64Field(value: &self.raised) }()
       case 5: try { try decoder.decodeSingularUInt64Field(value: &self.cleared) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.enabled) }()
+      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.changed) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.trigger) }()
+      case 9: try { try decoder.decodeSingularUInt64Field(value: &self.assetsChecked) }()
+      case 10: try { try decoder.decodeSingularUInt64Field(value: &self.runs) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.lastError) }()
       default: break
       }
     }
@@ -662,6 +686,24 @@ nonisolated extension Taizhang_System_V1_RiskRun: SwiftProtobuf.Message, SwiftPr
     if self.cleared != 0 {
       try visitor.visitSingularUInt64Field(value: self.cleared, fieldNumber: 5)
     }
+    if self.enabled != false {
+      try visitor.visitSingularBoolField(value: self.enabled, fieldNumber: 6)
+    }
+    if self.changed != 0 {
+      try visitor.visitSingularUInt64Field(value: self.changed, fieldNumber: 7)
+    }
+    if !self.trigger.isEmpty {
+      try visitor.visitSingularStringField(value: self.trigger, fieldNumber: 8)
+    }
+    if self.assetsChecked != 0 {
+      try visitor.visitSingularUInt64Field(value: self.assetsChecked, fieldNumber: 9)
+    }
+    if self.runs != 0 {
+      try visitor.visitSingularUInt64Field(value: self.runs, fieldNumber: 10)
+    }
+    if !self.lastError.isEmpty {
+      try visitor.visitSingularStringField(value: self.lastError, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -671,6 +713,12 @@ nonisolated extension Taizhang_System_V1_RiskRun: SwiftProtobuf.Message, SwiftPr
     if lhs.scored != rhs.scored {return false}
     if lhs.raised != rhs.raised {return false}
     if lhs.cleared != rhs.cleared {return false}
+    if lhs.enabled != rhs.enabled {return false}
+    if lhs.changed != rhs.changed {return false}
+    if lhs.trigger != rhs.trigger {return false}
+    if lhs.assetsChecked != rhs.assetsChecked {return false}
+    if lhs.runs != rhs.runs {return false}
+    if lhs.lastError != rhs.lastError {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

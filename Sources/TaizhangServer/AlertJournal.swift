@@ -1,0 +1,123 @@
+// Where alert events go for operators: journald through libsystemd
+// (sd_journal_sendv, one entry per event with structured fields and the
+// kind's MESSAGE_ID), or, with no journald (a laptop, CI), one readable line
+// on stderr. Field names are documented in docs/risk.md.
+
+import CSystemd
+import Foundation
+import TaizhangCore
+import TaizhangStore
+
+/// Receives every alert event after it is stored.
+protocol AlertSink: Sendable {
+    func emit(_ event: AlertEvent)
+    /// "journald" or "stderr".
+    var name: String { get }
+}
+
+/// Where alerts go (`--alerts-to`).
+public enum AlertDestination: String, Sendable, CaseIterable {
+    /// journald when its socket exists, stderr otherwise.
+    case auto
+    case journald
+    case stderr
+}
+
+enum AlertSinks {
+    /// journald's native socket; libsystemd sends there and reports success
+    /// even when it is missing, so its presence decides.
+    static let journalSocket = "/run/systemd/journal/socket"
+
+    static func make(_ destination: AlertDestination) -> any AlertSink {
+        switch destination {
+        case .journald: return JournaldAlertSink()
+        case .stderr: return StderrAlertSink()
+        case .auto: return FileManager.default.fileExists(atPath: journalSocket) ? JournaldAlertSink() : StderrAlertSink()
+        }
+    }
+
+    /// The journal fields of an event, in order; MESSAGE first.
+    static func fields(_ event: AlertEvent) -> [(String, String)] {
+        let alert = event.alert
+        var fields: [(String, String)] = [
+            ("MESSAGE", event.chineseMessage),
+            ("MESSAGE_ID", event.type == .cleared ? alert.kind.recoveryMessageId : alert.kind.messageId),
+            ("PRIORITY", String(priority(event))),
+            ("SYSLOG_IDENTIFIER", "taizhangd"),
+            ("TAIZHANG_EVENT", event.type.rawValue),
+            ("TAIZHANG_EVENT_SEQ", String(event.seq)),
+            ("TAIZHANG_ALERT_ID", String(alert.id)),
+            ("TAIZHANG_KIND", alert.kind.rawValue),
+            ("TAIZHANG_LEVEL", event.type == .cleared ? "green" : alert.level.rawValue),
+            ("TAIZHANG_PREVIOUS_LEVEL", event.previousLevel.rawValue),
+            ("TAIZHANG_SUBJECT_KIND", alert.kind.subjectKind),
+            ("TAIZHANG_\(alert.kind.subjectKind.uppercased())_ID", alert.subjectId),
+            ("TAIZHANG_SUBJECT_NAME", alert.subjectName),
+            ("TAIZHANG_ADMIN_CODE", alert.adminCode),
+        ]
+        if AdminUnitRules.isDivisionCode(alert.adminCode) {
+            fields.append(("TAIZHANG_COUNTY_CODE", String(alert.adminCode.prefix(6)) + "000000"))
+            if alert.adminCode.dropFirst(6).prefix(3) != "000" {
+                fields.append(("TAIZHANG_TOWNSHIP_CODE", String(alert.adminCode.prefix(9)) + "000"))
+            }
+        }
+        if alert.score >= 0 { fields.append(("TAIZHANG_SCORE", String(alert.score))) }
+        if !alert.quarter.isEmpty { fields.append(("TAIZHANG_QUARTER", alert.quarter)) }
+        if !alert.parts.isEmpty {
+            fields.append(("TAIZHANG_PARTS", alert.parts.map { "\($0.part.rawValue)=\($0.score)/w\($0.weight)" }.joined(separator: " ")))
+            for part in alert.parts {
+                fields.append(("TAIZHANG_PART_\(part.part.rawValue.uppercased())", String(part.score)))
+            }
+        }
+        fields.append(("TAIZHANG_REASONS", alert.reasons.map(\.chinese).joined(separator: "；")))
+        fields.append(("TAIZHANG_REASON_CODES", alert.reasons.map(\.code).joined(separator: ",")))
+        fields.append(("TAIZHANG_MESSAGE_EN", event.englishMessage))
+        return fields
+    }
+
+    /// red → err (3), yellow → warning (4), a recovery → notice (5).
+    static func priority(_ event: AlertEvent) -> Int {
+        if event.type == .cleared { return 5 }
+        return event.alert.level == .red ? 3 : 4
+    }
+}
+
+/// Sends each event to journald with sd_journal_sendv.
+struct JournaldAlertSink: AlertSink {
+    var name: String { "journald" }
+
+    func emit(_ event: AlertEvent) {
+        let entries = AlertSinks.fields(event).map { key, value in Array("\(key)=\(value)".utf8) }
+        // Each entry's bytes stay alive (and unmoved) while sd_journal_sendv runs.
+        func send(_ index: Int, _ vectors: inout [iovec]) {
+            if index == entries.count {
+                let result = vectors.withUnsafeBufferPointer { sd_journal_sendv($0.baseAddress, Int32($0.count)) }
+                if result < 0 { DaemonLog.error("journald refused alert event \(event.seq): error \(-result)") }
+                return
+            }
+            entries[index].withUnsafeBytes { bytes in
+                vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count))
+                send(index + 1, &vectors)
+            }
+        }
+        var vectors: [iovec] = []
+        vectors.reserveCapacity(entries.count)
+        send(0, &vectors)
+    }
+}
+
+/// Writes each event as one line on stderr.
+struct StderrAlertSink: AlertSink {
+    var name: String { "stderr" }
+
+    func emit(_ event: AlertEvent) {
+        let alert = event.alert
+        var line = "\(event.time) taizhangd alert \(event.type.rawValue) level=\(event.type == .cleared ? "green" : alert.level.rawValue)"
+        line += " kind=\(alert.kind.rawValue) \(alert.kind.subjectKind)=\(alert.subjectId) admin=\(alert.adminCode)"
+        if alert.score >= 0 { line += " score=\(alert.score)" }
+        if !alert.quarter.isEmpty { line += " quarter=\(alert.quarter)" }
+        line += " message_id=\(event.type == .cleared ? alert.kind.recoveryMessageId : alert.kind.messageId): "
+        line += event.chineseMessage.replacingOccurrences(of: "\n", with: " ") + "\n"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+}

@@ -1,0 +1,324 @@
+// taizhang.ledger.v1.Ledger, continued: operating entities 带贫主体, their
+// operation contracts and quarterly reports. Validated here with every bad
+// field at once; references, uniqueness and versions are checked by the
+// store at commit time.
+
+import TaizhangCore
+import TaizhangProto
+
+extension LedgerService {
+    static func operationsMethods(store: any LedgerStore, context: LedgerContext, risk: any RiskConfigurationSource) -> [MethodSpec] {
+        let entityResponse: @Sendable (MutationOutcome) -> Taizhang_Ledger_V1_OperatingEntity = { outcome in
+            guard case .entity(let entity) = outcome else { return .init() }
+            return OperationsMapping.encode(entity)
+        }
+        let contractResponse: @Sendable (MutationOutcome) -> Taizhang_Ledger_V1_OperationContract = { outcome in
+            guard case .contract(let contract) = outcome else { return .init() }
+            return OperationsMapping.encode(contract)
+        }
+        return [
+            Method.mutation(Method.name(service, "CreateEntity"), Taizhang_Ledger_V1_CreateEntityRequest.self,
+                            Taizhang_Ledger_V1_OperatingEntity.self, store: store,
+                            plan: { _, request in
+                                .createEntity(try checkedEntity(request.entity, store: store))
+                            }, respond: entityResponse),
+            Method.unary(Method.name(service, "GetEntity"), Taizhang_Ledger_V1_GetEntityRequest.self,
+                         Taizhang_Ledger_V1_OperatingEntity.self) { _, request in
+                guard let entity = store.entity(id: request.id) else {
+                    throw LedgerError(.notFound, "no operating entity \"\(request.id)\" exists; entity ids look like ZT00000001 (ListEntities shows them)")
+                }
+                return OperationsMapping.encode(entity)
+            },
+            Method.unary(Method.name(service, "ListEntities"), Taizhang_Ledger_V1_ListEntitiesRequest.self,
+                         Taizhang_Ledger_V1_ListEntitiesResponse.self) { _, request in
+                var bad: [FieldViolation] = []
+                let limit = try pageSize(request.pageSize)
+                let after = try PageToken.decode(request.pageToken)
+                if !request.adminCode.isEmpty, store.adminUnit(code: request.adminCode) == nil {
+                    bad.append(.init(field: "admin_code", description: "no admin unit \(request.adminCode) exists"))
+                }
+                var kind: EntityKind?
+                if request.kind != .unspecified {
+                    kind = EnumMapping.decode(request.kind.rawValue, field: "kind", what: "entity kind", into: &bad)
+                }
+                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
+                let page = store.entities(adminCode: request.adminCode.isEmpty ? nil : request.adminCode, kind: kind, after: after, limit: limit)
+                var response = Taizhang_Ledger_V1_ListEntitiesResponse()
+                response.entities = page.records.map(OperationsMapping.encode)
+                response.nextPageToken = page.nextAfter.map(PageToken.encode) ?? ""
+                response.total = UInt64(page.total)
+                return response
+            },
+            Method.mutation(Method.name(service, "UpdateEntity"), Taizhang_Ledger_V1_UpdateEntityRequest.self,
+                            Taizhang_Ledger_V1_OperatingEntity.self, store: store,
+                            plan: { _, request in
+                                if request.entity.id.isEmpty {
+                                    throw LedgerError.invalid([.init(field: "entity.id", description: "is required: the id of the entity to change")], what: "update")
+                                }
+                                if request.expectedVersion < 0 {
+                                    throw LedgerError.invalid([.init(field: "expected_version", description: "must be 0 (no check) or the version you read")], what: "update")
+                                }
+                                var entity = try checkedEntity(request.entity, store: store)
+                                entity.id = request.entity.id
+                                return .updateEntity(entity, expectedVersion: request.expectedVersion)
+                            }, respond: entityResponse),
+            Method.mutation(Method.name(service, "CreateContract"), Taizhang_Ledger_V1_CreateContractRequest.self,
+                            Taizhang_Ledger_V1_OperationContract.self, store: store,
+                            plan: { _, request in
+                                .createContract(try checkedContract(request.contract))
+                            }, respond: contractResponse),
+            Method.unary(Method.name(service, "GetContract"), Taizhang_Ledger_V1_GetContractRequest.self,
+                         Taizhang_Ledger_V1_OperationContract.self) { _, request in
+                guard let contract = store.contract(id: request.id) else {
+                    throw LedgerError(.notFound, "no contract \"\(request.id)\" exists; contract ids look like HT00000001 (ListContracts shows them)")
+                }
+                return OperationsMapping.encode(contract)
+            },
+            Method.unary(Method.name(service, "ListContracts"), Taizhang_Ledger_V1_ListContractsRequest.self,
+                         Taizhang_Ledger_V1_ListContractsResponse.self) { _, request in
+                let limit = try pageSize(request.pageSize)
+                let after = try PageToken.decode(request.pageToken)
+                let page = store.contracts(entityId: request.entityID.isEmpty ? nil : request.entityID,
+                                           assetId: request.assetID.isEmpty ? nil : request.assetID, after: after, limit: limit)
+                var response = Taizhang_Ledger_V1_ListContractsResponse()
+                response.contracts = page.records.map(OperationsMapping.encode)
+                response.nextPageToken = page.nextAfter.map(PageToken.encode) ?? ""
+                response.total = UInt64(page.total)
+                return response
+            },
+            Method.mutation(Method.name(service, "AmendContract"), Taizhang_Ledger_V1_AmendContractRequest.self,
+                            Taizhang_Ledger_V1_OperationContract.self, store: store,
+                            plan: { _, request in
+                                let id = request.contract.id
+                                if id.isEmpty {
+                                    throw LedgerError.invalid([.init(field: "contract.id", description: "is required: the id of the contract to change")], what: "contract change")
+                                }
+                                guard let current = store.contract(id: id) else {
+                                    throw LedgerError(.notFound, "no contract \"\(id)\" exists", violations: [.init(field: "contract.id", description: "not found")])
+                                }
+                                var proto = request.contract
+                                // The asset never changes: a new asset needs a new contract.
+                                proto.assetID = current.assetId
+                                var bad: [FieldViolation] = []
+                                let contract = OperationsMapping.decode(proto, prefix: "contract", into: &bad)
+                                var consent: OwnerConsent?
+                                if request.hasOwnerConsent {
+                                    let date = Decode.date(request.ownerConsent.date, field: "owner_consent.date", required: true, into: &bad)
+                                    consent = OwnerConsent(date: date ?? context.today, consentedBy: request.ownerConsent.consentedBy,
+                                                           reference: request.ownerConsent.reference)
+                                }
+                                let unreadable = Set(bad.map(\.field))
+                                bad += OperationsRules.validate(contract).map { $0.prefixed("contract") }.filter { !unreadable.contains($0.field) }
+                                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "contract change") }
+                                var amended = contract
+                                amended.id = id
+                                return .amendContract(amended, consent: consent, expectedVersion: request.expectedVersion)
+                            }, respond: contractResponse),
+            Method.mutation(Method.name(service, "SubmitReport"), Taizhang_Ledger_V1_SubmitReportRequest.self,
+                            Taizhang_Ledger_V1_QuarterReport.self, store: store,
+                            plan: { _, request in
+                                var bad: [FieldViolation] = []
+                                let report = OperationsMapping.decode(request.report, into: &bad)
+                                if let report {
+                                    bad += OperationsRules.validate(report, today: context.today).map { $0.prefixed("report") }
+                                }
+                                if request.expectedRevision < 0 {
+                                    bad.append(.init(field: "expected_revision", description: "must be 0 (no check) or the revision you read"))
+                                }
+                                guard let report, bad.isEmpty else { throw LedgerError.invalid(bad, what: "report") }
+                                return .submitReport(report, expectedRevision: Int(request.expectedRevision))
+                            }, respond: { outcome in
+                                guard case .report(let report) = outcome else { return .init() }
+                                return OperationsMapping.encode(report, rules: RiskRules(configuration: risk.current(), today: context.today))
+                            }),
+            Method.unary(Method.name(service, "ListReports"), Taizhang_Ledger_V1_ListReportsRequest.self,
+                         Taizhang_Ledger_V1_ListReportsResponse.self) { _, request in
+                var bad: [FieldViolation] = []
+                let from = request.fromQuarter.isEmpty ? nil : Quarter(request.fromQuarter)
+                let to = request.toQuarter.isEmpty ? nil : Quarter(request.toQuarter)
+                if !request.fromQuarter.isEmpty, from == nil { bad.append(.init(field: "from_quarter", description: "\"\(request.fromQuarter)\" is not a quarter; write e.g. 2026Q3")) }
+                if !request.toQuarter.isEmpty, to == nil { bad.append(.init(field: "to_quarter", description: "\"\(request.toQuarter)\" is not a quarter; write e.g. 2026Q3")) }
+                if request.entityID.isEmpty { bad.append(.init(field: "entity_id", description: "is required")) }
+                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "request") }
+                guard store.entity(id: request.entityID) != nil else {
+                    throw LedgerError(.notFound, "no operating entity \"\(request.entityID)\" exists")
+                }
+                let snapshot = store.operations()
+                let reports = snapshot.reports[request.entityID] ?? [:]
+                let contracts = snapshot.contracts(ofEntity: request.entityID)
+                let rules = RiskRules(configuration: risk.current(), today: context.today)
+                var response = Taizhang_Ledger_V1_ListReportsResponse()
+                response.reports = reports.values.filter { (from == nil || $0.quarter >= from!) && (to == nil || $0.quarter <= to!) }
+                    .sorted { $0.quarter < $1.quarter }.map { OperationsMapping.encode($0, rules: rules) }
+                // Missing: owed, due and absent, between the first contract's start and now.
+                if let first = contracts.map(\.start).min() {
+                    var quarter = max(Quarter(containing: first), from ?? Quarter(containing: first))
+                    let last = min(Quarter(containing: context.today), to ?? Quarter(containing: context.today))
+                    var steps = 0
+                    while quarter <= last, steps < 400 {
+                        if reports[quarter] == nil, rules.expects(quarter, contracts: contracts), rules.isDue(quarter) {
+                            response.missingQuarters.append(quarter.description)
+                        }
+                        if quarter.next == quarter { break }
+                        quarter = quarter.next
+                        steps += 1
+                    }
+                }
+                return response
+            },
+        ]
+    }
+
+    static func checkedEntity(_ proto: Taizhang_Ledger_V1_OperatingEntity, store: any LedgerStore) throws -> OperatingEntity {
+        var bad: [FieldViolation] = []
+        let entity = OperationsMapping.decode(proto, into: &bad)
+        let unreadable = Set(bad.map(\.field))
+        bad += OperationsRules.validate(entity).map { $0.prefixed("entity") }.filter { !unreadable.contains($0.field) }
+        if AdminUnitRules.isDivisionCode(entity.adminCode), store.adminUnit(code: entity.adminCode) == nil {
+            bad.append(.init(field: "entity.admin_code", description: "no admin unit \(entity.adminCode) exists"))
+        }
+        if !bad.isEmpty { throw LedgerError.invalid(bad, what: "entity") }
+        return entity
+    }
+
+    static func checkedContract(_ proto: Taizhang_Ledger_V1_OperationContract) throws -> OperationContract {
+        var bad: [FieldViolation] = []
+        let contract = OperationsMapping.decode(proto, prefix: "contract", into: &bad)
+        let unreadable = Set(bad.map(\.field))
+        bad += OperationsRules.validate(contract).map { $0.prefixed("contract") }.filter { !unreadable.contains($0.field) }
+        if !proto.terminatedOn.isEmpty {
+            bad.append(.init(field: "contract.terminated_on", description: "a new contract is not terminated; end one with AmendContract"))
+        }
+        if !bad.isEmpty { throw LedgerError.invalid(bad, what: "contract") }
+        return contract
+    }
+}
+
+/// Reads the monitor's current configuration (it may be reloaded).
+protocol RiskConfigurationSource: Sendable {
+    func current() -> RiskConfiguration
+}
+
+/// proto ↔ core for entities, contracts and reports.
+enum OperationsMapping {
+    static func decode(_ proto: Taizhang_Ledger_V1_OperatingEntity, into bad: inout [FieldViolation]) -> OperatingEntity {
+        let kind: EntityKind? = EnumMapping.decode(proto.kind.rawValue, field: "entity.kind", what: "entity kind", into: &bad)
+        return OperatingEntity(id: proto.id, name: proto.name, kind: kind ?? .other, adminCode: proto.adminCode,
+                               creditCode: proto.creditCode, legalRepresentative: proto.legalRepresentative, contact: proto.contact)
+    }
+
+    static func encode(_ entity: OperatingEntity) -> Taizhang_Ledger_V1_OperatingEntity {
+        var out = Taizhang_Ledger_V1_OperatingEntity()
+        out.id = entity.id
+        out.name = entity.name
+        out.kind = .init(rawValue: EnumMapping.encode(entity.kind)) ?? .unspecified
+        out.adminCode = entity.adminCode
+        out.creditCode = entity.creditCode
+        out.legalRepresentative = entity.legalRepresentative
+        out.contact = entity.contact
+        out.version = entity.version
+        out.createdAt = entity.createdAt
+        out.updatedAt = entity.updatedAt
+        return out
+    }
+
+    static func decode(_ proto: Taizhang_Ledger_V1_OperationContract, prefix: String, into bad: inout [FieldViolation]) -> OperationContract {
+        let mode: OperationMode? = EnumMapping.decode(proto.mode.rawValue, field: "\(prefix).mode", what: "operation mode", into: &bad)
+        let start = Decode.date(proto.start, field: "\(prefix).start", required: true, into: &bad)
+        let end = Decode.date(proto.end, field: "\(prefix).end", required: true, into: &bad)
+        let terminated = Decode.date(proto.terminatedOn, field: "\(prefix).terminated_on", required: false, into: &bad)
+        var payments: [PaymentDue] = []
+        if proto.payments.count > OperationsLimits.paymentsMaxCount {
+            bad.append(.init(field: "\(prefix).payments", description: "has \(proto.payments.count) items; at most \(OperationsLimits.paymentsMaxCount)"))
+        } else {
+            for (index, payment) in proto.payments.enumerated() {
+                let kind: PaymentKind? = EnumMapping.decode(payment.kind.rawValue, field: "\(prefix).payments[\(index)].kind", what: "payment kind", into: &bad)
+                let due = Decode.date(payment.dueDate, field: "\(prefix).payments[\(index)].due_date", required: true, into: &bad)
+                payments.append(PaymentDue(kind: kind ?? .rent, dueDate: due ?? CivilDate.first, amountFen: payment.amountFen))
+            }
+        }
+        return OperationContract(id: proto.id, assetId: proto.assetID, entityId: proto.entityID, mode: mode ?? .contracting,
+                                 start: start ?? CivilDate.first, end: end ?? (start ?? CivilDate.first), payments: payments,
+                                 committedPoorLabourers: Int(proto.committedPoorLabourers), committedHouseholds: Int(proto.committedHouseholds),
+                                 terminatedOn: terminated)
+    }
+
+    static func encode(_ contract: OperationContract) -> Taizhang_Ledger_V1_OperationContract {
+        var out = Taizhang_Ledger_V1_OperationContract()
+        out.id = contract.id
+        out.assetID = contract.assetId
+        out.entityID = contract.entityId
+        out.mode = .init(rawValue: EnumMapping.encode(contract.mode)) ?? .unspecified
+        out.start = contract.start.description
+        out.end = contract.end.description
+        out.payments = contract.payments.map { payment in
+            var item = Taizhang_Ledger_V1_PaymentDue()
+            item.kind = .init(rawValue: EnumMapping.encode(payment.kind)) ?? .unspecified
+            item.dueDate = payment.dueDate.description
+            item.amountFen = payment.amountFen
+            return item
+        }
+        out.committedPoorLabourers = Int32(clamping: contract.committedPoorLabourers)
+        out.committedHouseholds = Int32(clamping: contract.committedHouseholds)
+        out.terminatedOn = contract.terminatedOn?.description ?? ""
+        out.amendments = contract.amendments.map { amendment in
+            var item = Taizhang_Ledger_V1_ContractAmendment()
+            item.date = amendment.date.description
+            item.summary = amendment.summary
+            if let consent = amendment.consent {
+                item.consent.date = consent.date.description
+                item.consent.consentedBy = consent.consentedBy
+                item.consent.reference = consent.reference
+            }
+            return item
+        }
+        out.version = contract.version
+        out.createdAt = contract.createdAt
+        out.updatedAt = contract.updatedAt
+        return out
+    }
+
+    /// The report, or nil when its quarter cannot be read (then `bad` says why).
+    static func decode(_ proto: Taizhang_Ledger_V1_QuarterReport, into bad: inout [FieldViolation]) -> QuarterReport? {
+        let quarter = Quarter(proto.quarter)
+        if quarter == nil {
+            bad.append(.init(field: "report.quarter", description: proto.quarter.isEmpty ? "is required: the quarter, e.g. 2026Q3" : "\"\(proto.quarter)\" is not a quarter; write e.g. 2026Q3"))
+        }
+        let submitted = Decode.date(proto.submittedOn, field: "report.submitted_on", required: true, into: &bad)
+        guard let quarter, let submitted else { return nil }
+        return QuarterReport(entityId: proto.entityID, quarter: quarter, outputValueFen: proto.outputValueFen,
+                             salesRevenueFen: proto.salesRevenueFen, salesChannels: proto.salesChannels, profitFen: proto.profitFen,
+                             paymentsDueFen: proto.paymentsDueFen, paymentsPaidFen: proto.paymentsPaidFen,
+                             poorLabourersEmployed: Int(proto.poorLabourersEmployed), householdsLinked: Int(proto.householdsLinked),
+                             dividendsPaidFen: proto.dividendsPaidFen, supportMeasures: proto.supportMeasures,
+                             targetOutputValueFen: proto.targetOutputValueFen, targetSalesRevenueFen: proto.targetSalesRevenueFen,
+                             submittedOn: submitted, correctionReason: proto.correctionReason)
+    }
+
+    static func encode(_ report: QuarterReport, rules: RiskRules) -> Taizhang_Ledger_V1_QuarterReport {
+        var out = Taizhang_Ledger_V1_QuarterReport()
+        out.entityID = report.entityId
+        out.quarter = report.quarter.description
+        out.outputValueFen = report.outputValueFen
+        out.salesRevenueFen = report.salesRevenueFen
+        out.salesChannels = report.salesChannels
+        out.profitFen = report.profitFen
+        out.paymentsDueFen = report.paymentsDueFen
+        out.paymentsPaidFen = report.paymentsPaidFen
+        out.poorLabourersEmployed = Int32(clamping: report.poorLabourersEmployed)
+        out.householdsLinked = Int32(clamping: report.householdsLinked)
+        out.dividendsPaidFen = report.dividendsPaidFen
+        out.supportMeasures = report.supportMeasures
+        out.targetOutputValueFen = report.targetOutputValueFen
+        out.targetSalesRevenueFen = report.targetSalesRevenueFen
+        out.submittedOn = report.submittedOn.description
+        out.revision = Int32(clamping: report.revision)
+        out.correctionReason = report.correctionReason
+        let due = rules.reportDue(report.quarter)
+        out.dueDate = due.description
+        out.late = report.submittedOn > due
+        out.createdAt = report.createdAt
+        out.updatedAt = report.updatedAt
+        return out
+    }
+}

@@ -1,0 +1,281 @@
+// The risk monitor: the daemon's monitoring agent. It runs on a thread of
+// its own, on a schedule and shortly after a mutation that affects a score,
+// reading snapshots of the committed ledger (never holding up a ledger
+// call), scoring every entity and checking every asset and contract with
+// `RiskRules`, storing the alert changes in alerts.db, and only then sending
+// the events to journald (or stderr) and to WatchAlerts streams.
+
+import Foundation
+import Synchronization
+import TaizhangCore
+import TaizhangStore
+
+/// What one run did.
+struct MonitorRunSummary: Sendable {
+    var startedAt = ""
+    var finishedAt = ""
+    var durationMicros: UInt64 = 0
+    var entitiesScored: UInt64 = 0
+    var assetsChecked: UInt64 = 0
+    var raised: UInt64 = 0
+    var changed: UInt64 = 0
+    var cleared: UInt64 = 0
+    var openAlerts: UInt64 = 0
+    var trigger = ""
+    var error = ""
+}
+
+/// Fans alert events out to the WatchAlerts streams.
+final class AlertHub: Sendable {
+    /// Most streams watching at once.
+    static let watchersMax = 256
+
+    struct Watcher {
+        let minLevel: AlertLevel
+        let adminCodes: Set<String>?
+        /// Delivers an event; false when the stream is gone.
+        let deliver: @Sendable (AlertEvent) -> Void
+    }
+
+    private let watchers = Mutex([Int: Watcher]())
+    private let nextId = Atomic<Int>(0)
+
+    /// Adds a watcher; nil when there are already `watchersMax`.
+    func add(_ watcher: Watcher) -> Int? {
+        let id = nextId.wrappingAdd(1, ordering: .relaxed).newValue
+        return watchers.withLock { watchers in
+            guard watchers.count < AlertHub.watchersMax else { return nil }
+            watchers[id] = watcher
+            return id
+        }
+    }
+
+    func remove(_ id: Int) {
+        _ = watchers.withLock { $0.removeValue(forKey: id) }
+    }
+
+    var count: Int { watchers.withLock { $0.count } }
+
+    static func wants(_ watcher: Watcher, _ event: AlertEvent) -> Bool {
+        if let codes = watcher.adminCodes, !codes.contains(event.alert.adminCode) { return false }
+        // A recovery goes to whoever could have seen the alert.
+        return event.alert.level >= watcher.minLevel || event.previousLevel >= watcher.minLevel
+    }
+
+    func publish(_ events: [AlertEvent]) {
+        let current = watchers.withLock { Array($0.values) }
+        for watcher in current {
+            for event in events where AlertHub.wants(watcher, event) { watcher.deliver(event) }
+        }
+    }
+}
+
+/// The monitor.
+final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
+    // @unchecked: the mutable state is behind `lock` (an NSCondition) or in Mutexes.
+    let store: any LedgerStore
+    let alerts: AlertStore
+    let hub = AlertHub()
+    let sink: any AlertSink
+    private let clock: any WallClock
+    private let configuration: Mutex<RiskConfiguration>
+    private let lastRun = Mutex<MonitorRunSummary?>(nil)
+    private let runs = Atomic<UInt64>(0)
+    private let lock = NSCondition()
+    // Guarded by `lock`:
+    private var mutationDue: Date?
+    private var requested: [@Sendable (MonitorRunSummary) -> Void] = []
+    private var stopping = false
+    private var running = false
+    private var thread: Thread?
+    private let stopped = DispatchSemaphore(value: 0)
+
+    init(store: any LedgerStore, alerts: AlertStore, configuration: RiskConfiguration, sink: any AlertSink, clock: any WallClock) {
+        self.store = store
+        self.alerts = alerts
+        self.configuration = Mutex(configuration)
+        self.sink = sink
+        self.clock = clock
+    }
+
+    func current() -> RiskConfiguration { configuration.withLock { $0 } }
+
+    var enabled: Bool { current().enabled }
+
+    /// The last run, if any.
+    var lastRunSummary: MonitorRunSummary? { lastRun.withLock { $0 } }
+    var runCount: UInt64 { runs.load(ordering: .relaxed) }
+
+    /// Starts the thread (when enabled) and watches the store's commits.
+    func start() {
+        guard current().enabled else { return }
+        store.observeCommits { [weak self] kinds in
+            // Any of these can change a score or an alert.
+            if !kinds.isDisjoint(with: ["asset", "entity", "contract", "report"]) { self?.mutated() }
+        }
+        lock.lock()
+        running = true
+        let thread = Thread { [self] in self.loop() }
+        thread.name = "taizhang-risk-monitor"
+        self.thread = thread
+        lock.unlock()
+        thread.start()
+    }
+
+    /// Stops the thread after the run in progress, if any.
+    func stop() {
+        lock.lock()
+        let wasRunning = running
+        stopping = true
+        lock.signal()
+        lock.unlock()
+        if wasRunning { stopped.wait() }
+    }
+
+    /// A mutation that may affect a score committed: run soon.
+    func mutated() {
+        lock.lock()
+        if mutationDue == nil {
+            mutationDue = Date().addingTimeInterval(Double(current().debounceMillis) / 1000)
+            lock.signal()
+        }
+        lock.unlock()
+    }
+
+    /// Runs as soon as the thread is free and calls `completion` with the run;
+    /// false when the monitor is off or stopping.
+    func requestRun(_ completion: @escaping @Sendable (MonitorRunSummary) -> Void) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard running, !stopping else { return false }
+        requested.append(completion)
+        lock.signal()
+        return true
+    }
+
+    private func loop() {
+        var trigger = "start"
+        var nextScheduled = Date()
+        while true {
+            lock.lock()
+            var waiters: [@Sendable (MonitorRunSummary) -> Void] = []
+            while true {
+                if stopping { break }
+                if !requested.isEmpty {
+                    waiters = requested
+                    requested = []
+                    trigger = "request"
+                    mutationDue = nil
+                    break
+                }
+                let now = Date()
+                if let due = mutationDue, due <= now {
+                    mutationDue = nil
+                    trigger = "mutation"
+                    break
+                }
+                if nextScheduled <= now {
+                    if trigger != "start" { trigger = "schedule" }
+                    break
+                }
+                lock.wait(until: min(nextScheduled, mutationDue ?? nextScheduled))
+            }
+            let stop = stopping
+            lock.unlock()
+            if stop { break }
+            let summary = runOnce(trigger: trigger)
+            for waiter in waiters { waiter(summary) }
+            nextScheduled = Date().addingTimeInterval(Double(current().intervalSeconds))
+            trigger = "schedule"
+        }
+        lock.lock()
+        running = false
+        let waiters = requested
+        requested = []
+        lock.unlock()
+        var refused = MonitorRunSummary()
+        refused.error = "the monitor stopped before running"
+        for waiter in waiters { waiter(refused) }
+        stopped.signal()
+    }
+
+    /// One run: score, compare, store, then tell journald and the watchers.
+    func runOnce(trigger: String) -> MonitorRunSummary {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let startMillis = clock.nowUnixMillis()
+        var summary = MonitorRunSummary()
+        summary.trigger = trigger
+        summary.startedAt = Timestamp.rfc3339(unixMillis: startMillis)
+        let rules = RiskRules(configuration: current(), today: Timestamp.chinaDate(unixMillis: startMillis))
+        let (conditions, entities, assets) = RiskScan.conditions(store: store, rules: rules)
+        summary.entitiesScored = UInt64(entities)
+        summary.assetsChecked = UInt64(assets)
+        let changes = AlertBook.changes(open: alerts.openAlerts(), now: conditions)
+        var events: [AlertEvent] = []
+        if !changes.isEmpty {
+            do {
+                events = try alerts.apply(changes, nowMillis: clock.nowUnixMillis())
+            } catch {
+                summary.error = "the alert changes could not be stored: \(error)"
+                DaemonLog.error("risk run: \(summary.error)")
+            }
+        }
+        for event in events {
+            sink.emit(event)
+            switch event.type {
+            case .raised: summary.raised += 1
+            case .changed: summary.changed += 1
+            case .cleared: summary.cleared += 1
+            }
+        }
+        hub.publish(events)
+        summary.openAlerts = UInt64(alerts.openAlerts().count)
+        summary.durationMicros = (DispatchTime.now().uptimeNanoseconds &- started) / 1000
+        summary.finishedAt = Timestamp.rfc3339(unixMillis: clock.nowUnixMillis())
+        lastRun.withLock { $0 = summary }
+        runs.wrappingAdd(1, ordering: .relaxed)
+        return summary
+    }
+}
+
+/// Gathering the conditions of the whole ledger.
+enum RiskScan {
+    /// Every condition that holds now, with the numbers of entities scored
+    /// and assets checked.
+    static func conditions(store: any LedgerStore, rules: RiskRules) -> ([AlertCondition], Int, Int) {
+        let snapshot = store.operations()
+        // Copies of only the assets the rules can flag, taken under the store's
+        // lock quickly; the rules then run without it.
+        var candidates: [Asset] = []
+        store.visitAssets(filter: AssetFilter()) { asset in
+            let life = asset.lifecycle
+            if asset.usageStatus == .idle || life.openPublication != nil || life.stage == .published
+                || life.stage == .handoverPublication || snapshot.contractsByAsset[asset.id] != nil {
+                candidates.append(asset)
+            }
+        }
+        return (conditions(snapshot: snapshot, assets: candidates, rules: rules), snapshot.entityOrder.count, candidates.count)
+    }
+
+    /// The conditions over a snapshot and the candidate assets (pure; the benchmark calls it).
+    static func conditions(snapshot: OperationsSnapshot, assets: [Asset], rules: RiskRules) -> [AlertCondition] {
+        var conditions: [AlertCondition] = []
+        for id in snapshot.entityOrder {
+            guard let entity = snapshot.entities[id] else { continue }
+            conditions += rules.conditions(entity: entity, contracts: snapshot.contracts(ofEntity: id), reports: snapshot.reports[id] ?? [:])
+        }
+        for asset in assets {
+            conditions += rules.conditions(asset: asset, contracts: snapshot.contracts(ofAsset: asset.id)) { entityId in
+                guard let entity = snapshot.entities[entityId] else { return nil }
+                return (entity, snapshot.reports[entityId] ?? [:])
+            }
+        }
+        return conditions
+    }
+}
+
+/// The configuration when no monitor runs (reports still show due dates).
+struct FixedRiskConfiguration: RiskConfigurationSource {
+    let configuration: RiskConfiguration
+    func current() -> RiskConfiguration { configuration }
+}

@@ -1,0 +1,257 @@
+// The risk monitor's own database, `alerts.db` beside the ledger: every alert
+// and every event of its life (raised, changed, cleared). Kept apart from the
+// ledger file so the monitor never waits for, or holds up, a ledger write.
+// A run's changes commit in one transaction; the open alerts are also held
+// in memory, so a restart compares against them and raises nothing twice.
+
+import Foundation
+import Synchronization
+import TaizhangCore
+
+/// Filters of an alert listing; nil fields do not filter.
+public struct AlertFilter: Sendable {
+    public var level: AlertLevel?
+    public var kind: AlertKind?
+    /// Admin codes the alert's subject must be in (a subtree).
+    public var adminCodes: Set<String>?
+    /// true: only open; false: only cleared; nil: both.
+    public var open: Bool?
+    /// China Standard Time days, inclusive.
+    public var raisedFrom: CivilDate?
+    public var raisedTo: CivilDate?
+    public var subjectId: String?
+
+    /// A filter.
+    public init(level: AlertLevel? = nil, kind: AlertKind? = nil, adminCodes: Set<String>? = nil, open: Bool? = nil,
+                raisedFrom: CivilDate? = nil, raisedTo: CivilDate? = nil, subjectId: String? = nil) {
+        self.level = level
+        self.kind = kind
+        self.adminCodes = adminCodes
+        self.open = open
+        self.raisedFrom = raisedFrom
+        self.raisedTo = raisedTo
+        self.subjectId = subjectId
+    }
+}
+
+/// The alert database.
+public final class AlertStore: Sendable {
+    private struct State {
+        let db: SQLiteConnection
+        var open: [String: AlertRecord]
+        var lastId: Int64
+        var lastSeq: Int64
+    }
+
+    private let state: Mutex<State>
+
+    /// Opens (creating) `alerts.db` in `dataDirectory`.
+    public init(dataDirectory: String) throws {
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        let db = try SQLiteConnection(path: dataDirectory + "/alerts.db")
+        try db.execute("PRAGMA journal_mode=WAL")
+        try db.execute("PRAGMA synchronous=FULL")
+        try db.execute("""
+            CREATE TABLE IF NOT EXISTS alerts (
+                id INTEGER PRIMARY KEY,
+                kind TEXT NOT NULL,
+                subject_id TEXT NOT NULL,
+                subject_name TEXT NOT NULL,
+                admin_code TEXT NOT NULL,
+                level TEXT NOT NULL,
+                score INTEGER NOT NULL,
+                quarter TEXT NOT NULL,
+                parts_json TEXT NOT NULL,
+                reasons_json TEXT NOT NULL,
+                raised_at TEXT NOT NULL,
+                raised_day TEXT NOT NULL,
+                changed_at TEXT NOT NULL,
+                cleared_at TEXT NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS alerts_open ON alerts(cleared_at) WHERE cleared_at = '';
+            CREATE INDEX IF NOT EXISTS alerts_subject ON alerts(subject_id, id);
+            CREATE TABLE IF NOT EXISTS alert_events (
+                seq INTEGER PRIMARY KEY,
+                alert_id INTEGER NOT NULL REFERENCES alerts(id),
+                type TEXT NOT NULL,
+                level TEXT NOT NULL,
+                previous_level TEXT NOT NULL,
+                score INTEGER NOT NULL,
+                quarter TEXT NOT NULL,
+                reasons_json TEXT NOT NULL,
+                time TEXT NOT NULL
+            );
+            """)
+        var open: [String: AlertRecord] = [:]
+        var lastId: Int64 = 0
+        var lastSeq: Int64 = 0
+        try db.prepare("SELECT \(AlertStore.columns) FROM alerts WHERE cleared_at = ''").query([]) { row in
+            let record = try AlertStore.record(row)
+            open[record.key] = record
+        }
+        try db.prepare("SELECT COALESCE(MAX(id), 0) FROM alerts").query([]) { lastId = $0.int(0) }
+        try db.prepare("SELECT COALESCE(MAX(seq), 0) FROM alert_events").query([]) { lastSeq = $0.int(0) }
+        state = Mutex(State(db: db, open: open, lastId: lastId, lastSeq: lastSeq))
+    }
+
+    static let columns = "id, kind, subject_id, subject_name, admin_code, level, score, quarter, parts_json, reasons_json, raised_at, changed_at, cleared_at"
+
+    /// The alert in the row's columns `offset`… (in the order of `columns`).
+    static func record(_ row: SQLiteStatement, offset o: Int32 = 0) throws -> AlertRecord {
+        guard let kind = AlertKind(rawValue: row.text(o + 1)), let level = AlertLevel(rawValue: row.text(o + 5)) else {
+            throw SQLiteError(code: 0, message: "alerts.db: alert \(row.int(o)) has an unknown kind or level")
+        }
+        return AlertRecord(id: row.int(o), kind: kind, subjectId: row.text(o + 2), subjectName: row.text(o + 3), adminCode: row.text(o + 4),
+                           level: level, score: Int(row.int(o + 6)), quarter: row.text(o + 7),
+                           parts: try AlertDetailJSON.readParts(row.text(o + 8)), reasons: try AlertDetailJSON.readReasons(row.text(o + 9)),
+                           raisedAt: row.text(o + 10), changedAt: row.text(o + 11), clearedAt: row.text(o + 12))
+    }
+
+    /// The open alerts, by key.
+    public func openAlerts() -> [String: AlertRecord] {
+        state.withLock { $0.open }
+    }
+
+    /// Open alerts by level.
+    public func openCounts() -> [AlertLevel: Int] {
+        state.withLock { state in
+            var counts: [AlertLevel: Int] = [:]
+            for record in state.open.values { counts[record.level, default: 0] += 1 }
+            return counts
+        }
+    }
+
+    /// The newest event's seq (0 when none).
+    public var lastSeq: Int64 { state.withLock { $0.lastSeq } }
+
+    /// Stores a run's changes in one transaction and returns the events it
+    /// made, in order; on failure nothing is stored.
+    public func apply(_ changes: AlertChanges, nowMillis: Int64) throws -> [AlertEvent] {
+        let now = Timestamp.rfc3339(unixMillis: nowMillis)
+        let day = Timestamp.chinaDate(unixMillis: nowMillis).description
+        return try state.withLock { state in
+            let db = state.db
+            let insertAlert = try db.prepare("INSERT INTO alerts(\(AlertStore.columns), raised_day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            let updateAlert = try db.prepare("""
+                UPDATE alerts SET subject_name = ?, admin_code = ?, level = ?, score = ?, quarter = ?, parts_json = ?,
+                    reasons_json = ?, changed_at = ?, cleared_at = ? WHERE id = ?
+                """)
+            let insertEvent = try db.prepare("""
+                INSERT INTO alert_events(seq, alert_id, type, level, previous_level, score, quarter, reasons_json, time)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            var open = state.open
+            var lastId = state.lastId
+            var seq = state.lastSeq
+            var events: [AlertEvent] = []
+            func event(_ type: AlertEventType, _ record: AlertRecord, previous: AlertLevel) throws {
+                seq += 1
+                try insertEvent.run([.int(seq), .int(record.id), .text(type.rawValue), .text(record.level.rawValue), .text(previous.rawValue),
+                                     .int(Int64(record.score)), .text(record.quarter), .text(AlertDetailJSON.reasons(record.reasons)), .text(now)])
+                events.append(AlertEvent(seq: seq, type: type, alert: record, previousLevel: previous, time: now))
+            }
+            func update(_ record: AlertRecord) throws {
+                try updateAlert.run([.text(record.subjectName), .text(record.adminCode), .text(record.level.rawValue), .int(Int64(record.score)),
+                                     .text(record.quarter), .text(AlertDetailJSON.parts(record.parts)), .text(AlertDetailJSON.reasons(record.reasons)),
+                                     .text(record.changedAt), .text(record.clearedAt), .int(record.id)])
+            }
+            try db.execute("BEGIN IMMEDIATE")
+            do {
+                for condition in changes.raise {
+                    lastId += 1
+                    let record = AlertRecord(id: lastId, kind: condition.kind, subjectId: condition.subjectId, subjectName: condition.subjectName,
+                                             adminCode: condition.adminCode, level: condition.level, score: condition.score,
+                                             quarter: condition.quarter, parts: condition.parts, reasons: condition.reasons,
+                                             raisedAt: now, changedAt: now, clearedAt: "")
+                    try insertAlert.run([.int(record.id), .text(record.kind.rawValue), .text(record.subjectId), .text(record.subjectName),
+                                         .text(record.adminCode), .text(record.level.rawValue), .int(Int64(record.score)), .text(record.quarter),
+                                         .text(AlertDetailJSON.parts(record.parts)), .text(AlertDetailJSON.reasons(record.reasons)),
+                                         .text(now), .text(now), .text(""), .text(day)])
+                    open[record.key] = record
+                    try event(.raised, record, previous: .green)
+                }
+                for (current, condition) in changes.change {
+                    var record = current.updated(with: condition)
+                    record.changedAt = now
+                    try update(record)
+                    open[record.key] = record
+                    try event(.changed, record, previous: current.level)
+                }
+                for (current, condition) in changes.refresh {
+                    let record = current.updated(with: condition)
+                    try update(record)
+                    open[record.key] = record
+                }
+                for current in changes.clear {
+                    var record = current
+                    record.clearedAt = now
+                    record.changedAt = now
+                    try update(record)
+                    open[record.key] = nil
+                    try event(.cleared, record, previous: current.level)
+                }
+                try db.execute("COMMIT")
+            } catch {
+                try? db.execute("ROLLBACK")
+                throw error
+            }
+            state.open = open
+            state.lastId = lastId
+            state.lastSeq = seq
+            return events
+        }
+    }
+
+    /// Alerts newest first, with ids below `beforeId` (nil: from the newest).
+    /// Returns the page and whether more follow.
+    public func alerts(filter: AlertFilter, beforeId: Int64?, limit: Int) throws -> ([AlertRecord], Bool) {
+        var sql = "SELECT \(AlertStore.columns) FROM alerts WHERE id < ?"
+        var values: [SQLiteStatement.Value] = [.int(beforeId ?? Int64.max)]
+        if let level = filter.level { sql += " AND level = ?"; values.append(.text(level.rawValue)) }
+        if let kind = filter.kind { sql += " AND kind = ?"; values.append(.text(kind.rawValue)) }
+        if let open = filter.open { sql += open ? " AND cleared_at = ''" : " AND cleared_at <> ''" }
+        if let from = filter.raisedFrom { sql += " AND raised_day >= ?"; values.append(.text(from.description)) }
+        if let to = filter.raisedTo { sql += " AND raised_day <= ?"; values.append(.text(to.description)) }
+        if let subject = filter.subjectId { sql += " AND subject_id = ?"; values.append(.text(subject)) }
+        sql += " ORDER BY id DESC"
+        return try state.withLock { state in
+            var records: [AlertRecord] = []
+            var more = false
+            // Stops reading at the first match past the page.
+            struct Enough: Error {}
+            do {
+                try state.db.prepare(sql).query(values) { row in
+                    let code = row.text(4)
+                    if let codes = filter.adminCodes, !codes.contains(code) { return }
+                    if records.count == limit { more = true; throw Enough() }
+                    records.append(try AlertStore.record(row))
+                }
+            } catch is Enough {}
+            return (records, more)
+        }
+    }
+
+    /// Events after `seq`, oldest first, with their alerts as they are now
+    /// except for the level, score, quarter and reasons the event recorded.
+    public func events(after seq: Int64, limit: Int) throws -> [AlertEvent] {
+        try state.withLock { state in
+            var events: [AlertEvent] = []
+            try state.db.prepare("""
+                SELECT e.seq, e.type, e.level, e.previous_level, e.score, e.quarter, e.reasons_json, e.time,
+                       a.\(AlertStore.columns.replacingOccurrences(of: ", ", with: ", a."))
+                FROM alert_events e JOIN alerts a ON a.id = e.alert_id WHERE e.seq > ? ORDER BY e.seq LIMIT ?
+                """).query([.int(seq), .int(Int64(limit))]) { row in
+                var record = try AlertStore.record(row, offset: 8)
+                guard let type = AlertEventType(rawValue: row.text(1)), let level = AlertLevel(rawValue: row.text(2)),
+                      let previous = AlertLevel(rawValue: row.text(3)) else { return }
+                record.level = level
+                record.score = Int(row.int(4))
+                record.quarter = row.text(5)
+                record.reasons = try AlertDetailJSON.readReasons(row.text(6))
+                if type != .cleared { record.clearedAt = "" }
+                events.append(AlertEvent(seq: row.int(0), type: type, alert: record, previousLevel: previous, time: row.text(7)))
+            }
+            return events
+        }
+    }
+}
