@@ -1,0 +1,156 @@
+// Entities, contracts and reports in the real SQLite store (audited,
+// surviving a reopen, refusing what the committed state forbids), and the
+// alert store: one transaction per run, open alerts that survive a restart
+// so nothing is raised twice.
+
+import Foundation
+import Synchronization
+import Testing
+import TaizhangCore
+@testable import TaizhangStore
+
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct OperationsStoreTests {
+    static func entity(code: String = "91350100M000100Y43") -> OperatingEntity {
+        OperatingEntity(name: "白马村蔬菜专业合作社", kind: .cooperative, adminCode: "421024101201", creditCode: code)
+    }
+
+    static func contract(start: String = "2025-01-01", end: String = "2027-12-31") -> OperationContract {
+        OperationContract(assetId: "ZC00000001", entityId: "ZT00000001", mode: .lease, start: CivilDate(start)!, end: CivilDate(end)!,
+                          committedPoorLabourers: 5, committedHouseholds: 10)
+    }
+
+    static func failure(_ reply: MutationReply) -> LedgerError? {
+        if case .failure(let error) = reply { return error }
+        return nil
+    }
+
+    @Test func operationsRecordsAreAuditedAndSurviveReopen() throws {
+        let directory = temporaryDirectory()
+        let kinds = Mutex<[Set<String>]>([])
+        do {
+            let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+            store.observeCommits { changed in kinds.withLock { $0.append(changed) } }
+            seedUnits(store)
+            guard case .success = submit(store, .registerAssets([sampleAsset()], batch: false)) else { Issue.record("asset"); return }
+            guard case .success(.applied(.entity(let entity), _)) = submit(store, .createEntity(Self.entity())) else { Issue.record("entity"); return }
+            #expect(entity.id == "ZT00000001")
+            // The same credit code twice: ALREADY_EXISTS.
+            #expect(Self.failure(submit(store, .createEntity(Self.entity())))?.code == .alreadyExists)
+            guard case .success(.applied(.contract(let contract), _)) = submit(store, .createContract(Self.contract())) else { Issue.record("contract"); return }
+            #expect(contract.id == "HT00000001")
+            // A second contract on the same asset for overlapping days: FAILED_PRECONDITION.
+            #expect(Self.failure(submit(store, .createContract(Self.contract(start: "2027-06-01", end: "2029-12-31"))))?.code == .failedPrecondition)
+            // An unknown asset or entity: INVALID_ARGUMENT naming both.
+            var orphan = Self.contract()
+            orphan.assetId = "ZC99999999"
+            orphan.entityId = "ZT99999999"
+            #expect(Self.failure(submit(store, .createContract(orphan)))?.violations.map(\.field) == ["contract.asset_id", "contract.entity_id"])
+            let report = QuarterReport(entityId: "ZT00000001", quarter: Quarter("2026Q3")!, outputValueFen: 100, submittedOn: CivilDate("2026-10-10")!)
+            guard case .success(.applied(.report(let first), _)) = submit(store, .submitReport(report, expectedRevision: 0)) else { Issue.record("report"); return }
+            #expect(first.revision == 1)
+            // A second report for the quarter without a reason is refused; with one it is revision 2.
+            #expect(Self.failure(submit(store, .submitReport(report, expectedRevision: 0)))?.violations.map(\.field) == ["report.correction_reason"])
+            var correction = report
+            correction.outputValueFen = 200
+            correction.correctionReason = "产值漏报一笔订单"
+            correction.submittedOn = CivilDate("2026-11-01")!
+            #expect(Self.failure(submit(store, .submitReport(correction, expectedRevision: 5)))?.code == .aborted)
+            guard case .success(.applied(.report(let second), _)) = submit(store, .submitReport(correction, expectedRevision: 1)) else { Issue.record("correction"); return }
+            #expect(second.revision == 2)
+            // Lateness stays judged on the first report.
+            #expect(second.submittedOn == CivilDate("2026-10-10"))
+            store.close()
+        }
+        #expect(kinds.withLock { $0 }.contains(["report"]))
+        #expect(kinds.withLock { $0 }.contains(["entity"]))
+        let reopened = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+        defer { reopened.close() }
+        let snapshot = reopened.operations()
+        #expect(snapshot.entities["ZT00000001"]?.creditCode == "91350100M000100Y43")
+        #expect(snapshot.contracts(ofAsset: "ZC00000001").map(\.id) == ["HT00000001"])
+        #expect(snapshot.contracts(ofEntity: "ZT00000001").map(\.id) == ["HT00000001"])
+        #expect(snapshot.reports["ZT00000001"]?[Quarter("2026Q3")!]?.outputValueFen == 200)
+        #expect(reopened.statistics().recordCounts["report"] == 1)
+        // The next ids continue after reopening.
+        guard case .success(.applied(.entity(let next), _)) = submit(reopened, .createEntity(Self.entity(code: "91110000600037341L"))) else {
+            Issue.record("second entity"); return
+        }
+        #expect(next.id == "ZT00000002")
+        let audited = try reopened.auditEntries(recordId: "ZT00000001/2026Q3", afterSeq: 0, limit: 10)
+        #expect(audited.count == 2)
+        #expect(audited.last?.beforeJSON.contains("\"outputValueFen\":100") == true)
+        #expect(try reopened.verifyAuditChain().intact)
+    }
+
+    @Test func amendingARunningContractNeedsTheOwnersConsent() throws {
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
+        defer { store.close() }
+        seedUnits(store)
+        _ = submit(store, .registerAssets([sampleAsset()], batch: false))
+        _ = submit(store, .createEntity(Self.entity()))
+        _ = submit(store, .createEntity(Self.entity(code: "91110000600037341L")))
+        _ = submit(store, .createContract(Self.contract()))
+        var changed = Self.contract()
+        changed.id = "HT00000001"
+        changed.entityId = "ZT00000002"
+        let refused = Self.failure(submit(store, .amendContract(changed, consent: nil, expectedVersion: 1)))
+        #expect(refused?.code == .failedPrecondition)
+        #expect(refused?.violations.map(\.field) == ["owner_consent"])
+        #expect(store.contract(id: "HT00000001")?.entityId == "ZT00000001")
+        let consent = OwnerConsent(date: CivilDate("2026-11-20")!, consentedBy: "白马村股份经济合作社", reference: "村民代表会议纪要〔2026〕3号")
+        guard case .success(.applied(.contract(let amended), _)) = submit(store, .amendContract(changed, consent: consent, expectedVersion: 1)) else {
+            Issue.record("amend"); return
+        }
+        #expect(amended.entityId == "ZT00000002")
+        #expect(amended.version == 2)
+        #expect(amended.amendments.count == 1)
+        #expect(amended.amendments[0].summary == "operator ZT00000001 → ZT00000002")
+        #expect(amended.amendments[0].consent == consent)
+        #expect(store.operations().contracts(ofEntity: "ZT00000002").map(\.id) == ["HT00000001"])
+        #expect(store.operations().contracts(ofEntity: "ZT00000001").isEmpty)
+        // A stale version: ABORTED.
+        #expect(Self.failure(submit(store, .amendContract(changed, consent: consent, expectedVersion: 1)))?.code == .aborted)
+    }
+
+    static func condition(_ subject: String, _ level: AlertLevel) -> AlertCondition {
+        AlertCondition(kind: .entityTargets, subjectId: subject, subjectName: "合作社", adminCode: "421024101201", level: level,
+                       quarter: "2026Q3", reasons: [RiskReason("output_below_target", "未完成目标", "missed")])
+    }
+
+    @Test func alertsSurviveARestartWithoutBeingRaisedAgain() throws {
+        let directory = temporaryDirectory()
+        do {
+            let alerts = try AlertStore(dataDirectory: directory)
+            let events = try alerts.apply(AlertBook.changes(open: alerts.openAlerts(), now: [Self.condition("ZT1", .yellow), Self.condition("ZT2", .red)]),
+                                          nowMillis: 1_795_276_800_000)
+            #expect(events.map(\.type) == [.raised, .raised])
+            #expect(events.map(\.seq) == [1, 2])
+            // Yellow → red for ZT1; ZT2 goes away.
+            let next = try alerts.apply(AlertBook.changes(open: alerts.openAlerts(), now: [Self.condition("ZT1", .red)]), nowMillis: 1_795_276_900_000)
+            #expect(next.map(\.type) == [.changed, .cleared])
+            #expect(next[0].previousLevel == .yellow)
+            #expect(next[1].alert.subjectId == "ZT2")
+            #expect(!next[1].alert.clearedAt.isEmpty)
+        }
+        let reopened = try AlertStore(dataDirectory: directory)
+        #expect(reopened.openAlerts().keys.sorted() == ["entity_targets:ZT1"])
+        #expect(reopened.openCounts()[.red] == 1)
+        #expect(reopened.lastSeq == 4)
+        // The same conditions after the restart: nothing to do.
+        #expect(AlertBook.changes(open: reopened.openAlerts(), now: [Self.condition("ZT1", .red)]).isEmpty)
+        // The history: both alerts, newest first; filters by state and subject.
+        let (all, more) = try reopened.alerts(filter: AlertFilter(), beforeId: nil, limit: 10)
+        #expect(all.map(\.id) == [2, 1])
+        #expect(!more)
+        #expect(try reopened.alerts(filter: AlertFilter(open: false), beforeId: nil, limit: 10).0.map(\.subjectId) == ["ZT2"])
+        #expect(try reopened.alerts(filter: AlertFilter(adminCodes: ["421024000000"]), beforeId: nil, limit: 10).0.isEmpty)
+        let (page, pageMore) = try reopened.alerts(filter: AlertFilter(), beforeId: nil, limit: 1)
+        #expect(page.map(\.id) == [2] && pageMore)
+        // Events replay in order with the level each recorded.
+        let events = try reopened.events(after: 0, limit: 10)
+        #expect(events.map(\.seq) == [1, 2, 3, 4])
+        #expect(events.map(\.alert.level) == [.yellow, .red, .red, .red])
+        #expect(events[0].alert.clearedAt.isEmpty)
+    }
+}
