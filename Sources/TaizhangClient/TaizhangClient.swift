@@ -154,6 +154,34 @@ public final class TaizhangClient: Sendable {
         return try Response(serializedBytes: response.payload)
     }
 
+    /// Starts a server-streaming call. Its items (serialized response
+    /// messages) arrive on the returned sequence, which ends when the server
+    /// ends the stream: normally on OK, by throwing `RPCError` otherwise
+    /// (CANCELLED after `cancel`, UNAVAILABLE on shutdown).
+    public func stream(_ method: String, payload: Data, metadata: [String: String] = [:], timeoutMillis: UInt32 = 0)
+        throws -> (callId: UInt64, items: AsyncThrowingStream<Data, any Error>) {
+        var request = Taizhang_Rpc_V1_Request()
+        request.callID = makeCallId()
+        request.method = method
+        request.payload = payload
+        request.metadata = metadata
+        request.timeoutMs = timeoutMillis
+        let (items, continuation) = AsyncThrowingStream<Data, any Error>.makeStream()
+        pending.registerStream(request.callID, continuation)
+        let frame = try Frames.encode(request, allocator: channel.allocator)
+        let callId = request.callID
+        channel.writeAndFlush(frame).whenFailure { [pending] error in pending.failStream(callId, error) }
+        return (callId, items)
+    }
+
+    /// Asks the server to end call `callId` (a stream ends with CANCELLED).
+    public func cancel(callId: UInt64) throws {
+        var request = Taizhang_Rpc_V1_Request()
+        request.callID = callId
+        request.cancel = true
+        try write(request)
+    }
+
     /// Whether the connection is still open.
     public var isActive: Bool { channel.isActive }
 
@@ -176,6 +204,37 @@ final class PendingCalls: Sendable {
     /// both, so a call registered as the connection closes is failed, never
     /// left waiting forever.
     private let calls = Mutex<[UInt64: [EventLoopPromise<Taizhang_Rpc_V1_Response>]]?>([:])
+    /// Open server-streaming calls.
+    private let streams = Mutex<[UInt64: AsyncThrowingStream<Data, any Error>.Continuation]?>([:])
+
+    func registerStream(_ callId: UInt64, _ continuation: AsyncThrowingStream<Data, any Error>.Continuation) {
+        let accepted = streams.withLock { streams -> Bool in
+            guard streams != nil else { return false }
+            streams![callId] = continuation
+            return true
+        }
+        if !accepted { continuation.finish(throwing: ConnectionClosedError()) }
+    }
+
+    func failStream(_ callId: UInt64, _ error: any Error) {
+        streams.withLock { $0?.removeValue(forKey: callId) }?.finish(throwing: error)
+    }
+
+    /// Delivers a response to its stream; false when no stream has its call id.
+    private func deliverToStream(_ response: Taizhang_Rpc_V1_Response) -> Bool {
+        if response.endOfStream {
+            guard let continuation = streams.withLock({ $0?.removeValue(forKey: response.callID) }) else { return false }
+            if response.hasStatus, response.status.code != .ok {
+                continuation.finish(throwing: RPCError(status: response.status, metadata: response.metadata))
+            } else {
+                continuation.finish()
+            }
+            return true
+        }
+        guard let continuation = streams.withLock({ $0?[response.callID] }) else { return false }
+        continuation.yield(response.payload)
+        return true
+    }
 
     func register(_ callId: UInt64, _ promise: EventLoopPromise<Taizhang_Rpc_V1_Response>) {
         let accepted = calls.withLock { calls -> Bool in
@@ -196,6 +255,7 @@ final class PendingCalls: Sendable {
     }
 
     func complete(_ response: Taizhang_Rpc_V1_Response) {
+        if response.callID != 0, deliverToStream(response) { return }
         guard response.endOfStream || response.callID == 0 else { return }
         take(response.callID)?.succeed(response)
     }
@@ -210,6 +270,11 @@ final class PendingCalls: Sendable {
             return (calls ?? [:]).values.flatMap { $0 }
         }
         for promise in all { promise.fail(ConnectionClosedError()) }
+        let open = streams.withLock { streams in
+            defer { streams = nil }
+            return Array((streams ?? [:]).values)
+        }
+        for continuation in open { continuation.finish(throwing: ConnectionClosedError()) }
     }
 }
 

@@ -38,14 +38,22 @@ final class DaemonProcess: Sendable {
     }
 
     /// Starts taizhangd and waits until it prints "ready" (or exits).
-    init(dataDirectory: String? = nil, tcp: Bool = false, extraArguments: [String] = []) throws {
+    /// `wrapper`, when given, is the command that runs taizhangd: its
+    /// arguments are followed by taizhangd's path and arguments.
+    init(dataDirectory: String? = nil, tcp: Bool = false, extraArguments: [String] = [], wrapper: [String] = []) throws {
         let directory = dataDirectory ?? (NSTemporaryDirectory() + "tz-" + String(UUID().uuidString.prefix(8)))
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         self.dataDirectory = directory
         socketPath = directory + "/tz.sock"
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: DaemonProcess.binary)
-        process.arguments = ["--data-dir", directory, "--unix", socketPath] + (tcp ? ["--tcp", "127.0.0.1:0"] : []) + extraArguments
+        let arguments = ["--data-dir", directory, "--unix", socketPath] + (tcp ? ["--tcp", "127.0.0.1:0"] : []) + extraArguments
+        if let command = wrapper.first {
+            process.executableURL = URL(fileURLWithPath: command)
+            process.arguments = Array(wrapper.dropFirst()) + [DaemonProcess.binary] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: DaemonProcess.binary)
+            process.arguments = arguments
+        }
         let stdout = Pipe()
         process.standardOutput = stdout
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")

@@ -1,0 +1,115 @@
+// What reaches journald through the real libsystemd call: the daemon runs
+// in a private mount namespace whose /run is a scratch folder, with a real
+// systemd-journald started there for the test; `journalctl --sync` in that
+// namespace, then `journalctl -D`, read the entries back (no sleeps).
+
+import Foundation
+import Testing
+import TaizhangClient
+import TaizhangProto
+
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct JournaldTests {
+    /// Binds the scratch folder ($1) over /run, starts journald there, waits
+    /// for its socket, then runs the rest of the arguments (taizhangd).
+    static let wrapperScript = """
+        set -e
+        scratch=$1; shift
+        mount --bind "$scratch" /run
+        mkdir -p /run/systemd/journal
+        /lib/systemd/systemd-journald </dev/null >/dev/null 2>&1 &
+        echo $! > "$scratch/journald.pid"
+        n=0
+        while [ ! -S /run/systemd/journal/socket ]; do
+          n=$((n+1)); [ $n -lt 400 ] || { echo "journald did not start" >&2; exit 70; }
+          sleep 0.025
+        done
+        exec "$@"
+        """
+
+    /// Runs a program and returns its standard output.
+    static func output(_ arguments: [String]) throws -> (Int32, Data) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: arguments[0])
+        process.arguments = Array(arguments.dropFirst())
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, data)
+    }
+
+    /// The entries of the journal in `directory` matching `matches`, after
+    /// asking the namespace's journald (through `pid`'s mount namespace) to
+    /// write out everything sent before: `journalctl --sync` returns only then.
+    static func entries(directory: String, namespaceOf pid: Int32, matches: [String]) throws -> [[String: Any]] {
+        let (synced, _) = try output(["/usr/bin/nsenter", "-t", String(pid), "-m", "--", "/usr/bin/journalctl", "--sync"])
+        #expect(synced == 0, "journalctl --sync failed")
+        let (_, data) = try output(["/usr/bin/journalctl", "-D", directory, "-o", "json"] + matches)
+        return data.split(separator: UInt8(ascii: "\n")).compactMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
+    }
+
+    @Test func alertsReachJournaldWithTheirMessageIdPriorityAndEveryField() async throws {
+        let scratch = NSTemporaryDirectory() + "tz-journal-" + String(UUID().uuidString.prefix(8))
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        // Runs only when asked (RunMonitor), so each entry below is one deliberate run.
+        let daemon = try DaemonProcess(extraArguments: ["--risk-config", try RiskMonitorTests.configuration(#", "debounce_millis": 60000"#), "--alerts-to", "journald"],
+                                       wrapper: ["/usr/bin/unshare", "--mount", "--propagation", "private", "--",
+                                                 "/bin/sh", "-c", Self.wrapperScript, "sh", scratch])
+        let journaldPid = Int32(try String(contentsOfFile: scratch + "/journald.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        defer {
+            // journald inherited the descriptor Foundation's Process watches
+            // for taizhangd's exit: it goes first, or the exit is never seen.
+            if journaldPid > 0 { kill(journaldPid, SIGKILL) }
+            daemon.stop()
+        }
+
+        let client = try await daemon.connect()
+        let (entity, _) = try await RiskMonitorTests.seedOperations(client)
+        _ = try await RiskMonitorTests.report(client, entity: entity, back: 2, met: false)
+        _ = try await RiskMonitorTests.report(client, entity: entity, back: 1, met: false)
+        _ = try await RiskMonitorTests.run(client)
+        _ = try await RiskMonitorTests.report(client, entity: entity, back: 1, met: true, reason: "核实后更正")
+        _ = try await RiskMonitorTests.run(client)
+        await client.close()
+
+        let entries = try Self.entries(directory: scratch + "/log/journal", namespaceOf: daemon.pid, matches: ["TAIZHANG_KIND=entity_targets"])
+        try #require(entries.count == 2, "journald got \(entries.count) entity_targets entries")
+        let raised = entries[0]
+        func field(_ entry: [String: Any], _ key: String) -> String { entry[key] as? String ?? "" }
+        #expect(field(raised, "MESSAGE_ID") == "a728f7a236264ec4abf55ed8dfa03046")
+        #expect(field(raised, "PRIORITY") == "3")
+        #expect(field(raised, "SYSLOG_IDENTIFIER") == "taizhangd")
+        #expect(field(raised, "MESSAGE").hasPrefix("【红灯】带贫主体目标完成预警：白马村蔬菜专业合作社（\(entity)）"))
+        #expect(field(raised, "TAIZHANG_EVENT") == "raised")
+        #expect(field(raised, "TAIZHANG_LEVEL") == "red")
+        #expect(field(raised, "TAIZHANG_PREVIOUS_LEVEL") == "green")
+        #expect(field(raised, "TAIZHANG_KIND") == "entity_targets")
+        #expect(field(raised, "TAIZHANG_SUBJECT_KIND") == "entity")
+        #expect(field(raised, "TAIZHANG_ENTITY_ID") == entity)
+        #expect(field(raised, "TAIZHANG_SUBJECT_NAME") == "白马村蔬菜专业合作社")
+        #expect(field(raised, "TAIZHANG_ADMIN_CODE") == "421024101201")
+        #expect(field(raised, "TAIZHANG_TOWNSHIP_CODE") == "421024101000")
+        #expect(field(raised, "TAIZHANG_COUNTY_CODE") == "421024000000")
+        #expect(field(raised, "TAIZHANG_QUARTER") == Quarters.name(back: 1))
+        #expect(Int(field(raised, "TAIZHANG_SCORE")) != nil)
+        #expect(field(raised, "TAIZHANG_PARTS").contains("output_benefit=40/w30"))
+        #expect(field(raised, "TAIZHANG_PART_OUTPUT_BENEFIT") == "40")
+        #expect(field(raised, "TAIZHANG_PART_SUPPORT_MEASURES") == "100")
+        #expect(field(raised, "TAIZHANG_REASON_CODES") == "output_below_target,sales_below_target,missed_two_quarters")
+        #expect(field(raised, "TAIZHANG_REASONS").contains("连续两个季度"))
+        #expect(field(raised, "TAIZHANG_MESSAGE_EN").hasPrefix("[red] entity targets: "))
+        #expect(!field(raised, "TAIZHANG_ALERT_ID").isEmpty)
+        #expect(!field(raised, "TAIZHANG_EVENT_SEQ").isEmpty)
+        let recovered = entries[1]
+        #expect(field(recovered, "MESSAGE_ID") == "40cb36b8718b414aa0a1bcf514550159")
+        #expect(field(recovered, "PRIORITY") == "5")
+        #expect(field(recovered, "TAIZHANG_EVENT") == "cleared")
+        #expect(field(recovered, "TAIZHANG_LEVEL") == "green")
+        #expect(field(recovered, "TAIZHANG_PREVIOUS_LEVEL") == "red")
+        #expect(field(recovered, "TAIZHANG_ALERT_ID") == field(raised, "TAIZHANG_ALERT_ID"))
+        #expect(field(recovered, "MESSAGE").hasPrefix("【已解除】"))
+    }
+}
