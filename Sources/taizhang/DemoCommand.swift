@@ -6,7 +6,7 @@ import TaizhangDemo
 import TaizhangProto
 
 struct DemoCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "demo", abstract: "The demo county (江陵县-shaped, 721 assets).",
+    static let configuration = CommandConfiguration(commandName: "demo", abstract: "The demo county (江陵县-shaped, 721 assets, 12 operating entities with four quarters of reports).",
                                                     subcommands: [Load.self])
 
     struct Load: AsyncParsableCommand {
@@ -41,12 +41,35 @@ struct DemoCommand: AsyncParsableCommand {
             batch.assets = demo.assets
             let response = try await global.call(client, "/taizhang.ledger.v1.Ledger/BatchRegisterAssets", batch,
                                                  as: Taizhang_Ledger_V1_BatchRegisterAssetsResponse.self, idempotencyKey: "demo-assets")
+            // Operating entities, their contracts and four quarters of reports.
+            var entities = 0, reports = 0
+            for (number, operation) in demo.operations(today: ChinaDate.parts).enumerated() {
+                var entity = Taizhang_Ledger_V1_CreateEntityRequest()
+                entity.entity = operation.entity
+                let created = try await global.call(client, "/taizhang.ledger.v1.Ledger/CreateEntity", entity, as: Taizhang_Ledger_V1_OperatingEntity.self,
+                                                    idempotencyKey: "demo-entity-\(number)")
+                var contract = Taizhang_Ledger_V1_CreateContractRequest()
+                contract.contract = operation.contract
+                contract.contract.assetID = response.ids[operation.assetIndex]
+                contract.contract.entityID = created.id
+                _ = try await global.call(client, "/taizhang.ledger.v1.Ledger/CreateContract", contract, as: Taizhang_Ledger_V1_OperationContract.self,
+                                          idempotencyKey: "demo-contract-\(number)")
+                for report in operation.reports {
+                    var request = Taizhang_Ledger_V1_SubmitReportRequest()
+                    request.report = report
+                    request.report.entityID = created.id
+                    _ = try await global.call(client, "/taizhang.ledger.v1.Ledger/SubmitReport", request, as: Taizhang_Ledger_V1_QuarterReport.self,
+                                              idempotencyKey: "demo-report-\(number)-\(report.quarter)")
+                    reports += 1
+                }
+                entities += 1
+            }
             let operating = demo.assets.filter { $0.category == .operating }.count
             let household = demo.assets.filter { $0.category == .household }.count
             let publicWelfare = demo.assets.count - operating - household
             print(global.language == .zh
-                  ? "已载入示范县江陵县：\(demo.units.count) 个行政区划，\(demo.projects.count) 个项目，\(response.ids.count) 项资产（经营性 \(operating)，公益性 \(publicWelfare)，到户类 \(household)）"
-                  : "loaded the demo county: \(demo.units.count) admin units, \(demo.projects.count) projects, \(response.ids.count) assets (\(operating) operating, \(publicWelfare) public-welfare, \(household) household)")
+                  ? "已载入示范县江陵县：\(demo.units.count) 个行政区划，\(demo.projects.count) 个项目，\(response.ids.count) 项资产（经营性 \(operating)，公益性 \(publicWelfare)，到户类 \(household)）；带贫主体 \(entities) 个，季度报表 \(reports) 份"
+                  : "loaded the demo county: \(demo.units.count) admin units, \(demo.projects.count) projects, \(response.ids.count) assets (\(operating) operating, \(publicWelfare) public-welfare, \(household) household); \(entities) operating entities, \(reports) quarterly reports")
         }
     }
 }

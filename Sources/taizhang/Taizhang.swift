@@ -18,7 +18,8 @@ struct Taizhang: AsyncParsableCommand {
         19 FAILED_PRECONDITION, 20 ABORTED, 23 INTERNAL, 24 UNAVAILABLE, ...).
         """,
         subcommands: [HealthCommand.self, StatusCommand.self, MethodsCommand.self, AuditCommand.self,
-                      AdminCommand.self, ProjectCommand.self, AssetCommand.self, LedgerCommand.self, CallCommand.self, DemoCommand.self])
+                      AdminCommand.self, ProjectCommand.self, AssetCommand.self, LedgerCommand.self, EntityCommand.self, ContractCommand.self,
+                      ReportCommand.self, AlertsCommand.self, RiskCommand.self, MonitorCommand.self, CallCommand.self, DemoCommand.self])
 }
 
 /// Where taizhangd is and how to print.
