@@ -33,7 +33,7 @@ struct Bench {
         let adminCode = option("--admin", "")
         let asOf = option("--as-of", "2026-12-31")
         guard !socket.isEmpty else {
-            FileHandle.standardError.write(Data("usage: taizhang-bench --socket PATH --scenario get|register|batch|summary|sizes [--connections N --depth N --seconds S]\n".utf8))
+            FileHandle.standardError.write(Data("usage: taizhang-bench --socket PATH --scenario get|register|batch|summary|sizes|risk [--connections N --depth N --seconds S]\n".utf8))
             exit(2)
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -63,6 +63,9 @@ struct Bench {
             let payload = try summary.serializedData()
             try load(group: group, socket: socket, connections: connections, depth: depth, seconds: seconds,
                      method: "/taizhang.ledger.v1.Ledger/GetLedgerSummary") { _ in payload }
+        case "risk":
+            try risk(group: group, socket: socket, entities: Int(option("--entities", "10000"))!, quarters: Int(option("--quarters", "8"))!,
+                     runs: Int(option("--runs", "5"))!)
         case "sizes":
             try sizes(group: group, socket: socket, assetId: assetId)
         default:
@@ -106,6 +109,8 @@ struct Bench {
         var elapsedSeconds = 0.0
         var latenciesNanos: [UInt64] = []
         var lastFrameBytes = 0
+        /// The payload of the last successful response.
+        var lastPayload = Data()
     }
 
     static func run(group: MultiThreadedEventLoopGroup, socket: String, connections: Int, depth: Int, seconds: Double,
@@ -132,9 +137,146 @@ struct Bench {
             total.failed += part.failed
             total.latenciesNanos += part.latenciesNanos
             total.lastFrameBytes = part.lastFrameBytes
+            total.lastPayload = part.lastPayload
         }
         total.elapsedSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return total
+    }
+
+    /// The risk monitor over `entities` operating entities with `quarters`
+    /// quarters of reports each, on a fresh daemon: builds the ledger through
+    /// the API (assets, entities, contracts, reports; pipelined), then runs the
+    /// monitor `runs` times and reports each run's duration as the daemon
+    /// measured it. The first run raises the alerts; the others rescan
+    /// everything and find nothing new.
+    static func risk(group: MultiThreadedEventLoopGroup, socket: String, entities: Int, quarters: Int, runs: Int) throws {
+        let ledger = "/taizhang.ledger.v1.Ledger/"
+        func phase(_ name: String, _ method: String, _ payloads: [Data], depth: Int = 64) throws {
+            let result = try run(group: group, socket: socket, connections: 1, depth: depth, seconds: 3600, method: ledger + method,
+                                 maxCalls: UInt64(payloads.count)) { payloads[Int($0)] }
+            print(String(format: "risk: %@ %d calls, %d failed, %.2f s", name, result.completed, result.failed, result.elapsedSeconds))
+            if result.failed > 0 { exit(1) }
+        }
+        // A county, 10 townships, 10 villages each.
+        var units: [Data] = []
+        func unit(_ code: String, _ name: String, _ level: Taizhang_Ledger_V1_AdminLevel, _ parent: String) throws -> Data {
+            var request = Taizhang_Ledger_V1_CreateAdminUnitRequest()
+            request.unit.code = code
+            request.unit.name = name
+            request.unit.level = level
+            request.unit.parentCode = parent
+            return try request.serializedData()
+        }
+        units.append(try unit("421024000000", "江陵县", .county, ""))
+        var villages: [String] = []
+        for t in 0..<10 {
+            let township = "421024\(100 + t)000"
+            units.append(try unit(township, "镇\(t)", .township, "421024000000"))
+            for v in 0..<10 {
+                let village = "421024\(100 + t)\(201 + v)"
+                units.append(try unit(village, "村\(t)-\(v)", .village, township))
+                villages.append(village)
+            }
+        }
+        try phase("admin units", "CreateAdminUnit", units, depth: 1)
+        var project = Taizhang_Ledger_V1_CreateProjectRequest()
+        project.project.id = "RISK-BENCH"
+        project.project.name = "产业扶贫项目"
+        project.project.year = 2020
+        project.project.implementingUnit = "县农业农村局"
+        project.project.adminCode = "421024000000"
+        try phase("project", "CreateProject", [try project.serializedData()], depth: 1)
+        // The assets, in batches of 5,000: ids ZC00000001… in order on a fresh daemon.
+        var batches: [Data] = []
+        var offset = 0
+        while offset < entities {
+            var batch = Taizhang_Ledger_V1_BatchRegisterAssetsRequest()
+            for index in offset..<min(offset + 5000, entities) {
+                var asset = Taizhang_Ledger_V1_Asset()
+                asset.name = "产业扶贫基地\(index)"
+                asset.category = .operating
+                asset.subType = "种养殖基地"
+                asset.projectID = "RISK-BENCH"
+                asset.adminCode = villages[index % villages.count]
+                asset.acquiredDate = "2020-06-30"
+                asset.usefulLifeYears = 20
+                asset.originalValueFen = 50_000_000
+                var funding = Taizhang_Ledger_V1_Funding()
+                funding.source = .centralSpecial
+                funding.amountFen = 50_000_000
+                asset.funding = [funding]
+                var owner = Taizhang_Ledger_V1_Owner()
+                owner.name = "村股份经济合作社"
+                owner.kind = .villageCollective
+                owner.adminCode = asset.adminCode
+                owner.shareBp = 10_000
+                asset.owners = [owner]
+                batch.assets.append(asset)
+            }
+            batches.append(try batch.serializedData())
+            offset += 5000
+        }
+        try phase("assets", "BatchRegisterAssets", batches, depth: 2)
+        var entityPayloads: [Data] = []
+        for index in 0..<entities {
+            var request = Taizhang_Ledger_V1_CreateEntityRequest()
+            request.entity.name = "带贫主体\(index)"
+            request.entity.kind = .entityLargeHousehold
+            request.entity.adminCode = villages[index % villages.count]
+            entityPayloads.append(try request.serializedData())
+        }
+        try phase("entities", "CreateEntity", entityPayloads)
+        // Quarters: the `quarters` before the current one (China Standard Time).
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+        let today = calendar.dateComponents([.year, .month, .day], from: Date())
+        let current = today.year! * 4 + (today.month! - 1) / 3
+        let chosen = (1...quarters).reversed().map { back -> (Int, Int) in ((current - back) / 4, (current - back) % 4 + 1) }
+        let todayText = String(format: "%04d-%02d-%02d", today.year!, today.month!, today.day!)
+        let first = chosen[0]
+        var contracts: [Data] = []
+        for index in 0..<entities {
+            var request = Taizhang_Ledger_V1_CreateContractRequest()
+            request.contract.assetID = String(format: "ZC%08d", index + 1)
+            request.contract.entityID = String(format: "ZT%08d", index + 1)
+            request.contract.mode = .lease
+            request.contract.start = String(format: "%04d-%02d-01", first.0, (first.1 - 1) * 3 + 1)
+            request.contract.end = "\(today.year! + 5)-12-31"
+            request.contract.committedPoorLabourers = 5
+            request.contract.committedHouseholds = 10
+            contracts.append(try request.serializedData())
+        }
+        try phase("contracts", "CreateContract", contracts)
+        var reports: [Data] = []
+        for index in 0..<entities {
+            for (position, quarter) in chosen.enumerated() {
+                // 1 in 10 entities missed its last two quarters (red), 2 in 10 its last one (yellow).
+                let missed = (index % 10 == 0 && position >= quarters - 2) || (index % 10 < 3 && index % 10 > 0 && position == quarters - 1)
+                var request = Taizhang_Ledger_V1_SubmitReportRequest()
+                request.report.entityID = String(format: "ZT%08d", index + 1)
+                request.report.quarter = "\(quarter.0)Q\(quarter.1)"
+                request.report.targetOutputValueFen = 10_000_000
+                request.report.targetSalesRevenueFen = 8_000_000
+                request.report.outputValueFen = missed ? 5_000_000 : 11_000_000
+                request.report.salesRevenueFen = missed ? 4_000_000 : 9_000_000
+                request.report.salesChannels = ["电商", "商超"]
+                request.report.profitFen = missed ? -100_000 : 500_000
+                request.report.poorLabourersEmployed = 5
+                request.report.householdsLinked = 10
+                request.report.supportMeasures = ["技能培训"]
+                request.report.submittedOn = todayText
+                reports.append(try request.serializedData())
+            }
+        }
+        try phase("reports", "SubmitReport", reports)
+        for number in 1...max(1, runs) {
+            let result = try run(group: group, socket: socket, connections: 1, depth: 1, seconds: 3600,
+                                 method: "/taizhang.risk.v1.Risk/RunMonitor", maxCalls: 1) { _ in Data() }
+            let summary = try Taizhang_Risk_V1_MonitorRun(serializedBytes: result.lastPayload)
+            print(String(format: "risk: run %d entities=%llu assets=%llu raised=%llu changed=%llu cleared=%llu open=%llu duration_ms=%.1f",
+                         number, summary.entitiesScored, summary.assetsChecked, summary.raised, summary.changed, summary.cleared,
+                         summary.openAlerts, Double(summary.durationMicros) / 1000))
+        }
     }
 
     /// Registers `total` assets in batches, `depth` batches in flight (2 lets
@@ -223,6 +365,7 @@ final class LoadHandler: ChannelInboundHandler {
             }
         } else {
             result.completed += 1
+            result.lastPayload = response.payload
         }
         if now < endNanos, sent < maxCalls {
             send(context: context)
