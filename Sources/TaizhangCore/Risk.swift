@@ -256,7 +256,7 @@ public struct RiskRules: Sendable {
     public func evaluatedQuarter(contracts: [OperationContract], reports: ReportsByQuarter) -> Quarter? {
         var quarter = Quarter(containing: today).previous
         for _ in 0..<3 {
-            if expects(quarter, contracts: contracts), reports[quarter] != nil || isDue(quarter) { return quarter }
+            if expects(quarter, contracts: contracts), reports.index(forKey: quarter) != nil || isDue(quarter) { return quarter }
             quarter = quarter.previous
         }
         return nil
@@ -281,9 +281,11 @@ public struct RiskRules: Sendable {
     /// Green when the period's targets are met; yellow when the quarter's
     /// are missed; red when missed two quarters running, or for the year
     /// (judged on the fourth quarter: the year's totals against the year's targets).
-    public func light(quarter: Quarter, contracts: [OperationContract], reports: ReportsByQuarter) -> (AlertLevel, [RiskReason]) {
+    /// Without `explain` the reasons are left out (a run scoring a healthy entity needs none).
+    public func light(quarter: Quarter, contracts: [OperationContract], reports: ReportsByQuarter,
+                      explain: Bool = true) -> (AlertLevel, [RiskReason]) {
         let missedNow = missed(quarter, contracts: contracts, reports: reports)
-        let report = reports[quarter]
+        let report = explain ? reports[quarter] : nil
         var reasons: [RiskReason] = []
         if let report, missedNow {
             if report.targetOutputValueFen > 0, report.outputValueFen < report.targetOutputValueFen {
@@ -296,13 +298,13 @@ public struct RiskRules: Sendable {
                     "\(quarter.chineseName)销售收入\(Yuan.format(report.salesRevenueFen))，未完成目标\(Yuan.format(report.targetSalesRevenueFen))",
                     "\(quarter) sales \(Yuan.format(report.salesRevenueFen)) missed the target \(Yuan.format(report.targetSalesRevenueFen))"))
             }
-        } else if missedNow {
+        } else if missedNow, explain {
             reasons.append(.init("report_missing", "\(quarter.chineseName)报表逾期未报，视为未完成目标",
                                  "the \(quarter) report is overdue and counts as a missed target"))
         }
         if missedNow, missed(quarter.previous, contracts: contracts, reports: reports) {
-            reasons.append(.init("missed_two_quarters", "连续两个季度（\(quarter.previous.chineseName)、\(quarter.chineseName)）未完成目标",
-                                 "targets missed two quarters running (\(quarter.previous), \(quarter))"))
+            if explain { reasons.append(.init("missed_two_quarters", "连续两个季度（\(quarter.previous.chineseName)、\(quarter.chineseName)）未完成目标",
+                                 "targets missed two quarters running (\(quarter.previous), \(quarter))")) }
             return (.red, reasons)
         }
         if quarter.number == 4 {
@@ -315,20 +317,21 @@ public struct RiskRules: Sendable {
                 targetSales = targetSales.addingReportingOverflow(report.targetSalesRevenueFen).partialValue
             }
             if (targetOutput > 0 && output < targetOutput) || (targetSales > 0 && sales < targetSales) {
-                reasons.append(.init("missed_year", "\(quarter.year)年全年目标未完成（产值\(Yuan.format(output))/目标\(Yuan.format(targetOutput))，销售收入\(Yuan.format(sales))/目标\(Yuan.format(targetSales))）",
-                                     "the \(quarter.year) targets were missed for the year (output \(Yuan.format(output)) of \(Yuan.format(targetOutput)), sales \(Yuan.format(sales)) of \(Yuan.format(targetSales)))"))
+                if explain { reasons.append(.init("missed_year", "\(quarter.year)年全年目标未完成（产值\(Yuan.format(output))/目标\(Yuan.format(targetOutput))，销售收入\(Yuan.format(sales))/目标\(Yuan.format(targetSales))）",
+                                     "the \(quarter.year) targets were missed for the year (output \(Yuan.format(output)) of \(Yuan.format(targetOutput)), sales \(Yuan.format(sales)) of \(Yuan.format(targetSales)))")) }
                 return (.red, reasons)
             }
         }
         if missedNow { return (.yellow, reasons) }
-        return (.green, [.init("targets_met", "\(quarter.chineseName)目标已完成", "the \(quarter) targets were met")])
+        return (.green, explain ? [.init("targets_met", "\(quarter.chineseName)目标已完成", "the \(quarter) targets were met")] : [])
     }
 
     // MARK: The score (000 二(一))
 
     /// The score of the entity for `quarter`.
-    public func score(entityId: String, quarter: Quarter, contracts: [OperationContract], reports: ReportsByQuarter) -> RiskScore {
-        let (light, lightReasons) = light(quarter: quarter, contracts: contracts, reports: reports)
+    public func score(entityId: String, quarter: Quarter, contracts: [OperationContract], reports: ReportsByQuarter,
+                      explain: Bool = true) -> RiskScore {
+        let (light, lightReasons) = light(quarter: quarter, contracts: contracts, reports: reports, explain: explain)
         guard let report = reports[quarter] else {
             return RiskScore(entityId: entityId, quarter: quarter, reported: false, total: 0, scoreLevel: .green, light: light,
                              parts: [], lightReasons: lightReasons)
@@ -336,11 +339,11 @@ public struct RiskRules: Sendable {
         let earlier = reports[quarter.yearEarlier] ?? reports[quarter.previous]
         let running = contracts.filter { $0.covers(quarter) }
         let parts = [
-            outputBenefit(report, earlier: earlier),
-            operatingCondition(report),
-            salesChannels(report),
-            povertyLinkage(report, contracts: running),
-            supportMeasures(report),
+            outputBenefit(report, earlier: earlier, explain: explain),
+            operatingCondition(report, explain: explain),
+            salesChannels(report, explain: explain),
+            povertyLinkage(report, contracts: running, explain: explain),
+            supportMeasures(report, explain: explain),
         ]
         let total = parts.reduce(0) { $0 + $1.score * $1.weight } / 100
         let level: AlertLevel = total < configuration.scoreRedBelow ? .red : (total < configuration.scoreYellowBelow ? .yellow : .green)
@@ -356,70 +359,70 @@ public struct RiskRules: Sendable {
         return Int((Double(x) / Double(y) * 100).rounded(.down))
     }
 
-    func outputBenefit(_ report: QuarterReport, earlier: QuarterReport?) -> RiskPartScore {
-        var reasons: [RiskReason] = []
+    func outputBenefit(_ report: QuarterReport, earlier: QuarterReport?, explain: Bool) -> RiskPartScore {
+        var reasons = Reasons(explain: explain)
         var score: Int
         if report.targetOutputValueFen > 0 {
             score = RiskRules.percent(report.outputValueFen, of: report.targetOutputValueFen)
             if score < 100 {
-                reasons.append(.init("output_below_target", "产值\(Yuan.format(report.outputValueFen))，为目标\(Yuan.format(report.targetOutputValueFen))的\(score)%",
+                reasons.add(.init("output_below_target", "产值\(Yuan.format(report.outputValueFen))，为目标\(Yuan.format(report.targetOutputValueFen))的\(score)%",
                                      "output \(Yuan.format(report.outputValueFen)) is \(score)% of the target \(Yuan.format(report.targetOutputValueFen))"))
             }
         } else if report.outputValueFen > 0 {
             score = 100
         } else {
             score = 0
-            reasons.append(.init("no_output", "本季度无产值", "no output this quarter"))
+            reasons.add(.init("no_output", "本季度无产值", "no output this quarter"))
         }
         if let earlier, earlier.outputValueFen > 0, report.outputValueFen < earlier.outputValueFen {
             let drop = 100 - RiskRules.percent(report.outputValueFen, of: earlier.outputValueFen)
             if drop >= configuration.declinePercent {
                 score = max(0, score - drop)
-                reasons.append(.init("output_declined", "产值较\(earlier.quarter.chineseName)下降\(drop)%", "output fell \(drop)% against \(earlier.quarter)"))
+                reasons.add(.init("output_declined", "产值较\(earlier.quarter.chineseName)下降\(drop)%", "output fell \(drop)% against \(earlier.quarter)"))
             }
         }
-        return RiskPartScore(part: .outputBenefit, score: score, weight: configuration.weight(.outputBenefit), reasons: reasons)
+        return RiskPartScore(part: .outputBenefit, score: score, weight: configuration.weight(.outputBenefit), reasons: reasons.list)
     }
 
-    func operatingCondition(_ report: QuarterReport) -> RiskPartScore {
-        var reasons: [RiskReason] = []
+    func operatingCondition(_ report: QuarterReport, explain: Bool) -> RiskPartScore {
+        var reasons = Reasons(explain: explain)
         var profitPart = 100
         if report.profitFen < 0 {
             let lossShare = report.salesRevenueFen > 0 ? RiskRules.percent(-report.profitFen, of: report.salesRevenueFen) : 100
             profitPart = lossShare <= 10 ? 40 : (lossShare <= 30 ? 20 : 0)
-            reasons.append(.init("loss", "本季度亏损\(Yuan.format(-report.profitFen))", "a loss of \(Yuan.format(-report.profitFen)) this quarter"))
+            reasons.add(.init("loss", "本季度亏损\(Yuan.format(-report.profitFen))", "a loss of \(Yuan.format(-report.profitFen)) this quarter"))
         }
         let paymentPart = RiskRules.percent(report.paymentsPaidFen, of: report.paymentsDueFen)
         if paymentPart < 100 {
-            reasons.append(.init("payments_short", "应付资产收益\(Yuan.format(report.paymentsDueFen))，实付\(Yuan.format(report.paymentsPaidFen))",
+            reasons.add(.init("payments_short", "应付资产收益\(Yuan.format(report.paymentsDueFen))，实付\(Yuan.format(report.paymentsPaidFen))",
                                  "paid \(Yuan.format(report.paymentsPaidFen)) of \(Yuan.format(report.paymentsDueFen)) due to the owners"))
         }
         return RiskPartScore(part: .operatingCondition, score: (profitPart + paymentPart) / 2,
-                             weight: configuration.weight(.operatingCondition), reasons: reasons)
+                             weight: configuration.weight(.operatingCondition), reasons: reasons.list)
     }
 
-    func salesChannels(_ report: QuarterReport) -> RiskPartScore {
-        var reasons: [RiskReason] = []
+    func salesChannels(_ report: QuarterReport, explain: Bool) -> RiskPartScore {
+        var reasons = Reasons(explain: explain)
         let channels = Set(report.salesChannels).count
         let channelPart = channels == 0 ? 0 : (channels == 1 ? 60 : (channels == 2 ? 80 : 100))
         if channels < 2 {
-            reasons.append(.init("few_channels", channels == 0 ? "无销售渠道" : "销售渠道单一（\(report.salesChannels[0])）",
+            reasons.add(.init("few_channels", channels == 0 ? "无销售渠道" : "销售渠道单一（\(report.salesChannels[0])）",
                                  channels == 0 ? "no sales channel" : "a single sales channel (\(report.salesChannels[0]))"))
         }
         var salesPart = report.salesRevenueFen > 0 ? 100 : 0
         if report.targetSalesRevenueFen > 0 {
             salesPart = RiskRules.percent(report.salesRevenueFen, of: report.targetSalesRevenueFen)
             if salesPart < 100 {
-                reasons.append(.init("sales_below_target", "销售收入为目标的\(salesPart)%", "sales are \(salesPart)% of the target"))
+                reasons.add(.init("sales_below_target", "销售收入为目标的\(salesPart)%", "sales are \(salesPart)% of the target"))
             }
         } else if salesPart == 0 {
-            reasons.append(.init("no_sales", "本季度无销售收入", "no sales this quarter"))
+            reasons.add(.init("no_sales", "本季度无销售收入", "no sales this quarter"))
         }
-        return RiskPartScore(part: .salesChannels, score: (channelPart + salesPart) / 2, weight: configuration.weight(.salesChannels), reasons: reasons)
+        return RiskPartScore(part: .salesChannels, score: (channelPart + salesPart) / 2, weight: configuration.weight(.salesChannels), reasons: reasons.list)
     }
 
-    func povertyLinkage(_ report: QuarterReport, contracts: [OperationContract]) -> RiskPartScore {
-        var reasons: [RiskReason] = []
+    func povertyLinkage(_ report: QuarterReport, contracts: [OperationContract], explain: Bool) -> RiskPartScore {
+        var reasons = Reasons(explain: explain)
         let labourers = contracts.reduce(0) { $0 + $1.committedPoorLabourers }
         let households = contracts.reduce(0) { $0 + $1.committedHouseholds }
         var parts: [Int] = []
@@ -427,7 +430,7 @@ public struct RiskRules: Sendable {
             let part = RiskRules.percent(Int64(report.poorLabourersEmployed), of: Int64(labourers))
             parts.append(part)
             if part < 100 {
-                reasons.append(.init("labourers_below_commitment", "吸纳脱贫劳动力\(report.poorLabourersEmployed)人，承诺\(labourers)人",
+                reasons.add(.init("labourers_below_commitment", "吸纳脱贫劳动力\(report.poorLabourersEmployed)人，承诺\(labourers)人",
                                      "\(report.poorLabourersEmployed) poor labourers employed of \(labourers) committed"))
             }
         }
@@ -435,25 +438,37 @@ public struct RiskRules: Sendable {
             let part = RiskRules.percent(Int64(report.householdsLinked), of: Int64(households))
             parts.append(part)
             if part < 100 {
-                reasons.append(.init("households_below_commitment", "联农带农\(report.householdsLinked)户，承诺\(households)户",
+                reasons.add(.init("households_below_commitment", "联农带农\(report.householdsLinked)户，承诺\(households)户",
                                      "\(report.householdsLinked) households linked of \(households) committed"))
             }
         }
         let score = parts.isEmpty ? 100 : parts.reduce(0, +) / parts.count
         if parts.isEmpty {
-            reasons.append(.init("no_commitment", "合同未约定带贫指标", "the contracts set no poverty-linkage commitment"))
+            reasons.add(.init("no_commitment", "合同未约定带贫指标", "the contracts set no poverty-linkage commitment"))
         }
-        return RiskPartScore(part: .povertyLinkage, score: score, weight: configuration.weight(.povertyLinkage), reasons: reasons)
+        return RiskPartScore(part: .povertyLinkage, score: score, weight: configuration.weight(.povertyLinkage), reasons: reasons.list)
     }
 
-    func supportMeasures(_ report: QuarterReport) -> RiskPartScore {
+    func supportMeasures(_ report: QuarterReport, explain: Bool) -> RiskPartScore {
         var measures = Set(report.supportMeasures).count
         if report.dividendsPaidFen > 0 { measures += 1 }
         let score = measures == 0 ? 0 : (measures == 1 ? 60 : (measures == 2 ? 80 : 100))
-        let reasons: [RiskReason] = measures == 0
+        let reasons: [RiskReason] = !explain ? [] : measures == 0
             ? [.init("no_support_measures", "本季度未开展帮扶措施（培训、技术指导、分红等）", "no support measures this quarter (training, guidance, dividends…)")]
             : (measures < 3 ? [.init("few_support_measures", "帮扶措施\(measures)项", "\(measures) support measure(s)")] : [])
         return RiskPartScore(part: .supportMeasures, score: score, weight: configuration.weight(.supportMeasures), reasons: reasons)
+    }
+
+    /// Reasons gathered only when asked for: the text is built only then.
+    struct Reasons {
+        let explain: Bool
+        var list: [RiskReason] = []
+
+        init(explain: Bool) { self.explain = explain }
+
+        mutating func add(_ reason: @autoclosure () -> RiskReason) {
+            if explain { list.append(reason()) }
+        }
     }
 
     // MARK: Conditions
@@ -472,7 +487,11 @@ public struct RiskRules: Sendable {
             }
             return out
         }
-        let score = score(entityId: entity.id, quarter: quarter, contracts: contracts, reports: reports)
+        // Scored first without reasons; explained only when something is to be alerted.
+        var score = score(entityId: entity.id, quarter: quarter, contracts: contracts, reports: reports, explain: false)
+        if score.light != .green || (score.reported && score.scoreLevel != .green) {
+            score = self.score(entityId: entity.id, quarter: quarter, contracts: contracts, reports: reports)
+        }
         if score.light != .green {
             condition(.entityTargets, score.light, quarter: quarter, score: score.reported ? score.total : -1, parts: score.parts,
                       reasons: score.lightReasons)
@@ -486,7 +505,7 @@ public struct RiskRules: Sendable {
         // Consecutive quarters without a report, newest first.
         var missing: [Quarter] = []
         var probe = quarter
-        while missing.count < 8, expects(probe, contracts: contracts), reports[probe] == nil, isDue(probe) {
+        while missing.count < 8, expects(probe, contracts: contracts), reports.index(forKey: probe) == nil, isDue(probe) {
             missing.append(probe)
             probe = probe.previous
         }

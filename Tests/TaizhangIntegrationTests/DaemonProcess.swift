@@ -40,7 +40,9 @@ final class DaemonProcess: Sendable {
     /// Starts taizhangd and waits until it prints "ready" (or exits).
     /// `wrapper`, when given, is the command that runs taizhangd: its
     /// arguments are followed by taizhangd's path and arguments.
-    init(dataDirectory: String? = nil, tcp: Bool = false, extraArguments: [String] = [], wrapper: [String] = []) throws {
+    /// `stderrPath`, when given, receives the daemon's standard error (its log).
+    init(dataDirectory: String? = nil, tcp: Bool = false, extraArguments: [String] = [], wrapper: [String] = [],
+         stderrPath: String? = nil) throws {
         let directory = dataDirectory ?? (NSTemporaryDirectory() + "tz-" + String(UUID().uuidString.prefix(8)))
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         self.dataDirectory = directory
@@ -56,7 +58,12 @@ final class DaemonProcess: Sendable {
         }
         let stdout = Pipe()
         process.standardOutput = stdout
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        if let stderrPath {
+            FileManager.default.createFile(atPath: stderrPath, contents: nil)
+            process.standardError = FileHandle(forWritingAtPath: stderrPath)
+        } else {
+            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        }
         let box = ExitBox()
         self.box = box
         process.terminationHandler = { finished in

@@ -112,4 +112,50 @@ struct JournaldTests {
         #expect(field(recovered, "TAIZHANG_ALERT_ID") == field(raised, "TAIZHANG_ALERT_ID"))
         #expect(field(recovered, "MESSAGE").hasPrefix("【已解除】"))
     }
+
+    /// The stable MESSAGE_IDs of docs/risk.md: raised/changed, then the recovery.
+    static let messageIds: [String: (String, String)] = [
+        "entity_targets": ("a728f7a236264ec4abf55ed8dfa03046", "40cb36b8718b414aa0a1bcf514550159"),
+        "entity_score": ("d7ae1097612b4e56b2db5f1eea9148dd", "93a0c9b174c34fb6817ec594bb877f76"),
+        "report_missing": ("91f345cdd0434339820d4d11f659d920", "aa715eed28b7401cb6a56b7f8cb31dc0"),
+        "payment_overdue": ("9fc3619895004474b1d273cf519648fb", "a6332b26bfb1469797f7c0d87538aab0"),
+        "asset_idle": ("5bba695e5a9c474da2bfd7cebfe00836", "89376cdde4404153bbecb41a60b9f811"),
+        "asset_loss": ("3c93233a49954d7eb91c2603b8d14fbc", "7e78d8de55b54b7b81fe056fa8d4b176"),
+        "asset_decline": ("737a1e947e794aa3990e1b27b5bc7359", "71f022da4b59493d845830c315b546d5"),
+        "publication_overdue": ("8308f70a16af436fb1b0fca0be6fd236", "0ee0860fcfbe4902966e3d9ba8c05786"),
+        "handover_overdue": ("7c79ec5f43a546799f3f5ed29a27bb34", "cd1554ff9e194dfda15533cb73f6e562"),
+        "contract_expiring": ("7026a501571b48ae9da0b4e888e6e23b", "2517b7e06cbc40aa971822f9788ed130"),
+    ]
+
+    /// scripts/install stages the catalogs; journalctl compiles them and
+    /// knows every MESSAGE_ID the daemon sends, in English and in Chinese.
+    @Test func theCatalogsInstallAndExplainEveryMessageId() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let stage = NSTemporaryDirectory() + "tz-install-" + String(UUID().uuidString.prefix(8))
+        defer { try? FileManager.default.removeItem(atPath: stage) }
+        let bin = (DaemonProcess.binary as NSString).deletingLastPathComponent
+        let (installed, _) = try Self.output(["/bin/bash", root + "/scripts/install", "--destdir", stage, "--bin-dir", bin])
+        #expect(installed == 0)
+        #expect(FileManager.default.isExecutableFile(atPath: stage + "/usr/local/bin/taizhangd"))
+        let (compiled, _) = try Self.output(["/usr/bin/journalctl", "--root=" + stage, "--update-catalog"])
+        #expect(compiled == 0)
+        let (_, listing) = try Self.output(["/usr/bin/journalctl", "--root=" + stage, "--list-catalog"])
+        let listed = String(decoding: listing, as: UTF8.self)
+        for (kind, ids) in Self.messageIds {
+            #expect(listed.contains(ids.0 + " taizhang: "), "\(kind) raised")
+            #expect(listed.contains(ids.1 + " taizhang: "), "\(kind) recovery")
+        }
+        let english = try String(contentsOfFile: root + "/systemd/taizhang.catalog", encoding: .utf8)
+        let chinese = try String(contentsOfFile: root + "/systemd/taizhang.zh_CN.catalog", encoding: .utf8)
+        for (_, ids) in Self.messageIds {
+            for id in [ids.0, ids.1] {
+                #expect(english.contains("-- " + id + "\n"))
+                #expect(chinese.contains("-- " + id + "\n"))
+            }
+        }
+        let (removed, _) = try Self.output(["/bin/bash", root + "/scripts/uninstall", "--destdir", stage])
+        #expect(removed == 0)
+        #expect(!FileManager.default.fileExists(atPath: stage + "/usr/local/bin/taizhangd"))
+        #expect(!FileManager.default.fileExists(atPath: stage + "/usr/local/lib/systemd/catalog/taizhang.catalog"))
+    }
 }
