@@ -208,16 +208,25 @@ public struct AlertCondition: Sendable, Hashable {
 /// Money for messages: "1,234.50元".
 public enum Yuan {
     public static func format(_ fen: Int64) -> String {
-        let negative = fen < 0
-        let magnitude = fen.magnitude
-        let whole = String(magnitude / 100)
-        var grouped = ""
-        for (index, character) in whole.enumerated() {
-            if index > 0, (whole.count - index) % 3 == 0 { grouped.append(",") }
-            grouped.append(character)
-        }
+        // Digits written backwards into a small buffer: no intermediate strings.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        var magnitude = fen.magnitude
         let cents = magnitude % 100
-        return (negative ? "-" : "") + grouped + "." + (cents < 10 ? "0" : "") + String(cents) + "元"
+        magnitude /= 100
+        bytes.append(UInt8(ascii: "0") + UInt8(cents % 10))
+        bytes.append(UInt8(ascii: "0") + UInt8(cents / 10))
+        bytes.append(UInt8(ascii: "."))
+        var digits = 0
+        repeat {
+            if digits > 0, digits % 3 == 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+            digits += 1
+        } while magnitude > 0
+        if fen < 0 { bytes.append(UInt8(ascii: "-")) }
+        bytes.reverse()
+        return String(decoding: bytes, as: UTF8.self) + "元"
     }
 }
 
@@ -403,7 +412,7 @@ public struct RiskRules: Sendable {
 
     func salesChannels(_ report: QuarterReport, explain: Bool) -> RiskPartScore {
         var reasons = Reasons(explain: explain)
-        let channels = Set(report.salesChannels).count
+        let channels = RiskRules.distinctCount(report.salesChannels)
         let channelPart = channels == 0 ? 0 : (channels == 1 ? 60 : (channels == 2 ? 80 : 100))
         if channels < 2 {
             reasons.add(.init("few_channels", channels == 0 ? "无销售渠道" : "销售渠道单一（\(report.salesChannels[0])）",
@@ -450,13 +459,20 @@ public struct RiskRules: Sendable {
     }
 
     func supportMeasures(_ report: QuarterReport, explain: Bool) -> RiskPartScore {
-        var measures = Set(report.supportMeasures).count
+        var measures = RiskRules.distinctCount(report.supportMeasures)
         if report.dividendsPaidFen > 0 { measures += 1 }
         let score = measures == 0 ? 0 : (measures == 1 ? 60 : (measures == 2 ? 80 : 100))
         let reasons: [RiskReason] = !explain ? [] : measures == 0
             ? [.init("no_support_measures", "本季度未开展帮扶措施（培训、技术指导、分红等）", "no support measures this quarter (training, guidance, dividends…)")]
             : (measures < 3 ? [.init("few_support_measures", "帮扶措施\(measures)项", "\(measures) support measure(s)")] : [])
         return RiskPartScore(part: .supportMeasures, score: score, weight: configuration.weight(.supportMeasures), reasons: reasons)
+    }
+
+    /// Distinct items of a short list (at most 50), without hashing.
+    static func distinctCount(_ items: [String]) -> Int {
+        var count = 0
+        for (index, item) in items.enumerated() where !items[..<index].contains(item) { count += 1 }
+        return count
     }
 
     /// Reasons gathered only when asked for: the text is built only then.
