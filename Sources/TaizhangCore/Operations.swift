@@ -130,6 +130,10 @@ public struct OperationContract: Sendable, Hashable, Codable {
     public var committedHouseholds: Int
     /// Set when the contract was ended early (recovered, 001 (八)).
     public var terminatedOn: CivilDate?
+    /// When the present operator took over, if the operator changed (the
+    /// store sets it): quarters and payments before it were the previous
+    /// operator's, and are not held against this one.
+    public var operatorSince: CivilDate?
     public var amendments: [ContractAmendment]
     public var version: Int64
     public var createdAt: String
@@ -138,7 +142,7 @@ public struct OperationContract: Sendable, Hashable, Codable {
     /// A contract.
     public init(id: String = "", assetId: String, entityId: String, mode: OperationMode, start: CivilDate, end: CivilDate,
                 payments: [PaymentDue] = [], committedPoorLabourers: Int = 0, committedHouseholds: Int = 0,
-                terminatedOn: CivilDate? = nil, amendments: [ContractAmendment] = [], version: Int64 = 0,
+                terminatedOn: CivilDate? = nil, operatorSince: CivilDate? = nil, amendments: [ContractAmendment] = [], version: Int64 = 0,
                 createdAt: String = "", updatedAt: String = "") {
         self.id = id
         self.assetId = assetId
@@ -150,6 +154,7 @@ public struct OperationContract: Sendable, Hashable, Codable {
         self.committedPoorLabourers = committedPoorLabourers
         self.committedHouseholds = committedHouseholds
         self.terminatedOn = terminatedOn
+        self.operatorSince = operatorSince
         self.amendments = amendments
         self.version = version
         self.createdAt = createdAt
@@ -167,9 +172,15 @@ public struct OperationContract: Sendable, Hashable, Codable {
         start <= day && day <= lastDay
     }
 
-    /// Whether it runs on any day of `quarter`.
+    /// The first day the present operator runs it.
+    public var operatorStart: CivilDate {
+        if let operatorSince, operatorSince > start { return operatorSince }
+        return start
+    }
+
+    /// Whether the present operator runs it on any day of `quarter`.
     public func covers(_ quarter: Quarter) -> Bool {
-        start <= quarter.last && quarter.first <= lastDay
+        operatorStart <= quarter.last && quarter.first <= lastDay
     }
 }
 
@@ -475,8 +486,8 @@ public enum OperationsRules {
                 bad.append(.init(field: "terminated_on", description: "\(terminated) is after today (\(today)); record the termination when it happens"))
             }
         }
-        if current.terminatedOn != nil, changesParty || changed.end != current.end {
-            bad.append(.init(field: "contract_id", description: "the contract was terminated on \(current.terminatedOn!); sign a new contract instead"))
+        if let terminated = current.terminatedOn, changesParty || changed.end != current.end || changed.terminatedOn != terminated {
+            bad.append(.init(field: "contract_id", description: "the contract was terminated on \(terminated); it stays ended: sign a new contract instead"))
         }
         if current.amendments.count >= OperationsLimits.amendmentsMaxCount {
             bad.append(.init(field: "contract_id", description: "the contract has \(current.amendments.count) amendments, the most one keeps; sign a new contract"))

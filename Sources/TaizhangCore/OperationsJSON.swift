@@ -71,6 +71,7 @@ extension OperationContract {
             return item
         })
         json.string("start", start.description)
+        if let operatorSince { json.string("operatorSince", operatorSince.description) }
         if let terminatedOn { json.string("terminatedOn", terminatedOn.description) }
         json.string("updatedAt", updatedAt)
         json.int("version", version)
@@ -90,6 +91,7 @@ extension OperationContract {
             committedPoorLabourers: Int(try R.int64(json, "committedPoorLabourers")),
             committedHouseholds: Int(try R.int64(json, "committedHouseholds")),
             terminatedOn: try R.optionalDate(json, "terminatedOn"),
+            operatorSince: try R.optionalDate(json, "operatorSince"),
             amendments: try (json["amendments"]?.array ?? []).map {
                 ContractAmendment(date: try R.date($0, "date"), summary: try R.string($0, "summary"),
                                   consent: try $0["consent"].map(OwnerConsent.init(json:)))

@@ -230,6 +230,14 @@ public enum Yuan {
     }
 }
 
+extension Int64 {
+    /// The sum, held at the bounds instead of trapping.
+    func saturatingAdd(_ other: Int64) -> Int64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
+    }
+}
+
 /// An entity's reports, by quarter.
 public typealias ReportsByQuarter = [Quarter: QuarterReport]
 
@@ -320,10 +328,10 @@ public struct RiskRules: Sendable {
             var output: Int64 = 0, targetOutput: Int64 = 0, sales: Int64 = 0, targetSales: Int64 = 0
             for number in 1...4 {
                 guard let q = Quarter(year: quarter.year, number: number), let report = reports[q] else { continue }
-                output = output.addingReportingOverflow(report.outputValueFen).partialValue
-                targetOutput = targetOutput.addingReportingOverflow(report.targetOutputValueFen).partialValue
-                sales = sales.addingReportingOverflow(report.salesRevenueFen).partialValue
-                targetSales = targetSales.addingReportingOverflow(report.targetSalesRevenueFen).partialValue
+                output = output.saturatingAdd(report.outputValueFen)
+                targetOutput = targetOutput.saturatingAdd(report.targetOutputValueFen)
+                sales = sales.saturatingAdd(report.salesRevenueFen)
+                targetSales = targetSales.saturatingAdd(report.targetSalesRevenueFen)
             }
             if (targetOutput > 0 && output < targetOutput) || (targetSales > 0 && sales < targetSales) {
                 if explain { reasons.append(.init("missed_year", "\(quarter.year)年全年目标未完成（产值\(Yuan.format(output))/目标\(Yuan.format(targetOutput))，销售收入\(Yuan.format(sales))/目标\(Yuan.format(targetSales))）",
@@ -512,9 +520,19 @@ public struct RiskRules: Sendable {
             condition(.entityTargets, score.light, quarter: quarter, score: score.reported ? score.total : -1, parts: score.parts,
                       reasons: score.lightReasons)
         }
-        if score.reported, score.scoreLevel != .green {
+        // The score stands on the latest report: a report now overdue does not
+        // clear the score of the one before (the missing report alerts apart).
+        var scored = score
+        if !score.reported, expects(quarter.previous, contracts: contracts), reports.index(forKey: quarter.previous) != nil {
+            scored = self.score(entityId: entity.id, quarter: quarter.previous, contracts: contracts, reports: reports, explain: false)
+            if scored.scoreLevel != .green {
+                scored = self.score(entityId: entity.id, quarter: quarter.previous, contracts: contracts, reports: reports)
+            }
+        }
+        if scored.reported, scored.scoreLevel != .green {
+            let score = scored
             let weak = score.parts.filter { $0.score < 100 }.flatMap(\.reasons)
-            condition(.entityScore, score.scoreLevel, quarter: quarter, score: score.total, parts: score.parts,
+            condition(.entityScore, score.scoreLevel, quarter: score.quarter, score: score.total, parts: score.parts,
                       reasons: [.init("score_low", "风险评分\(score.total)分（低于\(score.scoreLevel == .red ? configuration.scoreRedBelow : configuration.scoreYellowBelow)分）",
                                       "risk score \(score.total) (below \(score.scoreLevel == .red ? configuration.scoreRedBelow : configuration.scoreYellowBelow))")] + weak)
         }
@@ -542,18 +560,19 @@ public struct RiskRules: Sendable {
     /// unpaid payment is overdue.
     public func paymentOverdue(contracts: [OperationContract], reports: ReportsByQuarter) -> (AlertLevel, [RiskReason])? {
         let cutoff = today.adding(days: -configuration.paymentGraceDays)
-        let scheduled = contracts.flatMap(\.payments).filter { $0.dueDate <= cutoff }.sorted { $0.dueDate < $1.dueDate }
-        guard !scheduled.isEmpty, let firstStart = contracts.map(\.start).min() else { return nil }
-        var paid = reports.values.filter { $0.quarter.last >= firstStart }.reduce(Int64(0)) {
-            $0.addingReportingOverflow($1.paymentsPaidFen).partialValue
-        }
+        // The present operator answers for payments due since it took over.
+        let scheduled = contracts.flatMap { contract in contract.payments.filter { $0.dueDate >= contract.operatorStart } }
+            .filter { $0.dueDate <= cutoff }.sorted { $0.dueDate < $1.dueDate }
+        guard !scheduled.isEmpty, let firstStart = contracts.map(\.operatorStart).min() else { return nil }
+        var paid = reports.values.filter { $0.quarter.last >= firstStart }.reduce(Int64(0)) { $0.saturatingAdd($1.paymentsPaidFen) }
         var owed: Int64 = 0
         var oldest: PaymentDue?
         for payment in scheduled {
             let covered = min(paid, payment.amountFen)
             paid -= covered
             if covered < payment.amountFen {
-                owed += payment.amountFen - covered
+                // Saturating: amounts are bounded, their sum over many contracts is not.
+                owed = owed.saturatingAdd(payment.amountFen - covered)
                 if oldest == nil { oldest = payment }
             }
         }
@@ -602,7 +621,11 @@ public struct RiskRules: Sendable {
         let ordered = contracts.sorted { ($0.start, $0.id) < ($1.start, $1.id) }
         let running = ordered.last { $0.isRunning(on: today) }
         if let contract = running ?? ordered.last, let (entity, reports) = operators(contract.entityId),
-           let quarter = evaluatedQuarter(contracts: [contract], reports: reports), let report = reports[quarter] {
+           let judged = evaluatedQuarter(contracts: [contract], reports: reports),
+           // The latest report: one now overdue does not clear what the one before showed.
+           let quarter = reports.index(forKey: judged) != nil ? judged
+                : (contract.covers(judged.previous) && reports.index(forKey: judged.previous) != nil ? judged.previous : nil),
+           let report = reports[quarter] {
             if report.profitFen < 0 {
                 let previousLoss = contract.covers(quarter.previous) && (reports[quarter.previous]?.profitFen ?? 0) < 0
                 condition(.assetLoss, previousLoss ? .red : .yellow, quarter: quarter,

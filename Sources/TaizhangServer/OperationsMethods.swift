@@ -152,7 +152,9 @@ extension LedgerService {
                     .sorted { $0.quarter < $1.quarter }.map { OperationsMapping.encode($0, rules: rules) }
                 // Missing: owed, due and absent, between the first contract's start and now.
                 if let first = contracts.map(\.start).min() {
-                    var quarter = max(Quarter(containing: first), from ?? Quarter(containing: first))
+                    // At most the last 100 years (400 quarters) are walked.
+                    let floor = Quarter(containing: context.today.adding(days: -36_500))
+                    var quarter = max(Quarter(containing: first), from ?? Quarter(containing: first), floor)
                     let last = min(Quarter(containing: context.today), to ?? Quarter(containing: context.today))
                     var steps = 0
                     while quarter <= last, steps < 400 {
@@ -261,6 +263,7 @@ enum OperationsMapping {
         out.committedPoorLabourers = Int32(clamping: contract.committedPoorLabourers)
         out.committedHouseholds = Int32(clamping: contract.committedHouseholds)
         out.terminatedOn = contract.terminatedOn?.description ?? ""
+        out.operatorSince = contract.operatorSince?.description ?? ""
         out.amendments = contract.amendments.map { amendment in
             var item = Taizhang_Ledger_V1_ContractAmendment()
             item.date = amendment.date.description

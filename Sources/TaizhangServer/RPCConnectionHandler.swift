@@ -31,13 +31,13 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         var overdue = false
         /// A server-streaming call's stream.
         var stream: ServerStream?
-        /// Items written while the channel was not writable (a client that
-        /// does not read its stream is cut off past `streamBacklogMax`).
-        var backlog = 0
+        /// Bytes of items written while the channel was not writable (a
+        /// client that does not read its stream is cut off past `streamBacklogMaxBytes`).
+        var backlogBytes = 0
     }
 
-    /// Most stream items written to a connection that does not read them.
-    static let streamBacklogMax = 4096
+    /// Most bytes of stream items queued for a connection that does not read them.
+    static let streamBacklogMaxBytes = 32 << 20
 
     private let server: ServerState
     private var calls: [UInt64: InFlight] = [:]
@@ -282,13 +282,13 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     private func streamItem(callId: UInt64, serial: UInt64, bytes: [UInt8]) {
         guard let context, var call = calls[callId], call.serial == serial, call.stream != nil else { return }
         if context.channel.isWritable {
-            call.backlog = 0
+            call.backlogBytes = 0
         } else {
-            call.backlog += 1
-            if call.backlog > RPCConnectionHandler.streamBacklogMax {
+            call.backlogBytes += bytes.count
+            if call.backlogBytes > RPCConnectionHandler.streamBacklogMaxBytes {
                 calls[callId] = call
                 finish(callId: callId, serial: serial, result: .failed(.init(code: .resourceExhausted,
-                    message: "the stream was ended: \(RPCConnectionHandler.streamBacklogMax) items waited for the client to read them; read the stream faster, or filter it (min_level, admin_code), and watch again from the last seq")))
+                    message: "the stream was ended: \(RPCConnectionHandler.streamBacklogMaxBytes >> 20) MiB of items waited for the client to read them; read the stream faster, or filter it (min_level, admin_code), and watch again from the last seq")))
                 return
             }
         }

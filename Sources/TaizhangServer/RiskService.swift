@@ -9,10 +9,14 @@ import TaizhangStore
 
 enum RiskService {
     static let service = "taizhang.risk.v1.Risk"
-    /// Most stored events a WatchAlerts replays before following.
-    static let replayMax = 10_000
+    /// Most stored events a WatchAlerts replays before following; a watch
+    /// from further back is OUT_OF_RANGE (ListAlerts serves history).
+    static let replayMax = 100_000
+    /// Stored events read per step of a replay.
+    static let replayPage = 1000
 
-    static func methods(store: any LedgerStore, monitor: RiskMonitor?, context: LedgerContext) -> [MethodSpec] {
+    static func methods(store: any LedgerStore, monitor: RiskMonitor?, context: LedgerContext,
+                        risk: any RiskConfigurationSource) -> [MethodSpec] {
         @Sendable func requireMonitor() throws -> RiskMonitor {
             guard let monitor else {
                 throw LedgerError(.failedPrecondition, "the risk monitor is not running in this daemon (no alert store)")
@@ -78,7 +82,7 @@ enum RiskService {
                 guard let entity = snapshot.entities[request.entityID] else {
                     throw LedgerError(.notFound, "no operating entity \"\(request.entityID)\" exists; entity ids look like ZT00000001")
                 }
-                let configuration = monitor?.current() ?? RiskConfiguration()
+                let configuration = risk.current()
                 let rules = RiskRules(configuration: configuration, today: context.today)
                 let contracts = snapshot.contracts(ofEntity: entity.id)
                 let reports = snapshot.reports[entity.id] ?? [:]
@@ -124,11 +128,25 @@ enum RiskService {
                 }
                 stream.onEnd { monitor.hub.remove(id) }
                 guard request.afterSeq > 0 else { return }
+                if monitor.alerts.lastSeq - request.afterSeq > Int64(replayMax) {
+                    throw LedgerError(.outOfRange, "after_seq \(request.afterSeq) is more than \(replayMax) events back (the newest is \(monitor.alerts.lastSeq)); use ListAlerts for the history and watch from a recent seq",
+                                      violations: [.init(field: "after_seq", description: "more than \(replayMax) events back")])
+                }
                 BlockingReads.queue.async {
-                    let replay = (try? monitor.alerts.events(after: request.afterSeq, limit: replayMax)) ?? []
+                    // Page through the stored events until the replay meets the held
+                    // ones (every event is stored before it is published).
+                    var after = request.afterSeq
+                    while !stream.isEnded {
+                        let page = (try? monitor.alerts.events(after: after, limit: replayPage)) ?? []
+                        for event in page where AlertHub.wants(watcher, event) {
+                            stream.send(RiskMapping.eventBytes(event))
+                        }
+                        after = page.last?.seq ?? after
+                        if page.count < replayPage { break }
+                    }
                     delivery.withLock { state in
-                        for event in replay + state.held.sorted(by: { $0.seq < $1.seq })
-                        where event.seq > state.lastSent && AlertHub.wants(watcher, event) {
+                        state.lastSent = after
+                        for event in state.held.sorted(by: { $0.seq < $1.seq }) where event.seq > state.lastSent {
                             state.lastSent = event.seq
                             stream.send(RiskMapping.eventBytes(event))
                         }

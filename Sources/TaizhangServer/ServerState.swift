@@ -58,6 +58,10 @@ final class ServerState: Sendable {
 
     func register(_ stream: ServerStream) {
         streams.withLock { $0[ObjectIdentifier(stream)] = stream }
+        // Registered after shutdown collected the open streams: end it here.
+        if draining.load(ordering: .sequentiallyConsistent) {
+            stream.finish(.init(code: .unavailable, message: "the server is shutting down; watch again against the restarted daemon"))
+        }
     }
 
     func unregister(_ stream: ServerStream) {

@@ -37,7 +37,7 @@ public final class TaizhangServer: Sendable {
         var all: [MethodSpec] = []
         let system = SystemService.methods(store: store, monitor: monitor, server: { holder.state.withLock { $0 } },
                                            all: { holder.methods.withLock { $0 } })
-        all = ledger + RiskService.methods(store: store, monitor: monitor, context: context) + system
+        all = ledger + RiskService.methods(store: store, monitor: monitor, context: context, risk: riskSource) + system
         let state = ServerState(configuration: configuration, methods: all, clock: clock)
         self.state = state
         holder.state.withLock { $0 = state }
@@ -117,7 +117,7 @@ public final class TaizhangServer: Sendable {
     /// up to the drain timeout for in-flight calls, closes every connection,
     /// then closes the store. Blocks until done.
     public func shutdown() {
-        state.draining.store(true, ordering: .relaxed)
+        state.draining.store(true, ordering: .sequentiallyConsistent)
         for channel in listeners.withLock({ $0 }) {
             try? channel.close().wait()
         }

@@ -44,6 +44,10 @@ public final class AlertStore: Sendable {
     }
 
     private let state: Mutex<State>
+    /// Open alerts by level, apart from the database's lock (Status reads it
+    /// on an event loop while a run may be committing).
+    private let counts: Mutex<[AlertLevel: Int]>
+    private let newestSeq: Atomic<Int64>
 
     /// Opens (creating) `alerts.db` in `dataDirectory`.
     public init(dataDirectory: String) throws {
@@ -92,6 +96,14 @@ public final class AlertStore: Sendable {
         try db.prepare("SELECT COALESCE(MAX(id), 0) FROM alerts").query([]) { lastId = $0.int(0) }
         try db.prepare("SELECT COALESCE(MAX(seq), 0) FROM alert_events").query([]) { lastSeq = $0.int(0) }
         state = Mutex(State(db: db, open: open, lastId: lastId, lastSeq: lastSeq))
+        counts = Mutex(AlertStore.count(open))
+        newestSeq = Atomic(lastSeq)
+    }
+
+    static func count(_ open: [String: AlertRecord]) -> [AlertLevel: Int] {
+        var counts: [AlertLevel: Int] = [:]
+        for record in open.values { counts[record.level, default: 0] += 1 }
+        return counts
     }
 
     static let columns = "id, kind, subject_id, subject_name, admin_code, level, score, quarter, parts_json, reasons_json, raised_at, changed_at, cleared_at"
@@ -114,15 +126,11 @@ public final class AlertStore: Sendable {
 
     /// Open alerts by level.
     public func openCounts() -> [AlertLevel: Int] {
-        state.withLock { state in
-            var counts: [AlertLevel: Int] = [:]
-            for record in state.open.values { counts[record.level, default: 0] += 1 }
-            return counts
-        }
+        counts.withLock { $0 }
     }
 
     /// The newest event's seq (0 when none).
-    public var lastSeq: Int64 { state.withLock { $0.lastSeq } }
+    public var lastSeq: Int64 { newestSeq.load(ordering: .acquiring) }
 
     /// Stores a run's changes in one transaction and returns the events it
     /// made, in order; on failure nothing is stored.
@@ -198,6 +206,9 @@ public final class AlertStore: Sendable {
             state.open = open
             state.lastId = lastId
             state.lastSeq = seq
+            let newCounts = AlertStore.count(open)
+            counts.withLock { $0 = newCounts }
+            newestSeq.store(seq, ordering: .releasing)
             return events
         }
     }

@@ -479,7 +479,8 @@ final class LedgerWriter: @unchecked Sendable {
                 bad.append(.init(field: "entity.admin_code", description: "no admin unit \(entity.adminCode) exists"))
             }
             if !entity.creditCode.isEmpty, let holder = holder(ofCreditCode: entity.creditCode), holder != entity.id {
-                bad.append(.init(field: "entity.credit_code", description: "already registered as \(holder)"))
+                throw LedgerError(.alreadyExists, "credit code \(entity.creditCode) is already registered as \(holder)",
+                                  violations: bad + [.init(field: "entity.credit_code", description: "already registered as \(holder)")])
             }
             if !bad.isEmpty { throw LedgerError.invalid(bad, what: "entity") }
             entity.version = current.version + 1
@@ -496,6 +497,7 @@ final class LedgerWriter: @unchecked Sendable {
             numbers.contract += 1
             contract.id = OperationsIdentifiers.contract(numbers.contract)
             contract.terminatedOn = nil
+            contract.operatorSince = nil
             contract.amendments = []
             contract.version = 1
             contract.createdAt = now
@@ -537,6 +539,9 @@ final class LedgerWriter: @unchecked Sendable {
             if summary.isEmpty {
                 throw LedgerError.invalid([.init(field: "contract", description: "changes nothing; send the fields to change")], what: "contract change")
             }
+            // A new operator answers from today for quarters and payments; before the
+            // term began, the whole term is its own.
+            contract.operatorSince = contract.entityId != current.entityId && today > current.start ? today : current.operatorSince
             contract.amendments = current.amendments + [ContractAmendment(date: today, summary: summary.joined(separator: "; "), consent: consent)]
             contract.version = current.version + 1
             contract.createdAt = current.createdAt

@@ -88,6 +88,11 @@ struct OperationsRulesTests {
         var revived = terminated
         revived.end = Self.date("2030-12-31")
         #expect(OperationsRules.validateChange(from: terminated, to: revived, consent: consent, today: Self.today).map(\.field) == ["contract_id"])
+        // Nor by clearing the termination alongside another change.
+        var cleared = terminated
+        cleared.terminatedOn = nil
+        cleared.payments = []
+        #expect(OperationsRules.validateChange(from: terminated, to: cleared, consent: nil, today: Self.today).map(\.field) == ["contract_id"])
     }
 
     @Test func reportFields() {

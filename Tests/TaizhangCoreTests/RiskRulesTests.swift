@@ -332,4 +332,48 @@ struct RiskRulesTests {
         #expect(Yuan.format(-5) == "-0.05元")
         #expect(Yuan.format(Int64.min).hasPrefix("-92,233,720,368,547,758"))
     }
+
+    // MARK: Found in review
+
+    @Test func aNewOperatorAnswersOnlyFromTheDayItTookOver() {
+        var contract = Self.contract
+        contract.operatorSince = Self.date("2026-08-15")
+        contract.payments = [PaymentDue(kind: .rent, dueDate: Self.date("2026-06-30"), amountFen: 50_000)]
+        // 2026Q2 was the previous operator's: not owed, not missed, its rent not charged.
+        #expect(!Self.rules.expects(Self.quarter("2026Q2"), contracts: [contract]))
+        #expect(Self.rules.expects(Self.quarter("2026Q3"), contracts: [contract]))
+        #expect(Self.rules.paymentOverdue(contracts: [contract], reports: [:]) == nil)
+        let (light, _) = Self.rules.light(quarter: Self.quarter("2026Q3"), contracts: [contract], reports: Self.reports([Self.report("2026Q3", met: false)]))
+        #expect(light == .yellow)
+        let conditions = Self.rules.conditions(entity: Self.entity, contracts: [contract], reports: Self.reports([Self.report("2026Q3")]))
+        #expect(conditions.isEmpty)
+    }
+
+    @Test func hugeUnpaidSumsSaturateInsteadOfTrapping() {
+        let payments = (0..<240).map { PaymentDue(kind: .fee, dueDate: Self.date("2025-01-01").adding(days: $0), amountFen: RecordLimits.amountMaxFen) }
+        let contracts = (0..<40).map { index -> OperationContract in
+            var contract = Self.contract
+            contract.id = "HT\(index)"
+            contract.payments = payments
+            return contract
+        }
+        let overdue = Self.rules.paymentOverdue(contracts: contracts, reports: [:])
+        #expect(overdue?.0 == .red)
+        #expect(overdue?.1.first?.chinese.contains("92,233,720,368,547,758.07元") == true)
+    }
+
+    @Test func aReportNowOverdueDoesNotClearTheScoreOrTheLossOfTheOneBefore() {
+        // 2026Q3 reported a loss and a weak score; on 20 January 2027 the Q4
+        // report is due and missing: the score and loss still stand on Q3.
+        let later = RiskRules(configuration: RiskConfiguration(), today: Self.date("2027-01-20"))
+        let weak = Self.report("2026Q3", met: false, profit: -100_000, channels: ["电商"], measures: [], labourers: 0, households: 0)
+        let reports = Self.reports([Self.report("2026Q2"), weak])
+        let entity = later.conditions(entity: Self.entity, contracts: [Self.contract], reports: reports)
+        let score = entity.first { $0.kind == .entityScore }
+        #expect(score != nil)
+        #expect(score?.quarter == "2026Q3")
+        #expect(entity.contains { $0.kind == .reportMissing && $0.quarter == "2026Q4" })
+        let asset = later.conditions(asset: Self.asset(), contracts: [Self.contract]) { _ in (Self.entity, reports) }
+        #expect(asset.contains { $0.kind == .assetLoss && $0.quarter == "2026Q3" })
+    }
 }

@@ -107,6 +107,14 @@ struct OperationsStoreTests {
         #expect(amended.amendments.count == 1)
         #expect(amended.amendments[0].summary == "operator ZT00000001 → ZT00000002")
         #expect(amended.amendments[0].consent == consent)
+        // The new operator answers from today on.
+        #expect(amended.operatorSince != nil)
+        #expect(amended.operatorStart > amended.start)
+        // A credit code taken by an update: ALREADY_EXISTS, nothing changed.
+        var second = try #require(store.entity(id: "ZT00000002"))
+        second.creditCode = "91350100M000100Y43"
+        #expect(Self.failure(submit(store, .updateEntity(second, expectedVersion: 0)))?.code == .alreadyExists)
+        #expect(store.entity(id: "ZT00000002")?.creditCode == "91110000600037341L")
         #expect(store.operations().contracts(ofEntity: "ZT00000002").map(\.id) == ["HT00000001"])
         #expect(store.operations().contracts(ofEntity: "ZT00000001").isEmpty)
         // A stale version: ABORTED.

@@ -2442,6 +2442,9 @@ public nonisolated struct Taizhang_Ledger_V1_OperationContract: Sendable {
 
   public var updatedAt: String = String()
 
+  /// read-only: when the present operator took over (empty: from the start)
+  public var operatorSince: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -6034,7 +6037,7 @@ nonisolated extension Taizhang_Ledger_V1_ContractAmendment: SwiftProtobuf.Messag
 
 nonisolated extension Taizhang_Ledger_V1_OperationContract: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".OperationContract"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}asset_id\0\u{3}entity_id\0\u{1}mode\0\u{1}start\0\u{1}end\0\u{1}payments\0\u{3}committed_poor_labourers\0\u{3}committed_households\0\u{3}terminated_on\0\u{1}amendments\0\u{1}version\0\u{3}created_at\0\u{3}updated_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}asset_id\0\u{3}entity_id\0\u{1}mode\0\u{1}start\0\u{1}end\0\u{1}payments\0\u{3}committed_poor_labourers\0\u{3}committed_households\0\u{3}terminated_on\0\u{1}amendments\0\u{1}version\0\u{3}created_at\0\u{3}updated_at\0\u{3}operator_since\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -6056,6 +6059,7 @@ nonisolated extension Taizhang_Ledger_V1_OperationContract: SwiftProtobuf.Messag
       case 12: try { try decoder.decodeSingularInt64Field(value: &self.version) }()
       case 13: try { try decoder.decodeSingularStringField(value: &self.createdAt) }()
       case 14: try { try decoder.decodeSingularStringField(value: &self.updatedAt) }()
+      case 15: try { try decoder.decodeSingularStringField(value: &self.operatorSince) }()
       default: break
       }
     }
@@ -6104,6 +6108,9 @@ nonisolated extension Taizhang_Ledger_V1_OperationContract: SwiftProtobuf.Messag
     if !self.updatedAt.isEmpty {
       try visitor.visitSingularStringField(value: self.updatedAt, fieldNumber: 14)
     }
+    if !self.operatorSince.isEmpty {
+      try visitor.visitSingularStringField(value: self.operatorSince, fieldNumber: 15)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -6122,6 +6129,7 @@ nonisolated extension Taizhang_Ledger_V1_OperationContract: SwiftProtobuf.Messag
     if lhs.version != rhs.version {return false}
     if lhs.createdAt != rhs.createdAt {return false}
     if lhs.updatedAt != rhs.updatedAt {return false}
+    if lhs.operatorSince != rhs.operatorSince {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
