@@ -166,6 +166,34 @@ struct RiskMonitorTests {
         await client.close()
     }
 
+    @Test func theStreamLimitRefusesTheNextWatchAndTheDaemonStaysUp() async throws {
+        let daemon = try DaemonProcess(extraArguments: ["--risk-config", try Self.configuration()])
+        defer { daemon.stop() }
+        let client = try await daemon.connect()
+        var collectors: [StreamCollector] = []
+        for _ in 0..<256 {
+            let (_, items) = try client.stream(Self.risk + "WatchAlerts", payload: Data())
+            collectors.append(StreamCollector(items))
+        }
+        let (_, extra) = try client.stream(Self.risk + "WatchAlerts", payload: Data())
+        let refused = await StreamCollector(extra).end(within: 5.0)
+        #expect((refused as? RPCError)?.status.code == .resourceExhausted, "\(String(describing: refused))")
+        // The 256 still stream; a bad watch is refused with its fields.
+        var bad = Taizhang_Risk_V1_WatchAlertsRequest()
+        bad.adminCode = "999999999999"
+        bad.afterSeq = -1
+        await client.close()
+        let other = try await daemon.connect()
+        let (_, badItems) = try other.stream(Self.risk + "WatchAlerts", payload: try bad.serializedData())
+        let badEnd = await StreamCollector(badItems).end(within: 5.0)
+        #expect(Set((badEnd as? RPCError)?.status.violations.map(\.field) ?? []) == ["admin_code", "after_seq"])
+        let health = try await other.unary("/taizhang.system.v1.System/Health", Taizhang_System_V1_HealthRequest(),
+                                           as: Taizhang_System_V1_HealthResponse.self)
+        #expect(health.status == .serving)
+        await other.close()
+        _ = collectors
+    }
+
     @Test func alertsSurviveARestartWithoutBeingRaisedAgain() async throws {
         let configuration = try Self.configuration()
         let log = NSTemporaryDirectory() + "tz-log-" + UUID().uuidString
