@@ -96,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "taizhangd",
             dependencies: [
-                "TaizhangServer", "TaizhangStore", "TaizhangCore",
+                "TaizhangServer", "TaizhangStore", "TaizhangCore", "CSystemd",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -78,10 +78,38 @@ public final class TaizhangServer: Sendable {
         return bound
     }
 
-    /// Adopts an already-bound listening socket (socket activation).
-    public func adopt(descriptor: CInt) throws {
-        let channel = try makeBootstrap(tcp: false).withBoundSocket(descriptor).wait()
+    /// Adopts an already-bound listening socket (socket activation) and
+    /// returns its address ("unix:PATH", "tcp:HOST:PORT"). Its socket file is
+    /// the manager's: it is not removed on shutdown.
+    @discardableResult
+    public func adopt(descriptor: CInt, tcp: Bool) throws -> String {
+        let channel = try makeBootstrap(tcp: tcp).withBoundSocket(descriptor).wait()
         listeners.withLock { $0.append(channel) }
+        switch channel.localAddress {
+        case .unixDomainSocket?:
+            return "unix:\(channel.localAddress?.pathname ?? "?")"
+        case let address?:
+            let host = address.ipAddress ?? "?"
+            return host.contains(":") ? "tcp:[\(host)]:\(address.port ?? 0)" : "tcp:\(host):\(address.port ?? 0)"
+        case nil:
+            return "fd:\(descriptor)"
+        }
+    }
+
+    /// A line for a person: where it listens and what it holds, and the risk
+    /// monitor's last run (systemd's STATUS=).
+    public func statusLine() -> String {
+        let counts = store.statistics().recordCounts
+        var line = "\(counts["asset"] ?? 0) assets, \(counts["entity"] ?? 0) operating entities, \(openConnections) connections"
+        if let monitor {
+            if !monitor.enabled {
+                line += "; risk monitor off"
+            } else if let run = monitor.lastRunSummary {
+                let open = monitor.alerts.openCounts()
+                line += "; risk run \(run.finishedAt) took \(run.durationMicros / 1000) ms, open alerts red \(open[.red] ?? 0) yellow \(open[.yellow] ?? 0)"
+            }
+        }
+        return line
     }
 
     private func makeBootstrap(tcp: Bool) -> ServerBootstrap {

@@ -7,6 +7,7 @@ import Foundation
 import TaizhangCore
 import TaizhangServer
 import TaizhangStore
+import CSystemd
 import TaizhangWire
 
 @main
@@ -17,6 +18,8 @@ struct Taizhangd: ParsableCommand {
         discussion: """
         Serves the Taizhang protocol (docs/protocol.md) on a Unix socket and, when asked, on TCP. \
         Prints "taizhangd: listening on ADDRESS" for each listener, then "taizhangd: ready". \
+        Under systemd (docs/systemd.md) it adopts the sockets passed with LISTEN_FDS (names "unix", "tcp") \
+        instead of binding its own, and reports READY=1, STATUS= and STOPPING=1 to $NOTIFY_SOCKET. \
         Stops on SIGTERM or SIGINT: stops accepting, answers new calls UNAVAILABLE, lets calls in \
         flight finish within --drain-timeout-ms, removes its socket file and exits 0.
         """)
@@ -108,7 +111,9 @@ struct Taizhangd: ParsableCommand {
         if unixPath.utf8.count >= 108 {
             throw ValidationError("the Unix socket path \(unixPath) is \(unixPath.utf8.count) bytes; Linux allows at most 107; pass a shorter --unix")
         }
-        var listeners: [BindAddress] = [.unixDomainSocket(path: unixPath)]
+        // Sockets passed by systemd (LISTEN_FDS) replace the ones we would bind.
+        let activated = ServiceManager.listenDescriptors()
+        var listeners: [BindAddress] = activated.isEmpty ? [.unixDomainSocket(path: unixPath)] : []
         if let tcpAddress {
             let (host, port) = try Taizhangd.parseHostPort(tcpAddress)
             listeners.append(.hostname(host, port: port))
@@ -162,7 +167,7 @@ struct Taizhangd: ParsableCommand {
         do {
             try FileManager.default.createDirectory(atPath: (unixPath as NSString).deletingLastPathComponent,
                                                     withIntermediateDirectories: true)
-            bound = try server.start()
+            bound = try server.start() + activated.map { try server.adopt(descriptor: $0.descriptor, tcp: $0.isTCP) }
         } catch {
             Log.error("cannot listen: \(error)")
             store.close()
@@ -183,6 +188,18 @@ struct Taizhangd: ParsableCommand {
         }
         announcement += "taizhangd: ready\n"
         FileHandle.standardOutput.write(Data(announcement.utf8))
+        if !activated.isEmpty { Log.info("adopted \(activated.count) socket(s) from the service manager: \(activated.map(\.name).joined(separator: ", "))") }
+        // Ready only now: the store is open, migrations ran, the listeners accept.
+        ServiceManager.notify("READY=1\nSTATUS=Listening on \(bound.joined(separator: ", ")); \(server.statusLine())")
+        // Under a service manager, the STATUS line is refreshed every 10 s.
+        var statusTimer: (any DispatchSourceTimer)?
+        if ServiceManager.isSupervised {
+            let timer = DispatchSource.makeTimerSource(queue: .global())
+            timer.schedule(deadline: .now() + 10, repeating: 10)
+            timer.setEventHandler { ServiceManager.notify("STATUS=Listening on \(bound.joined(separator: ", ")); \(server.statusLine())") }
+            timer.resume()
+            statusTimer = timer
+        }
 
         let stop = DispatchSemaphore(value: 0)
         var sources: [any DispatchSourceSignal] = []
@@ -194,6 +211,8 @@ struct Taizhangd: ParsableCommand {
             sources.append(source)
         }
         stop.wait()
+        statusTimer?.cancel()
+        ServiceManager.notify("STOPPING=1\nSTATUS=Stopping: draining calls in flight (up to \(drainTimeoutMillis) ms)")
         Log.info("stopping: draining calls in flight (up to \(drainTimeoutMillis) ms)")
         server.shutdown()
         Log.info("stopped")
@@ -251,3 +270,48 @@ struct Taizhangd: ParsableCommand {
 
 /// The daemon's log.
 typealias Log = DaemonLog
+
+/// systemd's side of the daemon: readiness and status (sd_notify) and the
+/// sockets it passes (sd_listen_fds). Without systemd both are no-ops.
+enum ServiceManager {
+    struct Listener {
+        let descriptor: CInt
+        let name: String
+        let isTCP: Bool
+    }
+
+    /// Whether a service manager listens for notifications ($NOTIFY_SOCKET).
+    static var isSupervised: Bool { ProcessInfo.processInfo.environment["NOTIFY_SOCKET"] != nil }
+
+    /// Sends `state` (e.g. "READY=1\nSTATUS=…") to the service manager, if any.
+    static func notify(_ state: String) {
+        guard isSupervised else { return }
+        let result = sd_notify(0, state)
+        if result < 0 { Log.warning("sd_notify failed: error \(-result)") }
+    }
+
+    /// The listening sockets systemd passed (LISTEN_FDS for this PID), with
+    /// their FileDescriptorName; the variables are then removed from the
+    /// environment so children do not inherit them.
+    static func listenDescriptors() -> [Listener] {
+        var names: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+        let count = sd_listen_fds_with_names(1, &names)
+        guard count > 0 else { return [] }
+        defer {
+            if let names {
+                for index in 0..<Int(count) { free(names[index]) }
+                free(names)
+            }
+        }
+        return (0..<count).map { index in
+            let descriptor = CInt(SD_LISTEN_FDS_START) + index
+            let name = names?[Int(index)].map { String(cString: $0) } ?? "unknown"
+            var address = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let family = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) == 0 ? Int32($0.pointee.sa_family) : -1 }
+            }
+            return Listener(descriptor: descriptor, name: name, isTCP: family == AF_INET || family == AF_INET6)
+        }
+    }
+}

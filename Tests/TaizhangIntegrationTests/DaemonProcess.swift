@@ -41,8 +41,9 @@ final class DaemonProcess: Sendable {
     /// `wrapper`, when given, is the command that runs taizhangd: its
     /// arguments are followed by taizhangd's path and arguments.
     /// `stderrPath`, when given, receives the daemon's standard error (its log).
+    /// `environment` adds variables (e.g. NOTIFY_SOCKET) to the daemon's.
     init(dataDirectory: String? = nil, tcp: Bool = false, extraArguments: [String] = [], wrapper: [String] = [],
-         stderrPath: String? = nil) throws {
+         stderrPath: String? = nil, environment: [String: String] = [:]) throws {
         let directory = dataDirectory ?? (NSTemporaryDirectory() + "tz-" + String(UUID().uuidString.prefix(8)))
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         self.dataDirectory = directory
@@ -55,6 +56,9 @@ final class DaemonProcess: Sendable {
         } else {
             process.executableURL = URL(fileURLWithPath: DaemonProcess.binary)
             process.arguments = arguments
+        }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
         let stdout = Pipe()
         process.standardOutput = stdout

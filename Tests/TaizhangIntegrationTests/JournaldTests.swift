@@ -41,6 +41,20 @@ struct JournaldTests {
         return (process.terminationStatus, data)
     }
 
+    /// Runs a program and returns its exit status and its output and error, together.
+    static func outputAndError(_ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: arguments[0])
+        process.arguments = Array(arguments.dropFirst())
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
     /// The entries of the journal in `directory` matching `matches`, after
     /// asking the namespace's journald (through `pid`'s mount namespace) to
     /// write out everything sent before: `journalctl --sync` returns only then.

@@ -1,0 +1,159 @@
+// taizhangd under systemd's protocols without systemd as PID 1: the unit
+// files pass `systemd-analyze verify` and rate OK or better in
+// `systemd-analyze security`; the notify sequence arrives on a test
+// NOTIFY_SOCKET (READY only once the listeners accept, STATUS, STOPPING);
+// the real `systemd-socket-activate` passes a Unix and a TCP socket that the
+// daemon adopts, serves, and leaves in place on exit.
+
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+import TaizhangClient
+import TaizhangProto
+
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct SystemdTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    /// The units with ExecStart pointing at the built daemon (verify wants the binary to exist).
+    static func stagedUnits() throws -> String {
+        let folder = NSTemporaryDirectory() + "tz-units-" + String(UUID().uuidString.prefix(8))
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for name in ["taizhangd.service", "taizhangd.socket", "taizhangd-tcp.socket"] {
+            var text = try String(contentsOfFile: root + "/systemd/" + name, encoding: .utf8)
+            text = text.replacingOccurrences(of: "/usr/local/bin/taizhangd", with: DaemonProcess.binary)
+            try text.write(toFile: folder + "/" + name, atomically: true, encoding: .utf8)
+        }
+        return folder
+    }
+
+    @Test func theUnitsVerifyAndRateOKOrBetter() throws {
+        let folder = try Self.stagedUnits()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let (verified, output) = try JournaldTests.outputAndError(["/usr/bin/systemd-analyze", "verify", "--man=no",
+                                                                   folder + "/taizhangd.service", folder + "/taizhangd.socket",
+                                                                   folder + "/taizhangd-tcp.socket"])
+        #expect(verified == 0, "\(output)")
+        let (_, security) = try JournaldTests.outputAndError(["/usr/bin/systemd-analyze", "security", "--offline=yes", "--no-pager",
+                                                              folder + "/taizhangd.service"])
+        let line = security.split(separator: "\n").first { $0.contains("Overall exposure level") } ?? ""
+        // "→ Overall exposure level for taizhangd.service: 1.9 OK 🙂"
+        let words = line.split(separator: " ")
+        let score = words.compactMap { Double($0) }.first ?? 10
+        #expect(score < 5, "\(line)")
+        #expect(["OK", "SAFE", "PERFECT"].contains { line.contains($0) }, "\(line)")
+    }
+
+    /// A datagram socket at a temporary path, like systemd's notify socket.
+    final class NotifySocket {
+        let path: String
+        let descriptor: CInt
+
+        init() throws {
+            path = NSTemporaryDirectory() + "tz-notify-" + String(UUID().uuidString.prefix(8))
+            descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &address.sun_path) { raw in
+                _ = path.utf8CString.withUnsafeBytes { memcpy(raw.baseAddress!, $0.baseAddress!, min($0.count, raw.count - 1)) }
+            }
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+            guard bound == 0 else { throw DaemonProcess.StartError(description: "cannot bind \(path)") }
+            // A bounded wait for each datagram, so a missing one fails the test instead of hanging it.
+            var timeout = timeval(tv_sec: 20, tv_usec: 0)
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
+
+        /// The next datagram, or nil after the timeout.
+        func receive() -> String? {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            guard count > 0 else { return nil }
+            return String(decoding: buffer[0..<count], as: UTF8.self)
+        }
+
+        deinit {
+            close(descriptor)
+            unlink(path)
+        }
+    }
+
+    @Test func readyComesOnlyOnceTheListenersAcceptThenStatusAndStopping() async throws {
+        let notify = try NotifySocket()
+        let daemon = try DaemonProcess(extraArguments: ["--risk-config", try RiskMonitorTests.configuration()],
+                                       environment: ["NOTIFY_SOCKET": notify.path])
+        let ready = try #require(notify.receive(), "no READY=1")
+        #expect(ready.hasPrefix("READY=1\n"), "\(ready)")
+        #expect(ready.contains("STATUS=Listening on unix:\(daemon.socketPath);"))
+        #expect(ready.contains("assets, 0 operating entities"))
+        // READY means a call succeeds now.
+        let client = try await daemon.connect()
+        let health = try await client.unary("/taizhang.system.v1.System/Health", Taizhang_System_V1_HealthRequest(),
+                                            as: Taizhang_System_V1_HealthResponse.self)
+        #expect(health.status == .serving)
+        await client.close()
+        #expect(daemon.stop() == 0)
+        let stopping = try #require(notify.receive(), "no STOPPING=1")
+        #expect(stopping.hasPrefix("STOPPING=1\n"), "\(stopping)")
+    }
+
+    @Test func socketActivationWithAUnixAndATCPSocket() async throws {
+        let folder = NSTemporaryDirectory() + "tz-act-" + String(UUID().uuidString.prefix(8))
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = folder + "/tz.sock"
+        // A free port: bind port 0, read it, let it go.
+        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(probe, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(probe, $0, &length) } }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        close(probe)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-socket-activate")
+        process.arguments = ["-l", path, "-l", "127.0.0.1:\(port)", "--fdname=unix:tcp",
+                             DaemonProcess.binary, "--data-dir", folder, "--risk-config", try RiskMonitorTests.configuration()]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        // systemd-socket-activate says "Listening on …" for each socket before it waits.
+        var text = ""
+        while text.components(separatedBy: "Listening on").count < 3 {
+            let chunk = errors.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        #expect(text.contains("Listening on \(path)"), "\(text)")
+        // The first connection starts taizhangd, which adopts both sockets.
+        let unix = try await TaizhangClient.connect(.unix(path: path))
+        let health = try await unix.unary("/taizhang.system.v1.System/Health", Taizhang_System_V1_HealthRequest(),
+                                          as: Taizhang_System_V1_HealthResponse.self)
+        #expect(health.status == .serving)
+        let tcp = try await TaizhangClient.connect(.tcp(host: "127.0.0.1", port: port))
+        var unit = Taizhang_Ledger_V1_CreateAdminUnitRequest()
+        unit.unit.code = "421024000000"
+        unit.unit.name = "江陵县"
+        unit.unit.level = .county
+        let created = try await tcp.unary("/taizhang.ledger.v1.Ledger/CreateAdminUnit", unit, as: Taizhang_Ledger_V1_AdminUnit.self)
+        #expect(created.code == "421024000000")
+        await unix.close()
+        await tcp.close()
+        kill(process.processIdentifier, SIGTERM)
+        exited.wait()
+        #expect(process.terminationStatus == 0)
+        // The socket file is the manager's: the daemon leaves it.
+        #expect(FileManager.default.fileExists(atPath: path))
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+}
