@@ -56,6 +56,9 @@ public enum Mutation: Sendable {
     /// A quarterly report, or a correction of one (`expectedRevision`, when
     /// not 0, must match the stored revision).
     case submitReport(QuarterReport, expectedRevision: Int)
+    /// Changes nothing: goes through the writer and a commit, so the caller
+    /// learns the store can still commit (the systemd watchdog asks).
+    case probe
 }
 
 /// A village's contribution to a cross-village project, by admin code.

@@ -96,6 +96,27 @@ public final class TaizhangServer: Sendable {
         }
     }
 
+    /// Whether the daemon is healthy enough to keep alive (the systemd
+    /// watchdog): every event loop runs a task, and the store's writer
+    /// commits a probe, each within `timeoutMillis`.
+    public func isAlive(timeoutMillis: Int64) -> Bool {
+        for loop in group.makeIterator() {
+            let answered = DispatchSemaphore(value: 0)
+            loop.execute { answered.signal() }
+            if answered.wait(timeout: .now() + .milliseconds(Int(timeoutMillis))) == .timedOut { return false }
+        }
+        let committed = DispatchSemaphore(value: 0)
+        let outcome = Mutex(false)
+        let context = CallerContext(identity: "taizhangd", actor: "", method: "watchdog", requestId: "watchdog", requestSHA256: "",
+                                    idempotencyKey: nil)
+        _ = store.submit(.probe, context: context, encode: { _ in [] }, completion: { reply in
+            if case .success = reply { outcome.withLock { $0 = true } }
+            committed.signal()
+        })
+        if committed.wait(timeout: .now() + .milliseconds(Int(timeoutMillis))) == .timedOut { return false }
+        return outcome.withLock { $0 } && store.statistics().writable
+    }
+
     /// A line for a person: where it listens and what it holds, and the risk
     /// monitor's last run (systemd's STATUS=).
     public func statusLine() -> String {

@@ -414,6 +414,9 @@ final class LedgerWriter: @unchecked Sendable {
             asset.updatedAt = now
             return Plan(assets: [(asset, current)], outcome: .assets([asset]))
 
+        case .probe:
+            return Plan(outcome: .assets([]))
+
         case .createEntity, .updateEntity, .createContract, .amendContract, .submitReport:
             return try planOperations(mutation, overlay: overlay, store: store, now: now, today: today, numbers: &numbers)
         }

@@ -191,6 +191,28 @@ struct Taizhangd: ParsableCommand {
         if !activated.isEmpty { Log.info("adopted \(activated.count) socket(s) from the service manager: \(activated.map(\.name).joined(separator: ", "))") }
         // Ready only now: the store is open, migrations ran, the listeners accept.
         ServiceManager.notify("READY=1\nSTATUS=Listening on \(bound.joined(separator: ", ")); \(server.statusLine())")
+        // The watchdog (WatchdogSec=): ping at half the interval, but only
+        // while the event loops run tasks and the store commits.
+        var watchdogUsec: UInt64 = 0
+        if ServiceManager.isSupervised, sd_watchdog_enabled(0, &watchdogUsec) > 0, watchdogUsec > 0 {
+            let interval = max(UInt64(1000), watchdogUsec / 2)
+            let watchdog = Thread {
+                var healthy = true
+                while true {
+                    usleep(UInt32(min(interval, UInt64(UInt32.max))))
+                    let alive = server.isAlive(timeoutMillis: Int64(max(UInt64(1), interval / 2000)))
+                    if alive {
+                        ServiceManager.notify("WATCHDOG=1")
+                        if !healthy { Log.info("watchdog: healthy again") }
+                    } else if healthy {
+                        Log.error("watchdog: an event loop or the store's writer did not answer in time; not pinging systemd, which will restart the daemon")
+                    }
+                    healthy = alive
+                }
+            }
+            thread(watchdog, name: "taizhang-watchdog")
+            Log.info("watchdog: pinging every \(interval / 1000) ms while healthy")
+        }
         // Under a service manager, the STATUS line is refreshed every 10 s.
         var statusTimer: (any DispatchSourceTimer)?
         if ServiceManager.isSupervised {
@@ -270,6 +292,12 @@ struct Taizhangd: ParsableCommand {
 
 /// The daemon's log.
 typealias Log = DaemonLog
+
+/// Starts `thread` with `name`.
+func thread(_ thread: Thread, name: String) {
+    thread.name = name
+    thread.start()
+}
 
 /// systemd's side of the daemon: readiness and status (sd_notify) and the
 /// sockets it passes (sd_listen_fds). Without systemd both are no-ops.

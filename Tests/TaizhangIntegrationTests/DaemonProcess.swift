@@ -63,7 +63,7 @@ final class DaemonProcess: Sendable {
         let stdout = Pipe()
         process.standardOutput = stdout
         if let stderrPath {
-            FileManager.default.createFile(atPath: stderrPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
             process.standardError = FileHandle(forWritingAtPath: stderrPath)
         } else {
             process.standardError = FileHandle(forWritingAtPath: "/dev/null")

@@ -1,7 +1,8 @@
 // taizhangd under systemd's protocols without systemd as PID 1: the unit
 // files pass `systemd-analyze verify` and rate OK or better in
 // `systemd-analyze security`; the notify sequence arrives on a test
-// NOTIFY_SOCKET (READY only once the listeners accept, STATUS, STOPPING);
+// NOTIFY_SOCKET (READY only once the listeners accept, STATUS, WATCHDOG at
+// half the configured interval, STOPPING);
 // the real `systemd-socket-activate` passes a Unix and a TCP socket that the
 // daemon adopts, serves, and leaves in place on exit.
 
@@ -68,6 +69,17 @@ struct SystemdTests {
             setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         }
 
+        /// The next datagram within `seconds`, or nil.
+        func receive(within seconds: Int) -> String? {
+            var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            defer {
+                var long = timeval(tv_sec: 20, tv_usec: 0)
+                setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &long, socklen_t(MemoryLayout<timeval>.size))
+            }
+            return receive()
+        }
+
         /// The next datagram, or nil after the timeout.
         func receive() -> String? {
             var buffer = [UInt8](repeating: 0, count: 4096)
@@ -99,6 +111,38 @@ struct SystemdTests {
         #expect(daemon.stop() == 0)
         let stopping = try #require(notify.receive(), "no STOPPING=1")
         #expect(stopping.hasPrefix("STOPPING=1\n"), "\(stopping)")
+    }
+
+    @Test func watchdogPingsComeAtHalfTheConfiguredInterval() throws {
+        let notify = try NotifySocket()
+        // WatchdogSec=400ms: a ping every 200 ms while healthy.
+        let daemon = try DaemonProcess(extraArguments: ["--risk-config", try RiskMonitorTests.configuration()],
+                                       environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"])
+        defer { daemon.stop() }
+        var pings: [Date] = []
+        while pings.count < 4, let message = notify.receive() {
+            if message.contains("WATCHDOG=1") { pings.append(Date()) }
+        }
+        try #require(pings.count == 4, "only \(pings.count) WATCHDOG=1 pings")
+        let gaps = zip(pings.dropFirst(), pings).map { $0.timeIntervalSince($1) }
+        // 200 ms apart, give or take a loaded machine; never a burst.
+        #expect(gaps.allSatisfy { $0 > 0.1 && $0 < 1.5 }, "\(gaps)")
+    }
+
+    @Test func aWedgedStoreGetsNoWatchdogPings() throws {
+        let notify = try NotifySocket()
+        // The store's writer answers only after a second (fault injection);
+        // the watchdog allows it 100 ms: no ping goes out, so systemd would restart it.
+        let daemon = try DaemonProcess(extraArguments: ["--risk-config", try RiskMonitorTests.configuration(), "--fault-commit-delay-ms", "1500"],
+                                       environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"])
+        defer { daemon.stop() }
+        let ready = try #require(notify.receive(), "no READY=1")
+        #expect(ready.hasPrefix("READY=1"))
+        var pinged = false
+        while let message = notify.receive(within: 1) {
+            if message.contains("WATCHDOG=1") { pinged = true; break }
+        }
+        #expect(!pinged)
     }
 
     @Test func socketActivationWithAUnixAndATCPSocket() async throws {
