@@ -24,15 +24,41 @@ struct HealthCommand: AsyncParsableCommand {
 }
 
 struct StatusCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show what a dashboard polls: uptime, storage, record counts, calls by method.")
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show what a dashboard polls: uptime, storage, record counts, calls by method.",
+                                                    discussion: "With --watch, clears the terminal and shows it again every --interval seconds until interrupted (or --count times).")
     @OptionGroup var global: GlobalOptions
+    @Flag(name: .customLong("watch"), help: "Refresh the view every --interval seconds.") var watch = false
+    @Option(name: .customLong("interval"), help: "Seconds between refreshes with --watch (0.2 … 3600).") var interval = 2.0
+    @Option(name: .customLong("count"), help: "With --watch: stop after this many views (0: until interrupted).") var count = 0
+
+    func validate() throws {
+        // Exit code 2, as every bad command line of taizhang.
+        if !(0.2...3600).contains(interval) { printError("--interval must be 0.2 … 3600 seconds"); throw ExitCode(2) }
+        if count < 0 { printError("--count must not be negative"); throw ExitCode(2) }
+    }
 
     func run() async throws {
         let client = try await global.connect()
         defer { Task { await client.close() } }
-        let status = try await global.call(client, "/taizhang.system.v1.System/Status", Taizhang_System_V1_StatusRequest(),
-                                           as: Taizhang_System_V1_StatusResponse.self)
-        if global.json { try global.printJSON(status); return }
+        var shown = 0
+        repeat {
+            let status = try await global.call(client, "/taizhang.system.v1.System/Status", Taizhang_System_V1_StatusRequest(),
+                                               as: Taizhang_System_V1_StatusResponse.self)
+            if global.json {
+                try global.printJSON(status)
+            } else {
+                // Home and clear the screen before each view when watching a terminal.
+                if watch, isatty(STDOUT_FILENO) != 0 { print("\u{1B}[H\u{1B}[2J", terminator: "") }
+                show(status)
+            }
+            fflush(nil)
+            shown += 1
+            if !watch || (count > 0 && shown >= count) { break }
+            try await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
+        } while true
+    }
+
+    func show(_ status: Taizhang_System_V1_StatusResponse) {
         let zh = global.language == .zh
         print("taizhangd \(status.version)  \(zh ? "运行" : "up") \(status.uptimeSeconds) s  \(zh ? "连接" : "connections") \(status.openConnections)  \(zh ? "进行中调用" : "calls in flight") \(status.callsInFlight)")
         print("\(zh ? "存储" : "storage") \(status.storageBackend) \(status.storageBytes) bytes  \(zh ? "审计链" : "audit chain") #\(status.auditHeadSeq) \(status.auditHeadHash.prefix(16))…")

@@ -151,6 +151,17 @@ struct JournaldTests {
         let (installed, _) = try Self.output(["/bin/bash", root + "/scripts/install", "--destdir", stage, "--bin-dir", bin])
         #expect(installed == 0)
         #expect(FileManager.default.isExecutableFile(atPath: stage + "/usr/local/bin/taizhangd"))
+        let service = try String(contentsOfFile: stage + "/usr/local/lib/systemd/system/taizhangd.service", encoding: .utf8)
+        #expect(service.contains("ExecStart=/usr/local/bin/taizhangd"))
+        for file in ["/usr/local/lib/systemd/system/taizhangd.socket", "/usr/local/lib/systemd/system/taizhangd-tcp.socket",
+                     "/usr/local/lib/sysusers.d/taizhang.conf", "/usr/local/lib/tmpfiles.d/taizhang.conf"] {
+            #expect(FileManager.default.fileExists(atPath: stage + file), "\(file)")
+        }
+        // Another prefix points ExecStart there.
+        let (other, _) = try Self.output(["/bin/bash", root + "/scripts/install", "--destdir", stage, "--prefix", "/opt/taizhang", "--bin-dir", bin])
+        #expect(other == 0)
+        #expect(try String(contentsOfFile: stage + "/opt/taizhang/lib/systemd/system/taizhangd.service", encoding: .utf8)
+            .contains("ExecStart=/opt/taizhang/bin/taizhangd"))
         let (compiled, _) = try Self.output(["/usr/bin/journalctl", "--root=" + stage, "--update-catalog"])
         #expect(compiled == 0)
         let (_, listing) = try Self.output(["/usr/bin/journalctl", "--root=" + stage, "--list-catalog"])
@@ -171,5 +182,6 @@ struct JournaldTests {
         #expect(removed == 0)
         #expect(!FileManager.default.fileExists(atPath: stage + "/usr/local/bin/taizhangd"))
         #expect(!FileManager.default.fileExists(atPath: stage + "/usr/local/lib/systemd/catalog/taizhang.catalog"))
+        #expect(!FileManager.default.fileExists(atPath: stage + "/usr/local/lib/systemd/system/taizhangd.service"))
     }
 }

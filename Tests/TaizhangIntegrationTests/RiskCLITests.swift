@@ -54,6 +54,11 @@ struct RiskCLITests {
         let status = try Self.taizhang(["status"], daemon)
         #expect(status.stdout.contains("风险监测："))
         #expect(status.stdout.contains("带贫主体 12"))
+        // --watch shows it again and again (here twice, then stops).
+        let watched = try Self.taizhang(["status", "--watch", "--interval", "0.2", "--count", "2", "--lang", "en"], daemon)
+        #expect(watched.status == 0)
+        #expect(watched.stdout.components(separatedBy: "risk monitor: run").count == 3, "\(watched.stdout)")
+        #expect(try Self.taizhang(["status", "--watch", "--interval", "0"], daemon).status == 2)
     }
 
     @Test func followReplaysAndPrintsAlertEvents() throws {
