@@ -27,32 +27,25 @@ struct JournaldTests {
         exec "$@"
         """
 
-    /// Runs a program and returns its standard output.
-    static func output(_ arguments: [String]) throws -> (Int32, Data) {
+    /// Runs a program and returns its exit status and standard output
+    /// (with its standard error too when `withErrors`).
+    static func output(_ arguments: [String], withErrors: Bool = false) throws -> (Int32, Data) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])
         process.arguments = Array(arguments.dropFirst())
         let pipe = Pipe()
         process.standardOutput = pipe
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        process.standardError = withErrors ? pipe : FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, data)
     }
 
-    /// Runs a program and returns its exit status and its output and error, together.
+    /// Runs a program and returns its exit status and its output and error, together, as text.
     static func outputAndError(_ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let (status, data) = try output(arguments, withErrors: true)
+        return (status, String(decoding: data, as: UTF8.self))
     }
 
     /// The entries of the journal in `directory` matching `matches`, after
