@@ -249,6 +249,24 @@ public struct StoreStatistics: Sendable, Hashable {
     }
 }
 
+/// One group commit of the store's writer: how many mutations it held,
+/// whether it became durable, and how long BEGIN…COMMIT took.
+public struct GroupCommit: Sendable, Hashable {
+    /// Mutations in the group.
+    public var mutations: Int
+    /// Whether COMMIT succeeded.
+    public var durable: Bool
+    /// Time from BEGIN to the end of COMMIT (fsync included), in nanoseconds.
+    public var nanos: UInt64
+
+    /// A group commit.
+    public init(mutations: Int, durable: Bool, nanos: UInt64) {
+        self.mutations = mutations
+        self.durable = durable
+        self.nanos = nanos
+    }
+}
+
 /// The ledger's storage. Reads return committed (durable) state only and do
 /// not block on writes: they are cheap enough to answer on an event loop.
 /// Mutations are queued and acknowledged through `completion` only once
@@ -291,6 +309,9 @@ public protocol LedgerStore: Sendable {
     /// changed ("asset", "entity", "contract", "report", …), on the writer's
     /// thread: it must be quick.
     func observeCommits(_ observer: @escaping @Sendable (Set<String>) -> Void)
+    /// Calls `observer` on the writer's thread after each group commit
+    /// (for metrics: keep it short).
+    func observeGroupCommits(_ observer: @escaping @Sendable (GroupCommit) -> Void)
     /// Walks the audit chain from the first entry and reports the first broken link.
     func verifyAuditChain() throws -> AuditVerification
     /// Audit entries after `afterSeq`, optionally for one record, oldest first.

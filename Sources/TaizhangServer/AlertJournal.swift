@@ -87,22 +87,8 @@ struct JournaldAlertSink: AlertSink {
     var name: String { "journald" }
 
     func emit(_ event: AlertEvent) {
-        let entries = AlertSinks.fields(event).map { key, value in Array("\(key)=\(value)".utf8) }
-        // Each entry's bytes stay alive (and unmoved) while sd_journal_sendv runs.
-        func send(_ index: Int, _ vectors: inout [iovec]) {
-            if index == entries.count {
-                let result = vectors.withUnsafeBufferPointer { sd_journal_sendv($0.baseAddress, Int32($0.count)) }
-                if result < 0 { DaemonLog.error("journald refused alert event \(event.seq): error \(-result)") }
-                return
-            }
-            entries[index].withUnsafeBytes { bytes in
-                vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count))
-                send(index + 1, &vectors)
-            }
-        }
-        var vectors: [iovec] = []
-        vectors.reserveCapacity(entries.count)
-        send(0, &vectors)
+        let result = Journal.send(AlertSinks.fields(event))
+        if result < 0 { DaemonLog.error("journald refused alert event \(event.seq): error \(-result)") }
     }
 }
 

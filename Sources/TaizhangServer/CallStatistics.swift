@@ -1,6 +1,7 @@
 // Counters of calls by method and code, and latency histograms, for
 // System/Status. Cheap enough to update on every call.
 
+import CoreMetrics
 import Synchronization
 
 /// A latency histogram with about 12% resolution from 1 µs to days.
@@ -48,20 +49,37 @@ struct MethodCounters: Sendable {
     var latency = LatencyHistogram()
 }
 
-/// Calls served, by method.
+/// Calls served, by method: for Status, and as swift-metrics for /metrics.
 final class CallStatistics: Sendable {
-    private let methods = Mutex([String: MethodCounters]())
+    private struct Entry: Sendable {
+        var counters = MethodCounters()
+        var timer: CoreMetrics.Timer
+        var calls: [Int: CoreMetrics.Counter] = [:]
+    }
+    private let methods = Mutex([String: Entry]())
+    private let metrics: ServerMetrics
+
+    init(metrics: ServerMetrics) {
+        self.metrics = metrics
+    }
 
     func record(method: String, code: Int, micros: UInt64) {
-        methods.withLock { methods in
-            methods[method, default: MethodCounters()].served += 1
-            if code != 0 { methods[method]!.failed += 1 }
-            methods[method]!.byCode[code, default: 0] += 1
-            methods[method]!.latency.record(micros: micros)
+        let (timer, counter) = methods.withLock { methods -> (CoreMetrics.Timer, CoreMetrics.Counter) in
+            if methods[method] == nil { methods[method] = Entry(timer: metrics.callTimer(method: method)) }
+            methods[method]!.counters.served += 1
+            if code != 0 { methods[method]!.counters.failed += 1 }
+            methods[method]!.counters.byCode[code, default: 0] += 1
+            methods[method]!.counters.latency.record(micros: micros)
+            if let counter = methods[method]!.calls[code] { return (methods[method]!.timer, counter) }
+            let counter = metrics.callCounter(method: method, code: code)
+            methods[method]!.calls[code] = counter
+            return (methods[method]!.timer, counter)
         }
+        counter.increment()
+        timer.recordNanoseconds(Int64(clamping: micros) * 1000)
     }
 
     func snapshot() -> [String: MethodCounters] {
-        methods.withLock { $0 }
+        methods.withLock { $0.mapValues(\.counters) }
     }
 }

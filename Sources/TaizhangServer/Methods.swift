@@ -247,7 +247,8 @@ enum Method {
         } catch {
             let status = StatusMapping.status(for: error, requestType: Request.protoMessageName)
             if status.code == .internal {
-                DaemonLog.error("\(call.method) failed (request-id \(call.requestId)): \(error)")
+                DaemonLog.error("\(call.method) failed (request-id \(call.requestId)): \(error)",
+                                metadata: ["request-id": "\(call.requestId)", "method": "\(call.method)", "code": "INTERNAL"])
             }
             return .failed(status)
         }

@@ -7,10 +7,12 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import Logging
 import NIOCore
 import NIOPosix
 import TaizhangCore
 import TaizhangProto
+import TaizhangStore
 import TaizhangWire
 
 /// The server side of one connection.
@@ -160,9 +162,10 @@ final class RPCConnectionHandler: ChannelInboundHandler {
                 message: "the server is shutting down; retry against the restarted daemon"), context: context)
             return
         }
-        if calls.count >= server.configuration.callsInFlightMaxPerConnection {
+        let callsInFlightMax = server.callsInFlightMax.load(ordering: .relaxed)
+        if calls.count >= callsInFlightMax {
             reply(callId: callId, requestId: requestId, status: .init(code: .resourceExhausted,
-                message: "\(calls.count) calls are already in flight on this connection (limit \(server.configuration.callsInFlightMaxPerConnection)); wait for some to finish or open another connection"), context: context)
+                message: "\(calls.count) calls are already in flight on this connection (limit \(callsInFlightMax)); wait for some to finish or open another connection"), context: context)
             return
         }
         guard let method = server.methods[request.method] else {
@@ -321,6 +324,12 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         }
         let micros = (DispatchTime.now().uptimeNanoseconds &- startedNanos) / 1000
         server.statistics.record(method: method, code: code, micros: micros)
+        if DaemonLog.enabled(.debug) {
+            var metadata: Logger.Metadata = ["request-id": "\(requestId)", "method": "\(method)", "code": "\(StatusNames.name(code))",
+                                             "duration-us": "\(micros)", "peer": "\(identity)"]
+            if case .failed(let status) = result { metadata["status-message"] = "\(status.message)" }
+            DaemonLog.debug("call \(method) \(StatusNames.name(code)) in \(micros) µs", metadata: metadata)
+        }
         context.write(wrapOutboundOut(frame), promise: nil)
         needsFlush = true
     }

@@ -14,6 +14,7 @@ import TaizhangStore
 struct MonitorRunSummary: Sendable {
     var startedAt = ""
     var finishedAt = ""
+    var finishedUnixMillis: Int64 = 0
     var durationMicros: UInt64 = 0
     var entitiesScored: UInt64 = 0
     var assetsChecked: UInt64 = 0
@@ -84,6 +85,7 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
     private let lock = NSCondition()
     // Guarded by `lock`:
     private var mutationDue: Date?
+    private var reconfigured = false
     private var requested: [@Sendable (MonitorRunSummary) -> Void] = []
     private var stopping = false
     private var running = false
@@ -132,6 +134,19 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
         if wasRunning { stopped.wait() }
     }
 
+    /// Takes new weights, thresholds and schedule and runs at once with them;
+    /// false, changing nothing, when `new` switches the monitor on or off.
+    func reconfigure(_ new: RiskConfiguration) -> Bool {
+        let old = current()
+        guard old.enabled == new.enabled else { return false }
+        configuration.withLock { $0 = new }
+        lock.lock()
+        reconfigured = true
+        lock.signal()
+        lock.unlock()
+        return true
+    }
+
     /// A mutation that may affect a score committed: run soon.
     func mutated() {
         lock.lock()
@@ -161,6 +176,12 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
             var waiters: [@Sendable (MonitorRunSummary) -> Void] = []
             while true {
                 if stopping { break }
+                if reconfigured {
+                    reconfigured = false
+                    trigger = "reload"
+                    mutationDue = nil
+                    break
+                }
                 if !requested.isEmpty {
                     waiters = requested
                     requested = []
@@ -231,7 +252,8 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
         hub.publish(events)
         summary.openAlerts = UInt64(alerts.openAlerts().count)
         summary.durationMicros = (DispatchTime.now().uptimeNanoseconds &- started) / 1000
-        summary.finishedAt = Timestamp.rfc3339(unixMillis: clock.nowUnixMillis())
+        summary.finishedUnixMillis = clock.nowUnixMillis()
+        summary.finishedAt = Timestamp.rfc3339(unixMillis: summary.finishedUnixMillis)
         lastRun.withLock { $0 = summary }
         runs.wrappingAdd(1, ordering: .relaxed)
         return summary

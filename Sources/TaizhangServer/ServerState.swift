@@ -11,10 +11,15 @@ import TaizhangProto
 final class ServerState: Sendable {
     let configuration: ServerConfiguration
     let methods: [String: MethodSpec]
-    let statistics = CallStatistics()
+    let statistics: CallStatistics
     let openConnections = Atomic<Int>(0)
     let callsInFlight = Atomic<Int>(0)
     let draining = Atomic<Bool>(false)
+    /// Limits a reload can change (the configuration holds the first values).
+    let frameMaxBytes: Atomic<Int>
+    let callsInFlightMax: Atomic<Int>
+    let connectionsMax: Atomic<Int>
+    let drainTimeoutMillis: Atomic<Int64>
     let startedUnixMillis: Int64
     let startedMonotonicNanos: UInt64
     private let channels = Mutex([ObjectIdentifier: any Channel]())
@@ -22,8 +27,13 @@ final class ServerState: Sendable {
     private let requestIdPrefix: String
     private let requestIdCounter = Atomic<UInt64>(0)
 
-    init(configuration: ServerConfiguration, methods: [MethodSpec], clock: any WallClock) {
+    init(configuration: ServerConfiguration, methods: [MethodSpec], clock: any WallClock, metrics: ServerMetrics) {
         self.configuration = configuration
+        statistics = CallStatistics(metrics: metrics)
+        frameMaxBytes = Atomic(configuration.frameMaxBytes)
+        callsInFlightMax = Atomic(configuration.callsInFlightMaxPerConnection)
+        connectionsMax = Atomic(configuration.connectionsMax)
+        drainTimeoutMillis = Atomic(configuration.drainTimeoutMillis)
         var table: [String: MethodSpec] = [:]
         for method in methods { table[method.name] = method }
         self.methods = table
@@ -41,7 +51,7 @@ final class ServerState: Sendable {
     /// Admits a connection; false when the limit is reached.
     func admit(_ channel: any Channel) -> Bool {
         let count = openConnections.wrappingAdd(1, ordering: .relaxed).newValue
-        if count > configuration.connectionsMax || draining.load(ordering: .relaxed) {
+        if count > connectionsMax.load(ordering: .relaxed) || draining.load(ordering: .relaxed) {
             openConnections.wrappingSubtract(1, ordering: .relaxed)
             return false
         }

@@ -12,7 +12,7 @@ enum SystemService {
 
     static let fileDescriptorSet = Data(base64Encoded: servedFileDescriptorSetBase64) ?? Data()
 
-    static func methods(store: any LedgerStore, monitor: RiskMonitor?, server: @escaping @Sendable () -> ServerState?,
+    static func methods(store: any LedgerStore, monitor: RiskMonitor?, context: LedgerContext, server: @escaping @Sendable () -> ServerState?,
                         all: @escaping @Sendable () -> [MethodSpec]) -> [MethodSpec] {
         [
             Method.unary(Method.name(service, "Health"), Taizhang_System_V1_HealthRequest.self,
@@ -48,7 +48,7 @@ enum SystemService {
                     response.callsInFlight = UInt64(clamping: server.callsInFlight.load(ordering: .relaxed))
                     response.draining = server.draining.load(ordering: .relaxed)
                     let today = Timestamp.chinaDate(unixMillis: Int64(Date().timeIntervalSince1970 * 1000))
-                    if let warning = server.configuration.calendar.missingCalendarWarning(today: today) {
+                    if let warning = context.calendar.missingCalendarWarning(today: today) {
                         response.warnings.append(warning)
                     }
                     if let monitor {

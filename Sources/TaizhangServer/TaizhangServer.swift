@@ -2,6 +2,7 @@
 // shutdown (stop accepting, answer new calls UNAVAILABLE, let in-flight
 // calls finish within the drain timeout, then close).
 
+import CoreMetrics
 import Foundation
 import NIOCore
 import NIOPosix
@@ -18,6 +19,9 @@ public final class TaizhangServer: Sendable {
     private let unixPaths = Mutex([String]())
     private let store: any LedgerStore
     private let monitor: RiskMonitor?
+    private let context: LedgerContext
+    /// The server's metrics (served on /metrics by a MetricsListener).
+    public let metrics: ServerMetrics
 
     /// A server over `store` with `configuration`. With `alerts`, the risk
     /// monitor runs (unless its configuration switches it off) and keeps its
@@ -31,16 +35,21 @@ public final class TaizhangServer: Sendable {
             RiskMonitor(store: store, alerts: $0, configuration: configuration.risk, sink: AlertSinks.make(configuration.alertsTo), clock: clock)
         }
         self.monitor = monitor
+        self.context = context
         let riskSource: any RiskConfigurationSource = monitor ?? FixedRiskConfiguration(configuration: configuration.risk)
         let ledger = LedgerService.methods(store: store, context: context)
             + LedgerService.operationsMethods(store: store, context: context, risk: riskSource)
         var all: [MethodSpec] = []
-        let system = SystemService.methods(store: store, monitor: monitor, server: { holder.state.withLock { $0 } },
+        let system = SystemService.methods(store: store, monitor: monitor, context: context, server: { holder.state.withLock { $0 } },
                                            all: { holder.methods.withLock { $0 } })
         all = ledger + RiskService.methods(store: store, monitor: monitor, context: context, risk: riskSource) + system
-        let state = ServerState(configuration: configuration, methods: all, clock: clock)
+        let metrics = ServerMetrics(version: configuration.version)
+        self.metrics = metrics
+        let state = ServerState(configuration: configuration, methods: all, clock: clock, metrics: metrics)
         self.state = state
         holder.state.withLock { $0 = state }
+        store.observeGroupCommits { [metrics] in metrics.record($0) }
+        TaizhangServer.collectGauges(metrics: metrics, state: state, store: store, monitor: monitor)
         holder.methods.withLock { $0 = all }
         group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
     }
@@ -117,6 +126,23 @@ public final class TaizhangServer: Sendable {
         return outcome.withLock { $0 } && store.statistics().writable
     }
 
+    /// Whether the daemon serves (/healthz): not draining, the store can
+    /// commit, and the event loops and the writer answer within `timeoutMillis`.
+    public func health(timeoutMillis: Int64) -> (healthy: Bool, reason: String) {
+        if state.draining.load(ordering: .relaxed) { return (false, "shutting down") }
+        if !store.statistics().writable { return (false, "the store cannot commit to disk; see the daemon's log") }
+        if !isAlive(timeoutMillis: timeoutMillis) {
+            return (false, "an event loop or the store's writer did not answer within \(timeoutMillis) ms")
+        }
+        return (true, "")
+    }
+
+    var eventLoopGroup: MultiThreadedEventLoopGroup { group }
+
+    func addListener(_ channel: any Channel) {
+        listeners.withLock { $0.append(channel) }
+    }
+
     /// A line for a person: where it listens and what it holds, and the risk
     /// monitor's last run (systemd's STATUS=).
     public func statusLine() -> String {
@@ -135,7 +161,6 @@ public final class TaizhangServer: Sendable {
 
     private func makeBootstrap(tcp: Bool) -> ServerBootstrap {
         let state = self.state
-        let frameMaxBytes = state.configuration.frameMaxBytes
         var bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -143,6 +168,8 @@ public final class TaizhangServer: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // Read per connection: a reload applies to connections opened after it.
+                    let frameMaxBytes = state.frameMaxBytes.load(ordering: .relaxed)
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(frameMaxBytes: frameMaxBytes)))
                     try channel.pipeline.syncOperations.addHandler(RPCConnectionHandler(server: state))
                 }
@@ -172,7 +199,7 @@ public final class TaizhangServer: Sendable {
         }
         state.endStreams(.init(code: .unavailable, message: "the server is shutting down; watch again against the restarted daemon (after_seq: the last seq you saw)"))
         monitor?.stop()
-        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(state.configuration.drainTimeoutMillis) * 1_000_000
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(state.drainTimeoutMillis.load(ordering: .relaxed)) * 1_000_000
         // Poll the in-flight count: shutdown happens once, and a 5 ms step
         // keeps the wait short without a signal path on the hot path.
         while state.callsInFlight.load(ordering: .relaxed) > 0, DispatchTime.now().uptimeNanoseconds < deadline {
@@ -187,6 +214,78 @@ public final class TaizhangServer: Sendable {
         }
         try? group.syncShutdownGracefully()
     }
+
+    // MARK: Metrics
+
+    /// Sets the gauges of /metrics from the server's state before each scrape.
+    private static func collectGauges(metrics: ServerMetrics, state: ServerState, store: any LedgerStore, monitor: RiskMonitor?) {
+        let riskRuns = CoreMetrics.Counter(label: "taizhang_risk_runs_total", dimensions: [], factory: metrics.factory)
+        let countedRuns = Mutex<UInt64>(0)
+        metrics.addCollector { metrics in
+            metrics.gauge("taizhang_connections").record(state.openConnections.load(ordering: .relaxed))
+            metrics.gauge("taizhang_calls_in_flight").record(state.callsInFlight.load(ordering: .relaxed))
+            metrics.gauge("taizhang_draining").record(state.draining.load(ordering: .relaxed) ? 1 : 0)
+            metrics.gauge("taizhang_uptime_seconds").record(Int64((DispatchTime.now().uptimeNanoseconds - state.startedMonotonicNanos) / 1_000_000_000))
+            let stats = store.statistics()
+            metrics.gauge("taizhang_store_bytes").record(Int64(clamping: stats.storageBytes))
+            metrics.gauge("taizhang_store_writable").record(stats.writable ? 1 : 0)
+            metrics.gauge("taizhang_audit_head_seq").record(Int64(clamping: stats.auditHeadSeq))
+            for (kind, count) in stats.recordCounts {
+                metrics.gauge("taizhang_store_records", ["kind": kind]).record(Int64(clamping: count))
+            }
+            guard let monitor else { return }
+            metrics.gauge("taizhang_risk_monitor_enabled").record(monitor.enabled ? 1 : 0)
+            var open: [String: Int] = [:]
+            for record in monitor.alerts.openAlerts().values {
+                open["\(record.kind.rawValue) \(record.level.rawValue)", default: 0] += 1
+            }
+            for kind in AlertKind.allCases {
+                for level in [AlertLevel.yellow, .red] {
+                    metrics.gauge("taizhang_alerts_open", ["kind": kind.rawValue, "level": level.rawValue])
+                        .record(open["\(kind.rawValue) \(level.rawValue)"] ?? 0)
+                }
+            }
+            let runs = monitor.runCount
+            let delta = countedRuns.withLock { counted -> UInt64 in
+                defer { counted = max(counted, runs) }
+                return runs > counted ? runs - counted : 0
+            }
+            if delta > 0 { riskRuns.increment(by: delta) }
+            if let last = monitor.lastRunSummary {
+                metrics.gauge("taizhang_risk_last_run_timestamp_seconds").record(Double(last.finishedUnixMillis) / 1000)
+                metrics.gauge("taizhang_risk_last_run_duration_seconds").record(Double(last.durationMicros) / 1_000_000)
+                metrics.gauge("taizhang_risk_last_run_ok").record(last.error.isEmpty ? 1 : 0)
+            }
+        }
+    }
+
+    // MARK: Reload
+
+    /// Replaces the limits; frame-max-bytes applies to connections opened
+    /// from now on, the others at once.
+    public func setLimits(frameMaxBytes: Int, callsInFlightMax: Int, connectionsMax: Int, drainTimeoutMillis: Int64) {
+        state.frameMaxBytes.store(frameMaxBytes, ordering: .relaxed)
+        state.callsInFlightMax.store(callsInFlightMax, ordering: .relaxed)
+        state.connectionsMax.store(connectionsMax, ordering: .relaxed)
+        state.drainTimeoutMillis.store(drainTimeoutMillis, ordering: .relaxed)
+    }
+
+    /// Replaces the working-day calendar for the calls that follow.
+    public func setCalendar(_ calendar: WorkingDayCalendar) {
+        context.calendar = calendar
+    }
+
+    /// Replaces the risk monitor's weights, thresholds and schedule and runs
+    /// it once with them. Returns false, changing nothing, when the change
+    /// switches the monitor on or off: that needs a restart.
+    @discardableResult
+    public func setRiskConfiguration(_ configuration: RiskConfiguration) -> Bool {
+        guard let monitor else { return true }
+        return monitor.reconfigure(configuration)
+    }
+
+    /// The risk monitor's configuration now (the defaults without a monitor).
+    public var riskConfiguration: RiskConfiguration { monitor?.current() ?? RiskConfiguration() }
 
     /// Open connections now.
     public var openConnections: Int { state.openConnections.load(ordering: .relaxed) }

@@ -212,7 +212,8 @@ final class LedgerWriter: @unchecked Sendable {
                     replies.append(.success(.applied(plan.outcome, encoded: response)))
                     applied += 1
                 } catch {
-                    StoreLog.error("writing \(context.method) failed (request-id \(context.requestId)): \(error)")
+                    StoreLog.error("writing \(context.method) failed (request-id \(context.requestId)): \(error)",
+                                   metadata: ["request-id": "\(context.requestId)", "method": "\(context.method)"])
                     // SQLite may have rolled back the whole transaction by itself
                     // (disk full, I/O error): then nothing of this group may go on.
                     let rolledBack = (try? db.execute("ROLLBACK TO m")) != nil

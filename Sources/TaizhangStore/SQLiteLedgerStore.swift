@@ -96,6 +96,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     private let reader: Mutex<SQLiteReader>
     private let counters = Mutex(Counters())
     private let observers = Mutex<[@Sendable (Set<String>) -> Void]>([])
+    private let groupObservers = Mutex<[@Sendable (GroupCommit) -> Void]>([])
 
     struct WriterQueue {
         var pending: [PendingMutation] = []
@@ -339,6 +340,10 @@ public final class SQLiteLedgerStore: LedgerStore {
         observers.withLock { $0.append(observer) }
     }
 
+    public func observeGroupCommits(_ observer: @escaping @Sendable (GroupCommit) -> Void) {
+        groupObservers.withLock { $0.append(observer) }
+    }
+
     public func auditEntries(recordId: String?, afterSeq: UInt64, limit: Int) throws -> [AuditEntry] {
         try reader.withLock { try $0.entries(recordId: recordId, afterSeq: afterSeq, limit: limit) }
     }
@@ -405,7 +410,11 @@ public final class SQLiteLedgerStore: LedgerStore {
             }
             let started = batch.filter { $0.ticket.start() }
             if started.isEmpty { continue }
+            let commitStarted = DispatchTime.now().uptimeNanoseconds
             let result = writer.commit(started, committed: self)
+            let group = GroupCommit(mutations: started.count, durable: result.durable,
+                                    nanos: DispatchTime.now().uptimeNanoseconds &- commitStarted)
+            for observer in groupObservers.withLock({ $0 }) { observer(group) }
             if result.durable {
                 state.withLock { result.overlay.apply(to: &$0) }
                 counters.withLock {

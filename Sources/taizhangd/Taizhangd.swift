@@ -20,9 +20,16 @@ struct Taizhangd: ParsableCommand {
         Prints "taizhangd: listening on ADDRESS" for each listener, then "taizhangd: ready". \
         Under systemd (docs/systemd.md) it adopts the sockets passed with LISTEN_FDS (names "unix", "tcp") \
         instead of binding its own, and reports READY=1, STATUS= and STOPPING=1 to $NOTIFY_SOCKET. \
+        SIGHUP re-reads the configuration file (--config) and applies what can change live; \
+        RELOADING=1 and READY=1 tell systemd when. \
         Stops on SIGTERM or SIGINT: stops accepting, answers new calls UNAVAILABLE, lets calls in \
         flight finish within --drain-timeout-ms, removes its socket file and exits 0.
         """)
+
+    @Option(name: .customLong("config"), help: ArgumentHelp(
+        "Configuration file: KEY = VALUE lines with the same keys as these flags (docs/configuration.md); a flag wins over the file. Default: /etc/taizhang/taizhangd.conf when it exists. SIGHUP re-reads it.",
+        valueName: "file"))
+    var configFile: String?
 
     @Option(name: .customLong("data-dir"), help: ArgumentHelp(
         "Folder of the SQLite ledger (taizhang.db). Default: $STATE_DIRECTORY under systemd, else ~/.local/share/taizhang.",
@@ -39,26 +46,31 @@ struct Taizhangd: ParsableCommand {
         valueName: "host:port"))
     var tcpAddress: String?
 
-    @Flag(name: .customLong("tcp-allow-remote"), help: "Allow --tcp on a non-loopback address. Until authentication exists, anyone who can reach the port can change the ledger.")
+    @Flag(name: .customLong("tcp-allow-remote"), help: "Allow --tcp and --metrics-listen on a non-loopback address. Until authentication exists, anyone who can reach the port can change the ledger.")
     var tcpAllowRemote = false
 
-    @Option(name: .customLong("frame-max-bytes"), help: "Largest frame body accepted, in bytes.")
-    var frameMaxBytes = WireLimits.defaultFrameMaxBytes
+    @Option(name: .customLong("metrics-listen"), help: ArgumentHelp(
+        "Serve GET /metrics (Prometheus text format) and GET /healthz over HTTP at host:port. Off by default. Loopback only unless --tcp-allow-remote.",
+        valueName: "host:port"))
+    var metricsListen: String?
 
-    @Option(name: .customLong("calls-in-flight-max"), help: "Calls in flight per connection; past it calls get RESOURCE_EXHAUSTED.")
-    var callsInFlightMax = WireLimits.defaultCallsInFlightMaxPerConnection
+    @Option(name: .customLong("frame-max-bytes"), help: ArgumentHelp("Largest frame body accepted, in bytes (1024…67108864; default 4194304).", valueName: "n"))
+    var frameMaxBytes: String?
 
-    @Option(name: .customLong("connections-max"), help: "Open connections; past it new connections are closed at once.")
-    var connectionsMax = WireLimits.defaultConnectionsMax
+    @Option(name: .customLong("calls-in-flight-max"), help: ArgumentHelp("Calls in flight per connection; past it calls get RESOURCE_EXHAUSTED (default 1024).", valueName: "n"))
+    var callsInFlightMax: String?
 
-    @Option(name: .customLong("drain-timeout-ms"), help: "How long calls in flight may run after SIGTERM, in milliseconds.")
-    var drainTimeoutMillis: Int64 = 10_000
+    @Option(name: .customLong("connections-max"), help: ArgumentHelp("Open connections; past it new connections are closed at once (default 4096).", valueName: "n"))
+    var connectionsMax: String?
 
-    @Option(name: .customLong("threads"), help: "Event loop threads. Default: one per core but one (left to the store's writer).")
-    var threads: Int?
+    @Option(name: .customLong("drain-timeout-ms"), help: ArgumentHelp("How long calls in flight may run after SIGTERM, in milliseconds (default 10000).", valueName: "ms"))
+    var drainTimeoutMillis: String?
 
-    @Option(name: .customLong("store-max-bytes"), help: "Largest size of the ledger database file, in bytes; past it changes fail with RESOURCE_EXHAUSTED. 0: only the disk limits it.")
-    var storeMaxBytes: Int64 = 0
+    @Option(name: .customLong("threads"), help: ArgumentHelp("Event loop threads. Default: one per core but one (left to the store's writer).", valueName: "n"))
+    var threads: String?
+
+    @Option(name: .customLong("store-max-bytes"), help: ArgumentHelp("Largest size of the ledger database file, in bytes; past it changes fail with RESOURCE_EXHAUSTED. 0 (default): only the disk limits it.", valueName: "n"))
+    var storeMaxBytes: String?
 
     @Option(name: .customLong("holidays-dir"), help: ArgumentHelp(
         "Folder of holiday calendars (YYYY.json in the holiday-cn format) that add to or replace the built-in 2016–2026 ones, year by year. Default: built-in only.",
@@ -76,67 +88,86 @@ struct Taizhangd: ParsableCommand {
     var riskConfigurationFile: String?
 
     @Option(name: .customLong("alerts-to"), help: ArgumentHelp(
-        "Where alert events go: journald (through libsystemd), stderr (one line each), or auto (journald when /run/systemd/journal/socket exists, else stderr).",
+        "Where alert events go: journald (through libsystemd), stderr (one line each), or auto (default: journald when /run/systemd/journal/socket exists, else stderr).",
         valueName: "auto|journald|stderr"))
-    var alertsTo: String = "auto"
+    var alertsTo: String?
+
+    @Option(name: .customLong("log-level"), help: ArgumentHelp(
+        "The lowest level of the daemon's own log lines: debug (every call, with its request-id), info (default), notice, warning, error.",
+        valueName: "level"))
+    var logLevel: String?
+
+    @Option(name: .customLong("log-to"), help: ArgumentHelp(
+        "Where the daemon's own log lines go: journald (native protocol, structured fields), stderr, or auto (default: journald when standard error is connected to it, as under systemd).",
+        valueName: "auto|journald|stderr"))
+    var logTo: String?
 
     @Option(name: .customLong("fault-commit-delay-ms"), help: ArgumentHelp("Testing only: delay each group commit.", visibility: .hidden))
     var faultCommitDelayMillis = 0
 
-    mutating func validate() throws {
-        if frameMaxBytes < 1024 || frameMaxBytes > 64 * 1024 * 1024 {
-            throw ValidationError("--frame-max-bytes must be between 1024 and 67108864")
-        }
-        if callsInFlightMax < 1 { throw ValidationError("--calls-in-flight-max must be at least 1") }
-        if connectionsMax < 1 { throw ValidationError("--connections-max must be at least 1") }
-        if drainTimeoutMillis < 0 { throw ValidationError("--drain-timeout-ms must not be negative") }
-        if storeMaxBytes < 0 { throw ValidationError("--store-max-bytes must not be negative") }
-        if AlertDestination(rawValue: alertsTo) == nil { throw ValidationError("--alerts-to must be auto, journald or stderr (got \(alertsTo))") }
-        if let tcpAddress {
-            let (host, _) = try Taizhangd.parseHostPort(tcpAddress)
-            if !tcpAllowRemote, !Taizhangd.isLoopback(host) {
-                throw ValidationError("--tcp \(tcpAddress) is not a loopback address; authentication is not implemented yet, so add --tcp-allow-remote only if the network is trusted")
-            }
-        }
+    static let defaultConfigPath = "/etc/taizhang/taizhangd.conf"
+
+    /// The flags given, as assignments of the settings' keys.
+    var flagAssignments: [DaemonSettings.Assignment] {
+        let given: [(String, String?)] = [
+            ("data-dir", dataDirectory), ("unix", unixPath), ("tcp", tcpAddress), ("tcp-allow-remote", tcpAllowRemote ? "true" : nil),
+            ("metrics-listen", metricsListen), ("frame-max-bytes", frameMaxBytes), ("calls-in-flight-max", callsInFlightMax),
+            ("connections-max", connectionsMax), ("drain-timeout-ms", drainTimeoutMillis), ("threads", threads),
+            ("store-max-bytes", storeMaxBytes), ("holidays-dir", holidaysDirectory), ("depreciation-policy", depreciationPolicyFile),
+            ("risk-config", riskConfigurationFile), ("alerts-to", alertsTo), ("log-level", logLevel), ("log-to", logTo),
+        ]
+        return given.compactMap { key, value in value.map { DaemonSettings.Assignment(key: key, value: $0, origin: "--\(key)") } }
+    }
+
+    /// The configuration file to read: --config, or the default one if present.
+    var configPath: String? {
+        if let configFile { return configFile.isEmpty ? nil : configFile }
+        return FileManager.default.fileExists(atPath: Taizhangd.defaultConfigPath) ? Taizhangd.defaultConfigPath : nil
     }
 
     func run() throws {
+        let configPath = self.configPath
+        let flags = flagAssignments
+        let settings: DaemonSettings
+        let files: SettingsFiles
+        do {
+            settings = try DaemonSettings.load(path: configPath, flags: flags)
+            files = try settings.loadFiles()
+        } catch {
+            let usage = error.problems.contains { $0.origin.hasPrefix("--") }
+            FileHandle.standardError.write(Data("taizhangd: \(usage ? "" : "configuration: ")\(error)\n".utf8))
+            throw ExitCode(usage ? 64 : 78)
+        }
+        let logDestination = DaemonLogging.install(settings.logTo, level: settings.logLevel)
+        if let configPath { Log.info("configuration \(configPath); log lines go to \(logDestination) at \(settings.logLevel.rawValue) and above") }
+
         let environment = ProcessInfo.processInfo.environment
-        let dataDirectory = self.dataDirectory
+        let dataDirectory = settings.dataDirectory
             ?? environment["STATE_DIRECTORY"].map { String($0.split(separator: ":").first ?? "") }
             ?? (NSHomeDirectory() + "/.local/share/taizhang")
-        let unixPath = self.unixPath
+        let unixPath = settings.unixPath
             ?? environment["RUNTIME_DIRECTORY"].map { String($0.split(separator: ":").first ?? "") + "/taizhang.sock" }
             ?? (dataDirectory + "/taizhang.sock")
         if unixPath.utf8.count >= 108 {
-            throw ValidationError("the Unix socket path \(unixPath) is \(unixPath.utf8.count) bytes; Linux allows at most 107; pass a shorter --unix")
+            FileHandle.standardError.write(Data("taizhangd: the Unix socket path \(unixPath) is \(unixPath.utf8.count) bytes; Linux allows at most 107; set a shorter unix\n".utf8))
+            throw ExitCode(64)
         }
         // Sockets passed by systemd (LISTEN_FDS) replace the ones we would bind.
         let activated = ServiceManager.listenDescriptors()
         var listeners: [BindAddress] = activated.isEmpty ? [.unixDomainSocket(path: unixPath)] : []
-        if let tcpAddress {
-            let (host, port) = try Taizhangd.parseHostPort(tcpAddress)
+        if let tcp = settings.tcp, let (host, port) = try? DaemonSettings.parseHostPort(tcp) {
             listeners.append(.hostname(host, port: port))
         }
         var configuration = ServerConfiguration(listeners: listeners)
-        configuration.frameMaxBytes = frameMaxBytes
-        configuration.callsInFlightMaxPerConnection = callsInFlightMax
-        configuration.connectionsMax = connectionsMax
-        configuration.drainTimeoutMillis = drainTimeoutMillis
-        if let threads { configuration.eventLoopThreads = max(1, threads) }
-        do {
-            configuration.calendar = try Taizhangd.loadCalendar(directory: holidaysDirectory)
-            if let depreciationPolicyFile {
-                configuration.depreciationPolicy = try DepreciationPolicy(json: String(contentsOfFile: depreciationPolicyFile, encoding: .utf8))
-            }
-            if let riskConfigurationFile {
-                configuration.risk = try RiskConfiguration(json: String(contentsOfFile: riskConfigurationFile, encoding: .utf8))
-            }
-            configuration.alertsTo = AlertDestination(rawValue: alertsTo) ?? .auto
-        } catch {
-            Log.error("configuration: \(error)")
-            throw ExitCode(78)
-        }
+        configuration.frameMaxBytes = settings.frameMaxBytes
+        configuration.callsInFlightMaxPerConnection = settings.callsInFlightMax
+        configuration.connectionsMax = settings.connectionsMax
+        configuration.drainTimeoutMillis = settings.drainTimeoutMillis
+        if let threads = settings.threads { configuration.eventLoopThreads = max(1, threads) }
+        configuration.calendar = files.calendar
+        configuration.depreciationPolicy = files.depreciationPolicy
+        configuration.risk = files.risk
+        configuration.alertsTo = settings.alertsTo
         Log.info("holiday calendars for \(Taizhangd.yearRanges(configuration.calendar.knownYears)); depreciation starts \(configuration.depreciationPolicy.start.rawValue), \(configuration.depreciationPolicy.classes.count) minimum-life classes")
         let today = Timestamp.chinaDate(unixMillis: Int64(Date().timeIntervalSince1970 * 1000))
         if let warning = configuration.calendar.missingCalendarWarning(today: today) {
@@ -148,7 +179,7 @@ struct Taizhangd: ParsableCommand {
         do {
             var storeConfiguration = SQLiteStoreConfiguration(dataDirectory: dataDirectory)
             storeConfiguration.faultCommitDelayMillis = faultCommitDelayMillis
-            storeConfiguration.databaseMaxBytes = storeMaxBytes
+            storeConfiguration.databaseMaxBytes = settings.storeMaxBytes
             store = try SQLiteLedgerStore(configuration: storeConfiguration)
         } catch {
             Log.error("cannot open the ledger in \(dataDirectory): \(error)")
@@ -163,11 +194,14 @@ struct Taizhangd: ParsableCommand {
             throw ExitCode(74)
         }
         let server = TaizhangServer(configuration: configuration, store: store, alerts: alerts)
-        let bound: [String]
+        var bound: [String]
         do {
             try FileManager.default.createDirectory(atPath: (unixPath as NSString).deletingLastPathComponent,
                                                     withIntermediateDirectories: true)
             bound = try server.start() + activated.map { try server.adopt(descriptor: $0.descriptor, tcp: $0.isTCP) }
+            if let metricsListen = settings.metricsListen, let (host, port) = try? DaemonSettings.parseHostPort(metricsListen) {
+                bound.append(try server.startMetricsListener(host: host, port: port))
+            }
         } catch {
             Log.error("cannot listen: \(error)")
             store.close()
@@ -189,8 +223,10 @@ struct Taizhangd: ParsableCommand {
         announcement += "taizhangd: ready\n"
         FileHandle.standardOutput.write(Data(announcement.utf8))
         if !activated.isEmpty { Log.info("adopted \(activated.count) socket(s) from the service manager: \(activated.map(\.name).joined(separator: ", "))") }
+        let reloader = Reloader(configPath: configPath, flags: flags, started: settings, files: files, server: server,
+                                listening: bound.joined(separator: ", "))
         // Ready only now: the store is open, migrations ran, the listeners accept.
-        ServiceManager.notify("READY=1\nSTATUS=Listening on \(bound.joined(separator: ", ")); \(server.statusLine())")
+        ServiceManager.notify("READY=1\nSTATUS=\(reloader.statusLine())")
         // The watchdog (WatchdogSec=): ping at half the interval, but only
         // while the event loops run tasks and the store commits.
         var watchdogUsec: UInt64 = 0
@@ -213,50 +249,41 @@ struct Taizhangd: ParsableCommand {
             thread(watchdog, name: "taizhang-watchdog")
             Log.info("watchdog: pinging every \(interval / 1000) ms while healthy")
         }
+        // Signals: TERM and INT stop; HUP reloads, one at a time, in order.
+        let signalQueue = DispatchQueue(label: "taizhangd.signals")
         // Under a service manager, the STATUS line is refreshed every 10 s.
         var statusTimer: (any DispatchSourceTimer)?
         if ServiceManager.isSupervised {
-            let timer = DispatchSource.makeTimerSource(queue: .global())
+            let timer = DispatchSource.makeTimerSource(queue: signalQueue)
             timer.schedule(deadline: .now() + 10, repeating: 10)
-            timer.setEventHandler { ServiceManager.notify("STATUS=Listening on \(bound.joined(separator: ", ")); \(server.statusLine())") }
+            timer.setEventHandler { ServiceManager.notify("STATUS=\(reloader.statusLine())") }
             timer.resume()
             statusTimer = timer
         }
 
         let stop = DispatchSemaphore(value: 0)
         var sources: [any DispatchSourceSignal] = []
-        for signalNumber in [SIGTERM, SIGINT] {
+        for signalNumber in [SIGTERM, SIGINT, SIGHUP] {
             signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { stop.signal() }
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: signalQueue)
+            source.setEventHandler {
+                if signalNumber == SIGHUP { reloader.reload() } else { stop.signal() }
+            }
             source.resume()
             sources.append(source)
         }
         stop.wait()
         statusTimer?.cancel()
-        ServiceManager.notify("STOPPING=1\nSTATUS=Stopping: draining calls in flight (up to \(drainTimeoutMillis) ms)")
-        Log.info("stopping: draining calls in flight (up to \(drainTimeoutMillis) ms)")
+        let drainMillis = reloader.drainTimeoutMillis
+        ServiceManager.notify("STOPPING=1\nSTATUS=Stopping: draining calls in flight (up to \(drainMillis) ms)")
+        Log.info("stopping: draining calls in flight (up to \(drainMillis) ms)")
         server.shutdown()
         Log.info("stopped")
         _ = sources
     }
+}
 
-    /// The built-in calendar, with each YYYY.json of `directory` replacing its year.
-    static func loadCalendar(directory: String?) throws -> WorkingDayCalendar {
-        guard let directory else { return .builtIn() }
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".json") }.sorted()
-        var years: [HolidayYear] = []
-        for name in names {
-            let path = (directory as NSString).appendingPathComponent(name)
-            do {
-                years.append(try HolidayYear(holidayCNJSON: String(contentsOfFile: path, encoding: .utf8)))
-            } catch {
-                throw ValidationError("holiday calendar \(path): \(error)")
-            }
-        }
-        return .builtIn(overriddenBy: years)
-    }
-
+extension Taizhangd {
     /// "2016–2026" for a run of years, runs joined by commas.
     static func yearRanges(_ years: [Int]) -> String {
         var runs: [(Int, Int)] = []
@@ -264,29 +291,6 @@ struct Taizhangd: ParsableCommand {
             if let last = runs.last, last.1 + 1 == year { runs[runs.count - 1].1 = year } else { runs.append((year, year)) }
         }
         return runs.map { $0.0 == $0.1 ? "\($0.0)" : "\($0.0)–\($0.1)" }.joined(separator: ", ")
-    }
-
-    static func parseHostPort(_ text: String) throws -> (String, Int) {
-        var host: Substring
-        let portText: Substring
-        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
-            host = text[text.index(after: text.startIndex)..<close]
-            portText = text[text.index(after: close)...].drop { $0 == ":" }
-        } else if let colon = text.lastIndex(of: ":") {
-            host = text[..<colon]
-            portText = text[text.index(after: colon)...]
-        } else {
-            throw ValidationError("--tcp wants host:port, e.g. 127.0.0.1:7420 (got \(text))")
-        }
-        if host.isEmpty { host = "127.0.0.1" }
-        guard let port = Int(portText), (0...65535).contains(port) else {
-            throw ValidationError("--tcp port must be 0...65535 (got \(portText))")
-        }
-        return (String(host), port)
-    }
-
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 }
 
@@ -306,6 +310,13 @@ enum ServiceManager {
         let descriptor: CInt
         let name: String
         let isTCP: Bool
+    }
+
+    /// CLOCK_MONOTONIC in microseconds (MONOTONIC_USEC= of a reload).
+    static func monotonicMicros() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1000
     }
 
     /// Whether a service manager listens for notifications ($NOTIFY_SOCKET).
