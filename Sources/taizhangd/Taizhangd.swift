@@ -125,7 +125,20 @@ struct Taizhangd: ParsableCommand {
         return FileManager.default.fileExists(atPath: Taizhangd.defaultConfigPath) ? Taizhangd.defaultConfigPath : nil
     }
 
+    /// The signals the daemon handles: TERM and INT stop it, HUP reloads.
+    static var handledSignals: sigset_t {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        for number in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&signals, number) }
+        return signals
+    }
+
     func run() throws {
+        // Blocked in every thread (they inherit the mask) and taken by one
+        // thread with sigwait once the daemon is ready: a signal sent early
+        // waits, pending, instead of being lost or killing the process.
+        var signals = Taizhangd.handledSignals
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
         let configPath = self.configPath
         let flags = flagAssignments
         let settings: DaemonSettings
@@ -215,6 +228,20 @@ struct Taizhangd: ParsableCommand {
             Log.warning("risk monitor: switched off by the risk configuration; no alerts are raised or cleared")
         }
         server.startMonitor()
+        let reloader = Reloader(configPath: configPath, flags: flags, started: settings, files: files, server: server,
+                                listening: bound.joined(separator: ", "))
+        // Signals: TERM and INT stop; HUP reloads, one at a time, in order.
+        // Handled from here on, before anyone is told the daemon is ready.
+        let stop = DispatchSemaphore(value: 0)
+        let signalThread = Thread {
+            var signals = Taizhangd.handledSignals
+            while true {
+                var received: Int32 = 0
+                guard sigwait(&signals, &received) == 0 else { continue }
+                if received == SIGHUP { reloader.reload() } else { stop.signal() }
+            }
+        }
+        thread(signalThread, name: "taizhang-signals")
         // Tests and scripts read these lines to learn the addresses.
         var announcement = ""
         for address in bound {
@@ -223,8 +250,6 @@ struct Taizhangd: ParsableCommand {
         announcement += "taizhangd: ready\n"
         FileHandle.standardOutput.write(Data(announcement.utf8))
         if !activated.isEmpty { Log.info("adopted \(activated.count) socket(s) from the service manager: \(activated.map(\.name).joined(separator: ", "))") }
-        let reloader = Reloader(configPath: configPath, flags: flags, started: settings, files: files, server: server,
-                                listening: bound.joined(separator: ", "))
         // Ready only now: the store is open, migrations ran, the listeners accept.
         ServiceManager.notify("READY=1\nSTATUS=\(reloader.statusLine())")
         // The watchdog (WatchdogSec=): ping at half the interval, but only
@@ -249,29 +274,16 @@ struct Taizhangd: ParsableCommand {
             thread(watchdog, name: "taizhang-watchdog")
             Log.info("watchdog: pinging every \(interval / 1000) ms while healthy")
         }
-        // Signals: TERM and INT stop; HUP reloads, one at a time, in order.
-        let signalQueue = DispatchQueue(label: "taizhangd.signals")
         // Under a service manager, the STATUS line is refreshed every 10 s.
         var statusTimer: (any DispatchSourceTimer)?
         if ServiceManager.isSupervised {
-            let timer = DispatchSource.makeTimerSource(queue: signalQueue)
+            let timer = DispatchSource.makeTimerSource(queue: .global())
             timer.schedule(deadline: .now() + 10, repeating: 10)
             timer.setEventHandler { ServiceManager.notify("STATUS=\(reloader.statusLine())") }
             timer.resume()
             statusTimer = timer
         }
 
-        let stop = DispatchSemaphore(value: 0)
-        var sources: [any DispatchSourceSignal] = []
-        for signalNumber in [SIGTERM, SIGINT, SIGHUP] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: signalQueue)
-            source.setEventHandler {
-                if signalNumber == SIGHUP { reloader.reload() } else { stop.signal() }
-            }
-            source.resume()
-            sources.append(source)
-        }
         stop.wait()
         statusTimer?.cancel()
         let drainMillis = reloader.drainTimeoutMillis
@@ -279,7 +291,6 @@ struct Taizhangd: ParsableCommand {
         Log.info("stopping: draining calls in flight (up to \(drainMillis) ms)")
         server.shutdown()
         Log.info("stopped")
-        _ = sources
     }
 }
 

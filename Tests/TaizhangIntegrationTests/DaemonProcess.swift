@@ -11,6 +11,8 @@ final class DaemonProcess: Sendable {
     let dataDirectory: String
     let socketPath: String
     let tcpPort: Int?
+    /// "http://127.0.0.1:PORT" of --metrics-listen, if asked.
+    let metricsURL: String?
     private let process: Process
     private let box: ExitBox
 
@@ -49,7 +51,9 @@ final class DaemonProcess: Sendable {
         self.dataDirectory = directory
         socketPath = directory + "/tz.sock"
         let process = Process()
-        let arguments = ["--data-dir", directory, "--unix", socketPath] + (tcp ? ["--tcp", "127.0.0.1:0"] : []) + extraArguments
+        // No configuration file unless the test names one (not the machine's /etc/taizhang/taizhangd.conf).
+        let configuration = extraArguments.contains("--config") ? [] : ["--config", ""]
+        let arguments = configuration + ["--data-dir", directory, "--unix", socketPath] + (tcp ? ["--tcp", "127.0.0.1:0"] : []) + extraArguments
         if let command = wrapper.first {
             process.executableURL = URL(fileURLWithPath: command)
             process.arguments = Array(wrapper.dropFirst()) + [DaemonProcess.binary] + arguments
@@ -87,10 +91,13 @@ final class DaemonProcess: Sendable {
             text += String(decoding: chunk, as: UTF8.self)
         }
         var port: Int?
-        for line in text.split(separator: "\n") where line.hasPrefix("taizhangd: listening on tcp:") {
-            port = Int(line.split(separator: ":").last ?? "")
+        var metricsURL: String?
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("taizhangd: listening on tcp:") { port = Int(line.split(separator: ":").last ?? "") }
+            if line.hasPrefix("taizhangd: listening on http://") { metricsURL = String(line.dropFirst("taizhangd: listening on ".count)) }
         }
         tcpPort = port
+        self.metricsURL = metricsURL
     }
 
     var pid: Int32 { process.processIdentifier }

@@ -120,6 +120,49 @@ struct JournaldTests {
         #expect(field(recovered, "MESSAGE").hasPrefix("【已解除】"))
     }
 
+    /// The daemon's own lines under --log-to journald: SYSLOG_IDENTIFIER,
+    /// PRIORITY from the level, and each call's request-id, method and code
+    /// as fields (at debug, every call has a line).
+    @Test func theDaemonsOwnLinesReachJournaldWithStructuredFields() async throws {
+        let scratch = NSTemporaryDirectory() + "tz-journal-" + String(UUID().uuidString.prefix(8))
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        let daemon = try DaemonProcess(extraArguments: ["--log-to", "journald", "--log-level", "debug"],
+                                       wrapper: ["/usr/bin/unshare", "--mount", "--propagation", "private", "--",
+                                                 "/bin/sh", "-c", Self.wrapperScript, "sh", scratch])
+        let journaldPid = Int32(try String(contentsOfFile: scratch + "/journald.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        defer {
+            if journaldPid > 0 { kill(journaldPid, SIGKILL) }
+            daemon.stop()
+        }
+        let client = try await daemon.connect()
+        _ = try await client.unary("/taizhang.system.v1.System/Health", Taizhang_System_V1_HealthRequest(),
+                                   as: Taizhang_System_V1_HealthResponse.self, metadata: ["request-id": "journal-call-1"])
+        var missing = Taizhang_Ledger_V1_GetAssetRequest()
+        missing.id = "ZC99999999"
+        await #expect(throws: RPCError.self) {
+            _ = try await client.unary(Fixture.ledger + "GetAsset", missing, as: Taizhang_Ledger_V1_Asset.self,
+                                       metadata: ["request-id": "journal-call-2"])
+        }
+        await client.close()
+        func field(_ entry: [String: Any], _ key: String) -> String { entry[key] as? String ?? "" }
+
+        let calls = try Self.entries(directory: scratch + "/log/journal", namespaceOf: daemon.pid, matches: ["SYSLOG_IDENTIFIER=taizhangd", "METHOD=/taizhang.system.v1.System/Health"])
+        let call = try #require(calls.first { field($0, "REQUEST_ID") == "journal-call-1" }, "no entry for the Health call")
+        #expect(field(call, "PRIORITY") == "7")
+        #expect(field(call, "CODE") == "OK")
+        #expect(field(call, "PEER") == "uid:\(getuid())")
+        #expect(Int(field(call, "DURATION_US")) != nil)
+        #expect(field(call, "MESSAGE").hasPrefix("call /taizhang.system.v1.System/Health OK in "))
+        #expect(field(call, "CODE_FILE").hasSuffix("StoreLog.swift") || !field(call, "CODE_FILE").isEmpty)
+        let failed = try Self.entries(directory: scratch + "/log/journal", namespaceOf: daemon.pid, matches: ["REQUEST_ID=journal-call-2"])
+        #expect(failed.count == 1)
+        #expect(failed.first.map { field($0, "CODE") } == "NOT_FOUND")
+        #expect(failed.first.map { field($0, "STATUS_MESSAGE") }?.contains("ZC99999999") == true)
+        let startup = try Self.entries(directory: scratch + "/log/journal", namespaceOf: daemon.pid, matches: ["SYSLOG_IDENTIFIER=taizhangd", "PRIORITY=6"])
+        #expect(startup.contains { field($0, "MESSAGE").hasPrefix("ledger ") && field($0, "MESSAGE").contains("taizhang.db") },
+                "\(startup.map { field($0, "MESSAGE") })")
+    }
+
     /// The stable MESSAGE_IDs of docs/risk.md: raised/changed, then the recovery.
     static let messageIds: [String: (String, String)] = [
         "entity_targets": ("a728f7a236264ec4abf55ed8dfa03046", "40cb36b8718b414aa0a1bcf514550159"),
