@@ -156,7 +156,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TaizhangServerTests",
-            dependencies: ["TaizhangServer", "TaizhangCore", "TaizhangProto"],
+            dependencies: ["TaizhangServer", "TaizhangCore", "TaizhangProto", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -410,14 +410,13 @@ public struct ReloadPlan: Sendable, Equatable {
         if runningFiles.holidayYears != nextFiles.holidayYears, running.holidaysDirectory == next.holidaysDirectory {
             applied.append("holidays-dir: calendars re-read")
         }
-        if runningFiles.risk != nextFiles.risk, running.riskConfigurationFile == next.riskConfigurationFile {
+        if runningFiles.risk.enabled != nextFiles.risk.enabled {
+            needRestart.append("risk-config (enabled)")
+        } else if runningFiles.risk != nextFiles.risk, running.riskConfigurationFile == next.riskConfigurationFile {
             applied.append("risk-config: file re-read")
         }
         if runningFiles.depreciationPolicy != nextFiles.depreciationPolicy, !needRestart.contains("depreciation-policy") {
             needRestart.append("depreciation-policy")
-        }
-        if runningFiles.risk.enabled != nextFiles.risk.enabled {
-            needRestart.append("risk-config (enabled)")
         }
     }
 }

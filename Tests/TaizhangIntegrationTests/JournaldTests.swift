@@ -193,6 +193,20 @@ struct JournaldTests {
                      "/usr/local/lib/sysusers.d/taizhang.conf", "/usr/local/lib/tmpfiles.d/taizhang.conf"] {
             #expect(FileManager.default.fileExists(atPath: stage + file), "\(file)")
         }
+        #expect(service.contains("ExecReload=/bin/kill -HUP $MAINPID"))
+        // The default configuration; an edited one survives a reinstall and the uninstall.
+        let config = stage + "/etc/taizhang/taizhangd.conf"
+        #expect(try String(contentsOfFile: config, encoding: .utf8) == String(contentsOfFile: root + "/systemd/taizhangd.conf", encoding: .utf8))
+        try "log-level = debug\n".write(toFile: config, atomically: true, encoding: .utf8)
+        #expect(try Self.output(["/bin/bash", root + "/scripts/install", "--destdir", stage, "--bin-dir", bin]).0 == 0)
+        #expect(try String(contentsOfFile: config, encoding: .utf8) == "log-level = debug\n")
+        #expect(FileManager.default.fileExists(atPath: config + ".dist"))
+        #expect(try Self.output(["/bin/bash", root + "/scripts/uninstall", "--destdir", stage]).0 == 0)
+        #expect(FileManager.default.fileExists(atPath: config))
+        #expect(!FileManager.default.fileExists(atPath: config + ".dist"))
+        #expect(!FileManager.default.fileExists(atPath: stage + "/usr/local/bin/taizhangd"))
+        try FileManager.default.removeItem(atPath: config)
+        #expect(try Self.output(["/bin/bash", root + "/scripts/install", "--destdir", stage, "--bin-dir", bin]).0 == 0)
         // Another prefix points ExecStart there.
         let (other, _) = try Self.output(["/bin/bash", root + "/scripts/install", "--destdir", stage, "--prefix", "/opt/taizhang", "--bin-dir", bin])
         #expect(other == 0)

@@ -96,6 +96,49 @@ struct ReloadTests {
         #expect(daemon.stop() == 0)
     }
 
+    static func riskRuns(_ client: TaizhangClient) async throws -> UInt64 {
+        let status = try await client.unary("/taizhang.system.v1.System/Status", Taizhang_System_V1_StatusRequest(),
+                                            as: Taizhang_System_V1_StatusResponse.self)
+        return status.lastRiskRun.runs
+    }
+
+    /// A changed risk file is read again on reload and the monitor runs with
+    /// it at once; switching the monitor off waits for a restart.
+    @Test func reloadReReadsTheRiskFileAndRunsTheMonitorWithIt() async throws {
+        let notify = try SystemdTests.NotifySocket()
+        let risk = try RiskMonitorTests.configuration()
+        let folder = NSTemporaryDirectory() + "tz-reload-" + String(UUID().uuidString.prefix(8))
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let config = folder + "/taizhangd.conf"
+        try "risk-config = \(risk)\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try DaemonProcess(extraArguments: ["--config", config], environment: ["NOTIFY_SOCKET": notify.path])
+        defer { daemon.stop() }
+        _ = try #require(Self.next(notify), "no READY=1")
+        let client = try await daemon.connect()
+        _ = try await RiskMonitorTests.run(client)
+        let before = try await Self.riskRuns(client)
+
+        try #"{"risk": {"interval_seconds": 1800, "debounce_millis": 50, "weights": {"output_benefit": 40, "operating_condition": 20, "sales_channels": 10, "poverty_linkage": 20, "support_measures": 10}}}"#
+            .write(toFile: risk, atomically: true, encoding: .utf8)
+        kill(daemon.pid, SIGHUP)
+        _ = try #require(Self.next(notify), "no RELOADING=1")
+        let ready = try #require(Self.next(notify), "no READY=1")
+        #expect((Self.field(ready, "STATUS") ?? "").contains("1 change applied"), "\(ready)")
+        // The reload's own run, then the one asked for here.
+        _ = try await RiskMonitorTests.run(client)
+        #expect(try await Self.riskRuns(client) == before + 2)
+
+        try #"{"risk": {"enabled": false}}"#.write(toFile: risk, atomically: true, encoding: .utf8)
+        kill(daemon.pid, SIGHUP)
+        _ = try #require(Self.next(notify), "no RELOADING=1")
+        let off = try #require(Self.next(notify), "no READY=1")
+        #expect((Self.field(off, "STATUS") ?? "").contains("restart to apply: risk-config (enabled)"), "\(off)")
+        // Still on until the restart.
+        _ = try await RiskMonitorTests.run(client)
+        #expect(try await Self.riskRuns(client) == before + 3)
+        await client.close()
+    }
+
     @Test func aBadFileAtStartIsExit78WithEveryProblemAndAFlagWinsOverTheFile() throws {
         let folder = NSTemporaryDirectory() + "tz-conf-" + String(UUID().uuidString.prefix(8))
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
