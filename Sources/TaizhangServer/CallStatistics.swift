@@ -65,18 +65,27 @@ final class CallStatistics: Sendable {
 
     func record(method: String, code: Int, micros: UInt64) {
         let (timer, counter) = methods.withLock { methods -> (CoreMetrics.Timer, CoreMetrics.Counter) in
-            if methods[method] == nil { methods[method] = Entry(timer: metrics.callTimer(method: method)) }
-            methods[method]!.counters.served += 1
-            if code != 0 { methods[method]!.counters.failed += 1 }
-            methods[method]!.counters.byCode[code, default: 0] += 1
-            methods[method]!.counters.latency.record(micros: micros)
-            if let counter = methods[method]!.calls[code] { return (methods[method]!.timer, counter) }
-            let counter = metrics.callCounter(method: method, code: code)
-            methods[method]!.calls[code] = counter
-            return (methods[method]!.timer, counter)
+            var index = methods.index(forKey: method)
+            if index == nil {
+                methods[method] = Entry(timer: metrics.callTimer(method: method))
+                index = methods.index(forKey: method)
+            }
+            return Self.update(&methods.values[index!], code: code, micros: micros, method: method, metrics: metrics)
         }
         counter.increment()
-        timer.recordNanoseconds(Int64(clamping: micros) * 1000)
+        timer.recordNanoseconds(Int64(clamping: micros.multipliedReportingOverflow(by: 1000).overflow ? UInt64.max : micros * 1000))
+    }
+
+    private static func update(_ entry: inout Entry, code: Int, micros: UInt64, method: String,
+                               metrics: ServerMetrics) -> (CoreMetrics.Timer, CoreMetrics.Counter) {
+        entry.counters.served += 1
+        if code != 0 { entry.counters.failed += 1 }
+        entry.counters.byCode[code, default: 0] += 1
+        entry.counters.latency.record(micros: micros)
+        if let counter = entry.calls[code] { return (entry.timer, counter) }
+        let counter = metrics.callCounter(method: method, code: code)
+        entry.calls[code] = counter
+        return (entry.timer, counter)
     }
 
     func snapshot() -> [String: MethodCounters] {

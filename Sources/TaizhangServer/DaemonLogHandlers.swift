@@ -129,12 +129,33 @@ public struct StderrLogHandler: LogHandler {
     }
 
     static func write(_ event: LogEvent, metadata: Logger.Metadata) {
-        var line = "\(Timestamp.rfc3339(unixMillis: SystemWallClock().nowUnixMillis())) taizhangd \(event.level.rawValue): \(event.message)"
-        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) { line += " \(key)=\(value)" }
+        var line = "\(Timestamp.rfc3339(unixMillis: SystemWallClock().nowUnixMillis())) taizhangd \(event.level.rawValue): \(escaped(event.message.description))"
+        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) { line += " \(escaped(key))=\(escaped("\(value)"))" }
         line += "\n"
         // A log that cannot be written (disk full, closed pipe) must not stop the daemon.
         try? FileHandle.standardError.write(contentsOf: Data(line.utf8))
     }
+}
+
+/// `text` with control characters written as \n, \t or \u{…}, so a value a
+/// client chose (a request-id) cannot start a line of its own.
+func escaped(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+    var out = ""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if scalar.properties.generalCategory == .control {
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return out
 }
 
 /// Chooses and installs the daemon's log handler.

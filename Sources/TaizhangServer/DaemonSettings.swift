@@ -155,7 +155,12 @@ public struct DaemonSettings: Sendable, Equatable {
             }
             let key = line[..<equals].trimmingCharacters(in: .whitespaces)
             var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") {
+                value = String(value.dropFirst().dropLast())
+            } else if let comment = value.range(of: " #") ?? (value.hasPrefix("#") ? value.startIndex..<value.index(after: value.startIndex) : nil) {
+                // "KEY = VALUE  # note": the note is not part of the value.
+                value = value[..<comment.lowerBound].trimmingCharacters(in: .whitespaces)
+            }
             guard DaemonSettings.key(key) != nil else {
                 problems.append(SettingsProblem(origin: origin, key: key, reason: "is not a setting (known: \(keys.map(\.name).joined(separator: ", ")))"))
                 continue
@@ -181,7 +186,8 @@ public struct DaemonSettings: Sendable, Equatable {
                 continue
             }
             do {
-                try key.set(&next, assignment.value)
+                // An empty value is the key's default.
+                try key.set(&next, assignment.value.isEmpty ? key.show(DaemonSettings()) : assignment.value)
             } catch {
                 let reason = (error as? SettingsProblem.Reason)?.text ?? "\(error)"
                 problems.append(SettingsProblem(origin: assignment.origin, key: assignment.key, reason: reason))
@@ -401,6 +407,8 @@ public struct ReloadPlan: Sendable, Equatable {
                 next: DaemonSettings, nextFiles: SettingsFiles) {
         for key in DaemonSettings.keys {
             if key.live {
+                // Reported below as waiting for a restart.
+                if key.name == "risk-config", runningFiles.risk.enabled != nextFiles.risk.enabled { continue }
                 let (old, new) = (key.show(running), key.show(next))
                 if old != new { applied.append("\(key.name): \(old.isEmpty ? "(unset)" : old) → \(new.isEmpty ? "(unset)" : new)") }
             } else if key.show(started) != key.show(next) {

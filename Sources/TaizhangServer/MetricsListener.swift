@@ -18,6 +18,9 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
     static let connectionsMax = 16
     /// A connection that sends nothing for this long is closed.
     static let idleTimeout = TimeAmount.seconds(10)
+    /// A connection is closed this long after it opened, answered or not
+    /// (a client trickling bytes cannot hold a slot).
+    static let connectionMaxAge = TimeAmount.seconds(30)
     /// Largest request body read (GET has none).
     static let bodyMaxBytes = 4096
 
@@ -30,6 +33,12 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
     init(metrics: ServerMetrics, health: @escaping @Sendable () -> (healthy: Bool, reason: String)) {
         self.metrics = metrics
         self.health = health
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let channel = context.channel
+        context.eventLoop.scheduleTask(in: MetricsHTTPHandler.connectionMaxAge) { channel.close(promise: nil) }
+        context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -51,6 +60,9 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is IdleStateHandler.IdleStateEvent {
             context.close(promise: nil)
+        } else if event as? ChannelEvent == .inputClosed {
+            // The client is done sending; close once answered (or now, with nothing asked).
+            if !answered || head == nil { context.close(promise: nil) }
         } else {
             context.fireUserInboundEventTriggered(event)
         }
@@ -124,6 +136,8 @@ extension TaizhangServer {
         let channel = try ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.backlog, value: 32)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            // A client may send its request and shut down its side: still answer it.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 let count = open.wrappingAdd(1, ordering: .relaxed).newValue
                 channel.closeFuture.whenComplete { _ in open.wrappingSubtract(1, ordering: .relaxed) }

@@ -414,7 +414,6 @@ public final class SQLiteLedgerStore: LedgerStore {
             let result = writer.commit(started, committed: self)
             let group = GroupCommit(mutations: started.count, durable: result.durable,
                                     nanos: DispatchTime.now().uptimeNanoseconds &- commitStarted)
-            for observer in groupObservers.withLock({ $0 }) { observer(group) }
             if result.durable {
                 state.withLock { result.overlay.apply(to: &$0) }
                 counters.withLock {
@@ -427,6 +426,11 @@ public final class SQLiteLedgerStore: LedgerStore {
             }
             for (pending, reply) in zip(started, result.replies) {
                 pending.completion(reply)
+            }
+            // Metrics, after the callers have their answers; the watchdog's
+            // probes alone are not a commit anyone waited for.
+            if !started.allSatisfy({ if case .probe = $0.mutation { return true } else { return false } }) {
+                for observer in groupObservers.withLock({ $0 }) { observer(group) }
             }
             if result.durable, !result.overlay.kinds.isEmpty {
                 for observer in observers.withLock({ $0 }) { observer(result.overlay.kinds) }

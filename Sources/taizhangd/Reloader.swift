@@ -18,16 +18,19 @@ final class Reloader: Sendable {
         var lastReload = ""
     }
 
-    private let configPath: String?
+    private let configFile: String?
+    private let defaultConfigPath: String
     private let flags: [DaemonSettings.Assignment]
     private let started: DaemonSettings
     private let server: TaizhangServer
     private let listening: String
     private let running: Mutex<Running>
 
-    init(configPath: String?, flags: [DaemonSettings.Assignment], started: DaemonSettings, files: SettingsFiles,
-         server: TaizhangServer, listening: String) {
-        self.configPath = configPath
+    /// `configFile` is --config as given (nil: the default path, read when it exists).
+    init(configFile: String?, defaultConfigPath: String, flags: [DaemonSettings.Assignment], started: DaemonSettings,
+         files: SettingsFiles, server: TaizhangServer, listening: String) {
+        self.configFile = configFile
+        self.defaultConfigPath = defaultConfigPath
         self.flags = flags
         self.started = started
         self.server = server
@@ -51,6 +54,9 @@ final class Reloader: Sendable {
     /// Re-reads the file and applies it; on any problem keeps every setting
     /// as it was.
     func reload() {
+        // Decided again each time: a default file created after start is read.
+        let configPath: String? = configFile.map { $0.isEmpty ? nil : $0 }
+            ?? (FileManager.default.fileExists(atPath: defaultConfigPath) ? defaultConfigPath : nil)
         let source = configPath ?? "(no configuration file; flags only)"
         ServiceManager.notify("RELOADING=1\nMONOTONIC_USEC=\(ServiceManager.monotonicMicros())\nSTATUS=Reloading \(source)")
         Log.notice("reload: reading \(source)", metadata: ["config": "\(source)"])
@@ -74,10 +80,14 @@ final class Reloader: Sendable {
         server.setLimits(frameMaxBytes: next.frameMaxBytes, callsInFlightMax: next.callsInFlightMax,
                          connectionsMax: next.connectionsMax, drainTimeoutMillis: next.drainTimeoutMillis)
         server.setCalendar(nextFiles.calendar)
-        let riskApplied = server.setRiskConfiguration(nextFiles.risk)
+        // The monitor runs again only when its settings changed.
+        let runningRisk = running.withLock { $0.files.risk }
+        let riskApplied = nextFiles.risk == runningRisk || server.setRiskConfiguration(nextFiles.risk)
         running.withLock { running in
             var effective = running.settings
             for key in DaemonSettings.keys where key.live {
+                // A risk file the monitor refused (it switches the monitor on or off) is not running.
+                if key.name == "risk-config", !riskApplied { continue }
                 effective.copy(key.name, from: next)
             }
             running.settings = effective

@@ -228,17 +228,25 @@ struct Taizhangd: ParsableCommand {
             Log.warning("risk monitor: switched off by the risk configuration; no alerts are raised or cleared")
         }
         server.startMonitor()
-        let reloader = Reloader(configPath: configPath, flags: flags, started: settings, files: files, server: server,
+        let reloader = Reloader(configFile: configFile, defaultConfigPath: Taizhangd.defaultConfigPath, flags: flags, started: settings, files: files, server: server,
                                 listening: bound.joined(separator: ", "))
         // Signals: TERM and INT stop; HUP reloads, one at a time, in order.
         // Handled from here on, before anyone is told the daemon is ready.
         let stop = DispatchSemaphore(value: 0)
         let signalThread = Thread {
             var signals = Taizhangd.handledSignals
+            var stopping = false
             while true {
                 var received: Int32 = 0
                 guard sigwait(&signals, &received) == 0 else { continue }
-                if received == SIGHUP { reloader.reload() } else { stop.signal() }
+                if received != SIGHUP {
+                    if !stopping { stop.signal() }
+                    stopping = true
+                } else if stopping {
+                    Log.info("reload: ignored, the daemon is stopping")
+                } else {
+                    reloader.reload()
+                }
             }
         }
         thread(signalThread, name: "taizhang-signals")

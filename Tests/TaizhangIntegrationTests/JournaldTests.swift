@@ -207,6 +207,12 @@ struct JournaldTests {
         #expect(!FileManager.default.fileExists(atPath: stage + "/usr/local/bin/taizhangd"))
         try FileManager.default.removeItem(atPath: config)
         #expect(try Self.output(["/bin/bash", root + "/scripts/install", "--destdir", stage, "--bin-dir", bin]).0 == 0)
+        // Another configuration folder is named in ExecStart.
+        let (elsewhere, _) = try Self.output(["/bin/bash", root + "/scripts/install", "--destdir", stage + "/alt", "--sysconfdir", "/opt/etc", "--bin-dir", bin])
+        #expect(elsewhere == 0)
+        #expect(try String(contentsOfFile: stage + "/alt/usr/local/lib/systemd/system/taizhangd.service", encoding: .utf8)
+            .contains("ExecStart=/usr/local/bin/taizhangd --config /opt/etc/taizhang/taizhangd.conf\n"))
+        #expect(FileManager.default.fileExists(atPath: stage + "/alt/opt/etc/taizhang/taizhangd.conf"))
         // Another prefix points ExecStart there.
         let (other, _) = try Self.output(["/bin/bash", root + "/scripts/install", "--destdir", stage, "--prefix", "/opt/taizhang", "--bin-dir", bin])
         #expect(other == 0)

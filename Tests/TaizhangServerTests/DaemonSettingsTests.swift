@@ -33,6 +33,27 @@ struct DaemonSettingsTests {
         #expect(settings.tcp == nil)
     }
 
+    @Test func file_anEmptyValueIsTheDefaultAndATrailingCommentIsNotTheValue() {
+        let text = "connections-max =\nlog-level =\ntcp-allow-remote=\nframe-max-bytes = 2048   # small frames\nunix = \"/run/a #1.sock\"\n"
+        let (assignments, problems) = DaemonSettings.parseFile(text, path: "t.conf")
+        #expect(problems.isEmpty)
+        var settings = DaemonSettings()
+        settings.connectionsMax = 5
+        settings.logLevel = .error
+        #expect(settings.apply(assignments).isEmpty)
+        #expect(settings.connectionsMax == DaemonSettings().connectionsMax)
+        #expect(settings.logLevel == .info)
+        #expect(settings.tcpAllowRemote == false)
+        #expect(settings.frameMaxBytes == 2048)
+        #expect(settings.unixPath == "/run/a #1.sock")
+    }
+
+    @Test func stderrLines_escapeControlCharactersAClientChose() {
+        #expect(escaped("tz-1") == "tz-1")
+        #expect(escaped("a\nFAKE error: b\t\u{7}") == "a\\nFAKE error: b\\t\\u{7}")
+        #expect(escaped("白马村") == "白马村")
+    }
+
     @Test func file_listsEveryMalformedLineUnknownKeyAndRepeat() {
         let text = "log-level = info\njust words\nlog_level = debug\nlog-level = warning\n"
         let (assignments, problems) = DaemonSettings.parseFile(text, path: "t.conf")
