@@ -58,20 +58,39 @@ struct JournaldTests {
         return data.split(separator: UInt8(ascii: "\n")).compactMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
     }
 
-    @Test func alertsReachJournaldWithTheirMessageIdPriorityAndEveryField() async throws {
-        let scratch = NSTemporaryDirectory() + "tz-journal-" + String(UUID().uuidString.prefix(8))
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        // Runs only when asked (RunMonitor), so each entry below is one deliberate run.
-        let daemon = try DaemonProcess(extraArguments: ["--risk-config", try RiskMonitorTests.configuration(#", "debounce_millis": 60000"#), "--alerts-to", "journald"],
+    /// taizhangd in a private mount namespace with its own journald (see
+    /// wrapperScript); the scratch folder holds the journal.
+    final class NamespacedDaemon {
+        let daemon: DaemonProcess
+        let scratch: String
+        let journaldPid: Int32
+
+        init(_ arguments: [String]) throws {
+            scratch = NSTemporaryDirectory() + "tz-journal-" + String(UUID().uuidString.prefix(8))
+            try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+            daemon = try DaemonProcess(extraArguments: arguments,
                                        wrapper: ["/usr/bin/unshare", "--mount", "--propagation", "private", "--",
-                                                 "/bin/sh", "-c", Self.wrapperScript, "sh", scratch])
-        let journaldPid = Int32(try String(contentsOfFile: scratch + "/journald.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-        defer {
+                                                 "/bin/sh", "-c", JournaldTests.wrapperScript, "sh", scratch])
+            journaldPid = Int32(try String(contentsOfFile: scratch + "/journald.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        }
+
+        /// The journal's entries matching `matches`, once journald wrote out everything sent.
+        func entries(_ matches: [String]) throws -> [[String: Any]] {
+            try JournaldTests.entries(directory: scratch + "/log/journal", namespaceOf: daemon.pid, matches: matches)
+        }
+
+        deinit {
             // journald inherited the descriptor Foundation's Process watches
             // for taizhangd's exit: it goes first, or the exit is never seen.
             if journaldPid > 0 { kill(journaldPid, SIGKILL) }
             daemon.stop()
         }
+    }
+
+    @Test func alertsReachJournaldWithTheirMessageIdPriorityAndEveryField() async throws {
+        // Runs only when asked (RunMonitor), so each entry below is one deliberate run.
+        let namespaced = try NamespacedDaemon(["--risk-config", try RiskMonitorTests.configuration(#", "debounce_millis": 60000"#), "--alerts-to", "journald"])
+        let daemon = namespaced.daemon
 
         let client = try await daemon.connect()
         let (entity, _) = try await RiskMonitorTests.seedOperations(client)
@@ -82,7 +101,7 @@ struct JournaldTests {
         _ = try await RiskMonitorTests.run(client)
         await client.close()
 
-        let entries = try Self.entries(directory: scratch + "/log/journal", namespaceOf: daemon.pid, matches: ["TAIZHANG_KIND=entity_targets"])
+        let entries = try namespaced.entries(["TAIZHANG_KIND=entity_targets"])
         try #require(entries.count == 2, "journald got \(entries.count) entity_targets entries")
         let raised = entries[0]
         func field(_ entry: [String: Any], _ key: String) -> String { entry[key] as? String ?? "" }
@@ -124,16 +143,8 @@ struct JournaldTests {
     /// PRIORITY from the level, and each call's request-id, method and code
     /// as fields (at debug, every call has a line).
     @Test func theDaemonsOwnLinesReachJournaldWithStructuredFields() async throws {
-        let scratch = NSTemporaryDirectory() + "tz-journal-" + String(UUID().uuidString.prefix(8))
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        let daemon = try DaemonProcess(extraArguments: ["--log-to", "journald", "--log-level", "debug"],
-                                       wrapper: ["/usr/bin/unshare", "--mount", "--propagation", "private", "--",
-                                                 "/bin/sh", "-c", Self.wrapperScript, "sh", scratch])
-        let journaldPid = Int32(try String(contentsOfFile: scratch + "/journald.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-        defer {
-            if journaldPid > 0 { kill(journaldPid, SIGKILL) }
-            daemon.stop()
-        }
+        let namespaced = try NamespacedDaemon(["--log-to", "journald", "--log-level", "debug"])
+        let daemon = namespaced.daemon
         let client = try await daemon.connect()
         _ = try await client.unary("/taizhang.system.v1.System/Health", Taizhang_System_V1_HealthRequest(),
                                    as: Taizhang_System_V1_HealthResponse.self, metadata: ["request-id": "journal-call-1"])
@@ -146,7 +157,7 @@ struct JournaldTests {
         await client.close()
         func field(_ entry: [String: Any], _ key: String) -> String { entry[key] as? String ?? "" }
 
-        let calls = try Self.entries(directory: scratch + "/log/journal", namespaceOf: daemon.pid, matches: ["SYSLOG_IDENTIFIER=taizhangd", "METHOD=/taizhang.system.v1.System/Health"])
+        let calls = try namespaced.entries(["SYSLOG_IDENTIFIER=taizhangd", "METHOD=/taizhang.system.v1.System/Health"])
         let call = try #require(calls.first { field($0, "REQUEST_ID") == "journal-call-1" }, "no entry for the Health call")
         #expect(field(call, "PRIORITY") == "7")
         #expect(field(call, "CODE") == "OK")
@@ -154,11 +165,11 @@ struct JournaldTests {
         #expect(Int(field(call, "DURATION_US")) != nil)
         #expect(field(call, "MESSAGE").hasPrefix("call /taizhang.system.v1.System/Health OK in "))
         #expect(field(call, "CODE_FILE").hasSuffix("StoreLog.swift") || !field(call, "CODE_FILE").isEmpty)
-        let failed = try Self.entries(directory: scratch + "/log/journal", namespaceOf: daemon.pid, matches: ["REQUEST_ID=journal-call-2"])
+        let failed = try namespaced.entries(["REQUEST_ID=journal-call-2"])
         #expect(failed.count == 1)
         #expect(failed.first.map { field($0, "CODE") } == "NOT_FOUND")
         #expect(failed.first.map { field($0, "STATUS_MESSAGE") }?.contains("ZC99999999") == true)
-        let startup = try Self.entries(directory: scratch + "/log/journal", namespaceOf: daemon.pid, matches: ["SYSLOG_IDENTIFIER=taizhangd", "PRIORITY=6"])
+        let startup = try namespaced.entries(["SYSLOG_IDENTIFIER=taizhangd", "PRIORITY=6"])
         #expect(startup.contains { field($0, "MESSAGE").hasPrefix("ledger ") && field($0, "MESSAGE").contains("taizhang.db") },
                 "\(startup.map { field($0, "MESSAGE") })")
     }
