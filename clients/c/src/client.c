@@ -1,0 +1,545 @@
+/*
+ * The Taizhang C client: framing (uint32 big-endian length + protobuf
+ * body), the taizhang.rpc.v1 envelope, call ids and pipelining, metadata,
+ * server streaming, timeouts with poll(2). See include/taizhang/client.h.
+ */
+#define _GNU_SOURCE
+#include "taizhang/client.h"
+#include "taizhang/rpc/v1/envelope.pb-c.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A response kept for a call that was not being waited for when it arrived. */
+typedef struct tz_pending {
+    Taizhang__Rpc__V1__Response *response;
+    size_t bytes;
+    struct tz_pending *next;
+} tz_pending;
+
+/* At most this many bytes of responses wait for their callers. */
+#define TZ_PENDING_MAX_BYTES (256u * 1024u * 1024u)
+
+struct tz_client {
+    int fd;
+    uint64_t next_call_id;
+    uint32_t frame_max_bytes;
+    /* Bytes read and not yet a whole frame. */
+    uint8_t *buffer;
+    size_t buffer_used;
+    size_t buffer_capacity;
+    tz_pending *pending;
+    tz_pending *pending_tail;
+    size_t pending_bytes;
+    /* A connection-level answer (call_id 0) ends every call. */
+    tz_status connection_status;
+    int failed; /* a tz_result < 0 once the connection is unusable */
+    char error[512];
+};
+
+static const char *code_names[] = {
+    "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
+    "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+    "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
+};
+
+const char *tz_code_name(int code) {
+    if (code >= 0 && (size_t)code < sizeof code_names / sizeof code_names[0]) return code_names[code];
+    return "UNKNOWN_CODE";
+}
+
+const char *tz_result_name(tz_result result) {
+    switch (result) {
+    case TZ_OK: return "TZ_OK";
+    case TZ_STATUS: return "TZ_STATUS";
+    case TZ_END_OF_STREAM: return "TZ_END_OF_STREAM";
+    case TZ_ERR_ARGUMENT: return "TZ_ERR_ARGUMENT";
+    case TZ_ERR_NOMEM: return "TZ_ERR_NOMEM";
+    case TZ_ERR_CONNECT: return "TZ_ERR_CONNECT";
+    case TZ_ERR_IO: return "TZ_ERR_IO";
+    case TZ_ERR_TIMEOUT: return "TZ_ERR_TIMEOUT";
+    case TZ_ERR_CLOSED: return "TZ_ERR_CLOSED";
+    case TZ_ERR_PROTOCOL: return "TZ_ERR_PROTOCOL";
+    case TZ_ERR_DECODE: return "TZ_ERR_DECODE";
+    }
+    return "TZ_UNKNOWN_RESULT";
+}
+
+void tz_status_clear(tz_status *status) {
+    if (!status) return;
+    free(status->message);
+    for (size_t i = 0; i < status->n_violations; i++) {
+        free(status->violations[i].field);
+        free(status->violations[i].description);
+    }
+    free(status->violations);
+    free(status->request_id);
+    memset(status, 0, sizeof *status);
+}
+
+const char *tz_last_error(const tz_client *client) {
+    return client ? client->error : "no client";
+}
+
+static void set_error(tz_client *client, const char *what, int error_number) {
+    if (error_number)
+        snprintf(client->error, sizeof client->error, "%s: %s", what, strerror(error_number));
+    else
+        snprintf(client->error, sizeof client->error, "%s", what);
+}
+
+/* Marks the connection unusable with `result` and returns it. */
+static tz_result fail(tz_client *client, tz_result result) {
+    if (!client->failed) client->failed = result;
+    if (client->fd >= 0) {
+        close(client->fd);
+        client->fd = -1;
+    }
+    return result;
+}
+
+static int64_t now_ms(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* Milliseconds left until `deadline` (-1: none) for poll. */
+static int remaining(int64_t deadline) {
+    if (deadline < 0) return -1;
+    int64_t left = deadline - now_ms();
+    return left < 0 ? 0 : (left > 0x7fffffff ? 0x7fffffff : (int)left);
+}
+
+static tz_client *new_client(int fd) {
+    tz_client *client = calloc(1, sizeof *client);
+    if (!client) return NULL;
+    client->fd = fd;
+    client->next_call_id = 1;
+    client->frame_max_bytes = TZ_FRAME_MAX_BYTES_DEFAULT;
+    return client;
+}
+
+/* Connects `fd` to `address` within `timeout_ms` (0: no limit). */
+static int connect_within(int fd, const struct sockaddr *address, socklen_t length, int timeout_ms, int *error_number) {
+    int flags = fcntl(fd, F_GETFL, 0);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) { *error_number = errno; return -1; }
+    int result = connect(fd, address, length);
+    if (result < 0 && errno != EINPROGRESS && errno != EAGAIN) { *error_number = errno; return -1; }
+    if (result < 0) {
+        struct pollfd poller = { .fd = fd, .events = POLLOUT };
+        int64_t deadline = timeout_ms > 0 ? now_ms() + timeout_ms : -1;
+        for (;;) {
+            int ready = poll(&poller, 1, remaining(deadline));
+            if (ready < 0 && errno == EINTR) continue;
+            if (ready < 0) { *error_number = errno; return -1; }
+            if (ready == 0) { *error_number = ETIMEDOUT; return -1; }
+            break;
+        }
+        int socket_error = 0;
+        socklen_t size = sizeof socket_error;
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &socket_error, &size) < 0) { *error_number = errno; return -1; }
+        if (socket_error) { *error_number = socket_error; return -1; }
+    }
+    /* Blocking from here on: every wait goes through poll with its own deadline. */
+    if (fcntl(fd, F_SETFL, flags) < 0) { *error_number = errno; return -1; }
+    return 0;
+}
+
+tz_result tz_connect_unix(const char *path, int timeout_ms, tz_client **client) {
+    if (!path || !client) return TZ_ERR_ARGUMENT;
+    *client = NULL;
+    struct sockaddr_un address;
+    memset(&address, 0, sizeof address);
+    address.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof address.sun_path) return TZ_ERR_ARGUMENT;
+    strcpy(address.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return TZ_ERR_CONNECT;
+    tz_client *made = new_client(fd);
+    if (!made) { close(fd); return TZ_ERR_NOMEM; }
+    int error_number = 0;
+    if (connect_within(fd, (struct sockaddr *)&address, sizeof address, timeout_ms, &error_number) < 0) {
+        set_error(made, path, error_number);
+        *client = made; /* so tz_last_error can say why; tz_close frees it */
+        fail(made, TZ_ERR_CONNECT);
+        return TZ_ERR_CONNECT;
+    }
+    *client = made;
+    return TZ_OK;
+}
+
+tz_result tz_connect_tcp(const char *host, uint16_t port, int timeout_ms, tz_client **client) {
+    if (!host || !client) return TZ_ERR_ARGUMENT;
+    *client = NULL;
+    tz_client *made = new_client(-1);
+    if (!made) return TZ_ERR_NOMEM;
+    *client = made;
+    char service[8];
+    snprintf(service, sizeof service, "%u", (unsigned)port);
+    struct addrinfo hints, *addresses = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    int resolved = getaddrinfo(host, service, &hints, &addresses);
+    if (resolved != 0) {
+        snprintf(made->error, sizeof made->error, "%s: %s", host, gai_strerror(resolved));
+        made->failed = TZ_ERR_CONNECT;
+        return TZ_ERR_CONNECT;
+    }
+    int error_number = ECONNREFUSED;
+    for (struct addrinfo *address = addresses; address; address = address->ai_next) {
+        int fd = socket(address->ai_family, address->ai_socktype | SOCK_CLOEXEC, address->ai_protocol);
+        if (fd < 0) { error_number = errno; continue; }
+        if (connect_within(fd, address->ai_addr, address->ai_addrlen, timeout_ms, &error_number) == 0) {
+            int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            made->fd = fd;
+            break;
+        }
+        close(fd);
+    }
+    freeaddrinfo(addresses);
+    if (made->fd < 0) {
+        char what[300];
+        snprintf(what, sizeof what, "%s:%u", host, (unsigned)port);
+        set_error(made, what, error_number);
+        made->failed = TZ_ERR_CONNECT;
+        return TZ_ERR_CONNECT;
+    }
+    return TZ_OK;
+}
+
+void tz_set_frame_max_bytes(tz_client *client, uint32_t frame_max_bytes) {
+    if (client && frame_max_bytes > 0) client->frame_max_bytes = frame_max_bytes;
+}
+
+void tz_close(tz_client *client) {
+    if (!client) return;
+    if (client->fd >= 0) close(client->fd);
+    tz_pending *pending = client->pending;
+    while (pending) {
+        tz_pending *next = pending->next;
+        taizhang__rpc__v1__response__free_unpacked(pending->response, NULL);
+        free(pending);
+        pending = next;
+    }
+    tz_status_clear(&client->connection_status);
+    free(client->buffer);
+    free(client);
+}
+
+/* Writes all of `bytes` before `deadline`. */
+static tz_result write_all(tz_client *client, const uint8_t *bytes, size_t length, int64_t deadline) {
+    size_t written = 0;
+    while (written < length) {
+        struct pollfd poller = { .fd = client->fd, .events = POLLOUT };
+        int ready = poll(&poller, 1, remaining(deadline));
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready < 0) { set_error(client, "poll", errno); return fail(client, TZ_ERR_IO); }
+        if (ready == 0) { set_error(client, "the server did not take the request in time", 0); return fail(client, TZ_ERR_TIMEOUT); }
+        ssize_t sent = send(client->fd, bytes + written, length - written, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (sent < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+        if (sent < 0) {
+            set_error(client, "send", errno);
+            return fail(client, errno == EPIPE || errno == ECONNRESET ? TZ_ERR_CLOSED : TZ_ERR_IO);
+        }
+        written += (size_t)sent;
+    }
+    return TZ_OK;
+}
+
+static tz_result send_request(tz_client *client, Taizhang__Rpc__V1__Request *request, int64_t deadline) {
+    size_t size = taizhang__rpc__v1__request__get_packed_size(request);
+    if (size > 0xffffffffu) return TZ_ERR_ARGUMENT;
+    uint8_t *frame = malloc(4 + size);
+    if (!frame) return TZ_ERR_NOMEM;
+    frame[0] = (uint8_t)(size >> 24);
+    frame[1] = (uint8_t)(size >> 16);
+    frame[2] = (uint8_t)(size >> 8);
+    frame[3] = (uint8_t)size;
+    taizhang__rpc__v1__request__pack(request, frame + 4);
+    tz_result result = write_all(client, frame, 4 + size, deadline);
+    free(frame);
+    return result;
+}
+
+tz_result tz_start(tz_client *client, const char *method, const ProtobufCMessage *message,
+                   const tz_metadata *metadata, size_t n_metadata, uint32_t timeout_ms, uint64_t *call_id) {
+    if (!client || !method || !message || !call_id || (n_metadata && !metadata)) return TZ_ERR_ARGUMENT;
+    if (client->failed) return client->failed == TZ_ERR_CONNECT ? TZ_ERR_CLOSED : client->failed;
+    Taizhang__Rpc__V1__Request request = TAIZHANG__RPC__V1__REQUEST__INIT;
+    request.call_id = client->next_call_id;
+    request.method = (char *)method;
+    request.timeout_ms = timeout_ms;
+    size_t payload_size = protobuf_c_message_get_packed_size(message);
+    uint8_t *payload = malloc(payload_size ? payload_size : 1);
+    if (!payload) return TZ_ERR_NOMEM;
+    protobuf_c_message_pack(message, payload);
+    request.payload.data = payload;
+    request.payload.len = payload_size;
+    Taizhang__Rpc__V1__Request__MetadataEntry *entries = NULL, **pointers = NULL;
+    if (n_metadata) {
+        entries = calloc(n_metadata, sizeof *entries);
+        pointers = calloc(n_metadata, sizeof *pointers);
+        if (!entries || !pointers) { free(entries); free(pointers); free(payload); return TZ_ERR_NOMEM; }
+        for (size_t i = 0; i < n_metadata; i++) {
+            if (!metadata[i].key || !metadata[i].value) { free(entries); free(pointers); free(payload); return TZ_ERR_ARGUMENT; }
+            taizhang__rpc__v1__request__metadata_entry__init(&entries[i]);
+            entries[i].key = (char *)metadata[i].key;
+            entries[i].value = (char *)metadata[i].value;
+            pointers[i] = &entries[i];
+        }
+        request.n_metadata = n_metadata;
+        request.metadata = pointers;
+    }
+    int64_t deadline = timeout_ms ? now_ms() + timeout_ms : -1;
+    tz_result result = send_request(client, &request, deadline);
+    free(entries);
+    free(pointers);
+    free(payload);
+    if (result != TZ_OK) return result;
+    *call_id = client->next_call_id++;
+    return TZ_OK;
+}
+
+tz_result tz_cancel(tz_client *client, uint64_t call_id) {
+    if (!client || call_id == 0) return TZ_ERR_ARGUMENT;
+    if (client->failed) return client->failed == TZ_ERR_CONNECT ? TZ_ERR_CLOSED : client->failed;
+    Taizhang__Rpc__V1__Request request = TAIZHANG__RPC__V1__REQUEST__INIT;
+    request.call_id = call_id;
+    request.cancel = 1;
+    request.method = "";
+    return send_request(client, &request, now_ms() + 5000);
+}
+
+/* Copies a status from the wire into `status`. */
+static tz_result copy_status(const Taizhang__Rpc__V1__Response *response, tz_status *status) {
+    tz_status_clear(status);
+    const Taizhang__Rpc__V1__Status *wire = response->status;
+    status->code = wire ? (int)wire->code : 0;
+    status->message = strdup(wire && wire->message ? wire->message : "");
+    if (!status->message) return TZ_ERR_NOMEM;
+    for (size_t i = 0; i < response->n_metadata; i++) {
+        if (response->metadata[i]->key && strcmp(response->metadata[i]->key, "request-id") == 0 && response->metadata[i]->value) {
+            status->request_id = strdup(response->metadata[i]->value);
+            if (!status->request_id) return TZ_ERR_NOMEM;
+        }
+    }
+    if (wire && wire->n_violations) {
+        status->violations = calloc(wire->n_violations, sizeof *status->violations);
+        if (!status->violations) return TZ_ERR_NOMEM;
+        for (size_t i = 0; i < wire->n_violations; i++) {
+            status->violations[i].field = strdup(wire->violations[i]->field ? wire->violations[i]->field : "");
+            status->violations[i].description = strdup(wire->violations[i]->description ? wire->violations[i]->description : "");
+            status->n_violations = i + 1;
+            if (!status->violations[i].field || !status->violations[i].description) return TZ_ERR_NOMEM;
+        }
+    }
+    return TZ_STATUS;
+}
+
+/* Reads until one whole frame is buffered, then decodes it into *response.
+ * TZ_ERR_TIMEOUT leaves the partial frame buffered for the next read. */
+static tz_result read_response(tz_client *client, int64_t deadline, Taizhang__Rpc__V1__Response **response, size_t *frame_bytes) {
+    for (;;) {
+        if (client->buffer_used >= 4) {
+            const uint8_t *b = client->buffer;
+            uint32_t length = ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
+            if (length > client->frame_max_bytes) {
+                snprintf(client->error, sizeof client->error,
+                         "the server sent a frame of %u bytes, more than the client's limit of %u", length, client->frame_max_bytes);
+                return fail(client, TZ_ERR_PROTOCOL);
+            }
+            if (client->buffer_used >= 4 + (size_t)length) {
+                Taizhang__Rpc__V1__Response *decoded = taizhang__rpc__v1__response__unpack(NULL, length, b + 4);
+                memmove(client->buffer, client->buffer + 4 + length, client->buffer_used - 4 - length);
+                client->buffer_used -= 4 + (size_t)length;
+                if (!decoded) {
+                    set_error(client, "the server sent a frame that is not a taizhang.rpc.v1.Response", 0);
+                    return fail(client, TZ_ERR_PROTOCOL);
+                }
+                *response = decoded;
+                *frame_bytes = 4 + (size_t)length;
+                return TZ_OK;
+            }
+            /* Room for the whole frame. */
+            size_t needed = 4 + (size_t)length;
+            if (client->buffer_capacity < needed) {
+                uint8_t *grown = realloc(client->buffer, needed);
+                if (!grown) return fail(client, TZ_ERR_NOMEM);
+                client->buffer = grown;
+                client->buffer_capacity = needed;
+            }
+        } else if (client->buffer_capacity < 65536) {
+            uint8_t *grown = realloc(client->buffer, 65536);
+            if (!grown) return fail(client, TZ_ERR_NOMEM);
+            client->buffer = grown;
+            client->buffer_capacity = 65536;
+        }
+        struct pollfd poller = { .fd = client->fd, .events = POLLIN };
+        int ready = poll(&poller, 1, remaining(deadline));
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready < 0) { set_error(client, "poll", errno); return fail(client, TZ_ERR_IO); }
+        if (ready == 0) return TZ_ERR_TIMEOUT;
+        ssize_t got = recv(client->fd, client->buffer + client->buffer_used, client->buffer_capacity - client->buffer_used, 0);
+        if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+        if (got < 0) {
+            set_error(client, "recv", errno);
+            return fail(client, errno == ECONNRESET ? TZ_ERR_CLOSED : TZ_ERR_IO);
+        }
+        if (got == 0) {
+            set_error(client, client->buffer_used ? "the server closed the connection in the middle of a frame"
+                                                  : "the server closed the connection", 0);
+            return fail(client, client->buffer_used ? TZ_ERR_PROTOCOL : TZ_ERR_CLOSED);
+        }
+        client->buffer_used += (size_t)got;
+    }
+}
+
+/* Takes the first kept response of `call_id`, if any. */
+static Taizhang__Rpc__V1__Response *take_pending(tz_client *client, uint64_t call_id) {
+    tz_pending *previous = NULL;
+    for (tz_pending *pending = client->pending; pending; previous = pending, pending = pending->next) {
+        if (pending->response->call_id != call_id) continue;
+        if (previous) previous->next = pending->next; else client->pending = pending->next;
+        if (client->pending_tail == pending) client->pending_tail = previous;
+        client->pending_bytes -= pending->bytes;
+        Taizhang__Rpc__V1__Response *response = pending->response;
+        free(pending);
+        return response;
+    }
+    return NULL;
+}
+
+static tz_result keep_pending(tz_client *client, Taizhang__Rpc__V1__Response *response, size_t bytes) {
+    if (client->pending_bytes + bytes > TZ_PENDING_MAX_BYTES) {
+        taizhang__rpc__v1__response__free_unpacked(response, NULL);
+        set_error(client, "more than 256 MiB of responses wait for calls nobody finishes; finish or cancel calls", 0);
+        return fail(client, TZ_ERR_PROTOCOL);
+    }
+    tz_pending *pending = malloc(sizeof *pending);
+    if (!pending) { taizhang__rpc__v1__response__free_unpacked(response, NULL); return fail(client, TZ_ERR_NOMEM); }
+    pending->response = response;
+    pending->bytes = bytes;
+    pending->next = NULL;
+    if (client->pending_tail) client->pending_tail->next = pending; else client->pending = pending;
+    client->pending_tail = pending;
+    client->pending_bytes += bytes;
+    return TZ_OK;
+}
+
+/* The next response of `call_id`, from those kept or from the socket. */
+static tz_result next_response(tz_client *client, uint64_t call_id, int wait_ms, Taizhang__Rpc__V1__Response **out, tz_status *status) {
+    Taizhang__Rpc__V1__Response *kept = take_pending(client, call_id);
+    if (kept) { *out = kept; return TZ_OK; }
+    if (client->connection_status.message) {
+        /* The server ended the connection with a status (call_id 0): every call ends with it. */
+        tz_status_clear(status);
+        status->code = client->connection_status.code;
+        status->message = strdup(client->connection_status.message);
+        return status->message ? TZ_STATUS : TZ_ERR_NOMEM;
+    }
+    if (client->failed) return client->failed == TZ_ERR_CONNECT ? TZ_ERR_CLOSED : client->failed;
+    int64_t deadline = wait_ms < 0 ? -1 : now_ms() + wait_ms;
+    for (;;) {
+        Taizhang__Rpc__V1__Response *response = NULL;
+        size_t bytes = 0;
+        tz_result result = read_response(client, deadline, &response, &bytes);
+        if (result != TZ_OK) {
+            /* A status for the whole connection may have come before the close. */
+            if (client->connection_status.message && result != TZ_ERR_TIMEOUT) return next_response(client, call_id, 0, out, status);
+            return result;
+        }
+        if (response->call_id == call_id) { *out = response; return TZ_OK; }
+        if (response->call_id == 0) {
+            /* About the connection, not a call (an oversized frame, a request
+             * that could not be read): no call can be trusted to be answered
+             * any more, so every call ends with it and the client closes. */
+            copy_status(response, &client->connection_status);
+            taizhang__rpc__v1__response__free_unpacked(response, NULL);
+            if (!client->connection_status.message) return fail(client, TZ_ERR_NOMEM);
+            snprintf(client->error, sizeof client->error, "the server ended the connection: %s: %s",
+                     tz_code_name(client->connection_status.code), client->connection_status.message);
+            fail(client, TZ_ERR_CLOSED);
+            return next_response(client, call_id, 0, out, status);
+        }
+        result = keep_pending(client, response, bytes);
+        if (result != TZ_OK) return result;
+    }
+}
+
+/* Unpacks a payload as `type`. */
+static tz_result unpack(tz_client *client, const ProtobufCMessageDescriptor *type, const ProtobufCBinaryData *payload, ProtobufCMessage **out) {
+    ProtobufCMessage *message = protobuf_c_message_unpack(type, NULL, payload->len, payload->data);
+    if (!message) {
+        snprintf(client->error, sizeof client->error, "the response payload (%zu bytes) is not a %s", payload->len, type->name);
+        return TZ_ERR_DECODE;
+    }
+    *out = message;
+    return TZ_OK;
+}
+
+tz_result tz_finish(tz_client *client, uint64_t call_id, const ProtobufCMessageDescriptor *response_type,
+                    int wait_ms, ProtobufCMessage **message, tz_status *status) {
+    if (!client || !response_type || !message || !status || call_id == 0) return TZ_ERR_ARGUMENT;
+    *message = NULL;
+    for (;;) {
+        Taizhang__Rpc__V1__Response *response = NULL;
+        tz_result result = next_response(client, call_id, wait_ms, &response, status);
+        if (result != TZ_OK) return result;
+        if (!response->end_of_stream && !response->status) {
+            /* A stream item on a call finished as unary: skip it. */
+            taizhang__rpc__v1__response__free_unpacked(response, NULL);
+            continue;
+        }
+        if (response->status && response->status->code != TAIZHANG__RPC__V1__CODE__OK) {
+            result = copy_status(response, status);
+        } else {
+            result = unpack(client, response_type, &response->payload, message);
+        }
+        taizhang__rpc__v1__response__free_unpacked(response, NULL);
+        return result;
+    }
+}
+
+tz_result tz_call(tz_client *client, const char *method, const ProtobufCMessage *request,
+                  const ProtobufCMessageDescriptor *response_type, const tz_metadata *metadata,
+                  size_t n_metadata, uint32_t timeout_ms, ProtobufCMessage **response, tz_status *status) {
+    if (!response || !status || !response_type) return TZ_ERR_ARGUMENT;
+    *response = NULL;
+    uint64_t call_id = 0;
+    tz_result result = tz_start(client, method, request, metadata, n_metadata, timeout_ms, &call_id);
+    if (result != TZ_OK) return result;
+    /* The server answers DEADLINE_EXCEEDED at the deadline; allow it a moment more to arrive. */
+    return tz_finish(client, call_id, response_type, timeout_ms ? (int)timeout_ms + 1000 : -1, response, status);
+}
+
+tz_result tz_stream_next(tz_client *client, uint64_t call_id, const ProtobufCMessageDescriptor *item_type,
+                         int wait_ms, ProtobufCMessage **item, tz_status *status) {
+    if (!client || !item_type || !item || !status || call_id == 0) return TZ_ERR_ARGUMENT;
+    *item = NULL;
+    Taizhang__Rpc__V1__Response *response = NULL;
+    tz_result result = next_response(client, call_id, wait_ms, &response, status);
+    if (result != TZ_OK) return result;
+    if (response->status && response->status->code != TAIZHANG__RPC__V1__CODE__OK) {
+        result = copy_status(response, status);
+    } else if (response->end_of_stream) {
+        result = TZ_END_OF_STREAM;
+    } else {
+        result = unpack(client, item_type, &response->payload, item);
+    }
+    taizhang__rpc__v1__response__free_unpacked(response, NULL);
+    return result;
+}

@@ -1,0 +1,293 @@
+"""A small Python client for taizhangd, the Taizhang daemon.
+
+It speaks the Taizhang wire protocol (docs/protocol.md): frames of a
+uint32 big-endian length and a protobuf body carrying the taizhang.rpc.v1
+Request/Response envelopes, over a Unix socket or TCP. It needs only the
+`protobuf` package from PyPI: the message classes are built at run time from
+`taizhang.desc`, the FileDescriptorSet of the project's proto/ files
+(committed beside this file and kept current by scripts/generate).
+
+    from taizhang_client import Client, Status
+    with Client(unix="/run/taizhang/taizhang.sock") as client:
+        GetAssetRequest = client.message("taizhang.ledger.v1.GetAssetRequest")
+        try:
+            asset = client.call("/taizhang.ledger.v1.Ledger/GetAsset", GetAssetRequest(id="ZC00000001"))
+            print(asset.name, asset.original_value_fen)
+        except Status as status:
+            print(status.code_name, status.message, status.violations)
+
+A Client is not thread-safe: use one per thread (they are cheap), or a lock.
+"""
+
+import os
+import select
+import socket
+import struct
+import time
+
+from google.protobuf import descriptor_pb2, descriptor_pool
+
+try:  # protobuf >= 4.21
+    from google.protobuf.message_factory import GetMessageClass as _message_class
+except ImportError:  # pragma: no cover - older protobuf
+    from google.protobuf import message_factory as _factory_module
+
+    _factory = _factory_module.MessageFactory()
+
+    def _message_class(descriptor):
+        return _factory.GetPrototype(descriptor)
+
+
+DESCRIPTOR_SET = os.path.join(os.path.dirname(os.path.abspath(__file__)), "taizhang.desc")
+FRAME_MAX_BYTES = 64 * 1024 * 1024
+PENDING_MAX_BYTES = 256 * 1024 * 1024
+
+CODE_NAMES = [
+    "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
+    "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+    "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
+]
+
+
+class Status(Exception):
+    """A call ended with a non-OK status: its code, a message for a person,
+    every bad field as (field, description), and the call's request-id."""
+
+    def __init__(self, code, message, violations=(), request_id=""):
+        self.code = code
+        self.code_name = CODE_NAMES[code] if 0 <= code < len(CODE_NAMES) else "UNKNOWN_CODE"
+        self.message = message
+        self.violations = list(violations)
+        self.request_id = request_id
+        super().__init__("%s: %s" % (self.code_name, message))
+
+
+class ProtocolError(Exception):
+    """The server sent something that is not the protocol, or closed the
+    connection in the middle of a frame; the client is closed."""
+
+
+class Closed(Exception):
+    """The connection is closed."""
+
+
+class Timeout(Exception):
+    """Nothing arrived in time; the call is still in flight."""
+
+
+class _Schema:
+    """The message classes of proto/, built once from taizhang.desc."""
+
+    _shared = None
+
+    def __init__(self, path):
+        files = descriptor_pb2.FileDescriptorSet()
+        with open(path, "rb") as handle:
+            files.ParseFromString(handle.read())
+        self.pool = descriptor_pool.DescriptorPool()
+        for file in files.file:
+            self.pool.Add(file)
+        self.classes = {}
+
+    @classmethod
+    def shared(cls):
+        if cls._shared is None:
+            cls._shared = _Schema(DESCRIPTOR_SET)
+        return cls._shared
+
+    def message(self, full_name):
+        if full_name not in self.classes:
+            self.classes[full_name] = _message_class(self.pool.FindMessageTypeByName(full_name))
+        return self.classes[full_name]
+
+    def method(self, method):
+        """The descriptor of "/package.Service/Method"."""
+        try:
+            service, name = method.lstrip("/").split("/", 1)
+            return self.pool.FindServiceByName(service).FindMethodByName(name)
+        except (KeyError, ValueError):
+            raise ValueError("unknown method %r (expected /<package>.<Service>/<Method>)" % method) from None
+
+
+class Client:
+    """A connection to taizhangd: `Client(unix=PATH)` or `Client(host=H, port=P)`."""
+
+    def __init__(self, unix=None, host=None, port=None, timeout=5.0, frame_max_bytes=FRAME_MAX_BYTES):
+        self.schema = _Schema.shared()
+        self.Request = self.schema.message("taizhang.rpc.v1.Request")
+        self.Response = self.schema.message("taizhang.rpc.v1.Response")
+        self.frame_max_bytes = frame_max_bytes
+        self._next_call_id = 1
+        self._buffer = bytearray()
+        self._pending = {}
+        self._pending_bytes = 0
+        self._connection_status = None
+        self._error = None
+        if unix:
+            self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self._socket.settimeout(timeout)
+            self._socket.connect(unix)
+        elif host and port is not None:
+            self._socket = socket.create_connection((host, port), timeout=timeout)
+            self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        else:
+            raise ValueError("Client needs unix=PATH or host= and port=")
+        self._socket.settimeout(None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exception):
+        self.close()
+
+    def close(self):
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+
+    def message(self, full_name):
+        """The class of a proto message, e.g. message("taizhang.ledger.v1.Asset")."""
+        return self.schema.message(full_name)
+
+    # Calls
+
+    def start(self, method, request, metadata=None, timeout_ms=0):
+        """Sends a call without waiting; returns its call id (pipelining, streams)."""
+        self.schema.method(method)
+        self._check_open()
+        envelope = self.Request(call_id=self._next_call_id, method=method, payload=request.SerializeToString(),
+                                timeout_ms=timeout_ms)
+        for key, value in (metadata or {}).items():
+            envelope.metadata[key] = value
+        self._send(envelope)
+        self._next_call_id += 1
+        return envelope.call_id
+
+    def finish(self, call_id, method, wait=None):
+        """The answer of a unary call started with start(): its response
+        message, or Status raised. wait: seconds (None: no limit)."""
+        output = self.message(self.schema.method(method).output_type.full_name)
+        while True:
+            response = self._next(call_id, wait)
+            if not response.end_of_stream and not response.HasField("status"):
+                continue  # a stream item of a call finished as unary
+            self._raise_status(response)
+            message = output()
+            message.ParseFromString(response.payload)
+            return message
+
+    def call(self, method, request, metadata=None, timeout_ms=0):
+        """A unary call: the response message, or Status raised."""
+        call_id = self.start(method, request, metadata, timeout_ms)
+        return self.finish(call_id, method, wait=(timeout_ms / 1000.0 + 1.0) if timeout_ms else None)
+
+    def next_item(self, call_id, method, wait=None):
+        """The next item of a server-streaming call started with start():
+        the item, or None when the server ended the stream with OK; Status
+        raised when it ended with an error (CANCELLED after cancel(),
+        UNAVAILABLE on shutdown); Timeout when `wait` seconds pass first."""
+        response = self._next(call_id, wait)
+        self._raise_status(response)
+        if response.end_of_stream:
+            return None
+        item = self.message(self.schema.method(method).output_type.full_name)()
+        item.ParseFromString(response.payload)
+        return item
+
+    def stream(self, method, request, metadata=None, wait=None):
+        """A server-streaming call as a generator of its items (see next_item)."""
+        call_id = self.start(method, request, metadata)
+        while True:
+            item = self.next_item(call_id, method, wait)
+            if item is None:
+                return
+            yield item
+
+    def cancel(self, call_id):
+        """Asks the server to cancel a call; its end still arrives (CANCELLED)."""
+        self._check_open()
+        self._send(self.Request(call_id=call_id, cancel=True))
+
+    # Internals
+
+    def _check_open(self):
+        if self._connection_status is not None:
+            raise Closed("the server ended the connection: %s" % self._connection_status)
+        if self._socket is None:
+            raise Closed(self._error or "the client is closed")
+
+    def _fail(self, error, message):
+        self._error = message
+        self.close()
+        raise error(message)
+
+    def _send(self, envelope):
+        body = envelope.SerializeToString()
+        try:
+            self._socket.sendall(struct.pack(">I", len(body)) + body)
+        except OSError as error:
+            self._fail(Closed, "send: %s" % error)
+
+    def _raise_status(self, response):
+        if response.HasField("status") and response.status.code != 0:
+            raise Status(response.status.code, response.status.message,
+                         [(v.field, v.description) for v in response.status.violations],
+                         response.metadata.get("request-id", ""))
+
+    def _next(self, call_id, wait):
+        """The next Response of `call_id`, from those kept or the socket."""
+        kept = self._pending.get(call_id)
+        if kept:
+            response, size = kept.pop(0)
+            self._pending_bytes -= size
+            if not kept:
+                del self._pending[call_id]
+            return response
+        if self._connection_status is not None:
+            raise self._connection_status
+        if self._socket is None:
+            raise Closed(self._error or "the client is closed")
+        deadline = None if wait is None else time.monotonic() + wait
+        while True:
+            response, size = self._read_frame(deadline)
+            if response.call_id == call_id:
+                return response
+            if response.call_id == 0:
+                # About the connection (an oversized frame, an unreadable request): every call ends.
+                self._connection_status = Status(response.status.code, response.status.message)
+                self.close()
+                raise self._connection_status
+            if self._pending_bytes + size > PENDING_MAX_BYTES:
+                self._fail(ProtocolError, "more than 256 MiB of answers wait for calls nobody finishes")
+            self._pending.setdefault(response.call_id, []).append((response, size))
+            self._pending_bytes += size
+
+    def _read_frame(self, deadline):
+        while True:
+            if len(self._buffer) >= 4:
+                (length,) = struct.unpack(">I", bytes(self._buffer[:4]))
+                if length > self.frame_max_bytes:
+                    self._fail(ProtocolError, "the server sent a frame of %d bytes, more than the client's limit of %d"
+                               % (length, self.frame_max_bytes))
+                if len(self._buffer) >= 4 + length:
+                    body = bytes(self._buffer[4:4 + length])
+                    del self._buffer[:4 + length]
+                    response = self.Response()
+                    try:
+                        response.ParseFromString(body)
+                    except Exception:  # DecodeError, or a RuntimeWarning-turned-error in some versions
+                        self._fail(ProtocolError, "the server sent a frame that is not a taizhang.rpc.v1.Response")
+                    return response, 4 + length
+            timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([self._socket], [], [], timeout)
+            if not ready:
+                raise Timeout("nothing arrived in time; the call is still in flight")
+            try:
+                chunk = self._socket.recv(65536)
+            except OSError as error:
+                self._fail(Closed, "recv: %s" % error)
+            if not chunk:
+                if self._buffer:
+                    self._fail(ProtocolError, "the server closed the connection in the middle of a frame")
+                self._fail(Closed, "the server closed the connection")
+            self._buffer += chunk
