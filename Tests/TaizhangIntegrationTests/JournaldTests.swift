@@ -205,6 +205,19 @@ struct JournaldTests {
             #expect(FileManager.default.fileExists(atPath: stage + file), "\(file)")
         }
         #expect(service.contains("ExecReload=/bin/kill -HUP $MAINPID"))
+        // The C client: libraries, headers, pkg-config file, example; a program builds against them.
+        for file in ["lib/libtaizhang.a", "lib/libtaizhang.so", "lib/libtaizhang.so.0", "lib/pkgconfig/taizhang.pc", "include/taizhang/client.h",
+                     "include/taizhang/ledger/v1/ledger.pb-c.h", "include/taizhang/rpc/v1/envelope.pb-c.h", "bin/taizhang-c-example"] {
+            #expect(FileManager.default.fileExists(atPath: stage + "/usr/local/" + file), "\(file)")
+        }
+        let (flags, flagText) = try Self.outputAndError(["/usr/bin/pkg-config", "--define-variable=prefix=" + stage + "/usr/local",
+                                                         "--cflags", "--libs", "--static", stage + "/usr/local/lib/pkgconfig/taizhang.pc"])
+        #expect(flags == 0, "\(flagText)")
+        let program = stage + "/example"
+        let compile = ["/usr/bin/cc", "-o", program, root + "/clients/c/examples/example.c"]
+            + flagText.split(whereSeparator: \.isWhitespace).map(String.init).map { $0 == "-ltaizhang" ? stage + "/usr/local/lib/libtaizhang.a" : $0 }
+        let (linked, linkText) = try Self.outputAndError(compile)
+        #expect(linked == 0, "\(linkText)")
         // The default configuration; an edited one survives a reinstall and the uninstall.
         let config = stage + "/etc/taizhang/taizhangd.conf"
         #expect(try String(contentsOfFile: config, encoding: .utf8) == String(contentsOfFile: root + "/systemd/taizhangd.conf", encoding: .utf8))
