@@ -64,20 +64,26 @@ def main():
         method = "/taizhang.risk.v1.Risk/WatchAlerts"
         call_id = client.start(method, m("taizhang.risk.v1.WatchAlertsRequest")())
         until = time.monotonic() + arguments.follow_seconds
+        ended = False
         try:
             while time.monotonic() < until:
                 event = client.next_item(call_id, method, wait=max(0.0, until - time.monotonic()))
                 if event is None:
+                    ended = True
                     break
                 print("alert %d %s: %s" % (event.seq, event.type, event.message))
         except Timeout:
             pass
-        client.cancel(call_id)
-        try:
-            while client.next_item(call_id, method, wait=5) is not None:
-                pass
-        except Status:
-            pass  # CANCELLED, as asked
+        except Status as status:
+            ended = True
+            print("WatchAlerts ended: %s" % status, file=sys.stderr)
+        if not ended:
+            client.cancel(call_id)
+            try:
+                while client.next_item(call_id, method, wait=5) is not None:
+                    pass
+            except Status:
+                pass  # CANCELLED, as asked
         print("stopped following alerts")
     return exit_code
 

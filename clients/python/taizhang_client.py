@@ -20,7 +20,7 @@ A Client is not thread-safe: use one per thread (they are cheap), or a lock.
 """
 
 import os
-import select
+import selectors
 import socket
 import struct
 import time
@@ -122,17 +122,25 @@ class Client:
         self._pending = {}
         self._pending_bytes = 0
         self._connection_status = None
+        self._abandoned = set()
         self._error = None
-        if unix:
-            self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            self._socket.settimeout(timeout)
-            self._socket.connect(unix)
-        elif host and port is not None:
-            self._socket = socket.create_connection((host, port), timeout=timeout)
-            self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        else:
-            raise ValueError("Client needs unix=PATH or host= and port=")
+        self._socket = None
+        try:
+            if unix:
+                self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self._socket.settimeout(timeout)
+                self._socket.connect(unix)
+            elif host and port is not None:
+                self._socket = socket.create_connection((host, port), timeout=timeout)
+                self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            else:
+                raise ValueError("Client needs unix=PATH or host= and port=")
+        except OSError as error:
+            self.close()
+            raise Closed("cannot connect to %s: %s" % (unix or "%s:%s" % (host, port), error)) from error
         self._socket.settimeout(None)
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(self._socket, selectors.EVENT_READ)
 
     def __enter__(self):
         return self
@@ -142,6 +150,9 @@ class Client:
 
     def close(self):
         if self._socket is not None:
+            if getattr(self, "_selector", None) is not None:
+                self._selector.close()
+                self._selector = None
             self._socket.close()
             self._socket = None
 
@@ -167,19 +178,25 @@ class Client:
         """The answer of a unary call started with start(): its response
         message, or Status raised. wait: seconds (None: no limit)."""
         output = self.message(self.schema.method(method).output_type.full_name)
+        deadline = None if wait is None else time.monotonic() + wait
         while True:
-            response = self._next(call_id, wait)
+            response = self._next(call_id, None if deadline is None else max(0.0, deadline - time.monotonic()))
             if not response.end_of_stream and not response.HasField("status"):
                 continue  # a stream item of a call finished as unary
             self._raise_status(response)
-            message = output()
-            message.ParseFromString(response.payload)
-            return message
+            return self._parse(output, response.payload)
 
     def call(self, method, request, metadata=None, timeout_ms=0):
         """A unary call: the response message, or Status raised."""
         call_id = self.start(method, request, metadata, timeout_ms)
-        return self.finish(call_id, method, wait=(timeout_ms / 1000.0 + 1.0) if timeout_ms else None)
+        try:
+            return self.finish(call_id, method, wait=(timeout_ms / 1000.0 + 1.0) if timeout_ms else None)
+        except Timeout:
+            # Nobody can finish this call now: cancel it and drop its answer.
+            self._abandoned.add(call_id)
+            self._pending_drop(call_id)
+            self.cancel(call_id)
+            raise
 
     def next_item(self, call_id, method, wait=None):
         """The next item of a server-streaming call started with start():
@@ -190,18 +207,31 @@ class Client:
         self._raise_status(response)
         if response.end_of_stream:
             return None
-        item = self.message(self.schema.method(method).output_type.full_name)()
-        item.ParseFromString(response.payload)
-        return item
+        return self._parse(self.message(self.schema.method(method).output_type.full_name), response.payload)
 
     def stream(self, method, request, metadata=None, wait=None):
         """A server-streaming call as a generator of its items (see next_item)."""
         call_id = self.start(method, request, metadata)
-        while True:
-            item = self.next_item(call_id, method, wait)
-            if item is None:
-                return
-            yield item
+        ended = False
+        try:
+            while True:
+                item = self.next_item(call_id, method, wait)
+                if item is None:
+                    ended = True
+                    return
+                yield item
+        except Status:
+            ended = True
+            raise
+        finally:
+            if not ended and self._socket is not None:
+                # Left early (break, Timeout, garbage collection): stop the server's side too.
+                self._abandoned.add(call_id)
+                self._pending_drop(call_id)
+                try:
+                    self.cancel(call_id)
+                except Closed:
+                    pass
 
     def cancel(self, call_id):
         """Asks the server to cancel a call; its end still arrives (CANCELLED)."""
@@ -223,10 +253,49 @@ class Client:
 
     def _send(self, envelope):
         body = envelope.SerializeToString()
+        data = memoryview(struct.pack(">I", len(body)) + body)
+        # While the server cannot take more (it stops reading a client that
+        # does not read its answers), read and keep the answers that came:
+        # starting many calls before finishing any must not deadlock.
+        self._socket.setblocking(False)
         try:
-            self._socket.sendall(struct.pack(">I", len(body)) + body)
+            while data:
+                try:
+                    data = data[self._socket.send(data):]
+                    continue
+                except BlockingIOError:
+                    pass
+                self._selector.modify(self._socket, selectors.EVENT_READ | selectors.EVENT_WRITE)
+                events = self._selector.select(None)
+                self._selector.modify(self._socket, selectors.EVENT_READ)
+                if any(mask & selectors.EVENT_READ and not mask & selectors.EVENT_WRITE for _, mask in events):
+                    self._drain()
         except OSError as error:
             self._fail(Closed, "send: %s" % error)
+        finally:
+            if self._socket is not None:
+                self._socket.setblocking(True)
+
+    def _drain(self):
+        """Reads and files every answer already on the socket, without waiting."""
+        while True:
+            try:
+                response, size = self._read_frame(time.monotonic())
+            except Timeout:
+                return
+            self._file(response, size)
+
+    def _parse(self, message_class, payload):
+        message = message_class()
+        try:
+            message.ParseFromString(payload)
+        except Exception:  # DecodeError
+            raise ProtocolError("the response payload is not a %s" % message_class.DESCRIPTOR.full_name) from None
+        return message
+
+    def _pending_drop(self, call_id):
+        for _, size in self._pending.pop(call_id, []):
+            self._pending_bytes -= size
 
     def _raise_status(self, response):
         if response.HasField("status") and response.status.code != 0:
@@ -244,7 +313,7 @@ class Client:
                 del self._pending[call_id]
             return response
         if self._connection_status is not None:
-            raise self._connection_status
+            raise Status(self._connection_status.code, self._connection_status.message)
         if self._socket is None:
             raise Closed(self._error or "the client is closed")
         deadline = None if wait is None else time.monotonic() + wait
@@ -252,15 +321,25 @@ class Client:
             response, size = self._read_frame(deadline)
             if response.call_id == call_id:
                 return response
-            if response.call_id == 0:
-                # About the connection (an oversized frame, an unreadable request): every call ends.
-                self._connection_status = Status(response.status.code, response.status.message)
-                self.close()
-                raise self._connection_status
-            if self._pending_bytes + size > PENDING_MAX_BYTES:
-                self._fail(ProtocolError, "more than 256 MiB of answers wait for calls nobody finishes")
-            self._pending.setdefault(response.call_id, []).append((response, size))
-            self._pending_bytes += size
+            self._file(response, size)
+
+    def _file(self, response, size):
+        """Keeps a response that is not the one being waited for."""
+        if response.call_id == 0:
+            # About the connection (an oversized frame, an unreadable request): every call ends.
+            if not response.HasField("status") or response.status.code == 0:
+                self._fail(ProtocolError, "the server sent a connection-level answer (call id 0) without an error")
+            self._connection_status = Status(response.status.code, response.status.message)
+            self.close()
+            raise Status(response.status.code, response.status.message)
+        if response.call_id in self._abandoned:
+            if response.end_of_stream or response.HasField("status"):
+                self._abandoned.discard(response.call_id)
+            return
+        if self._pending_bytes + size > PENDING_MAX_BYTES:
+            self._fail(ProtocolError, "more than 256 MiB of answers wait for calls nobody finishes")
+        self._pending.setdefault(response.call_id, []).append((response, size))
+        self._pending_bytes += size
 
     def _read_frame(self, deadline):
         while True:
@@ -279,8 +358,7 @@ class Client:
                         self._fail(ProtocolError, "the server sent a frame that is not a taizhang.rpc.v1.Response")
                     return response, 4 + length
             timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
-            ready, _, _ = select.select([self._socket], [], [], timeout)
-            if not ready:
+            if not self._selector.select(timeout):
                 raise Timeout("nothing arrived in time; the call is still in flight")
             try:
                 chunk = self._socket.recv(65536)

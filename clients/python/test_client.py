@@ -101,6 +101,20 @@ def pipelining(client, asset_id):
             check(i % 4 == 3 and status.code_name == "NOT_FOUND", "pipelined call %d: %s" % (i, status))
 
 
+def pipelining_without_reading(client, asset_id):
+    """3000 calls started before any is finished: the client must read while it writes."""
+    GetAsset = client.message("taizhang.ledger.v1.GetAssetRequest")
+    ids = [client.start(LEDGER + "GetAsset", GetAsset(id=asset_id), timeout_ms=10000) for _ in range(3000)]
+    answered = 0
+    for call_id in ids:
+        try:
+            client.finish(call_id, LEDGER + "GetAsset", wait=10)
+            answered += 1
+        except Status as status:
+            answered += status.code_name == "RESOURCE_EXHAUSTED"
+    check(answered == 3000, "3000 pipelined calls, %d answered" % answered)
+
+
 def streaming(client):
     method = "/taizhang.risk.v1.Risk/WatchAlerts"
     call_id = client.start(method, client.message("taizhang.risk.v1.WatchAlertsRequest")())
@@ -159,7 +173,16 @@ def main():
         bad_request(client)
         every_method(client)
         pipelining(client, asset_id)
+        pipelining_without_reading(client, asset_id)
         streaming(client)
+        # A stream left early is cancelled by the generator.
+        events = client.stream("/taizhang.risk.v1.Risk/WatchAlerts", client.message("taizhang.risk.v1.WatchAlertsRequest")(), wait=0.2)
+        try:
+            next(events)
+        except Timeout:
+            check(True, "the stream waits")
+        check(client.call("/taizhang.system.v1.System/Health", client.message("taizhang.system.v1.HealthRequest")()).status == 1,
+              "the connection still serves after a stream was left")
     misbehaving(bytes([0, 0, 0, 100, 8, 1, 26]), False, ProtocolError)
     misbehaving(bytes([0xFF, 0xFF, 0xFF, 0xF0, 1, 2, 3]), True, ProtocolError)
     misbehaving(bytes([0, 0, 0, 4, 0xFF, 0xFF, 0xFF, 0xFF]), True, ProtocolError)

@@ -134,6 +134,7 @@ int main(int argc, char **argv) {
     uint64_t stream = 0;
     if (tz_start(client, "/taizhang.risk.v1.Risk/WatchAlerts", &watch.base, NULL, 0, 0, &stream) == TZ_OK) {
         time_t until = time(NULL) + follow_seconds;
+        int ended = 0;
         for (;;) {
             int left = (int)(until - time(NULL));
             if (left <= 0) break;
@@ -148,15 +149,17 @@ int main(int argc, char **argv) {
             } else {
                 if (result != TZ_END_OF_STREAM) print_status("WatchAlerts", result, &status, client);
                 tz_status_clear(&status);
+                ended = 1;
                 break;
             }
         }
-        /* Done watching: cancel and read the stream's end. */
-        tz_cancel(client, stream);
-        ProtobufCMessage *item = NULL;
-        while (tz_stream_next(client, stream, &taizhang__risk__v1__alert_event__descriptor, 5000, &item, &status) == TZ_OK)
-            protobuf_c_message_free_unpacked(item, NULL);
-        tz_status_clear(&status);
+        if (!ended && tz_cancel(client, stream) == TZ_OK) {
+            /* Done watching: cancel, and read up to the stream's end (CANCELLED). */
+            ProtobufCMessage *item = NULL;
+            while (tz_stream_next(client, stream, &taizhang__risk__v1__alert_event__descriptor, 5000, &item, &status) == TZ_OK)
+                protobuf_c_message_free_unpacked(item, NULL);
+            tz_status_clear(&status);
+        }
         printf("stopped following alerts\n");
     }
     tz_close(client);

@@ -44,6 +44,9 @@ struct tz_client {
     size_t pending_bytes;
     /* A connection-level answer (call_id 0) ends every call. */
     tz_status connection_status;
+    /* Calls nobody will finish (a tz_call that timed out): their answers are dropped. */
+    uint64_t *abandoned;
+    size_t n_abandoned, abandoned_capacity;
     int failed; /* a tz_result < 0 once the connection is unusable */
     char error[512];
 };
@@ -93,8 +96,9 @@ const char *tz_last_error(const tz_client *client) {
 }
 
 static void set_error(tz_client *client, const char *what, int error_number) {
+    char text[128];
     if (error_number)
-        snprintf(client->error, sizeof client->error, "%s: %s", what, strerror(error_number));
+        snprintf(client->error, sizeof client->error, "%s: %s", what, strerror_r(error_number, text, sizeof text));
     else
         snprintf(client->error, sizeof client->error, "%s", what);
 }
@@ -165,18 +169,33 @@ tz_result tz_connect_unix(const char *path, int timeout_ms, tz_client **client) 
     address.sun_family = AF_UNIX;
     if (strlen(path) >= sizeof address.sun_path) return TZ_ERR_ARGUMENT;
     strcpy(address.sun_path, path);
+    tz_client *made = new_client(-1);
+    if (!made) return TZ_ERR_NOMEM;
+    *client = made; /* also on failure, so tz_last_error can say why; tz_close frees it */
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return TZ_ERR_CONNECT;
-    tz_client *made = new_client(fd);
-    if (!made) { close(fd); return TZ_ERR_NOMEM; }
-    int error_number = 0;
-    if (connect_within(fd, (struct sockaddr *)&address, sizeof address, timeout_ms, &error_number) < 0) {
-        set_error(made, path, error_number);
-        *client = made; /* so tz_last_error can say why; tz_close frees it */
+    if (fd < 0) {
+        set_error(made, "socket", errno);
+        made->failed = TZ_ERR_CONNECT;
+        return TZ_ERR_CONNECT;
+    }
+    made->fd = fd;
+    /* A blocking connect bounded by SO_SNDTIMEO: on a Unix socket whose
+     * backlog is full a non-blocking connect fails with EAGAIN at once,
+     * while a blocking one waits for room, up to the timeout. */
+    if (timeout_ms > 0) {
+        struct timeval limit = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+    }
+    int connected;
+    do { connected = connect(fd, (struct sockaddr *)&address, sizeof address); } while (connected < 0 && errno == EINTR);
+    if (connected < 0) {
+        int error_number = errno;
+        set_error(made, path, error_number == EAGAIN || error_number == EINPROGRESS ? ETIMEDOUT : error_number);
         fail(made, TZ_ERR_CONNECT);
         return TZ_ERR_CONNECT;
     }
-    *client = made;
+    struct timeval none = { 0, 0 };
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &none, sizeof none);
     return TZ_OK;
 }
 
@@ -199,10 +218,14 @@ tz_result tz_connect_tcp(const char *host, uint16_t port, int timeout_ms, tz_cli
         return TZ_ERR_CONNECT;
     }
     int error_number = ECONNREFUSED;
+    /* One deadline for every address (name resolution itself is not bounded). */
+    int64_t deadline = timeout_ms > 0 ? now_ms() + timeout_ms : -1;
     for (struct addrinfo *address = addresses; address; address = address->ai_next) {
+        int left = deadline < 0 ? 0 : remaining(deadline);
+        if (deadline >= 0 && left == 0) { error_number = ETIMEDOUT; break; }
         int fd = socket(address->ai_family, address->ai_socktype | SOCK_CLOEXEC, address->ai_protocol);
         if (fd < 0) { error_number = errno; continue; }
-        if (connect_within(fd, address->ai_addr, address->ai_addrlen, timeout_ms, &error_number) == 0) {
+        if (connect_within(fd, address->ai_addr, address->ai_addrlen, left, &error_number) == 0) {
             int one = 1;
             setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
             made->fd = fd;
@@ -222,7 +245,8 @@ tz_result tz_connect_tcp(const char *host, uint16_t port, int timeout_ms, tz_cli
 }
 
 void tz_set_frame_max_bytes(tz_client *client, uint32_t frame_max_bytes) {
-    if (client && frame_max_bytes > 0) client->frame_max_bytes = frame_max_bytes;
+    /* At most 1 GiB, so 4 + length fits any size_t. */
+    if (client && frame_max_bytes > 0) client->frame_max_bytes = frame_max_bytes > (1u << 30) ? (1u << 30) : frame_max_bytes;
 }
 
 void tz_close(tz_client *client) {
@@ -236,19 +260,35 @@ void tz_close(tz_client *client) {
         pending = next;
     }
     tz_status_clear(&client->connection_status);
+    free(client->abandoned);
     free(client->buffer);
     free(client);
 }
 
-/* Writes all of `bytes` before `deadline`. */
+static tz_result drain_readable(tz_client *client);
+
+/* Writes all of `bytes` before `deadline`. While the server cannot take
+ * more (it stops reading a client that does not read its answers), the
+ * answers that arrived are read and kept, so pipelining never deadlocks. */
 static tz_result write_all(tz_client *client, const uint8_t *bytes, size_t length, int64_t deadline) {
     size_t written = 0;
     while (written < length) {
-        struct pollfd poller = { .fd = client->fd, .events = POLLOUT };
+        struct pollfd poller = { .fd = client->fd, .events = POLLOUT | POLLIN };
         int ready = poll(&poller, 1, remaining(deadline));
         if (ready < 0 && errno == EINTR) continue;
         if (ready < 0) { set_error(client, "poll", errno); return fail(client, TZ_ERR_IO); }
-        if (ready == 0) { set_error(client, "the server did not take the request in time", 0); return fail(client, TZ_ERR_TIMEOUT); }
+        if (ready == 0) {
+            /* Part of a frame may be on the wire: the connection cannot be used again. */
+            set_error(client, "the server did not take the request in time; the client is closed", 0);
+            fail(client, TZ_ERR_CLOSED);
+            return TZ_ERR_TIMEOUT;
+        }
+        if (!(poller.revents & POLLOUT) && (poller.revents & POLLIN)) {
+            tz_result drained = drain_readable(client);
+            if (drained != TZ_OK) return drained;
+            if (client->failed) return TZ_ERR_CLOSED;
+            continue;
+        }
         ssize_t sent = send(client->fd, bytes + written, length - written, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (sent < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
         if (sent < 0) {
@@ -332,7 +372,7 @@ static tz_result copy_status(const Taizhang__Rpc__V1__Response *response, tz_sta
     status->message = strdup(wire && wire->message ? wire->message : "");
     if (!status->message) return TZ_ERR_NOMEM;
     for (size_t i = 0; i < response->n_metadata; i++) {
-        if (response->metadata[i]->key && strcmp(response->metadata[i]->key, "request-id") == 0 && response->metadata[i]->value) {
+        if (!status->request_id && response->metadata[i]->key && strcmp(response->metadata[i]->key, "request-id") == 0 && response->metadata[i]->value) {
             status->request_id = strdup(response->metadata[i]->value);
             if (!status->request_id) return TZ_ERR_NOMEM;
         }
@@ -440,42 +480,89 @@ static tz_result keep_pending(tz_client *client, Taizhang__Rpc__V1__Response *re
     return TZ_OK;
 }
 
-/* The next response of `call_id`, from those kept or from the socket. */
-static tz_result next_response(tz_client *client, uint64_t call_id, int wait_ms, Taizhang__Rpc__V1__Response **out, tz_status *status) {
-    Taizhang__Rpc__V1__Response *kept = take_pending(client, call_id);
-    if (kept) { *out = kept; return TZ_OK; }
-    if (client->connection_status.message) {
-        /* The server ended the connection with a status (call_id 0): every call ends with it. */
-        tz_status_clear(status);
-        status->code = client->connection_status.code;
-        status->message = strdup(client->connection_status.message);
-        return status->message ? TZ_STATUS : TZ_ERR_NOMEM;
+/* Whether answers of `call_id` are to be dropped; `forget` once its last came. */
+static int abandoned(tz_client *client, uint64_t call_id, int forget) {
+    for (size_t i = 0; i < client->n_abandoned; i++) {
+        if (client->abandoned[i] != call_id) continue;
+        if (forget) client->abandoned[i] = client->abandoned[--client->n_abandoned];
+        return 1;
     }
-    if (client->failed) return client->failed == TZ_ERR_CONNECT ? TZ_ERR_CLOSED : client->failed;
-    int64_t deadline = wait_ms < 0 ? -1 : now_ms() + wait_ms;
+    return 0;
+}
+
+static void abandon(tz_client *client, uint64_t call_id) {
+    Taizhang__Rpc__V1__Response *kept;
+    while ((kept = take_pending(client, call_id))) taizhang__rpc__v1__response__free_unpacked(kept, NULL);
+    if (client->n_abandoned == client->abandoned_capacity) {
+        size_t capacity = client->abandoned_capacity ? client->abandoned_capacity * 2 : 16;
+        if (capacity > 65536) return; /* then its answers are kept until the pending cap */
+        uint64_t *grown = realloc(client->abandoned, capacity * sizeof *grown);
+        if (!grown) return;
+        client->abandoned = grown;
+        client->abandoned_capacity = capacity;
+    }
+    client->abandoned[client->n_abandoned++] = call_id;
+}
+
+/* Files a response that is not the one being waited for. */
+static tz_result absorb(tz_client *client, Taizhang__Rpc__V1__Response *response, size_t bytes) {
+    if (response->call_id == 0) {
+        /* About the connection, not a call (an oversized frame, a request
+         * that could not be read): no call can count on an answer any more,
+         * so every call ends with it and the client closes. */
+        if (!response->status || response->status->code == TAIZHANG__RPC__V1__CODE__OK) {
+            taizhang__rpc__v1__response__free_unpacked(response, NULL);
+            set_error(client, "the server sent a connection-level answer (call id 0) without an error", 0);
+            return fail(client, TZ_ERR_PROTOCOL);
+        }
+        copy_status(response, &client->connection_status);
+        taizhang__rpc__v1__response__free_unpacked(response, NULL);
+        if (!client->connection_status.message) return fail(client, TZ_ERR_NOMEM);
+        snprintf(client->error, sizeof client->error, "the server ended the connection: %s: %s",
+                 tz_code_name(client->connection_status.code), client->connection_status.message);
+        fail(client, TZ_ERR_CLOSED);
+        return TZ_OK;
+    }
+    if (abandoned(client, response->call_id, response->end_of_stream || response->status)) {
+        taizhang__rpc__v1__response__free_unpacked(response, NULL);
+        return TZ_OK;
+    }
+    return keep_pending(client, response, bytes);
+}
+
+/* Reads and files every answer already on the socket, without waiting. */
+static tz_result drain_readable(tz_client *client) {
+    while (!client->failed) {
+        Taizhang__Rpc__V1__Response *response = NULL;
+        size_t bytes = 0;
+        tz_result result = read_response(client, now_ms(), &response, &bytes);
+        if (result == TZ_ERR_TIMEOUT) return TZ_OK;
+        if (result != TZ_OK) return result;
+        result = absorb(client, response, bytes);
+        if (result != TZ_OK) return result;
+    }
+    return TZ_OK;
+}
+
+/* The next response of `call_id` before `deadline` (-1: none), from those
+ * kept or from the socket. */
+static tz_result next_response(tz_client *client, uint64_t call_id, int64_t deadline, Taizhang__Rpc__V1__Response **out, tz_status *status) {
     for (;;) {
+        Taizhang__Rpc__V1__Response *kept = take_pending(client, call_id);
+        if (kept) { *out = kept; return TZ_OK; }
+        if (client->connection_status.message) {
+            tz_status_clear(status);
+            status->code = client->connection_status.code;
+            status->message = strdup(client->connection_status.message);
+            return status->message ? TZ_STATUS : TZ_ERR_NOMEM;
+        }
+        if (client->failed) return client->failed == TZ_ERR_CONNECT ? TZ_ERR_CLOSED : client->failed;
         Taizhang__Rpc__V1__Response *response = NULL;
         size_t bytes = 0;
         tz_result result = read_response(client, deadline, &response, &bytes);
-        if (result != TZ_OK) {
-            /* A status for the whole connection may have come before the close. */
-            if (client->connection_status.message && result != TZ_ERR_TIMEOUT) return next_response(client, call_id, 0, out, status);
-            return result;
-        }
+        if (result != TZ_OK) return result;
         if (response->call_id == call_id) { *out = response; return TZ_OK; }
-        if (response->call_id == 0) {
-            /* About the connection, not a call (an oversized frame, a request
-             * that could not be read): no call can be trusted to be answered
-             * any more, so every call ends with it and the client closes. */
-            copy_status(response, &client->connection_status);
-            taizhang__rpc__v1__response__free_unpacked(response, NULL);
-            if (!client->connection_status.message) return fail(client, TZ_ERR_NOMEM);
-            snprintf(client->error, sizeof client->error, "the server ended the connection: %s: %s",
-                     tz_code_name(client->connection_status.code), client->connection_status.message);
-            fail(client, TZ_ERR_CLOSED);
-            return next_response(client, call_id, 0, out, status);
-        }
-        result = keep_pending(client, response, bytes);
+        result = absorb(client, response, bytes);
         if (result != TZ_OK) return result;
     }
 }
@@ -495,9 +582,10 @@ tz_result tz_finish(tz_client *client, uint64_t call_id, const ProtobufCMessageD
                     int wait_ms, ProtobufCMessage **message, tz_status *status) {
     if (!client || !response_type || !message || !status || call_id == 0) return TZ_ERR_ARGUMENT;
     *message = NULL;
+    int64_t deadline = wait_ms < 0 ? -1 : now_ms() + wait_ms;
     for (;;) {
         Taizhang__Rpc__V1__Response *response = NULL;
-        tz_result result = next_response(client, call_id, wait_ms, &response, status);
+        tz_result result = next_response(client, call_id, deadline, &response, status);
         if (result != TZ_OK) return result;
         if (!response->end_of_stream && !response->status) {
             /* A stream item on a call finished as unary: skip it. */
@@ -523,7 +611,14 @@ tz_result tz_call(tz_client *client, const char *method, const ProtobufCMessage 
     tz_result result = tz_start(client, method, request, metadata, n_metadata, timeout_ms, &call_id);
     if (result != TZ_OK) return result;
     /* The server answers DEADLINE_EXCEEDED at the deadline; allow it a moment more to arrive. */
-    return tz_finish(client, call_id, response_type, timeout_ms ? (int)timeout_ms + 1000 : -1, response, status);
+    int64_t wait = timeout_ms ? (int64_t)timeout_ms + 1000 : -1;
+    result = tz_finish(client, call_id, response_type, wait > 0x7fffffff ? 0x7fffffff : (int)wait, response, status);
+    if (result == TZ_ERR_TIMEOUT && !client->failed) {
+        /* Nobody can finish this call now: cancel it and drop its answer when it comes. */
+        abandon(client, call_id);
+        tz_cancel(client, call_id);
+    }
+    return result;
 }
 
 tz_result tz_stream_next(tz_client *client, uint64_t call_id, const ProtobufCMessageDescriptor *item_type,
@@ -531,7 +626,7 @@ tz_result tz_stream_next(tz_client *client, uint64_t call_id, const ProtobufCMes
     if (!client || !item_type || !item || !status || call_id == 0) return TZ_ERR_ARGUMENT;
     *item = NULL;
     Taizhang__Rpc__V1__Response *response = NULL;
-    tz_result result = next_response(client, call_id, wait_ms, &response, status);
+    tz_result result = next_response(client, call_id, wait_ms < 0 ? -1 : now_ms() + wait_ms, &response, status);
     if (result != TZ_OK) return result;
     if (response->status && response->status->code != TAIZHANG__RPC__V1__CODE__OK) {
         result = copy_status(response, status);

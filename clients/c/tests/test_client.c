@@ -176,6 +176,89 @@ static char *register_and_read(tz_client *client) {
     return id;
 }
 
+/* Updates with optimistic concurrency, a batch, the ledger's totals, the
+ * depreciation schedule and the audit chain, with values compared. */
+static void more_round_trips(tz_client *client, const char *id) {
+    ProtobufCMessage *response = NULL;
+    tz_status status = TZ_STATUS_INIT;
+    Taizhang__Ledger__V1__GetAssetRequest get = TAIZHANG__LEDGER__V1__GET_ASSET_REQUEST__INIT;
+    get.id = (char *)id;
+    if (call(client, LEDGER "GetAsset", &get.base, &taizhang__ledger__v1__asset__descriptor, &response, &status) != TZ_OK) {
+        CHECK(0, "GetAsset before the update");
+        tz_status_clear(&status);
+        return;
+    }
+    Taizhang__Ledger__V1__Asset *asset = (Taizhang__Ledger__V1__Asset *)response;
+    int64_t version = asset->version;
+    char *unpacked_name = asset->name;
+    asset->name = "白马村光伏电站（一期）";
+    Taizhang__Ledger__V1__UpdateAssetRequest update = TAIZHANG__LEDGER__V1__UPDATE_ASSET_REQUEST__INIT;
+    update.asset = asset;
+    update.expected_version = version;
+    ProtobufCMessage *updated = NULL;
+    tz_result result = call(client, LEDGER "UpdateAsset", &update.base, &taizhang__ledger__v1__asset__descriptor, &updated, &status);
+    CHECK(result == TZ_OK, "UpdateAsset: %s %s", tz_result_name(result), status.message ? status.message : "");
+    if (updated) {
+        Taizhang__Ledger__V1__Asset *after = (Taizhang__Ledger__V1__Asset *)updated;
+        CHECK(strcmp(after->name, "白马村光伏电站（一期）") == 0 && after->version == version + 1, "updated name %s version %lld", after->name, (long long)after->version);
+        protobuf_c_message_free_unpacked(updated, NULL);
+    }
+    tz_status_clear(&status);
+    /* The same expected_version again is stale now. */
+    result = call(client, LEDGER "UpdateAsset", &update.base, &taizhang__ledger__v1__asset__descriptor, &updated, &status);
+    CHECK(result == TZ_STATUS && status.code == TAIZHANG__RPC__V1__CODE__ABORTED, "stale update: %s %s", tz_result_name(result), tz_code_name(status.code));
+    tz_status_clear(&status);
+    asset->name = unpacked_name; /* the literal is not the unpacker's memory to free */
+    protobuf_c_message_free_unpacked(response, NULL);
+
+    Taizhang__Ledger__V1__Asset batch[2];
+    Taizhang__Ledger__V1__Funding funding[2][2], *funding_list[2][2];
+    Taizhang__Ledger__V1__Owner owner[2], *owner_list[2][1];
+    Taizhang__Ledger__V1__Asset *batch_list[2];
+    for (int i = 0; i < 2; i++) {
+        fill_asset(&batch[i], funding[i], funding_list[i], &owner[i], owner_list[i], 200000 * (i + 1), 10000);
+        batch_list[i] = &batch[i];
+    }
+    Taizhang__Ledger__V1__BatchRegisterAssetsRequest many = TAIZHANG__LEDGER__V1__BATCH_REGISTER_ASSETS_REQUEST__INIT;
+    many.n_assets = 2;
+    many.assets = batch_list;
+    result = call(client, LEDGER "BatchRegisterAssets", &many.base, &taizhang__ledger__v1__batch_register_assets_response__descriptor, &response, &status);
+    CHECK(result == TZ_OK && ((Taizhang__Ledger__V1__BatchRegisterAssetsResponse *)response)->n_ids == 2, "BatchRegisterAssets: %s", tz_result_name(result));
+    if (response) protobuf_c_message_free_unpacked(response, NULL);
+    tz_status_clear(&status);
+
+    Taizhang__Ledger__V1__GetLedgerSummaryRequest summary = TAIZHANG__LEDGER__V1__GET_LEDGER_SUMMARY_REQUEST__INIT;
+    summary.admin_code = "421024101201";
+    summary.as_of = "2026-12-31";
+    result = call(client, LEDGER "GetLedgerSummary", &summary.base, &taizhang__ledger__v1__ledger_summary__descriptor, &response, &status);
+    CHECK(result == TZ_OK, "GetLedgerSummary: %s", tz_result_name(result));
+    if (response) {
+        Taizhang__Ledger__V1__LedgerSummary *totals = (Taizhang__Ledger__V1__LedgerSummary *)response;
+        CHECK(totals->total && totals->total->count == 3 && totals->total->original_value_fen == 1000000 + 200000 + 400000,
+              "the village's totals: %llu assets", totals->total ? (unsigned long long)totals->total->count : 0ULL);
+        protobuf_c_message_free_unpacked(response, NULL);
+    }
+    tz_status_clear(&status);
+
+    Taizhang__Ledger__V1__GetDepreciationRequest depreciation = TAIZHANG__LEDGER__V1__GET_DEPRECIATION_REQUEST__INIT;
+    depreciation.asset_id = (char *)id;
+    depreciation.as_of = "2026-12-31";
+    result = call(client, LEDGER "GetDepreciation", &depreciation.base, &taizhang__ledger__v1__depreciation_report__descriptor, &response, &status);
+    CHECK(result == TZ_OK, "GetDepreciation: %s", tz_result_name(result));
+    if (response) {
+        Taizhang__Ledger__V1__DepreciationReport *report = (Taizhang__Ledger__V1__DepreciationReport *)response;
+        CHECK(strcmp(report->asset_id, id) == 0 && report->life_years >= 25 && report->net_value_fen < 1000000, "depreciation of %s", report->asset_id);
+        protobuf_c_message_free_unpacked(response, NULL);
+    }
+    tz_status_clear(&status);
+
+    Taizhang__Ledger__V1__VerifyAuditChainRequest verify = TAIZHANG__LEDGER__V1__VERIFY_AUDIT_CHAIN_REQUEST__INIT;
+    result = call(client, LEDGER "VerifyAuditChain", &verify.base, &taizhang__ledger__v1__verify_audit_chain_response__descriptor, &response, &status);
+    CHECK(result == TZ_OK && ((Taizhang__Ledger__V1__VerifyAuditChainResponse *)response)->intact, "VerifyAuditChain: %s", tz_result_name(result));
+    if (response) protobuf_c_message_free_unpacked(response, NULL);
+    tz_status_clear(&status);
+}
+
 /* A bad asset: every bad field comes back, and the request-id. */
 static void bad_request_lists_every_field(tz_client *client) {
     Taizhang__Ledger__V1__Asset asset;
@@ -256,6 +339,31 @@ static void pipelining(tz_client *client, const char *id) {
           "an unknown call id should time out");
 }
 
+/* 3000 calls started before any is finished: the server stops reading a
+ * client that does not read, so the client must read while it writes. */
+static void pipelining_without_reading(tz_client *client, const char *id) {
+    enum { CALLS = 3000 };
+    static uint64_t ids[CALLS];
+    Taizhang__Ledger__V1__GetAssetRequest get = TAIZHANG__LEDGER__V1__GET_ASSET_REQUEST__INIT;
+    get.id = (char *)id;
+    int started = 0;
+    for (; started < CALLS; started++) {
+        tz_result result = tz_start(client, LEDGER "GetAsset", &get.base, NULL, 0, 10000, &ids[started]);
+        if (result != TZ_OK) { CHECK(0, "start %d: %s (%s)", started, tz_result_name(result), tz_last_error(client)); break; }
+    }
+    int answered = 0;
+    for (int i = 0; i < started; i++) {
+        ProtobufCMessage *response = NULL;
+        tz_status status = TZ_STATUS_INIT;
+        tz_result result = tz_finish(client, ids[i], &taizhang__ledger__v1__asset__descriptor, 10000, &response, &status);
+        /* OK, or RESOURCE_EXHAUSTED past the server's calls-in-flight limit. */
+        if (result == TZ_OK || (result == TZ_STATUS && status.code == TAIZHANG__RPC__V1__CODE__RESOURCE_EXHAUSTED)) answered++;
+        if (response) protobuf_c_message_free_unpacked(response, NULL);
+        tz_status_clear(&status);
+    }
+    CHECK(started == CALLS && answered == CALLS, "%d started, %d answered", started, answered);
+}
+
 /* WatchAlerts: a stream that waits; cancelled, it ends CANCELLED. */
 static void streaming(tz_client *client) {
     Taizhang__Risk__V1__WatchAlertsRequest request = TAIZHANG__RISK__V1__WATCH_ALERTS_REQUEST__INIT;
@@ -334,6 +442,24 @@ static void misbehaving_servers(void) {
     against("closed at once", NULL, 0, 0, TZ_ERR_CLOSED, 5000);
     /* Never answers: the wait ends, the call stays in flight. */
     against("silent", NULL, 0, 1, TZ_ERR_TIMEOUT, 200);
+    /* tz_call on a silent server: TZ_ERR_TIMEOUT after the call's deadline and a moment. */
+    {
+        char path[108];
+        snprintf(path, sizeof path, "/tmp/tz-c-silent-%d.sock", (int)getpid());
+        pid_t server = misbehaving_server(path, NULL, 0, 1);
+        tz_client *client = NULL;
+        CHECK(tz_connect_unix(path, 5000, &client) == TZ_OK, "silent: connect");
+        Taizhang__System__V1__HealthRequest request = TAIZHANG__SYSTEM__V1__HEALTH_REQUEST__INIT;
+        ProtobufCMessage *response = NULL;
+        tz_status status = TZ_STATUS_INIT;
+        tz_result result = tz_call(client, "/taizhang.system.v1.System/Health", &request.base,
+                                   &taizhang__system__v1__health_response__descriptor, NULL, 0, 100, &response, &status);
+        CHECK(result == TZ_ERR_TIMEOUT && response == NULL, "tz_call on a silent server: %s", tz_result_name(result));
+        tz_close(client);
+        kill(server, SIGKILL);
+        waitpid(server, NULL, 0);
+        unlink(path);
+    }
     /* A connection-level status (call_id 0) ends the waiting call with it. */
     const unsigned char refusal[] = { 0, 0, 0, 8, 0x12, 0x06, 0x08, 0x08, 0x12, 0x02, 'n', 'o' };
     against("connection status", refusal, sizeof refusal, 0, TZ_STATUS, 5000);
@@ -354,11 +480,13 @@ int main(int argc, char **argv) {
     tz_client *client = connect_daemon();
     seed(client);
     char *id = register_and_read(client);
+    if (id) more_round_trips(client, id);
     bad_request_lists_every_field(client);
     every_method_round_trips(client, &taizhang__ledger__v1__ledger__descriptor);
     every_method_round_trips(client, &taizhang__risk__v1__risk__descriptor);
     every_method_round_trips(client, &taizhang__system__v1__system__descriptor);
     if (id) pipelining(client, id);
+    if (id) pipelining_without_reading(client, id);
     streaming(client);
     free(id);
     tz_close(client);

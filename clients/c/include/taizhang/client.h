@@ -10,7 +10,11 @@
  * A unary call:
  *
  *     tz_client *client;
- *     if (tz_connect_unix("/run/taizhang/taizhang.sock", 5000, &client) != TZ_OK) ...
+ *     if (tz_connect_unix("/run/taizhang/taizhang.sock", 5000, &client) != TZ_OK) {
+ *         fprintf(stderr, "%s\n", tz_last_error(client));
+ *         tz_close(client);
+ *         return 1;
+ *     }
  *     Taizhang__Ledger__V1__GetAssetRequest request = TAIZHANG__LEDGER__V1__GET_ASSET_REQUEST__INIT;
  *     request.id = "ZC00000001";
  *     ProtobufCMessage *response = NULL;
@@ -29,8 +33,9 @@
  * writes with MSG_NOSIGNAL, so a closed peer never raises SIGPIPE).
  *
  * Memory: every message the library returns is the caller's, freed with
- * protobuf_c_message_free_unpacked(message, NULL); a tz_status is cleared
- * with tz_status_clear. The library never aborts on what a server sends:
+ * protobuf_c_message_free_unpacked(message, NULL). A tz_status starts as
+ * TZ_STATUS_INIT, is filled on TZ_STATUS (and left alone on TZ_OK), may be
+ * reused, and is cleared with tz_status_clear. The library never aborts on what a server sends:
  * a malformed or oversized frame, or a connection closed in the middle of a
  * frame, is an error result and the client is closed for further calls.
  */
@@ -56,7 +61,9 @@ typedef enum tz_result {
     TZ_ERR_NOMEM = -2,      /**< out of memory */
     TZ_ERR_CONNECT = -3,    /**< could not connect (tz_last_error says why) */
     TZ_ERR_IO = -4,         /**< a read or write failed (tz_last_error says why); the client is closed */
-    TZ_ERR_TIMEOUT = -5,    /**< nothing arrived within the wait; the call stays in flight */
+    TZ_ERR_TIMEOUT = -5,    /**< nothing arrived within the wait: tz_finish/tz_stream_next leave the call in flight;
+                                 tz_call cancels it and drops its late answer; a request the server did not
+                                 take in time closes the client */
     TZ_ERR_CLOSED = -6,     /**< the server closed the connection (or it was closed after an error) */
     TZ_ERR_PROTOCOL = -7,   /**< the server sent something that is not the protocol (oversized frame, bad envelope); the client is closed */
     TZ_ERR_DECODE = -8      /**< the response payload is not the expected message type */
@@ -95,13 +102,20 @@ typedef struct tz_client tz_client;
 /** Largest response frame the client accepts by default (64 MiB). */
 #define TZ_FRAME_MAX_BYTES_DEFAULT (64u * 1024u * 1024u)
 
-/** Connects to the Unix socket at `path` within `timeout_ms` (0: no limit). */
+/**
+ * Connects to the Unix socket at `path` within `timeout_ms` (0: no limit).
+ * On TZ_ERR_CONNECT *client is still set, so tz_last_error can say why:
+ * free it with tz_close (tz_close(NULL) is harmless). On TZ_ERR_ARGUMENT and
+ * TZ_ERR_NOMEM it is NULL.
+ */
 tz_result tz_connect_unix(const char *path, int timeout_ms, tz_client **client);
 
-/** Connects to `host`:`port` over TCP (IPv4 or IPv6) within `timeout_ms` (0: no limit). */
+/** Connects to `host`:`port` over TCP (IPv4 or IPv6), every resolved address
+ * within one `timeout_ms` (0: no limit; name resolution is not bounded).
+ * On TZ_ERR_CONNECT *client is set as for tz_connect_unix. */
 tz_result tz_connect_tcp(const char *host, uint16_t port, int timeout_ms, tz_client **client);
 
-/** Sets the largest response frame accepted (default TZ_FRAME_MAX_BYTES_DEFAULT). */
+/** Sets the largest response frame accepted (default TZ_FRAME_MAX_BYTES_DEFAULT, at most 1 GiB). */
 void tz_set_frame_max_bytes(tz_client *client, uint32_t frame_max_bytes);
 
 /** Closes the connection and frees the client and any responses it still holds. */
@@ -126,7 +140,9 @@ tz_result tz_call(tz_client *client, const char *method, const ProtobufCMessage 
 /**
  * Sends a call without waiting (pipelining: start several, then finish each);
  * the same for a server-streaming call (then read it with tz_stream_next).
- * *call_id receives the call's id on this connection.
+ * *call_id receives the call's id on this connection. While the server
+ * cannot take the request, answers already sent are read and kept, so
+ * starting many calls before finishing any does not deadlock.
  */
 tz_result tz_start(tz_client *client, const char *method, const ProtobufCMessage *request,
                    const tz_metadata *metadata, size_t n_metadata, uint32_t timeout_ms, uint64_t *call_id);
@@ -134,7 +150,10 @@ tz_result tz_start(tz_client *client, const char *method, const ProtobufCMessage
 /**
  * Waits up to wait_ms (negative: no limit) for the answer of a unary call
  * started with tz_start. Answers of other calls that arrive meanwhile are kept
- * for them. TZ_ERR_TIMEOUT leaves the call in flight: finish or cancel it later.
+ * for them (at most 256 MiB). TZ_ERR_TIMEOUT leaves the call in flight:
+ * finish or cancel it later. The library does not track which ids are in
+ * flight: waiting for an id that was never started, or already finished,
+ * simply waits the whole wait_ms.
  */
 tz_result tz_finish(tz_client *client, uint64_t call_id, const ProtobufCMessageDescriptor *response_type,
                     int wait_ms, ProtobufCMessage **response, tz_status *status);
