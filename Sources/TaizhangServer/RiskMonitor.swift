@@ -199,7 +199,7 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
                     if trigger != "start" { trigger = "schedule" }
                     break
                 }
-                lock.wait(until: min(nextScheduled, mutationDue ?? nextScheduled))
+                _ = lock.wait(until: min(nextScheduled, mutationDue ?? nextScheduled))
             }
             let stop = stopping
             lock.unlock()
