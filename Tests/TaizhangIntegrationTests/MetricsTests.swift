@@ -102,6 +102,25 @@ struct MetricsTests {
         await client.close()
     }
 
+    /// A writer that cannot commit within 2 s makes /healthz answer 503 with the reason.
+    @Test func aWedgedWriterMakesHealthz503() throws {
+        let daemon = try DaemonProcess(extraArguments: ["--metrics-listen", "127.0.0.1:0", "--fault-commit-delay-ms", "4000"])
+        defer { daemon.stop() }
+        let url = try #require(daemon.metricsURL)
+        let script = #"""
+            import sys, urllib.request, urllib.error
+            try:
+                with urllib.request.urlopen(sys.argv[1] + "/healthz", timeout=20) as response:
+                    print(response.status, response.read().decode().strip())
+            except urllib.error.HTTPError as error:
+                print(error.code, error.read().decode().strip())
+            """#
+        let (status, data) = try JournaldTests.output(["/usr/bin/env", "python3", "-c", script, url], withErrors: true)
+        let output = String(decoding: data, as: UTF8.self)
+        #expect(status == 0, "\(output)")
+        #expect(output.hasPrefix("503 not serving: an event loop or the store's writer did not answer within 2000 ms"), "\(output)")
+    }
+
     /// Past 16 open connections the listener closes new ones at once; the
     /// daemon's own protocol is not affected.
     @Test func theListenerClosesConnectionsPastItsLimit() async throws {

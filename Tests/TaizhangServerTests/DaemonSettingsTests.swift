@@ -168,6 +168,20 @@ struct DaemonSettingsTests {
         #expect(Journal.priority(.debug) == 7 && Journal.priority(.info) == 6 && Journal.priority(.error) == 3)
     }
 
+    /// systemd says standard error is the journal by $JOURNAL_STREAM = "DEVICE:INODE" of that stream.
+    @Test func journalStream_mustNameThisProcesssStandardError() {
+        var status = stat()
+        #expect(fstat(2, &status) == 0)
+        let saved = ProcessInfo.processInfo.environment["JOURNAL_STREAM"]
+        defer { if let saved { setenv("JOURNAL_STREAM", saved, 1) } else { unsetenv("JOURNAL_STREAM") } }
+        setenv("JOURNAL_STREAM", "\(status.st_dev):\(status.st_ino)", 1)
+        #expect(Journal.standardErrorIsJournal)
+        setenv("JOURNAL_STREAM", "\(status.st_dev):\(status.st_ino &+ 1)", 1)
+        #expect(!Journal.standardErrorIsJournal)
+        unsetenv("JOURNAL_STREAM")
+        #expect(!Journal.standardErrorIsJournal)
+    }
+
     @Test func statusNames_areGRPCs() {
         #expect(StatusNames.name(0) == "OK")
         #expect(StatusNames.name(3) == "INVALID_ARGUMENT")
