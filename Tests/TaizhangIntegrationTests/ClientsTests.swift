@@ -14,11 +14,11 @@ struct ClientsTests {
         ["--socket", daemon.socketPath, "--village", "421024101201", "--project", "JL-2019-001", "--follow-seconds", "0"]
     }
 
-    /// The example's lines after the test program left `before` assets in the village.
-    static func expectExampleOutput(_ output: String, before: Int) {
-        #expect(output.contains("registered ZC0000000\(before + 1) 村级光伏电站, 10000.00 yuan"), "\(output)")
+    /// The example's lines: it registers `id`, after which 白马村 holds `village` assets.
+    static func expectExampleOutput(_ output: String, id: String, village: Int) {
+        #expect(output.contains("registered \(id) 村级光伏电站, 10000.00 yuan"), "\(output)")
         #expect(output.contains("ledger ZC00000001\t白马村光伏电站"), "\(output)")
-        #expect(output.contains("village 421024101201: \(before + 1) assets"), "\(output)")
+        #expect(output.contains("village 421024101201: \(village) assets"), "\(output)")
         #expect(output.contains("stopped following alerts"), "\(output)")
     }
 
@@ -32,11 +32,11 @@ struct ClientsTests {
         #expect(status == 0, "\(output)")
         #expect(output.range(of: #"ok \d+ checks"#, options: .regularExpression) != nil, "\(output)")
         #expect(!output.contains("FAIL"), "\(output)")
-        // The test program seeded the village and registered ZC00000001 to ZC00000003.
+        // The test program seeded 白马村 with ZC00000001 to ZC00000003, and 1,200 assets in another village.
         let (example, exampleOutput) = try JournaldTests.outputAndError([Self.root + "/clients/c/build/taizhang-c-example"]
                                                                         + Self.exampleArguments(daemon))
         #expect(example == 0, "\(exampleOutput)")
-        Self.expectExampleOutput(exampleOutput, before: 3)
+        Self.expectExampleOutput(exampleOutput, id: "ZC00001204", village: 4)
     }
 
     @Test func thePythonClientPassesItsTestsAndItsExampleRuns() throws {
@@ -49,6 +49,6 @@ struct ClientsTests {
         let (example, exampleOutput) = try JournaldTests.outputAndError(["/usr/bin/env", "python3", Self.root + "/clients/python/example.py"]
                                                                         + Self.exampleArguments(daemon))
         #expect(example == 0, "\(exampleOutput)")
-        Self.expectExampleOutput(exampleOutput, before: 1)
+        Self.expectExampleOutput(exampleOutput, id: "ZC00000002", village: 2)
     }
 }

@@ -35,8 +35,9 @@ struct tz_client {
     int fd;
     uint64_t next_call_id;
     uint32_t frame_max_bytes;
-    /* Bytes read and not yet a whole frame. */
+    /* Bytes read and not yet taken: buffer[buffer_start ..< buffer_used]. */
     uint8_t *buffer;
+    size_t buffer_start;
     size_t buffer_used;
     size_t buffer_capacity;
     tz_pending *pending;
@@ -390,44 +391,69 @@ static tz_result copy_status(const Taizhang__Rpc__V1__Response *response, tz_sta
     return TZ_STATUS;
 }
 
+/* The receive buffer: 64 KiB to start; grown as a large frame's bytes
+ * arrive (1 MiB at a time, not the whole announced length at once); shrunk
+ * back once a large frame has been taken. */
+#define TZ_BUFFER_INITIAL (64u * 1024u)
+#define TZ_BUFFER_STEP (1024u * 1024u)
+
+/* Makes room after the buffered bytes for a frame of `frame` bytes in all. */
+static tz_result make_room(tz_client *client, size_t frame) {
+    size_t held = client->buffer_used - client->buffer_start;
+    if (client->buffer_start > 0 && (client->buffer_used == client->buffer_capacity || frame > client->buffer_capacity - client->buffer_start)) {
+        memmove(client->buffer, client->buffer + client->buffer_start, held);
+        client->buffer_start = 0;
+        client->buffer_used = held;
+    }
+    if (client->buffer_used < client->buffer_capacity) return TZ_OK;
+    size_t target = client->buffer_capacity ? client->buffer_capacity : TZ_BUFFER_INITIAL;
+    if (held + 1 > target) target = held + TZ_BUFFER_STEP;
+    if (frame > held && target > frame) target = frame > TZ_BUFFER_INITIAL ? frame : TZ_BUFFER_INITIAL;
+    if (target <= client->buffer_capacity) target = client->buffer_capacity + TZ_BUFFER_STEP;
+    uint8_t *grown = realloc(client->buffer, target);
+    if (!grown) return fail(client, TZ_ERR_NOMEM);
+    client->buffer = grown;
+    client->buffer_capacity = target;
+    return TZ_OK;
+}
+
 /* Reads until one whole frame is buffered, then decodes it into *response.
  * TZ_ERR_TIMEOUT leaves the partial frame buffered for the next read. */
 static tz_result read_response(tz_client *client, int64_t deadline, Taizhang__Rpc__V1__Response **response, size_t *frame_bytes) {
     for (;;) {
-        if (client->buffer_used >= 4) {
-            const uint8_t *b = client->buffer;
+        size_t held = client->buffer_used - client->buffer_start;
+        size_t frame = 4;
+        if (held >= 4) {
+            const uint8_t *b = client->buffer + client->buffer_start;
             uint32_t length = ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
             if (length > client->frame_max_bytes) {
                 snprintf(client->error, sizeof client->error,
                          "the server sent a frame of %u bytes, more than the client's limit of %u", length, client->frame_max_bytes);
                 return fail(client, TZ_ERR_PROTOCOL);
             }
-            if (client->buffer_used >= 4 + (size_t)length) {
+            frame = 4 + (size_t)length;
+            if (held >= frame) {
                 Taizhang__Rpc__V1__Response *decoded = taizhang__rpc__v1__response__unpack(NULL, length, b + 4);
-                memmove(client->buffer, client->buffer + 4 + length, client->buffer_used - 4 - length);
-                client->buffer_used -= 4 + (size_t)length;
+                client->buffer_start += frame;
+                if (client->buffer_start == client->buffer_used) {
+                    client->buffer_start = client->buffer_used = 0;
+                    /* After a large frame, give the memory back. */
+                    if (client->buffer_capacity > TZ_BUFFER_INITIAL) {
+                        uint8_t *smaller = realloc(client->buffer, TZ_BUFFER_INITIAL);
+                        if (smaller) { client->buffer = smaller; client->buffer_capacity = TZ_BUFFER_INITIAL; }
+                    }
+                }
                 if (!decoded) {
                     set_error(client, "the server sent a frame that is not a taizhang.rpc.v1.Response", 0);
                     return fail(client, TZ_ERR_PROTOCOL);
                 }
                 *response = decoded;
-                *frame_bytes = 4 + (size_t)length;
+                *frame_bytes = frame;
                 return TZ_OK;
             }
-            /* Room for the whole frame. */
-            size_t needed = 4 + (size_t)length;
-            if (client->buffer_capacity < needed) {
-                uint8_t *grown = realloc(client->buffer, needed);
-                if (!grown) return fail(client, TZ_ERR_NOMEM);
-                client->buffer = grown;
-                client->buffer_capacity = needed;
-            }
-        } else if (client->buffer_capacity < 65536) {
-            uint8_t *grown = realloc(client->buffer, 65536);
-            if (!grown) return fail(client, TZ_ERR_NOMEM);
-            client->buffer = grown;
-            client->buffer_capacity = 65536;
         }
+        tz_result room = make_room(client, frame);
+        if (room != TZ_OK) return room;
         struct pollfd poller = { .fd = client->fd, .events = POLLIN };
         int ready = poll(&poller, 1, remaining(deadline));
         if (ready < 0 && errno == EINTR) continue;
@@ -440,9 +466,9 @@ static tz_result read_response(tz_client *client, int64_t deadline, Taizhang__Rp
             return fail(client, errno == ECONNRESET ? TZ_ERR_CLOSED : TZ_ERR_IO);
         }
         if (got == 0) {
-            set_error(client, client->buffer_used ? "the server closed the connection in the middle of a frame"
-                                                  : "the server closed the connection", 0);
-            return fail(client, client->buffer_used ? TZ_ERR_PROTOCOL : TZ_ERR_CLOSED);
+            int partial = client->buffer_used > client->buffer_start;
+            set_error(client, partial ? "the server closed the connection in the middle of a frame" : "the server closed the connection", 0);
+            return fail(client, partial ? TZ_ERR_PROTOCOL : TZ_ERR_CLOSED);
         }
         client->buffer_used += (size_t)got;
     }

@@ -259,6 +259,64 @@ static void more_round_trips(tz_client *client, const char *id) {
     tz_status_clear(&status);
 }
 
+/* A page of 1,000 assets (~600 KB): the receive buffer grows as the frame
+ * arrives and shrinks back after it; small calls go on working. */
+static void large_frames(tz_client *client) {
+    Taizhang__Ledger__V1__AdminUnit unit = TAIZHANG__LEDGER__V1__ADMIN_UNIT__INIT;
+    unit.code = "421024101202";
+    unit.name = "新场村";
+    unit.level = TAIZHANG__LEDGER__V1__ADMIN_LEVEL__VILLAGE;
+    unit.parent_code = "421024101000";
+    Taizhang__Ledger__V1__CreateAdminUnitRequest create = TAIZHANG__LEDGER__V1__CREATE_ADMIN_UNIT_REQUEST__INIT;
+    create.unit = &unit;
+    ProtobufCMessage *response = NULL;
+    tz_status status = TZ_STATUS_INIT;
+    CHECK(call(client, LEDGER "CreateAdminUnit", &create.base, &taizhang__ledger__v1__admin_unit__descriptor, &response, &status) == TZ_OK, "second village");
+    if (response) protobuf_c_message_free_unpacked(response, NULL);
+    tz_status_clear(&status);
+
+    enum { COUNT = 1200 };
+    Taizhang__Ledger__V1__Asset *assets = calloc(COUNT, sizeof *assets);
+    Taizhang__Ledger__V1__Funding (*funding)[2] = calloc(COUNT, sizeof *funding);
+    Taizhang__Ledger__V1__Funding *(*funding_list)[2] = calloc(COUNT, sizeof *funding_list);
+    Taizhang__Ledger__V1__Owner *owners = calloc(COUNT, sizeof *owners);
+    Taizhang__Ledger__V1__Owner **owner_list = calloc(COUNT, sizeof *owner_list);
+    Taizhang__Ledger__V1__Asset **list = calloc(COUNT, sizeof *list);
+    for (int i = 0; i < COUNT; i++) {
+        fill_asset(&assets[i], funding[i], funding_list[i], &owners[i], &owner_list[i], 100000 + i, 10000);
+        assets[i].admin_code = "421024101202";
+        owners[i].admin_code = "421024101202";
+        list[i] = &assets[i];
+    }
+    Taizhang__Ledger__V1__BatchRegisterAssetsRequest batch = TAIZHANG__LEDGER__V1__BATCH_REGISTER_ASSETS_REQUEST__INIT;
+    batch.n_assets = COUNT;
+    batch.assets = list;
+    tz_result result = call(client, LEDGER "BatchRegisterAssets", &batch.base, &taizhang__ledger__v1__batch_register_assets_response__descriptor, &response, &status);
+    CHECK(result == TZ_OK && ((Taizhang__Ledger__V1__BatchRegisterAssetsResponse *)response)->n_ids == COUNT, "batch of %d: %s %s", COUNT,
+          tz_result_name(result), status.message ? status.message : "");
+    if (response) protobuf_c_message_free_unpacked(response, NULL);
+    tz_status_clear(&status);
+    free(assets); free(funding); free(funding_list); free(owners); free(owner_list); free(list);
+
+    Taizhang__Ledger__V1__ListAssetsRequest page = TAIZHANG__LEDGER__V1__LIST_ASSETS_REQUEST__INIT;
+    page.admin_code = "421024101202";
+    page.page_size = 1000;
+    result = call(client, LEDGER "ListAssets", &page.base, &taizhang__ledger__v1__list_assets_response__descriptor, &response, &status);
+    CHECK(result == TZ_OK, "a page of 1,000: %s (%s)", tz_result_name(result), tz_last_error(client));
+    if (response) {
+        Taizhang__Ledger__V1__ListAssetsResponse *assets_page = (Taizhang__Ledger__V1__ListAssetsResponse *)response;
+        CHECK(assets_page->n_assets == 1000 && assets_page->next_page_token[0] != 0, "page of %zu", assets_page->n_assets);
+        CHECK(protobuf_c_message_get_packed_size(response) > 200000, "the page is only %zu bytes", protobuf_c_message_get_packed_size(response));
+        protobuf_c_message_free_unpacked(response, NULL);
+    }
+    tz_status_clear(&status);
+    Taizhang__System__V1__HealthRequest health = TAIZHANG__SYSTEM__V1__HEALTH_REQUEST__INIT;
+    CHECK(call(client, "/taizhang.system.v1.System/Health", &health.base, &taizhang__system__v1__health_response__descriptor, &response, &status) == TZ_OK,
+          "a small call after the large frame");
+    if (response) protobuf_c_message_free_unpacked(response, NULL);
+    tz_status_clear(&status);
+}
+
 /* A bad asset: every bad field comes back, and the request-id. */
 static void bad_request_lists_every_field(tz_client *client) {
     Taizhang__Ledger__V1__Asset asset;
@@ -481,6 +539,7 @@ int main(int argc, char **argv) {
     seed(client);
     char *id = register_and_read(client);
     if (id) more_round_trips(client, id);
+    large_frames(client);
     bad_request_lists_every_field(client);
     every_method_round_trips(client, &taizhang__ledger__v1__ledger__descriptor);
     every_method_round_trips(client, &taizhang__risk__v1__risk__descriptor);
