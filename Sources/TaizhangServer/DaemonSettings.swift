@@ -369,6 +369,21 @@ extension DaemonSettings {
         return files
     }
 
+    /// The configuration file to read: `given` (--config; "" for none), or
+    /// `defaultPath` when it exists. Decided again on each reload, so a
+    /// default file created after start is read.
+    public static func configPath(given: String?, defaultPath: String) -> String? {
+        if let given { return given.isEmpty ? nil : given }
+        return FileManager.default.fileExists(atPath: defaultPath) ? defaultPath : nil
+    }
+
+    /// The settings of the file at `path` (nil: none) with `flags` over
+    /// them, and the files they name: what the daemon starts and reloads with.
+    public static func loadWithFiles(path: String?, flags: [Assignment]) throws(SettingsError) -> (DaemonSettings, SettingsFiles) {
+        let settings = try load(path: path, flags: flags)
+        return (settings, try settings.loadFiles())
+    }
+
     /// The settings of the file at `path` (nil: none) with `flags` over them.
     public static func load(path: String?, flags: [Assignment]) throws(SettingsError) -> DaemonSettings {
         var assignments: [Assignment] = []

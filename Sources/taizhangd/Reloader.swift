@@ -54,17 +54,14 @@ final class Reloader: Sendable {
     /// Re-reads the file and applies it; on any problem keeps every setting
     /// as it was.
     func reload() {
-        // Decided again each time: a default file created after start is read.
-        let configPath: String? = configFile.map { $0.isEmpty ? nil : $0 }
-            ?? (FileManager.default.fileExists(atPath: defaultConfigPath) ? defaultConfigPath : nil)
+        let configPath = DaemonSettings.configPath(given: configFile, defaultPath: defaultConfigPath)
         let source = configPath ?? "(no configuration file; flags only)"
         ServiceManager.notify("RELOADING=1\nMONOTONIC_USEC=\(ServiceManager.monotonicMicros())\nSTATUS=Reloading \(source)")
         Log.notice("reload: reading \(source)", metadata: ["config": "\(source)"])
         let next: DaemonSettings
         let nextFiles: SettingsFiles
         do {
-            next = try DaemonSettings.load(path: configPath, flags: flags)
-            nextFiles = try next.loadFiles()
+            (next, nextFiles) = try DaemonSettings.loadWithFiles(path: configPath, flags: flags)
         } catch {
             for problem in error.problems { Log.error("reload: \(problem)", metadata: ["config": "\(source)"]) }
             let summary = "reload at \(Self.now()) failed (\(error.problems.count) problem\(error.problems.count == 1 ? "" : "s"), see the log); running with the previous settings"

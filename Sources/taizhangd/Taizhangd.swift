@@ -119,12 +119,6 @@ struct Taizhangd: ParsableCommand {
         return given.compactMap { key, value in value.map { DaemonSettings.Assignment(key: key, value: $0, origin: "--\(key)") } }
     }
 
-    /// The configuration file to read: --config, or the default one if present.
-    var configPath: String? {
-        if let configFile { return configFile.isEmpty ? nil : configFile }
-        return FileManager.default.fileExists(atPath: Taizhangd.defaultConfigPath) ? Taizhangd.defaultConfigPath : nil
-    }
-
     /// The signals the daemon handles: TERM and INT stop it, HUP reloads.
     static var handledSignals: sigset_t {
         var signals = sigset_t()
@@ -139,13 +133,12 @@ struct Taizhangd: ParsableCommand {
         // waits, pending, instead of being lost or killing the process.
         var signals = Taizhangd.handledSignals
         pthread_sigmask(SIG_BLOCK, &signals, nil)
-        let configPath = self.configPath
+        let configPath = DaemonSettings.configPath(given: configFile, defaultPath: Taizhangd.defaultConfigPath)
         let flags = flagAssignments
         let settings: DaemonSettings
         let files: SettingsFiles
         do {
-            settings = try DaemonSettings.load(path: configPath, flags: flags)
-            files = try settings.loadFiles()
+            (settings, files) = try DaemonSettings.loadWithFiles(path: configPath, flags: flags)
         } catch {
             let usage = error.problems.contains { $0.origin.hasPrefix("--") }
             FileHandle.standardError.write(Data("taizhangd: \(usage ? "" : "configuration: ")\(error)\n".utf8))
