@@ -247,5 +247,5 @@ public enum DistributionRules {
 
 extension String {
     /// Whether the text is empty or only spaces (ASCII or ideographic).
-    var isBlank: Bool { allSatisfy { $0 == " " || $0 == "\t" || $0 == "\u{3000}" } }
+    public var isBlank: Bool { allSatisfy { $0 == " " || $0 == "\t" || $0 == "\u{3000}" } }
 }

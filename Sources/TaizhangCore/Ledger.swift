@@ -228,6 +228,11 @@ public struct Asset: Sendable, Hashable, Codable {
     public var documents: [Document]
     public var coordinates: Coordinates?
     public var note: String
+    /// A pledge or mortgage 抵押/质押 found on the asset (e.g. at the
+    /// inventory), described; empty when none. The system never creates one
+    /// (000 (九)1 forbids them); it refuses disposal while one is recorded,
+    /// and UpdateAsset clears it once released.
+    public var encumbrance: String
     /// Stage and dated record of the life cycle; changed only by its own calls.
     public var lifecycle: Lifecycle
     public var version: Int64
@@ -246,7 +251,7 @@ public struct Asset: Sendable, Hashable, Codable {
                 originalValueFen: Int64, funding: [Funding], accumulatedDepreciationFen: Int64 = 0,
                 owners: [Owner], user: String = "", beneficiary: String = "", custody: Custody = Custody(),
                 supervisingDepartment: String = "", operation: Operation? = nil, documents: [Document] = [],
-                coordinates: Coordinates? = nil, note: String = "", lifecycle: Lifecycle = Lifecycle(), version: Int64 = 0,
+                coordinates: Coordinates? = nil, note: String = "", encumbrance: String = "", lifecycle: Lifecycle = Lifecycle(), version: Int64 = 0,
                 createdAt: String = "", updatedAt: String = "") {
         self.id = id
         self.code = code
@@ -273,6 +278,7 @@ public struct Asset: Sendable, Hashable, Codable {
         self.documents = documents
         self.coordinates = coordinates
         self.note = note
+        self.encumbrance = encumbrance
         self.lifecycle = lifecycle
         self.version = version
         self.createdAt = createdAt

@@ -56,6 +56,9 @@ public enum Mutation: Sendable {
     /// A quarterly report, or a correction of one (`expectedRevision`, when
     /// not 0, must match the stored revision).
     case submitReport(QuarterReport, expectedRevision: Int)
+    /// Income, distribution plans, stock-takes, disposals and revitalising
+    /// plans (life-cycle steps 9–12).
+    case stewardship(StewardshipChange)
     /// Changes nothing: goes through the writer and a commit, so the caller
     /// learns the store can still commit (the systemd watchdog asks).
     case probe
@@ -81,6 +84,7 @@ public enum MutationOutcome: Sendable {
     case entity(OperatingEntity)
     case contract(OperationContract)
     case report(QuarterReport)
+    case stewardship(StewardshipRecord)
 }
 
 /// The operations records at one moment: what the risk monitor scores.
@@ -158,7 +162,10 @@ public struct AssetFilter: Sendable, Hashable {
 
     /// Whether `asset` passes the filters other than the two subtrees
     /// (`location`: the subtree of `adminCode`; `ledger`: of `ledgerCode`).
+    /// Disposed assets are out of the active ledger: they match only a
+    /// filter on stage `disposed`.
     public func matches(_ asset: Asset, location: Set<String>?, ledger: Set<String>?) -> Bool {
+        if asset.lifecycle.stage == .disposed, stage != .disposed { return false }
         if let location, !location.contains(asset.adminCode) { return false }
         if let ledger, !LedgerMembership.includes(asset, subtree: ledger) { return false }
         if let category, asset.category != category { return false }
@@ -305,6 +312,9 @@ public protocol LedgerStore: Sendable {
     func contracts(entityId: String?, assetId: String?, after: String?, limit: Int) -> Page<OperationContract>
     /// The operations records as they are now.
     func operations() -> OperationsSnapshot
+    /// The stewardship records (income, plans, counts, disposals,
+    /// revitalising plans) as they are now.
+    func stewardship() -> StewardshipSnapshot
     /// Calls `observer` after each durable group with the kinds of record it
     /// changed ("asset", "entity", "contract", "report", …), on the writer's
     /// thread: it must be quick.

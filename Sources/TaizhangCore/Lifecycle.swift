@@ -22,6 +22,9 @@ public enum AssetStage: String, Sendable, Codable, CaseIterable {
     case inOperation = "in_operation"
     /// 使用中: in use (public-welfare and household assets).
     case inUse = "in_use"
+    /// 已处置: disposed of (004 §24–27); out of the active ledger, its
+    /// history kept, with an entry in the write-off ledger 核销登记台账.
+    case disposed
 
     /// The stage's name as county staff say it.
     public var chineseName: String {
@@ -34,6 +37,7 @@ public enum AssetStage: String, Sendable, Codable, CaseIterable {
         case .handedOver: return "已移交"
         case .inOperation: return "运营中"
         case .inUse: return "使用中"
+        case .disposed: return "已处置"
         }
     }
 }
@@ -232,6 +236,9 @@ public struct Lifecycle: Sendable, Hashable, Codable {
     public var valuations: [ValuationEvent]
     /// The last objection number given out.
     public var objectionCount: Int
+    /// When it was disposed of, and the write-off ledger's entry.
+    public var disposedOn: CivilDate?
+    public var disposalId: String
 
     /// A record at `stage`.
     public init(stage: AssetStage = .registered, ownership: OwnershipConfirmation? = nil, publications: [Publication] = [],
@@ -246,6 +253,8 @@ public struct Lifecycle: Sendable, Hashable, Codable {
         self.inServiceSince = inServiceSince
         self.valuations = valuations
         self.objectionCount = objectionCount
+        self.disposedOn = nil
+        self.disposalId = ""
     }
 
     /// The notice that is up, if any.

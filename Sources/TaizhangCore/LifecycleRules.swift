@@ -65,6 +65,9 @@ public enum LifecycleRules {
         var asset = asset
         var life = asset.lifecycle
         let stage = life.stage
+        if stage == .disposed {
+            throw LedgerError(.failedPrecondition, "\(action.name) is not possible: asset \(asset.id) is disposed of (已处置); it is out of the active ledger and its record no longer changes")
+        }
         var bad: [FieldViolation] = []
 
         func notFuture(_ date: CivilDate, _ field: String) {
@@ -324,6 +327,7 @@ public enum LifecycleRules {
         case .handoverPublication: return "close the handover notice first (ClosePublication; it needs 10 working days and no open objection)"
         case .handedOver: return "it is handed over; hand it to its operator (HandOffOperation) or put it in use (PutInUse)"
         case .inOperation, .inUse: return "it is already in service"
+        case .disposed: return "it is disposed of; its record no longer changes"
         }
     }
 }

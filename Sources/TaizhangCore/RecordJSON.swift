@@ -168,6 +168,7 @@ extension Asset {
         custodyJSON.string("upkeepFunding", custody.upkeepFunding)
         json.object("custody", custodyJSON)
         json.array("documents", documents.map(\.jsonObject))
+        json.string("encumbrance", encumbrance)
         json.string("form", form.rawValue)
         json.array("funding", funding.map(\.jsonObject))
         json.string("id", id)
@@ -225,6 +226,8 @@ extension Document {
 extension Lifecycle {
     var jsonObject: JSONObjectWriter {
         var json = JSONObjectWriter(capacity: 256)
+        json.string("disposalId", disposalId)
+        if let disposedOn { json.string("disposedOn", disposedOn.description) }
         if let handover {
             var item = JSONObjectWriter()
             item.string("date", handover.date.description)

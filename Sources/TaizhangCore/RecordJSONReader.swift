@@ -272,6 +272,8 @@ enum RecordReader {
                                      upkeepDuties: try string(item, "upkeepDuties"), onTime: bool(item, "onTime"))
         }
         life.inServiceSince = try optionalDate(json, "inServiceSince")
+        life.disposedOn = try optionalDate(json, "disposedOn")
+        life.disposalId = json["disposalId"]?.string ?? ""
         life.valuations = try (json["valuations"]?.array ?? []).map { item in
             ValuationEvent(kind: try enumeration(item, "kind"), date: try date(item, "date"), valueFen: try int64(item, "valueFen"),
                            spendFen: try int64(item, "spendFen"), replacedFen: try int64(item, "replacedFen"), basis: try string(item, "basis"))
@@ -340,6 +342,7 @@ extension Asset {
             supervisingDepartment: try R.string(json, "supervisingDepartment"), operation: operation,
             documents: try R.documents(json["documents"]),
             coordinates: coordinates, note: try R.string(json, "note"),
+            encumbrance: json["encumbrance"]?.string ?? "",
             lifecycle: try json["lifecycle"].map(R.lifecycle) ?? Lifecycle(),
             version: try R.int64(json, "version"),
             createdAt: try R.string(json, "createdAt"), updatedAt: try R.string(json, "updatedAt"))

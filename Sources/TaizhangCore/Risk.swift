@@ -232,7 +232,7 @@ public enum Yuan {
 
 extension Int64 {
     /// The sum, held at the bounds instead of trapping.
-    func saturatingAdd(_ other: Int64) -> Int64 {
+    public func saturatingAdd(_ other: Int64) -> Int64 {
         let (sum, overflow) = addingReportingOverflow(other)
         return overflow ? (other > 0 ? .max : .min) : sum
     }

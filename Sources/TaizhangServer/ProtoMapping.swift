@@ -93,7 +93,7 @@ enum Decode {
             documents: asset.documents.map { Document(name: $0.name, kind: $0.kind, sha256: $0.sha256) },
             coordinates: asset.hasCoordinates
                 ? Coordinates(latitude: asset.coordinates.latitude, longitude: asset.coordinates.longitude) : nil,
-            note: asset.note)
+            note: asset.note, encumbrance: asset.encumbrance)
         var decoded = result
         if asset.valueBasis != .unspecified {
             let kind: ValuationKind? = EnumMapping.decode(asset.valueBasis.rawValue, field: "value_basis", what: "valuation kind", into: &local)
@@ -201,6 +201,8 @@ enum Encode {
             out.handover.onTime = handover.onTime
         }
         out.inServiceSince = life.inServiceSince?.description ?? ""
+        out.disposedOn = life.disposedOn?.description ?? ""
+        out.disposalID = life.disposalId
         out.valuations = life.valuations.map { event in
             var v = Taizhang_Ledger_V1_ValuationEvent()
             v.kind = .init(rawValue: EnumMapping.encode(event.kind)) ?? .unspecified
@@ -265,6 +267,7 @@ enum Encode {
             out.coordinates.longitude = point.longitude
         }
         out.note = asset.note
+        out.encumbrance = asset.encumbrance
         out.version = asset.version
         out.createdAt = asset.createdAt
         out.updatedAt = asset.updatedAt

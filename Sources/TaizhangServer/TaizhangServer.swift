@@ -39,6 +39,7 @@ public final class TaizhangServer: Sendable {
         let riskSource: any RiskConfigurationSource = monitor ?? FixedRiskConfiguration(configuration: configuration.risk)
         let ledger = LedgerService.methods(store: store, context: context)
             + LedgerService.operationsMethods(store: store, context: context, risk: riskSource)
+            + LedgerService.stewardshipMethods(store: store, context: context)
         var all: [MethodSpec] = []
         let system = SystemService.methods(store: store, monitor: monitor, context: context, server: { holder.state.withLock { $0 } },
                                            all: { holder.methods.withLock { $0 } })

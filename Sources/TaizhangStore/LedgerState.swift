@@ -29,6 +29,7 @@ struct LedgerState: Sendable {
     var entityIdsByCreditCode: [String: String] = [:]
     var lastEntityNumber: Int = 0
     var lastContractNumber: Int = 0
+    var stewardship = StewardshipSnapshot()
 
     mutating func put(_ unit: AdminUnit) {
         if adminUnits.updateValue(unit, forKey: unit.code) == nil {

@@ -17,6 +17,9 @@ struct Overlay {
     var contracts: [String: OperationContract] = [:]
     var contractOrder: [String] = []
     var reports: [String: QuarterReport] = [:]
+    /// Stewardship records by "kind/id", and the keys in the order first changed.
+    var stewardship: [String: StewardshipRecord] = [:]
+    var stewardshipOrder: [String] = []
     /// Credit code → entity id ("" when freed by this group).
     var entityIdsByCreditCode: [String: String] = [:]
     /// The kinds of record the group changed.
@@ -35,6 +38,7 @@ struct Overlay {
         for id in entityOrder { state.put(entities[id]!) }
         for id in contractOrder { state.put(contracts[id]!) }
         for report in reports.values { state.put(report) }
+        for key in stewardshipOrder { state.stewardship.put(stewardship[key]!) }
         if let oldest = pruneIdempotencyBefore {
             state.idempotency = state.idempotency.filter { $0.value.createdUnixMillis >= oldest }
         }
@@ -57,7 +61,7 @@ struct CommitResult {
 }
 
 /// The planned effect of one mutation: records to write and the outcome.
-private struct Plan {
+struct Plan {
     var adminUnits: [AdminUnit] = []
     var projects: [Project] = []
     /// The asset and its state before (nil when new).
@@ -65,6 +69,7 @@ private struct Plan {
     var entities: [(after: OperatingEntity, before: OperatingEntity?)] = []
     var contracts: [(after: OperationContract, before: OperationContract?)] = []
     var reports: [(after: QuarterReport, before: QuarterReport?)] = []
+    var stewardship: [(after: StewardshipRecord, before: StewardshipRecord?)] = []
     var outcome: MutationOutcome
 }
 
@@ -73,6 +78,7 @@ struct IdentifierNumbers {
     var asset: Int
     var entity: Int
     var contract: Int
+    var stewardship: [StewardshipKind: Int]
 }
 
 /// Writes groups of mutations on the writer thread.
@@ -92,6 +98,7 @@ final class LedgerWriter: @unchecked Sendable {
     private let upsertEntity: SQLiteStatement
     private let upsertContract: SQLiteStatement
     private let upsertReport: SQLiteStatement
+    private let upsertStewardship: SQLiteStatement
     private var groupsSincePrune = 0
 
     init(connection db: SQLiteConnection, clock: any WallClock, retentionMillis: Int64) throws {
@@ -130,6 +137,10 @@ final class LedgerWriter: @unchecked Sendable {
             INSERT INTO reports(entity_id, quarter, revision, record_json) VALUES (?, ?, ?, ?)
             ON CONFLICT(entity_id, quarter) DO UPDATE SET revision = excluded.revision, record_json = excluded.record_json
             """)
+        upsertStewardship = try db.prepare("""
+            INSERT INTO stewardship_records(kind, id, asset_id, admin_code, version, record_json) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT(kind, id) DO UPDATE SET version = excluded.version, record_json = excluded.record_json
+            """)
     }
 
     /// Applies `batch` in one transaction; each mutation in its own savepoint.
@@ -140,7 +151,8 @@ final class LedgerWriter: @unchecked Sendable {
         let nowMillis = clock.nowUnixMillis()
         let now = Timestamp.rfc3339(unixMillis: nowMillis)
         var (headSeq, headHash, numbers) = store.state.withLock {
-            ($0.auditHeadSeq, $0.auditHeadHash, IdentifierNumbers(asset: $0.lastAssetNumber, entity: $0.lastEntityNumber, contract: $0.lastContractNumber))
+            ($0.auditHeadSeq, $0.auditHeadHash, IdentifierNumbers(asset: $0.lastAssetNumber, entity: $0.lastEntityNumber, contract: $0.lastContractNumber,
+                                                                     stewardship: $0.stewardship.lastNumbers))
         }
         do {
             try db.execute("BEGIN IMMEDIATE")
@@ -165,7 +177,7 @@ final class LedgerWriter: @unchecked Sendable {
                 }
             }
             do {
-                let plan = try self.plan(pending.mutation, overlay: overlay, store: store, now: now,
+                let plan = try self.plan(pending.mutation, context: context, overlay: overlay, store: store, now: now,
                                          today: Timestamp.chinaDate(unixMillis: nowMillis), numbers: &numbers)
                 try db.execute("SAVEPOINT m")
                 do {
@@ -208,6 +220,11 @@ final class LedgerWriter: @unchecked Sendable {
                     for (report, _) in plan.reports {
                         overlay.reports[report.key] = report
                         overlay.kinds.insert("report")
+                    }
+                    for (record, _) in plan.stewardship {
+                        let key = record.kind.rawValue + "/" + record.id
+                        if overlay.stewardship.updateValue(record, forKey: key) == nil { overlay.stewardshipOrder.append(key) }
+                        overlay.kinds.insert(record.kind.rawValue)
                     }
                     replies.append(.success(.applied(plan.outcome, encoded: response)))
                     applied += 1
@@ -278,7 +295,7 @@ final class LedgerWriter: @unchecked Sendable {
 
     // MARK: Planning
 
-    private func plan(_ mutation: Mutation, overlay: Overlay, store: SQLiteLedgerStore, now: String, today: CivilDate,
+    private func plan(_ mutation: Mutation, context: CallerContext, overlay: Overlay, store: SQLiteLedgerStore, now: String, today: CivilDate,
                       numbers: inout IdentifierNumbers) throws -> Plan {
         func adminUnit(_ code: String) -> AdminUnit? { overlay.adminUnits[code] ?? store.state.withLock { $0.adminUnits[code] } }
         func lookupProject(_ id: String) -> Project? { overlay.projects[id] ?? store.state.withLock { $0.projects[id] } }
@@ -420,6 +437,9 @@ final class LedgerWriter: @unchecked Sendable {
 
         case .createEntity, .updateEntity, .createContract, .amendContract, .submitReport:
             return try planOperations(mutation, overlay: overlay, store: store, now: now, today: today, numbers: &numbers)
+
+        case .stewardship(let change):
+            return try planStewardship(change, context: context, overlay: overlay, store: store, now: now, today: today, numbers: &numbers)
         }
     }
 
@@ -628,6 +648,13 @@ final class LedgerWriter: @unchecked Sendable {
             let record = report.jsonText
             try upsertReport.run([.text(report.entityId), .text(report.quarter.description), .int(Int64(report.revision)), .text(record)])
             try audit(kind: "report", id: report.key, before: before?.jsonText ?? "", after: record)
+        }
+        for (record, before) in plan.stewardship {
+            let text = StewardshipJSON.text(record)
+            let keys = StewardshipJSON.keys(record)
+            try upsertStewardship.run([.text(record.kind.rawValue), .text(record.id), .text(keys.assetId), .text(keys.adminCode),
+                                       .int(record.version), .text(text)])
+            try audit(kind: record.kind.rawValue, id: record.id, before: before.map(StewardshipJSON.text) ?? "", after: text)
         }
         for (asset, before) in plan.assets {
             let record = asset.jsonText

@@ -93,6 +93,18 @@ enum Migrations {
             PRIMARY KEY (entity_id, quarter)
         );
         """),
+        (3, """
+        CREATE TABLE stewardship_records (
+            kind TEXT NOT NULL,
+            id TEXT NOT NULL,
+            asset_id TEXT NOT NULL,
+            admin_code TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            record_json TEXT NOT NULL,
+            PRIMARY KEY (kind, id)
+        );
+        CREATE INDEX stewardship_asset ON stewardship_records(asset_id) WHERE asset_id <> '';
+        """),
     ]
 
     /// Brings the database to the newest version.

@@ -272,6 +272,11 @@ public final class SQLiteLedgerStore: LedgerStore {
                 "contract": UInt64(state.operations.contracts.count),
                 "report": UInt64(state.operations.reports.values.reduce(0) { $0 + $1.count }),
                 "audit_entry": state.auditHeadSeq,
+                "income": UInt64(state.stewardship.income.count),
+                "distribution_plan": UInt64(state.stewardship.plans.count),
+                "stock_take": UInt64(state.stewardship.stockTakes.count),
+                "disposal": UInt64(state.stewardship.disposals.count),
+                "revitalising_plan": UInt64(state.stewardship.revitalising.count),
             ], state.auditHeadSeq, state.auditHeadHash)
         }
         let counters = self.counters.withLock { $0 }
@@ -334,6 +339,10 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     public func operations() -> OperationsSnapshot {
         state.withLock { $0.operations }
+    }
+
+    public func stewardship() -> StewardshipSnapshot {
+        state.withLock { $0.stewardship }
     }
 
     public func observeCommits(_ observer: @escaping @Sendable (Set<String>) -> Void) {
@@ -460,6 +469,13 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
         try db.prepare("SELECT record_json FROM reports").query([]) { row in
             state.put(try QuarterReport(recordJSON: row.text(0)))
+        }
+        // Plans before counts do not matter; ids in order keep the indexes' lists in order.
+        try db.prepare("SELECT kind, record_json FROM stewardship_records ORDER BY kind, id").query([]) { row in
+            guard let kind = StewardshipKind(rawValue: row.text(0)) else {
+                throw SQLiteError(code: 0, message: "stewardship_records holds an unknown kind \"\(row.text(0))\"; use a newer taizhangd")
+            }
+            state.stewardship.put(try StewardshipJSON.record(kind: kind, text: row.text(1)))
         }
         let oldest = clock.nowUnixMillis() - retentionMillis
         try db.prepare("DELETE FROM idempotency WHERE created_unix_ms < ?").run([.int(oldest)])

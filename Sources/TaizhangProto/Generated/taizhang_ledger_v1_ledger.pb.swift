@@ -476,6 +476,9 @@ public nonisolated enum Taizhang_Ledger_V1_AssetStage: SwiftProtobuf.Enum, Swift
 
   /// 使用中
   case inUse // = 8
+
+  /// 已处置: out of the active ledger (DisposeAsset)
+  case disposed // = 9
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -493,6 +496,7 @@ public nonisolated enum Taizhang_Ledger_V1_AssetStage: SwiftProtobuf.Enum, Swift
     case 6: self = .handedOver
     case 7: self = .inOperation
     case 8: self = .inUse
+    case 9: self = .disposed
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -508,6 +512,7 @@ public nonisolated enum Taizhang_Ledger_V1_AssetStage: SwiftProtobuf.Enum, Swift
     case .handedOver: return 6
     case .inOperation: return 7
     case .inUse: return 8
+    case .disposed: return 9
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -523,6 +528,7 @@ public nonisolated enum Taizhang_Ledger_V1_AssetStage: SwiftProtobuf.Enum, Swift
     .handedOver,
     .inOperation,
     .inUse,
+    .disposed,
   ]
 
 }
@@ -782,6 +788,348 @@ public nonisolated enum Taizhang_Ledger_V1_PaymentKind: SwiftProtobuf.Enum, Swif
     .paymentRent,
     .paymentFee,
     .paymentDividend,
+  ]
+
+}
+
+public nonisolated enum Taizhang_Ledger_V1_AllocationPurpose: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// 无劳动能力或弱劳动能力的脱贫户 (priority, 004 §30)
+  case noLabourHouseholds // = 1
+
+  /// 公益岗位
+  case publicWelfareJobs // = 2
+
+  /// 壮大村集体经济
+  case collectiveEconomy // = 3
+
+  /// 村内公益事业
+  case publicWorks // = 4
+
+  /// 留有余地, 不分光分净 (000 (十)3)
+  case reserve // = 5
+
+  /// other households, by a differentiated rule
+  case otherHouseholds // = 6
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .noLabourHouseholds
+    case 2: self = .publicWelfareJobs
+    case 3: self = .collectiveEconomy
+    case 4: self = .publicWorks
+    case 5: self = .reserve
+    case 6: self = .otherHouseholds
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .noLabourHouseholds: return 1
+    case .publicWelfareJobs: return 2
+    case .collectiveEconomy: return 3
+    case .publicWorks: return 4
+    case .reserve: return 5
+    case .otherHouseholds: return 6
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Taizhang_Ledger_V1_AllocationPurpose] = [
+    .unspecified,
+    .noLabourHouseholds,
+    .publicWelfareJobs,
+    .collectiveEconomy,
+    .publicWorks,
+    .reserve,
+    .otherHouseholds,
+  ]
+
+}
+
+public nonisolated enum Taizhang_Ledger_V1_PlanStage: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// 村两委研究
+  case planDraft // = 1
+
+  /// 村民代表大会审议通过
+  case planAssemblyPassed // = 2
+
+  /// 公示无异议
+  case planPublished // = 3
+
+  /// 乡镇审核同意
+  case planTownshipApproved // = 4
+
+  /// 报县扶贫办、财政局备案
+  case planFiled // = 5
+
+  /// 落实
+  case planCarriedOut // = 6
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .planDraft
+    case 2: self = .planAssemblyPassed
+    case 3: self = .planPublished
+    case 4: self = .planTownshipApproved
+    case 5: self = .planFiled
+    case 6: self = .planCarriedOut
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .planDraft: return 1
+    case .planAssemblyPassed: return 2
+    case .planPublished: return 3
+    case .planTownshipApproved: return 4
+    case .planFiled: return 5
+    case .planCarriedOut: return 6
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Taizhang_Ledger_V1_PlanStage] = [
+    .unspecified,
+    .planDraft,
+    .planAssemblyPassed,
+    .planPublished,
+    .planTownshipApproved,
+    .planFiled,
+    .planCarriedOut,
+  ]
+
+}
+
+public nonisolated enum Taizhang_Ledger_V1_SurplusValueBasis: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// 评估价值
+  case surplusAtAppraisal // = 1
+
+  /// 重置成本 (004 §23)
+  case surplusAtReplacementCost // = 2
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .surplusAtAppraisal
+    case 2: self = .surplusAtReplacementCost
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .surplusAtAppraisal: return 1
+    case .surplusAtReplacementCost: return 2
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Taizhang_Ledger_V1_SurplusValueBasis] = [
+    .unspecified,
+    .surplusAtAppraisal,
+    .surplusAtReplacementCost,
+  ]
+
+}
+
+public nonisolated enum Taizhang_Ledger_V1_DisposalReason: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// 自然灾害
+  case naturalDisaster // = 1
+
+  /// 意外事故
+  case accident // = 2
+
+  /// 因发展规划需要
+  case planning // = 3
+
+  /// 损耗
+  case wear // = 4
+
+  /// 报废
+  case scrapping // = 5
+
+  /// 盘亏 (names the count)
+  case stockTakeLoss // = 6
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .naturalDisaster
+    case 2: self = .accident
+    case 3: self = .planning
+    case 4: self = .wear
+    case 5: self = .scrapping
+    case 6: self = .stockTakeLoss
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .naturalDisaster: return 1
+    case .accident: return 2
+    case .planning: return 3
+    case .wear: return 4
+    case .scrapping: return 5
+    case .stockTakeLoss: return 6
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Taizhang_Ledger_V1_DisposalReason] = [
+    .unspecified,
+    .naturalDisaster,
+    .accident,
+    .planning,
+    .wear,
+    .scrapping,
+    .stockTakeLoss,
+  ]
+
+}
+
+public nonisolated enum Taizhang_Ledger_V1_DisposalMethod: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// 拍卖
+  case auction // = 1
+
+  /// 转让
+  case transfer // = 2
+
+  /// 报废
+  case scrap // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .auction
+    case 2: self = .transfer
+    case 3: self = .scrap
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .auction: return 1
+    case .transfer: return 2
+    case .scrap: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Taizhang_Ledger_V1_DisposalMethod] = [
+    .unspecified,
+    .auction,
+    .transfer,
+    .scrap,
+  ]
+
+}
+
+public nonisolated enum Taizhang_Ledger_V1_ApprovalLevel: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// 乡镇初审
+  case approvalTownship // = 1
+
+  /// 县直主管部门
+  case approvalCountyDepartment // = 2
+
+  /// 县扶贫办
+  case approvalCountyPovertyOffice // = 3
+
+  /// 县财政局 (state-owned assets)
+  case approvalCountyFinance // = 4
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .approvalTownship
+    case 2: self = .approvalCountyDepartment
+    case 3: self = .approvalCountyPovertyOffice
+    case 4: self = .approvalCountyFinance
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .approvalTownship: return 1
+    case .approvalCountyDepartment: return 2
+    case .approvalCountyPovertyOffice: return 3
+    case .approvalCountyFinance: return 4
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Taizhang_Ledger_V1_ApprovalLevel] = [
+    .unspecified,
+    .approvalTownship,
+    .approvalCountyDepartment,
+    .approvalCountyPovertyOffice,
+    .approvalCountyFinance,
   ]
 
 }
@@ -1070,50 +1418,79 @@ public nonisolated struct Taizhang_Ledger_V1_ValuationEvent: Sendable {
 }
 
 /// Output only: changed by the life-cycle calls, never by UpdateAsset.
-public nonisolated struct Taizhang_Ledger_V1_Lifecycle: Sendable {
+public nonisolated struct Taizhang_Ledger_V1_Lifecycle: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var stage: Taizhang_Ledger_V1_AssetStage = .unspecified
+  public var stage: Taizhang_Ledger_V1_AssetStage {
+    get {_storage._stage}
+    set {_uniqueStorage()._stage = newValue}
+  }
 
   public var ownership: Taizhang_Ledger_V1_OwnershipConfirmation {
-    get {_ownership ?? Taizhang_Ledger_V1_OwnershipConfirmation()}
-    set {_ownership = newValue}
+    get {_storage._ownership ?? Taizhang_Ledger_V1_OwnershipConfirmation()}
+    set {_uniqueStorage()._ownership = newValue}
   }
   /// Returns true if `ownership` has been explicitly set.
-  public var hasOwnership: Bool {self._ownership != nil}
+  public var hasOwnership: Bool {_storage._ownership != nil}
   /// Clears the value of `ownership`. Subsequent reads from it will return its default value.
-  public mutating func clearOwnership() {self._ownership = nil}
+  public mutating func clearOwnership() {_uniqueStorage()._ownership = nil}
 
   /// oldest first; an open one is last
-  public var publications: [Taizhang_Ledger_V1_Publication] = []
+  public var publications: [Taizhang_Ledger_V1_Publication] {
+    get {_storage._publications}
+    set {_uniqueStorage()._publications = newValue}
+  }
 
   /// 30 working days after the ownership notice closed
-  public var handoverDue: String = String()
+  public var handoverDue: String {
+    get {_storage._handoverDue}
+    set {_uniqueStorage()._handoverDue = newValue}
+  }
 
-  public var handoverDueProvisional: Bool = false
+  public var handoverDueProvisional: Bool {
+    get {_storage._handoverDueProvisional}
+    set {_uniqueStorage()._handoverDueProvisional = newValue}
+  }
 
   public var handover: Taizhang_Ledger_V1_Handover {
-    get {_handover ?? Taizhang_Ledger_V1_Handover()}
-    set {_handover = newValue}
+    get {_storage._handover ?? Taizhang_Ledger_V1_Handover()}
+    set {_uniqueStorage()._handover = newValue}
   }
   /// Returns true if `handover` has been explicitly set.
-  public var hasHandover: Bool {self._handover != nil}
+  public var hasHandover: Bool {_storage._handover != nil}
   /// Clears the value of `handover`. Subsequent reads from it will return its default value.
-  public mutating func clearHandover() {self._handover = nil}
+  public mutating func clearHandover() {_uniqueStorage()._handover = nil}
 
-  public var inServiceSince: String = String()
+  public var inServiceSince: String {
+    get {_storage._inServiceSince}
+    set {_uniqueStorage()._inServiceSince = newValue}
+  }
 
   /// the first is the registered value
-  public var valuations: [Taizhang_Ledger_V1_ValuationEvent] = []
+  public var valuations: [Taizhang_Ledger_V1_ValuationEvent] {
+    get {_storage._valuations}
+    set {_uniqueStorage()._valuations = newValue}
+  }
+
+  /// set by DisposeAsset
+  public var disposedOn: String {
+    get {_storage._disposedOn}
+    set {_uniqueStorage()._disposedOn = newValue}
+  }
+
+  /// the write-off ledger's entry, "CZ00000001"
+  public var disposalID: String {
+    get {_storage._disposalID}
+    set {_uniqueStorage()._disposalID = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _ownership: Taizhang_Ledger_V1_OwnershipConfirmation? = nil
-  fileprivate var _handover: Taizhang_Ledger_V1_Handover? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct Taizhang_Ledger_V1_Coordinates: Sendable {
@@ -1326,6 +1703,12 @@ public nonisolated struct Taizhang_Ledger_V1_Asset: @unchecked Sendable {
   public var valueBasis: Taizhang_Ledger_V1_ValuationKind {
     get {_storage._valueBasis}
     set {_uniqueStorage()._valueBasis = newValue}
+  }
+
+  /// (unspecified: FINAL_ACCOUNTS); output: the current basis
+  public var encumbrance: String {
+    get {_storage._encumbrance}
+    set {_uniqueStorage()._encumbrance = newValue}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -2746,6 +3129,1023 @@ public nonisolated struct Taizhang_Ledger_V1_ListReportsResponse: Sendable {
   public init() {}
 }
 
+/// Income 收益 as received (004 §28–29).
+public nonisolated struct Taizhang_Ledger_V1_Income: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "SY00000001", given by the server
+  public var id: String = String()
+
+  public var assetID: String = String()
+
+  /// the contract it was paid under; empty when none
+  public var contractID: String = String()
+
+  /// output only: the unit whose account received it (the asset's)
+  public var ownerCode: String = String()
+
+  /// YYYY-MM-DD: the distribution deadline counts from it
+  public var receivedOn: String = String()
+
+  public var amountFen: Int64 = 0
+
+  public var payer: String = String()
+
+  /// the account it reached (村财乡管)
+  public var account: String = String()
+
+  /// what it pays, when a contract's payment (may be unspecified)
+  public var kind: Taizhang_Ledger_V1_PaymentKind = .unspecified
+
+  public var note: String = String()
+
+  /// output only: the plan that distributes it, if any
+  public var planID: String = String()
+
+  public var version: Int64 = 0
+
+  public var createdAt: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_RecordIncomeRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var income: Taizhang_Ledger_V1_Income {
+    get {_income ?? Taizhang_Ledger_V1_Income()}
+    set {_income = newValue}
+  }
+  /// Returns true if `income` has been explicitly set.
+  public var hasIncome: Bool {self._income != nil}
+  /// Clears the value of `income`. Subsequent reads from it will return its default value.
+  public mutating func clearIncome() {self._income = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _income: Taizhang_Ledger_V1_Income? = nil
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ListIncomeRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// the unit's subtree; empty: all
+  public var ownerCode: String = String()
+
+  public var assetID: String = String()
+
+  public var contractID: String = String()
+
+  /// only income no plan distributes yet
+  public var undistributedOnly: Bool = false
+
+  public var pageSize: Int32 = 0
+
+  public var pageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ListIncomeResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var income: [Taizhang_Ledger_V1_Income] = []
+
+  public var nextPageToken: String = String()
+
+  public var total: UInt64 = 0
+
+  /// the sum over every matching record
+  public var totalFen: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_GetArrearsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var contractID: String = String()
+
+  /// YYYY-MM-DD; empty: today (CST)
+  public var asOf: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_PaymentStanding: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var payment: Taizhang_Ledger_V1_PaymentDue {
+    get {_payment ?? Taizhang_Ledger_V1_PaymentDue()}
+    set {_payment = newValue}
+  }
+  /// Returns true if `payment` has been explicitly set.
+  public var hasPayment: Bool {self._payment != nil}
+  /// Clears the value of `payment`. Subsequent reads from it will return its default value.
+  public mutating func clearPayment() {self._payment = nil}
+
+  public var receivedFen: Int64 = 0
+
+  public var outstandingFen: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _payment: Taizhang_Ledger_V1_PaymentDue? = nil
+}
+
+public nonisolated struct Taizhang_Ledger_V1_Arrears: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var contractID: String = String()
+
+  public var asOf: String = String()
+
+  /// every payment due by as_of, oldest first
+  public var payments: [Taizhang_Ledger_V1_PaymentStanding] = []
+
+  public var dueFen: Int64 = 0
+
+  /// income recorded under the contract by as_of
+  public var receivedFen: Int64 = 0
+
+  public var owedFen: Int64 = 0
+
+  /// received beyond what was due
+  public var advanceFen: Int64 = 0
+
+  public var oldestUnpaidDueDate: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_HouseholdShare: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// head of household
+  public var name: String = String()
+
+  public var amountFen: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_Allocation: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var purpose: Taizhang_Ledger_V1_AllocationPurpose = .unspecified
+
+  public var amountFen: Int64 = 0
+
+  /// required for the household purposes
+  public var households: [Taizhang_Ledger_V1_HouseholdShare] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_AssemblyRecord: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var date: String = String()
+
+  public var representativesPresent: Int32 = 0
+
+  public var poorHouseholdRepresentatives: Int32 = 0
+
+  public var representativesTotal: Int32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_PlanStep: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var stage: Taizhang_Ledger_V1_PlanStage = .unspecified
+
+  public var date: String = String()
+
+  /// who recorded it (authenticated)
+  public var identity: String = String()
+
+  /// the person named in the call's actor metadata
+  public var actor: String = String()
+
+  public var note: String = String()
+
+  /// RFC 3339
+  public var recordedAt: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_DistributionPlan: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "FP00000001", given by the server
+  public var id: String {
+    get {_storage._id}
+    set {_uniqueStorage()._id = newValue}
+  }
+
+  public var ownerCode: String {
+    get {_storage._ownerCode}
+    set {_uniqueStorage()._ownerCode = newValue}
+  }
+
+  public var title: String {
+    get {_storage._title}
+    set {_uniqueStorage()._title = newValue}
+  }
+
+  /// the income it distributes (each in one plan only)
+  public var incomeIds: [String] {
+    get {_storage._incomeIds}
+    set {_uniqueStorage()._incomeIds = newValue}
+  }
+
+  /// output only
+  public var incomeFen: Int64 {
+    get {_storage._incomeFen}
+    set {_uniqueStorage()._incomeFen = newValue}
+  }
+
+  /// output only: the earliest receipt
+  public var incomeReceivedOn: String {
+    get {_storage._incomeReceivedOn}
+    set {_uniqueStorage()._incomeReceivedOn = newValue}
+  }
+
+  /// output only: 3 months after (004 §31)
+  public var deadline: String {
+    get {_storage._deadline}
+    set {_uniqueStorage()._deadline = newValue}
+  }
+
+  public var allocations: [Taizhang_Ledger_V1_Allocation] {
+    get {_storage._allocations}
+    set {_uniqueStorage()._allocations = newValue}
+  }
+
+  /// output only
+  public var stage: Taizhang_Ledger_V1_PlanStage {
+    get {_storage._stage}
+    set {_uniqueStorage()._stage = newValue}
+  }
+
+  /// output only
+  public var steps: [Taizhang_Ledger_V1_PlanStep] {
+    get {_storage._steps}
+    set {_uniqueStorage()._steps = newValue}
+  }
+
+  /// output only
+  public var assembly: Taizhang_Ledger_V1_AssemblyRecord {
+    get {_storage._assembly ?? Taizhang_Ledger_V1_AssemblyRecord()}
+    set {_uniqueStorage()._assembly = newValue}
+  }
+  /// Returns true if `assembly` has been explicitly set.
+  public var hasAssembly: Bool {_storage._assembly != nil}
+  /// Clears the value of `assembly`. Subsequent reads from it will return its default value.
+  public mutating func clearAssembly() {_uniqueStorage()._assembly = nil}
+
+  /// output only: past the deadline and not carried out
+  public var overdue: Bool {
+    get {_storage._overdue}
+    set {_uniqueStorage()._overdue = newValue}
+  }
+
+  public var version: Int64 {
+    get {_storage._version}
+    set {_uniqueStorage()._version = newValue}
+  }
+
+  public var createdAt: String {
+    get {_storage._createdAt}
+    set {_uniqueStorage()._createdAt = newValue}
+  }
+
+  public var updatedAt: String {
+    get {_storage._updatedAt}
+    set {_uniqueStorage()._updatedAt = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Taizhang_Ledger_V1_CreateDistributionPlanRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// owner_code, title, income_ids, allocations
+  public var plan: Taizhang_Ledger_V1_DistributionPlan {
+    get {_plan ?? Taizhang_Ledger_V1_DistributionPlan()}
+    set {_plan = newValue}
+  }
+  /// Returns true if `plan` has been explicitly set.
+  public var hasPlan: Bool {self._plan != nil}
+  /// Clears the value of `plan`. Subsequent reads from it will return its default value.
+  public mutating func clearPlan() {self._plan = nil}
+
+  /// YYYY-MM-DD; empty: today
+  public var draftedOn: String = String()
+
+  public var note: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _plan: Taizhang_Ledger_V1_DistributionPlan? = nil
+}
+
+public nonisolated struct Taizhang_Ledger_V1_AdvanceDistributionPlanRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var planID: String = String()
+
+  /// the next stage
+  public var stage: Taizhang_Ledger_V1_PlanStage = .unspecified
+
+  /// YYYY-MM-DD; empty: today
+  public var date: String = String()
+
+  public var note: String = String()
+
+  /// required for PLAN_ASSEMBLY_PASSED
+  public var assembly: Taizhang_Ledger_V1_AssemblyRecord {
+    get {_assembly ?? Taizhang_Ledger_V1_AssemblyRecord()}
+    set {_assembly = newValue}
+  }
+  /// Returns true if `assembly` has been explicitly set.
+  public var hasAssembly: Bool {self._assembly != nil}
+  /// Clears the value of `assembly`. Subsequent reads from it will return its default value.
+  public mutating func clearAssembly() {self._assembly = nil}
+
+  public var expectedVersion: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _assembly: Taizhang_Ledger_V1_AssemblyRecord? = nil
+}
+
+public nonisolated struct Taizhang_Ledger_V1_GetDistributionPlanRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ListDistributionPlansRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// the unit's subtree; empty: all
+  public var ownerCode: String = String()
+
+  public var stage: Taizhang_Ledger_V1_PlanStage = .unspecified
+
+  public var overdueOnly: Bool = false
+
+  public var pageSize: Int32 = 0
+
+  public var pageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ListDistributionPlansResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var plans: [Taizhang_Ledger_V1_DistributionPlan] = []
+
+  public var nextPageToken: String = String()
+
+  public var total: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_CountLine: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var assetID: String = String()
+
+  public var found: Bool = false
+
+  /// 好, 一般, 损坏…
+  public var condition: String = String()
+
+  /// decimal; empty for a found asset: the ledger's quantity
+  public var countedQuantity: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_SurplusLine: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var description_p: String = String()
+
+  public var valueFen: Int64 = 0
+
+  public var valueBasis: Taizhang_Ledger_V1_SurplusValueBasis = .unspecified
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_StockTakeReport: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var assetsInScope: UInt32 = 0
+
+  public var found: UInt32 = 0
+
+  /// 盘亏: each goes to DisposeAsset with reason STOCK_TAKE_LOSS
+  public var lost: [String] = []
+
+  public var surplusCount: UInt32 = 0
+
+  public var surplusValueFen: Int64 = 0
+
+  /// 账实相符
+  public var bookEqualsReality: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_StockTake: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "PD00000001", given by the server
+  public var id: String {
+    get {_storage._id}
+    set {_uniqueStorage()._id = newValue}
+  }
+
+  public var adminCode: String {
+    get {_storage._adminCode}
+    set {_uniqueStorage()._adminCode = newValue}
+  }
+
+  public var year: Int32 {
+    get {_storage._year}
+    set {_uniqueStorage()._year = newValue}
+  }
+
+  public var openedOn: String {
+    get {_storage._openedOn}
+    set {_uniqueStorage()._openedOn = newValue}
+  }
+
+  /// the assets to count (active assets of the subtree when it opened)
+  public var scope: [String] {
+    get {_storage._scope}
+    set {_uniqueStorage()._scope = newValue}
+  }
+
+  public var lines: [Taizhang_Ledger_V1_CountLine] {
+    get {_storage._lines}
+    set {_uniqueStorage()._lines = newValue}
+  }
+
+  public var surplus: [Taizhang_Ledger_V1_SurplusLine] {
+    get {_storage._surplus}
+    set {_uniqueStorage()._surplus = newValue}
+  }
+
+  /// empty while open
+  public var closedOn: String {
+    get {_storage._closedOn}
+    set {_uniqueStorage()._closedOn = newValue}
+  }
+
+  /// set once closed
+  public var report: Taizhang_Ledger_V1_StockTakeReport {
+    get {_storage._report ?? Taizhang_Ledger_V1_StockTakeReport()}
+    set {_uniqueStorage()._report = newValue}
+  }
+  /// Returns true if `report` has been explicitly set.
+  public var hasReport: Bool {_storage._report != nil}
+  /// Clears the value of `report`. Subsequent reads from it will return its default value.
+  public mutating func clearReport() {_uniqueStorage()._report = nil}
+
+  /// output only: assets in scope without a line
+  public var uncounted: UInt32 {
+    get {_storage._uncounted}
+    set {_uniqueStorage()._uncounted = newValue}
+  }
+
+  public var version: Int64 {
+    get {_storage._version}
+    set {_uniqueStorage()._version = newValue}
+  }
+
+  public var createdAt: String {
+    get {_storage._createdAt}
+    set {_uniqueStorage()._createdAt = newValue}
+  }
+
+  public var updatedAt: String {
+    get {_storage._updatedAt}
+    set {_uniqueStorage()._updatedAt = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Taizhang_Ledger_V1_OpenStockTakeRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var adminCode: String = String()
+
+  /// the year counted: this year or the last
+  public var year: Int32 = 0
+
+  /// YYYY-MM-DD; empty: today
+  public var date: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_RecordCountRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var stockTakeID: String = String()
+
+  /// at most 2,000; a later line for an asset replaces the earlier
+  public var lines: [Taizhang_Ledger_V1_CountLine] = []
+
+  /// at most 2,000
+  public var surplus: [Taizhang_Ledger_V1_SurplusLine] = []
+
+  public var expectedVersion: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_CloseStockTakeRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var stockTakeID: String = String()
+
+  /// YYYY-MM-DD; empty: today
+  public var date: String = String()
+
+  public var expectedVersion: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_GetStockTakeRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ListStockTakesRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// the unit's subtree; empty: all
+  public var adminCode: String = String()
+
+  /// 0: all
+  public var year: Int32 = 0
+
+  public var pageSize: Int32 = 0
+
+  public var pageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ListStockTakesResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// without scope and lines (GetStockTake has them)
+  public var stockTakes: [Taizhang_Ledger_V1_StockTake] = []
+
+  public var nextPageToken: String = String()
+
+  public var total: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_Appraisal: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// the independent appraiser 第三方评估
+  public var appraiser: String = String()
+
+  public var valueFen: Int64 = 0
+
+  public var date: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_Approval: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var level: Taizhang_Ledger_V1_ApprovalLevel = .unspecified
+
+  public var by: String = String()
+
+  public var date: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_Disposal: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "CZ00000001", given by the server
+  public var id: String {
+    get {_storage._id}
+    set {_uniqueStorage()._id = newValue}
+  }
+
+  public var assetID: String {
+    get {_storage._assetID}
+    set {_uniqueStorage()._assetID = newValue}
+  }
+
+  public var reason: Taizhang_Ledger_V1_DisposalReason {
+    get {_storage._reason}
+    set {_uniqueStorage()._reason = newValue}
+  }
+
+  public var method: Taizhang_Ledger_V1_DisposalMethod {
+    get {_storage._method}
+    set {_uniqueStorage()._method = newValue}
+  }
+
+  public var appraisal: Taizhang_Ledger_V1_Appraisal {
+    get {_storage._appraisal ?? Taizhang_Ledger_V1_Appraisal()}
+    set {_uniqueStorage()._appraisal = newValue}
+  }
+  /// Returns true if `appraisal` has been explicitly set.
+  public var hasAppraisal: Bool {_storage._appraisal != nil}
+  /// Clears the value of `appraisal`. Subsequent reads from it will return its default value.
+  public mutating func clearAppraisal() {_uniqueStorage()._appraisal = nil}
+
+  /// village assets: township, county department, poverty office;
+  public var approvals: [Taizhang_Ledger_V1_Approval] {
+    get {_storage._approvals}
+    set {_uniqueStorage()._approvals = newValue}
+  }
+
+  /// state-owned: county department, poverty office, finance
+  public var valuationPublishedOn: String {
+    get {_storage._valuationPublishedOn}
+    set {_uniqueStorage()._valuationPublishedOn = newValue}
+  }
+
+  public var proceedsFen: Int64 {
+    get {_storage._proceedsFen}
+    set {_uniqueStorage()._proceedsFen = newValue}
+  }
+
+  /// required when the proceeds are below the appraisal
+  public var belowAppraisalReason: String {
+    get {_storage._belowAppraisalReason}
+    set {_uniqueStorage()._belowAppraisalReason = newValue}
+  }
+
+  /// the disposal's day
+  public var date: String {
+    get {_storage._date}
+    set {_uniqueStorage()._date = newValue}
+  }
+
+  /// for STOCK_TAKE_LOSS: the closed count that found it lost
+  public var stockTakeID: String {
+    get {_storage._stockTakeID}
+    set {_uniqueStorage()._stockTakeID = newValue}
+  }
+
+  /// Output only: the asset as it left the active ledger.
+  public var assetCode: String {
+    get {_storage._assetCode}
+    set {_uniqueStorage()._assetCode = newValue}
+  }
+
+  public var assetName: String {
+    get {_storage._assetName}
+    set {_uniqueStorage()._assetName = newValue}
+  }
+
+  public var adminCode: String {
+    get {_storage._adminCode}
+    set {_uniqueStorage()._adminCode = newValue}
+  }
+
+  public var category: Taizhang_Ledger_V1_AssetCategory {
+    get {_storage._category}
+    set {_uniqueStorage()._category = newValue}
+  }
+
+  public var originalValueFen: Int64 {
+    get {_storage._originalValueFen}
+    set {_uniqueStorage()._originalValueFen = newValue}
+  }
+
+  /// on the disposal's day, by the county's policy
+  public var netValueFen: Int64 {
+    get {_storage._netValueFen}
+    set {_uniqueStorage()._netValueFen = newValue}
+  }
+
+  public var version: Int64 {
+    get {_storage._version}
+    set {_uniqueStorage()._version = newValue}
+  }
+
+  public var createdAt: String {
+    get {_storage._createdAt}
+    set {_uniqueStorage()._createdAt = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Taizhang_Ledger_V1_DisposeAssetRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// asset_id and the disposal's fields
+  public var disposal: Taizhang_Ledger_V1_Disposal {
+    get {_disposal ?? Taizhang_Ledger_V1_Disposal()}
+    set {_disposal = newValue}
+  }
+  /// Returns true if `disposal` has been explicitly set.
+  public var hasDisposal: Bool {self._disposal != nil}
+  /// Clears the value of `disposal`. Subsequent reads from it will return its default value.
+  public mutating func clearDisposal() {self._disposal = nil}
+
+  /// the asset's version
+  public var expectedVersion: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _disposal: Taizhang_Ledger_V1_Disposal? = nil
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ListDisposalsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// the unit's subtree; empty: all
+  public var adminCode: String = String()
+
+  /// of the disposal's day; 0: all
+  public var year: Int32 = 0
+
+  public var pageSize: Int32 = 0
+
+  public var pageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ListDisposalsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var disposals: [Taizhang_Ledger_V1_Disposal] = []
+
+  public var nextPageToken: String = String()
+
+  public var total: UInt64 = 0
+
+  /// sums over every matching entry
+  public var originalValueFen: Int64 = 0
+
+  public var netValueFen: Int64 = 0
+
+  public var proceedsFen: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A plan to revitalise 盘活 an idle or loss-making asset; from effective_on
+/// the monitor no longer raises the asset's idle and loss alerts.
+public nonisolated struct Taizhang_Ledger_V1_RevitalisingPlan: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "PH00000001", given by the server
+  public var id: String = String()
+
+  public var assetID: String = String()
+
+  public var measures: String = String()
+
+  public var responsible: String = String()
+
+  public var approvedBy: String = String()
+
+  public var effectiveOn: String = String()
+
+  public var version: Int64 = 0
+
+  public var createdAt: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_RecordRevitalisingPlanRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var plan: Taizhang_Ledger_V1_RevitalisingPlan {
+    get {_plan ?? Taizhang_Ledger_V1_RevitalisingPlan()}
+    set {_plan = newValue}
+  }
+  /// Returns true if `plan` has been explicitly set.
+  public var hasPlan: Bool {self._plan != nil}
+  /// Clears the value of `plan`. Subsequent reads from it will return its default value.
+  public mutating func clearPlan() {self._plan = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _plan: Taizhang_Ledger_V1_RevitalisingPlan? = nil
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ListRevitalisingPlansRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var assetID: String = String()
+
+  /// the unit's subtree; empty: all
+  public var adminCode: String = String()
+
+  public var pageSize: Int32 = 0
+
+  public var pageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ListRevitalisingPlansResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var plans: [Taizhang_Ledger_V1_RevitalisingPlan] = []
+
+  public var nextPageToken: String = String()
+
+  public var total: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "taizhang.ledger.v1"
@@ -2779,7 +4179,7 @@ nonisolated extension Taizhang_Ledger_V1_OperationMode: SwiftProtobuf._ProtoName
 }
 
 nonisolated extension Taizhang_Ledger_V1_AssetStage: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ASSET_STAGE_UNSPECIFIED\0\u{1}ASSET_STAGE_REGISTERED\0\u{1}ASSET_STAGE_OWNERSHIP_CONFIRMED\0\u{1}ASSET_STAGE_UNDER_PUBLICATION\0\u{1}ASSET_STAGE_PUBLISHED\0\u{1}ASSET_STAGE_HANDOVER_PUBLICATION\0\u{1}ASSET_STAGE_HANDED_OVER\0\u{1}ASSET_STAGE_IN_OPERATION\0\u{1}ASSET_STAGE_IN_USE\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ASSET_STAGE_UNSPECIFIED\0\u{1}ASSET_STAGE_REGISTERED\0\u{1}ASSET_STAGE_OWNERSHIP_CONFIRMED\0\u{1}ASSET_STAGE_UNDER_PUBLICATION\0\u{1}ASSET_STAGE_PUBLISHED\0\u{1}ASSET_STAGE_HANDOVER_PUBLICATION\0\u{1}ASSET_STAGE_HANDED_OVER\0\u{1}ASSET_STAGE_IN_OPERATION\0\u{1}ASSET_STAGE_IN_USE\0\u{1}ASSET_STAGE_DISPOSED\0")
 }
 
 nonisolated extension Taizhang_Ledger_V1_PublicationKind: SwiftProtobuf._ProtoNameProviding {
@@ -2800,6 +4200,30 @@ nonisolated extension Taizhang_Ledger_V1_EntityKind: SwiftProtobuf._ProtoNamePro
 
 nonisolated extension Taizhang_Ledger_V1_PaymentKind: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0PAYMENT_KIND_UNSPECIFIED\0\u{1}PAYMENT_RENT\0\u{1}PAYMENT_FEE\0\u{1}PAYMENT_DIVIDEND\0")
+}
+
+nonisolated extension Taizhang_Ledger_V1_AllocationPurpose: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ALLOCATION_PURPOSE_UNSPECIFIED\0\u{1}NO_LABOUR_HOUSEHOLDS\0\u{1}PUBLIC_WELFARE_JOBS\0\u{1}COLLECTIVE_ECONOMY\0\u{1}PUBLIC_WORKS\0\u{1}RESERVE\0\u{1}OTHER_HOUSEHOLDS\0")
+}
+
+nonisolated extension Taizhang_Ledger_V1_PlanStage: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0PLAN_STAGE_UNSPECIFIED\0\u{1}PLAN_DRAFT\0\u{1}PLAN_ASSEMBLY_PASSED\0\u{1}PLAN_PUBLISHED\0\u{1}PLAN_TOWNSHIP_APPROVED\0\u{1}PLAN_FILED\0\u{1}PLAN_CARRIED_OUT\0")
+}
+
+nonisolated extension Taizhang_Ledger_V1_SurplusValueBasis: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SURPLUS_VALUE_BASIS_UNSPECIFIED\0\u{1}SURPLUS_AT_APPRAISAL\0\u{1}SURPLUS_AT_REPLACEMENT_COST\0")
+}
+
+nonisolated extension Taizhang_Ledger_V1_DisposalReason: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DISPOSAL_REASON_UNSPECIFIED\0\u{1}NATURAL_DISASTER\0\u{1}ACCIDENT\0\u{1}PLANNING\0\u{1}WEAR\0\u{1}SCRAPPING\0\u{1}STOCK_TAKE_LOSS\0")
+}
+
+nonisolated extension Taizhang_Ledger_V1_DisposalMethod: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DISPOSAL_METHOD_UNSPECIFIED\0\u{1}AUCTION\0\u{1}TRANSFER\0\u{1}SCRAP\0")
+}
+
+nonisolated extension Taizhang_Ledger_V1_ApprovalLevel: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0APPROVAL_LEVEL_UNSPECIFIED\0\u{1}APPROVAL_TOWNSHIP\0\u{1}APPROVAL_COUNTY_DEPARTMENT\0\u{1}APPROVAL_COUNTY_POVERTY_OFFICE\0\u{1}APPROVAL_COUNTY_FINANCE\0")
 }
 
 nonisolated extension Taizhang_Ledger_V1_AdminUnit: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -3409,68 +4833,132 @@ nonisolated extension Taizhang_Ledger_V1_ValuationEvent: SwiftProtobuf.Message, 
 
 nonisolated extension Taizhang_Ledger_V1_Lifecycle: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Lifecycle"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}stage\0\u{1}ownership\0\u{1}publications\0\u{3}handover_due\0\u{3}handover_due_provisional\0\u{1}handover\0\u{3}in_service_since\0\u{1}valuations\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}stage\0\u{1}ownership\0\u{1}publications\0\u{3}handover_due\0\u{3}handover_due_provisional\0\u{1}handover\0\u{3}in_service_since\0\u{1}valuations\0\u{3}disposed_on\0\u{3}disposal_id\0")
+
+  fileprivate class _StorageClass {
+    var _stage: Taizhang_Ledger_V1_AssetStage = .unspecified
+    var _ownership: Taizhang_Ledger_V1_OwnershipConfirmation? = nil
+    var _publications: [Taizhang_Ledger_V1_Publication] = []
+    var _handoverDue: String = String()
+    var _handoverDueProvisional: Bool = false
+    var _handover: Taizhang_Ledger_V1_Handover? = nil
+    var _inServiceSince: String = String()
+    var _valuations: [Taizhang_Ledger_V1_ValuationEvent] = []
+    var _disposedOn: String = String()
+    var _disposalID: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _stage = source._stage
+      _ownership = source._ownership
+      _publications = source._publications
+      _handoverDue = source._handoverDue
+      _handoverDueProvisional = source._handoverDueProvisional
+      _handover = source._handover
+      _inServiceSince = source._inServiceSince
+      _valuations = source._valuations
+      _disposedOn = source._disposedOn
+      _disposalID = source._disposalID
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularEnumField(value: &self.stage) }()
-      case 2: try { try decoder.decodeSingularMessageField(value: &self._ownership) }()
-      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.publications) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.handoverDue) }()
-      case 5: try { try decoder.decodeSingularBoolField(value: &self.handoverDueProvisional) }()
-      case 6: try { try decoder.decodeSingularMessageField(value: &self._handover) }()
-      case 7: try { try decoder.decodeSingularStringField(value: &self.inServiceSince) }()
-      case 8: try { try decoder.decodeRepeatedMessageField(value: &self.valuations) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularEnumField(value: &_storage._stage) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._ownership) }()
+        case 3: try { try decoder.decodeRepeatedMessageField(value: &_storage._publications) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._handoverDue) }()
+        case 5: try { try decoder.decodeSingularBoolField(value: &_storage._handoverDueProvisional) }()
+        case 6: try { try decoder.decodeSingularMessageField(value: &_storage._handover) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._inServiceSince) }()
+        case 8: try { try decoder.decodeRepeatedMessageField(value: &_storage._valuations) }()
+        case 9: try { try decoder.decodeSingularStringField(value: &_storage._disposedOn) }()
+        case 10: try { try decoder.decodeSingularStringField(value: &_storage._disposalID) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if self.stage != .unspecified {
-      try visitor.visitSingularEnumField(value: self.stage, fieldNumber: 1)
-    }
-    try { if let v = self._ownership {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-    } }()
-    if !self.publications.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.publications, fieldNumber: 3)
-    }
-    if !self.handoverDue.isEmpty {
-      try visitor.visitSingularStringField(value: self.handoverDue, fieldNumber: 4)
-    }
-    if self.handoverDueProvisional != false {
-      try visitor.visitSingularBoolField(value: self.handoverDueProvisional, fieldNumber: 5)
-    }
-    try { if let v = self._handover {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
-    } }()
-    if !self.inServiceSince.isEmpty {
-      try visitor.visitSingularStringField(value: self.inServiceSince, fieldNumber: 7)
-    }
-    if !self.valuations.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.valuations, fieldNumber: 8)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if _storage._stage != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._stage, fieldNumber: 1)
+      }
+      try { if let v = _storage._ownership {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      } }()
+      if !_storage._publications.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._publications, fieldNumber: 3)
+      }
+      if !_storage._handoverDue.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._handoverDue, fieldNumber: 4)
+      }
+      if _storage._handoverDueProvisional != false {
+        try visitor.visitSingularBoolField(value: _storage._handoverDueProvisional, fieldNumber: 5)
+      }
+      try { if let v = _storage._handover {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+      } }()
+      if !_storage._inServiceSince.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._inServiceSince, fieldNumber: 7)
+      }
+      if !_storage._valuations.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._valuations, fieldNumber: 8)
+      }
+      if !_storage._disposedOn.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._disposedOn, fieldNumber: 9)
+      }
+      if !_storage._disposalID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._disposalID, fieldNumber: 10)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Taizhang_Ledger_V1_Lifecycle, rhs: Taizhang_Ledger_V1_Lifecycle) -> Bool {
-    if lhs.stage != rhs.stage {return false}
-    if lhs._ownership != rhs._ownership {return false}
-    if lhs.publications != rhs.publications {return false}
-    if lhs.handoverDue != rhs.handoverDue {return false}
-    if lhs.handoverDueProvisional != rhs.handoverDueProvisional {return false}
-    if lhs._handover != rhs._handover {return false}
-    if lhs.inServiceSince != rhs.inServiceSince {return false}
-    if lhs.valuations != rhs.valuations {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._stage != rhs_storage._stage {return false}
+        if _storage._ownership != rhs_storage._ownership {return false}
+        if _storage._publications != rhs_storage._publications {return false}
+        if _storage._handoverDue != rhs_storage._handoverDue {return false}
+        if _storage._handoverDueProvisional != rhs_storage._handoverDueProvisional {return false}
+        if _storage._handover != rhs_storage._handover {return false}
+        if _storage._inServiceSince != rhs_storage._inServiceSince {return false}
+        if _storage._valuations != rhs_storage._valuations {return false}
+        if _storage._disposedOn != rhs_storage._disposedOn {return false}
+        if _storage._disposalID != rhs_storage._disposalID {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3513,7 +5001,7 @@ nonisolated extension Taizhang_Ledger_V1_Coordinates: SwiftProtobuf.Message, Swi
 
 nonisolated extension Taizhang_Ledger_V1_Asset: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Asset"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}code\0\u{1}name\0\u{1}category\0\u{3}sub_type\0\u{1}form\0\u{3}project_id\0\u{3}admin_code\0\u{3}acquired_date\0\u{3}useful_life_years\0\u{3}usage_status\0\u{1}quantity\0\u{1}unit\0\u{3}original_value_fen\0\u{1}funding\0\u{3}accumulated_depreciation_fen\0\u{3}net_value_fen\0\u{1}owners\0\u{1}user\0\u{1}beneficiary\0\u{1}custody\0\u{3}supervising_department\0\u{1}operation\0\u{1}documents\0\u{1}coordinates\0\u{1}note\0\u{1}version\0\u{3}created_at\0\u{3}updated_at\0\u{1}lifecycle\0\u{3}value_basis\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}code\0\u{1}name\0\u{1}category\0\u{3}sub_type\0\u{1}form\0\u{3}project_id\0\u{3}admin_code\0\u{3}acquired_date\0\u{3}useful_life_years\0\u{3}usage_status\0\u{1}quantity\0\u{1}unit\0\u{3}original_value_fen\0\u{1}funding\0\u{3}accumulated_depreciation_fen\0\u{3}net_value_fen\0\u{1}owners\0\u{1}user\0\u{1}beneficiary\0\u{1}custody\0\u{3}supervising_department\0\u{1}operation\0\u{1}documents\0\u{1}coordinates\0\u{1}note\0\u{1}version\0\u{3}created_at\0\u{3}updated_at\0\u{1}lifecycle\0\u{3}value_basis\0\u{1}encumbrance\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -3547,6 +5035,7 @@ nonisolated extension Taizhang_Ledger_V1_Asset: SwiftProtobuf.Message, SwiftProt
     var _updatedAt: String = String()
     var _lifecycle: Taizhang_Ledger_V1_Lifecycle? = nil
     var _valueBasis: Taizhang_Ledger_V1_ValuationKind = .unspecified
+    var _encumbrance: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -3588,6 +5077,7 @@ nonisolated extension Taizhang_Ledger_V1_Asset: SwiftProtobuf.Message, SwiftProt
       _updatedAt = source._updatedAt
       _lifecycle = source._lifecycle
       _valueBasis = source._valueBasis
+      _encumbrance = source._encumbrance
     }
   }
 
@@ -3637,6 +5127,7 @@ nonisolated extension Taizhang_Ledger_V1_Asset: SwiftProtobuf.Message, SwiftProt
         case 29: try { try decoder.decodeSingularStringField(value: &_storage._updatedAt) }()
         case 30: try { try decoder.decodeSingularMessageField(value: &_storage._lifecycle) }()
         case 31: try { try decoder.decodeSingularEnumField(value: &_storage._valueBasis) }()
+        case 32: try { try decoder.decodeSingularStringField(value: &_storage._encumbrance) }()
         default: break
         }
       }
@@ -3742,6 +5233,9 @@ nonisolated extension Taizhang_Ledger_V1_Asset: SwiftProtobuf.Message, SwiftProt
       if _storage._valueBasis != .unspecified {
         try visitor.visitSingularEnumField(value: _storage._valueBasis, fieldNumber: 31)
       }
+      if !_storage._encumbrance.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._encumbrance, fieldNumber: 32)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -3782,6 +5276,7 @@ nonisolated extension Taizhang_Ledger_V1_Asset: SwiftProtobuf.Message, SwiftProt
         if _storage._updatedAt != rhs_storage._updatedAt {return false}
         if _storage._lifecycle != rhs_storage._lifecycle {return false}
         if _storage._valueBasis != rhs_storage._valueBasis {return false}
+        if _storage._encumbrance != rhs_storage._encumbrance {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -6683,6 +8178,2073 @@ nonisolated extension Taizhang_Ledger_V1_ListReportsResponse: SwiftProtobuf.Mess
   public static func ==(lhs: Taizhang_Ledger_V1_ListReportsResponse, rhs: Taizhang_Ledger_V1_ListReportsResponse) -> Bool {
     if lhs.reports != rhs.reports {return false}
     if lhs.missingQuarters != rhs.missingQuarters {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_Income: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Income"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}asset_id\0\u{3}contract_id\0\u{3}owner_code\0\u{3}received_on\0\u{3}amount_fen\0\u{1}payer\0\u{1}account\0\u{1}kind\0\u{1}note\0\u{3}plan_id\0\u{1}version\0\u{3}created_at\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.assetID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.contractID) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.ownerCode) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.receivedOn) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.amountFen) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.payer) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.account) }()
+      case 9: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.note) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.planID) }()
+      case 12: try { try decoder.decodeSingularInt64Field(value: &self.version) }()
+      case 13: try { try decoder.decodeSingularStringField(value: &self.createdAt) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    if !self.assetID.isEmpty {
+      try visitor.visitSingularStringField(value: self.assetID, fieldNumber: 2)
+    }
+    if !self.contractID.isEmpty {
+      try visitor.visitSingularStringField(value: self.contractID, fieldNumber: 3)
+    }
+    if !self.ownerCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.ownerCode, fieldNumber: 4)
+    }
+    if !self.receivedOn.isEmpty {
+      try visitor.visitSingularStringField(value: self.receivedOn, fieldNumber: 5)
+    }
+    if self.amountFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.amountFen, fieldNumber: 6)
+    }
+    if !self.payer.isEmpty {
+      try visitor.visitSingularStringField(value: self.payer, fieldNumber: 7)
+    }
+    if !self.account.isEmpty {
+      try visitor.visitSingularStringField(value: self.account, fieldNumber: 8)
+    }
+    if self.kind != .unspecified {
+      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 9)
+    }
+    if !self.note.isEmpty {
+      try visitor.visitSingularStringField(value: self.note, fieldNumber: 10)
+    }
+    if !self.planID.isEmpty {
+      try visitor.visitSingularStringField(value: self.planID, fieldNumber: 11)
+    }
+    if self.version != 0 {
+      try visitor.visitSingularInt64Field(value: self.version, fieldNumber: 12)
+    }
+    if !self.createdAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.createdAt, fieldNumber: 13)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_Income, rhs: Taizhang_Ledger_V1_Income) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.assetID != rhs.assetID {return false}
+    if lhs.contractID != rhs.contractID {return false}
+    if lhs.ownerCode != rhs.ownerCode {return false}
+    if lhs.receivedOn != rhs.receivedOn {return false}
+    if lhs.amountFen != rhs.amountFen {return false}
+    if lhs.payer != rhs.payer {return false}
+    if lhs.account != rhs.account {return false}
+    if lhs.kind != rhs.kind {return false}
+    if lhs.note != rhs.note {return false}
+    if lhs.planID != rhs.planID {return false}
+    if lhs.version != rhs.version {return false}
+    if lhs.createdAt != rhs.createdAt {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_RecordIncomeRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RecordIncomeRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}income\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._income) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._income {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_RecordIncomeRequest, rhs: Taizhang_Ledger_V1_RecordIncomeRequest) -> Bool {
+    if lhs._income != rhs._income {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ListIncomeRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListIncomeRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}owner_code\0\u{3}asset_id\0\u{3}contract_id\0\u{3}undistributed_only\0\u{3}page_size\0\u{3}page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.ownerCode) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.assetID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.contractID) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.undistributedOnly) }()
+      case 5: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.ownerCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.ownerCode, fieldNumber: 1)
+    }
+    if !self.assetID.isEmpty {
+      try visitor.visitSingularStringField(value: self.assetID, fieldNumber: 2)
+    }
+    if !self.contractID.isEmpty {
+      try visitor.visitSingularStringField(value: self.contractID, fieldNumber: 3)
+    }
+    if self.undistributedOnly != false {
+      try visitor.visitSingularBoolField(value: self.undistributedOnly, fieldNumber: 4)
+    }
+    if self.pageSize != 0 {
+      try visitor.visitSingularInt32Field(value: self.pageSize, fieldNumber: 5)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ListIncomeRequest, rhs: Taizhang_Ledger_V1_ListIncomeRequest) -> Bool {
+    if lhs.ownerCode != rhs.ownerCode {return false}
+    if lhs.assetID != rhs.assetID {return false}
+    if lhs.contractID != rhs.contractID {return false}
+    if lhs.undistributedOnly != rhs.undistributedOnly {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ListIncomeResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListIncomeResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}income\0\u{3}next_page_token\0\u{1}total\0\u{3}total_fen\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.income) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.total) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.totalFen) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.income.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.income, fieldNumber: 1)
+    }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
+    if self.total != 0 {
+      try visitor.visitSingularUInt64Field(value: self.total, fieldNumber: 3)
+    }
+    if self.totalFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.totalFen, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ListIncomeResponse, rhs: Taizhang_Ledger_V1_ListIncomeResponse) -> Bool {
+    if lhs.income != rhs.income {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.total != rhs.total {return false}
+    if lhs.totalFen != rhs.totalFen {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_GetArrearsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetArrearsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}contract_id\0\u{3}as_of\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.contractID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.asOf) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.contractID.isEmpty {
+      try visitor.visitSingularStringField(value: self.contractID, fieldNumber: 1)
+    }
+    if !self.asOf.isEmpty {
+      try visitor.visitSingularStringField(value: self.asOf, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_GetArrearsRequest, rhs: Taizhang_Ledger_V1_GetArrearsRequest) -> Bool {
+    if lhs.contractID != rhs.contractID {return false}
+    if lhs.asOf != rhs.asOf {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_PaymentStanding: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PaymentStanding"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}payment\0\u{3}received_fen\0\u{3}outstanding_fen\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._payment) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.receivedFen) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.outstandingFen) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._payment {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.receivedFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.receivedFen, fieldNumber: 2)
+    }
+    if self.outstandingFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.outstandingFen, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_PaymentStanding, rhs: Taizhang_Ledger_V1_PaymentStanding) -> Bool {
+    if lhs._payment != rhs._payment {return false}
+    if lhs.receivedFen != rhs.receivedFen {return false}
+    if lhs.outstandingFen != rhs.outstandingFen {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_Arrears: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Arrears"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}contract_id\0\u{3}as_of\0\u{1}payments\0\u{3}due_fen\0\u{3}received_fen\0\u{3}owed_fen\0\u{3}advance_fen\0\u{3}oldest_unpaid_due_date\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.contractID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.asOf) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.payments) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.dueFen) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.receivedFen) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.owedFen) }()
+      case 7: try { try decoder.decodeSingularInt64Field(value: &self.advanceFen) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.oldestUnpaidDueDate) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.contractID.isEmpty {
+      try visitor.visitSingularStringField(value: self.contractID, fieldNumber: 1)
+    }
+    if !self.asOf.isEmpty {
+      try visitor.visitSingularStringField(value: self.asOf, fieldNumber: 2)
+    }
+    if !self.payments.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.payments, fieldNumber: 3)
+    }
+    if self.dueFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.dueFen, fieldNumber: 4)
+    }
+    if self.receivedFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.receivedFen, fieldNumber: 5)
+    }
+    if self.owedFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.owedFen, fieldNumber: 6)
+    }
+    if self.advanceFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.advanceFen, fieldNumber: 7)
+    }
+    if !self.oldestUnpaidDueDate.isEmpty {
+      try visitor.visitSingularStringField(value: self.oldestUnpaidDueDate, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_Arrears, rhs: Taizhang_Ledger_V1_Arrears) -> Bool {
+    if lhs.contractID != rhs.contractID {return false}
+    if lhs.asOf != rhs.asOf {return false}
+    if lhs.payments != rhs.payments {return false}
+    if lhs.dueFen != rhs.dueFen {return false}
+    if lhs.receivedFen != rhs.receivedFen {return false}
+    if lhs.owedFen != rhs.owedFen {return false}
+    if lhs.advanceFen != rhs.advanceFen {return false}
+    if lhs.oldestUnpaidDueDate != rhs.oldestUnpaidDueDate {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_HouseholdShare: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".HouseholdShare"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}amount_fen\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.amountFen) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if self.amountFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.amountFen, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_HouseholdShare, rhs: Taizhang_Ledger_V1_HouseholdShare) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.amountFen != rhs.amountFen {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_Allocation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Allocation"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}purpose\0\u{3}amount_fen\0\u{1}households\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.purpose) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.amountFen) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.households) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.purpose != .unspecified {
+      try visitor.visitSingularEnumField(value: self.purpose, fieldNumber: 1)
+    }
+    if self.amountFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.amountFen, fieldNumber: 2)
+    }
+    if !self.households.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.households, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_Allocation, rhs: Taizhang_Ledger_V1_Allocation) -> Bool {
+    if lhs.purpose != rhs.purpose {return false}
+    if lhs.amountFen != rhs.amountFen {return false}
+    if lhs.households != rhs.households {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_AssemblyRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AssemblyRecord"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}date\0\u{3}representatives_present\0\u{3}poor_household_representatives\0\u{3}representatives_total\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.representativesPresent) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.poorHouseholdRepresentatives) }()
+      case 4: try { try decoder.decodeSingularInt32Field(value: &self.representativesTotal) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 1)
+    }
+    if self.representativesPresent != 0 {
+      try visitor.visitSingularInt32Field(value: self.representativesPresent, fieldNumber: 2)
+    }
+    if self.poorHouseholdRepresentatives != 0 {
+      try visitor.visitSingularInt32Field(value: self.poorHouseholdRepresentatives, fieldNumber: 3)
+    }
+    if self.representativesTotal != 0 {
+      try visitor.visitSingularInt32Field(value: self.representativesTotal, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_AssemblyRecord, rhs: Taizhang_Ledger_V1_AssemblyRecord) -> Bool {
+    if lhs.date != rhs.date {return false}
+    if lhs.representativesPresent != rhs.representativesPresent {return false}
+    if lhs.poorHouseholdRepresentatives != rhs.poorHouseholdRepresentatives {return false}
+    if lhs.representativesTotal != rhs.representativesTotal {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_PlanStep: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PlanStep"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}stage\0\u{1}date\0\u{1}identity\0\u{1}actor\0\u{1}note\0\u{3}recorded_at\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.stage) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.identity) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.actor) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.note) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.recordedAt) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.stage != .unspecified {
+      try visitor.visitSingularEnumField(value: self.stage, fieldNumber: 1)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 2)
+    }
+    if !self.identity.isEmpty {
+      try visitor.visitSingularStringField(value: self.identity, fieldNumber: 3)
+    }
+    if !self.actor.isEmpty {
+      try visitor.visitSingularStringField(value: self.actor, fieldNumber: 4)
+    }
+    if !self.note.isEmpty {
+      try visitor.visitSingularStringField(value: self.note, fieldNumber: 5)
+    }
+    if !self.recordedAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.recordedAt, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_PlanStep, rhs: Taizhang_Ledger_V1_PlanStep) -> Bool {
+    if lhs.stage != rhs.stage {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.identity != rhs.identity {return false}
+    if lhs.actor != rhs.actor {return false}
+    if lhs.note != rhs.note {return false}
+    if lhs.recordedAt != rhs.recordedAt {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_DistributionPlan: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DistributionPlan"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}owner_code\0\u{1}title\0\u{3}income_ids\0\u{3}income_fen\0\u{3}income_received_on\0\u{1}deadline\0\u{1}allocations\0\u{1}stage\0\u{1}steps\0\u{1}assembly\0\u{1}overdue\0\u{1}version\0\u{3}created_at\0\u{3}updated_at\0")
+
+  fileprivate class _StorageClass {
+    var _id: String = String()
+    var _ownerCode: String = String()
+    var _title: String = String()
+    var _incomeIds: [String] = []
+    var _incomeFen: Int64 = 0
+    var _incomeReceivedOn: String = String()
+    var _deadline: String = String()
+    var _allocations: [Taizhang_Ledger_V1_Allocation] = []
+    var _stage: Taizhang_Ledger_V1_PlanStage = .unspecified
+    var _steps: [Taizhang_Ledger_V1_PlanStep] = []
+    var _assembly: Taizhang_Ledger_V1_AssemblyRecord? = nil
+    var _overdue: Bool = false
+    var _version: Int64 = 0
+    var _createdAt: String = String()
+    var _updatedAt: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _id = source._id
+      _ownerCode = source._ownerCode
+      _title = source._title
+      _incomeIds = source._incomeIds
+      _incomeFen = source._incomeFen
+      _incomeReceivedOn = source._incomeReceivedOn
+      _deadline = source._deadline
+      _allocations = source._allocations
+      _stage = source._stage
+      _steps = source._steps
+      _assembly = source._assembly
+      _overdue = source._overdue
+      _version = source._version
+      _createdAt = source._createdAt
+      _updatedAt = source._updatedAt
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._id) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._ownerCode) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._title) }()
+        case 4: try { try decoder.decodeRepeatedStringField(value: &_storage._incomeIds) }()
+        case 5: try { try decoder.decodeSingularInt64Field(value: &_storage._incomeFen) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._incomeReceivedOn) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._deadline) }()
+        case 8: try { try decoder.decodeRepeatedMessageField(value: &_storage._allocations) }()
+        case 9: try { try decoder.decodeSingularEnumField(value: &_storage._stage) }()
+        case 10: try { try decoder.decodeRepeatedMessageField(value: &_storage._steps) }()
+        case 11: try { try decoder.decodeSingularMessageField(value: &_storage._assembly) }()
+        case 12: try { try decoder.decodeSingularBoolField(value: &_storage._overdue) }()
+        case 13: try { try decoder.decodeSingularInt64Field(value: &_storage._version) }()
+        case 14: try { try decoder.decodeSingularStringField(value: &_storage._createdAt) }()
+        case 15: try { try decoder.decodeSingularStringField(value: &_storage._updatedAt) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._id.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._id, fieldNumber: 1)
+      }
+      if !_storage._ownerCode.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._ownerCode, fieldNumber: 2)
+      }
+      if !_storage._title.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._title, fieldNumber: 3)
+      }
+      if !_storage._incomeIds.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._incomeIds, fieldNumber: 4)
+      }
+      if _storage._incomeFen != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._incomeFen, fieldNumber: 5)
+      }
+      if !_storage._incomeReceivedOn.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._incomeReceivedOn, fieldNumber: 6)
+      }
+      if !_storage._deadline.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._deadline, fieldNumber: 7)
+      }
+      if !_storage._allocations.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._allocations, fieldNumber: 8)
+      }
+      if _storage._stage != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._stage, fieldNumber: 9)
+      }
+      if !_storage._steps.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._steps, fieldNumber: 10)
+      }
+      try { if let v = _storage._assembly {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+      } }()
+      if _storage._overdue != false {
+        try visitor.visitSingularBoolField(value: _storage._overdue, fieldNumber: 12)
+      }
+      if _storage._version != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._version, fieldNumber: 13)
+      }
+      if !_storage._createdAt.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._createdAt, fieldNumber: 14)
+      }
+      if !_storage._updatedAt.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._updatedAt, fieldNumber: 15)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_DistributionPlan, rhs: Taizhang_Ledger_V1_DistributionPlan) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._id != rhs_storage._id {return false}
+        if _storage._ownerCode != rhs_storage._ownerCode {return false}
+        if _storage._title != rhs_storage._title {return false}
+        if _storage._incomeIds != rhs_storage._incomeIds {return false}
+        if _storage._incomeFen != rhs_storage._incomeFen {return false}
+        if _storage._incomeReceivedOn != rhs_storage._incomeReceivedOn {return false}
+        if _storage._deadline != rhs_storage._deadline {return false}
+        if _storage._allocations != rhs_storage._allocations {return false}
+        if _storage._stage != rhs_storage._stage {return false}
+        if _storage._steps != rhs_storage._steps {return false}
+        if _storage._assembly != rhs_storage._assembly {return false}
+        if _storage._overdue != rhs_storage._overdue {return false}
+        if _storage._version != rhs_storage._version {return false}
+        if _storage._createdAt != rhs_storage._createdAt {return false}
+        if _storage._updatedAt != rhs_storage._updatedAt {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_CreateDistributionPlanRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CreateDistributionPlanRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}plan\0\u{3}drafted_on\0\u{1}note\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._plan) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.draftedOn) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.note) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._plan {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.draftedOn.isEmpty {
+      try visitor.visitSingularStringField(value: self.draftedOn, fieldNumber: 2)
+    }
+    if !self.note.isEmpty {
+      try visitor.visitSingularStringField(value: self.note, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_CreateDistributionPlanRequest, rhs: Taizhang_Ledger_V1_CreateDistributionPlanRequest) -> Bool {
+    if lhs._plan != rhs._plan {return false}
+    if lhs.draftedOn != rhs.draftedOn {return false}
+    if lhs.note != rhs.note {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_AdvanceDistributionPlanRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AdvanceDistributionPlanRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}plan_id\0\u{1}stage\0\u{1}date\0\u{1}note\0\u{1}assembly\0\u{3}expected_version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.planID) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.stage) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.note) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._assembly) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.expectedVersion) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.planID.isEmpty {
+      try visitor.visitSingularStringField(value: self.planID, fieldNumber: 1)
+    }
+    if self.stage != .unspecified {
+      try visitor.visitSingularEnumField(value: self.stage, fieldNumber: 2)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 3)
+    }
+    if !self.note.isEmpty {
+      try visitor.visitSingularStringField(value: self.note, fieldNumber: 4)
+    }
+    try { if let v = self._assembly {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    if self.expectedVersion != 0 {
+      try visitor.visitSingularInt64Field(value: self.expectedVersion, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_AdvanceDistributionPlanRequest, rhs: Taizhang_Ledger_V1_AdvanceDistributionPlanRequest) -> Bool {
+    if lhs.planID != rhs.planID {return false}
+    if lhs.stage != rhs.stage {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.note != rhs.note {return false}
+    if lhs._assembly != rhs._assembly {return false}
+    if lhs.expectedVersion != rhs.expectedVersion {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_GetDistributionPlanRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetDistributionPlanRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_GetDistributionPlanRequest, rhs: Taizhang_Ledger_V1_GetDistributionPlanRequest) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ListDistributionPlansRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListDistributionPlansRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}owner_code\0\u{1}stage\0\u{3}overdue_only\0\u{3}page_size\0\u{3}page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.ownerCode) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.stage) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.overdueOnly) }()
+      case 4: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.ownerCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.ownerCode, fieldNumber: 1)
+    }
+    if self.stage != .unspecified {
+      try visitor.visitSingularEnumField(value: self.stage, fieldNumber: 2)
+    }
+    if self.overdueOnly != false {
+      try visitor.visitSingularBoolField(value: self.overdueOnly, fieldNumber: 3)
+    }
+    if self.pageSize != 0 {
+      try visitor.visitSingularInt32Field(value: self.pageSize, fieldNumber: 4)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ListDistributionPlansRequest, rhs: Taizhang_Ledger_V1_ListDistributionPlansRequest) -> Bool {
+    if lhs.ownerCode != rhs.ownerCode {return false}
+    if lhs.stage != rhs.stage {return false}
+    if lhs.overdueOnly != rhs.overdueOnly {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ListDistributionPlansResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListDistributionPlansResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}plans\0\u{3}next_page_token\0\u{1}total\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.plans) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.total) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.plans.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.plans, fieldNumber: 1)
+    }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
+    if self.total != 0 {
+      try visitor.visitSingularUInt64Field(value: self.total, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ListDistributionPlansResponse, rhs: Taizhang_Ledger_V1_ListDistributionPlansResponse) -> Bool {
+    if lhs.plans != rhs.plans {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.total != rhs.total {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_CountLine: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CountLine"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}asset_id\0\u{1}found\0\u{1}condition\0\u{3}counted_quantity\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.assetID) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.found) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.condition) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.countedQuantity) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.assetID.isEmpty {
+      try visitor.visitSingularStringField(value: self.assetID, fieldNumber: 1)
+    }
+    if self.found != false {
+      try visitor.visitSingularBoolField(value: self.found, fieldNumber: 2)
+    }
+    if !self.condition.isEmpty {
+      try visitor.visitSingularStringField(value: self.condition, fieldNumber: 3)
+    }
+    if !self.countedQuantity.isEmpty {
+      try visitor.visitSingularStringField(value: self.countedQuantity, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_CountLine, rhs: Taizhang_Ledger_V1_CountLine) -> Bool {
+    if lhs.assetID != rhs.assetID {return false}
+    if lhs.found != rhs.found {return false}
+    if lhs.condition != rhs.condition {return false}
+    if lhs.countedQuantity != rhs.countedQuantity {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_SurplusLine: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SurplusLine"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}description\0\u{3}value_fen\0\u{3}value_basis\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.description_p) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.valueFen) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.valueBasis) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.description_p.isEmpty {
+      try visitor.visitSingularStringField(value: self.description_p, fieldNumber: 1)
+    }
+    if self.valueFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.valueFen, fieldNumber: 2)
+    }
+    if self.valueBasis != .unspecified {
+      try visitor.visitSingularEnumField(value: self.valueBasis, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_SurplusLine, rhs: Taizhang_Ledger_V1_SurplusLine) -> Bool {
+    if lhs.description_p != rhs.description_p {return false}
+    if lhs.valueFen != rhs.valueFen {return false}
+    if lhs.valueBasis != rhs.valueBasis {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_StockTakeReport: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".StockTakeReport"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}assets_in_scope\0\u{1}found\0\u{1}lost\0\u{3}surplus_count\0\u{3}surplus_value_fen\0\u{3}book_equals_reality\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.assetsInScope) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.found) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.lost) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.surplusCount) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.surplusValueFen) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.bookEqualsReality) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.assetsInScope != 0 {
+      try visitor.visitSingularUInt32Field(value: self.assetsInScope, fieldNumber: 1)
+    }
+    if self.found != 0 {
+      try visitor.visitSingularUInt32Field(value: self.found, fieldNumber: 2)
+    }
+    if !self.lost.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.lost, fieldNumber: 3)
+    }
+    if self.surplusCount != 0 {
+      try visitor.visitSingularUInt32Field(value: self.surplusCount, fieldNumber: 4)
+    }
+    if self.surplusValueFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.surplusValueFen, fieldNumber: 5)
+    }
+    if self.bookEqualsReality != false {
+      try visitor.visitSingularBoolField(value: self.bookEqualsReality, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_StockTakeReport, rhs: Taizhang_Ledger_V1_StockTakeReport) -> Bool {
+    if lhs.assetsInScope != rhs.assetsInScope {return false}
+    if lhs.found != rhs.found {return false}
+    if lhs.lost != rhs.lost {return false}
+    if lhs.surplusCount != rhs.surplusCount {return false}
+    if lhs.surplusValueFen != rhs.surplusValueFen {return false}
+    if lhs.bookEqualsReality != rhs.bookEqualsReality {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_StockTake: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".StockTake"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}admin_code\0\u{1}year\0\u{3}opened_on\0\u{1}scope\0\u{1}lines\0\u{1}surplus\0\u{3}closed_on\0\u{1}report\0\u{1}uncounted\0\u{1}version\0\u{3}created_at\0\u{3}updated_at\0")
+
+  fileprivate class _StorageClass {
+    var _id: String = String()
+    var _adminCode: String = String()
+    var _year: Int32 = 0
+    var _openedOn: String = String()
+    var _scope: [String] = []
+    var _lines: [Taizhang_Ledger_V1_CountLine] = []
+    var _surplus: [Taizhang_Ledger_V1_SurplusLine] = []
+    var _closedOn: String = String()
+    var _report: Taizhang_Ledger_V1_StockTakeReport? = nil
+    var _uncounted: UInt32 = 0
+    var _version: Int64 = 0
+    var _createdAt: String = String()
+    var _updatedAt: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _id = source._id
+      _adminCode = source._adminCode
+      _year = source._year
+      _openedOn = source._openedOn
+      _scope = source._scope
+      _lines = source._lines
+      _surplus = source._surplus
+      _closedOn = source._closedOn
+      _report = source._report
+      _uncounted = source._uncounted
+      _version = source._version
+      _createdAt = source._createdAt
+      _updatedAt = source._updatedAt
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._id) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._adminCode) }()
+        case 3: try { try decoder.decodeSingularInt32Field(value: &_storage._year) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._openedOn) }()
+        case 5: try { try decoder.decodeRepeatedStringField(value: &_storage._scope) }()
+        case 6: try { try decoder.decodeRepeatedMessageField(value: &_storage._lines) }()
+        case 7: try { try decoder.decodeRepeatedMessageField(value: &_storage._surplus) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._closedOn) }()
+        case 9: try { try decoder.decodeSingularMessageField(value: &_storage._report) }()
+        case 10: try { try decoder.decodeSingularUInt32Field(value: &_storage._uncounted) }()
+        case 11: try { try decoder.decodeSingularInt64Field(value: &_storage._version) }()
+        case 12: try { try decoder.decodeSingularStringField(value: &_storage._createdAt) }()
+        case 13: try { try decoder.decodeSingularStringField(value: &_storage._updatedAt) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._id.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._id, fieldNumber: 1)
+      }
+      if !_storage._adminCode.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._adminCode, fieldNumber: 2)
+      }
+      if _storage._year != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._year, fieldNumber: 3)
+      }
+      if !_storage._openedOn.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._openedOn, fieldNumber: 4)
+      }
+      if !_storage._scope.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._scope, fieldNumber: 5)
+      }
+      if !_storage._lines.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._lines, fieldNumber: 6)
+      }
+      if !_storage._surplus.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._surplus, fieldNumber: 7)
+      }
+      if !_storage._closedOn.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._closedOn, fieldNumber: 8)
+      }
+      try { if let v = _storage._report {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+      } }()
+      if _storage._uncounted != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._uncounted, fieldNumber: 10)
+      }
+      if _storage._version != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._version, fieldNumber: 11)
+      }
+      if !_storage._createdAt.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._createdAt, fieldNumber: 12)
+      }
+      if !_storage._updatedAt.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._updatedAt, fieldNumber: 13)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_StockTake, rhs: Taizhang_Ledger_V1_StockTake) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._id != rhs_storage._id {return false}
+        if _storage._adminCode != rhs_storage._adminCode {return false}
+        if _storage._year != rhs_storage._year {return false}
+        if _storage._openedOn != rhs_storage._openedOn {return false}
+        if _storage._scope != rhs_storage._scope {return false}
+        if _storage._lines != rhs_storage._lines {return false}
+        if _storage._surplus != rhs_storage._surplus {return false}
+        if _storage._closedOn != rhs_storage._closedOn {return false}
+        if _storage._report != rhs_storage._report {return false}
+        if _storage._uncounted != rhs_storage._uncounted {return false}
+        if _storage._version != rhs_storage._version {return false}
+        if _storage._createdAt != rhs_storage._createdAt {return false}
+        if _storage._updatedAt != rhs_storage._updatedAt {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_OpenStockTakeRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".OpenStockTakeRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}admin_code\0\u{1}year\0\u{1}date\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.adminCode) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.year) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.adminCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.adminCode, fieldNumber: 1)
+    }
+    if self.year != 0 {
+      try visitor.visitSingularInt32Field(value: self.year, fieldNumber: 2)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_OpenStockTakeRequest, rhs: Taizhang_Ledger_V1_OpenStockTakeRequest) -> Bool {
+    if lhs.adminCode != rhs.adminCode {return false}
+    if lhs.year != rhs.year {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_RecordCountRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RecordCountRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}stock_take_id\0\u{1}lines\0\u{1}surplus\0\u{3}expected_version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.stockTakeID) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.lines) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.surplus) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.expectedVersion) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.stockTakeID.isEmpty {
+      try visitor.visitSingularStringField(value: self.stockTakeID, fieldNumber: 1)
+    }
+    if !self.lines.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.lines, fieldNumber: 2)
+    }
+    if !self.surplus.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.surplus, fieldNumber: 3)
+    }
+    if self.expectedVersion != 0 {
+      try visitor.visitSingularInt64Field(value: self.expectedVersion, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_RecordCountRequest, rhs: Taizhang_Ledger_V1_RecordCountRequest) -> Bool {
+    if lhs.stockTakeID != rhs.stockTakeID {return false}
+    if lhs.lines != rhs.lines {return false}
+    if lhs.surplus != rhs.surplus {return false}
+    if lhs.expectedVersion != rhs.expectedVersion {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_CloseStockTakeRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CloseStockTakeRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}stock_take_id\0\u{1}date\0\u{3}expected_version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.stockTakeID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.expectedVersion) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.stockTakeID.isEmpty {
+      try visitor.visitSingularStringField(value: self.stockTakeID, fieldNumber: 1)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 2)
+    }
+    if self.expectedVersion != 0 {
+      try visitor.visitSingularInt64Field(value: self.expectedVersion, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_CloseStockTakeRequest, rhs: Taizhang_Ledger_V1_CloseStockTakeRequest) -> Bool {
+    if lhs.stockTakeID != rhs.stockTakeID {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.expectedVersion != rhs.expectedVersion {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_GetStockTakeRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetStockTakeRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_GetStockTakeRequest, rhs: Taizhang_Ledger_V1_GetStockTakeRequest) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ListStockTakesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListStockTakesRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}admin_code\0\u{1}year\0\u{3}page_size\0\u{3}page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.adminCode) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.year) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.adminCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.adminCode, fieldNumber: 1)
+    }
+    if self.year != 0 {
+      try visitor.visitSingularInt32Field(value: self.year, fieldNumber: 2)
+    }
+    if self.pageSize != 0 {
+      try visitor.visitSingularInt32Field(value: self.pageSize, fieldNumber: 3)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ListStockTakesRequest, rhs: Taizhang_Ledger_V1_ListStockTakesRequest) -> Bool {
+    if lhs.adminCode != rhs.adminCode {return false}
+    if lhs.year != rhs.year {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ListStockTakesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListStockTakesResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}stock_takes\0\u{3}next_page_token\0\u{1}total\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.stockTakes) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.total) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.stockTakes.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.stockTakes, fieldNumber: 1)
+    }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
+    if self.total != 0 {
+      try visitor.visitSingularUInt64Field(value: self.total, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ListStockTakesResponse, rhs: Taizhang_Ledger_V1_ListStockTakesResponse) -> Bool {
+    if lhs.stockTakes != rhs.stockTakes {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.total != rhs.total {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_Appraisal: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Appraisal"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}appraiser\0\u{3}value_fen\0\u{1}date\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.appraiser) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.valueFen) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.appraiser.isEmpty {
+      try visitor.visitSingularStringField(value: self.appraiser, fieldNumber: 1)
+    }
+    if self.valueFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.valueFen, fieldNumber: 2)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_Appraisal, rhs: Taizhang_Ledger_V1_Appraisal) -> Bool {
+    if lhs.appraiser != rhs.appraiser {return false}
+    if lhs.valueFen != rhs.valueFen {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_Approval: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Approval"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}level\0\u{1}by\0\u{1}date\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.level) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.by) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.level != .unspecified {
+      try visitor.visitSingularEnumField(value: self.level, fieldNumber: 1)
+    }
+    if !self.by.isEmpty {
+      try visitor.visitSingularStringField(value: self.by, fieldNumber: 2)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_Approval, rhs: Taizhang_Ledger_V1_Approval) -> Bool {
+    if lhs.level != rhs.level {return false}
+    if lhs.by != rhs.by {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_Disposal: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Disposal"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}asset_id\0\u{1}reason\0\u{1}method\0\u{1}appraisal\0\u{1}approvals\0\u{3}valuation_published_on\0\u{3}proceeds_fen\0\u{3}below_appraisal_reason\0\u{1}date\0\u{3}stock_take_id\0\u{3}asset_code\0\u{3}asset_name\0\u{3}admin_code\0\u{1}category\0\u{3}original_value_fen\0\u{3}net_value_fen\0\u{1}version\0\u{3}created_at\0")
+
+  fileprivate class _StorageClass {
+    var _id: String = String()
+    var _assetID: String = String()
+    var _reason: Taizhang_Ledger_V1_DisposalReason = .unspecified
+    var _method: Taizhang_Ledger_V1_DisposalMethod = .unspecified
+    var _appraisal: Taizhang_Ledger_V1_Appraisal? = nil
+    var _approvals: [Taizhang_Ledger_V1_Approval] = []
+    var _valuationPublishedOn: String = String()
+    var _proceedsFen: Int64 = 0
+    var _belowAppraisalReason: String = String()
+    var _date: String = String()
+    var _stockTakeID: String = String()
+    var _assetCode: String = String()
+    var _assetName: String = String()
+    var _adminCode: String = String()
+    var _category: Taizhang_Ledger_V1_AssetCategory = .unspecified
+    var _originalValueFen: Int64 = 0
+    var _netValueFen: Int64 = 0
+    var _version: Int64 = 0
+    var _createdAt: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _id = source._id
+      _assetID = source._assetID
+      _reason = source._reason
+      _method = source._method
+      _appraisal = source._appraisal
+      _approvals = source._approvals
+      _valuationPublishedOn = source._valuationPublishedOn
+      _proceedsFen = source._proceedsFen
+      _belowAppraisalReason = source._belowAppraisalReason
+      _date = source._date
+      _stockTakeID = source._stockTakeID
+      _assetCode = source._assetCode
+      _assetName = source._assetName
+      _adminCode = source._adminCode
+      _category = source._category
+      _originalValueFen = source._originalValueFen
+      _netValueFen = source._netValueFen
+      _version = source._version
+      _createdAt = source._createdAt
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._id) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._assetID) }()
+        case 3: try { try decoder.decodeSingularEnumField(value: &_storage._reason) }()
+        case 4: try { try decoder.decodeSingularEnumField(value: &_storage._method) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._appraisal) }()
+        case 6: try { try decoder.decodeRepeatedMessageField(value: &_storage._approvals) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._valuationPublishedOn) }()
+        case 8: try { try decoder.decodeSingularInt64Field(value: &_storage._proceedsFen) }()
+        case 9: try { try decoder.decodeSingularStringField(value: &_storage._belowAppraisalReason) }()
+        case 10: try { try decoder.decodeSingularStringField(value: &_storage._date) }()
+        case 11: try { try decoder.decodeSingularStringField(value: &_storage._stockTakeID) }()
+        case 12: try { try decoder.decodeSingularStringField(value: &_storage._assetCode) }()
+        case 13: try { try decoder.decodeSingularStringField(value: &_storage._assetName) }()
+        case 14: try { try decoder.decodeSingularStringField(value: &_storage._adminCode) }()
+        case 15: try { try decoder.decodeSingularEnumField(value: &_storage._category) }()
+        case 16: try { try decoder.decodeSingularInt64Field(value: &_storage._originalValueFen) }()
+        case 17: try { try decoder.decodeSingularInt64Field(value: &_storage._netValueFen) }()
+        case 18: try { try decoder.decodeSingularInt64Field(value: &_storage._version) }()
+        case 19: try { try decoder.decodeSingularStringField(value: &_storage._createdAt) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._id.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._id, fieldNumber: 1)
+      }
+      if !_storage._assetID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._assetID, fieldNumber: 2)
+      }
+      if _storage._reason != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._reason, fieldNumber: 3)
+      }
+      if _storage._method != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._method, fieldNumber: 4)
+      }
+      try { if let v = _storage._appraisal {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
+      if !_storage._approvals.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._approvals, fieldNumber: 6)
+      }
+      if !_storage._valuationPublishedOn.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._valuationPublishedOn, fieldNumber: 7)
+      }
+      if _storage._proceedsFen != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._proceedsFen, fieldNumber: 8)
+      }
+      if !_storage._belowAppraisalReason.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._belowAppraisalReason, fieldNumber: 9)
+      }
+      if !_storage._date.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._date, fieldNumber: 10)
+      }
+      if !_storage._stockTakeID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._stockTakeID, fieldNumber: 11)
+      }
+      if !_storage._assetCode.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._assetCode, fieldNumber: 12)
+      }
+      if !_storage._assetName.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._assetName, fieldNumber: 13)
+      }
+      if !_storage._adminCode.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._adminCode, fieldNumber: 14)
+      }
+      if _storage._category != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._category, fieldNumber: 15)
+      }
+      if _storage._originalValueFen != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._originalValueFen, fieldNumber: 16)
+      }
+      if _storage._netValueFen != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._netValueFen, fieldNumber: 17)
+      }
+      if _storage._version != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._version, fieldNumber: 18)
+      }
+      if !_storage._createdAt.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._createdAt, fieldNumber: 19)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_Disposal, rhs: Taizhang_Ledger_V1_Disposal) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._id != rhs_storage._id {return false}
+        if _storage._assetID != rhs_storage._assetID {return false}
+        if _storage._reason != rhs_storage._reason {return false}
+        if _storage._method != rhs_storage._method {return false}
+        if _storage._appraisal != rhs_storage._appraisal {return false}
+        if _storage._approvals != rhs_storage._approvals {return false}
+        if _storage._valuationPublishedOn != rhs_storage._valuationPublishedOn {return false}
+        if _storage._proceedsFen != rhs_storage._proceedsFen {return false}
+        if _storage._belowAppraisalReason != rhs_storage._belowAppraisalReason {return false}
+        if _storage._date != rhs_storage._date {return false}
+        if _storage._stockTakeID != rhs_storage._stockTakeID {return false}
+        if _storage._assetCode != rhs_storage._assetCode {return false}
+        if _storage._assetName != rhs_storage._assetName {return false}
+        if _storage._adminCode != rhs_storage._adminCode {return false}
+        if _storage._category != rhs_storage._category {return false}
+        if _storage._originalValueFen != rhs_storage._originalValueFen {return false}
+        if _storage._netValueFen != rhs_storage._netValueFen {return false}
+        if _storage._version != rhs_storage._version {return false}
+        if _storage._createdAt != rhs_storage._createdAt {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_DisposeAssetRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DisposeAssetRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}disposal\0\u{3}expected_version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._disposal) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.expectedVersion) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._disposal {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.expectedVersion != 0 {
+      try visitor.visitSingularInt64Field(value: self.expectedVersion, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_DisposeAssetRequest, rhs: Taizhang_Ledger_V1_DisposeAssetRequest) -> Bool {
+    if lhs._disposal != rhs._disposal {return false}
+    if lhs.expectedVersion != rhs.expectedVersion {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ListDisposalsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListDisposalsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}admin_code\0\u{1}year\0\u{3}page_size\0\u{3}page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.adminCode) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.year) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.adminCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.adminCode, fieldNumber: 1)
+    }
+    if self.year != 0 {
+      try visitor.visitSingularInt32Field(value: self.year, fieldNumber: 2)
+    }
+    if self.pageSize != 0 {
+      try visitor.visitSingularInt32Field(value: self.pageSize, fieldNumber: 3)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ListDisposalsRequest, rhs: Taizhang_Ledger_V1_ListDisposalsRequest) -> Bool {
+    if lhs.adminCode != rhs.adminCode {return false}
+    if lhs.year != rhs.year {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ListDisposalsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListDisposalsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}disposals\0\u{3}next_page_token\0\u{1}total\0\u{3}original_value_fen\0\u{3}net_value_fen\0\u{3}proceeds_fen\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.disposals) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.total) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.originalValueFen) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.netValueFen) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.proceedsFen) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.disposals.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.disposals, fieldNumber: 1)
+    }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
+    if self.total != 0 {
+      try visitor.visitSingularUInt64Field(value: self.total, fieldNumber: 3)
+    }
+    if self.originalValueFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.originalValueFen, fieldNumber: 4)
+    }
+    if self.netValueFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.netValueFen, fieldNumber: 5)
+    }
+    if self.proceedsFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.proceedsFen, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ListDisposalsResponse, rhs: Taizhang_Ledger_V1_ListDisposalsResponse) -> Bool {
+    if lhs.disposals != rhs.disposals {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.total != rhs.total {return false}
+    if lhs.originalValueFen != rhs.originalValueFen {return false}
+    if lhs.netValueFen != rhs.netValueFen {return false}
+    if lhs.proceedsFen != rhs.proceedsFen {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_RevitalisingPlan: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RevitalisingPlan"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}asset_id\0\u{1}measures\0\u{1}responsible\0\u{3}approved_by\0\u{3}effective_on\0\u{1}version\0\u{3}created_at\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.assetID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.measures) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.responsible) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.approvedBy) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.effectiveOn) }()
+      case 7: try { try decoder.decodeSingularInt64Field(value: &self.version) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.createdAt) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    if !self.assetID.isEmpty {
+      try visitor.visitSingularStringField(value: self.assetID, fieldNumber: 2)
+    }
+    if !self.measures.isEmpty {
+      try visitor.visitSingularStringField(value: self.measures, fieldNumber: 3)
+    }
+    if !self.responsible.isEmpty {
+      try visitor.visitSingularStringField(value: self.responsible, fieldNumber: 4)
+    }
+    if !self.approvedBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.approvedBy, fieldNumber: 5)
+    }
+    if !self.effectiveOn.isEmpty {
+      try visitor.visitSingularStringField(value: self.effectiveOn, fieldNumber: 6)
+    }
+    if self.version != 0 {
+      try visitor.visitSingularInt64Field(value: self.version, fieldNumber: 7)
+    }
+    if !self.createdAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.createdAt, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_RevitalisingPlan, rhs: Taizhang_Ledger_V1_RevitalisingPlan) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.assetID != rhs.assetID {return false}
+    if lhs.measures != rhs.measures {return false}
+    if lhs.responsible != rhs.responsible {return false}
+    if lhs.approvedBy != rhs.approvedBy {return false}
+    if lhs.effectiveOn != rhs.effectiveOn {return false}
+    if lhs.version != rhs.version {return false}
+    if lhs.createdAt != rhs.createdAt {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_RecordRevitalisingPlanRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RecordRevitalisingPlanRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}plan\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._plan) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._plan {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_RecordRevitalisingPlanRequest, rhs: Taizhang_Ledger_V1_RecordRevitalisingPlanRequest) -> Bool {
+    if lhs._plan != rhs._plan {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ListRevitalisingPlansRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListRevitalisingPlansRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}asset_id\0\u{3}admin_code\0\u{3}page_size\0\u{3}page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.assetID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.adminCode) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.assetID.isEmpty {
+      try visitor.visitSingularStringField(value: self.assetID, fieldNumber: 1)
+    }
+    if !self.adminCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.adminCode, fieldNumber: 2)
+    }
+    if self.pageSize != 0 {
+      try visitor.visitSingularInt32Field(value: self.pageSize, fieldNumber: 3)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ListRevitalisingPlansRequest, rhs: Taizhang_Ledger_V1_ListRevitalisingPlansRequest) -> Bool {
+    if lhs.assetID != rhs.assetID {return false}
+    if lhs.adminCode != rhs.adminCode {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ListRevitalisingPlansResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListRevitalisingPlansResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}plans\0\u{3}next_page_token\0\u{1}total\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.plans) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.total) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.plans.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.plans, fieldNumber: 1)
+    }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
+    if self.total != 0 {
+      try visitor.visitSingularUInt64Field(value: self.total, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ListRevitalisingPlansResponse, rhs: Taizhang_Ledger_V1_ListRevitalisingPlansResponse) -> Bool {
+    if lhs.plans != rhs.plans {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.total != rhs.total {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -3382,6 +3382,1671 @@ void   taizhang__ledger__v1__list_reports_response__free_unpacked
   assert(message->base.descriptor == &taizhang__ledger__v1__list_reports_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   taizhang__ledger__v1__income__init
+                     (Taizhang__Ledger__V1__Income         *message)
+{
+  static const Taizhang__Ledger__V1__Income init_value = TAIZHANG__LEDGER__V1__INCOME__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__income__get_packed_size
+                     (const Taizhang__Ledger__V1__Income *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__income__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__income__pack
+                     (const Taizhang__Ledger__V1__Income *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__income__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__income__pack_to_buffer
+                     (const Taizhang__Ledger__V1__Income *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__income__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__Income *
+       taizhang__ledger__v1__income__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__Income *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__income__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__income__free_unpacked
+                     (Taizhang__Ledger__V1__Income *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__income__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__record_income_request__init
+                     (Taizhang__Ledger__V1__RecordIncomeRequest         *message)
+{
+  static const Taizhang__Ledger__V1__RecordIncomeRequest init_value = TAIZHANG__LEDGER__V1__RECORD_INCOME_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__record_income_request__get_packed_size
+                     (const Taizhang__Ledger__V1__RecordIncomeRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__record_income_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__record_income_request__pack
+                     (const Taizhang__Ledger__V1__RecordIncomeRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__record_income_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__record_income_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__RecordIncomeRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__record_income_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__RecordIncomeRequest *
+       taizhang__ledger__v1__record_income_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__RecordIncomeRequest *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__record_income_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__record_income_request__free_unpacked
+                     (Taizhang__Ledger__V1__RecordIncomeRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__record_income_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__list_income_request__init
+                     (Taizhang__Ledger__V1__ListIncomeRequest         *message)
+{
+  static const Taizhang__Ledger__V1__ListIncomeRequest init_value = TAIZHANG__LEDGER__V1__LIST_INCOME_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__list_income_request__get_packed_size
+                     (const Taizhang__Ledger__V1__ListIncomeRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_income_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__list_income_request__pack
+                     (const Taizhang__Ledger__V1__ListIncomeRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_income_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__list_income_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ListIncomeRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_income_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__ListIncomeRequest *
+       taizhang__ledger__v1__list_income_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__ListIncomeRequest *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__list_income_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__list_income_request__free_unpacked
+                     (Taizhang__Ledger__V1__ListIncomeRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_income_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__list_income_response__init
+                     (Taizhang__Ledger__V1__ListIncomeResponse         *message)
+{
+  static const Taizhang__Ledger__V1__ListIncomeResponse init_value = TAIZHANG__LEDGER__V1__LIST_INCOME_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__list_income_response__get_packed_size
+                     (const Taizhang__Ledger__V1__ListIncomeResponse *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_income_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__list_income_response__pack
+                     (const Taizhang__Ledger__V1__ListIncomeResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_income_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__list_income_response__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ListIncomeResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_income_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__ListIncomeResponse *
+       taizhang__ledger__v1__list_income_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__ListIncomeResponse *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__list_income_response__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__list_income_response__free_unpacked
+                     (Taizhang__Ledger__V1__ListIncomeResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_income_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__get_arrears_request__init
+                     (Taizhang__Ledger__V1__GetArrearsRequest         *message)
+{
+  static const Taizhang__Ledger__V1__GetArrearsRequest init_value = TAIZHANG__LEDGER__V1__GET_ARREARS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__get_arrears_request__get_packed_size
+                     (const Taizhang__Ledger__V1__GetArrearsRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__get_arrears_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__get_arrears_request__pack
+                     (const Taizhang__Ledger__V1__GetArrearsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__get_arrears_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__get_arrears_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__GetArrearsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__get_arrears_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__GetArrearsRequest *
+       taizhang__ledger__v1__get_arrears_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__GetArrearsRequest *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__get_arrears_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__get_arrears_request__free_unpacked
+                     (Taizhang__Ledger__V1__GetArrearsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__get_arrears_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__payment_standing__init
+                     (Taizhang__Ledger__V1__PaymentStanding         *message)
+{
+  static const Taizhang__Ledger__V1__PaymentStanding init_value = TAIZHANG__LEDGER__V1__PAYMENT_STANDING__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__payment_standing__get_packed_size
+                     (const Taizhang__Ledger__V1__PaymentStanding *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__payment_standing__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__payment_standing__pack
+                     (const Taizhang__Ledger__V1__PaymentStanding *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__payment_standing__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__payment_standing__pack_to_buffer
+                     (const Taizhang__Ledger__V1__PaymentStanding *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__payment_standing__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__PaymentStanding *
+       taizhang__ledger__v1__payment_standing__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__PaymentStanding *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__payment_standing__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__payment_standing__free_unpacked
+                     (Taizhang__Ledger__V1__PaymentStanding *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__payment_standing__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__arrears__init
+                     (Taizhang__Ledger__V1__Arrears         *message)
+{
+  static const Taizhang__Ledger__V1__Arrears init_value = TAIZHANG__LEDGER__V1__ARREARS__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__arrears__get_packed_size
+                     (const Taizhang__Ledger__V1__Arrears *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__arrears__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__arrears__pack
+                     (const Taizhang__Ledger__V1__Arrears *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__arrears__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__arrears__pack_to_buffer
+                     (const Taizhang__Ledger__V1__Arrears *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__arrears__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__Arrears *
+       taizhang__ledger__v1__arrears__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__Arrears *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__arrears__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__arrears__free_unpacked
+                     (Taizhang__Ledger__V1__Arrears *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__arrears__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__household_share__init
+                     (Taizhang__Ledger__V1__HouseholdShare         *message)
+{
+  static const Taizhang__Ledger__V1__HouseholdShare init_value = TAIZHANG__LEDGER__V1__HOUSEHOLD_SHARE__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__household_share__get_packed_size
+                     (const Taizhang__Ledger__V1__HouseholdShare *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__household_share__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__household_share__pack
+                     (const Taizhang__Ledger__V1__HouseholdShare *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__household_share__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__household_share__pack_to_buffer
+                     (const Taizhang__Ledger__V1__HouseholdShare *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__household_share__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__HouseholdShare *
+       taizhang__ledger__v1__household_share__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__HouseholdShare *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__household_share__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__household_share__free_unpacked
+                     (Taizhang__Ledger__V1__HouseholdShare *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__household_share__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__allocation__init
+                     (Taizhang__Ledger__V1__Allocation         *message)
+{
+  static const Taizhang__Ledger__V1__Allocation init_value = TAIZHANG__LEDGER__V1__ALLOCATION__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__allocation__get_packed_size
+                     (const Taizhang__Ledger__V1__Allocation *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__allocation__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__allocation__pack
+                     (const Taizhang__Ledger__V1__Allocation *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__allocation__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__allocation__pack_to_buffer
+                     (const Taizhang__Ledger__V1__Allocation *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__allocation__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__Allocation *
+       taizhang__ledger__v1__allocation__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__Allocation *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__allocation__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__allocation__free_unpacked
+                     (Taizhang__Ledger__V1__Allocation *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__allocation__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__assembly_record__init
+                     (Taizhang__Ledger__V1__AssemblyRecord         *message)
+{
+  static const Taizhang__Ledger__V1__AssemblyRecord init_value = TAIZHANG__LEDGER__V1__ASSEMBLY_RECORD__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__assembly_record__get_packed_size
+                     (const Taizhang__Ledger__V1__AssemblyRecord *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__assembly_record__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__assembly_record__pack
+                     (const Taizhang__Ledger__V1__AssemblyRecord *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__assembly_record__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__assembly_record__pack_to_buffer
+                     (const Taizhang__Ledger__V1__AssemblyRecord *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__assembly_record__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__AssemblyRecord *
+       taizhang__ledger__v1__assembly_record__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__AssemblyRecord *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__assembly_record__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__assembly_record__free_unpacked
+                     (Taizhang__Ledger__V1__AssemblyRecord *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__assembly_record__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__plan_step__init
+                     (Taizhang__Ledger__V1__PlanStep         *message)
+{
+  static const Taizhang__Ledger__V1__PlanStep init_value = TAIZHANG__LEDGER__V1__PLAN_STEP__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__plan_step__get_packed_size
+                     (const Taizhang__Ledger__V1__PlanStep *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__plan_step__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__plan_step__pack
+                     (const Taizhang__Ledger__V1__PlanStep *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__plan_step__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__plan_step__pack_to_buffer
+                     (const Taizhang__Ledger__V1__PlanStep *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__plan_step__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__PlanStep *
+       taizhang__ledger__v1__plan_step__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__PlanStep *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__plan_step__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__plan_step__free_unpacked
+                     (Taizhang__Ledger__V1__PlanStep *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__plan_step__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__distribution_plan__init
+                     (Taizhang__Ledger__V1__DistributionPlan         *message)
+{
+  static const Taizhang__Ledger__V1__DistributionPlan init_value = TAIZHANG__LEDGER__V1__DISTRIBUTION_PLAN__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__distribution_plan__get_packed_size
+                     (const Taizhang__Ledger__V1__DistributionPlan *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__distribution_plan__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__distribution_plan__pack
+                     (const Taizhang__Ledger__V1__DistributionPlan *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__distribution_plan__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__distribution_plan__pack_to_buffer
+                     (const Taizhang__Ledger__V1__DistributionPlan *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__distribution_plan__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__DistributionPlan *
+       taizhang__ledger__v1__distribution_plan__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__DistributionPlan *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__distribution_plan__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__distribution_plan__free_unpacked
+                     (Taizhang__Ledger__V1__DistributionPlan *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__distribution_plan__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__create_distribution_plan_request__init
+                     (Taizhang__Ledger__V1__CreateDistributionPlanRequest         *message)
+{
+  static const Taizhang__Ledger__V1__CreateDistributionPlanRequest init_value = TAIZHANG__LEDGER__V1__CREATE_DISTRIBUTION_PLAN_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__create_distribution_plan_request__get_packed_size
+                     (const Taizhang__Ledger__V1__CreateDistributionPlanRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__create_distribution_plan_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__create_distribution_plan_request__pack
+                     (const Taizhang__Ledger__V1__CreateDistributionPlanRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__create_distribution_plan_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__create_distribution_plan_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__CreateDistributionPlanRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__create_distribution_plan_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__CreateDistributionPlanRequest *
+       taizhang__ledger__v1__create_distribution_plan_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__CreateDistributionPlanRequest *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__create_distribution_plan_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__create_distribution_plan_request__free_unpacked
+                     (Taizhang__Ledger__V1__CreateDistributionPlanRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__create_distribution_plan_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__advance_distribution_plan_request__init
+                     (Taizhang__Ledger__V1__AdvanceDistributionPlanRequest         *message)
+{
+  static const Taizhang__Ledger__V1__AdvanceDistributionPlanRequest init_value = TAIZHANG__LEDGER__V1__ADVANCE_DISTRIBUTION_PLAN_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__advance_distribution_plan_request__get_packed_size
+                     (const Taizhang__Ledger__V1__AdvanceDistributionPlanRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__advance_distribution_plan_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__advance_distribution_plan_request__pack
+                     (const Taizhang__Ledger__V1__AdvanceDistributionPlanRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__advance_distribution_plan_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__advance_distribution_plan_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__AdvanceDistributionPlanRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__advance_distribution_plan_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__AdvanceDistributionPlanRequest *
+       taizhang__ledger__v1__advance_distribution_plan_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__AdvanceDistributionPlanRequest *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__advance_distribution_plan_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__advance_distribution_plan_request__free_unpacked
+                     (Taizhang__Ledger__V1__AdvanceDistributionPlanRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__advance_distribution_plan_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__get_distribution_plan_request__init
+                     (Taizhang__Ledger__V1__GetDistributionPlanRequest         *message)
+{
+  static const Taizhang__Ledger__V1__GetDistributionPlanRequest init_value = TAIZHANG__LEDGER__V1__GET_DISTRIBUTION_PLAN_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__get_distribution_plan_request__get_packed_size
+                     (const Taizhang__Ledger__V1__GetDistributionPlanRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__get_distribution_plan_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__get_distribution_plan_request__pack
+                     (const Taizhang__Ledger__V1__GetDistributionPlanRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__get_distribution_plan_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__get_distribution_plan_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__GetDistributionPlanRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__get_distribution_plan_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__GetDistributionPlanRequest *
+       taizhang__ledger__v1__get_distribution_plan_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__GetDistributionPlanRequest *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__get_distribution_plan_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__get_distribution_plan_request__free_unpacked
+                     (Taizhang__Ledger__V1__GetDistributionPlanRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__get_distribution_plan_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__list_distribution_plans_request__init
+                     (Taizhang__Ledger__V1__ListDistributionPlansRequest         *message)
+{
+  static const Taizhang__Ledger__V1__ListDistributionPlansRequest init_value = TAIZHANG__LEDGER__V1__LIST_DISTRIBUTION_PLANS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__list_distribution_plans_request__get_packed_size
+                     (const Taizhang__Ledger__V1__ListDistributionPlansRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_distribution_plans_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__list_distribution_plans_request__pack
+                     (const Taizhang__Ledger__V1__ListDistributionPlansRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_distribution_plans_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__list_distribution_plans_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ListDistributionPlansRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_distribution_plans_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__ListDistributionPlansRequest *
+       taizhang__ledger__v1__list_distribution_plans_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__ListDistributionPlansRequest *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__list_distribution_plans_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__list_distribution_plans_request__free_unpacked
+                     (Taizhang__Ledger__V1__ListDistributionPlansRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_distribution_plans_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__list_distribution_plans_response__init
+                     (Taizhang__Ledger__V1__ListDistributionPlansResponse         *message)
+{
+  static const Taizhang__Ledger__V1__ListDistributionPlansResponse init_value = TAIZHANG__LEDGER__V1__LIST_DISTRIBUTION_PLANS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__list_distribution_plans_response__get_packed_size
+                     (const Taizhang__Ledger__V1__ListDistributionPlansResponse *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_distribution_plans_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__list_distribution_plans_response__pack
+                     (const Taizhang__Ledger__V1__ListDistributionPlansResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_distribution_plans_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__list_distribution_plans_response__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ListDistributionPlansResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_distribution_plans_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__ListDistributionPlansResponse *
+       taizhang__ledger__v1__list_distribution_plans_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__ListDistributionPlansResponse *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__list_distribution_plans_response__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__list_distribution_plans_response__free_unpacked
+                     (Taizhang__Ledger__V1__ListDistributionPlansResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_distribution_plans_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__count_line__init
+                     (Taizhang__Ledger__V1__CountLine         *message)
+{
+  static const Taizhang__Ledger__V1__CountLine init_value = TAIZHANG__LEDGER__V1__COUNT_LINE__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__count_line__get_packed_size
+                     (const Taizhang__Ledger__V1__CountLine *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__count_line__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__count_line__pack
+                     (const Taizhang__Ledger__V1__CountLine *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__count_line__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__count_line__pack_to_buffer
+                     (const Taizhang__Ledger__V1__CountLine *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__count_line__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__CountLine *
+       taizhang__ledger__v1__count_line__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__CountLine *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__count_line__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__count_line__free_unpacked
+                     (Taizhang__Ledger__V1__CountLine *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__count_line__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__surplus_line__init
+                     (Taizhang__Ledger__V1__SurplusLine         *message)
+{
+  static const Taizhang__Ledger__V1__SurplusLine init_value = TAIZHANG__LEDGER__V1__SURPLUS_LINE__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__surplus_line__get_packed_size
+                     (const Taizhang__Ledger__V1__SurplusLine *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__surplus_line__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__surplus_line__pack
+                     (const Taizhang__Ledger__V1__SurplusLine *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__surplus_line__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__surplus_line__pack_to_buffer
+                     (const Taizhang__Ledger__V1__SurplusLine *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__surplus_line__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__SurplusLine *
+       taizhang__ledger__v1__surplus_line__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__SurplusLine *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__surplus_line__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__surplus_line__free_unpacked
+                     (Taizhang__Ledger__V1__SurplusLine *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__surplus_line__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__stock_take_report__init
+                     (Taizhang__Ledger__V1__StockTakeReport         *message)
+{
+  static const Taizhang__Ledger__V1__StockTakeReport init_value = TAIZHANG__LEDGER__V1__STOCK_TAKE_REPORT__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__stock_take_report__get_packed_size
+                     (const Taizhang__Ledger__V1__StockTakeReport *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__stock_take_report__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__stock_take_report__pack
+                     (const Taizhang__Ledger__V1__StockTakeReport *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__stock_take_report__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__stock_take_report__pack_to_buffer
+                     (const Taizhang__Ledger__V1__StockTakeReport *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__stock_take_report__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__StockTakeReport *
+       taizhang__ledger__v1__stock_take_report__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__StockTakeReport *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__stock_take_report__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__stock_take_report__free_unpacked
+                     (Taizhang__Ledger__V1__StockTakeReport *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__stock_take_report__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__stock_take__init
+                     (Taizhang__Ledger__V1__StockTake         *message)
+{
+  static const Taizhang__Ledger__V1__StockTake init_value = TAIZHANG__LEDGER__V1__STOCK_TAKE__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__stock_take__get_packed_size
+                     (const Taizhang__Ledger__V1__StockTake *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__stock_take__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__stock_take__pack
+                     (const Taizhang__Ledger__V1__StockTake *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__stock_take__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__stock_take__pack_to_buffer
+                     (const Taizhang__Ledger__V1__StockTake *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__stock_take__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__StockTake *
+       taizhang__ledger__v1__stock_take__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__StockTake *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__stock_take__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__stock_take__free_unpacked
+                     (Taizhang__Ledger__V1__StockTake *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__stock_take__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__open_stock_take_request__init
+                     (Taizhang__Ledger__V1__OpenStockTakeRequest         *message)
+{
+  static const Taizhang__Ledger__V1__OpenStockTakeRequest init_value = TAIZHANG__LEDGER__V1__OPEN_STOCK_TAKE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__open_stock_take_request__get_packed_size
+                     (const Taizhang__Ledger__V1__OpenStockTakeRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__open_stock_take_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__open_stock_take_request__pack
+                     (const Taizhang__Ledger__V1__OpenStockTakeRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__open_stock_take_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__open_stock_take_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__OpenStockTakeRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__open_stock_take_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__OpenStockTakeRequest *
+       taizhang__ledger__v1__open_stock_take_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__OpenStockTakeRequest *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__open_stock_take_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__open_stock_take_request__free_unpacked
+                     (Taizhang__Ledger__V1__OpenStockTakeRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__open_stock_take_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__record_count_request__init
+                     (Taizhang__Ledger__V1__RecordCountRequest         *message)
+{
+  static const Taizhang__Ledger__V1__RecordCountRequest init_value = TAIZHANG__LEDGER__V1__RECORD_COUNT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__record_count_request__get_packed_size
+                     (const Taizhang__Ledger__V1__RecordCountRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__record_count_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__record_count_request__pack
+                     (const Taizhang__Ledger__V1__RecordCountRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__record_count_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__record_count_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__RecordCountRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__record_count_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__RecordCountRequest *
+       taizhang__ledger__v1__record_count_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__RecordCountRequest *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__record_count_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__record_count_request__free_unpacked
+                     (Taizhang__Ledger__V1__RecordCountRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__record_count_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__close_stock_take_request__init
+                     (Taizhang__Ledger__V1__CloseStockTakeRequest         *message)
+{
+  static const Taizhang__Ledger__V1__CloseStockTakeRequest init_value = TAIZHANG__LEDGER__V1__CLOSE_STOCK_TAKE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__close_stock_take_request__get_packed_size
+                     (const Taizhang__Ledger__V1__CloseStockTakeRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__close_stock_take_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__close_stock_take_request__pack
+                     (const Taizhang__Ledger__V1__CloseStockTakeRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__close_stock_take_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__close_stock_take_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__CloseStockTakeRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__close_stock_take_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__CloseStockTakeRequest *
+       taizhang__ledger__v1__close_stock_take_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__CloseStockTakeRequest *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__close_stock_take_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__close_stock_take_request__free_unpacked
+                     (Taizhang__Ledger__V1__CloseStockTakeRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__close_stock_take_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__get_stock_take_request__init
+                     (Taizhang__Ledger__V1__GetStockTakeRequest         *message)
+{
+  static const Taizhang__Ledger__V1__GetStockTakeRequest init_value = TAIZHANG__LEDGER__V1__GET_STOCK_TAKE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__get_stock_take_request__get_packed_size
+                     (const Taizhang__Ledger__V1__GetStockTakeRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__get_stock_take_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__get_stock_take_request__pack
+                     (const Taizhang__Ledger__V1__GetStockTakeRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__get_stock_take_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__get_stock_take_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__GetStockTakeRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__get_stock_take_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__GetStockTakeRequest *
+       taizhang__ledger__v1__get_stock_take_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__GetStockTakeRequest *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__get_stock_take_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__get_stock_take_request__free_unpacked
+                     (Taizhang__Ledger__V1__GetStockTakeRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__get_stock_take_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__list_stock_takes_request__init
+                     (Taizhang__Ledger__V1__ListStockTakesRequest         *message)
+{
+  static const Taizhang__Ledger__V1__ListStockTakesRequest init_value = TAIZHANG__LEDGER__V1__LIST_STOCK_TAKES_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__list_stock_takes_request__get_packed_size
+                     (const Taizhang__Ledger__V1__ListStockTakesRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_stock_takes_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__list_stock_takes_request__pack
+                     (const Taizhang__Ledger__V1__ListStockTakesRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_stock_takes_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__list_stock_takes_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ListStockTakesRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_stock_takes_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__ListStockTakesRequest *
+       taizhang__ledger__v1__list_stock_takes_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__ListStockTakesRequest *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__list_stock_takes_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__list_stock_takes_request__free_unpacked
+                     (Taizhang__Ledger__V1__ListStockTakesRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_stock_takes_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__list_stock_takes_response__init
+                     (Taizhang__Ledger__V1__ListStockTakesResponse         *message)
+{
+  static const Taizhang__Ledger__V1__ListStockTakesResponse init_value = TAIZHANG__LEDGER__V1__LIST_STOCK_TAKES_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__list_stock_takes_response__get_packed_size
+                     (const Taizhang__Ledger__V1__ListStockTakesResponse *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_stock_takes_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__list_stock_takes_response__pack
+                     (const Taizhang__Ledger__V1__ListStockTakesResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_stock_takes_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__list_stock_takes_response__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ListStockTakesResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_stock_takes_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__ListStockTakesResponse *
+       taizhang__ledger__v1__list_stock_takes_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__ListStockTakesResponse *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__list_stock_takes_response__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__list_stock_takes_response__free_unpacked
+                     (Taizhang__Ledger__V1__ListStockTakesResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_stock_takes_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__appraisal__init
+                     (Taizhang__Ledger__V1__Appraisal         *message)
+{
+  static const Taizhang__Ledger__V1__Appraisal init_value = TAIZHANG__LEDGER__V1__APPRAISAL__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__appraisal__get_packed_size
+                     (const Taizhang__Ledger__V1__Appraisal *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__appraisal__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__appraisal__pack
+                     (const Taizhang__Ledger__V1__Appraisal *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__appraisal__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__appraisal__pack_to_buffer
+                     (const Taizhang__Ledger__V1__Appraisal *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__appraisal__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__Appraisal *
+       taizhang__ledger__v1__appraisal__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__Appraisal *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__appraisal__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__appraisal__free_unpacked
+                     (Taizhang__Ledger__V1__Appraisal *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__appraisal__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__approval__init
+                     (Taizhang__Ledger__V1__Approval         *message)
+{
+  static const Taizhang__Ledger__V1__Approval init_value = TAIZHANG__LEDGER__V1__APPROVAL__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__approval__get_packed_size
+                     (const Taizhang__Ledger__V1__Approval *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__approval__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__approval__pack
+                     (const Taizhang__Ledger__V1__Approval *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__approval__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__approval__pack_to_buffer
+                     (const Taizhang__Ledger__V1__Approval *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__approval__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__Approval *
+       taizhang__ledger__v1__approval__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__Approval *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__approval__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__approval__free_unpacked
+                     (Taizhang__Ledger__V1__Approval *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__approval__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__disposal__init
+                     (Taizhang__Ledger__V1__Disposal         *message)
+{
+  static const Taizhang__Ledger__V1__Disposal init_value = TAIZHANG__LEDGER__V1__DISPOSAL__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__disposal__get_packed_size
+                     (const Taizhang__Ledger__V1__Disposal *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__disposal__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__disposal__pack
+                     (const Taizhang__Ledger__V1__Disposal *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__disposal__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__disposal__pack_to_buffer
+                     (const Taizhang__Ledger__V1__Disposal *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__disposal__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__Disposal *
+       taizhang__ledger__v1__disposal__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__Disposal *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__disposal__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__disposal__free_unpacked
+                     (Taizhang__Ledger__V1__Disposal *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__disposal__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__dispose_asset_request__init
+                     (Taizhang__Ledger__V1__DisposeAssetRequest         *message)
+{
+  static const Taizhang__Ledger__V1__DisposeAssetRequest init_value = TAIZHANG__LEDGER__V1__DISPOSE_ASSET_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__dispose_asset_request__get_packed_size
+                     (const Taizhang__Ledger__V1__DisposeAssetRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__dispose_asset_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__dispose_asset_request__pack
+                     (const Taizhang__Ledger__V1__DisposeAssetRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__dispose_asset_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__dispose_asset_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__DisposeAssetRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__dispose_asset_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__DisposeAssetRequest *
+       taizhang__ledger__v1__dispose_asset_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__DisposeAssetRequest *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__dispose_asset_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__dispose_asset_request__free_unpacked
+                     (Taizhang__Ledger__V1__DisposeAssetRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__dispose_asset_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__list_disposals_request__init
+                     (Taizhang__Ledger__V1__ListDisposalsRequest         *message)
+{
+  static const Taizhang__Ledger__V1__ListDisposalsRequest init_value = TAIZHANG__LEDGER__V1__LIST_DISPOSALS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__list_disposals_request__get_packed_size
+                     (const Taizhang__Ledger__V1__ListDisposalsRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_disposals_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__list_disposals_request__pack
+                     (const Taizhang__Ledger__V1__ListDisposalsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_disposals_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__list_disposals_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ListDisposalsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_disposals_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__ListDisposalsRequest *
+       taizhang__ledger__v1__list_disposals_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__ListDisposalsRequest *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__list_disposals_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__list_disposals_request__free_unpacked
+                     (Taizhang__Ledger__V1__ListDisposalsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_disposals_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__list_disposals_response__init
+                     (Taizhang__Ledger__V1__ListDisposalsResponse         *message)
+{
+  static const Taizhang__Ledger__V1__ListDisposalsResponse init_value = TAIZHANG__LEDGER__V1__LIST_DISPOSALS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__list_disposals_response__get_packed_size
+                     (const Taizhang__Ledger__V1__ListDisposalsResponse *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_disposals_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__list_disposals_response__pack
+                     (const Taizhang__Ledger__V1__ListDisposalsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_disposals_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__list_disposals_response__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ListDisposalsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_disposals_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__ListDisposalsResponse *
+       taizhang__ledger__v1__list_disposals_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__ListDisposalsResponse *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__list_disposals_response__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__list_disposals_response__free_unpacked
+                     (Taizhang__Ledger__V1__ListDisposalsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_disposals_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__revitalising_plan__init
+                     (Taizhang__Ledger__V1__RevitalisingPlan         *message)
+{
+  static const Taizhang__Ledger__V1__RevitalisingPlan init_value = TAIZHANG__LEDGER__V1__REVITALISING_PLAN__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__revitalising_plan__get_packed_size
+                     (const Taizhang__Ledger__V1__RevitalisingPlan *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__revitalising_plan__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__revitalising_plan__pack
+                     (const Taizhang__Ledger__V1__RevitalisingPlan *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__revitalising_plan__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__revitalising_plan__pack_to_buffer
+                     (const Taizhang__Ledger__V1__RevitalisingPlan *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__revitalising_plan__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__RevitalisingPlan *
+       taizhang__ledger__v1__revitalising_plan__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__RevitalisingPlan *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__revitalising_plan__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__revitalising_plan__free_unpacked
+                     (Taizhang__Ledger__V1__RevitalisingPlan *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__revitalising_plan__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__record_revitalising_plan_request__init
+                     (Taizhang__Ledger__V1__RecordRevitalisingPlanRequest         *message)
+{
+  static const Taizhang__Ledger__V1__RecordRevitalisingPlanRequest init_value = TAIZHANG__LEDGER__V1__RECORD_REVITALISING_PLAN_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__record_revitalising_plan_request__get_packed_size
+                     (const Taizhang__Ledger__V1__RecordRevitalisingPlanRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__record_revitalising_plan_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__record_revitalising_plan_request__pack
+                     (const Taizhang__Ledger__V1__RecordRevitalisingPlanRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__record_revitalising_plan_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__record_revitalising_plan_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__RecordRevitalisingPlanRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__record_revitalising_plan_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__RecordRevitalisingPlanRequest *
+       taizhang__ledger__v1__record_revitalising_plan_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__RecordRevitalisingPlanRequest *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__record_revitalising_plan_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__record_revitalising_plan_request__free_unpacked
+                     (Taizhang__Ledger__V1__RecordRevitalisingPlanRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__record_revitalising_plan_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__list_revitalising_plans_request__init
+                     (Taizhang__Ledger__V1__ListRevitalisingPlansRequest         *message)
+{
+  static const Taizhang__Ledger__V1__ListRevitalisingPlansRequest init_value = TAIZHANG__LEDGER__V1__LIST_REVITALISING_PLANS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__list_revitalising_plans_request__get_packed_size
+                     (const Taizhang__Ledger__V1__ListRevitalisingPlansRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_revitalising_plans_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__list_revitalising_plans_request__pack
+                     (const Taizhang__Ledger__V1__ListRevitalisingPlansRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_revitalising_plans_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__list_revitalising_plans_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ListRevitalisingPlansRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_revitalising_plans_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__ListRevitalisingPlansRequest *
+       taizhang__ledger__v1__list_revitalising_plans_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__ListRevitalisingPlansRequest *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__list_revitalising_plans_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__list_revitalising_plans_request__free_unpacked
+                     (Taizhang__Ledger__V1__ListRevitalisingPlansRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_revitalising_plans_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__list_revitalising_plans_response__init
+                     (Taizhang__Ledger__V1__ListRevitalisingPlansResponse         *message)
+{
+  static const Taizhang__Ledger__V1__ListRevitalisingPlansResponse init_value = TAIZHANG__LEDGER__V1__LIST_REVITALISING_PLANS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__list_revitalising_plans_response__get_packed_size
+                     (const Taizhang__Ledger__V1__ListRevitalisingPlansResponse *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_revitalising_plans_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__list_revitalising_plans_response__pack
+                     (const Taizhang__Ledger__V1__ListRevitalisingPlansResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_revitalising_plans_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__list_revitalising_plans_response__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ListRevitalisingPlansResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_revitalising_plans_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__ListRevitalisingPlansResponse *
+       taizhang__ledger__v1__list_revitalising_plans_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__ListRevitalisingPlansResponse *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__list_revitalising_plans_response__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__list_revitalising_plans_response__free_unpacked
+                     (Taizhang__Ledger__V1__ListRevitalisingPlansResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_revitalising_plans_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor taizhang__ledger__v1__admin_unit__field_descriptors[5] =
 {
   {
@@ -4475,7 +6140,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__valuation_event__descript
   (ProtobufCMessageInit) taizhang__ledger__v1__valuation_event__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taizhang__ledger__v1__lifecycle__field_descriptors[8] =
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__lifecycle__field_descriptors[10] =
 {
   {
     "stage",
@@ -4573,8 +6238,34 @@ static const ProtobufCFieldDescriptor taizhang__ledger__v1__lifecycle__field_des
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "disposed_on",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Lifecycle, disposed_on),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "disposal_id",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Lifecycle, disposal_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__ledger__v1__lifecycle__field_indices_by_name[] = {
+  9,   /* field[9] = disposal_id */
+  8,   /* field[8] = disposed_on */
   5,   /* field[5] = handover */
   3,   /* field[3] = handover_due */
   4,   /* field[4] = handover_due_provisional */
@@ -4587,7 +6278,7 @@ static const unsigned taizhang__ledger__v1__lifecycle__field_indices_by_name[] =
 static const ProtobufCIntRange taizhang__ledger__v1__lifecycle__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor taizhang__ledger__v1__lifecycle__descriptor =
 {
@@ -4597,7 +6288,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__lifecycle__descriptor =
   "Taizhang__Ledger__V1__Lifecycle",
   "taizhang.ledger.v1",
   sizeof(Taizhang__Ledger__V1__Lifecycle),
-  8,
+  10,
   taizhang__ledger__v1__lifecycle__field_descriptors,
   taizhang__ledger__v1__lifecycle__field_indices_by_name,
   1,  taizhang__ledger__v1__lifecycle__number_ranges,
@@ -4655,7 +6346,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__coordinates__descriptor =
   (ProtobufCMessageInit) taizhang__ledger__v1__coordinates__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taizhang__ledger__v1__asset__field_descriptors[31] =
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__asset__field_descriptors[32] =
 {
   {
     "id",
@@ -5029,6 +6720,18 @@ static const ProtobufCFieldDescriptor taizhang__ledger__v1__asset__field_descrip
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "encumbrance",
+    32,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Asset, encumbrance),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__ledger__v1__asset__field_indices_by_name[] = {
   15,   /* field[15] = accumulated_depreciation_fen */
@@ -5041,6 +6744,7 @@ static const unsigned taizhang__ledger__v1__asset__field_indices_by_name[] = {
   27,   /* field[27] = created_at */
   20,   /* field[20] = custody */
   23,   /* field[23] = documents */
+  31,   /* field[31] = encumbrance */
   5,   /* field[5] = form */
   14,   /* field[14] = funding */
   0,   /* field[0] = id */
@@ -5066,7 +6770,7 @@ static const unsigned taizhang__ledger__v1__asset__field_indices_by_name[] = {
 static const ProtobufCIntRange taizhang__ledger__v1__asset__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 31 }
+  { 0, 32 }
 };
 const ProtobufCMessageDescriptor taizhang__ledger__v1__asset__descriptor =
 {
@@ -5076,7 +6780,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__asset__descriptor =
   "Taizhang__Ledger__V1__Asset",
   "taizhang.ledger.v1",
   sizeof(Taizhang__Ledger__V1__Asset),
-  31,
+  32,
   taizhang__ledger__v1__asset__field_descriptors,
   taizhang__ledger__v1__asset__field_indices_by_name,
   1,  taizhang__ledger__v1__asset__number_ranges,
@@ -9787,6 +11491,3297 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__list_reports_response__de
   (ProtobufCMessageInit) taizhang__ledger__v1__list_reports_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__income__field_descriptors[13] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Income, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "asset_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Income, asset_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "contract_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Income, contract_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "owner_code",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Income, owner_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "received_on",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Income, received_on),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "amount_fen",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Income, amount_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "payer",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Income, payer),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "account",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Income, account),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "kind",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Income, kind),
+    &taizhang__ledger__v1__payment_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "note",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Income, note),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "plan_id",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Income, plan_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Income, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Income, created_at),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__income__field_indices_by_name[] = {
+  7,   /* field[7] = account */
+  5,   /* field[5] = amount_fen */
+  1,   /* field[1] = asset_id */
+  2,   /* field[2] = contract_id */
+  12,   /* field[12] = created_at */
+  0,   /* field[0] = id */
+  8,   /* field[8] = kind */
+  9,   /* field[9] = note */
+  3,   /* field[3] = owner_code */
+  6,   /* field[6] = payer */
+  10,   /* field[10] = plan_id */
+  4,   /* field[4] = received_on */
+  11,   /* field[11] = version */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__income__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 13 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__income__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.Income",
+  "Income",
+  "Taizhang__Ledger__V1__Income",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__Income),
+  13,
+  taizhang__ledger__v1__income__field_descriptors,
+  taizhang__ledger__v1__income__field_indices_by_name,
+  1,  taizhang__ledger__v1__income__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__income__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__record_income_request__field_descriptors[1] =
+{
+  {
+    "income",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RecordIncomeRequest, income),
+    &taizhang__ledger__v1__income__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__record_income_request__field_indices_by_name[] = {
+  0,   /* field[0] = income */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__record_income_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__record_income_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.RecordIncomeRequest",
+  "RecordIncomeRequest",
+  "Taizhang__Ledger__V1__RecordIncomeRequest",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__RecordIncomeRequest),
+  1,
+  taizhang__ledger__v1__record_income_request__field_descriptors,
+  taizhang__ledger__v1__record_income_request__field_indices_by_name,
+  1,  taizhang__ledger__v1__record_income_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__record_income_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__list_income_request__field_descriptors[6] =
+{
+  {
+    "owner_code",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListIncomeRequest, owner_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "asset_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListIncomeRequest, asset_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "contract_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListIncomeRequest, contract_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "undistributed_only",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListIncomeRequest, undistributed_only),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListIncomeRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListIncomeRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__list_income_request__field_indices_by_name[] = {
+  1,   /* field[1] = asset_id */
+  2,   /* field[2] = contract_id */
+  0,   /* field[0] = owner_code */
+  4,   /* field[4] = page_size */
+  5,   /* field[5] = page_token */
+  3,   /* field[3] = undistributed_only */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__list_income_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__list_income_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.ListIncomeRequest",
+  "ListIncomeRequest",
+  "Taizhang__Ledger__V1__ListIncomeRequest",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__ListIncomeRequest),
+  6,
+  taizhang__ledger__v1__list_income_request__field_descriptors,
+  taizhang__ledger__v1__list_income_request__field_indices_by_name,
+  1,  taizhang__ledger__v1__list_income_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__list_income_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__list_income_response__field_descriptors[4] =
+{
+  {
+    "income",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Ledger__V1__ListIncomeResponse, n_income),
+    offsetof(Taizhang__Ledger__V1__ListIncomeResponse, income),
+    &taizhang__ledger__v1__income__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListIncomeResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListIncomeResponse, total),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total_fen",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListIncomeResponse, total_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__list_income_response__field_indices_by_name[] = {
+  0,   /* field[0] = income */
+  1,   /* field[1] = next_page_token */
+  2,   /* field[2] = total */
+  3,   /* field[3] = total_fen */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__list_income_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__list_income_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.ListIncomeResponse",
+  "ListIncomeResponse",
+  "Taizhang__Ledger__V1__ListIncomeResponse",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__ListIncomeResponse),
+  4,
+  taizhang__ledger__v1__list_income_response__field_descriptors,
+  taizhang__ledger__v1__list_income_response__field_indices_by_name,
+  1,  taizhang__ledger__v1__list_income_response__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__list_income_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__get_arrears_request__field_descriptors[2] =
+{
+  {
+    "contract_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__GetArrearsRequest, contract_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "as_of",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__GetArrearsRequest, as_of),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__get_arrears_request__field_indices_by_name[] = {
+  1,   /* field[1] = as_of */
+  0,   /* field[0] = contract_id */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__get_arrears_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__get_arrears_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.GetArrearsRequest",
+  "GetArrearsRequest",
+  "Taizhang__Ledger__V1__GetArrearsRequest",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__GetArrearsRequest),
+  2,
+  taizhang__ledger__v1__get_arrears_request__field_descriptors,
+  taizhang__ledger__v1__get_arrears_request__field_indices_by_name,
+  1,  taizhang__ledger__v1__get_arrears_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__get_arrears_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__payment_standing__field_descriptors[3] =
+{
+  {
+    "payment",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__PaymentStanding, payment),
+    &taizhang__ledger__v1__payment_due__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "received_fen",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__PaymentStanding, received_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "outstanding_fen",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__PaymentStanding, outstanding_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__payment_standing__field_indices_by_name[] = {
+  2,   /* field[2] = outstanding_fen */
+  0,   /* field[0] = payment */
+  1,   /* field[1] = received_fen */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__payment_standing__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__payment_standing__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.PaymentStanding",
+  "PaymentStanding",
+  "Taizhang__Ledger__V1__PaymentStanding",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__PaymentStanding),
+  3,
+  taizhang__ledger__v1__payment_standing__field_descriptors,
+  taizhang__ledger__v1__payment_standing__field_indices_by_name,
+  1,  taizhang__ledger__v1__payment_standing__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__payment_standing__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__arrears__field_descriptors[8] =
+{
+  {
+    "contract_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Arrears, contract_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "as_of",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Arrears, as_of),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "payments",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Ledger__V1__Arrears, n_payments),
+    offsetof(Taizhang__Ledger__V1__Arrears, payments),
+    &taizhang__ledger__v1__payment_standing__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "due_fen",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Arrears, due_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "received_fen",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Arrears, received_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "owed_fen",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Arrears, owed_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "advance_fen",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Arrears, advance_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "oldest_unpaid_due_date",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Arrears, oldest_unpaid_due_date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__arrears__field_indices_by_name[] = {
+  6,   /* field[6] = advance_fen */
+  1,   /* field[1] = as_of */
+  0,   /* field[0] = contract_id */
+  3,   /* field[3] = due_fen */
+  7,   /* field[7] = oldest_unpaid_due_date */
+  5,   /* field[5] = owed_fen */
+  2,   /* field[2] = payments */
+  4,   /* field[4] = received_fen */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__arrears__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__arrears__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.Arrears",
+  "Arrears",
+  "Taizhang__Ledger__V1__Arrears",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__Arrears),
+  8,
+  taizhang__ledger__v1__arrears__field_descriptors,
+  taizhang__ledger__v1__arrears__field_indices_by_name,
+  1,  taizhang__ledger__v1__arrears__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__arrears__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__household_share__field_descriptors[2] =
+{
+  {
+    "name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__HouseholdShare, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "amount_fen",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__HouseholdShare, amount_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__household_share__field_indices_by_name[] = {
+  1,   /* field[1] = amount_fen */
+  0,   /* field[0] = name */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__household_share__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__household_share__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.HouseholdShare",
+  "HouseholdShare",
+  "Taizhang__Ledger__V1__HouseholdShare",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__HouseholdShare),
+  2,
+  taizhang__ledger__v1__household_share__field_descriptors,
+  taizhang__ledger__v1__household_share__field_indices_by_name,
+  1,  taizhang__ledger__v1__household_share__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__household_share__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__allocation__field_descriptors[3] =
+{
+  {
+    "purpose",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Allocation, purpose),
+    &taizhang__ledger__v1__allocation_purpose__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "amount_fen",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Allocation, amount_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "households",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Ledger__V1__Allocation, n_households),
+    offsetof(Taizhang__Ledger__V1__Allocation, households),
+    &taizhang__ledger__v1__household_share__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__allocation__field_indices_by_name[] = {
+  1,   /* field[1] = amount_fen */
+  2,   /* field[2] = households */
+  0,   /* field[0] = purpose */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__allocation__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__allocation__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.Allocation",
+  "Allocation",
+  "Taizhang__Ledger__V1__Allocation",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__Allocation),
+  3,
+  taizhang__ledger__v1__allocation__field_descriptors,
+  taizhang__ledger__v1__allocation__field_indices_by_name,
+  1,  taizhang__ledger__v1__allocation__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__allocation__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__assembly_record__field_descriptors[4] =
+{
+  {
+    "date",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__AssemblyRecord, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "representatives_present",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__AssemblyRecord, representatives_present),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "poor_household_representatives",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__AssemblyRecord, poor_household_representatives),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "representatives_total",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__AssemblyRecord, representatives_total),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__assembly_record__field_indices_by_name[] = {
+  0,   /* field[0] = date */
+  2,   /* field[2] = poor_household_representatives */
+  1,   /* field[1] = representatives_present */
+  3,   /* field[3] = representatives_total */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__assembly_record__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__assembly_record__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.AssemblyRecord",
+  "AssemblyRecord",
+  "Taizhang__Ledger__V1__AssemblyRecord",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__AssemblyRecord),
+  4,
+  taizhang__ledger__v1__assembly_record__field_descriptors,
+  taizhang__ledger__v1__assembly_record__field_indices_by_name,
+  1,  taizhang__ledger__v1__assembly_record__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__assembly_record__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__plan_step__field_descriptors[6] =
+{
+  {
+    "stage",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__PlanStep, stage),
+    &taizhang__ledger__v1__plan_stage__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "date",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__PlanStep, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "identity",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__PlanStep, identity),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "actor",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__PlanStep, actor),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "note",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__PlanStep, note),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "recorded_at",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__PlanStep, recorded_at),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__plan_step__field_indices_by_name[] = {
+  3,   /* field[3] = actor */
+  1,   /* field[1] = date */
+  2,   /* field[2] = identity */
+  4,   /* field[4] = note */
+  5,   /* field[5] = recorded_at */
+  0,   /* field[0] = stage */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__plan_step__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__plan_step__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.PlanStep",
+  "PlanStep",
+  "Taizhang__Ledger__V1__PlanStep",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__PlanStep),
+  6,
+  taizhang__ledger__v1__plan_step__field_descriptors,
+  taizhang__ledger__v1__plan_step__field_indices_by_name,
+  1,  taizhang__ledger__v1__plan_step__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__plan_step__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__distribution_plan__field_descriptors[15] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__DistributionPlan, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "owner_code",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__DistributionPlan, owner_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "title",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__DistributionPlan, title),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "income_ids",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Taizhang__Ledger__V1__DistributionPlan, n_income_ids),
+    offsetof(Taizhang__Ledger__V1__DistributionPlan, income_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "income_fen",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__DistributionPlan, income_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "income_received_on",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__DistributionPlan, income_received_on),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "deadline",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__DistributionPlan, deadline),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "allocations",
+    8,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Ledger__V1__DistributionPlan, n_allocations),
+    offsetof(Taizhang__Ledger__V1__DistributionPlan, allocations),
+    &taizhang__ledger__v1__allocation__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stage",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__DistributionPlan, stage),
+    &taizhang__ledger__v1__plan_stage__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "steps",
+    10,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Ledger__V1__DistributionPlan, n_steps),
+    offsetof(Taizhang__Ledger__V1__DistributionPlan, steps),
+    &taizhang__ledger__v1__plan_step__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "assembly",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__DistributionPlan, assembly),
+    &taizhang__ledger__v1__assembly_record__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "overdue",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__DistributionPlan, overdue),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__DistributionPlan, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__DistributionPlan, created_at),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "updated_at",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__DistributionPlan, updated_at),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__distribution_plan__field_indices_by_name[] = {
+  7,   /* field[7] = allocations */
+  10,   /* field[10] = assembly */
+  13,   /* field[13] = created_at */
+  6,   /* field[6] = deadline */
+  0,   /* field[0] = id */
+  4,   /* field[4] = income_fen */
+  3,   /* field[3] = income_ids */
+  5,   /* field[5] = income_received_on */
+  11,   /* field[11] = overdue */
+  1,   /* field[1] = owner_code */
+  8,   /* field[8] = stage */
+  9,   /* field[9] = steps */
+  2,   /* field[2] = title */
+  14,   /* field[14] = updated_at */
+  12,   /* field[12] = version */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__distribution_plan__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 15 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__distribution_plan__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.DistributionPlan",
+  "DistributionPlan",
+  "Taizhang__Ledger__V1__DistributionPlan",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__DistributionPlan),
+  15,
+  taizhang__ledger__v1__distribution_plan__field_descriptors,
+  taizhang__ledger__v1__distribution_plan__field_indices_by_name,
+  1,  taizhang__ledger__v1__distribution_plan__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__distribution_plan__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__create_distribution_plan_request__field_descriptors[3] =
+{
+  {
+    "plan",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__CreateDistributionPlanRequest, plan),
+    &taizhang__ledger__v1__distribution_plan__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "drafted_on",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__CreateDistributionPlanRequest, drafted_on),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "note",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__CreateDistributionPlanRequest, note),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__create_distribution_plan_request__field_indices_by_name[] = {
+  1,   /* field[1] = drafted_on */
+  2,   /* field[2] = note */
+  0,   /* field[0] = plan */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__create_distribution_plan_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__create_distribution_plan_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.CreateDistributionPlanRequest",
+  "CreateDistributionPlanRequest",
+  "Taizhang__Ledger__V1__CreateDistributionPlanRequest",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__CreateDistributionPlanRequest),
+  3,
+  taizhang__ledger__v1__create_distribution_plan_request__field_descriptors,
+  taizhang__ledger__v1__create_distribution_plan_request__field_indices_by_name,
+  1,  taizhang__ledger__v1__create_distribution_plan_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__create_distribution_plan_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__advance_distribution_plan_request__field_descriptors[6] =
+{
+  {
+    "plan_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__AdvanceDistributionPlanRequest, plan_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stage",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__AdvanceDistributionPlanRequest, stage),
+    &taizhang__ledger__v1__plan_stage__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "date",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__AdvanceDistributionPlanRequest, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "note",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__AdvanceDistributionPlanRequest, note),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "assembly",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__AdvanceDistributionPlanRequest, assembly),
+    &taizhang__ledger__v1__assembly_record__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expected_version",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__AdvanceDistributionPlanRequest, expected_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__advance_distribution_plan_request__field_indices_by_name[] = {
+  4,   /* field[4] = assembly */
+  2,   /* field[2] = date */
+  5,   /* field[5] = expected_version */
+  3,   /* field[3] = note */
+  0,   /* field[0] = plan_id */
+  1,   /* field[1] = stage */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__advance_distribution_plan_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__advance_distribution_plan_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.AdvanceDistributionPlanRequest",
+  "AdvanceDistributionPlanRequest",
+  "Taizhang__Ledger__V1__AdvanceDistributionPlanRequest",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__AdvanceDistributionPlanRequest),
+  6,
+  taizhang__ledger__v1__advance_distribution_plan_request__field_descriptors,
+  taizhang__ledger__v1__advance_distribution_plan_request__field_indices_by_name,
+  1,  taizhang__ledger__v1__advance_distribution_plan_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__advance_distribution_plan_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__get_distribution_plan_request__field_descriptors[1] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__GetDistributionPlanRequest, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__get_distribution_plan_request__field_indices_by_name[] = {
+  0,   /* field[0] = id */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__get_distribution_plan_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__get_distribution_plan_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.GetDistributionPlanRequest",
+  "GetDistributionPlanRequest",
+  "Taizhang__Ledger__V1__GetDistributionPlanRequest",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__GetDistributionPlanRequest),
+  1,
+  taizhang__ledger__v1__get_distribution_plan_request__field_descriptors,
+  taizhang__ledger__v1__get_distribution_plan_request__field_indices_by_name,
+  1,  taizhang__ledger__v1__get_distribution_plan_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__get_distribution_plan_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__list_distribution_plans_request__field_descriptors[5] =
+{
+  {
+    "owner_code",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListDistributionPlansRequest, owner_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stage",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListDistributionPlansRequest, stage),
+    &taizhang__ledger__v1__plan_stage__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "overdue_only",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListDistributionPlansRequest, overdue_only),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListDistributionPlansRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListDistributionPlansRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__list_distribution_plans_request__field_indices_by_name[] = {
+  2,   /* field[2] = overdue_only */
+  0,   /* field[0] = owner_code */
+  3,   /* field[3] = page_size */
+  4,   /* field[4] = page_token */
+  1,   /* field[1] = stage */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__list_distribution_plans_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__list_distribution_plans_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.ListDistributionPlansRequest",
+  "ListDistributionPlansRequest",
+  "Taizhang__Ledger__V1__ListDistributionPlansRequest",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__ListDistributionPlansRequest),
+  5,
+  taizhang__ledger__v1__list_distribution_plans_request__field_descriptors,
+  taizhang__ledger__v1__list_distribution_plans_request__field_indices_by_name,
+  1,  taizhang__ledger__v1__list_distribution_plans_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__list_distribution_plans_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__list_distribution_plans_response__field_descriptors[3] =
+{
+  {
+    "plans",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Ledger__V1__ListDistributionPlansResponse, n_plans),
+    offsetof(Taizhang__Ledger__V1__ListDistributionPlansResponse, plans),
+    &taizhang__ledger__v1__distribution_plan__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListDistributionPlansResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListDistributionPlansResponse, total),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__list_distribution_plans_response__field_indices_by_name[] = {
+  1,   /* field[1] = next_page_token */
+  0,   /* field[0] = plans */
+  2,   /* field[2] = total */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__list_distribution_plans_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__list_distribution_plans_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.ListDistributionPlansResponse",
+  "ListDistributionPlansResponse",
+  "Taizhang__Ledger__V1__ListDistributionPlansResponse",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__ListDistributionPlansResponse),
+  3,
+  taizhang__ledger__v1__list_distribution_plans_response__field_descriptors,
+  taizhang__ledger__v1__list_distribution_plans_response__field_indices_by_name,
+  1,  taizhang__ledger__v1__list_distribution_plans_response__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__list_distribution_plans_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__count_line__field_descriptors[4] =
+{
+  {
+    "asset_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__CountLine, asset_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "found",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__CountLine, found),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "condition",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__CountLine, condition),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "counted_quantity",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__CountLine, counted_quantity),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__count_line__field_indices_by_name[] = {
+  0,   /* field[0] = asset_id */
+  2,   /* field[2] = condition */
+  3,   /* field[3] = counted_quantity */
+  1,   /* field[1] = found */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__count_line__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__count_line__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.CountLine",
+  "CountLine",
+  "Taizhang__Ledger__V1__CountLine",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__CountLine),
+  4,
+  taizhang__ledger__v1__count_line__field_descriptors,
+  taizhang__ledger__v1__count_line__field_indices_by_name,
+  1,  taizhang__ledger__v1__count_line__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__count_line__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__surplus_line__field_descriptors[3] =
+{
+  {
+    "description",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__SurplusLine, description),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value_fen",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__SurplusLine, value_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value_basis",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__SurplusLine, value_basis),
+    &taizhang__ledger__v1__surplus_value_basis__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__surplus_line__field_indices_by_name[] = {
+  0,   /* field[0] = description */
+  2,   /* field[2] = value_basis */
+  1,   /* field[1] = value_fen */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__surplus_line__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__surplus_line__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.SurplusLine",
+  "SurplusLine",
+  "Taizhang__Ledger__V1__SurplusLine",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__SurplusLine),
+  3,
+  taizhang__ledger__v1__surplus_line__field_descriptors,
+  taizhang__ledger__v1__surplus_line__field_indices_by_name,
+  1,  taizhang__ledger__v1__surplus_line__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__surplus_line__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__stock_take_report__field_descriptors[6] =
+{
+  {
+    "assets_in_scope",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__StockTakeReport, assets_in_scope),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "found",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__StockTakeReport, found),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "lost",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Taizhang__Ledger__V1__StockTakeReport, n_lost),
+    offsetof(Taizhang__Ledger__V1__StockTakeReport, lost),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "surplus_count",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__StockTakeReport, surplus_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "surplus_value_fen",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__StockTakeReport, surplus_value_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "book_equals_reality",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__StockTakeReport, book_equals_reality),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__stock_take_report__field_indices_by_name[] = {
+  0,   /* field[0] = assets_in_scope */
+  5,   /* field[5] = book_equals_reality */
+  1,   /* field[1] = found */
+  2,   /* field[2] = lost */
+  3,   /* field[3] = surplus_count */
+  4,   /* field[4] = surplus_value_fen */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__stock_take_report__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__stock_take_report__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.StockTakeReport",
+  "StockTakeReport",
+  "Taizhang__Ledger__V1__StockTakeReport",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__StockTakeReport),
+  6,
+  taizhang__ledger__v1__stock_take_report__field_descriptors,
+  taizhang__ledger__v1__stock_take_report__field_indices_by_name,
+  1,  taizhang__ledger__v1__stock_take_report__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__stock_take_report__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__stock_take__field_descriptors[13] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__StockTake, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "admin_code",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__StockTake, admin_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "year",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__StockTake, year),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "opened_on",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__StockTake, opened_on),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "scope",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Taizhang__Ledger__V1__StockTake, n_scope),
+    offsetof(Taizhang__Ledger__V1__StockTake, scope),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "lines",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Ledger__V1__StockTake, n_lines),
+    offsetof(Taizhang__Ledger__V1__StockTake, lines),
+    &taizhang__ledger__v1__count_line__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "surplus",
+    7,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Ledger__V1__StockTake, n_surplus),
+    offsetof(Taizhang__Ledger__V1__StockTake, surplus),
+    &taizhang__ledger__v1__surplus_line__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "closed_on",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__StockTake, closed_on),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "report",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__StockTake, report),
+    &taizhang__ledger__v1__stock_take_report__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "uncounted",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__StockTake, uncounted),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__StockTake, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__StockTake, created_at),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "updated_at",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__StockTake, updated_at),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__stock_take__field_indices_by_name[] = {
+  1,   /* field[1] = admin_code */
+  7,   /* field[7] = closed_on */
+  11,   /* field[11] = created_at */
+  0,   /* field[0] = id */
+  5,   /* field[5] = lines */
+  3,   /* field[3] = opened_on */
+  8,   /* field[8] = report */
+  4,   /* field[4] = scope */
+  6,   /* field[6] = surplus */
+  9,   /* field[9] = uncounted */
+  12,   /* field[12] = updated_at */
+  10,   /* field[10] = version */
+  2,   /* field[2] = year */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__stock_take__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 13 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__stock_take__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.StockTake",
+  "StockTake",
+  "Taizhang__Ledger__V1__StockTake",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__StockTake),
+  13,
+  taizhang__ledger__v1__stock_take__field_descriptors,
+  taizhang__ledger__v1__stock_take__field_indices_by_name,
+  1,  taizhang__ledger__v1__stock_take__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__stock_take__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__open_stock_take_request__field_descriptors[3] =
+{
+  {
+    "admin_code",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__OpenStockTakeRequest, admin_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "year",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__OpenStockTakeRequest, year),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "date",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__OpenStockTakeRequest, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__open_stock_take_request__field_indices_by_name[] = {
+  0,   /* field[0] = admin_code */
+  2,   /* field[2] = date */
+  1,   /* field[1] = year */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__open_stock_take_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__open_stock_take_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.OpenStockTakeRequest",
+  "OpenStockTakeRequest",
+  "Taizhang__Ledger__V1__OpenStockTakeRequest",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__OpenStockTakeRequest),
+  3,
+  taizhang__ledger__v1__open_stock_take_request__field_descriptors,
+  taizhang__ledger__v1__open_stock_take_request__field_indices_by_name,
+  1,  taizhang__ledger__v1__open_stock_take_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__open_stock_take_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__record_count_request__field_descriptors[4] =
+{
+  {
+    "stock_take_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RecordCountRequest, stock_take_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "lines",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Ledger__V1__RecordCountRequest, n_lines),
+    offsetof(Taizhang__Ledger__V1__RecordCountRequest, lines),
+    &taizhang__ledger__v1__count_line__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "surplus",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Ledger__V1__RecordCountRequest, n_surplus),
+    offsetof(Taizhang__Ledger__V1__RecordCountRequest, surplus),
+    &taizhang__ledger__v1__surplus_line__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expected_version",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RecordCountRequest, expected_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__record_count_request__field_indices_by_name[] = {
+  3,   /* field[3] = expected_version */
+  1,   /* field[1] = lines */
+  0,   /* field[0] = stock_take_id */
+  2,   /* field[2] = surplus */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__record_count_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__record_count_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.RecordCountRequest",
+  "RecordCountRequest",
+  "Taizhang__Ledger__V1__RecordCountRequest",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__RecordCountRequest),
+  4,
+  taizhang__ledger__v1__record_count_request__field_descriptors,
+  taizhang__ledger__v1__record_count_request__field_indices_by_name,
+  1,  taizhang__ledger__v1__record_count_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__record_count_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__close_stock_take_request__field_descriptors[3] =
+{
+  {
+    "stock_take_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__CloseStockTakeRequest, stock_take_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "date",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__CloseStockTakeRequest, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expected_version",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__CloseStockTakeRequest, expected_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__close_stock_take_request__field_indices_by_name[] = {
+  1,   /* field[1] = date */
+  2,   /* field[2] = expected_version */
+  0,   /* field[0] = stock_take_id */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__close_stock_take_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__close_stock_take_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.CloseStockTakeRequest",
+  "CloseStockTakeRequest",
+  "Taizhang__Ledger__V1__CloseStockTakeRequest",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__CloseStockTakeRequest),
+  3,
+  taizhang__ledger__v1__close_stock_take_request__field_descriptors,
+  taizhang__ledger__v1__close_stock_take_request__field_indices_by_name,
+  1,  taizhang__ledger__v1__close_stock_take_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__close_stock_take_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__get_stock_take_request__field_descriptors[1] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__GetStockTakeRequest, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__get_stock_take_request__field_indices_by_name[] = {
+  0,   /* field[0] = id */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__get_stock_take_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__get_stock_take_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.GetStockTakeRequest",
+  "GetStockTakeRequest",
+  "Taizhang__Ledger__V1__GetStockTakeRequest",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__GetStockTakeRequest),
+  1,
+  taizhang__ledger__v1__get_stock_take_request__field_descriptors,
+  taizhang__ledger__v1__get_stock_take_request__field_indices_by_name,
+  1,  taizhang__ledger__v1__get_stock_take_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__get_stock_take_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__list_stock_takes_request__field_descriptors[4] =
+{
+  {
+    "admin_code",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListStockTakesRequest, admin_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "year",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListStockTakesRequest, year),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListStockTakesRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListStockTakesRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__list_stock_takes_request__field_indices_by_name[] = {
+  0,   /* field[0] = admin_code */
+  2,   /* field[2] = page_size */
+  3,   /* field[3] = page_token */
+  1,   /* field[1] = year */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__list_stock_takes_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__list_stock_takes_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.ListStockTakesRequest",
+  "ListStockTakesRequest",
+  "Taizhang__Ledger__V1__ListStockTakesRequest",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__ListStockTakesRequest),
+  4,
+  taizhang__ledger__v1__list_stock_takes_request__field_descriptors,
+  taizhang__ledger__v1__list_stock_takes_request__field_indices_by_name,
+  1,  taizhang__ledger__v1__list_stock_takes_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__list_stock_takes_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__list_stock_takes_response__field_descriptors[3] =
+{
+  {
+    "stock_takes",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Ledger__V1__ListStockTakesResponse, n_stock_takes),
+    offsetof(Taizhang__Ledger__V1__ListStockTakesResponse, stock_takes),
+    &taizhang__ledger__v1__stock_take__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListStockTakesResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListStockTakesResponse, total),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__list_stock_takes_response__field_indices_by_name[] = {
+  1,   /* field[1] = next_page_token */
+  0,   /* field[0] = stock_takes */
+  2,   /* field[2] = total */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__list_stock_takes_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__list_stock_takes_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.ListStockTakesResponse",
+  "ListStockTakesResponse",
+  "Taizhang__Ledger__V1__ListStockTakesResponse",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__ListStockTakesResponse),
+  3,
+  taizhang__ledger__v1__list_stock_takes_response__field_descriptors,
+  taizhang__ledger__v1__list_stock_takes_response__field_indices_by_name,
+  1,  taizhang__ledger__v1__list_stock_takes_response__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__list_stock_takes_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__appraisal__field_descriptors[3] =
+{
+  {
+    "appraiser",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Appraisal, appraiser),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value_fen",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Appraisal, value_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "date",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Appraisal, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__appraisal__field_indices_by_name[] = {
+  0,   /* field[0] = appraiser */
+  2,   /* field[2] = date */
+  1,   /* field[1] = value_fen */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__appraisal__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__appraisal__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.Appraisal",
+  "Appraisal",
+  "Taizhang__Ledger__V1__Appraisal",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__Appraisal),
+  3,
+  taizhang__ledger__v1__appraisal__field_descriptors,
+  taizhang__ledger__v1__appraisal__field_indices_by_name,
+  1,  taizhang__ledger__v1__appraisal__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__appraisal__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__approval__field_descriptors[3] =
+{
+  {
+    "level",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Approval, level),
+    &taizhang__ledger__v1__approval_level__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "by",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Approval, by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "date",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Approval, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__approval__field_indices_by_name[] = {
+  1,   /* field[1] = by */
+  2,   /* field[2] = date */
+  0,   /* field[0] = level */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__approval__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__approval__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.Approval",
+  "Approval",
+  "Taizhang__Ledger__V1__Approval",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__Approval),
+  3,
+  taizhang__ledger__v1__approval__field_descriptors,
+  taizhang__ledger__v1__approval__field_indices_by_name,
+  1,  taizhang__ledger__v1__approval__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__approval__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__disposal__field_descriptors[19] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Disposal, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "asset_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Disposal, asset_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Disposal, reason),
+    &taizhang__ledger__v1__disposal_reason__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "method",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Disposal, method),
+    &taizhang__ledger__v1__disposal_method__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "appraisal",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Disposal, appraisal),
+    &taizhang__ledger__v1__appraisal__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "approvals",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Ledger__V1__Disposal, n_approvals),
+    offsetof(Taizhang__Ledger__V1__Disposal, approvals),
+    &taizhang__ledger__v1__approval__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "valuation_published_on",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Disposal, valuation_published_on),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "proceeds_fen",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Disposal, proceeds_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "below_appraisal_reason",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Disposal, below_appraisal_reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "date",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Disposal, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stock_take_id",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Disposal, stock_take_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "asset_code",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Disposal, asset_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "asset_name",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Disposal, asset_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "admin_code",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Disposal, admin_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "category",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Disposal, category),
+    &taizhang__ledger__v1__asset_category__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "original_value_fen",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Disposal, original_value_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "net_value_fen",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Disposal, net_value_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Disposal, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at",
+    19,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Disposal, created_at),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__disposal__field_indices_by_name[] = {
+  13,   /* field[13] = admin_code */
+  4,   /* field[4] = appraisal */
+  5,   /* field[5] = approvals */
+  11,   /* field[11] = asset_code */
+  1,   /* field[1] = asset_id */
+  12,   /* field[12] = asset_name */
+  8,   /* field[8] = below_appraisal_reason */
+  14,   /* field[14] = category */
+  18,   /* field[18] = created_at */
+  9,   /* field[9] = date */
+  0,   /* field[0] = id */
+  3,   /* field[3] = method */
+  16,   /* field[16] = net_value_fen */
+  15,   /* field[15] = original_value_fen */
+  7,   /* field[7] = proceeds_fen */
+  2,   /* field[2] = reason */
+  10,   /* field[10] = stock_take_id */
+  6,   /* field[6] = valuation_published_on */
+  17,   /* field[17] = version */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__disposal__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 19 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__disposal__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.Disposal",
+  "Disposal",
+  "Taizhang__Ledger__V1__Disposal",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__Disposal),
+  19,
+  taizhang__ledger__v1__disposal__field_descriptors,
+  taizhang__ledger__v1__disposal__field_indices_by_name,
+  1,  taizhang__ledger__v1__disposal__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__disposal__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__dispose_asset_request__field_descriptors[2] =
+{
+  {
+    "disposal",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__DisposeAssetRequest, disposal),
+    &taizhang__ledger__v1__disposal__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expected_version",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__DisposeAssetRequest, expected_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__dispose_asset_request__field_indices_by_name[] = {
+  0,   /* field[0] = disposal */
+  1,   /* field[1] = expected_version */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__dispose_asset_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__dispose_asset_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.DisposeAssetRequest",
+  "DisposeAssetRequest",
+  "Taizhang__Ledger__V1__DisposeAssetRequest",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__DisposeAssetRequest),
+  2,
+  taizhang__ledger__v1__dispose_asset_request__field_descriptors,
+  taizhang__ledger__v1__dispose_asset_request__field_indices_by_name,
+  1,  taizhang__ledger__v1__dispose_asset_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__dispose_asset_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__list_disposals_request__field_descriptors[4] =
+{
+  {
+    "admin_code",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListDisposalsRequest, admin_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "year",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListDisposalsRequest, year),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListDisposalsRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListDisposalsRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__list_disposals_request__field_indices_by_name[] = {
+  0,   /* field[0] = admin_code */
+  2,   /* field[2] = page_size */
+  3,   /* field[3] = page_token */
+  1,   /* field[1] = year */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__list_disposals_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__list_disposals_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.ListDisposalsRequest",
+  "ListDisposalsRequest",
+  "Taizhang__Ledger__V1__ListDisposalsRequest",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__ListDisposalsRequest),
+  4,
+  taizhang__ledger__v1__list_disposals_request__field_descriptors,
+  taizhang__ledger__v1__list_disposals_request__field_indices_by_name,
+  1,  taizhang__ledger__v1__list_disposals_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__list_disposals_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__list_disposals_response__field_descriptors[6] =
+{
+  {
+    "disposals",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Ledger__V1__ListDisposalsResponse, n_disposals),
+    offsetof(Taizhang__Ledger__V1__ListDisposalsResponse, disposals),
+    &taizhang__ledger__v1__disposal__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListDisposalsResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListDisposalsResponse, total),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "original_value_fen",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListDisposalsResponse, original_value_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "net_value_fen",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListDisposalsResponse, net_value_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "proceeds_fen",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListDisposalsResponse, proceeds_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__list_disposals_response__field_indices_by_name[] = {
+  0,   /* field[0] = disposals */
+  4,   /* field[4] = net_value_fen */
+  1,   /* field[1] = next_page_token */
+  3,   /* field[3] = original_value_fen */
+  5,   /* field[5] = proceeds_fen */
+  2,   /* field[2] = total */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__list_disposals_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__list_disposals_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.ListDisposalsResponse",
+  "ListDisposalsResponse",
+  "Taizhang__Ledger__V1__ListDisposalsResponse",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__ListDisposalsResponse),
+  6,
+  taizhang__ledger__v1__list_disposals_response__field_descriptors,
+  taizhang__ledger__v1__list_disposals_response__field_indices_by_name,
+  1,  taizhang__ledger__v1__list_disposals_response__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__list_disposals_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__revitalising_plan__field_descriptors[8] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RevitalisingPlan, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "asset_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RevitalisingPlan, asset_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "measures",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RevitalisingPlan, measures),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "responsible",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RevitalisingPlan, responsible),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "approved_by",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RevitalisingPlan, approved_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "effective_on",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RevitalisingPlan, effective_on),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RevitalisingPlan, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RevitalisingPlan, created_at),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__revitalising_plan__field_indices_by_name[] = {
+  4,   /* field[4] = approved_by */
+  1,   /* field[1] = asset_id */
+  7,   /* field[7] = created_at */
+  5,   /* field[5] = effective_on */
+  0,   /* field[0] = id */
+  2,   /* field[2] = measures */
+  3,   /* field[3] = responsible */
+  6,   /* field[6] = version */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__revitalising_plan__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__revitalising_plan__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.RevitalisingPlan",
+  "RevitalisingPlan",
+  "Taizhang__Ledger__V1__RevitalisingPlan",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__RevitalisingPlan),
+  8,
+  taizhang__ledger__v1__revitalising_plan__field_descriptors,
+  taizhang__ledger__v1__revitalising_plan__field_indices_by_name,
+  1,  taizhang__ledger__v1__revitalising_plan__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__revitalising_plan__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__record_revitalising_plan_request__field_descriptors[1] =
+{
+  {
+    "plan",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RecordRevitalisingPlanRequest, plan),
+    &taizhang__ledger__v1__revitalising_plan__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__record_revitalising_plan_request__field_indices_by_name[] = {
+  0,   /* field[0] = plan */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__record_revitalising_plan_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__record_revitalising_plan_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.RecordRevitalisingPlanRequest",
+  "RecordRevitalisingPlanRequest",
+  "Taizhang__Ledger__V1__RecordRevitalisingPlanRequest",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__RecordRevitalisingPlanRequest),
+  1,
+  taizhang__ledger__v1__record_revitalising_plan_request__field_descriptors,
+  taizhang__ledger__v1__record_revitalising_plan_request__field_indices_by_name,
+  1,  taizhang__ledger__v1__record_revitalising_plan_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__record_revitalising_plan_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__list_revitalising_plans_request__field_descriptors[4] =
+{
+  {
+    "asset_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListRevitalisingPlansRequest, asset_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "admin_code",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListRevitalisingPlansRequest, admin_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListRevitalisingPlansRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListRevitalisingPlansRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__list_revitalising_plans_request__field_indices_by_name[] = {
+  1,   /* field[1] = admin_code */
+  0,   /* field[0] = asset_id */
+  2,   /* field[2] = page_size */
+  3,   /* field[3] = page_token */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__list_revitalising_plans_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__list_revitalising_plans_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.ListRevitalisingPlansRequest",
+  "ListRevitalisingPlansRequest",
+  "Taizhang__Ledger__V1__ListRevitalisingPlansRequest",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__ListRevitalisingPlansRequest),
+  4,
+  taizhang__ledger__v1__list_revitalising_plans_request__field_descriptors,
+  taizhang__ledger__v1__list_revitalising_plans_request__field_indices_by_name,
+  1,  taizhang__ledger__v1__list_revitalising_plans_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__list_revitalising_plans_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__list_revitalising_plans_response__field_descriptors[3] =
+{
+  {
+    "plans",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Ledger__V1__ListRevitalisingPlansResponse, n_plans),
+    offsetof(Taizhang__Ledger__V1__ListRevitalisingPlansResponse, plans),
+    &taizhang__ledger__v1__revitalising_plan__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListRevitalisingPlansResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListRevitalisingPlansResponse, total),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__list_revitalising_plans_response__field_indices_by_name[] = {
+  1,   /* field[1] = next_page_token */
+  0,   /* field[0] = plans */
+  2,   /* field[2] = total */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__list_revitalising_plans_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__list_revitalising_plans_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.ListRevitalisingPlansResponse",
+  "ListRevitalisingPlansResponse",
+  "Taizhang__Ledger__V1__ListRevitalisingPlansResponse",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__ListRevitalisingPlansResponse),
+  3,
+  taizhang__ledger__v1__list_revitalising_plans_response__field_descriptors,
+  taizhang__ledger__v1__list_revitalising_plans_response__field_indices_by_name,
+  1,  taizhang__ledger__v1__list_revitalising_plans_response__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__list_revitalising_plans_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue taizhang__ledger__v1__admin_level__enum_values_by_number[4] =
 {
   { "ADMIN_LEVEL_UNSPECIFIED", "TAIZHANG__LEDGER__V1__ADMIN_LEVEL__ADMIN_LEVEL_UNSPECIFIED", 0 },
@@ -10039,7 +15034,7 @@ const ProtobufCEnumDescriptor taizhang__ledger__v1__operation_mode__descriptor =
   taizhang__ledger__v1__operation_mode__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue taizhang__ledger__v1__asset_stage__enum_values_by_number[9] =
+static const ProtobufCEnumValue taizhang__ledger__v1__asset_stage__enum_values_by_number[10] =
 {
   { "ASSET_STAGE_UNSPECIFIED", "TAIZHANG__LEDGER__V1__ASSET_STAGE__ASSET_STAGE_UNSPECIFIED", 0 },
   { "ASSET_STAGE_REGISTERED", "TAIZHANG__LEDGER__V1__ASSET_STAGE__ASSET_STAGE_REGISTERED", 1 },
@@ -10050,12 +15045,14 @@ static const ProtobufCEnumValue taizhang__ledger__v1__asset_stage__enum_values_b
   { "ASSET_STAGE_HANDED_OVER", "TAIZHANG__LEDGER__V1__ASSET_STAGE__ASSET_STAGE_HANDED_OVER", 6 },
   { "ASSET_STAGE_IN_OPERATION", "TAIZHANG__LEDGER__V1__ASSET_STAGE__ASSET_STAGE_IN_OPERATION", 7 },
   { "ASSET_STAGE_IN_USE", "TAIZHANG__LEDGER__V1__ASSET_STAGE__ASSET_STAGE_IN_USE", 8 },
+  { "ASSET_STAGE_DISPOSED", "TAIZHANG__LEDGER__V1__ASSET_STAGE__ASSET_STAGE_DISPOSED", 9 },
 };
 static const ProtobufCIntRange taizhang__ledger__v1__asset_stage__value_ranges[] = {
-{0, 0},{0, 9}
+{0, 0},{0, 10}
 };
-static const ProtobufCEnumValueIndex taizhang__ledger__v1__asset_stage__enum_values_by_name[9] =
+static const ProtobufCEnumValueIndex taizhang__ledger__v1__asset_stage__enum_values_by_name[10] =
 {
+  { "ASSET_STAGE_DISPOSED", 9 },
   { "ASSET_STAGE_HANDED_OVER", 6 },
   { "ASSET_STAGE_HANDOVER_PUBLICATION", 5 },
   { "ASSET_STAGE_IN_OPERATION", 7 },
@@ -10073,9 +15070,9 @@ const ProtobufCEnumDescriptor taizhang__ledger__v1__asset_stage__descriptor =
   "AssetStage",
   "Taizhang__Ledger__V1__AssetStage",
   "taizhang.ledger.v1",
-  9,
+  10,
   taizhang__ledger__v1__asset_stage__enum_values_by_number,
-  9,
+  10,
   taizhang__ledger__v1__asset_stage__enum_values_by_name,
   1,
   taizhang__ledger__v1__asset_stage__value_ranges,
@@ -10247,7 +15244,217 @@ const ProtobufCEnumDescriptor taizhang__ledger__v1__payment_kind__descriptor =
   taizhang__ledger__v1__payment_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor taizhang__ledger__v1__ledger__method_descriptors[35] =
+static const ProtobufCEnumValue taizhang__ledger__v1__allocation_purpose__enum_values_by_number[7] =
+{
+  { "ALLOCATION_PURPOSE_UNSPECIFIED", "TAIZHANG__LEDGER__V1__ALLOCATION_PURPOSE__ALLOCATION_PURPOSE_UNSPECIFIED", 0 },
+  { "NO_LABOUR_HOUSEHOLDS", "TAIZHANG__LEDGER__V1__ALLOCATION_PURPOSE__NO_LABOUR_HOUSEHOLDS", 1 },
+  { "PUBLIC_WELFARE_JOBS", "TAIZHANG__LEDGER__V1__ALLOCATION_PURPOSE__PUBLIC_WELFARE_JOBS", 2 },
+  { "COLLECTIVE_ECONOMY", "TAIZHANG__LEDGER__V1__ALLOCATION_PURPOSE__COLLECTIVE_ECONOMY", 3 },
+  { "PUBLIC_WORKS", "TAIZHANG__LEDGER__V1__ALLOCATION_PURPOSE__PUBLIC_WORKS", 4 },
+  { "RESERVE", "TAIZHANG__LEDGER__V1__ALLOCATION_PURPOSE__RESERVE", 5 },
+  { "OTHER_HOUSEHOLDS", "TAIZHANG__LEDGER__V1__ALLOCATION_PURPOSE__OTHER_HOUSEHOLDS", 6 },
+};
+static const ProtobufCIntRange taizhang__ledger__v1__allocation_purpose__value_ranges[] = {
+{0, 0},{0, 7}
+};
+static const ProtobufCEnumValueIndex taizhang__ledger__v1__allocation_purpose__enum_values_by_name[7] =
+{
+  { "ALLOCATION_PURPOSE_UNSPECIFIED", 0 },
+  { "COLLECTIVE_ECONOMY", 3 },
+  { "NO_LABOUR_HOUSEHOLDS", 1 },
+  { "OTHER_HOUSEHOLDS", 6 },
+  { "PUBLIC_WELFARE_JOBS", 2 },
+  { "PUBLIC_WORKS", 4 },
+  { "RESERVE", 5 },
+};
+const ProtobufCEnumDescriptor taizhang__ledger__v1__allocation_purpose__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.AllocationPurpose",
+  "AllocationPurpose",
+  "Taizhang__Ledger__V1__AllocationPurpose",
+  "taizhang.ledger.v1",
+  7,
+  taizhang__ledger__v1__allocation_purpose__enum_values_by_number,
+  7,
+  taizhang__ledger__v1__allocation_purpose__enum_values_by_name,
+  1,
+  taizhang__ledger__v1__allocation_purpose__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue taizhang__ledger__v1__plan_stage__enum_values_by_number[7] =
+{
+  { "PLAN_STAGE_UNSPECIFIED", "TAIZHANG__LEDGER__V1__PLAN_STAGE__PLAN_STAGE_UNSPECIFIED", 0 },
+  { "PLAN_DRAFT", "TAIZHANG__LEDGER__V1__PLAN_STAGE__PLAN_DRAFT", 1 },
+  { "PLAN_ASSEMBLY_PASSED", "TAIZHANG__LEDGER__V1__PLAN_STAGE__PLAN_ASSEMBLY_PASSED", 2 },
+  { "PLAN_PUBLISHED", "TAIZHANG__LEDGER__V1__PLAN_STAGE__PLAN_PUBLISHED", 3 },
+  { "PLAN_TOWNSHIP_APPROVED", "TAIZHANG__LEDGER__V1__PLAN_STAGE__PLAN_TOWNSHIP_APPROVED", 4 },
+  { "PLAN_FILED", "TAIZHANG__LEDGER__V1__PLAN_STAGE__PLAN_FILED", 5 },
+  { "PLAN_CARRIED_OUT", "TAIZHANG__LEDGER__V1__PLAN_STAGE__PLAN_CARRIED_OUT", 6 },
+};
+static const ProtobufCIntRange taizhang__ledger__v1__plan_stage__value_ranges[] = {
+{0, 0},{0, 7}
+};
+static const ProtobufCEnumValueIndex taizhang__ledger__v1__plan_stage__enum_values_by_name[7] =
+{
+  { "PLAN_ASSEMBLY_PASSED", 2 },
+  { "PLAN_CARRIED_OUT", 6 },
+  { "PLAN_DRAFT", 1 },
+  { "PLAN_FILED", 5 },
+  { "PLAN_PUBLISHED", 3 },
+  { "PLAN_STAGE_UNSPECIFIED", 0 },
+  { "PLAN_TOWNSHIP_APPROVED", 4 },
+};
+const ProtobufCEnumDescriptor taizhang__ledger__v1__plan_stage__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.PlanStage",
+  "PlanStage",
+  "Taizhang__Ledger__V1__PlanStage",
+  "taizhang.ledger.v1",
+  7,
+  taizhang__ledger__v1__plan_stage__enum_values_by_number,
+  7,
+  taizhang__ledger__v1__plan_stage__enum_values_by_name,
+  1,
+  taizhang__ledger__v1__plan_stage__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue taizhang__ledger__v1__surplus_value_basis__enum_values_by_number[3] =
+{
+  { "SURPLUS_VALUE_BASIS_UNSPECIFIED", "TAIZHANG__LEDGER__V1__SURPLUS_VALUE_BASIS__SURPLUS_VALUE_BASIS_UNSPECIFIED", 0 },
+  { "SURPLUS_AT_APPRAISAL", "TAIZHANG__LEDGER__V1__SURPLUS_VALUE_BASIS__SURPLUS_AT_APPRAISAL", 1 },
+  { "SURPLUS_AT_REPLACEMENT_COST", "TAIZHANG__LEDGER__V1__SURPLUS_VALUE_BASIS__SURPLUS_AT_REPLACEMENT_COST", 2 },
+};
+static const ProtobufCIntRange taizhang__ledger__v1__surplus_value_basis__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex taizhang__ledger__v1__surplus_value_basis__enum_values_by_name[3] =
+{
+  { "SURPLUS_AT_APPRAISAL", 1 },
+  { "SURPLUS_AT_REPLACEMENT_COST", 2 },
+  { "SURPLUS_VALUE_BASIS_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor taizhang__ledger__v1__surplus_value_basis__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.SurplusValueBasis",
+  "SurplusValueBasis",
+  "Taizhang__Ledger__V1__SurplusValueBasis",
+  "taizhang.ledger.v1",
+  3,
+  taizhang__ledger__v1__surplus_value_basis__enum_values_by_number,
+  3,
+  taizhang__ledger__v1__surplus_value_basis__enum_values_by_name,
+  1,
+  taizhang__ledger__v1__surplus_value_basis__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue taizhang__ledger__v1__disposal_reason__enum_values_by_number[7] =
+{
+  { "DISPOSAL_REASON_UNSPECIFIED", "TAIZHANG__LEDGER__V1__DISPOSAL_REASON__DISPOSAL_REASON_UNSPECIFIED", 0 },
+  { "NATURAL_DISASTER", "TAIZHANG__LEDGER__V1__DISPOSAL_REASON__NATURAL_DISASTER", 1 },
+  { "ACCIDENT", "TAIZHANG__LEDGER__V1__DISPOSAL_REASON__ACCIDENT", 2 },
+  { "PLANNING", "TAIZHANG__LEDGER__V1__DISPOSAL_REASON__PLANNING", 3 },
+  { "WEAR", "TAIZHANG__LEDGER__V1__DISPOSAL_REASON__WEAR", 4 },
+  { "SCRAPPING", "TAIZHANG__LEDGER__V1__DISPOSAL_REASON__SCRAPPING", 5 },
+  { "STOCK_TAKE_LOSS", "TAIZHANG__LEDGER__V1__DISPOSAL_REASON__STOCK_TAKE_LOSS", 6 },
+};
+static const ProtobufCIntRange taizhang__ledger__v1__disposal_reason__value_ranges[] = {
+{0, 0},{0, 7}
+};
+static const ProtobufCEnumValueIndex taizhang__ledger__v1__disposal_reason__enum_values_by_name[7] =
+{
+  { "ACCIDENT", 2 },
+  { "DISPOSAL_REASON_UNSPECIFIED", 0 },
+  { "NATURAL_DISASTER", 1 },
+  { "PLANNING", 3 },
+  { "SCRAPPING", 5 },
+  { "STOCK_TAKE_LOSS", 6 },
+  { "WEAR", 4 },
+};
+const ProtobufCEnumDescriptor taizhang__ledger__v1__disposal_reason__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.DisposalReason",
+  "DisposalReason",
+  "Taizhang__Ledger__V1__DisposalReason",
+  "taizhang.ledger.v1",
+  7,
+  taizhang__ledger__v1__disposal_reason__enum_values_by_number,
+  7,
+  taizhang__ledger__v1__disposal_reason__enum_values_by_name,
+  1,
+  taizhang__ledger__v1__disposal_reason__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue taizhang__ledger__v1__disposal_method__enum_values_by_number[4] =
+{
+  { "DISPOSAL_METHOD_UNSPECIFIED", "TAIZHANG__LEDGER__V1__DISPOSAL_METHOD__DISPOSAL_METHOD_UNSPECIFIED", 0 },
+  { "AUCTION", "TAIZHANG__LEDGER__V1__DISPOSAL_METHOD__AUCTION", 1 },
+  { "TRANSFER", "TAIZHANG__LEDGER__V1__DISPOSAL_METHOD__TRANSFER", 2 },
+  { "SCRAP", "TAIZHANG__LEDGER__V1__DISPOSAL_METHOD__SCRAP", 3 },
+};
+static const ProtobufCIntRange taizhang__ledger__v1__disposal_method__value_ranges[] = {
+{0, 0},{0, 4}
+};
+static const ProtobufCEnumValueIndex taizhang__ledger__v1__disposal_method__enum_values_by_name[4] =
+{
+  { "AUCTION", 1 },
+  { "DISPOSAL_METHOD_UNSPECIFIED", 0 },
+  { "SCRAP", 3 },
+  { "TRANSFER", 2 },
+};
+const ProtobufCEnumDescriptor taizhang__ledger__v1__disposal_method__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.DisposalMethod",
+  "DisposalMethod",
+  "Taizhang__Ledger__V1__DisposalMethod",
+  "taizhang.ledger.v1",
+  4,
+  taizhang__ledger__v1__disposal_method__enum_values_by_number,
+  4,
+  taizhang__ledger__v1__disposal_method__enum_values_by_name,
+  1,
+  taizhang__ledger__v1__disposal_method__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue taizhang__ledger__v1__approval_level__enum_values_by_number[5] =
+{
+  { "APPROVAL_LEVEL_UNSPECIFIED", "TAIZHANG__LEDGER__V1__APPROVAL_LEVEL__APPROVAL_LEVEL_UNSPECIFIED", 0 },
+  { "APPROVAL_TOWNSHIP", "TAIZHANG__LEDGER__V1__APPROVAL_LEVEL__APPROVAL_TOWNSHIP", 1 },
+  { "APPROVAL_COUNTY_DEPARTMENT", "TAIZHANG__LEDGER__V1__APPROVAL_LEVEL__APPROVAL_COUNTY_DEPARTMENT", 2 },
+  { "APPROVAL_COUNTY_POVERTY_OFFICE", "TAIZHANG__LEDGER__V1__APPROVAL_LEVEL__APPROVAL_COUNTY_POVERTY_OFFICE", 3 },
+  { "APPROVAL_COUNTY_FINANCE", "TAIZHANG__LEDGER__V1__APPROVAL_LEVEL__APPROVAL_COUNTY_FINANCE", 4 },
+};
+static const ProtobufCIntRange taizhang__ledger__v1__approval_level__value_ranges[] = {
+{0, 0},{0, 5}
+};
+static const ProtobufCEnumValueIndex taizhang__ledger__v1__approval_level__enum_values_by_name[5] =
+{
+  { "APPROVAL_COUNTY_DEPARTMENT", 2 },
+  { "APPROVAL_COUNTY_FINANCE", 4 },
+  { "APPROVAL_COUNTY_POVERTY_OFFICE", 3 },
+  { "APPROVAL_LEVEL_UNSPECIFIED", 0 },
+  { "APPROVAL_TOWNSHIP", 1 },
+};
+const ProtobufCEnumDescriptor taizhang__ledger__v1__approval_level__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.ApprovalLevel",
+  "ApprovalLevel",
+  "Taizhang__Ledger__V1__ApprovalLevel",
+  "taizhang.ledger.v1",
+  5,
+  taizhang__ledger__v1__approval_level__enum_values_by_number,
+  5,
+  taizhang__ledger__v1__approval_level__enum_values_by_name,
+  1,
+  taizhang__ledger__v1__approval_level__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCMethodDescriptor taizhang__ledger__v1__ledger__method_descriptors[51] =
 {
   { "CreateAdminUnit", &taizhang__ledger__v1__create_admin_unit_request__descriptor, &taizhang__ledger__v1__admin_unit__descriptor },
   { "ListAdminUnits", &taizhang__ledger__v1__list_admin_units_request__descriptor, &taizhang__ledger__v1__list_admin_units_response__descriptor },
@@ -10282,45 +15489,77 @@ static const ProtobufCMethodDescriptor taizhang__ledger__v1__ledger__method_desc
   { "AmendContract", &taizhang__ledger__v1__amend_contract_request__descriptor, &taizhang__ledger__v1__operation_contract__descriptor },
   { "SubmitReport", &taizhang__ledger__v1__submit_report_request__descriptor, &taizhang__ledger__v1__quarter_report__descriptor },
   { "ListReports", &taizhang__ledger__v1__list_reports_request__descriptor, &taizhang__ledger__v1__list_reports_response__descriptor },
+  { "RecordIncome", &taizhang__ledger__v1__record_income_request__descriptor, &taizhang__ledger__v1__income__descriptor },
+  { "ListIncome", &taizhang__ledger__v1__list_income_request__descriptor, &taizhang__ledger__v1__list_income_response__descriptor },
+  { "GetArrears", &taizhang__ledger__v1__get_arrears_request__descriptor, &taizhang__ledger__v1__arrears__descriptor },
+  { "CreateDistributionPlan", &taizhang__ledger__v1__create_distribution_plan_request__descriptor, &taizhang__ledger__v1__distribution_plan__descriptor },
+  { "AdvanceDistributionPlan", &taizhang__ledger__v1__advance_distribution_plan_request__descriptor, &taizhang__ledger__v1__distribution_plan__descriptor },
+  { "GetDistributionPlan", &taizhang__ledger__v1__get_distribution_plan_request__descriptor, &taizhang__ledger__v1__distribution_plan__descriptor },
+  { "ListDistributionPlans", &taizhang__ledger__v1__list_distribution_plans_request__descriptor, &taizhang__ledger__v1__list_distribution_plans_response__descriptor },
+  { "OpenStockTake", &taizhang__ledger__v1__open_stock_take_request__descriptor, &taizhang__ledger__v1__stock_take__descriptor },
+  { "RecordCount", &taizhang__ledger__v1__record_count_request__descriptor, &taizhang__ledger__v1__stock_take__descriptor },
+  { "CloseStockTake", &taizhang__ledger__v1__close_stock_take_request__descriptor, &taizhang__ledger__v1__stock_take__descriptor },
+  { "GetStockTake", &taizhang__ledger__v1__get_stock_take_request__descriptor, &taizhang__ledger__v1__stock_take__descriptor },
+  { "ListStockTakes", &taizhang__ledger__v1__list_stock_takes_request__descriptor, &taizhang__ledger__v1__list_stock_takes_response__descriptor },
+  { "DisposeAsset", &taizhang__ledger__v1__dispose_asset_request__descriptor, &taizhang__ledger__v1__disposal__descriptor },
+  { "ListDisposals", &taizhang__ledger__v1__list_disposals_request__descriptor, &taizhang__ledger__v1__list_disposals_response__descriptor },
+  { "RecordRevitalisingPlan", &taizhang__ledger__v1__record_revitalising_plan_request__descriptor, &taizhang__ledger__v1__revitalising_plan__descriptor },
+  { "ListRevitalisingPlans", &taizhang__ledger__v1__list_revitalising_plans_request__descriptor, &taizhang__ledger__v1__list_revitalising_plans_response__descriptor },
   { "VerifyAuditChain", &taizhang__ledger__v1__verify_audit_chain_request__descriptor, &taizhang__ledger__v1__verify_audit_chain_response__descriptor },
   { "ListAuditEntries", &taizhang__ledger__v1__list_audit_entries_request__descriptor, &taizhang__ledger__v1__list_audit_entries_response__descriptor },
 };
 const unsigned taizhang__ledger__v1__ledger__method_indices_by_name[] = {
+  37,        /* AdvanceDistributionPlan */
   30,        /* AmendContract */
   9,        /* BatchRegisterAssets */
   16,        /* ClosePublication */
+  42,        /* CloseStockTake */
   12,        /* ConfirmOwnership */
   0,        /* CreateAdminUnit */
   27,        /* CreateContract */
+  36,        /* CreateDistributionPlan */
   23,        /* CreateEntity */
   2,        /* CreateProject */
+  45,        /* DisposeAsset */
   14,        /* FileObjection */
+  35,        /* GetArrears */
   6,        /* GetAsset */
   28,        /* GetContract */
   21,        /* GetDepreciation */
+  38,        /* GetDistributionPlan */
   24,        /* GetEntity */
   22,        /* GetLedgerSummary */
   3,        /* GetProject */
+  43,        /* GetStockTake */
   18,        /* HandOffOperation */
   10,        /* ImportAssets */
   1,        /* ListAdminUnits */
   7,        /* ListAssets */
-  34,        /* ListAuditEntries */
+  50,        /* ListAuditEntries */
   29,        /* ListContracts */
+  46,        /* ListDisposals */
+  39,        /* ListDistributionPlans */
   25,        /* ListEntities */
+  34,        /* ListIncome */
   4,        /* ListProjects */
   32,        /* ListReports */
+  48,        /* ListRevitalisingPlans */
+  44,        /* ListStockTakes */
   13,        /* OpenPublication */
+  40,        /* OpenStockTake */
   11,        /* ProposeOwnership */
   19,        /* PutInUse */
+  41,        /* RecordCount */
   17,        /* RecordHandover */
+  33,        /* RecordIncome */
+  47,        /* RecordRevitalisingPlan */
   20,        /* RecordValuation */
   5,        /* RegisterAsset */
   15,        /* ResolveObjection */
   31,        /* SubmitReport */
   8,        /* UpdateAsset */
   26,        /* UpdateEntity */
-  33         /* VerifyAuditChain */
+  49         /* VerifyAuditChain */
 };
 const ProtobufCServiceDescriptor taizhang__ledger__v1__ledger__descriptor =
 {
@@ -10329,7 +15568,7 @@ const ProtobufCServiceDescriptor taizhang__ledger__v1__ledger__descriptor =
   "Ledger",
   "Taizhang__Ledger__V1__Ledger",
   "taizhang.ledger.v1",
-  35,
+  51,
   taizhang__ledger__v1__ledger__method_descriptors,
   taizhang__ledger__v1__ledger__method_indices_by_name
 };
@@ -10597,13 +15836,141 @@ void taizhang__ledger__v1__ledger__list_reports(ProtobufCService *service,
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
   service->invoke(service, 32, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void taizhang__ledger__v1__ledger__record_income(ProtobufCService *service,
+                                                 const Taizhang__Ledger__V1__RecordIncomeRequest *input,
+                                                 Taizhang__Ledger__V1__Income_Closure closure,
+                                                 void *closure_data)
+{
+  assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
+  service->invoke(service, 33, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__ledger__v1__ledger__list_income(ProtobufCService *service,
+                                               const Taizhang__Ledger__V1__ListIncomeRequest *input,
+                                               Taizhang__Ledger__V1__ListIncomeResponse_Closure closure,
+                                               void *closure_data)
+{
+  assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
+  service->invoke(service, 34, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__ledger__v1__ledger__get_arrears(ProtobufCService *service,
+                                               const Taizhang__Ledger__V1__GetArrearsRequest *input,
+                                               Taizhang__Ledger__V1__Arrears_Closure closure,
+                                               void *closure_data)
+{
+  assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
+  service->invoke(service, 35, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__ledger__v1__ledger__create_distribution_plan(ProtobufCService *service,
+                                                            const Taizhang__Ledger__V1__CreateDistributionPlanRequest *input,
+                                                            Taizhang__Ledger__V1__DistributionPlan_Closure closure,
+                                                            void *closure_data)
+{
+  assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
+  service->invoke(service, 36, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__ledger__v1__ledger__advance_distribution_plan(ProtobufCService *service,
+                                                             const Taizhang__Ledger__V1__AdvanceDistributionPlanRequest *input,
+                                                             Taizhang__Ledger__V1__DistributionPlan_Closure closure,
+                                                             void *closure_data)
+{
+  assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
+  service->invoke(service, 37, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__ledger__v1__ledger__get_distribution_plan(ProtobufCService *service,
+                                                         const Taizhang__Ledger__V1__GetDistributionPlanRequest *input,
+                                                         Taizhang__Ledger__V1__DistributionPlan_Closure closure,
+                                                         void *closure_data)
+{
+  assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
+  service->invoke(service, 38, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__ledger__v1__ledger__list_distribution_plans(ProtobufCService *service,
+                                                           const Taizhang__Ledger__V1__ListDistributionPlansRequest *input,
+                                                           Taizhang__Ledger__V1__ListDistributionPlansResponse_Closure closure,
+                                                           void *closure_data)
+{
+  assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
+  service->invoke(service, 39, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__ledger__v1__ledger__open_stock_take(ProtobufCService *service,
+                                                   const Taizhang__Ledger__V1__OpenStockTakeRequest *input,
+                                                   Taizhang__Ledger__V1__StockTake_Closure closure,
+                                                   void *closure_data)
+{
+  assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
+  service->invoke(service, 40, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__ledger__v1__ledger__record_count(ProtobufCService *service,
+                                                const Taizhang__Ledger__V1__RecordCountRequest *input,
+                                                Taizhang__Ledger__V1__StockTake_Closure closure,
+                                                void *closure_data)
+{
+  assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
+  service->invoke(service, 41, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__ledger__v1__ledger__close_stock_take(ProtobufCService *service,
+                                                    const Taizhang__Ledger__V1__CloseStockTakeRequest *input,
+                                                    Taizhang__Ledger__V1__StockTake_Closure closure,
+                                                    void *closure_data)
+{
+  assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
+  service->invoke(service, 42, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__ledger__v1__ledger__get_stock_take(ProtobufCService *service,
+                                                  const Taizhang__Ledger__V1__GetStockTakeRequest *input,
+                                                  Taizhang__Ledger__V1__StockTake_Closure closure,
+                                                  void *closure_data)
+{
+  assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
+  service->invoke(service, 43, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__ledger__v1__ledger__list_stock_takes(ProtobufCService *service,
+                                                    const Taizhang__Ledger__V1__ListStockTakesRequest *input,
+                                                    Taizhang__Ledger__V1__ListStockTakesResponse_Closure closure,
+                                                    void *closure_data)
+{
+  assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
+  service->invoke(service, 44, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__ledger__v1__ledger__dispose_asset(ProtobufCService *service,
+                                                 const Taizhang__Ledger__V1__DisposeAssetRequest *input,
+                                                 Taizhang__Ledger__V1__Disposal_Closure closure,
+                                                 void *closure_data)
+{
+  assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
+  service->invoke(service, 45, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__ledger__v1__ledger__list_disposals(ProtobufCService *service,
+                                                  const Taizhang__Ledger__V1__ListDisposalsRequest *input,
+                                                  Taizhang__Ledger__V1__ListDisposalsResponse_Closure closure,
+                                                  void *closure_data)
+{
+  assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
+  service->invoke(service, 46, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__ledger__v1__ledger__record_revitalising_plan(ProtobufCService *service,
+                                                            const Taizhang__Ledger__V1__RecordRevitalisingPlanRequest *input,
+                                                            Taizhang__Ledger__V1__RevitalisingPlan_Closure closure,
+                                                            void *closure_data)
+{
+  assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
+  service->invoke(service, 47, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__ledger__v1__ledger__list_revitalising_plans(ProtobufCService *service,
+                                                           const Taizhang__Ledger__V1__ListRevitalisingPlansRequest *input,
+                                                           Taizhang__Ledger__V1__ListRevitalisingPlansResponse_Closure closure,
+                                                           void *closure_data)
+{
+  assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
+  service->invoke(service, 48, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void taizhang__ledger__v1__ledger__verify_audit_chain(ProtobufCService *service,
                                                       const Taizhang__Ledger__V1__VerifyAuditChainRequest *input,
                                                       Taizhang__Ledger__V1__VerifyAuditChainResponse_Closure closure,
                                                       void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 33, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 49, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__list_audit_entries(ProtobufCService *service,
                                                       const Taizhang__Ledger__V1__ListAuditEntriesRequest *input,
@@ -10611,7 +15978,7 @@ void taizhang__ledger__v1__ledger__list_audit_entries(ProtobufCService *service,
                                                       void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 34, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 50, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__init (Taizhang__Ledger__V1__Ledger_Service *service,
                                          Taizhang__Ledger__V1__Ledger_ServiceDestroy destroy)

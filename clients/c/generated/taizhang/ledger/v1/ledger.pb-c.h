@@ -90,6 +90,43 @@ typedef struct Taizhang__Ledger__V1__QuarterReport Taizhang__Ledger__V1__Quarter
 typedef struct Taizhang__Ledger__V1__SubmitReportRequest Taizhang__Ledger__V1__SubmitReportRequest;
 typedef struct Taizhang__Ledger__V1__ListReportsRequest Taizhang__Ledger__V1__ListReportsRequest;
 typedef struct Taizhang__Ledger__V1__ListReportsResponse Taizhang__Ledger__V1__ListReportsResponse;
+typedef struct Taizhang__Ledger__V1__Income Taizhang__Ledger__V1__Income;
+typedef struct Taizhang__Ledger__V1__RecordIncomeRequest Taizhang__Ledger__V1__RecordIncomeRequest;
+typedef struct Taizhang__Ledger__V1__ListIncomeRequest Taizhang__Ledger__V1__ListIncomeRequest;
+typedef struct Taizhang__Ledger__V1__ListIncomeResponse Taizhang__Ledger__V1__ListIncomeResponse;
+typedef struct Taizhang__Ledger__V1__GetArrearsRequest Taizhang__Ledger__V1__GetArrearsRequest;
+typedef struct Taizhang__Ledger__V1__PaymentStanding Taizhang__Ledger__V1__PaymentStanding;
+typedef struct Taizhang__Ledger__V1__Arrears Taizhang__Ledger__V1__Arrears;
+typedef struct Taizhang__Ledger__V1__HouseholdShare Taizhang__Ledger__V1__HouseholdShare;
+typedef struct Taizhang__Ledger__V1__Allocation Taizhang__Ledger__V1__Allocation;
+typedef struct Taizhang__Ledger__V1__AssemblyRecord Taizhang__Ledger__V1__AssemblyRecord;
+typedef struct Taizhang__Ledger__V1__PlanStep Taizhang__Ledger__V1__PlanStep;
+typedef struct Taizhang__Ledger__V1__DistributionPlan Taizhang__Ledger__V1__DistributionPlan;
+typedef struct Taizhang__Ledger__V1__CreateDistributionPlanRequest Taizhang__Ledger__V1__CreateDistributionPlanRequest;
+typedef struct Taizhang__Ledger__V1__AdvanceDistributionPlanRequest Taizhang__Ledger__V1__AdvanceDistributionPlanRequest;
+typedef struct Taizhang__Ledger__V1__GetDistributionPlanRequest Taizhang__Ledger__V1__GetDistributionPlanRequest;
+typedef struct Taizhang__Ledger__V1__ListDistributionPlansRequest Taizhang__Ledger__V1__ListDistributionPlansRequest;
+typedef struct Taizhang__Ledger__V1__ListDistributionPlansResponse Taizhang__Ledger__V1__ListDistributionPlansResponse;
+typedef struct Taizhang__Ledger__V1__CountLine Taizhang__Ledger__V1__CountLine;
+typedef struct Taizhang__Ledger__V1__SurplusLine Taizhang__Ledger__V1__SurplusLine;
+typedef struct Taizhang__Ledger__V1__StockTakeReport Taizhang__Ledger__V1__StockTakeReport;
+typedef struct Taizhang__Ledger__V1__StockTake Taizhang__Ledger__V1__StockTake;
+typedef struct Taizhang__Ledger__V1__OpenStockTakeRequest Taizhang__Ledger__V1__OpenStockTakeRequest;
+typedef struct Taizhang__Ledger__V1__RecordCountRequest Taizhang__Ledger__V1__RecordCountRequest;
+typedef struct Taizhang__Ledger__V1__CloseStockTakeRequest Taizhang__Ledger__V1__CloseStockTakeRequest;
+typedef struct Taizhang__Ledger__V1__GetStockTakeRequest Taizhang__Ledger__V1__GetStockTakeRequest;
+typedef struct Taizhang__Ledger__V1__ListStockTakesRequest Taizhang__Ledger__V1__ListStockTakesRequest;
+typedef struct Taizhang__Ledger__V1__ListStockTakesResponse Taizhang__Ledger__V1__ListStockTakesResponse;
+typedef struct Taizhang__Ledger__V1__Appraisal Taizhang__Ledger__V1__Appraisal;
+typedef struct Taizhang__Ledger__V1__Approval Taizhang__Ledger__V1__Approval;
+typedef struct Taizhang__Ledger__V1__Disposal Taizhang__Ledger__V1__Disposal;
+typedef struct Taizhang__Ledger__V1__DisposeAssetRequest Taizhang__Ledger__V1__DisposeAssetRequest;
+typedef struct Taizhang__Ledger__V1__ListDisposalsRequest Taizhang__Ledger__V1__ListDisposalsRequest;
+typedef struct Taizhang__Ledger__V1__ListDisposalsResponse Taizhang__Ledger__V1__ListDisposalsResponse;
+typedef struct Taizhang__Ledger__V1__RevitalisingPlan Taizhang__Ledger__V1__RevitalisingPlan;
+typedef struct Taizhang__Ledger__V1__RecordRevitalisingPlanRequest Taizhang__Ledger__V1__RecordRevitalisingPlanRequest;
+typedef struct Taizhang__Ledger__V1__ListRevitalisingPlansRequest Taizhang__Ledger__V1__ListRevitalisingPlansRequest;
+typedef struct Taizhang__Ledger__V1__ListRevitalisingPlansResponse Taizhang__Ledger__V1__ListRevitalisingPlansResponse;
 
 
 /* --- enums --- */
@@ -310,7 +347,11 @@ typedef enum _Taizhang__Ledger__V1__AssetStage {
   /*
    * 使用中
    */
-  TAIZHANG__LEDGER__V1__ASSET_STAGE__ASSET_STAGE_IN_USE = 8
+  TAIZHANG__LEDGER__V1__ASSET_STAGE__ASSET_STAGE_IN_USE = 8,
+  /*
+   * 已处置: out of the active ledger (DisposeAsset)
+   */
+  TAIZHANG__LEDGER__V1__ASSET_STAGE__ASSET_STAGE_DISPOSED = 9
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(TAIZHANG__LEDGER__V1__ASSET_STAGE)
 } Taizhang__Ledger__V1__AssetStage;
 typedef enum _Taizhang__Ledger__V1__PublicationKind {
@@ -408,6 +449,138 @@ typedef enum _Taizhang__Ledger__V1__PaymentKind {
   TAIZHANG__LEDGER__V1__PAYMENT_KIND__PAYMENT_DIVIDEND = 3
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(TAIZHANG__LEDGER__V1__PAYMENT_KIND)
 } Taizhang__Ledger__V1__PaymentKind;
+typedef enum _Taizhang__Ledger__V1__AllocationPurpose {
+  TAIZHANG__LEDGER__V1__ALLOCATION_PURPOSE__ALLOCATION_PURPOSE_UNSPECIFIED = 0,
+  /*
+   * 无劳动能力或弱劳动能力的脱贫户 (priority, 004 §30)
+   */
+  TAIZHANG__LEDGER__V1__ALLOCATION_PURPOSE__NO_LABOUR_HOUSEHOLDS = 1,
+  /*
+   * 公益岗位
+   */
+  TAIZHANG__LEDGER__V1__ALLOCATION_PURPOSE__PUBLIC_WELFARE_JOBS = 2,
+  /*
+   * 壮大村集体经济
+   */
+  TAIZHANG__LEDGER__V1__ALLOCATION_PURPOSE__COLLECTIVE_ECONOMY = 3,
+  /*
+   * 村内公益事业
+   */
+  TAIZHANG__LEDGER__V1__ALLOCATION_PURPOSE__PUBLIC_WORKS = 4,
+  /*
+   * 留有余地, 不分光分净 (000 (十)3)
+   */
+  TAIZHANG__LEDGER__V1__ALLOCATION_PURPOSE__RESERVE = 5,
+  /*
+   * other households, by a differentiated rule
+   */
+  TAIZHANG__LEDGER__V1__ALLOCATION_PURPOSE__OTHER_HOUSEHOLDS = 6
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(TAIZHANG__LEDGER__V1__ALLOCATION_PURPOSE)
+} Taizhang__Ledger__V1__AllocationPurpose;
+typedef enum _Taizhang__Ledger__V1__PlanStage {
+  TAIZHANG__LEDGER__V1__PLAN_STAGE__PLAN_STAGE_UNSPECIFIED = 0,
+  /*
+   * 村两委研究
+   */
+  TAIZHANG__LEDGER__V1__PLAN_STAGE__PLAN_DRAFT = 1,
+  /*
+   * 村民代表大会审议通过
+   */
+  TAIZHANG__LEDGER__V1__PLAN_STAGE__PLAN_ASSEMBLY_PASSED = 2,
+  /*
+   * 公示无异议
+   */
+  TAIZHANG__LEDGER__V1__PLAN_STAGE__PLAN_PUBLISHED = 3,
+  /*
+   * 乡镇审核同意
+   */
+  TAIZHANG__LEDGER__V1__PLAN_STAGE__PLAN_TOWNSHIP_APPROVED = 4,
+  /*
+   * 报县扶贫办、财政局备案
+   */
+  TAIZHANG__LEDGER__V1__PLAN_STAGE__PLAN_FILED = 5,
+  /*
+   * 落实
+   */
+  TAIZHANG__LEDGER__V1__PLAN_STAGE__PLAN_CARRIED_OUT = 6
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(TAIZHANG__LEDGER__V1__PLAN_STAGE)
+} Taizhang__Ledger__V1__PlanStage;
+typedef enum _Taizhang__Ledger__V1__SurplusValueBasis {
+  TAIZHANG__LEDGER__V1__SURPLUS_VALUE_BASIS__SURPLUS_VALUE_BASIS_UNSPECIFIED = 0,
+  /*
+   * 评估价值
+   */
+  TAIZHANG__LEDGER__V1__SURPLUS_VALUE_BASIS__SURPLUS_AT_APPRAISAL = 1,
+  /*
+   * 重置成本 (004 §23)
+   */
+  TAIZHANG__LEDGER__V1__SURPLUS_VALUE_BASIS__SURPLUS_AT_REPLACEMENT_COST = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(TAIZHANG__LEDGER__V1__SURPLUS_VALUE_BASIS)
+} Taizhang__Ledger__V1__SurplusValueBasis;
+typedef enum _Taizhang__Ledger__V1__DisposalReason {
+  TAIZHANG__LEDGER__V1__DISPOSAL_REASON__DISPOSAL_REASON_UNSPECIFIED = 0,
+  /*
+   * 自然灾害
+   */
+  TAIZHANG__LEDGER__V1__DISPOSAL_REASON__NATURAL_DISASTER = 1,
+  /*
+   * 意外事故
+   */
+  TAIZHANG__LEDGER__V1__DISPOSAL_REASON__ACCIDENT = 2,
+  /*
+   * 因发展规划需要
+   */
+  TAIZHANG__LEDGER__V1__DISPOSAL_REASON__PLANNING = 3,
+  /*
+   * 损耗
+   */
+  TAIZHANG__LEDGER__V1__DISPOSAL_REASON__WEAR = 4,
+  /*
+   * 报废
+   */
+  TAIZHANG__LEDGER__V1__DISPOSAL_REASON__SCRAPPING = 5,
+  /*
+   * 盘亏 (names the count)
+   */
+  TAIZHANG__LEDGER__V1__DISPOSAL_REASON__STOCK_TAKE_LOSS = 6
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(TAIZHANG__LEDGER__V1__DISPOSAL_REASON)
+} Taizhang__Ledger__V1__DisposalReason;
+typedef enum _Taizhang__Ledger__V1__DisposalMethod {
+  TAIZHANG__LEDGER__V1__DISPOSAL_METHOD__DISPOSAL_METHOD_UNSPECIFIED = 0,
+  /*
+   * 拍卖
+   */
+  TAIZHANG__LEDGER__V1__DISPOSAL_METHOD__AUCTION = 1,
+  /*
+   * 转让
+   */
+  TAIZHANG__LEDGER__V1__DISPOSAL_METHOD__TRANSFER = 2,
+  /*
+   * 报废
+   */
+  TAIZHANG__LEDGER__V1__DISPOSAL_METHOD__SCRAP = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(TAIZHANG__LEDGER__V1__DISPOSAL_METHOD)
+} Taizhang__Ledger__V1__DisposalMethod;
+typedef enum _Taizhang__Ledger__V1__ApprovalLevel {
+  TAIZHANG__LEDGER__V1__APPROVAL_LEVEL__APPROVAL_LEVEL_UNSPECIFIED = 0,
+  /*
+   * 乡镇初审
+   */
+  TAIZHANG__LEDGER__V1__APPROVAL_LEVEL__APPROVAL_TOWNSHIP = 1,
+  /*
+   * 县直主管部门
+   */
+  TAIZHANG__LEDGER__V1__APPROVAL_LEVEL__APPROVAL_COUNTY_DEPARTMENT = 2,
+  /*
+   * 县扶贫办
+   */
+  TAIZHANG__LEDGER__V1__APPROVAL_LEVEL__APPROVAL_COUNTY_POVERTY_OFFICE = 3,
+  /*
+   * 县财政局 (state-owned assets)
+   */
+  TAIZHANG__LEDGER__V1__APPROVAL_LEVEL__APPROVAL_COUNTY_FINANCE = 4
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(TAIZHANG__LEDGER__V1__APPROVAL_LEVEL)
+} Taizhang__Ledger__V1__ApprovalLevel;
 
 /* --- messages --- */
 
@@ -732,10 +905,18 @@ struct  Taizhang__Ledger__V1__Lifecycle
    */
   size_t n_valuations;
   Taizhang__Ledger__V1__ValuationEvent **valuations;
+  /*
+   * set by DisposeAsset
+   */
+  char *disposed_on;
+  /*
+   * the write-off ledger's entry, "CZ00000001"
+   */
+  char *disposal_id;
 };
 #define TAIZHANG__LEDGER__V1__LIFECYCLE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__lifecycle__descriptor) \
-    , TAIZHANG__LEDGER__V1__ASSET_STAGE__ASSET_STAGE_UNSPECIFIED, NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, NULL, (char *)protobuf_c_empty_string, 0,NULL }
+    , TAIZHANG__LEDGER__V1__ASSET_STAGE__ASSET_STAGE_UNSPECIFIED, NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, NULL, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Taizhang__Ledger__V1__Coordinates
@@ -852,10 +1033,17 @@ struct  Taizhang__Ledger__V1__Asset
    * at registration: how original_value_fen was set
    */
   Taizhang__Ledger__V1__ValuationKind value_basis;
+  /*
+   * (unspecified: FINAL_ACCOUNTS); output: the current basis
+   */
+  /*
+   * a pledge or mortgage found on the asset (抵押/质押), described;
+   */
+  char *encumbrance;
 };
 #define TAIZHANG__LEDGER__V1__ASSET__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__asset__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__ASSET_CATEGORY__ASSET_CATEGORY_UNSPECIFIED, (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__ASSET_FORM__ASSET_FORM_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, TAIZHANG__LEDGER__V1__USAGE_STATUS__USAGE_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0,NULL, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, TAIZHANG__LEDGER__V1__VALUATION_KIND__VALUATION_KIND_UNSPECIFIED }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__ASSET_CATEGORY__ASSET_CATEGORY_UNSPECIFIED, (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__ASSET_FORM__ASSET_FORM_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, TAIZHANG__LEDGER__V1__USAGE_STATUS__USAGE_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0,NULL, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, TAIZHANG__LEDGER__V1__VALUATION_KIND__VALUATION_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string }
 
 
 struct  Taizhang__Ledger__V1__CreateAdminUnitRequest
@@ -2020,6 +2208,749 @@ struct  Taizhang__Ledger__V1__ListReportsResponse
 #define TAIZHANG__LEDGER__V1__LIST_REPORTS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__list_reports_response__descriptor) \
     , 0,NULL, 0,NULL }
+
+
+/*
+ * Income 收益 as received (004 §28–29).
+ */
+struct  Taizhang__Ledger__V1__Income
+{
+  ProtobufCMessage base;
+  /*
+   * "SY00000001", given by the server
+   */
+  char *id;
+  char *asset_id;
+  /*
+   * the contract it was paid under; empty when none
+   */
+  char *contract_id;
+  /*
+   * output only: the unit whose account received it (the asset's)
+   */
+  char *owner_code;
+  /*
+   * YYYY-MM-DD: the distribution deadline counts from it
+   */
+  char *received_on;
+  int64_t amount_fen;
+  char *payer;
+  /*
+   * the account it reached (村财乡管)
+   */
+  char *account;
+  /*
+   * what it pays, when a contract's payment (may be unspecified)
+   */
+  Taizhang__Ledger__V1__PaymentKind kind;
+  char *note;
+  /*
+   * output only: the plan that distributes it, if any
+   */
+  char *plan_id;
+  int64_t version;
+  char *created_at;
+};
+#define TAIZHANG__LEDGER__V1__INCOME__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__income__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__PAYMENT_KIND__PAYMENT_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Ledger__V1__RecordIncomeRequest
+{
+  ProtobufCMessage base;
+  Taizhang__Ledger__V1__Income *income;
+};
+#define TAIZHANG__LEDGER__V1__RECORD_INCOME_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__record_income_request__descriptor) \
+    , NULL }
+
+
+struct  Taizhang__Ledger__V1__ListIncomeRequest
+{
+  ProtobufCMessage base;
+  /*
+   * the unit's subtree; empty: all
+   */
+  char *owner_code;
+  char *asset_id;
+  char *contract_id;
+  /*
+   * only income no plan distributes yet
+   */
+  protobuf_c_boolean undistributed_only;
+  int32_t page_size;
+  char *page_token;
+};
+#define TAIZHANG__LEDGER__V1__LIST_INCOME_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__list_income_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Ledger__V1__ListIncomeResponse
+{
+  ProtobufCMessage base;
+  size_t n_income;
+  Taizhang__Ledger__V1__Income **income;
+  char *next_page_token;
+  uint64_t total;
+  /*
+   * the sum over every matching record
+   */
+  int64_t total_fen;
+};
+#define TAIZHANG__LEDGER__V1__LIST_INCOME_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__list_income_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+struct  Taizhang__Ledger__V1__GetArrearsRequest
+{
+  ProtobufCMessage base;
+  char *contract_id;
+  /*
+   * YYYY-MM-DD; empty: today (CST)
+   */
+  char *as_of;
+};
+#define TAIZHANG__LEDGER__V1__GET_ARREARS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__get_arrears_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Ledger__V1__PaymentStanding
+{
+  ProtobufCMessage base;
+  Taizhang__Ledger__V1__PaymentDue *payment;
+  int64_t received_fen;
+  int64_t outstanding_fen;
+};
+#define TAIZHANG__LEDGER__V1__PAYMENT_STANDING__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__payment_standing__descriptor) \
+    , NULL, 0, 0 }
+
+
+struct  Taizhang__Ledger__V1__Arrears
+{
+  ProtobufCMessage base;
+  char *contract_id;
+  char *as_of;
+  /*
+   * every payment due by as_of, oldest first
+   */
+  size_t n_payments;
+  Taizhang__Ledger__V1__PaymentStanding **payments;
+  int64_t due_fen;
+  /*
+   * income recorded under the contract by as_of
+   */
+  int64_t received_fen;
+  int64_t owed_fen;
+  /*
+   * received beyond what was due
+   */
+  int64_t advance_fen;
+  char *oldest_unpaid_due_date;
+};
+#define TAIZHANG__LEDGER__V1__ARREARS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__arrears__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Ledger__V1__HouseholdShare
+{
+  ProtobufCMessage base;
+  /*
+   * head of household
+   */
+  char *name;
+  int64_t amount_fen;
+};
+#define TAIZHANG__LEDGER__V1__HOUSEHOLD_SHARE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__household_share__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Taizhang__Ledger__V1__Allocation
+{
+  ProtobufCMessage base;
+  Taizhang__Ledger__V1__AllocationPurpose purpose;
+  int64_t amount_fen;
+  /*
+   * required for the household purposes
+   */
+  size_t n_households;
+  Taizhang__Ledger__V1__HouseholdShare **households;
+};
+#define TAIZHANG__LEDGER__V1__ALLOCATION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__allocation__descriptor) \
+    , TAIZHANG__LEDGER__V1__ALLOCATION_PURPOSE__ALLOCATION_PURPOSE_UNSPECIFIED, 0, 0,NULL }
+
+
+struct  Taizhang__Ledger__V1__AssemblyRecord
+{
+  ProtobufCMessage base;
+  char *date;
+  int32_t representatives_present;
+  int32_t poor_household_representatives;
+  int32_t representatives_total;
+};
+#define TAIZHANG__LEDGER__V1__ASSEMBLY_RECORD__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__assembly_record__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0 }
+
+
+struct  Taizhang__Ledger__V1__PlanStep
+{
+  ProtobufCMessage base;
+  Taizhang__Ledger__V1__PlanStage stage;
+  char *date;
+  /*
+   * who recorded it (authenticated)
+   */
+  char *identity;
+  /*
+   * the person named in the call's actor metadata
+   */
+  char *actor;
+  char *note;
+  /*
+   * RFC 3339
+   */
+  char *recorded_at;
+};
+#define TAIZHANG__LEDGER__V1__PLAN_STEP__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__plan_step__descriptor) \
+    , TAIZHANG__LEDGER__V1__PLAN_STAGE__PLAN_STAGE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Ledger__V1__DistributionPlan
+{
+  ProtobufCMessage base;
+  /*
+   * "FP00000001", given by the server
+   */
+  char *id;
+  char *owner_code;
+  char *title;
+  /*
+   * the income it distributes (each in one plan only)
+   */
+  size_t n_income_ids;
+  char **income_ids;
+  /*
+   * output only
+   */
+  int64_t income_fen;
+  /*
+   * output only: the earliest receipt
+   */
+  char *income_received_on;
+  /*
+   * output only: 3 months after (004 §31)
+   */
+  char *deadline;
+  size_t n_allocations;
+  Taizhang__Ledger__V1__Allocation **allocations;
+  /*
+   * output only
+   */
+  Taizhang__Ledger__V1__PlanStage stage;
+  /*
+   * output only
+   */
+  size_t n_steps;
+  Taizhang__Ledger__V1__PlanStep **steps;
+  /*
+   * output only
+   */
+  Taizhang__Ledger__V1__AssemblyRecord *assembly;
+  /*
+   * output only: past the deadline and not carried out
+   */
+  protobuf_c_boolean overdue;
+  int64_t version;
+  char *created_at;
+  char *updated_at;
+};
+#define TAIZHANG__LEDGER__V1__DISTRIBUTION_PLAN__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__distribution_plan__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, TAIZHANG__LEDGER__V1__PLAN_STAGE__PLAN_STAGE_UNSPECIFIED, 0,NULL, NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Ledger__V1__CreateDistributionPlanRequest
+{
+  ProtobufCMessage base;
+  /*
+   * owner_code, title, income_ids, allocations
+   */
+  Taizhang__Ledger__V1__DistributionPlan *plan;
+  /*
+   * YYYY-MM-DD; empty: today
+   */
+  char *drafted_on;
+  char *note;
+};
+#define TAIZHANG__LEDGER__V1__CREATE_DISTRIBUTION_PLAN_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__create_distribution_plan_request__descriptor) \
+    , NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Ledger__V1__AdvanceDistributionPlanRequest
+{
+  ProtobufCMessage base;
+  char *plan_id;
+  /*
+   * the next stage
+   */
+  Taizhang__Ledger__V1__PlanStage stage;
+  /*
+   * YYYY-MM-DD; empty: today
+   */
+  char *date;
+  char *note;
+  /*
+   * required for PLAN_ASSEMBLY_PASSED
+   */
+  Taizhang__Ledger__V1__AssemblyRecord *assembly;
+  int64_t expected_version;
+};
+#define TAIZHANG__LEDGER__V1__ADVANCE_DISTRIBUTION_PLAN_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__advance_distribution_plan_request__descriptor) \
+    , (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__PLAN_STAGE__PLAN_STAGE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0 }
+
+
+struct  Taizhang__Ledger__V1__GetDistributionPlanRequest
+{
+  ProtobufCMessage base;
+  char *id;
+};
+#define TAIZHANG__LEDGER__V1__GET_DISTRIBUTION_PLAN_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__get_distribution_plan_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Ledger__V1__ListDistributionPlansRequest
+{
+  ProtobufCMessage base;
+  /*
+   * the unit's subtree; empty: all
+   */
+  char *owner_code;
+  Taizhang__Ledger__V1__PlanStage stage;
+  protobuf_c_boolean overdue_only;
+  int32_t page_size;
+  char *page_token;
+};
+#define TAIZHANG__LEDGER__V1__LIST_DISTRIBUTION_PLANS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__list_distribution_plans_request__descriptor) \
+    , (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__PLAN_STAGE__PLAN_STAGE_UNSPECIFIED, 0, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Ledger__V1__ListDistributionPlansResponse
+{
+  ProtobufCMessage base;
+  size_t n_plans;
+  Taizhang__Ledger__V1__DistributionPlan **plans;
+  char *next_page_token;
+  uint64_t total;
+};
+#define TAIZHANG__LEDGER__V1__LIST_DISTRIBUTION_PLANS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__list_distribution_plans_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Taizhang__Ledger__V1__CountLine
+{
+  ProtobufCMessage base;
+  char *asset_id;
+  protobuf_c_boolean found;
+  /*
+   * 好, 一般, 损坏…
+   */
+  char *condition;
+  /*
+   * decimal; empty for a found asset: the ledger's quantity
+   */
+  char *counted_quantity;
+};
+#define TAIZHANG__LEDGER__V1__COUNT_LINE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__count_line__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Ledger__V1__SurplusLine
+{
+  ProtobufCMessage base;
+  char *description;
+  int64_t value_fen;
+  Taizhang__Ledger__V1__SurplusValueBasis value_basis;
+};
+#define TAIZHANG__LEDGER__V1__SURPLUS_LINE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__surplus_line__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, TAIZHANG__LEDGER__V1__SURPLUS_VALUE_BASIS__SURPLUS_VALUE_BASIS_UNSPECIFIED }
+
+
+struct  Taizhang__Ledger__V1__StockTakeReport
+{
+  ProtobufCMessage base;
+  uint32_t assets_in_scope;
+  uint32_t found;
+  /*
+   * 盘亏: each goes to DisposeAsset with reason STOCK_TAKE_LOSS
+   */
+  size_t n_lost;
+  char **lost;
+  uint32_t surplus_count;
+  int64_t surplus_value_fen;
+  /*
+   * 账实相符
+   */
+  protobuf_c_boolean book_equals_reality;
+};
+#define TAIZHANG__LEDGER__V1__STOCK_TAKE_REPORT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__stock_take_report__descriptor) \
+    , 0, 0, 0,NULL, 0, 0, 0 }
+
+
+struct  Taizhang__Ledger__V1__StockTake
+{
+  ProtobufCMessage base;
+  /*
+   * "PD00000001", given by the server
+   */
+  char *id;
+  char *admin_code;
+  int32_t year;
+  char *opened_on;
+  /*
+   * the assets to count (active assets of the subtree when it opened)
+   */
+  size_t n_scope;
+  char **scope;
+  size_t n_lines;
+  Taizhang__Ledger__V1__CountLine **lines;
+  size_t n_surplus;
+  Taizhang__Ledger__V1__SurplusLine **surplus;
+  /*
+   * empty while open
+   */
+  char *closed_on;
+  /*
+   * set once closed
+   */
+  Taizhang__Ledger__V1__StockTakeReport *report;
+  /*
+   * output only: assets in scope without a line
+   */
+  uint32_t uncounted;
+  int64_t version;
+  char *created_at;
+  char *updated_at;
+};
+#define TAIZHANG__LEDGER__V1__STOCK_TAKE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__stock_take__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Ledger__V1__OpenStockTakeRequest
+{
+  ProtobufCMessage base;
+  char *admin_code;
+  /*
+   * the year counted: this year or the last
+   */
+  int32_t year;
+  /*
+   * YYYY-MM-DD; empty: today
+   */
+  char *date;
+};
+#define TAIZHANG__LEDGER__V1__OPEN_STOCK_TAKE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__open_stock_take_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Ledger__V1__RecordCountRequest
+{
+  ProtobufCMessage base;
+  char *stock_take_id;
+  /*
+   * at most 2,000; a later line for an asset replaces the earlier
+   */
+  size_t n_lines;
+  Taizhang__Ledger__V1__CountLine **lines;
+  /*
+   * at most 2,000
+   */
+  size_t n_surplus;
+  Taizhang__Ledger__V1__SurplusLine **surplus;
+  int64_t expected_version;
+};
+#define TAIZHANG__LEDGER__V1__RECORD_COUNT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__record_count_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0 }
+
+
+struct  Taizhang__Ledger__V1__CloseStockTakeRequest
+{
+  ProtobufCMessage base;
+  char *stock_take_id;
+  /*
+   * YYYY-MM-DD; empty: today
+   */
+  char *date;
+  int64_t expected_version;
+};
+#define TAIZHANG__LEDGER__V1__CLOSE_STOCK_TAKE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__close_stock_take_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Taizhang__Ledger__V1__GetStockTakeRequest
+{
+  ProtobufCMessage base;
+  char *id;
+};
+#define TAIZHANG__LEDGER__V1__GET_STOCK_TAKE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__get_stock_take_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Ledger__V1__ListStockTakesRequest
+{
+  ProtobufCMessage base;
+  /*
+   * the unit's subtree; empty: all
+   */
+  char *admin_code;
+  /*
+   * 0: all
+   */
+  int32_t year;
+  int32_t page_size;
+  char *page_token;
+};
+#define TAIZHANG__LEDGER__V1__LIST_STOCK_TAKES_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__list_stock_takes_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Ledger__V1__ListStockTakesResponse
+{
+  ProtobufCMessage base;
+  /*
+   * without scope and lines (GetStockTake has them)
+   */
+  size_t n_stock_takes;
+  Taizhang__Ledger__V1__StockTake **stock_takes;
+  char *next_page_token;
+  uint64_t total;
+};
+#define TAIZHANG__LEDGER__V1__LIST_STOCK_TAKES_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__list_stock_takes_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Taizhang__Ledger__V1__Appraisal
+{
+  ProtobufCMessage base;
+  /*
+   * the independent appraiser 第三方评估
+   */
+  char *appraiser;
+  int64_t value_fen;
+  char *date;
+};
+#define TAIZHANG__LEDGER__V1__APPRAISAL__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__appraisal__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Ledger__V1__Approval
+{
+  ProtobufCMessage base;
+  Taizhang__Ledger__V1__ApprovalLevel level;
+  char *by;
+  char *date;
+};
+#define TAIZHANG__LEDGER__V1__APPROVAL__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__approval__descriptor) \
+    , TAIZHANG__LEDGER__V1__APPROVAL_LEVEL__APPROVAL_LEVEL_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Ledger__V1__Disposal
+{
+  ProtobufCMessage base;
+  /*
+   * "CZ00000001", given by the server
+   */
+  char *id;
+  char *asset_id;
+  Taizhang__Ledger__V1__DisposalReason reason;
+  Taizhang__Ledger__V1__DisposalMethod method;
+  Taizhang__Ledger__V1__Appraisal *appraisal;
+  /*
+   * village assets: township, county department, poverty office;
+   */
+  size_t n_approvals;
+  Taizhang__Ledger__V1__Approval **approvals;
+  /*
+   * state-owned: county department, poverty office, finance
+   */
+  /*
+   * required for auction and transfer
+   */
+  char *valuation_published_on;
+  int64_t proceeds_fen;
+  /*
+   * required when the proceeds are below the appraisal
+   */
+  char *below_appraisal_reason;
+  /*
+   * the disposal's day
+   */
+  char *date;
+  /*
+   * for STOCK_TAKE_LOSS: the closed count that found it lost
+   */
+  char *stock_take_id;
+  /*
+   * Output only: the asset as it left the active ledger.
+   */
+  char *asset_code;
+  char *asset_name;
+  char *admin_code;
+  Taizhang__Ledger__V1__AssetCategory category;
+  int64_t original_value_fen;
+  /*
+   * on the disposal's day, by the county's policy
+   */
+  int64_t net_value_fen;
+  int64_t version;
+  char *created_at;
+};
+#define TAIZHANG__LEDGER__V1__DISPOSAL__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__disposal__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__DISPOSAL_REASON__DISPOSAL_REASON_UNSPECIFIED, TAIZHANG__LEDGER__V1__DISPOSAL_METHOD__DISPOSAL_METHOD_UNSPECIFIED, NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__ASSET_CATEGORY__ASSET_CATEGORY_UNSPECIFIED, 0, 0, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Ledger__V1__DisposeAssetRequest
+{
+  ProtobufCMessage base;
+  /*
+   * asset_id and the disposal's fields
+   */
+  Taizhang__Ledger__V1__Disposal *disposal;
+  /*
+   * the asset's version
+   */
+  int64_t expected_version;
+};
+#define TAIZHANG__LEDGER__V1__DISPOSE_ASSET_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__dispose_asset_request__descriptor) \
+    , NULL, 0 }
+
+
+struct  Taizhang__Ledger__V1__ListDisposalsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * the unit's subtree; empty: all
+   */
+  char *admin_code;
+  /*
+   * of the disposal's day; 0: all
+   */
+  int32_t year;
+  int32_t page_size;
+  char *page_token;
+};
+#define TAIZHANG__LEDGER__V1__LIST_DISPOSALS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__list_disposals_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Ledger__V1__ListDisposalsResponse
+{
+  ProtobufCMessage base;
+  size_t n_disposals;
+  Taizhang__Ledger__V1__Disposal **disposals;
+  char *next_page_token;
+  uint64_t total;
+  /*
+   * sums over every matching entry
+   */
+  int64_t original_value_fen;
+  int64_t net_value_fen;
+  int64_t proceeds_fen;
+};
+#define TAIZHANG__LEDGER__V1__LIST_DISPOSALS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__list_disposals_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
+
+
+/*
+ * A plan to revitalise 盘活 an idle or loss-making asset; from effective_on
+ * the monitor no longer raises the asset's idle and loss alerts.
+ */
+struct  Taizhang__Ledger__V1__RevitalisingPlan
+{
+  ProtobufCMessage base;
+  /*
+   * "PH00000001", given by the server
+   */
+  char *id;
+  char *asset_id;
+  char *measures;
+  char *responsible;
+  char *approved_by;
+  char *effective_on;
+  int64_t version;
+  char *created_at;
+};
+#define TAIZHANG__LEDGER__V1__REVITALISING_PLAN__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__revitalising_plan__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Ledger__V1__RecordRevitalisingPlanRequest
+{
+  ProtobufCMessage base;
+  Taizhang__Ledger__V1__RevitalisingPlan *plan;
+};
+#define TAIZHANG__LEDGER__V1__RECORD_REVITALISING_PLAN_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__record_revitalising_plan_request__descriptor) \
+    , NULL }
+
+
+struct  Taizhang__Ledger__V1__ListRevitalisingPlansRequest
+{
+  ProtobufCMessage base;
+  char *asset_id;
+  /*
+   * the unit's subtree; empty: all
+   */
+  char *admin_code;
+  int32_t page_size;
+  char *page_token;
+};
+#define TAIZHANG__LEDGER__V1__LIST_REVITALISING_PLANS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__list_revitalising_plans_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Ledger__V1__ListRevitalisingPlansResponse
+{
+  ProtobufCMessage base;
+  size_t n_plans;
+  Taizhang__Ledger__V1__RevitalisingPlan **plans;
+  char *next_page_token;
+  uint64_t total;
+};
+#define TAIZHANG__LEDGER__V1__LIST_REVITALISING_PLANS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__list_revitalising_plans_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string, 0 }
 
 
 /* Taizhang__Ledger__V1__AdminUnit methods */
@@ -3447,6 +4378,709 @@ Taizhang__Ledger__V1__ListReportsResponse *
 void   taizhang__ledger__v1__list_reports_response__free_unpacked
                      (Taizhang__Ledger__V1__ListReportsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__Income methods */
+void   taizhang__ledger__v1__income__init
+                     (Taizhang__Ledger__V1__Income         *message);
+size_t taizhang__ledger__v1__income__get_packed_size
+                     (const Taizhang__Ledger__V1__Income   *message);
+size_t taizhang__ledger__v1__income__pack
+                     (const Taizhang__Ledger__V1__Income   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__income__pack_to_buffer
+                     (const Taizhang__Ledger__V1__Income   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__Income *
+       taizhang__ledger__v1__income__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__income__free_unpacked
+                     (Taizhang__Ledger__V1__Income *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__RecordIncomeRequest methods */
+void   taizhang__ledger__v1__record_income_request__init
+                     (Taizhang__Ledger__V1__RecordIncomeRequest         *message);
+size_t taizhang__ledger__v1__record_income_request__get_packed_size
+                     (const Taizhang__Ledger__V1__RecordIncomeRequest   *message);
+size_t taizhang__ledger__v1__record_income_request__pack
+                     (const Taizhang__Ledger__V1__RecordIncomeRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__record_income_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__RecordIncomeRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__RecordIncomeRequest *
+       taizhang__ledger__v1__record_income_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__record_income_request__free_unpacked
+                     (Taizhang__Ledger__V1__RecordIncomeRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__ListIncomeRequest methods */
+void   taizhang__ledger__v1__list_income_request__init
+                     (Taizhang__Ledger__V1__ListIncomeRequest         *message);
+size_t taizhang__ledger__v1__list_income_request__get_packed_size
+                     (const Taizhang__Ledger__V1__ListIncomeRequest   *message);
+size_t taizhang__ledger__v1__list_income_request__pack
+                     (const Taizhang__Ledger__V1__ListIncomeRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__list_income_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ListIncomeRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__ListIncomeRequest *
+       taizhang__ledger__v1__list_income_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__list_income_request__free_unpacked
+                     (Taizhang__Ledger__V1__ListIncomeRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__ListIncomeResponse methods */
+void   taizhang__ledger__v1__list_income_response__init
+                     (Taizhang__Ledger__V1__ListIncomeResponse         *message);
+size_t taizhang__ledger__v1__list_income_response__get_packed_size
+                     (const Taizhang__Ledger__V1__ListIncomeResponse   *message);
+size_t taizhang__ledger__v1__list_income_response__pack
+                     (const Taizhang__Ledger__V1__ListIncomeResponse   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__list_income_response__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ListIncomeResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__ListIncomeResponse *
+       taizhang__ledger__v1__list_income_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__list_income_response__free_unpacked
+                     (Taizhang__Ledger__V1__ListIncomeResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__GetArrearsRequest methods */
+void   taizhang__ledger__v1__get_arrears_request__init
+                     (Taizhang__Ledger__V1__GetArrearsRequest         *message);
+size_t taizhang__ledger__v1__get_arrears_request__get_packed_size
+                     (const Taizhang__Ledger__V1__GetArrearsRequest   *message);
+size_t taizhang__ledger__v1__get_arrears_request__pack
+                     (const Taizhang__Ledger__V1__GetArrearsRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__get_arrears_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__GetArrearsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__GetArrearsRequest *
+       taizhang__ledger__v1__get_arrears_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__get_arrears_request__free_unpacked
+                     (Taizhang__Ledger__V1__GetArrearsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__PaymentStanding methods */
+void   taizhang__ledger__v1__payment_standing__init
+                     (Taizhang__Ledger__V1__PaymentStanding         *message);
+size_t taizhang__ledger__v1__payment_standing__get_packed_size
+                     (const Taizhang__Ledger__V1__PaymentStanding   *message);
+size_t taizhang__ledger__v1__payment_standing__pack
+                     (const Taizhang__Ledger__V1__PaymentStanding   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__payment_standing__pack_to_buffer
+                     (const Taizhang__Ledger__V1__PaymentStanding   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__PaymentStanding *
+       taizhang__ledger__v1__payment_standing__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__payment_standing__free_unpacked
+                     (Taizhang__Ledger__V1__PaymentStanding *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__Arrears methods */
+void   taizhang__ledger__v1__arrears__init
+                     (Taizhang__Ledger__V1__Arrears         *message);
+size_t taizhang__ledger__v1__arrears__get_packed_size
+                     (const Taizhang__Ledger__V1__Arrears   *message);
+size_t taizhang__ledger__v1__arrears__pack
+                     (const Taizhang__Ledger__V1__Arrears   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__arrears__pack_to_buffer
+                     (const Taizhang__Ledger__V1__Arrears   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__Arrears *
+       taizhang__ledger__v1__arrears__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__arrears__free_unpacked
+                     (Taizhang__Ledger__V1__Arrears *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__HouseholdShare methods */
+void   taizhang__ledger__v1__household_share__init
+                     (Taizhang__Ledger__V1__HouseholdShare         *message);
+size_t taizhang__ledger__v1__household_share__get_packed_size
+                     (const Taizhang__Ledger__V1__HouseholdShare   *message);
+size_t taizhang__ledger__v1__household_share__pack
+                     (const Taizhang__Ledger__V1__HouseholdShare   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__household_share__pack_to_buffer
+                     (const Taizhang__Ledger__V1__HouseholdShare   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__HouseholdShare *
+       taizhang__ledger__v1__household_share__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__household_share__free_unpacked
+                     (Taizhang__Ledger__V1__HouseholdShare *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__Allocation methods */
+void   taizhang__ledger__v1__allocation__init
+                     (Taizhang__Ledger__V1__Allocation         *message);
+size_t taizhang__ledger__v1__allocation__get_packed_size
+                     (const Taizhang__Ledger__V1__Allocation   *message);
+size_t taizhang__ledger__v1__allocation__pack
+                     (const Taizhang__Ledger__V1__Allocation   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__allocation__pack_to_buffer
+                     (const Taizhang__Ledger__V1__Allocation   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__Allocation *
+       taizhang__ledger__v1__allocation__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__allocation__free_unpacked
+                     (Taizhang__Ledger__V1__Allocation *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__AssemblyRecord methods */
+void   taizhang__ledger__v1__assembly_record__init
+                     (Taizhang__Ledger__V1__AssemblyRecord         *message);
+size_t taizhang__ledger__v1__assembly_record__get_packed_size
+                     (const Taizhang__Ledger__V1__AssemblyRecord   *message);
+size_t taizhang__ledger__v1__assembly_record__pack
+                     (const Taizhang__Ledger__V1__AssemblyRecord   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__assembly_record__pack_to_buffer
+                     (const Taizhang__Ledger__V1__AssemblyRecord   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__AssemblyRecord *
+       taizhang__ledger__v1__assembly_record__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__assembly_record__free_unpacked
+                     (Taizhang__Ledger__V1__AssemblyRecord *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__PlanStep methods */
+void   taizhang__ledger__v1__plan_step__init
+                     (Taizhang__Ledger__V1__PlanStep         *message);
+size_t taizhang__ledger__v1__plan_step__get_packed_size
+                     (const Taizhang__Ledger__V1__PlanStep   *message);
+size_t taizhang__ledger__v1__plan_step__pack
+                     (const Taizhang__Ledger__V1__PlanStep   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__plan_step__pack_to_buffer
+                     (const Taizhang__Ledger__V1__PlanStep   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__PlanStep *
+       taizhang__ledger__v1__plan_step__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__plan_step__free_unpacked
+                     (Taizhang__Ledger__V1__PlanStep *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__DistributionPlan methods */
+void   taizhang__ledger__v1__distribution_plan__init
+                     (Taizhang__Ledger__V1__DistributionPlan         *message);
+size_t taizhang__ledger__v1__distribution_plan__get_packed_size
+                     (const Taizhang__Ledger__V1__DistributionPlan   *message);
+size_t taizhang__ledger__v1__distribution_plan__pack
+                     (const Taizhang__Ledger__V1__DistributionPlan   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__distribution_plan__pack_to_buffer
+                     (const Taizhang__Ledger__V1__DistributionPlan   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__DistributionPlan *
+       taizhang__ledger__v1__distribution_plan__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__distribution_plan__free_unpacked
+                     (Taizhang__Ledger__V1__DistributionPlan *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__CreateDistributionPlanRequest methods */
+void   taizhang__ledger__v1__create_distribution_plan_request__init
+                     (Taizhang__Ledger__V1__CreateDistributionPlanRequest         *message);
+size_t taizhang__ledger__v1__create_distribution_plan_request__get_packed_size
+                     (const Taizhang__Ledger__V1__CreateDistributionPlanRequest   *message);
+size_t taizhang__ledger__v1__create_distribution_plan_request__pack
+                     (const Taizhang__Ledger__V1__CreateDistributionPlanRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__create_distribution_plan_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__CreateDistributionPlanRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__CreateDistributionPlanRequest *
+       taizhang__ledger__v1__create_distribution_plan_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__create_distribution_plan_request__free_unpacked
+                     (Taizhang__Ledger__V1__CreateDistributionPlanRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__AdvanceDistributionPlanRequest methods */
+void   taizhang__ledger__v1__advance_distribution_plan_request__init
+                     (Taizhang__Ledger__V1__AdvanceDistributionPlanRequest         *message);
+size_t taizhang__ledger__v1__advance_distribution_plan_request__get_packed_size
+                     (const Taizhang__Ledger__V1__AdvanceDistributionPlanRequest   *message);
+size_t taizhang__ledger__v1__advance_distribution_plan_request__pack
+                     (const Taizhang__Ledger__V1__AdvanceDistributionPlanRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__advance_distribution_plan_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__AdvanceDistributionPlanRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__AdvanceDistributionPlanRequest *
+       taizhang__ledger__v1__advance_distribution_plan_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__advance_distribution_plan_request__free_unpacked
+                     (Taizhang__Ledger__V1__AdvanceDistributionPlanRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__GetDistributionPlanRequest methods */
+void   taizhang__ledger__v1__get_distribution_plan_request__init
+                     (Taizhang__Ledger__V1__GetDistributionPlanRequest         *message);
+size_t taizhang__ledger__v1__get_distribution_plan_request__get_packed_size
+                     (const Taizhang__Ledger__V1__GetDistributionPlanRequest   *message);
+size_t taizhang__ledger__v1__get_distribution_plan_request__pack
+                     (const Taizhang__Ledger__V1__GetDistributionPlanRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__get_distribution_plan_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__GetDistributionPlanRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__GetDistributionPlanRequest *
+       taizhang__ledger__v1__get_distribution_plan_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__get_distribution_plan_request__free_unpacked
+                     (Taizhang__Ledger__V1__GetDistributionPlanRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__ListDistributionPlansRequest methods */
+void   taizhang__ledger__v1__list_distribution_plans_request__init
+                     (Taizhang__Ledger__V1__ListDistributionPlansRequest         *message);
+size_t taizhang__ledger__v1__list_distribution_plans_request__get_packed_size
+                     (const Taizhang__Ledger__V1__ListDistributionPlansRequest   *message);
+size_t taizhang__ledger__v1__list_distribution_plans_request__pack
+                     (const Taizhang__Ledger__V1__ListDistributionPlansRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__list_distribution_plans_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ListDistributionPlansRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__ListDistributionPlansRequest *
+       taizhang__ledger__v1__list_distribution_plans_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__list_distribution_plans_request__free_unpacked
+                     (Taizhang__Ledger__V1__ListDistributionPlansRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__ListDistributionPlansResponse methods */
+void   taizhang__ledger__v1__list_distribution_plans_response__init
+                     (Taizhang__Ledger__V1__ListDistributionPlansResponse         *message);
+size_t taizhang__ledger__v1__list_distribution_plans_response__get_packed_size
+                     (const Taizhang__Ledger__V1__ListDistributionPlansResponse   *message);
+size_t taizhang__ledger__v1__list_distribution_plans_response__pack
+                     (const Taizhang__Ledger__V1__ListDistributionPlansResponse   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__list_distribution_plans_response__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ListDistributionPlansResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__ListDistributionPlansResponse *
+       taizhang__ledger__v1__list_distribution_plans_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__list_distribution_plans_response__free_unpacked
+                     (Taizhang__Ledger__V1__ListDistributionPlansResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__CountLine methods */
+void   taizhang__ledger__v1__count_line__init
+                     (Taizhang__Ledger__V1__CountLine         *message);
+size_t taizhang__ledger__v1__count_line__get_packed_size
+                     (const Taizhang__Ledger__V1__CountLine   *message);
+size_t taizhang__ledger__v1__count_line__pack
+                     (const Taizhang__Ledger__V1__CountLine   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__count_line__pack_to_buffer
+                     (const Taizhang__Ledger__V1__CountLine   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__CountLine *
+       taizhang__ledger__v1__count_line__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__count_line__free_unpacked
+                     (Taizhang__Ledger__V1__CountLine *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__SurplusLine methods */
+void   taizhang__ledger__v1__surplus_line__init
+                     (Taizhang__Ledger__V1__SurplusLine         *message);
+size_t taizhang__ledger__v1__surplus_line__get_packed_size
+                     (const Taizhang__Ledger__V1__SurplusLine   *message);
+size_t taizhang__ledger__v1__surplus_line__pack
+                     (const Taizhang__Ledger__V1__SurplusLine   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__surplus_line__pack_to_buffer
+                     (const Taizhang__Ledger__V1__SurplusLine   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__SurplusLine *
+       taizhang__ledger__v1__surplus_line__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__surplus_line__free_unpacked
+                     (Taizhang__Ledger__V1__SurplusLine *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__StockTakeReport methods */
+void   taizhang__ledger__v1__stock_take_report__init
+                     (Taizhang__Ledger__V1__StockTakeReport         *message);
+size_t taizhang__ledger__v1__stock_take_report__get_packed_size
+                     (const Taizhang__Ledger__V1__StockTakeReport   *message);
+size_t taizhang__ledger__v1__stock_take_report__pack
+                     (const Taizhang__Ledger__V1__StockTakeReport   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__stock_take_report__pack_to_buffer
+                     (const Taizhang__Ledger__V1__StockTakeReport   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__StockTakeReport *
+       taizhang__ledger__v1__stock_take_report__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__stock_take_report__free_unpacked
+                     (Taizhang__Ledger__V1__StockTakeReport *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__StockTake methods */
+void   taizhang__ledger__v1__stock_take__init
+                     (Taizhang__Ledger__V1__StockTake         *message);
+size_t taizhang__ledger__v1__stock_take__get_packed_size
+                     (const Taizhang__Ledger__V1__StockTake   *message);
+size_t taizhang__ledger__v1__stock_take__pack
+                     (const Taizhang__Ledger__V1__StockTake   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__stock_take__pack_to_buffer
+                     (const Taizhang__Ledger__V1__StockTake   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__StockTake *
+       taizhang__ledger__v1__stock_take__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__stock_take__free_unpacked
+                     (Taizhang__Ledger__V1__StockTake *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__OpenStockTakeRequest methods */
+void   taizhang__ledger__v1__open_stock_take_request__init
+                     (Taizhang__Ledger__V1__OpenStockTakeRequest         *message);
+size_t taizhang__ledger__v1__open_stock_take_request__get_packed_size
+                     (const Taizhang__Ledger__V1__OpenStockTakeRequest   *message);
+size_t taizhang__ledger__v1__open_stock_take_request__pack
+                     (const Taizhang__Ledger__V1__OpenStockTakeRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__open_stock_take_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__OpenStockTakeRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__OpenStockTakeRequest *
+       taizhang__ledger__v1__open_stock_take_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__open_stock_take_request__free_unpacked
+                     (Taizhang__Ledger__V1__OpenStockTakeRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__RecordCountRequest methods */
+void   taizhang__ledger__v1__record_count_request__init
+                     (Taizhang__Ledger__V1__RecordCountRequest         *message);
+size_t taizhang__ledger__v1__record_count_request__get_packed_size
+                     (const Taizhang__Ledger__V1__RecordCountRequest   *message);
+size_t taizhang__ledger__v1__record_count_request__pack
+                     (const Taizhang__Ledger__V1__RecordCountRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__record_count_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__RecordCountRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__RecordCountRequest *
+       taizhang__ledger__v1__record_count_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__record_count_request__free_unpacked
+                     (Taizhang__Ledger__V1__RecordCountRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__CloseStockTakeRequest methods */
+void   taizhang__ledger__v1__close_stock_take_request__init
+                     (Taizhang__Ledger__V1__CloseStockTakeRequest         *message);
+size_t taizhang__ledger__v1__close_stock_take_request__get_packed_size
+                     (const Taizhang__Ledger__V1__CloseStockTakeRequest   *message);
+size_t taizhang__ledger__v1__close_stock_take_request__pack
+                     (const Taizhang__Ledger__V1__CloseStockTakeRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__close_stock_take_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__CloseStockTakeRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__CloseStockTakeRequest *
+       taizhang__ledger__v1__close_stock_take_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__close_stock_take_request__free_unpacked
+                     (Taizhang__Ledger__V1__CloseStockTakeRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__GetStockTakeRequest methods */
+void   taizhang__ledger__v1__get_stock_take_request__init
+                     (Taizhang__Ledger__V1__GetStockTakeRequest         *message);
+size_t taizhang__ledger__v1__get_stock_take_request__get_packed_size
+                     (const Taizhang__Ledger__V1__GetStockTakeRequest   *message);
+size_t taizhang__ledger__v1__get_stock_take_request__pack
+                     (const Taizhang__Ledger__V1__GetStockTakeRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__get_stock_take_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__GetStockTakeRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__GetStockTakeRequest *
+       taizhang__ledger__v1__get_stock_take_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__get_stock_take_request__free_unpacked
+                     (Taizhang__Ledger__V1__GetStockTakeRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__ListStockTakesRequest methods */
+void   taizhang__ledger__v1__list_stock_takes_request__init
+                     (Taizhang__Ledger__V1__ListStockTakesRequest         *message);
+size_t taizhang__ledger__v1__list_stock_takes_request__get_packed_size
+                     (const Taizhang__Ledger__V1__ListStockTakesRequest   *message);
+size_t taizhang__ledger__v1__list_stock_takes_request__pack
+                     (const Taizhang__Ledger__V1__ListStockTakesRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__list_stock_takes_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ListStockTakesRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__ListStockTakesRequest *
+       taizhang__ledger__v1__list_stock_takes_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__list_stock_takes_request__free_unpacked
+                     (Taizhang__Ledger__V1__ListStockTakesRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__ListStockTakesResponse methods */
+void   taizhang__ledger__v1__list_stock_takes_response__init
+                     (Taizhang__Ledger__V1__ListStockTakesResponse         *message);
+size_t taizhang__ledger__v1__list_stock_takes_response__get_packed_size
+                     (const Taizhang__Ledger__V1__ListStockTakesResponse   *message);
+size_t taizhang__ledger__v1__list_stock_takes_response__pack
+                     (const Taizhang__Ledger__V1__ListStockTakesResponse   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__list_stock_takes_response__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ListStockTakesResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__ListStockTakesResponse *
+       taizhang__ledger__v1__list_stock_takes_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__list_stock_takes_response__free_unpacked
+                     (Taizhang__Ledger__V1__ListStockTakesResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__Appraisal methods */
+void   taizhang__ledger__v1__appraisal__init
+                     (Taizhang__Ledger__V1__Appraisal         *message);
+size_t taizhang__ledger__v1__appraisal__get_packed_size
+                     (const Taizhang__Ledger__V1__Appraisal   *message);
+size_t taizhang__ledger__v1__appraisal__pack
+                     (const Taizhang__Ledger__V1__Appraisal   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__appraisal__pack_to_buffer
+                     (const Taizhang__Ledger__V1__Appraisal   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__Appraisal *
+       taizhang__ledger__v1__appraisal__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__appraisal__free_unpacked
+                     (Taizhang__Ledger__V1__Appraisal *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__Approval methods */
+void   taizhang__ledger__v1__approval__init
+                     (Taizhang__Ledger__V1__Approval         *message);
+size_t taizhang__ledger__v1__approval__get_packed_size
+                     (const Taizhang__Ledger__V1__Approval   *message);
+size_t taizhang__ledger__v1__approval__pack
+                     (const Taizhang__Ledger__V1__Approval   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__approval__pack_to_buffer
+                     (const Taizhang__Ledger__V1__Approval   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__Approval *
+       taizhang__ledger__v1__approval__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__approval__free_unpacked
+                     (Taizhang__Ledger__V1__Approval *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__Disposal methods */
+void   taizhang__ledger__v1__disposal__init
+                     (Taizhang__Ledger__V1__Disposal         *message);
+size_t taizhang__ledger__v1__disposal__get_packed_size
+                     (const Taizhang__Ledger__V1__Disposal   *message);
+size_t taizhang__ledger__v1__disposal__pack
+                     (const Taizhang__Ledger__V1__Disposal   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__disposal__pack_to_buffer
+                     (const Taizhang__Ledger__V1__Disposal   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__Disposal *
+       taizhang__ledger__v1__disposal__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__disposal__free_unpacked
+                     (Taizhang__Ledger__V1__Disposal *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__DisposeAssetRequest methods */
+void   taizhang__ledger__v1__dispose_asset_request__init
+                     (Taizhang__Ledger__V1__DisposeAssetRequest         *message);
+size_t taizhang__ledger__v1__dispose_asset_request__get_packed_size
+                     (const Taizhang__Ledger__V1__DisposeAssetRequest   *message);
+size_t taizhang__ledger__v1__dispose_asset_request__pack
+                     (const Taizhang__Ledger__V1__DisposeAssetRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__dispose_asset_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__DisposeAssetRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__DisposeAssetRequest *
+       taizhang__ledger__v1__dispose_asset_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__dispose_asset_request__free_unpacked
+                     (Taizhang__Ledger__V1__DisposeAssetRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__ListDisposalsRequest methods */
+void   taizhang__ledger__v1__list_disposals_request__init
+                     (Taizhang__Ledger__V1__ListDisposalsRequest         *message);
+size_t taizhang__ledger__v1__list_disposals_request__get_packed_size
+                     (const Taizhang__Ledger__V1__ListDisposalsRequest   *message);
+size_t taizhang__ledger__v1__list_disposals_request__pack
+                     (const Taizhang__Ledger__V1__ListDisposalsRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__list_disposals_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ListDisposalsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__ListDisposalsRequest *
+       taizhang__ledger__v1__list_disposals_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__list_disposals_request__free_unpacked
+                     (Taizhang__Ledger__V1__ListDisposalsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__ListDisposalsResponse methods */
+void   taizhang__ledger__v1__list_disposals_response__init
+                     (Taizhang__Ledger__V1__ListDisposalsResponse         *message);
+size_t taizhang__ledger__v1__list_disposals_response__get_packed_size
+                     (const Taizhang__Ledger__V1__ListDisposalsResponse   *message);
+size_t taizhang__ledger__v1__list_disposals_response__pack
+                     (const Taizhang__Ledger__V1__ListDisposalsResponse   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__list_disposals_response__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ListDisposalsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__ListDisposalsResponse *
+       taizhang__ledger__v1__list_disposals_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__list_disposals_response__free_unpacked
+                     (Taizhang__Ledger__V1__ListDisposalsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__RevitalisingPlan methods */
+void   taizhang__ledger__v1__revitalising_plan__init
+                     (Taizhang__Ledger__V1__RevitalisingPlan         *message);
+size_t taizhang__ledger__v1__revitalising_plan__get_packed_size
+                     (const Taizhang__Ledger__V1__RevitalisingPlan   *message);
+size_t taizhang__ledger__v1__revitalising_plan__pack
+                     (const Taizhang__Ledger__V1__RevitalisingPlan   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__revitalising_plan__pack_to_buffer
+                     (const Taizhang__Ledger__V1__RevitalisingPlan   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__RevitalisingPlan *
+       taizhang__ledger__v1__revitalising_plan__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__revitalising_plan__free_unpacked
+                     (Taizhang__Ledger__V1__RevitalisingPlan *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__RecordRevitalisingPlanRequest methods */
+void   taizhang__ledger__v1__record_revitalising_plan_request__init
+                     (Taizhang__Ledger__V1__RecordRevitalisingPlanRequest         *message);
+size_t taizhang__ledger__v1__record_revitalising_plan_request__get_packed_size
+                     (const Taizhang__Ledger__V1__RecordRevitalisingPlanRequest   *message);
+size_t taizhang__ledger__v1__record_revitalising_plan_request__pack
+                     (const Taizhang__Ledger__V1__RecordRevitalisingPlanRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__record_revitalising_plan_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__RecordRevitalisingPlanRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__RecordRevitalisingPlanRequest *
+       taizhang__ledger__v1__record_revitalising_plan_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__record_revitalising_plan_request__free_unpacked
+                     (Taizhang__Ledger__V1__RecordRevitalisingPlanRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__ListRevitalisingPlansRequest methods */
+void   taizhang__ledger__v1__list_revitalising_plans_request__init
+                     (Taizhang__Ledger__V1__ListRevitalisingPlansRequest         *message);
+size_t taizhang__ledger__v1__list_revitalising_plans_request__get_packed_size
+                     (const Taizhang__Ledger__V1__ListRevitalisingPlansRequest   *message);
+size_t taizhang__ledger__v1__list_revitalising_plans_request__pack
+                     (const Taizhang__Ledger__V1__ListRevitalisingPlansRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__list_revitalising_plans_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ListRevitalisingPlansRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__ListRevitalisingPlansRequest *
+       taizhang__ledger__v1__list_revitalising_plans_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__list_revitalising_plans_request__free_unpacked
+                     (Taizhang__Ledger__V1__ListRevitalisingPlansRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__ListRevitalisingPlansResponse methods */
+void   taizhang__ledger__v1__list_revitalising_plans_response__init
+                     (Taizhang__Ledger__V1__ListRevitalisingPlansResponse         *message);
+size_t taizhang__ledger__v1__list_revitalising_plans_response__get_packed_size
+                     (const Taizhang__Ledger__V1__ListRevitalisingPlansResponse   *message);
+size_t taizhang__ledger__v1__list_revitalising_plans_response__pack
+                     (const Taizhang__Ledger__V1__ListRevitalisingPlansResponse   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__list_revitalising_plans_response__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ListRevitalisingPlansResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__ListRevitalisingPlansResponse *
+       taizhang__ledger__v1__list_revitalising_plans_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__list_revitalising_plans_response__free_unpacked
+                     (Taizhang__Ledger__V1__ListRevitalisingPlansResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Taizhang__Ledger__V1__AdminUnit_Closure)
@@ -3674,6 +5308,117 @@ typedef void (*Taizhang__Ledger__V1__ListReportsRequest_Closure)
 typedef void (*Taizhang__Ledger__V1__ListReportsResponse_Closure)
                  (const Taizhang__Ledger__V1__ListReportsResponse *message,
                   void *closure_data);
+typedef void (*Taizhang__Ledger__V1__Income_Closure)
+                 (const Taizhang__Ledger__V1__Income *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__RecordIncomeRequest_Closure)
+                 (const Taizhang__Ledger__V1__RecordIncomeRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__ListIncomeRequest_Closure)
+                 (const Taizhang__Ledger__V1__ListIncomeRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__ListIncomeResponse_Closure)
+                 (const Taizhang__Ledger__V1__ListIncomeResponse *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__GetArrearsRequest_Closure)
+                 (const Taizhang__Ledger__V1__GetArrearsRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__PaymentStanding_Closure)
+                 (const Taizhang__Ledger__V1__PaymentStanding *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__Arrears_Closure)
+                 (const Taizhang__Ledger__V1__Arrears *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__HouseholdShare_Closure)
+                 (const Taizhang__Ledger__V1__HouseholdShare *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__Allocation_Closure)
+                 (const Taizhang__Ledger__V1__Allocation *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__AssemblyRecord_Closure)
+                 (const Taizhang__Ledger__V1__AssemblyRecord *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__PlanStep_Closure)
+                 (const Taizhang__Ledger__V1__PlanStep *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__DistributionPlan_Closure)
+                 (const Taizhang__Ledger__V1__DistributionPlan *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__CreateDistributionPlanRequest_Closure)
+                 (const Taizhang__Ledger__V1__CreateDistributionPlanRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__AdvanceDistributionPlanRequest_Closure)
+                 (const Taizhang__Ledger__V1__AdvanceDistributionPlanRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__GetDistributionPlanRequest_Closure)
+                 (const Taizhang__Ledger__V1__GetDistributionPlanRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__ListDistributionPlansRequest_Closure)
+                 (const Taizhang__Ledger__V1__ListDistributionPlansRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__ListDistributionPlansResponse_Closure)
+                 (const Taizhang__Ledger__V1__ListDistributionPlansResponse *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__CountLine_Closure)
+                 (const Taizhang__Ledger__V1__CountLine *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__SurplusLine_Closure)
+                 (const Taizhang__Ledger__V1__SurplusLine *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__StockTakeReport_Closure)
+                 (const Taizhang__Ledger__V1__StockTakeReport *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__StockTake_Closure)
+                 (const Taizhang__Ledger__V1__StockTake *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__OpenStockTakeRequest_Closure)
+                 (const Taizhang__Ledger__V1__OpenStockTakeRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__RecordCountRequest_Closure)
+                 (const Taizhang__Ledger__V1__RecordCountRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__CloseStockTakeRequest_Closure)
+                 (const Taizhang__Ledger__V1__CloseStockTakeRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__GetStockTakeRequest_Closure)
+                 (const Taizhang__Ledger__V1__GetStockTakeRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__ListStockTakesRequest_Closure)
+                 (const Taizhang__Ledger__V1__ListStockTakesRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__ListStockTakesResponse_Closure)
+                 (const Taizhang__Ledger__V1__ListStockTakesResponse *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__Appraisal_Closure)
+                 (const Taizhang__Ledger__V1__Appraisal *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__Approval_Closure)
+                 (const Taizhang__Ledger__V1__Approval *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__Disposal_Closure)
+                 (const Taizhang__Ledger__V1__Disposal *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__DisposeAssetRequest_Closure)
+                 (const Taizhang__Ledger__V1__DisposeAssetRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__ListDisposalsRequest_Closure)
+                 (const Taizhang__Ledger__V1__ListDisposalsRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__ListDisposalsResponse_Closure)
+                 (const Taizhang__Ledger__V1__ListDisposalsResponse *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__RevitalisingPlan_Closure)
+                 (const Taizhang__Ledger__V1__RevitalisingPlan *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__RecordRevitalisingPlanRequest_Closure)
+                 (const Taizhang__Ledger__V1__RecordRevitalisingPlanRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__ListRevitalisingPlansRequest_Closure)
+                 (const Taizhang__Ledger__V1__ListRevitalisingPlansRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__ListRevitalisingPlansResponse_Closure)
+                 (const Taizhang__Ledger__V1__ListRevitalisingPlansResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -3813,6 +5558,70 @@ struct Taizhang__Ledger__V1__Ledger_Service
                        const Taizhang__Ledger__V1__ListReportsRequest *input,
                        Taizhang__Ledger__V1__ListReportsResponse_Closure closure,
                        void *closure_data);
+  void (*record_income)(Taizhang__Ledger__V1__Ledger_Service *service,
+                        const Taizhang__Ledger__V1__RecordIncomeRequest *input,
+                        Taizhang__Ledger__V1__Income_Closure closure,
+                        void *closure_data);
+  void (*list_income)(Taizhang__Ledger__V1__Ledger_Service *service,
+                      const Taizhang__Ledger__V1__ListIncomeRequest *input,
+                      Taizhang__Ledger__V1__ListIncomeResponse_Closure closure,
+                      void *closure_data);
+  void (*get_arrears)(Taizhang__Ledger__V1__Ledger_Service *service,
+                      const Taizhang__Ledger__V1__GetArrearsRequest *input,
+                      Taizhang__Ledger__V1__Arrears_Closure closure,
+                      void *closure_data);
+  void (*create_distribution_plan)(Taizhang__Ledger__V1__Ledger_Service *service,
+                                   const Taizhang__Ledger__V1__CreateDistributionPlanRequest *input,
+                                   Taizhang__Ledger__V1__DistributionPlan_Closure closure,
+                                   void *closure_data);
+  void (*advance_distribution_plan)(Taizhang__Ledger__V1__Ledger_Service *service,
+                                    const Taizhang__Ledger__V1__AdvanceDistributionPlanRequest *input,
+                                    Taizhang__Ledger__V1__DistributionPlan_Closure closure,
+                                    void *closure_data);
+  void (*get_distribution_plan)(Taizhang__Ledger__V1__Ledger_Service *service,
+                                const Taizhang__Ledger__V1__GetDistributionPlanRequest *input,
+                                Taizhang__Ledger__V1__DistributionPlan_Closure closure,
+                                void *closure_data);
+  void (*list_distribution_plans)(Taizhang__Ledger__V1__Ledger_Service *service,
+                                  const Taizhang__Ledger__V1__ListDistributionPlansRequest *input,
+                                  Taizhang__Ledger__V1__ListDistributionPlansResponse_Closure closure,
+                                  void *closure_data);
+  void (*open_stock_take)(Taizhang__Ledger__V1__Ledger_Service *service,
+                          const Taizhang__Ledger__V1__OpenStockTakeRequest *input,
+                          Taizhang__Ledger__V1__StockTake_Closure closure,
+                          void *closure_data);
+  void (*record_count)(Taizhang__Ledger__V1__Ledger_Service *service,
+                       const Taizhang__Ledger__V1__RecordCountRequest *input,
+                       Taizhang__Ledger__V1__StockTake_Closure closure,
+                       void *closure_data);
+  void (*close_stock_take)(Taizhang__Ledger__V1__Ledger_Service *service,
+                           const Taizhang__Ledger__V1__CloseStockTakeRequest *input,
+                           Taizhang__Ledger__V1__StockTake_Closure closure,
+                           void *closure_data);
+  void (*get_stock_take)(Taizhang__Ledger__V1__Ledger_Service *service,
+                         const Taizhang__Ledger__V1__GetStockTakeRequest *input,
+                         Taizhang__Ledger__V1__StockTake_Closure closure,
+                         void *closure_data);
+  void (*list_stock_takes)(Taizhang__Ledger__V1__Ledger_Service *service,
+                           const Taizhang__Ledger__V1__ListStockTakesRequest *input,
+                           Taizhang__Ledger__V1__ListStockTakesResponse_Closure closure,
+                           void *closure_data);
+  void (*dispose_asset)(Taizhang__Ledger__V1__Ledger_Service *service,
+                        const Taizhang__Ledger__V1__DisposeAssetRequest *input,
+                        Taizhang__Ledger__V1__Disposal_Closure closure,
+                        void *closure_data);
+  void (*list_disposals)(Taizhang__Ledger__V1__Ledger_Service *service,
+                         const Taizhang__Ledger__V1__ListDisposalsRequest *input,
+                         Taizhang__Ledger__V1__ListDisposalsResponse_Closure closure,
+                         void *closure_data);
+  void (*record_revitalising_plan)(Taizhang__Ledger__V1__Ledger_Service *service,
+                                   const Taizhang__Ledger__V1__RecordRevitalisingPlanRequest *input,
+                                   Taizhang__Ledger__V1__RevitalisingPlan_Closure closure,
+                                   void *closure_data);
+  void (*list_revitalising_plans)(Taizhang__Ledger__V1__Ledger_Service *service,
+                                  const Taizhang__Ledger__V1__ListRevitalisingPlansRequest *input,
+                                  Taizhang__Ledger__V1__ListRevitalisingPlansResponse_Closure closure,
+                                  void *closure_data);
   void (*verify_audit_chain)(Taizhang__Ledger__V1__Ledger_Service *service,
                              const Taizhang__Ledger__V1__VerifyAuditChainRequest *input,
                              Taizhang__Ledger__V1__VerifyAuditChainResponse_Closure closure,
@@ -3862,6 +5671,22 @@ void taizhang__ledger__v1__ledger__init (Taizhang__Ledger__V1__Ledger_Service *s
       function_prefix__ ## amend_contract,\
       function_prefix__ ## submit_report,\
       function_prefix__ ## list_reports,\
+      function_prefix__ ## record_income,\
+      function_prefix__ ## list_income,\
+      function_prefix__ ## get_arrears,\
+      function_prefix__ ## create_distribution_plan,\
+      function_prefix__ ## advance_distribution_plan,\
+      function_prefix__ ## get_distribution_plan,\
+      function_prefix__ ## list_distribution_plans,\
+      function_prefix__ ## open_stock_take,\
+      function_prefix__ ## record_count,\
+      function_prefix__ ## close_stock_take,\
+      function_prefix__ ## get_stock_take,\
+      function_prefix__ ## list_stock_takes,\
+      function_prefix__ ## dispose_asset,\
+      function_prefix__ ## list_disposals,\
+      function_prefix__ ## record_revitalising_plan,\
+      function_prefix__ ## list_revitalising_plans,\
       function_prefix__ ## verify_audit_chain,\
       function_prefix__ ## list_audit_entries  }
 void taizhang__ledger__v1__ledger__create_admin_unit(ProtobufCService *service,
@@ -3996,6 +5821,70 @@ void taizhang__ledger__v1__ledger__list_reports(ProtobufCService *service,
                                                 const Taizhang__Ledger__V1__ListReportsRequest *input,
                                                 Taizhang__Ledger__V1__ListReportsResponse_Closure closure,
                                                 void *closure_data);
+void taizhang__ledger__v1__ledger__record_income(ProtobufCService *service,
+                                                 const Taizhang__Ledger__V1__RecordIncomeRequest *input,
+                                                 Taizhang__Ledger__V1__Income_Closure closure,
+                                                 void *closure_data);
+void taizhang__ledger__v1__ledger__list_income(ProtobufCService *service,
+                                               const Taizhang__Ledger__V1__ListIncomeRequest *input,
+                                               Taizhang__Ledger__V1__ListIncomeResponse_Closure closure,
+                                               void *closure_data);
+void taizhang__ledger__v1__ledger__get_arrears(ProtobufCService *service,
+                                               const Taizhang__Ledger__V1__GetArrearsRequest *input,
+                                               Taizhang__Ledger__V1__Arrears_Closure closure,
+                                               void *closure_data);
+void taizhang__ledger__v1__ledger__create_distribution_plan(ProtobufCService *service,
+                                                            const Taizhang__Ledger__V1__CreateDistributionPlanRequest *input,
+                                                            Taizhang__Ledger__V1__DistributionPlan_Closure closure,
+                                                            void *closure_data);
+void taizhang__ledger__v1__ledger__advance_distribution_plan(ProtobufCService *service,
+                                                             const Taizhang__Ledger__V1__AdvanceDistributionPlanRequest *input,
+                                                             Taizhang__Ledger__V1__DistributionPlan_Closure closure,
+                                                             void *closure_data);
+void taizhang__ledger__v1__ledger__get_distribution_plan(ProtobufCService *service,
+                                                         const Taizhang__Ledger__V1__GetDistributionPlanRequest *input,
+                                                         Taizhang__Ledger__V1__DistributionPlan_Closure closure,
+                                                         void *closure_data);
+void taizhang__ledger__v1__ledger__list_distribution_plans(ProtobufCService *service,
+                                                           const Taizhang__Ledger__V1__ListDistributionPlansRequest *input,
+                                                           Taizhang__Ledger__V1__ListDistributionPlansResponse_Closure closure,
+                                                           void *closure_data);
+void taizhang__ledger__v1__ledger__open_stock_take(ProtobufCService *service,
+                                                   const Taizhang__Ledger__V1__OpenStockTakeRequest *input,
+                                                   Taizhang__Ledger__V1__StockTake_Closure closure,
+                                                   void *closure_data);
+void taizhang__ledger__v1__ledger__record_count(ProtobufCService *service,
+                                                const Taizhang__Ledger__V1__RecordCountRequest *input,
+                                                Taizhang__Ledger__V1__StockTake_Closure closure,
+                                                void *closure_data);
+void taizhang__ledger__v1__ledger__close_stock_take(ProtobufCService *service,
+                                                    const Taizhang__Ledger__V1__CloseStockTakeRequest *input,
+                                                    Taizhang__Ledger__V1__StockTake_Closure closure,
+                                                    void *closure_data);
+void taizhang__ledger__v1__ledger__get_stock_take(ProtobufCService *service,
+                                                  const Taizhang__Ledger__V1__GetStockTakeRequest *input,
+                                                  Taizhang__Ledger__V1__StockTake_Closure closure,
+                                                  void *closure_data);
+void taizhang__ledger__v1__ledger__list_stock_takes(ProtobufCService *service,
+                                                    const Taizhang__Ledger__V1__ListStockTakesRequest *input,
+                                                    Taizhang__Ledger__V1__ListStockTakesResponse_Closure closure,
+                                                    void *closure_data);
+void taizhang__ledger__v1__ledger__dispose_asset(ProtobufCService *service,
+                                                 const Taizhang__Ledger__V1__DisposeAssetRequest *input,
+                                                 Taizhang__Ledger__V1__Disposal_Closure closure,
+                                                 void *closure_data);
+void taizhang__ledger__v1__ledger__list_disposals(ProtobufCService *service,
+                                                  const Taizhang__Ledger__V1__ListDisposalsRequest *input,
+                                                  Taizhang__Ledger__V1__ListDisposalsResponse_Closure closure,
+                                                  void *closure_data);
+void taizhang__ledger__v1__ledger__record_revitalising_plan(ProtobufCService *service,
+                                                            const Taizhang__Ledger__V1__RecordRevitalisingPlanRequest *input,
+                                                            Taizhang__Ledger__V1__RevitalisingPlan_Closure closure,
+                                                            void *closure_data);
+void taizhang__ledger__v1__ledger__list_revitalising_plans(ProtobufCService *service,
+                                                           const Taizhang__Ledger__V1__ListRevitalisingPlansRequest *input,
+                                                           Taizhang__Ledger__V1__ListRevitalisingPlansResponse_Closure closure,
+                                                           void *closure_data);
 void taizhang__ledger__v1__ledger__verify_audit_chain(ProtobufCService *service,
                                                       const Taizhang__Ledger__V1__VerifyAuditChainRequest *input,
                                                       Taizhang__Ledger__V1__VerifyAuditChainResponse_Closure closure,
@@ -4020,6 +5909,12 @@ extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__objection_outcome_
 extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__valuation_kind__descriptor;
 extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__entity_kind__descriptor;
 extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__payment_kind__descriptor;
+extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__allocation_purpose__descriptor;
+extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__plan_stage__descriptor;
+extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__surplus_value_basis__descriptor;
+extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__disposal_reason__descriptor;
+extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__disposal_method__descriptor;
+extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__approval_level__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__admin_unit__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__funding__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__project__descriptor;
@@ -4095,6 +5990,43 @@ extern const ProtobufCMessageDescriptor taizhang__ledger__v1__quarter_report__de
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__submit_report_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__list_reports_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__list_reports_response__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__income__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__record_income_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__list_income_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__list_income_response__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__get_arrears_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__payment_standing__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__arrears__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__household_share__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__allocation__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__assembly_record__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__plan_step__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__distribution_plan__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__create_distribution_plan_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__advance_distribution_plan_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__get_distribution_plan_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__list_distribution_plans_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__list_distribution_plans_response__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__count_line__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__surplus_line__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__stock_take_report__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__stock_take__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__open_stock_take_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__record_count_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__close_stock_take_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__get_stock_take_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__list_stock_takes_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__list_stock_takes_response__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__appraisal__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__approval__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__disposal__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__dispose_asset_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__list_disposals_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__list_disposals_response__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__revitalising_plan__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__record_revitalising_plan_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__list_revitalising_plans_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__list_revitalising_plans_response__descriptor;
 extern const ProtobufCServiceDescriptor taizhang__ledger__v1__ledger__descriptor;
 
 PROTOBUF_C__END_DECLS

@@ -1,0 +1,412 @@
+// The records of life-cycle steps 9–12 (DOMAIN.md): income as received,
+// distribution plans, yearly stock-takes, disposals (the write-off ledger)
+// and revitalising plans. The rules they obey are in Income.swift,
+// Distribution.swift and Disposal.swift; this file holds the records, the
+// changes that make them, and the snapshot the services read.
+
+/// Income 收益 recorded for an asset as received.
+public struct IncomeRecord: Sendable, Hashable, Codable {
+    /// "SY00000001", given by the store.
+    public var id: String
+    public var assetId: String
+    /// The contract it was paid under; empty when none.
+    public var contractId: String
+    /// The admin unit whose account received it: the asset's unit (村财乡管).
+    public var ownerCode: String
+    public var receipt: IncomeReceipt
+    public var note: String
+    public var version: Int64
+    public var createdAt: String
+
+    /// A record; the store fills `id`, `ownerCode`, `version` and `createdAt`.
+    public init(id: String = "", assetId: String, contractId: String = "", ownerCode: String = "", receipt: IncomeReceipt,
+                note: String = "", version: Int64 = 0, createdAt: String = "") {
+        self.id = id
+        self.assetId = assetId
+        self.contractId = contractId
+        self.ownerCode = ownerCode
+        self.receipt = receipt
+        self.note = note
+        self.version = version
+        self.createdAt = createdAt
+    }
+}
+
+/// One step of a distribution plan: what was done, when, and by whom.
+public struct PlanStep: Sendable, Hashable, Codable {
+    public var stage: PlanStage
+    /// The day it happened (a civil date in China Standard Time).
+    public var date: CivilDate
+    /// The authenticated identity that recorded it.
+    public var identity: String
+    /// The person named in the call's `actor` metadata.
+    public var actor: String
+    public var note: String
+    /// When it was recorded (RFC 3339, UTC).
+    public var recordedAt: String
+
+    /// A step.
+    public init(stage: PlanStage, date: CivilDate, identity: String = "", actor: String = "", note: String = "", recordedAt: String = "") {
+        self.stage = stage
+        self.date = date
+        self.identity = identity
+        self.actor = actor
+        self.note = note
+        self.recordedAt = recordedAt
+    }
+}
+
+/// A distribution plan 收益分配方案 over specific income of one owner.
+public struct DistributionPlan: Sendable, Hashable, Codable {
+    /// "FP00000001", given by the store.
+    public var id: String
+    /// The village (or other unit) whose income it distributes.
+    public var ownerCode: String
+    public var title: String
+    /// The income records it distributes; each in one plan only.
+    public var incomeIds: [String]
+    /// Their sum, filled by the store.
+    public var incomeFen: Int64
+    /// The earliest of their receipt days: the deadline counts from it (004 §31).
+    public var incomeReceivedOn: CivilDate
+    /// The day the plan must be carried out by.
+    public var deadline: CivilDate
+    public var allocations: [Allocation]
+    public var stage: PlanStage
+    /// The steps taken, the draft first.
+    public var steps: [PlanStep]
+    /// The assembly that passed it, once it has.
+    public var assembly: AssemblyRecord?
+    public var version: Int64
+    public var createdAt: String
+    public var updatedAt: String
+
+    /// A plan; the store fills the income figures, the deadline, the stage and the steps.
+    public init(id: String = "", ownerCode: String, title: String = "", incomeIds: [String], incomeFen: Int64 = 0,
+                incomeReceivedOn: CivilDate = CivilDate(year: 2000, month: 1, day: 1)!, deadline: CivilDate = CivilDate(year: 2000, month: 1, day: 1)!,
+                allocations: [Allocation], stage: PlanStage = .draft, steps: [PlanStep] = [], assembly: AssemblyRecord? = nil,
+                version: Int64 = 0, createdAt: String = "", updatedAt: String = "") {
+        self.id = id
+        self.ownerCode = ownerCode
+        self.title = title
+        self.incomeIds = incomeIds
+        self.incomeFen = incomeFen
+        self.incomeReceivedOn = incomeReceivedOn
+        self.deadline = deadline
+        self.allocations = allocations
+        self.stage = stage
+        self.steps = steps
+        self.assembly = assembly
+        self.version = version
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// The date of the last step taken.
+    public var lastStepDate: CivilDate? { steps.last?.date }
+}
+
+/// A yearly stock-take 盘点 of one admin unit's assets (004 §23).
+public struct StockTake: Sendable, Hashable, Codable {
+    /// "PD00000001", given by the store.
+    public var id: String
+    public var adminCode: String
+    public var year: Int
+    public var openedOn: CivilDate
+    /// The assets in scope: every asset of the unit's subtree not disposed of
+    /// when the count opened, in id order.
+    public var scope: [String]
+    /// One line per asset counted, in the order recorded (a later line for
+    /// the same asset replaces the earlier one).
+    public var lines: [CountLine]
+    /// What was found beyond the book (盘盈).
+    public var surplus: [SurplusLine]
+    public var closedOn: CivilDate?
+    /// The "book equals reality" report, once closed.
+    public var report: StockTakeSummary?
+    public var version: Int64
+    public var createdAt: String
+    public var updatedAt: String
+
+    /// A count; the store fills the scope, id, version and timestamps.
+    public init(id: String = "", adminCode: String, year: Int, openedOn: CivilDate, scope: [String] = [], lines: [CountLine] = [],
+                surplus: [SurplusLine] = [], closedOn: CivilDate? = nil, report: StockTakeSummary? = nil, version: Int64 = 0,
+                createdAt: String = "", updatedAt: String = "") {
+        self.id = id
+        self.adminCode = adminCode
+        self.year = year
+        self.openedOn = openedOn
+        self.scope = scope
+        self.lines = lines
+        self.surplus = surplus
+        self.closedOn = closedOn
+        self.report = report
+        self.version = version
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// Whether the count is still open.
+    public var isOpen: Bool { closedOn == nil }
+}
+
+/// The stored form of a closed count's report (`StockTakeReport`).
+public struct StockTakeSummary: Sendable, Hashable, Codable {
+    public var assetsInScope: Int
+    public var found: Int
+    /// Assets not found (盘亏), each to be disposed of with reason stock_take_loss.
+    public var lost: [String]
+    public var surplusCount: Int
+    public var surplusValueFen: Int64
+    public var bookEqualsReality: Bool
+
+    /// The summary of a report.
+    public init(_ report: StockTakeReport) {
+        assetsInScope = report.assetsInScope
+        found = report.found
+        lost = report.lost
+        surplusCount = report.surplusCount
+        surplusValueFen = report.surplusValueFen
+        bookEqualsReality = report.bookEqualsReality
+    }
+}
+
+/// An entry of the write-off ledger 核销登记台账: a disposal and the asset as
+/// it stood when it left the active ledger.
+public struct DisposalEntry: Sendable, Hashable, Codable {
+    /// "CZ00000001", given by the store.
+    public var id: String
+    public var assetId: String
+    public var assetCode: String
+    public var assetName: String
+    public var adminCode: String
+    public var category: AssetCategory
+    public var originalValueFen: Int64
+    public var netValueFen: Int64
+    public var record: DisposalRecord
+    /// The stock-take that found the asset lost, for reason stock_take_loss.
+    public var stockTakeId: String
+    public var version: Int64
+    public var createdAt: String
+
+    /// An entry; the store fills the asset's figures, id, version and time.
+    public init(id: String = "", assetId: String, assetCode: String = "", assetName: String = "", adminCode: String = "",
+                category: AssetCategory = .operating, originalValueFen: Int64 = 0, netValueFen: Int64 = 0,
+                record: DisposalRecord, stockTakeId: String = "", version: Int64 = 0, createdAt: String = "") {
+        self.id = id
+        self.assetId = assetId
+        self.assetCode = assetCode
+        self.assetName = assetName
+        self.adminCode = adminCode
+        self.category = category
+        self.originalValueFen = originalValueFen
+        self.netValueFen = netValueFen
+        self.record = record
+        self.stockTakeId = stockTakeId
+        self.version = version
+        self.createdAt = createdAt
+    }
+}
+
+/// A plan to revitalise 盘活 an idle or loss-making asset. From the day it
+/// takes effect the monitor no longer raises the asset's idle and loss alerts.
+public struct RevitalisingPlan: Sendable, Hashable, Codable {
+    /// "PH00000001", given by the store.
+    public var id: String
+    public var assetId: String
+    /// What will be done (lease it out, change its use, repair…).
+    public var measures: String
+    /// Who is responsible.
+    public var responsible: String
+    /// Who approved it (the village assembly, the township…).
+    public var approvedBy: String
+    public var effectiveOn: CivilDate
+    public var version: Int64
+    public var createdAt: String
+
+    /// A plan.
+    public init(id: String = "", assetId: String, measures: String, responsible: String, approvedBy: String,
+                effectiveOn: CivilDate, version: Int64 = 0, createdAt: String = "") {
+        self.id = id
+        self.assetId = assetId
+        self.measures = measures
+        self.responsible = responsible
+        self.approvedBy = approvedBy
+        self.effectiveOn = effectiveOn
+        self.version = version
+        self.createdAt = createdAt
+    }
+}
+
+/// The kinds of stewardship record, as named in the store and the audit journal.
+public enum StewardshipKind: String, Sendable, CaseIterable, Codable {
+    case income
+    case distributionPlan = "distribution_plan"
+    case stockTake = "stock_take"
+    case disposal
+    case revitalisingPlan = "revitalising_plan"
+
+    /// The prefix of the kind's identifiers.
+    public var idPrefix: String {
+        switch self {
+        case .income: return "SY"
+        case .distributionPlan: return "FP"
+        case .stockTake: return "PD"
+        case .disposal: return "CZ"
+        case .revitalisingPlan: return "PH"
+        }
+    }
+
+    /// The identifier of the kind's `number`th record.
+    public func id(_ number: Int) -> String { OperationsIdentifiers.make(idPrefix, number) }
+}
+
+/// One stewardship record of any kind.
+public enum StewardshipRecord: Sendable, Hashable {
+    case income(IncomeRecord)
+    case plan(DistributionPlan)
+    case stockTake(StockTake)
+    case disposal(DisposalEntry)
+    case revitalising(RevitalisingPlan)
+
+    public var kind: StewardshipKind {
+        switch self {
+        case .income: return .income
+        case .plan: return .distributionPlan
+        case .stockTake: return .stockTake
+        case .disposal: return .disposal
+        case .revitalising: return .revitalisingPlan
+        }
+    }
+
+    public var id: String {
+        switch self {
+        case .income(let record): return record.id
+        case .plan(let record): return record.id
+        case .stockTake(let record): return record.id
+        case .disposal(let record): return record.id
+        case .revitalising(let record): return record.id
+        }
+    }
+
+    public var version: Int64 {
+        switch self {
+        case .income(let record): return record.version
+        case .plan(let record): return record.version
+        case .stockTake(let record): return record.version
+        case .disposal(let record): return record.version
+        case .revitalising(let record): return record.version
+        }
+    }
+}
+
+/// A change to the stewardship records, checked by the store at commit
+/// time against the records it depends on.
+public enum StewardshipChange: Sendable {
+    /// Income as received; the asset (and contract, when named) must exist.
+    case recordIncome(IncomeRecord)
+    /// A new plan in draft over its income, drafted on `draftedOn`.
+    case createPlan(DistributionPlan, draftedOn: CivilDate, note: String)
+    /// The plan's next step.
+    case advancePlan(planId: String, to: PlanStage, on: CivilDate, note: String, assembly: AssemblyRecord?, expectedVersion: Int64)
+    /// A count of `adminCode`'s subtree for `year`.
+    case openStockTake(adminCode: String, year: Int, on: CivilDate)
+    /// Lines (replacing earlier lines of the same assets) and surplus for an open count.
+    case recordCount(stockTakeId: String, lines: [CountLine], surplus: [SurplusLine], expectedVersion: Int64)
+    /// Closes a count once every asset in scope has a line.
+    case closeStockTake(stockTakeId: String, on: CivilDate, expectedVersion: Int64)
+    /// Disposes of an asset: an entry in the write-off ledger and the asset out of the active ledger.
+    /// `policy` values the asset on the disposal's day for the entry.
+    case dispose(assetId: String, record: DisposalRecord, stockTakeId: String, policy: DepreciationPolicy, expectedVersion: Int64)
+    /// A revitalising plan for an idle or loss-making asset.
+    case recordRevitalisingPlan(RevitalisingPlan)
+}
+
+/// Limits on stewardship records.
+public enum StewardshipLimits {
+    /// Assets in one count's scope: a county counts township by township.
+    public static let stockTakeScopeMax = 20_000
+    /// Lines or surplus lines in one RecordCount call.
+    public static let countLinesPerCallMax = 2_000
+    /// Income records in one plan.
+    public static let planIncomeMax = 500
+    /// Allocations in one plan, and households in one allocation.
+    public static let planAllocationsMax = 20
+    public static let allocationHouseholdsMax = 5_000
+    /// Approvals on one disposal.
+    public static let approvalsMax = 10
+    /// Characters of free text (notes, measures, names).
+    public static let textMax = 2_000
+}
+
+/// The stewardship records at one moment, indexed for the services' reads.
+/// Taking one is cheap (copy-on-write).
+public struct StewardshipSnapshot: Sendable {
+    public var income: [String: IncomeRecord] = [:]
+    public var plans: [String: DistributionPlan] = [:]
+    public var stockTakes: [String: StockTake] = [:]
+    public var disposals: [String: DisposalEntry] = [:]
+    public var revitalising: [String: RevitalisingPlan] = [:]
+    /// Income id → the plan that distributes it.
+    public var planOfIncome: [String: String] = [:]
+    /// Asset id → its disposal.
+    public var disposalOfAsset: [String: String] = [:]
+    /// Asset id → its revitalising plans, oldest first.
+    public var revitalisingOfAsset: [String: [String]] = [:]
+    /// Asset id → the day of the last closed count that had a line for it.
+    public var lastCounted: [String: CivilDate] = [:]
+    /// The last number given out per kind.
+    public var lastNumbers: [StewardshipKind: Int] = [:]
+
+    /// An empty snapshot.
+    public init() {}
+
+    /// Stores `record` and updates the indexes.
+    public mutating func put(_ record: StewardshipRecord) {
+        if let number = OperationsIdentifiers.number(of: record.id, prefix: record.kind.idPrefix) {
+            lastNumbers[record.kind] = max(lastNumbers[record.kind] ?? 0, number)
+        }
+        switch record {
+        case .income(let income):
+            self.income[income.id] = income
+        case .plan(let plan):
+            plans[plan.id] = plan
+            for id in plan.incomeIds { planOfIncome[id] = plan.id }
+        case .stockTake(let count):
+            stockTakes[count.id] = count
+            if let closed = count.closedOn {
+                for line in count.lines where (lastCounted[line.assetId].map { $0 < closed } ?? true) {
+                    lastCounted[line.assetId] = closed
+                }
+            }
+        case .disposal(let entry):
+            disposals[entry.id] = entry
+            disposalOfAsset[entry.assetId] = entry.id
+        case .revitalising(let plan):
+            if revitalising.updateValue(plan, forKey: plan.id) == nil {
+                revitalisingOfAsset[plan.assetId, default: []].append(plan.id)
+            }
+        }
+    }
+
+    /// The record of `kind` with `id`.
+    public func record(_ kind: StewardshipKind, id: String) -> StewardshipRecord? {
+        switch kind {
+        case .income: return income[id].map(StewardshipRecord.income)
+        case .distributionPlan: return plans[id].map(StewardshipRecord.plan)
+        case .stockTake: return stockTakes[id].map(StewardshipRecord.stockTake)
+        case .disposal: return disposals[id].map(StewardshipRecord.disposal)
+        case .revitalisingPlan: return revitalising[id].map(StewardshipRecord.revitalising)
+        }
+    }
+
+    /// The revitalising plan of `assetId` in effect on `day`, if any.
+    public func revitalisingPlan(ofAsset assetId: String, on day: CivilDate) -> RevitalisingPlan? {
+        (revitalisingOfAsset[assetId] ?? []).compactMap { revitalising[$0] }.filter { $0.effectiveOn <= day }.last
+    }
+
+    /// The count of `adminCode` for `year`, if any.
+    public func stockTake(adminCode: String, year: Int) -> StockTake? {
+        stockTakes.values.first { $0.adminCode == adminCode && $0.year == year }
+    }
+}

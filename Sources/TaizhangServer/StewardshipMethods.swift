@@ -1,0 +1,594 @@
+// taizhang.ledger.v1.Ledger, continued: life-cycle steps 9–12. Income as
+// received and a contract's arrears; distribution plans and their steps;
+// yearly stock-takes; disposals and the write-off ledger; revitalising
+// plans. Requests are checked here with every bad field at once; what
+// depends on other records is checked by the store at commit time.
+
+import TaizhangCore
+import TaizhangProto
+
+extension LedgerService {
+    static func stewardshipMethods(store: any LedgerStore, context: LedgerContext) -> [MethodSpec] {
+        typealias M = StewardshipMapping
+        let planResponse: @Sendable (MutationOutcome) -> Taizhang_Ledger_V1_DistributionPlan = { outcome in
+            guard case .stewardship(.plan(let plan)) = outcome else { return .init() }
+            return M.encode(plan, today: context.today)
+        }
+        let countResponse: @Sendable (MutationOutcome) -> Taizhang_Ledger_V1_StockTake = { outcome in
+            guard case .stewardship(.stockTake(let count)) = outcome else { return .init() }
+            return M.encode(count, detailed: true)
+        }
+        /// The admin subtree of a filter, or nil for all; an unknown code is a violation.
+        @Sendable func subtree(_ code: String, field: String, into bad: inout [FieldViolation]) -> Set<String>? {
+            if code.isEmpty { return nil }
+            if store.adminUnit(code: code) == nil {
+                bad.append(.init(field: field, description: "no admin unit \(code) exists"))
+                return []
+            }
+            return store.adminSubtree(code: code)
+        }
+        /// A page of `records` (already in id order) after the request's token.
+        @Sendable func page<Record>(_ records: [Record], id: (Record) -> String, size: Int32, token: String) throws -> Page<Record> {
+            let limit = try pageSize(size)
+            let after = try PageToken.decode(token)
+            let start = after.map { key in records.firstIndex { id($0) > key } ?? records.count } ?? 0
+            let slice = Array(records[start...].prefix(limit))
+            let more = start + slice.count < records.count
+            return Page(records: slice, nextAfter: more ? slice.last.map(id) : nil, total: records.count)
+        }
+        @Sendable func notFuture(_ date: CivilDate?, field: String, into bad: inout [FieldViolation]) {
+            if let date, date > context.today {
+                bad.append(.init(field: field, description: "is \(date), after today (\(context.today)); record what has happened"))
+            }
+        }
+
+        return [
+            // MARK: Income
+            Method.mutation(Method.name(service, "RecordIncome"), Taizhang_Ledger_V1_RecordIncomeRequest.self,
+                            Taizhang_Ledger_V1_Income.self, store: store,
+                            plan: { _, request in
+                                var bad: [FieldViolation] = []
+                                let proto = request.income
+                                if proto.assetID.isEmpty { bad.append(.init(field: "income.asset_id", description: "is required: the asset the income is from")) }
+                                let received = Decode.date(proto.receivedOn, field: "income.received_on", required: true, into: &bad)
+                                var kind: PaymentKind?
+                                if proto.kind != .unspecified {
+                                    kind = EnumMapping.decode(proto.kind.rawValue, field: "income.kind", what: "payment kind", into: &bad)
+                                }
+                                M.checkText(proto.payer, field: "income.payer", into: &bad)
+                                M.checkText(proto.account, field: "income.account", into: &bad)
+                                M.checkText(proto.note, field: "income.note", into: &bad)
+                                let receipt = IncomeReceipt(receivedOn: received ?? context.today, amountFen: proto.amountFen,
+                                                            payer: proto.payer, account: proto.account, kind: kind)
+                                let unreadable = Set(bad.map(\.field))
+                                bad += IncomeRules.validate(receipt, today: context.today).map { $0.prefixed("income") }
+                                    .filter { !unreadable.contains($0.field) }
+                                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "income") }
+                                return .stewardship(.recordIncome(IncomeRecord(assetId: proto.assetID, contractId: proto.contractID,
+                                                                               receipt: receipt, note: proto.note)))
+                            }, respond: { outcome in
+                                guard case .stewardship(.income(let income)) = outcome else { return .init() }
+                                return M.encode(income, planId: "")
+                            }),
+            Method.unary(Method.name(service, "ListIncome"), Taizhang_Ledger_V1_ListIncomeRequest.self,
+                         Taizhang_Ledger_V1_ListIncomeResponse.self) { _, request in
+                var bad: [FieldViolation] = []
+                let codes = subtree(request.ownerCode, field: "owner_code", into: &bad)
+                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
+                let snapshot = store.stewardship()
+                let matching = snapshot.income.values.filter { income in
+                    (codes.map { $0.contains(income.ownerCode) } ?? true)
+                        && (request.assetID.isEmpty || income.assetId == request.assetID)
+                        && (request.contractID.isEmpty || income.contractId == request.contractID)
+                        && (!request.undistributedOnly || snapshot.planOfIncome[income.id] == nil)
+                }.sorted { $0.id < $1.id }
+                let result = try page(matching, id: \.id, size: request.pageSize, token: request.pageToken)
+                var response = Taizhang_Ledger_V1_ListIncomeResponse()
+                response.income = result.records.map { M.encode($0, planId: snapshot.planOfIncome[$0.id] ?? "") }
+                response.nextPageToken = result.nextAfter.map(PageToken.encode) ?? ""
+                response.total = UInt64(result.total)
+                response.totalFen = matching.reduce(Int64(0)) { $0.saturatingAdd($1.receipt.amountFen) }
+                return response
+            },
+            Method.unary(Method.name(service, "GetArrears"), Taizhang_Ledger_V1_GetArrearsRequest.self,
+                         Taizhang_Ledger_V1_Arrears.self) { _, request in
+                var bad: [FieldViolation] = []
+                if request.contractID.isEmpty { bad.append(.init(field: "contract_id", description: "is required")) }
+                let asOf = Decode.date(request.asOf, field: "as_of", required: false, into: &bad) ?? context.today
+                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "request") }
+                guard let contract = store.contract(id: request.contractID) else {
+                    throw LedgerError(.notFound, "no contract \"\(request.contractID)\" exists; contract ids look like HT00000001 (ListContracts shows them)")
+                }
+                let receipts = store.stewardship().income.values.filter { $0.contractId == contract.id }.map(\.receipt)
+                let arrears = IncomeRules.arrears(due: contract.payments, receipts: receipts, asOf: asOf)
+                return M.encode(arrears, contractId: contract.id, asOf: asOf, receipts: receipts)
+            },
+
+            // MARK: Distribution plans
+            Method.mutation(Method.name(service, "CreateDistributionPlan"), Taizhang_Ledger_V1_CreateDistributionPlanRequest.self,
+                            Taizhang_Ledger_V1_DistributionPlan.self, store: store,
+                            plan: { _, request in
+                                var bad: [FieldViolation] = []
+                                let proto = request.plan
+                                if proto.ownerCode.isEmpty { bad.append(.init(field: "plan.owner_code", description: "is required: the unit whose income it distributes")) }
+                                if proto.incomeIds.isEmpty {
+                                    bad.append(.init(field: "plan.income_ids", description: "name the income the plan distributes (ListIncome --undistributed shows it)"))
+                                } else if proto.incomeIds.count > StewardshipLimits.planIncomeMax {
+                                    bad.append(.init(field: "plan.income_ids", description: "has \(proto.incomeIds.count) items; at most \(StewardshipLimits.planIncomeMax)"))
+                                }
+                                M.checkText(proto.title, field: "plan.title", into: &bad)
+                                M.checkText(request.note, field: "note", into: &bad)
+                                let allocations = M.decode(proto.allocations, into: &bad)
+                                let drafted = Decode.date(request.draftedOn, field: "drafted_on", required: false, into: &bad) ?? context.today
+                                notFuture(drafted, field: "drafted_on", into: &bad)
+                                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "plan") }
+                                let plan = DistributionPlan(ownerCode: proto.ownerCode, title: proto.title, incomeIds: proto.incomeIds,
+                                                            allocations: allocations)
+                                return .stewardship(.createPlan(plan, draftedOn: drafted, note: request.note))
+                            }, respond: planResponse),
+            Method.mutation(Method.name(service, "AdvanceDistributionPlan"), Taizhang_Ledger_V1_AdvanceDistributionPlanRequest.self,
+                            Taizhang_Ledger_V1_DistributionPlan.self, store: store,
+                            plan: { _, request in
+                                var bad: [FieldViolation] = []
+                                if request.planID.isEmpty { bad.append(.init(field: "plan_id", description: "is required")) }
+                                let stage: PlanStage? = EnumMapping.decode(request.stage.rawValue, field: "stage", what: "plan stage", into: &bad)
+                                let date = Decode.date(request.date, field: "date", required: false, into: &bad) ?? context.today
+                                notFuture(date, field: "date", into: &bad)
+                                M.checkText(request.note, field: "note", into: &bad)
+                                var assembly: AssemblyRecord?
+                                if request.hasAssembly {
+                                    let a = request.assembly
+                                    let day = Decode.date(a.date, field: "assembly.date", required: false, into: &bad) ?? date
+                                    assembly = AssemblyRecord(date: day, representativesPresent: Int(a.representativesPresent),
+                                                              poorHouseholdRepresentatives: Int(a.poorHouseholdRepresentatives),
+                                                              representativesTotal: Int(a.representativesTotal))
+                                }
+                                if stage == .draft { bad.append(.init(field: "stage", description: "a plan is drafted by CreateDistributionPlan; name the next step")) }
+                                if request.expectedVersion < 0 { bad.append(.init(field: "expected_version", description: "must be 0 (no check) or the version you read")) }
+                                guard let stage, bad.isEmpty else { throw LedgerError.invalid(bad, what: "step") }
+                                return .stewardship(.advancePlan(planId: request.planID, to: stage, on: date, note: request.note,
+                                                                 assembly: assembly, expectedVersion: request.expectedVersion))
+                            }, respond: planResponse),
+            Method.unary(Method.name(service, "GetDistributionPlan"), Taizhang_Ledger_V1_GetDistributionPlanRequest.self,
+                         Taizhang_Ledger_V1_DistributionPlan.self) { _, request in
+                guard let plan = store.stewardship().plans[request.id] else {
+                    throw LedgerError(.notFound, "no distribution plan \"\(request.id)\" exists; plan ids look like FP00000001 (ListDistributionPlans shows them)")
+                }
+                return M.encode(plan, today: context.today)
+            },
+            Method.unary(Method.name(service, "ListDistributionPlans"), Taizhang_Ledger_V1_ListDistributionPlansRequest.self,
+                         Taizhang_Ledger_V1_ListDistributionPlansResponse.self) { _, request in
+                var bad: [FieldViolation] = []
+                let codes = subtree(request.ownerCode, field: "owner_code", into: &bad)
+                var stage: PlanStage?
+                if request.stage != .unspecified {
+                    stage = EnumMapping.decode(request.stage.rawValue, field: "stage", what: "plan stage", into: &bad)
+                }
+                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
+                let today = context.today
+                let matching = store.stewardship().plans.values.filter { plan in
+                    (codes.map { $0.contains(plan.ownerCode) } ?? true) && (stage.map { plan.stage == $0 } ?? true)
+                        && (!request.overdueOnly || DistributionRules.isOverdue(stage: plan.stage, incomeReceived: plan.incomeReceivedOn, today: today))
+                }.sorted { $0.id < $1.id }
+                let result = try page(matching, id: \.id, size: request.pageSize, token: request.pageToken)
+                var response = Taizhang_Ledger_V1_ListDistributionPlansResponse()
+                response.plans = result.records.map { M.encode($0, today: today) }
+                response.nextPageToken = result.nextAfter.map(PageToken.encode) ?? ""
+                response.total = UInt64(result.total)
+                return response
+            },
+
+            // MARK: Stock-takes
+            Method.mutation(Method.name(service, "OpenStockTake"), Taizhang_Ledger_V1_OpenStockTakeRequest.self,
+                            Taizhang_Ledger_V1_StockTake.self, store: store,
+                            plan: { _, request in
+                                var bad: [FieldViolation] = []
+                                if request.adminCode.isEmpty { bad.append(.init(field: "admin_code", description: "is required: the unit whose assets are counted")) }
+                                let date = Decode.date(request.date, field: "date", required: false, into: &bad) ?? context.today
+                                notFuture(date, field: "date", into: &bad)
+                                let year = Int(request.year)
+                                if year != date.year, year != date.year - 1 {
+                                    bad.append(.init(field: "year", description: "\(year) is neither the count's year (\(date.year)) nor the one before; a count is yearly (004 §23)"))
+                                }
+                                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "stock-take") }
+                                return .stewardship(.openStockTake(adminCode: request.adminCode, year: year, on: date))
+                            }, respond: countResponse),
+            Method.mutation(Method.name(service, "RecordCount"), Taizhang_Ledger_V1_RecordCountRequest.self,
+                            Taizhang_Ledger_V1_StockTake.self, store: store,
+                            plan: { _, request in
+                                var bad: [FieldViolation] = []
+                                if request.stockTakeID.isEmpty { bad.append(.init(field: "stock_take_id", description: "is required")) }
+                                let limit = StewardshipLimits.countLinesPerCallMax
+                                if request.lines.count > limit { bad.append(.init(field: "lines", description: "has \(request.lines.count) items; at most \(limit) per call")) }
+                                if request.surplus.count > limit { bad.append(.init(field: "surplus", description: "has \(request.surplus.count) items; at most \(limit) per call")) }
+                                if request.lines.isEmpty, request.surplus.isEmpty { bad.append(.init(field: "lines", description: "send at least one line or surplus line")) }
+                                if request.expectedVersion < 0 { bad.append(.init(field: "expected_version", description: "must be 0 (no check) or the version you read")) }
+                                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "count") }
+                                var lines: [CountLine] = []
+                                for (index, line) in request.lines.enumerated() {
+                                    let field = "lines[\(index)]"
+                                    if line.assetID.isEmpty { bad.append(.init(field: field + ".asset_id", description: "is required")) }
+                                    if line.found, line.condition.isBlank {
+                                        bad.append(.init(field: field + ".condition", description: "say what the asset was like (好, 一般, 损坏…)"))
+                                    }
+                                    M.checkText(line.condition, field: field + ".condition", into: &bad)
+                                    var quantity = line.countedQuantity
+                                    if quantity.isEmpty {
+                                        quantity = line.found ? (store.asset(id: line.assetID)?.quantity ?? "1") : "0"
+                                    } else if !M.isQuantity(quantity) {
+                                        bad.append(.init(field: field + ".counted_quantity", description: "\"\(quantity)\" is not a quantity; write a decimal with up to 3 places, e.g. 2.5"))
+                                    }
+                                    lines.append(CountLine(assetId: line.assetID, found: line.found, condition: line.condition, countedQuantity: quantity))
+                                }
+                                var surplus: [SurplusLine] = []
+                                for (index, line) in request.surplus.enumerated() {
+                                    let field = "surplus[\(index)]"
+                                    if line.description_p.isBlank { bad.append(.init(field: field + ".description", description: "say what was found")) }
+                                    M.checkText(line.description_p, field: field + ".description", into: &bad)
+                                    if line.valueFen <= 0 { bad.append(.init(field: field + ".value_fen", description: "a surplus is recorded at its value (more than 0, 004 §23)")) }
+                                    let basis: String
+                                    switch line.valueBasis {
+                                    case .surplusAtAppraisal: basis = "appraisal"
+                                    case .surplusAtReplacementCost: basis = "replacement_cost"
+                                    default:
+                                        basis = ""
+                                        bad.append(.init(field: field + ".value_basis", description: "is required: SURPLUS_AT_APPRAISAL or SURPLUS_AT_REPLACEMENT_COST (004 §23)"))
+                                    }
+                                    surplus.append(SurplusLine(description: line.description_p, valueFen: line.valueFen, valueBasis: basis))
+                                }
+                                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "count") }
+                                return .stewardship(.recordCount(stockTakeId: request.stockTakeID, lines: lines, surplus: surplus,
+                                                                 expectedVersion: request.expectedVersion))
+                            }, respond: countResponse),
+            Method.mutation(Method.name(service, "CloseStockTake"), Taizhang_Ledger_V1_CloseStockTakeRequest.self,
+                            Taizhang_Ledger_V1_StockTake.self, store: store,
+                            plan: { _, request in
+                                var bad: [FieldViolation] = []
+                                if request.stockTakeID.isEmpty { bad.append(.init(field: "stock_take_id", description: "is required")) }
+                                let date = Decode.date(request.date, field: "date", required: false, into: &bad) ?? context.today
+                                notFuture(date, field: "date", into: &bad)
+                                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "close") }
+                                return .stewardship(.closeStockTake(stockTakeId: request.stockTakeID, on: date, expectedVersion: request.expectedVersion))
+                            }, respond: countResponse),
+            Method.unary(Method.name(service, "GetStockTake"), Taizhang_Ledger_V1_GetStockTakeRequest.self,
+                         Taizhang_Ledger_V1_StockTake.self) { _, request in
+                guard let count = store.stewardship().stockTakes[request.id] else {
+                    throw LedgerError(.notFound, "no stock-take \"\(request.id)\" exists; ids look like PD00000001 (ListStockTakes shows them)")
+                }
+                return M.encode(count, detailed: true)
+            },
+            Method.unary(Method.name(service, "ListStockTakes"), Taizhang_Ledger_V1_ListStockTakesRequest.self,
+                         Taizhang_Ledger_V1_ListStockTakesResponse.self) { _, request in
+                var bad: [FieldViolation] = []
+                let codes = subtree(request.adminCode, field: "admin_code", into: &bad)
+                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
+                let matching = store.stewardship().stockTakes.values.filter { count in
+                    (codes.map { $0.contains(count.adminCode) } ?? true) && (request.year == 0 || count.year == Int(request.year))
+                }.sorted { $0.id < $1.id }
+                let result = try page(matching, id: \.id, size: request.pageSize, token: request.pageToken)
+                var response = Taizhang_Ledger_V1_ListStockTakesResponse()
+                response.stockTakes = result.records.map { M.encode($0, detailed: false) }
+                response.nextPageToken = result.nextAfter.map(PageToken.encode) ?? ""
+                response.total = UInt64(result.total)
+                return response
+            },
+
+            // MARK: Disposal
+            Method.mutation(Method.name(service, "DisposeAsset"), Taizhang_Ledger_V1_DisposeAssetRequest.self,
+                            Taizhang_Ledger_V1_Disposal.self, store: store,
+                            plan: { _, request in
+                                var bad: [FieldViolation] = []
+                                let proto = request.disposal
+                                if proto.assetID.isEmpty { bad.append(.init(field: "disposal.asset_id", description: "is required: the asset to dispose of")) }
+                                let record = M.decode(proto, into: &bad)
+                                if let record { notFuture(record.date, field: "disposal.date", into: &bad) }
+                                if request.expectedVersion < 0 { bad.append(.init(field: "expected_version", description: "must be 0 (no check) or the asset's version you read")) }
+                                guard let record, bad.isEmpty else { throw LedgerError.invalid(bad, what: "disposal") }
+                                return .stewardship(.dispose(assetId: proto.assetID, record: record, stockTakeId: proto.stockTakeID,
+                                                             policy: context.policy, expectedVersion: request.expectedVersion))
+                            }, respond: { outcome in
+                                guard case .stewardship(.disposal(let entry)) = outcome else { return .init() }
+                                return M.encode(entry)
+                            }),
+            Method.unary(Method.name(service, "ListDisposals"), Taizhang_Ledger_V1_ListDisposalsRequest.self,
+                         Taizhang_Ledger_V1_ListDisposalsResponse.self) { _, request in
+                var bad: [FieldViolation] = []
+                let codes = subtree(request.adminCode, field: "admin_code", into: &bad)
+                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
+                let matching = store.stewardship().disposals.values.filter { entry in
+                    (codes.map { $0.contains(entry.adminCode) } ?? true) && (request.year == 0 || entry.record.date.year == Int(request.year))
+                }.sorted { $0.id < $1.id }
+                let result = try page(matching, id: \.id, size: request.pageSize, token: request.pageToken)
+                var response = Taizhang_Ledger_V1_ListDisposalsResponse()
+                response.disposals = result.records.map(M.encode)
+                response.nextPageToken = result.nextAfter.map(PageToken.encode) ?? ""
+                response.total = UInt64(result.total)
+                for entry in matching {
+                    response.originalValueFen = response.originalValueFen.saturatingAdd(entry.originalValueFen)
+                    response.netValueFen = response.netValueFen.saturatingAdd(entry.netValueFen)
+                    response.proceedsFen = response.proceedsFen.saturatingAdd(entry.record.proceedsFen)
+                }
+                return response
+            },
+
+            // MARK: Revitalising
+            Method.mutation(Method.name(service, "RecordRevitalisingPlan"), Taizhang_Ledger_V1_RecordRevitalisingPlanRequest.self,
+                            Taizhang_Ledger_V1_RevitalisingPlan.self, store: store,
+                            plan: { _, request in
+                                var bad: [FieldViolation] = []
+                                let proto = request.plan
+                                if proto.assetID.isEmpty { bad.append(.init(field: "plan.asset_id", description: "is required: the idle or loss-making asset")) }
+                                for (value, field, what) in [(proto.measures, "plan.measures", "what will be done (出租, 改变用途, 维修…)"),
+                                                             (proto.responsible, "plan.responsible", "who is responsible"),
+                                                             (proto.approvedBy, "plan.approved_by", "who approved the plan")] {
+                                    if value.isBlank { bad.append(.init(field: field, description: "is required: \(what)")) }
+                                    M.checkText(value, field: field, into: &bad)
+                                }
+                                let effective = Decode.date(proto.effectiveOn, field: "plan.effective_on", required: true, into: &bad)
+                                guard let effective, bad.isEmpty else { throw LedgerError.invalid(bad, what: "revitalising plan") }
+                                return .stewardship(.recordRevitalisingPlan(RevitalisingPlan(assetId: proto.assetID, measures: proto.measures,
+                                                                                             responsible: proto.responsible, approvedBy: proto.approvedBy,
+                                                                                             effectiveOn: effective)))
+                            }, respond: { outcome in
+                                guard case .stewardship(.revitalising(let plan)) = outcome else { return .init() }
+                                return M.encode(plan)
+                            }),
+            Method.unary(Method.name(service, "ListRevitalisingPlans"), Taizhang_Ledger_V1_ListRevitalisingPlansRequest.self,
+                         Taizhang_Ledger_V1_ListRevitalisingPlansResponse.self) { _, request in
+                var bad: [FieldViolation] = []
+                let codes = subtree(request.adminCode, field: "admin_code", into: &bad)
+                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
+                let matching = store.stewardship().revitalising.values.filter { plan in
+                    (request.assetID.isEmpty || plan.assetId == request.assetID)
+                        && (codes.map { codes in store.asset(id: plan.assetId).map { codes.contains($0.adminCode) } ?? false } ?? true)
+                }.sorted { $0.id < $1.id }
+                let result = try page(matching, id: \.id, size: request.pageSize, token: request.pageToken)
+                var response = Taizhang_Ledger_V1_ListRevitalisingPlansResponse()
+                response.plans = result.records.map(M.encode)
+                response.nextPageToken = result.nextAfter.map(PageToken.encode) ?? ""
+                response.total = UInt64(result.total)
+                return response
+            },
+        ]
+    }
+}
+
+/// Stewardship records between the wire and the core.
+enum StewardshipMapping {
+    static func checkText(_ text: String, field: String, into bad: inout [FieldViolation]) {
+        if text.count > StewardshipLimits.textMax {
+            bad.append(.init(field: field, description: "is \(text.count) characters; at most \(StewardshipLimits.textMax)"))
+        }
+    }
+
+    /// A decimal with up to 3 places, not negative.
+    static func isQuantity(_ text: String) -> Bool {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let whole = parts.first, !whole.isEmpty, whole.count <= 12, whole.allSatisfy(\.isASCII), whole.allSatisfy(\.isNumber) else { return false }
+        if parts.count == 2 { return (1...3).contains(parts[1].count) && parts[1].allSatisfy { $0.isASCII && $0.isNumber } }
+        return true
+    }
+
+    static func decode(_ allocations: [Taizhang_Ledger_V1_Allocation], into bad: inout [FieldViolation]) -> [Allocation] {
+        if allocations.count > StewardshipLimits.planAllocationsMax {
+            bad.append(.init(field: "plan.allocations", description: "has \(allocations.count) items; at most \(StewardshipLimits.planAllocationsMax)"))
+            return []
+        }
+        return allocations.enumerated().map { index, proto in
+            let field = "plan.allocations[\(index)]"
+            let purpose: AllocationPurpose? = EnumMapping.decode(proto.purpose.rawValue, field: field + ".purpose", what: "allocation purpose", into: &bad)
+            if proto.households.count > StewardshipLimits.allocationHouseholdsMax {
+                bad.append(.init(field: field + ".households", description: "has \(proto.households.count) items; at most \(StewardshipLimits.allocationHouseholdsMax)"))
+            }
+            for (householdIndex, share) in proto.households.enumerated() where share.name.count > 100 {
+                bad.append(.init(field: "\(field).households[\(householdIndex)].name", description: "is longer than 100 characters"))
+            }
+            return Allocation(purpose: purpose ?? .reserve, amountFen: proto.amountFen,
+                              households: proto.households.prefix(StewardshipLimits.allocationHouseholdsMax).map { HouseholdShare(name: $0.name, amountFen: $0.amountFen) })
+        }
+    }
+
+    static func decode(_ proto: Taizhang_Ledger_V1_Disposal, into bad: inout [FieldViolation]) -> DisposalRecord? {
+        let reason: DisposalReason? = EnumMapping.decode(proto.reason.rawValue, field: "disposal.reason", what: "disposal reason", into: &bad)
+        let method: DisposalMethod? = EnumMapping.decode(proto.method.rawValue, field: "disposal.method", what: "disposal method", into: &bad)
+        let date = Decode.date(proto.date, field: "disposal.date", required: true, into: &bad)
+        var appraisal: Appraisal?
+        if proto.hasAppraisal {
+            let day = Decode.date(proto.appraisal.date, field: "disposal.appraisal.date", required: true, into: &bad)
+            checkText(proto.appraisal.appraiser, field: "disposal.appraisal.appraiser", into: &bad)
+            appraisal = Appraisal(appraiser: proto.appraisal.appraiser, valueFen: proto.appraisal.valueFen, date: day ?? CivilDate.first)
+        }
+        if proto.approvals.count > StewardshipLimits.approvalsMax {
+            bad.append(.init(field: "disposal.approvals", description: "has \(proto.approvals.count) items; at most \(StewardshipLimits.approvalsMax)"))
+        }
+        var approvals: [Approval] = []
+        var levels: Set<ApprovalLevel> = []
+        for (index, approval) in proto.approvals.prefix(StewardshipLimits.approvalsMax).enumerated() {
+            let field = "disposal.approvals[\(index)]"
+            let level: ApprovalLevel? = EnumMapping.decode(approval.level.rawValue, field: field + ".level", what: "approval level", into: &bad)
+            let day = Decode.date(approval.date, field: field + ".date", required: true, into: &bad)
+            checkText(approval.by, field: field + ".by", into: &bad)
+            if let level, !levels.insert(level).inserted {
+                bad.append(.init(field: field + ".level", description: "\(level.rawValue) approves once"))
+            }
+            approvals.append(Approval(level: level ?? .township, by: approval.by, date: day ?? CivilDate.first))
+        }
+        let published = Decode.date(proto.valuationPublishedOn, field: "disposal.valuation_published_on", required: false, into: &bad)
+        checkText(proto.belowAppraisalReason, field: "disposal.below_appraisal_reason", into: &bad)
+        guard let reason, let method, let date else { return nil }
+        return DisposalRecord(reason: reason, method: method, appraisal: appraisal, approvals: approvals, valuationPublishedOn: published,
+                              proceedsFen: proto.proceedsFen, belowAppraisalReason: proto.belowAppraisalReason, date: date)
+    }
+
+    static func encode(_ income: IncomeRecord, planId: String) -> Taizhang_Ledger_V1_Income {
+        var out = Taizhang_Ledger_V1_Income()
+        out.id = income.id
+        out.assetID = income.assetId
+        out.contractID = income.contractId
+        out.ownerCode = income.ownerCode
+        out.receivedOn = income.receipt.receivedOn.description
+        out.amountFen = income.receipt.amountFen
+        out.payer = income.receipt.payer
+        out.account = income.receipt.account
+        if let kind = income.receipt.kind { out.kind = .init(rawValue: EnumMapping.encode(kind)) ?? .unspecified }
+        out.note = income.note
+        out.planID = planId
+        out.version = income.version
+        out.createdAt = income.createdAt
+        return out
+    }
+
+    static func encode(_ arrears: Arrears, contractId: String, asOf: CivilDate, receipts: [IncomeReceipt]) -> Taizhang_Ledger_V1_Arrears {
+        var out = Taizhang_Ledger_V1_Arrears()
+        out.contractID = contractId
+        out.asOf = asOf.description
+        out.payments = arrears.payments.map { standing in
+            var item = Taizhang_Ledger_V1_PaymentStanding()
+            item.payment.kind = .init(rawValue: EnumMapping.encode(standing.payment.kind)) ?? .unspecified
+            item.payment.dueDate = standing.payment.dueDate.description
+            item.payment.amountFen = standing.payment.amountFen
+            item.receivedFen = standing.receivedFen
+            item.outstandingFen = standing.outstandingFen
+            return item
+        }
+        out.dueFen = arrears.payments.reduce(Int64(0)) { $0.saturatingAdd($1.payment.amountFen) }
+        out.receivedFen = receipts.filter { $0.receivedOn <= asOf }.reduce(Int64(0)) { $0.saturatingAdd($1.amountFen) }
+        out.owedFen = arrears.owedFen
+        out.advanceFen = arrears.advanceFen
+        out.oldestUnpaidDueDate = arrears.oldestUnpaid?.dueDate.description ?? ""
+        return out
+    }
+
+    static func encode(_ plan: DistributionPlan, today: CivilDate) -> Taizhang_Ledger_V1_DistributionPlan {
+        var out = Taizhang_Ledger_V1_DistributionPlan()
+        out.id = plan.id
+        out.ownerCode = plan.ownerCode
+        out.title = plan.title
+        out.incomeIds = plan.incomeIds
+        out.incomeFen = plan.incomeFen
+        out.incomeReceivedOn = plan.incomeReceivedOn.description
+        out.deadline = plan.deadline.description
+        out.allocations = plan.allocations.map { allocation in
+            var item = Taizhang_Ledger_V1_Allocation()
+            item.purpose = .init(rawValue: EnumMapping.encode(allocation.purpose)) ?? .unspecified
+            item.amountFen = allocation.amountFen
+            item.households = allocation.households.map { share in
+                var household = Taizhang_Ledger_V1_HouseholdShare()
+                household.name = share.name
+                household.amountFen = share.amountFen
+                return household
+            }
+            return item
+        }
+        out.stage = .init(rawValue: EnumMapping.encode(plan.stage)) ?? .unspecified
+        out.steps = plan.steps.map { step in
+            var item = Taizhang_Ledger_V1_PlanStep()
+            item.stage = .init(rawValue: EnumMapping.encode(step.stage)) ?? .unspecified
+            item.date = step.date.description
+            item.identity = step.identity
+            item.actor = step.actor
+            item.note = step.note
+            item.recordedAt = step.recordedAt
+            return item
+        }
+        if let assembly = plan.assembly {
+            out.assembly.date = assembly.date.description
+            out.assembly.representativesPresent = Int32(clamping: assembly.representativesPresent)
+            out.assembly.poorHouseholdRepresentatives = Int32(clamping: assembly.poorHouseholdRepresentatives)
+            out.assembly.representativesTotal = Int32(clamping: assembly.representativesTotal)
+        }
+        out.overdue = plan.stage != .carriedOut && today > plan.deadline
+        out.version = plan.version
+        out.createdAt = plan.createdAt
+        out.updatedAt = plan.updatedAt
+        return out
+    }
+
+    static func encode(_ count: StockTake, detailed: Bool) -> Taizhang_Ledger_V1_StockTake {
+        var out = Taizhang_Ledger_V1_StockTake()
+        out.id = count.id
+        out.adminCode = count.adminCode
+        out.year = Int32(clamping: count.year)
+        out.openedOn = count.openedOn.description
+        if detailed {
+            out.scope = count.scope
+            out.lines = count.lines.map { line in
+                var item = Taizhang_Ledger_V1_CountLine()
+                item.assetID = line.assetId
+                item.found = line.found
+                item.condition = line.condition
+                item.countedQuantity = line.countedQuantity
+                return item
+            }
+        }
+        out.surplus = count.surplus.map { line in
+            var item = Taizhang_Ledger_V1_SurplusLine()
+            item.description_p = line.description
+            item.valueFen = line.valueFen
+            item.valueBasis = line.valueBasis == "appraisal" ? .surplusAtAppraisal : .surplusAtReplacementCost
+            return item
+        }
+        out.closedOn = count.closedOn?.description ?? ""
+        if let report = count.report {
+            out.report.assetsInScope = UInt32(clamping: report.assetsInScope)
+            out.report.found = UInt32(clamping: report.found)
+            out.report.lost = report.lost
+            out.report.surplusCount = UInt32(clamping: report.surplusCount)
+            out.report.surplusValueFen = report.surplusValueFen
+            out.report.bookEqualsReality = report.bookEqualsReality
+        }
+        out.uncounted = UInt32(clamping: Set(count.scope).subtracting(count.lines.map(\.assetId)).count)
+        out.version = count.version
+        out.createdAt = count.createdAt
+        out.updatedAt = count.updatedAt
+        return out
+    }
+
+    static func encode(_ entry: DisposalEntry) -> Taizhang_Ledger_V1_Disposal {
+        var out = Taizhang_Ledger_V1_Disposal()
+        let record = entry.record
+        out.id = entry.id
+        out.assetID = entry.assetId
+        out.reason = .init(rawValue: EnumMapping.encode(record.reason)) ?? .unspecified
+        out.method = .init(rawValue: EnumMapping.encode(record.method)) ?? .unspecified
+        if let appraisal = record.appraisal {
+            out.appraisal.appraiser = appraisal.appraiser
+            out.appraisal.valueFen = appraisal.valueFen
+            out.appraisal.date = appraisal.date.description
+        }
+        out.approvals = record.approvals.map { approval in
+            var item = Taizhang_Ledger_V1_Approval()
+            item.level = .init(rawValue: EnumMapping.encode(approval.level)) ?? .unspecified
+            item.by = approval.by
+            item.date = approval.date.description
+            return item
+        }
+        out.valuationPublishedOn = record.valuationPublishedOn?.description ?? ""
+        out.proceedsFen = record.proceedsFen
+        out.belowAppraisalReason = record.belowAppraisalReason
+        out.date = record.date.description
+        out.stockTakeID = entry.stockTakeId
+        out.assetCode = entry.assetCode
+        out.assetName = entry.assetName
+        out.adminCode = entry.adminCode
+        out.category = .init(rawValue: EnumMapping.encode(entry.category)) ?? .unspecified
+        out.originalValueFen = entry.originalValueFen
+        out.netValueFen = entry.netValueFen
+        out.version = entry.version
+        out.createdAt = entry.createdAt
+        return out
+    }
+
+    static func encode(_ plan: RevitalisingPlan) -> Taizhang_Ledger_V1_RevitalisingPlan {
+        var out = Taizhang_Ledger_V1_RevitalisingPlan()
+        out.id = plan.id
+        out.assetID = plan.assetId
+        out.measures = plan.measures
+        out.responsible = plan.responsible
+        out.approvedBy = plan.approvedBy
+        out.effectiveOn = plan.effectiveOn.description
+        out.version = plan.version
+        out.createdAt = plan.createdAt
+        return out
+    }
+}

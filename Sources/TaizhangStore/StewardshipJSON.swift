@@ -1,0 +1,52 @@
+// The stored JSON form of stewardship records (income, distribution plans,
+// stock-takes, disposals, revitalising plans). Unlike assets, which are
+// read by hand because a county holds a hundred thousand of them, these are
+// few (a village records a handful a year), so Foundation's coders serve;
+// sorted keys keep the text, and so the audit journal, deterministic.
+
+import Foundation
+import TaizhangCore
+
+enum StewardshipJSON {
+    static func text(_ record: StewardshipRecord) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data: Data
+        do {
+            switch record {
+            case .income(let value): data = try encoder.encode(value)
+            case .plan(let value): data = try encoder.encode(value)
+            case .stockTake(let value): data = try encoder.encode(value)
+            case .disposal(let value): data = try encoder.encode(value)
+            case .revitalising(let value): data = try encoder.encode(value)
+            }
+        } catch {
+            // The records hold only strings, integers, dates and enums: encoding cannot fail.
+            preconditionFailure("encoding a \(record.kind.rawValue) record failed: \(error)")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func record(kind: StewardshipKind, text: String) throws -> StewardshipRecord {
+        let decoder = JSONDecoder()
+        let data = Data(text.utf8)
+        switch kind {
+        case .income: return .income(try decoder.decode(IncomeRecord.self, from: data))
+        case .distributionPlan: return .plan(try decoder.decode(DistributionPlan.self, from: data))
+        case .stockTake: return .stockTake(try decoder.decode(StockTake.self, from: data))
+        case .disposal: return .disposal(try decoder.decode(DisposalEntry.self, from: data))
+        case .revitalisingPlan: return .revitalising(try decoder.decode(RevitalisingPlan.self, from: data))
+        }
+    }
+
+    /// The asset and admin unit a record is about, for the table's indexed columns.
+    static func keys(_ record: StewardshipRecord) -> (assetId: String, adminCode: String) {
+        switch record {
+        case .income(let value): return (value.assetId, value.ownerCode)
+        case .plan(let value): return ("", value.ownerCode)
+        case .stockTake(let value): return ("", value.adminCode)
+        case .disposal(let value): return (value.assetId, value.adminCode)
+        case .revitalising(let value): return (value.assetId, "")
+        }
+    }
+}
