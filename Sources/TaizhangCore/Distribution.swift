@@ -74,6 +74,18 @@ public enum PlanStage: String, Sendable, CaseIterable, Codable, Comparable {
         return index + 1 < all.count ? all[index + 1] : nil
     }
 
+    /// The stage's name as county staff say it.
+    public var chineseName: String {
+        switch self {
+        case .draft: return "村两委研究"
+        case .assemblyPassed: return "村民代表大会通过"
+        case .published: return "公示"
+        case .townshipApproved: return "乡镇审核同意"
+        case .filed: return "县级备案"
+        case .carriedOut: return "已落实"
+        }
+    }
+
     public static func < (lhs: PlanStage, rhs: PlanStage) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }

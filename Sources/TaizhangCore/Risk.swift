@@ -49,6 +49,11 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
     case handoverOverdue = "handover_overdue"
     /// A contract expires soon or has expired (renew or recover, 001 (八)).
     case contractExpiring = "contract_expiring"
+    /// No closed stock-take has counted the asset for more than a year (004 §23).
+    case countOverdue = "count_overdue"
+    /// Income waits for distribution past its 3-month deadline (004 §31):
+    /// a plan not carried out, or a unit's income with no plan.
+    case distributionOverdue = "distribution_overdue"
 
     /// MESSAGE_ID of the alert being raised or changing level.
     public var messageId: String {
@@ -63,6 +68,8 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
         case .publicationOverdue: return "8308f70a16af436fb1b0fca0be6fd236"
         case .handoverOverdue: return "7c79ec5f43a546799f3f5ed29a27bb34"
         case .contractExpiring: return "7026a501571b48ae9da0b4e888e6e23b"
+        case .countOverdue: return "8ccd31942f074927b2c72a4747464149"
+        case .distributionOverdue: return "f0e4c8ca59d64b4bb2ebcbea8e03d430"
         }
     }
 
@@ -79,6 +86,8 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
         case .publicationOverdue: return "0ee0860fcfbe4902966e3d9ba8c05786"
         case .handoverOverdue: return "cd1554ff9e194dfda15533cb73f6e562"
         case .contractExpiring: return "2517b7e06cbc40aa971822f9788ed130"
+        case .countOverdue: return "0e1cee30b5464d25bf6e90a81b5cb0d3"
+        case .distributionOverdue: return "1f865d42cd1840fcb317f1e8c703c565"
         }
     }
 
@@ -94,6 +103,8 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
         case .publicationOverdue: return "公示逾期未结束预警"
         case .handoverOverdue: return "资产移交逾期预警"
         case .contractExpiring: return "经营合同到期预警"
+        case .countOverdue: return "资产清查逾期预警"
+        case .distributionOverdue: return "收益分配逾期预警"
         }
     }
 
@@ -101,8 +112,9 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
     public var subjectKind: String {
         switch self {
         case .entityTargets, .entityScore, .reportMissing, .paymentOverdue: return "entity"
-        case .assetIdle, .assetLoss, .assetDecline, .publicationOverdue, .handoverOverdue: return "asset"
+        case .assetIdle, .assetLoss, .assetDecline, .publicationOverdue, .handoverOverdue, .countOverdue: return "asset"
         case .contractExpiring: return "contract"
+        case .distributionOverdue: return "distribution"
         }
     }
 }
@@ -497,6 +509,58 @@ public struct RiskRules: Sendable {
 
     // MARK: Conditions
 
+    /// The asset's count_overdue condition, if no closed stock-take has
+    /// counted it for more than a year since it was counted or registered
+    /// (004 §23: 每年至少清查一次); red after two years.
+    public func countCondition(asset: Asset, lastCounted: CivilDate?) -> AlertCondition? {
+        guard asset.lifecycle.stage != .disposed else { return nil }
+        let registered = CivilDate(String(asset.createdAt.prefix(10))) ?? asset.acquiredDate
+        guard StockTakeRules.countOverdue(lastCounted: lastCounted, registered: registered, today: today) else { return nil }
+        let since = lastCounted ?? registered
+        let twoYears = StockTakeRules.countOverdue(lastCounted: CivilDate(year: since.year + 1, month: since.month, day: min(since.day, 28)),
+                                                   registered: since, today: today)
+        let reason: RiskReason = lastCounted.map { day in
+            .init("count_overdue", "资产自\(day)清查后已超过一年未清查盘点，请组织年度清查", "not counted since \(day), more than a year ago; hold the yearly stock-take (004 §23)")
+        } ?? .init("never_counted", "资产自\(registered)登记以来超过一年未清查盘点，请组织年度清查", "never counted since it was registered on \(registered), more than a year ago; hold the yearly stock-take (004 §23)")
+        return AlertCondition(kind: .countOverdue, subjectId: asset.id, subjectName: asset.name, adminCode: asset.adminCode,
+                              level: twoYears ? .red : .yellow, quarter: "", reasons: [reason])
+    }
+
+    /// The distribution_overdue conditions: each plan not carried out past
+    /// its deadline (red), and each unit with income no plan distributes
+    /// past the deadline of its oldest receipt (yellow; red a further three
+    /// months on). `unitName` names an admin unit.
+    public func distributionConditions(_ records: StewardshipSnapshot, unitName: (String) -> String) -> [AlertCondition] {
+        var out: [AlertCondition] = []
+        for plan in records.plans.values.sorted(by: { $0.id < $1.id }) where plan.stage != .carriedOut && today > plan.deadline {
+            let days = today.daysSinceEpoch - plan.deadline.daysSinceEpoch
+            let title = plan.title.isEmpty ? plan.id : plan.title
+            out.append(AlertCondition(kind: .distributionOverdue, subjectId: plan.id, subjectName: title, adminCode: plan.ownerCode,
+                                      level: .red, quarter: "", reasons: [.init("plan_overdue",
+                "收益分配方案应于\(plan.deadline)前落实（收益到账后3个月内），现处于\(plan.stage.chineseName)阶段，已逾期\(days)天",
+                "the plan was due to be carried out by \(plan.deadline) (3 months after the income arrived, 004 §31); it is \(plan.stage.rawValue), \(days) days late")]))
+        }
+        var waiting: [String: (oldest: CivilDate, fen: Int64, count: Int)] = [:]
+        for income in records.income.values where records.planOfIncome[income.id] == nil {
+            let deadline = DistributionRules.deadline(incomeReceived: income.receipt.receivedOn)
+            guard today > deadline else { continue }
+            var entry = waiting[income.ownerCode] ?? (income.receipt.receivedOn, 0, 0)
+            entry.oldest = min(entry.oldest, income.receipt.receivedOn)
+            entry.fen = entry.fen.saturatingAdd(income.receipt.amountFen)
+            entry.count += 1
+            waiting[income.ownerCode] = entry
+        }
+        for (code, entry) in waiting.sorted(by: { $0.key < $1.key }) {
+            let deadline = DistributionRules.deadline(incomeReceived: entry.oldest)
+            let days = today.daysSinceEpoch - deadline.daysSinceEpoch
+            out.append(AlertCondition(kind: .distributionOverdue, subjectId: code, subjectName: unitName(code), adminCode: code,
+                                      level: days > 90 ? .red : .yellow, quarter: "", reasons: [.init("income_undistributed",
+                "\(entry.count)笔收益共\(Yuan.format(entry.fen))到账超过3个月仍未制定分配方案，最早一笔于\(entry.oldest)到账",
+                "\(entry.count) receipt(s) of \(Yuan.format(entry.fen)) have waited more than 3 months for a distribution plan; the oldest arrived on \(entry.oldest)")]))
+        }
+        return out
+    }
+
     /// What should be alerted on for one entity now.
     public func conditions(entity: OperatingEntity, contracts: [OperationContract], reports: ReportsByQuarter) -> [AlertCondition] {
         var out: [AlertCondition] = []
@@ -585,7 +649,9 @@ public struct RiskRules: Sendable {
 
     /// What should be alerted on for one asset now; `contracts` are the asset's,
     /// `operators` gives each contract's entity and its reports.
-    public func conditions(asset: Asset, contracts: [OperationContract],
+    /// A revitalising plan in effect (`revitalising`) stops the idle and
+    /// loss alerts: the owner has acted on them.
+    public func conditions(asset: Asset, contracts: [OperationContract], revitalising: RevitalisingPlan? = nil,
                            operators: (String) -> (OperatingEntity, ReportsByQuarter)?) -> [AlertCondition] {
         var out: [AlertCondition] = []
         func condition(_ kind: AlertKind, _ level: AlertLevel, subjectId: String? = nil, subjectName: String? = nil,
@@ -594,8 +660,9 @@ public struct RiskRules: Sendable {
                                       adminCode: asset.adminCode, level: level, quarter: quarter?.description ?? "", reasons: reasons))
         }
         let life = asset.lifecycle
+        if life.stage == .disposed { return [] }
         // Idle since the record last changed (when the status was set).
-        if asset.usageStatus == .idle {
+        if asset.usageStatus == .idle, revitalising == nil {
             let since = CivilDate(String(asset.updatedAt.prefix(10))) ?? asset.acquiredDate
             let days = today.daysSinceEpoch - max(since, asset.acquiredDate).daysSinceEpoch
             if days >= configuration.idleDays {
@@ -626,7 +693,7 @@ public struct RiskRules: Sendable {
            let quarter = reports.index(forKey: judged) != nil ? judged
                 : (contract.covers(judged.previous) && reports.index(forKey: judged.previous) != nil ? judged.previous : nil),
            let report = reports[quarter] {
-            if report.profitFen < 0 {
+            if report.profitFen < 0, revitalising == nil {
                 let previousLoss = contract.covers(quarter.previous) && (reports[quarter.previous]?.profitFen ?? 0) < 0
                 condition(.assetLoss, previousLoss ? .red : .yellow, quarter: quarter,
                           reasons: [.init("loss", "经营主体\(entity.name)\(quarter.chineseName)亏损\(Yuan.format(-report.profitFen))\(previousLoss ? "，连续两个季度亏损" : "")",

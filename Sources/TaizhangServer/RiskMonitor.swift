@@ -113,7 +113,9 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
         guard current().enabled else { return }
         store.observeCommits { [weak self] kinds in
             // Any of these can change a score or an alert.
-            if !kinds.isDisjoint(with: ["asset", "entity", "contract", "report"]) { self?.mutated() }
+            if !kinds.isDisjoint(with: ["asset", "entity", "contract", "report", "income", "distribution_plan", "stock_take", "revitalising_plan"]) {
+                self?.mutated()
+            }
         }
         lock.lock()
         running = true
@@ -266,28 +268,38 @@ enum RiskScan {
     /// and assets checked.
     static func conditions(store: any LedgerStore, rules: RiskRules) -> ([AlertCondition], Int, Int) {
         let snapshot = store.operations()
+        let records = store.stewardship()
         // Copies of only the assets the rules can flag, taken under the store's
-        // lock quickly; the rules then run without it.
+        // lock quickly; the rules then run without it. The count check is
+        // cheap and needs no copy. (Disposed assets are not visited.)
         var candidates: [Asset] = []
+        var counted: [AlertCondition] = []
+        var checked = 0
         store.visitAssets(filter: AssetFilter()) { asset in
+            checked += 1
             let life = asset.lifecycle
             if asset.usageStatus == .idle || life.openPublication != nil || life.stage == .published
                 || life.stage == .handoverPublication || snapshot.contractsByAsset[asset.id] != nil {
                 candidates.append(asset)
             }
+            if let condition = rules.countCondition(asset: asset, lastCounted: records.lastCounted[asset.id]) { counted.append(condition) }
         }
-        return (conditions(snapshot: snapshot, assets: candidates, rules: rules), snapshot.entityOrder.count, candidates.count)
+        let conditions = conditions(snapshot: snapshot, assets: candidates, rules: rules, records: records)
+            + counted + rules.distributionConditions(records) { store.adminUnit(code: $0)?.name ?? $0 }
+        return (conditions, snapshot.entityOrder.count, checked)
     }
 
     /// The conditions over a snapshot and the candidate assets (pure; the benchmark calls it).
-    static func conditions(snapshot: OperationsSnapshot, assets: [Asset], rules: RiskRules) -> [AlertCondition] {
+    static func conditions(snapshot: OperationsSnapshot, assets: [Asset], rules: RiskRules,
+                           records: StewardshipSnapshot = StewardshipSnapshot()) -> [AlertCondition] {
         var conditions: [AlertCondition] = []
         for id in snapshot.entityOrder {
             guard let entity = snapshot.entities[id] else { continue }
             conditions += rules.conditions(entity: entity, contracts: snapshot.contracts(ofEntity: id), reports: snapshot.reports[id] ?? [:])
         }
         for asset in assets {
-            conditions += rules.conditions(asset: asset, contracts: snapshot.contracts(ofAsset: asset.id)) { entityId in
+            conditions += rules.conditions(asset: asset, contracts: snapshot.contracts(ofAsset: asset.id),
+                                           revitalising: records.revitalisingPlan(ofAsset: asset.id, on: rules.today)) { entityId in
                 guard let entity = snapshot.entities[entityId] else { return nil }
                 return (entity, snapshot.reports[entityId] ?? [:])
             }

@@ -376,4 +376,71 @@ struct RiskRulesTests {
         let asset = later.conditions(asset: Self.asset(), contracts: [Self.contract]) { _ in (Self.entity, reports) }
         #expect(asset.contains { $0.kind == .assetLoss && $0.quarter == "2026Q3" })
     }
+
+    @Test func revitalisingPlanInEffect_stopsIdleAndLossAlerts_butNotBefore() {
+        let loss = Self.reports([Self.report("2026Q2", profit: -10), Self.report("2026Q3", profit: -10)])
+        let operators: (String) -> (OperatingEntity, ReportsByQuarter)? = { _ in (Self.entity, loss) }
+        var idle = Self.asset(status: .idle)
+        var kinds = Self.kinds(Self.rules.conditions(asset: idle, contracts: [Self.contract], operators: operators))
+        #expect(kinds["asset_idle"] == .yellow && kinds["asset_loss"] == .red)
+        let plan = RevitalisingPlan(assetId: idle.id, measures: "公开招租", responsible: "村委会", approvedBy: "村民代表大会", effectiveOn: Self.date("2026-11-01"))
+        kinds = Self.kinds(Self.rules.conditions(asset: idle, contracts: [Self.contract], revitalising: plan, operators: operators))
+        #expect(kinds["asset_idle"] == nil && kinds["asset_loss"] == nil)
+        // The decline alert is not the plan's business.
+        #expect(Self.rules.conditions(asset: idle, contracts: [Self.contract], revitalising: plan, operators: operators).allSatisfy { $0.kind != .assetIdle })
+        var records = StewardshipSnapshot()
+        records.put(.revitalising(RevitalisingPlan(id: "PH00000001", assetId: idle.id, measures: "m", responsible: "r", approvedBy: "a",
+                                                   effectiveOn: Self.date("2026-12-01"))))
+        #expect(records.revitalisingPlan(ofAsset: idle.id, on: Self.today) == nil)
+        #expect(records.revitalisingPlan(ofAsset: idle.id, on: Self.date("2026-12-01"))?.id == "PH00000001")
+        // A disposed asset raises nothing.
+        idle.lifecycle.stage = .disposed
+        #expect(Self.rules.conditions(asset: idle, contracts: [Self.contract], operators: operators).isEmpty)
+    }
+
+    @Test(arguments: [
+        // registered, last counted, expected level (nil: none)
+        ("2026-01-01T00:00:00Z", nil, nil),
+        ("2025-11-22T08:00:00Z", nil, nil),            // a year to the day: not yet
+        ("2025-11-21T08:00:00Z", nil, AlertLevel.yellow),
+        ("2024-11-21T08:00:00Z", nil, .red),           // two years uncounted
+        ("2023-01-01T00:00:00Z", "2026-03-01", nil),
+        ("2023-01-01T00:00:00Z", "2025-10-01", .yellow),
+        ("2023-01-01T00:00:00Z", "2024-10-01", .red),
+    ] as [(String, String?, AlertLevel?)])
+    func countOverdue_yellowAfterAYear_redAfterTwo(registered: String, counted: String?, level: AlertLevel?) {
+        var asset = Self.asset()
+        asset.createdAt = registered
+        let condition = Self.rules.countCondition(asset: asset, lastCounted: counted.map(Self.date))
+        #expect(condition?.level == level)
+        #expect(condition.map { $0.kind == .countOverdue && !$0.reasons.isEmpty } ?? true)
+    }
+
+    @Test func distributionOverdue_plansPastTheirDeadline_andIncomeWithoutAPlan() {
+        var records = StewardshipSnapshot()
+        func income(_ id: String, _ day: String, _ owner: String, _ fen: Int64) {
+            records.put(.income(IncomeRecord(id: id, assetId: "ZC00000001", ownerCode: owner,
+                                             receipt: IncomeReceipt(receivedOn: Self.date(day), amountFen: fen, payer: "p", account: "a"))))
+        }
+        income("SY00000001", "2026-05-10", "421024101204", 100_000)   // in the plan below
+        income("SY00000002", "2026-08-01", "421024101204", 20_000)    // waiting, due 2026-11-01: yellow
+        income("SY00000003", "2026-09-01", "421024101204", 5_000)     // waiting, not yet due
+        income("SY00000004", "2026-03-01", "421024101205", 7_000)     // waiting since 2026-06-01 + 90 days: red
+        income("SY00000005", "2026-10-01", "421024101206", 7_000)     // not yet due
+        let allocations = [Allocation(purpose: .noLabourHouseholds, amountFen: 90_000, households: [HouseholdShare(name: "王五", amountFen: 90_000)]),
+                           Allocation(purpose: .reserve, amountFen: 10_000)]
+        var plan = DistributionPlan(id: "FP00000001", ownerCode: "421024101204", title: "红桥村2026年收益分配", incomeIds: ["SY00000001"],
+                                    incomeFen: 100_000, incomeReceivedOn: Self.date("2026-05-10"), deadline: Self.date("2026-08-10"),
+                                    allocations: allocations, stage: .published)
+        records.put(.plan(plan))
+        let conditions = Self.rules.distributionConditions(records) { "unit \($0)" }
+        #expect(conditions.map(\.subjectId) == ["FP00000001", "421024101204", "421024101205"])
+        #expect(conditions.map(\.level) == [.red, .yellow, .red])
+        #expect(conditions.allSatisfy { $0.kind == .distributionOverdue })
+        #expect(conditions[1].reasons.first?.chinese.contains("1笔收益") == true)
+        #expect(conditions[1].subjectName == "unit 421024101204")
+        plan.stage = .carriedOut
+        records.put(.plan(plan))
+        #expect(Self.rules.distributionConditions(records) { $0 }.map(\.subjectId) == ["421024101204", "421024101205"])
+    }
 }

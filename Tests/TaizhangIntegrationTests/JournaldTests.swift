@@ -186,6 +186,8 @@ struct JournaldTests {
         "publication_overdue": ("8308f70a16af436fb1b0fca0be6fd236", "0ee0860fcfbe4902966e3d9ba8c05786"),
         "handover_overdue": ("7c79ec5f43a546799f3f5ed29a27bb34", "cd1554ff9e194dfda15533cb73f6e562"),
         "contract_expiring": ("7026a501571b48ae9da0b4e888e6e23b", "2517b7e06cbc40aa971822f9788ed130"),
+        "count_overdue": ("8ccd31942f074927b2c72a4747464149", "0e1cee30b5464d25bf6e90a81b5cb0d3"),
+        "distribution_overdue": ("f0e4c8ca59d64b4bb2ebcbea8e03d430", "1f865d42cd1840fcb317f1e8c703c565"),
     ]
 
     /// scripts/install stages the catalogs; journalctl compiles them and

@@ -91,7 +91,7 @@ struct MetricsTests {
         #expect((scrape.value("taizhang_risk_last_run_timestamp_seconds") ?? 0) > 1.7e9)
         #expect(scrape.value("taizhang_risk_last_run_ok") == 1)
         #expect(scrape.value("taizhang_alerts_open", ["kind": "entity_targets", "level": "red"]) == 0)
-        #expect(scrape.samples.filter { $0.name == "taizhang_alerts_open" }.count == 20)
+        #expect(scrape.samples.filter { $0.name == "taizhang_alerts_open" }.count == 24) // 12 kinds × yellow, red
         // The other paths.
         let healthz = scrape.json["healthz"] as? [Any] ?? []
         #expect(healthz.first as? Int == 200)

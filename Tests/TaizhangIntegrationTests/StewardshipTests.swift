@@ -424,4 +424,51 @@ struct StewardshipTests {
                                             as: Taizhang_Ledger_V1_VerifyAuditChainResponse.self)
         #expect(verify.intact)
     }
+
+    @Test func theMonitorAlertsAnOverduePlan_andClearsItOnceCarriedOut() async throws {
+        let daemon = try DaemonProcess(extraArguments: ["--risk-config", try RiskMonitorTests.configuration()])
+        defer { daemon.stop() }
+        let client = try await daemon.connect()
+        try await Fixture.seed(client)
+        let asset = try await Fixture.register(client, Fixture.asset(code: "YJ-1"))
+        let income = try await client.unary(Self.ledger + "RecordIncome", Self.income(asset: asset.id, on: "2026-03-10", fen: 60_000),
+                                            as: Taizhang_Ledger_V1_Income.self)
+        func open() async throws -> [Taizhang_Risk_V1_Alert] {
+            _ = try await RiskMonitorTests.run(client)
+            var list = Taizhang_Risk_V1_ListAlertsRequest()
+            list.kind = "distribution_overdue"
+            list.state = .open
+            return try await client.unary(RiskMonitorTests.risk + "ListAlerts", list, as: Taizhang_Risk_V1_ListAlertsResponse.self).alerts
+        }
+        // Income with no plan, more than three months past its deadline: the village is red.
+        var alerts = try await open()
+        #expect(alerts.map(\.subjectID) == [Self.village])
+        #expect(alerts.first?.level == .red)
+        #expect(alerts.first?.subjectKind == "distribution")
+        #expect(alerts.first?.subjectName == "白马村")
+
+        var create = Taizhang_Ledger_V1_CreateDistributionPlanRequest()
+        create.plan.ownerCode = Self.village
+        create.plan.incomeIds = [income.id]
+        create.plan.allocations = [Self.allocation(.noLabourHouseholds, 50_000, households: [("王五", 50_000)]), Self.allocation(.reserve, 10_000)]
+        create.draftedOn = "2026-03-20"
+        let plan = try await client.unary(Self.ledger + "CreateDistributionPlan", create, as: Taizhang_Ledger_V1_DistributionPlan.self)
+        // The village's alert clears; the plan's own is raised.
+        alerts = try await open()
+        #expect(alerts.map(\.subjectID) == [plan.id])
+        #expect(alerts.first?.reasons.first?.code == "plan_overdue")
+
+        var assembly = Self.advance(plan.id, .planAssemblyPassed, "2026-03-25")
+        assembly.assembly.date = "2026-03-25"
+        assembly.assembly.representativesTotal = 30
+        assembly.assembly.representativesPresent = 21
+        assembly.assembly.poorHouseholdRepresentatives = 7
+        _ = try await client.unary(Self.ledger + "AdvanceDistributionPlan", assembly, as: Taizhang_Ledger_V1_DistributionPlan.self)
+        for (stage, date) in [(Taizhang_Ledger_V1_PlanStage.planPublished, "2026-04-02"), (.planTownshipApproved, "2026-04-10"),
+                              (.planFiled, "2026-04-15"), (.planCarriedOut, "2026-06-01")] {
+            _ = try await client.unary(Self.ledger + "AdvanceDistributionPlan", Self.advance(plan.id, stage, date),
+                                       as: Taizhang_Ledger_V1_DistributionPlan.self)
+        }
+        #expect(try await open().isEmpty)
+    }
 }

@@ -124,7 +124,7 @@ public nonisolated struct Taizhang_Risk_V1_Alert: @unchecked Sendable {
     set {_uniqueStorage()._id = newValue}
   }
 
-  /// entity_targets, entity_score, report_missing, payment_overdue, asset_idle, asset_loss, asset_decline, publication_overdue, handover_overdue, contract_expiring
+  /// entity_targets, entity_score, report_missing, payment_overdue, asset_idle, asset_loss, asset_decline, publication_overdue, handover_overdue, contract_expiring, count_overdue, distribution_overdue
   public var kind: String {
     get {_storage._kind}
     set {_uniqueStorage()._kind = newValue}
@@ -141,7 +141,7 @@ public nonisolated struct Taizhang_Risk_V1_Alert: @unchecked Sendable {
     set {_uniqueStorage()._messageID = newValue}
   }
 
-  /// entity, asset or contract
+  /// entity, asset, contract or distribution (a plan, or an admin unit with undistributed income)
   public var subjectKind: String {
     get {_storage._subjectKind}
     set {_uniqueStorage()._subjectKind = newValue}

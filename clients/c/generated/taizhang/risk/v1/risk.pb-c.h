@@ -105,7 +105,7 @@ struct  Taizhang__Risk__V1__Alert
   ProtobufCMessage base;
   int64_t id;
   /*
-   * entity_targets, entity_score, report_missing, payment_overdue, asset_idle, asset_loss, asset_decline, publication_overdue, handover_overdue, contract_expiring
+   * entity_targets, entity_score, report_missing, payment_overdue, asset_idle, asset_loss, asset_decline, publication_overdue, handover_overdue, contract_expiring, count_overdue, distribution_overdue
    */
   char *kind;
   char *kind_zh;
@@ -114,7 +114,7 @@ struct  Taizhang__Risk__V1__Alert
    */
   char *message_id;
   /*
-   * entity, asset or contract
+   * entity, asset, contract or distribution (a plan, or an admin unit with undistributed income)
    */
   char *subject_kind;
   char *subject_id;
