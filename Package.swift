@@ -162,7 +162,7 @@ let package = Package(
         .testTarget(
             name: "TaizhangIntegrationTests",
             dependencies: [
-                "TaizhangClient", "TaizhangProto", "TaizhangWire",
+                "TaizhangClient", "TaizhangProto", "TaizhangWire", "TaizhangSheets",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

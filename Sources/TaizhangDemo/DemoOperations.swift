@@ -115,18 +115,24 @@ extension DemoCounty {
         add(days: days, toDate: "\(today.year)-\(pad(today.month))-\(pad(today.day))")
     }
 
-    /// "YYYY-MM-DD" plus `days`.
+    /// "YYYY-MM-DD" plus `days` (which may be negative).
     static func add(days: Int, toDate text: String) -> String {
         let parts = text.split(separator: "-").compactMap { Int($0) }
-        var (year, month, day) = (parts[0], parts[1], parts[2] + days)
-        func length(_ month: Int, _ year: Int) -> Int {
-            month == 2 ? ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28) : [4, 6, 9, 11].contains(month) ? 30 : 31
-        }
-        while day > length(month, year) {
-            day -= length(month, year)
-            month += 1
-            if month > 12 { month = 1; year += 1 }
-        }
+        // Howard Hinnant's days-from-civil and civil-from-days.
+        let (y0, m0, d0) = (parts[0] - (parts[1] <= 2 ? 1 : 0), parts[1], parts[2])
+        let era = (y0 >= 0 ? y0 : y0 - 399) / 400
+        let yoe = y0 - era * 400
+        let doy = (153 * (m0 > 2 ? m0 - 3 : m0 + 9) + 2) / 5 + d0 - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let z = era * 146_097 + doe + days
+        let era2 = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe2 = z - era2 * 146_097
+        let yoe2 = (doe2 - doe2 / 1460 + doe2 / 36524 - doe2 / 146_096) / 365
+        let doy2 = doe2 - (365 * yoe2 + yoe2 / 4 - yoe2 / 100)
+        let mp = (5 * doy2 + 2) / 153
+        let day = doy2 - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe2 + era2 * 400 + (month <= 2 ? 1 : 0)
         return "\(year)-\(pad(month))-\(pad(day))"
     }
 }

@@ -467,7 +467,7 @@ public struct Names: Sendable {
                                               "行业部门资金", "金融资金", "社会捐赠", "地方财政资金", "其他"])
     public static let owner = Names(names: ["村集体经济组织", "乡镇人民政府", "县人民政府", "农户", "企业", "农民专业合作社", "其他"])
     public static let operation = Names(names: ["自营", "承包", "租赁", "入股", "托管"])
-    public static let stage = Names(names: ["已登记", "已确权", "确权公示中", "已公示", "移交公示中", "已移交", "运营中", "使用中"])
+    public static let stage = Names(names: ["已登记", "已确权", "确权公示中", "已公示", "移交公示中", "已移交", "运营中", "使用中", "已处置"])
 
     /// The name of proto value `raw` (empty for 0 or unknown).
     public func name(of raw: Int) -> String {

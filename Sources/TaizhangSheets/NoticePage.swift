@@ -38,31 +38,7 @@ public enum NoticePage {
                                            ("原始价值(元)", "Original (yuan)"), ("累计折旧(元)", "Depreciation (yuan)"),
                                            ("净值(元)", "Net (yuan)"), ("所有权人及份额", "Owners and shares"),
                                            ("管护主体/责任人", "Custodian / responsible"), ("经营方式", "Operation")]
-        var out = """
-        <!DOCTYPE html>
-        <html lang="\(english ? "en" : "zh-CN")">
-        <head>
-        <meta charset="utf-8">
-        <title>\(escape(title))</title>
-        <style>
-        @page { size: A4 landscape; margin: 12mm; }
-        body { font-family: "SimSun", "Songti SC", "Noto Serif CJK SC", serif; font-size: 11pt; color: #000; }
-        h1 { text-align: center; font-size: 18pt; margin: 0 0 4mm; }
-        p.meta { text-align: center; margin: 0 0 4mm; }
-        table { border-collapse: collapse; width: 100%; }
-        th, td { border: 1px solid #000; padding: 1mm 1.5mm; vertical-align: top; }
-        th { background: #eee; }
-        td.n { text-align: right; white-space: nowrap; }
-        tfoot td { font-weight: bold; }
-        thead { display: table-header-group; }
-        tr { page-break-inside: avoid; }
-        p.foot { margin-top: 5mm; }
-        </style>
-        </head>
-        <body>
-        <h1>\(escape(title))</h1>
-
-        """
+        var out = HTMLPage.head(title: title, english: english, landscape: true)
         var meta = english ? "Values as of \(details.asOf)" : "价值截至 \(details.asOf)"
         if !details.noticeStart.isEmpty {
             meta += english ? "; notice period \(details.noticeStart) to \(details.noticeEnd)"

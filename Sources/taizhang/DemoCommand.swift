@@ -2,11 +2,12 @@
 
 import ArgumentParser
 import Foundation
+import TaizhangClient
 import TaizhangDemo
 import TaizhangProto
 
 struct DemoCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "demo", abstract: "The demo county (江陵县-shaped, 721 assets, 12 operating entities with four quarters of reports).",
+    static let configuration = CommandConfiguration(commandName: "demo", abstract: "The demo county (江陵县-shaped, 721 assets, 12 operating entities with four quarters of reports, income, distribution plans, a stock-take, disposals).",
                                                     subcommands: [Load.self])
 
     struct Load: AsyncParsableCommand {
@@ -43,7 +44,9 @@ struct DemoCommand: AsyncParsableCommand {
                                                  as: Taizhang_Ledger_V1_BatchRegisterAssetsResponse.self, idempotencyKey: "demo-assets")
             // Operating entities, their contracts and four quarters of reports.
             var entities = 0, reports = 0
-            for (number, operation) in demo.operations(today: ChinaDate.parts).enumerated() {
+            let operations = demo.operations(today: ChinaDate.parts)
+            var contracts: [String] = []
+            for (number, operation) in operations.enumerated() {
                 var entity = Taizhang_Ledger_V1_CreateEntityRequest()
                 entity.entity = operation.entity
                 let created = try await global.call(client, "/taizhang.ledger.v1.Ledger/CreateEntity", entity, as: Taizhang_Ledger_V1_OperatingEntity.self,
@@ -52,8 +55,8 @@ struct DemoCommand: AsyncParsableCommand {
                 contract.contract = operation.contract
                 contract.contract.assetID = response.ids[operation.assetIndex]
                 contract.contract.entityID = created.id
-                _ = try await global.call(client, "/taizhang.ledger.v1.Ledger/CreateContract", contract, as: Taizhang_Ledger_V1_OperationContract.self,
-                                          idempotencyKey: "demo-contract-\(number)")
+                contracts.append(try await global.call(client, "/taizhang.ledger.v1.Ledger/CreateContract", contract, as: Taizhang_Ledger_V1_OperationContract.self,
+                                                       idempotencyKey: "demo-contract-\(number)").id)
                 for report in operation.reports {
                     var request = Taizhang_Ledger_V1_SubmitReportRequest()
                     request.report = report
@@ -64,12 +67,89 @@ struct DemoCommand: AsyncParsableCommand {
                 }
                 entities += 1
             }
+            let steps = try await loadStewardship(client, demo: demo, operations: operations, assetIds: response.ids, contracts: contracts)
             let operating = demo.assets.filter { $0.category == .operating }.count
             let household = demo.assets.filter { $0.category == .household }.count
             let publicWelfare = demo.assets.count - operating - household
             print(global.language == .zh
-                  ? "已载入示范县江陵县：\(demo.units.count) 个行政区划，\(demo.projects.count) 个项目，\(response.ids.count) 项资产（经营性 \(operating)，公益性 \(publicWelfare)，到户类 \(household)）；带贫主体 \(entities) 个，季度报表 \(reports) 份"
-                  : "loaded the demo county: \(demo.units.count) admin units, \(demo.projects.count) projects, \(response.ids.count) assets (\(operating) operating, \(publicWelfare) public-welfare, \(household) household); \(entities) operating entities, \(reports) quarterly reports")
+                  ? "已载入示范县江陵县：\(demo.units.count) 个行政区划，\(demo.projects.count) 个项目，\(response.ids.count) 项资产（经营性 \(operating)，公益性 \(publicWelfare)，到户类 \(household)）；带贫主体 \(entities) 个，季度报表 \(reports) 份；收益 \(steps.income) 笔，分配方案 \(steps.plans) 个，清查 1 次，处置 2 项，盘活方案 1 个"
+                  : "loaded the demo county: \(demo.units.count) admin units, \(demo.projects.count) projects, \(response.ids.count) assets (\(operating) operating, \(publicWelfare) public-welfare, \(household) household); \(entities) operating entities, \(reports) quarterly reports; \(steps.income) receipts, \(steps.plans) distribution plans, 1 stock-take, 2 disposals, 1 revitalising plan")
+        }
+
+        /// Income, a plan at each stage, a stock-take with a loss, two disposals and a revitalising plan.
+        func loadStewardship(_ client: TaizhangClient, demo: DemoCounty, operations: [DemoOperation], assetIds: [String],
+                             contracts: [String]) async throws -> (income: Int, plans: Int) {
+            let ledger = "/taizhang.ledger.v1.Ledger/"
+            let records = demo.stewardship(today: ChinaDate.parts, operations: operations)
+            var incomeIds: [String] = []
+            for (number, item) in records.income.enumerated() {
+                var request = Taizhang_Ledger_V1_RecordIncomeRequest()
+                request.income = item.income
+                request.income.assetID = assetIds[operations[item.operation].assetIndex]
+                request.income.contractID = contracts[item.operation]
+                incomeIds.append(try await global.call(client, ledger + "RecordIncome", request, as: Taizhang_Ledger_V1_Income.self,
+                                                       idempotencyKey: "demo-income-\(number)").id)
+            }
+            for (number, item) in records.plans.enumerated() {
+                var create = Taizhang_Ledger_V1_CreateDistributionPlanRequest()
+                create.plan = item.plan
+                create.plan.ownerCode = demo.assets[operations[records.income[item.incomeIndex].operation].assetIndex].adminCode
+                create.plan.incomeIds = [incomeIds[item.incomeIndex]]
+                create.draftedOn = item.draftedOn
+                let plan = try await global.call(client, ledger + "CreateDistributionPlan", create, as: Taizhang_Ledger_V1_DistributionPlan.self,
+                                                 idempotencyKey: "demo-plan-\(number)")
+                for (index, var step) in item.steps.enumerated() {
+                    step.planID = plan.id
+                    _ = try await global.call(client, ledger + "AdvanceDistributionPlan", step, as: Taizhang_Ledger_V1_DistributionPlan.self,
+                                              idempotencyKey: "demo-plan-\(number)-step-\(index)")
+                }
+            }
+            // The stock-take: every asset found but one, which is written off as lost.
+            let open = Taizhang_Ledger_V1_OpenStockTakeRequest.with {
+                $0.adminCode = records.stockTakeVillage
+                $0.year = Int32(ChinaDate.parts.year)
+                $0.date = records.stockTakeDate
+            }
+            var count = try await global.call(client, ledger + "OpenStockTake", open, as: Taizhang_Ledger_V1_StockTake.self, idempotencyKey: "demo-stocktake")
+            let indexOfId = Dictionary(uniqueKeysWithValues: assetIds.enumerated().map { ($1, $0) })
+            let contracted = Set(operations.map(\.assetIndex))
+            let lost = count.scope.last { id in
+                guard let index = indexOfId[id] else { return false }
+                let asset = demo.assets[index]
+                return asset.category != .household && !contracted.contains(index) && asset.owners.allSatisfy { $0.kind == .villageCollective }
+            } ?? ""
+            var lines = Taizhang_Ledger_V1_RecordCountRequest()
+            lines.stockTakeID = count.id
+            lines.lines = count.scope.map { id -> Taizhang_Ledger_V1_CountLine in
+                var line = Taizhang_Ledger_V1_CountLine()
+                line.assetID = id
+                line.found = id != lost
+                line.condition = id == lost ? "未找到" : "好"
+                return line
+            }
+            _ = try await global.call(client, ledger + "RecordCount", lines, as: Taizhang_Ledger_V1_StockTake.self, idempotencyKey: "demo-stocktake-lines")
+            count = try await global.call(client, ledger + "CloseStockTake", Taizhang_Ledger_V1_CloseStockTakeRequest.with { $0.stockTakeID = count.id; $0.date = records.stockTakeDate },
+                                          as: Taizhang_Ledger_V1_StockTake.self, idempotencyKey: "demo-stocktake-close")
+            var loss = Taizhang_Ledger_V1_DisposeAssetRequest()
+            loss.disposal = records.lossDisposal
+            loss.disposal.assetID = lost
+            loss.disposal.stockTakeID = count.id
+            loss.disposal.approvals = records.disposal.approvals.map { approval in
+                var same = approval
+                same.date = records.stockTakeDate
+                return same
+            }
+            _ = try await global.call(client, ledger + "DisposeAsset", loss, as: Taizhang_Ledger_V1_Disposal.self, idempotencyKey: "demo-disposal-loss")
+            var sale = Taizhang_Ledger_V1_DisposeAssetRequest()
+            sale.disposal = records.disposal
+            sale.disposal.assetID = assetIds[records.disposalAssetIndex]
+            _ = try await global.call(client, ledger + "DisposeAsset", sale, as: Taizhang_Ledger_V1_Disposal.self, idempotencyKey: "demo-disposal-sale")
+            var revive = Taizhang_Ledger_V1_RecordRevitalisingPlanRequest()
+            revive.plan = records.revitalising
+            revive.plan.assetID = assetIds[records.revitalisingAssetIndex]
+            _ = try await global.call(client, ledger + "RecordRevitalisingPlan", revive, as: Taizhang_Ledger_V1_RevitalisingPlan.self,
+                                      idempotencyKey: "demo-revitalising")
+            return (incomeIds.count, records.plans.count)
         }
     }
 }

@@ -43,8 +43,8 @@ enum Labels {
     }
 
     static func stage(_ value: Taizhang_Ledger_V1_AssetStage, _ language: Language) -> String {
-        let zh = ["已登记", "已确权", "确权公示中", "已公示", "移交公示中", "已移交", "运营中", "使用中"]
-        let en = ["registered", "ownership confirmed", "ownership notice up", "published", "handover notice up", "handed over", "in operation", "in use"]
+        let zh = ["已登记", "已确权", "确权公示中", "已公示", "移交公示中", "已移交", "运营中", "使用中", "已处置"]
+        let en = ["registered", "ownership confirmed", "ownership notice up", "published", "handover notice up", "handed over", "in operation", "in use", "disposed of"]
         let index = value.rawValue - 1
         guard index >= 0, index < zh.count else { return "?" }
         return language == .zh ? zh[index] : en[index]

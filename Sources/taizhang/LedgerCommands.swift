@@ -166,7 +166,7 @@ struct AssetCommand: AsyncParsableCommand {
         @Option(help: "in_use, idle, under_construction or damaged.") var status: String?
         @Option(help: "Year acquired.") var year: Int32 = 0
         @Option(name: .customLong("ledger"), help: "The unit's ledger (004 §18): assets owned by it or below.") var ledger: String = ""
-        @Option(help: "Life-cycle stage: registered, ownership_confirmed, under_publication, published, handover_publication, handed_over, in_operation, in_use.") var stage: String?
+        @Option(help: "Life-cycle stage: registered, ownership_confirmed, under_publication, published, handover_publication, handed_over, in_operation, in_use, disposed (disposed assets are listed only with --stage disposed).") var stage: String?
         @Flag(name: .customLong("without-custodian"), help: "Only assets with no custodian 管护主体.") var withoutCustodian = false
         @Flag(name: .customLong("handover-overdue"), help: "Only published assets past their handover deadline.") var handoverOverdue = false
         @Option(name: .customLong("page-size"), help: "Assets per page (1...1000).") var pageSize: Int32 = 100
@@ -193,7 +193,7 @@ struct AssetCommand: AsyncParsableCommand {
             request.pageSize = pageSize
             request.ledgerCode = ledger
             if let stage {
-                let stages = ["registered", "ownership_confirmed", "under_publication", "published", "handover_publication", "handed_over", "in_operation", "in_use"]
+                let stages = ["registered", "ownership_confirmed", "under_publication", "published", "handover_publication", "handed_over", "in_operation", "in_use", "disposed"]
                 guard let index = stages.firstIndex(of: stage), let value = Taizhang_Ledger_V1_AssetStage(rawValue: index + 1) else {
                     printError("--stage must be one of \(stages.joined(separator: ", "))"); throw ExitCode(2)
                 }

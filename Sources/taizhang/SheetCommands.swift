@@ -80,56 +80,12 @@ struct LedgerCommand: AsyncParsableCommand {
             if format == "csv" {
                 text = "\u{FEFF}" + CSV.write(LedgerSheet.rows(assets, english: english))
             } else {
-                let name = try await unitName(client)
-                let today = Self.chinaToday()
+                let name = try await global.unitName(client, code: admin)
+                let today = ChinaDate.today
                 text = NoticePage.html(assets, details: NoticeDetails(unitName: name, asOf: today, noticeStart: noticeStart,
                                                                       noticeEnd: noticeEnd, objectionsTo: objectionsTo), english: english)
             }
-            if let out {
-                do {
-                    try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
-                } catch {
-                    printError("cannot write \(out): \(error)")
-                    throw ExitCode(1)
-                }
-                printError(english ? "wrote \(assets.count) assets to \(out)" : "已导出 \(assets.count) 项资产到 \(out)")
-            } else {
-                FileHandle.standardOutput.write(Data(text.utf8))
-            }
-        }
-
-        /// "江陵县熊河镇白马村": the unit's name with its parents'.
-        func unitName(_ client: TaizhangClient) async throws -> String {
-            var units: [String: Taizhang_Ledger_V1_AdminUnit] = [:]
-            var request = Taizhang_Ledger_V1_ListAdminUnitsRequest()
-            request.pageSize = 1000
-            repeat {
-                let page = try await global.call(client, "/taizhang.ledger.v1.Ledger/ListAdminUnits", request, as: Taizhang_Ledger_V1_ListAdminUnitsResponse.self)
-                for unit in page.units { units[unit.code] = unit }
-                request.pageToken = page.nextPageToken
-            } while !request.pageToken.isEmpty
-            var code = admin.isEmpty ? (units.values.first { $0.parentCode.isEmpty }?.code ?? "") : admin
-            var names: [String] = []
-            while let unit = units[code], names.count < 4 {
-                names.insert(unit.name, at: 0)
-                code = unit.parentCode
-            }
-            return names.joined()
-        }
-
-        static func chinaToday() -> String {
-            let seconds = Int64(Date().timeIntervalSince1970) + 8 * 3600
-            let days = Int(seconds / 86_400)
-            // Howard Hinnant's days-to-civil.
-            let z = days + 719_468
-            let era = (z >= 0 ? z : z - 146_096) / 146_097
-            let doe = z - era * 146_097
-            let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-            let mp = (5 * doy + 2) / 153
-            let d = doy - (153 * mp + 2) / 5 + 1
-            let m = mp < 10 ? mp + 3 : mp - 9
-            return String(format: "%04d-%02d-%02d", yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+            try global.emit(text, to: out, note: english ? "wrote \(assets.count) assets to \(out ?? "")" : "已导出 \(assets.count) 项资产到 \(out ?? "")")
         }
     }
 

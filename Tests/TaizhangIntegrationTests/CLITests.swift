@@ -39,11 +39,14 @@ struct CLITests {
         let again = try Self.taizhang(["demo", "load", "--lang", "en"], socket: daemon.socketPath)
         #expect(again.status == 0)
         #expect(again.stdout.contains("already loaded"))
-        for (category, count) in [("operating", 214), ("public_welfare", 497), ("household", 10)] {
+        // Two public-welfare assets were disposed of (a stock-take loss and a sale): out of the active ledger.
+        for (category, count) in [("operating", 214), ("public_welfare", 495), ("household", 10)] {
             let list = try Self.taizhang(["asset", "list", "--category", category, "--page-size", "1", "--json"], socket: daemon.socketPath)
             let page = try Taizhang_Ledger_V1_ListAssetsResponse(jsonString: list.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
             #expect(page.totalSize == Int64(count))
         }
+        let disposed = try Self.taizhang(["asset", "list", "--stage", "disposed", "--page-size", "1", "--json"], socket: daemon.socketPath)
+        #expect(try Taizhang_Ledger_V1_ListAssetsResponse(jsonString: disposed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).totalSize == 2)
         let verify = try Self.taizhang(["audit", "verify"], socket: daemon.socketPath)
         #expect(verify.status == 0)
         #expect(verify.stdout.contains("审计链完整"))
@@ -58,7 +61,7 @@ struct CLITests {
         #expect(zh.stdout.contains("原值(元)"))
         let en = try Self.taizhang(["asset", "list", "--page-size", "3", "--lang", "en"], socket: daemon.socketPath)
         #expect(en.stdout.hasPrefix("id"))
-        #expect(en.stdout.contains("721 assets match; 3 shown"))
+        #expect(en.stdout.contains("719 assets match; 3 shown")) // 721 less the two disposed of
     }
 
     @Test func call_encodesAnyMethodFromTheServersDescriptors() throws {

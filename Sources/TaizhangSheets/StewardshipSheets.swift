@@ -1,0 +1,191 @@
+// The write-off ledger 核销登记台账 (004 §24–27) and distribution plans
+// 收益分配方案 (004 §28–31) as CSV for the county's spreadsheets and as
+// printable HTML for the notice board 公示栏. Self-contained pages (no
+// scripts, no external files), A4 when printed; Chinese by default.
+
+import TaizhangProto
+
+/// The names of the stewardship enums (index = the proto number − 1).
+extension Names {
+    public static let disposalReason = Names(names: ["自然灾害", "意外事故", "发展规划需要", "损耗", "报废", "盘亏"])
+    static let disposalReasonEnglish = ["natural disaster", "accident", "planning", "wear", "scrapping", "stock-take loss"]
+    public static let disposalMethod = Names(names: ["拍卖", "转让", "报废"])
+    static let disposalMethodEnglish = ["auction", "transfer", "scrap"]
+    public static let approvalLevel = Names(names: ["乡镇", "县直主管部门", "县扶贫办（乡村振兴局）", "县财政局"])
+    static let approvalLevelEnglish = ["township", "county department", "county poverty office", "county finance"]
+    public static let purpose = Names(names: ["无劳动能力或弱劳动能力脱贫户", "公益岗位", "壮大村集体经济", "村内公益事业", "预留", "其他农户"])
+    static let purposeEnglish = ["households without labour capacity", "public-welfare jobs", "collective economy", "public works", "reserve", "other households"]
+    public static let planStage = Names(names: ["村两委研究", "村民代表大会审议通过", "公示无异议", "乡镇审核同意", "报县备案", "落实"])
+    static let planStageEnglish = ["drafted", "passed by the assembly", "published", "approved by the township", "filed with the county", "carried out"]
+
+    /// The Chinese or English name of proto value `raw`.
+    static func pick(_ names: Names, _ english: [String], _ raw: Int, _ inEnglish: Bool) -> String {
+        inEnglish ? (raw >= 1 && raw <= english.count ? english[raw - 1] : "") : names.name(of: raw)
+    }
+}
+
+/// The write-off ledger 核销登记台账.
+public enum WriteOffLedger {
+    static let columns: [(String, String)] = [
+        ("序号", "No."), ("处置编号", "Disposal"), ("资产ID", "Asset ID"), ("资产编号", "Asset number"), ("资产名称", "Asset name"),
+        ("资产类别", "Category"), ("区划代码", "Admin code"), ("原始价值(元)", "Original (yuan)"), ("处置时净值(元)", "Net at disposal (yuan)"),
+        ("处置原因", "Reason"), ("处置方式", "Method"), ("评估机构", "Appraiser"), ("评估价值(元)", "Appraised (yuan)"),
+        ("评估日期", "Appraised on"), ("审批情况", "Approvals"), ("评估结果公开日期", "Valuation published"),
+        ("处置收入(元)", "Proceeds (yuan)"), ("低于评估价原因", "Why below the appraisal"), ("处置日期", "Disposed on"), ("盘点编号", "Stock-take"),
+    ]
+
+    /// The header and one row per entry; money in yuan with two decimals.
+    public static func rows(_ entries: [Taizhang_Ledger_V1_Disposal], english: Bool = false) -> [[String]] {
+        var out = [columns.map { english ? $0.1 : $0.0 }]
+        for (index, entry) in entries.enumerated() {
+            out.append(cells(entry, number: index + 1, english: english).map(LedgerSheet.text))
+        }
+        return out
+    }
+
+    static func cells(_ entry: Taizhang_Ledger_V1_Disposal, number: Int, english: Bool) -> [String] {
+        let approvals = entry.approvals.map { approval in
+            "\(Names.pick(.approvalLevel, Names.approvalLevelEnglish, approval.level.rawValue, english)) \(approval.by) \(approval.date)"
+        }.joined(separator: english ? "; " : "；")
+        let category = english ? (entry.category.rawValue >= 1 && entry.category.rawValue <= Names.categoryEnglish.count ? Names.categoryEnglish[entry.category.rawValue - 1] : "")
+                               : Names.category.name(of: entry.category.rawValue)
+        return [
+            String(number), entry.id, entry.assetID, entry.assetCode, entry.assetName, category, entry.adminCode,
+            Money.yuan(entry.originalValueFen), Money.yuan(entry.netValueFen),
+            Names.pick(.disposalReason, Names.disposalReasonEnglish, entry.reason.rawValue, english),
+            Names.pick(.disposalMethod, Names.disposalMethodEnglish, entry.method.rawValue, english),
+            entry.hasAppraisal ? entry.appraisal.appraiser : "", entry.hasAppraisal ? Money.yuan(entry.appraisal.valueFen) : "",
+            entry.hasAppraisal ? entry.appraisal.date : "", approvals, entry.valuationPublishedOn, Money.yuan(entry.proceedsFen),
+            entry.belowAppraisalReason, entry.date, entry.stockTakeID,
+        ]
+    }
+
+    /// A printable page of the entries with their totals.
+    public static func html(_ entries: [Taizhang_Ledger_V1_Disposal], unitName: String, asOf: String, english: Bool = false) -> String {
+        let title = english ? "Write-off ledger of poverty-alleviation project assets: \(unitName)" : "\(unitName)扶贫项目资产核销登记台账"
+        let shown = [0, 1, 3, 4, 5, 7, 8, 9, 10, 11, 12, 14, 16, 18]
+        var out = HTMLPage.head(title: title, english: english, landscape: true)
+        out += "<p class=\"meta\">\(NoticePage.escape(english ? "As of \(asOf)" : "截至 \(asOf)"))</p>\n<table>\n<thead><tr>"
+        out += shown.map { "<th>\(NoticePage.escape(english ? columns[$0].1 : columns[$0].0))</th>" }.joined()
+        out += "</tr></thead>\n<tbody>\n"
+        var original: Int64 = 0
+        var net: Int64 = 0
+        var proceeds: Int64 = 0
+        let money: Set<Int> = [7, 8, 12, 16]
+        for (index, entry) in entries.enumerated() {
+            let row = cells(entry, number: index + 1, english: english)
+            out += "<tr>" + shown.map { "<td\(money.contains($0) || $0 == 0 ? " class=\"n\"" : "")>\(NoticePage.escape(row[$0]))</td>" }.joined() + "</tr>\n"
+            original = Money.add(original, entry.originalValueFen)
+            net = Money.add(net, entry.netValueFen)
+            proceeds = Money.add(proceeds, entry.proceedsFen)
+        }
+        out += "</tbody>\n<tfoot><tr><td colspan=\"5\">\(NoticePage.escape(english ? "Total: \(entries.count) entries" : "合计：\(entries.count) 项"))</td>"
+        out += "<td class=\"n\">\(Money.grouped(original))</td><td class=\"n\">\(Money.grouped(net))</td><td colspan=\"5\"></td>"
+        out += "<td class=\"n\">\(Money.grouped(proceeds))</td><td></td></tr></tfoot>\n</table>\n</body>\n</html>\n"
+        return out
+    }
+}
+
+/// A distribution plan for the notice board, and its households as CSV.
+public enum DistributionNotice {
+    /// One row per household share and one per allocation without households.
+    public static func rows(_ plan: Taizhang_Ledger_V1_DistributionPlan, english: Bool = false) -> [[String]] {
+        var out = [english ? ["No.", "Plan", "Purpose", "Household", "Amount (yuan)"] : ["序号", "方案编号", "分配用途", "户主姓名", "金额(元)"]]
+        var number = 0
+        for allocation in plan.allocations {
+            let purpose = Names.pick(.purpose, Names.purposeEnglish, allocation.purpose.rawValue, english)
+            if allocation.households.isEmpty {
+                number += 1
+                out.append([String(number), plan.id, purpose, "", Money.yuan(allocation.amountFen)].map(LedgerSheet.text))
+            }
+            for share in allocation.households {
+                number += 1
+                out.append([String(number), plan.id, purpose, share.name, Money.yuan(share.amountFen)].map(LedgerSheet.text))
+            }
+        }
+        return out
+    }
+
+    /// The plan as a notice: income, deadline, steps taken, allocations and every household's share.
+    public static func html(_ plan: Taizhang_Ledger_V1_DistributionPlan, unitName: String, objectionsTo: String = "", english: Bool = false) -> String {
+        let escape = NoticePage.escape
+        let title = english ? "\(unitName): distribution of poverty-alleviation asset income\(plan.title.isEmpty ? "" : " (\(plan.title))")"
+                            : "\(unitName)扶贫项目资产收益分配方案公示\(plan.title.isEmpty ? "" : "（\(plan.title)）")"
+        var out = HTMLPage.head(title: title, english: english, landscape: false)
+        let meta = english
+            ? "Plan \(plan.id): \(Money.grouped(plan.incomeFen)) yuan of income received from \(plan.incomeReceivedOn); to be carried out by \(plan.deadline)"
+            : "方案编号 \(plan.id)：分配收益 \(Money.grouped(plan.incomeFen)) 元（\(plan.incomeReceivedOn) 起到账），应于 \(plan.deadline) 前落实"
+        out += "<p class=\"meta\">\(escape(meta))</p>\n"
+        out += "<h2>\(escape(english ? "Allocations" : "分配构成"))</h2>\n<table>\n<thead><tr>"
+        out += (english ? ["Purpose", "Amount (yuan)", "Share", "Households"] : ["分配用途", "金额(元)", "占比", "受益户数"]).map { "<th>\(escape($0))</th>" }.joined()
+        out += "</tr></thead>\n<tbody>\n"
+        for allocation in plan.allocations {
+            let share = plan.incomeFen > 0 ? Money.percent(UInt32(clamping: (allocation.amountFen * 10_000 + plan.incomeFen / 2) / plan.incomeFen)) : ""
+            out += "<tr><td>\(escape(Names.pick(.purpose, Names.purposeEnglish, allocation.purpose.rawValue, english)))</td>"
+            out += "<td class=\"n\">\(Money.grouped(allocation.amountFen))</td><td class=\"n\">\(escape(share))</td>"
+            out += "<td class=\"n\">\(allocation.households.isEmpty ? "" : String(allocation.households.count))</td></tr>\n"
+        }
+        out += "</tbody>\n<tfoot><tr><td>\(escape(english ? "Total" : "合计"))</td><td class=\"n\">\(Money.grouped(plan.incomeFen))</td><td colspan=\"2\"></td></tr></tfoot>\n</table>\n"
+        let households = rows(plan, english: english).dropFirst().filter { !$0[3].isEmpty }
+        if !households.isEmpty {
+            out += "<h2>\(escape(english ? "Households" : "受益农户名单"))</h2>\n<table>\n<thead><tr>"
+            out += (english ? ["No.", "Purpose", "Household", "Amount (yuan)"] : ["序号", "分配用途", "户主姓名", "金额(元)"]).map { "<th>\(escape($0))</th>" }.joined()
+            out += "</tr></thead>\n<tbody>\n"
+            for (index, row) in households.enumerated() {
+                out += "<tr><td class=\"n\">\(index + 1)</td><td>\(escape(row[2]))</td><td>\(escape(row[3]))</td><td class=\"n\">\(escape(Money.grouped(Money.fen(row[4]) ?? 0)))</td></tr>\n"
+            }
+            out += "</tbody>\n</table>\n"
+        }
+        out += "<h2>\(escape(english ? "Steps (004 §31)" : "决策程序（政策004 第三十一条）"))</h2>\n<table>\n<thead><tr>"
+        out += (english ? ["Step", "Date", "Recorded by"] : ["程序", "日期", "经办"]).map { "<th>\(escape($0))</th>" }.joined()
+        out += "</tr></thead>\n<tbody>\n"
+        for step in plan.steps {
+            var who = step.actor.isEmpty ? step.identity : step.actor
+            if step.stage == .planAssemblyPassed, plan.hasAssembly {
+                let a = plan.assembly
+                who += english ? " (\(a.representativesPresent) of \(a.representativesTotal) representatives present, \(a.poorHouseholdRepresentatives) from poor households)"
+                               : "（应到代表\(a.representativesTotal)人，实到\(a.representativesPresent)人，其中脱贫户代表\(a.poorHouseholdRepresentatives)人）"
+            }
+            out += "<tr><td>\(escape(Names.pick(.planStage, Names.planStageEnglish, step.stage.rawValue, english)))</td><td>\(escape(step.date))</td><td>\(escape(who))</td></tr>\n"
+        }
+        out += "</tbody>\n</table>\n"
+        if !objectionsTo.isEmpty {
+            let text = english ? "Objections during the notice period: \(objectionsTo)." : "公示期间如有异议，请向\(objectionsTo)反映。"
+            out += "<p class=\"foot\">\(escape(text))</p>\n"
+        }
+        out += "</body>\n</html>\n"
+        return out
+    }
+}
+
+/// The head of a printable page, up to its title.
+enum HTMLPage {
+    static func head(title: String, english: Bool, landscape: Bool) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="\(english ? "en" : "zh-CN")">
+        <head>
+        <meta charset="utf-8">
+        <title>\(NoticePage.escape(title))</title>
+        <style>
+        @page { size: A4\(landscape ? " landscape" : ""); margin: 12mm; }
+        body { font-family: "SimSun", "Songti SC", "Noto Serif CJK SC", serif; font-size: 11pt; color: #000; }
+        h1 { text-align: center; font-size: 18pt; margin: 0 0 4mm; }
+        h2 { font-size: 13pt; margin: 5mm 0 2mm; }
+        p.meta { text-align: center; margin: 0 0 4mm; }
+        table { border-collapse: collapse; width: 100%; }
+        th, td { border: 1px solid #000; padding: 1mm 1.5mm; vertical-align: top; }
+        th { background: #eee; }
+        td.n { text-align: right; white-space: nowrap; }
+        tfoot td { font-weight: bold; }
+        thead { display: table-header-group; }
+        tr { page-break-inside: avoid; }
+        p.foot { margin-top: 5mm; }
+        </style>
+        </head>
+        <body>
+        <h1>\(NoticePage.escape(title))</h1>
+
+        """
+    }
+}
