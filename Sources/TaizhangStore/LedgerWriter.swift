@@ -381,6 +381,9 @@ final class LedgerWriter: @unchecked Sendable {
             if expectedVersion != 0, expectedVersion != current.version {
                 throw LedgerError(.aborted, "asset \(asset.id) is at version \(current.version), not \(expectedVersion): someone changed it since you read it; read it again and reapply your change")
             }
+            if current.lifecycle.stage == .disposed {
+                throw LedgerError(.failedPrecondition, "asset \(asset.id) is disposed of (已处置, \(current.lifecycle.disposalId)); it is out of the active ledger and its record no longer changes")
+            }
             var bad = AssetRules.validateReferences(asset, adminUnit: adminUnit(asset.adminCode), project: lookupProject(asset.projectId))
             if !asset.code.isEmpty, let holder = holder(ofCode: asset.code), holder != asset.id {
                 bad.append(.init(field: "code", description: "asset number \(asset.code) is already used by \(holder)"))

@@ -383,6 +383,10 @@ struct StewardshipTests {
         confirm.assetID = asset.id
         confirm.date = "2026-10-01"
         #expect(try await Self.refusal(client, "ConfirmOwnership", confirm, as: Taizhang_Ledger_V1_Asset.self).code == .failedPrecondition)
+        var update = Taizhang_Ledger_V1_UpdateAssetRequest()
+        update.asset = disposed
+        update.asset.note = "已处置后修改"
+        #expect(try await Self.refusal(client, "UpdateAsset", update, as: Taizhang_Ledger_V1_Asset.self).code == .failedPrecondition)
 
         // Out of the active ledger, in the write-off ledger.
         var active = Taizhang_Ledger_V1_ListAssetsRequest()
@@ -420,6 +424,14 @@ struct StewardshipTests {
         revive.plan.measures = "改建为村级仓储"
         revive.plan.effectiveOn = "2026-11-01"
         #expect(try await client.unary(Self.ledger + "RecordRevitalisingPlan", revive, as: Taizhang_Ledger_V1_RevitalisingPlan.self).id == "PH00000002")
+        // The pledge released (UpdateAsset clears it), the asset can go.
+        var release = Taizhang_Ledger_V1_UpdateAssetRequest()
+        get.id = encumbered.id
+        release.asset = try await client.unary(Self.ledger + "GetAsset", get, as: Taizhang_Ledger_V1_Asset.self)
+        #expect(release.asset.encumbrance == "2025年抵押给农商行（待解除）")
+        release.asset.encumbrance = ""
+        _ = try await client.unary(Self.ledger + "UpdateAsset", release, as: Taizhang_Ledger_V1_Asset.self)
+        #expect(try await client.unary(Self.ledger + "DisposeAsset", Self.disposal(asset: encumbered.id), as: Taizhang_Ledger_V1_Disposal.self).id == "CZ00000002")
         let verify = try await client.unary(Self.ledger + "VerifyAuditChain", Taizhang_Ledger_V1_VerifyAuditChainRequest(),
                                             as: Taizhang_Ledger_V1_VerifyAuditChainResponse.self)
         #expect(verify.intact)
