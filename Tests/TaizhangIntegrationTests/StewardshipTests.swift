@@ -483,4 +483,44 @@ struct StewardshipTests {
         }
         #expect(try await open().isEmpty)
     }
+
+    @Test func limits_countScopeLinesPerCallIncomePerPlanAndText() async throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.stop() }
+        let client = try await daemon.connect()
+        try await Fixture.seed(client)
+        // 20,001 assets in one village: more than one count takes.
+        for chunk in 0..<3 {
+            var batch = Taizhang_Ledger_V1_BatchRegisterAssetsRequest()
+            batch.assets = (0..<(chunk == 2 ? 1 : 10_000)).map { _ in Fixture.asset() }
+            _ = try await client.unary(Self.ledger + "BatchRegisterAssets", batch, as: Taizhang_Ledger_V1_BatchRegisterAssetsResponse.self)
+        }
+        let one = try await Fixture.register(client, Fixture.asset(village: "421024102201"))
+        var open = Taizhang_Ledger_V1_OpenStockTakeRequest()
+        open.adminCode = Self.village
+        open.year = 2026
+        open.date = "2026-10-15"
+        let big = try await Self.refusal(client, "OpenStockTake", open, as: Taizhang_Ledger_V1_StockTake.self)
+        #expect(big.code == .failedPrecondition)
+        #expect(big.message.contains("20001 assets"))
+        open.adminCode = "421024102201"
+        let count = try await client.unary(Self.ledger + "OpenStockTake", open, as: Taizhang_Ledger_V1_StockTake.self)
+        #expect(count.scope == [one.id])
+
+        var lines = Taizhang_Ledger_V1_RecordCountRequest()
+        lines.stockTakeID = count.id
+        lines.lines = (0..<2_001).map { _ in Taizhang_Ledger_V1_CountLine.with { $0.assetID = one.id; $0.found = true; $0.condition = "好" } }
+        let many = try await Self.refusal(client, "RecordCount", lines, as: Taizhang_Ledger_V1_StockTake.self)
+        #expect(many.code == .invalidArgument)
+        #expect(many.violations.map(\.field) == ["lines"])
+
+        var create = Taizhang_Ledger_V1_CreateDistributionPlanRequest()
+        create.plan.ownerCode = Self.village
+        create.plan.incomeIds = (1...501).map { "SY\(String(format: "%08d", $0))" }
+        create.plan.title = String(repeating: "长", count: 2_001)
+        create.plan.allocations = [Self.allocation(.reserve, 1)]
+        let limits = try await Self.refusal(client, "CreateDistributionPlan", create, as: Taizhang_Ledger_V1_DistributionPlan.self)
+        #expect(limits.code == .invalidArgument)
+        #expect(Set(limits.violations.map(\.field)) == ["plan.income_ids", "plan.title"])
+    }
 }
