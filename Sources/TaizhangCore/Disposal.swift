@@ -150,6 +150,8 @@ public enum DisposalRules {
             }
             if appraisal.valueFen < 0 {
                 violations.append(FieldViolation(field: "appraisal.value_fen", description: "must not be negative"))
+            } else if appraisal.valueFen == 0, record.method != .scrap {
+                violations.append(FieldViolation(field: "appraisal.value_fen", description: "an auction or transfer starts from the appraised value: more than 0 (only a scrapping may be worth nothing)"))
             }
             if appraisal.date > record.date {
                 violations.append(FieldViolation(field: "appraisal.date", description: "is after the disposal (\(record.date))"))

@@ -127,6 +127,9 @@ public struct DistributionPolicy: Sendable, Hashable {
 
 /// The rules of distribution plans.
 public enum DistributionRules {
+    /// The largest amount an allocation or a share may have.
+    public static let amountMaxFen: Int64 = 1_000_000_000_000_000
+
     /// Every problem of a plan's allocations for `incomeFen` of income, each
     /// naming the rule: the allocations must add up to the income; household
     /// purposes must name their households and add up; and the plan must
@@ -146,6 +149,8 @@ public enum DistributionRules {
             let field = "allocations[\(index)]"
             if allocation.amountFen <= 0 {
                 violations.append(FieldViolation(field: field + ".amount_fen", description: "must be more than 0 (got \(allocation.amountFen))"))
+            } else if allocation.amountFen > DistributionRules.amountMaxFen {
+                violations.append(FieldViolation(field: field + ".amount_fen", description: "must be at most 10^15 fen"))
             }
             if !seen.insert(allocation.purpose).inserted {
                 violations.append(FieldViolation(field: field + ".purpose", description: "\(allocation.purpose.rawValue) appears twice; put it in one allocation"))
@@ -163,6 +168,8 @@ public enum DistributionRules {
                         }
                         if share.amountFen <= 0 {
                             violations.append(FieldViolation(field: "\(field).households[\(householdIndex)].amount_fen", description: "must be more than 0 (got \(share.amountFen))"))
+                        } else if share.amountFen > DistributionRules.amountMaxFen {
+                            violations.append(FieldViolation(field: "\(field).households[\(householdIndex)].amount_fen", description: "must be at most 10^15 fen"))
                         }
                         households = households.saturatingAdd(max(0, share.amountFen))
                     }
@@ -180,7 +187,10 @@ public enum DistributionRules {
                 "the allocations add up to \(Yuan.format(total)), not the income's \(Yuan.format(incomeFen)); plan all of it, the reserve included"))
         }
         let reserve = allocations.filter { $0.purpose == .reserve }.reduce(Int64(0)) { $0.saturatingAdd(max(0, $1.amountFen)) }
-        if incomeFen > 0, reserve * 10_000 < incomeFen * Int64(policy.reserveMinBasisPoints) || reserve == 0 {
+        // Compared in 128 bits: the amounts come from requests.
+        let reserveShare = reserve.multipliedFullWidth(by: 10_000)
+        let leastShare = incomeFen.multipliedFullWidth(by: Int64(policy.reserveMinBasisPoints))
+        if incomeFen > 0, (reserveShare.high, reserveShare.low) < (leastShare.high, leastShare.low) || reserve == 0 {
             violations.append(FieldViolation(field: "allocations", description:
                 "一分了之: nothing is kept in reserve; 000 (十)3 requires 收益分配应留有余地，不分光分净 (a reserve allocation of at least \(Double(policy.reserveMinBasisPoints) / 100)% of the income)"))
         }

@@ -163,6 +163,7 @@ public enum AssetRules {
         bad += TextRules.optional(asset.beneficiary, field: "beneficiary")
         bad += TextRules.optional(asset.supervisingDepartment, field: "supervising_department")
         bad += TextRules.optional(asset.note, field: "note")
+        bad += TextRules.optional(asset.encumbrance, field: "encumbrance")
         bad += TextRules.optional(asset.custody.custodian, field: "custody.custodian")
         bad += TextRules.optional(asset.custody.responsiblePerson, field: "custody.responsible_person")
         bad += TextRules.optional(asset.custody.contact, field: "custody.contact")

@@ -224,6 +224,18 @@ public struct RevitalisingPlan: Sendable, Hashable, Codable {
     public var version: Int64
     public var createdAt: String
 
+    /// How long a plan holds the alerts back: after a year the asset is
+    /// judged again (a new plan, or it is back in use and profitable).
+    public static let termMonths = 12
+
+    /// The last day the plan holds the alerts back.
+    public var reviewBy: CivilDate {
+        let months = effectiveOn.year * 12 + (effectiveOn.month - 1) + RevitalisingPlan.termMonths
+        let year = months / 12
+        let month = months % 12 + 1
+        return CivilDate(year: year, month: month, day: min(effectiveOn.day, CivilDate.daysIn(month: month, year: year))) ?? effectiveOn
+    }
+
     /// A plan.
     public init(id: String = "", assetId: String, measures: String, responsible: String, approvedBy: String,
                 effectiveOn: CivilDate, version: Int64 = 0, createdAt: String = "") {
@@ -335,8 +347,9 @@ public enum StewardshipLimits {
     public static let allocationHouseholdsMax = 5_000
     /// Approvals on one disposal.
     public static let approvalsMax = 10
-    /// Characters of free text (notes, measures, names).
-    public static let textMax = 2_000
+    /// UTF-8 bytes of a name, a condition or an id (free text such as notes
+    /// and measures takes `RecordLimits.textMaxBytes`).
+    public static let nameMaxBytes = 150
 }
 
 /// The stewardship records at one moment, indexed for the services' reads.
@@ -375,7 +388,8 @@ public struct StewardshipSnapshot: Sendable {
         case .stockTake(let count):
             stockTakes[count.id] = count
             if let closed = count.closedOn {
-                for line in count.lines where (lastCounted[line.assetId].map { $0 < closed } ?? true) {
+                // Only what was found counts as counted: a loss is for disposal.
+                for line in count.lines where line.found && (lastCounted[line.assetId].map { $0 < closed } ?? true) {
                     lastCounted[line.assetId] = closed
                 }
             }
@@ -400,9 +414,10 @@ public struct StewardshipSnapshot: Sendable {
         }
     }
 
-    /// The revitalising plan of `assetId` in effect on `day`, if any.
+    /// The revitalising plan of `assetId` in effect on `day`, if any: the
+    /// latest that took effect within the last `RevitalisingPlan.termMonths`.
     public func revitalisingPlan(ofAsset assetId: String, on day: CivilDate) -> RevitalisingPlan? {
-        (revitalisingOfAsset[assetId] ?? []).compactMap { revitalising[$0] }.filter { $0.effectiveOn <= day }.last
+        (revitalisingOfAsset[assetId] ?? []).compactMap { revitalising[$0] }.filter { $0.effectiveOn <= day && day <= $0.reviewBy }.last
     }
 
     /// The count of `adminCode` for `year`, if any.

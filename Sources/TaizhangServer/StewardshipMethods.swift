@@ -116,6 +116,9 @@ extension LedgerService {
                                 } else if proto.incomeIds.count > StewardshipLimits.planIncomeMax {
                                     bad.append(.init(field: "plan.income_ids", description: "has \(proto.incomeIds.count) items; at most \(StewardshipLimits.planIncomeMax)"))
                                 }
+                                for (index, id) in proto.incomeIds.prefix(StewardshipLimits.planIncomeMax).enumerated() {
+                                    M.checkText(id, field: "plan.income_ids[\(index)]", maxBytes: 64, into: &bad)
+                                }
                                 M.checkText(proto.title, field: "plan.title", into: &bad)
                                 M.checkText(request.note, field: "note", into: &bad)
                                 let allocations = M.decode(proto.allocations, into: &bad)
@@ -211,7 +214,8 @@ extension LedgerService {
                                     if line.found, line.condition.isBlank {
                                         bad.append(.init(field: field + ".condition", description: "say what the asset was like (好, 一般, 损坏…)"))
                                     }
-                                    M.checkText(line.condition, field: field + ".condition", into: &bad)
+                                    M.checkText(line.condition, field: field + ".condition", maxBytes: StewardshipLimits.nameMaxBytes, into: &bad)
+                                    M.checkText(line.assetID, field: field + ".asset_id", maxBytes: 64, into: &bad)
                                     var quantity = line.countedQuantity
                                     if quantity.isEmpty {
                                         quantity = line.found ? (store.asset(id: line.assetID)?.quantity ?? "1") : "0"
@@ -224,7 +228,7 @@ extension LedgerService {
                                 for (index, line) in request.surplus.enumerated() {
                                     let field = "surplus[\(index)]"
                                     if line.description_p.isBlank { bad.append(.init(field: field + ".description", description: "say what was found")) }
-                                    M.checkText(line.description_p, field: field + ".description", into: &bad)
+                                    M.checkText(line.description_p, field: field + ".description", maxBytes: StewardshipLimits.nameMaxBytes * 2, into: &bad)
                                     if line.valueFen <= 0 { bad.append(.init(field: field + ".value_fen", description: "a surplus is recorded at its value (more than 0, 004 §23)")) }
                                     let basis: String
                                     switch line.valueBasis {
@@ -355,10 +359,9 @@ extension LedgerService {
 
 /// Stewardship records between the wire and the core.
 enum StewardshipMapping {
-    static func checkText(_ text: String, field: String, into bad: inout [FieldViolation]) {
-        if text.count > StewardshipLimits.textMax {
-            bad.append(.init(field: field, description: "is \(text.count) characters; at most \(StewardshipLimits.textMax)"))
-        }
+    /// Free text within the ledger's byte limit (UTF-8: combining marks count too).
+    static func checkText(_ text: String, field: String, maxBytes: Int = RecordLimits.textMaxBytes, into bad: inout [FieldViolation]) {
+        bad += TextRules.optional(text, field: field, maxBytes: maxBytes)
     }
 
     /// A decimal with up to 3 places, not negative.
@@ -380,8 +383,8 @@ enum StewardshipMapping {
             if proto.households.count > StewardshipLimits.allocationHouseholdsMax {
                 bad.append(.init(field: field + ".households", description: "has \(proto.households.count) items; at most \(StewardshipLimits.allocationHouseholdsMax)"))
             }
-            for (householdIndex, share) in proto.households.enumerated() where share.name.count > 100 {
-                bad.append(.init(field: "\(field).households[\(householdIndex)].name", description: "is longer than 100 characters"))
+            for (householdIndex, share) in proto.households.prefix(StewardshipLimits.allocationHouseholdsMax).enumerated() {
+                checkText(share.name, field: "\(field).households[\(householdIndex)].name", maxBytes: StewardshipLimits.nameMaxBytes, into: &bad)
             }
             return Allocation(purpose: purpose ?? .reserve, amountFen: proto.amountFen,
                               households: proto.households.prefix(StewardshipLimits.allocationHouseholdsMax).map { HouseholdShare(name: $0.name, amountFen: $0.amountFen) })

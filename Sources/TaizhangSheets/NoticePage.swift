@@ -122,7 +122,7 @@ extension Names {
 
 extension Money {
     /// A sum held at the 64-bit bounds instead of trapping.
-    static func add(_ a: Int64, _ b: Int64) -> Int64 {
+    public static func add(_ a: Int64, _ b: Int64) -> Int64 {
         let (sum, overflow) = a.addingReportingOverflow(b)
         return overflow ? (b < 0 ? Int64.min : Int64.max) : sum
     }

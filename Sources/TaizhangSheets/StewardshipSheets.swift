@@ -120,19 +120,22 @@ public enum DistributionNotice {
         out += (english ? ["Purpose", "Amount (yuan)", "Share", "Households"] : ["分配用途", "金额(元)", "占比", "受益户数"]).map { "<th>\(escape($0))</th>" }.joined()
         out += "</tr></thead>\n<tbody>\n"
         for allocation in plan.allocations {
-            let share = plan.incomeFen > 0 ? Money.percent(UInt32(clamping: (allocation.amountFen * 10_000 + plan.incomeFen / 2) / plan.incomeFen)) : ""
+            let share = plan.incomeFen > 0 ? Money.percent(UInt32(clamping: Int64((Double(allocation.amountFen) * 10_000 / Double(plan.incomeFen)).rounded()))) : ""
             out += "<tr><td>\(escape(Names.pick(.purpose, Names.purposeEnglish, allocation.purpose.rawValue, english)))</td>"
             out += "<td class=\"n\">\(Money.grouped(allocation.amountFen))</td><td class=\"n\">\(escape(share))</td>"
             out += "<td class=\"n\">\(allocation.households.isEmpty ? "" : String(allocation.households.count))</td></tr>\n"
         }
         out += "</tbody>\n<tfoot><tr><td>\(escape(english ? "Total" : "合计"))</td><td class=\"n\">\(Money.grouped(plan.incomeFen))</td><td colspan=\"2\"></td></tr></tfoot>\n</table>\n"
-        let households = rows(plan, english: english).dropFirst().filter { !$0[3].isEmpty }
+        // The names as written (the CSV's formula defusing is for spreadsheets, not for the board).
+        let households = plan.allocations.flatMap { allocation in
+            allocation.households.map { (Names.pick(.purpose, Names.purposeEnglish, allocation.purpose.rawValue, english), $0.name, $0.amountFen) }
+        }
         if !households.isEmpty {
             out += "<h2>\(escape(english ? "Households" : "受益农户名单"))</h2>\n<table>\n<thead><tr>"
             out += (english ? ["No.", "Purpose", "Household", "Amount (yuan)"] : ["序号", "分配用途", "户主姓名", "金额(元)"]).map { "<th>\(escape($0))</th>" }.joined()
             out += "</tr></thead>\n<tbody>\n"
-            for (index, row) in households.enumerated() {
-                out += "<tr><td class=\"n\">\(index + 1)</td><td>\(escape(row[2]))</td><td>\(escape(row[3]))</td><td class=\"n\">\(escape(Money.grouped(Money.fen(row[4]) ?? 0)))</td></tr>\n"
+            for (index, (purpose, name, fen)) in households.enumerated() {
+                out += "<tr><td class=\"n\">\(index + 1)</td><td>\(escape(purpose))</td><td>\(escape(name))</td><td class=\"n\">\(Money.grouped(fen))</td></tr>\n"
             }
             out += "</tbody>\n</table>\n"
         }

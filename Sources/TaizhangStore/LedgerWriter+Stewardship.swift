@@ -44,6 +44,9 @@ extension LedgerWriter {
             guard let asset = lookupAsset(income.assetId) else {
                 throw LedgerError(.notFound, "no asset \(income.assetId) exists", violations: [.init(field: "income.asset_id", description: "not found")])
             }
+            if income.receipt.receivedOn < asset.acquiredDate {
+                throw LedgerError.invalid([.init(field: "income.received_on", description: "is \(income.receipt.receivedOn), before the asset was acquired (\(asset.acquiredDate))")], what: "income")
+            }
             if !income.contractId.isEmpty {
                 guard let contract = lookupContract(income.contractId) else {
                     throw LedgerError.invalid([.init(field: "income.contract_id", description: "no contract \(income.contractId) exists")], what: "income")
@@ -98,8 +101,9 @@ extension LedgerWriter {
                     violations: rules.map { $0.prefixed("plan") })
             }
             plan.incomeReceivedOn = receipts.map(\.receivedOn).min() ?? draftedOn
-            if draftedOn < plan.incomeReceivedOn {
-                throw LedgerError.invalid([.init(field: "drafted_on", description: "is \(draftedOn), before the income was received (\(plan.incomeReceivedOn))")], what: "plan")
+            let lastReceived = receipts.map(\.receivedOn).max() ?? draftedOn
+            if draftedOn < lastReceived {
+                throw LedgerError.invalid([.init(field: "drafted_on", description: "is \(draftedOn), before the income it distributes was received (the last on \(lastReceived))")], what: "plan")
             }
             plan.deadline = DistributionRules.deadline(incomeReceived: plan.incomeReceivedOn)
             plan.id = nextId(.distributionPlan)
@@ -183,13 +187,19 @@ extension LedgerWriter {
                     bad.append(.init(field: "lines[\(index)].asset_id", description: "\(line.assetId) appears twice in this request"))
                 }
             }
+            var descriptions: Set<String> = []
+            for (index, line) in surplus.enumerated() where !descriptions.insert(line.description).inserted {
+                bad.append(.init(field: "surplus[\(index)].description", description: "\"\(line.description)\" appears twice in this request; describe each find once"))
+            }
             if current.surplus.count + surplus.count > StewardshipLimits.countLinesPerCallMax {
                 bad.append(.init(field: "surplus", description: "a count holds at most \(StewardshipLimits.countLinesPerCallMax) surplus lines"))
             }
             if !bad.isEmpty { throw LedgerError.invalid(bad, what: "count") }
             var count = current
             count.lines = current.lines.filter { !inRequest.contains($0.assetId) } + lines
-            count.surplus = current.surplus + surplus
+            // A surplus line with the description of an earlier one replaces it (a resent call adds nothing).
+            let described = Set(surplus.map(\.description))
+            count.surplus = current.surplus.filter { !described.contains($0.description) } + surplus
             count.version = current.version + 1
             count.updatedAt = now
             return Plan(stewardship: [(.stockTake(count), .stockTake(current))], outcome: .stewardship(.stockTake(count)))
@@ -205,11 +215,13 @@ extension LedgerWriter {
             if date < current.openedOn {
                 throw LedgerError.invalid([.init(field: "date", description: "is \(date), before the count opened (\(current.openedOn))")], what: "close")
             }
-            let scope = Set(current.scope)
-            if let refusal = StockTakeRules.closingRefusal(scope: scope, lines: current.lines, surplus: current.surplus) { throw refusal }
+            // An asset disposed of while the count was open has left the ledger: it needs no line.
+            let scope = Set(current.scope.filter { lookupAsset($0)?.lifecycle.stage != .disposed })
+            let lines = current.lines.filter { scope.contains($0.assetId) }
+            if let refusal = StockTakeRules.closingRefusal(scope: scope, lines: lines, surplus: current.surplus) { throw refusal }
             var count = current
             count.closedOn = date
-            count.report = StockTakeSummary(StockTakeRules.report(scope: scope, lines: current.lines, surplus: current.surplus))
+            count.report = StockTakeSummary(StockTakeRules.report(scope: scope, lines: lines, surplus: current.surplus))
             count.version = current.version + 1
             count.updatedAt = now
             return Plan(stewardship: [(.stockTake(count), .stockTake(current))], outcome: .stewardship(.stockTake(count)))
@@ -224,6 +236,18 @@ extension LedgerWriter {
                                           stateOwned: current.owners.contains { governments.contains($0.kind) },
                                           pledged: !current.encumbrance.isBlank, disposed: current.lifecycle.stage == .disposed)
             if let refusal = DisposalRules.refusal(record, of: subject) { throw refusal }
+            if let notice = current.lifecycle.openPublication {
+                throw LedgerError(.failedPrecondition, "asset \(assetId) has a \(notice.kind.rawValue) notice up since \(notice.start); close it first (ClosePublication)")
+            }
+            var contracts = store.state.withLock { $0.operations.contracts(ofAsset: assetId) }
+            for contract in overlay.contracts.values where contract.assetId == assetId {
+                contracts.removeAll { $0.id == contract.id }
+                contracts.append(contract)
+            }
+            if let running = contracts.sorted(by: { $0.id < $1.id }).first(where: { $0.lastDay >= record.date }) {
+                throw LedgerError(.failedPrecondition, "asset \(assetId) is under contract \(running.id) until \(running.lastDay); end it first (AmendContract with terminated_on, with the owner's consent) and settle what is owed",
+                                  violations: [.init(field: "disposal.date", description: "contract \(running.id) runs on \(record.date)")])
+            }
             if record.date < current.acquiredDate {
                 throw LedgerError.invalid([.init(field: "disposal.date", description: "is \(record.date), before the asset was acquired (\(current.acquiredDate))")], what: "disposal")
             }
@@ -260,6 +284,15 @@ extension LedgerWriter {
             }
             if asset.lifecycle.stage == .disposed {
                 throw LedgerError(.failedPrecondition, "asset \(asset.id) is disposed of; there is nothing to revitalise")
+            }
+            // For what the monitor flags: idle, or its operator's latest report shows a loss.
+            let lossMaking = store.state.withLock { state in
+                state.operations.contracts(ofAsset: asset.id).contains { contract in
+                    (state.operations.reports[contract.entityId]?.values.max { $0.quarter < $1.quarter }?.profitFen ?? 0) < 0
+                }
+            }
+            if asset.usageStatus != .idle, !lossMaking {
+                throw LedgerError(.failedPrecondition, "asset \(asset.id) is neither idle nor loss-making (usage status \(asset.usageStatus.rawValue), no loss in its operator's latest report); a revitalising plan 盘活方案 is for assets the monitor flags")
             }
             plan.id = nextId(.revitalisingPlan)
             plan.version = 1

@@ -465,6 +465,10 @@ final class LedgerWriter: @unchecked Sendable {
         }
         func checkParties(_ contract: OperationContract) throws {
             var bad: [FieldViolation] = []
+            if let asset = lookupAsset(contract.assetId), asset.lifecycle.stage == .disposed {
+                throw LedgerError(.failedPrecondition, "asset \(asset.id) is disposed of (已处置 on \(asset.lifecycle.disposedOn?.description ?? "?")); it can be under no contract",
+                                  violations: [.init(field: "contract.asset_id", description: "disposed of")])
+            }
             if lookupAsset(contract.assetId) == nil { bad.append(.init(field: "contract.asset_id", description: "no asset \(contract.assetId) exists")) }
             if lookupEntity(contract.entityId) == nil { bad.append(.init(field: "contract.entity_id", description: "no operating entity \(contract.entityId) exists")) }
             if !bad.isEmpty { throw LedgerError.invalid(bad, what: "contract") }
@@ -549,6 +553,9 @@ final class LedgerWriter: @unchecked Sendable {
             }
             if lookupEntity(contract.entityId) == nil {
                 throw LedgerError.invalid([.init(field: "contract.entity_id", description: "no operating entity \(contract.entityId) exists")], what: "contract change")
+            }
+            if let asset = lookupAsset(contract.assetId), asset.lifecycle.stage == .disposed, contract.terminatedOn == nil || contract.lastDay > (asset.lifecycle.disposedOn ?? today) {
+                throw LedgerError(.failedPrecondition, "asset \(asset.id) is disposed of; its contract can only be ended by the disposal day (\(asset.lifecycle.disposedOn?.description ?? "?"))")
             }
             if let other = overlapping(contract) {
                 throw LedgerError(.failedPrecondition, "the new term overlaps contract \(other.id) of the same asset (\(other.start)–\(other.lastDay))",

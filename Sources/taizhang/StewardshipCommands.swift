@@ -255,14 +255,14 @@ struct PlanCommand: AsyncParsableCommand {
             for text in allocations {
                 let parts = try StewardshipLabels.parts(text, 2, option: "--allocation", format: "PURPOSE:YUAN, e.g. reserve:1000")
                 let index = slot(try RiskLabels.pick(StewardshipLabels.purposes, parts[0], option: "--allocation"))
-                byPurpose[index].1.amountFen += try parseYuan(parts[1], option: "--allocation")
+                byPurpose[index].1.amountFen = Money.add(byPurpose[index].1.amountFen, try parseYuan(parts[1], option: "--allocation"))
             }
             for text in households {
                 let parts = try StewardshipLabels.parts(text, 3, option: "--household", format: "PURPOSE:NAME:YUAN, e.g. no_labour_households:王五:3500")
                 let index = slot(try RiskLabels.pick(StewardshipLabels.purposes, parts[0], option: "--household"))
                 let fen = try parseYuan(parts[2], option: "--household")
                 byPurpose[index].1.households.append(.with { $0.name = parts[1]; $0.amountFen = fen })
-                byPurpose[index].1.amountFen += fen
+                byPurpose[index].1.amountFen = Money.add(byPurpose[index].1.amountFen, fen)
             }
             request.plan.allocations = byPurpose.sorted { $0.0.rawValue < $1.0.rawValue }.map(\.1)
             try PlanCommand.show(try await global.once("CreateDistributionPlan", request, as: Taizhang_Ledger_V1_DistributionPlan.self), global)
@@ -383,8 +383,8 @@ struct StockTakeCommand: AsyncParsableCommand {
         print(zh ? "应盘资产 \(count.scope.isEmpty ? Int(count.report.assetsInScope) : count.scope.count) 项\(counted)" : "\(count.scope.isEmpty ? Int(count.report.assetsInScope) : count.scope.count) assets in scope\(counted)")
         if count.hasReport {
             let report = count.report
-            print(zh ? "盘点结果：账实\(report.bookEqualsReality ? "相符" : "不符")；找到 \(report.found) 项，盘亏 \(report.lost.count) 项\(report.lost.isEmpty ? "" : "（\(report.lost.joined(separator: "、"))，须按程序处置）")，盘盈 \(report.surplusCount) 项 \(yuan(report.surplusValueFen)) 元"
-                     : "result: book \(report.bookEqualsReality ? "equals" : "differs from") reality; \(report.found) found, \(report.lost.count) lost\(report.lost.isEmpty ? "" : " (\(report.lost.joined(separator: ", ")): dispose of them)"), \(report.surplusCount) surplus worth \(yuan(report.surplusValueFen)) yuan")
+            print(zh ? "盘点结果：账实\(report.bookEqualsReality ? "相符" : "不符")；找到 \(report.found) 项，盘亏 \(report.lost.count) 项\(report.lost.isEmpty ? "" : "（\(report.lost.joined(separator: "、"))，须按程序处置；到户类资产由村委会登记）")，盘盈 \(report.surplusCount) 项 \(yuan(report.surplusValueFen)) 元"
+                     : "result: book \(report.bookEqualsReality ? "equals" : "differs from") reality; \(report.found) found, \(report.lost.count) lost\(report.lost.isEmpty ? "" : " (\(report.lost.joined(separator: ", ")): dispose of them by the procedure; a household asset's loss is registered by the village committee)"), \(report.surplusCount) surplus worth \(yuan(report.surplusValueFen)) yuan")
         }
     }
 
@@ -405,9 +405,11 @@ struct StockTakeCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record what the count found: assets found (with their condition), not found, and surplus.",
             discussion: """
-            A later line for an asset replaces the earlier one. A CSV file (--csv) has the columns \
-            资产ID,是否找到,状况,实盘数量 (or asset_id,found,condition,counted_quantity), with 是/否 or yes/no; \
-            it is sent 2,000 lines a call.
+            A line for an asset recorded by an earlier call replaces the earlier line (an asset may appear once \
+            per call); a surplus line replaces an earlier one with the same description, so running the \
+            command again records nothing twice. A CSV file (--csv) starts with the header \
+            资产ID,是否找到,状况,实盘数量 (or asset_id,found,condition,counted_quantity), then one asset a row \
+            with 是/否 or yes/no; it is sent 2,000 lines a call, each call applied whole.
             """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Stock-take id, e.g. PD00000001.") var id: String
@@ -445,12 +447,15 @@ struct StockTakeCommand: AsyncParsableCommand {
             defer { Task { await client.close() } }
             var count = Taizhang_Ledger_V1_StockTake()
             var start = 0
+            // One key per chunk of this run: a chunk retried after a lost answer is not applied twice.
+            let run = UUID().uuidString
             repeat {
                 var request = Taizhang_Ledger_V1_RecordCountRequest()
                 request.stockTakeID = id
                 request.lines = Array(lines[start..<min(lines.count, start + 2000)])
                 if start == 0 { request.surplus = surplusLines }
-                count = try await global.call(client, ledger + "RecordCount", request, as: Taizhang_Ledger_V1_StockTake.self)
+                count = try await global.call(client, ledger + "RecordCount", request, as: Taizhang_Ledger_V1_StockTake.self,
+                                              idempotencyKey: "count-\(run)-\(start)")
                 start += 2000
             } while start < lines.count
             try StockTakeCommand.show(count, global)
@@ -469,6 +474,11 @@ struct StockTakeCommand: AsyncParsableCommand {
                 throw ExitCode(2)
             }
             var lines: [Taizhang_Ledger_V1_CountLine] = []
+            let header = records.first?.fields.map { $0.trimmingCharacters(in: .whitespaces) } ?? []
+            guard header.count >= 3, ["资产ID", "asset_id"].contains(header[0]) else {
+                printError("\(path): the first row must be the header 资产ID,是否找到,状况,实盘数量 (or asset_id,found,condition,counted_quantity)")
+                throw ExitCode(2)
+            }
             for record in records.dropFirst() where !(record.fields.count == 1 && record.fields[0].isEmpty) {
                 let fields = record.fields.map { $0.trimmingCharacters(in: .whitespaces) }
                 guard fields.count >= 3, ["是", "否", "yes", "no"].contains(fields[1]) else {
@@ -521,7 +531,15 @@ struct StockTakeCommand: AsyncParsableCommand {
             request.adminCode = adminCode
             request.year = year
             request.pageSize = 1000
-            let page = try await global.once("ListStockTakes", request, as: Taizhang_Ledger_V1_ListStockTakesResponse.self)
+            let client = try await global.connect()
+            defer { Task { await client.close() } }
+            var page = Taizhang_Ledger_V1_ListStockTakesResponse()
+            repeat {
+                let next = try await global.call(client, ledger + "ListStockTakes", request, as: Taizhang_Ledger_V1_ListStockTakesResponse.self)
+                page.stockTakes += next.stockTakes
+                page.total = next.total
+                request.pageToken = next.nextPageToken
+            } while !request.pageToken.isEmpty
             if global.json { try global.printJSON(page); return }
             let zh = global.language == .zh
             var table = Table(header: Labels.header([("编号", "id"), ("单位", "unit"), ("年度", "year"), ("开始", "opened"), ("结束", "closed"),
@@ -559,7 +577,7 @@ struct DisposalCommand: AsyncParsableCommand {
         @Option(name: .customLong("reason"), help: "natural_disaster, accident, planning, wear, scrapping or stock_take_loss.") var reason: String
         @Option(name: .customLong("method"), help: "auction (拍卖), transfer (转让) or scrap (报废).") var method: String
         @Option(name: .customLong("appraiser"), help: "The independent appraiser.") var appraiser: String?
-        @Option(name: .customLong("appraised"), help: "The appraised value in yuan.") var appraised: String = "0"
+        @Option(name: .customLong("appraised"), help: "The appraised value in yuan (required with --appraiser).") var appraised: String?
         @Option(name: .customLong("appraised-on"), help: "The appraisal's date.") var appraisedOn: String = ""
         @Option(name: .customLong("approval"), help: "LEVEL:BY:DATE (repeat), e.g. township:熊河镇人民政府:2026-08-10.") var approvals: [String] = []
         @Option(name: .customLong("published-on"), help: "When the valuation was published.") var publishedOn: String = ""
@@ -575,6 +593,10 @@ struct DisposalCommand: AsyncParsableCommand {
             request.disposal.reason = try RiskLabels.pick(StewardshipLabels.reasons, reason, option: "--reason")
             request.disposal.method = try RiskLabels.pick(StewardshipLabels.methods, method, option: "--method")
             if let appraiser {
+                guard let appraised else {
+                    printError("--appraiser needs --appraised (the appraised value in yuan) and --appraised-on")
+                    throw ExitCode(2)
+                }
                 let fen = try parseYuan(appraised, option: "--appraised")
                 request.disposal.appraisal = .with { $0.appraiser = appraiser; $0.valueFen = fen; $0.date = appraisedOn }
             }
@@ -623,7 +645,15 @@ struct DisposalCommand: AsyncParsableCommand {
             defer { Task { await client.close() } }
             let entries = try await DisposalCommand.entries(global, client, adminCode: adminCode, year: year)
             if global.json {
-                try global.printJSON(Taizhang_Ledger_V1_ListDisposalsResponse.with { $0.disposals = entries; $0.total = UInt64(entries.count) })
+                try global.printJSON(Taizhang_Ledger_V1_ListDisposalsResponse.with { response in
+                    response.disposals = entries
+                    response.total = UInt64(entries.count)
+                    for entry in entries {
+                        response.originalValueFen = Money.add(response.originalValueFen, entry.originalValueFen)
+                        response.netValueFen = Money.add(response.netValueFen, entry.netValueFen)
+                        response.proceedsFen = Money.add(response.proceedsFen, entry.proceedsFen)
+                    }
+                })
                 return
             }
             var table = Table(header: Labels.header([("编号", "id"), ("资产", "asset"), ("名称", "name"), ("原因", "reason"), ("方式", "method"),
@@ -700,8 +730,16 @@ struct RevitaliseCommand: AsyncParsableCommand {
         @Option(name: .customLong("admin-code"), help: "Only assets of this unit or below.") var adminCode: String = ""
 
         func run() async throws {
-            let request = Taizhang_Ledger_V1_ListRevitalisingPlansRequest.with { $0.assetID = asset; $0.adminCode = adminCode; $0.pageSize = 1000 }
-            let page = try await global.once("ListRevitalisingPlans", request, as: Taizhang_Ledger_V1_ListRevitalisingPlansResponse.self)
+            var request = Taizhang_Ledger_V1_ListRevitalisingPlansRequest.with { $0.assetID = asset; $0.adminCode = adminCode; $0.pageSize = 1000 }
+            let client = try await global.connect()
+            defer { Task { await client.close() } }
+            var page = Taizhang_Ledger_V1_ListRevitalisingPlansResponse()
+            repeat {
+                let next = try await global.call(client, ledger + "ListRevitalisingPlans", request, as: Taizhang_Ledger_V1_ListRevitalisingPlansResponse.self)
+                page.plans += next.plans
+                page.total = next.total
+                request.pageToken = next.nextPageToken
+            } while !request.pageToken.isEmpty
             if global.json { try global.printJSON(page); return }
             var table = Table(header: Labels.header([("编号", "id"), ("资产", "asset"), ("措施", "measures"), ("责任人", "responsible"),
                                                      ("批准", "approved by"), ("实施日期", "effective")], global.language))

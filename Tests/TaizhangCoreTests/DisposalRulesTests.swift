@@ -42,6 +42,15 @@ struct DisposalRulesTests {
         #expect(DisposalRules.refusal(Self.record(method: .scrap, proceeds: 0, published: nil), of: Self.village) == nil)
     }
 
+    /// An auction or transfer starts from an appraised value; only a scrapping may be worth nothing.
+    @Test func anAuctionAtAZeroAppraisal_isRefused() {
+        var record = Self.record(proceeds: 0)
+        record.appraisal?.valueFen = 0
+        #expect(DisposalRules.refusal(record, of: Self.village)?.violations.map(\.field) == ["appraisal.value_fen"])
+        record.method = .scrap
+        #expect(DisposalRules.refusal(record, of: Self.village) == nil)
+    }
+
     @Test func outsideTheProcess_everyMissingStepIsListed() {
         let record = DisposalRecord(reason: .wear, method: .transfer, appraisal: nil,
                                     approvals: [Approval(level: .countyDepartment, by: "", date: CivilDate("2026-05-20")!)],

@@ -110,4 +110,18 @@ struct DistributionRulesTests {
         #expect(DistributionRules.refusal(from: .draft, to: .assemblyPassed, on: assembly.date, previousStepDate: nil, assembly: assembly, policy: policy) == nil)
         #expect(DistributionRules.refusal(from: .draft, to: .assemblyPassed, on: assembly.date, previousStepDate: nil, assembly: nil)?.violations.map(\.field) == ["assembly"])
     }
+
+    /// Amounts come from requests: huge ones are refused, never trapped on.
+    @Test func hugeAmounts_areViolations_notOverflows() {
+        let huge = Int64.max / 2
+        let allocations = [Allocation(purpose: .noLabourHouseholds, amountFen: huge, households: [HouseholdShare(name: "王五", amountFen: huge)]),
+                           Allocation(purpose: .reserve, amountFen: huge)]
+        let violations = DistributionRules.validate(allocations: allocations, incomeFen: 1)
+        #expect(violations.map(\.field).contains("allocations[1].amount_fen"))
+        #expect(violations.map(\.field).contains("allocations[0].households[0].amount_fen"))
+        // A reserve of 10^15 against an income of 10^15: the 128-bit comparison holds.
+        let fine = [Allocation(purpose: .noLabourHouseholds, amountFen: 1, households: [HouseholdShare(name: "王五", amountFen: 1)]),
+                    Allocation(purpose: .reserve, amountFen: DistributionRules.amountMaxFen - 1)]
+        #expect(DistributionRules.validate(allocations: fine, incomeFen: DistributionRules.amountMaxFen).isEmpty)
+    }
 }

@@ -393,6 +393,9 @@ struct RiskRulesTests {
                                                    effectiveOn: Self.date("2026-12-01"))))
         #expect(records.revitalisingPlan(ofAsset: idle.id, on: Self.today) == nil)
         #expect(records.revitalisingPlan(ofAsset: idle.id, on: Self.date("2026-12-01"))?.id == "PH00000001")
+        // A plan holds the alerts back for a year, then the asset is judged again.
+        #expect(records.revitalisingPlan(ofAsset: idle.id, on: Self.date("2027-12-01"))?.id == "PH00000001")
+        #expect(records.revitalisingPlan(ofAsset: idle.id, on: Self.date("2027-12-02")) == nil)
         // A disposed asset raises nothing.
         idle.lifecycle.stage = .disposed
         #expect(Self.rules.conditions(asset: idle, contracts: [Self.contract], operators: operators).isEmpty)

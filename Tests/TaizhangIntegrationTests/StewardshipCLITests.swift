@@ -115,10 +115,15 @@ struct StewardshipCLITests {
         let refused = try Self.taizhang(["disposal", "record", household.id, "--reason", "wear", "--method", "scrap", "--date", "2026-11-01"], daemon)
         #expect(refused.status == 19)
         #expect(refused.stderr.contains("004 §24"))
-        let revived = try Self.taizhang(["revitalise", "record", "ZC00000001", "--measures", "改建为仓储", "--responsible", "村委会",
+        // A revitalising plan is for an idle (or loss-making) asset.
+        #expect(try Self.taizhang(["revitalise", "record", "ZC00000001", "--measures", "改建为仓储", "--responsible", "村委会",
+                                   "--approved-by", "村民代表大会", "--effective-on", "2026-11-10"], daemon).status == 19)
+        let idle = try Self.json(try Self.taizhang(["asset", "list", "--status", "idle", "--json"], daemon),
+                                 as: Taizhang_Ledger_V1_ListAssetsResponse.self).assets.last!.id
+        let revived = try Self.taizhang(["revitalise", "record", idle, "--measures", "改建为仓储", "--responsible", "村委会",
                                          "--approved-by", "村民代表大会", "--effective-on", "2026-11-10"], daemon)
         #expect(revived.status == 0, "\(revived.stderr)")
-        #expect(try Self.taizhang(["revitalise", "list", "--asset", "ZC00000001"], daemon).stdout.contains("改建为仓储"))
+        #expect(try Self.taizhang(["revitalise", "list", "--asset", idle], daemon).stdout.contains("改建为仓储"))
     }
 }
 

@@ -345,6 +345,7 @@ struct StewardshipTests {
         let asset = try await Fixture.register(client, Fixture.asset(code: "CZ-1"))
         var pledged = Fixture.asset(code: "CZ-2")
         pledged.encumbrance = "2025年抵押给农商行（待解除）"
+        pledged.usageStatus = .idle
         let encumbered = try await Fixture.register(client, pledged)
 
         // No appraisal, no approvals, no publication: every gap named.
@@ -407,6 +408,11 @@ struct StewardshipTests {
         revive.plan.responsible = "白马村村委会"
         revive.plan.approvedBy = "白马村村民代表大会"
         revive.plan.effectiveOn = "2026-10-01"
+        // Only for an asset the monitor flags (idle, or loss-making): one in use and profitable is refused.
+        let inUse = try await Fixture.register(client, Fixture.asset(code: "CZ-3"))
+        revive.plan.assetID = inUse.id
+        #expect(try await Self.refusal(client, "RecordRevitalisingPlan", revive, as: Taizhang_Ledger_V1_RevitalisingPlan.self).code == .failedPrecondition)
+        revive.plan.assetID = encumbered.id
         let plan = try await client.unary(Self.ledger + "RecordRevitalisingPlan", revive, as: Taizhang_Ledger_V1_RevitalisingPlan.self)
         #expect(plan.id == "PH00000001")
         revive.plan.measures = ""

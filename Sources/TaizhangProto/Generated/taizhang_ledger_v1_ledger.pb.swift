@@ -3762,10 +3762,10 @@ public nonisolated struct Taizhang_Ledger_V1_RecordCountRequest: Sendable {
 
   public var stockTakeID: String = String()
 
-  /// at most 2,000; a later line for an asset replaces the earlier
+  /// at most 2,000, an asset once; a line replaces the asset's line from an earlier call
   public var lines: [Taizhang_Ledger_V1_CountLine] = []
 
-  /// at most 2,000
+  /// at most 2,000; a line replaces an earlier one with the same description
   public var surplus: [Taizhang_Ledger_V1_SurplusLine] = []
 
   public var expectedVersion: Int64 = 0

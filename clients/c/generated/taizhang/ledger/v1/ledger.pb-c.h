@@ -2676,12 +2676,12 @@ struct  Taizhang__Ledger__V1__RecordCountRequest
   ProtobufCMessage base;
   char *stock_take_id;
   /*
-   * at most 2,000; a later line for an asset replaces the earlier
+   * at most 2,000, an asset once; a line replaces the asset's line from an earlier call
    */
   size_t n_lines;
   Taizhang__Ledger__V1__CountLine **lines;
   /*
-   * at most 2,000
+   * at most 2,000; a line replaces an earlier one with the same description
    */
   size_t n_surplus;
   Taizhang__Ledger__V1__SurplusLine **surplus;
