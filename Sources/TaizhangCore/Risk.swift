@@ -49,7 +49,7 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
     case handoverOverdue = "handover_overdue"
     /// A contract expires soon or has expired (renew or recover, 001 (八)).
     case contractExpiring = "contract_expiring"
-    /// No closed stock-take has counted the asset for more than a year (004 §23).
+    /// A unit has assets no closed stock-take has counted for more than a year (004 §23).
     case countOverdue = "count_overdue"
     /// Income waits for distribution past its 3-month deadline (004 §31):
     /// a plan not carried out, or a unit's income with no plan.
@@ -112,10 +112,32 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
     public var subjectKind: String {
         switch self {
         case .entityTargets, .entityScore, .reportMissing, .paymentOverdue: return "entity"
-        case .assetIdle, .assetLoss, .assetDecline, .publicationOverdue, .handoverOverdue, .countOverdue: return "asset"
+        case .assetIdle, .assetLoss, .assetDecline, .publicationOverdue, .handoverOverdue: return "asset"
+        case .countOverdue: return "unit"
         case .contractExpiring: return "contract"
         case .distributionOverdue: return "distribution"
         }
+    }
+}
+
+/// A unit's assets uncounted for more than a year, gathered by the monitor.
+public struct CountBacklog: Sendable, Hashable {
+    public var assets = 0
+    public var overTwoYears = 0
+    /// The earliest day counting runs from.
+    public var oldest: CivilDate
+    /// The first few asset ids, for the message.
+    public var examples: [String] = []
+
+    /// An empty tally starting from `since`.
+    public init(since: CivilDate) { oldest = since }
+
+    /// Adds one overdue asset.
+    public mutating func add(_ assetId: String, since: CivilDate, twoYears: Bool) {
+        assets += 1
+        if twoYears { overTwoYears += 1 }
+        oldest = min(oldest, since)
+        if examples.count < 3 { examples.append(assetId) }
     }
 }
 
@@ -509,21 +531,31 @@ public struct RiskRules: Sendable {
 
     // MARK: Conditions
 
-    /// The asset's count_overdue condition, if no closed stock-take has
-    /// counted it for more than a year since it was counted or registered
-    /// (004 §23: 每年至少清查一次); red after two years.
-    public func countCondition(asset: Asset, lastCounted: CivilDate?) -> AlertCondition? {
+    /// When `asset` has gone uncounted for more than a year — no closed
+    /// stock-take found it since it was last counted (or registered), 004 §23:
+    /// 每年至少清查一次 — the day counting runs from and whether it is more
+    /// than two years; nil when it is not overdue.
+    public func countOverdue(asset: Asset, lastCounted: CivilDate?) -> (since: CivilDate, twoYears: Bool)? {
         guard asset.lifecycle.stage != .disposed else { return nil }
         let registered = CivilDate(String(asset.createdAt.prefix(10))) ?? asset.acquiredDate
-        guard StockTakeRules.countOverdue(lastCounted: lastCounted, registered: registered, today: today) else { return nil }
         let since = lastCounted ?? registered
-        let twoYears = StockTakeRules.countOverdue(lastCounted: CivilDate(year: since.year + 1, month: since.month, day: min(since.day, 28)),
-                                                   registered: since, today: today)
-        let reason: RiskReason = lastCounted.map { day in
-            .init("count_overdue", "资产自\(day)清查后已超过一年未清查盘点，请组织年度清查", "not counted since \(day), more than a year ago; hold the yearly stock-take (004 §23)")
-        } ?? .init("never_counted", "资产自\(registered)登记以来超过一年未清查盘点，请组织年度清查", "never counted since it was registered on \(registered), more than a year ago; hold the yearly stock-take (004 §23)")
-        return AlertCondition(kind: .countOverdue, subjectId: asset.id, subjectName: asset.name, adminCode: asset.adminCode,
-                              level: twoYears ? .red : .yellow, quarter: "", reasons: [reason])
+        guard StockTakeRules.countOverdue(lastCounted: lastCounted, registered: registered, today: today) else { return nil }
+        let yearOn = CivilDate(year: since.year + 1, month: since.month, day: min(since.day, CivilDate.daysIn(month: since.month, year: since.year + 1))) ?? since
+        return (since, StockTakeRules.countOverdue(lastCounted: yearOn, registered: yearOn, today: today))
+    }
+
+    /// The count_overdue conditions, one per admin unit with assets
+    /// uncounted for more than a year (yellow; red when any for more than
+    /// two): a county learns which villages to count, not a flood of one
+    /// alert per asset.
+    public func countConditions(_ backlog: [String: CountBacklog], unitName: (String) -> String) -> [AlertCondition] {
+        backlog.sorted { $0.key < $1.key }.map { code, tally in
+            let examples = tally.examples.joined(separator: "、")
+            return AlertCondition(kind: .countOverdue, subjectId: code, subjectName: unitName(code), adminCode: code,
+                                  level: tally.overTwoYears > 0 ? .red : .yellow, quarter: "", reasons: [.init("count_overdue",
+                "\(tally.assets)项资产超过一年未清查盘点\(tally.overTwoYears > 0 ? "（其中\(tally.overTwoYears)项超过两年）" : "")，最早自\(tally.oldest)起，如\(examples)",
+                "\(tally.assets) asset(s) not counted for more than a year\(tally.overTwoYears > 0 ? " (\(tally.overTwoYears) for more than two)" : ""), the oldest since \(tally.oldest), e.g. \(tally.examples.joined(separator: ", "))")])
+        }
     }
 
     /// The distribution_overdue conditions: each plan not carried out past

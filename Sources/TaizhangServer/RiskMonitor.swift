@@ -273,7 +273,7 @@ enum RiskScan {
         // lock quickly; the rules then run without it. The count check is
         // cheap and needs no copy. (Disposed assets are not visited.)
         var candidates: [Asset] = []
-        var counted: [AlertCondition] = []
+        var backlog: [String: CountBacklog] = [:]
         var checked = 0
         store.visitAssets(filter: AssetFilter()) { asset in
             checked += 1
@@ -282,10 +282,13 @@ enum RiskScan {
                 || life.stage == .handoverPublication || snapshot.contractsByAsset[asset.id] != nil {
                 candidates.append(asset)
             }
-            if let condition = rules.countCondition(asset: asset, lastCounted: records.lastCounted[asset.id]) { counted.append(condition) }
+            if let (since, twoYears) = rules.countOverdue(asset: asset, lastCounted: records.lastCounted[asset.id]) {
+                backlog[asset.adminCode, default: CountBacklog(since: since)].add(asset.id, since: since, twoYears: twoYears)
+            }
         }
         let conditions = conditions(snapshot: snapshot, assets: candidates, rules: rules, records: records)
-            + counted + rules.distributionConditions(records) { store.adminUnit(code: $0)?.name ?? $0 }
+            + rules.countConditions(backlog) { store.adminUnit(code: $0)?.name ?? $0 }
+            + rules.distributionConditions(records) { store.adminUnit(code: $0)?.name ?? $0 }
         return (conditions, snapshot.entityOrder.count, checked)
     }
 

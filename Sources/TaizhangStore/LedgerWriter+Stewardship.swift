@@ -202,7 +202,14 @@ extension LedgerWriter {
             count.surplus = current.surplus.filter { !described.contains($0.description) } + surplus
             count.version = current.version + 1
             count.updatedAt = now
-            return Plan(stewardship: [(.stockTake(count), .stockTake(current))], outcome: .stewardship(.stockTake(count)))
+            // The journal keeps what this call changed: the lines and surplus it replaced and those it recorded.
+            let replaced = StockTakeChange(id: id, version: current.version, updatedAt: current.updatedAt,
+                                           lines: current.lines.filter { inRequest.contains($0.assetId) },
+                                           surplus: current.surplus.filter { described.contains($0.description) })
+            let recorded = StockTakeChange(id: id, version: count.version, updatedAt: now, lines: lines, surplus: surplus)
+            return Plan(stewardship: [(.stockTake(count), .stockTake(current))],
+                        auditOverrides: ["stock_take/" + id: (StewardshipJSON.text(replaced), StewardshipJSON.text(recorded))],
+                        outcome: .stewardship(.stockTake(count)))
 
         case .closeStockTake(let id, let date, let expectedVersion):
             guard case .stockTake(let current)? = lookup(.stockTake, id) else {
@@ -224,7 +231,11 @@ extension LedgerWriter {
             count.report = StockTakeSummary(StockTakeRules.report(scope: scope, lines: lines, surplus: current.surplus))
             count.version = current.version + 1
             count.updatedAt = now
-            return Plan(stewardship: [(.stockTake(count), .stockTake(current))], outcome: .stewardship(.stockTake(count)))
+            let open = StockTakeChange(id: id, version: current.version, updatedAt: current.updatedAt)
+            let closed = StockTakeChange(id: id, version: count.version, updatedAt: now, closedOn: date, report: count.report)
+            return Plan(stewardship: [(.stockTake(count), .stockTake(current))],
+                        auditOverrides: ["stock_take/" + id: (StewardshipJSON.text(open), StewardshipJSON.text(closed))],
+                        outcome: .stewardship(.stockTake(count)))
 
         case .dispose(let assetId, let record, let stockTakeId, let policy, let expectedVersion):
             guard let current = lookupAsset(assetId) else {

@@ -70,6 +70,10 @@ struct Plan {
     var contracts: [(after: OperationContract, before: OperationContract?)] = []
     var reports: [(after: QuarterReport, before: QuarterReport?)] = []
     var stewardship: [(after: StewardshipRecord, before: StewardshipRecord?)] = []
+    /// What the audit journal records for a stewardship change instead of
+    /// the whole record before and after ("kind/id" → texts): the lines a
+    /// count call changed, not the count's every line again.
+    var auditOverrides: [String: (before: String, after: String)] = [:]
     var outcome: MutationOutcome
 }
 
@@ -664,7 +668,11 @@ final class LedgerWriter: @unchecked Sendable {
             let keys = StewardshipJSON.keys(record)
             try upsertStewardship.run([.text(record.kind.rawValue), .text(record.id), .text(keys.assetId), .text(keys.adminCode),
                                        .int(record.version), .text(text)])
-            try audit(kind: record.kind.rawValue, id: record.id, before: before.map(StewardshipJSON.text) ?? "", after: text)
+            if let change = plan.auditOverrides[record.kind.rawValue + "/" + record.id] {
+                try audit(kind: record.kind.rawValue, id: record.id, before: change.before, after: change.after)
+            } else {
+                try audit(kind: record.kind.rawValue, id: record.id, before: before.map(StewardshipJSON.text) ?? "", after: text)
+            }
         }
         for (asset, before) in plan.assets {
             let record = asset.jsonText

@@ -7,6 +7,18 @@
 import Foundation
 import TaizhangCore
 
+/// What a count call changed, for the audit journal: a count of 20,000
+/// assets would otherwise put every line into the journal twice per call.
+struct StockTakeChange: Encodable {
+    var id: String
+    var version: Int64
+    var updatedAt: String
+    var lines: [CountLine]?
+    var surplus: [SurplusLine]?
+    var closedOn: CivilDate?
+    var report: StockTakeSummary?
+}
+
 enum StewardshipJSON {
     static func text(_ record: StewardshipRecord) -> String {
         let encoder = JSONEncoder()
@@ -25,6 +37,13 @@ enum StewardshipJSON {
             preconditionFailure("encoding a \(record.kind.rawValue) record failed: \(error)")
         }
         return String(decoding: data, as: UTF8.self)
+    }
+
+    static func text(_ change: StockTakeChange) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Strings, integers, dates and enums only: encoding cannot fail.
+        return (try? encoder.encode(change)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
     static func record(kind: StewardshipKind, text: String) throws -> StewardshipRecord {

@@ -402,21 +402,33 @@ struct RiskRulesTests {
     }
 
     @Test(arguments: [
-        // registered, last counted, expected level (nil: none)
+        // registered, last counted, expected (nil: not overdue; true: more than two years)
         ("2026-01-01T00:00:00Z", nil, nil),
         ("2025-11-22T08:00:00Z", nil, nil),            // a year to the day: not yet
-        ("2025-11-21T08:00:00Z", nil, AlertLevel.yellow),
-        ("2024-11-21T08:00:00Z", nil, .red),           // two years uncounted
+        ("2025-11-21T08:00:00Z", nil, false),
+        ("2024-11-21T08:00:00Z", nil, true),           // two years uncounted
         ("2023-01-01T00:00:00Z", "2026-03-01", nil),
-        ("2023-01-01T00:00:00Z", "2025-10-01", .yellow),
-        ("2023-01-01T00:00:00Z", "2024-10-01", .red),
-    ] as [(String, String?, AlertLevel?)])
-    func countOverdue_yellowAfterAYear_redAfterTwo(registered: String, counted: String?, level: AlertLevel?) {
+        ("2023-01-01T00:00:00Z", "2025-10-01", false),
+        ("2023-01-01T00:00:00Z", "2024-10-01", true),
+    ] as [(String, String?, Bool?)])
+    func countOverdue_afterAYear_redAfterTwo(registered: String, counted: String?, twoYears: Bool?) {
         var asset = Self.asset()
         asset.createdAt = registered
-        let condition = Self.rules.countCondition(asset: asset, lastCounted: counted.map(Self.date))
-        #expect(condition?.level == level)
-        #expect(condition.map { $0.kind == .countOverdue && !$0.reasons.isEmpty } ?? true)
+        #expect(Self.rules.countOverdue(asset: asset, lastCounted: counted.map(Self.date))?.twoYears == twoYears)
+    }
+
+    /// One alert per unit, not one per asset: yellow, red when any asset is two years behind.
+    @Test func countOverdue_isOneAlertPerUnit() {
+        var backlog: [String: CountBacklog] = [:]
+        for (unit, id, since, twoYears) in [("421024101204", "ZC00000001", "2025-06-01", false), ("421024101204", "ZC00000002", "2025-03-01", false),
+                                            ("421024101205", "ZC00000003", "2024-01-01", true)] {
+            backlog[unit, default: CountBacklog(since: Self.date(since))].add(id, since: Self.date(since), twoYears: twoYears)
+        }
+        let conditions = Self.rules.countConditions(backlog) { "unit \($0)" }
+        #expect(conditions.map(\.subjectId) == ["421024101204", "421024101205"])
+        #expect(conditions.map(\.level) == [.yellow, .red])
+        #expect(conditions[0].reasons.first?.chinese.hasPrefix("2项资产超过一年未清查盘点，最早自2025-03-01起") == true)
+        #expect(conditions.allSatisfy { $0.kind == .countOverdue && $0.kind.subjectKind == "unit" })
     }
 
     @Test func distributionOverdue_plansPastTheirDeadline_andIncomeWithoutAPlan() {

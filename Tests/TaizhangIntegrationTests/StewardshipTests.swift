@@ -317,6 +317,15 @@ struct StewardshipTests {
         #expect(count.report.surplusValueFen == 12_000)
         #expect(!count.report.bookEqualsReality)
         #expect(try await Self.refusal(client, "RecordCount", record, as: Taizhang_Ledger_V1_StockTake.self).code == .failedPrecondition)
+        // The journal keeps what each call changed, not every line again.
+        var audit = Taizhang_Ledger_V1_ListAuditEntriesRequest()
+        audit.recordID = count.id
+        let entries = try await client.unary(Self.ledger + "ListAuditEntries", audit, as: Taizhang_Ledger_V1_ListAuditEntriesResponse.self).entries
+        #expect(entries.count == 4)
+        #expect(entries[0].afterJson.contains("\"scope\":[\"\(kept.id)\",\"\(lost.id)\"]"))
+        #expect(entries[1].afterJson.contains(kept.id) && !entries[1].afterJson.contains(lost.id))
+        #expect(entries[2].afterJson.contains(lost.id) && !entries[2].afterJson.contains(kept.id))
+        #expect(entries[3].afterJson.contains("\"closedOn\":\"2026-10-20\"") && !entries[3].afterJson.contains("\"lines\""))
 
         // The loss is disposed of, naming the count.
         var loss = Self.disposal(asset: lost.id)

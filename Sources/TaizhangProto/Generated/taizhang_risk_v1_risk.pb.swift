@@ -141,7 +141,7 @@ public nonisolated struct Taizhang_Risk_V1_Alert: @unchecked Sendable {
     set {_uniqueStorage()._messageID = newValue}
   }
 
-  /// entity, asset, contract or distribution (a plan, or an admin unit with undistributed income)
+  /// entity, asset, contract, unit (an admin unit) or distribution (a plan, or an admin unit with undistributed income)
   public var subjectKind: String {
     get {_storage._subjectKind}
     set {_uniqueStorage()._subjectKind = newValue}

@@ -114,7 +114,7 @@ struct  Taizhang__Risk__V1__Alert
    */
   char *message_id;
   /*
-   * entity, asset, contract or distribution (a plan, or an admin unit with undistributed income)
+   * entity, asset, contract, unit (an admin unit) or distribution (a plan, or an admin unit with undistributed income)
    */
   char *subject_kind;
   char *subject_id;
