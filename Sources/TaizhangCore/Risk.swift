@@ -594,7 +594,10 @@ public struct RiskRules: Sendable {
     }
 
     /// What should be alerted on for one entity now.
-    public func conditions(entity: OperatingEntity, contracts: [OperationContract], reports: ReportsByQuarter) -> [AlertCondition] {
+    /// `received`: the income the owners recorded under each contract (by
+    /// contract id), when they record it (`RecordIncome`).
+    public func conditions(entity: OperatingEntity, contracts: [OperationContract], reports: ReportsByQuarter,
+                           received: [String: [IncomeReceipt]] = [:]) -> [AlertCondition] {
         var out: [AlertCondition] = []
         func condition(_ kind: AlertKind, _ level: AlertLevel, quarter: Quarter?, score: Int = -1, parts: [RiskPartScore] = [],
                        reasons: [RiskReason]) {
@@ -602,7 +605,7 @@ public struct RiskRules: Sendable {
                                       score: score, quarter: quarter?.description ?? "", parts: parts, reasons: reasons))
         }
         guard let quarter = evaluatedQuarter(contracts: contracts, reports: reports) else {
-            if let overdue = paymentOverdue(contracts: contracts, reports: reports) {
+            if let overdue = paymentOverdue(contracts: contracts, reports: reports, received: received) {
                 condition(.paymentOverdue, overdue.0, quarter: nil, reasons: overdue.1)
             }
             return out
@@ -645,22 +648,28 @@ public struct RiskRules: Sendable {
                       reasons: [.init("report_missing", "\(names)经营报表逾期未报（应于\(reportDue(newest))前报送）",
                                       "no report for \(missing.reversed().map(\.description).joined(separator: ", ")) (due by \(reportDue(newest)))")])
         }
-        if let overdue = paymentOverdue(contracts: contracts, reports: reports) {
+        if let overdue = paymentOverdue(contracts: contracts, reports: reports, received: received) {
             condition(.paymentOverdue, overdue.0, quarter: quarter, reasons: overdue.1)
         }
         return out
     }
 
-    /// Payments scheduled by the entity's contracts against what its reports
-    /// say it paid, oldest due first; the level from how long the oldest
-    /// unpaid payment is overdue.
-    public func paymentOverdue(contracts: [OperationContract], reports: ReportsByQuarter) -> (AlertLevel, [RiskReason])? {
+    /// Payments scheduled by the entity's contracts against what was paid,
+    /// oldest due first; the level from how long the oldest unpaid payment
+    /// is overdue. What was paid is the income the owners recorded under the
+    /// contracts (`received`, the village account's word) once they record
+    /// any; until then what the operator's reports say it paid.
+    public func paymentOverdue(contracts: [OperationContract], reports: ReportsByQuarter,
+                               received: [String: [IncomeReceipt]] = [:]) -> (AlertLevel, [RiskReason])? {
         let cutoff = today.adding(days: -configuration.paymentGraceDays)
         // The present operator answers for payments due since it took over.
         let scheduled = contracts.flatMap { contract in contract.payments.filter { $0.dueDate >= contract.operatorStart } }
             .filter { $0.dueDate <= cutoff }.sorted { $0.dueDate < $1.dueDate }
         guard !scheduled.isEmpty, let firstStart = contracts.map(\.operatorStart).min() else { return nil }
-        var paid = reports.values.filter { $0.quarter.last >= firstStart }.reduce(Int64(0)) { $0.saturatingAdd($1.paymentsPaidFen) }
+        let recorded = contracts.flatMap { contract in (received[contract.id] ?? []).filter { $0.receivedOn >= contract.operatorStart && $0.receivedOn <= today } }
+        var paid = contracts.contains(where: { received[$0.id] != nil })
+            ? recorded.reduce(Int64(0)) { $0.saturatingAdd(max(0, $1.amountFen)) }
+            : reports.values.filter { $0.quarter.last >= firstStart }.reduce(Int64(0)) { $0.saturatingAdd($1.paymentsPaidFen) }
         var owed: Int64 = 0
         var oldest: PaymentDue?
         for payment in scheduled {

@@ -296,9 +296,12 @@ enum RiskScan {
     static func conditions(snapshot: OperationsSnapshot, assets: [Asset], rules: RiskRules,
                            records: StewardshipSnapshot = StewardshipSnapshot()) -> [AlertCondition] {
         var conditions: [AlertCondition] = []
+        var received: [String: [IncomeReceipt]] = [:]
+        for income in records.income.values where !income.contractId.isEmpty { received[income.contractId, default: []].append(income.receipt) }
         for id in snapshot.entityOrder {
             guard let entity = snapshot.entities[id] else { continue }
-            conditions += rules.conditions(entity: entity, contracts: snapshot.contracts(ofEntity: id), reports: snapshot.reports[id] ?? [:])
+            conditions += rules.conditions(entity: entity, contracts: snapshot.contracts(ofEntity: id), reports: snapshot.reports[id] ?? [:],
+                                           received: received)
         }
         for asset in assets {
             conditions += rules.conditions(asset: asset, contracts: snapshot.contracts(ofAsset: asset.id),

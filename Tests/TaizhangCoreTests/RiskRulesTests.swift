@@ -206,6 +206,12 @@ struct RiskRulesTests {
         #expect(Self.rules.paymentOverdue(contracts: [contract], reports: [:])?.0 == .red)
         // All paid: nothing.
         #expect(Self.rules.paymentOverdue(contracts: [contract], reports: Self.reports([Self.report("2026Q3", paid: 100_000)])) == nil)
+        // Once the owners record income under the contract, their account is the word: a report claiming payment does not clear it.
+        let claimed = Self.reports([Self.report("2026Q3", paid: 100_000)])
+        let receipt = IncomeReceipt(receivedOn: Self.date("2026-07-10"), amountFen: 40_000, payer: "p", account: "a")
+        #expect(Self.rules.paymentOverdue(contracts: [contract], reports: claimed, received: [contract.id: [receipt]]) != nil)
+        let full = IncomeReceipt(receivedOn: Self.date("2026-08-10"), amountFen: 60_000, payer: "p", account: "a")
+        #expect(Self.rules.paymentOverdue(contracts: [contract], reports: [:], received: [contract.id: [receipt, full]]) == nil)
         // Due within the grace period: nothing yet.
         contract.payments = [PaymentDue(kind: .fee, dueDate: Self.date("2026-11-01"), amountFen: 50_000)]
         #expect(Self.rules.paymentOverdue(contracts: [contract], reports: [:]) == nil)
