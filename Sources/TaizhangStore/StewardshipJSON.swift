@@ -3,6 +3,8 @@
 // read by hand because a county holds a hundred thousand of them, these are
 // few (a village records a handful a year), so Foundation's coders serve;
 // sorted keys keep the text, and so the audit journal, deterministic.
+// Stored records must stay readable: a field added to a record later is an
+// optional (or decoded with a default), never a new required key.
 
 import Foundation
 import TaizhangCore
