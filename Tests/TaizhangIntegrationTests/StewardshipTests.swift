@@ -538,4 +538,37 @@ struct StewardshipTests {
         #expect(limits.code == .invalidArgument)
         #expect(Set(limits.violations.map(\.field)) == ["plan.income_ids", "plan.title"])
     }
+
+    @Test func aRevitalisingPlanClearsTheLossAlert() async throws {
+        let daemon = try DaemonProcess(extraArguments: ["--risk-config", try RiskMonitorTests.configuration()])
+        defer { daemon.stop() }
+        let client = try await daemon.connect()
+        let (entity, contract) = try await RiskMonitorTests.seedOperations(client)
+        for back in [2, 1] {
+            var loss = Taizhang_Ledger_V1_SubmitReportRequest()
+            loss.report = try await RiskMonitorTests.report(client, entity: entity, back: back, met: true)
+            loss.report.profitFen = -50_000
+            loss.report.correctionReason = "亏损据实更正"
+            _ = try await client.unary(Self.ledger + "SubmitReport", loss, as: Taizhang_Ledger_V1_QuarterReport.self)
+        }
+        var get = Taizhang_Ledger_V1_GetContractRequest()
+        get.id = contract
+        let asset = try await client.unary(Self.ledger + "GetContract", get, as: Taizhang_Ledger_V1_OperationContract.self).assetID
+        func lossAlerts() async throws -> [Taizhang_Risk_V1_Alert] {
+            _ = try await RiskMonitorTests.run(client)
+            var list = Taizhang_Risk_V1_ListAlertsRequest()
+            list.kind = "asset_loss"
+            list.state = .open
+            return try await client.unary(RiskMonitorTests.risk + "ListAlerts", list, as: Taizhang_Risk_V1_ListAlertsResponse.self).alerts
+        }
+        #expect(try await lossAlerts().map(\.subjectID) == [asset])
+        var revive = Taizhang_Ledger_V1_RecordRevitalisingPlanRequest()
+        revive.plan.assetID = asset
+        revive.plan.measures = "更换经营主体，调整种植结构"
+        revive.plan.responsible = "白马村村委会"
+        revive.plan.approvedBy = "白马村村民代表大会"
+        revive.plan.effectiveOn = Quarters.todayText
+        _ = try await client.unary(Self.ledger + "RecordRevitalisingPlan", revive, as: Taizhang_Ledger_V1_RevitalisingPlan.self)
+        #expect(try await lossAlerts().isEmpty)
+    }
 }
