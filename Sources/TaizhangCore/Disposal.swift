@@ -243,7 +243,7 @@ public struct SurplusLine: Sendable, Hashable, Codable {
 }
 
 /// "Book equals reality" 账实相符: what a closed count found.
-public struct StockTakeReport: Sendable, Hashable {
+public struct StockTakeReport: Sendable, Hashable, Codable {
     public var assetsInScope: Int
     public var found: Int
     /// Asset ids not found (盘亏): each goes to disposal (reason stock_take_loss).

@@ -123,14 +123,14 @@ public struct StockTake: Sendable, Hashable, Codable {
     public var surplus: [SurplusLine]
     public var closedOn: CivilDate?
     /// The "book equals reality" report, once closed.
-    public var report: StockTakeSummary?
+    public var report: StockTakeReport?
     public var version: Int64
     public var createdAt: String
     public var updatedAt: String
 
     /// A count; the store fills the scope, id, version and timestamps.
     public init(id: String = "", adminCode: String, year: Int, openedOn: CivilDate, scope: [String] = [], lines: [CountLine] = [],
-                surplus: [SurplusLine] = [], closedOn: CivilDate? = nil, report: StockTakeSummary? = nil, version: Int64 = 0,
+                surplus: [SurplusLine] = [], closedOn: CivilDate? = nil, report: StockTakeReport? = nil, version: Int64 = 0,
                 createdAt: String = "", updatedAt: String = "") {
         self.id = id
         self.adminCode = adminCode
@@ -148,27 +148,6 @@ public struct StockTake: Sendable, Hashable, Codable {
 
     /// Whether the count is still open.
     public var isOpen: Bool { closedOn == nil }
-}
-
-/// The stored form of a closed count's report (`StockTakeReport`).
-public struct StockTakeSummary: Sendable, Hashable, Codable {
-    public var assetsInScope: Int
-    public var found: Int
-    /// Assets not found (盘亏), each to be disposed of with reason stock_take_loss.
-    public var lost: [String]
-    public var surplusCount: Int
-    public var surplusValueFen: Int64
-    public var bookEqualsReality: Bool
-
-    /// The summary of a report.
-    public init(_ report: StockTakeReport) {
-        assetsInScope = report.assetsInScope
-        found = report.found
-        lost = report.lost
-        surplusCount = report.surplusCount
-        surplusValueFen = report.surplusValueFen
-        bookEqualsReality = report.bookEqualsReality
-    }
 }
 
 /// An entry of the write-off ledger 核销登记台账: a disposal and the asset as

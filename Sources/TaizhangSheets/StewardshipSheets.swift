@@ -192,3 +192,61 @@ enum HTMLPage {
         """
     }
 }
+
+/// A stock-take's count sheet 资产清查盘点表: the CSV that `taizhang
+/// stocktake count --csv` reads back (one row per asset in scope, the
+/// uncounted ones left blank to be filled in on site), and the printable
+/// page with the surplus and the "book equals reality" result.
+public enum CountSheet {
+    /// The header the count CSV starts with.
+    public static func header(english: Bool) -> [String] {
+        english ? ["asset_id", "found", "condition", "counted_quantity"] : ["资产ID", "是否找到", "状况", "实盘数量"]
+    }
+
+    /// The header and one row per asset in scope.
+    public static func rows(_ count: Taizhang_Ledger_V1_StockTake, english: Bool = false) -> [[String]] {
+        let lines = Dictionary(count.lines.map { ($0.assetID, $0) }, uniquingKeysWith: { _, last in last })
+        return [header(english: english)] + count.scope.map { id in
+            guard let line = lines[id] else { return [id, "", "", ""] }
+            return [id, line.found ? (english ? "yes" : "是") : (english ? "no" : "否"), line.condition, line.countedQuantity].map(LedgerSheet.text)
+        }
+    }
+
+    /// The printable count sheet with its surplus and result.
+    public static func html(_ count: Taizhang_Ledger_V1_StockTake, unitName: String, english: Bool = false) -> String {
+        let escape = NoticePage.escape
+        let title = english ? "\(unitName): stock-take of poverty-alleviation project assets, \(count.year)" : "\(unitName)\(count.year)年度扶贫项目资产清查盘点表"
+        var out = HTMLPage.head(title: title, english: english, landscape: false)
+        var meta = english ? "Count \(count.id), opened \(count.openedOn)" : "盘点编号 \(count.id)，\(count.openedOn) 开始"
+        if !count.closedOn.isEmpty { meta += english ? ", closed \(count.closedOn)" : "，\(count.closedOn) 结束" }
+        out += "<p class=\"meta\">\(escape(meta))</p>\n<table>\n<thead><tr>"
+        out += ([english ? "No." : "序号"] + (english ? ["Asset ID", "Found", "Condition", "Counted quantity"] : ["资产ID", "是否找到", "状况", "实盘数量"]))
+            .map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
+        let lines = Dictionary(count.lines.map { ($0.assetID, $0) }, uniquingKeysWith: { _, last in last })
+        for (index, id) in count.scope.enumerated() {
+            let line = lines[id]
+            let found = line.map { $0.found ? (english ? "yes" : "是") : (english ? "no" : "否") } ?? ""
+            out += "<tr><td class=\"n\">\(index + 1)</td>" + [id, found, line?.condition ?? "", line?.countedQuantity ?? ""].map { "<td>\(escape($0))</td>" }.joined() + "</tr>\n"
+        }
+        out += "</tbody>\n</table>\n"
+        if !count.surplus.isEmpty {
+            out += "<h2>\(escape(english ? "Surplus (found beyond the book)" : "盘盈"))</h2>\n<table>\n<thead><tr>"
+            out += (english ? ["What", "Value (yuan)", "Basis"] : ["名称", "价值(元)", "计价依据"]).map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
+            for surplus in count.surplus {
+                let basis = surplus.valueBasis == .surplusAtAppraisal ? (english ? "appraisal" : "评估价值") : (english ? "replacement cost" : "重置成本")
+                out += "<tr><td>\(escape(surplus.description_p))</td><td class=\"n\">\(Money.grouped(surplus.valueFen))</td><td>\(escape(basis))</td></tr>\n"
+            }
+            out += "</tbody>\n</table>\n"
+        }
+        if count.hasReport {
+            let report = count.report
+            let text = english
+                ? "Result: book \(report.bookEqualsReality ? "equals" : "differs from") reality. \(report.assetsInScope) assets in scope, \(report.found) found, \(report.lost.count) lost\(report.lost.isEmpty ? "" : " (\(report.lost.joined(separator: ", ")))"), \(report.surplusCount) surplus worth \(Money.grouped(report.surplusValueFen)) yuan."
+                : "盘点结果：账实\(report.bookEqualsReality ? "相符" : "不符")。应盘 \(report.assetsInScope) 项，找到 \(report.found) 项，盘亏 \(report.lost.count) 项\(report.lost.isEmpty ? "" : "（\(report.lost.joined(separator: "、"))）")，盘盈 \(report.surplusCount) 项，价值 \(Money.grouped(report.surplusValueFen)) 元。"
+            out += "<p class=\"foot\">\(escape(text))</p>\n"
+        }
+        out += "<p class=\"foot\">\(escape(english ? "Counted by: ____________    Checked by: ____________    Date: ____________" : "盘点人：____________    监盘人：____________    日期：____________"))</p>\n"
+        out += "</body>\n</html>\n"
+        return out
+    }
+}

@@ -228,7 +228,7 @@ extension LedgerWriter {
             if let refusal = StockTakeRules.closingRefusal(scope: scope, lines: lines, surplus: current.surplus) { throw refusal }
             var count = current
             count.closedOn = date
-            count.report = StockTakeSummary(StockTakeRules.report(scope: scope, lines: lines, surplus: current.surplus))
+            count.report = StockTakeRules.report(scope: scope, lines: lines, surplus: current.surplus)
             count.version = current.version + 1
             count.updatedAt = now
             let open = StockTakeChange(id: id, version: current.version, updatedAt: current.updatedAt)

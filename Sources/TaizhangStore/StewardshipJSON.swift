@@ -18,7 +18,7 @@ struct StockTakeChange: Encodable {
     var lines: [CountLine]?
     var surplus: [SurplusLine]?
     var closedOn: CivilDate?
-    var report: StockTakeSummary?
+    var report: StockTakeReport?
 }
 
 enum StewardshipJSON {

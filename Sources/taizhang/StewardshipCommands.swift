@@ -371,8 +371,32 @@ struct PlanCommand: AsyncParsableCommand {
 // MARK: Stock-takes
 
 struct StockTakeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "stocktake", abstract: "The yearly stock-take 清查盘点 (004 §23): open, count, close, show, list.",
-                                                    subcommands: [Open.self, Count.self, Close.self, Show.self, List.self])
+    static let configuration = CommandConfiguration(commandName: "stocktake", abstract: "The yearly stock-take 清查盘点 (004 §23): open, count, close, show, list, export.",
+                                                    subcommands: [Open.self, Count.self, Close.self, Show.self, List.self, Export.self])
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Export a count sheet: CSV (fill it in on site, then `stocktake count --csv`) or a printable page with the result.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Stock-take id.") var id: String
+        @Option(help: "csv or html.") var format: String = "csv"
+        @Option(name: .customLong("out"), help: "File to write (default: standard output).") var out: String?
+
+        func validate() throws {
+            if format != "csv" && format != "html" { throw ValidationError("--format must be csv or html") }
+        }
+
+        func run() async throws {
+            let client = try await global.connect()
+            defer { Task { await client.close() } }
+            let count = try await global.call(client, ledger + "GetStockTake", Taizhang_Ledger_V1_GetStockTakeRequest.with { $0.id = id },
+                                              as: Taizhang_Ledger_V1_StockTake.self)
+            let english = global.language == .en
+            let text = format == "csv"
+                ? "\u{FEFF}" + CSV.write(CountSheet.rows(count, english: english))
+                : CountSheet.html(count, unitName: try await global.unitName(client, code: count.adminCode), english: english)
+            try global.emit(text, to: out, note: english ? "wrote count \(count.id) to \(out ?? "")" : "已导出盘点表 \(count.id) 到 \(out ?? "")")
+        }
+    }
 
     static func show(_ count: Taizhang_Ledger_V1_StockTake, _ global: GlobalOptions) throws {
         if global.json { try global.printJSON(count); return }
@@ -481,6 +505,8 @@ struct StockTakeCommand: AsyncParsableCommand {
             }
             for record in records.dropFirst() where !(record.fields.count == 1 && record.fields[0].isEmpty) {
                 let fields = record.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+                // A row of the exported sheet not filled in yet: not counted.
+                if fields.count >= 2, fields[1].isEmpty, fields.dropFirst().allSatisfy(\.isEmpty) { continue }
                 guard fields.count >= 3, ["是", "否", "yes", "no"].contains(fields[1]) else {
                     printError("\(path):\(record.line): write 资产ID,是否找到(是/否),状况[,实盘数量]")
                     throw ExitCode(2)

@@ -101,7 +101,12 @@ struct StewardshipCLITests {
         let count = try Self.json(open, as: Taizhang_Ledger_V1_StockTake.self)
         let file = NSTemporaryDirectory() + "tz-count-" + UUID().uuidString + ".csv"
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let rows = ["资产ID,是否找到,状况,实盘数量"] + count.scope.map { "\($0),是,好," }
+        // The count sheet exported, filled in on site, read back.
+        let sheet = try CSV.parse(Array(try Self.taizhang(["stocktake", "export", count.id], daemon).stdout.utf8))
+        #expect(sheet.first?.fields == ["资产ID", "是否找到", "状况", "实盘数量"])
+        #expect(sheet.dropFirst().map { $0.fields[0] } == count.scope)
+        #expect(sheet.dropFirst().allSatisfy { $0.fields.dropFirst().allSatisfy(\.isEmpty) })
+        let rows = ["资产ID,是否找到,状况,实盘数量"] + sheet.dropFirst().map { "\($0.fields[0]),是,好," } + ["\(count.scope[0]),,,"]
         try rows.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
         let counted = try Self.taizhang(["stocktake", "count", count.id, "--csv", file, "--surplus", "水泵一台:1200:replacement_cost"], daemon)
         #expect(counted.status == 0, "\(counted.stderr)")
@@ -109,6 +114,9 @@ struct StewardshipCLITests {
         let closed = try Self.taizhang(["stocktake", "close", count.id, "--date", "2026-01-20", "--lang", "en"], daemon)
         #expect(closed.status == 0, "\(closed.stderr)")
         #expect(closed.stdout.contains("\(count.scope.count) found, 0 lost, 1 surplus worth 1,200.00 yuan"))
+        let page = try Self.taizhang(["stocktake", "export", count.id, "--format", "html"], daemon)
+        #expect(page.stdout.contains("2025年度扶贫项目资产清查盘点表"))
+        #expect(page.stdout.contains("账实不符") && page.stdout.contains("水泵一台") && page.stdout.contains("监盘人"))
         // A household asset is not disposed of through this process.
         let household = try Self.json(try Self.taizhang(["asset", "list", "--category", "household", "--json"], daemon),
                                       as: Taizhang_Ledger_V1_ListAssetsResponse.self).assets[0]
