@@ -114,7 +114,7 @@ let package = Package(
         .executableTarget(
             name: "taizhang",
             dependencies: [
-                "TaizhangClient", "TaizhangProto", "TaizhangDemo", "TaizhangSheets",
+                "TaizhangClient", "TaizhangCore", "TaizhangProto", "TaizhangDemo", "TaizhangSheets",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

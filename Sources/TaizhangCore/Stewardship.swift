@@ -104,6 +104,22 @@ public struct DistributionPlan: Sendable, Hashable, Codable {
 
     /// The date of the last step taken.
     public var lastStepDate: CivilDate? { steps.last?.date }
+
+    /// The steps a plan's approver takes: they need `plan.approve`, and
+    /// another identity than the one that drafted the plan.
+    public static let approvalStages: Set<PlanStage> = [.townshipApproved, .filed]
+
+    /// The name of the identity that drafted the plan ("baima-clerk" of
+    /// "baima-clerk (uid:1001)").
+    public var drafter: String {
+        let identity = steps.first?.identity ?? ""
+        // No Foundation here: cut at the first " (".
+        let scalars = Array(identity.unicodeScalars)
+        for index in scalars.indices.dropLast() where scalars[index] == " " && scalars[index + 1] == "(" {
+            return String(String.UnicodeScalarView(scalars[..<index]))
+        }
+        return identity
+    }
 }
 
 /// A yearly stock-take 盘点 of one admin unit's assets (004 §23).
@@ -298,8 +314,10 @@ public enum StewardshipChange: Sendable {
     case recordIncome(IncomeRecord)
     /// A new plan in draft over its income, drafted on `draftedOn`.
     case createPlan(DistributionPlan, draftedOn: CivilDate, note: String)
-    /// The plan's next step.
-    case advancePlan(planId: String, to: PlanStage, on: CivilDate, note: String, assembly: AssemblyRecord?, expectedVersion: Int64)
+    /// The plan's next step. `approver`, for the approval steps, names the
+    /// identity that must not be the one that drafted the plan (separation
+    /// of duties); nil: not checked (local mode has one user).
+    case advancePlan(planId: String, to: PlanStage, on: CivilDate, note: String, assembly: AssemblyRecord?, approver: String?, expectedVersion: Int64)
     /// A count of `adminCode`'s subtree for `year`.
     case openStockTake(adminCode: String, year: Int, on: CivilDate)
     /// Lines (replacing earlier lines of the same assets) and surplus for an open count.

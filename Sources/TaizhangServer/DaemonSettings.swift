@@ -48,6 +48,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var depreciationPolicyFile: String?
     /// `risk-config`: JSON file of the risk monitor; nil: the defaults.
     public var riskConfigurationFile: String?
+    /// `access-file`: JSON file of identities and tokens; nil: local mode.
+    public var accessFile: String?
     /// `alerts-to`.
     public var alertsTo: AlertDestination = .auto
     /// `log-level`.
@@ -118,6 +120,7 @@ public struct DaemonSettings: Sendable, Equatable {
         Key(name: "holidays-dir", live: true, show: { $0.holidaysDirectory ?? "" }) { $0.holidaysDirectory = try path($1) },
         Key(name: "depreciation-policy", live: false, show: { $0.depreciationPolicyFile ?? "" }) { $0.depreciationPolicyFile = try path($1) },
         Key(name: "risk-config", live: true, show: { $0.riskConfigurationFile ?? "" }) { $0.riskConfigurationFile = try path($1) },
+        Key(name: "access-file", live: true, show: { $0.accessFile ?? "" }) { $0.accessFile = try path($1) },
         Key(name: "alerts-to", live: false, show: { $0.alertsTo.rawValue }) {
             guard let value = AlertDestination(rawValue: $1) else { throw SettingsProblem.Reason("must be auto, journald or stderr (got \"\($1)\")") }
             $0.alertsTo = value
@@ -325,6 +328,8 @@ public struct SettingsFiles: Sendable, Equatable {
     public var depreciationPolicy = DepreciationPolicy()
     /// `risk-config`, or the defaults.
     public var risk = RiskConfiguration()
+    /// `access-file`, or local mode.
+    public var access = AccessPolicy.local(ownUID: getuid())
 
     /// The built-in defaults.
     public init() {}
@@ -363,6 +368,17 @@ extension DaemonSettings {
                 files.risk = try RiskConfiguration(json: String(contentsOfFile: riskConfigurationFile, encoding: .utf8))
             } catch {
                 problems.append(SettingsProblem(origin: "", key: "risk-config", reason: "\(riskConfigurationFile): \(error)"))
+            }
+        }
+        if let accessFile {
+            do {
+                let text = try String(contentsOfFile: accessFile, encoding: .utf8)
+                if text.utf8.count > 4 << 20 { throw AccessFileError(problems: ["is larger than 4 MiB"]) }
+                files.access = try AccessPolicy(json: text, ownUID: getuid())
+            } catch let error as AccessFileError {
+                for problem in error.problems { problems.append(SettingsProblem(origin: "", key: "access-file", reason: "\(accessFile): \(problem)")) }
+            } catch {
+                problems.append(SettingsProblem(origin: "", key: "access-file", reason: "\(accessFile): \(error.localizedDescription)"))
             }
         }
         if !problems.isEmpty { throw SettingsError(problems: problems) }
@@ -437,6 +453,9 @@ public struct ReloadPlan: Sendable, Equatable {
             needRestart.append("risk-config (enabled)")
         } else if runningFiles.risk != nextFiles.risk, running.riskConfigurationFile == next.riskConfigurationFile {
             applied.append("risk-config: file re-read")
+        }
+        if runningFiles.access != nextFiles.access, running.accessFile == next.accessFile {
+            applied.append("access-file: file re-read")
         }
         if runningFiles.depreciationPolicy != nextFiles.depreciationPolicy, !needRestart.contains("depreciation-policy") {
             needRestart.append("depreciation-policy")

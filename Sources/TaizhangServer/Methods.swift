@@ -18,8 +18,12 @@ public struct CallContext: Sendable {
     public let method: String
     /// Echoed in the response metadata and written in log lines.
     public let requestId: String
-    /// The authenticated identity ("uid:1000" on the Unix socket).
+    /// The authenticated identity as the audit journal records it:
+    /// "baima-clerk (uid:1001)", "local (uid:0)", or the bare credential of
+    /// an unauthenticated caller ("uid:65534", "tcp:10.0.0.9").
     public let identity: String
+    /// Who is calling, when recognised (nil: only public methods run).
+    public var principal: Principal? = nil
     /// The `actor` metadata: a person's name for the audit trail.
     public let actor: String
     /// The `idempotency-key` metadata, when given.

@@ -45,6 +45,8 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     private var calls: [UInt64: InFlight] = [:]
     private var nextSerial: UInt64 = 0
     private var identity = "unknown"
+    /// The Unix peer's user (SO_PEERCRED); nil on TCP.
+    private var peerUID: UInt32?
     private var needsFlush = false
     private var admitted = false
     /// An oversized frame was refused: the stream is abandoned, the refusal
@@ -173,10 +175,20 @@ final class RPCConnectionHandler: ChannelInboundHandler {
                 message: "unknown method \"\(request.method)\"; System/ListMethods lists every method, e.g. /taizhang.ledger.v1.Ledger/GetAsset"), context: context)
             return
         }
+        // Who is calling: a token when one is sent, else the Unix peer's user.
+        let authorization = request.metadata["authorization"]
+        let principal = authorization != nil
+            ? server.access.withLock { $0.principal(authorization: authorization, nowUnix: Int64(Date().timeIntervalSince1970)) }
+            : peerUID.flatMap { uid in server.access.withLock { $0.principal(uid: uid) } }
+        if let refusal = MethodPermissions.refusal(method: method.name, principal: principal) {
+            reply(callId: callId, requestId: requestId, status: refusal, context: context)
+            return
+        }
         let started = DispatchTime.now().uptimeNanoseconds
-        let call = CallContext(method: method.name, requestId: requestId, identity: identity,
+        var call = CallContext(method: method.name, requestId: requestId, identity: principal?.auditIdentity ?? identity,
                                actor: (request.metadata["actor"] ?? "").truncatedUTF8(maxBytes: 200),
                                idempotencyKey: method.mutation ? request.metadata["idempotency-key"].flatMap { $0.isEmpty ? nil : $0 } : nil)
+        call.principal = principal
         if let key = call.idempotencyKey, key.utf8.count > 128 {
             reply(callId: callId, requestId: requestId, status: .init(code: .invalidArgument,
                 message: "idempotency-key is longer than 128 bytes; use a UUID or similar"), context: context)
@@ -357,6 +369,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
             let credentials: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(level: .socket, name: .init(rawValue: SO_PEERCRED))
             credentials.assumeIsolated().whenSuccess { [self] (credentials: PeerCredentials) in
                 self.identity = "uid:\(credentials.uid)"
+                self.peerUID = credentials.uid
             }
         } else {
             identity = "tcp:\(channel.remoteAddress?.ipAddress ?? "?")"

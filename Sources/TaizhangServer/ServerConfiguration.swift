@@ -1,5 +1,6 @@
 // The server's settings: where it listens and its limits. Immutable.
 
+import Foundation
 import TaizhangCore
 import TaizhangWire
 
@@ -49,6 +50,8 @@ public struct ServerConfiguration: Sendable {
     public var risk = RiskConfiguration()
     /// Where alert events go.
     public var alertsTo: AlertDestination = .auto
+    /// Who is admitted (`access-file`); local mode by default.
+    public var access = AccessPolicy.local(ownUID: getuid())
 
     /// Settings for the given listeners.
     public init(listeners: [BindAddress]) {

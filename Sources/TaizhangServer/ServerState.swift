@@ -26,6 +26,8 @@ final class ServerState: Sendable {
     private let streams = Mutex([ObjectIdentifier: ServerStream]())
     private let requestIdPrefix: String
     private let requestIdCounter = Atomic<UInt64>(0)
+    /// Who is admitted: the access file, or local mode. A reload replaces it.
+    let access: Mutex<AccessPolicy>
 
     init(configuration: ServerConfiguration, methods: [MethodSpec], clock: any WallClock, metrics: ServerMetrics) {
         self.configuration = configuration
@@ -40,6 +42,7 @@ final class ServerState: Sendable {
         startedUnixMillis = clock.nowUnixMillis()
         startedMonotonicNanos = DispatchTime.now().uptimeNanoseconds
         requestIdPrefix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        access = Mutex(configuration.access)
     }
 
     /// A request-id for a call that brought none.

@@ -131,7 +131,7 @@ extension LedgerService {
                             }, respond: planResponse),
             Method.mutation(Method.name(service, "AdvanceDistributionPlan"), Taizhang_Ledger_V1_AdvanceDistributionPlanRequest.self,
                             Taizhang_Ledger_V1_DistributionPlan.self, store: store,
-                            plan: { _, request in
+                            plan: { call, request in
                                 var bad: [FieldViolation] = []
                                 if request.planID.isEmpty { bad.append(.init(field: "plan_id", description: "is required")) }
                                 let stage: PlanStage? = EnumMapping.decode(request.stage.rawValue, field: "stage", what: "plan stage", into: &bad)
@@ -149,8 +149,17 @@ extension LedgerService {
                                 if stage == .draft { bad.append(.init(field: "stage", description: "a plan is drafted by CreateDistributionPlan; name the next step")) }
                                 if request.expectedVersion < 0 { bad.append(.init(field: "expected_version", description: "must be 0 (no check) or the version you read")) }
                                 guard let stage, bad.isEmpty else { throw LedgerError.invalid(bad, what: "step") }
+                                var approver: String?
+                                if let principal = call.principal {
+                                    let approval = DistributionPlan.approvalStages.contains(stage)
+                                    let needed: Permission = approval ? .planApprove : .planDraft
+                                    guard principal.may(needed) else {
+                                        throw LedgerError(.permissionDenied, "the \(stage.rawValue) step needs the permission \(needed.rawValue); \(principal.name) (role \(principal.roleNames)) does not have it")
+                                    }
+                                    approver = approval && !principal.isLocal ? principal.name : nil
+                                }
                                 return .stewardship(.advancePlan(planId: request.planID, to: stage, on: date, note: request.note,
-                                                                 assembly: assembly, expectedVersion: request.expectedVersion))
+                                                                 assembly: assembly, approver: approver, expectedVersion: request.expectedVersion))
                             }, respond: planResponse),
             Method.unary(Method.name(service, "GetDistributionPlan"), Taizhang_Ledger_V1_GetDistributionPlanRequest.self,
                          Taizhang_Ledger_V1_DistributionPlan.self) { _, request in

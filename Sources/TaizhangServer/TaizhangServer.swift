@@ -271,6 +271,11 @@ public final class TaizhangServer: Sendable {
         state.drainTimeoutMillis.store(drainTimeoutMillis, ordering: .relaxed)
     }
 
+    /// Replaces who is admitted, for the calls that follow.
+    public func setAccess(_ access: AccessPolicy) {
+        state.access.withLock { $0 = access }
+    }
+
     /// Replaces the working-day calendar for the calls that follow.
     public func setCalendar(_ calendar: WorkingDayCalendar) {
         context.calendar = calendar

@@ -115,13 +115,16 @@ extension LedgerWriter {
             plan.updatedAt = now
             return Plan(stewardship: [(.plan(plan), nil)], outcome: .stewardship(.plan(plan)))
 
-        case .advancePlan(let id, let target, let date, let note, let assembly, let expectedVersion):
+        case .advancePlan(let id, let target, let date, let note, let assembly, let approver, let expectedVersion):
             guard case .plan(let current)? = lookup(.distributionPlan, id) else {
                 throw LedgerError(.notFound, "no distribution plan \(id) exists", violations: [.init(field: "plan_id", description: "not found")])
             }
             if let error = stale("plan", id, current.version, expectedVersion) { throw error }
             if let refusal = DistributionRules.refusal(from: current.stage, to: target, on: date, previousStepDate: current.lastStepDate, assembly: assembly) {
                 throw refusal
+            }
+            if let approver, DistributionPlan.approvalStages.contains(target), approver == current.drafter {
+                throw LedgerError(.permissionDenied, "separation of duties: \(approver) drafted plan \(id), so another identity records its \(target.rawValue) step")
             }
             var plan = current
             plan.stage = target

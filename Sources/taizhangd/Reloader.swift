@@ -77,6 +77,7 @@ final class Reloader: Sendable {
         server.setLimits(frameMaxBytes: next.frameMaxBytes, callsInFlightMax: next.callsInFlightMax,
                          connectionsMax: next.connectionsMax, drainTimeoutMillis: next.drainTimeoutMillis)
         server.setCalendar(nextFiles.calendar)
+        server.setAccess(nextFiles.access)
         // The monitor runs again only when its settings changed.
         let runningRisk = running.withLock { $0.files.risk }
         let riskApplied = nextFiles.risk == runningRisk || server.setRiskConfiguration(nextFiles.risk)
@@ -89,6 +90,7 @@ final class Reloader: Sendable {
             }
             running.settings = effective
             running.files.holidayYears = nextFiles.holidayYears
+            running.files.access = nextFiles.access
             if riskApplied { running.files.risk = nextFiles.risk }
             running.needRestart = plan.needRestart
             running.lastReload = "reloaded at \(Self.now()): " + (plan.applied.isEmpty ? "nothing changed" : "\(plan.applied.count) change\(plan.applied.count == 1 ? "" : "s") applied")
@@ -114,6 +116,7 @@ extension DaemonSettings {
         case "drain-timeout-ms": drainTimeoutMillis = other.drainTimeoutMillis
         case "holidays-dir": holidaysDirectory = other.holidaysDirectory
         case "risk-config": riskConfigurationFile = other.riskConfigurationFile
+        case "access-file": accessFile = other.accessFile
         case "log-level": logLevel = other.logLevel
         default: break
         }

@@ -87,6 +87,11 @@ struct Taizhangd: ParsableCommand {
         valueName: "file"))
     var riskConfigurationFile: String?
 
+    @Option(name: .customLong("access-file"), help: ArgumentHelp(
+        "JSON file of identities (name, role, scope, Unix uids) and bearer tokens (their SHA-256 only); docs/security.md, `taizhang token`. Default: local mode, where the daemon's own user and root may do everything and everyone else only ask for Health.",
+        valueName: "file"))
+    var accessFile: String?
+
     @Option(name: .customLong("alerts-to"), help: ArgumentHelp(
         "Where alert events go: journald (through libsystemd), stderr (one line each), or auto (default: journald when /run/systemd/journal/socket exists, else stderr).",
         valueName: "auto|journald|stderr"))
@@ -114,7 +119,7 @@ struct Taizhangd: ParsableCommand {
             ("metrics-listen", metricsListen), ("frame-max-bytes", frameMaxBytes), ("calls-in-flight-max", callsInFlightMax),
             ("connections-max", connectionsMax), ("drain-timeout-ms", drainTimeoutMillis), ("threads", threads),
             ("store-max-bytes", storeMaxBytes), ("holidays-dir", holidaysDirectory), ("depreciation-policy", depreciationPolicyFile),
-            ("risk-config", riskConfigurationFile), ("alerts-to", alertsTo), ("log-level", logLevel), ("log-to", logTo),
+            ("risk-config", riskConfigurationFile), ("access-file", accessFile), ("alerts-to", alertsTo), ("log-level", logLevel), ("log-to", logTo),
         ]
         return given.compactMap { key, value in value.map { DaemonSettings.Assignment(key: key, value: $0, origin: "--\(key)") } }
     }
@@ -173,6 +178,7 @@ struct Taizhangd: ParsableCommand {
         configuration.calendar = files.calendar
         configuration.depreciationPolicy = files.depreciationPolicy
         configuration.risk = files.risk
+        configuration.access = files.access
         configuration.alertsTo = settings.alertsTo
         Log.info("holiday calendars for \(Taizhangd.yearRanges(configuration.calendar.knownYears)); depreciation starts \(configuration.depreciationPolicy.start.rawValue), \(configuration.depreciationPolicy.classes.count) minimum-life classes")
         let today = Timestamp.chinaDate(unixMillis: Int64(Date().timeIntervalSince1970 * 1000))

@@ -17,7 +17,7 @@ struct CLITests {
     static func taizhang(_ arguments: [String], socket: String) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: (DaemonProcess.binary as NSString).deletingLastPathComponent + "/taizhang")
-        process.arguments = arguments + ["--socket", socket]
+        process.arguments = arguments + (socket.isEmpty ? [] : ["--socket", socket])
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

@@ -182,14 +182,17 @@ struct CallLifecycleTests {
     }
 
     @Test func tcpOnPortZero_servesTheSameProtocol() async throws {
-        let daemon = try DaemonProcess(tcp: true)
+        let access = try AccessFixture.file([(name: "county-viewer", role: "viewer", scope: "", uids: [])])
+        let token = try AccessFixture.token(access, identity: "county-viewer")
+        let daemon = try DaemonProcess(tcp: true, extraArguments: ["--access-file", access])
         defer { daemon.stop() }
         let port = try #require(daemon.tcpPort)
         #expect(port > 0)
         let client = try await TaizhangClient.connect(.tcp(host: "127.0.0.1", port: port))
         let health = try await client.unary("/taizhang.system.v1.System/Health", Taizhang_System_V1_HealthRequest(), as: Taizhang_System_V1_HealthResponse.self)
         #expect(health.status == .serving)
-        let methods = try await client.unary("/taizhang.system.v1.System/ListMethods", Taizhang_System_V1_ListMethodsRequest(), as: Taizhang_System_V1_ListMethodsResponse.self)
+        let methods = try await client.unary("/taizhang.system.v1.System/ListMethods", Taizhang_System_V1_ListMethodsRequest(), as: Taizhang_System_V1_ListMethodsResponse.self,
+                                             metadata: AccessFixture.bearer(token))
         #expect(methods.methods.contains { $0.name == "/taizhang.ledger.v1.Ledger/RegisterAsset" && $0.mutation })
         let descriptors = try Google_Protobuf_FileDescriptorSet(serializedBytes: methods.fileDescriptorSet)
         #expect(Set(descriptors.file.map(\.name)).isSuperset(of: ["taizhang/ledger/v1/ledger.proto", "taizhang/rpc/v1/envelope.proto", "taizhang/system/v1/system.proto"]))

@@ -36,7 +36,8 @@ struct StatusCodeTests {
         let entries = try await client.unary(Fixture.ledger + "ListAuditEntries", audit, as: Taizhang_Ledger_V1_ListAuditEntriesResponse.self)
         #expect(entries.entries.count == 1)
         #expect(entries.entries[0].actor == "王会计")
-        #expect(entries.entries[0].identity == "uid:\(getuid())")
+        // Local mode (no access file): the daemon's own user is "local".
+        #expect(entries.entries[0].identity == "local (uid:\(getuid()))")
         #expect(entries.entries[0].requestID == "county-42")
         await client.close()
     }

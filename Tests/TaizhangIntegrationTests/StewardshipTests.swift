@@ -188,7 +188,7 @@ struct StewardshipTests {
         #expect(plan.incomeFen == 100_000)
         #expect(plan.deadline == "2026-06-10")
         #expect(plan.steps.map(\.actor) == ["白马村会计 刘梅"])
-        #expect(plan.steps.first?.identity.hasPrefix("uid:") == true)
+        #expect(plan.steps.first?.identity == "local (uid:\(getuid()))")
         #expect(plan.overdue)
 
         // The same income in a second plan.

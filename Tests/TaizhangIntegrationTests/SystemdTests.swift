@@ -160,10 +160,13 @@ struct SystemdTests {
         let port = Int(UInt16(bigEndian: address.sin_port))
         close(probe)
 
+        // Over TCP a token is the identity.
+        let access = try AccessFixture.file([(name: "county-clerk", role: "county_clerk", scope: "", uids: [])])
+        let token = try AccessFixture.token(access, identity: "county-clerk")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-socket-activate")
         process.arguments = ["-l", path, "-l", "127.0.0.1:\(port)", "--fdname=unix:tcp",
-                             DaemonProcess.binary, "--data-dir", folder, "--risk-config", try RiskMonitorTests.configuration()]
+                             DaemonProcess.binary, "--data-dir", folder, "--risk-config", try RiskMonitorTests.configuration(), "--access-file", access]
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
@@ -189,7 +192,8 @@ struct SystemdTests {
         unit.unit.code = "421024000000"
         unit.unit.name = "江陵县"
         unit.unit.level = .county
-        let created = try await tcp.unary("/taizhang.ledger.v1.Ledger/CreateAdminUnit", unit, as: Taizhang_Ledger_V1_AdminUnit.self)
+        let created = try await tcp.unary("/taizhang.ledger.v1.Ledger/CreateAdminUnit", unit, as: Taizhang_Ledger_V1_AdminUnit.self,
+                                          metadata: AccessFixture.bearer(token))
         #expect(created.code == "421024000000")
         await unix.close()
         await tcp.close()

@@ -1,0 +1,115 @@
+// taizhang token create | list | revoke: the bearer tokens of the access
+// file (docs/security.md). Run on the daemon's machine by whoever may edit
+// the file; the daemon reads it at start and on reload (systemctl reload
+// taizhangd). A token is printed once, at creation: the file keeps only its
+// SHA-256.
+
+import ArgumentParser
+import Foundation
+import TaizhangCore
+
+struct TokenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "token", abstract: "Bearer tokens of the access file: create, list, revoke.",
+                                                    subcommands: [Create.self, List.self, Revoke.self])
+
+    struct FileOption: ParsableArguments {
+        @Option(name: .customLong("access-file"), help: "The access file (taizhangd's access-file).") var path = "/etc/taizhang/access.json"
+    }
+
+    /// The access file as JSON, and the policy it makes (checked).
+    static func read(_ path: String) throws -> [String: Any] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            printError("cannot read \(path); create it with the identities first (docs/security.md)")
+            throw ExitCode(1)
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            printError("\(path) is not a JSON object")
+            throw ExitCode(2)
+        }
+        return object
+    }
+
+    /// Checks the file as taizhangd would, then replaces it atomically with its mode kept.
+    static func write(_ object: [String: Any], to path: String) throws {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        do {
+            _ = try AccessPolicy(json: String(decoding: data, as: UTF8.self), ownUID: getuid())
+        } catch {
+            printError("the access file would be invalid, nothing written: \(error)")
+            throw ExitCode(2)
+        }
+        let temporary = path + ".tmp-\(getpid())"
+        let mode = (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue ?? 0o600
+        guard FileManager.default.createFile(atPath: temporary, contents: data + Data("\n".utf8), attributes: [.posixPermissions: mode]),
+              rename(temporary, path) == 0 else {
+            unlink(temporary)
+            printError("cannot write \(path): \(String(cString: strerror(errno)))")
+            throw ExitCode(1)
+        }
+    }
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a token for an identity; prints it once.")
+        @OptionGroup var file: FileOption
+        @Option(name: .customLong("identity"), help: "The identity the token is (a name in the file's identities).") var identity: String
+        @Option(name: .customLong("days"), help: "Days until it expires (1 to 730).") var days = 90
+
+        func validate() throws {
+            if !(1...730).contains(days) { throw ValidationError("--days must be between 1 and 730") }
+        }
+
+        func run() throws {
+            var object = try TokenCommand.read(file.path)
+            var generator = SystemRandomNumberGenerator()
+            let idHex = (0..<6).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+            let secret = Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            let token = "tz_\(idHex)_\(secret)"
+            let now = Date()
+            let expires = Int64(now.timeIntervalSince1970) + Int64(days) * 86_400
+            var tokens = object["tokens"] as? [[String: Any]] ?? []
+            tokens.append(["id": "tk_" + idHex, "identity": identity, "sha256": SHA256.hex(Array(token.utf8)),
+                           "expires_unix": expires, "created": ISO8601DateFormatter().string(from: now)])
+            object["tokens"] = tokens
+            try TokenCommand.write(object, to: file.path)
+            print(token)
+            printError("token tk_\(idHex) for \(identity), valid \(days) days (until \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(expires))))). It is shown only now; the file keeps its SHA-256. Reload taizhangd for it to take effect (systemctl reload taizhangd).")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the tokens: id, identity, created, expiry.")
+        @OptionGroup var file: FileOption
+
+        func run() throws {
+            let object = try TokenCommand.read(file.path)
+            var table = Table(header: ["id", "identity", "created", "expires", "state"])
+            let now = Int64(Date().timeIntervalSince1970)
+            for token in object["tokens"] as? [[String: Any]] ?? [] {
+                let expires = (token["expires_unix"] as? NSNumber)?.int64Value ?? 0
+                table.rows.append([token["id"] as? String ?? "?", token["identity"] as? String ?? "?", token["created"] as? String ?? "",
+                                   ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(expires))), expires > now ? "valid" : "expired"])
+            }
+            print(table.render())
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a token; it stops working at the daemon's next reload.")
+        @OptionGroup var file: FileOption
+        @Argument(help: "Token id, e.g. tk_0123456789ab.") var id: String
+
+        func run() throws {
+            var object = try TokenCommand.read(file.path)
+            let tokens = object["tokens"] as? [[String: Any]] ?? []
+            let kept = tokens.filter { ($0["id"] as? String) != id }
+            if kept.count == tokens.count {
+                printError("no token \(id) in \(file.path)")
+                throw ExitCode(2)
+            }
+            object["tokens"] = kept
+            try TokenCommand.write(object, to: file.path)
+            printError("revoked \(id); reload taizhangd for it to take effect (systemctl reload taizhangd)")
+        }
+    }
+}

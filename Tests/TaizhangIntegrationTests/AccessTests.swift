@@ -1,0 +1,249 @@
+// Who may do what, against the real daemon with an access file: every
+// method × every role follows the permission table of docs/security.md;
+// tokens (made by `taizhang token create`) and Unix users are the
+// identities; whatever is wrong with a credential gives the same
+// UNAUTHENTICATED; an unknown Unix user may only ask for Health; the
+// drafter of a plan cannot approve it.
+
+import Foundation
+import Testing
+import TaizhangClient
+import TaizhangProto
+
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct AccessTests {
+    static let ledger = "/taizhang.ledger.v1.Ledger/"
+
+    /// The roles of docs/security.md and what each may do.
+    static let roles: [String: Set<String>] = {
+        let read: Set<String> = ["ledger.read", "risk.read", "system.read"]
+        let village = read.union(["income.write", "plan.draft", "count.write", "operations.write"])
+        let township = village.union(["asset.write"])
+        return [
+            "viewer": read, "village_clerk": village, "township_clerk": township,
+            "county_clerk": township.union(["structure.write", "disposal.write"]),
+            "approver": read.union(["plan.approve"]), "auditor": read.union(["audit.read"]),
+            "administrator": ["system.read", "risk.read", "risk.run"],
+        ]
+    }()
+
+    /// The permission table of docs/security.md, written out again: a method
+    /// added to the daemon and not here fails the walk below.
+    static let table: [String: String?] = {
+        var table: [String: String?] = ["/taizhang.system.v1.System/Health": String?.none]
+        func add(_ permission: String, _ methods: String) {
+            for name in methods.split(separator: " ") {
+                let full = name.contains("/") ? "/taizhang.\(name)" : ledger + name
+                table[full] = .some(permission)
+            }
+        }
+        add("system.read", "system.v1.System/Status system.v1.System/ListMethods")
+        add("ledger.read", """
+            ListAdminUnits GetProject ListProjects GetAsset ListAssets ProposeOwnership GetDepreciation GetLedgerSummary \
+            GetEntity ListEntities GetContract ListContracts ListReports ListIncome GetArrears GetDistributionPlan \
+            ListDistributionPlans GetStockTake ListStockTakes ListDisposals ListRevitalisingPlans
+            """)
+        add("structure.write", "CreateAdminUnit CreateProject")
+        add("asset.write", """
+            RegisterAsset UpdateAsset BatchRegisterAssets ImportAssets ConfirmOwnership OpenPublication FileObjection \
+            ResolveObjection ClosePublication RecordHandover HandOffOperation PutInUse RecordValuation
+            """)
+        add("operations.write", "CreateEntity UpdateEntity CreateContract AmendContract SubmitReport")
+        add("income.write", "RecordIncome")
+        add("plan.draft", "CreateDistributionPlan")
+        add("plan.draft|plan.approve", "AdvanceDistributionPlan")
+        add("count.write", "OpenStockTake RecordCount CloseStockTake")
+        add("disposal.write", "DisposeAsset RecordRevitalisingPlan")
+        add("audit.read", "VerifyAuditChain ListAuditEntries")
+        add("risk.read", "risk.v1.Risk/ListAlerts risk.v1.Risk/GetRiskScore risk.v1.Risk/WatchAlerts")
+        add("risk.run", "risk.v1.Risk/RunMonitor")
+        return table
+    }()
+
+    /// The status of `method` called with an empty request (a stream is
+    /// given 200 ms, then its end is the answer).
+    static func status(_ client: TaizhangClient, _ method: String, streaming: Bool, metadata: [String: String]) async throws -> Taizhang_Rpc_V1_Status {
+        if streaming {
+            let (_, items) = try client.stream(method, payload: Data(), metadata: metadata, timeoutMillis: 200)
+            do {
+                for try await _ in items {}
+                return Taizhang_Rpc_V1_Status()
+            } catch let error as RPCError {
+                return error.status
+            }
+        }
+        let response = try await client.call(method, payload: Data(), metadata: metadata)
+        return response.hasStatus ? response.status : Taizhang_Rpc_V1_Status()
+    }
+
+    @Test func everyMethod_byEveryRole_followsThePermissionTable() async throws {
+        let access = try AccessFixture.file(Self.roles.keys.sorted().map { (name: "as-\($0)", role: $0, scope: "", uids: []) })
+        var tokens: [String: String] = [:]
+        for role in Self.roles.keys { tokens[role] = try AccessFixture.token(access, identity: "as-\(role)") }
+        let daemon = try DaemonProcess(extraArguments: ["--access-file", access])
+        defer { daemon.stop() }
+        let client = try await daemon.connect()
+        let methods = try await client.unary("/taizhang.system.v1.System/ListMethods", Taizhang_System_V1_ListMethodsRequest(),
+                                             as: Taizhang_System_V1_ListMethodsResponse.self, metadata: AccessFixture.bearer(tokens["viewer"]!)).methods
+        #expect(Set(methods.map(\.name)) == Set(Self.table.keys), "the served methods and the documented table differ")
+        var checked = 0
+        for method in methods {
+            guard let needed = Self.table[method.name] else { continue }
+            for (role, permissions) in Self.roles.sorted(by: { $0.key < $1.key }) {
+                let status = try await Self.status(client, method.name, streaming: method.serverStreaming, metadata: AccessFixture.bearer(tokens[role]!))
+                if let needed, permissions.isDisjoint(with: needed.split(separator: "|").map(String.init)) {
+                    #expect(status.code == .permissionDenied, "\(role) called \(method.name): \(status.code)")
+                    #expect(status.message.contains("needs the permission \(needed.replacingOccurrences(of: "|", with: " or "))"), "\(status.message)")
+                    #expect(status.message.contains("as-\(role)"))
+                } else {
+                    #expect(status.code != .permissionDenied && status.code != .unauthenticated, "\(role) was refused \(method.name): \(status.message)")
+                }
+                checked += 1
+            }
+        }
+        #expect(checked == methods.count * Self.roles.count)
+        // The audit journal names the identity and its credential.
+        var unit = Taizhang_Ledger_V1_CreateAdminUnitRequest()
+        unit.unit.code = "421024000000"
+        unit.unit.name = "江陵县"
+        unit.unit.level = .county
+        _ = try await client.unary(Self.ledger + "CreateAdminUnit", unit, as: Taizhang_Ledger_V1_AdminUnit.self, metadata: AccessFixture.bearer(tokens["county_clerk"]!))
+        var audit = Taizhang_Ledger_V1_ListAuditEntriesRequest()
+        audit.recordID = "421024000000"
+        let entries = try await client.unary(Self.ledger + "ListAuditEntries", audit, as: Taizhang_Ledger_V1_ListAuditEntriesResponse.self,
+                                             metadata: AccessFixture.bearer(tokens["auditor"]!)).entries
+        let tokenId = "tk_" + tokens["county_clerk"]!.split(separator: "_")[1]
+        #expect(entries.map(\.identity) == ["as-county_clerk (token:\(tokenId))"])
+    }
+
+    @Test func everyBadCredential_getsTheSameUnauthenticated() async throws {
+        let access = try AccessFixture.file([(name: "viewer", role: "viewer", scope: "", uids: [])])
+        let good = try AccessFixture.token(access, identity: "viewer")
+        let revoked = try AccessFixture.token(access, identity: "viewer")
+        let expired = try AccessFixture.token(access, identity: "viewer")
+        let revoke = try CLITests.taizhang(["token", "revoke", "tk_" + revoked.split(separator: "_")[1], "--access-file", access], socket: "")
+        #expect(revoke.status == 0, "\(revoke.stderr)")
+        // Age one token past its expiry in the file.
+        var object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: access))) as! [String: Any]
+        var records = object["tokens"] as! [[String: Any]]
+        let expiredId = "tk_" + expired.split(separator: "_")[1]
+        for index in records.indices where records[index]["id"] as? String == expiredId { records[index]["expires_unix"] = 1_000_000_000 }
+        object["tokens"] = records
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: access))
+        let list = try CLITests.taizhang(["token", "list", "--access-file", access], socket: "")
+        #expect(list.stdout.contains("expired") && !list.stdout.contains(revoked.split(separator: "_")[1]))
+
+        // No access for root on the Unix socket either: the file does not name uid 0.
+        let daemon = try DaemonProcess(extraArguments: ["--access-file", access])
+        defer { daemon.stop() }
+        let client = try await daemon.connect()
+        let tampered = String(good.dropLast()) + (good.hasSuffix("A") ? "B" : "A")
+        var messages: Set<String> = []
+        for metadata in [[:], ["authorization": "Bearer " + revoked], ["authorization": "Bearer " + expired], ["authorization": "Bearer " + tampered],
+                         ["authorization": "Bearer tz_000000000000_nothing"], ["authorization": "Basic dmlld2VyOg=="], ["authorization": "Bearer"]] {
+            let status = try await Self.status(client, Self.ledger + "ListAdminUnits", streaming: false, metadata: metadata)
+            #expect(status.code == .unauthenticated, "\(metadata)")
+            messages.insert(status.message)
+        }
+        #expect(messages.count == 1, "the refusals differ: \(messages)")
+        // Health needs nothing; the good token reads.
+        #expect(try await Self.status(client, "/taizhang.system.v1.System/Health", streaming: false, metadata: [:]).code == .ok)
+        #expect(try await Self.status(client, Self.ledger + "ListAdminUnits", streaming: false, metadata: AccessFixture.bearer(good)).code == .ok)
+    }
+
+    @Test func unixUsers_areTheirIdentities_andUnknownOnesMayOnlyAskForHealth() async throws {
+        let access = try AccessFixture.file([(name: "county-root", role: "county_clerk", scope: "", uids: [0])])
+        let daemon = try DaemonProcess(extraArguments: ["--access-file", access])
+        defer { daemon.stop() }
+        let client = try await daemon.connect()
+        try await Fixture.seed(client)
+        var audit = Taizhang_Ledger_V1_ListAuditEntriesRequest()
+        audit.recordID = "421024000000"
+        // county_clerk may not read the journal.
+        #expect(try await Self.status(client, Self.ledger + "ListAuditEntries", streaming: false, metadata: [:]).code == .permissionDenied)
+        // An unknown user (nobody, through setpriv) reaches Health and nothing else.
+        chmod(daemon.socketPath, 0o666)
+        func asNobody(_ arguments: [String]) throws -> CLITests.Run {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups",
+                                 (DaemonProcess.binary as NSString).deletingLastPathComponent + "/taizhang"] + arguments + ["--socket", daemon.socketPath]
+            let out = Pipe()
+            let err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            try process.run()
+            let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return CLITests.Run(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+        }
+        let health = try asNobody(["health"])
+        #expect(health.status == 0, "\(health.stderr)")
+        let list = try asNobody(["admin", "list"])
+        #expect(list.status == 26, "\(list.stderr)") // 10 + UNAUTHENTICATED
+        #expect(list.stderr.contains("authentication required"))
+    }
+
+    @Test func theDrafterOfAPlan_cannotApproveIt() async throws {
+        let access = try AccessFixture.file([
+            (name: "county-root", role: "county_clerk", scope: "", uids: [0]),
+            (name: "township-both", role: "", scope: "", uids: []),
+            (name: "township-approver", role: "approver", scope: "", uids: []),
+        ])
+        // One identity with two roles: clerk and approver.
+        var object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: access))) as! [String: Any]
+        var identities = object["identities"] as! [[String: Any]]
+        for index in identities.indices where identities[index]["name"] as? String == "township-both" {
+            identities[index]["role"] = nil
+            identities[index]["roles"] = ["township_clerk", "approver"]
+        }
+        object["identities"] = identities
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: access))
+        let both = AccessFixture.bearer(try AccessFixture.token(access, identity: "township-both"))
+        let approver = AccessFixture.bearer(try AccessFixture.token(access, identity: "township-approver"))
+        let daemon = try DaemonProcess(extraArguments: ["--access-file", access])
+        defer { daemon.stop() }
+        let client = try await daemon.connect()
+        try await Fixture.seed(client)
+        let asset = try await Fixture.register(client, Fixture.asset())
+        let income = try await client.unary(Self.ledger + "RecordIncome", StewardshipTests.income(asset: asset.id, on: "2026-09-01", fen: 10_000),
+                                            as: Taizhang_Ledger_V1_Income.self, metadata: both)
+        var create = Taizhang_Ledger_V1_CreateDistributionPlanRequest()
+        create.plan.ownerCode = StewardshipTests.village
+        create.plan.incomeIds = [income.id]
+        create.plan.allocations = [StewardshipTests.allocation(.noLabourHouseholds, 9_000, households: [("王五", 9_000)]),
+                                   StewardshipTests.allocation(.reserve, 1_000)]
+        create.draftedOn = "2026-09-05"
+        let plan = try await client.unary(Self.ledger + "CreateDistributionPlan", create, as: Taizhang_Ledger_V1_DistributionPlan.self, metadata: both)
+        var assembly = StewardshipTests.advance(plan.id, .planAssemblyPassed, "2026-09-10")
+        assembly.assembly.date = "2026-09-10"
+        assembly.assembly.representativesTotal = 30
+        assembly.assembly.representativesPresent = 21
+        assembly.assembly.poorHouseholdRepresentatives = 7
+        _ = try await client.unary(Self.ledger + "AdvanceDistributionPlan", assembly, as: Taizhang_Ledger_V1_DistributionPlan.self, metadata: both)
+        _ = try await client.unary(Self.ledger + "AdvanceDistributionPlan", StewardshipTests.advance(plan.id, .planPublished, "2026-09-20"),
+                                   as: Taizhang_Ledger_V1_DistributionPlan.self, metadata: both)
+        // A clerk without plan.approve (uid 0: county_clerk) is refused the approval, naming the permission.
+        let approve = StewardshipTests.advance(plan.id, .planTownshipApproved, "2026-09-25")
+        let clerk = try await Self.status(client, Self.ledger + "AdvanceDistributionPlan", streaming: false, metadata: [:], payload: approve)
+        #expect(clerk.code == .permissionDenied)
+        #expect(clerk.message.contains("plan.approve"))
+        // The drafter holds plan.approve but drafted it.
+        let own = try await Self.status(client, Self.ledger + "AdvanceDistributionPlan", streaming: false, metadata: both, payload: approve)
+        #expect(own.code == .permissionDenied)
+        #expect(own.message.contains("separation of duties"))
+        let approved = try await client.unary(Self.ledger + "AdvanceDistributionPlan", approve, as: Taizhang_Ledger_V1_DistributionPlan.self, metadata: approver)
+        #expect(approved.stage == .planTownshipApproved)
+        #expect(approved.steps.last?.identity.hasPrefix("township-approver (token:tk_") == true)
+        #expect(approved.steps.first?.identity.hasPrefix("township-both (token:tk_") == true)
+    }
+
+    static func status(_ client: TaizhangClient, _ method: String, streaming: Bool, metadata: [String: String],
+                       payload: some SwiftProtobuf.Message) async throws -> Taizhang_Rpc_V1_Status {
+        let response = try await client.call(method, payload: try payload.serializedData(), metadata: metadata)
+        return response.hasStatus ? response.status : Taizhang_Rpc_V1_Status()
+    }
+}
+
+import SwiftProtobuf
