@@ -24,6 +24,8 @@ public struct CallContext: Sendable {
     public let identity: String
     /// Who is calling, when recognised (nil: only public methods run).
     public var principal: Principal? = nil
+    /// The ledger, for the scope checks of reads (nil in unit tests of handlers).
+    var store: (any LedgerStore)? = nil
     /// The `actor` metadata: a person's name for the audit trail.
     public let actor: String
     /// The `idempotency-key` metadata, when given.
@@ -142,7 +144,11 @@ enum Method {
         }
         spec.streamHandler = { call, payload, stream in
             do {
-                try body(call, try Request(serializedBytes: payload), stream)
+                var request = try Request(serializedBytes: payload)
+                if let store = call.store, try !ScopeGuard.narrow(&request, call: call, store: store) {
+                    return Taizhang_Rpc_V1_Status(code: .permissionDenied, message: "nothing of the admin unit asked for lies in \(call.principal?.scope ?? "") or below")
+                }
+                try body(call, request, stream)
                 return nil
             } catch {
                 return StatusMapping.status(for: error, requestType: Request.protoMessageName)
@@ -159,7 +165,11 @@ enum Method {
         MethodSpec(name: name, requestType: Request.protoMessageName, responseType: Response.protoMessageName,
                    serverStreaming: false, mutation: false) { call, payload, _ in
             do {
-                return .completed(.ok(try body(call, try Request(serializedBytes: payload))))
+                var request = try Request(serializedBytes: payload)
+                if let store = call.store, try !ScopeGuard.narrow(&request, call: call, store: store) {
+                    return .completed(.ok(try Response().serializedBytes()))
+                }
+                return .completed(.ok(try body(call, request)))
             } catch {
                 return .completed(.failed(StatusMapping.status(for: error, requestType: Request.protoMessageName)))
             }
@@ -219,6 +229,7 @@ enum Method {
                 case .submit(let planned): mutation = planned
                 case .answer(let response): return .completed(.ok(try response.serializedBytes()))
                 }
+                if let refusal = ScopeGuard.refusal(mutation, call: call, store: store) { throw refusal }
             } catch {
                 return .completed(.failed(StatusMapping.status(for: error, requestType: Request.protoMessageName)))
             }
@@ -245,7 +256,10 @@ enum Method {
         _ call: CallContext, _ payload: Data, _ body: (CallContext, Request) throws -> Response
     ) -> CallResult {
         do {
-            let request = try Request(serializedBytes: payload)
+            var request = try Request(serializedBytes: payload)
+            if let store = call.store, try !ScopeGuard.narrow(&request, call: call, store: store) {
+                return .ok(try Response().serializedBytes())
+            }
             let response = try body(call, request)
             return .ok(try response.serializedBytes())
         } catch {

@@ -189,6 +189,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
                                actor: (request.metadata["actor"] ?? "").truncatedUTF8(maxBytes: 200),
                                idempotencyKey: method.mutation ? request.metadata["idempotency-key"].flatMap { $0.isEmpty ? nil : $0 } : nil)
         call.principal = principal
+        call.store = server.store
         if let key = call.idempotencyKey, key.utf8.count > 128 {
             reply(callId: callId, requestId: requestId, status: .init(code: .invalidArgument,
                 message: "idempotency-key is longer than 128 bytes; use a UUID or similar"), context: context)

@@ -11,6 +11,8 @@ import TaizhangProto
 final class ServerState: Sendable {
     let configuration: ServerConfiguration
     let methods: [String: MethodSpec]
+    /// The ledger, for the scope checks of calls.
+    let store: any LedgerStore
     let statistics: CallStatistics
     let openConnections = Atomic<Int>(0)
     let callsInFlight = Atomic<Int>(0)
@@ -29,8 +31,9 @@ final class ServerState: Sendable {
     /// Who is admitted: the access file, or local mode. A reload replaces it.
     let access: Mutex<AccessPolicy>
 
-    init(configuration: ServerConfiguration, methods: [MethodSpec], clock: any WallClock, metrics: ServerMetrics) {
+    init(configuration: ServerConfiguration, methods: [MethodSpec], store: any LedgerStore, clock: any WallClock, metrics: ServerMetrics) {
         self.configuration = configuration
+        self.store = store
         statistics = CallStatistics(metrics: metrics)
         frameMaxBytes = Atomic(configuration.frameMaxBytes)
         callsInFlightMax = Atomic(configuration.callsInFlightMaxPerConnection)

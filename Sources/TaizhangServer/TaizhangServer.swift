@@ -46,7 +46,7 @@ public final class TaizhangServer: Sendable {
         all = ledger + RiskService.methods(store: store, monitor: monitor, context: context, risk: riskSource) + system
         let metrics = ServerMetrics(version: configuration.version)
         self.metrics = metrics
-        let state = ServerState(configuration: configuration, methods: all, clock: clock, metrics: metrics)
+        let state = ServerState(configuration: configuration, methods: all, store: store, clock: clock, metrics: metrics)
         self.state = state
         holder.state.withLock { $0 = state }
         store.observeGroupCommits { [metrics] in metrics.record($0) }

@@ -46,6 +46,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("timeout-ms"), help: "Deadline of each call, in milliseconds (0: none).")
     var timeoutMillis: UInt32 = 30_000
 
+    @Option(name: .customLong("token-file"), help: ArgumentHelp("A file holding your bearer token (from `taizhang token create`), sent as \"authorization: Bearer …\". Default: $TAIZHANG_TOKEN_FILE, else $TAIZHANG_TOKEN itself; none on the Unix socket is fine when the access file names your Unix user.", valueName: "path"))
+    var tokenFile: String?
+
     var target: TaizhangClient.Target {
         if let host { return .tcp(host: host, port: port ?? 7420) }
         let environment = ProcessInfo.processInfo.environment
@@ -55,7 +58,21 @@ struct GlobalOptions: ParsableArguments {
     var metadata: [String: String] {
         let environment = ProcessInfo.processInfo.environment
         let name = actor ?? environment["TAIZHANG_ACTOR"] ?? environment["USER"] ?? ""
-        return name.isEmpty ? [:] : ["actor": name]
+        var metadata = name.isEmpty ? [:] : ["actor": name]
+        if let token { metadata["authorization"] = "Bearer " + token }
+        return metadata
+    }
+
+    /// The bearer token: from --token-file, $TAIZHANG_TOKEN_FILE or $TAIZHANG_TOKEN
+    /// (never a command-line value: those show in `ps`).
+    var token: String? {
+        let environment = ProcessInfo.processInfo.environment
+        if let path = tokenFile ?? environment["TAIZHANG_TOKEN_FILE"],
+           let text = try? String(contentsOfFile: path, encoding: .utf8) {
+            let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            return token.isEmpty ? nil : token
+        }
+        return environment["TAIZHANG_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// Connects, or exits 3 with a message saying what to check.

@@ -239,6 +239,71 @@ struct AccessTests {
         #expect(approved.steps.first?.identity.hasPrefix("township-both (token:tk_") == true)
     }
 
+    /// A township's clerk sees and changes only its township: records of
+    /// another are NOT_FOUND, units outside named in a change are
+    /// PERMISSION_DENIED, listings are narrowed, the journal needs the whole ledger.
+    @Test func aScopedIdentity_readsAndChangesOnlyItsSubtree() async throws {
+        let access = try AccessFixture.file([
+            (name: "county-root", role: "county_clerk", scope: "", uids: [0]),
+            (name: "xionghe-clerk", role: "county_clerk", scope: "421024101000", uids: []),
+            (name: "shagang-clerk", role: "county_clerk", scope: "421024102000", uids: []),
+            (name: "shagang-auditor", role: "auditor", scope: "421024102000", uids: []),
+        ])
+        let xionghe = AccessFixture.bearer(try AccessFixture.token(access, identity: "xionghe-clerk"))
+        let shagang = AccessFixture.bearer(try AccessFixture.token(access, identity: "shagang-clerk"))
+        let auditor = AccessFixture.bearer(try AccessFixture.token(access, identity: "shagang-auditor"))
+        let daemon = try DaemonProcess(extraArguments: ["--access-file", access])
+        defer { daemon.stop() }
+        let client = try await daemon.connect()
+        try await Fixture.seed(client)
+        let baima = try await Fixture.register(client, Fixture.asset(code: "BM-1"))                          // 熊河镇白马村
+        let xinhe = try await Fixture.register(client, Fixture.asset(code: "XH-1", village: "421024102201"))  // 沙岗镇新河村
+        func code(_ method: String, _ request: some SwiftProtobuf.Message, _ metadata: [String: String]) async throws -> Taizhang_Rpc_V1_Code {
+            try await Self.status(client, Self.ledger + method, streaming: false, metadata: metadata, payload: request).code
+        }
+        // Reads: the other township's asset does not exist for them.
+        #expect(try await code("GetAsset", Taizhang_Ledger_V1_GetAssetRequest.with { $0.id = baima.id }, shagang) == .notFound)
+        #expect(try await code("GetAsset", Taizhang_Ledger_V1_GetAssetRequest.with { $0.id = baima.id }, xionghe) == .ok)
+        #expect(try await code("GetDepreciation", Taizhang_Ledger_V1_GetDepreciationRequest.with { $0.assetID = baima.id }, shagang) == .notFound)
+        // Listings are narrowed: each sees its own.
+        for (metadata, expected) in [(xionghe, [baima.id]), (shagang, [xinhe.id])] {
+            let all = try await client.unary(Self.ledger + "ListAssets", Taizhang_Ledger_V1_ListAssetsRequest(), as: Taizhang_Ledger_V1_ListAssetsResponse.self, metadata: metadata)
+            #expect(all.assets.map(\.id) == expected)
+            #expect(all.totalSize == 1)
+        }
+        let county = try await client.unary(Self.ledger + "ListAssets", Taizhang_Ledger_V1_ListAssetsRequest.with { $0.adminCode = "421024000000" },
+                                            as: Taizhang_Ledger_V1_ListAssetsResponse.self, metadata: shagang)
+        #expect(county.assets.map(\.id) == [xinhe.id])
+        let other = try await client.unary(Self.ledger + "ListAssets", Taizhang_Ledger_V1_ListAssetsRequest.with { $0.adminCode = "421024101201" },
+                                           as: Taizhang_Ledger_V1_ListAssetsResponse.self, metadata: shagang)
+        #expect(other.assets.isEmpty)
+        let summary = try await client.unary(Self.ledger + "GetLedgerSummary", Taizhang_Ledger_V1_GetLedgerSummaryRequest(),
+                                             as: Taizhang_Ledger_V1_LedgerSummary.self, metadata: shagang)
+        #expect(summary.total.count == 1)
+        // Changes: a record outside is NOT_FOUND, a unit outside named in the request PERMISSION_DENIED.
+        var update = Taizhang_Ledger_V1_UpdateAssetRequest()
+        update.asset = baima
+        update.asset.note = "改"
+        #expect(try await code("UpdateAsset", update, shagang) == .notFound)
+        var move = Taizhang_Ledger_V1_UpdateAssetRequest()
+        move.asset = xinhe
+        move.asset.adminCode = "421024101201"
+        #expect(try await code("UpdateAsset", move, shagang) == .permissionDenied)
+        #expect(try await code("RegisterAsset", Taizhang_Ledger_V1_RegisterAssetRequest.with { $0.asset = Fixture.asset() }, shagang) == .permissionDenied)
+        #expect(try await code("RegisterAsset", Taizhang_Ledger_V1_RegisterAssetRequest.with { $0.asset = Fixture.asset(village: "421024102201") }, shagang) == .ok)
+        #expect(try await code("RecordIncome", StewardshipTests.income(asset: baima.id, on: "2026-09-01", fen: 100), shagang) == .notFound)
+        #expect(try await code("RecordIncome", StewardshipTests.income(asset: xinhe.id, on: "2026-09-01", fen: 100), shagang) == .ok)
+        #expect(try await code("OpenStockTake", Taizhang_Ledger_V1_OpenStockTakeRequest.with { $0.adminCode = "421024101201"; $0.year = 2026; $0.date = "2026-10-01" }, shagang) == .permissionDenied)
+        #expect(try await code("ConfirmOwnership", Taizhang_Ledger_V1_ConfirmOwnershipRequest.with { $0.assetID = baima.id; $0.date = "2026-01-31" }, shagang) == .notFound)
+        let refusal = try await Self.status(client, Self.ledger + "RegisterAsset", streaming: false, metadata: shagang,
+                                            payload: Taizhang_Ledger_V1_RegisterAssetRequest.with { $0.asset = Fixture.asset() })
+        #expect(refusal.message.contains("421024102000"))
+        // Nothing of 白马村 changed.
+        #expect(try await client.unary(Self.ledger + "GetAsset", Taizhang_Ledger_V1_GetAssetRequest.with { $0.id = baima.id }, as: Taizhang_Ledger_V1_Asset.self).version == 1)
+        // The journal spans the whole ledger: a scoped auditor may not read it.
+        #expect(try await code("ListAuditEntries", Taizhang_Ledger_V1_ListAuditEntriesRequest(), auditor) == .permissionDenied)
+    }
+
     static func status(_ client: TaizhangClient, _ method: String, streaming: Bool, metadata: [String: String],
                        payload: some SwiftProtobuf.Message) async throws -> Taizhang_Rpc_V1_Status {
         let response = try await client.call(method, payload: try payload.serializedData(), metadata: metadata)

@@ -1,0 +1,146 @@
+// An identity's scope (issue 8): the admin-unit subtree it may read and
+// change. A change to anything outside is refused (PERMISSION_DENIED when
+// the caller named the unit, NOT_FOUND when it named a record it may not
+// see, so nothing is learnt of it); a read of a record outside is NOT_FOUND;
+// a listing is narrowed to the scope, never refused. Identities without a
+// scope (and local mode) see the whole ledger. Admin units themselves (the
+// county's structure) are visible to everyone who may read.
+
+import Foundation
+import TaizhangCore
+import TaizhangProto
+import SwiftProtobuf
+
+enum ScopeGuard {
+    /// The codes a caller may reach; nil: the whole ledger.
+    static func codes(_ call: CallContext, _ store: any LedgerStore) -> Set<String>? {
+        guard let scope = call.principal?.scope, !scope.isEmpty else { return nil }
+        return store.adminSubtree(code: scope)
+    }
+
+    /// The admin code of each record a mutation changes (the unit it lies
+    /// in now, and where a change would move it), or a refusal when a record
+    /// it names lies outside the caller's scope.
+    static func refusal(_ mutation: Mutation, call: CallContext, store: any LedgerStore) -> LedgerError? {
+        guard let scope = codes(call, store), let principal = call.principal else { return nil }
+        /// A unit the caller named: refused by name.
+        func named(_ code: String, _ what: String) -> LedgerError? {
+            scope.contains(code) ? nil : LedgerError(.permissionDenied,
+                "\(principal.name) may change only what lies in \(principal.scope) and below; \(what) names \(code)")
+        }
+        /// A record the caller named by id: outside the scope it does not exist for them.
+        func record(_ code: String?, _ what: String, _ id: String) -> LedgerError? {
+            guard let code else { return nil } // unknown: the store answers NOT_FOUND itself
+            return scope.contains(code) ? nil : LedgerError(.notFound, "no \(what) \"\(id)\" exists")
+        }
+        func assetCode(_ id: String) -> String? { store.asset(id: id)?.adminCode }
+        func contractCode(_ id: String) -> String? { store.contract(id: id).flatMap { assetCode($0.assetId) } }
+        switch mutation {
+        case .createAdminUnit(let unit):
+            return named(unit.parentCode.isEmpty ? unit.code : unit.parentCode, "the new unit's parent")
+        case .createProject(let project):
+            return named(project.adminCode, "the project's admin_code")
+        case .registerAssets(let assets, _):
+            for asset in assets { if let refusal = named(asset.adminCode, "asset \(asset.code.isEmpty ? asset.name : asset.code)'s admin_code") { return refusal } }
+            return nil
+        case .updateAsset(let asset, _):
+            return record(assetCode(asset.id), "asset", asset.id) ?? named(asset.adminCode, "the asset's new admin_code")
+        case .lifecycle(let id, _, _, _, _, _):
+            return record(assetCode(id), "asset", id)
+        case .createEntity(let entity):
+            return named(entity.adminCode, "the entity's admin_code")
+        case .updateEntity(let entity, _):
+            return record(store.entity(id: entity.id)?.adminCode, "operating entity", entity.id) ?? named(entity.adminCode, "the entity's new admin_code")
+        case .createContract(let contract):
+            return record(assetCode(contract.assetId), "asset", contract.assetId)
+        case .amendContract(let contract, _, _):
+            return record(contractCode(contract.id), "contract", contract.id)
+        case .submitReport(let report, _):
+            return record(store.entity(id: report.entityId)?.adminCode, "operating entity", report.entityId)
+        case .stewardship(let change):
+            let records = store.stewardship()
+            switch change {
+            case .recordIncome(let income): return record(assetCode(income.assetId), "asset", income.assetId)
+            case .createPlan(let plan, _, _): return named(plan.ownerCode, "the plan's owner_code")
+            case .advancePlan(let id, _, _, _, _, _, _): return record(records.plans[id]?.ownerCode, "distribution plan", id)
+            case .openStockTake(let code, _, _): return named(code, "the count's admin_code")
+            case .recordCount(let id, _, _, _), .closeStockTake(let id, _, _): return record(records.stockTakes[id]?.adminCode, "stock-take", id)
+            case .dispose(let id, _, _, _, _): return record(assetCode(id), "asset", id)
+            case .recordRevitalisingPlan(let plan): return record(assetCode(plan.assetId), "asset", plan.assetId)
+            }
+        case .probe:
+            return nil
+        }
+    }
+
+    /// Narrows a read's request to the caller's scope. Returns false when
+    /// nothing it asks for is visible (the answer is then the empty
+    /// response); throws NOT_FOUND for a record outside the scope.
+    static func narrow<Request: SwiftProtobuf.Message>(_ request: inout Request, call: CallContext, store: any LedgerStore) throws -> Bool {
+        guard let scope = codes(call, store), let principal = call.principal else { return true }
+        /// The filter to use for a requested unit filter: the scope when
+        /// none or a unit above it was asked for; nil when disjoint.
+        func filter(_ requested: String) -> String? {
+            if requested.isEmpty { return principal.scope }
+            if scope.contains(requested) { return requested }
+            return store.adminSubtree(code: requested).contains(principal.scope) ? principal.scope : nil
+        }
+        func visible(_ code: String?, _ what: String, _ id: String) throws {
+            if let code, !scope.contains(code) { throw LedgerError(.notFound, "no \(what) \"\(id)\" exists") }
+        }
+        func assetCode(_ id: String) -> String? { store.asset(id: id)?.adminCode }
+        func narrowed<R>(_ value: R, _ body: (inout R) -> Bool) -> Bool {
+            var copy = value
+            let keep = body(&copy)
+            request = copy as! Request
+            return keep
+        }
+        switch request {
+        case let r as Taizhang_Ledger_V1_ListAssetsRequest:
+            return narrowed(r) { r in filter(r.adminCode).map { r.adminCode = $0 } != nil }
+        case let r as Taizhang_Ledger_V1_ListProjectsRequest:
+            return narrowed(r) { r in filter(r.adminCode).map { r.adminCode = $0 } != nil }
+        case let r as Taizhang_Ledger_V1_GetLedgerSummaryRequest:
+            return narrowed(r) { r in filter(r.adminCode).map { r.adminCode = $0 } != nil }
+        case let r as Taizhang_Ledger_V1_ListEntitiesRequest:
+            return narrowed(r) { r in filter(r.adminCode).map { r.adminCode = $0 } != nil }
+        case let r as Taizhang_Ledger_V1_ListIncomeRequest:
+            return narrowed(r) { r in filter(r.ownerCode).map { r.ownerCode = $0 } != nil }
+        case let r as Taizhang_Ledger_V1_ListDistributionPlansRequest:
+            return narrowed(r) { r in filter(r.ownerCode).map { r.ownerCode = $0 } != nil }
+        case let r as Taizhang_Ledger_V1_ListStockTakesRequest:
+            return narrowed(r) { r in filter(r.adminCode).map { r.adminCode = $0 } != nil }
+        case let r as Taizhang_Ledger_V1_ListDisposalsRequest:
+            return narrowed(r) { r in filter(r.adminCode).map { r.adminCode = $0 } != nil }
+        case let r as Taizhang_Ledger_V1_ListRevitalisingPlansRequest:
+            return narrowed(r) { r in filter(r.adminCode).map { r.adminCode = $0 } != nil }
+        case let r as Taizhang_Risk_V1_ListAlertsRequest:
+            return narrowed(r) { r in filter(r.adminCode).map { r.adminCode = $0 } != nil }
+        case let r as Taizhang_Risk_V1_WatchAlertsRequest:
+            return narrowed(r) { r in filter(r.adminCode).map { r.adminCode = $0 } != nil }
+        case let r as Taizhang_Ledger_V1_ListContractsRequest:
+            // Contracts are listed by entity or asset: the one named must be visible, and one must be named.
+            if !r.assetID.isEmpty { try visible(assetCode(r.assetID), "asset", r.assetID) }
+            if !r.entityID.isEmpty { try visible(store.entity(id: r.entityID)?.adminCode, "operating entity", r.entityID) }
+            if r.assetID.isEmpty, r.entityID.isEmpty {
+                throw LedgerError.invalid([.init(field: "asset_id", description: "name an asset or an entity: \(principal.name) lists the contracts of \(principal.scope) one asset or entity at a time")], what: "filter")
+            }
+        case let r as Taizhang_Ledger_V1_GetAssetRequest: try visible(assetCode(r.id), "asset", r.id)
+        case let r as Taizhang_Ledger_V1_GetProjectRequest: try visible(store.project(id: r.id)?.adminCode, "project", r.id)
+        case let r as Taizhang_Ledger_V1_GetEntityRequest: try visible(store.entity(id: r.id)?.adminCode, "operating entity", r.id)
+        case let r as Taizhang_Ledger_V1_GetContractRequest: try visible(store.contract(id: r.id).flatMap { assetCode($0.assetId) }, "contract", r.id)
+        case let r as Taizhang_Ledger_V1_GetDepreciationRequest: try visible(assetCode(r.assetID), "asset", r.assetID)
+        case let r as Taizhang_Ledger_V1_ProposeOwnershipRequest: try visible(assetCode(r.assetID), "asset", r.assetID)
+        case let r as Taizhang_Ledger_V1_ListReportsRequest: try visible(store.entity(id: r.entityID)?.adminCode, "operating entity", r.entityID)
+        case let r as Taizhang_Ledger_V1_GetArrearsRequest: try visible(store.contract(id: r.contractID).flatMap { assetCode($0.assetId) }, "contract", r.contractID)
+        case let r as Taizhang_Ledger_V1_GetDistributionPlanRequest: try visible(store.stewardship().plans[r.id]?.ownerCode, "distribution plan", r.id)
+        case let r as Taizhang_Ledger_V1_GetStockTakeRequest: try visible(store.stewardship().stockTakes[r.id]?.adminCode, "stock-take", r.id)
+        case let r as Taizhang_Risk_V1_GetRiskScoreRequest: try visible(store.entity(id: r.entityID)?.adminCode, "operating entity", r.entityID)
+        case is Taizhang_Ledger_V1_VerifyAuditChainRequest, is Taizhang_Ledger_V1_ListAuditEntriesRequest:
+            throw LedgerError(.permissionDenied, "the audit journal spans the whole ledger: reading it needs an identity without a scope (\(principal.name) is limited to \(principal.scope))")
+        default:
+            break
+        }
+        return true
+    }
+}
