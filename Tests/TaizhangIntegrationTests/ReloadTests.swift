@@ -102,6 +102,45 @@ struct ReloadTests {
         return status.lastRiskRun.runs
     }
 
+    /// A token revoked with `taizhang token revoke` stops working at the
+    /// reload; a new one works from then on; a bad access file changes nothing.
+    @Test func reloadAppliesTheAccessFile() async throws {
+        let notify = try SystemdTests.NotifySocket()
+        let access = try AccessFixture.file([(name: "viewer", role: "viewer", scope: "", uids: [])])
+        let old = try AccessFixture.token(access, identity: "viewer")
+        let folder = NSTemporaryDirectory() + "tz-reload-" + String(UUID().uuidString.prefix(8))
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let config = folder + "/taizhangd.conf"
+        try "access-file = \(access)\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try DaemonProcess(extraArguments: ["--config", config], environment: ["NOTIFY_SOCKET": notify.path])
+        defer { daemon.stop() }
+        _ = try #require(Self.next(notify), "no READY=1")
+        let client = try await daemon.connect()
+        func code(_ token: String) async throws -> Taizhang_Rpc_V1_Code {
+            let response = try await client.call(Fixture.ledger + "ListAdminUnits", payload: Data(), metadata: AccessFixture.bearer(token))
+            return response.hasStatus ? response.status.code : .ok
+        }
+        let new = try AccessFixture.token(access, identity: "viewer")
+        #expect(try CLITests.taizhang(["token", "revoke", "tk_" + old.split(separator: "_")[1], "--access-file", access], socket: "").status == 0)
+        // Until the reload, the daemon holds the file it read.
+        #expect(try await code(old) == .ok)
+        #expect(try await code(new) == .unauthenticated)
+        kill(daemon.pid, SIGHUP)
+        _ = try #require(Self.next(notify), "no RELOADING=1")
+        let ready = try #require(Self.next(notify), "no READY=1")
+        #expect((Self.field(ready, "STATUS") ?? "").contains("1 change applied"), "\(ready)")
+        #expect(try await code(old) == .unauthenticated)
+        #expect(try await code(new) == .ok)
+        // A broken file: the reload fails, the identities stay.
+        try "{\"identities\": [{\"name\": \"viewer\", \"role\": \"emperor\"}]}".write(toFile: access, atomically: true, encoding: .utf8)
+        kill(daemon.pid, SIGHUP)
+        _ = try #require(Self.next(notify), "no RELOADING=1")
+        let failed = try #require(Self.next(notify), "no READY=1")
+        #expect((Self.field(failed, "STATUS") ?? "").contains("failed"), "\(failed)")
+        #expect(try await code(new) == .ok)
+        await client.close()
+    }
+
     /// A changed risk file is read again on reload and the monitor runs with
     /// it at once; switching the monitor off waits for a restart.
     @Test func reloadReReadsTheRiskFileAndRunsTheMonitorWithIt() async throws {
