@@ -194,9 +194,13 @@ public struct AccessPolicy: Sendable, Equatable {
         var byUID: [UInt32: String] = [:]
         for (index, item) in (root["identities"]?.array ?? []).enumerated() {
             let at = "identities[\(index)]"
-            guard case .object = item, let name = item["name"]?.string, AccessPolicy.isName(name) else {
+            guard case .object(let fields) = item, let name = item["name"]?.string, AccessPolicy.isName(name) else {
                 problems.append("\(at): \"name\" is required: letters, digits, '-', '_' or '.', at most 64")
                 continue
+            }
+            // A misspelt key must not silently widen an identity (a lost "scope" is the whole ledger).
+            for field in fields where !["name", "role", "roles", "scope", "uids"].contains(field.key) {
+                problems.append("\(at) (\(name)): unknown key \"\(field.key)\" (the keys are name, role or roles, scope, uids)")
             }
             // "role": "viewer", or "roles": ["village_clerk", "approver"].
             let texts = item["roles"]?.array?.map { $0.string ?? "" } ?? (item["role"]?.string).map { [$0] } ?? []
@@ -205,8 +209,11 @@ public struct AccessPolicy: Sendable, Equatable {
                 problems.append("\(at) (\(name)): \"role\" (or \"roles\") must be one of \(Role.allCases.filter { $0 != .local }.map(\.rawValue).joined(separator: ", "))")
                 continue
             }
+            if let value = item["scope"], value.string == nil {
+                problems.append("\(at) (\(name)): \"scope\" must be a string: the 12-digit admin code in quotes")
+            }
             let scope = item["scope"]?.string ?? ""
-            if !scope.isEmpty, !AdminUnitRules.isDivisionCode(scope) {
+            if item["scope"]?.string != nil, !AdminUnitRules.isDivisionCode(scope) {
                 problems.append("\(at) (\(name)): \"scope\" must be a 12-digit admin code, or absent for the whole ledger")
             }
             var uids: [UInt32] = []
@@ -228,6 +235,11 @@ public struct AccessPolicy: Sendable, Equatable {
         var tokens: [String: AccessToken] = [:]
         for (index, item) in (root["tokens"]?.array ?? []).enumerated() {
             let at = "tokens[\(index)]"
+            if case .object(let fields) = item {
+                for field in fields where !["id", "identity", "sha256", "expires_unix", "created"].contains(field.key) {
+                    problems.append("\(at): unknown key \"\(field.key)\"")
+                }
+            }
             guard let id = item["id"]?.string, AccessPolicy.isTokenId(id),
                   let identity = item["identity"]?.string,
                   let hash = item["sha256"]?.string, hash.utf8.count == 64, hash.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }),

@@ -15,6 +15,9 @@ public struct CallerContext: Sendable {
     public var requestSHA256: String
     /// The call's idempotency-key, when given.
     public var idempotencyKey: String?
+    /// Whose keys it is among: the identity's name, so a retry with a new
+    /// token of the same identity finds the first answer.
+    public var idempotencyOwner: String
 
     /// A caller context.
     public init(identity: String, actor: String, method: String, requestId: String, requestSHA256: String, idempotencyKey: String?) {
@@ -24,6 +27,7 @@ public struct CallerContext: Sendable {
         self.requestId = requestId
         self.requestSHA256 = requestSHA256
         self.idempotencyKey = idempotencyKey
+        self.idempotencyOwner = identity
     }
 }
 

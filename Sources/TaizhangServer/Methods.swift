@@ -233,9 +233,10 @@ enum Method {
             } catch {
                 return .completed(.failed(StatusMapping.status(for: error, requestType: Request.protoMessageName)))
             }
-            let context = CallerContext(identity: call.identity, actor: call.actor, method: call.method,
+            var context = CallerContext(identity: call.identity, actor: call.actor, method: call.method,
                                         requestId: call.requestId, requestSHA256: SHA256.hex(payload),
                                         idempotencyKey: call.idempotencyKey)
+            if let principal = call.principal { context.idempotencyOwner = principal.name }
             let ticket = store.submit(mutation, context: context, encode: { outcome in
                 (try? respond(outcome).serializedBytes()) ?? []
             }, completion: { reply in

@@ -30,8 +30,17 @@ enum ScopeGuard {
         }
         /// A record the caller named by id: outside the scope it does not exist for them.
         func record(_ code: String?, _ what: String, _ id: String) -> LedgerError? {
-            guard let code else { return nil } // unknown: the store answers NOT_FOUND itself
-            return scope.contains(code) ? nil : LedgerError(.notFound, "no \(what) \"\(id)\" exists")
+            // Unknown now is NOT_FOUND too: a record created meanwhile (ids are
+            // sequential) is not the caller's to change before it could see it.
+            guard let code, scope.contains(code) else { return LedgerError(.notFound, "no \(what) \"\(id)\" exists") }
+            return nil
+        }
+        /// Owners named by their unit: a clerk does not assign assets to units outside its scope.
+        func owners(_ asset: Asset, _ what: String) -> LedgerError? {
+            for owner in asset.owners where !owner.adminCode.isEmpty {
+                if let refusal = named(owner.adminCode, "\(what)'s owner \(owner.name)") { return refusal }
+            }
+            return nil
         }
         func assetCode(_ id: String) -> String? { store.asset(id: id)?.adminCode }
         func contractCode(_ id: String) -> String? { store.contract(id: id).flatMap { assetCode($0.assetId) } }
@@ -41,20 +50,31 @@ enum ScopeGuard {
         case .createProject(let project):
             return named(project.adminCode, "the project's admin_code")
         case .registerAssets(let assets, _):
-            for asset in assets { if let refusal = named(asset.adminCode, "asset \(asset.code.isEmpty ? asset.name : asset.code)'s admin_code") { return refusal } }
+            for asset in assets {
+                let what = "asset \(asset.code.isEmpty ? asset.name : asset.code)"
+                if let refusal = named(asset.adminCode, what + "'s admin_code") ?? owners(asset, what) { return refusal }
+            }
             return nil
         case .updateAsset(let asset, _):
-            return record(assetCode(asset.id), "asset", asset.id) ?? named(asset.adminCode, "the asset's new admin_code")
-        case .lifecycle(let id, _, _, _, _, _):
-            return record(assetCode(id), "asset", id)
+            return record(assetCode(asset.id), "asset", asset.id) ?? named(asset.adminCode, "the asset's new admin_code") ?? owners(asset, "the asset")
+        case .lifecycle(let id, let action, _, _, _, _):
+            if let refusal = record(assetCode(id), "asset", id) { return refusal }
+            if case .confirmOwnership(let confirmed, _, _, _) = action {
+                for owner in confirmed where !owner.adminCode.isEmpty {
+                    if let refusal = named(owner.adminCode, "owner \(owner.name)") { return refusal }
+                }
+            }
+            return nil
         case .createEntity(let entity):
             return named(entity.adminCode, "the entity's admin_code")
         case .updateEntity(let entity, _):
             return record(store.entity(id: entity.id)?.adminCode, "operating entity", entity.id) ?? named(entity.adminCode, "the entity's new admin_code")
         case .createContract(let contract):
             return record(assetCode(contract.assetId), "asset", contract.assetId)
+                ?? record(store.entity(id: contract.entityId)?.adminCode, "operating entity", contract.entityId)
         case .amendContract(let contract, _, _):
             return record(contractCode(contract.id), "contract", contract.id)
+                ?? record(store.entity(id: contract.entityId)?.adminCode, "operating entity", contract.entityId)
         case .submitReport(let report, _):
             return record(store.entity(id: report.entityId)?.adminCode, "operating entity", report.entityId)
         case .stewardship(let change):

@@ -167,7 +167,7 @@ final class LedgerWriter: @unchecked Sendable {
         for pending in batch {
             let context = pending.context
             // Keys are scoped to the caller: two identities never share one.
-            let idempotencyKey = context.idempotencyKey.map { context.identity + "\n" + $0 }
+            let idempotencyKey = context.idempotencyKey.map { context.idempotencyOwner + "\n" + $0 }
             if let key = idempotencyKey {
                 let known = overlay.idempotency[key] ?? store.state.withLock { $0.idempotency[key] }
                 if let known, known.createdUnixMillis >= nowMillis - retentionMillis {

@@ -67,16 +67,21 @@ struct GlobalOptions: ParsableArguments {
     /// (never a command-line value: those show in `ps`).
     var token: String? {
         let environment = ProcessInfo.processInfo.environment
-        if let path = tokenFile ?? environment["TAIZHANG_TOKEN_FILE"],
-           let text = try? String(contentsOfFile: path, encoding: .utf8) {
-            let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            return token.isEmpty ? nil : token
+        if let path = tokenFile ?? environment["TAIZHANG_TOKEN_FILE"] {
+            // A token file given and unusable is an error, never a quiet fall-back to another identity.
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+                  case let token = text.trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty else {
+                printError("cannot read a token from \(path); calls would run as another identity, so nothing was sent")
+                Foundation.exit(2)
+            }
+            return token
         }
         return environment["TAIZHANG_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// Connects, or exits 3 with a message saying what to check.
     func connect() async throws -> TaizhangClient {
+        _ = token // a bad --token-file stops here, before anything is sent
         do {
             return try await TaizhangClient.connect(target)
         } catch {

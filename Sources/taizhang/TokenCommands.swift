@@ -29,7 +29,21 @@ struct TokenCommand: ParsableCommand {
         return object
     }
 
-    /// Checks the file as taizhangd would, then replaces it atomically with its mode kept.
+    /// Runs `body` holding an exclusive lock beside the file, so two runs
+    /// at once do not lose each other's tokens.
+    static func locked<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        let lock = open(path + ".lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard lock >= 0, flock(lock, LOCK_EX) == 0 else {
+            printError("cannot lock \(path).lock: \(String(cString: strerror(errno)))")
+            throw ExitCode(1)
+        }
+        defer { close(lock) }
+        return try body()
+    }
+
+    /// Checks the file as taizhangd would, then replaces it atomically,
+    /// durably, with its mode, owner and group kept (the daemon's user must
+    /// still read it).
     static func write(_ object: [String: Any], to path: String) throws {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         do {
@@ -38,14 +52,28 @@ struct TokenCommand: ParsableCommand {
             printError("the access file would be invalid, nothing written: \(error)")
             throw ExitCode(2)
         }
-        let temporary = path + ".tmp-\(getpid())"
-        let mode = (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue ?? 0o600
-        guard FileManager.default.createFile(atPath: temporary, contents: data + Data("\n".utf8), attributes: [.posixPermissions: mode]),
-              rename(temporary, path) == 0 else {
-            unlink(temporary)
-            printError("cannot write \(path): \(String(cString: strerror(errno)))")
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            printError("cannot read \(path): \(String(cString: strerror(errno)))")
             throw ExitCode(1)
         }
+        let temporary = path + ".tmp-\(getpid())"
+        let bytes = [UInt8](data + Data("\n".utf8))
+        let fd = open(temporary, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, info.st_mode & 0o7777)
+        var ok = fd >= 0
+        if ok {
+            ok = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } == bytes.count
+            ok = ok && fchmod(fd, info.st_mode & 0o7777) == 0 && (fchown(fd, info.st_uid, info.st_gid) == 0 || getuid() != 0) && fsync(fd) == 0
+            close(fd)
+        }
+        guard ok, rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            printError("cannot write \(path): \(reason)")
+            throw ExitCode(1)
+        }
+        let folder = open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if folder >= 0 { _ = fsync(folder); close(folder) }
     }
 
     struct Create: ParsableCommand {
@@ -59,6 +87,10 @@ struct TokenCommand: ParsableCommand {
         }
 
         func run() throws {
+            try TokenCommand.locked(file.path) { try create() }
+        }
+
+        func create() throws {
             var object = try TokenCommand.read(file.path)
             var generator = SystemRandomNumberGenerator()
             let idHex = (0..<6).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
@@ -100,6 +132,10 @@ struct TokenCommand: ParsableCommand {
         @Argument(help: "Token id, e.g. tk_0123456789ab.") var id: String
 
         func run() throws {
+            try TokenCommand.locked(file.path) { try revoke() }
+        }
+
+        func revoke() throws {
             var object = try TokenCommand.read(file.path)
             let tokens = object["tokens"] as? [[String: Any]] ?? []
             let kept = tokens.filter { ($0["id"] as? String) != id }

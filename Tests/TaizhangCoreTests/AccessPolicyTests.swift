@@ -78,4 +78,16 @@ struct AccessPolicyTests {
         #expect(!Role.countyClerk.permissions.contains(.planApprove) && Role.approver.permissions.contains(.planApprove))
         #expect(AccessPolicy.constantTimeEquals("abc", "abc") && !AccessPolicy.constantTimeEquals("abc", "abd") && !AccessPolicy.constantTimeEquals("abc", "abcd"))
     }
+
+    /// A scope written as a number, or a misspelt key, must not become "the whole ledger".
+    @Test func aLostScope_isAProblem_notTheWholeLedger() {
+        for identity in [#"{"name": "c", "role": "village_clerk", "scope": 421024101201}"#,
+                         #"{"name": "c", "role": "village_clerk", "scpoe": "421024101201"}"#,
+                         #"{"name": "c", "role": "village_clerk", "scope": null}"#] {
+            #expect(throws: AccessFileError.self, "\(identity)") { try AccessPolicy(json: #"{"identities": ["# + identity + "]}", ownUID: 0) }
+        }
+        #expect(throws: AccessFileError.self) {
+            try AccessPolicy(json: #"{"identities": [{"name": "c", "role": "viewer"}], "tokens": [{"id": "tk_0123456789ab", "identity": "c", "sha256": "\#(String(repeating: "a", count: 64))", "expires_unix": 1, "expires": 2}]}"#, ownUID: 0)
+        }
+    }
 }

@@ -132,6 +132,17 @@ struct AccessTests {
         try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: access))
         let list = try CLITests.taizhang(["token", "list", "--access-file", access], socket: "")
         #expect(list.stdout.contains("expired") && !list.stdout.contains(revoked.split(separator: "_")[1]))
+        // The file keeps its owner and mode when the CLI rewrites it (the daemon's user must read it).
+        chown(access, 65534, 65534)
+        chmod(access, 0o640)
+        _ = try AccessFixture.token(access, identity: "viewer")
+        let attributes = try FileManager.default.attributesOfItem(atPath: access)
+        #expect((attributes[.ownerAccountID] as? NSNumber)?.intValue == 65534)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o640)
+        // A token file that cannot be read stops the CLI before it calls as someone else.
+        let unreadable = try CLITests.taizhang(["health", "--token-file", "/nonexistent/token"], socket: "/nonexistent.sock")
+        #expect(unreadable.status == 2)
+        #expect(unreadable.stderr.contains("cannot read a token"))
 
         // No access for root on the Unix socket either: the file does not name uid 0.
         let daemon = try DaemonProcess(extraArguments: ["--access-file", access])
@@ -300,8 +311,52 @@ struct AccessTests {
         #expect(refusal.message.contains("421024102000"))
         // Nothing of 白马村 changed.
         #expect(try await client.unary(Self.ledger + "GetAsset", Taizhang_Ledger_V1_GetAssetRequest.with { $0.id = baima.id }, as: Taizhang_Ledger_V1_Asset.self).version == 1)
+        // Owners outside the scope are refused too; an entity outside is not there.
+        var owned = Fixture.asset(village: "421024102201")
+        owned.owners[0].adminCode = "421024101201"
+        #expect(try await code("RegisterAsset", Taizhang_Ledger_V1_RegisterAssetRequest.with { $0.asset = owned }, shagang) == .permissionDenied)
+        var entity = Taizhang_Ledger_V1_CreateEntityRequest()
+        entity.entity.name = "白马村种养大户"
+        entity.entity.kind = .entityLargeHousehold
+        entity.entity.adminCode = "421024101201"
+        let baimaEntity = try await client.unary(Self.ledger + "CreateEntity", entity, as: Taizhang_Ledger_V1_OperatingEntity.self)
+        var contract = Taizhang_Ledger_V1_CreateContractRequest()
+        contract.contract.assetID = xinhe.id
+        contract.contract.entityID = baimaEntity.id
+        contract.contract.mode = .lease
+        contract.contract.start = "2026-01-01"
+        contract.contract.end = "2027-12-31"
+        #expect(try await code("CreateContract", contract, shagang) == .notFound)
+        // An id not yet created is not the caller's either.
+        #expect(try await code("RecordIncome", StewardshipTests.income(asset: "ZC99999999", on: "2026-09-01", fen: 100), shagang) == .notFound)
         // The journal spans the whole ledger: a scoped auditor may not read it.
         #expect(try await code("ListAuditEntries", Taizhang_Ledger_V1_ListAuditEntriesRequest(), auditor) == .permissionDenied)
+    }
+
+    /// Idempotency keys belong to the identity, not the token: a retry with a
+    /// rotated token finds the first answer; another identity's key is its own.
+    @Test func idempotencyKeys_belongToTheIdentity() async throws {
+        let access = try AccessFixture.file([(name: "county-clerk", role: "county_clerk", scope: "", uids: []),
+                                             (name: "other-clerk", role: "county_clerk", scope: "", uids: [])])
+        let first = try AccessFixture.token(access, identity: "county-clerk")
+        let rotated = try AccessFixture.token(access, identity: "county-clerk")
+        let other = try AccessFixture.token(access, identity: "other-clerk")
+        let daemon = try DaemonProcess(extraArguments: ["--access-file", access])
+        defer { daemon.stop() }
+        let client = try await daemon.connect()
+        var unit = Taizhang_Ledger_V1_CreateAdminUnitRequest()
+        unit.unit.code = "421024000000"
+        unit.unit.name = "江陵县"
+        unit.unit.level = .county
+        func create(_ token: String) async throws -> Taizhang_Rpc_V1_Response {
+            try await client.call(Self.ledger + "CreateAdminUnit", payload: try unit.serializedData(),
+                                  metadata: AccessFixture.bearer(token).merging(["idempotency-key": "county-setup-1"]) { $1 })
+        }
+        #expect(try await create(first).status.code == .ok)
+        let retry = try await create(rotated)
+        #expect(retry.status.code == .ok, "\(retry.status.message)")
+        // Another identity's same key is a new request: the unit exists.
+        #expect(try await create(other).status.code == .alreadyExists)
     }
 
     static func status(_ client: TaizhangClient, _ method: String, streaming: Bool, metadata: [String: String],

@@ -176,12 +176,20 @@ struct SQLiteLedgerStoreTests {
         let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
         defer { store.close() }
         seedUnits(store)
+        // Keys belong to the identity's name (idempotencyOwner), not its credential.
         var alice = context(key: "shared", digest: "same")
-        alice.identity = "uid:1001"
+        alice.identity = "alice (uid:1001)"
+        alice.idempotencyOwner = "alice"
         var bob = context(key: "shared", digest: "same")
-        bob.identity = "uid:1002"
+        bob.identity = "bob (uid:1002)"
+        bob.idempotencyOwner = "bob"
         #expect(try submit(store, .registerAssets([sampleAsset()], batch: false), alice).get().assetIds == "ZC00000001")
         #expect(try submit(store, .registerAssets([sampleAsset()], batch: false), bob).get().assetIds == "ZC00000002")
+        #expect(store.statistics().recordCounts["asset"] == 2)
+        // Alice with another credential: the first answer.
+        var rotated = alice
+        rotated.identity = "alice (token:tk_0123456789ab)"
+        #expect(try submit(store, .registerAssets([sampleAsset()], batch: false), rotated).get().assetIds == "ZC00000001")
         #expect(store.statistics().recordCounts["asset"] == 2)
     }
 
