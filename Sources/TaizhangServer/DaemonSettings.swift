@@ -38,6 +38,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var connectionsMax = WireLimits.defaultConnectionsMax
     /// `drain-timeout-ms`.
     public var drainTimeoutMillis: Int64 = 10_000
+    /// `idle-timeout-ms`, `frame-timeout-ms`, `identity-calls-in-flight-max`, `identity-calls-per-second`.
+    public var connectionPolicy = ConnectionPolicy()
     /// `threads`: event loop threads; nil: one per core but one.
     public var threads: Int?
     /// `store-max-bytes`: 0 is no limit but the disk.
@@ -110,6 +112,18 @@ public struct DaemonSettings: Sendable, Equatable {
         },
         Key(name: "drain-timeout-ms", live: true, show: { String($0.drainTimeoutMillis) }) {
             $0.drainTimeoutMillis = try integer($1, 0...3_600_000)
+        },
+        Key(name: "idle-timeout-ms", live: true, show: { String($0.connectionPolicy.idleTimeoutMillis) }) {
+            $0.connectionPolicy.idleTimeoutMillis = try integer($1, 0...86_400_000)
+        },
+        Key(name: "frame-timeout-ms", live: true, show: { String($0.connectionPolicy.frameTimeoutMillis) }) {
+            $0.connectionPolicy.frameTimeoutMillis = try integer($1, 100...3_600_000)
+        },
+        Key(name: "identity-calls-in-flight-max", live: true, show: { String($0.connectionPolicy.identityCallsInFlightMax) }) {
+            $0.connectionPolicy.identityCallsInFlightMax = Int(try integer($1, 1...1_000_000))
+        },
+        Key(name: "identity-calls-per-second", live: true, show: { String($0.connectionPolicy.identityCallsPerSecond) }) {
+            $0.connectionPolicy.identityCallsPerSecond = Int(try integer($1, 0...1_000_000))
         },
         Key(name: "threads", live: false, show: { $0.threads.map(String.init) ?? "" }) {
             $0.threads = $1.isEmpty ? nil : Int(try integer($1, 1...256))

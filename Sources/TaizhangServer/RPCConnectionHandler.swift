@@ -26,6 +26,8 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         let method: String
         let requestId: String
         let startedNanos: UInt64
+        /// The identity whose per-identity limits the call counts against (nil: none).
+        var limitKey: String? = nil
         var ticket: (any MutationTicket)?
         var deadline: Scheduled<Void>?
         /// The deadline passed or a cancel came, but the mutation had already
@@ -54,8 +56,13 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     private var refusing = false
     private var context: ChannelHandlerContext?
 
-    init(server: ServerState) {
+    private let progress: FrameProgress
+    /// The periodic check of the idle and slow-frame limits.
+    private var timeoutCheck: RepeatedTask?
+
+    init(server: ServerState, progress: FrameProgress = FrameProgress()) {
         self.server = server
+        self.progress = progress
     }
 
     // MARK: Connection life
@@ -68,10 +75,13 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         }
         admitted = true
         identify(context.channel)
+        scheduleTimeoutCheck(context: context)
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        timeoutCheck?.cancel()
+        timeoutCheck = nil
         if admitted { server.release(context.channel) }
         for (_, call) in calls {
             call.deadline?.cancel()
@@ -81,7 +91,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
             }
             // A mutation whose whole frame arrived is still applied (the
             // protocol loses only a partial frame); its answer has nowhere to go.
-            server.callsInFlight.wrappingSubtract(1, ordering: .relaxed)
+            released(call)
         }
         calls.removeAll()
         self.context = nil
@@ -195,13 +205,22 @@ final class RPCConnectionHandler: ChannelInboundHandler {
                 message: "idempotency-key is longer than 128 bytes; use a UUID or similar"), context: context)
             return
         }
+        // Per identity, over all its connections: calls in flight and calls a
+        // second (the last refusal before the call counts as in flight).
+        // Health (public) is never limited: probes must get through.
+        let limited = principal != nil && MethodPermissions.table[method.name]?.isEmpty == false
+        if limited, let principal, let (message, retryAfter) = server.admitCall(identity: principal.name) {
+            write(.failure(callId: callId, status: .init(code: .resourceExhausted, message: message),
+                           metadata: ["request-id": requestId, "retry-after-ms": String(retryAfter)]), context: context)
+            return
+        }
         let loop = context.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
         nextSerial += 1
         let serial = nextSerial
         // Registered before the handler runs, so a completion that comes at
         // once (even from inside the handler) finds its call.
-        calls[callId] = InFlight(serial: serial, method: method.name, requestId: requestId, startedNanos: started)
+        calls[callId] = InFlight(serial: serial, method: method.name, requestId: requestId, startedNanos: started, limitKey: limited ? principal?.name : nil)
         server.callsInFlight.wrappingAdd(1, ordering: .relaxed)
         if let streamHandler = method.streamHandler {
             let stream = ServerStream(send: { bytes in
@@ -254,7 +273,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
             server.unregister(stream)
             stream.ended()
         }
-        server.callsInFlight.wrappingSubtract(1, ordering: .relaxed)
+        released(call)
         respond(callId: callId, requestId: call.requestId, method: call.method, startedNanos: call.startedNanos, result: result, context: context)
         if flush {
             needsFlush = false
@@ -287,7 +306,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
             server.unregister(stream)
             stream.ended()
         }
-        server.callsInFlight.wrappingSubtract(1, ordering: .relaxed)
+        released(call)
         let text = call.stream == nil ? message : (code == .cancelled ? "cancelled by the client" : "the deadline (timeout_ms) passed; the stream ended")
         respond(callId: callId, requestId: call.requestId, method: call.method, startedNanos: call.startedNanos,
                 result: .failed(.init(code: code, message: text)), context: context)
@@ -345,6 +364,55 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         }
         context.write(wrapOutboundOut(frame), promise: nil)
         needsFlush = true
+    }
+
+    // MARK: Slow and idle clients
+
+    /// Checks, a few times per limit, whether a frame has been half received
+    /// for longer than `frame-timeout-ms`, or the connection has had no call
+    /// in flight and no byte for `idle-timeout-ms`; either closes it, after
+    /// a status on call_id 0 saying why.
+    private func scheduleTimeoutCheck(context: ChannelHandlerContext) {
+        let policy = server.connectionPolicy.withLock { $0 }
+        let shortest = policy.idleTimeoutMillis > 0 ? min(policy.idleTimeoutMillis, policy.frameTimeoutMillis) : policy.frameTimeoutMillis
+        let interval = TimeAmount.milliseconds(max(25, min(1000, shortest / 4)))
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        timeoutCheck = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            bound.value.checkTimeouts()
+        }
+    }
+
+    private func checkTimeouts() {
+        guard let context, !refusing else { return }
+        let policy = server.connectionPolicy.withLock { $0 }
+        let now = DispatchTime.now().uptimeNanoseconds
+        var reason: Taizhang_Rpc_V1_Status?
+        if let started = progress.frameStartedNanos, now &- started > UInt64(policy.frameTimeoutMillis) * 1_000_000 {
+            reason = .init(code: .deadlineExceeded, message: "a frame began \((now &- started) / 1_000_000) ms ago and is still incomplete (frame-timeout-ms \(policy.frameTimeoutMillis)); closing the connection")
+        } else if policy.idleTimeoutMillis > 0, calls.isEmpty, progress.frameStartedNanos == nil,
+                  now &- progress.lastByteNanos > UInt64(policy.idleTimeoutMillis) * 1_000_000 {
+            reason = .init(code: .unavailable, message: "the connection was idle for \(policy.idleTimeoutMillis) ms (idle-timeout-ms); closing it; reconnect when needed")
+        }
+        guard let reason else { return }
+        refusing = true
+        timeoutCheck?.cancel()
+        timeoutCheck = nil
+        try? context.channel.syncOptions?.setOption(.autoRead, value: false)
+        guard let frame = try? Frames.encode(Taizhang_Rpc_V1_Response.failure(callId: 0, status: reason), allocator: context.channel.allocator) else {
+            context.close(promise: nil)
+            return
+        }
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(frame), promise: written)
+        written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        // A peer that does not read cannot keep it open either.
+        context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(5)) { context.close(promise: nil) }
+    }
+
+    /// A call is over: it no longer counts in flight, nor against its identity.
+    private func released(_ call: InFlight) {
+        server.callsInFlight.wrappingSubtract(1, ordering: .relaxed)
+        if let key = call.limitKey { server.releaseCall(identity: key) }
     }
 
     private func reply(callId: UInt64, requestId: String, status: Taizhang_Rpc_V1_Status, context: ChannelHandlerContext) {

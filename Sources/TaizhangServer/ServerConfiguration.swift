@@ -4,6 +4,23 @@ import Foundation
 import TaizhangCore
 import TaizhangWire
 
+/// Limits on clients: an idle or slow connection is closed; an identity
+/// has at most so many calls in flight (over all its connections) and, when
+/// set, so many calls a second.
+public struct ConnectionPolicy: Sendable, Hashable {
+    /// A connection with no call in flight and nothing received for this
+    /// long is closed; 0: never.
+    public var idleTimeoutMillis: Int64 = 300_000
+    /// A frame begun must be complete within this long, or the connection is closed.
+    public var frameTimeoutMillis: Int64 = 30_000
+    /// Calls in flight of one identity, over all its connections.
+    public var identityCallsInFlightMax = 1024
+    /// Calls one identity may start per second (a burst of as many); 0: no limit.
+    public var identityCallsPerSecond = 0
+
+    public init() {}
+}
+
 /// Where a listener binds.
 public struct BindAddress: Sendable, Hashable, CustomStringConvertible {
     enum Kind: Sendable, Hashable {
@@ -37,6 +54,8 @@ public struct ServerConfiguration: Sendable {
     public var connectionsMax: Int = WireLimits.defaultConnectionsMax
     /// How long in-flight calls may run after SIGTERM, in milliseconds.
     public var drainTimeoutMillis: Int64 = 10_000
+    /// Per identity and slow-client limits (`idle-timeout-ms`, …).
+    public var connectionPolicy = ConnectionPolicy()
     /// Event loop threads. Default: one per core but one, which is left to
     /// the store's writer thread (on 2 cores: one event loop).
     public var eventLoopThreads: Int = max(1, System.coreCount - 1)

@@ -30,6 +30,9 @@ final class ServerState: Sendable {
     private let requestIdCounter = Atomic<UInt64>(0)
     /// Who is admitted: the access file, or local mode. A reload replaces it.
     let access: Mutex<AccessPolicy>
+    let connectionPolicy: Mutex<ConnectionPolicy>
+    /// Calls in flight and the rate bucket of each identity.
+    private let identityLoad = Mutex([String: IdentityLoad]())
 
     init(configuration: ServerConfiguration, methods: [MethodSpec], store: any LedgerStore, clock: any WallClock, metrics: ServerMetrics) {
         self.configuration = configuration
@@ -46,6 +49,48 @@ final class ServerState: Sendable {
         startedMonotonicNanos = DispatchTime.now().uptimeNanoseconds
         requestIdPrefix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
         access = Mutex(configuration.access)
+        connectionPolicy = Mutex(configuration.connectionPolicy)
+    }
+
+    /// Admits one call of `identity`, or says why not (RESOURCE_EXHAUSTED
+    /// with the milliseconds to wait before retrying).
+    func admitCall(identity: String) -> (message: String, retryAfterMillis: Int64)? {
+        let policy = connectionPolicy.withLock { $0 }
+        let now = DispatchTime.now().uptimeNanoseconds
+        return identityLoad.withLock { loads in
+            var load = loads[identity] ?? IdentityLoad(tokens: Double(policy.identityCallsPerSecond), refilledNanos: now)
+            if load.inFlight >= policy.identityCallsInFlightMax {
+                return ("\(identity) has \(load.inFlight) calls in flight (limit \(policy.identityCallsInFlightMax) over all its connections); wait for some to finish", 100)
+            }
+            if policy.identityCallsPerSecond > 0 {
+                let rate = Double(policy.identityCallsPerSecond)
+                load.tokens = min(rate, load.tokens + Double(now &- load.refilledNanos) / 1e9 * rate)
+                load.refilledNanos = now
+                if load.tokens < 1 {
+                    loads[identity] = load
+                    let wait = Int64(((1 - load.tokens) / rate * 1000).rounded(.up))
+                    return ("\(identity) started more than \(policy.identityCallsPerSecond) calls a second (identity-calls-per-second); retry in \(wait) ms", max(1, wait))
+                }
+                load.tokens -= 1
+            }
+            load.inFlight += 1
+            loads[identity] = load
+            return nil
+        }
+    }
+
+    /// Ends one call of `identity` admitted by `admitCall`.
+    func releaseCall(identity: String) {
+        identityLoad.withLock { loads in
+            guard var load = loads[identity] else { return }
+            load.inFlight = max(0, load.inFlight - 1)
+            // Forget an identity at rest whose bucket is full again, so the table stays small.
+            if load.inFlight == 0, connectionPolicy.withLock({ $0.identityCallsPerSecond }) == 0 {
+                loads[identity] = nil
+            } else {
+                loads[identity] = load
+            }
+        }
     }
 
     /// A request-id for a call that brought none.
@@ -92,4 +137,11 @@ final class ServerState: Sendable {
     func allChannels() -> [any Channel] {
         channels.withLock { Array($0.values) }
     }
+}
+
+/// One identity's calls in flight and its token bucket.
+struct IdentityLoad {
+    var inFlight = 0
+    var tokens: Double
+    var refilledNanos: UInt64
 }

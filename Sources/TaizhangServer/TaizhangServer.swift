@@ -171,8 +171,10 @@ public final class TaizhangServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     // Read per connection: a reload applies to connections opened after it.
                     let frameMaxBytes = state.frameMaxBytes.load(ordering: .relaxed)
+                    let progress = FrameProgress()
+                    try channel.pipeline.syncOperations.addHandler(SlowFrameGuard(progress: progress))
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(frameMaxBytes: frameMaxBytes)))
-                    try channel.pipeline.syncOperations.addHandler(RPCConnectionHandler(server: state))
+                    try channel.pipeline.syncOperations.addHandler(RPCConnectionHandler(server: state, progress: progress))
                 }
             }
         if tcp {
@@ -269,6 +271,11 @@ public final class TaizhangServer: Sendable {
         state.callsInFlightMax.store(callsInFlightMax, ordering: .relaxed)
         state.connectionsMax.store(connectionsMax, ordering: .relaxed)
         state.drainTimeoutMillis.store(drainTimeoutMillis, ordering: .relaxed)
+    }
+
+    /// Replaces the idle, frame and per-identity limits, for what follows.
+    public func setConnectionPolicy(_ policy: ConnectionPolicy) {
+        state.connectionPolicy.withLock { $0 = policy }
     }
 
     /// Replaces who is admitted, for the calls that follow.

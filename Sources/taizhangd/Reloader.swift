@@ -76,6 +76,7 @@ final class Reloader: Sendable {
         DaemonLog.level = next.logLevel
         server.setLimits(frameMaxBytes: next.frameMaxBytes, callsInFlightMax: next.callsInFlightMax,
                          connectionsMax: next.connectionsMax, drainTimeoutMillis: next.drainTimeoutMillis)
+        server.setConnectionPolicy(next.connectionPolicy)
         server.setCalendar(nextFiles.calendar)
         server.setAccess(nextFiles.access)
         // The monitor runs again only when its settings changed.
@@ -114,6 +115,10 @@ extension DaemonSettings {
         case "calls-in-flight-max": callsInFlightMax = other.callsInFlightMax
         case "connections-max": connectionsMax = other.connectionsMax
         case "drain-timeout-ms": drainTimeoutMillis = other.drainTimeoutMillis
+        case "idle-timeout-ms": connectionPolicy.idleTimeoutMillis = other.connectionPolicy.idleTimeoutMillis
+        case "frame-timeout-ms": connectionPolicy.frameTimeoutMillis = other.connectionPolicy.frameTimeoutMillis
+        case "identity-calls-in-flight-max": connectionPolicy.identityCallsInFlightMax = other.connectionPolicy.identityCallsInFlightMax
+        case "identity-calls-per-second": connectionPolicy.identityCallsPerSecond = other.connectionPolicy.identityCallsPerSecond
         case "holidays-dir": holidaysDirectory = other.holidaysDirectory
         case "risk-config": riskConfigurationFile = other.riskConfigurationFile
         case "access-file": accessFile = other.accessFile

@@ -66,6 +66,18 @@ struct Taizhangd: ParsableCommand {
     @Option(name: .customLong("drain-timeout-ms"), help: ArgumentHelp("How long calls in flight may run after SIGTERM, in milliseconds (default 10000).", valueName: "ms"))
     var drainTimeoutMillis: String?
 
+    @Option(name: .customLong("idle-timeout-ms"), help: ArgumentHelp("Close a connection with no call in flight and nothing received for this long, in milliseconds (0: never; default 300000).", valueName: "ms"))
+    var idleTimeoutMillis: String?
+
+    @Option(name: .customLong("frame-timeout-ms"), help: ArgumentHelp("A frame begun must arrive whole within this long, or the connection is closed (default 30000).", valueName: "ms"))
+    var frameTimeoutMillis: String?
+
+    @Option(name: .customLong("identity-calls-in-flight-max"), help: ArgumentHelp("Calls in flight of one identity over all its connections (default 1024).", valueName: "n"))
+    var identityCallsInFlightMax: String?
+
+    @Option(name: .customLong("identity-calls-per-second"), help: ArgumentHelp("Calls one identity may start per second, in bursts of as many (0: no limit; default 0).", valueName: "n"))
+    var identityCallsPerSecond: String?
+
     @Option(name: .customLong("threads"), help: ArgumentHelp("Event loop threads. Default: one per core but one (left to the store's writer).", valueName: "n"))
     var threads: String?
 
@@ -117,7 +129,9 @@ struct Taizhangd: ParsableCommand {
         let given: [(String, String?)] = [
             ("data-dir", dataDirectory), ("unix", unixPath), ("tcp", tcpAddress), ("tcp-allow-remote", tcpAllowRemote ? "true" : nil),
             ("metrics-listen", metricsListen), ("frame-max-bytes", frameMaxBytes), ("calls-in-flight-max", callsInFlightMax),
-            ("connections-max", connectionsMax), ("drain-timeout-ms", drainTimeoutMillis), ("threads", threads),
+            ("connections-max", connectionsMax), ("drain-timeout-ms", drainTimeoutMillis), ("idle-timeout-ms", idleTimeoutMillis),
+            ("frame-timeout-ms", frameTimeoutMillis), ("identity-calls-in-flight-max", identityCallsInFlightMax),
+            ("identity-calls-per-second", identityCallsPerSecond), ("threads", threads),
             ("store-max-bytes", storeMaxBytes), ("holidays-dir", holidaysDirectory), ("depreciation-policy", depreciationPolicyFile),
             ("risk-config", riskConfigurationFile), ("access-file", accessFile), ("alerts-to", alertsTo), ("log-level", logLevel), ("log-to", logTo),
         ]
@@ -174,6 +188,7 @@ struct Taizhangd: ParsableCommand {
         configuration.callsInFlightMaxPerConnection = settings.callsInFlightMax
         configuration.connectionsMax = settings.connectionsMax
         configuration.drainTimeoutMillis = settings.drainTimeoutMillis
+        configuration.connectionPolicy = settings.connectionPolicy
         if let threads = settings.threads { configuration.eventLoopThreads = max(1, threads) }
         configuration.calendar = files.calendar
         configuration.depreciationPolicy = files.depreciationPolicy
