@@ -103,22 +103,10 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         // error; the rest of the oversized body is ignored until the close.
         if refusing { return }
         if let tooLarge = error as? FrameTooLargeError {
-            refusing = true
-            try? context.channel.syncOptions?.setOption(.autoRead, value: false)
-            // A peer that never reads its answer cannot hold the connection.
-            context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(5)) { context.close(promise: nil) }
             // The stream cannot be trusted after an oversized frame: answer once and close.
-            let status = Taizhang_Rpc_V1_Status(code: .resourceExhausted,
-                message: "frame of \(tooLarge.announcedBytes) bytes exceeds the limit of \(tooLarge.maxBytes) bytes; split the request (e.g. smaller batches); closing the connection")
-            guard let frame = try? Frames.encode(Taizhang_Rpc_V1_Response.failure(callId: 0, status: status),
-                                                 allocator: context.channel.allocator) else {
-                context.close(promise: nil)
-                return
-            }
-            let written = context.eventLoop.makePromise(of: Void.self)
-            context.writeAndFlush(wrapOutboundOut(frame), promise: written)
-            written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-            needsFlush = false
+            closeAfter(Taizhang_Rpc_V1_Status(code: .resourceExhausted,
+                message: "frame of \(tooLarge.announcedBytes) bytes exceeds the limit of \(tooLarge.maxBytes) bytes; split the request (e.g. smaller batches); closing the connection"),
+                context: context)
             return
         }
         context.close(promise: nil)
@@ -394,19 +382,25 @@ final class RPCConnectionHandler: ChannelInboundHandler {
             reason = .init(code: .unavailable, message: "the connection was idle for \(policy.idleTimeoutMillis) ms (idle-timeout-ms); closing it; reconnect when needed")
         }
         guard let reason else { return }
-        refusing = true
         timeoutCheck?.cancel()
         timeoutCheck = nil
+        closeAfter(reason, context: context)
+    }
+
+    /// Stops reading, sends `status` on call_id 0 and closes once it is
+    /// written (or after 5 s: a peer that never reads cannot hold the connection).
+    private func closeAfter(_ status: Taizhang_Rpc_V1_Status, context: ChannelHandlerContext) {
+        refusing = true
         try? context.channel.syncOptions?.setOption(.autoRead, value: false)
-        guard let frame = try? Frames.encode(Taizhang_Rpc_V1_Response.failure(callId: 0, status: reason), allocator: context.channel.allocator) else {
+        context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(5)) { context.close(promise: nil) }
+        guard let frame = try? Frames.encode(Taizhang_Rpc_V1_Response.failure(callId: 0, status: status), allocator: context.channel.allocator) else {
             context.close(promise: nil)
             return
         }
         let written = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(frame), promise: written)
         written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-        // A peer that does not read cannot keep it open either.
-        context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(5)) { context.close(promise: nil) }
+        needsFlush = false
     }
 
     /// A call is over: it no longer counts in flight, nor against its identity.
