@@ -114,7 +114,7 @@ let package = Package(
         .executableTarget(
             name: "taizhang",
             dependencies: [
-                "TaizhangClient", "TaizhangCore", "TaizhangProto", "TaizhangDemo", "TaizhangSheets",
+                "TaizhangClient", "TaizhangCore", "TaizhangStore", "TaizhangProto", "TaizhangDemo", "TaizhangSheets",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -17,6 +17,8 @@ public enum Permission: String, Sendable, CaseIterable, Codable {
     case auditRead = "audit.read"
     /// The daemon's status and method list.
     case systemRead = "system.read"
+    /// Take an online backup of the whole ledger (CreateBackup, ReadBackup).
+    case systemBackup = "system.backup"
     /// Create admin units and projects.
     case structureWrite = "structure.write"
     /// Register and change assets and take them through their life cycle
@@ -68,7 +70,7 @@ public enum Role: String, Sendable, CaseIterable, Codable {
         case .countyClerk: return Role.townshipClerk.permissions.union([.structureWrite, .disposalWrite])
         case .approver: return read.union([.planApprove])
         case .auditor: return read.union([.auditRead])
-        case .administrator: return [.systemRead, .riskRead, .riskRun]
+        case .administrator: return [.systemRead, .systemBackup, .riskRead, .riskRun]
         case .local: return Set(Permission.allCases)
         }
     }

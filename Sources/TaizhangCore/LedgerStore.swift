@@ -328,6 +328,9 @@ public protocol LedgerStore: Sendable {
     func observeGroupCommits(_ observer: @escaping @Sendable (GroupCommit) -> Void)
     /// Walks the audit chain from the first entry and reports the first broken link.
     func verifyAuditChain() throws -> AuditVerification
+    /// Writes a consistent snapshot of the whole store to `path` (which must
+    /// not exist) while writes go on; returns its last audit entry (seq, hash).
+    func snapshot(to path: String) throws -> (auditHeadSeq: UInt64, auditHeadHash: String)
     /// Audit entries after `afterSeq`, optionally for one record, oldest first.
     func auditEntries(recordId: String?, afterSeq: UInt64, limit: Int) throws -> [AuditEntry]
     func statistics() -> StoreStatistics

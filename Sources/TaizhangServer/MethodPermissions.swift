@@ -18,6 +18,7 @@ enum MethodPermissions {
         let risk = "taizhang.risk.v1.Risk"
         add(system, [], ["Health"])
         add(system, .systemRead, ["Status", "ListMethods"])
+        add(system, .systemBackup, ["CreateBackup", "ReadBackup"])
         add(ledger, .ledgerRead, [
             "ListAdminUnits", "GetProject", "ListProjects", "GetAsset", "ListAssets", "ProposeOwnership", "GetDepreciation",
             "GetLedgerSummary", "GetEntity", "ListEntities", "GetContract", "ListContracts", "ListReports", "ListIncome", "GetArrears",

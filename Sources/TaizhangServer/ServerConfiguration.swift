@@ -54,6 +54,9 @@ public struct ServerConfiguration: Sendable {
     public var connectionsMax: Int = WireLimits.defaultConnectionsMax
     /// How long in-flight calls may run after SIGTERM, in milliseconds.
     public var drainTimeoutMillis: Int64 = 10_000
+    /// Where CreateBackup keeps its snapshots (the data directory's
+    /// `backups`); nil: no backups.
+    public var backupDirectory: String?
     /// Per identity and slow-client limits (`idle-timeout-ms`, …).
     public var connectionPolicy = ConnectionPolicy()
     /// Event loop threads. Default: one per core but one, which is left to

@@ -13,7 +13,7 @@ enum SystemService {
     static let fileDescriptorSet = Data(base64Encoded: servedFileDescriptorSetBase64) ?? Data()
 
     static func methods(store: any LedgerStore, monitor: RiskMonitor?, context: LedgerContext, server: @escaping @Sendable () -> ServerState?,
-                        all: @escaping @Sendable () -> [MethodSpec]) -> [MethodSpec] {
+                        backups: BackupSessions, all: @escaping @Sendable () -> [MethodSpec]) -> [MethodSpec] {
         [
             Method.unary(Method.name(service, "Health"), Taizhang_System_V1_HealthRequest.self,
                          Taizhang_System_V1_HealthResponse.self) { _, _ in
@@ -101,6 +101,14 @@ enum SystemService {
                 }
                 response.fileDescriptorSet = fileDescriptorSet
                 return response
+            },
+            Method.blocking(Method.name(service, "CreateBackup"), Taizhang_System_V1_CreateBackupRequest.self,
+                            Taizhang_System_V1_Backup.self) { _, _ in
+                try backups.create(store: store)
+            },
+            Method.blocking(Method.name(service, "ReadBackup"), Taizhang_System_V1_ReadBackupRequest.self,
+                            Taizhang_System_V1_BackupChunk.self) { _, request in
+                try backups.read(id: request.id, offset: request.offset, maxBytes: request.maxBytes)
             },
         ]
     }

@@ -42,6 +42,7 @@ public final class TaizhangServer: Sendable {
             + LedgerService.stewardshipMethods(store: store, context: context)
         var all: [MethodSpec] = []
         let system = SystemService.methods(store: store, monitor: monitor, context: context, server: { holder.state.withLock { $0 } },
+                                           backups: BackupSessions(directory: configuration.backupDirectory),
                                            all: { holder.methods.withLock { $0 } })
         all = ledger + RiskService.methods(store: store, monitor: monitor, context: context, risk: riskSource) + system
         let metrics = ServerMetrics(version: configuration.version)

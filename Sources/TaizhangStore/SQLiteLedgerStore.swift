@@ -294,6 +294,21 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     // MARK: Audit
 
+    public func snapshot(to path: String) throws -> (auditHeadSeq: UInt64, auditHeadHash: String) {
+        // VACUUM INTO reads one consistent snapshot (a read transaction in WAL
+        // mode: the writer is not blocked) into a new, compact file.
+        try reader.withLock { reader in
+            let statement = try reader.connection.prepare("VACUUM INTO ?")
+            try statement.run([.text(path)])
+        }
+        let copy = try SQLiteConnection(path: path, readOnly: true)
+        var head: (UInt64, String) = (0, AuditChain.genesisHash)
+        try copy.prepare("SELECT seq, hash FROM audit_journal ORDER BY seq DESC LIMIT 1").query([]) { row in
+            head = (UInt64(row.int(0)), row.text(1))
+        }
+        return head
+    }
+
     public func verifyAuditChain() throws -> AuditVerification {
         let (headSeq, headHash) = state.withLock { ($0.auditHeadSeq, $0.auditHeadHash) }
         return try reader.withLock { try $0.verify(knownHeadSeq: headSeq, knownHeadHash: headHash) }

@@ -189,6 +189,7 @@ struct Taizhangd: ParsableCommand {
         configuration.connectionsMax = settings.connectionsMax
         configuration.drainTimeoutMillis = settings.drainTimeoutMillis
         configuration.connectionPolicy = settings.connectionPolicy
+        configuration.backupDirectory = dataDirectory + "/backups"
         if let threads = settings.threads { configuration.eventLoopThreads = max(1, threads) }
         configuration.calendar = files.calendar
         configuration.depreciationPolicy = files.depreciationPolicy

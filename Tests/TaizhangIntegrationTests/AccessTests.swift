@@ -23,7 +23,7 @@ struct AccessTests {
             "viewer": read, "village_clerk": village, "township_clerk": township,
             "county_clerk": township.union(["structure.write", "disposal.write"]),
             "approver": read.union(["plan.approve"]), "auditor": read.union(["audit.read"]),
-            "administrator": ["system.read", "risk.read", "risk.run"],
+            "administrator": ["system.read", "system.backup", "risk.read", "risk.run"],
         ]
     }()
 
@@ -38,6 +38,7 @@ struct AccessTests {
             }
         }
         add("system.read", "system.v1.System/Status system.v1.System/ListMethods")
+        add("system.backup", "system.v1.System/CreateBackup system.v1.System/ReadBackup")
         add("ledger.read", """
             ListAdminUnits GetProject ListProjects GetAsset ListAssets ProposeOwnership GetDepreciation GetLedgerSummary \
             GetEntity ListEntities GetContract ListContracts ListReports ListIncome GetArrears GetDistributionPlan \

@@ -7,6 +7,186 @@
 #endif
 
 #include "taizhang/system/v1/system.pb-c.h"
+void   taizhang__system__v1__create_backup_request__init
+                     (Taizhang__System__V1__CreateBackupRequest         *message)
+{
+  static const Taizhang__System__V1__CreateBackupRequest init_value = TAIZHANG__SYSTEM__V1__CREATE_BACKUP_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__system__v1__create_backup_request__get_packed_size
+                     (const Taizhang__System__V1__CreateBackupRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__system__v1__create_backup_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__system__v1__create_backup_request__pack
+                     (const Taizhang__System__V1__CreateBackupRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__system__v1__create_backup_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__system__v1__create_backup_request__pack_to_buffer
+                     (const Taizhang__System__V1__CreateBackupRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__system__v1__create_backup_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__System__V1__CreateBackupRequest *
+       taizhang__system__v1__create_backup_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__System__V1__CreateBackupRequest *)
+     protobuf_c_message_unpack (&taizhang__system__v1__create_backup_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__system__v1__create_backup_request__free_unpacked
+                     (Taizhang__System__V1__CreateBackupRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__system__v1__create_backup_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__system__v1__backup__init
+                     (Taizhang__System__V1__Backup         *message)
+{
+  static const Taizhang__System__V1__Backup init_value = TAIZHANG__SYSTEM__V1__BACKUP__INIT;
+  *message = init_value;
+}
+size_t taizhang__system__v1__backup__get_packed_size
+                     (const Taizhang__System__V1__Backup *message)
+{
+  assert(message->base.descriptor == &taizhang__system__v1__backup__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__system__v1__backup__pack
+                     (const Taizhang__System__V1__Backup *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__system__v1__backup__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__system__v1__backup__pack_to_buffer
+                     (const Taizhang__System__V1__Backup *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__system__v1__backup__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__System__V1__Backup *
+       taizhang__system__v1__backup__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__System__V1__Backup *)
+     protobuf_c_message_unpack (&taizhang__system__v1__backup__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__system__v1__backup__free_unpacked
+                     (Taizhang__System__V1__Backup *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__system__v1__backup__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__system__v1__read_backup_request__init
+                     (Taizhang__System__V1__ReadBackupRequest         *message)
+{
+  static const Taizhang__System__V1__ReadBackupRequest init_value = TAIZHANG__SYSTEM__V1__READ_BACKUP_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__system__v1__read_backup_request__get_packed_size
+                     (const Taizhang__System__V1__ReadBackupRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__system__v1__read_backup_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__system__v1__read_backup_request__pack
+                     (const Taizhang__System__V1__ReadBackupRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__system__v1__read_backup_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__system__v1__read_backup_request__pack_to_buffer
+                     (const Taizhang__System__V1__ReadBackupRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__system__v1__read_backup_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__System__V1__ReadBackupRequest *
+       taizhang__system__v1__read_backup_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__System__V1__ReadBackupRequest *)
+     protobuf_c_message_unpack (&taizhang__system__v1__read_backup_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__system__v1__read_backup_request__free_unpacked
+                     (Taizhang__System__V1__ReadBackupRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__system__v1__read_backup_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__system__v1__backup_chunk__init
+                     (Taizhang__System__V1__BackupChunk         *message)
+{
+  static const Taizhang__System__V1__BackupChunk init_value = TAIZHANG__SYSTEM__V1__BACKUP_CHUNK__INIT;
+  *message = init_value;
+}
+size_t taizhang__system__v1__backup_chunk__get_packed_size
+                     (const Taizhang__System__V1__BackupChunk *message)
+{
+  assert(message->base.descriptor == &taizhang__system__v1__backup_chunk__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__system__v1__backup_chunk__pack
+                     (const Taizhang__System__V1__BackupChunk *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__system__v1__backup_chunk__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__system__v1__backup_chunk__pack_to_buffer
+                     (const Taizhang__System__V1__BackupChunk *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__system__v1__backup_chunk__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__System__V1__BackupChunk *
+       taizhang__system__v1__backup_chunk__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__System__V1__BackupChunk *)
+     protobuf_c_message_unpack (&taizhang__system__v1__backup_chunk__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__system__v1__backup_chunk__free_unpacked
+                     (Taizhang__System__V1__BackupChunk *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__system__v1__backup_chunk__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   taizhang__system__v1__health_request__init
                      (Taizhang__System__V1__HealthRequest         *message)
 {
@@ -430,6 +610,268 @@ void   taizhang__system__v1__method_descriptor__free_unpacked
   assert(message->base.descriptor == &taizhang__system__v1__method_descriptor__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+#define taizhang__system__v1__create_backup_request__field_descriptors NULL
+#define taizhang__system__v1__create_backup_request__field_indices_by_name NULL
+#define taizhang__system__v1__create_backup_request__number_ranges NULL
+const ProtobufCMessageDescriptor taizhang__system__v1__create_backup_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.system.v1.CreateBackupRequest",
+  "CreateBackupRequest",
+  "Taizhang__System__V1__CreateBackupRequest",
+  "taizhang.system.v1",
+  sizeof(Taizhang__System__V1__CreateBackupRequest),
+  0,
+  taizhang__system__v1__create_backup_request__field_descriptors,
+  taizhang__system__v1__create_backup_request__field_indices_by_name,
+  0,  taizhang__system__v1__create_backup_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__system__v1__create_backup_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__system__v1__backup__field_descriptors[7] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__System__V1__Backup, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "size_bytes",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__System__V1__Backup, size_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sha256",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__System__V1__Backup, sha256),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "audit_head_seq",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__System__V1__Backup, audit_head_seq),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "audit_head_hash",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__System__V1__Backup, audit_head_hash),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__System__V1__Backup, created_at),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expires_at",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__System__V1__Backup, expires_at),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__system__v1__backup__field_indices_by_name[] = {
+  4,   /* field[4] = audit_head_hash */
+  3,   /* field[3] = audit_head_seq */
+  5,   /* field[5] = created_at */
+  6,   /* field[6] = expires_at */
+  0,   /* field[0] = id */
+  2,   /* field[2] = sha256 */
+  1,   /* field[1] = size_bytes */
+};
+static const ProtobufCIntRange taizhang__system__v1__backup__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor taizhang__system__v1__backup__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.system.v1.Backup",
+  "Backup",
+  "Taizhang__System__V1__Backup",
+  "taizhang.system.v1",
+  sizeof(Taizhang__System__V1__Backup),
+  7,
+  taizhang__system__v1__backup__field_descriptors,
+  taizhang__system__v1__backup__field_indices_by_name,
+  1,  taizhang__system__v1__backup__number_ranges,
+  (ProtobufCMessageInit) taizhang__system__v1__backup__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__system__v1__read_backup_request__field_descriptors[3] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__System__V1__ReadBackupRequest, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "offset",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__System__V1__ReadBackupRequest, offset),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_bytes",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__System__V1__ReadBackupRequest, max_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__system__v1__read_backup_request__field_indices_by_name[] = {
+  0,   /* field[0] = id */
+  2,   /* field[2] = max_bytes */
+  1,   /* field[1] = offset */
+};
+static const ProtobufCIntRange taizhang__system__v1__read_backup_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor taizhang__system__v1__read_backup_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.system.v1.ReadBackupRequest",
+  "ReadBackupRequest",
+  "Taizhang__System__V1__ReadBackupRequest",
+  "taizhang.system.v1",
+  sizeof(Taizhang__System__V1__ReadBackupRequest),
+  3,
+  taizhang__system__v1__read_backup_request__field_descriptors,
+  taizhang__system__v1__read_backup_request__field_indices_by_name,
+  1,  taizhang__system__v1__read_backup_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__system__v1__read_backup_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__system__v1__backup_chunk__field_descriptors[3] =
+{
+  {
+    "offset",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__System__V1__BackupChunk, offset),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "data",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__System__V1__BackupChunk, data),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "eof",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__System__V1__BackupChunk, eof),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__system__v1__backup_chunk__field_indices_by_name[] = {
+  1,   /* field[1] = data */
+  2,   /* field[2] = eof */
+  0,   /* field[0] = offset */
+};
+static const ProtobufCIntRange taizhang__system__v1__backup_chunk__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor taizhang__system__v1__backup_chunk__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.system.v1.BackupChunk",
+  "BackupChunk",
+  "Taizhang__System__V1__BackupChunk",
+  "taizhang.system.v1",
+  sizeof(Taizhang__System__V1__BackupChunk),
+  3,
+  taizhang__system__v1__backup_chunk__field_descriptors,
+  taizhang__system__v1__backup_chunk__field_indices_by_name,
+  1,  taizhang__system__v1__backup_chunk__number_ranges,
+  (ProtobufCMessageInit) taizhang__system__v1__backup_chunk__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 #define taizhang__system__v1__health_request__field_descriptors NULL
 #define taizhang__system__v1__health_request__field_indices_by_name NULL
 #define taizhang__system__v1__health_request__number_ranges NULL
@@ -1376,15 +1818,19 @@ const ProtobufCMessageDescriptor taizhang__system__v1__method_descriptor__descri
   (ProtobufCMessageInit) taizhang__system__v1__method_descriptor__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCMethodDescriptor taizhang__system__v1__system__method_descriptors[3] =
+static const ProtobufCMethodDescriptor taizhang__system__v1__system__method_descriptors[5] =
 {
   { "Health", &taizhang__system__v1__health_request__descriptor, &taizhang__system__v1__health_response__descriptor },
   { "Status", &taizhang__system__v1__status_request__descriptor, &taizhang__system__v1__status_response__descriptor },
   { "ListMethods", &taizhang__system__v1__list_methods_request__descriptor, &taizhang__system__v1__list_methods_response__descriptor },
+  { "CreateBackup", &taizhang__system__v1__create_backup_request__descriptor, &taizhang__system__v1__backup__descriptor },
+  { "ReadBackup", &taizhang__system__v1__read_backup_request__descriptor, &taizhang__system__v1__backup_chunk__descriptor },
 };
 const unsigned taizhang__system__v1__system__method_indices_by_name[] = {
+  3,        /* CreateBackup */
   0,        /* Health */
   2,        /* ListMethods */
+  4,        /* ReadBackup */
   1         /* Status */
 };
 const ProtobufCServiceDescriptor taizhang__system__v1__system__descriptor =
@@ -1394,7 +1840,7 @@ const ProtobufCServiceDescriptor taizhang__system__v1__system__descriptor =
   "System",
   "Taizhang__System__V1__System",
   "taizhang.system.v1",
-  3,
+  5,
   taizhang__system__v1__system__method_descriptors,
   taizhang__system__v1__system__method_indices_by_name
 };
@@ -1421,6 +1867,22 @@ void taizhang__system__v1__system__list_methods(ProtobufCService *service,
 {
   assert(service->descriptor == &taizhang__system__v1__system__descriptor);
   service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__system__v1__system__create_backup(ProtobufCService *service,
+                                                 const Taizhang__System__V1__CreateBackupRequest *input,
+                                                 Taizhang__System__V1__Backup_Closure closure,
+                                                 void *closure_data)
+{
+  assert(service->descriptor == &taizhang__system__v1__system__descriptor);
+  service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__system__v1__system__read_backup(ProtobufCService *service,
+                                               const Taizhang__System__V1__ReadBackupRequest *input,
+                                               Taizhang__System__V1__BackupChunk_Closure closure,
+                                               void *closure_data)
+{
+  assert(service->descriptor == &taizhang__system__v1__system__descriptor);
+  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__system__v1__system__init (Taizhang__System__V1__System_Service *service,
                                          Taizhang__System__V1__System_ServiceDestroy destroy)

@@ -15,6 +15,10 @@ PROTOBUF_C__BEGIN_DECLS
 #endif
 
 
+typedef struct Taizhang__System__V1__CreateBackupRequest Taizhang__System__V1__CreateBackupRequest;
+typedef struct Taizhang__System__V1__Backup Taizhang__System__V1__Backup;
+typedef struct Taizhang__System__V1__ReadBackupRequest Taizhang__System__V1__ReadBackupRequest;
+typedef struct Taizhang__System__V1__BackupChunk Taizhang__System__V1__BackupChunk;
 typedef struct Taizhang__System__V1__HealthRequest Taizhang__System__V1__HealthRequest;
 typedef struct Taizhang__System__V1__HealthResponse Taizhang__System__V1__HealthResponse;
 typedef struct Taizhang__System__V1__StatusRequest Taizhang__System__V1__StatusRequest;
@@ -39,6 +43,76 @@ typedef enum _Taizhang__System__V1__HealthResponse__ServingStatus {
 } Taizhang__System__V1__HealthResponse__ServingStatus;
 
 /* --- messages --- */
+
+struct  Taizhang__System__V1__CreateBackupRequest
+{
+  ProtobufCMessage base;
+};
+#define TAIZHANG__SYSTEM__V1__CREATE_BACKUP_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__system__v1__create_backup_request__descriptor) \
+     }
+
+
+struct  Taizhang__System__V1__Backup
+{
+  ProtobufCMessage base;
+  /*
+   * names it in ReadBackup
+   */
+  char *id;
+  uint64_t size_bytes;
+  /*
+   * of the whole file: check the copy against it
+   */
+  char *sha256;
+  /*
+   * the snapshot's last audit entry: verify a restore against it
+   */
+  uint64_t audit_head_seq;
+  char *audit_head_hash;
+  /*
+   * RFC 3339
+   */
+  char *created_at;
+  /*
+   * deleted 10 minutes after its last read
+   */
+  char *expires_at;
+};
+#define TAIZHANG__SYSTEM__V1__BACKUP__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__system__v1__backup__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__System__V1__ReadBackupRequest
+{
+  ProtobufCMessage base;
+  char *id;
+  uint64_t offset;
+  /*
+   * 0: 1 MiB; at most 2 MiB
+   */
+  uint32_t max_bytes;
+};
+#define TAIZHANG__SYSTEM__V1__READ_BACKUP_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__system__v1__read_backup_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0 }
+
+
+struct  Taizhang__System__V1__BackupChunk
+{
+  ProtobufCMessage base;
+  uint64_t offset;
+  ProtobufCBinaryData data;
+  /*
+   * this chunk ends the file
+   */
+  protobuf_c_boolean eof;
+};
+#define TAIZHANG__SYSTEM__V1__BACKUP_CHUNK__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__system__v1__backup_chunk__descriptor) \
+    , 0, {0,NULL}, 0 }
+
 
 struct  Taizhang__System__V1__HealthRequest
 {
@@ -280,6 +354,82 @@ struct  Taizhang__System__V1__MethodDescriptor
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
 
 
+/* Taizhang__System__V1__CreateBackupRequest methods */
+void   taizhang__system__v1__create_backup_request__init
+                     (Taizhang__System__V1__CreateBackupRequest         *message);
+size_t taizhang__system__v1__create_backup_request__get_packed_size
+                     (const Taizhang__System__V1__CreateBackupRequest   *message);
+size_t taizhang__system__v1__create_backup_request__pack
+                     (const Taizhang__System__V1__CreateBackupRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__system__v1__create_backup_request__pack_to_buffer
+                     (const Taizhang__System__V1__CreateBackupRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__System__V1__CreateBackupRequest *
+       taizhang__system__v1__create_backup_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__system__v1__create_backup_request__free_unpacked
+                     (Taizhang__System__V1__CreateBackupRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__System__V1__Backup methods */
+void   taizhang__system__v1__backup__init
+                     (Taizhang__System__V1__Backup         *message);
+size_t taizhang__system__v1__backup__get_packed_size
+                     (const Taizhang__System__V1__Backup   *message);
+size_t taizhang__system__v1__backup__pack
+                     (const Taizhang__System__V1__Backup   *message,
+                      uint8_t             *out);
+size_t taizhang__system__v1__backup__pack_to_buffer
+                     (const Taizhang__System__V1__Backup   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__System__V1__Backup *
+       taizhang__system__v1__backup__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__system__v1__backup__free_unpacked
+                     (Taizhang__System__V1__Backup *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__System__V1__ReadBackupRequest methods */
+void   taizhang__system__v1__read_backup_request__init
+                     (Taizhang__System__V1__ReadBackupRequest         *message);
+size_t taizhang__system__v1__read_backup_request__get_packed_size
+                     (const Taizhang__System__V1__ReadBackupRequest   *message);
+size_t taizhang__system__v1__read_backup_request__pack
+                     (const Taizhang__System__V1__ReadBackupRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__system__v1__read_backup_request__pack_to_buffer
+                     (const Taizhang__System__V1__ReadBackupRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__System__V1__ReadBackupRequest *
+       taizhang__system__v1__read_backup_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__system__v1__read_backup_request__free_unpacked
+                     (Taizhang__System__V1__ReadBackupRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__System__V1__BackupChunk methods */
+void   taizhang__system__v1__backup_chunk__init
+                     (Taizhang__System__V1__BackupChunk         *message);
+size_t taizhang__system__v1__backup_chunk__get_packed_size
+                     (const Taizhang__System__V1__BackupChunk   *message);
+size_t taizhang__system__v1__backup_chunk__pack
+                     (const Taizhang__System__V1__BackupChunk   *message,
+                      uint8_t             *out);
+size_t taizhang__system__v1__backup_chunk__pack_to_buffer
+                     (const Taizhang__System__V1__BackupChunk   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__System__V1__BackupChunk *
+       taizhang__system__v1__backup_chunk__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__system__v1__backup_chunk__free_unpacked
+                     (Taizhang__System__V1__BackupChunk *message,
+                      ProtobufCAllocator *allocator);
 /* Taizhang__System__V1__HealthRequest methods */
 void   taizhang__system__v1__health_request__init
                      (Taizhang__System__V1__HealthRequest         *message);
@@ -462,6 +612,18 @@ void   taizhang__system__v1__method_descriptor__free_unpacked
                       ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
+typedef void (*Taizhang__System__V1__CreateBackupRequest_Closure)
+                 (const Taizhang__System__V1__CreateBackupRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__System__V1__Backup_Closure)
+                 (const Taizhang__System__V1__Backup *message,
+                  void *closure_data);
+typedef void (*Taizhang__System__V1__ReadBackupRequest_Closure)
+                 (const Taizhang__System__V1__ReadBackupRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__System__V1__BackupChunk_Closure)
+                 (const Taizhang__System__V1__BackupChunk *message,
+                  void *closure_data);
 typedef void (*Taizhang__System__V1__HealthRequest_Closure)
                  (const Taizhang__System__V1__HealthRequest *message,
                   void *closure_data);
@@ -517,6 +679,14 @@ struct Taizhang__System__V1__System_Service
                        const Taizhang__System__V1__ListMethodsRequest *input,
                        Taizhang__System__V1__ListMethodsResponse_Closure closure,
                        void *closure_data);
+  void (*create_backup)(Taizhang__System__V1__System_Service *service,
+                        const Taizhang__System__V1__CreateBackupRequest *input,
+                        Taizhang__System__V1__Backup_Closure closure,
+                        void *closure_data);
+  void (*read_backup)(Taizhang__System__V1__System_Service *service,
+                      const Taizhang__System__V1__ReadBackupRequest *input,
+                      Taizhang__System__V1__BackupChunk_Closure closure,
+                      void *closure_data);
 };
 typedef void (*Taizhang__System__V1__System_ServiceDestroy)(Taizhang__System__V1__System_Service *);
 void taizhang__system__v1__system__init (Taizhang__System__V1__System_Service *service,
@@ -527,7 +697,9 @@ void taizhang__system__v1__system__init (Taizhang__System__V1__System_Service *s
     { TAIZHANG__SYSTEM__V1__SYSTEM__BASE_INIT,\
       function_prefix__ ## health,\
       function_prefix__ ## status,\
-      function_prefix__ ## list_methods  }
+      function_prefix__ ## list_methods,\
+      function_prefix__ ## create_backup,\
+      function_prefix__ ## read_backup  }
 void taizhang__system__v1__system__health(ProtobufCService *service,
                                           const Taizhang__System__V1__HealthRequest *input,
                                           Taizhang__System__V1__HealthResponse_Closure closure,
@@ -540,9 +712,21 @@ void taizhang__system__v1__system__list_methods(ProtobufCService *service,
                                                 const Taizhang__System__V1__ListMethodsRequest *input,
                                                 Taizhang__System__V1__ListMethodsResponse_Closure closure,
                                                 void *closure_data);
+void taizhang__system__v1__system__create_backup(ProtobufCService *service,
+                                                 const Taizhang__System__V1__CreateBackupRequest *input,
+                                                 Taizhang__System__V1__Backup_Closure closure,
+                                                 void *closure_data);
+void taizhang__system__v1__system__read_backup(ProtobufCService *service,
+                                               const Taizhang__System__V1__ReadBackupRequest *input,
+                                               Taizhang__System__V1__BackupChunk_Closure closure,
+                                               void *closure_data);
 
 /* --- descriptors --- */
 
+extern const ProtobufCMessageDescriptor taizhang__system__v1__create_backup_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__system__v1__backup__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__system__v1__read_backup_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__system__v1__backup_chunk__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__system__v1__health_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__system__v1__health_response__descriptor;
 extern const ProtobufCEnumDescriptor    taizhang__system__v1__health_response__serving_status__descriptor;
