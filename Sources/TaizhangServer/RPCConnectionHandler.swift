@@ -59,6 +59,8 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     private let progress: FrameProgress
     /// The periodic check of the idle and slow-frame limits.
     private var timeoutCheck: RepeatedTask?
+    /// When the last call ended (idle time counts from the later of this and the last byte).
+    private var lastCallEndedNanos: UInt64 = 0
 
     init(server: ServerState, progress: FrameProgress = FrameProgress()) {
         self.server = server
@@ -378,7 +380,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         if let started = progress.frameStartedNanos, now &- started > UInt64(policy.frameTimeoutMillis) * 1_000_000 {
             reason = .init(code: .deadlineExceeded, message: "a frame began \((now &- started) / 1_000_000) ms ago and is still incomplete (frame-timeout-ms \(policy.frameTimeoutMillis)); closing the connection")
         } else if policy.idleTimeoutMillis > 0, calls.isEmpty, progress.frameStartedNanos == nil,
-                  now &- progress.lastByteNanos > UInt64(policy.idleTimeoutMillis) * 1_000_000 {
+                  now &- max(progress.lastByteNanos, lastCallEndedNanos) > UInt64(policy.idleTimeoutMillis) * 1_000_000 {
             reason = .init(code: .unavailable, message: "the connection was idle for \(policy.idleTimeoutMillis) ms (idle-timeout-ms); closing it; reconnect when needed")
         }
         guard let reason else { return }
@@ -404,7 +406,9 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     }
 
     /// A call is over: it no longer counts in flight, nor against its identity.
+    /// The connection's idle time counts from then too.
     private func released(_ call: InFlight) {
+        lastCallEndedNanos = DispatchTime.now().uptimeNanoseconds
         server.callsInFlight.wrappingSubtract(1, ordering: .relaxed)
         if let key = call.limitKey { server.releaseCall(identity: key) }
     }

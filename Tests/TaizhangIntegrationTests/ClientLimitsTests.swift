@@ -45,23 +45,31 @@ struct ClientLimitsTests {
     }
 
     @Test func oneIdentity_hasAtMostSoManyCallsInFlight_overAllItsConnections() async throws {
-        let daemon = try DaemonProcess(extraArguments: ["--identity-calls-in-flight-max", "2", "--fault-commit-delay-ms", "300"])
+        let daemon = try DaemonProcess(extraArguments: ["--identity-calls-in-flight-max", "2", "--fault-commit-delay-ms", "1500"])
         defer { daemon.stop() }
         let first = try await daemon.connect()
         let second = try await daemon.connect()
-        try await Fixture.seed(first)
-        var request = Taizhang_Ledger_V1_RegisterAssetRequest()
-        request.asset = Fixture.asset()
+        var counties = 0
+        /// A new county each call (mutations, so each waits for its 1.5 s commit).
         func call(_ client: TaizhangClient) throws -> EventLoopFuture<Taizhang_Rpc_V1_Response> {
-            try client.sendWithoutWaiting(try Fixture.request(Fixture.ledger + "RegisterAsset", request, callId: client.makeCallId()))
+            counties += 1
+            var request = Taizhang_Ledger_V1_CreateAdminUnitRequest()
+            request.unit.code = "42102\(counties)000000"
+            request.unit.name = "县\(counties)"
+            request.unit.level = .county
+            return try client.sendWithoutWaiting(try Fixture.request(Fixture.ledger + "CreateAdminUnit", request, callId: client.makeCallId()))
         }
-        // Two in flight on the first connection, a third on the second: refused at once.
+        // Two in flight on the first connection (a connection's frames are taken
+        // in order, so the third is refused: both are in flight then).
         let a = try call(first)
         let b = try call(first)
-        let c = try await call(second).get()
+        let c = try await call(first).get()
         #expect(c.status.code == .resourceExhausted)
         #expect(c.status.message.contains("limit 2 over all its connections"))
         #expect(c.metadata["retry-after-ms"] != nil)
+        // While they are (their commit takes 1.5 s), the identity's other connection is refused too.
+        let d = try await call(second).get()
+        #expect(d.status.code == .resourceExhausted)
         #expect(try await a.get().status.code == .ok)
         #expect(try await b.get().status.code == .ok)
         // Once they finish, the identity may call again.
@@ -85,8 +93,8 @@ struct ClientLimitsTests {
             let response = try await future.get()
             if response.status.code == .resourceExhausted { refused.append(response) } else { served += 1 }
         }
-        // A burst of 5, and perhaps one or two more refilled while the 20 arrived.
-        #expect((5...8).contains(served), "\(served) served")
+        // A burst of 5, and perhaps a few more refilled while the 20 arrived (5 a second).
+        #expect((5...10).contains(served), "\(served) served")
         #expect(!refused.isEmpty)
         #expect(refused.allSatisfy { Int($0.metadata["retry-after-ms"] ?? "") ?? 0 > 0 })
         #expect(refused.first?.status.message.contains("identity-calls-per-second") == true)
