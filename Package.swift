@@ -121,6 +121,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "taizhang-fuzz",
+            dependencies: [
+                "TaizhangServer", "TaizhangStore", "TaizhangProto", "TaizhangWire",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "taizhang-bench",
             dependencies: [
                 "TaizhangProto", "TaizhangWire", "TaizhangDemo",
