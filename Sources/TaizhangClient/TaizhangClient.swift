@@ -4,6 +4,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 import SwiftProtobuf
 import TaizhangProto
@@ -41,12 +42,45 @@ public final class TaizhangClient: Sendable {
     public enum Target: Sendable, CustomStringConvertible {
         case unix(path: String)
         case tcp(host: String, port: Int)
+        /// TCP with TLS: the server's certificate is checked against `tls.caFile`
+        /// (and its name against `host`, unless `tls.serverName` says otherwise).
+        case tls(host: String, port: Int, tls: ClientTLS)
 
         public var description: String {
             switch self {
             case .unix(let path): return "unix:\(path)"
             case .tcp(let host, let port): return "tcp:\(host):\(port)"
+            case .tls(let host, let port, _): return "tls:\(host):\(port)"
             }
+        }
+    }
+
+    /// What a TLS connection trusts and presents.
+    public struct ClientTLS: Sendable {
+        /// PEM CA certificate(s) the server's certificate must chain to; nil: the system's.
+        public var caFile: String?
+        /// PEM certificate and key to present, when the server asks for one.
+        public var certificateFile: String?
+        public var keyFile: String?
+        /// The name to check the certificate against; nil: the host.
+        public var serverName: String?
+
+        public init(caFile: String? = nil, certificateFile: String? = nil, keyFile: String? = nil, serverName: String? = nil) {
+            self.caFile = caFile
+            self.certificateFile = certificateFile
+            self.keyFile = keyFile
+            self.serverName = serverName
+        }
+
+        func context() throws -> NIOSSLContext {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.minimumTLSVersion = .tlsv12
+            if let caFile { configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile)) }
+            if let certificateFile, let keyFile {
+                configuration.certificateChain = try NIOSSLCertificate.fromPEMFile(certificateFile).map { .certificate($0) }
+                configuration.privateKey = .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem))
+            }
+            return try NIOSSLContext(configuration: configuration)
         }
     }
 
@@ -61,10 +95,24 @@ public final class TaizhangClient: Sendable {
                                group: (any EventLoopGroup)? = nil) async throws -> TaizhangClient {
         let owned = group == nil ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
         let pending = PendingCalls()
+        var tls: (NIOSSLContext, String?)?
+        if case .tls(let host, _, let options) = target {
+            do {
+                // An IP address is not a server name (SNI): the certificate's IP SAN is checked instead.
+                let name = options.serverName ?? host
+                tls = (try options.context(), name.allSatisfy { $0.isNumber || $0 == "." || $0 == ":" } ? nil : name)
+            } catch {
+                try? await owned?.shutdownGracefully()
+                throw error
+            }
+        }
         let bootstrap = ClientBootstrap(group: group ?? owned!)
             .connectTimeout(.milliseconds(timeoutMillis))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let (context, name) = tls {
+                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: name))
+                    }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(frameMaxBytes: 64 * 1024 * 1024)))
                     try channel.pipeline.syncOperations.addHandler(ClientHandler(pending: pending))
                 }
@@ -74,7 +122,7 @@ public final class TaizhangClient: Sendable {
             switch target {
             case .unix(let path):
                 channel = try await bootstrap.connect(unixDomainSocketPath: path).get()
-            case .tcp(let host, let port):
+            case .tcp(let host, let port), .tls(let host, let port, _):
                 channel = try await bootstrap.channelOption(.tcpOption(.tcp_nodelay), value: 1).connect(host: host, port: port).get()
             }
             return TaizhangClient(channel: channel, pending: pending, ownedGroup: owned)

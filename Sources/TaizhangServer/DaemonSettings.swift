@@ -26,8 +26,13 @@ public struct DaemonSettings: Sendable, Equatable {
     public var unixPath: String?
     /// `tcp`: host:port of the TCP listener; nil: none.
     public var tcp: String?
-    /// `tcp-allow-remote`: allow non-loopback `tcp` and `metrics-listen`.
+    /// `tcp-allow-remote`: allow plain (non-TLS) `tcp` and `metrics-listen` on a non-loopback address.
     public var tcpAllowRemote = false
+    /// `tls-cert`, `tls-key`: PEM files; with both, `tcp` speaks TLS.
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+    /// `tls-client-ca`: PEM file of the CA whose client certificates are required on `tcp`.
+    public var tlsClientCA: String?
     /// `metrics-listen`: host:port of the HTTP listener for /metrics and /healthz; nil: none.
     public var metricsListen: String?
     /// `frame-max-bytes`.
@@ -100,6 +105,9 @@ public struct DaemonSettings: Sendable, Equatable {
         },
         Key(name: "tcp", live: false, show: { $0.tcp ?? "" }) { $0.tcp = try hostPortValue($1) },
         Key(name: "tcp-allow-remote", live: false, show: { String($0.tcpAllowRemote) }) { $0.tcpAllowRemote = try bool($1) },
+        Key(name: "tls-cert", live: false, show: { $0.tlsCertificate ?? "" }) { $0.tlsCertificate = try path($1) },
+        Key(name: "tls-key", live: false, show: { $0.tlsKey ?? "" }) { $0.tlsKey = try path($1) },
+        Key(name: "tls-client-ca", live: false, show: { $0.tlsClientCA ?? "" }) { $0.tlsClientCA = try path($1) },
         Key(name: "metrics-listen", live: false, show: { $0.metricsListen ?? "" }) { $0.metricsListen = try hostPortValue($1) },
         Key(name: "frame-max-bytes", live: true, show: { String($0.frameMaxBytes) }) {
             $0.frameMaxBytes = Int(try integer($1, 1024...(64 * 1024 * 1024)))
@@ -217,12 +225,21 @@ public struct DaemonSettings: Sendable, Equatable {
 
     /// Rules between keys.
     func crossCheck() -> [SettingsProblem] {
-        guard !tcpAllowRemote else { return [] }
         var problems: [SettingsProblem] = []
-        for (name, value) in [("tcp", tcp), ("metrics-listen", metricsListen)] {
-            if let value, let (host, _) = try? DaemonSettings.parseHostPort(value), !DaemonSettings.isLoopback(host) {
-                problems.append(SettingsProblem(origin: "", key: name, reason:
-                    "\(value) is not a loopback address; authentication is not implemented yet, so set tcp-allow-remote only if the network is trusted"))
+        if (tlsCertificate == nil) != (tlsKey == nil) {
+            problems.append(SettingsProblem(origin: "", key: tlsCertificate == nil ? "tls-cert" : "tls-key", reason: "tls-cert and tls-key go together"))
+        }
+        if tlsClientCA != nil, tlsCertificate == nil {
+            problems.append(SettingsProblem(origin: "", key: "tls-client-ca", reason: "needs tls-cert and tls-key (client certificates are checked inside TLS)"))
+        }
+        guard !tcpAllowRemote else { return problems }
+        // Plain TCP off loopback would carry tokens and the ledger in the clear.
+        let remote: [(String, String?, Bool)] = [("tcp", tcp, tlsCertificate != nil), ("metrics-listen", metricsListen, false)]
+        for (name, value, encrypted) in remote {
+            if let value, !encrypted, let (host, _) = try? DaemonSettings.parseHostPort(value), !DaemonSettings.isLoopback(host) {
+                problems.append(SettingsProblem(origin: "", key: name, reason: name == "tcp"
+                    ? "\(value) is not a loopback address and TLS is off: set tls-cert and tls-key, or tcp-allow-remote = true to accept plain TCP on a trusted network"
+                    : "\(value) is not a loopback address: set tcp-allow-remote = true to serve metrics beyond this machine"))
             }
         }
         return problems

@@ -21,6 +21,20 @@ public struct ConnectionPolicy: Sendable, Hashable {
     public init() {}
 }
 
+/// The PEM files of TLS on TCP.
+public struct TLSFiles: Sendable, Hashable {
+    public var certificateChain: String
+    public var privateKey: String
+    /// When set, clients must present a certificate signed by this CA.
+    public var clientCA: String?
+
+    public init(certificateChain: String, privateKey: String, clientCA: String? = nil) {
+        self.certificateChain = certificateChain
+        self.privateKey = privateKey
+        self.clientCA = clientCA
+    }
+}
+
 /// Where a listener binds.
 public struct BindAddress: Sendable, Hashable, CustomStringConvertible {
     enum Kind: Sendable, Hashable {
@@ -54,6 +68,8 @@ public struct ServerConfiguration: Sendable {
     public var connectionsMax: Int = WireLimits.defaultConnectionsMax
     /// How long in-flight calls may run after SIGTERM, in milliseconds.
     public var drainTimeoutMillis: Int64 = 10_000
+    /// TLS on TCP listeners (PEM files); nil: plain TCP.
+    public var tls: TLSFiles?
     /// Where CreateBackup keeps its snapshots (the data directory's
     /// `backups`); nil: no backups.
     public var backupDirectory: String?

@@ -6,6 +6,7 @@ import CoreMetrics
 import Foundation
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 import TaizhangCore
 import TaizhangStore
@@ -16,6 +17,23 @@ public final class TaizhangServer: Sendable {
     private let state: ServerState
     private let group: MultiThreadedEventLoopGroup
     private let listeners = Mutex([any Channel]())
+    /// TLS of the TCP listeners, when configured.
+    private let tlsContext: NIOSSLContext?
+
+    /// The TLS context of `files`: the certificate chain and key, and the
+    /// client CA whose certificates are then required. Throws on a missing
+    /// or bad file (the daemon checks this before it starts).
+    public static func tlsContext(_ files: TLSFiles) throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(files.certificateChain).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: files.privateKey, format: .pem)))
+        configuration.minimumTLSVersion = .tlsv12
+        if let clientCA = files.clientCA {
+            configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(clientCA))
+            configuration.certificateVerification = .noHostnameVerification
+        }
+        return try NIOSSLContext(configuration: configuration)
+    }
     private let unixPaths = Mutex([String]())
     private let store: any LedgerStore
     private let monitor: RiskMonitor?
@@ -29,6 +47,7 @@ public final class TaizhangServer: Sendable {
     public init(configuration: ServerConfiguration, store: any LedgerStore, alerts: AlertStore? = nil,
                 clock: any WallClock = SystemWallClock()) {
         self.store = store
+        tlsContext = configuration.tls.flatMap { try? TaizhangServer.tlsContext($0) }
         let holder = StateHolder()
         let context = LedgerContext(policy: configuration.depreciationPolicy, calendar: configuration.calendar, clock: clock)
         let monitor = alerts.map {
@@ -163,6 +182,7 @@ public final class TaizhangServer: Sendable {
 
     private func makeBootstrap(tcp: Bool) -> ServerBootstrap {
         let state = self.state
+        let tls = tcp ? tlsContext : nil
         var bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -173,6 +193,7 @@ public final class TaizhangServer: Sendable {
                     // Read per connection: a reload applies to connections opened after it.
                     let frameMaxBytes = state.frameMaxBytes.load(ordering: .relaxed)
                     let progress = FrameProgress()
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.addHandler(SlowFrameGuard(progress: progress))
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(frameMaxBytes: frameMaxBytes)))
                     try channel.pipeline.syncOperations.addHandler(RPCConnectionHandler(server: state, progress: progress))

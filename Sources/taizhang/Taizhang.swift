@@ -35,6 +35,15 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("port"), help: "TCP port, with --host.")
     var port: Int?
 
+    @Option(name: .customLong("tls-ca"), help: ArgumentHelp("With --host: speak TLS, trusting this PEM CA for the daemon's certificate (default: $TAIZHANG_TLS_CA).", valueName: "file"))
+    var tlsCA: String?
+
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("With --tls-ca: a PEM client certificate, for a daemon that asks for one (with --tls-key).", valueName: "file"))
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "file"))
+    var tlsKey: String?
+
     @Flag(name: .customLong("json"), help: "Print JSON (the proto3 JSON mapping) instead of tables.")
     var json = false
 
@@ -51,7 +60,12 @@ struct GlobalOptions: ParsableArguments {
     var tokenFile: String?
 
     var target: TaizhangClient.Target {
-        if let host { return .tcp(host: host, port: port ?? 7420) }
+        if let host {
+            if let ca = tlsCA ?? ProcessInfo.processInfo.environment["TAIZHANG_TLS_CA"] {
+                return .tls(host: host, port: port ?? 7420, tls: .init(caFile: ca, certificateFile: tlsCertificate, keyFile: tlsKey))
+            }
+            return .tcp(host: host, port: port ?? 7420)
+        }
         let environment = ProcessInfo.processInfo.environment
         return .unix(path: socket ?? environment["TAIZHANG_SOCKET"] ?? (NSHomeDirectory() + "/.local/share/taizhang/taizhang.sock"))
     }

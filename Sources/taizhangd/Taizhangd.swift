@@ -42,12 +42,21 @@ struct Taizhangd: ParsableCommand {
     var unixPath: String?
 
     @Option(name: .customLong("tcp"), help: ArgumentHelp(
-        "Also listen on TCP at host:port (port 0 picks a free port). Off by default. Loopback only unless --tcp-allow-remote.",
+        "Also listen on TCP at host:port (port 0 picks a free port). Off by default. Loopback only, unless TLS is on (--tls-cert, --tls-key) or --tcp-allow-remote.",
         valueName: "host:port"))
     var tcpAddress: String?
 
-    @Flag(name: .customLong("tcp-allow-remote"), help: "Allow --tcp and --metrics-listen on a non-loopback address. Until authentication exists, anyone who can reach the port can change the ledger.")
+    @Flag(name: .customLong("tcp-allow-remote"), help: "Allow plain (non-TLS) --tcp and --metrics-listen on a non-loopback address (tokens and the ledger then cross the network in the clear). With --tls-cert and --tls-key, --tcp may listen on any address without it.")
     var tcpAllowRemote = false
+
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("PEM certificate chain: with --tls-key, the TCP listener speaks TLS (1.2 or later).", valueName: "file"))
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("PEM private key of --tls-cert.", valueName: "file"))
+    var tlsKey: String?
+
+    @Option(name: .customLong("tls-client-ca"), help: ArgumentHelp("PEM CA certificate: TCP clients must present a certificate it signed.", valueName: "file"))
+    var tlsClientCA: String?
 
     @Option(name: .customLong("metrics-listen"), help: ArgumentHelp(
         "Serve GET /metrics (Prometheus text format) and GET /healthz over HTTP at host:port. Off by default. Loopback only unless --tcp-allow-remote.",
@@ -128,6 +137,7 @@ struct Taizhangd: ParsableCommand {
     var flagAssignments: [DaemonSettings.Assignment] {
         let given: [(String, String?)] = [
             ("data-dir", dataDirectory), ("unix", unixPath), ("tcp", tcpAddress), ("tcp-allow-remote", tcpAllowRemote ? "true" : nil),
+            ("tls-cert", tlsCertificate), ("tls-key", tlsKey), ("tls-client-ca", tlsClientCA),
             ("metrics-listen", metricsListen), ("frame-max-bytes", frameMaxBytes), ("calls-in-flight-max", callsInFlightMax),
             ("connections-max", connectionsMax), ("drain-timeout-ms", drainTimeoutMillis), ("idle-timeout-ms", idleTimeoutMillis),
             ("frame-timeout-ms", frameTimeoutMillis), ("identity-calls-in-flight-max", identityCallsInFlightMax),
@@ -163,6 +173,17 @@ struct Taizhangd: ParsableCommand {
             FileHandle.standardError.write(Data("taizhangd: \(usage ? "" : "configuration: ")\(error)\n".utf8))
             throw ExitCode(usage ? 64 : 78)
         }
+        let tls = settings.tlsCertificate.flatMap { certificate in
+            settings.tlsKey.map { TLSFiles(certificateChain: certificate, privateKey: $0, clientCA: settings.tlsClientCA) }
+        }
+        if let tls {
+            do {
+                _ = try TaizhangServer.tlsContext(tls)
+            } catch {
+                FileHandle.standardError.write(Data("taizhangd: configuration: tls-cert/tls-key/tls-client-ca: \(error)\n".utf8))
+                throw ExitCode(78)
+            }
+        }
         let logDestination = DaemonLogging.install(settings.logTo, level: settings.logLevel)
         if let configPath { Log.info("configuration \(configPath); log lines go to \(logDestination) at \(settings.logLevel.rawValue) and above") }
 
@@ -190,6 +211,7 @@ struct Taizhangd: ParsableCommand {
         configuration.drainTimeoutMillis = settings.drainTimeoutMillis
         configuration.connectionPolicy = settings.connectionPolicy
         configuration.backupDirectory = dataDirectory + "/backups"
+        configuration.tls = tls
         if let threads = settings.threads { configuration.eventLoopThreads = max(1, threads) }
         configuration.calendar = files.calendar
         configuration.depreciationPolicy = files.depreciationPolicy
