@@ -144,7 +144,7 @@ enum Method {
         }
         spec.streamHandler = { call, payload, stream in
             do {
-                var request = try Request(serializedBytes: payload)
+                var request = try RequestBounds.decode(Request.self, payload)
                 if let store = call.store, try !ScopeGuard.narrow(&request, call: call, store: store) {
                     return Taizhang_Rpc_V1_Status(code: .permissionDenied, message: "nothing of the admin unit asked for lies in \(call.principal?.scope ?? "") or below")
                 }
@@ -165,7 +165,7 @@ enum Method {
         MethodSpec(name: name, requestType: Request.protoMessageName, responseType: Response.protoMessageName,
                    serverStreaming: false, mutation: false) { call, payload, _ in
             do {
-                var request = try Request(serializedBytes: payload)
+                var request = try RequestBounds.decode(Request.self, payload)
                 if let store = call.store, try !ScopeGuard.narrow(&request, call: call, store: store) {
                     return .completed(.ok(try Response().serializedBytes()))
                 }
@@ -224,7 +224,7 @@ enum Method {
                    serverStreaming: false, mutation: true) { call, payload, completion in
             let mutation: TaizhangCore.Mutation
             do {
-                let request = try Request(serializedBytes: payload)
+                let request = try RequestBounds.decode(Request.self, payload)
                 switch try plan(call, request) {
                 case .submit(let planned): mutation = planned
                 case .answer(let response): return .completed(.ok(try response.serializedBytes()))
@@ -257,7 +257,7 @@ enum Method {
         _ call: CallContext, _ payload: Data, _ body: (CallContext, Request) throws -> Response
     ) -> CallResult {
         do {
-            var request = try Request(serializedBytes: payload)
+            var request = try RequestBounds.decode(Request.self, payload)
             if let store = call.store, try !ScopeGuard.narrow(&request, call: call, store: store) {
                 return .ok(try Response().serializedBytes())
             }

@@ -149,6 +149,10 @@ final class RPCConnectionHandler: ChannelInboundHandler {
             return
         }
         let requestId = request.metadata["request-id"].flatMap { $0.isEmpty ? nil : $0.truncatedUTF8(maxBytes: 128) } ?? server.makeRequestId()
+        if let problem = RequestBounds.envelopeProblem(request) {
+            reply(callId: callId, requestId: requestId, status: .init(code: .invalidArgument, message: problem), context: context)
+            return
+        }
         if callId == 0 {
             reply(callId: 0, requestId: requestId, status: .init(code: .invalidArgument,
                 message: "call_id 0 is reserved for errors that belong to no call; number calls from 1"), context: context)
