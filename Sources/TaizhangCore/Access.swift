@@ -37,6 +37,10 @@ public enum Permission: String, Sendable, CaseIterable, Codable {
     case countWrite = "count.write"
     /// Record a disposal (after its approvals) and revitalising plans.
     case disposalWrite = "disposal.write"
+    /// Approve or reject a drafted ownership confirmation (separation of duties).
+    case ownershipApprove = "ownership.approve"
+    /// Approve or reject a drafted disposal (separation of duties).
+    case disposalApprove = "disposal.approve"
 }
 
 /// The roles of the county's organisation.
@@ -49,7 +53,7 @@ public enum Role: String, Sendable, CaseIterable, Codable {
     case townshipClerk = "township_clerk"
     /// 县直部门经办: the township clerk's work plus units, projects and disposals.
     case countyClerk = "county_clerk"
-    /// 审批人 (township or county): approves plans; reads.
+    /// 审批人 (township or county): approves plans, ownership confirmations and disposals; reads.
     case approver
     /// 审计: reads everything, the audit journal included; changes nothing.
     case auditor
@@ -68,7 +72,7 @@ public enum Role: String, Sendable, CaseIterable, Codable {
         case .villageClerk: return read.union([.incomeWrite, .planDraft, .countWrite, .operationsWrite])
         case .townshipClerk: return Role.villageClerk.permissions.union([.assetWrite])
         case .countyClerk: return Role.townshipClerk.permissions.union([.structureWrite, .disposalWrite])
-        case .approver: return read.union([.planApprove])
+        case .approver: return read.union([.planApprove, .ownershipApprove, .disposalApprove])
         case .auditor: return read.union([.auditRead])
         case .administrator: return [.systemRead, .systemBackup, .riskRead, .riskRun]
         case .local: return Set(Permission.allCases)

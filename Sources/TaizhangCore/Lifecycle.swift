@@ -132,13 +132,17 @@ public struct OwnershipConfirmation: Sendable, Hashable, Codable {
     public var proposed: [Owner]
     /// Why the confirmed owners differ from the proposal; empty when they do not.
     public var overrideReason: String
+    /// With an access file: who drafted it and who decided it (SignOff.swift);
+    /// nil: in effect at once.
+    public var signOff: SignOff?
 
     /// A confirmation record.
-    public init(date: CivilDate, rule: String, proposed: [Owner], overrideReason: String) {
+    public init(date: CivilDate, rule: String, proposed: [Owner], overrideReason: String, signOff: SignOff? = nil) {
         self.date = date
         self.rule = rule
         self.proposed = proposed
         self.overrideReason = overrideReason
+        self.signOff = signOff
     }
 }
 

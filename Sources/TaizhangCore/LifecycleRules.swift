@@ -7,7 +7,11 @@
 public enum LifecycleAction: Sendable, Hashable {
     /// 确权 (004 §10–14). Empty `owners`: take the proposal (or, when the
     /// rules propose none, the owners given at registration).
-    case confirmOwnership(owners: [Owner], date: CivilDate, overrideReason: String, proposal: OwnershipProposal)
+    /// `drafter`: the identity whose confirmation waits for another's
+    /// decision (with an access file); nil: in effect at once (local mode).
+    case confirmOwnership(owners: [Owner], date: CivilDate, overrideReason: String, proposal: OwnershipProposal, drafter: String? = nil)
+    /// Approves or rejects a confirmation that waits for a decision.
+    case decideOwnership(decision: SignOffDecision, date: CivilDate, note: String, decider: SignOffDecider)
     /// 确权公示 opens (004 §15).
     case openPublication(start: CivilDate)
     /// An objection to the open notice (001 三(二)4).
@@ -34,6 +38,7 @@ public enum LifecycleAction: Sendable, Hashable {
     public var name: String {
         switch self {
         case .confirmOwnership: return "ConfirmOwnership"
+        case .decideOwnership: return "ApproveOwnership"
         case .openPublication: return "OpenPublication"
         case .fileObjection: return "FileObjection"
         case .resolveObjection: return "ResolveObjection"
@@ -42,6 +47,18 @@ public enum LifecycleAction: Sendable, Hashable {
         case .handOffOperation: return "HandOffOperation"
         case .putInUse: return "PutInUse"
         case .recordValuation: return "RecordValuation"
+        }
+    }
+
+    /// Fills in who drafts or decides, from the authenticated caller.
+    public mutating func sign(_ caller: SignOffDecider) {
+        switch self {
+        case .confirmOwnership(let owners, let date, let reason, let proposal, _):
+            self = .confirmOwnership(owners: owners, date: date, overrideReason: reason, proposal: proposal, drafter: caller.separated ? caller.name : nil)
+        case .decideOwnership(let decision, let date, let note, _):
+            self = .decideOwnership(decision: decision, date: date, note: note, decider: caller)
+        default:
+            break
         }
     }
 }
@@ -93,7 +110,7 @@ public enum LifecycleRules {
         }
 
         switch action {
-        case .confirmOwnership(let given, let date, let overrideReason, let proposal):
+        case .confirmOwnership(let given, let date, let overrideReason, let proposal, let drafter):
             try require([.registered, .ownershipConfirmed], "ownership is confirmed before its notice opens; once it is on notice, correct it through an upheld objection")
             notFuture(date, "date")
             bad += TextRules.optional(overrideReason, field: "override_reason")
@@ -110,12 +127,27 @@ public enum LifecycleRules {
             }
             asset.owners = owners
             life.ownership = OwnershipConfirmation(date: date, rule: proposal.owners.isEmpty ? (given.isEmpty ? "registered" : "agreement") : proposal.rule,
-                                                   proposed: proposal.owners, overrideReason: differs ? overrideReason : "")
+                                                   proposed: proposal.owners, overrideReason: differs ? overrideReason : "",
+                                                   signOff: drafter.map { SignOff(draftedBy: $0) })
             life.stage = .ownershipConfirmed
+            return try finish()
+
+        case .decideOwnership(let decision, let date, let note, let decider):
+            try require([.ownershipConfirmed], stage == .registered ? "confirm its ownership first (ConfirmOwnership)" : "its confirmation has gone on notice")
+            guard let confirmation = life.ownership else {
+                throw LedgerError(.failedPrecondition, "asset \(asset.id) has no ownership confirmation to decide")
+            }
+            life.ownership?.signOff = try SignOffRules.decide(confirmation.signOff, decision, by: decider, on: date, note: note,
+                                                              what: "the ownership confirmation of asset \(asset.id)",
+                                                              earliest: confirmation.date, today: today)
             return try finish()
 
         case .openPublication(let start):
             try require([.ownershipConfirmed], stage == .registered ? "confirm its ownership first (ConfirmOwnership)" : "its ownership notice has already opened")
+            if let reason = SignOffRules.notInEffect(life.ownership?.signOff, what: "the ownership confirmation of asset \(asset.id)",
+                                                     approving: "ApproveOwnership", redraft: "ConfirmOwnership") {
+                throw LedgerError(.failedPrecondition, "OpenPublication is not possible: \(reason)")
+            }
             notBefore(start, life.ownership?.date, "the ownership confirmation", "start")
             notFuture(start, "start")
             try checkDates()

@@ -248,6 +248,15 @@ extension Lifecycle {
             item.string("overrideReason", ownership.overrideReason)
             item.array("proposed", ownership.proposed.map(\.jsonObject))
             item.string("rule", ownership.rule)
+            if let signOff = ownership.signOff {
+                var sign = JSONObjectWriter()
+                sign.string("decidedBy", signOff.decidedBy)
+                if let decidedOn = signOff.decidedOn { sign.string("decidedOn", decidedOn.description) }
+                sign.string("draftedBy", signOff.draftedBy)
+                sign.string("note", signOff.note)
+                sign.string("state", signOff.state.rawValue)
+                item.object("signOff", sign)
+            }
             json.object("ownership", item)
         }
         json.array("publications", publications.map { publication in

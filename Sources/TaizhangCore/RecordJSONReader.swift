@@ -251,7 +251,12 @@ enum RecordReader {
         var life = Lifecycle(stage: try enumeration(json, "stage"))
         if let item = json["ownership"] {
             life.ownership = OwnershipConfirmation(date: try date(item, "date"), rule: try string(item, "rule"),
-                                                   proposed: try owners(item["proposed"]), overrideReason: try string(item, "overrideReason"))
+                                                   proposed: try owners(item["proposed"]), overrideReason: try string(item, "overrideReason"),
+                                                   signOff: try item["signOff"].map { sign in
+                                                       SignOff(state: try enumeration(sign, "state"), draftedBy: try string(sign, "draftedBy"),
+                                                               decidedBy: try string(sign, "decidedBy"), decidedOn: try optionalDate(sign, "decidedOn"),
+                                                               note: try string(sign, "note"))
+                                                   })
         }
         life.publications = try (json["publications"]?.array ?? []).map { item in
             Publication(kind: try enumeration(item, "kind"), round: Int(try int64(item, "round")), start: try date(item, "start"),

@@ -181,6 +181,9 @@ public struct DisposalEntry: Sendable, Hashable, Codable {
     public var record: DisposalRecord
     /// The stock-take that found the asset lost, for reason stock_take_loss.
     public var stockTakeId: String
+    /// With an access file: who drafted it and who decided it (SignOff.swift);
+    /// nil: in effect at once. Only an entry in effect is in the write-off ledger.
+    public var signOff: SignOff?
     public var version: Int64
     public var createdAt: String
 
@@ -201,6 +204,9 @@ public struct DisposalEntry: Sendable, Hashable, Codable {
         self.version = version
         self.createdAt = createdAt
     }
+
+    /// In the write-off ledger: approved, or needing no approval.
+    public var isInEffect: Bool { signOff.map { $0.state == .approved } ?? true }
 }
 
 /// A plan to revitalise 盘活 an idle or loss-making asset. From the day it
@@ -326,7 +332,13 @@ public enum StewardshipChange: Sendable {
     case closeStockTake(stockTakeId: String, on: CivilDate, expectedVersion: Int64)
     /// Disposes of an asset: an entry in the write-off ledger and the asset out of the active ledger.
     /// `policy` values the asset on the disposal's day for the entry.
-    case dispose(assetId: String, record: DisposalRecord, stockTakeId: String, policy: DepreciationPolicy, expectedVersion: Int64)
+    /// `drafter`: with an access file, the identity whose draft waits for
+    /// ApproveDisposal (the asset stays until then); nil: in effect at once.
+    case dispose(assetId: String, record: DisposalRecord, stockTakeId: String, policy: DepreciationPolicy, expectedVersion: Int64,
+                 drafter: String? = nil)
+    /// Approves (the asset leaves the active ledger) or rejects a drafted disposal.
+    case decideDisposal(disposalId: String, decision: SignOffDecision, on: CivilDate, note: String, decider: SignOffDecider,
+                        expectedVersion: Int64)
     /// A revitalising plan for an idle or loss-making asset.
     case recordRevitalisingPlan(RevitalisingPlan)
 }
@@ -392,7 +404,12 @@ public struct StewardshipSnapshot: Sendable {
             }
         case .disposal(let entry):
             disposals[entry.id] = entry
-            disposalOfAsset[entry.assetId] = entry.id
+            // The asset's latest disposal: the one in effect, or a draft.
+            if entry.signOff?.state != .rejected {
+                disposalOfAsset[entry.assetId] = entry.id
+            } else if disposalOfAsset[entry.assetId] == entry.id {
+                disposalOfAsset[entry.assetId] = nil
+            }
         case .revitalising(let plan):
             if revitalising.updateValue(plan, forKey: plan.id) == nil {
                 revitalisingOfAsset[plan.assetId, default: []].append(plan.id)

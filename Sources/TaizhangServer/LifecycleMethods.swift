@@ -21,7 +21,7 @@ extension LedgerService {
         func step<Request: SwiftProtobuf.Message>(_ method: String, _ type: Request.Type,
                                                   decode: @escaping @Sendable (Request, inout [FieldViolation]) -> LifecycleRequest) -> MethodSpec {
             Method.mutation(Method.name(service, method), Request.self, Taizhang_Ledger_V1_Asset.self, store: store,
-                            plan: { _, request in
+                            plan: { call, request in
                                 var bad: [FieldViolation] = []
                                 let decoded = decode(request, &bad)
                                 if decoded.assetId.isEmpty {
@@ -33,7 +33,8 @@ extension LedgerService {
                                 if decoded.expectedVersion < 0 {
                                     bad.append(.init(field: "expected_version", description: "must be 0 (no check) or the version you read"))
                                 }
-                                guard bad.isEmpty, let action = decoded.action else { throw LedgerError.invalid(bad, what: method) }
+                                guard bad.isEmpty, var action = decoded.action else { throw LedgerError.invalid(bad, what: method) }
+                                action.sign(Decode.signer(call))
                                 return .lifecycle(assetId: decoded.assetId, action: action, calendar: context.calendar, policy: context.policy,
                                                   contributions: decoded.contributions, expectedVersion: decoded.expectedVersion)
                             },
@@ -70,6 +71,16 @@ extension LedgerService {
                 return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion,
                                         action: date.map { .confirmOwnership(owners: owners, date: $0, overrideReason: request.overrideReason, proposal: placeholder) },
                                         contributions: Decode.contributions(request.contributions))
+            },
+            step("ApproveOwnership", Taizhang_Ledger_V1_ApproveOwnershipRequest.self) { request, bad in
+                let date = required(request.date, "date", &bad)
+                let decision = Decode.decision(request.decision, into: &bad)
+                var action: LifecycleAction?
+                if let date, let decision {
+                    // The decider is filled in from the caller (step's sign).
+                    action = .decideOwnership(decision: decision, date: date, note: request.note, decider: .init(name: "", separated: true))
+                }
+                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion, action: action)
             },
             step("OpenPublication", Taizhang_Ledger_V1_OpenPublicationRequest.self) { request, bad in
                 let start = required(request.start, "start", &bad)

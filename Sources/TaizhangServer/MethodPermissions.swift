@@ -37,6 +37,9 @@ enum MethodPermissions {
         add(ledger, [.planDraft, .planApprove], ["AdvanceDistributionPlan"])
         add(ledger, .countWrite, ["OpenStockTake", "RecordCount", "CloseStockTake"])
         add(ledger, .disposalWrite, ["DisposeAsset", "RecordRevitalisingPlan"])
+        // Separation of duties: the drafter of either cannot decide it (the store checks).
+        add(ledger, .ownershipApprove, ["ApproveOwnership"])
+        add(ledger, .disposalApprove, ["ApproveDisposal"])
         add(ledger, .auditRead, ["VerifyAuditChain", "ListAuditEntries"])
         add(risk, .riskRead, ["ListAlerts", "GetRiskScore", "WatchAlerts"])
         add(risk, .riskRun, ["RunMonitor"])

@@ -27,6 +27,22 @@ enum EnumMapping {
 
 /// proto → core.
 enum Decode {
+    /// An approval's decision; a violation on `decision` when unset or unknown.
+    static func decision(_ value: Taizhang_Ledger_V1_Decision, into bad: inout [FieldViolation]) -> SignOffDecision? {
+        switch value {
+        case .approve: return .approve
+        case .reject: return .reject
+        default:
+            bad.append(.init(field: "decision", description: "is required: DECISION_APPROVE or DECISION_REJECT"))
+            return nil
+        }
+    }
+
+    /// Who the caller is for a sign-off: in local mode, one user who may decide its own drafts.
+    static func signer(_ call: CallContext) -> SignOffDecider {
+        SignOffDecider(name: call.principal?.name ?? "local", separated: !(call.principal?.isLocal ?? true))
+    }
+
     static func date(_ text: String, field: String, required: Bool, into bad: inout [FieldViolation]) -> CivilDate? {
         if text.isEmpty {
             if required { bad.append(.init(field: field, description: "is required: a date as YYYY-MM-DD")) }
@@ -142,6 +158,20 @@ enum Encode {
         return out
     }
 
+    static func signOff(_ signOff: SignOff) -> Taizhang_Ledger_V1_SignOff {
+        var out = Taizhang_Ledger_V1_SignOff()
+        switch signOff.state {
+        case .pending: out.state = .signOffPending
+        case .approved: out.state = .signOffApproved
+        case .rejected: out.state = .signOffRejected
+        }
+        out.draftedBy = signOff.draftedBy
+        out.decidedBy = signOff.decidedBy
+        out.decidedOn = signOff.decidedOn?.description ?? ""
+        out.note = signOff.note
+        return out
+    }
+
     static func owner(_ owner: Owner) -> Taizhang_Ledger_V1_Owner {
         var o = Taizhang_Ledger_V1_Owner()
         o.name = owner.name
@@ -167,6 +197,7 @@ enum Encode {
             out.ownership.rule = ownership.rule
             out.ownership.proposed = ownership.proposed.map(owner)
             out.ownership.overrideReason = ownership.overrideReason
+            if let signOff = ownership.signOff { out.ownership.signOff = Encode.signOff(signOff) }
         }
         out.publications = life.publications.map { notice in
             var p = Taizhang_Ledger_V1_Publication()

@@ -59,7 +59,7 @@ enum ScopeGuard {
             return record(assetCode(asset.id), "asset", asset.id) ?? named(asset.adminCode, "the asset's new admin_code") ?? owners(asset, "the asset")
         case .lifecycle(let id, let action, _, _, _, _):
             if let refusal = record(assetCode(id), "asset", id) { return refusal }
-            if case .confirmOwnership(let confirmed, _, _, _) = action {
+            if case .confirmOwnership(let confirmed, _, _, _, _) = action {
                 for owner in confirmed where !owner.adminCode.isEmpty {
                     if let refusal = named(owner.adminCode, "owner \(owner.name)") { return refusal }
                 }
@@ -85,7 +85,8 @@ enum ScopeGuard {
             case .advancePlan(let id, _, _, _, _, _, _): return record(records.plans[id]?.ownerCode, "distribution plan", id)
             case .openStockTake(let code, _, _): return named(code, "the count's admin_code")
             case .recordCount(let id, _, _, _), .closeStockTake(let id, _, _): return record(records.stockTakes[id]?.adminCode, "stock-take", id)
-            case .dispose(let id, _, _, _, _): return record(assetCode(id), "asset", id)
+            case .dispose(let id, _, _, _, _, _): return record(assetCode(id), "asset", id)
+            case .decideDisposal(let id, _, _, _, _, _): return record(records.disposals[id].flatMap { assetCode($0.assetId) }, "disposal", id)
             case .recordRevitalisingPlan(let plan): return record(assetCode(plan.assetId), "asset", plan.assetId)
             }
         case .probe:

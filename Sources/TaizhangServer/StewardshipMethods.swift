@@ -14,6 +14,10 @@ extension LedgerService {
             guard case .stewardship(.plan(let plan)) = outcome else { return .init() }
             return M.encode(plan, today: context.today)
         }
+        let disposalResponse: @Sendable (MutationOutcome) -> Taizhang_Ledger_V1_Disposal = { outcome in
+            guard case .stewardship(.disposal(let entry)) = outcome else { return .init() }
+            return M.encode(entry)
+        }
         let countResponse: @Sendable (MutationOutcome) -> Taizhang_Ledger_V1_StockTake = { outcome in
             guard case .stewardship(.stockTake(let count)) = outcome else { return .init() }
             return M.encode(count, detailed: true)
@@ -289,7 +293,7 @@ extension LedgerService {
             // MARK: Disposal
             Method.mutation(Method.name(service, "DisposeAsset"), Taizhang_Ledger_V1_DisposeAssetRequest.self,
                             Taizhang_Ledger_V1_Disposal.self, store: store,
-                            plan: { _, request in
+                            plan: { call, request in
                                 var bad: [FieldViolation] = []
                                 let proto = request.disposal
                                 if proto.assetID.isEmpty { bad.append(.init(field: "disposal.asset_id", description: "is required: the asset to dispose of")) }
@@ -297,19 +301,38 @@ extension LedgerService {
                                 if let record { notFuture(record.date, field: "disposal.date", into: &bad) }
                                 if request.expectedVersion < 0 { bad.append(.init(field: "expected_version", description: "must be 0 (no check) or the asset's version you read")) }
                                 guard let record, bad.isEmpty else { throw LedgerError.invalid(bad, what: "disposal") }
+                                let signer = Decode.signer(call)
                                 return .stewardship(.dispose(assetId: proto.assetID, record: record, stockTakeId: proto.stockTakeID,
-                                                             policy: context.policy, expectedVersion: request.expectedVersion))
-                            }, respond: { outcome in
-                                guard case .stewardship(.disposal(let entry)) = outcome else { return .init() }
-                                return M.encode(entry)
-                            }),
+                                                             policy: context.policy, expectedVersion: request.expectedVersion,
+                                                             drafter: signer.separated ? signer.name : nil))
+                            }, respond: disposalResponse),
+            Method.mutation(Method.name(service, "ApproveDisposal"), Taizhang_Ledger_V1_ApproveDisposalRequest.self,
+                            Taizhang_Ledger_V1_Disposal.self, store: store,
+                            plan: { call, request in
+                                var bad: [FieldViolation] = []
+                                if request.disposalID.isEmpty { bad.append(.init(field: "disposal_id", description: "is required: the drafted disposal, e.g. CZ00000001")) }
+                                let decision = Decode.decision(request.decision, into: &bad)
+                                let date = Decode.date(request.date, field: "date", required: true, into: &bad)
+                                if request.expectedVersion < 0 { bad.append(.init(field: "expected_version", description: "must be 0 (no check) or the disposal's version you read")) }
+                                guard let decision, let date, bad.isEmpty else { throw LedgerError.invalid(bad, what: "decision") }
+                                return .stewardship(.decideDisposal(disposalId: request.disposalID, decision: decision, on: date, note: request.note,
+                                                                    decider: Decode.signer(call), expectedVersion: request.expectedVersion))
+                            }, respond: disposalResponse),
             Method.unary(Method.name(service, "ListDisposals"), Taizhang_Ledger_V1_ListDisposalsRequest.self,
                          Taizhang_Ledger_V1_ListDisposalsResponse.self) { _, request in
                 var bad: [FieldViolation] = []
                 let codes = subtree(request.adminCode, field: "admin_code", into: &bad)
                 if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
+                let state: SignOff.State?
+                switch request.signOff {
+                case .signOffPending: state = .pending
+                case .signOffRejected: state = .rejected
+                case .unspecified, .signOffApproved: state = nil
+                case .UNRECOGNIZED(let raw): throw LedgerError.invalid([.init(field: "sign_off", description: "\(raw) is not a SignOffState")], what: "filter")
+                }
                 let matching = store.stewardship().disposals.values.filter { entry in
                     (codes.map { $0.contains(entry.adminCode) } ?? true) && (request.year == 0 || entry.record.date.year == Int(request.year))
+                        && (state.map { entry.signOff?.state == $0 } ?? entry.isInEffect)
                 }.sorted { $0.id < $1.id }
                 let result = try page(matching, id: \.id, size: request.pageSize, token: request.pageToken)
                 var response = Taizhang_Ledger_V1_ListDisposalsResponse()
@@ -586,6 +609,7 @@ enum StewardshipMapping {
         out.category = .init(rawValue: EnumMapping.encode(entry.category)) ?? .unspecified
         out.originalValueFen = entry.originalValueFen
         out.netValueFen = entry.netValueFen
+        if let signOff = entry.signOff { out.signOff = Encode.signOff(signOff) }
         out.version = entry.version
         out.createdAt = entry.createdAt
         return out

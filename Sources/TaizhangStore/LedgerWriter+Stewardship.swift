@@ -39,6 +39,60 @@ extension LedgerWriter {
             return LedgerError(.aborted, "\(what) \(id) is at version \(version), not \(expected): someone changed it since you read it; read it again and reapply your change")
         }
 
+        /// The asset out of the active ledger by `entry`.
+        func disposed(_ current: Asset, by entry: DisposalEntry) -> Asset {
+            var asset = current
+            asset.lifecycle.stage = .disposed
+            asset.lifecycle.disposedOn = entry.record.date
+            asset.lifecycle.disposalId = entry.id
+            asset.version = current.version + 1
+            asset.updatedAt = now
+            return asset
+        }
+        /// Whether `asset` may be disposed of by `record` now (when drafted,
+        /// and again when approved: `draft` names the draft being approved).
+        func checkDisposal(of current: Asset, _ record: DisposalRecord, stockTakeId: String, draft: String? = nil) throws {
+            let assetId = current.id
+            let governments: Set<OwnerKind> = [.countyGovernment, .townshipGovernment]
+            let subject = DisposalSubject(householdSupport: current.category == .household,
+                                          stateOwned: current.owners.contains { governments.contains($0.kind) },
+                                          pledged: !current.encumbrance.isBlank, disposed: current.lifecycle.stage == .disposed)
+            if let refusal = DisposalRules.refusal(record, of: subject) { throw refusal }
+            if let pending = all(.disposal).first(where: { record in
+                guard case .disposal(let entry) = record else { return false }
+                return entry.assetId == assetId && entry.signOff?.state == .pending && entry.id != draft
+            }) {
+                throw LedgerError(.failedPrecondition, "asset \(assetId) already has a disposal drafted (\(pending.id)) that awaits approval; approve or reject it first (ApproveDisposal)")
+            }
+            if let notice = current.lifecycle.openPublication {
+                throw LedgerError(.failedPrecondition, "asset \(assetId) has a \(notice.kind.rawValue) notice up since \(notice.start); close it first (ClosePublication)")
+            }
+            var contracts = store.state.withLock { $0.operations.contracts(ofAsset: assetId) }
+            for contract in overlay.contracts.values where contract.assetId == assetId {
+                contracts.removeAll { $0.id == contract.id }
+                contracts.append(contract)
+            }
+            if let running = contracts.sorted(by: { $0.id < $1.id }).first(where: { $0.lastDay >= record.date }) {
+                throw LedgerError(.failedPrecondition, "asset \(assetId) is under contract \(running.id) until \(running.lastDay); end it first (AmendContract with terminated_on, with the owner's consent) and settle what is owed",
+                                  violations: [.init(field: "disposal.date", description: "contract \(running.id) runs on \(record.date)")])
+            }
+            if record.date < current.acquiredDate {
+                throw LedgerError.invalid([.init(field: "disposal.date", description: "is \(record.date), before the asset was acquired (\(current.acquiredDate))")], what: "disposal")
+            }
+            if record.reason == .stockTakeLoss {
+                guard case .stockTake(let count)? = lookup(.stockTake, stockTakeId) else {
+                    throw LedgerError.invalid([.init(field: "stock_take_id", description: stockTakeId.isEmpty
+                        ? "a loss found by a count names the count (stock_take_id)" : "no stock-take \(stockTakeId) exists")], what: "disposal")
+                }
+                guard let report = count.report, report.lost.contains(assetId) else {
+                    throw LedgerError(.failedPrecondition, "stock-take \(stockTakeId) did not record \(assetId) as lost\(count.isOpen ? " (it is still open)" : ""); dispose of a loss once a closed count found it",
+                                      violations: [.init(field: "stock_take_id", description: "does not list \(assetId) as lost")])
+                }
+            } else if !stockTakeId.isEmpty {
+                throw LedgerError.invalid([.init(field: "stock_take_id", description: "names a count only for reason stock_take_loss")], what: "disposal")
+            }
+        }
+
         switch change {
         case .recordIncome(var income):
             guard let asset = lookupAsset(income.assetId) else {
@@ -240,43 +294,12 @@ extension LedgerWriter {
                         auditOverrides: ["stock_take/" + id: (StewardshipJSON.text(open), StewardshipJSON.text(closed))],
                         outcome: .stewardship(.stockTake(count)))
 
-        case .dispose(let assetId, let record, let stockTakeId, let policy, let expectedVersion):
+        case .dispose(let assetId, let record, let stockTakeId, let policy, let expectedVersion, let drafter):
             guard let current = lookupAsset(assetId) else {
                 throw LedgerError(.notFound, "no asset \(assetId) exists", violations: [.init(field: "asset_id", description: "not found")])
             }
             if let error = stale("asset", assetId, current.version, expectedVersion) { throw error }
-            let governments: Set<OwnerKind> = [.countyGovernment, .townshipGovernment]
-            let subject = DisposalSubject(householdSupport: current.category == .household,
-                                          stateOwned: current.owners.contains { governments.contains($0.kind) },
-                                          pledged: !current.encumbrance.isBlank, disposed: current.lifecycle.stage == .disposed)
-            if let refusal = DisposalRules.refusal(record, of: subject) { throw refusal }
-            if let notice = current.lifecycle.openPublication {
-                throw LedgerError(.failedPrecondition, "asset \(assetId) has a \(notice.kind.rawValue) notice up since \(notice.start); close it first (ClosePublication)")
-            }
-            var contracts = store.state.withLock { $0.operations.contracts(ofAsset: assetId) }
-            for contract in overlay.contracts.values where contract.assetId == assetId {
-                contracts.removeAll { $0.id == contract.id }
-                contracts.append(contract)
-            }
-            if let running = contracts.sorted(by: { $0.id < $1.id }).first(where: { $0.lastDay >= record.date }) {
-                throw LedgerError(.failedPrecondition, "asset \(assetId) is under contract \(running.id) until \(running.lastDay); end it first (AmendContract with terminated_on, with the owner's consent) and settle what is owed",
-                                  violations: [.init(field: "disposal.date", description: "contract \(running.id) runs on \(record.date)")])
-            }
-            if record.date < current.acquiredDate {
-                throw LedgerError.invalid([.init(field: "disposal.date", description: "is \(record.date), before the asset was acquired (\(current.acquiredDate))")], what: "disposal")
-            }
-            if record.reason == .stockTakeLoss {
-                guard case .stockTake(let count)? = lookup(.stockTake, stockTakeId) else {
-                    throw LedgerError.invalid([.init(field: "stock_take_id", description: stockTakeId.isEmpty
-                        ? "a loss found by a count names the count (stock_take_id)" : "no stock-take \(stockTakeId) exists")], what: "disposal")
-                }
-                guard let report = count.report, report.lost.contains(assetId) else {
-                    throw LedgerError(.failedPrecondition, "stock-take \(stockTakeId) did not record \(assetId) as lost\(count.isOpen ? " (it is still open)" : ""); dispose of a loss once a closed count found it",
-                                      violations: [.init(field: "stock_take_id", description: "does not list \(assetId) as lost")])
-                }
-            } else if !stockTakeId.isEmpty {
-                throw LedgerError.invalid([.init(field: "stock_take_id", description: "names a count only for reason stock_take_loss")], what: "disposal")
-            }
+            try checkDisposal(of: current, record, stockTakeId: stockTakeId)
             let (_, net) = Depreciation.asOf(record.date, asset: current, policy: policy)
             var entry = DisposalEntry(assetId: current.id, assetCode: current.code, assetName: current.name, adminCode: current.adminCode,
                                       category: current.category, originalValueFen: current.originalValueFen, netValueFen: net,
@@ -284,13 +307,33 @@ extension LedgerWriter {
             entry.id = nextId(.disposal)
             entry.version = 1
             entry.createdAt = now
-            var asset = current
-            asset.lifecycle.stage = .disposed
-            asset.lifecycle.disposedOn = record.date
-            asset.lifecycle.disposalId = entry.id
-            asset.version = current.version + 1
-            asset.updatedAt = now
-            return Plan(assets: [(asset, current)], stewardship: [(.disposal(entry), nil)], outcome: .stewardship(.disposal(entry)))
+            if let drafter {
+                // A draft: the asset stays in the active ledger until approved.
+                entry.signOff = SignOff(draftedBy: drafter)
+                return Plan(stewardship: [(.disposal(entry), nil)], outcome: .stewardship(.disposal(entry)))
+            }
+            return Plan(assets: [(disposed(current, by: entry), current)], stewardship: [(.disposal(entry), nil)],
+                        outcome: .stewardship(.disposal(entry)))
+
+        case .decideDisposal(let id, let decision, let date, let note, let decider, let expectedVersion):
+            guard case .disposal(let current)? = lookup(.disposal, id) else {
+                throw LedgerError(.notFound, "no disposal \(id) exists", violations: [.init(field: "disposal_id", description: "not found")])
+            }
+            if let error = stale("disposal", id, current.version, expectedVersion) { throw error }
+            var entry = current
+            entry.signOff = try SignOffRules.decide(current.signOff, decision, by: decider, on: date, note: note,
+                                                    what: "the disposal \(id)", earliest: current.record.date, today: today)
+            entry.version = current.version + 1
+            guard decision == .approve else {
+                return Plan(stewardship: [(.disposal(entry), .disposal(current))], outcome: .stewardship(.disposal(entry)))
+            }
+            guard let asset = lookupAsset(current.assetId) else {
+                throw LedgerError(.notFound, "no asset \(current.assetId) exists")
+            }
+            // The asset may have changed since the draft: the rules again, on it as it is now.
+            try checkDisposal(of: asset, current.record, stockTakeId: current.stockTakeId, draft: id)
+            return Plan(assets: [(disposed(asset, by: entry), asset)], stewardship: [(.disposal(entry), .disposal(current))],
+                        outcome: .stewardship(.disposal(entry)))
 
         case .recordRevitalisingPlan(var plan):
             guard let asset = lookupAsset(plan.assetId) else {

@@ -423,9 +423,9 @@ final class LedgerWriter: @unchecked Sendable {
             if expectedVersion != 0, expectedVersion != current.version {
                 throw LedgerError(.aborted, "asset \(id) is at version \(current.version), not \(expectedVersion): someone changed it since you read it; read it again and reapply your change")
             }
-            if case .confirmOwnership(let owners, let date, let reason, _) = action {
+            if case .confirmOwnership(let owners, let date, let reason, _, let drafter) = action {
                 let proposal = try OwnershipRules.propose(for: current, contributions: contributions, unit: adminUnit)
-                action = .confirmOwnership(owners: owners, date: date, overrideReason: reason, proposal: proposal)
+                action = .confirmOwnership(owners: owners, date: date, overrideReason: reason, proposal: proposal, drafter: drafter)
             }
             var asset = try LifecycleRules.apply(action, to: current, calendar: calendar, today: today, policy: policy)
             // Owners that name an admin unit must name one that exists.

@@ -50,6 +50,21 @@ enum Labels {
         return language == .zh ? zh[index] : en[index]
     }
 
+    /// Where a draft stands: "待审批（起草：baima-clerk）" / "awaits approval (drafted by baima-clerk)".
+    static func signOff(_ value: Taizhang_Ledger_V1_SignOff, _ language: Language) -> String {
+        let zh = language == .zh
+        switch value.state {
+        case .signOffPending:
+            return zh ? "待审批（起草：\(value.draftedBy)；须由其他有审批权限的身份审批）" : "awaits approval (drafted by \(value.draftedBy); another identity with the approving permission decides)"
+        case .signOffApproved:
+            return zh ? "已审批（\(value.decidedBy)，\(value.decidedOn)）" : "approved by \(value.decidedBy) on \(value.decidedOn)"
+        case .signOffRejected:
+            return zh ? "已退回（\(value.decidedBy)，\(value.decidedOn)：\(value.note)）" : "rejected by \(value.decidedBy) on \(value.decidedOn): \(value.note)"
+        default:
+            return zh ? "无需审批" : "needs no approval"
+        }
+    }
+
     /// Column headers: (Chinese, English).
     static func header(_ pairs: [(String, String)], _ language: Language) -> [String] {
         pairs.map { language == .zh ? $0.0 : $0.1 }

@@ -139,7 +139,7 @@ struct ProjectCommand: AsyncParsableCommand {
 struct AssetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "asset", abstract: "Assets 资产: register, list, update, and the life cycle.",
                                                     subcommands: [Get.self, List.self, Register.self, Update.self, Batch.self,
-                                                                  ProposeOwners.self, Confirm.self, Publish.self, Object.self, Resolve.self,
+                                                                  ProposeOwners.self, Confirm.self, ApproveOwnership.self, Publish.self, Object.self, Resolve.self,
                                                                   CloseNotice.self, Hand.self, Operate.self, Use.self, Value.self,
                                                                   Depreciation.self, History.self])
 

@@ -22,6 +22,9 @@ extension GlobalOptions {
         let asset = try await call(client, "/taizhang.ledger.v1.Ledger/" + method, request, as: Taizhang_Ledger_V1_Asset.self)
         if json { try printJSON(asset); return }
         print("\(asset.id) \(asset.name): \(Labels.stage(asset.lifecycle.stage, language)) (version \(asset.version))")
+        if asset.lifecycle.stage == .ownershipConfirmed, asset.lifecycle.ownership.hasSignOff {
+            print(Labels.signOff(asset.lifecycle.ownership.signOff, language))
+        }
         if let notice = asset.lifecycle.publications.last, notice.closed.isEmpty, notice.restarted.isEmpty {
             print(language == .zh ? "公示期：\(notice.start) 起，最早 \(notice.earliestClose) 可结束\(notice.provisional ? "（暂定：该年度节假日安排未加载）" : "")"
                                   : "notice from \(notice.start), may close on \(notice.earliestClose) at the earliest\(notice.provisional ? " (provisional: that year's holiday calendar is not loaded)" : "")")
@@ -106,6 +109,28 @@ extension AssetCommand {
             request.overrideReason = reason
             request.contributions = try contributions.map(parseContribution)
             try await global.step("ConfirmOwnership", request)
+        }
+    }
+
+    struct ApproveOwnership: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "approve-ownership",
+            abstract: "Approve (or --reject) an ownership confirmation that waits for a decision.",
+            discussion: "With an access file a confirmation is a draft until an identity holding ownership.approve, other than the one that confirmed it, decides it (docs/security.md).")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var step: StepOptions
+        @Option(help: "Date of the decision, YYYY-MM-DD.") var date: String
+        @Flag(help: "Reject it instead (needs --note); the clerk confirms again.") var reject = false
+        @Option(help: "Why (required with --reject).") var note: String = ""
+
+        func run() async throws {
+            var request = Taizhang_Ledger_V1_ApproveOwnershipRequest()
+            request.assetID = step.id
+            request.expectedVersion = step.expectedVersion
+            request.decision = reject ? .reject : .approve
+            request.date = date
+            request.note = note
+            try await global.step("ApproveOwnership", request)
         }
     }
 

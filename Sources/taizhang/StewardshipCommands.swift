@@ -584,7 +584,7 @@ struct StockTakeCommand: AsyncParsableCommand {
 
 struct DisposalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "disposal", abstract: "Disposal 处置 and the write-off ledger 核销登记台账: record, list, export.",
-                                                    subcommands: [Record.self, List.self, Export.self])
+                                                    subcommands: [Record.self, Approve.self, List.self, Export.self])
 
     struct Record: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -639,17 +639,47 @@ struct DisposalCommand: AsyncParsableCommand {
             request.expectedVersion = expectedVersion
             let entry = try await global.once("DisposeAsset", request, as: Taizhang_Ledger_V1_Disposal.self)
             if global.json { try global.printJSON(entry); return }
+            if entry.hasSignOff {
+                print("\(entry.id) \(entry.assetID) \(entry.assetName): " + Labels.signOff(entry.signOff, global.language))
+                return
+            }
             print(global.language == .zh
                   ? "\(entry.id) 已登记核销：\(entry.assetID) \(entry.assetName)，\(entry.date) \(RiskLabels.name(StewardshipLabels.methods, entry.method, .zh))，处置收入 \(yuan(entry.proceedsFen)) 元，处置时净值 \(yuan(entry.netValueFen)) 元"
                   : "\(entry.id) written off: \(entry.assetID) \(entry.assetName), \(entry.method == .scrap ? "scrapped" : "disposed of") on \(entry.date), proceeds \(yuan(entry.proceedsFen)), net value \(yuan(entry.netValueFen)) (yuan)")
         }
     }
 
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Approve (or --reject) a drafted disposal; once approved the asset leaves the active ledger.",
+            discussion: "With an access file a disposal is a draft until an identity holding disposal.approve, other than the one that drafted it, decides it (docs/security.md). `taizhang disposal list --sign-off pending` lists the drafts.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Disposal id, e.g. CZ00000001.") var disposal: String
+        @Option(help: "Date of the decision, YYYY-MM-DD.") var date: String
+        @Flag(help: "Reject it instead (needs --note).") var reject = false
+        @Option(help: "Why (required with --reject).") var note: String = ""
+        @Option(name: .customLong("expected-version"), help: "Fail with ABORTED unless the disposal is still at this version (0: no check).") var expectedVersion: Int64 = 0
+
+        func run() async throws {
+            var request = Taizhang_Ledger_V1_ApproveDisposalRequest()
+            request.disposalID = disposal
+            request.decision = reject ? .reject : .approve
+            request.date = date
+            request.note = note
+            request.expectedVersion = expectedVersion
+            let entry = try await global.once("ApproveDisposal", request, as: Taizhang_Ledger_V1_Disposal.self)
+            if global.json { try global.printJSON(entry); return }
+            print("\(entry.id) \(entry.assetID) \(entry.assetName): " + Labels.signOff(entry.signOff, global.language))
+        }
+    }
+
     /// Every entry of the write-off ledger matching the filters.
-    static func entries(_ global: GlobalOptions, _ client: TaizhangClient, adminCode: String, year: Int32) async throws -> [Taizhang_Ledger_V1_Disposal] {
+    static func entries(_ global: GlobalOptions, _ client: TaizhangClient, adminCode: String, year: Int32,
+                        signOff: Taizhang_Ledger_V1_SignOffState = .unspecified) async throws -> [Taizhang_Ledger_V1_Disposal] {
         var request = Taizhang_Ledger_V1_ListDisposalsRequest()
         request.adminCode = adminCode
         request.year = year
+        request.signOff = signOff
         request.pageSize = 1000
         var entries: [Taizhang_Ledger_V1_Disposal] = []
         repeat {
@@ -665,11 +695,21 @@ struct DisposalCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Option(name: .customLong("admin-code"), help: "Only disposals in this unit or below.") var adminCode: String = ""
         @Option(name: .customLong("year"), help: "Only disposals of this year.") var year: Int32 = 0
+        @Option(name: .customLong("sign-off"), help: "pending or rejected: drafts waiting for a decision, or refused (default: the write-off ledger).") var signOff: String?
+
+        func validate() throws {
+            if let signOff, signOff != "pending", signOff != "rejected" { throw ValidationError("--sign-off must be pending or rejected") }
+        }
 
         func run() async throws {
             let client = try await global.connect()
             defer { Task { await client.close() } }
-            let entries = try await DisposalCommand.entries(global, client, adminCode: adminCode, year: year)
+            let state: Taizhang_Ledger_V1_SignOffState = switch signOff {
+            case "pending": .signOffPending
+            case "rejected": .signOffRejected
+            default: .unspecified
+            }
+            let entries = try await DisposalCommand.entries(global, client, adminCode: adminCode, year: year, signOff: state)
             if global.json {
                 try global.printJSON(Taizhang_Ledger_V1_ListDisposalsResponse.with { response in
                     response.disposals = entries

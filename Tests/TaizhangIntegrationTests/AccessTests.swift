@@ -22,7 +22,7 @@ struct AccessTests {
         return [
             "viewer": read, "village_clerk": village, "township_clerk": township,
             "county_clerk": township.union(["structure.write", "disposal.write"]),
-            "approver": read.union(["plan.approve"]), "auditor": read.union(["audit.read"]),
+            "approver": read.union(["plan.approve", "ownership.approve", "disposal.approve"]), "auditor": read.union(["audit.read"]),
             "administrator": ["system.read", "system.backup", "risk.read", "risk.run"],
         ]
     }()
@@ -55,6 +55,8 @@ struct AccessTests {
         add("plan.draft|plan.approve", "AdvanceDistributionPlan")
         add("count.write", "OpenStockTake RecordCount CloseStockTake")
         add("disposal.write", "DisposeAsset RecordRevitalisingPlan")
+        add("ownership.approve", "ApproveOwnership")
+        add("disposal.approve", "ApproveDisposal")
         add("audit.read", "VerifyAuditChain ListAuditEntries")
         add("risk.read", "risk.v1.Risk/ListAlerts risk.v1.Risk/GetRiskScore risk.v1.Risk/WatchAlerts")
         add("risk.run", "risk.v1.Risk/RunMonitor")
@@ -249,6 +251,175 @@ struct AccessTests {
         #expect(approved.stage == .planTownshipApproved)
         #expect(approved.steps.last?.identity.hasPrefix("township-approver (token:tk_") == true)
         #expect(approved.steps.first?.identity.hasPrefix("township-both (token:tk_") == true)
+    }
+
+    /// With an access file an ownership confirmation and a disposal are
+    /// drafts until another identity holding the approving permission
+    /// decides them; the decision is recorded, survives a restart, and an
+    /// approval checks the asset again as it is then.
+    @Test func draftedConfirmationsAndDisposals_waitForAnotherIdentitysDecision() async throws {
+        let access = try AccessFixture.file([
+            (name: "county-root", role: "county_clerk", scope: "", uids: [0]),
+            (name: "clerk-approver", role: "", scope: "", uids: []),
+            (name: "county-approver", role: "approver", scope: "", uids: []),
+        ])
+        var object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: access))) as! [String: Any]
+        var identities = object["identities"] as! [[String: Any]]
+        for index in identities.indices where identities[index]["name"] as? String == "clerk-approver" {
+            identities[index]["role"] = nil
+            identities[index]["roles"] = ["county_clerk", "approver"]
+        }
+        object["identities"] = identities
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: access))
+        let both = AccessFixture.bearer(try AccessFixture.token(access, identity: "clerk-approver"))
+        let approver = AccessFixture.bearer(try AccessFixture.token(access, identity: "county-approver"))
+        var daemon = try DaemonProcess(extraArguments: ["--access-file", access])
+        defer { daemon.stop() }
+        var client = try await daemon.connect()
+        try await Fixture.seed(client)
+        typealias Asset = Taizhang_Ledger_V1_Asset
+        typealias Disposal = Taizhang_Ledger_V1_Disposal
+        func call<R: SwiftProtobuf.Message>(_ method: String, _ request: some SwiftProtobuf.Message, _ metadata: [String: String] = [:],
+                                            as: R.Type = R.self) async throws -> R {
+            try await client.unary(Self.ledger + method, request, as: R.self, metadata: metadata)
+        }
+        func refusal(_ method: String, _ request: some SwiftProtobuf.Message, _ metadata: [String: String] = [:]) async throws -> Taizhang_Rpc_V1_Status {
+            try await Self.status(client, Self.ledger + method, streaming: false, metadata: metadata, payload: request)
+        }
+        func decide(_ id: String, _ decision: Taizhang_Ledger_V1_Decision, _ date: String, note: String = "") -> Taizhang_Ledger_V1_ApproveOwnershipRequest {
+            .with { $0.assetID = id; $0.decision = decision; $0.date = date; $0.note = note }
+        }
+        func decideDisposal(_ id: String, _ decision: Taizhang_Ledger_V1_Decision, _ date: String, note: String = "",
+                            version: Int64 = 0) -> Taizhang_Ledger_V1_ApproveDisposalRequest {
+            .with { $0.disposalID = id; $0.decision = decision; $0.date = date; $0.note = note; $0.expectedVersion = version }
+        }
+        let open = Taizhang_Ledger_V1_OpenPublicationRequest.with { $0.start = "2024-02-05" }
+
+        // Ownership: drafted by an identity that also approves.
+        let asset = try await Fixture.register(client, Fixture.asset(code: "SOD-1"))
+        var confirmed: Asset = try await call("ConfirmOwnership", LifecycleTests.confirm(asset.id), both)
+        #expect(confirmed.lifecycle.stage == .ownershipConfirmed)
+        #expect(confirmed.lifecycle.ownership.signOff.state == .signOffPending)
+        #expect(confirmed.lifecycle.ownership.signOff.draftedBy == "clerk-approver")
+        var notice = open
+        notice.assetID = asset.id
+        let waiting = try await refusal("OpenPublication", notice)
+        #expect(waiting.code == .failedPrecondition)
+        #expect(waiting.message.contains("awaits approval"))
+        let clerk = try await refusal("ApproveOwnership", decide(asset.id, .approve, "2024-02-01"))
+        #expect(clerk.code == .permissionDenied)
+        #expect(clerk.message.contains("ownership.approve"))
+        let own = try await refusal("ApproveOwnership", decide(asset.id, .approve, "2024-02-01"), both)
+        #expect(own.code == .permissionDenied)
+        #expect(own.message.contains("separation of duties"))
+        let bare = try await refusal("ApproveOwnership", decide(asset.id, .reject, "2024-02-01"), approver)
+        #expect(bare.code == .invalidArgument)
+        #expect(bare.violations.map(\.field) == ["note"])
+        let rejected: Asset = try await call("ApproveOwnership", decide(asset.id, .reject, "2024-02-01", note: "份额与协议不符"), approver)
+        #expect(rejected.lifecycle.ownership.signOff.state == .signOffRejected)
+        #expect(rejected.lifecycle.ownership.signOff.decidedBy == "county-approver")
+        #expect(try await refusal("OpenPublication", notice).message.contains("rejected"))
+        #expect(try await refusal("ApproveOwnership", decide(asset.id, .approve, "2024-02-01"), approver).code == .failedPrecondition)
+        // Drafted again, by another clerk; approved by the approver.
+        confirmed = try await call("ConfirmOwnership", LifecycleTests.confirm(asset.id, date: "2024-02-02"))
+        #expect(confirmed.lifecycle.ownership.signOff.draftedBy == "county-root")
+        let early = try await refusal("ApproveOwnership", decide(asset.id, .approve, "2024-02-01"), approver)
+        #expect(early.violations.map(\.field) == ["date"])
+        let approved: Asset = try await call("ApproveOwnership", decide(asset.id, .approve, "2024-02-03"), both)
+        #expect(approved.lifecycle.ownership.signOff.state == .signOffApproved)
+        #expect(approved.lifecycle.ownership.signOff.decidedBy == "clerk-approver")
+        #expect(approved.lifecycle.ownership.signOff.decidedOn == "2024-02-03")
+        let published: Asset = try await call("OpenPublication", notice)
+        #expect(published.lifecycle.stage == .underPublication)
+
+        // Disposal: a draft leaves the asset in the active ledger.
+        let sold = try await Fixture.register(client, Fixture.asset(code: "SOD-2"))
+        let draft: Disposal = try await call("DisposeAsset", StewardshipTests.disposal(asset: sold.id), both)
+        #expect(draft.signOff.state == .signOffPending)
+        #expect(draft.signOff.draftedBy == "clerk-approver")
+        #expect(try await LifecycleTests.get(client, sold.id).lifecycle.stage == .registered)
+        let ledger: Taizhang_Ledger_V1_ListDisposalsResponse = try await call("ListDisposals", Taizhang_Ledger_V1_ListDisposalsRequest())
+        #expect(ledger.disposals.isEmpty)
+        let drafts: Taizhang_Ledger_V1_ListDisposalsResponse = try await call("ListDisposals", Taizhang_Ledger_V1_ListDisposalsRequest.with { $0.signOff = .signOffPending })
+        #expect(drafts.disposals.map(\.id) == [draft.id])
+        let twice = try await refusal("DisposeAsset", StewardshipTests.disposal(asset: sold.id))
+        #expect(twice.code == .failedPrecondition)
+        #expect(twice.message.contains(draft.id))
+        #expect(try await refusal("ApproveDisposal", decideDisposal(draft.id, .approve, "2026-09-20"), both).message.contains("separation of duties"))
+        #expect(try await refusal("ApproveDisposal", decideDisposal(draft.id, .approve, "2026-09-20", version: 7), approver).code == .aborted)
+        let done: Disposal = try await call("ApproveDisposal", decideDisposal(draft.id, .approve, "2026-09-20", version: 1), approver)
+        #expect(done.signOff.state == .signOffApproved)
+        #expect(done.version == 2)
+        let gone = try await LifecycleTests.get(client, sold.id)
+        #expect(gone.lifecycle.stage == .disposed)
+        #expect(gone.lifecycle.disposalID == draft.id)
+        let after: Taizhang_Ledger_V1_ListDisposalsResponse = try await call("ListDisposals", Taizhang_Ledger_V1_ListDisposalsRequest())
+        #expect(after.disposals.map(\.id) == [draft.id])
+
+        // A rejected draft has no effect and may be drafted again.
+        let kept = try await Fixture.register(client, Fixture.asset(code: "SOD-3"))
+        let second: Disposal = try await call("DisposeAsset", StewardshipTests.disposal(asset: kept.id))
+        let refused: Disposal = try await call("ApproveDisposal", decideDisposal(second.id, .reject, "2026-09-20", note: "评估报告过期"), approver)
+        #expect(refused.signOff.state == .signOffRejected)
+        #expect(refused.signOff.note == "评估报告过期")
+        #expect(try await LifecycleTests.get(client, kept.id).lifecycle.stage == .registered)
+        let third: Disposal = try await call("DisposeAsset", StewardshipTests.disposal(asset: kept.id))
+        #expect(third.signOff.state == .signOffPending)
+
+        // The approval checks the asset as it is then: pledged meanwhile, refused.
+        var pledged = try await LifecycleTests.get(client, kept.id)
+        pledged.encumbrance = "2026年抵押给农商行"
+        _ = try await call("UpdateAsset", Taizhang_Ledger_V1_UpdateAssetRequest.with { $0.asset = pledged }, as: Asset.self)
+        let pledge = try await refusal("ApproveDisposal", decideDisposal(third.id, .approve, "2026-09-21"), approver)
+        #expect(pledge.code == .failedPrecondition)
+        #expect(pledge.message.contains("pledged"))
+
+        // Everything survives a restart.
+        await client.close()
+        let directory = daemon.dataDirectory
+        daemon.stop()
+        daemon = try DaemonProcess(dataDirectory: directory, extraArguments: ["--access-file", access])
+        client = try await daemon.connect()
+        #expect(try await LifecycleTests.get(client, asset.id).lifecycle.ownership.signOff == approved.lifecycle.ownership.signOff)
+        let pending: Taizhang_Ledger_V1_ListDisposalsResponse = try await call("ListDisposals", Taizhang_Ledger_V1_ListDisposalsRequest.with { $0.signOff = .signOffPending })
+        #expect(pending.disposals.map(\.id) == [third.id])
+        let rejects: Taizhang_Ledger_V1_ListDisposalsResponse = try await call("ListDisposals", Taizhang_Ledger_V1_ListDisposalsRequest.with { $0.signOff = .signOffRejected })
+        #expect(rejects.disposals.map(\.signOff) == [refused.signOff])
+        await client.close()
+    }
+
+    @Test func theCLI_draftsAndDecidesADisposal() async throws {
+        let access = try AccessFixture.file([
+            (name: "county-root", role: "county_clerk", scope: "", uids: [0]),
+            (name: "county-approver", role: "approver", scope: "", uids: []),
+        ])
+        let tokenFile = access + ".approver"
+        try (try AccessFixture.token(access, identity: "county-approver") + "\n").write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let daemon = try DaemonProcess(extraArguments: ["--access-file", access])
+        defer { daemon.stop() }
+        let client = try await daemon.connect()
+        try await Fixture.seed(client)
+        let asset = try await Fixture.register(client, Fixture.asset(code: "CLI-1"))
+        await client.close()
+        let record = try CLITests.taizhang(["disposal", "record", asset.id, "--reason", "planning", "--method", "auction",
+                                            "--appraiser", "荆州信达资产评估事务所", "--appraised", "3000", "--appraised-on", "2026-08-01",
+                                            "--approval", "township:熊河镇人民政府:2026-08-10", "--approval", "county_department:县农业农村局:2026-08-20",
+                                            "--approval", "county_poverty_office:县乡村振兴局:2026-08-25", "--published-on", "2026-08-26",
+                                            "--proceeds", "3200", "--date", "2026-09-15"], socket: daemon.socketPath)
+        #expect(record.status == 0, "\(record.stderr)")
+        #expect(record.stdout.contains("CZ00000001 \(asset.id)"))
+        #expect(record.stdout.contains("待审批（起草：county-root"))
+        let drafts = try CLITests.taizhang(["disposal", "list", "--sign-off", "pending"], socket: daemon.socketPath)
+        #expect(drafts.stdout.contains("CZ00000001"))
+        #expect(!(try CLITests.taizhang(["disposal", "list"], socket: daemon.socketPath)).stdout.contains("CZ00000001"))
+        let own = try CLITests.taizhang(["disposal", "approve", "CZ00000001", "--date", "2026-09-20"], socket: daemon.socketPath)
+        #expect(own.status == 17, "\(own.stderr)")
+        #expect(own.stderr.contains("disposal.approve"))
+        let approved = try CLITests.taizhang(["disposal", "approve", "CZ00000001", "--date", "2026-09-20", "--token-file", tokenFile],
+                                             socket: daemon.socketPath)
+        #expect(approved.status == 0, "\(approved.stderr)")
+        #expect(approved.stdout.contains("已审批（county-approver，2026-09-20）"))
+        #expect(try CLITests.taizhang(["disposal", "list"], socket: daemon.socketPath).stdout.contains("CZ00000001"))
     }
 
     /// A township's clerk sees and changes only its township: records of

@@ -381,6 +381,15 @@ struct StewardshipTests {
 
         let entry = try await client.unary(Self.ledger + "DisposeAsset", Self.disposal(asset: asset.id), as: Taizhang_Ledger_V1_Disposal.self)
         #expect(entry.id == "CZ00000001")
+        // Local mode: one user, no sign-off; in effect at once, nothing to decide.
+        #expect(!entry.hasSignOff)
+        var decide = Taizhang_Ledger_V1_ApproveDisposalRequest()
+        decide.disposalID = entry.id
+        decide.decision = .approve
+        decide.date = "2026-09-16"
+        let nothing = try await Self.refusal(client, "ApproveDisposal", decide, as: Taizhang_Ledger_V1_Disposal.self)
+        #expect(nothing.code == .failedPrecondition)
+        #expect(nothing.message.contains("awaits no decision"))
         #expect(entry.assetCode == "CZ-1")
         #expect(entry.originalValueFen == 1_000_000)
         #expect(entry.netValueFen > 0 && entry.netValueFen < 1_000_000)

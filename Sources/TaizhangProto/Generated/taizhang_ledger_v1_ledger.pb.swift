@@ -686,6 +686,95 @@ public nonisolated enum Taizhang_Ledger_V1_ValuationKind: SwiftProtobuf.Enum, Sw
 
 }
 
+/// Separation of duties: with an access file, a disposal or an ownership
+/// confirmation is drafted by one identity and decided by another that holds
+/// the approving permission (docs/security.md).
+public nonisolated enum Taizhang_Ledger_V1_SignOffState: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// drafted; waits for a decision
+  case signOffPending // = 1
+
+  /// in effect
+  case signOffApproved // = 2
+
+  /// refused: no effect; draft again
+  case signOffRejected // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .signOffPending
+    case 2: self = .signOffApproved
+    case 3: self = .signOffRejected
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .signOffPending: return 1
+    case .signOffApproved: return 2
+    case .signOffRejected: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Taizhang_Ledger_V1_SignOffState] = [
+    .unspecified,
+    .signOffPending,
+    .signOffApproved,
+    .signOffRejected,
+  ]
+
+}
+
+public nonisolated enum Taizhang_Ledger_V1_Decision: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case approve // = 1
+  case reject // = 2
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .approve
+    case 2: self = .reject
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .approve: return 1
+    case .reject: return 2
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Taizhang_Ledger_V1_Decision] = [
+    .unspecified,
+    .approve,
+    .reject,
+  ]
+
+}
+
 public nonisolated enum Taizhang_Ledger_V1_EntityKind: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
   case unspecified // = 0
@@ -1358,6 +1447,42 @@ public nonisolated struct Taizhang_Ledger_V1_OwnershipConfirmation: Sendable {
 
   /// why the owners differ from the proposal
   public var overrideReason: String = String()
+
+  /// unset: in effect at once (local mode, or confirmed before sign-offs)
+  public var signOff: Taizhang_Ledger_V1_SignOff {
+    get {_signOff ?? Taizhang_Ledger_V1_SignOff()}
+    set {_signOff = newValue}
+  }
+  /// Returns true if `signOff` has been explicitly set.
+  public var hasSignOff: Bool {self._signOff != nil}
+  /// Clears the value of `signOff`. Subsequent reads from it will return its default value.
+  public mutating func clearSignOff() {self._signOff = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _signOff: Taizhang_Ledger_V1_SignOff? = nil
+}
+
+public nonisolated struct Taizhang_Ledger_V1_SignOff: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var state: Taizhang_Ledger_V1_SignOffState = .unspecified
+
+  /// the identity that drafted it
+  public var draftedBy: String = String()
+
+  /// the identity that approved or rejected it
+  public var decidedBy: String = String()
+
+  /// the decision's date
+  public var decidedOn: String = String()
+
+  /// why (required for a rejection)
+  public var note: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -2216,6 +2341,29 @@ public nonisolated struct Taizhang_Ledger_V1_ConfirmOwnershipRequest: Sendable {
 
   public var contributions: [Taizhang_Ledger_V1_VillageContribution] = []
 
+  public var expectedVersion: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ApproveOwnershipRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var assetID: String = String()
+
+  public var decision: Taizhang_Ledger_V1_Decision = .unspecified
+
+  /// the decision's date: not before the confirmation, not in the future
+  public var date: String = String()
+
+  /// required for DECISION_REJECT
+  public var note: String = String()
+
+  /// the asset's version
   public var expectedVersion: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -3986,6 +4134,16 @@ public nonisolated struct Taizhang_Ledger_V1_Disposal: @unchecked Sendable {
     set {_uniqueStorage()._createdAt = newValue}
   }
 
+  /// output only; unset: in effect at once (local mode, or recorded before sign-offs)
+  public var signOff: Taizhang_Ledger_V1_SignOff {
+    get {_storage._signOff ?? Taizhang_Ledger_V1_SignOff()}
+    set {_uniqueStorage()._signOff = newValue}
+  }
+  /// Returns true if `signOff` has been explicitly set.
+  public var hasSignOff: Bool {_storage._signOff != nil}
+  /// Clears the value of `signOff`. Subsequent reads from it will return its default value.
+  public mutating func clearSignOff() {_uniqueStorage()._signOff = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -4018,6 +4176,29 @@ public nonisolated struct Taizhang_Ledger_V1_DisposeAssetRequest: Sendable {
   fileprivate var _disposal: Taizhang_Ledger_V1_Disposal? = nil
 }
 
+public nonisolated struct Taizhang_Ledger_V1_ApproveDisposalRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var disposalID: String = String()
+
+  public var decision: Taizhang_Ledger_V1_Decision = .unspecified
+
+  /// the decision's date: not before the disposal's day, not in the future
+  public var date: String = String()
+
+  /// required for DECISION_REJECT
+  public var note: String = String()
+
+  /// the disposal's version
+  public var expectedVersion: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Taizhang_Ledger_V1_ListDisposalsRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -4032,6 +4213,9 @@ public nonisolated struct Taizhang_Ledger_V1_ListDisposalsRequest: Sendable {
   public var pageSize: Int32 = 0
 
   public var pageToken: String = String()
+
+  /// unset or APPROVED: the write-off ledger (disposals in effect);
+  public var signOff: Taizhang_Ledger_V1_SignOffState = .unspecified
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -4192,6 +4376,14 @@ nonisolated extension Taizhang_Ledger_V1_ObjectionOutcome: SwiftProtobuf._ProtoN
 
 nonisolated extension Taizhang_Ledger_V1_ValuationKind: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0VALUATION_KIND_UNSPECIFIED\0\u{1}PURCHASE\0\u{1}FINAL_ACCOUNTS\0\u{1}PROVISIONAL\0\u{1}APPRAISAL\0\u{1}REPLACEMENT_COST\0\u{1}RENOVATION\0")
+}
+
+nonisolated extension Taizhang_Ledger_V1_SignOffState: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SIGN_OFF_STATE_UNSPECIFIED\0\u{1}SIGN_OFF_PENDING\0\u{1}SIGN_OFF_APPROVED\0\u{1}SIGN_OFF_REJECTED\0")
+}
+
+nonisolated extension Taizhang_Ledger_V1_Decision: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DECISION_UNSPECIFIED\0\u{1}DECISION_APPROVE\0\u{1}DECISION_REJECT\0")
 }
 
 nonisolated extension Taizhang_Ledger_V1_EntityKind: SwiftProtobuf._ProtoNameProviding {
@@ -4678,7 +4870,7 @@ nonisolated extension Taizhang_Ledger_V1_Publication: SwiftProtobuf.Message, Swi
 
 nonisolated extension Taizhang_Ledger_V1_OwnershipConfirmation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".OwnershipConfirmation"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}date\0\u{1}rule\0\u{1}proposed\0\u{3}override_reason\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}date\0\u{1}rule\0\u{1}proposed\0\u{3}override_reason\0\u{3}sign_off\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -4690,12 +4882,17 @@ nonisolated extension Taizhang_Ledger_V1_OwnershipConfirmation: SwiftProtobuf.Me
       case 2: try { try decoder.decodeSingularStringField(value: &self.rule) }()
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.proposed) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.overrideReason) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._signOff) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.date.isEmpty {
       try visitor.visitSingularStringField(value: self.date, fieldNumber: 1)
     }
@@ -4708,6 +4905,9 @@ nonisolated extension Taizhang_Ledger_V1_OwnershipConfirmation: SwiftProtobuf.Me
     if !self.overrideReason.isEmpty {
       try visitor.visitSingularStringField(value: self.overrideReason, fieldNumber: 4)
     }
+    try { if let v = self._signOff {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -4716,6 +4916,57 @@ nonisolated extension Taizhang_Ledger_V1_OwnershipConfirmation: SwiftProtobuf.Me
     if lhs.rule != rhs.rule {return false}
     if lhs.proposed != rhs.proposed {return false}
     if lhs.overrideReason != rhs.overrideReason {return false}
+    if lhs._signOff != rhs._signOff {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_SignOff: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SignOff"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}state\0\u{3}drafted_by\0\u{3}decided_by\0\u{3}decided_on\0\u{1}note\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.state) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.draftedBy) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.decidedBy) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.decidedOn) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.note) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.state != .unspecified {
+      try visitor.visitSingularEnumField(value: self.state, fieldNumber: 1)
+    }
+    if !self.draftedBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.draftedBy, fieldNumber: 2)
+    }
+    if !self.decidedBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.decidedBy, fieldNumber: 3)
+    }
+    if !self.decidedOn.isEmpty {
+      try visitor.visitSingularStringField(value: self.decidedOn, fieldNumber: 4)
+    }
+    if !self.note.isEmpty {
+      try visitor.visitSingularStringField(value: self.note, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_SignOff, rhs: Taizhang_Ledger_V1_SignOff) -> Bool {
+    if lhs.state != rhs.state {return false}
+    if lhs.draftedBy != rhs.draftedBy {return false}
+    if lhs.decidedBy != rhs.decidedBy {return false}
+    if lhs.decidedOn != rhs.decidedOn {return false}
+    if lhs.note != rhs.note {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -6320,6 +6571,56 @@ nonisolated extension Taizhang_Ledger_V1_ConfirmOwnershipRequest: SwiftProtobuf.
     if lhs.date != rhs.date {return false}
     if lhs.overrideReason != rhs.overrideReason {return false}
     if lhs.contributions != rhs.contributions {return false}
+    if lhs.expectedVersion != rhs.expectedVersion {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ApproveOwnershipRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ApproveOwnershipRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}asset_id\0\u{1}decision\0\u{1}date\0\u{1}note\0\u{3}expected_version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.assetID) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.decision) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.note) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.expectedVersion) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.assetID.isEmpty {
+      try visitor.visitSingularStringField(value: self.assetID, fieldNumber: 1)
+    }
+    if self.decision != .unspecified {
+      try visitor.visitSingularEnumField(value: self.decision, fieldNumber: 2)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 3)
+    }
+    if !self.note.isEmpty {
+      try visitor.visitSingularStringField(value: self.note, fieldNumber: 4)
+    }
+    if self.expectedVersion != 0 {
+      try visitor.visitSingularInt64Field(value: self.expectedVersion, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ApproveOwnershipRequest, rhs: Taizhang_Ledger_V1_ApproveOwnershipRequest) -> Bool {
+    if lhs.assetID != rhs.assetID {return false}
+    if lhs.decision != rhs.decision {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.note != rhs.note {return false}
     if lhs.expectedVersion != rhs.expectedVersion {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
@@ -9733,7 +10034,7 @@ nonisolated extension Taizhang_Ledger_V1_Approval: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Taizhang_Ledger_V1_Disposal: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Disposal"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}asset_id\0\u{1}reason\0\u{1}method\0\u{1}appraisal\0\u{1}approvals\0\u{3}valuation_published_on\0\u{3}proceeds_fen\0\u{3}below_appraisal_reason\0\u{1}date\0\u{3}stock_take_id\0\u{3}asset_code\0\u{3}asset_name\0\u{3}admin_code\0\u{1}category\0\u{3}original_value_fen\0\u{3}net_value_fen\0\u{1}version\0\u{3}created_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}asset_id\0\u{1}reason\0\u{1}method\0\u{1}appraisal\0\u{1}approvals\0\u{3}valuation_published_on\0\u{3}proceeds_fen\0\u{3}below_appraisal_reason\0\u{1}date\0\u{3}stock_take_id\0\u{3}asset_code\0\u{3}asset_name\0\u{3}admin_code\0\u{1}category\0\u{3}original_value_fen\0\u{3}net_value_fen\0\u{1}version\0\u{3}created_at\0\u{3}sign_off\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -9755,6 +10056,7 @@ nonisolated extension Taizhang_Ledger_V1_Disposal: SwiftProtobuf.Message, SwiftP
     var _netValueFen: Int64 = 0
     var _version: Int64 = 0
     var _createdAt: String = String()
+    var _signOff: Taizhang_Ledger_V1_SignOff? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -9784,6 +10086,7 @@ nonisolated extension Taizhang_Ledger_V1_Disposal: SwiftProtobuf.Message, SwiftP
       _netValueFen = source._netValueFen
       _version = source._version
       _createdAt = source._createdAt
+      _signOff = source._signOff
     }
   }
 
@@ -9821,6 +10124,7 @@ nonisolated extension Taizhang_Ledger_V1_Disposal: SwiftProtobuf.Message, SwiftP
         case 17: try { try decoder.decodeSingularInt64Field(value: &_storage._netValueFen) }()
         case 18: try { try decoder.decodeSingularInt64Field(value: &_storage._version) }()
         case 19: try { try decoder.decodeSingularStringField(value: &_storage._createdAt) }()
+        case 20: try { try decoder.decodeSingularMessageField(value: &_storage._signOff) }()
         default: break
         }
       }
@@ -9890,6 +10194,9 @@ nonisolated extension Taizhang_Ledger_V1_Disposal: SwiftProtobuf.Message, SwiftP
       if !_storage._createdAt.isEmpty {
         try visitor.visitSingularStringField(value: _storage._createdAt, fieldNumber: 19)
       }
+      try { if let v = _storage._signOff {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -9918,6 +10225,7 @@ nonisolated extension Taizhang_Ledger_V1_Disposal: SwiftProtobuf.Message, SwiftP
         if _storage._netValueFen != rhs_storage._netValueFen {return false}
         if _storage._version != rhs_storage._version {return false}
         if _storage._createdAt != rhs_storage._createdAt {return false}
+        if _storage._signOff != rhs_storage._signOff {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -9966,9 +10274,59 @@ nonisolated extension Taizhang_Ledger_V1_DisposeAssetRequest: SwiftProtobuf.Mess
   }
 }
 
+nonisolated extension Taizhang_Ledger_V1_ApproveDisposalRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ApproveDisposalRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}disposal_id\0\u{1}decision\0\u{1}date\0\u{1}note\0\u{3}expected_version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.disposalID) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.decision) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.note) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.expectedVersion) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.disposalID.isEmpty {
+      try visitor.visitSingularStringField(value: self.disposalID, fieldNumber: 1)
+    }
+    if self.decision != .unspecified {
+      try visitor.visitSingularEnumField(value: self.decision, fieldNumber: 2)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 3)
+    }
+    if !self.note.isEmpty {
+      try visitor.visitSingularStringField(value: self.note, fieldNumber: 4)
+    }
+    if self.expectedVersion != 0 {
+      try visitor.visitSingularInt64Field(value: self.expectedVersion, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ApproveDisposalRequest, rhs: Taizhang_Ledger_V1_ApproveDisposalRequest) -> Bool {
+    if lhs.disposalID != rhs.disposalID {return false}
+    if lhs.decision != rhs.decision {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.note != rhs.note {return false}
+    if lhs.expectedVersion != rhs.expectedVersion {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Taizhang_Ledger_V1_ListDisposalsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListDisposalsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}admin_code\0\u{1}year\0\u{3}page_size\0\u{3}page_token\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}admin_code\0\u{1}year\0\u{3}page_size\0\u{3}page_token\0\u{3}sign_off\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -9980,6 +10338,7 @@ nonisolated extension Taizhang_Ledger_V1_ListDisposalsRequest: SwiftProtobuf.Mes
       case 2: try { try decoder.decodeSingularInt32Field(value: &self.year) }()
       case 3: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      case 5: try { try decoder.decodeSingularEnumField(value: &self.signOff) }()
       default: break
       }
     }
@@ -9998,6 +10357,9 @@ nonisolated extension Taizhang_Ledger_V1_ListDisposalsRequest: SwiftProtobuf.Mes
     if !self.pageToken.isEmpty {
       try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 4)
     }
+    if self.signOff != .unspecified {
+      try visitor.visitSingularEnumField(value: self.signOff, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -10006,6 +10368,7 @@ nonisolated extension Taizhang_Ledger_V1_ListDisposalsRequest: SwiftProtobuf.Mes
     if lhs.year != rhs.year {return false}
     if lhs.pageSize != rhs.pageSize {return false}
     if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.signOff != rhs.signOff {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -457,6 +457,51 @@ void   taizhang__ledger__v1__ownership_confirmation__free_unpacked
   assert(message->base.descriptor == &taizhang__ledger__v1__ownership_confirmation__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   taizhang__ledger__v1__sign_off__init
+                     (Taizhang__Ledger__V1__SignOff         *message)
+{
+  static const Taizhang__Ledger__V1__SignOff init_value = TAIZHANG__LEDGER__V1__SIGN_OFF__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__sign_off__get_packed_size
+                     (const Taizhang__Ledger__V1__SignOff *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__sign_off__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__sign_off__pack
+                     (const Taizhang__Ledger__V1__SignOff *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__sign_off__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__sign_off__pack_to_buffer
+                     (const Taizhang__Ledger__V1__SignOff *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__sign_off__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__SignOff *
+       taizhang__ledger__v1__sign_off__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__SignOff *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__sign_off__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__sign_off__free_unpacked
+                     (Taizhang__Ledger__V1__SignOff *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__sign_off__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   taizhang__ledger__v1__handover__init
                      (Taizhang__Ledger__V1__Handover         *message)
 {
@@ -1805,6 +1850,51 @@ void   taizhang__ledger__v1__confirm_ownership_request__free_unpacked
   if(!message)
     return;
   assert(message->base.descriptor == &taizhang__ledger__v1__confirm_ownership_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__approve_ownership_request__init
+                     (Taizhang__Ledger__V1__ApproveOwnershipRequest         *message)
+{
+  static const Taizhang__Ledger__V1__ApproveOwnershipRequest init_value = TAIZHANG__LEDGER__V1__APPROVE_OWNERSHIP_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__approve_ownership_request__get_packed_size
+                     (const Taizhang__Ledger__V1__ApproveOwnershipRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__approve_ownership_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__approve_ownership_request__pack
+                     (const Taizhang__Ledger__V1__ApproveOwnershipRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__approve_ownership_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__approve_ownership_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ApproveOwnershipRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__approve_ownership_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__ApproveOwnershipRequest *
+       taizhang__ledger__v1__approve_ownership_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__ApproveOwnershipRequest *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__approve_ownership_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__approve_ownership_request__free_unpacked
+                     (Taizhang__Ledger__V1__ApproveOwnershipRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__approve_ownership_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 void   taizhang__ledger__v1__open_publication_request__init
@@ -4777,6 +4867,51 @@ void   taizhang__ledger__v1__dispose_asset_request__free_unpacked
   assert(message->base.descriptor == &taizhang__ledger__v1__dispose_asset_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   taizhang__ledger__v1__approve_disposal_request__init
+                     (Taizhang__Ledger__V1__ApproveDisposalRequest         *message)
+{
+  static const Taizhang__Ledger__V1__ApproveDisposalRequest init_value = TAIZHANG__LEDGER__V1__APPROVE_DISPOSAL_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__approve_disposal_request__get_packed_size
+                     (const Taizhang__Ledger__V1__ApproveDisposalRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__approve_disposal_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__approve_disposal_request__pack
+                     (const Taizhang__Ledger__V1__ApproveDisposalRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__approve_disposal_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__approve_disposal_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ApproveDisposalRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__approve_disposal_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__ApproveDisposalRequest *
+       taizhang__ledger__v1__approve_disposal_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__ApproveDisposalRequest *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__approve_disposal_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__approve_disposal_request__free_unpacked
+                     (Taizhang__Ledger__V1__ApproveDisposalRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__approve_disposal_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   taizhang__ledger__v1__list_disposals_request__init
                      (Taizhang__Ledger__V1__ListDisposalsRequest         *message)
 {
@@ -5857,7 +5992,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__publication__descriptor =
   (ProtobufCMessageInit) taizhang__ledger__v1__publication__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taizhang__ledger__v1__ownership_confirmation__field_descriptors[4] =
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__ownership_confirmation__field_descriptors[5] =
 {
   {
     "date",
@@ -5907,17 +6042,30 @@ static const ProtobufCFieldDescriptor taizhang__ledger__v1__ownership_confirmati
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "sign_off",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__OwnershipConfirmation, sign_off),
+    &taizhang__ledger__v1__sign_off__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__ledger__v1__ownership_confirmation__field_indices_by_name[] = {
   0,   /* field[0] = date */
   3,   /* field[3] = override_reason */
   2,   /* field[2] = proposed */
   1,   /* field[1] = rule */
+  4,   /* field[4] = sign_off */
 };
 static const ProtobufCIntRange taizhang__ledger__v1__ownership_confirmation__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor taizhang__ledger__v1__ownership_confirmation__descriptor =
 {
@@ -5927,11 +6075,101 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__ownership_confirmation__d
   "Taizhang__Ledger__V1__OwnershipConfirmation",
   "taizhang.ledger.v1",
   sizeof(Taizhang__Ledger__V1__OwnershipConfirmation),
-  4,
+  5,
   taizhang__ledger__v1__ownership_confirmation__field_descriptors,
   taizhang__ledger__v1__ownership_confirmation__field_indices_by_name,
   1,  taizhang__ledger__v1__ownership_confirmation__number_ranges,
   (ProtobufCMessageInit) taizhang__ledger__v1__ownership_confirmation__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__sign_off__field_descriptors[5] =
+{
+  {
+    "state",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__SignOff, state),
+    &taizhang__ledger__v1__sign_off_state__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "drafted_by",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__SignOff, drafted_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "decided_by",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__SignOff, decided_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "decided_on",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__SignOff, decided_on),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "note",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__SignOff, note),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__sign_off__field_indices_by_name[] = {
+  2,   /* field[2] = decided_by */
+  3,   /* field[3] = decided_on */
+  1,   /* field[1] = drafted_by */
+  4,   /* field[4] = note */
+  0,   /* field[0] = state */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__sign_off__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__sign_off__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.SignOff",
+  "SignOff",
+  "Taizhang__Ledger__V1__SignOff",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__SignOff),
+  5,
+  taizhang__ledger__v1__sign_off__field_descriptors,
+  taizhang__ledger__v1__sign_off__field_indices_by_name,
+  1,  taizhang__ledger__v1__sign_off__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__sign_off__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor taizhang__ledger__v1__handover__field_descriptors[6] =
@@ -8456,6 +8694,96 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__confirm_ownership_request
   taizhang__ledger__v1__confirm_ownership_request__field_indices_by_name,
   1,  taizhang__ledger__v1__confirm_ownership_request__number_ranges,
   (ProtobufCMessageInit) taizhang__ledger__v1__confirm_ownership_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__approve_ownership_request__field_descriptors[5] =
+{
+  {
+    "asset_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ApproveOwnershipRequest, asset_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "decision",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ApproveOwnershipRequest, decision),
+    &taizhang__ledger__v1__decision__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "date",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ApproveOwnershipRequest, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "note",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ApproveOwnershipRequest, note),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expected_version",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ApproveOwnershipRequest, expected_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__approve_ownership_request__field_indices_by_name[] = {
+  0,   /* field[0] = asset_id */
+  2,   /* field[2] = date */
+  1,   /* field[1] = decision */
+  4,   /* field[4] = expected_version */
+  3,   /* field[3] = note */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__approve_ownership_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__approve_ownership_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.ApproveOwnershipRequest",
+  "ApproveOwnershipRequest",
+  "Taizhang__Ledger__V1__ApproveOwnershipRequest",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__ApproveOwnershipRequest),
+  5,
+  taizhang__ledger__v1__approve_ownership_request__field_descriptors,
+  taizhang__ledger__v1__approve_ownership_request__field_indices_by_name,
+  1,  taizhang__ledger__v1__approve_ownership_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__approve_ownership_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor taizhang__ledger__v1__open_publication_request__field_descriptors[3] =
@@ -13971,7 +14299,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__approval__descriptor =
   (ProtobufCMessageInit) taizhang__ledger__v1__approval__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taizhang__ledger__v1__disposal__field_descriptors[19] =
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__disposal__field_descriptors[20] =
 {
   {
     "id",
@@ -14201,6 +14529,18 @@ static const ProtobufCFieldDescriptor taizhang__ledger__v1__disposal__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "sign_off",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Disposal, sign_off),
+    &taizhang__ledger__v1__sign_off__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__ledger__v1__disposal__field_indices_by_name[] = {
   13,   /* field[13] = admin_code */
@@ -14219,6 +14559,7 @@ static const unsigned taizhang__ledger__v1__disposal__field_indices_by_name[] = 
   15,   /* field[15] = original_value_fen */
   7,   /* field[7] = proceeds_fen */
   2,   /* field[2] = reason */
+  19,   /* field[19] = sign_off */
   10,   /* field[10] = stock_take_id */
   6,   /* field[6] = valuation_published_on */
   17,   /* field[17] = version */
@@ -14226,7 +14567,7 @@ static const unsigned taizhang__ledger__v1__disposal__field_indices_by_name[] = 
 static const ProtobufCIntRange taizhang__ledger__v1__disposal__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 19 }
+  { 0, 20 }
 };
 const ProtobufCMessageDescriptor taizhang__ledger__v1__disposal__descriptor =
 {
@@ -14236,7 +14577,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__disposal__descriptor =
   "Taizhang__Ledger__V1__Disposal",
   "taizhang.ledger.v1",
   sizeof(Taizhang__Ledger__V1__Disposal),
-  19,
+  20,
   taizhang__ledger__v1__disposal__field_descriptors,
   taizhang__ledger__v1__disposal__field_indices_by_name,
   1,  taizhang__ledger__v1__disposal__number_ranges,
@@ -14294,7 +14635,97 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__dispose_asset_request__de
   (ProtobufCMessageInit) taizhang__ledger__v1__dispose_asset_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taizhang__ledger__v1__list_disposals_request__field_descriptors[4] =
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__approve_disposal_request__field_descriptors[5] =
+{
+  {
+    "disposal_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ApproveDisposalRequest, disposal_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "decision",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ApproveDisposalRequest, decision),
+    &taizhang__ledger__v1__decision__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "date",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ApproveDisposalRequest, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "note",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ApproveDisposalRequest, note),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expected_version",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ApproveDisposalRequest, expected_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__approve_disposal_request__field_indices_by_name[] = {
+  2,   /* field[2] = date */
+  1,   /* field[1] = decision */
+  0,   /* field[0] = disposal_id */
+  4,   /* field[4] = expected_version */
+  3,   /* field[3] = note */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__approve_disposal_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__approve_disposal_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.ApproveDisposalRequest",
+  "ApproveDisposalRequest",
+  "Taizhang__Ledger__V1__ApproveDisposalRequest",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__ApproveDisposalRequest),
+  5,
+  taizhang__ledger__v1__approve_disposal_request__field_descriptors,
+  taizhang__ledger__v1__approve_disposal_request__field_indices_by_name,
+  1,  taizhang__ledger__v1__approve_disposal_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__approve_disposal_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__list_disposals_request__field_descriptors[5] =
 {
   {
     "admin_code",
@@ -14344,17 +14775,30 @@ static const ProtobufCFieldDescriptor taizhang__ledger__v1__list_disposals_reque
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "sign_off",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListDisposalsRequest, sign_off),
+    &taizhang__ledger__v1__sign_off_state__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__ledger__v1__list_disposals_request__field_indices_by_name[] = {
   0,   /* field[0] = admin_code */
   2,   /* field[2] = page_size */
   3,   /* field[3] = page_token */
+  4,   /* field[4] = sign_off */
   1,   /* field[1] = year */
 };
 static const ProtobufCIntRange taizhang__ledger__v1__list_disposals_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor taizhang__ledger__v1__list_disposals_request__descriptor =
 {
@@ -14364,7 +14808,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__list_disposals_request__d
   "Taizhang__Ledger__V1__ListDisposalsRequest",
   "taizhang.ledger.v1",
   sizeof(Taizhang__Ledger__V1__ListDisposalsRequest),
-  4,
+  5,
   taizhang__ledger__v1__list_disposals_request__field_descriptors,
   taizhang__ledger__v1__list_disposals_request__field_indices_by_name,
   1,  taizhang__ledger__v1__list_disposals_request__number_ranges,
@@ -15176,6 +15620,68 @@ const ProtobufCEnumDescriptor taizhang__ledger__v1__valuation_kind__descriptor =
   taizhang__ledger__v1__valuation_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
+static const ProtobufCEnumValue taizhang__ledger__v1__sign_off_state__enum_values_by_number[4] =
+{
+  { "SIGN_OFF_STATE_UNSPECIFIED", "TAIZHANG__LEDGER__V1__SIGN_OFF_STATE__SIGN_OFF_STATE_UNSPECIFIED", 0 },
+  { "SIGN_OFF_PENDING", "TAIZHANG__LEDGER__V1__SIGN_OFF_STATE__SIGN_OFF_PENDING", 1 },
+  { "SIGN_OFF_APPROVED", "TAIZHANG__LEDGER__V1__SIGN_OFF_STATE__SIGN_OFF_APPROVED", 2 },
+  { "SIGN_OFF_REJECTED", "TAIZHANG__LEDGER__V1__SIGN_OFF_STATE__SIGN_OFF_REJECTED", 3 },
+};
+static const ProtobufCIntRange taizhang__ledger__v1__sign_off_state__value_ranges[] = {
+{0, 0},{0, 4}
+};
+static const ProtobufCEnumValueIndex taizhang__ledger__v1__sign_off_state__enum_values_by_name[4] =
+{
+  { "SIGN_OFF_APPROVED", 2 },
+  { "SIGN_OFF_PENDING", 1 },
+  { "SIGN_OFF_REJECTED", 3 },
+  { "SIGN_OFF_STATE_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor taizhang__ledger__v1__sign_off_state__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.SignOffState",
+  "SignOffState",
+  "Taizhang__Ledger__V1__SignOffState",
+  "taizhang.ledger.v1",
+  4,
+  taizhang__ledger__v1__sign_off_state__enum_values_by_number,
+  4,
+  taizhang__ledger__v1__sign_off_state__enum_values_by_name,
+  1,
+  taizhang__ledger__v1__sign_off_state__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue taizhang__ledger__v1__decision__enum_values_by_number[3] =
+{
+  { "DECISION_UNSPECIFIED", "TAIZHANG__LEDGER__V1__DECISION__DECISION_UNSPECIFIED", 0 },
+  { "DECISION_APPROVE", "TAIZHANG__LEDGER__V1__DECISION__DECISION_APPROVE", 1 },
+  { "DECISION_REJECT", "TAIZHANG__LEDGER__V1__DECISION__DECISION_REJECT", 2 },
+};
+static const ProtobufCIntRange taizhang__ledger__v1__decision__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex taizhang__ledger__v1__decision__enum_values_by_name[3] =
+{
+  { "DECISION_APPROVE", 1 },
+  { "DECISION_REJECT", 2 },
+  { "DECISION_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor taizhang__ledger__v1__decision__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.Decision",
+  "Decision",
+  "Taizhang__Ledger__V1__Decision",
+  "taizhang.ledger.v1",
+  3,
+  taizhang__ledger__v1__decision__enum_values_by_number,
+  3,
+  taizhang__ledger__v1__decision__enum_values_by_name,
+  1,
+  taizhang__ledger__v1__decision__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
 static const ProtobufCEnumValue taizhang__ledger__v1__entity_kind__enum_values_by_number[6] =
 {
   { "ENTITY_KIND_UNSPECIFIED", "TAIZHANG__LEDGER__V1__ENTITY_KIND__ENTITY_KIND_UNSPECIFIED", 0 },
@@ -15454,7 +15960,7 @@ const ProtobufCEnumDescriptor taizhang__ledger__v1__approval_level__descriptor =
   taizhang__ledger__v1__approval_level__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor taizhang__ledger__v1__ledger__method_descriptors[51] =
+static const ProtobufCMethodDescriptor taizhang__ledger__v1__ledger__method_descriptors[53] =
 {
   { "CreateAdminUnit", &taizhang__ledger__v1__create_admin_unit_request__descriptor, &taizhang__ledger__v1__admin_unit__descriptor },
   { "ListAdminUnits", &taizhang__ledger__v1__list_admin_units_request__descriptor, &taizhang__ledger__v1__list_admin_units_response__descriptor },
@@ -15469,6 +15975,7 @@ static const ProtobufCMethodDescriptor taizhang__ledger__v1__ledger__method_desc
   { "ImportAssets", &taizhang__ledger__v1__import_assets_request__descriptor, &taizhang__ledger__v1__import_assets_response__descriptor },
   { "ProposeOwnership", &taizhang__ledger__v1__propose_ownership_request__descriptor, &taizhang__ledger__v1__ownership_proposal__descriptor },
   { "ConfirmOwnership", &taizhang__ledger__v1__confirm_ownership_request__descriptor, &taizhang__ledger__v1__asset__descriptor },
+  { "ApproveOwnership", &taizhang__ledger__v1__approve_ownership_request__descriptor, &taizhang__ledger__v1__asset__descriptor },
   { "OpenPublication", &taizhang__ledger__v1__open_publication_request__descriptor, &taizhang__ledger__v1__asset__descriptor },
   { "FileObjection", &taizhang__ledger__v1__file_objection_request__descriptor, &taizhang__ledger__v1__asset__descriptor },
   { "ResolveObjection", &taizhang__ledger__v1__resolve_objection_request__descriptor, &taizhang__ledger__v1__asset__descriptor },
@@ -15502,6 +16009,7 @@ static const ProtobufCMethodDescriptor taizhang__ledger__v1__ledger__method_desc
   { "GetStockTake", &taizhang__ledger__v1__get_stock_take_request__descriptor, &taizhang__ledger__v1__stock_take__descriptor },
   { "ListStockTakes", &taizhang__ledger__v1__list_stock_takes_request__descriptor, &taizhang__ledger__v1__list_stock_takes_response__descriptor },
   { "DisposeAsset", &taizhang__ledger__v1__dispose_asset_request__descriptor, &taizhang__ledger__v1__disposal__descriptor },
+  { "ApproveDisposal", &taizhang__ledger__v1__approve_disposal_request__descriptor, &taizhang__ledger__v1__disposal__descriptor },
   { "ListDisposals", &taizhang__ledger__v1__list_disposals_request__descriptor, &taizhang__ledger__v1__list_disposals_response__descriptor },
   { "RecordRevitalisingPlan", &taizhang__ledger__v1__record_revitalising_plan_request__descriptor, &taizhang__ledger__v1__revitalising_plan__descriptor },
   { "ListRevitalisingPlans", &taizhang__ledger__v1__list_revitalising_plans_request__descriptor, &taizhang__ledger__v1__list_revitalising_plans_response__descriptor },
@@ -15509,57 +16017,59 @@ static const ProtobufCMethodDescriptor taizhang__ledger__v1__ledger__method_desc
   { "ListAuditEntries", &taizhang__ledger__v1__list_audit_entries_request__descriptor, &taizhang__ledger__v1__list_audit_entries_response__descriptor },
 };
 const unsigned taizhang__ledger__v1__ledger__method_indices_by_name[] = {
-  37,        /* AdvanceDistributionPlan */
-  30,        /* AmendContract */
+  38,        /* AdvanceDistributionPlan */
+  31,        /* AmendContract */
+  47,        /* ApproveDisposal */
+  13,        /* ApproveOwnership */
   9,        /* BatchRegisterAssets */
-  16,        /* ClosePublication */
-  42,        /* CloseStockTake */
+  17,        /* ClosePublication */
+  43,        /* CloseStockTake */
   12,        /* ConfirmOwnership */
   0,        /* CreateAdminUnit */
-  27,        /* CreateContract */
-  36,        /* CreateDistributionPlan */
-  23,        /* CreateEntity */
+  28,        /* CreateContract */
+  37,        /* CreateDistributionPlan */
+  24,        /* CreateEntity */
   2,        /* CreateProject */
-  45,        /* DisposeAsset */
-  14,        /* FileObjection */
-  35,        /* GetArrears */
+  46,        /* DisposeAsset */
+  15,        /* FileObjection */
+  36,        /* GetArrears */
   6,        /* GetAsset */
-  28,        /* GetContract */
-  21,        /* GetDepreciation */
-  38,        /* GetDistributionPlan */
-  24,        /* GetEntity */
-  22,        /* GetLedgerSummary */
+  29,        /* GetContract */
+  22,        /* GetDepreciation */
+  39,        /* GetDistributionPlan */
+  25,        /* GetEntity */
+  23,        /* GetLedgerSummary */
   3,        /* GetProject */
-  43,        /* GetStockTake */
-  18,        /* HandOffOperation */
+  44,        /* GetStockTake */
+  19,        /* HandOffOperation */
   10,        /* ImportAssets */
   1,        /* ListAdminUnits */
   7,        /* ListAssets */
-  50,        /* ListAuditEntries */
-  29,        /* ListContracts */
-  46,        /* ListDisposals */
-  39,        /* ListDistributionPlans */
-  25,        /* ListEntities */
-  34,        /* ListIncome */
+  52,        /* ListAuditEntries */
+  30,        /* ListContracts */
+  48,        /* ListDisposals */
+  40,        /* ListDistributionPlans */
+  26,        /* ListEntities */
+  35,        /* ListIncome */
   4,        /* ListProjects */
-  32,        /* ListReports */
-  48,        /* ListRevitalisingPlans */
-  44,        /* ListStockTakes */
-  13,        /* OpenPublication */
-  40,        /* OpenStockTake */
+  33,        /* ListReports */
+  50,        /* ListRevitalisingPlans */
+  45,        /* ListStockTakes */
+  14,        /* OpenPublication */
+  41,        /* OpenStockTake */
   11,        /* ProposeOwnership */
-  19,        /* PutInUse */
-  41,        /* RecordCount */
-  17,        /* RecordHandover */
-  33,        /* RecordIncome */
-  47,        /* RecordRevitalisingPlan */
-  20,        /* RecordValuation */
+  20,        /* PutInUse */
+  42,        /* RecordCount */
+  18,        /* RecordHandover */
+  34,        /* RecordIncome */
+  49,        /* RecordRevitalisingPlan */
+  21,        /* RecordValuation */
   5,        /* RegisterAsset */
-  15,        /* ResolveObjection */
-  31,        /* SubmitReport */
+  16,        /* ResolveObjection */
+  32,        /* SubmitReport */
   8,        /* UpdateAsset */
-  26,        /* UpdateEntity */
-  49         /* VerifyAuditChain */
+  27,        /* UpdateEntity */
+  51         /* VerifyAuditChain */
 };
 const ProtobufCServiceDescriptor taizhang__ledger__v1__ledger__descriptor =
 {
@@ -15568,7 +16078,7 @@ const ProtobufCServiceDescriptor taizhang__ledger__v1__ledger__descriptor =
   "Ledger",
   "Taizhang__Ledger__V1__Ledger",
   "taizhang.ledger.v1",
-  51,
+  53,
   taizhang__ledger__v1__ledger__method_descriptors,
   taizhang__ledger__v1__ledger__method_indices_by_name
 };
@@ -15676,13 +16186,21 @@ void taizhang__ledger__v1__ledger__confirm_ownership(ProtobufCService *service,
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
   service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void taizhang__ledger__v1__ledger__approve_ownership(ProtobufCService *service,
+                                                     const Taizhang__Ledger__V1__ApproveOwnershipRequest *input,
+                                                     Taizhang__Ledger__V1__Asset_Closure closure,
+                                                     void *closure_data)
+{
+  assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
+  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void taizhang__ledger__v1__ledger__open_publication(ProtobufCService *service,
                                                     const Taizhang__Ledger__V1__OpenPublicationRequest *input,
                                                     Taizhang__Ledger__V1__Asset_Closure closure,
                                                     void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__file_objection(ProtobufCService *service,
                                                   const Taizhang__Ledger__V1__FileObjectionRequest *input,
@@ -15690,7 +16208,7 @@ void taizhang__ledger__v1__ledger__file_objection(ProtobufCService *service,
                                                   void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__resolve_objection(ProtobufCService *service,
                                                      const Taizhang__Ledger__V1__ResolveObjectionRequest *input,
@@ -15698,7 +16216,7 @@ void taizhang__ledger__v1__ledger__resolve_objection(ProtobufCService *service,
                                                      void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__close_publication(ProtobufCService *service,
                                                      const Taizhang__Ledger__V1__ClosePublicationRequest *input,
@@ -15706,7 +16224,7 @@ void taizhang__ledger__v1__ledger__close_publication(ProtobufCService *service,
                                                      void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__record_handover(ProtobufCService *service,
                                                    const Taizhang__Ledger__V1__RecordHandoverRequest *input,
@@ -15714,7 +16232,7 @@ void taizhang__ledger__v1__ledger__record_handover(ProtobufCService *service,
                                                    void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__hand_off_operation(ProtobufCService *service,
                                                       const Taizhang__Ledger__V1__HandOffOperationRequest *input,
@@ -15722,7 +16240,7 @@ void taizhang__ledger__v1__ledger__hand_off_operation(ProtobufCService *service,
                                                       void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 19, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__put_in_use(ProtobufCService *service,
                                               const Taizhang__Ledger__V1__PutInUseRequest *input,
@@ -15730,7 +16248,7 @@ void taizhang__ledger__v1__ledger__put_in_use(ProtobufCService *service,
                                               void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 19, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 20, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__record_valuation(ProtobufCService *service,
                                                     const Taizhang__Ledger__V1__RecordValuationRequest *input,
@@ -15738,7 +16256,7 @@ void taizhang__ledger__v1__ledger__record_valuation(ProtobufCService *service,
                                                     void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 20, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 21, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__get_depreciation(ProtobufCService *service,
                                                     const Taizhang__Ledger__V1__GetDepreciationRequest *input,
@@ -15746,7 +16264,7 @@ void taizhang__ledger__v1__ledger__get_depreciation(ProtobufCService *service,
                                                     void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 21, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 22, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__get_ledger_summary(ProtobufCService *service,
                                                       const Taizhang__Ledger__V1__GetLedgerSummaryRequest *input,
@@ -15754,7 +16272,7 @@ void taizhang__ledger__v1__ledger__get_ledger_summary(ProtobufCService *service,
                                                       void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 22, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 23, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__create_entity(ProtobufCService *service,
                                                  const Taizhang__Ledger__V1__CreateEntityRequest *input,
@@ -15762,7 +16280,7 @@ void taizhang__ledger__v1__ledger__create_entity(ProtobufCService *service,
                                                  void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 23, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 24, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__get_entity(ProtobufCService *service,
                                               const Taizhang__Ledger__V1__GetEntityRequest *input,
@@ -15770,7 +16288,7 @@ void taizhang__ledger__v1__ledger__get_entity(ProtobufCService *service,
                                               void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 24, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 25, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__list_entities(ProtobufCService *service,
                                                  const Taizhang__Ledger__V1__ListEntitiesRequest *input,
@@ -15778,7 +16296,7 @@ void taizhang__ledger__v1__ledger__list_entities(ProtobufCService *service,
                                                  void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 25, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 26, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__update_entity(ProtobufCService *service,
                                                  const Taizhang__Ledger__V1__UpdateEntityRequest *input,
@@ -15786,7 +16304,7 @@ void taizhang__ledger__v1__ledger__update_entity(ProtobufCService *service,
                                                  void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 26, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 27, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__create_contract(ProtobufCService *service,
                                                    const Taizhang__Ledger__V1__CreateContractRequest *input,
@@ -15794,7 +16312,7 @@ void taizhang__ledger__v1__ledger__create_contract(ProtobufCService *service,
                                                    void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 27, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 28, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__get_contract(ProtobufCService *service,
                                                 const Taizhang__Ledger__V1__GetContractRequest *input,
@@ -15802,7 +16320,7 @@ void taizhang__ledger__v1__ledger__get_contract(ProtobufCService *service,
                                                 void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 28, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 29, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__list_contracts(ProtobufCService *service,
                                                   const Taizhang__Ledger__V1__ListContractsRequest *input,
@@ -15810,7 +16328,7 @@ void taizhang__ledger__v1__ledger__list_contracts(ProtobufCService *service,
                                                   void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 29, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 30, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__amend_contract(ProtobufCService *service,
                                                   const Taizhang__Ledger__V1__AmendContractRequest *input,
@@ -15818,7 +16336,7 @@ void taizhang__ledger__v1__ledger__amend_contract(ProtobufCService *service,
                                                   void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 30, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 31, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__submit_report(ProtobufCService *service,
                                                  const Taizhang__Ledger__V1__SubmitReportRequest *input,
@@ -15826,7 +16344,7 @@ void taizhang__ledger__v1__ledger__submit_report(ProtobufCService *service,
                                                  void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 31, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 32, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__list_reports(ProtobufCService *service,
                                                 const Taizhang__Ledger__V1__ListReportsRequest *input,
@@ -15834,7 +16352,7 @@ void taizhang__ledger__v1__ledger__list_reports(ProtobufCService *service,
                                                 void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 32, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 33, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__record_income(ProtobufCService *service,
                                                  const Taizhang__Ledger__V1__RecordIncomeRequest *input,
@@ -15842,7 +16360,7 @@ void taizhang__ledger__v1__ledger__record_income(ProtobufCService *service,
                                                  void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 33, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 34, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__list_income(ProtobufCService *service,
                                                const Taizhang__Ledger__V1__ListIncomeRequest *input,
@@ -15850,7 +16368,7 @@ void taizhang__ledger__v1__ledger__list_income(ProtobufCService *service,
                                                void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 34, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 35, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__get_arrears(ProtobufCService *service,
                                                const Taizhang__Ledger__V1__GetArrearsRequest *input,
@@ -15858,7 +16376,7 @@ void taizhang__ledger__v1__ledger__get_arrears(ProtobufCService *service,
                                                void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 35, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 36, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__create_distribution_plan(ProtobufCService *service,
                                                             const Taizhang__Ledger__V1__CreateDistributionPlanRequest *input,
@@ -15866,7 +16384,7 @@ void taizhang__ledger__v1__ledger__create_distribution_plan(ProtobufCService *se
                                                             void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 36, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 37, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__advance_distribution_plan(ProtobufCService *service,
                                                              const Taizhang__Ledger__V1__AdvanceDistributionPlanRequest *input,
@@ -15874,7 +16392,7 @@ void taizhang__ledger__v1__ledger__advance_distribution_plan(ProtobufCService *s
                                                              void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 37, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 38, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__get_distribution_plan(ProtobufCService *service,
                                                          const Taizhang__Ledger__V1__GetDistributionPlanRequest *input,
@@ -15882,7 +16400,7 @@ void taizhang__ledger__v1__ledger__get_distribution_plan(ProtobufCService *servi
                                                          void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 38, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 39, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__list_distribution_plans(ProtobufCService *service,
                                                            const Taizhang__Ledger__V1__ListDistributionPlansRequest *input,
@@ -15890,7 +16408,7 @@ void taizhang__ledger__v1__ledger__list_distribution_plans(ProtobufCService *ser
                                                            void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 39, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 40, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__open_stock_take(ProtobufCService *service,
                                                    const Taizhang__Ledger__V1__OpenStockTakeRequest *input,
@@ -15898,7 +16416,7 @@ void taizhang__ledger__v1__ledger__open_stock_take(ProtobufCService *service,
                                                    void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 40, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 41, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__record_count(ProtobufCService *service,
                                                 const Taizhang__Ledger__V1__RecordCountRequest *input,
@@ -15906,7 +16424,7 @@ void taizhang__ledger__v1__ledger__record_count(ProtobufCService *service,
                                                 void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 41, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 42, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__close_stock_take(ProtobufCService *service,
                                                     const Taizhang__Ledger__V1__CloseStockTakeRequest *input,
@@ -15914,7 +16432,7 @@ void taizhang__ledger__v1__ledger__close_stock_take(ProtobufCService *service,
                                                     void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 42, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 43, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__get_stock_take(ProtobufCService *service,
                                                   const Taizhang__Ledger__V1__GetStockTakeRequest *input,
@@ -15922,7 +16440,7 @@ void taizhang__ledger__v1__ledger__get_stock_take(ProtobufCService *service,
                                                   void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 43, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 44, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__list_stock_takes(ProtobufCService *service,
                                                     const Taizhang__Ledger__V1__ListStockTakesRequest *input,
@@ -15930,7 +16448,7 @@ void taizhang__ledger__v1__ledger__list_stock_takes(ProtobufCService *service,
                                                     void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 44, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 45, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__dispose_asset(ProtobufCService *service,
                                                  const Taizhang__Ledger__V1__DisposeAssetRequest *input,
@@ -15938,7 +16456,15 @@ void taizhang__ledger__v1__ledger__dispose_asset(ProtobufCService *service,
                                                  void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 45, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 46, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__ledger__v1__ledger__approve_disposal(ProtobufCService *service,
+                                                    const Taizhang__Ledger__V1__ApproveDisposalRequest *input,
+                                                    Taizhang__Ledger__V1__Disposal_Closure closure,
+                                                    void *closure_data)
+{
+  assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
+  service->invoke(service, 47, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__list_disposals(ProtobufCService *service,
                                                   const Taizhang__Ledger__V1__ListDisposalsRequest *input,
@@ -15946,7 +16472,7 @@ void taizhang__ledger__v1__ledger__list_disposals(ProtobufCService *service,
                                                   void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 46, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 48, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__record_revitalising_plan(ProtobufCService *service,
                                                             const Taizhang__Ledger__V1__RecordRevitalisingPlanRequest *input,
@@ -15954,7 +16480,7 @@ void taizhang__ledger__v1__ledger__record_revitalising_plan(ProtobufCService *se
                                                             void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 47, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 49, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__list_revitalising_plans(ProtobufCService *service,
                                                            const Taizhang__Ledger__V1__ListRevitalisingPlansRequest *input,
@@ -15962,7 +16488,7 @@ void taizhang__ledger__v1__ledger__list_revitalising_plans(ProtobufCService *ser
                                                            void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 48, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 50, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__verify_audit_chain(ProtobufCService *service,
                                                       const Taizhang__Ledger__V1__VerifyAuditChainRequest *input,
@@ -15970,7 +16496,7 @@ void taizhang__ledger__v1__ledger__verify_audit_chain(ProtobufCService *service,
                                                       void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 49, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 51, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__list_audit_entries(ProtobufCService *service,
                                                       const Taizhang__Ledger__V1__ListAuditEntriesRequest *input,
@@ -15978,7 +16504,7 @@ void taizhang__ledger__v1__ledger__list_audit_entries(ProtobufCService *service,
                                                       void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 50, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 52, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__init (Taizhang__Ledger__V1__Ledger_Service *service,
                                          Taizhang__Ledger__V1__Ledger_ServiceDestroy destroy)

@@ -25,6 +25,7 @@ typedef struct Taizhang__Ledger__V1__Document Taizhang__Ledger__V1__Document;
 typedef struct Taizhang__Ledger__V1__Objection Taizhang__Ledger__V1__Objection;
 typedef struct Taizhang__Ledger__V1__Publication Taizhang__Ledger__V1__Publication;
 typedef struct Taizhang__Ledger__V1__OwnershipConfirmation Taizhang__Ledger__V1__OwnershipConfirmation;
+typedef struct Taizhang__Ledger__V1__SignOff Taizhang__Ledger__V1__SignOff;
 typedef struct Taizhang__Ledger__V1__Handover Taizhang__Ledger__V1__Handover;
 typedef struct Taizhang__Ledger__V1__ValuationEvent Taizhang__Ledger__V1__ValuationEvent;
 typedef struct Taizhang__Ledger__V1__Lifecycle Taizhang__Ledger__V1__Lifecycle;
@@ -55,6 +56,7 @@ typedef struct Taizhang__Ledger__V1__VillageContribution Taizhang__Ledger__V1__V
 typedef struct Taizhang__Ledger__V1__ProposeOwnershipRequest Taizhang__Ledger__V1__ProposeOwnershipRequest;
 typedef struct Taizhang__Ledger__V1__OwnershipProposal Taizhang__Ledger__V1__OwnershipProposal;
 typedef struct Taizhang__Ledger__V1__ConfirmOwnershipRequest Taizhang__Ledger__V1__ConfirmOwnershipRequest;
+typedef struct Taizhang__Ledger__V1__ApproveOwnershipRequest Taizhang__Ledger__V1__ApproveOwnershipRequest;
 typedef struct Taizhang__Ledger__V1__OpenPublicationRequest Taizhang__Ledger__V1__OpenPublicationRequest;
 typedef struct Taizhang__Ledger__V1__FileObjectionRequest Taizhang__Ledger__V1__FileObjectionRequest;
 typedef struct Taizhang__Ledger__V1__ResolveObjectionRequest Taizhang__Ledger__V1__ResolveObjectionRequest;
@@ -121,6 +123,7 @@ typedef struct Taizhang__Ledger__V1__Appraisal Taizhang__Ledger__V1__Appraisal;
 typedef struct Taizhang__Ledger__V1__Approval Taizhang__Ledger__V1__Approval;
 typedef struct Taizhang__Ledger__V1__Disposal Taizhang__Ledger__V1__Disposal;
 typedef struct Taizhang__Ledger__V1__DisposeAssetRequest Taizhang__Ledger__V1__DisposeAssetRequest;
+typedef struct Taizhang__Ledger__V1__ApproveDisposalRequest Taizhang__Ledger__V1__ApproveDisposalRequest;
 typedef struct Taizhang__Ledger__V1__ListDisposalsRequest Taizhang__Ledger__V1__ListDisposalsRequest;
 typedef struct Taizhang__Ledger__V1__ListDisposalsResponse Taizhang__Ledger__V1__ListDisposalsResponse;
 typedef struct Taizhang__Ledger__V1__RevitalisingPlan Taizhang__Ledger__V1__RevitalisingPlan;
@@ -412,6 +415,33 @@ typedef enum _Taizhang__Ledger__V1__ValuationKind {
   TAIZHANG__LEDGER__V1__VALUATION_KIND__RENOVATION = 6
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(TAIZHANG__LEDGER__V1__VALUATION_KIND)
 } Taizhang__Ledger__V1__ValuationKind;
+/*
+ * Separation of duties: with an access file, a disposal or an ownership
+ * confirmation is drafted by one identity and decided by another that holds
+ * the approving permission (docs/security.md).
+ */
+typedef enum _Taizhang__Ledger__V1__SignOffState {
+  TAIZHANG__LEDGER__V1__SIGN_OFF_STATE__SIGN_OFF_STATE_UNSPECIFIED = 0,
+  /*
+   * drafted; waits for a decision
+   */
+  TAIZHANG__LEDGER__V1__SIGN_OFF_STATE__SIGN_OFF_PENDING = 1,
+  /*
+   * in effect
+   */
+  TAIZHANG__LEDGER__V1__SIGN_OFF_STATE__SIGN_OFF_APPROVED = 2,
+  /*
+   * refused: no effect; draft again
+   */
+  TAIZHANG__LEDGER__V1__SIGN_OFF_STATE__SIGN_OFF_REJECTED = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(TAIZHANG__LEDGER__V1__SIGN_OFF_STATE)
+} Taizhang__Ledger__V1__SignOffState;
+typedef enum _Taizhang__Ledger__V1__Decision {
+  TAIZHANG__LEDGER__V1__DECISION__DECISION_UNSPECIFIED = 0,
+  TAIZHANG__LEDGER__V1__DECISION__DECISION_APPROVE = 1,
+  TAIZHANG__LEDGER__V1__DECISION__DECISION_REJECT = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(TAIZHANG__LEDGER__V1__DECISION)
+} Taizhang__Ledger__V1__Decision;
 typedef enum _Taizhang__Ledger__V1__EntityKind {
   TAIZHANG__LEDGER__V1__ENTITY_KIND__ENTITY_KIND_UNSPECIFIED = 0,
   /*
@@ -816,10 +846,40 @@ struct  Taizhang__Ledger__V1__OwnershipConfirmation
    * why the owners differ from the proposal
    */
   char *override_reason;
+  /*
+   * unset: in effect at once (local mode, or confirmed before sign-offs)
+   */
+  Taizhang__Ledger__V1__SignOff *sign_off;
 };
 #define TAIZHANG__LEDGER__V1__OWNERSHIP_CONFIRMATION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__ownership_confirmation__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, NULL }
+
+
+struct  Taizhang__Ledger__V1__SignOff
+{
+  ProtobufCMessage base;
+  Taizhang__Ledger__V1__SignOffState state;
+  /*
+   * the identity that drafted it
+   */
+  char *drafted_by;
+  /*
+   * the identity that approved or rejected it
+   */
+  char *decided_by;
+  /*
+   * the decision's date
+   */
+  char *decided_on;
+  /*
+   * why (required for a rejection)
+   */
+  char *note;
+};
+#define TAIZHANG__LEDGER__V1__SIGN_OFF__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__sign_off__descriptor) \
+    , TAIZHANG__LEDGER__V1__SIGN_OFF_STATE__SIGN_OFF_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Taizhang__Ledger__V1__Handover
@@ -1515,6 +1575,29 @@ struct  Taizhang__Ledger__V1__ConfirmOwnershipRequest
 #define TAIZHANG__LEDGER__V1__CONFIRM_OWNERSHIP_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__confirm_ownership_request__descriptor) \
     , (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0 }
+
+
+struct  Taizhang__Ledger__V1__ApproveOwnershipRequest
+{
+  ProtobufCMessage base;
+  char *asset_id;
+  Taizhang__Ledger__V1__Decision decision;
+  /*
+   * the decision's date: not before the confirmation, not in the future
+   */
+  char *date;
+  /*
+   * required for DECISION_REJECT
+   */
+  char *note;
+  /*
+   * the asset's version
+   */
+  int64_t expected_version;
+};
+#define TAIZHANG__LEDGER__V1__APPROVE_OWNERSHIP_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__approve_ownership_request__descriptor) \
+    , (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__DECISION__DECISION_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Taizhang__Ledger__V1__OpenPublicationRequest
@@ -2829,10 +2912,14 @@ struct  Taizhang__Ledger__V1__Disposal
   int64_t net_value_fen;
   int64_t version;
   char *created_at;
+  /*
+   * output only; unset: in effect at once (local mode, or recorded before sign-offs)
+   */
+  Taizhang__Ledger__V1__SignOff *sign_off;
 };
 #define TAIZHANG__LEDGER__V1__DISPOSAL__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__disposal__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__DISPOSAL_REASON__DISPOSAL_REASON_UNSPECIFIED, TAIZHANG__LEDGER__V1__DISPOSAL_METHOD__DISPOSAL_METHOD_UNSPECIFIED, NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__ASSET_CATEGORY__ASSET_CATEGORY_UNSPECIFIED, 0, 0, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__DISPOSAL_REASON__DISPOSAL_REASON_UNSPECIFIED, TAIZHANG__LEDGER__V1__DISPOSAL_METHOD__DISPOSAL_METHOD_UNSPECIFIED, NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__ASSET_CATEGORY__ASSET_CATEGORY_UNSPECIFIED, 0, 0, 0, (char *)protobuf_c_empty_string, NULL }
 
 
 struct  Taizhang__Ledger__V1__DisposeAssetRequest
@@ -2852,6 +2939,29 @@ struct  Taizhang__Ledger__V1__DisposeAssetRequest
     , NULL, 0 }
 
 
+struct  Taizhang__Ledger__V1__ApproveDisposalRequest
+{
+  ProtobufCMessage base;
+  char *disposal_id;
+  Taizhang__Ledger__V1__Decision decision;
+  /*
+   * the decision's date: not before the disposal's day, not in the future
+   */
+  char *date;
+  /*
+   * required for DECISION_REJECT
+   */
+  char *note;
+  /*
+   * the disposal's version
+   */
+  int64_t expected_version;
+};
+#define TAIZHANG__LEDGER__V1__APPROVE_DISPOSAL_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__approve_disposal_request__descriptor) \
+    , (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__DECISION__DECISION_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+
+
 struct  Taizhang__Ledger__V1__ListDisposalsRequest
 {
   ProtobufCMessage base;
@@ -2865,10 +2975,14 @@ struct  Taizhang__Ledger__V1__ListDisposalsRequest
   int32_t year;
   int32_t page_size;
   char *page_token;
+  /*
+   * unset or APPROVED: the write-off ledger (disposals in effect);
+   */
+  Taizhang__Ledger__V1__SignOffState sign_off;
 };
 #define TAIZHANG__LEDGER__V1__LIST_DISPOSALS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__list_disposals_request__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__SIGN_OFF_STATE__SIGN_OFF_STATE_UNSPECIFIED }
 
 
 struct  Taizhang__Ledger__V1__ListDisposalsResponse
@@ -3142,6 +3256,25 @@ Taizhang__Ledger__V1__OwnershipConfirmation *
                       const uint8_t       *data);
 void   taizhang__ledger__v1__ownership_confirmation__free_unpacked
                      (Taizhang__Ledger__V1__OwnershipConfirmation *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__SignOff methods */
+void   taizhang__ledger__v1__sign_off__init
+                     (Taizhang__Ledger__V1__SignOff         *message);
+size_t taizhang__ledger__v1__sign_off__get_packed_size
+                     (const Taizhang__Ledger__V1__SignOff   *message);
+size_t taizhang__ledger__v1__sign_off__pack
+                     (const Taizhang__Ledger__V1__SignOff   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__sign_off__pack_to_buffer
+                     (const Taizhang__Ledger__V1__SignOff   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__SignOff *
+       taizhang__ledger__v1__sign_off__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__sign_off__free_unpacked
+                     (Taizhang__Ledger__V1__SignOff *message,
                       ProtobufCAllocator *allocator);
 /* Taizhang__Ledger__V1__Handover methods */
 void   taizhang__ledger__v1__handover__init
@@ -3712,6 +3845,25 @@ Taizhang__Ledger__V1__ConfirmOwnershipRequest *
                       const uint8_t       *data);
 void   taizhang__ledger__v1__confirm_ownership_request__free_unpacked
                      (Taizhang__Ledger__V1__ConfirmOwnershipRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__ApproveOwnershipRequest methods */
+void   taizhang__ledger__v1__approve_ownership_request__init
+                     (Taizhang__Ledger__V1__ApproveOwnershipRequest         *message);
+size_t taizhang__ledger__v1__approve_ownership_request__get_packed_size
+                     (const Taizhang__Ledger__V1__ApproveOwnershipRequest   *message);
+size_t taizhang__ledger__v1__approve_ownership_request__pack
+                     (const Taizhang__Ledger__V1__ApproveOwnershipRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__approve_ownership_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ApproveOwnershipRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__ApproveOwnershipRequest *
+       taizhang__ledger__v1__approve_ownership_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__approve_ownership_request__free_unpacked
+                     (Taizhang__Ledger__V1__ApproveOwnershipRequest *message,
                       ProtobufCAllocator *allocator);
 /* Taizhang__Ledger__V1__OpenPublicationRequest methods */
 void   taizhang__ledger__v1__open_publication_request__init
@@ -4967,6 +5119,25 @@ Taizhang__Ledger__V1__DisposeAssetRequest *
 void   taizhang__ledger__v1__dispose_asset_request__free_unpacked
                      (Taizhang__Ledger__V1__DisposeAssetRequest *message,
                       ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__ApproveDisposalRequest methods */
+void   taizhang__ledger__v1__approve_disposal_request__init
+                     (Taizhang__Ledger__V1__ApproveDisposalRequest         *message);
+size_t taizhang__ledger__v1__approve_disposal_request__get_packed_size
+                     (const Taizhang__Ledger__V1__ApproveDisposalRequest   *message);
+size_t taizhang__ledger__v1__approve_disposal_request__pack
+                     (const Taizhang__Ledger__V1__ApproveDisposalRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__approve_disposal_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ApproveDisposalRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__ApproveDisposalRequest *
+       taizhang__ledger__v1__approve_disposal_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__approve_disposal_request__free_unpacked
+                     (Taizhang__Ledger__V1__ApproveDisposalRequest *message,
+                      ProtobufCAllocator *allocator);
 /* Taizhang__Ledger__V1__ListDisposalsRequest methods */
 void   taizhang__ledger__v1__list_disposals_request__init
                      (Taizhang__Ledger__V1__ListDisposalsRequest         *message);
@@ -5113,6 +5284,9 @@ typedef void (*Taizhang__Ledger__V1__Publication_Closure)
 typedef void (*Taizhang__Ledger__V1__OwnershipConfirmation_Closure)
                  (const Taizhang__Ledger__V1__OwnershipConfirmation *message,
                   void *closure_data);
+typedef void (*Taizhang__Ledger__V1__SignOff_Closure)
+                 (const Taizhang__Ledger__V1__SignOff *message,
+                  void *closure_data);
 typedef void (*Taizhang__Ledger__V1__Handover_Closure)
                  (const Taizhang__Ledger__V1__Handover *message,
                   void *closure_data);
@@ -5202,6 +5376,9 @@ typedef void (*Taizhang__Ledger__V1__OwnershipProposal_Closure)
                   void *closure_data);
 typedef void (*Taizhang__Ledger__V1__ConfirmOwnershipRequest_Closure)
                  (const Taizhang__Ledger__V1__ConfirmOwnershipRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__ApproveOwnershipRequest_Closure)
+                 (const Taizhang__Ledger__V1__ApproveOwnershipRequest *message,
                   void *closure_data);
 typedef void (*Taizhang__Ledger__V1__OpenPublicationRequest_Closure)
                  (const Taizhang__Ledger__V1__OpenPublicationRequest *message,
@@ -5401,6 +5578,9 @@ typedef void (*Taizhang__Ledger__V1__Disposal_Closure)
 typedef void (*Taizhang__Ledger__V1__DisposeAssetRequest_Closure)
                  (const Taizhang__Ledger__V1__DisposeAssetRequest *message,
                   void *closure_data);
+typedef void (*Taizhang__Ledger__V1__ApproveDisposalRequest_Closure)
+                 (const Taizhang__Ledger__V1__ApproveDisposalRequest *message,
+                  void *closure_data);
 typedef void (*Taizhang__Ledger__V1__ListDisposalsRequest_Closure)
                  (const Taizhang__Ledger__V1__ListDisposalsRequest *message,
                   void *closure_data);
@@ -5476,6 +5656,10 @@ struct Taizhang__Ledger__V1__Ledger_Service
                             void *closure_data);
   void (*confirm_ownership)(Taizhang__Ledger__V1__Ledger_Service *service,
                             const Taizhang__Ledger__V1__ConfirmOwnershipRequest *input,
+                            Taizhang__Ledger__V1__Asset_Closure closure,
+                            void *closure_data);
+  void (*approve_ownership)(Taizhang__Ledger__V1__Ledger_Service *service,
+                            const Taizhang__Ledger__V1__ApproveOwnershipRequest *input,
                             Taizhang__Ledger__V1__Asset_Closure closure,
                             void *closure_data);
   void (*open_publication)(Taizhang__Ledger__V1__Ledger_Service *service,
@@ -5610,6 +5794,10 @@ struct Taizhang__Ledger__V1__Ledger_Service
                         const Taizhang__Ledger__V1__DisposeAssetRequest *input,
                         Taizhang__Ledger__V1__Disposal_Closure closure,
                         void *closure_data);
+  void (*approve_disposal)(Taizhang__Ledger__V1__Ledger_Service *service,
+                           const Taizhang__Ledger__V1__ApproveDisposalRequest *input,
+                           Taizhang__Ledger__V1__Disposal_Closure closure,
+                           void *closure_data);
   void (*list_disposals)(Taizhang__Ledger__V1__Ledger_Service *service,
                          const Taizhang__Ledger__V1__ListDisposalsRequest *input,
                          Taizhang__Ledger__V1__ListDisposalsResponse_Closure closure,
@@ -5651,6 +5839,7 @@ void taizhang__ledger__v1__ledger__init (Taizhang__Ledger__V1__Ledger_Service *s
       function_prefix__ ## import_assets,\
       function_prefix__ ## propose_ownership,\
       function_prefix__ ## confirm_ownership,\
+      function_prefix__ ## approve_ownership,\
       function_prefix__ ## open_publication,\
       function_prefix__ ## file_objection,\
       function_prefix__ ## resolve_objection,\
@@ -5684,6 +5873,7 @@ void taizhang__ledger__v1__ledger__init (Taizhang__Ledger__V1__Ledger_Service *s
       function_prefix__ ## get_stock_take,\
       function_prefix__ ## list_stock_takes,\
       function_prefix__ ## dispose_asset,\
+      function_prefix__ ## approve_disposal,\
       function_prefix__ ## list_disposals,\
       function_prefix__ ## record_revitalising_plan,\
       function_prefix__ ## list_revitalising_plans,\
@@ -5739,6 +5929,10 @@ void taizhang__ledger__v1__ledger__propose_ownership(ProtobufCService *service,
                                                      void *closure_data);
 void taizhang__ledger__v1__ledger__confirm_ownership(ProtobufCService *service,
                                                      const Taizhang__Ledger__V1__ConfirmOwnershipRequest *input,
+                                                     Taizhang__Ledger__V1__Asset_Closure closure,
+                                                     void *closure_data);
+void taizhang__ledger__v1__ledger__approve_ownership(ProtobufCService *service,
+                                                     const Taizhang__Ledger__V1__ApproveOwnershipRequest *input,
                                                      Taizhang__Ledger__V1__Asset_Closure closure,
                                                      void *closure_data);
 void taizhang__ledger__v1__ledger__open_publication(ProtobufCService *service,
@@ -5873,6 +6067,10 @@ void taizhang__ledger__v1__ledger__dispose_asset(ProtobufCService *service,
                                                  const Taizhang__Ledger__V1__DisposeAssetRequest *input,
                                                  Taizhang__Ledger__V1__Disposal_Closure closure,
                                                  void *closure_data);
+void taizhang__ledger__v1__ledger__approve_disposal(ProtobufCService *service,
+                                                    const Taizhang__Ledger__V1__ApproveDisposalRequest *input,
+                                                    Taizhang__Ledger__V1__Disposal_Closure closure,
+                                                    void *closure_data);
 void taizhang__ledger__v1__ledger__list_disposals(ProtobufCService *service,
                                                   const Taizhang__Ledger__V1__ListDisposalsRequest *input,
                                                   Taizhang__Ledger__V1__ListDisposalsResponse_Closure closure,
@@ -5907,6 +6105,8 @@ extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__asset_stage__descr
 extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__publication_kind__descriptor;
 extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__objection_outcome__descriptor;
 extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__valuation_kind__descriptor;
+extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__sign_off_state__descriptor;
+extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__decision__descriptor;
 extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__entity_kind__descriptor;
 extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__payment_kind__descriptor;
 extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__allocation_purpose__descriptor;
@@ -5925,6 +6125,7 @@ extern const ProtobufCMessageDescriptor taizhang__ledger__v1__document__descript
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__objection__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__publication__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__ownership_confirmation__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__sign_off__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__handover__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__valuation_event__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__lifecycle__descriptor;
@@ -5955,6 +6156,7 @@ extern const ProtobufCMessageDescriptor taizhang__ledger__v1__village_contributi
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__propose_ownership_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__ownership_proposal__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__confirm_ownership_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__approve_ownership_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__open_publication_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__file_objection_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__resolve_objection_request__descriptor;
@@ -6021,6 +6223,7 @@ extern const ProtobufCMessageDescriptor taizhang__ledger__v1__appraisal__descrip
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__approval__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__disposal__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__dispose_asset_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__approve_disposal_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__list_disposals_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__list_disposals_response__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__revitalising_plan__descriptor;
