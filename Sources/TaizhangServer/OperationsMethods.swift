@@ -75,11 +75,21 @@ extension LedgerService {
                 return OperationsMapping.encode(contract)
             },
             Method.unary(Method.name(service, "ListContracts"), Taizhang_Ledger_V1_ListContractsRequest.self,
-                         Taizhang_Ledger_V1_ListContractsResponse.self) { _, request in
+                         Taizhang_Ledger_V1_ListContractsResponse.self) { call, request in
                 let limit = try pageSize(request.pageSize)
                 let after = try PageToken.decode(request.pageToken)
-                let page = store.contracts(entityId: request.entityID.isEmpty ? nil : request.entityID,
-                                           assetId: request.assetID.isEmpty ? nil : request.assetID, after: after, limit: limit)
+                let entity = request.entityID.isEmpty ? nil : request.entityID
+                let asset = request.assetID.isEmpty ? nil : request.assetID
+                var page = store.contracts(entityId: entity, assetId: asset, after: after, limit: limit)
+                if let scope = ScopeGuard.codes(call, store) {
+                    // An entity in the scope may operate assets outside it: a
+                    // scoped identity sees only the contracts on its own assets.
+                    let visible = store.contracts(entityId: entity, assetId: asset, after: nil, limit: 1_000_000).records
+                        .filter { scope.contains(store.asset(id: $0.assetId)?.adminCode ?? "") }
+                    let rest = visible.filter { contract in after.map { contract.id > $0 } ?? true }
+                    let slice = Array(rest.prefix(limit))
+                    page = Page(records: slice, nextAfter: rest.count > slice.count ? slice.last?.id : nil, total: visible.count)
+                }
                 var response = Taizhang_Ledger_V1_ListContractsResponse()
                 response.contracts = page.records.map(OperationsMapping.encode)
                 response.nextPageToken = page.nextAfter.map(PageToken.encode) ?? ""

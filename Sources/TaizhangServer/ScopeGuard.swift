@@ -159,6 +159,8 @@ enum ScopeGuard {
         case let r as Taizhang_Risk_V1_GetRiskScoreRequest: try visible(store.entity(id: r.entityID)?.adminCode, "operating entity", r.entityID)
         case is Taizhang_Ledger_V1_VerifyAuditChainRequest, is Taizhang_Ledger_V1_ListAuditEntriesRequest:
             throw LedgerError(.permissionDenied, "the audit journal spans the whole ledger: reading it needs an identity without a scope (\(principal.name) is limited to \(principal.scope))")
+        case is Taizhang_System_V1_CreateBackupRequest, is Taizhang_System_V1_ReadBackupRequest:
+            throw LedgerError(.permissionDenied, "a backup holds the whole ledger: taking or reading one needs an identity without a scope (\(principal.name) is limited to \(principal.scope))")
         default:
             break
         }

@@ -1,0 +1,244 @@
+// Every method × a scoped identity, over the real daemon: an identity of
+// 沙岗镇 holding every ledger permission (clerk, approver, auditor,
+// administrator) calls every served method about 熊河镇's records and units.
+// Each answer must be a refusal (NOT_FOUND or PERMISSION_DENIED) or an
+// answer that names nothing of 熊河镇; nothing may change. A method added to
+// the daemon without a request here fails the walk.
+
+import Foundation
+import SwiftProtobuf
+import Testing
+import TaizhangClient
+import TaizhangProto
+
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct ScopeWalkTests {
+    static let ledger = "/taizhang.ledger.v1.Ledger/"
+    static let xionghe = "421024101201"  // 白马村, 熊河镇
+
+    /// Methods whose answers are ledger-wide by design (docs/security.md).
+    static let exempt: Set<String> = [
+        "/taizhang.system.v1.System/Health", "/taizhang.system.v1.System/ListMethods",
+        "/taizhang.system.v1.System/Status",  // counts only
+        "/taizhang.risk.v1.Risk/RunMonitor",  // counts only
+        ledger + "ListAdminUnits",            // the county's structure
+    ]
+
+    @Test func everyMethod_byAnIdentityOfAnotherTownship_reachesNothingOfThisOne() async throws {
+        let access = try AccessFixture.file([
+            (name: "county-root", role: "", scope: "", uids: [0]),
+            (name: "shagang-all", role: "", scope: "421024102000", uids: []),
+        ])
+        var object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: access))) as! [String: Any]
+        var identities = object["identities"] as! [[String: Any]]
+        for index in identities.indices {
+            identities[index]["role"] = nil
+            identities[index]["roles"] = identities[index]["name"] as? String == "county-root"
+                ? ["county_clerk", "approver", "auditor"] : ["county_clerk", "approver", "auditor", "administrator"]
+        }
+        object["identities"] = identities
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: access))
+        let shagang = AccessFixture.bearer(try AccessFixture.token(access, identity: "shagang-all"))
+        let daemon = try DaemonProcess(extraArguments: ["--access-file", access])
+        defer { daemon.stop() }
+        let client = try await daemon.connect()
+
+        // 熊河镇's records, made by the county (uid 0).
+        try await Fixture.seed(client)
+        func call<R: SwiftProtobuf.Message>(_ method: String, _ request: some SwiftProtobuf.Message, as: R.Type = R.self) async throws -> R {
+            try await client.unary(Self.ledger + method, request, as: R.self)
+        }
+        let asset = try await Fixture.register(client, Fixture.asset(code: "XH-1"))
+        let confirming = try await Fixture.register(client, Fixture.asset(code: "XH-2"))
+        _ = try await LifecycleTests.step(client, "ConfirmOwnership", LifecycleTests.confirm(confirming.id))
+        let contractId = try await StewardshipTests.contract(client, asset: asset.id)
+        let contract: Taizhang_Ledger_V1_OperationContract = try await call("GetContract", Taizhang_Ledger_V1_GetContractRequest.with { $0.id = contractId })
+        let entityId = contract.entityID
+        let income: Taizhang_Ledger_V1_Income = try await call("RecordIncome", StewardshipTests.income(asset: asset.id, contract: contractId, on: "2026-03-31", fen: 50_000))
+        var create = Taizhang_Ledger_V1_CreateDistributionPlanRequest()
+        create.plan.ownerCode = Self.xionghe
+        create.plan.incomeIds = [income.id]
+        create.plan.allocations = [StewardshipTests.allocation(.noLabourHouseholds, 45_000, households: [("王五", 45_000)]),
+                                   StewardshipTests.allocation(.reserve, 5_000)]
+        create.draftedOn = "2026-04-05"
+        let plan: Taizhang_Ledger_V1_DistributionPlan = try await call("CreateDistributionPlan", create)
+        let count: Taizhang_Ledger_V1_StockTake = try await call("OpenStockTake", Taizhang_Ledger_V1_OpenStockTakeRequest.with {
+            $0.adminCode = Self.xionghe; $0.year = 2026; $0.date = "2026-10-01"
+        })
+        let sold = try await Fixture.register(client, Fixture.asset(code: "XH-3"))
+        let disposal: Taizhang_Ledger_V1_Disposal = try await call("DisposeAsset", StewardshipTests.disposal(asset: sold.id))
+        var idle = Fixture.asset(code: "XH-4")
+        idle.usageStatus = .idle
+        let idleAsset = try await Fixture.register(client, idle)
+        let revitalising: Taizhang_Ledger_V1_RevitalisingPlan = try await call("RecordRevitalisingPlan", Taizhang_Ledger_V1_RecordRevitalisingPlanRequest.with {
+            $0.plan.assetID = idleAsset.id; $0.plan.measures = "对外出租"; $0.plan.responsible = "白马村两委"
+            $0.plan.approvedBy = "熊河镇人民政府"; $0.plan.effectiveOn = "2026-05-01"
+        })
+        #expect(disposal.signOff.state == .signOffPending)
+        // An entity of 沙岗镇 operating an asset of 熊河镇.
+        let visitor: Taizhang_Ledger_V1_OperatingEntity = try await call("CreateEntity", Taizhang_Ledger_V1_CreateEntityRequest.with {
+            $0.entity.name = "新河村农机合作社"; $0.entity.kind = .entityCooperative; $0.entity.adminCode = "421024102201"
+            $0.entity.creditCode = "91350100M000100Y30"
+        })
+        let crossing: Taizhang_Ledger_V1_OperationContract = try await call("CreateContract", Taizhang_Ledger_V1_CreateContractRequest.with {
+            $0.contract.assetID = confirming.id; $0.contract.entityID = visitor.id; $0.contract.mode = .lease
+            $0.contract.start = "2026-01-01"; $0.contract.end = "2026-12-31"
+        })
+
+        // What must not appear in an answer to 沙岗镇.
+        let markers = ["421024101", crossing.id, asset.id, confirming.id, sold.id, idleAsset.id, contractId, entityId, income.id, plan.id, count.id,
+                       disposal.id, revitalising.id, "JL-2019-001", "白马", "熊河"]
+        let requests = Self.requests(asset: asset.id, confirming: confirming.id, contract: contractId, entity: entityId, income: income.id, visitor: visitor.id, plan: plan.id,
+                                     count: count.id, disposal: disposal.id, sold: sold.id, idle: idleAsset.id)
+        let methods = try await client.unary("/taizhang.system.v1.System/ListMethods", Taizhang_System_V1_ListMethodsRequest(),
+                                             as: Taizhang_System_V1_ListMethodsResponse.self).methods
+        #expect(Set(methods.map(\.name)) == Set(requests.keys).union(Self.exempt), "every served method has a request here")
+
+        let before = try await RequestBoundsTests.auditCount(client)
+        var walked = 0
+        for method in methods where !Self.exempt.contains(method.name) {
+            for request in requests[method.name] ?? [] {
+            let payload = try request.serializedData()
+            var answers: [Data] = []
+            let status: Taizhang_Rpc_V1_Status
+            if method.serverStreaming {
+                let (_, items) = try client.stream(method.name, payload: payload, metadata: shagang, timeoutMillis: 300)
+                var ended = Taizhang_Rpc_V1_Status()
+                do {
+                    for try await item in items { answers.append(item) }
+                } catch let error as RPCError {
+                    ended = error.status
+                }
+                status = ended
+            } else {
+                let response = try await client.call(method.name, payload: payload, metadata: shagang)
+                status = response.hasStatus ? response.status : Taizhang_Rpc_V1_Status()
+                if status.code == .ok { answers.append(response.payload) }
+            }
+            let refused = [.notFound, .permissionDenied].contains(status.code)
+            let answeredEmpty = [.ok, .deadlineExceeded].contains(status.code)
+                && !answers.contains { data in markers.contains { data.range(of: Data($0.utf8)) != nil } }
+            #expect(refused || answeredEmpty, "\(method.name): \(status.code) \(status.message) \(status.violations.map(\.field))")
+            walked += 1
+            }
+        }
+        #expect(walked >= methods.count - Self.exempt.count)
+        #expect(try await RequestBoundsTests.auditCount(client) == before, "a scoped identity changed 熊河镇")
+        await client.close()
+    }
+
+    /// A request about 熊河镇 for every method, valid in every other respect.
+    static func requests(asset: String, confirming: String, contract: String, entity: String, income: String, visitor: String, plan: String, count: String,
+                         disposal: String, sold: String, idle: String) -> [String: [any SwiftProtobuf.Message]] {
+        typealias L = Taizhang_Ledger_V1_Asset
+        let there = Fixture.asset(code: "XH-9")
+        var existing = Fixture.asset(code: "XH-1")
+        existing.id = asset
+        existing.note = "改"
+        var r: [String: [any SwiftProtobuf.Message]] = [:]
+        func add(_ name: String, _ message: any SwiftProtobuf.Message) {
+            r[name.contains("/") ? name : ledger + name, default: []].append(message)
+        }
+        add("/taizhang.system.v1.System/CreateBackup", Taizhang_System_V1_CreateBackupRequest())
+        add("/taizhang.system.v1.System/ReadBackup", Taizhang_System_V1_ReadBackupRequest.with { $0.id = "BK00000001" })
+        add("CreateAdminUnit", Taizhang_Ledger_V1_CreateAdminUnitRequest.with {
+            $0.unit.code = "421024101202"; $0.unit.name = "新村"; $0.unit.level = .village; $0.unit.parentCode = "421024101000"
+        })
+        add("CreateProject", Taizhang_Ledger_V1_CreateProjectRequest.with {
+            $0.project.id = "JL-2026-009"; $0.project.name = "熊河镇项目"; $0.project.year = 2026
+            $0.project.implementingUnit = "县发展和改革局"; $0.project.adminCode = "421024101000"
+        })
+        add("GetProject", Taizhang_Ledger_V1_GetProjectRequest.with { $0.id = "JL-2019-001" })
+        add("ListProjects", Taizhang_Ledger_V1_ListProjectsRequest())
+        add("RegisterAsset", Taizhang_Ledger_V1_RegisterAssetRequest.with { $0.asset = there })
+        add("GetAsset", Taizhang_Ledger_V1_GetAssetRequest.with { $0.id = asset })
+        add("ListAssets", Taizhang_Ledger_V1_ListAssetsRequest())
+        add("ListAssets", Taizhang_Ledger_V1_ListAssetsRequest.with { $0.adminCode = xionghe })
+        add("ListAssets", Taizhang_Ledger_V1_ListAssetsRequest.with { $0.adminCode = "421024000000" })
+        add("UpdateAsset", Taizhang_Ledger_V1_UpdateAssetRequest.with { $0.asset = existing })
+        add("BatchRegisterAssets", Taizhang_Ledger_V1_BatchRegisterAssetsRequest.with { $0.assets = [there] })
+        add("ImportAssets", Taizhang_Ledger_V1_ImportAssetsRequest.with { $0.importID = "walk"; $0.assets = [there]; $0.final = true })
+        add("ProposeOwnership", Taizhang_Ledger_V1_ProposeOwnershipRequest.with { $0.assetID = asset })
+        add("ConfirmOwnership", LifecycleTests.confirm(asset))
+        add("ApproveOwnership", Taizhang_Ledger_V1_ApproveOwnershipRequest.with { $0.assetID = confirming; $0.decision = .approve; $0.date = "2024-02-01" })
+        add("OpenPublication", LifecycleTests.open(confirming, "2024-02-05"))
+        add("FileObjection", Taizhang_Ledger_V1_FileObjectionRequest.with { $0.assetID = asset; $0.filed = "2024-02-06"; $0.filer = "村民"; $0.content = "份额有误" })
+        add("ResolveObjection", Taizhang_Ledger_V1_ResolveObjectionRequest.with {
+            $0.assetID = asset; $0.number = 1; $0.outcome = .dismissed; $0.date = "2024-02-07"; $0.resolution = "核实无误"
+        })
+        add("ClosePublication", LifecycleTests.close(asset, "2024-02-20"))
+        add("RecordHandover", LifecycleTests.handover(asset, "2024-03-01"))
+        add("HandOffOperation", Taizhang_Ledger_V1_HandOffOperationRequest.with {
+            $0.assetID = asset; $0.date = "2024-05-01"; $0.operation.mode = .lease; $0.operation.counterparty = "阳光农业"; $0.operation.annualFeeFen = 960_000
+        })
+        add("PutInUse", Taizhang_Ledger_V1_PutInUseRequest.with { $0.assetID = asset; $0.date = "2024-05-01" })
+        add("RecordValuation", Taizhang_Ledger_V1_RecordValuationRequest.with {
+            $0.assetID = asset; $0.kind = .appraisal; $0.date = "2026-05-01"; $0.valueFen = 900_000; $0.basis = "评估报告"
+        })
+        add("GetDepreciation", Taizhang_Ledger_V1_GetDepreciationRequest.with { $0.assetID = asset })
+        add("GetLedgerSummary", Taizhang_Ledger_V1_GetLedgerSummaryRequest())
+        add("CreateEntity", Taizhang_Ledger_V1_CreateEntityRequest.with {
+            $0.entity.name = "熊河镇合作社"; $0.entity.kind = .entityCooperative; $0.entity.adminCode = xionghe
+            $0.entity.creditCode = "91110000600037341L"
+        })
+        add("GetEntity", Taizhang_Ledger_V1_GetEntityRequest.with { $0.id = entity })
+        add("ListEntities", Taizhang_Ledger_V1_ListEntitiesRequest())
+        add("UpdateEntity", Taizhang_Ledger_V1_UpdateEntityRequest.with {
+            $0.entity.id = entity; $0.entity.name = "改名"; $0.entity.kind = .entityCooperative; $0.entity.adminCode = "421024102201"
+            $0.entity.creditCode = "91350100M000100Y43"
+        })
+        add("CreateContract", Taizhang_Ledger_V1_CreateContractRequest.with {
+            $0.contract.assetID = idle; $0.contract.entityID = entity; $0.contract.mode = .lease
+            $0.contract.start = "2026-01-01"; $0.contract.end = "2026-12-31"
+        })
+        add("GetContract", Taizhang_Ledger_V1_GetContractRequest.with { $0.id = contract })
+        add("ListContracts", Taizhang_Ledger_V1_ListContractsRequest.with { $0.assetID = asset })
+        add("ListContracts", Taizhang_Ledger_V1_ListContractsRequest.with { $0.entityID = entity })
+        add("ListContracts", Taizhang_Ledger_V1_ListContractsRequest.with { $0.entityID = visitor })
+        add("/taizhang.risk.v1.Risk/GetRiskScore", Taizhang_Risk_V1_GetRiskScoreRequest.with { $0.entityID = visitor })
+        add("AmendContract", Taizhang_Ledger_V1_AmendContractRequest.with {
+            $0.contract.id = contract; $0.contract.entityID = entity; $0.contract.mode = .lease
+            $0.contract.start = "2026-01-01"; $0.contract.end = "2029-12-31"
+        })
+        add("SubmitReport", Taizhang_Ledger_V1_SubmitReportRequest.with {
+            $0.report.entityID = entity; $0.report.quarter = "2026Q2"; $0.report.submittedOn = "2026-07-10"
+        })
+        add("ListReports", Taizhang_Ledger_V1_ListReportsRequest.with { $0.entityID = entity })
+        add("RecordIncome", StewardshipTests.income(asset: asset, on: "2026-06-30", fen: 100))
+        add("ListIncome", Taizhang_Ledger_V1_ListIncomeRequest())
+        add("ListIncome", Taizhang_Ledger_V1_ListIncomeRequest.with { $0.assetID = asset })
+        add("ListIncome", Taizhang_Ledger_V1_ListIncomeRequest.with { $0.contractID = contract })
+        add("GetArrears", Taizhang_Ledger_V1_GetArrearsRequest.with { $0.contractID = contract })
+        add("CreateDistributionPlan", Taizhang_Ledger_V1_CreateDistributionPlanRequest.with {
+            $0.plan.ownerCode = xionghe; $0.plan.incomeIds = [income]; $0.plan.allocations = [StewardshipTests.allocation(.reserve, 100)]; $0.draftedOn = "2026-07-01"
+        })
+        add("AdvanceDistributionPlan", StewardshipTests.advance(plan, .planPublished, "2026-04-20"))
+        add("GetDistributionPlan", Taizhang_Ledger_V1_GetDistributionPlanRequest.with { $0.id = plan })
+        add("ListDistributionPlans", Taizhang_Ledger_V1_ListDistributionPlansRequest())
+        add("ListDistributionPlans", Taizhang_Ledger_V1_ListDistributionPlansRequest.with { $0.ownerCode = xionghe })
+        add("OpenStockTake", Taizhang_Ledger_V1_OpenStockTakeRequest.with { $0.adminCode = xionghe; $0.year = 2026; $0.date = "2026-10-02" })
+        add("RecordCount", Taizhang_Ledger_V1_RecordCountRequest.with {
+            $0.stockTakeID = count; $0.lines = [.with { $0.assetID = asset; $0.found = true; $0.condition = "好" }]
+        })
+        add("CloseStockTake", Taizhang_Ledger_V1_CloseStockTakeRequest.with { $0.stockTakeID = count; $0.date = "2026-10-03" })
+        add("GetStockTake", Taizhang_Ledger_V1_GetStockTakeRequest.with { $0.id = count })
+        add("ListStockTakes", Taizhang_Ledger_V1_ListStockTakesRequest())
+        add("DisposeAsset", StewardshipTests.disposal(asset: idle))
+        add("ApproveDisposal", Taizhang_Ledger_V1_ApproveDisposalRequest.with { $0.disposalID = disposal; $0.decision = .approve; $0.date = "2026-09-20" })
+        add("ListDisposals", Taizhang_Ledger_V1_ListDisposalsRequest.with { $0.signOff = .signOffPending })
+        add("ListDisposals", Taizhang_Ledger_V1_ListDisposalsRequest.with { $0.adminCode = xionghe })
+        add("RecordRevitalisingPlan", Taizhang_Ledger_V1_RecordRevitalisingPlanRequest.with {
+            $0.plan.assetID = idle; $0.plan.measures = "托管"; $0.plan.responsible = "村两委"; $0.plan.approvedBy = "镇政府"; $0.plan.effectiveOn = "2026-06-01"
+        })
+        add("ListRevitalisingPlans", Taizhang_Ledger_V1_ListRevitalisingPlansRequest())
+        add("ListRevitalisingPlans", Taizhang_Ledger_V1_ListRevitalisingPlansRequest.with { $0.assetID = idle })
+        add("VerifyAuditChain", Taizhang_Ledger_V1_VerifyAuditChainRequest())
+        add("ListAuditEntries", Taizhang_Ledger_V1_ListAuditEntriesRequest.with { $0.recordID = asset })
+        add("/taizhang.risk.v1.Risk/ListAlerts", Taizhang_Risk_V1_ListAlertsRequest())
+        add("/taizhang.risk.v1.Risk/ListAlerts", Taizhang_Risk_V1_ListAlertsRequest.with { $0.subjectID = entity })
+        add("/taizhang.risk.v1.Risk/WatchAlerts", Taizhang_Risk_V1_WatchAlertsRequest())
+        add("/taizhang.risk.v1.Risk/GetRiskScore", Taizhang_Risk_V1_GetRiskScoreRequest.with { $0.entityID = entity })
+        add("/taizhang.risk.v1.Risk/WatchAlerts", Taizhang_Risk_V1_WatchAlertsRequest.with { $0.adminCode = xionghe })
+        return r
+    }
+}
