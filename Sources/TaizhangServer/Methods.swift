@@ -78,8 +78,12 @@ public final class ServerStream: Sendable {
     private let sendItem: @Sendable ([UInt8]) -> Void
     private let finishCall: @Sendable (Taizhang_Rpc_V1_Status) -> Void
     private let endHandlers = Mutex<[@Sendable () -> Void]?>([])
+    /// How its caller was admitted, to check again while it runs.
+    let admission: StreamAdmission?
 
-    init(send: @escaping @Sendable ([UInt8]) -> Void, finish: @escaping @Sendable (Taizhang_Rpc_V1_Status) -> Void) {
+    init(admission: StreamAdmission? = nil, send: @escaping @Sendable ([UInt8]) -> Void,
+         finish: @escaping @Sendable (Taizhang_Rpc_V1_Status) -> Void) {
+        self.admission = admission
         sendItem = send
         finishCall = finish
     }
@@ -115,6 +119,30 @@ public final class ServerStream: Sendable {
             return pending
         }
         for handler in handlers { handler() }
+    }
+}
+
+/// How a stream's caller was admitted: a stream outlives the moment its
+/// credential was checked, so it is checked again when the access file is
+/// reloaded and while it runs (a token expires, is revoked, or its identity
+/// loses the permission or changes scope: the stream ends).
+struct StreamAdmission: Sendable {
+    let method: String
+    let authorization: String?
+    let uid: UInt32?
+    let principal: Principal
+
+    /// Why the caller may no longer hold the stream, under `policy`; nil when it may.
+    func refusal(under policy: AccessPolicy, nowUnix: Int64) -> Taizhang_Rpc_V1_Status? {
+        let now = authorization != nil ? policy.principal(authorization: authorization, nowUnix: nowUnix) : uid.flatMap { policy.principal(uid: $0) }
+        guard let now else {
+            return .init(code: .unauthenticated, message: "the credential this stream was opened with no longer admits anyone (expired, revoked, or removed from the access file)")
+        }
+        if let refusal = MethodPermissions.refusal(method: method, principal: now) { return refusal }
+        if now.name != principal.name || now.scope != principal.scope {
+            return .init(code: .permissionDenied, message: "the stream was opened as \(principal.name); the access file now makes its credential \(now.name) with scope \(now.scope.isEmpty ? "the whole ledger" : now.scope); open it again")
+        }
+        return nil
     }
 }
 

@@ -217,7 +217,8 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         calls[callId] = InFlight(serial: serial, method: method.name, requestId: requestId, startedNanos: started, limitKey: limited ? principal?.name : nil)
         server.callsInFlight.wrappingAdd(1, ordering: .relaxed)
         if let streamHandler = method.streamHandler {
-            let stream = ServerStream(send: { bytes in
+            let admission = principal.map { StreamAdmission(method: method.name, authorization: authorization, uid: authorization == nil ? peerUID : nil, principal: $0) }
+            let stream = ServerStream(admission: admission, send: { bytes in
                 loop.execute { bound.value.streamItem(callId: callId, serial: serial, bytes: bytes) }
             }, finish: { status in
                 let result: CallResult = status.code == .ok ? .ok([]) : .failed(status)
@@ -387,6 +388,9 @@ final class RPCConnectionHandler: ChannelInboundHandler {
                   now &- max(progress.lastByteNanos, lastCallEndedNanos) > UInt64(policy.idleTimeoutMillis) * 1_000_000 {
             reason = .init(code: .unavailable, message: "the connection was idle for \(policy.idleTimeoutMillis) ms (idle-timeout-ms); closing it; reconnect when needed")
         }
+        // Streams hold their caller's admission only while it lasts.
+        let streams = calls.values.compactMap(\.stream)
+        if !streams.isEmpty { server.revalidate(streams) }
         guard let reason else { return }
         timeoutCheck?.cancel()
         timeoutCheck = nil

@@ -129,6 +129,17 @@ final class ServerState: Sendable {
         _ = streams.withLock { $0.removeValue(forKey: ObjectIdentifier(stream)) }
     }
 
+    /// Ends the open streams whose callers the access policy no longer admits
+    /// as they were admitted (after a reload, and as tokens expire).
+    func revalidate(_ streams: [ServerStream]? = nil, nowUnix: Int64 = Int64(Date().timeIntervalSince1970)) {
+        let policy = access.withLock { $0 }
+        for stream in streams ?? self.streams.withLock({ Array($0.values) }) {
+            if let admission = stream.admission, let refusal = admission.refusal(under: policy, nowUnix: nowUnix) {
+                stream.finish(refusal)
+            }
+        }
+    }
+
     /// Ends every open stream with `status` (on shutdown: UNAVAILABLE).
     func endStreams(_ status: Taizhang_Rpc_V1_Status) {
         for stream in streams.withLock({ Array($0.values) }) { stream.finish(status) }

@@ -303,6 +303,7 @@ public final class TaizhangServer: Sendable {
     /// Replaces who is admitted, for the calls that follow.
     public func setAccess(_ access: AccessPolicy) {
         state.access.withLock { $0 = access }
+        state.revalidate()
     }
 
     /// Replaces the working-day calendar for the calls that follow.

@@ -120,9 +120,12 @@ struct ReloadTests {
             let response = try await client.call(Fixture.ledger + "ListAdminUnits", payload: Data(), metadata: AccessFixture.bearer(token))
             return response.hasStatus ? response.status.code : .ok
         }
+        // A stream opened with the token that is about to be revoked.
+        let (_, watch) = try client.stream("/taizhang.risk.v1.Risk/WatchAlerts", payload: Data(), metadata: AccessFixture.bearer(old))
         let new = try AccessFixture.token(access, identity: "viewer")
         #expect(try CLITests.taizhang(["token", "revoke", "tk_" + old.split(separator: "_")[1], "--access-file", access], socket: "").status == 0)
-        // Until the reload, the daemon holds the file it read.
+        // Until the reload, the daemon holds the file it read (and, on one
+        // connection, has taken the stream before this call).
         #expect(try await code(old) == .ok)
         #expect(try await code(new) == .unauthenticated)
         kill(daemon.pid, SIGHUP)
@@ -131,6 +134,12 @@ struct ReloadTests {
         #expect((Self.field(ready, "STATUS") ?? "").contains("1 change applied"), "\(ready)")
         #expect(try await code(old) == .unauthenticated)
         #expect(try await code(new) == .ok)
+        // The stream ended with the reload.
+        await #expect {
+            for try await _ in watch {}
+        } throws: { error in
+            (error as? RPCError)?.status.code == .unauthenticated && (error as? RPCError)?.status.message.contains("no longer admits") == true
+        }
         // A broken file: the reload fails, the identities stay.
         try "{\"identities\": [{\"name\": \"viewer\", \"role\": \"emperor\"}]}".write(toFile: access, atomically: true, encoding: .utf8)
         kill(daemon.pid, SIGHUP)
