@@ -18,6 +18,12 @@ public struct CallerContext: Sendable {
     /// Whose keys it is among: the identity's name, so a retry with a new
     /// token of the same identity finds the first answer.
     public var idempotencyOwner: String
+    /// The admin codes the caller may change (its scope's subtree); nil: all.
+    /// The store checks every record a change touches against it at commit
+    /// time, so a record moved out of the scope meanwhile is not changed.
+    public var scope: Set<String>?
+    /// Who is limited, for messages: "shagang-clerk (scope 421024102000)".
+    public var scopeHolder: String = ""
 
     /// A caller context.
     public init(identity: String, actor: String, method: String, requestId: String, requestSHA256: String, idempotencyKey: String?) {

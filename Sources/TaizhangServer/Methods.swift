@@ -265,6 +265,10 @@ enum Method {
                                         requestId: call.requestId, requestSHA256: SHA256.hex(payload),
                                         idempotencyKey: call.idempotencyKey)
             if let principal = call.principal { context.idempotencyOwner = principal.name }
+            if let principal = call.principal, let codes = ScopeGuard.codes(call, store) {
+                context.scope = codes
+                context.scopeHolder = "\(principal.name) (scope \(principal.scope))"
+            }
             let ticket = store.submit(mutation, context: context, encode: { outcome in
                 (try? respond(outcome).serializedBytes()) ?? []
             }, completion: { reply in

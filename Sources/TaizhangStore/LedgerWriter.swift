@@ -183,6 +183,9 @@ final class LedgerWriter: @unchecked Sendable {
             do {
                 let plan = try self.plan(pending.mutation, context: context, overlay: overlay, store: store, now: now,
                                          today: Timestamp.chinaDate(unixMillis: nowMillis), numbers: &numbers)
+                if let scope = context.scope, let refusal = scopeRefusal(plan, scope: scope, holder: context.scopeHolder, overlay: overlay, store: store) {
+                    throw refusal
+                }
                 try db.execute("SAVEPOINT m")
                 do {
                     var seq = headSeq

@@ -1,0 +1,62 @@
+// The caller's scope, checked again at commit time against what a change
+// actually touches (the server checks it when the call arrives too; a record
+// moved out of the scope in between is caught here). A record outside the
+// scope is NOT_FOUND, as if it did not exist; a unit outside that the change
+// would put something in is PERMISSION_DENIED.
+
+import TaizhangCore
+
+extension LedgerWriter {
+    func scopeRefusal(_ plan: Plan, scope: Set<String>, holder: String, overlay: Overlay, store: SQLiteLedgerStore) -> LedgerError? {
+        func assetCode(_ id: String) -> String? { (overlay.assets[id] ?? store.state.withLock { $0.assets[id] })?.adminCode }
+        func entityCode(_ id: String) -> String? {
+            (overlay.entities[id] ?? store.state.withLock { $0.operations.entities[id] })?.adminCode
+        }
+        func hidden(_ code: String?, _ what: String, _ id: String) -> LedgerError? {
+            guard let code, scope.contains(code) else { return LedgerError(.notFound, "no \(what) \"\(id)\" exists") }
+            return nil
+        }
+        func outside(_ code: String, _ what: String) -> LedgerError? {
+            scope.contains(code) ? nil : LedgerError(.permissionDenied, "\(holder) may change only what lies in its scope and below; \(what) names \(code)")
+        }
+        for unit in plan.adminUnits {
+            if let refusal = outside(unit.parentCode.isEmpty ? unit.code : unit.parentCode, "the new unit's parent") { return refusal }
+        }
+        for project in plan.projects {
+            if let refusal = outside(project.adminCode, "the project's admin_code") { return refusal }
+        }
+        for (after, before) in plan.assets {
+            if let before, let refusal = hidden(before.adminCode, "asset", before.id) { return refusal }
+            if let refusal = outside(after.adminCode, "asset \(after.id)'s admin_code") { return refusal }
+            if before.map({ $0.owners != after.owners }) ?? true {
+                for owner in after.owners where !owner.adminCode.isEmpty {
+                    if let refusal = outside(owner.adminCode, "asset \(after.id)'s owner \(owner.name)") { return refusal }
+                }
+            }
+        }
+        for (after, before) in plan.entities {
+            if let before, let refusal = hidden(before.adminCode, "operating entity", before.id) { return refusal }
+            if let refusal = outside(after.adminCode, "operating entity \(after.id)'s admin_code") { return refusal }
+        }
+        for (after, _) in plan.contracts {
+            if let refusal = hidden(assetCode(after.assetId), "asset", after.assetId) ?? hidden(entityCode(after.entityId), "operating entity", after.entityId) {
+                return refusal
+            }
+        }
+        for (after, _) in plan.reports {
+            if let refusal = hidden(entityCode(after.entityId), "operating entity", after.entityId) { return refusal }
+        }
+        for (after, before) in plan.stewardship {
+            let keys = StewardshipJSON.keys(after)
+            let code = keys.adminCode.isEmpty ? assetCode(keys.assetId) : keys.adminCode
+            if before != nil || !keys.assetId.isEmpty {
+                if let refusal = hidden(code, after.kind.rawValue.replacingOccurrences(of: "_", with: " "), before != nil ? after.id : keys.assetId) {
+                    return refusal
+                }
+            } else if let code, let refusal = outside(code, "the \(after.kind.rawValue.replacingOccurrences(of: "_", with: " "))") {
+                return refusal
+            }
+        }
+        return nil
+    }
+}
