@@ -26,8 +26,9 @@ final class ImportSessions: Sendable {
     static let rowsMax = 200_000
     /// Most rows waiting across all imports.
     static let rowsWaitingMax = 400_000
-    /// Most imports open at once.
+    /// Most imports open at once, and open at once by one identity.
     static let sessionsMax = 8
+    static let sessionsPerIdentityMax = 2
     /// Most rows in one chunk.
     static let chunkMax = 10_000
     /// Idle imports are dropped after this long.
@@ -59,8 +60,11 @@ final class ImportSessions: Sendable {
     var rowsWaiting: Int { books.withLock { $0.open.values.reduce(0) { $0 + $1.assets.count } } }
 
     /// Handles one chunk: either an answer now, or the mutation registering the whole import.
+    /// - Parameters:
+    ///   - identity: whose import it is (its name); imports are kept per identity.
+    ///   - scope: the admin codes the caller may import into; nil: all.
     func chunk(_ request: Taizhang_Ledger_V1_ImportAssetsRequest, identity: String, digest: String, idempotencyKey: String?,
-               store: any LedgerStore) throws -> Method.Staged<Taizhang_Ledger_V1_ImportAssetsResponse> {
+               store: any LedgerStore, scope: Set<String>? = nil) throws -> Method.Staged<Taizhang_Ledger_V1_ImportAssetsResponse> {
         let id = request.importID
         if id.isEmpty || id.utf8.count > 64 {
             throw LedgerError.invalid([.init(field: "import_id", description: "is required: 1 to 64 characters naming this import, the same on every chunk")], what: "import")
@@ -86,6 +90,10 @@ final class ImportSessions: Sendable {
             } else {
                 guard books.open.count < Self.sessionsMax else {
                     throw LedgerError(.resourceExhausted, "\(Self.sessionsMax) imports are already open; finish one (send its final chunk) or wait 10 minutes for idle ones to expire")
+                }
+                let own = books.open.keys.filter { $0.hasPrefix(identity + "\n") }.count
+                guard own < Self.sessionsPerIdentityMax else {
+                    throw LedgerError(.resourceExhausted, "\(identity) already has \(own) imports open (at most \(Self.sessionsPerIdentityMax) per identity); finish one (send its final chunk) or wait 10 minutes for idle ones to expire")
                 }
                 session = Session(touchedMillis: now)
             }
@@ -116,7 +124,8 @@ final class ImportSessions: Sendable {
                     } else {
                         session.codes[asset.code] = row
                         if let holder = store.assetId(code: asset.code) {
-                            local.append(.init(field: "code", description: "asset number \(asset.code) is already used by \(holder)"))
+                            let hidden = scope.map { !$0.contains(store.asset(id: holder)?.adminCode ?? "") } ?? false
+                            local.append(.init(field: "code", description: "asset number \(asset.code) is already used by \(hidden ? "an asset outside your scope" : holder)"))
                         }
                     }
                 }

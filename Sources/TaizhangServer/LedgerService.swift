@@ -191,8 +191,27 @@ public enum LedgerService {
             Method.staged(Method.name(service, "ImportAssets"), Taizhang_Ledger_V1_ImportAssetsRequest.self,
                           Taizhang_Ledger_V1_ImportAssetsResponse.self, store: store,
                           plan: { call, request in
-                              try imports.chunk(request, identity: call.identity, digest: SHA256.hex(try request.serializedBytes() as [UInt8]),
-                                                idempotencyKey: call.idempotencyKey, store: store)
+                              let scope = ScopeGuard.codes(call, store)
+                              if let scope, let principal = call.principal {
+                                  // Each chunk's rows are checked against the scope as they arrive.
+                                  var bad: [FieldViolation] = []
+                                  for (index, row) in request.assets.enumerated() {
+                                      let at = "assets[\(Int(clamping: request.firstRow) &+ index)]"
+                                      if !scope.contains(row.adminCode) {
+                                          bad.append(.init(field: at + ".admin_code", description: "\(row.adminCode) lies outside \(principal.scope)"))
+                                      }
+                                      for (number, owner) in row.owners.enumerated() where !owner.adminCode.isEmpty && !scope.contains(owner.adminCode) {
+                                          bad.append(.init(field: at + ".owners[\(number)].admin_code", description: "\(owner.adminCode) lies outside \(principal.scope)"))
+                                      }
+                                  }
+                                  if !bad.isEmpty {
+                                      throw LedgerError(.permissionDenied, "\(principal.name) may import only assets of \(principal.scope) and below; \(bad.count) fields name units outside; nothing of this chunk was kept",
+                                                        violations: Array(bad.prefix(ImportSessions.violationsListedMax)))
+                                  }
+                              }
+                              return try imports.chunk(request, identity: call.principal?.name ?? call.identity,
+                                                       digest: SHA256.hex(try request.serializedBytes() as [UInt8]),
+                                                       idempotencyKey: call.idempotencyKey, store: store, scope: scope)
                           },
                           respond: { outcome in
                               var response = Taizhang_Ledger_V1_ImportAssetsResponse()

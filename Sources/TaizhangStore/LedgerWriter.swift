@@ -311,6 +311,12 @@ final class LedgerWriter: @unchecked Sendable {
             if let id = overlay.assetIdsByCode[code] { return id.isEmpty ? nil : id }
             return store.state.withLock { $0.assetIdsByCode[code] }
         }
+        /// The holder of an asset number as the caller may see it: numbers
+        /// are unique county-wide, but an asset outside the scope stays unnamed.
+        func shown(_ holder: String) -> String {
+            guard let scope = context.scope, let code = lookupAsset(holder)?.adminCode, !scope.contains(code) else { return holder }
+            return "an asset outside \(context.scopeHolder)"
+        }
 
         switch mutation {
         case .createAdminUnit(var unit):
@@ -347,7 +353,7 @@ final class LedgerWriter: @unchecked Sendable {
                 var own = AssetRules.validateReferences(asset, adminUnit: adminUnit(asset.adminCode), project: lookupProject(asset.projectId))
                 if !asset.code.isEmpty {
                     if let holder = holder(ofCode: asset.code) {
-                        own.append(.init(field: "code", description: "asset number \(asset.code) is already used by \(holder)"))
+                        own.append(.init(field: "code", description: "asset number \(asset.code) is already used by \(shown(holder))"))
                         duplicate = true
                     } else if let earlier = codesInRequest[asset.code] {
                         own.append(.init(field: "code", description: "asset number \(asset.code) is also used by assets[\(earlier)] of this request"))
@@ -393,7 +399,7 @@ final class LedgerWriter: @unchecked Sendable {
             }
             var bad = AssetRules.validateReferences(asset, adminUnit: adminUnit(asset.adminCode), project: lookupProject(asset.projectId))
             if !asset.code.isEmpty, let holder = holder(ofCode: asset.code), holder != asset.id {
-                bad.append(.init(field: "code", description: "asset number \(asset.code) is already used by \(holder)"))
+                bad.append(.init(field: "code", description: "asset number \(asset.code) is already used by \(shown(holder))"))
             }
             // What the life cycle owns is not UpdateAsset's to change.
             var life = current.lifecycle

@@ -422,6 +422,58 @@ struct AccessTests {
         #expect(try CLITests.taizhang(["disposal", "list"], socket: daemon.socketPath).stdout.contains("CZ00000001"))
     }
 
+    /// An import's rows are checked against the scope chunk by chunk; an
+    /// identity holds at most two open imports; an asset number used outside
+    /// the scope is reported without naming the asset.
+    @Test func imports_areScopedChunkByChunk_andLimitedPerIdentity() async throws {
+        let access = try AccessFixture.file([
+            (name: "county-root", role: "county_clerk", scope: "", uids: [0]),
+            (name: "shagang-clerk", role: "township_clerk", scope: "421024102000", uids: []),
+        ])
+        let shagang = AccessFixture.bearer(try AccessFixture.token(access, identity: "shagang-clerk"))
+        let daemon = try DaemonProcess(extraArguments: ["--access-file", access])
+        defer { daemon.stop() }
+        let client = try await daemon.connect()
+        try await Fixture.seed(client)
+        let xionghe = try await Fixture.register(client, Fixture.asset(code: "XH-1"))
+        func chunk(_ id: String, _ codes: [String], village: String = "421024102201", first: UInt64 = 0, final: Bool = false) -> Taizhang_Ledger_V1_ImportAssetsRequest {
+            .with { request in
+                request.importID = id
+                request.assets = codes.map { Fixture.asset(code: $0, village: village) }
+                request.firstRow = first
+                request.final = final
+            }
+        }
+        func send(_ request: Taizhang_Ledger_V1_ImportAssetsRequest, _ metadata: [String: String]) async throws -> Taizhang_Rpc_V1_Status {
+            try await Self.status(client, Self.ledger + "ImportAssets", streaming: false, metadata: metadata, payload: request)
+        }
+        // A row of another township, in a first chunk: refused at once, nothing kept.
+        var mixed = chunk("s1", ["SG-1", "XH-9"])
+        mixed.assets[1] = Fixture.asset(code: "XH-9", village: "421024101201")
+        let outside = try await send(mixed, shagang)
+        #expect(outside.code == .permissionDenied)
+        #expect(outside.violations.map(\.field) == ["assets[1].admin_code", "assets[1].owners[0].admin_code"])
+        #expect(try await send(chunk("s1", ["SG-1"]), shagang).code == .ok)
+        #expect(try await send(chunk("s2", ["SG-2"]), shagang).code == .ok)
+        let third = try await send(chunk("s3", ["SG-3"]), shagang)
+        #expect(third.code == .resourceExhausted)
+        #expect(third.message.contains("per identity"))
+        // Another identity is not held back by it.
+        #expect(try await send(chunk("r1", ["RT-1"], village: "421024101201"), [:]).code == .ok)
+        // An asset number already used by 熊河镇's asset: reported, its id not named.
+        let clash = try await send(chunk("s1", ["XH-1"], first: 1, final: true), shagang)
+        #expect(clash.code == .invalidArgument)
+        #expect(clash.violations.map(\.field) == ["assets[1].code"])
+        #expect(clash.violations.first?.description_p.contains("outside your scope") == true)
+        #expect(clash.violations.first?.description_p.contains(xionghe.id) == false)
+        // The same for a single registration, checked by the store.
+        let single = try await Self.status(client, Self.ledger + "RegisterAsset", streaming: false, metadata: shagang,
+                                           payload: Taizhang_Ledger_V1_RegisterAssetRequest.with { $0.asset = Fixture.asset(code: "XH-1", village: "421024102201") })
+        #expect(single.code == .alreadyExists)
+        #expect(single.violations.first?.description_p.contains(xionghe.id) == false)
+        #expect(single.violations.first?.description_p.contains("outside") == true)
+    }
+
     /// A township's clerk sees and changes only its township: records of
     /// another are NOT_FOUND, units outside named in a change are
     /// PERMISSION_DENIED, listings are narrowed, the journal needs the whole ledger.
