@@ -253,6 +253,7 @@ enum Method {
             let mutation: TaizhangCore.Mutation
             do {
                 let request = try RequestBounds.decode(Request.self, payload)
+                if let store = call.store { try ScopeGuard.preflight(request, call: call, store: store) }
                 switch try plan(call, request) {
                 case .submit(let planned): mutation = planned
                 case .answer(let response): return .completed(.ok(try response.serializedBytes()))

@@ -11,7 +11,51 @@ import TaizhangCore
 import TaizhangProto
 import SwiftProtobuf
 
+/// A request whose record is an asset named by `asset_id`.
+protocol NamesAsset { var assetID: String { get } }
+extension Taizhang_Ledger_V1_ConfirmOwnershipRequest: NamesAsset {}
+extension Taizhang_Ledger_V1_ApproveOwnershipRequest: NamesAsset {}
+extension Taizhang_Ledger_V1_OpenPublicationRequest: NamesAsset {}
+extension Taizhang_Ledger_V1_FileObjectionRequest: NamesAsset {}
+extension Taizhang_Ledger_V1_ResolveObjectionRequest: NamesAsset {}
+extension Taizhang_Ledger_V1_ClosePublicationRequest: NamesAsset {}
+extension Taizhang_Ledger_V1_RecordHandoverRequest: NamesAsset {}
+extension Taizhang_Ledger_V1_HandOffOperationRequest: NamesAsset {}
+extension Taizhang_Ledger_V1_PutInUseRequest: NamesAsset {}
+extension Taizhang_Ledger_V1_RecordValuationRequest: NamesAsset {}
+
 enum ScopeGuard {
+    /// Before a change's request is validated: a record it names by id that
+    /// lies outside the caller's scope is NOT_FOUND, whatever else is wrong
+    /// with the request (a validation error would tell that it exists).
+    /// Unknown ids pass: the method answers them as for everyone.
+    static func preflight(_ request: some SwiftProtobuf.Message, call: CallContext, store: any LedgerStore) throws {
+        guard let scope = codes(call, store) else { return }
+        func hidden(_ code: String?, _ what: String, _ id: String) throws {
+            if let code, !scope.contains(code) { throw LedgerError(.notFound, "no \(what) \"\(id)\" exists") }
+        }
+        func asset(_ id: String) throws { try hidden(store.asset(id: id)?.adminCode, "asset", id) }
+        func entity(_ id: String) throws { try hidden(store.entity(id: id)?.adminCode, "operating entity", id) }
+        let records = store.stewardship()
+        switch request {
+        case let r as any NamesAsset: try asset(r.assetID)
+        case let r as Taizhang_Ledger_V1_UpdateAssetRequest: try asset(r.asset.id)
+        case let r as Taizhang_Ledger_V1_UpdateEntityRequest: try entity(r.entity.id)
+        case let r as Taizhang_Ledger_V1_CreateContractRequest: try asset(r.contract.assetID); try entity(r.contract.entityID)
+        case let r as Taizhang_Ledger_V1_AmendContractRequest:
+            try hidden(store.contract(id: r.contract.id).flatMap { store.asset(id: $0.assetId)?.adminCode }, "contract", r.contract.id)
+        case let r as Taizhang_Ledger_V1_SubmitReportRequest: try entity(r.report.entityID)
+        case let r as Taizhang_Ledger_V1_RecordIncomeRequest: try asset(r.income.assetID)
+        case let r as Taizhang_Ledger_V1_AdvanceDistributionPlanRequest: try hidden(records.plans[r.planID]?.ownerCode, "distribution plan", r.planID)
+        case let r as Taizhang_Ledger_V1_RecordCountRequest: try hidden(records.stockTakes[r.stockTakeID]?.adminCode, "stock-take", r.stockTakeID)
+        case let r as Taizhang_Ledger_V1_CloseStockTakeRequest: try hidden(records.stockTakes[r.stockTakeID]?.adminCode, "stock-take", r.stockTakeID)
+        case let r as Taizhang_Ledger_V1_DisposeAssetRequest: try asset(r.disposal.assetID)
+        case let r as Taizhang_Ledger_V1_ApproveDisposalRequest: try hidden(records.disposals[r.disposalID]?.adminCode, "disposal", r.disposalID)
+        case let r as Taizhang_Ledger_V1_RecordRevitalisingPlanRequest: try asset(r.plan.assetID)
+        default: break
+        }
+    }
+
     /// The codes a caller may reach; nil: the whole ledger.
     static func codes(_ call: CallContext, _ store: any LedgerStore) -> Set<String>? {
         guard let scope = call.principal?.scope, !scope.isEmpty else { return nil }

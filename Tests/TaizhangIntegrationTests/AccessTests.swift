@@ -470,6 +470,7 @@ struct AccessTests {
         let single = try await Self.status(client, Self.ledger + "RegisterAsset", streaming: false, metadata: shagang,
                                            payload: Taizhang_Ledger_V1_RegisterAssetRequest.with { $0.asset = Fixture.asset(code: "XH-1", village: "421024102201") })
         #expect(single.code == .alreadyExists)
+        #expect(!single.message.contains(xionghe.id))
         #expect(single.violations.first?.description_p.contains(xionghe.id) == false)
         #expect(single.violations.first?.description_p.contains("outside") == true)
     }

@@ -239,6 +239,21 @@ struct ScopeWalkTests {
         add("/taizhang.risk.v1.Risk/WatchAlerts", Taizhang_Risk_V1_WatchAlertsRequest())
         add("/taizhang.risk.v1.Risk/GetRiskScore", Taizhang_Risk_V1_GetRiskScoreRequest.with { $0.entityID = entity })
         add("/taizhang.risk.v1.Risk/WatchAlerts", Taizhang_Risk_V1_WatchAlertsRequest.with { $0.adminCode = xionghe })
+        // Requests wrong in other respects too: the record is still not there
+        // for the caller (a validation error would say it exists).
+        add("OpenPublication", Taizhang_Ledger_V1_OpenPublicationRequest.with { $0.assetID = confirming; $0.start = "2024-02-30" })
+        add("FileObjection", Taizhang_Ledger_V1_FileObjectionRequest.with { $0.assetID = asset })
+        add("UpdateAsset", Taizhang_Ledger_V1_UpdateAssetRequest.with { $0.asset = existing; $0.asset.category = .unspecified })
+        add("RecordIncome", StewardshipTests.income(asset: asset, on: "2026-06-31", fen: -5))
+        add("AdvanceDistributionPlan", StewardshipTests.advance(plan, .planPublished, "soon"))
+        add("RecordCount", Taizhang_Ledger_V1_RecordCountRequest.with { $0.stockTakeID = count; $0.lines = [.with { $0.assetID = asset }] })
+        add("DisposeAsset", Taizhang_Ledger_V1_DisposeAssetRequest.with { $0.disposal.assetID = idle })
+        add("ApproveDisposal", Taizhang_Ledger_V1_ApproveDisposalRequest.with { $0.disposalID = disposal })
+        add("SubmitReport", Taizhang_Ledger_V1_SubmitReportRequest.with { $0.report.entityID = entity; $0.report.quarter = "2026Q9" })
+        add("UpdateEntity", Taizhang_Ledger_V1_UpdateEntityRequest.with { $0.entity.id = entity; $0.entity.creditCode = "bad" })
+        add("AmendContract", Taizhang_Ledger_V1_AmendContractRequest.with { $0.contract.id = contract; $0.contract.end = "2020-01-01" })
+        add("CreateContract", Taizhang_Ledger_V1_CreateContractRequest.with { $0.contract.assetID = idle; $0.contract.entityID = entity })
+        add("RecordRevitalisingPlan", Taizhang_Ledger_V1_RecordRevitalisingPlanRequest.with { $0.plan.assetID = idle })
         return r
     }
 }
