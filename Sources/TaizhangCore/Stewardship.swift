@@ -111,8 +111,15 @@ public struct DistributionPlan: Sendable, Hashable, Codable {
 
     /// The name of the identity that drafted the plan ("baima-clerk" of
     /// "baima-clerk (uid:1001)").
-    public var drafter: String {
-        let identity = steps.first?.identity ?? ""
+    public var drafter: String { Self.name(of: steps.first?.identity ?? "") }
+
+    /// The name of the identity that recorded the plan's step `stage`, if taken.
+    public func recorder(of stage: PlanStage) -> String? {
+        steps.last { $0.stage == stage }.map { Self.name(of: $0.identity) }
+    }
+
+    /// "baima-clerk" of "baima-clerk (uid:1001)".
+    static func name(of identity: String) -> String {
         // No Foundation here: cut at the first " (".
         let scalars = Array(identity.unicodeScalars)
         for index in scalars.indices.dropLast() where scalars[index] == " " && scalars[index + 1] == "(" {

@@ -180,6 +180,9 @@ extension LedgerWriter {
             if let approver, DistributionPlan.approvalStages.contains(target), approver == current.drafter {
                 throw LedgerError(.permissionDenied, "separation of duties: \(approver) drafted plan \(id), so another identity records its \(target.rawValue) step")
             }
+            if let approver, target == .filed, current.recorder(of: .townshipApproved) == approver {
+                throw LedgerError(.permissionDenied, "separation of duties: \(approver) recorded the township's approval of plan \(id), so another identity (the county's) records its filing")
+            }
             var plan = current
             plan.stage = target
             plan.steps.append(PlanStep(stage: target, date: date, identity: context.identity, actor: context.actor, note: note, recordedAt: now))

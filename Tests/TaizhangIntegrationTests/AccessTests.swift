@@ -204,6 +204,7 @@ struct AccessTests {
             (name: "county-root", role: "county_clerk", scope: "", uids: [0]),
             (name: "township-both", role: "", scope: "", uids: []),
             (name: "township-approver", role: "approver", scope: "", uids: []),
+            (name: "county-approver", role: "approver", scope: "", uids: []),
         ])
         // One identity with two roles: clerk and approver.
         var object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: access))) as! [String: Any]
@@ -216,6 +217,7 @@ struct AccessTests {
         try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: access))
         let both = AccessFixture.bearer(try AccessFixture.token(access, identity: "township-both"))
         let approver = AccessFixture.bearer(try AccessFixture.token(access, identity: "township-approver"))
+        let county = AccessFixture.bearer(try AccessFixture.token(access, identity: "county-approver"))
         let daemon = try DaemonProcess(extraArguments: ["--access-file", access])
         defer { daemon.stop() }
         let client = try await daemon.connect()
@@ -251,6 +253,13 @@ struct AccessTests {
         #expect(approved.stage == .planTownshipApproved)
         #expect(approved.steps.last?.identity.hasPrefix("township-approver (token:tk_") == true)
         #expect(approved.steps.first?.identity.hasPrefix("township-both (token:tk_") == true)
+        // The county's filing is another identity's than the township's approval.
+        let file = StewardshipTests.advance(plan.id, .planFiled, "2026-09-28")
+        let again = try await Self.status(client, Self.ledger + "AdvanceDistributionPlan", streaming: false, metadata: approver, payload: file)
+        #expect(again.code == .permissionDenied)
+        #expect(again.message.contains("filing"))
+        let filed = try await client.unary(Self.ledger + "AdvanceDistributionPlan", file, as: Taizhang_Ledger_V1_DistributionPlan.self, metadata: county)
+        #expect(filed.stage == .planFiled)
     }
 
     /// With an access file an ownership confirmation and a disposal are
