@@ -283,8 +283,13 @@ public struct AccessPolicy: Sendable, Equatable {
     public func principal(authorization: String?, nowUnix: Int64) -> Principal? {
         guard let header = authorization, header.hasPrefix("Bearer "), header.utf8.count <= 256 else { return nil }
         let token = String(header.dropFirst(7))
-        let presented = SHA256.hex(Array(token.utf8))
         guard let id = AccessPolicy.tokenId(of: token) else { return nil }
+        return principal(tokenId: id, presentedSHA256: SHA256.hex(Array(token.utf8)), nowUnix: nowUnix)
+    }
+
+    /// The principal of a token known by its id and its SHA-256 (a stream
+    /// keeps these, not the token, to check it again later).
+    public func principal(tokenId id: String, presentedSHA256 presented: String, nowUnix: Int64) -> Principal? {
         // An unknown id still compares against a hash, so timing says nothing.
         let record = tokens[id]
         let matches = AccessPolicy.constantTimeEquals(presented, record?.sha256 ?? String(repeating: "0", count: 64))

@@ -135,14 +135,19 @@ public struct OwnershipConfirmation: Sendable, Hashable, Codable {
     /// With an access file: who drafted it and who decided it (SignOff.swift);
     /// nil: in effect at once.
     public var signOff: SignOff?
+    /// With a sign-off: the owners drafted. They become the asset's owners
+    /// only when approved; until then (and after a rejection) the asset keeps
+    /// the owners it had. Empty without a sign-off.
+    public var owners: [Owner]
 
     /// A confirmation record.
-    public init(date: CivilDate, rule: String, proposed: [Owner], overrideReason: String, signOff: SignOff? = nil) {
+    public init(date: CivilDate, rule: String, proposed: [Owner], overrideReason: String, signOff: SignOff? = nil, owners: [Owner] = []) {
         self.date = date
         self.rule = rule
         self.proposed = proposed
         self.overrideReason = overrideReason
         self.signOff = signOff
+        self.owners = owners
     }
 }
 

@@ -19,8 +19,10 @@ public enum LifecycleAction: Sendable, Hashable {
     /// Settles an objection. Upheld: `correctedOwners` (ownership notice
     /// only, optional) replace the owners and the notice starts again on
     /// `restart` (default: `date`). Dismissed: `resolution` says why.
+    /// `drafter` (with an access file): corrected owners wait for another
+    /// identity's ApproveOwnership, and the notice cannot close until then.
     case resolveObjection(number: Int, outcome: ObjectionOutcome, date: CivilDate, resolution: String,
-                          correctedOwners: [Owner], restart: CivilDate?)
+                          correctedOwners: [Owner], restart: CivilDate?, drafter: String? = nil)
     /// Closes the open notice.
     case closePublication(date: CivilDate)
     /// 移交 (004 §15, §19); its notice starts on `noticeStart` (default: `date`).
@@ -57,6 +59,9 @@ public enum LifecycleAction: Sendable, Hashable {
             self = .confirmOwnership(owners: owners, date: date, overrideReason: reason, proposal: proposal, drafter: caller.separated ? caller.name : nil)
         case .decideOwnership(let decision, let date, let note, _):
             self = .decideOwnership(decision: decision, date: date, note: note, decider: caller)
+        case .resolveObjection(let number, let outcome, let date, let resolution, let corrected, let restart, _):
+            self = .resolveObjection(number: number, outcome: outcome, date: date, resolution: resolution, correctedOwners: corrected,
+                                     restart: restart, drafter: caller.separated ? caller.name : nil)
         default:
             break
         }
@@ -125,21 +130,27 @@ public enum LifecycleRules {
             if differs, overrideReason.unicodeScalars.allSatisfy(\.properties.isWhitespace) {
                 bad.append(.init(field: "override_reason", description: "is required: the owners differ from what \(proposal.rule) proposes (\(proposal.owners.map { "\($0.name) \(AssetRules.percent($0.shareBasisPoints))" }.joined(separator: ", "))); say why"))
             }
-            asset.owners = owners
+            // A draft's owners wait in the confirmation until approved.
+            if drafter == nil { asset.owners = owners }
             life.ownership = OwnershipConfirmation(date: date, rule: proposal.owners.isEmpty ? (given.isEmpty ? "registered" : "agreement") : proposal.rule,
                                                    proposed: proposal.owners, overrideReason: differs ? overrideReason : "",
-                                                   signOff: drafter.map { SignOff(draftedBy: $0) })
+                                                   signOff: drafter.map { SignOff(draftedBy: $0) }, owners: drafter == nil ? [] : owners)
             life.stage = .ownershipConfirmed
             return try finish()
 
         case .decideOwnership(let decision, let date, let note, let decider):
-            try require([.ownershipConfirmed], stage == .registered ? "confirm its ownership first (ConfirmOwnership)" : "its confirmation has gone on notice")
+            // A confirmation before its notice, or owners corrected by an upheld objection while the notice is up.
+            try require([.ownershipConfirmed, .underPublication], stage == .registered ? "confirm its ownership first (ConfirmOwnership)" : "its ownership notice has closed")
             guard let confirmation = life.ownership else {
                 throw LedgerError(.failedPrecondition, "asset \(asset.id) has no ownership confirmation to decide")
             }
-            life.ownership?.signOff = try SignOffRules.decide(confirmation.signOff, decision, by: decider, on: date, note: note,
-                                                              what: "the ownership confirmation of asset \(asset.id)",
-                                                              earliest: confirmation.date, today: today)
+            let earliest = stage == .underPublication ? (life.publications.last?.start ?? confirmation.date) : confirmation.date
+            let decided = try SignOffRules.decide(confirmation.signOff, decision, by: decider, on: date, note: note,
+                                                  what: stage == .underPublication ? "the owners corrected on the notice of asset \(asset.id)"
+                                                                                   : "the ownership confirmation of asset \(asset.id)",
+                                                  earliest: earliest, today: today)
+            life.ownership?.signOff = decided
+            if decided.state == .approved, !confirmation.owners.isEmpty { asset.owners = confirmation.owners }
             return try finish()
 
         case .openPublication(let start):
@@ -170,7 +181,7 @@ public enum LifecycleRules {
             life.publications[index].objections.append(Objection(number: life.objectionCount, filed: filed, filer: filer, content: content))
             return try finish()
 
-        case .resolveObjection(let number, let outcome, let date, let resolution, let corrected, let restart):
+        case .resolveObjection(let number, let outcome, let date, let resolution, let corrected, let restart, let drafter):
             try require([.underPublication, .handoverPublication], "no notice is up, so no objection is open")
             let index = life.publications.count - 1
             guard let position = life.publications[index].objections.firstIndex(where: { $0.number == number }) else {
@@ -198,7 +209,15 @@ public enum LifecycleRules {
                 notBefore(restartDate, date, "the resolution", "restart")
                 notFuture(restartDate, "restart")
                 try checkDates()
-                if !corrected.isEmpty { asset.owners = corrected }
+                if !corrected.isEmpty {
+                    if let drafter {
+                        // Corrected owners are a new draft: another identity approves them before the notice closes.
+                        life.ownership?.owners = corrected
+                        life.ownership?.signOff = SignOff(draftedBy: drafter)
+                    } else {
+                        asset.owners = corrected
+                    }
+                }
                 var old = life.publications[index]
                 // Objections still open move to the new round.
                 let carried = old.objections.filter { $0.outcome == nil }
@@ -221,6 +240,10 @@ public enum LifecycleRules {
             if !open.isEmpty {
                 throw LedgerError(.failedPrecondition,
                     "the \(notice.kind.rawValue) notice of asset \(asset.id) cannot close: objection\(open.count == 1 ? "" : "s") \(open.map(String.init).joined(separator: ", ")) \(open.count == 1 ? "is" : "are") not resolved (ResolveObjection first)")
+            }
+            if notice.kind == .ownership, let signOff = life.ownership?.signOff, signOff.state == .pending {
+                throw LedgerError(.failedPrecondition,
+                    "the ownership notice of asset \(asset.id) cannot close: the owners \(signOff.draftedBy) corrected await approval (ApproveOwnership, by another identity); a rejection leaves the owners approved before")
             }
             if date < notice.earliestClose {
                 throw LedgerError(.failedPrecondition,

@@ -246,6 +246,7 @@ extension Lifecycle {
             var item = JSONObjectWriter()
             item.string("date", ownership.date.description)
             item.string("overrideReason", ownership.overrideReason)
+            if ownership.signOff != nil { item.array("owners", ownership.owners.map(\.jsonObject)) }
             item.array("proposed", ownership.proposed.map(\.jsonObject))
             item.string("rule", ownership.rule)
             if let signOff = ownership.signOff {

@@ -256,7 +256,8 @@ enum RecordReader {
                                                        SignOff(state: try enumeration(sign, "state"), draftedBy: try string(sign, "draftedBy"),
                                                                decidedBy: try string(sign, "decidedBy"), decidedOn: try optionalDate(sign, "decidedOn"),
                                                                note: try string(sign, "note"))
-                                                   })
+                                                   },
+                                                   owners: try owners(item["owners"]))
         }
         life.publications = try (json["publications"]?.array ?? []).map { item in
             Publication(kind: try enumeration(item, "kind"), round: Int(try int64(item, "round")), start: try date(item, "start"),

@@ -128,13 +128,22 @@ public final class ServerStream: Sendable {
 /// loses the permission or changes scope: the stream ends).
 struct StreamAdmission: Sendable {
     let method: String
-    let authorization: String?
+    /// The bearer token's id and SHA-256 (never the token itself), or the Unix user.
+    let token: (id: String, sha256: String)?
     let uid: UInt32?
     let principal: Principal
 
+    init(method: String, authorization: String?, uid: UInt32?, principal: Principal) {
+        self.method = method
+        let presented = authorization.map { String($0.dropFirst("Bearer ".count)) }
+        token = presented.flatMap { token in AccessPolicy.tokenId(of: token).map { ($0, SHA256.hex(Array(token.utf8))) } }
+        self.uid = authorization == nil ? uid : nil
+        self.principal = principal
+    }
+
     /// Why the caller may no longer hold the stream, under `policy`; nil when it may.
     func refusal(under policy: AccessPolicy, nowUnix: Int64) -> Taizhang_Rpc_V1_Status? {
-        let now = authorization != nil ? policy.principal(authorization: authorization, nowUnix: nowUnix) : uid.flatMap { policy.principal(uid: $0) }
+        let now = token.map { policy.principal(tokenId: $0.id, presentedSHA256: $0.sha256, nowUnix: nowUnix) } ?? uid.flatMap { policy.principal(uid: $0) }
         guard let now else {
             return .init(code: .unauthenticated, message: "the credential this stream was opened with no longer admits anyone (expired, revoked, or removed from the access file)")
         }

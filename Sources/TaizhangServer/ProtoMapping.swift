@@ -198,6 +198,7 @@ enum Encode {
             out.ownership.proposed = ownership.proposed.map(owner)
             out.ownership.overrideReason = ownership.overrideReason
             if let signOff = ownership.signOff { out.ownership.signOff = Encode.signOff(signOff) }
+            out.ownership.owners = ownership.owners.map(owner)
         }
         out.publications = life.publications.map { notice in
             var p = Taizhang_Ledger_V1_Publication()

@@ -61,6 +61,8 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     private var timeoutCheck: RepeatedTask?
     /// When the last call ended (idle time counts from the later of this and the last byte).
     private var lastCallEndedNanos: UInt64 = 0
+    /// When this connection's streams were last checked against the access policy.
+    private var lastStreamCheckNanos: UInt64 = 0
 
     init(server: ServerState, progress: FrameProgress = FrameProgress()) {
         self.server = server
@@ -388,9 +390,12 @@ final class RPCConnectionHandler: ChannelInboundHandler {
                   now &- max(progress.lastByteNanos, lastCallEndedNanos) > UInt64(policy.idleTimeoutMillis) * 1_000_000 {
             reason = .init(code: .unavailable, message: "the connection was idle for \(policy.idleTimeoutMillis) ms (idle-timeout-ms); closing it; reconnect when needed")
         }
-        // Streams hold their caller's admission only while it lasts.
-        let streams = calls.values.compactMap(\.stream)
-        if !streams.isEmpty { server.revalidate(streams) }
+        // Streams hold their caller's admission only while it lasts (checked about once a second).
+        if now &- lastStreamCheckNanos >= 1_000_000_000 {
+            lastStreamCheckNanos = now
+            let streams = calls.values.compactMap(\.stream)
+            if !streams.isEmpty { server.revalidate(streams) }
+        }
         guard let reason else { return }
         timeoutCheck?.cancel()
         timeoutCheck = nil

@@ -28,11 +28,13 @@ enum ScopeGuard {
     /// Before a change's request is validated: a record it names by id that
     /// lies outside the caller's scope is NOT_FOUND, whatever else is wrong
     /// with the request (a validation error would tell that it exists).
-    /// Unknown ids pass: the method answers them as for everyone.
+    /// An unknown id is NOT_FOUND too, so an unknown and a hidden record
+    /// answer alike; an empty one is left to the method's validation.
     static func preflight(_ request: some SwiftProtobuf.Message, call: CallContext, store: any LedgerStore) throws {
         guard let scope = codes(call, store) else { return }
         func hidden(_ code: String?, _ what: String, _ id: String) throws {
-            if let code, !scope.contains(code) { throw LedgerError(.notFound, "no \(what) \"\(id)\" exists") }
+            guard !id.isEmpty else { return }
+            if code.map({ !scope.contains($0) }) ?? true { throw LedgerError(.notFound, "no \(what) \"\(id)\" exists") }
         }
         func asset(_ id: String) throws { try hidden(store.asset(id: id)?.adminCode, "asset", id) }
         func entity(_ id: String) throws { try hidden(store.entity(id: id)?.adminCode, "operating entity", id) }
@@ -45,12 +47,19 @@ enum ScopeGuard {
         case let r as Taizhang_Ledger_V1_AmendContractRequest:
             try hidden(store.contract(id: r.contract.id).flatMap { store.asset(id: $0.assetId)?.adminCode }, "contract", r.contract.id)
         case let r as Taizhang_Ledger_V1_SubmitReportRequest: try entity(r.report.entityID)
-        case let r as Taizhang_Ledger_V1_RecordIncomeRequest: try asset(r.income.assetID)
+        case let r as Taizhang_Ledger_V1_RecordIncomeRequest:
+            try asset(r.income.assetID)
+            try hidden(store.contract(id: r.income.contractID).flatMap { store.asset(id: $0.assetId)?.adminCode }, "contract", r.income.contractID)
+        case let r as Taizhang_Ledger_V1_CreateDistributionPlanRequest:
+            for id in r.plan.incomeIds { try hidden(records.income[id]?.ownerCode, "income", id) }
         case let r as Taizhang_Ledger_V1_AdvanceDistributionPlanRequest: try hidden(records.plans[r.planID]?.ownerCode, "distribution plan", r.planID)
         case let r as Taizhang_Ledger_V1_RecordCountRequest: try hidden(records.stockTakes[r.stockTakeID]?.adminCode, "stock-take", r.stockTakeID)
         case let r as Taizhang_Ledger_V1_CloseStockTakeRequest: try hidden(records.stockTakes[r.stockTakeID]?.adminCode, "stock-take", r.stockTakeID)
-        case let r as Taizhang_Ledger_V1_DisposeAssetRequest: try asset(r.disposal.assetID)
-        case let r as Taizhang_Ledger_V1_ApproveDisposalRequest: try hidden(records.disposals[r.disposalID]?.adminCode, "disposal", r.disposalID)
+        case let r as Taizhang_Ledger_V1_DisposeAssetRequest:
+            try asset(r.disposal.assetID)
+            try hidden(records.stockTakes[r.disposal.stockTakeID]?.adminCode, "stock-take", r.disposal.stockTakeID)
+        case let r as Taizhang_Ledger_V1_ApproveDisposalRequest:
+            try hidden(records.disposals[r.disposalID].flatMap { store.asset(id: $0.assetId)?.adminCode }, "disposal", r.disposalID)
         case let r as Taizhang_Ledger_V1_RecordRevitalisingPlanRequest: try asset(r.plan.assetID)
         default: break
         }

@@ -6,8 +6,60 @@
 
 import TaizhangCore
 
+extension Mutation {
+    /// Whether the caller names an asset's owners (registration, update):
+    /// owners a life-cycle step takes from the rules' proposal or from an
+    /// upheld objection are not the caller's to place, so not its scope's.
+    var namesOwners: Bool {
+        switch self {
+        case .registerAssets, .updateAsset: return true
+        default: return false
+        }
+    }
+}
+
 extension LedgerWriter {
-    func scopeRefusal(_ plan: Plan, scope: Set<String>, holder: String, overlay: Overlay, store: SQLiteLedgerStore) -> LedgerError? {
+    /// Before planning: the record a change names by id, outside the scope,
+    /// is NOT_FOUND before anything about it (its version, its stage) is told.
+    func namedRecordRefusal(_ mutation: Mutation, scope: Set<String>, overlay: Overlay, store: SQLiteLedgerStore) -> LedgerError? {
+        func assetCode(_ id: String) -> String? { (overlay.assets[id] ?? store.state.withLock { $0.assets[id] })?.adminCode }
+        func stewardship(_ kind: StewardshipKind, _ id: String) -> StewardshipRecord? {
+            overlay.stewardship[kind.rawValue + "/" + id] ?? store.state.withLock { $0.stewardship.record(kind, id: id) }
+        }
+        func check(_ code: String?, _ what: String, _ id: String) -> LedgerError? {
+            guard let code, !scope.contains(code) else { return nil }
+            return LedgerError(.notFound, "no \(what) \"\(id)\" exists")
+        }
+        switch mutation {
+        case .updateAsset(let asset, _): return check(assetCode(asset.id), "asset", asset.id)
+        case .lifecycle(let id, _, _, _, _, _): return check(assetCode(id), "asset", id)
+        case .updateEntity(let entity, _):
+            return check((overlay.entities[entity.id] ?? store.state.withLock { $0.operations.entities[entity.id] })?.adminCode, "operating entity", entity.id)
+        case .amendContract(let contract, _, _):
+            let current = overlay.contracts[contract.id] ?? store.state.withLock { $0.operations.contracts[contract.id] }
+            return check(current.flatMap { assetCode($0.assetId) }, "contract", contract.id)
+        case .stewardship(let change):
+            switch change {
+            case .recordIncome(let income): return check(assetCode(income.assetId), "asset", income.assetId)
+            case .dispose(let id, _, _, _, _, _): return check(assetCode(id), "asset", id)
+            case .recordRevitalisingPlan(let plan): return check(assetCode(plan.assetId), "asset", plan.assetId)
+            case .advancePlan(let id, _, _, _, _, _, _):
+                guard case .plan(let plan)? = stewardship(.distributionPlan, id) else { return nil }
+                return check(plan.ownerCode, "distribution plan", id)
+            case .recordCount(let id, _, _, _), .closeStockTake(let id, _, _):
+                guard case .stockTake(let count)? = stewardship(.stockTake, id) else { return nil }
+                return check(count.adminCode, "stock-take", id)
+            case .decideDisposal(let id, _, _, _, _, _):
+                guard case .disposal(let entry)? = stewardship(.disposal, id) else { return nil }
+                return check(assetCode(entry.assetId), "disposal", id)
+            default: return nil
+            }
+        default: return nil
+        }
+    }
+
+    func scopeRefusal(_ plan: Plan, scope: Set<String>, holder: String, overlay: Overlay, store: SQLiteLedgerStore,
+                      checkOwners: Bool) -> LedgerError? {
         func assetCode(_ id: String) -> String? { (overlay.assets[id] ?? store.state.withLock { $0.assets[id] })?.adminCode }
         func entityCode(_ id: String) -> String? {
             (overlay.entities[id] ?? store.state.withLock { $0.operations.entities[id] })?.adminCode
@@ -28,7 +80,7 @@ extension LedgerWriter {
         for (after, before) in plan.assets {
             if let before, let refusal = hidden(before.adminCode, "asset", before.id) { return refusal }
             if let refusal = outside(after.adminCode, "asset \(after.id)'s admin_code") { return refusal }
-            if before.map({ $0.owners != after.owners }) ?? true {
+            if checkOwners, before.map({ $0.owners != after.owners }) ?? true {
                 for owner in after.owners where !owner.adminCode.isEmpty {
                     if let refusal = outside(owner.adminCode, "asset \(after.id)'s owner \(owner.name)") { return refusal }
                 }

@@ -6,6 +6,18 @@
 import TaizhangCore
 
 extension LedgerWriter {
+    /// The disposal of `assetId` drafted and awaiting approval, if any.
+    func pendingDisposal(of assetId: String, overlay: Overlay, store: SQLiteLedgerStore) -> String? {
+        var entries: [String: DisposalEntry] = [:]
+        store.state.withLock { state in
+            if let id = state.stewardship.disposalOfAsset[assetId], let entry = state.stewardship.disposals[id] { entries[id] = entry }
+        }
+        for record in overlay.stewardship.values {
+            if case .disposal(let entry) = record, entry.assetId == assetId { entries[entry.id] = entry }
+        }
+        return entries.values.filter { $0.signOff?.state == .pending }.map(\.id).min()
+    }
+
     func planStewardship(_ change: StewardshipChange, context: CallerContext, overlay: Overlay, store: SQLiteLedgerStore,
                          now: String, today: CivilDate, numbers: inout IdentifierNumbers) throws -> Plan {
         func adminUnit(_ code: String) -> AdminUnit? { overlay.adminUnits[code] ?? store.state.withLock { $0.adminUnits[code] } }

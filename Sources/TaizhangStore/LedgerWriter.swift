@@ -181,9 +181,13 @@ final class LedgerWriter: @unchecked Sendable {
                 }
             }
             do {
+                if let scope = context.scope, let refusal = namedRecordRefusal(pending.mutation, scope: scope, overlay: overlay, store: store) {
+                    throw refusal
+                }
                 let plan = try self.plan(pending.mutation, context: context, overlay: overlay, store: store, now: now,
                                          today: Timestamp.chinaDate(unixMillis: nowMillis), numbers: &numbers)
-                if let scope = context.scope, let refusal = scopeRefusal(plan, scope: scope, holder: context.scopeHolder, overlay: overlay, store: store) {
+                if let scope = context.scope, let refusal = scopeRefusal(plan, scope: scope, holder: context.scopeHolder, overlay: overlay, store: store,
+                                                                          checkOwners: pending.mutation.namesOwners) {
                     throw refusal
                 }
                 try db.execute("SAVEPOINT m")
@@ -397,6 +401,9 @@ final class LedgerWriter: @unchecked Sendable {
             if current.lifecycle.stage == .disposed {
                 throw LedgerError(.failedPrecondition, "asset \(asset.id) is disposed of (已处置, \(current.lifecycle.disposalId)); it is out of the active ledger and its record no longer changes")
             }
+            if let draft = pendingDisposal(of: asset.id, overlay: overlay, store: store) {
+                throw LedgerError(.failedPrecondition, "asset \(asset.id) has a disposal drafted (\(draft)) that awaits approval; its record does not change until the disposal is approved or rejected (ApproveDisposal)")
+            }
             var bad = AssetRules.validateReferences(asset, adminUnit: adminUnit(asset.adminCode), project: lookupProject(asset.projectId))
             if !asset.code.isEmpty, let holder = holder(ofCode: asset.code), holder != asset.id {
                 bad.append(.init(field: "code", description: "asset number \(asset.code) is already used by \(shown(holder))"))
@@ -432,14 +439,20 @@ final class LedgerWriter: @unchecked Sendable {
             if expectedVersion != 0, expectedVersion != current.version {
                 throw LedgerError(.aborted, "asset \(id) is at version \(current.version), not \(expectedVersion): someone changed it since you read it; read it again and reapply your change")
             }
+            if case .recordValuation = action, let draft = pendingDisposal(of: id, overlay: overlay, store: store) {
+                throw LedgerError(.failedPrecondition, "asset \(id) has a disposal drafted (\(draft)) that awaits approval; its value does not change until the disposal is approved or rejected (ApproveDisposal)")
+            }
             if case .confirmOwnership(let owners, let date, let reason, _, let drafter) = action {
                 let proposal = try OwnershipRules.propose(for: current, contributions: contributions, unit: adminUnit)
                 action = .confirmOwnership(owners: owners, date: date, overrideReason: reason, proposal: proposal, drafter: drafter)
             }
             var asset = try LifecycleRules.apply(action, to: current, calendar: calendar, today: today, policy: policy)
-            // Owners that name an admin unit must name one that exists.
-            let changesOwners = asset.owners != current.owners
-            let unknown = asset.owners.enumerated().filter { !$0.element.adminCode.isEmpty && adminUnit($0.element.adminCode) == nil }
+            // Owners that name an admin unit must name one that exists: the
+            // asset's new owners, or the owners a draft holds for approval.
+            let drafted = asset.lifecycle.ownership.flatMap { $0.signOff?.state == .pending ? $0.owners : nil } ?? []
+            let changesOwners = asset.owners != current.owners || drafted != (current.lifecycle.ownership?.owners ?? [])
+            let named = asset.owners != current.owners ? asset.owners : drafted
+            let unknown = named.enumerated().filter { !$0.element.adminCode.isEmpty && adminUnit($0.element.adminCode) == nil }
             if changesOwners, !unknown.isEmpty {
                 let field = if case .resolveObjection = action { "corrected_owners" } else { "owners" }
                 throw LedgerError.invalid(unknown.map { .init(field: "\(field)[\($0.offset)].admin_code", description: "no admin unit \($0.element.adminCode) exists") }, what: action.name)
@@ -452,14 +465,14 @@ final class LedgerWriter: @unchecked Sendable {
             return Plan(outcome: .assets([]))
 
         case .createEntity, .updateEntity, .createContract, .amendContract, .submitReport:
-            return try planOperations(mutation, overlay: overlay, store: store, now: now, today: today, numbers: &numbers)
+            return try planOperations(mutation, context: context, overlay: overlay, store: store, now: now, today: today, numbers: &numbers)
 
         case .stewardship(let change):
             return try planStewardship(change, context: context, overlay: overlay, store: store, now: now, today: today, numbers: &numbers)
         }
     }
 
-    private func planOperations(_ mutation: Mutation, overlay: Overlay, store: SQLiteLedgerStore, now: String, today: CivilDate,
+    private func planOperations(_ mutation: Mutation, context: CallerContext, overlay: Overlay, store: SQLiteLedgerStore, now: String, today: CivilDate,
                                 numbers: inout IdentifierNumbers) throws -> Plan {
         func adminUnit(_ code: String) -> AdminUnit? { overlay.adminUnits[code] ?? store.state.withLock { $0.adminUnits[code] } }
         func lookupAsset(_ id: String) -> Asset? { overlay.assets[id] ?? store.state.withLock { $0.assets[id] } }
@@ -468,6 +481,11 @@ final class LedgerWriter: @unchecked Sendable {
         func holder(ofCreditCode code: String) -> String? {
             if let id = overlay.entityIdsByCreditCode[code] { return id.isEmpty ? nil : id }
             return store.state.withLock { $0.entityIdsByCreditCode[code] }
+        }
+        /// The entity holding a credit code as the caller may see it.
+        func shownEntity(_ holder: String) -> String {
+            guard let scope = context.scope, let code = lookupEntity(holder)?.adminCode, !scope.contains(code) else { return holder }
+            return "an entity outside \(context.scopeHolder)"
         }
         func assetContracts(_ assetId: String) -> [OperationContract] {
             let committed = store.state.withLock { $0.operations.contracts(ofAsset: assetId) }
@@ -500,8 +518,8 @@ final class LedgerWriter: @unchecked Sendable {
                 bad.append(.init(field: "entity.admin_code", description: "no admin unit \(entity.adminCode) exists"))
             }
             if !entity.creditCode.isEmpty, let holder = holder(ofCreditCode: entity.creditCode) {
-                throw LedgerError(.alreadyExists, "credit code \(entity.creditCode) is already registered as \(holder)",
-                                  violations: [.init(field: "entity.credit_code", description: "already registered as \(holder)")])
+                throw LedgerError(.alreadyExists, "credit code \(entity.creditCode) is already registered as \(shownEntity(holder))",
+                                  violations: [.init(field: "entity.credit_code", description: "already registered as \(shownEntity(holder))")])
             }
             if !bad.isEmpty { throw LedgerError.invalid(bad, what: "entity") }
             numbers.entity += 1
@@ -523,8 +541,8 @@ final class LedgerWriter: @unchecked Sendable {
                 bad.append(.init(field: "entity.admin_code", description: "no admin unit \(entity.adminCode) exists"))
             }
             if !entity.creditCode.isEmpty, let holder = holder(ofCreditCode: entity.creditCode), holder != entity.id {
-                throw LedgerError(.alreadyExists, "credit code \(entity.creditCode) is already registered as \(holder)",
-                                  violations: bad + [.init(field: "entity.credit_code", description: "already registered as \(holder)")])
+                throw LedgerError(.alreadyExists, "credit code \(entity.creditCode) is already registered as \(shownEntity(holder))",
+                                  violations: bad + [.init(field: "entity.credit_code", description: "already registered as \(shownEntity(holder))")])
             }
             if !bad.isEmpty { throw LedgerError.invalid(bad, what: "entity") }
             entity.version = current.version + 1

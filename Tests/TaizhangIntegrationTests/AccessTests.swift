@@ -306,10 +306,21 @@ struct AccessTests {
 
         // Ownership: drafted by an identity that also approves.
         let asset = try await Fixture.register(client, Fixture.asset(code: "SOD-1"))
-        var confirmed: Asset = try await call("ConfirmOwnership", LifecycleTests.confirm(asset.id), both)
+        // Drafted owners differing from the registration: they wait in the confirmation.
+        var split = LifecycleTests.confirm(asset.id)
+        split.owners = [asset.owners[0], asset.owners[0]]
+        split.owners[0].shareBp = 5_000
+        split.owners[1].name = "熊河镇人民政府"
+        split.owners[1].kind = .townshipGovernment
+        split.owners[1].adminCode = "421024101000"
+        split.owners[1].shareBp = 5_000
+        split.overrideReason = "按出资协议"
+        var confirmed: Asset = try await call("ConfirmOwnership", split, both)
         #expect(confirmed.lifecycle.stage == .ownershipConfirmed)
         #expect(confirmed.lifecycle.ownership.signOff.state == .signOffPending)
         #expect(confirmed.lifecycle.ownership.signOff.draftedBy == "clerk-approver")
+        #expect(confirmed.lifecycle.ownership.owners == split.owners)
+        #expect(confirmed.owners == asset.owners)
         var notice = open
         notice.assetID = asset.id
         let waiting = try await refusal("OpenPublication", notice)
@@ -327,6 +338,7 @@ struct AccessTests {
         let rejected: Asset = try await call("ApproveOwnership", decide(asset.id, .reject, "2024-02-01", note: "份额与协议不符"), approver)
         #expect(rejected.lifecycle.ownership.signOff.state == .signOffRejected)
         #expect(rejected.lifecycle.ownership.signOff.decidedBy == "county-approver")
+        #expect(rejected.owners == asset.owners)
         #expect(try await refusal("OpenPublication", notice).message.contains("rejected"))
         #expect(try await refusal("ApproveOwnership", decide(asset.id, .approve, "2024-02-01"), approver).code == .failedPrecondition)
         // Drafted again, by another clerk; approved by the approver.
@@ -340,6 +352,25 @@ struct AccessTests {
         #expect(approved.lifecycle.ownership.signOff.decidedOn == "2024-02-03")
         let published: Asset = try await call("OpenPublication", notice)
         #expect(published.lifecycle.stage == .underPublication)
+        // Owners corrected by an upheld objection are a new draft: the notice
+        // cannot close until another identity approves them.
+        _ = try await call("FileObjection", Taizhang_Ledger_V1_FileObjectionRequest.with {
+            $0.assetID = asset.id; $0.filed = "2024-02-06"; $0.filer = "村民张三"; $0.content = "镇政府出资未计入"
+        }, as: Asset.self)
+        let corrected: Asset = try await call("ResolveObjection", Taizhang_Ledger_V1_ResolveObjectionRequest.with {
+            $0.assetID = asset.id; $0.number = 1; $0.outcome = .upheld; $0.date = "2024-02-07"; $0.resolution = "核实属实"
+            $0.correctedOwners = split.owners
+        }, as: Asset.self)
+        #expect(corrected.lifecycle.ownership.signOff.state == .signOffPending)
+        #expect(corrected.lifecycle.ownership.signOff.draftedBy == "county-root")
+        #expect(corrected.owners == approved.owners)
+        let closing = try await refusal("ClosePublication", LifecycleTests.close(asset.id, "2024-03-01"))
+        #expect(closing.code == .failedPrecondition)
+        #expect(closing.message.contains("ApproveOwnership"))
+        #expect(try await refusal("ApproveOwnership", decide(asset.id, .approve, "2024-02-08")).code == .permissionDenied)
+        let correction: Asset = try await call("ApproveOwnership", decide(asset.id, .approve, "2024-02-08"), approver)
+        #expect(correction.owners == split.owners)
+        #expect(correction.lifecycle.stage == .underPublication)
 
         // Disposal: a draft leaves the asset in the active ledger.
         let sold = try await Fixture.register(client, Fixture.asset(code: "SOD-2"))
@@ -375,13 +406,17 @@ struct AccessTests {
         let third: Disposal = try await call("DisposeAsset", StewardshipTests.disposal(asset: kept.id))
         #expect(third.signOff.state == .signOffPending)
 
-        // The approval checks the asset as it is then: pledged meanwhile, refused.
+        // While a draft waits, the asset's record and value do not change.
         var pledged = try await LifecycleTests.get(client, kept.id)
         pledged.encumbrance = "2026年抵押给农商行"
-        _ = try await call("UpdateAsset", Taizhang_Ledger_V1_UpdateAssetRequest.with { $0.asset = pledged }, as: Asset.self)
-        let pledge = try await refusal("ApproveDisposal", decideDisposal(third.id, .approve, "2026-09-21"), approver)
-        #expect(pledge.code == .failedPrecondition)
-        #expect(pledge.message.contains("pledged"))
+        let frozen = try await refusal("UpdateAsset", Taizhang_Ledger_V1_UpdateAssetRequest.with { $0.asset = pledged })
+        #expect(frozen.code == .failedPrecondition)
+        #expect(frozen.message.contains(third.id))
+        // The approval checks the asset as it is then: under a contract signed meanwhile, refused.
+        _ = try await StewardshipTests.contract(client, asset: kept.id)
+        let running = try await refusal("ApproveDisposal", decideDisposal(third.id, .approve, "2026-09-21"), approver)
+        #expect(running.code == .failedPrecondition)
+        #expect(running.message.contains("under contract"))
 
         // Everything survives a restart.
         await client.close()
@@ -389,7 +424,9 @@ struct AccessTests {
         daemon.stop()
         daemon = try DaemonProcess(dataDirectory: directory, extraArguments: ["--access-file", access])
         client = try await daemon.connect()
-        #expect(try await LifecycleTests.get(client, asset.id).lifecycle.ownership.signOff == approved.lifecycle.ownership.signOff)
+        let reread = try await LifecycleTests.get(client, asset.id)
+        #expect(reread.lifecycle.ownership == correction.lifecycle.ownership)
+        #expect(reread.owners == split.owners)
         let pending: Taizhang_Ledger_V1_ListDisposalsResponse = try await call("ListDisposals", Taizhang_Ledger_V1_ListDisposalsRequest.with { $0.signOff = .signOffPending })
         #expect(pending.disposals.map(\.id) == [third.id])
         let rejects: Taizhang_Ledger_V1_ListDisposalsResponse = try await call("ListDisposals", Taizhang_Ledger_V1_ListDisposalsRequest.with { $0.signOff = .signOffRejected })

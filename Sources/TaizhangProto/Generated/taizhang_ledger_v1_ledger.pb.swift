@@ -1458,6 +1458,9 @@ public nonisolated struct Taizhang_Ledger_V1_OwnershipConfirmation: Sendable {
   /// Clears the value of `signOff`. Subsequent reads from it will return its default value.
   public mutating func clearSignOff() {self._signOff = nil}
 
+  /// with a sign-off: the owners drafted; they become the asset's owners when approved
+  public var owners: [Taizhang_Ledger_V1_Owner] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -4870,7 +4873,7 @@ nonisolated extension Taizhang_Ledger_V1_Publication: SwiftProtobuf.Message, Swi
 
 nonisolated extension Taizhang_Ledger_V1_OwnershipConfirmation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".OwnershipConfirmation"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}date\0\u{1}rule\0\u{1}proposed\0\u{3}override_reason\0\u{3}sign_off\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}date\0\u{1}rule\0\u{1}proposed\0\u{3}override_reason\0\u{3}sign_off\0\u{1}owners\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -4883,6 +4886,7 @@ nonisolated extension Taizhang_Ledger_V1_OwnershipConfirmation: SwiftProtobuf.Me
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.proposed) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.overrideReason) }()
       case 5: try { try decoder.decodeSingularMessageField(value: &self._signOff) }()
+      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.owners) }()
       default: break
       }
     }
@@ -4908,6 +4912,9 @@ nonisolated extension Taizhang_Ledger_V1_OwnershipConfirmation: SwiftProtobuf.Me
     try { if let v = self._signOff {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
     } }()
+    if !self.owners.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.owners, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -4917,6 +4924,7 @@ nonisolated extension Taizhang_Ledger_V1_OwnershipConfirmation: SwiftProtobuf.Me
     if lhs.proposed != rhs.proposed {return false}
     if lhs.overrideReason != rhs.overrideReason {return false}
     if lhs._signOff != rhs._signOff {return false}
+    if lhs.owners != rhs.owners {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

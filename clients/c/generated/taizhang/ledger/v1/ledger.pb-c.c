@@ -5992,7 +5992,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__publication__descriptor =
   (ProtobufCMessageInit) taizhang__ledger__v1__publication__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taizhang__ledger__v1__ownership_confirmation__field_descriptors[5] =
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__ownership_confirmation__field_descriptors[6] =
 {
   {
     "date",
@@ -6054,10 +6054,23 @@ static const ProtobufCFieldDescriptor taizhang__ledger__v1__ownership_confirmati
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "owners",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Ledger__V1__OwnershipConfirmation, n_owners),
+    offsetof(Taizhang__Ledger__V1__OwnershipConfirmation, owners),
+    &taizhang__ledger__v1__owner__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__ledger__v1__ownership_confirmation__field_indices_by_name[] = {
   0,   /* field[0] = date */
   3,   /* field[3] = override_reason */
+  5,   /* field[5] = owners */
   2,   /* field[2] = proposed */
   1,   /* field[1] = rule */
   4,   /* field[4] = sign_off */
@@ -6065,7 +6078,7 @@ static const unsigned taizhang__ledger__v1__ownership_confirmation__field_indice
 static const ProtobufCIntRange taizhang__ledger__v1__ownership_confirmation__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor taizhang__ledger__v1__ownership_confirmation__descriptor =
 {
@@ -6075,7 +6088,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__ownership_confirmation__d
   "Taizhang__Ledger__V1__OwnershipConfirmation",
   "taizhang.ledger.v1",
   sizeof(Taizhang__Ledger__V1__OwnershipConfirmation),
-  5,
+  6,
   taizhang__ledger__v1__ownership_confirmation__field_descriptors,
   taizhang__ledger__v1__ownership_confirmation__field_indices_by_name,
   1,  taizhang__ledger__v1__ownership_confirmation__number_ranges,

@@ -850,10 +850,15 @@ struct  Taizhang__Ledger__V1__OwnershipConfirmation
    * unset: in effect at once (local mode, or confirmed before sign-offs)
    */
   Taizhang__Ledger__V1__SignOff *sign_off;
+  /*
+   * with a sign-off: the owners drafted; they become the asset's owners when approved
+   */
+  size_t n_owners;
+  Taizhang__Ledger__V1__Owner **owners;
 };
 #define TAIZHANG__LEDGER__V1__OWNERSHIP_CONFIRMATION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__ownership_confirmation__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, NULL, 0,NULL }
 
 
 struct  Taizhang__Ledger__V1__SignOff
