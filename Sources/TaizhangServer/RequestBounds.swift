@@ -94,8 +94,12 @@ enum RequestBounds {
         if request.metadata.count > metadataMaxEntries {
             return "the call carries \(request.metadata.count) metadata entries; at most \(metadataMaxEntries)"
         }
-        let bad = request.metadata.filter { $0.key.utf8.count > metadataKeyMaxBytes || $0.value.utf8.count > metadataValueMaxBytes }
-        if !bad.isEmpty {
+        func tooLong(_ entry: (key: String, value: String)) -> Bool {
+            entry.key.utf8.count > metadataKeyMaxBytes || entry.value.utf8.count > metadataValueMaxBytes
+        }
+        // The common case allocates nothing.
+        if request.metadata.contains(where: tooLong) {
+            let bad = request.metadata.filter(tooLong)
             let names = bad.keys.sorted().map { String($0.prefix(metadataKeyMaxBytes)) }.joined(separator: ", ")
             return "metadata \(names): a key is at most \(metadataKeyMaxBytes) bytes and a value at most \(metadataValueMaxBytes)"
         }
