@@ -139,15 +139,50 @@ public struct OwnershipConfirmation: Sendable, Hashable, Codable {
     /// only when approved; until then (and after a rejection) the asset keeps
     /// the owners it had. Empty without a sign-off.
     public var owners: [Owner]
+    /// Owners corrected by an upheld objection while the notice is up, when
+    /// another identity must approve them (with an access file).
+    public var correction: OwnershipCorrection?
 
     /// A confirmation record.
-    public init(date: CivilDate, rule: String, proposed: [Owner], overrideReason: String, signOff: SignOff? = nil, owners: [Owner] = []) {
+    public init(date: CivilDate, rule: String, proposed: [Owner], overrideReason: String, signOff: SignOff? = nil, owners: [Owner] = [],
+                correction: OwnershipCorrection? = nil) {
         self.date = date
         self.rule = rule
         self.proposed = proposed
         self.overrideReason = overrideReason
         self.signOff = signOff
         self.owners = owners
+        self.correction = correction
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case date, rule, proposed, overrideReason, signOff, owners, correction
+    }
+
+    /// Records written before sign-offs have no `owners`, `signOff` or `correction`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        date = try container.decode(CivilDate.self, forKey: .date)
+        rule = try container.decode(String.self, forKey: .rule)
+        proposed = try container.decode([Owner].self, forKey: .proposed)
+        overrideReason = try container.decode(String.self, forKey: .overrideReason)
+        signOff = try container.decodeIfPresent(SignOff.self, forKey: .signOff)
+        owners = try container.decodeIfPresent([Owner].self, forKey: .owners) ?? []
+        correction = try container.decodeIfPresent(OwnershipCorrection.self, forKey: .correction)
+    }
+
+    /// Whether a confirmation or a correction of it waits for a decision.
+    public var awaitsDecision: Bool { signOff?.state == .pending || correction?.signOff.state == .pending }
+}
+
+/// Owners an upheld objection corrected, waiting for another identity's decision.
+public struct OwnershipCorrection: Sendable, Hashable, Codable {
+    public var owners: [Owner]
+    public var signOff: SignOff
+
+    public init(owners: [Owner], signOff: SignOff) {
+        self.owners = owners
+        self.signOff = signOff
     }
 }
 

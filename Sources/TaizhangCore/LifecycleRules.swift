@@ -52,6 +52,16 @@ public enum LifecycleAction: Sendable, Hashable {
         }
     }
 
+    /// Whether the step can change the asset's value or owners (held back
+    /// while a disposal of it awaits approval).
+    public var changesValueOrOwners: Bool {
+        switch self {
+        case .recordValuation, .confirmOwnership, .decideOwnership: return true
+        case .resolveObjection(_, _, _, _, let corrected, _, _): return !corrected.isEmpty
+        default: return false
+        }
+    }
+
     /// Fills in who drafts or decides, from the authenticated caller.
     public mutating func sign(_ caller: SignOffDecider) {
         switch self {
@@ -144,13 +154,33 @@ public enum LifecycleRules {
             guard let confirmation = life.ownership else {
                 throw LedgerError(.failedPrecondition, "asset \(asset.id) has no ownership confirmation to decide")
             }
-            let earliest = stage == .underPublication ? (life.publications.last?.start ?? confirmation.date) : confirmation.date
-            let decided = try SignOffRules.decide(confirmation.signOff, decision, by: decider, on: date, note: note,
-                                                  what: stage == .underPublication ? "the owners corrected on the notice of asset \(asset.id)"
-                                                                                   : "the ownership confirmation of asset \(asset.id)",
-                                                  earliest: earliest, today: today)
-            life.ownership?.signOff = decided
-            if decided.state == .approved, !confirmation.owners.isEmpty { asset.owners = confirmation.owners }
+            if stage == .ownershipConfirmed {
+                let decided = try SignOffRules.decide(confirmation.signOff, decision, by: decider, on: date, note: note,
+                                                      what: "the ownership confirmation of asset \(asset.id)", earliest: confirmation.date, today: today)
+                life.ownership?.signOff = decided
+                if decided.state == .approved, !confirmation.owners.isEmpty { asset.owners = confirmation.owners }
+                return try finish()
+            }
+            guard let correction = confirmation.correction else {
+                throw LedgerError(.failedPrecondition, "the ownership notice of asset \(asset.id) has no corrected owners awaiting a decision")
+            }
+            let index = life.publications.count - 1
+            let decided = try SignOffRules.decide(correction.signOff, decision, by: decider, on: date, note: note,
+                                                  what: "the owners corrected on the notice of asset \(asset.id)",
+                                                  earliest: life.publications[index].start, today: today)
+            life.ownership?.correction?.signOff = decided
+            if decided.state == .approved {
+                asset.owners = correction.owners
+                // The approved owners are published for the whole period from now.
+                var old = life.publications[index]
+                let carried = old.objections.filter { $0.outcome == nil }
+                old.objections.removeAll { $0.outcome == nil }
+                old.restarted = date
+                life.publications[index] = old
+                let close = calendar.adding(workingDays: old.kind.minimumWorkingDays, to: date)
+                life.publications.append(Publication(kind: old.kind, round: old.round + 1, start: date, earliestClose: close.date,
+                                                     provisional: close.provisional, objections: carried))
+            }
             return try finish()
 
         case .openPublication(let start):
@@ -210,12 +240,15 @@ public enum LifecycleRules {
                 notFuture(restartDate, "restart")
                 try checkDates()
                 if !corrected.isEmpty {
+                    guard life.ownership != nil else {
+                        throw LedgerError(.failedPrecondition, "asset \(asset.id) has no ownership confirmation whose owners could be corrected")
+                    }
                     if let drafter {
-                        // Corrected owners are a new draft: another identity approves them before the notice closes.
-                        life.ownership?.owners = corrected
-                        life.ownership?.signOff = SignOff(draftedBy: drafter)
+                        // Corrected owners are a draft: another identity approves them before the notice closes.
+                        life.ownership?.correction = OwnershipCorrection(owners: corrected, signOff: SignOff(draftedBy: drafter))
                     } else {
                         asset.owners = corrected
+                        life.ownership?.correction = nil
                     }
                 }
                 var old = life.publications[index]
@@ -241,7 +274,7 @@ public enum LifecycleRules {
                 throw LedgerError(.failedPrecondition,
                     "the \(notice.kind.rawValue) notice of asset \(asset.id) cannot close: objection\(open.count == 1 ? "" : "s") \(open.map(String.init).joined(separator: ", ")) \(open.count == 1 ? "is" : "are") not resolved (ResolveObjection first)")
             }
-            if notice.kind == .ownership, let signOff = life.ownership?.signOff, signOff.state == .pending {
+            if notice.kind == .ownership, let signOff = life.ownership?.correction?.signOff, signOff.state == .pending {
                 throw LedgerError(.failedPrecondition,
                     "the ownership notice of asset \(asset.id) cannot close: the owners \(signOff.draftedBy) corrected await approval (ApproveOwnership, by another identity); a rejection leaves the owners approved before")
             }

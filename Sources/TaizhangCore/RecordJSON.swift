@@ -243,21 +243,28 @@ extension Lifecycle {
         if let inServiceSince { json.string("inServiceSince", inServiceSince.description) }
         json.int("objectionCount", objectionCount)
         if let ownership {
-            var item = JSONObjectWriter()
-            item.string("date", ownership.date.description)
-            item.string("overrideReason", ownership.overrideReason)
-            if ownership.signOff != nil { item.array("owners", ownership.owners.map(\.jsonObject)) }
-            item.array("proposed", ownership.proposed.map(\.jsonObject))
-            item.string("rule", ownership.rule)
-            if let signOff = ownership.signOff {
+            func signOffObject(_ signOff: SignOff) -> JSONObjectWriter {
                 var sign = JSONObjectWriter()
                 sign.string("decidedBy", signOff.decidedBy)
                 if let decidedOn = signOff.decidedOn { sign.string("decidedOn", decidedOn.description) }
                 sign.string("draftedBy", signOff.draftedBy)
                 sign.string("note", signOff.note)
                 sign.string("state", signOff.state.rawValue)
-                item.object("signOff", sign)
+                return sign
             }
+            var item = JSONObjectWriter()
+            if let correction = ownership.correction {
+                var fix = JSONObjectWriter()
+                fix.array("owners", correction.owners.map(\.jsonObject))
+                fix.object("signOff", signOffObject(correction.signOff))
+                item.object("correction", fix)
+            }
+            item.string("date", ownership.date.description)
+            item.string("overrideReason", ownership.overrideReason)
+            if ownership.signOff != nil { item.array("owners", ownership.owners.map(\.jsonObject)) }
+            item.array("proposed", ownership.proposed.map(\.jsonObject))
+            item.string("rule", ownership.rule)
+            if let signOff = ownership.signOff { item.object("signOff", signOffObject(signOff)) }
             json.object("ownership", item)
         }
         json.array("publications", publications.map { publication in

@@ -247,17 +247,22 @@ enum RecordReader {
         return false
     }
 
+    static func signOff(_ sign: JSONValue) throws -> SignOff {
+        SignOff(state: try enumeration(sign, "state"), draftedBy: try string(sign, "draftedBy"),
+                decidedBy: try string(sign, "decidedBy"), decidedOn: try optionalDate(sign, "decidedOn"), note: try string(sign, "note"))
+    }
+
     static func lifecycle(_ json: JSONValue) throws -> Lifecycle {
         var life = Lifecycle(stage: try enumeration(json, "stage"))
         if let item = json["ownership"] {
             life.ownership = OwnershipConfirmation(date: try date(item, "date"), rule: try string(item, "rule"),
                                                    proposed: try owners(item["proposed"]), overrideReason: try string(item, "overrideReason"),
-                                                   signOff: try item["signOff"].map { sign in
-                                                       SignOff(state: try enumeration(sign, "state"), draftedBy: try string(sign, "draftedBy"),
-                                                               decidedBy: try string(sign, "decidedBy"), decidedOn: try optionalDate(sign, "decidedOn"),
-                                                               note: try string(sign, "note"))
-                                                   },
-                                                   owners: try owners(item["owners"]))
+                                                   signOff: try item["signOff"].map(signOff),
+                                                   owners: try owners(item["owners"]),
+                                                   correction: try item["correction"].map { fix in
+                                                       guard let sign = fix["signOff"] else { throw RecordJSONError(description: "record JSON: correction has no signOff") }
+                                                       return OwnershipCorrection(owners: try owners(fix["owners"]), signOff: try signOff(sign))
+                                                   })
         }
         life.publications = try (json["publications"]?.array ?? []).map { item in
             Publication(kind: try enumeration(item, "kind"), round: Int(try int64(item, "round")), start: try date(item, "start"),

@@ -199,6 +199,10 @@ enum Encode {
             out.ownership.overrideReason = ownership.overrideReason
             if let signOff = ownership.signOff { out.ownership.signOff = Encode.signOff(signOff) }
             out.ownership.owners = ownership.owners.map(owner)
+            if let correction = ownership.correction {
+                out.ownership.correction.owners = correction.owners.map(owner)
+                out.ownership.correction.signOff = Encode.signOff(correction.signOff)
+            }
         }
         out.publications = life.publications.map { notice in
             var p = Taizhang_Ledger_V1_Publication()

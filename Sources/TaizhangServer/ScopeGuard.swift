@@ -112,10 +112,11 @@ enum ScopeGuard {
             return record(assetCode(asset.id), "asset", asset.id) ?? named(asset.adminCode, "the asset's new admin_code") ?? owners(asset, "the asset")
         case .lifecycle(let id, let action, _, _, _, _):
             if let refusal = record(assetCode(id), "asset", id) { return refusal }
-            if case .confirmOwnership(let confirmed, _, _, _, _) = action {
-                for owner in confirmed where !owner.adminCode.isEmpty {
-                    if let refusal = named(owner.adminCode, "owner \(owner.name)") { return refusal }
-                }
+            var given: [Owner] = []
+            if case .confirmOwnership(let confirmed, _, _, _, _) = action { given = confirmed }
+            if case .resolveObjection(_, _, _, _, let corrected, _, _) = action { given = corrected }
+            for owner in given where !owner.adminCode.isEmpty {
+                if let refusal = named(owner.adminCode, "owner \(owner.name)") { return refusal }
             }
             return nil
         case .createEntity(let entity):

@@ -13,6 +13,8 @@ extension Mutation {
     var namesOwners: Bool {
         switch self {
         case .registerAssets, .updateAsset: return true
+        case .lifecycle(_, .confirmOwnership(let owners, _, _, _, _), _, _, _, _): return !owners.isEmpty
+        case .lifecycle(_, .resolveObjection(_, _, _, _, let corrected, _, _), _, _, _, _): return !corrected.isEmpty
         default: return false
         }
     }
@@ -80,8 +82,14 @@ extension LedgerWriter {
         for (after, before) in plan.assets {
             if let before, let refusal = hidden(before.adminCode, "asset", before.id) { return refusal }
             if let refusal = outside(after.adminCode, "asset \(after.id)'s admin_code") { return refusal }
-            if checkOwners, before.map({ $0.owners != after.owners }) ?? true {
-                for owner in after.owners where !owner.adminCode.isEmpty {
+            if checkOwners {
+                // The asset's owners, and owners drafted for approval, when the change sets them.
+                let confirmation = after.lifecycle.ownership
+                let previous = before?.lifecycle.ownership
+                var named: [Owner] = before.map { $0.owners != after.owners } ?? true ? after.owners : []
+                if confirmation?.owners != previous?.owners { named += confirmation?.owners ?? [] }
+                if confirmation?.correction != previous?.correction { named += confirmation?.correction?.owners ?? [] }
+                for owner in named where !owner.adminCode.isEmpty {
                     if let refusal = outside(owner.adminCode, "asset \(after.id)'s owner \(owner.name)") { return refusal }
                 }
             }

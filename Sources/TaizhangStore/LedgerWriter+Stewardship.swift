@@ -70,6 +70,9 @@ extension LedgerWriter {
                                           stateOwned: current.owners.contains { governments.contains($0.kind) },
                                           pledged: !current.encumbrance.isBlank, disposed: current.lifecycle.stage == .disposed)
             if let refusal = DisposalRules.refusal(record, of: subject) { throw refusal }
+            if current.lifecycle.ownership?.awaitsDecision == true {
+                throw LedgerError(.failedPrecondition, "asset \(assetId) has owners drafted that await approval (ApproveOwnership); its disposal waits until they are approved or rejected")
+            }
             if let pending = all(.disposal).first(where: { record in
                 guard case .disposal(let entry) = record else { return false }
                 return entry.assetId == assetId && entry.signOff?.state == .pending && entry.id != draft

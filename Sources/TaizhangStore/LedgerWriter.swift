@@ -439,8 +439,8 @@ final class LedgerWriter: @unchecked Sendable {
             if expectedVersion != 0, expectedVersion != current.version {
                 throw LedgerError(.aborted, "asset \(id) is at version \(current.version), not \(expectedVersion): someone changed it since you read it; read it again and reapply your change")
             }
-            if case .recordValuation = action, let draft = pendingDisposal(of: id, overlay: overlay, store: store) {
-                throw LedgerError(.failedPrecondition, "asset \(id) has a disposal drafted (\(draft)) that awaits approval; its value does not change until the disposal is approved or rejected (ApproveDisposal)")
+            if action.changesValueOrOwners, let draft = pendingDisposal(of: id, overlay: overlay, store: store) {
+                throw LedgerError(.failedPrecondition, "asset \(id) has a disposal drafted (\(draft)) that awaits approval; its value and owners do not change until the disposal is approved or rejected (ApproveDisposal)")
             }
             if case .confirmOwnership(let owners, let date, let reason, _, let drafter) = action {
                 let proposal = try OwnershipRules.propose(for: current, contributions: contributions, unit: adminUnit)
@@ -449,8 +449,10 @@ final class LedgerWriter: @unchecked Sendable {
             var asset = try LifecycleRules.apply(action, to: current, calendar: calendar, today: today, policy: policy)
             // Owners that name an admin unit must name one that exists: the
             // asset's new owners, or the owners a draft holds for approval.
-            let drafted = asset.lifecycle.ownership.flatMap { $0.signOff?.state == .pending ? $0.owners : nil } ?? []
-            let changesOwners = asset.owners != current.owners || drafted != (current.lifecycle.ownership?.owners ?? [])
+            let confirmation = asset.lifecycle.ownership
+            let drafted = (confirmation?.correction?.signOff.state == .pending ? confirmation?.correction?.owners : nil)
+                ?? (confirmation?.signOff?.state == .pending ? confirmation?.owners : nil) ?? []
+            let changesOwners = asset.owners != current.owners || confirmation != current.lifecycle.ownership
             let named = asset.owners != current.owners ? asset.owners : drafted
             let unknown = named.enumerated().filter { !$0.element.adminCode.isEmpty && adminUnit($0.element.adminCode) == nil }
             if changesOwners, !unknown.isEmpty {

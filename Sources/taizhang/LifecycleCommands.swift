@@ -25,6 +25,9 @@ extension GlobalOptions {
         if asset.lifecycle.stage == .ownershipConfirmed, asset.lifecycle.ownership.hasSignOff {
             print(Labels.signOff(asset.lifecycle.ownership.signOff, language))
         }
+        if asset.lifecycle.stage == .underPublication, asset.lifecycle.ownership.hasCorrection {
+            print((language == .zh ? "更正后的权属：" : "corrected owners: ") + Labels.signOff(asset.lifecycle.ownership.correction.signOff, language))
+        }
         if let notice = asset.lifecycle.publications.last, notice.closed.isEmpty, notice.restarted.isEmpty {
             print(language == .zh ? "公示期：\(notice.start) 起，最早 \(notice.earliestClose) 可结束\(notice.provisional ? "（暂定：该年度节假日安排未加载）" : "")"
                                   : "notice from \(notice.start), may close on \(notice.earliestClose) at the earliest\(notice.provisional ? " (provisional: that year's holiday calendar is not loaded)" : "")")

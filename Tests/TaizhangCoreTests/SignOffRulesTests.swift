@@ -1,5 +1,6 @@
 // Separation of duties: who may decide a draft, when, and what a decision records.
 
+import Foundation
 import Testing
 import TaizhangCore
 
@@ -60,5 +61,19 @@ struct SignOffRulesTests {
             #expect(again?.code == .failedPrecondition)
             #expect(again?.message.contains("awaits no decision") == true)
         }
+    }
+
+    @Test func aConfirmationStoredBeforeSignOffs_decodes() throws {
+        let old = #"{"date":"2024-01-31","overrideReason":"","proposed":[],"rule":"004 §11"}"#
+        let confirmation = try JSONDecoder().decode(OwnershipConfirmation.self, from: Data(old.utf8))
+        #expect(confirmation.signOff == nil)
+        #expect(confirmation.owners.isEmpty)
+        #expect(confirmation.correction == nil)
+        #expect(!confirmation.awaitsDecision)
+        var drafted = confirmation
+        drafted.correction = OwnershipCorrection(owners: [], signOff: Self.pending)
+        let again = try JSONDecoder().decode(OwnershipConfirmation.self, from: try JSONEncoder().encode(drafted))
+        #expect(again == drafted)
+        #expect(again.awaitsDecision)
     }
 }

@@ -4,14 +4,20 @@
 import Foundation
 
 enum AccessFixture {
-    /// An identity of the file: name, role, scope ("" for the whole ledger), Unix uids.
+    /// An identity of the file: name, role ("a+b" for several roles), scope
+    /// ("" for the whole ledger), Unix uids.
     typealias Identity = (name: String, role: String, scope: String, uids: [UInt32])
 
     /// Writes an access file with `identities` and no tokens; returns its path.
     static func file(_ identities: [Identity]) throws -> String {
         let path = NSTemporaryDirectory() + "tz-access-" + UUID().uuidString + ".json"
         let entries: [[String: Any]] = identities.map { identity in
-            var entry: [String: Any] = ["name": identity.name, "role": identity.role, "uids": identity.uids.map(Int.init)]
+            var entry: [String: Any] = ["name": identity.name, "uids": identity.uids.map(Int.init)]
+            if identity.role.contains("+") {
+                entry["roles"] = identity.role.split(separator: "+").map(String.init)
+            } else {
+                entry["role"] = identity.role
+            }
             if !identity.scope.isEmpty { entry["scope"] = identity.scope }
             return entry
         }

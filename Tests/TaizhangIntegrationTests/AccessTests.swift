@@ -202,19 +202,11 @@ struct AccessTests {
     @Test func theDrafterOfAPlan_cannotApproveIt() async throws {
         let access = try AccessFixture.file([
             (name: "county-root", role: "county_clerk", scope: "", uids: [0]),
-            (name: "township-both", role: "", scope: "", uids: []),
+            // One identity with two roles: clerk and approver.
+            (name: "township-both", role: "township_clerk+approver", scope: "", uids: []),
             (name: "township-approver", role: "approver", scope: "", uids: []),
             (name: "county-approver", role: "approver", scope: "", uids: []),
         ])
-        // One identity with two roles: clerk and approver.
-        var object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: access))) as! [String: Any]
-        var identities = object["identities"] as! [[String: Any]]
-        for index in identities.indices where identities[index]["name"] as? String == "township-both" {
-            identities[index]["role"] = nil
-            identities[index]["roles"] = ["township_clerk", "approver"]
-        }
-        object["identities"] = identities
-        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: access))
         let both = AccessFixture.bearer(try AccessFixture.token(access, identity: "township-both"))
         let approver = AccessFixture.bearer(try AccessFixture.token(access, identity: "township-approver"))
         let county = AccessFixture.bearer(try AccessFixture.token(access, identity: "county-approver"))
@@ -269,17 +261,9 @@ struct AccessTests {
     @Test func draftedConfirmationsAndDisposals_waitForAnotherIdentitysDecision() async throws {
         let access = try AccessFixture.file([
             (name: "county-root", role: "county_clerk", scope: "", uids: [0]),
-            (name: "clerk-approver", role: "", scope: "", uids: []),
+            (name: "clerk-approver", role: "county_clerk+approver", scope: "", uids: []),
             (name: "county-approver", role: "approver", scope: "", uids: []),
         ])
-        var object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: access))) as! [String: Any]
-        var identities = object["identities"] as! [[String: Any]]
-        for index in identities.indices where identities[index]["name"] as? String == "clerk-approver" {
-            identities[index]["role"] = nil
-            identities[index]["roles"] = ["county_clerk", "approver"]
-        }
-        object["identities"] = identities
-        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: access))
         let both = AccessFixture.bearer(try AccessFixture.token(access, identity: "clerk-approver"))
         let approver = AccessFixture.bearer(try AccessFixture.token(access, identity: "county-approver"))
         var daemon = try DaemonProcess(extraArguments: ["--access-file", access])
@@ -361,16 +345,27 @@ struct AccessTests {
             $0.assetID = asset.id; $0.number = 1; $0.outcome = .upheld; $0.date = "2024-02-07"; $0.resolution = "核实属实"
             $0.correctedOwners = split.owners
         }, as: Asset.self)
-        #expect(corrected.lifecycle.ownership.signOff.state == .signOffPending)
-        #expect(corrected.lifecycle.ownership.signOff.draftedBy == "county-root")
+        #expect(corrected.lifecycle.ownership.correction.signOff.state == .signOffPending)
+        #expect(corrected.lifecycle.ownership.correction.signOff.draftedBy == "county-root")
+        #expect(corrected.lifecycle.ownership.correction.owners == split.owners)
+        // The confirmation's own approval stays on record.
+        #expect(corrected.lifecycle.ownership.signOff == approved.lifecycle.ownership.signOff)
         #expect(corrected.owners == approved.owners)
         let closing = try await refusal("ClosePublication", LifecycleTests.close(asset.id, "2024-03-01"))
         #expect(closing.code == .failedPrecondition)
         #expect(closing.message.contains("ApproveOwnership"))
+        // Nor is it disposed of while its owners wait.
+        let waitingOwners = try await refusal("DisposeAsset", StewardshipTests.disposal(asset: asset.id))
+        #expect(waitingOwners.code == .failedPrecondition)
+        #expect(waitingOwners.message.contains("ApproveOwnership"))
         #expect(try await refusal("ApproveOwnership", decide(asset.id, .approve, "2024-02-08")).code == .permissionDenied)
         let correction: Asset = try await call("ApproveOwnership", decide(asset.id, .approve, "2024-02-08"), approver)
         #expect(correction.owners == split.owners)
         #expect(correction.lifecycle.stage == .underPublication)
+        #expect(correction.lifecycle.ownership.correction.signOff.state == .signOffApproved)
+        // The approved owners are on notice for the full period from the approval.
+        #expect(correction.lifecycle.publications.last?.start == "2024-02-08")
+        #expect(correction.lifecycle.publications.count == corrected.lifecycle.publications.count + 1)
 
         // Disposal: a draft leaves the asset in the active ledger.
         let sold = try await Fixture.register(client, Fixture.asset(code: "SOD-2"))
@@ -519,6 +514,47 @@ struct AccessTests {
         #expect(!single.message.contains(xionghe.id))
         #expect(single.violations.first?.description_p.contains(xionghe.id) == false)
         #expect(single.violations.first?.description_p.contains("outside") == true)
+    }
+
+    /// Owners a scoped clerk names, whether confirming or correcting them
+    /// through an upheld objection, lie in its scope.
+    @Test func correctedOwners_outsideTheScope_areRefused() async throws {
+        let access = try AccessFixture.file([
+            (name: "county-root", role: "county_clerk", scope: "", uids: [0]),
+            (name: "shagang-clerk", role: "township_clerk", scope: "421024102000", uids: []),
+            (name: "county-approver", role: "approver", scope: "", uids: []),
+        ])
+        let shagang = AccessFixture.bearer(try AccessFixture.token(access, identity: "shagang-clerk"))
+        let approver = AccessFixture.bearer(try AccessFixture.token(access, identity: "county-approver"))
+        let daemon = try DaemonProcess(extraArguments: ["--access-file", access])
+        defer { daemon.stop() }
+        let client = try await daemon.connect()
+        try await Fixture.seed(client)
+        let asset = try await Fixture.register(client, Fixture.asset(code: "SG-1", village: "421024102201"))
+        func call(_ method: String, _ request: some SwiftProtobuf.Message, _ metadata: [String: String]) async throws -> Taizhang_Ledger_V1_Asset {
+            try await client.unary(Self.ledger + method, request, as: Taizhang_Ledger_V1_Asset.self, metadata: metadata)
+        }
+        _ = try await call("ConfirmOwnership", LifecycleTests.confirm(asset.id), shagang)
+        _ = try await call("ApproveOwnership", Taizhang_Ledger_V1_ApproveOwnershipRequest.with {
+            $0.assetID = asset.id; $0.decision = .approve; $0.date = "2024-02-01"
+        }, approver)
+        _ = try await call("OpenPublication", LifecycleTests.open(asset.id, "2024-02-05"), shagang)
+        _ = try await call("FileObjection", Taizhang_Ledger_V1_FileObjectionRequest.with {
+            $0.assetID = asset.id; $0.filed = "2024-02-06"; $0.filer = "村民"; $0.content = "权属有误"
+        }, shagang)
+        var elsewhere = asset.owners[0]
+        elsewhere.name = "白马村股份经济合作社"
+        elsewhere.adminCode = "421024101201"
+        let resolve = Taizhang_Ledger_V1_ResolveObjectionRequest.with {
+            $0.assetID = asset.id; $0.number = 1; $0.outcome = .upheld; $0.date = "2024-02-07"; $0.resolution = "核实"
+            $0.correctedOwners = [elsewhere]
+        }
+        let refused = try await Self.status(client, Self.ledger + "ResolveObjection", streaming: false, metadata: shagang, payload: resolve)
+        #expect(refused.code == .permissionDenied)
+        #expect(refused.message.contains("421024101201"))
+        let still = try await LifecycleTests.get(client, asset.id)
+        #expect(!still.lifecycle.ownership.hasCorrection)
+        #expect(still.lifecycle.publications.last?.objections.first?.outcome == .unspecified)
     }
 
     /// A township's clerk sees and changes only its township: records of

@@ -1461,6 +1461,43 @@ public nonisolated struct Taizhang_Ledger_V1_OwnershipConfirmation: Sendable {
   /// with a sign-off: the owners drafted; they become the asset's owners when approved
   public var owners: [Taizhang_Ledger_V1_Owner] = []
 
+  /// owners an upheld objection corrected, awaiting another identity's decision
+  public var correction: Taizhang_Ledger_V1_OwnershipCorrection {
+    get {_correction ?? Taizhang_Ledger_V1_OwnershipCorrection()}
+    set {_correction = newValue}
+  }
+  /// Returns true if `correction` has been explicitly set.
+  public var hasCorrection: Bool {self._correction != nil}
+  /// Clears the value of `correction`. Subsequent reads from it will return its default value.
+  public mutating func clearCorrection() {self._correction = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _signOff: Taizhang_Ledger_V1_SignOff? = nil
+  fileprivate var _correction: Taizhang_Ledger_V1_OwnershipCorrection? = nil
+}
+
+/// Owners corrected by an upheld objection to the ownership notice, with an
+/// access file: ApproveOwnership applies them (and the notice runs again from
+/// that day); until it is decided the notice cannot close.
+public nonisolated struct Taizhang_Ledger_V1_OwnershipCorrection: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var owners: [Taizhang_Ledger_V1_Owner] = []
+
+  public var signOff: Taizhang_Ledger_V1_SignOff {
+    get {_signOff ?? Taizhang_Ledger_V1_SignOff()}
+    set {_signOff = newValue}
+  }
+  /// Returns true if `signOff` has been explicitly set.
+  public var hasSignOff: Bool {self._signOff != nil}
+  /// Clears the value of `signOff`. Subsequent reads from it will return its default value.
+  public mutating func clearSignOff() {self._signOff = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -4873,7 +4910,7 @@ nonisolated extension Taizhang_Ledger_V1_Publication: SwiftProtobuf.Message, Swi
 
 nonisolated extension Taizhang_Ledger_V1_OwnershipConfirmation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".OwnershipConfirmation"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}date\0\u{1}rule\0\u{1}proposed\0\u{3}override_reason\0\u{3}sign_off\0\u{1}owners\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}date\0\u{1}rule\0\u{1}proposed\0\u{3}override_reason\0\u{3}sign_off\0\u{1}owners\0\u{1}correction\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -4887,6 +4924,7 @@ nonisolated extension Taizhang_Ledger_V1_OwnershipConfirmation: SwiftProtobuf.Me
       case 4: try { try decoder.decodeSingularStringField(value: &self.overrideReason) }()
       case 5: try { try decoder.decodeSingularMessageField(value: &self._signOff) }()
       case 6: try { try decoder.decodeRepeatedMessageField(value: &self.owners) }()
+      case 7: try { try decoder.decodeSingularMessageField(value: &self._correction) }()
       default: break
       }
     }
@@ -4915,6 +4953,9 @@ nonisolated extension Taizhang_Ledger_V1_OwnershipConfirmation: SwiftProtobuf.Me
     if !self.owners.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.owners, fieldNumber: 6)
     }
+    try { if let v = self._correction {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -4925,6 +4966,46 @@ nonisolated extension Taizhang_Ledger_V1_OwnershipConfirmation: SwiftProtobuf.Me
     if lhs.overrideReason != rhs.overrideReason {return false}
     if lhs._signOff != rhs._signOff {return false}
     if lhs.owners != rhs.owners {return false}
+    if lhs._correction != rhs._correction {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_OwnershipCorrection: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".OwnershipCorrection"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}owners\0\u{3}sign_off\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.owners) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._signOff) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.owners.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.owners, fieldNumber: 1)
+    }
+    try { if let v = self._signOff {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_OwnershipCorrection, rhs: Taizhang_Ledger_V1_OwnershipCorrection) -> Bool {
+    if lhs.owners != rhs.owners {return false}
+    if lhs._signOff != rhs._signOff {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -457,6 +457,51 @@ void   taizhang__ledger__v1__ownership_confirmation__free_unpacked
   assert(message->base.descriptor == &taizhang__ledger__v1__ownership_confirmation__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   taizhang__ledger__v1__ownership_correction__init
+                     (Taizhang__Ledger__V1__OwnershipCorrection         *message)
+{
+  static const Taizhang__Ledger__V1__OwnershipCorrection init_value = TAIZHANG__LEDGER__V1__OWNERSHIP_CORRECTION__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__ownership_correction__get_packed_size
+                     (const Taizhang__Ledger__V1__OwnershipCorrection *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__ownership_correction__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__ownership_correction__pack
+                     (const Taizhang__Ledger__V1__OwnershipCorrection *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__ownership_correction__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__ownership_correction__pack_to_buffer
+                     (const Taizhang__Ledger__V1__OwnershipCorrection *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__ownership_correction__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__OwnershipCorrection *
+       taizhang__ledger__v1__ownership_correction__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__OwnershipCorrection *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__ownership_correction__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__ownership_correction__free_unpacked
+                     (Taizhang__Ledger__V1__OwnershipCorrection *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__ownership_correction__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   taizhang__ledger__v1__sign_off__init
                      (Taizhang__Ledger__V1__SignOff         *message)
 {
@@ -5992,7 +6037,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__publication__descriptor =
   (ProtobufCMessageInit) taizhang__ledger__v1__publication__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taizhang__ledger__v1__ownership_confirmation__field_descriptors[6] =
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__ownership_confirmation__field_descriptors[7] =
 {
   {
     "date",
@@ -6066,8 +6111,21 @@ static const ProtobufCFieldDescriptor taizhang__ledger__v1__ownership_confirmati
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "correction",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__OwnershipConfirmation, correction),
+    &taizhang__ledger__v1__ownership_correction__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__ledger__v1__ownership_confirmation__field_indices_by_name[] = {
+  6,   /* field[6] = correction */
   0,   /* field[0] = date */
   3,   /* field[3] = override_reason */
   5,   /* field[5] = owners */
@@ -6078,7 +6136,7 @@ static const unsigned taizhang__ledger__v1__ownership_confirmation__field_indice
 static const ProtobufCIntRange taizhang__ledger__v1__ownership_confirmation__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor taizhang__ledger__v1__ownership_confirmation__descriptor =
 {
@@ -6088,11 +6146,62 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__ownership_confirmation__d
   "Taizhang__Ledger__V1__OwnershipConfirmation",
   "taizhang.ledger.v1",
   sizeof(Taizhang__Ledger__V1__OwnershipConfirmation),
-  6,
+  7,
   taizhang__ledger__v1__ownership_confirmation__field_descriptors,
   taizhang__ledger__v1__ownership_confirmation__field_indices_by_name,
   1,  taizhang__ledger__v1__ownership_confirmation__number_ranges,
   (ProtobufCMessageInit) taizhang__ledger__v1__ownership_confirmation__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__ownership_correction__field_descriptors[2] =
+{
+  {
+    "owners",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Ledger__V1__OwnershipCorrection, n_owners),
+    offsetof(Taizhang__Ledger__V1__OwnershipCorrection, owners),
+    &taizhang__ledger__v1__owner__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sign_off",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__OwnershipCorrection, sign_off),
+    &taizhang__ledger__v1__sign_off__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__ownership_correction__field_indices_by_name[] = {
+  0,   /* field[0] = owners */
+  1,   /* field[1] = sign_off */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__ownership_correction__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__ownership_correction__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.OwnershipCorrection",
+  "OwnershipCorrection",
+  "Taizhang__Ledger__V1__OwnershipCorrection",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__OwnershipCorrection),
+  2,
+  taizhang__ledger__v1__ownership_correction__field_descriptors,
+  taizhang__ledger__v1__ownership_correction__field_indices_by_name,
+  1,  taizhang__ledger__v1__ownership_correction__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__ownership_correction__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor taizhang__ledger__v1__sign_off__field_descriptors[5] =

@@ -25,6 +25,7 @@ typedef struct Taizhang__Ledger__V1__Document Taizhang__Ledger__V1__Document;
 typedef struct Taizhang__Ledger__V1__Objection Taizhang__Ledger__V1__Objection;
 typedef struct Taizhang__Ledger__V1__Publication Taizhang__Ledger__V1__Publication;
 typedef struct Taizhang__Ledger__V1__OwnershipConfirmation Taizhang__Ledger__V1__OwnershipConfirmation;
+typedef struct Taizhang__Ledger__V1__OwnershipCorrection Taizhang__Ledger__V1__OwnershipCorrection;
 typedef struct Taizhang__Ledger__V1__SignOff Taizhang__Ledger__V1__SignOff;
 typedef struct Taizhang__Ledger__V1__Handover Taizhang__Ledger__V1__Handover;
 typedef struct Taizhang__Ledger__V1__ValuationEvent Taizhang__Ledger__V1__ValuationEvent;
@@ -855,10 +856,31 @@ struct  Taizhang__Ledger__V1__OwnershipConfirmation
    */
   size_t n_owners;
   Taizhang__Ledger__V1__Owner **owners;
+  /*
+   * owners an upheld objection corrected, awaiting another identity's decision
+   */
+  Taizhang__Ledger__V1__OwnershipCorrection *correction;
 };
 #define TAIZHANG__LEDGER__V1__OWNERSHIP_CONFIRMATION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__ownership_confirmation__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, NULL, 0,NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, NULL, 0,NULL, NULL }
+
+
+/*
+ * Owners corrected by an upheld objection to the ownership notice, with an
+ * access file: ApproveOwnership applies them (and the notice runs again from
+ * that day); until it is decided the notice cannot close.
+ */
+struct  Taizhang__Ledger__V1__OwnershipCorrection
+{
+  ProtobufCMessage base;
+  size_t n_owners;
+  Taizhang__Ledger__V1__Owner **owners;
+  Taizhang__Ledger__V1__SignOff *sign_off;
+};
+#define TAIZHANG__LEDGER__V1__OWNERSHIP_CORRECTION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__ownership_correction__descriptor) \
+    , 0,NULL, NULL }
 
 
 struct  Taizhang__Ledger__V1__SignOff
@@ -3262,6 +3284,25 @@ Taizhang__Ledger__V1__OwnershipConfirmation *
 void   taizhang__ledger__v1__ownership_confirmation__free_unpacked
                      (Taizhang__Ledger__V1__OwnershipConfirmation *message,
                       ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__OwnershipCorrection methods */
+void   taizhang__ledger__v1__ownership_correction__init
+                     (Taizhang__Ledger__V1__OwnershipCorrection         *message);
+size_t taizhang__ledger__v1__ownership_correction__get_packed_size
+                     (const Taizhang__Ledger__V1__OwnershipCorrection   *message);
+size_t taizhang__ledger__v1__ownership_correction__pack
+                     (const Taizhang__Ledger__V1__OwnershipCorrection   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__ownership_correction__pack_to_buffer
+                     (const Taizhang__Ledger__V1__OwnershipCorrection   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__OwnershipCorrection *
+       taizhang__ledger__v1__ownership_correction__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__ownership_correction__free_unpacked
+                     (Taizhang__Ledger__V1__OwnershipCorrection *message,
+                      ProtobufCAllocator *allocator);
 /* Taizhang__Ledger__V1__SignOff methods */
 void   taizhang__ledger__v1__sign_off__init
                      (Taizhang__Ledger__V1__SignOff         *message);
@@ -5289,6 +5330,9 @@ typedef void (*Taizhang__Ledger__V1__Publication_Closure)
 typedef void (*Taizhang__Ledger__V1__OwnershipConfirmation_Closure)
                  (const Taizhang__Ledger__V1__OwnershipConfirmation *message,
                   void *closure_data);
+typedef void (*Taizhang__Ledger__V1__OwnershipCorrection_Closure)
+                 (const Taizhang__Ledger__V1__OwnershipCorrection *message,
+                  void *closure_data);
 typedef void (*Taizhang__Ledger__V1__SignOff_Closure)
                  (const Taizhang__Ledger__V1__SignOff *message,
                   void *closure_data);
@@ -6130,6 +6174,7 @@ extern const ProtobufCMessageDescriptor taizhang__ledger__v1__document__descript
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__objection__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__publication__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__ownership_confirmation__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__ownership_correction__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__sign_off__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__handover__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__valuation_event__descriptor;
