@@ -56,7 +56,8 @@ public enum LifecycleAction: Sendable, Hashable {
     /// while a disposal of it awaits approval).
     public var changesValueOrOwners: Bool {
         switch self {
-        case .recordValuation, .confirmOwnership, .decideOwnership: return true
+        case .recordValuation, .confirmOwnership: return true
+        case .decideOwnership(let decision, _, _, _): return decision == .approve
         case .resolveObjection(_, _, _, _, let corrected, _, _): return !corrected.isEmpty
         default: return false
         }
@@ -165,9 +166,12 @@ public enum LifecycleRules {
                 throw LedgerError(.failedPrecondition, "the ownership notice of asset \(asset.id) has no corrected owners awaiting a decision")
             }
             let index = life.publications.count - 1
+            // Not before anything recorded on the round it may restart.
+            let round = life.publications[index]
+            let earliest = ([round.start] + round.objections.flatMap { [$0.filed] + ($0.resolved.map { [$0] } ?? []) }).max() ?? round.start
             let decided = try SignOffRules.decide(correction.signOff, decision, by: decider, on: date, note: note,
                                                   what: "the owners corrected on the notice of asset \(asset.id)",
-                                                  earliest: life.publications[index].start, today: today)
+                                                  earliest: earliest, today: today)
             life.ownership?.correction?.signOff = decided
             if decided.state == .approved {
                 asset.owners = correction.owners

@@ -260,8 +260,10 @@ enum RecordReader {
                                                    signOff: try item["signOff"].map(signOff),
                                                    owners: try owners(item["owners"]),
                                                    correction: try item["correction"].map { fix in
-                                                       guard let sign = fix["signOff"] else { throw RecordJSONError(description: "record JSON: correction has no signOff") }
-                                                       return OwnershipCorrection(owners: try owners(fix["owners"]), signOff: try signOff(sign))
+                                                       guard let sign = fix["signOff"], let list = fix["owners"] else {
+                                                           throw RecordJSONError(description: "record JSON: a correction needs owners and signOff")
+                                                       }
+                                                       return OwnershipCorrection(owners: try owners(list), signOff: try signOff(sign))
                                                    })
         }
         life.publications = try (json["publications"]?.array ?? []).map { item in

@@ -136,6 +136,41 @@ struct LifecycleRulesTests {
         #expect(Self.refusal(.closePublication(date: Self.date("2024-02-27")), asset)?.code == .failedPrecondition)
     }
 
+    /// With an access file, corrected owners wait for another identity; the
+    /// notice holds until then and runs again from the approval.
+    @Test func correctedOwners_waitForApproval_andTheNoticeRunsAgainFromIt() throws {
+        var asset = try Self.onNotice()
+        asset = try Self.apply(.fileObjection(filed: Self.date("2024-02-05"), filer: "三湖村村委会", content: "三湖村出资一半"), asset)
+        let corrected = [Owner(name: "白马村集体经济组织", kind: .villageCollective, adminCode: "421024101201", shareBasisPoints: 5_000),
+                         Owner(name: "三湖村集体经济组织", kind: .villageCollective, adminCode: "421024101202", shareBasisPoints: 5_000)]
+        asset = try Self.apply(.resolveObjection(number: 1, outcome: .upheld, date: Self.date("2024-02-07"), resolution: "按出资比例更正",
+                                                 correctedOwners: corrected, restart: nil, drafter: "xionghe-clerk"), asset)
+        #expect(asset.owners == [Self.village])
+        #expect(asset.lifecycle.ownership?.correction?.owners == corrected)
+        #expect(asset.lifecycle.ownership?.awaitsDecision == true)
+        #expect(Self.refusal(.closePublication(date: Self.date("2024-03-01")), asset)?.message.contains("ApproveOwnership") == true)
+        // A second objection on the new round, dismissed on 20 Feb: the approval may not come before it.
+        asset = try Self.apply(.fileObjection(filed: Self.date("2024-02-19"), filer: "村民", content: "再议"), asset)
+        asset = try Self.apply(.resolveObjection(number: 2, outcome: .dismissed, date: Self.date("2024-02-20"), resolution: "已答复",
+                                                 correctedOwners: [], restart: nil), asset)
+        let approver = SignOffDecider(name: "county-approver", separated: true)
+        let early = Self.refusal(.decideOwnership(decision: .approve, date: Self.date("2024-02-19"), note: "", decider: approver), asset)
+        #expect(early?.violations.map(\.field) == ["date"])
+        let own = Self.refusal(.decideOwnership(decision: .approve, date: Self.date("2024-02-21"), note: "",
+                                                decider: SignOffDecider(name: "xionghe-clerk", separated: true)), asset)
+        #expect(own?.code == .permissionDenied)
+        let rounds = asset.lifecycle.publications.count
+        asset = try Self.apply(.decideOwnership(decision: .approve, date: Self.date("2024-02-21"), note: "", decider: approver), asset)
+        #expect(asset.owners == corrected)
+        #expect(asset.lifecycle.publications.count == rounds + 1)
+        #expect(asset.lifecycle.openPublication?.start == Self.date("2024-02-21"))
+        // Wed 21 Feb + 7 working days: 22–23 (2), 26 Feb–1 Mar (7).
+        #expect(asset.lifecycle.openPublication?.earliestClose == Self.date("2024-03-01"))
+        #expect(Self.refusal(.closePublication(date: Self.date("2024-02-29")), asset)?.code == .failedPrecondition)
+        asset = try Self.apply(.closePublication(date: Self.date("2024-03-01")), asset)
+        #expect(asset.lifecycle.stage == .published)
+    }
+
     @Test func ownersDifferingFromTheRule_needAReason() throws {
         let other = [Owner(name: "熊河镇人民政府", kind: .townshipGovernment, adminCode: "421024101000", shareBasisPoints: 10_000)]
         let refused = try #require(Self.refusal(.confirmOwnership(owners: other, date: Self.date("2024-01-31"), overrideReason: "", proposal: Self.proposal), Self.asset()))
