@@ -81,6 +81,20 @@ public enum LifecycleAction: Sendable, Hashable {
 
 /// The transition rules.
 public enum LifecycleRules {
+    /// Ends the open notice's round on `restarted` and opens the next from
+    /// `start`, for its full period; objections still open move to it.
+    static func restartNotice(_ life: inout Lifecycle, restarted: CivilDate, from start: CivilDate, calendar: WorkingDayCalendar) {
+        let index = life.publications.count - 1
+        var old = life.publications[index]
+        let carried = old.objections.filter { $0.outcome == nil }
+        old.objections.removeAll { $0.outcome == nil }
+        old.restarted = restarted
+        life.publications[index] = old
+        let close = calendar.adding(workingDays: old.kind.minimumWorkingDays, to: start)
+        life.publications.append(Publication(kind: old.kind, round: old.round + 1, start: start, earliestClose: close.date,
+                                             provisional: close.provisional, objections: carried))
+    }
+
     /// The valuation an asset starts with: its registered value from its acquisition date.
     public static func initialValuation(of asset: Asset, kind: ValuationKind) -> ValuationEvent {
         ValuationEvent(kind: kind, date: asset.acquiredDate, valueFen: asset.originalValueFen)
@@ -176,14 +190,7 @@ public enum LifecycleRules {
             if decided.state == .approved {
                 asset.owners = correction.owners
                 // The approved owners are published for the whole period from now.
-                var old = life.publications[index]
-                let carried = old.objections.filter { $0.outcome == nil }
-                old.objections.removeAll { $0.outcome == nil }
-                old.restarted = date
-                life.publications[index] = old
-                let close = calendar.adding(workingDays: old.kind.minimumWorkingDays, to: date)
-                life.publications.append(Publication(kind: old.kind, round: old.round + 1, start: date, earliestClose: close.date,
-                                                     provisional: close.provisional, objections: carried))
+                restartNotice(&life, restarted: date, from: date, calendar: calendar)
             }
             return try finish()
 
@@ -255,15 +262,7 @@ public enum LifecycleRules {
                         life.ownership?.correction = nil
                     }
                 }
-                var old = life.publications[index]
-                // Objections still open move to the new round.
-                let carried = old.objections.filter { $0.outcome == nil }
-                old.objections.removeAll { $0.outcome == nil }
-                old.restarted = date
-                life.publications[index] = old
-                let close = calendar.adding(workingDays: old.kind.minimumWorkingDays, to: restartDate)
-                life.publications.append(Publication(kind: old.kind, round: old.round + 1, start: restartDate, earliestClose: close.date,
-                                                     provisional: close.provisional, objections: carried))
+                restartNotice(&life, restarted: date, from: restartDate, calendar: calendar)
             } else if restart != nil {
                 bad.append(.init(field: "restart", description: "only an upheld objection restarts the notice"))
             }
