@@ -16,14 +16,28 @@ Request/Response envelopes, over a Unix socket or TCP. It needs only the
         except Status as status:
             print(status.code_name, status.message, status.violations)
 
+Over TCP off the machine, speak TLS: pass an `ssl.SSLContext` that trusts
+the county's CA (and holds a client certificate when the daemon asks for
+one), and a bearer token in each call's metadata:
+
+    import ssl
+    tls = ssl.create_default_context(cafile="county-ca.pem")
+    with Client(host="ledger.county.example", port=7420, tls=tls) as client:
+        client.call(method, request, metadata={"authorization": "Bearer " + token})
+
 A Client is not thread-safe: use one per thread (they are cheap), or a lock.
 """
 
 import os
 import selectors
 import socket
+import ssl
 import struct
 import time
+
+# What a non-blocking socket raises when it cannot go on now; a TLS socket
+# may also need to read before it can write, or the reverse.
+_WOULD_BLOCK = (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
 
 from google.protobuf import descriptor_pb2, descriptor_pool
 
@@ -110,9 +124,12 @@ class _Schema:
 
 
 class Client:
-    """A connection to taizhangd: `Client(unix=PATH)` or `Client(host=H, port=P)`."""
+    """A connection to taizhangd: `Client(unix=PATH)` or `Client(host=H, port=P)`,
+    with `tls=ssl.SSLContext(...)` for TLS over TCP (`server_hostname`
+    defaults to `host`)."""
 
-    def __init__(self, unix=None, host=None, port=None, timeout=5.0, frame_max_bytes=FRAME_MAX_BYTES):
+    def __init__(self, unix=None, host=None, port=None, timeout=5.0, frame_max_bytes=FRAME_MAX_BYTES, tls=None,
+                 server_hostname=None):
         self.schema = _Schema.shared()
         self.Request = self.schema.message("taizhang.rpc.v1.Request")
         self.Response = self.schema.message("taizhang.rpc.v1.Response")
@@ -125,6 +142,8 @@ class Client:
         self._abandoned = set()
         self._error = None
         self._socket = None
+        if tls is not None and unix:
+            raise ValueError("TLS is for TCP; the Unix socket is local")
         try:
             if unix:
                 self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -133,6 +152,10 @@ class Client:
             elif host and port is not None:
                 self._socket = socket.create_connection((host, port), timeout=timeout)
                 self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                if tls is not None:
+                    # The handshake happens here, within `timeout`; a daemon
+                    # whose certificate the context does not trust is refused.
+                    self._socket = tls.wrap_socket(self._socket, server_hostname=server_hostname or host)
             else:
                 raise ValueError("Client needs unix=PATH or host= and port=")
         except OSError as error:
@@ -263,7 +286,7 @@ class Client:
                 try:
                     data = data[self._socket.send(data):]
                     continue
-                except BlockingIOError:
+                except _WOULD_BLOCK:
                     pass
                 self._selector.modify(self._socket, selectors.EVENT_READ | selectors.EVENT_WRITE)
                 events = self._selector.select(None)
@@ -358,10 +381,17 @@ class Client:
                         self._fail(ProtocolError, "the server sent a frame that is not a taizhang.rpc.v1.Response")
                     return response, 4 + length
             timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
-            if not self._selector.select(timeout):
+            # A TLS socket may hold decrypted bytes the kernel no longer shows.
+            buffered = isinstance(self._socket, ssl.SSLSocket) and self._socket.pending() > 0
+            if not buffered and not self._selector.select(timeout):
                 raise Timeout("nothing arrived in time; the call is still in flight")
             try:
                 chunk = self._socket.recv(65536)
+            except _WOULD_BLOCK:
+                # Part of a TLS record (or a non-blocking read with nothing yet): wait again.
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise Timeout("nothing arrived in time; the call is still in flight") from None
+                continue
             except OSError as error:
                 self._fail(Closed, "recv: %s" % error)
             if not chunk:
