@@ -189,6 +189,11 @@ def main():
     misbehaving(b"", False, Closed)
     misbehaving(b"", True, Timeout, wait=0.2)
     misbehaving(bytes([0, 0, 0, 8, 0x12, 0x06, 0x08, 0x08, 0x12, 0x02]) + b"no", False, Status)
+    report()
+
+
+def report():
+    """Prints "ok N checks", or the failures and exits 1."""
     if failures:
         print("%d of %d checks failed" % (len(failures), checks), file=sys.stderr)
         sys.exit(1)
