@@ -192,6 +192,21 @@ public final class TaizhangClient: Sendable {
 
     /// Calls a unary method; throws `RPCError` on a non-OK status.
     public func unary<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ method: RPCMethod<Request, Response>, _ request: Request, as: Response.Type = Response.self,
+        metadata: [String: String] = [:], timeoutMillis: UInt32 = 0
+    ) async throws -> Response {
+        try await unary(method.path, request, as: Response.self, metadata: metadata, timeoutMillis: timeoutMillis)
+    }
+
+    /// Starts a server-streaming call of `method` (see `stream(_:payload:)`).
+    public func stream<Request: SwiftProtobuf.Message, Item: SwiftProtobuf.Message>(
+        _ method: RPCMethod<Request, Item>, _ request: Request, metadata: [String: String] = [:], timeoutMillis: UInt32 = 0
+    ) throws -> (callId: UInt64, items: AsyncThrowingStream<Data, any Error>) {
+        try stream(method.path, payload: try request.serializedData(), metadata: metadata, timeoutMillis: timeoutMillis)
+    }
+
+    /// Calls a unary method by its path; throws `RPCError` on a non-OK status.
+    public func unary<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
         _ method: String, _ request: Request, as: Response.Type = Response.self,
         metadata: [String: String] = [:], timeoutMillis: UInt32 = 0
     ) async throws -> Response {

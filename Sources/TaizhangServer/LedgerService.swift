@@ -8,7 +8,6 @@ import TaizhangProto
 
 /// The ledger service's methods.
 public enum LedgerService {
-    static let service = "taizhang.ledger.v1.Ledger"
     /// Largest page of any listing.
     public static let pageSizeMax = 1000
     /// Default page size.
@@ -21,8 +20,7 @@ public enum LedgerService {
         let cache = AssetWireCache(context: context)
         let imports = ImportSessions(clock: context.clock)
         return [
-            Method.mutation(Method.name(service, "CreateAdminUnit"), Taizhang_Ledger_V1_CreateAdminUnitRequest.self,
-                            Taizhang_Ledger_V1_AdminUnit.self, store: store,
+            Method.mutation(RPC.Ledger.createAdminUnit, store: store,
                             plan: { _, request in
                                 var bad: [FieldViolation] = []
                                 let unit = Decode.adminUnit(request.unit, into: &bad)
@@ -34,8 +32,7 @@ public enum LedgerService {
                                 guard case .adminUnit(let unit) = outcome else { return .init() }
                                 return Encode.adminUnit(unit)
                             }),
-            Method.unary(Method.name(service, "ListAdminUnits"), Taizhang_Ledger_V1_ListAdminUnitsRequest.self,
-                         Taizhang_Ledger_V1_ListAdminUnitsResponse.self) { _, request in
+            Method.unary(RPC.Ledger.listAdminUnits) { _, request in
                 let limit = try pageSize(request.pageSize)
                 let after = try PageToken.decode(request.pageToken)
                 let page = store.adminUnits(parentCode: request.parentCode.isEmpty ? nil : request.parentCode, after: after, limit: limit)
@@ -44,8 +41,7 @@ public enum LedgerService {
                 response.nextPageToken = page.nextAfter.map(PageToken.encode) ?? ""
                 return response
             },
-            Method.mutation(Method.name(service, "CreateProject"), Taizhang_Ledger_V1_CreateProjectRequest.self,
-                            Taizhang_Ledger_V1_Project.self, store: store,
+            Method.mutation(RPC.Ledger.createProject, store: store,
                             plan: { _, request in
                                 var bad: [FieldViolation] = []
                                 let project = Decode.project(request.project, into: &bad)
@@ -60,15 +56,13 @@ public enum LedgerService {
                                 guard case .project(let project) = outcome else { return .init() }
                                 return Encode.project(project)
                             }),
-            Method.unary(Method.name(service, "GetProject"), Taizhang_Ledger_V1_GetProjectRequest.self,
-                         Taizhang_Ledger_V1_Project.self) { _, request in
+            Method.unary(RPC.Ledger.getProject) { _, request in
                 guard let project = store.project(id: request.id) else {
                     throw LedgerError(.notFound, "no project \"\(request.id)\" exists; ListProjects shows the projects")
                 }
                 return Encode.project(project)
             },
-            Method.unary(Method.name(service, "ListProjects"), Taizhang_Ledger_V1_ListProjectsRequest.self,
-                         Taizhang_Ledger_V1_ListProjectsResponse.self) { _, request in
+            Method.unary(RPC.Ledger.listProjects) { _, request in
                 let limit = try pageSize(request.pageSize)
                 let after = try PageToken.decode(request.pageToken)
                 let page = store.projects(adminCode: request.adminCode.isEmpty ? nil : request.adminCode,
@@ -78,8 +72,7 @@ public enum LedgerService {
                 response.nextPageToken = page.nextAfter.map(PageToken.encode) ?? ""
                 return response
             },
-            Method.mutation(Method.name(service, "RegisterAsset"), Taizhang_Ledger_V1_RegisterAssetRequest.self,
-                            Taizhang_Ledger_V1_Asset.self, store: store,
+            Method.mutation(RPC.Ledger.registerAsset, store: store,
                             plan: { _, request in
                                 let asset = try checkedAsset(request.asset, prefix: "asset", store: store)
                                 return .registerAssets([asset], batch: false)
@@ -88,15 +81,13 @@ public enum LedgerService {
                                 guard case .assets(let assets) = outcome, let asset = assets.first else { return .init() }
                                 return Encode.asset(asset, context: context)
                             }),
-            Method.encoded(Method.name(service, "GetAsset"), Taizhang_Ledger_V1_GetAssetRequest.self,
-                           Taizhang_Ledger_V1_Asset.self) { _, request in
+            Method.encoded(RPC.Ledger.getAsset) { _, request in
                 guard let asset = store.asset(id: request.id) else {
                     throw LedgerError(.notFound, "no asset \"\(request.id)\" exists; asset ids look like ZC00000001 (ListAssets shows them)")
                 }
                 return cache.bytes(for: asset)
             },
-            Method.encoded(Method.name(service, "ListAssets"), Taizhang_Ledger_V1_ListAssetsRequest.self,
-                           Taizhang_Ledger_V1_ListAssetsResponse.self) { _, request in
+            Method.encoded(RPC.Ledger.listAssets) { _, request in
                 var bad: [FieldViolation] = []
                 let limit = try pageSize(request.pageSize)
                 let after = try PageToken.decode(request.pageToken)
@@ -139,8 +130,7 @@ public enum LedgerService {
                 writer.varintField(3, UInt64(page.total))
                 return writer.bytes
             },
-            Method.mutation(Method.name(service, "UpdateAsset"), Taizhang_Ledger_V1_UpdateAssetRequest.self,
-                            Taizhang_Ledger_V1_Asset.self, store: store,
+            Method.mutation(RPC.Ledger.updateAsset, store: store,
                             plan: { _, request in
                                 if request.asset.id.isEmpty {
                                     throw LedgerError.invalid([.init(field: "asset.id", description: "is required: the id of the asset to change")], what: "update")
@@ -159,8 +149,7 @@ public enum LedgerService {
                                 guard case .assets(let assets) = outcome, let asset = assets.first else { return .init() }
                                 return Encode.asset(asset, context: context)
                             }),
-            Method.mutation(Method.name(service, "BatchRegisterAssets"), Taizhang_Ledger_V1_BatchRegisterAssetsRequest.self,
-                            Taizhang_Ledger_V1_BatchRegisterAssetsResponse.self, store: store,
+            Method.mutation(RPC.Ledger.batchRegisterAssets, store: store,
                             plan: { _, request in
                                 if request.assets.isEmpty {
                                     throw LedgerError.invalid([.init(field: "assets", description: "is empty; send at least one asset")], what: "batch")
@@ -188,8 +177,7 @@ public enum LedgerService {
                                 if case .assets(let assets) = outcome { response.ids = assets.map(\.id) }
                                 return response
                             }),
-            Method.staged(Method.name(service, "ImportAssets"), Taizhang_Ledger_V1_ImportAssetsRequest.self,
-                          Taizhang_Ledger_V1_ImportAssetsResponse.self, store: store,
+            Method.staged(RPC.Ledger.importAssets, store: store,
                           plan: { call, request in
                               let scope = ScopeGuard.codes(call, store)
                               if let scope, let principal = call.principal {
@@ -222,8 +210,7 @@ public enum LedgerService {
                               }
                               return response
                           }),
-            Method.blocking(Method.name(service, "VerifyAuditChain"), Taizhang_Ledger_V1_VerifyAuditChainRequest.self,
-                            Taizhang_Ledger_V1_VerifyAuditChainResponse.self) { _, _ in
+            Method.blocking(RPC.Ledger.verifyAuditChain) { _, _ in
                 let result = try store.verifyAuditChain()
                 var response = Taizhang_Ledger_V1_VerifyAuditChainResponse()
                 response.intact = result.intact
@@ -234,8 +221,7 @@ public enum LedgerService {
                 response.headHash = result.headHash
                 return response
             },
-            Method.blocking(Method.name(service, "ListAuditEntries"), Taizhang_Ledger_V1_ListAuditEntriesRequest.self,
-                            Taizhang_Ledger_V1_ListAuditEntriesResponse.self) { _, request in
+            Method.blocking(RPC.Ledger.listAuditEntries) { _, request in
                 let limit = try pageSize(request.pageSize)
                 // One more than the page tells whether another page follows.
                 var entries = try store.auditEntries(recordId: request.recordID.isEmpty ? nil : request.recordID,

@@ -18,9 +18,9 @@ extension LedgerService {
 
     static func lifecycleMethods(store: any LedgerStore, context: LedgerContext) -> [MethodSpec] {
         /// A life-cycle mutation answering with the changed asset.
-        func step<Request: SwiftProtobuf.Message>(_ method: String, _ type: Request.Type,
+        func step<Request: SwiftProtobuf.Message>(_ method: RPCMethod<Request, Taizhang_Ledger_V1_Asset>,
                                                   decode: @escaping @Sendable (Request, inout [FieldViolation]) -> LifecycleRequest) -> MethodSpec {
-            Method.mutation(Method.name(service, method), Request.self, Taizhang_Ledger_V1_Asset.self, store: store,
+            Method.mutation(method, store: store,
                             plan: { call, request in
                                 var bad: [FieldViolation] = []
                                 let decoded = decode(request, &bad)
@@ -33,7 +33,7 @@ extension LedgerService {
                                 if decoded.expectedVersion < 0 {
                                     bad.append(.init(field: "expected_version", description: "must be 0 (no check) or the version you read"))
                                 }
-                                guard bad.isEmpty, var action = decoded.action else { throw LedgerError.invalid(bad, what: method) }
+                                guard bad.isEmpty, var action = decoded.action else { throw LedgerError.invalid(bad, what: method.name) }
                                 action.sign(Decode.signer(call))
                                 return .lifecycle(assetId: decoded.assetId, action: action, calendar: context.calendar, policy: context.policy,
                                                   contributions: decoded.contributions, expectedVersion: decoded.expectedVersion)
@@ -51,8 +51,7 @@ extension LedgerService {
         }
 
         return [
-            Method.unary(Method.name(service, "ProposeOwnership"), Taizhang_Ledger_V1_ProposeOwnershipRequest.self,
-                         Taizhang_Ledger_V1_OwnershipProposal.self) { _, request in
+            Method.unary(RPC.Ledger.proposeOwnership) { _, request in
                 guard let asset = store.asset(id: request.assetID) else {
                     throw LedgerError(.notFound, "no asset \"\(request.assetID)\" exists", violations: [.init(field: "asset_id", description: "not found")])
                 }
@@ -64,7 +63,7 @@ extension LedgerService {
                 response.explanation = proposal.explanation
                 return response
             },
-            step("ConfirmOwnership", Taizhang_Ledger_V1_ConfirmOwnershipRequest.self) { request, bad in
+            step(RPC.Ledger.confirmOwnership) { request, bad in
                 let owners = Decode.owners(request.owners, field: "owners", into: &bad)
                 let date = required(request.date, "date", &bad)
                 let placeholder = OwnershipProposal(owners: [], rule: "", explanation: "")
@@ -72,7 +71,7 @@ extension LedgerService {
                                         action: date.map { .confirmOwnership(owners: owners, date: $0, overrideReason: request.overrideReason, proposal: placeholder) },
                                         contributions: Decode.contributions(request.contributions))
             },
-            step("ApproveOwnership", Taizhang_Ledger_V1_ApproveOwnershipRequest.self) { request, bad in
+            step(RPC.Ledger.approveOwnership) { request, bad in
                 let date = required(request.date, "date", &bad)
                 let decision = Decode.decision(request.decision, into: &bad)
                 var action: LifecycleAction?
@@ -82,17 +81,17 @@ extension LedgerService {
                 }
                 return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion, action: action)
             },
-            step("OpenPublication", Taizhang_Ledger_V1_OpenPublicationRequest.self) { request, bad in
+            step(RPC.Ledger.openPublication) { request, bad in
                 let start = required(request.start, "start", &bad)
                 return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion,
                                         action: start.map { .openPublication(start: $0) })
             },
-            step("FileObjection", Taizhang_Ledger_V1_FileObjectionRequest.self) { request, bad in
+            step(RPC.Ledger.fileObjection) { request, bad in
                 let filed = required(request.filed, "filed", &bad)
                 return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion,
                                         action: filed.map { .fileObjection(filed: $0, filer: request.filer, content: request.content) })
             },
-            step("ResolveObjection", Taizhang_Ledger_V1_ResolveObjectionRequest.self) { request, bad in
+            step(RPC.Ledger.resolveObjection) { request, bad in
                 let date = required(request.date, "date", &bad)
                 let restart = optional(request.restart, "restart", &bad)
                 let outcome: ObjectionOutcome? = EnumMapping.decode(request.outcome.rawValue, field: "outcome", what: "objection outcome", into: &bad)
@@ -105,12 +104,12 @@ extension LedgerService {
                 }
                 return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion, action: action)
             },
-            step("ClosePublication", Taizhang_Ledger_V1_ClosePublicationRequest.self) { request, bad in
+            step(RPC.Ledger.closePublication) { request, bad in
                 let date = required(request.date, "date", &bad)
                 return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion,
                                         action: date.map { .closePublication(date: $0) })
             },
-            step("RecordHandover", Taizhang_Ledger_V1_RecordHandoverRequest.self) { request, bad in
+            step(RPC.Ledger.recordHandover) { request, bad in
                 let date = required(request.date, "date", &bad)
                 let start = optional(request.noticeStart, "notice_start", &bad)
                 let documents = request.documents.map { Document(name: $0.name, kind: $0.kind, sha256: $0.sha256) }
@@ -118,7 +117,7 @@ extension LedgerService {
                                         action: date.map { .recordHandover(date: $0, fromParty: request.fromParty, toParty: request.toParty,
                                                                            documents: documents, upkeepDuties: request.upkeepDuties, noticeStart: start) })
             },
-            step("HandOffOperation", Taizhang_Ledger_V1_HandOffOperationRequest.self) { request, bad in
+            step(RPC.Ledger.handOffOperation) { request, bad in
                 let date = required(request.date, "date", &bad)
                 var operation: Operation?
                 if !request.hasOperation {
@@ -130,12 +129,12 @@ extension LedgerService {
                 if let date, let operation { action = .handOffOperation(operation: operation, date: date) }
                 return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion, action: action)
             },
-            step("PutInUse", Taizhang_Ledger_V1_PutInUseRequest.self) { request, bad in
+            step(RPC.Ledger.putInUse) { request, bad in
                 let date = required(request.date, "date", &bad)
                 return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion,
                                         action: date.map { .putInUse(date: $0) })
             },
-            step("RecordValuation", Taizhang_Ledger_V1_RecordValuationRequest.self) { request, bad in
+            step(RPC.Ledger.recordValuation) { request, bad in
                 let date = required(request.date, "date", &bad)
                 let kind: ValuationKind? = EnumMapping.decode(request.kind.rawValue, field: "kind", what: "valuation kind", into: &bad)
                 let funding = Decode.funding(request.funding, field: "funding", into: &bad)
@@ -146,8 +145,7 @@ extension LedgerService {
                 }
                 return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion, action: action)
             },
-            Method.unary(Method.name(service, "GetDepreciation"), Taizhang_Ledger_V1_GetDepreciationRequest.self,
-                         Taizhang_Ledger_V1_DepreciationReport.self) { _, request in
+            Method.unary(RPC.Ledger.getDepreciation) { _, request in
                 var bad: [FieldViolation] = []
                 let asOf = Decode.date(request.asOf, field: "as_of", required: false, into: &bad) ?? context.today
                 if !bad.isEmpty { throw LedgerError.invalid(bad) }
@@ -180,8 +178,7 @@ extension LedgerService {
                 }
                 return report
             },
-            Method.blocking(Method.name(service, "GetLedgerSummary"), Taizhang_Ledger_V1_GetLedgerSummaryRequest.self,
-                            Taizhang_Ledger_V1_LedgerSummary.self) { _, request in
+            Method.blocking(RPC.Ledger.getLedgerSummary) { _, request in
                 var bad: [FieldViolation] = []
                 let asOf = Decode.date(request.asOf, field: "as_of", required: false, into: &bad) ?? context.today
                 var filter = AssetFilter()

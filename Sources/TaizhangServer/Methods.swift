@@ -30,6 +30,8 @@ public struct CallContext: Sendable {
     public let actor: String
     /// The `idempotency-key` metadata, when given.
     public let idempotencyKey: String?
+    /// The method's declaration in proto/ (nil only in unit tests of handlers).
+    var declaration: MethodDeclaration? = nil
 }
 
 /// How a call ended.
@@ -65,6 +67,24 @@ public struct MethodSpec: Sendable {
     public let handler: MethodHandler
     /// Set on server-streaming methods (then `handler` is not called).
     public var streamHandler: StreamHandler? = nil
+
+    /// The spec of `method`, served by `handler`.
+    init<Request, Response>(_ method: RPCMethod<Request, Response>, mutation: Bool, handler: @escaping MethodHandler) {
+        self.init(name: method.path, requestType: Request.protoMessageName, responseType: Response.protoMessageName,
+                  serverStreaming: method.serverStreaming, mutation: mutation, handler: handler)
+    }
+
+    init(name: String, requestType: String, responseType: String, serverStreaming: Bool, mutation: Bool, handler: @escaping MethodHandler) {
+        self.name = name
+        self.requestType = requestType
+        self.responseType = responseType
+        self.serverStreaming = serverStreaming
+        self.mutation = mutation
+        self.handler = handler
+    }
+    /// Its declaration in proto/, bound when the server starts (a method
+    /// without one is not served: the server does not start).
+    public internal(set) var declaration: MethodDeclaration? = nil
 }
 
 /// A server-streaming method's handler: starts the stream and returns nil,
@@ -127,13 +147,13 @@ public final class ServerStream: Sendable {
 /// reloaded and while it runs (a token expires, is revoked, or its identity
 /// loses the permission or changes scope: the stream ends).
 struct StreamAdmission: Sendable {
-    let method: String
+    let method: MethodDeclaration
     /// The bearer token's id and SHA-256 (never the token itself), or the Unix user.
     let token: (id: String, sha256: String)?
     let uid: UInt32?
     let principal: Principal
 
-    init(method: String, authorization: String?, uid: UInt32?, principal: Principal) {
+    init(method: MethodDeclaration, authorization: String?, uid: UInt32?, principal: Principal) {
         self.method = method
         let presented = authorization.map { String($0.dropFirst("Bearer ".count)) }
         token = presented.flatMap { token in AccessPolicy.tokenId(of: token).map { ($0, SHA256.hex(Array(token.utf8))) } }
@@ -147,7 +167,7 @@ struct StreamAdmission: Sendable {
         guard let now else {
             return .init(code: .unauthenticated, message: "the credential this stream was opened with no longer admits anyone (expired, revoked, or removed from the access file)")
         }
-        if let refusal = MethodPermissions.refusal(method: method, principal: now) { return refusal }
+        if let refusal = method.refusal(now) { return refusal }
         if now.name != principal.name || now.scope != principal.scope {
             return .init(code: .permissionDenied, message: "the stream was opened as \(principal.name); the access file now makes its credential \(now.name) with scope \(now.scope.isEmpty ? "the whole ledger" : now.scope); open it again")
         }
@@ -157,26 +177,22 @@ struct StreamAdmission: Sendable {
 
 /// Building method specs from typed closures.
 enum Method {
-    static func name(_ service: String, _ method: String) -> String { "/\(service)/\(method)" }
-
     /// A read answered on the event loop.
     static func unary<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
-        _ name: String, _ request: Request.Type, _ response: Response.Type,
+        _ method: RPCMethod<Request, Response>,
         _ body: @escaping @Sendable (CallContext, Request) throws -> Response
     ) -> MethodSpec {
-        MethodSpec(name: name, requestType: Request.protoMessageName, responseType: Response.protoMessageName,
-                   serverStreaming: false, mutation: false) { call, payload, _ in
+        MethodSpec(method, mutation: false) { call, payload, _ in
             .completed(run(call, payload, body))
         }
     }
 
     /// A server-streaming method.
     static func streaming<Request: SwiftProtobuf.Message, Item: SwiftProtobuf.Message>(
-        _ name: String, _ request: Request.Type, _ item: Item.Type,
+        _ method: RPCMethod<Request, Item>,
         _ body: @escaping @Sendable (CallContext, Request, ServerStream) throws -> Void
     ) -> MethodSpec {
-        var spec = MethodSpec(name: name, requestType: Request.protoMessageName, responseType: Item.protoMessageName,
-                              serverStreaming: true, mutation: false) { _, _, _ in
+        var spec = MethodSpec(method, mutation: false) { _, _, _ in
             .completed(.failed(Taizhang_Rpc_V1_Status(code: .internal, message: "a streaming method was called as a unary one")))
         }
         spec.streamHandler = { call, payload, stream in
@@ -196,11 +212,10 @@ enum Method {
 
     /// A read answered on the event loop whose body returns the serialized response.
     static func encoded<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
-        _ name: String, _ request: Request.Type, _ response: Response.Type,
+        _ method: RPCMethod<Request, Response>,
         _ body: @escaping @Sendable (CallContext, Request) throws -> [UInt8]
     ) -> MethodSpec {
-        MethodSpec(name: name, requestType: Request.protoMessageName, responseType: Response.protoMessageName,
-                   serverStreaming: false, mutation: false) { call, payload, _ in
+        MethodSpec(method, mutation: false) { call, payload, _ in
             do {
                 var request = try RequestBounds.decode(Request.self, payload)
                 if let store = call.store, try !ScopeGuard.narrow(&request, call: call, store: store) {
@@ -216,11 +231,10 @@ enum Method {
     /// A read that touches the disk, answered from one serial background
     /// queue; at most `BlockingReads.queuedMax` wait, the rest are refused.
     static func blocking<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
-        _ name: String, _ request: Request.Type, _ response: Response.Type,
+        _ method: RPCMethod<Request, Response>,
         _ body: @escaping @Sendable (CallContext, Request) throws -> Response
     ) -> MethodSpec {
-        MethodSpec(name: name, requestType: Request.protoMessageName, responseType: Response.protoMessageName,
-                   serverStreaming: false, mutation: false) { call, payload, completion in
+        MethodSpec(method, mutation: false) { call, payload, completion in
             guard BlockingReads.admit() else {
                 return .completed(.failed(Taizhang_Rpc_V1_Status(code: .resourceExhausted,
                     message: "\(BlockingReads.queuedMax) disk reads (audit verification, audit listing) are already waiting; retry in a moment")))
@@ -236,11 +250,11 @@ enum Method {
     /// A mutation: validated on the event loop, then queued to the store and
     /// answered once durable.
     static func mutation<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
-        _ name: String, _ request: Request.Type, _ response: Response.Type, store: any LedgerStore,
+        _ method: RPCMethod<Request, Response>, store: any LedgerStore,
         plan: @escaping @Sendable (CallContext, Request) throws -> TaizhangCore.Mutation,
         respond: @escaping @Sendable (MutationOutcome) -> Response
     ) -> MethodSpec {
-        staged(name, request, response, store: store, plan: { call, request in .submit(try plan(call, request)) }, respond: respond)
+        staged(method, store: store, plan: { call, request in .submit(try plan(call, request)) }, respond: respond)
     }
 
     /// What a staged mutation's request asks for.
@@ -253,12 +267,11 @@ enum Method {
 
     /// A mutation whose request may instead be answered at once.
     static func staged<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
-        _ name: String, _ request: Request.Type, _ response: Response.Type, store: any LedgerStore,
+        _ method: RPCMethod<Request, Response>, store: any LedgerStore,
         plan: @escaping @Sendable (CallContext, Request) throws -> Staged<Response>,
         respond: @escaping @Sendable (MutationOutcome) -> Response
     ) -> MethodSpec {
-        MethodSpec(name: name, requestType: Request.protoMessageName, responseType: Response.protoMessageName,
-                   serverStreaming: false, mutation: true) { call, payload, completion in
+        MethodSpec(method, mutation: true) { call, payload, completion in
             let mutation: TaizhangCore.Mutation
             do {
                 let request = try RequestBounds.decode(Request.self, payload)

@@ -17,20 +17,17 @@ extension LedgerService {
             return OperationsMapping.encode(contract)
         }
         return [
-            Method.mutation(Method.name(service, "CreateEntity"), Taizhang_Ledger_V1_CreateEntityRequest.self,
-                            Taizhang_Ledger_V1_OperatingEntity.self, store: store,
+            Method.mutation(RPC.Ledger.createEntity, store: store,
                             plan: { _, request in
                                 .createEntity(try checkedEntity(request.entity, store: store))
                             }, respond: entityResponse),
-            Method.unary(Method.name(service, "GetEntity"), Taizhang_Ledger_V1_GetEntityRequest.self,
-                         Taizhang_Ledger_V1_OperatingEntity.self) { _, request in
+            Method.unary(RPC.Ledger.getEntity) { _, request in
                 guard let entity = store.entity(id: request.id) else {
                     throw LedgerError(.notFound, "no operating entity \"\(request.id)\" exists; entity ids look like ZT00000001 (ListEntities shows them)")
                 }
                 return OperationsMapping.encode(entity)
             },
-            Method.unary(Method.name(service, "ListEntities"), Taizhang_Ledger_V1_ListEntitiesRequest.self,
-                         Taizhang_Ledger_V1_ListEntitiesResponse.self) { _, request in
+            Method.unary(RPC.Ledger.listEntities) { _, request in
                 var bad: [FieldViolation] = []
                 let limit = try pageSize(request.pageSize)
                 let after = try PageToken.decode(request.pageToken)
@@ -49,8 +46,7 @@ extension LedgerService {
                 response.total = UInt64(page.total)
                 return response
             },
-            Method.mutation(Method.name(service, "UpdateEntity"), Taizhang_Ledger_V1_UpdateEntityRequest.self,
-                            Taizhang_Ledger_V1_OperatingEntity.self, store: store,
+            Method.mutation(RPC.Ledger.updateEntity, store: store,
                             plan: { _, request in
                                 if request.entity.id.isEmpty {
                                     throw LedgerError.invalid([.init(field: "entity.id", description: "is required: the id of the entity to change")], what: "update")
@@ -62,20 +58,17 @@ extension LedgerService {
                                 entity.id = request.entity.id
                                 return .updateEntity(entity, expectedVersion: request.expectedVersion)
                             }, respond: entityResponse),
-            Method.mutation(Method.name(service, "CreateContract"), Taizhang_Ledger_V1_CreateContractRequest.self,
-                            Taizhang_Ledger_V1_OperationContract.self, store: store,
+            Method.mutation(RPC.Ledger.createContract, store: store,
                             plan: { _, request in
                                 .createContract(try checkedContract(request.contract))
                             }, respond: contractResponse),
-            Method.unary(Method.name(service, "GetContract"), Taizhang_Ledger_V1_GetContractRequest.self,
-                         Taizhang_Ledger_V1_OperationContract.self) { _, request in
+            Method.unary(RPC.Ledger.getContract) { _, request in
                 guard let contract = store.contract(id: request.id) else {
                     throw LedgerError(.notFound, "no contract \"\(request.id)\" exists; contract ids look like HT00000001 (ListContracts shows them)")
                 }
                 return OperationsMapping.encode(contract)
             },
-            Method.unary(Method.name(service, "ListContracts"), Taizhang_Ledger_V1_ListContractsRequest.self,
-                         Taizhang_Ledger_V1_ListContractsResponse.self) { call, request in
+            Method.unary(RPC.Ledger.listContracts) { call, request in
                 let limit = try pageSize(request.pageSize)
                 let after = try PageToken.decode(request.pageToken)
                 let entity = request.entityID.isEmpty ? nil : request.entityID
@@ -96,8 +89,7 @@ extension LedgerService {
                 response.total = UInt64(page.total)
                 return response
             },
-            Method.mutation(Method.name(service, "AmendContract"), Taizhang_Ledger_V1_AmendContractRequest.self,
-                            Taizhang_Ledger_V1_OperationContract.self, store: store,
+            Method.mutation(RPC.Ledger.amendContract, store: store,
                             plan: { _, request in
                                 let id = request.contract.id
                                 if id.isEmpty {
@@ -124,8 +116,7 @@ extension LedgerService {
                                 amended.id = id
                                 return .amendContract(amended, consent: consent, expectedVersion: request.expectedVersion)
                             }, respond: contractResponse),
-            Method.mutation(Method.name(service, "SubmitReport"), Taizhang_Ledger_V1_SubmitReportRequest.self,
-                            Taizhang_Ledger_V1_QuarterReport.self, store: store,
+            Method.mutation(RPC.Ledger.submitReport, store: store,
                             plan: { _, request in
                                 var bad: [FieldViolation] = []
                                 let report = OperationsMapping.decode(request.report, into: &bad)
@@ -141,8 +132,7 @@ extension LedgerService {
                                 guard case .report(let report) = outcome else { return .init() }
                                 return OperationsMapping.encode(report, rules: RiskRules(configuration: risk.current(), today: context.today))
                             }),
-            Method.unary(Method.name(service, "ListReports"), Taizhang_Ledger_V1_ListReportsRequest.self,
-                         Taizhang_Ledger_V1_ListReportsResponse.self) { _, request in
+            Method.unary(RPC.Ledger.listReports) { _, request in
                 var bad: [FieldViolation] = []
                 let from = request.fromQuarter.isEmpty ? nil : Quarter(request.fromQuarter)
                 let to = request.toQuarter.isEmpty ? nil : Quarter(request.toQuarter)

@@ -15,6 +15,9 @@ import TaizhangProto
 import TaizhangStore
 import TaizhangWire
 
+/// While draining, only the system service (health, status) is answered.
+private let systemPrefix = "/" + RPC.System.service + "/"
+
 /// The server side of one connection.
 final class RPCConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
@@ -165,7 +168,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
                 message: "call_id \(callId) is already in flight on this connection; use a new call_id for a new call"), context: context)
             return
         }
-        if server.draining.load(ordering: .relaxed), !request.method.hasPrefix("/taizhang.system.v1.System/") {
+        if server.draining.load(ordering: .relaxed), !request.method.hasPrefix(systemPrefix) {
             reply(callId: callId, requestId: requestId, status: .init(code: .unavailable,
                 message: "the server is shutting down; retry against the restarted daemon"), context: context)
             return
@@ -178,7 +181,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         }
         guard let method = server.methods[request.method] else {
             reply(callId: callId, requestId: requestId, status: .init(code: .unimplemented,
-                message: "unknown method \"\(request.method)\"; System/ListMethods lists every method, e.g. /taizhang.ledger.v1.Ledger/GetAsset"), context: context)
+                message: "unknown method \"\(request.method)\"; System/ListMethods lists every method, e.g. \(RPC.Ledger.getAsset.path)"), context: context)
             return
         }
         // Who is calling: a token when one is sent, else the Unix peer's user.
@@ -186,7 +189,12 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         let principal = authorization != nil
             ? server.access.withLock { $0.principal(authorization: authorization, nowUnix: Int64(Date().timeIntervalSince1970)) }
             : peerUID.flatMap { uid in server.access.withLock { $0.principal(uid: uid) } }
-        if let refusal = MethodPermissions.refusal(method: method.name, principal: principal) {
+        guard let declaration = method.declaration else {
+            reply(callId: callId, requestId: requestId, status: .init(code: .permissionDenied,
+                message: "\(method.name) has no declaration in proto/; nobody may call it"), context: context)
+            return
+        }
+        if let refusal = declaration.refusal(principal) {
             reply(callId: callId, requestId: requestId, status: refusal, context: context)
             return
         }
@@ -196,6 +204,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
                                idempotencyKey: method.mutation ? request.metadata["idempotency-key"].flatMap { $0.isEmpty ? nil : $0 } : nil)
         call.principal = principal
         call.store = server.store
+        call.declaration = declaration
         if let key = call.idempotencyKey, key.utf8.count > 128 {
             reply(callId: callId, requestId: requestId, status: .init(code: .invalidArgument,
                 message: "idempotency-key is longer than 128 bytes; use a UUID or similar"), context: context)
@@ -204,7 +213,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         // Per identity, over all its connections: calls in flight and calls a
         // second (the last refusal before the call counts as in flight).
         // Health (public) is never limited: probes must get through.
-        let limited = principal != nil && MethodPermissions.table[method.name]?.isEmpty == false
+        let limited = principal != nil && !declaration.isPublic
         if limited, let principal, let (message, retryAfter) = server.admitCall(identity: principal.name) {
             write(.failure(callId: callId, status: .init(code: .resourceExhausted, message: message),
                            metadata: ["request-id": requestId, "retry-after-ms": String(retryAfter)]), context: context)
@@ -219,7 +228,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         calls[callId] = InFlight(serial: serial, method: method.name, requestId: requestId, startedNanos: started, limitKey: limited ? principal?.name : nil)
         server.callsInFlight.wrappingAdd(1, ordering: .relaxed)
         if let streamHandler = method.streamHandler {
-            let admission = principal.map { StreamAdmission(method: method.name, authorization: authorization, uid: authorization == nil ? peerUID : nil, principal: $0) }
+            let admission = principal.map { StreamAdmission(method: declaration, authorization: authorization, uid: authorization == nil ? peerUID : nil, principal: $0) }
             let stream = ServerStream(admission: admission, send: { bytes in
                 loop.execute { bound.value.streamItem(callId: callId, serial: serial, bytes: bytes) }
             }, finish: { status in

@@ -16,31 +16,12 @@ enum RequestBounds {
     static let stringMaxBytes = 4_096
     /// Entries of a repeated or map field not listed in `repeatedMax`.
     static let repeatedMaxDefault = 100
-    /// Repeated fields allowed more than the default, by "full.Message.field".
-    static let repeatedMax: [String: Int] = [
-        "taizhang.ledger.v1.BatchRegisterAssetsRequest.assets": 10_000,
-        "taizhang.ledger.v1.ImportAssetsRequest.assets": 10_000,
-        "taizhang.ledger.v1.Asset.documents": RecordLimits.documentsMaxCount,
-        "taizhang.ledger.v1.RecordHandoverRequest.documents": RecordLimits.documentsMaxCount,
-        "taizhang.ledger.v1.Handover.documents": RecordLimits.documentsMaxCount,
-        "taizhang.ledger.v1.Publication.objections": RecordLimits.objectionsMaxCount,
-        "taizhang.ledger.v1.Lifecycle.valuations": RecordLimits.valuationsMaxCount,
-        "taizhang.ledger.v1.OperationContract.payments": OperationsLimits.paymentsMaxCount,
-        "taizhang.ledger.v1.OperationContract.amendments": OperationsLimits.amendmentsMaxCount,
-        "taizhang.ledger.v1.DistributionPlan.income_ids": StewardshipLimits.planIncomeMax,
-        "taizhang.ledger.v1.Allocation.households": StewardshipLimits.allocationHouseholdsMax,
-        "taizhang.ledger.v1.RecordCountRequest.lines": StewardshipLimits.countLinesPerCallMax,
-        "taizhang.ledger.v1.RecordCountRequest.surplus": StewardshipLimits.countLinesPerCallMax,
-        "taizhang.ledger.v1.StockTake.scope": StewardshipLimits.stockTakeScopeMax,
-        "taizhang.ledger.v1.StockTake.lines": StewardshipLimits.stockTakeScopeMax,
-        "taizhang.ledger.v1.StockTake.surplus": StewardshipLimits.stockTakeScopeMax,
-    ]
     /// Violations listed in one answer; a request breaking more is refused with these.
     static let violationsMax = 50
 
     /// A payload this short cannot break a bound: every entry of a repeated
     /// field takes at least a byte, so none can hold more than this many.
-    static let payloadFloor = min(stringMaxBytes, repeatedMaxDefault, repeatedMax.values.min() ?? repeatedMaxDefault)
+    static let payloadFloor = min(stringMaxBytes, fields.values.flatMap(\.values).map(\.maxCount).min() ?? 1)
 
     /// What the bounds need to know of a field.
     struct Field: Sendable {
@@ -49,9 +30,12 @@ enum RequestBounds {
         let maxCount: Int
     }
 
-    /// Full message name → field number → field, from the served protos.
+    /// Full message name → field number → field, from the served protos:
+    /// a repeated field declared with (taizhang.rpc.v1.max_entries) holds
+    /// that many entries, any other `repeatedMaxDefault`.
     static let fields: [String: [Int: Field]] = {
-        guard let set = try? Google_Protobuf_FileDescriptorSet(serializedBytes: SystemService.fileDescriptorSet) else { return [:] }
+        guard let set = try? Google_Protobuf_FileDescriptorSet(serializedBytes: SystemService.fileDescriptorSet,
+                                                                extensions: Taizhang_Rpc_V1_Options_Extensions) else { return [:] }
         var table: [String: [Int: Field]] = [:]
         func add(_ message: Google_Protobuf_DescriptorProto, prefix: String) {
             let fullName = prefix + message.name
@@ -59,7 +43,8 @@ enum RequestBounds {
             for field in message.field {
                 let repeated = field.label == .repeated
                 byNumber[Int(field.number)] = Field(name: field.name, repeated: repeated,
-                                                    maxCount: repeated ? repeatedMax[fullName + "." + field.name] ?? repeatedMaxDefault : 1)
+                                                    maxCount: !repeated ? 1 : field.options.hasTaizhang_Rpc_V1_maxEntries
+                                                        ? Int(field.options.Taizhang_Rpc_V1_maxEntries) : repeatedMaxDefault)
             }
             table[fullName] = byNumber
             for nested in message.nestedType { add(nested, prefix: fullName + ".") }

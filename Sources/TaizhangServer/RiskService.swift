@@ -8,7 +8,6 @@ import TaizhangProto
 import TaizhangStore
 
 enum RiskService {
-    static let service = "taizhang.risk.v1.Risk"
     /// Most stored events a WatchAlerts replays before following; a watch
     /// from further back is OUT_OF_RANGE (ListAlerts serves history).
     static let replayMax = 100_000
@@ -24,8 +23,7 @@ enum RiskService {
             return monitor
         }
         return [
-            Method.blocking(Method.name(service, "ListAlerts"), Taizhang_Risk_V1_ListAlertsRequest.self,
-                            Taizhang_Risk_V1_ListAlertsResponse.self) { _, request in
+            Method.blocking(RPC.Risk.listAlerts) { _, request in
                 let monitor = try requireMonitor()
                 var bad: [FieldViolation] = []
                 var filter = AlertFilter()
@@ -69,8 +67,7 @@ enum RiskService {
                 if more, let last = records.last { response.nextPageToken = PageToken.encode(String(last.id)) }
                 return response
             },
-            Method.unary(Method.name(service, "GetRiskScore"), Taizhang_Risk_V1_GetRiskScoreRequest.self,
-                         Taizhang_Risk_V1_RiskScore.self) { _, request in
+            Method.unary(RPC.Risk.getRiskScore) { _, request in
                 var bad: [FieldViolation] = []
                 if request.entityID.isEmpty { bad.append(.init(field: "entity_id", description: "is required")) }
                 let quarter = request.quarter.isEmpty ? nil : Quarter(request.quarter)
@@ -92,8 +89,7 @@ enum RiskService {
                 let score = rules.score(entityId: entity.id, quarter: judged, contracts: contracts, reports: reports)
                 return RiskMapping.score(score, entityName: entity.name)
             },
-            Method.streaming(Method.name(service, "WatchAlerts"), Taizhang_Risk_V1_WatchAlertsRequest.self,
-                             Taizhang_Risk_V1_AlertEvent.self) { _, request, stream in
+            Method.streaming(RPC.Risk.watchAlerts) { _, request, stream in
                 let monitor = try requireMonitor()
                 var bad: [FieldViolation] = []
                 var minLevel = AlertLevel.yellow
@@ -155,8 +151,7 @@ enum RiskService {
                     }
                 }
             },
-            MethodSpec(name: Method.name(service, "RunMonitor"), requestType: Taizhang_Risk_V1_RunMonitorRequest.protoMessageName,
-                       responseType: Taizhang_Risk_V1_MonitorRun.protoMessageName, serverStreaming: false, mutation: false) { _, _, completion in
+            MethodSpec(RPC.Risk.runMonitor, mutation: false) { _, _, completion in
                 guard let monitor, monitor.requestRun({ summary in
                     if !summary.error.isEmpty, summary.finishedAt.isEmpty {
                         completion(.failed(.init(code: .unavailable, message: summary.error)))

@@ -11,57 +11,22 @@ import TaizhangCore
 import TaizhangProto
 import SwiftProtobuf
 
-/// A request whose record is an asset named by `asset_id`.
-protocol NamesAsset { var assetID: String { get } }
-extension Taizhang_Ledger_V1_ConfirmOwnershipRequest: NamesAsset {}
-extension Taizhang_Ledger_V1_ApproveOwnershipRequest: NamesAsset {}
-extension Taizhang_Ledger_V1_OpenPublicationRequest: NamesAsset {}
-extension Taizhang_Ledger_V1_FileObjectionRequest: NamesAsset {}
-extension Taizhang_Ledger_V1_ResolveObjectionRequest: NamesAsset {}
-extension Taizhang_Ledger_V1_ClosePublicationRequest: NamesAsset {}
-extension Taizhang_Ledger_V1_RecordHandoverRequest: NamesAsset {}
-extension Taizhang_Ledger_V1_HandOffOperationRequest: NamesAsset {}
-extension Taizhang_Ledger_V1_PutInUseRequest: NamesAsset {}
-extension Taizhang_Ledger_V1_RecordValuationRequest: NamesAsset {}
-
 enum ScopeGuard {
-    /// Before a change's request is validated: a record it names by id that
-    /// lies outside the caller's scope is NOT_FOUND, whatever else is wrong
-    /// with the request (a validation error would tell that it exists).
-    /// An unknown id is NOT_FOUND too, so an unknown and a hidden record
-    /// answer alike; an empty one is left to the method's validation.
+    /// Before a change's request is validated: a record it names by id
+    /// (as its declaration lists) that lies outside the caller's scope is
+    /// NOT_FOUND, whatever else is wrong with the request (a validation
+    /// error would tell that it exists). An unknown id is NOT_FOUND too, so
+    /// an unknown and a hidden record answer alike; an empty one is left to
+    /// the method's validation.
     static func preflight(_ request: some SwiftProtobuf.Message, call: CallContext, store: any LedgerStore) throws {
-        guard let scope = codes(call, store) else { return }
-        func hidden(_ code: String?, _ what: String, _ id: String) throws {
-            guard !id.isEmpty else { return }
-            if code.map({ !scope.contains($0) }) ?? true { throw LedgerError(.notFound, "no \(what) \"\(id)\" exists") }
-        }
-        func asset(_ id: String) throws { try hidden(store.asset(id: id)?.adminCode, "asset", id) }
-        func entity(_ id: String) throws { try hidden(store.entity(id: id)?.adminCode, "operating entity", id) }
-        let records = store.stewardship()
-        switch request {
-        case let r as any NamesAsset: try asset(r.assetID)
-        case let r as Taizhang_Ledger_V1_UpdateAssetRequest: try asset(r.asset.id)
-        case let r as Taizhang_Ledger_V1_UpdateEntityRequest: try entity(r.entity.id)
-        case let r as Taizhang_Ledger_V1_CreateContractRequest: try asset(r.contract.assetID); try entity(r.contract.entityID)
-        case let r as Taizhang_Ledger_V1_AmendContractRequest:
-            try hidden(store.contract(id: r.contract.id).flatMap { store.asset(id: $0.assetId)?.adminCode }, "contract", r.contract.id)
-        case let r as Taizhang_Ledger_V1_SubmitReportRequest: try entity(r.report.entityID)
-        case let r as Taizhang_Ledger_V1_RecordIncomeRequest:
-            try asset(r.income.assetID)
-            try hidden(store.contract(id: r.income.contractID).flatMap { store.asset(id: $0.assetId)?.adminCode }, "contract", r.income.contractID)
-        case let r as Taizhang_Ledger_V1_CreateDistributionPlanRequest:
-            for id in r.plan.incomeIds { try hidden(records.income[id]?.ownerCode, "income", id) }
-        case let r as Taizhang_Ledger_V1_AdvanceDistributionPlanRequest: try hidden(records.plans[r.planID]?.ownerCode, "distribution plan", r.planID)
-        case let r as Taizhang_Ledger_V1_RecordCountRequest: try hidden(records.stockTakes[r.stockTakeID]?.adminCode, "stock-take", r.stockTakeID)
-        case let r as Taizhang_Ledger_V1_CloseStockTakeRequest: try hidden(records.stockTakes[r.stockTakeID]?.adminCode, "stock-take", r.stockTakeID)
-        case let r as Taizhang_Ledger_V1_DisposeAssetRequest:
-            try asset(r.disposal.assetID)
-            try hidden(records.stockTakes[r.disposal.stockTakeID]?.adminCode, "stock-take", r.disposal.stockTakeID)
-        case let r as Taizhang_Ledger_V1_ApproveDisposalRequest:
-            try hidden(records.disposals[r.disposalID].flatMap { store.asset(id: $0.assetId)?.adminCode }, "disposal", r.disposalID)
-        case let r as Taizhang_Ledger_V1_RecordRevitalisingPlanRequest: try asset(r.plan.assetID)
-        default: break
+        guard let scope = codes(call, store), let declaration = call.declaration else { return }
+        let lookup = RecordLookup(store: store)
+        for record in declaration.scope.records {
+            for id in try FieldStrings.values(at: record.numbers, in: request) where !id.isEmpty {
+                if lookup.adminCode(record.kind, id).map({ !scope.contains($0) }) ?? true {
+                    throw LedgerError(.notFound, "no \(RecordLookup.noun(record.kind)) \"\(id)\" exists")
+                }
+            }
         }
     }
 
@@ -148,76 +113,76 @@ enum ScopeGuard {
         }
     }
 
-    /// Narrows a read's request to the caller's scope. Returns false when
-    /// nothing it asks for is visible (the answer is then the empty
-    /// response); throws NOT_FOUND for a record outside the scope.
+    /// Narrows a read's request to the caller's scope, as its declaration
+    /// says. Returns false when nothing it asks for is visible (the answer
+    /// is then the empty response); throws NOT_FOUND for a record outside
+    /// the scope, PERMISSION_DENIED for a method spanning the whole ledger.
     static func narrow<Request: SwiftProtobuf.Message>(_ request: inout Request, call: CallContext, store: any LedgerStore) throws -> Bool {
-        guard let scope = codes(call, store), let principal = call.principal else { return true }
-        /// The filter to use for a requested unit filter: the scope when
-        /// none or a unit above it was asked for; nil when disjoint.
-        func filter(_ requested: String) -> String? {
-            if requested.isEmpty { return principal.scope }
-            if scope.contains(requested) { return requested }
-            return store.adminSubtree(code: requested).contains(principal.scope) ? principal.scope : nil
+        guard let scope = codes(call, store), let principal = call.principal, let declaration = call.declaration?.scope else { return true }
+        if let what = declaration.wholeLedger {
+            throw LedgerError(.permissionDenied, "\(what) needs an identity without a scope (\(principal.name) is limited to \(principal.scope))")
         }
-        func visible(_ code: String?, _ what: String, _ id: String) throws {
-            if let code, !scope.contains(code) { throw LedgerError(.notFound, "no \(what) \"\(id)\" exists") }
-        }
-        func assetCode(_ id: String) -> String? { store.asset(id: id)?.adminCode }
-        func narrowed<R>(_ value: R, _ body: (inout R) -> Bool) -> Bool {
-            var copy = value
-            let keep = body(&copy)
-            request = copy as! Request
-            return keep
-        }
-        switch request {
-        case let r as Taizhang_Ledger_V1_ListAssetsRequest:
-            return narrowed(r) { r in filter(r.adminCode).map { r.adminCode = $0 } != nil }
-        case let r as Taizhang_Ledger_V1_ListProjectsRequest:
-            return narrowed(r) { r in filter(r.adminCode).map { r.adminCode = $0 } != nil }
-        case let r as Taizhang_Ledger_V1_GetLedgerSummaryRequest:
-            return narrowed(r) { r in filter(r.adminCode).map { r.adminCode = $0 } != nil }
-        case let r as Taizhang_Ledger_V1_ListEntitiesRequest:
-            return narrowed(r) { r in filter(r.adminCode).map { r.adminCode = $0 } != nil }
-        case let r as Taizhang_Ledger_V1_ListIncomeRequest:
-            return narrowed(r) { r in filter(r.ownerCode).map { r.ownerCode = $0 } != nil }
-        case let r as Taizhang_Ledger_V1_ListDistributionPlansRequest:
-            return narrowed(r) { r in filter(r.ownerCode).map { r.ownerCode = $0 } != nil }
-        case let r as Taizhang_Ledger_V1_ListStockTakesRequest:
-            return narrowed(r) { r in filter(r.adminCode).map { r.adminCode = $0 } != nil }
-        case let r as Taizhang_Ledger_V1_ListDisposalsRequest:
-            return narrowed(r) { r in filter(r.adminCode).map { r.adminCode = $0 } != nil }
-        case let r as Taizhang_Ledger_V1_ListRevitalisingPlansRequest:
-            return narrowed(r) { r in filter(r.adminCode).map { r.adminCode = $0 } != nil }
-        case let r as Taizhang_Risk_V1_ListAlertsRequest:
-            return narrowed(r) { r in filter(r.adminCode).map { r.adminCode = $0 } != nil }
-        case let r as Taizhang_Risk_V1_WatchAlertsRequest:
-            return narrowed(r) { r in filter(r.adminCode).map { r.adminCode = $0 } != nil }
-        case let r as Taizhang_Ledger_V1_ListContractsRequest:
-            // Contracts are listed by entity or asset: the one named must be visible, and one must be named.
-            if !r.assetID.isEmpty { try visible(assetCode(r.assetID), "asset", r.assetID) }
-            if !r.entityID.isEmpty { try visible(store.entity(id: r.entityID)?.adminCode, "operating entity", r.entityID) }
-            if r.assetID.isEmpty, r.entityID.isEmpty {
-                throw LedgerError.invalid([.init(field: "asset_id", description: "name an asset or an entity: \(principal.name) lists the contracts of \(principal.scope) one asset or entity at a time")], what: "filter")
+        let lookup = RecordLookup(store: store)
+        var named = false
+        for record in declaration.records {
+            for id in try FieldStrings.values(at: record.numbers, in: request) where !id.isEmpty {
+                named = true
+                if let code = lookup.adminCode(record.kind, id), !scope.contains(code) {
+                    throw LedgerError(.notFound, "no \(RecordLookup.noun(record.kind)) \"\(id)\" exists")
+                }
             }
-        case let r as Taizhang_Ledger_V1_GetAssetRequest: try visible(assetCode(r.id), "asset", r.id)
-        case let r as Taizhang_Ledger_V1_GetProjectRequest: try visible(store.project(id: r.id)?.adminCode, "project", r.id)
-        case let r as Taizhang_Ledger_V1_GetEntityRequest: try visible(store.entity(id: r.id)?.adminCode, "operating entity", r.id)
-        case let r as Taizhang_Ledger_V1_GetContractRequest: try visible(store.contract(id: r.id).flatMap { assetCode($0.assetId) }, "contract", r.id)
-        case let r as Taizhang_Ledger_V1_GetDepreciationRequest: try visible(assetCode(r.assetID), "asset", r.assetID)
-        case let r as Taizhang_Ledger_V1_ProposeOwnershipRequest: try visible(assetCode(r.assetID), "asset", r.assetID)
-        case let r as Taizhang_Ledger_V1_ListReportsRequest: try visible(store.entity(id: r.entityID)?.adminCode, "operating entity", r.entityID)
-        case let r as Taizhang_Ledger_V1_GetArrearsRequest: try visible(store.contract(id: r.contractID).flatMap { assetCode($0.assetId) }, "contract", r.contractID)
-        case let r as Taizhang_Ledger_V1_GetDistributionPlanRequest: try visible(store.stewardship().plans[r.id]?.ownerCode, "distribution plan", r.id)
-        case let r as Taizhang_Ledger_V1_GetStockTakeRequest: try visible(store.stewardship().stockTakes[r.id]?.adminCode, "stock-take", r.id)
-        case let r as Taizhang_Risk_V1_GetRiskScoreRequest: try visible(store.entity(id: r.entityID)?.adminCode, "operating entity", r.entityID)
-        case is Taizhang_Ledger_V1_VerifyAuditChainRequest, is Taizhang_Ledger_V1_ListAuditEntriesRequest:
-            throw LedgerError(.permissionDenied, "the audit journal spans the whole ledger: reading it needs an identity without a scope (\(principal.name) is limited to \(principal.scope))")
-        case is Taizhang_System_V1_CreateBackupRequest, is Taizhang_System_V1_ReadBackupRequest:
-            throw LedgerError(.permissionDenied, "a backup holds the whole ledger: taking or reading one needs an identity without a scope (\(principal.name) is limited to \(principal.scope))")
-        default:
-            break
         }
+        if declaration.requireRecord, !named, let first = declaration.records.first {
+            let fields = declaration.records.map(\.name).joined(separator: " or ")
+            throw LedgerError.invalid([.init(field: first.name, description: "name one by \(fields): \(principal.name) reads what lies in \(principal.scope) one record at a time here")], what: "filter")
+        }
+        guard let (_, number) = declaration.narrow else { return true }
+        let requested = try FieldStrings.values(at: [number], in: request).first ?? ""
+        // The scope when no unit or one above it was asked for; nothing when disjoint.
+        let filter: String
+        if requested.isEmpty || !scope.contains(requested) && store.adminSubtree(code: requested).contains(principal.scope) {
+            filter = principal.scope
+        } else if scope.contains(requested) {
+            return true
+        } else {
+            return false
+        }
+        request = try FieldStrings.setting(filter, at: number, in: request)
         return true
+    }
+}
+
+/// The admin unit a record lies in, by kind, from the committed ledger.
+struct RecordLookup {
+    let store: any LedgerStore
+
+    func adminCode(_ kind: Taizhang_Rpc_V1_RecordKind, _ id: String) -> String? {
+        func assetCode(_ id: String) -> String? { store.asset(id: id)?.adminCode }
+        switch kind {
+        case .asset: return assetCode(id)
+        case .project: return store.project(id: id)?.adminCode
+        case .entity: return store.entity(id: id)?.adminCode
+        case .contract: return store.contract(id: id).flatMap { assetCode($0.assetId) }
+        case .income: return store.stewardship().income[id]?.ownerCode
+        case .distributionPlan: return store.stewardship().plans[id]?.ownerCode
+        case .stockTake: return store.stewardship().stockTakes[id]?.adminCode
+        case .disposal: return store.stewardship().disposals[id].flatMap { assetCode($0.assetId) }
+        case .unspecified, .UNRECOGNIZED: return nil
+        }
+    }
+
+    /// What a person calls a record of `kind`.
+    static func noun(_ kind: Taizhang_Rpc_V1_RecordKind) -> String {
+        switch kind {
+        case .asset: return "asset"
+        case .project: return "project"
+        case .entity: return "operating entity"
+        case .contract: return "contract"
+        case .income: return "income"
+        case .distributionPlan: return "distribution plan"
+        case .stockTake: return "stock-take"
+        case .disposal: return "disposal"
+        case .unspecified, .UNRECOGNIZED: return "record"
+        }
     }
 }

@@ -48,8 +48,7 @@ extension LedgerService {
 
         return [
             // MARK: Income
-            Method.mutation(Method.name(service, "RecordIncome"), Taizhang_Ledger_V1_RecordIncomeRequest.self,
-                            Taizhang_Ledger_V1_Income.self, store: store,
+            Method.mutation(RPC.Ledger.recordIncome, store: store,
                             plan: { _, request in
                                 var bad: [FieldViolation] = []
                                 let proto = request.income
@@ -74,8 +73,7 @@ extension LedgerService {
                                 guard case .stewardship(.income(let income)) = outcome else { return .init() }
                                 return M.encode(income, planId: "")
                             }),
-            Method.unary(Method.name(service, "ListIncome"), Taizhang_Ledger_V1_ListIncomeRequest.self,
-                         Taizhang_Ledger_V1_ListIncomeResponse.self) { _, request in
+            Method.unary(RPC.Ledger.listIncome) { _, request in
                 var bad: [FieldViolation] = []
                 let codes = subtree(request.ownerCode, field: "owner_code", into: &bad)
                 if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
@@ -94,8 +92,7 @@ extension LedgerService {
                 response.totalFen = matching.reduce(Int64(0)) { $0.saturatingAdd($1.receipt.amountFen) }
                 return response
             },
-            Method.unary(Method.name(service, "GetArrears"), Taizhang_Ledger_V1_GetArrearsRequest.self,
-                         Taizhang_Ledger_V1_Arrears.self) { _, request in
+            Method.unary(RPC.Ledger.getArrears) { _, request in
                 var bad: [FieldViolation] = []
                 if request.contractID.isEmpty { bad.append(.init(field: "contract_id", description: "is required")) }
                 let asOf = Decode.date(request.asOf, field: "as_of", required: false, into: &bad) ?? context.today
@@ -109,8 +106,7 @@ extension LedgerService {
             },
 
             // MARK: Distribution plans
-            Method.mutation(Method.name(service, "CreateDistributionPlan"), Taizhang_Ledger_V1_CreateDistributionPlanRequest.self,
-                            Taizhang_Ledger_V1_DistributionPlan.self, store: store,
+            Method.mutation(RPC.Ledger.createDistributionPlan, store: store,
                             plan: { _, request in
                                 var bad: [FieldViolation] = []
                                 let proto = request.plan
@@ -133,8 +129,7 @@ extension LedgerService {
                                                             allocations: allocations)
                                 return .stewardship(.createPlan(plan, draftedOn: drafted, note: request.note))
                             }, respond: planResponse),
-            Method.mutation(Method.name(service, "AdvanceDistributionPlan"), Taizhang_Ledger_V1_AdvanceDistributionPlanRequest.self,
-                            Taizhang_Ledger_V1_DistributionPlan.self, store: store,
+            Method.mutation(RPC.Ledger.advanceDistributionPlan, store: store,
                             plan: { call, request in
                                 var bad: [FieldViolation] = []
                                 if request.planID.isEmpty { bad.append(.init(field: "plan_id", description: "is required")) }
@@ -165,15 +160,13 @@ extension LedgerService {
                                 return .stewardship(.advancePlan(planId: request.planID, to: stage, on: date, note: request.note,
                                                                  assembly: assembly, approver: approver, expectedVersion: request.expectedVersion))
                             }, respond: planResponse),
-            Method.unary(Method.name(service, "GetDistributionPlan"), Taizhang_Ledger_V1_GetDistributionPlanRequest.self,
-                         Taizhang_Ledger_V1_DistributionPlan.self) { _, request in
+            Method.unary(RPC.Ledger.getDistributionPlan) { _, request in
                 guard let plan = store.stewardship().plans[request.id] else {
                     throw LedgerError(.notFound, "no distribution plan \"\(request.id)\" exists; plan ids look like FP00000001 (ListDistributionPlans shows them)")
                 }
                 return M.encode(plan, today: context.today)
             },
-            Method.unary(Method.name(service, "ListDistributionPlans"), Taizhang_Ledger_V1_ListDistributionPlansRequest.self,
-                         Taizhang_Ledger_V1_ListDistributionPlansResponse.self) { _, request in
+            Method.unary(RPC.Ledger.listDistributionPlans) { _, request in
                 var bad: [FieldViolation] = []
                 let codes = subtree(request.ownerCode, field: "owner_code", into: &bad)
                 var stage: PlanStage?
@@ -195,8 +188,7 @@ extension LedgerService {
             },
 
             // MARK: Stock-takes
-            Method.mutation(Method.name(service, "OpenStockTake"), Taizhang_Ledger_V1_OpenStockTakeRequest.self,
-                            Taizhang_Ledger_V1_StockTake.self, store: store,
+            Method.mutation(RPC.Ledger.openStockTake, store: store,
                             plan: { _, request in
                                 var bad: [FieldViolation] = []
                                 if request.adminCode.isEmpty { bad.append(.init(field: "admin_code", description: "is required: the unit whose assets are counted")) }
@@ -209,8 +201,7 @@ extension LedgerService {
                                 if !bad.isEmpty { throw LedgerError.invalid(bad, what: "stock-take") }
                                 return .stewardship(.openStockTake(adminCode: request.adminCode, year: year, on: date))
                             }, respond: countResponse),
-            Method.mutation(Method.name(service, "RecordCount"), Taizhang_Ledger_V1_RecordCountRequest.self,
-                            Taizhang_Ledger_V1_StockTake.self, store: store,
+            Method.mutation(RPC.Ledger.recordCount, store: store,
                             plan: { _, request in
                                 var bad: [FieldViolation] = []
                                 if request.stockTakeID.isEmpty { bad.append(.init(field: "stock_take_id", description: "is required")) }
@@ -257,8 +248,7 @@ extension LedgerService {
                                 return .stewardship(.recordCount(stockTakeId: request.stockTakeID, lines: lines, surplus: surplus,
                                                                  expectedVersion: request.expectedVersion))
                             }, respond: countResponse),
-            Method.mutation(Method.name(service, "CloseStockTake"), Taizhang_Ledger_V1_CloseStockTakeRequest.self,
-                            Taizhang_Ledger_V1_StockTake.self, store: store,
+            Method.mutation(RPC.Ledger.closeStockTake, store: store,
                             plan: { _, request in
                                 var bad: [FieldViolation] = []
                                 if request.stockTakeID.isEmpty { bad.append(.init(field: "stock_take_id", description: "is required")) }
@@ -267,15 +257,13 @@ extension LedgerService {
                                 if !bad.isEmpty { throw LedgerError.invalid(bad, what: "close") }
                                 return .stewardship(.closeStockTake(stockTakeId: request.stockTakeID, on: date, expectedVersion: request.expectedVersion))
                             }, respond: countResponse),
-            Method.unary(Method.name(service, "GetStockTake"), Taizhang_Ledger_V1_GetStockTakeRequest.self,
-                         Taizhang_Ledger_V1_StockTake.self) { _, request in
+            Method.unary(RPC.Ledger.getStockTake) { _, request in
                 guard let count = store.stewardship().stockTakes[request.id] else {
                     throw LedgerError(.notFound, "no stock-take \"\(request.id)\" exists; ids look like PD00000001 (ListStockTakes shows them)")
                 }
                 return M.encode(count, detailed: true)
             },
-            Method.unary(Method.name(service, "ListStockTakes"), Taizhang_Ledger_V1_ListStockTakesRequest.self,
-                         Taizhang_Ledger_V1_ListStockTakesResponse.self) { _, request in
+            Method.unary(RPC.Ledger.listStockTakes) { _, request in
                 var bad: [FieldViolation] = []
                 let codes = subtree(request.adminCode, field: "admin_code", into: &bad)
                 if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
@@ -291,8 +279,7 @@ extension LedgerService {
             },
 
             // MARK: Disposal
-            Method.mutation(Method.name(service, "DisposeAsset"), Taizhang_Ledger_V1_DisposeAssetRequest.self,
-                            Taizhang_Ledger_V1_Disposal.self, store: store,
+            Method.mutation(RPC.Ledger.disposeAsset, store: store,
                             plan: { call, request in
                                 var bad: [FieldViolation] = []
                                 let proto = request.disposal
@@ -306,8 +293,7 @@ extension LedgerService {
                                                              policy: context.policy, expectedVersion: request.expectedVersion,
                                                              drafter: signer.separated ? signer.name : nil))
                             }, respond: disposalResponse),
-            Method.mutation(Method.name(service, "ApproveDisposal"), Taizhang_Ledger_V1_ApproveDisposalRequest.self,
-                            Taizhang_Ledger_V1_Disposal.self, store: store,
+            Method.mutation(RPC.Ledger.approveDisposal, store: store,
                             plan: { call, request in
                                 var bad: [FieldViolation] = []
                                 if request.disposalID.isEmpty { bad.append(.init(field: "disposal_id", description: "is required: the drafted disposal, e.g. CZ00000001")) }
@@ -318,8 +304,7 @@ extension LedgerService {
                                 return .stewardship(.decideDisposal(disposalId: request.disposalID, decision: decision, on: date, note: request.note,
                                                                     decider: Decode.signer(call), expectedVersion: request.expectedVersion))
                             }, respond: disposalResponse),
-            Method.unary(Method.name(service, "ListDisposals"), Taizhang_Ledger_V1_ListDisposalsRequest.self,
-                         Taizhang_Ledger_V1_ListDisposalsResponse.self) { _, request in
+            Method.unary(RPC.Ledger.listDisposals) { _, request in
                 var bad: [FieldViolation] = []
                 let codes = subtree(request.adminCode, field: "admin_code", into: &bad)
                 if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
@@ -348,8 +333,7 @@ extension LedgerService {
             },
 
             // MARK: Revitalising
-            Method.mutation(Method.name(service, "RecordRevitalisingPlan"), Taizhang_Ledger_V1_RecordRevitalisingPlanRequest.self,
-                            Taizhang_Ledger_V1_RevitalisingPlan.self, store: store,
+            Method.mutation(RPC.Ledger.recordRevitalisingPlan, store: store,
                             plan: { _, request in
                                 var bad: [FieldViolation] = []
                                 let proto = request.plan
@@ -369,8 +353,7 @@ extension LedgerService {
                                 guard case .stewardship(.revitalising(let plan)) = outcome else { return .init() }
                                 return M.encode(plan)
                             }),
-            Method.unary(Method.name(service, "ListRevitalisingPlans"), Taizhang_Ledger_V1_ListRevitalisingPlansRequest.self,
-                         Taizhang_Ledger_V1_ListRevitalisingPlansResponse.self) { _, request in
+            Method.unary(RPC.Ledger.listRevitalisingPlans) { _, request in
                 var bad: [FieldViolation] = []
                 let codes = subtree(request.adminCode, field: "admin_code", into: &bad)
                 if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }

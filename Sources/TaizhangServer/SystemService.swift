@@ -8,15 +8,13 @@ import TaizhangProto
 
 /// The system service's methods.
 enum SystemService {
-    static let service = "taizhang.system.v1.System"
 
     static let fileDescriptorSet = Data(base64Encoded: servedFileDescriptorSetBase64) ?? Data()
 
     static func methods(store: any LedgerStore, monitor: RiskMonitor?, context: LedgerContext, server: @escaping @Sendable () -> ServerState?,
                         backups: BackupSessions, all: @escaping @Sendable () -> [MethodSpec]) -> [MethodSpec] {
         [
-            Method.unary(Method.name(service, "Health"), Taizhang_System_V1_HealthRequest.self,
-                         Taizhang_System_V1_HealthResponse.self) { _, _ in
+            Method.unary(RPC.System.health) { _, _ in
                 var response = Taizhang_System_V1_HealthResponse()
                 if server()?.draining.load(ordering: .relaxed) == true {
                     response.status = .notServing
@@ -29,8 +27,7 @@ enum SystemService {
                 }
                 return response
             },
-            Method.unary(Method.name(service, "Status"), Taizhang_System_V1_StatusRequest.self,
-                         Taizhang_System_V1_StatusResponse.self) { _, _ in
+            Method.unary(RPC.System.status) { _, _ in
                 var response = Taizhang_System_V1_StatusResponse()
                 let stats = store.statistics()
                 response.storageBackend = "sqlite"
@@ -87,8 +84,7 @@ enum SystemService {
                 }
                 return response
             },
-            Method.unary(Method.name(service, "ListMethods"), Taizhang_System_V1_ListMethodsRequest.self,
-                         Taizhang_System_V1_ListMethodsResponse.self) { _, _ in
+            Method.unary(RPC.System.listMethods) { _, _ in
                 var response = Taizhang_System_V1_ListMethodsResponse()
                 response.methods = all().sorted { $0.name < $1.name }.map { spec in
                     var method = Taizhang_System_V1_MethodDescriptor()
@@ -102,12 +98,10 @@ enum SystemService {
                 response.fileDescriptorSet = fileDescriptorSet
                 return response
             },
-            Method.blocking(Method.name(service, "CreateBackup"), Taizhang_System_V1_CreateBackupRequest.self,
-                            Taizhang_System_V1_Backup.self) { _, _ in
+            Method.blocking(RPC.System.createBackup) { _, _ in
                 try backups.create(store: store)
             },
-            Method.blocking(Method.name(service, "ReadBackup"), Taizhang_System_V1_ReadBackupRequest.self,
-                            Taizhang_System_V1_BackupChunk.self) { _, request in
+            Method.blocking(RPC.System.readBackup) { _, request in
                 try backups.read(id: request.id, offset: request.offset, maxBytes: request.maxBytes)
             },
         ]

@@ -44,8 +44,10 @@ public final class TaizhangServer: Sendable {
     /// A server over `store` with `configuration`. With `alerts`, the risk
     /// monitor runs (unless its configuration switches it off) and keeps its
     /// alerts there.
+    /// Throws `DeclarationError` when a served method has no complete
+    /// declaration in proto/.
     public init(configuration: ServerConfiguration, store: any LedgerStore, alerts: AlertStore? = nil,
-                clock: any WallClock = SystemWallClock()) {
+                clock: any WallClock = SystemWallClock()) throws {
         self.store = store
         tlsContext = configuration.tls.flatMap { try? TaizhangServer.tlsContext($0) }
         let holder = StateHolder()
@@ -64,6 +66,7 @@ public final class TaizhangServer: Sendable {
                                            backups: BackupSessions(directory: configuration.backupDirectory),
                                            all: { holder.methods.withLock { $0 } })
         all = ledger + RiskService.methods(store: store, monitor: monitor, context: context, risk: riskSource) + system
+        all = try MethodDeclarations.bind(all, to: MethodDeclarations.served.get())
         let metrics = ServerMetrics(version: configuration.version)
         self.metrics = metrics
         let state = ServerState(configuration: configuration, methods: all, store: store, clock: clock, metrics: metrics)

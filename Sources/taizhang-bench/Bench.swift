@@ -44,7 +44,7 @@ struct Bench {
             get.id = assetId
             let payload = try get.serializedData()
             try load(group: group, socket: socket, connections: connections, depth: depth, seconds: seconds,
-                     method: "/taizhang.ledger.v1.Ledger/GetAsset") { _ in payload }
+                     method: RPC.Ledger.getAsset.path) { _ in payload }
         case "register":
             var asset = DemoCounty().assets[1]
             asset.code = ""
@@ -52,7 +52,7 @@ struct Bench {
             register.asset = asset
             let payload = try register.serializedData()
             try load(group: group, socket: socket, connections: connections, depth: depth, seconds: seconds,
-                     method: "/taizhang.ledger.v1.Ledger/RegisterAsset") { _ in payload }
+                     method: RPC.Ledger.registerAsset.path) { _ in payload }
         case "batch":
             try bulk(group: group, socket: socket, total: total, batchSize: batchSize, depth: depth)
         case "summary":
@@ -62,7 +62,7 @@ struct Bench {
             summary.asOf = asOf
             let payload = try summary.serializedData()
             try load(group: group, socket: socket, connections: connections, depth: depth, seconds: seconds,
-                     method: "/taizhang.ledger.v1.Ledger/GetLedgerSummary") { _ in payload }
+                     method: RPC.Ledger.getLedgerSummary.path) { _ in payload }
         case "risk":
             try risk(group: group, socket: socket, entities: Int(option("--entities", "10000"))!, quarters: Int(option("--quarters", "8"))!,
                      runs: Int(option("--runs", "5"))!)
@@ -80,7 +80,7 @@ struct Bench {
         get.id = assetId
         var request = Taizhang_Rpc_V1_Request()
         request.callID = 1_000_000
-        request.method = "/taizhang.ledger.v1.Ledger/GetAsset"
+        request.method = RPC.Ledger.getAsset.path
         request.payload = try get.serializedData()
         let payload = request.payload
         let responses = try run(group: group, socket: socket, connections: 1, depth: 1, seconds: 0.2,
@@ -150,9 +150,8 @@ struct Bench {
     /// measured it. The first run raises the alerts; the others rescan
     /// everything and find nothing new.
     static func risk(group: MultiThreadedEventLoopGroup, socket: String, entities: Int, quarters: Int, runs: Int) throws {
-        let ledger = "/taizhang.ledger.v1.Ledger/"
         func phase(_ name: String, _ method: String, _ payloads: [Data], depth: Int = 64) throws {
-            let result = try run(group: group, socket: socket, connections: 1, depth: depth, seconds: 3600, method: ledger + method,
+            let result = try run(group: group, socket: socket, connections: 1, depth: depth, seconds: 3600, method: method,
                                  maxCalls: UInt64(payloads.count)) { payloads[Int($0)] }
             print(String(format: "risk: %@ %d calls, %d failed, %.2f s", name, result.completed, result.failed, result.elapsedSeconds))
             if result.failed > 0 { exit(1) }
@@ -178,14 +177,14 @@ struct Bench {
                 villages.append(village)
             }
         }
-        try phase("admin units", "CreateAdminUnit", units, depth: 1)
+        try phase("admin units", RPC.Ledger.createAdminUnit.path, units, depth: 1)
         var project = Taizhang_Ledger_V1_CreateProjectRequest()
         project.project.id = "RISK-BENCH"
         project.project.name = "产业扶贫项目"
         project.project.year = 2020
         project.project.implementingUnit = "县农业农村局"
         project.project.adminCode = "421024000000"
-        try phase("project", "CreateProject", [try project.serializedData()], depth: 1)
+        try phase("project", RPC.Ledger.createProject.path, [try project.serializedData()], depth: 1)
         // The assets, in batches of 5,000: ids ZC00000001… in order on a fresh daemon.
         var batches: [Data] = []
         var offset = 0
@@ -216,7 +215,7 @@ struct Bench {
             batches.append(try batch.serializedData())
             offset += 5000
         }
-        try phase("assets", "BatchRegisterAssets", batches, depth: 2)
+        try phase("assets", RPC.Ledger.batchRegisterAssets.path, batches, depth: 2)
         var entityPayloads: [Data] = []
         for index in 0..<entities {
             var request = Taizhang_Ledger_V1_CreateEntityRequest()
@@ -225,7 +224,7 @@ struct Bench {
             request.entity.adminCode = villages[index % villages.count]
             entityPayloads.append(try request.serializedData())
         }
-        try phase("entities", "CreateEntity", entityPayloads)
+        try phase("entities", RPC.Ledger.createEntity.path, entityPayloads)
         // Quarters: the `quarters` before the current one (China Standard Time).
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
@@ -246,7 +245,7 @@ struct Bench {
             request.contract.committedHouseholds = 10
             contracts.append(try request.serializedData())
         }
-        try phase("contracts", "CreateContract", contracts)
+        try phase("contracts", RPC.Ledger.createContract.path, contracts)
         var reports: [Data] = []
         for index in 0..<entities {
             for (position, quarter) in chosen.enumerated() {
@@ -268,10 +267,10 @@ struct Bench {
                 reports.append(try request.serializedData())
             }
         }
-        try phase("reports", "SubmitReport", reports)
+        try phase("reports", RPC.Ledger.submitReport.path, reports)
         for number in 1...max(1, runs) {
             let result = try run(group: group, socket: socket, connections: 1, depth: 1, seconds: 3600,
-                                 method: "/taizhang.risk.v1.Risk/RunMonitor", maxCalls: 1) { _ in Data() }
+                                 method: RPC.Risk.runMonitor.path, maxCalls: 1) { _ in Data() }
             let summary = try Taizhang_Risk_V1_MonitorRun(serializedBytes: result.lastPayload)
             print(String(format: "risk: run %d entities=%llu assets=%llu raised=%llu changed=%llu cleared=%llu open=%llu duration_ms=%.1f",
                          number, summary.entitiesScored, summary.assetsChecked, summary.raised, summary.changed, summary.cleared,
@@ -297,7 +296,7 @@ struct Bench {
         }
         let batches = frames
         let result = try run(group: group, socket: socket, connections: 1, depth: depth, seconds: 3600,
-                             method: "/taizhang.ledger.v1.Ledger/BatchRegisterAssets", maxCalls: UInt64(batches.count)) { call in
+                             method: RPC.Ledger.batchRegisterAssets.path, maxCalls: UInt64(batches.count)) { call in
             batches[Int(call)]
         }
         print(String(format: "assets=%d batches=%d failed=%d seconds=%.2f assets_per_s=%.0f",

@@ -32,7 +32,7 @@ final class Harness: @unchecked Sendable {
         var configuration = ServerConfiguration(listeners: [.unixDomainSocket(path: socketPath)])
         configuration.eventLoopThreads = 1
         configuration.backupDirectory = directory + "/backups"
-        server = TaizhangServer(configuration: configuration, store: store)
+        server = try TaizhangServer(configuration: configuration, store: store)
         _ = try server.start()
         // A small ledger for the inputs to find: the seeds name these.
         for frame in Seeds.ledger { run(frame) }
@@ -92,8 +92,6 @@ enum Seeds {
         return [UInt8(length >> 24), UInt8(length >> 16 & 0xff), UInt8(length >> 8 & 0xff), UInt8(length & 0xff)] + body
     }
 
-    static let ledgerService = "/taizhang.ledger.v1.Ledger/"
-
     static var asset: Taizhang_Ledger_V1_Asset {
         var asset = Taizhang_Ledger_V1_Asset()
         asset.name = "白马村光伏电站"
@@ -112,53 +110,53 @@ enum Seeds {
         var frames: [[UInt8]] = []
         for (code, level, parent) in [("421024000000", Taizhang_Ledger_V1_AdminLevel.county, ""), ("421024101000", .township, "421024000000"),
                                       ("421024101201", .village, "421024101000")] {
-            frames.append(frame(ledgerService + "CreateAdminUnit", Taizhang_Ledger_V1_CreateAdminUnitRequest.with {
+            frames.append(frame(RPC.Ledger.createAdminUnit.path, Taizhang_Ledger_V1_CreateAdminUnitRequest.with {
                 $0.unit.code = code; $0.unit.name = "单位" + code.suffix(3); $0.unit.level = level; $0.unit.parentCode = parent
             }))
         }
-        frames.append(frame(ledgerService + "CreateProject", Taizhang_Ledger_V1_CreateProjectRequest.with {
+        frames.append(frame(RPC.Ledger.createProject.path, Taizhang_Ledger_V1_CreateProjectRequest.with {
             $0.project.id = "JL-2019-001"; $0.project.name = "光伏扶贫项目"; $0.project.year = 2019; $0.project.implementingUnit = "县发改局"
             $0.project.adminCode = "421024101000"
         }))
-        frames.append(frame(ledgerService + "RegisterAsset", Taizhang_Ledger_V1_RegisterAssetRequest.with { $0.asset = asset }))
+        frames.append(frame(RPC.Ledger.registerAsset.path, Taizhang_Ledger_V1_RegisterAssetRequest.with { $0.asset = asset }))
         return frames
     }()
 
     /// One seed per kind of request worth starting from.
     static var corpus: [String: [UInt8]] {
         var seeds: [String: [UInt8]] = [:]
-        seeds["health"] = frame("/taizhang.system.v1.System/Health", Taizhang_System_V1_HealthRequest())
-        seeds["register"] = frame(ledgerService + "RegisterAsset", Taizhang_Ledger_V1_RegisterAssetRequest.with { $0.asset = asset },
+        seeds["health"] = frame(RPC.System.health.path, Taizhang_System_V1_HealthRequest())
+        seeds["register"] = frame(RPC.Ledger.registerAsset.path, Taizhang_Ledger_V1_RegisterAssetRequest.with { $0.asset = asset },
                                   metadata: ["idempotency-key": "k1", "actor": "会计"])
-        seeds["batch"] = frame(ledgerService + "BatchRegisterAssets", Taizhang_Ledger_V1_BatchRegisterAssetsRequest.with { $0.assets = [asset, asset] })
-        seeds["get"] = frame(ledgerService + "GetAsset", Taizhang_Ledger_V1_GetAssetRequest.with { $0.id = "ZC00000001" })
-        seeds["list"] = frame(ledgerService + "ListAssets", Taizhang_Ledger_V1_ListAssetsRequest.with { $0.adminCode = "421024101000"; $0.pageSize = 5 })
-        seeds["summary"] = frame(ledgerService + "GetLedgerSummary", Taizhang_Ledger_V1_GetLedgerSummaryRequest.with { $0.adminCode = "421024101000" })
-        seeds["confirm"] = frame(ledgerService + "ConfirmOwnership", Taizhang_Ledger_V1_ConfirmOwnershipRequest.with { $0.assetID = "ZC00000001"; $0.date = "2024-01-31" })
-        seeds["income"] = frame(ledgerService + "RecordIncome", Taizhang_Ledger_V1_RecordIncomeRequest.with {
+        seeds["batch"] = frame(RPC.Ledger.batchRegisterAssets.path, Taizhang_Ledger_V1_BatchRegisterAssetsRequest.with { $0.assets = [asset, asset] })
+        seeds["get"] = frame(RPC.Ledger.getAsset.path, Taizhang_Ledger_V1_GetAssetRequest.with { $0.id = "ZC00000001" })
+        seeds["list"] = frame(RPC.Ledger.listAssets.path, Taizhang_Ledger_V1_ListAssetsRequest.with { $0.adminCode = "421024101000"; $0.pageSize = 5 })
+        seeds["summary"] = frame(RPC.Ledger.getLedgerSummary.path, Taizhang_Ledger_V1_GetLedgerSummaryRequest.with { $0.adminCode = "421024101000" })
+        seeds["confirm"] = frame(RPC.Ledger.confirmOwnership.path, Taizhang_Ledger_V1_ConfirmOwnershipRequest.with { $0.assetID = "ZC00000001"; $0.date = "2024-01-31" })
+        seeds["income"] = frame(RPC.Ledger.recordIncome.path, Taizhang_Ledger_V1_RecordIncomeRequest.with {
             $0.income.assetID = "ZC00000001"; $0.income.receivedOn = "2026-03-01"; $0.income.amountFen = 10_000; $0.income.payer = "p"; $0.income.account = "a"
         })
-        seeds["plan"] = frame(ledgerService + "CreateDistributionPlan", Taizhang_Ledger_V1_CreateDistributionPlanRequest.with {
+        seeds["plan"] = frame(RPC.Ledger.createDistributionPlan.path, Taizhang_Ledger_V1_CreateDistributionPlanRequest.with {
             $0.plan.ownerCode = "421024101201"; $0.plan.incomeIds = ["SY00000001"]; $0.draftedOn = "2026-03-05"
             $0.plan.allocations = [.with { $0.purpose = .noLabourHouseholds; $0.amountFen = 9_000; $0.households = [.with { $0.name = "王五"; $0.amountFen = 9_000 }] },
                                    .with { $0.purpose = .reserve; $0.amountFen = 1_000 }]
         })
         // Once a crash (an overflow in the reserve check, fixed): a plan with huge amounts after its income.
-        seeds["plan-huge-amounts"] = frame(ledgerService + "RecordIncome", Taizhang_Ledger_V1_RecordIncomeRequest.with {
+        seeds["plan-huge-amounts"] = frame(RPC.Ledger.recordIncome.path, Taizhang_Ledger_V1_RecordIncomeRequest.with {
             $0.income.assetID = "ZC00000001"; $0.income.receivedOn = "2026-03-01"; $0.income.amountFen = 1; $0.income.payer = "p"; $0.income.account = "a"
-        }) + frame(ledgerService + "CreateDistributionPlan", Taizhang_Ledger_V1_CreateDistributionPlanRequest.with {
+        }) + frame(RPC.Ledger.createDistributionPlan.path, Taizhang_Ledger_V1_CreateDistributionPlanRequest.with {
             $0.plan.ownerCode = "421024101201"; $0.plan.incomeIds = ["SY00000001"]; $0.draftedOn = "2026-03-05"
             $0.plan.allocations = [.with { $0.purpose = .noLabourHouseholds; $0.amountFen = Int64.max / 2; $0.households = [.with { $0.name = "王五"; $0.amountFen = Int64.max / 2 }] },
                                    .with { $0.purpose = .reserve; $0.amountFen = Int64.max / 2 }]
         }, callId: 2)
-        seeds["count"] = frame(ledgerService + "OpenStockTake", Taizhang_Ledger_V1_OpenStockTakeRequest.with { $0.adminCode = "421024101201"; $0.year = 2026; $0.date = "2026-10-01" })
-        seeds["dispose"] = frame(ledgerService + "DisposeAsset", Taizhang_Ledger_V1_DisposeAssetRequest.with {
+        seeds["count"] = frame(RPC.Ledger.openStockTake.path, Taizhang_Ledger_V1_OpenStockTakeRequest.with { $0.adminCode = "421024101201"; $0.year = 2026; $0.date = "2026-10-01" })
+        seeds["dispose"] = frame(RPC.Ledger.disposeAsset.path, Taizhang_Ledger_V1_DisposeAssetRequest.with {
             $0.disposal.assetID = "ZC00000001"; $0.disposal.reason = .planning; $0.disposal.method = .scrap; $0.disposal.date = "2026-10-01"
         })
-        seeds["import"] = frame(ledgerService + "ImportAssets", Taizhang_Ledger_V1_ImportAssetsRequest.with { $0.importID = "i1"; $0.assets = [asset]; $0.final = true })
-        seeds["watch"] = frame("/taizhang.risk.v1.Risk/WatchAlerts", Taizhang_Risk_V1_WatchAlertsRequest.with { $0.adminCode = "421024000000" })
-        seeds["pipelined"] = (1...3).flatMap { frame(ledgerService + "GetAsset", Taizhang_Ledger_V1_GetAssetRequest.with { $0.id = "ZC00000001" }, callId: UInt64($0)) }
-        seeds["cancel"] = frame("/taizhang.system.v1.System/Health", Taizhang_System_V1_HealthRequest(), callId: 7)
+        seeds["import"] = frame(RPC.Ledger.importAssets.path, Taizhang_Ledger_V1_ImportAssetsRequest.with { $0.importID = "i1"; $0.assets = [asset]; $0.final = true })
+        seeds["watch"] = frame(RPC.Risk.watchAlerts.path, Taizhang_Risk_V1_WatchAlertsRequest.with { $0.adminCode = "421024000000" })
+        seeds["pipelined"] = (1...3).flatMap { frame(RPC.Ledger.getAsset.path, Taizhang_Ledger_V1_GetAssetRequest.with { $0.id = "ZC00000001" }, callId: UInt64($0)) }
+        seeds["cancel"] = frame(RPC.System.health.path, Taizhang_System_V1_HealthRequest(), callId: 7)
             + { () -> [UInt8] in
                 var request = Taizhang_Rpc_V1_Request()
                 request.callID = 7

@@ -15,7 +15,7 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             let client = try await global.connect()
             defer { Task { await client.close() } }
-            let result = try await global.call(client, "/taizhang.ledger.v1.Ledger/VerifyAuditChain", Taizhang_Ledger_V1_VerifyAuditChainRequest(),
+            let result = try await global.call(client, RPC.Ledger.verifyAuditChain, Taizhang_Ledger_V1_VerifyAuditChainRequest(),
                                                as: Taizhang_Ledger_V1_VerifyAuditChainResponse.self)
             if global.json {
                 try global.printJSON(result)
@@ -49,7 +49,7 @@ struct AuditCommand: AsyncParsableCommand {
             request.recordID = record ?? ""
             request.afterSeq = after
             request.pageSize = limit
-            let response = try await global.call(client, "/taizhang.ledger.v1.Ledger/ListAuditEntries", request,
+            let response = try await global.call(client, RPC.Ledger.listAuditEntries, request,
                                                  as: Taizhang_Ledger_V1_ListAuditEntriesResponse.self)
             if global.json { try global.printJSON(response); return }
             var table = Table(header: Labels.header([("序号", "seq"), ("时间", "time"), ("身份", "identity"), ("经办人", "actor"),

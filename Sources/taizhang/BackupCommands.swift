@@ -8,7 +8,6 @@ import TaizhangCore
 import TaizhangProto
 import TaizhangStore
 
-private let system = "/taizhang.system.v1.System/"
 
 struct BackupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,7 +24,7 @@ struct BackupCommand: AsyncParsableCommand {
         }
         let client = try await global.connect()
         defer { Task { await client.close() } }
-        let backup = try await global.call(client, system + "CreateBackup", Taizhang_System_V1_CreateBackupRequest(), as: Taizhang_System_V1_Backup.self)
+        let backup = try await global.call(client, RPC.System.createBackup, Taizhang_System_V1_CreateBackupRequest(), as: Taizhang_System_V1_Backup.self)
         let partial = out + ".part"
         guard FileManager.default.createFile(atPath: partial, contents: nil, attributes: [.posixPermissions: 0o600]),
               let handle = FileHandle(forWritingAtPath: partial) else {
@@ -36,7 +35,7 @@ struct BackupCommand: AsyncParsableCommand {
         var offset: UInt64 = 0
         do {
             while true {
-                let chunk = try await global.call(client, system + "ReadBackup",
+                let chunk = try await global.call(client, RPC.System.readBackup,
                                                   Taizhang_System_V1_ReadBackupRequest.with { $0.id = backup.id; $0.offset = offset },
                                                   as: Taizhang_System_V1_BackupChunk.self)
                 try handle.write(contentsOf: chunk.data)

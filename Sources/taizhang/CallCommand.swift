@@ -30,7 +30,7 @@ struct CallCommand: AsyncParsableCommand {
     func run() async throws {
         let client = try await global.connect()
         defer { Task { await client.close() } }
-        let listing = try await global.call(client, "/taizhang.system.v1.System/ListMethods", Taizhang_System_V1_ListMethodsRequest(),
+        let listing = try await global.call(client, RPC.System.listMethods, Taizhang_System_V1_ListMethodsRequest(),
                                             as: Taizhang_System_V1_ListMethodsResponse.self)
         let wanted = method.hasPrefix("/") ? method : "/" + method
         guard let descriptor = listing.methods.first(where: { $0.name == wanted || $0.name.hasSuffix("." + wanted.dropFirst()) }) else {

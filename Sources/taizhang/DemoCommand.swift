@@ -20,7 +20,7 @@ struct DemoCommand: AsyncParsableCommand {
             let demo = DemoCounty()
             var probe = Taizhang_Ledger_V1_ListAdminUnitsRequest()
             probe.pageSize = 1
-            let existing = try await global.call(client, "/taizhang.ledger.v1.Ledger/ListAdminUnits", probe,
+            let existing = try await global.call(client, RPC.Ledger.listAdminUnits, probe,
                                                  as: Taizhang_Ledger_V1_ListAdminUnitsResponse.self)
             if existing.units.contains(where: { $0.code == DemoCounty.countyCode }) {
                 print(global.language == .zh ? "示范县已载入，未做改动" : "the demo county is already loaded; nothing changed")
@@ -29,18 +29,18 @@ struct DemoCommand: AsyncParsableCommand {
             for unit in demo.units {
                 var request = Taizhang_Ledger_V1_CreateAdminUnitRequest()
                 request.unit = unit
-                _ = try await global.call(client, "/taizhang.ledger.v1.Ledger/CreateAdminUnit", request, as: Taizhang_Ledger_V1_AdminUnit.self,
+                _ = try await global.call(client, RPC.Ledger.createAdminUnit, request, as: Taizhang_Ledger_V1_AdminUnit.self,
                                           idempotencyKey: "demo-unit-\(unit.code)")
             }
             for project in demo.projects {
                 var request = Taizhang_Ledger_V1_CreateProjectRequest()
                 request.project = project
-                _ = try await global.call(client, "/taizhang.ledger.v1.Ledger/CreateProject", request, as: Taizhang_Ledger_V1_Project.self,
+                _ = try await global.call(client, RPC.Ledger.createProject, request, as: Taizhang_Ledger_V1_Project.self,
                                           idempotencyKey: "demo-project-\(project.id)")
             }
             var batch = Taizhang_Ledger_V1_BatchRegisterAssetsRequest()
             batch.assets = demo.assets
-            let response = try await global.call(client, "/taizhang.ledger.v1.Ledger/BatchRegisterAssets", batch,
+            let response = try await global.call(client, RPC.Ledger.batchRegisterAssets, batch,
                                                  as: Taizhang_Ledger_V1_BatchRegisterAssetsResponse.self, idempotencyKey: "demo-assets")
             // Operating entities, their contracts and four quarters of reports.
             var entities = 0, reports = 0
@@ -49,19 +49,19 @@ struct DemoCommand: AsyncParsableCommand {
             for (number, operation) in operations.enumerated() {
                 var entity = Taizhang_Ledger_V1_CreateEntityRequest()
                 entity.entity = operation.entity
-                let created = try await global.call(client, "/taizhang.ledger.v1.Ledger/CreateEntity", entity, as: Taizhang_Ledger_V1_OperatingEntity.self,
+                let created = try await global.call(client, RPC.Ledger.createEntity, entity, as: Taizhang_Ledger_V1_OperatingEntity.self,
                                                     idempotencyKey: "demo-entity-\(number)")
                 var contract = Taizhang_Ledger_V1_CreateContractRequest()
                 contract.contract = operation.contract
                 contract.contract.assetID = response.ids[operation.assetIndex]
                 contract.contract.entityID = created.id
-                contracts.append(try await global.call(client, "/taizhang.ledger.v1.Ledger/CreateContract", contract, as: Taizhang_Ledger_V1_OperationContract.self,
+                contracts.append(try await global.call(client, RPC.Ledger.createContract, contract, as: Taizhang_Ledger_V1_OperationContract.self,
                                                        idempotencyKey: "demo-contract-\(number)").id)
                 for report in operation.reports {
                     var request = Taizhang_Ledger_V1_SubmitReportRequest()
                     request.report = report
                     request.report.entityID = created.id
-                    _ = try await global.call(client, "/taizhang.ledger.v1.Ledger/SubmitReport", request, as: Taizhang_Ledger_V1_QuarterReport.self,
+                    _ = try await global.call(client, RPC.Ledger.submitReport, request, as: Taizhang_Ledger_V1_QuarterReport.self,
                                               idempotencyKey: "demo-report-\(number)-\(report.quarter)")
                     reports += 1
                 }
@@ -79,7 +79,6 @@ struct DemoCommand: AsyncParsableCommand {
         /// Income, a plan at each stage, a stock-take with a loss, two disposals and a revitalising plan.
         func loadStewardship(_ client: TaizhangClient, demo: DemoCounty, operations: [DemoOperation], assetIds: [String],
                              contracts: [String]) async throws -> (income: Int, plans: Int) {
-            let ledger = "/taizhang.ledger.v1.Ledger/"
             let records = demo.stewardship(today: ChinaDate.parts, operations: operations)
             var incomeIds: [String] = []
             for (number, item) in records.income.enumerated() {
@@ -87,7 +86,7 @@ struct DemoCommand: AsyncParsableCommand {
                 request.income = item.income
                 request.income.assetID = assetIds[operations[item.operation].assetIndex]
                 request.income.contractID = contracts[item.operation]
-                incomeIds.append(try await global.call(client, ledger + "RecordIncome", request, as: Taizhang_Ledger_V1_Income.self,
+                incomeIds.append(try await global.call(client, RPC.Ledger.recordIncome, request, as: Taizhang_Ledger_V1_Income.self,
                                                        idempotencyKey: "demo-income-\(number)").id)
             }
             for (number, item) in records.plans.enumerated() {
@@ -96,11 +95,11 @@ struct DemoCommand: AsyncParsableCommand {
                 create.plan.ownerCode = demo.assets[operations[records.income[item.incomeIndex].operation].assetIndex].adminCode
                 create.plan.incomeIds = [incomeIds[item.incomeIndex]]
                 create.draftedOn = item.draftedOn
-                let plan = try await global.call(client, ledger + "CreateDistributionPlan", create, as: Taizhang_Ledger_V1_DistributionPlan.self,
+                let plan = try await global.call(client, RPC.Ledger.createDistributionPlan, create, as: Taizhang_Ledger_V1_DistributionPlan.self,
                                                  idempotencyKey: "demo-plan-\(number)")
                 for (index, var step) in item.steps.enumerated() {
                     step.planID = plan.id
-                    _ = try await global.call(client, ledger + "AdvanceDistributionPlan", step, as: Taizhang_Ledger_V1_DistributionPlan.self,
+                    _ = try await global.call(client, RPC.Ledger.advanceDistributionPlan, step, as: Taizhang_Ledger_V1_DistributionPlan.self,
                                               idempotencyKey: "demo-plan-\(number)-step-\(index)")
                 }
             }
@@ -110,7 +109,7 @@ struct DemoCommand: AsyncParsableCommand {
                 $0.year = Int32(ChinaDate.parts.year)
                 $0.date = records.stockTakeDate
             }
-            var count = try await global.call(client, ledger + "OpenStockTake", open, as: Taizhang_Ledger_V1_StockTake.self, idempotencyKey: "demo-stocktake")
+            var count = try await global.call(client, RPC.Ledger.openStockTake, open, as: Taizhang_Ledger_V1_StockTake.self, idempotencyKey: "demo-stocktake")
             let indexOfId = Dictionary(uniqueKeysWithValues: assetIds.enumerated().map { ($1, $0) })
             let contracted = Set(operations.map(\.assetIndex))
             let lost = count.scope.last { id in
@@ -127,8 +126,8 @@ struct DemoCommand: AsyncParsableCommand {
                 line.condition = id == lost ? "未找到" : "好"
                 return line
             }
-            _ = try await global.call(client, ledger + "RecordCount", lines, as: Taizhang_Ledger_V1_StockTake.self, idempotencyKey: "demo-stocktake-lines")
-            count = try await global.call(client, ledger + "CloseStockTake", Taizhang_Ledger_V1_CloseStockTakeRequest.with { $0.stockTakeID = count.id; $0.date = records.stockTakeDate },
+            _ = try await global.call(client, RPC.Ledger.recordCount, lines, as: Taizhang_Ledger_V1_StockTake.self, idempotencyKey: "demo-stocktake-lines")
+            count = try await global.call(client, RPC.Ledger.closeStockTake, Taizhang_Ledger_V1_CloseStockTakeRequest.with { $0.stockTakeID = count.id; $0.date = records.stockTakeDate },
                                           as: Taizhang_Ledger_V1_StockTake.self, idempotencyKey: "demo-stocktake-close")
             var loss = Taizhang_Ledger_V1_DisposeAssetRequest()
             loss.disposal = records.lossDisposal
@@ -139,15 +138,15 @@ struct DemoCommand: AsyncParsableCommand {
                 same.date = records.stockTakeDate
                 return same
             }
-            _ = try await global.call(client, ledger + "DisposeAsset", loss, as: Taizhang_Ledger_V1_Disposal.self, idempotencyKey: "demo-disposal-loss")
+            _ = try await global.call(client, RPC.Ledger.disposeAsset, loss, as: Taizhang_Ledger_V1_Disposal.self, idempotencyKey: "demo-disposal-loss")
             var sale = Taizhang_Ledger_V1_DisposeAssetRequest()
             sale.disposal = records.disposal
             sale.disposal.assetID = assetIds[records.disposalAssetIndex]
-            _ = try await global.call(client, ledger + "DisposeAsset", sale, as: Taizhang_Ledger_V1_Disposal.self, idempotencyKey: "demo-disposal-sale")
+            _ = try await global.call(client, RPC.Ledger.disposeAsset, sale, as: Taizhang_Ledger_V1_Disposal.self, idempotencyKey: "demo-disposal-sale")
             var revive = Taizhang_Ledger_V1_RecordRevitalisingPlanRequest()
             revive.plan = records.revitalising
             revive.plan.assetID = assetIds[records.revitalisingAssetIndex]
-            _ = try await global.call(client, ledger + "RecordRevitalisingPlan", revive, as: Taizhang_Ledger_V1_RevitalisingPlan.self,
+            _ = try await global.call(client, RPC.Ledger.recordRevitalisingPlan, revive, as: Taizhang_Ledger_V1_RevitalisingPlan.self,
                                       idempotencyKey: "demo-revitalising")
             return (incomeIds.count, records.plans.count)
         }

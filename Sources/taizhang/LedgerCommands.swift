@@ -38,7 +38,7 @@ struct AdminCommand: AsyncParsableCommand {
             request.unit.name = name
             request.unit.level = ["county": .county, "township": .township, "village": .village][level] ?? .unspecified
             request.unit.parentCode = parent
-            let unit = try await global.call(client, "/taizhang.ledger.v1.Ledger/CreateAdminUnit", request, as: Taizhang_Ledger_V1_AdminUnit.self)
+            let unit = try await global.call(client, RPC.Ledger.createAdminUnit, request, as: Taizhang_Ledger_V1_AdminUnit.self)
             if global.json { try global.printJSON(unit) } else { print("\(unit.code) \(unit.name)") }
         }
     }
@@ -58,7 +58,7 @@ struct AdminCommand: AsyncParsableCommand {
                 request.parentCode = parent
                 request.pageSize = 1000
                 request.pageToken = token
-                let page = try await global.call(client, "/taizhang.ledger.v1.Ledger/ListAdminUnits", request,
+                let page = try await global.call(client, RPC.Ledger.listAdminUnits, request,
                                                  as: Taizhang_Ledger_V1_ListAdminUnitsResponse.self)
                 if global.json { try global.printJSON(page) }
                 for unit in page.units {
@@ -85,7 +85,7 @@ struct ProjectCommand: AsyncParsableCommand {
             request.project = try readMessage(file, as: Taizhang_Ledger_V1_Project.self)
             let client = try await global.connect()
             defer { Task { await client.close() } }
-            let project = try await global.call(client, "/taizhang.ledger.v1.Ledger/CreateProject", request, as: Taizhang_Ledger_V1_Project.self)
+            let project = try await global.call(client, RPC.Ledger.createProject, request, as: Taizhang_Ledger_V1_Project.self)
             if global.json { try global.printJSON(project) } else { print("\(project.id) \(project.name)") }
         }
     }
@@ -100,7 +100,7 @@ struct ProjectCommand: AsyncParsableCommand {
             defer { Task { await client.close() } }
             var request = Taizhang_Ledger_V1_GetProjectRequest()
             request.id = id
-            let project = try await global.call(client, "/taizhang.ledger.v1.Ledger/GetProject", request, as: Taizhang_Ledger_V1_Project.self)
+            let project = try await global.call(client, RPC.Ledger.getProject, request, as: Taizhang_Ledger_V1_Project.self)
             try global.printJSON(project)
         }
     }
@@ -123,7 +123,7 @@ struct ProjectCommand: AsyncParsableCommand {
                 request.year = year
                 request.pageSize = 1000
                 request.pageToken = token
-                let page = try await global.call(client, "/taizhang.ledger.v1.Ledger/ListProjects", request, as: Taizhang_Ledger_V1_ListProjectsResponse.self)
+                let page = try await global.call(client, RPC.Ledger.listProjects, request, as: Taizhang_Ledger_V1_ListProjectsResponse.self)
                 if global.json { try global.printJSON(page) }
                 for project in page.projects {
                     table.rows.append([project.id, project.name, String(project.year), project.implementingUnit,
@@ -153,7 +153,7 @@ struct AssetCommand: AsyncParsableCommand {
             defer { Task { await client.close() } }
             var request = Taizhang_Ledger_V1_GetAssetRequest()
             request.id = id
-            let asset = try await global.call(client, "/taizhang.ledger.v1.Ledger/GetAsset", request, as: Taizhang_Ledger_V1_Asset.self)
+            let asset = try await global.call(client, RPC.Ledger.getAsset, request, as: Taizhang_Ledger_V1_Asset.self)
             try global.printJSON(asset)
         }
     }
@@ -207,7 +207,7 @@ struct AssetCommand: AsyncParsableCommand {
             var total: Int64 = 0
             var next = ""
             repeat {
-                let page = try await global.call(client, "/taizhang.ledger.v1.Ledger/ListAssets", request, as: Taizhang_Ledger_V1_ListAssetsResponse.self)
+                let page = try await global.call(client, RPC.Ledger.listAssets, request, as: Taizhang_Ledger_V1_ListAssetsResponse.self)
                 if global.json { try global.printJSON(page) }
                 for asset in page.assets {
                     table.rows.append([asset.id, asset.code, asset.name, Labels.category(asset.category, global.language),
@@ -237,7 +237,7 @@ struct AssetCommand: AsyncParsableCommand {
             request.asset = try readMessage(file, as: Taizhang_Ledger_V1_Asset.self)
             let client = try await global.connect()
             defer { Task { await client.close() } }
-            let asset = try await global.call(client, "/taizhang.ledger.v1.Ledger/RegisterAsset", request, as: Taizhang_Ledger_V1_Asset.self,
+            let asset = try await global.call(client, RPC.Ledger.registerAsset, request, as: Taizhang_Ledger_V1_Asset.self,
                                               idempotencyKey: idempotencyKey)
             if global.json { try global.printJSON(asset) } else { print("\(asset.id) \(asset.name)") }
         }
@@ -255,7 +255,7 @@ struct AssetCommand: AsyncParsableCommand {
             request.expectedVersion = expectedVersion
             let client = try await global.connect()
             defer { Task { await client.close() } }
-            let asset = try await global.call(client, "/taizhang.ledger.v1.Ledger/UpdateAsset", request, as: Taizhang_Ledger_V1_Asset.self)
+            let asset = try await global.call(client, RPC.Ledger.updateAsset, request, as: Taizhang_Ledger_V1_Asset.self)
             if global.json { try global.printJSON(asset) } else { print("\(asset.id) version \(asset.version)") }
         }
     }
@@ -269,7 +269,7 @@ struct AssetCommand: AsyncParsableCommand {
             let request = try readMessage(file, as: Taizhang_Ledger_V1_BatchRegisterAssetsRequest.self)
             let client = try await global.connect()
             defer { Task { await client.close() } }
-            let response = try await global.call(client, "/taizhang.ledger.v1.Ledger/BatchRegisterAssets", request,
+            let response = try await global.call(client, RPC.Ledger.batchRegisterAssets, request,
                                                  as: Taizhang_Ledger_V1_BatchRegisterAssetsResponse.self)
             if global.json { try global.printJSON(response) } else { print("registered \(response.ids.count) assets: \(response.ids.first ?? "")…\(response.ids.last ?? "")") }
         }

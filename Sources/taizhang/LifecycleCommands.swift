@@ -16,10 +16,10 @@ struct StepOptions: ParsableArguments {
 
 extension GlobalOptions {
     /// Runs one life-cycle step and prints where the asset now stands.
-    func step<Request: SwiftProtobuf.Message>(_ method: String, _ request: Request) async throws {
+    func step<Request: SwiftProtobuf.Message>(_ method: RPCMethod<Request, Taizhang_Ledger_V1_Asset>, _ request: Request) async throws {
         let client = try await connect()
         defer { Task { await client.close() } }
-        let asset = try await call(client, "/taizhang.ledger.v1.Ledger/" + method, request, as: Taizhang_Ledger_V1_Asset.self)
+        let asset = try await call(client, method, request)
         if json { try printJSON(asset); return }
         print("\(asset.id) \(asset.name): \(Labels.stage(asset.lifecycle.stage, language)) (version \(asset.version))")
         if asset.lifecycle.stage == .ownershipConfirmed, asset.lifecycle.ownership.hasSignOff {
@@ -82,7 +82,7 @@ extension AssetCommand {
             request.contributions = try contributions.map(parseContribution)
             let client = try await global.connect()
             defer { Task { await client.close() } }
-            let proposal = try await global.call(client, "/taizhang.ledger.v1.Ledger/ProposeOwnership", request, as: Taizhang_Ledger_V1_OwnershipProposal.self)
+            let proposal = try await global.call(client, RPC.Ledger.proposeOwnership, request, as: Taizhang_Ledger_V1_OwnershipProposal.self)
             if global.json { try global.printJSON(proposal); return }
             print("\(proposal.rule): \(proposal.explanation)")
             var table = Table(header: Labels.header([("所有权人", "owner"), ("类型", "kind"), ("区划代码", "code"), ("份额", "share")], global.language))
@@ -111,7 +111,7 @@ extension AssetCommand {
             request.owners = try owners.map(parseOwner)
             request.overrideReason = reason
             request.contributions = try contributions.map(parseContribution)
-            try await global.step("ConfirmOwnership", request)
+            try await global.step(RPC.Ledger.confirmOwnership, request)
         }
     }
 
@@ -133,7 +133,7 @@ extension AssetCommand {
             request.decision = reject ? .reject : .approve
             request.date = date
             request.note = note
-            try await global.step("ApproveOwnership", request)
+            try await global.step(RPC.Ledger.approveOwnership, request)
         }
     }
 
@@ -148,7 +148,7 @@ extension AssetCommand {
             request.assetID = step.id
             request.expectedVersion = step.expectedVersion
             request.start = start
-            try await global.step("OpenPublication", request)
+            try await global.step(RPC.Ledger.openPublication, request)
         }
     }
 
@@ -167,7 +167,7 @@ extension AssetCommand {
             request.filed = filed
             request.filer = filer
             request.content = content
-            try await global.step("FileObjection", request)
+            try await global.step(RPC.Ledger.fileObjection, request)
         }
     }
 
@@ -197,7 +197,7 @@ extension AssetCommand {
             request.resolution = resolution
             request.correctedOwners = try owners.map(parseOwner)
             request.restart = restart
-            try await global.step("ResolveObjection", request)
+            try await global.step(RPC.Ledger.resolveObjection, request)
         }
     }
 
@@ -212,7 +212,7 @@ extension AssetCommand {
             request.assetID = step.id
             request.expectedVersion = step.expectedVersion
             request.date = date
-            try await global.step("ClosePublication", request)
+            try await global.step(RPC.Ledger.closePublication, request)
         }
     }
 
@@ -241,7 +241,7 @@ extension AssetCommand {
                 guard parts.count == 3 else { printError("--document \(text): write 名称/类型/SHA-256"); throw ExitCode(2) }
                 return .with { $0.name = parts[0]; $0.kind = parts[1]; $0.sha256 = parts[2] }
             }
-            try await global.step("RecordHandover", request)
+            try await global.step(RPC.Ledger.recordHandover, request)
         }
     }
 
@@ -269,7 +269,7 @@ extension AssetCommand {
             request.operation.annualFeeFen = try parseYuan(annualFee, option: "--annual-fee")
             request.operation.termStart = termStart
             request.operation.termEnd = termEnd
-            try await global.step("HandOffOperation", request)
+            try await global.step(RPC.Ledger.handOffOperation, request)
         }
     }
 
@@ -284,7 +284,7 @@ extension AssetCommand {
             request.assetID = step.id
             request.expectedVersion = step.expectedVersion
             request.date = date
-            try await global.step("PutInUse", request)
+            try await global.step(RPC.Ledger.putInUse, request)
         }
     }
 
@@ -321,7 +321,7 @@ extension AssetCommand {
                 }
                 request.funding.append(.with { $0.source = source; $0.amountFen = fen })
             }
-            try await global.step("RecordValuation", request)
+            try await global.step(RPC.Ledger.recordValuation, request)
         }
     }
 
@@ -338,7 +338,7 @@ extension AssetCommand {
             request.asOf = asOf
             let client = try await global.connect()
             defer { Task { await client.close() } }
-            let report = try await global.call(client, "/taizhang.ledger.v1.Ledger/GetDepreciation", request, as: Taizhang_Ledger_V1_DepreciationReport.self)
+            let report = try await global.call(client, RPC.Ledger.getDepreciation, request, as: Taizhang_Ledger_V1_DepreciationReport.self)
             if global.json { try global.printJSON(report); return }
             let zh = global.language == .zh
             print(report.reason)
@@ -365,7 +365,7 @@ extension AssetCommand {
             request.id = id
             let client = try await global.connect()
             defer { Task { await client.close() } }
-            let asset = try await global.call(client, "/taizhang.ledger.v1.Ledger/GetAsset", request, as: Taizhang_Ledger_V1_Asset.self)
+            let asset = try await global.call(client, RPC.Ledger.getAsset, request, as: Taizhang_Ledger_V1_Asset.self)
             if global.json { try global.printJSON(asset.lifecycle); return }
             let zh = global.language == .zh
             let life = asset.lifecycle

@@ -9,8 +9,6 @@ import TaizhangClient
 import TaizhangProto
 import TaizhangSheets
 
-private let ledger = "/taizhang.ledger.v1.Ledger/"
-private let risk = "/taizhang.risk.v1.Risk/"
 
 /// An amount in yuan that may be negative (a loss).
 func parseSignedYuan(_ text: String, option: String) throws -> Int64 {
@@ -97,7 +95,7 @@ struct EntityCommand: AsyncParsableCommand {
             try fields.apply(to: &request.entity)
             let client = try await global.connect()
             defer { Task { await client.close() } }
-            try EntityCommand.show(try await global.call(client, ledger + "CreateEntity", request, as: Taizhang_Ledger_V1_OperatingEntity.self), global)
+            try EntityCommand.show(try await global.call(client, RPC.Ledger.createEntity, request, as: Taizhang_Ledger_V1_OperatingEntity.self), global)
         }
     }
 
@@ -114,10 +112,10 @@ struct EntityCommand: AsyncParsableCommand {
             var get = Taizhang_Ledger_V1_GetEntityRequest()
             get.id = id
             var request = Taizhang_Ledger_V1_UpdateEntityRequest()
-            request.entity = try await global.call(client, ledger + "GetEntity", get, as: Taizhang_Ledger_V1_OperatingEntity.self)
+            request.entity = try await global.call(client, RPC.Ledger.getEntity, get, as: Taizhang_Ledger_V1_OperatingEntity.self)
             try fields.apply(to: &request.entity)
             request.expectedVersion = expectedVersion
-            try EntityCommand.show(try await global.call(client, ledger + "UpdateEntity", request, as: Taizhang_Ledger_V1_OperatingEntity.self), global)
+            try EntityCommand.show(try await global.call(client, RPC.Ledger.updateEntity, request, as: Taizhang_Ledger_V1_OperatingEntity.self), global)
         }
     }
 
@@ -136,7 +134,7 @@ struct EntityCommand: AsyncParsableCommand {
             defer { Task { await client.close() } }
             var table = Table(header: Labels.header([("编号", "id"), ("名称", "name"), ("类型", "kind"), ("所在地", "admin code"), ("统一社会信用代码", "credit code")], global.language))
             repeat {
-                let page = try await global.call(client, ledger + "ListEntities", request, as: Taizhang_Ledger_V1_ListEntitiesResponse.self)
+                let page = try await global.call(client, RPC.Ledger.listEntities, request, as: Taizhang_Ledger_V1_ListEntitiesResponse.self)
                 if global.json { try global.printJSON(page) }
                 table.rows += page.entities.map { [$0.id, $0.name, RiskLabels.name(RiskLabels.entityKinds, $0.kind, global.language), $0.adminCode, $0.creditCode] }
                 request.pageToken = page.nextPageToken
@@ -155,13 +153,13 @@ struct EntityCommand: AsyncParsableCommand {
             defer { Task { await client.close() } }
             var get = Taizhang_Ledger_V1_GetEntityRequest()
             get.id = id
-            let entity = try await global.call(client, ledger + "GetEntity", get, as: Taizhang_Ledger_V1_OperatingEntity.self)
+            let entity = try await global.call(client, RPC.Ledger.getEntity, get, as: Taizhang_Ledger_V1_OperatingEntity.self)
             try EntityCommand.show(entity, global)
             if global.json { return }
             var list = Taizhang_Ledger_V1_ListContractsRequest()
             list.entityID = id
             list.pageSize = 1000
-            let contracts = try await global.call(client, ledger + "ListContracts", list, as: Taizhang_Ledger_V1_ListContractsResponse.self)
+            let contracts = try await global.call(client, RPC.Ledger.listContracts, list, as: Taizhang_Ledger_V1_ListContractsResponse.self)
             print(ContractCommand.table(contracts.contracts, global.language).render())
         }
     }
@@ -233,7 +231,7 @@ struct ContractCommand: AsyncParsableCommand {
             request.contract.committedHouseholds = households
             let client = try await global.connect()
             defer { Task { await client.close() } }
-            try ContractCommand.show(try await global.call(client, ledger + "CreateContract", request, as: Taizhang_Ledger_V1_OperationContract.self), global)
+            try ContractCommand.show(try await global.call(client, RPC.Ledger.createContract, request, as: Taizhang_Ledger_V1_OperationContract.self), global)
         }
     }
 
@@ -257,7 +255,7 @@ struct ContractCommand: AsyncParsableCommand {
             var get = Taizhang_Ledger_V1_GetContractRequest()
             get.id = id
             var request = Taizhang_Ledger_V1_AmendContractRequest()
-            request.contract = try await global.call(client, ledger + "GetContract", get, as: Taizhang_Ledger_V1_OperationContract.self)
+            request.contract = try await global.call(client, RPC.Ledger.getContract, get, as: Taizhang_Ledger_V1_OperationContract.self)
             if let entity { request.contract.entityID = entity }
             if let mode { request.contract.mode = try RiskLabels.pick(RiskLabels.modes, mode, option: "--mode") }
             if let end { request.contract.end = end }
@@ -269,7 +267,7 @@ struct ContractCommand: AsyncParsableCommand {
                 request.ownerConsent.reference = consentReference ?? ""
             }
             request.expectedVersion = expectedVersion
-            try ContractCommand.show(try await global.call(client, ledger + "AmendContract", request, as: Taizhang_Ledger_V1_OperationContract.self), global)
+            try ContractCommand.show(try await global.call(client, RPC.Ledger.amendContract, request, as: Taizhang_Ledger_V1_OperationContract.self), global)
         }
     }
 
@@ -288,7 +286,7 @@ struct ContractCommand: AsyncParsableCommand {
             defer { Task { await client.close() } }
             var all: [Taizhang_Ledger_V1_OperationContract] = []
             repeat {
-                let page = try await global.call(client, ledger + "ListContracts", request, as: Taizhang_Ledger_V1_ListContractsResponse.self)
+                let page = try await global.call(client, RPC.Ledger.listContracts, request, as: Taizhang_Ledger_V1_ListContractsResponse.self)
                 if global.json { try global.printJSON(page) }
                 all += page.contracts
                 request.pageToken = page.nextPageToken
@@ -307,7 +305,7 @@ struct ContractCommand: AsyncParsableCommand {
             get.id = id
             let client = try await global.connect()
             defer { Task { await client.close() } }
-            try ContractCommand.show(try await global.call(client, ledger + "GetContract", get, as: Taizhang_Ledger_V1_OperationContract.self), global)
+            try ContractCommand.show(try await global.call(client, RPC.Ledger.getContract, get, as: Taizhang_Ledger_V1_OperationContract.self), global)
         }
     }
 }
@@ -360,7 +358,7 @@ struct ReportCommand: AsyncParsableCommand {
             request.expectedRevision = expectedRevision
             let client = try await global.connect()
             defer { Task { await client.close() } }
-            let report = try await global.call(client, ledger + "SubmitReport", request, as: Taizhang_Ledger_V1_QuarterReport.self)
+            let report = try await global.call(client, RPC.Ledger.submitReport, request, as: Taizhang_Ledger_V1_QuarterReport.self)
             if global.json { try global.printJSON(report); return }
             let zh = global.language == .zh
             print(zh ? "\(report.entityID) \(report.quarter) 报表已\(report.revision > 1 ? "更正（第\(report.revision)版）" : "报送")\(report.late ? "；逾期报送（应于\(report.dueDate)前）" : "")"
@@ -382,7 +380,7 @@ struct ReportCommand: AsyncParsableCommand {
             request.toQuarter = to ?? ""
             let client = try await global.connect()
             defer { Task { await client.close() } }
-            let response = try await global.call(client, ledger + "ListReports", request, as: Taizhang_Ledger_V1_ListReportsResponse.self)
+            let response = try await global.call(client, RPC.Ledger.listReports, request, as: Taizhang_Ledger_V1_ListReportsResponse.self)
             if global.json { try global.printJSON(response); return }
             var table = Table(header: Labels.header([("季度", "quarter"), ("产值(元)", "output"), ("目标", "target"), ("销售收入(元)", "sales"), ("目标", "target"),
                                                      ("利润(元)", "profit"), ("应付/实付(元)", "due/paid"), ("用工", "labourers"), ("带户", "households"),
@@ -460,7 +458,7 @@ struct AlertsCommand: AsyncParsableCommand {
         request.raisedTo = to ?? ""
         request.subjectID = subject ?? ""
         request.pageSize = Int32(clamping: min(max(limit, 1), 1000))
-        let response = try await global.call(client, risk + "ListAlerts", request, as: Taizhang_Risk_V1_ListAlertsResponse.self)
+        let response = try await global.call(client, RPC.Risk.listAlerts, request, as: Taizhang_Risk_V1_ListAlertsResponse.self)
         if global.json { try global.printJSON(response); return }
         let zh = global.language == .zh
         var table = Table(header: Labels.header([("编号", "id"), ("级别", "level"), ("类型", "kind"), ("对象", "subject"), ("名称", "name"), ("区划", "admin code"),
@@ -483,7 +481,7 @@ struct AlertsCommand: AsyncParsableCommand {
         request.minLevel = try parseLevel()
         request.adminCode = adminCode ?? ""
         request.afterSeq = afterSeq
-        let (_, items) = try client.stream(risk + "WatchAlerts", payload: try request.serializedData(), metadata: global.metadata)
+        let (_, items) = try client.stream(RPC.Risk.watchAlerts, request, metadata: global.metadata)
         let zh = global.language == .zh
         do {
             for try await data in items {
@@ -515,7 +513,7 @@ struct RiskCommand: AsyncParsableCommand {
         request.quarter = quarter ?? ""
         let client = try await global.connect()
         defer { Task { await client.close() } }
-        let score = try await global.call(client, risk + "GetRiskScore", request, as: Taizhang_Risk_V1_RiskScore.self)
+        let score = try await global.call(client, RPC.Risk.getRiskScore, request, as: Taizhang_Risk_V1_RiskScore.self)
         if global.json { try global.printJSON(score); return }
         let zh = global.language == .zh
         print("\(score.entityID) \(score.entityName)  \(score.quarter)")
@@ -544,7 +542,7 @@ struct MonitorCommand: AsyncParsableCommand {
     func run() async throws {
         let client = try await global.connect()
         defer { Task { await client.close() } }
-        let run = try await global.call(client, risk + "RunMonitor", Taizhang_Risk_V1_RunMonitorRequest(), as: Taizhang_Risk_V1_MonitorRun.self)
+        let run = try await global.call(client, RPC.Risk.runMonitor, Taizhang_Risk_V1_RunMonitorRequest(), as: Taizhang_Risk_V1_MonitorRun.self)
         if global.json { try global.printJSON(run); return }
         print(global.language == .zh
               ? "风险监测完成：用时 \(run.durationMicros / 1000) ms，评估主体 \(run.entitiesScored) 个、资产 \(run.assetsChecked) 项；新增预警 \(run.raised)、变更 \(run.changed)、解除 \(run.cleared)；在报预警 \(run.openAlerts)"

@@ -25,7 +25,7 @@ struct LedgerCommand: AsyncParsableCommand {
             request.asOf = asOf
             let client = try await global.connect()
             defer { Task { await client.close() } }
-            let summary = try await global.call(client, "/taizhang.ledger.v1.Ledger/GetLedgerSummary", request, as: Taizhang_Ledger_V1_LedgerSummary.self)
+            let summary = try await global.call(client, RPC.Ledger.getLedgerSummary, request, as: Taizhang_Ledger_V1_LedgerSummary.self)
             if global.json { try global.printJSON(summary); return }
             let zh = global.language == .zh
             var table = Table(header: Labels.header([("类别", "category"), ("数量", "count"), ("原值(元)", "original (yuan)"),
@@ -71,7 +71,7 @@ struct LedgerCommand: AsyncParsableCommand {
             request.skipTotal = true
             var assets: [Taizhang_Ledger_V1_Asset] = []
             repeat {
-                let page = try await global.call(client, "/taizhang.ledger.v1.Ledger/ListAssets", request, as: Taizhang_Ledger_V1_ListAssetsResponse.self)
+                let page = try await global.call(client, RPC.Ledger.listAssets, request, as: Taizhang_Ledger_V1_ListAssetsResponse.self)
                 assets += page.assets
                 request.pageToken = page.nextPageToken
             } while !request.pageToken.isEmpty
@@ -161,7 +161,7 @@ struct LedgerCommand: AsyncParsableCommand {
                 do {
                     // The final chunk registers every row: give it time.
                     let timeout: UInt32 = request.final ? max(global.timeoutMillis, 600_000) : global.timeoutMillis
-                    let answer = try await client.unary("/taizhang.ledger.v1.Ledger/ImportAssets", request, as: Taizhang_Ledger_V1_ImportAssetsResponse.self,
+                    let answer = try await client.unary(RPC.Ledger.importAssets, request, as: Taizhang_Ledger_V1_ImportAssetsResponse.self,
                                                         metadata: metadata, timeoutMillis: timeout)
                     ids = answer.ids
                 } catch let error as RPCError where error.status.code == .invalidArgument && request.final {

@@ -10,7 +10,6 @@ import TaizhangClient
 import TaizhangProto
 import TaizhangSheets
 
-private let ledger = "/taizhang.ledger.v1.Ledger/"
 
 extension GlobalOptions {
     /// "江陵县熊河镇白马村": the unit's name with its parents' (the county's when `code` is empty).
@@ -19,7 +18,7 @@ extension GlobalOptions {
         var request = Taizhang_Ledger_V1_ListAdminUnitsRequest()
         request.pageSize = 1000
         repeat {
-            let page = try await call(client, ledger + "ListAdminUnits", request, as: Taizhang_Ledger_V1_ListAdminUnitsResponse.self)
+            let page = try await call(client, RPC.Ledger.listAdminUnits, request, as: Taizhang_Ledger_V1_ListAdminUnitsResponse.self)
             for unit in page.units { units[unit.code] = unit }
             request.pageToken = page.nextPageToken
         } while !request.pageToken.isEmpty
@@ -48,10 +47,11 @@ extension GlobalOptions {
     }
 
     /// Connects, calls one method and closes.
-    func once<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(_ method: String, _ request: Request, as: Response.Type) async throws -> Response {
+    func once<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(_ method: RPCMethod<Request, Response>, _ request: Request,
+                                                                             as: Response.Type = Response.self) async throws -> Response {
         let client = try await connect()
         defer { Task { await client.close() } }
-        return try await call(client, ledger + method, request, as: Response.self)
+        return try await call(client, method, request)
     }
 }
 
@@ -120,7 +120,7 @@ struct IncomeCommand: AsyncParsableCommand {
             request.income.account = account
             if let kind { request.income.kind = try RiskLabels.pick(RiskLabels.payments, kind, option: "--kind") }
             request.income.note = note
-            let income = try await global.once("RecordIncome", request, as: Taizhang_Ledger_V1_Income.self)
+            let income = try await global.once(RPC.Ledger.recordIncome, request, as: Taizhang_Ledger_V1_Income.self)
             if global.json { try global.printJSON(income); return }
             print(global.language == .zh ? "\(income.id) 已登记：\(income.assetID) 收益 \(yuan(income.amountFen)) 元，\(income.receivedOn) 到账（\(income.ownerCode)）"
                                          : "\(income.id) recorded: \(yuan(income.amountFen)) yuan for \(income.assetID), received \(income.receivedOn) (\(income.ownerCode))")
@@ -149,7 +149,7 @@ struct IncomeCommand: AsyncParsableCommand {
             table.rightAligned = [4]
             var total: Int64 = 0
             repeat {
-                let page = try await global.call(client, ledger + "ListIncome", request, as: Taizhang_Ledger_V1_ListIncomeResponse.self)
+                let page = try await global.call(client, RPC.Ledger.listIncome, request, as: Taizhang_Ledger_V1_ListIncomeResponse.self)
                 if global.json { try global.printJSON(page) }
                 total = page.totalFen
                 for income in page.income {
@@ -174,7 +174,7 @@ struct IncomeCommand: AsyncParsableCommand {
             var request = Taizhang_Ledger_V1_GetArrearsRequest()
             request.contractID = contract
             request.asOf = asOf
-            let arrears = try await global.once("GetArrears", request, as: Taizhang_Ledger_V1_Arrears.self)
+            let arrears = try await global.once(RPC.Ledger.getArrears, request, as: Taizhang_Ledger_V1_Arrears.self)
             if global.json { try global.printJSON(arrears); return }
             let zh = global.language == .zh
             var table = Table(header: Labels.header([("应付日期", "due"), ("款项", "kind"), ("应付(元)", "due (yuan)"), ("已收(元)", "received (yuan)"),
@@ -265,7 +265,7 @@ struct PlanCommand: AsyncParsableCommand {
                 byPurpose[index].1.amountFen = Money.add(byPurpose[index].1.amountFen, fen)
             }
             request.plan.allocations = byPurpose.sorted { $0.0.rawValue < $1.0.rawValue }.map(\.1)
-            try PlanCommand.show(try await global.once("CreateDistributionPlan", request, as: Taizhang_Ledger_V1_DistributionPlan.self), global)
+            try PlanCommand.show(try await global.once(RPC.Ledger.createDistributionPlan, request, as: Taizhang_Ledger_V1_DistributionPlan.self), global)
         }
     }
 
@@ -296,7 +296,7 @@ struct PlanCommand: AsyncParsableCommand {
                     $0.poorHouseholdRepresentatives = poor
                 }
             }
-            try PlanCommand.show(try await global.once("AdvanceDistributionPlan", request, as: Taizhang_Ledger_V1_DistributionPlan.self), global)
+            try PlanCommand.show(try await global.once(RPC.Ledger.advanceDistributionPlan, request, as: Taizhang_Ledger_V1_DistributionPlan.self), global)
         }
     }
 
@@ -306,7 +306,7 @@ struct PlanCommand: AsyncParsableCommand {
         @Argument(help: "Plan id.") var id: String
 
         func run() async throws {
-            try PlanCommand.show(try await global.once("GetDistributionPlan", Taizhang_Ledger_V1_GetDistributionPlanRequest.with { $0.id = id },
+            try PlanCommand.show(try await global.once(RPC.Ledger.getDistributionPlan, Taizhang_Ledger_V1_GetDistributionPlanRequest.with { $0.id = id },
                                                        as: Taizhang_Ledger_V1_DistributionPlan.self), global)
         }
     }
@@ -330,7 +330,7 @@ struct PlanCommand: AsyncParsableCommand {
                                                      ("阶段", "stage"), ("期限", "deadline"), ("逾期", "overdue")], global.language))
             table.rightAligned = [3]
             repeat {
-                let page = try await global.call(client, ledger + "ListDistributionPlans", request, as: Taizhang_Ledger_V1_ListDistributionPlansResponse.self)
+                let page = try await global.call(client, RPC.Ledger.listDistributionPlans, request, as: Taizhang_Ledger_V1_ListDistributionPlansResponse.self)
                 if global.json { try global.printJSON(page) }
                 for plan in page.plans {
                     table.rows.append([plan.id, plan.title, plan.ownerCode, yuan(plan.incomeFen), RiskLabels.name(StewardshipLabels.stages, plan.stage, global.language),
@@ -357,7 +357,7 @@ struct PlanCommand: AsyncParsableCommand {
         func run() async throws {
             let client = try await global.connect()
             defer { Task { await client.close() } }
-            let plan = try await global.call(client, ledger + "GetDistributionPlan", Taizhang_Ledger_V1_GetDistributionPlanRequest.with { $0.id = id },
+            let plan = try await global.call(client, RPC.Ledger.getDistributionPlan, Taizhang_Ledger_V1_GetDistributionPlanRequest.with { $0.id = id },
                                              as: Taizhang_Ledger_V1_DistributionPlan.self)
             let english = global.language == .en
             let text = format == "csv"
@@ -388,7 +388,7 @@ struct StockTakeCommand: AsyncParsableCommand {
         func run() async throws {
             let client = try await global.connect()
             defer { Task { await client.close() } }
-            let count = try await global.call(client, ledger + "GetStockTake", Taizhang_Ledger_V1_GetStockTakeRequest.with { $0.id = id },
+            let count = try await global.call(client, RPC.Ledger.getStockTake, Taizhang_Ledger_V1_GetStockTakeRequest.with { $0.id = id },
                                               as: Taizhang_Ledger_V1_StockTake.self)
             let english = global.language == .en
             let text = format == "csv"
@@ -421,7 +421,7 @@ struct StockTakeCommand: AsyncParsableCommand {
 
         func run() async throws {
             let request = Taizhang_Ledger_V1_OpenStockTakeRequest.with { $0.adminCode = adminCode; $0.year = year; $0.date = date }
-            try StockTakeCommand.show(try await global.once("OpenStockTake", request, as: Taizhang_Ledger_V1_StockTake.self), global)
+            try StockTakeCommand.show(try await global.once(RPC.Ledger.openStockTake, request, as: Taizhang_Ledger_V1_StockTake.self), global)
         }
     }
 
@@ -478,7 +478,7 @@ struct StockTakeCommand: AsyncParsableCommand {
                 request.stockTakeID = id
                 request.lines = Array(lines[start..<min(lines.count, start + 2000)])
                 if start == 0 { request.surplus = surplusLines }
-                count = try await global.call(client, ledger + "RecordCount", request, as: Taizhang_Ledger_V1_StockTake.self,
+                count = try await global.call(client, RPC.Ledger.recordCount, request, as: Taizhang_Ledger_V1_StockTake.self,
                                               idempotencyKey: "count-\(run)-\(start)")
                 start += 2000
             } while start < lines.count
@@ -531,7 +531,7 @@ struct StockTakeCommand: AsyncParsableCommand {
 
         func run() async throws {
             let request = Taizhang_Ledger_V1_CloseStockTakeRequest.with { $0.stockTakeID = id; $0.date = date; $0.expectedVersion = expectedVersion }
-            try StockTakeCommand.show(try await global.once("CloseStockTake", request, as: Taizhang_Ledger_V1_StockTake.self), global)
+            try StockTakeCommand.show(try await global.once(RPC.Ledger.closeStockTake, request, as: Taizhang_Ledger_V1_StockTake.self), global)
         }
     }
 
@@ -541,7 +541,7 @@ struct StockTakeCommand: AsyncParsableCommand {
         @Argument(help: "Stock-take id.") var id: String
 
         func run() async throws {
-            try StockTakeCommand.show(try await global.once("GetStockTake", Taizhang_Ledger_V1_GetStockTakeRequest.with { $0.id = id },
+            try StockTakeCommand.show(try await global.once(RPC.Ledger.getStockTake, Taizhang_Ledger_V1_GetStockTakeRequest.with { $0.id = id },
                                                             as: Taizhang_Ledger_V1_StockTake.self), global)
         }
     }
@@ -561,7 +561,7 @@ struct StockTakeCommand: AsyncParsableCommand {
             defer { Task { await client.close() } }
             var page = Taizhang_Ledger_V1_ListStockTakesResponse()
             repeat {
-                let next = try await global.call(client, ledger + "ListStockTakes", request, as: Taizhang_Ledger_V1_ListStockTakesResponse.self)
+                let next = try await global.call(client, RPC.Ledger.listStockTakes, request, as: Taizhang_Ledger_V1_ListStockTakesResponse.self)
                 page.stockTakes += next.stockTakes
                 page.total = next.total
                 request.pageToken = next.nextPageToken
@@ -637,7 +637,7 @@ struct DisposalCommand: AsyncParsableCommand {
             request.disposal.date = date
             request.disposal.stockTakeID = stockTake
             request.expectedVersion = expectedVersion
-            let entry = try await global.once("DisposeAsset", request, as: Taizhang_Ledger_V1_Disposal.self)
+            let entry = try await global.once(RPC.Ledger.disposeAsset, request, as: Taizhang_Ledger_V1_Disposal.self)
             if global.json { try global.printJSON(entry); return }
             if entry.hasSignOff {
                 print("\(entry.id) \(entry.assetID) \(entry.assetName): " + Labels.signOff(entry.signOff, global.language))
@@ -667,7 +667,7 @@ struct DisposalCommand: AsyncParsableCommand {
             request.date = date
             request.note = note
             request.expectedVersion = expectedVersion
-            let entry = try await global.once("ApproveDisposal", request, as: Taizhang_Ledger_V1_Disposal.self)
+            let entry = try await global.once(RPC.Ledger.approveDisposal, request, as: Taizhang_Ledger_V1_Disposal.self)
             if global.json { try global.printJSON(entry); return }
             print("\(entry.id) \(entry.assetID) \(entry.assetName): " + Labels.signOff(entry.signOff, global.language))
         }
@@ -683,7 +683,7 @@ struct DisposalCommand: AsyncParsableCommand {
         request.pageSize = 1000
         var entries: [Taizhang_Ledger_V1_Disposal] = []
         repeat {
-            let page = try await global.call(client, ledger + "ListDisposals", request, as: Taizhang_Ledger_V1_ListDisposalsResponse.self)
+            let page = try await global.call(client, RPC.Ledger.listDisposals, request, as: Taizhang_Ledger_V1_ListDisposalsResponse.self)
             entries += page.disposals
             request.pageToken = page.nextPageToken
         } while !request.pageToken.isEmpty
@@ -782,7 +782,7 @@ struct RevitaliseCommand: AsyncParsableCommand {
                 $0.plan.approvedBy = approvedBy
                 $0.plan.effectiveOn = effectiveOn
             }
-            let plan = try await global.once("RecordRevitalisingPlan", request, as: Taizhang_Ledger_V1_RevitalisingPlan.self)
+            let plan = try await global.once(RPC.Ledger.recordRevitalisingPlan, request, as: Taizhang_Ledger_V1_RevitalisingPlan.self)
             if global.json { try global.printJSON(plan); return }
             print(global.language == .zh ? "\(plan.id) 已登记：\(plan.assetID) 盘活方案（\(plan.measures)），\(plan.effectiveOn) 起实施"
                                          : "\(plan.id) recorded: \(plan.assetID) revitalising plan (\(plan.measures)) effective \(plan.effectiveOn)")
@@ -801,7 +801,7 @@ struct RevitaliseCommand: AsyncParsableCommand {
             defer { Task { await client.close() } }
             var page = Taizhang_Ledger_V1_ListRevitalisingPlansResponse()
             repeat {
-                let next = try await global.call(client, ledger + "ListRevitalisingPlans", request, as: Taizhang_Ledger_V1_ListRevitalisingPlansResponse.self)
+                let next = try await global.call(client, RPC.Ledger.listRevitalisingPlans, request, as: Taizhang_Ledger_V1_ListRevitalisingPlansResponse.self)
                 page.plans += next.plans
                 page.total = next.total
                 request.pageToken = next.nextPageToken

@@ -11,7 +11,7 @@ struct HealthCommand: AsyncParsableCommand {
     func run() async throws {
         let client = try await global.connect()
         defer { Task { await client.close() } }
-        let response = try await global.call(client, "/taizhang.system.v1.System/Health", Taizhang_System_V1_HealthRequest(),
+        let response = try await global.call(client, RPC.System.health, Taizhang_System_V1_HealthRequest(),
                                              as: Taizhang_System_V1_HealthResponse.self)
         if global.json { try global.printJSON(response); return }
         if response.status == .serving {
@@ -42,7 +42,7 @@ struct StatusCommand: AsyncParsableCommand {
         defer { Task { await client.close() } }
         var shown = 0
         repeat {
-            let status = try await global.call(client, "/taizhang.system.v1.System/Status", Taizhang_System_V1_StatusRequest(),
+            let status = try await global.call(client, RPC.System.status, Taizhang_System_V1_StatusRequest(),
                                                as: Taizhang_System_V1_StatusResponse.self)
             if global.json {
                 try global.printJSON(status)
@@ -96,7 +96,7 @@ struct MethodsCommand: AsyncParsableCommand {
     func run() async throws {
         let client = try await global.connect()
         defer { Task { await client.close() } }
-        var response = try await global.call(client, "/taizhang.system.v1.System/ListMethods", Taizhang_System_V1_ListMethodsRequest(),
+        var response = try await global.call(client, RPC.System.listMethods, Taizhang_System_V1_ListMethodsRequest(),
                                              as: Taizhang_System_V1_ListMethodsResponse.self)
         if global.json {
             response.fileDescriptorSet = Data()

@@ -107,6 +107,14 @@ struct GlobalOptions: ParsableArguments {
 
     /// Calls a unary method and maps failures to exit codes.
     func call<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ client: TaizhangClient, _ method: RPCMethod<Request, Response>, _ request: Request, as: Response.Type = Response.self,
+        idempotencyKey: String? = nil
+    ) async throws -> Response {
+        try await call(client, method.path, request, as: Response.self, idempotencyKey: idempotencyKey)
+    }
+
+    /// Calls a unary method by its path and maps failures to exit codes.
+    func call<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
         _ client: TaizhangClient, _ method: String, _ request: Request, as: Response.Type = Response.self,
         idempotencyKey: String? = nil
     ) async throws -> Response {

@@ -243,7 +243,15 @@ struct Taizhangd: ParsableCommand {
             store.close()
             throw ExitCode(74)
         }
-        let server = TaizhangServer(configuration: configuration, store: store, alerts: alerts)
+        let server: TaizhangServer
+        do {
+            server = try TaizhangServer(configuration: configuration, store: store, alerts: alerts)
+        } catch {
+            // A method without a declaration is never served unchecked (EX_SOFTWARE).
+            Log.error("cannot serve: \(error)")
+            store.close()
+            throw ExitCode(70)
+        }
         var bound: [String]
         do {
             try FileManager.default.createDirectory(atPath: (unixPath as NSString).deletingLastPathComponent,

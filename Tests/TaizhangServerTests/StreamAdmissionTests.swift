@@ -23,7 +23,8 @@ struct StreamAdmissionTests {
     static func admission(_ policy: AccessPolicy, token: Bool = true, method: String = "/taizhang.risk.v1.Risk/WatchAlerts") throws -> StreamAdmission {
         let authorization = token ? "Bearer " + Self.token : nil
         let principal = try #require(token ? policy.principal(authorization: authorization, nowUnix: 1_900_000_000) : policy.principal(uid: 1001))
-        return StreamAdmission(method: method, authorization: authorization, uid: token ? nil : 1001, principal: principal)
+        let declaration = try #require(try MethodDeclarations.served.get()[method])
+        return StreamAdmission(method: declaration, authorization: authorization, uid: token ? nil : 1001, principal: principal)
     }
 
     @Test func theSamePolicy_keepsTheStream() throws {
