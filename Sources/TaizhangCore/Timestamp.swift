@@ -1,9 +1,49 @@
 // Wall-clock time as the ledger records it, behind an injectable clock.
 
-/// A source of the current time, injected so tests can set it.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A source of the current time, injected into everything that reads it
+/// so tests can set it. `SystemWallClock` is the one place that asks the
+/// system.
 public protocol WallClock: Sendable {
     /// Milliseconds since the Unix epoch.
     func nowUnixMillis() -> Int64
+    /// Nanoseconds on a clock that never goes back (durations, deadlines,
+    /// idle times); its epoch is arbitrary.
+    func monotonicNanos() -> UInt64
+}
+
+extension WallClock {
+    /// Whole seconds since the Unix epoch.
+    public func nowUnixSeconds() -> Int64 { nowUnixMillis() / 1000 }
+    /// Today's civil date in China Standard Time.
+    public func today() -> CivilDate { Timestamp.chinaDate(unixMillis: nowUnixMillis()) }
+}
+
+/// The system's clocks: CLOCK_REALTIME and CLOCK_MONOTONIC.
+public struct SystemWallClock: WallClock {
+    /// The system clock.
+    public init() {}
+
+    public func nowUnixMillis() -> Int64 {
+        let spec = Self.read(CLOCK_REALTIME)
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
+
+    public func monotonicNanos() -> UInt64 {
+        let spec = Self.read(CLOCK_MONOTONIC)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+    }
+
+    private static func read(_ id: clockid_t) -> timespec {
+        var spec = timespec()
+        clock_gettime(id, &spec)
+        return spec
+    }
 }
 
 /// RFC 3339 formatting without Foundation's formatters (they are slow and

@@ -84,19 +84,7 @@ final class ImportSessions: Sendable {
                 }
                 return .submit(.registerAssets(done.assets, batch: true))
             }
-            var session: Session
-            if let existing = books.open[key] {
-                session = existing
-            } else {
-                guard books.open.count < Self.sessionsMax else {
-                    throw LedgerError(.resourceExhausted, "\(Self.sessionsMax) imports are already open; finish one (send its final chunk) or wait 10 minutes for idle ones to expire")
-                }
-                let own = books.open.keys.filter { $0.hasPrefix(identity + "\n") }.count
-                guard own < Self.sessionsPerIdentityMax else {
-                    throw LedgerError(.resourceExhausted, "\(identity) already has \(own) imports open (at most \(Self.sessionsPerIdentityMax) per identity); finish one (send its final chunk) or wait 10 minutes for idle ones to expire")
-                }
-                session = Session(touchedMillis: now)
-            }
+            var session = try books.open[key] ?? Self.newSession(books, identity: identity, now: now)
             let first = Int(clamping: request.firstRow)
             if first != session.assets.count {
                 if first == session.lastChunkStart, digest == session.lastChunkDigest, !request.final {
@@ -114,29 +102,7 @@ final class ImportSessions: Sendable {
             if waiting + request.assets.count > Self.rowsWaitingMax {
                 throw LedgerError(.resourceExhausted, "imports in progress already hold \(waiting) rows; retry this chunk once they finish")
             }
-            for item in request.assets {
-                let row = session.assets.count
-                let (asset, checked) = LedgerService.checkedRow(item, store: store)
-                var local = checked
-                if !asset.code.isEmpty {
-                    if let earlier = session.codes[asset.code] {
-                        local.append(.init(field: "code", description: "asset number \(asset.code) is also used by assets[\(earlier)] of this import"))
-                    } else {
-                        session.codes[asset.code] = row
-                        if let holder = store.assetId(code: asset.code) {
-                            let hidden = scope.map { !$0.contains(store.asset(id: holder)?.adminCode ?? "") } ?? false
-                            local.append(.init(field: "code", description: "asset number \(asset.code) is already used by \(hidden ? "an asset outside your scope" : holder)"))
-                        }
-                    }
-                }
-                if !local.isEmpty {
-                    session.invalidRows += 1
-                    if session.violations.count < Self.violationsListedMax {
-                        session.violations += local.map { $0.prefixed("assets[\(row)]") }.prefix(Self.violationsListedMax - session.violations.count)
-                    }
-                }
-                session.assets.append(asset)
-            }
+            add(request.assets, to: &session, store: store, scope: scope)
             session.touchedMillis = now
             session.lastChunkStart = first
             session.lastChunkDigest = digest
@@ -162,6 +128,46 @@ final class ImportSessions: Sendable {
             }
             books.finished[key] = (digest, now, session.assets)
             return .submit(.registerAssets(session.assets, batch: true))
+        }
+    }
+
+    /// A new import of `identity`, unless too many are open.
+    private static func newSession(_ books: Books, identity: String, now: Int64) throws -> Session {
+        guard books.open.count < Self.sessionsMax else {
+            throw LedgerError(.resourceExhausted, "\(Self.sessionsMax) imports are already open; finish one (send its final chunk) or wait 10 minutes for idle ones to expire")
+        }
+        let own = books.open.keys.filter { $0.hasPrefix(identity + "\n") }.count
+        guard own < Self.sessionsPerIdentityMax else {
+            throw LedgerError(.resourceExhausted, "\(identity) already has \(own) imports open (at most \(Self.sessionsPerIdentityMax) per identity); finish one (send its final chunk) or wait 10 minutes for idle ones to expire")
+        }
+        return Session(touchedMillis: now)
+    }
+
+    /// Checks `items` and adds them to `session`, with their violations
+    /// (asset numbers used twice in the import or already in the ledger).
+    private func add(_ items: [Taizhang_Ledger_V1_Asset], to session: inout Session, store: any LedgerStore, scope: Set<String>?) {
+        for item in items {
+            let row = session.assets.count
+            let (asset, checked) = LedgerService.checkedRow(item, store: store)
+            var local = checked
+            if !asset.code.isEmpty {
+                if let earlier = session.codes[asset.code] {
+                    local.append(.init(field: "code", description: "asset number \(asset.code) is also used by assets[\(earlier)] of this import"))
+                } else {
+                    session.codes[asset.code] = row
+                    if let holder = store.assetId(code: asset.code) {
+                        let hidden = scope.map { !$0.contains(store.asset(id: holder)?.adminCode ?? "") } ?? false
+                        local.append(.init(field: "code", description: "asset number \(asset.code) is already used by \(hidden ? "an asset outside your scope" : holder)"))
+                    }
+                }
+            }
+            if !local.isEmpty {
+                session.invalidRows += 1
+                if session.violations.count < Self.violationsListedMax {
+                    session.violations += local.map { $0.prefixed("assets[\(row)]") }.prefix(Self.violationsListedMax - session.violations.count)
+                }
+            }
+            session.assets.append(asset)
         }
     }
 

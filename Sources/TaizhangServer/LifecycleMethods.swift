@@ -17,186 +17,21 @@ extension LedgerService {
     }
 
     static func lifecycleMethods(store: any LedgerStore, context: LedgerContext) -> [MethodSpec] {
-        /// A life-cycle mutation answering with the changed asset.
-        func step<Request: SwiftProtobuf.Message>(_ method: RPCMethod<Request, Taizhang_Ledger_V1_Asset>,
-                                                  decode: @escaping @Sendable (Request, inout [FieldViolation]) -> LifecycleRequest) -> MethodSpec {
-            Method.mutation(method, store: store,
-                            plan: { call, request in
-                                var bad: [FieldViolation] = []
-                                let decoded = decode(request, &bad)
-                                if decoded.assetId.isEmpty {
-                                    bad.insert(.init(field: "asset_id", description: "is required: the id of the asset, e.g. ZC00000001"), at: 0)
-                                } else if store.asset(id: decoded.assetId) == nil {
-                                    throw LedgerError(.notFound, "no asset \"\(decoded.assetId)\" exists; asset ids look like ZC00000001 (ListAssets shows them)",
-                                                      violations: [.init(field: "asset_id", description: "not found")])
-                                }
-                                if decoded.expectedVersion < 0 {
-                                    bad.append(.init(field: "expected_version", description: "must be 0 (no check) or the version you read"))
-                                }
-                                guard bad.isEmpty, var action = decoded.action else { throw LedgerError.invalid(bad, what: method.name) }
-                                action.sign(Decode.signer(call))
-                                return .lifecycle(assetId: decoded.assetId, action: action, calendar: context.calendar, policy: context.policy,
-                                                  contributions: decoded.contributions, expectedVersion: decoded.expectedVersion)
-                            },
-                            respond: { outcome in
-                                guard case .assets(let assets) = outcome, let asset = assets.first else { return .init() }
-                                return Encode.asset(asset, context: context)
-                            })
-        }
-        @Sendable func required(_ text: String, _ field: String, _ bad: inout [FieldViolation]) -> CivilDate? {
-            Decode.date(text, field: field, required: true, into: &bad)
-        }
-        @Sendable func optional(_ text: String, _ field: String, _ bad: inout [FieldViolation]) -> CivilDate? {
-            Decode.date(text, field: field, required: false, into: &bad)
-        }
-
+        let handlers = LifecycleHandlers(store: store, context: context)
         return [
-            Method.unary(RPC.Ledger.proposeOwnership) { _, request in
-                guard let asset = store.asset(id: request.assetID) else {
-                    throw LedgerError(.notFound, "no asset \"\(request.assetID)\" exists", violations: [.init(field: "asset_id", description: "not found")])
-                }
-                let proposal = try OwnershipRules.propose(for: asset, contributions: Decode.contributions(request.contributions),
-                                                          unit: { store.adminUnit(code: $0) })
-                var response = Taizhang_Ledger_V1_OwnershipProposal()
-                response.owners = proposal.owners.map(Encode.owner)
-                response.rule = proposal.rule
-                response.explanation = proposal.explanation
-                return response
-            },
-            step(RPC.Ledger.confirmOwnership) { request, bad in
-                let owners = Decode.owners(request.owners, field: "owners", into: &bad)
-                let date = required(request.date, "date", &bad)
-                let placeholder = OwnershipProposal(owners: [], rule: "", explanation: "")
-                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion,
-                                        action: date.map { .confirmOwnership(owners: owners, date: $0, overrideReason: request.overrideReason, proposal: placeholder) },
-                                        contributions: Decode.contributions(request.contributions))
-            },
-            step(RPC.Ledger.approveOwnership) { request, bad in
-                let date = required(request.date, "date", &bad)
-                let decision = Decode.decision(request.decision, into: &bad)
-                var action: LifecycleAction?
-                if let date, let decision {
-                    // The decider is filled in from the caller (step's sign).
-                    action = .decideOwnership(decision: decision, date: date, note: request.note, decider: .init(name: "", separated: true))
-                }
-                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion, action: action)
-            },
-            step(RPC.Ledger.openPublication) { request, bad in
-                let start = required(request.start, "start", &bad)
-                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion,
-                                        action: start.map { .openPublication(start: $0) })
-            },
-            step(RPC.Ledger.fileObjection) { request, bad in
-                let filed = required(request.filed, "filed", &bad)
-                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion,
-                                        action: filed.map { .fileObjection(filed: $0, filer: request.filer, content: request.content) })
-            },
-            step(RPC.Ledger.resolveObjection) { request, bad in
-                let date = required(request.date, "date", &bad)
-                let restart = optional(request.restart, "restart", &bad)
-                let outcome: ObjectionOutcome? = EnumMapping.decode(request.outcome.rawValue, field: "outcome", what: "objection outcome", into: &bad)
-                if request.number == 0 { bad.append(.init(field: "number", description: "is required: the objection's number (from GetAsset)")) }
-                let corrected = Decode.owners(request.correctedOwners, field: "corrected_owners", into: &bad)
-                var action: LifecycleAction?
-                if let date, let outcome {
-                    action = .resolveObjection(number: Int(request.number), outcome: outcome, date: date, resolution: request.resolution,
-                                               correctedOwners: corrected, restart: restart)
-                }
-                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion, action: action)
-            },
-            step(RPC.Ledger.closePublication) { request, bad in
-                let date = required(request.date, "date", &bad)
-                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion,
-                                        action: date.map { .closePublication(date: $0) })
-            },
-            step(RPC.Ledger.recordHandover) { request, bad in
-                let date = required(request.date, "date", &bad)
-                let start = optional(request.noticeStart, "notice_start", &bad)
-                let documents = request.documents.map { Document(name: $0.name, kind: $0.kind, sha256: $0.sha256) }
-                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion,
-                                        action: date.map { .recordHandover(date: $0, fromParty: request.fromParty, toParty: request.toParty,
-                                                                           documents: documents, upkeepDuties: request.upkeepDuties, noticeStart: start) })
-            },
-            step(RPC.Ledger.handOffOperation) { request, bad in
-                let date = required(request.date, "date", &bad)
-                var operation: Operation?
-                if !request.hasOperation {
-                    bad.append(.init(field: "operation", description: "is required: mode, counterparty, annual fee and term of the contract"))
-                } else {
-                    operation = Decode.operation(request.operation, into: &bad)
-                }
-                var action: LifecycleAction?
-                if let date, let operation { action = .handOffOperation(operation: operation, date: date) }
-                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion, action: action)
-            },
-            step(RPC.Ledger.putInUse) { request, bad in
-                let date = required(request.date, "date", &bad)
-                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion,
-                                        action: date.map { .putInUse(date: $0) })
-            },
-            step(RPC.Ledger.recordValuation) { request, bad in
-                let date = required(request.date, "date", &bad)
-                let kind: ValuationKind? = EnumMapping.decode(request.kind.rawValue, field: "kind", what: "valuation kind", into: &bad)
-                let funding = Decode.funding(request.funding, field: "funding", into: &bad)
-                var action: LifecycleAction?
-                if let date, let kind {
-                    action = .recordValuation(kind: kind, date: date, valueFen: request.valueFen, spendFen: request.spendFen,
-                                              replacedFen: request.replacedFen, basis: request.basis, funding: funding)
-                }
-                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion, action: action)
-            },
-            Method.unary(RPC.Ledger.getDepreciation) { _, request in
-                var bad: [FieldViolation] = []
-                let asOf = Decode.date(request.asOf, field: "as_of", required: false, into: &bad) ?? context.today
-                if !bad.isEmpty { throw LedgerError.invalid(bad) }
-                guard let asset = store.asset(id: request.assetID) else {
-                    throw LedgerError(.notFound, "no asset \"\(request.assetID)\" exists", violations: [.init(field: "asset_id", description: "not found")])
-                }
-                let basis = Depreciation.basis(of: asset, policy: context.policy)
-                let (accumulated, net) = Depreciation.asOf(asOf, asset: asset, policy: context.policy)
-                var report = Taizhang_Ledger_V1_DepreciationReport()
-                report.assetID = asset.id
-                report.depreciated = basis.depreciated
-                report.reason = basis.reason
-                report.lifeYears = UInt32(clamping: basis.lifeYears)
-                report.declaredLifeYears = UInt32(clamping: basis.declaredLifeYears)
-                report.classCode = basis.depreciationClass?.code ?? ""
-                report.className = basis.depreciationClass?.name ?? ""
-                report.startConvention = basis.start.rawValue
-                report.asOf = asOf.description
-                report.valueFen = accumulated + net
-                report.accumulatedFen = accumulated
-                report.netValueFen = net
-                report.schedule = Depreciation.schedule(of: asset, policy: context.policy).map { charge in
-                    var month = Taizhang_Ledger_V1_MonthlyCharge()
-                    month.year = Int32(charge.year)
-                    month.month = Int32(charge.month)
-                    month.chargeFen = charge.chargeFen
-                    month.accumulatedFen = charge.accumulatedFen
-                    month.netValueFen = charge.netValueFen
-                    return month
-                }
-                return report
-            },
-            Method.blocking(RPC.Ledger.getLedgerSummary) { _, request in
-                var bad: [FieldViolation] = []
-                let asOf = Decode.date(request.asOf, field: "as_of", required: false, into: &bad) ?? context.today
-                var filter = AssetFilter()
-                if !request.adminCode.isEmpty {
-                    if store.adminUnit(code: request.adminCode) == nil {
-                        bad.append(.init(field: "admin_code", description: "no admin unit \(request.adminCode) exists"))
-                    }
-                    filter.ledgerCode = request.adminCode
-                }
-                if request.year != 0 {
-                    if !(1900...9999).contains(request.year) { bad.append(.init(field: "year", description: "must be a four-digit year or 0 for all")) }
-                    filter.year = Int(request.year)
-                }
-                if !bad.isEmpty { throw LedgerError.invalid(bad) }
-                var summary = LedgerSummary(asOf: asOf)
-                try store.visitAssets(filter: filter) { try summary.add($0, policy: context.policy) }
-                return Encode.summary(summary, adminCode: request.adminCode)
-            },
+            handlers.proposeOwnership,
+            handlers.confirmOwnership,
+            handlers.approveOwnership,
+            handlers.openPublication,
+            handlers.fileObjection,
+            handlers.resolveObjection,
+            handlers.closePublication,
+            handlers.recordHandover,
+            handlers.handOffOperation,
+            handlers.putInUse,
+            handlers.recordValuation,
+            handlers.getDepreciation,
+            handlers.getLedgerSummary,
         ]
     }
 }
@@ -252,5 +87,231 @@ extension Encode {
         out.withoutCustodian = UInt64(summary.withoutCustodian)
         out.handoverOverdue = UInt64(summary.handoverOverdue)
         return out
+    }
+}
+
+extension LedgerService {
+    /// The life-cycle methods (DOMAIN.md steps 2–8), each a MethodSpec bound to the store.
+    struct LifecycleHandlers: Sendable {
+        let store: any LedgerStore
+        let context: LedgerContext
+
+        /// A life-cycle mutation answering with the changed asset.
+        func step<Request: SwiftProtobuf.Message>(_ method: RPCMethod<Request, Taizhang_Ledger_V1_Asset>,
+                                                  decode: @escaping @Sendable (Request, inout [FieldViolation]) -> LifecycleRequest) -> MethodSpec {
+            Method.mutation(method, store: store,
+                            plan: { call, request in
+                                var bad: [FieldViolation] = []
+                                let decoded = decode(request, &bad)
+                                if decoded.assetId.isEmpty {
+                                    bad.insert(.init(field: "asset_id", description: "is required: the id of the asset, e.g. ZC00000001"), at: 0)
+                                } else if store.asset(id: decoded.assetId) == nil {
+                                    throw LedgerError(.notFound, "no asset \"\(decoded.assetId)\" exists; asset ids look like ZC00000001 (ListAssets shows them)",
+                                                      violations: [.init(field: "asset_id", description: "not found")])
+                                }
+                                if decoded.expectedVersion < 0 {
+                                    bad.append(.init(field: "expected_version", description: "must be 0 (no check) or the version you read"))
+                                }
+                                guard bad.isEmpty, var action = decoded.action else { throw LedgerError.invalid(bad, what: method.name) }
+                                action.sign(Decode.signer(call))
+                                return .lifecycle(assetId: decoded.assetId, action: action, calendar: context.calendar, policy: context.policy,
+                                                  contributions: decoded.contributions, expectedVersion: decoded.expectedVersion)
+                            },
+                            respond: { outcome in
+                                guard case .assets(let assets) = outcome, let asset = assets.first else { return .init() }
+                                return Encode.asset(asset, context: context)
+                            })
+        }
+        func required(_ text: String, _ field: String, _ bad: inout [FieldViolation]) -> CivilDate? {
+            Decode.date(text, field: field, required: true, into: &bad)
+        }
+        func optional(_ text: String, _ field: String, _ bad: inout [FieldViolation]) -> CivilDate? {
+            Decode.date(text, field: field, required: false, into: &bad)
+        }
+
+        var proposeOwnership: MethodSpec {
+            Method.unary(RPC.Ledger.proposeOwnership) { _, request in
+                guard let asset = store.asset(id: request.assetID) else {
+                    throw LedgerError(.notFound, "no asset \"\(request.assetID)\" exists", violations: [.init(field: "asset_id", description: "not found")])
+                }
+                let proposal = try OwnershipRules.propose(for: asset, contributions: Decode.contributions(request.contributions),
+                                                          unit: { store.adminUnit(code: $0) })
+                var response = Taizhang_Ledger_V1_OwnershipProposal()
+                response.owners = proposal.owners.map(Encode.owner)
+                response.rule = proposal.rule
+                response.explanation = proposal.explanation
+                return response
+            }
+        }
+
+        var confirmOwnership: MethodSpec {
+            step(RPC.Ledger.confirmOwnership) { request, bad in
+                let owners = Decode.owners(request.owners, field: "owners", into: &bad)
+                let date = required(request.date, "date", &bad)
+                let placeholder = OwnershipProposal(owners: [], rule: "", explanation: "")
+                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion,
+                                        action: date.map { .confirmOwnership(owners: owners, date: $0, overrideReason: request.overrideReason, proposal: placeholder) },
+                                        contributions: Decode.contributions(request.contributions))
+            }
+        }
+
+        var approveOwnership: MethodSpec {
+            step(RPC.Ledger.approveOwnership) { request, bad in
+                let date = required(request.date, "date", &bad)
+                let decision = Decode.decision(request.decision, into: &bad)
+                var action: LifecycleAction?
+                if let date, let decision {
+                    // The decider is filled in from the caller (step's sign).
+                    action = .decideOwnership(decision: decision, date: date, note: request.note, decider: .init(name: "", separated: true))
+                }
+                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion, action: action)
+            }
+        }
+
+        var openPublication: MethodSpec {
+            step(RPC.Ledger.openPublication) { request, bad in
+                let start = required(request.start, "start", &bad)
+                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion,
+                                        action: start.map { .openPublication(start: $0) })
+            }
+        }
+
+        var fileObjection: MethodSpec {
+            step(RPC.Ledger.fileObjection) { request, bad in
+                let filed = required(request.filed, "filed", &bad)
+                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion,
+                                        action: filed.map { .fileObjection(filed: $0, filer: request.filer, content: request.content) })
+            }
+        }
+
+        var resolveObjection: MethodSpec {
+            step(RPC.Ledger.resolveObjection) { request, bad in
+                let date = required(request.date, "date", &bad)
+                let restart = optional(request.restart, "restart", &bad)
+                let outcome: ObjectionOutcome? = EnumMapping.decode(request.outcome.rawValue, field: "outcome", what: "objection outcome", into: &bad)
+                if request.number == 0 { bad.append(.init(field: "number", description: "is required: the objection's number (from GetAsset)")) }
+                let corrected = Decode.owners(request.correctedOwners, field: "corrected_owners", into: &bad)
+                var action: LifecycleAction?
+                if let date, let outcome {
+                    action = .resolveObjection(number: Int(request.number), outcome: outcome, date: date, resolution: request.resolution,
+                                               correctedOwners: corrected, restart: restart)
+                }
+                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion, action: action)
+            }
+        }
+
+        var closePublication: MethodSpec {
+            step(RPC.Ledger.closePublication) { request, bad in
+                let date = required(request.date, "date", &bad)
+                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion,
+                                        action: date.map { .closePublication(date: $0) })
+            }
+        }
+
+        var recordHandover: MethodSpec {
+            step(RPC.Ledger.recordHandover) { request, bad in
+                let date = required(request.date, "date", &bad)
+                let start = optional(request.noticeStart, "notice_start", &bad)
+                let documents = request.documents.map { Document(name: $0.name, kind: $0.kind, sha256: $0.sha256) }
+                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion,
+                                        action: date.map { .recordHandover(date: $0, fromParty: request.fromParty, toParty: request.toParty,
+                                                                           documents: documents, upkeepDuties: request.upkeepDuties, noticeStart: start) })
+            }
+        }
+
+        var handOffOperation: MethodSpec {
+            step(RPC.Ledger.handOffOperation) { request, bad in
+                let date = required(request.date, "date", &bad)
+                var operation: Operation?
+                if !request.hasOperation {
+                    bad.append(.init(field: "operation", description: "is required: mode, counterparty, annual fee and term of the contract"))
+                } else {
+                    operation = Decode.operation(request.operation, into: &bad)
+                }
+                var action: LifecycleAction?
+                if let date, let operation { action = .handOffOperation(operation: operation, date: date) }
+                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion, action: action)
+            }
+        }
+
+        var putInUse: MethodSpec {
+            step(RPC.Ledger.putInUse) { request, bad in
+                let date = required(request.date, "date", &bad)
+                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion,
+                                        action: date.map { .putInUse(date: $0) })
+            }
+        }
+
+        var recordValuation: MethodSpec {
+            step(RPC.Ledger.recordValuation) { request, bad in
+                let date = required(request.date, "date", &bad)
+                let kind: ValuationKind? = EnumMapping.decode(request.kind.rawValue, field: "kind", what: "valuation kind", into: &bad)
+                let funding = Decode.funding(request.funding, field: "funding", into: &bad)
+                var action: LifecycleAction?
+                if let date, let kind {
+                    action = .recordValuation(kind: kind, date: date, valueFen: request.valueFen, spendFen: request.spendFen,
+                                              replacedFen: request.replacedFen, basis: request.basis, funding: funding)
+                }
+                return LifecycleRequest(assetId: request.assetID, expectedVersion: request.expectedVersion, action: action)
+            }
+        }
+
+        var getDepreciation: MethodSpec {
+            Method.unary(RPC.Ledger.getDepreciation) { _, request in
+                var bad: [FieldViolation] = []
+                let asOf = Decode.date(request.asOf, field: "as_of", required: false, into: &bad) ?? context.today
+                if !bad.isEmpty { throw LedgerError.invalid(bad) }
+                guard let asset = store.asset(id: request.assetID) else {
+                    throw LedgerError(.notFound, "no asset \"\(request.assetID)\" exists", violations: [.init(field: "asset_id", description: "not found")])
+                }
+                let basis = Depreciation.basis(of: asset, policy: context.policy)
+                let (accumulated, net) = Depreciation.asOf(asOf, asset: asset, policy: context.policy)
+                var report = Taizhang_Ledger_V1_DepreciationReport()
+                report.assetID = asset.id
+                report.depreciated = basis.depreciated
+                report.reason = basis.reason
+                report.lifeYears = UInt32(clamping: basis.lifeYears)
+                report.declaredLifeYears = UInt32(clamping: basis.declaredLifeYears)
+                report.classCode = basis.depreciationClass?.code ?? ""
+                report.className = basis.depreciationClass?.name ?? ""
+                report.startConvention = basis.start.rawValue
+                report.asOf = asOf.description
+                report.valueFen = accumulated + net
+                report.accumulatedFen = accumulated
+                report.netValueFen = net
+                report.schedule = Depreciation.schedule(of: asset, policy: context.policy).map { charge in
+                    var month = Taizhang_Ledger_V1_MonthlyCharge()
+                    month.year = Int32(charge.year)
+                    month.month = Int32(charge.month)
+                    month.chargeFen = charge.chargeFen
+                    month.accumulatedFen = charge.accumulatedFen
+                    month.netValueFen = charge.netValueFen
+                    return month
+                }
+                return report
+            }
+        }
+
+        var getLedgerSummary: MethodSpec {
+            Method.blocking(RPC.Ledger.getLedgerSummary) { _, request in
+                var bad: [FieldViolation] = []
+                let asOf = Decode.date(request.asOf, field: "as_of", required: false, into: &bad) ?? context.today
+                var filter = AssetFilter()
+                if !request.adminCode.isEmpty {
+                    if store.adminUnit(code: request.adminCode) == nil {
+                        bad.append(.init(field: "admin_code", description: "no admin unit \(request.adminCode) exists"))
+                    }
+                    filter.ledgerCode = request.adminCode
+                }
+                if request.year != 0 {
+                    if !(1900...9999).contains(request.year) { bad.append(.init(field: "year", description: "must be a four-digit year or 0 for all")) }
+                    filter.year = Int(request.year)
+                }
+                if !bad.isEmpty { throw LedgerError.invalid(bad) }
+                var summary = LedgerSummary(asOf: asOf)
+                try store.visitAssets(filter: filter) { try summary.add($0, policy: context.policy) }
+                return Encode.summary(summary, adminCode: request.adminCode)
+            }
+        }
     }
 }

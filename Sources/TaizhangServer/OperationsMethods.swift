@@ -8,166 +8,18 @@ import TaizhangProto
 
 extension LedgerService {
     static func operationsMethods(store: any LedgerStore, context: LedgerContext, risk: any RiskConfigurationSource) -> [MethodSpec] {
-        let entityResponse: @Sendable (MutationOutcome) -> Taizhang_Ledger_V1_OperatingEntity = { outcome in
-            guard case .entity(let entity) = outcome else { return .init() }
-            return OperationsMapping.encode(entity)
-        }
-        let contractResponse: @Sendable (MutationOutcome) -> Taizhang_Ledger_V1_OperationContract = { outcome in
-            guard case .contract(let contract) = outcome else { return .init() }
-            return OperationsMapping.encode(contract)
-        }
+        let handlers = OperationsHandlers(store: store, context: context, risk: risk)
         return [
-            Method.mutation(RPC.Ledger.createEntity, store: store,
-                            plan: { _, request in
-                                .createEntity(try checkedEntity(request.entity, store: store))
-                            }, respond: entityResponse),
-            Method.unary(RPC.Ledger.getEntity) { _, request in
-                guard let entity = store.entity(id: request.id) else {
-                    throw LedgerError(.notFound, "no operating entity \"\(request.id)\" exists; entity ids look like ZT00000001 (ListEntities shows them)")
-                }
-                return OperationsMapping.encode(entity)
-            },
-            Method.unary(RPC.Ledger.listEntities) { _, request in
-                var bad: [FieldViolation] = []
-                let limit = try pageSize(request.pageSize)
-                let after = try PageToken.decode(request.pageToken)
-                if !request.adminCode.isEmpty, store.adminUnit(code: request.adminCode) == nil {
-                    bad.append(.init(field: "admin_code", description: "no admin unit \(request.adminCode) exists"))
-                }
-                var kind: EntityKind?
-                if request.kind != .unspecified {
-                    kind = EnumMapping.decode(request.kind.rawValue, field: "kind", what: "entity kind", into: &bad)
-                }
-                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
-                let page = store.entities(adminCode: request.adminCode.isEmpty ? nil : request.adminCode, kind: kind, after: after, limit: limit)
-                var response = Taizhang_Ledger_V1_ListEntitiesResponse()
-                response.entities = page.records.map(OperationsMapping.encode)
-                response.nextPageToken = page.nextAfter.map(PageToken.encode) ?? ""
-                response.total = UInt64(page.total)
-                return response
-            },
-            Method.mutation(RPC.Ledger.updateEntity, store: store,
-                            plan: { _, request in
-                                if request.entity.id.isEmpty {
-                                    throw LedgerError.invalid([.init(field: "entity.id", description: "is required: the id of the entity to change")], what: "update")
-                                }
-                                if request.expectedVersion < 0 {
-                                    throw LedgerError.invalid([.init(field: "expected_version", description: "must be 0 (no check) or the version you read")], what: "update")
-                                }
-                                var entity = try checkedEntity(request.entity, store: store)
-                                entity.id = request.entity.id
-                                return .updateEntity(entity, expectedVersion: request.expectedVersion)
-                            }, respond: entityResponse),
-            Method.mutation(RPC.Ledger.createContract, store: store,
-                            plan: { _, request in
-                                .createContract(try checkedContract(request.contract))
-                            }, respond: contractResponse),
-            Method.unary(RPC.Ledger.getContract) { _, request in
-                guard let contract = store.contract(id: request.id) else {
-                    throw LedgerError(.notFound, "no contract \"\(request.id)\" exists; contract ids look like HT00000001 (ListContracts shows them)")
-                }
-                return OperationsMapping.encode(contract)
-            },
-            Method.unary(RPC.Ledger.listContracts) { call, request in
-                let limit = try pageSize(request.pageSize)
-                let after = try PageToken.decode(request.pageToken)
-                let entity = request.entityID.isEmpty ? nil : request.entityID
-                let asset = request.assetID.isEmpty ? nil : request.assetID
-                var page = store.contracts(entityId: entity, assetId: asset, after: after, limit: limit)
-                if let scope = ScopeGuard.codes(call, store) {
-                    // An entity in the scope may operate assets outside it: a
-                    // scoped identity sees only the contracts on its own assets.
-                    let visible = store.contracts(entityId: entity, assetId: asset, after: nil, limit: 1_000_000).records
-                        .filter { scope.contains(store.asset(id: $0.assetId)?.adminCode ?? "") }
-                    let rest = visible.filter { contract in after.map { contract.id > $0 } ?? true }
-                    let slice = Array(rest.prefix(limit))
-                    page = Page(records: slice, nextAfter: rest.count > slice.count ? slice.last?.id : nil, total: visible.count)
-                }
-                var response = Taizhang_Ledger_V1_ListContractsResponse()
-                response.contracts = page.records.map(OperationsMapping.encode)
-                response.nextPageToken = page.nextAfter.map(PageToken.encode) ?? ""
-                response.total = UInt64(page.total)
-                return response
-            },
-            Method.mutation(RPC.Ledger.amendContract, store: store,
-                            plan: { _, request in
-                                let id = request.contract.id
-                                if id.isEmpty {
-                                    throw LedgerError.invalid([.init(field: "contract.id", description: "is required: the id of the contract to change")], what: "contract change")
-                                }
-                                guard let current = store.contract(id: id) else {
-                                    throw LedgerError(.notFound, "no contract \"\(id)\" exists", violations: [.init(field: "contract.id", description: "not found")])
-                                }
-                                var proto = request.contract
-                                // The asset never changes: a new asset needs a new contract.
-                                proto.assetID = current.assetId
-                                var bad: [FieldViolation] = []
-                                let contract = OperationsMapping.decode(proto, prefix: "contract", into: &bad)
-                                var consent: OwnerConsent?
-                                if request.hasOwnerConsent {
-                                    let date = Decode.date(request.ownerConsent.date, field: "owner_consent.date", required: true, into: &bad)
-                                    consent = OwnerConsent(date: date ?? context.today, consentedBy: request.ownerConsent.consentedBy,
-                                                           reference: request.ownerConsent.reference)
-                                }
-                                let unreadable = Set(bad.map(\.field))
-                                bad += OperationsRules.validate(contract).map { $0.prefixed("contract") }.filter { !unreadable.contains($0.field) }
-                                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "contract change") }
-                                var amended = contract
-                                amended.id = id
-                                return .amendContract(amended, consent: consent, expectedVersion: request.expectedVersion)
-                            }, respond: contractResponse),
-            Method.mutation(RPC.Ledger.submitReport, store: store,
-                            plan: { _, request in
-                                var bad: [FieldViolation] = []
-                                let report = OperationsMapping.decode(request.report, into: &bad)
-                                if let report {
-                                    bad += OperationsRules.validate(report, today: context.today).map { $0.prefixed("report") }
-                                }
-                                if request.expectedRevision < 0 {
-                                    bad.append(.init(field: "expected_revision", description: "must be 0 (no check) or the revision you read"))
-                                }
-                                guard let report, bad.isEmpty else { throw LedgerError.invalid(bad, what: "report") }
-                                return .submitReport(report, expectedRevision: Int(request.expectedRevision))
-                            }, respond: { outcome in
-                                guard case .report(let report) = outcome else { return .init() }
-                                return OperationsMapping.encode(report, rules: RiskRules(configuration: risk.current(), today: context.today))
-                            }),
-            Method.unary(RPC.Ledger.listReports) { _, request in
-                var bad: [FieldViolation] = []
-                let from = request.fromQuarter.isEmpty ? nil : Quarter(request.fromQuarter)
-                let to = request.toQuarter.isEmpty ? nil : Quarter(request.toQuarter)
-                if !request.fromQuarter.isEmpty, from == nil { bad.append(.init(field: "from_quarter", description: "\"\(request.fromQuarter)\" is not a quarter; write e.g. 2026Q3")) }
-                if !request.toQuarter.isEmpty, to == nil { bad.append(.init(field: "to_quarter", description: "\"\(request.toQuarter)\" is not a quarter; write e.g. 2026Q3")) }
-                if request.entityID.isEmpty { bad.append(.init(field: "entity_id", description: "is required")) }
-                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "request") }
-                guard store.entity(id: request.entityID) != nil else {
-                    throw LedgerError(.notFound, "no operating entity \"\(request.entityID)\" exists")
-                }
-                let snapshot = store.operations()
-                let reports = snapshot.reports[request.entityID] ?? [:]
-                let contracts = snapshot.contracts(ofEntity: request.entityID)
-                let rules = RiskRules(configuration: risk.current(), today: context.today)
-                var response = Taizhang_Ledger_V1_ListReportsResponse()
-                response.reports = reports.values.filter { (from == nil || $0.quarter >= from!) && (to == nil || $0.quarter <= to!) }
-                    .sorted { $0.quarter < $1.quarter }.map { OperationsMapping.encode($0, rules: rules) }
-                // Missing: owed, due and absent, between the first contract's start and now.
-                if let first = contracts.map(\.start).min() {
-                    // At most the last 100 years (400 quarters) are walked.
-                    let floor = Quarter(containing: context.today.adding(days: -36_500))
-                    var quarter = max(Quarter(containing: first), from ?? Quarter(containing: first), floor)
-                    let last = min(Quarter(containing: context.today), to ?? Quarter(containing: context.today))
-                    var steps = 0
-                    while quarter <= last, steps < 400 {
-                        if reports[quarter] == nil, rules.expects(quarter, contracts: contracts), rules.isDue(quarter) {
-                            response.missingQuarters.append(quarter.description)
-                        }
-                        if quarter.next == quarter { break }
-                        quarter = quarter.next
-                        steps += 1
-                    }
-                }
-                return response
-            },
+            handlers.createEntity,
+            handlers.getEntity,
+            handlers.listEntities,
+            handlers.updateEntity,
+            handlers.createContract,
+            handlers.getContract,
+            handlers.listContracts,
+            handlers.amendContract,
+            handlers.submitReport,
+            handlers.listReports,
         ]
     }
 
@@ -323,5 +175,208 @@ enum OperationsMapping {
         out.createdAt = report.createdAt
         out.updatedAt = report.updatedAt
         return out
+    }
+}
+
+extension LedgerService {
+    /// The methods of operating entities, contracts and reports, each a MethodSpec bound to the store.
+    struct OperationsHandlers: Sendable {
+        let store: any LedgerStore
+        let context: LedgerContext
+        let risk: any RiskConfigurationSource
+
+        var entityResponse: @Sendable (MutationOutcome) -> Taizhang_Ledger_V1_OperatingEntity {
+            { outcome in
+                guard case .entity(let entity) = outcome else { return .init() }
+                return OperationsMapping.encode(entity)
+            }
+        }
+        var contractResponse: @Sendable (MutationOutcome) -> Taizhang_Ledger_V1_OperationContract {
+            { outcome in
+                guard case .contract(let contract) = outcome else { return .init() }
+                return OperationsMapping.encode(contract)
+            }
+        }
+
+        var createEntity: MethodSpec {
+            Method.mutation(RPC.Ledger.createEntity, store: store,
+                            plan: { _, request in
+                                .createEntity(try checkedEntity(request.entity, store: store))
+                            }, respond: entityResponse)
+        }
+
+        var getEntity: MethodSpec {
+            Method.unary(RPC.Ledger.getEntity) { _, request in
+                guard let entity = store.entity(id: request.id) else {
+                    throw LedgerError(.notFound, "no operating entity \"\(request.id)\" exists; entity ids look like ZT00000001 (ListEntities shows them)")
+                }
+                return OperationsMapping.encode(entity)
+            }
+        }
+
+        var listEntities: MethodSpec {
+            Method.unary(RPC.Ledger.listEntities) { _, request in
+                var bad: [FieldViolation] = []
+                let limit = try pageSize(request.pageSize)
+                let after = try PageToken.decode(request.pageToken)
+                if !request.adminCode.isEmpty, store.adminUnit(code: request.adminCode) == nil {
+                    bad.append(.init(field: "admin_code", description: "no admin unit \(request.adminCode) exists"))
+                }
+                var kind: EntityKind?
+                if request.kind != .unspecified {
+                    kind = EnumMapping.decode(request.kind.rawValue, field: "kind", what: "entity kind", into: &bad)
+                }
+                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
+                let page = store.entities(adminCode: request.adminCode.isEmpty ? nil : request.adminCode, kind: kind, after: after, limit: limit)
+                var response = Taizhang_Ledger_V1_ListEntitiesResponse()
+                response.entities = page.records.map(OperationsMapping.encode)
+                response.nextPageToken = page.nextAfter.map(PageToken.encode) ?? ""
+                response.total = UInt64(page.total)
+                return response
+            }
+        }
+
+        var updateEntity: MethodSpec {
+            Method.mutation(RPC.Ledger.updateEntity, store: store,
+                            plan: { _, request in
+                                if request.entity.id.isEmpty {
+                                    throw LedgerError.invalid([.init(field: "entity.id", description: "is required: the id of the entity to change")], what: "update")
+                                }
+                                if request.expectedVersion < 0 {
+                                    throw LedgerError.invalid([.init(field: "expected_version", description: "must be 0 (no check) or the version you read")], what: "update")
+                                }
+                                var entity = try checkedEntity(request.entity, store: store)
+                                entity.id = request.entity.id
+                                return .updateEntity(entity, expectedVersion: request.expectedVersion)
+                            }, respond: entityResponse)
+        }
+
+        var createContract: MethodSpec {
+            Method.mutation(RPC.Ledger.createContract, store: store,
+                            plan: { _, request in
+                                .createContract(try checkedContract(request.contract))
+                            }, respond: contractResponse)
+        }
+
+        var getContract: MethodSpec {
+            Method.unary(RPC.Ledger.getContract) { _, request in
+                guard let contract = store.contract(id: request.id) else {
+                    throw LedgerError(.notFound, "no contract \"\(request.id)\" exists; contract ids look like HT00000001 (ListContracts shows them)")
+                }
+                return OperationsMapping.encode(contract)
+            }
+        }
+
+        var listContracts: MethodSpec {
+            Method.unary(RPC.Ledger.listContracts) { call, request in
+                let limit = try pageSize(request.pageSize)
+                let after = try PageToken.decode(request.pageToken)
+                let entity = request.entityID.isEmpty ? nil : request.entityID
+                let asset = request.assetID.isEmpty ? nil : request.assetID
+                var page = store.contracts(entityId: entity, assetId: asset, after: after, limit: limit)
+                if let scope = ScopeGuard.codes(call, store) {
+                    // An entity in the scope may operate assets outside it: a
+                    // scoped identity sees only the contracts on its own assets.
+                    let visible = store.contracts(entityId: entity, assetId: asset, after: nil, limit: 1_000_000).records
+                        .filter { scope.contains(store.asset(id: $0.assetId)?.adminCode ?? "") }
+                    let rest = visible.filter { contract in after.map { contract.id > $0 } ?? true }
+                    let slice = Array(rest.prefix(limit))
+                    page = Page(records: slice, nextAfter: rest.count > slice.count ? slice.last?.id : nil, total: visible.count)
+                }
+                var response = Taizhang_Ledger_V1_ListContractsResponse()
+                response.contracts = page.records.map(OperationsMapping.encode)
+                response.nextPageToken = page.nextAfter.map(PageToken.encode) ?? ""
+                response.total = UInt64(page.total)
+                return response
+            }
+        }
+
+        var amendContract: MethodSpec {
+            Method.mutation(RPC.Ledger.amendContract, store: store,
+                            plan: { _, request in
+                                let id = request.contract.id
+                                if id.isEmpty {
+                                    throw LedgerError.invalid([.init(field: "contract.id", description: "is required: the id of the contract to change")], what: "contract change")
+                                }
+                                guard let current = store.contract(id: id) else {
+                                    throw LedgerError(.notFound, "no contract \"\(id)\" exists", violations: [.init(field: "contract.id", description: "not found")])
+                                }
+                                var proto = request.contract
+                                // The asset never changes: a new asset needs a new contract.
+                                proto.assetID = current.assetId
+                                var bad: [FieldViolation] = []
+                                let contract = OperationsMapping.decode(proto, prefix: "contract", into: &bad)
+                                var consent: OwnerConsent?
+                                if request.hasOwnerConsent {
+                                    let date = Decode.date(request.ownerConsent.date, field: "owner_consent.date", required: true, into: &bad)
+                                    consent = OwnerConsent(date: date ?? context.today, consentedBy: request.ownerConsent.consentedBy,
+                                                           reference: request.ownerConsent.reference)
+                                }
+                                let unreadable = Set(bad.map(\.field))
+                                bad += OperationsRules.validate(contract).map { $0.prefixed("contract") }.filter { !unreadable.contains($0.field) }
+                                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "contract change") }
+                                var amended = contract
+                                amended.id = id
+                                return .amendContract(amended, consent: consent, expectedVersion: request.expectedVersion)
+                            }, respond: contractResponse)
+        }
+
+        var submitReport: MethodSpec {
+            Method.mutation(RPC.Ledger.submitReport, store: store,
+                            plan: { _, request in
+                                var bad: [FieldViolation] = []
+                                let report = OperationsMapping.decode(request.report, into: &bad)
+                                if let report {
+                                    bad += OperationsRules.validate(report, today: context.today).map { $0.prefixed("report") }
+                                }
+                                if request.expectedRevision < 0 {
+                                    bad.append(.init(field: "expected_revision", description: "must be 0 (no check) or the revision you read"))
+                                }
+                                guard let report, bad.isEmpty else { throw LedgerError.invalid(bad, what: "report") }
+                                return .submitReport(report, expectedRevision: Int(request.expectedRevision))
+                            }, respond: { outcome in
+                                guard case .report(let report) = outcome else { return .init() }
+                                return OperationsMapping.encode(report, rules: RiskRules(configuration: risk.current(), today: context.today))
+                            })
+        }
+
+        var listReports: MethodSpec {
+            Method.unary(RPC.Ledger.listReports) { _, request in
+                var bad: [FieldViolation] = []
+                let from = request.fromQuarter.isEmpty ? nil : Quarter(request.fromQuarter)
+                let to = request.toQuarter.isEmpty ? nil : Quarter(request.toQuarter)
+                if !request.fromQuarter.isEmpty, from == nil { bad.append(.init(field: "from_quarter", description: "\"\(request.fromQuarter)\" is not a quarter; write e.g. 2026Q3")) }
+                if !request.toQuarter.isEmpty, to == nil { bad.append(.init(field: "to_quarter", description: "\"\(request.toQuarter)\" is not a quarter; write e.g. 2026Q3")) }
+                if request.entityID.isEmpty { bad.append(.init(field: "entity_id", description: "is required")) }
+                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "request") }
+                guard store.entity(id: request.entityID) != nil else {
+                    throw LedgerError(.notFound, "no operating entity \"\(request.entityID)\" exists")
+                }
+                let snapshot = store.operations()
+                let reports = snapshot.reports[request.entityID] ?? [:]
+                let contracts = snapshot.contracts(ofEntity: request.entityID)
+                let rules = RiskRules(configuration: risk.current(), today: context.today)
+                var response = Taizhang_Ledger_V1_ListReportsResponse()
+                response.reports = reports.values.filter { (from == nil || $0.quarter >= from!) && (to == nil || $0.quarter <= to!) }
+                    .sorted { $0.quarter < $1.quarter }.map { OperationsMapping.encode($0, rules: rules) }
+                // Missing: owed, due and absent, between the first contract's start and now.
+                if let first = contracts.map(\.start).min() {
+                    // At most the last 100 years (400 quarters) are walked.
+                    let floor = Quarter(containing: context.today.adding(days: -36_500))
+                    var quarter = max(Quarter(containing: first), from ?? Quarter(containing: first), floor)
+                    let last = min(Quarter(containing: context.today), to ?? Quarter(containing: context.today))
+                    var steps = 0
+                    while quarter <= last, steps < 400 {
+                        if reports[quarter] == nil, rules.expects(quarter, contracts: contracts), rules.isDue(quarter) {
+                            response.missingQuarters.append(quarter.description)
+                        }
+                        if quarter.next == quarter { break }
+                        quarter = quarter.next
+                        steps += 1
+                    }
+                }
+                return response
+            }
+        }
     }
 }

@@ -67,9 +67,9 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     /// When this connection's streams were last checked against the access policy.
     private var lastStreamCheckNanos: UInt64 = 0
 
-    init(server: ServerState, progress: FrameProgress = FrameProgress()) {
+    init(server: ServerState, progress: FrameProgress? = nil) {
         self.server = server
-        self.progress = progress
+        self.progress = progress ?? FrameProgress(clock: server.clock)
     }
 
     // MARK: Connection life
@@ -138,6 +138,15 @@ final class RPCConnectionHandler: ChannelInboundHandler {
 
     // MARK: Calls
 
+    /// A call let in: its context, caller, the identity whose limits it
+    /// counts against, and when it started.
+    private struct Admitted {
+        let call: CallContext
+        let principal: Principal?
+        let limitKey: String?
+        let startedNanos: UInt64
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let body = unwrapInboundIn(data)
         let request: Taizhang_Rpc_V1_Request
@@ -184,21 +193,30 @@ final class RPCConnectionHandler: ChannelInboundHandler {
                 message: "unknown method \"\(request.method)\"; System/ListMethods lists every method, e.g. \(RPC.Ledger.getAsset.path)"), context: context)
             return
         }
+        guard let admitted = admit(request, method: method, callId: callId, requestId: requestId, context: context) else { return }
+        dispatch(request, method: method, admitted: admitted, callId: callId, requestId: requestId, context: context)
+    }
+
+    /// Who is calling and whether they may: the caller's identity and the
+    /// method's declaration, the idempotency key, the identity's limits.
+    /// Nil when the call was refused (and answered).
+    private func admit(_ request: Taizhang_Rpc_V1_Request, method: MethodSpec, callId: UInt64, requestId: String,
+                       context: ChannelHandlerContext) -> Admitted? {
         // Who is calling: a token when one is sent, else the Unix peer's user.
         let authorization = request.metadata["authorization"]
         let principal = authorization != nil
-            ? server.access.withLock { $0.principal(authorization: authorization, nowUnix: Int64(Date().timeIntervalSince1970)) }
+            ? server.access.withLock { $0.principal(authorization: authorization, nowUnix: server.clock.nowUnixSeconds()) }
             : peerUID.flatMap { uid in server.access.withLock { $0.principal(uid: uid) } }
         guard let declaration = method.declaration else {
             reply(callId: callId, requestId: requestId, status: .init(code: .permissionDenied,
                 message: "\(method.name) has no declaration in proto/; nobody may call it"), context: context)
-            return
+            return nil
         }
         if let refusal = declaration.refusal(principal) {
             reply(callId: callId, requestId: requestId, status: refusal, context: context)
-            return
+            return nil
         }
-        let started = DispatchTime.now().uptimeNanoseconds
+        let started = server.clock.monotonicNanos()
         var call = CallContext(method: method.name, requestId: requestId, identity: principal?.auditIdentity ?? identity,
                                actor: (request.metadata["actor"] ?? "").truncatedUTF8(maxBytes: 200),
                                idempotencyKey: method.mutation ? request.metadata["idempotency-key"].flatMap { $0.isEmpty ? nil : $0 } : nil)
@@ -208,7 +226,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         if let key = call.idempotencyKey, key.utf8.count > 128 {
             reply(callId: callId, requestId: requestId, status: .init(code: .invalidArgument,
                 message: "idempotency-key is longer than 128 bytes; use a UUID or similar"), context: context)
-            return
+            return nil
         }
         // Per identity, over all its connections: calls in flight and calls a
         // second (the last refusal before the call counts as in flight).
@@ -217,18 +235,29 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         if limited, let principal, let (message, retryAfter) = server.admitCall(identity: principal.name) {
             write(.failure(callId: callId, status: .init(code: .resourceExhausted, message: message),
                            metadata: ["request-id": requestId, "retry-after-ms": String(retryAfter)]), context: context)
-            return
+            return nil
         }
+        return Admitted(call: call, principal: principal, limitKey: limited ? principal?.name : nil, startedNanos: started)
+    }
+
+    /// Starts the admitted call: a stream, or a unary handler whose answer
+    /// comes now or later.
+    private func dispatch(_ request: Taizhang_Rpc_V1_Request, method: MethodSpec, admitted: Admitted,
+                          callId: UInt64, requestId: String, context: ChannelHandlerContext) {
+        let (call, principal) = (admitted.call, admitted.principal)
         let loop = context.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
         nextSerial += 1
         let serial = nextSerial
         // Registered before the handler runs, so a completion that comes at
         // once (even from inside the handler) finds its call.
-        calls[callId] = InFlight(serial: serial, method: method.name, requestId: requestId, startedNanos: started, limitKey: limited ? principal?.name : nil)
+        calls[callId] = InFlight(serial: serial, method: method.name, requestId: requestId, startedNanos: admitted.startedNanos, limitKey: admitted.limitKey)
         server.callsInFlight.wrappingAdd(1, ordering: .relaxed)
         if let streamHandler = method.streamHandler {
-            let admission = principal.map { StreamAdmission(method: declaration, authorization: authorization, uid: authorization == nil ? peerUID : nil, principal: $0) }
+            let authorization = request.metadata["authorization"]
+            let admission = principal.flatMap { principal in
+                call.declaration.map { StreamAdmission(method: $0, authorization: authorization, uid: authorization == nil ? peerUID : nil, principal: principal) }
+            }
             let stream = ServerStream(admission: admission, send: { bytes in
                 loop.execute { bound.value.streamItem(callId: callId, serial: serial, bytes: bytes) }
             }, finish: { status in
@@ -360,7 +389,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
                                          allocator: context.channel.allocator)
             code = status.code.rawValue
         }
-        let micros = (DispatchTime.now().uptimeNanoseconds &- startedNanos) / 1000
+        let micros = (server.clock.monotonicNanos() &- startedNanos) / 1000
         server.statistics.record(method: method, code: code, micros: micros)
         if DaemonLog.enabled(.debug) {
             var metadata: Logger.Metadata = ["request-id": "\(requestId)", "method": "\(method)", "code": "\(StatusNames.name(code))",
@@ -391,7 +420,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     private func checkTimeouts() {
         guard let context, !refusing else { return }
         let policy = server.connectionPolicy.withLock { $0 }
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = server.clock.monotonicNanos()
         var reason: Taizhang_Rpc_V1_Status?
         if let started = progress.frameStartedNanos, now &- started > UInt64(policy.frameTimeoutMillis) * 1_000_000 {
             reason = .init(code: .deadlineExceeded, message: "a frame began \((now &- started) / 1_000_000) ms ago and is still incomplete (frame-timeout-ms \(policy.frameTimeoutMillis)); closing the connection")
@@ -430,7 +459,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     /// A call is over: it no longer counts in flight, nor against its identity.
     /// The connection's idle time counts from then too.
     private func released(_ call: InFlight) {
-        lastCallEndedNanos = DispatchTime.now().uptimeNanoseconds
+        lastCallEndedNanos = server.clock.monotonicNanos()
         server.callsInFlight.wrappingSubtract(1, ordering: .relaxed)
         if let key = call.limitKey { server.releaseCall(identity: key) }
     }

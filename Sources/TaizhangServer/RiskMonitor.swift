@@ -84,7 +84,7 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
     private let runs = Atomic<UInt64>(0)
     private let lock = NSCondition()
     // Guarded by `lock`:
-    private var mutationDue: Date?
+    private var mutationDue: UInt64?
     private var reconfigured = false
     private var requested: [@Sendable (MonitorRunSummary) -> Void] = []
     private var stopping = false
@@ -153,7 +153,7 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
     func mutated() {
         lock.lock()
         if mutationDue == nil {
-            mutationDue = Date().addingTimeInterval(Double(current().debounceMillis) / 1000)
+            mutationDue = clock.monotonicNanos() + UInt64(max(0, current().debounceMillis)) * 1_000_000
             lock.signal()
         }
         lock.unlock()
@@ -172,7 +172,7 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
 
     private func loop() {
         var trigger = "start"
-        var nextScheduled = Date()
+        var nextScheduled = clock.monotonicNanos()
         while true {
             lock.lock()
             var waiters: [@Sendable (MonitorRunSummary) -> Void] = []
@@ -191,7 +191,7 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
                     mutationDue = nil
                     break
                 }
-                let now = Date()
+                let now = clock.monotonicNanos()
                 if let due = mutationDue, due <= now {
                     mutationDue = nil
                     trigger = "mutation"
@@ -201,14 +201,15 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
                     if trigger != "start" { trigger = "schedule" }
                     break
                 }
-                _ = lock.wait(until: min(nextScheduled, mutationDue ?? nextScheduled))
+                let due = min(nextScheduled, mutationDue ?? nextScheduled)
+                _ = lock.wait(until: Date(timeIntervalSinceNow: Double(due - now) / 1e9))
             }
             let stop = stopping
             lock.unlock()
             if stop { break }
             let summary = runOnce(trigger: trigger)
             for waiter in waiters { waiter(summary) }
-            nextScheduled = Date().addingTimeInterval(Double(current().intervalSeconds))
+            nextScheduled = clock.monotonicNanos() + UInt64(max(0, current().intervalSeconds)) * 1_000_000_000
             trigger = "schedule"
         }
         lock.lock()
@@ -224,7 +225,7 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
 
     /// One run: score, compare, store, then tell journald and the watchers.
     func runOnce(trigger: String) -> MonitorRunSummary {
-        let started = DispatchTime.now().uptimeNanoseconds
+        let started = clock.monotonicNanos()
         let startMillis = clock.nowUnixMillis()
         var summary = MonitorRunSummary()
         summary.trigger = trigger
@@ -253,7 +254,7 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
         }
         hub.publish(events)
         summary.openAlerts = UInt64(alerts.openAlerts().count)
-        summary.durationMicros = (DispatchTime.now().uptimeNanoseconds &- started) / 1000
+        summary.durationMicros = (clock.monotonicNanos() &- started) / 1000
         summary.finishedUnixMillis = clock.nowUnixMillis()
         summary.finishedAt = Timestamp.rfc3339(unixMillis: summary.finishedUnixMillis)
         lastRun.withLock { $0 = summary }

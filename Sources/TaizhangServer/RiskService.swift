@@ -16,154 +16,12 @@ enum RiskService {
 
     static func methods(store: any LedgerStore, monitor: RiskMonitor?, context: LedgerContext,
                         risk: any RiskConfigurationSource) -> [MethodSpec] {
-        @Sendable func requireMonitor() throws -> RiskMonitor {
-            guard let monitor else {
-                throw LedgerError(.failedPrecondition, "the risk monitor is not running in this daemon (no alert store)")
-            }
-            return monitor
-        }
+        let handlers = RiskHandlers(store: store, monitor: monitor, context: context, risk: risk)
         return [
-            Method.blocking(RPC.Risk.listAlerts) { _, request in
-                let monitor = try requireMonitor()
-                var bad: [FieldViolation] = []
-                var filter = AlertFilter()
-                let limit = try LedgerService.pageSize(request.pageSize)
-                if request.level != .unspecified {
-                    switch request.level {
-                    case .yellow: filter.level = .yellow
-                    case .red: filter.level = .red
-                    default: bad.append(.init(field: "level", description: "alerts are YELLOW or RED"))
-                    }
-                }
-                if !request.kind.isEmpty {
-                    filter.kind = AlertKind(rawValue: request.kind)
-                    if filter.kind == nil {
-                        bad.append(.init(field: "kind", description: "\"\(request.kind)\" is not an alert kind; use one of \(AlertKind.allCases.map(\.rawValue).joined(separator: ", "))"))
-                    }
-                }
-                if !request.adminCode.isEmpty {
-                    if store.adminUnit(code: request.adminCode) == nil {
-                        bad.append(.init(field: "admin_code", description: "no admin unit \(request.adminCode) exists"))
-                    }
-                    filter.adminCodes = store.adminSubtree(code: request.adminCode)
-                }
-                switch request.state {
-                case .open: filter.open = true
-                case .closed: filter.open = false
-                default: break
-                }
-                filter.raisedFrom = Decode.date(request.raisedFrom, field: "raised_from", required: false, into: &bad)
-                filter.raisedTo = Decode.date(request.raisedTo, field: "raised_to", required: false, into: &bad)
-                if !request.subjectID.isEmpty { filter.subjectId = request.subjectID }
-                var before: Int64?
-                if let token = try PageToken.decode(request.pageToken) {
-                    before = Int64(token)
-                    if before == nil { bad.append(.init(field: "page_token", description: "is not a token this server issued")) }
-                }
-                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
-                let (records, more) = try monitor.alerts.alerts(filter: filter, beforeId: before, limit: limit)
-                var response = Taizhang_Risk_V1_ListAlertsResponse()
-                response.alerts = records.map { RiskMapping.alert($0) }
-                if more, let last = records.last { response.nextPageToken = PageToken.encode(String(last.id)) }
-                return response
-            },
-            Method.unary(RPC.Risk.getRiskScore) { _, request in
-                var bad: [FieldViolation] = []
-                if request.entityID.isEmpty { bad.append(.init(field: "entity_id", description: "is required")) }
-                let quarter = request.quarter.isEmpty ? nil : Quarter(request.quarter)
-                if !request.quarter.isEmpty, quarter == nil {
-                    bad.append(.init(field: "quarter", description: "\"\(request.quarter)\" is not a quarter; write e.g. 2026Q3"))
-                }
-                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "request") }
-                let snapshot = store.operations()
-                guard let entity = snapshot.entities[request.entityID] else {
-                    throw LedgerError(.notFound, "no operating entity \"\(request.entityID)\" exists; entity ids look like ZT00000001")
-                }
-                let configuration = risk.current()
-                let rules = RiskRules(configuration: configuration, today: context.today)
-                let contracts = snapshot.contracts(ofEntity: entity.id)
-                let reports = snapshot.reports[entity.id] ?? [:]
-                guard let judged = quarter ?? rules.evaluatedQuarter(contracts: contracts, reports: reports) else {
-                    throw LedgerError(.failedPrecondition, "entity \(entity.id) owes no report yet (no contract ran in an ended quarter); name a quarter to score it anyway")
-                }
-                let score = rules.score(entityId: entity.id, quarter: judged, contracts: contracts, reports: reports)
-                return RiskMapping.score(score, entityName: entity.name)
-            },
-            Method.streaming(RPC.Risk.watchAlerts) { _, request, stream in
-                let monitor = try requireMonitor()
-                var bad: [FieldViolation] = []
-                var minLevel = AlertLevel.yellow
-                switch request.minLevel {
-                case .unspecified, .green, .yellow: minLevel = .yellow
-                case .red: minLevel = .red
-                default: bad.append(.init(field: "min_level", description: "must be YELLOW or RED (or unset for all)"))
-                }
-                var codes: Set<String>?
-                if !request.adminCode.isEmpty {
-                    if store.adminUnit(code: request.adminCode) == nil {
-                        bad.append(.init(field: "admin_code", description: "no admin unit \(request.adminCode) exists"))
-                    }
-                    codes = store.adminSubtree(code: request.adminCode)
-                }
-                if request.afterSeq < 0 { bad.append(.init(field: "after_seq", description: "must not be negative")) }
-                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "watch") }
-                // Events published while the replay is read are held back, then
-                // sent in seq order without repeats.
-                struct Delivery { var replaying: Bool; var held: [AlertEvent] = []; var lastSent: Int64 = 0 }
-                let delivery = Mutex(Delivery(replaying: request.afterSeq > 0))
-                let watcher = AlertHub.Watcher(minLevel: minLevel, adminCodes: codes) { event in
-                    delivery.withLock { state in
-                        if state.replaying { state.held.append(event); return }
-                        guard event.seq > state.lastSent else { return }
-                        state.lastSent = event.seq
-                        stream.send(RiskMapping.eventBytes(event))
-                    }
-                }
-                guard let id = monitor.hub.add(watcher) else {
-                    throw LedgerError(.resourceExhausted, "\(AlertHub.watchersMax) alert streams are already open; close one or retry later")
-                }
-                stream.onEnd { monitor.hub.remove(id) }
-                guard request.afterSeq > 0 else { return }
-                if monitor.alerts.lastSeq - request.afterSeq > Int64(replayMax) {
-                    throw LedgerError(.outOfRange, "after_seq \(request.afterSeq) is more than \(replayMax) events back (the newest is \(monitor.alerts.lastSeq)); use ListAlerts for the history and watch from a recent seq",
-                                      violations: [.init(field: "after_seq", description: "more than \(replayMax) events back")])
-                }
-                BlockingReads.queue.async {
-                    // Page through the stored events until the replay meets the held
-                    // ones (every event is stored before it is published).
-                    var after = request.afterSeq
-                    while !stream.isEnded {
-                        let page = (try? monitor.alerts.events(after: after, limit: replayPage)) ?? []
-                        for event in page where AlertHub.wants(watcher, event) {
-                            stream.send(RiskMapping.eventBytes(event))
-                        }
-                        after = page.last?.seq ?? after
-                        if page.count < replayPage { break }
-                    }
-                    delivery.withLock { state in
-                        state.lastSent = after
-                        for event in state.held.sorted(by: { $0.seq < $1.seq }) where event.seq > state.lastSent {
-                            state.lastSent = event.seq
-                            stream.send(RiskMapping.eventBytes(event))
-                        }
-                        state.held = []
-                        state.replaying = false
-                    }
-                }
-            },
-            MethodSpec(RPC.Risk.runMonitor, mutation: false) { _, _, completion in
-                guard let monitor, monitor.requestRun({ summary in
-                    if !summary.error.isEmpty, summary.finishedAt.isEmpty {
-                        completion(.failed(.init(code: .unavailable, message: summary.error)))
-                    } else {
-                        completion(.ok((try? RiskMapping.run(summary).serializedBytes()) ?? []))
-                    }
-                }) else {
-                    return .completed(.failed(.init(code: .failedPrecondition,
-                        message: "the risk monitor is switched off (\"enabled\": false in the risk configuration) or stopping; nothing was run")))
-                }
-                return .pending(ticket: nil)
-            },
+            handlers.listAlerts,
+            handlers.getRiskScore,
+            handlers.watchAlerts,
+            handlers.runMonitor,
         ]
     }
 }
@@ -260,5 +118,175 @@ enum RiskMapping {
         out.openAlerts = summary.openAlerts
         out.trigger = summary.trigger
         return out
+    }
+}
+
+extension RiskService {
+    /// The risk service's methods, each a MethodSpec bound to the store and the monitor.
+    struct RiskHandlers: Sendable {
+        let store: any LedgerStore
+        let monitor: RiskMonitor?
+        let context: LedgerContext
+        let risk: any RiskConfigurationSource
+
+        func requireMonitor() throws -> RiskMonitor {
+            guard let monitor else {
+                throw LedgerError(.failedPrecondition, "the risk monitor is not running in this daemon (no alert store)")
+            }
+            return monitor
+        }
+
+        var listAlerts: MethodSpec {
+            Method.blocking(RPC.Risk.listAlerts) { _, request in
+                let monitor = try requireMonitor()
+                var bad: [FieldViolation] = []
+                var filter = AlertFilter()
+                let limit = try LedgerService.pageSize(request.pageSize)
+                if request.level != .unspecified {
+                    switch request.level {
+                    case .yellow: filter.level = .yellow
+                    case .red: filter.level = .red
+                    default: bad.append(.init(field: "level", description: "alerts are YELLOW or RED"))
+                    }
+                }
+                if !request.kind.isEmpty {
+                    filter.kind = AlertKind(rawValue: request.kind)
+                    if filter.kind == nil {
+                        bad.append(.init(field: "kind", description: "\"\(request.kind)\" is not an alert kind; use one of \(AlertKind.allCases.map(\.rawValue).joined(separator: ", "))"))
+                    }
+                }
+                if !request.adminCode.isEmpty {
+                    if store.adminUnit(code: request.adminCode) == nil {
+                        bad.append(.init(field: "admin_code", description: "no admin unit \(request.adminCode) exists"))
+                    }
+                    filter.adminCodes = store.adminSubtree(code: request.adminCode)
+                }
+                switch request.state {
+                case .open: filter.open = true
+                case .closed: filter.open = false
+                default: break
+                }
+                filter.raisedFrom = Decode.date(request.raisedFrom, field: "raised_from", required: false, into: &bad)
+                filter.raisedTo = Decode.date(request.raisedTo, field: "raised_to", required: false, into: &bad)
+                if !request.subjectID.isEmpty { filter.subjectId = request.subjectID }
+                var before: Int64?
+                if let token = try PageToken.decode(request.pageToken) {
+                    before = Int64(token)
+                    if before == nil { bad.append(.init(field: "page_token", description: "is not a token this server issued")) }
+                }
+                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
+                let (records, more) = try monitor.alerts.alerts(filter: filter, beforeId: before, limit: limit)
+                var response = Taizhang_Risk_V1_ListAlertsResponse()
+                response.alerts = records.map { RiskMapping.alert($0) }
+                if more, let last = records.last { response.nextPageToken = PageToken.encode(String(last.id)) }
+                return response
+            }
+        }
+
+        var getRiskScore: MethodSpec {
+            Method.unary(RPC.Risk.getRiskScore) { _, request in
+                var bad: [FieldViolation] = []
+                if request.entityID.isEmpty { bad.append(.init(field: "entity_id", description: "is required")) }
+                let quarter = request.quarter.isEmpty ? nil : Quarter(request.quarter)
+                if !request.quarter.isEmpty, quarter == nil {
+                    bad.append(.init(field: "quarter", description: "\"\(request.quarter)\" is not a quarter; write e.g. 2026Q3"))
+                }
+                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "request") }
+                let snapshot = store.operations()
+                guard let entity = snapshot.entities[request.entityID] else {
+                    throw LedgerError(.notFound, "no operating entity \"\(request.entityID)\" exists; entity ids look like ZT00000001")
+                }
+                let configuration = risk.current()
+                let rules = RiskRules(configuration: configuration, today: context.today)
+                let contracts = snapshot.contracts(ofEntity: entity.id)
+                let reports = snapshot.reports[entity.id] ?? [:]
+                guard let judged = quarter ?? rules.evaluatedQuarter(contracts: contracts, reports: reports) else {
+                    throw LedgerError(.failedPrecondition, "entity \(entity.id) owes no report yet (no contract ran in an ended quarter); name a quarter to score it anyway")
+                }
+                let score = rules.score(entityId: entity.id, quarter: judged, contracts: contracts, reports: reports)
+                return RiskMapping.score(score, entityName: entity.name)
+            }
+        }
+
+        var watchAlerts: MethodSpec {
+            Method.streaming(RPC.Risk.watchAlerts) { _, request, stream in
+                let monitor = try requireMonitor()
+                var bad: [FieldViolation] = []
+                var minLevel = AlertLevel.yellow
+                switch request.minLevel {
+                case .unspecified, .green, .yellow: minLevel = .yellow
+                case .red: minLevel = .red
+                default: bad.append(.init(field: "min_level", description: "must be YELLOW or RED (or unset for all)"))
+                }
+                var codes: Set<String>?
+                if !request.adminCode.isEmpty {
+                    if store.adminUnit(code: request.adminCode) == nil {
+                        bad.append(.init(field: "admin_code", description: "no admin unit \(request.adminCode) exists"))
+                    }
+                    codes = store.adminSubtree(code: request.adminCode)
+                }
+                if request.afterSeq < 0 { bad.append(.init(field: "after_seq", description: "must not be negative")) }
+                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "watch") }
+                // Events published while the replay is read are held back, then
+                // sent in seq order without repeats.
+                struct Delivery { var replaying: Bool; var held: [AlertEvent] = []; var lastSent: Int64 = 0 }
+                let delivery = Mutex(Delivery(replaying: request.afterSeq > 0))
+                let watcher = AlertHub.Watcher(minLevel: minLevel, adminCodes: codes) { event in
+                    delivery.withLock { state in
+                        if state.replaying { state.held.append(event); return }
+                        guard event.seq > state.lastSent else { return }
+                        state.lastSent = event.seq
+                        stream.send(RiskMapping.eventBytes(event))
+                    }
+                }
+                guard let id = monitor.hub.add(watcher) else {
+                    throw LedgerError(.resourceExhausted, "\(AlertHub.watchersMax) alert streams are already open; close one or retry later")
+                }
+                stream.onEnd { monitor.hub.remove(id) }
+                guard request.afterSeq > 0 else { return }
+                if monitor.alerts.lastSeq - request.afterSeq > Int64(replayMax) {
+                    throw LedgerError(.outOfRange, "after_seq \(request.afterSeq) is more than \(replayMax) events back (the newest is \(monitor.alerts.lastSeq)); use ListAlerts for the history and watch from a recent seq",
+                                      violations: [.init(field: "after_seq", description: "more than \(replayMax) events back")])
+                }
+                BlockingReads.queue.async {
+                    // Page through the stored events until the replay meets the held
+                    // ones (every event is stored before it is published).
+                    var after = request.afterSeq
+                    while !stream.isEnded {
+                        let page = (try? monitor.alerts.events(after: after, limit: replayPage)) ?? []
+                        for event in page where AlertHub.wants(watcher, event) {
+                            stream.send(RiskMapping.eventBytes(event))
+                        }
+                        after = page.last?.seq ?? after
+                        if page.count < replayPage { break }
+                    }
+                    delivery.withLock { state in
+                        state.lastSent = after
+                        for event in state.held.sorted(by: { $0.seq < $1.seq }) where event.seq > state.lastSent {
+                            state.lastSent = event.seq
+                            stream.send(RiskMapping.eventBytes(event))
+                        }
+                        state.held = []
+                        state.replaying = false
+                    }
+                }
+            }
+        }
+
+        var runMonitor: MethodSpec {
+            MethodSpec(RPC.Risk.runMonitor, mutation: false) { _, _, completion in
+                guard let monitor, monitor.requestRun({ summary in
+                    if !summary.error.isEmpty, summary.finishedAt.isEmpty {
+                        completion(.failed(.init(code: .unavailable, message: summary.error)))
+                    } else {
+                        completion(.ok((try? RiskMapping.run(summary).serializedBytes()) ?? []))
+                    }
+                }) else {
+                    return .completed(.failed(.init(code: .failedPrecondition,
+                        message: "the risk monitor is switched off (\"enabled\": false in the risk configuration) or stopping; nothing was run")))
+                }
+                return .pending(ticket: nil)
+            }
+        }
     }
 }

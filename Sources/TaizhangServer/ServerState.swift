@@ -13,6 +13,8 @@ final class ServerState: Sendable {
     let methods: [String: MethodSpec]
     /// The ledger, for the scope checks of calls.
     let store: any LedgerStore
+    /// The one clock every connection reads.
+    let clock: any WallClock
     let statistics: CallStatistics
     let openConnections = Atomic<Int>(0)
     let callsInFlight = Atomic<Int>(0)
@@ -37,6 +39,7 @@ final class ServerState: Sendable {
     init(configuration: ServerConfiguration, methods: [MethodSpec], store: any LedgerStore, clock: any WallClock, metrics: ServerMetrics) {
         self.configuration = configuration
         self.store = store
+        self.clock = clock
         statistics = CallStatistics(metrics: metrics)
         frameMaxBytes = Atomic(configuration.frameMaxBytes)
         callsInFlightMax = Atomic(configuration.callsInFlightMaxPerConnection)
@@ -46,7 +49,7 @@ final class ServerState: Sendable {
         for method in methods { table[method.name] = method }
         self.methods = table
         startedUnixMillis = clock.nowUnixMillis()
-        startedMonotonicNanos = DispatchTime.now().uptimeNanoseconds
+        startedMonotonicNanos = clock.monotonicNanos()
         requestIdPrefix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
         access = Mutex(configuration.access)
         connectionPolicy = Mutex(configuration.connectionPolicy)
@@ -56,7 +59,7 @@ final class ServerState: Sendable {
     /// with the milliseconds to wait before retrying).
     func admitCall(identity: String) -> (message: String, retryAfterMillis: Int64)? {
         let policy = connectionPolicy.withLock { $0 }
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = clock.monotonicNanos()
         return identityLoad.withLock { loads in
             var load = loads[identity] ?? IdentityLoad(tokens: Double(policy.identityCallsPerSecond), refilledNanos: now)
             if load.inFlight >= policy.identityCallsInFlightMax {
@@ -131,7 +134,8 @@ final class ServerState: Sendable {
 
     /// Ends the open streams whose callers the access policy no longer admits
     /// as they were admitted (after a reload, and as tokens expire).
-    func revalidate(_ streams: [ServerStream]? = nil, nowUnix: Int64 = Int64(Date().timeIntervalSince1970)) {
+    func revalidate(_ streams: [ServerStream]? = nil) {
+        let nowUnix = clock.nowUnixSeconds()
         let policy = access.withLock { $0 }
         for stream in streams ?? self.streams.withLock({ Array($0.values) }) {
             if let admission = stream.admission, let refusal = admission.refusal(under: policy, nowUnix: nowUnix) {

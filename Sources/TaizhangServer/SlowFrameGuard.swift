@@ -4,18 +4,25 @@
 // client that sends one byte a minute, or opens a connection and says
 // nothing, does not hold a slot forever (RPCConnectionHandler closes it).
 
-import Dispatch
 import NIOCore
+import TaizhangCore
 
 /// What the guard saw, read by the connection's handler (same event loop).
 final class FrameProgress {
     /// When the frame now half received began; nil between frames.
     var frameStartedNanos: UInt64?
     /// When the last bytes arrived (or the connection opened).
-    var lastByteNanos = DispatchTime.now().uptimeNanoseconds
+    var lastByteNanos: UInt64
+    /// The server's clock.
+    let clock: any WallClock
     /// Bytes of the length prefix seen so far, and body bytes still to come.
     fileprivate var headerBytes: [UInt8] = []
     fileprivate var bodyRemaining = 0
+
+    init(clock: any WallClock) {
+        self.clock = clock
+        lastByteNanos = clock.monotonicNanos()
+    }
 }
 
 /// Passes bytes through, following the frame boundaries (a big-endian
@@ -32,7 +39,7 @@ final class SlowFrameGuard: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = progress.clock.monotonicNanos()
         progress.lastByteNanos = now
         let view = buffer.readableBytesView
         var index = view.startIndex

@@ -9,365 +9,25 @@ import TaizhangProto
 
 extension LedgerService {
     static func stewardshipMethods(store: any LedgerStore, context: LedgerContext) -> [MethodSpec] {
-        typealias M = StewardshipMapping
-        let planResponse: @Sendable (MutationOutcome) -> Taizhang_Ledger_V1_DistributionPlan = { outcome in
-            guard case .stewardship(.plan(let plan)) = outcome else { return .init() }
-            return M.encode(plan, today: context.today)
-        }
-        let disposalResponse: @Sendable (MutationOutcome) -> Taizhang_Ledger_V1_Disposal = { outcome in
-            guard case .stewardship(.disposal(let entry)) = outcome else { return .init() }
-            return M.encode(entry)
-        }
-        let countResponse: @Sendable (MutationOutcome) -> Taizhang_Ledger_V1_StockTake = { outcome in
-            guard case .stewardship(.stockTake(let count)) = outcome else { return .init() }
-            return M.encode(count, detailed: true)
-        }
-        /// The admin subtree of a filter, or nil for all; an unknown code is a violation.
-        @Sendable func subtree(_ code: String, field: String, into bad: inout [FieldViolation]) -> Set<String>? {
-            if code.isEmpty { return nil }
-            if store.adminUnit(code: code) == nil {
-                bad.append(.init(field: field, description: "no admin unit \(code) exists"))
-                return []
-            }
-            return store.adminSubtree(code: code)
-        }
-        /// A page of `records` (already in id order) after the request's token.
-        @Sendable func page<Record>(_ records: [Record], id: (Record) -> String, size: Int32, token: String) throws -> Page<Record> {
-            let limit = try pageSize(size)
-            let after = try PageToken.decode(token)
-            let start = after.map { key in records.firstIndex { id($0) > key } ?? records.count } ?? 0
-            let slice = Array(records[start...].prefix(limit))
-            let more = start + slice.count < records.count
-            return Page(records: slice, nextAfter: more ? slice.last.map(id) : nil, total: records.count)
-        }
-        @Sendable func notFuture(_ date: CivilDate?, field: String, into bad: inout [FieldViolation]) {
-            if let date, date > context.today {
-                bad.append(.init(field: field, description: "is \(date), after today (\(context.today)); record what has happened"))
-            }
-        }
-
+        let handlers = StewardshipHandlers(store: store, context: context)
         return [
-            // MARK: Income
-            Method.mutation(RPC.Ledger.recordIncome, store: store,
-                            plan: { _, request in
-                                var bad: [FieldViolation] = []
-                                let proto = request.income
-                                if proto.assetID.isEmpty { bad.append(.init(field: "income.asset_id", description: "is required: the asset the income is from")) }
-                                let received = Decode.date(proto.receivedOn, field: "income.received_on", required: true, into: &bad)
-                                var kind: PaymentKind?
-                                if proto.kind != .unspecified {
-                                    kind = EnumMapping.decode(proto.kind.rawValue, field: "income.kind", what: "payment kind", into: &bad)
-                                }
-                                M.checkText(proto.payer, field: "income.payer", into: &bad)
-                                M.checkText(proto.account, field: "income.account", into: &bad)
-                                M.checkText(proto.note, field: "income.note", into: &bad)
-                                let receipt = IncomeReceipt(receivedOn: received ?? context.today, amountFen: proto.amountFen,
-                                                            payer: proto.payer, account: proto.account, kind: kind)
-                                let unreadable = Set(bad.map(\.field))
-                                bad += IncomeRules.validate(receipt, today: context.today).map { $0.prefixed("income") }
-                                    .filter { !unreadable.contains($0.field) }
-                                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "income") }
-                                return .stewardship(.recordIncome(IncomeRecord(assetId: proto.assetID, contractId: proto.contractID,
-                                                                               receipt: receipt, note: proto.note)))
-                            }, respond: { outcome in
-                                guard case .stewardship(.income(let income)) = outcome else { return .init() }
-                                return M.encode(income, planId: "")
-                            }),
-            Method.unary(RPC.Ledger.listIncome) { _, request in
-                var bad: [FieldViolation] = []
-                let codes = subtree(request.ownerCode, field: "owner_code", into: &bad)
-                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
-                let snapshot = store.stewardship()
-                let matching = snapshot.income.values.filter { income in
-                    (codes.map { $0.contains(income.ownerCode) } ?? true)
-                        && (request.assetID.isEmpty || income.assetId == request.assetID)
-                        && (request.contractID.isEmpty || income.contractId == request.contractID)
-                        && (!request.undistributedOnly || snapshot.planOfIncome[income.id] == nil)
-                }.sorted { $0.id < $1.id }
-                let result = try page(matching, id: \.id, size: request.pageSize, token: request.pageToken)
-                var response = Taizhang_Ledger_V1_ListIncomeResponse()
-                response.income = result.records.map { M.encode($0, planId: snapshot.planOfIncome[$0.id] ?? "") }
-                response.nextPageToken = result.nextAfter.map(PageToken.encode) ?? ""
-                response.total = UInt64(result.total)
-                response.totalFen = matching.reduce(Int64(0)) { $0.saturatingAdd($1.receipt.amountFen) }
-                return response
-            },
-            Method.unary(RPC.Ledger.getArrears) { _, request in
-                var bad: [FieldViolation] = []
-                if request.contractID.isEmpty { bad.append(.init(field: "contract_id", description: "is required")) }
-                let asOf = Decode.date(request.asOf, field: "as_of", required: false, into: &bad) ?? context.today
-                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "request") }
-                guard let contract = store.contract(id: request.contractID) else {
-                    throw LedgerError(.notFound, "no contract \"\(request.contractID)\" exists; contract ids look like HT00000001 (ListContracts shows them)")
-                }
-                let receipts = store.stewardship().income.values.filter { $0.contractId == contract.id }.map(\.receipt)
-                let arrears = IncomeRules.arrears(due: contract.payments, receipts: receipts, asOf: asOf)
-                return M.encode(arrears, contractId: contract.id, asOf: asOf, receipts: receipts)
-            },
-
-            // MARK: Distribution plans
-            Method.mutation(RPC.Ledger.createDistributionPlan, store: store,
-                            plan: { _, request in
-                                var bad: [FieldViolation] = []
-                                let proto = request.plan
-                                if proto.ownerCode.isEmpty { bad.append(.init(field: "plan.owner_code", description: "is required: the unit whose income it distributes")) }
-                                if proto.incomeIds.isEmpty {
-                                    bad.append(.init(field: "plan.income_ids", description: "name the income the plan distributes (ListIncome --undistributed shows it)"))
-                                } else if proto.incomeIds.count > StewardshipLimits.planIncomeMax {
-                                    bad.append(.init(field: "plan.income_ids", description: "has \(proto.incomeIds.count) items; at most \(StewardshipLimits.planIncomeMax)"))
-                                }
-                                for (index, id) in proto.incomeIds.prefix(StewardshipLimits.planIncomeMax).enumerated() {
-                                    M.checkText(id, field: "plan.income_ids[\(index)]", maxBytes: 64, into: &bad)
-                                }
-                                M.checkText(proto.title, field: "plan.title", into: &bad)
-                                M.checkText(request.note, field: "note", into: &bad)
-                                let allocations = M.decode(proto.allocations, into: &bad)
-                                let drafted = Decode.date(request.draftedOn, field: "drafted_on", required: false, into: &bad) ?? context.today
-                                notFuture(drafted, field: "drafted_on", into: &bad)
-                                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "plan") }
-                                let plan = DistributionPlan(ownerCode: proto.ownerCode, title: proto.title, incomeIds: proto.incomeIds,
-                                                            allocations: allocations)
-                                return .stewardship(.createPlan(plan, draftedOn: drafted, note: request.note))
-                            }, respond: planResponse),
-            Method.mutation(RPC.Ledger.advanceDistributionPlan, store: store,
-                            plan: { call, request in
-                                var bad: [FieldViolation] = []
-                                if request.planID.isEmpty { bad.append(.init(field: "plan_id", description: "is required")) }
-                                let stage: PlanStage? = EnumMapping.decode(request.stage.rawValue, field: "stage", what: "plan stage", into: &bad)
-                                let date = Decode.date(request.date, field: "date", required: false, into: &bad) ?? context.today
-                                notFuture(date, field: "date", into: &bad)
-                                M.checkText(request.note, field: "note", into: &bad)
-                                var assembly: AssemblyRecord?
-                                if request.hasAssembly {
-                                    let a = request.assembly
-                                    let day = Decode.date(a.date, field: "assembly.date", required: false, into: &bad) ?? date
-                                    assembly = AssemblyRecord(date: day, representativesPresent: Int(a.representativesPresent),
-                                                              poorHouseholdRepresentatives: Int(a.poorHouseholdRepresentatives),
-                                                              representativesTotal: Int(a.representativesTotal))
-                                }
-                                if stage == .draft { bad.append(.init(field: "stage", description: "a plan is drafted by CreateDistributionPlan; name the next step")) }
-                                if request.expectedVersion < 0 { bad.append(.init(field: "expected_version", description: "must be 0 (no check) or the version you read")) }
-                                guard let stage, bad.isEmpty else { throw LedgerError.invalid(bad, what: "step") }
-                                var approver: String?
-                                if let principal = call.principal {
-                                    let approval = DistributionPlan.approvalStages.contains(stage)
-                                    let needed: Permission = approval ? .planApprove : .planDraft
-                                    guard principal.may(needed) else {
-                                        throw LedgerError(.permissionDenied, "the \(stage.rawValue) step needs the permission \(needed.rawValue); \(principal.name) (role \(principal.roleNames)) does not have it")
-                                    }
-                                    approver = approval && !principal.isLocal ? principal.name : nil
-                                }
-                                return .stewardship(.advancePlan(planId: request.planID, to: stage, on: date, note: request.note,
-                                                                 assembly: assembly, approver: approver, expectedVersion: request.expectedVersion))
-                            }, respond: planResponse),
-            Method.unary(RPC.Ledger.getDistributionPlan) { _, request in
-                guard let plan = store.stewardship().plans[request.id] else {
-                    throw LedgerError(.notFound, "no distribution plan \"\(request.id)\" exists; plan ids look like FP00000001 (ListDistributionPlans shows them)")
-                }
-                return M.encode(plan, today: context.today)
-            },
-            Method.unary(RPC.Ledger.listDistributionPlans) { _, request in
-                var bad: [FieldViolation] = []
-                let codes = subtree(request.ownerCode, field: "owner_code", into: &bad)
-                var stage: PlanStage?
-                if request.stage != .unspecified {
-                    stage = EnumMapping.decode(request.stage.rawValue, field: "stage", what: "plan stage", into: &bad)
-                }
-                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
-                let today = context.today
-                let matching = store.stewardship().plans.values.filter { plan in
-                    (codes.map { $0.contains(plan.ownerCode) } ?? true) && (stage.map { plan.stage == $0 } ?? true)
-                        && (!request.overdueOnly || DistributionRules.isOverdue(stage: plan.stage, incomeReceived: plan.incomeReceivedOn, today: today))
-                }.sorted { $0.id < $1.id }
-                let result = try page(matching, id: \.id, size: request.pageSize, token: request.pageToken)
-                var response = Taizhang_Ledger_V1_ListDistributionPlansResponse()
-                response.plans = result.records.map { M.encode($0, today: today) }
-                response.nextPageToken = result.nextAfter.map(PageToken.encode) ?? ""
-                response.total = UInt64(result.total)
-                return response
-            },
-
-            // MARK: Stock-takes
-            Method.mutation(RPC.Ledger.openStockTake, store: store,
-                            plan: { _, request in
-                                var bad: [FieldViolation] = []
-                                if request.adminCode.isEmpty { bad.append(.init(field: "admin_code", description: "is required: the unit whose assets are counted")) }
-                                let date = Decode.date(request.date, field: "date", required: false, into: &bad) ?? context.today
-                                notFuture(date, field: "date", into: &bad)
-                                let year = Int(request.year)
-                                if year != date.year, year != date.year - 1 {
-                                    bad.append(.init(field: "year", description: "\(year) is neither the count's year (\(date.year)) nor the one before; a count is yearly (004 §23)"))
-                                }
-                                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "stock-take") }
-                                return .stewardship(.openStockTake(adminCode: request.adminCode, year: year, on: date))
-                            }, respond: countResponse),
-            Method.mutation(RPC.Ledger.recordCount, store: store,
-                            plan: { _, request in
-                                var bad: [FieldViolation] = []
-                                if request.stockTakeID.isEmpty { bad.append(.init(field: "stock_take_id", description: "is required")) }
-                                let limit = StewardshipLimits.countLinesPerCallMax
-                                if request.lines.count > limit { bad.append(.init(field: "lines", description: "has \(request.lines.count) items; at most \(limit) per call")) }
-                                if request.surplus.count > limit { bad.append(.init(field: "surplus", description: "has \(request.surplus.count) items; at most \(limit) per call")) }
-                                if request.lines.isEmpty, request.surplus.isEmpty { bad.append(.init(field: "lines", description: "send at least one line or surplus line")) }
-                                if request.expectedVersion < 0 { bad.append(.init(field: "expected_version", description: "must be 0 (no check) or the version you read")) }
-                                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "count") }
-                                var lines: [CountLine] = []
-                                for (index, line) in request.lines.enumerated() {
-                                    let field = "lines[\(index)]"
-                                    if line.assetID.isEmpty { bad.append(.init(field: field + ".asset_id", description: "is required")) }
-                                    if line.found, line.condition.isBlank {
-                                        bad.append(.init(field: field + ".condition", description: "say what the asset was like (好, 一般, 损坏…)"))
-                                    }
-                                    M.checkText(line.condition, field: field + ".condition", maxBytes: StewardshipLimits.nameMaxBytes, into: &bad)
-                                    M.checkText(line.assetID, field: field + ".asset_id", maxBytes: 64, into: &bad)
-                                    var quantity = line.countedQuantity
-                                    if quantity.isEmpty {
-                                        quantity = line.found ? (store.asset(id: line.assetID)?.quantity ?? "1") : "0"
-                                    } else if !M.isQuantity(quantity) {
-                                        bad.append(.init(field: field + ".counted_quantity", description: "\"\(quantity)\" is not a quantity; write a decimal with up to 3 places, e.g. 2.5"))
-                                    }
-                                    lines.append(CountLine(assetId: line.assetID, found: line.found, condition: line.condition, countedQuantity: quantity))
-                                }
-                                var surplus: [SurplusLine] = []
-                                for (index, line) in request.surplus.enumerated() {
-                                    let field = "surplus[\(index)]"
-                                    if line.description_p.isBlank { bad.append(.init(field: field + ".description", description: "say what was found")) }
-                                    M.checkText(line.description_p, field: field + ".description", maxBytes: StewardshipLimits.nameMaxBytes * 2, into: &bad)
-                                    if line.valueFen <= 0 { bad.append(.init(field: field + ".value_fen", description: "a surplus is recorded at its value (more than 0, 004 §23)")) }
-                                    let basis: String
-                                    switch line.valueBasis {
-                                    case .surplusAtAppraisal: basis = "appraisal"
-                                    case .surplusAtReplacementCost: basis = "replacement_cost"
-                                    default:
-                                        basis = ""
-                                        bad.append(.init(field: field + ".value_basis", description: "is required: SURPLUS_AT_APPRAISAL or SURPLUS_AT_REPLACEMENT_COST (004 §23)"))
-                                    }
-                                    surplus.append(SurplusLine(description: line.description_p, valueFen: line.valueFen, valueBasis: basis))
-                                }
-                                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "count") }
-                                return .stewardship(.recordCount(stockTakeId: request.stockTakeID, lines: lines, surplus: surplus,
-                                                                 expectedVersion: request.expectedVersion))
-                            }, respond: countResponse),
-            Method.mutation(RPC.Ledger.closeStockTake, store: store,
-                            plan: { _, request in
-                                var bad: [FieldViolation] = []
-                                if request.stockTakeID.isEmpty { bad.append(.init(field: "stock_take_id", description: "is required")) }
-                                let date = Decode.date(request.date, field: "date", required: false, into: &bad) ?? context.today
-                                notFuture(date, field: "date", into: &bad)
-                                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "close") }
-                                return .stewardship(.closeStockTake(stockTakeId: request.stockTakeID, on: date, expectedVersion: request.expectedVersion))
-                            }, respond: countResponse),
-            Method.unary(RPC.Ledger.getStockTake) { _, request in
-                guard let count = store.stewardship().stockTakes[request.id] else {
-                    throw LedgerError(.notFound, "no stock-take \"\(request.id)\" exists; ids look like PD00000001 (ListStockTakes shows them)")
-                }
-                return M.encode(count, detailed: true)
-            },
-            Method.unary(RPC.Ledger.listStockTakes) { _, request in
-                var bad: [FieldViolation] = []
-                let codes = subtree(request.adminCode, field: "admin_code", into: &bad)
-                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
-                let matching = store.stewardship().stockTakes.values.filter { count in
-                    (codes.map { $0.contains(count.adminCode) } ?? true) && (request.year == 0 || count.year == Int(request.year))
-                }.sorted { $0.id < $1.id }
-                let result = try page(matching, id: \.id, size: request.pageSize, token: request.pageToken)
-                var response = Taizhang_Ledger_V1_ListStockTakesResponse()
-                response.stockTakes = result.records.map { M.encode($0, detailed: false) }
-                response.nextPageToken = result.nextAfter.map(PageToken.encode) ?? ""
-                response.total = UInt64(result.total)
-                return response
-            },
-
-            // MARK: Disposal
-            Method.mutation(RPC.Ledger.disposeAsset, store: store,
-                            plan: { call, request in
-                                var bad: [FieldViolation] = []
-                                let proto = request.disposal
-                                if proto.assetID.isEmpty { bad.append(.init(field: "disposal.asset_id", description: "is required: the asset to dispose of")) }
-                                let record = M.decode(proto, into: &bad)
-                                if let record { notFuture(record.date, field: "disposal.date", into: &bad) }
-                                if request.expectedVersion < 0 { bad.append(.init(field: "expected_version", description: "must be 0 (no check) or the asset's version you read")) }
-                                guard let record, bad.isEmpty else { throw LedgerError.invalid(bad, what: "disposal") }
-                                let signer = Decode.signer(call)
-                                return .stewardship(.dispose(assetId: proto.assetID, record: record, stockTakeId: proto.stockTakeID,
-                                                             policy: context.policy, expectedVersion: request.expectedVersion,
-                                                             drafter: signer.separated ? signer.name : nil))
-                            }, respond: disposalResponse),
-            Method.mutation(RPC.Ledger.approveDisposal, store: store,
-                            plan: { call, request in
-                                var bad: [FieldViolation] = []
-                                if request.disposalID.isEmpty { bad.append(.init(field: "disposal_id", description: "is required: the drafted disposal, e.g. CZ00000001")) }
-                                let decision = Decode.decision(request.decision, into: &bad)
-                                let date = Decode.date(request.date, field: "date", required: true, into: &bad)
-                                if request.expectedVersion < 0 { bad.append(.init(field: "expected_version", description: "must be 0 (no check) or the disposal's version you read")) }
-                                guard let decision, let date, bad.isEmpty else { throw LedgerError.invalid(bad, what: "decision") }
-                                return .stewardship(.decideDisposal(disposalId: request.disposalID, decision: decision, on: date, note: request.note,
-                                                                    decider: Decode.signer(call), expectedVersion: request.expectedVersion))
-                            }, respond: disposalResponse),
-            Method.unary(RPC.Ledger.listDisposals) { _, request in
-                var bad: [FieldViolation] = []
-                let codes = subtree(request.adminCode, field: "admin_code", into: &bad)
-                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
-                let state: SignOff.State?
-                switch request.signOff {
-                case .signOffPending: state = .pending
-                case .signOffRejected: state = .rejected
-                case .unspecified, .signOffApproved: state = nil
-                case .UNRECOGNIZED(let raw): throw LedgerError.invalid([.init(field: "sign_off", description: "\(raw) is not a SignOffState")], what: "filter")
-                }
-                let matching = store.stewardship().disposals.values.filter { entry in
-                    (codes.map { $0.contains(entry.adminCode) } ?? true) && (request.year == 0 || entry.record.date.year == Int(request.year))
-                        && (state.map { entry.signOff?.state == $0 } ?? entry.isInEffect)
-                }.sorted { $0.id < $1.id }
-                let result = try page(matching, id: \.id, size: request.pageSize, token: request.pageToken)
-                var response = Taizhang_Ledger_V1_ListDisposalsResponse()
-                response.disposals = result.records.map(M.encode)
-                response.nextPageToken = result.nextAfter.map(PageToken.encode) ?? ""
-                response.total = UInt64(result.total)
-                for entry in matching {
-                    response.originalValueFen = response.originalValueFen.saturatingAdd(entry.originalValueFen)
-                    response.netValueFen = response.netValueFen.saturatingAdd(entry.netValueFen)
-                    response.proceedsFen = response.proceedsFen.saturatingAdd(entry.record.proceedsFen)
-                }
-                return response
-            },
-
-            // MARK: Revitalising
-            Method.mutation(RPC.Ledger.recordRevitalisingPlan, store: store,
-                            plan: { _, request in
-                                var bad: [FieldViolation] = []
-                                let proto = request.plan
-                                if proto.assetID.isEmpty { bad.append(.init(field: "plan.asset_id", description: "is required: the idle or loss-making asset")) }
-                                for (value, field, what) in [(proto.measures, "plan.measures", "what will be done (出租, 改变用途, 维修…)"),
-                                                             (proto.responsible, "plan.responsible", "who is responsible"),
-                                                             (proto.approvedBy, "plan.approved_by", "who approved the plan")] {
-                                    if value.isBlank { bad.append(.init(field: field, description: "is required: \(what)")) }
-                                    M.checkText(value, field: field, into: &bad)
-                                }
-                                let effective = Decode.date(proto.effectiveOn, field: "plan.effective_on", required: true, into: &bad)
-                                guard let effective, bad.isEmpty else { throw LedgerError.invalid(bad, what: "revitalising plan") }
-                                return .stewardship(.recordRevitalisingPlan(RevitalisingPlan(assetId: proto.assetID, measures: proto.measures,
-                                                                                             responsible: proto.responsible, approvedBy: proto.approvedBy,
-                                                                                             effectiveOn: effective)))
-                            }, respond: { outcome in
-                                guard case .stewardship(.revitalising(let plan)) = outcome else { return .init() }
-                                return M.encode(plan)
-                            }),
-            Method.unary(RPC.Ledger.listRevitalisingPlans) { _, request in
-                var bad: [FieldViolation] = []
-                let codes = subtree(request.adminCode, field: "admin_code", into: &bad)
-                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
-                let matching = store.stewardship().revitalising.values.filter { plan in
-                    (request.assetID.isEmpty || plan.assetId == request.assetID)
-                        && (codes.map { codes in store.asset(id: plan.assetId).map { codes.contains($0.adminCode) } ?? false } ?? true)
-                }.sorted { $0.id < $1.id }
-                let result = try page(matching, id: \.id, size: request.pageSize, token: request.pageToken)
-                var response = Taizhang_Ledger_V1_ListRevitalisingPlansResponse()
-                response.plans = result.records.map(M.encode)
-                response.nextPageToken = result.nextAfter.map(PageToken.encode) ?? ""
-                response.total = UInt64(result.total)
-                return response
-            },
+            handlers.recordIncome,
+            handlers.listIncome,
+            handlers.getArrears,
+            handlers.createDistributionPlan,
+            handlers.advanceDistributionPlan,
+            handlers.getDistributionPlan,
+            handlers.listDistributionPlans,
+            handlers.openStockTake,
+            handlers.recordCount,
+            handlers.closeStockTake,
+            handlers.getStockTake,
+            handlers.listStockTakes,
+            handlers.disposeAsset,
+            handlers.approveDisposal,
+            handlers.listDisposals,
+            handlers.recordRevitalisingPlan,
+            handlers.listRevitalisingPlans,
         ]
     }
 }
@@ -609,5 +269,424 @@ enum StewardshipMapping {
         out.version = plan.version
         out.createdAt = plan.createdAt
         return out
+    }
+}
+
+extension LedgerService {
+    /// The methods of life-cycle steps 9–12 (income, plans, stock-takes, disposals), each a MethodSpec bound to the store.
+    struct StewardshipHandlers: Sendable {
+        let store: any LedgerStore
+        let context: LedgerContext
+
+        typealias M = StewardshipMapping
+        var planResponse: @Sendable (MutationOutcome) -> Taizhang_Ledger_V1_DistributionPlan {
+            { outcome in
+                guard case .stewardship(.plan(let plan)) = outcome else { return .init() }
+                return M.encode(plan, today: context.today)
+            }
+        }
+        var disposalResponse: @Sendable (MutationOutcome) -> Taizhang_Ledger_V1_Disposal {
+            { outcome in
+                guard case .stewardship(.disposal(let entry)) = outcome else { return .init() }
+                return M.encode(entry)
+            }
+        }
+        var countResponse: @Sendable (MutationOutcome) -> Taizhang_Ledger_V1_StockTake {
+            { outcome in
+                guard case .stewardship(.stockTake(let count)) = outcome else { return .init() }
+                return M.encode(count, detailed: true)
+            }
+        }
+        /// The admin subtree of a filter, or nil for all; an unknown code is a violation.
+        func subtree(_ code: String, field: String, into bad: inout [FieldViolation]) -> Set<String>? {
+            if code.isEmpty { return nil }
+            if store.adminUnit(code: code) == nil {
+                bad.append(.init(field: field, description: "no admin unit \(code) exists"))
+                return []
+            }
+            return store.adminSubtree(code: code)
+        }
+        /// A page of `records` (already in id order) after the request's token.
+        func page<Record>(_ records: [Record], id: (Record) -> String, size: Int32, token: String) throws -> Page<Record> {
+            let limit = try pageSize(size)
+            let after = try PageToken.decode(token)
+            let start = after.map { key in records.firstIndex { id($0) > key } ?? records.count } ?? 0
+            let slice = Array(records[start...].prefix(limit))
+            let more = start + slice.count < records.count
+            return Page(records: slice, nextAfter: more ? slice.last.map(id) : nil, total: records.count)
+        }
+        func notFuture(_ date: CivilDate?, field: String, into bad: inout [FieldViolation]) {
+            if let date, date > context.today {
+                bad.append(.init(field: field, description: "is \(date), after today (\(context.today)); record what has happened"))
+            }
+        }
+
+        var recordIncome: MethodSpec {
+            // MARK: Income
+            Method.mutation(RPC.Ledger.recordIncome, store: store,
+                            plan: { _, request in
+                                var bad: [FieldViolation] = []
+                                let proto = request.income
+                                if proto.assetID.isEmpty { bad.append(.init(field: "income.asset_id", description: "is required: the asset the income is from")) }
+                                let received = Decode.date(proto.receivedOn, field: "income.received_on", required: true, into: &bad)
+                                var kind: PaymentKind?
+                                if proto.kind != .unspecified {
+                                    kind = EnumMapping.decode(proto.kind.rawValue, field: "income.kind", what: "payment kind", into: &bad)
+                                }
+                                M.checkText(proto.payer, field: "income.payer", into: &bad)
+                                M.checkText(proto.account, field: "income.account", into: &bad)
+                                M.checkText(proto.note, field: "income.note", into: &bad)
+                                let receipt = IncomeReceipt(receivedOn: received ?? context.today, amountFen: proto.amountFen,
+                                                            payer: proto.payer, account: proto.account, kind: kind)
+                                let unreadable = Set(bad.map(\.field))
+                                bad += IncomeRules.validate(receipt, today: context.today).map { $0.prefixed("income") }
+                                    .filter { !unreadable.contains($0.field) }
+                                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "income") }
+                                return .stewardship(.recordIncome(IncomeRecord(assetId: proto.assetID, contractId: proto.contractID,
+                                                                               receipt: receipt, note: proto.note)))
+                            }, respond: { outcome in
+                                guard case .stewardship(.income(let income)) = outcome else { return .init() }
+                                return M.encode(income, planId: "")
+                            })
+        }
+
+        var listIncome: MethodSpec {
+            Method.unary(RPC.Ledger.listIncome) { _, request in
+                var bad: [FieldViolation] = []
+                let codes = subtree(request.ownerCode, field: "owner_code", into: &bad)
+                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
+                let snapshot = store.stewardship()
+                let matching = snapshot.income.values.filter { income in
+                    (codes.map { $0.contains(income.ownerCode) } ?? true)
+                        && (request.assetID.isEmpty || income.assetId == request.assetID)
+                        && (request.contractID.isEmpty || income.contractId == request.contractID)
+                        && (!request.undistributedOnly || snapshot.planOfIncome[income.id] == nil)
+                }.sorted { $0.id < $1.id }
+                let result = try page(matching, id: \.id, size: request.pageSize, token: request.pageToken)
+                var response = Taizhang_Ledger_V1_ListIncomeResponse()
+                response.income = result.records.map { M.encode($0, planId: snapshot.planOfIncome[$0.id] ?? "") }
+                response.nextPageToken = result.nextAfter.map(PageToken.encode) ?? ""
+                response.total = UInt64(result.total)
+                response.totalFen = matching.reduce(Int64(0)) { $0.saturatingAdd($1.receipt.amountFen) }
+                return response
+            }
+        }
+
+        var getArrears: MethodSpec {
+            Method.unary(RPC.Ledger.getArrears) { _, request in
+                var bad: [FieldViolation] = []
+                if request.contractID.isEmpty { bad.append(.init(field: "contract_id", description: "is required")) }
+                let asOf = Decode.date(request.asOf, field: "as_of", required: false, into: &bad) ?? context.today
+                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "request") }
+                guard let contract = store.contract(id: request.contractID) else {
+                    throw LedgerError(.notFound, "no contract \"\(request.contractID)\" exists; contract ids look like HT00000001 (ListContracts shows them)")
+                }
+                let receipts = store.stewardship().income.values.filter { $0.contractId == contract.id }.map(\.receipt)
+                let arrears = IncomeRules.arrears(due: contract.payments, receipts: receipts, asOf: asOf)
+                return M.encode(arrears, contractId: contract.id, asOf: asOf, receipts: receipts)
+            }
+        }
+
+        var createDistributionPlan: MethodSpec {
+            // MARK: Distribution plans
+            Method.mutation(RPC.Ledger.createDistributionPlan, store: store,
+                            plan: { _, request in
+                                var bad: [FieldViolation] = []
+                                let proto = request.plan
+                                if proto.ownerCode.isEmpty { bad.append(.init(field: "plan.owner_code", description: "is required: the unit whose income it distributes")) }
+                                if proto.incomeIds.isEmpty {
+                                    bad.append(.init(field: "plan.income_ids", description: "name the income the plan distributes (ListIncome --undistributed shows it)"))
+                                } else if proto.incomeIds.count > StewardshipLimits.planIncomeMax {
+                                    bad.append(.init(field: "plan.income_ids", description: "has \(proto.incomeIds.count) items; at most \(StewardshipLimits.planIncomeMax)"))
+                                }
+                                for (index, id) in proto.incomeIds.prefix(StewardshipLimits.planIncomeMax).enumerated() {
+                                    M.checkText(id, field: "plan.income_ids[\(index)]", maxBytes: 64, into: &bad)
+                                }
+                                M.checkText(proto.title, field: "plan.title", into: &bad)
+                                M.checkText(request.note, field: "note", into: &bad)
+                                let allocations = M.decode(proto.allocations, into: &bad)
+                                let drafted = Decode.date(request.draftedOn, field: "drafted_on", required: false, into: &bad) ?? context.today
+                                notFuture(drafted, field: "drafted_on", into: &bad)
+                                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "plan") }
+                                let plan = DistributionPlan(ownerCode: proto.ownerCode, title: proto.title, incomeIds: proto.incomeIds,
+                                                            allocations: allocations)
+                                return .stewardship(.createPlan(plan, draftedOn: drafted, note: request.note))
+                            }, respond: planResponse)
+        }
+
+        var advanceDistributionPlan: MethodSpec {
+            Method.mutation(RPC.Ledger.advanceDistributionPlan, store: store,
+                            plan: { call, request in
+                                var bad: [FieldViolation] = []
+                                if request.planID.isEmpty { bad.append(.init(field: "plan_id", description: "is required")) }
+                                let stage: PlanStage? = EnumMapping.decode(request.stage.rawValue, field: "stage", what: "plan stage", into: &bad)
+                                let date = Decode.date(request.date, field: "date", required: false, into: &bad) ?? context.today
+                                notFuture(date, field: "date", into: &bad)
+                                M.checkText(request.note, field: "note", into: &bad)
+                                var assembly: AssemblyRecord?
+                                if request.hasAssembly {
+                                    let a = request.assembly
+                                    let day = Decode.date(a.date, field: "assembly.date", required: false, into: &bad) ?? date
+                                    assembly = AssemblyRecord(date: day, representativesPresent: Int(a.representativesPresent),
+                                                              poorHouseholdRepresentatives: Int(a.poorHouseholdRepresentatives),
+                                                              representativesTotal: Int(a.representativesTotal))
+                                }
+                                if stage == .draft { bad.append(.init(field: "stage", description: "a plan is drafted by CreateDistributionPlan; name the next step")) }
+                                if request.expectedVersion < 0 { bad.append(.init(field: "expected_version", description: "must be 0 (no check) or the version you read")) }
+                                guard let stage, bad.isEmpty else { throw LedgerError.invalid(bad, what: "step") }
+                                var approver: String?
+                                if let principal = call.principal {
+                                    let approval = DistributionPlan.approvalStages.contains(stage)
+                                    let needed: Permission = approval ? .planApprove : .planDraft
+                                    guard principal.may(needed) else {
+                                        throw LedgerError(.permissionDenied, "the \(stage.rawValue) step needs the permission \(needed.rawValue); \(principal.name) (role \(principal.roleNames)) does not have it")
+                                    }
+                                    approver = approval && !principal.isLocal ? principal.name : nil
+                                }
+                                return .stewardship(.advancePlan(planId: request.planID, to: stage, on: date, note: request.note,
+                                                                 assembly: assembly, approver: approver, expectedVersion: request.expectedVersion))
+                            }, respond: planResponse)
+        }
+
+        var getDistributionPlan: MethodSpec {
+            Method.unary(RPC.Ledger.getDistributionPlan) { _, request in
+                guard let plan = store.stewardship().plans[request.id] else {
+                    throw LedgerError(.notFound, "no distribution plan \"\(request.id)\" exists; plan ids look like FP00000001 (ListDistributionPlans shows them)")
+                }
+                return M.encode(plan, today: context.today)
+            }
+        }
+
+        var listDistributionPlans: MethodSpec {
+            Method.unary(RPC.Ledger.listDistributionPlans) { _, request in
+                var bad: [FieldViolation] = []
+                let codes = subtree(request.ownerCode, field: "owner_code", into: &bad)
+                var stage: PlanStage?
+                if request.stage != .unspecified {
+                    stage = EnumMapping.decode(request.stage.rawValue, field: "stage", what: "plan stage", into: &bad)
+                }
+                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
+                let today = context.today
+                let matching = store.stewardship().plans.values.filter { plan in
+                    (codes.map { $0.contains(plan.ownerCode) } ?? true) && (stage.map { plan.stage == $0 } ?? true)
+                        && (!request.overdueOnly || DistributionRules.isOverdue(stage: plan.stage, incomeReceived: plan.incomeReceivedOn, today: today))
+                }.sorted { $0.id < $1.id }
+                let result = try page(matching, id: \.id, size: request.pageSize, token: request.pageToken)
+                var response = Taizhang_Ledger_V1_ListDistributionPlansResponse()
+                response.plans = result.records.map { M.encode($0, today: today) }
+                response.nextPageToken = result.nextAfter.map(PageToken.encode) ?? ""
+                response.total = UInt64(result.total)
+                return response
+            }
+        }
+
+        var openStockTake: MethodSpec {
+            // MARK: Stock-takes
+            Method.mutation(RPC.Ledger.openStockTake, store: store,
+                            plan: { _, request in
+                                var bad: [FieldViolation] = []
+                                if request.adminCode.isEmpty { bad.append(.init(field: "admin_code", description: "is required: the unit whose assets are counted")) }
+                                let date = Decode.date(request.date, field: "date", required: false, into: &bad) ?? context.today
+                                notFuture(date, field: "date", into: &bad)
+                                let year = Int(request.year)
+                                if year != date.year, year != date.year - 1 {
+                                    bad.append(.init(field: "year", description: "\(year) is neither the count's year (\(date.year)) nor the one before; a count is yearly (004 §23)"))
+                                }
+                                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "stock-take") }
+                                return .stewardship(.openStockTake(adminCode: request.adminCode, year: year, on: date))
+                            }, respond: countResponse)
+        }
+
+        var recordCount: MethodSpec {
+            Method.mutation(RPC.Ledger.recordCount, store: store,
+                            plan: { _, request in
+                                var bad: [FieldViolation] = []
+                                if request.stockTakeID.isEmpty { bad.append(.init(field: "stock_take_id", description: "is required")) }
+                                let limit = StewardshipLimits.countLinesPerCallMax
+                                if request.lines.count > limit { bad.append(.init(field: "lines", description: "has \(request.lines.count) items; at most \(limit) per call")) }
+                                if request.surplus.count > limit { bad.append(.init(field: "surplus", description: "has \(request.surplus.count) items; at most \(limit) per call")) }
+                                if request.lines.isEmpty, request.surplus.isEmpty { bad.append(.init(field: "lines", description: "send at least one line or surplus line")) }
+                                if request.expectedVersion < 0 { bad.append(.init(field: "expected_version", description: "must be 0 (no check) or the version you read")) }
+                                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "count") }
+                                var lines: [CountLine] = []
+                                for (index, line) in request.lines.enumerated() {
+                                    let field = "lines[\(index)]"
+                                    if line.assetID.isEmpty { bad.append(.init(field: field + ".asset_id", description: "is required")) }
+                                    if line.found, line.condition.isBlank {
+                                        bad.append(.init(field: field + ".condition", description: "say what the asset was like (好, 一般, 损坏…)"))
+                                    }
+                                    M.checkText(line.condition, field: field + ".condition", maxBytes: StewardshipLimits.nameMaxBytes, into: &bad)
+                                    M.checkText(line.assetID, field: field + ".asset_id", maxBytes: 64, into: &bad)
+                                    var quantity = line.countedQuantity
+                                    if quantity.isEmpty {
+                                        quantity = line.found ? (store.asset(id: line.assetID)?.quantity ?? "1") : "0"
+                                    } else if !M.isQuantity(quantity) {
+                                        bad.append(.init(field: field + ".counted_quantity", description: "\"\(quantity)\" is not a quantity; write a decimal with up to 3 places, e.g. 2.5"))
+                                    }
+                                    lines.append(CountLine(assetId: line.assetID, found: line.found, condition: line.condition, countedQuantity: quantity))
+                                }
+                                var surplus: [SurplusLine] = []
+                                for (index, line) in request.surplus.enumerated() {
+                                    let field = "surplus[\(index)]"
+                                    if line.description_p.isBlank { bad.append(.init(field: field + ".description", description: "say what was found")) }
+                                    M.checkText(line.description_p, field: field + ".description", maxBytes: StewardshipLimits.nameMaxBytes * 2, into: &bad)
+                                    if line.valueFen <= 0 { bad.append(.init(field: field + ".value_fen", description: "a surplus is recorded at its value (more than 0, 004 §23)")) }
+                                    let basis: String
+                                    switch line.valueBasis {
+                                    case .surplusAtAppraisal: basis = "appraisal"
+                                    case .surplusAtReplacementCost: basis = "replacement_cost"
+                                    default:
+                                        basis = ""
+                                        bad.append(.init(field: field + ".value_basis", description: "is required: SURPLUS_AT_APPRAISAL or SURPLUS_AT_REPLACEMENT_COST (004 §23)"))
+                                    }
+                                    surplus.append(SurplusLine(description: line.description_p, valueFen: line.valueFen, valueBasis: basis))
+                                }
+                                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "count") }
+                                return .stewardship(.recordCount(stockTakeId: request.stockTakeID, lines: lines, surplus: surplus,
+                                                                 expectedVersion: request.expectedVersion))
+                            }, respond: countResponse)
+        }
+
+        var closeStockTake: MethodSpec {
+            Method.mutation(RPC.Ledger.closeStockTake, store: store,
+                            plan: { _, request in
+                                var bad: [FieldViolation] = []
+                                if request.stockTakeID.isEmpty { bad.append(.init(field: "stock_take_id", description: "is required")) }
+                                let date = Decode.date(request.date, field: "date", required: false, into: &bad) ?? context.today
+                                notFuture(date, field: "date", into: &bad)
+                                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "close") }
+                                return .stewardship(.closeStockTake(stockTakeId: request.stockTakeID, on: date, expectedVersion: request.expectedVersion))
+                            }, respond: countResponse)
+        }
+
+        var getStockTake: MethodSpec {
+            Method.unary(RPC.Ledger.getStockTake) { _, request in
+                guard let count = store.stewardship().stockTakes[request.id] else {
+                    throw LedgerError(.notFound, "no stock-take \"\(request.id)\" exists; ids look like PD00000001 (ListStockTakes shows them)")
+                }
+                return M.encode(count, detailed: true)
+            }
+        }
+
+        var listStockTakes: MethodSpec {
+            Method.unary(RPC.Ledger.listStockTakes) { _, request in
+                var bad: [FieldViolation] = []
+                let codes = subtree(request.adminCode, field: "admin_code", into: &bad)
+                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
+                let matching = store.stewardship().stockTakes.values.filter { count in
+                    (codes.map { $0.contains(count.adminCode) } ?? true) && (request.year == 0 || count.year == Int(request.year))
+                }.sorted { $0.id < $1.id }
+                let result = try page(matching, id: \.id, size: request.pageSize, token: request.pageToken)
+                var response = Taizhang_Ledger_V1_ListStockTakesResponse()
+                response.stockTakes = result.records.map { M.encode($0, detailed: false) }
+                response.nextPageToken = result.nextAfter.map(PageToken.encode) ?? ""
+                response.total = UInt64(result.total)
+                return response
+            }
+        }
+
+        var disposeAsset: MethodSpec {
+            // MARK: Disposal
+            Method.mutation(RPC.Ledger.disposeAsset, store: store,
+                            plan: { call, request in
+                                var bad: [FieldViolation] = []
+                                let proto = request.disposal
+                                if proto.assetID.isEmpty { bad.append(.init(field: "disposal.asset_id", description: "is required: the asset to dispose of")) }
+                                let record = M.decode(proto, into: &bad)
+                                if let record { notFuture(record.date, field: "disposal.date", into: &bad) }
+                                if request.expectedVersion < 0 { bad.append(.init(field: "expected_version", description: "must be 0 (no check) or the asset's version you read")) }
+                                guard let record, bad.isEmpty else { throw LedgerError.invalid(bad, what: "disposal") }
+                                let signer = Decode.signer(call)
+                                return .stewardship(.dispose(assetId: proto.assetID, record: record, stockTakeId: proto.stockTakeID,
+                                                             policy: context.policy, expectedVersion: request.expectedVersion,
+                                                             drafter: signer.separated ? signer.name : nil))
+                            }, respond: disposalResponse)
+        }
+
+        var approveDisposal: MethodSpec {
+            Method.mutation(RPC.Ledger.approveDisposal, store: store,
+                            plan: { call, request in
+                                var bad: [FieldViolation] = []
+                                if request.disposalID.isEmpty { bad.append(.init(field: "disposal_id", description: "is required: the drafted disposal, e.g. CZ00000001")) }
+                                let decision = Decode.decision(request.decision, into: &bad)
+                                let date = Decode.date(request.date, field: "date", required: true, into: &bad)
+                                if request.expectedVersion < 0 { bad.append(.init(field: "expected_version", description: "must be 0 (no check) or the disposal's version you read")) }
+                                guard let decision, let date, bad.isEmpty else { throw LedgerError.invalid(bad, what: "decision") }
+                                return .stewardship(.decideDisposal(disposalId: request.disposalID, decision: decision, on: date, note: request.note,
+                                                                    decider: Decode.signer(call), expectedVersion: request.expectedVersion))
+                            }, respond: disposalResponse)
+        }
+
+        var listDisposals: MethodSpec {
+            Method.unary(RPC.Ledger.listDisposals) { _, request in
+                var bad: [FieldViolation] = []
+                let codes = subtree(request.adminCode, field: "admin_code", into: &bad)
+                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
+                let state: SignOff.State?
+                switch request.signOff {
+                case .signOffPending: state = .pending
+                case .signOffRejected: state = .rejected
+                case .unspecified, .signOffApproved: state = nil
+                case .UNRECOGNIZED(let raw): throw LedgerError.invalid([.init(field: "sign_off", description: "\(raw) is not a SignOffState")], what: "filter")
+                }
+                let matching = store.stewardship().disposals.values.filter { entry in
+                    (codes.map { $0.contains(entry.adminCode) } ?? true) && (request.year == 0 || entry.record.date.year == Int(request.year))
+                        && (state.map { entry.signOff?.state == $0 } ?? entry.isInEffect)
+                }.sorted { $0.id < $1.id }
+                let result = try page(matching, id: \.id, size: request.pageSize, token: request.pageToken)
+                var response = Taizhang_Ledger_V1_ListDisposalsResponse()
+                response.disposals = result.records.map(M.encode)
+                response.nextPageToken = result.nextAfter.map(PageToken.encode) ?? ""
+                response.total = UInt64(result.total)
+                for entry in matching {
+                    response.originalValueFen = response.originalValueFen.saturatingAdd(entry.originalValueFen)
+                    response.netValueFen = response.netValueFen.saturatingAdd(entry.netValueFen)
+                    response.proceedsFen = response.proceedsFen.saturatingAdd(entry.record.proceedsFen)
+                }
+                return response
+            }
+        }
+
+        var recordRevitalisingPlan: MethodSpec {
+            // MARK: Revitalising
+            Method.mutation(RPC.Ledger.recordRevitalisingPlan, store: store,
+                            plan: { _, request in
+                                var bad: [FieldViolation] = []
+                                let proto = request.plan
+                                if proto.assetID.isEmpty { bad.append(.init(field: "plan.asset_id", description: "is required: the idle or loss-making asset")) }
+                                for (value, field, what) in [(proto.measures, "plan.measures", "what will be done (出租, 改变用途, 维修…)"),
+                                                             (proto.responsible, "plan.responsible", "who is responsible"),
+                                                             (proto.approvedBy, "plan.approved_by", "who approved the plan")] {
+                                    if value.isBlank { bad.append(.init(field: field, description: "is required: \(what)")) }
+                                    M.checkText(value, field: field, into: &bad)
+                                }
+                                let effective = Decode.date(proto.effectiveOn, field: "plan.effective_on", required: true, into: &bad)
+                                guard let effective, bad.isEmpty else { throw LedgerError.invalid(bad, what: "revitalising plan") }
+                                return .stewardship(.recordRevitalisingPlan(RevitalisingPlan(assetId: proto.assetID, measures: proto.measures,
+                                                                                             responsible: proto.responsible, approvedBy: proto.approvedBy,
+                                                                                             effectiveOn: effective)))
+                            }, respond: { outcome in
+                                guard case .stewardship(.revitalising(let plan)) = outcome else { return .init() }
+                                return M.encode(plan)
+                            })
+        }
+
+        var listRevitalisingPlans: MethodSpec {
+            Method.unary(RPC.Ledger.listRevitalisingPlans) { _, request in
+                var bad: [FieldViolation] = []
+                let codes = subtree(request.adminCode, field: "admin_code", into: &bad)
+                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
+                let matching = store.stewardship().revitalising.values.filter { plan in
+                    (request.assetID.isEmpty || plan.assetId == request.assetID)
+                        && (codes.map { codes in store.asset(id: plan.assetId).map { codes.contains($0.adminCode) } ?? false } ?? true)
+                }.sorted { $0.id < $1.id }
+                let result = try page(matching, id: \.id, size: request.pageSize, token: request.pageToken)
+                var response = Taizhang_Ledger_V1_ListRevitalisingPlansResponse()
+                response.plans = result.records.map(M.encode)
+                response.nextPageToken = result.nextAfter.map(PageToken.encode) ?? ""
+                response.total = UInt64(result.total)
+                return response
+            }
+        }
     }
 }

@@ -22,10 +22,12 @@ final class BackupSessions: Sendable {
     static let chunkMax = 2 << 20
 
     private let directory: String?
+    private let clock: any WallClock
     private let sessions = Mutex([String: Session]())
 
-    init(directory: String?) {
+    init(directory: String?, clock: any WallClock) {
         self.directory = directory
+        self.clock = clock
         // Snapshots left by a daemon that stopped while keeping them.
         if let directory, let names = try? FileManager.default.contentsOfDirectory(atPath: directory) {
             for name in names where name.hasPrefix("bk_") && name.hasSuffix(".db") {
@@ -49,7 +51,7 @@ final class BackupSessions: Sendable {
         guard let directory else {
             throw LedgerError(.failedPrecondition, "this daemon has no backup folder (it keeps one in its data directory: start it with --data-dir)")
         }
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = clock.monotonicNanos()
         expire(now: now)
         let id = "bk_" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
         // Reserve the slot first, so two requests at once cannot make three backups.
@@ -73,16 +75,16 @@ final class BackupSessions: Sendable {
                 digest.update(data)
                 size += UInt64(data.count)
             }
-            let clock = Int64(Date().timeIntervalSince1970 * 1000)
+            let nowMillis = clock.nowUnixMillis()
             var backup = Taizhang_System_V1_Backup()
             backup.id = id
             backup.sizeBytes = size
             backup.sha256 = digest.finalize().map { String(format: "%02x", $0) }.joined()
             backup.auditHeadSeq = head.auditHeadSeq
             backup.auditHeadHash = head.auditHeadHash
-            backup.createdAt = Timestamp.rfc3339(unixMillis: clock)
-            backup.expiresAt = Timestamp.rfc3339(unixMillis: clock + Int64(BackupSessions.idleMillis))
-            sessions.withLock { $0[id] = Session(path: path, backup: backup, lastReadNanos: DispatchTime.now().uptimeNanoseconds) }
+            backup.createdAt = Timestamp.rfc3339(unixMillis: nowMillis)
+            backup.expiresAt = Timestamp.rfc3339(unixMillis: nowMillis + Int64(BackupSessions.idleMillis))
+            sessions.withLock { $0[id] = Session(path: path, backup: backup, lastReadNanos: clock.monotonicNanos()) }
             return backup
         } catch {
             let path = sessions.withLock { $0.removeValue(forKey: id)?.path } ?? ""
@@ -95,7 +97,7 @@ final class BackupSessions: Sendable {
 
     /// A piece of backup `id`.
     func read(id: String, offset: UInt64, maxBytes: UInt32) throws -> Taizhang_System_V1_BackupChunk {
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = clock.monotonicNanos()
         expire(now: now)
         guard let session = sessions.withLock({ sessions -> Session? in
             guard var session = sessions[id], !session.path.isEmpty else { return nil }

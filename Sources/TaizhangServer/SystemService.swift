@@ -13,7 +13,28 @@ enum SystemService {
 
     static func methods(store: any LedgerStore, monitor: RiskMonitor?, context: LedgerContext, server: @escaping @Sendable () -> ServerState?,
                         backups: BackupSessions, all: @escaping @Sendable () -> [MethodSpec]) -> [MethodSpec] {
-        [
+        let handlers = SystemHandlers(store: store, monitor: monitor, context: context, server: server, backups: backups, all: all)
+        return [
+            handlers.health,
+            handlers.status,
+            handlers.listMethods,
+            handlers.createBackup,
+            handlers.readBackup,
+        ]
+    }
+}
+
+extension SystemService {
+    /// The system service's methods, each a MethodSpec.
+    struct SystemHandlers: Sendable {
+        let store: any LedgerStore
+        let monitor: RiskMonitor?
+        let context: LedgerContext
+        let server: @Sendable () -> ServerState?
+        let backups: BackupSessions
+        let all: @Sendable () -> [MethodSpec]
+
+        var health: MethodSpec {
             Method.unary(RPC.System.health) { _, _ in
                 var response = Taizhang_System_V1_HealthResponse()
                 if server()?.draining.load(ordering: .relaxed) == true {
@@ -26,7 +47,10 @@ enum SystemService {
                     response.status = .serving
                 }
                 return response
-            },
+            }
+        }
+
+        var status: MethodSpec {
             Method.unary(RPC.System.status) { _, _ in
                 var response = Taizhang_System_V1_StatusResponse()
                 let stats = store.statistics()
@@ -39,12 +63,12 @@ enum SystemService {
                 response.committedMutations = stats.committedMutations
                 if let server = server() {
                     response.version = server.configuration.version
-                    response.uptimeSeconds = (DispatchTime.now().uptimeNanoseconds - server.startedMonotonicNanos) / 1_000_000_000
+                    response.uptimeSeconds = (server.clock.monotonicNanos() - server.startedMonotonicNanos) / 1_000_000_000
                     response.startedAt = Timestamp.rfc3339(unixMillis: server.startedUnixMillis)
                     response.openConnections = UInt32(clamping: server.openConnections.load(ordering: .relaxed))
                     response.callsInFlight = UInt64(clamping: server.callsInFlight.load(ordering: .relaxed))
                     response.draining = server.draining.load(ordering: .relaxed)
-                    let today = Timestamp.chinaDate(unixMillis: Int64(Date().timeIntervalSince1970 * 1000))
+                    let today = server.clock.today()
                     if let warning = context.calendar.missingCalendarWarning(today: today) {
                         response.warnings.append(warning)
                     }
@@ -83,7 +107,10 @@ enum SystemService {
                     }
                 }
                 return response
-            },
+            }
+        }
+
+        var listMethods: MethodSpec {
             Method.unary(RPC.System.listMethods) { _, _ in
                 var response = Taizhang_System_V1_ListMethodsResponse()
                 response.methods = all().sorted { $0.name < $1.name }.map { spec in
@@ -97,13 +124,19 @@ enum SystemService {
                 }
                 response.fileDescriptorSet = fileDescriptorSet
                 return response
-            },
+            }
+        }
+
+        var createBackup: MethodSpec {
             Method.blocking(RPC.System.createBackup) { _, _ in
                 try backups.create(store: store)
-            },
+            }
+        }
+
+        var readBackup: MethodSpec {
             Method.blocking(RPC.System.readBackup) { _, request in
                 try backups.read(id: request.id, offset: request.offset, maxBytes: request.maxBytes)
-            },
-        ]
+            }
+        }
     }
 }

@@ -63,7 +63,7 @@ public final class TaizhangServer: Sendable {
             + LedgerService.stewardshipMethods(store: store, context: context)
         var all: [MethodSpec] = []
         let system = SystemService.methods(store: store, monitor: monitor, context: context, server: { holder.state.withLock { $0 } },
-                                           backups: BackupSessions(directory: configuration.backupDirectory),
+                                           backups: BackupSessions(directory: configuration.backupDirectory, clock: clock),
                                            all: { holder.methods.withLock { $0 } })
         all = ledger + RiskService.methods(store: store, monitor: monitor, context: context, risk: riskSource) + system
         all = try MethodDeclarations.bind(all, to: MethodDeclarations.served.get())
@@ -195,7 +195,7 @@ public final class TaizhangServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     // Read per connection: a reload applies to connections opened after it.
                     let frameMaxBytes = state.frameMaxBytes.load(ordering: .relaxed)
-                    let progress = FrameProgress()
+                    let progress = FrameProgress(clock: state.clock)
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.addHandler(SlowFrameGuard(progress: progress))
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(frameMaxBytes: frameMaxBytes)))
@@ -227,10 +227,10 @@ public final class TaizhangServer: Sendable {
         }
         state.endStreams(.init(code: .unavailable, message: "the server is shutting down; watch again against the restarted daemon (after_seq: the last seq you saw)"))
         monitor?.stop()
-        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(state.drainTimeoutMillis.load(ordering: .relaxed)) * 1_000_000
+        let deadline = state.clock.monotonicNanos() + UInt64(state.drainTimeoutMillis.load(ordering: .relaxed)) * 1_000_000
         // Poll the in-flight count: shutdown happens once, and a 5 ms step
         // keeps the wait short without a signal path on the hot path.
-        while state.callsInFlight.load(ordering: .relaxed) > 0, DispatchTime.now().uptimeNanoseconds < deadline {
+        while state.callsInFlight.load(ordering: .relaxed) > 0, state.clock.monotonicNanos() < deadline {
             usleep(5_000)
         }
         for channel in state.allChannels() {
@@ -253,7 +253,7 @@ public final class TaizhangServer: Sendable {
             metrics.gauge("taizhang_connections").record(state.openConnections.load(ordering: .relaxed))
             metrics.gauge("taizhang_calls_in_flight").record(state.callsInFlight.load(ordering: .relaxed))
             metrics.gauge("taizhang_draining").record(state.draining.load(ordering: .relaxed) ? 1 : 0)
-            metrics.gauge("taizhang_uptime_seconds").record(Int64((DispatchTime.now().uptimeNanoseconds - state.startedMonotonicNanos) / 1_000_000_000))
+            metrics.gauge("taizhang_uptime_seconds").record(Int64((state.clock.monotonicNanos() - state.startedMonotonicNanos) / 1_000_000_000))
             let stats = store.statistics()
             metrics.gauge("taizhang_store_bytes").record(Int64(clamping: stats.storageBytes))
             metrics.gauge("taizhang_store_writable").record(stats.writable ? 1 : 0)

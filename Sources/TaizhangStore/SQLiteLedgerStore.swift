@@ -39,18 +39,6 @@ public struct SQLiteStoreConfiguration: Sendable {
     public var databasePath: String { dataDirectory + "/taizhang.db" }
 }
 
-/// The system clock.
-public struct SystemWallClock: WallClock {
-    /// The system clock.
-    public init() {}
-
-    public func nowUnixMillis() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
-    }
-}
-
 /// A queued mutation's ticket.
 final class WriteTicket: MutationTicket {
     enum State { case queued, started, withdrawn }
@@ -434,10 +422,10 @@ public final class SQLiteLedgerStore: LedgerStore {
             }
             let started = batch.filter { $0.ticket.start() }
             if started.isEmpty { continue }
-            let commitStarted = DispatchTime.now().uptimeNanoseconds
+            let commitStarted = clock.monotonicNanos()
             let result = writer.commit(started, committed: self)
             let group = GroupCommit(mutations: started.count, durable: result.durable,
-                                    nanos: DispatchTime.now().uptimeNanoseconds &- commitStarted)
+                                    nanos: clock.monotonicNanos() &- commitStarted)
             if result.durable {
                 state.withLock { result.overlay.apply(to: &$0) }
                 counters.withLock {

@@ -1,4 +1,4 @@
-// taizhang audit verify | list
+// taizhang audit verify | list | show
 
 import ArgumentParser
 import Foundation
@@ -6,7 +6,7 @@ import TaizhangProto
 
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "audit", abstract: "The audit journal: verify its hash chain, list entries.",
-                                                    subcommands: [Verify.self, List.self])
+                                                    subcommands: [Verify.self, List.self, Show.self])
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Walk the hash chain; exit 4 and name the first broken entry if it was tampered with.")
@@ -61,6 +61,24 @@ struct AuditCommand: AsyncParsableCommand {
                                    String(entry.hash.prefix(12))])
             }
             print(table.render())
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one audit entry with its before and after images.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The entry's sequence number.") var seq: UInt64
+
+        func run() async throws {
+            let entry = try await global.once(RPC.Ledger.getAuditEntry, .with { $0.seq = seq })
+            if global.json { try global.printJSON(entry); return }
+            let rows: [(String, String, String)] = [
+                ("序号", "seq", String(entry.seq)), ("时间", "time", entry.time), ("身份", "identity", entry.identity),
+                ("经办人", "actor", entry.actor), ("方法", "method", entry.method), ("请求", "request", entry.requestID),
+                ("记录", "record", "\(entry.recordKind):\(entry.recordID)"), ("变更前", "before", entry.beforeJson),
+                ("变更后", "after", entry.afterJson), ("前一哈希", "previous hash", entry.prevHash), ("哈希", "hash", entry.hash),
+            ]
+            for (zh, en, value) in rows { print("\(global.language == .zh ? zh : en): \(value)") }
         }
     }
 }

@@ -402,10 +402,8 @@ struct ReportCommand: AsyncParsableCommand {
 /// Today in China Standard Time.
 enum ChinaDate {
     static var parts: (year: Int, month: Int, day: Int) {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
-        let parts = calendar.dateComponents([.year, .month, .day], from: Date())
-        return (parts.year!, parts.month!, parts.day!)
+        let today = CLI.clock.today()
+        return (today.year, today.month, today.day)
     }
 
     /// YYYY-MM-DD.

@@ -109,6 +109,15 @@ struct LedgerCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
+            let sheet = try readSheet()
+            let (ids, serverViolations) = try await send(sheet, checkOnly: dryRun || !sheet.problems.isEmpty)
+            var problems = sheet.problems
+            Self.place(serverViolations, of: sheet, into: &problems)
+            try report(problems, rows: sheet.rows.count, ids: ids)
+        }
+
+        /// The file, read and checked locally.
+        private func readSheet() throws -> ImportedSheet {
             let zh = global.language == .zh
             let attributes = try? FileManager.default.attributesOfItem(atPath: file)
             if let size = attributes?[.size] as? Int, size > Self.fileMaxBytes {
@@ -127,8 +136,7 @@ struct LedgerCommand: AsyncParsableCommand {
                 throw ExitCode(13)
             }
             let sheet = LedgerSheet.read(records)
-            var problems = sheet.problems
-            if sheet.rows.isEmpty, problems.isEmpty {
+            if sheet.rows.isEmpty, sheet.problems.isEmpty {
                 printError(zh ? "\(file) 没有数据行" : "\(file) has no data rows")
                 throw ExitCode(2)
             }
@@ -136,10 +144,15 @@ struct LedgerCommand: AsyncParsableCommand {
                 printError(zh ? "\(file) 有 \(sheet.rows.count) 行，超过一次导入的上限 200000 行，请拆分" : "\(file) has \(sheet.rows.count) rows; at most 200,000 per import: split it")
                 throw ExitCode(2)
             }
+            return sheet
+        }
+
+        /// Sends the rows in chunks under one import; the ids registered, or
+        /// the violations the ledger found.
+        private func send(_ sheet: ImportedSheet, checkOnly: Bool) async throws -> ([String], [Taizhang_Rpc_V1_FieldViolation]) {
+            let zh = global.language == .zh
             let client = try await global.connect()
             defer { Task { await client.close() } }
-            // Rows that could not be read locally are still sent in a dry run, so the ledger's own checks report on the rest.
-            let checkOnly = dryRun || !problems.isEmpty
             let importId = UUID().uuidString
             var sent = 0
             var ids: [String] = []
@@ -175,8 +188,12 @@ struct LedgerCommand: AsyncParsableCommand {
                 printError(zh ? "已\(checkOnly ? "检查" : "上传") \(sent)/\(sheet.rows.count) 行" : "\(checkOnly ? "checked" : "sent") \(sent)/\(sheet.rows.count) rows")
                 if sheet.rows.isEmpty { break }
             }
+            return (ids, serverViolations)
+        }
+
+        /// The ledger's violations as cell problems: "assets[12].funding[0].amount_fen" → row 12, the funding column.
+        private static func place(_ serverViolations: [Taizhang_Rpc_V1_FieldViolation], of sheet: ImportedSheet, into problems: inout [CellProblem]) {
             for violation in serverViolations {
-                // "assets[12].funding[0].amount_fen" → row 12, the funding column.
                 let field = violation.field
                 guard field.hasPrefix("assets["), let close = field.firstIndex(of: "]"),
                       let row = Int(field[field.index(field.startIndex, offsetBy: 7)..<close]), row < sheet.rows.count else {
@@ -189,6 +206,12 @@ struct LedgerCommand: AsyncParsableCommand {
                 if problems.contains(where: { $0.line == line && $0.column == column }) { continue }
                 problems.append(CellProblem(line: line, column: column, message: violation.description_p))
             }
+        }
+
+        /// Prints the problems (exit 13) or what was imported.
+        private func report(_ problems: [CellProblem], rows: Int, ids: [String]) throws {
+            let zh = global.language == .zh
+            var problems = problems
             if !problems.isEmpty {
                 problems.sort { ($0.line, $0.column?.chinese ?? "") < ($1.line, $1.column?.chinese ?? "") }
                 for problem in problems {
@@ -200,7 +223,7 @@ struct LedgerCommand: AsyncParsableCommand {
                 throw ExitCode(13)
             }
             if dryRun {
-                print(zh ? "检查通过：\(sheet.rows.count) 行均可导入（试运行，未导入）" : "all \(sheet.rows.count) rows can be imported (dry run: nothing was imported)")
+                print(zh ? "检查通过：\(rows) 行均可导入（试运行，未导入）" : "all \(rows) rows can be imported (dry run: nothing was imported)")
             } else {
                 print(zh ? "已导入 \(ids.count) 项资产：\(ids.first ?? "") … \(ids.last ?? "")" : "imported \(ids.count) assets: \(ids.first ?? "") … \(ids.last ?? "")")
             }

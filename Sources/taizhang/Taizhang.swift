@@ -3,7 +3,14 @@
 import ArgumentParser
 import Foundation
 import TaizhangClient
+import TaizhangCore
 import TaizhangProto
+
+/// What the CLI shares.
+enum CLI {
+    /// The one clock the CLI reads (today's date, token expiry).
+    static let clock: any WallClock = SystemWallClock()
+}
 
 @main
 struct Taizhang: AsyncParsableCommand {
@@ -150,3 +157,52 @@ func printError(_ text: String) {
 }
 
 import SwiftProtobuf
+
+/// Global options may come before the subcommand too (`taizhang --socket S
+/// asset list`): they are moved after it, where each subcommand's
+/// `GlobalOptions` reads them.
+enum GlobalArguments {
+    /// The global options that take a value, and the flags.
+    static let valued: Set<String> = ["--socket", "--host", "--port", "--tls-ca", "--tls-cert", "--tls-key", "--lang", "--actor",
+                                      "--timeout-ms", "--token-file"]
+    static let flags: Set<String> = ["--json"]
+
+    /// `arguments` (without the program name) with the global options
+    /// that precede the first subcommand word moved to the end.
+    static func reordered(_ arguments: [String]) -> [String] {
+        var moved: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            let name = String(argument.prefix { $0 != "=" })
+            if flags.contains(argument) || (valued.contains(name) && argument.contains("=")) {
+                moved.append(argument)
+                index += 1
+            } else if valued.contains(argument), index + 1 < arguments.count {
+                moved += [argument, arguments[index + 1]]
+                index += 2
+            } else {
+                break
+            }
+        }
+        guard !moved.isEmpty, index < arguments.count else { return arguments }
+        return Array(arguments[index...]) + moved
+    }
+}
+
+extension Taizhang {
+    /// Parses the command line with global options allowed before the
+    /// subcommand, then runs the command.
+    static func main() async {
+        do {
+            var command = try parseAsRoot(GlobalArguments.reordered(Array(CommandLine.arguments.dropFirst())))
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

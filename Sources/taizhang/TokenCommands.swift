@@ -97,8 +97,8 @@ struct TokenCommand: ParsableCommand {
             let secret = Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }).base64EncodedString()
                 .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
             let token = "tz_\(idHex)_\(secret)"
-            let now = Date()
-            let expires = Int64(now.timeIntervalSince1970) + Int64(days) * 86_400
+            let now = Date(timeIntervalSince1970: TimeInterval(CLI.clock.nowUnixSeconds()))
+            let expires = CLI.clock.nowUnixSeconds() + Int64(days) * 86_400
             var tokens = object["tokens"] as? [[String: Any]] ?? []
             tokens.append(["id": "tk_" + idHex, "identity": identity, "sha256": SHA256.hex(Array(token.utf8)),
                            "expires_unix": expires, "created": ISO8601DateFormatter().string(from: now)])
@@ -116,7 +116,7 @@ struct TokenCommand: ParsableCommand {
         func run() throws {
             let object = try TokenCommand.read(file.path)
             var table = Table(header: ["id", "identity", "created", "expires", "state"])
-            let now = Int64(Date().timeIntervalSince1970)
+            let now = CLI.clock.nowUnixSeconds()
             for token in object["tokens"] as? [[String: Any]] ?? [] {
                 let expires = (token["expires_unix"] as? NSNumber)?.int64Value ?? 0
                 table.rows.append([token["id"] as? String ?? "?", token["identity"] as? String ?? "?", token["created"] as? String ?? "",

@@ -103,7 +103,7 @@ final class Reloader: Sendable {
     }
 
     private static func now() -> String {
-        String(Timestamp.rfc3339(unixMillis: Int64(Date().timeIntervalSince1970 * 1000)).prefix(19)).replacingOccurrences(of: "T", with: " ")
+        String(Timestamp.rfc3339(unixMillis: Taizhangd.clock.nowUnixMillis()).prefix(19)).replacingOccurrences(of: "T", with: " ")
     }
 }
 

@@ -132,6 +132,8 @@ struct Taizhangd: ParsableCommand {
     var faultCommitDelayMillis = 0
 
     static let defaultConfigPath = "/etc/taizhang/taizhangd.conf"
+    /// The daemon's one clock: the server, store and monitor are given it.
+    static let clock: any WallClock = SystemWallClock()
 
     /// The flags given, as assignments of the settings' keys.
     var flagAssignments: [DaemonSettings.Assignment] {
@@ -219,7 +221,7 @@ struct Taizhangd: ParsableCommand {
         configuration.access = files.access
         configuration.alertsTo = settings.alertsTo
         Log.info("holiday calendars for \(Taizhangd.yearRanges(configuration.calendar.knownYears)); depreciation starts \(configuration.depreciationPolicy.start.rawValue), \(configuration.depreciationPolicy.classes.count) minimum-life classes")
-        let today = Timestamp.chinaDate(unixMillis: Int64(Date().timeIntervalSince1970 * 1000))
+        let today = Taizhangd.clock.today()
         if let warning = configuration.calendar.missingCalendarWarning(today: today) {
             Log.warning(warning)
         }
@@ -230,7 +232,7 @@ struct Taizhangd: ParsableCommand {
             var storeConfiguration = SQLiteStoreConfiguration(dataDirectory: dataDirectory)
             storeConfiguration.faultCommitDelayMillis = faultCommitDelayMillis
             storeConfiguration.databaseMaxBytes = settings.storeMaxBytes
-            store = try SQLiteLedgerStore(configuration: storeConfiguration)
+            store = try SQLiteLedgerStore(configuration: storeConfiguration, clock: Taizhangd.clock)
         } catch {
             Log.error("cannot open the ledger in \(dataDirectory): \(error)")
             throw ExitCode(74)
@@ -245,7 +247,7 @@ struct Taizhangd: ParsableCommand {
         }
         let server: TaizhangServer
         do {
-            server = try TaizhangServer(configuration: configuration, store: store, alerts: alerts)
+            server = try TaizhangServer(configuration: configuration, store: store, alerts: alerts, clock: Taizhangd.clock)
         } catch {
             // A method without a declaration is never served unchecked (EX_SOFTWARE).
             Log.error("cannot serve: \(error)")
@@ -378,9 +380,7 @@ enum ServiceManager {
 
     /// CLOCK_MONOTONIC in microseconds (MONOTONIC_USEC= of a reload).
     static func monotonicMicros() -> UInt64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1000
+        Taizhangd.clock.monotonicNanos() / 1000
     }
 
     /// Whether a service manager listens for notifications ($NOTIFY_SOCKET).

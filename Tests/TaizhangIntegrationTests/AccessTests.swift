@@ -57,7 +57,7 @@ struct AccessTests {
         add("disposal.write", "DisposeAsset RecordRevitalisingPlan")
         add("ownership.approve", "ApproveOwnership")
         add("disposal.approve", "ApproveDisposal")
-        add("audit.read", "VerifyAuditChain ListAuditEntries")
+        add("audit.read", "VerifyAuditChain ListAuditEntries GetAuditEntry")
         add("risk.read", "risk.v1.Risk/ListAlerts risk.v1.Risk/GetRiskScore risk.v1.Risk/WatchAlerts")
         add("risk.run", "risk.v1.Risk/RunMonitor")
         return table

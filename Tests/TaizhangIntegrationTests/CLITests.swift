@@ -52,6 +52,31 @@ struct CLITests {
         #expect(verify.stdout.contains("审计链完整"))
     }
 
+    @Test func globalOptions_workBeforeOrAfterTheSubcommand_andAuditShowPrintsOneEntry() throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.stop() }
+        let seeded = try Self.taizhang(["admin", "create", "--code", "421024000000", "--name", "公安县", "--level", "county"], socket: daemon.socketPath)
+        #expect(seeded.status == 0, "\(seeded.stderr)")
+        // The same call with the options before, after, and on both sides of the subcommand.
+        for arguments in [["--socket", daemon.socketPath, "--lang", "en", "admin", "list"],
+                          ["--socket=\(daemon.socketPath)", "admin", "list", "--lang", "en"],
+                          ["--lang", "en", "admin", "list", "--socket", daemon.socketPath]] {
+            let listed = try Self.taizhang(arguments, socket: "")
+            #expect(listed.status == 0, "\(arguments): \(listed.stderr)")
+            #expect(listed.stdout.contains("公安县") && listed.stdout.hasPrefix("code"), "\(arguments): \(listed.stdout)")
+        }
+        let json = try Self.taizhang(["--json", "--socket", daemon.socketPath, "audit", "show", "1"], socket: "")
+        #expect(json.status == 0, "\(json.stderr)")
+        let entry = try Taizhang_Ledger_V1_AuditEntry(jsonString: json.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(entry.seq == 1 && entry.recordID == "421024000000" && entry.afterJson.contains("公安县") && entry.method == RPC.Ledger.createAdminUnit.path)
+        let zh = try Self.taizhang(["audit", "show", "1"], socket: daemon.socketPath)
+        #expect(zh.stdout.contains("序号: 1") && zh.stdout.contains("记录: admin_unit:421024000000"), "\(zh.stdout)")
+        let missing = try Self.taizhang(["audit", "show", "99"], socket: daemon.socketPath)
+        #expect(missing.status == 15 && missing.stderr.contains("no audit entry #99 exists; the journal's head is #1"), "\(missing.stderr)")
+        let unknown = try Self.taizhang(["--bogus", "admin", "list"], socket: daemon.socketPath)
+        #expect(unknown.status == 64 || unknown.status == 2, "an unknown option before the subcommand is still refused")
+    }
+
     @Test func tables_areChineseByDefaultAndEnglishOnRequest() throws {
         let daemon = try DaemonProcess()
         defer { daemon.stop() }

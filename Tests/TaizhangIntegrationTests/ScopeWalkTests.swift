@@ -231,6 +231,7 @@ struct ScopeWalkTests {
         add("ListRevitalisingPlans", Taizhang_Ledger_V1_ListRevitalisingPlansRequest.with { $0.assetID = idle })
         add("VerifyAuditChain", Taizhang_Ledger_V1_VerifyAuditChainRequest())
         add("ListAuditEntries", Taizhang_Ledger_V1_ListAuditEntriesRequest.with { $0.recordID = asset })
+        add("GetAuditEntry", Taizhang_Ledger_V1_GetAuditEntryRequest.with { $0.seq = 1 })
         add("/taizhang.risk.v1.Risk/ListAlerts", Taizhang_Risk_V1_ListAlertsRequest())
         add("/taizhang.risk.v1.Risk/ListAlerts", Taizhang_Risk_V1_ListAlertsRequest.with { $0.subjectID = entity })
         add("/taizhang.risk.v1.Risk/WatchAlerts", Taizhang_Risk_V1_WatchAlertsRequest())

@@ -17,6 +17,7 @@ func temporaryDirectory() -> String {
 final class TestClock: WallClock {
     let millis = Mutex<Int64>(1_795_276_800_000)
     func nowUnixMillis() -> Int64 { millis.withLock { $0 } }
+    func monotonicNanos() -> UInt64 { UInt64(millis.withLock { $0 }) * 1_000_000 }
 }
 
 func context(_ method: String = "/taizhang.ledger.v1.Ledger/RegisterAsset", key: String? = nil, digest: String = "d") -> CallerContext {

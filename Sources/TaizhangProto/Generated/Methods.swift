@@ -165,6 +165,9 @@ extension RPC {
         /// /taizhang.ledger.v1.Ledger/ListAuditEntries
         public static let listAuditEntries = RPCMethod<Taizhang_Ledger_V1_ListAuditEntriesRequest, Taizhang_Ledger_V1_ListAuditEntriesResponse>(
             path: "/taizhang.ledger.v1.Ledger/ListAuditEntries", serverStreaming: false)
+        /// /taizhang.ledger.v1.Ledger/GetAuditEntry
+        public static let getAuditEntry = RPCMethod<Taizhang_Ledger_V1_GetAuditEntryRequest, Taizhang_Ledger_V1_AuditEntry>(
+            path: "/taizhang.ledger.v1.Ledger/GetAuditEntry", serverStreaming: false)
     }
     /// The methods of taizhang.risk.v1.Risk.
     public enum Risk {
@@ -259,6 +262,7 @@ extension RPC {
         Ledger.listRevitalisingPlans,
         Ledger.verifyAuditChain,
         Ledger.listAuditEntries,
+        Ledger.getAuditEntry,
         Risk.listAlerts,
         Risk.getRiskScore,
         Risk.watchAlerts,

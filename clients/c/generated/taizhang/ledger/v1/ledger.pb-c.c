@@ -1582,6 +1582,51 @@ void   taizhang__ledger__v1__audit_entry__free_unpacked
   assert(message->base.descriptor == &taizhang__ledger__v1__audit_entry__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   taizhang__ledger__v1__get_audit_entry_request__init
+                     (Taizhang__Ledger__V1__GetAuditEntryRequest         *message)
+{
+  static const Taizhang__Ledger__V1__GetAuditEntryRequest init_value = TAIZHANG__LEDGER__V1__GET_AUDIT_ENTRY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__get_audit_entry_request__get_packed_size
+                     (const Taizhang__Ledger__V1__GetAuditEntryRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__get_audit_entry_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__get_audit_entry_request__pack
+                     (const Taizhang__Ledger__V1__GetAuditEntryRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__get_audit_entry_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__get_audit_entry_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__GetAuditEntryRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__get_audit_entry_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__GetAuditEntryRequest *
+       taizhang__ledger__v1__get_audit_entry_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__GetAuditEntryRequest *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__get_audit_entry_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__get_audit_entry_request__free_unpacked
+                     (Taizhang__Ledger__V1__GetAuditEntryRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__get_audit_entry_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   taizhang__ledger__v1__list_audit_entries_response__init
                      (Taizhang__Ledger__V1__ListAuditEntriesResponse         *message)
 {
@@ -8316,6 +8361,44 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__audit_entry__descriptor =
   taizhang__ledger__v1__audit_entry__field_indices_by_name,
   1,  taizhang__ledger__v1__audit_entry__number_ranges,
   (ProtobufCMessageInit) taizhang__ledger__v1__audit_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__get_audit_entry_request__field_descriptors[1] =
+{
+  {
+    "seq",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__GetAuditEntryRequest, seq),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__get_audit_entry_request__field_indices_by_name[] = {
+  0,   /* field[0] = seq */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__get_audit_entry_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__get_audit_entry_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.GetAuditEntryRequest",
+  "GetAuditEntryRequest",
+  "Taizhang__Ledger__V1__GetAuditEntryRequest",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__GetAuditEntryRequest),
+  1,
+  taizhang__ledger__v1__get_audit_entry_request__field_descriptors,
+  taizhang__ledger__v1__get_audit_entry_request__field_indices_by_name,
+  1,  taizhang__ledger__v1__get_audit_entry_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__get_audit_entry_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor taizhang__ledger__v1__list_audit_entries_response__field_descriptors[2] =
@@ -16082,7 +16165,7 @@ const ProtobufCEnumDescriptor taizhang__ledger__v1__approval_level__descriptor =
   taizhang__ledger__v1__approval_level__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor taizhang__ledger__v1__ledger__method_descriptors[53] =
+static const ProtobufCMethodDescriptor taizhang__ledger__v1__ledger__method_descriptors[54] =
 {
   { "CreateAdminUnit", &taizhang__ledger__v1__create_admin_unit_request__descriptor, &taizhang__ledger__v1__admin_unit__descriptor },
   { "ListAdminUnits", &taizhang__ledger__v1__list_admin_units_request__descriptor, &taizhang__ledger__v1__list_admin_units_response__descriptor },
@@ -16137,6 +16220,7 @@ static const ProtobufCMethodDescriptor taizhang__ledger__v1__ledger__method_desc
   { "ListRevitalisingPlans", &taizhang__ledger__v1__list_revitalising_plans_request__descriptor, &taizhang__ledger__v1__list_revitalising_plans_response__descriptor },
   { "VerifyAuditChain", &taizhang__ledger__v1__verify_audit_chain_request__descriptor, &taizhang__ledger__v1__verify_audit_chain_response__descriptor },
   { "ListAuditEntries", &taizhang__ledger__v1__list_audit_entries_request__descriptor, &taizhang__ledger__v1__list_audit_entries_response__descriptor },
+  { "GetAuditEntry", &taizhang__ledger__v1__get_audit_entry_request__descriptor, &taizhang__ledger__v1__audit_entry__descriptor },
 };
 const unsigned taizhang__ledger__v1__ledger__method_indices_by_name[] = {
   38,        /* AdvanceDistributionPlan */
@@ -16156,6 +16240,7 @@ const unsigned taizhang__ledger__v1__ledger__method_indices_by_name[] = {
   15,        /* FileObjection */
   36,        /* GetArrears */
   6,        /* GetAsset */
+  53,        /* GetAuditEntry */
   29,        /* GetContract */
   22,        /* GetDepreciation */
   39,        /* GetDistributionPlan */
@@ -16200,7 +16285,7 @@ const ProtobufCServiceDescriptor taizhang__ledger__v1__ledger__descriptor =
   "Ledger",
   "Taizhang__Ledger__V1__Ledger",
   "taizhang.ledger.v1",
-  53,
+  54,
   taizhang__ledger__v1__ledger__method_descriptors,
   taizhang__ledger__v1__ledger__method_indices_by_name
 };
@@ -16627,6 +16712,14 @@ void taizhang__ledger__v1__ledger__list_audit_entries(ProtobufCService *service,
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
   service->invoke(service, 52, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__ledger__v1__ledger__get_audit_entry(ProtobufCService *service,
+                                                   const Taizhang__Ledger__V1__GetAuditEntryRequest *input,
+                                                   Taizhang__Ledger__V1__AuditEntry_Closure closure,
+                                                   void *closure_data)
+{
+  assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
+  service->invoke(service, 53, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__init (Taizhang__Ledger__V1__Ledger_Service *service,
                                          Taizhang__Ledger__V1__Ledger_ServiceDestroy destroy)

@@ -50,6 +50,7 @@ typedef struct Taizhang__Ledger__V1__VerifyAuditChainRequest Taizhang__Ledger__V
 typedef struct Taizhang__Ledger__V1__VerifyAuditChainResponse Taizhang__Ledger__V1__VerifyAuditChainResponse;
 typedef struct Taizhang__Ledger__V1__ListAuditEntriesRequest Taizhang__Ledger__V1__ListAuditEntriesRequest;
 typedef struct Taizhang__Ledger__V1__AuditEntry Taizhang__Ledger__V1__AuditEntry;
+typedef struct Taizhang__Ledger__V1__GetAuditEntryRequest Taizhang__Ledger__V1__GetAuditEntryRequest;
 typedef struct Taizhang__Ledger__V1__ListAuditEntriesResponse Taizhang__Ledger__V1__ListAuditEntriesResponse;
 typedef struct Taizhang__Ledger__V1__ImportAssetsRequest Taizhang__Ledger__V1__ImportAssetsRequest;
 typedef struct Taizhang__Ledger__V1__ImportAssetsResponse Taizhang__Ledger__V1__ImportAssetsResponse;
@@ -1452,6 +1453,19 @@ struct  Taizhang__Ledger__V1__AuditEntry
 #define TAIZHANG__LEDGER__V1__AUDIT_ENTRY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__audit_entry__descriptor) \
     , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Ledger__V1__GetAuditEntryRequest
+{
+  ProtobufCMessage base;
+  /*
+   * from 1 to the journal's head
+   */
+  uint64_t seq;
+};
+#define TAIZHANG__LEDGER__V1__GET_AUDIT_ENTRY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__get_audit_entry_request__descriptor) \
+    , 0 }
 
 
 struct  Taizhang__Ledger__V1__ListAuditEntriesResponse
@@ -3759,6 +3773,25 @@ Taizhang__Ledger__V1__AuditEntry *
 void   taizhang__ledger__v1__audit_entry__free_unpacked
                      (Taizhang__Ledger__V1__AuditEntry *message,
                       ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__GetAuditEntryRequest methods */
+void   taizhang__ledger__v1__get_audit_entry_request__init
+                     (Taizhang__Ledger__V1__GetAuditEntryRequest         *message);
+size_t taizhang__ledger__v1__get_audit_entry_request__get_packed_size
+                     (const Taizhang__Ledger__V1__GetAuditEntryRequest   *message);
+size_t taizhang__ledger__v1__get_audit_entry_request__pack
+                     (const Taizhang__Ledger__V1__GetAuditEntryRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__get_audit_entry_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__GetAuditEntryRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__GetAuditEntryRequest *
+       taizhang__ledger__v1__get_audit_entry_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__get_audit_entry_request__free_unpacked
+                     (Taizhang__Ledger__V1__GetAuditEntryRequest *message,
+                      ProtobufCAllocator *allocator);
 /* Taizhang__Ledger__V1__ListAuditEntriesResponse methods */
 void   taizhang__ledger__v1__list_audit_entries_response__init
                      (Taizhang__Ledger__V1__ListAuditEntriesResponse         *message);
@@ -5405,6 +5438,9 @@ typedef void (*Taizhang__Ledger__V1__ListAuditEntriesRequest_Closure)
 typedef void (*Taizhang__Ledger__V1__AuditEntry_Closure)
                  (const Taizhang__Ledger__V1__AuditEntry *message,
                   void *closure_data);
+typedef void (*Taizhang__Ledger__V1__GetAuditEntryRequest_Closure)
+                 (const Taizhang__Ledger__V1__GetAuditEntryRequest *message,
+                  void *closure_data);
 typedef void (*Taizhang__Ledger__V1__ListAuditEntriesResponse_Closure)
                  (const Taizhang__Ledger__V1__ListAuditEntriesResponse *message,
                   void *closure_data);
@@ -5867,6 +5903,10 @@ struct Taizhang__Ledger__V1__Ledger_Service
                              const Taizhang__Ledger__V1__ListAuditEntriesRequest *input,
                              Taizhang__Ledger__V1__ListAuditEntriesResponse_Closure closure,
                              void *closure_data);
+  void (*get_audit_entry)(Taizhang__Ledger__V1__Ledger_Service *service,
+                          const Taizhang__Ledger__V1__GetAuditEntryRequest *input,
+                          Taizhang__Ledger__V1__AuditEntry_Closure closure,
+                          void *closure_data);
 };
 typedef void (*Taizhang__Ledger__V1__Ledger_ServiceDestroy)(Taizhang__Ledger__V1__Ledger_Service *);
 void taizhang__ledger__v1__ledger__init (Taizhang__Ledger__V1__Ledger_Service *service,
@@ -5927,7 +5967,8 @@ void taizhang__ledger__v1__ledger__init (Taizhang__Ledger__V1__Ledger_Service *s
       function_prefix__ ## record_revitalising_plan,\
       function_prefix__ ## list_revitalising_plans,\
       function_prefix__ ## verify_audit_chain,\
-      function_prefix__ ## list_audit_entries  }
+      function_prefix__ ## list_audit_entries,\
+      function_prefix__ ## get_audit_entry  }
 void taizhang__ledger__v1__ledger__create_admin_unit(ProtobufCService *service,
                                                      const Taizhang__Ledger__V1__CreateAdminUnitRequest *input,
                                                      Taizhang__Ledger__V1__AdminUnit_Closure closure,
@@ -6140,6 +6181,10 @@ void taizhang__ledger__v1__ledger__list_audit_entries(ProtobufCService *service,
                                                       const Taizhang__Ledger__V1__ListAuditEntriesRequest *input,
                                                       Taizhang__Ledger__V1__ListAuditEntriesResponse_Closure closure,
                                                       void *closure_data);
+void taizhang__ledger__v1__ledger__get_audit_entry(ProtobufCService *service,
+                                                   const Taizhang__Ledger__V1__GetAuditEntryRequest *input,
+                                                   Taizhang__Ledger__V1__AuditEntry_Closure closure,
+                                                   void *closure_data);
 
 /* --- descriptors --- */
 
@@ -6199,6 +6244,7 @@ extern const ProtobufCMessageDescriptor taizhang__ledger__v1__verify_audit_chain
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__verify_audit_chain_response__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__list_audit_entries_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__audit_entry__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__get_audit_entry_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__list_audit_entries_response__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__import_assets_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__import_assets_response__descriptor;
