@@ -1,0 +1,283 @@
+// Plans for life-cycle steps 9–12: income, distribution plans, stock-takes,
+// disposals and revitalising plans.
+
+import TaizhangCore
+
+extension Planner {
+    mutating func recordIncome(_ income: IncomeRecord) throws -> Plan {
+        var income = income
+        guard let asset = lookupAsset(income.assetId) else {
+            throw LedgerError(.notFound, "no asset \(income.assetId) exists", violations: [.init(field: "income.asset_id", description: "not found")])
+        }
+        if income.receipt.receivedOn < asset.acquiredDate {
+            throw LedgerError.invalid([.init(field: "income.received_on", description: "is \(income.receipt.receivedOn), before the asset was acquired (\(asset.acquiredDate))")], what: "income")
+        }
+        if !income.contractId.isEmpty {
+            guard let contract = lookupContract(income.contractId) else {
+                throw LedgerError.invalid([.init(field: "income.contract_id", description: "no contract \(income.contractId) exists")], what: "income")
+            }
+            if contract.assetId != asset.id {
+                throw LedgerError.invalid([.init(field: "income.contract_id", description: "contract \(contract.id) is for asset \(contract.assetId), not \(asset.id)")], what: "income")
+            }
+        }
+        income.id = nextId(.income)
+        income.ownerCode = asset.adminCode
+        income.version = 1
+        income.createdAt = now
+        return Plan(stewardship: [(.income(income), nil)], outcome: .stewardship(.income(income)))
+    }
+
+    mutating func createPlan(_ plan: DistributionPlan, _ draftedOn: CivilDate, _ note: String) throws -> Plan {
+        var plan = plan
+        var bad: [FieldViolation] = []
+        if adminUnit(plan.ownerCode) == nil {
+            bad.append(.init(field: "plan.owner_code", description: "no admin unit \(plan.ownerCode) exists"))
+        }
+        let planned: [String: String] = Dictionary(all(.distributionPlan).flatMap { record -> [(String, String)] in
+            guard case .plan(let other) = record else { return [] }
+            return other.incomeIds.map { ($0, other.id) }
+        }, uniquingKeysWith: { first, _ in first })
+        var receipts: [IncomeReceipt] = []
+        var seen: Set<String> = []
+        for (index, id) in plan.incomeIds.enumerated() {
+            let field = "plan.income_ids[\(index)]"
+            guard seen.insert(id).inserted else {
+                bad.append(.init(field: field, description: "\(id) is named twice"))
+                continue
+            }
+            guard case .income(let income)? = lookup(.income, id) else {
+                bad.append(.init(field: field, description: "no income \(id) exists"))
+                continue
+            }
+            if income.ownerCode != plan.ownerCode {
+                bad.append(.init(field: field, description: "\(id) reached the account of \(income.ownerCode), not \(plan.ownerCode); a plan distributes its owner's income"))
+            }
+            if let other = planned[id] {
+                bad.append(.init(field: field, description: "\(id) is already distributed by plan \(other); income is distributed once"))
+            }
+            receipts.append(income.receipt)
+        }
+        if !bad.isEmpty { throw LedgerError.invalid(bad, what: "plan") }
+        plan.incomeFen = receipts.reduce(Int64(0)) { $0.saturatingAdd($1.amountFen) }
+        let rules = DistributionRules.validate(allocations: plan.allocations, incomeFen: plan.incomeFen)
+        if !rules.isEmpty {
+            let splitAll = rules.contains { $0.description.hasPrefix("一分了之") }
+            throw LedgerError(.invalidArgument, splitAll
+                ? "the plan is refused: 一分了之 (it hands everything out with no reserve or no priority group); see violations"
+                : "the plan's allocations do not add up; see violations",
+                violations: rules.map { $0.prefixed("plan") })
+        }
+        plan.incomeReceivedOn = receipts.map(\.receivedOn).min() ?? draftedOn
+        let lastReceived = receipts.map(\.receivedOn).max() ?? draftedOn
+        if draftedOn < lastReceived {
+            throw LedgerError.invalid([.init(field: "drafted_on", description: "is \(draftedOn), before the income it distributes was received (the last on \(lastReceived))")], what: "plan")
+        }
+        plan.deadline = DistributionRules.deadline(incomeReceived: plan.incomeReceivedOn)
+        plan.id = nextId(.distributionPlan)
+        plan.stage = .draft
+        plan.steps = [PlanStep(stage: .draft, date: draftedOn, identity: context.identity, actor: context.actor, note: note, recordedAt: now)]
+        plan.assembly = nil
+        plan.version = 1
+        plan.createdAt = now
+        plan.updatedAt = now
+        return Plan(stewardship: [(.plan(plan), nil)], outcome: .stewardship(.plan(plan)))
+    }
+
+    mutating func advancePlan(_ id: String, _ target: PlanStage, _ date: CivilDate, _ note: String, _ assembly: AssemblyRecord?, _ approver: String?, _ expectedVersion: Int64) throws -> Plan {
+        guard case .plan(let current)? = lookup(.distributionPlan, id) else {
+            throw LedgerError(.notFound, "no distribution plan \(id) exists", violations: [.init(field: "plan_id", description: "not found")])
+        }
+        if let error = stale("plan", id, current.version, expectedVersion) { throw error }
+        if let refusal = DistributionRules.refusal(from: current.stage, to: target, on: date, previousStepDate: current.lastStepDate, assembly: assembly) {
+            throw refusal
+        }
+        if let approver, DistributionPlan.approvalStages.contains(target), approver == current.drafter {
+            throw LedgerError(.permissionDenied, "separation of duties: \(approver) drafted plan \(id), so another identity records its \(target.rawValue) step")
+        }
+        if let approver, target == .filed, current.recorder(of: .townshipApproved) == approver {
+            throw LedgerError(.permissionDenied, "separation of duties: \(approver) recorded the township's approval of plan \(id), so another identity (the county's) records its filing")
+        }
+        var plan = current
+        plan.stage = target
+        plan.steps.append(PlanStep(stage: target, date: date, identity: context.identity, actor: context.actor, note: note, recordedAt: now))
+        if target == .assemblyPassed { plan.assembly = assembly }
+        plan.version = current.version + 1
+        plan.updatedAt = now
+        return Plan(stewardship: [(.plan(plan), .plan(current))], outcome: .stewardship(.plan(plan)))
+    }
+
+    mutating func openStockTake(_ adminCode: String, _ year: Int, _ date: CivilDate) throws -> Plan {
+        guard adminUnit(adminCode) != nil else {
+            throw LedgerError(.notFound, "no admin unit \(adminCode) exists", violations: [.init(field: "admin_code", description: "not found")])
+        }
+        for record in all(.stockTake) {
+            guard case .stockTake(let other) = record, other.adminCode == adminCode else { continue }
+            if other.year == year {
+                throw LedgerError(.alreadyExists, "admin unit \(adminCode) already has the \(year) count (\(other.id)); record its lines there",
+                                  violations: [.init(field: "year", description: "\(other.id) counts \(year)")])
+            }
+            if other.isOpen {
+                throw LedgerError(.failedPrecondition, "the \(other.year) count of \(adminCode) (\(other.id)) is still open; close it first")
+            }
+        }
+        // The scope: every asset of the subtree not disposed of, this group's new ones included.
+        var scope: Set<String> = []
+        var codes = store.state.withLock { $0.subtree(of: adminCode) }
+        for unit in overlay.adminUnits.values.sorted(by: { $0.code < $1.code }) where codes.contains(unit.parentCode) { codes.insert(unit.code) }
+        store.state.withLock { state in
+            for (id, asset) in state.assets where codes.contains(asset.adminCode) && asset.lifecycle.stage != .disposed { scope.insert(id) }
+        }
+        for asset in overlay.assets.values {
+            if codes.contains(asset.adminCode), asset.lifecycle.stage != .disposed { scope.insert(asset.id) } else { scope.remove(asset.id) }
+        }
+        if scope.isEmpty {
+            throw LedgerError(.failedPrecondition, "admin unit \(adminCode) has no assets in the active ledger to count")
+        }
+        if scope.count > StewardshipLimits.stockTakeScopeMax {
+            throw LedgerError(.failedPrecondition, "admin unit \(adminCode) holds \(scope.count) assets, more than one count takes (\(StewardshipLimits.stockTakeScopeMax)); count its townships one by one",
+                              violations: [.init(field: "admin_code", description: "\(scope.count) assets in scope; at most \(StewardshipLimits.stockTakeScopeMax)")])
+        }
+        var count = StockTake(adminCode: adminCode, year: year, openedOn: date, scope: scope.sorted())
+        count.id = nextId(.stockTake)
+        count.version = 1
+        count.createdAt = now
+        count.updatedAt = now
+        return Plan(stewardship: [(.stockTake(count), nil)], outcome: .stewardship(.stockTake(count)))
+    }
+
+    mutating func recordCount(_ id: String, _ lines: [CountLine], _ surplus: [SurplusLine], _ expectedVersion: Int64) throws -> Plan {
+        guard case .stockTake(let current)? = lookup(.stockTake, id) else {
+            throw LedgerError(.notFound, "no stock-take \(id) exists", violations: [.init(field: "stock_take_id", description: "not found")])
+        }
+        if let closed = current.closedOn {
+            throw LedgerError(.failedPrecondition, "stock-take \(id) closed on \(closed); its lines no longer change")
+        }
+        if let error = stale("stock-take", id, current.version, expectedVersion) { throw error }
+        let scope = Set(current.scope)
+        var bad: [FieldViolation] = []
+        var inRequest: Set<String> = []
+        for (index, line) in lines.enumerated() {
+            if !scope.contains(line.assetId) {
+                bad.append(.init(field: "lines[\(index)].asset_id", description: "\(line.assetId) is not in the scope of \(id) (the assets of \(current.adminCode) when it opened)"))
+            } else if !inRequest.insert(line.assetId).inserted {
+                bad.append(.init(field: "lines[\(index)].asset_id", description: "\(line.assetId) appears twice in this request"))
+            }
+        }
+        var descriptions: Set<String> = []
+        for (index, line) in surplus.enumerated() where !descriptions.insert(line.description).inserted {
+            bad.append(.init(field: "surplus[\(index)].description", description: "\"\(line.description)\" appears twice in this request; describe each find once"))
+        }
+        if current.surplus.count + surplus.count > StewardshipLimits.countLinesPerCallMax {
+            bad.append(.init(field: "surplus", description: "a count holds at most \(StewardshipLimits.countLinesPerCallMax) surplus lines"))
+        }
+        if !bad.isEmpty { throw LedgerError.invalid(bad, what: "count") }
+        var count = current
+        count.lines = current.lines.filter { !inRequest.contains($0.assetId) } + lines
+        // A surplus line with the description of an earlier one replaces it (a resent call adds nothing).
+        let described = Set(surplus.map(\.description))
+        count.surplus = current.surplus.filter { !described.contains($0.description) } + surplus
+        count.version = current.version + 1
+        count.updatedAt = now
+        // The journal keeps what this call changed: the lines and surplus it replaced and those it recorded.
+        let replaced = StockTakeChange(id: id, version: current.version, updatedAt: current.updatedAt,
+                                       lines: current.lines.filter { inRequest.contains($0.assetId) },
+                                       surplus: current.surplus.filter { described.contains($0.description) })
+        let recorded = StockTakeChange(id: id, version: count.version, updatedAt: now, lines: lines, surplus: surplus)
+        return Plan(stewardship: [(.stockTake(count), .stockTake(current))],
+                    auditOverrides: ["stock_take/" + id: (StewardshipJSON.text(replaced), StewardshipJSON.text(recorded))],
+                    outcome: .stewardship(.stockTake(count)))
+    }
+
+    mutating func closeStockTake(_ id: String, _ date: CivilDate, _ expectedVersion: Int64) throws -> Plan {
+        guard case .stockTake(let current)? = lookup(.stockTake, id) else {
+            throw LedgerError(.notFound, "no stock-take \(id) exists", violations: [.init(field: "stock_take_id", description: "not found")])
+        }
+        if let closed = current.closedOn {
+            throw LedgerError(.failedPrecondition, "stock-take \(id) already closed on \(closed)")
+        }
+        if let error = stale("stock-take", id, current.version, expectedVersion) { throw error }
+        if date < current.openedOn {
+            throw LedgerError.invalid([.init(field: "date", description: "is \(date), before the count opened (\(current.openedOn))")], what: "close")
+        }
+        // An asset disposed of while the count was open has left the ledger: it needs no line.
+        let scope = Set(current.scope.filter { lookupAsset($0)?.lifecycle.stage != .disposed })
+        let lines = current.lines.filter { scope.contains($0.assetId) }
+        if let refusal = StockTakeRules.closingRefusal(scope: scope, lines: lines, surplus: current.surplus) { throw refusal }
+        var count = current
+        count.closedOn = date
+        count.report = StockTakeRules.report(scope: scope, lines: lines, surplus: current.surplus)
+        count.version = current.version + 1
+        count.updatedAt = now
+        let open = StockTakeChange(id: id, version: current.version, updatedAt: current.updatedAt)
+        let closed = StockTakeChange(id: id, version: count.version, updatedAt: now, closedOn: date, report: count.report)
+        return Plan(stewardship: [(.stockTake(count), .stockTake(current))],
+                    auditOverrides: ["stock_take/" + id: (StewardshipJSON.text(open), StewardshipJSON.text(closed))],
+                    outcome: .stewardship(.stockTake(count)))
+    }
+
+    mutating func dispose(_ assetId: String, _ record: DisposalRecord, _ stockTakeId: String, _ policy: DepreciationPolicy, _ expectedVersion: Int64, _ drafter: String? = nil) throws -> Plan {
+        guard let current = lookupAsset(assetId) else {
+            throw LedgerError(.notFound, "no asset \(assetId) exists", violations: [.init(field: "asset_id", description: "not found")])
+        }
+        if let error = stale("asset", assetId, current.version, expectedVersion) { throw error }
+        try checkDisposal(of: current, record, stockTakeId: stockTakeId)
+        let (_, net) = Depreciation.asOf(record.date, asset: current, policy: policy)
+        var entry = DisposalEntry(assetId: current.id, assetCode: current.code, assetName: current.name, adminCode: current.adminCode,
+                                  category: current.category, originalValueFen: current.originalValueFen, netValueFen: net,
+                                  record: record, stockTakeId: stockTakeId)
+        entry.id = nextId(.disposal)
+        entry.version = 1
+        entry.createdAt = now
+        if let drafter {
+            // A draft: the asset stays in the active ledger until approved.
+            entry.signOff = SignOff(draftedBy: drafter)
+            return Plan(stewardship: [(.disposal(entry), nil)], outcome: .stewardship(.disposal(entry)))
+        }
+        return Plan(assets: [(disposed(current, by: entry), current)], stewardship: [(.disposal(entry), nil)],
+                    outcome: .stewardship(.disposal(entry)))
+    }
+
+    mutating func decideDisposal(_ id: String, _ decision: SignOffDecision, _ date: CivilDate, _ note: String, _ decider: SignOffDecider, _ expectedVersion: Int64) throws -> Plan {
+        guard case .disposal(let current)? = lookup(.disposal, id) else {
+            throw LedgerError(.notFound, "no disposal \(id) exists", violations: [.init(field: "disposal_id", description: "not found")])
+        }
+        if let error = stale("disposal", id, current.version, expectedVersion) { throw error }
+        var entry = current
+        entry.signOff = try SignOffRules.decide(current.signOff, decision, by: decider, on: date, note: note,
+                                                what: "the disposal \(id)", earliest: current.record.date, today: today)
+        entry.version = current.version + 1
+        guard decision == .approve else {
+            return Plan(stewardship: [(.disposal(entry), .disposal(current))], outcome: .stewardship(.disposal(entry)))
+        }
+        guard let asset = lookupAsset(current.assetId) else {
+            throw LedgerError(.notFound, "no asset \(current.assetId) exists")
+        }
+        // The asset may have changed since the draft: the rules again, on it as it is now.
+        try checkDisposal(of: asset, current.record, stockTakeId: current.stockTakeId, draft: id)
+        return Plan(assets: [(disposed(asset, by: entry), asset)], stewardship: [(.disposal(entry), .disposal(current))],
+                    outcome: .stewardship(.disposal(entry)))
+    }
+
+    mutating func recordRevitalisingPlan(_ plan: RevitalisingPlan) throws -> Plan {
+        var plan = plan
+        guard let asset = lookupAsset(plan.assetId) else {
+            throw LedgerError(.notFound, "no asset \(plan.assetId) exists", violations: [.init(field: "plan.asset_id", description: "not found")])
+        }
+        if asset.lifecycle.stage == .disposed {
+            throw LedgerError(.failedPrecondition, "asset \(asset.id) is disposed of; there is nothing to revitalise")
+        }
+        // For what the monitor flags: idle, or its operator's latest report shows a loss.
+        let lossMaking = store.state.withLock { state in
+            state.operations.contracts(ofAsset: asset.id).contains { contract in
+                (state.operations.reports[contract.entityId]?.values.max { $0.quarter < $1.quarter }?.profitFen ?? 0) < 0
+            }
+        }
+        if asset.usageStatus != .idle, !lossMaking {
+            throw LedgerError(.failedPrecondition, "asset \(asset.id) is neither idle nor loss-making (usage status \(asset.usageStatus.rawValue), no loss in its operator's latest report); a revitalising plan 盘活方案 is for assets the monitor flags")
+        }
+        plan.id = nextId(.revitalisingPlan)
+        plan.version = 1
+        plan.createdAt = now
+        return Plan(stewardship: [(.revitalising(plan), nil)], outcome: .stewardship(.revitalising(plan)))
+    }
+}
