@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // TLS for TCP (issue 8): the SwiftNIO project's own TLS, on BoringSSL.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // The daemon's long-running parts as services under one ServiceGroup (issue 17).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -109,6 +111,7 @@ let package = Package(
             dependencies: [
                 "TaizhangServer", "TaizhangStore", "TaizhangCore", "CSystemd",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -269,6 +269,11 @@ final class PendingCalls: Sendable {
     private let calls = Mutex<[UInt64: [EventLoopPromise<Taizhang_Rpc_V1_Response>]]?>([:])
     /// Open server-streaming calls.
     private let streams = Mutex<[UInt64: AsyncThrowingStream<Data, any Error>.Continuation]?>([:])
+    /// Why the connection ended, once it did: the status the server sent on
+    /// call_id 0 before closing (shutdown, idle, a bad frame), else closed.
+    private let ending = Mutex<RPCError?>(nil)
+
+    private var endError: any Error { ending.withLock { $0 } ?? ConnectionClosedError() }
 
     func registerStream(_ callId: UInt64, _ continuation: AsyncThrowingStream<Data, any Error>.Continuation) {
         let accepted = streams.withLock { streams -> Bool in
@@ -276,7 +281,7 @@ final class PendingCalls: Sendable {
             streams![callId] = continuation
             return true
         }
-        if !accepted { continuation.finish(throwing: ConnectionClosedError()) }
+        if !accepted { continuation.finish(throwing: endError) }
     }
 
     func failStream(_ callId: UInt64, _ error: any Error) {
@@ -305,7 +310,7 @@ final class PendingCalls: Sendable {
             calls![callId, default: []].append(promise)
             return true
         }
-        if !accepted { promise.fail(ConnectionClosedError()) }
+        if !accepted { promise.fail(endError) }
     }
 
     private func take(_ callId: UInt64) -> EventLoopPromise<Taizhang_Rpc_V1_Response>? {
@@ -320,7 +325,14 @@ final class PendingCalls: Sendable {
     func complete(_ response: Taizhang_Rpc_V1_Response) {
         if response.callID != 0, deliverToStream(response) { return }
         guard response.endOfStream || response.callID == 0 else { return }
-        take(response.callID)?.succeed(response)
+        if let waiter = take(response.callID) {
+            waiter.succeed(response)
+        } else if response.callID == 0, response.hasStatus {
+            // The server says why it is closing the connection: every call
+            // still waiting, and every later one, fails with that status.
+            ending.withLock { $0 = RPCError(status: response.status, metadata: response.metadata) }
+            failAll()
+        }
     }
 
     func fail(_ callId: UInt64, _ error: any Error) {
@@ -332,12 +344,13 @@ final class PendingCalls: Sendable {
             defer { calls = nil }
             return (calls ?? [:]).values.flatMap { $0 }
         }
-        for promise in all { promise.fail(ConnectionClosedError()) }
+        let error = endError
+        for promise in all { promise.fail(error) }
         let open = streams.withLock { streams in
             defer { streams = nil }
             return Array((streams ?? [:]).values)
         }
-        for continuation in open { continuation.finish(throwing: ConnectionClosedError()) }
+        for continuation in open { continuation.finish(throwing: error) }
     }
 }
 

@@ -15,6 +15,9 @@ import TaizhangProto
 import TaizhangStore
 import TaizhangWire
 
+/// Sent to every connection once the calls in flight have drained.
+struct ServerStopping: Sendable {}
+
 /// While draining, only the system service (health, status) is answered.
 private let systemPrefix = "/" + RPC.System.service + "/"
 
@@ -126,6 +129,15 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         try? context.channel.syncOptions?.setOption(.autoRead, value: writable)
         if writable { context.read() }
         context.fireChannelWritabilityChanged()
+    }
+
+    /// The server is stopping and has drained: say so on call_id 0, then close.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ServerStopping {
+            closeAfter(.init(code: .unavailable, message: "the server is shutting down; retry against the restarted daemon"), context: context)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

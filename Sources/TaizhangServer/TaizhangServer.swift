@@ -221,22 +221,39 @@ public final class TaizhangServer: Sendable {
     /// up to the drain timeout for in-flight calls, closes every connection,
     /// then closes the store. Blocks until done.
     public func shutdown() {
+        stopMonitor()
+        stopServing()
+        store.close()
+    }
+
+    /// Stops the risk monitor's thread (after its run in progress).
+    public func stopMonitor() {
+        monitor?.stop()
+    }
+
+    /// Stops serving, in order: stop accepting (listeners closed), end the
+    /// streams, let the calls in flight finish (up to drain-timeout-ms; new
+    /// calls get UNAVAILABLE), then tell every connection on call_id 0 and
+    /// close it. The store stays open: close it after. Blocks until done.
+    public func stopServing() {
         state.draining.store(true, ordering: .sequentiallyConsistent)
         for channel in listeners.withLock({ $0 }) {
             try? channel.close().wait()
         }
         state.endStreams(.init(code: .unavailable, message: "the server is shutting down; watch again against the restarted daemon (after_seq: the last seq you saw)"))
-        monitor?.stop()
         let deadline = state.clock.monotonicNanos() + UInt64(state.drainTimeoutMillis.load(ordering: .relaxed)) * 1_000_000
         // Poll the in-flight count: shutdown happens once, and a 5 ms step
         // keeps the wait short without a signal path on the hot path.
         while state.callsInFlight.load(ordering: .relaxed) > 0, state.clock.monotonicNanos() < deadline {
             usleep(5_000)
         }
-        for channel in state.allChannels() {
-            try? channel.close().wait()
+        let channels = state.allChannels()
+        for channel in channels {
+            channel.pipeline.fireUserInboundEventTriggered(ServerStopping())
         }
-        store.close()
+        for channel in channels {
+            try? channel.closeFuture.wait()
+        }
         for path in unixPaths.withLock({ $0 }) {
             unlink(path)
         }

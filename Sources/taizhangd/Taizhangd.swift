@@ -4,6 +4,9 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
 import TaizhangCore
 import TaizhangServer
 import TaizhangStore
@@ -164,17 +167,28 @@ struct Taizhangd: ParsableCommand {
         // waits, pending, instead of being lost or killing the process.
         var signals = Taizhangd.handledSignals
         pthread_sigmask(SIG_BLOCK, &signals, nil)
+        let (settings, files, tls) = try loadSettings()
+        let site = try Site(settings: settings, files: files, tls: tls)
+        signal(SIGPIPE, SIG_IGN)
+        let (store, server, bound) = try openAndBind(site, settings: settings)
+        let reloader = Reloader(configFile: configFile, defaultConfigPath: Taizhangd.defaultConfigPath, flags: flagAssignments, started: settings,
+                                files: files, server: server, listening: bound.joined(separator: ", "))
+        try serve(store: store, server: server, reloader: reloader, bound: bound, activated: site.activated)
+    }
+
+    /// The settings from the configuration file and the flags (exit 64 for
+    /// a bad flag, 78 for a bad file or TLS file), and the daemon's log.
+    private func loadSettings() throws -> (DaemonSettings, SettingsFiles, TLSFiles?) {
         let configPath = DaemonSettings.configPath(given: configFile, defaultPath: Taizhangd.defaultConfigPath)
-        let flags = flagAssignments
-        let settings: DaemonSettings
-        let files: SettingsFiles
+        let loaded: (DaemonSettings, SettingsFiles)
         do {
-            (settings, files) = try DaemonSettings.loadWithFiles(path: configPath, flags: flags)
+            loaded = try DaemonSettings.loadWithFiles(path: configPath, flags: flagAssignments)
         } catch {
             let usage = error.problems.contains { $0.origin.hasPrefix("--") }
             FileHandle.standardError.write(Data("taizhangd: \(usage ? "" : "configuration: ")\(error)\n".utf8))
             throw ExitCode(usage ? 64 : 78)
         }
+        let (settings, files) = loaded
         let tls = settings.tlsCertificate.flatMap { certificate in
             settings.tlsKey.map { TLSFiles(certificateChain: certificate, privateKey: $0, clientCA: settings.tlsClientCA) }
         }
@@ -188,20 +202,173 @@ struct Taizhangd: ParsableCommand {
         }
         let logDestination = DaemonLogging.install(settings.logTo, level: settings.logLevel)
         if let configPath { Log.info("configuration \(configPath); log lines go to \(logDestination) at \(settings.logLevel.rawValue) and above") }
+        return (settings, files, tls)
+    }
 
+    /// Opens the ledger and the alert store, builds the server and binds its
+    /// listeners (exit 74: a store cannot open; 70: a method is not
+    /// declared; 71: cannot listen).
+    private func openAndBind(_ site: Site, settings: DaemonSettings) throws -> (SQLiteLedgerStore, TaizhangServer, [String]) {
+        let store: SQLiteLedgerStore
+        do {
+            var storeConfiguration = SQLiteStoreConfiguration(dataDirectory: site.dataDirectory)
+            storeConfiguration.faultCommitDelayMillis = faultCommitDelayMillis
+            storeConfiguration.databaseMaxBytes = settings.storeMaxBytes
+            store = try SQLiteLedgerStore(configuration: storeConfiguration, clock: Taizhangd.clock)
+        } catch {
+            Log.error("cannot open the ledger in \(site.dataDirectory): \(error)")
+            throw ExitCode(74)
+        }
+        let alerts: AlertStore
+        let server: TaizhangServer
+        do {
+            alerts = try AlertStore(dataDirectory: site.dataDirectory)
+        } catch {
+            Log.error("cannot open the alert store in \(site.dataDirectory): \(error)")
+            store.close()
+            throw ExitCode(74)
+        }
+        do {
+            server = try TaizhangServer(configuration: site.configuration, store: store, alerts: alerts, clock: Taizhangd.clock)
+        } catch {
+            // A method without a declaration is never served unchecked (EX_SOFTWARE).
+            Log.error("cannot serve: \(error)")
+            store.close()
+            throw ExitCode(70)
+        }
+        var bound: [String]
+        do {
+            try FileManager.default.createDirectory(atPath: (site.unixPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            bound = try server.start() + site.activated.map { try server.adopt(descriptor: $0.descriptor, tcp: $0.isTCP) }
+            if let metricsListen = settings.metricsListen, let (host, port) = try? DaemonSettings.parseHostPort(metricsListen) {
+                bound.append(try server.startMetricsListener(host: host, port: port))
+            }
+        } catch {
+            Log.error("cannot listen: \(error)")
+            store.close()
+            throw ExitCode(71)
+        }
+        Self.logOpened(store: store, alerts: alerts, server: server, site: site)
+        return (store, server, bound)
+    }
+
+    private static func logOpened(store: SQLiteLedgerStore, alerts: AlertStore, server: TaizhangServer, site: Site) {
+        let counts = store.statistics().recordCounts
+        Log.info("ledger \(site.dataDirectory)/taizhang.db: \(counts["asset"] ?? 0) assets, \(counts["project"] ?? 0) projects, \(counts["admin_unit"] ?? 0) admin units, \(counts["entity"] ?? 0) operating entities")
+        let risk = site.configuration.risk
+        if risk.enabled {
+            Log.info("risk monitor: a run every \(risk.intervalSeconds) s and \(risk.debounceMillis) ms after a change; \(alerts.openAlerts().count) open alerts; alerts go to \(server.alertDestination ?? "nowhere")")
+        } else {
+            Log.warning("risk monitor: switched off by the risk configuration; no alerts are raised or cleared")
+        }
+    }
+
+    /// Runs the daemon's services under one ServiceGroup until SIGTERM or
+    /// SIGINT (SIGHUP reloads); they stop in reverse order (DaemonServices.swift).
+    private func serve(store: SQLiteLedgerStore, server: TaizhangServer, reloader: Reloader, bound: [String],
+                       activated: [ServiceManager.Listener]) throws {
+        let (hangups, hangup) = AsyncStream<Void>.makeStream(bufferingPolicy: .unbounded)
+        let group = ServiceGroup(configuration: .init(services: [
+            .init(service: StoreService(store: store)),
+            .init(service: RiskMonitorService(server: server)),
+            .init(service: ReloadService(reloader: reloader, hangups: hangups)),
+            .init(service: StatusService(reloader: reloader)),
+            .init(service: ListenerService(server: server, drainMillis: { reloader.drainTimeoutMillis })),
+        ], logger: Logger(label: "taizhangd")))
+        Taizhangd.takeSignals(stop: { Task { await group.triggerGracefulShutdown() } }, hangup: { hangup.yield() })
+        // Tests and scripts read these lines to learn the addresses.
+        var announcement = ""
+        for address in bound {
+            announcement += "taizhangd: listening on \(address)\n"
+        }
+        announcement += "taizhangd: ready\n"
+        FileHandle.standardOutput.write(Data(announcement.utf8))
+        if !activated.isEmpty { Log.info("adopted \(activated.count) socket(s) from the service manager: \(activated.map(\.name).joined(separator: ", "))") }
+        // Ready only now: the store is open, migrations ran, the listeners accept.
+        ServiceManager.notify("READY=1\nSTATUS=\(reloader.statusLine())")
+        Taizhangd.startWatchdog(server: server)
+        let done = DispatchSemaphore(value: 0)
+        let failure = Mutex<(any Error)?>(nil)
+        Task {
+            do { try await group.run() } catch { failure.withLock { $0 = error } }
+            done.signal()
+        }
+        done.wait()
+        if let error = failure.withLock({ $0 }) {
+            Log.error("stopped on an error: \(error)")
+            throw ExitCode(70)
+        }
+        Log.info("stopped")
+    }
+
+    /// Takes TERM, INT and HUP with sigwait on a thread of its own: TERM and
+    /// INT stop the daemon (once), HUP reloads (ignored once stopping).
+    private static func takeSignals(stop: @escaping @Sendable () -> Void, hangup: @escaping @Sendable () -> Void) {
+        let signalThread = Thread {
+            var signals = Taizhangd.handledSignals
+            var stopping = false
+            while true {
+                var received: Int32 = 0
+                guard sigwait(&signals, &received) == 0 else { continue }
+                if received != SIGHUP {
+                    if !stopping { stop() }
+                    stopping = true
+                } else if stopping {
+                    Log.info("reload: ignored, the daemon is stopping")
+                } else {
+                    hangup()
+                }
+            }
+        }
+        thread(signalThread, name: "taizhang-signals")
+    }
+
+    /// The watchdog (WatchdogSec=): ping at half the interval, but only
+    /// while the event loops run tasks and the store commits.
+    private static func startWatchdog(server: TaizhangServer) {
+        var watchdogUsec: UInt64 = 0
+        guard ServiceManager.isSupervised, sd_watchdog_enabled(0, &watchdogUsec) > 0, watchdogUsec > 0 else { return }
+        let interval = max(UInt64(1000), watchdogUsec / 2)
+        let watchdog = Thread {
+            var healthy = true
+            while true {
+                usleep(UInt32(min(interval, UInt64(UInt32.max))))
+                let alive = server.isAlive(timeoutMillis: Int64(max(UInt64(1), interval / 2000)))
+                if alive {
+                    ServiceManager.notify("WATCHDOG=1")
+                    if !healthy { Log.info("watchdog: healthy again") }
+                } else if healthy {
+                    Log.error("watchdog: an event loop or the store's writer did not answer in time; not pinging systemd, which will restart the daemon")
+                }
+                healthy = alive
+            }
+        }
+        thread(watchdog, name: "taizhang-watchdog")
+        Log.info("watchdog: pinging every \(interval / 1000) ms while healthy")
+    }
+}
+
+/// Where the daemon keeps its data and listens, and the server's configuration.
+struct Site {
+    let dataDirectory: String
+    let unixPath: String
+    /// Sockets passed by systemd (LISTEN_FDS): they replace the ones we would bind.
+    let activated: [ServiceManager.Listener]
+    let configuration: ServerConfiguration
+
+    init(settings: DaemonSettings, files: SettingsFiles, tls: TLSFiles?) throws {
         let environment = ProcessInfo.processInfo.environment
-        let dataDirectory = settings.dataDirectory
+        dataDirectory = settings.dataDirectory
             ?? environment["STATE_DIRECTORY"].map { String($0.split(separator: ":").first ?? "") }
             ?? (NSHomeDirectory() + "/.local/share/taizhang")
-        let unixPath = settings.unixPath
+        unixPath = settings.unixPath
             ?? environment["RUNTIME_DIRECTORY"].map { String($0.split(separator: ":").first ?? "") + "/taizhang.sock" }
             ?? (dataDirectory + "/taizhang.sock")
         if unixPath.utf8.count >= 108 {
             FileHandle.standardError.write(Data("taizhangd: the Unix socket path \(unixPath) is \(unixPath.utf8.count) bytes; Linux allows at most 107; set a shorter unix\n".utf8))
             throw ExitCode(64)
         }
-        // Sockets passed by systemd (LISTEN_FDS) replace the ones we would bind.
-        let activated = ServiceManager.listenDescriptors()
+        activated = ServiceManager.listenDescriptors()
         var listeners: [BindAddress] = activated.isEmpty ? [.unixDomainSocket(path: unixPath)] : []
         if let tcp = settings.tcp, let (host, port) = try? DaemonSettings.parseHostPort(tcp) {
             listeners.append(.hostname(host, port: port))
@@ -220,132 +387,11 @@ struct Taizhangd: ParsableCommand {
         configuration.risk = files.risk
         configuration.access = files.access
         configuration.alertsTo = settings.alertsTo
+        self.configuration = configuration
         Log.info("holiday calendars for \(Taizhangd.yearRanges(configuration.calendar.knownYears)); depreciation starts \(configuration.depreciationPolicy.start.rawValue), \(configuration.depreciationPolicy.classes.count) minimum-life classes")
-        let today = Taizhangd.clock.today()
-        if let warning = configuration.calendar.missingCalendarWarning(today: today) {
+        if let warning = configuration.calendar.missingCalendarWarning(today: Taizhangd.clock.today()) {
             Log.warning(warning)
         }
-
-        signal(SIGPIPE, SIG_IGN)
-        let store: SQLiteLedgerStore
-        do {
-            var storeConfiguration = SQLiteStoreConfiguration(dataDirectory: dataDirectory)
-            storeConfiguration.faultCommitDelayMillis = faultCommitDelayMillis
-            storeConfiguration.databaseMaxBytes = settings.storeMaxBytes
-            store = try SQLiteLedgerStore(configuration: storeConfiguration, clock: Taizhangd.clock)
-        } catch {
-            Log.error("cannot open the ledger in \(dataDirectory): \(error)")
-            throw ExitCode(74)
-        }
-        let alerts: AlertStore
-        do {
-            alerts = try AlertStore(dataDirectory: dataDirectory)
-        } catch {
-            Log.error("cannot open the alert store in \(dataDirectory): \(error)")
-            store.close()
-            throw ExitCode(74)
-        }
-        let server: TaizhangServer
-        do {
-            server = try TaizhangServer(configuration: configuration, store: store, alerts: alerts, clock: Taizhangd.clock)
-        } catch {
-            // A method without a declaration is never served unchecked (EX_SOFTWARE).
-            Log.error("cannot serve: \(error)")
-            store.close()
-            throw ExitCode(70)
-        }
-        var bound: [String]
-        do {
-            try FileManager.default.createDirectory(atPath: (unixPath as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
-            bound = try server.start() + activated.map { try server.adopt(descriptor: $0.descriptor, tcp: $0.isTCP) }
-            if let metricsListen = settings.metricsListen, let (host, port) = try? DaemonSettings.parseHostPort(metricsListen) {
-                bound.append(try server.startMetricsListener(host: host, port: port))
-            }
-        } catch {
-            Log.error("cannot listen: \(error)")
-            store.close()
-            throw ExitCode(71)
-        }
-        let counts = store.statistics().recordCounts
-        Log.info("ledger \(dataDirectory)/taizhang.db: \(counts["asset"] ?? 0) assets, \(counts["project"] ?? 0) projects, \(counts["admin_unit"] ?? 0) admin units, \(counts["entity"] ?? 0) operating entities")
-        if configuration.risk.enabled {
-            Log.info("risk monitor: a run every \(configuration.risk.intervalSeconds) s and \(configuration.risk.debounceMillis) ms after a change; \(alerts.openAlerts().count) open alerts; alerts go to \(server.alertDestination ?? "nowhere")")
-        } else {
-            Log.warning("risk monitor: switched off by the risk configuration; no alerts are raised or cleared")
-        }
-        server.startMonitor()
-        let reloader = Reloader(configFile: configFile, defaultConfigPath: Taizhangd.defaultConfigPath, flags: flags, started: settings, files: files, server: server,
-                                listening: bound.joined(separator: ", "))
-        // Signals: TERM and INT stop; HUP reloads, one at a time, in order.
-        // Handled from here on, before anyone is told the daemon is ready.
-        let stop = DispatchSemaphore(value: 0)
-        let signalThread = Thread {
-            var signals = Taizhangd.handledSignals
-            var stopping = false
-            while true {
-                var received: Int32 = 0
-                guard sigwait(&signals, &received) == 0 else { continue }
-                if received != SIGHUP {
-                    if !stopping { stop.signal() }
-                    stopping = true
-                } else if stopping {
-                    Log.info("reload: ignored, the daemon is stopping")
-                } else {
-                    reloader.reload()
-                }
-            }
-        }
-        thread(signalThread, name: "taizhang-signals")
-        // Tests and scripts read these lines to learn the addresses.
-        var announcement = ""
-        for address in bound {
-            announcement += "taizhangd: listening on \(address)\n"
-        }
-        announcement += "taizhangd: ready\n"
-        FileHandle.standardOutput.write(Data(announcement.utf8))
-        if !activated.isEmpty { Log.info("adopted \(activated.count) socket(s) from the service manager: \(activated.map(\.name).joined(separator: ", "))") }
-        // Ready only now: the store is open, migrations ran, the listeners accept.
-        ServiceManager.notify("READY=1\nSTATUS=\(reloader.statusLine())")
-        // The watchdog (WatchdogSec=): ping at half the interval, but only
-        // while the event loops run tasks and the store commits.
-        var watchdogUsec: UInt64 = 0
-        if ServiceManager.isSupervised, sd_watchdog_enabled(0, &watchdogUsec) > 0, watchdogUsec > 0 {
-            let interval = max(UInt64(1000), watchdogUsec / 2)
-            let watchdog = Thread {
-                var healthy = true
-                while true {
-                    usleep(UInt32(min(interval, UInt64(UInt32.max))))
-                    let alive = server.isAlive(timeoutMillis: Int64(max(UInt64(1), interval / 2000)))
-                    if alive {
-                        ServiceManager.notify("WATCHDOG=1")
-                        if !healthy { Log.info("watchdog: healthy again") }
-                    } else if healthy {
-                        Log.error("watchdog: an event loop or the store's writer did not answer in time; not pinging systemd, which will restart the daemon")
-                    }
-                    healthy = alive
-                }
-            }
-            thread(watchdog, name: "taizhang-watchdog")
-            Log.info("watchdog: pinging every \(interval / 1000) ms while healthy")
-        }
-        // Under a service manager, the STATUS line is refreshed every 10 s.
-        var statusTimer: (any DispatchSourceTimer)?
-        if ServiceManager.isSupervised {
-            let timer = DispatchSource.makeTimerSource(queue: .global())
-            timer.schedule(deadline: .now() + 10, repeating: 10)
-            timer.setEventHandler { ServiceManager.notify("STATUS=\(reloader.statusLine())") }
-            timer.resume()
-            statusTimer = timer
-        }
-
-        stop.wait()
-        statusTimer?.cancel()
-        let drainMillis = reloader.drainTimeoutMillis
-        ServiceManager.notify("STOPPING=1\nSTATUS=Stopping: draining calls in flight (up to \(drainMillis) ms)")
-        Log.info("stopping: draining calls in flight (up to \(drainMillis) ms)")
-        server.shutdown()
-        Log.info("stopped")
     }
 }
 

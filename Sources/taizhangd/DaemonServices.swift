@@ -1,0 +1,82 @@
+// The daemon's long-running parts as ServiceLifecycle services under one
+// ServiceGroup (Taizhangd.serve). They start in the order of
+// `DaemonServices.all` and, on SIGTERM or SIGINT, stop in reverse: the
+// listeners stop accepting and drain the calls in flight (each gets its
+// answer, or UNAVAILABLE), the reloader stops taking SIGHUP, the risk
+// monitor stops, and last the store's writer flushes and the ledger closes.
+
+import Foundation
+import Logging
+import ServiceLifecycle
+import TaizhangServer
+import TaizhangStore
+
+/// The ledger store: open while the daemon runs; closed last, once every
+/// call that could write has been answered.
+struct StoreService: Service {
+    let store: SQLiteLedgerStore
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        store.close()
+        Log.info("stopped: the ledger is closed")
+    }
+}
+
+/// The risk monitor's thread: runs until the daemon stops.
+struct RiskMonitorService: Service {
+    let server: TaizhangServer
+
+    func run() async throws {
+        server.startMonitor()
+        try? await gracefulShutdown()
+        server.stopMonitor()
+    }
+}
+
+/// SIGHUP: reload the configuration, one at a time, in order.
+struct ReloadService: Service {
+    let reloader: Reloader
+    let hangups: AsyncStream<Void>
+
+    func run() async throws {
+        for await _ in hangups.cancelOnGracefulShutdown() {
+            reloader.reload()
+        }
+    }
+}
+
+/// Under a service manager, the STATUS= line every 10 s.
+struct StatusService: Service {
+    let reloader: Reloader
+
+    func run() async throws {
+        guard ServiceManager.isSupervised else {
+            try? await gracefulShutdown()
+            return
+        }
+        while true {
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(10)) }
+            } catch {
+                return
+            }
+            ServiceManager.notify("STATUS=\(reloader.statusLine())")
+        }
+    }
+}
+
+/// The listeners (RPC sockets and /metrics): already bound and accepting
+/// when the group starts; on shutdown they stop accepting and drain.
+struct ListenerService: Service {
+    let server: TaizhangServer
+    let drainMillis: @Sendable () -> Int64
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        let drain = drainMillis()
+        ServiceManager.notify("STOPPING=1\nSTATUS=Stopping: draining calls in flight (up to \(drain) ms)")
+        Log.info("stopping: draining calls in flight (up to \(drain) ms)")
+        server.stopServing()
+    }
+}
