@@ -156,27 +156,7 @@ struct Bench {
             print(String(format: "risk: %@ %d calls, %d failed, %.2f s", name, result.completed, result.failed, result.elapsedSeconds))
             if result.failed > 0 { exit(1) }
         }
-        // A county, 10 townships, 10 villages each.
-        var units: [Data] = []
-        func unit(_ code: String, _ name: String, _ level: Taizhang_Ledger_V1_AdminLevel, _ parent: String) throws -> Data {
-            var request = Taizhang_Ledger_V1_CreateAdminUnitRequest()
-            request.unit.code = code
-            request.unit.name = name
-            request.unit.level = level
-            request.unit.parentCode = parent
-            return try request.serializedData()
-        }
-        units.append(try unit("421024000000", "江陵县", .county, ""))
-        var villages: [String] = []
-        for t in 0..<10 {
-            let township = "421024\(100 + t)000"
-            units.append(try unit(township, "镇\(t)", .township, "421024000000"))
-            for v in 0..<10 {
-                let village = "421024\(100 + t)\(201 + v)"
-                units.append(try unit(village, "村\(t)-\(v)", .village, township))
-                villages.append(village)
-            }
-        }
+        let (units, villages) = try riskUnits()
         try phase("admin units", RPC.Ledger.createAdminUnit.path, units, depth: 1)
         var project = Taizhang_Ledger_V1_CreateProjectRequest()
         project.project.id = "RISK-BENCH"
@@ -185,36 +165,7 @@ struct Bench {
         project.project.implementingUnit = "县农业农村局"
         project.project.adminCode = "421024000000"
         try phase("project", RPC.Ledger.createProject.path, [try project.serializedData()], depth: 1)
-        // The assets, in batches of 5,000: ids ZC00000001… in order on a fresh daemon.
-        var batches: [Data] = []
-        var offset = 0
-        while offset < entities {
-            var batch = Taizhang_Ledger_V1_BatchRegisterAssetsRequest()
-            for index in offset..<min(offset + 5000, entities) {
-                var asset = Taizhang_Ledger_V1_Asset()
-                asset.name = "产业扶贫基地\(index)"
-                asset.category = .operating
-                asset.subType = "种养殖基地"
-                asset.projectID = "RISK-BENCH"
-                asset.adminCode = villages[index % villages.count]
-                asset.acquiredDate = "2020-06-30"
-                asset.usefulLifeYears = 20
-                asset.originalValueFen = 50_000_000
-                var funding = Taizhang_Ledger_V1_Funding()
-                funding.source = .centralSpecial
-                funding.amountFen = 50_000_000
-                asset.funding = [funding]
-                var owner = Taizhang_Ledger_V1_Owner()
-                owner.name = "村股份经济合作社"
-                owner.kind = .villageCollective
-                owner.adminCode = asset.adminCode
-                owner.shareBp = 10_000
-                asset.owners = [owner]
-                batch.assets.append(asset)
-            }
-            batches.append(try batch.serializedData())
-            offset += 5000
-        }
+        let batches = try riskAssets(entities, villages: villages)
         try phase("assets", RPC.Ledger.batchRegisterAssets.path, batches, depth: 2)
         var entityPayloads: [Data] = []
         for index in 0..<entities {
@@ -246,11 +197,84 @@ struct Bench {
             contracts.append(try request.serializedData())
         }
         try phase("contracts", RPC.Ledger.createContract.path, contracts)
+        let reports = try riskReports(entities, quarters: chosen, submittedOn: todayText)
+        try phase("reports", RPC.Ledger.submitReport.path, reports)
+        for number in 1...max(1, runs) {
+            let result = try run(group: group, socket: socket, connections: 1, depth: 1, seconds: 3600,
+                                 method: RPC.Risk.runMonitor.path, maxCalls: 1) { _ in Data() }
+            let summary = try Taizhang_Risk_V1_MonitorRun(serializedBytes: result.lastPayload)
+            print(String(format: "risk: run %d entities=%llu assets=%llu raised=%llu changed=%llu cleared=%llu open=%llu duration_ms=%.1f",
+                         number, summary.entitiesScored, summary.assetsChecked, summary.raised, summary.changed, summary.cleared,
+                         summary.openAlerts, Double(summary.durationMicros) / 1000))
+        }
+    }
+
+    /// A county, 10 townships, 10 villages each: the requests and the villages' codes.
+    private static func riskUnits() throws -> ([Data], [String]) {
+        var units: [Data] = []
+        func unit(_ code: String, _ name: String, _ level: Taizhang_Ledger_V1_AdminLevel, _ parent: String) throws -> Data {
+            var request = Taizhang_Ledger_V1_CreateAdminUnitRequest()
+            request.unit.code = code
+            request.unit.name = name
+            request.unit.level = level
+            request.unit.parentCode = parent
+            return try request.serializedData()
+        }
+        units.append(try unit("421024000000", "江陵县", .county, ""))
+        var villages: [String] = []
+        for t in 0..<10 {
+            let township = "421024\(100 + t)000"
+            units.append(try unit(township, "镇\(t)", .township, "421024000000"))
+            for v in 0..<10 {
+                let village = "421024\(100 + t)\(201 + v)"
+                units.append(try unit(village, "村\(t)-\(v)", .village, township))
+                villages.append(village)
+            }
+        }
+        return (units, villages)
+    }
+
+    /// The assets, in batches of 5,000: ids ZC00000001… in order on a fresh daemon.
+    private static func riskAssets(_ entities: Int, villages: [String]) throws -> [Data] {
+        var batches: [Data] = []
+        var offset = 0
+        while offset < entities {
+            var batch = Taizhang_Ledger_V1_BatchRegisterAssetsRequest()
+            for index in offset..<min(offset + 5000, entities) {
+                var asset = Taizhang_Ledger_V1_Asset()
+                asset.name = "产业扶贫基地\(index)"
+                asset.category = .operating
+                asset.subType = "种养殖基地"
+                asset.projectID = "RISK-BENCH"
+                asset.adminCode = villages[index % villages.count]
+                asset.acquiredDate = "2020-06-30"
+                asset.usefulLifeYears = 20
+                asset.originalValueFen = 50_000_000
+                var funding = Taizhang_Ledger_V1_Funding()
+                funding.source = .centralSpecial
+                funding.amountFen = 50_000_000
+                asset.funding = [funding]
+                var owner = Taizhang_Ledger_V1_Owner()
+                owner.name = "村股份经济合作社"
+                owner.kind = .villageCollective
+                owner.adminCode = asset.adminCode
+                owner.shareBp = 10_000
+                asset.owners = [owner]
+                batch.assets.append(asset)
+            }
+            batches.append(try batch.serializedData())
+            offset += 5000
+        }
+        return batches
+    }
+
+    /// Each entity's reports for `quarters`.
+    private static func riskReports(_ entities: Int, quarters chosen: [(Int, Int)], submittedOn todayText: String) throws -> [Data] {
         var reports: [Data] = []
         for index in 0..<entities {
             for (position, quarter) in chosen.enumerated() {
                 // 1 in 10 entities missed its last two quarters (red), 2 in 10 its last one (yellow).
-                let missed = (index % 10 == 0 && position >= quarters - 2) || (index % 10 < 3 && index % 10 > 0 && position == quarters - 1)
+                let missed = (index % 10 == 0 && position >= chosen.count - 2) || (index % 10 < 3 && index % 10 > 0 && position == chosen.count - 1)
                 var request = Taizhang_Ledger_V1_SubmitReportRequest()
                 request.report.entityID = String(format: "ZT%08d", index + 1)
                 request.report.quarter = "\(quarter.0)Q\(quarter.1)"
@@ -267,15 +291,7 @@ struct Bench {
                 reports.append(try request.serializedData())
             }
         }
-        try phase("reports", RPC.Ledger.submitReport.path, reports)
-        for number in 1...max(1, runs) {
-            let result = try run(group: group, socket: socket, connections: 1, depth: 1, seconds: 3600,
-                                 method: RPC.Risk.runMonitor.path, maxCalls: 1) { _ in Data() }
-            let summary = try Taizhang_Risk_V1_MonitorRun(serializedBytes: result.lastPayload)
-            print(String(format: "risk: run %d entities=%llu assets=%llu raised=%llu changed=%llu cleared=%llu open=%llu duration_ms=%.1f",
-                         number, summary.entitiesScored, summary.assetsChecked, summary.raised, summary.changed, summary.cleared,
-                         summary.openAlerts, Double(summary.durationMicros) / 1000))
-        }
+        return reports
     }
 
     /// Registers `total` assets in batches, `depth` batches in flight (2 lets
