@@ -212,6 +212,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     /// Who is calling and whether they may: the caller's identity and the
     /// method's declaration, the idempotency key, the identity's limits.
     /// Nil when the call was refused (and answered).
+    @inline(__always)
     private func admit(_ request: Taizhang_Rpc_V1_Request, method: MethodSpec, callId: UInt64, requestId: String,
                        context: ChannelHandlerContext) -> Admitted? {
         // Who is calling: a token when one is sent, else the Unix peer's user.
@@ -254,6 +255,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
 
     /// Starts the admitted call: a stream, or a unary handler whose answer
     /// comes now or later.
+    @inline(__always)
     private func dispatch(_ request: Taizhang_Rpc_V1_Request, method: MethodSpec, admitted: Admitted,
                           callId: UInt64, requestId: String, context: ChannelHandlerContext) {
         let (call, principal) = (admitted.call, admitted.principal)
