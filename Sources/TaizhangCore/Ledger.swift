@@ -285,3 +285,18 @@ public struct Asset: Sendable, Hashable, Codable {
         self.updatedAt = updatedAt
     }
 }
+
+/// Asset identifiers: "ZC" and eight or more digits.
+public enum AssetIdentifiers {
+    /// The identifier of the `number`th asset.
+    public static func make(_ number: Int) -> String {
+        let digits = String(number)
+        return "ZC" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+    }
+
+    /// The number inside an identifier, or nil.
+    public static func number(of id: String) -> Int? {
+        guard id.hasPrefix("ZC") else { return nil }
+        return Int(id.dropFirst(2))
+    }
+}

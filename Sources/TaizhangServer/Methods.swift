@@ -280,7 +280,6 @@ enum Method {
                 case .submit(let planned): mutation = planned
                 case .answer(let response): return .completed(.ok(try response.serializedBytes()))
                 }
-                if let refusal = ScopeGuard.refusal(mutation, call: call, store: store) { throw refusal }
             } catch {
                 return .completed(.failed(StatusMapping.status(for: error, requestType: Request.protoMessageName)))
             }

@@ -4,7 +4,10 @@
 // see, so nothing is learnt of it); a read of a record outside is NOT_FOUND;
 // a listing is narrowed to the scope, never refused. Identities without a
 // scope (and local mode) see the whole ledger. Admin units themselves (the
-// county's structure) are visible to everyone who may read.
+// county's structure) are visible to everyone who may read. Here: what a
+// method's declaration says of its request when the call arrives; what a
+// change writes is checked again by its rule at commit time (TaizhangCore's
+// Decider+Scope).
 
 import Foundation
 import TaizhangCore
@@ -34,83 +37,6 @@ enum ScopeGuard {
     static func codes(_ call: CallContext, _ store: any LedgerStore) -> Set<String>? {
         guard let scope = call.principal?.scope, !scope.isEmpty else { return nil }
         return store.adminSubtree(code: scope)
-    }
-
-    /// The admin code of each record a mutation changes (the unit it lies
-    /// in now, and where a change would move it), or a refusal when a record
-    /// it names lies outside the caller's scope.
-    static func refusal(_ mutation: Mutation, call: CallContext, store: any LedgerStore) -> LedgerError? {
-        guard let scope = codes(call, store), let principal = call.principal else { return nil }
-        /// A unit the caller named: refused by name.
-        func named(_ code: String, _ what: String) -> LedgerError? {
-            scope.contains(code) ? nil : LedgerError(.permissionDenied,
-                "\(principal.name) may change only what lies in \(principal.scope) and below; \(what) names \(code)")
-        }
-        /// A record the caller named by id: outside the scope it does not exist for them.
-        func record(_ code: String?, _ what: String, _ id: String) -> LedgerError? {
-            // Unknown now is NOT_FOUND too: a record created meanwhile (ids are
-            // sequential) is not the caller's to change before it could see it.
-            guard let code, scope.contains(code) else { return LedgerError(.notFound, "no \(what) \"\(id)\" exists") }
-            return nil
-        }
-        /// Owners named by their unit: a clerk does not assign assets to units outside its scope.
-        func owners(_ asset: Asset, _ what: String) -> LedgerError? {
-            for owner in asset.owners where !owner.adminCode.isEmpty {
-                if let refusal = named(owner.adminCode, "\(what)'s owner \(owner.name)") { return refusal }
-            }
-            return nil
-        }
-        func assetCode(_ id: String) -> String? { store.asset(id: id)?.adminCode }
-        func contractCode(_ id: String) -> String? { store.contract(id: id).flatMap { assetCode($0.assetId) } }
-        switch mutation {
-        case .createAdminUnit(let unit):
-            return named(unit.parentCode.isEmpty ? unit.code : unit.parentCode, "the new unit's parent")
-        case .createProject(let project):
-            return named(project.adminCode, "the project's admin_code")
-        case .registerAssets(let assets, _):
-            for asset in assets {
-                let what = "asset \(asset.code.isEmpty ? asset.name : asset.code)"
-                if let refusal = named(asset.adminCode, what + "'s admin_code") ?? owners(asset, what) { return refusal }
-            }
-            return nil
-        case .updateAsset(let asset, _):
-            return record(assetCode(asset.id), "asset", asset.id) ?? named(asset.adminCode, "the asset's new admin_code") ?? owners(asset, "the asset")
-        case .lifecycle(let id, let action, _, _, _, _):
-            if let refusal = record(assetCode(id), "asset", id) { return refusal }
-            var given: [Owner] = []
-            if case .confirmOwnership(let confirmed, _, _, _, _) = action { given = confirmed }
-            if case .resolveObjection(_, _, _, _, let corrected, _, _) = action { given = corrected }
-            for owner in given where !owner.adminCode.isEmpty {
-                if let refusal = named(owner.adminCode, "owner \(owner.name)") { return refusal }
-            }
-            return nil
-        case .createEntity(let entity):
-            return named(entity.adminCode, "the entity's admin_code")
-        case .updateEntity(let entity, _):
-            return record(store.entity(id: entity.id)?.adminCode, "operating entity", entity.id) ?? named(entity.adminCode, "the entity's new admin_code")
-        case .createContract(let contract):
-            return record(assetCode(contract.assetId), "asset", contract.assetId)
-                ?? record(store.entity(id: contract.entityId)?.adminCode, "operating entity", contract.entityId)
-        case .amendContract(let contract, _, _):
-            return record(contractCode(contract.id), "contract", contract.id)
-                ?? record(store.entity(id: contract.entityId)?.adminCode, "operating entity", contract.entityId)
-        case .submitReport(let report, _):
-            return record(store.entity(id: report.entityId)?.adminCode, "operating entity", report.entityId)
-        case .stewardship(let change):
-            let records = store.stewardship()
-            switch change {
-            case .recordIncome(let income): return record(assetCode(income.assetId), "asset", income.assetId)
-            case .createPlan(let plan, _, _): return named(plan.ownerCode, "the plan's owner_code")
-            case .advancePlan(let id, _, _, _, _, _, _): return record(records.plans[id]?.ownerCode, "distribution plan", id)
-            case .openStockTake(let code, _, _): return named(code, "the count's admin_code")
-            case .recordCount(let id, _, _, _), .closeStockTake(let id, _, _): return record(records.stockTakes[id]?.adminCode, "stock-take", id)
-            case .dispose(let id, _, _, _, _, _): return record(assetCode(id), "asset", id)
-            case .decideDisposal(let id, _, _, _, _, _): return record(records.disposals[id].flatMap { assetCode($0.assetId) }, "disposal", id)
-            case .recordRevitalisingPlan(let plan): return record(assetCode(plan.assetId), "asset", plan.assetId)
-            }
-        case .probe:
-            return nil
-        }
     }
 
     /// Narrows a read's request to the caller's scope, as its declaration

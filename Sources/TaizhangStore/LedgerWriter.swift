@@ -5,25 +5,10 @@
 import Foundation
 import TaizhangCore
 
-/// Changes made by a group, applied to the in-memory state after COMMIT.
+/// What a group did, applied to the in-memory state after COMMIT: its
+/// records, and what only the store keeps (idempotency, the audit head).
 struct Overlay {
-    var adminUnits: [String: AdminUnit] = [:]
-    var projects: [String: Project] = [:]
-    var assets: [String: Asset] = [:]
-    var assetOrder: [String] = []
-    var assetIdsByCode: [String: String] = [:]
-    var entities: [String: OperatingEntity] = [:]
-    var entityOrder: [String] = []
-    var contracts: [String: OperationContract] = [:]
-    var contractOrder: [String] = []
-    var reports: [String: QuarterReport] = [:]
-    /// Stewardship records by "kind/id", and the keys in the order first changed.
-    var stewardship: [String: StewardshipRecord] = [:]
-    var stewardshipOrder: [String] = []
-    /// Credit code → entity id ("" when freed by this group).
-    var entityIdsByCreditCode: [String: String] = [:]
-    /// The kinds of record the group changed.
-    var kinds: Set<String> = []
+    var records = GroupChanges()
     var idempotency: [String: IdempotencyRecord] = [:]
     var auditHeadSeq: UInt64?
     var auditHeadHash: String?
@@ -32,13 +17,13 @@ struct Overlay {
 
     func apply(to state: inout LedgerState) {
         // Parents before children: codes sort that way.
-        for code in adminUnits.keys.sorted() { state.put(adminUnits[code]!) }
-        for project in projects.values { state.put(project) }
-        for id in assetOrder { state.put(assets[id]!) }
-        for id in entityOrder { state.put(entities[id]!) }
-        for id in contractOrder { state.put(contracts[id]!) }
-        for report in reports.values { state.put(report) }
-        for key in stewardshipOrder { state.stewardship.put(stewardship[key]!) }
+        for code in records.adminUnits.keys.sorted() { state.put(records.adminUnits[code]!) }
+        for project in records.projects.values { state.put(project) }
+        for id in records.assetOrder { state.put(records.assets[id]!) }
+        for id in records.entityOrder { state.put(records.entities[id]!) }
+        for id in records.contractOrder { state.put(records.contracts[id]!) }
+        for report in records.reports.values { state.put(report) }
+        for key in records.stewardshipOrder { state.stewardship.put(records.stewardship[key]!) }
         if let oldest = pruneIdempotencyBefore {
             state.idempotency = state.idempotency.filter { $0.value.createdUnixMillis >= oldest }
         }
@@ -50,36 +35,44 @@ struct Overlay {
     }
 }
 
-extension Overlay {
-    /// Takes in what `plan` changed, for the group's later mutations and
-    /// for the state after COMMIT.
-    mutating func absorb(_ plan: Plan) {
-        for unit in plan.adminUnits { adminUnits[unit.code] = unit }
-        for project in plan.projects { projects[project.id] = project }
-        for (asset, before) in plan.assets {
-            if assets.updateValue(asset, forKey: asset.id) == nil { assetOrder.append(asset.id) }
-            if let before, !before.code.isEmpty, before.code != asset.code { assetIdsByCode[before.code] = "" }
-            if !asset.code.isEmpty { assetIdsByCode[asset.code] = asset.id }
+/// The committed ledger as the rules read it.
+struct CommittedView: LedgerView {
+    let store: SQLiteLedgerStore
+
+    func adminUnit(_ code: String) -> AdminUnit? { store.state.withLock { $0.adminUnits[code] } }
+    func subtree(of code: String) -> Set<String> { store.state.withLock { $0.subtree(of: code) } }
+    func project(_ id: String) -> Project? { store.state.withLock { $0.projects[id] } }
+    func asset(_ id: String) -> Asset? { store.state.withLock { $0.assets[id] } }
+    func assets(inUnits codes: Set<String>) -> [String: Asset] {
+        store.state.withLock { state in state.assets.filter { codes.contains($0.value.adminCode) } }
+    }
+    func assetHolder(ofCode code: String) -> String? { store.state.withLock { $0.assetIdsByCode[code] } }
+    func entity(_ id: String) -> OperatingEntity? { store.state.withLock { $0.operations.entities[id] } }
+    func entityHolder(ofCreditCode code: String) -> String? { store.state.withLock { $0.entityIdsByCreditCode[code] } }
+    func contract(_ id: String) -> OperationContract? { store.state.withLock { $0.operations.contracts[id] } }
+    func contracts(ofAsset id: String) -> [OperationContract] {
+        store.state.withLock { $0.operations.contracts(ofAsset: id) }.sorted { $0.id < $1.id }
+    }
+    func report(of entityId: String, _ quarter: Quarter) -> QuarterReport? {
+        store.state.withLock { $0.operations.reports[entityId]?[quarter] }
+    }
+    func reports(of entityId: String) -> ReportsByQuarter { store.state.withLock { $0.operations.reports[entityId] ?? [:] } }
+    func record(_ kind: StewardshipKind, _ id: String) -> StewardshipRecord? { store.state.withLock { $0.stewardship.record(kind, id: id) } }
+    func records(_ kind: StewardshipKind) -> [StewardshipRecord] {
+        let records: [StewardshipRecord] = store.state.withLock { state in
+            switch kind {
+            case .income: return state.stewardship.income.values.map(StewardshipRecord.income)
+            case .distributionPlan: return state.stewardship.plans.values.map(StewardshipRecord.plan)
+            case .stockTake: return state.stewardship.stockTakes.values.map(StewardshipRecord.stockTake)
+            case .disposal: return state.stewardship.disposals.values.map(StewardshipRecord.disposal)
+            case .revitalisingPlan: return state.stewardship.revitalising.values.map(StewardshipRecord.revitalising)
+            }
         }
-        if !plan.assets.isEmpty { kinds.insert("asset") }
-        for (entity, before) in plan.entities {
-            if entities.updateValue(entity, forKey: entity.id) == nil { entityOrder.append(entity.id) }
-            if let before, !before.creditCode.isEmpty, before.creditCode != entity.creditCode { entityIdsByCreditCode[before.creditCode] = "" }
-            if !entity.creditCode.isEmpty { entityIdsByCreditCode[entity.creditCode] = entity.id }
-            kinds.insert("entity")
-        }
-        for (contract, _) in plan.contracts {
-            if contracts.updateValue(contract, forKey: contract.id) == nil { contractOrder.append(contract.id) }
-            kinds.insert("contract")
-        }
-        for (report, _) in plan.reports {
-            reports[report.key] = report
-            kinds.insert("report")
-        }
-        for (record, _) in plan.stewardship {
-            let key = record.kind.rawValue + "/" + record.id
-            if stewardship.updateValue(record, forKey: key) == nil { stewardshipOrder.append(key) }
-            kinds.insert(record.kind.rawValue)
+        return records.sorted { $0.id < $1.id }
+    }
+    func disposals(ofAsset id: String) -> [DisposalEntry] {
+        store.state.withLock { state in
+            state.stewardship.disposalOfAsset[id].flatMap { state.stewardship.disposals[$0] }.map { [$0] } ?? []
         }
     }
 }
@@ -92,31 +85,6 @@ struct CommitResult {
     /// One reply per mutation, in order.
     var replies: [MutationReply]
     var appliedCount: Int
-}
-
-/// The planned effect of one mutation: records to write and the outcome.
-struct Plan {
-    var adminUnits: [AdminUnit] = []
-    var projects: [Project] = []
-    /// The asset and its state before (nil when new).
-    var assets: [(after: Asset, before: Asset?)] = []
-    var entities: [(after: OperatingEntity, before: OperatingEntity?)] = []
-    var contracts: [(after: OperationContract, before: OperationContract?)] = []
-    var reports: [(after: QuarterReport, before: QuarterReport?)] = []
-    var stewardship: [(after: StewardshipRecord, before: StewardshipRecord?)] = []
-    /// What the audit journal records for a stewardship change instead of
-    /// the whole record before and after ("kind/id" → texts): the lines a
-    /// count call changed, not the count's every line again.
-    var auditOverrides: [String: (before: String, after: String)] = [:]
-    var outcome: MutationOutcome
-}
-
-/// The last numbers given out, for the next ids.
-struct IdentifierNumbers {
-    var asset: Int
-    var entity: Int
-    var contract: Int
-    var stewardship: [StewardshipKind: Int]
 }
 
 /// Writes groups of mutations on the writer thread.
@@ -207,15 +175,11 @@ final class LedgerWriter: @unchecked Sendable {
                 continue
             }
             do {
-                if let scope = context.scope, let refusal = namedRecordRefusal(pending.mutation, scope: scope, overlay: overlay, store: store) {
-                    throw refusal
-                }
-                let plan = try self.plan(pending.mutation, context: context, overlay: overlay, store: store, now: now,
-                                         today: Timestamp.chinaDate(unixMillis: nowMillis), numbers: &numbers)
-                if let scope = context.scope, let refusal = scopeRefusal(plan, scope: scope, holder: context.scopeHolder, overlay: overlay, store: store,
-                                                                          checkOwners: pending.mutation.namesOwners) {
-                    throw refusal
-                }
+                var decider = Decider(view: LayeredView(overlay.records, over: CommittedView(store: store)), context: context,
+                                      now: now, today: Timestamp.chinaDate(unixMillis: nowMillis), numbers: numbers)
+                // Ids a decision uses stay used, even when it is refused.
+                defer { numbers = decider.numbers }
+                let plan = try decider.decide(pending.mutation)
                 try db.execute("SAVEPOINT m")
                 do {
                     var seq = headSeq
@@ -227,7 +191,7 @@ final class LedgerWriter: @unchecked Sendable {
                     if let (key, record) = remembered { overlay.idempotency[key] = record }
                     headSeq = seq
                     headHash = hash
-                    overlay.absorb(plan)
+                    overlay.records.absorb(plan)
                     replies.append(.success(.applied(plan.outcome, encoded: response)))
                     applied += 1
                 } catch {
@@ -325,21 +289,10 @@ final class LedgerWriter: @unchecked Sendable {
 
     static let storageFailure = LedgerError(.unavailable, "the ledger could not be written to disk; nothing was applied; retry later and tell the operator (see the daemon's log)")
 
-    // MARK: Planning
-
-    /// The plan of `mutation` (Planner); the ids it gives out stay used even
-    /// when it is refused.
-    private func plan(_ mutation: Mutation, context: CallerContext, overlay: Overlay, store: SQLiteLedgerStore, now: String, today: CivilDate,
-                      numbers: inout IdentifierNumbers) throws -> Plan {
-        var planner = Planner(overlay: overlay, store: store, context: context, now: now, today: today, numbers: numbers)
-        defer { numbers = planner.numbers }
-        return try planner.plan(mutation)
-    }
-
     // MARK: Writing
 
 
-    private func write(_ plan: Plan, context: CallerContext, now: String, seq: inout UInt64, hash: inout String) throws {
+    private func write(_ plan: LedgerChange, context: CallerContext, now: String, seq: inout UInt64, hash: inout String) throws {
         func audit(kind: String, id: String, before: String, after: String) throws {
             seq += 1
             let entry = AuditChain.seal(AuditEntry(
@@ -384,11 +337,11 @@ final class LedgerWriter: @unchecked Sendable {
         }
         for (record, before) in plan.stewardship {
             let text = StewardshipJSON.text(record)
-            let keys = StewardshipJSON.keys(record)
+            let keys = record.scopeKeys
             try upsertStewardship.run([.text(record.kind.rawValue), .text(record.id), .text(keys.assetId), .text(keys.adminCode),
                                        .int(record.version), .text(text)])
-            if let change = plan.auditOverrides[record.kind.rawValue + "/" + record.id] {
-                try audit(kind: record.kind.rawValue, id: record.id, before: change.before, after: change.after)
+            if case .stockTake = record, let change = plan.countAudit[record.id] {
+                try audit(kind: record.kind.rawValue, id: record.id, before: StewardshipJSON.text(change.before), after: StewardshipJSON.text(change.after))
             } else {
                 try audit(kind: record.kind.rawValue, id: record.id, before: before.map(StewardshipJSON.text) ?? "", after: text)
             }

@@ -444,8 +444,8 @@ public final class SQLiteLedgerStore: LedgerStore {
             if !started.allSatisfy({ if case .probe = $0.mutation { return true } else { return false } }) {
                 for observer in groupObservers.withLock({ $0 }) { observer(group) }
             }
-            if result.durable, !result.overlay.kinds.isEmpty {
-                for observer in observers.withLock({ $0 }) { observer(result.overlay.kinds) }
+            if result.durable, !result.overlay.records.kinds.isEmpty {
+                for observer in observers.withLock({ $0 }) { observer(result.overlay.records.kinds) }
             }
         }
         writerStopped.signal()

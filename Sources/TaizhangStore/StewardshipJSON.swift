@@ -9,18 +9,6 @@
 import Foundation
 import TaizhangCore
 
-/// What a count call changed, for the audit journal: a count of 20,000
-/// assets would otherwise put every line into the journal twice per call.
-struct StockTakeChange: Encodable {
-    var id: String
-    var version: Int64
-    var updatedAt: String
-    var lines: [CountLine]?
-    var surplus: [SurplusLine]?
-    var closedOn: CivilDate?
-    var report: StockTakeReport?
-}
-
 enum StewardshipJSON {
     static func text(_ record: StewardshipRecord) -> String {
         let encoder = JSONEncoder()
@@ -57,17 +45,6 @@ enum StewardshipJSON {
         case .stockTake: return .stockTake(try decoder.decode(StockTake.self, from: data))
         case .disposal: return .disposal(try decoder.decode(DisposalEntry.self, from: data))
         case .revitalisingPlan: return .revitalising(try decoder.decode(RevitalisingPlan.self, from: data))
-        }
-    }
-
-    /// The asset and admin unit a record is about, for the table's indexed columns.
-    static func keys(_ record: StewardshipRecord) -> (assetId: String, adminCode: String) {
-        switch record {
-        case .income(let value): return (value.assetId, value.ownerCode)
-        case .plan(let value): return ("", value.ownerCode)
-        case .stockTake(let value): return ("", value.adminCode)
-        case .disposal(let value): return (value.assetId, value.adminCode)
-        case .revitalising(let value): return (value.assetId, "")
         }
     }
 }

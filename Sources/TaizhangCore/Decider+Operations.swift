@@ -1,15 +1,16 @@
 // Plans for operating entities, their contracts and quarterly reports.
 
-import TaizhangCore
 
-extension Planner {
-    mutating func createEntity(_ entity: OperatingEntity) throws -> Plan {
+
+extension Decider {
+    mutating func createEntity(_ entity: OperatingEntity) throws -> LedgerChange {
+        try permit(entity.adminCode, "the entity's admin_code")
         var entity = entity
         var bad: [FieldViolation] = []
-        if adminUnit(entity.adminCode) == nil {
+        if view.adminUnit(entity.adminCode) == nil {
             bad.append(.init(field: "entity.admin_code", description: "no admin unit \(entity.adminCode) exists"))
         }
-        if !entity.creditCode.isEmpty, let holder = holder(ofCreditCode: entity.creditCode) {
+        if !entity.creditCode.isEmpty, let holder = view.entityHolder(ofCreditCode: entity.creditCode) {
             throw LedgerError(.alreadyExists, "credit code \(entity.creditCode) is already registered as \(shownEntity(holder))",
                               violations: [.init(field: "entity.credit_code", description: "already registered as \(shownEntity(holder))")])
         }
@@ -19,22 +20,24 @@ extension Planner {
         entity.version = 1
         entity.createdAt = now
         entity.updatedAt = now
-        return Plan(entities: [(entity, nil)], outcome: .entity(entity))
+        return LedgerChange(entities: [(entity, nil)], outcome: .entity(entity))
     }
 
-    mutating func updateEntity(_ entity: OperatingEntity, _ expectedVersion: Int64) throws -> Plan {
+    mutating func updateEntity(_ entity: OperatingEntity, _ expectedVersion: Int64) throws -> LedgerChange {
+        try reveal(view.entity(entity.id)?.adminCode, "operating entity", entity.id)
+        try permit(entity.adminCode, "the entity's new admin_code")
         var entity = entity
-        guard let current = lookupEntity(entity.id) else {
+        guard let current = view.entity(entity.id) else {
             throw LedgerError(.notFound, "no operating entity \(entity.id) exists", violations: [.init(field: "entity.id", description: "not found")])
         }
         if expectedVersion != 0, expectedVersion != current.version {
             throw LedgerError(.aborted, "entity \(entity.id) is at version \(current.version), not \(expectedVersion): someone changed it since you read it; read it again and reapply your change")
         }
         var bad: [FieldViolation] = []
-        if adminUnit(entity.adminCode) == nil {
+        if view.adminUnit(entity.adminCode) == nil {
             bad.append(.init(field: "entity.admin_code", description: "no admin unit \(entity.adminCode) exists"))
         }
-        if !entity.creditCode.isEmpty, let holder = holder(ofCreditCode: entity.creditCode), holder != entity.id {
+        if !entity.creditCode.isEmpty, let holder = view.entityHolder(ofCreditCode: entity.creditCode), holder != entity.id {
             throw LedgerError(.alreadyExists, "credit code \(entity.creditCode) is already registered as \(shownEntity(holder))",
                               violations: bad + [.init(field: "entity.credit_code", description: "already registered as \(shownEntity(holder))")])
         }
@@ -42,10 +45,12 @@ extension Planner {
         entity.version = current.version + 1
         entity.createdAt = current.createdAt
         entity.updatedAt = now
-        return Plan(entities: [(entity, current)], outcome: .entity(entity))
+        return LedgerChange(entities: [(entity, current)], outcome: .entity(entity))
     }
 
-    mutating func createContract(_ contract: OperationContract) throws -> Plan {
+    mutating func createContract(_ contract: OperationContract) throws -> LedgerChange {
+        try reveal(assetCode(contract.assetId), "asset", contract.assetId)
+        try reveal(view.entity(contract.entityId)?.adminCode, "operating entity", contract.entityId)
         var contract = contract
         try checkParties(contract)
         if let other = overlapping(contract) {
@@ -60,12 +65,14 @@ extension Planner {
         contract.version = 1
         contract.createdAt = now
         contract.updatedAt = now
-        return Plan(contracts: [(contract, nil)], outcome: .contract(contract))
+        return LedgerChange(contracts: [(contract, nil)], outcome: .contract(contract))
     }
 
-    mutating func amendContract(_ contract: OperationContract, _ consent: OwnerConsent?, _ expectedVersion: Int64) throws -> Plan {
+    mutating func amendContract(_ contract: OperationContract, _ consent: OwnerConsent?, _ expectedVersion: Int64) throws -> LedgerChange {
+        try reveal(view.contract(contract.id).flatMap { assetCode($0.assetId) }, "contract", contract.id)
+        try reveal(view.entity(contract.entityId)?.adminCode, "operating entity", contract.entityId)
         var contract = contract
-        guard let current = lookupContract(contract.id) else {
+        guard let current = view.contract(contract.id) else {
             throw LedgerError(.notFound, "no contract \(contract.id) exists", violations: [.init(field: "contract_id", description: "not found")])
         }
         if expectedVersion != 0, expectedVersion != current.version {
@@ -80,10 +87,10 @@ extension Planner {
             }
             throw LedgerError.invalid(rules, what: "contract change")
         }
-        if lookupEntity(contract.entityId) == nil {
+        if view.entity(contract.entityId) == nil {
             throw LedgerError.invalid([.init(field: "contract.entity_id", description: "no operating entity \(contract.entityId) exists")], what: "contract change")
         }
-        if let asset = lookupAsset(contract.assetId), asset.lifecycle.stage == .disposed, contract.terminatedOn == nil || contract.lastDay > (asset.lifecycle.disposedOn ?? today) {
+        if let asset = view.asset(contract.assetId), asset.lifecycle.stage == .disposed, contract.terminatedOn == nil || contract.lastDay > (asset.lifecycle.disposedOn ?? today) {
             throw LedgerError(.failedPrecondition, "asset \(asset.id) is disposed of; its contract can only be ended by the disposal day (\(asset.lifecycle.disposedOn?.description ?? "?"))")
         }
         if let other = overlapping(contract) {
@@ -109,20 +116,21 @@ extension Planner {
         contract.version = current.version + 1
         contract.createdAt = current.createdAt
         contract.updatedAt = now
-        return Plan(contracts: [(contract, current)], outcome: .contract(contract))
+        return LedgerChange(contracts: [(contract, current)], outcome: .contract(contract))
     }
 
-    mutating func submitReport(_ report: QuarterReport, _ expectedRevision: Int) throws -> Plan {
+    mutating func submitReport(_ report: QuarterReport, _ expectedRevision: Int) throws -> LedgerChange {
+        try reveal(view.entity(report.entityId)?.adminCode, "operating entity", report.entityId)
         var report = report
-        guard lookupEntity(report.entityId) != nil else {
+        guard view.entity(report.entityId) != nil else {
             throw LedgerError(.notFound, "no operating entity \(report.entityId) exists", violations: [.init(field: "report.entity_id", description: "not found")])
         }
-        let current = overlay.reports[report.key] ?? store.state.withLock { $0.operations.reports[report.entityId]?[report.quarter] }
+        let current = view.report(of: report.entityId, report.quarter)
         if let current {
             if expectedRevision != 0, expectedRevision != current.revision {
                 throw LedgerError(.aborted, "the \(report.quarter) report of \(report.entityId) is at revision \(current.revision), not \(expectedRevision); read it again")
             }
-            if report.correctionReason.trimmingCharacters(in: .whitespaces).isEmpty {
+            if report.correctionReason.unicodeScalars.allSatisfy({ $0 == "\t" || $0.properties.generalCategory == .spaceSeparator }) {
                 throw LedgerError.invalid([.init(field: "report.correction_reason", description: "the \(report.quarter) report exists (revision \(current.revision)); a correction must say why it corrects it")], what: "report correction")
             }
             report.revision = current.revision + 1
@@ -137,6 +145,6 @@ extension Planner {
             report.createdAt = now
         }
         report.updatedAt = now
-        return Plan(reports: [(report, current)], outcome: .report(report))
+        return LedgerChange(reports: [(report, current)], outcome: .report(report))
     }
 }

@@ -1,19 +1,20 @@
 // Plans for life-cycle steps 9–12: income, distribution plans, stock-takes,
 // disposals and revitalising plans.
 
-import TaizhangCore
 
-extension Planner {
-    mutating func recordIncome(_ income: IncomeRecord) throws -> Plan {
+
+extension Decider {
+    mutating func recordIncome(_ income: IncomeRecord) throws -> LedgerChange {
+        try reveal(assetCode(income.assetId), "asset", income.assetId)
         var income = income
-        guard let asset = lookupAsset(income.assetId) else {
+        guard let asset = view.asset(income.assetId) else {
             throw LedgerError(.notFound, "no asset \(income.assetId) exists", violations: [.init(field: "income.asset_id", description: "not found")])
         }
         if income.receipt.receivedOn < asset.acquiredDate {
             throw LedgerError.invalid([.init(field: "income.received_on", description: "is \(income.receipt.receivedOn), before the asset was acquired (\(asset.acquiredDate))")], what: "income")
         }
         if !income.contractId.isEmpty {
-            guard let contract = lookupContract(income.contractId) else {
+            guard let contract = view.contract(income.contractId) else {
                 throw LedgerError.invalid([.init(field: "income.contract_id", description: "no contract \(income.contractId) exists")], what: "income")
             }
             if contract.assetId != asset.id {
@@ -24,16 +25,17 @@ extension Planner {
         income.ownerCode = asset.adminCode
         income.version = 1
         income.createdAt = now
-        return Plan(stewardship: [(.income(income), nil)], outcome: .stewardship(.income(income)))
+        return LedgerChange(stewardship: [(.income(income), nil)], outcome: .stewardship(.income(income)))
     }
 
-    mutating func createPlan(_ plan: DistributionPlan, _ draftedOn: CivilDate, _ note: String) throws -> Plan {
+    mutating func createPlan(_ plan: DistributionPlan, _ draftedOn: CivilDate, _ note: String) throws -> LedgerChange {
+        try permit(plan.ownerCode, "the plan's owner_code")
         var plan = plan
         var bad: [FieldViolation] = []
-        if adminUnit(plan.ownerCode) == nil {
+        if view.adminUnit(plan.ownerCode) == nil {
             bad.append(.init(field: "plan.owner_code", description: "no admin unit \(plan.ownerCode) exists"))
         }
-        let planned: [String: String] = Dictionary(all(.distributionPlan).flatMap { record -> [(String, String)] in
+        let planned: [String: String] = Dictionary(view.records(.distributionPlan).flatMap { record -> [(String, String)] in
             guard case .plan(let other) = record else { return [] }
             return other.incomeIds.map { ($0, other.id) }
         }, uniquingKeysWith: { first, _ in first })
@@ -45,7 +47,7 @@ extension Planner {
                 bad.append(.init(field: field, description: "\(id) is named twice"))
                 continue
             }
-            guard case .income(let income)? = lookup(.income, id) else {
+            guard case .income(let income)? = view.record(.income, id) else {
                 bad.append(.init(field: field, description: "no income \(id) exists"))
                 continue
             }
@@ -80,11 +82,12 @@ extension Planner {
         plan.version = 1
         plan.createdAt = now
         plan.updatedAt = now
-        return Plan(stewardship: [(.plan(plan), nil)], outcome: .stewardship(.plan(plan)))
+        return LedgerChange(stewardship: [(.plan(plan), nil)], outcome: .stewardship(.plan(plan)))
     }
 
-    mutating func advancePlan(_ id: String, _ target: PlanStage, _ date: CivilDate, _ note: String, _ assembly: AssemblyRecord?, _ approver: String?, _ expectedVersion: Int64) throws -> Plan {
-        guard case .plan(let current)? = lookup(.distributionPlan, id) else {
+    mutating func advancePlan(_ id: String, _ target: PlanStage, _ date: CivilDate, _ note: String, _ assembly: AssemblyRecord?, _ approver: String?, _ expectedVersion: Int64) throws -> LedgerChange {
+        if case .plan(let plan)? = view.record(.distributionPlan, id) { try reveal(plan.ownerCode, "distribution plan", id) } else { try reveal(nil, "distribution plan", id) }
+        guard case .plan(let current)? = view.record(.distributionPlan, id) else {
             throw LedgerError(.notFound, "no distribution plan \(id) exists", violations: [.init(field: "plan_id", description: "not found")])
         }
         if let error = stale("plan", id, current.version, expectedVersion) { throw error }
@@ -103,14 +106,15 @@ extension Planner {
         if target == .assemblyPassed { plan.assembly = assembly }
         plan.version = current.version + 1
         plan.updatedAt = now
-        return Plan(stewardship: [(.plan(plan), .plan(current))], outcome: .stewardship(.plan(plan)))
+        return LedgerChange(stewardship: [(.plan(plan), .plan(current))], outcome: .stewardship(.plan(plan)))
     }
 
-    mutating func openStockTake(_ adminCode: String, _ year: Int, _ date: CivilDate) throws -> Plan {
-        guard adminUnit(adminCode) != nil else {
+    mutating func openStockTake(_ adminCode: String, _ year: Int, _ date: CivilDate) throws -> LedgerChange {
+        try permit(adminCode, "the count's admin_code")
+        guard view.adminUnit(adminCode) != nil else {
             throw LedgerError(.notFound, "no admin unit \(adminCode) exists", violations: [.init(field: "admin_code", description: "not found")])
         }
-        for record in all(.stockTake) {
+        for record in view.records(.stockTake) {
             guard case .stockTake(let other) = record, other.adminCode == adminCode else { continue }
             if other.year == year {
                 throw LedgerError(.alreadyExists, "admin unit \(adminCode) already has the \(year) count (\(other.id)); record its lines there",
@@ -121,15 +125,7 @@ extension Planner {
             }
         }
         // The scope: every asset of the subtree not disposed of, this group's new ones included.
-        var scope: Set<String> = []
-        var codes = store.state.withLock { $0.subtree(of: adminCode) }
-        for unit in overlay.adminUnits.values.sorted(by: { $0.code < $1.code }) where codes.contains(unit.parentCode) { codes.insert(unit.code) }
-        store.state.withLock { state in
-            for (id, asset) in state.assets where codes.contains(asset.adminCode) && asset.lifecycle.stage != .disposed { scope.insert(id) }
-        }
-        for asset in overlay.assets.values {
-            if codes.contains(asset.adminCode), asset.lifecycle.stage != .disposed { scope.insert(asset.id) } else { scope.remove(asset.id) }
-        }
+        let scope = Set(view.assets(inUnits: view.subtree(of: adminCode)).values.filter { $0.lifecycle.stage != .disposed }.map(\.id))
         if scope.isEmpty {
             throw LedgerError(.failedPrecondition, "admin unit \(adminCode) has no assets in the active ledger to count")
         }
@@ -142,11 +138,12 @@ extension Planner {
         count.version = 1
         count.createdAt = now
         count.updatedAt = now
-        return Plan(stewardship: [(.stockTake(count), nil)], outcome: .stewardship(.stockTake(count)))
+        return LedgerChange(stewardship: [(.stockTake(count), nil)], outcome: .stewardship(.stockTake(count)))
     }
 
-    mutating func recordCount(_ id: String, _ lines: [CountLine], _ surplus: [SurplusLine], _ expectedVersion: Int64) throws -> Plan {
-        guard case .stockTake(let current)? = lookup(.stockTake, id) else {
+    mutating func recordCount(_ id: String, _ lines: [CountLine], _ surplus: [SurplusLine], _ expectedVersion: Int64) throws -> LedgerChange {
+        if case .stockTake(let count)? = view.record(.stockTake, id) { try reveal(count.adminCode, "stock-take", id) } else { try reveal(nil, "stock-take", id) }
+        guard case .stockTake(let current)? = view.record(.stockTake, id) else {
             throw LedgerError(.notFound, "no stock-take \(id) exists", violations: [.init(field: "stock_take_id", description: "not found")])
         }
         if let closed = current.closedOn {
@@ -183,13 +180,14 @@ extension Planner {
                                        lines: current.lines.filter { inRequest.contains($0.assetId) },
                                        surplus: current.surplus.filter { described.contains($0.description) })
         let recorded = StockTakeChange(id: id, version: count.version, updatedAt: now, lines: lines, surplus: surplus)
-        return Plan(stewardship: [(.stockTake(count), .stockTake(current))],
-                    auditOverrides: ["stock_take/" + id: (StewardshipJSON.text(replaced), StewardshipJSON.text(recorded))],
+        return LedgerChange(stewardship: [(.stockTake(count), .stockTake(current))],
+                    countAudit: [id: (replaced, recorded)],
                     outcome: .stewardship(.stockTake(count)))
     }
 
-    mutating func closeStockTake(_ id: String, _ date: CivilDate, _ expectedVersion: Int64) throws -> Plan {
-        guard case .stockTake(let current)? = lookup(.stockTake, id) else {
+    mutating func closeStockTake(_ id: String, _ date: CivilDate, _ expectedVersion: Int64) throws -> LedgerChange {
+        if case .stockTake(let count)? = view.record(.stockTake, id) { try reveal(count.adminCode, "stock-take", id) } else { try reveal(nil, "stock-take", id) }
+        guard case .stockTake(let current)? = view.record(.stockTake, id) else {
             throw LedgerError(.notFound, "no stock-take \(id) exists", violations: [.init(field: "stock_take_id", description: "not found")])
         }
         if let closed = current.closedOn {
@@ -200,7 +198,7 @@ extension Planner {
             throw LedgerError.invalid([.init(field: "date", description: "is \(date), before the count opened (\(current.openedOn))")], what: "close")
         }
         // An asset disposed of while the count was open has left the ledger: it needs no line.
-        let scope = Set(current.scope.filter { lookupAsset($0)?.lifecycle.stage != .disposed })
+        let scope = Set(current.scope.filter { view.asset($0)?.lifecycle.stage != .disposed })
         let lines = current.lines.filter { scope.contains($0.assetId) }
         if let refusal = StockTakeRules.closingRefusal(scope: scope, lines: lines, surplus: current.surplus) { throw refusal }
         var count = current
@@ -210,13 +208,14 @@ extension Planner {
         count.updatedAt = now
         let open = StockTakeChange(id: id, version: current.version, updatedAt: current.updatedAt)
         let closed = StockTakeChange(id: id, version: count.version, updatedAt: now, closedOn: date, report: count.report)
-        return Plan(stewardship: [(.stockTake(count), .stockTake(current))],
-                    auditOverrides: ["stock_take/" + id: (StewardshipJSON.text(open), StewardshipJSON.text(closed))],
+        return LedgerChange(stewardship: [(.stockTake(count), .stockTake(current))],
+                    countAudit: [id: (open, closed)],
                     outcome: .stewardship(.stockTake(count)))
     }
 
-    mutating func dispose(_ assetId: String, _ record: DisposalRecord, _ stockTakeId: String, _ policy: DepreciationPolicy, _ expectedVersion: Int64, _ drafter: String? = nil) throws -> Plan {
-        guard let current = lookupAsset(assetId) else {
+    mutating func dispose(_ assetId: String, _ record: DisposalRecord, _ stockTakeId: String, _ policy: DepreciationPolicy, _ expectedVersion: Int64, _ drafter: String? = nil) throws -> LedgerChange {
+        try reveal(assetCode(assetId), "asset", assetId)
+        guard let current = view.asset(assetId) else {
             throw LedgerError(.notFound, "no asset \(assetId) exists", violations: [.init(field: "asset_id", description: "not found")])
         }
         if let error = stale("asset", assetId, current.version, expectedVersion) { throw error }
@@ -231,14 +230,15 @@ extension Planner {
         if let drafter {
             // A draft: the asset stays in the active ledger until approved.
             entry.signOff = SignOff(draftedBy: drafter)
-            return Plan(stewardship: [(.disposal(entry), nil)], outcome: .stewardship(.disposal(entry)))
+            return LedgerChange(stewardship: [(.disposal(entry), nil)], outcome: .stewardship(.disposal(entry)))
         }
-        return Plan(assets: [(disposed(current, by: entry), current)], stewardship: [(.disposal(entry), nil)],
+        return LedgerChange(assets: [(disposed(current, by: entry), current)], stewardship: [(.disposal(entry), nil)],
                     outcome: .stewardship(.disposal(entry)))
     }
 
-    mutating func decideDisposal(_ id: String, _ decision: SignOffDecision, _ date: CivilDate, _ note: String, _ decider: SignOffDecider, _ expectedVersion: Int64) throws -> Plan {
-        guard case .disposal(let current)? = lookup(.disposal, id) else {
+    mutating func decideDisposal(_ id: String, _ decision: SignOffDecision, _ date: CivilDate, _ note: String, _ decider: SignOffDecider, _ expectedVersion: Int64) throws -> LedgerChange {
+        if case .disposal(let entry)? = view.record(.disposal, id) { try reveal(assetCode(entry.assetId), "disposal", id) } else { try reveal(nil, "disposal", id) }
+        guard case .disposal(let current)? = view.record(.disposal, id) else {
             throw LedgerError(.notFound, "no disposal \(id) exists", violations: [.init(field: "disposal_id", description: "not found")])
         }
         if let error = stale("disposal", id, current.version, expectedVersion) { throw error }
@@ -247,30 +247,29 @@ extension Planner {
                                                 what: "the disposal \(id)", earliest: current.record.date, today: today)
         entry.version = current.version + 1
         guard decision == .approve else {
-            return Plan(stewardship: [(.disposal(entry), .disposal(current))], outcome: .stewardship(.disposal(entry)))
+            return LedgerChange(stewardship: [(.disposal(entry), .disposal(current))], outcome: .stewardship(.disposal(entry)))
         }
-        guard let asset = lookupAsset(current.assetId) else {
+        guard let asset = view.asset(current.assetId) else {
             throw LedgerError(.notFound, "no asset \(current.assetId) exists")
         }
         // The asset may have changed since the draft: the rules again, on it as it is now.
         try checkDisposal(of: asset, current.record, stockTakeId: current.stockTakeId, draft: id)
-        return Plan(assets: [(disposed(asset, by: entry), asset)], stewardship: [(.disposal(entry), .disposal(current))],
+        return LedgerChange(assets: [(disposed(asset, by: entry), asset)], stewardship: [(.disposal(entry), .disposal(current))],
                     outcome: .stewardship(.disposal(entry)))
     }
 
-    mutating func recordRevitalisingPlan(_ plan: RevitalisingPlan) throws -> Plan {
+    mutating func recordRevitalisingPlan(_ plan: RevitalisingPlan) throws -> LedgerChange {
+        try reveal(assetCode(plan.assetId), "asset", plan.assetId)
         var plan = plan
-        guard let asset = lookupAsset(plan.assetId) else {
+        guard let asset = view.asset(plan.assetId) else {
             throw LedgerError(.notFound, "no asset \(plan.assetId) exists", violations: [.init(field: "plan.asset_id", description: "not found")])
         }
         if asset.lifecycle.stage == .disposed {
             throw LedgerError(.failedPrecondition, "asset \(asset.id) is disposed of; there is nothing to revitalise")
         }
         // For what the monitor flags: idle, or its operator's latest report shows a loss.
-        let lossMaking = store.state.withLock { state in
-            state.operations.contracts(ofAsset: asset.id).contains { contract in
-                (state.operations.reports[contract.entityId]?.values.max { $0.quarter < $1.quarter }?.profitFen ?? 0) < 0
-            }
+        let lossMaking = view.contracts(ofAsset: asset.id).contains { contract in
+            (view.reports(of: contract.entityId).values.max { $0.quarter < $1.quarter }?.profitFen ?? 0) < 0
         }
         if asset.usageStatus != .idle, !lossMaking {
             throw LedgerError(.failedPrecondition, "asset \(asset.id) is neither idle nor loss-making (usage status \(asset.usageStatus.rawValue), no loss in its operator's latest report); a revitalising plan 盘活方案 is for assets the monitor flags")
@@ -278,6 +277,6 @@ extension Planner {
         plan.id = nextId(.revitalisingPlan)
         plan.version = 1
         plan.createdAt = now
-        return Plan(stewardship: [(.revitalising(plan), nil)], outcome: .stewardship(.revitalising(plan)))
+        return LedgerChange(stewardship: [(.revitalising(plan), nil)], outcome: .stewardship(.revitalising(plan)))
     }
 }

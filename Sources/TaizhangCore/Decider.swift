@@ -1,28 +1,43 @@
-// Planning one mutation: what it changes, checked against the committed
-// state plus what earlier mutations of the same group changed (the
-// overlay). A Planner decides; the writer (LedgerWriter) applies the plan
-// in a savepoint with its audit entries. One method per kind of change:
-// Planner+Registry (admin units, projects, assets, the life cycle),
-// Planner+Operations (entities, contracts, reports), Planner+Stewardship
-// (income, plans, stock-takes, disposals, revitalising plans).
+// The rules of every mutation as one pure function: decide(view, mutation,
+// time) is the change to write, or a refusal citing the rule. A Decider
+// reads a LedgerView (the committed ledger with what earlier mutations of
+// the same group changed over it) and never writes; the store applies the
+// change it returns, in one savepoint, with its audit entries. One method
+// per kind of change: Decider+Registry (admin units, projects, assets, the
+// life cycle), Decider+Operations (entities, contracts, reports),
+// Decider+Stewardship (income, plans, stock-takes, disposals, revitalising
+// plans). The caller's scope is checked in each rule where it names a
+// record or a unit (Decider+Scope), and on the whole change at the end.
 
-import TaizhangCore
-
-/// Plans mutations of one group for one caller, at one time.
-struct Planner {
-    /// What earlier mutations of the group changed.
-    let overlay: Overlay
-    /// The committed state.
-    let store: SQLiteLedgerStore
-    let context: CallerContext
+/// Decides the mutations of one group for one caller, at one time.
+public struct Decider {
+    /// The ledger as the group sees it.
+    public let view: any LedgerView
+    public let context: CallerContext
     /// The group's time, RFC 3339, and its civil date in China Standard Time.
-    let now: String
-    let today: CivilDate
-    /// The last numbers given out; ids used by a plan stay used.
-    var numbers: IdentifierNumbers
+    public let now: String
+    public let today: CivilDate
+    /// The last numbers given out; ids a decision uses stay used, even when
+    /// the mutation is refused.
+    public var numbers: IdentifierNumbers
 
-    /// The plan of `mutation`, or the reason it is refused.
-    mutating func plan(_ mutation: Mutation) throws -> Plan {
+    public init(view: any LedgerView, context: CallerContext, now: String, today: CivilDate, numbers: IdentifierNumbers) {
+        self.view = view
+        self.context = context
+        self.now = now
+        self.today = today
+        self.numbers = numbers
+    }
+
+    /// The change `mutation` makes, or the reason it is refused.
+    public mutating func decide(_ mutation: Mutation) throws -> LedgerChange {
+        let change = try rule(mutation)
+        if let refusal = scopeRefusal(change) { throw refusal }
+        return change
+    }
+
+    /// The rule of `mutation`.
+    mutating func rule(_ mutation: Mutation) throws -> LedgerChange {
         switch mutation {
         case .createAdminUnit(let unit):
             return try createAdminUnit(unit)
@@ -35,7 +50,7 @@ struct Planner {
         case .lifecycle(let id, let action, let calendar, let policy, let contributions, let expectedVersion):
             return try lifecycle(id, action, calendar, policy, contributions, expectedVersion)
         case .probe:
-            return Plan(outcome: .assets([]))
+            return LedgerChange(outcome: .assets([]))
         case .createEntity(let entity):
             return try createEntity(entity)
         case .updateEntity(let entity, let expectedVersion):
@@ -47,12 +62,12 @@ struct Planner {
         case .submitReport(let report, let expectedRevision):
             return try submitReport(report, expectedRevision)
         case .stewardship(let change):
-            return try plan(change)
+            return try rule(change)
         }
     }
 
-    /// The plan of a change of life-cycle steps 9–12.
-    mutating func plan(_ change: StewardshipChange) throws -> Plan {
+    /// The rule of a change of life-cycle steps 9–12.
+    mutating func rule(_ change: StewardshipChange) throws -> LedgerChange {
         switch change {
         case .recordIncome(let income):
             return try recordIncome(income)
@@ -77,73 +92,34 @@ struct Planner {
 
     // MARK: The ledger as the group sees it
 
-    func adminUnit(_ code: String) -> AdminUnit? { overlay.adminUnits[code] ?? store.state.withLock { $0.adminUnits[code] } }
-    func lookupProject(_ id: String) -> Project? { overlay.projects[id] ?? store.state.withLock { $0.projects[id] } }
-    func lookupAsset(_ id: String) -> Asset? { overlay.assets[id] ?? store.state.withLock { $0.assets[id] } }
-    func holder(ofCode code: String) -> String? {
-        if let id = overlay.assetIdsByCode[code] { return id.isEmpty ? nil : id }
-        return store.state.withLock { $0.assetIdsByCode[code] }
-    }
     /// The holder of an asset number as the caller may see it: numbers
     /// are unique county-wide, but an asset outside the scope stays unnamed.
     func shown(_ holder: String) -> String {
-        guard let scope = context.scope, let code = lookupAsset(holder)?.adminCode, !scope.contains(code) else { return holder }
+        guard let scope = context.scope, let code = view.asset(holder)?.adminCode, !scope.contains(code) else { return holder }
         return "an asset outside \(context.scopeHolder)"
-    }
-
-    func lookupEntity(_ id: String) -> OperatingEntity? { overlay.entities[id] ?? store.state.withLock { $0.operations.entities[id] } }
-    func lookupContract(_ id: String) -> OperationContract? { overlay.contracts[id] ?? store.state.withLock { $0.operations.contracts[id] } }
-    func holder(ofCreditCode code: String) -> String? {
-        if let id = overlay.entityIdsByCreditCode[code] { return id.isEmpty ? nil : id }
-        return store.state.withLock { $0.entityIdsByCreditCode[code] }
     }
     /// The entity holding a credit code as the caller may see it.
     func shownEntity(_ holder: String) -> String {
-        guard let scope = context.scope, let code = lookupEntity(holder)?.adminCode, !scope.contains(code) else { return holder }
+        guard let scope = context.scope, let code = view.entity(holder)?.adminCode, !scope.contains(code) else { return holder }
         return "an entity outside \(context.scopeHolder)"
-    }
-    func assetContracts(_ assetId: String) -> [OperationContract] {
-        let committed = store.state.withLock { $0.operations.contracts(ofAsset: assetId) }
-        var byId: [String: OperationContract] = [:]
-        for contract in committed { byId[contract.id] = contract }
-        for contract in overlay.contracts.values where contract.assetId == assetId { byId[contract.id] = contract }
-        return byId.values.sorted { $0.id < $1.id }
     }
     func checkParties(_ contract: OperationContract) throws {
         var bad: [FieldViolation] = []
-        if let asset = lookupAsset(contract.assetId), asset.lifecycle.stage == .disposed {
+        if let asset = view.asset(contract.assetId), asset.lifecycle.stage == .disposed {
             throw LedgerError(.failedPrecondition, "asset \(asset.id) is disposed of (已处置 on \(asset.lifecycle.disposedOn?.description ?? "?")); it can be under no contract",
                               violations: [.init(field: "contract.asset_id", description: "disposed of")])
         }
-        if lookupAsset(contract.assetId) == nil { bad.append(.init(field: "contract.asset_id", description: "no asset \(contract.assetId) exists")) }
-        if lookupEntity(contract.entityId) == nil { bad.append(.init(field: "contract.entity_id", description: "no operating entity \(contract.entityId) exists")) }
+        if view.asset(contract.assetId) == nil { bad.append(.init(field: "contract.asset_id", description: "no asset \(contract.assetId) exists")) }
+        if view.entity(contract.entityId) == nil { bad.append(.init(field: "contract.entity_id", description: "no operating entity \(contract.entityId) exists")) }
         if !bad.isEmpty { throw LedgerError.invalid(bad, what: "contract") }
     }
     /// Another contract of the asset sharing a day with this one's term.
     func overlapping(_ contract: OperationContract) -> OperationContract? {
-        assetContracts(contract.assetId).first { other in
+        view.contracts(ofAsset: contract.assetId).first { other in
             other.id != contract.id && other.start <= contract.lastDay && contract.start <= other.lastDay
         }
     }
 
-    func lookup(_ kind: StewardshipKind, _ id: String) -> StewardshipRecord? {
-        overlay.stewardship[kind.rawValue + "/" + id] ?? store.state.withLock { $0.stewardship.record(kind, id: id) }
-    }
-    /// Committed records of `kind` with this group's changes over them.
-    func all(_ kind: StewardshipKind) -> [StewardshipRecord] {
-        var byId: [String: StewardshipRecord] = [:]
-        store.state.withLock { state in
-            switch kind {
-            case .income: for record in state.stewardship.income.values { byId[record.id] = .income(record) }
-            case .distributionPlan: for record in state.stewardship.plans.values { byId[record.id] = .plan(record) }
-            case .stockTake: for record in state.stewardship.stockTakes.values { byId[record.id] = .stockTake(record) }
-            case .disposal: for record in state.stewardship.disposals.values { byId[record.id] = .disposal(record) }
-            case .revitalisingPlan: for record in state.stewardship.revitalising.values { byId[record.id] = .revitalising(record) }
-            }
-        }
-        for record in overlay.stewardship.values where record.kind == kind { byId[record.id] = record }
-        return byId.values.sorted { $0.id < $1.id }
-    }
     mutating func nextId(_ kind: StewardshipKind) -> String {
         let number = (numbers.stewardship[kind] ?? 0) + 1
         numbers.stewardship[kind] = number
@@ -176,7 +152,7 @@ struct Planner {
         if current.lifecycle.ownership?.awaitsDecision == true {
             throw LedgerError(.failedPrecondition, "asset \(assetId) has owners drafted that await approval (ApproveOwnership); its disposal waits until they are approved or rejected")
         }
-        if let pending = all(.disposal).first(where: { record in
+        if let pending = view.records(.disposal).first(where: { record in
             guard case .disposal(let entry) = record else { return false }
             return entry.assetId == assetId && entry.signOff?.state == .pending && entry.id != draft
         }) {
@@ -185,12 +161,7 @@ struct Planner {
         if let notice = current.lifecycle.openPublication {
             throw LedgerError(.failedPrecondition, "asset \(assetId) has a \(notice.kind.rawValue) notice up since \(notice.start); close it first (ClosePublication)")
         }
-        var contracts = store.state.withLock { $0.operations.contracts(ofAsset: assetId) }
-        for contract in overlay.contracts.values where contract.assetId == assetId {
-            contracts.removeAll { $0.id == contract.id }
-            contracts.append(contract)
-        }
-        if let running = contracts.sorted(by: { $0.id < $1.id }).first(where: { $0.lastDay >= record.date }) {
+        if let running = view.contracts(ofAsset: assetId).first(where: { $0.lastDay >= record.date }) {
             throw LedgerError(.failedPrecondition, "asset \(assetId) is under contract \(running.id) until \(running.lastDay); end it first (AmendContract with terminated_on, with the owner's consent) and settle what is owed",
                               violations: [.init(field: "disposal.date", description: "contract \(running.id) runs on \(record.date)")])
         }
@@ -198,7 +169,7 @@ struct Planner {
             throw LedgerError.invalid([.init(field: "disposal.date", description: "is \(record.date), before the asset was acquired (\(current.acquiredDate))")], what: "disposal")
         }
         if record.reason == .stockTakeLoss {
-            guard case .stockTake(let count)? = lookup(.stockTake, stockTakeId) else {
+            guard case .stockTake(let count)? = view.record(.stockTake, stockTakeId) else {
                 throw LedgerError.invalid([.init(field: "stock_take_id", description: stockTakeId.isEmpty
                     ? "a loss found by a count names the count (stock_take_id)" : "no stock-take \(stockTakeId) exists")], what: "disposal")
             }
@@ -212,14 +183,7 @@ struct Planner {
     }
 
     /// The disposal of `assetId` drafted and awaiting approval, if any.
-    func pendingDisposal(of assetId: String, overlay: Overlay, store: SQLiteLedgerStore) -> String? {
-        var entries: [String: DisposalEntry] = [:]
-        store.state.withLock { state in
-            if let id = state.stewardship.disposalOfAsset[assetId], let entry = state.stewardship.disposals[id] { entries[id] = entry }
-        }
-        for record in overlay.stewardship.values {
-            if case .disposal(let entry) = record, entry.assetId == assetId { entries[entry.id] = entry }
-        }
-        return entries.values.filter { $0.signOff?.state == .pending }.map(\.id).min()
+    func pendingDisposal(of assetId: String) -> String? {
+        view.disposals(ofAsset: assetId).filter { $0.signOff?.state == .pending }.map(\.id).min()
     }
 }

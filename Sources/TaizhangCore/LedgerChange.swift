@@ -1,0 +1,152 @@
+// What a decided mutation changes: the records to write (each with its state
+// before, for the audit journal) and the answer. A store applies a change;
+// it decides nothing.
+
+/// The effect of one mutation.
+public struct LedgerChange: Sendable {
+    public var adminUnits: [AdminUnit] = []
+    public var projects: [Project] = []
+    /// The asset and its state before (nil when new).
+    public var assets: [(after: Asset, before: Asset?)] = []
+    public var entities: [(after: OperatingEntity, before: OperatingEntity?)] = []
+    public var contracts: [(after: OperationContract, before: OperationContract?)] = []
+    public var reports: [(after: QuarterReport, before: QuarterReport?)] = []
+    public var stewardship: [(after: StewardshipRecord, before: StewardshipRecord?)] = []
+    /// What the audit journal records for a count instead of the whole
+    /// record before and after (by stock-take id): the lines a count call
+    /// changed, not the count's every line again.
+    public var countAudit: [String: (before: StockTakeChange, after: StockTakeChange)] = [:]
+    /// Whether the caller named the asset owners the change sets (their
+    /// units must lie in its scope); owners from the rules' proposal are not
+    /// the caller's to place.
+    public var namesOwners = false
+    public var outcome: MutationOutcome
+
+    public init(adminUnits: [AdminUnit] = [], projects: [Project] = [], assets: [(after: Asset, before: Asset?)] = [],
+                entities: [(after: OperatingEntity, before: OperatingEntity?)] = [],
+                contracts: [(after: OperationContract, before: OperationContract?)] = [],
+                reports: [(after: QuarterReport, before: QuarterReport?)] = [],
+                stewardship: [(after: StewardshipRecord, before: StewardshipRecord?)] = [],
+                countAudit: [String: (before: StockTakeChange, after: StockTakeChange)] = [:], outcome: MutationOutcome) {
+        self.adminUnits = adminUnits
+        self.projects = projects
+        self.assets = assets
+        self.entities = entities
+        self.contracts = contracts
+        self.reports = reports
+        self.stewardship = stewardship
+        self.countAudit = countAudit
+        self.outcome = outcome
+    }
+}
+
+/// What a count call changed, for the audit journal: a count of 20,000
+/// assets would otherwise put every line into the journal twice per call.
+public struct StockTakeChange: Sendable, Encodable {
+    public var id: String
+    public var version: Int64
+    public var updatedAt: String
+    public var lines: [CountLine]?
+    public var surplus: [SurplusLine]?
+    public var closedOn: CivilDate?
+    public var report: StockTakeReport?
+
+    public init(id: String, version: Int64, updatedAt: String, lines: [CountLine]? = nil, surplus: [SurplusLine]? = nil,
+                closedOn: CivilDate? = nil, report: StockTakeReport? = nil) {
+        self.id = id
+        self.version = version
+        self.updatedAt = updatedAt
+        self.lines = lines
+        self.surplus = surplus
+        self.closedOn = closedOn
+        self.report = report
+    }
+}
+
+/// The last numbers given out, for the next ids.
+public struct IdentifierNumbers: Sendable, Equatable {
+    public var asset: Int
+    public var entity: Int
+    public var contract: Int
+    public var stewardship: [StewardshipKind: Int]
+
+    public init(asset: Int = 0, entity: Int = 0, contract: Int = 0, stewardship: [StewardshipKind: Int] = [:]) {
+        self.asset = asset
+        self.entity = entity
+        self.contract = contract
+        self.stewardship = stewardship
+    }
+}
+
+/// What the changes of a group so far did, by record, for the group's
+/// later mutations (through a LayeredView) and for the state after COMMIT.
+public struct GroupChanges: Sendable {
+    public var adminUnits: [String: AdminUnit] = [:]
+    public var projects: [String: Project] = [:]
+    public var assets: [String: Asset] = [:]
+    public var assetOrder: [String] = []
+    /// Asset number → asset id ("" when freed by this group).
+    public var assetIdsByCode: [String: String] = [:]
+    public var entities: [String: OperatingEntity] = [:]
+    public var entityOrder: [String] = []
+    public var contracts: [String: OperationContract] = [:]
+    public var contractOrder: [String] = []
+    /// Reports by QuarterReport.key.
+    public var reports: [String: QuarterReport] = [:]
+    /// Stewardship records by "kind/id", and the keys in the order first changed.
+    public var stewardship: [String: StewardshipRecord] = [:]
+    public var stewardshipOrder: [String] = []
+    /// Credit code → entity id ("" when freed by this group).
+    public var entityIdsByCreditCode: [String: String] = [:]
+    /// The kinds of record the group changed ("asset", "entity", …).
+    public var kinds: Set<String> = []
+
+    public init() {}
+
+    public static func key(_ kind: StewardshipKind, _ id: String) -> String { kind.rawValue + "/" + id }
+
+    /// Takes in what `change` did.
+    public mutating func absorb(_ change: LedgerChange) {
+        for unit in change.adminUnits { adminUnits[unit.code] = unit }
+        for project in change.projects { projects[project.id] = project }
+        for (asset, before) in change.assets {
+            if assets.updateValue(asset, forKey: asset.id) == nil { assetOrder.append(asset.id) }
+            if let before, !before.code.isEmpty, before.code != asset.code { assetIdsByCode[before.code] = "" }
+            if !asset.code.isEmpty { assetIdsByCode[asset.code] = asset.id }
+        }
+        if !change.assets.isEmpty { kinds.insert("asset") }
+        for (entity, before) in change.entities {
+            if entities.updateValue(entity, forKey: entity.id) == nil { entityOrder.append(entity.id) }
+            if let before, !before.creditCode.isEmpty, before.creditCode != entity.creditCode { entityIdsByCreditCode[before.creditCode] = "" }
+            if !entity.creditCode.isEmpty { entityIdsByCreditCode[entity.creditCode] = entity.id }
+            kinds.insert("entity")
+        }
+        for (contract, _) in change.contracts {
+            if contracts.updateValue(contract, forKey: contract.id) == nil { contractOrder.append(contract.id) }
+            kinds.insert("contract")
+        }
+        for (report, _) in change.reports {
+            reports[report.key] = report
+            kinds.insert("report")
+        }
+        for (record, _) in change.stewardship {
+            let key = GroupChanges.key(record.kind, record.id)
+            if stewardship.updateValue(record, forKey: key) == nil { stewardshipOrder.append(key) }
+            kinds.insert(record.kind.rawValue)
+        }
+    }
+}
+
+extension StewardshipRecord {
+    /// The asset a record is about and the unit whose scope holds it
+    /// (either may be empty: a plan or a count is about a unit only).
+    public var scopeKeys: (assetId: String, adminCode: String) {
+        switch self {
+        case .income(let value): return (value.assetId, value.ownerCode)
+        case .plan(let value): return ("", value.ownerCode)
+        case .stockTake(let value): return ("", value.adminCode)
+        case .disposal(let value): return (value.assetId, value.adminCode)
+        case .revitalising(let value): return (value.assetId, "")
+        }
+    }
+}

@@ -1,0 +1,120 @@
+// What the rules read of the ledger. A Decider reads a LedgerView and
+// never the store: the store's committed state is one view; a group's own
+// earlier changes over it (LayeredView) are another; a table test's ledger,
+// built by deciding mutations on an empty view, is a third.
+
+/// The records a rule may consult.
+public protocol LedgerView {
+    func adminUnit(_ code: String) -> AdminUnit?
+    /// The code and every code below it.
+    func subtree(of code: String) -> Set<String>
+    func project(_ id: String) -> Project?
+    func asset(_ id: String) -> Asset?
+    /// The assets whose admin code is one of `codes`, by id.
+    func assets(inUnits codes: Set<String>) -> [String: Asset]
+    /// The asset holding an asset number.
+    func assetHolder(ofCode code: String) -> String?
+    func entity(_ id: String) -> OperatingEntity?
+    /// The entity holding a credit code.
+    func entityHolder(ofCreditCode code: String) -> String?
+    func contract(_ id: String) -> OperationContract?
+    /// The asset's contracts, by id.
+    func contracts(ofAsset id: String) -> [OperationContract]
+    func report(of entityId: String, _ quarter: Quarter) -> QuarterReport?
+    /// The entity's reports, by quarter.
+    func reports(of entityId: String) -> ReportsByQuarter
+    func record(_ kind: StewardshipKind, _ id: String) -> StewardshipRecord?
+    /// Every record of `kind`, by id.
+    func records(_ kind: StewardshipKind) -> [StewardshipRecord]
+    /// The asset's disposals the view indexes (its latest, at least).
+    func disposals(ofAsset id: String) -> [DisposalEntry]
+}
+
+/// A ledger with nothing in it: the base of a ledger built by rules alone.
+public struct EmptyLedgerView: LedgerView {
+    public init() {}
+    public func adminUnit(_ code: String) -> AdminUnit? { nil }
+    public func subtree(of code: String) -> Set<String> { [code] }
+    public func project(_ id: String) -> Project? { nil }
+    public func asset(_ id: String) -> Asset? { nil }
+    public func assets(inUnits codes: Set<String>) -> [String: Asset] { [:] }
+    public func assetHolder(ofCode code: String) -> String? { nil }
+    public func entity(_ id: String) -> OperatingEntity? { nil }
+    public func entityHolder(ofCreditCode code: String) -> String? { nil }
+    public func contract(_ id: String) -> OperationContract? { nil }
+    public func contracts(ofAsset id: String) -> [OperationContract] { [] }
+    public func report(of entityId: String, _ quarter: Quarter) -> QuarterReport? { nil }
+    public func reports(of entityId: String) -> ReportsByQuarter { [:] }
+    public func record(_ kind: StewardshipKind, _ id: String) -> StewardshipRecord? { nil }
+    public func records(_ kind: StewardshipKind) -> [StewardshipRecord] { [] }
+    public func disposals(ofAsset id: String) -> [DisposalEntry] { [] }
+}
+
+/// A group's changes over a base view: what the group changed wins.
+public struct LayeredView: LedgerView {
+    public let changes: GroupChanges
+    public let base: any LedgerView
+
+    public init(_ changes: GroupChanges, over base: any LedgerView) {
+        self.changes = changes
+        self.base = base
+    }
+
+    public func adminUnit(_ code: String) -> AdminUnit? { changes.adminUnits[code] ?? base.adminUnit(code) }
+    public func subtree(of code: String) -> Set<String> {
+        var codes = base.subtree(of: code)
+        // Parents sort before children, so one pass finds new grandchildren too.
+        for unit in changes.adminUnits.values.sorted(by: { $0.code < $1.code }) where codes.contains(unit.parentCode) { codes.insert(unit.code) }
+        return codes
+    }
+    public func project(_ id: String) -> Project? { changes.projects[id] ?? base.project(id) }
+    public func asset(_ id: String) -> Asset? { changes.assets[id] ?? base.asset(id) }
+    public func assets(inUnits codes: Set<String>) -> [String: Asset] {
+        var byId = base.assets(inUnits: codes)
+        for asset in changes.assets.values {
+            byId[asset.id] = codes.contains(asset.adminCode) ? asset : nil
+        }
+        return byId
+    }
+    public func assetHolder(ofCode code: String) -> String? {
+        if let id = changes.assetIdsByCode[code] { return id.isEmpty ? nil : id }
+        return base.assetHolder(ofCode: code)
+    }
+    public func entity(_ id: String) -> OperatingEntity? { changes.entities[id] ?? base.entity(id) }
+    public func entityHolder(ofCreditCode code: String) -> String? {
+        if let id = changes.entityIdsByCreditCode[code] { return id.isEmpty ? nil : id }
+        return base.entityHolder(ofCreditCode: code)
+    }
+    public func contract(_ id: String) -> OperationContract? { changes.contracts[id] ?? base.contract(id) }
+    public func contracts(ofAsset id: String) -> [OperationContract] {
+        var byId: [String: OperationContract] = [:]
+        for contract in base.contracts(ofAsset: id) { byId[contract.id] = contract }
+        for contract in changes.contracts.values where contract.assetId == id { byId[contract.id] = contract }
+        return byId.values.sorted { $0.id < $1.id }
+    }
+    public func report(of entityId: String, _ quarter: Quarter) -> QuarterReport? {
+        changes.reports[QuarterReport.key(entityId: entityId, quarter: quarter)] ?? base.report(of: entityId, quarter)
+    }
+    public func reports(of entityId: String) -> ReportsByQuarter {
+        var reports = base.reports(of: entityId)
+        for report in changes.reports.values where report.entityId == entityId { reports[report.quarter] = report }
+        return reports
+    }
+    public func record(_ kind: StewardshipKind, _ id: String) -> StewardshipRecord? {
+        changes.stewardship[GroupChanges.key(kind, id)] ?? base.record(kind, id)
+    }
+    public func records(_ kind: StewardshipKind) -> [StewardshipRecord] {
+        var byId: [String: StewardshipRecord] = [:]
+        for record in base.records(kind) { byId[record.id] = record }
+        for record in changes.stewardship.values where record.kind == kind { byId[record.id] = record }
+        return byId.values.sorted { $0.id < $1.id }
+    }
+    public func disposals(ofAsset id: String) -> [DisposalEntry] {
+        var byId: [String: DisposalEntry] = [:]
+        for entry in base.disposals(ofAsset: id) { byId[entry.id] = entry }
+        for record in changes.stewardship.values {
+            if case .disposal(let entry) = record, entry.assetId == id { byId[entry.id] = entry }
+        }
+        return byId.values.sorted { $0.id < $1.id }
+    }
+}
