@@ -8,25 +8,27 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "audit", abstract: "The audit journal: verify its hash chain, list entries.",
                                                     subcommands: [Verify.self, List.self, Show.self])
 
+    static let columns: [Column<Taizhang_Ledger_V1_AuditEntry>] = [
+        .number("序号", "seq") { $0.seq }, Column("时间", "time") { $0.time }, Column("身份", "identity") { $0.identity },
+        Column("经办人", "actor") { $0.actor }, Column("方法", "method") { String($0.method.split(separator: "/").last ?? "") },
+        Column("记录", "record") { "\($0.recordKind):\($0.recordID)" }, Column("哈希", "hash") { String($0.hash.prefix(12)) },
+    ]
+
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Walk the hash chain; exit 4 and name the first broken entry if it was tampered with.")
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let client = try await global.connect()
-            defer { Task { await client.close() } }
-            let result = try await global.call(client, RPC.Ledger.verifyAuditChain, Taizhang_Ledger_V1_VerifyAuditChainRequest(),
-                                               as: Taizhang_Ledger_V1_VerifyAuditChainResponse.self)
-            if global.json {
-                try global.printJSON(result)
-            } else if result.intact {
-                print(global.language == .zh
-                      ? "审计链完整：共 \(result.entriesChecked) 条，最新 #\(result.headSeq) \(result.headHash)"
-                      : "audit chain intact: \(result.entriesChecked) entries, head #\(result.headSeq) \(result.headHash)")
-            } else {
-                print(global.language == .zh
-                      ? "审计链断裂：第 \(result.firstBrokenSeq) 条起不可信（\(result.problem)）"
-                      : "audit chain BROKEN at entry \(result.firstBrokenSeq): \(result.problem)")
+            let result = try await global.show(RPC.Ledger.verifyAuditChain, Taizhang_Ledger_V1_VerifyAuditChainRequest()) { result in
+                if result.intact {
+                    print(global.language == .zh
+                          ? "审计链完整：共 \(result.entriesChecked) 条，最新 #\(result.headSeq) \(result.headHash)"
+                          : "audit chain intact: \(result.entriesChecked) entries, head #\(result.headSeq) \(result.headHash)")
+                } else {
+                    print(global.language == .zh
+                          ? "审计链断裂：第 \(result.firstBrokenSeq) 条起不可信（\(result.problem)）"
+                          : "audit chain BROKEN at entry \(result.firstBrokenSeq): \(result.problem)")
+                }
             }
             if !result.intact { throw ExitCode(4) }
         }
@@ -43,24 +45,11 @@ struct AuditCommand: AsyncParsableCommand {
         var limit: Int32 = 50
 
         func run() async throws {
-            let client = try await global.connect()
-            defer { Task { await client.close() } }
             var request = Taizhang_Ledger_V1_ListAuditEntriesRequest()
             request.recordID = record ?? ""
             request.afterSeq = after
             request.pageSize = limit
-            let response = try await global.call(client, RPC.Ledger.listAuditEntries, request,
-                                                 as: Taizhang_Ledger_V1_ListAuditEntriesResponse.self)
-            if global.json { try global.printJSON(response); return }
-            var table = Table(header: Labels.header([("序号", "seq"), ("时间", "time"), ("身份", "identity"), ("经办人", "actor"),
-                                                     ("方法", "method"), ("记录", "record"), ("哈希", "hash")], global.language))
-            table.rightAligned = [0]
-            for entry in response.entries {
-                table.rows.append([String(entry.seq), entry.time, entry.identity, entry.actor,
-                                   String(entry.method.split(separator: "/").last ?? ""), "\(entry.recordKind):\(entry.recordID)",
-                                   String(entry.hash.prefix(12))])
-            }
-            print(table.render())
+            try await global.show(RPC.Ledger.listAuditEntries, request) { print(Table(AuditCommand.columns, $0.entries, global.language).render()) }
         }
     }
 
@@ -70,15 +59,15 @@ struct AuditCommand: AsyncParsableCommand {
         @Argument(help: "The entry's sequence number.") var seq: UInt64
 
         func run() async throws {
-            let entry = try await global.once(RPC.Ledger.getAuditEntry, .with { $0.seq = seq })
-            if global.json { try global.printJSON(entry); return }
-            let rows: [(String, String, String)] = [
-                ("序号", "seq", String(entry.seq)), ("时间", "time", entry.time), ("身份", "identity", entry.identity),
-                ("经办人", "actor", entry.actor), ("方法", "method", entry.method), ("请求", "request", entry.requestID),
-                ("记录", "record", "\(entry.recordKind):\(entry.recordID)"), ("变更前", "before", entry.beforeJson),
-                ("变更后", "after", entry.afterJson), ("前一哈希", "previous hash", entry.prevHash), ("哈希", "hash", entry.hash),
-            ]
-            for (zh, en, value) in rows { print("\(global.language == .zh ? zh : en): \(value)") }
+            try await global.show(RPC.Ledger.getAuditEntry, .with { $0.seq = seq }) { entry in
+                let rows: [(String, String, String)] = [
+                    ("序号", "seq", String(entry.seq)), ("时间", "time", entry.time), ("身份", "identity", entry.identity),
+                    ("经办人", "actor", entry.actor), ("方法", "method", entry.method), ("请求", "request", entry.requestID),
+                    ("记录", "record", "\(entry.recordKind):\(entry.recordID)"), ("变更前", "before", entry.beforeJson),
+                    ("变更后", "after", entry.afterJson), ("前一哈希", "previous hash", entry.prevHash), ("哈希", "hash", entry.hash),
+                ]
+                for (zh, en, value) in rows { print("\(global.language == .zh ? zh : en): \(value)") }
+            }
         }
     }
 }

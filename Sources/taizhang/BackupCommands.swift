@@ -51,7 +51,7 @@ struct BackupCommand: AsyncParsableCommand {
             try? FileManager.default.removeItem(atPath: partial)
             throw error
         }
-        let sha = digest.finalize().map { String(format: "%02x", $0) }.joined()
+        let sha = Format.hex(digest.finalize())
         guard sha == backup.sha256, offset == backup.sizeBytes else {
             try? FileManager.default.removeItem(atPath: partial)
             printError("the copy does not match the daemon's backup (\(offset) bytes, SHA-256 \(sha); expected \(backup.sizeBytes) bytes, \(backup.sha256)); nothing was kept")
@@ -61,10 +61,11 @@ struct BackupCommand: AsyncParsableCommand {
             printError("cannot rename \(partial) to \(out): \(String(cString: strerror(errno)))")
             throw ExitCode(1)
         }
-        if global.json { try global.printJSON(backup); return }
-        print(global.language == .zh
-              ? "已备份到 \(out)：\(backup.sizeBytes) 字节，SHA-256 \(backup.sha256)，审计链至第 \(backup.auditHeadSeq) 条（\(backup.auditHeadHash)）"
-              : "backed up to \(out): \(backup.sizeBytes) bytes, SHA-256 \(backup.sha256), audit chain up to entry \(backup.auditHeadSeq) (\(backup.auditHeadHash))")
+        try global.present(backup) { backup in
+            print(global.language == .zh
+                  ? "已备份到 \(out)：\(backup.sizeBytes) 字节，SHA-256 \(backup.sha256)，审计链至第 \(backup.auditHeadSeq) 条（\(backup.auditHeadHash)）"
+                  : "backed up to \(out): \(backup.sizeBytes) bytes, SHA-256 \(backup.sha256), audit chain up to entry \(backup.auditHeadSeq) (\(backup.auditHeadHash))")
+        }
     }
 }
 

@@ -54,9 +54,7 @@ struct CallCommand: AsyncParsableCommand {
         if let idempotencyKey { metadata["idempotency-key"] = idempotencyKey }
         let response = try await client.call(descriptor.name, payload: payload, metadata: metadata, timeoutMillis: global.timeoutMillis)
         if response.hasStatus, response.status.code != .ok {
-            var options = JSONEncodingOptions()
-            options.preserveProtoFieldNames = true
-            print(try response.status.jsonString(options: options))
+            try global.printJSON(response.status)
             throw ExitCode(Int32(10 + response.status.code.rawValue))
         }
         let decoded = try codec.decode(response.payload, as: descriptor.responseType)

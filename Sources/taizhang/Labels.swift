@@ -64,9 +64,4 @@ enum Labels {
             return zh ? "无需审批" : "needs no approval"
         }
     }
-
-    /// Column headers: (Chinese, English).
-    static func header(_ pairs: [(String, String)], _ language: Language) -> [String] {
-        pairs.map { language == .zh ? $0.0 : $0.1 }
-    }
 }

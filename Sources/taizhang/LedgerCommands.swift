@@ -22,6 +22,11 @@ struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "admin", abstract: "Admin units: county, townships, villages.",
                                                     subcommands: [Create.self, List.self])
 
+    static let columns: [Column<Taizhang_Ledger_V1_AdminUnit>] = [
+        Column("代码", "code") { $0.code }, Column("名称", "name") { $0.name },
+        .label("级别", "level") { Labels.level($0.level, $1) }, Column("上级", "parent") { $0.parentCode },
+    ]
+
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an admin unit.")
         @OptionGroup var global: GlobalOptions
@@ -31,15 +36,12 @@ struct AdminCommand: AsyncParsableCommand {
         @Option(help: "Parent's code (not for the county).") var parent: String = ""
 
         func run() async throws {
-            let client = try await global.connect()
-            defer { Task { await client.close() } }
             var request = Taizhang_Ledger_V1_CreateAdminUnitRequest()
             request.unit.code = code
             request.unit.name = name
             request.unit.level = ["county": .county, "township": .township, "village": .village][level] ?? .unspecified
             request.unit.parentCode = parent
-            let unit = try await global.call(client, RPC.Ledger.createAdminUnit, request, as: Taizhang_Ledger_V1_AdminUnit.self)
-            if global.json { try global.printJSON(unit) } else { print("\(unit.code) \(unit.name)") }
+            try await global.show(RPC.Ledger.createAdminUnit, request) { print("\($0.code) \($0.name)") }
         }
     }
 
@@ -49,24 +51,8 @@ struct AdminCommand: AsyncParsableCommand {
         @Option(help: "Only the children of this code.") var parent: String = ""
 
         func run() async throws {
-            let client = try await global.connect()
-            defer { Task { await client.close() } }
-            var table = Table(header: Labels.header([("代码", "code"), ("名称", "name"), ("级别", "level"), ("上级", "parent")], global.language))
-            var token = ""
-            repeat {
-                var request = Taizhang_Ledger_V1_ListAdminUnitsRequest()
-                request.parentCode = parent
-                request.pageSize = 1000
-                request.pageToken = token
-                let page = try await global.call(client, RPC.Ledger.listAdminUnits, request,
-                                                 as: Taizhang_Ledger_V1_ListAdminUnitsResponse.self)
-                if global.json { try global.printJSON(page) }
-                for unit in page.units {
-                    table.rows.append([unit.code, unit.name, Labels.level(unit.level, global.language), unit.parentCode])
-                }
-                token = page.nextPageToken
-            } while !token.isEmpty
-            if !global.json { print(table.render()) }
+            try await global.list(RPC.Ledger.listAdminUnits, .with { $0.parentCode = parent; $0.pageSize = 1000 },
+                                  items: \.units, columns: AdminCommand.columns)
         }
     }
 }
@@ -74,6 +60,12 @@ struct AdminCommand: AsyncParsableCommand {
 struct ProjectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "project", abstract: "Projects 扶贫项目.",
                                                     subcommands: [Create.self, Get.self, List.self])
+
+    static let columns: [Column<Taizhang_Ledger_V1_Project>] = [
+        Column("项目编号", "id") { $0.id }, Column("名称", "name") { $0.name }, .number("年度", "year") { $0.year },
+        Column("实施单位", "implementing unit") { $0.implementingUnit },
+        .money("资金(元)", "funding (yuan)") { project in project.funding.reduce(0) { $0 + $1.amountFen } },
+    ]
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a project from JSON (a taizhang.ledger.v1.Project).")
@@ -83,10 +75,7 @@ struct ProjectCommand: AsyncParsableCommand {
         func run() async throws {
             var request = Taizhang_Ledger_V1_CreateProjectRequest()
             request.project = try readMessage(file, as: Taizhang_Ledger_V1_Project.self)
-            let client = try await global.connect()
-            defer { Task { await client.close() } }
-            let project = try await global.call(client, RPC.Ledger.createProject, request, as: Taizhang_Ledger_V1_Project.self)
-            if global.json { try global.printJSON(project) } else { print("\(project.id) \(project.name)") }
+            try await global.show(RPC.Ledger.createProject, request) { print("\($0.id) \($0.name)") }
         }
     }
 
@@ -96,12 +85,7 @@ struct ProjectCommand: AsyncParsableCommand {
         @Argument(help: "Project id.") var id: String
 
         func run() async throws {
-            let client = try await global.connect()
-            defer { Task { await client.close() } }
-            var request = Taizhang_Ledger_V1_GetProjectRequest()
-            request.id = id
-            let project = try await global.call(client, RPC.Ledger.getProject, request, as: Taizhang_Ledger_V1_Project.self)
-            try global.printJSON(project)
+            try global.printJSON(try await global.once(RPC.Ledger.getProject, .with { $0.id = id }))
         }
     }
 
@@ -112,26 +96,8 @@ struct ProjectCommand: AsyncParsableCommand {
         @Option(help: "Project year.") var year: Int32 = 0
 
         func run() async throws {
-            let client = try await global.connect()
-            defer { Task { await client.close() } }
-            var table = Table(header: Labels.header([("项目编号", "id"), ("名称", "name"), ("年度", "year"), ("实施单位", "implementing unit"), ("资金(元)", "funding (yuan)")], global.language))
-            table.rightAligned = [2, 4]
-            var token = ""
-            repeat {
-                var request = Taizhang_Ledger_V1_ListProjectsRequest()
-                request.adminCode = admin
-                request.year = year
-                request.pageSize = 1000
-                request.pageToken = token
-                let page = try await global.call(client, RPC.Ledger.listProjects, request, as: Taizhang_Ledger_V1_ListProjectsResponse.self)
-                if global.json { try global.printJSON(page) }
-                for project in page.projects {
-                    table.rows.append([project.id, project.name, String(project.year), project.implementingUnit,
-                                       yuan(project.funding.reduce(0) { $0 + $1.amountFen })])
-                }
-                token = page.nextPageToken
-            } while !token.isEmpty
-            if !global.json { print(table.render()) }
+            try await global.list(RPC.Ledger.listProjects, .with { $0.adminCode = admin; $0.year = year; $0.pageSize = 1000 },
+                                  items: \.projects, columns: ProjectCommand.columns)
         }
     }
 }
@@ -143,18 +109,20 @@ struct AssetCommand: AsyncParsableCommand {
                                                                   CloseNotice.self, Hand.self, Operate.self, Use.self, Value.self,
                                                                   Depreciation.self, History.self])
 
+    static let columns: [Column<Taizhang_Ledger_V1_Asset>] = [
+        Column("编号", "id") { $0.id }, Column("资产编号", "code") { $0.code }, Column("名称", "name") { $0.name },
+        .label("类别", "category") { Labels.category($0.category, $1) }, .label("状况", "status") { Labels.status($0.usageStatus, $1) },
+        Column("所在地", "location") { $0.adminCode }, Column("购建时间", "acquired") { $0.acquiredDate },
+        .money("原值(元)", "original (yuan)") { $0.originalValueFen }, .money("净值(元)", "net (yuan)") { $0.netValueFen },
+    ]
+
     struct Get: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one asset as JSON.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Asset id, e.g. ZC00000001.") var id: String
 
         func run() async throws {
-            let client = try await global.connect()
-            defer { Task { await client.close() } }
-            var request = Taizhang_Ledger_V1_GetAssetRequest()
-            request.id = id
-            let asset = try await global.call(client, RPC.Ledger.getAsset, request, as: Taizhang_Ledger_V1_Asset.self)
-            try global.printJSON(asset)
+            try global.printJSON(try await global.once(RPC.Ledger.getAsset, .with { $0.id = id }))
         }
     }
 
@@ -173,8 +141,16 @@ struct AssetCommand: AsyncParsableCommand {
         @Flag(help: "Follow every page.") var all = false
 
         func run() async throws {
-            let client = try await global.connect()
-            defer { Task { await client.close() } }
+            let listing = try await global.list(RPC.Ledger.listAssets, request(), items: \.assets, columns: AssetCommand.columns, all: all)
+            if global.json { return }
+            let zh = global.language == .zh
+            let (total, shown) = (listing.last.totalSize, listing.records.count)
+            print(zh ? "共 \(total) 项，本次显示 \(shown) 项" : "\(total) assets match; \(shown) shown")
+            if !listing.last.nextPageToken.isEmpty { print(zh ? "还有更多：加 --all 显示全部" : "more follow: add --all to see every page") }
+        }
+
+        /// The request the flags make.
+        func request() throws -> Taizhang_Ledger_V1_ListAssetsRequest {
             var request = Taizhang_Ledger_V1_ListAssetsRequest()
             request.adminCode = admin
             if let category {
@@ -201,28 +177,7 @@ struct AssetCommand: AsyncParsableCommand {
             }
             request.withoutCustodian = withoutCustodian
             request.handoverOverdue = handoverOverdue
-            var table = Table(header: Labels.header([("编号", "id"), ("资产编号", "code"), ("名称", "name"), ("类别", "category"), ("状况", "status"),
-                                                     ("所在地", "location"), ("购建时间", "acquired"), ("原值(元)", "original (yuan)"), ("净值(元)", "net (yuan)")], global.language))
-            table.rightAligned = [7, 8]
-            var total: Int64 = 0
-            var next = ""
-            repeat {
-                let page = try await global.call(client, RPC.Ledger.listAssets, request, as: Taizhang_Ledger_V1_ListAssetsResponse.self)
-                if global.json { try global.printJSON(page) }
-                for asset in page.assets {
-                    table.rows.append([asset.id, asset.code, asset.name, Labels.category(asset.category, global.language),
-                                       Labels.status(asset.usageStatus, global.language), asset.adminCode, asset.acquiredDate,
-                                       yuan(asset.originalValueFen), yuan(asset.netValueFen)])
-                }
-                total = page.totalSize
-                next = page.nextPageToken
-                request.pageToken = next
-            } while all && !next.isEmpty
-            if global.json { return }
-            print(table.render())
-            let zh = global.language == .zh
-            print(zh ? "共 \(total) 项，本次显示 \(table.rows.count) 项" : "\(total) assets match; \(table.rows.count) shown")
-            if !next.isEmpty { print(zh ? "还有更多：加 --all 显示全部" : "more follow: add --all to see every page") }
+            return request
         }
     }
 
@@ -235,11 +190,7 @@ struct AssetCommand: AsyncParsableCommand {
         func run() async throws {
             var request = Taizhang_Ledger_V1_RegisterAssetRequest()
             request.asset = try readMessage(file, as: Taizhang_Ledger_V1_Asset.self)
-            let client = try await global.connect()
-            defer { Task { await client.close() } }
-            let asset = try await global.call(client, RPC.Ledger.registerAsset, request, as: Taizhang_Ledger_V1_Asset.self,
-                                              idempotencyKey: idempotencyKey)
-            if global.json { try global.printJSON(asset) } else { print("\(asset.id) \(asset.name)") }
+            try await global.show(RPC.Ledger.registerAsset, request, idempotencyKey: idempotencyKey) { print("\($0.id) \($0.name)") }
         }
     }
 
@@ -253,10 +204,7 @@ struct AssetCommand: AsyncParsableCommand {
             var request = Taizhang_Ledger_V1_UpdateAssetRequest()
             request.asset = try readMessage(file, as: Taizhang_Ledger_V1_Asset.self)
             request.expectedVersion = expectedVersion
-            let client = try await global.connect()
-            defer { Task { await client.close() } }
-            let asset = try await global.call(client, RPC.Ledger.updateAsset, request, as: Taizhang_Ledger_V1_Asset.self)
-            if global.json { try global.printJSON(asset) } else { print("\(asset.id) version \(asset.version)") }
+            try await global.show(RPC.Ledger.updateAsset, request) { print("\($0.id) version \($0.version)") }
         }
     }
 
@@ -267,11 +215,7 @@ struct AssetCommand: AsyncParsableCommand {
 
         func run() async throws {
             let request = try readMessage(file, as: Taizhang_Ledger_V1_BatchRegisterAssetsRequest.self)
-            let client = try await global.connect()
-            defer { Task { await client.close() } }
-            let response = try await global.call(client, RPC.Ledger.batchRegisterAssets, request,
-                                                 as: Taizhang_Ledger_V1_BatchRegisterAssetsResponse.self)
-            if global.json { try global.printJSON(response) } else { print("registered \(response.ids.count) assets: \(response.ids.first ?? "")…\(response.ids.last ?? "")") }
+            try await global.show(RPC.Ledger.batchRegisterAssets, request) { print("registered \($0.ids.count) assets: \($0.ids.first ?? "")…\($0.ids.last ?? "")") }
         }
     }
 }

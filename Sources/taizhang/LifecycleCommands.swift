@@ -17,10 +17,11 @@ struct StepOptions: ParsableArguments {
 extension GlobalOptions {
     /// Runs one life-cycle step and prints where the asset now stands.
     func step<Request: SwiftProtobuf.Message>(_ method: RPCMethod<Request, Taizhang_Ledger_V1_Asset>, _ request: Request) async throws {
-        let client = try await connect()
-        defer { Task { await client.close() } }
-        let asset = try await call(client, method, request)
-        if json { try printJSON(asset); return }
+        try await show(method, request, describeStep)
+    }
+
+    /// Where the asset stands after a step: its stage, a sign-off waiting, the notice up, the handover deadline.
+    func describeStep(_ asset: Taizhang_Ledger_V1_Asset) {
         print("\(asset.id) \(asset.name): \(Labels.stage(asset.lifecycle.stage, language)) (version \(asset.version))")
         if asset.lifecycle.stage == .ownershipConfirmed, asset.lifecycle.ownership.hasSignOff {
             print(Labels.signOff(asset.lifecycle.ownership.signOff, language))
@@ -76,21 +77,19 @@ extension AssetCommand {
         @Argument(help: "Asset id.") var id: String
         @Option(name: .customLong("contribution"), help: "A village's contribution to a cross-village project: CODE:YUAN (repeat).") var contributions: [String] = []
 
+        static let columns: [Column<Taizhang_Ledger_V1_Owner>] = [
+            Column("所有权人", "owner") { $0.name }, Column("类型", "kind") { Names.owner.name(of: $0.kind.rawValue) },
+            Column("区划代码", "code") { $0.adminCode }, Column("份额", "share", rightAligned: true) { Format.percent($0.shareBp) },
+        ]
+
         func run() async throws {
             var request = Taizhang_Ledger_V1_ProposeOwnershipRequest()
             request.assetID = id
             request.contributions = try contributions.map(parseContribution)
-            let client = try await global.connect()
-            defer { Task { await client.close() } }
-            let proposal = try await global.call(client, RPC.Ledger.proposeOwnership, request, as: Taizhang_Ledger_V1_OwnershipProposal.self)
-            if global.json { try global.printJSON(proposal); return }
-            print("\(proposal.rule): \(proposal.explanation)")
-            var table = Table(header: Labels.header([("所有权人", "owner"), ("类型", "kind"), ("区划代码", "code"), ("份额", "share")], global.language))
-            table.rightAligned = [3]
-            for owner in proposal.owners {
-                table.rows.append([owner.name, Names.owner.name(of: owner.kind.rawValue), owner.adminCode, Money.percent(owner.shareBp)])
+            try await global.show(RPC.Ledger.proposeOwnership, request) { proposal in
+                print("\(proposal.rule): \(proposal.explanation)")
+                if !proposal.owners.isEmpty { print(Table(Self.columns, proposal.owners, global.language).render()) }
             }
-            if !proposal.owners.isEmpty { print(table.render()) }
         }
     }
 
@@ -332,25 +331,21 @@ extension AssetCommand {
         @Option(name: .customLong("as-of"), help: "YYYY-MM-DD (default: today).") var asOf: String = ""
         @Flag(help: "Print every month of the schedule.") var schedule = false
 
+        static let columns: [Column<Taizhang_Ledger_V1_MonthlyCharge>] = [
+            Column("月份", "month") { Format.month(year: $0.year, month: $0.month) }, .money("本月折旧(元)", "charge (yuan)") { $0.chargeFen },
+            .money("累计折旧(元)", "accumulated (yuan)") { $0.accumulatedFen }, .money("净值(元)", "net (yuan)") { $0.netValueFen },
+        ]
+
         func run() async throws {
             var request = Taizhang_Ledger_V1_GetDepreciationRequest()
             request.assetID = id
             request.asOf = asOf
-            let client = try await global.connect()
-            defer { Task { await client.close() } }
-            let report = try await global.call(client, RPC.Ledger.getDepreciation, request, as: Taizhang_Ledger_V1_DepreciationReport.self)
-            if global.json { try global.printJSON(report); return }
-            let zh = global.language == .zh
-            print(report.reason)
-            print(zh ? "截至 \(report.asOf)：原值 \(yuan(report.valueFen)) 元，累计折旧 \(yuan(report.accumulatedFen)) 元，净值 \(yuan(report.netValueFen)) 元"
-                     : "as of \(report.asOf): value \(yuan(report.valueFen)), accumulated \(yuan(report.accumulatedFen)), net \(yuan(report.netValueFen)) (yuan)")
-            if schedule {
-                var table = Table(header: Labels.header([("月份", "month"), ("本月折旧(元)", "charge (yuan)"), ("累计折旧(元)", "accumulated (yuan)"), ("净值(元)", "net (yuan)")], global.language))
-                table.rightAligned = [1, 2, 3]
-                for month in report.schedule {
-                    table.rows.append([String(format: "%04d-%02d", month.year, month.month), yuan(month.chargeFen), yuan(month.accumulatedFen), yuan(month.netValueFen)])
-                }
-                print(table.render())
+            try await global.show(RPC.Ledger.getDepreciation, request) { report in
+                let (value, accumulated, net) = (Format.yuan(report.valueFen), Format.yuan(report.accumulatedFen), Format.yuan(report.netValueFen))
+                print(report.reason)
+                print(global.language == .zh ? "截至 \(report.asOf)：原值 \(value) 元，累计折旧 \(accumulated) 元，净值 \(net) 元"
+                                             : "as of \(report.asOf): value \(value), accumulated \(accumulated), net \(net) (yuan)")
+                if schedule { print(Table(Self.columns, report.schedule, global.language).render()) }
             }
         }
     }
@@ -361,17 +356,17 @@ extension AssetCommand {
         @Argument(help: "Asset id.") var id: String
 
         func run() async throws {
-            var request = Taizhang_Ledger_V1_GetAssetRequest()
-            request.id = id
-            let client = try await global.connect()
-            defer { Task { await client.close() } }
-            let asset = try await global.call(client, RPC.Ledger.getAsset, request, as: Taizhang_Ledger_V1_Asset.self)
-            if global.json { try global.printJSON(asset.lifecycle); return }
+            let asset = try await global.once(RPC.Ledger.getAsset, .with { $0.id = id })
+            try global.present(asset.lifecycle) { _ in describe(asset) }
+        }
+
+        /// The asset's life cycle for people, step by step.
+        func describe(_ asset: Taizhang_Ledger_V1_Asset) {
             let zh = global.language == .zh
             let life = asset.lifecycle
             print("\(asset.id) \(asset.name): \(Labels.stage(life.stage, global.language))")
             if life.hasOwnership {
-                let owners = asset.owners.map { "\($0.name) \(Money.percent($0.shareBp))" }.joined(separator: "；")
+                let owners = asset.owners.map { "\($0.name) \(Format.percent($0.shareBp))" }.joined(separator: "；")
                 print(zh ? "确权 \(life.ownership.date)（\(life.ownership.rule)）：\(owners)\(life.ownership.overrideReason.isEmpty ? "" : "；不同于规则建议，理由：\(life.ownership.overrideReason)")"
                          : "ownership confirmed \(life.ownership.date) (\(life.ownership.rule)): \(owners)\(life.ownership.overrideReason.isEmpty ? "" : "; overriding the rules: \(life.ownership.overrideReason)")")
             }
@@ -392,7 +387,7 @@ extension AssetCommand {
                          : "handed over \(life.handover.date): \(life.handover.fromParty) → \(life.handover.toParty), \(life.handover.onTime ? "on time" : "late")")
             }
             for event in life.valuations {
-                print("\(zh ? "价值" : "value") \(event.date) \(Names.valueBasis.name(of: event.kind.rawValue))：\(yuan(event.valueFen)) \(event.basis)")
+                print("\(zh ? "价值" : "value") \(event.date) \(Names.valueBasis.name(of: event.kind.rawValue))：\(Format.yuan(event.valueFen)) \(event.basis)")
             }
         }
     }

@@ -52,6 +52,11 @@ enum RiskLabels {
         default: return "-"
         }
     }
+
+    /// The reasons in the language, one after another: "甲；乙" / "a; b".
+    static func reasons(_ reasons: [Taizhang_Risk_V1_Reason], _ language: Language) -> String {
+        reasons.map { language == .zh ? $0.zh : $0.en }.joined(separator: language == .zh ? "；" : "; ")
+    }
 }
 
 // MARK: Entities
@@ -78,11 +83,17 @@ struct EntityCommand: AsyncParsableCommand {
         }
     }
 
-    static func show(_ entity: Taizhang_Ledger_V1_OperatingEntity, _ global: GlobalOptions) throws {
-        if global.json { try global.printJSON(entity); return }
-        let zh = global.language == .zh
-        print("\(entity.id) \(entity.name)（\(RiskLabels.name(RiskLabels.entityKinds, entity.kind, global.language))）")
-        print("\(zh ? "所在地" : "admin code") \(entity.adminCode)  \(zh ? "统一社会信用代码" : "credit code") \(entity.creditCode.isEmpty ? "-" : entity.creditCode)  \(zh ? "版本" : "version") \(entity.version)")
+    static let columns: [Column<Taizhang_Ledger_V1_OperatingEntity>] = [
+        Column("编号", "id") { $0.id }, Column("名称", "name") { $0.name },
+        .label("类型", "kind") { RiskLabels.name(RiskLabels.entityKinds, $0.kind, $1) },
+        Column("所在地", "admin code") { $0.adminCode }, Column("统一社会信用代码", "credit code") { $0.creditCode },
+    ]
+
+    /// The entity for people, in two lines.
+    static func describe(_ entity: Taizhang_Ledger_V1_OperatingEntity, _ language: Language) {
+        let zh = language == .zh
+        print("\(entity.id) \(entity.name)（\(RiskLabels.name(RiskLabels.entityKinds, entity.kind, language))）")
+        print("\(zh ? "所在地" : "admin code") \(entity.adminCode)  \(zh ? "统一社会信用代码" : "credit code") \(Format.orDash(entity.creditCode))  \(zh ? "版本" : "version") \(entity.version)")
     }
 
     struct Create: AsyncParsableCommand {
@@ -93,9 +104,7 @@ struct EntityCommand: AsyncParsableCommand {
         func run() async throws {
             var request = Taizhang_Ledger_V1_CreateEntityRequest()
             try fields.apply(to: &request.entity)
-            let client = try await global.connect()
-            defer { Task { await client.close() } }
-            try EntityCommand.show(try await global.call(client, RPC.Ledger.createEntity, request, as: Taizhang_Ledger_V1_OperatingEntity.self), global)
+            try await global.show(RPC.Ledger.createEntity, request) { EntityCommand.describe($0, global.language) }
         }
     }
 
@@ -109,13 +118,11 @@ struct EntityCommand: AsyncParsableCommand {
         func run() async throws {
             let client = try await global.connect()
             defer { Task { await client.close() } }
-            var get = Taizhang_Ledger_V1_GetEntityRequest()
-            get.id = id
             var request = Taizhang_Ledger_V1_UpdateEntityRequest()
-            request.entity = try await global.call(client, RPC.Ledger.getEntity, get, as: Taizhang_Ledger_V1_OperatingEntity.self)
+            request.entity = try await global.call(client, RPC.Ledger.getEntity, .with { $0.id = id })
             try fields.apply(to: &request.entity)
             request.expectedVersion = expectedVersion
-            try EntityCommand.show(try await global.call(client, RPC.Ledger.updateEntity, request, as: Taizhang_Ledger_V1_OperatingEntity.self), global)
+            try global.present(try await global.call(client, RPC.Ledger.updateEntity, request)) { EntityCommand.describe($0, global.language) }
         }
     }
 
@@ -130,16 +137,7 @@ struct EntityCommand: AsyncParsableCommand {
             request.adminCode = adminCode ?? ""
             if let kind { request.kind = try RiskLabels.pick(RiskLabels.entityKinds, kind, option: "--kind") }
             request.pageSize = 1000
-            let client = try await global.connect()
-            defer { Task { await client.close() } }
-            var table = Table(header: Labels.header([("编号", "id"), ("名称", "name"), ("类型", "kind"), ("所在地", "admin code"), ("统一社会信用代码", "credit code")], global.language))
-            repeat {
-                let page = try await global.call(client, RPC.Ledger.listEntities, request, as: Taizhang_Ledger_V1_ListEntitiesResponse.self)
-                if global.json { try global.printJSON(page) }
-                table.rows += page.entities.map { [$0.id, $0.name, RiskLabels.name(RiskLabels.entityKinds, $0.kind, global.language), $0.adminCode, $0.creditCode] }
-                request.pageToken = page.nextPageToken
-            } while !request.pageToken.isEmpty
-            if !global.json { print(table.render()) }
+            try await global.list(RPC.Ledger.listEntities, request, items: \.entities, columns: EntityCommand.columns)
         }
     }
 
@@ -151,16 +149,12 @@ struct EntityCommand: AsyncParsableCommand {
         func run() async throws {
             let client = try await global.connect()
             defer { Task { await client.close() } }
-            var get = Taizhang_Ledger_V1_GetEntityRequest()
-            get.id = id
-            let entity = try await global.call(client, RPC.Ledger.getEntity, get, as: Taizhang_Ledger_V1_OperatingEntity.self)
-            try EntityCommand.show(entity, global)
+            let entity = try await global.call(client, RPC.Ledger.getEntity, .with { $0.id = id })
+            try global.present(entity) { EntityCommand.describe($0, global.language) }
             if global.json { return }
-            var list = Taizhang_Ledger_V1_ListContractsRequest()
-            list.entityID = id
-            list.pageSize = 1000
-            let contracts = try await global.call(client, RPC.Ledger.listContracts, list, as: Taizhang_Ledger_V1_ListContractsResponse.self)
-            print(ContractCommand.table(contracts.contracts, global.language).render())
+            // The first page of its contracts.
+            let contracts = try await global.call(client, RPC.Ledger.listContracts, .with { $0.entityID = id; $0.pageSize = 1000 })
+            print(Table(ContractCommand.columns, contracts.contracts, global.language).render())
         }
     }
 }
@@ -171,17 +165,13 @@ struct ContractCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "contract", abstract: "Operation contracts: create, amend (with the owner's consent), list, show.",
                                                     subcommands: [Create.self, Amend.self, List.self, Show.self])
 
-    static func table(_ contracts: [Taizhang_Ledger_V1_OperationContract], _ language: Language) -> Table {
-        var table = Table(header: Labels.header([("合同编号", "contract"), ("资产", "asset"), ("经营主体", "entity"), ("方式", "mode"),
-                                                 ("起", "start"), ("止", "end"), ("终止", "terminated"), ("应付合计(元)", "payments (yuan)"),
-                                                 ("承诺用工", "labourers"), ("承诺带户", "households")], language), rightAligned: [7, 8, 9])
-        table.rows = contracts.map { contract in
-            [contract.id, contract.assetID, contract.entityID, RiskLabels.name(RiskLabels.modes, contract.mode, language), contract.start,
-             contract.end, contract.terminatedOn.isEmpty ? "-" : contract.terminatedOn, yuan(contract.payments.reduce(0) { $0 + $1.amountFen }),
-             String(contract.committedPoorLabourers), String(contract.committedHouseholds)]
-        }
-        return table
-    }
+    static let columns: [Column<Taizhang_Ledger_V1_OperationContract>] = [
+        Column("合同编号", "contract") { $0.id }, Column("资产", "asset") { $0.assetID }, Column("经营主体", "entity") { $0.entityID },
+        .label("方式", "mode") { RiskLabels.name(RiskLabels.modes, $0.mode, $1) }, Column("起", "start") { $0.start }, Column("止", "end") { $0.end },
+        Column("终止", "terminated") { Format.orDash($0.terminatedOn) },
+        .money("应付合计(元)", "payments (yuan)") { contract in contract.payments.reduce(0) { $0 + $1.amountFen } },
+        .number("承诺用工", "labourers") { $0.committedPoorLabourers }, .number("承诺带户", "households") { $0.committedHouseholds },
+    ]
 
     /// "rent:2026-12-31:50000" (KIND:DATE:YUAN).
     static func payment(_ text: String) throws -> Taizhang_Ledger_V1_PaymentDue {
@@ -197,12 +187,12 @@ struct ContractCommand: AsyncParsableCommand {
         return payment
     }
 
-    static func show(_ contract: Taizhang_Ledger_V1_OperationContract, _ global: GlobalOptions) throws {
-        if global.json { try global.printJSON(contract); return }
-        print(table([contract], global.language).render())
+    /// The contract for people: its row and its amendments.
+    static func describe(_ contract: Taizhang_Ledger_V1_OperationContract, _ language: Language) {
+        print(Table(columns, [contract], language).render())
         for amendment in contract.amendments {
-            let consent = amendment.hasConsent ? (global.language == .zh ? "（所有者同意：\(amendment.consent.consentedBy)，\(amendment.consent.reference)，\(amendment.consent.date)）"
-                                                                       : " (owner's consent: \(amendment.consent.consentedBy), \(amendment.consent.reference), \(amendment.consent.date))") : ""
+            let consent = amendment.hasConsent ? (language == .zh ? "（所有者同意：\(amendment.consent.consentedBy)，\(amendment.consent.reference)，\(amendment.consent.date)）"
+                                                                : " (owner's consent: \(amendment.consent.consentedBy), \(amendment.consent.reference), \(amendment.consent.date))") : ""
             print("\(amendment.date) \(amendment.summary)\(consent)")
         }
     }
@@ -229,9 +219,7 @@ struct ContractCommand: AsyncParsableCommand {
             request.contract.payments = try payments.map(ContractCommand.payment)
             request.contract.committedPoorLabourers = labourers
             request.contract.committedHouseholds = households
-            let client = try await global.connect()
-            defer { Task { await client.close() } }
-            try ContractCommand.show(try await global.call(client, RPC.Ledger.createContract, request, as: Taizhang_Ledger_V1_OperationContract.self), global)
+            try await global.show(RPC.Ledger.createContract, request) { ContractCommand.describe($0, global.language) }
         }
     }
 
@@ -252,10 +240,8 @@ struct ContractCommand: AsyncParsableCommand {
         func run() async throws {
             let client = try await global.connect()
             defer { Task { await client.close() } }
-            var get = Taizhang_Ledger_V1_GetContractRequest()
-            get.id = id
             var request = Taizhang_Ledger_V1_AmendContractRequest()
-            request.contract = try await global.call(client, RPC.Ledger.getContract, get, as: Taizhang_Ledger_V1_OperationContract.self)
+            request.contract = try await global.call(client, RPC.Ledger.getContract, .with { $0.id = id })
             if let entity { request.contract.entityID = entity }
             if let mode { request.contract.mode = try RiskLabels.pick(RiskLabels.modes, mode, option: "--mode") }
             if let end { request.contract.end = end }
@@ -267,7 +253,7 @@ struct ContractCommand: AsyncParsableCommand {
                 request.ownerConsent.reference = consentReference ?? ""
             }
             request.expectedVersion = expectedVersion
-            try ContractCommand.show(try await global.call(client, RPC.Ledger.amendContract, request, as: Taizhang_Ledger_V1_OperationContract.self), global)
+            try global.present(try await global.call(client, RPC.Ledger.amendContract, request)) { ContractCommand.describe($0, global.language) }
         }
     }
 
@@ -282,16 +268,7 @@ struct ContractCommand: AsyncParsableCommand {
             request.entityID = entity ?? ""
             request.assetID = asset ?? ""
             request.pageSize = 1000
-            let client = try await global.connect()
-            defer { Task { await client.close() } }
-            var all: [Taizhang_Ledger_V1_OperationContract] = []
-            repeat {
-                let page = try await global.call(client, RPC.Ledger.listContracts, request, as: Taizhang_Ledger_V1_ListContractsResponse.self)
-                if global.json { try global.printJSON(page) }
-                all += page.contracts
-                request.pageToken = page.nextPageToken
-            } while !request.pageToken.isEmpty
-            if !global.json { print(ContractCommand.table(all, global.language).render()) }
+            try await global.list(RPC.Ledger.listContracts, request, items: \.contracts, columns: ContractCommand.columns)
         }
     }
 
@@ -301,11 +278,7 @@ struct ContractCommand: AsyncParsableCommand {
         @Argument(help: "Contract id.") var id: String
 
         func run() async throws {
-            var get = Taizhang_Ledger_V1_GetContractRequest()
-            get.id = id
-            let client = try await global.connect()
-            defer { Task { await client.close() } }
-            try ContractCommand.show(try await global.call(client, RPC.Ledger.getContract, get, as: Taizhang_Ledger_V1_OperationContract.self), global)
+            try await global.show(RPC.Ledger.getContract, .with { $0.id = id }) { ContractCommand.describe($0, global.language) }
         }
     }
 }
@@ -315,6 +288,15 @@ struct ContractCommand: AsyncParsableCommand {
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "report", abstract: "Quarterly reports of operating entities: submit (or correct), list.",
                                                     subcommands: [Submit.self, List.self])
+
+    static let columns: [Column<Taizhang_Ledger_V1_QuarterReport>] = [
+        Column("季度", "quarter") { $0.quarter }, .money("产值(元)", "output") { $0.outputValueFen }, .money("目标", "target") { $0.targetOutputValueFen },
+        .money("销售收入(元)", "sales") { $0.salesRevenueFen }, .money("目标", "target") { $0.targetSalesRevenueFen }, .money("利润(元)", "profit") { $0.profitFen },
+        Column("应付/实付(元)", "due/paid") { "\(Format.yuan($0.paymentsDueFen))/\(Format.yuan($0.paymentsPaidFen))" },
+        .number("用工", "labourers") { $0.poorLabourersEmployed }, .number("带户", "households") { $0.householdsLinked },
+        .label("报送", "submitted") { report, language in report.submittedOn + (report.late ? (language == .zh ? "（逾期）" : " (late)") : "") },
+        Column("版本", "rev") { Format.number($0.revision) },
+    ]
 
     struct Submit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Submit a quarter's report; again for the same quarter corrects it (--correction-reason).")
@@ -356,13 +338,11 @@ struct ReportCommand: AsyncParsableCommand {
             request.report.submittedOn = submittedOn ?? ChinaDate.today
             request.report.correctionReason = correctionReason
             request.expectedRevision = expectedRevision
-            let client = try await global.connect()
-            defer { Task { await client.close() } }
-            let report = try await global.call(client, RPC.Ledger.submitReport, request, as: Taizhang_Ledger_V1_QuarterReport.self)
-            if global.json { try global.printJSON(report); return }
-            let zh = global.language == .zh
-            print(zh ? "\(report.entityID) \(report.quarter) 报表已\(report.revision > 1 ? "更正（第\(report.revision)版）" : "报送")\(report.late ? "；逾期报送（应于\(report.dueDate)前）" : "")"
-                     : "\(report.entityID) \(report.quarter) report \(report.revision > 1 ? "corrected (revision \(report.revision))" : "submitted")\(report.late ? "; late (due by \(report.dueDate))" : "")")
+            try await global.show(RPC.Ledger.submitReport, request) { report in
+                let zh = global.language == .zh
+                print(zh ? "\(report.entityID) \(report.quarter) 报表已\(report.revision > 1 ? "更正（第\(report.revision)版）" : "报送")\(report.late ? "；逾期报送（应于\(report.dueDate)前）" : "")"
+                         : "\(report.entityID) \(report.quarter) report \(report.revision > 1 ? "corrected (revision \(report.revision))" : "submitted")\(report.late ? "; late (due by \(report.dueDate))" : "")")
+            }
         }
     }
 
@@ -378,22 +358,11 @@ struct ReportCommand: AsyncParsableCommand {
             request.entityID = entity
             request.fromQuarter = from ?? ""
             request.toQuarter = to ?? ""
-            let client = try await global.connect()
-            defer { Task { await client.close() } }
-            let response = try await global.call(client, RPC.Ledger.listReports, request, as: Taizhang_Ledger_V1_ListReportsResponse.self)
-            if global.json { try global.printJSON(response); return }
-            var table = Table(header: Labels.header([("季度", "quarter"), ("产值(元)", "output"), ("目标", "target"), ("销售收入(元)", "sales"), ("目标", "target"),
-                                                     ("利润(元)", "profit"), ("应付/实付(元)", "due/paid"), ("用工", "labourers"), ("带户", "households"),
-                                                     ("报送", "submitted"), ("版本", "rev")], global.language), rightAligned: [1, 2, 3, 4, 5, 7, 8])
-            table.rows = response.reports.map { report in
-                [report.quarter, yuan(report.outputValueFen), yuan(report.targetOutputValueFen), yuan(report.salesRevenueFen),
-                 yuan(report.targetSalesRevenueFen), yuan(report.profitFen), "\(yuan(report.paymentsDueFen))/\(yuan(report.paymentsPaidFen))",
-                 String(report.poorLabourersEmployed), String(report.householdsLinked),
-                 report.submittedOn + (report.late ? (global.language == .zh ? "（逾期）" : " (late)") : ""), String(report.revision)]
-            }
-            print(table.render())
-            if !response.missingQuarters.isEmpty {
-                print(global.language == .zh ? "缺报季度：\(response.missingQuarters.joined(separator: "、"))" : "missing: \(response.missingQuarters.joined(separator: ", "))")
+            try await global.show(RPC.Ledger.listReports, request) { response in
+                print(Table(ReportCommand.columns, response.reports, global.language).render())
+                if !response.missingQuarters.isEmpty {
+                    print(global.language == .zh ? "缺报季度：\(response.missingQuarters.joined(separator: "、"))" : "missing: \(response.missingQuarters.joined(separator: ", "))")
+                }
             }
         }
     }
@@ -409,7 +378,7 @@ enum ChinaDate {
     /// YYYY-MM-DD.
     static var today: String {
         let today = parts
-        return String(format: "%04d-%02d-%02d", today.year, today.month, today.day)
+        return Format.date(year: today.year, month: today.month, day: today.day)
     }
 }
 
@@ -432,6 +401,15 @@ struct AlertsCommand: AsyncParsableCommand {
     @Flag(name: .customLong("follow"), help: "Follow new alert events (WatchAlerts).") var follow = false
     @Option(name: .customLong("after-seq"), help: "With --follow: first replay the stored events after this seq.") var afterSeq: Int64 = 0
 
+    static let columns: [Column<Taizhang_Risk_V1_Alert>] = [
+        .number("编号", "id") { $0.id }, .label("级别", "level") { RiskLabels.level($0.level, $1) },
+        .label("类型", "kind") { $1 == .zh ? $0.kindZh : $0.kind }, Column("对象", "subject") { $0.subjectID }, Column("名称", "name") { $0.subjectName },
+        Column("区划", "admin code") { $0.adminCode }, Column("评分", "score", rightAligned: true) { $0.score >= 0 ? Format.number($0.score) : "-" },
+        Column("季度", "quarter") { Format.orDash($0.quarter) }, Column("发生时间", "raised") { $0.raisedAt },
+        .label("状态", "state") { alert, language in alert.open ? (language == .zh ? "在报" : "open") : (language == .zh ? "已解除" : "cleared") },
+        .label("原因", "reasons") { RiskLabels.reasons($0.reasons, $1) },
+    ]
+
     func parseLevel() throws -> Taizhang_Risk_V1_AlertLevel {
         switch level {
         case nil: return .unspecified
@@ -444,9 +422,15 @@ struct AlertsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let client = try await global.connect()
-        defer { Task { await client.close() } }
-        if follow { try await followAlerts(client); return }
+        if follow { try await followAlerts(); return }
+        let listing = try await global.list(RPC.Risk.listAlerts, request(), items: \.alerts, columns: Self.columns, all: false)
+        if global.json || listing.last.nextPageToken.isEmpty { return }
+        print(global.language == .zh ? "（仅显示最新 \(listing.records.count) 条；用 --limit 或筛选条件查看更多）"
+                                     : "(the newest \(listing.records.count) only; use --limit or filters)")
+    }
+
+    /// The request the flags make: one page of at most --limit alerts.
+    func request() throws -> Taizhang_Risk_V1_ListAlertsRequest {
         var request = Taizhang_Risk_V1_ListAlertsRequest()
         request.level = try parseLevel()
         request.kind = kind ?? ""
@@ -456,25 +440,13 @@ struct AlertsCommand: AsyncParsableCommand {
         request.raisedTo = to ?? ""
         request.subjectID = subject ?? ""
         request.pageSize = Int32(clamping: min(max(limit, 1), 1000))
-        let response = try await global.call(client, RPC.Risk.listAlerts, request, as: Taizhang_Risk_V1_ListAlertsResponse.self)
-        if global.json { try global.printJSON(response); return }
-        let zh = global.language == .zh
-        var table = Table(header: Labels.header([("编号", "id"), ("级别", "level"), ("类型", "kind"), ("对象", "subject"), ("名称", "name"), ("区划", "admin code"),
-                                                 ("评分", "score"), ("季度", "quarter"), ("发生时间", "raised"), ("状态", "state"), ("原因", "reasons")], global.language),
-                          rightAligned: [0, 6])
-        table.rows = response.alerts.map { alert in
-            [String(alert.id), RiskLabels.level(alert.level, global.language), zh ? alert.kindZh : alert.kind, alert.subjectID, alert.subjectName,
-             alert.adminCode, alert.score >= 0 ? String(alert.score) : "-", alert.quarter.isEmpty ? "-" : alert.quarter, alert.raisedAt,
-             alert.open ? (zh ? "在报" : "open") : (zh ? "已解除" : "cleared"),
-             alert.reasons.map { zh ? $0.zh : $0.en }.joined(separator: zh ? "；" : "; ")]
-        }
-        print(table.render())
-        if !response.nextPageToken.isEmpty {
-            print(zh ? "（仅显示最新 \(response.alerts.count) 条；用 --limit 或筛选条件查看更多）" : "(the newest \(response.alerts.count) only; use --limit or filters)")
-        }
+        return request
     }
 
-    func followAlerts(_ client: TaizhangClient) async throws {
+    /// Prints alert events as they happen, until interrupted.
+    func followAlerts() async throws {
+        let client = try await global.connect()
+        defer { Task { await client.close() } }
         var request = Taizhang_Risk_V1_WatchAlertsRequest()
         request.minLevel = try parseLevel()
         request.adminCode = adminCode ?? ""
@@ -505,14 +477,20 @@ struct RiskCommand: AsyncParsableCommand {
     @Argument(help: "Entity id, e.g. ZT00000001.") var entity: String
     @Option(name: .customLong("quarter"), help: "The quarter, e.g. 2026Q3. Default: the one it is judged on now.") var quarter: String?
 
+    static let columns: [Column<Taizhang_Risk_V1_ScorePart>] = [
+        .label("评分项", "part") { $1 == .zh ? $0.partZh : $0.part }, .number("得分", "score") { $0.score }, .number("权重", "weight") { $0.weight },
+        .label("原因", "reasons") { RiskLabels.reasons($0.reasons, $1) },
+    ]
+
     func run() async throws {
         var request = Taizhang_Risk_V1_GetRiskScoreRequest()
         request.entityID = entity
         request.quarter = quarter ?? ""
-        let client = try await global.connect()
-        defer { Task { await client.close() } }
-        let score = try await global.call(client, RPC.Risk.getRiskScore, request, as: Taizhang_Risk_V1_RiskScore.self)
-        if global.json { try global.printJSON(score); return }
+        try await global.show(RPC.Risk.getRiskScore, request, describe)
+    }
+
+    /// The score for people: the total and light, a row per part, the light's reasons.
+    func describe(_ score: Taizhang_Risk_V1_RiskScore) {
         let zh = global.language == .zh
         print("\(score.entityID) \(score.entityName)  \(score.quarter)")
         if score.reported {
@@ -522,11 +500,7 @@ struct RiskCommand: AsyncParsableCommand {
             print(zh ? "本季度报表未报，无评分；目标完成：\(RiskLabels.level(score.light, global.language))"
                      : "no report for the quarter, no score; targets light: \(RiskLabels.level(score.light, global.language))")
         }
-        var table = Table(header: Labels.header([("评分项", "part"), ("得分", "score"), ("权重", "weight"), ("原因", "reasons")], global.language), rightAligned: [1, 2])
-        table.rows = score.parts.map { part in
-            [zh ? part.partZh : part.part, String(part.score), String(part.weight), part.reasons.map { zh ? $0.zh : $0.en }.joined(separator: zh ? "；" : "; ")]
-        }
-        if !table.rows.isEmpty { print(table.render()) }
+        if !score.parts.isEmpty { print(Table(Self.columns, score.parts, global.language).render()) }
         for reason in score.lightReasons {
             print((zh ? "目标：" : "targets: ") + (zh ? reason.zh : reason.en))
         }
@@ -538,12 +512,10 @@ struct MonitorCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let client = try await global.connect()
-        defer { Task { await client.close() } }
-        let run = try await global.call(client, RPC.Risk.runMonitor, Taizhang_Risk_V1_RunMonitorRequest(), as: Taizhang_Risk_V1_MonitorRun.self)
-        if global.json { try global.printJSON(run); return }
-        print(global.language == .zh
-              ? "风险监测完成：用时 \(run.durationMicros / 1000) ms，评估主体 \(run.entitiesScored) 个、资产 \(run.assetsChecked) 项；新增预警 \(run.raised)、变更 \(run.changed)、解除 \(run.cleared)；在报预警 \(run.openAlerts)"
-              : "risk run done in \(run.durationMicros / 1000) ms: \(run.entitiesScored) entities, \(run.assetsChecked) assets; raised \(run.raised), changed \(run.changed), cleared \(run.cleared); open alerts \(run.openAlerts)")
+        try await global.show(RPC.Risk.runMonitor, Taizhang_Risk_V1_RunMonitorRequest()) { run in
+            print(global.language == .zh
+                  ? "风险监测完成：用时 \(run.durationMicros / 1000) ms，评估主体 \(run.entitiesScored) 个、资产 \(run.assetsChecked) 项；新增预警 \(run.raised)、变更 \(run.changed)、解除 \(run.cleared)；在报预警 \(run.openAlerts)"
+                  : "risk run done in \(run.durationMicros / 1000) ms: \(run.entitiesScored) entities, \(run.assetsChecked) assets; raised \(run.raised), changed \(run.changed), cleared \(run.cleared); open alerts \(run.openAlerts)")
+        }
     }
 }

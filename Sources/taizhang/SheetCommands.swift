@@ -18,27 +18,33 @@ struct LedgerCommand: AsyncParsableCommand {
         @Option(help: "Only assets acquired in this year.") var year: Int32 = 0
         @Option(name: .customLong("as-of"), help: "YYYY-MM-DD (default: today).") var asOf: String = ""
 
+        /// A row of totals: a category's, or the whole ledger's.
+        struct Row {
+            var name: String
+            var totals: Taizhang_Ledger_V1_LedgerTotals
+        }
+
+        static let columns: [Column<Row>] = [
+            Column("类别", "category") { $0.name }, .number("数量", "count") { $0.totals.count },
+            .money("原值(元)", "original (yuan)") { $0.totals.originalValueFen },
+            .money("累计折旧(元)", "depreciation (yuan)") { $0.totals.accumulatedDepreciationFen }, .money("净值(元)", "net (yuan)") { $0.totals.netValueFen },
+        ]
+
         func run() async throws {
             var request = Taizhang_Ledger_V1_GetLedgerSummaryRequest()
             request.adminCode = admin
             request.year = year
             request.asOf = asOf
-            let client = try await global.connect()
-            defer { Task { await client.close() } }
-            let summary = try await global.call(client, RPC.Ledger.getLedgerSummary, request, as: Taizhang_Ledger_V1_LedgerSummary.self)
-            if global.json { try global.printJSON(summary); return }
+            try await global.show(RPC.Ledger.getLedgerSummary, request, describe)
+        }
+
+        /// The summary for people: a row per category and the total, the stages, the gaps.
+        func describe(_ summary: Taizhang_Ledger_V1_LedgerSummary) {
             let zh = global.language == .zh
-            var table = Table(header: Labels.header([("类别", "category"), ("数量", "count"), ("原值(元)", "original (yuan)"),
-                                                     ("累计折旧(元)", "depreciation (yuan)"), ("净值(元)", "net (yuan)")], global.language))
-            table.rightAligned = [1, 2, 3, 4]
-            for item in summary.byCategory {
-                table.rows.append([Labels.category(item.category, global.language), String(item.totals.count), yuan(item.totals.originalValueFen),
-                                   yuan(item.totals.accumulatedDepreciationFen), yuan(item.totals.netValueFen)])
-            }
-            table.rows.append([zh ? "合计" : "total", String(summary.total.count), yuan(summary.total.originalValueFen),
-                               yuan(summary.total.accumulatedDepreciationFen), yuan(summary.total.netValueFen)])
+            let rows = summary.byCategory.map { Row(name: Labels.category($0.category, global.language), totals: $0.totals) }
+                + [Row(name: zh ? "合计" : "total", totals: summary.total)]
             print(zh ? "\(admin.isEmpty ? "全部台账" : admin + " 台账")，截至 \(summary.asOf)" : "\(admin.isEmpty ? "whole ledger" : "ledger of " + admin), as of \(summary.asOf)")
-            print(table.render())
+            print(Table(Self.columns, rows, global.language).render())
             let stages = summary.byStage.map { "\(Labels.stage($0.stage, global.language)) \($0.count)" }.joined(separator: zh ? "，" : ", ")
             print(zh ? "阶段：\(stages)" : "stages: \(stages)")
             print(zh ? "无管护主体 \(summary.withoutCustodian) 项；逾期未移交 \(summary.handoverOverdue) 项"
@@ -69,12 +75,7 @@ struct LedgerCommand: AsyncParsableCommand {
             request.year = year
             request.pageSize = 1000
             request.skipTotal = true
-            var assets: [Taizhang_Ledger_V1_Asset] = []
-            repeat {
-                let page = try await global.call(client, RPC.Ledger.listAssets, request, as: Taizhang_Ledger_V1_ListAssetsResponse.self)
-                assets += page.assets
-                request.pageToken = page.nextPageToken
-            } while !request.pageToken.isEmpty
+            let assets = try await global.all(client, RPC.Ledger.listAssets, request, items: \.assets)
             let english = global.language == .en
             var text: String
             if format == "csv" {

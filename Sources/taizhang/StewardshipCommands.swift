@@ -15,13 +15,7 @@ extension GlobalOptions {
     /// "江陵县熊河镇白马村": the unit's name with its parents' (the county's when `code` is empty).
     func unitName(_ client: TaizhangClient, code: String) async throws -> String {
         var units: [String: Taizhang_Ledger_V1_AdminUnit] = [:]
-        var request = Taizhang_Ledger_V1_ListAdminUnitsRequest()
-        request.pageSize = 1000
-        repeat {
-            let page = try await call(client, RPC.Ledger.listAdminUnits, request, as: Taizhang_Ledger_V1_ListAdminUnitsResponse.self)
-            for unit in page.units { units[unit.code] = unit }
-            request.pageToken = page.nextPageToken
-        } while !request.pageToken.isEmpty
+        for unit in try await all(client, RPC.Ledger.listAdminUnits, .with { $0.pageSize = 1000 }, items: \.units) { units[unit.code] = unit }
         var next = code.isEmpty ? (units.values.first { $0.parentCode.isEmpty }?.code ?? "") : code
         var names: [String] = []
         while let unit = units[next], names.count < 4 {
@@ -44,14 +38,6 @@ extension GlobalOptions {
             throw ExitCode(1)
         }
         printError(note)
-    }
-
-    /// Connects, calls one method and closes.
-    func once<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(_ method: RPCMethod<Request, Response>, _ request: Request,
-                                                                             as: Response.Type = Response.self) async throws -> Response {
-        let client = try await connect()
-        defer { Task { await client.close() } }
-        return try await call(client, method, request)
     }
 }
 
@@ -98,6 +84,12 @@ struct IncomeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "income", abstract: "Income 收益 as received: record, list, a contract's arrears.",
                                                     subcommands: [Record.self, List.self, Arrears.self])
 
+    static let columns: [Column<Taizhang_Ledger_V1_Income>] = [
+        Column("编号", "id") { $0.id }, Column("资产", "asset") { $0.assetID }, Column("合同", "contract") { Format.orDash($0.contractID) },
+        Column("到账日期", "received") { $0.receivedOn }, .money("金额(元)", "amount (yuan)") { $0.amountFen }, Column("付款方", "payer") { $0.payer },
+        Column("分配方案", "plan") { Format.orDash($0.planID) },
+    ]
+
     struct Record: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Record income received for an asset (004 §28–29).")
         @OptionGroup var global: GlobalOptions
@@ -120,10 +112,10 @@ struct IncomeCommand: AsyncParsableCommand {
             request.income.account = account
             if let kind { request.income.kind = try RiskLabels.pick(RiskLabels.payments, kind, option: "--kind") }
             request.income.note = note
-            let income = try await global.once(RPC.Ledger.recordIncome, request, as: Taizhang_Ledger_V1_Income.self)
-            if global.json { try global.printJSON(income); return }
-            print(global.language == .zh ? "\(income.id) 已登记：\(income.assetID) 收益 \(yuan(income.amountFen)) 元，\(income.receivedOn) 到账（\(income.ownerCode)）"
-                                         : "\(income.id) recorded: \(yuan(income.amountFen)) yuan for \(income.assetID), received \(income.receivedOn) (\(income.ownerCode))")
+            try await global.show(RPC.Ledger.recordIncome, request) { income in
+                print(global.language == .zh ? "\(income.id) 已登记：\(income.assetID) 收益 \(Format.yuan(income.amountFen)) 元，\(income.receivedOn) 到账（\(income.ownerCode)）"
+                                             : "\(income.id) recorded: \(Format.yuan(income.amountFen)) yuan for \(income.assetID), received \(income.receivedOn) (\(income.ownerCode))")
+            }
         }
     }
 
@@ -142,25 +134,10 @@ struct IncomeCommand: AsyncParsableCommand {
             request.contractID = contract
             request.undistributedOnly = undistributed
             request.pageSize = 1000
-            let client = try await global.connect()
-            defer { Task { await client.close() } }
-            var table = Table(header: Labels.header([("编号", "id"), ("资产", "asset"), ("合同", "contract"), ("到账日期", "received"),
-                                                     ("金额(元)", "amount (yuan)"), ("付款方", "payer"), ("分配方案", "plan")], global.language))
-            table.rightAligned = [4]
-            var total: Int64 = 0
-            repeat {
-                let page = try await global.call(client, RPC.Ledger.listIncome, request, as: Taizhang_Ledger_V1_ListIncomeResponse.self)
-                if global.json { try global.printJSON(page) }
-                total = page.totalFen
-                for income in page.income {
-                    table.rows.append([income.id, income.assetID, income.contractID.isEmpty ? "-" : income.contractID, income.receivedOn,
-                                       yuan(income.amountFen), income.payer, income.planID.isEmpty ? "-" : income.planID])
-                }
-                request.pageToken = page.nextPageToken
-            } while !request.pageToken.isEmpty
+            let listing = try await global.list(RPC.Ledger.listIncome, request, items: \.income, columns: IncomeCommand.columns)
             if global.json { return }
-            print(table.render())
-            print(global.language == .zh ? "合计 \(table.rows.count) 笔，\(yuan(total)) 元" : "\(table.rows.count) receipts, \(yuan(total)) yuan")
+            let (count, total) = (listing.records.count, Format.yuan(listing.last.totalFen))
+            print(global.language == .zh ? "合计 \(count) 笔，\(total) 元" : "\(count) receipts, \(total) yuan")
         }
     }
 
@@ -170,24 +147,28 @@ struct IncomeCommand: AsyncParsableCommand {
         @Argument(help: "Contract id, e.g. HT00000001.") var contract: String
         @Option(name: .customLong("as-of"), help: "YYYY-MM-DD (default: today).") var asOf: String = ""
 
+        static let columns: [Column<Taizhang_Ledger_V1_PaymentStanding>] = [
+            Column("应付日期", "due") { $0.payment.dueDate }, .label("款项", "kind") { RiskLabels.name(RiskLabels.payments, $0.payment.kind, $1) },
+            .money("应付(元)", "due (yuan)") { $0.payment.amountFen }, .money("已收(元)", "received (yuan)") { $0.receivedFen },
+            .money("欠付(元)", "owed (yuan)") { $0.outstandingFen },
+        ]
+
         func run() async throws {
             var request = Taizhang_Ledger_V1_GetArrearsRequest()
             request.contractID = contract
             request.asOf = asOf
-            let arrears = try await global.once(RPC.Ledger.getArrears, request, as: Taizhang_Ledger_V1_Arrears.self)
-            if global.json { try global.printJSON(arrears); return }
+            try await global.show(RPC.Ledger.getArrears, request, describe)
+        }
+
+        /// The arrears for people: a row per payment due, then the sums.
+        func describe(_ arrears: Taizhang_Ledger_V1_Arrears) {
             let zh = global.language == .zh
-            var table = Table(header: Labels.header([("应付日期", "due"), ("款项", "kind"), ("应付(元)", "due (yuan)"), ("已收(元)", "received (yuan)"),
-                                                     ("欠付(元)", "owed (yuan)")], global.language))
-            table.rightAligned = [2, 3, 4]
-            for item in arrears.payments {
-                table.rows.append([item.payment.dueDate, RiskLabels.name(RiskLabels.payments, item.payment.kind, global.language),
-                                   yuan(item.payment.amountFen), yuan(item.receivedFen), yuan(item.outstandingFen)])
-            }
+            let (due, received, owed, advance) = (Format.yuan(arrears.dueFen), Format.yuan(arrears.receivedFen), Format.yuan(arrears.owedFen),
+                                                  Format.yuan(arrears.advanceFen))
             print(zh ? "合同 \(arrears.contractID)，截至 \(arrears.asOf)" : "contract \(arrears.contractID) as of \(arrears.asOf)")
-            print(table.render())
-            print(zh ? "应付 \(yuan(arrears.dueFen)) 元，已收 \(yuan(arrears.receivedFen)) 元，欠付 \(yuan(arrears.owedFen)) 元\(arrears.advanceFen > 0 ? "，预付 \(yuan(arrears.advanceFen)) 元" : "")"
-                     : "due \(yuan(arrears.dueFen)), received \(yuan(arrears.receivedFen)), owed \(yuan(arrears.owedFen))\(arrears.advanceFen > 0 ? ", paid in advance \(yuan(arrears.advanceFen))" : "") (yuan)")
+            print(Table(Self.columns, arrears.payments, global.language).render())
+            print(zh ? "应付 \(due) 元，已收 \(received) 元，欠付 \(owed) 元\(arrears.advanceFen > 0 ? "，预付 \(advance) 元" : "")"
+                     : "due \(due), received \(received), owed \(owed)\(arrears.advanceFen > 0 ? ", paid in advance \(advance)" : "") (yuan)")
         }
     }
 }
@@ -198,26 +179,31 @@ struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "plan", abstract: "Distribution plans 收益分配方案: create, advance, show, list, export.",
                                                     subcommands: [Create.self, Advance.self, Show.self, List.self, Export.self])
 
-    static func show(_ plan: Taizhang_Ledger_V1_DistributionPlan, _ global: GlobalOptions) throws {
-        if global.json { try global.printJSON(plan); return }
-        let zh = global.language == .zh
-        let stage = RiskLabels.name(StewardshipLabels.stages, plan.stage, global.language)
+    static let columns: [Column<Taizhang_Ledger_V1_DistributionPlan>] = [
+        Column("编号", "id") { $0.id }, Column("名称", "title") { $0.title }, Column("单位", "owner") { $0.ownerCode },
+        .money("收益(元)", "income (yuan)") { $0.incomeFen }, .label("阶段", "stage") { RiskLabels.name(StewardshipLabels.stages, $0.stage, $1) },
+        Column("期限", "deadline") { $0.deadline }, .label("逾期", "overdue") { $0.overdue ? Format.yesNo(true, $1) : "-" },
+    ]
+
+    static let allocationColumns: [Column<Taizhang_Ledger_V1_Allocation>] = [
+        .label("用途", "purpose") { RiskLabels.name(StewardshipLabels.purposes, $0.purpose, $1) }, .money("金额(元)", "amount (yuan)") { $0.amountFen },
+        Column("农户", "households", rightAligned: true) { $0.households.isEmpty ? "-" : Format.number($0.households.count) },
+    ]
+
+    static let stepColumns: [Column<Taizhang_Ledger_V1_PlanStep>] = [
+        .label("程序", "step") { RiskLabels.name(StewardshipLabels.stages, $0.stage, $1) }, Column("日期", "date") { $0.date },
+        Column("经办", "by") { $0.actor.isEmpty ? $0.identity : "\($0.actor) (\($0.identity))" }, Column("说明", "note") { $0.note },
+    ]
+
+    /// The plan for people: where it stands, its allocations and its steps.
+    static func describe(_ plan: Taizhang_Ledger_V1_DistributionPlan, _ language: Language) {
+        let zh = language == .zh
+        let stage = RiskLabels.name(StewardshipLabels.stages, plan.stage, language)
         print("\(plan.id) \(plan.title.isEmpty ? "" : plan.title + " ")（\(plan.ownerCode)）\(zh ? "阶段" : "stage") \(stage)\(plan.overdue ? (zh ? " 【已逾期】" : " [overdue]") : "")")
-        print(zh ? "收益 \(yuan(plan.incomeFen)) 元（\(plan.incomeIds.joined(separator: "、"))），\(plan.incomeReceivedOn) 到账，应于 \(plan.deadline) 前落实"
-                 : "income \(yuan(plan.incomeFen)) yuan (\(plan.incomeIds.joined(separator: ", "))) received \(plan.incomeReceivedOn); due \(plan.deadline)")
-        var allocations = Table(header: Labels.header([("用途", "purpose"), ("金额(元)", "amount (yuan)"), ("农户", "households")], global.language))
-        allocations.rightAligned = [1, 2]
-        for allocation in plan.allocations {
-            allocations.rows.append([RiskLabels.name(StewardshipLabels.purposes, allocation.purpose, global.language), yuan(allocation.amountFen),
-                                     allocation.households.isEmpty ? "-" : String(allocation.households.count)])
-        }
-        print(allocations.render())
-        var steps = Table(header: Labels.header([("程序", "step"), ("日期", "date"), ("经办", "by"), ("说明", "note")], global.language))
-        for step in plan.steps {
-            steps.rows.append([RiskLabels.name(StewardshipLabels.stages, step.stage, global.language), step.date,
-                               step.actor.isEmpty ? step.identity : "\(step.actor) (\(step.identity))", step.note])
-        }
-        print(steps.render())
+        print(zh ? "收益 \(Format.yuan(plan.incomeFen)) 元（\(plan.incomeIds.joined(separator: "、"))），\(plan.incomeReceivedOn) 到账，应于 \(plan.deadline) 前落实"
+                 : "income \(Format.yuan(plan.incomeFen)) yuan (\(plan.incomeIds.joined(separator: ", "))) received \(plan.incomeReceivedOn); due \(plan.deadline)")
+        print(Table(allocationColumns, plan.allocations, language).render())
+        print(Table(stepColumns, plan.steps, language).render())
     }
 
     struct Create: AsyncParsableCommand {
@@ -265,7 +251,7 @@ struct PlanCommand: AsyncParsableCommand {
                 byPurpose[index].1.amountFen = Money.add(byPurpose[index].1.amountFen, fen)
             }
             request.plan.allocations = byPurpose.sorted { $0.0.rawValue < $1.0.rawValue }.map(\.1)
-            try PlanCommand.show(try await global.once(RPC.Ledger.createDistributionPlan, request, as: Taizhang_Ledger_V1_DistributionPlan.self), global)
+            try await global.show(RPC.Ledger.createDistributionPlan, request) { PlanCommand.describe($0, global.language) }
         }
     }
 
@@ -296,7 +282,7 @@ struct PlanCommand: AsyncParsableCommand {
                     $0.poorHouseholdRepresentatives = poor
                 }
             }
-            try PlanCommand.show(try await global.once(RPC.Ledger.advanceDistributionPlan, request, as: Taizhang_Ledger_V1_DistributionPlan.self), global)
+            try await global.show(RPC.Ledger.advanceDistributionPlan, request) { PlanCommand.describe($0, global.language) }
         }
     }
 
@@ -306,8 +292,7 @@ struct PlanCommand: AsyncParsableCommand {
         @Argument(help: "Plan id.") var id: String
 
         func run() async throws {
-            try PlanCommand.show(try await global.once(RPC.Ledger.getDistributionPlan, Taizhang_Ledger_V1_GetDistributionPlanRequest.with { $0.id = id },
-                                                       as: Taizhang_Ledger_V1_DistributionPlan.self), global)
+            try await global.show(RPC.Ledger.getDistributionPlan, .with { $0.id = id }) { PlanCommand.describe($0, global.language) }
         }
     }
 
@@ -324,21 +309,7 @@ struct PlanCommand: AsyncParsableCommand {
             if let stage { request.stage = try RiskLabels.pick(StewardshipLabels.stages, stage, option: "--stage") }
             request.overdueOnly = overdue
             request.pageSize = 1000
-            let client = try await global.connect()
-            defer { Task { await client.close() } }
-            var table = Table(header: Labels.header([("编号", "id"), ("名称", "title"), ("单位", "owner"), ("收益(元)", "income (yuan)"),
-                                                     ("阶段", "stage"), ("期限", "deadline"), ("逾期", "overdue")], global.language))
-            table.rightAligned = [3]
-            repeat {
-                let page = try await global.call(client, RPC.Ledger.listDistributionPlans, request, as: Taizhang_Ledger_V1_ListDistributionPlansResponse.self)
-                if global.json { try global.printJSON(page) }
-                for plan in page.plans {
-                    table.rows.append([plan.id, plan.title, plan.ownerCode, yuan(plan.incomeFen), RiskLabels.name(StewardshipLabels.stages, plan.stage, global.language),
-                                       plan.deadline, plan.overdue ? (global.language == .zh ? "是" : "yes") : "-"])
-                }
-                request.pageToken = page.nextPageToken
-            } while !request.pageToken.isEmpty
-            if !global.json { print(table.render()) }
+            try await global.list(RPC.Ledger.listDistributionPlans, request, items: \.plans, columns: PlanCommand.columns)
         }
     }
 
@@ -357,8 +328,7 @@ struct PlanCommand: AsyncParsableCommand {
         func run() async throws {
             let client = try await global.connect()
             defer { Task { await client.close() } }
-            let plan = try await global.call(client, RPC.Ledger.getDistributionPlan, Taizhang_Ledger_V1_GetDistributionPlanRequest.with { $0.id = id },
-                                             as: Taizhang_Ledger_V1_DistributionPlan.self)
+            let plan = try await global.call(client, RPC.Ledger.getDistributionPlan, .with { $0.id = id })
             let english = global.language == .en
             let text = format == "csv"
                 ? "\u{FEFF}" + CSV.write(DistributionNotice.rows(plan, english: english))
@@ -388,8 +358,7 @@ struct StockTakeCommand: AsyncParsableCommand {
         func run() async throws {
             let client = try await global.connect()
             defer { Task { await client.close() } }
-            let count = try await global.call(client, RPC.Ledger.getStockTake, Taizhang_Ledger_V1_GetStockTakeRequest.with { $0.id = id },
-                                              as: Taizhang_Ledger_V1_StockTake.self)
+            let count = try await global.call(client, RPC.Ledger.getStockTake, .with { $0.id = id })
             let english = global.language == .en
             let text = format == "csv"
                 ? "\u{FEFF}" + CSV.write(CountSheet.rows(count, english: english))
@@ -398,17 +367,24 @@ struct StockTakeCommand: AsyncParsableCommand {
         }
     }
 
-    static func show(_ count: Taizhang_Ledger_V1_StockTake, _ global: GlobalOptions) throws {
-        if global.json { try global.printJSON(count); return }
-        let zh = global.language == .zh
+    static let columns: [Column<Taizhang_Ledger_V1_StockTake>] = [
+        Column("编号", "id") { $0.id }, Column("单位", "unit") { $0.adminCode }, Column("年度", "year") { Format.number($0.year) },
+        Column("开始", "opened") { $0.openedOn }, Column("结束", "closed") { Format.orDash($0.closedOn) },
+        .label("账实相符", "book = reality") { $0.hasReport ? Format.yesNo($0.report.bookEqualsReality, $1) : "-" },
+        Column("盘亏", "lost") { $0.hasReport ? Format.number($0.report.lost.count) : "-" },
+    ]
+
+    /// The count for people: when, how far it got and, once closed, what it found.
+    static func describe(_ count: Taizhang_Ledger_V1_StockTake, _ language: Language) {
+        let zh = language == .zh
         print(zh ? "\(count.id) \(count.adminCode) \(count.year)年度清查，\(count.openedOn) 开始，\(count.closedOn.isEmpty ? "进行中" : count.closedOn + " 结束")"
                  : "\(count.id) \(count.adminCode) count of \(count.year), opened \(count.openedOn), \(count.closedOn.isEmpty ? "open" : "closed " + count.closedOn)")
         let counted = count.scope.isEmpty ? "" : (zh ? "，已盘点 \(count.scope.count - Int(count.uncounted)) 项，未盘点 \(count.uncounted) 项" : "; \(count.scope.count - Int(count.uncounted)) counted, \(count.uncounted) to go")
         print(zh ? "应盘资产 \(count.scope.isEmpty ? Int(count.report.assetsInScope) : count.scope.count) 项\(counted)" : "\(count.scope.isEmpty ? Int(count.report.assetsInScope) : count.scope.count) assets in scope\(counted)")
         if count.hasReport {
             let report = count.report
-            print(zh ? "盘点结果：账实\(report.bookEqualsReality ? "相符" : "不符")；找到 \(report.found) 项，盘亏 \(report.lost.count) 项\(report.lost.isEmpty ? "" : "（\(report.lost.joined(separator: "、"))，须按程序处置；到户类资产由村委会登记）")，盘盈 \(report.surplusCount) 项 \(yuan(report.surplusValueFen)) 元"
-                     : "result: book \(report.bookEqualsReality ? "equals" : "differs from") reality; \(report.found) found, \(report.lost.count) lost\(report.lost.isEmpty ? "" : " (\(report.lost.joined(separator: ", ")): dispose of them by the procedure; a household asset's loss is registered by the village committee)"), \(report.surplusCount) surplus worth \(yuan(report.surplusValueFen)) yuan")
+            print(zh ? "盘点结果：账实\(report.bookEqualsReality ? "相符" : "不符")；找到 \(report.found) 项，盘亏 \(report.lost.count) 项\(report.lost.isEmpty ? "" : "（\(report.lost.joined(separator: "、"))，须按程序处置；到户类资产由村委会登记）")，盘盈 \(report.surplusCount) 项 \(Format.yuan(report.surplusValueFen)) 元"
+                     : "result: book \(report.bookEqualsReality ? "equals" : "differs from") reality; \(report.found) found, \(report.lost.count) lost\(report.lost.isEmpty ? "" : " (\(report.lost.joined(separator: ", ")): dispose of them by the procedure; a household asset's loss is registered by the village committee)"), \(report.surplusCount) surplus worth \(Format.yuan(report.surplusValueFen)) yuan")
         }
     }
 
@@ -421,7 +397,7 @@ struct StockTakeCommand: AsyncParsableCommand {
 
         func run() async throws {
             let request = Taizhang_Ledger_V1_OpenStockTakeRequest.with { $0.adminCode = adminCode; $0.year = year; $0.date = date }
-            try StockTakeCommand.show(try await global.once(RPC.Ledger.openStockTake, request, as: Taizhang_Ledger_V1_StockTake.self), global)
+            try await global.show(RPC.Ledger.openStockTake, request) { StockTakeCommand.describe($0, global.language) }
         }
     }
 
@@ -482,7 +458,7 @@ struct StockTakeCommand: AsyncParsableCommand {
                                               idempotencyKey: "count-\(run)-\(start)")
                 start += 2000
             } while start < lines.count
-            try StockTakeCommand.show(count, global)
+            try global.present(count) { StockTakeCommand.describe($0, global.language) }
         }
 
         static func read(_ path: String) throws -> [Taizhang_Ledger_V1_CountLine] {
@@ -531,7 +507,7 @@ struct StockTakeCommand: AsyncParsableCommand {
 
         func run() async throws {
             let request = Taizhang_Ledger_V1_CloseStockTakeRequest.with { $0.stockTakeID = id; $0.date = date; $0.expectedVersion = expectedVersion }
-            try StockTakeCommand.show(try await global.once(RPC.Ledger.closeStockTake, request, as: Taizhang_Ledger_V1_StockTake.self), global)
+            try await global.show(RPC.Ledger.closeStockTake, request) { StockTakeCommand.describe($0, global.language) }
         }
     }
 
@@ -541,8 +517,7 @@ struct StockTakeCommand: AsyncParsableCommand {
         @Argument(help: "Stock-take id.") var id: String
 
         func run() async throws {
-            try StockTakeCommand.show(try await global.once(RPC.Ledger.getStockTake, Taizhang_Ledger_V1_GetStockTakeRequest.with { $0.id = id },
-                                                            as: Taizhang_Ledger_V1_StockTake.self), global)
+            try await global.show(RPC.Ledger.getStockTake, .with { $0.id = id }) { StockTakeCommand.describe($0, global.language) }
         }
     }
 
@@ -557,25 +532,7 @@ struct StockTakeCommand: AsyncParsableCommand {
             request.adminCode = adminCode
             request.year = year
             request.pageSize = 1000
-            let client = try await global.connect()
-            defer { Task { await client.close() } }
-            var page = Taizhang_Ledger_V1_ListStockTakesResponse()
-            repeat {
-                let next = try await global.call(client, RPC.Ledger.listStockTakes, request, as: Taizhang_Ledger_V1_ListStockTakesResponse.self)
-                page.stockTakes += next.stockTakes
-                page.total = next.total
-                request.pageToken = next.nextPageToken
-            } while !request.pageToken.isEmpty
-            if global.json { try global.printJSON(page); return }
-            let zh = global.language == .zh
-            var table = Table(header: Labels.header([("编号", "id"), ("单位", "unit"), ("年度", "year"), ("开始", "opened"), ("结束", "closed"),
-                                                     ("账实相符", "book = reality"), ("盘亏", "lost")], global.language))
-            for count in page.stockTakes {
-                table.rows.append([count.id, count.adminCode, String(count.year), count.openedOn, count.closedOn.isEmpty ? "-" : count.closedOn,
-                                   count.hasReport ? (count.report.bookEqualsReality ? (zh ? "是" : "yes") : (zh ? "否" : "no")) : "-",
-                                   count.hasReport ? String(count.report.lost.count) : "-"])
-            }
-            print(table.render())
+            try await global.list(RPC.Ledger.listStockTakes, request, items: \.stockTakes, columns: StockTakeCommand.columns, json: .merged)
         }
     }
 }
@@ -585,6 +542,13 @@ struct StockTakeCommand: AsyncParsableCommand {
 struct DisposalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "disposal", abstract: "Disposal 处置 and the write-off ledger 核销登记台账: record, list, export.",
                                                     subcommands: [Record.self, Approve.self, List.self, Export.self])
+
+    static let columns: [Column<Taizhang_Ledger_V1_Disposal>] = [
+        Column("编号", "id") { $0.id }, Column("资产", "asset") { $0.assetID }, Column("名称", "name") { $0.assetName },
+        .label("原因", "reason") { RiskLabels.name(StewardshipLabels.reasons, $0.reason, $1) },
+        .label("方式", "method") { RiskLabels.name(StewardshipLabels.methods, $0.method, $1) },
+        .money("净值(元)", "net (yuan)") { $0.netValueFen }, .money("处置收入(元)", "proceeds (yuan)") { $0.proceedsFen }, Column("日期", "date") { $0.date },
+    ]
 
     struct Record: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -637,15 +601,16 @@ struct DisposalCommand: AsyncParsableCommand {
             request.disposal.date = date
             request.disposal.stockTakeID = stockTake
             request.expectedVersion = expectedVersion
-            let entry = try await global.once(RPC.Ledger.disposeAsset, request, as: Taizhang_Ledger_V1_Disposal.self)
-            if global.json { try global.printJSON(entry); return }
-            if entry.hasSignOff {
-                print("\(entry.id) \(entry.assetID) \(entry.assetName): " + Labels.signOff(entry.signOff, global.language))
-                return
+            try await global.show(RPC.Ledger.disposeAsset, request) { entry in
+                if entry.hasSignOff {
+                    print("\(entry.id) \(entry.assetID) \(entry.assetName): " + Labels.signOff(entry.signOff, global.language))
+                    return
+                }
+                let (proceeds, net) = (Format.yuan(entry.proceedsFen), Format.yuan(entry.netValueFen))
+                print(global.language == .zh
+                      ? "\(entry.id) 已登记核销：\(entry.assetID) \(entry.assetName)，\(entry.date) \(RiskLabels.name(StewardshipLabels.methods, entry.method, .zh))，处置收入 \(proceeds) 元，处置时净值 \(net) 元"
+                      : "\(entry.id) written off: \(entry.assetID) \(entry.assetName), \(entry.method == .scrap ? "scrapped" : "disposed of") on \(entry.date), proceeds \(proceeds), net value \(net) (yuan)")
             }
-            print(global.language == .zh
-                  ? "\(entry.id) 已登记核销：\(entry.assetID) \(entry.assetName)，\(entry.date) \(RiskLabels.name(StewardshipLabels.methods, entry.method, .zh))，处置收入 \(yuan(entry.proceedsFen)) 元，处置时净值 \(yuan(entry.netValueFen)) 元"
-                  : "\(entry.id) written off: \(entry.assetID) \(entry.assetName), \(entry.method == .scrap ? "scrapped" : "disposed of") on \(entry.date), proceeds \(yuan(entry.proceedsFen)), net value \(yuan(entry.netValueFen)) (yuan)")
         }
     }
 
@@ -667,9 +632,9 @@ struct DisposalCommand: AsyncParsableCommand {
             request.date = date
             request.note = note
             request.expectedVersion = expectedVersion
-            let entry = try await global.once(RPC.Ledger.approveDisposal, request, as: Taizhang_Ledger_V1_Disposal.self)
-            if global.json { try global.printJSON(entry); return }
-            print("\(entry.id) \(entry.assetID) \(entry.assetName): " + Labels.signOff(entry.signOff, global.language))
+            try await global.show(RPC.Ledger.approveDisposal, request) { entry in
+                print("\(entry.id) \(entry.assetID) \(entry.assetName): " + Labels.signOff(entry.signOff, global.language))
+            }
         }
     }
 
@@ -681,13 +646,20 @@ struct DisposalCommand: AsyncParsableCommand {
         request.year = year
         request.signOff = signOff
         request.pageSize = 1000
-        var entries: [Taizhang_Ledger_V1_Disposal] = []
-        repeat {
-            let page = try await global.call(client, RPC.Ledger.listDisposals, request, as: Taizhang_Ledger_V1_ListDisposalsResponse.self)
-            entries += page.disposals
-            request.pageToken = page.nextPageToken
-        } while !request.pageToken.isEmpty
-        return entries
+        return try await global.all(client, RPC.Ledger.listDisposals, request, items: \.disposals)
+    }
+
+    /// The entries as one list response, with their count and sums.
+    static func ledger(_ entries: [Taizhang_Ledger_V1_Disposal]) -> Taizhang_Ledger_V1_ListDisposalsResponse {
+        .with { response in
+            response.disposals = entries
+            response.total = UInt64(entries.count)
+            for entry in entries {
+                response.originalValueFen = Money.add(response.originalValueFen, entry.originalValueFen)
+                response.netValueFen = Money.add(response.netValueFen, entry.netValueFen)
+                response.proceedsFen = Money.add(response.proceedsFen, entry.proceedsFen)
+            }
+        }
     }
 
     struct List: AsyncParsableCommand {
@@ -710,27 +682,7 @@ struct DisposalCommand: AsyncParsableCommand {
             default: .unspecified
             }
             let entries = try await DisposalCommand.entries(global, client, adminCode: adminCode, year: year, signOff: state)
-            if global.json {
-                try global.printJSON(Taizhang_Ledger_V1_ListDisposalsResponse.with { response in
-                    response.disposals = entries
-                    response.total = UInt64(entries.count)
-                    for entry in entries {
-                        response.originalValueFen = Money.add(response.originalValueFen, entry.originalValueFen)
-                        response.netValueFen = Money.add(response.netValueFen, entry.netValueFen)
-                        response.proceedsFen = Money.add(response.proceedsFen, entry.proceedsFen)
-                    }
-                })
-                return
-            }
-            var table = Table(header: Labels.header([("编号", "id"), ("资产", "asset"), ("名称", "name"), ("原因", "reason"), ("方式", "method"),
-                                                     ("净值(元)", "net (yuan)"), ("处置收入(元)", "proceeds (yuan)"), ("日期", "date")], global.language))
-            table.rightAligned = [5, 6]
-            for entry in entries {
-                table.rows.append([entry.id, entry.assetID, entry.assetName, RiskLabels.name(StewardshipLabels.reasons, entry.reason, global.language),
-                                   RiskLabels.name(StewardshipLabels.methods, entry.method, global.language), yuan(entry.netValueFen),
-                                   yuan(entry.proceedsFen), entry.date])
-            }
-            print(table.render())
+            try global.present(DisposalCommand.ledger(entries)) { print(Table(DisposalCommand.columns, $0.disposals, global.language).render()) }
         }
     }
 
@@ -765,6 +717,11 @@ struct RevitaliseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "revitalise", abstract: "Revitalising plans 盘活方案 for idle or loss-making assets: record, list.",
                                                     subcommands: [Record.self, List.self])
 
+    static let columns: [Column<Taizhang_Ledger_V1_RevitalisingPlan>] = [
+        Column("编号", "id") { $0.id }, Column("资产", "asset") { $0.assetID }, Column("措施", "measures") { $0.measures },
+        Column("责任人", "responsible") { $0.responsible }, Column("批准", "approved by") { $0.approvedBy }, Column("实施日期", "effective") { $0.effectiveOn },
+    ]
+
     struct Record: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Record a plan; from --effective-on the monitor stops the asset's idle and loss alerts.")
         @OptionGroup var global: GlobalOptions
@@ -782,10 +739,10 @@ struct RevitaliseCommand: AsyncParsableCommand {
                 $0.plan.approvedBy = approvedBy
                 $0.plan.effectiveOn = effectiveOn
             }
-            let plan = try await global.once(RPC.Ledger.recordRevitalisingPlan, request, as: Taizhang_Ledger_V1_RevitalisingPlan.self)
-            if global.json { try global.printJSON(plan); return }
-            print(global.language == .zh ? "\(plan.id) 已登记：\(plan.assetID) 盘活方案（\(plan.measures)），\(plan.effectiveOn) 起实施"
-                                         : "\(plan.id) recorded: \(plan.assetID) revitalising plan (\(plan.measures)) effective \(plan.effectiveOn)")
+            try await global.show(RPC.Ledger.recordRevitalisingPlan, request) { plan in
+                print(global.language == .zh ? "\(plan.id) 已登记：\(plan.assetID) 盘活方案（\(plan.measures)），\(plan.effectiveOn) 起实施"
+                                             : "\(plan.id) recorded: \(plan.assetID) revitalising plan (\(plan.measures)) effective \(plan.effectiveOn)")
+            }
         }
     }
 
@@ -796,23 +753,8 @@ struct RevitaliseCommand: AsyncParsableCommand {
         @Option(name: .customLong("admin-code"), help: "Only assets of this unit or below.") var adminCode: String = ""
 
         func run() async throws {
-            var request = Taizhang_Ledger_V1_ListRevitalisingPlansRequest.with { $0.assetID = asset; $0.adminCode = adminCode; $0.pageSize = 1000 }
-            let client = try await global.connect()
-            defer { Task { await client.close() } }
-            var page = Taizhang_Ledger_V1_ListRevitalisingPlansResponse()
-            repeat {
-                let next = try await global.call(client, RPC.Ledger.listRevitalisingPlans, request, as: Taizhang_Ledger_V1_ListRevitalisingPlansResponse.self)
-                page.plans += next.plans
-                page.total = next.total
-                request.pageToken = next.nextPageToken
-            } while !request.pageToken.isEmpty
-            if global.json { try global.printJSON(page); return }
-            var table = Table(header: Labels.header([("编号", "id"), ("资产", "asset"), ("措施", "measures"), ("责任人", "responsible"),
-                                                     ("批准", "approved by"), ("实施日期", "effective")], global.language))
-            for plan in page.plans {
-                table.rows.append([plan.id, plan.assetID, plan.measures, plan.responsible, plan.approvedBy, plan.effectiveOn])
-            }
-            print(table.render())
+            let request = Taizhang_Ledger_V1_ListRevitalisingPlansRequest.with { $0.assetID = asset; $0.adminCode = adminCode; $0.pageSize = 1000 }
+            try await global.list(RPC.Ledger.listRevitalisingPlans, request, items: \.plans, columns: RevitaliseCommand.columns, json: .merged)
         }
     }
 }

@@ -9,16 +9,13 @@ struct HealthCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let client = try await global.connect()
-        defer { Task { await client.close() } }
-        let response = try await global.call(client, RPC.System.health, Taizhang_System_V1_HealthRequest(),
-                                             as: Taizhang_System_V1_HealthResponse.self)
-        if global.json { try global.printJSON(response); return }
-        if response.status == .serving {
-            print(global.language == .zh ? "正常服务 (SERVING)" : "SERVING")
-        } else {
-            print((global.language == .zh ? "暂停服务 (NOT_SERVING): " : "NOT_SERVING: ") + response.reason)
-            throw ExitCode(1)
+        try await global.show(RPC.System.health, Taizhang_System_V1_HealthRequest()) { response in
+            if response.status == .serving {
+                print(global.language == .zh ? "正常服务 (SERVING)" : "SERVING")
+            } else {
+                print((global.language == .zh ? "暂停服务 (NOT_SERVING): " : "NOT_SERVING: ") + response.reason)
+                throw ExitCode(1)
+            }
         }
     }
 }
@@ -30,6 +27,11 @@ struct StatusCommand: AsyncParsableCommand {
     @Flag(name: .customLong("watch"), help: "Refresh the view every --interval seconds.") var watch = false
     @Option(name: .customLong("interval"), help: "Seconds between refreshes with --watch (0.2 … 3600).") var interval = 2.0
     @Option(name: .customLong("count"), help: "With --watch: stop after this many views (0: until interrupted).") var count = 0
+
+    static let columns: [Column<Taizhang_System_V1_MethodStats>] = [
+        Column("方法", "method") { $0.method }, .number("调用", "served") { $0.served }, .number("失败", "failed") { $0.failed },
+        .number("p50 µs", "p50 µs") { $0.latencyP50Micros }, .number("p99 µs", "p99 µs") { $0.latencyP99Micros },
+    ]
 
     func validate() throws {
         // Exit code 2, as every bad command line of taizhang.
@@ -64,12 +66,7 @@ struct StatusCommand: AsyncParsableCommand {
         print("\(zh ? "存储" : "storage") \(status.storageBackend) \(status.storageBytes) bytes  \(zh ? "审计链" : "audit chain") #\(status.auditHeadSeq) \(status.auditHeadHash.prefix(16))…")
         let counts = status.recordCounts
         print("\(zh ? "行政区划" : "admin units") \(counts["admin_unit"] ?? 0)  \(zh ? "项目" : "projects") \(counts["project"] ?? 0)  \(zh ? "资产" : "assets") \(counts["asset"] ?? 0)  \(zh ? "审计条目" : "audit entries") \(counts["audit_entry"] ?? 0)")
-        var table = Table(header: Labels.header([("方法", "method"), ("调用", "served"), ("失败", "failed"), ("p50 µs", "p50 µs"), ("p99 µs", "p99 µs")], global.language))
-        table.rightAligned = [1, 2, 3, 4]
-        for method in status.methods {
-            table.rows.append([method.method, String(method.served), String(method.failed), String(method.latencyP50Micros), String(method.latencyP99Micros)])
-        }
-        if !table.rows.isEmpty { print(table.render()) }
+        if !status.methods.isEmpty { print(Table(Self.columns, status.methods, global.language).render()) }
         if status.hasLastRiskRun {
             let run = status.lastRiskRun
             let red = status.alertsByLevel["red"] ?? 0, yellow = status.alertsByLevel["yellow"] ?? 0
@@ -93,22 +90,18 @@ struct MethodsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "methods", abstract: "List every method taizhangd serves, with its message types.")
     @OptionGroup var global: GlobalOptions
 
+    static let columns: [Column<Taizhang_System_V1_MethodDescriptor>] = [
+        Column("方法", "method") { $0.name }, Column("请求", "request") { $0.requestType }, Column("响应", "response") { $0.responseType },
+        .label("类型", "kind") { method, language in
+            [method.mutation ? (language == .zh ? "变更" : "mutation") : (language == .zh ? "查询" : "read"),
+             method.serverStreaming ? "stream" : ""].filter { !$0.isEmpty }.joined(separator: ", ")
+        },
+    ]
+
     func run() async throws {
-        let client = try await global.connect()
-        defer { Task { await client.close() } }
-        var response = try await global.call(client, RPC.System.listMethods, Taizhang_System_V1_ListMethodsRequest(),
-                                             as: Taizhang_System_V1_ListMethodsResponse.self)
-        if global.json {
-            response.fileDescriptorSet = Data()
-            try global.printJSON(response)
-            return
-        }
-        var table = Table(header: Labels.header([("方法", "method"), ("请求", "request"), ("响应", "response"), ("类型", "kind")], global.language))
-        for method in response.methods {
-            let kind = [method.mutation ? (global.language == .zh ? "变更" : "mutation") : (global.language == .zh ? "查询" : "read"),
-                        method.serverStreaming ? "stream" : ""].filter { !$0.isEmpty }.joined(separator: ", ")
-            table.rows.append([method.name, method.requestType, method.responseType, kind])
-        }
-        print(table.render())
+        var response = try await global.once(RPC.System.listMethods, Taizhang_System_V1_ListMethodsRequest())
+        // --json prints the methods without their descriptors (those are for `taizhang call`).
+        response.fileDescriptorSet = Data()
+        try global.present(response) { print(Table(Self.columns, $0.methods, global.language).render()) }
     }
 }

@@ -1,5 +1,5 @@
 // Plain-text tables that line up with Chinese text (wide characters count
-// as two columns).
+// as two columns), and the columns a command shows of its records.
 
 /// A table of rows under a header.
 struct Table {
@@ -47,16 +47,49 @@ extension String {
     }
 }
 
-/// Money in fen as yuan with two decimals: 123456 → "1,234.56".
-func yuan(_ fen: Int64) -> String {
-    let negative = fen < 0
-    let magnitude = fen.magnitude
-    let whole = String(magnitude / 100)
-    let cents = magnitude % 100
-    var grouped = ""
-    for (index, character) in whole.reversed().enumerated() {
-        if index > 0, index % 3 == 0 { grouped.append(",") }
-        grouped.append(character)
+/// One column of a table of `Record`s: its heading in Chinese and English,
+/// whether it lines up on the right (numbers, money), and its cell.
+struct Column<Record>: Sendable {
+    let zh: String
+    let en: String
+    let rightAligned: Bool
+    /// The cell of a record, in the table's language.
+    let cell: @Sendable (Record, Language) -> String
+
+    /// A column whose cell may depend on the language.
+    init(_ zh: String, _ en: String, rightAligned: Bool = false, localized cell: @escaping @Sendable (Record, Language) -> String) {
+        self.zh = zh
+        self.en = en
+        self.rightAligned = rightAligned
+        self.cell = cell
     }
-    return (negative ? "-" : "") + String(grouped.reversed()) + "." + (cents < 10 ? "0" : "") + String(cents)
+
+    /// Text that reads the same in either language.
+    init(_ zh: String, _ en: String, rightAligned: Bool = false, _ text: @escaping @Sendable (Record) -> String) {
+        self.init(zh, en, rightAligned: rightAligned, localized: { record, _ in text(record) })
+    }
+
+    /// A label in the table's language, e.g. a category or a stage.
+    static func label(_ zh: String, _ en: String, _ text: @escaping @Sendable (Record, Language) -> String) -> Column {
+        Column(zh, en, localized: text)
+    }
+
+    /// Money in fen, as yuan on the right.
+    static func money(_ zh: String, _ en: String, _ fen: @escaping @Sendable (Record) -> Int64) -> Column {
+        Column(zh, en, rightAligned: true) { Format.yuan(fen($0)) }
+    }
+
+    /// A count or another integer, on the right.
+    static func number<N: BinaryInteger & SendableMetatype>(_ zh: String, _ en: String, _ value: @escaping @Sendable (Record) -> N) -> Column {
+        Column(zh, en, rightAligned: true) { Format.number(value($0)) }
+    }
+}
+
+extension Table {
+    /// A row for each record under the columns' headings, in `language`.
+    init<Record>(_ columns: [Column<Record>], _ records: [Record], _ language: Language) {
+        self.init(header: columns.map { language == .zh ? $0.zh : $0.en },
+                  rows: records.map { record in columns.map { $0.cell(record, language) } },
+                  rightAligned: Set(columns.indices.filter { columns[$0].rightAligned }))
+    }
 }

@@ -93,19 +93,19 @@ struct TokenCommand: ParsableCommand {
         func create() throws {
             var object = try TokenCommand.read(file.path)
             var generator = SystemRandomNumberGenerator()
-            let idHex = (0..<6).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+            let idHex = Format.hex((0..<6).map { _ in UInt8.random(in: 0...255, using: &generator) })
             let secret = Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }).base64EncodedString()
                 .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
             let token = "tz_\(idHex)_\(secret)"
-            let now = Date(timeIntervalSince1970: TimeInterval(CLI.clock.nowUnixSeconds()))
+            let now = CLI.clock.nowUnixSeconds()
             let expires = CLI.clock.nowUnixSeconds() + Int64(days) * 86_400
             var tokens = object["tokens"] as? [[String: Any]] ?? []
             tokens.append(["id": "tk_" + idHex, "identity": identity, "sha256": SHA256.hex(Array(token.utf8)),
-                           "expires_unix": expires, "created": ISO8601DateFormatter().string(from: now)])
+                           "expires_unix": expires, "created": Format.timestamp(unixSeconds: now)])
             object["tokens"] = tokens
             try TokenCommand.write(object, to: file.path)
             print(token)
-            printError("token tk_\(idHex) for \(identity), valid \(days) days (until \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(expires))))). It is shown only now; the file keeps its SHA-256. Reload taizhangd for it to take effect (systemctl reload taizhangd).")
+            printError("token tk_\(idHex) for \(identity), valid \(days) days (until \(Format.timestamp(unixSeconds: expires))). It is shown only now; the file keeps its SHA-256. Reload taizhangd for it to take effect (systemctl reload taizhangd).")
         }
     }
 
@@ -115,14 +115,16 @@ struct TokenCommand: ParsableCommand {
 
         func run() throws {
             let object = try TokenCommand.read(file.path)
-            var table = Table(header: ["id", "identity", "created", "expires", "state"])
             let now = CLI.clock.nowUnixSeconds()
-            for token in object["tokens"] as? [[String: Any]] ?? [] {
-                let expires = (token["expires_unix"] as? NSNumber)?.int64Value ?? 0
-                table.rows.append([token["id"] as? String ?? "?", token["identity"] as? String ?? "?", token["created"] as? String ?? "",
-                                   ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(expires))), expires > now ? "valid" : "expired"])
-            }
-            print(table.render())
+            let expires: @Sendable ([String: Any]) -> Int64 = { ($0["expires_unix"] as? NSNumber)?.int64Value ?? 0 }
+            // For whoever administers the daemon: English only.
+            let columns: [Column<[String: Any]>] = [
+                Column("id", "id") { $0["id"] as? String ?? "?" }, Column("identity", "identity") { $0["identity"] as? String ?? "?" },
+                Column("created", "created") { $0["created"] as? String ?? "" },
+                Column("expires", "expires") { Format.timestamp(unixSeconds: expires($0)) },
+                Column("state", "state") { expires($0) > now ? "valid" : "expired" },
+            ]
+            print(Table(columns, object["tokens"] as? [[String: Any]] ?? [], .en).render())
         }
     }
 
