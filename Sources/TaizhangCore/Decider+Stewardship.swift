@@ -168,11 +168,8 @@ extension Decider {
             bad.append(.init(field: "surplus", description: "a count holds at most \(StewardshipLimits.countLinesPerCallMax) surplus lines"))
         }
         if !bad.isEmpty { throw LedgerError.invalid(bad, what: "count") }
-        var count = current
-        count.lines = current.lines.filter { !inRequest.contains($0.assetId) } + lines
-        // A surplus line with the description of an earlier one replaces it (a resent call adds nothing).
+        var count = current.recording(lines: lines, surplus: surplus)
         let described = Set(surplus.map(\.description))
-        count.surplus = current.surplus.filter { !described.contains($0.description) } + surplus
         count.version = current.version + 1
         count.updatedAt = now
         // The journal keeps what this call changed: the lines and surplus it replaced and those it recorded.

@@ -42,7 +42,7 @@ public struct LedgerChange: Sendable {
 
 /// What a count call changed, for the audit journal: a count of 20,000
 /// assets would otherwise put every line into the journal twice per call.
-public struct StockTakeChange: Sendable, Encodable {
+public struct StockTakeChange: Sendable, Codable {
     public var id: String
     public var version: Int64
     public var updatedAt: String
@@ -148,5 +148,35 @@ extension StewardshipRecord {
         case .disposal(let value): return (value.assetId, value.adminCode)
         case .revitalising(let value): return (value.assetId, "")
         }
+    }
+}
+
+extension StockTake {
+    /// The count with `lines` and `surplus` recorded: a line for an asset
+    /// already counted replaces it, and a surplus line with the description
+    /// of an earlier one replaces that (a resent call adds nothing).
+    public func recording(lines: [CountLine], surplus: [SurplusLine]) -> StockTake {
+        var count = self
+        let counted = Set(lines.map(\.assetId))
+        let described = Set(surplus.map(\.description))
+        count.lines = self.lines.filter { !counted.contains($0.assetId) } + lines
+        count.surplus = self.surplus.filter { !described.contains($0.description) } + surplus
+        return count
+    }
+
+    /// The count after a change the journal recorded (what a count call
+    /// recorded, or the close): how the ledger check rebuilds a count.
+    public func applying(_ change: StockTakeChange) -> StockTake {
+        var count = self
+        if change.lines != nil || change.surplus != nil {
+            count = count.recording(lines: change.lines ?? [], surplus: change.surplus ?? [])
+        }
+        if let closed = change.closedOn {
+            count.closedOn = closed
+            count.report = change.report
+        }
+        count.version = change.version
+        count.updatedAt = change.updatedAt
+        return count
     }
 }

@@ -224,22 +224,47 @@ extension LedgerStore {
 
 /// The result of walking the audit chain.
 public struct AuditVerification: Sendable, Hashable {
-    public var intact: Bool
+    /// The chain holds and every stored row is what the journal produced.
+    public var intact: Bool { chainIntact && mismatchCount == 0 }
+    /// The hash chain holds, to the head the daemon wrote.
+    public var chainIntact: Bool
     public var entriesChecked: UInt64
     /// The first entry that does not verify; 0 when intact.
     public var firstBrokenSeq: UInt64
     public var problem: String
     public var headSeq: UInt64
     public var headHash: String
+    /// Rows compared with the journal.
+    public var rowsChecked: UInt64 = 0
+    /// Every difference between the stored rows and the journal; the
+    /// first `mismatches` are named.
+    public var mismatchCount: UInt64 = 0
+    public var mismatches: [LedgerMismatch] = []
 
     /// A verification result.
     public init(intact: Bool, entriesChecked: UInt64, firstBrokenSeq: UInt64, problem: String, headSeq: UInt64, headHash: String) {
-        self.intact = intact
+        self.chainIntact = intact
         self.entriesChecked = entriesChecked
         self.firstBrokenSeq = firstBrokenSeq
         self.problem = problem
         self.headSeq = headSeq
         self.headHash = headHash
+    }
+}
+
+/// A stored row that is not what the journal's entries produce.
+public struct LedgerMismatch: Sendable, Hashable {
+    /// The table ("assets"), the record's id, and the column ("" for the whole row).
+    public var table: String
+    public var id: String
+    public var column: String
+    public var problem: String
+
+    public init(table: String, id: String, column: String, problem: String) {
+        self.table = table
+        self.id = id
+        self.column = column
+        self.problem = problem
     }
 }
 

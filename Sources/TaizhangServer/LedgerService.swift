@@ -341,6 +341,17 @@ extension LedgerService {
                 response.problem = result.problem
                 response.headSeq = result.headSeq
                 response.headHash = result.headHash
+                response.chainIntact = result.chainIntact
+                response.rowsChecked = result.rowsChecked
+                response.mismatchCount = result.mismatchCount
+                response.mismatches = result.mismatches.map { mismatch in
+                    var wire = Taizhang_Ledger_V1_LedgerMismatch()
+                    wire.table = mismatch.table
+                    wire.id = mismatch.id
+                    wire.column = mismatch.column
+                    wire.problem = mismatch.problem
+                    return wire
+                }
                 return response
             }
         }

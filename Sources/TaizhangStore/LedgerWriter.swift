@@ -111,42 +111,21 @@ final class LedgerWriter: @unchecked Sendable {
         self.db = db
         self.clock = clock
         self.retentionMillis = retentionMillis
-        insertAdminUnit = try db.prepare("INSERT INTO admin_units(code, name, level, parent_code, version, record_json) VALUES (?, ?, ?, ?, ?, ?)")
-        insertProject = try db.prepare("INSERT INTO projects(id, name, year, admin_code, version, record_json) VALUES (?, ?, ?, ?, ?, ?)")
-        insertAsset = try db.prepare("""
-            INSERT INTO assets(id, code, name, category, usage_status, admin_code, project_id, acquired_date,
-                original_value_fen, accumulated_depreciation_fen, version, created_at, updated_at, record_json)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        updateAsset = try db.prepare("""
-            UPDATE assets SET code = ?, name = ?, category = ?, usage_status = ?, admin_code = ?, project_id = ?,
-                acquired_date = ?, original_value_fen = ?, accumulated_depreciation_fen = ?, version = ?,
-                updated_at = ?, record_json = ? WHERE id = ?
-            """)
+        insertAdminUnit = try db.prepare(StoredRows.adminUnits.insert)
+        insertProject = try db.prepare(StoredRows.projects.insert)
+        insertAsset = try db.prepare(StoredRows.assets.insert)
+        updateAsset = try db.prepare("UPDATE assets SET "
+            + StoredRows.assets.columns.dropFirst().map { "\($0) = ?" }.joined(separator: ", ") + " WHERE id = ?")
         insertAudit = try db.prepare("""
             INSERT INTO audit_journal(seq, time, identity, actor, method, request_id, request_sha256, record_kind,
                 record_id, before_json, after_json, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         upsertIdempotency = try db.prepare("INSERT OR REPLACE INTO idempotency(key, method, request_sha256, response, created_unix_ms) VALUES (?, ?, ?, ?, ?)")
         pruneIdempotency = try db.prepare("DELETE FROM idempotency WHERE created_unix_ms < ?")
-        upsertEntity = try db.prepare("""
-            INSERT INTO entities(id, name, kind, admin_code, credit_code, version, record_json) VALUES (?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(id) DO UPDATE SET name = excluded.name, kind = excluded.kind, admin_code = excluded.admin_code,
-                credit_code = excluded.credit_code, version = excluded.version, record_json = excluded.record_json
-            """)
-        upsertContract = try db.prepare("""
-            INSERT INTO contracts(id, asset_id, entity_id, mode, start_date, end_date, version, record_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(id) DO UPDATE SET entity_id = excluded.entity_id, mode = excluded.mode, start_date = excluded.start_date,
-                end_date = excluded.end_date, version = excluded.version, record_json = excluded.record_json
-            """)
-        upsertReport = try db.prepare("""
-            INSERT INTO reports(entity_id, quarter, revision, record_json) VALUES (?, ?, ?, ?)
-            ON CONFLICT(entity_id, quarter) DO UPDATE SET revision = excluded.revision, record_json = excluded.record_json
-            """)
-        upsertStewardship = try db.prepare("""
-            INSERT INTO stewardship_records(kind, id, asset_id, admin_code, version, record_json) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT(kind, id) DO UPDATE SET version = excluded.version, record_json = excluded.record_json
-            """)
+        upsertEntity = try db.prepare(StoredRows.entities.upsert(key: ["id"]))
+        upsertContract = try db.prepare(StoredRows.contracts.upsert(key: ["id"]))
+        upsertReport = try db.prepare(StoredRows.reports.upsert(key: ["entity_id", "quarter"]))
+        upsertStewardship = try db.prepare(StoredRows.stewardship(.income).upsert(key: ["kind", "id"]))
     }
 
     /// Applies `batch` in one transaction; each mutation in its own savepoint.
@@ -308,38 +287,32 @@ final class LedgerWriter: @unchecked Sendable {
         }
         for unit in plan.adminUnits {
             let record = unit.jsonText
-            try insertAdminUnit.run([.text(unit.code), .text(unit.name), .text(unit.level.rawValue), .text(unit.parentCode),
-                                     .int(unit.version), .text(record)])
+            try insertAdminUnit.run(StoredRows.values(unit, json: record))
             try audit(kind: "admin_unit", id: unit.code, before: "", after: record)
         }
         for project in plan.projects {
             let record = project.jsonText
-            try insertProject.run([.text(project.id), .text(project.name), .int(Int64(project.year)), .text(project.adminCode),
-                                   .int(project.version), .text(record)])
+            try insertProject.run(StoredRows.values(project, json: record))
             try audit(kind: "project", id: project.id, before: "", after: record)
         }
         for (entity, before) in plan.entities {
             let record = entity.jsonText
-            try upsertEntity.run([.text(entity.id), .text(entity.name), .text(entity.kind.rawValue), .text(entity.adminCode),
-                                  .text(entity.creditCode), .int(entity.version), .text(record)])
+            try upsertEntity.run(StoredRows.values(entity, json: record))
             try audit(kind: "entity", id: entity.id, before: before?.jsonText ?? "", after: record)
         }
         for (contract, before) in plan.contracts {
             let record = contract.jsonText
-            try upsertContract.run([.text(contract.id), .text(contract.assetId), .text(contract.entityId), .text(contract.mode.rawValue),
-                                    .text(contract.start.description), .text(contract.end.description), .int(contract.version), .text(record)])
+            try upsertContract.run(StoredRows.values(contract, json: record))
             try audit(kind: "contract", id: contract.id, before: before?.jsonText ?? "", after: record)
         }
         for (report, before) in plan.reports {
             let record = report.jsonText
-            try upsertReport.run([.text(report.entityId), .text(report.quarter.description), .int(Int64(report.revision)), .text(record)])
+            try upsertReport.run(StoredRows.values(report, json: record))
             try audit(kind: "report", id: report.key, before: before?.jsonText ?? "", after: record)
         }
         for (record, before) in plan.stewardship {
             let text = StewardshipJSON.text(record)
-            let keys = record.scopeKeys
-            try upsertStewardship.run([.text(record.kind.rawValue), .text(record.id), .text(keys.assetId), .text(keys.adminCode),
-                                       .int(record.version), .text(text)])
+            try upsertStewardship.run(StoredRows.values(record, json: text))
             if case .stockTake = record, let change = plan.countAudit[record.id] {
                 try audit(kind: record.kind.rawValue, id: record.id, before: StewardshipJSON.text(change.before), after: StewardshipJSON.text(change.after))
             } else {
@@ -348,19 +321,12 @@ final class LedgerWriter: @unchecked Sendable {
         }
         for (asset, before) in plan.assets {
             let record = asset.jsonText
-            let code: SQLiteStatement.Value = asset.code.isEmpty ? .null : .text(asset.code)
+            let values = StoredRows.values(asset, json: record)
             if let before {
-                try updateAsset.run([code, .text(asset.name), .text(asset.category.rawValue), .text(asset.usageStatus.rawValue),
-                                     .text(asset.adminCode), .text(asset.projectId), .text(asset.acquiredDate.description),
-                                     .int(asset.originalValueFen), .int(asset.accumulatedDepreciationFen), .int(asset.version),
-                                     .text(asset.updatedAt), .text(record), .text(asset.id)])
+                try updateAsset.run(Array(values.dropFirst()) + [values[0]])
                 try audit(kind: "asset", id: asset.id, before: before.jsonText, after: record)
             } else {
-                try insertAsset.run([.text(asset.id), code, .text(asset.name), .text(asset.category.rawValue),
-                                     .text(asset.usageStatus.rawValue), .text(asset.adminCode), .text(asset.projectId),
-                                     .text(asset.acquiredDate.description), .int(asset.originalValueFen),
-                                     .int(asset.accumulatedDepreciationFen), .int(asset.version), .text(asset.createdAt),
-                                     .text(asset.updatedAt), .text(record)])
+                try insertAsset.run(values)
                 try audit(kind: "asset", id: asset.id, before: "", after: record)
             }
         }

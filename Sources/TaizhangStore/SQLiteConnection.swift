@@ -80,12 +80,21 @@ final class SQLiteStatement {
         sqlite3_finalize(handle)
     }
 
-    /// A value to bind.
-    enum Value {
+    /// A value to bind, or read from a row.
+    enum Value: Equatable, CustomStringConvertible {
         case int(Int64)
         case text(String)
         case blob([UInt8])
         case null
+
+        var description: String {
+            switch self {
+            case .int(let number): return String(number)
+            case .text(let text): return "\"\(text.count > 80 ? String(text.prefix(77)) + "…" : text)\""
+            case .blob(let bytes): return "\(bytes.count) bytes"
+            case .null: return "NULL"
+            }
+        }
     }
 
     /// Resets, binds `values` in order, and steps to completion.
@@ -128,6 +137,33 @@ final class SQLiteStatement {
             case .null: rc = sqlite3_bind_null(handle, index)
             }
             guard rc == SQLITE_OK else { throw SQLiteError(code: rc, message: connection.lastError) }
+        }
+    }
+
+    /// Resets and binds `values`; then `step()` walks the rows. Several
+    /// statements of one connection may be walked side by side (a merge).
+    func start(_ values: [Value]) throws {
+        try bind(values)
+    }
+
+    /// Moves to the next row; false when there are no more (the statement
+    /// is then reset).
+    func step() throws -> Bool {
+        let rc = sqlite3_step(handle)
+        if rc == SQLITE_ROW { return true }
+        sqlite3_reset(handle)
+        guard rc == SQLITE_DONE else { throw SQLiteError(code: rc, message: connection.lastError) }
+        return false
+    }
+
+    /// A column of the current row as it is stored (its type included).
+    func value(_ column: Int32) -> Value {
+        switch sqlite3_column_type(handle, column) {
+        case SQLITE_INTEGER: return .int(int(column))
+        case SQLITE_NULL: return .null
+        case SQLITE_BLOB: return .blob(blob(column))
+        case SQLITE_FLOAT: return .text(String(sqlite3_column_double(handle, column)))
+        default: return .text(text(column))
         }
     }
 

@@ -527,9 +527,16 @@ struct SQLiteReader: @unchecked Sendable {
                 broken = (lastSeq, "the newest entry's hash differs from the one this daemon wrote")
             }
         }
-        return AuditVerification(intact: broken == nil, entriesChecked: checked, firstBrokenSeq: broken?.0 ?? 0,
-                                 problem: broken?.1 ?? "", headSeq: previous?.seq ?? 0,
-                                 headHash: previous?.hash ?? AuditChain.genesisHash)
+        var result = AuditVerification(intact: broken == nil, entriesChecked: checked, firstBrokenSeq: broken?.0 ?? 0,
+                                       problem: broken?.1 ?? "", headSeq: previous?.seq ?? 0,
+                                       headHash: previous?.hash ?? AuditChain.genesisHash)
+        // The rows against the journal, in the same read transaction.
+        var check = LedgerCheck()
+        try check.run(connection)
+        result.rowsChecked = check.rowsChecked
+        result.mismatchCount = check.mismatchCount
+        result.mismatches = check.mismatches
+        return result
     }
 
     func entries(recordId: String?, afterSeq: UInt64, limit: Int) throws -> [AuditEntry] {

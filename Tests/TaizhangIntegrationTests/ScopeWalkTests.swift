@@ -90,7 +90,10 @@ struct ScopeWalkTests {
         #expect(Set(methods.map(\.name)) == Set(requests.keys).union(Self.exempt), "every served method has a request here")
 
         let before = try await RequestBoundsTests.auditCount(client)
+        let recordIds = [crossing.id, asset.id, confirming.id, sold.id, idleAsset.id, contractId, entityId, income.id, plan.id, count.id,
+                         disposal.id, revitalising.id]
         var walked = 0
+        var compared = 0
         for method in methods where !Self.exempt.contains(method.name) {
             for request in requests[method.name] ?? [] {
             let payload = try request.serializedData()
@@ -116,12 +119,59 @@ struct ScopeWalkTests {
             let answeredEmpty = [.ok, .deadlineExceeded, .alreadyExists].contains(status.code)
                 && !(answers + [text]).contains { data in markers.contains { data.range(of: Data($0.utf8)) != nil } }
             #expect(refused || answeredEmpty, "\(method.name): \(status.code) \(status.message) \(status.violations.map(\.field))")
+            if status.code == .notFound, !method.serverStreaming {
+                // The same request about records that do not exist answers byte for byte alike (but the ids).
+                let (missingRequest, swapped) = try Self.missing(request, ids: recordIds)
+                let answer = try await client.call(method.name, payload: try missingRequest.serializedData(), metadata: shagang)
+                let missingStatus = answer.hasStatus ? answer.status : Taizhang_Rpc_V1_Status()
+                var message = missingStatus.message
+                for (hidden, missing) in swapped { message = message.replacingOccurrences(of: missing, with: hidden) }
+                #expect(missingStatus.code == status.code && message == status.message && missingStatus.violations == status.violations,
+                        "\(method.name): hidden \(status.code) \"\(status.message)\", missing \(missingStatus.code) \"\(missingStatus.message)\"")
+                compared += 1
+            }
             walked += 1
             }
         }
         #expect(walked >= methods.count - Self.exempt.count)
+        #expect(compared >= 20, "hidden and missing compared for \(compared) requests")
+        try Self.compareCLI(socket: daemon.socketPath, token: shagang, hidden: [("asset get", asset.id), ("contract show", contractId), ("entity show", entityId)])
         #expect(try await RequestBoundsTests.auditCount(client) == before, "a scoped identity changed 熊河镇")
         await client.close()
+    }
+
+    /// `request` with each of `ids` it names replaced by an id of the same
+    /// shape that no record has; and the pairs replaced.
+    static func missing(_ request: any SwiftProtobuf.Message, ids: [String]) throws -> (any SwiftProtobuf.Message, [(String, String)]) {
+        var text = try request.jsonString()
+        var swapped: [(String, String)] = []
+        for id in ids where text.contains(id) {
+            let missing = String(id.prefix(2)) + String(repeating: "9", count: id.count - 2)
+            text = text.replacingOccurrences(of: id, with: missing)
+            swapped.append((id, missing))
+        }
+        return (try type(of: request).init(jsonString: text), swapped)
+    }
+
+    /// `taizhang <kind> get|show ID` by the scoped identity: what it prints for a
+    /// hidden record and for a missing one is the same (but the id and the
+    /// request-id line).
+    static func compareCLI(socket: String, token: [String: String], hidden: [(String, String)]) throws {
+        let file = NSTemporaryDirectory() + "tz-walk-token-" + String(UUID().uuidString.prefix(8))
+        try Data(String(token["authorization"]?.dropFirst("Bearer ".count) ?? "").utf8).write(to: URL(fileURLWithPath: file))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        func run(_ kind: String, _ id: String) throws -> (Int32, String) {
+            let result = try CLITests.taizhang(kind.split(separator: " ").map(String.init) + [id, "--token-file", file], socket: socket)
+            let lines = result.stderr.split(separator: "\n").filter { !$0.hasPrefix("(request-id") }
+            return (result.status, lines.joined(separator: "\n"))
+        }
+        for (kind, id) in hidden {
+            let missing = String(id.prefix(2)) + String(repeating: "9", count: id.count - 2)
+            let (hiddenStatus, hiddenText) = try run(kind, id)
+            let (missingStatus, missingText) = try run(kind, missing)
+            #expect(hiddenStatus == 15 && hiddenStatus == missingStatus, "\(kind) get: exit \(hiddenStatus) and \(missingStatus)")
+            #expect(hiddenText == missingText.replacingOccurrences(of: missing, with: id), "\(kind) get: \(hiddenText) | \(missingText)")
+        }
     }
 
     /// A request about 熊河镇 for every method, valid in every other respect.

@@ -1,0 +1,202 @@
+// The ledger against its journal: every row of every record table must be
+// exactly what the journal's entries produce (the last after-image of the
+// record, or for a stock-take the count its entries add up to), column by
+// column, and every record the journal created must have its row. Rows and
+// journal are read in one read transaction, both ordered by the record's
+// id, and merged: memory stays bounded by one record, however long the
+// history.
+
+import Foundation
+import TaizhangCore
+
+/// One record table being walked in the order of its key.
+private final class RowCursor {
+    let table: StoredTable
+    let statement: SQLiteStatement
+    /// The current row's key and values; nil when the table is done.
+    var key: String?
+    var values: [SQLiteStatement.Value] = []
+
+    init(_ table: StoredTable, connection: SQLiteConnection) throws {
+        self.table = table
+        statement = try connection.prepare(table.select)
+        try statement.start([])
+        try advance()
+    }
+
+    func advance() throws {
+        guard try statement.step() else {
+            key = nil
+            return
+        }
+        key = statement.text(0)
+        values = table.columns.indices.map { statement.value(Int32($0 + 1)) }
+    }
+}
+
+/// What the journal says one record is, folded from its entries.
+private enum Expected {
+    /// The last after-image (every kind but stock-takes).
+    case image(String)
+    /// A stock-take: its opening record with each count and the close applied.
+    case count(StockTake)
+    /// An after-image that does not read as its kind.
+    case unreadable(seq: Int64, problem: String)
+}
+
+/// Checks the stored rows against the journal; collects the differences.
+struct LedgerCheck {
+    /// The first differences, named; the count has them all.
+    private(set) var mismatches: [LedgerMismatch] = []
+    private(set) var mismatchCount: UInt64 = 0
+    private(set) var rowsChecked: UInt64 = 0
+    static let listedMax = 100
+
+    /// The tables the check covers, by the journal's record kind.
+    static let tables: [String: StoredTable] = {
+        var tables = ["admin_unit": StoredRows.adminUnits, "project": StoredRows.projects, "asset": StoredRows.assets,
+                      "entity": StoredRows.entities, "contract": StoredRows.contracts, "report": StoredRows.reports]
+        for kind in StewardshipKind.allCases { tables[kind.rawValue] = StoredRows.stewardship(kind) }
+        return tables
+    }()
+
+    /// Tables that hold no ledger records, and why they are not compared.
+    static let excluded: [String: String] = [
+        "audit_journal": "the journal itself (its hash chain is verified)",
+        "schema_migrations": "the schema's history, not the ledger's",
+        "idempotency": "stored answers to retries, kept for a day; they change no record",
+    ]
+
+    /// Runs the whole check on `connection`, inside the caller's read transaction.
+    mutating func run(_ connection: SQLiteConnection) throws {
+        try checkSchema(connection)
+        var cursors: [String: RowCursor] = [:]
+        for (kind, table) in LedgerCheck.tables { cursors[kind] = try RowCursor(table, connection: connection) }
+        let journal = try connection.prepare("SELECT record_id, record_kind, seq, after_json FROM audit_journal ORDER BY record_id, seq")
+        try journal.start([])
+        var group: (id: String, expected: [String: Expected])?
+        while try journal.step() {
+            let id = journal.text(0)
+            if group?.id != id {
+                if let group { try settle(group.id, group.expected, cursors) }
+                group = (id, [:])
+            }
+            let kind = journal.text(1)
+            guard LedgerCheck.tables[kind] != nil else {
+                note(LedgerMismatch(table: "audit_journal", id: id, column: "record_kind", problem: "entry #\(journal.int(2)) is of a kind this taizhangd does not know (\(kind))"))
+                continue
+            }
+            group?.expected[kind] = LedgerCheck.fold(group?.expected[kind], kind: kind, seq: journal.int(2), afterJSON: journal.text(3))
+        }
+        if let group { try settle(group.id, group.expected, cursors) }
+        for kind in cursors.keys.sorted() {
+            guard let cursor = cursors[kind] else { continue }
+            while let key = cursor.key {
+                noteExtra(cursor, key)
+                try cursor.advance()
+            }
+        }
+    }
+
+    /// The record's state after one more entry.
+    private static func fold(_ current: Expected?, kind: String, seq: Int64, afterJSON: String) -> Expected {
+        guard kind == StewardshipKind.stockTake.rawValue else { return .image(afterJSON) }
+        // A count opens with its whole record; each later entry holds what one call changed.
+        if case .stockTake(let count)? = try? StewardshipJSON.record(kind: .stockTake, text: afterJSON) { return .count(count) }
+        guard case .count(let count)? = current,
+              let change = try? JSONDecoder().decode(StockTakeChange.self, from: Data(afterJSON.utf8)) else {
+            return .unreadable(seq: seq, problem: "entry #\(seq) reads neither as a stock-take nor as a change of one")
+        }
+        return .count(count.applying(change))
+    }
+
+    /// Compares the rows of record `id` with what its entries produced.
+    private mutating func settle(_ id: String, _ expected: [String: Expected], _ cursors: [String: RowCursor]) throws {
+        for (kind, state) in expected.sorted(by: { $0.key < $1.key }) {
+            guard let cursor = cursors[kind] else { continue }
+            while let key = cursor.key, key.utf8.lexicographicallyPrecedes(id.utf8) {
+                noteExtra(cursor, key)
+                try cursor.advance()
+            }
+            guard cursor.key == id else {
+                note(LedgerMismatch(table: cursor.table.name, id: id, column: "", problem: "the row is missing: the journal created \(kind) \(id) and no change since removed it"))
+                continue
+            }
+            rowsChecked += 1
+            switch LedgerCheck.values(kind: kind, state) {
+            case .success(let values):
+                for (index, column) in cursor.table.columns.enumerated() where values[index] != cursor.values[index] {
+                    let shown = column == "record_json" ? "the stored record differs from the journal's after-image" : "holds \(cursor.values[index]), the journal says \(values[index])"
+                    note(LedgerMismatch(table: cursor.table.name, id: id, column: column, problem: shown))
+                }
+            case .failure(let problem):
+                note(LedgerMismatch(table: "audit_journal", id: id, column: "after_json", problem: problem.message))
+            }
+            try cursor.advance()
+        }
+    }
+
+    /// The row the journal's state of a record gives.
+    private static func values(kind: String, _ state: Expected) -> Result<[SQLiteStatement.Value], LedgerError> {
+        do {
+            switch state {
+            case .unreadable(_, let problem):
+                return .failure(LedgerError(.dataLoss, problem))
+            case .count(let count):
+                let record = StewardshipRecord.stockTake(count)
+                return .success(StoredRows.values(record, json: StewardshipJSON.text(record)))
+            case .image(let json):
+                switch kind {
+                case "admin_unit": return .success(StoredRows.values(try AdminUnit(recordJSON: json), json: json))
+                case "project": return .success(StoredRows.values(try Project(recordJSON: json), json: json))
+                case "asset": return .success(StoredRows.values(try Asset(recordJSON: json), json: json))
+                case "entity": return .success(StoredRows.values(try OperatingEntity(recordJSON: json), json: json))
+                case "contract": return .success(StoredRows.values(try OperationContract(recordJSON: json), json: json))
+                case "report": return .success(StoredRows.values(try QuarterReport(recordJSON: json), json: json))
+                default:
+                    guard let stewardship = StewardshipKind(rawValue: kind) else { return .failure(LedgerError(.dataLoss, "unknown kind \(kind)")) }
+                    return .success(StoredRows.values(try StewardshipJSON.record(kind: stewardship, text: json), json: json))
+                }
+            }
+        } catch {
+            return .failure(LedgerError(.dataLoss, "the journal's last after-image of this \(kind) does not read as one: \(error)"))
+        }
+    }
+
+    /// Every table is one the check compares or one it names as excluded,
+    /// with the columns it knows: a table or column added behind the
+    /// daemon's back is found.
+    private mutating func checkSchema(_ connection: SQLiteConnection) throws {
+        var known: [String: [String]] = [:]
+        for table in LedgerCheck.tables.values { known[table.name] = table.columns }
+        var tables: [String] = []
+        try connection.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            .query([]) { tables.append($0.text(0)) }
+        for name in tables {
+            guard let columns = known[name] else {
+                if LedgerCheck.excluded[name] == nil {
+                    note(LedgerMismatch(table: name, id: "", column: "", problem: "a table this taizhangd neither writes nor checks"))
+                }
+                continue
+            }
+            var stored: [String] = []
+            try connection.prepare("SELECT name FROM pragma_table_info(?)").query([.text(name)]) { stored.append($0.text(0)) }
+            for column in stored where !columns.contains(column) {
+                note(LedgerMismatch(table: name, id: "", column: column, problem: "a column this taizhangd neither writes nor checks"))
+            }
+        }
+        let kinds = StewardshipKind.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        try connection.prepare("SELECT kind, id FROM stewardship_records WHERE kind NOT IN (\(kinds)) ORDER BY kind, id").query([]) { row in
+            note(LedgerMismatch(table: "stewardship_records", id: row.text(1), column: "kind", problem: "holds an unknown kind \"\(row.text(0))\" no journal entry created"))
+        }
+    }
+
+    private mutating func noteExtra(_ cursor: RowCursor, _ key: String) {
+        note(LedgerMismatch(table: cursor.table.name, id: key, column: "", problem: "the row is not in the journal: no change the daemon made created it"))
+    }
+
+    private mutating func note(_ mismatch: LedgerMismatch) {
+        mismatchCount += 1
+        if mismatches.count < LedgerCheck.listedMax { mismatches.append(mismatch) }
+    }
+}

@@ -1,0 +1,86 @@
+// What a record's row holds, in one place: the writer writes these columns,
+// and the ledger check (LedgerCheck) recomputes them from the journal's
+// after-images and compares. A column added to a table is added here, or
+// the check reports the table as holding a column it does not know.
+
+import TaizhangCore
+
+/// A table of records: its columns in order, and a record's values for them.
+struct StoredTable {
+    let name: String
+    /// Every column, in the order `values` gives them.
+    let columns: [String]
+    /// The key as the journal names the record (its record_id), in SQL:
+    /// rows are read in this order to merge with the journal.
+    let keyExpression: String
+    /// A filter of the rows this table spec covers (stewardship kinds share a table).
+    let filter: String
+
+    var select: String {
+        "SELECT \(keyExpression), \(columns.joined(separator: ", ")) FROM \(name)\(filter.isEmpty ? "" : " WHERE " + filter) ORDER BY 1"
+    }
+    var insert: String {
+        "INSERT INTO \(name)(\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
+    }
+    /// An insert that replaces the row of the same key (`key` columns) with these values.
+    func upsert(key: [String]) -> String {
+        let updates = columns.filter { !key.contains($0) }.map { "\($0) = excluded.\($0)" }
+        return insert + " ON CONFLICT(\(key.joined(separator: ", "))) DO UPDATE SET " + updates.joined(separator: ", ")
+    }
+}
+
+/// The rows of each record, as the writer writes them.
+enum StoredRows {
+    static let adminUnits = StoredTable(name: "admin_units", columns: ["code", "name", "level", "parent_code", "version", "record_json"],
+                                        keyExpression: "code", filter: "")
+    static func values(_ unit: AdminUnit, json: String) -> [SQLiteStatement.Value] {
+        [.text(unit.code), .text(unit.name), .text(unit.level.rawValue), .text(unit.parentCode), .int(unit.version), .text(json)]
+    }
+
+    static let projects = StoredTable(name: "projects", columns: ["id", "name", "year", "admin_code", "version", "record_json"],
+                                      keyExpression: "id", filter: "")
+    static func values(_ project: Project, json: String) -> [SQLiteStatement.Value] {
+        [.text(project.id), .text(project.name), .int(Int64(project.year)), .text(project.adminCode), .int(project.version), .text(json)]
+    }
+
+    static let assets = StoredTable(name: "assets", columns: [
+        "id", "code", "name", "category", "usage_status", "admin_code", "project_id", "acquired_date", "original_value_fen",
+        "accumulated_depreciation_fen", "version", "created_at", "updated_at", "record_json",
+    ], keyExpression: "id", filter: "")
+    static func values(_ asset: Asset, json: String) -> [SQLiteStatement.Value] {
+        [.text(asset.id), asset.code.isEmpty ? .null : .text(asset.code), .text(asset.name), .text(asset.category.rawValue),
+         .text(asset.usageStatus.rawValue), .text(asset.adminCode), .text(asset.projectId), .text(asset.acquiredDate.description),
+         .int(asset.originalValueFen), .int(asset.accumulatedDepreciationFen), .int(asset.version), .text(asset.createdAt),
+         .text(asset.updatedAt), .text(json)]
+    }
+
+    static let entities = StoredTable(name: "entities", columns: ["id", "name", "kind", "admin_code", "credit_code", "version", "record_json"],
+                                      keyExpression: "id", filter: "")
+    static func values(_ entity: OperatingEntity, json: String) -> [SQLiteStatement.Value] {
+        [.text(entity.id), .text(entity.name), .text(entity.kind.rawValue), .text(entity.adminCode), .text(entity.creditCode),
+         .int(entity.version), .text(json)]
+    }
+
+    static let contracts = StoredTable(name: "contracts", columns: [
+        "id", "asset_id", "entity_id", "mode", "start_date", "end_date", "version", "record_json",
+    ], keyExpression: "id", filter: "")
+    static func values(_ contract: OperationContract, json: String) -> [SQLiteStatement.Value] {
+        [.text(contract.id), .text(contract.assetId), .text(contract.entityId), .text(contract.mode.rawValue),
+         .text(contract.start.description), .text(contract.end.description), .int(contract.version), .text(json)]
+    }
+
+    static let reports = StoredTable(name: "reports", columns: ["entity_id", "quarter", "revision", "record_json"],
+                                     keyExpression: "entity_id || '/' || quarter", filter: "")
+    static func values(_ report: QuarterReport, json: String) -> [SQLiteStatement.Value] {
+        [.text(report.entityId), .text(report.quarter.description), .int(Int64(report.revision)), .text(json)]
+    }
+
+    static let stewardshipColumns = ["kind", "id", "asset_id", "admin_code", "version", "record_json"]
+    static func stewardship(_ kind: StewardshipKind) -> StoredTable {
+        StoredTable(name: "stewardship_records", columns: stewardshipColumns, keyExpression: "id", filter: "kind = '\(kind.rawValue)'")
+    }
+    static func values(_ record: StewardshipRecord, json: String) -> [SQLiteStatement.Value] {
+        let keys = record.scopeKeys
+        return [.text(record.kind.rawValue), .text(record.id), .text(keys.assetId), .text(keys.adminCode), .int(record.version), .text(json)]
+    }
+}
