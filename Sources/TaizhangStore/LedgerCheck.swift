@@ -74,21 +74,24 @@ struct LedgerCheck {
         for (kind, table) in LedgerCheck.tables { cursors[kind] = try RowCursor(table, connection: connection) }
         let journal = try connection.prepare("SELECT record_id, record_kind, seq, after_json FROM audit_journal ORDER BY record_id, seq")
         try journal.start([])
-        var group: (id: String, expected: [String: Expected])?
+        // The entries of one record id at a time, folded per kind.
+        var groupId: String?
+        var expected: [String: Expected] = [:]
         while try journal.step() {
             let id = journal.text(0)
-            if group?.id != id {
-                if let group { try settle(group.id, group.expected, cursors) }
-                group = (id, [:])
+            if groupId != id {
+                if let groupId { try settle(groupId, expected, cursors) }
+                groupId = id
+                expected = [:]
             }
             let kind = journal.text(1)
             guard LedgerCheck.tables[kind] != nil else {
                 note(LedgerMismatch(table: "audit_journal", id: id, column: "record_kind", problem: "entry #\(journal.int(2)) is of a kind this taizhangd does not know (\(kind))"))
                 continue
             }
-            group?.expected[kind] = LedgerCheck.fold(group?.expected[kind], kind: kind, seq: journal.int(2), afterJSON: journal.text(3))
+            expected[kind] = LedgerCheck.fold(expected[kind], kind: kind, seq: journal.int(2), afterJSON: journal.text(3))
         }
-        if let group { try settle(group.id, group.expected, cursors) }
+        if let groupId { try settle(groupId, expected, cursors) }
         for kind in cursors.keys.sorted() {
             guard let cursor = cursors[kind] else { continue }
             while let key = cursor.key {

@@ -15,19 +15,30 @@ struct AuditCommand: AsyncParsableCommand {
     ]
 
     struct Verify: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Walk the hash chain; exit 4 and name the first broken entry if it was tampered with.")
+        static let configuration = CommandConfiguration(abstract: "Walk the hash chain and check every stored row against it; exit 4 and name what was tampered with.")
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
             let result = try await global.show(RPC.Ledger.verifyAuditChain, Taizhang_Ledger_V1_VerifyAuditChainRequest()) { result in
-                if result.intact {
-                    print(global.language == .zh
-                          ? "审计链完整：共 \(result.entriesChecked) 条，最新 #\(result.headSeq) \(result.headHash)"
-                          : "audit chain intact: \(result.entriesChecked) entries, head #\(result.headSeq) \(result.headHash)")
+                let zh = global.language == .zh
+                if result.chainIntact {
+                    print(zh ? "审计链完整：共 \(result.entriesChecked) 条，最新 #\(result.headSeq) \(result.headHash)"
+                             : "audit chain intact: \(result.entriesChecked) entries, head #\(result.headSeq) \(result.headHash)")
                 } else {
-                    print(global.language == .zh
-                          ? "审计链断裂：第 \(result.firstBrokenSeq) 条起不可信（\(result.problem)）"
-                          : "audit chain BROKEN at entry \(result.firstBrokenSeq): \(result.problem)")
+                    print(zh ? "审计链断裂：第 \(result.firstBrokenSeq) 条起不可信（\(result.problem)）"
+                             : "audit chain BROKEN at entry \(result.firstBrokenSeq): \(result.problem)")
+                }
+                if result.mismatchCount == 0 {
+                    print(zh ? "台账与审计链一致：核对 \(result.rowsChecked) 行" : "the ledger matches the journal: \(result.rowsChecked) rows checked")
+                } else {
+                    print(zh ? "台账与审计链不符：\(result.mismatchCount) 处（核对 \(result.rowsChecked) 行）"
+                             : "the ledger DIFFERS from the journal in \(result.mismatchCount) places (\(result.rowsChecked) rows checked)")
+                    for mismatch in result.mismatches {
+                        print("  " + [mismatch.table, mismatch.id, mismatch.column].filter { !$0.isEmpty }.joined(separator: " ") + ": " + mismatch.problem)
+                    }
+                    if result.mismatchCount > UInt64(result.mismatches.count) {
+                        print(zh ? "  ……另有 \(result.mismatchCount - UInt64(result.mismatches.count)) 处" : "  … and \(result.mismatchCount - UInt64(result.mismatches.count)) more")
+                    }
                 }
             }
             if !result.intact { throw ExitCode(4) }

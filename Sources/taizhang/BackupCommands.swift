@@ -111,6 +111,11 @@ struct RestoreCommand: ParsableCommand {
             throw ExitCode(4)
         }
         let zh = language == .zh
+        if verification.chainIntact, let first = verification.mismatches.first {
+            printError(zh ? "恢复的台账与审计链不符（\(verification.mismatchCount) 处，如 \(first.table) \(first.id) \(first.column)：\(first.problem)）；不要使用此备份"
+                          : "the restored ledger differs from its journal in \(verification.mismatchCount) places (e.g. \(first.table) \(first.id) \(first.column): \(first.problem)); do not use this backup")
+            throw ExitCode(4)
+        }
         guard verification.intact else {
             printError(zh ? "审计链在第 \(verification.firstBrokenSeq) 条断开：\(verification.problem)；不要使用此备份"
                           : "the audit chain breaks at entry \(verification.firstBrokenSeq): \(verification.problem); do not use this backup")

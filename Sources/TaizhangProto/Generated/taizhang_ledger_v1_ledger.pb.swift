@@ -2166,11 +2166,12 @@ public nonisolated struct Taizhang_Ledger_V1_VerifyAuditChainResponse: Sendable 
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// the chain holds and every row matches the journal
   public var intact: Bool = false
 
   public var entriesChecked: UInt64 = 0
 
-  /// 0 when intact
+  /// 0 when the chain holds
   public var firstBrokenSeq: UInt64 = 0
 
   /// what is wrong with that entry
@@ -2179,6 +2180,40 @@ public nonisolated struct Taizhang_Ledger_V1_VerifyAuditChainResponse: Sendable 
   public var headSeq: UInt64 = 0
 
   public var headHash: String = String()
+
+  /// the hash chain alone holds
+  public var chainIntact: Bool = false
+
+  /// stored rows compared with the journal
+  public var rowsChecked: UInt64 = 0
+
+  /// rows, columns and tables that differ
+  public var mismatchCount: UInt64 = 0
+
+  /// the first 100 of them
+  public var mismatches: [Taizhang_Ledger_V1_LedgerMismatch] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A stored row that is not what the journal's entries produce.
+public nonisolated struct Taizhang_Ledger_V1_LedgerMismatch: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "assets"
+  public var table: String = String()
+
+  /// the record's id ("" for a whole table)
+  public var id: String = String()
+
+  /// "" for the whole row
+  public var column: String = String()
+
+  public var problem: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -6196,7 +6231,7 @@ nonisolated extension Taizhang_Ledger_V1_VerifyAuditChainRequest: SwiftProtobuf.
 
 nonisolated extension Taizhang_Ledger_V1_VerifyAuditChainResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".VerifyAuditChainResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}intact\0\u{3}entries_checked\0\u{3}first_broken_seq\0\u{1}problem\0\u{3}head_seq\0\u{3}head_hash\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}intact\0\u{3}entries_checked\0\u{3}first_broken_seq\0\u{1}problem\0\u{3}head_seq\0\u{3}head_hash\0\u{3}chain_intact\0\u{3}rows_checked\0\u{3}mismatch_count\0\u{1}mismatches\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -6210,6 +6245,10 @@ nonisolated extension Taizhang_Ledger_V1_VerifyAuditChainResponse: SwiftProtobuf
       case 4: try { try decoder.decodeSingularStringField(value: &self.problem) }()
       case 5: try { try decoder.decodeSingularUInt64Field(value: &self.headSeq) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.headHash) }()
+      case 7: try { try decoder.decodeSingularBoolField(value: &self.chainIntact) }()
+      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.rowsChecked) }()
+      case 9: try { try decoder.decodeSingularUInt64Field(value: &self.mismatchCount) }()
+      case 10: try { try decoder.decodeRepeatedMessageField(value: &self.mismatches) }()
       default: break
       }
     }
@@ -6234,6 +6273,18 @@ nonisolated extension Taizhang_Ledger_V1_VerifyAuditChainResponse: SwiftProtobuf
     if !self.headHash.isEmpty {
       try visitor.visitSingularStringField(value: self.headHash, fieldNumber: 6)
     }
+    if self.chainIntact != false {
+      try visitor.visitSingularBoolField(value: self.chainIntact, fieldNumber: 7)
+    }
+    if self.rowsChecked != 0 {
+      try visitor.visitSingularUInt64Field(value: self.rowsChecked, fieldNumber: 8)
+    }
+    if self.mismatchCount != 0 {
+      try visitor.visitSingularUInt64Field(value: self.mismatchCount, fieldNumber: 9)
+    }
+    if !self.mismatches.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.mismatches, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -6244,6 +6295,55 @@ nonisolated extension Taizhang_Ledger_V1_VerifyAuditChainResponse: SwiftProtobuf
     if lhs.problem != rhs.problem {return false}
     if lhs.headSeq != rhs.headSeq {return false}
     if lhs.headHash != rhs.headHash {return false}
+    if lhs.chainIntact != rhs.chainIntact {return false}
+    if lhs.rowsChecked != rhs.rowsChecked {return false}
+    if lhs.mismatchCount != rhs.mismatchCount {return false}
+    if lhs.mismatches != rhs.mismatches {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_LedgerMismatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LedgerMismatch"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}table\0\u{1}id\0\u{1}column\0\u{1}problem\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.table) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.column) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.problem) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.table.isEmpty {
+      try visitor.visitSingularStringField(value: self.table, fieldNumber: 1)
+    }
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 2)
+    }
+    if !self.column.isEmpty {
+      try visitor.visitSingularStringField(value: self.column, fieldNumber: 3)
+    }
+    if !self.problem.isEmpty {
+      try visitor.visitSingularStringField(value: self.problem, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_LedgerMismatch, rhs: Taizhang_Ledger_V1_LedgerMismatch) -> Bool {
+    if lhs.table != rhs.table {return false}
+    if lhs.id != rhs.id {return false}
+    if lhs.column != rhs.column {return false}
+    if lhs.problem != rhs.problem {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

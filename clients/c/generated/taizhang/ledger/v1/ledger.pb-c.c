@@ -1492,6 +1492,51 @@ void   taizhang__ledger__v1__verify_audit_chain_response__free_unpacked
   assert(message->base.descriptor == &taizhang__ledger__v1__verify_audit_chain_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   taizhang__ledger__v1__ledger_mismatch__init
+                     (Taizhang__Ledger__V1__LedgerMismatch         *message)
+{
+  static const Taizhang__Ledger__V1__LedgerMismatch init_value = TAIZHANG__LEDGER__V1__LEDGER_MISMATCH__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__ledger_mismatch__get_packed_size
+                     (const Taizhang__Ledger__V1__LedgerMismatch *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__ledger_mismatch__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__ledger_mismatch__pack
+                     (const Taizhang__Ledger__V1__LedgerMismatch *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__ledger_mismatch__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__ledger_mismatch__pack_to_buffer
+                     (const Taizhang__Ledger__V1__LedgerMismatch *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__ledger_mismatch__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__LedgerMismatch *
+       taizhang__ledger__v1__ledger_mismatch__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__LedgerMismatch *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__ledger_mismatch__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__ledger_mismatch__free_unpacked
+                     (Taizhang__Ledger__V1__LedgerMismatch *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__ledger_mismatch__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   taizhang__ledger__v1__list_audit_entries_request__init
                      (Taizhang__Ledger__V1__ListAuditEntriesRequest         *message)
 {
@@ -8002,7 +8047,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__verify_audit_chain_reques
   (ProtobufCMessageInit) taizhang__ledger__v1__verify_audit_chain_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taizhang__ledger__v1__verify_audit_chain_response__field_descriptors[6] =
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__verify_audit_chain_response__field_descriptors[10] =
 {
   {
     "intact",
@@ -8076,19 +8121,71 @@ static const ProtobufCFieldDescriptor taizhang__ledger__v1__verify_audit_chain_r
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "chain_intact",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__VerifyAuditChainResponse, chain_intact),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rows_checked",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__VerifyAuditChainResponse, rows_checked),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "mismatch_count",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__VerifyAuditChainResponse, mismatch_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "mismatches",
+    10,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Ledger__V1__VerifyAuditChainResponse, n_mismatches),
+    offsetof(Taizhang__Ledger__V1__VerifyAuditChainResponse, mismatches),
+    &taizhang__ledger__v1__ledger_mismatch__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__ledger__v1__verify_audit_chain_response__field_indices_by_name[] = {
+  6,   /* field[6] = chain_intact */
   1,   /* field[1] = entries_checked */
   2,   /* field[2] = first_broken_seq */
   5,   /* field[5] = head_hash */
   4,   /* field[4] = head_seq */
   0,   /* field[0] = intact */
+  8,   /* field[8] = mismatch_count */
+  9,   /* field[9] = mismatches */
   3,   /* field[3] = problem */
+  7,   /* field[7] = rows_checked */
 };
 static const ProtobufCIntRange taizhang__ledger__v1__verify_audit_chain_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor taizhang__ledger__v1__verify_audit_chain_response__descriptor =
 {
@@ -8098,11 +8195,88 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__verify_audit_chain_respon
   "Taizhang__Ledger__V1__VerifyAuditChainResponse",
   "taizhang.ledger.v1",
   sizeof(Taizhang__Ledger__V1__VerifyAuditChainResponse),
-  6,
+  10,
   taizhang__ledger__v1__verify_audit_chain_response__field_descriptors,
   taizhang__ledger__v1__verify_audit_chain_response__field_indices_by_name,
   1,  taizhang__ledger__v1__verify_audit_chain_response__number_ranges,
   (ProtobufCMessageInit) taizhang__ledger__v1__verify_audit_chain_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__ledger_mismatch__field_descriptors[4] =
+{
+  {
+    "table",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__LedgerMismatch, table),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__LedgerMismatch, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "column",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__LedgerMismatch, column),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "problem",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__LedgerMismatch, problem),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__ledger_mismatch__field_indices_by_name[] = {
+  2,   /* field[2] = column */
+  1,   /* field[1] = id */
+  3,   /* field[3] = problem */
+  0,   /* field[0] = table */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__ledger_mismatch__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__ledger_mismatch__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.LedgerMismatch",
+  "LedgerMismatch",
+  "Taizhang__Ledger__V1__LedgerMismatch",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__LedgerMismatch),
+  4,
+  taizhang__ledger__v1__ledger_mismatch__field_descriptors,
+  taizhang__ledger__v1__ledger_mismatch__field_indices_by_name,
+  1,  taizhang__ledger__v1__ledger_mismatch__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__ledger_mismatch__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor taizhang__ledger__v1__list_audit_entries_request__field_descriptors[3] =

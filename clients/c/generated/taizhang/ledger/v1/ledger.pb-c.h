@@ -48,6 +48,7 @@ typedef struct Taizhang__Ledger__V1__BatchRegisterAssetsRequest Taizhang__Ledger
 typedef struct Taizhang__Ledger__V1__BatchRegisterAssetsResponse Taizhang__Ledger__V1__BatchRegisterAssetsResponse;
 typedef struct Taizhang__Ledger__V1__VerifyAuditChainRequest Taizhang__Ledger__V1__VerifyAuditChainRequest;
 typedef struct Taizhang__Ledger__V1__VerifyAuditChainResponse Taizhang__Ledger__V1__VerifyAuditChainResponse;
+typedef struct Taizhang__Ledger__V1__LedgerMismatch Taizhang__Ledger__V1__LedgerMismatch;
 typedef struct Taizhang__Ledger__V1__ListAuditEntriesRequest Taizhang__Ledger__V1__ListAuditEntriesRequest;
 typedef struct Taizhang__Ledger__V1__AuditEntry Taizhang__Ledger__V1__AuditEntry;
 typedef struct Taizhang__Ledger__V1__GetAuditEntryRequest Taizhang__Ledger__V1__GetAuditEntryRequest;
@@ -1379,10 +1380,13 @@ struct  Taizhang__Ledger__V1__VerifyAuditChainRequest
 struct  Taizhang__Ledger__V1__VerifyAuditChainResponse
 {
   ProtobufCMessage base;
+  /*
+   * the chain holds and every row matches the journal
+   */
   protobuf_c_boolean intact;
   uint64_t entries_checked;
   /*
-   * 0 when intact
+   * 0 when the chain holds
    */
   uint64_t first_broken_seq;
   /*
@@ -1391,10 +1395,52 @@ struct  Taizhang__Ledger__V1__VerifyAuditChainResponse
   char *problem;
   uint64_t head_seq;
   char *head_hash;
+  /*
+   * the hash chain alone holds
+   */
+  protobuf_c_boolean chain_intact;
+  /*
+   * stored rows compared with the journal
+   */
+  uint64_t rows_checked;
+  /*
+   * rows, columns and tables that differ
+   */
+  uint64_t mismatch_count;
+  /*
+   * the first 100 of them
+   */
+  size_t n_mismatches;
+  Taizhang__Ledger__V1__LedgerMismatch **mismatches;
 };
 #define TAIZHANG__LEDGER__V1__VERIFY_AUDIT_CHAIN_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__verify_audit_chain_response__descriptor) \
-    , 0, 0, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+    , 0, 0, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0,NULL }
+
+
+/*
+ * A stored row that is not what the journal's entries produce.
+ */
+struct  Taizhang__Ledger__V1__LedgerMismatch
+{
+  ProtobufCMessage base;
+  /*
+   * "assets"
+   */
+  char *table;
+  /*
+   * the record's id ("" for a whole table)
+   */
+  char *id;
+  /*
+   * "" for the whole row
+   */
+  char *column;
+  char *problem;
+};
+#define TAIZHANG__LEDGER__V1__LEDGER_MISMATCH__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__ledger_mismatch__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Taizhang__Ledger__V1__ListAuditEntriesRequest
@@ -3735,6 +3781,25 @@ Taizhang__Ledger__V1__VerifyAuditChainResponse *
 void   taizhang__ledger__v1__verify_audit_chain_response__free_unpacked
                      (Taizhang__Ledger__V1__VerifyAuditChainResponse *message,
                       ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__LedgerMismatch methods */
+void   taizhang__ledger__v1__ledger_mismatch__init
+                     (Taizhang__Ledger__V1__LedgerMismatch         *message);
+size_t taizhang__ledger__v1__ledger_mismatch__get_packed_size
+                     (const Taizhang__Ledger__V1__LedgerMismatch   *message);
+size_t taizhang__ledger__v1__ledger_mismatch__pack
+                     (const Taizhang__Ledger__V1__LedgerMismatch   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__ledger_mismatch__pack_to_buffer
+                     (const Taizhang__Ledger__V1__LedgerMismatch   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__LedgerMismatch *
+       taizhang__ledger__v1__ledger_mismatch__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__ledger_mismatch__free_unpacked
+                     (Taizhang__Ledger__V1__LedgerMismatch *message,
+                      ProtobufCAllocator *allocator);
 /* Taizhang__Ledger__V1__ListAuditEntriesRequest methods */
 void   taizhang__ledger__v1__list_audit_entries_request__init
                      (Taizhang__Ledger__V1__ListAuditEntriesRequest         *message);
@@ -5432,6 +5497,9 @@ typedef void (*Taizhang__Ledger__V1__VerifyAuditChainRequest_Closure)
 typedef void (*Taizhang__Ledger__V1__VerifyAuditChainResponse_Closure)
                  (const Taizhang__Ledger__V1__VerifyAuditChainResponse *message,
                   void *closure_data);
+typedef void (*Taizhang__Ledger__V1__LedgerMismatch_Closure)
+                 (const Taizhang__Ledger__V1__LedgerMismatch *message,
+                  void *closure_data);
 typedef void (*Taizhang__Ledger__V1__ListAuditEntriesRequest_Closure)
                  (const Taizhang__Ledger__V1__ListAuditEntriesRequest *message,
                   void *closure_data);
@@ -6242,6 +6310,7 @@ extern const ProtobufCMessageDescriptor taizhang__ledger__v1__batch_register_ass
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__batch_register_assets_response__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__verify_audit_chain_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__verify_audit_chain_response__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__ledger_mismatch__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__list_audit_entries_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__audit_entry__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__get_audit_entry_request__descriptor;
