@@ -21,11 +21,15 @@ public struct AuditEntry: Sendable, Hashable, Codable {
     public var afterJSON: String
     public var prevHash: String
     public var hash: String
+    /// The caller's idempotency key, scoped to its identity ("name\nkey");
+    /// empty when the call gave none. A retry is recognised by it even when
+    /// the stored answer is gone.
+    public var idempotencyKey: String
 
     /// An entry; `hash` is computed by `AuditChain.seal`.
     public init(seq: UInt64, time: String, identity: String, actor: String, method: String, requestId: String,
                 requestSHA256: String, recordKind: String, recordId: String, beforeJSON: String, afterJSON: String,
-                prevHash: String, hash: String = "") {
+                prevHash: String, hash: String = "", idempotencyKey: String = "") {
         self.seq = seq
         self.time = time
         self.identity = identity
@@ -39,6 +43,7 @@ public struct AuditEntry: Sendable, Hashable, Codable {
         self.afterJSON = afterJSON
         self.prevHash = prevHash
         self.hash = hash
+        self.idempotencyKey = idempotencyKey
     }
 }
 
@@ -48,13 +53,15 @@ public enum AuditChain {
     public static let genesisHash = String(repeating: "0", count: 64)
 
     /// SHA-256 over every field but `hash`, each as "<utf8 length>:<bytes>\n",
-    /// so no choice of field contents can make two entries hash alike.
+    /// so no choice of field contents can make two entries hash alike. The
+    /// idempotency key comes last, and only when there is one: entries
+    /// written before it was recorded keep their hashes.
     public static func computeHash(_ entry: AuditEntry) -> String {
         var hasher = SHA256()
         let fields = [
             String(entry.seq), entry.time, entry.identity, entry.actor, entry.method, entry.requestId,
             entry.requestSHA256, entry.recordKind, entry.recordId, entry.beforeJSON, entry.afterJSON, entry.prevHash,
-        ]
+        ] + (entry.idempotencyKey.isEmpty ? [] : [entry.idempotencyKey])
         for field in fields {
             hasher.update("\(field.utf8.count):")
             hasher.update(field.utf8)

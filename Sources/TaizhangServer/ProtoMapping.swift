@@ -327,6 +327,7 @@ enum Encode {
         out.afterJson = entry.afterJSON
         out.prevHash = entry.prevHash
         out.hash = entry.hash
+        out.idempotencyKey = entry.idempotencyKey
         return out
     }
 }

@@ -64,12 +64,13 @@ struct LedgerCheck {
     static let excluded: [String: String] = [
         "audit_journal": "the journal itself (its hash chain is verified)",
         "schema_migrations": "the schema's history, not the ledger's",
-        "idempotency": "stored answers to retries, kept for a day; they change no record",
+        "idempotency": "stored answers to retries, kept for a day; they change no record (each must answer a call the journal records under its key)",
     ]
 
     /// Runs the whole check on `connection`, inside the caller's read transaction.
     mutating func run(_ connection: SQLiteConnection) throws {
         try checkSchema(connection)
+        try checkIdempotency(connection)
         var cursors: [String: RowCursor] = [:]
         for (kind, table) in LedgerCheck.tables { cursors[kind] = try RowCursor(table, connection: connection) }
         let journal = try connection.prepare("SELECT record_id, record_kind, seq, after_json FROM audit_journal ORDER BY record_id, seq")
@@ -98,6 +99,25 @@ struct LedgerCheck {
                 noteExtra(cursor, key)
                 try cursor.advance()
             }
+        }
+    }
+
+    /// Every stored answer to a retry, since the journal records keys
+    /// (schema version 4), answers a call the journal records under the
+    /// same key, method and request: an answer slipped in behind the
+    /// daemon's back would otherwise be replayed for a change never made.
+    private mutating func checkIdempotency(_ connection: SQLiteConnection) throws {
+        var since = Int64.max
+        try connection.prepare("SELECT applied_unix_ms FROM schema_migrations WHERE version = 4").query([]) { since = $0.int(0) }
+        var orphans: [(key: String, method: String)] = []
+        try connection.prepare("""
+            SELECT i.key, i.method FROM idempotency i WHERE i.created_unix_ms >= ? AND NOT EXISTS (
+                SELECT 1 FROM audit_journal a WHERE a.idempotency_key = i.key AND a.method = i.method AND a.request_sha256 = i.request_sha256)
+            ORDER BY i.key
+            """).query([.int(since)]) { orphans.append(($0.text(0), $0.text(1))) }
+        for orphan in orphans {
+            note(LedgerMismatch(table: "idempotency", id: orphan.key.replacingOccurrences(of: "\n", with: " "), column: "key",
+                                problem: "a stored answer to \(orphan.method) that no journal entry records under this key and request"))
         }
     }
 

@@ -99,6 +99,7 @@ final class LedgerWriter: @unchecked Sendable {
     private let insertAsset: SQLiteStatement
     private let updateAsset: SQLiteStatement
     private let insertAudit: SQLiteStatement
+    private let findKeyed: SQLiteStatement
     private let upsertIdempotency: SQLiteStatement
     private let pruneIdempotency: SQLiteStatement
     private let upsertEntity: SQLiteStatement
@@ -118,7 +119,11 @@ final class LedgerWriter: @unchecked Sendable {
             + StoredRows.assets.columns.dropFirst().map { "\($0) = ?" }.joined(separator: ", ") + " WHERE id = ?")
         insertAudit = try db.prepare("""
             INSERT INTO audit_journal(seq, time, identity, actor, method, request_id, request_sha256, record_kind,
-                record_id, before_json, after_json, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                record_id, before_json, after_json, prev_hash, hash, idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        findKeyed = try db.prepare("""
+            SELECT method, request_sha256, record_kind, record_id, after_json FROM audit_journal
+            WHERE idempotency_key = ? AND time >= ? ORDER BY seq
             """)
         upsertIdempotency = try db.prepare("INSERT OR REPLACE INTO idempotency(key, method, request_sha256, response, created_unix_ms) VALUES (?, ?, ?, ?, ?)")
         pruneIdempotency = try db.prepare("DELETE FROM idempotency WHERE created_unix_ms < ?")
@@ -149,7 +154,7 @@ final class LedgerWriter: @unchecked Sendable {
             let context = pending.context
             // Keys are scoped to the caller: two identities never share one.
             let idempotencyKey = context.idempotencyKey.map { context.idempotencyOwner + "\n" + $0 }
-            if let key = idempotencyKey, let reply = replay(key, context: context, overlay: overlay, store: store, nowMillis: nowMillis) {
+            if let key = idempotencyKey, let reply = replay(key, pending, overlay: overlay, store: store, nowMillis: nowMillis) {
                 replies.append(reply)
                 continue
             }
@@ -163,7 +168,7 @@ final class LedgerWriter: @unchecked Sendable {
                 do {
                     var seq = headSeq
                     var hash = headHash
-                    try write(plan, context: context, now: now, seq: &seq, hash: &hash)
+                    try write(plan, context: context, key: idempotencyKey ?? "", now: now, seq: &seq, hash: &hash)
                     let remembered = try idempotencyKey.map { try remember($0, pending, plan.outcome, nowMillis: nowMillis) }
                     let response = remembered?.record.response
                     try db.execute("RELEASE m")
@@ -200,14 +205,57 @@ final class LedgerWriter: @unchecked Sendable {
 
     /// The answer to a mutation whose idempotency key is known: the first
     /// answer again, or a refusal when the key came with another request.
-    private func replay(_ key: String, context: CallerContext, overlay: Overlay, store: SQLiteLedgerStore, nowMillis: Int64) -> MutationReply? {
-        let known = overlay.idempotency[key] ?? store.state.withLock { $0.idempotency[key] }
-        guard let known, known.createdUnixMillis >= nowMillis - retentionMillis else { return nil }
-        if known.method == context.method, known.requestSHA256 == context.requestSHA256 {
-            return .success(.replayed(known.response))
+    /// A key whose stored answer is gone (deleted behind the daemon's back)
+    /// is found in the journal: the change is not applied twice, and the
+    /// answer is rebuilt from what the journal recorded.
+    private func replay(_ key: String, _ pending: PendingMutation, overlay: Overlay, store: SQLiteLedgerStore, nowMillis: Int64) -> MutationReply? {
+        let context = pending.context
+        var first: (method: String, requestSHA256: String, response: () -> [UInt8])?
+        if let known = overlay.idempotency[key] ?? store.state.withLock({ $0.idempotency[key] }) {
+            guard known.createdUnixMillis >= nowMillis - retentionMillis else { return nil }
+            first = (known.method, known.requestSHA256, { known.response })
+        } else if let journaled = journaled(key, since: nowMillis - retentionMillis, store: store) {
+            first = (journaled.method, journaled.requestSHA256, { pending.encode(journaled.outcome) })
+        }
+        guard let first else { return nil }
+        if first.method == context.method, first.requestSHA256 == context.requestSHA256 {
+            return .success(.replayed(first.response()))
         }
         return .failure(LedgerError(.failedPrecondition,
-            "idempotency-key \"\(context.idempotencyKey ?? "")\" was already used for a different request (\(known.method)); use a new key for a new request"))
+            "idempotency-key \"\(context.idempotencyKey ?? "")\" was already used for a different request (\(first.method)); use a new key for a new request"))
+    }
+
+    /// The request the journal recorded under `key` since `oldest` (Unix
+    /// ms), and its outcome rebuilt from the entries' after-images.
+    private func journaled(_ key: String, since oldest: Int64, store: SQLiteLedgerStore)
+        -> (method: String, requestSHA256: String, outcome: MutationOutcome)? {
+        var rows: [(method: String, sha: String, kind: String, id: String, after: String)] = []
+        try? findKeyed.query([.text(key), .text(Timestamp.rfc3339(unixMillis: oldest))]) { row in
+            rows.append((row.text(0), row.text(1), row.text(2), row.text(3), row.text(4)))
+        }
+        guard let head = rows.first, let outcome = LedgerWriter.outcome(rows.map { ($0.kind, $0.id, $0.after) }, store: store) else { return nil }
+        return (head.method, head.sha, outcome)
+    }
+
+    /// What a mutation answered, from the records it wrote: its stewardship
+    /// record, else its assets, else its one record.
+    static func outcome(_ entries: [(kind: String, id: String, after: String)], store: SQLiteLedgerStore) -> MutationOutcome? {
+        if let entry = entries.last(where: { StewardshipKind(rawValue: $0.kind) != nil }), let kind = StewardshipKind(rawValue: entry.kind) {
+            // A count's entries hold what a call changed: the count itself is read as it is now.
+            let record = kind == .stockTake ? CommittedView(store: store).record(kind, entry.id) : try? StewardshipJSON.record(kind: kind, text: entry.after)
+            return record.map(MutationOutcome.stewardship)
+        }
+        let assets = entries.filter { $0.kind == "asset" }.compactMap { try? Asset(recordJSON: $0.after) }
+        if !assets.isEmpty { return .assets(assets) }
+        guard let entry = entries.last else { return nil }
+        switch entry.kind {
+        case "admin_unit": return (try? AdminUnit(recordJSON: entry.after)).map(MutationOutcome.adminUnit)
+        case "project": return (try? Project(recordJSON: entry.after)).map(MutationOutcome.project)
+        case "entity": return (try? OperatingEntity(recordJSON: entry.after)).map(MutationOutcome.entity)
+        case "contract": return (try? OperationContract(recordJSON: entry.after)).map(MutationOutcome.contract)
+        case "report": return (try? QuarterReport(recordJSON: entry.after)).map(MutationOutcome.report)
+        default: return nil
+        }
     }
 
     /// Writes the answer to a mutation under its idempotency key, for retries.
@@ -271,17 +319,17 @@ final class LedgerWriter: @unchecked Sendable {
     // MARK: Writing
 
 
-    private func write(_ plan: LedgerChange, context: CallerContext, now: String, seq: inout UInt64, hash: inout String) throws {
+    private func write(_ plan: LedgerChange, context: CallerContext, key: String, now: String, seq: inout UInt64, hash: inout String) throws {
         func audit(kind: String, id: String, before: String, after: String) throws {
             seq += 1
             let entry = AuditChain.seal(AuditEntry(
                 seq: seq, time: now, identity: context.identity, actor: context.actor, method: context.method,
                 requestId: context.requestId, requestSHA256: context.requestSHA256, recordKind: kind, recordId: id,
-                beforeJSON: before, afterJSON: after, prevHash: hash))
+                beforeJSON: before, afterJSON: after, prevHash: hash, idempotencyKey: key))
             try insertAudit.run([
                 .int(Int64(entry.seq)), .text(entry.time), .text(entry.identity), .text(entry.actor), .text(entry.method),
                 .text(entry.requestId), .text(entry.requestSHA256), .text(entry.recordKind), .text(entry.recordId),
-                .text(entry.beforeJSON), .text(entry.afterJSON), .text(entry.prevHash), .text(entry.hash),
+                .text(entry.beforeJSON), .text(entry.afterJSON), .text(entry.prevHash), .text(entry.hash), .text(entry.idempotencyKey),
             ])
             hash = entry.hash
         }

@@ -105,6 +105,10 @@ enum Migrations {
         );
         CREATE INDEX stewardship_asset ON stewardship_records(asset_id) WHERE asset_id <> '';
         """),
+        (4, """
+        ALTER TABLE audit_journal ADD COLUMN idempotency_key TEXT NOT NULL DEFAULT '';
+        CREATE INDEX audit_journal_idempotency ON audit_journal(idempotency_key) WHERE idempotency_key <> '';
+        """),
     ]
 
     /// Brings the database to the newest version.

@@ -505,7 +505,7 @@ struct SQLiteReader: @unchecked Sendable {
         var broken: (UInt64, String)?
         let statement = try connection.prepare("""
             SELECT seq, time, identity, actor, method, request_id, request_sha256, record_kind, record_id,
-                   before_json, after_json, prev_hash, hash FROM audit_journal ORDER BY seq
+                   before_json, after_json, prev_hash, hash, idempotency_key FROM audit_journal ORDER BY seq
             """)
         try connection.execute("BEGIN")
         defer { try? connection.execute("COMMIT") }
@@ -543,7 +543,7 @@ struct SQLiteReader: @unchecked Sendable {
         var entries: [AuditEntry] = []
         let columns = """
             SELECT seq, time, identity, actor, method, request_id, request_sha256, record_kind, record_id,
-                   before_json, after_json, prev_hash, hash FROM audit_journal
+                   before_json, after_json, prev_hash, hash, idempotency_key FROM audit_journal
             """
         if let recordId {
             try connection.prepare(columns + " WHERE record_id = ? AND seq > ? ORDER BY seq LIMIT ?")
@@ -559,6 +559,6 @@ struct SQLiteReader: @unchecked Sendable {
         AuditEntry(seq: UInt64(row.int(0)), time: row.text(1), identity: row.text(2), actor: row.text(3),
                    method: row.text(4), requestId: row.text(5), requestSHA256: row.text(6), recordKind: row.text(7),
                    recordId: row.text(8), beforeJSON: row.text(9), afterJSON: row.text(10), prevHash: row.text(11),
-                   hash: row.text(12))
+                   hash: row.text(12), idempotencyKey: row.text(13))
     }
 }

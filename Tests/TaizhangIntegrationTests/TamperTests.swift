@@ -7,6 +7,7 @@
 
 import Foundation
 import Testing
+import TaizhangClient
 import TaizhangProto
 
 @Suite(.serialized, .timeLimit(.minutes(4)))
@@ -123,6 +124,45 @@ struct TamperTests {
             let result = try await Self.verify(after: "DELETE FROM audit_journal WHERE seq > (SELECT max(seq) - \(count) FROM audit_journal);")
             #expect(!result.intact && result.mismatchCount > 0, "the last \(count) entries deleted: not found")
         }
+    }
+
+    @Test func aRetryWhoseStoredAnswerWasDeleted_isAnsweredFromTheJournal_andAppliedOnce() async throws {
+        let daemon = try DaemonProcess()
+        let firstClient = try await daemon.connect()
+        try await Fixture.seed(firstClient)
+        let key = ["idempotency-key": "county-req-7"]
+        let first = try await Fixture.register(firstClient, Fixture.asset(code: "IDEM-7"), metadata: key)
+        await firstClient.close()
+        #expect(daemon.stop() == 0)
+        #expect(try Self.sqlite3(daemon.dataDirectory + "/taizhang.db", "DELETE FROM idempotency;") == 0)
+        let restarted = try DaemonProcess(dataDirectory: daemon.dataDirectory)
+        defer { _ = restarted.stop() }
+        let client = try await restarted.connect()
+        defer { Task { await client.close() } }
+        let before = try await client.unary("/taizhang.system.v1.System/Status", Taizhang_System_V1_StatusRequest(), as: Taizhang_System_V1_StatusResponse.self)
+        let retry = try await Fixture.register(client, Fixture.asset(code: "IDEM-7"), metadata: key)
+        #expect(retry == first)
+        await #expect {
+            _ = try await Fixture.register(client, Fixture.asset(code: "IDEM-8"), metadata: key)
+        } throws: { error in
+            (error as? RPCError)?.status.code == .failedPrecondition
+        }
+        let after = try await client.unary("/taizhang.system.v1.System/Status", Taizhang_System_V1_StatusRequest(), as: Taizhang_System_V1_StatusResponse.self)
+        #expect(after.recordCounts["asset"] == 1 && after.auditHeadSeq == before.auditHeadSeq)
+        let entry = try await client.unary("/taizhang.ledger.v1.Ledger/GetAuditEntry", Taizhang_Ledger_V1_GetAuditEntryRequest.with { $0.seq = after.auditHeadSeq },
+                                           as: Taizhang_Ledger_V1_AuditEntry.self)
+        #expect(entry.idempotencyKey.hasSuffix("\ncounty-req-7") && entry.recordID == first.id)
+    }
+
+    @Test func aStoredAnswerTheJournalDoesNotRecord_isNamed() async throws {
+        let forged = """
+            INSERT INTO idempotency(key, method, request_sha256, response, created_unix_ms)
+            SELECT 'uid:0' || char(10) || 'forged-1', '/taizhang.ledger.v1.Ledger/RegisterAsset', 'abc', x'0a00', applied_unix_ms + 1
+            FROM schema_migrations WHERE version = 4;
+            """
+        let result = try await Self.verify(after: forged)
+        #expect(!result.intact)
+        #expect(result.mismatches.contains { $0.table == "idempotency" && $0.id == "uid:0 forged-1" }, "\(result.mismatches.prefix(3))")
     }
 
     @Test func theRestartedDaemon_namesTheEditedAsset() async throws {

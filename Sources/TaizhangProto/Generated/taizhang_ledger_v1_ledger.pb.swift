@@ -2275,6 +2275,9 @@ public nonisolated struct Taizhang_Ledger_V1_AuditEntry: Sendable {
 
   public var hash: String = String()
 
+  /// the caller's key scoped to its identity ("identity\nkey"); empty without one
+  public var idempotencyKey: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -6391,7 +6394,7 @@ nonisolated extension Taizhang_Ledger_V1_ListAuditEntriesRequest: SwiftProtobuf.
 
 nonisolated extension Taizhang_Ledger_V1_AuditEntry: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AuditEntry"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}seq\0\u{1}time\0\u{1}identity\0\u{1}actor\0\u{1}method\0\u{3}request_id\0\u{3}request_sha256\0\u{3}record_kind\0\u{3}record_id\0\u{3}before_json\0\u{3}after_json\0\u{3}prev_hash\0\u{1}hash\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}seq\0\u{1}time\0\u{1}identity\0\u{1}actor\0\u{1}method\0\u{3}request_id\0\u{3}request_sha256\0\u{3}record_kind\0\u{3}record_id\0\u{3}before_json\0\u{3}after_json\0\u{3}prev_hash\0\u{1}hash\0\u{3}idempotency_key\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -6412,6 +6415,7 @@ nonisolated extension Taizhang_Ledger_V1_AuditEntry: SwiftProtobuf.Message, Swif
       case 11: try { try decoder.decodeSingularStringField(value: &self.afterJson) }()
       case 12: try { try decoder.decodeSingularStringField(value: &self.prevHash) }()
       case 13: try { try decoder.decodeSingularStringField(value: &self.hash) }()
+      case 14: try { try decoder.decodeSingularStringField(value: &self.idempotencyKey) }()
       default: break
       }
     }
@@ -6457,6 +6461,9 @@ nonisolated extension Taizhang_Ledger_V1_AuditEntry: SwiftProtobuf.Message, Swif
     if !self.hash.isEmpty {
       try visitor.visitSingularStringField(value: self.hash, fieldNumber: 13)
     }
+    if !self.idempotencyKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.idempotencyKey, fieldNumber: 14)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -6474,6 +6481,7 @@ nonisolated extension Taizhang_Ledger_V1_AuditEntry: SwiftProtobuf.Message, Swif
     if lhs.afterJson != rhs.afterJson {return false}
     if lhs.prevHash != rhs.prevHash {return false}
     if lhs.hash != rhs.hash {return false}
+    if lhs.idempotencyKey != rhs.idempotencyKey {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -8343,7 +8343,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__list_audit_entries_reques
   (ProtobufCMessageInit) taizhang__ledger__v1__list_audit_entries_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taizhang__ledger__v1__audit_entry__field_descriptors[13] =
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__audit_entry__field_descriptors[14] =
 {
   {
     "seq",
@@ -8501,12 +8501,25 @@ static const ProtobufCFieldDescriptor taizhang__ledger__v1__audit_entry__field_d
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "idempotency_key",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__AuditEntry, idempotency_key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__ledger__v1__audit_entry__field_indices_by_name[] = {
   3,   /* field[3] = actor */
   10,   /* field[10] = after_json */
   9,   /* field[9] = before_json */
   12,   /* field[12] = hash */
+  13,   /* field[13] = idempotency_key */
   2,   /* field[2] = identity */
   4,   /* field[4] = method */
   11,   /* field[11] = prev_hash */
@@ -8520,7 +8533,7 @@ static const unsigned taizhang__ledger__v1__audit_entry__field_indices_by_name[]
 static const ProtobufCIntRange taizhang__ledger__v1__audit_entry__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 13 }
+  { 0, 14 }
 };
 const ProtobufCMessageDescriptor taizhang__ledger__v1__audit_entry__descriptor =
 {
@@ -8530,7 +8543,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__audit_entry__descriptor =
   "Taizhang__Ledger__V1__AuditEntry",
   "taizhang.ledger.v1",
   sizeof(Taizhang__Ledger__V1__AuditEntry),
-  13,
+  14,
   taizhang__ledger__v1__audit_entry__field_descriptors,
   taizhang__ledger__v1__audit_entry__field_indices_by_name,
   1,  taizhang__ledger__v1__audit_entry__number_ranges,
