@@ -127,7 +127,8 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
 
 extension TaizhangServer {
     /// Binds the metrics listener (/metrics, /healthz) at `host`:`port` on the
-    /// server's event loops; it closes with the other listeners on shutdown.
+    /// server's event loops; `stopMetrics` closes it (the daemon's
+    /// MetricsService, after the RPC listeners drained).
     /// Returns "http://HOST:PORT".
     public func startMetricsListener(host: String, port: Int) throws -> String {
         let metrics = self.metrics
@@ -151,7 +152,7 @@ extension TaizhangServer {
                 }
             }
             .bind(host: host, port: port).wait()
-        addListener(channel)
+        metricsListeners.withLock { $0.append(channel) }
         let bound = channel.localAddress?.port ?? port
         return host.contains(":") ? "http://[\(host)]:\(bound)" : "http://\(host):\(bound)"
     }

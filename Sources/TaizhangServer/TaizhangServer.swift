@@ -35,6 +35,8 @@ public final class TaizhangServer: Sendable {
         return try NIOSSLContext(configuration: configuration)
     }
     private let unixPaths = Mutex([String]())
+    /// The /metrics listener's channel, closed after the RPC listeners drain.
+    let metricsListeners = Mutex([any Channel]())
     private let store: any LedgerStore
     private let monitor: RiskMonitor?
     private let context: LedgerContext
@@ -163,10 +165,6 @@ public final class TaizhangServer: Sendable {
 
     var eventLoopGroup: MultiThreadedEventLoopGroup { group }
 
-    func addListener(_ channel: any Channel) {
-        listeners.withLock { $0.append(channel) }
-    }
-
     /// A line for a person: where it listens and what it holds, and the risk
     /// monitor's last run (systemd's STATUS=).
     public func statusLine() -> String {
@@ -223,7 +221,23 @@ public final class TaizhangServer: Sendable {
     public func shutdown() {
         stopMonitor()
         stopServing()
+        stopMetrics()
+        stopEventLoops()
         store.close()
+    }
+
+    /// Closes the /metrics listener and its connections: after the RPC
+    /// calls drained, so a scrape during the drain still sees it.
+    public func stopMetrics() {
+        for channel in metricsListeners.withLock({ $0 }) {
+            try? channel.close().wait()
+        }
+    }
+
+    /// Shuts the event loops down, last of the network parts: every
+    /// listener and connection is closed by then.
+    public func stopEventLoops() {
+        try? group.syncShutdownGracefully()
     }
 
     /// Stops the risk monitor's thread (after its run in progress).
@@ -234,7 +248,8 @@ public final class TaizhangServer: Sendable {
     /// Stops serving, in order: stop accepting (listeners closed), end the
     /// streams, let the calls in flight finish (up to drain-timeout-ms; new
     /// calls get UNAVAILABLE), then tell every connection on call_id 0 and
-    /// close it. The store stays open: close it after. Blocks until done.
+    /// close it. The /metrics listener, the event loops and the store stay:
+    /// stop them after. Blocks until done.
     public func stopServing() {
         state.draining.store(true, ordering: .sequentiallyConsistent)
         for channel in listeners.withLock({ $0 }) {
@@ -257,7 +272,6 @@ public final class TaizhangServer: Sendable {
         for path in unixPaths.withLock({ $0 }) {
             unlink(path)
         }
-        try? group.syncShutdownGracefully()
     }
 
     // MARK: Metrics

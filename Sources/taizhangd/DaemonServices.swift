@@ -1,9 +1,10 @@
 // The daemon's long-running parts as ServiceLifecycle services under one
-// ServiceGroup (Taizhangd.serve). They start in the order of
-// `DaemonServices.all` and, on SIGTERM or SIGINT, stop in reverse: the
-// listeners stop accepting and drain the calls in flight (each gets its
-// answer, or UNAVAILABLE), the reloader stops taking SIGHUP, the risk
-// monitor stops, and last the store's writer flushes and the ledger closes.
+// ServiceGroup (Taizhangd.serve). They start in the order listed there and,
+// on SIGTERM or SIGINT, stop in reverse: the RPC listeners stop accepting
+// and drain the calls in flight (each gets its answer, or UNAVAILABLE), the
+// /metrics listener closes, the status line and the reloader stop, the risk
+// monitor stops, the event loops shut down, and last the store's writer
+// flushes and the ledger closes.
 
 import Foundation
 import Logging
@@ -20,6 +21,29 @@ struct StoreService: Service {
         try? await gracefulShutdown()
         store.close()
         Log.info("stopped: the ledger is closed")
+    }
+}
+
+/// The event loops every listener and connection runs on: shut down once
+/// the listeners (stopped after this service) are closed.
+struct EventLoopService: Service {
+    let server: TaizhangServer
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        server.stopEventLoops()
+    }
+}
+
+/// The /metrics and /healthz listener, when configured: closed after the
+/// RPC calls drained, so a scrape during the drain sees the daemon draining
+/// and /healthz answers 503.
+struct MetricsService: Service {
+    let server: TaizhangServer
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        server.stopMetrics()
     }
 }
 
@@ -66,8 +90,8 @@ struct StatusService: Service {
     }
 }
 
-/// The listeners (RPC sockets and /metrics): already bound and accepting
-/// when the group starts; on shutdown they stop accepting and drain.
+/// The RPC listeners: already bound and accepting when the group starts;
+/// on shutdown they stop accepting and drain.
 struct ListenerService: Service {
     let server: TaizhangServer
     let drainMillis: @Sendable () -> Int64

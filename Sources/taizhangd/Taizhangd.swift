@@ -270,9 +270,11 @@ struct Taizhangd: ParsableCommand {
         let (hangups, hangup) = AsyncStream<Void>.makeStream(bufferingPolicy: .unbounded)
         let group = ServiceGroup(configuration: .init(services: [
             .init(service: StoreService(store: store)),
+            .init(service: EventLoopService(server: server)),
             .init(service: RiskMonitorService(server: server)),
             .init(service: ReloadService(reloader: reloader, hangups: hangups)),
             .init(service: StatusService(reloader: reloader)),
+            .init(service: MetricsService(server: server)),
             .init(service: ListenerService(server: server, drainMillis: { reloader.drainTimeoutMillis })),
         ], logger: Logger(label: "taizhangd")))
         Taizhangd.takeSignals(stop: { Task { await group.triggerGracefulShutdown() } }, hangup: { hangup.yield() })

@@ -92,4 +92,52 @@ struct ShutdownTests {
         #expect(verify.intact)
         await client.close()
     }
+
+    /// The order of the stop: while a call is still in flight after SIGTERM,
+    /// /metrics is still served and /healthz answers 503; the call gets its
+    /// answer; the daemon exits 0.
+    @Test func duringTheDrain_healthzAnswers503_andTheCallInFlightIsAnswered() async throws {
+        // Every commit takes 3 s: one call stays in flight long enough to watch the drain.
+        let daemon = try DaemonProcess(extraArguments: ["--metrics-listen", "127.0.0.1:0", "--fault-commit-delay-ms", "3000"])
+        let url = try #require(daemon.metricsURL)
+        let client = try await daemon.connect()
+        let call = Task {
+            var request = Taizhang_Ledger_V1_CreateAdminUnitRequest()
+            request.unit.code = "421024000000"
+            request.unit.name = "江陵县"
+            request.unit.level = .county
+            return try await client.unary(RPC.Ledger.createAdminUnit, request)
+        }
+        let script = #"""
+            import os, re, signal, sys, time, urllib.request, urllib.error
+            url, pid = sys.argv[1], int(sys.argv[2])
+            deadline = time.monotonic() + 20
+            def get(path):
+                try:
+                    with urllib.request.urlopen(url + path, timeout=10) as response:
+                        return response.status, response.read().decode()
+                except urllib.error.HTTPError as error:
+                    return error.code, error.read().decode()
+            def in_flight():
+                found = re.search(r"^taizhang_calls_in_flight (\S+)$", get("/metrics")[1], re.M)
+                return float(found.group(1)) if found else 0
+            while in_flight() < 1:
+                if time.monotonic() > deadline: sys.exit("no call in flight")
+            os.kill(pid, signal.SIGTERM)
+            while True:
+                status, body = get("/healthz")
+                if status == 503:
+                    print(status, body.strip(), in_flight())
+                    break
+                if time.monotonic() > deadline: sys.exit("/healthz never answered 503")
+            """#
+        let (status, data) = try JournaldTests.output(["/usr/bin/env", "python3", "-c", script, url, String(daemon.pid)], withErrors: true)
+        let output = String(decoding: data, as: UTF8.self)
+        #expect(status == 0, "\(output)")
+        #expect(output.hasPrefix("503 not serving: shutting down 1"), "\(output)")
+        let unit = try await call.value
+        #expect(unit.code == "421024000000")
+        await client.close()
+        #expect(daemon.waitForExit() == 0)
+    }
 }
