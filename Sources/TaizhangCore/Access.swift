@@ -19,6 +19,9 @@ public enum Permission: String, Sendable, CaseIterable, Codable {
     case systemRead = "system.read"
     /// Take an online backup of the whole ledger (CreateBackup, ReadBackup).
     case systemBackup = "system.backup"
+    /// Accept the journal's head after the daemon held the ledger read-only
+    /// (AcceptAuditHead): an operator's decision, journaled.
+    case auditAccept = "audit.accept"
     /// Create admin units and projects.
     case structureWrite = "structure.write"
     /// Register and change assets and take them through their life cycle
@@ -74,7 +77,7 @@ public enum Role: String, Sendable, CaseIterable, Codable {
         case .countyClerk: return Role.townshipClerk.permissions.union([.structureWrite, .disposalWrite])
         case .approver: return read.union([.planApprove, .ownershipApprove, .disposalApprove])
         case .auditor: return read.union([.auditRead])
-        case .administrator: return [.systemRead, .systemBackup, .riskRead, .riskRun]
+        case .administrator: return [.systemRead, .systemBackup, .riskRead, .riskRun, .auditAccept]
         case .local: return Set(Permission.allCases)
         }
     }

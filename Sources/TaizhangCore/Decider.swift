@@ -51,6 +51,10 @@ public struct Decider {
             return try lifecycle(id, action, calendar, policy, contributions, expectedVersion)
         case .probe:
             return LedgerChange(outcome: .assets([]))
+        case .acceptHead(let accepted):
+            var change = LedgerChange(outcome: .journaled(AuditHead(seq: 0, hash: "")))
+            change.notes = [(LedgerNotes.kind, accepted.ledgerId, LedgerNotes.json(accepted))]
+            return change
         case .createEntity(let entity):
             return try createEntity(entity)
         case .updateEntity(let entity, let expectedVersion):

@@ -20,6 +20,9 @@ public struct LedgerChange: Sendable {
     /// units must lie in its scope); owners from the rules' proposal are not
     /// the caller's to place.
     public var namesOwners = false
+    /// Journal entries that belong to no record table (kind, id, after-image):
+    /// an accepted head.
+    public var notes: [(kind: String, id: String, after: String)] = []
     public var outcome: MutationOutcome
 
     public init(adminUnits: [AdminUnit] = [], projects: [Project] = [], assets: [(after: Asset, before: Asset?)] = [],
@@ -115,6 +118,7 @@ public struct GroupChanges: Sendable {
             if !asset.code.isEmpty { assetIdsByCode[asset.code] = asset.id }
         }
         if !change.assets.isEmpty { kinds.insert("asset") }
+        if !change.notes.isEmpty { kinds.insert(LedgerNotes.kind) }
         for (entity, before) in change.entities {
             if entities.updateValue(entity, forKey: entity.id) == nil { entityOrder.append(entity.id) }
             if let before, !before.creditCode.isEmpty, before.creditCode != entity.creditCode { entityIdsByCreditCode[before.creditCode] = "" }
@@ -178,5 +182,22 @@ extension StockTake {
         count.version = change.version
         count.updatedAt = change.updatedAt
         return count
+    }
+}
+
+/// Journal entries of kind `ledger`: about the ledger as a whole, not a
+/// record (the ledger check knows they have no table).
+public enum LedgerNotes {
+    public static let kind = "ledger"
+
+    /// The after-image of an accepted head, as the journal keeps it (keys sorted).
+    public static func json(_ accepted: AcceptedHead) -> String {
+        var json = JSONObjectWriter()
+        json.string("accepted", accepted.accepted)
+        json.string("anchored", accepted.anchored)
+        json.string("heldBecause", accepted.heldBecause)
+        json.string("ledgerId", accepted.ledgerId)
+        json.string("reason", accepted.reason)
+        return json.text
     }
 }

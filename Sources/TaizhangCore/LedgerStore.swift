@@ -72,6 +72,30 @@ public enum Mutation: Sendable {
     /// Changes nothing: goes through the writer and a commit, so the caller
     /// learns the store can still commit (the systemd watchdog asks).
     case probe
+    /// An operator accepts the journal's head as it stands after the daemon
+    /// held the ledger read-only (the head anchored outside the database
+    /// was not extended, or the ledger differed from its journal): journaled
+    /// as a `ledger` entry, it changes no record.
+    case acceptHead(AcceptedHead)
+}
+
+/// What an operator accepted, and why: the head the journal has now, the
+/// head anchored earlier that it does not extend (if any), and the reason
+/// the ledger was held.
+public struct AcceptedHead: Sendable, Hashable, Codable {
+    public var ledgerId: String
+    public var accepted: String
+    public var anchored: String
+    public var heldBecause: String
+    public var reason: String
+
+    public init(ledgerId: String, accepted: AuditHead, anchored: AuditHead?, heldBecause: String, reason: String) {
+        self.ledgerId = ledgerId
+        self.accepted = accepted.text
+        self.anchored = anchored?.text ?? ""
+        self.heldBecause = heldBecause
+        self.reason = reason
+    }
 }
 
 /// A village's contribution to a cross-village project, by admin code.
@@ -95,6 +119,8 @@ public enum MutationOutcome: Sendable {
     case contract(OperationContract)
     case report(QuarterReport)
     case stewardship(StewardshipRecord)
+    /// Only journal entries were written (an accepted head): the head after them.
+    case journaled(AuditHead)
 }
 
 /// The operations records at one moment: what the risk monitor scores.
@@ -314,6 +340,15 @@ public struct GroupCommit: Sendable, Hashable {
 /// Mutations are queued and acknowledged through `completion` only once
 /// durable; the completion runs on a thread of the store's choosing.
 public protocol LedgerStore: Sendable {
+    /// The ledger's id, random, given when its store was created; copies
+    /// (backups, restores) keep it. Heads are anchored outside under it.
+    var ledgerId: String { get }
+    /// Why the ledger is held read-only, or nil when it takes changes.
+    var heldReason: String? { get }
+    /// Holds the ledger read-only (every mutation but an accepted head and
+    /// the watchdog's probe is refused FAILED_PRECONDITION with `reason`),
+    /// or, with nil, lets it take changes again.
+    func hold(_ reason: String?)
     func adminUnit(code: String) -> AdminUnit?
     /// Admin units ordered by code; `parentCode` nil lists all.
     func adminUnits(parentCode: String?, after: String?, limit: Int) -> Page<AdminUnit>
@@ -357,8 +392,10 @@ public protocol LedgerStore: Sendable {
     /// Calls `observer` on the writer's thread after each group commit
     /// (for metrics: keep it short).
     func observeGroupCommits(_ observer: @escaping @Sendable (GroupCommit) -> Void)
-    /// Walks the audit chain from the first entry and reports the first broken link.
-    func verifyAuditChain() throws -> AuditVerification
+    /// Walks the audit chain from the first entry and reports the first
+    /// broken link; with `expectedHead`, the chain must also hold that entry
+    /// with that hash (a head published earlier).
+    func verifyAuditChain(expectedHead: AuditHead?) throws -> AuditVerification
     /// Writes a consistent snapshot of the whole store to `path` (which must
     /// not exist) while writes go on; returns its last audit entry (seq, hash).
     func snapshot(to path: String) throws -> (auditHeadSeq: UInt64, auditHeadHash: String)
@@ -367,4 +404,37 @@ public protocol LedgerStore: Sendable {
     func statistics() -> StoreStatistics
     /// Finishes queued mutations and closes the store.
     func close()
+}
+
+/// An audit journal head: the seq and hash of an entry.
+public struct AuditHead: Sendable, Hashable, Codable {
+    public var seq: UInt64
+    public var hash: String
+
+    public init(seq: UInt64, hash: String) {
+        self.seq = seq
+        self.hash = hash
+    }
+
+    /// "SEQ:HASH".
+    public var text: String { "\(seq):\(hash)" }
+
+    /// "SEQ:HASH", as `taizhang audit verify --head` takes it and Status shows it.
+    public init?(_ text: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let seq = UInt64(parts[0]), seq > 0, AuditHead.isHash(String(parts[1])) else { return nil }
+        self.init(seq: seq, hash: String(parts[1]))
+    }
+
+    /// Whether `text` is a SHA-256 in 64 lowercase hex digits.
+    public static func isHash(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    }
+}
+
+extension LedgerStore {
+    /// The chain walk with no head given.
+    public func verifyAuditChain() throws -> AuditVerification {
+        try verifyAuditChain(expectedHead: nil)
+    }
 }

@@ -16,8 +16,8 @@ public enum LedgerService {
     public static let batchMaxAssets = 10_000
 
     /// The method specs, bound to `store`.
-    static func methods(store: any LedgerStore, context: LedgerContext) -> [MethodSpec] {
-        let handlers = LedgerHandlers(store: store, context: context)
+    static func methods(store: any LedgerStore, context: LedgerContext, ledgerGuard: LedgerGuard) -> [MethodSpec] {
+        let handlers = LedgerHandlers(store: store, context: context, ledgerGuard: ledgerGuard)
         return [
             handlers.createAdminUnit,
             handlers.listAdminUnits,
@@ -33,6 +33,7 @@ public enum LedgerService {
             handlers.verifyAuditChain,
             handlers.listAuditEntries,
             handlers.getAuditEntry,
+            handlers.acceptAuditHead,
         ] + lifecycleMethods(store: store, context: context)
     }
 
@@ -98,12 +99,14 @@ extension LedgerService {
         let store: any LedgerStore
         let context: LedgerContext
 
+        let ledgerGuard: LedgerGuard
         let cache: AssetWireCache
         let imports: ImportSessions
 
-        init(store: any LedgerStore, context: LedgerContext) {
+        init(store: any LedgerStore, context: LedgerContext, ledgerGuard: LedgerGuard) {
             self.store = store
             self.context = context
+            self.ledgerGuard = ledgerGuard
             cache = AssetWireCache(context: context)
             imports = ImportSessions(clock: context.clock)
         }
@@ -332,8 +335,8 @@ extension LedgerService {
         }
 
         var verifyAuditChain: MethodSpec {
-            Method.blocking(RPC.Ledger.verifyAuditChain) { _, _ in
-                let result = try store.verifyAuditChain()
+            Method.blocking(RPC.Ledger.verifyAuditChain) { _, request in
+                let result = try store.verifyAuditChain(expectedHead: try Self.expectedHead(request))
                 var response = Taizhang_Ledger_V1_VerifyAuditChainResponse()
                 response.intact = result.intact
                 response.entriesChecked = result.entriesChecked
@@ -382,5 +385,50 @@ extension LedgerService {
                 return Encode.auditEntry(entry)
             }
         }
+    }
+}
+
+extension LedgerService.LedgerHandlers {
+    /// The head a VerifyAuditChain call names, if any; both fields or neither.
+    static func expectedHead(_ request: Taizhang_Ledger_V1_VerifyAuditChainRequest) throws -> AuditHead? {
+        if request.expectedHeadSeq == 0, request.expectedHeadHash.isEmpty { return nil }
+        var bad: [FieldViolation] = []
+        if request.expectedHeadSeq == 0 {
+            bad.append(FieldViolation(field: "expected_head_seq", description: "give the head's seq (1 or more) with its hash"))
+        }
+        if !AuditHead.isHash(request.expectedHeadHash) {
+            bad.append(FieldViolation(field: "expected_head_hash", description: "give the head's hash: 64 lowercase hex digits (as Status or a backup printed it)"))
+        }
+        guard bad.isEmpty else { throw LedgerError.invalid(bad) }
+        return AuditHead(seq: request.expectedHeadSeq, hash: request.expectedHeadHash)
+    }
+}
+
+extension LedgerService.LedgerHandlers {
+    var acceptAuditHead: MethodSpec {
+        Method.mutation(RPC.Ledger.acceptAuditHead, store: store,
+                        plan: { [ledgerGuard] _, request in
+                            var bad: [FieldViolation] = []
+                            if request.headSeq == 0 {
+                                bad.append(FieldViolation(field: "head_seq", description: "give the journal's head seq, as `taizhang audit verify` printed it"))
+                            }
+                            if !AuditHead.isHash(request.headHash) {
+                                bad.append(FieldViolation(field: "head_hash", description: "give the journal's head hash: 64 lowercase hex digits"))
+                            }
+                            let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+                            if reason.isEmpty || reason.count > 500 {
+                                bad.append(FieldViolation(field: "reason", description: "say what you found and decided: 1 to 500 characters"))
+                            }
+                            if !bad.isEmpty { throw LedgerError.invalid(bad) }
+                            return .acceptHead(try ledgerGuard.acceptance(head: AuditHead(seq: request.headSeq, hash: request.headHash), reason: reason))
+                        },
+                        respond: { outcome in
+                            var response = Taizhang_Ledger_V1_AcceptAuditHeadResponse()
+                            if case .journaled(let head) = outcome {
+                                response.headSeq = head.seq
+                                response.headHash = head.hash
+                            }
+                            return response
+                        })
     }
 }

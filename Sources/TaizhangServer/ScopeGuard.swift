@@ -20,9 +20,13 @@ enum ScopeGuard {
     /// NOT_FOUND, whatever else is wrong with the request (a validation
     /// error would tell that it exists). An unknown id is NOT_FOUND too, so
     /// an unknown and a hidden record answer alike; an empty one is left to
-    /// the method's validation.
+    /// the method's validation. A change spanning the whole ledger (an
+    /// accepted journal head) needs an identity without a scope.
     static func preflight(_ request: some SwiftProtobuf.Message, call: CallContext, store: any LedgerStore) throws {
         guard let scope = codes(call, store), let declaration = call.declaration else { return }
+        if let what = declaration.scope.wholeLedger, let principal = call.principal {
+            throw LedgerError(.permissionDenied, "\(what) needs an identity without a scope (\(principal.name) is limited to \(principal.scope))")
+        }
         let lookup = RecordLookup(store: store)
         for record in declaration.scope.records {
             for id in try FieldStrings.values(at: record.numbers, in: request) where !id.isEmpty {

@@ -59,6 +59,11 @@ extension SystemService {
                 response.recordCounts = stats.recordCounts
                 response.auditHeadSeq = stats.auditHeadSeq
                 response.auditHeadHash = stats.auditHeadHash
+                response.ledgerID = store.ledgerId
+                if let held = store.heldReason {
+                    response.heldReason = held
+                    response.warnings.append(held)
+                }
                 response.commitBatches = stats.commitBatches
                 response.committedMutations = stats.committedMutations
                 if let server = server() {

@@ -40,6 +40,8 @@ public final class TaizhangServer: Sendable {
     private let store: any LedgerStore
     private let monitor: RiskMonitor?
     private let context: LedgerContext
+    /// The head anchored outside the database and the ledger's checks.
+    public let ledgerGuard: LedgerGuard
     /// The server's metrics (served on /metrics by a MetricsListener).
     public let metrics: ServerMetrics
 
@@ -49,8 +51,10 @@ public final class TaizhangServer: Sendable {
     /// Throws `DeclarationError` when a served method has no complete
     /// declaration in proto/.
     public init(configuration: ServerConfiguration, store: any LedgerStore, alerts: AlertStore? = nil,
-                clock: any WallClock = SystemWallClock()) throws {
+                clock: any WallClock = SystemWallClock(), ledgerGuard: LedgerGuard? = nil) throws {
         self.store = store
+        let ledgerGuard = ledgerGuard ?? LedgerGuard(store: store, anchorage: nil, dataDirectory: "", clock: clock)
+        self.ledgerGuard = ledgerGuard
         tlsContext = configuration.tls.flatMap { try? TaizhangServer.tlsContext($0) }
         let holder = StateHolder()
         let context = LedgerContext(policy: configuration.depreciationPolicy, calendar: configuration.calendar, clock: clock)
@@ -60,7 +64,7 @@ public final class TaizhangServer: Sendable {
         self.monitor = monitor
         self.context = context
         let riskSource: any RiskConfigurationSource = monitor ?? FixedRiskConfiguration(configuration: configuration.risk)
-        let ledger = LedgerService.methods(store: store, context: context)
+        let ledger = LedgerService.methods(store: store, context: context, ledgerGuard: ledgerGuard)
             + LedgerService.operationsMethods(store: store, context: context, risk: riskSource)
             + LedgerService.stewardshipMethods(store: store, context: context)
         var all: [MethodSpec] = []

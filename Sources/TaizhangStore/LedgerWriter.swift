@@ -159,16 +159,13 @@ final class LedgerWriter: @unchecked Sendable {
                 continue
             }
             do {
-                var decider = Decider(view: LayeredView(overlay.records, over: CommittedView(store: store)), context: context,
-                                      now: now, today: Timestamp.chinaDate(unixMillis: nowMillis), numbers: numbers)
-                // Ids a decision uses stay used, even when it is refused.
-                defer { numbers = decider.numbers }
-                let plan = try decider.decide(pending.mutation)
+                var plan = try LedgerWriter.decide(pending, over: overlay, store: store, now: now, nowMillis: nowMillis, numbers: &numbers)
                 try db.execute("SAVEPOINT m")
                 do {
                     var seq = headSeq
                     var hash = headHash
                     try write(plan, context: context, key: idempotencyKey ?? "", now: now, seq: &seq, hash: &hash)
+                    if case .journaled = plan.outcome { plan.outcome = .journaled(AuditHead(seq: seq, hash: hash)) }
                     let remembered = try idempotencyKey.map { try remember($0, pending, plan.outcome, nowMillis: nowMillis) }
                     let response = remembered?.record.response
                     try db.execute("RELEASE m")
@@ -201,6 +198,19 @@ final class LedgerWriter: @unchecked Sendable {
             }
         }
         return finish(batch, overlay: overlay, replies: replies, applied: applied, head: (headSeq, headHash), nowMillis: nowMillis)
+    }
+
+    /// The change `pending` makes over the committed ledger and the group's
+    /// overlay. The decider, and its view holding the overlay's records,
+    /// end here: the overlay then absorbs the change in place instead of
+    /// copying every record of the group first (a copy per mutation).
+    private static func decide(_ pending: PendingMutation, over overlay: Overlay, store: SQLiteLedgerStore, now: String, nowMillis: Int64,
+                               numbers: inout IdentifierNumbers) throws -> LedgerChange {
+        var decider = Decider(view: LayeredView(overlay.records, over: CommittedView(store: store)), context: pending.context,
+                              now: now, today: Timestamp.chinaDate(unixMillis: nowMillis), numbers: numbers)
+        // Ids a decision uses stay used, even when it is refused.
+        defer { numbers = decider.numbers }
+        return try decider.decide(pending.mutation)
     }
 
     /// The answer to a mutation whose idempotency key is known: the first
@@ -366,6 +376,9 @@ final class LedgerWriter: @unchecked Sendable {
             } else {
                 try audit(kind: record.kind.rawValue, id: record.id, before: before.map(StewardshipJSON.text) ?? "", after: text)
             }
+        }
+        for note in plan.notes {
+            try audit(kind: note.kind, id: note.id, before: "", after: note.after)
         }
         for (asset, before) in plan.assets {
             let record = asset.jsonText

@@ -109,6 +109,10 @@ enum Migrations {
         ALTER TABLE audit_journal ADD COLUMN idempotency_key TEXT NOT NULL DEFAULT '';
         CREATE INDEX audit_journal_idempotency ON audit_journal(idempotency_key) WHERE idempotency_key <> '';
         """),
+        (5, """
+        CREATE TABLE ledger_identity (id TEXT NOT NULL);
+        INSERT INTO ledger_identity(id) VALUES (lower(hex(randomblob(16))));
+        """),
     ]
 
     /// Brings the database to the newest version.

@@ -85,6 +85,8 @@ public final class SQLiteLedgerStore: LedgerStore {
     private let counters = Mutex(Counters())
     private let observers = Mutex<[@Sendable (Set<String>) -> Void]>([])
     private let groupObservers = Mutex<[@Sendable (GroupCommit) -> Void]>([])
+    public let ledgerId: String
+    private let held = Mutex<String?>(nil)
 
     struct WriterQueue {
         var pending: [PendingMutation] = []
@@ -115,6 +117,9 @@ public final class SQLiteLedgerStore: LedgerStore {
             try db.prepare("PRAGMA page_size").query([]) { pageSize = max(1, $0.int(0)) }
             try db.execute("PRAGMA max_page_count=\(max(1, configuration.databaseMaxBytes / pageSize))")
         }
+        var ledgerId = ""
+        try db.prepare("SELECT id FROM ledger_identity").query([]) { ledgerId = $0.text(0) }
+        self.ledgerId = ledgerId
         let loaded = try SQLiteLedgerStore.load(db, clock: clock, retentionMillis: configuration.idempotencyRetentionMillis)
         state = Mutex(loaded)
         reader = Mutex(SQLiteReader(connection: try SQLiteConnection(path: configuration.databasePath, readOnly: true)))
@@ -297,9 +302,9 @@ public final class SQLiteLedgerStore: LedgerStore {
         return head
     }
 
-    public func verifyAuditChain() throws -> AuditVerification {
+    public func verifyAuditChain(expectedHead: AuditHead?) throws -> AuditVerification {
         let (headSeq, headHash) = state.withLock { ($0.auditHeadSeq, $0.auditHeadHash) }
-        return try reader.withLock { try $0.verify(knownHeadSeq: headSeq, knownHeadHash: headHash) }
+        return try reader.withLock { try $0.verify(knownHeadSeq: headSeq, knownHeadHash: headHash, expectedHead: expectedHead) }
     }
 
     public func entity(id: String) -> OperatingEntity? {
@@ -365,6 +370,14 @@ public final class SQLiteLedgerStore: LedgerStore {
     public func submit(_ mutation: Mutation, context: CallerContext, encode: @escaping ResponseEncoder,
                        completion: @escaping @Sendable (MutationReply) -> Void) -> any MutationTicket {
         let ticket = WriteTicket()
+        if let reason = held.withLock({ $0 }) {
+            switch mutation {
+            case .probe, .acceptHead: break
+            default:
+                completion(.failure(LedgerError(.failedPrecondition, reason)))
+                return ticket
+            }
+        }
         let pending = PendingMutation(mutation: mutation, context: context, encode: encode, completion: completion, ticket: ticket)
         enum Admission { case queued(wake: Bool), full, closing }
         let admission: Admission = queue.withLock { queue in
@@ -386,6 +399,12 @@ public final class SQLiteLedgerStore: LedgerStore {
             completion(.failure(LedgerError(.unavailable, "the store is closing; retry against the restarted daemon")))
         }
         return ticket
+    }
+
+    public var heldReason: String? { held.withLock { $0 } }
+
+    public func hold(_ reason: String?) {
+        held.withLock { $0 = reason }
     }
 
     public func close() {
@@ -433,6 +452,8 @@ public final class SQLiteLedgerStore: LedgerStore {
                     $0.committedMutations += UInt64(result.appliedCount)
                     $0.writable = true
                 }
+                // An accepted head releases the hold before anyone hears of it.
+                if result.overlay.records.kinds.contains(LedgerNotes.kind) { hold(nil) }
             } else {
                 counters.withLock { $0.writable = false }
             }
@@ -499,10 +520,11 @@ struct SQLiteReader: @unchecked Sendable {
     // @unchecked: the connection is only used inside the store's Mutex.
     let connection: SQLiteConnection
 
-    func verify(knownHeadSeq: UInt64, knownHeadHash: String) throws -> AuditVerification {
+    func verify(knownHeadSeq: UInt64, knownHeadHash: String, expectedHead: AuditHead? = nil) throws -> AuditVerification {
         var previous: (seq: UInt64, hash: String)?
         var checked: UInt64 = 0
         var broken: (UInt64, String)?
+        var expectedFound: String?
         let statement = try connection.prepare("""
             SELECT seq, time, identity, actor, method, request_id, request_sha256, record_kind, record_id,
                    before_json, after_json, prev_hash, hash, idempotency_key FROM audit_journal ORDER BY seq
@@ -518,6 +540,11 @@ struct SQLiteReader: @unchecked Sendable {
                 return
             }
             previous = (entry.seq, entry.hash)
+            if entry.seq == expectedHead?.seq { expectedFound = entry.hash }
+        }
+        if broken == nil, let expectedHead, expectedFound != expectedHead.hash {
+            broken = (expectedHead.seq, expectedFound.map { "the journal does not extend the head given: entry \(expectedHead.seq) has hash \($0), not \(expectedHead.hash)" }
+                ?? "the journal does not extend the head given: it ends at entry \(previous?.seq ?? 0), before entry \(expectedHead.seq) (cut short?)")
         }
         if broken == nil {
             let lastSeq = previous?.seq ?? 0

@@ -2,11 +2,12 @@
 
 import ArgumentParser
 import Foundation
+import TaizhangCore
 import TaizhangProto
 
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "audit", abstract: "The audit journal: verify its hash chain, list entries.",
-                                                    subcommands: [Verify.self, List.self, Show.self])
+                                                    subcommands: [Verify.self, Accept.self, List.self, Show.self])
 
     static let columns: [Column<Taizhang_Ledger_V1_AuditEntry>] = [
         .number("序号", "seq") { $0.seq }, Column("时间", "time") { $0.time }, Column("身份", "identity") { $0.identity },
@@ -17,13 +18,26 @@ struct AuditCommand: AsyncParsableCommand {
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Walk the hash chain and check every stored row against it; exit 4 and name what was tampered with.")
         @OptionGroup var global: GlobalOptions
+        @Option(name: .customLong("head"), help: ArgumentHelp("A head printed or published earlier (Status, a backup, journald): the journal must extend it.", valueName: "SEQ:HASH"))
+        var head: String?
+
+        func validate() throws {
+            if let head, AuditHead(head) == nil {
+                throw ValidationError("--head takes SEQ:HASH, e.g. 1024:3f5a… (the seq, a colon, 64 lowercase hex digits), not \"\(head)\"")
+            }
+        }
 
         func run() async throws {
-            let result = try await global.show(RPC.Ledger.verifyAuditChain, Taizhang_Ledger_V1_VerifyAuditChainRequest()) { result in
+            var request = Taizhang_Ledger_V1_VerifyAuditChainRequest()
+            if let head = head.flatMap(AuditHead.init) {
+                request.expectedHeadSeq = head.seq
+                request.expectedHeadHash = head.hash
+            }
+            let result = try await global.show(RPC.Ledger.verifyAuditChain, request) { result in
                 let zh = global.language == .zh
                 if result.chainIntact {
-                    print(zh ? "审计链完整：共 \(result.entriesChecked) 条，最新 #\(result.headSeq) \(result.headHash)"
-                             : "audit chain intact: \(result.entriesChecked) entries, head #\(result.headSeq) \(result.headHash)")
+                    print(zh ? "审计链完整：共 \(result.entriesChecked) 条，链头 \(result.headSeq):\(result.headHash)"
+                             : "audit chain intact: \(result.entriesChecked) entries, head \(result.headSeq):\(result.headHash)")
                 } else {
                     print(zh ? "审计链断裂：第 \(result.firstBrokenSeq) 条起不可信（\(result.problem)）"
                              : "audit chain BROKEN at entry \(result.firstBrokenSeq): \(result.problem)")
@@ -42,6 +56,35 @@ struct AuditCommand: AsyncParsableCommand {
                 }
             }
             if !result.intact { throw ExitCode(4) }
+        }
+    }
+
+    struct Accept: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Accept the journal's head as it stands after the daemon held the ledger read-only (journaled; the ledger then takes changes again).")
+        @OptionGroup var global: GlobalOptions
+        @Option(name: .customLong("head"), help: ArgumentHelp("The journal's head now, as `taizhang audit verify` printed it.", valueName: "SEQ:HASH"))
+        var head: String
+        @Option(name: .customLong("reason"), help: "What you found and decided (1 to 500 characters); kept in the journal.")
+        var reason: String
+
+        func validate() throws {
+            if AuditHead(head) == nil {
+                throw ValidationError("--head takes SEQ:HASH (the seq, a colon, 64 lowercase hex digits), as `taizhang audit verify` printed it, not \"\(head)\"")
+            }
+        }
+
+        func run() async throws {
+            var request = Taizhang_Ledger_V1_AcceptAuditHeadRequest()
+            if let head = AuditHead(head) {
+                request.headSeq = head.seq
+                request.headHash = head.hash
+            }
+            request.reason = reason
+            try await global.show(RPC.Ledger.acceptAuditHead, request) { result in
+                print(global.language == .zh ? "已确认审计链头，台账恢复可写；新链头 \(result.headSeq):\(result.headHash)"
+                                             : "head accepted; the ledger takes changes again; new head \(result.headSeq):\(result.headHash)")
+            }
         }
     }
 

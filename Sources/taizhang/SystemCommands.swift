@@ -63,7 +63,7 @@ struct StatusCommand: AsyncParsableCommand {
     func show(_ status: Taizhang_System_V1_StatusResponse) {
         let zh = global.language == .zh
         print("taizhangd \(status.version)  \(zh ? "运行" : "up") \(status.uptimeSeconds) s  \(zh ? "连接" : "connections") \(status.openConnections)  \(zh ? "进行中调用" : "calls in flight") \(status.callsInFlight)")
-        print("\(zh ? "存储" : "storage") \(status.storageBackend) \(status.storageBytes) bytes  \(zh ? "审计链" : "audit chain") #\(status.auditHeadSeq) \(status.auditHeadHash.prefix(16))…")
+        print("\(zh ? "存储" : "storage") \(status.storageBackend) \(status.storageBytes) bytes  \(zh ? "审计链头" : "audit head") \(status.auditHeadSeq):\(status.auditHeadHash)")
         let counts = status.recordCounts
         print("\(zh ? "行政区划" : "admin units") \(counts["admin_unit"] ?? 0)  \(zh ? "项目" : "projects") \(counts["project"] ?? 0)  \(zh ? "资产" : "assets") \(counts["asset"] ?? 0)  \(zh ? "审计条目" : "audit entries") \(counts["audit_entry"] ?? 0)")
         if !status.methods.isEmpty { print(Table(Self.columns, status.methods, global.language).render()) }

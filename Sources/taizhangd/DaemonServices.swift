@@ -3,7 +3,8 @@
 // on SIGTERM or SIGINT, stop in reverse: the RPC listeners stop accepting
 // and drain the calls in flight (each gets its answer, or UNAVAILABLE), the
 // /metrics listener closes, the status line and the reloader stop, the risk
-// monitor stops, the event loops shut down, and last the store's writer
+// monitor stops, the event loops shut down, the ledger check ends, the
+// journal's head is anchored in journald, and last the store's writer
 // flushes and the ledger closes.
 
 import Foundation
@@ -21,6 +22,52 @@ struct StoreService: Service {
         try? await gracefulShutdown()
         store.close()
         Log.info("stopped: the ledger is closed")
+    }
+}
+
+/// The journal's head to journald (LedgerGuard) every 5 minutes while it
+/// moves, and once more at a clean stop: after the calls drained, before
+/// the ledger closes.
+struct AnchorService: Service {
+    let ledgerGuard: LedgerGuard
+    static let interval = Duration.seconds(300)
+
+    func run() async throws {
+        while true {
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: AnchorService.interval) }
+            } catch {
+                break
+            }
+            ledgerGuard.anchor("periodic")
+        }
+        ledgerGuard.anchor("stop")
+    }
+}
+
+/// The whole ledger checked against its journal right after start and then
+/// daily, on a thread of its own (start is not delayed; calls are served
+/// meanwhile). A mismatch holds the ledger read-only.
+struct LedgerCheckService: Service {
+    let ledgerGuard: LedgerGuard
+    static let interval = Duration.seconds(86_400)
+
+    func run() async throws {
+        while true {
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                let thread = Thread { [ledgerGuard] in
+                    ledgerGuard.checkLedger()
+                    done.resume()
+                }
+                thread.name = "taizhang-ledger-check"
+                thread.start()
+            }
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: LedgerCheckService.interval) }
+            } catch {
+                return
+            }
+        }
     }
 }
 

@@ -229,13 +229,18 @@ struct Taizhangd: ParsableCommand {
             throw ExitCode(74)
         }
         do {
-            server = try TaizhangServer(configuration: site.configuration, store: store, alerts: alerts, clock: Taizhangd.clock)
+            let ledgerGuard = LedgerGuard(store: store, anchorage: LedgerGuard.defaultAnchorage(),
+                                          dataDirectory: URL(fileURLWithPath: site.dataDirectory).standardizedFileURL.path, clock: Taizhangd.clock)
+            server = try TaizhangServer(configuration: site.configuration, store: store, alerts: alerts, clock: Taizhangd.clock,
+                                        ledgerGuard: ledgerGuard)
         } catch {
             // A method without a declaration is never served unchecked (EX_SOFTWARE).
             Log.error("cannot serve: \(error)")
             store.close()
             throw ExitCode(70)
         }
+        // Before any call: a journal that does not extend its anchored head holds the ledger read-only.
+        server.ledgerGuard.checkAtStart()
         var bound: [String]
         do {
             try FileManager.default.createDirectory(atPath: (site.unixPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -270,6 +275,8 @@ struct Taizhangd: ParsableCommand {
         let (hangups, hangup) = AsyncStream<Void>.makeStream(bufferingPolicy: .unbounded)
         let group = ServiceGroup(configuration: .init(services: [
             .init(service: StoreService(store: store)),
+            .init(service: AnchorService(ledgerGuard: server.ledgerGuard)),
+            .init(service: LedgerCheckService(ledgerGuard: server.ledgerGuard)),
             .init(service: EventLoopService(server: server)),
             .init(service: RiskMonitorService(server: server)),
             .init(service: ReloadService(reloader: reloader, hangups: hangups)),

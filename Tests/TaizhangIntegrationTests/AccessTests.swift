@@ -23,7 +23,7 @@ struct AccessTests {
             "viewer": read, "village_clerk": village, "township_clerk": township,
             "county_clerk": township.union(["structure.write", "disposal.write"]),
             "approver": read.union(["plan.approve", "ownership.approve", "disposal.approve"]), "auditor": read.union(["audit.read"]),
-            "administrator": ["system.read", "system.backup", "risk.read", "risk.run"],
+            "administrator": ["system.read", "system.backup", "risk.read", "risk.run", "audit.accept"],
         ]
     }()
 
@@ -58,6 +58,7 @@ struct AccessTests {
         add("ownership.approve", "ApproveOwnership")
         add("disposal.approve", "ApproveDisposal")
         add("audit.read", "VerifyAuditChain ListAuditEntries GetAuditEntry")
+        add("audit.accept", "AcceptAuditHead")
         add("risk.read", "risk.v1.Risk/ListAlerts risk.v1.Risk/GetRiskScore risk.v1.Risk/WatchAlerts")
         add("risk.run", "risk.v1.Risk/RunMonitor")
         return table

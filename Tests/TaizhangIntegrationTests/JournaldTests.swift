@@ -252,6 +252,10 @@ struct JournaldTests {
             #expect(listed.contains(ids.0 + " taizhang: "), "\(kind) raised")
             #expect(listed.contains(ids.1 + " taizhang: "), "\(kind) recovery")
         }
+        // The ledger's anchored head and its hold (LedgerGuard).
+        for id in [AnchorTests.anchorMessageId, AnchorTests.heldMessageId] {
+            #expect(listed.contains(id + " taizhang: "), "\(id)")
+        }
         let english = try String(contentsOfFile: root + "/systemd/taizhang.catalog", encoding: .utf8)
         let chinese = try String(contentsOfFile: root + "/systemd/taizhang.zh_CN.catalog", encoding: .utf8)
         for (_, ids) in Self.messageIds {

@@ -282,6 +282,11 @@ struct ScopeWalkTests {
         add("VerifyAuditChain", Taizhang_Ledger_V1_VerifyAuditChainRequest())
         add("ListAuditEntries", Taizhang_Ledger_V1_ListAuditEntriesRequest.with { $0.recordID = asset })
         add("GetAuditEntry", Taizhang_Ledger_V1_GetAuditEntryRequest.with { $0.seq = 1 })
+        add("AcceptAuditHead", Taizhang_Ledger_V1_AcceptAuditHeadRequest.with {
+            $0.headSeq = 1
+            $0.headHash = String(repeating: "0", count: 64)
+            $0.reason = "walk"
+        })
         add("/taizhang.risk.v1.Risk/ListAlerts", Taizhang_Risk_V1_ListAlertsRequest())
         add("/taizhang.risk.v1.Risk/ListAlerts", Taizhang_Risk_V1_ListAlertsRequest.with { $0.subjectID = entity })
         add("/taizhang.risk.v1.Risk/WatchAlerts", Taizhang_Risk_V1_WatchAlertsRequest())

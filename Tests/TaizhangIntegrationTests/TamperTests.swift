@@ -65,7 +65,7 @@ struct TamperTests {
     static var recordTables: [String] {
         get throws {
             try query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-                .map { $0[0] }.filter { !["audit_journal", "schema_migrations", "idempotency"].contains($0) }
+                .map { $0[0] }.filter { !["audit_journal", "schema_migrations", "idempotency", "ledger_identity"].contains($0) }
         }
     }
 
@@ -163,6 +163,34 @@ struct TamperTests {
         let result = try await Self.verify(after: forged)
         #expect(!result.intact)
         #expect(result.mismatches.contains { $0.table == "idempotency" && $0.id == "uid:0 forged-1" }, "\(result.mismatches.prefix(3))")
+    }
+
+    /// The last change cut out whole (its row and its journal entry): the
+    /// ledger and the journal agree again, so only a head published earlier
+    /// finds it.
+    @Test func aChangeCutOutWithItsJournalEntry_isFoundAgainstAPublishedHead() async throws {
+        let daemon = try DaemonProcess()
+        let first = try await daemon.connect()
+        try await Fixture.seed(first)
+        let asset = try await Fixture.register(first, Fixture.asset(code: "CUT-1"))
+        let status = try await first.unary(RPC.System.status, Taizhang_System_V1_StatusRequest())
+        await first.close()
+        #expect(daemon.stop() == 0)
+        let head = "\(status.auditHeadSeq):\(status.auditHeadHash)"
+        #expect(try Self.sqlite3(daemon.dataDirectory + "/taizhang.db",
+                                 "DELETE FROM assets WHERE id = '\(asset.id)'; DELETE FROM audit_journal WHERE seq = \(status.auditHeadSeq);") == 0)
+        let restarted = try DaemonProcess(dataDirectory: daemon.dataDirectory)
+        defer { _ = restarted.stop() }
+        let plain = try CLITests.taizhang(["audit", "verify", "--lang", "en"], socket: restarted.socketPath)
+        #expect(plain.status == 0, "the cut is consistent: only the head finds it")
+        let anchored = try CLITests.taizhang(["audit", "verify", "--lang", "en", "--head", head], socket: restarted.socketPath)
+        #expect(anchored.status == 4)
+        #expect(anchored.stdout.contains("does not extend the head given"), "\(anchored.stdout)")
+        let earlier = try CLITests.taizhang(["audit", "verify", "--head", "\(status.auditHeadSeq - 1):\(String(repeating: "0", count: 64))"],
+                                           socket: restarted.socketPath)
+        #expect(earlier.status == 4 && earlier.stdout.contains("\(status.auditHeadSeq - 1)"), "\(earlier.stdout)")
+        let bad = try CLITests.taizhang(["audit", "verify", "--head", "12:xyz"], socket: restarted.socketPath)
+        #expect(bad.status != 0 && bad.stderr.contains("SEQ:HASH"), "\(bad.stderr)")
     }
 
     @Test func theRestartedDaemon_namesTheEditedAsset() async throws {

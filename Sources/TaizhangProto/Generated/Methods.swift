@@ -168,6 +168,9 @@ extension RPC {
         /// /taizhang.ledger.v1.Ledger/GetAuditEntry
         public static let getAuditEntry = RPCMethod<Taizhang_Ledger_V1_GetAuditEntryRequest, Taizhang_Ledger_V1_AuditEntry>(
             path: "/taizhang.ledger.v1.Ledger/GetAuditEntry", serverStreaming: false)
+        /// /taizhang.ledger.v1.Ledger/AcceptAuditHead
+        public static let acceptAuditHead = RPCMethod<Taizhang_Ledger_V1_AcceptAuditHeadRequest, Taizhang_Ledger_V1_AcceptAuditHeadResponse>(
+            path: "/taizhang.ledger.v1.Ledger/AcceptAuditHead", serverStreaming: false)
     }
     /// The methods of taizhang.risk.v1.Risk.
     public enum Risk {
@@ -263,6 +266,7 @@ extension RPC {
         Ledger.verifyAuditChain,
         Ledger.listAuditEntries,
         Ledger.getAuditEntry,
+        Ledger.acceptAuditHead,
         Risk.listAlerts,
         Risk.getRiskScore,
         Risk.watchAlerts,

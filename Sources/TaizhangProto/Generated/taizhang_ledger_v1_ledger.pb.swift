@@ -2156,6 +2156,14 @@ public nonisolated struct Taizhang_Ledger_V1_VerifyAuditChainRequest: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// A head printed or published earlier (Status, a backup, journald): the
+  /// journal must extend it, i.e. hold entry expected_head_seq with exactly
+  /// this hash. Both or neither; 0 and "" check the chain alone.
+  public var expectedHeadSeq: UInt64 = 0
+
+  /// 64 lowercase hex digits
+  public var expectedHeadHash: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -2277,6 +2285,40 @@ public nonisolated struct Taizhang_Ledger_V1_AuditEntry: Sendable {
 
   /// the caller's key scoped to its identity ("identity\nkey"); empty without one
   public var idempotencyKey: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_AcceptAuditHeadRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// the journal's head now, as `taizhang audit verify` printed it
+  public var headSeq: UInt64 = 0
+
+  /// 64 lowercase hex digits
+  public var headHash: String = String()
+
+  /// what the operator found and decided, 1 to 500 characters
+  public var reason: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_AcceptAuditHeadResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// the head after the acceptance's own entry
+  public var headSeq: UInt64 = 0
+
+  public var headHash: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -6215,18 +6257,34 @@ nonisolated extension Taizhang_Ledger_V1_BatchRegisterAssetsResponse: SwiftProto
 
 nonisolated extension Taizhang_Ledger_V1_VerifyAuditChainRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".VerifyAuditChainRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}expected_head_seq\0\u{3}expected_head_hash\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    // Load everything into unknown fields
-    while try decoder.nextFieldNumber() != nil {}
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.expectedHeadSeq) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.expectedHeadHash) }()
+      default: break
+      }
+    }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.expectedHeadSeq != 0 {
+      try visitor.visitSingularUInt64Field(value: self.expectedHeadSeq, fieldNumber: 1)
+    }
+    if !self.expectedHeadHash.isEmpty {
+      try visitor.visitSingularStringField(value: self.expectedHeadHash, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Taizhang_Ledger_V1_VerifyAuditChainRequest, rhs: Taizhang_Ledger_V1_VerifyAuditChainRequest) -> Bool {
+    if lhs.expectedHeadSeq != rhs.expectedHeadSeq {return false}
+    if lhs.expectedHeadHash != rhs.expectedHeadHash {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -6482,6 +6540,81 @@ nonisolated extension Taizhang_Ledger_V1_AuditEntry: SwiftProtobuf.Message, Swif
     if lhs.prevHash != rhs.prevHash {return false}
     if lhs.hash != rhs.hash {return false}
     if lhs.idempotencyKey != rhs.idempotencyKey {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_AcceptAuditHeadRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AcceptAuditHeadRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}head_seq\0\u{3}head_hash\0\u{1}reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.headSeq) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.headHash) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.headSeq != 0 {
+      try visitor.visitSingularUInt64Field(value: self.headSeq, fieldNumber: 1)
+    }
+    if !self.headHash.isEmpty {
+      try visitor.visitSingularStringField(value: self.headHash, fieldNumber: 2)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_AcceptAuditHeadRequest, rhs: Taizhang_Ledger_V1_AcceptAuditHeadRequest) -> Bool {
+    if lhs.headSeq != rhs.headSeq {return false}
+    if lhs.headHash != rhs.headHash {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_AcceptAuditHeadResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AcceptAuditHeadResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}head_seq\0\u{3}head_hash\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.headSeq) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.headHash) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.headSeq != 0 {
+      try visitor.visitSingularUInt64Field(value: self.headSeq, fieldNumber: 1)
+    }
+    if !self.headHash.isEmpty {
+      try visitor.visitSingularStringField(value: self.headHash, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_AcceptAuditHeadResponse, rhs: Taizhang_Ledger_V1_AcceptAuditHeadResponse) -> Bool {
+    if lhs.headSeq != rhs.headSeq {return false}
+    if lhs.headHash != rhs.headHash {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

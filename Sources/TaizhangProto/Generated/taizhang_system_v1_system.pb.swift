@@ -282,6 +282,20 @@ public nonisolated struct Taizhang_System_V1_StatusResponse: @unchecked Sendable
     set {_uniqueStorage()._warnings = newValue}
   }
 
+  /// the ledger's random id (heads are anchored in journald under it)
+  public var ledgerID: String {
+    get {_storage._ledgerID}
+    set {_uniqueStorage()._ledgerID = newValue}
+  }
+
+  /// Why the ledger is held read-only (every change refused
+  /// FAILED_PRECONDITION until an operator runs AcceptAuditHead or
+  /// restores); empty when it takes changes. Also in warnings.
+  public var heldReason: String {
+    get {_storage._heldReason}
+    set {_uniqueStorage()._heldReason = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -641,7 +655,7 @@ nonisolated extension Taizhang_System_V1_StatusRequest: SwiftProtobuf.Message, S
 
 nonisolated extension Taizhang_System_V1_StatusResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StatusResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{3}uptime_seconds\0\u{3}storage_backend\0\u{3}storage_bytes\0\u{3}record_counts\0\u{3}open_connections\0\u{1}methods\0\u{3}last_risk_run\0\u{3}alerts_by_level\0\u{3}audit_head_seq\0\u{3}audit_head_hash\0\u{3}calls_in_flight\0\u{3}started_at\0\u{1}draining\0\u{3}commit_batches\0\u{3}committed_mutations\0\u{1}warnings\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{3}uptime_seconds\0\u{3}storage_backend\0\u{3}storage_bytes\0\u{3}record_counts\0\u{3}open_connections\0\u{1}methods\0\u{3}last_risk_run\0\u{3}alerts_by_level\0\u{3}audit_head_seq\0\u{3}audit_head_hash\0\u{3}calls_in_flight\0\u{3}started_at\0\u{1}draining\0\u{3}commit_batches\0\u{3}committed_mutations\0\u{1}warnings\0\u{3}ledger_id\0\u{3}held_reason\0")
 
   fileprivate class _StorageClass {
     var _version: String = String()
@@ -661,6 +675,8 @@ nonisolated extension Taizhang_System_V1_StatusResponse: SwiftProtobuf.Message, 
     var _commitBatches: UInt64 = 0
     var _committedMutations: UInt64 = 0
     var _warnings: [String] = []
+    var _ledgerID: String = String()
+    var _heldReason: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -688,6 +704,8 @@ nonisolated extension Taizhang_System_V1_StatusResponse: SwiftProtobuf.Message, 
       _commitBatches = source._commitBatches
       _committedMutations = source._committedMutations
       _warnings = source._warnings
+      _ledgerID = source._ledgerID
+      _heldReason = source._heldReason
     }
   }
 
@@ -723,6 +741,8 @@ nonisolated extension Taizhang_System_V1_StatusResponse: SwiftProtobuf.Message, 
         case 15: try { try decoder.decodeSingularUInt64Field(value: &_storage._commitBatches) }()
         case 16: try { try decoder.decodeSingularUInt64Field(value: &_storage._committedMutations) }()
         case 17: try { try decoder.decodeRepeatedStringField(value: &_storage._warnings) }()
+        case 18: try { try decoder.decodeSingularStringField(value: &_storage._ledgerID) }()
+        case 19: try { try decoder.decodeSingularStringField(value: &_storage._heldReason) }()
         default: break
         }
       }
@@ -786,6 +806,12 @@ nonisolated extension Taizhang_System_V1_StatusResponse: SwiftProtobuf.Message, 
       if !_storage._warnings.isEmpty {
         try visitor.visitRepeatedStringField(value: _storage._warnings, fieldNumber: 17)
       }
+      if !_storage._ledgerID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._ledgerID, fieldNumber: 18)
+      }
+      if !_storage._heldReason.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._heldReason, fieldNumber: 19)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -812,6 +838,8 @@ nonisolated extension Taizhang_System_V1_StatusResponse: SwiftProtobuf.Message, 
         if _storage._commitBatches != rhs_storage._commitBatches {return false}
         if _storage._committedMutations != rhs_storage._committedMutations {return false}
         if _storage._warnings != rhs_storage._warnings {return false}
+        if _storage._ledgerID != rhs_storage._ledgerID {return false}
+        if _storage._heldReason != rhs_storage._heldReason {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -1627,6 +1627,96 @@ void   taizhang__ledger__v1__audit_entry__free_unpacked
   assert(message->base.descriptor == &taizhang__ledger__v1__audit_entry__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   taizhang__ledger__v1__accept_audit_head_request__init
+                     (Taizhang__Ledger__V1__AcceptAuditHeadRequest         *message)
+{
+  static const Taizhang__Ledger__V1__AcceptAuditHeadRequest init_value = TAIZHANG__LEDGER__V1__ACCEPT_AUDIT_HEAD_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__accept_audit_head_request__get_packed_size
+                     (const Taizhang__Ledger__V1__AcceptAuditHeadRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__accept_audit_head_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__accept_audit_head_request__pack
+                     (const Taizhang__Ledger__V1__AcceptAuditHeadRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__accept_audit_head_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__accept_audit_head_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__AcceptAuditHeadRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__accept_audit_head_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__AcceptAuditHeadRequest *
+       taizhang__ledger__v1__accept_audit_head_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__AcceptAuditHeadRequest *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__accept_audit_head_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__accept_audit_head_request__free_unpacked
+                     (Taizhang__Ledger__V1__AcceptAuditHeadRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__accept_audit_head_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__accept_audit_head_response__init
+                     (Taizhang__Ledger__V1__AcceptAuditHeadResponse         *message)
+{
+  static const Taizhang__Ledger__V1__AcceptAuditHeadResponse init_value = TAIZHANG__LEDGER__V1__ACCEPT_AUDIT_HEAD_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__accept_audit_head_response__get_packed_size
+                     (const Taizhang__Ledger__V1__AcceptAuditHeadResponse *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__accept_audit_head_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__accept_audit_head_response__pack
+                     (const Taizhang__Ledger__V1__AcceptAuditHeadResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__accept_audit_head_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__accept_audit_head_response__pack_to_buffer
+                     (const Taizhang__Ledger__V1__AcceptAuditHeadResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__accept_audit_head_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__AcceptAuditHeadResponse *
+       taizhang__ledger__v1__accept_audit_head_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__AcceptAuditHeadResponse *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__accept_audit_head_response__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__accept_audit_head_response__free_unpacked
+                     (Taizhang__Ledger__V1__AcceptAuditHeadResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__accept_audit_head_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   taizhang__ledger__v1__get_audit_entry_request__init
                      (Taizhang__Ledger__V1__GetAuditEntryRequest         *message)
 {
@@ -8029,9 +8119,42 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__batch_register_assets_res
   (ProtobufCMessageInit) taizhang__ledger__v1__batch_register_assets_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-#define taizhang__ledger__v1__verify_audit_chain_request__field_descriptors NULL
-#define taizhang__ledger__v1__verify_audit_chain_request__field_indices_by_name NULL
-#define taizhang__ledger__v1__verify_audit_chain_request__number_ranges NULL
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__verify_audit_chain_request__field_descriptors[2] =
+{
+  {
+    "expected_head_seq",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__VerifyAuditChainRequest, expected_head_seq),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expected_head_hash",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__VerifyAuditChainRequest, expected_head_hash),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__verify_audit_chain_request__field_indices_by_name[] = {
+  1,   /* field[1] = expected_head_hash */
+  0,   /* field[0] = expected_head_seq */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__verify_audit_chain_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
 const ProtobufCMessageDescriptor taizhang__ledger__v1__verify_audit_chain_request__descriptor =
 {
   PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
@@ -8040,10 +8163,10 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__verify_audit_chain_reques
   "Taizhang__Ledger__V1__VerifyAuditChainRequest",
   "taizhang.ledger.v1",
   sizeof(Taizhang__Ledger__V1__VerifyAuditChainRequest),
-  0,
+  2,
   taizhang__ledger__v1__verify_audit_chain_request__field_descriptors,
   taizhang__ledger__v1__verify_audit_chain_request__field_indices_by_name,
-  0,  taizhang__ledger__v1__verify_audit_chain_request__number_ranges,
+  1,  taizhang__ledger__v1__verify_audit_chain_request__number_ranges,
   (ProtobufCMessageInit) taizhang__ledger__v1__verify_audit_chain_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -8548,6 +8671,121 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__audit_entry__descriptor =
   taizhang__ledger__v1__audit_entry__field_indices_by_name,
   1,  taizhang__ledger__v1__audit_entry__number_ranges,
   (ProtobufCMessageInit) taizhang__ledger__v1__audit_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__accept_audit_head_request__field_descriptors[3] =
+{
+  {
+    "head_seq",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__AcceptAuditHeadRequest, head_seq),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "head_hash",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__AcceptAuditHeadRequest, head_hash),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__AcceptAuditHeadRequest, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__accept_audit_head_request__field_indices_by_name[] = {
+  1,   /* field[1] = head_hash */
+  0,   /* field[0] = head_seq */
+  2,   /* field[2] = reason */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__accept_audit_head_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__accept_audit_head_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.AcceptAuditHeadRequest",
+  "AcceptAuditHeadRequest",
+  "Taizhang__Ledger__V1__AcceptAuditHeadRequest",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__AcceptAuditHeadRequest),
+  3,
+  taizhang__ledger__v1__accept_audit_head_request__field_descriptors,
+  taizhang__ledger__v1__accept_audit_head_request__field_indices_by_name,
+  1,  taizhang__ledger__v1__accept_audit_head_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__accept_audit_head_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__accept_audit_head_response__field_descriptors[2] =
+{
+  {
+    "head_seq",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__AcceptAuditHeadResponse, head_seq),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "head_hash",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__AcceptAuditHeadResponse, head_hash),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__accept_audit_head_response__field_indices_by_name[] = {
+  1,   /* field[1] = head_hash */
+  0,   /* field[0] = head_seq */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__accept_audit_head_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__accept_audit_head_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.AcceptAuditHeadResponse",
+  "AcceptAuditHeadResponse",
+  "Taizhang__Ledger__V1__AcceptAuditHeadResponse",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__AcceptAuditHeadResponse),
+  2,
+  taizhang__ledger__v1__accept_audit_head_response__field_descriptors,
+  taizhang__ledger__v1__accept_audit_head_response__field_indices_by_name,
+  1,  taizhang__ledger__v1__accept_audit_head_response__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__accept_audit_head_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor taizhang__ledger__v1__get_audit_entry_request__field_descriptors[1] =
@@ -16352,7 +16590,7 @@ const ProtobufCEnumDescriptor taizhang__ledger__v1__approval_level__descriptor =
   taizhang__ledger__v1__approval_level__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor taizhang__ledger__v1__ledger__method_descriptors[54] =
+static const ProtobufCMethodDescriptor taizhang__ledger__v1__ledger__method_descriptors[55] =
 {
   { "CreateAdminUnit", &taizhang__ledger__v1__create_admin_unit_request__descriptor, &taizhang__ledger__v1__admin_unit__descriptor },
   { "ListAdminUnits", &taizhang__ledger__v1__list_admin_units_request__descriptor, &taizhang__ledger__v1__list_admin_units_response__descriptor },
@@ -16408,8 +16646,10 @@ static const ProtobufCMethodDescriptor taizhang__ledger__v1__ledger__method_desc
   { "VerifyAuditChain", &taizhang__ledger__v1__verify_audit_chain_request__descriptor, &taizhang__ledger__v1__verify_audit_chain_response__descriptor },
   { "ListAuditEntries", &taizhang__ledger__v1__list_audit_entries_request__descriptor, &taizhang__ledger__v1__list_audit_entries_response__descriptor },
   { "GetAuditEntry", &taizhang__ledger__v1__get_audit_entry_request__descriptor, &taizhang__ledger__v1__audit_entry__descriptor },
+  { "AcceptAuditHead", &taizhang__ledger__v1__accept_audit_head_request__descriptor, &taizhang__ledger__v1__accept_audit_head_response__descriptor },
 };
 const unsigned taizhang__ledger__v1__ledger__method_indices_by_name[] = {
+  54,        /* AcceptAuditHead */
   38,        /* AdvanceDistributionPlan */
   31,        /* AmendContract */
   47,        /* ApproveDisposal */
@@ -16472,7 +16712,7 @@ const ProtobufCServiceDescriptor taizhang__ledger__v1__ledger__descriptor =
   "Ledger",
   "Taizhang__Ledger__V1__Ledger",
   "taizhang.ledger.v1",
-  54,
+  55,
   taizhang__ledger__v1__ledger__method_descriptors,
   taizhang__ledger__v1__ledger__method_indices_by_name
 };
@@ -16907,6 +17147,14 @@ void taizhang__ledger__v1__ledger__get_audit_entry(ProtobufCService *service,
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
   service->invoke(service, 53, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__ledger__v1__ledger__accept_audit_head(ProtobufCService *service,
+                                                     const Taizhang__Ledger__V1__AcceptAuditHeadRequest *input,
+                                                     Taizhang__Ledger__V1__AcceptAuditHeadResponse_Closure closure,
+                                                     void *closure_data)
+{
+  assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
+  service->invoke(service, 54, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__init (Taizhang__Ledger__V1__Ledger_Service *service,
                                          Taizhang__Ledger__V1__Ledger_ServiceDestroy destroy)

@@ -51,6 +51,8 @@ typedef struct Taizhang__Ledger__V1__VerifyAuditChainResponse Taizhang__Ledger__
 typedef struct Taizhang__Ledger__V1__LedgerMismatch Taizhang__Ledger__V1__LedgerMismatch;
 typedef struct Taizhang__Ledger__V1__ListAuditEntriesRequest Taizhang__Ledger__V1__ListAuditEntriesRequest;
 typedef struct Taizhang__Ledger__V1__AuditEntry Taizhang__Ledger__V1__AuditEntry;
+typedef struct Taizhang__Ledger__V1__AcceptAuditHeadRequest Taizhang__Ledger__V1__AcceptAuditHeadRequest;
+typedef struct Taizhang__Ledger__V1__AcceptAuditHeadResponse Taizhang__Ledger__V1__AcceptAuditHeadResponse;
 typedef struct Taizhang__Ledger__V1__GetAuditEntryRequest Taizhang__Ledger__V1__GetAuditEntryRequest;
 typedef struct Taizhang__Ledger__V1__ListAuditEntriesResponse Taizhang__Ledger__V1__ListAuditEntriesResponse;
 typedef struct Taizhang__Ledger__V1__ImportAssetsRequest Taizhang__Ledger__V1__ImportAssetsRequest;
@@ -1371,10 +1373,20 @@ struct  Taizhang__Ledger__V1__BatchRegisterAssetsResponse
 struct  Taizhang__Ledger__V1__VerifyAuditChainRequest
 {
   ProtobufCMessage base;
+  /*
+   * A head printed or published earlier (Status, a backup, journald): the
+   * journal must extend it, i.e. hold entry expected_head_seq with exactly
+   * this hash. Both or neither; 0 and "" check the chain alone.
+   */
+  uint64_t expected_head_seq;
+  /*
+   * 64 lowercase hex digits
+   */
+  char *expected_head_hash;
 };
 #define TAIZHANG__LEDGER__V1__VERIFY_AUDIT_CHAIN_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__verify_audit_chain_request__descriptor) \
-     }
+    , 0, (char *)protobuf_c_empty_string }
 
 
 struct  Taizhang__Ledger__V1__VerifyAuditChainResponse
@@ -1503,6 +1515,41 @@ struct  Taizhang__Ledger__V1__AuditEntry
 #define TAIZHANG__LEDGER__V1__AUDIT_ENTRY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__audit_entry__descriptor) \
     , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Ledger__V1__AcceptAuditHeadRequest
+{
+  ProtobufCMessage base;
+  /*
+   * the journal's head now, as `taizhang audit verify` printed it
+   */
+  uint64_t head_seq;
+  /*
+   * 64 lowercase hex digits
+   */
+  char *head_hash;
+  /*
+   * what the operator found and decided, 1 to 500 characters
+   */
+  char *reason;
+};
+#define TAIZHANG__LEDGER__V1__ACCEPT_AUDIT_HEAD_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__accept_audit_head_request__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Ledger__V1__AcceptAuditHeadResponse
+{
+  ProtobufCMessage base;
+  /*
+   * the head after the acceptance's own entry
+   */
+  uint64_t head_seq;
+  char *head_hash;
+};
+#define TAIZHANG__LEDGER__V1__ACCEPT_AUDIT_HEAD_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__accept_audit_head_response__descriptor) \
+    , 0, (char *)protobuf_c_empty_string }
 
 
 struct  Taizhang__Ledger__V1__GetAuditEntryRequest
@@ -3842,6 +3889,44 @@ Taizhang__Ledger__V1__AuditEntry *
 void   taizhang__ledger__v1__audit_entry__free_unpacked
                      (Taizhang__Ledger__V1__AuditEntry *message,
                       ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__AcceptAuditHeadRequest methods */
+void   taizhang__ledger__v1__accept_audit_head_request__init
+                     (Taizhang__Ledger__V1__AcceptAuditHeadRequest         *message);
+size_t taizhang__ledger__v1__accept_audit_head_request__get_packed_size
+                     (const Taizhang__Ledger__V1__AcceptAuditHeadRequest   *message);
+size_t taizhang__ledger__v1__accept_audit_head_request__pack
+                     (const Taizhang__Ledger__V1__AcceptAuditHeadRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__accept_audit_head_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__AcceptAuditHeadRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__AcceptAuditHeadRequest *
+       taizhang__ledger__v1__accept_audit_head_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__accept_audit_head_request__free_unpacked
+                     (Taizhang__Ledger__V1__AcceptAuditHeadRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__AcceptAuditHeadResponse methods */
+void   taizhang__ledger__v1__accept_audit_head_response__init
+                     (Taizhang__Ledger__V1__AcceptAuditHeadResponse         *message);
+size_t taizhang__ledger__v1__accept_audit_head_response__get_packed_size
+                     (const Taizhang__Ledger__V1__AcceptAuditHeadResponse   *message);
+size_t taizhang__ledger__v1__accept_audit_head_response__pack
+                     (const Taizhang__Ledger__V1__AcceptAuditHeadResponse   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__accept_audit_head_response__pack_to_buffer
+                     (const Taizhang__Ledger__V1__AcceptAuditHeadResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__AcceptAuditHeadResponse *
+       taizhang__ledger__v1__accept_audit_head_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__accept_audit_head_response__free_unpacked
+                     (Taizhang__Ledger__V1__AcceptAuditHeadResponse *message,
+                      ProtobufCAllocator *allocator);
 /* Taizhang__Ledger__V1__GetAuditEntryRequest methods */
 void   taizhang__ledger__v1__get_audit_entry_request__init
                      (Taizhang__Ledger__V1__GetAuditEntryRequest         *message);
@@ -5510,6 +5595,12 @@ typedef void (*Taizhang__Ledger__V1__ListAuditEntriesRequest_Closure)
 typedef void (*Taizhang__Ledger__V1__AuditEntry_Closure)
                  (const Taizhang__Ledger__V1__AuditEntry *message,
                   void *closure_data);
+typedef void (*Taizhang__Ledger__V1__AcceptAuditHeadRequest_Closure)
+                 (const Taizhang__Ledger__V1__AcceptAuditHeadRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__AcceptAuditHeadResponse_Closure)
+                 (const Taizhang__Ledger__V1__AcceptAuditHeadResponse *message,
+                  void *closure_data);
 typedef void (*Taizhang__Ledger__V1__GetAuditEntryRequest_Closure)
                  (const Taizhang__Ledger__V1__GetAuditEntryRequest *message,
                   void *closure_data);
@@ -5979,6 +6070,10 @@ struct Taizhang__Ledger__V1__Ledger_Service
                           const Taizhang__Ledger__V1__GetAuditEntryRequest *input,
                           Taizhang__Ledger__V1__AuditEntry_Closure closure,
                           void *closure_data);
+  void (*accept_audit_head)(Taizhang__Ledger__V1__Ledger_Service *service,
+                            const Taizhang__Ledger__V1__AcceptAuditHeadRequest *input,
+                            Taizhang__Ledger__V1__AcceptAuditHeadResponse_Closure closure,
+                            void *closure_data);
 };
 typedef void (*Taizhang__Ledger__V1__Ledger_ServiceDestroy)(Taizhang__Ledger__V1__Ledger_Service *);
 void taizhang__ledger__v1__ledger__init (Taizhang__Ledger__V1__Ledger_Service *service,
@@ -6040,7 +6135,8 @@ void taizhang__ledger__v1__ledger__init (Taizhang__Ledger__V1__Ledger_Service *s
       function_prefix__ ## list_revitalising_plans,\
       function_prefix__ ## verify_audit_chain,\
       function_prefix__ ## list_audit_entries,\
-      function_prefix__ ## get_audit_entry  }
+      function_prefix__ ## get_audit_entry,\
+      function_prefix__ ## accept_audit_head  }
 void taizhang__ledger__v1__ledger__create_admin_unit(ProtobufCService *service,
                                                      const Taizhang__Ledger__V1__CreateAdminUnitRequest *input,
                                                      Taizhang__Ledger__V1__AdminUnit_Closure closure,
@@ -6257,6 +6353,10 @@ void taizhang__ledger__v1__ledger__get_audit_entry(ProtobufCService *service,
                                                    const Taizhang__Ledger__V1__GetAuditEntryRequest *input,
                                                    Taizhang__Ledger__V1__AuditEntry_Closure closure,
                                                    void *closure_data);
+void taizhang__ledger__v1__ledger__accept_audit_head(ProtobufCService *service,
+                                                     const Taizhang__Ledger__V1__AcceptAuditHeadRequest *input,
+                                                     Taizhang__Ledger__V1__AcceptAuditHeadResponse_Closure closure,
+                                                     void *closure_data);
 
 /* --- descriptors --- */
 
@@ -6317,6 +6417,8 @@ extern const ProtobufCMessageDescriptor taizhang__ledger__v1__verify_audit_chain
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__ledger_mismatch__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__list_audit_entries_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__audit_entry__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__accept_audit_head_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__accept_audit_head_response__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__get_audit_entry_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__list_audit_entries_response__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__import_assets_request__descriptor;

@@ -1091,7 +1091,7 @@ const ProtobufCMessageDescriptor taizhang__system__v1__status_response__alerts_b
   (ProtobufCMessageInit) taizhang__system__v1__status_response__alerts_by_level_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taizhang__system__v1__status_response__field_descriptors[17] =
+static const ProtobufCFieldDescriptor taizhang__system__v1__status_response__field_descriptors[19] =
 {
   {
     "version",
@@ -1297,6 +1297,30 @@ static const ProtobufCFieldDescriptor taizhang__system__v1__status_response__fie
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "ledger_id",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__System__V1__StatusResponse, ledger_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "held_reason",
+    19,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__System__V1__StatusResponse, held_reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__system__v1__status_response__field_indices_by_name[] = {
   8,   /* field[8] = alerts_by_level */
@@ -1306,7 +1330,9 @@ static const unsigned taizhang__system__v1__status_response__field_indices_by_na
   14,   /* field[14] = commit_batches */
   15,   /* field[15] = committed_mutations */
   13,   /* field[13] = draining */
+  18,   /* field[18] = held_reason */
   7,   /* field[7] = last_risk_run */
+  17,   /* field[17] = ledger_id */
   6,   /* field[6] = methods */
   5,   /* field[5] = open_connections */
   4,   /* field[4] = record_counts */
@@ -1320,7 +1346,7 @@ static const unsigned taizhang__system__v1__status_response__field_indices_by_na
 static const ProtobufCIntRange taizhang__system__v1__status_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 17 }
+  { 0, 19 }
 };
 const ProtobufCMessageDescriptor taizhang__system__v1__status_response__descriptor =
 {
@@ -1330,7 +1356,7 @@ const ProtobufCMessageDescriptor taizhang__system__v1__status_response__descript
   "Taizhang__System__V1__StatusResponse",
   "taizhang.system.v1",
   sizeof(Taizhang__System__V1__StatusResponse),
-  17,
+  19,
   taizhang__system__v1__status_response__field_descriptors,
   taizhang__system__v1__status_response__field_indices_by_name,
   1,  taizhang__system__v1__status_response__number_ranges,

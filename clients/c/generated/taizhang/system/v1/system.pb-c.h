@@ -230,10 +230,20 @@ struct  Taizhang__System__V1__StatusResponse
    */
   size_t n_warnings;
   char **warnings;
+  /*
+   * the ledger's random id (heads are anchored in journald under it)
+   */
+  char *ledger_id;
+  /*
+   * Why the ledger is held read-only (every change refused
+   * FAILED_PRECONDITION until an operator runs AcceptAuditHead or
+   * restores); empty when it takes changes. Also in warnings.
+   */
+  char *held_reason;
 };
 #define TAIZHANG__SYSTEM__V1__STATUS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__system__v1__status_response__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0,NULL, 0, 0,NULL, NULL, 0,NULL, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0,NULL }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0,NULL, 0, 0,NULL, NULL, 0,NULL, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Taizhang__System__V1__MethodStats__ByCodeEntry
