@@ -34,16 +34,21 @@ public struct HeadAnchor: Sendable, Hashable {
     }
 }
 
-/// Where anchored heads are written and read back.
+/// Where anchored heads and holds are written and read back.
 public protocol HeadAnchorage: Sendable {
     /// "journald", or another name for the log.
     var name: String { get }
     /// Logs `anchor`; false when the log refused it.
     func record(_ anchor: HeadAnchor) -> Bool
-    /// The last head logged for `ledgerId`, if any.
-    func last(ledgerId: String) -> HeadAnchor?
+    /// The last head logged for `ledgerId` kept in `dataDirectory`, if any.
+    func last(ledgerId: String, dataDirectory: String) -> HeadAnchor?
     /// The last head logged for any ledger kept in `dataDirectory`, if any.
     func last(dataDirectory: String) -> HeadAnchor?
+    /// Logs that the ledger was held (the critical alert, with `problem`).
+    func recordHold(ledgerId: String, dataDirectory: String, problem: String, message: String, reason: String)
+    /// The problem and time of the last hold logged for the ledger, if no
+    /// head was anchored (accepted) after it: a hold outlives a restart.
+    func openHold(ledgerId: String, dataDirectory: String) -> (problem: String, time: String)?
 }
 
 /// Heads in journald: written with sd_journal_sendv under their own
@@ -70,37 +75,63 @@ public struct JournaldAnchorage: HeadAnchorage {
         ]) >= 0
     }
 
-    public func last(ledgerId: String) -> HeadAnchor? {
-        last(matching: "TAIZHANG_LEDGER_ID=" + ledgerId)
+    public func last(ledgerId: String, dataDirectory: String) -> HeadAnchor? {
+        last(matching: ["MESSAGE_ID=" + JournaldAnchorage.messageId, "TAIZHANG_LEDGER_ID=" + ledgerId, "TAIZHANG_DATA_DIR=" + dataDirectory])
+            .flatMap(JournaldAnchorage.anchor)
     }
 
     public func last(dataDirectory: String) -> HeadAnchor? {
-        last(matching: "TAIZHANG_DATA_DIR=" + dataDirectory)
+        last(matching: ["MESSAGE_ID=" + JournaldAnchorage.messageId, "TAIZHANG_DATA_DIR=" + dataDirectory]).flatMap(JournaldAnchorage.anchor)
     }
 
-    /// The newest anchor entry with the field `match` ("NAME=value").
-    private func last(matching match: String) -> HeadAnchor? {
+    public func recordHold(ledgerId: String, dataDirectory: String, problem: String, message: String, reason: String) {
+        Journal.send([
+            ("MESSAGE", message), ("MESSAGE_ID", LedgerGuard.heldMessageId), ("PRIORITY", "2"), ("SYSLOG_IDENTIFIER", "taizhangd"),
+            ("TAIZHANG_LEDGER_ID", ledgerId), ("TAIZHANG_DATA_DIR", dataDirectory), ("TAIZHANG_KIND", "ledger_held"),
+            ("TAIZHANG_HELD_PROBLEM", problem), ("TAIZHANG_MESSAGE_EN", reason),
+        ])
+    }
+
+    public func openHold(ledgerId: String, dataDirectory: String) -> (problem: String, time: String)? {
+        // Both MESSAGE_IDs (matches of one field are ORed), then the newest: a hold unless a head came after it.
+        guard let last = last(matching: ["MESSAGE_ID=" + JournaldAnchorage.messageId, "MESSAGE_ID=" + LedgerGuard.heldMessageId,
+                                         "TAIZHANG_LEDGER_ID=" + ledgerId, "TAIZHANG_DATA_DIR=" + dataDirectory]),
+              last["MESSAGE_ID"] == LedgerGuard.heldMessageId else { return nil }
+        return (last["TAIZHANG_HELD_PROBLEM"] ?? "", last["time"] ?? "")
+    }
+
+    /// An anchor from an entry's fields.
+    static func anchor(_ fields: [String: String]) -> HeadAnchor? {
+        guard let ledger = fields["TAIZHANG_LEDGER_ID"], let seq = fields["TAIZHANG_AUDIT_HEAD_SEQ"].flatMap({ UInt64($0) }),
+              let hash = fields["TAIZHANG_AUDIT_HEAD_HASH"] else { return nil }
+        return HeadAnchor(ledgerId: ledger, dataDirectory: fields["TAIZHANG_DATA_DIR"] ?? "", head: AuditHead(seq: seq, hash: hash),
+                          event: fields["TAIZHANG_ANCHOR_EVENT"] ?? "", time: fields["time"] ?? "")
+    }
+
+    /// The fields of the newest entry with every match ("NAME=value"; one
+    /// name given twice means either), written by this daemon's user: _UID
+    /// is set by journald itself, so another local user cannot forge one.
+    private func last(matching matches: [String]) -> [String: String]? {
         var handle: OpaquePointer?
         guard sd_journal_open(&handle, Int32(SD_JOURNAL_LOCAL_ONLY)) >= 0, let journal = handle else { return nil }
         defer { sd_journal_close(journal) }
-        for field in ["MESSAGE_ID=" + JournaldAnchorage.messageId, match] {
+        for field in matches + ["_UID=\(getuid())"] {
             let added = field.withCString { sd_journal_add_match(journal, $0, strlen($0)) }
             guard added >= 0 else { return nil }
         }
         guard sd_journal_seek_tail(journal) >= 0, sd_journal_previous(journal) > 0 else { return nil }
-        func value(_ name: String) -> String? {
+        var fields: [String: String] = [:]
+        for name in ["MESSAGE_ID", "TAIZHANG_LEDGER_ID", "TAIZHANG_DATA_DIR", "TAIZHANG_AUDIT_HEAD_SEQ", "TAIZHANG_AUDIT_HEAD_HASH",
+                     "TAIZHANG_ANCHOR_EVENT", "TAIZHANG_HELD_PROBLEM"] {
             var data: UnsafeRawPointer?
             var length = 0
-            guard sd_journal_get_data(journal, name, &data, &length) >= 0, let data else { return nil }
+            guard sd_journal_get_data(journal, name, &data, &length) >= 0, let data else { continue }
             let text = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
-            return text.hasPrefix(name + "=") ? String(text.dropFirst(name.count + 1)) : nil
+            if text.hasPrefix(name + "=") { fields[name] = String(text.dropFirst(name.count + 1)) }
         }
         var micros: UInt64 = 0
-        _ = sd_journal_get_realtime_usec(journal, &micros)
-        guard let ledger = value("TAIZHANG_LEDGER_ID"), let seq = value("TAIZHANG_AUDIT_HEAD_SEQ").flatMap({ UInt64($0) }),
-              let hash = value("TAIZHANG_AUDIT_HEAD_HASH") else { return nil }
-        return HeadAnchor(ledgerId: ledger, dataDirectory: value("TAIZHANG_DATA_DIR") ?? "", head: AuditHead(seq: seq, hash: hash),
-                          event: value("TAIZHANG_ANCHOR_EVENT") ?? "", time: Timestamp.rfc3339(unixMillis: Int64(micros / 1000)))
+        if sd_journal_get_realtime_usec(journal, &micros) >= 0 { fields["time"] = Timestamp.rfc3339(unixMillis: Int64(micros / 1000)) }
+        return fields
     }
 }
 
@@ -151,18 +182,24 @@ public final class LedgerGuard: Sendable {
             raise(problem)
             return
         }
+        // A hold no operator accepted outlives the restart (the rows it found may still differ).
+        if let open = anchorage.openHold(ledgerId: store.ledgerId, dataDirectory: dataDirectory) {
+            raise(open.problem, since: open.time)
+            return
+        }
         anchor("start")
     }
 
     /// What is wrong with the database's journal against the anchors, or nil.
     func startProblem(_ anchorage: any HeadAnchorage) -> String? {
         let ledgerId = store.ledgerId
-        if let other = anchorage.last(dataDirectory: dataDirectory), other.ledgerId != ledgerId, anchorage.last(ledgerId: ledgerId) == nil {
+        let last = anchorage.last(ledgerId: ledgerId, dataDirectory: dataDirectory)
+        if let other = anchorage.last(dataDirectory: dataDirectory), other.ledgerId != ledgerId, last == nil {
             unextended.withLock { $0 = other }
             return "the data directory \(dataDirectory) held ledger \(other.ledgerId) (head \(other.head.text) anchored \(other.time)); it now holds ledger \(ledgerId), never anchored: the database was replaced"
         }
         // An empty journal's head (seq 0) is extended by any journal.
-        guard let last = anchorage.last(ledgerId: ledgerId), last.head.seq > 0 else { return nil }
+        guard let last, last.head.seq > 0 else { return nil }
         let current = head
         if current.seq < last.head.seq {
             unextended.withLock { $0 = last }
@@ -215,20 +252,18 @@ public final class LedgerGuard: Sendable {
     }
 
     /// Holds the ledger read-only and raises the critical alert.
-    func raise(_ problem: String) {
-        let reason = "the ledger is held read-only: \(problem). Find out what changed (`taizhang audit verify`); then accept the journal's head as it stands (`taizhang audit accept --head SEQ:HASH --reason TEXT`) or restore a backup"
-        let already = store.heldReason != nil
+    /// `since`: the time of a hold logged before this start and not
+    /// accepted (it is not logged again).
+    func raise(_ problem: String, since: String? = nil) {
+        let held = since.map { "the ledger is held read-only since \($0)" } ?? "the ledger is held read-only"
+        let reason = "\(held): \(problem). Find out what changed (an auditor: `taizhang audit verify`); then accept the journal's head as it stands, the one `taizhang status` prints (`taizhang audit accept --head SEQ:HASH --reason TEXT`), or restore a backup"
+        // The first reason stays: it is the one an operator reads and accepts.
+        if store.heldReason != nil { return }
         store.hold(reason)
-        if already { return }
         DaemonLog.log(.critical, reason)
-        let message = "【严重】台账与审计链不符，已转为只读：\(problem)。请核查（taizhang audit verify），确认后执行 taizhang audit accept --head 或从备份恢复。"
-        if anchorage != nil {
-            Journal.send([
-                ("MESSAGE", message), ("MESSAGE_ID", LedgerGuard.heldMessageId), ("PRIORITY", "2"), ("SYSLOG_IDENTIFIER", "taizhangd"),
-                ("TAIZHANG_LEDGER_ID", store.ledgerId), ("TAIZHANG_DATA_DIR", dataDirectory), ("TAIZHANG_KIND", "ledger_held"),
-                ("TAIZHANG_MESSAGE_EN", reason),
-            ])
-        }
+        if since != nil { return }
+        let message = "【严重】台账与审计链不符，已转为只读：\(problem)。请核查（审计人员执行 taizhang audit verify），确认后执行 taizhang audit accept --head 或从备份恢复。"
+        anchorage?.recordHold(ledgerId: store.ledgerId, dataDirectory: dataDirectory, problem: problem, message: message, reason: reason)
     }
 
     /// An operator's acceptance: the head it names must be the journal's
@@ -240,17 +275,22 @@ public final class LedgerGuard: Sendable {
         }
         let current = head
         guard given == current else {
-            throw LedgerError(.failedPrecondition, "the journal's head is \(current.text), not \(given.text): check it again (`taizhang audit verify`) and accept the head it prints",
+            throw LedgerError(.failedPrecondition, "the journal's head is \(current.text), not \(given.text): check it again (`taizhang status` prints the head) and accept the head as it is now",
                               violations: [FieldViolation(field: "head_hash", description: "not the journal's head now")])
         }
         return AcceptedHead(ledgerId: store.ledgerId, accepted: current, anchored: unextended.withLock { $0 }?.head, heldBecause: held, reason: reason)
     }
 
     /// After an acceptance was journaled (the store released the hold
-    /// before answering): anchor the new head.
+    /// before answering): anchor the new head, and check the rows again at
+    /// once. Accepting vouches for the journal, not for rows that differ
+    /// from it: those hold the ledger again until it is restored.
     func accepted() {
         unextended.withLock { $0 = nil }
         DaemonLog.notice("the journal's head was accepted by an operator; the ledger takes changes again")
         anchor("accepted")
+        let thread = Thread { [self] in checkLedger() }
+        thread.name = "taizhang-ledger-check"
+        thread.start()
     }
 }

@@ -407,8 +407,12 @@ extension LedgerService.LedgerHandlers {
 extension LedgerService.LedgerHandlers {
     var acceptAuditHead: MethodSpec {
         Method.mutation(RPC.Ledger.acceptAuditHead, store: store,
-                        plan: { [ledgerGuard] _, request in
+                        plan: { [ledgerGuard] call, request in
                             var bad: [FieldViolation] = []
+                            // Accepted once, for the head it names: a retry is answered by Status, not replayed.
+                            if call.idempotencyKey != nil {
+                                bad.append(FieldViolation(field: "idempotency-key", description: "AcceptAuditHead takes no idempotency-key; after a lost answer, read the head and the hold in Status"))
+                            }
                             if request.headSeq == 0 {
                                 bad.append(FieldViolation(field: "head_seq", description: "give the journal's head seq, as `taizhang audit verify` printed it"))
                             }

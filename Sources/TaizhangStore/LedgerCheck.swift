@@ -115,7 +115,8 @@ struct LedgerCheck {
         var orphans: [(key: String, method: String)] = []
         try connection.prepare("""
             SELECT i.key, i.method FROM idempotency i WHERE i.created_unix_ms >= ? AND NOT EXISTS (
-                SELECT 1 FROM audit_journal a WHERE a.idempotency_key = i.key AND a.method = i.method AND a.request_sha256 = i.request_sha256)
+                SELECT 1 FROM audit_journal a WHERE a.idempotency_key = i.key AND a.idempotency_key <> ''
+                    AND a.method = i.method AND a.request_sha256 = i.request_sha256)
             ORDER BY i.key
             """).query([.int(since)]) { orphans.append(($0.text(0), $0.text(1))) }
         for orphan in orphans {

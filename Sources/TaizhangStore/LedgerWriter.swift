@@ -14,6 +14,9 @@ struct Overlay {
     var auditHeadHash: String?
     /// Forget idempotency records created before this time (Unix ms).
     var pruneIdempotencyBefore: Int64?
+    /// The holds operators accepted in this group (their reasons): the
+    /// store releases its hold if it is one of them.
+    var acceptedHolds: [String] = []
 
     func apply(to state: inout LedgerState) {
         // Parents before children: codes sort that way.
@@ -123,7 +126,7 @@ final class LedgerWriter: @unchecked Sendable {
             """)
         findKeyed = try db.prepare("""
             SELECT method, request_sha256, record_kind, record_id, after_json FROM audit_journal
-            WHERE idempotency_key = ? AND time >= ? ORDER BY seq
+            WHERE idempotency_key = ? AND idempotency_key <> '' AND time >= ? ORDER BY seq
             """)
         upsertIdempotency = try db.prepare("INSERT OR REPLACE INTO idempotency(key, method, request_sha256, response, created_unix_ms) VALUES (?, ?, ?, ?, ?)")
         pruneIdempotency = try db.prepare("DELETE FROM idempotency WHERE created_unix_ms < ?")
@@ -158,6 +161,10 @@ final class LedgerWriter: @unchecked Sendable {
                 replies.append(reply)
                 continue
             }
+            if let refusal = LedgerWriter.staleAcceptance(pending.mutation, head: AuditHead(seq: headSeq, hash: headHash)) {
+                replies.append(.failure(refusal))
+                continue
+            }
             do {
                 var plan = try LedgerWriter.decide(pending, over: overlay, store: store, now: now, nowMillis: nowMillis, numbers: &numbers)
                 try db.execute("SAVEPOINT m")
@@ -166,6 +173,7 @@ final class LedgerWriter: @unchecked Sendable {
                     var hash = headHash
                     try write(plan, context: context, key: idempotencyKey ?? "", now: now, seq: &seq, hash: &hash)
                     if case .journaled = plan.outcome { plan.outcome = .journaled(AuditHead(seq: seq, hash: hash)) }
+                    if case .acceptHead(let accepted) = pending.mutation { overlay.acceptedHolds.append(accepted.heldBecause) }
                     let remembered = try idempotencyKey.map { try remember($0, pending, plan.outcome, nowMillis: nowMillis) }
                     let response = remembered?.record.response
                     try db.execute("RELEASE m")
@@ -213,6 +221,14 @@ final class LedgerWriter: @unchecked Sendable {
         return try decider.decide(pending.mutation)
     }
 
+    /// An accepted head must still be the journal's head when it commits:
+    /// two acceptances queued together, or a change between the call and
+    /// the commit, leave the later one stale.
+    static func staleAcceptance(_ mutation: Mutation, head: AuditHead) -> LedgerError? {
+        guard case .acceptHead(let accepted) = mutation, accepted.accepted != head.text else { return nil }
+        return LedgerError(.failedPrecondition, "the journal's head is now \(head.text), not \(accepted.accepted): check it again and accept the head it has now")
+    }
+
     /// The answer to a mutation whose idempotency key is known: the first
     /// answer again, or a refusal when the key came with another request.
     /// A key whose stored answer is gone (deleted behind the daemon's back)
@@ -224,8 +240,16 @@ final class LedgerWriter: @unchecked Sendable {
         if let known = overlay.idempotency[key] ?? store.state.withLock({ $0.idempotency[key] }) {
             guard known.createdUnixMillis >= nowMillis - retentionMillis else { return nil }
             first = (known.method, known.requestSHA256, { known.response })
-        } else if let journaled = journaled(key, since: nowMillis - retentionMillis, store: store) {
-            first = (journaled.method, journaled.requestSHA256, { pending.encode(journaled.outcome) })
+        } else {
+            do {
+                if let journaled = try journaled(key, since: nowMillis - retentionMillis, store: store) {
+                    first = (journaled.method, journaled.requestSHA256, { pending.encode(journaled.outcome) })
+                }
+            } catch {
+                // Unknown is not "new": applying it could apply a retry twice.
+                StoreLog.error("reading the journal for an idempotency-key failed: \(error)")
+                return .failure(LedgerError(.unavailable, "the journal could not be read to check the idempotency-key; nothing was applied; retry"))
+            }
         }
         guard let first else { return nil }
         if first.method == context.method, first.requestSHA256 == context.requestSHA256 {
@@ -237,10 +261,10 @@ final class LedgerWriter: @unchecked Sendable {
 
     /// The request the journal recorded under `key` since `oldest` (Unix
     /// ms), and its outcome rebuilt from the entries' after-images.
-    private func journaled(_ key: String, since oldest: Int64, store: SQLiteLedgerStore)
+    private func journaled(_ key: String, since oldest: Int64, store: SQLiteLedgerStore) throws
         -> (method: String, requestSHA256: String, outcome: MutationOutcome)? {
         var rows: [(method: String, sha: String, kind: String, id: String, after: String)] = []
-        try? findKeyed.query([.text(key), .text(Timestamp.rfc3339(unixMillis: oldest))]) { row in
+        try findKeyed.query([.text(key), .text(Timestamp.rfc3339(unixMillis: oldest))]) { row in
             rows.append((row.text(0), row.text(1), row.text(2), row.text(3), row.text(4)))
         }
         guard let head = rows.first, let outcome = LedgerWriter.outcome(rows.map { ($0.kind, $0.id, $0.after) }, store: store) else { return nil }

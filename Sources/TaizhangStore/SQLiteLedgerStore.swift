@@ -452,8 +452,11 @@ public final class SQLiteLedgerStore: LedgerStore {
                     $0.committedMutations += UInt64(result.appliedCount)
                     $0.writable = true
                 }
-                // An accepted head releases the hold before anyone hears of it.
-                if result.overlay.records.kinds.contains(LedgerNotes.kind) { hold(nil) }
+                // An accepted hold is released before anyone hears of it; a
+                // hold raised after the operator looked stays.
+                held.withLock { reason in
+                    if let current = reason, result.overlay.acceptedHolds.contains(current) { reason = nil }
+                }
             } else {
                 counters.withLock { $0.writable = false }
             }

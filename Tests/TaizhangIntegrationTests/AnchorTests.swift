@@ -36,17 +36,25 @@ struct AnchorTests {
         try JournaldTests.entries(directory: scratch + "/log/journal", namespaceOf: journald, matches: matches)
     }
 
-    /// SIGTERM, then the stop anchor is awaited in the journal before
-    /// journald goes (it holds a descriptor the exit is watched on).
-    static func stop(_ daemon: DaemonProcess, journald: Int32, scratch: String, head: UInt64) throws -> Int32 {
+    /// SIGTERM, then the stop anchor at `head` is awaited in the journal
+    /// (with no head, a held ledger anchors nothing: the exit, a zombie
+    /// until reaped, is awaited) before journald goes: it holds a
+    /// descriptor the exit is watched on.
+    static func stop(_ daemon: DaemonProcess, journald: Int32, scratch: String, head: UInt64?) throws -> Int32 {
         kill(daemon.pid, SIGTERM)
-        var anchored = false
+        var done = false
         let deadline = ContinuousClock.now + .seconds(30)
-        while !anchored, ContinuousClock.now < deadline {
-            anchored = try entries(scratch, journald: journald, ["MESSAGE_ID=\(anchorMessageId)", "TAIZHANG_ANCHOR_EVENT=stop"])
-                .contains { $0["TAIZHANG_AUDIT_HEAD_SEQ"] as? String == String(head) }
+        while !done, ContinuousClock.now < deadline {
+            if let head {
+                done = try entries(scratch, journald: journald, ["MESSAGE_ID=\(anchorMessageId)", "TAIZHANG_ANCHOR_EVENT=stop"])
+                    .contains { $0["TAIZHANG_AUDIT_HEAD_SEQ"] as? String == String(head) }
+            } else {
+                let stat = (try? String(contentsOfFile: "/proc/\(daemon.pid)/stat", encoding: .utf8)) ?? ""
+                done = stat.isEmpty || stat.split(separator: ")").last?.split(separator: " ").first == "Z"
+            }
         }
-        #expect(anchored, "no stop anchor at head \(head) in journald")
+        #expect(done, "the daemon did not stop (head \(head.map(String.init) ?? "none"))")
+        _ = try entries(scratch, journald: journald, [])
         kill(journald, SIGKILL)
         return daemon.waitForExit()
     }
@@ -97,8 +105,14 @@ struct AnchorTests {
         #expect(alerts.first.map { Self.field($0, "MESSAGE") }?.hasPrefix("【严重】台账与审计链不符，已转为只读") == true)
         #expect(alerts.first.map { Self.field($0, "TAIZHANG_LEDGER_ID") } == before.ledgerID)
 
-        // The operator accepts the head as it stands now, not another one.
+        // The operator accepts the head as it stands now, not another one, and without an idempotency-key.
         let current = "\(held.auditHeadSeq):\(held.auditHeadHash)"
+        let keyed = try await client.call(RPC.Ledger.acceptAuditHead.path, payload: try Taizhang_Ledger_V1_AcceptAuditHeadRequest.with {
+            $0.headSeq = held.auditHeadSeq
+            $0.headHash = held.auditHeadHash
+            $0.reason = "retry"
+        }.serializedData(), metadata: ["idempotency-key": "accept-1"])
+        #expect(keyed.status.code == .invalidArgument && keyed.status.violations.map(\.field) == ["idempotency-key"])
         let wrong = try CLITests.taizhang(["audit", "accept", "--head", "\(before.auditHeadSeq):\(before.auditHeadHash)", "--reason", "x"],
                                           socket: daemon.socketPath)
         #expect(wrong.status != 0 && wrong.stderr.contains(current), "\(wrong.stderr)")
@@ -149,5 +163,51 @@ struct AnchorTests {
         await client.close()
         let lines = try String(contentsOfFile: log, encoding: .utf8)
         #expect(lines.contains("no journald: the journal's head is not anchored outside the database"))
+    }
+
+    /// A hold no operator accepted outlives a restart: rows edited behind
+    /// the daemon's back (the head still extended) are found by the check
+    /// after start; started again, the daemon holds the ledger at once,
+    /// before any check, from the hold logged in journald.
+    @Test func aHoldNoOneAccepted_outlivesARestart() async throws {
+        let scratch = NSTemporaryDirectory() + "tz-anchor-" + String(UUID().uuidString.prefix(8))
+        let data = scratch + "-data"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch); try? FileManager.default.removeItem(atPath: data) }
+
+        var (daemon, journald) = try Self.start(scratch: scratch, dataDirectory: data)
+        var client = try await daemon.connect()
+        try await Fixture.seed(client)
+        let asset = try await Fixture.register(client, Fixture.asset(code: "EDIT-3"))
+        let before = try await client.unary(RPC.System.status, Taizhang_System_V1_StatusRequest())
+        await client.close()
+        #expect(try Self.stop(daemon, journald: journald, scratch: scratch, head: before.auditHeadSeq) == 0)
+        #expect(try TamperTests.sqlite3(data + "/taizhang.db",
+                                        "UPDATE assets SET record_json = json_set(record_json, '$.name', 'TAMPERED') WHERE id = '\(asset.id)';") == 0)
+
+        (daemon, journald) = try Self.start(scratch: scratch, dataDirectory: data)
+        client = try await daemon.connect()
+        var status = try await client.unary(RPC.System.status, Taizhang_System_V1_StatusRequest())
+        let deadline = ContinuousClock.now + .seconds(30)
+        while status.heldReason.isEmpty, ContinuousClock.now < deadline {
+            status = try await client.unary(RPC.System.status, Taizhang_System_V1_StatusRequest())
+        }
+        #expect(status.heldReason.contains("assets \(asset.id) record_json"), "\(status.heldReason)")
+        await client.close()
+        let holds = try Self.entries(scratch, journald: journald, ["MESSAGE_ID=\(Self.heldMessageId)"])
+        #expect(holds.count == 1 && Self.field(holds[0], "TAIZHANG_HELD_PROBLEM").contains("record_json"))
+        #expect(try Self.stop(daemon, journald: journald, scratch: scratch, head: nil) == 0)
+
+        (daemon, journald) = try Self.start(scratch: scratch, dataDirectory: data)
+        client = try await daemon.connect()
+        let first = try await client.unary(RPC.System.status, Taizhang_System_V1_StatusRequest())
+        #expect(first.heldReason.hasPrefix("the ledger is held read-only since ") && first.heldReason.contains("record_json"), "\(first.heldReason)")
+        await #expect {
+            _ = try await Fixture.register(client, Fixture.asset(code: "EDIT-4"))
+        } throws: { error in
+            (error as? RPCError)?.status.code == .failedPrecondition
+        }
+        await client.close()
+        #expect(try Self.stop(daemon, journald: journald, scratch: scratch, head: nil) == 0)
     }
 }

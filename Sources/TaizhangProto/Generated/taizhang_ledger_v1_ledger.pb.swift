@@ -2283,7 +2283,7 @@ public nonisolated struct Taizhang_Ledger_V1_AuditEntry: Sendable {
 
   public var hash: String = String()
 
-  /// the caller's key scoped to its identity ("identity\nkey"); empty without one
+  /// the caller's key scoped to its identity's name ("name\nkey"); empty without one
   public var idempotencyKey: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()

@@ -1508,7 +1508,7 @@ struct  Taizhang__Ledger__V1__AuditEntry
   char *prev_hash;
   char *hash;
   /*
-   * the caller's key scoped to its identity ("identity\nkey"); empty without one
+   * the caller's key scoped to its identity's name ("name\nkey"); empty without one
    */
   char *idempotency_key;
 };
