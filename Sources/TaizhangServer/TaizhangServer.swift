@@ -292,6 +292,7 @@ public final class TaizhangServer: Sendable {
             let stats = store.statistics()
             metrics.gauge("taizhang_store_bytes").record(Int64(clamping: stats.storageBytes))
             metrics.gauge("taizhang_store_writable").record(stats.writable ? 1 : 0)
+            metrics.gauge("taizhang_ledger_held").record(store.heldReason == nil ? 0 : 1)
             metrics.gauge("taizhang_audit_head_seq").record(Int64(clamping: stats.auditHeadSeq))
             for (kind, count) in stats.recordCounts {
                 metrics.gauge("taizhang_store_records", ["kind": kind]).record(Int64(clamping: count))

@@ -145,7 +145,7 @@ struct AnchorTests {
         #expect(try TamperTests.sqlite3(daemon.dataDirectory + "/taizhang.db",
                                         "UPDATE assets SET record_json = json_set(record_json, '$.name', 'TAMPERED') WHERE id = '\(asset.id)';") == 0)
         let log = daemon.dataDirectory + "/stderr.log"
-        let restarted = try DaemonProcess(dataDirectory: daemon.dataDirectory, stderrPath: log)
+        let restarted = try DaemonProcess(dataDirectory: daemon.dataDirectory, extraArguments: ["--metrics-listen", "127.0.0.1:0"], stderrPath: log)
         defer { restarted.stop() }
         let client = try await restarted.connect()
         // The check runs beside the calls, right after start: its verdict shows in Status.
@@ -155,6 +155,8 @@ struct AnchorTests {
             status = try await client.unary(RPC.System.status, Taizhang_System_V1_StatusRequest())
         }
         #expect(status.heldReason.contains("assets \(asset.id) record_json"), "\(status.heldReason)")
+        let scrape = try MetricsTests.scrape(try #require(restarted.metricsURL))
+        #expect(scrape.value("taizhang_ledger_held") == 1)
         await #expect {
             _ = try await Fixture.register(client, Fixture.asset(code: "EDIT-2"))
         } throws: { error in

@@ -82,6 +82,7 @@ struct MetricsTests {
         #expect(scrape.value("taizhang_build_info", ["version": "0.1.0"]) == 1)
         #expect((scrape.value("taizhang_store_bytes") ?? 0) > 0)
         #expect(scrape.value("taizhang_store_writable") == 1)
+        #expect(scrape.value("taizhang_ledger_held") == 0)
         #expect((scrape.value("taizhang_store_records", ["kind": "admin_unit"]) ?? 0) >= 1)
         #expect(scrape.type("taizhang_store_commit_duration_seconds") == "histogram")
         #expect((scrape.value("taizhang_store_commit_duration_seconds_count") ?? 0) >= 1)
