@@ -33,12 +33,7 @@ struct AnchorService: Service {
     static let interval = Duration.seconds(300)
 
     func run() async throws {
-        while true {
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: AnchorService.interval) }
-            } catch {
-                break
-            }
+        while await pause(AnchorService.interval) {
             ledgerGuard.anchor("periodic")
         }
         ledgerGuard.anchor("stop")
@@ -53,7 +48,7 @@ struct LedgerCheckService: Service {
     static let interval = Duration.seconds(86_400)
 
     func run() async throws {
-        while true {
+        repeat {
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
                 let thread = Thread { [ledgerGuard] in
                     ledgerGuard.checkLedger()
@@ -62,12 +57,7 @@ struct LedgerCheckService: Service {
                 thread.name = "taizhang-ledger-check"
                 thread.start()
             }
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: LedgerCheckService.interval) }
-            } catch {
-                return
-            }
-        }
+        } while await pause(LedgerCheckService.interval)
     }
 }
 
@@ -126,12 +116,7 @@ struct StatusService: Service {
             try? await gracefulShutdown()
             return
         }
-        while true {
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(10)) }
-            } catch {
-                return
-            }
+        while await pause(.seconds(10)) {
             ServiceManager.notify("STATUS=\(reloader.statusLine())")
         }
     }
@@ -149,5 +134,16 @@ struct ListenerService: Service {
         ServiceManager.notify("STOPPING=1\nSTATUS=Stopping: draining calls in flight (up to \(drain) ms)")
         Log.info("stopping: draining calls in flight (up to \(drain) ms)")
         server.stopServing()
+    }
+}
+
+/// Waits `interval`; true when it passed, false once graceful shutdown began
+/// (the caller's loop ends).
+func pause(_ interval: Duration) async -> Bool {
+    do {
+        try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        return true
+    } catch {
+        return false
     }
 }

@@ -61,11 +61,20 @@ struct AnchorTests {
 
     static func field(_ entry: [String: Any], _ key: String) -> String { entry[key] as? String ?? "" }
 
-    @Test func aChangeCutOutWithItsJournalEntry_isFoundAtStart_andTheLedgerIsHeldUntilAnOperatorAccepts() async throws {
+    /// A scratch folder for journald's /run and a data directory beside it.
+    static func folders() throws -> (scratch: String, data: String) {
         let scratch = NSTemporaryDirectory() + "tz-anchor-" + String(UUID().uuidString.prefix(8))
-        let data = scratch + "-data"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch); try? FileManager.default.removeItem(atPath: data) }
+        return (scratch, scratch + "-data")
+    }
+
+    static func remove(_ folders: String...) {
+        for folder in folders { try? FileManager.default.removeItem(atPath: folder) }
+    }
+
+    @Test func aChangeCutOutWithItsJournalEntry_isFoundAtStart_andTheLedgerIsHeldUntilAnOperatorAccepts() async throws {
+        let (scratch, data) = try Self.folders()
+        defer { Self.remove(scratch, data) }
 
         var (daemon, journald) = try Self.start(scratch: scratch, dataDirectory: data)
         let first = try await daemon.connect()
@@ -172,10 +181,8 @@ struct AnchorTests {
     /// after start; started again, the daemon holds the ledger at once,
     /// before any check, from the hold logged in journald.
     @Test func aHoldNoOneAccepted_outlivesARestart() async throws {
-        let scratch = NSTemporaryDirectory() + "tz-anchor-" + String(UUID().uuidString.prefix(8))
-        let data = scratch + "-data"
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch); try? FileManager.default.removeItem(atPath: data) }
+        let (scratch, data) = try Self.folders()
+        defer { Self.remove(scratch, data) }
 
         var (daemon, journald) = try Self.start(scratch: scratch, dataDirectory: data)
         var client = try await daemon.connect()
