@@ -171,7 +171,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TaizhangServerTests",
-            dependencies: ["TaizhangServer", "TaizhangCore", "TaizhangProto", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["TaizhangServer", "TaizhangCore", "TaizhangProto", "TaizhangStore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -101,8 +101,10 @@ public struct GroupChanges: Sendable {
     public var stewardshipOrder: [String] = []
     /// Credit code → entity id ("" when freed by this group).
     public var entityIdsByCreditCode: [String: String] = [:]
+    /// What the group touched, for those who keep something derived.
+    public var touched = TouchedRecords()
     /// The kinds of record the group changed ("asset", "entity", …).
-    public var kinds: Set<String> = []
+    public var kinds: Set<String> { touched.kinds }
 
     public init() {}
 
@@ -117,27 +119,80 @@ public struct GroupChanges: Sendable {
             if let before, !before.code.isEmpty, before.code != asset.code { assetIdsByCode[before.code] = "" }
             if !asset.code.isEmpty { assetIdsByCode[asset.code] = asset.id }
         }
-        if !change.assets.isEmpty { kinds.insert("asset") }
-        if !change.notes.isEmpty { kinds.insert(LedgerNotes.kind) }
+        touched.absorb(change)
         for (entity, before) in change.entities {
             if entities.updateValue(entity, forKey: entity.id) == nil { entityOrder.append(entity.id) }
             if let before, !before.creditCode.isEmpty, before.creditCode != entity.creditCode { entityIdsByCreditCode[before.creditCode] = "" }
             if !entity.creditCode.isEmpty { entityIdsByCreditCode[entity.creditCode] = entity.id }
-            kinds.insert("entity")
         }
         for (contract, _) in change.contracts {
             if contracts.updateValue(contract, forKey: contract.id) == nil { contractOrder.append(contract.id) }
-            kinds.insert("contract")
         }
         for (report, _) in change.reports {
             reports[report.key] = report
-            kinds.insert("report")
         }
         for (record, _) in change.stewardship {
             let key = GroupChanges.key(record.kind, record.id)
             if stewardship.updateValue(record, forKey: key) == nil { stewardshipOrder.append(key) }
-            kinds.insert(record.kind.rawValue)
         }
+    }
+}
+
+/// The records and units a group's changes touched, before and after the
+/// change (a contract handed to another operator touches both entities):
+/// what a reader that keeps something derived from the ledger, as the risk
+/// monitor's alerts, must look at again. Stewardship records count by what
+/// they are about. An asset touches its units only when it moves or changes
+/// stage (a new asset's unit is not touched: what is kept per unit, the
+/// count backlog, takes in an asset only after a year).
+public struct TouchedRecords: Sendable, Equatable {
+    /// The kinds of record changed ("asset", "entity", "contract", "report",
+    /// a stewardship kind, or `LedgerNotes.kind`).
+    public var kinds: Set<String> = []
+    public var units: Set<String> = []
+    public var assets: Set<String> = []
+    public var entities: Set<String> = []
+    public var contracts: Set<String> = []
+
+    public init() {}
+
+    /// How many records and units in all.
+    public var count: Int { units.count + assets.count + entities.count + contracts.count }
+
+    /// Takes in what one mutation changed.
+    public mutating func absorb(_ change: LedgerChange) {
+        for unit in change.adminUnits { units.insert(unit.code) }
+        for (asset, before) in change.assets {
+            assets.insert(asset.id)
+            if let before, before.adminCode != asset.adminCode || before.lifecycle.stage != asset.lifecycle.stage {
+                units.insert(before.adminCode)
+                units.insert(asset.adminCode)
+            }
+        }
+        for (entity, _) in change.entities { entities.insert(entity.id) }
+        for (contract, before) in change.contracts {
+            contracts.insert(contract.id)
+            for linked in [Optional(contract), before].compactMap({ $0 }) {
+                entities.insert(linked.entityId)
+                assets.insert(linked.assetId)
+            }
+        }
+        for (report, _) in change.reports { entities.insert(report.entityId) }
+        for (record, before) in change.stewardship {
+            kinds.insert(record.kind.rawValue)
+            for keys in [Optional(record.scopeKeys), before?.scopeKeys].compactMap({ $0 }) {
+                if !keys.assetId.isEmpty { assets.insert(keys.assetId) }
+                if !keys.adminCode.isEmpty { units.insert(keys.adminCode) }
+            }
+            if case .income(let income) = record, !income.contractId.isEmpty { contracts.insert(income.contractId) }
+        }
+        if !change.adminUnits.isEmpty { kinds.insert("admin_unit") }
+        if !change.projects.isEmpty { kinds.insert("project") }
+        if !change.assets.isEmpty { kinds.insert("asset") }
+        if !change.entities.isEmpty { kinds.insert("entity") }
+        if !change.contracts.isEmpty { kinds.insert("contract") }
+        if !change.reports.isEmpty { kinds.insert("report") }
+        if !change.notes.isEmpty { kinds.insert(LedgerNotes.kind) }
     }
 }
 

@@ -385,10 +385,10 @@ public protocol LedgerStore: Sendable {
     /// The stewardship records (income, plans, counts, disposals,
     /// revitalising plans) as they are now.
     func stewardship() -> StewardshipSnapshot
-    /// Calls `observer` after each durable group with the kinds of record it
-    /// changed ("asset", "entity", "contract", "report", …), on the writer's
-    /// thread: it must be quick.
-    func observeCommits(_ observer: @escaping @Sendable (Set<String>) -> Void)
+    /// Calls `observer` after each durable group with what it touched (the
+    /// kinds of record it changed, "asset", "entity", "contract", "report",
+    /// …, and the records and units), on the writer's thread: it must be quick.
+    func observeCommits(_ observer: @escaping @Sendable (TouchedRecords) -> Void)
     /// Calls `observer` on the writer's thread after each group commit
     /// (for metrics: keep it short).
     func observeGroupCommits(_ observer: @escaping @Sendable (GroupCommit) -> Void)

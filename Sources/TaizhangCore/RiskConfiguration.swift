@@ -30,7 +30,7 @@ public struct RiskConfiguration: Sendable, Hashable {
     public var intervalSeconds = 300
     /// Milliseconds a run waits after a mutation that affects a score, so a
     /// burst of reports makes one run.
-    public var debounceMillis = 200
+    public var debounceMillis = 20
     /// Weights of the parts, summing to 100.
     public var weights: [RiskPart: Int] = [.outputBenefit: 30, .operatingCondition: 25, .salesChannels: 15,
                                            .povertyLinkage: 20, .supportMeasures: 10]

@@ -155,8 +155,8 @@ public final class LedgerGuard: Sendable {
         self.anchorage = anchorage
         self.dataDirectory = dataDirectory
         self.clock = clock
-        store.observeCommits { [self] kinds in
-            if kinds.contains(LedgerNotes.kind) { self.accepted() }
+        store.observeCommits { [self] touched in
+            if touched.kinds.contains(LedgerNotes.kind) { self.accepted() }
         }
     }
 

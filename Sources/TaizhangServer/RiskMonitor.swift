@@ -23,6 +23,8 @@ struct MonitorRunSummary: Sendable {
     var cleared: UInt64 = 0
     var openAlerts: UInt64 = 0
     var trigger = ""
+    /// Whether the run looked only at what the commits before it touched.
+    var focused = false
     var error = ""
 }
 
@@ -82,9 +84,15 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
     private let configuration: Mutex<RiskConfiguration>
     private let lastRun = Mutex<MonitorRunSummary?>(nil)
     private let runs = Atomic<UInt64>(0)
+    private let focusedRuns = Atomic<UInt64>(0)
     private let lock = NSCondition()
     // Guarded by `lock`:
     private var mutationDue: UInt64?
+    /// What the commits since the last run touched.
+    private var focus = RiskFocus()
+    /// Commits seen, and how many of them a finished run had looked at.
+    private var changesSeen: UInt64 = 0
+    private var changesCovered: UInt64 = 0
     private var reconfigured = false
     private var requested: [@Sendable (MonitorRunSummary) -> Void] = []
     private var stopping = false
@@ -107,15 +115,20 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
     /// The last run, if any.
     var lastRunSummary: MonitorRunSummary? { lastRun.withLock { $0 } }
     var runCount: UInt64 { runs.load(ordering: .relaxed) }
+    /// Runs that looked only at what the commits before them touched.
+    var focusedRunCount: UInt64 { focusedRuns.load(ordering: .relaxed) }
+    /// Whether a commit that can change an alert awaits a run.
+    var changesPending: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return changesCovered < changesSeen
+    }
 
     /// Starts the thread (when enabled) and watches the store's commits.
     func start() {
         guard current().enabled else { return }
-        store.observeCommits { [weak self] kinds in
-            // Any of these can change a score or an alert.
-            if !kinds.isDisjoint(with: ["asset", "entity", "contract", "report", "income", "distribution_plan", "stock_take", "revitalising_plan"]) {
-                self?.mutated()
-            }
+        store.observeCommits { [weak self] touched in
+            if !touched.kinds.isDisjoint(with: RiskFocus.kinds) { self?.mutated(touched) }
         }
         lock.lock()
         running = true
@@ -149,9 +162,11 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
         return true
     }
 
-    /// A mutation that may affect a score committed: run soon.
-    func mutated() {
+    /// A mutation that may affect a score committed: run soon, on what it touched.
+    func mutated(_ touched: TouchedRecords) {
         lock.lock()
+        focus.add(touched)
+        changesSeen &+= 1
         if mutationDue == nil {
             mutationDue = clock.monotonicNanos() + UInt64(max(0, current().debounceMillis)) * 1_000_000
             lock.signal()
@@ -205,9 +220,17 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
                 _ = lock.wait(until: Date(timeIntervalSinceNow: Double(due - now) / 1e9))
             }
             let stop = stopping
+            // Every run covers the commits seen so far: a run on everything
+            // as well as one on what they touched.
+            let taken = focus
+            let seen = changesSeen
+            focus = RiskFocus()
             lock.unlock()
             if stop { break }
-            let summary = runOnce(trigger: trigger)
+            let summary = runOnce(trigger: trigger, focus: trigger == "mutation" && !taken.everything ? taken : nil)
+            lock.lock()
+            changesCovered = max(changesCovered, seen)
+            lock.unlock()
             for waiter in waiters { waiter(summary) }
             nextScheduled = clock.monotonicNanos() + UInt64(max(0, current().intervalSeconds)) * 1_000_000_000
             trigger = "schedule"
@@ -224,17 +247,20 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
     }
 
     /// One run: score, compare, store, then tell journald and the watchers.
-    func runOnce(trigger: String) -> MonitorRunSummary {
+    /// With a focus, only the records and units it names are looked at, and
+    /// only their alerts can change.
+    func runOnce(trigger: String, focus: RiskFocus? = nil) -> MonitorRunSummary {
         let started = clock.monotonicNanos()
         let startMillis = clock.nowUnixMillis()
         var summary = MonitorRunSummary()
         summary.trigger = trigger
+        summary.focused = focus != nil
         summary.startedAt = Timestamp.rfc3339(unixMillis: startMillis)
         let rules = RiskRules(configuration: current(), today: Timestamp.chinaDate(unixMillis: startMillis))
-        let (conditions, entities, assets) = RiskScan.conditions(store: store, rules: rules)
-        summary.entitiesScored = UInt64(entities)
-        summary.assetsChecked = UInt64(assets)
-        let changes = AlertBook.changes(open: alerts.openAlerts(), now: conditions)
+        let scan = focus.map { RiskScan.conditions(store: store, rules: rules, focus: $0) } ?? RiskScan.conditions(store: store, rules: rules)
+        summary.entitiesScored = UInt64(scan.entities)
+        summary.assetsChecked = UInt64(scan.assets)
+        let changes = AlertBook.changes(open: alerts.openAlerts(), now: scan.conditions, scope: scan.covers)
         var events: [AlertEvent] = []
         if !changes.isEmpty {
             do {
@@ -259,15 +285,25 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
         summary.finishedAt = Timestamp.rfc3339(unixMillis: summary.finishedUnixMillis)
         lastRun.withLock { $0 = summary }
         runs.wrappingAdd(1, ordering: .relaxed)
+        if summary.focused { focusedRuns.wrappingAdd(1, ordering: .relaxed) }
         return summary
     }
 }
 
 /// Gathering the conditions of the whole ledger.
 enum RiskScan {
+    /// What a scan found: the conditions that hold now among what it looked
+    /// at, which open alerts it answers for, and how much it looked at.
+    struct Result {
+        var conditions: [AlertCondition]
+        var covers: @Sendable (AlertRecord) -> Bool = { _ in true }
+        var entities = 0
+        var assets = 0
+    }
+
     /// Every condition that holds now, with the numbers of entities scored
     /// and assets checked.
-    static func conditions(store: any LedgerStore, rules: RiskRules) -> ([AlertCondition], Int, Int) {
+    static func conditions(store: any LedgerStore, rules: RiskRules) -> Result {
         let snapshot = store.operations()
         let records = store.stewardship()
         // Copies of only the assets the rules can flag, taken under the store's
@@ -290,7 +326,7 @@ enum RiskScan {
         let conditions = conditions(snapshot: snapshot, assets: candidates, rules: rules, records: records)
             + rules.countConditions(backlog) { store.adminUnit(code: $0)?.name ?? $0 }
             + rules.distributionConditions(records) { store.adminUnit(code: $0)?.name ?? $0 }
-        return (conditions, snapshot.entityOrder.count, checked)
+        return Result(conditions: conditions, entities: snapshot.entityOrder.count, assets: checked)
     }
 
     /// The conditions over a snapshot and the candidate assets (pure; the benchmark calls it).

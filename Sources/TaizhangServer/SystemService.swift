@@ -81,6 +81,8 @@ extension SystemService {
                         var run = Taizhang_System_V1_RiskRun()
                         run.enabled = monitor.enabled
                         run.runs = monitor.runCount
+                        run.focusedRuns = monitor.focusedRunCount
+                        run.changesPending = monitor.changesPending
                         if let last = monitor.lastRunSummary {
                             run.finishedAt = last.finishedAt
                             run.durationMicros = last.durationMicros
@@ -90,6 +92,7 @@ extension SystemService {
                             run.changed = last.changed
                             run.cleared = last.cleared
                             run.trigger = last.trigger
+                            run.focused = last.focused
                             run.lastError = last.error
                         }
                         response.lastRiskRun = run

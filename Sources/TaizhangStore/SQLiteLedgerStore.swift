@@ -83,7 +83,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     private let writerStopped = DispatchSemaphore(value: 0)
     private let reader: Mutex<SQLiteReader>
     private let counters = Mutex(Counters())
-    private let observers = Mutex<[@Sendable (Set<String>) -> Void]>([])
+    private let observers = Mutex<[@Sendable (TouchedRecords) -> Void]>([])
     private let groupObservers = Mutex<[@Sendable (GroupCommit) -> Void]>([])
     public let ledgerId: String
     private let held = Mutex<String?>(nil)
@@ -353,7 +353,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         state.withLock { $0.stewardship }
     }
 
-    public func observeCommits(_ observer: @escaping @Sendable (Set<String>) -> Void) {
+    public func observeCommits(_ observer: @escaping @Sendable (TouchedRecords) -> Void) {
         observers.withLock { $0.append(observer) }
     }
 
@@ -460,6 +460,11 @@ public final class SQLiteLedgerStore: LedgerStore {
             } else {
                 counters.withLock { $0.writable = false }
             }
+            // Those keeping something derived hear of the change before the
+            // callers do, so a caller's next call finds it already known.
+            if result.durable, !result.overlay.records.kinds.isEmpty {
+                for observer in observers.withLock({ $0 }) { observer(result.overlay.records.touched) }
+            }
             for (pending, reply) in zip(started, result.replies) {
                 pending.completion(reply)
             }
@@ -467,9 +472,6 @@ public final class SQLiteLedgerStore: LedgerStore {
             // probes alone are not a commit anyone waited for.
             if !started.allSatisfy({ if case .probe = $0.mutation { return true } else { return false } }) {
                 for observer in groupObservers.withLock({ $0 }) { observer(group) }
-            }
-            if result.durable, !result.overlay.records.kinds.isEmpty {
-                for observer in observers.withLock({ $0 }) { observer(result.overlay.records.kinds) }
             }
         }
         writerStopped.signal()

@@ -30,7 +30,7 @@ struct OperationsStoreTests {
         let kinds = Mutex<[Set<String>]>([])
         do {
             let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
-            store.observeCommits { changed in kinds.withLock { $0.append(changed) } }
+            store.observeCommits { changed in kinds.withLock { $0.append(changed.kinds) } }
             seedUnits(store)
             guard case .success = submit(store, .registerAssets([sampleAsset()], batch: false)) else { Issue.record("asset"); return }
             guard case .success(.applied(.entity(let entity), _)) = submit(store, .createEntity(Self.entity())) else { Issue.record("entity"); return }

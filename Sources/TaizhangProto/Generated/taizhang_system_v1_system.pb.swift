@@ -360,6 +360,16 @@ public nonisolated struct Taizhang_System_V1_RiskRun: Sendable {
   /// why the last run failed; empty when it did not
   public var lastError: String = String()
 
+  /// The last run looked only at what the commits before it touched (the
+  /// trigger is then "mutation"); false: it looked at the whole ledger.
+  public var focused: Bool = false
+
+  /// of `runs`, those that were focused
+  public var focusedRuns: UInt64 = 0
+
+  /// A commit that can change an alert waits for a run (the debounce).
+  public var changesPending: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -906,7 +916,7 @@ nonisolated extension Taizhang_System_V1_MethodStats: SwiftProtobuf.Message, Swi
 
 nonisolated extension Taizhang_System_V1_RiskRun: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RiskRun"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}finished_at\0\u{3}duration_micros\0\u{1}scored\0\u{1}raised\0\u{1}cleared\0\u{1}enabled\0\u{1}changed\0\u{1}trigger\0\u{3}assets_checked\0\u{1}runs\0\u{3}last_error\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}finished_at\0\u{3}duration_micros\0\u{1}scored\0\u{1}raised\0\u{1}cleared\0\u{1}enabled\0\u{1}changed\0\u{1}trigger\0\u{3}assets_checked\0\u{1}runs\0\u{3}last_error\0\u{1}focused\0\u{3}focused_runs\0\u{3}changes_pending\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -925,6 +935,9 @@ nonisolated extension Taizhang_System_V1_RiskRun: SwiftProtobuf.Message, SwiftPr
       case 9: try { try decoder.decodeSingularUInt64Field(value: &self.assetsChecked) }()
       case 10: try { try decoder.decodeSingularUInt64Field(value: &self.runs) }()
       case 11: try { try decoder.decodeSingularStringField(value: &self.lastError) }()
+      case 12: try { try decoder.decodeSingularBoolField(value: &self.focused) }()
+      case 13: try { try decoder.decodeSingularUInt64Field(value: &self.focusedRuns) }()
+      case 14: try { try decoder.decodeSingularBoolField(value: &self.changesPending) }()
       default: break
       }
     }
@@ -964,6 +977,15 @@ nonisolated extension Taizhang_System_V1_RiskRun: SwiftProtobuf.Message, SwiftPr
     if !self.lastError.isEmpty {
       try visitor.visitSingularStringField(value: self.lastError, fieldNumber: 11)
     }
+    if self.focused != false {
+      try visitor.visitSingularBoolField(value: self.focused, fieldNumber: 12)
+    }
+    if self.focusedRuns != 0 {
+      try visitor.visitSingularUInt64Field(value: self.focusedRuns, fieldNumber: 13)
+    }
+    if self.changesPending != false {
+      try visitor.visitSingularBoolField(value: self.changesPending, fieldNumber: 14)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -979,6 +1001,9 @@ nonisolated extension Taizhang_System_V1_RiskRun: SwiftProtobuf.Message, SwiftPr
     if lhs.assetsChecked != rhs.assetsChecked {return false}
     if lhs.runs != rhs.runs {return false}
     if lhs.lastError != rhs.lastError {return false}
+    if lhs.focused != rhs.focused {return false}
+    if lhs.focusedRuns != rhs.focusedRuns {return false}
+    if lhs.changesPending != rhs.changesPending {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

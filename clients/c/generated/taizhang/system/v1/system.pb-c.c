@@ -1517,7 +1517,7 @@ const ProtobufCMessageDescriptor taizhang__system__v1__method_stats__descriptor 
   (ProtobufCMessageInit) taizhang__system__v1__method_stats__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taizhang__system__v1__risk_run__field_descriptors[11] =
+static const ProtobufCFieldDescriptor taizhang__system__v1__risk_run__field_descriptors[14] =
 {
   {
     "finished_at",
@@ -1651,14 +1651,53 @@ static const ProtobufCFieldDescriptor taizhang__system__v1__risk_run__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "focused",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__System__V1__RiskRun, focused),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "focused_runs",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__System__V1__RiskRun, focused_runs),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "changes_pending",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__System__V1__RiskRun, changes_pending),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__system__v1__risk_run__field_indices_by_name[] = {
   8,   /* field[8] = assets_checked */
   6,   /* field[6] = changed */
+  13,   /* field[13] = changes_pending */
   4,   /* field[4] = cleared */
   1,   /* field[1] = duration_micros */
   5,   /* field[5] = enabled */
   0,   /* field[0] = finished_at */
+  11,   /* field[11] = focused */
+  12,   /* field[12] = focused_runs */
   10,   /* field[10] = last_error */
   3,   /* field[3] = raised */
   9,   /* field[9] = runs */
@@ -1668,7 +1707,7 @@ static const unsigned taizhang__system__v1__risk_run__field_indices_by_name[] = 
 static const ProtobufCIntRange taizhang__system__v1__risk_run__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 14 }
 };
 const ProtobufCMessageDescriptor taizhang__system__v1__risk_run__descriptor =
 {
@@ -1678,7 +1717,7 @@ const ProtobufCMessageDescriptor taizhang__system__v1__risk_run__descriptor =
   "Taizhang__System__V1__RiskRun",
   "taizhang.system.v1",
   sizeof(Taizhang__System__V1__RiskRun),
-  11,
+  14,
   taizhang__system__v1__risk_run__field_descriptors,
   taizhang__system__v1__risk_run__field_indices_by_name,
   1,  taizhang__system__v1__risk_run__number_ranges,

@@ -311,10 +311,23 @@ struct  Taizhang__System__V1__RiskRun
    * why the last run failed; empty when it did not
    */
   char *last_error;
+  /*
+   * The last run looked only at what the commits before it touched (the
+   * trigger is then "mutation"); false: it looked at the whole ledger.
+   */
+  protobuf_c_boolean focused;
+  /*
+   * of `runs`, those that were focused
+   */
+  uint64_t focused_runs;
+  /*
+   * A commit that can change an alert waits for a run (the debounce).
+   */
+  protobuf_c_boolean changes_pending;
 };
 #define TAIZHANG__SYSTEM__V1__RISK_RUN__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__system__v1__risk_run__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0 }
 
 
 struct  Taizhang__System__V1__ListMethodsRequest

@@ -1,0 +1,108 @@
+// A focused run of the risk monitor: after commits, only the entities,
+// assets, contracts and units they touched (and what hangs on them) are
+// looked at again, and only their alerts can change. The run over the whole
+// ledger (at start, on schedule, on request, after a reload) stays the
+// reference: a focused run must leave the alerts as it would.
+
+import TaizhangCore
+
+/// What the commits since the last run touched that can change an alert.
+struct RiskFocus: Sendable {
+    /// The kinds of record that can change a score or an alert.
+    static let kinds: Set<String> = ["asset", "entity", "contract", "report", "income", "distribution_plan", "stock_take",
+                                     "revitalising_plan"]
+    /// Beyond this many records and units touched, the run looks at everything.
+    static let limit = 4096
+
+    var touched = TouchedRecords()
+    /// Too much was touched: run over the whole ledger.
+    var everything = false
+
+    mutating func add(_ more: TouchedRecords) {
+        guard !everything else { return }
+        touched.kinds.formUnion(more.kinds)
+        touched.units.formUnion(more.units)
+        touched.assets.formUnion(more.assets)
+        touched.entities.formUnion(more.entities)
+        touched.contracts.formUnion(more.contracts)
+        if touched.count > RiskFocus.limit {
+            everything = true
+            touched = TouchedRecords()
+        }
+    }
+}
+
+extension RiskScan {
+    /// The conditions of what `focus` touched and of what hangs on it: the
+    /// operators of touched contracts, the assets an entity operates (their
+    /// loss and decline alerts read its reports), the contracts of the
+    /// assets (their expiry), the count backlog of the units touched (of
+    /// every unit after a count), and the distribution alerts after income
+    /// or a plan changed. `covers` names the open alerts the run answers for.
+    static func conditions(store: any LedgerStore, rules: RiskRules, focus: RiskFocus) -> Result {
+        let snapshot = store.operations()
+        let records = store.stewardship()
+        let touched = focus.touched
+        var entityIds = touched.entities
+        var assetIds = touched.assets
+        for id in touched.contracts {
+            guard let contract = snapshot.contracts[id] else { continue }
+            entityIds.insert(contract.entityId)
+            assetIds.insert(contract.assetId)
+        }
+        var contractsOfEntities: Set<String> = []
+        for id in entityIds {
+            for contract in snapshot.contracts(ofEntity: id) {
+                assetIds.insert(contract.assetId)
+                contractsOfEntities.insert(contract.id)
+            }
+        }
+        var contractIds = touched.contracts
+        for id in assetIds { for contract in snapshot.contracts(ofAsset: id) { contractIds.insert(contract.id) } }
+        var received: [String: [IncomeReceipt]] = [:]
+        for income in records.income.values where contractsOfEntities.contains(income.contractId) {
+            received[income.contractId, default: []].append(income.receipt)
+        }
+
+        var conditions: [AlertCondition] = []
+        for id in entityIds.sorted() {
+            guard let entity = snapshot.entities[id] else { continue }
+            conditions += rules.conditions(entity: entity, contracts: snapshot.contracts(ofEntity: id), reports: snapshot.reports[id] ?? [:],
+                                           received: received)
+        }
+        for id in assetIds.sorted() {
+            guard let asset = store.asset(id: id) else { continue }
+            conditions += rules.conditions(asset: asset, contracts: snapshot.contracts(ofAsset: id),
+                                           revitalising: records.revitalisingPlan(ofAsset: id, on: rules.today)) { entityId in
+                guard let entity = snapshot.entities[entityId] else { return nil }
+                return (entity, snapshot.reports[entityId] ?? [:])
+            }
+        }
+        let recountAll = touched.kinds.contains("stock_take")
+        let recount = touched.units
+        if recountAll || !recount.isEmpty {
+            var backlog: [String: CountBacklog] = [:]
+            store.visitAssets(filter: AssetFilter()) { asset in
+                guard recountAll || recount.contains(asset.adminCode),
+                      let (since, twoYears) = rules.countOverdue(asset: asset, lastCounted: records.lastCounted[asset.id]) else { return }
+                backlog[asset.adminCode, default: CountBacklog(since: since)].add(asset.id, since: since, twoYears: twoYears)
+            }
+            conditions += rules.countConditions(backlog) { store.adminUnit(code: $0)?.name ?? $0 }
+        }
+        let distribution = !touched.kinds.isDisjoint(with: ["income", "distribution_plan"])
+        if distribution {
+            conditions += rules.distributionConditions(records) { store.adminUnit(code: $0)?.name ?? $0 }
+        }
+        let covered = (entities: entityIds, assets: assetIds, contracts: contractIds)
+        return Result(conditions: conditions, covers: { record in
+            switch record.kind.subjectKind {
+            case "entity": return covered.entities.contains(record.subjectId)
+            case "asset": return covered.assets.contains(record.subjectId)
+            case "contract": return covered.contracts.contains(record.subjectId)
+            case "unit": return recountAll || recount.contains(record.subjectId)
+            case "distribution": return distribution
+            default: return false
+            }
+        }, entities: entityIds.count, assets: assetIds.count)
+    }
+}

@@ -1,0 +1,114 @@
+// A focused run of the risk monitor (what the commits touched) against the
+// run over the whole ledger, on a real store whose clock the test moves:
+// what the demo county cannot show (it is loaded in one day), an asset
+// uncounted for two years moved to another village, and the count's alert
+// following it.
+
+import Foundation
+import Synchronization
+import Testing
+import TaizhangCore
+@testable import TaizhangServer
+import TaizhangStore
+
+struct RiskFocusTests {
+    final class Clock: WallClock {
+        let millis: Mutex<Int64>
+        init(_ date: String) { millis = Mutex(Self.millis(date)) }
+        static func millis(_ date: String) -> Int64 { Int64(CivilDate(date)!.daysSinceEpoch) * 86_400_000 + 4 * 3_600_000 }
+        func set(_ date: String) { millis.withLock { $0 = Self.millis(date) } }
+        func nowUnixMillis() -> Int64 { millis.withLock { $0 } }
+        func monotonicNanos() -> UInt64 { UInt64(millis.withLock { $0 }) * 1_000_000 }
+    }
+
+    struct Silent: AlertSink {
+        var name: String { "none" }
+        func emit(_ event: AlertEvent) {}
+    }
+
+    struct Failure: Error { let text: String }
+
+    static let village = "421024101201"
+    static let otherVillage = "421024101202"
+
+    static func submit(_ store: SQLiteLedgerStore, _ mutation: Mutation, _ method: String) throws -> MutationOutcome {
+        let done = DispatchSemaphore(value: 0)
+        let reply = Mutex<MutationReply?>(nil)
+        let context = CallerContext(identity: "uid:0", actor: "测试员", method: "/taizhang.ledger.v1.Ledger/" + method, requestId: "t",
+                                    requestSHA256: "d", idempotencyKey: nil)
+        _ = store.submit(mutation, context: context, encode: { _ in [] }, completion: { result in
+            reply.withLock { $0 = result }
+            done.signal()
+        })
+        done.wait()
+        guard case .success(.applied(let outcome, _)) = reply.withLock({ $0! }) else {
+            throw Failure(text: "\(method) failed: \(String(describing: reply.withLock { $0 }))")
+        }
+        return outcome
+    }
+
+    static func asset(_ name: String) -> Asset {
+        Asset(code: "", name: name, category: .operating, projectId: "P1", adminCode: village,
+              acquiredDate: CivilDate("2019-06-30")!, usefulLifeYears: 25, originalValueFen: 100_000,
+              funding: [Funding(source: .centralSpecial, amountFen: 100_000)],
+              owners: [Owner(name: "白马村股份经济合作社", kind: .villageCollective, adminCode: village, shareBasisPoints: 10_000)])
+    }
+
+    /// Whether a run over the whole ledger would change any open alert.
+    static func fullRunWouldChange(_ monitor: RiskMonitor, _ store: SQLiteLedgerStore, _ clock: Clock) -> AlertChanges {
+        let rules = RiskRules(configuration: monitor.current(), today: Timestamp.chinaDate(unixMillis: clock.nowUnixMillis()))
+        return AlertBook.changes(open: monitor.alerts.openAlerts(), now: RiskScan.conditions(store: store, rules: rules).conditions)
+    }
+
+    @Test func anAssetMovedCarriesItsCountBacklogToTheOtherVillage() throws {
+        let directory = NSTemporaryDirectory() + "tz-focus-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let clock = Clock("2024-11-01")
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory), clock: clock)
+        defer { store.close() }
+        let touched = Mutex(TouchedRecords())
+        store.observeCommits { more in touched.withLock { $0 = more } }
+        for unit in [AdminUnit(code: "421024000000", name: "江陵县", level: .county, parentCode: ""),
+                     AdminUnit(code: "421024101000", name: "熊河镇", level: .township, parentCode: "421024000000"),
+                     AdminUnit(code: Self.village, name: "白马村", level: .village, parentCode: "421024101000"),
+                     AdminUnit(code: Self.otherVillage, name: "青龙村", level: .village, parentCode: "421024101000")] {
+            _ = try Self.submit(store, .createAdminUnit(unit), "CreateAdminUnit")
+        }
+        _ = try Self.submit(store, .createProject(Project(id: "P1", name: "光伏扶贫项目", year: 2019, implementingUnit: "县发改局",
+                                                          adminCode: "421024101000", funding: [Funding(source: .centralSpecial, amountFen: 300_000)])),
+                            "CreateProject")
+        guard case .assets(let assets) = try Self.submit(store, .registerAssets([Self.asset("光伏电站"), Self.asset("冷库"), Self.asset("大棚")], batch: true),
+                                                         "RegisterAssets") else { Issue.record("no assets"); return }
+        // Two years on, none counted: the village is red.
+        clock.set("2026-12-03")
+        let alerts = try AlertStore(dataDirectory: directory)
+        let monitor = RiskMonitor(store: store, alerts: alerts, configuration: RiskConfiguration(), sink: Silent(), clock: clock)
+        _ = monitor.runOnce(trigger: "start")
+        #expect(alerts.openAlerts()["count_overdue:\(Self.village)"]?.level == .red)
+        #expect(alerts.openAlerts()["count_overdue:\(Self.otherVillage)"] == nil)
+
+        // One asset moves to the other village: a focused run raises its count alert there.
+        var moved = assets[0]
+        moved.adminCode = Self.otherVillage
+        moved.owners = [Owner(name: "青龙村股份经济合作社", kind: .villageCollective, adminCode: Self.otherVillage, shareBasisPoints: 10_000)]
+        _ = try Self.submit(store, .updateAsset(moved, expectedVersion: moved.version), "UpdateAsset")
+        var focus = RiskFocus()
+        focus.add(touched.withLock { $0 })
+        #expect(focus.touched.units == [Self.village, Self.otherVillage])
+        let run = monitor.runOnce(trigger: "mutation", focus: focus)
+        #expect(run.focused && run.raised == 1)
+        #expect(alerts.openAlerts()["count_overdue:\(Self.otherVillage)"]?.level == .red)
+        #expect(alerts.openAlerts()["count_overdue:\(Self.village)"]?.reasons.first?.chinese.hasPrefix("2项资产") == true)
+        #expect(Self.fullRunWouldChange(monitor, store, clock).isEmpty)
+
+        // A new asset touches no unit (it is a year from being overdue) and changes nothing.
+        _ = try Self.submit(store, .registerAssets([Self.asset("仓库")], batch: false), "RegisterAsset")
+        focus = RiskFocus()
+        focus.add(touched.withLock { $0 })
+        #expect(focus.touched.units.isEmpty && focus.touched.assets.count == 1)
+        let quiet = monitor.runOnce(trigger: "mutation", focus: focus)
+        #expect(quiet.focused && quiet.raised == 0 && quiet.changed == 0 && quiet.cleared == 0)
+        #expect(Self.fullRunWouldChange(monitor, store, clock).isEmpty)
+    }
+}
