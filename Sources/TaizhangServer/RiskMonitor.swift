@@ -124,13 +124,18 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
         return changesCovered < changesSeen
     }
 
-    /// Starts the thread (when enabled) and watches the store's commits.
+    /// Starts the thread (when enabled) and watches the store's commits;
+    /// a second call does nothing.
     func start() {
         guard current().enabled else { return }
+        lock.lock()
+        guard thread == nil, !stopping else {
+            lock.unlock()
+            return
+        }
         store.observeCommits { [weak self] touched in
             if !touched.kinds.isDisjoint(with: RiskFocus.kinds) { self?.mutated(touched) }
         }
-        lock.lock()
         running = true
         let thread = Thread { [self] in self.loop() }
         thread.name = "taizhang-risk-monitor"

@@ -75,8 +75,9 @@ struct StatusCommand: AsyncParsableCommand {
             } else if run.finishedAt.isEmpty {
                 print(zh ? "风险监测：尚未运行" : "risk monitor: no run yet")
             } else {
-                print(zh ? "风险监测：\(run.finishedAt) 第\(run.runs)次（\(run.trigger)）用时 \(run.durationMicros / 1000) ms，评估主体 \(run.scored) 个、资产 \(run.assetsChecked) 项；新增 \(run.raised)、变更 \(run.changed)、解除 \(run.cleared)；在报预警 红灯 \(red)、黄灯 \(yellow)"
-                         : "risk monitor: run \(run.runs) (\(run.trigger)) at \(run.finishedAt) took \(run.durationMicros / 1000) ms, \(run.scored) entities and \(run.assetsChecked) assets; raised \(run.raised), changed \(run.changed), cleared \(run.cleared); open alerts red \(red), yellow \(yellow)")
+                let trigger = run.focused ? run.trigger + (zh ? "，仅所涉记录" : ", focused") : run.trigger
+                print(zh ? "风险监测：\(run.finishedAt) 第\(run.runs)次（\(trigger)）用时 \(run.durationMicros / 1000) ms，评估主体 \(run.scored) 个、资产 \(run.assetsChecked) 项；新增 \(run.raised)、变更 \(run.changed)、解除 \(run.cleared)；在报预警 红灯 \(red)、黄灯 \(yellow)"
+                         : "risk monitor: run \(run.runs) (\(trigger)) at \(run.finishedAt) took \(run.durationMicros / 1000) ms, \(run.scored) entities and \(run.assetsChecked) assets; raised \(run.raised), changed \(run.changed), cleared \(run.cleared); open alerts red \(red), yellow \(yellow)")
             }
             print("\(zh ? "带贫主体" : "operating entities") \(counts["entity"] ?? 0)  \(zh ? "经营合同" : "contracts") \(counts["contract"] ?? 0)  \(zh ? "季度报表" : "quarterly reports") \(counts["report"] ?? 0)")
         }

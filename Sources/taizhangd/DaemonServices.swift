@@ -84,7 +84,8 @@ struct MetricsService: Service {
     }
 }
 
-/// The risk monitor's thread: runs until the daemon stops.
+/// The risk monitor's thread: runs until the daemon stops (started before
+/// the daemon says it is ready; starting it again does nothing).
 struct RiskMonitorService: Service {
     let server: TaizhangServer
 

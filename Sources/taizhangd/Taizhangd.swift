@@ -285,6 +285,9 @@ struct Taizhangd: ParsableCommand {
             .init(service: ListenerService(server: server, drainMillis: { reloader.drainTimeoutMillis })),
         ], logger: Logger(label: "taizhangd")))
         Taizhangd.takeSignals(stop: { Task { await group.triggerGracefulShutdown() } }, hangup: { hangup.yield() })
+        // The monitor takes RunMonitor calls from the first one answered
+        // (its service, started with the group, finds it running).
+        server.startMonitor()
         // Tests and scripts read these lines to learn the addresses.
         var announcement = ""
         for address in bound {
