@@ -3,6 +3,8 @@
 // lines ended by CRLF or LF; an optional UTF-8 byte-order mark (Excel's
 // "CSV UTF-8" writes one, and needs one to read Chinese correctly).
 
+import Foundation
+
 /// One record and the line of the file it starts on (1-based).
 public struct CSVRecord: Sendable, Hashable {
     public var line: Int
@@ -21,69 +23,10 @@ public enum CSV {
     /// Splits `bytes` into records. Blank lines are skipped.
     /// - Throws: `CSVError` for text that is not UTF-8 or an unterminated quote.
     public static func parse(_ bytes: [UInt8]) throws -> [CSVRecord] {
-        var body = bytes[...]
-        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
-        guard let text = String(validating: body, as: UTF8.self) else {
-            throw CSVError(line: 1, message: "the file is not UTF-8 text; in Excel or WPS save it as \"CSV UTF-8 (逗号分隔)\"")
-        }
+        var blocks: [[UInt8]] = [bytes]
+        var reader = CSVReader { blocks.popLast() }
         var records: [CSVRecord] = []
-        var fields: [String] = []
-        var field = ""
-        var line = 1
-        var recordLine = 1
-        var quoted = false
-        var afterQuote = false
-        var iterator = text.unicodeScalars.makeIterator()
-        var pending: Unicode.Scalar? = iterator.next()
-        func endRecord() {
-            fields.append(field)
-            field = ""
-            if !(fields.count == 1 && fields[0].isEmpty) {
-                records.append(CSVRecord(line: recordLine, fields: fields))
-            }
-            fields = []
-        }
-        while let scalar = pending {
-            pending = iterator.next()
-            if quoted {
-                if scalar == "\"" {
-                    if pending == "\"" {
-                        field.unicodeScalars.append("\"")
-                        pending = iterator.next()
-                    } else {
-                        quoted = false
-                        afterQuote = true
-                    }
-                } else {
-                    if scalar == "\n" { line += 1 }
-                    field.unicodeScalars.append(scalar)
-                }
-                continue
-            }
-            switch scalar {
-            case ",":
-                fields.append(field)
-                field = ""
-                afterQuote = false
-            case "\r":
-                if pending == "\n" { continue }
-                fallthrough
-            case "\n":
-                endRecord()
-                line += 1
-                recordLine = line
-                afterQuote = false
-            case "\"" where field.isEmpty && !afterQuote:
-                quoted = true
-            default:
-                if afterQuote {
-                    throw CSVError(line: line, message: "text follows a closing quote; a quote inside a quoted field is written twice (\"\")")
-                }
-                field.unicodeScalars.append(scalar)
-            }
-        }
-        if quoted { throw CSVError(line: recordLine, message: "a quoted field is never closed") }
-        if !field.isEmpty || !fields.isEmpty { endRecord() }
+        while let record = try reader.next() { records.append(record) }
         return records
     }
 
@@ -114,3 +57,120 @@ public enum CSV {
     }
 }
 
+
+/// Reads records one at a time from blocks of bytes (a file read a block at
+/// a time, or one array): memory holds one block and one record, however
+/// long the file. The separators (comma, quote, CR, LF) are ASCII and never
+/// part of a multi-byte UTF-8 character, so the bytes are split first and
+/// each field checked as UTF-8 when it ends.
+public struct CSVReader {
+    private let nextBlock: () throws -> [UInt8]?
+    private var block: [UInt8] = []
+    private var position = 0
+    private var started = false
+    private var line = 1
+
+    /// A reader of the blocks `nextBlock` gives, until it gives nil.
+    public init(_ nextBlock: @escaping () throws -> [UInt8]?) {
+        self.nextBlock = nextBlock
+    }
+
+    /// A reader of the file at `path`, 1 MiB at a time; nil when it cannot be opened.
+    public init?(path: String, blockBytes: Int = 1 << 20) {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        self.init {
+            guard let data = try handle.read(upToCount: blockBytes), !data.isEmpty else {
+                try? handle.close()
+                return nil
+            }
+            return Array(data)
+        }
+    }
+
+    private mutating func peek() throws -> UInt8? {
+        if !started {
+            // The byte-order mark, however the first blocks are cut.
+            started = true
+            while block.count < 3, let more = try nextBlock() { block += more }
+            if block.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
+        }
+        while position == block.count {
+            guard let next = try nextBlock() else { return nil }
+            block = next
+            position = 0
+        }
+        return block[position]
+    }
+
+    private mutating func take() throws -> UInt8? {
+        guard let byte = try peek() else { return nil }
+        position += 1
+        return byte
+    }
+
+    private func text(_ bytes: [UInt8], line: Int) throws -> String {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw CSVError(line: line, message: "the file is not UTF-8 text; in Excel or WPS save it as \"CSV UTF-8 (逗号分隔)\"")
+        }
+        return text
+    }
+
+    /// The next record (blank lines are skipped), or nil at the end.
+    /// - Throws: `CSVError` for text that is not UTF-8 or an unterminated quote.
+    public mutating func next() throws -> CSVRecord? {
+        var fields: [String] = []
+        var field: [UInt8] = []
+        var recordLine = line
+        var quoted = false
+        var afterQuote = false
+        while let byte = try take() {
+            if quoted {
+                if byte == UInt8(ascii: "\"") {
+                    if try peek() == UInt8(ascii: "\"") {
+                        field.append(byte)
+                        position += 1
+                    } else {
+                        quoted = false
+                        afterQuote = true
+                    }
+                } else {
+                    if byte == UInt8(ascii: "\n") { line += 1 }
+                    field.append(byte)
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: ","):
+                fields.append(try text(field, line: recordLine))
+                field = []
+                afterQuote = false
+            case UInt8(ascii: "\r"), UInt8(ascii: "\n"):
+                if byte == UInt8(ascii: "\r"), try peek() == UInt8(ascii: "\n") { continue }
+                line += 1
+                fields.append(try text(field, line: recordLine))
+                if fields.count == 1 && fields[0].isEmpty {
+                    // A blank line.
+                    fields = []
+                    field = []
+                    afterQuote = false
+                    recordLine = line
+                    continue
+                }
+                return CSVRecord(line: recordLine, fields: fields)
+            case UInt8(ascii: "\"") where field.isEmpty && !afterQuote:
+                quoted = true
+            default:
+                if afterQuote {
+                    throw CSVError(line: line, message: "text follows a closing quote; a quote inside a quoted field is written twice (\"\")")
+                }
+                field.append(byte)
+            }
+        }
+        if quoted { throw CSVError(line: recordLine, message: "a quoted field is never closed") }
+        if !field.isEmpty || !fields.isEmpty || afterQuote {
+            fields.append(try text(field, line: recordLine))
+            if !(fields.count == 1 && fields[0].isEmpty) { return CSVRecord(line: recordLine, fields: fields) }
+        }
+        return nil
+    }
+}

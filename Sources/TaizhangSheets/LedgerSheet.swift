@@ -268,35 +268,17 @@ public enum LedgerSheet {
     /// Import: reads every data row; every cell that cannot be read is a problem with its line.
     public static func read(_ records: [CSVRecord]) -> ImportedSheet {
         guard let header = records.first else {
-            return ImportedSheet(rows: [], problems: [CellProblem(line: 1, column: nil, message: "the file is empty; the first line must be the column headers (see the template)")])
+            return ImportedSheet(rows: [], problems: [SheetHeader.empty])
         }
+        let (columns, headerProblems) = SheetHeader.read(header)
+        guard let columns else { return ImportedSheet(rows: [], problems: headerProblems) }
         var problems: [CellProblem] = []
-        var positions: [LedgerColumn: Int] = [:]
-        for (index, title) in header.fields.enumerated() {
-            let trimmed = title.trimmingSpaces()
-            guard let column = LedgerColumn.allCases.first(where: { $0.chinese == trimmed || $0.english == trimmed }) else {
-                problems.append(CellProblem(line: header.line, column: nil, message: "unknown column \"\(trimmed)\"; the template lists the columns"))
-                continue
-            }
-            if positions[column] != nil {
-                problems.append(CellProblem(line: header.line, column: column, message: "the column appears twice"))
-            }
-            positions[column] = index
-        }
-        for column in LedgerColumn.allCases where column.required && positions[column] == nil {
-            problems.append(CellProblem(line: header.line, column: column, message: "the column is missing"))
-        }
-        if !problems.isEmpty { return ImportedSheet(rows: [], problems: problems) }
         var rows: [(line: Int, asset: Taizhang_Ledger_V1_Asset)] = []
         rows.reserveCapacity(records.count - 1)
         for record in records.dropFirst() {
-            if record.fields.count > header.fields.count {
-                problems.append(CellProblem(line: record.line, column: nil, message: "has \(record.fields.count) cells but the header has \(header.fields.count)"))
-                continue
-            }
-            var reader = RowReader(record: record, positions: positions)
-            rows.append((record.line, reader.asset()))
-            problems += reader.problems
+            let (asset, rowProblems) = columns.asset(record)
+            if let asset { rows.append((record.line, asset)) }
+            problems += rowProblems
         }
         return ImportedSheet(rows: rows, problems: problems)
     }
@@ -316,6 +298,56 @@ public enum LedgerSheet {
             .documents: "竣工验收报告/acceptance/" + String(repeating: "0", count: 64), .coordinates: "30.0312,112.4187", .note: "",
         ]
         return [columns.map(\.chinese), columns.map { example[$0] ?? "" }]
+    }
+}
+
+/// A sheet's header: which column each cell of a row holds. Rows are read
+/// one at a time against it, so a file of any length is read in constant
+/// memory (`CSVReader`).
+public struct SheetHeader: Sendable {
+    let positions: [LedgerColumn: Int]
+    /// Cells in the header.
+    public let cells: Int
+
+    /// The problem of a file with no header.
+    public static let empty = CellProblem(line: 1, column: nil, message: "the file is empty; the first line must be the column headers (see the template)")
+
+    /// The header of `record`, or nil and every problem with it (an unknown,
+    /// repeated or missing column).
+    public static func read(_ record: CSVRecord) -> (SheetHeader?, [CellProblem]) {
+        var problems: [CellProblem] = []
+        var positions: [LedgerColumn: Int] = [:]
+        for (index, title) in record.fields.enumerated() {
+            let trimmed = title.trimmingSpaces()
+            guard let column = LedgerColumn.allCases.first(where: { $0.chinese == trimmed || $0.english == trimmed }) else {
+                problems.append(CellProblem(line: record.line, column: nil, message: "unknown column \"\(trimmed)\"; the template lists the columns"))
+                continue
+            }
+            if positions[column] != nil {
+                problems.append(CellProblem(line: record.line, column: column, message: "the column appears twice"))
+            }
+            positions[column] = index
+        }
+        for column in LedgerColumn.allCases where column.required && positions[column] == nil {
+            problems.append(CellProblem(line: record.line, column: column, message: "the column is missing"))
+        }
+        return problems.isEmpty ? (SheetHeader(positions: positions, cells: record.fields.count), []) : (nil, problems)
+    }
+
+    /// The column of cell `index`, if the header names one.
+    public func column(at index: Int) -> LedgerColumn? {
+        positions.first { $0.value == index }?.key
+    }
+
+    /// The asset a row describes (nil when it has more cells than the
+    /// header) and the problems of its cells.
+    public func asset(_ record: CSVRecord) -> (Taizhang_Ledger_V1_Asset?, [CellProblem]) {
+        if record.fields.count > cells {
+            return (nil, [CellProblem(line: record.line, column: nil, message: "has \(record.fields.count) cells but the header has \(cells)")])
+        }
+        var reader = RowReader(record: record, positions: positions)
+        let asset = reader.asset()
+        return (asset, reader.problems)
     }
 }
 

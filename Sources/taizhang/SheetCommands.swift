@@ -109,67 +109,120 @@ struct LedgerCommand: AsyncParsableCommand {
             if !(1...5000).contains(chunkRows) { throw ValidationError("--chunk-rows must be between 1 and 5000") }
         }
 
+        /// Most bytes of one row's asset as sent: the daemon's frames carry at
+        /// most 4 MiB by default (`frame-max-bytes`), its text fields at most
+        /// 4,096 bytes each; a row near this is a mistake, and a row over a
+        /// frame would end the connection.
+        static let rowMaxBytes = 1 << 20
+        /// Most rows in one import (the daemon's limit).
+        static let rowsMax = 200_000
+
         func run() async throws {
-            let sheet = try readSheet()
-            let (ids, serverViolations) = try await send(sheet, checkOnly: dryRun || !sheet.problems.isEmpty)
-            var problems = sheet.problems
-            Self.place(serverViolations, of: sheet, into: &problems)
-            try report(problems, rows: sheet.rows.count, ids: ids)
+            let scan = try scanFile()
+            let (ids, serverViolations) = try await send(scan, checkOnly: dryRun || !scan.problems.isEmpty)
+            var problems = scan.problems
+            Self.place(serverViolations, lines: scan.lines, into: &problems)
+            try report(problems, rows: scan.rows, ids: ids)
         }
 
-        /// The file, read and checked locally.
-        private func readSheet() throws -> ImportedSheet {
+        /// What the first reading of the file found: the lines of the rows
+        /// to send (in order: the daemon names a row by its place among
+        /// them), the rows left out (too large to send), and the problems.
+        struct Scan {
+            var lines: [Int] = []
+            var withheld: Set<Int> = []
+            var rows = 0
+            var problems: [CellProblem] = []
+        }
+
+        /// A reader of the file, past its header.
+        private func open() throws -> (CSVReader, SheetHeader?, [CellProblem]) {
+            let zh = global.language == .zh
+            guard var reader = CSVReader(path: file) else {
+                printError(zh ? "无法读取 \(file)" : "cannot read \(file)")
+                throw ExitCode(2)
+            }
+            guard let first = try next(&reader) else { return (reader, nil, [SheetHeader.empty]) }
+            let (header, problems) = SheetHeader.read(first)
+            return (reader, header, problems)
+        }
+
+        private func next(_ reader: inout CSVReader) throws -> CSVRecord? {
+            do {
+                return try reader.next()
+            } catch let error as CSVError {
+                printError("\(file): \(global.language == .zh ? "第 \(error.line) 行" : "line \(error.line)"): \(error.message)")
+                throw ExitCode(13)
+            }
+        }
+
+        /// The file, read a record at a time and checked locally; only the
+        /// lines of its rows are kept.
+        private func scanFile() throws -> Scan {
             let zh = global.language == .zh
             let attributes = try? FileManager.default.attributesOfItem(atPath: file)
             if let size = attributes?[.size] as? Int, size > Self.fileMaxBytes {
                 printError(zh ? "\(file) 超过 \(Self.fileMaxBytes / 1024 / 1024) MiB，请拆分后导入" : "\(file) is over \(Self.fileMaxBytes / 1024 / 1024) MiB; split it")
                 throw ExitCode(2)
             }
-            guard let data = FileManager.default.contents(atPath: file) else {
-                printError(zh ? "无法读取 \(file)" : "cannot read \(file)")
-                throw ExitCode(2)
+            var (reader, header, problems) = try open()
+            var scan = Scan(problems: problems)
+            guard let header else { return scan }
+            while let record = try next(&reader) {
+                scan.rows += 1
+                if scan.rows > Self.rowsMax {
+                    printError(zh ? "\(file) 超过一次导入的上限 \(Self.rowsMax) 行，请拆分" : "\(file) has more than \(Self.rowsMax) rows, the most one import takes: split it")
+                    throw ExitCode(2)
+                }
+                let (asset, rowProblems) = header.asset(record)
+                scan.problems += rowProblems
+                guard let asset else { continue }
+                let bytes = (try? asset.serializedBytes() as [UInt8])?.count ?? 0
+                if bytes > Self.rowMaxBytes {
+                    scan.withheld.insert(record.line)
+                    scan.problems.append(Self.oversize(record, bytes: bytes, header: header))
+                    continue
+                }
+                scan.lines.append(record.line)
             }
-            let records: [CSVRecord]
-            do {
-                records = try CSV.parse(Array(data))
-            } catch let error as CSVError {
-                printError("\(file): \(zh ? "第 \(error.line) 行" : "line \(error.line)"): \(error.message)")
-                throw ExitCode(13)
-            }
-            let sheet = LedgerSheet.read(records)
-            if sheet.rows.isEmpty, sheet.problems.isEmpty {
+            if scan.rows == 0, scan.problems.isEmpty {
                 printError(zh ? "\(file) 没有数据行" : "\(file) has no data rows")
                 throw ExitCode(2)
             }
-            if sheet.rows.count > 200_000 {
-                printError(zh ? "\(file) 有 \(sheet.rows.count) 行，超过一次导入的上限 200000 行，请拆分" : "\(file) has \(sheet.rows.count) rows; at most 200,000 per import: split it")
-                throw ExitCode(2)
-            }
-            return sheet
+            return scan
         }
 
-        /// Sends the rows in chunks under one import; the ids registered, or
-        /// the violations the ledger found.
-        private func send(_ sheet: ImportedSheet, checkOnly: Bool) async throws -> ([String], [Taizhang_Rpc_V1_FieldViolation]) {
+        /// The problem of a row too large to send, placed on its largest cell.
+        static func oversize(_ record: CSVRecord, bytes: Int, header: SheetHeader) -> CellProblem {
+            let largest = record.fields.indices.max { record.fields[$0].utf8.count < record.fields[$1].utf8.count } ?? 0
+            return CellProblem(line: record.line, column: header.column(at: largest),
+                               message: "the row is \(bytes) bytes to send (this cell \(record.fields[largest].utf8.count)); a row is at most \(rowMaxBytes) bytes, and a text field at most 4096")
+        }
+
+        /// Sends the rows in chunks under one import, reading the file again;
+        /// the ids registered, or the violations the ledger found.
+        private func send(_ scan: Scan, checkOnly: Bool) async throws -> ([String], [Taizhang_Rpc_V1_FieldViolation]) {
             let zh = global.language == .zh
+            var (reader, header, _) = try open()
+            guard let header else { return ([], []) }
             let client = try await global.connect()
             defer { Task { await client.close() } }
             let importId = UUID().uuidString
             var sent = 0
             var ids: [String] = []
             var serverViolations: [Taizhang_Rpc_V1_FieldViolation] = []
-            while sent < sheet.rows.count || (sent == 0 && sheet.rows.isEmpty) {
+            while sent < scan.lines.count || (sent == 0 && scan.lines.isEmpty) {
                 var request = Taizhang_Ledger_V1_ImportAssetsRequest()
                 request.importID = importId
                 request.firstRow = UInt64(sent)
                 request.validateOnly = checkOnly
                 var bytes = 0
-                while sent + request.assets.count < sheet.rows.count, request.assets.count < chunkRows, bytes < 2_000_000 {
-                    let asset = sheet.rows[sent + request.assets.count].asset
+                while sent + request.assets.count < scan.lines.count, request.assets.count < chunkRows, bytes < 2_000_000 {
+                    guard let asset = try nextAsset(&reader, header, scan) else { break }
                     bytes += (try? asset.serializedBytes() as [UInt8])?.count ?? 0
                     request.assets.append(asset)
                 }
-                request.final = sent + request.assets.count >= sheet.rows.count
+                request.final = sent + request.assets.count >= scan.lines.count
                 var metadata = global.metadata
                 metadata["idempotency-key"] = "import-\(importId)-\(sent)"
                 do {
@@ -186,23 +239,32 @@ struct LedgerCommand: AsyncParsableCommand {
                     throw ExitCode(Int32(10 + error.status.code.rawValue))
                 }
                 sent += request.assets.count
-                printError(zh ? "已\(checkOnly ? "检查" : "上传") \(sent)/\(sheet.rows.count) 行" : "\(checkOnly ? "checked" : "sent") \(sent)/\(sheet.rows.count) rows")
-                if sheet.rows.isEmpty { break }
+                printError(zh ? "已\(checkOnly ? "检查" : "上传") \(sent)/\(scan.lines.count) 行" : "\(checkOnly ? "checked" : "sent") \(sent)/\(scan.lines.count) rows")
+                if scan.lines.isEmpty || request.assets.isEmpty { break }
             }
             return (ids, serverViolations)
         }
 
+        /// The next row to send (rows the scan withheld are skipped).
+        private func nextAsset(_ reader: inout CSVReader, _ header: SheetHeader, _ scan: Scan) throws -> Taizhang_Ledger_V1_Asset? {
+            while let record = try next(&reader) {
+                guard !scan.withheld.contains(record.line), let asset = header.asset(record).0 else { continue }
+                return asset
+            }
+            return nil
+        }
+
         /// The ledger's violations as cell problems: "assets[12].funding[0].amount_fen" → row 12, the funding column.
-        private static func place(_ serverViolations: [Taizhang_Rpc_V1_FieldViolation], of sheet: ImportedSheet, into problems: inout [CellProblem]) {
+        private static func place(_ serverViolations: [Taizhang_Rpc_V1_FieldViolation], lines: [Int], into problems: inout [CellProblem]) {
             for violation in serverViolations {
                 let field = violation.field
                 guard field.hasPrefix("assets["), let close = field.firstIndex(of: "]"),
-                      let row = Int(field[field.index(field.startIndex, offsetBy: 7)..<close]), row < sheet.rows.count else {
+                      let row = Int(field[field.index(field.startIndex, offsetBy: 7)..<close]), row < lines.count else {
                     problems.append(CellProblem(line: 0, column: nil, message: "\(field): \(violation.description_p)"))
                     continue
                 }
                 let rest = field[field.index(after: close)...].drop { $0 == "." }
-                let line = sheet.rows[row].line
+                let line = lines[row]
                 let column = LedgerColumn.column(ofAssetField: String(rest))
                 if problems.contains(where: { $0.line == line && $0.column == column }) { continue }
                 problems.append(CellProblem(line: line, column: column, message: violation.description_p))

@@ -89,6 +89,30 @@ struct SheetCLITests {
         #expect(totals.total.count == 0)
     }
 
+    /// A cell of 10 MB would make a request larger than a frame; the CLI
+    /// refuses its row by line and column, sends the rest to be checked,
+    /// imports nothing, and the daemon serves on.
+    @Test func aRowTooLargeToSend_isRefusedWithItsLineAndColumn() async throws {
+        let daemon = try await Self.ledger(assets: 0)
+        defer { daemon.stop() }
+        let template = Self.temporary("template.csv")
+        #expect(try CLITests.taizhang(["ledger", "template", "--out", template], socket: daemon.socketPath).status == 0)
+        let lines = try String(contentsOfFile: template, encoding: .utf8).split(separator: "\r\n").map(String.init)
+        let good = lines[1].replacingOccurrences(of: "JL-2019-001-01", with: "T-1")
+        let huge = lines[1].replacingOccurrences(of: "JL-2019-001-01", with: "T-2") + String(repeating: "很", count: 3_500_000)
+        #expect(lines[1].hasSuffix(","), "the template's last column (备注) is empty")
+        let file = Self.temporary("huge.csv")
+        try ([lines[0], good, huge].joined(separator: "\r\n") + "\r\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try CLITests.taizhang(["ledger", "import", file], socket: daemon.socketPath)
+        #expect(run.status == 13, "\(run.stdout) \(run.stderr)")
+        #expect(run.stdout.contains("第 3 行「备注」: the row is "), "\(run.stdout)")
+        #expect(run.stdout.contains("(this cell 10500000); a row is at most 1048576 bytes"), "\(run.stdout)")
+        #expect(run.stdout.contains("1 行有误") && run.stdout.contains("未导入任何资产"), "\(run.stdout)")
+        let summary = try CLITests.taizhang(["ledger", "summary", "--json"], socket: daemon.socketPath)
+        #expect(summary.status == 0)
+        #expect(try Taizhang_Ledger_V1_LedgerSummary(jsonString: summary.stdout).total.count == 0)
+    }
+
     @Test func noticePage_andSummary_forATownship() async throws {
         let daemon = try await Self.ledger(assets: 6)
         defer { daemon.stop() }

@@ -20,6 +20,33 @@ struct CSVTests {
         #expect(throws: CSVError.self) { try CSV.parse([0xD7, 0xCA, 0xB2, 0xFA, 0x0A]) }
     }
 
+    /// A file is read in blocks: a record, a quote pair, a CRLF or a
+    /// Chinese character split across blocks reads as in one piece.
+    @Test(arguments: [1, 2, 3, 5, 64])
+    func reader_givesTheSameRecordsWhateverTheBlocks(blockBytes: Int) throws {
+        let text = "\u{FEFF}名称,备注\r\n\"白马村,光伏\",\"say \"\"hi\"\"\"\r\n\r\n\"two\nlines\",资产\rlast,\"\"\n"
+        let bytes = Array(text.utf8)
+        var offset = 0
+        var reader = CSVReader {
+            guard offset < bytes.count else { return nil }
+            defer { offset += blockBytes }
+            return Array(bytes[offset..<min(bytes.count, offset + blockBytes)])
+        }
+        var records: [CSVRecord] = []
+        while let record = try reader.next() { records.append(record) }
+        #expect(records == (try CSV.parse(bytes)))
+        #expect(records.map(\.fields) == [["名称", "备注"], ["白马村,光伏", "say \"hi\""], ["two\nlines", "资产"], ["last", ""]])
+        #expect(records.map(\.line) == [1, 2, 4, 6])
+    }
+
+    @Test func reader_namesTheLineOfTextThatIsNotUTF8() {
+        var blocks: [[UInt8]] = [Array("名称\nok\n".utf8) + [0xD7, 0xCA] + Array("\n".utf8)]
+        var reader = CSVReader { blocks.popLast() }
+        #expect(throws: CSVError(line: 3, message: "the file is not UTF-8 text; in Excel or WPS save it as \"CSV UTF-8 (逗号分隔)\"")) {
+            while try reader.next() != nil {}
+        }
+    }
+
     @Test func write_thenParse_roundTrips() throws {
         let rows = [["名称", "备注"], ["a,b", "x\"y"], ["line\nbreak", " lead"]]
         #expect(try CSV.parse(Array(CSV.write(rows).utf8)).map(\.fields) == rows)
