@@ -118,78 +118,77 @@ struct LedgerCommand: AsyncParsableCommand {
         static let rowsMax = 200_000
 
         func run() async throws {
-            let scan = try scanFile()
-            let (ids, serverViolations) = try await send(scan, checkOnly: dryRun || !scan.problems.isEmpty)
-            var problems = scan.problems
-            Self.place(serverViolations, lines: scan.lines, into: &problems)
-            try report(problems, rows: scan.rows, ids: ids)
+            var file = try open()
+            let (ids, serverViolations) = try await send(&file)
+            var problems = file.problems
+            Self.place(serverViolations, lines: file.lines, into: &problems)
+            try report(problems, rows: file.rows, ids: ids)
         }
 
-        /// What the first reading of the file found: the lines of the rows
-        /// to send (in order: the daemon names a row by its place among
-        /// them), the rows left out (too large to send), and the problems.
-        struct Scan {
+        /// The file as it is read, a record at a time: its header, the lines
+        /// of the rows sent so far (the daemon names a row by its place
+        /// among them), and the problems found in its cells.
+        struct SheetFile {
+            var reader: CSVReader
+            var header: SheetHeader?
             var lines: [Int] = []
-            var withheld: Set<Int> = []
             var rows = 0
             var problems: [CellProblem] = []
         }
 
-        /// A reader of the file, past its header.
-        private func open() throws -> (CSVReader, SheetHeader?, [CellProblem]) {
-            let zh = global.language == .zh
-            guard var reader = CSVReader(path: file) else {
-                printError(zh ? "无法读取 \(file)" : "cannot read \(file)")
-                throw ExitCode(2)
-            }
-            guard let first = try next(&reader) else { return (reader, nil, [SheetHeader.empty]) }
-            let (header, problems) = SheetHeader.read(first)
-            return (reader, header, problems)
-        }
-
-        private func next(_ reader: inout CSVReader) throws -> CSVRecord? {
-            do {
-                return try reader.next()
-            } catch let error as CSVError {
-                printError("\(file): \(global.language == .zh ? "第 \(error.line) 行" : "line \(error.line)"): \(error.message)")
-                throw ExitCode(13)
-            }
-        }
-
-        /// The file, read a record at a time and checked locally; only the
-        /// lines of its rows are kept.
-        private func scanFile() throws -> Scan {
+        /// The file, opened and its header read.
+        private func open() throws -> SheetFile {
             let zh = global.language == .zh
             let attributes = try? FileManager.default.attributesOfItem(atPath: file)
             if let size = attributes?[.size] as? Int, size > Self.fileMaxBytes {
                 printError(zh ? "\(file) 超过 \(Self.fileMaxBytes / 1024 / 1024) MiB，请拆分后导入" : "\(file) is over \(Self.fileMaxBytes / 1024 / 1024) MiB; split it")
                 throw ExitCode(2)
             }
-            var (reader, header, problems) = try open()
-            var scan = Scan(problems: problems)
-            guard let header else { return scan }
-            while let record = try next(&reader) {
-                scan.rows += 1
-                if scan.rows > Self.rowsMax {
-                    printError(zh ? "\(file) 超过一次导入的上限 \(Self.rowsMax) 行，请拆分" : "\(file) has more than \(Self.rowsMax) rows, the most one import takes: split it")
+            guard let reader = CSVReader(path: file) else {
+                printError(zh ? "无法读取 \(file)" : "cannot read \(file)")
+                throw ExitCode(2)
+            }
+            var sheet = SheetFile(reader: reader)
+            guard let first = try next(&sheet) else {
+                sheet.problems = [SheetHeader.empty]
+                return sheet
+            }
+            (sheet.header, sheet.problems) = SheetHeader.read(first)
+            return sheet
+        }
+
+        private func next(_ sheet: inout SheetFile) throws -> CSVRecord? {
+            do {
+                return try sheet.reader.next()
+            } catch let error as CSVError {
+                printError("\(file): \(global.language == .zh ? "第 \(error.line) 行" : "line \(error.line)"): \(error.message)")
+                throw ExitCode(13)
+            }
+        }
+
+        /// The next row to send and its size, checking every row on the way;
+        /// a row too large to send is a problem, not sent.
+        private func nextAsset(_ sheet: inout SheetFile) throws -> (Taizhang_Ledger_V1_Asset, Int)? {
+            guard let header = sheet.header else { return nil }
+            while let record = try next(&sheet) {
+                sheet.rows += 1
+                if sheet.rows > Self.rowsMax {
+                    printError(global.language == .zh ? "\(file) 超过一次导入的上限 \(Self.rowsMax) 行，请拆分；未导入任何资产"
+                                                       : "\(file) has more than \(Self.rowsMax) rows, the most one import takes: split it; nothing was imported")
                     throw ExitCode(2)
                 }
-                let (asset, rowProblems) = header.asset(record)
-                scan.problems += rowProblems
+                let (asset, problems) = header.asset(record)
+                sheet.problems += problems
                 guard let asset else { continue }
                 let bytes = (try? asset.serializedBytes() as [UInt8])?.count ?? 0
                 if bytes > Self.rowMaxBytes {
-                    scan.withheld.insert(record.line)
-                    scan.problems.append(Self.oversize(record, bytes: bytes, header: header))
+                    sheet.problems.append(Self.oversize(record, bytes: bytes, header: header))
                     continue
                 }
-                scan.lines.append(record.line)
+                sheet.lines.append(record.line)
+                return (asset, bytes)
             }
-            if scan.rows == 0, scan.problems.isEmpty {
-                printError(zh ? "\(file) 没有数据行" : "\(file) has no data rows")
-                throw ExitCode(2)
-            }
-            return scan
+            return nil
         }
 
         /// The problem of a row too large to send, placed on its largest cell.
@@ -199,30 +198,37 @@ struct LedgerCommand: AsyncParsableCommand {
                                message: "the row is \(bytes) bytes to send (this cell \(record.fields[largest].utf8.count)); a row is at most \(rowMaxBytes) bytes, and a text field at most 4096")
         }
 
-        /// Sends the rows in chunks under one import, reading the file again;
-        /// the ids registered, or the violations the ledger found.
-        private func send(_ scan: Scan, checkOnly: Bool) async throws -> ([String], [Taizhang_Rpc_V1_FieldViolation]) {
+        /// Reads the file and sends its rows in chunks under one import as
+        /// they are read; the final chunk registers them, unless this is a
+        /// dry run or the CLI found a problem in a cell (then the daemon only
+        /// checks, so every problem is listed at once). The ids registered,
+        /// or the violations the ledger found.
+        private func send(_ sheet: inout SheetFile) async throws -> ([String], [Taizhang_Rpc_V1_FieldViolation]) {
             let zh = global.language == .zh
-            var (reader, header, _) = try open()
-            guard let header else { return ([], []) }
+            guard sheet.header != nil else { return ([], []) }
+            var ahead = try nextAsset(&sheet)
+            if ahead == nil, sheet.problems.isEmpty {
+                printError(zh ? "\(file) 没有数据行" : "\(file) has no data rows")
+                throw ExitCode(2)
+            }
             let client = try await global.connect()
             defer { Task { await client.close() } }
             let importId = UUID().uuidString
             var sent = 0
             var ids: [String] = []
             var serverViolations: [Taizhang_Rpc_V1_FieldViolation] = []
-            while sent < scan.lines.count || (sent == 0 && scan.lines.isEmpty) {
+            repeat {
                 var request = Taizhang_Ledger_V1_ImportAssetsRequest()
                 request.importID = importId
                 request.firstRow = UInt64(sent)
-                request.validateOnly = checkOnly
                 var bytes = 0
-                while sent + request.assets.count < scan.lines.count, request.assets.count < chunkRows, bytes < 2_000_000 {
-                    guard let asset = try nextAsset(&reader, header, scan) else { break }
-                    bytes += (try? asset.serializedBytes() as [UInt8])?.count ?? 0
+                while let (asset, size) = ahead, request.assets.count < chunkRows, bytes < 2_000_000 {
                     request.assets.append(asset)
+                    bytes += size
+                    ahead = try nextAsset(&sheet)
                 }
-                request.final = sent + request.assets.count >= scan.lines.count
+                request.final = ahead == nil
+                request.validateOnly = dryRun || !sheet.problems.isEmpty
                 var metadata = global.metadata
                 metadata["idempotency-key"] = "import-\(importId)-\(sent)"
                 do {
@@ -239,19 +245,9 @@ struct LedgerCommand: AsyncParsableCommand {
                     throw ExitCode(Int32(10 + error.status.code.rawValue))
                 }
                 sent += request.assets.count
-                printError(zh ? "已\(checkOnly ? "检查" : "上传") \(sent)/\(scan.lines.count) 行" : "\(checkOnly ? "checked" : "sent") \(sent)/\(scan.lines.count) rows")
-                if scan.lines.isEmpty || request.assets.isEmpty { break }
-            }
+                printError(zh ? "已\(request.validateOnly ? "检查" : "上传") \(sent) 行" : "\(request.validateOnly ? "checked" : "sent") \(sent) rows")
+            } while ahead != nil
             return (ids, serverViolations)
-        }
-
-        /// The next row to send (rows the scan withheld are skipped).
-        private func nextAsset(_ reader: inout CSVReader, _ header: SheetHeader, _ scan: Scan) throws -> Taizhang_Ledger_V1_Asset? {
-            while let record = try next(&reader) {
-                guard !scan.withheld.contains(record.line), let asset = header.asset(record).0 else { continue }
-                return asset
-            }
-            return nil
         }
 
         /// The ledger's violations as cell problems: "assets[12].funding[0].amount_fen" → row 12, the funding column.
