@@ -199,6 +199,7 @@ struct Bench {
         try phase("contracts", RPC.Ledger.createContract.path, contracts)
         let reports = try riskReports(entities, quarters: chosen, submittedOn: todayText)
         try phase("reports", RPC.Ledger.submitReport.path, reports)
+        try riskLatency(group: group, socket: socket, entities: entities, quarter: chosen[chosen.count - 1], submittedOn: todayText)
         for number in 1...max(1, runs) {
             let result = try run(group: group, socket: socket, connections: 1, depth: 1, seconds: 3600,
                                  method: RPC.Risk.runMonitor.path, maxCalls: 1) { _ in Data() }
@@ -207,6 +208,64 @@ struct Bench {
                          number, summary.entitiesScored, summary.assetsChecked, summary.raised, summary.changed, summary.cleared,
                          summary.openAlerts, Double(summary.durationMicros) / 1000))
         }
+    }
+
+    /// One call on a connection of its own; the answer's payload.
+    private static func call(group: MultiThreadedEventLoopGroup, socket: String, _ method: String, _ payload: Data) throws -> Data {
+        let result = try run(group: group, socket: socket, connections: 1, depth: 1, seconds: 60, method: method, maxCalls: 1) { _ in payload }
+        if result.failed > 0 { throw BenchFailure(text: "\(method) failed") }
+        return result.lastPayload
+    }
+
+    struct BenchFailure: Error { let text: String }
+
+    /// From a report correction's acknowledgement until the monitor's run
+    /// after it has finished and the entity's light has changed: five
+    /// entities that met their targets, each corrected to a miss of the last
+    /// quarter (a yellow light), on the ledger of `entities` entities.
+    private static func riskLatency(group: MultiThreadedEventLoopGroup, socket: String, entities: Int, quarter: (Int, Int),
+                                    submittedOn: String) throws {
+        var latencies: [Double] = []
+        for sample in 0..<5 {
+            let index = (sample * 7919 * 10 + 5) % max(10, entities - entities % 10)
+            let entity = String(format: "ZT%08d", index + 1)
+            var correction = Taizhang_Ledger_V1_SubmitReportRequest()
+            correction.report.entityID = entity
+            correction.report.quarter = "\(quarter.0)Q\(quarter.1)"
+            correction.report.targetOutputValueFen = 10_000_000
+            correction.report.targetSalesRevenueFen = 8_000_000
+            correction.report.outputValueFen = 5_000_000
+            correction.report.salesRevenueFen = 4_000_000
+            correction.report.salesChannels = ["电商", "商超"]
+            correction.report.profitFen = 500_000
+            correction.report.poorLabourersEmployed = 5
+            correction.report.householdsLinked = 10
+            correction.report.supportMeasures = ["技能培训"]
+            correction.report.submittedOn = submittedOn
+            correction.report.correctionReason = "产值统计有误"
+            let runsBefore = try Taizhang_System_V1_StatusResponse(
+                serializedBytes: try call(group: group, socket: socket, RPC.System.status.path, Data())).lastRiskRun.runs
+            _ = try call(group: group, socket: socket, RPC.Ledger.submitReport.path, try correction.serializedData())
+            let acknowledged = DispatchTime.now().uptimeNanoseconds
+            var alerts = Taizhang_Risk_V1_ListAlertsRequest()
+            alerts.subjectID = entity
+            alerts.kind = "entity_targets"
+            alerts.state = .open
+            while true {
+                let status = try Taizhang_System_V1_StatusResponse(
+                    serializedBytes: try call(group: group, socket: socket, RPC.System.status.path, Data())).lastRiskRun
+                if !status.changesPending, status.runs > runsBefore {
+                    let open = try Taizhang_Risk_V1_ListAlertsResponse(
+                        serializedBytes: try call(group: group, socket: socket, RPC.Risk.listAlerts.path, try alerts.serializedData()))
+                    guard open.alerts.contains(where: { $0.level == .yellow }) else { throw BenchFailure(text: "\(entity): no yellow light after the run") }
+                    break
+                }
+                if DispatchTime.now().uptimeNanoseconds - acknowledged > 10_000_000_000 { throw BenchFailure(text: "no run within 10 s") }
+            }
+            latencies.append(Double(DispatchTime.now().uptimeNanoseconds - acknowledged) / 1e6)
+        }
+        print("risk: a report corrected to a miss, until its entity's light is yellow (ms): "
+              + latencies.map { String(format: "%.1f", $0) }.joined(separator: " "))
     }
 
     /// A county, 10 townships, 10 villages each: the requests and the villages' codes.
