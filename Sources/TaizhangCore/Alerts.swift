@@ -138,9 +138,11 @@ public struct AlertChanges: Sendable {
 public enum AlertBook {
     /// Compares the open alerts (by key) with the conditions that hold now.
     /// `scope` limits the comparison: open alerts whose key it rejects are
-    /// left alone (a run that looked at only some subjects).
+    /// left alone (a run that looked at only some subjects). `candidates`,
+    /// when given, are the only keys that can be in scope: the open alerts
+    /// are then looked up by them instead of walked.
     public static func changes(open: [String: AlertRecord], now conditions: [AlertCondition],
-                               scope: (AlertRecord) -> Bool = { _ in true }) -> AlertChanges {
+                               scope: (AlertRecord) -> Bool = { _ in true }, candidates: [String]? = nil) -> AlertChanges {
         var changes = AlertChanges()
         var seen: Set<String> = []
         for condition in conditions where condition.level != .green {
@@ -157,8 +159,14 @@ public enum AlertBook {
                 changes.raise.append(condition)
             }
         }
-        for (key, record) in open where !seen.contains(key) && scope(record) {
-            changes.clear.append(record)
+        if let candidates {
+            for key in candidates where !seen.contains(key) {
+                if let record = open[key], scope(record) { changes.clear.append(record) }
+            }
+        } else {
+            for (key, record) in open where !seen.contains(key) && scope(record) {
+                changes.clear.append(record)
+            }
         }
         changes.clear.sort { $0.id < $1.id }
         return changes

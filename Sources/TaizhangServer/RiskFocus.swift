@@ -94,6 +94,22 @@ extension RiskScan {
             conditions += rules.distributionConditions(records) { store.adminUnit(code: $0)?.name ?? $0 }
         }
         let covered = (entities: entityIds, assets: assetIds, contracts: contractIds)
+        // The open alerts answered for, by key, unless the distribution
+        // alerts are among them (their subjects are plans and units: walked).
+        var candidates: [String]?
+        if !distribution && !recountAll {
+            var keys: [String] = []
+            func add(_ ids: Set<String>, _ subject: String) {
+                for kind in AlertKind.allCases where kind.subjectKind == subject {
+                    for id in ids { keys.append(kind.rawValue + ":" + id) }
+                }
+            }
+            add(entityIds, "entity")
+            add(assetIds, "asset")
+            add(contractIds, "contract")
+            add(recount, "unit")
+            candidates = keys
+        }
         return Result(conditions: conditions, covers: { record in
             switch record.kind.subjectKind {
             case "entity": return covered.entities.contains(record.subjectId)
@@ -103,6 +119,6 @@ extension RiskScan {
             case "distribution": return distribution
             default: return false
             }
-        }, entities: entityIds.count, assets: assetIds.count)
+        }, candidates: candidates, entities: entityIds.count, assets: assetIds.count)
     }
 }

@@ -265,7 +265,7 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
         let scan = focus.map { RiskScan.conditions(store: store, rules: rules, focus: $0) } ?? RiskScan.conditions(store: store, rules: rules)
         summary.entitiesScored = UInt64(scan.entities)
         summary.assetsChecked = UInt64(scan.assets)
-        let changes = AlertBook.changes(open: alerts.openAlerts(), now: scan.conditions, scope: scan.covers)
+        let changes = AlertBook.changes(open: alerts.openAlerts(), now: scan.conditions, scope: scan.covers, candidates: scan.candidates)
         var events: [AlertEvent] = []
         if !changes.isEmpty {
             do {
@@ -302,6 +302,9 @@ enum RiskScan {
     struct Result {
         var conditions: [AlertCondition]
         var covers: @Sendable (AlertRecord) -> Bool = { _ in true }
+        /// The keys of every open alert the scan can answer for, when it can
+        /// name them (nil: walk them all through `covers`).
+        var candidates: [String]?
         var entities = 0
         var assets = 0
     }

@@ -148,10 +148,13 @@ public final class AlertStore: Sendable {
                 INSERT INTO alert_events(seq, alert_id, type, level, previous_level, score, quarter, reasons_json, time)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            var open = state.open
             var lastId = state.lastId
             var seq = state.lastSeq
             var events: [AlertEvent] = []
+            // The open alerts change only once the transaction commits, in
+            // place (a copy of 100,000 open alerts per run would cost more
+            // than the run): `settled` holds what to put (nil: remove).
+            var settled: [(key: String, record: AlertRecord?, previous: AlertLevel?)] = []
             func event(_ type: AlertEventType, _ record: AlertRecord, previous: AlertLevel) throws {
                 seq += 1
                 try insertEvent.run([.int(seq), .int(record.id), .text(type.rawValue), .text(record.level.rawValue), .text(previous.rawValue),
@@ -175,27 +178,27 @@ public final class AlertStore: Sendable {
                                          .text(record.adminCode), .text(record.level.rawValue), .int(Int64(record.score)), .text(record.quarter),
                                          .text(AlertDetailJSON.parts(record.parts)), .text(AlertDetailJSON.reasons(record.reasons)),
                                          .text(now), .text(now), .text(""), .text(day)])
-                    open[record.key] = record
+                    settled.append((record.key, record, nil))
                     try event(.raised, record, previous: .green)
                 }
                 for (current, condition) in changes.change {
                     var record = current.updated(with: condition)
                     record.changedAt = now
                     try update(record)
-                    open[record.key] = record
+                    settled.append((record.key, record, current.level))
                     try event(.changed, record, previous: current.level)
                 }
                 for (current, condition) in changes.refresh {
                     let record = current.updated(with: condition)
                     try update(record)
-                    open[record.key] = record
+                    settled.append((record.key, record, current.level))
                 }
                 for current in changes.clear {
                     var record = current
                     record.clearedAt = now
                     record.changedAt = now
                     try update(record)
-                    open[record.key] = nil
+                    settled.append((record.key, nil, current.level))
                     try event(.cleared, record, previous: current.level)
                 }
                 try db.execute("COMMIT")
@@ -203,10 +206,14 @@ public final class AlertStore: Sendable {
                 try? db.execute("ROLLBACK")
                 throw error
             }
-            state.open = open
+            var newCounts = counts.withLock { $0 }
+            for (key, record, previous) in settled {
+                if let previous { newCounts[previous, default: 0] -= 1 }
+                if let record { newCounts[record.level, default: 0] += 1 }
+                state.open[key] = record
+            }
             state.lastId = lastId
             state.lastSeq = seq
-            let newCounts = AlertStore.count(open)
             counts.withLock { $0 = newCounts }
             newestSeq.store(seq, ordering: .releasing)
             return events
