@@ -93,32 +93,53 @@ extension RiskScan {
         if distribution {
             conditions += rules.distributionConditions(records) { store.adminUnit(code: $0)?.name ?? $0 }
         }
-        let covered = (entities: entityIds, assets: assetIds, contracts: contractIds)
-        // The open alerts answered for, by key, unless the distribution
-        // alerts are among them (their subjects are plans and units: walked).
-        var candidates: [String]?
-        if !distribution && !recountAll {
-            var keys: [String] = []
-            func add(_ ids: Set<String>, _ subject: String) {
-                for kind in AlertKind.allCases where kind.subjectKind == subject {
-                    for id in ids { keys.append(kind.rawValue + ":" + id) }
+        let answered = Answered(entities: entityIds, assets: assetIds, contracts: contractIds, units: recount, everyUnit: recountAll,
+                                distribution: distribution)
+        return Result(conditions: conditions, covers: answered.covers, candidates: answered.candidates,
+                      entities: entityIds.count, assets: assetIds.count)
+    }
+
+    /// The open alerts a focused run answers for: those of the entities,
+    /// assets, contracts and units it looked at, and the distribution
+    /// alerts when it recomputed them.
+    struct Answered: Sendable {
+        let entities: Set<String>
+        let assets: Set<String>
+        let contracts: Set<String>
+        let units: Set<String>
+        let everyUnit: Bool
+        let distribution: Bool
+
+        var covers: @Sendable (AlertRecord) -> Bool {
+            { [self] record in
+                switch record.kind.subjectKind {
+                case "entity": return entities.contains(record.subjectId)
+                case "asset": return assets.contains(record.subjectId)
+                case "contract": return contracts.contains(record.subjectId)
+                case "unit": return everyUnit || units.contains(record.subjectId)
+                case "distribution": return distribution
+                default: return false
                 }
             }
-            add(entityIds, "entity")
-            add(assetIds, "asset")
-            add(contractIds, "contract")
-            add(recount, "unit")
-            candidates = keys
         }
-        return Result(conditions: conditions, covers: { record in
-            switch record.kind.subjectKind {
-            case "entity": return covered.entities.contains(record.subjectId)
-            case "asset": return covered.assets.contains(record.subjectId)
-            case "contract": return covered.contracts.contains(record.subjectId)
-            case "unit": return recountAll || recount.contains(record.subjectId)
-            case "distribution": return distribution
-            default: return false
+
+        /// Their keys, unless the distribution alerts or every unit's are
+        /// among them (subjects not named here: walked instead).
+        var candidates: [String]? {
+            guard !distribution, !everyUnit else { return nil }
+            var keys: [String] = []
+            for kind in AlertKind.allCases {
+                let ids: Set<String>
+                switch kind.subjectKind {
+                case "entity": ids = entities
+                case "asset": ids = assets
+                case "contract": ids = contracts
+                case "unit": ids = units
+                default: continue
+                }
+                for id in ids { keys.append(kind.rawValue + ":" + id) }
             }
-        }, candidates: candidates, entities: entityIds.count, assets: assetIds.count)
+            return keys
+        }
     }
 }

@@ -206,18 +206,23 @@ public final class AlertStore: Sendable {
                 try? db.execute("ROLLBACK")
                 throw error
             }
-            var newCounts = counts.withLock { $0 }
-            for (key, record, previous) in settled {
-                if let previous { newCounts[previous, default: 0] -= 1 }
-                if let record { newCounts[record.level, default: 0] += 1 }
-                state.open[key] = record
-            }
+            settle(settled, into: &state)
             state.lastId = lastId
             state.lastSeq = seq
-            counts.withLock { $0 = newCounts }
             newestSeq.store(seq, ordering: .releasing)
             return events
         }
+    }
+
+    /// Puts committed changes into the open alerts, in place, and counts them.
+    private func settle(_ settled: [(key: String, record: AlertRecord?, previous: AlertLevel?)], into state: inout State) {
+        var newCounts = counts.withLock { $0 }
+        for (key, record, previous) in settled {
+            if let previous { newCounts[previous, default: 0] -= 1 }
+            if let record { newCounts[record.level, default: 0] += 1 }
+            state.open[key] = record
+        }
+        counts.withLock { $0 = newCounts }
     }
 
     /// Alerts newest first, with ids below `beforeId` (nil: from the newest).
