@@ -33,18 +33,26 @@ struct Bench {
         let adminCode = option("--admin", "")
         let asOf = option("--as-of", "2026-12-31")
         guard !socket.isEmpty else {
-            FileHandle.standardError.write(Data("usage: taizhang-bench --socket PATH --scenario get|register|batch|summary|sizes|risk [--connections N --depth N --seconds S]\n".utf8))
+            FileHandle.standardError.write(Data("usage: taizhang-bench --socket PATH --scenario get|register|batch|summary|sizes|risk [--connections N --depth N --seconds S] [get: --id ID | --random-ids N]\n".utf8))
             exit(2)
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
         switch scenario {
         case "get":
-            var get = Taizhang_Ledger_V1_GetAssetRequest()
-            get.id = assetId
-            let payload = try get.serializedData()
+            // --random-ids N: each call asks for one of ZC00000001…N, drawn
+            // uniformly (65,536 requests made beforehand, used in turn).
+            let randomIds = Int(option("--random-ids", "0"))!
+            var payloads: [Data] = []
+            var random = SplitMix(seed: 19)
+            for _ in 0..<(randomIds > 0 ? 65_536 : 1) {
+                var get = Taizhang_Ledger_V1_GetAssetRequest()
+                get.id = randomIds > 0 ? String(format: "ZC%08d", Int(random.next() % UInt64(randomIds)) + 1) : assetId
+                payloads.append(try get.serializedData())
+            }
+            let table = payloads
             try load(group: group, socket: socket, connections: connections, depth: depth, seconds: seconds,
-                     method: RPC.Ledger.getAsset.path) { _ in payload }
+                     method: RPC.Ledger.getAsset.path) { table[Int($0 % UInt64(table.count))] }
         case "register":
             var asset = DemoCounty().assets[1]
             asset.code = ""
