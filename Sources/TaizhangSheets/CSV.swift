@@ -78,8 +78,12 @@ public struct CSVReader {
     /// A reader of the file at `path`, 1 MiB at a time; nil when it cannot be opened.
     public init?(path: String, blockBytes: Int = 1 << 20) {
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        // Once at the end, the end for good (the handle is closed then).
+        var ended = false
         self.init {
+            if ended { return nil }
             guard let data = try handle.read(upToCount: blockBytes), !data.isEmpty else {
+                ended = true
                 try? handle.close()
                 return nil
             }

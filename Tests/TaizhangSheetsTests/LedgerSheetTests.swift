@@ -1,5 +1,6 @@
 // The CSV ledger format and the notice page.
 
+import Foundation
 import Testing
 import TaizhangProto
 @testable import TaizhangSheets
@@ -37,6 +38,21 @@ struct CSVTests {
         #expect(records == (try CSV.parse(bytes)))
         #expect(records.map(\.fields) == [["名称", "备注"], ["白马村,光伏", "say \"hi\""], ["two\nlines", "资产"], ["last", ""]])
         #expect(records.map(\.line) == [1, 2, 4, 6])
+    }
+
+    /// A file whose last line has no line end, and an empty file: the reader
+    /// asks for more after the end and must get nil again, not an error.
+    @Test func fileReader_endsCleanlyWithoutAFinalLineEnd() throws {
+        let path = NSTemporaryDirectory() + "tz-csv-" + String(UInt64.random(in: 0...UInt64.max)) + ".csv"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for (text, expected) in [("a,b\r\nc,d", [["a", "b"], ["c", "d"]]), ("", []), ("x", [["x"]])] {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            var reader = try #require(CSVReader(path: path))
+            var records: [[String]] = []
+            while let record = try reader.next() { records.append(record.fields) }
+            #expect(records == expected)
+            #expect(try reader.next() == nil)
+        }
     }
 
     @Test func reader_namesTheLineOfTextThatIsNotUTF8() {
