@@ -99,6 +99,8 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
     private var running = false
     private var thread: Thread?
     private let stopped = DispatchSemaphore(value: 0)
+    /// How soon a run whose alerts could not be stored is tried again.
+    static let retryNanos: UInt64 = 1_000_000_000
 
     init(store: any LedgerStore, alerts: AlertStore, configuration: RiskConfiguration, sink: any AlertSink, clock: any WallClock) {
         self.store = store
@@ -230,11 +232,20 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
             let taken = focus
             let seen = changesSeen
             focus = RiskFocus()
+            mutationDue = nil
             lock.unlock()
             if stop { break }
             let summary = runOnce(trigger: trigger, focus: trigger == "mutation" && !taken.everything ? taken : nil)
             lock.lock()
-            changesCovered = max(changesCovered, seen)
+            if summary.error.isEmpty {
+                changesCovered = max(changesCovered, seen)
+            } else {
+                // The alerts could not be stored: what the run covered is
+                // still to do. The next run looks at everything, soon.
+                focus.everything = true
+                let retry = clock.monotonicNanos() + Self.retryNanos
+                mutationDue = min(mutationDue ?? retry, retry)
+            }
             lock.unlock()
             for waiter in waiters { waiter(summary) }
             nextScheduled = clock.monotonicNanos() + UInt64(max(0, current().intervalSeconds)) * 1_000_000_000

@@ -217,8 +217,8 @@ public final class AlertStore: Sendable {
     /// Puts committed changes into the open alerts, in place, and counts them.
     private func settle(_ settled: [(key: String, record: AlertRecord?, previous: AlertLevel?)], into state: inout State) {
         var newCounts = counts.withLock { $0 }
-        for (key, record, previous) in settled {
-            if let previous { newCounts[previous, default: 0] -= 1 }
+        for (key, record, _) in settled {
+            if let replaced = state.open[key] { newCounts[replaced.level, default: 0] -= 1 }
             if let record { newCounts[record.level, default: 0] += 1 }
             state.open[key] = record
         }

@@ -225,7 +225,14 @@ struct LedgerCommand: AsyncParsableCommand {
                 while let (asset, size) = ahead, request.assets.count < chunkRows, bytes < 2_000_000 {
                     request.assets.append(asset)
                     bytes += size
-                    ahead = try nextAsset(&sheet)
+                    do {
+                        ahead = try nextAsset(&sheet)
+                    } catch {
+                        // The file cannot be sent whole: end the import the
+                        // daemon holds for it, so its rows do not wait there.
+                        if sent > 0 { await Self.abandon(importId, at: sent, client: client, metadata: global.metadata) }
+                        throw error
+                    }
                 }
                 request.final = ahead == nil
                 request.validateOnly = dryRun || !sheet.problems.isEmpty
@@ -248,6 +255,19 @@ struct LedgerCommand: AsyncParsableCommand {
                 printError(zh ? "已\(request.validateOnly ? "检查" : "上传") \(sent) 行" : "\(request.validateOnly ? "checked" : "sent") \(sent) rows")
             } while ahead != nil
             return (ids, serverViolations)
+        }
+
+        /// Ends an import whose file stopped being read after `rows` rows
+        /// were sent: an empty final chunk that only checks registers nothing
+        /// and frees the rows the daemon held (it would otherwise keep them
+        /// for 10 minutes against its limit). Its answer does not matter.
+        static func abandon(_ importId: String, at rows: Int, client: TaizhangClient, metadata: [String: String]) async {
+            var request = Taizhang_Ledger_V1_ImportAssetsRequest()
+            request.importID = importId
+            request.firstRow = UInt64(rows)
+            request.final = true
+            request.validateOnly = true
+            _ = try? await client.unary(RPC.Ledger.importAssets, request, as: Taizhang_Ledger_V1_ImportAssetsResponse.self, metadata: metadata)
         }
 
         /// The ledger's violations as cell problems: "assets[12].funding[0].amount_fen" → row 12, the funding column.

@@ -200,6 +200,59 @@ struct RiskMonitorTests {
         await client.close()
     }
 
+    /// A run whose alerts cannot be stored (another process holds alerts.db
+    /// locked past the 5 s busy timeout) loses nothing: once the lock goes,
+    /// the monitor tries again on its own and the alert is raised, without
+    /// a run on schedule (an hour away) or one asked for.
+    @Test func aRunThatCouldNotStoreItsAlertsIsTriedAgain() async throws {
+        let daemon = try DaemonProcess(extraArguments: ["--risk-config", try Self.configuration()])
+        defer { daemon.stop() }
+        let client = try await daemon.connect()
+        let (entity, _) = try await Self.seedOperations(client)
+        _ = try await Self.report(client, entity: entity, back: 2, met: false)
+        _ = try await Self.run(client)
+        let locker = Process()
+        locker.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        locker.arguments = [daemon.dataDirectory + "/alerts.db"]
+        let input = Pipe()
+        let output = Pipe()
+        locker.standardInput = input
+        locker.standardOutput = output
+        try locker.run()
+        defer { if locker.isRunning { locker.terminate() } }
+        input.fileHandleForWriting.write(Data("BEGIN EXCLUSIVE;\nSELECT 'locked';\n".utf8))
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains("locked") { seen += output.fileHandleForReading.availableData }
+        let before = try await Self.openAlerts(client).filter { $0.subjectID == entity }
+        // The judged quarter missed too: red, but the run cannot store it.
+        _ = try await Self.report(client, entity: entity, back: 1, met: false)
+        var status: Taizhang_System_V1_StatusResponse
+        let deadline = Date().addingTimeInterval(30)
+        repeat {
+            try await Task.sleep(for: .milliseconds(50))
+            status = try await client.unary("/taizhang.system.v1.System/Status", Taizhang_System_V1_StatusRequest(),
+                                            as: Taizhang_System_V1_StatusResponse.self)
+        } while status.lastRiskRun.lastError.isEmpty && Date() < deadline
+        #expect(status.lastRiskRun.lastError.contains("could not be stored"), "\(status.lastRiskRun)")
+        #expect(status.lastRiskRun.changesPending, "the failed run's changes are still to do")
+        #expect(try await Self.openAlerts(client).filter { $0.subjectID == entity } == before)
+        input.fileHandleForWriting.write(Data("COMMIT;\n.quit\n".utf8))
+        locker.waitUntilExit()
+        // The run that tries again ends with no error and nothing pending
+        // (the alert is stored a moment before the run's summary is).
+        repeat {
+            try await Task.sleep(for: .milliseconds(50))
+            status = try await client.unary("/taizhang.system.v1.System/Status", Taizhang_System_V1_StatusRequest(),
+                                            as: Taizhang_System_V1_StatusResponse.self)
+        } while (!status.lastRiskRun.lastError.isEmpty || status.lastRiskRun.changesPending) && Date() < deadline
+        #expect(status.lastRiskRun.lastError.isEmpty)
+        #expect(!status.lastRiskRun.changesPending)
+        let red = try await Self.openAlerts(client).first { $0.subjectID == entity && $0.kind == "entity_targets" && $0.level == .red }
+        #expect(red != nil, "the alert was not raised after the lock went")
+        #expect(status.lastRiskRun.trigger == "mutation" && !status.lastRiskRun.focused, "\(status.lastRiskRun)")
+        await client.close()
+    }
+
     @Test func streamsEndWithUnavailableOnShutdown() async throws {
         let daemon = try DaemonProcess(extraArguments: ["--risk-config", try Self.configuration()])
         let client = try await daemon.connect()

@@ -113,6 +113,30 @@ struct SheetCLITests {
         #expect(try Taizhang_Ledger_V1_LedgerSummary(jsonString: summary.stdout).total.count == 0)
     }
 
+    /// A file that breaks after chunks were sent (a quote never closed)
+    /// ends the daemon's import too: run three times, more than the two
+    /// imports one identity may hold open, and a good import still goes in.
+    @Test func aFileBrokenAfterTheFirstChunk_endsItsImportOnTheDaemon() async throws {
+        let daemon = try await Self.ledger(assets: 0)
+        defer { daemon.stop() }
+        let template = Self.temporary("template.csv")
+        #expect(try CLITests.taizhang(["ledger", "template", "--out", template], socket: daemon.socketPath).status == 0)
+        let lines = try String(contentsOfFile: template, encoding: .utf8).split(separator: "\r\n").map(String.init)
+        let rows = (1...3).map { lines[1].replacingOccurrences(of: "JL-2019-001-01", with: "T-\($0)") }
+        let broken = Self.temporary("broken.csv")
+        try ([lines[0], rows[0], rows[1], "\"never closed,1"].joined(separator: "\r\n") + "\r\n").write(toFile: broken, atomically: true, encoding: .utf8)
+        for _ in 0..<3 {
+            let run = try CLITests.taizhang(["ledger", "import", broken, "--chunk-rows", "1"], socket: daemon.socketPath)
+            #expect(run.status == 13, "\(run.stdout) \(run.stderr)")
+            #expect(run.stderr.contains("第 4 行"), "\(run.stderr)")
+        }
+        let good = Self.temporary("good.csv")
+        try ([lines[0], rows[2]].joined(separator: "\r\n") + "\r\n").write(toFile: good, atomically: true, encoding: .utf8)
+        let run = try CLITests.taizhang(["ledger", "import", good], socket: daemon.socketPath)
+        #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
+        #expect(run.stdout.contains("已导入 1 项资产"), "\(run.stdout)")
+    }
+
     @Test func noticePage_andSummary_forATownship() async throws {
         let daemon = try await Self.ledger(assets: 6)
         defer { daemon.stop() }
