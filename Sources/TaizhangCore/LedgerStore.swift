@@ -243,8 +243,8 @@ public protocol MutationTicket: Sendable {
 
 extension LedgerStore {
     /// Assets ordered by id, with the total matching.
-    public func assets(filter: AssetFilter, after: String?, limit: Int) -> Page<Asset> {
-        assets(filter: filter, after: after, limit: limit, countTotal: true)
+    public func assets(filter: AssetFilter, after: String?, limit: Int) throws -> Page<Asset> {
+        try assets(filter: filter, after: after, limit: limit, countTotal: true)
     }
 }
 
@@ -362,7 +362,7 @@ public protocol LedgerStore: Sendable {
     func assetId(code: String) -> String?
     /// Assets ordered by id. With `countTotal` false the page's `total` is 0
     /// and the store walks only as far as the page needs.
-    func assets(filter: AssetFilter, after: String?, limit: Int, countTotal: Bool) -> Page<Asset>
+    func assets(filter: AssetFilter, after: String?, limit: Int, countTotal: Bool) throws -> Page<Asset>
     /// Calls `body` with every asset matching `filter`, in id order, without
     /// copying them out (for summaries over the whole ledger). `body` runs
     /// while the store's state is locked: it must be quick and must not call

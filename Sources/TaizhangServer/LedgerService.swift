@@ -200,7 +200,7 @@ extension LedgerService {
         }
 
         var listAssets: MethodSpec {
-            Method.encoded(RPC.Ledger.listAssets) { _, request in
+            Method.fileRead(RPC.Ledger.listAssets) { _, request in
                 var bad: [FieldViolation] = []
                 let limit = try pageSize(request.pageSize)
                 let after = try PageToken.decode(request.pageToken)
@@ -235,7 +235,7 @@ extension LedgerService {
                 filter.withoutCustodian = request.withoutCustodian
                 if request.handoverOverdue { filter.handoverOverdueOn = context.today }
                 if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
-                let page = store.assets(filter: filter, after: after, limit: limit, countTotal: !request.skipTotal)
+                let page = try store.assets(filter: filter, after: after, limit: limit, countTotal: !request.skipTotal)
                 // ListAssetsResponse written field by field around cached asset encodings.
                 var writer = ProtoWriter()
                 for asset in page.records { writer.lengthDelimited(1, cache.bytes(for: asset)) }

@@ -228,6 +228,28 @@ enum Method {
         }
     }
 
+    /// A listing read from the ledger file, answered off the event loop (a
+    /// cold read there would stall every connection of the loop) on a
+    /// concurrent queue; at most `FileReads.queuedMax` wait, the rest are
+    /// refused with RESOURCE_EXHAUSTED.
+    static func fileRead<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ method: RPCMethod<Request, Response>,
+        _ body: @escaping @Sendable (CallContext, Request) throws -> [UInt8]
+    ) -> MethodSpec {
+        let answer = encoded(method, body).handler
+        return MethodSpec(method, mutation: false) { call, payload, completion in
+            guard FileReads.admit() else {
+                return .completed(.failed(Taizhang_Rpc_V1_Status(code: .resourceExhausted,
+                    message: "\(FileReads.queuedMax) listings are already waiting for the ledger file; retry in a moment")))
+            }
+            FileReads.queue.async {
+                defer { FileReads.done() }
+                if case .completed(let result) = answer(call, payload, completion) { completion(result) }
+            }
+            return .pending(ticket: nil)
+        }
+    }
+
     /// A read that touches the disk, answered from one serial background
     /// queue; at most `BlockingReads.queuedMax` wait, the rest are refused.
     static func blocking<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
@@ -348,6 +370,26 @@ enum BlockingReads {
     }
 }
 
+
+/// Listings read from the ledger file, several at once.
+enum FileReads {
+    static let queue = DispatchQueue(label: "taizhang.file-reads", attributes: .concurrent)
+    /// Most listings running or waiting at once.
+    static let queuedMax = 64
+    private static let waiting = Atomic<Int>(0)
+
+    static func admit() -> Bool {
+        if waiting.wrappingAdd(1, ordering: .relaxed).newValue > queuedMax {
+            waiting.wrappingSubtract(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    static func done() {
+        waiting.wrappingSubtract(1, ordering: .relaxed)
+    }
+}
 
 /// Domain and decoding errors to wire statuses: the one place they convert.
 enum StatusMapping {

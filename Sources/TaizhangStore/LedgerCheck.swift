@@ -72,6 +72,7 @@ struct LedgerCheck {
     mutating func run(_ connection: SQLiteConnection) throws {
         try checkSchema(connection)
         try checkIdempotency(connection)
+        try checkPaths(connection)
         var cursors: [String: RowCursor] = [:]
         for (kind, table) in LedgerCheck.tables { cursors[kind] = try RowCursor(table, connection: connection) }
         let journal = try connection.prepare("SELECT record_id, record_kind, seq, after_json FROM audit_journal ORDER BY record_id, seq")
@@ -122,6 +123,23 @@ struct LedgerCheck {
         for orphan in orphans {
             note(LedgerMismatch(table: "idempotency", id: orphan.key.replacingOccurrences(of: "\n", with: " "), column: "key",
                                 problem: "a stored answer to \(orphan.method) that no journal entry records under this key and request"))
+        }
+    }
+
+    /// Every admin unit's path is its parent's path and its own code (the
+    /// codes and parents are checked against the journal): a path edited
+    /// behind the daemon's back would move a unit's assets out of, or into,
+    /// a township's listings.
+    private mutating func checkPaths(_ connection: SQLiteConnection) throws {
+        var wrong: [(String, String)] = []
+        try connection.prepare("""
+            SELECT c.code, c.path FROM admin_units c LEFT JOIN admin_units p ON p.code = c.parent_code
+            WHERE c.path IS NOT (CASE WHEN c.parent_code = '' THEN '/' ELSE p.path END) || c.code || '/'
+            ORDER BY c.code
+            """).query([]) { wrong.append(($0.text(0), $0.text(1))) }
+        for (code, path) in wrong {
+            note(LedgerMismatch(table: "admin_units", id: code, column: "path",
+                                problem: "holds \"\(path)\", not its parent's path followed by its own code"))
         }
     }
 
@@ -195,7 +213,7 @@ struct LedgerCheck {
     /// daemon's back is found.
     private mutating func checkSchema(_ connection: SQLiteConnection) throws {
         var known: [String: [String]] = [:]
-        for table in LedgerCheck.tables.values { known[table.name] = table.columns }
+        for table in LedgerCheck.tables.values { known[table.name] = table.columns + table.derived }
         var tables: [String] = []
         try connection.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
             .query([]) { tables.append($0.text(0)) }

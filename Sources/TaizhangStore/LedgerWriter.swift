@@ -98,6 +98,7 @@ final class LedgerWriter: @unchecked Sendable {
     private let clock: any WallClock
     private let retentionMillis: Int64
     private let insertAdminUnit: SQLiteStatement
+    private let findPath: SQLiteStatement
     private let insertProject: SQLiteStatement
     private let insertAsset: SQLiteStatement
     private let updateAsset: SQLiteStatement
@@ -116,6 +117,7 @@ final class LedgerWriter: @unchecked Sendable {
         self.clock = clock
         self.retentionMillis = retentionMillis
         insertAdminUnit = try db.prepare(StoredRows.adminUnits.insert)
+        findPath = try db.prepare("SELECT path FROM admin_units WHERE code = ?")
         insertProject = try db.prepare(StoredRows.projects.insert)
         insertAsset = try db.prepare(StoredRows.assets.insert)
         updateAsset = try db.prepare("UPDATE assets SET "
@@ -369,7 +371,10 @@ final class LedgerWriter: @unchecked Sendable {
         }
         for unit in plan.adminUnits {
             let record = unit.jsonText
-            try insertAdminUnit.run(StoredRows.values(unit, json: record))
+            // The parent's row is committed, or written earlier in this group.
+            var parentPath = ""
+            if !unit.parentCode.isEmpty { try findPath.query([.text(unit.parentCode)]) { parentPath = $0.text(0) } }
+            try insertAdminUnit.run(StoredRows.values(unit, json: record) + [.text(StoredRows.path(of: unit.code, parentPath: parentPath))])
             try audit(kind: "admin_unit", id: unit.code, before: "", after: record)
         }
         for project in plan.projects {

@@ -1,6 +1,8 @@
 // The versioned schema. Each migration runs once, in its own transaction,
 // and is recorded in schema_migrations. Append new ones; never edit old ones.
 
+import TaizhangCore
+
 /// The schema migrations, in order.
 enum Migrations {
     static let all: [(version: Int, sql: String)] = [
@@ -113,7 +115,65 @@ enum Migrations {
         CREATE TABLE ledger_identity (id TEXT NOT NULL);
         INSERT INTO ledger_identity(id) VALUES (lower(hex(randomblob(16))));
         """),
+        // Reads by the columns they filter on: a unit's subtree is one range
+        // of admin_units.path; an asset's stage, custodian, handover
+        // deadline and the units whose ledgers keep it are columns (filled
+        // from each asset's record by `backfill`).
+        (6, """
+        ALTER TABLE admin_units ADD COLUMN path TEXT NOT NULL DEFAULT '';
+        WITH RECURSIVE tree(code, path) AS (
+            SELECT code, '/' || code || '/' FROM admin_units WHERE parent_code = ''
+            UNION ALL
+            SELECT u.code, tree.path || u.code || '/' FROM admin_units u JOIN tree ON u.parent_code = tree.code
+        )
+        UPDATE admin_units SET path = (SELECT tree.path FROM tree WHERE tree.code = admin_units.code);
+        CREATE INDEX admin_units_path ON admin_units(path);
+        ALTER TABLE assets ADD COLUMN stage TEXT NOT NULL DEFAULT '';
+        ALTER TABLE assets ADD COLUMN custodian TEXT NOT NULL DEFAULT '';
+        ALTER TABLE assets ADD COLUMN handover_due TEXT NOT NULL DEFAULT '';
+        ALTER TABLE assets ADD COLUMN ledger_units TEXT NOT NULL DEFAULT '';
+        DROP INDEX assets_admin_code;
+        CREATE INDEX assets_admin_code ON assets(admin_code, id);
+        CREATE INDEX assets_stage ON assets(stage, id);
+        """),
     ]
+
+    /// Work a migration does in Swift after its SQL, in the same transaction.
+    static func backfill(_ version: Int, _ db: SQLiteConnection) throws {
+        if version == 6 { try fillAssetColumns(db) }
+    }
+
+    /// Writes every asset's row from its record as the writer now would,
+    /// and reads each back to check it: a record that does not read, or a
+    /// row that does not come out as written, stops the migration (it rolls
+    /// back and the daemon does not start) rather than leave a wrong row.
+    static func fillAssetColumns(_ db: SQLiteConnection) throws {
+        let update = try db.prepare("UPDATE assets SET " + StoredRows.assets.columns.dropFirst().map { "\($0) = ?" }.joined(separator: ", ") + " WHERE id = ?")
+        let read = try db.prepare("SELECT \(StoredRows.assets.columns.joined(separator: ", ")) FROM assets WHERE id = ?")
+        var records: [(String, String)] = []
+        try db.prepare("SELECT id, record_json FROM assets ORDER BY id").query([]) { records.append(($0.text(0), $0.text(1))) }
+        for (id, json) in records {
+            let asset: Asset
+            do {
+                asset = try Asset(recordJSON: json)
+            } catch {
+                throw SQLiteError(code: 0, message: "migration 6: asset \(id)'s stored record does not read (\(error)); nothing was migrated")
+            }
+            let values = StoredRows.values(asset, json: json)
+            guard values[0] == .text(id) else {
+                throw SQLiteError(code: 0, message: "migration 6: the row of asset \(id) holds the record of \(asset.id); nothing was migrated")
+            }
+            try update.run(Array(values.dropFirst()) + [values[0]])
+            var stored: [SQLiteStatement.Value] = []
+            try read.query([.text(id)]) { row in stored = StoredRows.assets.columns.indices.map { row.value(Int32($0)) } }
+            guard stored == values else {
+                throw SQLiteError(code: 0, message: "migration 6: asset \(id)'s row does not read back as written; nothing was migrated")
+            }
+        }
+    }
+
+    /// The newest schema version this build knows.
+    static var newest: Int { all.last?.version ?? 0 }
 
     /// Brings the database to the newest version.
     static func migrate(_ db: SQLiteConnection, nowUnixMillis: Int64) throws {
@@ -127,6 +187,7 @@ enum Migrations {
             try db.execute("BEGIN IMMEDIATE")
             do {
                 try db.execute(migration.sql)
+                try backfill(migration.version, db)
                 try db.prepare("INSERT INTO schema_migrations(version, applied_unix_ms) VALUES (?, ?)")
                     .run([.int(Int64(migration.version)), .int(nowUnixMillis)])
                 try db.execute("COMMIT")

@@ -82,6 +82,8 @@ public final class SQLiteLedgerStore: LedgerStore {
     private let wakeWriter = DispatchSemaphore(value: 0)
     private let writerStopped = DispatchSemaphore(value: 0)
     private let reader: Mutex<SQLiteReader>
+    /// Connections for the reads that go to the file.
+    let pool: ReadPool
     private let counters = Mutex(Counters())
     private let observers = Mutex<[@Sendable (TouchedRecords) -> Void]>([])
     private let groupObservers = Mutex<[@Sendable (GroupCommit) -> Void]>([])
@@ -123,6 +125,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         let loaded = try SQLiteLedgerStore.load(db, clock: clock, retentionMillis: configuration.idempotencyRetentionMillis)
         state = Mutex(loaded)
         reader = Mutex(SQLiteReader(connection: try SQLiteConnection(path: configuration.databasePath, readOnly: true)))
+        pool = ReadPool(path: configuration.databasePath)
         let writer = try LedgerWriter(connection: db, clock: clock, retentionMillis: configuration.idempotencyRetentionMillis)
         let thread = Thread { [self] in
             // The writer owns `db` from here on; no other thread touches it.
@@ -130,6 +133,21 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
         thread.name = "taizhang-store-writer"
         thread.start()
+    }
+
+    /// The schema version this build writes.
+    public static var schemaVersion: Int { Migrations.newest }
+
+    /// The schema version of the ledger in `dataDirectory`; 0 when there is none yet.
+    public static func schemaVersion(dataDirectory: String) throws -> Int {
+        let path = SQLiteStoreConfiguration(dataDirectory: dataDirectory).databasePath
+        guard FileManager.default.fileExists(atPath: path) else { return 0 }
+        let db = try SQLiteConnection(path: path, readOnly: true)
+        var version: Int64 = 0
+        var exists = false
+        try db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations'").query([]) { _ in exists = true }
+        if exists { try db.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").query([]) { version = $0.int(0) } }
+        return Int(version)
     }
 
     // MARK: Reads
@@ -178,36 +196,12 @@ public final class SQLiteLedgerStore: LedgerStore {
         state.withLock { $0.assetIdsByCode[code] }
     }
 
-    public func assets(filter: AssetFilter, after: String?, limit: Int, countTotal: Bool) -> Page<Asset> {
-        state.withLock { state in
-            let scope = filter.adminCode.map { state.subtree(of: $0) }
-            let ledger = filter.ledgerCode.map { state.subtree(of: $0) }
-            // Assets are large structs: the filter reads each in place, and
-            // only the records of the page are copied out.
-            let values = state.assets.values
-            var records: [Asset] = []
-            var total = 0
-            var lastKey: String?
-            var more = false
-            let start = LedgerState.start(after: after, in: state.assetOrder)
-            // Without the total, the walk starts at the page and stops at the first match past it.
-            let keys = countTotal ? state.assetOrder[...] : state.assetOrder[start...]
-            let offset = countTotal ? 0 : start
-            for (index, key) in keys.enumerated() {
-                guard let position = state.assets.index(forKey: key),
-                      filter.matches(values[position], location: scope, ledger: ledger) else { continue }
-                total += 1
-                if index + offset >= start {
-                    if records.count < limit {
-                        records.append(values[position])
-                        lastKey = key
-                    } else {
-                        more = true
-                        if !countTotal { break }
-                    }
-                }
-            }
-            return Page(records: records, nextAfter: more ? lastKey : nil, total: countTotal ? total : 0)
+    public func assets(filter: AssetFilter, after: String?, limit: Int, countTotal: Bool) throws -> Page<Asset> {
+        do {
+            return try pool.read { try AssetQuery(filter).page($0, after: after, limit: limit, countTotal: countTotal) }
+        } catch let error as SQLiteError {
+            StoreLog.error("listing assets failed: \(error)")
+            throw LedgerError(.unavailable, "the ledger file could not be read (\(error.message)); retry, and report it if it persists")
         }
     }
 

@@ -15,12 +15,18 @@ struct StoredTable {
     let keyExpression: String
     /// A filter of the rows this table spec covers (stewardship kinds share a table).
     let filter: String
+    /// Columns the writer derives from other records (an admin unit's path
+    /// from its parent's), written after `columns`: the check verifies them
+    /// against those records (`LedgerCheck.derivedProblems`), not against
+    /// the record's own after-image.
+    var derived: [String] = []
 
     var select: String {
         "SELECT \(keyExpression), \(columns.joined(separator: ", ")) FROM \(name)\(filter.isEmpty ? "" : " WHERE " + filter) ORDER BY 1"
     }
     var insert: String {
-        "INSERT INTO \(name)(\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
+        let all = columns + derived
+        return "INSERT INTO \(name)(\(all.joined(separator: ", "))) VALUES (\(all.map { _ in "?" }.joined(separator: ", ")))"
     }
     /// An insert that replaces the row of the same key (`key` columns) with these values.
     func upsert(key: [String]) -> String {
@@ -32,7 +38,14 @@ struct StoredTable {
 /// The rows of each record, as the writer writes them.
 enum StoredRows {
     static let adminUnits = StoredTable(name: "admin_units", columns: ["code", "name", "level", "parent_code", "version", "record_json"],
-                                        keyExpression: "code", filter: "")
+                                        keyExpression: "code", filter: "", derived: ["path"])
+    /// A unit's materialised path: its ancestors' codes and its own, from
+    /// the top, each followed by "/" ("/421024000000/421024101000/"). A unit
+    /// and everything under it are the paths from its own up to its own
+    /// followed by "~", one range of the path index.
+    static func path(of code: String, parentPath: String) -> String {
+        (parentPath.isEmpty ? "/" : parentPath) + code + "/"
+    }
     static func values(_ unit: AdminUnit, json: String) -> [SQLiteStatement.Value] {
         [.text(unit.code), .text(unit.name), .text(unit.level.rawValue), .text(unit.parentCode), .int(unit.version), .text(json)]
     }
@@ -46,12 +59,21 @@ enum StoredRows {
     static let assets = StoredTable(name: "assets", columns: [
         "id", "code", "name", "category", "usage_status", "admin_code", "project_id", "acquired_date", "original_value_fen",
         "accumulated_depreciation_fen", "version", "created_at", "updated_at", "record_json",
+        "stage", "custodian", "handover_due", "ledger_units",
     ], keyExpression: "id", filter: "")
     static func values(_ asset: Asset, json: String) -> [SQLiteStatement.Value] {
         [.text(asset.id), asset.code.isEmpty ? .null : .text(asset.code), .text(asset.name), .text(asset.category.rawValue),
          .text(asset.usageStatus.rawValue), .text(asset.adminCode), .text(asset.projectId), .text(asset.acquiredDate.description),
          .int(asset.originalValueFen), .int(asset.accumulatedDepreciationFen), .int(asset.version), .text(asset.createdAt),
-         .text(asset.updatedAt), .text(json)]
+         .text(asset.updatedAt), .text(json),
+         .text(asset.lifecycle.stage.rawValue), .text(asset.custody.custodian), .text(asset.lifecycle.handoverDue?.description ?? ""),
+         .text(ledgerUnits(asset))]
+    }
+    /// The units whose ledgers keep the asset (`LedgerMembership`), as
+    /// ",code,code,": a filter by a unit's ledger reads this column, not
+    /// the record.
+    static func ledgerUnits(_ asset: Asset) -> String {
+        "," + LedgerMembership.owningUnits(of: asset).joined(separator: ",") + ","
     }
 
     static let entities = StoredTable(name: "entities", columns: ["id", "name", "kind", "admin_code", "credit_code", "version", "record_json"],

@@ -49,6 +49,9 @@ struct Taizhangd: ParsableCommand {
         valueName: "host:port"))
     var tcpAddress: String?
 
+    @Flag(name: .customLong("migrate"), help: "Bring the data directory to this version's schema, check every row against the journal, and exit (0: intact; 1: a row or the journal disagrees; 74: cannot open or migrate). The daemon also migrates by itself at start.")
+    var migrateOnly = false
+
     @Flag(name: .customLong("tcp-allow-remote"), help: "Allow plain (non-TLS) --tcp and --metrics-listen on a non-loopback address (tokens and the ledger then cross the network in the clear). With --tls-cert and --tls-key, --tcp may listen on any address without it.")
     var tcpAllowRemote = false
 
@@ -169,6 +172,7 @@ struct Taizhangd: ParsableCommand {
         pthread_sigmask(SIG_BLOCK, &signals, nil)
         let (settings, files, tls) = try loadSettings()
         let site = try Site(settings: settings, files: files, tls: tls)
+        if migrateOnly { return try migrate(dataDirectory: site.dataDirectory) }
         signal(SIGPIPE, SIG_IGN)
         let (store, server, bound) = try openAndBind(site, settings: settings)
         let reloader = Reloader(configFile: configFile, defaultConfigPath: Taizhangd.defaultConfigPath, flags: flagAssignments, started: settings,

@@ -311,13 +311,13 @@ struct SQLiteLedgerStoreTests {
         var seen: [String] = []
         var after: String?
         repeat {
-            let page = store.assets(filter: AssetFilter(adminCode: "421024101000"), after: after, limit: 10)
+            let page = try store.assets(filter: AssetFilter(adminCode: "421024101000"), after: after, limit: 10)
             #expect(page.total == 25)
             seen += page.records.map(\.id)
             after = page.nextAfter
         } while after != nil
         #expect(seen.count == 25)
         #expect(Set(seen).count == 25)
-        #expect(store.assets(filter: AssetFilter(adminCode: "421024101000", year: 2020), after: nil, limit: 10).total == 0)
+        #expect(try store.assets(filter: AssetFilter(adminCode: "421024101000", year: 2020), after: nil, limit: 10).total == 0)
     }
 }

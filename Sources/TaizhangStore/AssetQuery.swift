@@ -1,0 +1,133 @@
+// Asset listings read from the file: each filter is a condition on an
+// indexed column, a unit's subtree is one range of admin_units.path, and a
+// page starts after the last key of the one before (so a page stays right
+// while rows are inserted or changed). Only the records of the page are
+// read whole. Reads run on connections of their own (WAL readers never wait
+// for the writer), one read transaction per listing, so a page and its
+// total count the same rows.
+
+import Foundation
+import Synchronization
+import TaizhangCore
+
+/// Read-only connections to the ledger file, each used by one read at a time.
+final class ReadPool: Sendable {
+    private let path: String
+    private let free = Mutex<[ReadConnection]>([])
+    /// Connections kept open between reads; more are opened while more
+    /// reads run at once, and closed after.
+    static let kept = 4
+
+    /// @unchecked: a connection is used by one read at a time, taken from
+    /// and returned to the pool under its lock.
+    struct ReadConnection: @unchecked Sendable {
+        let connection: SQLiteConnection
+    }
+
+    init(path: String) {
+        self.path = path
+    }
+
+    /// Runs `body` on a connection inside one read transaction.
+    func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        let taken = try free.withLock { $0.popLast() } ?? ReadConnection(connection: SQLiteConnection(path: path, readOnly: true))
+        defer { free.withLock { if $0.count < Self.kept { $0.append(taken) } } }
+        let db = taken.connection
+        try db.execute("BEGIN")
+        defer { try? db.execute("COMMIT") }
+        return try body(db)
+    }
+}
+
+/// A listing's filter as SQL over the assets table.
+struct AssetQuery {
+    /// Conditions joined by AND, and their values in order.
+    private(set) var conditions: [String] = []
+    private(set) var values: [SQLiteStatement.Value] = []
+    /// The unit whose ledger the assets must be in (`LedgerMembership`),
+    /// checked on the `ledger_units` column as rows are read.
+    let ledgerCode: String?
+
+    /// The units of a subtree: the unit's own path and every path under it.
+    static let subtreeCodes = "SELECT u.code FROM admin_units u, admin_units top WHERE top.code = ? AND u.path >= top.path AND u.path < top.path || '~'"
+
+    init(_ filter: AssetFilter) {
+        ledgerCode = filter.ledgerCode
+        if let code = filter.adminCode { add("admin_code IN (\(AssetQuery.subtreeCodes))", .text(code)) }
+        if let category = filter.category { add("category = ?", .text(category.rawValue)) }
+        if let status = filter.usageStatus { add("usage_status = ?", .text(status.rawValue)) }
+        if let year = filter.year {
+            // Dates are stored as YYYY-MM-DD: a year is one range.
+            add("acquired_date >= ?", .text(String(format: "%04d-01-01", year)))
+            add("acquired_date < ?", .text(String(format: "%04d-01-01", year + 1)))
+        }
+        // Disposed assets are out of the active ledger: listed only when asked for by stage.
+        if let stage = filter.stage { add("stage = ?", .text(stage.rawValue)) } else { add("stage <> ?", .text(AssetStage.disposed.rawValue)) }
+        if filter.withoutCustodian { conditions.append("custodian = ''") }
+        if let day = filter.handoverOverdueOn {
+            add("stage = ?", .text(AssetStage.published.rawValue))
+            conditions.append("handover_due <> ''")
+            add("handover_due < ?", .text(day.description))
+        }
+    }
+
+    private mutating func add(_ condition: String, _ value: SQLiteStatement.Value) {
+        conditions.append(condition)
+        values.append(value)
+    }
+
+    private var whereClause: String { conditions.joined(separator: " AND ") }
+
+    /// The page after `after` and, when asked, the total, in `db`'s read transaction.
+    func page(_ db: SQLiteConnection, after: String?, limit: Int, countTotal: Bool) throws -> Page<Asset> {
+        let ledger = try ledgerCode.map { try AssetQuery.subtree(of: $0, db) }
+        var sql = "SELECT id, ledger_units, record_json FROM assets WHERE \(whereClause)"
+        var bound = values
+        if let after {
+            sql += " AND id > ?"
+            bound.append(.text(after))
+        }
+        sql += " ORDER BY id"
+        // One row past the page tells whether more follow; with a ledger
+        // filter rows are skipped as read, so no LIMIT.
+        if ledger == nil {
+            sql += " LIMIT ?"
+            bound.append(.int(Int64(limit) + 1))
+        }
+        let statement = try db.prepare(sql)
+        try statement.start(bound)
+        var records: [Asset] = []
+        var more = false
+        while try statement.step() {
+            if let ledger, !AssetQuery.kept(statement.text(1), by: ledger) { continue }
+            if records.count == limit {
+                more = true
+                break
+            }
+            records.append(try Asset(recordJSON: statement.text(2)))
+        }
+        var total = 0
+        if countTotal {
+            if let ledger {
+                try db.prepare("SELECT ledger_units FROM assets WHERE \(whereClause)").query(values) { row in
+                    if AssetQuery.kept(row.text(0), by: ledger) { total += 1 }
+                }
+            } else {
+                try db.prepare("SELECT COUNT(*) FROM assets WHERE \(whereClause)").query(values) { total = Int($0.int(0)) }
+            }
+        }
+        return Page(records: records, nextAfter: more ? records.last?.id : nil, total: total)
+    }
+
+    /// The codes of `code`'s subtree.
+    static func subtree(of code: String, _ db: SQLiteConnection) throws -> Set<String> {
+        var codes: Set<String> = []
+        try db.prepare(subtreeCodes).query([.text(code)]) { codes.insert($0.text(0)) }
+        return codes
+    }
+
+    /// Whether a row's `ledger_units` (",code,code,") names a unit of `subtree`.
+    static func kept(_ units: String, by subtree: Set<String>) -> Bool {
+        units.utf8.split(separator: UInt8(ascii: ",")).contains { subtree.contains(String(decoding: $0, as: UTF8.self)) }
+    }
+}

@@ -1,0 +1,48 @@
+// taizhangd --migrate: brings a data directory to this version's schema and
+// checks every row against the journal, then exits, so an operator can
+// upgrade before starting the service (the daemon also migrates by itself
+// at start). Exit 0: migrated (or already current) and every row as the
+// journal says; 1: the journal or a row does not agree; 74: the ledger
+// could not be opened or migrated (the migration rolled back).
+
+import ArgumentParser
+import Foundation
+import TaizhangCore
+import TaizhangStore
+
+extension Taizhangd {
+    func migrate(dataDirectory: String) throws {
+        let before: Int
+        let store: SQLiteLedgerStore
+        let started = Date()
+        do {
+            before = try SQLiteLedgerStore.schemaVersion(dataDirectory: dataDirectory)
+            store = try SQLiteLedgerStore(configuration: SQLiteStoreConfiguration(dataDirectory: dataDirectory), clock: Taizhangd.clock)
+        } catch {
+            FileHandle.standardError.write(Data("taizhangd: cannot migrate the ledger in \(dataDirectory): \(error)\n".utf8))
+            throw ExitCode(74)
+        }
+        defer { store.close() }
+        let after = SQLiteLedgerStore.schemaVersion
+        let migrated = String(format: "%.1f s", Date().timeIntervalSince(started))
+        print(before == after ? "schema version \(after): already current (\(dataDirectory))"
+                              : "schema version \(before == 0 ? "none" : String(before)) → \(after) in \(migrated) (\(dataDirectory))")
+        let check: AuditVerification
+        do {
+            check = try store.verifyAuditChain(expectedHead: nil)
+        } catch {
+            FileHandle.standardError.write(Data("taizhangd: the migrated ledger could not be checked: \(error)\n".utf8))
+            throw ExitCode(74)
+        }
+        let counts = store.statistics().recordCounts
+        print("journal: \(check.entriesChecked) entries, head #\(check.headSeq); rows checked against it: \(check.rowsChecked) (assets \(counts["asset"] ?? 0))")
+        guard check.intact else {
+            print("NOT INTACT: \(check.problem.isEmpty ? "\(check.mismatchCount) rows differ from the journal" : check.problem)")
+            for mismatch in check.mismatches.prefix(20) {
+                print("  \(mismatch.table) \(mismatch.id) \(mismatch.column): \(mismatch.problem)")
+            }
+            throw ExitCode(1)
+        }
+        print("intact: every row is what the journal says")
+    }
+}
