@@ -14,7 +14,7 @@ extension Taizhangd {
     func migrate(dataDirectory: String) throws {
         let before: Int
         let store: SQLiteLedgerStore
-        let started = Date()
+        let started = Taizhangd.clock.monotonicNanos()
         do {
             before = try SQLiteLedgerStore.schemaVersion(dataDirectory: dataDirectory)
             store = try SQLiteLedgerStore(configuration: SQLiteStoreConfiguration(dataDirectory: dataDirectory), clock: Taizhangd.clock)
@@ -24,7 +24,7 @@ extension Taizhangd {
         }
         defer { store.close() }
         let after = SQLiteLedgerStore.schemaVersion
-        let migrated = String(format: "%.1f s", Date().timeIntervalSince(started))
+        let migrated = String(format: "%.1f s", Double(Taizhangd.clock.monotonicNanos() &- started) / 1e9)
         print(before == after ? "schema version \(after): already current (\(dataDirectory))"
                               : "schema version \(before == 0 ? "none" : String(before)) → \(after) in \(migrated) (\(dataDirectory))")
         let check: AuditVerification
