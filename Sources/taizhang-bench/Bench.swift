@@ -33,7 +33,7 @@ struct Bench {
         let adminCode = option("--admin", "")
         let asOf = option("--as-of", "2026-12-31")
         guard !socket.isEmpty else {
-            FileHandle.standardError.write(Data("usage: taizhang-bench --socket PATH --scenario get|register|batch|summary|sizes|risk [--connections N --depth N --seconds S] [get: --id ID | --random-ids N]\n".utf8))
+            FileHandle.standardError.write(Data("usage: taizhang-bench --socket PATH --scenario get|register|batch|summary|list|sizes|risk [--connections N --depth N --seconds S] [get: --id ID | --random-ids N] [summary, list: --admin CODE] [list: --page-size N --skip-total 1]\n".utf8))
             exit(2)
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -71,6 +71,16 @@ struct Bench {
             let payload = try summary.serializedData()
             try load(group: group, socket: socket, connections: connections, depth: depth, seconds: seconds,
                      method: RPC.Ledger.getLedgerSummary.path) { _ in payload }
+        case "list":
+            // A unit's first page of assets (--admin CODE, --page-size N;
+            // --skip-total 1 leaves the total out), as a dashboard opens it.
+            var list = Taizhang_Ledger_V1_ListAssetsRequest()
+            list.adminCode = adminCode
+            list.pageSize = Int32(option("--page-size", "50"))!
+            list.skipTotal = option("--skip-total", "0") == "1"
+            let payload = try list.serializedData()
+            try load(group: group, socket: socket, connections: connections, depth: depth, seconds: seconds,
+                     method: RPC.Ledger.listAssets.path) { _ in payload }
         case "risk":
             try risk(group: group, socket: socket, entities: Int(option("--entities", "10000"))!, quarters: Int(option("--quarters", "8"))!,
                      runs: Int(option("--runs", "5"))!)
