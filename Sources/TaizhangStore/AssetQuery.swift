@@ -81,7 +81,9 @@ struct AssetQuery {
     /// The page after `after` and, when asked, the total, in `db`'s read transaction.
     func page(_ db: SQLiteConnection, after: String?, limit: Int, countTotal: Bool) throws -> Page<Asset> {
         let ledger = try ledgerCode.map { try AssetQuery.subtree(of: $0, db) }
-        var sql = "SELECT id, ledger_units, record_json FROM assets WHERE \(whereClause)"
+        // The page's ids first (small columns, sorted without the records),
+        // then the page's records by key.
+        var sql = "SELECT id, ledger_units FROM assets WHERE \(whereClause)"
         var bound = values
         if let after {
             sql += " AND id > ?"
@@ -96,15 +98,21 @@ struct AssetQuery {
         }
         let statement = try db.prepare(sql)
         try statement.start(bound)
-        var records: [Asset] = []
+        var ids: [String] = []
         var more = false
         while try statement.step() {
             if let ledger, !AssetQuery.kept(statement.text(1), by: ledger) { continue }
-            if records.count == limit {
+            if ids.count == limit {
                 more = true
                 break
             }
-            records.append(try Asset(recordJSON: statement.text(2)))
+            ids.append(statement.text(0))
+        }
+        let record = try db.prepare("SELECT record_json FROM assets WHERE id = ?")
+        var records: [Asset] = []
+        records.reserveCapacity(ids.count)
+        for id in ids {
+            try record.query([.text(id)]) { records.append(try Asset(recordJSON: $0.text(0))) }
         }
         var total = 0
         if countTotal {

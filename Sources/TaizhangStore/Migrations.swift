@@ -118,7 +118,10 @@ enum Migrations {
         // Reads by the columns they filter on: a unit's subtree is one range
         // of admin_units.path; an asset's stage, custodian, handover
         // deadline and the units whose ledgers keep it are columns (filled
-        // from each asset's record by `backfill`).
+        // from each asset's record by `backfill`). The assets table is
+        // rebuilt so its small columns come before the record: SQLite keeps
+        // a row's columns in order, and a column stored after a record of
+        // several kilobytes is reached only through its overflow pages.
         (6, """
         ALTER TABLE admin_units ADD COLUMN path TEXT NOT NULL DEFAULT '';
         WITH RECURSIVE tree(code, path) AS (
@@ -128,13 +131,32 @@ enum Migrations {
         )
         UPDATE admin_units SET path = (SELECT tree.path FROM tree WHERE tree.code = admin_units.code);
         CREATE INDEX admin_units_path ON admin_units(path);
-        ALTER TABLE assets ADD COLUMN stage TEXT NOT NULL DEFAULT '';
-        ALTER TABLE assets ADD COLUMN custodian TEXT NOT NULL DEFAULT '';
-        ALTER TABLE assets ADD COLUMN handover_due TEXT NOT NULL DEFAULT '';
-        ALTER TABLE assets ADD COLUMN ledger_units TEXT NOT NULL DEFAULT '';
-        DROP INDEX assets_admin_code;
-        CREATE INDEX assets_admin_code ON assets(admin_code, id);
-        CREATE INDEX assets_stage ON assets(stage, id);
+        CREATE TABLE assets_6 (
+            id TEXT PRIMARY KEY,
+            code TEXT UNIQUE,
+            name TEXT NOT NULL,
+            category TEXT NOT NULL,
+            usage_status TEXT NOT NULL,
+            admin_code TEXT NOT NULL,
+            project_id TEXT NOT NULL,
+            acquired_date TEXT NOT NULL,
+            original_value_fen INTEGER NOT NULL,
+            accumulated_depreciation_fen INTEGER NOT NULL,
+            version INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            custodian TEXT NOT NULL,
+            handover_due TEXT NOT NULL,
+            ledger_units TEXT NOT NULL,
+            record_json TEXT NOT NULL
+        );
+        INSERT INTO assets_6 SELECT id, code, name, category, usage_status, admin_code, project_id, acquired_date, original_value_fen,
+            accumulated_depreciation_fen, version, created_at, updated_at, '', '', '', '', record_json FROM assets ORDER BY id;
+        DROP TABLE assets;
+        ALTER TABLE assets_6 RENAME TO assets;
+        CREATE INDEX assets_admin_code ON assets(admin_code, stage);
+        CREATE INDEX assets_stage ON assets(stage);
         """),
     ]
 
