@@ -79,11 +79,15 @@ struct AssetQuery {
     private var whereClause: String { conditions.joined(separator: " AND ") }
 
     /// The page after `after` and, when asked, the total, in `db`'s read transaction.
-    func page(_ db: SQLiteConnection, after: String?, limit: Int, countTotal: Bool) throws -> Page<Asset> {
+    /// `cached` gives a record already decoded (nil: read it from the file).
+    func page(_ db: SQLiteConnection, after: String?, limit: Int, countTotal: Bool,
+              cached: (String) -> Asset? = { _ in nil }) throws -> Page<Asset> {
         let ledger = try ledgerCode.map { try AssetQuery.subtree(of: $0, db) }
         // The page's ids first (small columns, sorted without the records),
         // then the page's records by key.
-        var sql = "SELECT id, ledger_units FROM assets WHERE \(whereClause)"
+        // Without a ledger filter only ids are read: a unit's listing is then
+        // answered from the index (admin_code, stage, id) alone.
+        var sql = "SELECT id\(ledger == nil ? "" : ", ledger_units") FROM assets WHERE \(whereClause)"
         var bound = values
         if let after {
             sql += " AND id > ?"
@@ -112,7 +116,11 @@ struct AssetQuery {
         var records: [Asset] = []
         records.reserveCapacity(ids.count)
         for id in ids {
-            try record.query([.text(id)]) { records.append(try Asset(recordJSON: $0.text(0))) }
+            if let asset = cached(id) {
+                records.append(asset)
+            } else {
+                try record.query([.text(id)]) { records.append(try Asset(recordJSON: $0.text(0))) }
+            }
         }
         var total = 0
         if countTotal {

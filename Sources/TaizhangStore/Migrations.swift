@@ -155,7 +155,7 @@ enum Migrations {
             accumulated_depreciation_fen, version, created_at, updated_at, '', '', '', '', record_json FROM assets ORDER BY id;
         DROP TABLE assets;
         ALTER TABLE assets_6 RENAME TO assets;
-        CREATE INDEX assets_admin_code ON assets(admin_code, stage);
+        CREATE INDEX assets_admin_code ON assets(admin_code, stage, id);
         CREATE INDEX assets_stage ON assets(stage);
         """),
     ]

@@ -198,7 +198,12 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     public func assets(filter: AssetFilter, after: String?, limit: Int, countTotal: Bool) throws -> Page<Asset> {
         do {
-            return try pool.read { try AssetQuery(filter).page($0, after: after, limit: limit, countTotal: countTotal) }
+            // The page's ids come from the file; its records from memory
+            // while the committed state holds them (one committed after the
+            // read began may not be there yet: then from the file).
+            return try pool.read { db in
+                try AssetQuery(filter).page(db, after: after, limit: limit, countTotal: countTotal) { id in self.state.withLock { $0.assets[id] } }
+            }
         } catch let error as SQLiteError {
             StoreLog.error("listing assets failed: \(error)")
             throw LedgerError(.unavailable, "the ledger file could not be read (\(error.message)); retry, and report it if it persists")
