@@ -3,6 +3,9 @@
 // a recovery entry when the cause goes away. `AlertBook.changes` compares
 // the open alerts with what the rules say now; the monitor stores the result.
 
+import Foundation
+import Synchronization
+
 /// One alert: from the moment it is raised until it is cleared.
 public struct AlertRecord: Sendable, Hashable {
     /// Given by the alert store, increasing.
@@ -43,6 +46,13 @@ public struct AlertRecord: Sendable, Hashable {
 
     public var isOpen: Bool { clearedAt.isEmpty }
     public var key: String { kind.rawValue + ":" + subjectId }
+
+    /// Whether `condition` (of this alert's key and level) says anything
+    /// else than the record: its score, reasons, quarter, subject or parts.
+    func differs(from condition: AlertCondition) -> Bool {
+        score != condition.score || reasons != condition.reasons || quarter != condition.quarter
+            || subjectName != condition.subjectName || adminCode != condition.adminCode || parts != condition.parts
+    }
 
     /// The record taking `condition`'s details.
     public func updated(with condition: AlertCondition) -> AlertRecord {
@@ -136,6 +146,9 @@ public struct AlertChanges: Sendable {
 
 /// The alert life cycle.
 public enum AlertBook {
+    /// Conditions compared in one piece of a parallel comparison.
+    static let sliceSize = 8_192
+
     /// Compares the open alerts (by key) with the conditions that hold now.
     /// `scope` limits the comparison: open alerts whose key it rejects are
     /// left alone (a run that looked at only some subjects). `candidates`,
@@ -143,21 +156,46 @@ public enum AlertBook {
     /// are then looked up by them instead of walked.
     public static func changes(open: [String: AlertRecord], now conditions: [AlertCondition],
                                scope: (AlertRecord) -> Bool = { _ in true }, candidates: [String]? = nil) -> AlertChanges {
-        var changes = AlertChanges()
+        // The first condition of each key counts; a whole-ledger run has
+        // one per open alert and more, so the comparisons run in slices on
+        // every core, each slice's changes joined in order.
         var seen: Set<String> = []
-        for condition in conditions where condition.level != .green {
+        seen.reserveCapacity(conditions.count)
+        var firsts: [(index: Int, key: String)] = []
+        firsts.reserveCapacity(conditions.count)
+        for (index, condition) in conditions.enumerated() where condition.level != .green {
             let key = condition.key
-            guard seen.insert(key).inserted else { continue }
-            if let record = open[key] {
-                if record.level != condition.level {
-                    changes.change.append((record, condition))
-                } else if record.score != condition.score || record.reasons != condition.reasons || record.quarter != condition.quarter
-                            || record.subjectName != condition.subjectName || record.adminCode != condition.adminCode || record.parts != condition.parts {
-                    changes.refresh.append((record, condition))
+            if seen.insert(key).inserted { firsts.append((index, key)) }
+        }
+        let slices = stride(from: 0, to: firsts.count, by: sliceSize).map { $0..<min($0 + sliceSize, firsts.count) }
+        let parts = Mutex([AlertChanges](repeating: AlertChanges(), count: slices.count))
+        let keyed = firsts
+        let compare: @Sendable (Int) -> Void = { slice in
+            var part = AlertChanges()
+            for (index, key) in keyed[slices[slice]] {
+                let condition = conditions[index]
+                if let record = open[key] {
+                    if record.level != condition.level {
+                        part.change.append((record, condition))
+                    } else if record.differs(from: condition) {
+                        part.refresh.append((record, condition))
+                    }
+                } else {
+                    part.raise.append(condition)
                 }
-            } else {
-                changes.raise.append(condition)
             }
+            parts.withLock { $0[slice] = part }
+        }
+        if slices.count > 1 {
+            DispatchQueue.concurrentPerform(iterations: slices.count, execute: compare)
+        } else {
+            for slice in slices.indices { compare(slice) }
+        }
+        var changes = AlertChanges()
+        for part in parts.withLock({ $0 }) {
+            changes.raise += part.raise
+            changes.change += part.change
+            changes.refresh += part.refresh
         }
         if let candidates {
             for key in candidates where !seen.contains(key) {

@@ -325,10 +325,11 @@ enum RiskScan {
     static func conditions(store: any LedgerStore, rules: RiskRules) -> Result {
         let snapshot = store.operations()
         let records = store.stewardship()
-        // Copies of only the assets the rules can flag, taken under the store's
-        // lock quickly; the rules then run without it. The count check is
-        // cheap and needs no copy. (Disposed assets are not visited.)
-        var candidates: [Asset] = []
+        // The ids of only the assets the rules can flag, noted under the
+        // store's lock quickly; the rules then read each (a copy) on every
+        // core. The count check is cheap and needs no copy. (Disposed assets
+        // are not visited.)
+        var candidates: [String] = []
         var backlog: [String: CountBacklog] = [:]
         var checked = 0
         store.visitAssets(filter: AssetFilter()) { asset in
@@ -336,13 +337,15 @@ enum RiskScan {
             let life = asset.lifecycle
             if asset.usageStatus == .idle || life.openPublication != nil || life.stage == .published
                 || life.stage == .handoverPublication || snapshot.contractsByAsset[asset.id] != nil {
-                candidates.append(asset)
+                candidates.append(asset.id)
             }
             if let (since, twoYears) = rules.countOverdue(asset: asset, lastCounted: records.lastCounted[asset.id]) {
                 backlog[asset.adminCode, default: CountBacklog(since: since)].add(asset.id, since: since, twoYears: twoYears)
             }
         }
-        let conditions = conditions(snapshot: snapshot, assets: candidates, rules: rules, records: records)
+        let ids = candidates
+        let conditions = conditions(snapshot: snapshot, assetCount: ids.count, asset: { store.asset(id: ids[$0]) },
+                                    rules: rules, records: records)
             + rules.countConditions(backlog) { store.adminUnit(code: $0)?.name ?? $0 }
             + rules.distributionConditions(records) { store.adminUnit(code: $0)?.name ?? $0 }
         return Result(conditions: conditions, entities: snapshot.entityOrder.count, assets: checked)
@@ -358,11 +361,17 @@ enum RiskScan {
     /// as scoring them one after the other.
     static func conditions(snapshot: OperationsSnapshot, assets: [Asset], rules: RiskRules,
                            records: StewardshipSnapshot = StewardshipSnapshot()) -> [AlertCondition] {
+        conditions(snapshot: snapshot, assetCount: assets.count, asset: { assets[$0] }, rules: rules, records: records)
+    }
+
+    /// The same over `assetCount` assets read by `asset` (nil: gone, skipped).
+    static func conditions(snapshot: OperationsSnapshot, assetCount: Int, asset: @Sendable (Int) -> Asset?, rules: RiskRules,
+                           records: StewardshipSnapshot) -> [AlertCondition] {
         var received: [String: [IncomeReceipt]] = [:]
         for income in records.income.values where !income.contractId.isEmpty { received[income.contractId, default: []].append(income.receipt) }
         let entityIds = snapshot.entityOrder
         let entitySlices = stride(from: 0, to: entityIds.count, by: sliceSize).map { $0..<min($0 + sliceSize, entityIds.count) }
-        let assetSlices = stride(from: 0, to: assets.count, by: sliceSize).map { $0..<min($0 + sliceSize, assets.count) }
+        let assetSlices = stride(from: 0, to: assetCount, by: sliceSize).map { $0..<min($0 + sliceSize, assetCount) }
         let results = Mutex([[AlertCondition]](repeating: [], count: entitySlices.count + assetSlices.count))
         DispatchQueue.concurrentPerform(iterations: entitySlices.count + assetSlices.count) { [received] index in
             var out: [AlertCondition] = []
@@ -373,7 +382,8 @@ enum RiskScan {
                                             received: received)
                 }
             } else {
-                for asset in assets[assetSlices[index - entitySlices.count]] {
+                for position in assetSlices[index - entitySlices.count] {
+                    guard let asset = asset(position) else { continue }
                     out += rules.conditions(asset: asset, contracts: snapshot.contracts(ofAsset: asset.id),
                                             revitalising: records.revitalisingPlan(ofAsset: asset.id, on: rules.today)) { entityId in
                         guard let entity = snapshot.entities[entityId] else { return nil }

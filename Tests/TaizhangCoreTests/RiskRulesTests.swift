@@ -321,6 +321,43 @@ struct RiskRulesTests {
         #expect(AlertBook.changes(open: [:], now: [green]).isEmpty)
     }
 
+    /// A whole-ledger run compares in slices on every core: on 30,000
+    /// conditions (several slices) the changes are those of the plain
+    /// comparison, one condition at a time, in the same order.
+    @Test func aLargeComparison_inSlices_isTheOneAtATime() {
+        var conditions: [AlertCondition] = []
+        var open: [String: AlertRecord] = [:]
+        for number in 0..<30_000 {
+            let condition = AlertCondition(kind: number % 3 == 0 ? .entityScore : .entityTargets, subjectId: String(format: "ZT%08d", number),
+                                           subjectName: "主体\(number)", adminCode: "421024100201", level: number % 5 == 0 ? .red : .yellow,
+                                           score: 50, quarter: "2026Q3", reasons: [RiskReason("a", "甲", "a")])
+            switch number % 7 {
+            case 0: break                                             // new: raised
+            case 1: var was = condition; was.level = condition.level == .red ? .yellow : .red
+                    open[condition.key] = Self.record(was, id: Int64(number))   // level changed
+            case 2: var was = condition; was.score = 40
+                    open[condition.key] = Self.record(was, id: Int64(number))   // refreshed
+            default: open[condition.key] = Self.record(condition, id: Int64(number)) // unchanged
+            }
+            if number % 11 == 0 { continue }                           // gone: its open alert (if any) clears
+            conditions.append(condition)
+            if number % 13 == 0 { var again = condition; again.score = 1; conditions.append(again) } // a second of the same key: ignored
+        }
+        let changes = AlertBook.changes(open: open, now: conditions)
+        var seen: Set<String> = []
+        var raise: [String] = [], change: [String] = [], refresh: [String] = []
+        for condition in conditions where seen.insert(condition.key).inserted {
+            guard let record = open[condition.key] else { raise.append(condition.key); continue }
+            if record.level != condition.level { change.append(condition.key) } else if record.score != condition.score { refresh.append(condition.key) }
+        }
+        let clear = open.filter { !seen.contains($0.key) }.map(\.value.id).sorted()
+        #expect(changes.raise.map(\.key) == raise)
+        #expect(changes.change.map(\.1.key) == change)
+        #expect(changes.refresh.map(\.1.key) == refresh)
+        #expect(changes.clear.map(\.id) == clear)
+        #expect(raise.count > 3_000 && change.count > 3_000 && refresh.count > 3_000 && clear.count > 1_000)
+    }
+
     @Test func messagesForStaffAndEngineers() {
         let condition = AlertCondition(kind: .entityScore, subjectId: "ZT00000001", subjectName: "新湖合作社", adminCode: "421024100201",
                                        level: .red, score: 36, quarter: "2026Q3", reasons: [RiskReason("score_low", "风险评分36分", "risk score 36")])
