@@ -44,6 +44,8 @@ struct AssetQuery {
     /// Conditions joined by AND, and their values in order.
     private(set) var conditions: [String] = []
     private(set) var values: [SQLiteStatement.Value] = []
+    /// The unit whose subtree the assets must lie in.
+    let adminCode: String?
     /// The unit whose ledger the assets must be in (`LedgerMembership`),
     /// checked on the `ledger_units` column as rows are read.
     let ledgerCode: String?
@@ -53,7 +55,7 @@ struct AssetQuery {
 
     init(_ filter: AssetFilter) {
         ledgerCode = filter.ledgerCode
-        if let code = filter.adminCode { add("admin_code IN (\(AssetQuery.subtreeCodes))", .text(code)) }
+        adminCode = filter.adminCode
         if let category = filter.category { add("category = ?", .text(category.rawValue)) }
         if let status = filter.usageStatus { add("usage_status = ?", .text(status.rawValue)) }
         if let year = filter.year {
@@ -76,24 +78,43 @@ struct AssetQuery {
         values.append(value)
     }
 
-    private var whereClause: String { conditions.joined(separator: " AND ") }
+    /// The filter's conditions (the stage's at least), the subtree's among
+    /// them: for counting, from the index (admin_code, stage, id).
+    private var whereClause: String {
+        ((adminCode == nil ? [] : ["admin_code IN (\(AssetQuery.subtreeCodes))"]) + conditions).joined(separator: " AND ")
+    }
+    private var whereValues: [SQLiteStatement.Value] { (adminCode.map { [SQLiteStatement.Value.text($0)] } ?? []) + values }
 
     /// The page after `after` and, when asked, the total, in `db`'s read transaction.
     /// `cached` gives a record already decoded (nil: read it from the file).
     func page(_ db: SQLiteConnection, after: String?, limit: Int, countTotal: Bool,
               cached: (String) -> Asset? = { _ in nil }) throws -> Page<Asset> {
         let ledger = try ledgerCode.map { try AssetQuery.subtree(of: $0, db) }
-        // The page's ids first (small columns, sorted without the records),
-        // then the page's records by key.
-        // Without a ledger filter only ids are read: a unit's listing is then
-        // answered from the index (admin_code, stage, id) alone.
-        var sql = "SELECT id\(ledger == nil ? "" : ", ledger_units") FROM assets WHERE \(whereClause)"
-        var bound = values
-        if let after {
-            sql += " AND id > ?"
-            bound.append(.text(after))
+        // The page's ids in key order: a unit's from its range of
+        // asset_units (the page costs the page, however large the unit),
+        // the whole ledger's from the assets' key; each checked against the
+        // other conditions on its row's small columns.
+        let columns = "id" + (ledger == nil ? "" : ", ledger_units")
+        var sql: String
+        var bound: [SQLiteStatement.Value]
+        if let adminCode {
+            sql = "SELECT \(columns) FROM asset_units x CROSS JOIN assets a ON a.id = x.asset_id WHERE x.unit_code = ? AND "
+                + conditions.joined(separator: " AND ")
+            bound = [.text(adminCode)] + values
+            if let after {
+                sql += " AND x.asset_id > ?"
+                bound.append(.text(after))
+            }
+            sql += " ORDER BY x.asset_id"
+        } else {
+            sql = "SELECT \(columns) FROM assets WHERE " + conditions.joined(separator: " AND ")
+            bound = values
+            if let after {
+                sql += " AND id > ?"
+                bound.append(.text(after))
+            }
+            sql += " ORDER BY id"
         }
-        sql += " ORDER BY id"
         // One row past the page tells whether more follow; with a ledger
         // filter rows are skipped as read, so no LIMIT.
         if ledger == nil {
@@ -112,6 +133,7 @@ struct AssetQuery {
             }
             ids.append(statement.text(0))
         }
+        // Then the page's records by key.
         let record = try db.prepare("SELECT record_json FROM assets WHERE id = ?")
         var records: [Asset] = []
         records.reserveCapacity(ids.count)
@@ -125,11 +147,11 @@ struct AssetQuery {
         var total = 0
         if countTotal {
             if let ledger {
-                try db.prepare("SELECT ledger_units FROM assets WHERE \(whereClause)").query(values) { row in
+                try db.prepare("SELECT ledger_units FROM assets WHERE \(whereClause)").query(whereValues) { row in
                     if AssetQuery.kept(row.text(0), by: ledger) { total += 1 }
                 }
             } else {
-                try db.prepare("SELECT COUNT(*) FROM assets WHERE \(whereClause)").query(values) { total = Int($0.int(0)) }
+                try db.prepare("SELECT COUNT(*) FROM assets WHERE \(whereClause)").query(whereValues) { total = Int($0.int(0)) }
             }
         }
         return Page(records: records, nextAfter: more ? records.last?.id : nil, total: total)

@@ -73,6 +73,7 @@ struct LedgerCheck {
         try checkSchema(connection)
         try checkIdempotency(connection)
         try checkPaths(connection)
+        try checkAssetUnits(connection)
         var cursors: [String: RowCursor] = [:]
         for (kind, table) in LedgerCheck.tables { cursors[kind] = try RowCursor(table, connection: connection) }
         let journal = try connection.prepare("SELECT record_id, record_kind, seq, after_json FROM audit_journal ORDER BY record_id, seq")
@@ -141,6 +142,43 @@ struct LedgerCheck {
             note(LedgerMismatch(table: "admin_units", id: code, column: "path",
                                 problem: "holds \"\(path)\", not its parent's path followed by its own code"))
         }
+    }
+
+    /// `asset_units` holds each asset under exactly the units its location's
+    /// path names (derived, like the paths, from rows the journal vouches
+    /// for): a row for an asset that does not exist, a unit the asset does
+    /// not lie in or under, or an asset short of or over its rows is named.
+    private mutating func checkAssetUnits(_ connection: SQLiteConnection) throws {
+        var found: [LedgerMismatch] = []
+        try connection.prepare("""
+            SELECT x.asset_id, x.unit_code FROM asset_units x LEFT JOIN assets a ON a.id = x.asset_id
+            WHERE a.id IS NULL ORDER BY 1, 2
+            """).query([]) { row in
+            found.append(LedgerMismatch(table: "asset_units", id: row.text(0), column: "asset_id",
+                                        problem: "the row is not in the journal: no asset \(row.text(0)) exists to list under \(row.text(1))"))
+        }
+        try connection.prepare("""
+            SELECT x.asset_id, x.unit_code, a.admin_code FROM asset_units x JOIN assets a ON a.id = x.asset_id
+            LEFT JOIN admin_units l ON l.code = a.admin_code
+            WHERE instr(COALESCE(l.path, '/' || a.admin_code || '/'), '/' || x.unit_code || '/') = 0 ORDER BY 1, 2
+            """).query([]) { row in
+            found.append(LedgerMismatch(table: "asset_units", id: row.text(0), column: "unit_code",
+                                        problem: "the row is not in the journal: lists the asset under \(row.text(1)), and it lies in \(row.text(2)), not under it"))
+        }
+        try connection.prepare("""
+            SELECT a.id, n.rows, n.units FROM (
+                SELECT a.id AS id, (SELECT COUNT(*) FROM asset_units x WHERE x.asset_id = a.id) AS rows,
+                       COALESCE(length(l.path) - length(replace(l.path, '/', '')) - 1, 1) AS units
+                FROM assets a LEFT JOIN admin_units l ON l.code = a.admin_code) n
+            JOIN assets a ON a.id = n.id WHERE n.rows <> n.units ORDER BY 1
+            """).query([]) { row in
+            let (rows, units) = (row.int(1), row.int(2))
+            found.append(LedgerMismatch(table: "asset_units", id: row.text(0), column: "",
+                                        problem: rows < units ? "the row is missing: the asset lies under \(units) units and is listed under \(rows)"
+                                                              : "the asset is listed under \(rows) units and lies under \(units)"))
+        }
+        for mismatch in found { note(mismatch) }
+        try connection.prepare("SELECT COUNT(*) FROM asset_units").query([]) { rowsChecked += UInt64($0.int(0)) }
     }
 
     /// The record's state after one more entry.
@@ -214,6 +252,7 @@ struct LedgerCheck {
     private mutating func checkSchema(_ connection: SQLiteConnection) throws {
         var known: [String: [String]] = [:]
         for table in LedgerCheck.tables.values { known[table.name] = table.columns + table.derived }
+        known["asset_units"] = ["unit_code", "asset_id"]
         var tables: [String] = []
         try connection.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
             .query([]) { tables.append($0.text(0)) }

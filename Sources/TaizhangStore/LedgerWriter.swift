@@ -99,6 +99,8 @@ final class LedgerWriter: @unchecked Sendable {
     private let retentionMillis: Int64
     private let insertAdminUnit: SQLiteStatement
     private let findPath: SQLiteStatement
+    private let placeAsset: SQLiteStatement
+    private let unplaceAsset: SQLiteStatement
     private let insertProject: SQLiteStatement
     private let insertAsset: SQLiteStatement
     private let updateAsset: SQLiteStatement
@@ -118,6 +120,8 @@ final class LedgerWriter: @unchecked Sendable {
         self.retentionMillis = retentionMillis
         insertAdminUnit = try db.prepare(StoredRows.adminUnits.insert)
         findPath = try db.prepare("SELECT path FROM admin_units WHERE code = ?")
+        placeAsset = try db.prepare("INSERT OR IGNORE INTO asset_units(unit_code, asset_id) VALUES (?, ?)")
+        unplaceAsset = try db.prepare("DELETE FROM asset_units WHERE asset_id = ?")
         insertProject = try db.prepare(StoredRows.projects.insert)
         insertAsset = try db.prepare(StoredRows.assets.insert)
         updateAsset = try db.prepare("UPDATE assets SET "
@@ -414,11 +418,24 @@ final class LedgerWriter: @unchecked Sendable {
             let values = StoredRows.values(asset, json: record)
             if let before {
                 try updateAsset.run(Array(values.dropFirst()) + [values[0]])
+                if before.adminCode != asset.adminCode { try place(asset, moved: true) }
                 try audit(kind: "asset", id: asset.id, before: before.jsonText, after: record)
             } else {
                 try insertAsset.run(values)
+                try place(asset, moved: false)
                 try audit(kind: "asset", id: asset.id, before: "", after: record)
             }
+        }
+    }
+
+    /// Puts `asset` under every unit it lies in or under (`asset_units`),
+    /// from its location's path; a moved asset leaves its old units first.
+    private func place(_ asset: Asset, moved: Bool) throws {
+        if moved { try unplaceAsset.run([.text(asset.id)]) }
+        var path = ""
+        try findPath.query([.text(asset.adminCode)]) { path = $0.text(0) }
+        for code in StoredRows.units(onPath: path, location: asset.adminCode) {
+            try placeAsset.run([.text(code), .text(asset.id)])
         }
     }
 }

@@ -158,6 +158,25 @@ enum Migrations {
         CREATE INDEX assets_admin_code ON assets(admin_code, stage, id);
         CREATE INDEX assets_stage ON assets(stage);
         """),
+        // Each asset under every unit it lies in or under (a closure of the
+        // admin hierarchy): a unit's assets in id order are one range of the
+        // key, so a page of a township costs the page, however large the
+        // township. The writer keeps it; the ledger check holds it to the
+        // assets' locations and the units' paths.
+        (7, """
+        CREATE TABLE asset_units (
+            unit_code TEXT NOT NULL,
+            asset_id TEXT NOT NULL,
+            PRIMARY KEY (unit_code, asset_id)
+        );
+        CREATE INDEX asset_units_asset ON asset_units(asset_id);
+        WITH RECURSIVE up(asset_id, code) AS (
+            SELECT id, admin_code FROM assets
+            UNION ALL
+            SELECT up.asset_id, u.parent_code FROM up JOIN admin_units u ON u.code = up.code WHERE u.parent_code <> ''
+        )
+        INSERT INTO asset_units(unit_code, asset_id) SELECT code, asset_id FROM up ORDER BY code, asset_id;
+        """),
     ]
 
     /// Work a migration does in Swift after its SQL, in the same transaction.

@@ -46,6 +46,12 @@ enum StoredRows {
     static func path(of code: String, parentPath: String) -> String {
         (parentPath.isEmpty ? "/" : parentPath) + code + "/"
     }
+    /// The units on a location's path, from the top; the location alone
+    /// when it has no path (a unit the ledger does not hold).
+    static func units(onPath path: String, location: String) -> [String] {
+        let codes = path.split(separator: "/").map(String.init)
+        return codes.isEmpty ? [location] : codes
+    }
     static func values(_ unit: AdminUnit, json: String) -> [SQLiteStatement.Value] {
         [.text(unit.code), .text(unit.name), .text(unit.level.rawValue), .text(unit.parentCode), .int(unit.version), .text(json)]
     }

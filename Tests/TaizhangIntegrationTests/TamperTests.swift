@@ -178,7 +178,7 @@ struct TamperTests {
         #expect(daemon.stop() == 0)
         let head = "\(status.auditHeadSeq):\(status.auditHeadHash)"
         #expect(try Self.sqlite3(daemon.dataDirectory + "/taizhang.db",
-                                 "DELETE FROM assets WHERE id = '\(asset.id)'; DELETE FROM audit_journal WHERE seq = \(status.auditHeadSeq);") == 0)
+                                 "DELETE FROM assets WHERE id = '\(asset.id)'; DELETE FROM asset_units WHERE asset_id = '\(asset.id)'; DELETE FROM audit_journal WHERE seq = \(status.auditHeadSeq);") == 0)
         let restarted = try DaemonProcess(dataDirectory: daemon.dataDirectory)
         defer { _ = restarted.stop() }
         let plain = try CLITests.taizhang(["audit", "verify", "--lang", "en"], socket: restarted.socketPath)

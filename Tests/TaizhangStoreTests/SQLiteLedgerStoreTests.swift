@@ -320,4 +320,32 @@ struct SQLiteLedgerStoreTests {
         #expect(Set(seen).count == 25)
         #expect(try store.assets(filter: AssetFilter(adminCode: "421024101000", year: 2020), after: nil, limit: 10).total == 0)
     }
+
+    /// An asset moved to another township leaves the first one's listing
+    /// and joins the other's (the writer re-lists it under its new units),
+    /// and the ledger check still finds every row as the journal says.
+    @Test func anAssetMoved_isListedUnderItsNewUnitsOnly() throws {
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
+        defer { store.close() }
+        seedUnits(store)
+        for unit in [AdminUnit(code: "421024102000", name: "普济镇", level: .township, parentCode: "421024000000"),
+                     AdminUnit(code: "421024102201", name: "新河村", level: .village, parentCode: "421024102000")] {
+            _ = submit(store, .createAdminUnit(unit), context("/taizhang.ledger.v1.Ledger/CreateAdminUnit"))
+        }
+        _ = submit(store, .registerAssets((0..<3).map { sampleAsset(code: "M\($0)") }, batch: true))
+        let ids = { (code: String) in try store.assets(filter: AssetFilter(adminCode: code), after: nil, limit: 10).records.map(\.id) }
+        #expect(try ids("421024101000") == ["ZC00000001", "ZC00000002", "ZC00000003"])
+        #expect(try ids("421024102000").isEmpty)
+        var moved = try #require(store.asset(id: "ZC00000002"))
+        moved.adminCode = "421024102201"
+        guard case .success = submit(store, .updateAsset(moved, expectedVersion: moved.version), context("/taizhang.ledger.v1.Ledger/UpdateAsset")) else {
+            Issue.record("the move was refused"); return
+        }
+        #expect(try ids("421024101000") == ["ZC00000001", "ZC00000003"])
+        #expect(try ids("421024102000") == ["ZC00000002"])
+        #expect(try ids("421024102201") == ["ZC00000002"])
+        #expect(try ids("421024000000") == ["ZC00000001", "ZC00000002", "ZC00000003"])
+        let verification = try store.verifyAuditChain()
+        #expect(verification.intact, "\(verification.mismatches)")
+    }
 }
