@@ -165,12 +165,12 @@ struct LedgerCheck {
             found.append(LedgerMismatch(table: "asset_units", id: row.text(0), column: "unit_code",
                                         problem: "the row is not in the journal: lists the asset under \(row.text(1)), and it lies in \(row.text(2)), not under it"))
         }
+        // Rows per asset, counted in one pass (the table has no index by asset).
         try connection.prepare("""
-            SELECT a.id, n.rows, n.units FROM (
-                SELECT a.id AS id, (SELECT COUNT(*) FROM asset_units x WHERE x.asset_id = a.id) AS rows,
-                       COALESCE(length(l.path) - length(replace(l.path, '/', '')) - 1, 1) AS units
-                FROM assets a LEFT JOIN admin_units l ON l.code = a.admin_code) n
-            JOIN assets a ON a.id = n.id WHERE n.rows <> n.units ORDER BY 1
+            SELECT a.id, COALESCE(n.rows, 0), COALESCE(length(l.path) - length(replace(l.path, '/', '')) - 1, 1) AS units
+            FROM assets a LEFT JOIN admin_units l ON l.code = a.admin_code
+            LEFT JOIN (SELECT asset_id, COUNT(*) AS rows FROM asset_units GROUP BY asset_id) n ON n.asset_id = a.id
+            WHERE COALESCE(n.rows, 0) <> units ORDER BY 1
             """).query([]) { row in
             let (rows, units) = (row.int(1), row.int(2))
             found.append(LedgerMismatch(table: "asset_units", id: row.text(0), column: "",

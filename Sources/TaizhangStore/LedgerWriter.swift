@@ -121,7 +121,7 @@ final class LedgerWriter: @unchecked Sendable {
         insertAdminUnit = try db.prepare(StoredRows.adminUnits.insert)
         findPath = try db.prepare("SELECT path FROM admin_units WHERE code = ?")
         placeAsset = try db.prepare("INSERT OR IGNORE INTO asset_units(unit_code, asset_id) VALUES (?, ?)")
-        unplaceAsset = try db.prepare("DELETE FROM asset_units WHERE asset_id = ?")
+        unplaceAsset = try db.prepare("DELETE FROM asset_units WHERE unit_code = ? AND asset_id = ?")
         insertProject = try db.prepare(StoredRows.projects.insert)
         insertAsset = try db.prepare(StoredRows.assets.insert)
         updateAsset = try db.prepare("UPDATE assets SET "
@@ -418,11 +418,11 @@ final class LedgerWriter: @unchecked Sendable {
             let values = StoredRows.values(asset, json: record)
             if let before {
                 try updateAsset.run(Array(values.dropFirst()) + [values[0]])
-                if before.adminCode != asset.adminCode { try place(asset, moved: true) }
+                if before.adminCode != asset.adminCode { try place(asset, from: before) }
                 try audit(kind: "asset", id: asset.id, before: before.jsonText, after: record)
             } else {
                 try insertAsset.run(values)
-                try place(asset, moved: false)
+                try place(asset, from: nil)
                 try audit(kind: "asset", id: asset.id, before: "", after: record)
             }
         }
@@ -430,12 +430,17 @@ final class LedgerWriter: @unchecked Sendable {
 
     /// Puts `asset` under every unit it lies in or under (`asset_units`),
     /// from its location's path; a moved asset leaves its old units first.
-    private func place(_ asset: Asset, moved: Bool) throws {
-        if moved { try unplaceAsset.run([.text(asset.id)]) }
-        var path = ""
-        try findPath.query([.text(asset.adminCode)]) { path = $0.text(0) }
-        for code in StoredRows.units(onPath: path, location: asset.adminCode) {
-            try placeAsset.run([.text(code), .text(asset.id)])
+    private func place(_ asset: Asset, from before: Asset?) throws {
+        if let before {
+            for code in try units(of: before.adminCode) { try unplaceAsset.run([.text(code), .text(asset.id)]) }
         }
+        for code in try units(of: asset.adminCode) { try placeAsset.run([.text(code), .text(asset.id)]) }
+    }
+
+    /// The units a location lies in or under, from the top.
+    private func units(of location: String) throws -> [String] {
+        var path = ""
+        try findPath.query([.text(location)]) { path = $0.text(0) }
+        return StoredRows.units(onPath: path, location: location)
     }
 }

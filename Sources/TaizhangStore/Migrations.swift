@@ -161,15 +161,16 @@ enum Migrations {
         // Each asset under every unit it lies in or under (a closure of the
         // admin hierarchy): a unit's assets in id order are one range of the
         // key, so a page of a township costs the page, however large the
-        // township. The writer keeps it; the ledger check holds it to the
-        // assets' locations and the units' paths.
+        // township. The writer keeps it (one b-tree, no other index: a
+        // registration adds a row per unit on the path, three in a county);
+        // the ledger check holds it to the assets' locations and the units'
+        // paths.
         (7, """
         CREATE TABLE asset_units (
             unit_code TEXT NOT NULL,
             asset_id TEXT NOT NULL,
             PRIMARY KEY (unit_code, asset_id)
-        );
-        CREATE INDEX asset_units_asset ON asset_units(asset_id);
+        ) WITHOUT ROWID;
         WITH RECURSIVE up(asset_id, code) AS (
             SELECT id, admin_code FROM assets
             UNION ALL

@@ -69,6 +69,13 @@ struct TamperTests {
         }
     }
 
+    /// What picks one row of `table`: its rowid, or for a table without
+    /// one (`asset_units`) its key's columns joined.
+    static func rowKey(_ table: String) throws -> String {
+        guard try query("SELECT wr FROM pragma_table_list WHERE name = '\(table)'").first?.first == "1" else { return "rowid" }
+        return try query("SELECT name FROM pragma_table_info('\(table)') WHERE pk > 0 ORDER BY pk").map { $0[0] }.joined(separator: " || '|' || ")
+    }
+
     @Test func theUntouchedDemoCountyVerifies() async throws {
         let result = try await Self.verify(after: "")
         #expect(result.intact, "\(result.mismatches)")
@@ -86,7 +93,8 @@ struct TamperTests {
                 // Text gains a character, a number grows by one, a NULL becomes text; JSON stays JSON.
                 let changed = column == "record_json" ? "json_set(record_json, '$.note', 'TAMPERED')"
                     : "CASE typeof(\(column)) WHEN 'integer' THEN \(column) + 1 WHEN 'null' THEN 'X' ELSE \(column) || 'X' END"
-                let edit = "UPDATE \(table) SET \(column) = \(changed) WHERE rowid = (SELECT max(rowid) FROM \(table));"
+                let row = try Self.rowKey(table)
+                let edit = "UPDATE \(table) SET \(column) = \(changed) WHERE \(row) = (SELECT max(\(row)) FROM \(table));"
                 do {
                     let result = try await Self.verify(after: edit)
                     #expect(!result.intact, "\(table).\(column) edited: not found")
@@ -101,13 +109,14 @@ struct TamperTests {
 
     @Test func aRowDeletedOrAdded_isNamed() async throws {
         for table in try Self.recordTables {
-            let deleted = try await Self.verify(after: "DELETE FROM \(table) WHERE rowid = (SELECT min(rowid) FROM \(table));")
+            let row = try Self.rowKey(table)
+            let deleted = try await Self.verify(after: "DELETE FROM \(table) WHERE \(row) = (SELECT min(\(row)) FROM \(table));")
             #expect(deleted.mismatches.contains { $0.table == table && $0.problem.contains("missing") }, "\(table): \(deleted.mismatches.prefix(3))")
             let columns = try Self.query("SELECT name FROM pragma_table_info('\(table)')").map { $0[0] }
             // A copy of a row under a new key (the first text key column gains a suffix).
             let key = try Self.query("SELECT name FROM pragma_table_info('\(table)') WHERE pk > 0 ORDER BY pk DESC LIMIT 1")[0][0]
             let values = columns.map { $0 == key ? "\($0) || '-COPY'" : $0 == "code" ? "NULL" : $0 == "credit_code" ? "''" : $0 }
-            let added = try await Self.verify(after: "INSERT INTO \(table)(\(columns.joined(separator: ","))) SELECT \(values.joined(separator: ",")) FROM \(table) WHERE rowid = (SELECT min(rowid) FROM \(table));")
+            let added = try await Self.verify(after: "INSERT INTO \(table)(\(columns.joined(separator: ","))) SELECT \(values.joined(separator: ",")) FROM \(table) WHERE \(row) = (SELECT min(\(row)) FROM \(table));")
             #expect(added.mismatches.contains { $0.table == table && $0.problem.contains("not in the journal") }, "\(table): \(added.mismatches.prefix(3))")
         }
     }
