@@ -156,7 +156,6 @@ enum Migrations {
         DROP TABLE assets;
         ALTER TABLE assets_6 RENAME TO assets;
         CREATE INDEX assets_admin_code ON assets(admin_code, stage, id);
-        CREATE INDEX assets_stage ON assets(stage);
         """),
         // Each asset under every unit it lies in or under (a closure of the
         // admin hierarchy): a unit's assets in id order are one range of the
