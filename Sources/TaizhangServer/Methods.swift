@@ -230,7 +230,7 @@ enum Method {
 
     /// A listing read from the ledger file, answered off the event loop (a
     /// cold read there would stall every connection of the loop) on a
-    /// concurrent queue; at most `FileReads.queuedMax` wait, the rest are
+    /// concurrent queue; at most `ReadQueue.file.queuedMax` wait, the rest are
     /// refused with RESOURCE_EXHAUSTED.
     static func fileRead<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
         _ method: RPCMethod<Request, Response>,
@@ -238,12 +238,12 @@ enum Method {
     ) -> MethodSpec {
         let answer = encoded(method, body).handler
         return MethodSpec(method, mutation: false) { call, payload, completion in
-            guard FileReads.admit() else {
+            guard ReadQueue.file.admit() else {
                 return .completed(.failed(Taizhang_Rpc_V1_Status(code: .resourceExhausted,
-                    message: "\(FileReads.queuedMax) listings are already waiting for the ledger file; retry in a moment")))
+                    message: "\(ReadQueue.file.queuedMax) listings are already waiting for the ledger file; retry in a moment")))
             }
-            FileReads.queue.async {
-                defer { FileReads.done() }
+            ReadQueue.file.queue.async {
+                defer { ReadQueue.file.done() }
                 if case .completed(let result) = answer(call, payload, completion) { completion(result) }
             }
             return .pending(ticket: nil)
@@ -251,18 +251,18 @@ enum Method {
     }
 
     /// A read that touches the disk, answered from one serial background
-    /// queue; at most `BlockingReads.queuedMax` wait, the rest are refused.
+    /// queue; at most `ReadQueue.audit.queuedMax` wait, the rest are refused.
     static func blocking<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
         _ method: RPCMethod<Request, Response>,
         _ body: @escaping @Sendable (CallContext, Request) throws -> Response
     ) -> MethodSpec {
         MethodSpec(method, mutation: false) { call, payload, completion in
-            guard BlockingReads.admit() else {
+            guard ReadQueue.audit.admit() else {
                 return .completed(.failed(Taizhang_Rpc_V1_Status(code: .resourceExhausted,
-                    message: "\(BlockingReads.queuedMax) disk reads (audit verification, audit listing) are already waiting; retry in a moment")))
+                    message: "\(ReadQueue.audit.queuedMax) disk reads (audit verification, audit listing) are already waiting; retry in a moment")))
             }
-            BlockingReads.queue.async {
-                defer { BlockingReads.done() }
+            ReadQueue.audit.queue.async {
+                defer { ReadQueue.audit.done() }
                 completion(run(call, payload, body))
             }
             return .pending(ticket: nil)
@@ -350,14 +350,19 @@ enum Method {
     }
 }
 
-/// The serial queue for reads that touch the disk, and its admission count.
-enum BlockingReads {
-    static let queue = DispatchQueue(label: "taizhang.blocking-reads")
-    /// Most disk reads waiting at once.
-    static let queuedMax = 64
-    private static let waiting = Atomic<Int>(0)
+/// A queue for reads off the event loop, and how many may wait on it.
+final class ReadQueue: Sendable {
+    let queue: DispatchQueue
+    /// Most reads running or waiting at once; past it they are refused.
+    let queuedMax: Int
+    private let waiting = Atomic<Int>(0)
 
-    static func admit() -> Bool {
+    init(label: String, concurrent: Bool, queuedMax: Int = 64) {
+        queue = DispatchQueue(label: label, attributes: concurrent ? .concurrent : [])
+        self.queuedMax = queuedMax
+    }
+
+    func admit() -> Bool {
         if waiting.wrappingAdd(1, ordering: .relaxed).newValue > queuedMax {
             waiting.wrappingSubtract(1, ordering: .relaxed)
             return false
@@ -365,30 +370,17 @@ enum BlockingReads {
         return true
     }
 
-    static func done() {
+    func done() {
         waiting.wrappingSubtract(1, ordering: .relaxed)
     }
 }
 
-
-/// Listings read from the ledger file, several at once.
-enum FileReads {
-    static let queue = DispatchQueue(label: "taizhang.file-reads", attributes: .concurrent)
-    /// Most listings running or waiting at once.
-    static let queuedMax = 64
-    private static let waiting = Atomic<Int>(0)
-
-    static func admit() -> Bool {
-        if waiting.wrappingAdd(1, ordering: .relaxed).newValue > queuedMax {
-            waiting.wrappingSubtract(1, ordering: .relaxed)
-            return false
-        }
-        return true
-    }
-
-    static func done() {
-        waiting.wrappingSubtract(1, ordering: .relaxed)
-    }
+extension ReadQueue {
+    /// The serial queue for reads of the audit journal (verification,
+    /// listing) and other reads that walk a whole table.
+    static let audit = ReadQueue(label: "taizhang.blocking-reads", concurrent: false)
+    /// Listings read from the ledger file, several at once.
+    static let file = ReadQueue(label: "taizhang.file-reads", concurrent: true)
 }
 
 /// Domain and decoding errors to wire statuses: the one place they convert.

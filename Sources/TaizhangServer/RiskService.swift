@@ -248,7 +248,7 @@ extension RiskService {
                     throw LedgerError(.outOfRange, "after_seq \(request.afterSeq) is more than \(replayMax) events back (the newest is \(monitor.alerts.lastSeq)); use ListAlerts for the history and watch from a recent seq",
                                       violations: [.init(field: "after_seq", description: "more than \(replayMax) events back")])
                 }
-                BlockingReads.queue.async {
+                ReadQueue.audit.queue.async {
                     // Page through the stored events until the replay meets the held
                     // ones (every event is stored before it is published).
                     var after = request.afterSeq

@@ -15,9 +15,14 @@ struct CLITests {
 
     /// Runs the taizhang binary beside taizhangd and waits for it.
     static func taizhang(_ arguments: [String], socket: String) throws -> Run {
+        try run((DaemonProcess.binary as NSString).deletingLastPathComponent + "/taizhang", arguments + (socket.isEmpty ? [] : ["--socket", socket]))
+    }
+
+    /// Runs `executable` to its end; its status and what it printed.
+    static func run(_ executable: String, _ arguments: [String]) throws -> Run {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: (DaemonProcess.binary as NSString).deletingLastPathComponent + "/taizhang")
-        process.arguments = arguments + (socket.isEmpty ? [] : ["--socket", socket])
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

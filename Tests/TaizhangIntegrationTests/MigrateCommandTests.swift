@@ -11,28 +11,11 @@ import TaizhangProto
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct MigrateCommandTests {
     static func migrate(_ directory: String) throws -> CLITests.Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: DaemonProcess.binary)
-        process.arguments = ["--config", "", "--data-dir", directory, "--migrate"]
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLITests.Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                            stderr: String(decoding: stderr, as: UTF8.self))
+        try CLITests.run(DaemonProcess.binary, ["--config", "", "--data-dir", directory, "--migrate"])
     }
 
     static func sqlite(_ directory: String, _ sql: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [directory + "/taizhang.db", sql]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        #expect(try CLITests.run("/usr/bin/sqlite3", [directory + "/taizhang.db", sql]).status == 0)
     }
 
     @Test func theDemoCountyOfTheLastVersion_migratesServesAndVerifies() async throws {
@@ -41,11 +24,7 @@ struct MigrateCommandTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures/demo-county-v5.db.gz").path
-        let gunzip = Process()
-        gunzip.executableURL = URL(fileURLWithPath: "/bin/sh")
-        gunzip.arguments = ["-c", "gzip -dc \"$0\" > \"$1\"", fixture, directory + "/taizhang.db"]
-        try gunzip.run()
-        gunzip.waitUntilExit()
+        #expect(try CLITests.run("/bin/sh", ["-c", "gzip -dc \"$0\" > \"$1\"", fixture, directory + "/taizhang.db"]).status == 0)
 
         var run = try Self.migrate(directory)
         #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
