@@ -93,13 +93,15 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
     /// Commits seen, and how many of them a finished run had looked at.
     private var changesSeen: UInt64 = 0
     private var changesCovered: UInt64 = 0
+    /// Runs in a row whose alerts could not be stored.
+    private var failedRuns = 0
     private var reconfigured = false
     private var requested: [@Sendable (MonitorRunSummary) -> Void] = []
     private var stopping = false
     private var running = false
     private var thread: Thread?
     private let stopped = DispatchSemaphore(value: 0)
-    /// How soon a run whose alerts could not be stored is tried again.
+    /// How soon a run whose alerts could not be stored is first tried again.
     static let retryNanos: UInt64 = 1_000_000_000
 
     init(store: any LedgerStore, alerts: AlertStore, configuration: RiskConfiguration, sink: any AlertSink, clock: any WallClock) {
@@ -239,11 +241,15 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
             lock.lock()
             if summary.error.isEmpty {
                 changesCovered = max(changesCovered, seen)
+                failedRuns = 0
             } else {
                 // The alerts could not be stored: what the run covered is
-                // still to do. The next run looks at everything, soon.
+                // still to do. The next run looks at everything, after 1 s,
+                // then 2, 4 … up to the interval while it keeps failing.
                 focus.everything = true
-                let retry = clock.monotonicNanos() + Self.retryNanos
+                let wait = min(Self.retryNanos << min(failedRuns, 20), max(Self.retryNanos, UInt64(max(1, current().intervalSeconds)) * 1_000_000_000))
+                failedRuns += 1
+                let retry = clock.monotonicNanos() + wait
                 mutationDue = min(mutationDue ?? retry, retry)
             }
             lock.unlock()

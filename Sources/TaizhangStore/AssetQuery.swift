@@ -31,10 +31,15 @@ final class ReadPool: Sendable {
     /// Runs `body` on a connection inside one read transaction.
     func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
         let taken = try free.withLock { $0.popLast() } ?? ReadConnection(connection: SQLiteConnection(path: path, readOnly: true))
-        defer { free.withLock { if $0.count < Self.kept { $0.append(taken) } } }
         let db = taken.connection
         try db.execute("BEGIN")
-        defer { try? db.execute("COMMIT") }
+        defer {
+            // A connection left inside its transaction would fail every later
+            // read: it is closed (dropped) instead of returned.
+            if (try? db.execute("COMMIT")) != nil, db.isAutocommit {
+                free.withLock { if $0.count < Self.kept { $0.append(taken) } }
+            }
+        }
         return try body(db)
     }
 }
@@ -61,7 +66,7 @@ struct AssetQuery {
         if let year = filter.year {
             // Dates are stored as YYYY-MM-DD: a year is one range.
             add("acquired_date >= ?", .text(String(format: "%04d-01-01", year)))
-            add("acquired_date < ?", .text(String(format: "%04d-01-01", year + 1)))
+            add("acquired_date <= ?", .text(String(format: "%04d-12-31", year)))
         }
         // Disposed assets are out of the active ledger: listed only when asked for by stage.
         if let stage = filter.stage { add("stage = ?", .text(stage.rawValue)) } else { add("stage <> ?", .text(AssetStage.disposed.rawValue)) }
@@ -86,7 +91,8 @@ struct AssetQuery {
     private var whereValues: [SQLiteStatement.Value] { (adminCode.map { [SQLiteStatement.Value.text($0)] } ?? []) + values }
 
     /// The page after `after` and, when asked, the total, in `db`'s read transaction.
-    /// `cached` gives a record already decoded (nil: read it from the file).
+    /// `cached` gives a record already decoded (used when it is the version
+    /// the read matched; otherwise the record is read from the file).
     func page(_ db: SQLiteConnection, after: String?, limit: Int, countTotal: Bool,
               cached: (String) -> Asset? = { _ in nil }) throws -> Page<Asset> {
         let ledger = try ledgerCode.map { try AssetQuery.subtree(of: $0, db) }
@@ -94,7 +100,7 @@ struct AssetQuery {
         // asset_units (the page costs the page, however large the unit),
         // the whole ledger's from the assets' key; each checked against the
         // other conditions on its row's small columns.
-        let columns = "id" + (ledger == nil ? "" : ", ledger_units")
+        let columns = "id, version" + (ledger == nil ? "" : ", ledger_units")
         var sql: String
         var bound: [SQLiteStatement.Value]
         if let adminCode {
@@ -123,22 +129,24 @@ struct AssetQuery {
         }
         let statement = try db.prepare(sql)
         try statement.start(bound)
-        var ids: [String] = []
+        var ids: [(id: String, version: Int64)] = []
         var more = false
         while try statement.step() {
-            if let ledger, !AssetQuery.kept(statement.text(1), by: ledger) { continue }
+            if let ledger, !AssetQuery.kept(statement.text(2), by: ledger) { continue }
             if ids.count == limit {
                 more = true
                 break
             }
-            ids.append(statement.text(0))
+            ids.append((statement.text(0), statement.int(1)))
         }
         // Then the page's records by key.
         let record = try db.prepare("SELECT record_json FROM assets WHERE id = ?")
         var records: [Asset] = []
         records.reserveCapacity(ids.count)
-        for id in ids {
-            if let asset = cached(id) {
+        for (id, version) in ids {
+            // Only the version this read matched: the committed state may
+            // already hold a newer one (moved out of the unit, say).
+            if let asset = cached(id), asset.version == version {
                 records.append(asset)
             } else {
                 try record.query([.text(id)]) { records.append(try Asset(recordJSON: $0.text(0))) }

@@ -129,7 +129,9 @@ enum Migrations {
             UNION ALL
             SELECT u.code, tree.path || u.code || '/' FROM admin_units u JOIN tree ON u.parent_code = tree.code
         )
-        UPDATE admin_units SET path = (SELECT tree.path FROM tree WHERE tree.code = admin_units.code);
+        -- A unit whose parent is missing (the API cannot make one) gets a
+        -- path of its own, which the ledger check then names.
+        UPDATE admin_units SET path = COALESCE((SELECT tree.path FROM tree WHERE tree.code = admin_units.code), '/' || code || '/');
         CREATE INDEX admin_units_path ON admin_units(path);
         CREATE TABLE assets_6 (
             id TEXT PRIMARY KEY,
@@ -191,9 +193,13 @@ enum Migrations {
     static func fillAssetColumns(_ db: SQLiteConnection) throws {
         let update = try db.prepare("UPDATE assets SET " + StoredRows.assets.columns.dropFirst().map { "\($0) = ?" }.joined(separator: ", ") + " WHERE id = ?")
         let read = try db.prepare("SELECT \(StoredRows.assets.columns.joined(separator: ", ")) FROM assets WHERE id = ?")
-        var records: [(String, String)] = []
-        try db.prepare("SELECT id, record_json FROM assets ORDER BY id").query([]) { records.append(($0.text(0), $0.text(1))) }
-        for (id, json) in records {
+        // The ids first, then one record at a time: memory stays bounded by a record.
+        var ids: [String] = []
+        try db.prepare("SELECT id FROM assets ORDER BY id").query([]) { ids.append($0.text(0)) }
+        let record = try db.prepare("SELECT record_json FROM assets WHERE id = ?")
+        for id in ids {
+            var json = ""
+            try record.query([.text(id)]) { json = $0.text(0) }
             let asset: Asset
             do {
                 asset = try Asset(recordJSON: json)

@@ -249,6 +249,9 @@ struct LedgerCommand: AsyncParsableCommand {
                     if error.status.violations.isEmpty { printError(error.status.message) }
                 } catch let error as RPCError {
                     printError("ImportAssets failed: \(error)")
+                    if !request.final {
+                        await Self.abandon(importId, at: sent, orAt: sent + request.assets.count, client: client, metadata: global.metadata)
+                    }
                     throw ExitCode(Int32(10 + error.status.code.rawValue))
                 }
                 sent += request.assets.count
@@ -261,13 +264,24 @@ struct LedgerCommand: AsyncParsableCommand {
         /// were sent: an empty final chunk that only checks registers nothing
         /// and frees the rows the daemon held (it would otherwise keep them
         /// for 10 minutes against its limit). Its answer does not matter.
-        static func abandon(_ importId: String, at rows: Int, client: TaizhangClient, metadata: [String: String]) async {
-            var request = Taizhang_Ledger_V1_ImportAssetsRequest()
-            request.importID = importId
-            request.firstRow = UInt64(rows)
-            request.final = true
-            request.validateOnly = true
-            _ = try? await client.unary(RPC.Ledger.importAssets, request, as: Taizhang_Ledger_V1_ImportAssetsResponse.self, metadata: metadata)
+        static func abandon(_ importId: String, at rows: Int, orAt alsoRows: Int? = nil, client: TaizhangClient, metadata: [String: String]) async {
+            // A chunk whose answer was lost may or may not have been added:
+            // the daemon names the row it expects (FAILED_PRECONDITION).
+            for first in [rows] + (alsoRows.map { [$0] } ?? []) {
+                var request = Taizhang_Ledger_V1_ImportAssetsRequest()
+                request.importID = importId
+                request.firstRow = UInt64(first)
+                request.final = true
+                request.validateOnly = true
+                do {
+                    _ = try await client.unary(RPC.Ledger.importAssets, request, as: Taizhang_Ledger_V1_ImportAssetsResponse.self, metadata: metadata)
+                    return
+                } catch let error as RPCError where error.status.code == .failedPrecondition {
+                    continue
+                } catch {
+                    return
+                }
+            }
         }
 
         /// The ledger's violations as cell problems: "assets[12].funding[0].amount_fen" → row 12, the funding column.

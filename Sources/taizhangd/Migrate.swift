@@ -17,7 +17,14 @@ extension Taizhangd {
         let started = Taizhangd.clock.monotonicNanos()
         do {
             before = try SQLiteLedgerStore.schemaVersion(dataDirectory: dataDirectory)
+            guard before > 0 else {
+                // A mistyped path must not leave a new, empty ledger behind.
+                FileHandle.standardError.write(Data("taizhangd: there is no ledger in \(dataDirectory) to migrate (no taizhang.db with a schema); nothing was created\n".utf8))
+                throw ExitCode(74)
+            }
             store = try SQLiteLedgerStore(configuration: SQLiteStoreConfiguration(dataDirectory: dataDirectory), clock: Taizhangd.clock)
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             FileHandle.standardError.write(Data("taizhangd: cannot migrate the ledger in \(dataDirectory): \(error)\n".utf8))
             throw ExitCode(74)
@@ -26,7 +33,7 @@ extension Taizhangd {
         let after = SQLiteLedgerStore.schemaVersion
         let migrated = String(format: "%.1f s", Double(Taizhangd.clock.monotonicNanos() &- started) / 1e9)
         print(before == after ? "schema version \(after): already current (\(dataDirectory))"
-                              : "schema version \(before == 0 ? "none" : String(before)) → \(after) in \(migrated) (\(dataDirectory))")
+                              : "schema version \(before) → \(after) in \(migrated) (\(dataDirectory))")
         let check: AuditVerification
         do {
             check = try store.verifyAuditChain(expectedHead: nil)

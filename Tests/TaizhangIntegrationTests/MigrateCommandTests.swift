@@ -55,4 +55,15 @@ struct MigrateCommandTests {
         #expect(run.stdout.contains("NOT INTACT"), "\(run.stdout)")
         #expect(run.stdout.contains("assets ZC00000007"), "\(run.stdout)")
     }
+
+    /// A mistyped path is refused and leaves no new, empty ledger behind.
+    @Test func aDirectoryWithoutALedger_isRefusedAndNothingIsCreated() throws {
+        let directory = NSTemporaryDirectory() + "tz-migrate-none-" + String(UUID().uuidString.prefix(8))
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let run = try Self.migrate(directory)
+        #expect(run.status == 74, "\(run.stdout) \(run.stderr)")
+        #expect(run.stderr.contains("there is no ledger in \(directory) to migrate"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/taizhang.db"))
+    }
 }
