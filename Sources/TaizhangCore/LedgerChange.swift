@@ -88,6 +88,8 @@ public struct GroupChanges: Sendable {
     public var projects: [String: Project] = [:]
     public var assets: [String: Asset] = [:]
     public var assetOrder: [String] = []
+    /// How many of `assets` the group added to the ledger.
+    public var assetsAdded = 0
     /// Asset number → asset id ("" when freed by this group).
     public var assetIdsByCode: [String: String] = [:]
     public var entities: [String: OperatingEntity] = [:]
@@ -116,6 +118,7 @@ public struct GroupChanges: Sendable {
         for project in change.projects { projects[project.id] = project }
         for (asset, before) in change.assets {
             if assets.updateValue(asset, forKey: asset.id) == nil { assetOrder.append(asset.id) }
+            if before == nil { assetsAdded += 1 }
             if let before, !before.code.isEmpty, before.code != asset.code { assetIdsByCode[before.code] = "" }
             if !asset.code.isEmpty { assetIdsByCode[asset.code] = asset.id }
         }

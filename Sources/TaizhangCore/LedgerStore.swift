@@ -357,17 +357,23 @@ public protocol LedgerStore: Sendable {
     func project(id: String) -> Project?
     /// Projects ordered by id, optionally within an admin subtree and year.
     func projects(adminCode: String?, year: Int?, after: String?, limit: Int) -> Page<Project>
+    /// The asset, from memory or read from the store's file (a read that
+    /// may wait on the disk: keep it off an event loop when it can miss).
     func asset(id: String) -> Asset?
+    /// The asset if the store holds it in memory now (never waits on the
+    /// disk); nil says only that it must be read with `asset(id:)`.
+    func cachedAsset(id: String) -> Asset?
     /// The id of the asset with the county's asset number `code`, if any.
     func assetId(code: String) -> String?
     /// Assets ordered by id. With `countTotal` false the page's `total` is 0
     /// and the store walks only as far as the page needs.
     func assets(filter: AssetFilter, after: String?, limit: Int, countTotal: Bool) throws -> Page<Asset>
-    /// Calls `body` with every asset matching `filter`, in id order, without
-    /// copying them out (for summaries over the whole ledger). `body` runs
-    /// while the store's state is locked: it must be quick and must not call
-    /// back into the store. Changes committed meanwhile may or may not be seen.
-    func visitAssets(filter: AssetFilter, _ body: (Asset) throws -> Void) rethrows
+    /// Calls `body` with every asset matching `filter`, in id order, read
+    /// from the store's file a page at a time (for summaries over the whole
+    /// ledger: it waits on the disk). Changes committed meanwhile may or may
+    /// not be seen.
+    /// - Throws: UNAVAILABLE when the file cannot be read; what `body` throws.
+    func visitAssets(filter: AssetFilter, _ body: (Asset) throws -> Void) throws
     /// Queues a mutation. Returns a ticket for withdrawing it. The caller has
     /// checked the records' own fields with the rules in this module
     /// (`AssetRules.validate`, …); the store checks, at commit time, what

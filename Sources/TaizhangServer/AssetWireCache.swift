@@ -1,6 +1,7 @@
 // Serialized assets, kept by id and version, so a read sends bytes that were
-// encoded once rather than rebuilding the message on every call. Bounded:
-// when full it is emptied and refills from the reads that follow.
+// encoded once rather than rebuilding the message on every call. Bounded by
+// the bytes it holds: when full it is emptied and refills from the reads
+// that follow.
 
 import Synchronization
 import TaizhangCore
@@ -9,27 +10,37 @@ import TaizhangProto
 /// A bounded cache of `taizhang.ledger.v1.Asset` encodings. An encoding
 /// carries depreciation as of its month, so it is kept per version and month.
 final class AssetWireCache: Sendable {
-    private let entries = Mutex([String: (version: Int64, month: Int, bytes: [UInt8])]())
-    /// Most assets held.
-    let capacity: Int
+    private let entries = Mutex((held: [String: (version: Int64, month: Int, bytes: [UInt8])](), bytes: 0))
+    /// Most bytes of encodings held.
+    let capacityBytes: Int
     let context: LedgerContext
 
-    init(context: LedgerContext, capacity: Int = 131_072) {
+    init(context: LedgerContext, capacityBytes: Int = 16 << 20) {
         self.context = context
-        self.capacity = capacity
+        self.capacityBytes = capacityBytes
     }
+
+    /// Bytes a held encoding costs beyond its own: the key and the entry.
+    static let overhead = 64
 
     /// The asset's serialized message.
     func bytes(for asset: Asset) -> [UInt8] {
         let today = context.today
         let month = today.year * 12 + today.month
-        if let hit = entries.withLock({ $0[asset.id] }), hit.version == asset.version, hit.month == month {
+        if let hit = entries.withLock({ $0.held[asset.id] }), hit.version == asset.version, hit.month == month {
             return hit.bytes
         }
         let bytes: [UInt8] = (try? Encode.asset(asset, context: context, asOf: today).serializedBytes()) ?? []
+        let cost = bytes.count + AssetWireCache.overhead
         entries.withLock { entries in
-            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-            entries[asset.id] = (asset.version, month, bytes)
+            if entries.bytes + cost > capacityBytes {
+                entries.held.removeAll(keepingCapacity: true)
+                entries.bytes = 0
+            }
+            if let old = entries.held.updateValue((asset.version, month, bytes), forKey: asset.id) {
+                entries.bytes -= old.bytes.count + AssetWireCache.overhead
+            }
+            entries.bytes += cost
         }
         return bytes
     }

@@ -49,6 +49,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var threads: Int?
     /// `store-max-bytes`: 0 is no limit but the disk.
     public var storeMaxBytes: Int64 = 0
+    /// `cache-mib`: MiB of decoded assets kept in memory.
+    public var cacheMiB: Int64 = 64
     /// `holidays-dir`: folder of YYYY.json holiday calendars; nil: built-in only.
     public var holidaysDirectory: String?
     /// `depreciation-policy`: JSON file; nil: the built-in policy.
@@ -138,6 +140,9 @@ public struct DaemonSettings: Sendable, Equatable {
         },
         Key(name: "store-max-bytes", live: false, show: { String($0.storeMaxBytes) }) {
             $0.storeMaxBytes = try integer($1, 0...Int64.max)
+        },
+        Key(name: "cache-mib", live: false, show: { String($0.cacheMiB) }) {
+            $0.cacheMiB = try integer($1, 0...1_048_576)
         },
         Key(name: "holidays-dir", live: true, show: { $0.holidaysDirectory ?? "" }) { $0.holidaysDirectory = try path($1) },
         Key(name: "depreciation-policy", live: false, show: { $0.depreciationPolicyFile ?? "" }) { $0.depreciationPolicyFile = try path($1) },

@@ -191,7 +191,7 @@ extension LedgerService {
         }
 
         var getAsset: MethodSpec {
-            Method.encoded(RPC.Ledger.getAsset) { _, request in
+            Method.pointRead(RPC.Ledger.getAsset, inMemory: { store.cachedAsset(id: $0.id) != nil }) { _, request in
                 guard let asset = store.asset(id: request.id) else {
                     throw LedgerError(.notFound, "no asset \"\(request.id)\" exists; asset ids look like ZC00000001 (ListAssets shows them)")
                 }

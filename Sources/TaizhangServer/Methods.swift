@@ -250,6 +250,24 @@ enum Method {
         }
     }
 
+    /// A read of one record: answered on the event loop when `inMemory`
+    /// says the store holds it in memory, else off the loop like `fileRead`.
+    static func pointRead<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ method: RPCMethod<Request, Response>,
+        inMemory: @escaping @Sendable (Request) -> Bool,
+        _ body: @escaping @Sendable (CallContext, Request) throws -> [UInt8]
+    ) -> MethodSpec {
+        let onLoop = encoded(method, body).handler
+        let offLoop = fileRead(method, body).handler
+        return MethodSpec(method, mutation: false) { call, payload, completion in
+            // A request that does not decode is refused on the loop.
+            guard let request = try? RequestBounds.decode(Request.self, payload), !inMemory(request) else {
+                return onLoop(call, payload, completion)
+            }
+            return offLoop(call, payload, completion)
+        }
+    }
+
     /// A read that touches the disk, answered from one serial background
     /// queue; at most `ReadQueue.audit.queuedMax` wait, the rest are refused.
     static func blocking<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(

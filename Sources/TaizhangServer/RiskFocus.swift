@@ -39,7 +39,7 @@ extension RiskScan {
     /// assets (their expiry), the count backlog of the units touched (of
     /// every unit after a count), and the distribution alerts after income
     /// or a plan changed. `covers` names the open alerts the run answers for.
-    static func conditions(store: any LedgerStore, rules: RiskRules, focus: RiskFocus) -> Result {
+    static func conditions(store: any LedgerStore, rules: RiskRules, focus: RiskFocus) throws -> Result {
         let snapshot = store.operations()
         let records = store.stewardship()
         let touched = focus.touched
@@ -82,10 +82,18 @@ extension RiskScan {
         let recount = touched.units
         if recountAll || !recount.isEmpty {
             var backlog: [String: CountBacklog] = [:]
-            store.visitAssets(filter: AssetFilter()) { asset in
-                guard recountAll || recount.contains(asset.adminCode),
-                      let (since, twoYears) = rules.countOverdue(asset: asset, lastCounted: records.lastCounted[asset.id]) else { return }
+            func tally(_ asset: Asset) {
+                guard let (since, twoYears) = rules.countOverdue(asset: asset, lastCounted: records.lastCounted[asset.id]) else { return }
                 backlog[asset.adminCode, default: CountBacklog(since: since)].add(asset.id, since: since, twoYears: twoYears)
+            }
+            if recountAll {
+                try store.visitAssets(filter: AssetFilter(), tally)
+            } else {
+                // Each unit's own assets, from its range of the file (its
+                // subtree's, of which those located in it are kept).
+                for code in recount.sorted() {
+                    try store.visitAssets(filter: AssetFilter(adminCode: code)) { if $0.adminCode == code { tally($0) } }
+                }
             }
             conditions += rules.countConditions(backlog) { store.adminUnit(code: $0)?.name ?? $0 }
         }

@@ -279,20 +279,21 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
         summary.focused = focus != nil
         summary.startedAt = Timestamp.rfc3339(unixMillis: startMillis)
         let rules = RiskRules(configuration: current(), today: Timestamp.chinaDate(unixMillis: startMillis))
-        let scan = focus.map { RiskScan.conditions(store: store, rules: rules, focus: $0) } ?? RiskScan.conditions(store: store, rules: rules)
-        summary.entitiesScored = UInt64(scan.entities)
-        summary.assetsChecked = UInt64(scan.assets)
-        let changes = AlertBook.changes(open: alerts.openAlerts(), now: scan.conditions, scope: scan.covers, candidates: scan.candidates)
         var events: [AlertEvent] = []
-        if !changes.isEmpty {
-            do {
-                events = try alerts.apply(changes, nowMillis: clock.nowUnixMillis())
-            } catch {
-                summary.error = "the alert changes could not be stored: \(error)"
-                DaemonLog.error("risk run: \(summary.error)")
-            }
+        do {
+            let scan = try focus.map { try RiskScan.conditions(store: store, rules: rules, focus: $0) } ?? RiskScan.conditions(store: store, rules: rules)
+            summary.entitiesScored = UInt64(scan.entities)
+            summary.assetsChecked = UInt64(scan.assets)
+            events = storeAlerts(AlertBook.changes(open: alerts.openAlerts(), now: scan.conditions, scope: scan.covers, candidates: scan.candidates),
+                           into: &summary)
+        } catch {
+            // Nothing is compared: the run is tried again like one whose
+            // changes could not be stored.
+            summary.error = "the ledger could not be read: \(error)"
+            DaemonLog.error("risk run: \(summary.error)")
         }
         for event in events {
+
             sink.emit(event)
             switch event.type {
             case .raised: summary.raised += 1
@@ -309,6 +310,19 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
         runs.wrappingAdd(1, ordering: .relaxed)
         if summary.focused { focusedRuns.wrappingAdd(1, ordering: .relaxed) }
         return summary
+    }
+
+    /// Stores a run's alert changes; the events to tell, or none when they
+    /// could not be stored (noted in `summary`).
+    private func storeAlerts(_ changes: AlertChanges, into summary: inout MonitorRunSummary) -> [AlertEvent] {
+        guard !changes.isEmpty else { return [] }
+        do {
+            return try alerts.apply(changes, nowMillis: clock.nowUnixMillis())
+        } catch {
+            summary.error = "the alert changes could not be stored: \(error)"
+            DaemonLog.error("risk run: \(summary.error)")
+            return []
+        }
     }
 }
 
@@ -328,7 +342,7 @@ enum RiskScan {
 
     /// Every condition that holds now, with the numbers of entities scored
     /// and assets checked.
-    static func conditions(store: any LedgerStore, rules: RiskRules) -> Result {
+    static func conditions(store: any LedgerStore, rules: RiskRules) throws -> Result {
         let snapshot = store.operations()
         let records = store.stewardship()
         // The ids of only the assets the rules can flag, noted under the
@@ -338,7 +352,7 @@ enum RiskScan {
         var candidates: [String] = []
         var backlog: [String: CountBacklog] = [:]
         var checked = 0
-        store.visitAssets(filter: AssetFilter()) { asset in
+        try store.visitAssets(filter: AssetFilter()) { asset in
             checked += 1
             let life = asset.lifecycle
             if asset.usageStatus == .idle || life.openPublication != nil || life.stage == .published

@@ -28,6 +28,15 @@ final class ReadPool: Sendable {
         self.path = path
     }
 
+    /// Runs `body` (one statement: its own read transaction) on a connection.
+    func point<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        let taken = try free.withLock { $0.popLast() } ?? ReadConnection(connection: SQLiteConnection(path: path, readOnly: true))
+        defer {
+            if taken.connection.isAutocommit { free.withLock { if $0.count < Self.kept { $0.append(taken) } } }
+        }
+        return try body(taken.connection)
+    }
+
     /// Runs `body` on a connection inside one read transaction.
     func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
         let taken = try free.withLock { $0.popLast() } ?? ReadConnection(connection: SQLiteConnection(path: path, readOnly: true))

@@ -1,5 +1,6 @@
-// The committed ledger held in memory, so reads never touch the disk. Only
-// the writer changes it, and only after the changes are durable.
+// The committed ledger's records held in memory (all but the assets, which
+// are read from the file through a bounded cache: `AssetCache`). Only the
+// writer changes it, and only after the changes are durable.
 
 import TaizhangCore
 
@@ -18,9 +19,8 @@ struct LedgerState: Sendable {
     var adminOrder: [String] = []
     var projects: [String: Project] = [:]
     var projectOrder: [String] = []
-    var assets: [String: Asset] = [:]
-    var assetOrder: [String] = []
-    var assetIdsByCode: [String: String] = [:]
+    /// Assets in the ledger (the writer counts those it adds).
+    var assetCount = 0
     var idempotency: [String: IdempotencyRecord] = [:]
     var auditHeadSeq: UInt64 = 0
     var auditHeadHash: String = AuditChain.genesisHash
@@ -46,23 +46,13 @@ struct LedgerState: Sendable {
         }
     }
 
-    mutating func put(_ asset: Asset) {
-        let previous = assets.updateValue(asset, forKey: asset.id)
-        if let previous {
-            // Free the old code only if it still points here: in one group
-            // another asset may already have taken it.
-            if previous.code != asset.code, !previous.code.isEmpty, assetIdsByCode[previous.code] == asset.id {
-                assetIdsByCode[previous.code] = nil
-            }
-        } else {
-            LedgerState.insertSorted(asset.id, into: &assetOrder)
-            if let number = AssetIdentifiers.number(of: asset.id) {
-                lastAssetNumber = max(lastAssetNumber, number)
-            }
+    /// Takes in the assets a group wrote (`added` of them new): only the
+    /// numbers and the count are kept here.
+    mutating func took(_ assets: Dictionary<String, Asset>.Values, added: Int) {
+        for asset in assets {
+            if let number = AssetIdentifiers.number(of: asset.id) { lastAssetNumber = max(lastAssetNumber, number) }
         }
-        if !asset.code.isEmpty {
-            assetIdsByCode[asset.code] = asset.id
-        }
+        assetCount += added
     }
 
     mutating func put(_ entity: OperatingEntity) {

@@ -22,7 +22,7 @@ struct Overlay {
         // Parents before children: codes sort that way.
         for code in records.adminUnits.keys.sorted() { state.put(records.adminUnits[code]!) }
         for project in records.projects.values { state.put(project) }
-        for id in records.assetOrder { state.put(records.assets[id]!) }
+        state.took(records.assets.values, added: records.assetsAdded)
         for id in records.entityOrder { state.put(records.entities[id]!) }
         for id in records.contractOrder { state.put(records.contracts[id]!) }
         for report in records.reports.values { state.put(report) }
@@ -45,11 +45,9 @@ struct CommittedView: LedgerView {
     func adminUnit(_ code: String) -> AdminUnit? { store.state.withLock { $0.adminUnits[code] } }
     func subtree(of code: String) -> Set<String> { store.state.withLock { $0.subtree(of: code) } }
     func project(_ id: String) -> Project? { store.state.withLock { $0.projects[id] } }
-    func asset(_ id: String) -> Asset? { store.state.withLock { $0.assets[id] } }
-    func assets(inUnits codes: Set<String>) -> [String: Asset] {
-        store.state.withLock { state in state.assets.filter { codes.contains($0.value.adminCode) } }
-    }
-    func assetHolder(ofCode code: String) -> String? { store.state.withLock { $0.assetIdsByCode[code] } }
+    func asset(_ id: String) -> Asset? { store.asset(id: id) }
+    func assets(inUnits codes: Set<String>) -> [String: Asset] { store.assets(inUnits: codes) }
+    func assetHolder(ofCode code: String) -> String? { store.assetId(code: code) }
     func entity(_ id: String) -> OperatingEntity? { store.state.withLock { $0.operations.entities[id] } }
     func entityHolder(ofCreditCode code: String) -> String? { store.state.withLock { $0.entityIdsByCreditCode[code] } }
     func contract(_ id: String) -> OperationContract? { store.state.withLock { $0.operations.contracts[id] } }
@@ -113,6 +111,9 @@ final class LedgerWriter: @unchecked Sendable {
     private let upsertReport: SQLiteStatement
     private let upsertStewardship: SQLiteStatement
     private var groupsSincePrune = 0
+    /// The JSON length of each asset written since the store last took
+    /// them (what a record costs the cache).
+    var assetBytes: [String: Int] = [:]
 
     init(connection db: SQLiteConnection, clock: any WallClock, retentionMillis: Int64) throws {
         self.db = db
@@ -415,6 +416,7 @@ final class LedgerWriter: @unchecked Sendable {
         }
         for (asset, before) in plan.assets {
             let record = asset.jsonText
+            assetBytes[asset.id] = record.utf8.count
             let values = StoredRows.values(asset, json: record)
             if let before {
                 try updateAsset.run(Array(values.dropFirst()) + [values[0]])

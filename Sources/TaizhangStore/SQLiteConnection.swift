@@ -17,6 +17,8 @@ private let transientDestructor = unsafeBitCast(OpaquePointer(bitPattern: -1), t
 /// behind a lock.
 final class SQLiteConnection {
     let handle: OpaquePointer
+    /// Statements prepared once and kept (`cached`).
+    private var statements: [String: SQLiteStatement] = [:]
 
     /// Opens (creating when `create`) the database file at `path`.
     init(path: String, readOnly: Bool = false) throws {
@@ -57,6 +59,14 @@ final class SQLiteConnection {
             throw SQLiteError(code: rc, message: String(cString: sqlite3_errmsg(handle)))
         }
         return SQLiteStatement(statement, connection: self)
+    }
+
+    /// The statement for `sql`, prepared on first use and kept with the connection.
+    func cached(_ sql: String) throws -> SQLiteStatement {
+        if let statement = statements[sql] { return statement }
+        let statement = try prepare(sql)
+        statements[sql] = statement
+        return statement
     }
 
     /// Whether no transaction is open (SQLite may end one by itself on I/O errors).
@@ -154,6 +164,11 @@ final class SQLiteStatement {
         sqlite3_reset(handle)
         guard rc == SQLITE_DONE else { throw SQLiteError(code: rc, message: connection.lastError) }
         return false
+    }
+
+    /// Ends a walk before its last row (the statement is kept for reuse).
+    func reset() {
+        sqlite3_reset(handle)
     }
 
     /// A column of the current row as it is stored (its type included).

@@ -3,7 +3,8 @@
 // savepoint inside one transaction, so one call's failure leaves the others
 // untouched, and the whole group becomes durable with one sync. A mutation is
 // acknowledged only after COMMIT returned. Reads come from the committed
-// in-memory state and never wait for the writer.
+// in-memory state (assets from the file, through a bounded cache) and never
+// wait for the writer.
 
 import Foundation
 import Synchronization
@@ -25,6 +26,8 @@ public struct SQLiteStoreConfiguration: Sendable {
     /// Largest size of the database file, in bytes (0: no limit beyond the
     /// disk). Past it mutations fail with RESOURCE_EXHAUSTED and change nothing.
     public var databaseMaxBytes: Int64 = 0
+    /// Bytes of decoded assets kept in memory (`AssetCache`); 0 keeps none.
+    public var cacheBytes = 64 << 20
 
     /// Defaults for `dataDirectory`.
     public init(dataDirectory: String, idempotencyRetentionMillis: Int64 = 24 * 3_600_000,
@@ -84,6 +87,8 @@ public final class SQLiteLedgerStore: LedgerStore {
     private let reader: Mutex<SQLiteReader>
     /// Connections for the reads that go to the file.
     let pool: ReadPool
+    /// The assets read or written lately.
+    let assetCache: AssetCache
     private let counters = Mutex(Counters())
     private let observers = Mutex<[@Sendable (TouchedRecords) -> Void]>([])
     private let groupObservers = Mutex<[@Sendable (GroupCommit) -> Void]>([])
@@ -126,6 +131,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         state = Mutex(loaded)
         reader = Mutex(SQLiteReader(connection: try SQLiteConnection(path: configuration.databasePath, readOnly: true)))
         pool = ReadPool(path: configuration.databasePath)
+        assetCache = AssetCache(limitBytes: configuration.cacheBytes)
         let writer = try LedgerWriter(connection: db, clock: clock, retentionMillis: configuration.idempotencyRetentionMillis)
         let thread = Thread { [self] in
             // The writer owns `db` from here on; no other thread touches it.
@@ -189,20 +195,71 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     public func asset(id: String) -> Asset? {
-        state.withLock { $0.assets[id] }
+        if let asset = assetCache.get(id) { return asset }
+        do {
+            return try readAsset(id)
+        } catch {
+            StoreLog.error("reading asset \(id) from the ledger file failed: \(error)")
+            return nil
+        }
+    }
+
+    public func cachedAsset(id: String) -> Asset? {
+        assetCache.get(id)
+    }
+
+    /// Reads an asset from the file and offers it to the cache.
+    private func readAsset(_ id: String) throws -> Asset? {
+        let stamp = assetCache.stamp(id)
+        let json: String? = try pool.point { db in
+            var json: String?
+            try db.cached("SELECT record_json FROM assets WHERE id = ?").query([.text(id)]) { json = $0.text(0) }
+            return json
+        }
+        guard let json else { return nil }
+        let asset = try Asset(recordJSON: json)
+        assetCache.offer(asset, cost: AssetCache.cost(jsonBytes: json.utf8.count), stamp: stamp)
+        return asset
     }
 
     public func assetId(code: String) -> String? {
-        state.withLock { $0.assetIdsByCode[code] }
+        do {
+            return try pool.point { db in
+                var id: String?
+                try db.cached("SELECT id FROM assets WHERE code = ?").query([.text(code)]) { id = $0.text(0) }
+                return id
+            }
+        } catch {
+            StoreLog.error("reading the ledger file for asset number \(code) failed: \(error)")
+            return nil
+        }
+    }
+
+    /// The assets located in `codes` (the writer's view, for a count's scope).
+    func assets(inUnits codes: Set<String>) -> [String: Asset] {
+        var byId: [String: Asset] = [:]
+        do {
+            try pool.read { db in
+                let statement = try db.cached("SELECT record_json FROM assets WHERE admin_code = ?")
+                for code in codes {
+                    try statement.query([.text(code)]) { row in
+                        let asset = try Asset(recordJSON: row.text(0))
+                        byId[asset.id] = asset
+                    }
+                }
+            }
+        } catch {
+            StoreLog.error("reading the assets of \(codes.count) unit(s) from the ledger file failed: \(error)")
+        }
+        return byId
     }
 
     public func assets(filter: AssetFilter, after: String?, limit: Int, countTotal: Bool) throws -> Page<Asset> {
         do {
-            // The page's ids come from the file; its records from memory
-            // while the committed state holds them (one committed after the
-            // read began may not be there yet: then from the file).
+            // The page's ids come from the file; its records from the cache
+            // when it holds the version the read matched, else from the file.
             return try pool.read { db in
-                try AssetQuery(filter).page(db, after: after, limit: limit, countTotal: countTotal) { id in self.state.withLock { $0.assets[id] } }
+                try AssetQuery(filter).page(db, after: after, limit: limit, countTotal: countTotal) { self.assetCache.get($0) }
             }
         } catch let error as SQLiteError {
             StoreLog.error("listing assets failed: \(error)")
@@ -210,25 +267,29 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
     }
 
-    public func visitAssets(filter: AssetFilter, _ body: (Asset) throws -> Void) rethrows {
-        let (order, scope, ledger) = state.withLock { state in
-            (state.assetOrder, filter.adminCode.map { state.subtree(of: $0) }, filter.ledgerCode.map { state.subtree(of: $0) })
-        }
-        // Slices keep each hold of the lock short (writers and reads wait for it).
-        var next = 0
-        while next < order.count {
-            let slice = order[next..<min(order.count, next + 4096)]
-            next += slice.count
-            try state.withLock { state in
-                let values = state.assets.values
-                for key in slice {
-                    guard let position = state.assets.index(forKey: key),
-                          filter.matches(values[position], location: scope, ledger: ledger) else { continue }
-                    try body(values[position])
+    public func visitAssets(filter: AssetFilter, _ body: (Asset) throws -> Void) throws {
+        // Page by page, each in its own read transaction (the writer's
+        // checkpoints are not held back by a long scan); what a scan reads
+        // is not offered to the cache, so a scan does not evict what is hot.
+        let query = AssetQuery(filter)
+        var after: String?
+        repeat {
+            let page: Page<Asset>
+            do {
+                page = try pool.read { db in
+                    try query.page(db, after: after, limit: SQLiteLedgerStore.visitPage, countTotal: false) { self.assetCache.peek($0) }
                 }
+            } catch let error as SQLiteError {
+                StoreLog.error("reading assets from the ledger file failed: \(error)")
+                throw LedgerError(.unavailable, "the ledger file could not be read (\(error.message)); retry, and report it if it persists")
             }
-        }
+            for asset in page.records { try body(asset) }
+            after = page.nextAfter
+        } while after != nil
     }
+
+    /// Assets read in one read transaction of a scan.
+    static let visitPage = 2_048
 
     /// A page of the records whose keys follow `after`, and the total matching.
     static func page<Record>(keys: [String], after: String?, limit: Int, match: (String) -> Record?) -> Page<Record> {
@@ -259,7 +320,7 @@ public final class SQLiteLedgerStore: LedgerStore {
             ([
                 "admin_unit": UInt64(state.adminUnits.count),
                 "project": UInt64(state.projects.count),
-                "asset": UInt64(state.assets.count),
+                "asset": UInt64(state.assetCount),
                 "entity": UInt64(state.operations.entities.count),
                 "contract": UInt64(state.operations.contracts.count),
                 "report": UInt64(state.operations.reports.values.reduce(0) { $0 + $1.count }),
@@ -442,10 +503,14 @@ public final class SQLiteLedgerStore: LedgerStore {
             if started.isEmpty { continue }
             let commitStarted = clock.monotonicNanos()
             let result = writer.commit(started, committed: self)
+            defer { writer.assetBytes.removeAll(keepingCapacity: true) }
             let group = GroupCommit(mutations: started.count, durable: result.durable,
                                     nanos: clock.monotonicNanos() &- commitStarted)
             if result.durable {
                 state.withLock { result.overlay.apply(to: &$0) }
+                for (id, asset) in result.overlay.records.assets {
+                    assetCache.put(asset, cost: AssetCache.cost(jsonBytes: writer.assetBytes[id] ?? 4_096))
+                }
                 counters.withLock {
                     $0.commitBatches += 1
                     $0.committedMutations += UInt64(result.appliedCount)
@@ -486,8 +551,10 @@ public final class SQLiteLedgerStore: LedgerStore {
         try db.prepare("SELECT record_json FROM projects ORDER BY id").query([]) { row in
             state.put(try Project(recordJSON: row.text(0)))
         }
-        try db.prepare("SELECT record_json FROM assets ORDER BY id").query([]) { row in
-            state.put(try Asset(recordJSON: row.text(0)))
+        // Assets stay in the file: only their count and the highest number.
+        try db.prepare("SELECT COUNT(*) FROM assets").query([]) { state.assetCount = Int($0.int(0)) }
+        try db.prepare("SELECT MAX(id) FROM assets WHERE id >= 'ZC' AND id < 'ZD'").query([]) { row in
+            state.lastAssetNumber = AssetIdentifiers.number(of: row.text(0)) ?? 0
         }
         try db.prepare("SELECT record_json FROM entities ORDER BY id").query([]) { row in
             state.put(try OperatingEntity(recordJSON: row.text(0)))

@@ -99,6 +99,9 @@ struct Taizhangd: ParsableCommand {
     @Option(name: .customLong("store-max-bytes"), help: ArgumentHelp("Largest size of the ledger database file, in bytes; past it changes fail with RESOURCE_EXHAUSTED. 0 (default): only the disk limits it.", valueName: "n"))
     var storeMaxBytes: String?
 
+    @Option(name: .customLong("cache-mib"), help: ArgumentHelp("MiB of decoded assets kept in memory; the rest are read from the ledger file when asked for (default 64; 0 keeps none).", valueName: "n"))
+    var cacheMiB: String?
+
     @Option(name: .customLong("holidays-dir"), help: ArgumentHelp(
         "Folder of holiday calendars (YYYY.json in the holiday-cn format) that add to or replace the built-in 2016–2026 ones, year by year. Default: built-in only.",
         valueName: "dir"))
@@ -150,7 +153,7 @@ struct Taizhangd: ParsableCommand {
             ("connections-max", connectionsMax), ("drain-timeout-ms", drainTimeoutMillis), ("idle-timeout-ms", idleTimeoutMillis),
             ("frame-timeout-ms", frameTimeoutMillis), ("identity-calls-in-flight-max", identityCallsInFlightMax),
             ("identity-calls-per-second", identityCallsPerSecond), ("threads", threads),
-            ("store-max-bytes", storeMaxBytes), ("holidays-dir", holidaysDirectory), ("depreciation-policy", depreciationPolicyFile),
+            ("store-max-bytes", storeMaxBytes), ("cache-mib", cacheMiB), ("holidays-dir", holidaysDirectory), ("depreciation-policy", depreciationPolicyFile),
             ("risk-config", riskConfigurationFile), ("access-file", accessFile), ("alerts-to", alertsTo), ("log-level", logLevel), ("log-to", logTo),
         ]
         return given.compactMap { key, value in value.map { DaemonSettings.Assignment(key: key, value: $0, origin: "--\(key)") } }
@@ -218,6 +221,7 @@ struct Taizhangd: ParsableCommand {
             var storeConfiguration = SQLiteStoreConfiguration(dataDirectory: site.dataDirectory)
             storeConfiguration.faultCommitDelayMillis = faultCommitDelayMillis
             storeConfiguration.databaseMaxBytes = settings.storeMaxBytes
+            storeConfiguration.cacheBytes = Int(settings.cacheMiB) << 20
             store = try SQLiteLedgerStore(configuration: storeConfiguration, clock: Taizhangd.clock)
         } catch {
             Log.error("cannot open the ledger in \(site.dataDirectory): \(error)")

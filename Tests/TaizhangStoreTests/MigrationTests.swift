@@ -67,10 +67,20 @@ struct MigrationTests {
             filters.append(AssetFilter(adminCode: unit.code))
             filters.append(AssetFilter(ledgerCode: unit.code))
         }
+        // Every record as the file holds it, filtered by the rules' own
+        // `AssetFilter.matches`: the SQL must select the same.
+        var all: [Asset] = []
+        let db = try SQLiteConnection(path: directory + "/taizhang.db", readOnly: true)
+        try db.prepare("SELECT record_json FROM assets ORDER BY id").query([]) { all.append(try Asset(recordJSON: $0.text(0))) }
+        #expect(all.count == 721)
         var nonEmpty = 0
         for filter in filters {
-            var expected: [String] = []
-            store.visitAssets(filter: filter) { expected.append($0.id) }
+            let location = filter.adminCode.map { store.adminSubtree(code: $0) }
+            let ledger = filter.ledgerCode.map { store.adminSubtree(code: $0) }
+            let expected = all.filter { filter.matches($0, location: location, ledger: ledger) }.map(\.id)
+            var visited: [String] = []
+            try store.visitAssets(filter: filter) { visited.append($0.id) }
+            #expect(visited == expected, "\(filter)")
             let (ids, total) = try Self.listed(store, filter)
             #expect(ids == expected.sorted(), "\(filter)")
             #expect(total == expected.count, "\(filter)")

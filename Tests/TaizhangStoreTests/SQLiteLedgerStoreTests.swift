@@ -348,4 +348,51 @@ struct SQLiteLedgerStoreTests {
         let verification = try store.verifyAuditChain()
         #expect(verification.intact, "\(verification.mismatches)")
     }
+
+    @Test func assetsStayInTheFile_andEveryReadSeesEveryCommit() throws {
+        let directory = temporaryDirectory()
+        var configuration = SQLiteStoreConfiguration(dataDirectory: directory)
+        configuration.cacheBytes = 0
+        do {
+            let store = try SQLiteLedgerStore(configuration: configuration)
+            defer { store.close() }
+            seedUnits(store)
+            _ = submit(store, .registerAssets((0..<3).map { sampleAsset(code: "F\($0)") }, batch: true))
+            var asset = try #require(store.asset(id: "ZC00000002"))
+            asset.code = "F9"
+            asset.name = "改名的光伏电站"
+            guard case .success = submit(store, .updateAsset(asset, expectedVersion: asset.version), context("/taizhang.ledger.v1.Ledger/UpdateAsset")) else {
+                Issue.record("the update was refused"); return
+            }
+            // With no cache every read goes to the file, and finds the commit.
+            #expect(store.asset(id: "ZC00000002")?.name == "改名的光伏电站")
+            #expect(store.cachedAsset(id: "ZC00000002") == nil)
+            #expect(store.assetId(code: "F9") == "ZC00000002")
+            #expect(store.assetId(code: "F1") == nil)
+            #expect(store.assetCache.usage.records == 0)
+            // The freed number is free again; the new one is taken.
+            guard case .failure(let error) = submit(store, .registerAssets([sampleAsset(code: "F9")], batch: false)) else {
+                Issue.record("a second F9 was registered"); return
+            }
+            #expect(error.code == .alreadyExists || error.code == .failedPrecondition, "\(error)")
+        }
+        // Reopened, nothing is read but the count and the last number.
+        configuration.cacheBytes = 1 << 20
+        let store = try SQLiteLedgerStore(configuration: configuration)
+        defer { store.close() }
+        #expect(store.assetCache.usage.records == 0)
+        #expect(store.statistics().recordCounts["asset"] == 3)
+        guard case .success(let success) = submit(store, .registerAssets([sampleAsset(code: "F1")], batch: false)) else {
+            Issue.record("F1, freed before the restart, was refused"); return
+        }
+        #expect(success.assetIds == "ZC00000004")
+        #expect(store.statistics().recordCounts["asset"] == 4)
+        // Read once, an asset is then answered from memory.
+        #expect(store.cachedAsset(id: "ZC00000001") == nil)
+        #expect(store.asset(id: "ZC00000001")?.code == "F0")
+        #expect(store.cachedAsset(id: "ZC00000001")?.code == "F0")
+        // What the writer committed is in memory at once.
+        #expect(store.cachedAsset(id: "ZC00000004")?.code == "F1")
+        #expect(store.asset(id: "ZC00000099") == nil)
+    }
 }
