@@ -46,6 +46,14 @@ public struct DepreciationPolicy: Sendable, Hashable {
         classBySubType = DepreciationPolicy.index(classes)
     }
 
+    /// Everything that decides a schedule, as text: totals kept under one
+    /// policy are rebuilt when the daemon starts under another.
+    public var fingerprint: String {
+        var text = "start=\(start.rawValue);public_welfare=\(depreciatePublicWelfare);household=\(depreciateHousehold)"
+        for klass in classes { text += ";\(klass.code)=\(klass.minimumYears):" + klass.subTypes.joined(separator: ",") }
+        return text
+    }
+
     static func index(_ classes: [DepreciationClass]) -> [String: Int] {
         var index: [String: Int] = [:]
         for (position, klass) in classes.enumerated() {
@@ -163,6 +171,34 @@ extension Depreciation {
         let basis = basis(of: asset, policy: policy)
         guard basis.depreciated else { return [] }
         return schedule(acquired: asset.acquiredDate, usefulLifeYears: basis.lifeYears, values: basis.values, start: basis.start)
+    }
+
+    /// The months of `asset`'s schedule under `policy` when one value holds
+    /// all its life (what a group of such assets shares), 0 when it does not
+    /// depreciate; nil when its value changed (its schedule is its own).
+    public static func groupMonths(of asset: Asset, policy: DepreciationPolicy) -> Int? {
+        guard asset.lifecycle.valuations.count <= 1 else { return nil }
+        return lifeYears(of: asset, policy: policy) * 12
+    }
+
+    /// The value a group sums for `asset` (one value all its life).
+    public static func groupValue(of asset: Asset) -> Int64 {
+        asset.lifecycle.valuations.first?.valueFen ?? asset.originalValueFen
+    }
+
+    /// Accumulated depreciation and net value as of `date` of assets that
+    /// share their acquisition date and schedule of `months` months, one
+    /// value each all their lives: `valueFen` their values' sum,
+    /// `remainingFen` the sum of each value's non-negative part, `monthlyFen`
+    /// the sum of each one's monthly charge (rounded down per asset). The
+    /// same as adding `asOf(_:asset:policy:)` of each.
+    public static func groupAsOf(_ date: CivilDate, acquired: CivilDate, months: Int, start: DepreciationStart,
+                                 valueFen: Int64, remainingFen: Int64, monthlyFen: Int64) -> (accumulatedFen: Int64, netValueFen: Int64) {
+        guard months > 0 else { return (0, valueFen) }
+        let elapsed = monthIndex(date) - (monthIndex(acquired) + (start == .monthAfter ? 1 : 0)) + 1
+        guard elapsed > 0 else { return (0, valueFen) }
+        let accumulated = elapsed >= months ? remainingFen : monthlyFen * Int64(elapsed)
+        return (accumulated, valueFen - accumulated)
     }
 
     /// Accumulated depreciation and net value of `asset` as of the end of the

@@ -374,6 +374,12 @@ public protocol LedgerStore: Sendable {
     /// not be seen.
     /// - Throws: UNAVAILABLE when the file cannot be read; what `body` throws.
     func visitAssets(filter: AssetFilter, _ body: (Asset) throws -> Void) throws
+    /// The summary as of `asOf` of a unit's ledger (`ledgerCode`, as
+    /// `AssetFilter.ledgerCode`; nil: the whole ledger), optionally of the
+    /// assets acquired in `year`, from totals the store keeps (not a scan).
+    /// - Throws: UNAVAILABLE when the file cannot be read; OUT_OF_RANGE
+    ///   when a total does not fit in 64 bits.
+    func assetSummary(ledgerCode: String?, year: Int?, asOf: CivilDate) throws -> LedgerSummary
     /// Queues a mutation. Returns a ticket for withdrawing it. The caller has
     /// checked the records' own fields with the rules in this module
     /// (`AssetRules.validate`, …); the store checks, at commit time, what

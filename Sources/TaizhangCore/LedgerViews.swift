@@ -36,12 +36,12 @@ public struct LedgerTotals: Sendable, Hashable {
     public init() {}
 
     /// Adds one asset; false when a total would overflow 64 bits.
-    mutating func add(original: Int64, accumulated: Int64, net: Int64) -> Bool {
+    mutating func add(original: Int64, accumulated: Int64, net: Int64, count assets: Int = 1) -> Bool {
         let (o, o1) = originalValueFen.addingReportingOverflow(original)
         let (a, o2) = accumulatedDepreciationFen.addingReportingOverflow(accumulated)
         let (n, o3) = netValueFen.addingReportingOverflow(net)
         if o1 || o2 || o3 { return false }
-        count += 1
+        count += assets
         originalValueFen = o
         accumulatedDepreciationFen = a
         netValueFen = n
@@ -78,17 +78,45 @@ public struct LedgerSummary: Sendable, Hashable {
     public mutating func add(_ asset: Asset, policy: DepreciationPolicy) throws {
         guard asset.acquiredDate <= asOf else { return }
         let (accumulated, net) = Depreciation.asOf(asOf, asset: asset, policy: policy)
-        let original = accumulated + net
-        var category = byCategory[asset.category] ?? LedgerTotals()
-        guard total.add(original: original, accumulated: accumulated, net: net),
-              category.add(original: original, accumulated: accumulated, net: net) else {
+        try add(AssetGroup(count: 1, category: asset.category, stage: asset.lifecycle.stage, withoutCustodian: asset.custody.custodian.isEmpty,
+                           handoverDue: asset.lifecycle.stage == .published ? asset.lifecycle.handoverDue : nil),
+                accumulated: accumulated, net: net)
+    }
+
+    /// Counts a group of assets acquired by `asOf` (the caller checked)
+    /// with their depreciation and net value as of `asOf`.
+    /// - Throws: OUT_OF_RANGE when a total does not fit in 64 bits of fen.
+    public mutating func add(_ group: AssetGroup, accumulated: Int64, net: Int64) throws {
+        let (original, overflow) = accumulated.addingReportingOverflow(net)
+        var category = byCategory[group.category] ?? LedgerTotals()
+        guard !overflow, total.add(original: original, accumulated: accumulated, net: net, count: group.count),
+              category.add(original: original, accumulated: accumulated, net: net, count: group.count) else {
             throw LedgerError(.outOfRange, "the ledger's totals exceed 9.2 × 10^18 fen, more than a 64-bit total holds; narrow the view (admin_code, year)")
         }
-        byCategory[asset.category] = category
-        byStage[asset.lifecycle.stage, default: 0] += 1
-        if asset.custody.custodian.isEmpty { withoutCustodian += 1 }
-        if asset.lifecycle.stage == .published, let due = asset.lifecycle.handoverDue, asOf > due {
-            handoverOverdue += 1
+        byCategory[group.category] = category
+        byStage[group.stage, default: 0] += group.count
+        if group.withoutCustodian { withoutCustodian += group.count }
+        if group.stage == .published, let due = group.handoverDue, asOf > due {
+            handoverOverdue += group.count
         }
+    }
+}
+
+/// Assets a summary counts together: what it counts them by.
+public struct AssetGroup: Sendable, Hashable {
+    public var count: Int
+    public var category: AssetCategory
+    public var stage: AssetStage
+    public var withoutCustodian: Bool
+    /// The handover deadline of published assets (nil for others).
+    public var handoverDue: CivilDate?
+
+    /// A group.
+    public init(count: Int, category: AssetCategory, stage: AssetStage, withoutCustodian: Bool, handoverDue: CivilDate?) {
+        self.count = count
+        self.category = category
+        self.stage = stage
+        self.withoutCustodian = withoutCustodian
+        self.handoverDue = handoverDue
     }
 }

@@ -345,11 +345,15 @@ enum RiskScan {
     static func conditions(store: any LedgerStore, rules: RiskRules) throws -> Result {
         let snapshot = store.operations()
         let records = store.stewardship()
-        // The ids of only the assets the rules can flag, noted under the
-        // store's lock quickly; the rules then read each (a copy) on every
-        // core. The count check is cheap and needs no copy. (Disposed assets
-        // are not visited.)
-        var candidates: [String] = []
+        let received = receipts(records)
+        var conditions = conditions(snapshot: snapshot, entityIds: snapshot.entityOrder, assets: [], rules: rules, records: records,
+                                    received: received)
+        // The assets come from the file a page at a time; those the rules
+        // can flag are scored a batch at a time on every core, in id order,
+        // so the run's memory does not grow with the ledger. The count check
+        // is cheap and needs no copy. (Disposed assets are not visited.)
+        var batch: [Asset] = []
+        batch.reserveCapacity(batchSize)
         var backlog: [String: CountBacklog] = [:]
         var checked = 0
         try store.visitAssets(filter: AssetFilter()) { asset in
@@ -357,43 +361,52 @@ enum RiskScan {
             let life = asset.lifecycle
             if asset.usageStatus == .idle || life.openPublication != nil || life.stage == .published
                 || life.stage == .handoverPublication || snapshot.contractsByAsset[asset.id] != nil {
-                candidates.append(asset.id)
+                batch.append(asset)
+                if batch.count == batchSize {
+                    conditions += Self.conditions(snapshot: snapshot, entityIds: [], assets: batch, rules: rules, records: records, received: received)
+                    batch.removeAll(keepingCapacity: true)
+                }
             }
             if let (since, twoYears) = rules.countOverdue(asset: asset, lastCounted: records.lastCounted[asset.id]) {
                 backlog[asset.adminCode, default: CountBacklog(since: since)].add(asset.id, since: since, twoYears: twoYears)
             }
         }
-        let ids = candidates
-        let conditions = conditions(snapshot: snapshot, assetCount: ids.count, asset: { store.asset(id: ids[$0]) },
-                                    rules: rules, records: records)
-            + rules.countConditions(backlog) { store.adminUnit(code: $0)?.name ?? $0 }
+        conditions += Self.conditions(snapshot: snapshot, entityIds: [], assets: batch, rules: rules, records: records, received: received)
+        conditions += rules.countConditions(backlog) { store.adminUnit(code: $0)?.name ?? $0 }
             + rules.distributionConditions(records) { store.adminUnit(code: $0)?.name ?? $0 }
         return Result(conditions: conditions, entities: snapshot.entityOrder.count, assets: checked)
     }
 
     /// Entities or assets scored in one piece of a parallel scan.
     static let sliceSize = 2_048
+    /// Candidate assets scored together in a full run.
+    static let batchSize = 8_192
 
     /// The conditions over a snapshot and the candidate assets (pure; the
-    /// benchmark calls it). The entities and the assets are scored in slices
-    /// on every core at once (the rules are pure functions of the snapshot);
-    /// the slices' conditions are joined in order, so the result is the same
-    /// as scoring them one after the other.
+    /// benchmark calls it).
     static func conditions(snapshot: OperationsSnapshot, assets: [Asset], rules: RiskRules,
                            records: StewardshipSnapshot = StewardshipSnapshot()) -> [AlertCondition] {
-        conditions(snapshot: snapshot, assetCount: assets.count, asset: { assets[$0] }, rules: rules, records: records)
+        conditions(snapshot: snapshot, entityIds: snapshot.entityOrder, assets: assets, rules: rules, records: records,
+                   received: receipts(records))
     }
 
-    /// The same over `assetCount` assets read by `asset` (nil: gone, skipped).
-    static func conditions(snapshot: OperationsSnapshot, assetCount: Int, asset: @Sendable (Int) -> Asset?, rules: RiskRules,
-                           records: StewardshipSnapshot) -> [AlertCondition] {
+    /// Income received under each contract.
+    static func receipts(_ records: StewardshipSnapshot) -> [String: [IncomeReceipt]] {
         var received: [String: [IncomeReceipt]] = [:]
         for income in records.income.values where !income.contractId.isEmpty { received[income.contractId, default: []].append(income.receipt) }
-        let entityIds = snapshot.entityOrder
+        return received
+    }
+
+    /// The conditions of `entityIds` and then of `assets`. They are scored
+    /// in slices on every core at once (the rules are pure functions of the
+    /// snapshot); the slices' conditions are joined in order, so the result
+    /// is the same as scoring them one after the other.
+    static func conditions(snapshot: OperationsSnapshot, entityIds: [String], assets: [Asset], rules: RiskRules,
+                           records: StewardshipSnapshot, received: [String: [IncomeReceipt]]) -> [AlertCondition] {
         let entitySlices = stride(from: 0, to: entityIds.count, by: sliceSize).map { $0..<min($0 + sliceSize, entityIds.count) }
-        let assetSlices = stride(from: 0, to: assetCount, by: sliceSize).map { $0..<min($0 + sliceSize, assetCount) }
+        let assetSlices = stride(from: 0, to: assets.count, by: sliceSize).map { $0..<min($0 + sliceSize, assets.count) }
         let results = Mutex([[AlertCondition]](repeating: [], count: entitySlices.count + assetSlices.count))
-        DispatchQueue.concurrentPerform(iterations: entitySlices.count + assetSlices.count) { [received] index in
+        DispatchQueue.concurrentPerform(iterations: entitySlices.count + assetSlices.count) { index in
             var out: [AlertCondition] = []
             if index < entitySlices.count {
                 for id in entityIds[entitySlices[index]] {
@@ -402,8 +415,7 @@ enum RiskScan {
                                             received: received)
                 }
             } else {
-                for position in assetSlices[index - entitySlices.count] {
-                    guard let asset = asset(position) else { continue }
+                for asset in assets[assetSlices[index - entitySlices.count]] {
                     out += rules.conditions(asset: asset, contracts: snapshot.contracts(ofAsset: asset.id),
                                             revitalising: records.revitalisingPlan(ofAsset: asset.id, on: rules.today)) { entityId in
                         guard let entity = snapshot.entities[entityId] else { return nil }

@@ -149,18 +149,20 @@ struct AssetQuery {
             ids.append((statement.text(0), statement.int(1)))
         }
         // Then the page's records by key.
-        let record = try db.prepare("SELECT record_json FROM assets WHERE id = ?")
-        var records: [Asset] = []
-        records.reserveCapacity(ids.count)
-        for (id, version) in ids {
-            // Only the version this read matched: the committed state may
-            // already hold a newer one (moved out of the unit, say).
+        let record = try db.cached("SELECT record_json FROM assets WHERE id = ?")
+        var found: [Asset?] = Array(repeating: nil, count: ids.count)
+        var texts: [(position: Int, json: String)] = []
+        for (position, (id, version)) in ids.enumerated() {
+            // Only the version this read matched: the cache may already
+            // hold a newer one (moved out of the unit, say).
             if let asset = cached(id), asset.version == version {
-                records.append(asset)
+                found[position] = asset
             } else {
-                try record.query([.text(id)]) { records.append(try Asset(recordJSON: $0.text(0))) }
+                try record.query([.text(id)]) { texts.append((position, $0.text(0))) }
             }
         }
+        for (text, asset) in zip(texts, try AssetQuery.decode(texts.map(\.json))) { found[text.position] = asset }
+        let records = found.compactMap { $0 }
         var total = 0
         if countTotal {
             if let ledger {
@@ -172,6 +174,21 @@ struct AssetQuery {
             }
         }
         return Page(records: records, nextAfter: more ? records.last?.id : nil, total: total)
+    }
+
+    /// Records decoded from their JSON, in order; on every core when there
+    /// are many (a scan's page).
+    static func decode(_ texts: [String]) throws -> [Asset] {
+        let chunk = 128
+        guard texts.count > chunk else { return try texts.map { try Asset(recordJSON: $0) } }
+        let chunks = (texts.count + chunk - 1) / chunk
+        let results = Mutex([Result<[Asset], any Error>?](repeating: nil, count: chunks))
+        DispatchQueue.concurrentPerform(iterations: chunks) { index in
+            let slice = texts[index * chunk..<min(texts.count, (index + 1) * chunk)]
+            let result = Result { try slice.map { try Asset(recordJSON: $0) } }
+            results.withLock { $0[index] = result }
+        }
+        return try results.withLock { $0 }.flatMap { try $0!.get() }
     }
 
     /// The codes of `code`'s subtree.

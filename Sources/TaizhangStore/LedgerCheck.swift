@@ -51,6 +51,12 @@ struct LedgerCheck {
     private(set) var mismatchCount: UInt64 = 0
     private(set) var rowsChecked: UInt64 = 0
     static let listedMax = 100
+    /// The policy the summary's totals are kept under.
+    let policy: DepreciationPolicy
+
+    init(policy: DepreciationPolicy) {
+        self.policy = policy
+    }
 
     /// The tables the check covers, by the journal's record kind.
     static let tables: [String: StoredTable] = {
@@ -65,6 +71,7 @@ struct LedgerCheck {
         "audit_journal": "the journal itself (its hash chain is verified)",
         "schema_migrations": "the schema's history, not the ledger's",
         "ledger_identity": "the ledger's random id, given at creation; its heads are anchored in journald under it",
+        "totals_basis": "the depreciation policy the summary's totals were kept under: when it is not the one in force the totals are rebuilt from the asset rows at start (the check compares them with those rows)",
         "idempotency": "stored answers to retries, kept for a day; they change no record (each must answer a call the journal records under its key)",
     ]
 
@@ -74,6 +81,7 @@ struct LedgerCheck {
         try checkIdempotency(connection)
         try checkPaths(connection)
         try checkAssetUnits(connection)
+        try checkTotals(connection)
         var cursors: [String: RowCursor] = [:]
         for (kind, table) in LedgerCheck.tables { cursors[kind] = try RowCursor(table, connection: connection) }
         let journal = try connection.prepare("SELECT record_id, record_kind, seq, after_json FROM audit_journal ORDER BY record_id, seq")
@@ -253,6 +261,7 @@ struct LedgerCheck {
         var known: [String: [String]] = [:]
         for table in LedgerCheck.tables.values { known[table.name] = table.columns + table.derived }
         known["asset_units"] = ["unit_code", "asset_id"]
+        known["asset_totals"] = AssetTotals.columns
         var tables: [String] = []
         try connection.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
             .query([]) { tables.append($0.text(0)) }
@@ -273,6 +282,40 @@ struct LedgerCheck {
         try connection.prepare("SELECT kind, id FROM stewardship_records WHERE kind NOT IN (\(kinds)) ORDER BY kind, id").query([]) { row in
             note(LedgerMismatch(table: "stewardship_records", id: row.text(1), column: "kind", problem: "holds an unknown kind \"\(row.text(0))\" no journal entry created"))
         }
+    }
+
+    /// The summary's totals are what the asset rows (checked against the
+    /// journal) add up to, under the policy in force: a row edited, added or
+    /// deleted behind the daemon's back would change every summary that
+    /// reads it.
+    private mutating func checkTotals(_ connection: SQLiteConnection) throws {
+        let basis = try AssetTotals.basis(connection)
+        if basis != policy.fingerprint {
+            note(LedgerMismatch(table: "totals_basis", id: "", column: "policy",
+                                problem: "the totals are marked as kept under another depreciation policy than the one in force"))
+        }
+        let expected = try AssetTotals.expected(connection, policy: policy)
+        let stored = try AssetTotals.stored(connection)
+        rowsChecked += UInt64(stored.count)
+        var found: [(String, LedgerMismatch)] = []
+        for (key, sums) in stored {
+            let order = "\(key.values)"
+            guard let want = expected[key] else {
+                found.append((order, LedgerMismatch(table: "asset_totals", id: key.name, column: "",
+                                                    problem: "the row is not in the journal: no asset of the ledger counts in it (it holds \(sums.assets))")))
+                continue
+            }
+            let pairs = zip([sums.assets, sums.value, sums.remaining, sums.monthly], [want.assets, want.value, want.remaining, want.monthly])
+            for (column, (have, should)) in zip(AssetTotals.sumColumns, pairs) where have != should {
+                found.append((order, LedgerMismatch(table: "asset_totals", id: key.name, column: column,
+                                                    problem: "holds \(have); the assets of the row add up to \(should)")))
+            }
+        }
+        for (key, sums) in expected where stored[key] == nil {
+            found.append(("\(key.values)", LedgerMismatch(table: "asset_totals", id: key.name, column: "",
+                                                        problem: "the row is missing: \(sums.assets) asset(s) of the ledger count in it")))
+        }
+        for (_, mismatch) in found.sorted(by: { $0.0 < $1.0 }) { note(mismatch) }
     }
 
     private mutating func noteExtra(_ cursor: RowCursor, _ key: String) {

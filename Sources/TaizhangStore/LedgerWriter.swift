@@ -110,13 +110,19 @@ final class LedgerWriter: @unchecked Sendable {
     private let upsertContract: SQLiteStatement
     private let upsertReport: SQLiteStatement
     private let upsertStewardship: SQLiteStatement
+    private let addTotals: SQLiteStatement
+    private let dropEmptyTotals: SQLiteStatement
+    private let policy: DepreciationPolicy
     private var groupsSincePrune = 0
     /// The JSON length of each asset written since the store last took
     /// them (what a record costs the cache).
     var assetBytes: [String: Int] = [:]
 
-    init(connection db: SQLiteConnection, clock: any WallClock, retentionMillis: Int64) throws {
+    init(connection db: SQLiteConnection, clock: any WallClock, retentionMillis: Int64, policy: DepreciationPolicy) throws {
         self.db = db
+        self.policy = policy
+        addTotals = try db.prepare(AssetTotals.add)
+        dropEmptyTotals = try db.prepare(AssetTotals.dropEmpty)
         self.clock = clock
         self.retentionMillis = retentionMillis
         insertAdminUnit = try db.prepare(StoredRows.adminUnits.insert)
@@ -421,10 +427,12 @@ final class LedgerWriter: @unchecked Sendable {
             if let before {
                 try updateAsset.run(Array(values.dropFirst()) + [values[0]])
                 if before.adminCode != asset.adminCode { try place(asset, from: before) }
+                try total(asset, before: before)
                 try audit(kind: "asset", id: asset.id, before: before.jsonText, after: record)
             } else {
                 try insertAsset.run(values)
                 try place(asset, from: nil)
+                try total(asset, before: nil)
                 try audit(kind: "asset", id: asset.id, before: "", after: record)
             }
         }
@@ -439,10 +447,30 @@ final class LedgerWriter: @unchecked Sendable {
         for code in try units(of: asset.adminCode) { try placeAsset.run([.text(code), .text(asset.id)]) }
     }
 
+    /// Moves `asset` in the summary's totals (`AssetTotals`) from the rows
+    /// of what it was to those of what it is; nothing when they are the same.
+    private func total(_ asset: Asset, before: Asset?) throws {
+        let now = AssetTotals.rows(asset, ledgers: try AssetTotals.ledgers(of: asset, path: path(of:)), policy: policy)
+        let was = try before.map { AssetTotals.rows($0, ledgers: try AssetTotals.ledgers(of: $0, path: path(of:)), policy: policy) } ?? []
+        guard !now.elementsEqual(was, by: { $0.key == $1.key && $0.sums == $1.sums }) else { return }
+        for (key, sums) in now { try addTotals.run(key.values + sums.values) }
+        for (key, sums) in was {
+            var minus = AssetTotals.Sums()
+            minus.add(sums, sign: -1)
+            try addTotals.run(key.values + minus.values)
+            try dropEmptyTotals.run(key.values)
+        }
+    }
+
+    /// A unit's path ("" when the ledger does not hold the unit).
+    private func path(of code: String) throws -> String {
+        var path = ""
+        try findPath.query([.text(code)]) { path = $0.text(0) }
+        return path
+    }
+
     /// The units a location lies in or under, from the top.
     private func units(of location: String) throws -> [String] {
-        var path = ""
-        try findPath.query([.text(location)]) { path = $0.text(0) }
-        return StoredRows.units(onPath: path, location: location)
+        StoredRows.units(onPath: try path(of: location), location: location)
     }
 }

@@ -179,6 +179,27 @@ enum Migrations {
         )
         INSERT INTO asset_units(unit_code, asset_id) SELECT code, asset_id FROM up ORDER BY code, asset_id;
         """),
+        // The summary's aggregates (`AssetTotals`): filled when the store
+        // opens, under the depreciation policy in force (`totals_basis`
+        // names it; rebuilt when it changes).
+        (8, """
+        CREATE TABLE asset_totals (
+            unit_code TEXT NOT NULL,
+            acquired_date TEXT NOT NULL,
+            category TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            life_months INTEGER NOT NULL,
+            no_custodian INTEGER NOT NULL,
+            handover_due TEXT NOT NULL,
+            asset_id TEXT NOT NULL,
+            assets INTEGER NOT NULL,
+            value_fen INTEGER NOT NULL,
+            remaining_fen INTEGER NOT NULL,
+            monthly_fen INTEGER NOT NULL,
+            PRIMARY KEY (unit_code, acquired_date, category, stage, life_months, no_custodian, handover_due, asset_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE totals_basis (policy TEXT NOT NULL);
+        """),
     ]
 
     /// Work a migration does in Swift after its SQL, in the same transaction.

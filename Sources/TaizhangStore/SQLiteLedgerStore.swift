@@ -28,6 +28,9 @@ public struct SQLiteStoreConfiguration: Sendable {
     public var databaseMaxBytes: Int64 = 0
     /// Bytes of decoded assets kept in memory (`AssetCache`); 0 keeps none.
     public var cacheBytes = 64 << 20
+    /// The depreciation policy the summary's totals are kept under (the
+    /// server's: a summary must depreciate as the server's reads do).
+    public var depreciationPolicy = DepreciationPolicy()
 
     /// Defaults for `dataDirectory`.
     public init(dataDirectory: String, idempotencyRetentionMillis: Int64 = 24 * 3_600_000,
@@ -119,6 +122,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         try db.execute("PRAGMA synchronous=FULL")
         try db.execute("PRAGMA foreign_keys=ON")
         try Migrations.migrate(db, nowUnixMillis: clock.nowUnixMillis())
+        try AssetTotals.ensure(db, policy: configuration.depreciationPolicy, clock: clock)
         if configuration.databaseMaxBytes > 0 {
             var pageSize: Int64 = 4096
             try db.prepare("PRAGMA page_size").query([]) { pageSize = max(1, $0.int(0)) }
@@ -129,10 +133,12 @@ public final class SQLiteLedgerStore: LedgerStore {
         self.ledgerId = ledgerId
         let loaded = try SQLiteLedgerStore.load(db, clock: clock, retentionMillis: configuration.idempotencyRetentionMillis)
         state = Mutex(loaded)
-        reader = Mutex(SQLiteReader(connection: try SQLiteConnection(path: configuration.databasePath, readOnly: true)))
+        reader = Mutex(SQLiteReader(connection: try SQLiteConnection(path: configuration.databasePath, readOnly: true),
+                                    policy: configuration.depreciationPolicy))
         pool = ReadPool(path: configuration.databasePath)
         assetCache = AssetCache(limitBytes: configuration.cacheBytes)
-        let writer = try LedgerWriter(connection: db, clock: clock, retentionMillis: configuration.idempotencyRetentionMillis)
+        let writer = try LedgerWriter(connection: db, clock: clock, retentionMillis: configuration.idempotencyRetentionMillis,
+                                      policy: configuration.depreciationPolicy)
         let thread = Thread { [self] in
             // The writer owns `db` from here on; no other thread touches it.
             self.writerLoop(writer)
@@ -286,6 +292,17 @@ public final class SQLiteLedgerStore: LedgerStore {
             for asset in page.records { try body(asset) }
             after = page.nextAfter
         } while after != nil
+    }
+
+    public func assetSummary(ledgerCode: String?, year: Int?, asOf: CivilDate) throws -> LedgerSummary {
+        do {
+            return try pool.read { db in
+                try AssetTotals.summary(db, ledger: ledgerCode, year: year, asOf: asOf, policy: configuration.depreciationPolicy) { self.asset(id: $0) }
+            }
+        } catch let error as SQLiteError {
+            StoreLog.error("reading the ledger's totals failed: \(error)")
+            throw LedgerError(.unavailable, "the ledger file could not be read (\(error.message)); retry, and report it if it persists")
+        }
     }
 
     /// Assets read in one read transaction of a scan.
@@ -590,6 +607,8 @@ public final class SQLiteLedgerStore: LedgerStore {
 struct SQLiteReader: @unchecked Sendable {
     // @unchecked: the connection is only used inside the store's Mutex.
     let connection: SQLiteConnection
+    /// The policy the summary's totals are kept under.
+    let policy: DepreciationPolicy
 
     func verify(knownHeadSeq: UInt64, knownHeadHash: String, expectedHead: AuditHead? = nil) throws -> AuditVerification {
         var previous: (seq: UInt64, hash: String)?
@@ -629,7 +648,7 @@ struct SQLiteReader: @unchecked Sendable {
                                        problem: broken?.1 ?? "", headSeq: previous?.seq ?? 0,
                                        headHash: previous?.hash ?? AuditChain.genesisHash)
         // The rows against the journal, in the same read transaction.
-        var check = LedgerCheck()
+        var check = LedgerCheck(policy: policy)
         try check.run(connection)
         result.rowsChecked = check.rowsChecked
         result.mismatchCount = check.mismatchCount

@@ -87,4 +87,5 @@ extension Logger.Level {
 /// The store's lines, marked as such.
 enum StoreLog {
     static func error(_ message: String, metadata: Logger.Metadata = [:]) { DaemonLog.error("store: \(message)", metadata: metadata) }
+    static func notice(_ message: String) { DaemonLog.info("store: \(message)") }
 }

@@ -11,7 +11,7 @@ import TaizhangCore
 import TaizhangStore
 
 extension Taizhangd {
-    func migrate(dataDirectory: String) throws {
+    func migrate(dataDirectory: String, policy: DepreciationPolicy) throws {
         let before: Int
         let store: SQLiteLedgerStore
         let started = Taizhangd.clock.monotonicNanos()
@@ -22,7 +22,9 @@ extension Taizhangd {
                 FileHandle.standardError.write(Data("taizhangd: there is no ledger in \(dataDirectory) to migrate (no taizhang.db with a schema); nothing was created\n".utf8))
                 throw ExitCode(74)
             }
-            store = try SQLiteLedgerStore(configuration: SQLiteStoreConfiguration(dataDirectory: dataDirectory), clock: Taizhangd.clock)
+            var configuration = SQLiteStoreConfiguration(dataDirectory: dataDirectory)
+            configuration.depreciationPolicy = policy
+            store = try SQLiteLedgerStore(configuration: configuration, clock: Taizhangd.clock)
         } catch let exit as ExitCode {
             throw exit
         } catch {

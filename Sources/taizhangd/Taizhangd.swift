@@ -175,7 +175,7 @@ struct Taizhangd: ParsableCommand {
         pthread_sigmask(SIG_BLOCK, &signals, nil)
         let (settings, files, tls) = try loadSettings()
         let site = try Site(settings: settings, files: files, tls: tls)
-        if migrateOnly { return try migrate(dataDirectory: site.dataDirectory) }
+        if migrateOnly { return try migrate(dataDirectory: site.dataDirectory, policy: site.configuration.depreciationPolicy) }
         signal(SIGPIPE, SIG_IGN)
         let (store, server, bound) = try openAndBind(site, settings: settings)
         let reloader = Reloader(configFile: configFile, defaultConfigPath: Taizhangd.defaultConfigPath, flags: flagAssignments, started: settings,
@@ -222,6 +222,7 @@ struct Taizhangd: ParsableCommand {
             storeConfiguration.faultCommitDelayMillis = faultCommitDelayMillis
             storeConfiguration.databaseMaxBytes = settings.storeMaxBytes
             storeConfiguration.cacheBytes = Int(settings.cacheMiB) << 20
+            storeConfiguration.depreciationPolicy = site.configuration.depreciationPolicy
             store = try SQLiteLedgerStore(configuration: storeConfiguration, clock: Taizhangd.clock)
         } catch {
             Log.error("cannot open the ledger in \(site.dataDirectory): \(error)")

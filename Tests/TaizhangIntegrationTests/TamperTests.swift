@@ -65,7 +65,7 @@ struct TamperTests {
     static var recordTables: [String] {
         get throws {
             try query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-                .map { $0[0] }.filter { !["audit_journal", "schema_migrations", "idempotency", "ledger_identity"].contains($0) }
+                .map { $0[0] }.filter { !["audit_journal", "schema_migrations", "idempotency", "ledger_identity", "totals_basis"].contains($0) }
         }
     }
 
@@ -187,7 +187,7 @@ struct TamperTests {
         #expect(daemon.stop() == 0)
         let head = "\(status.auditHeadSeq):\(status.auditHeadHash)"
         #expect(try Self.sqlite3(daemon.dataDirectory + "/taizhang.db",
-                                 "DELETE FROM assets WHERE id = '\(asset.id)'; DELETE FROM asset_units WHERE asset_id = '\(asset.id)'; DELETE FROM audit_journal WHERE seq = \(status.auditHeadSeq);") == 0)
+                                 "DELETE FROM assets WHERE id = '\(asset.id)'; DELETE FROM asset_units WHERE asset_id = '\(asset.id)'; DELETE FROM totals_basis; DELETE FROM audit_journal WHERE seq = \(status.auditHeadSeq);") == 0)
         let restarted = try DaemonProcess(dataDirectory: daemon.dataDirectory)
         defer { _ = restarted.stop() }
         let plain = try CLITests.taizhang(["audit", "verify", "--lang", "en"], socket: restarted.socketPath)

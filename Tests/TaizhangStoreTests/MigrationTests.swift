@@ -53,7 +53,7 @@ struct MigrationTests {
         #expect(try Self.schemaVersion(directory) == 5)
         let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory), clock: TestClock())
         defer { store.close() }
-        #expect(try Self.schemaVersion(directory) == 7)
+        #expect(try Self.schemaVersion(directory) == 8)
         let verification = try store.verifyAuditChain(expectedHead: nil)
         #expect(verification.intact, "\(verification.problem) \(verification.mismatches.prefix(3))")
         #expect(verification.rowsChecked > 900)
@@ -87,6 +87,51 @@ struct MigrationTests {
             if !expected.isEmpty { nonEmpty += 1 }
         }
         #expect(nonEmpty >= 20, "the filters should find assets in most townships and stages")
+
+        // The summary from the totals is the summary of the records, for
+        // every ledger, year and date asked.
+        let active = all.filter { $0.lifecycle.stage != .disposed }
+        let ledgers: [String?] = [nil, "421024000000"] + store.adminUnits(parentCode: "421024000000", after: nil, limit: 100).records.prefix(4).map(\.code)
+        var compared = 0
+        for ledger in ledgers {
+            let subtree = ledger.map { store.adminSubtree(code: $0) }
+            for year in [nil, 2017, 2019, 2021] as [Int?] {
+                for day in ["2016-06-30", "2019-12-31", "2020-07-15", "2026-12-03", "2045-01-01"] {
+                    let asOf = CivilDate(day)!
+                    let chosen = active.filter { asset in
+                        (subtree.map { LedgerMembership.includes(asset, subtree: $0) } ?? true) && (year.map { asset.acquiredDate.year == $0 } ?? true)
+                    }
+                    let expected = try LedgerSummary.compute(chosen, policy: DepreciationPolicy(), asOf: asOf)
+                    let summary = try store.assetSummary(ledgerCode: ledger, year: year, asOf: asOf)
+                    #expect(summary == expected, "\(ledger ?? "ledger") \(year.map(String.init) ?? "all years") as of \(day)")
+                    if expected.total.count > 0 { compared += 1 }
+                }
+            }
+        }
+        #expect(compared > 40)
+    }
+
+    @Test func theTotals_areKeptUnderThePolicyInForce() throws {
+        let directory = try Self.demoCountyV5()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var all: [Asset] = []
+        do {
+            let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory), clock: TestClock())
+            store.close()
+            let db = try SQLiteConnection(path: directory + "/taizhang.db", readOnly: true)
+            try db.prepare("SELECT record_json FROM assets WHERE stage <> 'disposed'").query([]) { all.append(try Asset(recordJSON: $0.text(0))) }
+        }
+        // Started under a policy that depreciates public-welfare assets from the month after.
+        var configuration = SQLiteStoreConfiguration(dataDirectory: directory)
+        configuration.depreciationPolicy = DepreciationPolicy(start: .monthAfter, depreciatePublicWelfare: true)
+        let store = try SQLiteLedgerStore(configuration: configuration, clock: TestClock())
+        defer { store.close() }
+        let asOf = CivilDate("2024-03-31")!
+        let summary = try store.assetSummary(ledgerCode: nil, year: nil, asOf: asOf)
+        #expect(summary == (try LedgerSummary.compute(all, policy: configuration.depreciationPolicy, asOf: asOf)))
+        #expect(summary != (try LedgerSummary.compute(all, policy: DepreciationPolicy(), asOf: asOf)), "the policies should differ on this ledger")
+        let verification = try store.verifyAuditChain(expectedHead: nil)
+        #expect(verification.intact, "\(verification.mismatches.prefix(3))")
     }
 
     @Test func aPathEditedBehindTheDaemonsBack_isFound() throws {
@@ -107,6 +152,10 @@ struct MigrationTests {
         #expect(path.count == 1 && path.first?.id == "421024101201" && path.first?.column == "path", "\(path)")
         // The village's assets are listed under its real township, which the moved path no longer names.
         let listed = verification.mismatches.filter { $0.table == "asset_units" }
-        #expect(!listed.isEmpty && listed.allSatisfy { $0.problem.contains("not under it") } && listed.count + 1 == verification.mismatchCount)
+        #expect(!listed.isEmpty && listed.allSatisfy { $0.problem.contains("not under it") })
+        // And the totals the path would give the townships are not those kept.
+        let totals = verification.mismatches.filter { $0.table == "asset_totals" }
+        #expect(!totals.isEmpty && totals.allSatisfy { $0.id.hasPrefix("421024101000 ") || $0.id.hasPrefix("421024102000 ") }, "\(totals.prefix(3))")
+        #expect(listed.count + totals.count + 1 == verification.mismatchCount)
     }
 }
