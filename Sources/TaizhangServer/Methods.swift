@@ -230,7 +230,7 @@ enum Method {
 
     /// A listing read from the ledger file, answered off the event loop (a
     /// cold read there would stall every connection of the loop) on a
-    /// concurrent queue; at most `ReadQueue.file.queuedMax` wait, the rest are
+    /// few workers (`ReadQueue.file`); at most `ReadQueue.file.queuedMax` wait, the rest are
     /// refused with RESOURCE_EXHAUSTED.
     static func fileRead<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
         _ method: RPCMethod<Request, Response>,
@@ -240,7 +240,7 @@ enum Method {
         return MethodSpec(method, mutation: false) { call, payload, completion in
             guard ReadQueue.file.admit() else {
                 return .completed(.failed(Taizhang_Rpc_V1_Status(code: .resourceExhausted,
-                    message: "\(ReadQueue.file.queuedMax) listings are already waiting for the ledger file; retry in a moment")))
+                    message: "\(ReadQueue.file.queuedMax) reads are already waiting for the ledger file; retry in a moment")))
             }
             ReadQueue.file.queue.async {
                 defer { ReadQueue.file.done() }
@@ -368,16 +368,25 @@ enum Method {
     }
 }
 
-/// A queue for reads off the event loop, and how many may wait on it.
+/// Workers for reads off the event loop, and how many reads may wait for
+/// them. A fixed few workers (serial queues taken in turn), not a thread per
+/// read: on two cores more threads only contend, and each runs on one of
+/// the store's kept read connections instead of opening its own.
 final class ReadQueue: Sendable {
-    let queue: DispatchQueue
+    private let workers: [DispatchQueue]
+    private let next = Atomic<Int>(0)
     /// Most reads running or waiting at once; past it they are refused.
     let queuedMax: Int
     private let waiting = Atomic<Int>(0)
 
-    init(label: String, concurrent: Bool, queuedMax: Int = 64) {
-        queue = DispatchQueue(label: label, attributes: concurrent ? .concurrent : [])
+    init(label: String, workers: Int, queuedMax: Int) {
+        self.workers = (0..<max(1, workers)).map { DispatchQueue(label: "\(label)-\($0)") }
         self.queuedMax = queuedMax
+    }
+
+    /// The queue for the next read (in turn).
+    var queue: DispatchQueue {
+        workers[Int(UInt(bitPattern: next.wrappingAdd(1, ordering: .relaxed).oldValue) % UInt(workers.count))]
     }
 
     func admit() -> Bool {
@@ -394,11 +403,12 @@ final class ReadQueue: Sendable {
 }
 
 extension ReadQueue {
-    /// The serial queue for reads of the audit journal (verification,
+    /// The one worker for reads of the audit journal (verification,
     /// listing) and other reads that walk a whole table.
-    static let audit = ReadQueue(label: "taizhang.blocking-reads", concurrent: false)
-    /// Listings read from the ledger file, several at once.
-    static let file = ReadQueue(label: "taizhang.file-reads", concurrent: true)
+    static let audit = ReadQueue(label: "taizhang.blocking-reads", workers: 1, queuedMax: 64)
+    /// Reads of the ledger file: listings, summaries, assets not in the
+    /// cache; as many workers as the store keeps read connections.
+    static let file = ReadQueue(label: "taizhang.file-reads", workers: 4, queuedMax: 4_096)
 }
 
 /// Domain and decoding errors to wire statuses: the one place they convert.

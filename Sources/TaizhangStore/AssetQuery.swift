@@ -16,7 +16,7 @@ final class ReadPool: Sendable {
     private let free = Mutex<[ReadConnection]>([])
     /// Connections kept open between reads; more are opened while more
     /// reads run at once, and closed after.
-    static let kept = 4
+    static let kept = 6
 
     /// @unchecked: a connection is used by one read at a time, taken from
     /// and returned to the pool under its lock.
