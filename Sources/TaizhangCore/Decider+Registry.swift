@@ -46,6 +46,7 @@ extension Decider {
             let prefix = batch ? "assets[\(index)]" : "asset"
             // The asset's own fields were checked by the caller (see LedgerStore.submit).
             var own = AssetRules.validateReferences(asset, adminUnit: view.adminUnit(asset.adminCode), project: view.project(asset.projectId))
+                + unknownOwnerUnits(asset.owners)
             if !asset.code.isEmpty {
                 if let holder = view.assetHolder(ofCode: asset.code) {
                     own.append(.init(field: "code", description: "asset number \(asset.code) is already used by \(shown(holder))"))
@@ -102,6 +103,7 @@ extension Decider {
             throw LedgerError(.failedPrecondition, "asset \(asset.id) has a disposal drafted (\(draft)) that awaits approval; its record does not change until the disposal is approved or rejected (ApproveDisposal)")
         }
         var bad = AssetRules.validateReferences(asset, adminUnit: view.adminUnit(asset.adminCode), project: view.project(asset.projectId))
+        if asset.owners != current.owners { bad += unknownOwnerUnits(asset.owners) }
         if !asset.code.isEmpty, let holder = view.assetHolder(ofCode: asset.code), holder != asset.id {
             bad.append(.init(field: "code", description: "asset number \(asset.code) is already used by \(shown(holder))"))
         }
@@ -168,6 +170,15 @@ extension Decider {
         var change = LedgerChange(assets: [(asset, current)], outcome: .assets([asset]))
         change.namesOwners = !given.isEmpty
         return change
+    }
+
+    /// The owners naming a unit the ledger does not hold: a unit's ledger
+    /// (and the totals kept for it) follows its owners' units up the
+    /// hierarchy, which an unknown unit does not place.
+    func unknownOwnerUnits(_ owners: [Owner]) -> [FieldViolation] {
+        owners.enumerated().filter { !$0.element.adminCode.isEmpty && view.adminUnit($0.element.adminCode) == nil }.map {
+            .init(field: "owners[\($0.offset)].admin_code", description: "no admin unit \($0.element.adminCode) exists; create it first or correct the code")
+        }
     }
 }
 

@@ -33,13 +33,14 @@ final class AssetWireCache: Sendable {
         let bytes: [UInt8] = (try? Encode.asset(asset, context: context, asOf: today).serializedBytes()) ?? []
         let cost = bytes.count + AssetWireCache.overhead
         entries.withLock { entries in
+            if let old = entries.held.removeValue(forKey: asset.id) {
+                entries.bytes -= old.bytes.count + AssetWireCache.overhead
+            }
             if entries.bytes + cost > capacityBytes {
                 entries.held.removeAll(keepingCapacity: true)
                 entries.bytes = 0
             }
-            if let old = entries.held.updateValue((asset.version, month, bytes), forKey: asset.id) {
-                entries.bytes -= old.bytes.count + AssetWireCache.overhead
-            }
+            entries.held[asset.id] = (asset.version, month, bytes)
             entries.bytes += cost
         }
         return bytes

@@ -293,7 +293,6 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
             DaemonLog.error("risk run: \(summary.error)")
         }
         for event in events {
-
             sink.emit(event)
             switch event.type {
             case .raised: summary.raised += 1

@@ -1,7 +1,8 @@
 // The assets read or written lately, kept decoded so a hot read does not
 // touch the file. The cache is bounded by an estimate of the bytes its
 // records hold (`cost`: a record's JSON length plus a fixed overhead), not by
-// the ledger's size; past the bound the least recently used records go first,
+// the ledger's size (a decoded record was measured at about twice its JSON);
+// past the bound the least recently used records go first,
 // in the CLOCK approximation (a record read since the hand last passed it is
 // spared once). Shards keep a reader from waiting on another shard's lock.
 //
@@ -64,9 +65,9 @@ final class AssetCache: Sendable {
     }
 
     static let shardCount = 16
-    /// Bytes a record costs beyond its JSON: the decoded struct's strings,
-    /// arrays and the dictionary's entry.
-    static let overhead = 512
+    /// Bytes a record costs beyond twice its JSON: the dictionary's entry
+    /// and the ring's key.
+    static let overhead = 256
     private let shards: [Box]
     /// The bound of each shard, in bytes.
     private let shardLimit: Int
@@ -141,5 +142,7 @@ final class AssetCache: Sendable {
     }
 
     /// What a record of `jsonBytes` costs.
-    static func cost(jsonBytes: Int) -> Int { jsonBytes + overhead }
+    /// (Measured on 100,721 assets of 2–5 KB: resident memory grew by twice
+    /// the JSON of the records cached.)
+    static func cost(jsonBytes: Int) -> Int { 2 * jsonBytes + overhead }
 }

@@ -168,10 +168,9 @@ enum AssetTotals {
 
     /// The summary of a ledger (`ledger` nil: the whole one) as of `asOf`,
     /// optionally of the assets acquired in `year`, from the rows read in
-    /// `db`'s transaction; an asset with a schedule of its own is read by
-    /// `asset`.
-    static func summary(_ db: SQLiteConnection, ledger: String?, year: Int?, asOf: CivilDate, policy: DepreciationPolicy,
-                        asset: (String) throws -> Asset?) throws -> LedgerSummary {
+    /// `db`'s transaction; an asset with a schedule of its own is read
+    /// whole in the same transaction.
+    static func summary(_ db: SQLiteConnection, ledger: String?, year: Int?, asOf: CivilDate, policy: DepreciationPolicy) throws -> LedgerSummary {
         var sql = "SELECT \(columns.joined(separator: ", ")) FROM asset_totals WHERE unit_code = ? AND acquired_date <= ?"
         var values: [SQLiteStatement.Value] = [.text(ledger ?? ""), .text(asOf.description)]
         if let year {
@@ -196,9 +195,12 @@ enum AssetTotals {
                                        handoverDue: key.handoverDue.isEmpty ? nil : CivilDate(key.handoverDue)),
                             accumulated: accumulated, net: net)
         }
+        let read = try db.cached("SELECT record_json FROM assets WHERE id = ?")
         for id in own {
-            guard let record = try asset(id) else { continue }
-            try summary.add(record, policy: policy)
+            var json: String?
+            try read.query([.text(id)]) { json = $0.text(0) }
+            guard let json else { throw SQLiteError(code: 0, message: "asset_totals counts asset \(id), which has no row") }
+            try summary.add(try Asset(recordJSON: json), policy: policy)
         }
         return summary
     }

@@ -3,6 +3,7 @@
 // writes it and its audit entries inside a savepoint, and commits the group.
 
 import Foundation
+import Synchronization
 import TaizhangCore
 
 /// What a group did, applied to the in-memory state after COMMIT: its
@@ -38,16 +39,34 @@ struct Overlay {
     }
 }
 
-/// The committed ledger as the rules read it.
+/// The first read of the file a decision could not make.
+final class ReadFailure: Sendable {
+    let error = Mutex<(any Error)?>(nil)
+
+    /// `body`'s value, or `fallback` after noting the error.
+    func value<T>(_ fallback: T, _ body: () throws -> T) -> T {
+        do {
+            return try body()
+        } catch {
+            StoreLog.error("the writer could not read the ledger file: \(error)")
+            self.error.withLock { if $0 == nil { $0 = error } }
+            return fallback
+        }
+    }
+}
+
+/// The committed ledger as the rules read it. A read of the file that
+/// fails is noted in `failure`: the decision made on it is refused.
 struct CommittedView: LedgerView {
     let store: SQLiteLedgerStore
+    var failure = ReadFailure()
 
     func adminUnit(_ code: String) -> AdminUnit? { store.state.withLock { $0.adminUnits[code] } }
     func subtree(of code: String) -> Set<String> { store.state.withLock { $0.subtree(of: code) } }
     func project(_ id: String) -> Project? { store.state.withLock { $0.projects[id] } }
-    func asset(_ id: String) -> Asset? { store.asset(id: id) }
-    func assets(inUnits codes: Set<String>) -> [String: Asset] { store.assets(inUnits: codes) }
-    func assetHolder(ofCode code: String) -> String? { store.assetId(code: code) }
+    func asset(_ id: String) -> Asset? { failure.value(nil) { try store.loadAsset(id) } }
+    func assets(inUnits codes: Set<String>) -> [String: Asset] { failure.value([:]) { try store.loadAssets(inUnits: codes) } }
+    func assetHolder(ofCode code: String) -> String? { failure.value(nil) { try store.loadAssetId(code: code) } }
     func entity(_ id: String) -> OperatingEntity? { store.state.withLock { $0.operations.entities[id] } }
     func entityHolder(ofCreditCode code: String) -> String? { store.state.withLock { $0.entityIdsByCreditCode[code] } }
     func contract(_ id: String) -> OperationContract? { store.state.withLock { $0.operations.contracts[id] } }
@@ -227,11 +246,23 @@ final class LedgerWriter: @unchecked Sendable {
     /// copying every record of the group first (a copy per mutation).
     private static func decide(_ pending: PendingMutation, over overlay: Overlay, store: SQLiteLedgerStore, now: String, nowMillis: Int64,
                                numbers: inout IdentifierNumbers) throws -> LedgerChange {
-        var decider = Decider(view: LayeredView(overlay.records, over: CommittedView(store: store)), context: pending.context,
+        let committed = CommittedView(store: store)
+        var decider = Decider(view: LayeredView(overlay.records, over: committed), context: pending.context,
                               now: now, today: Timestamp.chinaDate(unixMillis: nowMillis), numbers: numbers)
         // Ids a decision uses stay used, even when it is refused.
         defer { numbers = decider.numbers }
-        return try decider.decide(pending.mutation)
+        // A decision made on a read that failed is no decision (a record
+        // taken for absent, a count's scope short of its assets).
+        let unread = { committed.failure.error.withLock { $0 }.map { error in
+            LedgerError(.unavailable, "the ledger file could not be read (\(error)); nothing was applied; retry, and report it if it persists")
+        } }
+        do {
+            let change = try decider.decide(pending.mutation)
+            if let refusal = unread() { throw refusal }
+            return change
+        } catch {
+            throw unread() ?? error
+        }
     }
 
     /// An accepted head must still be the journal's head when it commits:

@@ -196,7 +196,10 @@ enum Migrations {
             value_fen INTEGER NOT NULL,
             remaining_fen INTEGER NOT NULL,
             monthly_fen INTEGER NOT NULL,
-            PRIMARY KEY (unit_code, acquired_date, category, stage, life_months, no_custodian, handover_due, asset_id)
+            PRIMARY KEY (unit_code, acquired_date, category, stage, life_months, no_custodian, handover_due, asset_id),
+            -- A sum past 64 bits would turn into a REAL: refused instead.
+            CHECK (typeof(assets) = 'integer' AND typeof(value_fen) = 'integer' AND typeof(remaining_fen) = 'integer'
+                   AND typeof(monthly_fen) = 'integer')
         ) WITHOUT ROWID;
         CREATE TABLE totals_basis (policy TEXT NOT NULL);
         """),

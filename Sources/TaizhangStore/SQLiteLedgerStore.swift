@@ -201,9 +201,8 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     public func asset(id: String) -> Asset? {
-        if let asset = assetCache.get(id) { return asset }
         do {
-            return try readAsset(id)
+            return try loadAsset(id)
         } catch {
             StoreLog.error("reading asset \(id) from the ledger file failed: \(error)")
             return nil
@@ -214,8 +213,9 @@ public final class SQLiteLedgerStore: LedgerStore {
         assetCache.get(id)
     }
 
-    /// Reads an asset from the file and offers it to the cache.
-    private func readAsset(_ id: String) throws -> Asset? {
+    /// The asset from the cache, else from the file (offered to the cache).
+    func loadAsset(_ id: String) throws -> Asset? {
+        if let asset = assetCache.get(id) { return asset }
         let stamp = assetCache.stamp(id)
         let json: String? = try pool.point { db in
             var json: String?
@@ -230,34 +230,35 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     public func assetId(code: String) -> String? {
         do {
-            return try pool.point { db in
-                var id: String?
-                try db.cached("SELECT id FROM assets WHERE code = ?").query([.text(code)]) { id = $0.text(0) }
-                return id
-            }
+            return try loadAssetId(code: code)
         } catch {
             StoreLog.error("reading the ledger file for asset number \(code) failed: \(error)")
             return nil
         }
     }
 
-    /// The assets located in `codes` (the writer's view, for a count's scope).
-    func assets(inUnits codes: Set<String>) -> [String: Asset] {
-        var byId: [String: Asset] = [:]
-        do {
-            try pool.read { db in
-                let statement = try db.cached("SELECT record_json FROM assets WHERE admin_code = ?")
-                for code in codes {
-                    try statement.query([.text(code)]) { row in
-                        let asset = try Asset(recordJSON: row.text(0))
-                        byId[asset.id] = asset
-                    }
-                }
-            }
-        } catch {
-            StoreLog.error("reading the assets of \(codes.count) unit(s) from the ledger file failed: \(error)")
+    /// The id holding asset number `code`, from the file's index.
+    func loadAssetId(code: String) throws -> String? {
+        try pool.point { db in
+            var id: String?
+            try db.cached("SELECT id FROM assets WHERE code = ?").query([.text(code)]) { id = $0.text(0) }
+            return id
         }
-        return byId
+    }
+
+    /// The assets located in `codes` (the writer's view, for a count's
+    /// scope), read in one transaction and not offered to the cache.
+    func loadAssets(inUnits codes: Set<String>) throws -> [String: Asset] {
+        try pool.read { db in
+            var byId: [String: Asset] = [:]
+            let statement = try db.cached("SELECT record_json FROM assets WHERE admin_code = ?")
+            for code in codes {
+                var texts: [String] = []
+                try statement.query([.text(code)]) { texts.append($0.text(0)) }
+                for asset in try AssetQuery.decode(texts) { byId[asset.id] = asset }
+            }
+            return byId
+        }
     }
 
     public func assets(filter: AssetFilter, after: String?, limit: Int, countTotal: Bool) throws -> Page<Asset> {
@@ -297,7 +298,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     public func assetSummary(ledgerCode: String?, year: Int?, asOf: CivilDate) throws -> LedgerSummary {
         do {
             return try pool.read { db in
-                try AssetTotals.summary(db, ledger: ledgerCode, year: year, asOf: asOf, policy: configuration.depreciationPolicy) { self.asset(id: $0) }
+                try AssetTotals.summary(db, ledger: ledgerCode, year: year, asOf: asOf, policy: configuration.depreciationPolicy)
             }
         } catch let error as SQLiteError {
             StoreLog.error("reading the ledger's totals failed: \(error)")

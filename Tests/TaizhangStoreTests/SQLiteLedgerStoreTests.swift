@@ -300,7 +300,7 @@ struct SQLiteLedgerStoreTests {
         guard case .failure(let error) = submit(store, .registerAssets([asset], batch: false)) else {
             Issue.record("expected a refusal"); return
         }
-        #expect(Set(error.violations.map(\.field)) == ["asset.admin_code", "asset.project_id"])
+        #expect(Set(error.violations.map(\.field)) == ["asset.admin_code", "asset.owners[0].admin_code", "asset.project_id"])
     }
 
     @Test func listing_filtersBySubtreeAndPages() throws {
@@ -394,5 +394,29 @@ struct SQLiteLedgerStoreTests {
         // What the writer committed is in memory at once.
         #expect(store.cachedAsset(id: "ZC00000004")?.code == "F1")
         #expect(store.asset(id: "ZC00000099") == nil)
+    }
+
+    @Test func anOwnerInAUnitTheLedgerDoesNotHold_isRefused_andTheTotalsStayRight() throws {
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
+        defer { store.close() }
+        seedUnits(store)
+        var asset = sampleAsset(code: "O1")
+        asset.owners = [Owner(name: "未建村股份经济合作社", kind: .villageCollective, adminCode: "421024101299", shareBasisPoints: 10_000)]
+        guard case .failure(let error) = submit(store, .registerAssets([asset], batch: false)) else {
+            Issue.record("an owner in an unknown unit was registered"); return
+        }
+        #expect(error.code == .invalidArgument && error.violations.contains { $0.field == "asset.owners[0].admin_code" }, "\(error)")
+        guard case .success = submit(store, .registerAssets([sampleAsset(code: "O2")], batch: false)) else {
+            Issue.record("registration failed"); return
+        }
+        // The township's ledger holds the village's asset; the whole ledger's too.
+        let asOf = CivilDate("2026-12-31")!
+        let township = try store.assetSummary(ledgerCode: "421024101000", year: nil, asOf: asOf)
+        let whole = try store.assetSummary(ledgerCode: nil, year: nil, asOf: asOf)
+        #expect(township.total.count == 1 && whole == township)
+        #expect(township.total.originalValueFen == 100_000)
+        #expect(try store.assetSummary(ledgerCode: "421024000000", year: 2018, asOf: asOf).total.count == 0)
+        let verification = try store.verifyAuditChain()
+        #expect(verification.intact, "\(verification.mismatches)")
     }
 }
