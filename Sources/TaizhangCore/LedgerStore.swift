@@ -363,6 +363,10 @@ public protocol LedgerStore: Sendable {
     /// The asset if the store holds it in memory now (never waits on the
     /// disk); nil says only that it must be read with `asset(id:)`.
     func cachedAsset(id: String) -> Asset?
+    /// The units the assets `ids` lie in (their `adminCode`), by id; ids
+    /// with no asset are left out. Reads only that column (for scope checks
+    /// and filters over many records).
+    func assetLocations(_ ids: [String]) -> [String: String]
     /// The id of the asset with the county's asset number `code`, if any.
     func assetId(code: String) -> String?
     /// Assets ordered by id. With `countTotal` false the page's `total` is 0

@@ -130,7 +130,7 @@ extension LedgerService {
         }
 
         var proposeOwnership: MethodSpec {
-            Method.unary(RPC.Ledger.proposeOwnership) { _, request in
+            Method.pointRead(RPC.Ledger.proposeOwnership, inMemory: { store.cachedAsset(id: $0.assetID) != nil }) { _, request in
                 guard let asset = store.asset(id: request.assetID) else {
                     throw LedgerError(.notFound, "no asset \"\(request.assetID)\" exists", violations: [.init(field: "asset_id", description: "not found")])
                 }
@@ -140,7 +140,7 @@ extension LedgerService {
                 response.owners = proposal.owners.map(Encode.owner)
                 response.rule = proposal.rule
                 response.explanation = proposal.explanation
-                return response
+                return try response.serializedBytes()
             }
         }
 
@@ -257,7 +257,7 @@ extension LedgerService {
         }
 
         var getDepreciation: MethodSpec {
-            Method.unary(RPC.Ledger.getDepreciation) { _, request in
+            Method.pointRead(RPC.Ledger.getDepreciation, inMemory: { store.cachedAsset(id: $0.assetID) != nil }) { _, request in
                 var bad: [FieldViolation] = []
                 let asOf = Decode.date(request.asOf, field: "as_of", required: false, into: &bad) ?? context.today
                 if !bad.isEmpty { throw LedgerError.invalid(bad) }
@@ -288,7 +288,7 @@ extension LedgerService {
                     month.netValueFen = charge.netValueFen
                     return month
                 }
-                return report
+                return try report.serializedBytes()
             }
         }
 

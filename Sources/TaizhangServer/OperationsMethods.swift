@@ -268,7 +268,9 @@ extension LedgerService {
         }
 
         var listContracts: MethodSpec {
-            Method.unary(RPC.Ledger.listContracts) { call, request in
+            // Off the event loop: a scoped caller's listing looks up where
+            // every contract's asset lies in the ledger file.
+            Method.fileRead(RPC.Ledger.listContracts) { call, request in
                 let limit = try pageSize(request.pageSize)
                 let after = try PageToken.decode(request.pageToken)
                 let entity = request.entityID.isEmpty ? nil : request.entityID
@@ -277,8 +279,9 @@ extension LedgerService {
                 if let scope = ScopeGuard.codes(call, store) {
                     // An entity in the scope may operate assets outside it: a
                     // scoped identity sees only the contracts on its own assets.
-                    let visible = store.contracts(entityId: entity, assetId: asset, after: nil, limit: 1_000_000).records
-                        .filter { scope.contains(store.asset(id: $0.assetId)?.adminCode ?? "") }
+                    let all = store.contracts(entityId: entity, assetId: asset, after: nil, limit: 1_000_000).records
+                    let located = store.assetLocations(all.map(\.assetId))
+                    let visible = all.filter { scope.contains(located[$0.assetId] ?? "") }
                     let rest = visible.filter { contract in after.map { contract.id > $0 } ?? true }
                     let slice = Array(rest.prefix(limit))
                     page = Page(records: slice, nextAfter: rest.count > slice.count ? slice.last?.id : nil, total: visible.count)
@@ -287,7 +290,7 @@ extension LedgerService {
                 response.contracts = page.records.map(OperationsMapping.encode)
                 response.nextPageToken = page.nextAfter.map(PageToken.encode) ?? ""
                 response.total = UInt64(page.total)
-                return response
+                return try response.serializedBytes()
             }
         }
 

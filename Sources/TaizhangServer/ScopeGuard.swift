@@ -88,7 +88,7 @@ struct RecordLookup {
     let store: any LedgerStore
 
     func adminCode(_ kind: Taizhang_Rpc_V1_RecordKind, _ id: String) -> String? {
-        func assetCode(_ id: String) -> String? { store.asset(id: id)?.adminCode }
+        func assetCode(_ id: String) -> String? { store.assetLocations([id])[id] }
         switch kind {
         case .asset: return assetCode(id)
         case .project: return store.project(id: id)?.adminCode

@@ -672,20 +672,19 @@ extension LedgerService {
         }
 
         var listRevitalisingPlans: MethodSpec {
-            Method.unary(RPC.Ledger.listRevitalisingPlans) { _, request in
+            Method.fileRead(RPC.Ledger.listRevitalisingPlans) { _, request in
                 var bad: [FieldViolation] = []
                 let codes = subtree(request.adminCode, field: "admin_code", into: &bad)
                 if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
-                let matching = store.stewardship().revitalising.values.filter { plan in
-                    (request.assetID.isEmpty || plan.assetId == request.assetID)
-                        && (codes.map { codes in store.asset(id: plan.assetId).map { codes.contains($0.adminCode) } ?? false } ?? true)
-                }.sorted { $0.id < $1.id }
+                let plans = store.stewardship().revitalising.values.filter { request.assetID.isEmpty || $0.assetId == request.assetID }
+                let located = codes == nil ? [:] : store.assetLocations(plans.map(\.assetId))
+                let matching = plans.filter { plan in codes.map { $0.contains(located[plan.assetId] ?? "") } ?? true }.sorted { $0.id < $1.id }
                 let result = try page(matching, id: \.id, size: request.pageSize, token: request.pageToken)
                 var response = Taizhang_Ledger_V1_ListRevitalisingPlansResponse()
                 response.plans = result.records.map(M.encode)
                 response.nextPageToken = result.nextAfter.map(PageToken.encode) ?? ""
                 response.total = UInt64(result.total)
-                return response
+                return try response.serializedBytes()
             }
         }
     }

@@ -213,6 +213,26 @@ public final class SQLiteLedgerStore: LedgerStore {
         assetCache.get(id)
     }
 
+    public func assetLocations(_ ids: [String]) -> [String: String] {
+        var located: [String: String] = [:]
+        var unknown: [String] = []
+        for id in ids {
+            if let asset = assetCache.peek(id) { located[id] = asset.adminCode } else { unknown.append(id) }
+        }
+        guard !unknown.isEmpty else { return located }
+        do {
+            try pool.read { db in
+                let statement = try db.cached("SELECT admin_code FROM assets WHERE id = ?")
+                for id in unknown {
+                    try statement.query([.text(id)]) { located[id] = $0.text(0) }
+                }
+            }
+        } catch {
+            StoreLog.error("reading where \(unknown.count) asset(s) lie from the ledger file failed: \(error)")
+        }
+        return located
+    }
+
     /// The asset from the cache, else from the file (offered to the cache).
     func loadAsset(_ id: String) throws -> Asset? {
         if let asset = assetCache.get(id) { return asset }
