@@ -158,8 +158,8 @@ enum AssetTotals {
             for (key, sums) in totals { try insert.run(key.values + sums.values) }
             try db.prepare("INSERT INTO totals_basis(policy) VALUES (?)").run([.text(policy.fingerprint)])
             try db.execute("COMMIT")
-            StoreLog.notice("the ledger's totals were computed under the depreciation policy in force: \(totals.count) rows in "
-                          + String(format: "%.1f s", Double(clock.monotonicNanos() &- started) / 1e9))
+            if !totals.isEmpty { StoreLog.notice("the ledger's totals were computed under the depreciation policy in force: \(totals.count) rows in "
+                          + String(format: "%.1f s", Double(clock.monotonicNanos() &- started) / 1e9)) }
         } catch {
             try? db.execute("ROLLBACK")
             throw error
