@@ -102,14 +102,17 @@ struct AssetQuery {
     /// The page after `after` and, when asked, the total, in `db`'s read transaction.
     /// `cached` gives a record already decoded (used when it is the version
     /// the read matched; otherwise the record is read from the file).
-    func page(_ db: SQLiteConnection, after: String?, limit: Int, countTotal: Bool,
+    /// With `inline` (a scan, which reads every record of its page) the
+    /// records come in the same walk as the keys, not by key after it.
+    func page(_ db: SQLiteConnection, after: String?, limit: Int, countTotal: Bool, inline: Bool = false,
               cached: (String) -> Asset? = { _ in nil }) throws -> Page<Asset> {
         let ledger = try ledgerCode.map { try AssetQuery.subtree(of: $0, db) }
         // The page's ids in key order: a unit's from its range of
         // asset_units (the page costs the page, however large the unit),
         // the whole ledger's from the assets' key; each checked against the
         // other conditions on its row's small columns.
-        let columns = "id, version" + (ledger == nil ? "" : ", ledger_units")
+        let columns = "id, version" + (ledger == nil ? "" : ", ledger_units") + (inline ? ", record_json" : "")
+        let jsonColumn: Int32 = ledger == nil ? 2 : 3
         var sql: String
         var bound: [SQLiteStatement.Value]
         if let adminCode {
@@ -139,6 +142,7 @@ struct AssetQuery {
         let statement = try db.prepare(sql)
         try statement.start(bound)
         var ids: [(id: String, version: Int64)] = []
+        var inlined: [String] = []
         var more = false
         while try statement.step() {
             if let ledger, !AssetQuery.kept(statement.text(2), by: ledger) { continue }
@@ -147,6 +151,12 @@ struct AssetQuery {
                 break
             }
             ids.append((statement.text(0), statement.int(1)))
+            if inline { inlined.append(statement.text(jsonColumn)) }
+        }
+        statement.reset()
+        if inline {
+            let records = try AssetQuery.decode(inlined)
+            return Page(records: records, nextAfter: more ? records.last?.id : nil, total: 0)
         }
         // Then the page's records by key.
         let record = try db.cached("SELECT record_json FROM assets WHERE id = ?")

@@ -304,7 +304,7 @@ public final class SQLiteLedgerStore: LedgerStore {
             let page: Page<Asset>
             do {
                 page = try pool.read { db in
-                    try query.page(db, after: after, limit: SQLiteLedgerStore.visitPage, countTotal: false) { self.assetCache.peek($0) }
+                    try query.page(db, after: after, limit: SQLiteLedgerStore.visitPage, countTotal: false, inline: true)
                 }
             } catch let error as SQLiteError {
                 StoreLog.error("reading assets from the ledger file failed: \(error)")
