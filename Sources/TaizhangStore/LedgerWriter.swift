@@ -133,6 +133,13 @@ final class LedgerWriter: @unchecked Sendable {
     private let dropEmptyTotals: SQLiteStatement
     private let policy: DepreciationPolicy
     private var groupsSincePrune = 0
+    /// What the group's applied mutations change in `asset_totals`, written
+    /// once before COMMIT (fifteen registrations in one village touch the
+    /// same four rows: one update each, not sixty).
+    private var groupTotals: [AssetTotals.Key: AssetTotals.Sums] = [:]
+    /// The same for the mutation being written; taken into the group's
+    /// when its savepoint is released, dropped when it is rolled back.
+    private var mutationTotals: [AssetTotals.Key: AssetTotals.Sums] = [:]
     /// The JSON length of each asset written since the store last took
     /// them (what a record costs the cache).
     var assetBytes: [String: Int] = [:]
@@ -209,6 +216,7 @@ final class LedgerWriter: @unchecked Sendable {
                     let remembered = try idempotencyKey.map { try remember($0, pending, plan.outcome, nowMillis: nowMillis) }
                     let response = remembered?.record.response
                     try db.execute("RELEASE m")
+                    for (key, sums) in mutationTotals { groupTotals[key, default: AssetTotals.Sums()].add(sums) }
                     if let (key, record) = remembered { overlay.idempotency[key] = record }
                     headSeq = seq
                     headHash = hash
@@ -355,6 +363,11 @@ final class LedgerWriter: @unchecked Sendable {
             return abandon(batch, replies: replies, reason: "the transaction ended before COMMIT")
         }
         do {
+            try flushTotals()
+        } catch {
+            return abandon(batch, replies: replies, reason: "the summary's totals could not be written: \(error)", cause: error)
+        }
+        do {
             try db.execute("COMMIT")
         } catch {
             return abandon(batch, replies: replies, reason: "COMMIT failed: \(error)", cause: error)
@@ -376,6 +389,7 @@ final class LedgerWriter: @unchecked Sendable {
     private func abandon(_ batch: [PendingMutation], replies: [MutationReply], reason: String,
                          cause: (any Error)? = nil) -> CommitResult {
         StoreLog.error("group of \(batch.count) mutations abandoned: \(reason)")
+        groupTotals.removeAll(keepingCapacity: true)
         if !db.isAutocommit { try? db.execute("ROLLBACK") }
         let failure = cause.map(LedgerWriter.isFull) == true ? LedgerWriter.fullFailure : LedgerWriter.storageFailure
         let kept: [MutationReply] = batch.indices.map { index in
@@ -398,6 +412,7 @@ final class LedgerWriter: @unchecked Sendable {
 
 
     private func write(_ plan: LedgerChange, context: CallerContext, key: String, now: String, seq: inout UInt64, hash: inout String) throws {
+        mutationTotals.removeAll(keepingCapacity: true)
         func audit(kind: String, id: String, before: String, after: String) throws {
             seq += 1
             let entry = AuditChain.seal(AuditEntry(
@@ -484,12 +499,17 @@ final class LedgerWriter: @unchecked Sendable {
         let now = AssetTotals.rows(asset, ledgers: try AssetTotals.ledgers(of: asset, path: path(of:)), policy: policy)
         let was = try before.map { AssetTotals.rows($0, ledgers: try AssetTotals.ledgers(of: $0, path: path(of:)), policy: policy) } ?? []
         guard !now.elementsEqual(was, by: { $0.key == $1.key && $0.sums == $1.sums }) else { return }
-        for (key, sums) in now { try addTotals.run(key.values + sums.values) }
-        for (key, sums) in was {
-            var minus = AssetTotals.Sums()
-            minus.add(sums, sign: -1)
-            try addTotals.run(key.values + minus.values)
-            try dropEmptyTotals.run(key.values)
+        for (key, sums) in now { mutationTotals[key, default: AssetTotals.Sums()].add(sums) }
+        for (key, sums) in was { mutationTotals[key, default: AssetTotals.Sums()].add(sums, sign: -1) }
+    }
+
+    /// Writes the group's changes of the totals (rows left with no asset
+    /// are dropped).
+    private func flushTotals() throws {
+        defer { groupTotals.removeAll(keepingCapacity: true) }
+        for (key, sums) in groupTotals where sums != AssetTotals.Sums() {
+            try addTotals.run(key.values + sums.values)
+            if sums.assets < 0 { try dropEmptyTotals.run(key.values) }
         }
     }
 
