@@ -53,7 +53,10 @@ final class DaemonProcess: Sendable {
         let process = Process()
         // No configuration file unless the test names one (not the machine's /etc/taizhang/taizhangd.conf).
         let configuration = extraArguments.contains("--config") ? [] : ["--config", ""]
-        let arguments = configuration + ["--data-dir", directory, "--unix", socketPath] + (tcp ? ["--tcp", "127.0.0.1:0"] : []) + extraArguments
+        // A cache of 1 MiB (some 200 of the tests' assets): reads hit it and
+        // miss it, so the paths that read the ledger file run in every test.
+        let cache = extraArguments.contains("--cache-mib") || extraArguments.contains("--config") ? [] : ["--cache-mib", "1"]
+        let arguments = configuration + ["--data-dir", directory, "--unix", socketPath] + (tcp ? ["--tcp", "127.0.0.1:0"] : []) + cache + extraArguments
         if let command = wrapper.first {
             process.executableURL = URL(fileURLWithPath: command)
             process.arguments = Array(wrapper.dropFirst()) + [DaemonProcess.binary] + arguments
