@@ -67,9 +67,18 @@ struct AssetQuery {
     /// The units of a subtree: the unit's own path and every path under it.
     static let subtreeCodes = "SELECT u.code FROM admin_units u, admin_units top WHERE top.code = ? AND u.path >= top.path AND u.path < top.path || '~'"
 
+    /// The stage asked for (nil: every stage but disposed).
+    let stage: AssetStage?
+    /// Whether the filter asks for nothing but a unit and a stage: its
+    /// total is then read from `unit_counts`.
+    let countedByUnit: Bool
+
     init(_ filter: AssetFilter) {
         ledgerCode = filter.ledgerCode
         adminCode = filter.adminCode
+        stage = filter.stage
+        countedByUnit = filter.ledgerCode == nil && filter.category == nil && filter.usageStatus == nil && filter.year == nil
+            && !filter.withoutCustodian && filter.handoverOverdueOn == nil
         if let category = filter.category { add("category = ?", .text(category.rawValue)) }
         if let status = filter.usageStatus { add("usage_status = ?", .text(status.rawValue)) }
         if let year = filter.year {
@@ -179,6 +188,10 @@ struct AssetQuery {
                 try db.prepare("SELECT ledger_units FROM assets WHERE \(whereClause)").query(whereValues) { row in
                     if AssetQuery.kept(row.text(0), by: ledger) { total += 1 }
                 }
+            } else if countedByUnit {
+                let stageCondition = stage == nil ? "stage <> ?" : "stage = ?"
+                try db.cached("SELECT COALESCE(SUM(assets), 0) FROM unit_counts WHERE unit_code = ? AND \(stageCondition)")
+                    .query([.text(adminCode ?? ""), .text((stage ?? .disposed).rawValue)]) { total = Int($0.int(0)) }
             } else {
                 try db.prepare("SELECT COUNT(*) FROM assets WHERE \(whereClause)").query(whereValues) { total = Int($0.int(0)) }
             }

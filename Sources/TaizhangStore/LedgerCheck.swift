@@ -82,6 +82,7 @@ struct LedgerCheck {
         try checkPaths(connection)
         try checkAssetUnits(connection)
         try checkTotals(connection)
+        try checkUnitCounts(connection)
         var cursors: [String: RowCursor] = [:]
         for (kind, table) in LedgerCheck.tables { cursors[kind] = try RowCursor(table, connection: connection) }
         let journal = try connection.prepare("SELECT record_id, record_kind, seq, after_json FROM audit_journal ORDER BY record_id, seq")
@@ -262,6 +263,7 @@ struct LedgerCheck {
         for table in LedgerCheck.tables.values { known[table.name] = table.columns + table.derived }
         known["asset_units"] = ["unit_code", "asset_id"]
         known["asset_totals"] = AssetTotals.columns
+        known["unit_counts"] = ["unit_code", "stage", "assets"]
         var tables: [String] = []
         try connection.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
             .query([]) { tables.append($0.text(0)) }
@@ -316,6 +318,32 @@ struct LedgerCheck {
                                                         problem: "the row is missing: \(sums.assets) asset(s) of the ledger count in it")))
         }
         for (_, mismatch) in found.sorted(by: { $0.0 < $1.0 }) { note(mismatch) }
+    }
+
+    /// Each unit's count of assets by stage is what `asset_units` (checked
+    /// above against the assets and the paths) and the assets' stages give;
+    /// the whole ledger's ('') what the assets give.
+    private mutating func checkUnitCounts(_ connection: SQLiteConnection) throws {
+        var expected: [String: Int64] = [:]
+        try connection.prepare("""
+            SELECT x.unit_code, a.stage, COUNT(*) FROM asset_units x JOIN assets a ON a.id = x.asset_id GROUP BY 1, 2
+            UNION ALL SELECT '', stage, COUNT(*) FROM assets GROUP BY 2
+            """).query([]) { expected[$0.text(0) + "/" + $0.text(1)] = $0.int(2) }
+        var stored: [String: Int64] = [:]
+        try connection.prepare("SELECT unit_code, stage, assets FROM unit_counts").query([]) { stored[$0.text(0) + "/" + $0.text(1)] = $0.int(2) }
+        rowsChecked += UInt64(stored.count)
+        for key in Set(expected.keys).union(stored.keys).sorted() {
+            let (have, want) = (stored[key], expected[key])
+            guard have != want else { continue }
+            let id = key.hasPrefix("/") ? "ledger" + key : key
+            if let have, let want {
+                note(LedgerMismatch(table: "unit_counts", id: id, column: "assets", problem: "holds \(have); the unit has \(want) such assets"))
+            } else if let have {
+                note(LedgerMismatch(table: "unit_counts", id: id, column: "", problem: "the row is not in the journal: no such asset lies there (it holds \(have))"))
+            } else {
+                note(LedgerMismatch(table: "unit_counts", id: id, column: "", problem: "the row is missing: \(want ?? 0) asset(s) lie there"))
+            }
+        }
     }
 
     private mutating func noteExtra(_ cursor: RowCursor, _ key: String) {

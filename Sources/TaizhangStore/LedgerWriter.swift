@@ -39,6 +39,12 @@ struct Overlay {
     }
 }
 
+/// A row of `unit_counts`: a unit ('' the whole ledger) and a stage.
+struct UnitCount: Hashable {
+    var unit: String
+    var stage: String
+}
+
 /// The first read of the file a decision could not make.
 final class ReadFailure: Sendable {
     let error = Mutex<(any Error)?>(nil)
@@ -140,6 +146,11 @@ final class LedgerWriter: @unchecked Sendable {
     /// The same for the mutation being written; taken into the group's
     /// when its savepoint is released, dropped when it is rolled back.
     private var mutationTotals: [AssetTotals.Key: AssetTotals.Sums] = [:]
+    /// The same for `unit_counts`, by unit and stage.
+    private var groupCounts: [UnitCount: Int64] = [:]
+    private var mutationCounts: [UnitCount: Int64] = [:]
+    private let addCount: SQLiteStatement
+    private let dropEmptyCount: SQLiteStatement
     /// The JSON length of each asset written since the store last took
     /// them (what a record costs the cache).
     var assetBytes: [String: Int] = [:]
@@ -148,6 +159,9 @@ final class LedgerWriter: @unchecked Sendable {
         self.db = db
         self.policy = policy
         addTotals = try db.prepare(AssetTotals.add)
+        addCount = try db.prepare("INSERT INTO unit_counts(unit_code, stage, assets) VALUES (?, ?, ?) "
+            + "ON CONFLICT(unit_code, stage) DO UPDATE SET assets = assets + excluded.assets")
+        dropEmptyCount = try db.prepare("DELETE FROM unit_counts WHERE unit_code = ? AND stage = ? AND assets = 0")
         dropEmptyTotals = try db.prepare(AssetTotals.dropEmpty)
         self.clock = clock
         self.retentionMillis = retentionMillis
@@ -217,6 +231,7 @@ final class LedgerWriter: @unchecked Sendable {
                     let response = remembered?.record.response
                     try db.execute("RELEASE m")
                     for (key, sums) in mutationTotals { groupTotals[key, default: AssetTotals.Sums()].add(sums) }
+                    for (key, change) in mutationCounts { groupCounts[key, default: 0] += change }
                     if let (key, record) = remembered { overlay.idempotency[key] = record }
                     headSeq = seq
                     headHash = hash
@@ -390,6 +405,7 @@ final class LedgerWriter: @unchecked Sendable {
                          cause: (any Error)? = nil) -> CommitResult {
         StoreLog.error("group of \(batch.count) mutations abandoned: \(reason)")
         groupTotals.removeAll(keepingCapacity: true)
+        groupCounts.removeAll(keepingCapacity: true)
         if !db.isAutocommit { try? db.execute("ROLLBACK") }
         let failure = cause.map(LedgerWriter.isFull) == true ? LedgerWriter.fullFailure : LedgerWriter.storageFailure
         let kept: [MutationReply] = batch.indices.map { index in
@@ -413,6 +429,7 @@ final class LedgerWriter: @unchecked Sendable {
 
     private func write(_ plan: LedgerChange, context: CallerContext, key: String, now: String, seq: inout UInt64, hash: inout String) throws {
         mutationTotals.removeAll(keepingCapacity: true)
+        mutationCounts.removeAll(keepingCapacity: true)
         func audit(kind: String, id: String, before: String, after: String) throws {
             seq += 1
             let entry = AuditChain.seal(AuditEntry(
@@ -474,11 +491,13 @@ final class LedgerWriter: @unchecked Sendable {
                 try updateAsset.run(Array(values.dropFirst()) + [values[0]])
                 if before.adminCode != asset.adminCode { try place(asset, from: before) }
                 try total(asset, before: before)
+                try count(asset, before: before)
                 try audit(kind: "asset", id: asset.id, before: before.jsonText, after: record)
             } else {
                 try insertAsset.run(values)
                 try place(asset, from: nil)
                 try total(asset, before: nil)
+                try count(asset, before: nil)
                 try audit(kind: "asset", id: asset.id, before: "", after: record)
             }
         }
@@ -491,6 +510,16 @@ final class LedgerWriter: @unchecked Sendable {
             for code in try units(of: before.adminCode) { try unplaceAsset.run([.text(code), .text(asset.id)]) }
         }
         for code in try units(of: asset.adminCode) { try placeAsset.run([.text(code), .text(asset.id)]) }
+    }
+
+    /// Moves `asset` in `unit_counts` from the units and stage it had to
+    /// those it has (and in the whole ledger's, '').
+    private func count(_ asset: Asset, before: Asset?) throws {
+        if let before, before.adminCode == asset.adminCode, before.lifecycle.stage == asset.lifecycle.stage { return }
+        if let before {
+            for code in try [""] + units(of: before.adminCode) { mutationCounts[UnitCount(unit: code, stage: before.lifecycle.stage.rawValue), default: 0] -= 1 }
+        }
+        for code in try [""] + units(of: asset.adminCode) { mutationCounts[UnitCount(unit: code, stage: asset.lifecycle.stage.rawValue), default: 0] += 1 }
     }
 
     /// Moves `asset` in the summary's totals (`AssetTotals`) from the rows
@@ -506,7 +535,14 @@ final class LedgerWriter: @unchecked Sendable {
     /// Writes the group's changes of the totals (rows left with no asset
     /// are dropped).
     private func flushTotals() throws {
-        defer { groupTotals.removeAll(keepingCapacity: true) }
+        defer {
+            groupTotals.removeAll(keepingCapacity: true)
+            groupCounts.removeAll(keepingCapacity: true)
+        }
+        for (key, change) in groupCounts where change != 0 {
+            try addCount.run([.text(key.unit), .text(key.stage), .int(change)])
+            if change < 0 { try dropEmptyCount.run([.text(key.unit), .text(key.stage)]) }
+        }
         for (key, sums) in groupTotals where sums != AssetTotals.Sums() {
             try addTotals.run(key.values + sums.values)
             if sums.assets < 0 { try dropEmptyTotals.run(key.values) }

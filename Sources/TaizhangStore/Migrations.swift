@@ -203,6 +203,20 @@ enum Migrations {
         ) WITHOUT ROWID;
         CREATE TABLE totals_basis (policy TEXT NOT NULL);
         """),
+        // How many assets lie in or under each unit, by stage ('' the whole
+        // ledger): a listing's total from a few rows, not a count of the
+        // unit's index entries. The writer keeps it; the check recounts it.
+        (9, """
+        CREATE TABLE unit_counts (
+            unit_code TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            assets INTEGER NOT NULL,
+            PRIMARY KEY (unit_code, stage)
+        ) WITHOUT ROWID;
+        INSERT INTO unit_counts(unit_code, stage, assets)
+            SELECT x.unit_code, a.stage, COUNT(*) FROM asset_units x JOIN assets a ON a.id = x.asset_id GROUP BY 1, 2
+            UNION ALL SELECT '', stage, COUNT(*) FROM assets GROUP BY 2;
+        """),
     ]
 
     /// Work a migration does in Swift after its SQL, in the same transaction.

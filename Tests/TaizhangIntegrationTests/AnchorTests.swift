@@ -90,7 +90,7 @@ struct AnchorTests {
 
         // The asset and its entry cut out together: the ledger agrees with its journal again.
         #expect(try TamperTests.sqlite3(data + "/taizhang.db",
-                                        "DELETE FROM assets WHERE id = '\(cut.id)'; DELETE FROM asset_units WHERE asset_id = '\(cut.id)'; DELETE FROM totals_basis; DELETE FROM audit_journal WHERE seq = \(before.auditHeadSeq);") == 0)
+                                        "UPDATE unit_counts SET assets = assets - 1 WHERE stage = (SELECT stage FROM assets WHERE id = '\(cut.id)') AND (unit_code = '' OR unit_code IN (SELECT unit_code FROM asset_units WHERE asset_id = '\(cut.id)')); DELETE FROM unit_counts WHERE assets = 0; DELETE FROM assets WHERE id = '\(cut.id)'; DELETE FROM asset_units WHERE asset_id = '\(cut.id)'; DELETE FROM totals_basis; DELETE FROM audit_journal WHERE seq = \(before.auditHeadSeq);") == 0)
 
         (daemon, journald) = try Self.start(scratch: scratch, dataDirectory: data)
         let client = try await daemon.connect()

@@ -187,7 +187,7 @@ struct TamperTests {
         #expect(daemon.stop() == 0)
         let head = "\(status.auditHeadSeq):\(status.auditHeadHash)"
         #expect(try Self.sqlite3(daemon.dataDirectory + "/taizhang.db",
-                                 "DELETE FROM assets WHERE id = '\(asset.id)'; DELETE FROM asset_units WHERE asset_id = '\(asset.id)'; DELETE FROM totals_basis; DELETE FROM audit_journal WHERE seq = \(status.auditHeadSeq);") == 0)
+                                 "UPDATE unit_counts SET assets = assets - 1 WHERE stage = (SELECT stage FROM assets WHERE id = '\(asset.id)') AND (unit_code = '' OR unit_code IN (SELECT unit_code FROM asset_units WHERE asset_id = '\(asset.id)')); DELETE FROM unit_counts WHERE assets = 0; DELETE FROM assets WHERE id = '\(asset.id)'; DELETE FROM asset_units WHERE asset_id = '\(asset.id)'; DELETE FROM totals_basis; DELETE FROM audit_journal WHERE seq = \(status.auditHeadSeq);") == 0)
         let restarted = try DaemonProcess(dataDirectory: daemon.dataDirectory)
         defer { _ = restarted.stop() }
         let plain = try CLITests.taizhang(["audit", "verify", "--lang", "en"], socket: restarted.socketPath)

@@ -53,7 +53,7 @@ struct MigrationTests {
         #expect(try Self.schemaVersion(directory) == 5)
         let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory), clock: TestClock())
         defer { store.close() }
-        #expect(try Self.schemaVersion(directory) == 8)
+        #expect(try Self.schemaVersion(directory) == 9)
         let verification = try store.verifyAuditChain(expectedHead: nil)
         #expect(verification.intact, "\(verification.problem) \(verification.mismatches.prefix(3))")
         #expect(verification.rowsChecked > 900)

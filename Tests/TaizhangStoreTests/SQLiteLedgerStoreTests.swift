@@ -345,6 +345,11 @@ struct SQLiteLedgerStoreTests {
         #expect(try ids("421024102000") == ["ZC00000002"])
         #expect(try ids("421024102201") == ["ZC00000002"])
         #expect(try ids("421024000000") == ["ZC00000001", "ZC00000002", "ZC00000003"])
+        // The totals (from unit_counts) follow the move.
+        let total = { (code: String) in try store.assets(filter: AssetFilter(adminCode: code), after: nil, limit: 1).total }
+        #expect(try total("421024101000") == 2 && total("421024102000") == 1 && total("421024102201") == 1 && total("421024000000") == 3)
+        #expect(try store.assets(filter: AssetFilter(), after: nil, limit: 1).total == 3)
+        #expect(try store.assets(filter: AssetFilter(adminCode: "421024102000", stage: .registered), after: nil, limit: 1).total == 1)
         let verification = try store.verifyAuditChain()
         #expect(verification.intact, "\(verification.mismatches)")
     }
