@@ -149,6 +149,8 @@ final class LedgerWriter: @unchecked Sendable {
     /// The same for `unit_counts`, by unit and stage.
     private var groupCounts: [UnitCount: Int64] = [:]
     private var mutationCounts: [UnitCount: Int64] = [:]
+    /// Paths read during the group (`path(of:)`).
+    private var groupPaths: [String: String] = [:]
     private let addCount: SQLiteStatement
     private let dropEmptyCount: SQLiteStatement
     /// The JSON length of each asset written since the store last took
@@ -191,6 +193,7 @@ final class LedgerWriter: @unchecked Sendable {
 
     /// Applies `batch` in one transaction; each mutation in its own savepoint.
     func commit(_ batch: [PendingMutation], committed store: SQLiteLedgerStore) -> CommitResult {
+        groupPaths.removeAll(keepingCapacity: true)
         var overlay = Overlay()
         var replies: [MutationReply] = []
         var applied = 0
@@ -489,37 +492,33 @@ final class LedgerWriter: @unchecked Sendable {
             let values = StoredRows.values(asset, json: record)
             if let before {
                 try updateAsset.run(Array(values.dropFirst()) + [values[0]])
-                if before.adminCode != asset.adminCode { try place(asset, from: before) }
+                try place(asset, from: before)
                 try total(asset, before: before)
-                try count(asset, before: before)
                 try audit(kind: "asset", id: asset.id, before: before.jsonText, after: record)
             } else {
                 try insertAsset.run(values)
                 try place(asset, from: nil)
                 try total(asset, before: nil)
-                try count(asset, before: nil)
                 try audit(kind: "asset", id: asset.id, before: "", after: record)
             }
         }
     }
 
     /// Puts `asset` under every unit it lies in or under (`asset_units`),
-    /// from its location's path; a moved asset leaves its old units first.
+    /// from its location's path, and counts it there by stage
+    /// (`unit_counts`, and the whole ledger's ''); a moved asset leaves its
+    /// old units first. Nothing when neither its place nor its stage changed.
     private func place(_ asset: Asset, from before: Asset?) throws {
-        if let before {
-            for code in try units(of: before.adminCode) { try unplaceAsset.run([.text(code), .text(asset.id)]) }
-        }
-        for code in try units(of: asset.adminCode) { try placeAsset.run([.text(code), .text(asset.id)]) }
-    }
-
-    /// Moves `asset` in `unit_counts` from the units and stage it had to
-    /// those it has (and in the whole ledger's, '').
-    private func count(_ asset: Asset, before: Asset?) throws {
         if let before, before.adminCode == asset.adminCode, before.lifecycle.stage == asset.lifecycle.stage { return }
+        let now = try units(of: asset.adminCode)
+        let moved = before.map { $0.adminCode != asset.adminCode } ?? true
         if let before {
-            for code in try [""] + units(of: before.adminCode) { mutationCounts[UnitCount(unit: code, stage: before.lifecycle.stage.rawValue), default: 0] -= 1 }
+            let was = try units(of: before.adminCode)
+            if moved { for code in was { try unplaceAsset.run([.text(code), .text(asset.id)]) } }
+            for code in [""] + was { mutationCounts[UnitCount(unit: code, stage: before.lifecycle.stage.rawValue), default: 0] -= 1 }
         }
-        for code in try [""] + units(of: asset.adminCode) { mutationCounts[UnitCount(unit: code, stage: asset.lifecycle.stage.rawValue), default: 0] += 1 }
+        if moved { for code in now { try placeAsset.run([.text(code), .text(asset.id)]) } }
+        for code in [""] + now { mutationCounts[UnitCount(unit: code, stage: asset.lifecycle.stage.rawValue), default: 0] += 1 }
     }
 
     /// Moves `asset` in the summary's totals (`AssetTotals`) from the rows
@@ -549,10 +548,14 @@ final class LedgerWriter: @unchecked Sendable {
         }
     }
 
-    /// A unit's path ("" when the ledger does not hold the unit).
+    /// A unit's path ("" when the ledger does not hold the unit), read once
+    /// per group (a unit's path never changes; one created later in the
+    /// group is not remembered as absent).
     private func path(of code: String) throws -> String {
+        if let known = groupPaths[code] { return known }
         var path = ""
         try findPath.query([.text(code)]) { path = $0.text(0) }
+        if !path.isEmpty { groupPaths[code] = path }
         return path
     }
 
