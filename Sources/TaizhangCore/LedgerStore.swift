@@ -339,6 +339,33 @@ public struct GroupCommit: Sendable, Hashable {
 /// not block on writes: they are cheap enough to answer on an event loop.
 /// Mutations are queued and acknowledged through `completion` only once
 /// durable; the completion runs on a thread of the store's choosing.
+/// What a scan reads of an asset without its record (`LedgerStore.scanAssets`):
+/// its row's columns that say whether it is in use, on notice or overdue
+/// for a count.
+public struct AssetFacts: Sendable, Hashable {
+    public var id: String
+    public var adminCode: String
+    public var stage: AssetStage
+    public var usageStatus: UsageStatus
+    /// When it was registered (RFC 3339, as `Asset.createdAt`).
+    public var createdAt: String
+    public var acquiredDate: CivilDate
+
+    public init(id: String, adminCode: String, stage: AssetStage, usageStatus: UsageStatus, createdAt: String, acquiredDate: CivilDate) {
+        self.id = id
+        self.adminCode = adminCode
+        self.stage = stage
+        self.usageStatus = usageStatus
+        self.createdAt = createdAt
+        self.acquiredDate = acquiredDate
+    }
+
+    public init(_ asset: Asset) {
+        self.init(id: asset.id, adminCode: asset.adminCode, stage: asset.lifecycle.stage, usageStatus: asset.usageStatus,
+                  createdAt: asset.createdAt, acquiredDate: asset.acquiredDate)
+    }
+}
+
 public protocol LedgerStore: Sendable {
     /// The ledger's id, random, given when its store was created; copies
     /// (backups, restores) keep it. Heads are anchored outside under it.
@@ -378,6 +405,13 @@ public protocol LedgerStore: Sendable {
     /// not be seen.
     /// - Throws: UNAVAILABLE when the file cannot be read; what `body` throws.
     func visitAssets(filter: AssetFilter, _ body: (Asset) throws -> Void) throws
+    /// Calls `body` with the facts of every asset matching `filter`, in id
+    /// order, read from the rows' columns, and with the record of those
+    /// `wanted` picks (nil for the others): a scan that needs the records
+    /// of a few assets, and a few facts of every one, decodes only those
+    /// few. Pages and consistency as `visitAssets`.
+    /// - Throws: UNAVAILABLE when the file cannot be read; what `body` throws.
+    func scanAssets(filter: AssetFilter, wanted: (AssetFacts) -> Bool, _ body: (AssetFacts, Asset?) throws -> Void) throws
     /// The summary as of `asOf` of a unit's ledger (`ledgerCode`, as
     /// `AssetFilter.ledgerCode`; nil: the whole ledger), optionally of the
     /// assets acquired in `year`, from totals the store keeps (not a scan).

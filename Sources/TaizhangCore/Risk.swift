@@ -536,7 +536,12 @@ public struct RiskRules: Sendable {
     /// 每年至少清查一次 — the day counting runs from and whether it is more
     /// than two years; nil when it is not overdue.
     public func countOverdue(asset: Asset, lastCounted: CivilDate?) -> (since: CivilDate, twoYears: Bool)? {
-        guard asset.lifecycle.stage != .disposed else { return nil }
+        countOverdue(asset: AssetFacts(asset), lastCounted: lastCounted)
+    }
+
+    /// The same from an asset's facts (a scan that does not read its record).
+    public func countOverdue(asset: AssetFacts, lastCounted: CivilDate?) -> (since: CivilDate, twoYears: Bool)? {
+        guard asset.stage != .disposed else { return nil }
         let registered = CivilDate(String(asset.createdAt.prefix(10))) ?? asset.acquiredDate
         let since = lastCounted ?? registered
         guard StockTakeRules.countOverdue(lastCounted: lastCounted, registered: registered, today: today) else { return nil }
@@ -686,6 +691,17 @@ public struct RiskRules: Sendable {
         let level: AlertLevel = days > configuration.paymentGraceDays + configuration.paymentRedDays ? .red : .yellow
         return (level, [.init("payment_overdue", "拖欠资产收益\(Yuan.format(owed))，最早一笔\(oldest.kind.chineseName)应于\(oldest.dueDate)支付，已逾期\(days)天",
                               "\(Yuan.format(owed)) owed to the asset owners; the oldest unpaid \(oldest.kind.rawValue) was due \(oldest.dueDate), \(days) days ago")])
+    }
+
+    /// Whether `conditions(asset:…)` can find anything for an asset with
+    /// these facts: it is idle, a notice of it is up (only under
+    /// publication or handover publication), its handover is due
+    /// (published), or it is operated under a contract. A scan decodes the
+    /// records of these alone.
+    public static func mayFlag(_ asset: AssetFacts, contracted: Bool) -> Bool {
+        guard asset.stage != .disposed else { return false }
+        return contracted || asset.usageStatus == .idle || asset.stage == .underPublication || asset.stage == .published
+            || asset.stage == .handoverPublication
     }
 
     /// What should be alerted on for one asset now; `contracts` are the asset's,

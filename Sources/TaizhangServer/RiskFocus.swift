@@ -11,8 +11,11 @@ struct RiskFocus: Sendable {
     /// The kinds of record that can change a score or an alert.
     static let kinds: Set<String> = ["asset", "entity", "contract", "report", "income", "distribution_plan", "stock_take",
                                      "revitalising_plan"]
-    /// Beyond this many records and units touched, the run looks at everything.
-    static let limit = 4096
+    /// Beyond this many records and units touched, the run looks at
+    /// everything. A focused run reads each touched asset by key (those just
+    /// written are in the cache); an import of 5,000 assets in one call
+    /// stays focused.
+    static let limit = 65_536
 
     var touched = TouchedRecords()
     /// Too much was touched: run over the whole ledger.
@@ -82,17 +85,18 @@ extension RiskScan {
         let recount = touched.units
         if recountAll || !recount.isEmpty {
             var backlog: [String: CountBacklog] = [:]
-            func tally(_ asset: Asset) {
+            func tally(_ asset: AssetFacts, _: Asset?) {
                 guard let (since, twoYears) = rules.countOverdue(asset: asset, lastCounted: records.lastCounted[asset.id]) else { return }
                 backlog[asset.adminCode, default: CountBacklog(since: since)].add(asset.id, since: since, twoYears: twoYears)
             }
+            // From the rows' columns: no record is decoded.
             if recountAll {
-                try store.visitAssets(filter: AssetFilter(), tally)
+                try store.scanAssets(filter: AssetFilter(), wanted: { _ in false }, tally)
             } else {
                 // Each unit's own assets, from its range of the file (its
                 // subtree's, of which those located in it are kept).
                 for code in recount.sorted() {
-                    try store.visitAssets(filter: AssetFilter(adminCode: code)) { if $0.adminCode == code { tally($0) } }
+                    try store.scanAssets(filter: AssetFilter(adminCode: code), wanted: { _ in false }) { if $0.adminCode == code { tally($0, $1) } }
                 }
             }
             conditions += rules.countConditions(backlog) { store.adminUnit(code: $0)?.name ?? $0 }

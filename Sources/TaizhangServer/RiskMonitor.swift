@@ -347,27 +347,28 @@ enum RiskScan {
         let received = receipts(records)
         var conditions = conditions(snapshot: snapshot, entityIds: snapshot.entityOrder, assets: [], rules: rules, records: records,
                                     received: received)
-        // The assets come from the file a page at a time; those the rules
-        // can flag are scored a batch at a time on every core, in id order,
-        // so the run's memory does not grow with the ledger. The count check
-        // is cheap and needs no copy. (Disposed assets are not visited.)
+        // The assets come from the file a page at a time, as the columns
+        // the count backlog and the choice of candidates need; the records
+        // of those the rules can flag (`RiskRules.mayFlag`) come in the same
+        // walk and are scored a batch at a time on every core, in id order,
+        // so the run's memory does not grow with the ledger and the others
+        // are never decoded.
         var batch: [Asset] = []
         batch.reserveCapacity(batchSize)
         var backlog: [String: CountBacklog] = [:]
         var checked = 0
-        try store.visitAssets(filter: AssetFilter()) { asset in
+        let wanted = { (facts: AssetFacts) in RiskRules.mayFlag(facts, contracted: snapshot.contractsByAsset[facts.id] != nil) }
+        try store.scanAssets(filter: AssetFilter(), wanted: wanted) { facts, asset in
             checked += 1
-            let life = asset.lifecycle
-            if asset.usageStatus == .idle || life.openPublication != nil || life.stage == .published
-                || life.stage == .handoverPublication || snapshot.contractsByAsset[asset.id] != nil {
+            if let asset {
                 batch.append(asset)
                 if batch.count == batchSize {
                     conditions += Self.conditions(snapshot: snapshot, entityIds: [], assets: batch, rules: rules, records: records, received: received)
                     batch.removeAll(keepingCapacity: true)
                 }
             }
-            if let (since, twoYears) = rules.countOverdue(asset: asset, lastCounted: records.lastCounted[asset.id]) {
-                backlog[asset.adminCode, default: CountBacklog(since: since)].add(asset.id, since: since, twoYears: twoYears)
+            if let (since, twoYears) = rules.countOverdue(asset: facts, lastCounted: records.lastCounted[facts.id]) {
+                backlog[facts.adminCode, default: CountBacklog(since: since)].add(facts.id, since: since, twoYears: twoYears)
             }
         }
         conditions += Self.conditions(snapshot: snapshot, entityIds: [], assets: batch, rules: rules, records: records, received: received)

@@ -116,38 +116,10 @@ struct AssetQuery {
     func page(_ db: SQLiteConnection, after: String?, limit: Int, countTotal: Bool, inline: Bool = false,
               cached: (String) -> Asset? = { _ in nil }) throws -> Page<Asset> {
         let ledger = try ledgerCode.map { try AssetQuery.subtree(of: $0, db) }
-        // The page's ids in key order: a unit's from its range of
-        // asset_units (the page costs the page, however large the unit),
-        // the whole ledger's from the assets' key; each checked against the
-        // other conditions on its row's small columns.
+        // The page's ids in key order, then their records.
         let columns = "id, version" + (ledger == nil ? "" : ", ledger_units") + (inline ? ", record_json" : "")
         let jsonColumn: Int32 = ledger == nil ? 2 : 3
-        var sql: String
-        var bound: [SQLiteStatement.Value]
-        if let adminCode {
-            sql = "SELECT \(columns) FROM asset_units x CROSS JOIN assets a ON a.id = x.asset_id WHERE x.unit_code = ? AND "
-                + conditions.joined(separator: " AND ")
-            bound = [.text(adminCode)] + values
-            if let after {
-                sql += " AND x.asset_id > ?"
-                bound.append(.text(after))
-            }
-            sql += " ORDER BY x.asset_id"
-        } else {
-            sql = "SELECT \(columns) FROM assets WHERE " + conditions.joined(separator: " AND ")
-            bound = values
-            if let after {
-                sql += " AND id > ?"
-                bound.append(.text(after))
-            }
-            sql += " ORDER BY id"
-        }
-        // One row past the page tells whether more follow; with a ledger
-        // filter rows are skipped as read, so no LIMIT.
-        if ledger == nil {
-            sql += " LIMIT ?"
-            bound.append(.int(Int64(limit) + 1))
-        }
+        let (sql, bound) = walk(columns, after: after, limit: ledger == nil ? limit + 1 : nil)
         let statement = try db.prepare(sql)
         try statement.start(bound)
         var ids: [(id: String, version: Int64)] = []
@@ -197,6 +169,81 @@ struct AssetQuery {
             }
         }
         return Page(records: records, nextAfter: more ? records.last?.id : nil, total: total)
+    }
+
+    /// The SQL of a walk in key order after `after`: a unit's from its range
+    /// of asset_units (a page costs the page, however large the unit), the
+    /// whole ledger's from the assets' key; `columns` of each row matching
+    /// the other conditions on its small columns. One row past a page tells
+    /// whether more follow; with a ledger filter rows are skipped as read,
+    /// so no limit.
+    private func walk(_ columns: String, after: String?, limit: Int?) -> (sql: String, bound: [SQLiteStatement.Value]) {
+        var sql: String
+        var bound: [SQLiteStatement.Value]
+        if let adminCode {
+            sql = "SELECT \(columns) FROM asset_units x CROSS JOIN assets a ON a.id = x.asset_id WHERE x.unit_code = ? AND "
+                + conditions.joined(separator: " AND ")
+            bound = [.text(adminCode)] + values
+            if let after {
+                sql += " AND x.asset_id > ?"
+                bound.append(.text(after))
+            }
+            sql += " ORDER BY x.asset_id"
+        } else {
+            sql = "SELECT \(columns) FROM assets WHERE " + conditions.joined(separator: " AND ")
+            bound = values
+            if let after {
+                sql += " AND id > ?"
+                bound.append(.text(after))
+            }
+            sql += " ORDER BY id"
+        }
+        if let limit {
+            sql += " LIMIT ?"
+            bound.append(.int(Int64(limit)))
+        }
+        return (sql, bound)
+    }
+
+    /// A scan's page: the facts of up to `limit` assets after `after`, and
+    /// the records of those `wanted` picks, in the same walk (a record not
+    /// picked is never made a string, let alone decoded).
+    func facts(_ db: SQLiteConnection, after: String?, limit: Int, wanted: (AssetFacts) -> Bool) throws -> FactsPage {
+        let ledger = try ledgerCode.map { try AssetQuery.subtree(of: $0, db) }
+        let (sql, bound) = walk("id, admin_code, stage, usage_status, created_at, acquired_date, record_json, ledger_units",
+                                after: after, limit: ledger == nil ? limit + 1 : nil)
+        let statement = try db.cached(sql)
+        try statement.start(bound)
+        defer { statement.reset() }
+        var page = FactsPage()
+        var texts: [(position: Int, json: String)] = []
+        while try statement.step() {
+            if let ledger, !AssetQuery.kept(statement.text(7), by: ledger) { continue }
+            if page.facts.count == limit {
+                page.nextAfter = page.facts.last?.id
+                break
+            }
+            let id = statement.text(0)
+            guard let stage = AssetStage(rawValue: statement.text(2)), let status = UsageStatus(rawValue: statement.text(3)),
+                  let acquired = CivilDate(statement.text(5)) else {
+                throw LedgerError(.dataLoss, "asset \(id)'s row does not read (stage, usage status or acquired date); run taizhang audit verify")
+            }
+            let facts = AssetFacts(id: id, adminCode: statement.text(1), stage: stage, usageStatus: status,
+                                   createdAt: statement.text(4), acquiredDate: acquired)
+            if wanted(facts) { texts.append((page.facts.count, statement.text(6))) }
+            page.facts.append(facts)
+        }
+        page.records = Array(repeating: nil, count: page.facts.count)
+        for (text, asset) in zip(texts, try AssetQuery.decode(texts.map(\.json))) { page.records[text.position] = asset }
+        return page
+    }
+
+    /// A page of a facts scan (`facts`): `records[i]` is the record of
+    /// `facts[i]` when it was wanted.
+    struct FactsPage {
+        var facts: [AssetFacts] = []
+        var records: [Asset?] = []
+        var nextAfter: String?
     }
 
     /// Records decoded from their JSON, in order; on every core when there

@@ -315,6 +315,22 @@ public final class SQLiteLedgerStore: LedgerStore {
         } while after != nil
     }
 
+    public func scanAssets(filter: AssetFilter, wanted: (AssetFacts) -> Bool, _ body: (AssetFacts, Asset?) throws -> Void) throws {
+        let query = AssetQuery(filter)
+        var after: String?
+        repeat {
+            let page: AssetQuery.FactsPage
+            do {
+                page = try pool.read { db in try query.facts(db, after: after, limit: SQLiteLedgerStore.visitPage, wanted: wanted) }
+            } catch let error as SQLiteError {
+                StoreLog.error("reading assets from the ledger file failed: \(error)")
+                throw LedgerError(.unavailable, "the ledger file could not be read (\(error.message)); retry, and report it if it persists")
+            }
+            for (facts, record) in zip(page.facts, page.records) { try body(facts, record) }
+            after = page.nextAfter
+        } while after != nil
+    }
+
     public func assetSummary(ledgerCode: String?, year: Int?, asOf: CivilDate) throws -> LedgerSummary {
         do {
             return try pool.read { db in

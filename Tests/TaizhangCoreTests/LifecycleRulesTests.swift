@@ -371,3 +371,59 @@ struct DepreciationFastPathTests {
         }
     }
 }
+
+/// A scan decodes only the assets `RiskRules.mayFlag` picks from their
+/// columns: every state the life cycle reaches, with every usage status,
+/// is checked years later (every notice and handover long overdue).
+struct RiskCandidateTests {
+    typealias L = LifecycleRulesTests
+
+    /// The states of the life cycle, objections and restarts included.
+    static func states() throws -> [Asset] {
+        var states = [L.asset()]
+        var asset = try L.apply(.confirmOwnership(owners: [], date: L.date("2024-01-31"), overrideReason: "", proposal: L.proposal), L.asset())
+        states.append(asset)
+        asset = try L.apply(.openPublication(start: L.date("2024-02-02")), asset)
+        states.append(asset)
+        asset = try L.apply(.fileObjection(filed: L.date("2024-02-05"), filer: "三湖村村委会", content: "三湖村出资一半"), asset)
+        states.append(asset)
+        asset = try L.apply(.resolveObjection(number: 1, outcome: .upheld, date: L.date("2024-02-07"), resolution: "按出资比例更正",
+                                              correctedOwners: [L.village], restart: L.date("2024-02-19")), asset)
+        states.append(asset)
+        asset = try L.apply(.closePublication(date: L.date("2024-03-01")), asset)
+        states.append(asset)
+        asset = try L.apply(.recordHandover(date: L.date("2024-03-20"), fromParty: "县乡村振兴局", toParty: "白马村集体经济组织",
+                                            documents: [], upkeepDuties: "村两委落实管护责任人", noticeStart: nil), asset)
+        states.append(asset)
+        asset = try L.apply(.closePublication(date: L.date("2024-04-03")), asset)
+        states.append(asset)
+        var inUse = try L.apply(.putInUse(date: L.date("2024-05-01")), asset)
+        states.append(inUse)
+        let lease = Operation(mode: .lease, counterparty: "荆州市阳光农业有限公司", annualFeeFen: 960_000,
+                              termStart: L.date("2024-05-01"), termEnd: L.date("2029-04-30"))
+        states.append(try L.apply(.handOffOperation(operation: lease, date: L.date("2024-05-01")), asset))
+        inUse.lifecycle.stage = .disposed
+        states.append(inUse)
+        return states
+    }
+
+    @Test func everyAssetTheRulesCanFlag_isACandidate() throws {
+        let later = RiskRules(configuration: RiskConfiguration(), today: L.date("2031-01-01"))
+        var flagged = 0
+        for state in try Self.states() {
+            for status in UsageStatus.allCases {
+                var asset = state
+                asset.usageStatus = status
+                let found = later.conditions(asset: asset, contracts: [], operators: { _ in nil })
+                if !found.isEmpty { flagged += 1 }
+                #expect(found.isEmpty || RiskRules.mayFlag(AssetFacts(asset), contracted: false),
+                        "stage \(asset.lifecycle.stage.rawValue), \(status.rawValue): \(found.map(\.kind.rawValue))")
+            }
+        }
+        // The check saw notices, handovers and idle assets flagged.
+        #expect(flagged >= 5)
+        // A contracted asset is a candidate at any stage but disposed.
+        #expect(RiskRules.mayFlag(AssetFacts(L.asset()), contracted: true))
+        #expect(!RiskRules.mayFlag(AssetFacts(L.asset()), contracted: false))
+    }
+}

@@ -81,6 +81,17 @@ struct MigrationTests {
             var visited: [String] = []
             try store.visitAssets(filter: filter) { visited.append($0.id) }
             #expect(visited == expected, "\(filter)")
+            // A facts scan walks the same rows; its facts are the records',
+            // and it hands over the records of the assets it was asked for.
+            var scanned: [String] = []
+            try store.scanAssets(filter: filter, wanted: { $0.usageStatus == .idle }) { facts, record in
+                let asset = all.first { $0.id == facts.id }
+                #expect(asset.map(AssetFacts.init) == facts)
+                #expect(record?.id == (facts.usageStatus == .idle ? facts.id : nil))
+                #expect(record == nil || record == asset)
+                scanned.append(facts.id)
+            }
+            #expect(scanned == expected, "\(filter)")
             let (ids, total) = try Self.listed(store, filter)
             #expect(ids == expected.sorted(), "\(filter)")
             #expect(total == expected.count, "\(filter)")
