@@ -47,8 +47,14 @@ final class AssetCache: Sendable {
                     hand += 1
                 } else {
                     if let gone = entries.removeValue(forKey: key) { bytes -= gone.cost }
+                    // The last key (the record just kept, when new) takes
+                    // the slot and the hand moves past it: it goes a whole
+                    // turn from now at the earliest. (Left under the hand,
+                    // the record just kept would be the next to go, and a
+                    // stream of writes would keep none of them.)
                     ring.swapAt(hand, ring.count - 1)
                     ring.removeLast()
+                    hand += 1
                 }
             }
         }

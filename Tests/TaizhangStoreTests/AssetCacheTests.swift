@@ -39,6 +39,16 @@ import TaizhangCore
         }
     }
 
+    /// An import puts thousands of records in a row; the risk monitor then
+    /// reads the ones just written: they must still be there.
+    @Test func aStreamOfWrites_keepsTheRecordsJustWritten() {
+        let cache = AssetCache(limitBytes: 64 * 4_000 * AssetCache.shardCount)
+        for number in 1...5_000 { cache.put(Self.asset(number), cost: 4_000) }
+        let recent = (4_745...5_000).filter { cache.peek(AssetIdentifiers.make($0)) != nil }
+        #expect(recent.count == 256, "of the last 256 records written, \(recent.count) are cached")
+        #expect(cache.usage.bytes <= 64 * 4_000 * AssetCache.shardCount)
+    }
+
     @Test func aReadBeganBeforeACommit_doesNotSettleOverIt() {
         let cache = AssetCache(limitBytes: 4_000 * AssetCache.shardCount)
         let old = Self.asset(7, version: 1)
