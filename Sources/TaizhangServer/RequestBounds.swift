@@ -58,6 +58,11 @@ enum RequestBounds {
     /// Throws INVALID_ARGUMENT listing every field of `message` over its bound.
     static func check<M: SwiftProtobuf.Message>(_ message: M, payloadBytes: Int) throws {
         guard payloadBytes > payloadFloor else { return }
+        // A first pass only finds whether anything is over (no field's path
+        // is spelled); the second, naming each, runs only then.
+        var probe = BoundsProbe(message: M.protoMessageName)
+        try message.traverse(visitor: &probe)
+        guard probe.over else { return }
         var visitor = BoundsVisitor(message: M.protoMessageName, path: "")
         try message.traverse(visitor: &visitor)
         if !visitor.violations.isEmpty {
@@ -161,6 +166,69 @@ private struct BoundsVisitor: Visitor {
         if count > field.maxCount {
             add(path + field.name, "has \(count) entries; a request may carry at most \(field.maxCount)")
         }
+    }
+
+    mutating func visitMapField<KeyType, ValueType: MapValueType>(
+        fieldType: _ProtobufMap<KeyType, ValueType>.Type, value: _ProtobufMap<KeyType, ValueType>.BaseType, fieldNumber: Int
+    ) throws { entries(value.count, fieldNumber) }
+
+    mutating func visitMapField<KeyType, ValueType>(
+        fieldType: _ProtobufEnumMap<KeyType, ValueType>.Type, value: _ProtobufEnumMap<KeyType, ValueType>.BaseType, fieldNumber: Int
+    ) throws where ValueType.RawValue == Int { entries(value.count, fieldNumber) }
+
+    mutating func visitMapField<KeyType, ValueType>(
+        fieldType: _ProtobufMessageMap<KeyType, ValueType>.Type, value: _ProtobufMessageMap<KeyType, ValueType>.BaseType, fieldNumber: Int
+    ) throws { entries(value.count, fieldNumber) }
+
+    mutating func visitExtensionFields(fields: ExtensionFieldValueSet, start: Int, end: Int) throws {}
+    mutating func visitExtensionFieldsAsMessageSet(fields: ExtensionFieldValueSet, start: Int, end: Int) throws {}
+    mutating func visitUnknown(bytes: Data) throws {}
+}
+
+/// Whether any field of one message, or of the messages in it, is over its
+/// bound: `BoundsVisitor`'s checks without the paths and the list.
+private struct BoundsProbe: Visitor {
+    let fields: [Int: RequestBounds.Field]
+    /// Entries seen of each repeated field.
+    var counts: [Int: Int] = [:]
+    var over = false
+
+    init(message: String) {
+        self.fields = RequestBounds.fields[message] ?? [:]
+    }
+
+    private mutating func entry(_ number: Int) {
+        // A singular field the served protos declare is seen once.
+        let field = fields[number]
+        guard field?.repeated != false else { return }
+        let count = (counts[number] ?? 0) + 1
+        counts[number] = count
+        if count > field?.maxCount ?? RequestBounds.repeatedMaxDefault { over = true }
+    }
+
+    private mutating func measure(_ bytes: Int, _ number: Int) {
+        entry(number)
+        if bytes > RequestBounds.stringMaxBytes { over = true }
+    }
+
+    mutating func visitSingularDoubleField(value: Double, fieldNumber: Int) throws { entry(fieldNumber) }
+    mutating func visitSingularInt64Field(value: Int64, fieldNumber: Int) throws { entry(fieldNumber) }
+    mutating func visitSingularUInt64Field(value: UInt64, fieldNumber: Int) throws { entry(fieldNumber) }
+    mutating func visitSingularBoolField(value: Bool, fieldNumber: Int) throws { entry(fieldNumber) }
+    mutating func visitSingularEnumField<E: Enum>(value: E, fieldNumber: Int) throws { entry(fieldNumber) }
+    mutating func visitSingularStringField(value: String, fieldNumber: Int) throws { measure(value.utf8.count, fieldNumber) }
+    mutating func visitSingularBytesField(value: Data, fieldNumber: Int) throws { measure(value.count, fieldNumber) }
+
+    mutating func visitSingularMessageField<M: Message>(value: M, fieldNumber: Int) throws {
+        entry(fieldNumber)
+        guard !over else { return }
+        var nested = BoundsProbe(message: M.protoMessageName)
+        try value.traverse(visitor: &nested)
+        if nested.over { over = true }
+    }
+
+    private mutating func entries(_ count: Int, _ number: Int) {
+        if count > fields[number]?.maxCount ?? RequestBounds.repeatedMaxDefault { over = true }
     }
 
     mutating func visitMapField<KeyType, ValueType: MapValueType>(
