@@ -344,6 +344,7 @@ public struct GroupCommit: Sendable, Hashable {
 /// for a count.
 public struct AssetFacts: Sendable, Hashable {
     public var id: String
+    public var name: String
     public var adminCode: String
     public var stage: AssetStage
     public var usageStatus: UsageStatus
@@ -351,8 +352,10 @@ public struct AssetFacts: Sendable, Hashable {
     public var createdAt: String
     public var acquiredDate: CivilDate
 
-    public init(id: String, adminCode: String, stage: AssetStage, usageStatus: UsageStatus, createdAt: String, acquiredDate: CivilDate) {
+    public init(id: String, name: String, adminCode: String, stage: AssetStage, usageStatus: UsageStatus, createdAt: String,
+                acquiredDate: CivilDate) {
         self.id = id
+        self.name = name
         self.adminCode = adminCode
         self.stage = stage
         self.usageStatus = usageStatus
@@ -361,7 +364,7 @@ public struct AssetFacts: Sendable, Hashable {
     }
 
     public init(_ asset: Asset) {
-        self.init(id: asset.id, adminCode: asset.adminCode, stage: asset.lifecycle.stage, usageStatus: asset.usageStatus,
+        self.init(id: asset.id, name: asset.name, adminCode: asset.adminCode, stage: asset.lifecycle.stage, usageStatus: asset.usageStatus,
                   createdAt: asset.createdAt, acquiredDate: asset.acquiredDate)
     }
 }

@@ -693,15 +693,20 @@ public struct RiskRules: Sendable {
                               "\(Yuan.format(owed)) owed to the asset owners; the oldest unpaid \(oldest.kind.rawValue) was due \(oldest.dueDate), \(days) days ago")])
     }
 
+    /// Whether the rules need an asset's record, not only its facts
+    /// (`recordConditions`): it is idle, a notice of it is up (only under
+    /// publication or handover publication), or its handover is due
+    /// (published). A scan decodes the records of these alone.
+    public static func needsRecord(_ asset: AssetFacts) -> Bool {
+        asset.stage != .disposed && (asset.usageStatus == .idle || asset.stage == .underPublication || asset.stage == .published
+            || asset.stage == .handoverPublication)
+    }
+
     /// Whether `conditions(asset:…)` can find anything for an asset with
-    /// these facts: it is idle, a notice of it is up (only under
-    /// publication or handover publication), its handover is due
-    /// (published), or it is operated under a contract. A scan decodes the
-    /// records of these alone.
+    /// these facts: its record is needed, or it is operated under a contract
+    /// (`operationConditions`, from the facts).
     public static func mayFlag(_ asset: AssetFacts, contracted: Bool) -> Bool {
-        guard asset.stage != .disposed else { return false }
-        return contracted || asset.usageStatus == .idle || asset.stage == .underPublication || asset.stage == .published
-            || asset.stage == .handoverPublication
+        asset.stage != .disposed && (contracted || needsRecord(asset))
     }
 
     /// What should be alerted on for one asset now; `contracts` are the asset's,
@@ -710,6 +715,14 @@ public struct RiskRules: Sendable {
     /// loss alerts: the owner has acted on them.
     public func conditions(asset: Asset, contracts: [OperationContract], revitalising: RevitalisingPlan? = nil,
                            operators: (String) -> (OperatingEntity, ReportsByQuarter)?) -> [AlertCondition] {
+        guard asset.lifecycle.stage != .disposed else { return [] }
+        return recordConditions(asset: asset, revitalising: revitalising)
+            + operationConditions(asset: AssetFacts(asset), contracts: contracts, revitalising: revitalising, operators: operators)
+    }
+
+    /// The conditions only the record tells: idle, a notice up too long, a
+    /// handover overdue (none unless `RiskRules.needsRecord`).
+    func recordConditions(asset: Asset, revitalising: RevitalisingPlan?) -> [AlertCondition] {
         var out: [AlertCondition] = []
         func condition(_ kind: AlertKind, _ level: AlertLevel, subjectId: String? = nil, subjectName: String? = nil,
                        quarter: Quarter? = nil, reasons: [RiskReason]) {
@@ -717,7 +730,6 @@ public struct RiskRules: Sendable {
                                       adminCode: asset.adminCode, level: level, quarter: quarter?.description ?? "", reasons: reasons))
         }
         let life = asset.lifecycle
-        if life.stage == .disposed { return [] }
         // Idle since the record last changed (when the status was set).
         if asset.usageStatus == .idle, revitalising == nil {
             let since = CivilDate(String(asset.updatedAt.prefix(10))) ?? asset.acquiredDate
@@ -740,6 +752,21 @@ public struct RiskRules: Sendable {
             condition(.handoverOverdue, life.handoverDueProvisional ? .yellow : .red,
                       reasons: [.init("handover_overdue", "应于\(due)前完成移交（公示结束后30个工作日内），已逾期\(today.daysSinceEpoch - due.daysSinceEpoch)天",
                                       "the handover was due by \(due) (30 working days after the notice, 004 §15), \(today.daysSinceEpoch - due.daysSinceEpoch) days ago")])
+        }
+        return out
+    }
+
+    /// The conditions of an asset's operation, from its facts: the loss and
+    /// decline its operator reports, its contracts' expiry. All an asset
+    /// has when `RiskRules.needsRecord` is false.
+    public func operationConditions(asset: AssetFacts, contracts: [OperationContract], revitalising: RevitalisingPlan? = nil,
+                                    operators: (String) -> (OperatingEntity, ReportsByQuarter)?) -> [AlertCondition] {
+        guard asset.stage != .disposed else { return [] }
+        var out: [AlertCondition] = []
+        func condition(_ kind: AlertKind, _ level: AlertLevel, subjectId: String? = nil, subjectName: String? = nil,
+                       quarter: Quarter? = nil, reasons: [RiskReason]) {
+            out.append(AlertCondition(kind: kind, subjectId: subjectId ?? asset.id, subjectName: subjectName ?? asset.name,
+                                      adminCode: asset.adminCode, level: level, quarter: quarter?.description ?? "", reasons: reasons))
         }
         // The contract running now (or the latest one) tells who operates it.
         let ordered = contracts.sorted { ($0.start, $0.id) < ($1.start, $1.id) }

@@ -348,20 +348,20 @@ enum RiskScan {
         var conditions = conditions(snapshot: snapshot, entityIds: snapshot.entityOrder, assets: [], rules: rules, records: records,
                                     received: received)
         // The assets come from the file a page at a time, as the columns
-        // the count backlog and the choice of candidates need; the records
-        // of those the rules can flag (`RiskRules.mayFlag`) come in the same
-        // walk and are scored a batch at a time on every core, in id order,
-        // so the run's memory does not grow with the ledger and the others
-        // are never decoded.
-        var batch: [Asset] = []
+        // the count backlog and the choice of candidates need. Those the
+        // rules can flag (`RiskRules.mayFlag`) are scored a batch at a time
+        // on every core, in id order, so the run's memory does not grow
+        // with the ledger; only the records the rules read
+        // (`RiskRules.needsRecord`: idle, on notice, awaiting handover)
+        // come with them, in the same walk, and are decoded.
+        var batch: [Candidate] = []
         batch.reserveCapacity(batchSize)
         var backlog: [String: CountBacklog] = [:]
         var checked = 0
-        let wanted = { (facts: AssetFacts) in RiskRules.mayFlag(facts, contracted: snapshot.contractsByAsset[facts.id] != nil) }
-        try store.scanAssets(filter: AssetFilter(), wanted: wanted) { facts, asset in
+        try store.scanAssets(filter: AssetFilter(), wanted: RiskRules.needsRecord) { facts, asset in
             checked += 1
-            if let asset {
-                batch.append(asset)
+            if asset != nil || RiskRules.mayFlag(facts, contracted: snapshot.contractsByAsset[facts.id] != nil) {
+                batch.append(Candidate(facts: facts, record: asset))
                 if batch.count == batchSize {
                     conditions += Self.conditions(snapshot: snapshot, entityIds: [], assets: batch, rules: rules, records: records, received: received)
                     batch.removeAll(keepingCapacity: true)
@@ -382,12 +382,19 @@ enum RiskScan {
     /// Candidate assets scored together in a full run.
     static let batchSize = 8_192
 
+    /// An asset a full run scores: its facts, and its record when the
+    /// rules read it (`RiskRules.needsRecord`).
+    struct Candidate {
+        let facts: AssetFacts
+        let record: Asset?
+    }
+
     /// The conditions over a snapshot and the candidate assets (pure; the
     /// benchmark calls it).
     static func conditions(snapshot: OperationsSnapshot, assets: [Asset], rules: RiskRules,
                            records: StewardshipSnapshot = StewardshipSnapshot()) -> [AlertCondition] {
-        conditions(snapshot: snapshot, entityIds: snapshot.entityOrder, assets: assets, rules: rules, records: records,
-                   received: receipts(records))
+        conditions(snapshot: snapshot, entityIds: snapshot.entityOrder, assets: assets.map { Candidate(facts: AssetFacts($0), record: $0) },
+                   rules: rules, records: records, received: receipts(records))
     }
 
     /// Income received under each contract.
@@ -401,7 +408,7 @@ enum RiskScan {
     /// in slices on every core at once (the rules are pure functions of the
     /// snapshot); the slices' conditions are joined in order, so the result
     /// is the same as scoring them one after the other.
-    static func conditions(snapshot: OperationsSnapshot, entityIds: [String], assets: [Asset], rules: RiskRules,
+    static func conditions(snapshot: OperationsSnapshot, entityIds: [String], assets: [Candidate], rules: RiskRules,
                            records: StewardshipSnapshot, received: [String: [IncomeReceipt]]) -> [AlertCondition] {
         let entitySlices = stride(from: 0, to: entityIds.count, by: sliceSize).map { $0..<min($0 + sliceSize, entityIds.count) }
         let assetSlices = stride(from: 0, to: assets.count, by: sliceSize).map { $0..<min($0 + sliceSize, assets.count) }
@@ -415,11 +422,18 @@ enum RiskScan {
                                             received: received)
                 }
             } else {
-                for asset in assets[assetSlices[index - entitySlices.count]] {
-                    out += rules.conditions(asset: asset, contracts: snapshot.contracts(ofAsset: asset.id),
-                                            revitalising: records.revitalisingPlan(ofAsset: asset.id, on: rules.today)) { entityId in
-                        guard let entity = snapshot.entities[entityId] else { return nil }
-                        return (entity, snapshot.reports[entityId] ?? [:])
+                let operators = { (entityId: String) -> (OperatingEntity, ReportsByQuarter)? in
+                    guard let entity = snapshot.entities[entityId] else { return nil }
+                    return (entity, snapshot.reports[entityId] ?? [:])
+                }
+                for candidate in assets[assetSlices[index - entitySlices.count]] {
+                    let id = candidate.facts.id
+                    let contracts = snapshot.contracts(ofAsset: id)
+                    let plan = records.revitalisingPlan(ofAsset: id, on: rules.today)
+                    if let record = candidate.record {
+                        out += rules.conditions(asset: record, contracts: contracts, revitalising: plan, operators: operators)
+                    } else {
+                        out += rules.operationConditions(asset: candidate.facts, contracts: contracts, revitalising: plan, operators: operators)
                     }
                 }
             }

@@ -210,7 +210,7 @@ struct AssetQuery {
     /// picked is never made a string, let alone decoded).
     func facts(_ db: SQLiteConnection, after: String?, limit: Int, wanted: (AssetFacts) -> Bool) throws -> FactsPage {
         let ledger = try ledgerCode.map { try AssetQuery.subtree(of: $0, db) }
-        let (sql, bound) = walk("id, admin_code, stage, usage_status, created_at, acquired_date, record_json, ledger_units",
+        let (sql, bound) = walk("id, admin_code, stage, usage_status, created_at, acquired_date, record_json, ledger_units, name",
                                 after: after, limit: ledger == nil ? limit + 1 : nil)
         let statement = try db.cached(sql)
         try statement.start(bound)
@@ -228,7 +228,7 @@ struct AssetQuery {
                   let acquired = CivilDate(statement.text(5)) else {
                 throw LedgerError(.dataLoss, "asset \(id)'s row does not read (stage, usage status or acquired date); run taizhang audit verify")
             }
-            let facts = AssetFacts(id: id, adminCode: statement.text(1), stage: stage, usageStatus: status,
+            let facts = AssetFacts(id: id, name: statement.text(8), adminCode: statement.text(1), stage: stage, usageStatus: status,
                                    createdAt: statement.text(4), acquiredDate: acquired)
             if wanted(facts) { texts.append((page.facts.count, statement.text(6))) }
             page.facts.append(facts)

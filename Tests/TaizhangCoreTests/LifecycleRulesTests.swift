@@ -422,6 +422,29 @@ struct RiskCandidateTests {
         }
         // The check saw notices, handovers and idle assets flagged.
         #expect(flagged >= 5)
+
+        // Operated under a contract whose operator lost money two quarters
+        // running and whose term is ending: where the record is not needed,
+        // the facts give the same conditions as the record.
+        let rules = RiskRulesTests.rules
+        let loss = RiskRulesTests.reports([RiskRulesTests.report("2026Q2", profit: -10), RiskRulesTests.report("2026Q3", output: 400_000, profit: -20),
+                                           RiskRulesTests.report("2025Q3")])
+        let ending = OperationContract(id: "HT00000001", assetId: "ZC00000001", entityId: "ZT00000001", mode: .lease,
+                                       start: L.date("2025-01-01"), end: L.date("2026-12-20"), committedPoorLabourers: 10, committedHouseholds: 20)
+        let operators: (String) -> (OperatingEntity, ReportsByQuarter)? = { _ in (RiskRulesTests.entity, loss) }
+        var compared = 0
+        for state in try Self.states() {
+            for status in UsageStatus.allCases {
+                var asset = state
+                asset.usageStatus = status
+                let facts = AssetFacts(asset)
+                guard !RiskRules.needsRecord(facts) else { continue }
+                let whole = rules.conditions(asset: asset, contracts: [ending], operators: operators)
+                #expect(whole == rules.operationConditions(asset: facts, contracts: [ending], operators: operators), "\(facts.stage)")
+                if !whole.isEmpty { compared += 1 }
+            }
+        }
+        #expect(compared >= 3, "loss, decline and expiry were compared on the stages that need no record")
         // A contracted asset is a candidate at any stage but disposed.
         #expect(RiskRules.mayFlag(AssetFacts(L.asset()), contracted: true))
         #expect(!RiskRules.mayFlag(AssetFacts(L.asset()), contracted: false))
