@@ -345,8 +345,19 @@ enum RiskScan {
         let snapshot = store.operations()
         let records = store.stewardship()
         let received = receipts(records)
-        var conditions = conditions(snapshot: snapshot, entityIds: snapshot.entityOrder, assets: [], rules: rules, records: records,
-                                    received: received)
+        // The entities are scored on other threads while this one reads the
+        // assets from the file (a read waits on SQLite, one core at most);
+        // their conditions come first, as if scored before.
+        let scored = Mutex<[AlertCondition]>([])
+        let entities = DispatchGroup()
+        DispatchQueue.global().async(group: entities) {
+            let found = Self.conditions(snapshot: snapshot, entityIds: snapshot.entityOrder, assets: [], rules: rules, records: records,
+                                   received: received)
+            scored.withLock { $0 = found }
+        }
+        // A read that fails does not leave them running into the next run.
+        defer { entities.wait() }
+        var conditions: [AlertCondition] = []
         // The assets come from the file a page at a time, as the columns
         // the count backlog and the choice of candidates need. Those the
         // rules can flag (`RiskRules.mayFlag`) are scored a batch at a time
@@ -372,6 +383,8 @@ enum RiskScan {
             }
         }
         conditions += Self.conditions(snapshot: snapshot, entityIds: [], assets: batch, rules: rules, records: records, received: received)
+        entities.wait()
+        conditions = scored.withLock { $0 } + conditions
         conditions += rules.countConditions(backlog) { store.adminUnit(code: $0)?.name ?? $0 }
             + rules.distributionConditions(records) { store.adminUnit(code: $0)?.name ?? $0 }
         return Result(conditions: conditions, entities: snapshot.entityOrder.count, assets: checked)

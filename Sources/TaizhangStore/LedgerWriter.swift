@@ -486,8 +486,8 @@ final class LedgerWriter: @unchecked Sendable {
         for note in plan.notes {
             try audit(kind: note.kind, id: note.id, before: "", after: note.after)
         }
-        for (asset, before) in plan.assets {
-            let record = asset.jsonText
+        let records = LedgerWriter.jsonTexts(plan.assets.map(\.after))
+        for ((asset, before), record) in zip(plan.assets, records) {
             assetBytes[asset.id] = record.utf8.count
             let values = StoredRows.values(asset, json: record)
             if let before {
@@ -502,6 +502,20 @@ final class LedgerWriter: @unchecked Sendable {
                 try audit(kind: "asset", id: asset.id, before: "", after: record)
             }
         }
+    }
+
+    /// The records' JSON in order; an import's many are encoded on every
+    /// core while this thread would otherwise do it alone.
+    static func jsonTexts(_ assets: [Asset]) -> [String] {
+        let chunk = 256
+        guard assets.count > 2 * chunk else { return assets.map(\.jsonText) }
+        let chunks = (assets.count + chunk - 1) / chunk
+        let results = Mutex([[String]](repeating: [], count: chunks))
+        DispatchQueue.concurrentPerform(iterations: chunks) { index in
+            let texts = assets[index * chunk..<min(assets.count, (index + 1) * chunk)].map(\.jsonText)
+            results.withLock { $0[index] = texts }
+        }
+        return results.withLock { $0.flatMap { $0 } }
     }
 
     /// Puts `asset` under every unit it lies in or under (`asset_units`),

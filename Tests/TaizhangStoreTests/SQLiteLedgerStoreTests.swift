@@ -30,6 +30,38 @@ struct SQLiteLedgerStoreTests {
         #expect(reopened.statistics().auditHeadSeq == 5)
     }
 
+    /// An import's records are encoded on every core: each row and each
+    /// journal entry still holds its own asset's record, in order.
+    @Test func aLargeBatch_writesEachRecordToItsOwnRowAndEntry() throws {
+        let directory = temporaryDirectory()
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+        defer { store.close() }
+        seedUnits(store)
+        let assets = (1...1_200).map { number in
+            var asset = sampleAsset(code: "B-\(number)")
+            asset.name = "资产\(number)"
+            return asset
+        }
+        guard case .success(let success) = submit(store, .registerAssets(assets, batch: true)) else {
+            Issue.record("the batch failed"); return
+        }
+        let ids = success.assetIds.split(separator: ",").map(String.init)
+        #expect(ids.count == 1_200)
+        let db = try SQLiteConnection(path: directory + "/taizhang.db", readOnly: true)
+        var rows = 0
+        try db.prepare("SELECT a.id, a.code, a.record_json, j.after_json FROM assets a JOIN audit_journal j ON j.record_id = a.id AND j.record_kind = 'asset'")
+            .query([]) { row in
+                let record = try Asset(recordJSON: row.text(2))
+                #expect(record.id == row.text(0))
+                #expect(record.code == row.text(1))
+                #expect(record.name == "资产" + record.code.dropFirst(2))
+                #expect(row.text(2) == row.text(3))
+                rows += 1
+            }
+        #expect(rows == 1_200)
+        #expect(try store.verifyAuditChain().intact)
+    }
+
     @Test func groupCommit_failingCallDoesNotAffectOthersInTheGroup() throws {
         var configuration = SQLiteStoreConfiguration(dataDirectory: temporaryDirectory())
         configuration.faultCommitDelayMillis = 100
