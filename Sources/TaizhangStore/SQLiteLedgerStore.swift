@@ -610,8 +610,11 @@ public final class SQLiteLedgerStore: LedgerStore {
         try db.prepare("SELECT record_json FROM projects ORDER BY id").query([]) { row in
             state.put(try Project(recordJSON: row.text(0)))
         }
-        // Assets stay in the file: only their count and the highest number.
-        try db.prepare("SELECT COUNT(*) FROM assets").query([]) { state.assetCount = Int($0.int(0)) }
+        // Assets stay in the file: only their count, from the whole
+        // ledger's rows of `unit_counts` (a few rows, where counting the
+        // table walks an index of every asset: 0.1–0.2 s at a million), and
+        // the highest number (the end of the key).
+        try db.prepare("SELECT COALESCE(SUM(assets), 0) FROM unit_counts WHERE unit_code = ''").query([]) { state.assetCount = Int($0.int(0)) }
         try db.prepare("SELECT MAX(id) FROM assets WHERE id >= 'ZC' AND id < 'ZD'").query([]) { row in
             state.lastAssetNumber = AssetIdentifiers.number(of: row.text(0)) ?? 0
         }
