@@ -448,7 +448,13 @@ public protocol LedgerStore: Sendable {
     /// Walks the audit chain from the first entry and reports the first
     /// broken link; with `expectedHead`, the chain must also hold that entry
     /// with that hash (a head published earlier).
+    /// The check runs on a connection of its own (other reads of the
+    /// journal do not wait for it), one check at a time.
+    /// - Throws: UNAVAILABLE once `stopChecking` was called.
     func verifyAuditChain(expectedHead: AuditHead?) throws -> AuditVerification
+    /// Stops the check in progress, and every later one, at once (the
+    /// daemon is stopping: a check of a large ledger takes minutes).
+    func stopChecking()
     /// Writes a consistent snapshot of the whole store to `path` (which must
     /// not exist) while writes go on; returns its last audit entry (seq, hash).
     func snapshot(to path: String) throws -> (auditHeadSeq: UInt64, auditHeadHash: String)

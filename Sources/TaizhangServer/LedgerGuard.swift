@@ -142,6 +142,8 @@ public final class LedgerGuard: Sendable {
     public static let heldMessageId = "9d2c4b6a8e0f4a1c3e5b7d9f1a3c5e70"
 
     let store: any LedgerStore
+    /// Set by `stopChecking`.
+    private let stopping = Mutex(false)
     let anchorage: (any HeadAnchorage)?
     let dataDirectory: String
     let clock: any WallClock
@@ -247,8 +249,19 @@ public final class LedgerGuard: Sendable {
             }
             raise(problem)
         } catch {
+            if stopping.withLock({ $0 }) {
+                DaemonLog.info("ledger check stopped after \((clock.monotonicNanos() - started) / 1_000_000) ms: the daemon is stopping")
+                return
+            }
             DaemonLog.error("ledger check could not read the database: \(error)")
         }
+    }
+
+    /// Ends a check in progress at once (the daemon is stopping: at a
+    /// million assets a check takes a minute or more).
+    public func stopChecking() {
+        stopping.withLock { $0 = true }
+        store.stopChecking()
     }
 
     /// Holds the ledger read-only and raises the critical alert.

@@ -2,6 +2,7 @@
 // statements. Used only inside TaizhangStore.
 
 import CSQLite
+import Synchronization
 
 /// An error from SQLite, with its result code and message.
 struct SQLiteError: Error, CustomStringConvertible {
@@ -38,6 +39,16 @@ final class SQLiteConnection {
 
     deinit {
         sqlite3_close_v2(handle)
+    }
+
+    /// Makes the statement running on this connection, and every later one,
+    /// fail with SQLITE_INTERRUPT once `flag` is set (looked at every
+    /// 10,000 steps of SQLite's machine). `flag` must outlive the connection.
+    func stop(when flag: StopFlag) {
+        sqlite3_progress_handler(handle, 10_000, { context in
+            guard let context else { return 0 }
+            return Unmanaged<StopFlag>.fromOpaque(context).takeUnretainedValue().isSet ? 1 : 0
+        }, Unmanaged.passUnretained(flag).toOpaque())
     }
 
     /// Runs one or more statements with no results.
@@ -195,4 +206,11 @@ final class SQLiteStatement {
         guard count > 0, let pointer = sqlite3_column_blob(handle, column) else { return [] }
         return Array(UnsafeRawBufferPointer(start: pointer, count: count))
     }
+}
+
+/// A flag set once, read by SQLite's progress handler on any thread.
+final class StopFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func set() { value.store(true, ordering: .releasing) }
 }

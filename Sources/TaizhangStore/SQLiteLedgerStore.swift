@@ -88,6 +88,10 @@ public final class SQLiteLedgerStore: LedgerStore {
     private let wakeWriter = DispatchSemaphore(value: 0)
     private let writerStopped = DispatchSemaphore(value: 0)
     private let reader: Mutex<SQLiteReader>
+    /// One ledger check at a time, each on a connection of its own.
+    private let checking = Mutex<Int>(0)
+    /// Set when the daemon stops: a check in progress ends at once.
+    private let checksStopped = StopFlag()
     /// Connections for the reads that go to the file.
     let pool: ReadPool
     /// The assets read or written lately.
@@ -422,9 +426,25 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     public func verifyAuditChain(expectedHead: AuditHead?) throws -> AuditVerification {
-        let (headSeq, headHash) = state.withLock { ($0.auditHeadSeq, $0.auditHeadHash) }
-        return try reader.withLock { try $0.verify(knownHeadSeq: headSeq, knownHeadHash: headHash, expectedHead: expectedHead) }
+        try checking.withLock { _ in
+            guard !checksStopped.isSet else { throw SQLiteLedgerStore.checkStopped }
+            let (headSeq, headHash) = state.withLock { ($0.auditHeadSeq, $0.auditHeadHash) }
+            let connection = try SQLiteConnection(path: configuration.databasePath, readOnly: true)
+            connection.stop(when: checksStopped)
+            do {
+                return try SQLiteReader(connection: connection, policy: configuration.depreciationPolicy)
+                    .verify(knownHeadSeq: headSeq, knownHeadHash: headHash, expectedHead: expectedHead)
+            } catch let error as SQLiteError where error.code == 9 { // SQLITE_INTERRUPT
+                throw SQLiteLedgerStore.checkStopped
+            }
+        }
     }
+
+    public func stopChecking() {
+        checksStopped.set()
+    }
+
+    static let checkStopped = LedgerError(.unavailable, "the ledger check was stopped: the daemon is stopping")
 
     public func entity(id: String) -> OperatingEntity? {
         state.withLock { $0.operations.entities[id] }

@@ -42,22 +42,28 @@ struct AnchorService: Service {
 
 /// The whole ledger checked against its journal right after start and then
 /// daily, on a thread of its own (start is not delayed; calls are served
-/// meanwhile). A mismatch holds the ledger read-only.
+/// meanwhile). A mismatch holds the ledger read-only. A stop ends the check
+/// in progress at once (it would otherwise hold the stop for minutes at a
+/// million assets, past systemd's stop timeout).
 struct LedgerCheckService: Service {
     let ledgerGuard: LedgerGuard
     static let interval = Duration.seconds(86_400)
 
     func run() async throws {
-        repeat {
-            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                let thread = Thread { [ledgerGuard] in
-                    ledgerGuard.checkLedger()
-                    done.resume()
+        await withGracefulShutdownHandler {
+            repeat {
+                await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                    let thread = Thread { [ledgerGuard] in
+                        ledgerGuard.checkLedger()
+                        done.resume()
+                    }
+                    thread.name = "taizhang-ledger-check"
+                    thread.start()
                 }
-                thread.name = "taizhang-ledger-check"
-                thread.start()
-            }
-        } while await pause(LedgerCheckService.interval)
+            } while await pause(LedgerCheckService.interval)
+        } onGracefulShutdown: { [ledgerGuard] in
+            ledgerGuard.stopChecking()
+        }
     }
 }
 

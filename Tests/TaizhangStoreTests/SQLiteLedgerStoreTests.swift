@@ -30,6 +30,33 @@ struct SQLiteLedgerStoreTests {
         #expect(reopened.statistics().auditHeadSeq == 5)
     }
 
+    /// A stop ends a ledger check at once: the statement running stops
+    /// (SQLite's progress handler), and no later check starts.
+    @Test func aStop_endsTheLedgerCheckAtOnce() throws {
+        let flag = StopFlag()
+        let db = try SQLiteConnection(path: temporaryDirectory() + "/stop.db")
+        db.stop(when: flag)
+        // Ten million steps of a recursive count run to the end while the flag is down…
+        let count = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000) SELECT COUNT(*) FROM n"
+        var counted: Int64 = 0
+        try db.prepare(count).query([]) { counted = $0.int(0) }
+        #expect(counted == 1_000_000)
+        // …and stop within 10,000 steps once it is up.
+        flag.set()
+        #expect(throws: SQLiteError.self) { try db.prepare(count).query([]) { _ in } }
+
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
+        defer { store.close() }
+        seedUnits(store)
+        #expect(try store.verifyAuditChain(expectedHead: nil).intact)
+        store.stopChecking()
+        #expect {
+            _ = try store.verifyAuditChain(expectedHead: nil)
+        } throws: { ($0 as? LedgerError)?.code == .unavailable }
+        // Other reads of the journal go on.
+        #expect(try store.auditEntries(recordId: nil, afterSeq: 0, limit: 10).count >= 3)
+    }
+
     /// An import's records are encoded on every core: each row and each
     /// journal entry still holds its own asset's record, in order.
     @Test func aLargeBatch_writesEachRecordToItsOwnRowAndEntry() throws {
