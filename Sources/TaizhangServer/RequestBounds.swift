@@ -106,7 +106,7 @@ enum RequestBounds {
 
 /// Counts every field's entries and measures every string of one message,
 /// recursing into its messages.
-private struct BoundsVisitor: Visitor {
+private struct BoundsVisitor: EntryCounting {
     let path: String
     let fields: [Int: RequestBounds.Field]
     var counts: [Int: Int] = [:]
@@ -161,33 +161,18 @@ private struct BoundsVisitor: Visitor {
         for violation in nested.violations { add(violation.field, violation.description) }
     }
 
-    private mutating func entries(_ count: Int, _ number: Int) {
+    mutating func entries(_ count: Int, _ number: Int) {
         let field = field(number)
         if count > field.maxCount {
             add(path + field.name, "has \(count) entries; a request may carry at most \(field.maxCount)")
         }
     }
 
-    mutating func visitMapField<KeyType, ValueType: MapValueType>(
-        fieldType: _ProtobufMap<KeyType, ValueType>.Type, value: _ProtobufMap<KeyType, ValueType>.BaseType, fieldNumber: Int
-    ) throws { entries(value.count, fieldNumber) }
-
-    mutating func visitMapField<KeyType, ValueType>(
-        fieldType: _ProtobufEnumMap<KeyType, ValueType>.Type, value: _ProtobufEnumMap<KeyType, ValueType>.BaseType, fieldNumber: Int
-    ) throws where ValueType.RawValue == Int { entries(value.count, fieldNumber) }
-
-    mutating func visitMapField<KeyType, ValueType>(
-        fieldType: _ProtobufMessageMap<KeyType, ValueType>.Type, value: _ProtobufMessageMap<KeyType, ValueType>.BaseType, fieldNumber: Int
-    ) throws { entries(value.count, fieldNumber) }
-
-    mutating func visitExtensionFields(fields: ExtensionFieldValueSet, start: Int, end: Int) throws {}
-    mutating func visitExtensionFieldsAsMessageSet(fields: ExtensionFieldValueSet, start: Int, end: Int) throws {}
-    mutating func visitUnknown(bytes: Data) throws {}
 }
 
 /// Whether any field of one message, or of the messages in it, is over its
 /// bound: `BoundsVisitor`'s checks without the paths and the list.
-private struct BoundsProbe: Visitor {
+private struct BoundsProbe: EntryCounting {
     let fields: [Int: RequestBounds.Field]
     /// Entries seen of each repeated field.
     var counts: [Int: Int] = [:]
@@ -227,10 +212,20 @@ private struct BoundsProbe: Visitor {
         if nested.over { over = true }
     }
 
-    private mutating func entries(_ count: Int, _ number: Int) {
+    mutating func entries(_ count: Int, _ number: Int) {
         if count > fields[number]?.maxCount ?? RequestBounds.repeatedMaxDefault { over = true }
     }
 
+}
+
+/// A visitor that counts a map's entries (`entries`) and ignores
+/// extensions and unknown fields: what both bounds passes do alike.
+private protocol EntryCounting: Visitor {
+    /// Notes that field `number` holds `count` entries.
+    mutating func entries(_ count: Int, _ number: Int)
+}
+
+extension EntryCounting {
     mutating func visitMapField<KeyType, ValueType: MapValueType>(
         fieldType: _ProtobufMap<KeyType, ValueType>.Type, value: _ProtobufMap<KeyType, ValueType>.BaseType, fieldNumber: Int
     ) throws { entries(value.count, fieldNumber) }
