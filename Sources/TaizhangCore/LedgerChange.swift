@@ -98,6 +98,8 @@ public struct GroupChanges: Sendable {
     public var contractOrder: [String] = []
     /// Reports by QuarterReport.key.
     public var reports: [String: QuarterReport] = [:]
+    /// How many of `reports` the group added (the others corrected one).
+    public var reportsAdded = 0
     /// Stewardship records by "kind/id", and the keys in the order first changed.
     public var stewardship: [String: StewardshipRecord] = [:]
     public var stewardshipOrder: [String] = []
@@ -131,8 +133,9 @@ public struct GroupChanges: Sendable {
         for (contract, _) in change.contracts {
             if contracts.updateValue(contract, forKey: contract.id) == nil { contractOrder.append(contract.id) }
         }
-        for (report, _) in change.reports {
+        for (report, before) in change.reports {
             reports[report.key] = report
+            if before == nil { reportsAdded += 1 }
         }
         for (record, _) in change.stewardship {
             let key = GroupChanges.key(record.kind, record.id)

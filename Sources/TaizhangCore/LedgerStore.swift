@@ -133,8 +133,6 @@ public struct OperationsSnapshot: Sendable {
     public var contractOrder: [String] = []
     public var contractsByEntity: [String: [String]] = [:]
     public var contractsByAsset: [String: [String]] = [:]
-    /// Reports by entity, then quarter.
-    public var reports: [String: ReportsByQuarter] = [:]
 
     /// An empty snapshot.
     public init() {}
@@ -245,6 +243,11 @@ extension LedgerStore {
     /// Assets ordered by id, with the total matching.
     public func assets(filter: AssetFilter, after: String?, limit: Int) throws -> Page<Asset> {
         try assets(filter: filter, after: after, limit: limit, countTotal: true)
+    }
+
+    /// One entity's reports, by quarter (read from the store's file).
+    public func reports(of entityId: String) throws -> ReportsByQuarter {
+        try reports(ofEntities: [entityId])[entityId] ?? [:]
     }
 }
 
@@ -433,7 +436,15 @@ public protocol LedgerStore: Sendable {
     func contract(id: String) -> OperationContract?
     /// Contracts ordered by id, optionally of one entity or one asset.
     func contracts(entityId: String?, assetId: String?, after: String?, limit: Int) -> Page<OperationContract>
-    /// The operations records as they are now.
+    /// The reports of each of `entityIds` (by id; an entity with none is
+    /// left out), read from the store's file in one read transaction (it
+    /// waits on the disk). The reports grow with the ledger's history and
+    /// are not kept in memory.
+    /// - Throws: UNAVAILABLE when the file cannot be read or a stored
+    ///   report does not read.
+    func reports(ofEntities entityIds: [String]) throws -> [String: ReportsByQuarter]
+    /// The entities and contracts as they are now (reports are read with
+    /// `reports(ofEntities:)`).
     func operations() -> OperationsSnapshot
     /// The stewardship records (income, plans, counts, disposals,
     /// revitalising plans) as they are now.

@@ -355,9 +355,8 @@ extension LedgerService {
                 guard store.entity(id: request.entityID) != nil else {
                     throw LedgerError(.notFound, "no operating entity \"\(request.entityID)\" exists")
                 }
-                let snapshot = store.operations()
-                let reports = snapshot.reports[request.entityID] ?? [:]
-                let contracts = snapshot.contracts(ofEntity: request.entityID)
+                let reports = try store.reports(of: request.entityID)
+                let contracts = store.operations().contracts(ofEntity: request.entityID)
                 let rules = RiskRules(configuration: risk.current(), today: context.today)
                 var response = Taizhang_Ledger_V1_ListReportsResponse()
                 response.reports = reports.values.filter { (from == nil || $0.quarter >= from!) && (to == nil || $0.quarter <= to!) }

@@ -67,10 +67,15 @@ extension RiskScan {
             received[income.contractId, default: []].append(income.receipt)
         }
 
+        // The reports of the entities scored and of the assets' operators,
+        // read from the file together.
+        var reportsOf = entityIds
+        for id in assetIds { for contract in snapshot.contracts(ofAsset: id) { reportsOf.insert(contract.entityId) } }
+        let reports = try store.reports(ofEntities: reportsOf.sorted())
         var conditions: [AlertCondition] = []
         for id in entityIds.sorted() {
             guard let entity = snapshot.entities[id] else { continue }
-            conditions += rules.conditions(entity: entity, contracts: snapshot.contracts(ofEntity: id), reports: snapshot.reports[id] ?? [:],
+            conditions += rules.conditions(entity: entity, contracts: snapshot.contracts(ofEntity: id), reports: reports[id] ?? [:],
                                            received: received)
         }
         for id in assetIds.sorted() {
@@ -78,7 +83,7 @@ extension RiskScan {
             conditions += rules.conditions(asset: asset, contracts: snapshot.contracts(ofAsset: id),
                                            revitalising: records.revitalisingPlan(ofAsset: id, on: rules.today)) { entityId in
                 guard let entity = snapshot.entities[entityId] else { return nil }
-                return (entity, snapshot.reports[entityId] ?? [:])
+                return (entity, reports[entityId] ?? [:])
             }
         }
         let recountAll = touched.kinds.contains("stock_take")

@@ -348,11 +348,12 @@ enum RiskScan {
         // The entities are scored on other threads while this one reads the
         // assets from the file (a read waits on SQLite, one core at most);
         // their conditions come first, as if scored before.
-        let scored = Mutex<[AlertCondition]>([])
+        let scored = Mutex<Swift.Result<[AlertCondition], any Error>>(.success([]))
         let entities = DispatchGroup()
         DispatchQueue.global().async(group: entities) {
-            let found = Self.conditions(snapshot: snapshot, entityIds: snapshot.entityOrder, assets: [], rules: rules, records: records,
-                                   received: received)
+            let found = Swift.Result {
+                try Self.entityConditions(store: store, snapshot: snapshot, entityIds: snapshot.entityOrder, rules: rules, received: received)
+            }
             scored.withLock { $0 = found }
         }
         // A read that fails does not leave them running into the next run.
@@ -374,7 +375,7 @@ enum RiskScan {
             if asset != nil || RiskRules.mayFlag(facts, contracted: snapshot.contractsByAsset[facts.id] != nil) {
                 batch.append(Candidate(facts: facts, record: asset))
                 if batch.count == batchSize {
-                    conditions += Self.conditions(snapshot: snapshot, entityIds: [], assets: batch, rules: rules, records: records, received: received)
+                    conditions += try Self.assetConditions(store: store, snapshot: snapshot, assets: batch, rules: rules, records: records)
                     batch.removeAll(keepingCapacity: true)
                 }
             }
@@ -382,9 +383,9 @@ enum RiskScan {
                 backlog[facts.adminCode, default: CountBacklog(since: since)].add(facts.id, since: since, twoYears: twoYears)
             }
         }
-        conditions += Self.conditions(snapshot: snapshot, entityIds: [], assets: batch, rules: rules, records: records, received: received)
+        conditions += try Self.assetConditions(store: store, snapshot: snapshot, assets: batch, rules: rules, records: records)
         entities.wait()
-        conditions = scored.withLock { $0 } + conditions
+        conditions = try scored.withLock { $0 }.get() + conditions
         conditions += rules.countConditions(backlog) { store.adminUnit(code: $0)?.name ?? $0 }
             + rules.distributionConditions(records) { store.adminUnit(code: $0)?.name ?? $0 }
         return Result(conditions: conditions, entities: snapshot.entityOrder.count, assets: checked)
@@ -402,14 +403,6 @@ enum RiskScan {
         let record: Asset?
     }
 
-    /// The conditions over a snapshot and the candidate assets (pure; the
-    /// benchmark calls it).
-    static func conditions(snapshot: OperationsSnapshot, assets: [Asset], rules: RiskRules,
-                           records: StewardshipSnapshot = StewardshipSnapshot()) -> [AlertCondition] {
-        conditions(snapshot: snapshot, entityIds: snapshot.entityOrder, assets: assets.map { Candidate(facts: AssetFacts($0), record: $0) },
-                   rules: rules, records: records, received: receipts(records))
-    }
-
     /// Income received under each contract.
     static func receipts(_ records: StewardshipSnapshot) -> [String: [IncomeReceipt]] {
         var received: [String: [IncomeReceipt]] = [:]
@@ -417,37 +410,60 @@ enum RiskScan {
         return received
     }
 
-    /// The conditions of `entityIds` and then of `assets`. They are scored
-    /// in slices on every core at once (the rules are pure functions of the
-    /// snapshot); the slices' conditions are joined in order, so the result
-    /// is the same as scoring them one after the other.
-    static func conditions(snapshot: OperationsSnapshot, entityIds: [String], assets: [Candidate], rules: RiskRules,
-                           records: StewardshipSnapshot, received: [String: [IncomeReceipt]]) -> [AlertCondition] {
-        let entitySlices = stride(from: 0, to: entityIds.count, by: sliceSize).map { $0..<min($0 + sliceSize, entityIds.count) }
-        let assetSlices = stride(from: 0, to: assets.count, by: sliceSize).map { $0..<min($0 + sliceSize, assets.count) }
-        let results = Mutex([[AlertCondition]](repeating: [], count: entitySlices.count + assetSlices.count))
-        DispatchQueue.concurrentPerform(iterations: entitySlices.count + assetSlices.count) { index in
-            var out: [AlertCondition] = []
-            if index < entitySlices.count {
-                for id in entityIds[entitySlices[index]] {
+    /// The conditions of `entityIds`, scored in slices on every core at
+    /// once, each slice with its entities' reports read from the file (so
+    /// a run holds a few slices' reports, not the ledger's history); the
+    /// slices' conditions are joined in order.
+    static func entityConditions(store: any LedgerStore, snapshot: OperationsSnapshot, entityIds: [String], rules: RiskRules,
+                                 received: [String: [IncomeReceipt]]) throws -> [AlertCondition] {
+        let slices = stride(from: 0, to: entityIds.count, by: sliceSize).map { $0..<min($0 + sliceSize, entityIds.count) }
+        let results = Mutex([Swift.Result<[AlertCondition], any Error>](repeating: .success([]), count: slices.count))
+        DispatchQueue.concurrentPerform(iterations: slices.count) { index in
+            let found = Swift.Result {
+                let ids = Array(entityIds[slices[index]])
+                let reports = try store.reports(ofEntities: ids)
+                var out: [AlertCondition] = []
+                for id in ids {
                     guard let entity = snapshot.entities[id] else { continue }
-                    out += rules.conditions(entity: entity, contracts: snapshot.contracts(ofEntity: id), reports: snapshot.reports[id] ?? [:],
+                    out += rules.conditions(entity: entity, contracts: snapshot.contracts(ofEntity: id), reports: reports[id] ?? [:],
                                             received: received)
                 }
-            } else {
-                let operators = { (entityId: String) -> (OperatingEntity, ReportsByQuarter)? in
-                    guard let entity = snapshot.entities[entityId] else { return nil }
-                    return (entity, snapshot.reports[entityId] ?? [:])
-                }
-                for candidate in assets[assetSlices[index - entitySlices.count]] {
-                    let id = candidate.facts.id
-                    let contracts = snapshot.contracts(ofAsset: id)
-                    let plan = records.revitalisingPlan(ofAsset: id, on: rules.today)
-                    if let record = candidate.record {
-                        out += rules.conditions(asset: record, contracts: contracts, revitalising: plan, operators: operators)
-                    } else {
-                        out += rules.operationConditions(asset: candidate.facts, contracts: contracts, revitalising: plan, operators: operators)
-                    }
+                return out
+            }
+            results.withLock { $0[index] = found }
+        }
+        return try results.withLock { $0 }.flatMap { try $0.get() }
+    }
+
+    /// The conditions of candidate assets, scored in slices on every core
+    /// at once, with the reports of their operators read from the file
+    /// first; the slices' conditions are joined in order.
+    static func assetConditions(store: any LedgerStore, snapshot: OperationsSnapshot, assets: [Candidate], rules: RiskRules,
+                                records: StewardshipSnapshot) throws -> [AlertCondition] {
+        guard !assets.isEmpty else { return [] }
+        var operatorIds: Set<String> = []
+        for candidate in assets {
+            for contractId in snapshot.contractsByAsset[candidate.facts.id] ?? [] {
+                if let contract = snapshot.contracts[contractId] { operatorIds.insert(contract.entityId) }
+            }
+        }
+        let reports = try store.reports(ofEntities: operatorIds.sorted())
+        let operators = { @Sendable (entityId: String) -> (OperatingEntity, ReportsByQuarter)? in
+            guard let entity = snapshot.entities[entityId] else { return nil }
+            return (entity, reports[entityId] ?? [:])
+        }
+        let slices = stride(from: 0, to: assets.count, by: sliceSize).map { $0..<min($0 + sliceSize, assets.count) }
+        let results = Mutex([[AlertCondition]](repeating: [], count: slices.count))
+        DispatchQueue.concurrentPerform(iterations: slices.count) { index in
+            var out: [AlertCondition] = []
+            for candidate in assets[slices[index]] {
+                let id = candidate.facts.id
+                let contracts = snapshot.contracts(ofAsset: id)
+                let plan = records.revitalisingPlan(ofAsset: id, on: rules.today)
+                if let record = candidate.record {
+                    out += rules.conditions(asset: record, contracts: contracts, revitalising: plan, operators: operators)
+                } else {
+                    out += rules.operationConditions(asset: candidate.facts, contracts: contracts, revitalising: plan, operators: operators)
                 }
             }
             results.withLock { $0[index] = out }

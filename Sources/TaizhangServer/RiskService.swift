@@ -199,7 +199,7 @@ extension RiskService {
                 let configuration = risk.current()
                 let rules = RiskRules(configuration: configuration, today: context.today)
                 let contracts = snapshot.contracts(ofEntity: entity.id)
-                let reports = snapshot.reports[entity.id] ?? [:]
+                let reports = try store.reports(of: entity.id)
                 guard let judged = quarter ?? rules.evaluatedQuarter(contracts: contracts, reports: reports) else {
                     throw LedgerError(.failedPrecondition, "entity \(entity.id) owes no report yet (no contract ran in an ended quarter); name a quarter to score it anyway")
                 }

@@ -21,6 +21,8 @@ struct LedgerState: Sendable {
     var projectOrder: [String] = []
     /// Assets in the ledger (the writer counts those it adds).
     var assetCount = 0
+    /// How many reports the file holds (they stay in the file).
+    var reportCount = 0
     var idempotency: [String: IdempotencyRecord] = [:]
     var auditHeadSeq: UInt64 = 0
     var auditHeadHash: String = AuditChain.genesisHash
@@ -81,10 +83,6 @@ struct LedgerState: Sendable {
             operations.contractsByAsset[contract.assetId, default: []].append(contract.id)
             if let number = OperationsIdentifiers.number(of: contract.id, prefix: "HT") { lastContractNumber = max(lastContractNumber, number) }
         }
-    }
-
-    mutating func put(_ report: QuarterReport) {
-        operations.reports[report.entityId, default: [:]][report.quarter] = report
     }
 
     /// The code and every code below it.

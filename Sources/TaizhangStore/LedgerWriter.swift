@@ -26,7 +26,7 @@ struct Overlay {
         state.took(records.assets.values, added: records.assetsAdded)
         for id in records.entityOrder { state.put(records.entities[id]!) }
         for id in records.contractOrder { state.put(records.contracts[id]!) }
-        for report in records.reports.values { state.put(report) }
+        state.reportCount += records.reportsAdded
         for key in records.stewardshipOrder { state.stewardship.put(records.stewardship[key]!) }
         if let oldest = pruneIdempotencyBefore {
             state.idempotency = state.idempotency.filter { $0.value.createdUnixMillis >= oldest }
@@ -80,9 +80,9 @@ struct CommittedView: LedgerView {
         store.state.withLock { $0.operations.contracts(ofAsset: id) }.sorted { $0.id < $1.id }
     }
     func report(of entityId: String, _ quarter: Quarter) -> QuarterReport? {
-        store.state.withLock { $0.operations.reports[entityId]?[quarter] }
+        failure.value(nil) { try store.loadReport(of: entityId, quarter) }
     }
-    func reports(of entityId: String) -> ReportsByQuarter { store.state.withLock { $0.operations.reports[entityId] ?? [:] } }
+    func reports(of entityId: String) -> ReportsByQuarter { failure.value([:]) { try store.reports(of: entityId) } }
     func record(_ kind: StewardshipKind, _ id: String) -> StewardshipRecord? { store.state.withLock { $0.stewardship.record(kind, id: id) } }
     func records(_ kind: StewardshipKind) -> [StewardshipRecord] {
         let records: [StewardshipRecord] = store.state.withLock { state in

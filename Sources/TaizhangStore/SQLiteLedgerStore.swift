@@ -386,7 +386,7 @@ public final class SQLiteLedgerStore: LedgerStore {
                 "asset": UInt64(state.assetCount),
                 "entity": UInt64(state.operations.entities.count),
                 "contract": UInt64(state.operations.contracts.count),
-                "report": UInt64(state.operations.reports.values.reduce(0) { $0 + $1.count }),
+                "report": UInt64(state.reportCount),
                 "audit_entry": state.auditHeadSeq,
                 "income": UInt64(state.stewardship.income.count),
                 "distribution_plan": UInt64(state.stewardship.plans.count),
@@ -482,6 +482,41 @@ public final class SQLiteLedgerStore: LedgerStore {
                 return contract
             }
         }
+    }
+
+    public func reports(ofEntities entityIds: [String]) throws -> [String: ReportsByQuarter] {
+        do {
+            return try pool.read { db in
+                let statement = try db.cached("SELECT record_json FROM reports WHERE entity_id = ? ORDER BY quarter")
+                var byEntity: [String: ReportsByQuarter] = [:]
+                for id in entityIds {
+                    var reports: ReportsByQuarter = [:]
+                    try statement.query([.text(id)]) { row in
+                        let report = try QuarterReport(recordJSON: row.text(0))
+                        reports[report.quarter] = report
+                    }
+                    if !reports.isEmpty { byEntity[id] = reports }
+                }
+                return byEntity
+            }
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            StoreLog.error("reading the reports of \(entityIds.count) entities from the ledger file failed: \(error)")
+            throw LedgerError(.unavailable, "the reports could not be read from the ledger file; retry, and report it if it persists")
+        }
+    }
+
+    /// One report, from the file (the writer's view).
+    func loadReport(of entityId: String, _ quarter: Quarter) throws -> QuarterReport? {
+        let json: String? = try pool.point { db in
+            var json: String?
+            try db.cached("SELECT record_json FROM reports WHERE entity_id = ? AND quarter = ?").query([.text(entityId), .text(quarter.description)]) {
+                json = $0.text(0)
+            }
+            return json
+        }
+        return try json.map { try QuarterReport(recordJSON: $0) }
     }
 
     public func operations() -> OperationsSnapshot {
@@ -644,9 +679,8 @@ public final class SQLiteLedgerStore: LedgerStore {
         try db.prepare("SELECT record_json FROM contracts ORDER BY id").query([]) { row in
             state.put(try OperationContract(recordJSON: row.text(0)))
         }
-        try db.prepare("SELECT record_json FROM reports").query([]) { row in
-            state.put(try QuarterReport(recordJSON: row.text(0)))
-        }
+        // Reports stay in the file: only their number.
+        try db.prepare("SELECT COUNT(*) FROM reports").query([]) { state.reportCount = Int($0.int(0)) }
         // Plans before counts do not matter; ids in order keep the indexes' lists in order.
         try db.prepare("SELECT kind, record_json FROM stewardship_records ORDER BY kind, id").query([]) { row in
             guard let kind = StewardshipKind(rawValue: row.text(0)) else {

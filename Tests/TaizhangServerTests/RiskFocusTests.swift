@@ -9,7 +9,7 @@ import Synchronization
 import Testing
 import TaizhangCore
 @testable import TaizhangServer
-import TaizhangStore
+@testable import TaizhangStore
 
 struct RiskFocusTests {
     final class Clock: WallClock {
@@ -110,5 +110,58 @@ struct RiskFocusTests {
         let quiet = monitor.runOnce(trigger: "mutation", focus: focus)
         #expect(quiet.focused && quiet.raised == 0 && quiet.changed == 0 && quiet.cleared == 0)
         #expect(try Self.fullRunWouldChange(monitor, store, clock).isEmpty)
+    }
+
+    /// Reports are read from the file when a run needs them (they are not
+    /// kept in memory): a stored report that does not read fails the run,
+    /// full or focused, and changes no alert; it never reads as a report
+    /// not submitted.
+    @Test func aReportThatDoesNotRead_failsTheRunAndChangesNoAlert() throws {
+        let directory = NSTemporaryDirectory() + "tz-focus-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let clock = Clock("2026-11-20")
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory), clock: clock)
+        defer { store.close() }
+        let touched = Mutex(TouchedRecords())
+        store.observeCommits { more in touched.withLock { $0 = more } }
+        for unit in [AdminUnit(code: "421024000000", name: "江陵县", level: .county, parentCode: ""),
+                     AdminUnit(code: "421024101000", name: "熊河镇", level: .township, parentCode: "421024000000"),
+                     AdminUnit(code: Self.village, name: "白马村", level: .village, parentCode: "421024101000")] {
+            _ = try Self.submit(store, .createAdminUnit(unit), "CreateAdminUnit")
+        }
+        _ = try Self.submit(store, .createProject(Project(id: "P1", name: "光伏扶贫项目", year: 2019, implementingUnit: "县发改局",
+                                                          adminCode: "421024101000", funding: [Funding(source: .centralSpecial, amountFen: 300_000)])),
+                            "CreateProject")
+        _ = try Self.submit(store, .registerAssets([Self.asset("冷库")], batch: false), "RegisterAsset")
+        _ = try Self.submit(store, .createEntity(OperatingEntity(name: "白马村蔬菜专业合作社", kind: .cooperative, adminCode: Self.village,
+                                                                 creditCode: "91350100M000100Y43")), "CreateEntity")
+        _ = try Self.submit(store, .createContract(OperationContract(assetId: "ZC00000001", entityId: "ZT00000001", mode: .lease,
+                                                                     start: CivilDate("2026-07-01")!, end: CivilDate("2028-06-30")!)), "CreateContract")
+        // A loss in 2026Q3: the entity and the asset it operates are flagged.
+        _ = try Self.submit(store, .submitReport(QuarterReport(entityId: "ZT00000001", quarter: Quarter("2026Q3")!, outputValueFen: 100_000,
+                                                               salesRevenueFen: 100_000, salesChannels: ["电商", "商超"], profitFen: -50_000,
+                                                               submittedOn: CivilDate("2026-10-10")!), expectedRevision: 0), "SubmitReport")
+        let alerts = try AlertStore(dataDirectory: directory)
+        let monitor = RiskMonitor(store: store, alerts: alerts, configuration: RiskConfiguration(), sink: Silent(), clock: clock)
+        let first = monitor.runOnce(trigger: "start")
+        #expect(first.error.isEmpty, "\(first.error)")
+        let open = alerts.openAlerts()
+        #expect(open["asset_loss:ZC00000001"] != nil, "\(open.keys.sorted())")
+        #expect(!open.keys.contains { $0.hasPrefix("report_missing") }, "\(open.keys.sorted())")
+
+        // The report's row is broken behind the daemon's back.
+        try SQLiteConnection(path: directory + "/taizhang.db").execute("UPDATE reports SET record_json = '{\"entity_id\": 7}'")
+        #expect(throws: LedgerError.self) { try store.reports(of: "ZT00000001") }
+        let full = monitor.runOnce(trigger: "timer")
+        #expect(!full.error.isEmpty && full.raised == 0 && full.cleared == 0)
+        var focus = RiskFocus()
+        var report = TouchedRecords()
+        report.entities = ["ZT00000001"]
+        report.kinds = ["report"]
+        focus.add(report)
+        let focused = monitor.runOnce(trigger: "mutation", focus: focus)
+        #expect(focused.focused && !focused.error.isEmpty && focused.raised == 0 && focused.cleared == 0)
+        #expect(alerts.openAlerts() == open)
     }
 }

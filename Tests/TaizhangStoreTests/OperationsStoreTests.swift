@@ -70,7 +70,8 @@ struct OperationsStoreTests {
         #expect(snapshot.entities["ZT00000001"]?.creditCode == "91350100M000100Y43")
         #expect(snapshot.contracts(ofAsset: "ZC00000001").map(\.id) == ["HT00000001"])
         #expect(snapshot.contracts(ofEntity: "ZT00000001").map(\.id) == ["HT00000001"])
-        #expect(snapshot.reports["ZT00000001"]?[Quarter("2026Q3")!]?.outputValueFen == 200)
+        #expect(try reopened.reports(of: "ZT00000001")[Quarter("2026Q3")!]?.outputValueFen == 200)
+        #expect(try reopened.reports(ofEntities: ["ZT00000002", "ZT00000001"]).keys.sorted() == ["ZT00000001"])
         #expect(reopened.statistics().recordCounts["report"] == 1)
         // The next ids continue after reopening.
         guard case .success(.applied(.entity(let next), _)) = submit(reopened, .createEntity(Self.entity(code: "91110000600037341L"))) else {
