@@ -244,7 +244,7 @@ struct LedgerCheck {
                 case "asset": return .success(StoredRows.values(try Asset(recordJSON: json), json: json))
                 case "entity": return .success(StoredRows.values(try OperatingEntity(recordJSON: json), json: json))
                 case "contract": return .success(StoredRows.values(try OperationContract(recordJSON: json), json: json))
-                case "report": return .success(StoredRows.values(try QuarterReport(recordJSON: json), json: json))
+                case "report": return .success(StoredRows.values(try QuarterReport(recordJSON: json)))
                 default:
                     guard let stewardship = StewardshipKind(rawValue: kind) else { return .failure(LedgerError(.dataLoss, "unknown kind \(kind)")) }
                     return .success(StoredRows.values(try StewardshipJSON.record(kind: stewardship, text: json), json: json))

@@ -471,7 +471,7 @@ final class LedgerWriter: @unchecked Sendable {
         }
         for (report, before) in plan.reports {
             let record = report.jsonText
-            try upsertReport.run(StoredRows.values(report, json: record))
+            try upsertReport.run(StoredRows.values(report))
             try audit(kind: "report", id: report.key, before: before?.jsonText ?? "", after: record)
         }
         for (record, before) in plan.stewardship {

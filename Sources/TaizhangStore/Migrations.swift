@@ -217,11 +217,68 @@ enum Migrations {
             SELECT x.unit_code, a.stage, COUNT(*) FROM asset_units x JOIN assets a ON a.id = x.asset_id GROUP BY 1, 2
             UNION ALL SELECT '', stage, COUNT(*) FROM assets GROUP BY 2;
         """),
+        // Reports as columns, with no JSON body, clustered by entity and
+        // quarter: an entity's reports are one range of the table, read
+        // without a parser (`StoredRows.report`). Filled from the records
+        // by `backfill`, which then replaces the old table.
+        (10, """
+        CREATE TABLE reports_10 (
+            entity_id TEXT NOT NULL,
+            quarter TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            output_value_fen INTEGER NOT NULL,
+            sales_revenue_fen INTEGER NOT NULL,
+            sales_channels BLOB NOT NULL,
+            profit_fen INTEGER NOT NULL,
+            payments_due_fen INTEGER NOT NULL,
+            payments_paid_fen INTEGER NOT NULL,
+            poor_labourers_employed INTEGER NOT NULL,
+            households_linked INTEGER NOT NULL,
+            dividends_paid_fen INTEGER NOT NULL,
+            support_measures BLOB NOT NULL,
+            target_output_value_fen INTEGER NOT NULL,
+            target_sales_revenue_fen INTEGER NOT NULL,
+            submitted_on TEXT NOT NULL,
+            correction_reason TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (entity_id, quarter)
+        ) WITHOUT ROWID;
+        """),
     ]
 
     /// Work a migration does in Swift after its SQL, in the same transaction.
     static func backfill(_ version: Int, _ db: SQLiteConnection) throws {
         if version == 6 { try fillAssetColumns(db) }
+        if version == 10 { try moveReportsToColumns(db) }
+    }
+
+    /// Writes every report's row of columns from its record, reads it back
+    /// as a report and compares it with the record, then drops the table
+    /// of records: a record that does not read, or a row that does not give
+    /// back its record, stops the migration (it rolls back).
+    static func moveReportsToColumns(_ db: SQLiteConnection) throws {
+        let insert = try db.prepare(StoredTable(name: "reports_10", columns: StoredRows.reports.columns, keyExpression: "", filter: "").insert)
+        let read = try db.prepare("SELECT \(StoredRows.reports.columns.joined(separator: ", ")) FROM reports_10 WHERE entity_id = ? AND quarter = ?")
+        try db.prepare("SELECT entity_id, quarter, record_json FROM reports ORDER BY entity_id, quarter").query([]) { row in
+            let key = row.text(0) + "/" + row.text(1)
+            let report: QuarterReport
+            do {
+                report = try QuarterReport(recordJSON: row.text(2))
+            } catch {
+                throw SQLiteError(code: 0, message: "migration 10: report \(key)'s stored record does not read (\(error)); nothing was migrated")
+            }
+            guard report.entityId == row.text(0), report.quarter.description == row.text(1) else {
+                throw SQLiteError(code: 0, message: "migration 10: the row of report \(key) holds the record of \(report.entityId)/\(report.quarter); nothing was migrated")
+            }
+            try insert.run(StoredRows.values(report))
+            var stored: QuarterReport?
+            try read.query([.text(report.entityId), .text(report.quarter.description)]) { stored = try StoredRows.report($0) }
+            guard stored == report else {
+                throw SQLiteError(code: 0, message: "migration 10: report \(key)'s row does not read back as its record; nothing was migrated")
+            }
+        }
+        try db.execute("DROP TABLE reports; ALTER TABLE reports_10 RENAME TO reports;")
     }
 
     /// Writes every asset's row from its record as the writer now would,

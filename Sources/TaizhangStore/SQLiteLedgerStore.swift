@@ -487,12 +487,13 @@ public final class SQLiteLedgerStore: LedgerStore {
     public func reports(ofEntities entityIds: [String]) throws -> [String: ReportsByQuarter] {
         do {
             return try pool.read { db in
-                let statement = try db.cached("SELECT record_json FROM reports WHERE entity_id = ? ORDER BY quarter")
-                var byEntity: [String: ReportsByQuarter] = [:]
+                let statement = try db.cached("SELECT \(StoredRows.reports.columns.joined(separator: ", ")) FROM reports WHERE entity_id = ? ORDER BY quarter")
+                var byEntity: [String: ReportsByQuarter] = Dictionary(minimumCapacity: entityIds.count)
                 for id in entityIds {
-                    var reports: ReportsByQuarter = [:]
+                    // Room for two years' reports before the table grows.
+                    var reports = ReportsByQuarter(minimumCapacity: 8)
                     try statement.query([.text(id)]) { row in
-                        let report = try QuarterReport(recordJSON: row.text(0))
+                        let report = try StoredRows.report(row)
                         reports[report.quarter] = report
                     }
                     if !reports.isEmpty { byEntity[id] = reports }
@@ -509,14 +510,12 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     /// One report, from the file (the writer's view).
     func loadReport(of entityId: String, _ quarter: Quarter) throws -> QuarterReport? {
-        let json: String? = try pool.point { db in
-            var json: String?
-            try db.cached("SELECT record_json FROM reports WHERE entity_id = ? AND quarter = ?").query([.text(entityId), .text(quarter.description)]) {
-                json = $0.text(0)
-            }
-            return json
+        try pool.point { db in
+            var report: QuarterReport?
+            try db.cached("SELECT \(StoredRows.reports.columns.joined(separator: ", ")) FROM reports WHERE entity_id = ? AND quarter = ?")
+                .query([.text(entityId), .text(quarter.description)]) { report = try StoredRows.report($0) }
+            return report
         }
-        return try json.map { try QuarterReport(recordJSON: $0) }
     }
 
     public func operations() -> OperationsSnapshot {

@@ -151,7 +151,7 @@ struct RiskFocusTests {
         #expect(!open.keys.contains { $0.hasPrefix("report_missing") }, "\(open.keys.sorted())")
 
         // The report's row is broken behind the daemon's back.
-        try SQLiteConnection(path: directory + "/taizhang.db").execute("UPDATE reports SET record_json = '{\"entity_id\": 7}'")
+        try SQLiteConnection(path: directory + "/taizhang.db").execute("UPDATE reports SET sales_channels = x'05'")
         #expect(throws: LedgerError.self) { try store.reports(of: "ZT00000001") }
         let full = monitor.runOnce(trigger: "timer")
         #expect(!full.error.isEmpty && full.raised == 0 && full.cleared == 0)

@@ -51,9 +51,19 @@ struct MigrationTests {
         let directory = try Self.demoCountyV5()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         #expect(try Self.schemaVersion(directory) == 5)
+        var records: [QuarterReport] = []
+        do {
+            let db = try SQLiteConnection(path: directory + "/taizhang.db", readOnly: true)
+            try db.prepare("SELECT record_json FROM reports ORDER BY entity_id, quarter").query([]) { records.append(try QuarterReport(recordJSON: $0.text(0))) }
+        }
+        #expect(records.count == 47)
         let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory), clock: TestClock())
         defer { store.close() }
-        #expect(try Self.schemaVersion(directory) == 9)
+        #expect(try Self.schemaVersion(directory) == Migrations.newest)
+        // Schema 10: each report's columns give back its record.
+        let byEntity = try store.reports(ofEntities: Array(Set(records.map(\.entityId))).sorted())
+        #expect(byEntity.values.flatMap(\.values).sorted { ($0.entityId, $0.quarter) < ($1.entityId, $1.quarter) } == records)
+        #expect(store.statistics().recordCounts["report"] == 47)
         let verification = try store.verifyAuditChain(expectedHead: nil)
         #expect(verification.intact, "\(verification.problem) \(verification.mismatches.prefix(3))")
         #expect(verification.rowsChecked > 900)

@@ -163,3 +163,26 @@ struct OperationsStoreTests {
         #expect(events[0].alert.clearedAt.isEmpty)
     }
 }
+
+/// The BLOB form of a report's lists: any text comes back as it went in,
+/// and bytes that are not such a list are refused, not half-read.
+struct StoredListTests {
+    @Test func anyTexts_comeBackAsTheyWentIn() {
+        let lists: [[String]] = [[], ["电商"], ["", "a\u{1F}b", "line\nbreak", String(repeating: "商", count: 200), "\u{0}"],
+                                 [String(repeating: "x", count: 127), String(repeating: "y", count: 128), String(repeating: "z", count: 16_400)]]
+        for list in lists {
+            #expect(StoredList.strings(StoredList.bytes(list)) == list)
+        }
+        #expect(StoredList.bytes(["ab"]) == [2, 0x61, 0x62])
+        #expect(StoredList.bytes([String(repeating: "x", count: 128)]).prefix(2) == [0x80, 0x01])
+    }
+
+    @Test func bytesThatAreNotAList_areRefused() {
+        #expect(StoredList.strings([5]) == nil, "a count past the end")
+        #expect(StoredList.strings([0x80]) == nil, "a count cut short")
+        #expect(StoredList.strings([0xFF, 0xFF, 0xFF, 0xFF, 0x7F]) == nil, "a count past 28 bits")
+        #expect(StoredList.strings([2, 0xE5, 0x95]) == nil, "a character cut short")
+        #expect(StoredList.strings([1, 0xFF]) == nil, "not UTF-8")
+        #expect(StoredList.strings([0, 0]) == ["", ""])
+    }
+}
