@@ -54,6 +54,26 @@ struct RiskFocusTests {
               owners: [Owner(name: "白马村股份经济合作社", kind: .villageCollective, adminCode: village, shareBasisPoints: 10_000)])
     }
 
+    /// A fresh data directory.
+    static func directory() throws -> String {
+        let directory = NSTemporaryDirectory() + "tz-focus-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    /// The county, one township, its `villages` (code, name) and project P1.
+    static func county(_ store: SQLiteLedgerStore, villages: [(String, String)]) throws {
+        let units = [AdminUnit(code: "421024000000", name: "江陵县", level: .county, parentCode: ""),
+                     AdminUnit(code: "421024101000", name: "熊河镇", level: .township, parentCode: "421024000000")]
+            + villages.map { AdminUnit(code: $0.0, name: $0.1, level: .village, parentCode: "421024101000") }
+        for unit in units {
+            _ = try submit(store, .createAdminUnit(unit), "CreateAdminUnit")
+        }
+        _ = try submit(store, .createProject(Project(id: "P1", name: "光伏扶贫项目", year: 2019, implementingUnit: "县发改局",
+                                                     adminCode: "421024101000", funding: [Funding(source: .centralSpecial, amountFen: 300_000)])),
+                       "CreateProject")
+    }
+
     /// Whether a run over the whole ledger would change any open alert.
     static func fullRunWouldChange(_ monitor: RiskMonitor, _ store: SQLiteLedgerStore, _ clock: Clock) throws -> AlertChanges {
         let rules = RiskRules(configuration: monitor.current(), today: Timestamp.chinaDate(unixMillis: clock.nowUnixMillis()))
@@ -61,23 +81,14 @@ struct RiskFocusTests {
     }
 
     @Test func anAssetMovedCarriesItsCountBacklogToTheOtherVillage() throws {
-        let directory = NSTemporaryDirectory() + "tz-focus-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let clock = Clock("2024-11-01")
         let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory), clock: clock)
         defer { store.close() }
         let touched = Mutex(TouchedRecords())
         store.observeCommits { more in touched.withLock { $0 = more } }
-        for unit in [AdminUnit(code: "421024000000", name: "江陵县", level: .county, parentCode: ""),
-                     AdminUnit(code: "421024101000", name: "熊河镇", level: .township, parentCode: "421024000000"),
-                     AdminUnit(code: Self.village, name: "白马村", level: .village, parentCode: "421024101000"),
-                     AdminUnit(code: Self.otherVillage, name: "青龙村", level: .village, parentCode: "421024101000")] {
-            _ = try Self.submit(store, .createAdminUnit(unit), "CreateAdminUnit")
-        }
-        _ = try Self.submit(store, .createProject(Project(id: "P1", name: "光伏扶贫项目", year: 2019, implementingUnit: "县发改局",
-                                                          adminCode: "421024101000", funding: [Funding(source: .centralSpecial, amountFen: 300_000)])),
-                            "CreateProject")
+        try Self.county(store, villages: [(Self.village, "白马村"), (Self.otherVillage, "青龙村")])
         guard case .assets(let assets) = try Self.submit(store, .registerAssets([Self.asset("光伏电站"), Self.asset("冷库"), Self.asset("大棚")], batch: true),
                                                          "RegisterAssets") else { Issue.record("no assets"); return }
         // Two years on, none counted: the village is red.
@@ -117,22 +128,12 @@ struct RiskFocusTests {
     /// full or focused, and changes no alert; it never reads as a report
     /// not submitted.
     @Test func aReportThatDoesNotRead_failsTheRunAndChangesNoAlert() throws {
-        let directory = NSTemporaryDirectory() + "tz-focus-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let clock = Clock("2026-11-20")
         let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory), clock: clock)
         defer { store.close() }
-        let touched = Mutex(TouchedRecords())
-        store.observeCommits { more in touched.withLock { $0 = more } }
-        for unit in [AdminUnit(code: "421024000000", name: "江陵县", level: .county, parentCode: ""),
-                     AdminUnit(code: "421024101000", name: "熊河镇", level: .township, parentCode: "421024000000"),
-                     AdminUnit(code: Self.village, name: "白马村", level: .village, parentCode: "421024101000")] {
-            _ = try Self.submit(store, .createAdminUnit(unit), "CreateAdminUnit")
-        }
-        _ = try Self.submit(store, .createProject(Project(id: "P1", name: "光伏扶贫项目", year: 2019, implementingUnit: "县发改局",
-                                                          adminCode: "421024101000", funding: [Funding(source: .centralSpecial, amountFen: 300_000)])),
-                            "CreateProject")
+        try Self.county(store, villages: [(Self.village, "白马村")])
         _ = try Self.submit(store, .registerAssets([Self.asset("冷库")], batch: false), "RegisterAsset")
         _ = try Self.submit(store, .createEntity(OperatingEntity(name: "白马村蔬菜专业合作社", kind: .cooperative, adminCode: Self.village,
                                                                  creditCode: "91350100M000100Y43")), "CreateEntity")
