@@ -344,7 +344,8 @@ extension LedgerService {
         }
 
         var listReports: MethodSpec {
-            Method.unary(RPC.Ledger.listReports) { _, request in
+            // Reports are read from the ledger file: off the event loop.
+            Method.fileRead(RPC.Ledger.listReports) { _, request in
                 var bad: [FieldViolation] = []
                 let from = request.fromQuarter.isEmpty ? nil : Quarter(request.fromQuarter)
                 let to = request.toQuarter.isEmpty ? nil : Quarter(request.toQuarter)
@@ -377,7 +378,7 @@ extension LedgerService {
                         steps += 1
                     }
                 }
-                return response
+                return try response.serializedBytes()
             }
         }
     }

@@ -347,7 +347,11 @@ enum RiskScan {
         let received = receipts(records)
         // The entities are scored on other threads while this one reads the
         // assets from the file (a read waits on SQLite, one core at most);
-        // their conditions come first, as if scored before.
+        // their conditions come first, as if scored before. Entities and
+        // contracts are one snapshot; reports and assets are read in many
+        // short read transactions, so a report committed during the run may
+        // be seen by its entity's score and not by its asset's: the focused
+        // run that follows that commit scores both again.
         let scored = Mutex<Swift.Result<[AlertCondition], any Error>>(.success([]))
         let entities = DispatchGroup()
         DispatchQueue.global().async(group: entities) {

@@ -184,7 +184,8 @@ extension RiskService {
         }
 
         var getRiskScore: MethodSpec {
-            Method.unary(RPC.Risk.getRiskScore) { _, request in
+            // The entity's reports are read from the ledger file: off the event loop.
+            Method.fileRead(RPC.Risk.getRiskScore) { _, request in
                 var bad: [FieldViolation] = []
                 if request.entityID.isEmpty { bad.append(.init(field: "entity_id", description: "is required")) }
                 let quarter = request.quarter.isEmpty ? nil : Quarter(request.quarter)
@@ -204,7 +205,7 @@ extension RiskService {
                     throw LedgerError(.failedPrecondition, "entity \(entity.id) owes no report yet (no contract ran in an ended quarter); name a quarter to score it anyway")
                 }
                 let score = rules.score(entityId: entity.id, quarter: judged, contracts: contracts, reports: reports)
-                return RiskMapping.score(score, entityName: entity.name)
+                return try RiskMapping.score(score, entityName: entity.name).serializedBytes()
             }
         }
 

@@ -219,7 +219,9 @@ enum Migrations {
         """),
         // Reports as columns, with no JSON body, clustered by entity and
         // quarter: an entity's reports are one range of the table, read
-        // without a parser (`StoredRows.report`). Filled from the records
+        // without a parser (`StoredRows.report`). STRICT: a column holds
+        // its declared type or nothing, so a figure edited into text is
+        // refused by SQLite rather than read as 0. Filled from the records
         // by `backfill`, which then replaces the old table.
         (10, """
         CREATE TABLE reports_10 (
@@ -243,7 +245,7 @@ enum Migrations {
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL,
             PRIMARY KEY (entity_id, quarter)
-        ) WITHOUT ROWID;
+        ) STRICT, WITHOUT ROWID;
         """),
     ]
 

@@ -151,6 +151,9 @@ final class SQLiteStatement {
             case .text(let text):
                 // The explicit length keeps text with NUL characters whole.
                 rc = sqlite3_bind_text(handle, index, text, Int32(text.utf8.count), transientDestructor)
+            case .blob(let bytes) where bytes.isEmpty:
+                // Not a pointer that might be nil: that would bind NULL.
+                rc = sqlite3_bind_zeroblob(handle, index, 0)
             case .blob(let bytes):
                 rc = bytes.withUnsafeBytes { raw in
                     sqlite3_bind_blob(handle, index, raw.baseAddress, Int32(raw.count), transientDestructor)

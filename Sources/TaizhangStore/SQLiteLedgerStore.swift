@@ -500,8 +500,10 @@ public final class SQLiteLedgerStore: LedgerStore {
                 }
                 return byEntity
             }
-        } catch let error as LedgerError {
-            throw error
+        } catch let error as StoredRowError {
+            // A row no record can give: changed behind the daemon's back; a retry reads it again.
+            StoreLog.error("reading the reports of \(entityIds.count) entities from the ledger file failed: \(error)")
+            throw LedgerError(.dataLoss, "\(error); run `taizhang audit verify` to see what changed in the ledger file")
         } catch {
             StoreLog.error("reading the reports of \(entityIds.count) entities from the ledger file failed: \(error)")
             throw LedgerError(.unavailable, "the reports could not be read from the ledger file; retry, and report it if it persists")

@@ -144,7 +144,7 @@ struct StoredRowError: Error, CustomStringConvertible {
     let table: String
     let key: String
     let column: String
-    var description: String { "\(table) \(key): column \(column) does not hold a value a record can have" }
+    var description: String { "row \(key) of the ledger file's \(table): column \(column) holds a value no record can have" }
 }
 
 /// A list of texts in a BLOB column: each item's UTF-8 bytes after their
@@ -172,7 +172,8 @@ enum StoredList {
             var count = 0
             var shift = 0
             while true {
-                guard index < bytes.count, shift < 28 else { return nil }
+                // At most 5 bytes: any count an Int32 length can give.
+                guard index < bytes.count, shift < 35 else { return nil }
                 let byte = bytes[index]
                 index += 1
                 count |= Int(byte & 0x7F) << shift

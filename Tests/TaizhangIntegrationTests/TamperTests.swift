@@ -90,9 +90,9 @@ struct TamperTests {
         for table in tables {
             let columns = try Self.query("SELECT name FROM pragma_table_info('\(table)')").map { $0[0] }
             for column in columns {
-                // Text gains a character, a number grows by one, a NULL becomes text; JSON stays JSON.
+                // Text and bytes gain a character, a number grows by one, a NULL becomes text; JSON stays JSON.
                 let changed = column == "record_json" ? "json_set(record_json, '$.note', 'TAMPERED')"
-                    : "CASE typeof(\(column)) WHEN 'integer' THEN \(column) + 1 WHEN 'null' THEN 'X' ELSE \(column) || 'X' END"
+                    : "CASE typeof(\(column)) WHEN 'integer' THEN \(column) + 1 WHEN 'null' THEN 'X' WHEN 'blob' THEN CAST(\(column) || 'X' AS BLOB) ELSE \(column) || 'X' END"
                 let row = try Self.rowKey(table)
                 let edit = "UPDATE \(table) SET \(column) = \(changed) WHERE \(row) = (SELECT max(\(row)) FROM \(table));"
                 do {

@@ -152,8 +152,12 @@ struct RiskFocusTests {
         #expect(!open.keys.contains { $0.hasPrefix("report_missing") }, "\(open.keys.sorted())")
 
         // The report's row is broken behind the daemon's back.
-        try SQLiteConnection(path: directory + "/taizhang.db").execute("UPDATE reports SET sales_channels = x'05'")
-        #expect(throws: LedgerError.self) { try store.reports(of: "ZT00000001") }
+        let file = try SQLiteConnection(path: directory + "/taizhang.db")
+        // A figure edited into text is refused by SQLite itself (a STRICT table).
+        #expect(throws: SQLiteError.self) { try file.execute("UPDATE reports SET payments_paid_fen = 'x'") }
+        try file.execute("UPDATE reports SET sales_channels = x'05'")
+        let damaged = #expect(throws: LedgerError.self) { try store.reports(of: "ZT00000001") }
+        #expect(damaged?.code == .dataLoss && damaged?.message.contains("sales_channels") == true, "\(String(describing: damaged))")
         let full = monitor.runOnce(trigger: "timer")
         #expect(!full.error.isEmpty && full.raised == 0 && full.cleared == 0)
         var focus = RiskFocus()
