@@ -714,10 +714,37 @@ public struct RiskRules: Sendable {
     /// A revitalising plan in effect (`revitalising`) stops the idle and
     /// loss alerts: the owner has acted on them.
     public func conditions(asset: Asset, contracts: [OperationContract], revitalising: RevitalisingPlan? = nil,
-                           operators: (String) -> (OperatingEntity, ReportsByQuarter)?) -> [AlertCondition] {
+                           operators: @escaping (String) -> (OperatingEntity, ReportsByQuarter)?) -> [AlertCondition] {
+        conditions(asset: asset, contracts: contracts, revitalising: revitalising, operatorView: operatorViews(operators))
+    }
+
+    /// What should be alerted on for one asset now, with what the rules
+    /// read of each contract's operator given by `operatorView`.
+    public func conditions(asset: Asset, contracts: [OperationContract], revitalising: RevitalisingPlan? = nil,
+                           operatorView: (OperationContract) -> OperatorView?) -> [AlertCondition] {
         guard asset.lifecycle.stage != .disposed else { return [] }
         return recordConditions(asset: asset, revitalising: revitalising)
-            + operationConditions(asset: AssetFacts(asset), contracts: contracts, revitalising: revitalising, operators: operators)
+            + operationConditions(asset: AssetFacts(asset), contracts: contracts, revitalising: revitalising, operatorView: operatorView)
+    }
+
+    /// The operator views of contracts whose entities and reports `operators` gives.
+    func operatorViews(_ operators: @escaping (String) -> (OperatingEntity, ReportsByQuarter)?) -> (OperationContract) -> OperatorView? {
+        { contract in operators(contract.entityId).flatMap { operatorView(contract: contract, entity: $0.0, reports: $0.1) } }
+    }
+
+    /// What the asset rules read of an operator's reports under `contract`:
+    /// the latest report of a quarter the contract covers (one now overdue
+    /// does not hide what the one before showed), and the report a year or
+    /// a quarter before it; nil when there is none to judge.
+    public func operatorView(contract: OperationContract, entity: OperatingEntity, reports: ReportsByQuarter) -> OperatorView? {
+        guard let judged = evaluatedQuarter(contracts: [contract], reports: reports),
+              let quarter = reports.index(forKey: judged) != nil ? judged
+                : (contract.covers(judged.previous) && reports.index(forKey: judged.previous) != nil ? judged.previous : nil),
+              let report = reports[quarter] else { return nil }
+        let earlier = reports[quarter.yearEarlier] ?? reports[quarter.previous]
+        return OperatorView(entityName: entity.name, quarter: quarter, profitFen: report.profitFen, outputValueFen: report.outputValueFen,
+                            previousLoss: contract.covers(quarter.previous) && (reports[quarter.previous]?.profitFen ?? 0) < 0,
+                            earlierQuarter: earlier?.quarter, earlierOutputValueFen: earlier?.outputValueFen ?? 0)
     }
 
     /// The conditions only the record tells: idle, a notice up too long, a
@@ -760,7 +787,14 @@ public struct RiskRules: Sendable {
     /// decline its operator reports, its contracts' expiry. All an asset
     /// has when `RiskRules.needsRecord` is false.
     public func operationConditions(asset: AssetFacts, contracts: [OperationContract], revitalising: RevitalisingPlan? = nil,
-                                    operators: (String) -> (OperatingEntity, ReportsByQuarter)?) -> [AlertCondition] {
+                                    operators: @escaping (String) -> (OperatingEntity, ReportsByQuarter)?) -> [AlertCondition] {
+        operationConditions(asset: asset, contracts: contracts, revitalising: revitalising, operatorView: operatorViews(operators))
+    }
+
+    /// The conditions of an asset's operation, with what the rules read of
+    /// each contract's operator given by `operatorView`.
+    public func operationConditions(asset: AssetFacts, contracts: [OperationContract], revitalising: RevitalisingPlan? = nil,
+                                    operatorView: (OperationContract) -> OperatorView?) -> [AlertCondition] {
         guard asset.stage != .disposed else { return [] }
         var out: [AlertCondition] = []
         func condition(_ kind: AlertKind, _ level: AlertLevel, subjectId: String? = nil, subjectName: String? = nil,
@@ -771,24 +805,20 @@ public struct RiskRules: Sendable {
         // The contract running now (or the latest one) tells who operates it.
         let ordered = contracts.sorted { ($0.start, $0.id) < ($1.start, $1.id) }
         let running = ordered.last { $0.isRunning(on: today) }
-        if let contract = running ?? ordered.last, let (entity, reports) = operators(contract.entityId),
-           let judged = evaluatedQuarter(contracts: [contract], reports: reports),
-           // The latest report: one now overdue does not clear what the one before showed.
-           let quarter = reports.index(forKey: judged) != nil ? judged
-                : (contract.covers(judged.previous) && reports.index(forKey: judged.previous) != nil ? judged.previous : nil),
-           let report = reports[quarter] {
-            if report.profitFen < 0, revitalising == nil {
-                let previousLoss = contract.covers(quarter.previous) && (reports[quarter.previous]?.profitFen ?? 0) < 0
+        if let contract = running ?? ordered.last, let view = operatorView(contract) {
+            let quarter = view.quarter
+            if view.profitFen < 0, revitalising == nil {
+                let previousLoss = view.previousLoss
                 condition(.assetLoss, previousLoss ? .red : .yellow, quarter: quarter,
-                          reasons: [.init("loss", "经营主体\(entity.name)\(quarter.chineseName)亏损\(Yuan.format(-report.profitFen))\(previousLoss ? "，连续两个季度亏损" : "")",
-                                          "the operator \(entity.name) lost \(Yuan.format(-report.profitFen)) in \(quarter)\(previousLoss ? ", two quarters running" : "")")])
+                          reasons: [.init("loss", "经营主体\(view.entityName)\(quarter.chineseName)亏损\(Yuan.format(-view.profitFen))\(previousLoss ? "，连续两个季度亏损" : "")",
+                                          "the operator \(view.entityName) lost \(Yuan.format(-view.profitFen)) in \(quarter)\(previousLoss ? ", two quarters running" : "")")])
             }
-            if let earlier = reports[quarter.yearEarlier] ?? reports[quarter.previous], earlier.outputValueFen > 0 {
-                let drop = 100 - RiskRules.percent(report.outputValueFen, of: earlier.outputValueFen)
+            if let earlierQuarter = view.earlierQuarter, view.earlierOutputValueFen > 0 {
+                let drop = 100 - RiskRules.percent(view.outputValueFen, of: view.earlierOutputValueFen)
                 if drop >= configuration.declinePercent {
                     condition(.assetDecline, drop >= min(100, 2 * configuration.declinePercent) ? .red : .yellow, quarter: quarter,
-                              reasons: [.init("output_declined", "产值由\(earlier.quarter.chineseName)的\(Yuan.format(earlier.outputValueFen))降至\(Yuan.format(report.outputValueFen))，下降\(drop)%",
-                                              "output fell \(drop)% from \(Yuan.format(earlier.outputValueFen)) in \(earlier.quarter) to \(Yuan.format(report.outputValueFen))")])
+                              reasons: [.init("output_declined", "产值由\(earlierQuarter.chineseName)的\(Yuan.format(view.earlierOutputValueFen))降至\(Yuan.format(view.outputValueFen))，下降\(drop)%",
+                                              "output fell \(drop)% from \(Yuan.format(view.earlierOutputValueFen)) in \(earlierQuarter) to \(Yuan.format(view.outputValueFen))")])
                 }
             }
         }
@@ -807,4 +837,21 @@ public struct RiskRules: Sendable {
         }
         return out
     }
+}
+
+/// What an asset's operation rules read of its operator under one contract
+/// (`RiskRules.operatorView`): a full run keeps one per contract while it
+/// scores the entities, so the assets are scored without reading the
+/// reports again.
+public struct OperatorView: Sendable, Equatable {
+    public var entityName: String
+    /// The quarter judged, and its report's figures.
+    public var quarter: Quarter
+    public var profitFen: Int64
+    public var outputValueFen: Int64
+    /// The quarter before was covered by the contract and reported a loss.
+    public var previousLoss: Bool
+    /// The report compared with: a year before, else a quarter before.
+    public var earlierQuarter: Quarter?
+    public var earlierOutputValueFen: Int64
 }

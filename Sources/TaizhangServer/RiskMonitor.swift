@@ -345,23 +345,16 @@ enum RiskScan {
         let snapshot = store.operations()
         let records = store.stewardship()
         let received = receipts(records)
-        // The entities are scored on other threads while this one reads the
-        // assets from the file (a read waits on SQLite, one core at most);
-        // their conditions come first, as if scored before. Entities and
-        // contracts are one snapshot; reports and assets are read in many
-        // short read transactions, so a report committed during the run may
-        // be seen by its entity's score and not by its asset's: the focused
-        // run that follows that commit scores both again.
-        let scored = Mutex<Swift.Result<[AlertCondition], any Error>>(.success([]))
-        let entities = DispatchGroup()
-        DispatchQueue.global().async(group: entities) {
-            let found = Swift.Result {
-                try Self.entityConditions(store: store, snapshot: snapshot, entityIds: snapshot.entityOrder, rules: rules, received: received)
-            }
-            scored.withLock { $0 = found }
-        }
-        // A read that fails does not leave them running into the next run.
-        defer { entities.wait() }
+        // The entities first, on every core, each slice with its reports
+        // read from the file; what the asset rules read of each contract's
+        // operator is kept (`OperatorView`, one per contract), so the
+        // assets are scored without reading the reports a second time.
+        // Entities and contracts are one snapshot; reports and assets are
+        // read in many short read transactions, so a report committed
+        // during the run may be seen by its entity's score and not by its
+        // asset's: the focused run that follows that commit scores both.
+        let (entityConditions, views) = try Self.entityConditions(store: store, snapshot: snapshot, entityIds: snapshot.entityOrder,
+                                                                  rules: rules, received: received)
         var conditions: [AlertCondition] = []
         // The assets come from the file a page at a time, as the columns
         // the count backlog and the choice of candidates need. Those the
@@ -379,7 +372,7 @@ enum RiskScan {
             if asset != nil || RiskRules.mayFlag(facts, contracted: snapshot.contractsByAsset[facts.id] != nil) {
                 batch.append(Candidate(facts: facts, record: asset))
                 if batch.count == batchSize {
-                    conditions += try Self.assetConditions(store: store, snapshot: snapshot, assets: batch, rules: rules, records: records)
+                    conditions += Self.assetConditions(snapshot: snapshot, assets: batch, rules: rules, records: records, views: views)
                     batch.removeAll(keepingCapacity: true)
                 }
             }
@@ -387,9 +380,8 @@ enum RiskScan {
                 backlog[facts.adminCode, default: CountBacklog(since: since)].add(facts.id, since: since, twoYears: twoYears)
             }
         }
-        conditions += try Self.assetConditions(store: store, snapshot: snapshot, assets: batch, rules: rules, records: records)
-        entities.wait()
-        conditions = try scored.withLock { $0 }.get() + conditions
+        conditions += Self.assetConditions(snapshot: snapshot, assets: batch, rules: rules, records: records, views: views)
+        conditions = entityConditions + conditions
         conditions += rules.countConditions(backlog) { store.adminUnit(code: $0)?.name ?? $0 }
             + rules.distributionConditions(records) { store.adminUnit(code: $0)?.name ?? $0 }
         return Result(conditions: conditions, entities: snapshot.entityOrder.count, assets: checked)
@@ -417,45 +409,48 @@ enum RiskScan {
     /// The conditions of `entityIds`, scored in slices on every core at
     /// once, each slice with its entities' reports read from the file (so
     /// a run holds a few slices' reports, not the ledger's history); the
-    /// slices' conditions are joined in order.
+    /// slices' conditions are joined in order. With them, what the asset
+    /// rules read of each of the entities' contracts, by contract id.
     static func entityConditions(store: any LedgerStore, snapshot: OperationsSnapshot, entityIds: [String], rules: RiskRules,
-                                 received: [String: [IncomeReceipt]]) throws -> [AlertCondition] {
+                                 received: [String: [IncomeReceipt]]) throws -> ([AlertCondition], [String: OperatorView]) {
         let slices = stride(from: 0, to: entityIds.count, by: sliceSize).map { $0..<min($0 + sliceSize, entityIds.count) }
-        let results = Mutex([Swift.Result<[AlertCondition], any Error>](repeating: .success([]), count: slices.count))
+        typealias Scored = (conditions: [AlertCondition], views: [String: OperatorView])
+        let results = Mutex([Swift.Result<Scored, any Error>](repeating: .success(([], [:])), count: slices.count))
         DispatchQueue.concurrentPerform(iterations: slices.count) { index in
-            let found = Swift.Result {
+            let found = Swift.Result { () throws -> Scored in
                 let ids = Array(entityIds[slices[index]])
                 let reports = try store.reports(ofEntities: ids)
-                var out: [AlertCondition] = []
+                var out: Scored = ([], [:])
                 for id in ids {
                     guard let entity = snapshot.entities[id] else { continue }
-                    out += rules.conditions(entity: entity, contracts: snapshot.contracts(ofEntity: id), reports: reports[id] ?? [:],
-                                            received: received)
+                    let contracts = snapshot.contracts(ofEntity: id)
+                    let entityReports = reports[id] ?? [:]
+                    out.conditions += rules.conditions(entity: entity, contracts: contracts, reports: entityReports, received: received)
+                    for contract in contracts {
+                        out.views[contract.id] = rules.operatorView(contract: contract, entity: entity, reports: entityReports)
+                    }
                 }
                 return out
             }
             results.withLock { $0[index] = found }
         }
-        return try results.withLock { $0 }.flatMap { try $0.get() }
+        var conditions: [AlertCondition] = []
+        var views: [String: OperatorView] = Dictionary(minimumCapacity: snapshot.contracts.count)
+        for result in try results.withLock({ $0 }).map({ try $0.get() }) {
+            conditions += result.conditions
+            views.merge(result.views) { first, _ in first }
+        }
+        return (conditions, views)
     }
 
     /// The conditions of candidate assets, scored in slices on every core
-    /// at once, with the reports of their operators read from the file
-    /// first; the slices' conditions are joined in order.
-    static func assetConditions(store: any LedgerStore, snapshot: OperationsSnapshot, assets: [Candidate], rules: RiskRules,
-                                records: StewardshipSnapshot) throws -> [AlertCondition] {
+    /// at once, with what the rules read of their operators from `views`
+    /// (by contract id, from `entityConditions`); the slices' conditions
+    /// are joined in order.
+    static func assetConditions(snapshot: OperationsSnapshot, assets: [Candidate], rules: RiskRules, records: StewardshipSnapshot,
+                                views: [String: OperatorView]) -> [AlertCondition] {
         guard !assets.isEmpty else { return [] }
-        var operatorIds: Set<String> = []
-        for candidate in assets {
-            for contractId in snapshot.contractsByAsset[candidate.facts.id] ?? [] {
-                if let contract = snapshot.contracts[contractId] { operatorIds.insert(contract.entityId) }
-            }
-        }
-        let reports = try store.reports(ofEntities: operatorIds.sorted())
-        let operators = { @Sendable (entityId: String) -> (OperatingEntity, ReportsByQuarter)? in
-            guard let entity = snapshot.entities[entityId] else { return nil }
-            return (entity, reports[entityId] ?? [:])
-        }
+        let operatorView = { @Sendable (contract: OperationContract) -> OperatorView? in views[contract.id] }
         let slices = stride(from: 0, to: assets.count, by: sliceSize).map { $0..<min($0 + sliceSize, assets.count) }
         let results = Mutex([[AlertCondition]](repeating: [], count: slices.count))
         DispatchQueue.concurrentPerform(iterations: slices.count) { index in
@@ -465,9 +460,9 @@ enum RiskScan {
                 let contracts = snapshot.contracts(ofAsset: id)
                 let plan = records.revitalisingPlan(ofAsset: id, on: rules.today)
                 if let record = candidate.record {
-                    out += rules.conditions(asset: record, contracts: contracts, revitalising: plan, operators: operators)
+                    out += rules.conditions(asset: record, contracts: contracts, revitalising: plan, operatorView: operatorView)
                 } else {
-                    out += rules.operationConditions(asset: candidate.facts, contracts: contracts, revitalising: plan, operators: operators)
+                    out += rules.operationConditions(asset: candidate.facts, contracts: contracts, revitalising: plan, operatorView: operatorView)
                 }
             }
             results.withLock { $0[index] = out }
