@@ -119,8 +119,8 @@ enum StoredRows {
         let key = row.text(0) + "/" + row.text(1)
         guard let quarter = Quarter(row.text(1)) else { throw StoredRowError(table: "reports", key: key, column: "quarter") }
         guard let submitted = CivilDate(row.text(15)) else { throw StoredRowError(table: "reports", key: key, column: "submitted_on") }
-        guard let channels = StoredList.strings(row.blob(5)) else { throw StoredRowError(table: "reports", key: key, column: "sales_channels") }
-        guard let measures = StoredList.strings(row.blob(12)) else { throw StoredRowError(table: "reports", key: key, column: "support_measures") }
+        guard let channels = row.withBlob(5, StoredList.strings) else { throw StoredRowError(table: "reports", key: key, column: "sales_channels") }
+        guard let measures = row.withBlob(12, StoredList.strings) else { throw StoredRowError(table: "reports", key: key, column: "support_measures") }
         return QuarterReport(
             entityId: row.text(0), quarter: quarter, outputValueFen: row.int(3), salesRevenueFen: row.int(4), salesChannels: channels,
             profitFen: row.int(6), paymentsDueFen: row.int(7), paymentsPaidFen: row.int(8), poorLabourersEmployed: Int(row.int(9)),
@@ -166,6 +166,11 @@ enum StoredList {
 
     /// The items, or nil when the bytes are not such a list of UTF-8 texts.
     static func strings(_ bytes: [UInt8]) -> [String]? {
+        bytes.withUnsafeBufferPointer(strings)
+    }
+
+    /// The items, or nil when the bytes are not such a list of UTF-8 texts.
+    static func strings(_ bytes: UnsafeBufferPointer<UInt8>) -> [String]? {
         var items: [String] = []
         var index = 0
         while index < bytes.count {
@@ -180,7 +185,8 @@ enum StoredList {
                 shift += 7
                 if byte & 0x80 == 0 { break }
             }
-            guard count <= bytes.count - index, let item = String(validating: bytes[index..<index + count], as: UTF8.self) else { return nil }
+            guard count <= bytes.count - index,
+                  let item = String(validating: UnsafeBufferPointer(rebasing: bytes[index..<index + count]), as: UTF8.self) else { return nil }
             items.append(item)
             index += count
         }
