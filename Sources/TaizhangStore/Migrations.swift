@@ -261,7 +261,7 @@ enum Migrations {
     /// back its record, stops the migration (it rolls back).
     static func moveReportsToColumns(_ db: SQLiteConnection) throws {
         let insert = try db.prepare(StoredTable(name: "reports_10", columns: StoredRows.reports.columns, keyExpression: "", filter: "").insert)
-        let read = try db.prepare("SELECT \(StoredRows.reports.columns.joined(separator: ", ")) FROM reports_10 WHERE entity_id = ? AND quarter = ?")
+        let read = try db.prepare("SELECT \(StoredRows.reportColumns) FROM reports_10 WHERE entity_id = ? AND quarter = ?")
         try db.prepare("SELECT entity_id, quarter, record_json FROM reports ORDER BY entity_id, quarter").query([]) { row in
             let key = row.text(0) + "/" + row.text(1)
             let report: QuarterReport

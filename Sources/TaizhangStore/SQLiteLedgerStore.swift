@@ -487,7 +487,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     public func reports(ofEntities entityIds: [String]) throws -> [String: ReportsByQuarter] {
         do {
             return try pool.read { db in
-                let statement = try db.cached("SELECT \(StoredRows.reports.columns.joined(separator: ", ")) FROM reports WHERE entity_id = ? ORDER BY quarter")
+                let statement = try db.cached("SELECT \(StoredRows.reportColumns) FROM reports WHERE entity_id = ? ORDER BY quarter")
                 var byEntity: [String: ReportsByQuarter] = Dictionary(minimumCapacity: entityIds.count)
                 for id in entityIds {
                     // Room for two years' reports before the table grows.
@@ -501,7 +501,7 @@ public final class SQLiteLedgerStore: LedgerStore {
                 return byEntity
             }
         } catch let error as StoredRowError {
-            // A row no record can give: changed behind the daemon's back; a retry reads it again.
+            // A row no record can give: changed behind the daemon's back (retrying will not help).
             StoreLog.error("reading the reports of \(entityIds.count) entities from the ledger file failed: \(error)")
             throw LedgerError(.dataLoss, "\(error); run `taizhang audit verify` to see what changed in the ledger file")
         } catch {
@@ -514,7 +514,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     func loadReport(of entityId: String, _ quarter: Quarter) throws -> QuarterReport? {
         try pool.point { db in
             var report: QuarterReport?
-            try db.cached("SELECT \(StoredRows.reports.columns.joined(separator: ", ")) FROM reports WHERE entity_id = ? AND quarter = ?")
+            try db.cached("SELECT \(StoredRows.reportColumns) FROM reports WHERE entity_id = ? AND quarter = ?")
                 .query([.text(entityId), .text(quarter.description)]) { report = try StoredRows.report($0) }
             return report
         }

@@ -106,6 +106,8 @@ enum StoredRows {
         "support_measures", "target_output_value_fen", "target_sales_revenue_fen", "submitted_on", "correction_reason",
         "created_at", "updated_at",
     ], keyExpression: "entity_id || '/' || quarter", filter: "")
+    /// The columns a select of reports names, in the order `report(_:)` reads them.
+    static let reportColumns = reports.columns.joined(separator: ", ")
     static func values(_ report: QuarterReport) -> [SQLiteStatement.Value] {
         [.text(report.entityId), .text(report.quarter.description), .int(Int64(report.revision)), .int(report.outputValueFen),
          .int(report.salesRevenueFen), .blob(StoredList.bytes(report.salesChannels)), .int(report.profitFen), .int(report.paymentsDueFen),
