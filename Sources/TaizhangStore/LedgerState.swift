@@ -4,14 +4,6 @@
 
 import TaizhangCore
 
-/// A remembered reply to an idempotency key.
-struct IdempotencyRecord: Sendable {
-    var method: String
-    var requestSHA256: String
-    var response: [UInt8]
-    var createdUnixMillis: Int64
-}
-
 /// Everything committed, indexed for the reads the services make.
 struct LedgerState: Sendable {
     var adminUnits: [String: AdminUnit] = [:]
@@ -23,7 +15,6 @@ struct LedgerState: Sendable {
     var assetCount = 0
     /// How many reports the file holds (they stay in the file).
     var reportCount = 0
-    var idempotency: [String: IdempotencyRecord] = [:]
     var auditHeadSeq: UInt64 = 0
     var auditHeadHash: String = AuditChain.genesisHash
     var lastAssetNumber: Int = 0

@@ -7,14 +7,12 @@ import Synchronization
 import TaizhangCore
 
 /// What a group did, applied to the in-memory state after COMMIT: its
-/// records, and what only the store keeps (idempotency, the audit head).
+/// records and the audit head. (Answers kept for idempotency keys stay in
+/// the file: the writer reads them by key.)
 struct Overlay {
     var records = GroupChanges()
-    var idempotency: [String: IdempotencyRecord] = [:]
     var auditHeadSeq: UInt64?
     var auditHeadHash: String?
-    /// Forget idempotency records created before this time (Unix ms).
-    var pruneIdempotencyBefore: Int64?
     /// The holds operators accepted in this group (their reasons): the
     /// store releases its hold if it is one of them.
     var acceptedHolds: [String] = []
@@ -28,10 +26,6 @@ struct Overlay {
         for id in records.contractOrder { state.put(records.contracts[id]!) }
         state.reportCount += records.reportsAdded
         for key in records.stewardshipOrder { state.stewardship.put(records.stewardship[key]!) }
-        if let oldest = pruneIdempotencyBefore {
-            state.idempotency = state.idempotency.filter { $0.value.createdUnixMillis >= oldest }
-        }
-        for (key, record) in idempotency { state.idempotency[key] = record }
         if let seq = auditHeadSeq, let hash = auditHeadHash {
             state.auditHeadSeq = seq
             state.auditHeadHash = hash
@@ -129,6 +123,7 @@ final class LedgerWriter: @unchecked Sendable {
     private let updateAsset: SQLiteStatement
     private let insertAudit: SQLiteStatement
     private let findKeyed: SQLiteStatement
+    private let findIdempotency: SQLiteStatement
     private let upsertIdempotency: SQLiteStatement
     private let pruneIdempotency: SQLiteStatement
     private let upsertEntity: SQLiteStatement
@@ -139,6 +134,8 @@ final class LedgerWriter: @unchecked Sendable {
     private let dropEmptyTotals: SQLiteStatement
     private let policy: DepreciationPolicy
     private var groupsSincePrune = 0
+    /// When expired answers were last pruned (Unix ms).
+    private var prunedAtMillis: Int64
     /// What the group's applied mutations change in `asset_totals`, written
     /// once before COMMIT (fifteen registrations in one village touch the
     /// same four rows: one update each, not sixty).
@@ -167,6 +164,7 @@ final class LedgerWriter: @unchecked Sendable {
         dropEmptyTotals = try db.prepare(AssetTotals.dropEmpty)
         self.clock = clock
         self.retentionMillis = retentionMillis
+        prunedAtMillis = clock.nowUnixMillis()  // the store pruned at start
         insertAdminUnit = try db.prepare(StoredRows.adminUnits.insert)
         findPath = try db.prepare("SELECT path FROM admin_units WHERE code = ?")
         placeAsset = try db.prepare("INSERT OR IGNORE INTO asset_units(unit_code, asset_id) VALUES (?, ?)")
@@ -183,6 +181,7 @@ final class LedgerWriter: @unchecked Sendable {
             SELECT method, request_sha256, record_kind, record_id, after_json FROM audit_journal
             WHERE idempotency_key = ? AND idempotency_key <> '' AND time >= ? ORDER BY seq
             """)
+        findIdempotency = try db.prepare("SELECT method, request_sha256, response, created_unix_ms FROM idempotency WHERE key = ?")
         upsertIdempotency = try db.prepare("INSERT OR REPLACE INTO idempotency(key, method, request_sha256, response, created_unix_ms) VALUES (?, ?, ?, ?, ?)")
         pruneIdempotency = try db.prepare("DELETE FROM idempotency WHERE created_unix_ms < ?")
         upsertEntity = try db.prepare(StoredRows.entities.upsert(key: ["id"]))
@@ -213,7 +212,7 @@ final class LedgerWriter: @unchecked Sendable {
             let context = pending.context
             // Keys are scoped to the caller: two identities never share one.
             let idempotencyKey = context.idempotencyKey.map { context.idempotencyOwner + "\n" + $0 }
-            if let key = idempotencyKey, let reply = replay(key, pending, overlay: overlay, store: store, nowMillis: nowMillis) {
+            if let key = idempotencyKey, let reply = replay(key, pending, store: store, nowMillis: nowMillis) {
                 replies.append(reply)
                 continue
             }
@@ -230,12 +229,10 @@ final class LedgerWriter: @unchecked Sendable {
                     try write(plan, context: context, key: idempotencyKey ?? "", now: now, seq: &seq, hash: &hash)
                     if case .journaled = plan.outcome { plan.outcome = .journaled(AuditHead(seq: seq, hash: hash)) }
                     if case .acceptHead(let accepted) = pending.mutation { overlay.acceptedHolds.append(accepted.heldBecause) }
-                    let remembered = try idempotencyKey.map { try remember($0, pending, plan.outcome, nowMillis: nowMillis) }
-                    let response = remembered?.record.response
+                    let response = try idempotencyKey.map { try remember($0, pending, plan.outcome, nowMillis: nowMillis) }
                     try db.execute("RELEASE m")
                     for (key, sums) in mutationTotals { groupTotals[key, default: AssetTotals.Sums()].add(sums) }
                     for (key, change) in mutationCounts { groupCounts[key, default: 0] += change }
-                    if let (key, record) = remembered { overlay.idempotency[key] = record }
                     headSeq = seq
                     headHash = hash
                     overlay.records.absorb(plan)
@@ -303,23 +300,27 @@ final class LedgerWriter: @unchecked Sendable {
     /// answer again, or a refusal when the key came with another request.
     /// A key whose stored answer is gone (deleted behind the daemon's back)
     /// is found in the journal: the change is not applied twice, and the
-    /// answer is rebuilt from what the journal recorded.
-    private func replay(_ key: String, _ pending: PendingMutation, overlay: Overlay, store: SQLiteLedgerStore, nowMillis: Int64) -> MutationReply? {
+    /// answer is rebuilt from what the journal recorded. The answers are
+    /// read from the file (by key, in the group's transaction, so a key
+    /// used earlier in the same group is found too): they are never held
+    /// in memory, which would grow with the day's writes.
+    private func replay(_ key: String, _ pending: PendingMutation, store: SQLiteLedgerStore, nowMillis: Int64) -> MutationReply? {
         let context = pending.context
+        let oldest = nowMillis - retentionMillis
         var first: (method: String, requestSHA256: String, response: () -> [UInt8])?
-        if let known = overlay.idempotency[key] ?? store.state.withLock({ $0.idempotency[key] }) {
-            guard known.createdUnixMillis >= nowMillis - retentionMillis else { return nil }
-            first = (known.method, known.requestSHA256, { known.response })
-        } else {
-            do {
-                if let journaled = try journaled(key, since: nowMillis - retentionMillis, store: store) {
-                    first = (journaled.method, journaled.requestSHA256, { pending.encode(journaled.outcome) })
-                }
-            } catch {
-                // Unknown is not "new": applying it could apply a retry twice.
-                StoreLog.error("reading the journal for an idempotency-key failed: \(error)")
-                return .failure(LedgerError(.unavailable, "the journal could not be read to check the idempotency-key; nothing was applied; retry"))
+        do {
+            var known: (method: String, requestSHA256: String, response: [UInt8], createdUnixMillis: Int64)?
+            try findIdempotency.query([.text(key)]) { row in known = (row.text(0), row.text(1), row.blob(2), row.int(3)) }
+            if let known {
+                guard known.createdUnixMillis >= oldest else { return nil }
+                first = (known.method, known.requestSHA256, { known.response })
+            } else if let journaled = try journaled(key, since: oldest, store: store) {
+                first = (journaled.method, journaled.requestSHA256, { pending.encode(journaled.outcome) })
             }
+        } catch {
+            // Unknown is not "new": applying it could apply a retry twice.
+            StoreLog.error("reading the stored answers or the journal for an idempotency-key failed: \(error)")
+            return .failure(LedgerError(.unavailable, "the ledger file could not be read to check the idempotency-key; nothing was applied; retry"))
         }
         guard let first else { return nil }
         if first.method == context.method, first.requestSHA256 == context.requestSHA256 {
@@ -363,17 +364,15 @@ final class LedgerWriter: @unchecked Sendable {
     }
 
     /// Writes the answer to a mutation under its idempotency key, for retries.
-    private func remember(_ key: String, _ pending: PendingMutation, _ outcome: MutationOutcome,
-                          nowMillis: Int64) throws -> (key: String, record: IdempotencyRecord) {
+    private func remember(_ key: String, _ pending: PendingMutation, _ outcome: MutationOutcome, nowMillis: Int64) throws -> [UInt8] {
         let encoded = pending.encode(outcome)
-        let record = IdempotencyRecord(method: pending.context.method, requestSHA256: pending.context.requestSHA256,
-                                       response: encoded, createdUnixMillis: nowMillis)
-        try upsertIdempotency.run([.text(key), .text(record.method), .text(record.requestSHA256), .blob(encoded), .int(nowMillis)])
-        return (key, record)
+        try upsertIdempotency.run([.text(key), .text(pending.context.method), .text(pending.context.requestSHA256), .blob(encoded), .int(nowMillis)])
+        return encoded
     }
 
-    /// Commits the group and notes its audit head; prunes old idempotency
-    /// records every 10,000 groups.
+    /// Commits the group and notes its audit head; prunes answers kept
+    /// past their retention every 10,000 groups or every hour (through
+    /// their index: the work is what expired, not what is kept).
     private func finish(_ batch: [PendingMutation], overlay: Overlay, replies: [MutationReply], applied: Int,
                         head: (seq: UInt64, hash: String), nowMillis: Int64) -> CommitResult {
         var overlay = overlay
@@ -393,10 +392,16 @@ final class LedgerWriter: @unchecked Sendable {
         overlay.auditHeadSeq = head.seq
         overlay.auditHeadHash = head.hash
         groupsSincePrune += 1
-        if groupsSincePrune >= 10_000 {
+        if groupsSincePrune >= 10_000 || nowMillis - prunedAtMillis >= 3_600_000 {
             groupsSincePrune = 0
-            try? pruneIdempotency.run([.int(nowMillis - retentionMillis)])
-            overlay.pruneIdempotencyBefore = nowMillis - retentionMillis
+            prunedAtMillis = nowMillis
+            // Outside the group's transaction: a failure here loses nothing
+            // (an expired answer is never used; the next prune retries).
+            do {
+                try pruneIdempotency.run([.int(nowMillis - retentionMillis)])
+            } catch {
+                StoreLog.error("pruning expired idempotency answers failed: \(error)")
+            }
         }
         return CommitResult(durable: true, overlay: overlay, replies: replies, appliedCount: applied)
     }

@@ -247,6 +247,11 @@ enum Migrations {
             PRIMARY KEY (entity_id, quarter)
         ) STRICT, WITHOUT ROWID;
         """),
+        // Answers kept for idempotency keys are read from the file by key
+        // (no longer held in memory); expired ones are pruned by age.
+        (11, """
+        CREATE INDEX idempotency_created ON idempotency(created_unix_ms);
+        """),
     ]
 
     /// Work a migration does in Swift after its SQL, in the same transaction.

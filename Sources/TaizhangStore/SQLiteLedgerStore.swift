@@ -689,12 +689,10 @@ public final class SQLiteLedgerStore: LedgerStore {
             }
             state.stewardship.put(try StewardshipJSON.record(kind: kind, text: row.text(1)))
         }
+        // Answers kept for idempotency keys stay in the file (the writer
+        // reads them by key); expired ones go now, through their index.
         let oldest = clock.nowUnixMillis() - retentionMillis
         try db.prepare("DELETE FROM idempotency WHERE created_unix_ms < ?").run([.int(oldest)])
-        try db.prepare("SELECT key, method, request_sha256, response, created_unix_ms FROM idempotency").query([]) { row in
-            state.idempotency[row.text(0)] = IdempotencyRecord(method: row.text(1), requestSHA256: row.text(2),
-                                                               response: row.blob(3), createdUnixMillis: row.int(4))
-        }
         try db.prepare("SELECT seq, hash FROM audit_journal ORDER BY seq DESC LIMIT 1").query([]) { row in
             state.auditHeadSeq = UInt64(row.int(0))
             state.auditHeadHash = row.text(1)

@@ -151,6 +151,57 @@ struct SQLiteLedgerStoreTests {
         #expect(store.statistics().recordCounts["asset"] == 1)
     }
 
+    @Test func idempotencyKey_usedTwiceInOneGroup_isAppliedOnce() throws {
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
+        defer { store.close() }
+        seedUnits(store)
+        // Queued together, the two land in one group: the second finds the
+        // first's answer in the group's own transaction.
+        let replies = Mutex<[Int: MutationReply]>([:])
+        let done = DispatchSemaphore(value: 0)
+        let batchesBefore = store.statistics().commitBatches
+        for index in 0..<2 {
+            _ = store.submit(.registerAssets([sampleAsset()], batch: false), context: context(key: "same-group"),
+                             encode: { _ in Array("first answer".utf8) }) { reply in
+                replies.withLock { $0[index] = reply }
+                done.signal()
+            }
+        }
+        for _ in 0..<2 { done.wait() }
+        let results = replies.withLock { $0 }
+        guard case .success(.applied) = results[0], case .success(.replayed(let bytes)) = results[1] else {
+            Issue.record("expected an application then a replay, got \(results)"); return
+        }
+        #expect(String(decoding: bytes, as: UTF8.self) == "first answer")
+        #expect(store.statistics().commitBatches == batchesBefore + 1)
+        #expect(store.statistics().recordCounts["asset"] == 1)
+    }
+
+    @Test func idempotencyAnswers_expireAndArePrunedFromTheFile() throws {
+        let directory = temporaryDirectory()
+        let clock = TestClock()
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory, idempotencyRetentionMillis: 3_600_000), clock: clock)
+        defer { store.close() }
+        seedUnits(store)
+        #expect(try submit(store, .registerAssets([sampleAsset()], batch: false), context(key: "old")).get().assetIds == "ZC00000001")
+        clock.millis.withLock { $0 += 30 * 60_000 }
+        #expect(try submit(store, .registerAssets([sampleAsset()], batch: false), context(key: "old")).get().assetIds == "ZC00000001")
+        let kept = { () throws -> [String] in
+            let db = try SQLiteConnection(path: directory + "/taizhang.db", readOnly: true)
+            var keys: [String] = []
+            try db.prepare("SELECT key FROM idempotency ORDER BY key").query([]) { keys.append($0.text(0)) }
+            return keys
+        }
+        #expect(try kept() == ["uid:0\nold"])
+        // Past the retention, the key names a new call; the writer's hourly
+        // prune (in the same group's finish) drops the expired answer.
+        clock.millis.withLock { $0 += 2 * 3_600_000 }
+        #expect(try submit(store, .registerAssets([sampleAsset()], batch: false), context(key: "new")).get().assetIds == "ZC00000002")
+        #expect(try kept() == ["uid:0\nnew"])
+        #expect(try submit(store, .registerAssets([sampleAsset()], batch: false), context(key: "old")).get().assetIds == "ZC00000003")
+        #expect(store.statistics().recordCounts["asset"] == 3)
+    }
+
     @Test func fullDatabase_refusesChangesAndLosesNothingAcknowledged() throws {
         let directory = temporaryDirectory()
         var configuration = SQLiteStoreConfiguration(dataDirectory: directory)
