@@ -406,7 +406,8 @@ enum RiskScan {
         return received
     }
 
-    /// The conditions of `entityIds`, scored in slices on every core at
+    /// The conditions of `entityIds` (best in ascending order, as
+    /// `entityOrder`: a slice reads the range of ids it spans), scored in slices on every core at
     /// once, each slice with its entities' reports read from the file (so
     /// a run holds a few slices' reports, not the ledger's history); the
     /// slices' conditions are joined in order. With them, what the asset
@@ -418,8 +419,14 @@ enum RiskScan {
         let results = Mutex([Swift.Result<Scored, any Error>](repeating: .success(([], [:])), count: slices.count))
         DispatchQueue.concurrentPerform(iterations: slices.count) { index in
             let found = Swift.Result { () throws -> Scored in
-                let ids = Array(entityIds[slices[index]])
-                let reports = try store.reports(ofEntities: ids)
+                let ids = entityIds[slices[index]]
+                guard let first = ids.min(), let last = ids.max() else { return ([], [:]) }
+                // The slice is a run of ids in order: its reports are one
+                // range of the table, read in one pass (ids of the range
+                // outside the slice, entities added since the snapshot, are
+                // not scored).
+                var reports: [String: ReportsByQuarter] = Dictionary(minimumCapacity: ids.count)
+                for (id, stored) in try store.reports(ofEntitiesIn: first...last) { reports[id] = stored }
                 var out: Scored = ([], [:])
                 for id in ids {
                     guard let entity = snapshot.entities[id] else { continue }

@@ -493,27 +493,47 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     public func reports(ofEntities entityIds: [String]) throws -> [String: ReportsByQuarter] {
-        do {
-            return try pool.read { db in
-                let statement = try db.cached("SELECT \(StoredRows.reportColumns) FROM reports WHERE entity_id = ? ORDER BY quarter")
-                var byEntity: [String: ReportsByQuarter] = Dictionary(minimumCapacity: entityIds.count)
-                for id in entityIds {
-                    // Room for two years' reports before the table grows.
-                    var reports = ReportsByQuarter(minimumCapacity: 8)
-                    try statement.query([.text(id)]) { row in
-                        let report = try StoredRows.report(row)
-                        reports[report.quarter] = report
-                    }
-                    if !reports.isEmpty { byEntity[id] = reports }
+        try readReports(of: "\(entityIds.count) entities") { db in
+            let statement = try db.cached("SELECT \(StoredRows.reportColumns) FROM reports WHERE entity_id = ? ORDER BY quarter")
+            var byEntity: [String: ReportsByQuarter] = Dictionary(minimumCapacity: entityIds.count)
+            for id in entityIds {
+                // Room for two years' reports before the storage grows.
+                var reports = ReportsByQuarter(minimumCapacity: 8)
+                try statement.query([.text(id)]) { row in
+                    let report = try StoredRows.report(row)
+                    reports[report.quarter] = report
                 }
-                return byEntity
+                if !reports.isEmpty { byEntity[id] = reports }
             }
+            return byEntity
+        }
+    }
+
+    public func reports(ofEntitiesIn ids: ClosedRange<String>) throws -> [(entityId: String, reports: ReportsByQuarter)] {
+        try readReports(of: "the entities \(ids.lowerBound)…\(ids.upperBound)") { db in
+            let statement = try db.cached("SELECT \(StoredRows.reportColumns) FROM reports WHERE entity_id >= ? AND entity_id <= ? ORDER BY entity_id, quarter")
+            var found: [(entityId: String, reports: ReportsByQuarter)] = []
+            try statement.query([.text(ids.lowerBound), .text(ids.upperBound)]) { row in
+                let report = try StoredRows.report(row)
+                if found.last?.entityId != report.entityId {
+                    found.append((report.entityId, ReportsByQuarter(minimumCapacity: 8)))
+                }
+                found[found.count - 1].reports[report.quarter] = report
+            }
+            return found
+        }
+    }
+
+    /// `body` in a read transaction, its failures as the calls report them.
+    private func readReports<T>(of what: @autoclosure () -> String, _ body: (SQLiteConnection) throws -> T) throws -> T {
+        do {
+            return try pool.read(body)
         } catch let error as StoredRowError {
             // A row no record can give: changed behind the daemon's back (retrying will not help).
-            StoreLog.error("reading the reports of \(entityIds.count) entities from the ledger file failed: \(error)")
+            StoreLog.error("reading the reports of \(what()) from the ledger file failed: \(error)")
             throw LedgerError(.dataLoss, "\(error); run `taizhang audit verify` to see what changed in the ledger file")
         } catch {
-            StoreLog.error("reading the reports of \(entityIds.count) entities from the ledger file failed: \(error)")
+            StoreLog.error("reading the reports of \(what()) from the ledger file failed: \(error)")
             throw LedgerError(.unavailable, "the reports could not be read from the ledger file; retry, and report it if it persists")
         }
     }

@@ -30,7 +30,7 @@ struct RiskRulesTests {
     }
 
     static func reports(_ items: [QuarterReport]) -> ReportsByQuarter {
-        Dictionary(uniqueKeysWithValues: items.map { ($0.quarter, $0) })
+        ReportsByQuarter(items)
     }
 
     // MARK: Quarters

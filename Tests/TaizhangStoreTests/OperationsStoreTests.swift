@@ -183,6 +183,11 @@ struct StoredListTests {
         #expect(StoredList.strings([0xFF, 0xFF, 0xFF, 0xFF, 0x7F]) == nil, "a count past 28 bits")
         #expect(StoredList.strings([2, 0xE5, 0x95]) == nil, "a character cut short")
         #expect(StoredList.strings([1, 0xFF]) == nil, "not UTF-8")
+        #expect(StoredList.strings([2, 0xC0, 0x80]) == nil, "an overlong form")
+        #expect(StoredList.strings([3, 0xE0, 0x80, 0x80]) == nil, "an overlong form the length of U+FFFD")
+        #expect(StoredList.strings([3, 0xED, 0xA0, 0x80]) == nil, "a surrogate")
+        #expect(StoredList.strings([4, 0xF4, 0x90, 0x80, 0x80]) == nil, "past U+10FFFF")
+        #expect(StoredList.strings([3, 0xEF, 0xBF, 0xBD]) == ["\u{FFFD}"], "a stored replacement character is a character")
         #expect(StoredList.strings([0, 0]) == ["", ""])
     }
 }
