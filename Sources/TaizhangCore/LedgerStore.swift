@@ -446,7 +446,8 @@ public protocol LedgerStore: Sendable {
     /// The reports of every entity whose id lies in `ids`, in id order (an
     /// entity with none is left out), read in one pass over that range of
     /// the file: for a run over many entities in a row, where a lookup per
-    /// entity costs more than its rows.
+    /// entity costs more than its rows. (Entity ids are the store's ASCII
+    /// `ZT…` keys: their order is the same in Swift and in the file.)
     /// - Throws: as `reports(ofEntities:)`.
     func reports(ofEntitiesIn ids: ClosedRange<String>) throws -> [(entityId: String, reports: ReportsByQuarter)]
     /// The entities and contracts as they are now (reports are read with

@@ -148,6 +148,10 @@ final class LedgerWriter: @unchecked Sendable {
     private var mutationCounts: [UnitCount: Int64] = [:]
     /// Paths read during the group (`path(of:)`).
     private var groupPaths: [String: String] = [:]
+    /// The idempotency keys whose answers the group wrote, and the replies
+    /// that replayed one of them: those replies depend on the group.
+    private var keysOfGroup: Set<String> = []
+    private var repliesOfGroup: Set<Int> = []
     private let addCount: SQLiteStatement
     private let dropEmptyCount: SQLiteStatement
     /// The JSON length of each asset written since the store last took
@@ -193,6 +197,8 @@ final class LedgerWriter: @unchecked Sendable {
     /// Applies `batch` in one transaction; each mutation in its own savepoint.
     func commit(_ batch: [PendingMutation], committed store: SQLiteLedgerStore) -> CommitResult {
         groupPaths.removeAll(keepingCapacity: true)
+        keysOfGroup.removeAll(keepingCapacity: true)
+        repliesOfGroup.removeAll(keepingCapacity: true)
         var overlay = Overlay()
         var replies: [MutationReply] = []
         var applied = 0
@@ -209,10 +215,17 @@ final class LedgerWriter: @unchecked Sendable {
             return CommitResult(durable: false, overlay: overlay, replies: batch.map { _ in .failure(LedgerWriter.storageFailure) }, appliedCount: 0)
         }
         for pending in batch {
+            // A read that failed may have ended the transaction (SQLite rolls
+            // back by itself on I/O errors): nothing more may be written in it.
+            if db.isAutocommit {
+                return abandon(batch, replies: replies, reason: "the transaction ended before the group was written")
+            }
             let context = pending.context
             // Keys are scoped to the caller: two identities never share one.
             let idempotencyKey = context.idempotencyKey.map { context.idempotencyOwner + "\n" + $0 }
             if let key = idempotencyKey, let reply = replay(key, pending, store: store, nowMillis: nowMillis) {
+                // The answer of a call earlier in this group stands or falls with the group.
+                if keysOfGroup.contains(key) { repliesOfGroup.insert(replies.count) }
                 replies.append(reply)
                 continue
             }
@@ -230,6 +243,7 @@ final class LedgerWriter: @unchecked Sendable {
                     if case .journaled = plan.outcome { plan.outcome = .journaled(AuditHead(seq: seq, hash: hash)) }
                     if case .acceptHead(let accepted) = pending.mutation { overlay.acceptedHolds.append(accepted.heldBecause) }
                     let response = try idempotencyKey.map { try remember($0, pending, plan.outcome, nowMillis: nowMillis) }
+                    if let key = idempotencyKey { keysOfGroup.insert(key) }
                     try db.execute("RELEASE m")
                     for (key, sums) in mutationTotals { groupTotals[key, default: AssetTotals.Sums()].add(sums) }
                     for (key, change) in mutationCounts { groupCounts[key, default: 0] += change }
@@ -407,8 +421,9 @@ final class LedgerWriter: @unchecked Sendable {
     }
 
     /// Rolls the whole group back: nothing of it reaches the disk or the
-    /// in-memory state. Calls it would have applied fail; answers that did
-    /// not depend on it (idempotent replays, refusals) stand.
+    /// in-memory state. Calls it would have applied fail, and so do replays
+    /// of answers it wrote; answers that did not depend on it (replays of
+    /// earlier groups' answers, refusals) stand.
     private func abandon(_ batch: [PendingMutation], replies: [MutationReply], reason: String,
                          cause: (any Error)? = nil) -> CommitResult {
         StoreLog.error("group of \(batch.count) mutations abandoned: \(reason)")
@@ -417,7 +432,7 @@ final class LedgerWriter: @unchecked Sendable {
         if !db.isAutocommit { try? db.execute("ROLLBACK") }
         let failure = cause.map(LedgerWriter.isFull) == true ? LedgerWriter.fullFailure : LedgerWriter.storageFailure
         let kept: [MutationReply] = batch.indices.map { index in
-            guard index < replies.count else { return .failure(failure) }
+            guard index < replies.count, !repliesOfGroup.contains(index) else { return .failure(failure) }
             if case .success(.applied) = replies[index] { return .failure(failure) }
             return replies[index]
         }

@@ -134,8 +134,8 @@ public final class SQLiteLedgerStore: LedgerStore {
         try AssetTotals.ensure(db, policy: configuration.depreciationPolicy, clock: clock)
         // Each mutation of a group runs in a savepoint, whose undo log (the
         // sub-journal: every page the mutation touches, as it was) SQLite
-        // writes to a temporary file once past 64 KiB: measured, 3 of every
-        // 4 page writes of a RegisterAsset run went there. In memory it
+        // writes to a temporary file once past 64 KiB: in a traced sample,
+        // 2 of every 3 page writes of a RegisterAsset run went there. In memory it
         // holds at most the pages one mutation changes (an import's final
         // chunk: its indexes' pages, tens of MB at most). Set after the
         // migrations and the totals' rebuild, whose sorts may be larger.

@@ -35,6 +35,23 @@ struct RiskRulesTests {
 
     // MARK: Quarters
 
+    @Test func reportsByQuarter_keepOnePerQuarterInOrder() {
+        let q = { (text: String) in Quarter(text)! }
+        var reports: ReportsByQuarter = [:]
+        #expect(reports.isEmpty && reports[q("2026Q1")] == nil && !reports.contains(q("2026Q1")))
+        for text in ["2026Q2", "2025Q4", "2026Q3", "2026Q1"] { reports[q(text)] = Self.report(text) }
+        #expect(reports.values.map(\.quarter.description) == ["2025Q4", "2026Q1", "2026Q2", "2026Q3"])
+        var corrected = Self.report("2026Q1", met: false)
+        corrected.revision = 2
+        reports[q("2026Q1")] = corrected
+        #expect(reports.count == 4 && reports[q("2026Q1")]?.revision == 2)
+        reports[q("2026Q2")] = nil
+        reports[q("2024Q1")] = nil
+        #expect(reports.values.map(\.quarter.description) == ["2025Q4", "2026Q1", "2026Q3"])
+        #expect(reports.contains(q("2025Q4")) && !reports.contains(q("2026Q2")) && !reports.contains(q("2027Q1")))
+        #expect(ReportsByQuarter(reports.values.reversed()) == reports)
+    }
+
     @Test func quartersParseAndStep() {
         #expect(Quarter("2026Q3") == Quarter(year: 2026, number: 3))
         #expect(Quarter("2026-q3") == Quarter(year: 2026, number: 3))

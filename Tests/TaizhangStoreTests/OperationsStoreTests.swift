@@ -84,6 +84,32 @@ struct OperationsStoreTests {
         #expect(try reopened.verifyAuditChain().intact)
     }
 
+    /// A range of entity ids gives the reports of exactly the entities in
+    /// it, in id order, each entity's in quarter order, the same reports
+    /// the lookup by id gives; an entity with none is left out.
+    @Test func reportsOfARangeOfEntities_areThoseOfEachEntityInIt() throws {
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
+        defer { store.close() }
+        seedUnits(store)
+        for number in 1...4 {
+            guard case .success = submit(store, .createEntity(Self.entity(code: "91350100M00010\(number)Y43"))) else { Issue.record("entity \(number)"); return }
+        }
+        // Entity 3 reports nothing; the others' reports arrive out of quarter order.
+        for (entity, quarters) in [("ZT00000002", ["2026Q2", "2025Q4", "2026Q1"]), ("ZT00000001", ["2026Q1"]), ("ZT00000004", ["2026Q3", "2026Q2"])] {
+            for quarter in quarters {
+                let report = QuarterReport(entityId: entity, quarter: Quarter(quarter)!, outputValueFen: 100_000, salesRevenueFen: 90_000,
+                                           salesChannels: ["电商"], submittedOn: CivilDate("2026-10-10")!)
+                guard case .success = submit(store, .submitReport(report, expectedRevision: 0)) else { Issue.record("\(entity) \(quarter)"); return }
+            }
+        }
+        let found = try store.reports(ofEntitiesIn: "ZT00000002"..."ZT00000004")
+        #expect(found.map(\.entityId) == ["ZT00000002", "ZT00000004"])
+        #expect(found.first?.reports.values.map(\.quarter.description) == ["2025Q4", "2026Q1", "2026Q2"])
+        for (id, reports) in found { #expect(reports == (try store.reports(of: id))) }
+        #expect(try store.reports(ofEntitiesIn: "ZT00000003"..."ZT00000003").isEmpty)
+        #expect(try store.reports(ofEntitiesIn: "ZT00000001"..."ZT00000004").count == 3)
+    }
+
     @Test func amendingARunningContractNeedsTheOwnersConsent() throws {
         let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
         defer { store.close() }

@@ -152,7 +152,9 @@ struct SQLiteLedgerStoreTests {
     }
 
     @Test func idempotencyKey_usedTwiceInOneGroup_isAppliedOnce() throws {
-        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
+        var configuration = SQLiteStoreConfiguration(dataDirectory: temporaryDirectory())
+        configuration.faultCommitDelayMillis = 100
+        let store = try SQLiteLedgerStore(configuration: configuration)
         defer { store.close() }
         seedUnits(store)
         // Queued together, the two land in one group: the second finds the
