@@ -223,14 +223,9 @@ final class LedgerWriter: @unchecked Sendable {
             let context = pending.context
             // Keys are scoped to the caller: two identities never share one.
             let idempotencyKey = context.idempotencyKey.map { context.idempotencyOwner + "\n" + $0 }
-            if let key = idempotencyKey, let reply = replay(key, pending, store: store, nowMillis: nowMillis) {
-                // The answer of a call earlier in this group stands or falls with the group.
-                if keysOfGroup.contains(key) { repliesOfGroup.insert(replies.count) }
+            if let reply = answer(pending, key: idempotencyKey, store: store, nowMillis: nowMillis,
+                                  head: AuditHead(seq: headSeq, hash: headHash), index: replies.count) {
                 replies.append(reply)
-                continue
-            }
-            if let refusal = LedgerWriter.staleAcceptance(pending.mutation, head: AuditHead(seq: headSeq, hash: headHash)) {
-                replies.append(.failure(refusal))
                 continue
             }
             do {
@@ -262,11 +257,7 @@ final class LedgerWriter: @unchecked Sendable {
                         return abandon(batch, replies: replies, reason: "savepoint rollback failed or the transaction ended", cause: error)
                     }
                     try? db.execute("RELEASE m")
-                    if LedgerWriter.isFull(error) {
-                        replies.append(.failure(LedgerWriter.fullFailure))
-                    } else {
-                        replies.append(.failure(LedgerError(.internal, "the change could not be written; nothing was applied; retry, and report the request-id if it persists")))
-                    }
+                    replies.append(.failure(LedgerWriter.isFull(error) ? LedgerWriter.fullFailure : LedgerWriter.writeFailure))
                 }
             } catch let error as LedgerError {
                 replies.append(.failure(error))
@@ -275,6 +266,19 @@ final class LedgerWriter: @unchecked Sendable {
             }
         }
         return finish(batch, overlay: overlay, replies: replies, applied: applied, head: (headSeq, headHash), nowMillis: nowMillis)
+    }
+
+    /// The answer to a mutation that needs nothing written: its key's first
+    /// answer again (or a refusal of the key), or the refusal of a stale
+    /// acceptance. `index`: where the answer goes among the group's.
+    private func answer(_ pending: PendingMutation, key: String?, store: SQLiteLedgerStore, nowMillis: Int64,
+                        head: AuditHead, index: Int) -> MutationReply? {
+        if let key, let reply = replay(key, pending, store: store, nowMillis: nowMillis) {
+            // The answer of a call earlier in this group stands or falls with the group.
+            if keysOfGroup.contains(key) { repliesOfGroup.insert(index) }
+            return reply
+        }
+        return LedgerWriter.staleAcceptance(pending.mutation, head: head).map { .failure($0) }
     }
 
     /// The change `pending` makes over the committed ledger and the group's
@@ -444,6 +448,8 @@ final class LedgerWriter: @unchecked Sendable {
     }
 
     static let fullFailure = LedgerError(.resourceExhausted, "the ledger database is full (its size limit, --store-max-bytes, or the disk); nothing was applied; tell the operator to free space or raise the limit")
+
+    static let writeFailure = LedgerError(.internal, "the change could not be written; nothing was applied; retry, and report the request-id if it persists")
 
     static let storageFailure = LedgerError(.unavailable, "the ledger could not be written to disk; nothing was applied; retry later and tell the operator (see the daemon's log)")
 
