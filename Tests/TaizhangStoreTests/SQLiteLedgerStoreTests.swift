@@ -96,22 +96,8 @@ struct SQLiteLedgerStoreTests {
         defer { store.close() }
         seedUnits(store)
         // Three mutations queued together land in one group; the middle one is invalid.
-        let replies = Mutex<[Int: MutationReply]>([:])
-        let done = DispatchSemaphore(value: 0)
-        let mutations: [Mutation] = [
-            .registerAssets([sampleAsset(code: "G-1")], batch: false),
-            .registerAssets([sampleAsset(code: "G-1")], batch: false),
-            .registerAssets([sampleAsset(code: "G-3")], batch: false),
-        ]
         let batchesBefore = store.statistics().commitBatches
-        for (index, mutation) in mutations.enumerated() {
-            _ = store.submit(mutation, context: context(), encode: { _ in [] }) { reply in
-                replies.withLock { $0[index] = reply }
-                done.signal()
-            }
-        }
-        for _ in mutations { done.wait() }
-        let results = replies.withLock { $0 }
+        let results = submitTogether(store, ["G-1", "G-1", "G-3"].map { (.registerAssets([sampleAsset(code: $0)], batch: false), context()) })
         guard case .success = results[0], case .failure(let error) = results[1], case .success = results[2] else {
             Issue.record("unexpected replies \(results)"); return
         }
@@ -159,18 +145,9 @@ struct SQLiteLedgerStoreTests {
         seedUnits(store)
         // Queued together, the two land in one group: the second finds the
         // first's answer in the group's own transaction.
-        let replies = Mutex<[Int: MutationReply]>([:])
-        let done = DispatchSemaphore(value: 0)
         let batchesBefore = store.statistics().commitBatches
-        for index in 0..<2 {
-            _ = store.submit(.registerAssets([sampleAsset()], batch: false), context: context(key: "same-group"),
-                             encode: { _ in Array("first answer".utf8) }) { reply in
-                replies.withLock { $0[index] = reply }
-                done.signal()
-            }
-        }
-        for _ in 0..<2 { done.wait() }
-        let results = replies.withLock { $0 }
+        let results = submitTogether(store, Array(repeating: (.registerAssets([sampleAsset()], batch: false), context(key: "same-group")), count: 2),
+                                     encode: { _ in Array("first answer".utf8) })
         guard case .success(.applied) = results[0], case .success(.replayed(let bytes)) = results[1] else {
             Issue.record("expected an application then a replay, got \(results)"); return
         }
@@ -247,21 +224,10 @@ struct SQLiteLedgerStoreTests {
         big.note = String(repeating: "管护记录", count: 120)
         while case .success = submit(store, .registerAssets([big], batch: false)) {}
         // One group: the replay, then a registration that finds the disk full.
-        let done = DispatchSemaphore(value: 0)
-        let replies = Mutex<[Int: MutationReply]>([:])
-        let items: [(Mutation, CallerContext)] = [
+        let answered = submitTogether(store, [
             (.registerAssets([sampleAsset()], batch: false), context(key: "k-early", digest: "d1")),
             (.registerAssets([big], batch: false), context()),
-        ]
-        for (index, item) in items.enumerated() {
-            _ = store.submit(item.0, context: item.1, encode: { _ in [] }) { reply in
-                replies.withLock { $0[index] = reply }
-                done.signal()
-            }
-        }
-        done.wait()
-        done.wait()
-        let answered = replies.withLock { $0 }
+        ])
         guard case .success(.replayed) = answered[0] else { Issue.record("the replay should stand: \(String(describing: answered[0]))"); return }
         #expect(try answered[0]?.get().assetIds == first.assetIds)
         guard case .failure(let full) = answered[1] else { Issue.record("the new registration should fail"); return }

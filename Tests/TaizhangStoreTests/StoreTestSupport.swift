@@ -39,6 +39,22 @@ func submit(_ store: SQLiteLedgerStore, _ mutation: Mutation, _ context: CallerC
     return reply.withLock { $0! }
 }
 
+/// Queues `mutations` together (with a store whose writer waits before
+/// it takes a group, they land in one) and waits for every reply, by index.
+func submitTogether(_ store: SQLiteLedgerStore, _ mutations: [(Mutation, CallerContext)],
+                    encode: @escaping ResponseEncoder = { _ in [] }) -> [Int: MutationReply] {
+    let replies = Mutex<[Int: MutationReply]>([:])
+    let done = DispatchSemaphore(value: 0)
+    for (index, (mutation, context)) in mutations.enumerated() {
+        _ = store.submit(mutation, context: context, encode: encode) { reply in
+            replies.withLock { $0[index] = reply }
+            done.signal()
+        }
+    }
+    for _ in mutations { done.wait() }
+    return replies.withLock { $0 }
+}
+
 extension MutationSuccess {
     /// The ids of the assets a success reports (replayed: as first encoded).
     var assetIds: String {
