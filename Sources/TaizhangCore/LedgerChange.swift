@@ -94,8 +94,12 @@ public struct GroupChanges: Sendable {
     public var assetIdsByCode: [String: String] = [:]
     public var entities: [String: OperatingEntity] = [:]
     public var entityOrder: [String] = []
+    /// How many of `entities` the group added.
+    public var entitiesAdded = 0
     public var contracts: [String: OperationContract] = [:]
     public var contractOrder: [String] = []
+    /// How many of `contracts` the group added.
+    public var contractsAdded = 0
     /// Reports by QuarterReport.key.
     public var reports: [String: QuarterReport] = [:]
     /// How many of `reports` the group added (the others corrected one).
@@ -127,11 +131,13 @@ public struct GroupChanges: Sendable {
         touched.absorb(change)
         for (entity, before) in change.entities {
             if entities.updateValue(entity, forKey: entity.id) == nil { entityOrder.append(entity.id) }
+            if before == nil { entitiesAdded += 1 }
             if let before, !before.creditCode.isEmpty, before.creditCode != entity.creditCode { entityIdsByCreditCode[before.creditCode] = "" }
             if !entity.creditCode.isEmpty { entityIdsByCreditCode[entity.creditCode] = entity.id }
         }
-        for (contract, _) in change.contracts {
+        for (contract, before) in change.contracts {
             if contracts.updateValue(contract, forKey: contract.id) == nil { contractOrder.append(contract.id) }
+            if before == nil { contractsAdded += 1 }
         }
         for (report, before) in change.reports {
             reports[report.key] = report

@@ -123,28 +123,64 @@ public enum MutationOutcome: Sendable {
     case journaled(AuditHead)
 }
 
-/// The operations records at one moment: what the risk monitor scores.
-/// Taking one is cheap (copy-on-write); it does not change afterwards.
+/// Some of the operations records, read together from the store's file:
+/// what the risk monitor scores (a full run reads one such piece per slice
+/// of entities, a focused run the pieces its commits touched). Entities and
+/// contracts are not held in memory: they grow with the ledger.
 public struct OperationsSnapshot: Sendable {
     public var entities: [String: OperatingEntity] = [:]
-    /// Entity ids in order.
+    /// The ids of `entities`, in order.
     public var entityOrder: [String] = []
     public var contracts: [String: OperationContract] = [:]
-    public var contractOrder: [String] = []
     public var contractsByEntity: [String: [String]] = [:]
     public var contractsByAsset: [String: [String]] = [:]
 
     /// An empty snapshot.
     public init() {}
 
-    /// The entity's contracts.
+    /// The entity's contracts (those the snapshot holds), in id order.
     public func contracts(ofEntity id: String) -> [OperationContract] {
         (contractsByEntity[id] ?? []).compactMap { contracts[$0] }
     }
 
-    /// The asset's contracts.
+    /// The asset's contracts (those the snapshot holds), in id order.
     public func contracts(ofAsset id: String) -> [OperationContract] {
         (contractsByAsset[id] ?? []).compactMap { contracts[$0] }
+    }
+
+    /// Adds an entity (read in id order: ids are appended).
+    public mutating func put(_ entity: OperatingEntity) {
+        if entities.updateValue(entity, forKey: entity.id) == nil { entityOrder.append(entity.id) }
+    }
+
+    /// Adds a contract (read in id order: each list stays in order).
+    public mutating func put(_ contract: OperationContract) {
+        guard contracts.updateValue(contract, forKey: contract.id) == nil else { return }
+        contractsByEntity[contract.entityId, default: []].append(contract.id)
+        contractsByAsset[contract.assetId, default: []].append(contract.id)
+    }
+
+    /// Adds what `other` holds that this one does not (the entity order
+    /// sorted again; the contracts' lists too).
+    public mutating func merge(_ other: OperationsSnapshot) {
+        var added = false
+        for id in other.entityOrder where entities[id] == nil {
+            entities[id] = other.entities[id]
+            entityOrder.append(id)
+            added = true
+        }
+        if added { entityOrder.sort() }
+        var ofEntities: Set<String> = []
+        var ofAssets: Set<String> = []
+        for (id, contract) in other.contracts where contracts[id] == nil {
+            contracts[id] = contract
+            contractsByEntity[contract.entityId, default: []].append(id)
+            contractsByAsset[contract.assetId, default: []].append(id)
+            ofEntities.insert(contract.entityId)
+            ofAssets.insert(contract.assetId)
+        }
+        for id in ofEntities { contractsByEntity[id]?.sort() }
+        for id in ofAssets { contractsByAsset[id]?.sort() }
     }
 }
 
@@ -430,12 +466,27 @@ public protocol LedgerStore: Sendable {
     /// depends on other records: existence, references, uniqueness, versions.
     func submit(_ mutation: Mutation, context: CallerContext, encode: @escaping ResponseEncoder,
                 completion: @escaping @Sendable (MutationReply) -> Void) -> any MutationTicket
-    func entity(id: String) -> OperatingEntity?
+    /// The entity, read from the store's file (entities are not held in
+    /// memory). Like every read of operations records below it:
+    /// - Throws: UNAVAILABLE when the file cannot be read; DATA_LOSS when
+    ///   a stored row does not read.
+    func entity(id: String) throws -> OperatingEntity?
     /// Entities ordered by id, optionally within an admin subtree and of one kind.
-    func entities(adminCode: String?, kind: EntityKind?, after: String?, limit: Int) -> Page<OperatingEntity>
-    func contract(id: String) -> OperationContract?
+    func entities(adminCode: String?, kind: EntityKind?, after: String?, limit: Int) throws -> Page<OperatingEntity>
+    func contract(id: String) throws -> OperationContract?
     /// Contracts ordered by id, optionally of one entity or one asset.
-    func contracts(entityId: String?, assetId: String?, after: String?, limit: Int) -> Page<OperationContract>
+    func contracts(entityId: String?, assetId: String?, after: String?, limit: Int) throws -> Page<OperationContract>
+    /// Every entity id, in order (for a run over all entities, which reads
+    /// them in slices with `operations(ofEntitiesIn:)`).
+    func entityIds() throws -> [String]
+    /// The entities whose id lies in `ids` and their contracts, read in one
+    /// read transaction, one range of each table (a full run's slice).
+    func operations(ofEntitiesIn ids: ClosedRange<String>) throws -> OperationsSnapshot
+    /// In one read transaction: the entities `entities` names and their
+    /// contracts, the contracts `contracts` names, the contracts of the
+    /// assets `assets` names, and the entity of every contract read (a
+    /// focused run's records).
+    func operations(entities: Set<String>, contracts: Set<String>, assets: Set<String>) throws -> OperationsSnapshot
     /// The reports of each of `entityIds` (by id; an entity with none is
     /// left out), read from the store's file in one read transaction (it
     /// waits on the disk). The reports grow with the ledger's history and
@@ -450,9 +501,6 @@ public protocol LedgerStore: Sendable {
     /// `ZT…` keys: their order is the same in Swift and in the file.)
     /// - Throws: as `reports(ofEntities:)`.
     func reports(ofEntitiesIn ids: ClosedRange<String>) throws -> [(entityId: String, reports: ReportsByQuarter)]
-    /// The entities and contracts as they are now (reports are read with
-    /// `reports(ofEntities:)`).
-    func operations() -> OperationsSnapshot
     /// The stewardship records (income, plans, counts, disposals,
     /// revitalising plans) as they are now.
     func stewardship() -> StewardshipSnapshot

@@ -206,16 +206,17 @@ extension LedgerService {
         }
 
         var getEntity: MethodSpec {
-            Method.unary(RPC.Ledger.getEntity) { _, request in
-                guard let entity = store.entity(id: request.id) else {
+            // Entities are read from the ledger file: off the event loop.
+            Method.fileRead(RPC.Ledger.getEntity) { _, request in
+                guard let entity = try store.entity(id: request.id) else {
                     throw LedgerError(.notFound, "no operating entity \"\(request.id)\" exists; entity ids look like ZT00000001 (ListEntities shows them)")
                 }
-                return OperationsMapping.encode(entity)
+                return try OperationsMapping.encode(entity).serializedBytes()
             }
         }
 
         var listEntities: MethodSpec {
-            Method.unary(RPC.Ledger.listEntities) { _, request in
+            Method.fileRead(RPC.Ledger.listEntities) { _, request in
                 var bad: [FieldViolation] = []
                 let limit = try pageSize(request.pageSize)
                 let after = try PageToken.decode(request.pageToken)
@@ -227,12 +228,12 @@ extension LedgerService {
                     kind = EnumMapping.decode(request.kind.rawValue, field: "kind", what: "entity kind", into: &bad)
                 }
                 if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
-                let page = store.entities(adminCode: request.adminCode.isEmpty ? nil : request.adminCode, kind: kind, after: after, limit: limit)
+                let page = try store.entities(adminCode: request.adminCode.isEmpty ? nil : request.adminCode, kind: kind, after: after, limit: limit)
                 var response = Taizhang_Ledger_V1_ListEntitiesResponse()
                 response.entities = page.records.map(OperationsMapping.encode)
                 response.nextPageToken = page.nextAfter.map(PageToken.encode) ?? ""
                 response.total = UInt64(page.total)
-                return response
+                return try response.serializedBytes()
             }
         }
 
@@ -259,27 +260,27 @@ extension LedgerService {
         }
 
         var getContract: MethodSpec {
-            Method.unary(RPC.Ledger.getContract) { _, request in
-                guard let contract = store.contract(id: request.id) else {
+            // Contracts are read from the ledger file: off the event loop.
+            Method.fileRead(RPC.Ledger.getContract) { _, request in
+                guard let contract = try store.contract(id: request.id) else {
                     throw LedgerError(.notFound, "no contract \"\(request.id)\" exists; contract ids look like HT00000001 (ListContracts shows them)")
                 }
-                return OperationsMapping.encode(contract)
+                return try OperationsMapping.encode(contract).serializedBytes()
             }
         }
 
         var listContracts: MethodSpec {
-            // Off the event loop: a scoped caller's listing looks up where
-            // every contract's asset lies in the ledger file.
+            // Contracts are read from the ledger file: off the event loop.
             Method.fileRead(RPC.Ledger.listContracts) { call, request in
                 let limit = try pageSize(request.pageSize)
                 let after = try PageToken.decode(request.pageToken)
                 let entity = request.entityID.isEmpty ? nil : request.entityID
                 let asset = request.assetID.isEmpty ? nil : request.assetID
-                var page = store.contracts(entityId: entity, assetId: asset, after: after, limit: limit)
+                var page = try store.contracts(entityId: entity, assetId: asset, after: after, limit: limit)
                 if let scope = ScopeGuard.codes(call, store) {
                     // An entity in the scope may operate assets outside it: a
                     // scoped identity sees only the contracts on its own assets.
-                    let all = store.contracts(entityId: entity, assetId: asset, after: nil, limit: 1_000_000).records
+                    let all = try store.contracts(entityId: entity, assetId: asset, after: nil, limit: 1_000_000).records
                     let located = store.assetLocations(all.map(\.assetId))
                     let visible = all.filter { scope.contains(located[$0.assetId] ?? "") }
                     let rest = visible.filter { contract in after.map { contract.id > $0 } ?? true }
@@ -301,7 +302,7 @@ extension LedgerService {
                                 if id.isEmpty {
                                     throw LedgerError.invalid([.init(field: "contract.id", description: "is required: the id of the contract to change")], what: "contract change")
                                 }
-                                guard let current = store.contract(id: id) else {
+                                guard let current = try store.contract(id: id) else {
                                     throw LedgerError(.notFound, "no contract \"\(id)\" exists", violations: [.init(field: "contract.id", description: "not found")])
                                 }
                                 var proto = request.contract
@@ -353,11 +354,11 @@ extension LedgerService {
                 if !request.toQuarter.isEmpty, to == nil { bad.append(.init(field: "to_quarter", description: "\"\(request.toQuarter)\" is not a quarter; write e.g. 2026Q3")) }
                 if request.entityID.isEmpty { bad.append(.init(field: "entity_id", description: "is required")) }
                 if !bad.isEmpty { throw LedgerError.invalid(bad, what: "request") }
-                guard store.entity(id: request.entityID) != nil else {
+                guard try store.entity(id: request.entityID) != nil else {
                     throw LedgerError(.notFound, "no operating entity \"\(request.entityID)\" exists")
                 }
                 let reports = try store.reports(of: request.entityID)
-                let contracts = store.operations().contracts(ofEntity: request.entityID)
+                let contracts = try store.operations(entities: [request.entityID], contracts: [], assets: []).contracts(ofEntity: request.entityID)
                 let rules = RiskRules(configuration: risk.current(), today: context.today)
                 var response = Taizhang_Ledger_V1_ListReportsResponse()
                 response.reports = reports.values.filter { (from == nil || $0.quarter >= from!) && (to == nil || $0.quarter <= to!) }

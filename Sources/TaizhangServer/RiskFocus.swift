@@ -43,16 +43,23 @@ extension RiskScan {
     /// every unit after a count), and the distribution alerts after income
     /// or a plan changed. `covers` names the open alerts the run answers for.
     static func conditions(store: any LedgerStore, rules: RiskRules, focus: RiskFocus) throws -> Result {
-        let snapshot = store.operations()
         let records = store.stewardship()
         let touched = focus.touched
         var entityIds = touched.entities
         var assetIds = touched.assets
+        // The records read from the file in three steps, each reading what
+        // the one before named: the touched contracts (for their operators
+        // and assets), the entities with their contracts (for the assets
+        // they operate), and the assets' contracts with their operators.
+        // (Three read transactions: a commit between them is touched
+        // itself, and the focused run after it looks again.)
+        var snapshot = try store.operations(entities: [], contracts: touched.contracts, assets: [])
         for id in touched.contracts {
             guard let contract = snapshot.contracts[id] else { continue }
             entityIds.insert(contract.entityId)
             assetIds.insert(contract.assetId)
         }
+        snapshot.merge(try store.operations(entities: entityIds, contracts: [], assets: []))
         var contractsOfEntities: Set<String> = []
         for id in entityIds {
             for contract in snapshot.contracts(ofEntity: id) {
@@ -60,6 +67,7 @@ extension RiskScan {
                 contractsOfEntities.insert(contract.id)
             }
         }
+        snapshot.merge(try store.operations(entities: [], contracts: [], assets: assetIds))
         var contractIds = touched.contracts
         for id in assetIds { for contract in snapshot.contracts(ofAsset: id) { contractIds.insert(contract.id) } }
         var received: [String: [IncomeReceipt]] = [:]

@@ -342,19 +342,19 @@ enum RiskScan {
     /// Every condition that holds now, with the numbers of entities scored
     /// and assets checked.
     static func conditions(store: any LedgerStore, rules: RiskRules) throws -> Result {
-        let snapshot = store.operations()
         let records = store.stewardship()
         let received = receipts(records)
-        // The entities first, on every core, each slice with its reports
-        // read from the file; what the asset rules read of each contract's
-        // operator is kept (`OperatorView`, one per contract), so the
-        // assets are scored without reading the reports a second time.
-        // Entities and contracts are one snapshot; reports and assets are
-        // read in many short read transactions, so a report committed
-        // during the run may be seen by its entity's score and not by its
-        // asset's: the focused run that follows that commit scores both.
-        let (entityConditions, views) = try Self.entityConditions(store: store, snapshot: snapshot, entityIds: snapshot.entityOrder,
-                                                                  rules: rules, received: received)
+        // The entities first, on every core, each slice with its entities,
+        // contracts and reports read from the file; what the asset rules
+        // read of each contract's operator is kept (`OperatorView`, one per
+        // contract), with the contracts by asset, so the assets are scored
+        // without reading them a second time. Everything is read in many
+        // short read transactions, so a change committed during the run may
+        // be seen by one score and not another: the focused run that
+        // follows that commit scores both.
+        let entityIds = try store.entityIds()
+        let scored = try Self.entityConditions(store: store, entityIds: entityIds, rules: rules, received: received)
+        let contracts = scored.contracts
         var conditions: [AlertCondition] = []
         // The assets come from the file a page at a time, as the columns
         // the count backlog and the choice of candidates need. Those the
@@ -369,10 +369,10 @@ enum RiskScan {
         var checked = 0
         try store.scanAssets(filter: AssetFilter(), wanted: RiskRules.needsRecord) { facts, asset in
             checked += 1
-            if asset != nil || RiskRules.mayFlag(facts, contracted: snapshot.contractsByAsset[facts.id] != nil) {
+            if asset != nil || RiskRules.mayFlag(facts, contracted: contracts.contractsByAsset[facts.id] != nil) {
                 batch.append(Candidate(facts: facts, record: asset))
                 if batch.count == batchSize {
-                    conditions += Self.assetConditions(snapshot: snapshot, assets: batch, rules: rules, records: records, views: views)
+                    conditions += Self.assetConditions(contracts: contracts, assets: batch, rules: rules, records: records, views: scored.views)
                     batch.removeAll(keepingCapacity: true)
                 }
             }
@@ -380,11 +380,11 @@ enum RiskScan {
                 backlog[facts.adminCode, default: CountBacklog(since: since)].add(facts.id, since: since, twoYears: twoYears)
             }
         }
-        conditions += Self.assetConditions(snapshot: snapshot, assets: batch, rules: rules, records: records, views: views)
-        conditions = entityConditions + conditions
+        conditions += Self.assetConditions(contracts: contracts, assets: batch, rules: rules, records: records, views: scored.views)
+        conditions = scored.conditions + conditions
         conditions += rules.countConditions(backlog) { store.adminUnit(code: $0)?.name ?? $0 }
             + rules.distributionConditions(records) { store.adminUnit(code: $0)?.name ?? $0 }
-        return Result(conditions: conditions, entities: snapshot.entityOrder.count, assets: checked)
+        return Result(conditions: conditions, entities: entityIds.count, assets: checked)
     }
 
     /// Entities or assets scored in one piece of a parallel scan.
@@ -406,28 +406,35 @@ enum RiskScan {
         return received
     }
 
-    /// The conditions of `entityIds` (best in ascending order, as
-    /// `entityOrder`: a slice reads the range of ids it spans), scored in slices on every core at
-    /// once, each slice with its entities' reports read from the file (so
-    /// a run holds a few slices' reports, not the ledger's history); the
-    /// slices' conditions are joined in order. With them, what the asset
-    /// rules read of each of the entities' contracts, by contract id.
-    static func entityConditions(store: any LedgerStore, snapshot: OperationsSnapshot, entityIds: [String], rules: RiskRules,
-                                 received: [String: [IncomeReceipt]]) throws -> ([AlertCondition], [String: OperatorView]) {
+    /// What `entityConditions` found: the entities' conditions, what the
+    /// asset rules read of each of their contracts' operators (by contract
+    /// id), and the contracts (without their entities), by asset.
+    struct EntitiesScored {
+        var conditions: [AlertCondition] = []
+        var views: [String: OperatorView] = [:]
+        var contracts = OperationsSnapshot()
+    }
+
+    /// The conditions of `entityIds` (in ascending order: a slice reads the
+    /// range of ids it spans), scored in slices on every core at once, each
+    /// slice with its entities, their contracts and their reports read from
+    /// the file (so a run holds a few slices' reports, not the ledger's
+    /// history); the slices' conditions are joined in order.
+    static func entityConditions(store: any LedgerStore, entityIds: [String], rules: RiskRules,
+                                 received: [String: [IncomeReceipt]]) throws -> EntitiesScored {
         let slices = stride(from: 0, to: entityIds.count, by: sliceSize).map { $0..<min($0 + sliceSize, entityIds.count) }
-        typealias Scored = (conditions: [AlertCondition], views: [String: OperatorView])
-        let results = Mutex([Swift.Result<Scored, any Error>](repeating: .success(([], [:])), count: slices.count))
+        let results = Mutex([Swift.Result<EntitiesScored, any Error>](repeating: .success(EntitiesScored()), count: slices.count))
         DispatchQueue.concurrentPerform(iterations: slices.count) { index in
-            let found = Swift.Result { () throws -> Scored in
+            let found = Swift.Result { () throws -> EntitiesScored in
                 let ids = entityIds[slices[index]]
-                guard let first = ids.min(), let last = ids.max() else { return ([], [:]) }
-                // The slice is a run of ids in order: its reports are one
-                // range of the table, read in one pass (ids of the range
-                // outside the slice, entities added since the snapshot, are
-                // not scored).
+                guard let first = ids.first, let last = ids.last else { return EntitiesScored() }
+                // The slice is a run of ids in order: its records are one
+                // range of each table, read in one pass (entities of the
+                // range added since the ids were read are not scored).
+                let snapshot = try store.operations(ofEntitiesIn: first...last)
                 var reports: [String: ReportsByQuarter] = Dictionary(minimumCapacity: ids.count)
                 for (id, stored) in try store.reports(ofEntitiesIn: first...last) { reports[id] = stored }
-                var out: Scored = ([], [:])
+                var out = EntitiesScored()
                 for id in ids {
                     guard let entity = snapshot.entities[id] else { continue }
                     let contracts = snapshot.contracts(ofEntity: id)
@@ -435,26 +442,27 @@ enum RiskScan {
                     out.conditions += rules.conditions(entity: entity, contracts: contracts, reports: entityReports, received: received)
                     for contract in contracts {
                         out.views[contract.id] = rules.operatorView(contract: contract, entity: entity, reports: entityReports)
+                        out.contracts.put(contract)
                     }
                 }
                 return out
             }
             results.withLock { $0[index] = found }
         }
-        var conditions: [AlertCondition] = []
-        var views: [String: OperatorView] = Dictionary(minimumCapacity: snapshot.contracts.count)
+        var scored = EntitiesScored()
         for result in try results.withLock({ $0 }).map({ try $0.get() }) {
-            conditions += result.conditions
-            views.merge(result.views) { first, _ in first }
+            scored.conditions += result.conditions
+            scored.views.merge(result.views) { first, _ in first }
+            scored.contracts.merge(result.contracts)
         }
-        return (conditions, views)
+        return scored
     }
 
     /// The conditions of candidate assets, scored in slices on every core
     /// at once, with what the rules read of their operators from `views`
     /// (by contract id, from `entityConditions`); the slices' conditions
     /// are joined in order.
-    static func assetConditions(snapshot: OperationsSnapshot, assets: [Candidate], rules: RiskRules, records: StewardshipSnapshot,
+    static func assetConditions(contracts snapshot: OperationsSnapshot, assets: [Candidate], rules: RiskRules, records: StewardshipSnapshot,
                                 views: [String: OperatorView]) -> [AlertCondition] {
         guard !assets.isEmpty else { return [] }
         let operatorView = { @Sendable (contract: OperationContract) -> OperatorView? in views[contract.id] }

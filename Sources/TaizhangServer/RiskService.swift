@@ -193,7 +193,7 @@ extension RiskService {
                     bad.append(.init(field: "quarter", description: "\"\(request.quarter)\" is not a quarter; write e.g. 2026Q3"))
                 }
                 if !bad.isEmpty { throw LedgerError.invalid(bad, what: "request") }
-                let snapshot = store.operations()
+                let snapshot = try store.operations(entities: [request.entityID], contracts: [], assets: [])
                 guard let entity = snapshot.entities[request.entityID] else {
                     throw LedgerError(.notFound, "no operating entity \"\(request.entityID)\" exists; entity ids look like ZT00000001")
                 }

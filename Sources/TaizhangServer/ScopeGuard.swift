@@ -30,7 +30,7 @@ enum ScopeGuard {
         let lookup = RecordLookup(store: store)
         for record in declaration.scope.records {
             for id in try FieldStrings.values(at: record.numbers, in: request) where !id.isEmpty {
-                if lookup.adminCode(record.kind, id).map({ !scope.contains($0) }) ?? true {
+                if try lookup.adminCode(record.kind, id).map({ !scope.contains($0) }) ?? true {
                     throw LedgerError(.notFound, "no \(RecordLookup.noun(record.kind)) \"\(id)\" exists")
                 }
             }
@@ -58,7 +58,7 @@ enum ScopeGuard {
             for id in try FieldStrings.values(at: record.numbers, in: request) where !id.isEmpty {
                 named = true
                 // Unknown answers as hidden does, byte for byte: no existence oracle.
-                if lookup.adminCode(record.kind, id).map({ !scope.contains($0) }) ?? true {
+                if try lookup.adminCode(record.kind, id).map({ !scope.contains($0) }) ?? true {
                     throw LedgerError(.notFound, "no \(RecordLookup.noun(record.kind)) \"\(id)\" exists")
                 }
             }
@@ -87,13 +87,14 @@ enum ScopeGuard {
 struct RecordLookup {
     let store: any LedgerStore
 
-    func adminCode(_ kind: Taizhang_Rpc_V1_RecordKind, _ id: String) -> String? {
+    /// - Throws: UNAVAILABLE or DATA_LOSS when the ledger file cannot be read.
+    func adminCode(_ kind: Taizhang_Rpc_V1_RecordKind, _ id: String) throws -> String? {
         func assetCode(_ id: String) -> String? { store.assetLocations([id])[id] }
         switch kind {
         case .asset: return assetCode(id)
         case .project: return store.project(id: id)?.adminCode
-        case .entity: return store.entity(id: id)?.adminCode
-        case .contract: return store.contract(id: id).flatMap { assetCode($0.assetId) }
+        case .entity: return try store.entity(id: id)?.adminCode
+        case .contract: return try store.contract(id: id).flatMap { assetCode($0.assetId) }
         case .income: return store.stewardship().income[id]?.ownerCode
         case .distributionPlan: return store.stewardship().plans[id]?.ownerCode
         case .stockTake: return store.stewardship().stockTakes[id]?.adminCode

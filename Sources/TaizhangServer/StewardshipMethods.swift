@@ -373,17 +373,18 @@ extension LedgerService {
         }
 
         var getArrears: MethodSpec {
-            Method.unary(RPC.Ledger.getArrears) { _, request in
+            // The contract is read from the ledger file: off the event loop.
+            Method.fileRead(RPC.Ledger.getArrears) { _, request in
                 var bad: [FieldViolation] = []
                 if request.contractID.isEmpty { bad.append(.init(field: "contract_id", description: "is required")) }
                 let asOf = Decode.date(request.asOf, field: "as_of", required: false, into: &bad) ?? context.today
                 if !bad.isEmpty { throw LedgerError.invalid(bad, what: "request") }
-                guard let contract = store.contract(id: request.contractID) else {
+                guard let contract = try store.contract(id: request.contractID) else {
                     throw LedgerError(.notFound, "no contract \"\(request.contractID)\" exists; contract ids look like HT00000001 (ListContracts shows them)")
                 }
                 let receipts = store.stewardship().income.values.filter { $0.contractId == contract.id }.map(\.receipt)
                 let arrears = IncomeRules.arrears(due: contract.payments, receipts: receipts, asOf: asOf)
-                return M.encode(arrears, contractId: contract.id, asOf: asOf, receipts: receipts)
+                return try M.encode(arrears, contractId: contract.id, asOf: asOf, receipts: receipts).serializedBytes()
             }
         }
 

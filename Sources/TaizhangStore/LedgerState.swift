@@ -1,6 +1,8 @@
-// The committed ledger's records held in memory (all but the assets, which
-// are read from the file through a bounded cache: `AssetCache`). Only the
-// writer changes it, and only after the changes are durable.
+// The committed ledger's records held in memory: admin units, projects and
+// stewardship records, and the counts and last numbers of the rest (assets,
+// entities, contracts and reports are read from the file; assets through a
+// bounded cache, `AssetCache`). Only the writer changes it, and only after
+// the changes are durable.
 
 import TaizhangCore
 
@@ -18,8 +20,9 @@ struct LedgerState: Sendable {
     var auditHeadSeq: UInt64 = 0
     var auditHeadHash: String = AuditChain.genesisHash
     var lastAssetNumber: Int = 0
-    var operations = OperationsSnapshot()
-    var entityIdsByCreditCode: [String: String] = [:]
+    /// Entities and contracts in the file (the writer counts those it adds).
+    var entityCount = 0
+    var contractCount = 0
     var lastEntityNumber: Int = 0
     var lastContractNumber: Int = 0
     var stewardship = StewardshipSnapshot()
@@ -48,32 +51,20 @@ struct LedgerState: Sendable {
         assetCount += added
     }
 
-    mutating func put(_ entity: OperatingEntity) {
-        let previous = operations.entities.updateValue(entity, forKey: entity.id)
-        if let previous {
-            if !previous.creditCode.isEmpty, entityIdsByCreditCode[previous.creditCode] == entity.id {
-                entityIdsByCreditCode[previous.creditCode] = nil
-            }
-        } else {
-            LedgerState.insertSorted(entity.id, into: &operations.entityOrder)
+    /// Takes in the entities and contracts a group wrote (the `added` of
+    /// them new): only the numbers and the counts are kept here.
+    mutating func took(entities: Dictionary<String, OperatingEntity>.Values, added: Int) {
+        for entity in entities {
             if let number = OperationsIdentifiers.number(of: entity.id, prefix: "ZT") { lastEntityNumber = max(lastEntityNumber, number) }
         }
-        if !entity.creditCode.isEmpty { entityIdsByCreditCode[entity.creditCode] = entity.id }
+        entityCount += added
     }
 
-    mutating func put(_ contract: OperationContract) {
-        let previous = operations.contracts.updateValue(contract, forKey: contract.id)
-        if let previous {
-            if previous.entityId != contract.entityId {
-                operations.contractsByEntity[previous.entityId]?.removeAll { $0 == contract.id }
-                operations.contractsByEntity[contract.entityId, default: []].append(contract.id)
-            }
-        } else {
-            LedgerState.insertSorted(contract.id, into: &operations.contractOrder)
-            operations.contractsByEntity[contract.entityId, default: []].append(contract.id)
-            operations.contractsByAsset[contract.assetId, default: []].append(contract.id)
+    mutating func took(contracts: Dictionary<String, OperationContract>.Values, added: Int) {
+        for contract in contracts {
             if let number = OperationsIdentifiers.number(of: contract.id, prefix: "HT") { lastContractNumber = max(lastContractNumber, number) }
         }
+        contractCount += added
     }
 
     /// The code and every code below it.

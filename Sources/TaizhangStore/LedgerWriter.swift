@@ -22,8 +22,8 @@ struct Overlay {
         for code in records.adminUnits.keys.sorted() { state.put(records.adminUnits[code]!) }
         for project in records.projects.values { state.put(project) }
         state.took(records.assets.values, added: records.assetsAdded)
-        for id in records.entityOrder { state.put(records.entities[id]!) }
-        for id in records.contractOrder { state.put(records.contracts[id]!) }
+        state.took(entities: records.entities.values, added: records.entitiesAdded)
+        state.took(contracts: records.contracts.values, added: records.contractsAdded)
         state.reportCount += records.reportsAdded
         for key in records.stewardshipOrder { state.stewardship.put(records.stewardship[key]!) }
         if let seq = auditHeadSeq, let hash = auditHeadHash {
@@ -67,11 +67,11 @@ struct CommittedView: LedgerView {
     func asset(_ id: String) -> Asset? { failure.value(nil) { try store.loadAsset(id) } }
     func assets(inUnits codes: Set<String>) -> [String: Asset] { failure.value([:]) { try store.loadAssets(inUnits: codes) } }
     func assetHolder(ofCode code: String) -> String? { failure.value(nil) { try store.loadAssetId(code: code) } }
-    func entity(_ id: String) -> OperatingEntity? { store.state.withLock { $0.operations.entities[id] } }
-    func entityHolder(ofCreditCode code: String) -> String? { store.state.withLock { $0.entityIdsByCreditCode[code] } }
-    func contract(_ id: String) -> OperationContract? { store.state.withLock { $0.operations.contracts[id] } }
+    func entity(_ id: String) -> OperatingEntity? { failure.value(nil) { try store.entity(id: id) } }
+    func entityHolder(ofCreditCode code: String) -> String? { failure.value(nil) { try store.loadEntityId(creditCode: code) } }
+    func contract(_ id: String) -> OperationContract? { failure.value(nil) { try store.contract(id: id) } }
     func contracts(ofAsset id: String) -> [OperationContract] {
-        store.state.withLock { $0.operations.contracts(ofAsset: id) }.sorted { $0.id < $1.id }
+        failure.value([]) { try store.contracts(entityId: nil, assetId: id, after: nil, limit: .max, countTotal: false).records }
     }
     func report(of entityId: String, _ quarter: Quarter) -> QuarterReport? {
         failure.value(nil) { try store.loadReport(of: entityId, quarter) }

@@ -392,8 +392,8 @@ public final class SQLiteLedgerStore: LedgerStore {
                 "admin_unit": UInt64(state.adminUnits.count),
                 "project": UInt64(state.projects.count),
                 "asset": UInt64(state.assetCount),
-                "entity": UInt64(state.operations.entities.count),
-                "contract": UInt64(state.operations.contracts.count),
+                "entity": UInt64(state.entityCount),
+                "contract": UInt64(state.contractCount),
                 "report": UInt64(state.reportCount),
                 "audit_entry": state.auditHeadSeq,
                 "income": UInt64(state.stewardship.income.count),
@@ -454,46 +454,159 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     static let checkStopped = LedgerError(.unavailable, "the ledger check was stopped: the daemon is stopping")
 
-    public func entity(id: String) -> OperatingEntity? {
-        state.withLock { $0.operations.entities[id] }
-    }
+    // MARK: Entities and contracts, from the file
 
-    public func entities(adminCode: String?, kind: EntityKind?, after: String?, limit: Int) -> Page<OperatingEntity> {
-        let subtree = adminCode.map { adminSubtree(code: $0) }
-        return state.withLock { state in
-            SQLiteLedgerStore.page(keys: state.operations.entityOrder, after: after, limit: limit) { id in
-                guard let entity = state.operations.entities[id] else { return nil }
-                if let subtree, !subtree.contains(entity.adminCode) { return nil }
-                if let kind, entity.kind != kind { return nil }
-                return entity
-            }
+    public func entity(id: String) throws -> OperatingEntity? {
+        try readOperations(of: "the entity \(id)", point: true) { db in
+            var entity: OperatingEntity?
+            try db.cached("SELECT record_json FROM entities WHERE id = ?").query([.text(id)]) { entity = try Self.entity($0) }
+            return entity
         }
     }
 
-    public func contract(id: String) -> OperationContract? {
-        state.withLock { $0.operations.contracts[id] }
+    public func entities(adminCode: String?, kind: EntityKind?, after: String?, limit: Int) throws -> Page<OperatingEntity> {
+        var conditions: [String] = []
+        var values: [SQLiteStatement.Value] = []
+        if let adminCode {
+            conditions.append("admin_code IN (\(AssetQuery.subtreeCodes))")
+            values.append(.text(adminCode))
+        }
+        if let kind {
+            conditions.append("kind = ?")
+            values.append(.text(kind.rawValue))
+        }
+        return try readOperations(of: "a page of entities") { db in
+            try Self.page(db, table: "entities", conditions: conditions, values: values, after: after, limit: limit, countTotal: true,
+                          record: Self.entity)
+        }
     }
 
-    public func contracts(entityId: String?, assetId: String?, after: String?, limit: Int) -> Page<OperationContract> {
-        state.withLock { state in
-            let keys: [String]
-            if let entityId {
-                keys = (state.operations.contractsByEntity[entityId] ?? []).sorted()
-            } else if let assetId {
-                keys = (state.operations.contractsByAsset[assetId] ?? []).sorted()
-            } else {
-                keys = state.operations.contractOrder
-            }
-            return SQLiteLedgerStore.page(keys: keys, after: after, limit: limit) { id in
-                guard let contract = state.operations.contracts[id] else { return nil }
-                if let assetId, contract.assetId != assetId { return nil }
-                return contract
-            }
+    public func contract(id: String) throws -> OperationContract? {
+        try readOperations(of: "the contract \(id)", point: true) { db in
+            var contract: OperationContract?
+            try db.cached("SELECT record_json FROM contracts WHERE id = ?").query([.text(id)]) { contract = try Self.contract($0) }
+            return contract
         }
+    }
+
+    public func contracts(entityId: String?, assetId: String?, after: String?, limit: Int) throws -> Page<OperationContract> {
+        try contracts(entityId: entityId, assetId: assetId, after: after, limit: limit, countTotal: true)
+    }
+
+    /// Contracts as `contracts(entityId:assetId:after:limit:)`; with
+    /// `countTotal` false the page's total is 0 (the writer's reads).
+    func contracts(entityId: String?, assetId: String?, after: String?, limit: Int, countTotal: Bool) throws -> Page<OperationContract> {
+        var conditions: [String] = []
+        var values: [SQLiteStatement.Value] = []
+        if let entityId {
+            conditions.append("entity_id = ?")
+            values.append(.text(entityId))
+        }
+        if let assetId {
+            conditions.append("asset_id = ?")
+            values.append(.text(assetId))
+        }
+        return try readOperations(of: "a page of contracts", point: !countTotal) { db in
+            try Self.page(db, table: "contracts", conditions: conditions, values: values, after: after, limit: limit, countTotal: countTotal,
+                          record: Self.contract)
+        }
+    }
+
+    public func entityIds() throws -> [String] {
+        try readOperations(of: "the entity ids") { db in
+            var ids: [String] = []
+            ids.reserveCapacity(state.withLock { $0.entityCount })
+            try db.cached("SELECT id FROM entities ORDER BY id").query([]) { ids.append($0.text(0)) }
+            return ids
+        }
+    }
+
+    public func operations(ofEntitiesIn ids: ClosedRange<String>) throws -> OperationsSnapshot {
+        try readOperations(of: "the entities \(ids.lowerBound)…\(ids.upperBound)") { db in
+            var snapshot = OperationsSnapshot()
+            let range: [SQLiteStatement.Value] = [.text(ids.lowerBound), .text(ids.upperBound)]
+            try db.cached("SELECT record_json FROM entities WHERE id >= ? AND id <= ? ORDER BY id").query(range) { snapshot.put(try Self.entity($0)) }
+            var contracts: [OperationContract] = []
+            try db.cached("SELECT record_json FROM contracts WHERE entity_id >= ? AND entity_id <= ?").query(range) {
+                contracts.append(try Self.contract($0))
+            }
+            for contract in contracts.sorted(by: { $0.id < $1.id }) { snapshot.put(contract) }
+            return snapshot
+        }
+    }
+
+    public func operations(entities: Set<String>, contracts: Set<String>, assets: Set<String>) throws -> OperationsSnapshot {
+        try readOperations(of: "\(entities.count) entities, \(contracts.count) contracts and \(assets.count) assets' contracts") { db in
+            var found: [String: OperationContract] = [:]
+            func read(_ sql: String, _ keys: Set<String>) throws {
+                let statement = try db.cached(sql)
+                for key in keys.sorted() {
+                    try statement.query([.text(key)]) { row in
+                        let contract = try Self.contract(row)
+                        found[contract.id] = contract
+                    }
+                }
+            }
+            try read("SELECT record_json FROM contracts WHERE id = ?", contracts)
+            try read("SELECT record_json FROM contracts WHERE entity_id = ?", entities)
+            try read("SELECT record_json FROM contracts WHERE asset_id = ?", assets)
+            var snapshot = OperationsSnapshot()
+            let entity = try db.cached("SELECT record_json FROM entities WHERE id = ?")
+            for id in entities.union(found.values.map(\.entityId)).sorted() {
+                try entity.query([.text(id)]) { snapshot.put(try Self.entity($0)) }
+            }
+            for id in found.keys.sorted() { snapshot.put(found[id]!) }
+            return snapshot
+        }
+    }
+
+    /// The id of the entity with `creditCode`, from its unique index (the writer's view).
+    func loadEntityId(creditCode: String) throws -> String? {
+        try pool.point { db in
+            var id: String?
+            try db.cached("SELECT id FROM entities WHERE credit_code = ?").query([.text(creditCode)]) { id = $0.text(0) }
+            return id
+        }
+    }
+
+    private static func entity(_ row: SQLiteStatement) throws -> OperatingEntity {
+        try OperatingEntity(recordJSON: row.text(0))
+    }
+
+    private static func contract(_ row: SQLiteStatement) throws -> OperationContract {
+        try OperationContract(recordJSON: row.text(0))
+    }
+
+    /// A page of `table`'s records (by `id`, their JSON body first) that
+    /// meet every one of `conditions`, in id order after `after`; with
+    /// `countTotal`, how many meet them in all.
+    static func page<Record>(_ db: SQLiteConnection, table: String, conditions: [String], values: [SQLiteStatement.Value],
+                             after: String?, limit: Int, countTotal: Bool, record: (SQLiteStatement) throws -> Record) throws -> Page<Record> {
+        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        var total = 0
+        if countTotal {
+            try db.cached("SELECT COUNT(*) FROM \(table)\(filter)").query(values) { total = Int($0.int(0)) }
+        }
+        let paged = (conditions + (after == nil ? [] : ["id > ?"])).joined(separator: " AND ")
+        let sql = "SELECT record_json, id FROM \(table)\(paged.isEmpty ? "" : " WHERE " + paged) ORDER BY id LIMIT ?"
+        var records: [Record] = []
+        var lastKey: String?
+        var more = false
+        // One row past the page tells whether more follow.
+        let fetch = limit == .max ? Int64.max : Int64(limit) + 1
+        try db.cached(sql).query(values + (after.map { [.text($0)] } ?? []) + [.int(fetch)]) { row in
+            guard records.count < limit else {
+                more = true
+                return
+            }
+            records.append(try record(row))
+            lastKey = row.text(1)
+        }
+        return Page(records: records, nextAfter: more ? lastKey : nil, total: total)
     }
 
     public func reports(ofEntities entityIds: [String]) throws -> [String: ReportsByQuarter] {
-        try readReports(of: "\(entityIds.count) entities") { db in
+        try readOperations(of: "the reports of \(entityIds.count) entities") { db in
             let statement = try db.cached("SELECT \(StoredRows.reportColumns) FROM reports WHERE entity_id = ? ORDER BY quarter")
             var byEntity: [String: ReportsByQuarter] = Dictionary(minimumCapacity: entityIds.count)
             for id in entityIds {
@@ -510,7 +623,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     public func reports(ofEntitiesIn ids: ClosedRange<String>) throws -> [(entityId: String, reports: ReportsByQuarter)] {
-        try readReports(of: "the entities \(ids.lowerBound)…\(ids.upperBound)") { db in
+        try readOperations(of: "the reports of the entities \(ids.lowerBound)…\(ids.upperBound)") { db in
             let statement = try db.cached("SELECT \(StoredRows.reportColumns) FROM reports WHERE entity_id >= ? AND entity_id <= ? ORDER BY entity_id, quarter")
             var found: [(entityId: String, reports: ReportsByQuarter)] = []
             try statement.query([.text(ids.lowerBound), .text(ids.upperBound)]) { row in
@@ -524,17 +637,22 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
     }
 
-    /// `body` in a read transaction, its failures as the calls report them.
-    private func readReports<T>(of what: @autoclosure () -> String, _ body: (SQLiteConnection) throws -> T) throws -> T {
+    /// `body` in a read transaction (or, `point`, on a connection with
+    /// none: one statement), its failures as the calls report them.
+    private func readOperations<T>(of what: @autoclosure () -> String, point: Bool = false,
+                                   _ body: (SQLiteConnection) throws -> T) throws -> T {
         do {
-            return try pool.read(body)
+            return try point ? pool.point(body) : pool.read(body)
+        } catch let error as RecordJSONError {
+            StoreLog.error("reading \(what()) from the ledger file failed: \(error)")
+            throw LedgerError(.dataLoss, "a stored record of \(what()) does not read (\(error)); run `taizhang audit verify` to see what changed in the ledger file")
         } catch let error as StoredRowError {
             // A row no record can give: changed behind the daemon's back (retrying will not help).
-            StoreLog.error("reading the reports of \(what()) from the ledger file failed: \(error)")
+            StoreLog.error("reading \(what()) from the ledger file failed: \(error)")
             throw LedgerError(.dataLoss, "\(error); run `taizhang audit verify` to see what changed in the ledger file")
         } catch {
-            StoreLog.error("reading the reports of \(what()) from the ledger file failed: \(error)")
-            throw LedgerError(.unavailable, "the reports could not be read from the ledger file; retry, and report it if it persists")
+            StoreLog.error("reading \(what()) from the ledger file failed: \(error)")
+            throw LedgerError(.unavailable, "\(what()) could not be read from the ledger file; retry, and report it if it persists")
         }
     }
 
@@ -546,10 +664,6 @@ public final class SQLiteLedgerStore: LedgerStore {
                 .query([.text(entityId), .text(quarter.description)]) { report = try StoredRows.report($0) }
             return report
         }
-    }
-
-    public func operations() -> OperationsSnapshot {
-        state.withLock { $0.operations }
     }
 
     public func stewardship() -> StewardshipSnapshot {
@@ -702,11 +816,16 @@ public final class SQLiteLedgerStore: LedgerStore {
         try db.prepare("SELECT MAX(id) FROM assets WHERE id >= 'ZC' AND id < 'ZD'").query([]) { row in
             state.lastAssetNumber = AssetIdentifiers.number(of: row.text(0)) ?? 0
         }
-        try db.prepare("SELECT record_json FROM entities ORDER BY id").query([]) { row in
-            state.put(try OperatingEntity(recordJSON: row.text(0)))
+        // Entities and contracts stay in the file: only their counts and
+        // highest numbers (ids are a prefix and eight digits: the highest
+        // sorts last).
+        try db.prepare("SELECT COUNT(*) FROM entities").query([]) { state.entityCount = Int($0.int(0)) }
+        try db.prepare("SELECT MAX(id) FROM entities WHERE id >= 'ZT' AND id < 'ZU'").query([]) { row in
+            state.lastEntityNumber = OperationsIdentifiers.number(of: row.text(0), prefix: "ZT") ?? 0
         }
-        try db.prepare("SELECT record_json FROM contracts ORDER BY id").query([]) { row in
-            state.put(try OperationContract(recordJSON: row.text(0)))
+        try db.prepare("SELECT COUNT(*) FROM contracts").query([]) { state.contractCount = Int($0.int(0)) }
+        try db.prepare("SELECT MAX(id) FROM contracts WHERE id >= 'HT' AND id < 'HU'").query([]) { row in
+            state.lastContractNumber = OperationsIdentifiers.number(of: row.text(0), prefix: "HT") ?? 0
         }
         // Reports stay in the file: only their number.
         try db.prepare("SELECT COUNT(*) FROM reports").query([]) { state.reportCount = Int($0.int(0)) }

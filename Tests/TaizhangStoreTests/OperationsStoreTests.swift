@@ -66,7 +66,11 @@ struct OperationsStoreTests {
         #expect(kinds.withLock { $0 }.contains(["entity"]))
         let reopened = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
         defer { reopened.close() }
-        let snapshot = reopened.operations()
+        // Nothing of the entities and contracts is read at start but their counts.
+        #expect(reopened.statistics().recordCounts["entity"] == 1)
+        #expect(reopened.statistics().recordCounts["contract"] == 1)
+        let snapshot = try reopened.operations(ofEntitiesIn: "ZT00000001"..."ZT99999999")
+        #expect(snapshot.entityOrder == ["ZT00000001"])
         #expect(snapshot.entities["ZT00000001"]?.creditCode == "91350100M000100Y43")
         #expect(snapshot.contracts(ofAsset: "ZC00000001").map(\.id) == ["HT00000001"])
         #expect(snapshot.contracts(ofEntity: "ZT00000001").map(\.id) == ["HT00000001"])
@@ -124,7 +128,7 @@ struct OperationsStoreTests {
         let refused = Self.failure(submit(store, .amendContract(changed, consent: nil, expectedVersion: 1)))
         #expect(refused?.code == .failedPrecondition)
         #expect(refused?.violations.map(\.field) == ["owner_consent"])
-        #expect(store.contract(id: "HT00000001")?.entityId == "ZT00000001")
+        #expect(try store.contract(id: "HT00000001")?.entityId == "ZT00000001")
         let consent = OwnerConsent(date: CivilDate("2026-11-20")!, consentedBy: "白马村股份经济合作社", reference: "村民代表会议纪要〔2026〕3号")
         guard case .success(.applied(.contract(let amended), _)) = submit(store, .amendContract(changed, consent: consent, expectedVersion: 1)) else {
             Issue.record("amend"); return
@@ -138,12 +142,12 @@ struct OperationsStoreTests {
         #expect(amended.operatorSince != nil)
         #expect(amended.operatorStart > amended.start)
         // A credit code taken by an update: ALREADY_EXISTS, nothing changed.
-        var second = try #require(store.entity(id: "ZT00000002"))
+        var second = try #require(try store.entity(id: "ZT00000002"))
         second.creditCode = "91350100M000100Y43"
         #expect(Self.failure(submit(store, .updateEntity(second, expectedVersion: 0)))?.code == .alreadyExists)
-        #expect(store.entity(id: "ZT00000002")?.creditCode == "91110000600037341L")
-        #expect(store.operations().contracts(ofEntity: "ZT00000002").map(\.id) == ["HT00000001"])
-        #expect(store.operations().contracts(ofEntity: "ZT00000001").isEmpty)
+        #expect(try store.entity(id: "ZT00000002")?.creditCode == "91110000600037341L")
+        #expect(try store.contracts(entityId: "ZT00000002", assetId: nil, after: nil, limit: 10).records.map(\.id) == ["HT00000001"])
+        #expect(try store.contracts(entityId: "ZT00000001", assetId: nil, after: nil, limit: 10).total == 0)
         // A stale version: ABORTED.
         #expect(Self.failure(submit(store, .amendContract(changed, consent: consent, expectedVersion: 1)))?.code == .aborted)
     }
