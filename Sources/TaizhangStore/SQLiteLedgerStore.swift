@@ -459,7 +459,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     public func entity(id: String) throws -> OperatingEntity? {
         try readOperations(of: "the entity \(id)", point: true) { db in
             var entity: OperatingEntity?
-            try db.cached("SELECT record_json FROM entities WHERE id = ?").query([.text(id)]) { entity = try Self.entity($0) }
+            try db.cached("SELECT record_json, id FROM entities WHERE id = ?").query([.text(id)]) { entity = try Self.entity($0) }
             return entity
         }
     }
@@ -484,7 +484,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     public func contract(id: String) throws -> OperationContract? {
         try readOperations(of: "the contract \(id)", point: true) { db in
             var contract: OperationContract?
-            try db.cached("SELECT record_json FROM contracts WHERE id = ?").query([.text(id)]) { contract = try Self.contract($0) }
+            try db.cached("SELECT record_json, id FROM contracts WHERE id = ?").query([.text(id)]) { contract = try Self.contract($0) }
             return contract
         }
     }
@@ -525,9 +525,9 @@ public final class SQLiteLedgerStore: LedgerStore {
         try readOperations(of: "the entities \(ids.lowerBound)…\(ids.upperBound)") { db in
             var snapshot = OperationsSnapshot()
             let range: [SQLiteStatement.Value] = [.text(ids.lowerBound), .text(ids.upperBound)]
-            try db.cached("SELECT record_json FROM entities WHERE id >= ? AND id <= ? ORDER BY id").query(range) { snapshot.put(try Self.entity($0)) }
+            try db.cached("SELECT record_json, id FROM entities WHERE id >= ? AND id <= ? ORDER BY id").query(range) { snapshot.put(try Self.entity($0)) }
             var contracts: [OperationContract] = []
-            try db.cached("SELECT record_json FROM contracts WHERE entity_id >= ? AND entity_id <= ?").query(range) {
+            try db.cached("SELECT record_json, id FROM contracts WHERE entity_id >= ? AND entity_id <= ?").query(range) {
                 contracts.append(try Self.contract($0))
             }
             for contract in contracts.sorted(by: { $0.id < $1.id }) { snapshot.put(contract) }
@@ -547,11 +547,11 @@ public final class SQLiteLedgerStore: LedgerStore {
                     }
                 }
             }
-            try read("SELECT record_json FROM contracts WHERE id = ?", contracts)
-            try read("SELECT record_json FROM contracts WHERE entity_id = ?", entities)
-            try read("SELECT record_json FROM contracts WHERE asset_id = ?", assets)
+            try read("SELECT record_json, id FROM contracts WHERE id = ?", contracts)
+            try read("SELECT record_json, id FROM contracts WHERE entity_id = ?", entities)
+            try read("SELECT record_json, id FROM contracts WHERE asset_id = ?", assets)
             var snapshot = OperationsSnapshot()
-            let entity = try db.cached("SELECT record_json FROM entities WHERE id = ?")
+            let entity = try db.cached("SELECT record_json, id FROM entities WHERE id = ?")
             for id in entities.union(found.values.map(\.entityId)).sorted() {
                 try entity.query([.text(id)]) { snapshot.put(try Self.entity($0)) }
             }
@@ -569,12 +569,22 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
     }
 
+    /// An entity from a row of its JSON body and id.
     private static func entity(_ row: SQLiteStatement) throws -> OperatingEntity {
-        try OperatingEntity(recordJSON: row.text(0))
+        do {
+            return try OperatingEntity(recordJSON: row.text(0))
+        } catch {
+            throw StoredRowError(table: "entities", key: row.text(1), column: "record_json")
+        }
     }
 
+    /// A contract from a row of its JSON body and id.
     private static func contract(_ row: SQLiteStatement) throws -> OperationContract {
-        try OperationContract(recordJSON: row.text(0))
+        do {
+            return try OperationContract(recordJSON: row.text(0))
+        } catch {
+            throw StoredRowError(table: "contracts", key: row.text(1), column: "record_json")
+        }
     }
 
     /// A page of `table`'s records (by `id`, their JSON body first) that
@@ -643,9 +653,6 @@ public final class SQLiteLedgerStore: LedgerStore {
                                    _ body: (SQLiteConnection) throws -> T) throws -> T {
         do {
             return try point ? pool.point(body) : pool.read(body)
-        } catch let error as RecordJSONError {
-            StoreLog.error("reading \(what()) from the ledger file failed: \(error)")
-            throw LedgerError(.dataLoss, "a stored record of \(what()) does not read (\(error)); run `taizhang audit verify` to see what changed in the ledger file")
         } catch let error as StoredRowError {
             // A row no record can give: changed behind the daemon's back (retrying will not help).
             StoreLog.error("reading \(what()) from the ledger file failed: \(error)")

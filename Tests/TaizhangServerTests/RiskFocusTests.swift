@@ -169,4 +169,43 @@ struct RiskFocusTests {
         #expect(focused.focused && !focused.error.isEmpty && focused.raised == 0 && focused.cleared == 0)
         #expect(alerts.openAlerts() == open)
     }
+
+    /// Entities and contracts are read from the file too: an entity's row
+    /// that does not read fails the run, full or focused, and changes no
+    /// alert (the entity is not taken for one that does not exist).
+    @Test func anEntityThatDoesNotRead_failsTheRunAndChangesNoAlert() throws {
+        let directory = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let clock = Clock("2026-11-20")
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory), clock: clock)
+        defer { store.close() }
+        try Self.county(store, villages: [(Self.village, "白马村")])
+        _ = try Self.submit(store, .registerAssets([Self.asset("冷库")], batch: false), "RegisterAsset")
+        _ = try Self.submit(store, .createEntity(OperatingEntity(name: "白马村蔬菜专业合作社", kind: .cooperative, adminCode: Self.village,
+                                                                 creditCode: "91350100M000100Y43")), "CreateEntity")
+        _ = try Self.submit(store, .createContract(OperationContract(assetId: "ZC00000001", entityId: "ZT00000001", mode: .lease,
+                                                                     start: CivilDate("2026-07-01")!, end: CivilDate("2028-06-30")!)), "CreateContract")
+        _ = try Self.submit(store, .submitReport(QuarterReport(entityId: "ZT00000001", quarter: Quarter("2026Q3")!, outputValueFen: 100_000,
+                                                               salesRevenueFen: 100_000, salesChannels: ["电商"], profitFen: -50_000,
+                                                               submittedOn: CivilDate("2026-10-10")!), expectedRevision: 0), "SubmitReport")
+        let alerts = try AlertStore(dataDirectory: directory)
+        let monitor = RiskMonitor(store: store, alerts: alerts, configuration: RiskConfiguration(), sink: Silent(), clock: clock)
+        let first = monitor.runOnce(trigger: "start")
+        #expect(first.error.isEmpty, "\(first.error)")
+        let open = alerts.openAlerts()
+        #expect(open["asset_loss:ZC00000001"] != nil, "\(open.keys.sorted())")
+
+        let file = try SQLiteConnection(path: directory + "/taizhang.db")
+        try file.execute("UPDATE entities SET record_json = '{\"id\":\"ZT00000001\"}'")
+        let full = monitor.runOnce(trigger: "timer")
+        #expect(full.error.contains("ZT00000001") && full.raised == 0 && full.cleared == 0, "\(full.error)")
+        var focus = RiskFocus()
+        var touched = TouchedRecords()
+        touched.entities = ["ZT00000001"]
+        touched.kinds = ["entity"]
+        focus.add(touched)
+        let focused = monitor.runOnce(trigger: "mutation", focus: focus)
+        #expect(focused.focused && !focused.error.isEmpty && focused.raised == 0 && focused.cleared == 0)
+        #expect(alerts.openAlerts() == open)
+    }
 }

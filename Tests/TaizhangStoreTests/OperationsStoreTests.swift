@@ -114,6 +114,71 @@ struct OperationsStoreTests {
         #expect(try store.reports(ofEntitiesIn: "ZT00000001"..."ZT00000004").count == 3)
     }
 
+    /// Entities and contracts are read from the file (nothing of them is
+    /// held in memory): pages in id order with their totals, filtered by a
+    /// unit's subtree and a kind; the pieces a risk run reads, by a range
+    /// of entity ids or by the records named; and a row that does not read
+    /// is DATA_LOSS, never a record that does not exist.
+    @Test func entitiesAndContracts_areReadFromTheFileByPageRangeAndName() throws {
+        let directory = temporaryDirectory()
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+        defer { store.close() }
+        seedUnits(store)
+        let other = AdminUnit(code: "421024102000", name: "普济镇", level: .township, parentCode: "421024000000")
+        guard case .success = submit(store, .createAdminUnit(other), context("/taizhang.ledger.v1.Ledger/CreateAdminUnit")) else { Issue.record("unit"); return }
+        guard case .success = submit(store, .registerAssets([sampleAsset(), sampleAsset()], batch: false)) else { Issue.record("assets"); return }
+        for number in 1...5 {
+            var entity = Self.entity(code: "91350100M00010\(number)Y43")
+            if number == 4 { entity.kind = .enterprise }
+            if number == 5 { entity.adminCode = other.code }
+            guard case .success = submit(store, .createEntity(entity)) else { Issue.record("entity \(number)"); return }
+        }
+        var second = Self.contract()
+        second.assetId = "ZC00000002"
+        var third = Self.contract(start: "2028-01-01", end: "2029-12-31")
+        third.entityId = "ZT00000002"
+        for contract in [Self.contract(), second, third] {
+            guard case .success = submit(store, .createContract(contract)) else { Issue.record("contract \(contract.assetId)"); return }
+        }
+
+        let township = try store.entities(adminCode: "421024101000", kind: nil, after: nil, limit: 2)
+        #expect(township.records.map(\.id) == ["ZT00000001", "ZT00000002"] && township.nextAfter == "ZT00000002" && township.total == 4)
+        let rest = try store.entities(adminCode: "421024101000", kind: nil, after: "ZT00000002", limit: 2)
+        #expect(rest.records.map(\.id) == ["ZT00000003", "ZT00000004"] && rest.nextAfter == nil && rest.total == 4)
+        #expect(try store.entities(adminCode: other.code, kind: nil, after: nil, limit: 50).records.map(\.id) == ["ZT00000005"])
+        #expect(try store.entities(adminCode: nil, kind: .enterprise, after: nil, limit: 50).records.map(\.id) == ["ZT00000004"])
+        #expect(try store.entities(adminCode: other.code, kind: .enterprise, after: nil, limit: 50).total == 0)
+        #expect(try store.contracts(entityId: "ZT00000001", assetId: nil, after: nil, limit: 50).records.map(\.id) == ["HT00000001", "HT00000002"])
+        #expect(try store.contracts(entityId: nil, assetId: "ZC00000001", after: nil, limit: 50).records.map(\.id) == ["HT00000001", "HT00000003"])
+        let middle = try store.contracts(entityId: nil, assetId: nil, after: "HT00000001", limit: 1)
+        #expect(middle.records.map(\.id) == ["HT00000002"] && middle.nextAfter == "HT00000002" && middle.total == 3)
+        #expect(try store.entityIds() == (1...5).map { OperationsIdentifiers.entity($0) })
+
+        // A full run's slice: the entities of the range and their contracts.
+        let slice = try store.operations(ofEntitiesIn: "ZT00000002"..."ZT00000004")
+        #expect(slice.entityOrder == ["ZT00000002", "ZT00000003", "ZT00000004"] && slice.contracts.keys.sorted() == ["HT00000003"])
+        // A focused run's pieces: what is named, with the contracts of the
+        // entities and assets named, and the operator of every contract.
+        let named = try store.operations(entities: ["ZT00000002"], contracts: ["HT00000002"], assets: [])
+        #expect(named.entityOrder == ["ZT00000001", "ZT00000002"] && named.contracts.keys.sorted() == ["HT00000002", "HT00000003"])
+        let ofAsset = try store.operations(entities: [], contracts: [], assets: ["ZC00000001"])
+        #expect(ofAsset.contracts(ofAsset: "ZC00000001").map(\.id) == ["HT00000001", "HT00000003"])
+        #expect(ofAsset.entityOrder == ["ZT00000001", "ZT00000002"])
+        var merged = slice
+        merged.merge(ofAsset)
+        #expect(merged.entityOrder == ["ZT00000001", "ZT00000002", "ZT00000003", "ZT00000004"])
+        #expect(merged.contracts(ofAsset: "ZC00000001").map(\.id) == ["HT00000001", "HT00000003"])
+
+        // An entity's row broken behind the daemon's back.
+        #expect(try sqlite3(directory + "/taizhang.db", "UPDATE entities SET record_json = '{\"id\":' WHERE id = 'ZT00000003'") == 0)
+        #expect(try store.entity(id: "ZT00000002")?.id == "ZT00000002")
+        for read in [{ _ = try store.entity(id: "ZT00000003") }, { _ = try store.entities(adminCode: nil, kind: nil, after: nil, limit: 50) },
+                     { _ = try store.operations(ofEntitiesIn: "ZT00000001"..."ZT00000005") }] {
+            let error = #expect(throws: LedgerError.self) { try read() }
+            #expect(error?.code == .dataLoss && error?.message.contains("audit verify") == true, "\(String(describing: error))")
+        }
+    }
+
     @Test func amendingARunningContractNeedsTheOwnersConsent() throws {
         let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
         defer { store.close() }
