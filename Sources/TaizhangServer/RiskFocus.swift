@@ -36,23 +36,17 @@ struct RiskFocus: Sendable {
 }
 
 extension RiskScan {
-    /// The conditions of what `focus` touched and of what hangs on it: the
-    /// operators of touched contracts, the assets an entity operates (their
-    /// loss and decline alerts read its reports), the contracts of the
-    /// assets (their expiry), the count backlog of the units touched (of
-    /// every unit after a count), and the distribution alerts after income
-    /// or a plan changed. `covers` names the open alerts the run answers for.
-    static func conditions(store: any LedgerStore, rules: RiskRules, focus: RiskFocus) throws -> Result {
-        let records = store.stewardship()
-        let touched = focus.touched
+    /// The operations records a focused run reads, from the file in three
+    /// steps, each reading what the one before named: the touched contracts
+    /// (for their operators and assets), the entities with their contracts
+    /// (for the assets they operate), and the assets' contracts with their
+    /// operators. (Three read transactions: a commit between them is
+    /// touched itself, and the focused run after it looks again.) With the
+    /// entities and assets to score and the contracts of those entities.
+    static func operations(store: any LedgerStore, touched: TouchedRecords) throws
+        -> (OperationsSnapshot, entityIds: Set<String>, assetIds: Set<String>, contractsOfEntities: Set<String>) {
         var entityIds = touched.entities
         var assetIds = touched.assets
-        // The records read from the file in three steps, each reading what
-        // the one before named: the touched contracts (for their operators
-        // and assets), the entities with their contracts (for the assets
-        // they operate), and the assets' contracts with their operators.
-        // (Three read transactions: a commit between them is touched
-        // itself, and the focused run after it looks again.)
         var snapshot = try store.operations(entities: [], contracts: touched.contracts, assets: [])
         for id in touched.contracts {
             guard let contract = snapshot.contracts[id] else { continue }
@@ -68,6 +62,19 @@ extension RiskScan {
             }
         }
         snapshot.merge(try store.operations(entities: [], contracts: [], assets: assetIds))
+        return (snapshot, entityIds, assetIds, contractsOfEntities)
+    }
+
+    /// The conditions of what `focus` touched and of what hangs on it: the
+    /// operators of touched contracts, the assets an entity operates (their
+    /// loss and decline alerts read its reports), the contracts of the
+    /// assets (their expiry), the count backlog of the units touched (of
+    /// every unit after a count), and the distribution alerts after income
+    /// or a plan changed. `covers` names the open alerts the run answers for.
+    static func conditions(store: any LedgerStore, rules: RiskRules, focus: RiskFocus) throws -> Result {
+        let records = store.stewardship()
+        let touched = focus.touched
+        let (snapshot, entityIds, assetIds, contractsOfEntities) = try Self.operations(store: store, touched: touched)
         var contractIds = touched.contracts
         for id in assetIds { for contract in snapshot.contracts(ofAsset: id) { contractIds.insert(contract.id) } }
         var received: [String: [IncomeReceipt]] = [:]

@@ -55,6 +55,20 @@ struct RiskFocusTests {
     }
 
     /// A fresh data directory.
+    /// One village whose one asset is run by an entity that reported a
+    /// loss in 2026Q3: the entity and the asset it operates are flagged.
+    static func lossInOneVillage(_ store: SQLiteLedgerStore) throws {
+        try Self.county(store, villages: [(Self.village, "白马村")])
+        _ = try Self.submit(store, .registerAssets([Self.asset("冷库")], batch: false), "RegisterAsset")
+        _ = try Self.submit(store, .createEntity(OperatingEntity(name: "白马村蔬菜专业合作社", kind: .cooperative, adminCode: Self.village,
+                                                                 creditCode: "91350100M000100Y43")), "CreateEntity")
+        _ = try Self.submit(store, .createContract(OperationContract(assetId: "ZC00000001", entityId: "ZT00000001", mode: .lease,
+                                                                     start: CivilDate("2026-07-01")!, end: CivilDate("2028-06-30")!)), "CreateContract")
+        _ = try Self.submit(store, .submitReport(QuarterReport(entityId: "ZT00000001", quarter: Quarter("2026Q3")!, outputValueFen: 100_000,
+                                                               salesRevenueFen: 100_000, salesChannels: ["电商", "商超"], profitFen: -50_000,
+                                                               submittedOn: CivilDate("2026-10-10")!), expectedRevision: 0), "SubmitReport")
+    }
+
     static func directory() throws -> String {
         let directory = NSTemporaryDirectory() + "tz-focus-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -133,16 +147,7 @@ struct RiskFocusTests {
         let clock = Clock("2026-11-20")
         let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory), clock: clock)
         defer { store.close() }
-        try Self.county(store, villages: [(Self.village, "白马村")])
-        _ = try Self.submit(store, .registerAssets([Self.asset("冷库")], batch: false), "RegisterAsset")
-        _ = try Self.submit(store, .createEntity(OperatingEntity(name: "白马村蔬菜专业合作社", kind: .cooperative, adminCode: Self.village,
-                                                                 creditCode: "91350100M000100Y43")), "CreateEntity")
-        _ = try Self.submit(store, .createContract(OperationContract(assetId: "ZC00000001", entityId: "ZT00000001", mode: .lease,
-                                                                     start: CivilDate("2026-07-01")!, end: CivilDate("2028-06-30")!)), "CreateContract")
-        // A loss in 2026Q3: the entity and the asset it operates are flagged.
-        _ = try Self.submit(store, .submitReport(QuarterReport(entityId: "ZT00000001", quarter: Quarter("2026Q3")!, outputValueFen: 100_000,
-                                                               salesRevenueFen: 100_000, salesChannels: ["电商", "商超"], profitFen: -50_000,
-                                                               submittedOn: CivilDate("2026-10-10")!), expectedRevision: 0), "SubmitReport")
+        try Self.lossInOneVillage(store)
         let alerts = try AlertStore(dataDirectory: directory)
         let monitor = RiskMonitor(store: store, alerts: alerts, configuration: RiskConfiguration(), sink: Silent(), clock: clock)
         let first = monitor.runOnce(trigger: "start")
@@ -179,15 +184,7 @@ struct RiskFocusTests {
         let clock = Clock("2026-11-20")
         let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory), clock: clock)
         defer { store.close() }
-        try Self.county(store, villages: [(Self.village, "白马村")])
-        _ = try Self.submit(store, .registerAssets([Self.asset("冷库")], batch: false), "RegisterAsset")
-        _ = try Self.submit(store, .createEntity(OperatingEntity(name: "白马村蔬菜专业合作社", kind: .cooperative, adminCode: Self.village,
-                                                                 creditCode: "91350100M000100Y43")), "CreateEntity")
-        _ = try Self.submit(store, .createContract(OperationContract(assetId: "ZC00000001", entityId: "ZT00000001", mode: .lease,
-                                                                     start: CivilDate("2026-07-01")!, end: CivilDate("2028-06-30")!)), "CreateContract")
-        _ = try Self.submit(store, .submitReport(QuarterReport(entityId: "ZT00000001", quarter: Quarter("2026Q3")!, outputValueFen: 100_000,
-                                                               salesRevenueFen: 100_000, salesChannels: ["电商"], profitFen: -50_000,
-                                                               submittedOn: CivilDate("2026-10-10")!), expectedRevision: 0), "SubmitReport")
+        try Self.lossInOneVillage(store)
         let alerts = try AlertStore(dataDirectory: directory)
         let monitor = RiskMonitor(store: store, alerts: alerts, configuration: RiskConfiguration(), sink: Silent(), clock: clock)
         let first = monitor.runOnce(trigger: "start")
