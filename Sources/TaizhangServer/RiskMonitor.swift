@@ -354,7 +354,7 @@ enum RiskScan {
         // follows that commit scores both.
         let entityIds = try store.entityIds()
         let scored = try Self.entityConditions(store: store, entityIds: entityIds, rules: rules, received: received)
-        let contracts = scored.contracts
+        let contracts = scored.contractsByAsset
         var conditions: [AlertCondition] = []
         // The assets come from the file a page at a time, as the columns
         // the count backlog and the choice of candidates need. Those the
@@ -369,10 +369,10 @@ enum RiskScan {
         var checked = 0
         try store.scanAssets(filter: AssetFilter(), wanted: RiskRules.needsRecord) { facts, asset in
             checked += 1
-            if asset != nil || RiskRules.mayFlag(facts, contracted: contracts.contractsByAsset[facts.id] != nil) {
+            if asset != nil || RiskRules.mayFlag(facts, contracted: contracts[facts.id] != nil) {
                 batch.append(Candidate(facts: facts, record: asset))
                 if batch.count == batchSize {
-                    conditions += Self.assetConditions(contracts: contracts, assets: batch, rules: rules, records: records, views: scored.views)
+                    conditions += Self.assetConditions(contracts: contracts, assets: batch, rules: rules, records: records)
                     batch.removeAll(keepingCapacity: true)
                 }
             }
@@ -380,7 +380,7 @@ enum RiskScan {
                 backlog[facts.adminCode, default: CountBacklog(since: since)].add(facts.id, since: since, twoYears: twoYears)
             }
         }
-        conditions += Self.assetConditions(contracts: contracts, assets: batch, rules: rules, records: records, views: scored.views)
+        conditions += Self.assetConditions(contracts: contracts, assets: batch, rules: rules, records: records)
         conditions = scored.conditions + conditions
         conditions += rules.countConditions(backlog) { store.adminUnit(code: $0)?.name ?? $0 }
             + rules.distributionConditions(records) { store.adminUnit(code: $0)?.name ?? $0 }
@@ -406,13 +406,18 @@ enum RiskScan {
         return received
     }
 
-    /// What `entityConditions` found: the entities' conditions, what the
-    /// asset rules read of each of their contracts' operators (by contract
-    /// id), and the contracts (without their entities), by asset.
+    /// What `entityConditions` found: the entities' conditions, and their
+    /// contracts by asset, each with what the asset rules read of its
+    /// operator (so the assets are scored without reading them again).
     struct EntitiesScored {
         var conditions: [AlertCondition] = []
-        var views: [String: OperatorView] = [:]
-        var contracts = OperationsSnapshot()
+        var contractsByAsset: [String: [OperatedContract]] = [:]
+    }
+
+    /// A contract, and what the asset rules read of its operator's reports.
+    struct OperatedContract {
+        let contract: OperationContract
+        let view: OperatorView?
     }
 
     /// The conditions of `entityIds` (in ascending order: a slice reads the
@@ -441,38 +446,47 @@ enum RiskScan {
                     let entityReports = reports[id] ?? [:]
                     out.conditions += rules.conditions(entity: entity, contracts: contracts, reports: entityReports, received: received)
                     for contract in contracts {
-                        out.views[contract.id] = rules.operatorView(contract: contract, entity: entity, reports: entityReports)
-                        out.contracts.put(contract)
+                        let view = rules.operatorView(contract: contract, entity: entity, reports: entityReports)
+                        out.contractsByAsset[contract.assetId, default: []].append(OperatedContract(contract: contract, view: view))
                     }
                 }
                 return out
             }
             results.withLock { $0[index] = found }
         }
+        // The slices joined: one dictionary sized once; an asset operated
+        // under several contracts has them put in id order.
+        let parts = try results.withLock { $0 }.map { try $0.get() }
         var scored = EntitiesScored()
-        for result in try results.withLock({ $0 }).map({ try $0.get() }) {
-            scored.conditions += result.conditions
-            scored.views.merge(result.views) { first, _ in first }
-            scored.contracts.merge(result.contracts)
+        scored.contractsByAsset.reserveCapacity(parts.reduce(0) { $0 + $1.contractsByAsset.count })
+        for part in parts {
+            scored.conditions += part.conditions
+            for (assetId, contracts) in part.contractsByAsset {
+                scored.contractsByAsset[assetId, default: []].append(contentsOf: contracts)
+            }
+        }
+        for (assetId, contracts) in scored.contractsByAsset where contracts.count > 1 {
+            scored.contractsByAsset[assetId]?.sort { $0.contract.id < $1.contract.id }
         }
         return scored
     }
 
     /// The conditions of candidate assets, scored in slices on every core
-    /// at once, with what the rules read of their operators from `views`
-    /// (by contract id, from `entityConditions`); the slices' conditions
-    /// are joined in order.
-    static func assetConditions(contracts snapshot: OperationsSnapshot, assets: [Candidate], rules: RiskRules, records: StewardshipSnapshot,
-                                views: [String: OperatorView]) -> [AlertCondition] {
+    /// at once, with their contracts and what the rules read of their
+    /// operators (`contracts`, by asset, from `entityConditions`); the
+    /// slices' conditions are joined in order.
+    static func assetConditions(contracts byAsset: [String: [OperatedContract]], assets: [Candidate], rules: RiskRules,
+                                records: StewardshipSnapshot) -> [AlertCondition] {
         guard !assets.isEmpty else { return [] }
-        let operatorView = { @Sendable (contract: OperationContract) -> OperatorView? in views[contract.id] }
         let slices = stride(from: 0, to: assets.count, by: sliceSize).map { $0..<min($0 + sliceSize, assets.count) }
         let results = Mutex([[AlertCondition]](repeating: [], count: slices.count))
         DispatchQueue.concurrentPerform(iterations: slices.count) { index in
             var out: [AlertCondition] = []
             for candidate in assets[slices[index]] {
                 let id = candidate.facts.id
-                let contracts = snapshot.contracts(ofAsset: id)
+                let operated = byAsset[id] ?? []
+                let contracts = operated.map(\.contract)
+                let operatorView = { (contract: OperationContract) in operated.first { $0.contract.id == contract.id }.flatMap(\.view) }
                 let plan = records.revitalisingPlan(ofAsset: id, on: rules.today)
                 if let record = candidate.record {
                     out += rules.conditions(asset: record, contracts: contracts, revitalising: plan, operatorView: operatorView)
