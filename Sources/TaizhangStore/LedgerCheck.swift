@@ -242,8 +242,8 @@ struct LedgerCheck {
                 case "admin_unit": return .success(StoredRows.values(try AdminUnit(recordJSON: json), json: json))
                 case "project": return .success(StoredRows.values(try Project(recordJSON: json), json: json))
                 case "asset": return .success(StoredRows.values(try Asset(recordJSON: json), json: json))
-                case "entity": return .success(StoredRows.values(try OperatingEntity(recordJSON: json), json: json))
-                case "contract": return .success(StoredRows.values(try OperationContract(recordJSON: json), json: json))
+                case "entity": return .success(StoredRows.values(try OperatingEntity(recordJSON: json)))
+                case "contract": return .success(StoredRows.values(try OperationContract(recordJSON: json)))
                 case "report": return .success(StoredRows.values(try QuarterReport(recordJSON: json)))
                 default:
                     guard let stewardship = StewardshipKind(rawValue: kind) else { return .failure(LedgerError(.dataLoss, "unknown kind \(kind)")) }

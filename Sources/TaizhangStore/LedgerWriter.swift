@@ -487,12 +487,12 @@ final class LedgerWriter: @unchecked Sendable {
         }
         for (entity, before) in plan.entities {
             let record = entity.jsonText
-            try upsertEntity.run(StoredRows.values(entity, json: record))
+            try upsertEntity.run(StoredRows.values(entity))
             try audit(kind: "entity", id: entity.id, before: before?.jsonText ?? "", after: record)
         }
         for (contract, before) in plan.contracts {
             let record = contract.jsonText
-            try upsertContract.run(StoredRows.values(contract, json: record))
+            try upsertContract.run(StoredRows.values(contract))
             try audit(kind: "contract", id: contract.id, before: before?.jsonText ?? "", after: record)
         }
         for (report, before) in plan.reports {

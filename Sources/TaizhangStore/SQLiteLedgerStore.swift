@@ -459,7 +459,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     public func entity(id: String) throws -> OperatingEntity? {
         try readOperations(of: "the entity \(id)", point: true) { db in
             var entity: OperatingEntity?
-            try db.cached("SELECT record_json, id FROM entities WHERE id = ?").query([.text(id)]) { entity = try Self.entity($0) }
+            try db.cached("SELECT \(StoredRows.entityColumns) FROM entities WHERE id = ?").query([.text(id)]) { entity = try StoredRows.entity($0) }
             return entity
         }
     }
@@ -476,15 +476,15 @@ public final class SQLiteLedgerStore: LedgerStore {
             values.append(.text(kind.rawValue))
         }
         return try readOperations(of: "a page of entities") { db in
-            try Self.page(db, table: "entities", conditions: conditions, values: values, after: after, limit: limit, countTotal: true,
-                          record: Self.entity)
+            try Self.page(db, table: StoredRows.entities, conditions: conditions, values: values, after: after, limit: limit, countTotal: true,
+                          record: StoredRows.entity)
         }
     }
 
     public func contract(id: String) throws -> OperationContract? {
         try readOperations(of: "the contract \(id)", point: true) { db in
             var contract: OperationContract?
-            try db.cached("SELECT record_json, id FROM contracts WHERE id = ?").query([.text(id)]) { contract = try Self.contract($0) }
+            try db.cached("SELECT \(StoredRows.contractColumns) FROM contracts WHERE id = ?").query([.text(id)]) { contract = try StoredRows.contract($0) }
             return contract
         }
     }
@@ -507,8 +507,8 @@ public final class SQLiteLedgerStore: LedgerStore {
             values.append(.text(assetId))
         }
         return try readOperations(of: "a page of contracts", point: !countTotal) { db in
-            try Self.page(db, table: "contracts", conditions: conditions, values: values, after: after, limit: limit, countTotal: countTotal,
-                          record: Self.contract)
+            try Self.page(db, table: StoredRows.contracts, conditions: conditions, values: values, after: after, limit: limit, countTotal: countTotal,
+                          record: StoredRows.contract)
         }
     }
 
@@ -525,10 +525,10 @@ public final class SQLiteLedgerStore: LedgerStore {
         try readOperations(of: "the entities \(ids.lowerBound)…\(ids.upperBound)") { db in
             var snapshot = OperationsSnapshot()
             let range: [SQLiteStatement.Value] = [.text(ids.lowerBound), .text(ids.upperBound)]
-            try db.cached("SELECT record_json, id FROM entities WHERE id >= ? AND id <= ? ORDER BY id").query(range) { snapshot.put(try Self.entity($0)) }
+            try db.cached("SELECT \(StoredRows.entityColumns) FROM entities WHERE id >= ? AND id <= ? ORDER BY id").query(range) { snapshot.put(try StoredRows.entity($0)) }
             var contracts: [OperationContract] = []
-            try db.cached("SELECT record_json, id FROM contracts WHERE entity_id >= ? AND entity_id <= ?").query(range) {
-                contracts.append(try Self.contract($0))
+            try db.cached("SELECT \(StoredRows.contractColumns) FROM contracts WHERE entity_id >= ? AND entity_id <= ?").query(range) {
+                contracts.append(try StoredRows.contract($0))
             }
             for contract in contracts.sorted(by: { $0.id < $1.id }) { snapshot.put(contract) }
             return snapshot
@@ -542,18 +542,18 @@ public final class SQLiteLedgerStore: LedgerStore {
                 let statement = try db.cached(sql)
                 for key in keys.sorted() {
                     try statement.query([.text(key)]) { row in
-                        let contract = try Self.contract(row)
+                        let contract = try StoredRows.contract(row)
                         found[contract.id] = contract
                     }
                 }
             }
-            try read("SELECT record_json, id FROM contracts WHERE id = ?", contracts)
-            try read("SELECT record_json, id FROM contracts WHERE entity_id = ?", entities)
-            try read("SELECT record_json, id FROM contracts WHERE asset_id = ?", assets)
+            try read("SELECT \(StoredRows.contractColumns) FROM contracts WHERE id = ?", contracts)
+            try read("SELECT \(StoredRows.contractColumns) FROM contracts WHERE entity_id = ?", entities)
+            try read("SELECT \(StoredRows.contractColumns) FROM contracts WHERE asset_id = ?", assets)
             var snapshot = OperationsSnapshot()
-            let entity = try db.cached("SELECT record_json, id FROM entities WHERE id = ?")
+            let entity = try db.cached("SELECT \(StoredRows.entityColumns) FROM entities WHERE id = ?")
             for id in entities.union(found.values.map(\.entityId)).sorted() {
-                try entity.query([.text(id)]) { snapshot.put(try Self.entity($0)) }
+                try entity.query([.text(id)]) { snapshot.put(try StoredRows.entity($0)) }
             }
             for id in found.keys.sorted() { snapshot.put(found[id]!) }
             return snapshot
@@ -569,36 +569,18 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
     }
 
-    /// An entity from a row of its JSON body and id.
-    private static func entity(_ row: SQLiteStatement) throws -> OperatingEntity {
-        do {
-            return try OperatingEntity(recordJSON: row.text(0))
-        } catch {
-            throw StoredRowError(table: "entities", key: row.text(1), column: "record_json")
-        }
-    }
-
-    /// A contract from a row of its JSON body and id.
-    private static func contract(_ row: SQLiteStatement) throws -> OperationContract {
-        do {
-            return try OperationContract(recordJSON: row.text(0))
-        } catch {
-            throw StoredRowError(table: "contracts", key: row.text(1), column: "record_json")
-        }
-    }
-
-    /// A page of `table`'s records (by `id`, their JSON body first) that
-    /// meet every one of `conditions`, in id order after `after`; with
+    /// A page of `table`'s records (by `id`, its first column) that meet
+    /// every one of `conditions`, in id order after `after`; with
     /// `countTotal`, how many meet them in all.
-    static func page<Record>(_ db: SQLiteConnection, table: String, conditions: [String], values: [SQLiteStatement.Value],
+    static func page<Record>(_ db: SQLiteConnection, table: StoredTable, conditions: [String], values: [SQLiteStatement.Value],
                              after: String?, limit: Int, countTotal: Bool, record: (SQLiteStatement) throws -> Record) throws -> Page<Record> {
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         var total = 0
         if countTotal {
-            try db.cached("SELECT COUNT(*) FROM \(table)\(filter)").query(values) { total = Int($0.int(0)) }
+            try db.cached("SELECT COUNT(*) FROM \(table.name)\(filter)").query(values) { total = Int($0.int(0)) }
         }
         let paged = (conditions + (after == nil ? [] : ["id > ?"])).joined(separator: " AND ")
-        let sql = "SELECT record_json, id FROM \(table)\(paged.isEmpty ? "" : " WHERE " + paged) ORDER BY id LIMIT ?"
+        let sql = "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.name)\(paged.isEmpty ? "" : " WHERE " + paged) ORDER BY id LIMIT ?"
         var records: [Record] = []
         var lastKey: String?
         var more = false
@@ -610,7 +592,7 @@ public final class SQLiteLedgerStore: LedgerStore {
                 return
             }
             records.append(try record(row))
-            lastKey = row.text(1)
+            lastKey = row.text(0)
         }
         return Page(records: records, nextAfter: more ? lastKey : nil, total: total)
     }

@@ -82,19 +82,96 @@ enum StoredRows {
         "," + LedgerMembership.owningUnits(of: asset).joined(separator: ",") + ","
     }
 
-    static let entities = StoredTable(name: "entities", columns: ["id", "name", "kind", "admin_code", "credit_code", "version", "record_json"],
-                                      keyExpression: "id", filter: "")
-    static func values(_ entity: OperatingEntity, json: String) -> [SQLiteStatement.Value] {
+    /// An entity is its columns, with no JSON body (schema 12), as a
+    /// contract is: a full risk run reads every one of them.
+    static let entities = StoredTable(name: "entities", columns: [
+        "id", "name", "kind", "admin_code", "credit_code", "legal_representative", "contact", "version", "created_at", "updated_at",
+    ], keyExpression: "id", filter: "")
+    /// The columns a select of entities names, in the order `entity(_:)` reads them.
+    static let entityColumns = entities.columns.joined(separator: ", ")
+    static func values(_ entity: OperatingEntity) -> [SQLiteStatement.Value] {
         [.text(entity.id), .text(entity.name), .text(entity.kind.rawValue), .text(entity.adminCode), .text(entity.creditCode),
-         .int(entity.version), .text(json)]
+         .text(entity.legalRepresentative), .text(entity.contact), .int(entity.version), .text(entity.createdAt), .text(entity.updatedAt)]
+    }
+    /// The entity a row holds, its columns selected as `entities.columns` lists them.
+    static func entity(_ row: SQLiteStatement) throws -> OperatingEntity {
+        let id = row.text(0)
+        guard let kind = EntityKind(rawValue: row.text(2)) else { throw StoredRowError(table: "entities", key: id, column: "kind") }
+        return OperatingEntity(id: id, name: row.text(1), kind: kind, adminCode: row.text(3), creditCode: row.text(4),
+                               legalRepresentative: row.text(5), contact: row.text(6), version: row.int(7),
+                               createdAt: row.text(8), updatedAt: row.text(9))
     }
 
+    /// A contract is its columns (schema 12): its payments and amendments
+    /// are lists of texts (`StoredList`), three texts a payment (kind, due
+    /// date, amount in fen) and five an amendment (date, summary, and the
+    /// owners' consent: date, by whom, reference; three empty texts when
+    /// there is none); a date not set is an empty text.
     static let contracts = StoredTable(name: "contracts", columns: [
-        "id", "asset_id", "entity_id", "mode", "start_date", "end_date", "version", "record_json",
+        "id", "asset_id", "entity_id", "mode", "start_date", "end_date", "payments", "committed_poor_labourers",
+        "committed_households", "terminated_on", "operator_since", "amendments", "version", "created_at", "updated_at",
     ], keyExpression: "id", filter: "")
-    static func values(_ contract: OperationContract, json: String) -> [SQLiteStatement.Value] {
-        [.text(contract.id), .text(contract.assetId), .text(contract.entityId), .text(contract.mode.rawValue),
-         .text(contract.start.description), .text(contract.end.description), .int(contract.version), .text(json)]
+    /// The columns a select of contracts names, in the order `contract(_:)` reads them.
+    static let contractColumns = contracts.columns.joined(separator: ", ")
+    static func values(_ contract: OperationContract) -> [SQLiteStatement.Value] {
+        let payments = contract.payments.flatMap { [$0.kind.rawValue, $0.dueDate.description, String($0.amountFen)] }
+        let amendments = contract.amendments.flatMap { amendment in
+            [amendment.date.description, amendment.summary, amendment.consent?.date.description ?? "",
+             amendment.consent?.consentedBy ?? "", amendment.consent?.reference ?? ""]
+        }
+        return [.text(contract.id), .text(contract.assetId), .text(contract.entityId), .text(contract.mode.rawValue),
+                .text(contract.start.description), .text(contract.end.description), .blob(StoredList.bytes(payments)),
+                .int(Int64(contract.committedPoorLabourers)), .int(Int64(contract.committedHouseholds)),
+                .text(contract.terminatedOn?.description ?? ""), .text(contract.operatorSince?.description ?? ""),
+                .blob(StoredList.bytes(amendments)), .int(contract.version), .text(contract.createdAt), .text(contract.updatedAt)]
+    }
+    /// The contract a row holds, its columns selected as `contracts.columns` lists them.
+    static func contract(_ row: SQLiteStatement) throws -> OperationContract {
+        let id = row.text(0)
+        func damaged(_ column: String) -> StoredRowError { StoredRowError(table: "contracts", key: id, column: column) }
+        /// A date column: nil when empty and `optional`.
+        func date(_ index: Int32, _ column: String, optional: Bool = false) throws -> CivilDate? {
+            let text = row.text(index)
+            if optional, text.isEmpty { return nil }
+            guard let date = CivilDate(text) else { throw damaged(column) }
+            return date
+        }
+        guard let mode = OperationMode(rawValue: row.text(3)) else { throw damaged("mode") }
+        guard let start = try date(4, "start_date"), let end = try date(5, "end_date") else { throw damaged("start_date") }
+        guard let payments = row.withBlob(6, StoredList.strings).flatMap(Self.payments) else { throw damaged("payments") }
+        guard let amendments = row.withBlob(11, StoredList.strings).flatMap(Self.amendments) else { throw damaged("amendments") }
+        return OperationContract(
+            id: id, assetId: row.text(1), entityId: row.text(2), mode: mode, start: start, end: end, payments: payments,
+            committedPoorLabourers: Int(row.int(7)), committedHouseholds: Int(row.int(8)),
+            terminatedOn: try date(9, "terminated_on", optional: true), operatorSince: try date(10, "operator_since", optional: true),
+            amendments: amendments, version: row.int(12), createdAt: row.text(13), updatedAt: row.text(14))
+    }
+    /// Payments from their texts, three each; nil when they do not read.
+    private static func payments(_ texts: [String]) -> [PaymentDue]? {
+        guard texts.count % 3 == 0 else { return nil }
+        var payments: [PaymentDue] = []
+        payments.reserveCapacity(texts.count / 3)
+        for index in stride(from: 0, to: texts.count, by: 3) {
+            guard let kind = PaymentKind(rawValue: texts[index]), let due = CivilDate(texts[index + 1]),
+                  let amount = Int64(texts[index + 2]) else { return nil }
+            payments.append(PaymentDue(kind: kind, dueDate: due, amountFen: amount))
+        }
+        return payments
+    }
+    /// Amendments from their texts, five each; nil when they do not read.
+    private static func amendments(_ texts: [String]) -> [ContractAmendment]? {
+        guard texts.count % 5 == 0 else { return nil }
+        var amendments: [ContractAmendment] = []
+        for index in stride(from: 0, to: texts.count, by: 5) {
+            guard let date = CivilDate(texts[index]) else { return nil }
+            var consent: OwnerConsent?
+            if !texts[index + 2].isEmpty || !texts[index + 3].isEmpty || !texts[index + 4].isEmpty {
+                guard let consented = CivilDate(texts[index + 2]) else { return nil }
+                consent = OwnerConsent(date: consented, consentedBy: texts[index + 3], reference: texts[index + 4])
+            }
+            amendments.append(ContractAmendment(date: date, summary: texts[index + 1], consent: consent))
+        }
+        return amendments
     }
 
     /// A report is its columns, with no JSON body (schema 10): the risk

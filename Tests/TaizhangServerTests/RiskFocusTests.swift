@@ -193,7 +193,7 @@ struct RiskFocusTests {
         #expect(open["asset_loss:ZC00000001"] != nil, "\(open.keys.sorted())")
 
         let file = try SQLiteConnection(path: directory + "/taizhang.db")
-        try file.execute("UPDATE entities SET record_json = '{\"id\":\"ZT00000001\"}'")
+        try file.execute("UPDATE entities SET kind = 'guild'")
         let full = monitor.runOnce(trigger: "timer")
         #expect(full.error.contains("ZT00000001") && full.raised == 0 && full.cleared == 0, "\(full.error)")
         var focus = RiskFocus()

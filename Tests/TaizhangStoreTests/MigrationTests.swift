@@ -57,12 +57,17 @@ struct MigrationTests {
             try db.prepare("SELECT record_json FROM reports ORDER BY entity_id, quarter").query([]) { records.append(try QuarterReport(recordJSON: $0.text(0))) }
         }
         #expect(records.count == 47)
+        let (entities, contracts) = try Self.operationsRecords(directory)
+        #expect(entities.count >= 10 && contracts.count >= 10 && contracts.contains { !$0.payments.isEmpty })
         let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory), clock: TestClock())
         defer { store.close() }
         #expect(try Self.schemaVersion(directory) == Migrations.newest)
         // Schema 10: each report's columns give back its record.
         let byEntity = try store.reports(ofEntities: Array(Set(records.map(\.entityId))).sorted())
         #expect(byEntity.values.flatMap(\.values).sorted { ($0.entityId, $0.quarter) < ($1.entityId, $1.quarter) } == records)
+        // Schema 12: so do each entity's and each contract's.
+        #expect(try store.entities(adminCode: nil, kind: nil, after: nil, limit: 10_000).records == entities)
+        #expect(try store.contracts(entityId: nil, assetId: nil, after: nil, limit: 10_000).records == contracts)
         #expect(store.statistics().recordCounts["report"] == 47)
         let verification = try store.verifyAuditChain(expectedHead: nil)
         #expect(verification.intact, "\(verification.problem) \(verification.mismatches.prefix(3))")
@@ -130,6 +135,73 @@ struct MigrationTests {
             }
         }
         #expect(compared > 40)
+    }
+
+    /// The entities and contracts of a data directory of schema 5, from their JSON bodies, in id order.
+    static func operationsRecords(_ directory: String) throws -> ([OperatingEntity], [OperationContract]) {
+        let db = try SQLiteConnection(path: directory + "/taizhang.db", readOnly: true)
+        var entities: [OperatingEntity] = []
+        var contracts: [OperationContract] = []
+        try db.prepare("SELECT record_json FROM entities ORDER BY id").query([]) { entities.append(try OperatingEntity(recordJSON: $0.text(0))) }
+        try db.prepare("SELECT record_json FROM contracts ORDER BY id").query([]) { contracts.append(try OperationContract(recordJSON: $0.text(0))) }
+        return (entities, contracts)
+    }
+
+    /// A record that does not read stops its migration: nothing is
+    /// migrated (the file stays at its version, its records as they were),
+    /// the daemon does not open the ledger, and the message names the row.
+    @Test func aContractThatDoesNotRead_stopsTheMigrationAndChangesNothing() throws {
+        let directory = try Self.demoCountyV5()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let id = try #require(try Self.operationsRecords(directory).1.last?.id)
+        #expect(try sqlite3(directory + "/taizhang.db", "UPDATE contracts SET record_json = '{\"id\":\"\(id)\"}' WHERE id = '\(id)'") == 0)
+        let before = try Self.rows(directory)
+        let error = #expect(throws: (any Error).self) { _ = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory), clock: TestClock()) }
+        #expect("\(String(describing: error))".contains("migration 12: contracts \(id): its stored record does not read"), "\(String(describing: error))")
+        #expect(try Self.schemaVersion(directory) == 5)
+        #expect(before.count > 60, "\(before.count)")
+        #expect(try Self.rows(directory) == before)
+    }
+
+    /// Every row of the entities, contracts and reports, as text.
+    static func rows(_ directory: String) throws -> [String] {
+        let db = try SQLiteConnection(path: directory + "/taizhang.db", readOnly: true)
+        var rows: [String] = []
+        for table in ["entities", "contracts", "reports"] {
+            var columns: Int32 = 0
+            try db.prepare("SELECT count(*) FROM pragma_table_info('\(table)')").query([]) { columns = Int32($0.int(0)) }
+            try db.prepare("SELECT * FROM \(table) ORDER BY 1, 2").query([]) { row in
+                rows.append((0..<columns).map { "\(row.value($0))" }.joined(separator: "|"))
+            }
+        }
+        return rows
+    }
+
+    /// A contract's every field, payments and amendments (with the owners'
+    /// consent and without) included, reads back from its columns.
+    @Test func aContractsEveryField_readsBackFromItsColumns() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try SQLiteLedgerStore(configuration: .init(dataDirectory: directory), clock: TestClock()).close()
+        let db = try SQLiteConnection(path: directory + "/taizhang.db")
+        let contract = OperationContract(
+            id: "HT00000009", assetId: "ZC00000001", entityId: "ZT00000001", mode: .lease, start: CivilDate("2024-01-01")!,
+            end: CivilDate("2033-12-31")!,
+            payments: [PaymentDue(kind: .rent, dueDate: CivilDate("2025-01-10")!, amountFen: 1_200_000),
+                       PaymentDue(kind: .dividend, dueDate: CivilDate("2025-12-31")!, amountFen: 0)],
+            committedPoorLabourers: 3, committedHouseholds: 12, terminatedOn: CivilDate("2030-06-30")!, operatorSince: CivilDate("2026-01-01")!,
+            amendments: [ContractAmendment(date: CivilDate("2025-03-01")!, summary: "租金调整，含分隔符|,\n与表情😀", consent: nil),
+                         ContractAmendment(date: CivilDate("2026-01-01")!, summary: "承租方变更",
+                                           consent: OwnerConsent(date: CivilDate("2025-12-20")!, consentedBy: "村民代表大会", reference: "决议〔2025〕7号"))],
+            version: 4, createdAt: "2024-01-01T08:00:00.000Z", updatedAt: "2026-01-01T08:00:00.000Z")
+        let bare = OperationContract(id: "HT00000010", assetId: "ZC00000002", entityId: "ZT00000002", mode: .selfOperated,
+                                     start: CivilDate("2024-01-01")!, end: CivilDate("2024-12-31")!)
+        for record in [contract, bare] {
+            try db.prepare(StoredRows.contracts.insert).run(StoredRows.values(record))
+            var back: OperationContract?
+            try db.prepare("SELECT \(StoredRows.contractColumns) FROM contracts WHERE id = ?").query([.text(record.id)]) { back = try StoredRows.contract($0) }
+            #expect(back == record)
+        }
     }
 
     @Test func theTotals_areKeptUnderThePolicyInForce() throws {

@@ -169,13 +169,22 @@ struct OperationsStoreTests {
         #expect(merged.entityOrder == ["ZT00000001", "ZT00000002", "ZT00000003", "ZT00000004"])
         #expect(merged.contracts(ofAsset: "ZC00000001").map(\.id) == ["HT00000001", "HT00000003"])
 
-        // An entity's row broken behind the daemon's back.
-        #expect(try sqlite3(directory + "/taizhang.db", "UPDATE entities SET record_json = '{\"id\":' WHERE id = 'ZT00000003'") == 0)
+        // An entity's row and a contract's broken behind the daemon's back:
+        // each read that meets them names the row and the column.
+        #expect(try sqlite3(directory + "/taizhang.db", "UPDATE entities SET kind = 'guild' WHERE id = 'ZT00000003'") == 0)
         #expect(try store.entity(id: "ZT00000002")?.id == "ZT00000002")
         for read in [{ _ = try store.entity(id: "ZT00000003") }, { _ = try store.entities(adminCode: nil, kind: nil, after: nil, limit: 50) },
                      { _ = try store.operations(ofEntitiesIn: "ZT00000001"..."ZT00000005") }] {
             let error = #expect(throws: LedgerError.self) { try read() }
             #expect(error?.code == .dataLoss && error?.message.contains("audit verify") == true, "\(String(describing: error))")
+            #expect(error?.message.contains("row ZT00000003 of the ledger file's entities: column kind") == true, "\(String(describing: error))")
+        }
+        #expect(try sqlite3(directory + "/taizhang.db", "UPDATE contracts SET payments = X'05' WHERE id = 'HT00000002'") == 0)
+        #expect(try store.contract(id: "HT00000001")?.id == "HT00000001")
+        for read in [{ _ = try store.contract(id: "HT00000002") }, { _ = try store.contracts(entityId: nil, assetId: nil, after: nil, limit: 50) },
+                     { _ = try store.operations(entities: [], contracts: ["HT00000002"], assets: []) }] {
+            let error = #expect(throws: LedgerError.self) { try read() }
+            #expect(error?.code == .dataLoss && error?.message.contains("contracts: column payments") == true, "\(String(describing: error))")
         }
     }
 
