@@ -499,8 +499,13 @@ public protocol LedgerStore: Sendable {
     /// the file: for a run over many entities in a row, where a lookup per
     /// entity costs more than its rows. (Entity ids are the store's ASCII
     /// `ZT…` keys: their order is the same in Swift and in the file.)
+    /// The reports are as the risk rules read them: their figures, quarter
+    /// and submission date, without their bookkeeping (revision 0, no
+    /// correction reason, no created or updated time): a full run reads
+    /// every report of the ledger, and those texts were a tenth of its
+    /// allocations.
     /// - Throws: as `reports(ofEntities:)`.
-    func reports(ofEntitiesIn ids: ClosedRange<String>) throws -> [(entityId: String, reports: ReportsByQuarter)]
+    func scoredReports(ofEntitiesIn ids: ClosedRange<String>) throws -> [(entityId: String, reports: ReportsByQuarter)]
     /// The stewardship records (income, plans, counts, disposals,
     /// revitalising plans) as they are now.
     func stewardship() -> StewardshipSnapshot

@@ -438,7 +438,7 @@ enum RiskScan {
                 // range added since the ids were read are not scored).
                 let snapshot = try store.operations(ofEntitiesIn: first...last)
                 var reports: [String: ReportsByQuarter] = Dictionary(minimumCapacity: ids.count)
-                for (id, stored) in try store.reports(ofEntitiesIn: first...last) { reports[id] = stored }
+                for (id, stored) in try store.scoredReports(ofEntitiesIn: first...last) { reports[id] = stored }
                 var out = EntitiesScored()
                 for id in ids {
                     guard let entity = snapshot.entities[id] else { continue }

@@ -295,7 +295,7 @@ enum Migrations {
         if version == 6 { try fillAssetColumns(db) }
         if version == 10 {
             try moveToColumns(db, version: 10, table: StoredRows.reports, key: ["entity_id", "quarter"], record: QuarterReport.init(recordJSON:),
-                              values: StoredRows.values, read: StoredRows.report)
+                              values: StoredRows.values, read: { try StoredRows.report($0) })
         }
         if version == 12 {
             try moveToColumns(db, version: 12, table: StoredRows.entities, key: ["id"], record: OperatingEntity.init(recordJSON:),

@@ -614,12 +614,12 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
     }
 
-    public func reports(ofEntitiesIn ids: ClosedRange<String>) throws -> [(entityId: String, reports: ReportsByQuarter)] {
+    public func scoredReports(ofEntitiesIn ids: ClosedRange<String>) throws -> [(entityId: String, reports: ReportsByQuarter)] {
         try readOperations(of: "the reports of the entities \(ids.lowerBound)…\(ids.upperBound)") { db in
-            let statement = try db.cached("SELECT \(StoredRows.reportColumns) FROM reports WHERE entity_id >= ? AND entity_id <= ? ORDER BY entity_id, quarter")
+            let statement = try db.cached("SELECT \(StoredRows.scoredReportColumns) FROM reports WHERE entity_id >= ? AND entity_id <= ? ORDER BY entity_id, quarter")
             var found: [(entityId: String, reports: ReportsByQuarter)] = []
             try statement.query([.text(ids.lowerBound), .text(ids.upperBound)]) { row in
-                let report = try StoredRows.report(row)
+                let report = try StoredRows.report(row, bookkeeping: false)
                 if found.last?.entityId != report.entityId {
                     found.append((report.entityId, ReportsByQuarter(minimumCapacity: 8)))
                 }

@@ -193,8 +193,13 @@ enum StoredRows {
          .int(report.targetSalesRevenueFen), .text(report.submittedOn.description), .text(report.correctionReason),
          .text(report.createdAt), .text(report.updatedAt)]
     }
-    /// The report a row holds, its columns selected as `reports.columns` lists them.
-    static func report(_ row: SQLiteStatement) throws -> QuarterReport {
+    /// The columns the risk rules read (`report(_:bookkeeping: false)`):
+    /// all but the correction reason and the created and updated times.
+    static let scoredReportColumns = reports.columns.prefix(16).joined(separator: ", ")
+    /// The report a row holds, its columns selected as `reports.columns`
+    /// lists them; without `bookkeeping`, as `scoredReportColumns` does
+    /// (its revision 0, its correction reason and times empty).
+    static func report(_ row: SQLiteStatement, bookkeeping: Bool = true) throws -> QuarterReport {
         let entityId = row.text(0)
         let quarterText = row.text(1)
         func damaged(_ column: String) -> StoredRowError { StoredRowError(table: "reports", key: entityId + "/" + quarterText, column: column) }
@@ -206,8 +211,9 @@ enum StoredRows {
             entityId: entityId, quarter: quarter, outputValueFen: row.int(3), salesRevenueFen: row.int(4), salesChannels: channels,
             profitFen: row.int(6), paymentsDueFen: row.int(7), paymentsPaidFen: row.int(8), poorLabourersEmployed: Int(row.int(9)),
             householdsLinked: Int(row.int(10)), dividendsPaidFen: row.int(11), supportMeasures: measures,
-            targetOutputValueFen: row.int(13), targetSalesRevenueFen: row.int(14), submittedOn: submitted, revision: Int(row.int(2)),
-            correctionReason: row.text(16), createdAt: row.text(17), updatedAt: row.text(18))
+            targetOutputValueFen: row.int(13), targetSalesRevenueFen: row.int(14), submittedOn: submitted,
+            revision: bookkeeping ? Int(row.int(2)) : 0, correctionReason: bookkeeping ? row.text(16) : "",
+            createdAt: bookkeeping ? row.text(17) : "", updatedAt: bookkeeping ? row.text(18) : "")
     }
 
     static let stewardshipColumns = ["kind", "id", "asset_id", "admin_code", "version", "record_json"]

@@ -106,12 +106,21 @@ struct OperationsStoreTests {
                 guard case .success = submit(store, .submitReport(report, expectedRevision: 0)) else { Issue.record("\(entity) \(quarter)"); return }
             }
         }
-        let found = try store.reports(ofEntitiesIn: "ZT00000002"..."ZT00000004")
+        let found = try store.scoredReports(ofEntitiesIn: "ZT00000002"..."ZT00000004")
         #expect(found.map(\.entityId) == ["ZT00000002", "ZT00000004"])
         #expect(found.first?.reports.values.map(\.quarter.description) == ["2025Q4", "2026Q1", "2026Q2"])
-        for (id, reports) in found { #expect(reports == (try store.reports(of: id))) }
-        #expect(try store.reports(ofEntitiesIn: "ZT00000003"..."ZT00000003").isEmpty)
-        #expect(try store.reports(ofEntitiesIn: "ZT00000001"..."ZT00000004").count == 3)
+        // As the rules read them: every figure, none of the bookkeeping.
+        for (id, reports) in found {
+            let whole = try store.reports(of: id)
+            #expect(whole.values.allSatisfy { $0.revision == 1 && !$0.createdAt.isEmpty })
+            #expect(reports == ReportsByQuarter(whole.values.map { report in
+                var scored = report
+                (scored.revision, scored.correctionReason, scored.createdAt, scored.updatedAt) = (0, "", "", "")
+                return scored
+            }))
+        }
+        #expect(try store.scoredReports(ofEntitiesIn: "ZT00000003"..."ZT00000003").isEmpty)
+        #expect(try store.scoredReports(ofEntitiesIn: "ZT00000001"..."ZT00000004").count == 3)
     }
 
     /// Entities and contracts are read from the file (nothing of them is
