@@ -288,13 +288,14 @@ enum Method {
     }
 
     /// A mutation: validated on the event loop, then queued to the store and
-    /// answered once durable.
+    /// answered once durable. `readsFile`: its plan reads records from the
+    /// ledger file, so it is staged off the loop (`staged`).
     static func mutation<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
-        _ method: RPCMethod<Request, Response>, store: any LedgerStore,
+        _ method: RPCMethod<Request, Response>, store: any LedgerStore, readsFile: Bool = false,
         plan: @escaping @Sendable (CallContext, Request) throws -> TaizhangCore.Mutation,
         respond: @escaping @Sendable (MutationOutcome) -> Response
     ) -> MethodSpec {
-        staged(method, store: store, plan: { call, request in .submit(try plan(call, request)) }, respond: respond)
+        staged(method, store: store, readsFile: readsFile, plan: { call, request in .submit(try plan(call, request)) }, respond: respond)
     }
 
     /// What a staged mutation's request asks for.
@@ -305,46 +306,73 @@ enum Method {
         case answer(Response)
     }
 
-    /// A mutation whose request may instead be answered at once.
+    /// A mutation whose request may instead be answered at once. It is
+    /// decoded, checked against the caller's scope and planned on the event
+    /// loop, unless that reads the ledger file (a cold read there would stall
+    /// every connection of the loop): a plan that `readsFile`, or a scoped
+    /// caller naming an entity or a contract (`ScopeGuard.preflight` reads
+    /// where it lies). Such a call is staged on a file-read worker, with a
+    /// ticket that withdraws it until it reaches the store (`StagedTicket`).
     static func staged<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
-        _ method: RPCMethod<Request, Response>, store: any LedgerStore,
+        _ method: RPCMethod<Request, Response>, store: any LedgerStore, readsFile: Bool = false,
         plan: @escaping @Sendable (CallContext, Request) throws -> Staged<Response>,
         respond: @escaping @Sendable (MutationOutcome) -> Response
     ) -> MethodSpec {
         MethodSpec(method, mutation: true) { call, payload, completion in
-            let mutation: TaizhangCore.Mutation
-            do {
-                let request = try RequestBounds.decode(Request.self, payload)
-                if let store = call.store { try ScopeGuard.preflight(request, call: call, store: store) }
-                switch try plan(call, request) {
-                case .submit(let planned): mutation = planned
-                case .answer(let response): return .completed(.ok(try response.serializedBytes()))
+            let stage = { @Sendable (submit: (() -> any MutationTicket) -> (any MutationTicket)?) -> CallDisposition in
+                let mutation: TaizhangCore.Mutation
+                do {
+                    let request = try RequestBounds.decode(Request.self, payload)
+                    if let store = call.store { try ScopeGuard.preflight(request, call: call, store: store) }
+                    switch try plan(call, request) {
+                    case .submit(let planned): mutation = planned
+                    case .answer(let response): return .completed(.ok(try response.serializedBytes()))
+                    }
+                } catch {
+                    return .completed(.failed(StatusMapping.status(for: error, requestType: Request.protoMessageName)))
                 }
-            } catch {
-                return .completed(.failed(StatusMapping.status(for: error, requestType: Request.protoMessageName)))
+                let ticket = submit { Self.submit(mutation, call: call, payload: payload, store: store, respond: respond, completion: completion) }
+                return .pending(ticket: ticket)
             }
-            var context = CallerContext(identity: call.identity, actor: call.actor, method: call.method,
-                                        requestId: call.requestId, requestSHA256: SHA256.hex(payload),
-                                        idempotencyKey: call.idempotencyKey)
-            if let principal = call.principal { context.idempotencyOwner = principal.name }
-            if let principal = call.principal, let codes = ScopeGuard.codes(call, store) {
-                context.scope = codes
-                context.scopeHolder = "\(principal.name) (scope \(principal.scope))"
+            guard readsFile || ScopeGuard.readsFile(call, store) else { return stage { $0() } }
+            guard ReadQueue.file.admit() else {
+                return .completed(.failed(Taizhang_Rpc_V1_Status(code: .resourceExhausted,
+                    message: "\(ReadQueue.file.queuedMax) reads are already waiting for the ledger file; retry in a moment")))
             }
-            let ticket = store.submit(mutation, context: context, encode: { outcome in
-                (try? respond(outcome).serializedBytes()) ?? []
-            }, completion: { reply in
-                switch reply {
-                case .success(.replayed(let bytes)), .success(.applied(_, encoded: .some(let bytes))):
-                    completion(.ok(bytes))
-                case .success(.applied(let outcome, encoded: nil)):
-                    completion(.okEncodedOnLoop { (try? respond(outcome).serializedBytes()) ?? [] })
-                case .failure(let error):
-                    completion(.failed(StatusMapping.status(for: error)))
-                }
-            })
-            return .pending(ticket: ticket)
+            let staging = StagedTicket()
+            ReadQueue.file.queue.async {
+                defer { ReadQueue.file.done() }
+                if case .completed(let result) = stage(staging.submit) { completion(result) }
+            }
+            return .pending(ticket: staging)
         }
+    }
+
+    /// Queues a planned mutation to the store; `completion` gets its answer once durable.
+    private static func submit<Response: SwiftProtobuf.Message>(
+        _ mutation: TaizhangCore.Mutation, call: CallContext, payload: Data, store: any LedgerStore,
+        respond: @escaping @Sendable (MutationOutcome) -> Response, completion: @escaping @Sendable (CallResult) -> Void
+    ) -> any MutationTicket {
+        var context = CallerContext(identity: call.identity, actor: call.actor, method: call.method,
+                                    requestId: call.requestId, requestSHA256: SHA256.hex(payload),
+                                    idempotencyKey: call.idempotencyKey)
+        if let principal = call.principal { context.idempotencyOwner = principal.name }
+        if let principal = call.principal, let codes = ScopeGuard.codes(call, store) {
+            context.scope = codes
+            context.scopeHolder = "\(principal.name) (scope \(principal.scope))"
+        }
+        return store.submit(mutation, context: context, encode: { outcome in
+            (try? respond(outcome).serializedBytes()) ?? []
+        }, completion: { reply in
+            switch reply {
+            case .success(.replayed(let bytes)), .success(.applied(_, encoded: .some(let bytes))):
+                completion(.ok(bytes))
+            case .success(.applied(let outcome, encoded: nil)):
+                completion(.okEncodedOnLoop { (try? respond(outcome).serializedBytes()) ?? [] })
+            case .failure(let error):
+                completion(.failed(StatusMapping.status(for: error)))
+            }
+        })
     }
 
     private static func run<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
@@ -372,6 +400,41 @@ enum Method {
 /// them. A fixed few workers (serial queues taken in turn), not a thread per
 /// read: on two cores more threads only contend, and each runs on one of
 /// the store's kept read connections instead of opening its own.
+/// The ticket of a mutation staged off the event loop: withdrawn before it
+/// reaches the store, it never does (and its answer is never sent: the
+/// connection already answered DEADLINE_EXCEEDED or CANCELLED); after, the
+/// store's own ticket decides.
+final class StagedTicket: MutationTicket {
+    private enum State {
+        case staging
+        case withdrawn
+        case submitted(any MutationTicket)
+    }
+    private let state = Mutex(State.staging)
+
+    func withdraw() -> Bool {
+        state.withLock { state in
+            switch state {
+            case .staging, .withdrawn:
+                state = .withdrawn
+                return true
+            case .submitted(let ticket):
+                return ticket.withdraw()
+            }
+        }
+    }
+
+    /// Submits through `body` unless the call was withdrawn first (nil then).
+    func submit(_ body: () -> any MutationTicket) -> (any MutationTicket)? {
+        state.withLock { state in
+            guard case .staging = state else { return nil }
+            let ticket = body()
+            state = .submitted(ticket)
+            return ticket
+        }
+    }
+}
+
 final class ReadQueue: Sendable {
     private let workers: [DispatchQueue]
     private let next = Atomic<Int>(0)

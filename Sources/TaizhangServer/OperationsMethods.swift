@@ -296,7 +296,8 @@ extension LedgerService {
         }
 
         var amendContract: MethodSpec {
-            Method.mutation(RPC.Ledger.amendContract, store: store,
+            // The plan reads the contract from the ledger file: staged off the event loop.
+            Method.mutation(RPC.Ledger.amendContract, store: store, readsFile: true,
                             plan: { _, request in
                                 let id = request.contract.id
                                 if id.isEmpty {

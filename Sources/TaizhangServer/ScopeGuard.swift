@@ -37,6 +37,16 @@ enum ScopeGuard {
         }
     }
 
+    /// Whether `preflight` reads the ledger file for this call: the caller
+    /// is scoped and the method names entities or contracts (they are not
+    /// held in memory).
+    static func readsFile(_ call: CallContext, _ store: any LedgerStore) -> Bool {
+        guard let records = call.declaration?.scope.records, records.contains(where: { $0.kind == .entity || $0.kind == .contract }) else {
+            return false
+        }
+        return codes(call, store) != nil
+    }
+
     /// The codes a caller may reach; nil: the whole ledger.
     static func codes(_ call: CallContext, _ store: any LedgerStore) -> Set<String>? {
         guard let scope = call.principal?.scope, !scope.isEmpty else { return nil }

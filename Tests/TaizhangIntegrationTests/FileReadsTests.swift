@@ -56,4 +56,38 @@ struct FileReadsTests {
             (error as? RPCError)?.status.code == .notFound
         }
     }
+
+    /// A mutation whose plan reads the ledger file (AmendContract reads the
+    /// contract it changes) is staged on the file workers, not the event
+    /// loop: many at once, mixed with reads, each commits once, in turn.
+    @Test func amendsStagedOffTheLoop_manyAtOnce_eachCommitsOnce() async throws {
+        let daemon = try DaemonProcess()
+        defer { _ = daemon.stop() }
+        let client = try await daemon.connect()
+        defer { Task { await client.close() } }
+        let (entity, contract) = try await RiskMonitorTests.seedOperations(client)
+        let current = try await client.unary(Self.ledger + "GetContract", Taizhang_Ledger_V1_GetContractRequest.with { $0.id = contract },
+                                             as: Taizhang_Ledger_V1_OperationContract.self)
+        let amends = 40
+        let versions = try await withThrowingTaskGroup(of: Int64?.self) { group in
+            for number in 1...amends {
+                group.addTask {
+                    var amend = Taizhang_Ledger_V1_AmendContractRequest()
+                    amend.contract = current
+                    amend.contract.committedHouseholds = Int32(10 + number)
+                    return try await client.unary(Self.ledger + "AmendContract", amend, as: Taizhang_Ledger_V1_OperationContract.self).version
+                }
+                group.addTask {
+                    _ = try await client.unary(Self.ledger + "GetEntity", Taizhang_Ledger_V1_GetEntityRequest.with { $0.id = entity },
+                                               as: Taizhang_Ledger_V1_OperatingEntity.self)
+                    return nil
+                }
+            }
+            return try await group.reduce(into: [Int64]()) { if let version = $1 { $0.append(version) } }
+        }
+        #expect(versions.sorted() == Array(current.version + 1...current.version + Int64(amends)))
+        let after = try await client.unary(Self.ledger + "GetContract", Taizhang_Ledger_V1_GetContractRequest.with { $0.id = contract },
+                                           as: Taizhang_Ledger_V1_OperationContract.self)
+        #expect(after.version == current.version + Int64(amends) && after.amendments.count == current.amendments.count + amends)
+    }
 }
