@@ -311,8 +311,9 @@ enum Method {
     /// loop, unless that reads the ledger file (a cold read there would stall
     /// every connection of the loop): a plan that `readsFile`, or a scoped
     /// caller naming an entity or a contract (`ScopeGuard.preflight` reads
-    /// where it lies). Such a call is staged on a file-read worker, with a
-    /// ticket that withdraws it until it reaches the store (`StagedTicket`).
+    /// where it lies). Such a call is staged on `ReadQueue.staging` (one
+    /// worker: such calls reach the store in the order they arrived), with
+    /// a ticket that withdraws it until it reaches the store (`StagedTicket`).
     static func staged<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
         _ method: RPCMethod<Request, Response>, store: any LedgerStore, readsFile: Bool = false,
         plan: @escaping @Sendable (CallContext, Request) throws -> Staged<Response>,
@@ -335,13 +336,15 @@ enum Method {
                 return .pending(ticket: ticket)
             }
             guard readsFile || ScopeGuard.readsFile(call, store) else { return stage { $0() } }
-            guard ReadQueue.file.admit() else {
+            guard ReadQueue.staging.admit() else {
                 return .completed(.failed(Taizhang_Rpc_V1_Status(code: .resourceExhausted,
-                    message: "\(ReadQueue.file.queuedMax) reads are already waiting for the ledger file; retry in a moment")))
+                    message: "\(ReadQueue.staging.queuedMax) changes are already waiting to be checked against the ledger file; retry in a moment")))
             }
             let staging = StagedTicket()
-            ReadQueue.file.queue.async {
-                defer { ReadQueue.file.done() }
+            ReadQueue.staging.queue.async {
+                defer { ReadQueue.staging.done() }
+                // Withdrawn (deadline, cancel) while it waited: already answered.
+                guard !staging.withdrawn else { return }
                 if case .completed(let result) = stage(staging.submit) { completion(result) }
             }
             return .pending(ticket: staging)
@@ -396,10 +399,6 @@ enum Method {
     }
 }
 
-/// Workers for reads off the event loop, and how many reads may wait for
-/// them. A fixed few workers (serial queues taken in turn), not a thread per
-/// read: on two cores more threads only contend, and each runs on one of
-/// the store's kept read connections instead of opening its own.
 /// The ticket of a mutation staged off the event loop: withdrawn before it
 /// reaches the store, it never does (and its answer is never sent: the
 /// connection already answered DEADLINE_EXCEEDED or CANCELLED); after, the
@@ -424,6 +423,12 @@ final class StagedTicket: MutationTicket {
         }
     }
 
+    /// Whether the call was withdrawn before it reached the store (its
+    /// staging need not be done).
+    var withdrawn: Bool {
+        state.withLock { if case .withdrawn = $0 { true } else { false } }
+    }
+
     /// Submits through `body` unless the call was withdrawn first (nil then).
     func submit(_ body: () -> any MutationTicket) -> (any MutationTicket)? {
         state.withLock { state in
@@ -435,6 +440,10 @@ final class StagedTicket: MutationTicket {
     }
 }
 
+/// Workers for reads off the event loop, and how many reads may wait for
+/// them. A fixed few workers (serial queues taken in turn), not a thread per
+/// read: on two cores more threads only contend, and each runs on one of
+/// the store's kept read connections instead of opening its own.
 final class ReadQueue: Sendable {
     private let workers: [DispatchQueue]
     private let next = Atomic<Int>(0)
@@ -472,6 +481,10 @@ extension ReadQueue {
     /// Reads of the ledger file: listings, summaries, assets not in the
     /// cache; as many workers as the store keeps read connections.
     static let file = ReadQueue(label: "taizhang.file-reads", workers: 4, queuedMax: 4_096)
+    /// Mutations staged off the event loop (`Method.staged`): one worker,
+    /// so they reach the store in the order they arrived, and apart from
+    /// the reads (a long listing does not hold them up).
+    static let staging = ReadQueue(label: "taizhang.mutation-staging", workers: 1, queuedMax: 4_096)
 }
 
 /// Domain and decoding errors to wire statuses: the one place they convert.

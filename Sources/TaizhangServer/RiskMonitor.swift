@@ -98,6 +98,8 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
     private var reconfigured = false
     private var requested: [@Sendable (MonitorRunSummary) -> Void] = []
     private var stopping = false
+    /// Set by `stop`: a full run in progress gives up at its next slice.
+    private let stopRequested = Atomic<Bool>(false)
     private var running = false
     private var thread: Thread?
     private let stopped = DispatchSemaphore(value: 0)
@@ -148,8 +150,11 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
         thread.start()
     }
 
-    /// Stops the thread after the run in progress, if any.
+    /// Stops the thread; a full run in progress gives up at its next slice
+    /// of entities or batch of assets (its alerts unchanged: nothing of it
+    /// is applied), so a stop does not wait for a run over the whole ledger.
     func stop() {
+        stopRequested.store(true, ordering: .relaxed)
         lock.lock()
         let wasRunning = running
         stopping = true
@@ -281,7 +286,7 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
         let rules = RiskRules(configuration: current(), today: Timestamp.chinaDate(unixMillis: startMillis))
         var events: [AlertEvent] = []
         do {
-            let scan = try focus.map { try RiskScan.conditions(store: store, rules: rules, focus: $0) } ?? RiskScan.conditions(store: store, rules: rules)
+            let scan = try focus.map { try RiskScan.conditions(store: store, rules: rules, focus: $0) } ?? RiskScan.conditions(store: store, rules: rules, stopped: { [self] in stopRequested.load(ordering: .relaxed) })
             summary.entitiesScored = UInt64(scan.entities)
             summary.assetsChecked = UInt64(scan.assets)
             events = storeAlerts(AlertBook.changes(open: alerts.openAlerts(), now: scan.conditions, scope: scan.covers, candidates: scan.candidates),
@@ -339,9 +344,13 @@ enum RiskScan {
         var assets = 0
     }
 
+    /// A full run that `stopped` ends between slices: nothing of it is applied.
+    static let stoppedError = LedgerError(.unavailable, "the run was stopped: the daemon is stopping")
+
     /// Every condition that holds now, with the numbers of entities scored
-    /// and assets checked.
-    static func conditions(store: any LedgerStore, rules: RiskRules) throws -> Result {
+    /// and assets checked; `stopped` is asked before each slice of entities
+    /// and batch of assets, and a run it stops throws `stoppedError`.
+    static func conditions(store: any LedgerStore, rules: RiskRules, stopped: @escaping @Sendable () -> Bool = { false }) throws -> Result {
         let records = store.stewardship()
         let received = receipts(records)
         // The entities first, on every core, each slice with its entities,
@@ -353,7 +362,7 @@ enum RiskScan {
         // be seen by one score and not another: the focused run that
         // follows that commit scores both.
         let entityIds = try store.entityIds()
-        let scored = try Self.entityConditions(store: store, entityIds: entityIds, rules: rules, received: received)
+        let scored = try Self.entityConditions(store: store, entityIds: entityIds, rules: rules, received: received, stopped: stopped)
         let contracts = scored.contractsByAsset
         var conditions: [AlertCondition] = []
         // The assets come from the file a page at a time, as the columns
@@ -372,6 +381,7 @@ enum RiskScan {
             if asset != nil || RiskRules.mayFlag(facts, contracted: contracts[facts.id] != nil) {
                 batch.append(Candidate(facts: facts, record: asset))
                 if batch.count == batchSize {
+                    if stopped() { throw Self.stoppedError }
                     conditions += Self.assetConditions(contracts: contracts, assets: batch, rules: rules, records: records)
                     batch.removeAll(keepingCapacity: true)
                 }
@@ -426,11 +436,12 @@ enum RiskScan {
     /// the file (so a run holds a few slices' reports, not the ledger's
     /// history); the slices' conditions are joined in order.
     static func entityConditions(store: any LedgerStore, entityIds: [String], rules: RiskRules,
-                                 received: [String: [IncomeReceipt]]) throws -> EntitiesScored {
+                                 received: [String: [IncomeReceipt]], stopped: @Sendable () -> Bool) throws -> EntitiesScored {
         let slices = stride(from: 0, to: entityIds.count, by: sliceSize).map { $0..<min($0 + sliceSize, entityIds.count) }
         let results = Mutex([Swift.Result<EntitiesScored, any Error>](repeating: .success(EntitiesScored()), count: slices.count))
         DispatchQueue.concurrentPerform(iterations: slices.count) { index in
             let found = Swift.Result { () throws -> EntitiesScored in
+                if stopped() { throw Self.stoppedError }
                 let ids = entityIds[slices[index]]
                 guard let first = ids.first, let last = ids.last else { return EntitiesScored() }
                 // The slice is a run of ids in order: its records are one
@@ -465,8 +476,8 @@ enum RiskScan {
                 scored.contractsByAsset[assetId, default: []].append(contentsOf: contracts)
             }
         }
-        for (assetId, contracts) in scored.contractsByAsset where contracts.count > 1 {
-            scored.contractsByAsset[assetId]?.sort { $0.contract.id < $1.contract.id }
+        for index in scored.contractsByAsset.values.indices where scored.contractsByAsset.values[index].count > 1 {
+            scored.contractsByAsset.values[index].sort { $0.contract.id < $1.contract.id }
         }
         return scored
     }

@@ -1,5 +1,6 @@
-// The versioned schema. Each migration runs once, in its own transaction,
-// and is recorded in schema_migrations. Append new ones; never edit old ones.
+// The versioned schema. Each migration runs once and is recorded in
+// schema_migrations; those a file lacks run together in one transaction
+// (an upgrade is all or nothing). Append new ones; never edit old ones.
 
 import TaizhangCore
 

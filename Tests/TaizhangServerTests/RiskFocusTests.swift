@@ -205,4 +205,32 @@ struct RiskFocusTests {
         #expect(focused.focused && !focused.error.isEmpty && focused.raised == 0 && focused.cleared == 0)
         #expect(alerts.openAlerts() == open)
     }
+
+    /// A stop does not wait for a run over the whole ledger: a full run
+    /// asks before each slice, gives up, and changes no alert, though the
+    /// ledger changed so that it would have.
+    @Test func aFullRunAfterStop_givesUpAndChangesNoAlert() throws {
+        let directory = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let clock = Clock("2026-11-20")
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory), clock: clock)
+        defer { store.close() }
+        try Self.lossInOneVillage(store)
+        let alerts = try AlertStore(dataDirectory: directory)
+        let monitor = RiskMonitor(store: store, alerts: alerts, configuration: RiskConfiguration(), sink: Silent(), clock: clock)
+        #expect(monitor.runOnce(trigger: "start").error.isEmpty)
+        let open = alerts.openAlerts()
+        #expect(open["asset_loss:ZC00000001"] != nil, "\(open.keys.sorted())")
+
+        // The operator now reports a profit: a run would clear the loss.
+        try SQLiteConnection(path: directory + "/taizhang.db").execute("UPDATE reports SET profit_fen = 500000")
+        let rules = RiskRules(configuration: RiskConfiguration(), today: CivilDate("2026-11-20")!)
+        #expect(try !RiskScan.conditions(store: store, rules: rules).conditions.contains { $0.key == "asset_loss:ZC00000001" })
+        #expect(throws: LedgerError.self) { try RiskScan.conditions(store: store, rules: rules, stopped: { true }) }
+
+        monitor.stop()
+        let stopped = monitor.runOnce(trigger: "schedule")
+        #expect(stopped.error.contains("the run was stopped") && stopped.cleared == 0 && stopped.raised == 0, "\(stopped.error)")
+        #expect(alerts.openAlerts() == open)
+    }
 }
