@@ -45,7 +45,8 @@ public struct AlertRecord: Sendable, Hashable {
     }
 
     public var isOpen: Bool { clearedAt.isEmpty }
-    public var key: String { kind.rawValue + ":" + subjectId }
+    /// One open alert per kind and subject (`AlertKind.key(of:)`).
+    public var key: String { kind.key(of: subjectId) }
 
     /// Whether `condition` (of this alert's key and level) says anything
     /// else than the record: its score, reasons, quarter, subject or parts.
@@ -168,16 +169,18 @@ public enum AlertBook {
             if seen.insert(key).inserted { firsts.append((index, key)) }
         }
         let slices = stride(from: 0, to: firsts.count, by: sliceSize).map { $0..<min($0 + sliceSize, firsts.count) }
-        let parts = Mutex([AlertChanges](repeating: AlertChanges(), count: slices.count))
+        let parts = Mutex([(changes: AlertChanges, found: Int)](repeating: (AlertChanges(), 0), count: slices.count))
         let keyed = firsts
         let compare: @Sendable (Int) -> Void = { slice in
             var part = AlertChanges()
+            var foundOpen = 0
             for (index, key) in keyed[slices[slice]] {
                 let condition = conditions[index]
                 // The record is read in place: a copy of each of the open
                 // alerts (its texts retained and released) cost a whole-
                 // ledger run a tenth of its comparing.
                 if let found = open.index(forKey: key) {
+                    foundOpen += 1
                     if open.values[found].level != condition.level {
                         part.change.append((open.values[found], condition))
                     } else if open.values[found].differs(from: condition) {
@@ -187,7 +190,7 @@ public enum AlertBook {
                     part.raise.append(condition)
                 }
             }
-            parts.withLock { $0[slice] = part }
+            parts.withLock { $0[slice] = (part, foundOpen) }
         }
         if slices.count > 1 {
             DispatchQueue.concurrentPerform(iterations: slices.count, execute: compare)
@@ -195,12 +198,16 @@ public enum AlertBook {
             for slice in slices.indices { compare(slice) }
         }
         var changes = AlertChanges()
-        for part in parts.withLock({ $0 }) {
+        var foundOpen = 0
+        for (part, found) in parts.withLock({ $0 }) {
             changes.raise += part.raise
             changes.change += part.change
             changes.refresh += part.refresh
+            foundOpen += found
         }
-        if let candidates {
+        if foundOpen == open.count {
+            // Every open alert still holds: none to clear, and no walk of them.
+        } else if let candidates {
             for key in candidates where !seen.contains(key) {
                 if let record = open[key], scope(record) { changes.clear.append(record) }
             }

@@ -123,6 +123,20 @@ public enum MutationOutcome: Sendable {
     case journaled(AuditHead)
 }
 
+/// An entity with its contracts and its reports as the risk rules read
+/// them (`LedgerStore.scoringRecords(ofEntitiesIn:)`).
+public struct ScoringRecords: Sendable {
+    public var entity: OperatingEntity
+    /// In id order.
+    public var contracts: [OperationContract] = []
+    public var reports = ReportsByQuarter()
+
+    /// An entity, its contracts and reports to come.
+    public init(entity: OperatingEntity) {
+        self.entity = entity
+    }
+}
+
 /// Some of the operations records, read together from the store's file:
 /// what the risk monitor scores (a full run reads one such piece per slice
 /// of entities, a focused run the pieces its commits touched). Entities and
@@ -477,7 +491,7 @@ public protocol LedgerStore: Sendable {
     /// Contracts ordered by id, optionally of one entity or one asset.
     func contracts(entityId: String?, assetId: String?, after: String?, limit: Int) throws -> Page<OperationContract>
     /// Every entity id, in order (for a run over all entities, which reads
-    /// them in slices with `operations(ofEntitiesIn:)`).
+    /// them in slices with `scoringRecords(ofEntitiesIn:)`).
     func entityIds() throws -> [String]
     /// The entities whose id lies in `ids` and their contracts, read in one
     /// read transaction, one range of each table (a full run's slice).
@@ -494,18 +508,19 @@ public protocol LedgerStore: Sendable {
     /// - Throws: UNAVAILABLE when the file cannot be read or a stored
     ///   report does not read.
     func reports(ofEntities entityIds: [String]) throws -> [String: ReportsByQuarter]
-    /// The reports of every entity whose id lies in `ids`, in id order (an
-    /// entity with none is left out), read in one pass over that range of
-    /// the file: for a run over many entities in a row, where a lookup per
-    /// entity costs more than its rows. (Entity ids are the store's ASCII
-    /// `ZT…` keys: their order is the same in Swift and in the file.)
-    /// The reports are as the risk rules read them: their figures, quarter
-    /// and submission date, without their bookkeeping (revision 0, no
+    /// Every entity whose id lies in `ids`, in id order, with its
+    /// contracts (in id order) and its reports, read in one read
+    /// transaction as one pass over that range of each table: what a full
+    /// risk run scores of one slice of entities, where a lookup per entity
+    /// costs more than its rows. (Entity ids are the store's ASCII `ZT…`
+    /// keys: their order is the same in Swift and in the file.) The
+    /// reports are as the risk rules read them: their figures, quarter and
+    /// submission date, without their bookkeeping (revision 0, no
     /// correction reason, no created or updated time): a full run reads
     /// every report of the ledger, and those texts were a tenth of its
     /// allocations.
     /// - Throws: as `reports(ofEntities:)`.
-    func scoredReports(ofEntitiesIn ids: ClosedRange<String>) throws -> [(entityId: String, reports: ReportsByQuarter)]
+    func scoringRecords(ofEntitiesIn ids: ClosedRange<String>) throws -> [ScoringRecords]
     /// The stewardship records (income, plans, counts, disposals,
     /// revitalising plans) as they are now.
     func stewardship() -> StewardshipSnapshot

@@ -55,6 +55,34 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
     /// a plan not carried out, or a unit's income with no plan.
     case distributionOverdue = "distribution_overdue"
 
+    /// The key of the one open alert of this kind about `subjectId`: a
+    /// letter for the kind, then the id, so that the key of an id of up to
+    /// 14 bytes (every id the ledger gives, an admin code) is a small
+    /// string: a whole-ledger run makes and hashes one per condition, and
+    /// as "kind:id" each was an allocation.
+    public func key(of subjectId: String) -> String {
+        var key = String(Unicode.Scalar(keyLetter))
+        key += subjectId
+        return key
+    }
+
+    private var keyLetter: UInt8 {
+        switch self {
+        case .entityTargets: UInt8(ascii: "a")
+        case .entityScore: UInt8(ascii: "b")
+        case .reportMissing: UInt8(ascii: "c")
+        case .paymentOverdue: UInt8(ascii: "d")
+        case .assetIdle: UInt8(ascii: "e")
+        case .assetLoss: UInt8(ascii: "f")
+        case .assetDecline: UInt8(ascii: "g")
+        case .publicationOverdue: UInt8(ascii: "h")
+        case .handoverOverdue: UInt8(ascii: "i")
+        case .contractExpiring: UInt8(ascii: "j")
+        case .countOverdue: UInt8(ascii: "k")
+        case .distributionOverdue: UInt8(ascii: "l")
+        }
+    }
+
     /// MESSAGE_ID of the alert being raised or changing level.
     public var messageId: String {
         switch self {
@@ -235,8 +263,8 @@ public struct AlertCondition: Sendable, Hashable {
         self.reasons = reasons
     }
 
-    /// One open alert per kind and subject.
-    public var key: String { kind.rawValue + ":" + subjectId }
+    /// One open alert per kind and subject (`AlertKind.key(of:)`).
+    public var key: String { kind.key(of: subjectId) }
 }
 
 /// Money for messages: "1,234.50元".

@@ -169,7 +169,7 @@ extension RiskScan {
                 case "unit": ids = units
                 default: continue
                 }
-                for id in ids { keys.append(kind.rawValue + ":" + id) }
+                for id in ids { keys.append(kind.key(of: id)) }
             }
             return keys
         }

@@ -362,9 +362,13 @@ enum RiskScan {
         // be seen by one score and not another: the focused run that
         // follows that commit scores both.
         let entityIds = try store.entityIds()
-        let scored = try Self.entityConditions(store: store, entityIds: entityIds, rules: rules, received: received, stopped: stopped)
+        var scored = try Self.entityConditions(store: store, entityIds: entityIds, rules: rules, received: received, stopped: stopped)
         let contracts = scored.contractsByAsset
-        var conditions: [AlertCondition] = []
+        // The entities' conditions first, the assets' appended to them in
+        // place (joining the two copied every condition once more: a tenth
+        // of a whole-ledger run).
+        var conditions = scored.conditions
+        scored.conditions = []
         // The assets come from the file a page at a time, as the columns
         // the count backlog and the choice of candidates need. Those the
         // rules can flag (`RiskRules.mayFlag`) are scored a batch at a time
@@ -391,7 +395,6 @@ enum RiskScan {
             }
         }
         conditions += Self.assetConditions(contracts: contracts, assets: batch, rules: rules, records: records)
-        conditions = scored.conditions + conditions
         conditions += rules.countConditions(backlog) { store.adminUnit(code: $0)?.name ?? $0 }
             + rules.distributionConditions(records) { store.adminUnit(code: $0)?.name ?? $0 }
         return Result(conditions: conditions, entities: entityIds.count, assets: checked)
@@ -446,18 +449,13 @@ enum RiskScan {
                 guard let first = ids.first, let last = ids.last else { return EntitiesScored() }
                 // The slice is a run of ids in order: its records are one
                 // range of each table, read in one pass (entities of the
-                // range added since the ids were read are not scored).
-                let snapshot = try store.operations(ofEntitiesIn: first...last)
-                var reports: [String: ReportsByQuarter] = Dictionary(minimumCapacity: ids.count)
-                for (id, stored) in try store.scoredReports(ofEntitiesIn: first...last) { reports[id] = stored }
+                // range added since the ids were read are scored too).
                 var out = EntitiesScored()
-                for id in ids {
-                    guard let entity = snapshot.entities[id] else { continue }
-                    let contracts = snapshot.contracts(ofEntity: id)
-                    let entityReports = reports[id] ?? [:]
-                    out.conditions += rules.conditions(entity: entity, contracts: contracts, reports: entityReports, received: received)
-                    for contract in contracts {
-                        let view = rules.operatorView(contract: contract, entity: entity, reports: entityReports)
+                for records in try store.scoringRecords(ofEntitiesIn: first...last) {
+                    let entity = records.entity
+                    out.conditions += rules.conditions(entity: entity, contracts: records.contracts, reports: records.reports, received: received)
+                    for contract in records.contracts {
+                        let view = rules.operatorView(contract: contract, entity: entity, reports: records.reports)
                         out.contractsByAsset[contract.assetId, default: []].append(OperatedContract(contract: contract, view: view))
                     }
                 }

@@ -614,17 +614,35 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
     }
 
-    public func scoredReports(ofEntitiesIn ids: ClosedRange<String>) throws -> [(entityId: String, reports: ReportsByQuarter)] {
-        try readOperations(of: "the reports of the entities \(ids.lowerBound)…\(ids.upperBound)") { db in
-            let statement = try db.cached("SELECT \(StoredRows.scoredReportColumns) FROM reports WHERE entity_id >= ? AND entity_id <= ? ORDER BY entity_id, quarter")
-            var found: [(entityId: String, reports: ReportsByQuarter)] = []
-            try statement.query([.text(ids.lowerBound), .text(ids.upperBound)]) { row in
-                let report = try StoredRows.report(row, bookkeeping: false)
-                if found.last?.entityId != report.entityId {
-                    found.append((report.entityId, ReportsByQuarter(minimumCapacity: 8)))
-                }
-                found[found.count - 1].reports[report.quarter] = report
+    public func scoringRecords(ofEntitiesIn ids: ClosedRange<String>) throws -> [ScoringRecords] {
+        try readOperations(of: "the entities \(ids.lowerBound)…\(ids.upperBound) with their contracts and reports") { db in
+            let range: [SQLiteStatement.Value] = [.text(ids.lowerBound), .text(ids.upperBound)]
+            var found: [ScoringRecords] = []
+            try db.cached("SELECT \(StoredRows.entityColumns) FROM entities WHERE id >= ? AND id <= ? ORDER BY id").query(range) {
+                found.append(ScoringRecords(entity: try StoredRows.entity($0)))
             }
+            // Contracts and reports come in entity order too: each joins
+            // the entity at or after the last one joined.
+            var next = 0
+            func position(of entityId: String) -> Int? {
+                while next < found.count, found[next].entity.id < entityId { next += 1 }
+                return next < found.count && found[next].entity.id == entityId ? next : nil
+            }
+            try db.cached("SELECT \(StoredRows.contractColumns) FROM contracts WHERE entity_id >= ? AND entity_id <= ? ORDER BY entity_id, id")
+                .query(range) { row in
+                    let contract = try StoredRows.contract(row)
+                    if let index = position(of: contract.entityId) { found[index].contracts.append(contract) }
+                }
+            next = 0
+            var lists = StoredList.Interner()
+            try db.cached("SELECT \(StoredRows.scoredReportColumns) FROM reports WHERE entity_id >= ? AND entity_id <= ? ORDER BY entity_id, quarter")
+                .query(range) { row in
+                    let report = try StoredRows.report(row, bookkeeping: false, lists: &lists)
+                    guard let index = position(of: report.entityId) else { return }
+                    // Room for two years' reports before the storage grows.
+                    if found[index].reports.isEmpty { found[index].reports = ReportsByQuarter(minimumCapacity: 8) }
+                    found[index].reports[report.quarter] = report
+                }
             return found
         }
     }

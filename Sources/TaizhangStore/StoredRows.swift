@@ -200,13 +200,20 @@ enum StoredRows {
     /// lists them; without `bookkeeping`, as `scoredReportColumns` does
     /// (its revision 0, its correction reason and times empty).
     static func report(_ row: SQLiteStatement, bookkeeping: Bool = true) throws -> QuarterReport {
+        var lists = StoredList.Interner(capacity: 0)
+        return try report(row, bookkeeping: bookkeeping, lists: &lists)
+    }
+
+    /// The report a row holds, its lists shared with the rows before it
+    /// that held the same ones (`lists`: a read of many rows).
+    static func report(_ row: SQLiteStatement, bookkeeping: Bool, lists: inout StoredList.Interner) throws -> QuarterReport {
         let entityId = row.text(0)
         let quarterText = row.text(1)
         func damaged(_ column: String) -> StoredRowError { StoredRowError(table: "reports", key: entityId + "/" + quarterText, column: column) }
         guard let quarter = Quarter(quarterText) else { throw damaged("quarter") }
         guard let submitted = CivilDate(row.text(15)) else { throw damaged("submitted_on") }
-        guard let channels = row.withBlob(5, StoredList.strings) else { throw damaged("sales_channels") }
-        guard let measures = row.withBlob(12, StoredList.strings) else { throw damaged("support_measures") }
+        guard let channels = row.withBlob(5, { lists.strings($0) }) else { throw damaged("sales_channels") }
+        guard let measures = row.withBlob(12, { lists.strings($0) }) else { throw damaged("support_measures") }
         return QuarterReport(
             entityId: entityId, quarter: quarter, outputValueFen: row.int(3), salesRevenueFen: row.int(4), salesChannels: channels,
             profitFen: row.int(6), paymentsDueFen: row.int(7), paymentsPaidFen: row.int(8), poorLabourersEmployed: Int(row.int(9)),
@@ -284,5 +291,39 @@ enum StoredList {
             index += count
         }
         return items
+    }
+
+    /// The last few distinct lists a read of many rows decoded, kept with
+    /// their bytes: a row holding one of them again (a county's sales
+    /// channels and support measures come from a short vocabulary) shares
+    /// its array instead of allocating and validating its texts again, and
+    /// freeing them is a release.
+    struct Interner {
+        private var kept: [(bytes: [UInt8], items: [String])] = []
+        private var oldest = 0
+        private let capacity: Int
+
+        /// At most `capacity` lists kept (0: none, every list decoded).
+        init(capacity: Int = 16) {
+            self.capacity = capacity
+            kept.reserveCapacity(capacity)
+        }
+
+        /// The items of `bytes`, or nil when they are not such a list.
+        mutating func strings(_ bytes: UnsafeBufferPointer<UInt8>) -> [String]? {
+            guard !bytes.isEmpty else { return [] }
+            for entry in kept where entry.bytes.count == bytes.count {
+                if entry.bytes.withUnsafeBufferPointer({ $0.elementsEqual(bytes) }) { return entry.items }
+            }
+            guard let items = StoredList.strings(bytes) else { return nil }
+            guard capacity > 0 else { return items }
+            if kept.count < capacity {
+                kept.append((Array(bytes), items))
+            } else {
+                kept[oldest] = (Array(bytes), items)
+                oldest = (oldest + 1) % capacity
+            }
+            return items
+        }
     }
 }

@@ -338,6 +338,36 @@ struct RiskRulesTests {
         #expect(AlertBook.changes(open: [:], now: [green]).isEmpty)
     }
 
+    /// Any change of a reason's or a part's text is a refresh; the same
+    /// texts built anew are no change. When every open alert still holds, none
+    /// clears; when one is gone, it alone clears.
+    @Test func aReasonReworded_isARefresh_andNoneClearsWhileAllHold() {
+        let part = RiskPartScore(part: .salesChannels, score: 60, weight: 20, reasons: [RiskReason("few_channels", "销售渠道单一（电商）", "one")])
+        let condition = AlertCondition(kind: .entityScore, subjectId: "ZT00000001", subjectName: "合作社", adminCode: "421024100201",
+                                       level: .yellow, score: 55, quarter: "2026Q3", parts: [part],
+                                       reasons: [RiskReason("score_low", "风险评分\(55)分（低于60分）", "risk score 55")])
+        let other = AlertCondition(kind: .entityScore, subjectId: "ZT00000002", subjectName: "合作社", adminCode: "421024100201",
+                                   level: .yellow, score: 55, quarter: "2026Q3", reasons: [])
+        let open = [condition.key: Self.record(condition, id: 1), other.key: Self.record(other, id: 2)]
+        var rebuilt = condition
+        rebuilt.reasons = [RiskReason("score_low", ["风险评分", String(55), "分（低于60分）"].joined(), "risk score 55")]
+        #expect(AlertBook.changes(open: open, now: [rebuilt, other]).isEmpty)
+        var edits: [AlertCondition] = []
+        var reworded = condition
+        reworded.reasons[0].chinese = "风险评分55分（低于61分）"
+        edits.append(reworded)
+        var partReworded = condition
+        partReworded.parts[0].reasons[0].chinese = "销售渠道单一（商超）"
+        edits.append(partReworded)
+        for edited in edits {
+            let changes = AlertBook.changes(open: open, now: [edited, other])
+            #expect(changes.refresh.count == 1 && changes.raise.isEmpty && changes.change.isEmpty && changes.clear.isEmpty)
+        }
+        #expect(AlertBook.changes(open: open, now: [condition]).clear.map(\.id) == [2])
+        #expect(AlertBook.changes(open: open, now: [condition], candidates: [other.key]).clear.map(\.id) == [2])
+        #expect(AlertBook.changes(open: open, now: [condition], scope: { $0.id != 2 }).clear.isEmpty)
+    }
+
     /// A whole-ledger run compares in slices on every core: on 30,000
     /// conditions (several slices) the changes are those of the plain
     /// comparison, one condition at a time, in the same order.

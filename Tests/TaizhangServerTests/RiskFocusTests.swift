@@ -110,8 +110,8 @@ struct RiskFocusTests {
         let alerts = try AlertStore(dataDirectory: directory)
         let monitor = RiskMonitor(store: store, alerts: alerts, configuration: RiskConfiguration(), sink: Silent(), clock: clock)
         _ = monitor.runOnce(trigger: "start")
-        #expect(alerts.openAlerts()["count_overdue:\(Self.village)"]?.level == .red)
-        #expect(alerts.openAlerts()["count_overdue:\(Self.otherVillage)"] == nil)
+        #expect(alerts.openAlerts()[AlertKind.countOverdue.key(of: Self.village)]?.level == .red)
+        #expect(alerts.openAlerts()[AlertKind.countOverdue.key(of: Self.otherVillage)] == nil)
 
         // One asset moves to the other village: a focused run raises its count alert there.
         var moved = assets[0]
@@ -123,8 +123,8 @@ struct RiskFocusTests {
         #expect(focus.touched.units == [Self.village, Self.otherVillage])
         let run = monitor.runOnce(trigger: "mutation", focus: focus)
         #expect(run.focused && run.raised == 1)
-        #expect(alerts.openAlerts()["count_overdue:\(Self.otherVillage)"]?.level == .red)
-        #expect(alerts.openAlerts()["count_overdue:\(Self.village)"]?.reasons.first?.chinese.hasPrefix("2项资产") == true)
+        #expect(alerts.openAlerts()[AlertKind.countOverdue.key(of: Self.otherVillage)]?.level == .red)
+        #expect(alerts.openAlerts()[AlertKind.countOverdue.key(of: Self.village)]?.reasons.first?.chinese.hasPrefix("2项资产") == true)
         #expect(try Self.fullRunWouldChange(monitor, store, clock).isEmpty)
 
         // A new asset touches no unit (it is a year from being overdue) and changes nothing.
@@ -137,24 +137,50 @@ struct RiskFocusTests {
         #expect(try Self.fullRunWouldChange(monitor, store, clock).isEmpty)
     }
 
+    /// A loss in one village scored by a first full run: its asset_loss
+    /// alert open (what the damaged-row and stop tests start from).
+    struct LossScored {
+        let directory: String
+        let store: SQLiteLedgerStore
+        let alerts: AlertStore
+        let monitor: RiskMonitor
+        let open: [String: AlertRecord]
+
+        func close() {
+            store.close()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+    }
+
+    static func lossScored() throws -> LossScored {
+        let directory = try Self.directory()
+        let clock = Clock("2026-11-20")
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory), clock: clock)
+        do {
+            try Self.lossInOneVillage(store)
+            let alerts = try AlertStore(dataDirectory: directory)
+            let monitor = RiskMonitor(store: store, alerts: alerts, configuration: RiskConfiguration(), sink: Silent(), clock: clock)
+            let first = monitor.runOnce(trigger: "start")
+            #expect(first.error.isEmpty, "\(first.error)")
+            let open = alerts.openAlerts()
+            #expect(open[AlertKind.assetLoss.key(of: "ZC00000001")] != nil, "\(open.keys.sorted())")
+            return LossScored(directory: directory, store: store, alerts: alerts, monitor: monitor, open: open)
+        } catch {
+            store.close()
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
+        }
+    }
+
     /// Reports are read from the file when a run needs them (they are not
     /// kept in memory): a stored report that does not read fails the run,
     /// full or focused, and changes no alert; it never reads as a report
     /// not submitted.
     @Test func aReportThatDoesNotRead_failsTheRunAndChangesNoAlert() throws {
-        let directory = try Self.directory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let clock = Clock("2026-11-20")
-        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory), clock: clock)
-        defer { store.close() }
-        try Self.lossInOneVillage(store)
-        let alerts = try AlertStore(dataDirectory: directory)
-        let monitor = RiskMonitor(store: store, alerts: alerts, configuration: RiskConfiguration(), sink: Silent(), clock: clock)
-        let first = monitor.runOnce(trigger: "start")
-        #expect(first.error.isEmpty, "\(first.error)")
-        let open = alerts.openAlerts()
-        #expect(open["asset_loss:ZC00000001"] != nil, "\(open.keys.sorted())")
-        #expect(!open.keys.contains { $0.hasPrefix("report_missing") }, "\(open.keys.sorted())")
+        let scored = try Self.lossScored()
+        defer { scored.close() }
+        let (directory, store, alerts, monitor, open) = (scored.directory, scored.store, scored.alerts, scored.monitor, scored.open)
+        #expect(!open.values.contains { $0.kind == .reportMissing }, "\(open.keys.sorted())")
 
         // The report's row is broken behind the daemon's back.
         let file = try SQLiteConnection(path: directory + "/taizhang.db")
@@ -179,18 +205,9 @@ struct RiskFocusTests {
     /// that does not read fails the run, full or focused, and changes no
     /// alert (the entity is not taken for one that does not exist).
     @Test func anEntityThatDoesNotRead_failsTheRunAndChangesNoAlert() throws {
-        let directory = try Self.directory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let clock = Clock("2026-11-20")
-        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory), clock: clock)
-        defer { store.close() }
-        try Self.lossInOneVillage(store)
-        let alerts = try AlertStore(dataDirectory: directory)
-        let monitor = RiskMonitor(store: store, alerts: alerts, configuration: RiskConfiguration(), sink: Silent(), clock: clock)
-        let first = monitor.runOnce(trigger: "start")
-        #expect(first.error.isEmpty, "\(first.error)")
-        let open = alerts.openAlerts()
-        #expect(open["asset_loss:ZC00000001"] != nil, "\(open.keys.sorted())")
+        let scored = try Self.lossScored()
+        defer { scored.close() }
+        let (directory, alerts, monitor, open) = (scored.directory, scored.alerts, scored.monitor, scored.open)
 
         let file = try SQLiteConnection(path: directory + "/taizhang.db")
         try file.execute("UPDATE entities SET kind = 'guild'")
@@ -210,22 +227,14 @@ struct RiskFocusTests {
     /// asks before each slice, gives up, and changes no alert, though the
     /// ledger changed so that it would have.
     @Test func aFullRunAfterStop_givesUpAndChangesNoAlert() throws {
-        let directory = try Self.directory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let clock = Clock("2026-11-20")
-        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory), clock: clock)
-        defer { store.close() }
-        try Self.lossInOneVillage(store)
-        let alerts = try AlertStore(dataDirectory: directory)
-        let monitor = RiskMonitor(store: store, alerts: alerts, configuration: RiskConfiguration(), sink: Silent(), clock: clock)
-        #expect(monitor.runOnce(trigger: "start").error.isEmpty)
-        let open = alerts.openAlerts()
-        #expect(open["asset_loss:ZC00000001"] != nil, "\(open.keys.sorted())")
+        let scored = try Self.lossScored()
+        defer { scored.close() }
+        let (directory, store, alerts, monitor, open) = (scored.directory, scored.store, scored.alerts, scored.monitor, scored.open)
 
         // The operator now reports a profit: a run would clear the loss.
         try SQLiteConnection(path: directory + "/taizhang.db").execute("UPDATE reports SET profit_fen = 500000")
         let rules = RiskRules(configuration: RiskConfiguration(), today: CivilDate("2026-11-20")!)
-        #expect(try !RiskScan.conditions(store: store, rules: rules).conditions.contains { $0.key == "asset_loss:ZC00000001" })
+        #expect(try !RiskScan.conditions(store: store, rules: rules).conditions.contains { $0.key == AlertKind.assetLoss.key(of: "ZC00000001") })
         #expect(throws: LedgerError.self) { try RiskScan.conditions(store: store, rules: rules, stopped: { true }) }
 
         monitor.stop()

@@ -88,39 +88,60 @@ struct OperationsStoreTests {
         #expect(try reopened.verifyAuditChain().intact)
     }
 
-    /// A range of entity ids gives the reports of exactly the entities in
-    /// it, in id order, each entity's in quarter order, the same reports
-    /// the lookup by id gives; an entity with none is left out.
-    @Test func reportsOfARangeOfEntities_areThoseOfEachEntityInIt() throws {
+    /// A range of entity ids gives exactly the entities in it, in id order,
+    /// each with its contracts in id order and its reports in quarter
+    /// order, the same the lookups by id give (reports without their
+    /// bookkeeping); an entity with none has none; reports holding the
+    /// same lists share them and different lists stay apart.
+    @Test func theRecordsOfARangeOfEntities_areThoseOfEachEntityInIt() throws {
         let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
         defer { store.close() }
         seedUnits(store)
+        guard case .success = submit(store, .registerAssets([sampleAsset(), sampleAsset()], batch: false)) else { Issue.record("assets"); return }
         for number in 1...4 {
             guard case .success = submit(store, .createEntity(Self.entity(code: "91350100M00010\(number)Y43"))) else { Issue.record("entity \(number)"); return }
         }
-        // Entity 3 reports nothing; the others' reports arrive out of quarter order.
+        // Entity 2 operates both assets (HT00000001 and HT00000002), entity 4 one later (HT00000003).
+        var first = Self.contract()
+        first.entityId = "ZT00000002"
+        var second = first
+        second.assetId = "ZC00000002"
+        var later = Self.contract(start: "2028-01-01", end: "2029-12-31")
+        later.entityId = "ZT00000004"
+        for contract in [first, second, later] {
+            guard case .success = submit(store, .createContract(contract)) else { Issue.record("contract \(contract.assetId)"); return }
+        }
+        // Entity 3 reports nothing; the others' reports arrive out of quarter order, with lists that repeat and differ.
+        let channels: [String: [String]] = ["2025Q4": ["电商", "商超"], "2026Q1": ["电商"], "2026Q2": ["电商", "商超"], "2026Q3": []]
         for (entity, quarters) in [("ZT00000002", ["2026Q2", "2025Q4", "2026Q1"]), ("ZT00000001", ["2026Q1"]), ("ZT00000004", ["2026Q3", "2026Q2"])] {
             for quarter in quarters {
                 let report = QuarterReport(entityId: entity, quarter: Quarter(quarter)!, outputValueFen: 100_000, salesRevenueFen: 90_000,
-                                           salesChannels: ["电商"], submittedOn: CivilDate("2026-10-10")!)
+                                           salesChannels: channels[quarter]!, supportMeasures: quarter == "2026Q2" ? ["技能培训"] : [],
+                                           submittedOn: CivilDate("2026-10-10")!)
                 guard case .success = submit(store, .submitReport(report, expectedRevision: 0)) else { Issue.record("\(entity) \(quarter)"); return }
             }
         }
-        let found = try store.scoredReports(ofEntitiesIn: "ZT00000002"..."ZT00000004")
-        #expect(found.map(\.entityId) == ["ZT00000002", "ZT00000004"])
+        let found = try store.scoringRecords(ofEntitiesIn: "ZT00000002"..."ZT00000004")
+        #expect(found.map(\.entity.id) == ["ZT00000002", "ZT00000003", "ZT00000004"])
+        #expect(found.map { $0.contracts.map(\.id) } == [["HT00000001", "HT00000002"], [], ["HT00000003"]])
         #expect(found.first?.reports.values.map(\.quarter.description) == ["2025Q4", "2026Q1", "2026Q2"])
+        #expect(found.first?.reports.values.map(\.salesChannels) == [["电商", "商超"], ["电商"], ["电商", "商超"]])
+        #expect(found.last?.reports.values.map(\.salesChannels) == [["电商", "商超"], []])
+        #expect(found[1].reports.isEmpty)
         // As the rules read them: every figure, none of the bookkeeping.
-        for (id, reports) in found {
-            let whole = try store.reports(of: id)
+        for records in found {
+            #expect(try store.entity(id: records.entity.id) == records.entity)
+            #expect(try store.contracts(entityId: records.entity.id, assetId: nil, after: nil, limit: 50).records == records.contracts)
+            let whole = try store.reports(of: records.entity.id)
             #expect(whole.values.allSatisfy { $0.revision == 1 && !$0.createdAt.isEmpty })
-            #expect(reports == ReportsByQuarter(whole.values.map { report in
+            #expect(records.reports == ReportsByQuarter(whole.values.map { report in
                 var scored = report
                 (scored.revision, scored.correctionReason, scored.createdAt, scored.updatedAt) = (0, "", "", "")
                 return scored
             }))
         }
-        #expect(try store.scoredReports(ofEntitiesIn: "ZT00000003"..."ZT00000003").isEmpty)
-        #expect(try store.scoredReports(ofEntitiesIn: "ZT00000001"..."ZT00000004").count == 3)
+        #expect(try store.scoringRecords(ofEntitiesIn: "ZT00000005"..."ZT00000009").isEmpty)
+        #expect(try store.scoringRecords(ofEntitiesIn: "ZT00000001"..."ZT00000004").map(\.reports.values.count) == [1, 3, 0, 2])
     }
 
     /// Entities and contracts are read from the file (nothing of them is
@@ -256,7 +277,7 @@ struct OperationsStoreTests {
             #expect(!next[1].alert.clearedAt.isEmpty)
         }
         let reopened = try AlertStore(dataDirectory: directory)
-        #expect(reopened.openAlerts().keys.sorted() == ["entity_targets:ZT1"])
+        #expect(reopened.openAlerts().keys.sorted() == [AlertKind.entityTargets.key(of: "ZT1")])
         #expect(reopened.openCounts()[.red] == 1)
         #expect(reopened.lastSeq == 4)
         // The same conditions after the restart: nothing to do.
@@ -302,5 +323,24 @@ struct StoredListTests {
         #expect(StoredList.strings([4, 0xF4, 0x90, 0x80, 0x80]) == nil, "past U+10FFFF")
         #expect(StoredList.strings([3, 0xEF, 0xBF, 0xBD]) == ["\u{FFFD}"], "a stored replacement character is a character")
         #expect(StoredList.strings([0, 0]) == ["", ""])
+    }
+
+    /// Lists a read meets again are shared, every list still reads as it
+    /// was stored, past the interner's capacity too (the oldest is dropped
+    /// and decoded again), and a damaged list is refused after a good one
+    /// of the same length was kept.
+    @Test func anInterner_givesEachListAsStored_pastItsCapacity() {
+        var lists = StoredList.Interner(capacity: 3)
+        let stored = (0..<8).map { ["渠道\($0)", "商超"] } + [[]] + (0..<8).map { ["渠道\($0)", "商超"] }
+        for list in stored {
+            let bytes = StoredList.bytes(list)
+            #expect(bytes.withUnsafeBufferPointer { lists.strings($0) } == list)
+            #expect(bytes.withUnsafeBufferPointer { lists.strings($0) } == list, "the second read, from what was kept")
+        }
+        var damaged = StoredList.bytes(["渠道7", "商超"])
+        damaged[damaged.count - 1] = 0xFF
+        #expect(damaged.withUnsafeBufferPointer { lists.strings($0) } == nil)
+        var none = StoredList.Interner(capacity: 0)
+        #expect(StoredList.bytes(["a"]).withUnsafeBufferPointer { none.strings($0) } == ["a"])
     }
 }
