@@ -468,6 +468,18 @@ public protocol LedgerStore: Sendable {
     /// few. Pages and consistency as `visitAssets`.
     /// - Throws: UNAVAILABLE when the file cannot be read; what `body` throws.
     func scanAssets(filter: AssetFilter, wanted: (AssetFacts) -> Bool, _ body: (AssetFacts, Asset?) throws -> Void) throws
+    /// `scanAssets` over the assets whose ids follow `after` (all when nil)
+    /// up to and including `through` (to the last when nil): one run of a
+    /// scan in parallel (`assetRunEnds`).
+    func scanAssets(filter: AssetFilter, after: String?, through: String?, wanted: (AssetFacts) -> Bool,
+                    _ body: (AssetFacts, Asset?) throws -> Void) throws
+    /// The ids that cut the ledger's assets, in id order, into runs of
+    /// `every` assets: the last id of each full run (none when there are
+    /// `every` or fewer), read from the primary key's index alone. The
+    /// runs are (nil, ends[0]], (ends[0], ends[1]], … (ends.last, nil):
+    /// assets added meanwhile fall into one of them.
+    /// - Throws: UNAVAILABLE when the file cannot be read.
+    func assetRunEnds(every: Int) throws -> [String]
     /// The summary as of `asOf` of a unit's ledger (`ledgerCode`, as
     /// `AssetFilter.ledgerCode`; nil: the whole ledger), optionally of the
     /// assets acquired in `year`, from totals the store keeps (not a scan).

@@ -167,6 +167,15 @@ public struct CountBacklog: Sendable, Hashable {
         oldest = min(oldest, since)
         if examples.count < 3 { examples.append(assetId) }
     }
+
+    /// Adds the tally of assets that follow these in id order (one run of
+    /// a scan in parallel): the examples stay the first few.
+    public mutating func add(_ later: CountBacklog) {
+        assets += later.assets
+        overTwoYears += later.overTwoYears
+        oldest = min(oldest, later.oldest)
+        examples += later.examples.prefix(max(0, 3 - examples.count))
+    }
 }
 
 /// One plain reason behind a score or an alert, in Chinese and English.

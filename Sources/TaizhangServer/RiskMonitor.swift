@@ -363,54 +363,22 @@ enum RiskScan {
         // follows that commit scores both.
         let entityIds = try store.entityIds()
         var scored = try Self.entityConditions(store: store, entityIds: entityIds, rules: rules, received: received, stopped: stopped)
-        let contracts = scored.contractsByAsset
         // The entities' conditions first, the assets' appended to them in
         // place (joining the two copied every condition once more: a tenth
         // of a whole-ledger run).
         var conditions = scored.conditions
         scored.conditions = []
-        // The assets come from the file a page at a time, as the columns
-        // the count backlog and the choice of candidates need. Those the
-        // rules can flag (`RiskRules.mayFlag`) are scored a batch at a time
-        // on every core, in id order, so the run's memory does not grow
-        // with the ledger; only the records the rules read
-        // (`RiskRules.needsRecord`: idle, on notice, awaiting handover)
-        // come with them, in the same walk, and are decoded.
-        var batch: [Candidate] = []
-        batch.reserveCapacity(batchSize)
-        var backlog: [String: CountBacklog] = [:]
-        var checked = 0
-        try store.scanAssets(filter: AssetFilter(), wanted: RiskRules.needsRecord) { facts, asset in
-            checked += 1
-            if asset != nil || RiskRules.mayFlag(facts, contracted: contracts[facts.id] != nil) {
-                batch.append(Candidate(facts: facts, record: asset))
-                if batch.count == batchSize {
-                    if stopped() { throw Self.stoppedError }
-                    conditions += Self.assetConditions(contracts: contracts, assets: batch, rules: rules, records: records)
-                    batch.removeAll(keepingCapacity: true)
-                }
-            }
-            if let (since, twoYears) = rules.countOverdue(asset: facts, lastCounted: records.lastCounted[facts.id]) {
-                backlog[facts.adminCode, default: CountBacklog(since: since)].add(facts.id, since: since, twoYears: twoYears)
-            }
-        }
-        conditions += Self.assetConditions(contracts: contracts, assets: batch, rules: rules, records: records)
-        conditions += rules.countConditions(backlog) { store.adminUnit(code: $0)?.name ?? $0 }
+        let assets = try Self.assetConditions(store: store, contracts: scored.contractsByAsset, rules: rules, records: records, stopped: stopped)
+        conditions += assets.conditions
+        conditions += rules.countConditions(assets.backlog) { store.adminUnit(code: $0)?.name ?? $0 }
             + rules.distributionConditions(records) { store.adminUnit(code: $0)?.name ?? $0 }
-        return Result(conditions: conditions, entities: entityIds.count, assets: checked)
+        return Result(conditions: conditions, entities: entityIds.count, assets: assets.checked)
     }
 
     /// Entities or assets scored in one piece of a parallel scan.
     static let sliceSize = 2_048
-    /// Candidate assets scored together in a full run.
-    static let batchSize = 8_192
-
-    /// An asset a full run scores: its facts, and its record when the
-    /// rules read it (`RiskRules.needsRecord`).
-    struct Candidate {
-        let facts: AssetFacts
-        let record: Asset?
-    }
+    /// Assets a full run reads and scores in one piece (a run of ids).
+    static let assetRunSize = 4_096
 
     /// Income received under each contract.
     static func receipts(_ records: StewardshipSnapshot) -> [String: [IncomeReceipt]] {
@@ -471,7 +439,12 @@ enum RiskScan {
         for part in parts {
             scored.conditions += part.conditions
             for (assetId, contracts) in part.contractsByAsset {
-                scored.contractsByAsset[assetId, default: []].append(contentsOf: contracts)
+                // An asset's first list is taken as it is (no copy).
+                if let index = scored.contractsByAsset.index(forKey: assetId) {
+                    scored.contractsByAsset.values[index].append(contentsOf: contracts)
+                } else {
+                    scored.contractsByAsset[assetId] = contracts
+                }
             }
         }
         for index in scored.contractsByAsset.values.indices where scored.contractsByAsset.values[index].count > 1 {
@@ -480,32 +453,74 @@ enum RiskScan {
         return scored
     }
 
-    /// The conditions of candidate assets, scored in slices on every core
-    /// at once, with their contracts and what the rules read of their
-    /// operators (`contracts`, by asset, from `entityConditions`); the
-    /// slices' conditions are joined in order.
-    static func assetConditions(contracts byAsset: [String: [OperatedContract]], assets: [Candidate], rules: RiskRules,
-                                records: StewardshipSnapshot) -> [AlertCondition] {
-        guard !assets.isEmpty else { return [] }
-        let slices = stride(from: 0, to: assets.count, by: sliceSize).map { $0..<min($0 + sliceSize, assets.count) }
-        let results = Mutex([[AlertCondition]](repeating: [], count: slices.count))
-        DispatchQueue.concurrentPerform(iterations: slices.count) { index in
-            var out: [AlertCondition] = []
-            for candidate in assets[slices[index]] {
-                let id = candidate.facts.id
-                let operated = byAsset[id] ?? []
-                let contracts = operated.map(\.contract)
-                let operatorView = { (contract: OperationContract) in operated.first { $0.contract.id == contract.id }.flatMap(\.view) }
-                let plan = records.revitalisingPlan(ofAsset: id, on: rules.today)
-                if let record = candidate.record {
-                    out += rules.conditions(asset: record, contracts: contracts, revitalising: plan, operatorView: operatorView)
-                } else {
-                    out += rules.operationConditions(asset: candidate.facts, contracts: contracts, revitalising: plan, operatorView: operatorView)
+    /// What `assetConditions` found: the assets' conditions, the count
+    /// backlog of each unit, and how many assets it checked.
+    struct AssetsScored {
+        var conditions: [AlertCondition] = []
+        var backlog: [String: CountBacklog] = [:]
+        var checked = 0
+    }
+
+    /// The conditions of every asset, and the units' count backlogs. The
+    /// assets are cut into runs of ids (`LedgerStore.assetRunEnds`, read
+    /// from the primary key's index alone), scanned and scored on every
+    /// core at once, each run read from the file a page at a time as the
+    /// columns the count backlog and the choice of candidates need; those
+    /// the rules can flag (`RiskRules.mayFlag`) are scored as they come,
+    /// with their contracts and what the rules read of their operators
+    /// (`contracts`, by asset, from `entityConditions`), so the run's
+    /// memory does not grow with the ledger. Only the records the rules
+    /// read (`RiskRules.needsRecord`: idle, on notice, awaiting handover)
+    /// come with them, in the same walk, and are decoded. The runs are
+    /// joined in id order (a unit's backlog names its first assets).
+    static func assetConditions(store: any LedgerStore, contracts byAsset: [String: [OperatedContract]], rules: RiskRules,
+                                records: StewardshipSnapshot, stopped: @Sendable () -> Bool,
+                                runSize: Int = assetRunSize) throws -> AssetsScored {
+        let ends = try store.assetRunEnds(every: runSize)
+        let runs = (0...ends.count).map { (after: $0 == 0 ? nil : ends[$0 - 1], through: $0 < ends.count ? ends[$0] : nil) }
+        let results = Mutex([Swift.Result<AssetsScored, any Error>](repeating: .success(AssetsScored()), count: runs.count))
+        DispatchQueue.concurrentPerform(iterations: runs.count) { index in
+            let found = Swift.Result { () throws -> AssetsScored in
+                if stopped() { throw Self.stoppedError }
+                var out = AssetsScored()
+                try store.scanAssets(filter: AssetFilter(), after: runs[index].after, through: runs[index].through,
+                                     wanted: RiskRules.needsRecord) { facts, record in
+                    out.checked += 1
+                    let operated = byAsset[facts.id]
+                    if record != nil || RiskRules.mayFlag(facts, contracted: operated != nil) {
+                        out.conditions += Self.conditions(of: facts, record: record, operated: operated ?? [], rules: rules, records: records)
+                    }
+                    if let (since, twoYears) = rules.countOverdue(asset: facts, lastCounted: records.lastCounted[facts.id]) {
+                        out.backlog[facts.adminCode, default: CountBacklog(since: since)].add(facts.id, since: since, twoYears: twoYears)
+                    }
                 }
+                return out
             }
-            results.withLock { $0[index] = out }
+            results.withLock { $0[index] = found }
         }
-        return results.withLock { $0.flatMap { $0 } }
+        var scored = AssetsScored()
+        for part in try results.withLock({ $0 }).map({ try $0.get() }) {
+            scored.conditions += part.conditions
+            scored.checked += part.checked
+            for (code, tally) in part.backlog {
+                scored.backlog[code, default: CountBacklog(since: tally.oldest)].add(tally)
+            }
+        }
+        return scored
+    }
+
+    /// The conditions of one asset, with its contracts and what the rules
+    /// read of their operators (`operated`), and its record when the rules
+    /// read it.
+    static func conditions(of facts: AssetFacts, record: Asset?, operated: [OperatedContract], rules: RiskRules,
+                           records: StewardshipSnapshot) -> [AlertCondition] {
+        let contracts = operated.map(\.contract)
+        let operatorView = { (contract: OperationContract) in operated.first { $0.contract.id == contract.id }.flatMap(\.view) }
+        let plan = records.revitalisingPlan(ofAsset: facts.id, on: rules.today)
+        if let record {
+            return rules.conditions(asset: record, contracts: contracts, revitalising: plan, operatorView: operatorView)
+        }
+        return rules.operationConditions(asset: facts, contracts: contracts, revitalising: plan, operatorView: operatorView)
     }
 }
 

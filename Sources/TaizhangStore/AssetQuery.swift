@@ -177,7 +177,7 @@ struct AssetQuery {
     /// the other conditions on its small columns. One row past a page tells
     /// whether more follow; with a ledger filter rows are skipped as read,
     /// so no limit.
-    private func walk(_ columns: String, after: String?, limit: Int?) -> (sql: String, bound: [SQLiteStatement.Value]) {
+    private func walk(_ columns: String, after: String?, through: String? = nil, limit: Int?) -> (sql: String, bound: [SQLiteStatement.Value]) {
         var sql: String
         var bound: [SQLiteStatement.Value]
         if let adminCode {
@@ -188,6 +188,10 @@ struct AssetQuery {
                 sql += " AND x.asset_id > ?"
                 bound.append(.text(after))
             }
+            if let through {
+                sql += " AND x.asset_id <= ?"
+                bound.append(.text(through))
+            }
             sql += " ORDER BY x.asset_id"
         } else {
             sql = "SELECT \(columns) FROM assets WHERE " + conditions.joined(separator: " AND ")
@@ -195,6 +199,10 @@ struct AssetQuery {
             if let after {
                 sql += " AND id > ?"
                 bound.append(.text(after))
+            }
+            if let through {
+                sql += " AND id <= ?"
+                bound.append(.text(through))
             }
             sql += " ORDER BY id"
         }
@@ -208,10 +216,10 @@ struct AssetQuery {
     /// A scan's page: the facts of up to `limit` assets after `after`, and
     /// the records of those `wanted` picks, in the same walk (a record not
     /// picked is never made a string, let alone decoded).
-    func facts(_ db: SQLiteConnection, after: String?, limit: Int, wanted: (AssetFacts) -> Bool) throws -> FactsPage {
+    func facts(_ db: SQLiteConnection, after: String?, through: String? = nil, limit: Int, wanted: (AssetFacts) -> Bool) throws -> FactsPage {
         let ledger = try ledgerCode.map { try AssetQuery.subtree(of: $0, db) }
         let (sql, bound) = walk("id, admin_code, stage, usage_status, created_at, acquired_date, record_json, ledger_units, name",
-                                after: after, limit: ledger == nil ? limit + 1 : nil)
+                                after: after, through: through, limit: ledger == nil ? limit + 1 : nil)
         let statement = try db.cached(sql)
         try statement.start(bound)
         defer { statement.reset() }

@@ -333,12 +333,19 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     public func scanAssets(filter: AssetFilter, wanted: (AssetFacts) -> Bool, _ body: (AssetFacts, Asset?) throws -> Void) throws {
+        try scanAssets(filter: filter, after: nil, through: nil, wanted: wanted, body)
+    }
+
+    public func scanAssets(filter: AssetFilter, after start: String?, through: String?, wanted: (AssetFacts) -> Bool,
+                           _ body: (AssetFacts, Asset?) throws -> Void) throws {
         let query = AssetQuery(filter)
-        var after: String?
+        var after = start
         repeat {
             let page: AssetQuery.FactsPage
             do {
-                page = try pool.read { db in try query.facts(db, after: after, limit: SQLiteLedgerStore.visitPage, wanted: wanted) }
+                page = try pool.read { db in
+                    try query.facts(db, after: after, through: through, limit: SQLiteLedgerStore.visitPage, wanted: wanted)
+                }
             } catch let error as SQLiteError {
                 StoreLog.error("reading assets from the ledger file failed: \(error)")
                 throw LedgerError(.unavailable, "the ledger file could not be read (\(error.message)); retry, and report it if it persists")
@@ -346,6 +353,31 @@ public final class SQLiteLedgerStore: LedgerStore {
             for (facts, record) in zip(page.facts, page.records) { try body(facts, record) }
             after = page.nextAfter
         } while after != nil
+    }
+
+    public func assetRunEnds(every: Int) throws -> [String] {
+        precondition(every > 0)
+        do {
+            return try pool.read { db in
+                // The primary key's own index: ids only, no row read.
+                let statement = try db.cached("SELECT id FROM assets ORDER BY id")
+                try statement.start([])
+                defer { statement.reset() }
+                var ends: [String] = []
+                var position = 0
+                var last = ""
+                while try statement.step() {
+                    position += 1
+                    if position % every == 0 { last = statement.text(0); ends.append(last) }
+                }
+                // A last run that would be empty is none.
+                if position % every == 0, !ends.isEmpty { ends.removeLast() }
+                return ends
+            }
+        } catch let error as SQLiteError {
+            StoreLog.error("reading the asset ids from the ledger file failed: \(error)")
+            throw LedgerError(.unavailable, "the ledger file could not be read (\(error.message)); retry, and report it if it persists")
+        }
     }
 
     public func assetSummary(ledgerCode: String?, year: Int?, asOf: CivilDate) throws -> LedgerSummary {

@@ -368,6 +368,24 @@ struct RiskRulesTests {
         #expect(AlertBook.changes(open: open, now: [condition], scope: { $0.id != 2 }).clear.isEmpty)
     }
 
+    /// Tallies of runs of assets in id order add up; the examples stay
+    /// the first three, the oldest day the earliest.
+    @Test func countBacklogsOfRunsInOrder_addUp() {
+        var first = CountBacklog(since: Self.date("2024-05-01"))
+        first.add("ZC00000001", since: Self.date("2024-05-01"), twoYears: true)
+        first.add("ZC00000002", since: Self.date("2025-01-01"), twoYears: false)
+        var second = CountBacklog(since: Self.date("2023-09-01"))
+        second.add("ZC00000005", since: Self.date("2023-09-01"), twoYears: true)
+        second.add("ZC00000007", since: Self.date("2025-02-01"), twoYears: false)
+        var joined = first
+        joined.add(second)
+        #expect(joined.assets == 4 && joined.overTwoYears == 2 && joined.oldest == Self.date("2023-09-01"))
+        #expect(joined.examples == ["ZC00000001", "ZC00000002", "ZC00000005"])
+        var empty = CountBacklog(since: Self.date("2026-01-01"))
+        empty.add(joined)
+        #expect(empty == joined)
+    }
+
     /// A whole-ledger run compares in slices on every core: on 30,000
     /// conditions (several slices) the changes are those of the plain
     /// comparison, one condition at a time, in the same order.

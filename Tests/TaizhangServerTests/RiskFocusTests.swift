@@ -60,6 +60,11 @@ struct RiskFocusTests {
     static func lossInOneVillage(_ store: SQLiteLedgerStore) throws {
         try Self.county(store, villages: [(Self.village, "白马村")])
         _ = try Self.submit(store, .registerAssets([Self.asset("冷库")], batch: false), "RegisterAsset")
+        try Self.lossOfTheFirstAsset(store)
+    }
+
+    /// An entity that runs the first asset from 2026-07-01 and reported a loss in 2026Q3.
+    static func lossOfTheFirstAsset(_ store: SQLiteLedgerStore) throws {
         _ = try Self.submit(store, .createEntity(OperatingEntity(name: "白马村蔬菜专业合作社", kind: .cooperative, adminCode: Self.village,
                                                                  creditCode: "91350100M000100Y43")), "CreateEntity")
         _ = try Self.submit(store, .createContract(OperationContract(assetId: "ZC00000001", entityId: "ZT00000001", mode: .lease,
@@ -92,6 +97,54 @@ struct RiskFocusTests {
     static func fullRunWouldChange(_ monitor: RiskMonitor, _ store: SQLiteLedgerStore, _ clock: Clock) throws -> AlertChanges {
         let rules = RiskRules(configuration: monitor.current(), today: Timestamp.chinaDate(unixMillis: clock.nowUnixMillis()))
         return AlertBook.changes(open: monitor.alerts.openAlerts(), now: try RiskScan.conditions(store: store, rules: rules).conditions)
+    }
+
+    /// A full run reads and scores the assets in runs of ids on every
+    /// core: whatever the runs' size, it finds the same conditions in the
+    /// same order and the same count backlogs, each unit's naming its
+    /// first assets; the runs' ends cut the ids as they should.
+    @Test func assetsScoredInRuns_areThoseScoredInOne() throws {
+        let directory = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let clock = Clock("2024-11-01")
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory), clock: clock)
+        defer { store.close() }
+        try Self.county(store, villages: [(Self.village, "白马村"), (Self.otherVillage, "青龙村")])
+        var assets: [Asset] = []
+        for number in 1...11 {
+            var asset = Self.asset("仓库\(number)")
+            if number % 3 == 0 {
+                asset.adminCode = Self.otherVillage
+                asset.owners[0].adminCode = Self.otherVillage
+            }
+            assets.append(asset)
+        }
+        _ = try Self.submit(store, .registerAssets(assets, batch: false), "RegisterAsset")
+        #expect(try store.assetRunEnds(every: 3) == ["ZC00000003", "ZC00000006", "ZC00000009"])
+        #expect(try store.assetRunEnds(every: 4) == ["ZC00000004", "ZC00000008"], "11 assets: the last run holds 3")
+        #expect(try store.assetRunEnds(every: 11).isEmpty && store.assetRunEnds(every: 12).isEmpty)
+        var inRun: [String] = []
+        try store.scanAssets(filter: AssetFilter(), after: "ZC00000003", through: "ZC00000006", wanted: { _ in false }) { facts, _ in inRun.append(facts.id) }
+        #expect(inRun == ["ZC00000004", "ZC00000005", "ZC00000006"])
+
+        clock.set("2026-11-20")
+        try Self.lossOfTheFirstAsset(store)
+        let rules = RiskRules(configuration: RiskConfiguration(), today: CivilDate("2026-11-20")!)
+        let operated = try RiskScan.entityConditions(store: store, entityIds: store.entityIds(), rules: rules, received: [:],
+                                                     stopped: { false }).contractsByAsset
+        let records = store.stewardship()
+        let whole = try RiskScan.assetConditions(store: store, contracts: operated, rules: rules, records: records, stopped: { false })
+        #expect(whole.checked == 11 && whole.conditions.contains { $0.key == AlertKind.assetLoss.key(of: "ZC00000001") })
+        #expect(whole.backlog[Self.village]?.assets == 8 && whole.backlog[Self.otherVillage]?.assets == 3)
+        #expect(whole.backlog[Self.village]?.examples == ["ZC00000001", "ZC00000002", "ZC00000004"])
+        #expect(whole.backlog[Self.otherVillage]?.examples == ["ZC00000003", "ZC00000006", "ZC00000009"])
+        for size in [1, 2, 3, 4, 10, 11] {
+            let runs = try RiskScan.assetConditions(store: store, contracts: operated, rules: rules, records: records, stopped: { false }, runSize: size)
+            #expect(runs.checked == whole.checked && runs.conditions == whole.conditions && runs.backlog == whole.backlog, "runs of \(size)")
+        }
+        #expect(throws: LedgerError.self) {
+            try RiskScan.assetConditions(store: store, contracts: operated, rules: rules, records: records, stopped: { true }, runSize: 2)
+        }
     }
 
     @Test func anAssetMovedCarriesItsCountBacklogToTheOtherVillage() throws {
