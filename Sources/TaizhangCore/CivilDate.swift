@@ -22,7 +22,15 @@ public struct CivilDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
     /// Parses exactly "YYYY-MM-DD"; nil for anything else.
     public init?(_ text: String) {
-        let bytes = Array(text.utf8)
+        // The bytes in place (a copy of them into an array was an allocation
+        // per date read from the ledger file).
+        var text = text
+        guard let date = text.withUTF8({ CivilDate(utf8: $0) }) else { return nil }
+        self = date
+    }
+
+    /// Parses exactly "YYYY-MM-DD" from its UTF-8 bytes; nil for anything else.
+    public init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
         func number(_ range: Range<Int>) -> Int? {
             var value = 0

@@ -200,12 +200,10 @@ public struct Quarter: Sendable, Hashable, Comparable, Codable, CustomStringConv
     /// "2026Q3" (also accepts "2026-Q3" and "2026q3").
     public init?(_ text: String) {
         // The stored form first, without building strings.
-        let utf8 = text.utf8
-        if utf8.count == 6 {
-            if let quarter = utf8.withContiguousStorageIfAvailable(Quarter.canonical) ?? nil {
-                self = quarter
-                return
-            }
+        var text = text
+        if text.utf8.count == 6, let quarter = text.withUTF8(Quarter.init(utf8:)) {
+            self = quarter
+            return
         }
         let cleaned = String(text.uppercased().filter { $0 != "-" })
         let parts = cleaned.split(separator: "Q", omittingEmptySubsequences: false)
@@ -213,16 +211,16 @@ public struct Quarter: Sendable, Hashable, Comparable, Codable, CustomStringConv
         self.init(year: year, number: number)
     }
 
-    /// "2026Q3" exactly, or nil.
-    private static func canonical(_ bytes: UnsafeBufferPointer<UInt8>) -> Quarter? {
-        guard bytes[4] == UInt8(ascii: "Q") else { return nil }
+    /// "2026Q3" exactly, from its UTF-8 bytes (the stored form), or nil.
+    public init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count == 6, bytes[4] == UInt8(ascii: "Q") else { return nil }
         var year = 0
         for byte in bytes[0..<4] {
             guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
             year = year * 10 + Int(byte - UInt8(ascii: "0"))
         }
         guard (UInt8(ascii: "1")...UInt8(ascii: "4")).contains(bytes[5]) else { return nil }
-        return Quarter(year: year, number: Int(bytes[5] - UInt8(ascii: "0")))
+        self.init(year: year, number: Int(bytes[5] - UInt8(ascii: "0")))
     }
 
     /// The quarter holding `date`.

@@ -365,6 +365,16 @@ public struct ReportsByQuarter: Sendable, Hashable, ExpressibleByDictionaryLiter
         }
     }
 
+    /// Keeps `report` under its own quarter; one after the last (reports
+    /// read in quarter order) is appended without a search or a copy.
+    public mutating func put(_ report: QuarterReport) {
+        if items.isEmpty || items[items.count - 1].quarter < report.quarter {
+            items.append(report)
+        } else {
+            self[report.quarter] = report
+        }
+    }
+
     /// Whether there is a report for `quarter`.
     public func contains(_ quarter: Quarter) -> Bool { position(of: quarter).found }
 

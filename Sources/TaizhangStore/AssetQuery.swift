@@ -233,7 +233,7 @@ struct AssetQuery {
             }
             let id = statement.text(0)
             guard let stage = AssetStage(rawValue: statement.text(2)), let status = UsageStatus(rawValue: statement.text(3)),
-                  let acquired = CivilDate(statement.text(5)) else {
+                  let acquired = statement.withText(5, CivilDate.init(utf8:)) else {
                 throw LedgerError(.dataLoss, "asset \(id)'s row does not read (stage, usage status or acquired date); run taizhang audit verify")
             }
             let facts = AssetFacts(id: id, name: statement.text(8), adminCode: statement.text(1), stage: stage, usageStatus: status,

@@ -673,7 +673,7 @@ public final class SQLiteLedgerStore: LedgerStore {
                     guard let index = position(of: report.entityId) else { return }
                     // Room for two years' reports before the storage grows.
                     if found[index].reports.isEmpty { found[index].reports = ReportsByQuarter(minimumCapacity: 8) }
-                    found[index].reports[report.quarter] = report
+                    found[index].reports.put(report)
                 }
             return found
         }

@@ -208,10 +208,10 @@ enum StoredRows {
     /// that held the same ones (`lists`: a read of many rows).
     static func report(_ row: SQLiteStatement, bookkeeping: Bool, lists: inout StoredList.Interner) throws -> QuarterReport {
         let entityId = row.text(0)
-        let quarterText = row.text(1)
-        func damaged(_ column: String) -> StoredRowError { StoredRowError(table: "reports", key: entityId + "/" + quarterText, column: column) }
-        guard let quarter = Quarter(quarterText) else { throw damaged("quarter") }
-        guard let submitted = CivilDate(row.text(15)) else { throw damaged("submitted_on") }
+        // The quarter and the day parsed in place: no string for either.
+        func damaged(_ column: String) -> StoredRowError { StoredRowError(table: "reports", key: entityId + "/" + row.text(1), column: column) }
+        guard let quarter = row.withText(1, Quarter.init(utf8:)) else { throw damaged("quarter") }
+        guard let submitted = row.withText(15, CivilDate.init(utf8:)) else { throw damaged("submitted_on") }
         guard let channels = row.withBlob(5, { lists.strings($0) }) else { throw damaged("sales_channels") }
         guard let measures = row.withBlob(12, { lists.strings($0) }) else { throw damaged("support_measures") }
         return QuarterReport(

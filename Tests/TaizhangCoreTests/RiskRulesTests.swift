@@ -50,6 +50,11 @@ struct RiskRulesTests {
         #expect(reports.values.map(\.quarter.description) == ["2025Q4", "2026Q1", "2026Q3"])
         #expect(reports.contains(q("2025Q4")) && !reports.contains(q("2026Q2")) && !reports.contains(q("2027Q1")))
         #expect(ReportsByQuarter(reports.values.reversed()) == reports)
+        // Put: in order it appends; out of order or again it finds its place.
+        var put = ReportsByQuarter()
+        for text in ["2025Q4", "2026Q3", "2026Q1", "2026Q3"] { put.put(Self.report(text, met: text != "2026Q3")) }
+        #expect(put.values.map(\.quarter.description) == ["2025Q4", "2026Q1", "2026Q3"])
+        #expect(put[q("2026Q3")] == Self.report("2026Q3", met: false))
     }
 
     @Test func quartersParseAndStep() {
@@ -57,6 +62,13 @@ struct RiskRulesTests {
         #expect(Quarter("2026-q3") == Quarter(year: 2026, number: 3))
         #expect(Quarter("2026Q5") == nil)
         #expect(Quarter("26Q1") == nil)
+        for bad in ["2026Q0", "2026X3", "20a6Q3", "2026Q33", ""] {
+            #expect(Array(bad.utf8).withUnsafeBufferPointer(Quarter.init(utf8:)) == nil, "\(bad)")
+        }
+        #expect(Array("2026Q4".utf8).withUnsafeBufferPointer(Quarter.init(utf8:)) == Quarter(year: 2026, number: 4))
+        #expect(Array("2024-02-29".utf8).withUnsafeBufferPointer(CivilDate.init(utf8:)) == CivilDate(year: 2024, month: 2, day: 29))
+        #expect(Array("2025-02-29".utf8).withUnsafeBufferPointer(CivilDate.init(utf8:)) == nil)
+        #expect(CivilDate("2026-1-01") == nil && CivilDate("2026-01-01x") == nil && CivilDate("") == nil)
         #expect(Quarter("2026Q1")!.previous.description == "2025Q4")
         #expect(Quarter("2026Q4")!.next.description == "2027Q1")
         #expect(Quarter("2026Q2")!.last == Self.date("2026-06-30"))
