@@ -41,12 +41,14 @@ final class AssetCache: Sendable {
             bytes += cost
             while bytes > limit, !ring.isEmpty {
                 if hand >= ring.count { hand = 0 }
-                let key = ring[hand]
-                if entries[key]?.used == true {
-                    entries[key]?.used = false
+                // The entry is read and marked in place (a copy of its
+                // record, retained field by field, was most of an insert).
+                let found = entries.index(forKey: ring[hand])
+                if let found, entries.values[found].used {
+                    entries.values[found].used = false
                     hand += 1
                 } else {
-                    if let gone = entries.removeValue(forKey: key) { bytes -= gone.cost }
+                    if let found { bytes -= entries.remove(at: found).value.cost }
                     // The last key (the record just kept, when new) takes
                     // the slot and the hand moves past it: it goes a whole
                     // turn from now at the earliest. (Left under the hand,
