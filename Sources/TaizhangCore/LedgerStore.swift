@@ -506,7 +506,7 @@ public protocol LedgerStore: Sendable {
     /// them in slices with `scoringRecords(ofEntitiesIn:)`).
     func entityIds() throws -> [String]
     /// The entities whose id lies in `ids` and their contracts, read in one
-    /// read transaction, one range of each table (a full run's slice).
+    /// read transaction, one range of each table (what a full run now reads with `scoringRecords`).
     func operations(ofEntitiesIn ids: ClosedRange<String>) throws -> OperationsSnapshot
     /// In one read transaction: the entities `entities` names and their
     /// contracts, the contracts `contracts` names, the contracts of the

@@ -151,7 +151,7 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
     }
 
     /// Stops the thread; a full run in progress gives up at its next slice
-    /// of entities or batch of assets (its alerts unchanged: nothing of it
+    /// of entities or run of assets (its alerts unchanged: nothing of it
     /// is applied), so a stop does not wait for a run over the whole ledger.
     func stop() {
         stopRequested.store(true, ordering: .relaxed)
@@ -349,7 +349,7 @@ enum RiskScan {
 
     /// Every condition that holds now, with the numbers of entities scored
     /// and assets checked; `stopped` is asked before each slice of entities
-    /// and batch of assets, and a run it stops throws `stoppedError`.
+    /// and run of asset ids, and a run it stops throws `stoppedError`.
     static func conditions(store: any LedgerStore, rules: RiskRules, stopped: @escaping @Sendable () -> Bool = { false }) throws -> Result {
         let records = store.stewardship()
         let received = receipts(records)
