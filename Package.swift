@@ -66,14 +66,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "TaizhangRecords",
+            dependencies: ["TaizhangCore", "TaizhangProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TaizhangStore",
-            dependencies: ["TaizhangCore", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["TaizhangCore", "TaizhangRecords", "CSQLite", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "TaizhangServer",
             dependencies: [
-                "TaizhangCore", "TaizhangProto", "TaizhangWire", "TaizhangStore", "CSystemd",
+                "TaizhangCore", "TaizhangProto", "TaizhangRecords", "TaizhangWire", "TaizhangStore", "CSystemd",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -166,12 +171,12 @@ let package = Package(
         ),
         .testTarget(
             name: "TaizhangStoreTests",
-            dependencies: ["TaizhangStore", "TaizhangCore"],
+            dependencies: ["TaizhangStore", "TaizhangCore", "TaizhangRecords"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "TaizhangServerTests",
-            dependencies: ["TaizhangServer", "TaizhangCore", "TaizhangProto", "TaizhangStore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["TaizhangServer", "TaizhangCore", "TaizhangProto", "TaizhangRecords", "TaizhangStore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -5,6 +5,7 @@
 
 import TaizhangCore
 import TaizhangProto
+import TaizhangRecords
 import SwiftProtobuf
 
 extension LedgerService {
@@ -137,7 +138,7 @@ extension LedgerService {
                 let proposal = try OwnershipRules.propose(for: asset, contributions: Decode.contributions(request.contributions),
                                                           unit: { store.adminUnit(code: $0) })
                 var response = Taizhang_Ledger_V1_OwnershipProposal()
-                response.owners = proposal.owners.map(Encode.owner)
+                response.owners = proposal.owners.map(RecordMessage.owner)
                 response.rule = proposal.rule
                 response.explanation = proposal.explanation
                 return try response.serializedBytes()

@@ -5,6 +5,7 @@
 import SwiftProtobuf
 import TaizhangCore
 import TaizhangProto
+import TaizhangRecords
 
 /// Core enums list their cases in the order of the proto enum's numbers 1...n.
 enum EnumMapping {
@@ -21,7 +22,7 @@ enum EnumMapping {
     }
 
     static func encode<E: CaseIterable & Equatable>(_ value: E) -> Int where E.AllCases.Index == Int {
-        (E.allCases.firstIndex(of: value) ?? -1) + 1
+        ProtoEnum.number(value)
     }
 }
 
@@ -127,15 +128,6 @@ enum Decode {
 
 /// core → proto.
 enum Encode {
-    static func funding(_ lines: [Funding]) -> [Taizhang_Ledger_V1_Funding] {
-        lines.map { line in
-            var out = Taizhang_Ledger_V1_Funding()
-            out.source = .init(rawValue: EnumMapping.encode(line.source)) ?? .unspecified
-            out.amountFen = line.amountFen
-            return out
-        }
-    }
-
     static func adminUnit(_ unit: AdminUnit) -> Taizhang_Ledger_V1_AdminUnit {
         var out = Taizhang_Ledger_V1_AdminUnit()
         out.code = unit.code
@@ -153,162 +145,17 @@ enum Encode {
         out.year = Int32(clamping: project.year)
         out.implementingUnit = project.implementingUnit
         out.adminCode = project.adminCode
-        out.funding = funding(project.funding)
+        out.funding = RecordMessage.funding(project.funding)
         out.version = project.version
-        return out
-    }
-
-    static func signOff(_ signOff: SignOff) -> Taizhang_Ledger_V1_SignOff {
-        var out = Taizhang_Ledger_V1_SignOff()
-        switch signOff.state {
-        case .pending: out.state = .signOffPending
-        case .approved: out.state = .signOffApproved
-        case .rejected: out.state = .signOffRejected
-        }
-        out.draftedBy = signOff.draftedBy
-        out.decidedBy = signOff.decidedBy
-        out.decidedOn = signOff.decidedOn?.description ?? ""
-        out.note = signOff.note
-        return out
-    }
-
-    static func owner(_ owner: Owner) -> Taizhang_Ledger_V1_Owner {
-        var o = Taizhang_Ledger_V1_Owner()
-        o.name = owner.name
-        o.kind = .init(rawValue: EnumMapping.encode(owner.kind)) ?? .unspecified
-        o.adminCode = owner.adminCode
-        o.shareBp = UInt32(clamping: owner.shareBasisPoints)
-        return o
-    }
-
-    static func document(_ document: Document) -> Taizhang_Ledger_V1_Document {
-        var d = Taizhang_Ledger_V1_Document()
-        d.name = document.name
-        d.kind = document.kind
-        d.sha256 = document.sha256
-        return d
-    }
-
-    static func lifecycle(_ life: Lifecycle) -> Taizhang_Ledger_V1_Lifecycle {
-        var out = Taizhang_Ledger_V1_Lifecycle()
-        out.stage = .init(rawValue: EnumMapping.encode(life.stage)) ?? .unspecified
-        if let ownership = life.ownership {
-            out.ownership.date = ownership.date.description
-            out.ownership.rule = ownership.rule
-            out.ownership.proposed = ownership.proposed.map(owner)
-            out.ownership.overrideReason = ownership.overrideReason
-            if let signOff = ownership.signOff { out.ownership.signOff = Encode.signOff(signOff) }
-            out.ownership.owners = ownership.owners.map(owner)
-            if let correction = ownership.correction {
-                out.ownership.correction.owners = correction.owners.map(owner)
-                out.ownership.correction.signOff = Encode.signOff(correction.signOff)
-            }
-        }
-        out.publications = life.publications.map { notice in
-            var p = Taizhang_Ledger_V1_Publication()
-            p.kind = .init(rawValue: EnumMapping.encode(notice.kind)) ?? .unspecified
-            p.round = UInt32(clamping: notice.round)
-            p.start = notice.start.description
-            p.earliestClose = notice.earliestClose.description
-            p.provisional = notice.provisional
-            p.closed = notice.closed?.description ?? ""
-            p.restarted = notice.restarted?.description ?? ""
-            p.objections = notice.objections.map { objection in
-                var o = Taizhang_Ledger_V1_Objection()
-                o.number = UInt32(clamping: objection.number)
-                o.filed = objection.filed.description
-                o.filer = objection.filer
-                o.content = objection.content
-                o.outcome = objection.outcome.map { .init(rawValue: EnumMapping.encode($0)) ?? .unspecified } ?? .unspecified
-                o.resolved = objection.resolved?.description ?? ""
-                o.resolution = objection.resolution
-                return o
-            }
-            return p
-        }
-        out.handoverDue = life.handoverDue?.description ?? ""
-        out.handoverDueProvisional = life.handoverDueProvisional
-        if let handover = life.handover {
-            out.handover.date = handover.date.description
-            out.handover.fromParty = handover.fromParty
-            out.handover.toParty = handover.toParty
-            out.handover.documents = handover.documents.map(document)
-            out.handover.upkeepDuties = handover.upkeepDuties
-            out.handover.onTime = handover.onTime
-        }
-        out.inServiceSince = life.inServiceSince?.description ?? ""
-        out.disposedOn = life.disposedOn?.description ?? ""
-        out.disposalID = life.disposalId
-        out.valuations = life.valuations.map { event in
-            var v = Taizhang_Ledger_V1_ValuationEvent()
-            v.kind = .init(rawValue: EnumMapping.encode(event.kind)) ?? .unspecified
-            v.date = event.date.description
-            v.valueFen = event.valueFen
-            v.spendFen = event.spendFen
-            v.replacedFen = event.replacedFen
-            v.basis = event.basis
-            return v
-        }
         return out
     }
 
     /// The asset with its depreciation as of `asOf` under the context's policy.
     static func asset(_ asset: Asset, context: LedgerContext, asOf: CivilDate? = nil) -> Taizhang_Ledger_V1_Asset {
-        var out = Encode.asset(asset)
+        var out = RecordMessage.asset(asset)
         let (accumulated, net) = Depreciation.asOf(asOf ?? context.today, asset: asset, policy: context.policy)
         out.accumulatedDepreciationFen = accumulated
         out.netValueFen = net
-        return out
-    }
-
-    static func asset(_ asset: Asset) -> Taizhang_Ledger_V1_Asset {
-        var out = Taizhang_Ledger_V1_Asset()
-        out.id = asset.id
-        out.code = asset.code
-        out.name = asset.name
-        out.category = .init(rawValue: EnumMapping.encode(asset.category)) ?? .unspecified
-        out.subType = asset.subType
-        out.form = .init(rawValue: EnumMapping.encode(asset.form)) ?? .unspecified
-        out.projectID = asset.projectId
-        out.adminCode = asset.adminCode
-        out.acquiredDate = asset.acquiredDate.description
-        out.usefulLifeYears = UInt32(clamping: asset.usefulLifeYears)
-        out.usageStatus = .init(rawValue: EnumMapping.encode(asset.usageStatus)) ?? .unspecified
-        out.quantity = asset.quantity
-        out.unit = asset.unit
-        out.originalValueFen = asset.originalValueFen
-        out.funding = funding(asset.funding)
-        out.accumulatedDepreciationFen = asset.accumulatedDepreciationFen
-        out.netValueFen = asset.netValueFen
-        out.owners = asset.owners.map(owner)
-        out.user = asset.user
-        out.beneficiary = asset.beneficiary
-        if asset.custody != Custody() {
-            out.custody.custodian = asset.custody.custodian
-            out.custody.responsiblePerson = asset.custody.responsiblePerson
-            out.custody.contact = asset.custody.contact
-            out.custody.upkeepFunding = asset.custody.upkeepFunding
-        }
-        out.supervisingDepartment = asset.supervisingDepartment
-        if let operation = asset.operation {
-            out.operation.mode = .init(rawValue: EnumMapping.encode(operation.mode)) ?? .unspecified
-            out.operation.counterparty = operation.counterparty
-            out.operation.annualFeeFen = operation.annualFeeFen
-            out.operation.termStart = operation.termStart?.description ?? ""
-            out.operation.termEnd = operation.termEnd?.description ?? ""
-        }
-        out.documents = asset.documents.map(document)
-        if let point = asset.coordinates {
-            out.coordinates.latitude = point.latitude
-            out.coordinates.longitude = point.longitude
-        }
-        out.note = asset.note
-        out.encumbrance = asset.encumbrance
-        out.version = asset.version
-        out.createdAt = asset.createdAt
-        out.updatedAt = asset.updatedAt
-        out.lifecycle = lifecycle(asset.lifecycle)
-        out.valueBasis = .init(rawValue: EnumMapping.encode(asset.lifecycle.valueBasis)) ?? .unspecified
         return out
     }
 

@@ -6,6 +6,7 @@
 
 import TaizhangCore
 import TaizhangProto
+import TaizhangRecords
 
 extension LedgerService {
     static func stewardshipMethods(store: any LedgerStore, context: LedgerContext) -> [MethodSpec] {
@@ -252,7 +253,7 @@ enum StewardshipMapping {
         out.category = .init(rawValue: EnumMapping.encode(entry.category)) ?? .unspecified
         out.originalValueFen = entry.originalValueFen
         out.netValueFen = entry.netValueFen
-        if let signOff = entry.signOff { out.signOff = Encode.signOff(signOff) }
+        if let signOff = entry.signOff { out.signOff = RecordMessage.signOff(signOff) }
         out.version = entry.version
         out.createdAt = entry.createdAt
         return out

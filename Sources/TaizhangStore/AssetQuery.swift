@@ -9,6 +9,7 @@
 import Foundation
 import Synchronization
 import TaizhangCore
+import TaizhangRecords
 
 /// Read-only connections to the ledger file, each used by one read at a time.
 final class ReadPool: Sendable {
@@ -117,13 +118,13 @@ struct AssetQuery {
               cached: (String) -> Asset? = { _ in nil }) throws -> Page<Asset> {
         let ledger = try ledgerCode.map { try AssetQuery.subtree(of: $0, db) }
         // The page's ids in key order, then their records.
-        let columns = "id, version" + (ledger == nil ? "" : ", ledger_units") + (inline ? ", record_json" : "")
-        let jsonColumn: Int32 = ledger == nil ? 2 : 3
+        let columns = "id, version" + (ledger == nil ? "" : ", ledger_units") + (inline ? ", body" : "")
+        let bodyColumn: Int32 = ledger == nil ? 2 : 3
         let (sql, bound) = walk(columns, after: after, limit: ledger == nil ? limit + 1 : nil)
         let statement = try db.prepare(sql)
         try statement.start(bound)
         var ids: [(id: String, version: Int64)] = []
-        var inlined: [String] = []
+        var inlined: [StoredBody] = []
         var more = false
         while try statement.step() {
             if let ledger, !AssetQuery.kept(statement.text(2), by: ledger) { continue }
@@ -132,7 +133,7 @@ struct AssetQuery {
                 break
             }
             ids.append((statement.text(0), statement.int(1)))
-            if inline { inlined.append(statement.text(jsonColumn)) }
+            if inline { inlined.append(StoredBody(id: ids[ids.count - 1].id, bytes: statement.blob(bodyColumn))) }
         }
         statement.reset()
         if inline {
@@ -140,19 +141,19 @@ struct AssetQuery {
             return Page(records: records, nextAfter: more ? records.last?.id : nil, total: 0)
         }
         // Then the page's records by key.
-        let record = try db.cached("SELECT record_json FROM assets WHERE id = ?")
+        let record = try db.cached("SELECT body FROM assets WHERE id = ?")
         var found: [Asset?] = Array(repeating: nil, count: ids.count)
-        var texts: [(position: Int, json: String)] = []
+        var bodies: [(position: Int, body: StoredBody)] = []
         for (position, (id, version)) in ids.enumerated() {
             // Only the version this read matched: the cache may already
             // hold a newer one (moved out of the unit, say).
             if let asset = cached(id), asset.version == version {
                 found[position] = asset
             } else {
-                try record.query([.text(id)]) { texts.append((position, $0.text(0))) }
+                try record.query([.text(id)]) { bodies.append((position, StoredBody(id: id, bytes: $0.blob(0)))) }
             }
         }
-        for (text, asset) in zip(texts, try AssetQuery.decode(texts.map(\.json))) { found[text.position] = asset }
+        for (body, asset) in zip(bodies, try AssetQuery.decode(bodies.map(\.body))) { found[body.position] = asset }
         let records = found.compactMap { $0 }
         var total = 0
         if countTotal {
@@ -218,13 +219,13 @@ struct AssetQuery {
     /// picked is never made a string, let alone decoded).
     func facts(_ db: SQLiteConnection, after: String?, through: String? = nil, limit: Int, wanted: (AssetFacts) -> Bool) throws -> FactsPage {
         let ledger = try ledgerCode.map { try AssetQuery.subtree(of: $0, db) }
-        let (sql, bound) = walk("id, admin_code, stage, usage_status, created_at, acquired_date, record_json, ledger_units, name",
+        let (sql, bound) = walk("id, admin_code, stage, usage_status, created_at, acquired_date, body, ledger_units, name",
                                 after: after, through: through, limit: ledger == nil ? limit + 1 : nil)
         let statement = try db.cached(sql)
         try statement.start(bound)
         defer { statement.reset() }
         var page = FactsPage()
-        var texts: [(position: Int, json: String)] = []
+        var bodies: [(position: Int, body: StoredBody)] = []
         while try statement.step() {
             if let ledger, !AssetQuery.kept(statement.text(7), by: ledger) { continue }
             if page.facts.count == limit {
@@ -238,11 +239,11 @@ struct AssetQuery {
             }
             let facts = AssetFacts(id: id, name: statement.text(8), adminCode: statement.text(1), stage: stage, usageStatus: status,
                                    createdAt: statement.text(4), acquiredDate: acquired)
-            if wanted(facts) { texts.append((page.facts.count, statement.text(6))) }
+            if wanted(facts) { bodies.append((page.facts.count, StoredBody(id: id, bytes: statement.blob(6)))) }
             page.facts.append(facts)
         }
         page.records = Array(repeating: nil, count: page.facts.count)
-        for (text, asset) in zip(texts, try AssetQuery.decode(texts.map(\.json))) { page.records[text.position] = asset }
+        for (body, asset) in zip(bodies, try AssetQuery.decode(bodies.map(\.body))) { page.records[body.position] = asset }
         return page
     }
 
@@ -254,16 +255,29 @@ struct AssetQuery {
         var nextAfter: String?
     }
 
-    /// Records decoded from their JSON, in order; on every core when there
+    /// An asset's stored bytes, read but not yet decoded.
+    struct StoredBody {
+        var id: String
+        var bytes: [UInt8]
+        func asset() throws -> Asset {
+            do {
+                return try StoredAsset.asset(bytes)
+            } catch {
+                throw StoredRowError(table: "assets", key: id, column: "body", detail: "\(error)")
+            }
+        }
+    }
+
+    /// Records decoded from their bytes, in order; on every core when there
     /// are many (a scan's page).
-    static func decode(_ texts: [String]) throws -> [Asset] {
+    static func decode(_ bodies: [StoredBody]) throws -> [Asset] {
         let chunk = 128
-        guard texts.count > chunk else { return try texts.map { try Asset(recordJSON: $0) } }
-        let chunks = (texts.count + chunk - 1) / chunk
+        guard bodies.count > chunk else { return try bodies.map { try $0.asset() } }
+        let chunks = (bodies.count + chunk - 1) / chunk
         let results = Mutex([Result<[Asset], any Error>?](repeating: nil, count: chunks))
         DispatchQueue.concurrentPerform(iterations: chunks) { index in
-            let slice = texts[index * chunk..<min(texts.count, (index + 1) * chunk)]
-            let result = Result { try slice.map { try Asset(recordJSON: $0) } }
+            let slice = bodies[index * chunk..<min(bodies.count, (index + 1) * chunk)]
+            let result = Result { try slice.map { try $0.asset() } }
             results.withLock { $0[index] = result }
         }
         return try results.withLock { $0 }.flatMap { try $0!.get() }

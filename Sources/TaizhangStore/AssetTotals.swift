@@ -105,20 +105,20 @@ enum AssetTotals {
         var paths: [String: String] = [:]
         try db.prepare("SELECT code, path FROM admin_units").query([]) { paths[$0.text(0)] = $0.text(1) }
         var totals: [Key: Sums] = [:]
-        var texts: [String] = []
+        var bodies: [AssetQuery.StoredBody] = []
         func fold() throws {
-            for asset in try AssetQuery.decode(texts) {
+            for asset in try AssetQuery.decode(bodies) {
                 for (key, sums) in rows(asset, ledgers: ledgers(of: asset) { paths[$0] ?? "" }, policy: policy) {
                     totals[key, default: Sums()].add(sums)
                 }
             }
-            texts.removeAll(keepingCapacity: true)
+            bodies.removeAll(keepingCapacity: true)
         }
-        let statement = try db.prepare("SELECT record_json FROM assets WHERE stage <> ?")
+        let statement = try db.prepare("SELECT id, body FROM assets WHERE stage <> ?")
         try statement.start([.text(AssetStage.disposed.rawValue)])
         while try statement.step() {
-            texts.append(statement.text(0))
-            if texts.count == 4_096 { try fold() }
+            bodies.append(AssetQuery.StoredBody(id: statement.text(0), bytes: statement.blob(1)))
+            if bodies.count == 4_096 { try fold() }
         }
         try fold()
         return totals
@@ -195,12 +195,12 @@ enum AssetTotals {
                                        handoverDue: key.handoverDue.isEmpty ? nil : CivilDate(key.handoverDue)),
                             accumulated: accumulated, net: net)
         }
-        let read = try db.cached("SELECT record_json FROM assets WHERE id = ?")
+        let read = try db.cached("SELECT body FROM assets WHERE id = ?")
         for id in own {
-            var json: String?
-            try read.query([.text(id)]) { json = $0.text(0) }
-            guard let json else { throw SQLiteError(code: 0, message: "asset_totals counts asset \(id), which has no row") }
-            try summary.add(try Asset(recordJSON: json), policy: policy)
+            var body: AssetQuery.StoredBody?
+            try read.query([.text(id)]) { body = AssetQuery.StoredBody(id: id, bytes: $0.blob(0)) }
+            guard let body else { throw SQLiteError(code: 0, message: "asset_totals counts asset \(id), which has no row") }
+            try summary.add(try body.asset(), policy: policy)
         }
         return summary
     }

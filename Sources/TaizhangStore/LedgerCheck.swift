@@ -218,7 +218,7 @@ struct LedgerCheck {
             switch LedgerCheck.values(kind: kind, state) {
             case .success(let values):
                 for (index, column) in cursor.table.columns.enumerated() where values[index] != cursor.values[index] {
-                    let shown = column == "record_json" ? "the stored record differs from the journal's after-image" : "holds \(cursor.values[index]), the journal says \(values[index])"
+                    let shown = column == "record_json" || column == "body" ? "the stored record differs from the journal's after-image" : "holds \(cursor.values[index]), the journal says \(values[index])"
                     note(LedgerMismatch(table: cursor.table.name, id: id, column: column, problem: shown))
                 }
             case .failure(let problem):
@@ -241,7 +241,7 @@ struct LedgerCheck {
                 switch kind {
                 case "admin_unit": return .success(StoredRows.values(try AdminUnit(recordJSON: json), json: json))
                 case "project": return .success(StoredRows.values(try Project(recordJSON: json), json: json))
-                case "asset": return .success(StoredRows.values(try Asset(recordJSON: json), json: json))
+                case "asset": return .success(StoredRows.values(try Asset(recordJSON: json)))
                 case "entity": return .success(StoredRows.values(try OperatingEntity(recordJSON: json)))
                 case "contract": return .success(StoredRows.values(try OperationContract(recordJSON: json)))
                 case "report": return .success(StoredRows.values(try QuarterReport(recordJSON: json)))

@@ -5,6 +5,7 @@
 import Foundation
 import Synchronization
 import TaizhangCore
+import TaizhangRecords
 
 /// What a group did, applied to the in-memory state after COMMIT: its
 /// records and the audit head. (Answers kept for idempotency keys stay in
@@ -154,7 +155,7 @@ final class LedgerWriter: @unchecked Sendable {
     private var repliesOfGroup: Set<Int> = []
     private let addCount: SQLiteStatement
     private let dropEmptyCount: SQLiteStatement
-    /// The JSON length of each asset written since the store last took
+    /// The stored length of each asset written since the store last took
     /// them (what a record costs the cache).
     var assetBytes: [String: Int] = [:]
 
@@ -512,10 +513,10 @@ final class LedgerWriter: @unchecked Sendable {
         for note in plan.notes {
             try audit(kind: note.kind, id: note.id, before: "", after: note.after)
         }
-        let records = LedgerWriter.jsonTexts(plan.assets.map(\.after))
-        for ((asset, before), record) in zip(plan.assets, records) {
-            assetBytes[asset.id] = record.utf8.count
-            let values = StoredRows.values(asset, json: record)
+        let encoded = LedgerWriter.encoded(plan.assets.map(\.after))
+        for ((asset, before), (record, body)) in zip(plan.assets, encoded) {
+            assetBytes[asset.id] = body.count
+            let values = StoredRows.values(asset, body: body)
             if let before {
                 try updateAsset.run(Array(values.dropFirst()) + [values[0]])
                 try place(asset, from: before)
@@ -530,15 +531,17 @@ final class LedgerWriter: @unchecked Sendable {
         }
     }
 
-    /// The records' JSON in order; an import's many are encoded on every
-    /// core while this thread would otherwise do it alone.
-    static func jsonTexts(_ assets: [Asset]) -> [String] {
+    /// The records' JSON (the journal's after-images) and stored bytes, in
+    /// order; an import's many are encoded on every core while this thread
+    /// would otherwise do it alone.
+    static func encoded(_ assets: [Asset]) -> [(json: String, body: [UInt8])] {
         let chunk = 256
-        guard assets.count > 2 * chunk else { return assets.map(\.jsonText) }
+        let encode: @Sendable (Asset) -> (json: String, body: [UInt8]) = { ($0.jsonText, StoredAsset.bytes($0)) }
+        guard assets.count > 2 * chunk else { return assets.map(encode) }
         let chunks = (assets.count + chunk - 1) / chunk
-        let results = Mutex([[String]](repeating: [], count: chunks))
+        let results = Mutex([[(json: String, body: [UInt8])]](repeating: [], count: chunks))
         DispatchQueue.concurrentPerform(iterations: chunks) { index in
-            let texts = assets[index * chunk..<min(assets.count, (index + 1) * chunk)].map(\.jsonText)
+            let texts = assets[index * chunk..<min(assets.count, (index + 1) * chunk)].map(encode)
             results.withLock { $0[index] = texts }
         }
         return results.withLock { $0.flatMap { $0 } }

@@ -254,14 +254,14 @@ public final class SQLiteLedgerStore: LedgerStore {
     func loadAsset(_ id: String) throws -> Asset? {
         if let asset = assetCache.get(id) { return asset }
         let stamp = assetCache.stamp(id)
-        let json: String? = try pool.point { db in
-            var json: String?
-            try db.cached("SELECT record_json FROM assets WHERE id = ?").query([.text(id)]) { json = $0.text(0) }
-            return json
+        let body: AssetQuery.StoredBody? = try pool.point { db in
+            var body: AssetQuery.StoredBody?
+            try db.cached("SELECT body FROM assets WHERE id = ?").query([.text(id)]) { body = AssetQuery.StoredBody(id: id, bytes: $0.blob(0)) }
+            return body
         }
-        guard let json else { return nil }
-        let asset = try Asset(recordJSON: json)
-        assetCache.offer(asset, cost: AssetCache.cost(jsonBytes: json.utf8.count), stamp: stamp)
+        guard let body else { return nil }
+        let asset = try body.asset()
+        assetCache.offer(asset, cost: AssetCache.cost(bodyBytes: body.bytes.count), stamp: stamp)
         return asset
     }
 
@@ -288,11 +288,11 @@ public final class SQLiteLedgerStore: LedgerStore {
     func loadAssets(inUnits codes: Set<String>) throws -> [String: Asset] {
         try pool.read { db in
             var byId: [String: Asset] = [:]
-            let statement = try db.cached("SELECT record_json FROM assets WHERE admin_code = ?")
+            let statement = try db.cached("SELECT id, body FROM assets WHERE admin_code = ?")
             for code in codes {
-                var texts: [String] = []
-                try statement.query([.text(code)]) { texts.append($0.text(0)) }
-                for asset in try AssetQuery.decode(texts) { byId[asset.id] = asset }
+                var bodies: [AssetQuery.StoredBody] = []
+                try statement.query([.text(code)]) { bodies.append(AssetQuery.StoredBody(id: $0.text(0), bytes: $0.blob(1))) }
+                for asset in try AssetQuery.decode(bodies) { byId[asset.id] = asset }
             }
             return byId
         }
@@ -805,7 +805,7 @@ public final class SQLiteLedgerStore: LedgerStore {
             if result.durable {
                 state.withLock { result.overlay.apply(to: &$0) }
                 for (id, asset) in result.overlay.records.assets {
-                    assetCache.put(asset, cost: AssetCache.cost(jsonBytes: writer.assetBytes[id] ?? 4_096))
+                    assetCache.put(asset, cost: AssetCache.cost(bodyBytes: writer.assetBytes[id] ?? 1_024))
                 }
                 counters.withLock {
                     $0.commitBatches += 1

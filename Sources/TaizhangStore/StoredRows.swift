@@ -4,6 +4,7 @@
 // the check reports the table as holding a column it does not know.
 
 import TaizhangCore
+import TaizhangRecords
 
 /// A table of records: its columns in order, and a record's values for them.
 struct StoredTable {
@@ -64,16 +65,33 @@ enum StoredRows {
 
     static let assets = StoredTable(name: "assets", columns: [
         "id", "code", "name", "category", "usage_status", "admin_code", "project_id", "acquired_date", "original_value_fen",
-        "accumulated_depreciation_fen", "version", "created_at", "updated_at", "record_json",
+        "accumulated_depreciation_fen", "version", "created_at", "updated_at", "body",
         "stage", "custodian", "handover_due", "ledger_units",
     ], keyExpression: "id", filter: "")
-    static func values(_ asset: Asset, json: String) -> [SQLiteStatement.Value] {
+    /// An asset's row; `body` is the record's bytes (`StoredAsset.bytes`).
+    static func values(_ asset: Asset, body: [UInt8]) -> [SQLiteStatement.Value] {
         [.text(asset.id), asset.code.isEmpty ? .null : .text(asset.code), .text(asset.name), .text(asset.category.rawValue),
          .text(asset.usageStatus.rawValue), .text(asset.adminCode), .text(asset.projectId), .text(asset.acquiredDate.description),
          .int(asset.originalValueFen), .int(asset.accumulatedDepreciationFen), .int(asset.version), .text(asset.createdAt),
-         .text(asset.updatedAt), .text(json),
+         .text(asset.updatedAt), .blob(body),
          .text(asset.lifecycle.stage.rawValue), .text(asset.custody.custodian), .text(asset.lifecycle.handoverDue?.description ?? ""),
          .text(ledgerUnits(asset))]
+    }
+    static func values(_ asset: Asset) -> [SQLiteStatement.Value] {
+        values(asset, body: StoredAsset.bytes(asset))
+    }
+    /// The asset whose body is the row's column `column`; `key` names the
+    /// row in the error when the body does not read.
+    static func asset(_ row: SQLiteStatement, body column: Int32, key: @autoclosure () -> String) throws -> Asset {
+        do {
+            return try StoredAsset.asset(row.blob(column))
+        } catch {
+            throw StoredRowError(table: "assets", key: key(), column: "body", detail: "\(error)")
+        }
+    }
+    /// The asset a row of every column (`assets.columns`) holds.
+    static func asset(_ row: SQLiteStatement) throws -> Asset {
+        try asset(row, body: 13, key: row.text(0))
     }
     /// The units whose ledgers keep the asset (`LedgerMembership`), as
     /// ",code,code,": a filter by a unit's ledger reads this column, not
@@ -238,7 +256,10 @@ struct StoredRowError: Error, CustomStringConvertible {
     let table: String
     let key: String
     let column: String
-    var description: String { "row \(key) of the ledger file's \(table): column \(column) holds a value no record can have" }
+    var detail = ""
+    var description: String {
+        "row \(key) of the ledger file's \(table): column \(column) holds a value no record can have" + (detail.isEmpty ? "" : " (\(detail))")
+    }
 }
 
 /// A list of texts in a BLOB column: each item's UTF-8 bytes after their

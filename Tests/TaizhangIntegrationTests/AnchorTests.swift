@@ -152,7 +152,7 @@ struct AnchorTests {
         await first.close()
         #expect(daemon.stop() == 0)
         #expect(try TamperTests.sqlite3(daemon.dataDirectory + "/taizhang.db",
-                                        "UPDATE assets SET record_json = json_set(record_json, '$.name', 'TAMPERED') WHERE id = '\(asset.id)';") == 0)
+                                        "UPDATE assets SET body = CAST(body || x'1a0854414d5045524544' AS BLOB) WHERE id = '\(asset.id)';") == 0)
         let log = daemon.dataDirectory + "/stderr.log"
         let restarted = try DaemonProcess(dataDirectory: daemon.dataDirectory, extraArguments: ["--metrics-listen", "127.0.0.1:0"], stderrPath: log)
         defer { restarted.stop() }
@@ -163,7 +163,7 @@ struct AnchorTests {
         while status.heldReason.isEmpty, ContinuousClock.now < deadline {
             status = try await client.unary(RPC.System.status, Taizhang_System_V1_StatusRequest())
         }
-        #expect(status.heldReason.contains("assets \(asset.id) record_json"), "\(status.heldReason)")
+        #expect(status.heldReason.contains("assets \(asset.id) body"), "\(status.heldReason)")
         let scrape = try MetricsTests.scrape(try #require(restarted.metricsURL))
         #expect(scrape.value("taizhang_ledger_held") == 1)
         await #expect {
@@ -192,7 +192,7 @@ struct AnchorTests {
         await client.close()
         #expect(try Self.stop(daemon, journald: journald, scratch: scratch, head: before.auditHeadSeq) == 0)
         #expect(try TamperTests.sqlite3(data + "/taizhang.db",
-                                        "UPDATE assets SET record_json = json_set(record_json, '$.name', 'TAMPERED') WHERE id = '\(asset.id)';") == 0)
+                                        "UPDATE assets SET body = CAST(body || x'1a0854414d5045524544' AS BLOB) WHERE id = '\(asset.id)';") == 0)
 
         (daemon, journald) = try Self.start(scratch: scratch, dataDirectory: data)
         client = try await daemon.connect()
@@ -201,16 +201,16 @@ struct AnchorTests {
         while status.heldReason.isEmpty, ContinuousClock.now < deadline {
             status = try await client.unary(RPC.System.status, Taizhang_System_V1_StatusRequest())
         }
-        #expect(status.heldReason.contains("assets \(asset.id) record_json"), "\(status.heldReason)")
+        #expect(status.heldReason.contains("assets \(asset.id) body"), "\(status.heldReason)")
         await client.close()
         let holds = try Self.entries(scratch, journald: journald, ["MESSAGE_ID=\(Self.heldMessageId)"])
-        #expect(holds.count == 1 && Self.field(holds[0], "TAIZHANG_HELD_PROBLEM").contains("record_json"))
+        #expect(holds.count == 1 && Self.field(holds[0], "TAIZHANG_HELD_PROBLEM").contains("body"))
         #expect(try Self.stop(daemon, journald: journald, scratch: scratch, head: nil) == 0)
 
         (daemon, journald) = try Self.start(scratch: scratch, dataDirectory: data)
         client = try await daemon.connect()
         let first = try await client.unary(RPC.System.status, Taizhang_System_V1_StatusRequest())
-        #expect(first.heldReason.hasPrefix("the ledger is held read-only since ") && first.heldReason.contains("record_json"), "\(first.heldReason)")
+        #expect(first.heldReason.hasPrefix("the ledger is held read-only since ") && first.heldReason.contains("body"), "\(first.heldReason)")
         await #expect {
             _ = try await Fixture.register(client, Fixture.asset(code: "EDIT-4"))
         } throws: { error in

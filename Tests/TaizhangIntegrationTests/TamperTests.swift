@@ -90,8 +90,10 @@ struct TamperTests {
         for table in tables {
             let columns = try Self.query("SELECT name FROM pragma_table_info('\(table)')").map { $0[0] }
             for column in columns {
-                // Text and bytes gain a character, a number grows by one, a NULL becomes text; JSON stays JSON.
+                // Text and bytes gain a character, a number grows by one, a NULL becomes text; JSON stays
+                // JSON, and an asset's stored message stays one (a second name, which wins when read).
                 let changed = column == "record_json" ? "json_set(record_json, '$.note', 'TAMPERED')"
+                    : table == "assets" && column == "body" ? "CAST(body || x'1a0854414d5045524544' AS BLOB)"
                     : "CASE typeof(\(column)) WHEN 'integer' THEN \(column) + 1 WHEN 'null' THEN 'X' WHEN 'blob' THEN CAST(\(column) || 'X' AS BLOB) ELSE \(column) || 'X' END"
                 let row = try Self.rowKey(table)
                 let edit = "UPDATE \(table) SET \(column) = \(changed) WHERE \(row) = (SELECT max(\(row)) FROM \(table));"
@@ -207,11 +209,11 @@ struct TamperTests {
         try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: Self.demo + "/taizhang.db", toPath: copy + "/taizhang.db")
         let id = try Self.query("SELECT id FROM assets ORDER BY id LIMIT 1")[0][0]
-        #expect(try Self.sqlite3(copy + "/taizhang.db", "UPDATE assets SET record_json = json_set(record_json, '$.name', 'TAMPERED') WHERE id = '\(id)';") == 0)
+        #expect(try Self.sqlite3(copy + "/taizhang.db", "UPDATE assets SET body = CAST(body || x'1a0854414d5045524544' AS BLOB) WHERE id = '\(id)';") == 0)
         let daemon = try DaemonProcess(dataDirectory: copy)
         defer { _ = daemon.stop() }
         let verify = try CLITests.taizhang(["audit", "verify", "--lang", "en"], socket: daemon.socketPath)
         #expect(verify.status == 4)
-        #expect(verify.stdout.contains("assets \(id) record_json"), "\(verify.stdout)")
+        #expect(verify.stdout.contains("assets \(id) body"), "\(verify.stdout)")
     }
 }

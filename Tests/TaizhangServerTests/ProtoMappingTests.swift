@@ -4,6 +4,7 @@
 import Testing
 import TaizhangCore
 import TaizhangProto
+import TaizhangRecords
 @testable import TaizhangServer
 
 struct ProtoMappingTests {
@@ -45,7 +46,7 @@ struct ProtoMappingTests {
                           documents: [Document(name: "合同", kind: "contract", sha256: String(repeating: "a", count: 64))],
                           coordinates: Coordinates(latitude: 30.03, longitude: 112.4), note: "备注")
         var bad: [FieldViolation] = []
-        let back = Decode.asset(Encode.asset(asset), prefix: "asset", into: &bad)
+        let back = Decode.asset(RecordMessage.asset(asset), prefix: "asset", into: &bad)
         #expect(bad.isEmpty)
         var expected = asset
         expected.version = 0

@@ -8,6 +8,7 @@
 import Foundation
 import Testing
 import TaizhangCore
+import TaizhangRecords
 @testable import TaizhangStore
 
 struct MigrationTests {
@@ -86,7 +87,7 @@ struct MigrationTests {
         // `AssetFilter.matches`: the SQL must select the same.
         var all: [Asset] = []
         let db = try SQLiteConnection(path: directory + "/taizhang.db", readOnly: true)
-        try db.prepare("SELECT record_json FROM assets ORDER BY id").query([]) { all.append(try Asset(recordJSON: $0.text(0))) }
+        try db.prepare("SELECT body FROM assets ORDER BY id").query([]) { all.append(try StoredAsset.asset($0.blob(0))) }
         #expect(all.count == 721)
         var nonEmpty = 0
         for filter in filters {
@@ -212,7 +213,7 @@ struct MigrationTests {
             let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory), clock: TestClock())
             store.close()
             let db = try SQLiteConnection(path: directory + "/taizhang.db", readOnly: true)
-            try db.prepare("SELECT record_json FROM assets WHERE stage <> 'disposed'").query([]) { all.append(try Asset(recordJSON: $0.text(0))) }
+            try db.prepare("SELECT body FROM assets WHERE stage <> 'disposed'").query([]) { all.append(try StoredAsset.asset($0.blob(0))) }
         }
         // Started under a policy that depreciates public-welfare assets from the month after.
         var configuration = SQLiteStoreConfiguration(dataDirectory: directory)

@@ -6,6 +6,7 @@ import Foundation
 import Synchronization
 import Testing
 import TaizhangCore
+import TaizhangRecords
 @testable import TaizhangStore
 
 @Suite(.serialized, .timeLimit(.minutes(2)))
@@ -76,13 +77,13 @@ struct SQLiteLedgerStoreTests {
         #expect(ids.count == 1_200)
         let db = try SQLiteConnection(path: directory + "/taizhang.db", readOnly: true)
         var rows = 0
-        try db.prepare("SELECT a.id, a.code, a.record_json, j.after_json FROM assets a JOIN audit_journal j ON j.record_id = a.id AND j.record_kind = 'asset'")
+        try db.prepare("SELECT a.id, a.code, a.body, j.after_json FROM assets a JOIN audit_journal j ON j.record_id = a.id AND j.record_kind = 'asset'")
             .query([]) { row in
-                let record = try Asset(recordJSON: row.text(2))
+                let record = try StoredAsset.asset(row.blob(2))
                 #expect(record.id == row.text(0))
                 #expect(record.code == row.text(1))
                 #expect(record.name == "资产" + record.code.dropFirst(2))
-                #expect(row.text(2) == row.text(3))
+                #expect(record == (try Asset(recordJSON: row.text(3))))
                 rows += 1
             }
         #expect(rows == 1_200)

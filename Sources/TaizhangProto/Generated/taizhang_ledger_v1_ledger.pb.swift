@@ -1651,6 +1651,12 @@ public nonisolated struct Taizhang_Ledger_V1_Lifecycle: @unchecked Sendable {
     set {_uniqueStorage()._disposalID = newValue}
   }
 
+  /// objections numbered so far, across every notice
+  public var objectionCount: UInt32 {
+    get {_storage._objectionCount}
+    set {_uniqueStorage()._objectionCount = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -5266,7 +5272,7 @@ nonisolated extension Taizhang_Ledger_V1_ValuationEvent: SwiftProtobuf.Message, 
 
 nonisolated extension Taizhang_Ledger_V1_Lifecycle: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Lifecycle"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}stage\0\u{1}ownership\0\u{1}publications\0\u{3}handover_due\0\u{3}handover_due_provisional\0\u{1}handover\0\u{3}in_service_since\0\u{1}valuations\0\u{3}disposed_on\0\u{3}disposal_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}stage\0\u{1}ownership\0\u{1}publications\0\u{3}handover_due\0\u{3}handover_due_provisional\0\u{1}handover\0\u{3}in_service_since\0\u{1}valuations\0\u{3}disposed_on\0\u{3}disposal_id\0\u{3}objection_count\0")
 
   fileprivate class _StorageClass {
     var _stage: Taizhang_Ledger_V1_AssetStage = .unspecified
@@ -5279,6 +5285,7 @@ nonisolated extension Taizhang_Ledger_V1_Lifecycle: SwiftProtobuf.Message, Swift
     var _valuations: [Taizhang_Ledger_V1_ValuationEvent] = []
     var _disposedOn: String = String()
     var _disposalID: String = String()
+    var _objectionCount: UInt32 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -5299,6 +5306,7 @@ nonisolated extension Taizhang_Ledger_V1_Lifecycle: SwiftProtobuf.Message, Swift
       _valuations = source._valuations
       _disposedOn = source._disposedOn
       _disposalID = source._disposalID
+      _objectionCount = source._objectionCount
     }
   }
 
@@ -5327,6 +5335,7 @@ nonisolated extension Taizhang_Ledger_V1_Lifecycle: SwiftProtobuf.Message, Swift
         case 8: try { try decoder.decodeRepeatedMessageField(value: &_storage._valuations) }()
         case 9: try { try decoder.decodeSingularStringField(value: &_storage._disposedOn) }()
         case 10: try { try decoder.decodeSingularStringField(value: &_storage._disposalID) }()
+        case 11: try { try decoder.decodeSingularUInt32Field(value: &_storage._objectionCount) }()
         default: break
         }
       }
@@ -5369,6 +5378,9 @@ nonisolated extension Taizhang_Ledger_V1_Lifecycle: SwiftProtobuf.Message, Swift
       if !_storage._disposalID.isEmpty {
         try visitor.visitSingularStringField(value: _storage._disposalID, fieldNumber: 10)
       }
+      if _storage._objectionCount != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._objectionCount, fieldNumber: 11)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -5388,6 +5400,7 @@ nonisolated extension Taizhang_Ledger_V1_Lifecycle: SwiftProtobuf.Message, Swift
         if _storage._valuations != rhs_storage._valuations {return false}
         if _storage._disposedOn != rhs_storage._disposedOn {return false}
         if _storage._disposalID != rhs_storage._disposalID {return false}
+        if _storage._objectionCount != rhs_storage._objectionCount {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -6680,7 +6680,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__valuation_event__descript
   (ProtobufCMessageInit) taizhang__ledger__v1__valuation_event__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taizhang__ledger__v1__lifecycle__field_descriptors[10] =
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__lifecycle__field_descriptors[11] =
 {
   {
     "stage",
@@ -6802,6 +6802,18 @@ static const ProtobufCFieldDescriptor taizhang__ledger__v1__lifecycle__field_des
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "objection_count",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Lifecycle, objection_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__ledger__v1__lifecycle__field_indices_by_name[] = {
   9,   /* field[9] = disposal_id */
@@ -6810,6 +6822,7 @@ static const unsigned taizhang__ledger__v1__lifecycle__field_indices_by_name[] =
   3,   /* field[3] = handover_due */
   4,   /* field[4] = handover_due_provisional */
   6,   /* field[6] = in_service_since */
+  10,   /* field[10] = objection_count */
   1,   /* field[1] = ownership */
   2,   /* field[2] = publications */
   0,   /* field[0] = stage */
@@ -6818,7 +6831,7 @@ static const unsigned taizhang__ledger__v1__lifecycle__field_indices_by_name[] =
 static const ProtobufCIntRange taizhang__ledger__v1__lifecycle__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor taizhang__ledger__v1__lifecycle__descriptor =
 {
@@ -6828,7 +6841,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__lifecycle__descriptor =
   "Taizhang__Ledger__V1__Lifecycle",
   "taizhang.ledger.v1",
   sizeof(Taizhang__Ledger__V1__Lifecycle),
-  10,
+  11,
   taizhang__ledger__v1__lifecycle__field_descriptors,
   taizhang__ledger__v1__lifecycle__field_indices_by_name,
   1,  taizhang__ledger__v1__lifecycle__number_ranges,

@@ -1004,10 +1004,14 @@ struct  Taizhang__Ledger__V1__Lifecycle
    * the write-off ledger's entry, "CZ00000001"
    */
   char *disposal_id;
+  /*
+   * objections numbered so far, across every notice
+   */
+  uint32_t objection_count;
 };
 #define TAIZHANG__LEDGER__V1__LIFECYCLE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__lifecycle__descriptor) \
-    , TAIZHANG__LEDGER__V1__ASSET_STAGE__ASSET_STAGE_UNSPECIFIED, NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, NULL, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , TAIZHANG__LEDGER__V1__ASSET_STAGE__ASSET_STAGE_UNSPECIFIED, NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, NULL, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Taizhang__Ledger__V1__Coordinates
