@@ -10,11 +10,8 @@ import TaizhangRecords
 /// Core enums list their cases in the order of the proto enum's numbers 1...n.
 enum EnumMapping {
     static func decode<E: CaseIterable>(_ raw: Int, field: String, what: String, into bad: inout [FieldViolation]) -> E? where E.AllCases.Index == Int {
-        let cases = E.allCases
-        if raw >= 1, raw <= cases.count {
-            return cases[raw - 1 + cases.startIndex]
-        }
-        let names = cases.map { "\($0)" }.joined(separator: ", ")
+        if let value: E = ProtoEnum.value(raw) { return value }
+        let names = E.allCases.map { "\($0)" }.joined(separator: ", ")
         bad.append(.init(field: field, description: raw == 0
             ? "is required: choose the \(what) (\(names))"
             : "\(raw) is not a known \(what); use one of \(names)"))
