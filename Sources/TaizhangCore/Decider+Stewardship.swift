@@ -35,10 +35,6 @@ extension Decider {
         if view.adminUnit(plan.ownerCode) == nil {
             bad.append(.init(field: "plan.owner_code", description: "no admin unit \(plan.ownerCode) exists"))
         }
-        let planned: [String: String] = Dictionary(view.records(.distributionPlan).flatMap { record -> [(String, String)] in
-            guard case .plan(let other) = record else { return [] }
-            return other.incomeIds.map { ($0, other.id) }
-        }, uniquingKeysWith: { first, _ in first })
         var receipts: [IncomeReceipt] = []
         var seen: Set<String> = []
         for (index, id) in plan.incomeIds.enumerated() {
@@ -54,7 +50,7 @@ extension Decider {
             if income.ownerCode != plan.ownerCode {
                 bad.append(.init(field: field, description: "\(id) reached the account of \(income.ownerCode), not \(plan.ownerCode); a plan distributes its owner's income"))
             }
-            if let other = planned[id] {
+            if let other = view.plan(distributing: id) {
                 bad.append(.init(field: field, description: "\(id) is already distributed by plan \(other); income is distributed once"))
             }
             receipts.append(income.receipt)
@@ -114,8 +110,7 @@ extension Decider {
         guard view.adminUnit(adminCode) != nil else {
             throw LedgerError(.notFound, "no admin unit \(adminCode) exists", violations: [.init(field: "admin_code", description: "not found")])
         }
-        for record in view.records(.stockTake) {
-            guard case .stockTake(let other) = record, other.adminCode == adminCode else { continue }
+        for other in view.stockTakes(ofUnit: adminCode) {
             if other.year == year {
                 throw LedgerError(.alreadyExists, "admin unit \(adminCode) already has the \(year) count (\(other.id)); record its lines there",
                                   violations: [.init(field: "year", description: "\(other.id) counts \(year)")])

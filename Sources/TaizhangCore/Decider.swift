@@ -156,10 +156,7 @@ public struct Decider {
         if current.lifecycle.ownership?.awaitsDecision == true {
             throw LedgerError(.failedPrecondition, "asset \(assetId) has owners drafted that await approval (ApproveOwnership); its disposal waits until they are approved or rejected")
         }
-        if let pending = view.records(.disposal).first(where: { record in
-            guard case .disposal(let entry) = record else { return false }
-            return entry.assetId == assetId && entry.signOff?.state == .pending && entry.id != draft
-        }) {
+        if let pending = view.disposals(ofAsset: assetId).first(where: { $0.signOff?.state == .pending && $0.id != draft }) {
             throw LedgerError(.failedPrecondition, "asset \(assetId) already has a disposal drafted (\(pending.id)) that awaits approval; approve or reject it first (ApproveDisposal)")
         }
         if let notice = current.lifecycle.openPublication {

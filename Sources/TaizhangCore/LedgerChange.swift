@@ -107,6 +107,8 @@ public struct GroupChanges: Sendable {
     /// Stewardship records by "kind/id", and the keys in the order first changed.
     public var stewardship: [String: StewardshipRecord] = [:]
     public var stewardshipOrder: [String] = []
+    /// How many of `stewardship` the group added, by kind.
+    public var stewardshipAdded: [StewardshipKind: Int] = [:]
     /// Credit code → entity id ("" when freed by this group).
     public var entityIdsByCreditCode: [String: String] = [:]
     /// What the group touched, for those who keep something derived.
@@ -143,8 +145,9 @@ public struct GroupChanges: Sendable {
             reports[report.key] = report
             if before == nil { reportsAdded += 1 }
         }
-        for (record, _) in change.stewardship {
+        for (record, before) in change.stewardship {
             let key = GroupChanges.key(record.kind, record.id)
+            if before == nil { stewardshipAdded[record.kind, default: 0] += 1 }
             if stewardship.updateValue(record, forKey: key) == nil { stewardshipOrder.append(key) }
         }
     }

@@ -533,9 +533,27 @@ public protocol LedgerStore: Sendable {
     /// allocations.
     /// - Throws: as `reports(ofEntities:)`.
     func scoringRecords(ofEntitiesIn ids: ClosedRange<String>) throws -> [ScoringRecords]
-    /// The stewardship records (income, plans, counts, disposals,
-    /// revitalising plans) as they are now.
-    func stewardship() -> StewardshipSnapshot
+    /// A stewardship record (income, plan, count, disposal, revitalising
+    /// plan) by kind and id, read from the file: they grow with the
+    /// ledger's history and are not kept in memory.
+    /// - Throws: UNAVAILABLE when the file cannot be read, DATA_LOSS when
+    ///   the stored record does not read.
+    func stewardshipRecord(_ kind: StewardshipKind, id: String) throws -> StewardshipRecord?
+    /// The records of one kind that `filter` admits, in id order after
+    /// `after`, at most `limit`; with the number of them all and the sum of
+    /// their amounts (income's fen, a disposal's proceeds).
+    func stewardshipRecords(_ filter: StewardshipFilter, after: String?, limit: Int) throws -> StewardshipPage
+    /// The plan distributing each of `incomeIds` that one distributes.
+    func plans(distributing incomeIds: [String]) throws -> [String: String]
+    /// The income received under each of `contractIds` that has any.
+    func receipts(ofContracts contractIds: [String]) throws -> [String: [IncomeReceipt]]
+    /// The day each asset was last found by a closed count, for the assets
+    /// with ids after `after` up to `through` (nil: no bound), or for the
+    /// assets `ids` names when it is given.
+    func lastCounted(after: String?, through: String?, ids: [String]?) throws -> [String: CivilDate]
+    /// The revitalising plans of the assets with ids after `after` up to
+    /// `through` (nil: no bound), or of those `ids` names, oldest first.
+    func revitalisingPlans(after: String?, through: String?, ids: [String]?) throws -> [String: [RevitalisingPlan]]
     /// Calls `observer` after each durable group with what it touched (the
     /// kinds of record it changed, "asset", "entity", "contract", "report",
     /// …, and the records and units), on the writer's thread: it must be quick.

@@ -24,9 +24,11 @@ public protocol LedgerView {
     /// The entity's reports, by quarter.
     func reports(of entityId: String) -> ReportsByQuarter
     func record(_ kind: StewardshipKind, _ id: String) -> StewardshipRecord?
-    /// Every record of `kind`, by id.
-    func records(_ kind: StewardshipKind) -> [StewardshipRecord]
-    /// The asset's disposals the view indexes (its latest, at least).
+    /// The plan that distributes an income, if one does.
+    func plan(distributing incomeId: String) -> String?
+    /// The unit's counts (of the unit itself, not those below it), by id.
+    func stockTakes(ofUnit code: String) -> [StockTake]
+    /// The asset's disposals, drafts and rejected ones included, by id.
     func disposals(ofAsset id: String) -> [DisposalEntry]
 }
 
@@ -46,7 +48,8 @@ public struct EmptyLedgerView: LedgerView {
     public func report(of entityId: String, _ quarter: Quarter) -> QuarterReport? { nil }
     public func reports(of entityId: String) -> ReportsByQuarter { [:] }
     public func record(_ kind: StewardshipKind, _ id: String) -> StewardshipRecord? { nil }
-    public func records(_ kind: StewardshipKind) -> [StewardshipRecord] { [] }
+    public func plan(distributing incomeId: String) -> String? { nil }
+    public func stockTakes(ofUnit code: String) -> [StockTake] { [] }
     public func disposals(ofAsset id: String) -> [DisposalEntry] { [] }
 }
 
@@ -103,10 +106,20 @@ public struct LayeredView: LedgerView {
     public func record(_ kind: StewardshipKind, _ id: String) -> StewardshipRecord? {
         changes.stewardship[GroupChanges.key(kind, id)] ?? base.record(kind, id)
     }
-    public func records(_ kind: StewardshipKind) -> [StewardshipRecord] {
-        var byId: [String: StewardshipRecord] = [:]
-        for record in base.records(kind) { byId[record.id] = record }
-        for record in changes.stewardship.values where record.kind == kind { byId[record.id] = record }
+    public func plan(distributing incomeId: String) -> String? {
+        // A plan's income is named when it is created and never changes.
+        let planned = changes.stewardship.values.compactMap { record -> String? in
+            guard case .plan(let plan) = record, plan.incomeIds.contains(incomeId) else { return nil }
+            return plan.id
+        }
+        return base.plan(distributing: incomeId) ?? planned.min()
+    }
+    public func stockTakes(ofUnit code: String) -> [StockTake] {
+        var byId: [String: StockTake] = [:]
+        for count in base.stockTakes(ofUnit: code) { byId[count.id] = count }
+        for record in changes.stewardship.values {
+            if case .stockTake(let count) = record, count.adminCode == code { byId[count.id] = count }
+        }
         return byId.values.sorted { $0.id < $1.id }
     }
     public func disposals(ofAsset id: String) -> [DisposalEntry] {

@@ -675,10 +675,12 @@ public struct RiskRules: Sendable {
     /// The distribution_overdue conditions: each plan not carried out past
     /// its deadline (red), and each unit with income no plan distributes
     /// past the deadline of its oldest receipt (yellow; red a further three
-    /// months on). `unitName` names an admin unit.
-    public func distributionConditions(_ records: StewardshipSnapshot, unitName: (String) -> String) -> [AlertCondition] {
+    /// months on). `plans`: the plans not carried out (others are passed
+    /// over); `undistributed`: the income no plan distributes. `unitName`
+    /// names an admin unit.
+    public func distributionConditions(plans: [DistributionPlan], undistributed: [IncomeRecord], unitName: (String) -> String) -> [AlertCondition] {
         var out: [AlertCondition] = []
-        for plan in records.plans.values.sorted(by: { $0.id < $1.id }) where plan.stage != .carriedOut && today > plan.deadline {
+        for plan in plans.sorted(by: { $0.id < $1.id }) where plan.stage != .carriedOut && today > plan.deadline {
             let days = today.daysSinceEpoch - plan.deadline.daysSinceEpoch
             let title = plan.title.isEmpty ? plan.id : plan.title
             out.append(AlertCondition(kind: .distributionOverdue, subjectId: plan.id, subjectName: title, adminCode: plan.ownerCode,
@@ -687,7 +689,7 @@ public struct RiskRules: Sendable {
                 "the plan was due to be carried out by \(plan.deadline) (3 months after the income arrived, 004 §31); it is \(plan.stage.rawValue), \(days) days late")]))
         }
         var waiting: [String: (oldest: CivilDate, fen: Int64, count: Int)] = [:]
-        for income in records.income.values where records.planOfIncome[income.id] == nil {
+        for income in undistributed {
             let deadline = DistributionRules.deadline(incomeReceived: income.receipt.receivedOn)
             guard today > deadline else { continue }
             var entry = waiting[income.ownerCode] ?? (income.receipt.receivedOn, 0, 0)

@@ -368,81 +368,73 @@ public enum StewardshipLimits {
     public static let nameMaxBytes = 150
 }
 
-/// The stewardship records at one moment, indexed for the services' reads.
-/// Taking one is cheap (copy-on-write).
-public struct StewardshipSnapshot: Sendable {
-    public var income: [String: IncomeRecord] = [:]
-    public var plans: [String: DistributionPlan] = [:]
-    public var stockTakes: [String: StockTake] = [:]
-    public var disposals: [String: DisposalEntry] = [:]
-    public var revitalising: [String: RevitalisingPlan] = [:]
-    /// Income id → the plan that distributes it.
-    public var planOfIncome: [String: String] = [:]
-    /// Asset id → its disposal.
-    public var disposalOfAsset: [String: String] = [:]
-    /// Asset id → its revitalising plans, oldest first.
-    public var revitalisingOfAsset: [String: [String]] = [:]
-    /// Asset id → the day of the last closed count that had a line for it.
-    public var lastCounted: [String: CivilDate] = [:]
-    /// The last number given out per kind.
-    public var lastNumbers: [StewardshipKind: Int] = [:]
+/// Which stewardship records a listing returns: one kind, and what its
+/// rows' columns can answer (the store filters by its indexes).
+public struct StewardshipFilter: Sendable, Hashable {
+    public var kind: StewardshipKind
+    /// The unit and everything under it: the record's owner or unit (an
+    /// income's, a plan's, a count's, a disposal's), or for a revitalising
+    /// plan the unit its asset lies in now; "" for every unit.
+    public var adminCode = ""
+    /// `adminCode` names the unit alone, not what lies under it.
+    public var unitOnly = false
+    public var assetId = ""
+    public var contractId = ""
+    /// A count's year, a disposal's year (0: any).
+    public var year = 0
+    /// The state column in one of these (nil: any): a plan's stage, a
+    /// disposal's sign-off ("" when it needs none), a count's "open" or
+    /// "closed".
+    public var states: [String]?
+    /// Only income no plan distributes.
+    public var undistributedOnly = false
+    /// Only records whose day column is before this: a plan's deadline.
+    public var dayBefore: CivilDate?
 
-    /// An empty snapshot.
-    public init() {}
-
-    /// Stores `record` and updates the indexes.
-    public mutating func put(_ record: StewardshipRecord) {
-        if let number = OperationsIdentifiers.number(of: record.id, prefix: record.kind.idPrefix) {
-            lastNumbers[record.kind] = max(lastNumbers[record.kind] ?? 0, number)
-        }
-        switch record {
-        case .income(let income):
-            self.income[income.id] = income
-        case .plan(let plan):
-            plans[plan.id] = plan
-            for id in plan.incomeIds { planOfIncome[id] = plan.id }
-        case .stockTake(let count):
-            stockTakes[count.id] = count
-            if let closed = count.closedOn {
-                // Only what was found counts as counted: a loss is for disposal.
-                for line in count.lines where line.found && (lastCounted[line.assetId].map { $0 < closed } ?? true) {
-                    lastCounted[line.assetId] = closed
-                }
-            }
-        case .disposal(let entry):
-            disposals[entry.id] = entry
-            // The asset's latest disposal: the one in effect, or a draft.
-            if entry.signOff?.state != .rejected {
-                disposalOfAsset[entry.assetId] = entry.id
-            } else if disposalOfAsset[entry.assetId] == entry.id {
-                disposalOfAsset[entry.assetId] = nil
-            }
-        case .revitalising(let plan):
-            if revitalising.updateValue(plan, forKey: plan.id) == nil {
-                revitalisingOfAsset[plan.assetId, default: []].append(plan.id)
-            }
-        }
+    public init(_ kind: StewardshipKind, adminCode: String = "", assetId: String = "", contractId: String = "", year: Int = 0,
+                states: [String]? = nil, undistributedOnly: Bool = false, dayBefore: CivilDate? = nil) {
+        self.kind = kind
+        self.adminCode = adminCode
+        self.assetId = assetId
+        self.contractId = contractId
+        self.year = year
+        self.states = states
+        self.undistributedOnly = undistributedOnly
+        self.dayBefore = dayBefore
     }
+}
 
-    /// The record of `kind` with `id`.
-    public func record(_ kind: StewardshipKind, id: String) -> StewardshipRecord? {
-        switch kind {
-        case .income: return income[id].map(StewardshipRecord.income)
-        case .distributionPlan: return plans[id].map(StewardshipRecord.plan)
-        case .stockTake: return stockTakes[id].map(StewardshipRecord.stockTake)
-        case .disposal: return disposals[id].map(StewardshipRecord.disposal)
-        case .revitalisingPlan: return revitalising[id].map(StewardshipRecord.revitalising)
-        }
+/// A page of stewardship records, in id order.
+public struct StewardshipPage: Sendable {
+    public var records: [StewardshipRecord]
+    /// The id to page on from; nil when this page is the last.
+    public var nextAfter: String?
+    /// How many records the filter admits.
+    public var total: Int
+    /// Their amounts added up: income's fen, a disposal's proceeds.
+    public var amountFen: Int64
+
+    public init(records: [StewardshipRecord], nextAfter: String?, total: Int, amountFen: Int64) {
+        self.records = records
+        self.nextAfter = nextAfter
+        self.total = total
+        self.amountFen = amountFen
     }
+}
 
-    /// The revitalising plan of `assetId` in effect on `day`, if any: the
-    /// latest that took effect within the last `RevitalisingPlan.termMonths`.
-    public func revitalisingPlan(ofAsset assetId: String, on day: CivilDate) -> RevitalisingPlan? {
-        (revitalisingOfAsset[assetId] ?? []).compactMap { revitalising[$0] }.filter { $0.effectiveOn <= day && day <= $0.reviewBy }.last
+extension RevitalisingPlan {
+    /// The plan in effect on `day` of an asset's `plans` (oldest first), if
+    /// any: the latest that took effect within the last `termMonths`.
+    public static func inEffect(_ plans: [RevitalisingPlan], on day: CivilDate) -> RevitalisingPlan? {
+        plans.filter { $0.effectiveOn <= day && day <= $0.reviewBy }.last
     }
+}
 
-    /// The count of `adminCode` for `year`, if any.
-    public func stockTake(adminCode: String, year: Int) -> StockTake? {
-        stockTakes.values.first { $0.adminCode == adminCode && $0.year == year }
+extension StockTake {
+    /// The day each asset was found by this count, when it is closed: only
+    /// what was found counts as counted (a loss is for disposal).
+    public var counted: [(assetId: String, on: CivilDate)] {
+        guard let closed = closedOn else { return [] }
+        return lines.filter(\.found).map { ($0.assetId, closed) }
     }
 }

@@ -72,15 +72,12 @@ extension RiskScan {
     /// every unit after a count), and the distribution alerts after income
     /// or a plan changed. `covers` names the open alerts the run answers for.
     static func conditions(store: any LedgerStore, rules: RiskRules, focus: RiskFocus) throws -> Result {
-        let records = store.stewardship()
         let touched = focus.touched
         let (snapshot, entityIds, assetIds, contractsOfEntities) = try Self.operations(store: store, touched: touched)
         var contractIds = touched.contracts
         for id in assetIds { for contract in snapshot.contracts(ofAsset: id) { contractIds.insert(contract.id) } }
-        var received: [String: [IncomeReceipt]] = [:]
-        for income in records.income.values where contractsOfEntities.contains(income.contractId) {
-            received[income.contractId, default: []].append(income.receipt)
-        }
+        let received = try store.receipts(ofContracts: contractsOfEntities.sorted())
+        let revitalising = try store.revitalisingPlans(after: nil, through: nil, ids: assetIds.sorted())
 
         // The reports of the entities scored and of the assets' operators,
         // read from the file together.
@@ -96,7 +93,7 @@ extension RiskScan {
         for id in assetIds.sorted() {
             guard let asset = store.asset(id: id) else { continue }
             conditions += rules.conditions(asset: asset, contracts: snapshot.contracts(ofAsset: id),
-                                           revitalising: records.revitalisingPlan(ofAsset: id, on: rules.today)) { entityId in
+                                           revitalising: RevitalisingPlan.inEffect(revitalising[id] ?? [], on: rules.today)) { entityId in
                 guard let entity = snapshot.entities[entityId] else { return nil }
                 return (entity, reports[entityId] ?? [:])
             }
@@ -105,25 +102,28 @@ extension RiskScan {
         let recount = touched.units
         if recountAll || !recount.isEmpty {
             var backlog: [String: CountBacklog] = [:]
-            func tally(_ asset: AssetFacts, _: Asset?) {
-                guard let (since, twoYears) = rules.countOverdue(asset: asset, lastCounted: records.lastCounted[asset.id]) else { return }
-                backlog[asset.adminCode, default: CountBacklog(since: since)].add(asset.id, since: since, twoYears: twoYears)
-            }
-            // From the rows' columns: no record is decoded.
             if recountAll {
-                try store.scanAssets(filter: AssetFilter(), wanted: { _ in false }, tally)
+                backlog = try Self.countBacklog(store: store, rules: rules)
             } else {
                 // Each unit's own assets, from its range of the file (its
-                // subtree's, of which those located in it are kept).
+                // subtree's, of which those located in it are kept), from
+                // the rows' columns (no record is decoded), with the day
+                // each was last counted.
                 for code in recount.sorted() {
-                    try store.scanAssets(filter: AssetFilter(adminCode: code), wanted: { _ in false }) { if $0.adminCode == code { tally($0, $1) } }
+                    var facts: [AssetFacts] = []
+                    try store.scanAssets(filter: AssetFilter(adminCode: code), wanted: { _ in false }) { asset, _ in if asset.adminCode == code { facts.append(asset) } }
+                    let counted = try store.lastCounted(after: nil, through: nil, ids: facts.map(\.id))
+                    for asset in facts {
+                        guard let (since, twoYears) = rules.countOverdue(asset: asset, lastCounted: counted[asset.id]) else { continue }
+                        backlog[asset.adminCode, default: CountBacklog(since: since)].add(asset.id, since: since, twoYears: twoYears)
+                    }
                 }
             }
             conditions += rules.countConditions(backlog) { store.adminUnit(code: $0)?.name ?? $0 }
         }
         let distribution = !touched.kinds.isDisjoint(with: ["income", "distribution_plan"])
         if distribution {
-            conditions += rules.distributionConditions(records) { store.adminUnit(code: $0)?.name ?? $0 }
+            conditions += try Self.distributionConditions(store: store, rules: rules)
         }
         let answered = Answered(entities: entityIds, assets: assetIds, contracts: contractIds, units: recount, everyUnit: recountAll,
                                 distribution: distribution)

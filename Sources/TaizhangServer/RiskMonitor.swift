@@ -351,8 +351,6 @@ enum RiskScan {
     /// and assets checked; `stopped` is asked before each slice of entities
     /// and run of asset ids, and a run it stops throws `stoppedError`.
     static func conditions(store: any LedgerStore, rules: RiskRules, stopped: @escaping @Sendable () -> Bool = { false }) throws -> Result {
-        let records = store.stewardship()
-        let received = receipts(records)
         // The entities first, on every core, each slice with its entities,
         // contracts and reports read from the file; what the asset rules
         // read of each contract's operator is kept (`OperatorView`, one per
@@ -362,16 +360,16 @@ enum RiskScan {
         // be seen by one score and not another: the focused run that
         // follows that commit scores both.
         let entityIds = try store.entityIds()
-        var scored = try Self.entityConditions(store: store, entityIds: entityIds, rules: rules, received: received, stopped: stopped)
+        var scored = try Self.entityConditions(store: store, entityIds: entityIds, rules: rules, stopped: stopped)
         // The entities' conditions first, the assets' appended to them in
         // place (joining the two copied every condition once more: a tenth
         // of a whole-ledger run).
         var conditions = scored.conditions
         scored.conditions = []
-        let assets = try Self.assetConditions(store: store, contracts: scored.contractsByAsset, rules: rules, records: records, stopped: stopped)
+        let assets = try Self.assetConditions(store: store, contracts: scored.contractsByAsset, rules: rules, stopped: stopped)
         conditions += assets.conditions
         conditions += rules.countConditions(assets.backlog) { store.adminUnit(code: $0)?.name ?? $0 }
-            + rules.distributionConditions(records) { store.adminUnit(code: $0)?.name ?? $0 }
+            + (try Self.distributionConditions(store: store, rules: rules))
         return Result(conditions: conditions, entities: entityIds.count, assets: assets.checked)
     }
 
@@ -380,11 +378,32 @@ enum RiskScan {
     /// Assets a full run reads and scores in one piece (a run of ids).
     static let assetRunSize = 4_096
 
-    /// Income received under each contract.
-    static func receipts(_ records: StewardshipSnapshot) -> [String: [IncomeReceipt]] {
-        var received: [String: [IncomeReceipt]] = [:]
-        for income in records.income.values where !income.contractId.isEmpty { received[income.contractId, default: []].append(income.receipt) }
-        return received
+    /// The distribution_overdue conditions, from the plans not carried
+    /// out past their deadline and the income no plan distributes.
+    static func distributionConditions(store: any LedgerStore, rules: RiskRules) throws -> [AlertCondition] {
+        let notCarriedOut = PlanStage.allCases.filter { $0 != .carriedOut }.map(\.rawValue)
+        let plans = try store.stewardshipRecords(StewardshipFilter(.distributionPlan, states: notCarriedOut, dayBefore: rules.today), after: nil, limit: .max)
+        let income = try store.stewardshipRecords(StewardshipFilter(.income, undistributedOnly: true, dayBefore: rules.today), after: nil, limit: .max)
+        return rules.distributionConditions(
+            plans: plans.records.compactMap { record in if case .plan(let plan) = record { plan } else { nil } },
+            undistributed: income.records.compactMap { record in if case .income(let income) = record { income } else { nil } }
+        ) { store.adminUnit(code: $0)?.name ?? $0 }
+    }
+
+    /// The count backlog of every unit: the assets in runs of ids, each
+    /// run's facts with the day each was last counted.
+    static func countBacklog(store: any LedgerStore, rules: RiskRules, runSize: Int = assetRunSize) throws -> [String: CountBacklog] {
+        let ends = try store.assetRunEnds(every: runSize)
+        var backlog: [String: CountBacklog] = [:]
+        for index in 0...ends.count {
+            let (after, through) = (index == 0 ? nil : ends[index - 1], index < ends.count ? ends[index] : nil)
+            let counted = try store.lastCounted(after: after, through: through, ids: nil)
+            try store.scanAssets(filter: AssetFilter(), after: after, through: through, wanted: { _ in false }) { facts, _ in
+                guard let (since, twoYears) = rules.countOverdue(asset: facts, lastCounted: counted[facts.id]) else { return }
+                backlog[facts.adminCode, default: CountBacklog(since: since)].add(facts.id, since: since, twoYears: twoYears)
+            }
+        }
+        return backlog
     }
 
     /// What `entityConditions` found: the entities' conditions, and their
@@ -407,7 +426,7 @@ enum RiskScan {
     /// the file (so a run holds a few slices' reports, not the ledger's
     /// history); the slices' conditions are joined in order.
     static func entityConditions(store: any LedgerStore, entityIds: [String], rules: RiskRules,
-                                 received: [String: [IncomeReceipt]], stopped: @Sendable () -> Bool) throws -> EntitiesScored {
+                                 stopped: @Sendable () -> Bool) throws -> EntitiesScored {
         let slices = stride(from: 0, to: entityIds.count, by: sliceSize).map { $0..<min($0 + sliceSize, entityIds.count) }
         let results = Mutex([Swift.Result<EntitiesScored, any Error>](repeating: .success(EntitiesScored()), count: slices.count))
         DispatchQueue.concurrentPerform(iterations: slices.count) { index in
@@ -419,7 +438,10 @@ enum RiskScan {
                 // range of each table, read in one pass (entities of the
                 // range added since the ids were read are scored too).
                 var out = EntitiesScored()
-                for records in try store.scoringRecords(ofEntitiesIn: first...last) {
+                let slice = try store.scoringRecords(ofEntitiesIn: first...last)
+                // The income recorded under the slice's contracts.
+                let received = try store.receipts(ofContracts: slice.flatMap { $0.contracts.map(\.id) })
+                for records in slice {
                     let entity = records.entity
                     out.conditions += rules.conditions(entity: entity, contracts: records.contracts, reports: records.reports, received: received)
                     for contract in records.contracts {
@@ -474,8 +496,7 @@ enum RiskScan {
     /// come with them, in the same walk, and are decoded. The runs are
     /// joined in id order (a unit's backlog names its first assets).
     static func assetConditions(store: any LedgerStore, contracts byAsset: [String: [OperatedContract]], rules: RiskRules,
-                                records: StewardshipSnapshot, stopped: @Sendable () -> Bool,
-                                runSize: Int = assetRunSize) throws -> AssetsScored {
+                                stopped: @Sendable () -> Bool, runSize: Int = assetRunSize) throws -> AssetsScored {
         let ends = try store.assetRunEnds(every: runSize)
         let runs = (0...ends.count).map { (after: $0 == 0 ? nil : ends[$0 - 1], through: $0 < ends.count ? ends[$0] : nil) }
         let results = Mutex([Swift.Result<AssetsScored, any Error>](repeating: .success(AssetsScored()), count: runs.count))
@@ -483,14 +504,18 @@ enum RiskScan {
             let found = Swift.Result { () throws -> AssetsScored in
                 if stopped() { throw Self.stoppedError }
                 var out = AssetsScored()
+                // The run's counts and revitalising plans, by asset.
+                let counted = try store.lastCounted(after: runs[index].after, through: runs[index].through, ids: nil)
+                let revitalising = try store.revitalisingPlans(after: runs[index].after, through: runs[index].through, ids: nil)
                 try store.scanAssets(filter: AssetFilter(), after: runs[index].after, through: runs[index].through,
                                      wanted: RiskRules.needsRecord) { facts, record in
                     out.checked += 1
                     let operated = byAsset[facts.id]
                     if record != nil || RiskRules.mayFlag(facts, contracted: operated != nil) {
-                        out.conditions += Self.conditions(of: facts, record: record, operated: operated ?? [], rules: rules, records: records)
+                        out.conditions += Self.conditions(of: facts, record: record, operated: operated ?? [], rules: rules,
+                                                          revitalising: revitalising[facts.id] ?? [])
                     }
-                    if let (since, twoYears) = rules.countOverdue(asset: facts, lastCounted: records.lastCounted[facts.id]) {
+                    if let (since, twoYears) = rules.countOverdue(asset: facts, lastCounted: counted[facts.id]) {
                         out.backlog[facts.adminCode, default: CountBacklog(since: since)].add(facts.id, since: since, twoYears: twoYears)
                     }
                 }
@@ -513,10 +538,10 @@ enum RiskScan {
     /// read of their operators (`operated`), and its record when the rules
     /// read it.
     static func conditions(of facts: AssetFacts, record: Asset?, operated: [OperatedContract], rules: RiskRules,
-                           records: StewardshipSnapshot) -> [AlertCondition] {
+                           revitalising: [RevitalisingPlan]) -> [AlertCondition] {
         let contracts = operated.map(\.contract)
         let operatorView = { (contract: OperationContract) in operated.first { $0.contract.id == contract.id }.flatMap(\.view) }
-        let plan = records.revitalisingPlan(ofAsset: facts.id, on: rules.today)
+        let plan = RevitalisingPlan.inEffect(revitalising, on: rules.today)
         if let record {
             return rules.conditions(asset: record, contracts: contracts, revitalising: plan, operatorView: operatorView)
         }

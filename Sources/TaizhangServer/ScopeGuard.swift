@@ -38,10 +38,11 @@ enum ScopeGuard {
     }
 
     /// Whether `preflight` reads the ledger file for this call: the caller
-    /// is scoped and the method names entities or contracts (they are not
-    /// held in memory).
+    /// is scoped and the method names records other than assets and
+    /// projects (entities, contracts and stewardship records are not held
+    /// in memory).
     static func readsFile(_ call: CallContext, _ store: any LedgerStore) -> Bool {
-        guard let records = call.declaration?.scope.records, records.contains(where: { $0.kind == .entity || $0.kind == .contract }) else {
+        guard let records = call.declaration?.scope.records, records.contains(where: { $0.kind != .asset && $0.kind != .project }) else {
             return false
         }
         return codes(call, store) != nil
@@ -105,10 +106,11 @@ struct RecordLookup {
         case .project: return store.project(id: id)?.adminCode
         case .entity: return try store.entity(id: id)?.adminCode
         case .contract: return try store.contract(id: id).flatMap { assetCode($0.assetId) }
-        case .income: return store.stewardship().income[id]?.ownerCode
-        case .distributionPlan: return store.stewardship().plans[id]?.ownerCode
-        case .stockTake: return store.stewardship().stockTakes[id]?.adminCode
-        case .disposal: return store.stewardship().disposals[id].flatMap { assetCode($0.assetId) }
+        case .income, .distributionPlan, .stockTake:
+            return try store.stewardshipRecord(kind == .income ? .income : kind == .stockTake ? .stockTake : .distributionPlan, id: id)?.scopeKeys.adminCode
+        case .disposal:
+            guard case .disposal(let entry)? = try store.stewardshipRecord(.disposal, id: id) else { return nil }
+            return assetCode(entry.assetId)
         case .unspecified, .UNRECOGNIZED: return nil
         }
     }

@@ -299,22 +299,17 @@ extension LedgerService {
             }
         }
         /// The admin subtree of a filter, or nil for all; an unknown code is a violation.
-        func subtree(_ code: String, field: String, into bad: inout [FieldViolation]) -> Set<String>? {
-            if code.isEmpty { return nil }
-            if store.adminUnit(code: code) == nil {
+        /// Notes a unit asked for that does not exist.
+        func checkUnit(_ code: String, field: String, into bad: inout [FieldViolation]) {
+            if !code.isEmpty, store.adminUnit(code: code) == nil {
                 bad.append(.init(field: field, description: "no admin unit \(code) exists"))
-                return []
             }
-            return store.adminSubtree(code: code)
         }
-        /// A page of `records` (already in id order) after the request's token.
-        func page<Record>(_ records: [Record], id: (Record) -> String, size: Int32, token: String) throws -> Page<Record> {
+        /// A page of the records `filter` admits after the request's token,
+        /// read from the file.
+        func page(_ filter: StewardshipFilter, size: Int32, token: String) throws -> StewardshipPage {
             let limit = try pageSize(size)
-            let after = try PageToken.decode(token)
-            let start = after.map { key in records.firstIndex { id($0) > key } ?? records.count } ?? 0
-            let slice = Array(records[start...].prefix(limit))
-            let more = start + slice.count < records.count
-            return Page(records: slice, nextAfter: more ? slice.last.map(id) : nil, total: records.count)
+            return try store.stewardshipRecords(filter, after: try PageToken.decode(token), limit: limit)
         }
         func notFuture(_ date: CivilDate?, field: String, into bad: inout [FieldViolation]) {
             if let date, date > context.today {
@@ -352,24 +347,21 @@ extension LedgerService {
         }
 
         var listIncome: MethodSpec {
-            Method.unary(RPC.Ledger.listIncome) { _, request in
+            Method.fileRead(RPC.Ledger.listIncome) { _, request in
                 var bad: [FieldViolation] = []
-                let codes = subtree(request.ownerCode, field: "owner_code", into: &bad)
+                checkUnit(request.ownerCode, field: "owner_code", into: &bad)
                 if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
-                let snapshot = store.stewardship()
-                let matching = snapshot.income.values.filter { income in
-                    (codes.map { $0.contains(income.ownerCode) } ?? true)
-                        && (request.assetID.isEmpty || income.assetId == request.assetID)
-                        && (request.contractID.isEmpty || income.contractId == request.contractID)
-                        && (!request.undistributedOnly || snapshot.planOfIncome[income.id] == nil)
-                }.sorted { $0.id < $1.id }
-                let result = try page(matching, id: \.id, size: request.pageSize, token: request.pageToken)
+                let result = try page(StewardshipFilter(.income, adminCode: request.ownerCode, assetId: request.assetID, contractId: request.contractID,
+                                                        undistributedOnly: request.undistributedOnly),
+                                      size: request.pageSize, token: request.pageToken)
+                let income = result.records.compactMap { record -> IncomeRecord? in if case .income(let value) = record { value } else { nil } }
+                let plans = try store.plans(distributing: income.map(\.id))
                 var response = Taizhang_Ledger_V1_ListIncomeResponse()
-                response.income = result.records.map { M.encode($0, planId: snapshot.planOfIncome[$0.id] ?? "") }
+                response.income = income.map { M.encode($0, planId: plans[$0.id] ?? "") }
                 response.nextPageToken = result.nextAfter.map(PageToken.encode) ?? ""
                 response.total = UInt64(result.total)
-                response.totalFen = matching.reduce(Int64(0)) { $0.saturatingAdd($1.receipt.amountFen) }
-                return response
+                response.totalFen = result.amountFen
+                return try response.serializedBytes()
             }
         }
 
@@ -383,7 +375,7 @@ extension LedgerService {
                 guard let contract = try store.contract(id: request.contractID) else {
                     throw LedgerError(.notFound, "no contract \"\(request.contractID)\" exists; contract ids look like HT00000001 (ListContracts shows them)")
                 }
-                let receipts = store.stewardship().income.values.filter { $0.contractId == contract.id }.map(\.receipt)
+                let receipts = try store.receipts(ofContracts: [contract.id])[contract.id] ?? []
                 let arrears = IncomeRules.arrears(due: contract.payments, receipts: receipts, asOf: asOf)
                 return try M.encode(arrears, contractId: contract.id, asOf: asOf, receipts: receipts).serializedBytes()
             }
@@ -451,34 +443,36 @@ extension LedgerService {
         }
 
         var getDistributionPlan: MethodSpec {
-            Method.unary(RPC.Ledger.getDistributionPlan) { _, request in
-                guard let plan = store.stewardship().plans[request.id] else {
+            Method.fileRead(RPC.Ledger.getDistributionPlan) { _, request in
+                guard case .plan(let plan)? = try store.stewardshipRecord(.distributionPlan, id: request.id) else {
                     throw LedgerError(.notFound, "no distribution plan \"\(request.id)\" exists; plan ids look like FP00000001 (ListDistributionPlans shows them)")
                 }
-                return M.encode(plan, today: context.today)
+                return try M.encode(plan, today: context.today).serializedBytes()
             }
         }
 
         var listDistributionPlans: MethodSpec {
-            Method.unary(RPC.Ledger.listDistributionPlans) { _, request in
+            Method.fileRead(RPC.Ledger.listDistributionPlans) { _, request in
                 var bad: [FieldViolation] = []
-                let codes = subtree(request.ownerCode, field: "owner_code", into: &bad)
+                checkUnit(request.ownerCode, field: "owner_code", into: &bad)
                 var stage: PlanStage?
                 if request.stage != .unspecified {
                     stage = EnumMapping.decode(request.stage.rawValue, field: "stage", what: "plan stage", into: &bad)
                 }
                 if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
                 let today = context.today
-                let matching = store.stewardship().plans.values.filter { plan in
-                    (codes.map { $0.contains(plan.ownerCode) } ?? true) && (stage.map { plan.stage == $0 } ?? true)
-                        && (!request.overdueOnly || DistributionRules.isOverdue(stage: plan.stage, incomeReceived: plan.incomeReceivedOn, today: today))
-                }.sorted { $0.id < $1.id }
-                let result = try page(matching, id: \.id, size: request.pageSize, token: request.pageToken)
+                var filter = StewardshipFilter(.distributionPlan, adminCode: request.ownerCode, states: stage.map { [$0.rawValue] })
+                if request.overdueOnly {
+                    // Overdue: not carried out, and past its deadline (the day column).
+                    filter.states = (stage.map { [$0] } ?? PlanStage.allCases).filter { $0 != .carriedOut }.map(\.rawValue)
+                    filter.dayBefore = today
+                }
+                let result = try page(filter, size: request.pageSize, token: request.pageToken)
                 var response = Taizhang_Ledger_V1_ListDistributionPlansResponse()
-                response.plans = result.records.map { M.encode($0, today: today) }
+                response.plans = result.records.compactMap { record in if case .plan(let plan) = record { M.encode(plan, today: today) } else { nil } }
                 response.nextPageToken = result.nextAfter.map(PageToken.encode) ?? ""
                 response.total = UInt64(result.total)
-                return response
+                return try response.serializedBytes()
             }
         }
 
@@ -562,28 +556,26 @@ extension LedgerService {
         }
 
         var getStockTake: MethodSpec {
-            Method.unary(RPC.Ledger.getStockTake) { _, request in
-                guard let count = store.stewardship().stockTakes[request.id] else {
+            Method.fileRead(RPC.Ledger.getStockTake) { _, request in
+                guard case .stockTake(let count)? = try store.stewardshipRecord(.stockTake, id: request.id) else {
                     throw LedgerError(.notFound, "no stock-take \"\(request.id)\" exists; ids look like PD00000001 (ListStockTakes shows them)")
                 }
-                return M.encode(count, detailed: true)
+                return try M.encode(count, detailed: true).serializedBytes()
             }
         }
 
         var listStockTakes: MethodSpec {
-            Method.unary(RPC.Ledger.listStockTakes) { _, request in
+            Method.fileRead(RPC.Ledger.listStockTakes) { _, request in
                 var bad: [FieldViolation] = []
-                let codes = subtree(request.adminCode, field: "admin_code", into: &bad)
+                checkUnit(request.adminCode, field: "admin_code", into: &bad)
                 if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
-                let matching = store.stewardship().stockTakes.values.filter { count in
-                    (codes.map { $0.contains(count.adminCode) } ?? true) && (request.year == 0 || count.year == Int(request.year))
-                }.sorted { $0.id < $1.id }
-                let result = try page(matching, id: \.id, size: request.pageSize, token: request.pageToken)
+                let result = try page(StewardshipFilter(.stockTake, adminCode: request.adminCode, year: Int(request.year)),
+                                      size: request.pageSize, token: request.pageToken)
                 var response = Taizhang_Ledger_V1_ListStockTakesResponse()
-                response.stockTakes = result.records.map { M.encode($0, detailed: false) }
+                response.stockTakes = result.records.compactMap { record in if case .stockTake(let count) = record { M.encode(count, detailed: false) } else { nil } }
                 response.nextPageToken = result.nextAfter.map(PageToken.encode) ?? ""
                 response.total = UInt64(result.total)
-                return response
+                return try response.serializedBytes()
             }
         }
 
@@ -620,9 +612,9 @@ extension LedgerService {
         }
 
         var listDisposals: MethodSpec {
-            Method.unary(RPC.Ledger.listDisposals) { _, request in
+            Method.fileRead(RPC.Ledger.listDisposals) { _, request in
                 var bad: [FieldViolation] = []
-                let codes = subtree(request.adminCode, field: "admin_code", into: &bad)
+                checkUnit(request.adminCode, field: "admin_code", into: &bad)
                 if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
                 let state: SignOff.State?
                 switch request.signOff {
@@ -631,21 +623,26 @@ extension LedgerService {
                 case .unspecified, .signOffApproved: state = nil
                 case .UNRECOGNIZED(let raw): throw LedgerError.invalid([.init(field: "sign_off", description: "\(raw) is not a SignOffState")], what: "filter")
                 }
-                let matching = store.stewardship().disposals.values.filter { entry in
-                    (codes.map { $0.contains(entry.adminCode) } ?? true) && (request.year == 0 || entry.record.date.year == Int(request.year))
-                        && (state.map { entry.signOff?.state == $0 } ?? entry.isInEffect)
-                }.sorted { $0.id < $1.id }
-                let result = try page(matching, id: \.id, size: request.pageSize, token: request.pageToken)
+                // In effect: approved, or needing no approval.
+                let filter = StewardshipFilter(.disposal, adminCode: request.adminCode, year: Int(request.year),
+                                               states: state.map { [$0.rawValue] } ?? ["", SignOff.State.approved.rawValue])
+                let result = try page(filter, size: request.pageSize, token: request.pageToken)
+                func entries(_ records: [StewardshipRecord]) -> [DisposalEntry] {
+                    records.compactMap { record in if case .disposal(let entry) = record { entry } else { nil } }
+                }
                 var response = Taizhang_Ledger_V1_ListDisposalsResponse()
-                response.disposals = result.records.map(M.encode)
+                response.disposals = entries(result.records).map(M.encode)
                 response.nextPageToken = result.nextAfter.map(PageToken.encode) ?? ""
                 response.total = UInt64(result.total)
-                for entry in matching {
+                response.proceedsFen = result.amountFen
+                // The values of all of them (a unit disposes of a few assets a year).
+                let all = result.nextAfter == nil && result.total == result.records.count
+                    ? result.records : try store.stewardshipRecords(filter, after: nil, limit: .max).records
+                for entry in entries(all) {
                     response.originalValueFen = response.originalValueFen.saturatingAdd(entry.originalValueFen)
                     response.netValueFen = response.netValueFen.saturatingAdd(entry.netValueFen)
-                    response.proceedsFen = response.proceedsFen.saturatingAdd(entry.record.proceedsFen)
                 }
-                return response
+                return try response.serializedBytes()
             }
         }
 
@@ -676,14 +673,12 @@ extension LedgerService {
         var listRevitalisingPlans: MethodSpec {
             Method.fileRead(RPC.Ledger.listRevitalisingPlans) { _, request in
                 var bad: [FieldViolation] = []
-                let codes = subtree(request.adminCode, field: "admin_code", into: &bad)
+                checkUnit(request.adminCode, field: "admin_code", into: &bad)
                 if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
-                let plans = store.stewardship().revitalising.values.filter { request.assetID.isEmpty || $0.assetId == request.assetID }
-                let located = codes == nil ? [:] : store.assetLocations(plans.map(\.assetId))
-                let matching = plans.filter { plan in codes.map { $0.contains(located[plan.assetId] ?? "") } ?? true }.sorted { $0.id < $1.id }
-                let result = try page(matching, id: \.id, size: request.pageSize, token: request.pageToken)
+                let result = try page(StewardshipFilter(.revitalisingPlan, adminCode: request.adminCode, assetId: request.assetID),
+                                      size: request.pageSize, token: request.pageToken)
                 var response = Taizhang_Ledger_V1_ListRevitalisingPlansResponse()
-                response.plans = result.records.map(M.encode)
+                response.plans = result.records.compactMap { record in if case .revitalising(let plan) = record { M.encode(plan) } else { nil } }
                 response.nextPageToken = result.nextAfter.map(PageToken.encode) ?? ""
                 response.total = UInt64(result.total)
                 return try response.serializedBytes()

@@ -83,6 +83,7 @@ struct LedgerCheck {
         try checkAssetUnits(connection)
         try checkTotals(connection)
         try checkUnitCounts(connection)
+        try checkStewardshipIndexes(connection)
         var cursors: [String: RowCursor] = [:]
         for (kind, table) in LedgerCheck.tables { cursors[kind] = try RowCursor(table, connection: connection) }
         let journal = try connection.prepare("SELECT record_id, record_kind, seq, after_json FROM audit_journal ORDER BY record_id, seq")
@@ -264,6 +265,8 @@ struct LedgerCheck {
         known["asset_units"] = ["unit_code", "asset_id"]
         known["asset_totals"] = AssetTotals.columns
         known["unit_counts"] = ["unit_code", "stage", "assets"]
+        known["income_plans"] = StewardshipIndexes.incomePlanColumns
+        known["counted_assets"] = StewardshipIndexes.countedColumns
         var tables: [String] = []
         try connection.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
             .query([]) { tables.append($0.text(0)) }
@@ -343,6 +346,43 @@ struct LedgerCheck {
             } else {
                 note(LedgerMismatch(table: "unit_counts", id: id, column: "", problem: "the row is missing: \(want ?? 0) asset(s) lie there"))
             }
+        }
+    }
+
+    /// `income_plans` and `counted_assets` hold what the stewardship rows
+    /// (checked against the journal) give: the plan naming each income,
+    /// and for each asset the last day a closed count found it. A row
+    /// edited, added or deleted would hide income from the distribution
+    /// alerts, or an asset from the count backlog.
+    private mutating func checkStewardshipIndexes(_ connection: SQLiteConnection) throws {
+        let plans = """
+            SELECT j.value, MIN(s.id) FROM stewardship_records s, json_each(s.record_json, '$.incomeIds') j
+            WHERE s.kind = 'distribution_plan' GROUP BY 1
+            """
+        let counted = """
+            SELECT json_extract(l.value, '$.assetId'), MAX(json_extract(s.record_json, '$.closedOn'))
+            FROM stewardship_records s, json_each(s.record_json, '$.lines') l
+            WHERE s.kind = 'stock_take' AND json_extract(s.record_json, '$.closedOn') IS NOT NULL AND json_extract(l.value, '$.found') = 1
+            GROUP BY 1
+            """
+        let checks: [(table: String, stored: String, expected: String, extra: (String, String) -> String, missing: (String, String) -> String)] = [
+            ("income_plans", "SELECT income_id, plan_id FROM income_plans", plans,
+             { "the row is not in the journal: plan \($1) does not distribute income \($0)" },
+             { "the row is missing: plan \($1) distributes income \($0)" }),
+            ("counted_assets", "SELECT asset_id, counted_on FROM counted_assets", counted,
+             { "the row is not in the journal: no closed count found asset \($0) on \($1)" },
+             { "the row is missing: a closed count found asset \($0) on \($1)" }),
+        ]
+        for check in checks {
+            var found: [LedgerMismatch] = []
+            try connection.prepare("SELECT * FROM (\(check.stored) EXCEPT \(check.expected)) ORDER BY 1").query([]) { row in
+                found.append(LedgerMismatch(table: check.table, id: row.text(0), column: "", problem: check.extra(row.text(0), row.text(1))))
+            }
+            try connection.prepare("SELECT * FROM (\(check.expected) EXCEPT \(check.stored)) ORDER BY 1").query([]) { row in
+                found.append(LedgerMismatch(table: check.table, id: row.text(0), column: "", problem: check.missing(row.text(0), row.text(1))))
+            }
+            for mismatch in found.sorted(by: { $0.id < $1.id }) { note(mismatch) }
+            try connection.prepare("SELECT COUNT(*) FROM \(check.table)").query([]) { rowsChecked += UInt64($0.int(0)) }
         }
     }
 

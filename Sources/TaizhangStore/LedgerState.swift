@@ -1,6 +1,6 @@
-// The committed ledger's records held in memory: admin units, projects and
-// stewardship records, and the counts and last numbers of the rest (assets,
-// entities, contracts and reports are read from the file; assets through a
+// The committed ledger's records held in memory: admin units and projects,
+// and the counts and last numbers of the rest (assets, entities, contracts,
+// reports and stewardship records are read from the file; assets through a
 // bounded cache, `AssetCache`). Only the writer changes it, and only after
 // the changes are durable.
 
@@ -25,7 +25,9 @@ struct LedgerState: Sendable {
     var contractCount = 0
     var lastEntityNumber: Int = 0
     var lastContractNumber: Int = 0
-    var stewardship = StewardshipSnapshot()
+    /// Stewardship records in the file by kind, and the last number given out.
+    var stewardshipCounts: [StewardshipKind: Int] = [:]
+    var stewardshipNumbers: [StewardshipKind: Int] = [:]
 
     mutating func put(_ unit: AdminUnit) {
         if adminUnits.updateValue(unit, forKey: unit.code) == nil {
@@ -65,6 +67,16 @@ struct LedgerState: Sendable {
             if let number = OperationsIdentifiers.number(of: contract.id, prefix: "HT") { lastContractNumber = max(lastContractNumber, number) }
         }
         contractCount += added
+    }
+
+    /// Takes in the stewardship records a group wrote (`added` of each kind new).
+    mutating func took(stewardship records: Dictionary<String, StewardshipRecord>.Values, added: [StewardshipKind: Int]) {
+        for record in records {
+            if let number = OperationsIdentifiers.number(of: record.id, prefix: record.kind.idPrefix) {
+                stewardshipNumbers[record.kind] = max(stewardshipNumbers[record.kind] ?? 0, number)
+            }
+        }
+        for (kind, count) in added { stewardshipCounts[kind, default: 0] += count }
     }
 
     /// The code and every code below it.

@@ -26,7 +26,7 @@ struct Overlay {
         state.took(entities: records.entities.values, added: records.entitiesAdded)
         state.took(contracts: records.contracts.values, added: records.contractsAdded)
         state.reportCount += records.reportsAdded
-        for key in records.stewardshipOrder { state.stewardship.put(records.stewardship[key]!) }
+        state.took(stewardship: records.stewardship.values, added: records.stewardshipAdded)
         if let seq = auditHeadSeq, let hash = auditHeadHash {
             state.auditHeadSeq = seq
             state.auditHeadHash = hash
@@ -78,22 +78,23 @@ struct CommittedView: LedgerView {
         failure.value(nil) { try store.loadReport(of: entityId, quarter) }
     }
     func reports(of entityId: String) -> ReportsByQuarter { failure.value([:]) { try store.reports(of: entityId) } }
-    func record(_ kind: StewardshipKind, _ id: String) -> StewardshipRecord? { store.state.withLock { $0.stewardship.record(kind, id: id) } }
-    func records(_ kind: StewardshipKind) -> [StewardshipRecord] {
-        let records: [StewardshipRecord] = store.state.withLock { state in
-            switch kind {
-            case .income: return state.stewardship.income.values.map(StewardshipRecord.income)
-            case .distributionPlan: return state.stewardship.plans.values.map(StewardshipRecord.plan)
-            case .stockTake: return state.stewardship.stockTakes.values.map(StewardshipRecord.stockTake)
-            case .disposal: return state.stewardship.disposals.values.map(StewardshipRecord.disposal)
-            case .revitalisingPlan: return state.stewardship.revitalising.values.map(StewardshipRecord.revitalising)
+    func record(_ kind: StewardshipKind, _ id: String) -> StewardshipRecord? { failure.value(nil) { try store.stewardshipRecord(kind, id: id) } }
+    func plan(distributing incomeId: String) -> String? { failure.value(nil) { try store.plans(distributing: [incomeId])[incomeId] } }
+    func stockTakes(ofUnit code: String) -> [StockTake] {
+        failure.value([]) {
+            // A unit's own counts, not those of the units under it.
+            var filter = StewardshipFilter(.stockTake, adminCode: code)
+            filter.unitOnly = true
+            return try store.stewardshipRecords(filter, after: nil, limit: .max).records.compactMap { record in
+                if case .stockTake(let count) = record { return count } else { return nil }
             }
         }
-        return records.sorted { $0.id < $1.id }
     }
     func disposals(ofAsset id: String) -> [DisposalEntry] {
-        store.state.withLock { state in
-            state.stewardship.disposalOfAsset[id].flatMap { state.stewardship.disposals[$0] }.map { [$0] } ?? []
+        failure.value([]) {
+            try store.stewardshipRecords(StewardshipFilter(.disposal, assetId: id), after: nil, limit: .max).records.compactMap { record in
+                if case .disposal(let entry) = record { return entry } else { return nil }
+            }
         }
     }
 }
@@ -131,6 +132,7 @@ final class LedgerWriter: @unchecked Sendable {
     private let upsertContract: SQLiteStatement
     private let upsertReport: SQLiteStatement
     private let upsertStewardship: SQLiteStatement
+    private let stewardshipIndexes: StewardshipIndexes
     private let addTotals: SQLiteStatement
     private let dropEmptyTotals: SQLiteStatement
     private let policy: DepreciationPolicy
@@ -193,6 +195,7 @@ final class LedgerWriter: @unchecked Sendable {
         upsertContract = try db.prepare(StoredRows.contracts.upsert(key: ["id"]))
         upsertReport = try db.prepare(StoredRows.reports.upsert(key: ["entity_id", "quarter"]))
         upsertStewardship = try db.prepare(StoredRows.stewardship(.income).upsert(key: ["kind", "id"]))
+        stewardshipIndexes = try StewardshipIndexes(db)
     }
 
     /// Applies `batch` in one transaction; each mutation in its own savepoint.
@@ -207,7 +210,7 @@ final class LedgerWriter: @unchecked Sendable {
         let now = Timestamp.rfc3339(unixMillis: nowMillis)
         var (headSeq, headHash, numbers) = store.state.withLock {
             ($0.auditHeadSeq, $0.auditHeadHash, IdentifierNumbers(asset: $0.lastAssetNumber, entity: $0.lastEntityNumber, contract: $0.lastContractNumber,
-                                                                     stewardship: $0.stewardship.lastNumbers))
+                                                                     stewardship: $0.stewardshipNumbers))
         }
         do {
             try db.execute("BEGIN IMMEDIATE")
@@ -504,6 +507,7 @@ final class LedgerWriter: @unchecked Sendable {
         for (record, before) in plan.stewardship {
             let text = StewardshipJSON.text(record)
             try upsertStewardship.run(StoredRows.values(record, json: text))
+            try stewardshipIndexes.write(record)
             if case .stockTake = record, let change = plan.countAudit[record.id] {
                 try audit(kind: record.kind.rawValue, id: record.id, before: StewardshipJSON.text(change.before), after: StewardshipJSON.text(change.after))
             } else {

@@ -315,6 +315,36 @@ enum Migrations {
             body BLOB NOT NULL
         ) STRICT;
         """),
+        // Stewardship records are read from the file, no longer held in
+        // memory: their rows gain the columns the listings filter and add
+        // up by (`StoredRows.stewardshipColumns`), and two tables the
+        // writer keeps answer what the rules ask of all of them: the plan
+        // distributing each income, the day each asset was last found by
+        // a closed count. Filled by `backfill`, each row read back.
+        (14, """
+        CREATE TABLE stewardship_14 (
+            kind TEXT NOT NULL,
+            id TEXT NOT NULL,
+            asset_id TEXT NOT NULL,
+            admin_code TEXT NOT NULL,
+            contract_id TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            day TEXT NOT NULL,
+            amount_fen INTEGER NOT NULL,
+            version INTEGER NOT NULL,
+            record_json TEXT NOT NULL,
+            PRIMARY KEY (kind, id)
+        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE income_plans (
+            income_id TEXT PRIMARY KEY,
+            plan_id TEXT NOT NULL
+        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE counted_assets (
+            asset_id TEXT PRIMARY KEY,
+            counted_on TEXT NOT NULL
+        ) STRICT, WITHOUT ROWID;
+        """),
     ]
 
     /// Work a migration does in Swift after its SQL, in the same transaction.
@@ -325,6 +355,7 @@ enum Migrations {
             try db.execute("CREATE INDEX assets_admin_code ON assets(admin_code, stage, id);")
         }
         if version == 6 { try fillAssetColumns(db) }
+        if version == 14 { try moveStewardship(db) }
         if version == 10 {
             try moveToColumns(db, version: 10, table: StoredRows.reports, key: ["entity_id", "quarter"], record: QuarterReport.init(recordJSON:),
                               values: StoredRows.values, read: { try StoredRows.report($0) })
@@ -381,6 +412,42 @@ enum Migrations {
             }
         }
         try db.execute("DROP TABLE \(table.name); ALTER TABLE \(staging) RENAME TO \(table.name);")
+    }
+
+    /// Writes each stewardship record's row of schema 14 and what it adds
+    /// to `income_plans` and `counted_assets`, reading each row back; then
+    /// replaces the old table and indexes the new one.
+    static func moveStewardship(_ db: SQLiteConnection) throws {
+        let insert = try db.prepare(StoredTable(name: "stewardship_14", columns: StoredRows.stewardshipColumns, keyExpression: "", filter: "").insert)
+        let readBack = try db.prepare("SELECT \(StoredRows.stewardshipColumns.joined(separator: ", ")) FROM stewardship_14 WHERE kind = ? AND id = ?")
+        let indexes = try StewardshipIndexes(db)
+        try db.prepare("SELECT kind, id, record_json FROM stewardship_records ORDER BY kind, id").query([]) { row in
+            let name = "\(row.text(0)) \(row.text(1))"
+            let record: StewardshipRecord
+            do {
+                record = try SQLiteLedgerStore.stewardshipRecord(row, kind: 0, id: 1, json: 2)
+            } catch {
+                throw SQLiteError(code: 0, message: "migration 14: \(name): its stored record does not read (\(error)); nothing was migrated")
+            }
+            let values = StoredRows.values(record, json: row.text(2))
+            guard values[0] == .text(row.text(0)), values[1] == .text(row.text(1)) else {
+                throw SQLiteError(code: 0, message: "migration 14: \(name): the row holds the record of another key; nothing was migrated")
+            }
+            try insert.run(values)
+            try indexes.write(record)
+            var stored: [SQLiteStatement.Value] = []
+            try readBack.query([values[0], values[1]]) { back in stored = values.indices.map { back.value(Int32($0)) } }
+            guard stored == values else {
+                throw SQLiteError(code: 0, message: "migration 14: \(name): its row does not read back as written; nothing was migrated")
+            }
+        }
+        try db.execute("""
+            DROP TABLE stewardship_records;
+            ALTER TABLE stewardship_14 RENAME TO stewardship_records;
+            CREATE INDEX stewardship_unit ON stewardship_records(kind, admin_code, id);
+            CREATE INDEX stewardship_asset ON stewardship_records(kind, asset_id, id);
+            CREATE INDEX stewardship_contract ON stewardship_records(contract_id) WHERE contract_id <> '';
+            """)
     }
 
     /// Writes every asset's row from its record as the writer now would,

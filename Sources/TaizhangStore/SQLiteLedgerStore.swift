@@ -428,12 +428,8 @@ public final class SQLiteLedgerStore: LedgerStore {
                 "contract": UInt64(state.contractCount),
                 "report": UInt64(state.reportCount),
                 "audit_entry": state.auditHeadSeq,
-                "income": UInt64(state.stewardship.income.count),
-                "distribution_plan": UInt64(state.stewardship.plans.count),
-                "stock_take": UInt64(state.stewardship.stockTakes.count),
-                "disposal": UInt64(state.stewardship.disposals.count),
-                "revitalising_plan": UInt64(state.stewardship.revitalising.count),
-            ], state.auditHeadSeq, state.auditHeadHash)
+            ].merging(StewardshipKind.allCases.map { ($0.rawValue, UInt64(state.stewardshipCounts[$0] ?? 0)) }) { first, _ in first },
+             state.auditHeadSeq, state.auditHeadHash)
         }
         let counters = self.counters.withLock { $0 }
         var bytes: UInt64 = 0
@@ -681,7 +677,7 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     /// `body` in a read transaction (or, `point`, on a connection with
     /// none: one statement), its failures as the calls report them.
-    private func readOperations<T>(of what: @autoclosure () -> String, point: Bool = false,
+    func readOperations<T>(of what: @autoclosure () -> String, point: Bool = false,
                                    _ body: (SQLiteConnection) throws -> T) throws -> T {
         do {
             return try point ? pool.point(body) : pool.read(body)
@@ -705,9 +701,6 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
     }
 
-    public func stewardship() -> StewardshipSnapshot {
-        state.withLock { $0.stewardship }
-    }
 
     public func observeCommits(_ observer: @escaping @Sendable (TouchedRecords) -> Void) {
         observers.withLock { $0.append(observer) }
@@ -868,12 +861,14 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
         // Reports stay in the file: only their number.
         try db.prepare("SELECT COUNT(*) FROM reports").query([]) { state.reportCount = Int($0.int(0)) }
-        // Plans before counts do not matter; ids in order keep the indexes' lists in order.
-        try db.prepare("SELECT kind, record_json FROM stewardship_records ORDER BY kind, id").query([]) { row in
+        // Stewardship records stay in the file: only their counts and
+        // highest numbers (a prefix and eight digits: the highest sorts last).
+        try db.prepare("SELECT kind, COUNT(*), MAX(id) FROM stewardship_records GROUP BY kind").query([]) { row in
             guard let kind = StewardshipKind(rawValue: row.text(0)) else {
                 throw SQLiteError(code: 0, message: "stewardship_records holds an unknown kind \"\(row.text(0))\"; use a newer taizhangd")
             }
-            state.stewardship.put(try StewardshipJSON.record(kind: kind, text: row.text(1)))
+            state.stewardshipCounts[kind] = Int(row.int(1))
+            state.stewardshipNumbers[kind] = OperationsIdentifiers.number(of: row.text(2), prefix: kind.idPrefix) ?? 0
         }
         // Answers kept for idempotency keys stay in the file (the writer
         // reads them by key); expired ones go now, through their index.

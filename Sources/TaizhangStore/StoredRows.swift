@@ -241,13 +241,37 @@ enum StoredRows {
             createdAt: bookkeeping ? row.text(17) : "", updatedAt: bookkeeping ? row.text(18) : "")
     }
 
-    static let stewardshipColumns = ["kind", "id", "asset_id", "admin_code", "version", "record_json"]
+    /// Since schema 14 a stewardship record's row carries, beside its JSON,
+    /// the columns its listings filter and add up by (`StewardshipFilter`):
+    /// `contract_id` (income), `year` (an income's receipt, a count's, a
+    /// disposal's), `state` (a plan's stage, a disposal's sign-off, a
+    /// count's "open" or "closed"), `day` (an income's receipt, a plan's
+    /// deadline, a count's opening, a disposal's date, a revitalising
+    /// plan's effect) and `amount_fen` (an income's fen, a plan's, a
+    /// disposal's proceeds).
+    static let stewardshipColumns = ["kind", "id", "asset_id", "admin_code", "contract_id", "year", "state", "day", "amount_fen",
+                                     "version", "record_json"]
     static func stewardship(_ kind: StewardshipKind) -> StoredTable {
         StoredTable(name: "stewardship_records", columns: stewardshipColumns, keyExpression: "id", filter: "kind = '\(kind.rawValue)'")
     }
     static func values(_ record: StewardshipRecord, json: String) -> [SQLiteStatement.Value] {
         let keys = record.scopeKeys
-        return [.text(record.kind.rawValue), .text(record.id), .text(keys.assetId), .text(keys.adminCode), .int(record.version), .text(json)]
+        var contract = "", year = 0, state = "", amount: Int64 = 0
+        let day: CivilDate
+        switch record {
+        case .income(let income):
+            (contract, year, day, amount) = (income.contractId, income.receipt.receivedOn.year, income.receipt.receivedOn, income.receipt.amountFen)
+        case .plan(let plan):
+            (state, day, amount) = (plan.stage.rawValue, plan.deadline, plan.incomeFen)
+        case .stockTake(let count):
+            (year, state, day) = (count.year, count.isOpen ? "open" : "closed", count.openedOn)
+        case .disposal(let entry):
+            (year, state, day, amount) = (entry.record.date.year, entry.signOff?.state.rawValue ?? "", entry.record.date, entry.record.proceedsFen)
+        case .revitalising(let plan):
+            day = plan.effectiveOn
+        }
+        return [.text(record.kind.rawValue), .text(record.id), .text(keys.assetId), .text(keys.adminCode), .text(contract), .int(Int64(year)),
+                .text(state), .text(day.description), .int(amount), .int(record.version), .text(json)]
     }
 }
 

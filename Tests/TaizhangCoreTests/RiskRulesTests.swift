@@ -508,14 +508,19 @@ struct RiskRulesTests {
         #expect(kinds["asset_idle"] == nil && kinds["asset_loss"] == nil)
         // The decline alert is not the plan's business.
         #expect(Self.rules.conditions(asset: idle, contracts: [Self.contract], revitalising: plan, operators: operators).allSatisfy { $0.kind != .assetIdle })
-        var records = StewardshipSnapshot()
-        records.put(.revitalising(RevitalisingPlan(id: "PH00000001", assetId: idle.id, measures: "m", responsible: "r", approvedBy: "a",
-                                                   effectiveOn: Self.date("2026-12-01"))))
-        #expect(records.revitalisingPlan(ofAsset: idle.id, on: Self.today) == nil)
-        #expect(records.revitalisingPlan(ofAsset: idle.id, on: Self.date("2026-12-01"))?.id == "PH00000001")
+        let earlier = RevitalisingPlan(id: "PH00000001", assetId: idle.id, measures: "m", responsible: "r", approvedBy: "a",
+                                       effectiveOn: Self.date("2026-12-01"))
+        let records = [earlier]
+        #expect(RevitalisingPlan.inEffect(records, on: Self.today) == nil)
+        #expect(RevitalisingPlan.inEffect(records, on: Self.date("2026-12-01"))?.id == "PH00000001")
         // A plan holds the alerts back for a year, then the asset is judged again.
-        #expect(records.revitalisingPlan(ofAsset: idle.id, on: Self.date("2027-12-01"))?.id == "PH00000001")
-        #expect(records.revitalisingPlan(ofAsset: idle.id, on: Self.date("2027-12-02")) == nil)
+        #expect(RevitalisingPlan.inEffect(records, on: Self.date("2027-12-01"))?.id == "PH00000001")
+        #expect(RevitalisingPlan.inEffect(records, on: Self.date("2027-12-02")) == nil)
+        // Of two in effect, the later.
+        var later = earlier
+        later.id = "PH00000002"
+        later.effectiveOn = Self.date("2027-06-01")
+        #expect(RevitalisingPlan.inEffect([earlier, later], on: Self.date("2027-07-01"))?.id == "PH00000002")
         // A disposed asset raises nothing.
         idle.lifecycle.stage = .disposed
         #expect(Self.rules.conditions(asset: idle, contracts: [Self.contract], operators: operators).isEmpty)
@@ -552,12 +557,13 @@ struct RiskRulesTests {
     }
 
     @Test func distributionOverdue_plansPastTheirDeadline_andIncomeWithoutAPlan() {
-        var records = StewardshipSnapshot()
+        var waiting: [IncomeRecord] = []
         func income(_ id: String, _ day: String, _ owner: String, _ fen: Int64) {
-            records.put(.income(IncomeRecord(id: id, assetId: "ZC00000001", ownerCode: owner,
+            waiting.append((IncomeRecord(id: id, assetId: "ZC00000001", ownerCode: owner,
                                              receipt: IncomeReceipt(receivedOn: Self.date(day), amountFen: fen, payer: "p", account: "a"))))
         }
         income("SY00000001", "2026-05-10", "421024101204", 100_000)   // in the plan below
+        waiting.removeAll()
         income("SY00000002", "2026-08-01", "421024101204", 20_000)    // waiting, due 2026-11-01: yellow
         income("SY00000003", "2026-09-01", "421024101204", 5_000)     // waiting, not yet due
         income("SY00000004", "2026-03-01", "421024101205", 7_000)     // waiting since 2026-06-01 + 90 days: red
@@ -567,15 +573,13 @@ struct RiskRulesTests {
         var plan = DistributionPlan(id: "FP00000001", ownerCode: "421024101204", title: "红桥村2026年收益分配", incomeIds: ["SY00000001"],
                                     incomeFen: 100_000, incomeReceivedOn: Self.date("2026-05-10"), deadline: Self.date("2026-08-10"),
                                     allocations: allocations, stage: .published)
-        records.put(.plan(plan))
-        let conditions = Self.rules.distributionConditions(records) { "unit \($0)" }
+        let conditions = Self.rules.distributionConditions(plans: [plan], undistributed: waiting) { "unit \($0)" }
         #expect(conditions.map(\.subjectId) == ["FP00000001", "421024101204", "421024101205"])
         #expect(conditions.map(\.level) == [.red, .yellow, .red])
         #expect(conditions.allSatisfy { $0.kind == .distributionOverdue })
         #expect(conditions[1].reasons.first?.chinese.contains("1笔收益") == true)
         #expect(conditions[1].subjectName == "unit 421024101204")
         plan.stage = .carriedOut
-        records.put(.plan(plan))
-        #expect(Self.rules.distributionConditions(records) { $0 }.map(\.subjectId) == ["421024101204", "421024101205"])
+        #expect(Self.rules.distributionConditions(plans: [plan], undistributed: waiting) { $0 }.map(\.subjectId) == ["421024101204", "421024101205"])
     }
 }

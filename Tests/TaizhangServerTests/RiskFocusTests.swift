@@ -130,20 +130,19 @@ struct RiskFocusTests {
         clock.set("2026-11-20")
         try Self.lossOfTheFirstAsset(store)
         let rules = RiskRules(configuration: RiskConfiguration(), today: CivilDate("2026-11-20")!)
-        let operated = try RiskScan.entityConditions(store: store, entityIds: store.entityIds(), rules: rules, received: [:],
+        let operated = try RiskScan.entityConditions(store: store, entityIds: store.entityIds(), rules: rules,
                                                      stopped: { false }).contractsByAsset
-        let records = store.stewardship()
-        let whole = try RiskScan.assetConditions(store: store, contracts: operated, rules: rules, records: records, stopped: { false })
+        let whole = try RiskScan.assetConditions(store: store, contracts: operated, rules: rules, stopped: { false })
         #expect(whole.checked == 11 && whole.conditions.contains { $0.key == AlertKind.assetLoss.key(of: "ZC00000001") })
         #expect(whole.backlog[Self.village]?.assets == 8 && whole.backlog[Self.otherVillage]?.assets == 3)
         #expect(whole.backlog[Self.village]?.examples == ["ZC00000001", "ZC00000002", "ZC00000004"])
         #expect(whole.backlog[Self.otherVillage]?.examples == ["ZC00000003", "ZC00000006", "ZC00000009"])
         for size in [1, 2, 3, 4, 10, 11] {
-            let runs = try RiskScan.assetConditions(store: store, contracts: operated, rules: rules, records: records, stopped: { false }, runSize: size)
+            let runs = try RiskScan.assetConditions(store: store, contracts: operated, rules: rules, stopped: { false }, runSize: size)
             #expect(runs.checked == whole.checked && runs.conditions == whole.conditions && runs.backlog == whole.backlog, "runs of \(size)")
         }
         #expect(throws: LedgerError.self) {
-            try RiskScan.assetConditions(store: store, contracts: operated, rules: rules, records: records, stopped: { true }, runSize: 2)
+            try RiskScan.assetConditions(store: store, contracts: operated, rules: rules, stopped: { true }, runSize: 2)
         }
     }
 

@@ -1,0 +1,187 @@
+// Stewardship records (income, distribution plans, counts, disposals,
+// revitalising plans) in the file (schema 14): nothing of them is loaded at
+// start but their counts and highest numbers. A record is read by its key,
+// a listing by the indexes of `stewardship_records` (unit, asset, contract);
+// what the rules ask of all of them is kept by the writer in two tables of
+// its own, checked by `taizhang audit verify` against the records:
+// `income_plans` (the plan that distributes each income) and
+// `counted_assets` (the day each asset was last found by a closed count).
+
+import TaizhangCore
+
+extension SQLiteLedgerStore {
+    /// The stored record of a row whose kind and JSON are columns `kind` and `json`.
+    static func stewardshipRecord(_ row: SQLiteStatement, kind: Int32, id: Int32, json: Int32) throws -> StewardshipRecord {
+        guard let kindValue = StewardshipKind(rawValue: row.text(kind)) else {
+            throw StoredRowError(table: "stewardship_records", key: row.text(id), column: "kind", detail: "an unknown kind \"\(row.text(kind))\"")
+        }
+        do {
+            return try StewardshipJSON.record(kind: kindValue, text: row.text(json))
+        } catch {
+            throw StoredRowError(table: "stewardship_records", key: row.text(id), column: "record_json", detail: "it does not read as a \(kindValue.rawValue)")
+        }
+    }
+
+    public func stewardshipRecord(_ kind: StewardshipKind, id: String) throws -> StewardshipRecord? {
+        try readOperations(of: "the \(kind.rawValue) \(id)", point: true) { db in
+            var record: StewardshipRecord?
+            try db.cached("SELECT kind, id, record_json FROM stewardship_records WHERE kind = ? AND id = ?").query([.text(kind.rawValue), .text(id)]) {
+                record = try Self.stewardshipRecord($0, kind: 0, id: 1, json: 2)
+            }
+            return record
+        }
+    }
+
+    public func stewardshipRecords(_ filter: StewardshipFilter, after: String?, limit: Int) throws -> StewardshipPage {
+        var conditions = ["kind = ?"]
+        var values: [SQLiteStatement.Value] = [.text(filter.kind.rawValue)]
+        if !filter.adminCode.isEmpty, filter.unitOnly {
+            conditions.append("admin_code = ?")
+            values.append(.text(filter.adminCode))
+        } else if !filter.adminCode.isEmpty {
+            // A revitalising plan lies where its asset lies now.
+            conditions.append(filter.kind == .revitalisingPlan
+                ? "asset_id IN (SELECT id FROM assets WHERE admin_code IN (\(AssetQuery.subtreeCodes)))"
+                : "admin_code IN (\(AssetQuery.subtreeCodes))")
+            values.append(.text(filter.adminCode))
+        }
+        for (column, value) in [("asset_id", filter.assetId), ("contract_id", filter.contractId)] where !value.isEmpty {
+            conditions.append("\(column) = ?")
+            values.append(.text(value))
+        }
+        if filter.year != 0 {
+            conditions.append("year = ?")
+            values.append(.int(Int64(filter.year)))
+        }
+        if let states = filter.states {
+            conditions.append("state IN (\(states.map { _ in "?" }.joined(separator: ", ")))")
+            values += states.map { .text($0) }
+        }
+        if filter.undistributedOnly { conditions.append("NOT EXISTS (SELECT 1 FROM income_plans p WHERE p.income_id = id)") }
+        if let day = filter.dayBefore {
+            conditions.append("day < ?")
+            values.append(.text(day.description))
+        }
+        let matching = " FROM stewardship_records WHERE " + conditions.joined(separator: " AND ")
+        return try readOperations(of: "a page of \(filter.kind.rawValue) records") { db in
+            var total = 0
+            var amount: Int64 = 0
+            try db.cached("SELECT COUNT(*), COALESCE(SUM(amount_fen), 0)" + matching).query(values) { row in
+                total = Int(row.int(0))
+                amount = row.int(1)
+            }
+            var records: [StewardshipRecord] = []
+            var more = false
+            // One row past the page tells whether more follow.
+            let fetch = limit == .max ? Int64.max : Int64(limit) + 1
+            try db.cached("SELECT kind, id, record_json" + matching + (after == nil ? "" : " AND id > ?") + " ORDER BY id LIMIT ?")
+                .query(values + (after.map { [.text($0)] } ?? []) + [.int(fetch)]) { row in
+                    guard records.count < limit else {
+                        more = true
+                        return
+                    }
+                    records.append(try Self.stewardshipRecord(row, kind: 0, id: 1, json: 2))
+                }
+            return StewardshipPage(records: records, nextAfter: more ? records.last?.id : nil, total: total, amountFen: amount)
+        }
+    }
+
+    public func plans(distributing incomeIds: [String]) throws -> [String: String] {
+        try readOperations(of: "the plans of \(incomeIds.count) income records") { db in
+            let statement = try db.cached("SELECT plan_id FROM income_plans WHERE income_id = ?")
+            var plans: [String: String] = [:]
+            for id in incomeIds {
+                try statement.query([.text(id)]) { plans[id] = $0.text(0) }
+            }
+            return plans
+        }
+    }
+
+    public func receipts(ofContracts contractIds: [String]) throws -> [String: [IncomeReceipt]] {
+        try readOperations(of: "the income of \(contractIds.count) contracts") { db in
+            let statement = try db.cached("SELECT kind, id, record_json FROM stewardship_records WHERE contract_id = ? AND kind = 'income' ORDER BY id")
+            var received: [String: [IncomeReceipt]] = [:]
+            for id in contractIds {
+                try statement.query([.text(id)]) { row in
+                    if case .income(let income) = try Self.stewardshipRecord(row, kind: 0, id: 1, json: 2) { received[id, default: []].append(income.receipt) }
+                }
+            }
+            return received
+        }
+    }
+
+    /// Rows of `table` keyed by `asset_id`, by a range of ids or a list.
+    private func byAsset(_ table: String, _ columns: String, extra: String = "", order: String, after: String?, through: String?, ids: [String]?,
+                         _ row: (SQLiteStatement) throws -> Void) throws {
+        try readOperations(of: "\(table) of \(ids.map { "\($0.count) assets" } ?? "a run of assets")") { db in
+            let base = "SELECT \(columns) FROM \(table) WHERE \(extra)"
+            if let ids {
+                let statement = try db.cached(base + "asset_id = ? ORDER BY " + order)
+                for id in ids { try statement.query([.text(id)], row: row) }
+                return
+            }
+            var bounds: [String] = []
+            var values: [SQLiteStatement.Value] = []
+            if let after {
+                bounds.append("asset_id > ?")
+                values.append(.text(after))
+            }
+            if let through {
+                bounds.append("asset_id <= ?")
+                values.append(.text(through))
+            }
+            try db.cached(base + (bounds.isEmpty ? "1" : bounds.joined(separator: " AND ")) + " ORDER BY " + order).query(values, row: row)
+        }
+    }
+
+    public func lastCounted(after: String?, through: String?, ids: [String]?) throws -> [String: CivilDate] {
+        var counted: [String: CivilDate] = [:]
+        try byAsset("counted_assets", "asset_id, counted_on", order: "asset_id", after: after, through: through, ids: ids) { row in
+            guard let day = row.withText(1, CivilDate.init(utf8:)) else {
+                throw StoredRowError(table: "counted_assets", key: row.text(0), column: "counted_on")
+            }
+            counted[row.text(0)] = day
+        }
+        return counted
+    }
+
+    public func revitalisingPlans(after: String?, through: String?, ids: [String]?) throws -> [String: [RevitalisingPlan]] {
+        var plans: [String: [RevitalisingPlan]] = [:]
+        try byAsset("stewardship_records", "kind, id, record_json, asset_id", extra: "kind = 'revitalising_plan' AND ", order: "asset_id, id", after: after, through: through,
+                    ids: ids) { row in
+            if case .revitalising(let plan) = try Self.stewardshipRecord(row, kind: 0, id: 1, json: 2) { plans[row.text(3), default: []].append(plan) }
+        }
+        return plans
+    }
+}
+
+/// What the writer keeps beside the stewardship records: the plan of each
+/// income, and the day each asset was last found by a closed count.
+struct StewardshipIndexes {
+    static let incomePlanColumns = ["income_id", "plan_id"]
+    static let countedColumns = ["asset_id", "counted_on"]
+    let planOfIncome: SQLiteStatement
+    let counted: SQLiteStatement
+
+    init(_ db: SQLiteConnection) throws {
+        // A plan's income is named when it is created and never changes;
+        // an income is distributed once (the rules refuse a second plan).
+        planOfIncome = try db.prepare("INSERT INTO income_plans(income_id, plan_id) VALUES (?, ?) ON CONFLICT(income_id) DO NOTHING")
+        counted = try db.prepare("""
+            INSERT INTO counted_assets(asset_id, counted_on) VALUES (?, ?)
+            ON CONFLICT(asset_id) DO UPDATE SET counted_on = excluded.counted_on WHERE excluded.counted_on > counted_assets.counted_on
+            """)
+    }
+
+    /// Notes what `record` adds to the two tables.
+    func write(_ record: StewardshipRecord) throws {
+        switch record {
+        case .plan(let plan):
+            for id in plan.incomeIds { try planOfIncome.run([.text(id), .text(plan.id)]) }
+        case .stockTake(let count):
+            for (asset, day) in count.counted { try counted.run([.text(asset), .text(day.description)]) }
+        case .income, .disposal, .revitalising:
+            break
+        }
+    }
+}
