@@ -545,7 +545,9 @@ public protocol LedgerStore: Sendable {
     func stewardshipRecords(_ filter: StewardshipFilter, after: String?, limit: Int) throws -> StewardshipPage
     /// The plan distributing each of `incomeIds` that one distributes.
     func plans(distributing incomeIds: [String]) throws -> [String: String]
-    /// The income received under each of `contractIds` that has any.
+    /// The income received under each of `contractIds` that has any, as
+    /// the risk rules read it: the day and the amount (no payer, account
+    /// or kind), in id order.
     func receipts(ofContracts contractIds: [String]) throws -> [String: [IncomeReceipt]]
     /// The day each asset was last found by a closed count, for the assets
     /// with ids after `after` up to `through` (nil: no bound), or for the

@@ -375,7 +375,8 @@ extension LedgerService {
                 guard let contract = try store.contract(id: request.contractID) else {
                     throw LedgerError(.notFound, "no contract \"\(request.contractID)\" exists; contract ids look like HT00000001 (ListContracts shows them)")
                 }
-                let receipts = try store.receipts(ofContracts: [contract.id])[contract.id] ?? []
+                let receipts = try store.stewardshipRecords(StewardshipFilter(.income, contractId: contract.id), after: nil, limit: .max).records
+                    .compactMap { record in if case .income(let income) = record { income.receipt } else { nil } }
                 let arrears = IncomeRules.arrears(due: contract.payments, receipts: receipts, asOf: asOf)
                 return try M.encode(arrears, contractId: contract.id, asOf: asOf, receipts: receipts).serializedBytes()
             }
