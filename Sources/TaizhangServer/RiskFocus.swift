@@ -12,9 +12,9 @@ struct RiskFocus: Sendable {
     static let kinds: Set<String> = ["asset", "entity", "contract", "report", "income", "distribution_plan", "stock_take",
                                      "revitalising_plan"]
     /// Beyond this many records and units touched, the run looks at
-    /// everything. A focused run reads each touched asset by key (those just
-    /// written are in the cache); an import of 5,000 assets in one call
-    /// stays focused.
+    /// everything. A focused run reads each touched asset's columns by key
+    /// (its record only when the rules read it); an import of 5,000 assets
+    /// in one call stays focused.
     static let limit = 65_536
 
     var touched = TouchedRecords()
@@ -90,12 +90,20 @@ extension RiskScan {
             conditions += rules.conditions(entity: entity, contracts: snapshot.contracts(ofEntity: id), reports: reports[id] ?? [:],
                                            received: received)
         }
-        for id in assetIds.sorted() {
-            guard let asset = store.asset(id: id) else { continue }
-            conditions += rules.conditions(asset: asset, contracts: snapshot.contracts(ofAsset: id),
-                                           revitalising: RevitalisingPlan.inEffect(revitalising[id] ?? [], on: rules.today)) { entityId in
-                guard let entity = snapshot.entities[entityId] else { return nil }
-                return (entity, reports[entityId] ?? [:])
+        // The assets' facts from their rows' columns; a record decoded only
+        // when the rules read it (as in the run over the whole ledger): an
+        // import's thousands of new assets cost a read by key each.
+        try store.scanAssets(ids: assetIds.sorted(), wanted: RiskRules.needsRecord) { facts, record in
+            let contracts = snapshot.contracts(ofAsset: facts.id)
+            guard record != nil || RiskRules.mayFlag(facts, contracted: !contracts.isEmpty) else { return }
+            let plan = RevitalisingPlan.inEffect(revitalising[facts.id] ?? [], on: rules.today)
+            let operatorView = { (contract: OperationContract) in
+                snapshot.entities[contract.entityId].flatMap { rules.operatorView(contract: contract, entity: $0, reports: reports[contract.entityId] ?? [:]) }
+            }
+            if let record {
+                conditions += rules.conditions(asset: record, contracts: contracts, revitalising: plan, operatorView: operatorView)
+            } else {
+                conditions += rules.operationConditions(asset: facts, contracts: contracts, revitalising: plan, operatorView: operatorView)
             }
         }
         let recountAll = touched.kinds.contains("stock_take")

@@ -219,8 +219,7 @@ struct AssetQuery {
     /// picked is never made a string, let alone decoded).
     func facts(_ db: SQLiteConnection, after: String?, through: String? = nil, limit: Int, wanted: (AssetFacts) -> Bool) throws -> FactsPage {
         let ledger = try ledgerCode.map { try AssetQuery.subtree(of: $0, db) }
-        let (sql, bound) = walk("id, admin_code, stage, usage_status, created_at, acquired_date, body, ledger_units, name",
-                                after: after, through: through, limit: ledger == nil ? limit + 1 : nil)
+        let (sql, bound) = walk(AssetQuery.factsColumns, after: after, through: through, limit: ledger == nil ? limit + 1 : nil)
         let statement = try db.cached(sql)
         try statement.start(bound)
         defer { statement.reset() }
@@ -232,15 +231,41 @@ struct AssetQuery {
                 page.nextAfter = page.facts.last?.id
                 break
             }
-            let id = statement.text(0)
-            guard let stage = AssetStage(rawValue: statement.text(2)), let status = UsageStatus(rawValue: statement.text(3)),
-                  let acquired = statement.withText(5, CivilDate.init(utf8:)) else {
-                throw LedgerError(.dataLoss, "asset \(id)'s row does not read (stage, usage status or acquired date); run taizhang audit verify")
-            }
-            let facts = AssetFacts(id: id, name: statement.text(8), adminCode: statement.text(1), stage: stage, usageStatus: status,
-                                   createdAt: statement.text(4), acquiredDate: acquired)
-            if wanted(facts) { bodies.append((page.facts.count, StoredBody(id: id, bytes: statement.blob(6)))) }
+            let facts = try AssetQuery.facts(statement)
+            if wanted(facts) { bodies.append((page.facts.count, StoredBody(id: facts.id, bytes: statement.blob(6)))) }
             page.facts.append(facts)
+        }
+        page.records = Array(repeating: nil, count: page.facts.count)
+        for (body, asset) in zip(bodies, try AssetQuery.decode(bodies.map(\.body))) { page.records[body.position] = asset }
+        return page
+    }
+
+    /// The columns a facts scan reads, in the order `facts(_:)` reads them.
+    static let factsColumns = "id, admin_code, stage, usage_status, created_at, acquired_date, body, ledger_units, name"
+
+    /// The facts of the row `statement` stands on (its columns `factsColumns`).
+    static func facts(_ statement: SQLiteStatement) throws -> AssetFacts {
+        let id = statement.text(0)
+        guard let stage = AssetStage(rawValue: statement.text(2)), let status = UsageStatus(rawValue: statement.text(3)),
+              let acquired = statement.withText(5, CivilDate.init(utf8:)) else {
+            throw LedgerError(.dataLoss, "asset \(id)'s row does not read (stage, usage status or acquired date); run taizhang audit verify")
+        }
+        return AssetFacts(id: id, name: statement.text(8), adminCode: statement.text(1), stage: stage, usageStatus: status,
+                          createdAt: statement.text(4), acquiredDate: acquired)
+    }
+
+    /// The facts of the assets `ids` names (those the ledger holds, in that
+    /// order), each read by key, with the records `wanted` picks.
+    static func facts(_ db: SQLiteConnection, ids: [String], wanted: (AssetFacts) -> Bool) throws -> FactsPage {
+        let statement = try db.cached("SELECT \(factsColumns) FROM assets WHERE id = ?")
+        var page = FactsPage()
+        var bodies: [(position: Int, body: StoredBody)] = []
+        for id in ids {
+            try statement.query([.text(id)]) { row in
+                let facts = try AssetQuery.facts(row)
+                if wanted(facts) { bodies.append((page.facts.count, StoredBody(id: facts.id, bytes: row.blob(6)))) }
+                page.facts.append(facts)
+            }
         }
         page.records = Array(repeating: nil, count: page.facts.count)
         for (body, asset) in zip(bodies, try AssetQuery.decode(bodies.map(\.body))) { page.records[body.position] = asset }

@@ -31,6 +31,12 @@ public struct SQLiteStoreConfiguration: Sendable {
     /// The depreciation policy the summary's totals are kept under (the
     /// server's: a summary must depreciate as the server's reads do).
     public var depreciationPolicy = DepreciationPolicy()
+    /// Pages (4 KiB) in the write-ahead log past which it is copied into the
+    /// file, off the writer's thread (`WALCheckpointer`): 16 MiB.
+    public var checkpointFrames: Int32 = 4_096
+    /// Pages past which the writer waits for that copy, so that the log
+    /// restarts and stays bounded: 256 MiB.
+    public var checkpointWaitFrames: Int32 = 65_536
 
     /// Defaults for `dataDirectory`.
     public init(dataDirectory: String, idempotencyRetentionMillis: Int64 = 24 * 3_600_000,
@@ -97,6 +103,8 @@ public final class SQLiteLedgerStore: LedgerStore {
     /// The assets read or written lately.
     let assetCache: AssetCache
     private let counters = Mutex(Counters())
+    /// Copies the write-ahead log into the file, off the writer's thread.
+    let checkpointer: WALCheckpointer
     private let observers = Mutex<[@Sendable (TouchedRecords) -> Void]>([])
     private let groupObservers = Mutex<[@Sendable (GroupCommit) -> Void]>([])
     public let ledgerId: String
@@ -156,6 +164,14 @@ public final class SQLiteLedgerStore: LedgerStore {
         assetCache = AssetCache(limitBytes: configuration.cacheBytes)
         let writer = try LedgerWriter(connection: db, clock: clock, retentionMillis: configuration.idempotencyRetentionMillis,
                                       policy: configuration.depreciationPolicy)
+        checkpointer = try WALCheckpointer(path: configuration.databasePath, startFrames: configuration.checkpointFrames,
+                                           waitFrames: configuration.checkpointWaitFrames)
+        do {
+            try checkpointer.attach(to: db)
+        } catch {
+            checkpointer.stop()
+            throw error
+        }
         let thread = Thread { [self] in
             // The writer owns `db` from here on; no other thread touches it.
             self.writerLoop(writer)
@@ -353,6 +369,23 @@ public final class SQLiteLedgerStore: LedgerStore {
             for (facts, record) in zip(page.facts, page.records) { try body(facts, record) }
             after = page.nextAfter
         } while after != nil
+    }
+
+    public func scanAssets(ids: [String], wanted: (AssetFacts) -> Bool, _ body: (AssetFacts, Asset?) throws -> Void) throws {
+        // In pages, so that a long list does not hold one read transaction
+        // (and the log's checkpoint) for long.
+        for start in stride(from: 0, to: ids.count, by: SQLiteLedgerStore.visitPage) {
+            let page: AssetQuery.FactsPage
+            do {
+                page = try pool.read { db in
+                    try AssetQuery.facts(db, ids: Array(ids[start..<min(ids.count, start + SQLiteLedgerStore.visitPage)]), wanted: wanted)
+                }
+            } catch let error as SQLiteError {
+                StoreLog.error("reading assets from the ledger file failed: \(error)")
+                throw LedgerError(.unavailable, "the ledger file could not be read (\(error.message)); retry, and report it if it persists")
+            }
+            for (facts, record) in zip(page.facts, page.records) { try body(facts, record) }
+        }
     }
 
     public func assetRunEnds(every: Int) throws -> [String] {
@@ -766,6 +799,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         if alreadyClosing.0 { return }
         if alreadyClosing.1 { wakeWriter.signal() }
         writerStopped.wait()
+        checkpointer.stop()
     }
 
     private func writerLoop(_ writer: LedgerWriter) {
@@ -797,8 +831,13 @@ public final class SQLiteLedgerStore: LedgerStore {
                                     nanos: clock.monotonicNanos() &- commitStarted)
             if result.durable {
                 state.withLock { result.overlay.apply(to: &$0) }
-                for (id, asset) in result.overlay.records.assets {
-                    assetCache.put(asset, cost: AssetCache.cost(bodyBytes: writer.assetBytes[id] ?? 1_024))
+                let written = result.overlay.records.assets
+                if written.count <= AssetCache.groupPutMax {
+                    for (id, asset) in written {
+                        assetCache.put(asset, cost: AssetCache.cost(bodyBytes: writer.assetBytes[id] ?? 1_024))
+                    }
+                } else {
+                    assetCache.forget(written.keys)
                 }
                 counters.withLock {
                     $0.commitBatches += 1
