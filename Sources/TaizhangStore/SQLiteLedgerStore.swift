@@ -31,12 +31,6 @@ public struct SQLiteStoreConfiguration: Sendable {
     /// The depreciation policy the summary's totals are kept under (the
     /// server's: a summary must depreciate as the server's reads do).
     public var depreciationPolicy = DepreciationPolicy()
-    /// Pages (4 KiB) in the write-ahead log past which it is copied into the
-    /// file, off the writer's thread (`WALCheckpointer`): 16 MiB.
-    public var checkpointFrames: Int32 = 4_096
-    /// Pages past which the writer waits for that copy, so that the log
-    /// restarts and stays bounded: 256 MiB.
-    public var checkpointWaitFrames: Int32 = 65_536
 
     /// Defaults for `dataDirectory`.
     public init(dataDirectory: String, idempotencyRetentionMillis: Int64 = 24 * 3_600_000,
@@ -103,8 +97,6 @@ public final class SQLiteLedgerStore: LedgerStore {
     /// The assets read or written lately.
     let assetCache: AssetCache
     private let counters = Mutex(Counters())
-    /// Copies the write-ahead log into the file, off the writer's thread.
-    let checkpointer: WALCheckpointer
     private let observers = Mutex<[@Sendable (TouchedRecords) -> Void]>([])
     private let groupObservers = Mutex<[@Sendable (GroupCommit) -> Void]>([])
     public let ledgerId: String
@@ -164,14 +156,6 @@ public final class SQLiteLedgerStore: LedgerStore {
         assetCache = AssetCache(limitBytes: configuration.cacheBytes)
         let writer = try LedgerWriter(connection: db, clock: clock, retentionMillis: configuration.idempotencyRetentionMillis,
                                       policy: configuration.depreciationPolicy)
-        checkpointer = try WALCheckpointer(path: configuration.databasePath, startFrames: configuration.checkpointFrames,
-                                           waitFrames: configuration.checkpointWaitFrames)
-        do {
-            try checkpointer.attach(to: db)
-        } catch {
-            checkpointer.stop()
-            throw error
-        }
         let thread = Thread { [self] in
             // The writer owns `db` from here on; no other thread touches it.
             self.writerLoop(writer)
@@ -799,7 +783,6 @@ public final class SQLiteLedgerStore: LedgerStore {
         if alreadyClosing.0 { return }
         if alreadyClosing.1 { wakeWriter.signal() }
         writerStopped.wait()
-        checkpointer.stop()
     }
 
     private func writerLoop(_ writer: LedgerWriter) {

@@ -1,8 +1,6 @@
-// The write-ahead log's checkpoints, run off the writer's thread: the log
-// stays bounded while a writer never pauses, what it copies is the ledger
-// (checked by the ledger check after a reopen), and an import's large group
-// leaves the cache to the records being read. And the risk monitor's read
-// of a few assets by key.
+// An import's large group leaves the cache to the records being read, and
+// the risk monitor reads a few assets by key, decoding only the records its
+// rules read.
 
 import Foundation
 import Testing
@@ -10,50 +8,7 @@ import TaizhangCore
 @testable import TaizhangStore
 
 @Suite(.serialized, .timeLimit(.minutes(2)))
-struct CheckpointTests {
-    static func fileBytes(_ path: String) -> Int {
-        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
-    }
-
-    /// Batches one after another, with no pause between them for a
-    /// checkpoint to catch up: the log is copied into the file as it
-    /// grows, restarts, and stays under its bound plus one commit's pages.
-    @Test func aWriterThatNeverPauses_keepsTheLogBounded() throws {
-        let directory = temporaryDirectory()
-        var configuration = SQLiteStoreConfiguration(dataDirectory: directory)
-        configuration.checkpointFrames = 64
-        configuration.checkpointWaitFrames = 256
-        let store = try SQLiteLedgerStore(configuration: configuration)
-        seedUnits(store)
-        let wal = directory + "/taizhang.db-wal"
-        var largestLog = 0
-        var number = 0
-        for _ in 1...40 {
-            let assets = (1...150).map { _ in
-                number += 1
-                var asset = sampleAsset(code: "W-\(number)")
-                asset.note = String(repeating: "台账", count: 200)
-                return asset
-            }
-            guard case .success = submit(store, .registerAssets(assets, batch: true)) else {
-                Issue.record("batch failed"); store.close(); return
-            }
-            largestLog = max(largestLog, Self.fileBytes(wal))
-        }
-        let counts = store.checkpointer.counts
-        // About 40 MB of pages went through the log (the journal's entries, the rows, the indexes).
-        #expect(Self.fileBytes(directory + "/taizhang.db") > 8 << 20, "the checkpoints copied little into the file")
-        #expect(counts.passes >= 10, "\(counts)")
-        #expect(counts.writerWaits >= 1, "the log never reached its bound: \(counts), largest \(largestLog) bytes")
-        // A commit of 150 of these assets writes under 1,000 pages.
-        #expect(largestLog < (256 + 1_000) * 4_096, "the log grew to \(largestLog) bytes")
-        store.close()
-        let reopened = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
-        defer { reopened.close() }
-        #expect(reopened.statistics().recordCounts["asset"] == 6_000)
-        #expect(try reopened.verifyAuditChain().intact)
-    }
-
+struct ImportCacheTests {
     /// A group of more than `groupPutMax` records (an import's) is not put
     /// in the cache; a small group is, as before.
     @Test func anImportsGroup_isNotPutInTheCache() throws {
