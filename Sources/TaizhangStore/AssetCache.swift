@@ -146,7 +146,7 @@ final class AssetCache: Sendable {
     /// Most records of one group the writer puts; a larger group (an
     /// import's) is forgotten instead (`forget`): its records are cold, and
     /// putting them would push out the ones being read (and cost the writer
-    /// a lock and an insert each, a twentieth of its time in a bulk load).
+    /// a lock and an insert each, about 4% of its time in a bulk load).
     static let groupPutMax = 512
 
     /// Drops the records of a group the writer committed without keeping
