@@ -14,7 +14,8 @@ import TaizhangRecords
 /// Read-only connections to the ledger file, each used by one read at a time.
 final class ReadPool: Sendable {
     private let path: String
-    private let free = Mutex<[ReadConnection]>([])
+    /// The connections kept between reads; nil once the pool is closed.
+    private let free = Mutex<[ReadConnection]?>([])
     /// Connections kept open between reads; more are opened while more
     /// reads run at once, and closed after.
     static let kept = 6
@@ -29,25 +30,37 @@ final class ReadPool: Sendable {
         self.path = path
     }
 
+    /// Closes the connections kept between reads (those in use are closed
+    /// when their reads end, as the pool is full or closed).
+    func closeAll() {
+        free.withLock { $0 = nil }
+    }
+
+    /// Keeps `taken` for the next read, unless enough are kept or the pool
+    /// is closed (then it is closed as it is dropped).
+    private func giveBack(_ taken: ReadConnection) {
+        free.withLock { if let kept = $0, kept.count < Self.kept { $0!.append(taken) } }
+    }
+
     /// Runs `body` (one statement: its own read transaction) on a connection.
     func point<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        let taken = try free.withLock { $0.popLast() } ?? ReadConnection(connection: SQLiteConnection(path: path, readOnly: true))
+        let taken = try free.withLock { $0?.popLast() } ?? ReadConnection(connection: SQLiteConnection(path: path, readOnly: true))
         defer {
-            if taken.connection.isAutocommit { free.withLock { if $0.count < Self.kept { $0.append(taken) } } }
+            if taken.connection.isAutocommit { giveBack(taken) }
         }
         return try body(taken.connection)
     }
 
     /// Runs `body` on a connection inside one read transaction.
     func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        let taken = try free.withLock { $0.popLast() } ?? ReadConnection(connection: SQLiteConnection(path: path, readOnly: true))
+        let taken = try free.withLock { $0?.popLast() } ?? ReadConnection(connection: SQLiteConnection(path: path, readOnly: true))
         let db = taken.connection
         try db.execute("BEGIN")
         defer {
             // A connection left inside its transaction would fail every later
             // read: it is closed (dropped) instead of returned.
             if (try? db.execute("COMMIT")) != nil, db.isAutocommit {
-                free.withLock { if $0.count < Self.kept { $0.append(taken) } }
+                giveBack(taken)
             }
         }
         return try body(db)

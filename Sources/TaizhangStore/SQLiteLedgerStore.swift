@@ -87,7 +87,10 @@ public final class SQLiteLedgerStore: LedgerStore {
     private let queue = Mutex(WriterQueue())
     private let wakeWriter = DispatchSemaphore(value: 0)
     private let writerStopped = DispatchSemaphore(value: 0)
-    private let reader: Mutex<SQLiteReader>
+    /// The writer, used by its thread alone until that stops.
+    private let writerSlot: WriterSlot
+    /// nil once the store is closed.
+    private let reader: Mutex<SQLiteReader?>
     /// One ledger check at a time, each on a connection of its own.
     private let checking = Mutex<Int>(0)
     /// Set when the daemon stops: a check in progress ends at once.
@@ -101,6 +104,13 @@ public final class SQLiteLedgerStore: LedgerStore {
     private let groupObservers = Mutex<[@Sendable (GroupCommit) -> Void]>([])
     public let ledgerId: String
     private let held = Mutex<String?>(nil)
+
+    /// @unchecked: the writer thread reads `writer` once at its start, and
+    /// `close` empties it after that thread has stopped.
+    final class WriterSlot: @unchecked Sendable {
+        var writer: LedgerWriter?
+        init(_ writer: LedgerWriter) { self.writer = writer }
+    }
 
     struct WriterQueue {
         var pending: [PendingMutation] = []
@@ -156,9 +166,12 @@ public final class SQLiteLedgerStore: LedgerStore {
         assetCache = AssetCache(limitBytes: configuration.cacheBytes)
         let writer = try LedgerWriter(connection: db, clock: clock, retentionMillis: configuration.idempotencyRetentionMillis,
                                       policy: configuration.depreciationPolicy)
+        writerSlot = WriterSlot(writer)
         let thread = Thread { [self] in
             // The writer owns `db` from here on; no other thread touches it.
-            self.writerLoop(writer)
+            // Once the loop stops, `close` releases it from the slot.
+            do { let owned = self.writerSlot.writer!; self.writerLoop(owned) }
+            self.writerStopped.signal()
         }
         thread.name = "taizhang-store-writer"
         thread.start()
@@ -467,6 +480,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         // VACUUM INTO reads one consistent snapshot (a read transaction in WAL
         // mode: the writer is not blocked) into a new, compact file.
         try reader.withLock { reader in
+            guard let reader else { throw LedgerError(.unavailable, "the store is closed") }
             let statement = try reader.connection.prepare("VACUUM INTO ?")
             try statement.run([.text(path)])
         }
@@ -728,7 +742,10 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     public func auditEntries(recordId: String?, afterSeq: UInt64, limit: Int) throws -> [AuditEntry] {
-        try reader.withLock { try $0.entries(recordId: recordId, afterSeq: afterSeq, limit: limit) }
+        try reader.withLock { reader in
+            guard let reader else { throw LedgerError(.unavailable, "the store is closed") }
+            return try reader.entries(recordId: recordId, afterSeq: afterSeq, limit: limit)
+        }
     }
 
     // MARK: Mutations
@@ -783,6 +800,13 @@ public final class SQLiteLedgerStore: LedgerStore {
         if alreadyClosing.0 { return }
         if alreadyClosing.1 { wakeWriter.signal() }
         writerStopped.wait()
+        // Every connection is closed before `close` returns, the readers
+        // first: the writer's, closed last, checkpoints the write-ahead log
+        // into the file and removes it, and another process may then lock
+        // the file at once (a backup, an operator's sqlite3).
+        reader.withLock { $0 = nil }
+        pool.closeAll()
+        writerSlot.writer = nil
     }
 
     private func writerLoop(_ writer: LedgerWriter) {
@@ -849,7 +873,6 @@ public final class SQLiteLedgerStore: LedgerStore {
                 for observer in groupObservers.withLock({ $0 }) { observer(group) }
             }
         }
-        writerStopped.signal()
     }
 
     // MARK: Loading

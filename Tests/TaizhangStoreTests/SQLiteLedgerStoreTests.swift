@@ -31,6 +31,30 @@ struct SQLiteLedgerStoreTests {
         #expect(reopened.statistics().auditHeadSeq == 5)
     }
 
+
+    /// Once `close` returns, nothing of the store holds the file, though the
+    /// store itself is still referenced: the write-ahead log is checkpointed
+    /// and removed, and another process takes the file's exclusive lock at
+    /// once (a backup, an operator's sqlite3).
+    @Test func close_releasesTheFileBeforeItReturns() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+        seedUnits(store)
+        _ = submit(store, .registerAssets([sampleAsset(code: "A-1")], batch: false))
+        #expect(try store.assets(filter: AssetFilter(), after: nil, limit: 10).records.count == 1)
+        #expect(try store.auditEntries(recordId: nil, afterSeq: 0, limit: 10).count >= 3)
+        #expect(FileManager.default.fileExists(atPath: directory + "/taizhang.db-wal"))
+        store.close()
+        #expect(!FileManager.default.fileExists(atPath: directory + "/taizhang.db-wal"))
+        let other = try SQLiteConnection(path: directory + "/taizhang.db")
+        try other.execute("PRAGMA busy_timeout=0; BEGIN EXCLUSIVE; COMMIT")
+        // The closed store answers reads of its journal with UNAVAILABLE.
+        #expect { _ = try store.auditEntries(recordId: nil, afterSeq: 0, limit: 10) } throws: {
+            ($0 as? LedgerError)?.code == .unavailable
+        }
+        withExtendedLifetime(store) {}
+    }
     /// A stop ends a ledger check at once: the statement running stops
     /// (SQLite's progress handler), and no later check starts.
     @Test func aStop_endsTheLedgerCheckAtOnce() throws {
