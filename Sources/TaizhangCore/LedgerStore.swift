@@ -437,9 +437,15 @@ public protocol LedgerStore: Sendable {
     func adminUnits(parentCode: String?, after: String?, limit: Int) -> Page<AdminUnit>
     /// The code and every code below it.
     func adminSubtree(code: String) -> Set<String>
+    /// The project, from memory or read from the store's file (a read that
+    /// may wait on the disk when the project is not held in memory).
     func project(id: String) -> Project?
-    /// Projects ordered by id, optionally within an admin subtree and year.
-    func projects(adminCode: String?, year: Int?, after: String?, limit: Int) -> Page<Project>
+    /// The project if the store holds it in memory now (never waits on the
+    /// disk); nil says only that it must be read with `project(id:)`.
+    func cachedProject(id: String) -> Project?
+    /// Projects ordered by id, optionally within an admin subtree and year,
+    /// read from the store's file (the page's total is not counted: 0).
+    func projects(adminCode: String?, year: Int?, after: String?, limit: Int) throws -> Page<Project>
     /// The asset, from memory or read from the store's file (a read that
     /// may wait on the disk: keep it off an event loop when it can miss).
     func asset(id: String) -> Asset?

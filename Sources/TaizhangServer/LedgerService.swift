@@ -157,24 +157,25 @@ extension LedgerService {
         }
 
         var getProject: MethodSpec {
-            Method.unary(RPC.Ledger.getProject) { _, request in
+            // Projects are read from the ledger file unless held in memory.
+            Method.pointRead(RPC.Ledger.getProject, inMemory: { store.cachedProject(id: $0.id) != nil }) { _, request in
                 guard let project = store.project(id: request.id) else {
                     throw LedgerError(.notFound, "no project \"\(request.id)\" exists; ListProjects shows the projects")
                 }
-                return Encode.project(project)
+                return try Encode.project(project).serializedBytes()
             }
         }
 
         var listProjects: MethodSpec {
-            Method.unary(RPC.Ledger.listProjects) { _, request in
+            Method.fileRead(RPC.Ledger.listProjects) { _, request in
                 let limit = try pageSize(request.pageSize)
                 let after = try PageToken.decode(request.pageToken)
-                let page = store.projects(adminCode: request.adminCode.isEmpty ? nil : request.adminCode,
-                                          year: request.year == 0 ? nil : Int(request.year), after: after, limit: limit)
+                let page = try store.projects(adminCode: request.adminCode.isEmpty ? nil : request.adminCode,
+                                              year: request.year == 0 ? nil : Int(request.year), after: after, limit: limit)
                 var response = Taizhang_Ledger_V1_ListProjectsResponse()
                 response.projects = page.records.map(Encode.project)
                 response.nextPageToken = page.nextAfter.map(PageToken.encode) ?? ""
-                return response
+                return try response.serializedBytes()
             }
         }
 

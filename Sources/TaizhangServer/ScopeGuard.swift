@@ -39,8 +39,8 @@ enum ScopeGuard {
 
     /// Whether `preflight` reads the ledger file for this call: the caller
     /// is scoped and the method names records other than assets and
-    /// projects (entities, contracts and stewardship records are not held
-    /// in memory).
+    /// projects (whose units are read by key, often from memory; an
+    /// entity's, contract's or stewardship record's means reading it).
     static func readsFile(_ call: CallContext, _ store: any LedgerStore) -> Bool {
         guard let records = call.declaration?.scope.records, records.contains(where: { $0.kind != .asset && $0.kind != .project }) else {
             return false

@@ -11,8 +11,9 @@ struct LedgerState: Sendable {
     var adminUnits: [String: AdminUnit] = [:]
     var childCodes: [String: [String]] = [:]
     var adminOrder: [String] = []
-    var projects: [String: Project] = [:]
-    var projectOrder: [String] = []
+    /// Projects in the file (the writer counts those it adds; a project is
+    /// never changed once created).
+    var projectCount = 0
     /// Assets in the ledger (the writer counts those it adds).
     var assetCount = 0
     /// How many reports the file holds (they stay in the file).
@@ -35,12 +36,6 @@ struct LedgerState: Sendable {
             if !unit.parentCode.isEmpty {
                 childCodes[unit.parentCode, default: []].append(unit.code)
             }
-        }
-    }
-
-    mutating func put(_ project: Project) {
-        if projects.updateValue(project, forKey: project.id) == nil {
-            LedgerState.insertSorted(project.id, into: &projectOrder)
         }
     }
 

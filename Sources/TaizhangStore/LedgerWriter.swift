@@ -21,7 +21,7 @@ struct Overlay {
     func apply(to state: inout LedgerState) {
         // Parents before children: codes sort that way.
         for code in records.adminUnits.keys.sorted() { state.put(records.adminUnits[code]!) }
-        for project in records.projects.values { state.put(project) }
+        state.projectCount += records.projects.count
         state.took(records.assets.values, added: records.assetsAdded)
         state.took(entities: records.entities.values, added: records.entitiesAdded)
         state.took(contracts: records.contracts.values, added: records.contractsAdded)
@@ -64,7 +64,7 @@ struct CommittedView: LedgerView {
 
     func adminUnit(_ code: String) -> AdminUnit? { store.state.withLock { $0.adminUnits[code] } }
     func subtree(of code: String) -> Set<String> { store.state.withLock { $0.subtree(of: code) } }
-    func project(_ id: String) -> Project? { store.state.withLock { $0.projects[id] } }
+    func project(_ id: String) -> Project? { failure.value(nil) { try store.loadProject(id) } }
     func asset(_ id: String) -> Asset? { failure.value(nil) { try store.loadAsset(id) } }
     func assets(inUnits codes: Set<String>) -> [String: Asset] { failure.value([:]) { try store.loadAssets(inUnits: codes) } }
     func assetHolder(ofCode code: String) -> String? { failure.value(nil) { try store.loadAssetId(code: code) } }

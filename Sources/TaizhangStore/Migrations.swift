@@ -345,6 +345,11 @@ enum Migrations {
             counted_on TEXT NOT NULL
         ) STRICT, WITHOUT ROWID;
         """),
+        // Projects are read from the file, no longer held in memory: a
+        // unit's projects, of one year or of all, are one index range.
+        (15, """
+        CREATE INDEX projects_unit ON projects(admin_code, year, id);
+        """),
     ]
 
     /// Work a migration does in Swift after its SQL, in the same transaction.

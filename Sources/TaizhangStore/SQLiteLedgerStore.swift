@@ -99,6 +99,8 @@ public final class SQLiteLedgerStore: LedgerStore {
     let pool: ReadPool
     /// The assets read or written lately.
     let assetCache: AssetCache
+    /// The projects read or written lately.
+    let projectCache = ProjectCache()
     private let counters = Mutex(Counters())
     private let observers = Mutex<[@Sendable (TouchedRecords) -> Void]>([])
     private let groupObservers = Mutex<[@Sendable (GroupCommit) -> Void]>([])
@@ -215,18 +217,45 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     public func project(id: String) -> Project? {
-        state.withLock { $0.projects[id] }
+        do {
+            return try loadProject(id)
+        } catch {
+            StoreLog.error("reading project \(id) from the ledger file failed: \(error)")
+            return nil
+        }
     }
 
-    public func projects(adminCode: String?, year: Int?, after: String?, limit: Int) -> Page<Project> {
-        state.withLock { state in
-            let scope = adminCode.map { state.subtree(of: $0) }
-            return SQLiteLedgerStore.page(keys: state.projectOrder, after: after, limit: limit) { id in
-                guard let project = state.projects[id] else { return nil }
-                if let scope, !scope.contains(project.adminCode) { return nil }
-                if let year, project.year != year { return nil }
-                return project
-            }
+    public func cachedProject(id: String) -> Project? {
+        projectCache.get(id)
+    }
+
+    /// The project from the cache, else from the file (then kept: a
+    /// committed project never changes).
+    func loadProject(_ id: String) throws -> Project? {
+        if let project = projectCache.get(id) { return project }
+        let project: Project? = try pool.point { db in
+            var project: Project?
+            try db.cached("SELECT \(StoredRows.projectColumns) FROM projects WHERE id = ?").query([.text(id)]) { project = try StoredRows.project($0) }
+            return project
+        }
+        if let project { projectCache.put(project) }
+        return project
+    }
+
+    public func projects(adminCode: String?, year: Int?, after: String?, limit: Int) throws -> Page<Project> {
+        var conditions: [String] = []
+        var values: [SQLiteStatement.Value] = []
+        if let adminCode {
+            conditions.append("admin_code IN (\(AssetQuery.subtreeCodes))")
+            values.append(.text(adminCode))
+        }
+        if let year {
+            conditions.append("year = ?")
+            values.append(.int(Int64(year)))
+        }
+        return try pool.read { db in
+            try Self.page(db, table: StoredRows.projects, conditions: conditions, values: values, after: after, limit: limit,
+                          countTotal: false, record: StoredRows.project)
         }
     }
 
@@ -452,7 +481,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         let (counts, seq, hash) = state.withLock { state in
             ([
                 "admin_unit": UInt64(state.adminUnits.count),
-                "project": UInt64(state.projects.count),
+                "project": UInt64(state.projectCount),
                 "asset": UInt64(state.assetCount),
                 "entity": UInt64(state.entityCount),
                 "contract": UInt64(state.contractCount),
@@ -838,6 +867,7 @@ public final class SQLiteLedgerStore: LedgerStore {
                                     nanos: clock.monotonicNanos() &- commitStarted)
             if result.durable {
                 state.withLock { result.overlay.apply(to: &$0) }
+                for project in result.overlay.records.projects.values { projectCache.put(project) }
                 let written = result.overlay.records.assets
                 if written.count <= AssetCache.groupPutMax {
                     for (id, asset) in written {
@@ -882,9 +912,8 @@ public final class SQLiteLedgerStore: LedgerStore {
         try db.prepare("SELECT record_json FROM admin_units ORDER BY code").query([]) { row in
             state.put(try AdminUnit(recordJSON: row.text(0)))
         }
-        try db.prepare("SELECT record_json FROM projects ORDER BY id").query([]) { row in
-            state.put(try Project(recordJSON: row.text(0)))
-        }
+        // Projects stay in the file (read by id through `ProjectCache`): only their count.
+        try db.prepare("SELECT COUNT(*) FROM projects").query([]) { state.projectCount = Int($0.int(0)) }
         // Assets stay in the file: only their count, from the whole
         // ledger's rows of `unit_counts` (a few rows, where counting the
         // table walks an index of every asset: 0.1–0.2 s at a million), and

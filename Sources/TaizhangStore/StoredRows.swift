@@ -62,6 +62,16 @@ enum StoredRows {
     static func values(_ project: Project, json: String) -> [SQLiteStatement.Value] {
         [.text(project.id), .text(project.name), .int(Int64(project.year)), .text(project.adminCode), .int(project.version), .text(json)]
     }
+    /// The columns a select of projects names, in the order `project(_:)` reads them.
+    static let projectColumns = projects.columns.joined(separator: ", ")
+    /// The project a row holds, its columns selected as `projects.columns` lists them.
+    static func project(_ row: SQLiteStatement) throws -> Project {
+        do {
+            return try Project(recordJSON: row.text(5))
+        } catch {
+            throw StoredRowError(table: "projects", key: row.text(0), column: "record_json", detail: "\(error)")
+        }
+    }
 
     static let assets = StoredTable(name: "assets", columns: [
         "id", "code", "name", "category", "usage_status", "admin_code", "project_id", "acquired_date", "original_value_fen",

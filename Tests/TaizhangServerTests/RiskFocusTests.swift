@@ -110,6 +110,11 @@ struct RiskFocusTests {
         let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory), clock: clock)
         defer { store.close() }
         try Self.county(store, villages: [(Self.village, "白马村"), (Self.otherVillage, "青龙村")])
+        // No asset yet: no run end, one empty run, nothing checked.
+        let none = RiskRules(configuration: RiskConfiguration(), today: CivilDate("2024-11-01")!)
+        #expect(try store.assetRunEnds(every: 1).isEmpty)
+        let empty = try RiskScan.assetConditions(store: store, contracts: [:], rules: none, stopped: { false }, runSize: 1)
+        #expect(empty.checked == 0 && empty.conditions.isEmpty && empty.backlog.isEmpty)
         var assets: [Asset] = []
         for number in 1...11 {
             var asset = Self.asset("仓库\(number)")

@@ -68,4 +68,17 @@ import TaizhangCore
         cache.offer(old, cost: 1_000, stamp: cache.stamp(old.id))
         #expect(cache.get(old.id)?.version == 2)
     }
+
+    /// The project cache holds no more than its bound: a project put when
+    /// it is full replaces another, and is itself held.
+    @Test func theProjectCache_staysAtItsBound() {
+        let cache = ProjectCache(capacity: 3)
+        for number in 1...10 {
+            cache.put(Project(id: "P\(number)", name: "项目", year: 2020, implementingUnit: "县发改局", adminCode: "421024101000", funding: []))
+            #expect(cache.count == min(number, 3))
+            #expect(cache.get("P\(number)")?.id == "P\(number)")
+        }
+        cache.put(Project(id: "P10", name: "again", year: 2020, implementingUnit: "县发改局", adminCode: "421024101000", funding: []))
+        #expect(cache.count == 3 && cache.get("P10")?.name == "again", "a project put again replaces itself, nothing else")
+    }
 }

@@ -32,6 +32,68 @@ struct SQLiteLedgerStoreTests {
     }
 
 
+    /// Projects live in the file (schema 15): a reopened store loads none
+    /// of them but their count, reads each by id when asked (then holds
+    /// it), lists them by subtree and year a page at a time, still refuses
+    /// a second project with an id already taken, and names a stored record
+    /// that does not read.
+    @Test func projectsStayInTheFile_areReadByIdAndListedBySubtreeAndYear() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let township = "421024101000", village = "421024101201", other = "421024102000"
+        do {
+            let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+            defer { store.close() }
+            seedUnits(store)  // P1: the township's, 2019
+            _ = submit(store, .createAdminUnit(AdminUnit(code: other, name: "白马镇", level: .township, parentCode: "421024000000")),
+                       context("/taizhang.ledger.v1.Ledger/CreateAdminUnit"))
+            for (id, year, unit) in [("P2", 2020, village), ("P3", 2019, village), ("P4", 2019, other), ("P5", 2021, "421024000000")] {
+                let reply = submit(store, .createProject(Project(id: id, name: "项目\(id)", year: year, implementingUnit: "县农业农村局",
+                                                                 adminCode: unit, funding: [])),
+                                   context("/taizhang.ledger.v1.Ledger/CreateProject"))
+                guard case .success = reply else { Issue.record("\(id) refused: \(reply)"); return }
+            }
+            #expect(store.cachedProject(id: "P3")?.year == 2019, "a project written is held")
+        }
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+        defer { store.close() }
+        #expect(store.statistics().recordCounts["project"] == 5)
+        #expect(store.cachedProject(id: "P2") == nil, "nothing is loaded at start")
+        #expect(store.project(id: "P2")?.adminCode == village)
+        #expect(store.cachedProject(id: "P2")?.name == "项目P2")
+        #expect(store.project(id: "P9") == nil)
+
+        func ids(_ unit: String?, _ year: Int?, limit: Int = 50) throws -> [[String]] {
+            var pages: [[String]] = []
+            var after: String?
+            repeat {
+                let page = try store.projects(adminCode: unit, year: year, after: after, limit: limit)
+                pages.append(page.records.map(\.id))
+                after = page.nextAfter
+            } while after != nil && pages.count < 10
+            return pages
+        }
+        #expect(try ids(nil, nil) == [["P1", "P2", "P3", "P4", "P5"]])
+        #expect(try ids(township, nil) == [["P1", "P2", "P3"]], "the township and its village")
+        #expect(try ids(township, 2019, limit: 1) == [["P1"], ["P3"]])
+        #expect(try ids(village, nil, limit: 2) == [["P2", "P3"]])
+        #expect(try ids(other, 2020) == [[]])
+        #expect(try ids(nil, 2019, limit: 2) == [["P1", "P3"], ["P4"]])
+
+        // The id is taken, though P1 is not in memory.
+        let again = submit(store, .createProject(Project(id: "P1", name: "重复", year: 2022, implementingUnit: "县发改局",
+                                                         adminCode: township, funding: [])),
+                           context("/taizhang.ledger.v1.Ledger/CreateProject"))
+        guard case .failure(let error) = again else { Issue.record("a second P1 was accepted"); return }
+        #expect(error.code == .alreadyExists, "\(error)")
+
+        // A record edited into something that does not read is named, not taken for no project.
+        #expect(try sqlite3(directory + "/taizhang.db", "UPDATE projects SET record_json = '{' WHERE id = 'P4'") == 0)
+        let listed = #expect(throws: StoredRowError.self) { try store.projects(adminCode: other, year: nil, after: nil, limit: 10) }
+        #expect(listed?.description.contains("row P4 of the ledger file's projects: column record_json") == true, "\(String(describing: listed))")
+        #expect(throws: StoredRowError.self) { try store.loadProject("P4") }
+    }
+
     /// Once `close` returns, nothing of the store holds the file, though the
     /// store itself is still referenced: the write-ahead log is checkpointed
     /// and removed, and another process takes the file's exclusive lock at
