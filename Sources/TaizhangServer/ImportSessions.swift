@@ -146,9 +146,10 @@ final class ImportSessions: Sendable {
     /// Checks `items` and adds them to `session`, with their violations
     /// (asset numbers used twice in the import or already in the ledger).
     private func add(_ items: [Taizhang_Ledger_V1_Asset], to session: inout Session, store: any LedgerStore, scope: Set<String>?) {
+        var projects: [String: Project?] = [:]
         for item in items {
             let row = session.assets.count
-            let (asset, checked) = LedgerService.checkedRow(item, store: store)
+            let (asset, checked) = LedgerService.checkedRow(item, store: store, projects: &projects)
             var local = checked
             if !asset.code.isEmpty {
                 if let earlier = session.codes[asset.code] {

@@ -52,14 +52,24 @@ public enum LedgerService {
     }
 
     /// One asset of a batch or an import: decoded and checked with its
-    /// references; the violations are relative to the asset.
-    static func checkedRow(_ item: Taizhang_Ledger_V1_Asset, store: any LedgerStore) -> (Asset, [FieldViolation]) {
+    /// references; the violations are relative to the asset. `projects`
+    /// keeps the projects the request's rows named (nil: none has that
+    /// id), so a project missing from the store's cache is read from the
+    /// file once per request, not once per row.
+    static func checkedRow(_ item: Taizhang_Ledger_V1_Asset, store: any LedgerStore,
+                           projects: inout [String: Project?]) -> (Asset, [FieldViolation]) {
         var local: [FieldViolation] = []
         let asset = Decode.asset(item, prefix: "", into: &local)
         if local.isEmpty {
+            let project: Project?
+            if let known = projects[asset.projectId] {
+                project = known
+            } else {
+                project = store.project(id: asset.projectId)
+                projects[asset.projectId] = project
+            }
             local += AssetRules.validate(asset)
-            local += AssetRules.validateReferences(asset, adminUnit: store.adminUnit(code: asset.adminCode),
-                                                   project: store.project(id: asset.projectId))
+            local += AssetRules.validateReferences(asset, adminUnit: store.adminUnit(code: asset.adminCode), project: project)
         }
         return (asset, local)
     }
@@ -281,8 +291,9 @@ extension LedgerService {
                                 var bad: [FieldViolation] = []
                                 var assets: [Asset] = []
                                 assets.reserveCapacity(request.assets.count)
+                                var projects: [String: Project?] = [:]
                                 for (index, item) in request.assets.enumerated() {
-                                    let (asset, local) = checkedRow(item, store: store)
+                                    let (asset, local) = checkedRow(item, store: store, projects: &projects)
                                     bad += local.map { $0.prefixed("assets[\(index)]") }
                                     assets.append(asset)
                                 }

@@ -98,7 +98,10 @@ enum ScopeGuard {
 struct RecordLookup {
     let store: any LedgerStore
 
-    /// - Throws: UNAVAILABLE or DATA_LOSS when the ledger file cannot be read.
+    /// - Throws: UNAVAILABLE or DATA_LOSS when the ledger file cannot be read
+    ///   for an entity, a contract or a stewardship record (an asset's or
+    ///   project's unit that cannot be read is logged and taken as none:
+    ///   the record is then not found).
     func adminCode(_ kind: Taizhang_Rpc_V1_RecordKind, _ id: String) throws -> String? {
         func assetCode(_ id: String) -> String? { store.assetLocations([id])[id] }
         switch kind {

@@ -42,9 +42,20 @@ final class ReadPool: Sendable {
         free.withLock { if let kept = $0, kept.count < Self.kept { $0!.append(taken) } }
     }
 
+    /// A kept connection, or a new one when none is free.
+    /// - Throws: UNAVAILABLE once the pool is closed (the file is not opened again).
+    private func take() throws -> ReadConnection {
+        let (open, kept) = free.withLock { free -> (Bool, ReadConnection?) in
+            guard free != nil else { return (false, nil) }
+            return (true, free!.popLast())
+        }
+        guard open else { throw LedgerError(.unavailable, "the store is closed") }
+        return try kept ?? ReadConnection(connection: SQLiteConnection(path: path, readOnly: true))
+    }
+
     /// Runs `body` (one statement: its own read transaction) on a connection.
     func point<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        let taken = try free.withLock { $0?.popLast() } ?? ReadConnection(connection: SQLiteConnection(path: path, readOnly: true))
+        let taken = try take()
         defer {
             if taken.connection.isAutocommit { giveBack(taken) }
         }
@@ -53,7 +64,7 @@ final class ReadPool: Sendable {
 
     /// Runs `body` on a connection inside one read transaction.
     func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        let taken = try free.withLock { $0?.popLast() } ?? ReadConnection(connection: SQLiteConnection(path: path, readOnly: true))
+        let taken = try take()
         let db = taken.connection
         try db.execute("BEGIN")
         defer {

@@ -1,8 +1,9 @@
-// The committed ledger's records held in memory: admin units and projects,
-// and the counts and last numbers of the rest (assets, entities, contracts,
-// reports and stewardship records are read from the file; assets through a
-// bounded cache, `AssetCache`). Only the writer changes it, and only after
-// the changes are durable.
+// The committed ledger's records held in memory: admin units, and the
+// counts and last numbers of the rest (projects, assets, entities,
+// contracts, reports and stewardship records are read from the file;
+// projects and assets through bounded caches, `ProjectCache` and
+// `AssetCache`). Only the writer changes it, and only after the changes are
+// durable.
 
 import TaizhangCore
 

@@ -21,6 +21,7 @@ struct Overlay {
     func apply(to state: inout LedgerState) {
         // Parents before children: codes sort that way.
         for code in records.adminUnits.keys.sorted() { state.put(records.adminUnits[code]!) }
+        // Projects are only ever created (no method changes one): each in the group is new.
         state.projectCount += records.projects.count
         state.took(records.assets.values, added: records.assetsAdded)
         state.took(entities: records.entities.values, added: records.entitiesAdded)

@@ -2,8 +2,9 @@
 // group-committed by one writer thread: every queued mutation runs in its own
 // savepoint inside one transaction, so one call's failure leaves the others
 // untouched, and the whole group becomes durable with one sync. A mutation is
-// acknowledged only after COMMIT returned. Reads come from the committed
-// in-memory state (assets from the file, through a bounded cache) and never
+// acknowledged only after COMMIT returned. Reads come from the file through
+// a pool of read connections (assets and projects through bounded caches;
+// admin units and the counts from the committed in-memory state) and never
 // wait for the writer.
 
 import Foundation
@@ -253,7 +254,7 @@ public final class SQLiteLedgerStore: LedgerStore {
             conditions.append("year = ?")
             values.append(.int(Int64(year)))
         }
-        return try pool.read { db in
+        return try readOperations(of: "a page of projects") { db in
             try Self.page(db, table: StoredRows.projects, conditions: conditions, values: values, after: after, limit: limit,
                           countTotal: false, record: StoredRows.project)
         }
