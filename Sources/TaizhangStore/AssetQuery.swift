@@ -78,6 +78,23 @@ final class ReadPool: Sendable {
     }
 }
 
+/// Conditions joined by AND over a table whose `admin_code` column places
+/// each row, with their values in order.
+struct RowConditions {
+    private(set) var conditions: [String] = []
+    private(set) var values: [SQLiteStatement.Value] = []
+
+    /// Rows in the subtree of `code` (every row when nil).
+    init(inSubtreeOf code: String?) {
+        if let code { add("admin_code IN (\(AssetQuery.subtreeCodes))", .text(code)) }
+    }
+
+    mutating func add(_ condition: String, _ value: SQLiteStatement.Value) {
+        conditions.append(condition)
+        values.append(value)
+    }
+}
+
 /// A listing's filter as SQL over the assets table.
 struct AssetQuery {
     /// Conditions joined by AND, and their values in order.

@@ -244,18 +244,10 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     public func projects(adminCode: String?, year: Int?, after: String?, limit: Int) throws -> Page<Project> {
-        var conditions: [String] = []
-        var values: [SQLiteStatement.Value] = []
-        if let adminCode {
-            conditions.append("admin_code IN (\(AssetQuery.subtreeCodes))")
-            values.append(.text(adminCode))
-        }
-        if let year {
-            conditions.append("year = ?")
-            values.append(.int(Int64(year)))
-        }
+        var filter = RowConditions(inSubtreeOf: adminCode)
+        if let year { filter.add("year = ?", .int(Int64(year))) }
         return try readOperations(of: "a page of projects") { db in
-            try Self.page(db, table: StoredRows.projects, conditions: conditions, values: values, after: after, limit: limit,
+            try Self.page(db, table: StoredRows.projects, conditions: filter.conditions, values: filter.values, after: after, limit: limit,
                           countTotal: false, record: StoredRows.project)
         }
     }
@@ -554,18 +546,10 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     public func entities(adminCode: String?, kind: EntityKind?, after: String?, limit: Int) throws -> Page<OperatingEntity> {
-        var conditions: [String] = []
-        var values: [SQLiteStatement.Value] = []
-        if let adminCode {
-            conditions.append("admin_code IN (\(AssetQuery.subtreeCodes))")
-            values.append(.text(adminCode))
-        }
-        if let kind {
-            conditions.append("kind = ?")
-            values.append(.text(kind.rawValue))
-        }
+        var filter = RowConditions(inSubtreeOf: adminCode)
+        if let kind { filter.add("kind = ?", .text(kind.rawValue)) }
         return try readOperations(of: "a page of entities") { db in
-            try Self.page(db, table: StoredRows.entities, conditions: conditions, values: values, after: after, limit: limit, countTotal: true,
+            try Self.page(db, table: StoredRows.entities, conditions: filter.conditions, values: filter.values, after: after, limit: limit, countTotal: true,
                           record: StoredRows.entity)
         }
     }
