@@ -44,6 +44,11 @@ public enum Permission: String, Sendable, CaseIterable, Codable {
     case ownershipApprove = "ownership.approve"
     /// Approve or reject a drafted disposal (separation of duties).
     case disposalApprove = "disposal.approve"
+    /// Take an alert's follow-up steps: acknowledge, assign, plan,
+    /// rectify, record a talk (约谈) or a decision on accountability (问责).
+    case alertFollow = "alert.follow"
+    /// Check a rectified alert: close it (销号) or reopen it.
+    case alertClose = "alert.close"
 }
 
 /// The roles of the county's organisation.
@@ -72,10 +77,10 @@ public enum Role: String, Sendable, CaseIterable, Codable {
         let read: Set<Permission> = [.ledgerRead, .riskRead, .systemRead]
         switch self {
         case .viewer: return read
-        case .villageClerk: return read.union([.incomeWrite, .planDraft, .countWrite, .operationsWrite])
+        case .villageClerk: return read.union([.incomeWrite, .planDraft, .countWrite, .operationsWrite, .alertFollow])
         case .townshipClerk: return Role.villageClerk.permissions.union([.assetWrite])
         case .countyClerk: return Role.townshipClerk.permissions.union([.structureWrite, .disposalWrite])
-        case .approver: return read.union([.planApprove, .ownershipApprove, .disposalApprove])
+        case .approver: return read.union([.planApprove, .ownershipApprove, .disposalApprove, .alertFollow, .alertClose])
         case .auditor: return read.union([.auditRead])
         case .administrator: return [.systemRead, .systemBackup, .riskRead, .riskRun, .auditAccept]
         case .local: return Set(Permission.allCases)
@@ -87,6 +92,10 @@ public enum Role: String, Sendable, CaseIterable, Codable {
 public struct AccessIdentity: Sendable, Hashable {
     /// A short name, recorded in the audit journal ("baima-clerk").
     public var name: String
+    /// What follow-up steps record of the person (issue 20): it never
+    /// changes, so renaming an identity changes nothing it decided. The
+    /// file's "id"; its name when the file gives none.
+    public var id: String
     /// One role or more (a township's clerk who also approves): the union of their permissions.
     public var roles: [Role]
     /// The admin unit whose subtree it may read and change; empty: the whole ledger.
@@ -95,8 +104,9 @@ public struct AccessIdentity: Sendable, Hashable {
     public var uids: [UInt32]
 
     /// An identity.
-    public init(name: String, roles: [Role], scope: String = "", uids: [UInt32] = []) {
+    public init(name: String, id: String = "", roles: [Role], scope: String = "", uids: [UInt32] = []) {
         self.name = name
+        self.id = id.isEmpty ? name : id
         self.roles = roles
         self.scope = scope
         self.uids = uids
@@ -128,6 +138,8 @@ public struct AccessToken: Sendable, Hashable {
 /// Who is calling, once recognised.
 public struct Principal: Sendable, Hashable {
     public var name: String
+    /// The identity's immutable id (`AccessIdentity.id`); "local" in local mode.
+    public var id: String
     public var roles: [Role]
     /// Empty: the whole ledger.
     public var scope: String
@@ -135,8 +147,9 @@ public struct Principal: Sendable, Hashable {
     public var credential: String
 
     /// A principal.
-    public init(name: String, roles: [Role], scope: String, credential: String) {
+    public init(name: String, id: String = "", roles: [Role], scope: String, credential: String) {
         self.name = name
+        self.id = id.isEmpty ? name : id
         self.roles = roles
         self.scope = scope
         self.credential = credential
@@ -201,6 +214,7 @@ public struct AccessPolicy: Sendable, Equatable {
         }
         var identities: [String: AccessIdentity] = [:]
         var byUID: [UInt32: String] = [:]
+        var ids: [String: String] = [:]
         for (index, item) in (root["identities"]?.array ?? []).enumerated() {
             let at = "identities[\(index)]"
             guard case .object(let fields) = item, let name = item["name"]?.string, AccessPolicy.isName(name) else {
@@ -208,9 +222,16 @@ public struct AccessPolicy: Sendable, Equatable {
                 continue
             }
             // A misspelt key must not silently widen an identity (a lost "scope" is the whole ledger).
-            for field in fields where !["name", "role", "roles", "scope", "uids"].contains(field.key) {
-                problems.append("\(at) (\(name)): unknown key \"\(field.key)\" (the keys are name, role or roles, scope, uids)")
+            for field in fields where !["name", "id", "role", "roles", "scope", "uids"].contains(field.key) {
+                problems.append("\(at) (\(name)): unknown key \"\(field.key)\" (the keys are name, id, role or roles, scope, uids)")
             }
+            let id = item["id"]?.string ?? name
+            if let value = item["id"], !(value.string.map(AccessPolicy.isName) ?? false) {
+                problems.append("\(at) (\(name)): \"id\" must be a string of letters, digits, '-', '_' or '.', at most 64: the identity's id, never changed once steps record it")
+            } else if let other = ids[id], other != name {
+                problems.append("\(at) (\(name)): the id \(id) is already \(other)'s")
+            }
+            ids[id] = name
             // "role": "viewer", or "roles": ["village_clerk", "approver"].
             let texts = item["roles"]?.array?.map { $0.string ?? "" } ?? (item["role"]?.string).map { [$0] } ?? []
             let roles = texts.compactMap { Role(rawValue: $0) }.filter { $0 != .local }
@@ -237,7 +258,7 @@ public struct AccessPolicy: Sendable, Equatable {
                 byUID[uid] = name
                 uids.append(uid)
             }
-            if identities.updateValue(AccessIdentity(name: name, roles: roles, scope: scope, uids: uids), forKey: name) != nil {
+            if identities.updateValue(AccessIdentity(name: name, id: id, roles: roles, scope: scope, uids: uids), forKey: name) != nil {
                 problems.append("\(at): the name \(name) is used twice")
             }
         }
@@ -275,7 +296,7 @@ public struct AccessPolicy: Sendable, Equatable {
             return Principal(name: "local", roles: [.local], scope: "", credential: "uid:\(uid)")
         }
         guard let name = byUID[uid], let identity = identities[name] else { return nil }
-        return Principal(name: identity.name, roles: identity.roles, scope: identity.scope, credential: "uid:\(uid)")
+        return Principal(name: identity.name, id: identity.id, roles: identity.roles, scope: identity.scope, credential: "uid:\(uid)")
     }
 
     /// The principal of `authorization` metadata ("Bearer tz_…") at
@@ -297,7 +318,7 @@ public struct AccessPolicy: Sendable, Equatable {
         let record = tokens[id]
         let matches = AccessPolicy.constantTimeEquals(presented, record?.sha256 ?? String(repeating: "0", count: 64))
         guard let record, matches, nowUnix < record.expiresUnix, let identity = identities[record.identity] else { return nil }
-        return Principal(name: identity.name, roles: identity.roles, scope: identity.scope, credential: "token:\(id)")
+        return Principal(name: identity.name, id: identity.id, roles: identity.roles, scope: identity.scope, credential: "token:\(id)")
     }
 
     /// The id inside a token "tz_<id hex>_<secret>": "tk_<id hex>".

@@ -91,6 +91,12 @@ public struct Decider {
             return try decideDisposal(id, decision, date, note, decider, expectedVersion)
         case .recordRevitalisingPlan(let plan):
             return try recordRevitalisingPlan(plan)
+        case .observeAlerts(let events):
+            return try observeAlerts(events)
+        case .followUp(let id, let command, let expectedVersion):
+            return try followUp(id, command, expectedVersion)
+        case .escalateAlerts(let orders):
+            return try escalateAlerts(orders)
         }
     }
 

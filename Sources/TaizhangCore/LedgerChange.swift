@@ -221,6 +221,7 @@ extension StewardshipRecord {
         case .stockTake(let value): return ("", value.adminCode)
         case .disposal(let value): return (value.assetId, value.adminCode)
         case .revitalising(let value): return (value.assetId, "")
+        case .alert(let value): return ("", value.adminCode)
         }
     }
 }

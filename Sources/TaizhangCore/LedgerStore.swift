@@ -24,6 +24,9 @@ public struct CallerContext: Sendable {
     public var scope: Set<String>?
     /// Who is limited, for messages: "shagang-clerk (scope 421024102000)".
     public var scopeHolder: String = ""
+    /// The person taking a follow-up step: the identity's immutable id and
+    /// name, or in local mode the `actor` (nil when local mode names none).
+    public var person: FollowUpPerson?
 
     /// A caller context.
     public init(identity: String, actor: String, method: String, requestId: String, requestSHA256: String, idempotencyKey: String?) {
@@ -119,6 +122,8 @@ public enum MutationOutcome: Sendable {
     case contract(OperationContract)
     case report(QuarterReport)
     case stewardship(StewardshipRecord)
+    /// Several records of one change (the monitor's events, escalations).
+    case stewardships([StewardshipRecord])
     /// Only journal entries were written (an accepted head): the head after them.
     case journaled(AuditHead)
 }
@@ -550,6 +555,9 @@ public protocol LedgerStore: Sendable {
     /// - Throws: UNAVAILABLE when the file cannot be read, DATA_LOSS when
     ///   the stored record does not read.
     func stewardshipRecord(_ kind: StewardshipKind, id: String) throws -> StewardshipRecord?
+    /// The newest event of the risk monitor the alerts' ledger records
+    /// have taken in (0 when none): where the monitor catches up from.
+    func lastObservedAlertEvent() throws -> Int64
     /// The records of one kind that `filter` admits, in id order after
     /// `after`, at most `limit`; with the number of them all and the sum of
     /// their amounts (income's fen, a disposal's proceeds).

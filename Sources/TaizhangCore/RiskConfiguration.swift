@@ -54,6 +54,15 @@ public struct RiskConfiguration: Sendable, Hashable {
     /// `publicationRedDays`, red.
     public var publicationGraceDays = 10
     public var publicationRedDays = 30
+    /// Working days an alert may wait for acknowledgement (签收) before the
+    /// daemon escalates it to the unit above (issue 20): by level.
+    public var acknowledgeWorkingDaysYellow = 3
+    public var acknowledgeWorkingDaysRed = 1
+
+    /// The working days an alert of `level` may wait for acknowledgement.
+    public func acknowledgeWorkingDays(_ level: AlertLevel) -> Int {
+        level == .red ? acknowledgeWorkingDaysRed : acknowledgeWorkingDaysYellow
+    }
 
     /// The defaults.
     public init() {}
@@ -64,6 +73,7 @@ public struct RiskConfiguration: Sendable, Hashable {
         "enabled", "interval_seconds", "debounce_millis", "weights", "score_yellow_below", "score_red_below",
         "report_due_days", "contract_expiry_horizon_days", "idle_days", "decline_percent", "payment_grace_days",
         "payment_red_days", "publication_grace_days", "publication_red_days",
+        "acknowledge_working_days_yellow", "acknowledge_working_days_red",
     ]
 
     /// Reads a configuration file: `{"risk": {"interval_seconds": 60,
@@ -102,6 +112,8 @@ public struct RiskConfiguration: Sendable, Hashable {
         try integer("payment_red_days", 1...3650, \.paymentRedDays)
         try integer("publication_grace_days", 0...3650, \.publicationGraceDays)
         try integer("publication_red_days", 1...3650, \.publicationRedDays)
+        try integer("acknowledge_working_days_yellow", 1...60, \.acknowledgeWorkingDaysYellow)
+        try integer("acknowledge_working_days_red", 1...60, \.acknowledgeWorkingDaysRed)
         if scoreRedBelow > scoreYellowBelow {
             throw RecordJSONError(description: "risk configuration: score_red_below (\(scoreRedBelow)) must not exceed score_yellow_below (\(scoreYellowBelow))")
         }

@@ -276,18 +276,18 @@ public enum AssetRules {
         return bad
     }
 
-    static func validateDocuments(_ documents: [Document]) -> [FieldViolation] {
+    static func validateDocuments(_ documents: [Document], field: String = "documents") -> [FieldViolation] {
         var bad: [FieldViolation] = []
         if documents.count > RecordLimits.documentsMaxCount {
-            bad.append(.init(field: "documents", description: "has \(documents.count) entries; at most \(RecordLimits.documentsMaxCount) are allowed"))
+            bad.append(.init(field: field, description: "has \(documents.count) entries; at most \(RecordLimits.documentsMaxCount) are allowed"))
         }
         for (index, document) in documents.enumerated() {
-            bad += TextRules.required(document.name, field: "documents[\(index)].name")
-            bad += TextRules.optional(document.kind, field: "documents[\(index)].kind", maxBytes: 64)
+            bad += TextRules.required(document.name, field: "\(field)[\(index)].name")
+            bad += TextRules.optional(document.kind, field: "\(field)[\(index)].kind", maxBytes: 64)
             let hex = document.sha256.utf8
             let isHex = hex.count == 64 && hex.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }
             if !isHex {
-                bad.append(.init(field: "documents[\(index)].sha256", description: "must be the file's SHA-256 as 64 lowercase hex digits"))
+                bad.append(.init(field: "\(field)[\(index)].sha256", description: "must be the file's SHA-256 as 64 lowercase hex digits"))
             }
         }
         return bad

@@ -265,6 +265,9 @@ public enum StewardshipKind: String, Sendable, CaseIterable, Codable {
     case stockTake = "stock_take"
     case disposal
     case revitalisingPlan = "revitalising_plan"
+    /// An alert and its follow-up (`AlertCase`, issue 20): kept and
+    /// journaled like the records above, though it is no stewardship step.
+    case alert
 
     /// The prefix of the kind's identifiers.
     public var idPrefix: String {
@@ -274,6 +277,7 @@ public enum StewardshipKind: String, Sendable, CaseIterable, Codable {
         case .stockTake: return "PD"
         case .disposal: return "CZ"
         case .revitalisingPlan: return "PH"
+        case .alert: return "YJ"
         }
     }
 
@@ -288,6 +292,7 @@ public enum StewardshipRecord: Sendable, Hashable {
     case stockTake(StockTake)
     case disposal(DisposalEntry)
     case revitalising(RevitalisingPlan)
+    case alert(AlertCase)
 
     public var kind: StewardshipKind {
         switch self {
@@ -296,6 +301,7 @@ public enum StewardshipRecord: Sendable, Hashable {
         case .stockTake: return .stockTake
         case .disposal: return .disposal
         case .revitalising: return .revitalisingPlan
+        case .alert: return .alert
         }
     }
 
@@ -306,6 +312,7 @@ public enum StewardshipRecord: Sendable, Hashable {
         case .stockTake(let record): return record.id
         case .disposal(let record): return record.id
         case .revitalising(let record): return record.id
+        case .alert(let record): return record.id
         }
     }
 
@@ -316,6 +323,7 @@ public enum StewardshipRecord: Sendable, Hashable {
         case .stockTake(let record): return record.version
         case .disposal(let record): return record.version
         case .revitalising(let record): return record.version
+        case .alert(let record): return record.version
         }
     }
 }
@@ -348,6 +356,12 @@ public enum StewardshipChange: Sendable {
                         expectedVersion: Int64)
     /// A revitalising plan for an idle or loss-making asset.
     case recordRevitalisingPlan(RevitalisingPlan)
+    /// The risk monitor's events taken into the alerts' ledger records.
+    case observeAlerts([ObservedAlertEvent])
+    /// A person's step in an alert's follow-up (`alertId`: "YJ00000042").
+    case followUp(alertId: String, command: FollowUpCommand, expectedVersion: Int64)
+    /// The daemon's escalations of overdue follow-ups.
+    case escalateAlerts([AlertEscalationOrder])
 }
 
 /// Limits on stewardship records.

@@ -64,6 +64,16 @@ public enum Timestamp {
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(rest / 3600, 2)):\(pad(rest / 60 % 60, 2)):\(pad(rest % 60, 2)).\(pad(millis, 3))Z"
     }
 
+    /// The civil date in China Standard Time of an RFC 3339 time in UTC
+    /// ("2026-11-22T17:36:53.123Z" is 2026-11-23); nil when it is not one.
+    public static func chinaDate(rfc3339 text: String) -> CivilDate? {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 20, bytes[10] == UInt8(ascii: "T"), bytes.last == UInt8(ascii: "Z"),
+              let day = CivilDate(String(decoding: bytes[0..<10], as: UTF8.self)),
+              let hour = Int(String(decoding: bytes[11..<13], as: UTF8.self)), (0...23).contains(hour) else { return nil }
+        return hour + 8 >= 24 ? day.adding(days: 1) : day
+    }
+
     /// The civil date of `unixMillis` in China Standard Time (UTC+8, no DST).
     public static func chinaDate(unixMillis: Int64) -> CivilDate {
         let local = unixMillis + 8 * 3_600_000

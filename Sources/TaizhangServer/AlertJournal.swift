@@ -11,6 +11,8 @@ import TaizhangStore
 /// Receives every alert event after it is stored.
 protocol AlertSink: Sendable {
     func emit(_ event: AlertEvent)
+    /// An overdue follow-up escalated to the unit above, after the ledger recorded it.
+    func escalate(_ record: AlertCase, _ escalation: AlertEscalation)
     /// "journald" or "stderr".
     var name: String { get }
 }
@@ -75,6 +77,46 @@ enum AlertSinks {
         return fields
     }
 
+    /// MESSAGE_ID of an escalation (the catalog explains it).
+    static let escalationMessageId = "fa0708258f9047f7bee8998102786854"
+
+    /// The escalation's message in Chinese and English.
+    static func escalationMessages(_ record: AlertCase, _ escalation: AlertEscalation) -> (zh: String, en: String) {
+        let subject = "\(record.subjectName)（\(record.subjectId)）"
+        switch escalation.reason {
+        case .unacknowledged:
+            return ("【逾期上报→\(escalation.toUnit)】\(record.kind.chineseName)\(record.id)：\(subject)的\(record.peakLevel.chineseName)预警至\(escalation.dueOn)仍未签收，请上级单位督办。",
+                    "[escalated to \(escalation.toUnit)] \(record.kind.rawValue.replacingOccurrences(of: "_", with: " ")) \(record.id): the \(record.peakLevel.rawValue) alert on \(record.subjectName) (\(record.subjectId)) was not acknowledged by \(escalation.dueOn).")
+        case .rectificationOverdue:
+            return ("【逾期上报→\(escalation.toUnit)】\(record.kind.chineseName)\(record.id)：\(subject)的整改期限\(escalation.dueOn)已过仍未整改完成（责任人\(record.assignee)），请上级单位督办。",
+                    "[escalated to \(escalation.toUnit)] \(record.kind.rawValue.replacingOccurrences(of: "_", with: " ")) \(record.id): the rectification on \(record.subjectName) (\(record.subjectId)) was due \(escalation.dueOn) and is not done (assignee \(record.assignee)).")
+        }
+    }
+
+    /// The journal fields of an escalation, in order; MESSAGE first.
+    static func fields(_ record: AlertCase, _ escalation: AlertEscalation) -> [(String, String)] {
+        let messages = escalationMessages(record, escalation)
+        return [
+            ("MESSAGE", messages.zh),
+            ("MESSAGE_ID", escalationMessageId),
+            ("PRIORITY", record.peakLevel == .red ? "3" : "4"),
+            ("SYSLOG_IDENTIFIER", "taizhangd"),
+            ("TAIZHANG_EVENT", "escalated"),
+            ("TAIZHANG_ALERT_ID", String(record.alertId)),
+            ("TAIZHANG_LEDGER_ID", record.id),
+            ("TAIZHANG_KIND", record.kind.rawValue),
+            ("TAIZHANG_LEVEL", record.peakLevel.rawValue),
+            ("TAIZHANG_SUBJECT_KIND", record.kind.subjectKind),
+            ("TAIZHANG_\(record.kind.subjectKind.uppercased())_ID", record.subjectId),
+            ("TAIZHANG_ADMIN_CODE", record.adminCode),
+            ("TAIZHANG_ESCALATION_REASON", escalation.reason.rawValue),
+            ("TAIZHANG_ESCALATED_TO", escalation.toUnit),
+            ("TAIZHANG_DUE_ON", escalation.dueOn.description),
+            ("TAIZHANG_FOLLOW_UP_STATE", record.state.rawValue),
+            ("TAIZHANG_MESSAGE_EN", messages.en),
+        ]
+    }
+
     /// red → err (3), yellow → warning (4), a recovery → notice (5).
     static func priority(_ event: AlertEvent) -> Int {
         if event.type == .cleared { return 5 }
@@ -90,6 +132,11 @@ struct JournaldAlertSink: AlertSink {
         let result = Journal.send(AlertSinks.fields(event))
         if result < 0 { DaemonLog.error("journald refused alert event \(event.seq): error \(-result)") }
     }
+
+    func escalate(_ record: AlertCase, _ escalation: AlertEscalation) {
+        let result = Journal.send(AlertSinks.fields(record, escalation))
+        if result < 0 { DaemonLog.error("journald refused the escalation of \(record.id): error \(-result)") }
+    }
 }
 
 /// Writes each event as one line on stderr.
@@ -104,6 +151,13 @@ struct StderrAlertSink: AlertSink {
         if !alert.quarter.isEmpty { line += " quarter=\(alert.quarter)" }
         line += " message_id=\(event.type == .cleared ? alert.kind.recoveryMessageId : alert.kind.messageId): "
         line += event.chineseMessage.replacingOccurrences(of: "\n", with: " ") + "\n"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func escalate(_ record: AlertCase, _ escalation: AlertEscalation) {
+        var line = "\(escalation.at) taizhangd alert escalated level=\(record.peakLevel.rawValue) kind=\(record.kind.rawValue) alert=\(record.id)"
+        line += " reason=\(escalation.reason.rawValue) to=\(escalation.toUnit) due=\(escalation.dueOn) message_id=\(AlertSinks.escalationMessageId): "
+        line += AlertSinks.escalationMessages(record, escalation).zh + "\n"
         FileHandle.standardError.write(Data(line.utf8))
     }
 }

@@ -359,7 +359,15 @@ enum Method {
         var context = CallerContext(identity: call.identity, actor: call.actor, method: call.method,
                                     requestId: call.requestId, requestSHA256: SHA256.hex(payload),
                                     idempotencyKey: call.idempotencyKey)
-        if let principal = call.principal { context.idempotencyOwner = principal.name }
+        if let principal = call.principal {
+            context.idempotencyOwner = principal.name
+            // Local mode has one user: the person is whom `actor` names.
+            if !principal.isLocal {
+                context.person = FollowUpPerson(id: principal.id, name: principal.name)
+            } else if !call.actor.isEmpty {
+                context.person = FollowUpPerson(id: "actor:" + call.actor, name: call.actor)
+            }
+        }
         if let principal = call.principal, let codes = ScopeGuard.codes(call, store) {
             context.scope = codes
             context.scopeHolder = "\(principal.name) (scope \(principal.scope))"

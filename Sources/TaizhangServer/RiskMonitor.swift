@@ -21,6 +21,8 @@ struct MonitorRunSummary: Sendable {
     var raised: UInt64 = 0
     var changed: UInt64 = 0
     var cleared: UInt64 = 0
+    /// Follow-ups the run escalated to the unit above.
+    var escalated: UInt64 = 0
     var openAlerts: UInt64 = 0
     var trigger = ""
     /// Whether the run looked only at what the commits before it touched.
@@ -80,7 +82,12 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
     let alerts: AlertStore
     let hub = AlertHub()
     let sink: any AlertSink
-    private let clock: any WallClock
+    let clock: any WallClock
+    /// The working-day calendar now (escalations count working days).
+    let calendar: @Sendable () -> WorkingDayCalendar
+    /// The newest event the ledger's alert records have taken in, as far as
+    /// this monitor knows (nil: read it from the ledger).
+    let observedSeq = Mutex<Int64?>(nil)
     private let configuration: Mutex<RiskConfiguration>
     private let lastRun = Mutex<MonitorRunSummary?>(nil)
     private let runs = Atomic<UInt64>(0)
@@ -106,7 +113,9 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
     /// How soon a run whose alerts could not be stored is first tried again.
     static let retryNanos: UInt64 = 1_000_000_000
 
-    init(store: any LedgerStore, alerts: AlertStore, configuration: RiskConfiguration, sink: any AlertSink, clock: any WallClock) {
+    init(store: any LedgerStore, alerts: AlertStore, configuration: RiskConfiguration, sink: any AlertSink, clock: any WallClock,
+         calendar: @escaping @Sendable () -> WorkingDayCalendar = { .builtIn() }) {
+        self.calendar = calendar
         self.store = store
         self.alerts = alerts
         self.configuration = Mutex(configuration)
@@ -306,6 +315,10 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
             }
         }
         hub.publish(events)
+        if summary.error.isEmpty {
+            keepLedger(into: &summary)
+            if !summary.focused { escalate(into: &summary) }
+        }
         summary.openAlerts = UInt64(alerts.openAlerts().count)
         summary.durationMicros = (clock.monotonicNanos() &- started) / 1000
         summary.finishedUnixMillis = clock.nowUnixMillis()

@@ -22,6 +22,15 @@ enum RiskService {
             handlers.getRiskScore,
             handlers.watchAlerts,
             handlers.runMonitor,
+            handlers.getAlert,
+            handlers.acknowledgeAlert,
+            handlers.assignAlert,
+            handlers.planRectification,
+            handlers.recordRectification,
+            handlers.closeAlert,
+            handlers.reopenAlert,
+            handlers.recordTalk,
+            handlers.recordAccountability,
         ]
     }
 }
@@ -174,10 +183,18 @@ extension RiskService {
                     before = Int64(token)
                     if before == nil { bad.append(.init(field: "page_token", description: "is not a token this server issued")) }
                 }
+                if !request.followUpStates.isEmpty || !request.assignee.isEmpty || request.overdue {
+                    bad.removeAll { $0.field == "page_token" }
+                    if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
+                    return try followUpPage(request, filter: filter, limit: limit)
+                }
                 if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
                 let (records, more) = try monitor.alerts.alerts(filter: filter, beforeId: before, limit: limit)
                 var response = Taizhang_Risk_V1_ListAlertsResponse()
-                response.alerts = records.map { RiskMapping.alert($0) }
+                response.alerts = try records.map { record in
+                    guard case .alert(let kept)? = try store.stewardshipRecord(.alert, id: AlertCase.id(ofAlert: record.id)) else { return RiskMapping.alert(record) }
+                    return RiskMapping.alert(kept, details: record, overdue: isOverdue(kept))
+                }
                 if more, let last = records.last { response.nextPageToken = PageToken.encode(String(last.id)) }
                 return response
             }

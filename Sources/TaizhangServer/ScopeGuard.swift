@@ -114,6 +114,9 @@ struct RecordLookup {
         case .disposal:
             guard case .disposal(let entry)? = try store.stewardshipRecord(.disposal, id: id) else { return nil }
             return assetCode(entry.assetId)
+        case .alert:
+            guard let number = AlertCase.alertNumber(id) else { return nil }
+            return try store.stewardshipRecord(.alert, id: AlertCase.id(ofAlert: number))?.scopeKeys.adminCode
         case .unspecified, .UNRECOGNIZED: return nil
         }
     }
@@ -129,6 +132,7 @@ struct RecordLookup {
         case .distributionPlan: return "distribution plan"
         case .stockTake: return "stock-take"
         case .disposal: return "disposal"
+        case .alert: return "alert"
         case .unspecified, .UNRECOGNIZED: return "record"
         }
     }

@@ -59,7 +59,8 @@ public final class TaizhangServer: Sendable {
         let holder = StateHolder()
         let context = LedgerContext(policy: configuration.depreciationPolicy, calendar: configuration.calendar, clock: clock)
         let monitor = alerts.map {
-            RiskMonitor(store: store, alerts: $0, configuration: configuration.risk, sink: AlertSinks.make(configuration.alertsTo), clock: clock)
+            RiskMonitor(store: store, alerts: $0, configuration: configuration.risk, sink: AlertSinks.make(configuration.alertsTo), clock: clock,
+                        calendar: { context.calendar })
         }
         self.monitor = monitor
         self.context = context

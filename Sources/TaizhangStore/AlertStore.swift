@@ -254,6 +254,15 @@ public final class AlertStore: Sendable {
         }
     }
 
+    /// One alert by its id, or nil.
+    public func alert(id: Int64) throws -> AlertRecord? {
+        try state.withLock { state in
+            var record: AlertRecord?
+            try state.db.prepare("SELECT \(AlertStore.columns) FROM alerts WHERE id = ?").query([.int(id)]) { record = try AlertStore.record($0) }
+            return record
+        }
+    }
+
     /// Events after `seq`, oldest first, with their alerts as they are now
     /// except for the level, score, quarter and reasons the event recorded.
     public func events(after seq: Int64, limit: Int) throws -> [AlertEvent] {

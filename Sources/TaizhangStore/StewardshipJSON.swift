@@ -21,6 +21,7 @@ enum StewardshipJSON {
             case .stockTake(let value): data = try encoder.encode(value)
             case .disposal(let value): data = try encoder.encode(value)
             case .revitalising(let value): data = try encoder.encode(value)
+            case .alert(let value): data = try encoder.encode(value)
             }
         } catch {
             // The records hold only strings, integers, dates and enums: encoding cannot fail.
@@ -45,6 +46,7 @@ enum StewardshipJSON {
         case .stockTake: return .stockTake(try decoder.decode(StockTake.self, from: data))
         case .disposal: return .disposal(try decoder.decode(DisposalEntry.self, from: data))
         case .revitalisingPlan: return .revitalising(try decoder.decode(RevitalisingPlan.self, from: data))
+        case .alert: return .alert(try decoder.decode(AlertCase.self, from: data))
         }
     }
 }

@@ -32,6 +32,16 @@ extension SQLiteLedgerStore {
         }
     }
 
+    public func lastObservedAlertEvent() throws -> Int64 {
+        try readOperations(of: "the alerts' last event") { db in
+            var seq: Int64 = 0
+            try db.cached("""
+                SELECT COALESCE(MAX(CAST(json_extract(record_json, '$.lastEventSeq') AS INTEGER)), 0) FROM stewardship_records WHERE kind = 'alert'
+                """).query([]) { seq = $0.int(0) }
+            return seq
+        }
+    }
+
     public func stewardshipRecords(_ filter: StewardshipFilter, after: String?, limit: Int) throws -> StewardshipPage {
         var conditions = ["kind = ?"]
         var values: [SQLiteStatement.Value] = [.text(filter.kind.rawValue)]
@@ -196,7 +206,7 @@ struct StewardshipIndexes {
             for id in plan.incomeIds { try planOfIncome.run([.text(id), .text(plan.id)]) }
         case .stockTake(let count):
             for (asset, day) in count.counted { try counted.run([.text(asset), .text(day.description)]) }
-        case .income, .disposal, .revitalising:
+        case .income, .disposal, .revitalising, .alert:
             break
         }
     }

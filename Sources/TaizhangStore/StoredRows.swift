@@ -279,6 +279,8 @@ enum StoredRows {
             (year, state, day, amount) = (entry.record.date.year, entry.signOff?.state.rawValue ?? "", entry.record.date, entry.record.proceedsFen)
         case .revitalising(let plan):
             day = plan.effectiveOn
+        case .alert(let record):
+            (year, state, day) = (record.raisedOn.year, record.state.rawValue, record.raisedOn)
         }
         return [.text(record.kind.rawValue), .text(record.id), .text(keys.assetId), .text(keys.adminCode), .text(contract), .int(Int64(year)),
                 .text(state), .text(day.description), .int(amount), .int(record.version), .text(json)]

@@ -386,8 +386,14 @@ enum ChinaDate {
 
 struct AlertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "alerts", abstract: "List alerts (newest first), or follow them as they are raised and cleared.",
-        discussion: "With --follow, prints each alert event as it happens until interrupted; --after-seq N first replays the stored events after N.")
+        commandName: "alerts", abstract: "List alerts (newest first), follow them as they are raised and cleared, and take them through to 销号.",
+        discussion: """
+            With --follow, prints each alert event as it happens until interrupted; --after-seq N first replays the stored events after N. \
+            With --follow-up, --assignee or --overdue the list is the queue of follow-ups, oldest first. \
+            The subcommands take an alert through its follow-up: ack → assign → plan → rectify → close (by another person), \
+            with talk (约谈, before a yellow alert closes) and accountability (问责, before a red one closes); reopen when a check fails.
+            """,
+        subcommands: [Show.self, Ack.self, Assign.self, Plan.self, Rectify.self, Close.self, Reopen.self, Talk.self, Accountability.self])
     @OptionGroup var global: GlobalOptions
     @Option(name: .customLong("level"), help: "yellow or red.") var level: String?
     @Option(name: .customLong("kind"), help: "An alert kind, e.g. entity_targets, report_missing, contract_expiring.") var kind: String?
@@ -398,6 +404,10 @@ struct AlertsCommand: AsyncParsableCommand {
     @Option(name: .customLong("to"), help: "Raised on or before this day.") var to: String?
     @Option(name: .customLong("subject"), help: "Only this entity, asset or contract.") var subject: String?
     @Option(name: .customLong("limit"), help: "Most alerts listed.") var limit = 100
+    @Option(name: .customLong("follow-up"), help: "Only follow-ups in this state (repeat): pending, acknowledged, assigned, rectifying, rectified, closed.")
+    var followUpStates: [String] = []
+    @Option(name: .customLong("assignee"), help: "Only follow-ups assigned to this person.") var assignee: String?
+    @Flag(name: .customLong("overdue"), help: "Only overdue follow-ups (unacknowledged too long, or past the rectification deadline).") var overdue = false
     @Flag(name: .customLong("follow"), help: "Follow new alert events (WatchAlerts).") var follow = false
     @Option(name: .customLong("after-seq"), help: "With --follow: first replay the stored events after this seq.") var afterSeq: Int64 = 0
 
@@ -407,6 +417,11 @@ struct AlertsCommand: AsyncParsableCommand {
         Column("区划", "admin code") { $0.adminCode }, Column("评分", "score", rightAligned: true) { $0.score >= 0 ? Format.number($0.score) : "-" },
         Column("季度", "quarter") { Format.orDash($0.quarter) }, Column("发生时间", "raised") { $0.raisedAt },
         .label("状态", "state") { alert, language in alert.open ? (language == .zh ? "在报" : "open") : (language == .zh ? "已解除" : "cleared") },
+        .label("处置", "follow-up") { alert, language in
+            guard alert.hasFollowUp else { return "-" }
+            let state = language == .zh ? alert.followUp.stateZh : alert.followUp.state
+            return alert.followUp.overdue ? state + (language == .zh ? "（逾期）" : " (overdue)") : state
+        },
         .label("原因", "reasons") { RiskLabels.reasons($0.reasons, $1) },
     ]
 
@@ -440,6 +455,9 @@ struct AlertsCommand: AsyncParsableCommand {
         request.raisedTo = to ?? ""
         request.subjectID = subject ?? ""
         request.pageSize = Int32(clamping: min(max(limit, 1), 1000))
+        request.followUpStates = followUpStates
+        request.assignee = assignee ?? ""
+        request.overdue = overdue
         return request
     }
 

@@ -24,6 +24,7 @@ struct RiskFocusTests {
     struct Silent: AlertSink {
         var name: String { "none" }
         func emit(_ event: AlertEvent) {}
+        func escalate(_ record: AlertCase, _ escalation: AlertEscalation) {}
     }
 
     struct Failure: Error { let text: String }

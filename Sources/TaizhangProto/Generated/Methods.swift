@@ -188,6 +188,33 @@ extension RPC {
         /// /taizhang.risk.v1.Risk/RunMonitor
         public static let runMonitor = RPCMethod<Taizhang_Risk_V1_RunMonitorRequest, Taizhang_Risk_V1_MonitorRun>(
             path: "/taizhang.risk.v1.Risk/RunMonitor", serverStreaming: false)
+        /// /taizhang.risk.v1.Risk/GetAlert
+        public static let getAlert = RPCMethod<Taizhang_Risk_V1_GetAlertRequest, Taizhang_Risk_V1_Alert>(
+            path: "/taizhang.risk.v1.Risk/GetAlert", serverStreaming: false)
+        /// /taizhang.risk.v1.Risk/AcknowledgeAlert
+        public static let acknowledgeAlert = RPCMethod<Taizhang_Risk_V1_AcknowledgeAlertRequest, Taizhang_Risk_V1_Alert>(
+            path: "/taizhang.risk.v1.Risk/AcknowledgeAlert", serverStreaming: false)
+        /// /taizhang.risk.v1.Risk/AssignAlert
+        public static let assignAlert = RPCMethod<Taizhang_Risk_V1_AssignAlertRequest, Taizhang_Risk_V1_Alert>(
+            path: "/taizhang.risk.v1.Risk/AssignAlert", serverStreaming: false)
+        /// /taizhang.risk.v1.Risk/PlanRectification
+        public static let planRectification = RPCMethod<Taizhang_Risk_V1_PlanRectificationRequest, Taizhang_Risk_V1_Alert>(
+            path: "/taizhang.risk.v1.Risk/PlanRectification", serverStreaming: false)
+        /// /taizhang.risk.v1.Risk/RecordRectification
+        public static let recordRectification = RPCMethod<Taizhang_Risk_V1_RecordRectificationRequest, Taizhang_Risk_V1_Alert>(
+            path: "/taizhang.risk.v1.Risk/RecordRectification", serverStreaming: false)
+        /// /taizhang.risk.v1.Risk/CloseAlert
+        public static let closeAlert = RPCMethod<Taizhang_Risk_V1_CloseAlertRequest, Taizhang_Risk_V1_Alert>(
+            path: "/taizhang.risk.v1.Risk/CloseAlert", serverStreaming: false)
+        /// /taizhang.risk.v1.Risk/ReopenAlert
+        public static let reopenAlert = RPCMethod<Taizhang_Risk_V1_ReopenAlertRequest, Taizhang_Risk_V1_Alert>(
+            path: "/taizhang.risk.v1.Risk/ReopenAlert", serverStreaming: false)
+        /// /taizhang.risk.v1.Risk/RecordTalk
+        public static let recordTalk = RPCMethod<Taizhang_Risk_V1_RecordTalkRequest, Taizhang_Risk_V1_Alert>(
+            path: "/taizhang.risk.v1.Risk/RecordTalk", serverStreaming: false)
+        /// /taizhang.risk.v1.Risk/RecordAccountability
+        public static let recordAccountability = RPCMethod<Taizhang_Risk_V1_RecordAccountabilityRequest, Taizhang_Risk_V1_Alert>(
+            path: "/taizhang.risk.v1.Risk/RecordAccountability", serverStreaming: false)
     }
     /// The methods of taizhang.system.v1.System.
     public enum System {
@@ -271,6 +298,15 @@ extension RPC {
         Risk.getRiskScore,
         Risk.watchAlerts,
         Risk.runMonitor,
+        Risk.getAlert,
+        Risk.acknowledgeAlert,
+        Risk.assignAlert,
+        Risk.planRectification,
+        Risk.recordRectification,
+        Risk.closeAlert,
+        Risk.reopenAlert,
+        Risk.recordTalk,
+        Risk.recordAccountability,
         System.health,
         System.status,
         System.listMethods,

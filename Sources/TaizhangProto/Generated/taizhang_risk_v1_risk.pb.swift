@@ -223,11 +223,434 @@ public nonisolated struct Taizhang_Risk_V1_Alert: @unchecked Sendable {
     set {_uniqueStorage()._messageEn = newValue}
   }
 
+  /// "YJ00000042": the alert's record in the ledger (empty until the ledger has taken it in)
+  public var ledgerID: String {
+    get {_storage._ledgerID}
+    set {_uniqueStorage()._ledgerID = newValue}
+  }
+
+  /// what people did about it
+  public var followUp: Taizhang_Risk_V1_FollowUp {
+    get {_storage._followUp ?? Taizhang_Risk_V1_FollowUp()}
+    set {_uniqueStorage()._followUp = newValue}
+  }
+  /// Returns true if `followUp` has been explicitly set.
+  public var hasFollowUp: Bool {_storage._followUp != nil}
+  /// Clears the value of `followUp`. Subsequent reads from it will return its default value.
+  public mutating func clearFollowUp() {_uniqueStorage()._followUp = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// An alert's follow-up as the ledger keeps it.
+public nonisolated struct Taizhang_Risk_V1_FollowUp: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// pending, acknowledged, assigned, rectifying, rectified, closed
+  public var state: String {
+    get {_storage._state}
+    set {_uniqueStorage()._state = newValue}
+  }
+
+  /// 待签收, 已签收, 已交办, 整改中, 已整改待核, 已销号
+  public var stateZh: String {
+    get {_storage._stateZh}
+    set {_uniqueStorage()._stateZh = newValue}
+  }
+
+  /// not closed, and open or taken up (an alert that cleared before anyone acknowledged it owes nothing)
+  public var owed: Bool {
+    get {_storage._owed}
+    set {_uniqueStorage()._owed = newValue}
+  }
+
+  /// unacknowledged past its working days, or rectifying past its deadline
+  public var overdue: Bool {
+    get {_storage._overdue}
+    set {_uniqueStorage()._overdue = newValue}
+  }
+
+  /// the highest level it reached: closing follows it
+  public var peakLevel: Taizhang_Risk_V1_AlertLevel {
+    get {_storage._peakLevel}
+    set {_uniqueStorage()._peakLevel = newValue}
+  }
+
+  /// YYYY-MM-DD
+  public var raisedOn: String {
+    get {_storage._raisedOn}
+    set {_uniqueStorage()._raisedOn = newValue}
+  }
+
+  public var assignee: String {
+    get {_storage._assignee}
+    set {_uniqueStorage()._assignee = newValue}
+  }
+
+  /// admin code
+  public var assigneeUnit: String {
+    get {_storage._assigneeUnit}
+    set {_uniqueStorage()._assigneeUnit = newValue}
+  }
+
+  /// the rectification measures
+  public var plan: String {
+    get {_storage._plan}
+    set {_uniqueStorage()._plan = newValue}
+  }
+
+  /// YYYY-MM-DD; empty until planned
+  public var deadline: String {
+    get {_storage._deadline}
+    set {_uniqueStorage()._deadline = newValue}
+  }
+
+  public var rectification: String {
+    get {_storage._rectification}
+    set {_uniqueStorage()._rectification = newValue}
+  }
+
+  public var evidence: [Taizhang_Ledger_V1_Document] {
+    get {_storage._evidence}
+    set {_uniqueStorage()._evidence = newValue}
+  }
+
+  public var talks: [Taizhang_Risk_V1_AlertTalk] {
+    get {_storage._talks}
+    set {_uniqueStorage()._talks = newValue}
+  }
+
+  public var accountability: [Taizhang_Risk_V1_AlertAccountability] {
+    get {_storage._accountability}
+    set {_uniqueStorage()._accountability = newValue}
+  }
+
+  public var escalations: [Taizhang_Risk_V1_AlertEscalation] {
+    get {_storage._escalations}
+    set {_uniqueStorage()._escalations = newValue}
+  }
+
+  /// the trail, oldest first
+  public var steps: [Taizhang_Risk_V1_FollowUpStep] {
+    get {_storage._steps}
+    set {_uniqueStorage()._steps = newValue}
+  }
+
+  /// for expected_version
+  public var version: Int64 {
+    get {_storage._version}
+    set {_uniqueStorage()._version = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Taizhang_Risk_V1_FollowUpStep: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// acknowledge, assign, plan, rectify, close, reopen, talk, accountability, escalate
+  public var action: String = String()
+
+  public var actionZh: String = String()
+
+  /// the identity's immutable id ("actor:NAME" in local mode; empty for the daemon)
+  public var personID: String = String()
+
+  /// its name when the step was taken
+  public var person: String = String()
+
+  /// YYYY-MM-DD
+  public var date: String = String()
+
+  public var note: String = String()
+
+  /// the call's authenticated identity
+  public var identity: String = String()
+
+  /// RFC 3339
+  public var recordedAt: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// 约谈
+public nonisolated struct Taizhang_Risk_V1_AlertTalk: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var date: String = String()
+
+  public var interviewer: String = String()
+
+  public var interviewee: String = String()
+
+  public var notes: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// 问责
+public nonisolated struct Taizhang_Risk_V1_AlertAccountability: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var date: String = String()
+
+  public var decision: String = String()
+
+  public var person: String = String()
+
+  public var document: Taizhang_Ledger_V1_Document {
+    get {_document ?? Taizhang_Ledger_V1_Document()}
+    set {_document = newValue}
+  }
+  /// Returns true if `document` has been explicitly set.
+  public var hasDocument: Bool {self._document != nil}
+  /// Clears the value of `document`. Subsequent reads from it will return its default value.
+  public mutating func clearDocument() {self._document = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _document: Taizhang_Ledger_V1_Document? = nil
+}
+
+public nonisolated struct Taizhang_Risk_V1_AlertEscalation: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// unacknowledged, rectification_overdue
+  public var reason: String = String()
+
+  public var reasonZh: String = String()
+
+  /// the deadline missed
+  public var dueOn: String = String()
+
+  /// the unit above the alert's
+  public var toUnit: String = String()
+
+  public var date: String = String()
+
+  /// RFC 3339
+  public var at: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Risk_V1_GetAlertRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "YJ00000042" or "42"
+  public var alertID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Every step names the alert, the day it happened (YYYY-MM-DD, China
+/// Standard Time; not after today) and, optionally, the version read.
+public nonisolated struct Taizhang_Risk_V1_AcknowledgeAlertRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var alertID: String = String()
+
+  public var date: String = String()
+
+  public var expectedVersion: Int64 = 0
+
+  public var note: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Risk_V1_AssignAlertRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var alertID: String = String()
+
+  public var date: String = String()
+
+  public var expectedVersion: Int64 = 0
+
+  /// the person who rectifies
+  public var assignee: String = String()
+
+  /// the unit that rectifies
+  public var unitCode: String = String()
+
+  public var note: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Risk_V1_PlanRectificationRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var alertID: String = String()
+
+  public var date: String = String()
+
+  public var expectedVersion: Int64 = 0
+
+  /// 整改措施
+  public var measures: String = String()
+
+  /// YYYY-MM-DD
+  public var deadline: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Risk_V1_RecordRectificationRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var alertID: String = String()
+
+  public var date: String = String()
+
+  public var expectedVersion: Int64 = 0
+
+  /// what was done
+  public var note: String = String()
+
+  public var evidence: [Taizhang_Ledger_V1_Document] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Risk_V1_CloseAlertRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var alertID: String = String()
+
+  public var date: String = String()
+
+  public var expectedVersion: Int64 = 0
+
+  public var note: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Risk_V1_ReopenAlertRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var alertID: String = String()
+
+  public var date: String = String()
+
+  public var expectedVersion: Int64 = 0
+
+  /// why the check failed
+  public var reason: String = String()
+
+  /// a new deadline; empty: keep the plan's
+  public var deadline: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Risk_V1_RecordTalkRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var alertID: String = String()
+
+  public var date: String = String()
+
+  public var expectedVersion: Int64 = 0
+
+  public var interviewer: String = String()
+
+  public var interviewee: String = String()
+
+  public var notes: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Risk_V1_RecordAccountabilityRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var alertID: String = String()
+
+  public var date: String = String()
+
+  public var expectedVersion: Int64 = 0
+
+  public var decision: String = String()
+
+  public var person: String = String()
+
+  public var document: Taizhang_Ledger_V1_Document {
+    get {_document ?? Taizhang_Ledger_V1_Document()}
+    set {_document = newValue}
+  }
+  /// Returns true if `document` has been explicitly set.
+  public var hasDocument: Bool {self._document != nil}
+  /// Clears the value of `document`. Subsequent reads from it will return its default value.
+  public mutating func clearDocument() {self._document = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _document: Taizhang_Ledger_V1_Document? = nil
 }
 
 public nonisolated struct Taizhang_Risk_V1_AlertEvent: Sendable {
@@ -297,6 +720,16 @@ public nonisolated struct Taizhang_Risk_V1_ListAlertsRequest: Sendable {
   public var pageSize: Int32 = 0
 
   public var pageToken: String = String()
+
+  /// Follow-up filters: with any of them the alerts come from the ledger's
+  /// records, oldest first (the queue of work), each with its follow-up.
+  public var followUpStates: [String] = []
+
+  /// the assignee's name
+  public var assignee: String = String()
+
+  /// only overdue follow-ups
+  public var overdue: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -564,7 +997,7 @@ nonisolated extension Taizhang_Risk_V1_ScorePart: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Taizhang_Risk_V1_Alert: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Alert"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}kind\0\u{3}kind_zh\0\u{3}message_id\0\u{3}subject_kind\0\u{3}subject_id\0\u{3}subject_name\0\u{3}admin_code\0\u{1}level\0\u{1}score\0\u{1}quarter\0\u{1}parts\0\u{1}reasons\0\u{3}raised_at\0\u{3}changed_at\0\u{3}cleared_at\0\u{1}open\0\u{1}message\0\u{3}message_en\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}kind\0\u{3}kind_zh\0\u{3}message_id\0\u{3}subject_kind\0\u{3}subject_id\0\u{3}subject_name\0\u{3}admin_code\0\u{1}level\0\u{1}score\0\u{1}quarter\0\u{1}parts\0\u{1}reasons\0\u{3}raised_at\0\u{3}changed_at\0\u{3}cleared_at\0\u{1}open\0\u{1}message\0\u{3}message_en\0\u{3}ledger_id\0\u{3}follow_up\0")
 
   fileprivate class _StorageClass {
     var _id: Int64 = 0
@@ -586,6 +1019,8 @@ nonisolated extension Taizhang_Risk_V1_Alert: SwiftProtobuf.Message, SwiftProtob
     var _open: Bool = false
     var _message: String = String()
     var _messageEn: String = String()
+    var _ledgerID: String = String()
+    var _followUp: Taizhang_Risk_V1_FollowUp? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -615,6 +1050,8 @@ nonisolated extension Taizhang_Risk_V1_Alert: SwiftProtobuf.Message, SwiftProtob
       _open = source._open
       _message = source._message
       _messageEn = source._messageEn
+      _ledgerID = source._ledgerID
+      _followUp = source._followUp
     }
   }
 
@@ -652,6 +1089,8 @@ nonisolated extension Taizhang_Risk_V1_Alert: SwiftProtobuf.Message, SwiftProtob
         case 17: try { try decoder.decodeSingularBoolField(value: &_storage._open) }()
         case 18: try { try decoder.decodeSingularStringField(value: &_storage._message) }()
         case 19: try { try decoder.decodeSingularStringField(value: &_storage._messageEn) }()
+        case 20: try { try decoder.decodeSingularStringField(value: &_storage._ledgerID) }()
+        case 21: try { try decoder.decodeSingularMessageField(value: &_storage._followUp) }()
         default: break
         }
       }
@@ -660,6 +1099,10 @@ nonisolated extension Taizhang_Risk_V1_Alert: SwiftProtobuf.Message, SwiftProtob
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
       if _storage._id != 0 {
         try visitor.visitSingularInt64Field(value: _storage._id, fieldNumber: 1)
       }
@@ -717,6 +1160,12 @@ nonisolated extension Taizhang_Risk_V1_Alert: SwiftProtobuf.Message, SwiftProtob
       if !_storage._messageEn.isEmpty {
         try visitor.visitSingularStringField(value: _storage._messageEn, fieldNumber: 19)
       }
+      if !_storage._ledgerID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._ledgerID, fieldNumber: 20)
+      }
+      try { if let v = _storage._followUp {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 21)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -745,10 +1194,843 @@ nonisolated extension Taizhang_Risk_V1_Alert: SwiftProtobuf.Message, SwiftProtob
         if _storage._open != rhs_storage._open {return false}
         if _storage._message != rhs_storage._message {return false}
         if _storage._messageEn != rhs_storage._messageEn {return false}
+        if _storage._ledgerID != rhs_storage._ledgerID {return false}
+        if _storage._followUp != rhs_storage._followUp {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Risk_V1_FollowUp: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FollowUp"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}state\0\u{3}state_zh\0\u{1}owed\0\u{1}overdue\0\u{3}peak_level\0\u{3}raised_on\0\u{1}assignee\0\u{3}assignee_unit\0\u{1}plan\0\u{1}deadline\0\u{1}rectification\0\u{1}evidence\0\u{1}talks\0\u{1}accountability\0\u{1}escalations\0\u{1}steps\0\u{1}version\0")
+
+  fileprivate class _StorageClass {
+    var _state: String = String()
+    var _stateZh: String = String()
+    var _owed: Bool = false
+    var _overdue: Bool = false
+    var _peakLevel: Taizhang_Risk_V1_AlertLevel = .unspecified
+    var _raisedOn: String = String()
+    var _assignee: String = String()
+    var _assigneeUnit: String = String()
+    var _plan: String = String()
+    var _deadline: String = String()
+    var _rectification: String = String()
+    var _evidence: [Taizhang_Ledger_V1_Document] = []
+    var _talks: [Taizhang_Risk_V1_AlertTalk] = []
+    var _accountability: [Taizhang_Risk_V1_AlertAccountability] = []
+    var _escalations: [Taizhang_Risk_V1_AlertEscalation] = []
+    var _steps: [Taizhang_Risk_V1_FollowUpStep] = []
+    var _version: Int64 = 0
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _state = source._state
+      _stateZh = source._stateZh
+      _owed = source._owed
+      _overdue = source._overdue
+      _peakLevel = source._peakLevel
+      _raisedOn = source._raisedOn
+      _assignee = source._assignee
+      _assigneeUnit = source._assigneeUnit
+      _plan = source._plan
+      _deadline = source._deadline
+      _rectification = source._rectification
+      _evidence = source._evidence
+      _talks = source._talks
+      _accountability = source._accountability
+      _escalations = source._escalations
+      _steps = source._steps
+      _version = source._version
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._state) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._stateZh) }()
+        case 3: try { try decoder.decodeSingularBoolField(value: &_storage._owed) }()
+        case 4: try { try decoder.decodeSingularBoolField(value: &_storage._overdue) }()
+        case 5: try { try decoder.decodeSingularEnumField(value: &_storage._peakLevel) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._raisedOn) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._assignee) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._assigneeUnit) }()
+        case 9: try { try decoder.decodeSingularStringField(value: &_storage._plan) }()
+        case 10: try { try decoder.decodeSingularStringField(value: &_storage._deadline) }()
+        case 11: try { try decoder.decodeSingularStringField(value: &_storage._rectification) }()
+        case 12: try { try decoder.decodeRepeatedMessageField(value: &_storage._evidence) }()
+        case 13: try { try decoder.decodeRepeatedMessageField(value: &_storage._talks) }()
+        case 14: try { try decoder.decodeRepeatedMessageField(value: &_storage._accountability) }()
+        case 15: try { try decoder.decodeRepeatedMessageField(value: &_storage._escalations) }()
+        case 16: try { try decoder.decodeRepeatedMessageField(value: &_storage._steps) }()
+        case 17: try { try decoder.decodeSingularInt64Field(value: &_storage._version) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      if !_storage._state.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._state, fieldNumber: 1)
+      }
+      if !_storage._stateZh.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._stateZh, fieldNumber: 2)
+      }
+      if _storage._owed != false {
+        try visitor.visitSingularBoolField(value: _storage._owed, fieldNumber: 3)
+      }
+      if _storage._overdue != false {
+        try visitor.visitSingularBoolField(value: _storage._overdue, fieldNumber: 4)
+      }
+      if _storage._peakLevel != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._peakLevel, fieldNumber: 5)
+      }
+      if !_storage._raisedOn.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._raisedOn, fieldNumber: 6)
+      }
+      if !_storage._assignee.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._assignee, fieldNumber: 7)
+      }
+      if !_storage._assigneeUnit.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._assigneeUnit, fieldNumber: 8)
+      }
+      if !_storage._plan.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._plan, fieldNumber: 9)
+      }
+      if !_storage._deadline.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._deadline, fieldNumber: 10)
+      }
+      if !_storage._rectification.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._rectification, fieldNumber: 11)
+      }
+      if !_storage._evidence.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._evidence, fieldNumber: 12)
+      }
+      if !_storage._talks.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._talks, fieldNumber: 13)
+      }
+      if !_storage._accountability.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._accountability, fieldNumber: 14)
+      }
+      if !_storage._escalations.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._escalations, fieldNumber: 15)
+      }
+      if !_storage._steps.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._steps, fieldNumber: 16)
+      }
+      if _storage._version != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._version, fieldNumber: 17)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Risk_V1_FollowUp, rhs: Taizhang_Risk_V1_FollowUp) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._state != rhs_storage._state {return false}
+        if _storage._stateZh != rhs_storage._stateZh {return false}
+        if _storage._owed != rhs_storage._owed {return false}
+        if _storage._overdue != rhs_storage._overdue {return false}
+        if _storage._peakLevel != rhs_storage._peakLevel {return false}
+        if _storage._raisedOn != rhs_storage._raisedOn {return false}
+        if _storage._assignee != rhs_storage._assignee {return false}
+        if _storage._assigneeUnit != rhs_storage._assigneeUnit {return false}
+        if _storage._plan != rhs_storage._plan {return false}
+        if _storage._deadline != rhs_storage._deadline {return false}
+        if _storage._rectification != rhs_storage._rectification {return false}
+        if _storage._evidence != rhs_storage._evidence {return false}
+        if _storage._talks != rhs_storage._talks {return false}
+        if _storage._accountability != rhs_storage._accountability {return false}
+        if _storage._escalations != rhs_storage._escalations {return false}
+        if _storage._steps != rhs_storage._steps {return false}
+        if _storage._version != rhs_storage._version {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Risk_V1_FollowUpStep: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FollowUpStep"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}action\0\u{3}action_zh\0\u{3}person_id\0\u{1}person\0\u{1}date\0\u{1}note\0\u{1}identity\0\u{3}recorded_at\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.action) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.actionZh) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.personID) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.person) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.note) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.identity) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.recordedAt) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.action.isEmpty {
+      try visitor.visitSingularStringField(value: self.action, fieldNumber: 1)
+    }
+    if !self.actionZh.isEmpty {
+      try visitor.visitSingularStringField(value: self.actionZh, fieldNumber: 2)
+    }
+    if !self.personID.isEmpty {
+      try visitor.visitSingularStringField(value: self.personID, fieldNumber: 3)
+    }
+    if !self.person.isEmpty {
+      try visitor.visitSingularStringField(value: self.person, fieldNumber: 4)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 5)
+    }
+    if !self.note.isEmpty {
+      try visitor.visitSingularStringField(value: self.note, fieldNumber: 6)
+    }
+    if !self.identity.isEmpty {
+      try visitor.visitSingularStringField(value: self.identity, fieldNumber: 7)
+    }
+    if !self.recordedAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.recordedAt, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Risk_V1_FollowUpStep, rhs: Taizhang_Risk_V1_FollowUpStep) -> Bool {
+    if lhs.action != rhs.action {return false}
+    if lhs.actionZh != rhs.actionZh {return false}
+    if lhs.personID != rhs.personID {return false}
+    if lhs.person != rhs.person {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.note != rhs.note {return false}
+    if lhs.identity != rhs.identity {return false}
+    if lhs.recordedAt != rhs.recordedAt {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Risk_V1_AlertTalk: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AlertTalk"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}date\0\u{1}interviewer\0\u{1}interviewee\0\u{1}notes\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.interviewer) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.interviewee) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.notes) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 1)
+    }
+    if !self.interviewer.isEmpty {
+      try visitor.visitSingularStringField(value: self.interviewer, fieldNumber: 2)
+    }
+    if !self.interviewee.isEmpty {
+      try visitor.visitSingularStringField(value: self.interviewee, fieldNumber: 3)
+    }
+    if !self.notes.isEmpty {
+      try visitor.visitSingularStringField(value: self.notes, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Risk_V1_AlertTalk, rhs: Taizhang_Risk_V1_AlertTalk) -> Bool {
+    if lhs.date != rhs.date {return false}
+    if lhs.interviewer != rhs.interviewer {return false}
+    if lhs.interviewee != rhs.interviewee {return false}
+    if lhs.notes != rhs.notes {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Risk_V1_AlertAccountability: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AlertAccountability"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}date\0\u{1}decision\0\u{1}person\0\u{1}document\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.decision) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.person) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._document) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 1)
+    }
+    if !self.decision.isEmpty {
+      try visitor.visitSingularStringField(value: self.decision, fieldNumber: 2)
+    }
+    if !self.person.isEmpty {
+      try visitor.visitSingularStringField(value: self.person, fieldNumber: 3)
+    }
+    try { if let v = self._document {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Risk_V1_AlertAccountability, rhs: Taizhang_Risk_V1_AlertAccountability) -> Bool {
+    if lhs.date != rhs.date {return false}
+    if lhs.decision != rhs.decision {return false}
+    if lhs.person != rhs.person {return false}
+    if lhs._document != rhs._document {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Risk_V1_AlertEscalation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AlertEscalation"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}reason\0\u{3}reason_zh\0\u{3}due_on\0\u{3}to_unit\0\u{1}date\0\u{1}at\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.reasonZh) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.dueOn) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.toUnit) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.at) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 1)
+    }
+    if !self.reasonZh.isEmpty {
+      try visitor.visitSingularStringField(value: self.reasonZh, fieldNumber: 2)
+    }
+    if !self.dueOn.isEmpty {
+      try visitor.visitSingularStringField(value: self.dueOn, fieldNumber: 3)
+    }
+    if !self.toUnit.isEmpty {
+      try visitor.visitSingularStringField(value: self.toUnit, fieldNumber: 4)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 5)
+    }
+    if !self.at.isEmpty {
+      try visitor.visitSingularStringField(value: self.at, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Risk_V1_AlertEscalation, rhs: Taizhang_Risk_V1_AlertEscalation) -> Bool {
+    if lhs.reason != rhs.reason {return false}
+    if lhs.reasonZh != rhs.reasonZh {return false}
+    if lhs.dueOn != rhs.dueOn {return false}
+    if lhs.toUnit != rhs.toUnit {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.at != rhs.at {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Risk_V1_GetAlertRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetAlertRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}alert_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.alertID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.alertID.isEmpty {
+      try visitor.visitSingularStringField(value: self.alertID, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Risk_V1_GetAlertRequest, rhs: Taizhang_Risk_V1_GetAlertRequest) -> Bool {
+    if lhs.alertID != rhs.alertID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Risk_V1_AcknowledgeAlertRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AcknowledgeAlertRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}alert_id\0\u{1}date\0\u{3}expected_version\0\u{1}note\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.alertID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.expectedVersion) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.note) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.alertID.isEmpty {
+      try visitor.visitSingularStringField(value: self.alertID, fieldNumber: 1)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 2)
+    }
+    if self.expectedVersion != 0 {
+      try visitor.visitSingularInt64Field(value: self.expectedVersion, fieldNumber: 3)
+    }
+    if !self.note.isEmpty {
+      try visitor.visitSingularStringField(value: self.note, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Risk_V1_AcknowledgeAlertRequest, rhs: Taizhang_Risk_V1_AcknowledgeAlertRequest) -> Bool {
+    if lhs.alertID != rhs.alertID {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.expectedVersion != rhs.expectedVersion {return false}
+    if lhs.note != rhs.note {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Risk_V1_AssignAlertRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AssignAlertRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}alert_id\0\u{1}date\0\u{3}expected_version\0\u{1}assignee\0\u{3}unit_code\0\u{1}note\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.alertID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.expectedVersion) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.assignee) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.unitCode) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.note) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.alertID.isEmpty {
+      try visitor.visitSingularStringField(value: self.alertID, fieldNumber: 1)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 2)
+    }
+    if self.expectedVersion != 0 {
+      try visitor.visitSingularInt64Field(value: self.expectedVersion, fieldNumber: 3)
+    }
+    if !self.assignee.isEmpty {
+      try visitor.visitSingularStringField(value: self.assignee, fieldNumber: 4)
+    }
+    if !self.unitCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.unitCode, fieldNumber: 5)
+    }
+    if !self.note.isEmpty {
+      try visitor.visitSingularStringField(value: self.note, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Risk_V1_AssignAlertRequest, rhs: Taizhang_Risk_V1_AssignAlertRequest) -> Bool {
+    if lhs.alertID != rhs.alertID {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.expectedVersion != rhs.expectedVersion {return false}
+    if lhs.assignee != rhs.assignee {return false}
+    if lhs.unitCode != rhs.unitCode {return false}
+    if lhs.note != rhs.note {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Risk_V1_PlanRectificationRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PlanRectificationRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}alert_id\0\u{1}date\0\u{3}expected_version\0\u{1}measures\0\u{1}deadline\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.alertID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.expectedVersion) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.measures) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.deadline) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.alertID.isEmpty {
+      try visitor.visitSingularStringField(value: self.alertID, fieldNumber: 1)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 2)
+    }
+    if self.expectedVersion != 0 {
+      try visitor.visitSingularInt64Field(value: self.expectedVersion, fieldNumber: 3)
+    }
+    if !self.measures.isEmpty {
+      try visitor.visitSingularStringField(value: self.measures, fieldNumber: 4)
+    }
+    if !self.deadline.isEmpty {
+      try visitor.visitSingularStringField(value: self.deadline, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Risk_V1_PlanRectificationRequest, rhs: Taizhang_Risk_V1_PlanRectificationRequest) -> Bool {
+    if lhs.alertID != rhs.alertID {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.expectedVersion != rhs.expectedVersion {return false}
+    if lhs.measures != rhs.measures {return false}
+    if lhs.deadline != rhs.deadline {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Risk_V1_RecordRectificationRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RecordRectificationRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}alert_id\0\u{1}date\0\u{3}expected_version\0\u{1}note\0\u{1}evidence\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.alertID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.expectedVersion) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.note) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.evidence) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.alertID.isEmpty {
+      try visitor.visitSingularStringField(value: self.alertID, fieldNumber: 1)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 2)
+    }
+    if self.expectedVersion != 0 {
+      try visitor.visitSingularInt64Field(value: self.expectedVersion, fieldNumber: 3)
+    }
+    if !self.note.isEmpty {
+      try visitor.visitSingularStringField(value: self.note, fieldNumber: 4)
+    }
+    if !self.evidence.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.evidence, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Risk_V1_RecordRectificationRequest, rhs: Taizhang_Risk_V1_RecordRectificationRequest) -> Bool {
+    if lhs.alertID != rhs.alertID {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.expectedVersion != rhs.expectedVersion {return false}
+    if lhs.note != rhs.note {return false}
+    if lhs.evidence != rhs.evidence {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Risk_V1_CloseAlertRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CloseAlertRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}alert_id\0\u{1}date\0\u{3}expected_version\0\u{1}note\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.alertID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.expectedVersion) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.note) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.alertID.isEmpty {
+      try visitor.visitSingularStringField(value: self.alertID, fieldNumber: 1)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 2)
+    }
+    if self.expectedVersion != 0 {
+      try visitor.visitSingularInt64Field(value: self.expectedVersion, fieldNumber: 3)
+    }
+    if !self.note.isEmpty {
+      try visitor.visitSingularStringField(value: self.note, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Risk_V1_CloseAlertRequest, rhs: Taizhang_Risk_V1_CloseAlertRequest) -> Bool {
+    if lhs.alertID != rhs.alertID {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.expectedVersion != rhs.expectedVersion {return false}
+    if lhs.note != rhs.note {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Risk_V1_ReopenAlertRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReopenAlertRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}alert_id\0\u{1}date\0\u{3}expected_version\0\u{1}reason\0\u{1}deadline\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.alertID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.expectedVersion) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.deadline) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.alertID.isEmpty {
+      try visitor.visitSingularStringField(value: self.alertID, fieldNumber: 1)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 2)
+    }
+    if self.expectedVersion != 0 {
+      try visitor.visitSingularInt64Field(value: self.expectedVersion, fieldNumber: 3)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 4)
+    }
+    if !self.deadline.isEmpty {
+      try visitor.visitSingularStringField(value: self.deadline, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Risk_V1_ReopenAlertRequest, rhs: Taizhang_Risk_V1_ReopenAlertRequest) -> Bool {
+    if lhs.alertID != rhs.alertID {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.expectedVersion != rhs.expectedVersion {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.deadline != rhs.deadline {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Risk_V1_RecordTalkRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RecordTalkRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}alert_id\0\u{1}date\0\u{3}expected_version\0\u{1}interviewer\0\u{1}interviewee\0\u{1}notes\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.alertID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.expectedVersion) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.interviewer) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.interviewee) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.notes) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.alertID.isEmpty {
+      try visitor.visitSingularStringField(value: self.alertID, fieldNumber: 1)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 2)
+    }
+    if self.expectedVersion != 0 {
+      try visitor.visitSingularInt64Field(value: self.expectedVersion, fieldNumber: 3)
+    }
+    if !self.interviewer.isEmpty {
+      try visitor.visitSingularStringField(value: self.interviewer, fieldNumber: 4)
+    }
+    if !self.interviewee.isEmpty {
+      try visitor.visitSingularStringField(value: self.interviewee, fieldNumber: 5)
+    }
+    if !self.notes.isEmpty {
+      try visitor.visitSingularStringField(value: self.notes, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Risk_V1_RecordTalkRequest, rhs: Taizhang_Risk_V1_RecordTalkRequest) -> Bool {
+    if lhs.alertID != rhs.alertID {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.expectedVersion != rhs.expectedVersion {return false}
+    if lhs.interviewer != rhs.interviewer {return false}
+    if lhs.interviewee != rhs.interviewee {return false}
+    if lhs.notes != rhs.notes {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Risk_V1_RecordAccountabilityRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RecordAccountabilityRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}alert_id\0\u{1}date\0\u{3}expected_version\0\u{1}decision\0\u{1}person\0\u{1}document\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.alertID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.expectedVersion) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.decision) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.person) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._document) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.alertID.isEmpty {
+      try visitor.visitSingularStringField(value: self.alertID, fieldNumber: 1)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 2)
+    }
+    if self.expectedVersion != 0 {
+      try visitor.visitSingularInt64Field(value: self.expectedVersion, fieldNumber: 3)
+    }
+    if !self.decision.isEmpty {
+      try visitor.visitSingularStringField(value: self.decision, fieldNumber: 4)
+    }
+    if !self.person.isEmpty {
+      try visitor.visitSingularStringField(value: self.person, fieldNumber: 5)
+    }
+    try { if let v = self._document {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Risk_V1_RecordAccountabilityRequest, rhs: Taizhang_Risk_V1_RecordAccountabilityRequest) -> Bool {
+    if lhs.alertID != rhs.alertID {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.expectedVersion != rhs.expectedVersion {return false}
+    if lhs.decision != rhs.decision {return false}
+    if lhs.person != rhs.person {return false}
+    if lhs._document != rhs._document {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -820,7 +2102,7 @@ nonisolated extension Taizhang_Risk_V1_AlertEvent: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Taizhang_Risk_V1_ListAlertsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListAlertsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}level\0\u{1}kind\0\u{3}admin_code\0\u{1}state\0\u{3}raised_from\0\u{3}raised_to\0\u{3}subject_id\0\u{3}page_size\0\u{3}page_token\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}level\0\u{1}kind\0\u{3}admin_code\0\u{1}state\0\u{3}raised_from\0\u{3}raised_to\0\u{3}subject_id\0\u{3}page_size\0\u{3}page_token\0\u{3}follow_up_states\0\u{1}assignee\0\u{1}overdue\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -837,6 +2119,9 @@ nonisolated extension Taizhang_Risk_V1_ListAlertsRequest: SwiftProtobuf.Message,
       case 7: try { try decoder.decodeSingularStringField(value: &self.subjectID) }()
       case 8: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      case 10: try { try decoder.decodeRepeatedStringField(value: &self.followUpStates) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.assignee) }()
+      case 12: try { try decoder.decodeSingularBoolField(value: &self.overdue) }()
       default: break
       }
     }
@@ -870,6 +2155,15 @@ nonisolated extension Taizhang_Risk_V1_ListAlertsRequest: SwiftProtobuf.Message,
     if !self.pageToken.isEmpty {
       try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 9)
     }
+    if !self.followUpStates.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.followUpStates, fieldNumber: 10)
+    }
+    if !self.assignee.isEmpty {
+      try visitor.visitSingularStringField(value: self.assignee, fieldNumber: 11)
+    }
+    if self.overdue != false {
+      try visitor.visitSingularBoolField(value: self.overdue, fieldNumber: 12)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -883,6 +2177,9 @@ nonisolated extension Taizhang_Risk_V1_ListAlertsRequest: SwiftProtobuf.Message,
     if lhs.subjectID != rhs.subjectID {return false}
     if lhs.pageSize != rhs.pageSize {return false}
     if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.followUpStates != rhs.followUpStates {return false}
+    if lhs.assignee != rhs.assignee {return false}
+    if lhs.overdue != rhs.overdue {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -93,6 +93,9 @@ public nonisolated enum Taizhang_Rpc_V1_RecordKind: SwiftProtobuf.Enum, Swift.Ca
 
   /// lies where its asset lies
   case disposal // = 8
+
+  /// an alert's ledger record ("YJ00000042", or the alert's number); lies where its subject lies
+  case alert // = 9
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -110,6 +113,7 @@ public nonisolated enum Taizhang_Rpc_V1_RecordKind: SwiftProtobuf.Enum, Swift.Ca
     case 6: self = .distributionPlan
     case 7: self = .stockTake
     case 8: self = .disposal
+    case 9: self = .alert
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -125,6 +129,7 @@ public nonisolated enum Taizhang_Rpc_V1_RecordKind: SwiftProtobuf.Enum, Swift.Ca
     case .distributionPlan: return 6
     case .stockTake: return 7
     case .disposal: return 8
+    case .alert: return 9
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -140,6 +145,7 @@ public nonisolated enum Taizhang_Rpc_V1_RecordKind: SwiftProtobuf.Enum, Swift.Ca
     .distributionPlan,
     .stockTake,
     .disposal,
+    .alert,
   ]
 
 }
@@ -304,7 +310,7 @@ nonisolated extension Taizhang_Rpc_V1_Effect: SwiftProtobuf._ProtoNameProviding 
 }
 
 nonisolated extension Taizhang_Rpc_V1_RecordKind: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0RECORD_KIND_UNSPECIFIED\0\u{1}ASSET\0\u{1}PROJECT\0\u{1}ENTITY\0\u{1}CONTRACT\0\u{1}INCOME\0\u{1}DISTRIBUTION_PLAN\0\u{1}STOCK_TAKE\0\u{1}DISPOSAL\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0RECORD_KIND_UNSPECIFIED\0\u{1}ASSET\0\u{1}PROJECT\0\u{1}ENTITY\0\u{1}CONTRACT\0\u{1}INCOME\0\u{1}DISTRIBUTION_PLAN\0\u{1}STOCK_TAKE\0\u{1}DISPOSAL\0\u{1}ALERT\0")
 }
 
 nonisolated extension Taizhang_Rpc_V1_RecordField: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {

@@ -142,6 +142,636 @@ void   taizhang__risk__v1__alert__free_unpacked
   assert(message->base.descriptor == &taizhang__risk__v1__alert__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   taizhang__risk__v1__follow_up__init
+                     (Taizhang__Risk__V1__FollowUp         *message)
+{
+  static const Taizhang__Risk__V1__FollowUp init_value = TAIZHANG__RISK__V1__FOLLOW_UP__INIT;
+  *message = init_value;
+}
+size_t taizhang__risk__v1__follow_up__get_packed_size
+                     (const Taizhang__Risk__V1__FollowUp *message)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__follow_up__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__risk__v1__follow_up__pack
+                     (const Taizhang__Risk__V1__FollowUp *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__follow_up__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__risk__v1__follow_up__pack_to_buffer
+                     (const Taizhang__Risk__V1__FollowUp *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__follow_up__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Risk__V1__FollowUp *
+       taizhang__risk__v1__follow_up__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Risk__V1__FollowUp *)
+     protobuf_c_message_unpack (&taizhang__risk__v1__follow_up__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__risk__v1__follow_up__free_unpacked
+                     (Taizhang__Risk__V1__FollowUp *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__risk__v1__follow_up__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__risk__v1__follow_up_step__init
+                     (Taizhang__Risk__V1__FollowUpStep         *message)
+{
+  static const Taizhang__Risk__V1__FollowUpStep init_value = TAIZHANG__RISK__V1__FOLLOW_UP_STEP__INIT;
+  *message = init_value;
+}
+size_t taizhang__risk__v1__follow_up_step__get_packed_size
+                     (const Taizhang__Risk__V1__FollowUpStep *message)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__follow_up_step__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__risk__v1__follow_up_step__pack
+                     (const Taizhang__Risk__V1__FollowUpStep *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__follow_up_step__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__risk__v1__follow_up_step__pack_to_buffer
+                     (const Taizhang__Risk__V1__FollowUpStep *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__follow_up_step__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Risk__V1__FollowUpStep *
+       taizhang__risk__v1__follow_up_step__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Risk__V1__FollowUpStep *)
+     protobuf_c_message_unpack (&taizhang__risk__v1__follow_up_step__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__risk__v1__follow_up_step__free_unpacked
+                     (Taizhang__Risk__V1__FollowUpStep *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__risk__v1__follow_up_step__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__risk__v1__alert_talk__init
+                     (Taizhang__Risk__V1__AlertTalk         *message)
+{
+  static const Taizhang__Risk__V1__AlertTalk init_value = TAIZHANG__RISK__V1__ALERT_TALK__INIT;
+  *message = init_value;
+}
+size_t taizhang__risk__v1__alert_talk__get_packed_size
+                     (const Taizhang__Risk__V1__AlertTalk *message)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__alert_talk__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__risk__v1__alert_talk__pack
+                     (const Taizhang__Risk__V1__AlertTalk *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__alert_talk__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__risk__v1__alert_talk__pack_to_buffer
+                     (const Taizhang__Risk__V1__AlertTalk *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__alert_talk__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Risk__V1__AlertTalk *
+       taizhang__risk__v1__alert_talk__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Risk__V1__AlertTalk *)
+     protobuf_c_message_unpack (&taizhang__risk__v1__alert_talk__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__risk__v1__alert_talk__free_unpacked
+                     (Taizhang__Risk__V1__AlertTalk *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__risk__v1__alert_talk__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__risk__v1__alert_accountability__init
+                     (Taizhang__Risk__V1__AlertAccountability         *message)
+{
+  static const Taizhang__Risk__V1__AlertAccountability init_value = TAIZHANG__RISK__V1__ALERT_ACCOUNTABILITY__INIT;
+  *message = init_value;
+}
+size_t taizhang__risk__v1__alert_accountability__get_packed_size
+                     (const Taizhang__Risk__V1__AlertAccountability *message)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__alert_accountability__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__risk__v1__alert_accountability__pack
+                     (const Taizhang__Risk__V1__AlertAccountability *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__alert_accountability__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__risk__v1__alert_accountability__pack_to_buffer
+                     (const Taizhang__Risk__V1__AlertAccountability *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__alert_accountability__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Risk__V1__AlertAccountability *
+       taizhang__risk__v1__alert_accountability__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Risk__V1__AlertAccountability *)
+     protobuf_c_message_unpack (&taizhang__risk__v1__alert_accountability__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__risk__v1__alert_accountability__free_unpacked
+                     (Taizhang__Risk__V1__AlertAccountability *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__risk__v1__alert_accountability__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__risk__v1__alert_escalation__init
+                     (Taizhang__Risk__V1__AlertEscalation         *message)
+{
+  static const Taizhang__Risk__V1__AlertEscalation init_value = TAIZHANG__RISK__V1__ALERT_ESCALATION__INIT;
+  *message = init_value;
+}
+size_t taizhang__risk__v1__alert_escalation__get_packed_size
+                     (const Taizhang__Risk__V1__AlertEscalation *message)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__alert_escalation__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__risk__v1__alert_escalation__pack
+                     (const Taizhang__Risk__V1__AlertEscalation *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__alert_escalation__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__risk__v1__alert_escalation__pack_to_buffer
+                     (const Taizhang__Risk__V1__AlertEscalation *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__alert_escalation__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Risk__V1__AlertEscalation *
+       taizhang__risk__v1__alert_escalation__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Risk__V1__AlertEscalation *)
+     protobuf_c_message_unpack (&taizhang__risk__v1__alert_escalation__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__risk__v1__alert_escalation__free_unpacked
+                     (Taizhang__Risk__V1__AlertEscalation *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__risk__v1__alert_escalation__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__risk__v1__get_alert_request__init
+                     (Taizhang__Risk__V1__GetAlertRequest         *message)
+{
+  static const Taizhang__Risk__V1__GetAlertRequest init_value = TAIZHANG__RISK__V1__GET_ALERT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__risk__v1__get_alert_request__get_packed_size
+                     (const Taizhang__Risk__V1__GetAlertRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__get_alert_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__risk__v1__get_alert_request__pack
+                     (const Taizhang__Risk__V1__GetAlertRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__get_alert_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__risk__v1__get_alert_request__pack_to_buffer
+                     (const Taizhang__Risk__V1__GetAlertRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__get_alert_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Risk__V1__GetAlertRequest *
+       taizhang__risk__v1__get_alert_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Risk__V1__GetAlertRequest *)
+     protobuf_c_message_unpack (&taizhang__risk__v1__get_alert_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__risk__v1__get_alert_request__free_unpacked
+                     (Taizhang__Risk__V1__GetAlertRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__risk__v1__get_alert_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__risk__v1__acknowledge_alert_request__init
+                     (Taizhang__Risk__V1__AcknowledgeAlertRequest         *message)
+{
+  static const Taizhang__Risk__V1__AcknowledgeAlertRequest init_value = TAIZHANG__RISK__V1__ACKNOWLEDGE_ALERT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__risk__v1__acknowledge_alert_request__get_packed_size
+                     (const Taizhang__Risk__V1__AcknowledgeAlertRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__acknowledge_alert_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__risk__v1__acknowledge_alert_request__pack
+                     (const Taizhang__Risk__V1__AcknowledgeAlertRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__acknowledge_alert_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__risk__v1__acknowledge_alert_request__pack_to_buffer
+                     (const Taizhang__Risk__V1__AcknowledgeAlertRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__acknowledge_alert_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Risk__V1__AcknowledgeAlertRequest *
+       taizhang__risk__v1__acknowledge_alert_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Risk__V1__AcknowledgeAlertRequest *)
+     protobuf_c_message_unpack (&taizhang__risk__v1__acknowledge_alert_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__risk__v1__acknowledge_alert_request__free_unpacked
+                     (Taizhang__Risk__V1__AcknowledgeAlertRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__risk__v1__acknowledge_alert_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__risk__v1__assign_alert_request__init
+                     (Taizhang__Risk__V1__AssignAlertRequest         *message)
+{
+  static const Taizhang__Risk__V1__AssignAlertRequest init_value = TAIZHANG__RISK__V1__ASSIGN_ALERT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__risk__v1__assign_alert_request__get_packed_size
+                     (const Taizhang__Risk__V1__AssignAlertRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__assign_alert_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__risk__v1__assign_alert_request__pack
+                     (const Taizhang__Risk__V1__AssignAlertRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__assign_alert_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__risk__v1__assign_alert_request__pack_to_buffer
+                     (const Taizhang__Risk__V1__AssignAlertRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__assign_alert_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Risk__V1__AssignAlertRequest *
+       taizhang__risk__v1__assign_alert_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Risk__V1__AssignAlertRequest *)
+     protobuf_c_message_unpack (&taizhang__risk__v1__assign_alert_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__risk__v1__assign_alert_request__free_unpacked
+                     (Taizhang__Risk__V1__AssignAlertRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__risk__v1__assign_alert_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__risk__v1__plan_rectification_request__init
+                     (Taizhang__Risk__V1__PlanRectificationRequest         *message)
+{
+  static const Taizhang__Risk__V1__PlanRectificationRequest init_value = TAIZHANG__RISK__V1__PLAN_RECTIFICATION_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__risk__v1__plan_rectification_request__get_packed_size
+                     (const Taizhang__Risk__V1__PlanRectificationRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__plan_rectification_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__risk__v1__plan_rectification_request__pack
+                     (const Taizhang__Risk__V1__PlanRectificationRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__plan_rectification_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__risk__v1__plan_rectification_request__pack_to_buffer
+                     (const Taizhang__Risk__V1__PlanRectificationRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__plan_rectification_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Risk__V1__PlanRectificationRequest *
+       taizhang__risk__v1__plan_rectification_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Risk__V1__PlanRectificationRequest *)
+     protobuf_c_message_unpack (&taizhang__risk__v1__plan_rectification_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__risk__v1__plan_rectification_request__free_unpacked
+                     (Taizhang__Risk__V1__PlanRectificationRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__risk__v1__plan_rectification_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__risk__v1__record_rectification_request__init
+                     (Taizhang__Risk__V1__RecordRectificationRequest         *message)
+{
+  static const Taizhang__Risk__V1__RecordRectificationRequest init_value = TAIZHANG__RISK__V1__RECORD_RECTIFICATION_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__risk__v1__record_rectification_request__get_packed_size
+                     (const Taizhang__Risk__V1__RecordRectificationRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__record_rectification_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__risk__v1__record_rectification_request__pack
+                     (const Taizhang__Risk__V1__RecordRectificationRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__record_rectification_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__risk__v1__record_rectification_request__pack_to_buffer
+                     (const Taizhang__Risk__V1__RecordRectificationRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__record_rectification_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Risk__V1__RecordRectificationRequest *
+       taizhang__risk__v1__record_rectification_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Risk__V1__RecordRectificationRequest *)
+     protobuf_c_message_unpack (&taizhang__risk__v1__record_rectification_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__risk__v1__record_rectification_request__free_unpacked
+                     (Taizhang__Risk__V1__RecordRectificationRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__risk__v1__record_rectification_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__risk__v1__close_alert_request__init
+                     (Taizhang__Risk__V1__CloseAlertRequest         *message)
+{
+  static const Taizhang__Risk__V1__CloseAlertRequest init_value = TAIZHANG__RISK__V1__CLOSE_ALERT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__risk__v1__close_alert_request__get_packed_size
+                     (const Taizhang__Risk__V1__CloseAlertRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__close_alert_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__risk__v1__close_alert_request__pack
+                     (const Taizhang__Risk__V1__CloseAlertRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__close_alert_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__risk__v1__close_alert_request__pack_to_buffer
+                     (const Taizhang__Risk__V1__CloseAlertRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__close_alert_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Risk__V1__CloseAlertRequest *
+       taizhang__risk__v1__close_alert_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Risk__V1__CloseAlertRequest *)
+     protobuf_c_message_unpack (&taizhang__risk__v1__close_alert_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__risk__v1__close_alert_request__free_unpacked
+                     (Taizhang__Risk__V1__CloseAlertRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__risk__v1__close_alert_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__risk__v1__reopen_alert_request__init
+                     (Taizhang__Risk__V1__ReopenAlertRequest         *message)
+{
+  static const Taizhang__Risk__V1__ReopenAlertRequest init_value = TAIZHANG__RISK__V1__REOPEN_ALERT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__risk__v1__reopen_alert_request__get_packed_size
+                     (const Taizhang__Risk__V1__ReopenAlertRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__reopen_alert_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__risk__v1__reopen_alert_request__pack
+                     (const Taizhang__Risk__V1__ReopenAlertRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__reopen_alert_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__risk__v1__reopen_alert_request__pack_to_buffer
+                     (const Taizhang__Risk__V1__ReopenAlertRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__reopen_alert_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Risk__V1__ReopenAlertRequest *
+       taizhang__risk__v1__reopen_alert_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Risk__V1__ReopenAlertRequest *)
+     protobuf_c_message_unpack (&taizhang__risk__v1__reopen_alert_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__risk__v1__reopen_alert_request__free_unpacked
+                     (Taizhang__Risk__V1__ReopenAlertRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__risk__v1__reopen_alert_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__risk__v1__record_talk_request__init
+                     (Taizhang__Risk__V1__RecordTalkRequest         *message)
+{
+  static const Taizhang__Risk__V1__RecordTalkRequest init_value = TAIZHANG__RISK__V1__RECORD_TALK_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__risk__v1__record_talk_request__get_packed_size
+                     (const Taizhang__Risk__V1__RecordTalkRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__record_talk_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__risk__v1__record_talk_request__pack
+                     (const Taizhang__Risk__V1__RecordTalkRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__record_talk_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__risk__v1__record_talk_request__pack_to_buffer
+                     (const Taizhang__Risk__V1__RecordTalkRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__record_talk_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Risk__V1__RecordTalkRequest *
+       taizhang__risk__v1__record_talk_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Risk__V1__RecordTalkRequest *)
+     protobuf_c_message_unpack (&taizhang__risk__v1__record_talk_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__risk__v1__record_talk_request__free_unpacked
+                     (Taizhang__Risk__V1__RecordTalkRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__risk__v1__record_talk_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__risk__v1__record_accountability_request__init
+                     (Taizhang__Risk__V1__RecordAccountabilityRequest         *message)
+{
+  static const Taizhang__Risk__V1__RecordAccountabilityRequest init_value = TAIZHANG__RISK__V1__RECORD_ACCOUNTABILITY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__risk__v1__record_accountability_request__get_packed_size
+                     (const Taizhang__Risk__V1__RecordAccountabilityRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__record_accountability_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__risk__v1__record_accountability_request__pack
+                     (const Taizhang__Risk__V1__RecordAccountabilityRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__record_accountability_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__risk__v1__record_accountability_request__pack_to_buffer
+                     (const Taizhang__Risk__V1__RecordAccountabilityRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__risk__v1__record_accountability_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Risk__V1__RecordAccountabilityRequest *
+       taizhang__risk__v1__record_accountability_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Risk__V1__RecordAccountabilityRequest *)
+     protobuf_c_message_unpack (&taizhang__risk__v1__record_accountability_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__risk__v1__record_accountability_request__free_unpacked
+                     (Taizhang__Risk__V1__RecordAccountabilityRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__risk__v1__record_accountability_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   taizhang__risk__v1__alert_event__init
                      (Taizhang__Risk__V1__AlertEvent         *message)
 {
@@ -656,7 +1286,7 @@ const ProtobufCMessageDescriptor taizhang__risk__v1__score_part__descriptor =
   (ProtobufCMessageInit) taizhang__risk__v1__score_part__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taizhang__risk__v1__alert__field_descriptors[19] =
+static const ProtobufCFieldDescriptor taizhang__risk__v1__alert__field_descriptors[21] =
 {
   {
     "id",
@@ -886,14 +1516,40 @@ static const ProtobufCFieldDescriptor taizhang__risk__v1__alert__field_descripto
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "ledger_id",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__Alert, ledger_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "follow_up",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__Alert, follow_up),
+    &taizhang__risk__v1__follow_up__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__risk__v1__alert__field_indices_by_name[] = {
   7,   /* field[7] = admin_code */
   14,   /* field[14] = changed_at */
   15,   /* field[15] = cleared_at */
+  20,   /* field[20] = follow_up */
   0,   /* field[0] = id */
   1,   /* field[1] = kind */
   2,   /* field[2] = kind_zh */
+  19,   /* field[19] = ledger_id */
   8,   /* field[8] = level */
   17,   /* field[17] = message */
   18,   /* field[18] = message_en */
@@ -911,7 +1567,7 @@ static const unsigned taizhang__risk__v1__alert__field_indices_by_name[] = {
 static const ProtobufCIntRange taizhang__risk__v1__alert__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 19 }
+  { 0, 21 }
 };
 const ProtobufCMessageDescriptor taizhang__risk__v1__alert__descriptor =
 {
@@ -921,11 +1577,1414 @@ const ProtobufCMessageDescriptor taizhang__risk__v1__alert__descriptor =
   "Taizhang__Risk__V1__Alert",
   "taizhang.risk.v1",
   sizeof(Taizhang__Risk__V1__Alert),
-  19,
+  21,
   taizhang__risk__v1__alert__field_descriptors,
   taizhang__risk__v1__alert__field_indices_by_name,
   1,  taizhang__risk__v1__alert__number_ranges,
   (ProtobufCMessageInit) taizhang__risk__v1__alert__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__risk__v1__follow_up__field_descriptors[17] =
+{
+  {
+    "state",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__FollowUp, state),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "state_zh",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__FollowUp, state_zh),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "owed",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__FollowUp, owed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "overdue",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__FollowUp, overdue),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "peak_level",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__FollowUp, peak_level),
+    &taizhang__risk__v1__alert_level__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "raised_on",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__FollowUp, raised_on),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "assignee",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__FollowUp, assignee),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "assignee_unit",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__FollowUp, assignee_unit),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "plan",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__FollowUp, plan),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "deadline",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__FollowUp, deadline),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rectification",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__FollowUp, rectification),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "evidence",
+    12,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Risk__V1__FollowUp, n_evidence),
+    offsetof(Taizhang__Risk__V1__FollowUp, evidence),
+    &taizhang__ledger__v1__document__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "talks",
+    13,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Risk__V1__FollowUp, n_talks),
+    offsetof(Taizhang__Risk__V1__FollowUp, talks),
+    &taizhang__risk__v1__alert_talk__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "accountability",
+    14,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Risk__V1__FollowUp, n_accountability),
+    offsetof(Taizhang__Risk__V1__FollowUp, accountability),
+    &taizhang__risk__v1__alert_accountability__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "escalations",
+    15,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Risk__V1__FollowUp, n_escalations),
+    offsetof(Taizhang__Risk__V1__FollowUp, escalations),
+    &taizhang__risk__v1__alert_escalation__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "steps",
+    16,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Risk__V1__FollowUp, n_steps),
+    offsetof(Taizhang__Risk__V1__FollowUp, steps),
+    &taizhang__risk__v1__follow_up_step__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__FollowUp, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__risk__v1__follow_up__field_indices_by_name[] = {
+  13,   /* field[13] = accountability */
+  6,   /* field[6] = assignee */
+  7,   /* field[7] = assignee_unit */
+  9,   /* field[9] = deadline */
+  14,   /* field[14] = escalations */
+  11,   /* field[11] = evidence */
+  3,   /* field[3] = overdue */
+  2,   /* field[2] = owed */
+  4,   /* field[4] = peak_level */
+  8,   /* field[8] = plan */
+  5,   /* field[5] = raised_on */
+  10,   /* field[10] = rectification */
+  0,   /* field[0] = state */
+  1,   /* field[1] = state_zh */
+  15,   /* field[15] = steps */
+  12,   /* field[12] = talks */
+  16,   /* field[16] = version */
+};
+static const ProtobufCIntRange taizhang__risk__v1__follow_up__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 17 }
+};
+const ProtobufCMessageDescriptor taizhang__risk__v1__follow_up__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.risk.v1.FollowUp",
+  "FollowUp",
+  "Taizhang__Risk__V1__FollowUp",
+  "taizhang.risk.v1",
+  sizeof(Taizhang__Risk__V1__FollowUp),
+  17,
+  taizhang__risk__v1__follow_up__field_descriptors,
+  taizhang__risk__v1__follow_up__field_indices_by_name,
+  1,  taizhang__risk__v1__follow_up__number_ranges,
+  (ProtobufCMessageInit) taizhang__risk__v1__follow_up__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__risk__v1__follow_up_step__field_descriptors[8] =
+{
+  {
+    "action",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__FollowUpStep, action),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "action_zh",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__FollowUpStep, action_zh),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "person_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__FollowUpStep, person_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "person",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__FollowUpStep, person),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "date",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__FollowUpStep, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "note",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__FollowUpStep, note),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "identity",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__FollowUpStep, identity),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "recorded_at",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__FollowUpStep, recorded_at),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__risk__v1__follow_up_step__field_indices_by_name[] = {
+  0,   /* field[0] = action */
+  1,   /* field[1] = action_zh */
+  4,   /* field[4] = date */
+  6,   /* field[6] = identity */
+  5,   /* field[5] = note */
+  3,   /* field[3] = person */
+  2,   /* field[2] = person_id */
+  7,   /* field[7] = recorded_at */
+};
+static const ProtobufCIntRange taizhang__risk__v1__follow_up_step__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor taizhang__risk__v1__follow_up_step__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.risk.v1.FollowUpStep",
+  "FollowUpStep",
+  "Taizhang__Risk__V1__FollowUpStep",
+  "taizhang.risk.v1",
+  sizeof(Taizhang__Risk__V1__FollowUpStep),
+  8,
+  taizhang__risk__v1__follow_up_step__field_descriptors,
+  taizhang__risk__v1__follow_up_step__field_indices_by_name,
+  1,  taizhang__risk__v1__follow_up_step__number_ranges,
+  (ProtobufCMessageInit) taizhang__risk__v1__follow_up_step__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__risk__v1__alert_talk__field_descriptors[4] =
+{
+  {
+    "date",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__AlertTalk, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "interviewer",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__AlertTalk, interviewer),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "interviewee",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__AlertTalk, interviewee),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "notes",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__AlertTalk, notes),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__risk__v1__alert_talk__field_indices_by_name[] = {
+  0,   /* field[0] = date */
+  2,   /* field[2] = interviewee */
+  1,   /* field[1] = interviewer */
+  3,   /* field[3] = notes */
+};
+static const ProtobufCIntRange taizhang__risk__v1__alert_talk__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor taizhang__risk__v1__alert_talk__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.risk.v1.AlertTalk",
+  "AlertTalk",
+  "Taizhang__Risk__V1__AlertTalk",
+  "taizhang.risk.v1",
+  sizeof(Taizhang__Risk__V1__AlertTalk),
+  4,
+  taizhang__risk__v1__alert_talk__field_descriptors,
+  taizhang__risk__v1__alert_talk__field_indices_by_name,
+  1,  taizhang__risk__v1__alert_talk__number_ranges,
+  (ProtobufCMessageInit) taizhang__risk__v1__alert_talk__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__risk__v1__alert_accountability__field_descriptors[4] =
+{
+  {
+    "date",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__AlertAccountability, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "decision",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__AlertAccountability, decision),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "person",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__AlertAccountability, person),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "document",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__AlertAccountability, document),
+    &taizhang__ledger__v1__document__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__risk__v1__alert_accountability__field_indices_by_name[] = {
+  0,   /* field[0] = date */
+  1,   /* field[1] = decision */
+  3,   /* field[3] = document */
+  2,   /* field[2] = person */
+};
+static const ProtobufCIntRange taizhang__risk__v1__alert_accountability__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor taizhang__risk__v1__alert_accountability__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.risk.v1.AlertAccountability",
+  "AlertAccountability",
+  "Taizhang__Risk__V1__AlertAccountability",
+  "taizhang.risk.v1",
+  sizeof(Taizhang__Risk__V1__AlertAccountability),
+  4,
+  taizhang__risk__v1__alert_accountability__field_descriptors,
+  taizhang__risk__v1__alert_accountability__field_indices_by_name,
+  1,  taizhang__risk__v1__alert_accountability__number_ranges,
+  (ProtobufCMessageInit) taizhang__risk__v1__alert_accountability__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__risk__v1__alert_escalation__field_descriptors[6] =
+{
+  {
+    "reason",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__AlertEscalation, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason_zh",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__AlertEscalation, reason_zh),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "due_on",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__AlertEscalation, due_on),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "to_unit",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__AlertEscalation, to_unit),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "date",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__AlertEscalation, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "at",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__AlertEscalation, at),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__risk__v1__alert_escalation__field_indices_by_name[] = {
+  5,   /* field[5] = at */
+  4,   /* field[4] = date */
+  2,   /* field[2] = due_on */
+  0,   /* field[0] = reason */
+  1,   /* field[1] = reason_zh */
+  3,   /* field[3] = to_unit */
+};
+static const ProtobufCIntRange taizhang__risk__v1__alert_escalation__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor taizhang__risk__v1__alert_escalation__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.risk.v1.AlertEscalation",
+  "AlertEscalation",
+  "Taizhang__Risk__V1__AlertEscalation",
+  "taizhang.risk.v1",
+  sizeof(Taizhang__Risk__V1__AlertEscalation),
+  6,
+  taizhang__risk__v1__alert_escalation__field_descriptors,
+  taizhang__risk__v1__alert_escalation__field_indices_by_name,
+  1,  taizhang__risk__v1__alert_escalation__number_ranges,
+  (ProtobufCMessageInit) taizhang__risk__v1__alert_escalation__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__risk__v1__get_alert_request__field_descriptors[1] =
+{
+  {
+    "alert_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__GetAlertRequest, alert_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__risk__v1__get_alert_request__field_indices_by_name[] = {
+  0,   /* field[0] = alert_id */
+};
+static const ProtobufCIntRange taizhang__risk__v1__get_alert_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor taizhang__risk__v1__get_alert_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.risk.v1.GetAlertRequest",
+  "GetAlertRequest",
+  "Taizhang__Risk__V1__GetAlertRequest",
+  "taizhang.risk.v1",
+  sizeof(Taizhang__Risk__V1__GetAlertRequest),
+  1,
+  taizhang__risk__v1__get_alert_request__field_descriptors,
+  taizhang__risk__v1__get_alert_request__field_indices_by_name,
+  1,  taizhang__risk__v1__get_alert_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__risk__v1__get_alert_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__risk__v1__acknowledge_alert_request__field_descriptors[4] =
+{
+  {
+    "alert_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__AcknowledgeAlertRequest, alert_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "date",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__AcknowledgeAlertRequest, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expected_version",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__AcknowledgeAlertRequest, expected_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "note",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__AcknowledgeAlertRequest, note),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__risk__v1__acknowledge_alert_request__field_indices_by_name[] = {
+  0,   /* field[0] = alert_id */
+  1,   /* field[1] = date */
+  2,   /* field[2] = expected_version */
+  3,   /* field[3] = note */
+};
+static const ProtobufCIntRange taizhang__risk__v1__acknowledge_alert_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor taizhang__risk__v1__acknowledge_alert_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.risk.v1.AcknowledgeAlertRequest",
+  "AcknowledgeAlertRequest",
+  "Taizhang__Risk__V1__AcknowledgeAlertRequest",
+  "taizhang.risk.v1",
+  sizeof(Taizhang__Risk__V1__AcknowledgeAlertRequest),
+  4,
+  taizhang__risk__v1__acknowledge_alert_request__field_descriptors,
+  taizhang__risk__v1__acknowledge_alert_request__field_indices_by_name,
+  1,  taizhang__risk__v1__acknowledge_alert_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__risk__v1__acknowledge_alert_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__risk__v1__assign_alert_request__field_descriptors[6] =
+{
+  {
+    "alert_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__AssignAlertRequest, alert_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "date",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__AssignAlertRequest, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expected_version",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__AssignAlertRequest, expected_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "assignee",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__AssignAlertRequest, assignee),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "unit_code",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__AssignAlertRequest, unit_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "note",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__AssignAlertRequest, note),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__risk__v1__assign_alert_request__field_indices_by_name[] = {
+  0,   /* field[0] = alert_id */
+  3,   /* field[3] = assignee */
+  1,   /* field[1] = date */
+  2,   /* field[2] = expected_version */
+  5,   /* field[5] = note */
+  4,   /* field[4] = unit_code */
+};
+static const ProtobufCIntRange taizhang__risk__v1__assign_alert_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor taizhang__risk__v1__assign_alert_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.risk.v1.AssignAlertRequest",
+  "AssignAlertRequest",
+  "Taizhang__Risk__V1__AssignAlertRequest",
+  "taizhang.risk.v1",
+  sizeof(Taizhang__Risk__V1__AssignAlertRequest),
+  6,
+  taizhang__risk__v1__assign_alert_request__field_descriptors,
+  taizhang__risk__v1__assign_alert_request__field_indices_by_name,
+  1,  taizhang__risk__v1__assign_alert_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__risk__v1__assign_alert_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__risk__v1__plan_rectification_request__field_descriptors[5] =
+{
+  {
+    "alert_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__PlanRectificationRequest, alert_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "date",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__PlanRectificationRequest, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expected_version",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__PlanRectificationRequest, expected_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "measures",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__PlanRectificationRequest, measures),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "deadline",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__PlanRectificationRequest, deadline),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__risk__v1__plan_rectification_request__field_indices_by_name[] = {
+  0,   /* field[0] = alert_id */
+  1,   /* field[1] = date */
+  4,   /* field[4] = deadline */
+  2,   /* field[2] = expected_version */
+  3,   /* field[3] = measures */
+};
+static const ProtobufCIntRange taizhang__risk__v1__plan_rectification_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor taizhang__risk__v1__plan_rectification_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.risk.v1.PlanRectificationRequest",
+  "PlanRectificationRequest",
+  "Taizhang__Risk__V1__PlanRectificationRequest",
+  "taizhang.risk.v1",
+  sizeof(Taizhang__Risk__V1__PlanRectificationRequest),
+  5,
+  taizhang__risk__v1__plan_rectification_request__field_descriptors,
+  taizhang__risk__v1__plan_rectification_request__field_indices_by_name,
+  1,  taizhang__risk__v1__plan_rectification_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__risk__v1__plan_rectification_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__risk__v1__record_rectification_request__field_descriptors[5] =
+{
+  {
+    "alert_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__RecordRectificationRequest, alert_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "date",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__RecordRectificationRequest, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expected_version",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__RecordRectificationRequest, expected_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "note",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__RecordRectificationRequest, note),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "evidence",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Risk__V1__RecordRectificationRequest, n_evidence),
+    offsetof(Taizhang__Risk__V1__RecordRectificationRequest, evidence),
+    &taizhang__ledger__v1__document__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__risk__v1__record_rectification_request__field_indices_by_name[] = {
+  0,   /* field[0] = alert_id */
+  1,   /* field[1] = date */
+  4,   /* field[4] = evidence */
+  2,   /* field[2] = expected_version */
+  3,   /* field[3] = note */
+};
+static const ProtobufCIntRange taizhang__risk__v1__record_rectification_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor taizhang__risk__v1__record_rectification_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.risk.v1.RecordRectificationRequest",
+  "RecordRectificationRequest",
+  "Taizhang__Risk__V1__RecordRectificationRequest",
+  "taizhang.risk.v1",
+  sizeof(Taizhang__Risk__V1__RecordRectificationRequest),
+  5,
+  taizhang__risk__v1__record_rectification_request__field_descriptors,
+  taizhang__risk__v1__record_rectification_request__field_indices_by_name,
+  1,  taizhang__risk__v1__record_rectification_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__risk__v1__record_rectification_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__risk__v1__close_alert_request__field_descriptors[4] =
+{
+  {
+    "alert_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__CloseAlertRequest, alert_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "date",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__CloseAlertRequest, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expected_version",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__CloseAlertRequest, expected_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "note",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__CloseAlertRequest, note),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__risk__v1__close_alert_request__field_indices_by_name[] = {
+  0,   /* field[0] = alert_id */
+  1,   /* field[1] = date */
+  2,   /* field[2] = expected_version */
+  3,   /* field[3] = note */
+};
+static const ProtobufCIntRange taizhang__risk__v1__close_alert_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor taizhang__risk__v1__close_alert_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.risk.v1.CloseAlertRequest",
+  "CloseAlertRequest",
+  "Taizhang__Risk__V1__CloseAlertRequest",
+  "taizhang.risk.v1",
+  sizeof(Taizhang__Risk__V1__CloseAlertRequest),
+  4,
+  taizhang__risk__v1__close_alert_request__field_descriptors,
+  taizhang__risk__v1__close_alert_request__field_indices_by_name,
+  1,  taizhang__risk__v1__close_alert_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__risk__v1__close_alert_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__risk__v1__reopen_alert_request__field_descriptors[5] =
+{
+  {
+    "alert_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__ReopenAlertRequest, alert_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "date",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__ReopenAlertRequest, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expected_version",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__ReopenAlertRequest, expected_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__ReopenAlertRequest, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "deadline",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__ReopenAlertRequest, deadline),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__risk__v1__reopen_alert_request__field_indices_by_name[] = {
+  0,   /* field[0] = alert_id */
+  1,   /* field[1] = date */
+  4,   /* field[4] = deadline */
+  2,   /* field[2] = expected_version */
+  3,   /* field[3] = reason */
+};
+static const ProtobufCIntRange taizhang__risk__v1__reopen_alert_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor taizhang__risk__v1__reopen_alert_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.risk.v1.ReopenAlertRequest",
+  "ReopenAlertRequest",
+  "Taizhang__Risk__V1__ReopenAlertRequest",
+  "taizhang.risk.v1",
+  sizeof(Taizhang__Risk__V1__ReopenAlertRequest),
+  5,
+  taizhang__risk__v1__reopen_alert_request__field_descriptors,
+  taizhang__risk__v1__reopen_alert_request__field_indices_by_name,
+  1,  taizhang__risk__v1__reopen_alert_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__risk__v1__reopen_alert_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__risk__v1__record_talk_request__field_descriptors[6] =
+{
+  {
+    "alert_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__RecordTalkRequest, alert_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "date",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__RecordTalkRequest, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expected_version",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__RecordTalkRequest, expected_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "interviewer",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__RecordTalkRequest, interviewer),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "interviewee",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__RecordTalkRequest, interviewee),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "notes",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__RecordTalkRequest, notes),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__risk__v1__record_talk_request__field_indices_by_name[] = {
+  0,   /* field[0] = alert_id */
+  1,   /* field[1] = date */
+  2,   /* field[2] = expected_version */
+  4,   /* field[4] = interviewee */
+  3,   /* field[3] = interviewer */
+  5,   /* field[5] = notes */
+};
+static const ProtobufCIntRange taizhang__risk__v1__record_talk_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor taizhang__risk__v1__record_talk_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.risk.v1.RecordTalkRequest",
+  "RecordTalkRequest",
+  "Taizhang__Risk__V1__RecordTalkRequest",
+  "taizhang.risk.v1",
+  sizeof(Taizhang__Risk__V1__RecordTalkRequest),
+  6,
+  taizhang__risk__v1__record_talk_request__field_descriptors,
+  taizhang__risk__v1__record_talk_request__field_indices_by_name,
+  1,  taizhang__risk__v1__record_talk_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__risk__v1__record_talk_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__risk__v1__record_accountability_request__field_descriptors[6] =
+{
+  {
+    "alert_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__RecordAccountabilityRequest, alert_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "date",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__RecordAccountabilityRequest, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expected_version",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__RecordAccountabilityRequest, expected_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "decision",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__RecordAccountabilityRequest, decision),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "person",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__RecordAccountabilityRequest, person),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "document",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__RecordAccountabilityRequest, document),
+    &taizhang__ledger__v1__document__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__risk__v1__record_accountability_request__field_indices_by_name[] = {
+  0,   /* field[0] = alert_id */
+  1,   /* field[1] = date */
+  3,   /* field[3] = decision */
+  5,   /* field[5] = document */
+  2,   /* field[2] = expected_version */
+  4,   /* field[4] = person */
+};
+static const ProtobufCIntRange taizhang__risk__v1__record_accountability_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor taizhang__risk__v1__record_accountability_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.risk.v1.RecordAccountabilityRequest",
+  "RecordAccountabilityRequest",
+  "Taizhang__Risk__V1__RecordAccountabilityRequest",
+  "taizhang.risk.v1",
+  sizeof(Taizhang__Risk__V1__RecordAccountabilityRequest),
+  6,
+  taizhang__risk__v1__record_accountability_request__field_descriptors,
+  taizhang__risk__v1__record_accountability_request__field_indices_by_name,
+  1,  taizhang__risk__v1__record_accountability_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__risk__v1__record_accountability_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor taizhang__risk__v1__alert_event__field_descriptors[7] =
@@ -1074,7 +3133,7 @@ const ProtobufCEnumDescriptor taizhang__risk__v1__list_alerts_request__state__de
   taizhang__risk__v1__list_alerts_request__state__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCFieldDescriptor taizhang__risk__v1__list_alerts_request__field_descriptors[9] =
+static const ProtobufCFieldDescriptor taizhang__risk__v1__list_alerts_request__field_descriptors[12] =
 {
   {
     "level",
@@ -1184,11 +3243,50 @@ static const ProtobufCFieldDescriptor taizhang__risk__v1__list_alerts_request__f
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "follow_up_states",
+    10,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Taizhang__Risk__V1__ListAlertsRequest, n_follow_up_states),
+    offsetof(Taizhang__Risk__V1__ListAlertsRequest, follow_up_states),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "assignee",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__ListAlertsRequest, assignee),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "overdue",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__ListAlertsRequest, overdue),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__risk__v1__list_alerts_request__field_indices_by_name[] = {
   2,   /* field[2] = admin_code */
+  10,   /* field[10] = assignee */
+  9,   /* field[9] = follow_up_states */
   1,   /* field[1] = kind */
   0,   /* field[0] = level */
+  11,   /* field[11] = overdue */
   7,   /* field[7] = page_size */
   8,   /* field[8] = page_token */
   4,   /* field[4] = raised_from */
@@ -1199,7 +3297,7 @@ static const unsigned taizhang__risk__v1__list_alerts_request__field_indices_by_
 static const ProtobufCIntRange taizhang__risk__v1__list_alerts_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor taizhang__risk__v1__list_alerts_request__descriptor =
 {
@@ -1209,7 +3307,7 @@ const ProtobufCMessageDescriptor taizhang__risk__v1__list_alerts_request__descri
   "Taizhang__Risk__V1__ListAlertsRequest",
   "taizhang.risk.v1",
   sizeof(Taizhang__Risk__V1__ListAlertsRequest),
-  9,
+  12,
   taizhang__risk__v1__list_alerts_request__field_descriptors,
   taizhang__risk__v1__list_alerts_request__field_indices_by_name,
   1,  taizhang__risk__v1__list_alerts_request__number_ranges,
@@ -1729,16 +3827,34 @@ const ProtobufCEnumDescriptor taizhang__risk__v1__alert_level__descriptor =
   taizhang__risk__v1__alert_level__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor taizhang__risk__v1__risk__method_descriptors[4] =
+static const ProtobufCMethodDescriptor taizhang__risk__v1__risk__method_descriptors[13] =
 {
   { "ListAlerts", &taizhang__risk__v1__list_alerts_request__descriptor, &taizhang__risk__v1__list_alerts_response__descriptor },
   { "GetRiskScore", &taizhang__risk__v1__get_risk_score_request__descriptor, &taizhang__risk__v1__risk_score__descriptor },
   { "WatchAlerts", &taizhang__risk__v1__watch_alerts_request__descriptor, &taizhang__risk__v1__alert_event__descriptor },
   { "RunMonitor", &taizhang__risk__v1__run_monitor_request__descriptor, &taizhang__risk__v1__monitor_run__descriptor },
+  { "GetAlert", &taizhang__risk__v1__get_alert_request__descriptor, &taizhang__risk__v1__alert__descriptor },
+  { "AcknowledgeAlert", &taizhang__risk__v1__acknowledge_alert_request__descriptor, &taizhang__risk__v1__alert__descriptor },
+  { "AssignAlert", &taizhang__risk__v1__assign_alert_request__descriptor, &taizhang__risk__v1__alert__descriptor },
+  { "PlanRectification", &taizhang__risk__v1__plan_rectification_request__descriptor, &taizhang__risk__v1__alert__descriptor },
+  { "RecordRectification", &taizhang__risk__v1__record_rectification_request__descriptor, &taizhang__risk__v1__alert__descriptor },
+  { "CloseAlert", &taizhang__risk__v1__close_alert_request__descriptor, &taizhang__risk__v1__alert__descriptor },
+  { "ReopenAlert", &taizhang__risk__v1__reopen_alert_request__descriptor, &taizhang__risk__v1__alert__descriptor },
+  { "RecordTalk", &taizhang__risk__v1__record_talk_request__descriptor, &taizhang__risk__v1__alert__descriptor },
+  { "RecordAccountability", &taizhang__risk__v1__record_accountability_request__descriptor, &taizhang__risk__v1__alert__descriptor },
 };
 const unsigned taizhang__risk__v1__risk__method_indices_by_name[] = {
+  5,        /* AcknowledgeAlert */
+  6,        /* AssignAlert */
+  9,        /* CloseAlert */
+  4,        /* GetAlert */
   1,        /* GetRiskScore */
   0,        /* ListAlerts */
+  7,        /* PlanRectification */
+  12,        /* RecordAccountability */
+  8,        /* RecordRectification */
+  11,        /* RecordTalk */
+  10,        /* ReopenAlert */
   3,        /* RunMonitor */
   2         /* WatchAlerts */
 };
@@ -1749,7 +3865,7 @@ const ProtobufCServiceDescriptor taizhang__risk__v1__risk__descriptor =
   "Risk",
   "Taizhang__Risk__V1__Risk",
   "taizhang.risk.v1",
-  4,
+  13,
   taizhang__risk__v1__risk__method_descriptors,
   taizhang__risk__v1__risk__method_indices_by_name
 };
@@ -1784,6 +3900,78 @@ void taizhang__risk__v1__risk__run_monitor(ProtobufCService *service,
 {
   assert(service->descriptor == &taizhang__risk__v1__risk__descriptor);
   service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__risk__v1__risk__get_alert(ProtobufCService *service,
+                                         const Taizhang__Risk__V1__GetAlertRequest *input,
+                                         Taizhang__Risk__V1__Alert_Closure closure,
+                                         void *closure_data)
+{
+  assert(service->descriptor == &taizhang__risk__v1__risk__descriptor);
+  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__risk__v1__risk__acknowledge_alert(ProtobufCService *service,
+                                                 const Taizhang__Risk__V1__AcknowledgeAlertRequest *input,
+                                                 Taizhang__Risk__V1__Alert_Closure closure,
+                                                 void *closure_data)
+{
+  assert(service->descriptor == &taizhang__risk__v1__risk__descriptor);
+  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__risk__v1__risk__assign_alert(ProtobufCService *service,
+                                            const Taizhang__Risk__V1__AssignAlertRequest *input,
+                                            Taizhang__Risk__V1__Alert_Closure closure,
+                                            void *closure_data)
+{
+  assert(service->descriptor == &taizhang__risk__v1__risk__descriptor);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__risk__v1__risk__plan_rectification(ProtobufCService *service,
+                                                  const Taizhang__Risk__V1__PlanRectificationRequest *input,
+                                                  Taizhang__Risk__V1__Alert_Closure closure,
+                                                  void *closure_data)
+{
+  assert(service->descriptor == &taizhang__risk__v1__risk__descriptor);
+  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__risk__v1__risk__record_rectification(ProtobufCService *service,
+                                                    const Taizhang__Risk__V1__RecordRectificationRequest *input,
+                                                    Taizhang__Risk__V1__Alert_Closure closure,
+                                                    void *closure_data)
+{
+  assert(service->descriptor == &taizhang__risk__v1__risk__descriptor);
+  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__risk__v1__risk__close_alert(ProtobufCService *service,
+                                           const Taizhang__Risk__V1__CloseAlertRequest *input,
+                                           Taizhang__Risk__V1__Alert_Closure closure,
+                                           void *closure_data)
+{
+  assert(service->descriptor == &taizhang__risk__v1__risk__descriptor);
+  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__risk__v1__risk__reopen_alert(ProtobufCService *service,
+                                            const Taizhang__Risk__V1__ReopenAlertRequest *input,
+                                            Taizhang__Risk__V1__Alert_Closure closure,
+                                            void *closure_data)
+{
+  assert(service->descriptor == &taizhang__risk__v1__risk__descriptor);
+  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__risk__v1__risk__record_talk(ProtobufCService *service,
+                                           const Taizhang__Risk__V1__RecordTalkRequest *input,
+                                           Taizhang__Risk__V1__Alert_Closure closure,
+                                           void *closure_data)
+{
+  assert(service->descriptor == &taizhang__risk__v1__risk__descriptor);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__risk__v1__risk__record_accountability(ProtobufCService *service,
+                                                     const Taizhang__Risk__V1__RecordAccountabilityRequest *input,
+                                                     Taizhang__Risk__V1__Alert_Closure closure,
+                                                     void *closure_data)
+{
+  assert(service->descriptor == &taizhang__risk__v1__risk__descriptor);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__risk__v1__risk__init (Taizhang__Risk__V1__Risk_Service *service,
                                      Taizhang__Risk__V1__Risk_ServiceDestroy destroy)

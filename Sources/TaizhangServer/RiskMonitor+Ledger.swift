@@ -1,0 +1,99 @@
+// The monitor's side of the alerts' ledger records (issue 20): after each
+// run, the events alerts.db stored are taken into the ledger (the writer
+// decides and journals them like any change), catching up from where the
+// ledger stands, so a crash between the two stores loses nothing; and on
+// full runs, overdue follow-ups are escalated to the unit above, once each,
+// in the ledger first and then in journald.
+
+import Foundation
+import Synchronization
+import TaizhangCore
+import TaizhangStore
+
+extension RiskMonitor {
+    /// Events given to the ledger per mutation: a first run over a county
+    /// raises thousands, and the writer stays responsive between pieces.
+    static let observePiece = 2_000
+    /// Ledger records read per page when looking for overdue follow-ups.
+    static let escalationPage = 1_000
+    /// Escalations per run: the rest wait for the next run.
+    static let escalationsPerRunMax = 10_000
+
+    /// The monitor as a caller of the ledger.
+    static func context(_ what: String) -> CallerContext {
+        CallerContext(identity: "taizhangd (risk monitor)", actor: "", method: "risk-monitor/\(what)", requestId: "risk-\(what)",
+                      requestSHA256: "", idempotencyKey: nil)
+    }
+
+    /// Gives the ledger every stored event it has not taken in.
+    func keepLedger(into summary: inout MonitorRunSummary) {
+        do {
+            var after = try observedSeq.withLock { $0 } ?? store.lastObservedAlertEvent()
+            while after < alerts.lastSeq {
+                let events = try alerts.events(after: after, limit: Self.observePiece)
+                guard let last = events.last else { break }
+                let today = Timestamp.chinaDate(unixMillis: clock.nowUnixMillis())
+                let observed = events.map { ObservedAlertEvent(event: $0, raisedOn: Timestamp.chinaDate(rfc3339: $0.alert.raisedAt) ?? today) }
+                _ = try submit(.stewardship(.observeAlerts(observed)), "observe")
+                after = last.seq
+                observedSeq.withLock { $0 = after }
+            }
+        } catch {
+            observedSeq.withLock { $0 = nil }
+            summary.error = "the alerts could not be written to the ledger: \(error)"
+            DaemonLog.error("risk run: \(summary.error)")
+        }
+    }
+
+    /// Escalates every follow-up overdue today that has not been, once.
+    func escalate(into summary: inout MonitorRunSummary) {
+        let configuration = current()
+        let today = Timestamp.chinaDate(unixMillis: clock.nowUnixMillis())
+        let calendar = calendar()
+        var orders: [AlertEscalationOrder] = []
+        do {
+            let filter = StewardshipFilter(.alert, states: [FollowUpState.pending.rawValue, FollowUpState.rectifying.rawValue])
+            var after: String?
+            repeat {
+                let page = try store.stewardshipRecords(filter, after: after, limit: Self.escalationPage)
+                for case .alert(let record) in page.records {
+                    for due in FollowUpRules.escalationsDue(record, today: today, calendar: calendar,
+                                                            acknowledgeWorkingDays: configuration.acknowledgeWorkingDays) {
+                        orders.append(AlertEscalationOrder(alertId: record.id, reason: due.reason, dueOn: due.dueOn,
+                                                           toUnit: FollowUpRules.unitAbove(record.adminCode)))
+                    }
+                }
+                after = page.nextAfter
+            } while after != nil && orders.count < Self.escalationsPerRunMax
+            for start in stride(from: 0, to: min(orders.count, Self.escalationsPerRunMax), by: Self.observePiece) {
+                let piece = Array(orders[start..<min(start + Self.observePiece, orders.count, Self.escalationsPerRunMax)])
+                guard case .stewardships(let written)? = try submit(.stewardship(.escalateAlerts(piece)), "escalate") else { continue }
+                for case .alert(let record) in written {
+                    guard let escalation = record.escalations.last else { continue }
+                    sink.escalate(record, escalation)
+                    summary.escalated += 1
+                }
+            }
+        } catch {
+            summary.error = "overdue follow-ups could not be escalated: \(error)"
+            DaemonLog.error("risk run: \(summary.error)")
+        }
+    }
+
+    /// Submits a change to the ledger and waits until it is durable.
+    private func submit(_ mutation: Mutation, _ what: String) throws -> MutationOutcome? {
+        let done = DispatchSemaphore(value: 0)
+        let reply = Mutex<MutationReply?>(nil)
+        _ = store.submit(mutation, context: Self.context(what), encode: { _ in [] }, completion: { result in
+            reply.withLock { $0 = result }
+            done.signal()
+        })
+        done.wait()
+        switch reply.withLock({ $0 }) {
+        case .success(.applied(let outcome, _)): return outcome
+        case .success(.replayed): return nil
+        case .failure(let error): throw error
+        case nil: return nil
+        }
+    }
+}
