@@ -143,6 +143,9 @@ public struct AlertChanges: Sendable {
     public var clear: [AlertRecord] = []
 
     public var isEmpty: Bool { raise.isEmpty && change.isEmpty && refresh.isEmpty && clear.isEmpty }
+
+    /// No changes.
+    public init() {}
 }
 
 /// The alert life cycle.

@@ -17,12 +17,12 @@ struct AccessTests {
     /// The roles of docs/security.md and what each may do.
     static let roles: [String: Set<String>] = {
         let read: Set<String> = ["ledger.read", "risk.read", "system.read"]
-        let village = read.union(["income.write", "plan.draft", "count.write", "operations.write"])
+        let village = read.union(["income.write", "plan.draft", "count.write", "operations.write", "alert.follow"])
         let township = village.union(["asset.write"])
         return [
             "viewer": read, "village_clerk": village, "township_clerk": township,
             "county_clerk": township.union(["structure.write", "disposal.write"]),
-            "approver": read.union(["plan.approve", "ownership.approve", "disposal.approve"]), "auditor": read.union(["audit.read"]),
+            "approver": read.union(["plan.approve", "ownership.approve", "disposal.approve", "alert.follow", "alert.close"]), "auditor": read.union(["audit.read"]),
             "administrator": ["system.read", "system.backup", "risk.read", "risk.run", "audit.accept"],
         ]
     }()
@@ -61,6 +61,12 @@ struct AccessTests {
         add("audit.accept", "AcceptAuditHead")
         add("risk.read", "risk.v1.Risk/ListAlerts risk.v1.Risk/GetRiskScore risk.v1.Risk/WatchAlerts")
         add("risk.run", "risk.v1.Risk/RunMonitor")
+        add("risk.read", "risk.v1.Risk/GetAlert")
+        add("alert.follow", """
+            risk.v1.Risk/AcknowledgeAlert risk.v1.Risk/AssignAlert risk.v1.Risk/PlanRectification risk.v1.Risk/RecordRectification \
+            risk.v1.Risk/RecordTalk risk.v1.Risk/RecordAccountability
+            """)
+        add("alert.close", "risk.v1.Risk/CloseAlert risk.v1.Risk/ReopenAlert")
         return table
     }()
 

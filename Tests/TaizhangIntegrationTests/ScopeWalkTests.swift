@@ -26,7 +26,7 @@ struct ScopeWalkTests {
 
     @Test func everyMethod_byAnIdentityOfAnotherTownship_reachesNothingOfThisOne() async throws {
         let access = try AccessFixture.file([
-            (name: "county-root", role: "county_clerk+approver+auditor", scope: "", uids: [0]),
+            (name: "county-root", role: "county_clerk+approver+auditor+administrator", scope: "", uids: [0]),
             (name: "shagang-all", role: "county_clerk+approver+auditor+administrator", scope: "421024102000", uids: []),
         ])
         let shagang = AccessFixture.bearer(try AccessFixture.token(access, identity: "shagang-all"))
@@ -80,17 +80,23 @@ struct ScopeWalkTests {
             $0.contract.start = "2026-01-01"; $0.contract.end = "2026-12-31"
         })
 
+        // An alert of 熊河镇 in the ledger: the monitor's run takes it in.
+        _ = try await client.unary("/taizhang.risk.v1.Risk/RunMonitor", Taizhang_Risk_V1_RunMonitorRequest(), as: Taizhang_Risk_V1_MonitorRun.self)
+        let alerts = try await client.unary("/taizhang.risk.v1.Risk/ListAlerts", Taizhang_Risk_V1_ListAlertsRequest.with { $0.adminCode = Self.xionghe },
+                                            as: Taizhang_Risk_V1_ListAlertsResponse.self).alerts
+        let alert = alerts.first?.ledgerID ?? ""
+        #expect(alert.hasPrefix("YJ"), "熊河镇 has an alert in the ledger")
         // What must not appear in an answer to 沙岗镇.
-        let markers = ["421024101", crossing.id, asset.id, confirming.id, sold.id, idleAsset.id, contractId, entityId, income.id, plan.id, count.id,
+        let markers = [alert, "421024101", crossing.id, asset.id, confirming.id, sold.id, idleAsset.id, contractId, entityId, income.id, plan.id, count.id,
                        disposal.id, revitalising.id, "白马", "熊河"]
         let requests = Self.requests(asset: asset.id, confirming: confirming.id, contract: contractId, entity: entityId, income: income.id, visitor: visitor.id, own: own.id, plan: plan.id,
-                                     count: count.id, disposal: disposal.id, sold: sold.id, idle: idleAsset.id)
+                                     count: count.id, disposal: disposal.id, sold: sold.id, idle: idleAsset.id, alert: alert)
         let methods = try await client.unary("/taizhang.system.v1.System/ListMethods", Taizhang_System_V1_ListMethodsRequest(),
                                              as: Taizhang_System_V1_ListMethodsResponse.self).methods
         #expect(Set(methods.map(\.name)) == Set(requests.keys).union(Self.exempt), "every served method has a request here")
 
         let before = try await RequestBoundsTests.auditCount(client)
-        let recordIds = [crossing.id, asset.id, confirming.id, sold.id, idleAsset.id, contractId, entityId, income.id, plan.id, count.id,
+        let recordIds = [alert, crossing.id, asset.id, confirming.id, sold.id, idleAsset.id, contractId, entityId, income.id, plan.id, count.id,
                          disposal.id, revitalising.id]
         var walked = 0
         var compared = 0
@@ -176,7 +182,7 @@ struct ScopeWalkTests {
 
     /// A request about 熊河镇 for every method, valid in every other respect.
     static func requests(asset: String, confirming: String, contract: String, entity: String, income: String, visitor: String, own: String, plan: String, count: String,
-                         disposal: String, sold: String, idle: String) -> [String: [any SwiftProtobuf.Message]] {
+                         disposal: String, sold: String, idle: String, alert: String) -> [String: [any SwiftProtobuf.Message]] {
         typealias L = Taizhang_Ledger_V1_Asset
         let there = Fixture.asset(code: "XH-9")
         var existing = Fixture.asset(code: "XH-1")
@@ -292,6 +298,27 @@ struct ScopeWalkTests {
         add("/taizhang.risk.v1.Risk/WatchAlerts", Taizhang_Risk_V1_WatchAlertsRequest())
         add("/taizhang.risk.v1.Risk/GetRiskScore", Taizhang_Risk_V1_GetRiskScoreRequest.with { $0.entityID = entity })
         add("/taizhang.risk.v1.Risk/WatchAlerts", Taizhang_Risk_V1_WatchAlertsRequest.with { $0.adminCode = xionghe })
+        add("/taizhang.risk.v1.Risk/ListAlerts", Taizhang_Risk_V1_ListAlertsRequest.with { $0.adminCode = xionghe; $0.followUpStates = ["pending"] })
+        add("/taizhang.risk.v1.Risk/GetAlert", Taizhang_Risk_V1_GetAlertRequest.with { $0.alertID = alert })
+        let sha = String(repeating: "ab", count: 32)
+        add("/taizhang.risk.v1.Risk/AcknowledgeAlert", Taizhang_Risk_V1_AcknowledgeAlertRequest.with { $0.alertID = alert; $0.date = "2026-12-01" })
+        add("/taizhang.risk.v1.Risk/AssignAlert", Taizhang_Risk_V1_AssignAlertRequest.with {
+            $0.alertID = alert; $0.date = "2026-12-01"; $0.assignee = "李四"; $0.unitCode = "421024102201"
+        })
+        add("/taizhang.risk.v1.Risk/PlanRectification", Taizhang_Risk_V1_PlanRectificationRequest.with {
+            $0.alertID = alert; $0.date = "2026-12-01"; $0.measures = "x"; $0.deadline = "2026-12-31"
+        })
+        add("/taizhang.risk.v1.Risk/RecordRectification", Taizhang_Risk_V1_RecordRectificationRequest.with {
+            $0.alertID = alert; $0.date = "2026-12-01"; $0.note = "x"; $0.evidence = [.with { $0.name = "a"; $0.sha256 = sha }]
+        })
+        add("/taizhang.risk.v1.Risk/CloseAlert", Taizhang_Risk_V1_CloseAlertRequest.with { $0.alertID = alert; $0.date = "2026-12-01" })
+        add("/taizhang.risk.v1.Risk/ReopenAlert", Taizhang_Risk_V1_ReopenAlertRequest.with { $0.alertID = alert; $0.date = "2026-12-01"; $0.reason = "x" })
+        add("/taizhang.risk.v1.Risk/RecordTalk", Taizhang_Risk_V1_RecordTalkRequest.with {
+            $0.alertID = alert; $0.date = "2026-12-01"; $0.interviewer = "a"; $0.interviewee = "b"; $0.notes = "c"
+        })
+        add("/taizhang.risk.v1.Risk/RecordAccountability", Taizhang_Risk_V1_RecordAccountabilityRequest.with {
+            $0.alertID = alert; $0.date = "2026-12-01"; $0.decision = "a"; $0.person = "b"; $0.document = .with { $0.name = "d"; $0.sha256 = sha }
+        })
         // Its own records, naming 熊河镇's in a field.
         add("RecordIncome", StewardshipTests.income(asset: own, contract: contract, on: "2026-06-30", fen: 100))
         add("CreateDistributionPlan", Taizhang_Ledger_V1_CreateDistributionPlanRequest.with {
