@@ -45,18 +45,23 @@ extension RiskMonitor {
         }
     }
 
-    /// Escalates every follow-up overdue today that has not been, once.
+    /// Escalates every follow-up overdue today that has not been, once,
+    /// and counts the follow-ups owed for /metrics.
     func escalate(into summary: inout MonitorRunSummary) {
         let configuration = current()
         let today = Timestamp.chinaDate(unixMillis: clock.nowUnixMillis())
         let calendar = calendar()
         var orders: [AlertEscalationOrder] = []
+        var tally = FollowUpTally()
         do {
-            let filter = StewardshipFilter(.alert, states: [FollowUpState.pending.rawValue, FollowUpState.rectifying.rawValue])
+            let owed = FollowUpState.allCases.filter { $0 != .closed }.map(\.rawValue)
             var after: String?
             repeat {
-                let page = try store.stewardshipRecords(filter, after: after, limit: Self.escalationPage)
+                let page = try store.stewardshipRecords(StewardshipFilter(.alert, states: owed), after: after, limit: Self.escalationPage)
                 for case .alert(let record) in page.records {
+                    let overdue = FollowUpRules.isOverdue(record, today: today, calendar: calendar, acknowledgeWorkingDays: configuration.acknowledgeWorkingDays)
+                    tally.count(record, today: today, overdue: overdue)
+                    guard orders.count < Self.escalationsPerRunMax else { continue }
                     for due in FollowUpRules.escalationsDue(record, today: today, calendar: calendar,
                                                             acknowledgeWorkingDays: configuration.acknowledgeWorkingDays) {
                         orders.append(AlertEscalationOrder(alertId: record.id, reason: due.reason, dueOn: due.dueOn,
@@ -64,7 +69,8 @@ extension RiskMonitor {
                     }
                 }
                 after = page.nextAfter
-            } while after != nil && orders.count < Self.escalationsPerRunMax
+            } while after != nil
+            followUps.withLock { $0 = tally }
             for start in stride(from: 0, to: min(orders.count, Self.escalationsPerRunMax), by: Self.observePiece) {
                 let piece = Array(orders[start..<min(start + Self.observePiece, orders.count, Self.escalationsPerRunMax)])
                 guard case .stewardships(let written)? = try submit(.stewardship(.escalateAlerts(piece)), "escalate") else { continue }
@@ -95,5 +101,24 @@ extension RiskMonitor {
         case .failure(let error): throw error
         case nil: return nil
         }
+    }
+}
+
+/// The follow-ups owed, as the last full run counted them (/metrics).
+struct FollowUpTally: Sendable, Equatable {
+    /// By peak level and state.
+    var owed: [String: Int] = [:]
+    /// The oldest one's age in days (since raised), by peak level and state.
+    var oldestDays: [String: Int] = [:]
+    var overdue = 0
+
+    static func key(_ level: AlertLevel, _ state: FollowUpState) -> String { level.rawValue + " " + state.rawValue }
+
+    mutating func count(_ record: AlertCase, today: CivilDate, overdue isOverdue: Bool) {
+        guard record.followUpOwed else { return }
+        let key = Self.key(record.peakLevel, record.state)
+        owed[key, default: 0] += 1
+        oldestDays[key] = max(oldestDays[key] ?? 0, today.daysSinceEpoch - record.raisedOn.daysSinceEpoch)
+        if isOverdue { overdue += 1 }
     }
 }

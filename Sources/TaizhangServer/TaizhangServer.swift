@@ -310,6 +310,16 @@ public final class TaizhangServer: Sendable {
                         .record(open["\(kind.rawValue) \(level.rawValue)"] ?? 0)
                 }
             }
+            if let tally = monitor.followUps.withLock({ $0 }) {
+                for level in [AlertLevel.yellow, .red] {
+                    for state in FollowUpState.allCases where state != .closed {
+                        let key = FollowUpTally.key(level, state)
+                        metrics.gauge("taizhang_alert_follow_ups", ["level": level.rawValue, "state": state.rawValue]).record(tally.owed[key] ?? 0)
+                        metrics.gauge("taizhang_alert_follow_up_oldest_days", ["level": level.rawValue, "state": state.rawValue]).record(tally.oldestDays[key] ?? 0)
+                    }
+                }
+                metrics.gauge("taizhang_alert_follow_ups_overdue").record(tally.overdue)
+            }
             let runs = monitor.runCount
             let delta = countedRuns.withLock { counted -> UInt64 in
                 defer { counted = max(counted, runs) }

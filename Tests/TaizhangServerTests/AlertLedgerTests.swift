@@ -91,6 +91,10 @@ struct AlertLedgerTests {
         #expect(told.count == raised.count)
         #expect(told.allSatisfy { $0.1.reason == .unacknowledged && $0.1.toUnit == "421024101000" })
         #expect(try Self.cases(store).allSatisfy { $0.escalations.count == 1 && $0.steps.last?.action == .escalate })
+        // What /metrics shows: every one owed, pending, four days old, overdue.
+        let tally = try #require(monitor.followUps.withLock { $0 })
+        #expect(tally.owed.values.reduce(0, +) == raised.count && tally.overdue == raised.count)
+        #expect(tally.owed.keys.allSatisfy { $0.hasSuffix(" pending") } && tally.oldestDays.values.allSatisfy { $0 == 4 })
         // Once: the next run escalates nothing more, nor does a focused one.
         _ = monitor.runOnce(trigger: "schedule")
         #expect(sink.escalations.withLock { $0.count } == raised.count)
