@@ -26,12 +26,17 @@ extension WallClock {
 
 /// The system's clocks: CLOCK_REALTIME and CLOCK_MONOTONIC.
 public struct SystemWallClock: WallClock {
-    /// The system clock.
-    public init() {}
+    /// Added to the wall clock (testing only: a daemon living days ahead).
+    let offsetMillis: Int64
+
+    /// The system clock, `offsetMillis` ahead (0 but in tests).
+    public init(offsetMillis: Int64 = 0) {
+        self.offsetMillis = offsetMillis
+    }
 
     public func nowUnixMillis() -> Int64 {
         let spec = Self.read(CLOCK_REALTIME)
-        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000 + offsetMillis
     }
 
     public func monotonicNanos() -> UInt64 {

@@ -142,7 +142,11 @@ struct Taizhangd: ParsableCommand {
 
     static let defaultConfigPath = "/etc/taizhang/taizhangd.conf"
     /// The daemon's one clock: the server, store and monitor are given it.
-    static let clock: any WallClock = SystemWallClock()
+    /// Testing only: TAIZHANG_FAULT_CLOCK_OFFSET_DAYS (0–3650) puts the
+    /// daemon's wall clock that many days ahead, so a test can see what a
+    /// later day brings (an overdue follow-up escalated).
+    static let clock: any WallClock = SystemWallClock(offsetMillis: Int64(
+        ProcessInfo.processInfo.environment["TAIZHANG_FAULT_CLOCK_OFFSET_DAYS"].flatMap(Int.init).map { min(max($0, 0), 3650) } ?? 0) * 86_400_000)
 
     /// The flags given, as assignments of the settings' keys.
     var flagAssignments: [DaemonSettings.Assignment] {

@@ -65,12 +65,12 @@ struct JournaldTests {
         let scratch: String
         let journaldPid: Int32
 
-        init(_ arguments: [String]) throws {
+        init(_ arguments: [String], dataDirectory: String? = nil, environment: [String: String] = [:]) throws {
             scratch = NSTemporaryDirectory() + "tz-journal-" + String(UUID().uuidString.prefix(8))
             try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-            daemon = try DaemonProcess(extraArguments: arguments,
+            daemon = try DaemonProcess(dataDirectory: dataDirectory, extraArguments: arguments,
                                        wrapper: ["/usr/bin/unshare", "--mount", "--propagation", "private", "--",
-                                                 "/bin/sh", "-c", JournaldTests.wrapperScript, "sh", scratch])
+                                                 "/bin/sh", "-c", JournaldTests.wrapperScript, "sh", scratch], environment: environment)
             journaldPid = Int32(try String(contentsOfFile: scratch + "/journald.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         }
 
@@ -137,6 +137,44 @@ struct JournaldTests {
         #expect(field(recovered, "TAIZHANG_PREVIOUS_LEVEL") == "red")
         #expect(field(recovered, "TAIZHANG_ALERT_ID") == field(raised, "TAIZHANG_ALERT_ID"))
         #expect(field(recovered, "MESSAGE").hasPrefix("【已解除】"))
+    }
+
+    static let escalationMessageId = "fa0708258f9047f7bee8998102786854"
+
+    @Test func anOverdueFollowUp_isEscalatedToTheUnitAbove_onceInJournald() async throws {
+        let configuration = try RiskMonitorTests.configuration(#", "debounce_millis": 60000"#)
+        let first = try DaemonProcess(extraArguments: ["--risk-config", configuration])
+        let client = try await first.connect()
+        let (entity, _) = try await RiskMonitorTests.seedOperations(client)
+        _ = try await RiskMonitorTests.run(client)
+        let raised = try await client.unary("/taizhang.risk.v1.Risk/ListAlerts", Taizhang_Risk_V1_ListAlertsRequest.with { $0.state = .open },
+                                            as: Taizhang_Risk_V1_ListAlertsResponse.self).alerts
+        #expect(raised.contains { $0.subjectID == entity })
+        await client.close()
+        #expect(first.stop() == 0)
+
+        // Ten days on, nobody has acknowledged them: the start run and one asked for.
+        let namespaced = try NamespacedDaemon(["--risk-config", configuration, "--alerts-to", "journald"], dataDirectory: first.dataDirectory,
+                                              environment: ["TAIZHANG_FAULT_CLOCK_OFFSET_DAYS": "10"])
+        let later = try await namespaced.daemon.connect()
+        _ = try await RiskMonitorTests.run(later)
+        _ = try await RiskMonitorTests.run(later)
+        let kept = try await later.unary("/taizhang.risk.v1.Risk/GetAlert", Taizhang_Risk_V1_GetAlertRequest.with { $0.alertID = raised[0].ledgerID },
+                                         as: Taizhang_Risk_V1_Alert.self)
+        await later.close()
+        #expect(kept.followUp.overdue)
+        #expect(kept.followUp.escalations.map(\.reason) == ["unacknowledged"])
+        let entries = try namespaced.entries(["MESSAGE_ID=" + Self.escalationMessageId])
+        #expect(entries.count == raised.count, "one escalation per alert, once: \(entries.count) for \(raised.count)")
+        func field(_ entry: [String: Any], _ key: String) -> String { entry[key] as? String ?? "" }
+        let entry = try #require(entries.first { field($0, "TAIZHANG_LEDGER_ID") == raised[0].ledgerID })
+        #expect(field(entry, "TAIZHANG_EVENT") == "escalated")
+        #expect(field(entry, "TAIZHANG_ESCALATION_REASON") == "unacknowledged")
+        #expect(field(entry, "TAIZHANG_ESCALATED_TO") == "421024101000", "白马村's township")
+        #expect(field(entry, "TAIZHANG_ALERT_ID") == String(raised[0].id))
+        #expect(field(entry, "PRIORITY") == (raised[0].level == .red ? "3" : "4"))
+        #expect(field(entry, "MESSAGE").hasPrefix("【逾期上报→421024101000】"))
+        #expect(field(entry, "TAIZHANG_MESSAGE_EN").hasPrefix("[escalated to 421024101000]"))
     }
 
     /// The daemon's own lines under --log-to journald: SYSLOG_IDENTIFIER,
@@ -244,6 +282,8 @@ struct JournaldTests {
         #expect(other == 0)
         #expect(try String(contentsOfFile: stage + "/opt/taizhang/lib/systemd/system/taizhangd.service", encoding: .utf8)
             .contains("ExecStart=/opt/taizhang/bin/taizhangd"))
+        let english = try String(contentsOfFile: root + "/systemd/taizhang.catalog", encoding: .utf8)
+        let chinese = try String(contentsOfFile: root + "/systemd/taizhang.zh_CN.catalog", encoding: .utf8)
         let (compiled, _) = try Self.output(["/usr/bin/journalctl", "--root=" + stage, "--update-catalog"])
         #expect(compiled == 0)
         let (_, listing) = try Self.output(["/usr/bin/journalctl", "--root=" + stage, "--list-catalog"])
@@ -253,11 +293,10 @@ struct JournaldTests {
             #expect(listed.contains(ids.1 + " taizhang: "), "\(kind) recovery")
         }
         // The ledger's anchored head and its hold (LedgerGuard).
-        for id in [AnchorTests.anchorMessageId, AnchorTests.heldMessageId] {
+        for id in [AnchorTests.anchorMessageId, AnchorTests.heldMessageId, Self.escalationMessageId] {
             #expect(listed.contains(id + " taizhang: "), "\(id)")
+            #expect(english.contains("-- " + id + "\n") && chinese.contains("-- " + id + "\n"), "\(id)")
         }
-        let english = try String(contentsOfFile: root + "/systemd/taizhang.catalog", encoding: .utf8)
-        let chinese = try String(contentsOfFile: root + "/systemd/taizhang.zh_CN.catalog", encoding: .utf8)
         for (_, ids) in Self.messageIds {
             for id in [ids.0, ids.1] {
                 #expect(english.contains("-- " + id + "\n"))
