@@ -33,8 +33,9 @@ extension DemoCommand.Load {
         request.state = .open
         request.pageSize = 1000
         let open = try await global.call(client, RPC.Risk.listAlerts, request).alerts.filter { !$0.ledgerID.isEmpty }.sorted { $0.id < $1.id }
-        let yellow = open.filter { $0.level == .yellow }
-        let red = open.filter { $0.level == .red }
+        // By the highest level each reached: what closing it needs follows that.
+        let yellow = open.filter { $0.followUp.peakLevel == .yellow }
+        let red = open.filter { $0.followUp.peakLevel == .red }
         let today = ChinaDate.today
         if let alert = yellow.first {
             try await rectify(client, alert, deadline: today)

@@ -118,6 +118,52 @@ struct RiskCLITests {
         let unknown = try Self.taizhang(["risk", "ZT99999999"], daemon)
         #expect(unknown.status == 15)
     }
+
+    @Test func theFollowUpCommands_takeAnAlertTo销号_andShowItsTrail() throws {
+        let daemon = try DaemonProcess(extraArguments: ["--risk-config", try RiskMonitorTests.configuration(), "--alerts-to", "stderr"])
+        defer { daemon.stop() }
+        let load = try Self.taizhang(["demo", "load"], daemon)
+        #expect(load.status == 0, "\(load.stderr)")
+        #expect(load.stdout.contains("预警处置：约谈后销号 1 条，问责后销号 1 条，整改中 1 条（期限今日），已签收 1 条"), "\(load.stdout)")
+        // The demo's queue: what it closed, what is being rectified.
+        let closed = try Self.taizhang(["alerts", "--follow-up", "closed", "--json"], daemon)
+        let done = try Taizhang_Risk_V1_ListAlertsResponse(jsonString: closed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).alerts
+        #expect(done.count == 2 && done.allSatisfy { $0.followUp.state == "closed" })
+        #expect(done.contains { !$0.followUp.talks.isEmpty } && done.contains { $0.followUp.peakLevel == .red && !$0.followUp.accountability.isEmpty })
+        let pending = try Self.taizhang(["alerts", "--follow-up", "pending", "--json"], daemon)
+        let waiting = try Taizhang_Risk_V1_ListAlertsResponse(jsonString: pending.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).alerts
+        let alert = try #require(waiting.first { $0.open && $0.followUp.peakLevel == .yellow })
+        let id = String(alert.id)
+        let sha = String(repeating: "cd", count: 32)
+        func step(_ actor: String, _ arguments: [String]) throws -> CLITests.Run {
+            try Self.taizhang(["--actor", actor, "alerts"] + arguments, daemon)
+        }
+        #expect(try step("李红", ["ack", id]).status == 0)
+        let early = try step("李红", ["close", id])
+        #expect(early.status == 19 && early.stderr.contains("rectified with evidence"), "\(early.stderr)")
+        #expect(try step("李红", ["assign", id, "--person", "李红", "--unit", alert.adminCode]).status == 0)
+        #expect(try step("李红", ["plan", id, "--measures", "补报材料", "--deadline", ChinaToday.text]).status == 0)
+        let badEvidence = try step("李红", ["rectify", id, "--note", "已整改", "--evidence", "报告"])
+        #expect(badEvidence.status == 2 && badEvidence.stderr.contains("名称/类型/SHA-256"))
+        let rectified = try step("李红", ["rectify", id, "--note", "已整改", "--evidence", "整改报告/other/\(sha)"])
+        #expect(rectified.status == 0 && rectified.stdout.contains("已整改待核"), "\(rectified.stdout)\(rectified.stderr)")
+        let own = try step("李红", ["close", id])
+        #expect(own.status == 19 && own.stderr.contains("separation of duties"))
+        let noTalk = try step("王强", ["close", id])
+        #expect(noTalk.status == 19 && noTalk.stderr.contains("约谈"))
+        #expect(try step("王强", ["talk", id, "--interviewer", "副镇长", "--interviewee", "负责人", "--notes", "限期整改"]).status == 0)
+        let close = try step("王强", ["close", id, "--note", "复核通过"])
+        #expect(close.status == 0 && close.stdout.contains("已销号"), "\(close.stderr)")
+        let shown = try Self.taizhang(["alerts", "show", "YJ" + String(repeating: "0", count: 8 - id.count) + id], daemon)
+        #expect(shown.status == 0)
+        for text in ["签收", "交办", "整改方案", "整改", "约谈", "销号", "李红", "王强", "整改报告 other \(sha)"] {
+            #expect(shown.stdout.contains(text), "\(text): \(shown.stdout)")
+        }
+        let english = try Self.taizhang(["alerts", "show", id, "--lang", "en"], daemon)
+        #expect(english.stdout.contains("closed") && english.stdout.contains("acknowledge"))
+        let listed = try Self.taizhang(["alerts", "--subject", alert.subjectID], daemon)
+        #expect(listed.stdout.contains("已销号"))
+    }
 }
 
 enum ChinaToday {
