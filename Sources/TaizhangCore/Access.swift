@@ -246,18 +246,7 @@ public struct AccessPolicy: Sendable, Equatable {
             if item["scope"]?.string != nil, !AdminUnitRules.isDivisionCode(scope) {
                 problems.append("\(at) (\(name)): \"scope\" must be a 12-digit admin code, or absent for the whole ledger")
             }
-            var uids: [UInt32] = []
-            for value in item["uids"]?.array ?? [] {
-                guard let number = value.int64, let uid = UInt32(exactly: number) else {
-                    problems.append("\(at) (\(name)): \"uids\" holds numbers (Unix user ids)")
-                    continue
-                }
-                if let other = byUID[uid], other != name {
-                    problems.append("\(at) (\(name)): uid \(uid) is already \(other)'s")
-                }
-                byUID[uid] = name
-                uids.append(uid)
-            }
+            let uids = AccessPolicy.uids(item, of: "\(at) (\(name))", name: name, byUID: &byUID, problems: &problems)
             if identities.updateValue(AccessIdentity(name: name, id: id, roles: roles, scope: scope, uids: uids), forKey: name) != nil {
                 problems.append("\(at): the name \(name) is used twice")
             }
@@ -287,6 +276,23 @@ public struct AccessPolicy: Sendable, Equatable {
         }
         if !problems.isEmpty { throw AccessFileError(problems: problems) }
         self.init(configured: true, identities: identities, tokens: tokens, byUID: byUID, ownUID: ownUID)
+    }
+
+    /// An identity's Unix users, each noted in `byUID` (one identity per user).
+    private static func uids(_ item: JSONValue, of at: String, name: String, byUID: inout [UInt32: String], problems: inout [String]) -> [UInt32] {
+        var uids: [UInt32] = []
+        for value in item["uids"]?.array ?? [] {
+            guard let number = value.int64, let uid = UInt32(exactly: number) else {
+                problems.append("\(at): \"uids\" holds numbers (Unix user ids)")
+                continue
+            }
+            if let other = byUID[uid], other != name {
+                problems.append("\(at): uid \(uid) is already \(other)'s")
+            }
+            byUID[uid] = name
+            uids.append(uid)
+        }
+        return uids
     }
 
     /// The principal of a Unix peer, or nil (it may only ask for Health).

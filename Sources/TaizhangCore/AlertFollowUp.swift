@@ -213,6 +213,13 @@ public struct AlertCase: Sendable, Hashable, Codable {
 
     public var isOpen: Bool { clearedAt.isEmpty }
 
+    /// The day acknowledgement is counted from: the day raised, or the day
+    /// the ledger took the alert in when later (alerts raised before the
+    /// ledger kept them are not all overdue the day it starts to).
+    public var acknowledgementCountsFrom: CivilDate {
+        max(raisedOn, Timestamp.chinaDate(rfc3339: createdAt) ?? raisedOn)
+    }
+
     /// Whether the follow-up is still owed: it is not closed, and the alert
     /// is open or someone acknowledged it (an alert that cleared by itself
     /// before anyone took it up needs nothing more).
@@ -265,6 +272,15 @@ public struct AlertCase: Sendable, Hashable, Codable {
         copy.score = event.alert.score
         copy.clearedAt = event.type == .cleared ? event.time : ""
         copy.lastEventSeq = event.seq
+        // Closed at a lower level than it has now reached: what closing
+        // needs has changed (a decision on accountability for red), so the
+        // follow-up is open again, to be rectified and closed anew.
+        if state == .closed, copy.peakLevel > peakLevel {
+            copy.state = .rectifying
+            copy.steps.append(FollowUpStep(action: .reopen, by: FollowUpPerson(id: "", name: "taizhangd"),
+                                           on: Timestamp.chinaDate(rfc3339: event.time) ?? raisedOn,
+                                           note: "升级为\(copy.peakLevel.chineseName)，需重新整改并销号", identity: "taizhangd (risk monitor)", recordedAt: event.time))
+        }
         return copy
     }
 }
@@ -311,7 +327,7 @@ public enum FollowUpLimits {
     /// ends here, and is taken up as a new problem.
     public static let stepsMax = 200
     /// Evidence documents of one rectification.
-    public static let evidenceMax = 50
+    public static let evidenceMax = 100
     /// Talks and decisions on accountability on one alert.
     public static let talksMax = 20
 }
@@ -370,7 +386,8 @@ public enum FollowUpRules {
     static func checkOrder(_ command: FollowUpCommand, record: AlertCase, by person: FollowUpPerson) throws {
         let what = "alert \(record.id) is \(record.state.rawValue) (\(record.state.chineseName))"
         func refuse(_ first: String) -> LedgerError { LedgerError(.failedPrecondition, "\(what); \(first)") }
-        if record.steps.count >= FollowUpLimits.stepsMax {
+        let ends: Set<FollowUpAction> = [.close, .talk, .accountability]
+        if record.steps.count >= FollowUpLimits.stepsMax, !ends.contains(command.action) {
             throw refuse("its trail holds \(FollowUpLimits.stepsMax) steps, the most one alert keeps: take the problem up again as a new one")
         }
         switch command {
@@ -380,11 +397,14 @@ public enum FollowUpRules {
             guard record.state == .acknowledged || record.state == .assigned else {
                 throw refuse(record.state == .pending ? "acknowledge it first (taizhang alerts ack)" : "it is assigned and past planning; reassigning is for before the plan")
             }
-        case .plan:
+        case .plan(_, let deadline, _):
             guard record.state == .assigned || record.state == .rectifying else {
                 throw refuse(record.state == .pending || record.state == .acknowledged
                              ? "assign it to a named person and unit first (taizhang alerts assign); a plan has an owner"
                              : "a plan is for an alert being rectified; reopen it if the check failed")
+            }
+            if record.state == .rectifying, let current = record.deadline, deadline > current {
+                throw refuse("its deadline \(current) stands: a revised plan may not put it later (the check reopens with a new deadline: taizhang alerts reopen --deadline)")
             }
         case .rectify:
             guard record.state == .rectifying else {
@@ -405,9 +425,12 @@ public enum FollowUpRules {
             if record.peakLevel == .yellow, record.talks.isEmpty {
                 throw refuse("a yellow alert closes only after the responsible person was talked to (约谈提醒) (taizhang alerts talk; 002: 黄灯 约谈提醒单位相关负责人)")
             }
-        case .reopen:
+        case .reopen(let on, _, let deadline):
             guard record.state == .rectified || record.state == .closed else {
                 throw refuse("only a rectified or closed alert is reopened, when its check fails")
+            }
+            if deadline == nil, let current = record.deadline, current < on {
+                throw LedgerError.invalid([.init(field: "deadline", description: "is required: the plan's deadline \(current) has passed; give the new one")], what: "follow-up step")
             }
         case .talk, .accountability:
             guard record.state != .pending else { throw refuse("acknowledge it first (taizhang alerts ack)") }
@@ -429,8 +452,7 @@ public enum FollowUpRules {
         case .acknowledge(_, let note), .close(_, let note):
             bad += TextRules.optional(note, field: "note")
         case .assign(let assignee, let unit, _, let note):
-            bad += TextRules.required(assignee, field: "assignee")
-            bad += TextRules.optional(assignee, field: "assignee", maxBytes: StewardshipLimits.nameMaxBytes)
+            bad += name(assignee, field: "assignee")
             if !AdminUnitRules.isDivisionCode(unit) { bad.append(.init(field: "unit_code", description: "must be the 12-digit admin code of the unit that rectifies")) }
             bad += TextRules.optional(note, field: "note")
         case .plan(let measures, let deadline, let on):
@@ -447,21 +469,25 @@ public enum FollowUpRules {
         case .reopen(let on, let reason, let deadline):
             bad += TextRules.required(reason, field: "reason")
             if let deadline, deadline < on { bad.append(.init(field: "deadline", description: "is \(deadline), before the reopening (\(on))")) }
+            if let deadline, deadline > on.adding(days: 366) { bad.append(.init(field: "deadline", description: "is \(deadline), more than a year after the reopening")) }
         case .talk(let talk):
-            bad += TextRules.required(talk.interviewer, field: "interviewer")
-            bad += TextRules.required(talk.interviewee, field: "interviewee")
-            bad += TextRules.optional(talk.interviewer, field: "interviewer", maxBytes: StewardshipLimits.nameMaxBytes)
-            bad += TextRules.optional(talk.interviewee, field: "interviewee", maxBytes: StewardshipLimits.nameMaxBytes)
+            bad += name(talk.interviewer, field: "interviewer")
+            bad += name(talk.interviewee, field: "interviewee")
             bad += TextRules.required(talk.notes, field: "notes")
         case .accountability(let decision):
             bad += TextRules.required(decision.decision, field: "decision")
-            bad += TextRules.required(decision.person, field: "person")
-            bad += TextRules.optional(decision.person, field: "person", maxBytes: StewardshipLimits.nameMaxBytes)
+            bad += name(decision.person, field: "person")
             bad += AssetRules.validateDocuments([decision.document], field: "document").map {
                 FieldViolation(field: $0.field.replacingOccurrences(of: "document[0]", with: "document"), description: $0.description)
             }
         }
         if !bad.isEmpty { throw LedgerError.invalid(bad, what: "follow-up step") }
+    }
+
+    /// A person's name: required, and short.
+    static func name(_ text: String, field: String) -> [FieldViolation] {
+        if text.unicodeScalars.allSatisfy(\.properties.isWhitespace) { return [.init(field: field, description: "is required")] }
+        return TextRules.optional(text, field: field, maxBytes: StewardshipLimits.nameMaxBytes)
     }
 
     /// The unit an escalation about `adminCode` is addressed to: a village's
@@ -483,7 +509,7 @@ public enum FollowUpRules {
         guard record.followUpOwed else { return [] }
         var due: [(EscalationReason, CivilDate)] = []
         if record.state == .pending, record.isOpen {
-            let by = calendar.adding(workingDays: max(1, acknowledgeWorkingDays(record.peakLevel)), to: record.raisedOn).date
+            let by = calendar.adding(workingDays: max(1, acknowledgeWorkingDays(record.peakLevel)), to: record.acknowledgementCountsFrom).date
             if today > by { due.append((.unacknowledged, by)) }
         }
         if record.state == .rectifying, let deadline = record.deadline, today > deadline {
@@ -499,7 +525,7 @@ public enum FollowUpRules {
         guard record.followUpOwed else { return false }
         if record.state == .rectifying, let deadline = record.deadline, today > deadline { return true }
         if record.state == .pending, record.isOpen {
-            return today > calendar.adding(workingDays: max(1, acknowledgeWorkingDays(record.peakLevel)), to: record.raisedOn).date
+            return today > calendar.adding(workingDays: max(1, acknowledgeWorkingDays(record.peakLevel)), to: record.acknowledgementCountsFrom).date
         }
         return false
     }

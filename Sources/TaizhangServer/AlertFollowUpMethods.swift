@@ -126,20 +126,26 @@ extension RiskService.RiskHandlers {
         if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
         let ledgerFilter = StewardshipFilter(.alert, adminCode: request.adminCode, states: states.isEmpty ? nil : states)
         var after = try PageToken.decode(request.pageToken)
+        if let token = after, AlertCase.alertNumber(token) == nil || !token.hasPrefix(StewardshipKind.alert.idPrefix) {
+            throw LedgerError.invalid([.init(field: "page_token", description: "is not a token of a follow-up listing; start without one")], what: "filter")
+        }
         var response = Taizhang_Risk_V1_ListAlertsResponse()
         var scanned = 0
-        while response.alerts.count < limit {
-            let page = try store.stewardshipRecords(ledgerFilter, after: after, limit: min(1000, limit))
+        // Pages of the ledger's records until the answer is full, the
+        // records run out, or the scan's bound is reached.
+        while response.alerts.count < limit, scanned < Self.followUpScanMax {
+            let page = try store.stewardshipRecords(ledgerFilter, after: after, limit: 1000)
+            var taken = 0
             for case .alert(let record) in page.records {
                 after = record.id
                 scanned += 1
+                taken += 1
                 guard matches(record, request: request, filter: filter) else { continue }
                 response.alerts.append(RiskMapping.alert(record, details: try monitor?.alerts.alert(id: record.alertId), overdue: isOverdue(record)))
                 if response.alerts.count == limit { break }
             }
-            let exhausted = page.nextAfter == nil && after == page.records.last?.id
-            if exhausted && response.alerts.count < limit { return response }
-            if scanned >= Self.followUpScanMax { break }
+            // The last page read to its end: nothing follows.
+            if page.nextAfter == nil && taken == page.records.count { return response }
         }
         if let after { response.nextPageToken = PageToken.encode(after) }
         return response

@@ -25,10 +25,24 @@ extension RiskMonitor {
                       requestSHA256: "", idempotencyKey: nil)
     }
 
-    /// Gives the ledger every stored event it has not taken in.
+    /// Gives the ledger every stored event it has not taken in. While the
+    /// ledger is held read-only nothing is given (the runs go on; the
+    /// ledger catches up once an operator decides).
     func keepLedger(into summary: inout MonitorRunSummary) {
+        guard store.heldReason == nil else {
+            observedSeq.withLock { $0 = nil }
+            return
+        }
         do {
             var after = try observedSeq.withLock { $0 } ?? store.lastObservedAlertEvent()
+            if after > alerts.lastSeq {
+                // alerts.db is older than the ledger's alerts (restored, or
+                // replaced): its ids would name other alerts. Nothing is given.
+                if behindReported.exchange(true, ordering: .relaxed) == false {
+                    DaemonLog.error("alerts.db ends at event \(alerts.lastSeq) but the ledger's alerts have taken in up to \(after): alerts.db is not the one this ledger's alerts came from; no alert reaches the ledger until it is restored (docs/risk.md, \"Alerts in the ledger\")")
+                }
+                return
+            }
             while after < alerts.lastSeq {
                 let events = try alerts.events(after: after, limit: Self.observePiece)
                 guard let last = events.last else { break }
@@ -48,6 +62,7 @@ extension RiskMonitor {
     /// Escalates every follow-up overdue today that has not been, once,
     /// and counts the follow-ups owed for /metrics.
     func escalate(into summary: inout MonitorRunSummary) {
+        guard store.heldReason == nil else { return }
         let configuration = current()
         let today = Timestamp.chinaDate(unixMillis: clock.nowUnixMillis())
         let calendar = calendar()

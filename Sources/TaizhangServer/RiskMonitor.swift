@@ -88,6 +88,8 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
     /// The newest event the ledger's alert records have taken in, as far as
     /// this monitor knows (nil: read it from the ledger).
     let observedSeq = Mutex<Int64?>(nil)
+    /// Whether an alerts.db behind the ledger was reported (once).
+    let behindReported = Atomic<Bool>(false)
     /// The follow-ups owed, as the last full run counted them (nil before one).
     let followUps = Mutex<FollowUpTally?>(nil)
     private let configuration: Mutex<RiskConfiguration>

@@ -1,5 +1,5 @@
 // taizhang demo load, the alerts' follow-up (issue 20, docs/risk.md): after
-// the rest of the demo, the monitor runs and some of its open alerts are
+// the rest of the demo, once the monitor has judged it, some open alerts are
 // taken up by two people of the county, a village clerk who rectifies and a
 // township reviewer who checks: a yellow alert closed after a talk (约谈), a
 // red one closed after a decision on accountability (问责), one being
@@ -26,9 +26,7 @@ extension DemoCommand.Load {
 
     func loadAlertFollowUps(_ client: TaizhangClient) async throws -> AlertCounts {
         var counts = AlertCounts()
-        // The monitor may be switched off: then there is nothing to follow.
-        guard (try? await client.unary(RPC.Risk.runMonitor.path, Taizhang_Risk_V1_RunMonitorRequest(), as: Taizhang_Risk_V1_MonitorRun.self,
-                                       metadata: global.metadata)) != nil else { return counts }
+        guard try await monitorCaughtUp(client) else { return counts }
         var request = Taizhang_Risk_V1_ListAlertsRequest()
         request.state = .open
         request.pageSize = 1000
@@ -67,6 +65,22 @@ extension DemoCommand.Load {
         }
         counts.waiting = open.count - counts.closedAfterTalk - counts.closedAfterAccountability - counts.rectifying - counts.acknowledged
         return counts
+    }
+
+    /// Waits until the monitor has judged every change the demo made (its
+    /// runs after commits, which also give the ledger its alerts); false
+    /// when the monitor is switched off or does not catch up within 30 s.
+    /// It asks for no run of its own: the load is judged by the runs its
+    /// changes bring about, as a county's day is.
+    func monitorCaughtUp(_ client: TaizhangClient) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let status = try await global.call(client, RPC.System.status, Taizhang_System_V1_StatusRequest())
+            guard status.lastRiskRun.enabled else { return false }
+            if !status.lastRiskRun.changesPending, status.lastRiskRun.runs > 0 { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
     }
 
     /// Acknowledged, assigned and planned by the clerk, to `deadline`.

@@ -248,6 +248,9 @@ struct Taizhangd: ParsableCommand {
             alertsDone.signal()  // a second wait returns at once
             return try alertsOpened.withLock { $0! }.get()
         }
+        if let offset = ProcessInfo.processInfo.environment["TAIZHANG_FAULT_CLOCK_OFFSET_DAYS"], offset != "0" {
+            FileHandle.standardError.write(Data("taizhangd: TESTING ONLY: TAIZHANG_FAULT_CLOCK_OFFSET_DAYS=\(offset) puts this daemon's clock ahead; never set it on a county's server\n".utf8))
+        }
         let store: SQLiteLedgerStore
         do {
             var storeConfiguration = SQLiteStoreConfiguration(dataDirectory: site.dataDirectory)

@@ -115,6 +115,42 @@ struct FollowUpRulesTests {
         #expect(try Self.apply(.close(on: Self.day, note: ""), again, by: Self.fixer).state == .closed)
     }
 
+    @Test func theOneSupervised_cannotPutTheDeadlineLater_andAPassedOneIsRenewedOnReopening() throws {
+        let planned = try Self.apply(.plan(measures: "x", deadline: CivilDate("2026-11-20")!, on: Self.day),
+                                     try Self.apply(.assign(assignee: "李四", unit: "421024101201", on: Self.day, note: ""),
+                                                    try Self.apply(.acknowledge(on: Self.day, note: ""), Self.alert(.yellow))))
+        let later = Self.refusal { try Self.apply(.plan(measures: "y", deadline: CivilDate("2026-11-25")!, on: Self.day), planned) }
+        #expect(later?.code == .failedPrecondition && later?.message.contains("reopen") == true)
+        #expect(try Self.apply(.plan(measures: "y", deadline: CivilDate("2026-11-18")!, on: Self.day), planned).deadline == CivilDate("2026-11-18"))
+        let rectified = try Self.apply(.rectify(note: "x", evidence: Self.evidence, on: Self.day), planned)
+        let bare = Self.refusal { try Self.apply(.reopen(on: Self.today, reason: "复核未通过", deadline: nil), rectified, by: Self.checker) }
+        #expect(bare?.violations.map(\.field) == ["deadline"])
+        let far = Self.refusal { try Self.apply(.reopen(on: Self.today, reason: "x", deadline: CivilDate("2028-01-01")), rectified, by: Self.checker) }
+        #expect(far?.violations.map(\.field) == ["deadline"])
+    }
+
+    @Test func aClosedAlert_thatRisesToRed_isOpenAgain_forItsAccountability() throws {
+        let closed = try Self.apply(.close(on: Self.day, note: ""), try Self.apply(Self.talk, try Self.rectified(.yellow)), by: Self.checker)
+        var record = AlertRecord(id: 42, kind: .entityTargets, subjectId: "ZT00000001", subjectName: "白马村合作社", adminCode: "421024101201",
+                                 level: .red, score: 30, quarter: "2026Q4", parts: [], reasons: [], raisedAt: "", changedAt: "", clearedAt: "")
+        let risen = closed.observing(AlertEvent(seq: 9, type: .changed, alert: record, previousLevel: .yellow, time: "2026-11-29T02:00:00.000Z"))
+        #expect(risen.state == .rectifying && risen.peakLevel == .red)
+        #expect(risen.steps.last?.action == .reopen && risen.steps.last?.by.name == "taizhangd")
+        // Back to yellow: nothing to reopen.
+        record.level = .yellow
+        let same = closed.observing(AlertEvent(seq: 9, type: .changed, alert: record, previousLevel: .green, time: "2026-11-29T02:00:00.000Z"))
+        #expect(same.state == .closed)
+    }
+
+    @Test func alertsFromBeforeTheLedgerKeptThem_countFromTheDayItTookThemIn() {
+        var old = Self.alert(.yellow)
+        old.createdAt = "2026-11-29T01:00:00.000Z"  // taken in four weeks after it was raised
+        let calendar = WorkingDayCalendar.builtIn()
+        #expect(!FollowUpRules.isOverdue(old, today: Self.today, calendar: calendar, acknowledgeWorkingDays: { _ in 3 }))
+        #expect(FollowUpRules.escalationsDue(old, today: Self.today, calendar: calendar, acknowledgeWorkingDays: { _ in 3 }).isEmpty)
+        #expect(FollowUpRules.isOverdue(old, today: CivilDate("2026-12-03")!, calendar: calendar, acknowledgeWorkingDays: { _ in 3 }))
+    }
+
     @Test func badFields_areAllListed() throws {
         let acknowledged = try Self.apply(.acknowledge(on: Self.day, note: ""), Self.alert(.yellow))
         let assign = Self.refusal { try Self.apply(.assign(assignee: " ", unit: "4210", on: CivilDate("2026-12-01")!, note: ""), acknowledged) }
@@ -149,6 +185,8 @@ struct FollowUpRulesTests {
         let full = Self.refusal { try Self.apply(.assign(assignee: "王五", unit: "421024101201", on: Self.day, note: ""), record) }
         #expect(full?.code == .failedPrecondition)
         #expect(full?.message.contains("\(FollowUpLimits.stepsMax) steps") == true)
+        // What ends the work is never barred by the limit.
+        #expect(try Self.apply(Self.talk, record).talks.count == 1)
     }
 
     @Test func escalations_areDueOncePerReasonAndDeadline_toTheUnitAbove() throws {

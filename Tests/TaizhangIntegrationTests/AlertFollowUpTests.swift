@@ -154,6 +154,21 @@ struct AlertFollowUpTests {
         let queue = try await client.unary(Self.risk + "ListAlerts", Taizhang_Risk_V1_ListAlertsRequest.with { $0.followUpStates = ["acknowledged"] },
                                            as: Taizhang_Risk_V1_ListAlertsResponse.self).alerts
         #expect(queue.map(\.ledgerID) == [alert.ledgerID])
+        // Page by page, one at a time, the queue of those waiting ends.
+        var request = Taizhang_Risk_V1_ListAlertsRequest.with { $0.followUpStates = ["pending", "acknowledged"]; $0.pageSize = 1 }
+        var paged: [String] = []
+        repeat {
+            let page = try await client.unary(Self.risk + "ListAlerts", request, as: Taizhang_Risk_V1_ListAlertsResponse.self)
+            paged += page.alerts.map(\.ledgerID)
+            request.pageToken = page.nextPageToken
+        } while !request.pageToken.isEmpty && paged.count < 100
+        let all = try await client.unary(Self.risk + "ListAlerts", Taizhang_Risk_V1_ListAlertsRequest.with { $0.state = .any },
+                                         as: Taizhang_Risk_V1_ListAlertsResponse.self).alerts.filter { ["pending", "acknowledged"].contains($0.followUp.state) }
+        #expect(paged == paged.sorted() && Set(paged) == Set(all.map(\.ledgerID)), "\(paged)")
+        let foreign = try await client.call(Self.risk + "ListAlerts", payload: try Taizhang_Risk_V1_ListAlertsRequest.with {
+            $0.followUpStates = ["pending"]; $0.pageToken = "djE6NDI"  // "v1:42", a token of the newest-first listing
+        }.serializedData())
+        #expect(foreign.status.violations.map(\.field) == ["page_token"])
         let badState = try await client.call(Self.risk + "ListAlerts", payload: try Taizhang_Risk_V1_ListAlertsRequest.with { $0.followUpStates = ["done"] }.serializedData())
         #expect(badState.status.violations.map(\.field) == ["follow_up_states[0]"])
     }
