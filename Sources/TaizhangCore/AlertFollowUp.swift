@@ -225,6 +225,12 @@ public struct AlertCase: Sendable, Hashable, Codable {
     /// before anyone took it up needs nothing more).
     public var followUpOwed: Bool { state != .closed && (isOpen || state != .pending) }
 
+    /// The follow-up state as the ledger's `state` column keeps it: an alert
+    /// that cleared before anyone took it up is "lapsed" there (owed
+    /// nothing, so neither the queue of work nor the monitor's daily look
+    /// at what is overdue reads it, however many years of them pile up).
+    public var stateColumn: String { followUpOwed || state != .pending ? state.rawValue : "lapsed" }
+
     /// The person who recorded the rectification now standing.
     public var rectifier: FollowUpPerson? {
         guard state == .rectified || state == .closed else { return nil }

@@ -59,6 +59,24 @@ extension RiskMonitor {
         }
     }
 
+    /// How often a full run looks at the follow-ups at most: what is
+    /// overdue changes with the day, and a look reads every one owed.
+    static let followUpLookNanos: UInt64 = 3_600 * 1_000_000_000
+
+    /// Whether this full run looks at the follow-ups: at start, on a reload
+    /// or a request, on a new day (China Standard Time), or an hour after
+    /// the last look.
+    func followUpsDue(trigger: String, nowMillis: Int64) -> Bool {
+        let now = clock.monotonicNanos()
+        let today = Timestamp.chinaDate(unixMillis: nowMillis)
+        return followUpsLooked.withLock { last in
+            let due = last == nil || ["start", "reload", "request"].contains(trigger) || last!.day != today
+                || now &- last!.nanos >= Self.followUpLookNanos
+            if due { last = (now, today) }
+            return due
+        }
+    }
+
     /// Escalates every follow-up overdue today that has not been, once,
     /// and counts the follow-ups owed for /metrics.
     func escalate(into summary: inout MonitorRunSummary) {
@@ -69,6 +87,7 @@ extension RiskMonitor {
         var orders: [AlertEscalationOrder] = []
         var tally = FollowUpTally()
         do {
+            // The column keeps those owed nothing apart ("lapsed"): not read.
             let owed = FollowUpState.allCases.filter { $0 != .closed }.map(\.rawValue)
             var after: String?
             repeat {

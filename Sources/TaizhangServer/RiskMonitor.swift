@@ -88,6 +88,8 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
     /// The newest event the ledger's alert records have taken in, as far as
     /// this monitor knows (nil: read it from the ledger).
     let observedSeq = Mutex<Int64?>(nil)
+    /// When the follow-ups were last looked at (monotonic ns) and the day then.
+    let followUpsLooked = Mutex<(nanos: UInt64, day: CivilDate)?>(nil)
     /// Whether an alerts.db behind the ledger was reported (once).
     let behindReported = Atomic<Bool>(false)
     /// The follow-ups owed, as the last full run counted them (nil before one).
@@ -321,7 +323,7 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
         hub.publish(events)
         if summary.error.isEmpty {
             keepLedger(into: &summary)
-            if !summary.focused { escalate(into: &summary) }
+            if !summary.focused, followUpsDue(trigger: trigger, nowMillis: startMillis) { escalate(into: &summary) }
         }
         summary.openAlerts = UInt64(alerts.openAlerts().count)
         summary.durationMicros = (clock.monotonicNanos() &- started) / 1000

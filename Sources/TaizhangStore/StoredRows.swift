@@ -280,7 +280,7 @@ enum StoredRows {
         case .revitalising(let plan):
             day = plan.effectiveOn
         case .alert(let record):
-            (year, state, day) = (record.raisedOn.year, record.state.rawValue, record.raisedOn)
+            (year, state, day) = (record.raisedOn.year, record.stateColumn, record.raisedOn)
         }
         return [.text(record.kind.rawValue), .text(record.id), .text(keys.assetId), .text(keys.adminCode), .text(contract), .int(Int64(year)),
                 .text(state), .text(day.description), .int(amount), .int(record.version), .text(json)]

@@ -163,7 +163,7 @@ struct AlertFollowUpTests {
             request.pageToken = page.nextPageToken
         } while !request.pageToken.isEmpty && paged.count < 100
         let all = try await client.unary(Self.risk + "ListAlerts", Taizhang_Risk_V1_ListAlertsRequest.with { $0.state = .any },
-                                         as: Taizhang_Risk_V1_ListAlertsResponse.self).alerts.filter { ["pending", "acknowledged"].contains($0.followUp.state) }
+                                         as: Taizhang_Risk_V1_ListAlertsResponse.self).alerts.filter { ["pending", "acknowledged"].contains($0.followUp.state) && $0.followUp.owed }
         #expect(paged == paged.sorted() && Set(paged) == Set(all.map(\.ledgerID)), "\(paged)")
         let foreign = try await client.call(Self.risk + "ListAlerts", payload: try Taizhang_Risk_V1_ListAlertsRequest.with {
             $0.followUpStates = ["pending"]; $0.pageToken = "djE6NDI"  // "v1:42", a token of the newest-first listing

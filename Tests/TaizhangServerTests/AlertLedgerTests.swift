@@ -59,6 +59,11 @@ struct AlertLedgerTests {
         #expect(try store.lastObservedAlertEvent() == alerts.lastSeq)
         let cleared = try #require(try Self.cases(store).first { $0.alertId == open[0].id })
         #expect(!cleared.isOpen, "the clearing reached the ledger (the run then raised the condition again as a new alert)")
+        // Cleared before anyone took it up: owed nothing, out of the queue of work.
+        #expect(!cleared.followUpOwed && cleared.stateColumn == "lapsed")
+        let queue = try store.stewardshipRecords(StewardshipFilter(.alert, states: ["pending"]), after: nil, limit: .max).records.map(\.id)
+        #expect(!queue.contains(cleared.id) && !queue.isEmpty)
+        #expect(try store.stewardshipRecords(StewardshipFilter(.alert, states: ["lapsed"]), after: nil, limit: .max).records.map(\.id) == [cleared.id])
         // Taking the same events in again changes nothing.
         let before = try Self.cases(store)
         restarted.observedSeq.withLock { $0 = 0 }
