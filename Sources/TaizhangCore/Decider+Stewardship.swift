@@ -73,7 +73,7 @@ extension Decider {
         plan.deadline = DistributionRules.deadline(incomeReceived: plan.incomeReceivedOn)
         plan.id = nextId(.distributionPlan)
         plan.stage = .draft
-        plan.steps = [PlanStep(stage: .draft, date: draftedOn, identity: context.identity, actor: context.actor, note: note, recordedAt: now)]
+        plan.steps = [PlanStep(stage: .draft, date: draftedOn, identity: context.identity, actor: context.actor, personId: context.identityId, note: note, recordedAt: now)]
         plan.assembly = nil
         plan.version = 1
         plan.createdAt = now
@@ -81,7 +81,7 @@ extension Decider {
         return LedgerChange(stewardship: [(.plan(plan), nil)], outcome: .stewardship(.plan(plan)))
     }
 
-    mutating func advancePlan(_ id: String, _ target: PlanStage, _ date: CivilDate, _ note: String, _ assembly: AssemblyRecord?, _ approver: String?, _ expectedVersion: Int64) throws -> LedgerChange {
+    mutating func advancePlan(_ id: String, _ target: PlanStage, _ date: CivilDate, _ note: String, _ assembly: AssemblyRecord?, _ approver: SignOffDecider?, _ expectedVersion: Int64) throws -> LedgerChange {
         if case .plan(let plan)? = view.record(.distributionPlan, id) { try reveal(plan.ownerCode, "distribution plan", id) } else { try reveal(nil, "distribution plan", id) }
         guard case .plan(let current)? = view.record(.distributionPlan, id) else {
             throw LedgerError(.notFound, "no distribution plan \(id) exists", violations: [.init(field: "plan_id", description: "not found")])
@@ -90,15 +90,15 @@ extension Decider {
         if let refusal = DistributionRules.refusal(from: current.stage, to: target, on: date, previousStepDate: current.lastStepDate, assembly: assembly) {
             throw refusal
         }
-        if let approver, DistributionPlan.approvalStages.contains(target), approver == current.drafter {
-            throw LedgerError(.permissionDenied, "separation of duties: \(approver) drafted plan \(id), so another identity records its \(target.rawValue) step")
+        if let approver, DistributionPlan.approvalStages.contains(target), DistributionPlan.took(current.steps.first, approver) {
+            throw LedgerError(.permissionDenied, "separation of duties: \(approver.name) drafted plan \(id), so another identity records its \(target.rawValue) step")
         }
-        if let approver, target == .filed, current.recorder(of: .townshipApproved) == approver {
-            throw LedgerError(.permissionDenied, "separation of duties: \(approver) recorded the township's approval of plan \(id), so another identity (the county's) records its filing")
+        if let approver, target == .filed, DistributionPlan.took(current.steps.last { $0.stage == .townshipApproved }, approver) {
+            throw LedgerError(.permissionDenied, "separation of duties: \(approver.name) recorded the township's approval of plan \(id), so another identity (the county's) records its filing")
         }
         var plan = current
         plan.stage = target
-        plan.steps.append(PlanStep(stage: target, date: date, identity: context.identity, actor: context.actor, note: note, recordedAt: now))
+        plan.steps.append(PlanStep(stage: target, date: date, identity: context.identity, actor: context.actor, personId: context.identityId, note: note, recordedAt: now))
         if target == .assemblyPassed { plan.assembly = assembly }
         plan.version = current.version + 1
         plan.updatedAt = now
@@ -205,7 +205,7 @@ extension Decider {
                     outcome: .stewardship(.stockTake(count)))
     }
 
-    mutating func dispose(_ assetId: String, _ record: DisposalRecord, _ stockTakeId: String, _ policy: DepreciationPolicy, _ expectedVersion: Int64, _ drafter: String? = nil) throws -> LedgerChange {
+    mutating func dispose(_ assetId: String, _ record: DisposalRecord, _ stockTakeId: String, _ policy: DepreciationPolicy, _ expectedVersion: Int64, _ drafter: SignOffDecider? = nil) throws -> LedgerChange {
         try reveal(assetCode(assetId), "asset", assetId)
         guard let current = view.asset(assetId) else {
             throw LedgerError(.notFound, "no asset \(assetId) exists", violations: [.init(field: "asset_id", description: "not found")])
@@ -221,7 +221,7 @@ extension Decider {
         entry.createdAt = now
         if let drafter {
             // A draft: the asset stays in the active ledger until approved.
-            entry.signOff = SignOff(draftedBy: drafter)
+            entry.signOff = SignOff(draftedBy: drafter.name, draftedById: drafter.id)
             return LedgerChange(stewardship: [(.disposal(entry), nil)], outcome: .stewardship(.disposal(entry)))
         }
         return LedgerChange(assets: [(disposed(current, by: entry), current)], stewardship: [(.disposal(entry), nil)],

@@ -27,6 +27,8 @@ public struct CallerContext: Sendable {
     /// The person taking a follow-up step: the identity's immutable id and
     /// name, or in local mode the `actor` (nil when local mode names none).
     public var person: FollowUpPerson?
+    /// The caller's identity's immutable id with an access file (nil in local mode).
+    public var identityId: String?
 
     /// A caller context.
     public init(identity: String, actor: String, method: String, requestId: String, requestSHA256: String, idempotencyKey: String?) {

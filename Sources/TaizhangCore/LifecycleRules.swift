@@ -9,7 +9,7 @@ public enum LifecycleAction: Sendable, Hashable {
     /// rules propose none, the owners given at registration).
     /// `drafter`: the identity whose confirmation waits for another's
     /// decision (with an access file); nil: in effect at once (local mode).
-    case confirmOwnership(owners: [Owner], date: CivilDate, overrideReason: String, proposal: OwnershipProposal, drafter: String? = nil)
+    case confirmOwnership(owners: [Owner], date: CivilDate, overrideReason: String, proposal: OwnershipProposal, drafter: SignOffDecider? = nil)
     /// Approves or rejects a confirmation that waits for a decision.
     case decideOwnership(decision: SignOffDecision, date: CivilDate, note: String, decider: SignOffDecider)
     /// 确权公示 opens (004 §15).
@@ -22,7 +22,7 @@ public enum LifecycleAction: Sendable, Hashable {
     /// `drafter` (with an access file): corrected owners wait for another
     /// identity's ApproveOwnership, and the notice cannot close until then.
     case resolveObjection(number: Int, outcome: ObjectionOutcome, date: CivilDate, resolution: String,
-                          correctedOwners: [Owner], restart: CivilDate?, drafter: String? = nil)
+                          correctedOwners: [Owner], restart: CivilDate?, drafter: SignOffDecider? = nil)
     /// Closes the open notice.
     case closePublication(date: CivilDate)
     /// 移交 (004 §15, §19); its notice starts on `noticeStart` (default: `date`).
@@ -67,12 +67,12 @@ public enum LifecycleAction: Sendable, Hashable {
     public mutating func sign(_ caller: SignOffDecider) {
         switch self {
         case .confirmOwnership(let owners, let date, let reason, let proposal, _):
-            self = .confirmOwnership(owners: owners, date: date, overrideReason: reason, proposal: proposal, drafter: caller.separated ? caller.name : nil)
+            self = .confirmOwnership(owners: owners, date: date, overrideReason: reason, proposal: proposal, drafter: caller.separated ? caller : nil)
         case .decideOwnership(let decision, let date, let note, _):
             self = .decideOwnership(decision: decision, date: date, note: note, decider: caller)
         case .resolveObjection(let number, let outcome, let date, let resolution, let corrected, let restart, _):
             self = .resolveObjection(number: number, outcome: outcome, date: date, resolution: resolution, correctedOwners: corrected,
-                                     restart: restart, drafter: caller.separated ? caller.name : nil)
+                                     restart: restart, drafter: caller.separated ? caller : nil)
         default:
             break
         }

@@ -72,7 +72,7 @@ struct LifecycleStep {
         return asset
     }
 
-    mutating func confirmOwnership(_ given: [Owner], _ date: CivilDate, _ overrideReason: String, _ proposal: OwnershipProposal, _ drafter: String?) throws -> Asset {
+    mutating func confirmOwnership(_ given: [Owner], _ date: CivilDate, _ overrideReason: String, _ proposal: OwnershipProposal, _ drafter: SignOffDecider?) throws -> Asset {
         try require([.registered, .ownershipConfirmed], "ownership is confirmed before its notice opens; once it is on notice, correct it through an upheld objection")
         notFuture(date, "date")
         bad += TextRules.optional(overrideReason, field: "override_reason")
@@ -91,7 +91,7 @@ struct LifecycleStep {
         if drafter == nil { asset.owners = owners }
         life.ownership = OwnershipConfirmation(date: date, rule: proposal.owners.isEmpty ? (given.isEmpty ? "registered" : "agreement") : proposal.rule,
                                                proposed: proposal.owners, overrideReason: differs ? overrideReason : "",
-                                               signOff: drafter.map { SignOff(draftedBy: $0) }, owners: drafter == nil ? [] : owners)
+                                               signOff: drafter?.draft, owners: drafter == nil ? [] : owners)
         life.stage = .ownershipConfirmed
         return try finish()
     }
@@ -158,7 +158,7 @@ struct LifecycleStep {
         return try finish()
     }
 
-    mutating func resolveObjection(_ number: Int, _ outcome: ObjectionOutcome, _ date: CivilDate, _ resolution: String, _ corrected: [Owner], _ restart: CivilDate?, _ drafter: String?) throws -> Asset {
+    mutating func resolveObjection(_ number: Int, _ outcome: ObjectionOutcome, _ date: CivilDate, _ resolution: String, _ corrected: [Owner], _ restart: CivilDate?, _ drafter: SignOffDecider?) throws -> Asset {
         try require([.underPublication, .handoverPublication], "no notice is up, so no objection is open")
         let index = life.publications.count - 1
         guard let position = life.publications[index].objections.firstIndex(where: { $0.number == number }) else {
@@ -192,7 +192,7 @@ struct LifecycleStep {
                 }
                 if let drafter {
                     // Corrected owners are a draft: another identity approves them before the notice closes.
-                    life.ownership?.correction = OwnershipCorrection(owners: corrected, signOff: SignOff(draftedBy: drafter))
+                    life.ownership?.correction = OwnershipCorrection(owners: corrected, signOff: SignOff(draftedBy: drafter.name, draftedById: drafter.id))
                 } else {
                     asset.owners = corrected
                     life.ownership?.correction = nil

@@ -246,8 +246,10 @@ extension Lifecycle {
             func signOffObject(_ signOff: SignOff) -> JSONObjectWriter {
                 var sign = JSONObjectWriter()
                 sign.string("decidedBy", signOff.decidedBy)
+                if let id = signOff.decidedById { sign.string("decidedById", id) }
                 if let decidedOn = signOff.decidedOn { sign.string("decidedOn", decidedOn.description) }
                 sign.string("draftedBy", signOff.draftedBy)
+                if let id = signOff.draftedById { sign.string("draftedById", id) }
                 sign.string("note", signOff.note)
                 sign.string("state", signOff.state.rawValue)
                 return sign

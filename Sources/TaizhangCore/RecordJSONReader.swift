@@ -248,8 +248,9 @@ enum RecordReader {
     }
 
     static func signOff(_ sign: JSONValue) throws -> SignOff {
-        SignOff(state: try enumeration(sign, "state"), draftedBy: try string(sign, "draftedBy"),
-                decidedBy: try string(sign, "decidedBy"), decidedOn: try optionalDate(sign, "decidedOn"), note: try string(sign, "note"))
+        SignOff(state: try enumeration(sign, "state"), draftedBy: try string(sign, "draftedBy"), draftedById: sign["draftedById"]?.string,
+                decidedBy: try string(sign, "decidedBy"), decidedById: sign["decidedById"]?.string, decidedOn: try optionalDate(sign, "decidedOn"),
+                note: try string(sign, "note"))
     }
 
     static func lifecycle(_ json: JSONValue) throws -> Lifecycle {

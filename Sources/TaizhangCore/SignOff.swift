@@ -11,8 +11,13 @@ public struct SignOff: Sendable, Hashable, Codable {
     }
 
     public var state: State
-    /// The identity that drafted it.
+    /// The identity that drafted it (its name then).
     public var draftedBy: String
+    /// The drafting identity's immutable id (issue 20); nil on drafts made
+    /// before ids, whose drafter is known by name only.
+    public var draftedById: String?
+    /// The deciding identity's immutable id, once decided.
+    public var decidedById: String?
     /// The identity that decided it; empty while pending.
     public var decidedBy: String
     public var decidedOn: CivilDate?
@@ -20,9 +25,12 @@ public struct SignOff: Sendable, Hashable, Codable {
     public var note: String
 
     /// A sign-off.
-    public init(state: State = .pending, draftedBy: String, decidedBy: String = "", decidedOn: CivilDate? = nil, note: String = "") {
+    public init(state: State = .pending, draftedBy: String, draftedById: String? = nil, decidedBy: String = "", decidedById: String? = nil,
+                decidedOn: CivilDate? = nil, note: String = "") {
         self.state = state
         self.draftedBy = draftedBy
+        self.draftedById = draftedById
+        self.decidedById = decidedById
         self.decidedBy = decidedBy
         self.decidedOn = decidedOn
         self.note = note
@@ -38,13 +46,26 @@ public enum SignOffDecision: String, Sendable, Hashable, CaseIterable {
 public struct SignOffDecider: Sendable, Hashable {
     /// The identity's name ("county-approver"; "local" in local mode).
     public var name: String
+    /// The identity's immutable id (the access file's; its name when none).
+    public var id: String
     /// False in local mode: its one user may decide its own drafts.
     public var separated: Bool
 
-    public init(name: String, separated: Bool) {
+    public init(name: String, id: String = "", separated: Bool) {
         self.name = name
+        self.id = id.isEmpty ? name : id
         self.separated = separated
     }
+
+    /// Whether this identity drafted `signOff`: by its id, or on a draft
+    /// made before ids, by its name.
+    public func drafted(_ signOff: SignOff) -> Bool {
+        if let id = signOff.draftedById { return id == self.id }
+        return signOff.draftedBy == name || signOff.draftedBy == id
+    }
+
+    /// A new draft by this identity, or nil when nobody else must decide it (local mode).
+    public var draft: SignOff? { separated ? SignOff(draftedBy: name, draftedById: id) : nil }
 }
 
 public enum SignOffRules {
@@ -60,7 +81,7 @@ public enum SignOffRules {
                 ?? "it took effect when it was recorded (no access file, or recorded before sign-offs)"
             throw LedgerError(.failedPrecondition, "\(what) awaits no decision: \(state)")
         }
-        if decider.separated, decider.name == signOff.draftedBy {
+        if decider.separated, decider.drafted(signOff) {
             throw LedgerError(.permissionDenied, "separation of duties: \(decider.name) drafted \(what), so another identity decides it")
         }
         var bad: [FieldViolation] = []
@@ -73,6 +94,7 @@ public enum SignOffRules {
         if !bad.isEmpty { throw LedgerError.invalid(bad, what: "decision") }
         signOff.state = decision == .approve ? .approved : .rejected
         signOff.decidedBy = decider.name
+        signOff.decidedById = decider.id
         signOff.decidedOn = date
         signOff.note = note
         return signOff

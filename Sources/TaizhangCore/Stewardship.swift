@@ -41,12 +41,17 @@ public struct PlanStep: Sendable, Hashable, Codable {
     public var identity: String
     /// The person named in the call's `actor` metadata.
     public var actor: String
+    /// The identity's immutable id (issue 20); nil on steps recorded before
+    /// ids, or in local mode.
+    public var personId: String?
     public var note: String
     /// When it was recorded (RFC 3339, UTC).
     public var recordedAt: String
 
     /// A step.
-    public init(stage: PlanStage, date: CivilDate, identity: String = "", actor: String = "", note: String = "", recordedAt: String = "") {
+    public init(stage: PlanStage, date: CivilDate, identity: String = "", actor: String = "", personId: String? = nil, note: String = "",
+                recordedAt: String = "") {
+        self.personId = personId
         self.stage = stage
         self.date = date
         self.identity = identity
@@ -116,6 +121,15 @@ public struct DistributionPlan: Sendable, Hashable, Codable {
     /// The name of the identity that recorded the plan's step `stage`, if taken.
     public func recorder(of stage: PlanStage) -> String? {
         steps.last { $0.stage == stage }.map { Self.name(of: $0.identity) }
+    }
+
+    /// Whether `identity` recorded `step`: by its id, or on a step recorded
+    /// before ids, by its name.
+    public static func took(_ step: PlanStep?, _ identity: SignOffDecider) -> Bool {
+        guard let step else { return false }
+        if let id = step.personId { return id == identity.id }
+        let name = Self.name(of: step.identity)
+        return name == identity.name || name == identity.id
     }
 
     /// "baima-clerk" of "baima-clerk (uid:1001)".
@@ -338,7 +352,7 @@ public enum StewardshipChange: Sendable {
     /// The plan's next step. `approver`, for the approval steps, names the
     /// identity that must not be the one that drafted the plan (separation
     /// of duties); nil: not checked (local mode has one user).
-    case advancePlan(planId: String, to: PlanStage, on: CivilDate, note: String, assembly: AssemblyRecord?, approver: String?, expectedVersion: Int64)
+    case advancePlan(planId: String, to: PlanStage, on: CivilDate, note: String, assembly: AssemblyRecord?, approver: SignOffDecider?, expectedVersion: Int64)
     /// A count of `adminCode`'s subtree for `year`.
     case openStockTake(adminCode: String, year: Int, on: CivilDate)
     /// Lines (replacing earlier lines of the same assets) and surplus for an open count.
@@ -350,7 +364,7 @@ public enum StewardshipChange: Sendable {
     /// `drafter`: with an access file, the identity whose draft waits for
     /// ApproveDisposal (the asset stays until then); nil: in effect at once.
     case dispose(assetId: String, record: DisposalRecord, stockTakeId: String, policy: DepreciationPolicy, expectedVersion: Int64,
-                 drafter: String? = nil)
+                 drafter: SignOffDecider? = nil)
     /// Approves (the asset leaves the active ledger) or rejects a drafted disposal.
     case decideDisposal(disposalId: String, decision: SignOffDecision, on: CivilDate, note: String, decider: SignOffDecider,
                         expectedVersion: Int64)

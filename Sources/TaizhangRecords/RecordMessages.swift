@@ -41,7 +41,9 @@ public enum RecordMessage {
         case .rejected: out.state = .signOffRejected
         }
         out.draftedBy = signOff.draftedBy
+        out.draftedByID = signOff.draftedById ?? ""
         out.decidedBy = signOff.decidedBy
+        out.decidedByID = signOff.decidedById ?? ""
         out.decidedOn = signOff.decidedOn?.description ?? ""
         out.note = signOff.note
         return out

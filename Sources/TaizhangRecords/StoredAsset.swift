@@ -92,7 +92,8 @@ public enum StoredAsset {
             case .signOffRejected: state = .rejected
             default: throw StoredAssetError(field: field + ".state", value: String(s.state.rawValue))
             }
-            return SignOff(state: state, draftedBy: s.draftedBy, decidedBy: s.decidedBy,
+            return SignOff(state: state, draftedBy: s.draftedBy, draftedById: s.draftedByID.isEmpty ? nil : s.draftedByID,
+                           decidedBy: s.decidedBy, decidedById: s.decidedByID.isEmpty ? nil : s.decidedByID,
                            decidedOn: try date(s.decidedOn, field + ".decided_on", optional: true), note: s.note)
         }
 

@@ -364,6 +364,7 @@ enum Method {
             // Local mode has one user: the person is whom `actor` names.
             if !principal.isLocal {
                 context.person = FollowUpPerson(id: principal.id, name: principal.name)
+                context.identityId = principal.id
             } else if !call.actor.isEmpty {
                 context.person = FollowUpPerson(id: "actor:" + call.actor, name: call.actor)
             }

@@ -38,7 +38,7 @@ enum Decode {
 
     /// Who the caller is for a sign-off: in local mode, one user who may decide its own drafts.
     static func signer(_ call: CallContext) -> SignOffDecider {
-        SignOffDecider(name: call.principal?.name ?? "local", separated: !(call.principal?.isLocal ?? true))
+        SignOffDecider(name: call.principal?.name ?? "local", id: call.principal?.id ?? "", separated: !(call.principal?.isLocal ?? true))
     }
 
     static func date(_ text: String, field: String, required: Bool, into bad: inout [FieldViolation]) -> CivilDate? {

@@ -429,14 +429,14 @@ extension LedgerService {
                                 if stage == .draft { bad.append(.init(field: "stage", description: "a plan is drafted by CreateDistributionPlan; name the next step")) }
                                 if request.expectedVersion < 0 { bad.append(.init(field: "expected_version", description: "must be 0 (no check) or the version you read")) }
                                 guard let stage, bad.isEmpty else { throw LedgerError.invalid(bad, what: "step") }
-                                var approver: String?
+                                var approver: SignOffDecider?
                                 if let principal = call.principal {
                                     let approval = DistributionPlan.approvalStages.contains(stage)
                                     let needed: Permission = approval ? .planApprove : .planDraft
                                     guard principal.may(needed) else {
                                         throw LedgerError(.permissionDenied, "the \(stage.rawValue) step needs the permission \(needed.rawValue); \(principal.name) (role \(principal.roleNames)) does not have it")
                                     }
-                                    approver = approval && !principal.isLocal ? principal.name : nil
+                                    approver = approval && !principal.isLocal ? Decode.signer(call) : nil
                                 }
                                 return .stewardship(.advancePlan(planId: request.planID, to: stage, on: date, note: request.note,
                                                                  assembly: assembly, approver: approver, expectedVersion: request.expectedVersion))
@@ -594,7 +594,7 @@ extension LedgerService {
                                 let signer = Decode.signer(call)
                                 return .stewardship(.dispose(assetId: proto.assetID, record: record, stockTakeId: proto.stockTakeID,
                                                              policy: context.policy, expectedVersion: request.expectedVersion,
-                                                             drafter: signer.separated ? signer.name : nil))
+                                                             drafter: signer.separated ? signer : nil))
                             }, respond: disposalResponse)
         }
 

@@ -144,7 +144,7 @@ struct LifecycleRulesTests {
         let corrected = [Owner(name: "白马村集体经济组织", kind: .villageCollective, adminCode: "421024101201", shareBasisPoints: 5_000),
                          Owner(name: "三湖村集体经济组织", kind: .villageCollective, adminCode: "421024101202", shareBasisPoints: 5_000)]
         asset = try Self.apply(.resolveObjection(number: 1, outcome: .upheld, date: Self.date("2024-02-07"), resolution: "按出资比例更正",
-                                                 correctedOwners: corrected, restart: nil, drafter: "xionghe-clerk"), asset)
+                                                 correctedOwners: corrected, restart: nil, drafter: SignOffDecider(name: "xionghe-clerk", separated: true)), asset)
         #expect(asset.owners == [Self.village])
         #expect(asset.lifecycle.ownership?.correction?.owners == corrected)
         #expect(asset.lifecycle.ownership?.awaitsDecision == true)

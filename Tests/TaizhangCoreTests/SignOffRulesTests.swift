@@ -22,7 +22,7 @@ struct SignOffRulesTests {
 
     @Test func anotherIdentity_approves_andTheDecisionIsRecorded() throws {
         let approved = try Self.decide(Self.pending)
-        #expect(approved == SignOff(state: .approved, draftedBy: "baima-clerk", decidedBy: "xionghe-approver",
+        #expect(approved == SignOff(state: .approved, draftedBy: "baima-clerk", decidedBy: "xionghe-approver", decidedById: "xionghe-approver",
                                     decidedOn: CivilDate("2026-05-02"), note: ""))
         #expect(SignOffRules.notInEffect(approved, what: "x", approving: "A", redraft: "D") == nil)
         #expect(SignOffRules.notInEffect(nil, what: "x", approving: "A", redraft: "D") == nil)
@@ -37,6 +37,18 @@ struct SignOffRulesTests {
         #expect(rejection?.code == .permissionDenied)
         let local = try Self.decide(SignOff(draftedBy: "local"), by: SignOffDecider(name: "local", separated: false))
         #expect(local.state == .approved)
+    }
+
+    @Test func theDrafter_isKnownByItsId_orOnOldDraftsByName() throws {
+        let drafted = SignOff(draftedBy: "baima-clerk", draftedById: "p-0001")
+        // Renamed since: the same id is the same person.
+        let renamed = Self.refusal { try Self.decide(drafted, by: SignOffDecider(name: "baima-renamed", id: "p-0001", separated: true)) }
+        #expect(renamed?.code == .permissionDenied)
+        // The old name under another id is someone else.
+        let decided = try Self.decide(drafted, by: SignOffDecider(name: "baima-clerk", id: "p-0099", separated: true))
+        #expect(decided.state == .approved && decided.decidedById == "p-0099")
+        // A draft from before ids: by name.
+        #expect(Self.refusal { try Self.decide(Self.pending, by: SignOffDecider(name: "baima-clerk", id: "p-0001", separated: true)) }?.code == .permissionDenied)
     }
 
     @Test func aRejection_needsANote_andDatesAreChecked() throws {

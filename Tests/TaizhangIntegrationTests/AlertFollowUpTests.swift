@@ -18,11 +18,11 @@ struct AlertFollowUpTests {
 
     /// The access file: the county's root, a village clerk who also approves
     /// (named `fixer`, id p-fixer), and another approver of 熊河镇.
-    static func writeAccess(_ path: String, fixer: String) throws {
+    static func writeAccess(_ path: String, fixer: String, fixerRoles: String = #""roles": ["village_clerk", "approver"]"#) throws {
         let text = """
             {"identities": [
               {"name": "county-root", "id": "p-root", "roles": ["county_clerk", "approver", "auditor", "administrator"], "uids": [0]},
-              {"name": "\(fixer)", "id": "p-fixer", "roles": ["village_clerk", "approver"], "scope": "421024101000"},
+              {"name": "\(fixer)", "id": "p-fixer", \(fixerRoles), "scope": "421024101000"},
               {"name": "xionghe-checker", "id": "p-checker", "role": "approver", "scope": "421024101000"}
             ], "tokens": []}
             """
@@ -119,6 +119,36 @@ struct AlertFollowUpTests {
                                             as: Taizhang_Ledger_V1_VerifyAuditChainResponse.self)
         #expect(!verified.intact)
         #expect(verified.mismatches.contains { $0.table == "stewardship_records" && $0.id == id }, "\(verified.mismatches)")
+    }
+
+    @Test func aDraft_isDecidedByAnotherPerson_evenAfterItsDrafterIsRenamed() async throws {
+        let access = NSTemporaryDirectory() + "tz-draft-" + String(UUID().uuidString.prefix(8)) + ".json"
+        defer { try? FileManager.default.removeItem(atPath: access) }
+        try Self.writeAccess(access, fixer: "baima-fixer", fixerRoles: #""roles": ["county_clerk", "approver"]"#)
+        let drafter = try AccessFixture.token(access, identity: "baima-fixer")
+        let first = try DaemonProcess(extraArguments: ["--access-file", access])
+        let client = try await first.connect()
+        try await Fixture.seed(client)
+        let sold = try await Fixture.register(client, Fixture.asset(code: "REN-1"))
+        let drafted = try await client.unary("/taizhang.ledger.v1.Ledger/DisposeAsset", StewardshipTests.disposal(asset: sold.id),
+                                             as: Taizhang_Ledger_V1_Disposal.self, metadata: AccessFixture.bearer(drafter))
+        #expect(drafted.signOff.draftedBy == "baima-fixer" && drafted.signOff.draftedByID == "p-fixer")
+        await client.close()
+        #expect(first.stop() == 0)
+
+        try Self.writeAccess(access, fixer: "baima-renamed", fixerRoles: #""roles": ["county_clerk", "approver"]"#)
+        let renamed = try AccessFixture.token(access, identity: "baima-renamed")
+        let checker = try AccessFixture.token(access, identity: "xionghe-checker")
+        let second = try DaemonProcess(dataDirectory: first.dataDirectory, extraArguments: ["--access-file", access])
+        defer { second.stop() }
+        let again = try await second.connect()
+        defer { Task { await again.close() } }
+        let approve = Taizhang_Ledger_V1_ApproveDisposalRequest.with { $0.disposalID = drafted.id; $0.decision = .approve; $0.date = "2026-09-20" }
+        let own = try await again.call("/taizhang.ledger.v1.Ledger/ApproveDisposal", payload: try approve.serializedData(), metadata: AccessFixture.bearer(renamed))
+        #expect(own.status.code == .permissionDenied && own.status.message.contains("separation of duties"), "\(own.status.message)")
+        let decided = try await again.unary("/taizhang.ledger.v1.Ledger/ApproveDisposal", approve, as: Taizhang_Ledger_V1_Disposal.self,
+                                            metadata: AccessFixture.bearer(checker))
+        #expect(decided.signOff.state == .signOffApproved && decided.signOff.decidedByID == "p-checker")
     }
 
     @Test func localMode_needsAnActor_andTheSameRulesApply() async throws {

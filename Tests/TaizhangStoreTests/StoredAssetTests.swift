@@ -13,7 +13,7 @@ import TaizhangRecords
     static var assets: [Asset] {
         let owners = [Owner(name: "甲村", kind: .villageCollective, adminCode: "421024101001", shareBasisPoints: 6_000),
                       Owner(name: "乙镇", kind: .townshipGovernment, adminCode: "421024101000", shareBasisPoints: 4_000)]
-        let signOff = SignOff(state: .approved, draftedBy: "drafter", decidedBy: "approver", decidedOn: date("2024-03-02"), note: "ok")
+        let signOff = SignOff(state: .approved, draftedBy: "drafter", draftedById: "p-1", decidedBy: "approver", decidedById: "p-2", decidedOn: date("2024-03-02"), note: "ok")
         var life = Lifecycle(
             stage: .handedOver,
             ownership: OwnershipConfirmation(date: date("2024-01-05"), rule: "004 §11", proposed: owners, overrideReason: "协议",

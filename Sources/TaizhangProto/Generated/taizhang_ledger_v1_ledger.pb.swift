@@ -1432,51 +1432,65 @@ public nonisolated struct Taizhang_Ledger_V1_Publication: Sendable {
   public init() {}
 }
 
-public nonisolated struct Taizhang_Ledger_V1_OwnershipConfirmation: Sendable {
+public nonisolated struct Taizhang_Ledger_V1_OwnershipConfirmation: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var date: String = String()
+  public var date: String {
+    get {_storage._date}
+    set {_uniqueStorage()._date = newValue}
+  }
 
   /// "004 §11", … or "agreement"/"registered"
-  public var rule: String = String()
+  public var rule: String {
+    get {_storage._rule}
+    set {_uniqueStorage()._rule = newValue}
+  }
 
   /// what the rules proposed
-  public var proposed: [Taizhang_Ledger_V1_Owner] = []
+  public var proposed: [Taizhang_Ledger_V1_Owner] {
+    get {_storage._proposed}
+    set {_uniqueStorage()._proposed = newValue}
+  }
 
   /// why the owners differ from the proposal
-  public var overrideReason: String = String()
+  public var overrideReason: String {
+    get {_storage._overrideReason}
+    set {_uniqueStorage()._overrideReason = newValue}
+  }
 
   /// unset: in effect at once (local mode, or confirmed before sign-offs)
   public var signOff: Taizhang_Ledger_V1_SignOff {
-    get {_signOff ?? Taizhang_Ledger_V1_SignOff()}
-    set {_signOff = newValue}
+    get {_storage._signOff ?? Taizhang_Ledger_V1_SignOff()}
+    set {_uniqueStorage()._signOff = newValue}
   }
   /// Returns true if `signOff` has been explicitly set.
-  public var hasSignOff: Bool {self._signOff != nil}
+  public var hasSignOff: Bool {_storage._signOff != nil}
   /// Clears the value of `signOff`. Subsequent reads from it will return its default value.
-  public mutating func clearSignOff() {self._signOff = nil}
+  public mutating func clearSignOff() {_uniqueStorage()._signOff = nil}
 
   /// with a sign-off: the owners drafted; they become the asset's owners when approved
-  public var owners: [Taizhang_Ledger_V1_Owner] = []
+  public var owners: [Taizhang_Ledger_V1_Owner] {
+    get {_storage._owners}
+    set {_uniqueStorage()._owners = newValue}
+  }
 
   /// owners an upheld objection corrected, awaiting another identity's decision
   public var correction: Taizhang_Ledger_V1_OwnershipCorrection {
-    get {_correction ?? Taizhang_Ledger_V1_OwnershipCorrection()}
-    set {_correction = newValue}
+    get {_storage._correction ?? Taizhang_Ledger_V1_OwnershipCorrection()}
+    set {_uniqueStorage()._correction = newValue}
   }
   /// Returns true if `correction` has been explicitly set.
-  public var hasCorrection: Bool {self._correction != nil}
+  public var hasCorrection: Bool {_storage._correction != nil}
   /// Clears the value of `correction`. Subsequent reads from it will return its default value.
-  public mutating func clearCorrection() {self._correction = nil}
+  public mutating func clearCorrection() {_uniqueStorage()._correction = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _signOff: Taizhang_Ledger_V1_SignOff? = nil
-  fileprivate var _correction: Taizhang_Ledger_V1_OwnershipCorrection? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// Owners corrected by an upheld objection to the ownership notice, with an
@@ -1523,6 +1537,12 @@ public nonisolated struct Taizhang_Ledger_V1_SignOff: Sendable {
 
   /// why (required for a rejection)
   public var note: String = String()
+
+  /// the drafting identity's immutable id (access file "id"); empty on drafts made before ids
+  public var draftedByID: String = String()
+
+  /// the deciding identity's immutable id
+  public var decidedByID: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1583,85 +1603,59 @@ public nonisolated struct Taizhang_Ledger_V1_ValuationEvent: Sendable {
 }
 
 /// Output only: changed by the life-cycle calls, never by UpdateAsset.
-public nonisolated struct Taizhang_Ledger_V1_Lifecycle: @unchecked Sendable {
+public nonisolated struct Taizhang_Ledger_V1_Lifecycle: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var stage: Taizhang_Ledger_V1_AssetStage {
-    get {_storage._stage}
-    set {_uniqueStorage()._stage = newValue}
-  }
+  public var stage: Taizhang_Ledger_V1_AssetStage = .unspecified
 
   public var ownership: Taizhang_Ledger_V1_OwnershipConfirmation {
-    get {_storage._ownership ?? Taizhang_Ledger_V1_OwnershipConfirmation()}
-    set {_uniqueStorage()._ownership = newValue}
+    get {_ownership ?? Taizhang_Ledger_V1_OwnershipConfirmation()}
+    set {_ownership = newValue}
   }
   /// Returns true if `ownership` has been explicitly set.
-  public var hasOwnership: Bool {_storage._ownership != nil}
+  public var hasOwnership: Bool {self._ownership != nil}
   /// Clears the value of `ownership`. Subsequent reads from it will return its default value.
-  public mutating func clearOwnership() {_uniqueStorage()._ownership = nil}
+  public mutating func clearOwnership() {self._ownership = nil}
 
   /// oldest first; an open one is last
-  public var publications: [Taizhang_Ledger_V1_Publication] {
-    get {_storage._publications}
-    set {_uniqueStorage()._publications = newValue}
-  }
+  public var publications: [Taizhang_Ledger_V1_Publication] = []
 
   /// 30 working days after the ownership notice closed
-  public var handoverDue: String {
-    get {_storage._handoverDue}
-    set {_uniqueStorage()._handoverDue = newValue}
-  }
+  public var handoverDue: String = String()
 
-  public var handoverDueProvisional: Bool {
-    get {_storage._handoverDueProvisional}
-    set {_uniqueStorage()._handoverDueProvisional = newValue}
-  }
+  public var handoverDueProvisional: Bool = false
 
   public var handover: Taizhang_Ledger_V1_Handover {
-    get {_storage._handover ?? Taizhang_Ledger_V1_Handover()}
-    set {_uniqueStorage()._handover = newValue}
+    get {_handover ?? Taizhang_Ledger_V1_Handover()}
+    set {_handover = newValue}
   }
   /// Returns true if `handover` has been explicitly set.
-  public var hasHandover: Bool {_storage._handover != nil}
+  public var hasHandover: Bool {self._handover != nil}
   /// Clears the value of `handover`. Subsequent reads from it will return its default value.
-  public mutating func clearHandover() {_uniqueStorage()._handover = nil}
+  public mutating func clearHandover() {self._handover = nil}
 
-  public var inServiceSince: String {
-    get {_storage._inServiceSince}
-    set {_uniqueStorage()._inServiceSince = newValue}
-  }
+  public var inServiceSince: String = String()
 
   /// the first is the registered value
-  public var valuations: [Taizhang_Ledger_V1_ValuationEvent] {
-    get {_storage._valuations}
-    set {_uniqueStorage()._valuations = newValue}
-  }
+  public var valuations: [Taizhang_Ledger_V1_ValuationEvent] = []
 
   /// set by DisposeAsset
-  public var disposedOn: String {
-    get {_storage._disposedOn}
-    set {_uniqueStorage()._disposedOn = newValue}
-  }
+  public var disposedOn: String = String()
 
   /// the write-off ledger's entry, "CZ00000001"
-  public var disposalID: String {
-    get {_storage._disposalID}
-    set {_uniqueStorage()._disposalID = newValue}
-  }
+  public var disposalID: String = String()
 
   /// objections numbered so far, across every notice
-  public var objectionCount: UInt32 {
-    get {_storage._objectionCount}
-    set {_uniqueStorage()._objectionCount = newValue}
-  }
+  public var objectionCount: UInt32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _storage = _StorageClass.defaultInstance
+  fileprivate var _ownership: Taizhang_Ledger_V1_OwnershipConfirmation? = nil
+  fileprivate var _handover: Taizhang_Ledger_V1_Handover? = nil
 }
 
 public nonisolated struct Taizhang_Ledger_V1_Coordinates: Sendable {
@@ -5011,61 +5005,109 @@ nonisolated extension Taizhang_Ledger_V1_OwnershipConfirmation: SwiftProtobuf.Me
   public static let protoMessageName: String = _protobuf_package + ".OwnershipConfirmation"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}date\0\u{1}rule\0\u{1}proposed\0\u{3}override_reason\0\u{3}sign_off\0\u{1}owners\0\u{1}correction\0")
 
+  fileprivate class _StorageClass {
+    var _date: String = String()
+    var _rule: String = String()
+    var _proposed: [Taizhang_Ledger_V1_Owner] = []
+    var _overrideReason: String = String()
+    var _signOff: Taizhang_Ledger_V1_SignOff? = nil
+    var _owners: [Taizhang_Ledger_V1_Owner] = []
+    var _correction: Taizhang_Ledger_V1_OwnershipCorrection? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _date = source._date
+      _rule = source._rule
+      _proposed = source._proposed
+      _overrideReason = source._overrideReason
+      _signOff = source._signOff
+      _owners = source._owners
+      _correction = source._correction
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.date) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.rule) }()
-      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.proposed) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.overrideReason) }()
-      case 5: try { try decoder.decodeSingularMessageField(value: &self._signOff) }()
-      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.owners) }()
-      case 7: try { try decoder.decodeSingularMessageField(value: &self._correction) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._date) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._rule) }()
+        case 3: try { try decoder.decodeRepeatedMessageField(value: &_storage._proposed) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._overrideReason) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._signOff) }()
+        case 6: try { try decoder.decodeRepeatedMessageField(value: &_storage._owners) }()
+        case 7: try { try decoder.decodeSingularMessageField(value: &_storage._correction) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.date.isEmpty {
-      try visitor.visitSingularStringField(value: self.date, fieldNumber: 1)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._date.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._date, fieldNumber: 1)
+      }
+      if !_storage._rule.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._rule, fieldNumber: 2)
+      }
+      if !_storage._proposed.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._proposed, fieldNumber: 3)
+      }
+      if !_storage._overrideReason.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._overrideReason, fieldNumber: 4)
+      }
+      try { if let v = _storage._signOff {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
+      if !_storage._owners.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._owners, fieldNumber: 6)
+      }
+      try { if let v = _storage._correction {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+      } }()
     }
-    if !self.rule.isEmpty {
-      try visitor.visitSingularStringField(value: self.rule, fieldNumber: 2)
-    }
-    if !self.proposed.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.proposed, fieldNumber: 3)
-    }
-    if !self.overrideReason.isEmpty {
-      try visitor.visitSingularStringField(value: self.overrideReason, fieldNumber: 4)
-    }
-    try { if let v = self._signOff {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
-    } }()
-    if !self.owners.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.owners, fieldNumber: 6)
-    }
-    try { if let v = self._correction {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
-    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Taizhang_Ledger_V1_OwnershipConfirmation, rhs: Taizhang_Ledger_V1_OwnershipConfirmation) -> Bool {
-    if lhs.date != rhs.date {return false}
-    if lhs.rule != rhs.rule {return false}
-    if lhs.proposed != rhs.proposed {return false}
-    if lhs.overrideReason != rhs.overrideReason {return false}
-    if lhs._signOff != rhs._signOff {return false}
-    if lhs.owners != rhs.owners {return false}
-    if lhs._correction != rhs._correction {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._date != rhs_storage._date {return false}
+        if _storage._rule != rhs_storage._rule {return false}
+        if _storage._proposed != rhs_storage._proposed {return false}
+        if _storage._overrideReason != rhs_storage._overrideReason {return false}
+        if _storage._signOff != rhs_storage._signOff {return false}
+        if _storage._owners != rhs_storage._owners {return false}
+        if _storage._correction != rhs_storage._correction {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -5112,7 +5154,7 @@ nonisolated extension Taizhang_Ledger_V1_OwnershipCorrection: SwiftProtobuf.Mess
 
 nonisolated extension Taizhang_Ledger_V1_SignOff: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SignOff"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}state\0\u{3}drafted_by\0\u{3}decided_by\0\u{3}decided_on\0\u{1}note\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}state\0\u{3}drafted_by\0\u{3}decided_by\0\u{3}decided_on\0\u{1}note\0\u{3}drafted_by_id\0\u{3}decided_by_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -5125,6 +5167,8 @@ nonisolated extension Taizhang_Ledger_V1_SignOff: SwiftProtobuf.Message, SwiftPr
       case 3: try { try decoder.decodeSingularStringField(value: &self.decidedBy) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.decidedOn) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.note) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.draftedByID) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.decidedByID) }()
       default: break
       }
     }
@@ -5146,6 +5190,12 @@ nonisolated extension Taizhang_Ledger_V1_SignOff: SwiftProtobuf.Message, SwiftPr
     if !self.note.isEmpty {
       try visitor.visitSingularStringField(value: self.note, fieldNumber: 5)
     }
+    if !self.draftedByID.isEmpty {
+      try visitor.visitSingularStringField(value: self.draftedByID, fieldNumber: 6)
+    }
+    if !self.decidedByID.isEmpty {
+      try visitor.visitSingularStringField(value: self.decidedByID, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -5155,6 +5205,8 @@ nonisolated extension Taizhang_Ledger_V1_SignOff: SwiftProtobuf.Message, SwiftPr
     if lhs.decidedBy != rhs.decidedBy {return false}
     if lhs.decidedOn != rhs.decidedOn {return false}
     if lhs.note != rhs.note {return false}
+    if lhs.draftedByID != rhs.draftedByID {return false}
+    if lhs.decidedByID != rhs.decidedByID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -5274,137 +5326,81 @@ nonisolated extension Taizhang_Ledger_V1_Lifecycle: SwiftProtobuf.Message, Swift
   public static let protoMessageName: String = _protobuf_package + ".Lifecycle"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}stage\0\u{1}ownership\0\u{1}publications\0\u{3}handover_due\0\u{3}handover_due_provisional\0\u{1}handover\0\u{3}in_service_since\0\u{1}valuations\0\u{3}disposed_on\0\u{3}disposal_id\0\u{3}objection_count\0")
 
-  fileprivate class _StorageClass {
-    var _stage: Taizhang_Ledger_V1_AssetStage = .unspecified
-    var _ownership: Taizhang_Ledger_V1_OwnershipConfirmation? = nil
-    var _publications: [Taizhang_Ledger_V1_Publication] = []
-    var _handoverDue: String = String()
-    var _handoverDueProvisional: Bool = false
-    var _handover: Taizhang_Ledger_V1_Handover? = nil
-    var _inServiceSince: String = String()
-    var _valuations: [Taizhang_Ledger_V1_ValuationEvent] = []
-    var _disposedOn: String = String()
-    var _disposalID: String = String()
-    var _objectionCount: UInt32 = 0
-
-      // This property is used as the initial default value for new instances of the type.
-      // The type itself is protecting the reference to its storage via CoW semantics.
-      // This will force a copy to be made of this reference when the first mutation occurs;
-      // hence, it is safe to mark this as `nonisolated(unsafe)`.
-      static nonisolated(unsafe) let defaultInstance = _StorageClass()
-
-    private init() {}
-
-    init(copying source: _StorageClass) {
-      _stage = source._stage
-      _ownership = source._ownership
-      _publications = source._publications
-      _handoverDue = source._handoverDue
-      _handoverDueProvisional = source._handoverDueProvisional
-      _handover = source._handover
-      _inServiceSince = source._inServiceSince
-      _valuations = source._valuations
-      _disposedOn = source._disposedOn
-      _disposalID = source._disposalID
-      _objectionCount = source._objectionCount
-    }
-  }
-
-  fileprivate mutating func _uniqueStorage() -> _StorageClass {
-    if !isKnownUniquelyReferenced(&_storage) {
-      _storage = _StorageClass(copying: _storage)
-    }
-    return _storage
-  }
-
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    _ = _uniqueStorage()
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      while let fieldNumber = try decoder.nextFieldNumber() {
-        // The use of inline closures is to circumvent an issue where the compiler
-        // allocates stack space for every case branch when no optimizations are
-        // enabled. https://github.com/apple/swift-protobuf/issues/1034
-        switch fieldNumber {
-        case 1: try { try decoder.decodeSingularEnumField(value: &_storage._stage) }()
-        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._ownership) }()
-        case 3: try { try decoder.decodeRepeatedMessageField(value: &_storage._publications) }()
-        case 4: try { try decoder.decodeSingularStringField(value: &_storage._handoverDue) }()
-        case 5: try { try decoder.decodeSingularBoolField(value: &_storage._handoverDueProvisional) }()
-        case 6: try { try decoder.decodeSingularMessageField(value: &_storage._handover) }()
-        case 7: try { try decoder.decodeSingularStringField(value: &_storage._inServiceSince) }()
-        case 8: try { try decoder.decodeRepeatedMessageField(value: &_storage._valuations) }()
-        case 9: try { try decoder.decodeSingularStringField(value: &_storage._disposedOn) }()
-        case 10: try { try decoder.decodeSingularStringField(value: &_storage._disposalID) }()
-        case 11: try { try decoder.decodeSingularUInt32Field(value: &_storage._objectionCount) }()
-        default: break
-        }
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.stage) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._ownership) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.publications) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.handoverDue) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.handoverDueProvisional) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._handover) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.inServiceSince) }()
+      case 8: try { try decoder.decodeRepeatedMessageField(value: &self.valuations) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.disposedOn) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.disposalID) }()
+      case 11: try { try decoder.decodeSingularUInt32Field(value: &self.objectionCount) }()
+      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every if/case branch local when no optimizations
-      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-      // https://github.com/apple/swift-protobuf/issues/1182
-      if _storage._stage != .unspecified {
-        try visitor.visitSingularEnumField(value: _storage._stage, fieldNumber: 1)
-      }
-      try { if let v = _storage._ownership {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-      } }()
-      if !_storage._publications.isEmpty {
-        try visitor.visitRepeatedMessageField(value: _storage._publications, fieldNumber: 3)
-      }
-      if !_storage._handoverDue.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._handoverDue, fieldNumber: 4)
-      }
-      if _storage._handoverDueProvisional != false {
-        try visitor.visitSingularBoolField(value: _storage._handoverDueProvisional, fieldNumber: 5)
-      }
-      try { if let v = _storage._handover {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
-      } }()
-      if !_storage._inServiceSince.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._inServiceSince, fieldNumber: 7)
-      }
-      if !_storage._valuations.isEmpty {
-        try visitor.visitRepeatedMessageField(value: _storage._valuations, fieldNumber: 8)
-      }
-      if !_storage._disposedOn.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._disposedOn, fieldNumber: 9)
-      }
-      if !_storage._disposalID.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._disposalID, fieldNumber: 10)
-      }
-      if _storage._objectionCount != 0 {
-        try visitor.visitSingularUInt32Field(value: _storage._objectionCount, fieldNumber: 11)
-      }
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.stage != .unspecified {
+      try visitor.visitSingularEnumField(value: self.stage, fieldNumber: 1)
+    }
+    try { if let v = self._ownership {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if !self.publications.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.publications, fieldNumber: 3)
+    }
+    if !self.handoverDue.isEmpty {
+      try visitor.visitSingularStringField(value: self.handoverDue, fieldNumber: 4)
+    }
+    if self.handoverDueProvisional != false {
+      try visitor.visitSingularBoolField(value: self.handoverDueProvisional, fieldNumber: 5)
+    }
+    try { if let v = self._handover {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
+    if !self.inServiceSince.isEmpty {
+      try visitor.visitSingularStringField(value: self.inServiceSince, fieldNumber: 7)
+    }
+    if !self.valuations.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.valuations, fieldNumber: 8)
+    }
+    if !self.disposedOn.isEmpty {
+      try visitor.visitSingularStringField(value: self.disposedOn, fieldNumber: 9)
+    }
+    if !self.disposalID.isEmpty {
+      try visitor.visitSingularStringField(value: self.disposalID, fieldNumber: 10)
+    }
+    if self.objectionCount != 0 {
+      try visitor.visitSingularUInt32Field(value: self.objectionCount, fieldNumber: 11)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Taizhang_Ledger_V1_Lifecycle, rhs: Taizhang_Ledger_V1_Lifecycle) -> Bool {
-    if lhs._storage !== rhs._storage {
-      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
-        let _storage = _args.0
-        let rhs_storage = _args.1
-        if _storage._stage != rhs_storage._stage {return false}
-        if _storage._ownership != rhs_storage._ownership {return false}
-        if _storage._publications != rhs_storage._publications {return false}
-        if _storage._handoverDue != rhs_storage._handoverDue {return false}
-        if _storage._handoverDueProvisional != rhs_storage._handoverDueProvisional {return false}
-        if _storage._handover != rhs_storage._handover {return false}
-        if _storage._inServiceSince != rhs_storage._inServiceSince {return false}
-        if _storage._valuations != rhs_storage._valuations {return false}
-        if _storage._disposedOn != rhs_storage._disposedOn {return false}
-        if _storage._disposalID != rhs_storage._disposalID {return false}
-        if _storage._objectionCount != rhs_storage._objectionCount {return false}
-        return true
-      }
-      if !storagesAreEqual {return false}
-    }
+    if lhs.stage != rhs.stage {return false}
+    if lhs._ownership != rhs._ownership {return false}
+    if lhs.publications != rhs.publications {return false}
+    if lhs.handoverDue != rhs.handoverDue {return false}
+    if lhs.handoverDueProvisional != rhs.handoverDueProvisional {return false}
+    if lhs._handover != rhs._handover {return false}
+    if lhs.inServiceSince != rhs.inServiceSince {return false}
+    if lhs.valuations != rhs.valuations {return false}
+    if lhs.disposedOn != rhs.disposedOn {return false}
+    if lhs.disposalID != rhs.disposalID {return false}
+    if lhs.objectionCount != rhs.objectionCount {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

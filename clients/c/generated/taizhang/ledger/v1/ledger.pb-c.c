@@ -6384,7 +6384,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__ownership_correction__des
   (ProtobufCMessageInit) taizhang__ledger__v1__ownership_correction__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taizhang__ledger__v1__sign_off__field_descriptors[5] =
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__sign_off__field_descriptors[7] =
 {
   {
     "state",
@@ -6446,18 +6446,44 @@ static const ProtobufCFieldDescriptor taizhang__ledger__v1__sign_off__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "drafted_by_id",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__SignOff, drafted_by_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "decided_by_id",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__SignOff, decided_by_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__ledger__v1__sign_off__field_indices_by_name[] = {
   2,   /* field[2] = decided_by */
+  6,   /* field[6] = decided_by_id */
   3,   /* field[3] = decided_on */
   1,   /* field[1] = drafted_by */
+  5,   /* field[5] = drafted_by_id */
   4,   /* field[4] = note */
   0,   /* field[0] = state */
 };
 static const ProtobufCIntRange taizhang__ledger__v1__sign_off__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor taizhang__ledger__v1__sign_off__descriptor =
 {
@@ -6467,7 +6493,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__sign_off__descriptor =
   "Taizhang__Ledger__V1__SignOff",
   "taizhang.ledger.v1",
   sizeof(Taizhang__Ledger__V1__SignOff),
-  5,
+  7,
   taizhang__ledger__v1__sign_off__field_descriptors,
   taizhang__ledger__v1__sign_off__field_indices_by_name,
   1,  taizhang__ledger__v1__sign_off__number_ranges,

@@ -907,10 +907,18 @@ struct  Taizhang__Ledger__V1__SignOff
    * why (required for a rejection)
    */
   char *note;
+  /*
+   * the drafting identity's immutable id (access file "id"); empty on drafts made before ids
+   */
+  char *drafted_by_id;
+  /*
+   * the deciding identity's immutable id
+   */
+  char *decided_by_id;
 };
 #define TAIZHANG__LEDGER__V1__SIGN_OFF__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__sign_off__descriptor) \
-    , TAIZHANG__LEDGER__V1__SIGN_OFF_STATE__SIGN_OFF_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , TAIZHANG__LEDGER__V1__SIGN_OFF_STATE__SIGN_OFF_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Taizhang__Ledger__V1__Handover
