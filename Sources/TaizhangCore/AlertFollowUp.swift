@@ -291,6 +291,54 @@ public struct AlertCase: Sendable, Hashable, Codable {
     }
 }
 
+/// What the escalation rules and the metrics read of an alert's record: the
+/// store reads these columns and JSON fields without decoding the record
+/// (a look over 100,000 owed follow-ups decodes none of them).
+public struct FollowUpFacts: Sendable, Hashable {
+    public var id: String
+    public var state: FollowUpState
+    public var isOpen: Bool
+    public var peakLevel: AlertLevel
+    public var raisedOn: CivilDate
+    /// The day acknowledgement is counted from (`AlertCase.acknowledgementCountsFrom`).
+    public var countsFrom: CivilDate
+    public var deadline: CivilDate?
+    public var adminCode: String
+    /// The escalations already raised: reason and the deadline missed.
+    public var escalated: [(reason: EscalationReason, dueOn: CivilDate)]
+
+    public init(id: String, state: FollowUpState, isOpen: Bool, peakLevel: AlertLevel, raisedOn: CivilDate, countsFrom: CivilDate,
+                deadline: CivilDate?, adminCode: String, escalated: [(reason: EscalationReason, dueOn: CivilDate)]) {
+        self.id = id
+        self.state = state
+        self.isOpen = isOpen
+        self.peakLevel = peakLevel
+        self.raisedOn = raisedOn
+        self.countsFrom = countsFrom
+        self.deadline = deadline
+        self.adminCode = adminCode
+        self.escalated = escalated
+    }
+
+    public var followUpOwed: Bool { state != .closed && (isOpen || state != .pending) }
+
+    public static func == (a: FollowUpFacts, b: FollowUpFacts) -> Bool {
+        a.id == b.id && a.state == b.state && a.isOpen == b.isOpen && a.peakLevel == b.peakLevel && a.raisedOn == b.raisedOn
+            && a.countsFrom == b.countsFrom && a.deadline == b.deadline && a.adminCode == b.adminCode
+            && a.escalated.map(\.reason) == b.escalated.map(\.reason) && a.escalated.map(\.dueOn) == b.escalated.map(\.dueOn)
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(id) }
+}
+
+extension AlertCase {
+    /// What the escalation rules read of the record.
+    public var facts: FollowUpFacts {
+        FollowUpFacts(id: id, state: state, isOpen: isOpen, peakLevel: peakLevel, raisedOn: raisedOn, countsFrom: acknowledgementCountsFrom,
+                      deadline: deadline, adminCode: adminCode, escalated: escalations.map { ($0.reason, $0.dueOn) })
+    }
+}
+
 /// A follow-up step as a caller asks for it.
 public enum FollowUpCommand: Sendable, Hashable {
     case acknowledge(on: CivilDate, note: String)
@@ -510,29 +558,41 @@ public enum FollowUpRules {
     /// The escalations due on `today` that the record has not had: an
     /// alert still pending past its level's working days, a rectification
     /// past its deadline. Each is raised once per reason and deadline.
-    public static func escalationsDue(_ record: AlertCase, today: CivilDate, calendar: WorkingDayCalendar,
+    public static func escalationsDue(_ record: FollowUpFacts, today: CivilDate, calendar: WorkingDayCalendar,
                                       acknowledgeWorkingDays: (AlertLevel) -> Int) -> [(reason: EscalationReason, dueOn: CivilDate)] {
         guard record.followUpOwed else { return [] }
         var due: [(EscalationReason, CivilDate)] = []
         if record.state == .pending, record.isOpen {
-            let by = calendar.adding(workingDays: max(1, acknowledgeWorkingDays(record.peakLevel)), to: record.acknowledgementCountsFrom).date
+            let by = calendar.adding(workingDays: max(1, acknowledgeWorkingDays(record.peakLevel)), to: record.countsFrom).date
             if today > by { due.append((.unacknowledged, by)) }
         }
         if record.state == .rectifying, let deadline = record.deadline, today > deadline {
             due.append((.rectificationOverdue, deadline))
         }
-        return due.filter { reason, day in !record.escalations.contains { $0.reason == reason && $0.dueOn == day } }
+        return due.filter { reason, day in !record.escalated.contains { $0.reason == reason && $0.dueOn == day } }
     }
 
-    /// Whether the record is overdue on `today`: unacknowledged past its
+    /// The same, of a record.
+    public static func escalationsDue(_ record: AlertCase, today: CivilDate, calendar: WorkingDayCalendar,
+                                      acknowledgeWorkingDays: (AlertLevel) -> Int) -> [(reason: EscalationReason, dueOn: CivilDate)] {
+        escalationsDue(record.facts, today: today, calendar: calendar, acknowledgeWorkingDays: acknowledgeWorkingDays)
+    }
+
+    /// Whether the follow-up is overdue on `today`: unacknowledged past its
     /// working days, or rectifying past its deadline.
-    public static func isOverdue(_ record: AlertCase, today: CivilDate, calendar: WorkingDayCalendar,
+    public static func isOverdue(_ record: FollowUpFacts, today: CivilDate, calendar: WorkingDayCalendar,
                                  acknowledgeWorkingDays: (AlertLevel) -> Int) -> Bool {
         guard record.followUpOwed else { return false }
         if record.state == .rectifying, let deadline = record.deadline, today > deadline { return true }
         if record.state == .pending, record.isOpen {
-            return today > calendar.adding(workingDays: max(1, acknowledgeWorkingDays(record.peakLevel)), to: record.acknowledgementCountsFrom).date
+            return today > calendar.adding(workingDays: max(1, acknowledgeWorkingDays(record.peakLevel)), to: record.countsFrom).date
         }
         return false
+    }
+
+    /// The same, of a record.
+    public static func isOverdue(_ record: AlertCase, today: CivilDate, calendar: WorkingDayCalendar,
+                                 acknowledgeWorkingDays: (AlertLevel) -> Int) -> Bool {
+        isOverdue(record.facts, today: today, calendar: calendar, acknowledgeWorkingDays: acknowledgeWorkingDays)
     }
 }

@@ -560,6 +560,9 @@ public protocol LedgerStore: Sendable {
     /// The newest event of the risk monitor the alerts' ledger records
     /// have taken in (0 when none): where the monitor catches up from.
     func lastObservedAlertEvent() throws -> Int64
+    /// What the escalation rules read of the alerts' records whose state
+    /// column is one of `states`, in id order after `after`, at most `limit`.
+    func followUpFacts(states: [String], after: String?, limit: Int) throws -> [FollowUpFacts]
     /// The records of one kind that `filter` admits, in id order after
     /// `after`, at most `limit`; with the number of them all and the sum of
     /// their amounts (income's fen, a disposal's proceeds).

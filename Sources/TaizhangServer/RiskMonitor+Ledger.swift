@@ -63,14 +63,13 @@ extension RiskMonitor {
     /// overdue changes with the day, and a look reads every one owed.
     static let followUpLookNanos: UInt64 = 3_600 * 1_000_000_000
 
-    /// Whether this full run looks at the follow-ups: at start, on a reload
-    /// or a request, on a new day (China Standard Time), or an hour after
-    /// the last look.
+    /// Whether this full run looks at the follow-ups: at start, on a reload,
+    /// on a new day (China Standard Time), or an hour after the last look.
     func followUpsDue(trigger: String, nowMillis: Int64) -> Bool {
         let now = clock.monotonicNanos()
         let today = Timestamp.chinaDate(unixMillis: nowMillis)
         return followUpsLooked.withLock { last in
-            let due = last == nil || ["start", "reload", "request"].contains(trigger) || last!.day != today
+            let due = last == nil || ["start", "reload"].contains(trigger) || last!.day != today
                 || now &- last!.nanos >= Self.followUpLookNanos
             if due { last = (now, today) }
             return due
@@ -91,8 +90,8 @@ extension RiskMonitor {
             let owed = FollowUpState.allCases.filter { $0 != .closed }.map(\.rawValue)
             var after: String?
             repeat {
-                let page = try store.stewardshipRecords(StewardshipFilter(.alert, states: owed), after: after, limit: Self.escalationPage)
-                for case .alert(let record) in page.records {
+                let page = try store.followUpFacts(states: owed, after: after, limit: Self.escalationPage)
+                for record in page {
                     let overdue = FollowUpRules.isOverdue(record, today: today, calendar: calendar, acknowledgeWorkingDays: configuration.acknowledgeWorkingDays)
                     tally.count(record, today: today, overdue: overdue)
                     guard orders.count < Self.escalationsPerRunMax else { continue }
@@ -102,7 +101,7 @@ extension RiskMonitor {
                                                            toUnit: FollowUpRules.unitAbove(record.adminCode)))
                     }
                 }
-                after = page.nextAfter
+                after = page.count == Self.escalationPage ? page.last?.id : nil
             } while after != nil
             followUps.withLock { $0 = tally }
             for start in stride(from: 0, to: min(orders.count, Self.escalationsPerRunMax), by: Self.observePiece) {
@@ -148,7 +147,7 @@ struct FollowUpTally: Sendable, Equatable {
 
     static func key(_ level: AlertLevel, _ state: FollowUpState) -> String { level.rawValue + " " + state.rawValue }
 
-    mutating func count(_ record: AlertCase, today: CivilDate, overdue isOverdue: Bool) {
+    mutating func count(_ record: FollowUpFacts, today: CivilDate, overdue isOverdue: Bool) {
         guard record.followUpOwed else { return }
         let key = Self.key(record.peakLevel, record.state)
         owed[key, default: 0] += 1

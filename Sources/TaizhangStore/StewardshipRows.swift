@@ -7,6 +7,7 @@
 // `income_plans` (the plan that distributes each income) and
 // `counted_assets` (the day each asset was last found by a closed count).
 
+import Foundation
 import TaizhangCore
 
 extension SQLiteLedgerStore {
@@ -40,6 +41,42 @@ extension SQLiteLedgerStore {
                 """).query([]) { seq = $0.int(0) }
             return seq
         }
+    }
+
+    public func followUpFacts(states: [String], after: String?, limit: Int) throws -> [FollowUpFacts] {
+        let marks = states.map { _ in "?" }.joined(separator: ", ")
+        return try readOperations(of: "the follow-ups of \(states.joined(separator: ", ")) alerts") { db in
+            var facts: [FollowUpFacts] = []
+            try db.cached("""
+                SELECT id, record_json ->> '$.state', record_json ->> '$.clearedAt', record_json ->> '$.peakLevel', record_json ->> '$.raisedOn',
+                       record_json ->> '$.createdAt', record_json ->> '$.deadline', admin_code, record_json -> '$.escalations'
+                FROM stewardship_records WHERE kind = 'alert' AND state IN (\(marks)) AND id > ? ORDER BY id LIMIT ?
+                """).query(states.map { .text($0) } + [.text(after ?? ""), .int(Int64(limit))]) { row in
+                facts.append(try Self.followUpFacts(row))
+            }
+            return facts
+        }
+    }
+
+    /// The facts of a row of the query above.
+    static func followUpFacts(_ row: SQLiteStatement) throws -> FollowUpFacts {
+        let id = row.text(0)
+        func damaged(_ field: String) -> StoredRowError { StoredRowError(table: "stewardship_records", key: id, column: "record_json", detail: "its \(field) does not read") }
+        guard let state = FollowUpState(rawValue: row.text(1)) else { throw damaged("state") }
+        guard let peak = AlertLevel(rawValue: row.text(3)) else { throw damaged("peakLevel") }
+        guard let raised = CivilDate(row.text(4)) else { throw damaged("raisedOn") }
+        let deadline = row.text(6).isEmpty ? nil : CivilDate(row.text(6))
+        if !row.text(6).isEmpty, deadline == nil { throw damaged("deadline") }
+        var escalated: [(reason: EscalationReason, dueOn: CivilDate)] = []
+        let list = row.text(8)
+        if list != "[]", !list.isEmpty {
+            // Rare (an escalated alert): Foundation's decoder serves.
+            guard let items = try? JSONDecoder().decode([AlertEscalation].self, from: Data(list.utf8)) else { throw damaged("escalations") }
+            escalated = items.map { ($0.reason, $0.dueOn) }
+        }
+        return FollowUpFacts(id: id, state: state, isOpen: row.text(2).isEmpty, peakLevel: peak, raisedOn: raised,
+                             countsFrom: max(raised, Timestamp.chinaDate(rfc3339: row.text(5)) ?? raised), deadline: deadline,
+                             adminCode: row.text(7), escalated: escalated)
     }
 
     public func stewardshipRecords(_ filter: StewardshipFilter, after: String?, limit: Int) throws -> StewardshipPage {

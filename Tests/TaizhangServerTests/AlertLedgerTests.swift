@@ -119,6 +119,10 @@ struct AlertLedgerTests {
         let after = sink.escalations.withLock { $0 }.filter { $0.0 == first.id }
         #expect(after.map(\.1.reason) == [.unacknowledged, .rectificationOverdue])
         #expect(after.last?.1.dueOn == CivilDate("2026-11-25"))
+        // What the look reads without decoding the records is what they hold.
+        let read = try store.followUpFacts(states: FollowUpState.allCases.map(\.rawValue) + ["lapsed"], after: nil, limit: 1000)
+        #expect(read == (try Self.cases(store)).map(\.facts))
+        #expect(read.contains { $0.escalated.count == 2 && $0.deadline == CivilDate("2026-11-25") && $0.state == .rectifying })
     }
 
     static func submit(_ store: SQLiteLedgerStore, _ mutation: Mutation, _ context: CallerContext) throws {
