@@ -229,7 +229,10 @@ public struct AlertCase: Sendable, Hashable, Codable {
     /// that cleared before anyone took it up is "lapsed" there (owed
     /// nothing, so neither the queue of work nor the monitor's daily look
     /// at what is overdue reads it, however many years of them pile up).
-    public var stateColumn: String { followUpOwed || state != .pending ? state.rawValue : "lapsed" }
+    public var stateColumn: String { followUpOwed || state != .pending ? state.rawValue : Self.lapsed }
+
+    /// The state shown of an alert that cleared before anyone took it up.
+    public static let lapsed = "lapsed"
 
     /// The person who recorded the rectification now standing.
     public var rectifier: FollowUpPerson? {
@@ -470,7 +473,7 @@ public enum FollowUpRules {
             guard record.state == .rectified else {
                 throw refuse(record.state == .closed ? "it is closed already" : "it closes (销号) only once rectified with evidence and checked (002 即知即改; 000 二(四)2)")
             }
-            if let rectifier = record.rectifier, rectifier.id == person.id {
+            if let rectifier = record.rectifier, rectifier.id == person.id || (rectifier.id == rectifier.name && rectifier.name == person.name) {
                 throw refuse("separation of duties: \(person.name) recorded the rectification, so another person checks and closes it (002 强化督查考核)")
             }
             if record.peakLevel == .red, record.accountability.isEmpty {

@@ -60,7 +60,10 @@ public struct SignOffDecider: Sendable, Hashable {
     /// Whether this identity drafted `signOff`: by its id, or on a draft
     /// made before ids, by its name.
     public func drafted(_ signOff: SignOff) -> Bool {
-        if let id = signOff.draftedById { return id == self.id }
+        // A draft recorded under an implicit id (the name, before the file
+        // gave ids) is the name's: an id given later does not free its
+        // drafter to decide it.
+        if let id = signOff.draftedById, id != signOff.draftedBy { return id == self.id }
         return signOff.draftedBy == name || signOff.draftedBy == id
     }
 

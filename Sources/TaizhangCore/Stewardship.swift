@@ -127,8 +127,9 @@ public struct DistributionPlan: Sendable, Hashable, Codable {
     /// before ids, by its name.
     public static func took(_ step: PlanStep?, _ identity: SignOffDecider) -> Bool {
         guard let step else { return false }
-        if let id = step.personId { return id == identity.id }
         let name = Self.name(of: step.identity)
+        // An implicit id (the name) binds by name too: see SignOffDecider.drafted.
+        if let id = step.personId, id != name { return id == identity.id }
         return name == identity.name || name == identity.id
     }
 

@@ -118,8 +118,8 @@ extension RiskService.RiskHandlers {
         var bad: [FieldViolation] = []
         var states: [String] = []
         for (index, text) in request.followUpStates.enumerated() {
-            if FollowUpState(rawValue: text) == nil {
-                bad.append(.init(field: "follow_up_states[\(index)]", description: "\"\(text)\" is not a follow-up state; use \(FollowUpState.allCases.map(\.rawValue).joined(separator: ", "))"))
+            if FollowUpState(rawValue: text) == nil && text != AlertCase.lapsed {
+                bad.append(.init(field: "follow_up_states[\(index)]", description: "\"\(text)\" is not a follow-up state; use \(FollowUpState.allCases.map(\.rawValue).joined(separator: ", ")) or \(AlertCase.lapsed)"))
             }
             states.append(text)
         }
@@ -196,8 +196,8 @@ extension RiskMapping {
 
     static func followUp(_ record: AlertCase, overdue: Bool) -> Taizhang_Risk_V1_FollowUp {
         var out = Taizhang_Risk_V1_FollowUp()
-        out.state = record.state.rawValue
-        out.stateZh = record.state.chineseName
+        out.state = record.stateColumn
+        out.stateZh = record.stateColumn == AlertCase.lapsed ? "已自行解除" : record.state.chineseName
         out.owed = record.followUpOwed
         out.overdue = overdue
         out.peakLevel = level(record.peakLevel)

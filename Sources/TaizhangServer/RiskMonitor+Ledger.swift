@@ -69,10 +69,7 @@ extension RiskMonitor {
         let now = clock.monotonicNanos()
         let today = Timestamp.chinaDate(unixMillis: nowMillis)
         return followUpsLooked.withLock { last in
-            let due = last == nil || ["start", "reload"].contains(trigger) || last!.day != today
-                || now &- last!.nanos >= Self.followUpLookNanos
-            if due { last = (now, today) }
-            return due
+            last == nil || ["start", "reload"].contains(trigger) || last!.day != today || now &- last!.nanos >= Self.followUpLookNanos
         }
     }
 
@@ -88,21 +85,24 @@ extension RiskMonitor {
         do {
             // The column keeps those owed nothing apart ("lapsed"): not read.
             let owed = FollowUpState.allCases.filter { $0 != .closed }.map(\.rawValue)
-            var after: String?
-            repeat {
-                let page = try store.followUpFacts(states: owed, after: after, limit: Self.escalationPage)
-                for record in page {
-                    let overdue = FollowUpRules.isOverdue(record, today: today, calendar: calendar, acknowledgeWorkingDays: configuration.acknowledgeWorkingDays)
-                    tally.count(record, today: today, overdue: overdue)
-                    guard orders.count < Self.escalationsPerRunMax else { continue }
-                    for due in FollowUpRules.escalationsDue(record, today: today, calendar: calendar,
-                                                            acknowledgeWorkingDays: configuration.acknowledgeWorkingDays) {
-                        orders.append(AlertEscalationOrder(alertId: record.id, reason: due.reason, dueOn: due.dueOn,
-                                                           toUnit: FollowUpRules.unitAbove(record.adminCode)))
+            // One state at a time: each is one range of the state index, in id order.
+            for state in owed {
+                var after: String?
+                repeat {
+                    let page = try store.followUpFacts(states: [state], after: after, limit: Self.escalationPage)
+                    for record in page {
+                        let overdue = FollowUpRules.isOverdue(record, today: today, calendar: calendar, acknowledgeWorkingDays: configuration.acknowledgeWorkingDays)
+                        tally.count(record, today: today, overdue: overdue)
+                        guard orders.count < Self.escalationsPerRunMax else { continue }
+                        for due in FollowUpRules.escalationsDue(record, today: today, calendar: calendar,
+                                                                acknowledgeWorkingDays: configuration.acknowledgeWorkingDays) {
+                            orders.append(AlertEscalationOrder(alertId: record.id, reason: due.reason, dueOn: due.dueOn,
+                                                               toUnit: FollowUpRules.unitAbove(record.adminCode)))
+                        }
                     }
-                }
-                after = page.count == Self.escalationPage ? page.last?.id : nil
-            } while after != nil
+                    after = page.count == Self.escalationPage ? page.last?.id : nil
+                } while after != nil
+            }
             followUps.withLock { $0 = tally }
             for start in stride(from: 0, to: min(orders.count, Self.escalationsPerRunMax), by: Self.observePiece) {
                 let piece = Array(orders[start..<min(start + Self.observePiece, orders.count, Self.escalationsPerRunMax)])
@@ -113,6 +113,10 @@ extension RiskMonitor {
                     summary.escalated += 1
                 }
             }
+            // Looked: the next look is due in an hour or on a new day (a look
+            // that failed, or was skipped while the ledger was held, is not).
+            let looked = (clock.monotonicNanos(), today)
+            followUpsLooked.withLock { $0 = looked }
         } catch {
             summary.error = "overdue follow-ups could not be escalated: \(error)"
             DaemonLog.error("risk run: \(summary.error)")

@@ -350,6 +350,14 @@ enum Migrations {
         (15, """
         CREATE INDEX projects_unit ON projects(admin_code, year, id);
         """),
+        // Alerts' follow-ups by state (issue 20): the queue of work and the
+        // monitor's look read the states owed, never the years of alerts
+        // that cleared before anyone took them up ("lapsed").
+        (16, """
+        CREATE INDEX stewardship_state ON stewardship_records(kind, state, id);
+        UPDATE stewardship_records SET state = 'lapsed'
+            WHERE kind = 'alert' AND state = 'pending' AND (record_json ->> '$.clearedAt') <> '';
+        """),
     ]
 
     /// Work a migration does in Swift after its SQL, in the same transaction.

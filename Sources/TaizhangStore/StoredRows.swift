@@ -258,7 +258,9 @@ enum StoredRows {
     /// count's "open" or "closed"), `day` (an income's receipt, a plan's
     /// deadline, a count's opening, a disposal's date, a revitalising
     /// plan's effect) and `amount_fen` (an income's fen, a plan's, a
-    /// disposal's proceeds).
+    /// disposal's proceeds). An alert's row (issue 20) has its follow-up
+    /// state in `state` ("lapsed" when it cleared before anyone took it up;
+    /// schema 16 indexes kind, state, id) and the day it was raised in `day`.
     static let stewardshipColumns = ["kind", "id", "asset_id", "admin_code", "contract_id", "year", "state", "day", "amount_fen",
                                      "version", "record_json"]
     static func stewardship(_ kind: StewardshipKind) -> StoredTable {

@@ -73,8 +73,8 @@ extension DemoCommand.Load {
     /// It asks for no run of its own: the load is judged by the runs its
     /// changes bring about, as a county's day is.
     func monitorCaughtUp(_ client: TaizhangClient) async throws -> Bool {
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
+        let deadline = CLI.clock.monotonicNanos() + 30_000_000_000
+        while CLI.clock.monotonicNanos() < deadline {
             let status = try await global.call(client, RPC.System.status, Taizhang_System_V1_StatusRequest())
             guard status.lastRiskRun.enabled else { return false }
             if !status.lastRiskRun.changesPending, status.lastRiskRun.runs > 0 { return true }

@@ -66,6 +66,14 @@ struct FollowUpRulesTests {
         // Renamed in the access file: the id is the same person.
         let renamed = Self.refusal { try Self.apply(.close(on: Self.day, note: ""), record, by: FollowUpPerson(id: "id-fixer", name: "new-name")) }
         #expect(renamed?.code == .failedPrecondition)
+        // Rectified under an implicit id (the name), then given an id: the same person.
+        var implicit = record
+        implicit.steps = implicit.steps.map { step in
+            var step = step
+            if step.action == .rectify { step.by = FollowUpPerson(id: "baima-fixer", name: "baima-fixer") }
+            return step
+        }
+        #expect(Self.refusal { try Self.apply(.close(on: Self.day, note: ""), implicit, by: FollowUpPerson(id: "p-9", name: "baima-fixer")) }?.code == .failedPrecondition)
         // Another person who took the old name is another person.
         #expect(try Self.apply(.close(on: Self.day, note: ""), record, by: FollowUpPerson(id: "id-other", name: "baima-fixer")).state == .closed)
     }

@@ -191,6 +191,8 @@ struct RiskRulesTests {
             (#"{"risk": {"interval_seconds": 0}}"#, "interval_seconds"),
             (#"{"risk": {"score_red_below": 70, "score_yellow_below": 60}}"#, "score_red_below"),
             (#"{"risk": {"enabled": "yes"}}"#, "enabled"),
+            (#"{"risk": {"acknowledge_working_days_red": 0}}"#, "acknowledge_working_days_red"),
+            (#"{"risk": {"acknowledge_working_days_yellow": 61}}"#, "acknowledge_working_days_yellow"),
         ]
         for (text, expected) in cases {
             do {
@@ -201,6 +203,9 @@ struct RiskRulesTests {
             }
         }
         #expect((try? RiskConfiguration(json: #"{"risk": {"enabled": false, "interval_seconds": 60}}"#))?.enabled == false)
+        let days = try? RiskConfiguration(json: #"{"risk": {"acknowledge_working_days_yellow": 5, "acknowledge_working_days_red": 2}}"#)
+        #expect(days?.acknowledgeWorkingDays(.yellow) == 5 && days?.acknowledgeWorkingDays(.red) == 2)
+        #expect(RiskConfiguration().acknowledgeWorkingDays(.yellow) == 3 && RiskConfiguration().acknowledgeWorkingDays(.red) == 1)
     }
 
     // MARK: Entity conditions

@@ -49,6 +49,9 @@ struct SignOffRulesTests {
         #expect(decided.state == .approved && decided.decidedById == "p-0099")
         // A draft from before ids: by name.
         #expect(Self.refusal { try Self.decide(Self.pending, by: SignOffDecider(name: "baima-clerk", id: "p-0001", separated: true)) }?.code == .permissionDenied)
+        // Drafted under an implicit id (the name, the file gave none), then the file gives it an id: still its draft.
+        let implicit = SignOff(draftedBy: "baima-clerk", draftedById: "baima-clerk")
+        #expect(Self.refusal { try Self.decide(implicit, by: SignOffDecider(name: "baima-clerk", id: "p-0001", separated: true)) }?.code == .permissionDenied)
     }
 
     @Test func aRejection_needsANote_andDatesAreChecked() throws {

@@ -64,6 +64,7 @@ struct AlertLedgerTests {
         let queue = try store.stewardshipRecords(StewardshipFilter(.alert, states: ["pending"]), after: nil, limit: .max).records.map(\.id)
         #expect(!queue.contains(cleared.id) && !queue.isEmpty)
         #expect(try store.stewardshipRecords(StewardshipFilter(.alert, states: ["lapsed"]), after: nil, limit: .max).records.map(\.id) == [cleared.id])
+        #expect(try store.followUpFacts(states: ["pending"], after: nil, limit: 1000).map(\.id) == queue)
         // Taking the same events in again changes nothing.
         let before = try Self.cases(store)
         restarted.observedSeq.withLock { $0 = 0 }

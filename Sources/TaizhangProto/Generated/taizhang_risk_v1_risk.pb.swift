@@ -252,7 +252,7 @@ public nonisolated struct Taizhang_Risk_V1_FollowUp: @unchecked Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// pending, acknowledged, assigned, rectifying, rectified, closed
+  /// pending, acknowledged, assigned, rectifying, rectified, closed; lapsed: cleared before anyone acknowledged it (owes nothing)
   public var state: String {
     get {_storage._state}
     set {_uniqueStorage()._state = newValue}

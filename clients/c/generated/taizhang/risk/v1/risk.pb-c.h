@@ -187,7 +187,7 @@ struct  Taizhang__Risk__V1__FollowUp
 {
   ProtobufCMessage base;
   /*
-   * pending, acknowledged, assigned, rectifying, rectified, closed
+   * pending, acknowledged, assigned, rectifying, rectified, closed; lapsed: cleared before anyone acknowledged it (owes nothing)
    */
   char *state;
   /*
@@ -556,7 +556,7 @@ struct  Taizhang__Risk__V1__ListAlertsRequest
    * records, oldest first (the queue of work), each with its follow-up.
    */
   /*
-   * pending, acknowledged, assigned, rectifying, rectified, closed
+   * pending, acknowledged, assigned, rectifying, rectified, closed, lapsed
    */
   size_t n_follow_up_states;
   char **follow_up_states;
