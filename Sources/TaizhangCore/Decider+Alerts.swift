@@ -6,13 +6,11 @@ extension Decider {
     /// record, a change or a clearing updates it. An event the record has
     /// already taken in (a restart mirroring again) changes nothing.
     mutating func observeAlerts(_ events: [ObservedAlertEvent]) throws -> LedgerChange {
-        var latest: [String: (after: AlertCase, before: AlertCase?)] = [:]
-        var order: [String] = []
+        var writes = AlertWrites()
         for observed in events {
             let event = observed.event
             let id = AlertCase.id(ofAlert: event.alert.id)
-            let current: AlertCase?
-            if let seen = latest[id] { current = seen.after } else if case .alert(let stored)? = view.record(.alert, id) { current = stored } else { current = nil }
+            let current = writes.current(id, in: view)
             var next: AlertCase
             if let current {
                 guard event.seq > current.lastEventSeq else { continue }
@@ -25,15 +23,9 @@ extension Decider {
             } else {
                 next = AlertCase(alert: event.alert, eventSeq: event.seq, raisedOn: observed.raisedOn, now: now)
             }
-            if latest[id] == nil {
-                order.append(id)
-                latest[id] = (next, current)
-            } else {
-                latest[id]?.after = next
-            }
+            writes.put(next, replacing: current)
         }
-        let written = order.compactMap { latest[$0] }.map { (after: StewardshipRecord.alert($0.after), before: $0.before.map(StewardshipRecord.alert)) }
-        return LedgerChange(stewardship: written, outcome: .stewardships(written.map(\.after)))
+        return writes.change
     }
 
     /// A person's step in an alert's follow-up (`FollowUpRules`).
@@ -60,23 +52,48 @@ extension Decider {
     /// The daemon's escalations: each recorded once (an escalation already
     /// in the record, or a follow-up no longer owed, is left out).
     mutating func escalateAlerts(_ orders: [AlertEscalationOrder]) throws -> LedgerChange {
-        var written: [(after: StewardshipRecord, before: StewardshipRecord?)] = []
-        var latest: [String: (after: AlertCase, before: AlertCase)] = [:]
-        var order: [String] = []
+        var writes = AlertWrites()
         for escalation in orders {
-            let current: AlertCase
-            if let seen = latest[escalation.alertId]?.after { current = seen } else if case .alert(let stored)? = view.record(.alert, escalation.alertId) { current = stored } else { continue }
-            guard current.followUpOwed, !current.escalations.contains(where: { $0.reason == escalation.reason && $0.dueOn == escalation.dueOn }) else { continue }
+            guard let current = writes.current(escalation.alertId, in: view), current.followUpOwed,
+                  !current.escalations.contains(where: { $0.reason == escalation.reason && $0.dueOn == escalation.dueOn }) else { continue }
             var next = current
             next.escalations.append(AlertEscalation(reason: escalation.reason, dueOn: escalation.dueOn, toUnit: escalation.toUnit, on: today, at: now))
             next.steps.append(FollowUpStep(action: .escalate, by: FollowUpPerson(id: "", name: "taizhangd"), on: today,
                                            note: "\(escalation.reason.chineseName)（\(escalation.dueOn)）→ \(escalation.toUnit)", identity: context.identity, recordedAt: now))
             next.version = current.version + 1
             next.updatedAt = now
-            if latest[escalation.alertId] == nil { order.append(escalation.alertId) }
-            latest[escalation.alertId] = (next, latest[escalation.alertId]?.before ?? current)
+            writes.put(next, replacing: current)
         }
-        for id in order { if let pair = latest[id] { written.append((.alert(pair.after), .alert(pair.before))) } }
+        return writes.change
+    }
+}
+
+/// The alerts' records one change writes: each once, after its last update
+/// in the change, with its state before the change (for the journal).
+struct AlertWrites {
+    private var latest: [String: (after: AlertCase, before: AlertCase?)] = [:]
+    private var order: [String] = []
+
+    /// The record as the change has it so far: its own update, else the ledger's.
+    func current(_ id: String, in view: any LedgerView) -> AlertCase? {
+        if let seen = latest[id] { return seen.after }
+        if case .alert(let stored)? = view.record(.alert, id) { return stored }
+        return nil
+    }
+
+    /// `next` replaces `current` (what `current(_:in:)` gave).
+    mutating func put(_ next: AlertCase, replacing current: AlertCase?) {
+        if latest[next.id] == nil {
+            order.append(next.id)
+            latest[next.id] = (next, current)
+        } else {
+            latest[next.id]?.after = next
+        }
+    }
+
+    /// The change writing them, in the order first updated.
+    var change: LedgerChange {
+        let written = order.compactMap { latest[$0] }.map { (after: StewardshipRecord.alert($0.after), before: $0.before.map(StewardshipRecord.alert)) }
         return LedgerChange(stewardship: written, outcome: .stewardships(written.map(\.after)))
     }
 }
