@@ -49,6 +49,10 @@ public enum Permission: String, Sendable, CaseIterable, Codable {
     case alertFollow = "alert.follow"
     /// Check a rectified alert: close it (销号) or reopen it.
     case alertClose = "alert.close"
+    /// Record a project's milestones, allocations and payments (issue 21).
+    case progressWrite = "progress.write"
+    /// Register responsible units and set their targets (issue 21).
+    case targetsWrite = "targets.write"
 }
 
 /// The roles of the county's organisation.
@@ -78,8 +82,8 @@ public enum Role: String, Sendable, CaseIterable, Codable {
         switch self {
         case .viewer: return read
         case .villageClerk: return read.union([.incomeWrite, .planDraft, .countWrite, .operationsWrite, .alertFollow])
-        case .townshipClerk: return Role.villageClerk.permissions.union([.assetWrite])
-        case .countyClerk: return Role.townshipClerk.permissions.union([.structureWrite, .disposalWrite])
+        case .townshipClerk: return Role.villageClerk.permissions.union([.assetWrite, .progressWrite])
+        case .countyClerk: return Role.townshipClerk.permissions.union([.structureWrite, .disposalWrite, .targetsWrite])
         case .approver: return read.union([.planApprove, .ownershipApprove, .disposalApprove, .alertFollow, .alertClose])
         case .auditor: return read.union([.auditRead])
         case .administrator: return [.systemRead, .systemBackup, .riskRead, .riskRun, .auditAccept]

@@ -97,6 +97,18 @@ public struct Decider {
             return try followUp(id, command, expectedVersion)
         case .escalateAlerts(let orders):
             return try escalateAlerts(orders)
+        case .registerUnit(let unit, let expectedVersion):
+            return try registerUnit(unit, expectedVersion)
+        case .setTargets(let unitId, let year, let quarters, let date, let reason, let expectedVersion):
+            return try setTargets(unitId, year, quarters, date, reason, expectedVersion)
+        case .recordMilestone(let projectId, let entry, let unitId):
+            return try recordMilestone(projectId, entry, unitId)
+        case .recordAllocation(let projectId, let allocation):
+            return try recordAllocation(projectId, allocation)
+        case .recordDisbursement(let projectId, let payment):
+            return try recordDisbursement(projectId, payment)
+        case .judgeQuarters(let judgements):
+            return try judgeQuarters(judgements)
         }
     }
 

@@ -66,6 +66,9 @@ public enum FundingSource: String, Sendable, Codable, CaseIterable {
     case socialDonation = "social_donation"
     case localFiscal = "local_fiscal"
     case other
+    /// 衔接推进乡村振兴补助资金 (衔接资金), the funds that followed the
+    /// special poverty funds from 2021.
+    case linkage
 }
 
 /// Who may own an asset.

@@ -222,6 +222,8 @@ extension StewardshipRecord {
         case .disposal(let value): return (value.assetId, value.adminCode)
         case .revitalising(let value): return (value.assetId, "")
         case .alert(let value): return ("", value.adminCode)
+        case .progress(let value): return ("", value.adminCode)
+        case .unit(let value): return ("", value.adminCode)
         }
     }
 }

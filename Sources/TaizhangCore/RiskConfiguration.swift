@@ -58,6 +58,9 @@ public struct RiskConfiguration: Sendable, Hashable {
     /// daemon escalates it to the unit above (issue 20): by level.
     public var acknowledgeWorkingDaysYellow = 3
     public var acknowledgeWorkingDaysRed = 1
+    /// Days after a quarter's last day on which the units' lights for it
+    /// are judged (issue 21): what is recorded by then is counted.
+    public var unitLightJudgedDays = 10
 
     /// The working days an alert of `level` may wait for acknowledgement.
     public func acknowledgeWorkingDays(_ level: AlertLevel) -> Int {
@@ -73,7 +76,7 @@ public struct RiskConfiguration: Sendable, Hashable {
         "enabled", "interval_seconds", "debounce_millis", "weights", "score_yellow_below", "score_red_below",
         "report_due_days", "contract_expiry_horizon_days", "idle_days", "decline_percent", "payment_grace_days",
         "payment_red_days", "publication_grace_days", "publication_red_days",
-        "acknowledge_working_days_yellow", "acknowledge_working_days_red",
+        "acknowledge_working_days_yellow", "acknowledge_working_days_red", "unit_light_judged_days",
     ]
 
     /// Reads a configuration file: `{"risk": {"interval_seconds": 60,
@@ -114,6 +117,7 @@ public struct RiskConfiguration: Sendable, Hashable {
         try integer("publication_red_days", 1...3650, \.publicationRedDays)
         try integer("acknowledge_working_days_yellow", 1...60, \.acknowledgeWorkingDaysYellow)
         try integer("acknowledge_working_days_red", 1...60, \.acknowledgeWorkingDaysRed)
+        try integer("unit_light_judged_days", 1...60, \.unitLightJudgedDays)
         if scoreRedBelow > scoreYellowBelow {
             throw RecordJSONError(description: "risk configuration: score_red_below (\(scoreRedBelow)) must not exceed score_yellow_below (\(scoreYellowBelow))")
         }

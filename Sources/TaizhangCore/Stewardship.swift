@@ -283,6 +283,12 @@ public enum StewardshipKind: String, Sendable, CaseIterable, Codable {
     /// An alert and its follow-up (`AlertCase`, issue 20): kept and
     /// journaled like the records above, though it is no stewardship step.
     case alert
+    /// A project's funds and milestones (`ProjectProgress`, issue 21): its
+    /// id is the project's.
+    case projectProgress = "project_progress"
+    /// A township government or county department answering for projects,
+    /// with its targets (`ResponsibleUnit`, issue 21).
+    case responsibleUnit = "responsible_unit"
 
     /// The prefix of the kind's identifiers.
     public var idPrefix: String {
@@ -293,6 +299,8 @@ public enum StewardshipKind: String, Sendable, CaseIterable, Codable {
         case .disposal: return "CZ"
         case .revitalisingPlan: return "PH"
         case .alert: return "YJ"
+        case .projectProgress: return ""
+        case .responsibleUnit: return "DW"
         }
     }
 
@@ -308,6 +316,8 @@ public enum StewardshipRecord: Sendable, Hashable {
     case disposal(DisposalEntry)
     case revitalising(RevitalisingPlan)
     case alert(AlertCase)
+    case progress(ProjectProgress)
+    case unit(ResponsibleUnit)
 
     public var kind: StewardshipKind {
         switch self {
@@ -317,6 +327,8 @@ public enum StewardshipRecord: Sendable, Hashable {
         case .disposal: return .disposal
         case .revitalising: return .revitalisingPlan
         case .alert: return .alert
+        case .progress: return .projectProgress
+        case .unit: return .responsibleUnit
         }
     }
 
@@ -328,6 +340,8 @@ public enum StewardshipRecord: Sendable, Hashable {
         case .disposal(let record): return record.id
         case .revitalising(let record): return record.id
         case .alert(let record): return record.id
+        case .progress(let record): return record.id
+        case .unit(let record): return record.id
         }
     }
 
@@ -339,6 +353,8 @@ public enum StewardshipRecord: Sendable, Hashable {
         case .disposal(let record): return record.version
         case .revitalising(let record): return record.version
         case .alert(let record): return record.version
+        case .progress(let record): return record.version
+        case .unit(let record): return record.version
         }
     }
 }
@@ -377,6 +393,19 @@ public enum StewardshipChange: Sendable {
     case followUp(alertId: String, command: FollowUpCommand, expectedVersion: Int64)
     /// The daemon's escalations of overdue follow-ups.
     case escalateAlerts([AlertEscalationOrder])
+    /// A new responsible unit (`id` empty) or new details of one (its
+    /// targets are kept: `setTargets` changes them).
+    case registerUnit(ResponsibleUnit, expectedVersion: Int64)
+    /// A unit's targets for a year: set, or changed with a reason.
+    case setTargets(unitId: String, year: Int, quarters: [QuarterTarget], on: CivilDate, reason: String, expectedVersion: Int64)
+    /// A milestone of a project reached; the approval names the responsible unit.
+    case recordMilestone(projectId: String, entry: MilestoneEntry, unitId: String)
+    /// Money allocated to a project.
+    case recordAllocation(projectId: String, FundAllocation)
+    /// Money paid out of a project's funds.
+    case recordDisbursement(projectId: String, FundDisbursement)
+    /// The daemon's judgements of ended quarters (each unit's quarter once).
+    case judgeQuarters([QuarterJudgement])
 }
 
 /// Limits on stewardship records.

@@ -117,6 +117,8 @@ struct RecordLookup {
         case .alert:
             guard let number = AlertCase.alertNumber(id) else { return nil }
             return try store.stewardshipRecord(.alert, id: AlertCase.id(ofAlert: number))?.scopeKeys.adminCode
+        case .unit:
+            return try store.stewardshipRecord(.responsibleUnit, id: id)?.scopeKeys.adminCode
         case .unspecified, .UNRECOGNIZED: return nil
         }
     }
@@ -133,6 +135,7 @@ struct RecordLookup {
         case .stockTake: return "stock-take"
         case .disposal: return "disposal"
         case .alert: return "alert"
+        case .unit: return "responsible unit"
         case .unspecified, .UNRECOGNIZED: return "record"
         }
     }

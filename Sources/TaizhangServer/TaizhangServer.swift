@@ -72,7 +72,8 @@ public final class TaizhangServer: Sendable {
         let system = SystemService.methods(store: store, monitor: monitor, context: context, server: { holder.state.withLock { $0 } },
                                            backups: BackupSessions(directory: configuration.backupDirectory, clock: clock),
                                            all: { holder.methods.withLock { $0 } })
-        all = ledger + RiskService.methods(store: store, monitor: monitor, context: context, risk: riskSource) + system
+        all = ledger + RiskService.methods(store: store, monitor: monitor, context: context, risk: riskSource)
+            + SupervisionService.methods(store: store, context: context, risk: riskSource) + system
         all = try MethodDeclarations.bind(all, to: MethodDeclarations.served.get())
         let metrics = ServerMetrics(version: configuration.version)
         self.metrics = metrics

@@ -22,6 +22,8 @@ enum StewardshipJSON {
             case .disposal(let value): data = try encoder.encode(value)
             case .revitalising(let value): data = try encoder.encode(value)
             case .alert(let value): data = try encoder.encode(value)
+            case .progress(let value): data = try encoder.encode(value)
+            case .unit(let value): data = try encoder.encode(value)
             }
         } catch {
             // The records hold only strings, integers, dates and enums: encoding cannot fail.
@@ -47,6 +49,8 @@ enum StewardshipJSON {
         case .disposal: return .disposal(try decoder.decode(DisposalEntry.self, from: data))
         case .revitalisingPlan: return .revitalising(try decoder.decode(RevitalisingPlan.self, from: data))
         case .alert: return .alert(try decoder.decode(AlertCase.self, from: data))
+        case .projectProgress: return .progress(try decoder.decode(ProjectProgress.self, from: data))
+        case .responsibleUnit: return .unit(try decoder.decode(ResponsibleUnit.self, from: data))
         }
     }
 }

@@ -261,6 +261,9 @@ enum StoredRows {
     /// disposal's proceeds). An alert's row (issue 20) has its follow-up
     /// state in `state` ("lapsed" when it cleared before anyone took it up;
     /// schema 16 indexes kind, state, id) and the day it was raised in `day`.
+    /// A project's progress (issue 21) has its responsible unit in `state`,
+    /// its approval in `year` and `day`, its spending in `amount_fen`; a
+    /// responsible unit its kind in `state`.
     static let stewardshipColumns = ["kind", "id", "asset_id", "admin_code", "contract_id", "year", "state", "day", "amount_fen",
                                      "version", "record_json"]
     static func stewardship(_ kind: StewardshipKind) -> StoredTable {
@@ -283,6 +286,15 @@ enum StoredRows {
             day = plan.effectiveOn
         case .alert(let record):
             (year, state, day) = (record.raisedOn.year, record.stateColumn, record.raisedOn)
+        case .progress(let record):
+            // The responsible unit in `state` (schema 16 indexes kind, state,
+            // id: a unit's projects are one range), the approval's day and
+            // year, the money spent to date.
+            let approved = record.reached(.approved)?.on ?? CivilDate(year: 2000, month: 1, day: 1)!
+            (year, state, day, amount) = (approved.year, record.unitId, approved, record.spentFen())
+        case .unit(let record):
+            day = Timestamp.chinaDate(rfc3339: record.createdAt) ?? CivilDate(year: 2000, month: 1, day: 1)!
+            state = record.kind.rawValue
         }
         return [.text(record.kind.rawValue), .text(record.id), .text(keys.assetId), .text(keys.adminCode), .text(contract), .int(Int64(year)),
                 .text(state), .text(day.description), .int(amount), .int(record.version), .text(json)]

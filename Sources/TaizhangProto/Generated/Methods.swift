@@ -216,6 +216,38 @@ extension RPC {
         public static let recordAccountability = RPCMethod<Taizhang_Risk_V1_RecordAccountabilityRequest, Taizhang_Risk_V1_Alert>(
             path: "/taizhang.risk.v1.Risk/RecordAccountability", serverStreaming: false)
     }
+    /// The methods of taizhang.supervision.v1.Supervision.
+    public enum Supervision {
+        /// "taizhang.supervision.v1.Supervision".
+        public static let service = "taizhang.supervision.v1.Supervision"
+        /// /taizhang.supervision.v1.Supervision/RegisterUnit
+        public static let registerUnit = RPCMethod<Taizhang_Supervision_V1_RegisterUnitRequest, Taizhang_Supervision_V1_ResponsibleUnit>(
+            path: "/taizhang.supervision.v1.Supervision/RegisterUnit", serverStreaming: false)
+        /// /taizhang.supervision.v1.Supervision/ListUnits
+        public static let listUnits = RPCMethod<Taizhang_Supervision_V1_ListUnitsRequest, Taizhang_Supervision_V1_ListUnitsResponse>(
+            path: "/taizhang.supervision.v1.Supervision/ListUnits", serverStreaming: false)
+        /// /taizhang.supervision.v1.Supervision/SetUnitTargets
+        public static let setUnitTargets = RPCMethod<Taizhang_Supervision_V1_SetUnitTargetsRequest, Taizhang_Supervision_V1_ResponsibleUnit>(
+            path: "/taizhang.supervision.v1.Supervision/SetUnitTargets", serverStreaming: false)
+        /// /taizhang.supervision.v1.Supervision/RecordMilestone
+        public static let recordMilestone = RPCMethod<Taizhang_Supervision_V1_RecordMilestoneRequest, Taizhang_Supervision_V1_ProjectProgress>(
+            path: "/taizhang.supervision.v1.Supervision/RecordMilestone", serverStreaming: false)
+        /// /taizhang.supervision.v1.Supervision/RecordAllocation
+        public static let recordAllocation = RPCMethod<Taizhang_Supervision_V1_RecordAllocationRequest, Taizhang_Supervision_V1_ProjectProgress>(
+            path: "/taizhang.supervision.v1.Supervision/RecordAllocation", serverStreaming: false)
+        /// /taizhang.supervision.v1.Supervision/RecordDisbursement
+        public static let recordDisbursement = RPCMethod<Taizhang_Supervision_V1_RecordDisbursementRequest, Taizhang_Supervision_V1_ProjectProgress>(
+            path: "/taizhang.supervision.v1.Supervision/RecordDisbursement", serverStreaming: false)
+        /// /taizhang.supervision.v1.Supervision/GetProjectProgress
+        public static let getProjectProgress = RPCMethod<Taizhang_Supervision_V1_GetProjectProgressRequest, Taizhang_Supervision_V1_ProjectProgress>(
+            path: "/taizhang.supervision.v1.Supervision/GetProjectProgress", serverStreaming: false)
+        /// /taizhang.supervision.v1.Supervision/GetUnitLights
+        public static let getUnitLights = RPCMethod<Taizhang_Supervision_V1_GetUnitLightsRequest, Taizhang_Supervision_V1_UnitLights>(
+            path: "/taizhang.supervision.v1.Supervision/GetUnitLights", serverStreaming: false)
+        /// /taizhang.supervision.v1.Supervision/RankUnits
+        public static let rankUnits = RPCMethod<Taizhang_Supervision_V1_RankUnitsRequest, Taizhang_Supervision_V1_RankUnitsResponse>(
+            path: "/taizhang.supervision.v1.Supervision/RankUnits", serverStreaming: false)
+    }
     /// The methods of taizhang.system.v1.System.
     public enum System {
         /// "taizhang.system.v1.System".
@@ -307,6 +339,15 @@ extension RPC {
         Risk.reopenAlert,
         Risk.recordTalk,
         Risk.recordAccountability,
+        Supervision.registerUnit,
+        Supervision.listUnits,
+        Supervision.setUnitTargets,
+        Supervision.recordMilestone,
+        Supervision.recordAllocation,
+        Supervision.recordDisbursement,
+        Supervision.getProjectProgress,
+        Supervision.getUnitLights,
+        Supervision.rankUnits,
         System.health,
         System.status,
         System.listMethods,

@@ -263,6 +263,9 @@ public nonisolated enum Taizhang_Ledger_V1_FundingSource: SwiftProtobuf.Enum, Sw
 
   /// 其他
   case otherFunding // = 9
+
+  /// 衔接推进乡村振兴补助资金 (衔接资金, from 2021)
+  case linkage // = 10
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -281,6 +284,7 @@ public nonisolated enum Taizhang_Ledger_V1_FundingSource: SwiftProtobuf.Enum, Sw
     case 7: self = .socialDonation
     case 8: self = .localFiscal
     case 9: self = .otherFunding
+    case 10: self = .linkage
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -297,6 +301,7 @@ public nonisolated enum Taizhang_Ledger_V1_FundingSource: SwiftProtobuf.Enum, Sw
     case .socialDonation: return 7
     case .localFiscal: return 8
     case .otherFunding: return 9
+    case .linkage: return 10
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -313,6 +318,7 @@ public nonisolated enum Taizhang_Ledger_V1_FundingSource: SwiftProtobuf.Enum, Sw
     .socialDonation,
     .localFiscal,
     .otherFunding,
+    .linkage,
   ]
 
 }
@@ -4484,7 +4490,7 @@ nonisolated extension Taizhang_Ledger_V1_UsageStatus: SwiftProtobuf._ProtoNamePr
 }
 
 nonisolated extension Taizhang_Ledger_V1_FundingSource: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0FUNDING_SOURCE_UNSPECIFIED\0\u{1}CENTRAL_SPECIAL\0\u{1}INTEGRATED\0\u{1}RELOCATION\0\u{1}LOCAL_GOVERNMENT_DEBT\0\u{1}INDUSTRY\0\u{1}FINANCIAL\0\u{1}SOCIAL_DONATION\0\u{1}LOCAL_FISCAL\0\u{1}OTHER_FUNDING\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0FUNDING_SOURCE_UNSPECIFIED\0\u{1}CENTRAL_SPECIAL\0\u{1}INTEGRATED\0\u{1}RELOCATION\0\u{1}LOCAL_GOVERNMENT_DEBT\0\u{1}INDUSTRY\0\u{1}FINANCIAL\0\u{1}SOCIAL_DONATION\0\u{1}LOCAL_FISCAL\0\u{1}OTHER_FUNDING\0\u{1}LINKAGE\0")
 }
 
 nonisolated extension Taizhang_Ledger_V1_OwnerKind: SwiftProtobuf._ProtoNameProviding {

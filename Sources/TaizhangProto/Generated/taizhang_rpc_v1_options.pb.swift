@@ -96,6 +96,9 @@ public nonisolated enum Taizhang_Rpc_V1_RecordKind: SwiftProtobuf.Enum, Swift.Ca
 
   /// an alert's ledger record ("YJ00000042", or the alert's number); lies where its subject lies
   case alert // = 9
+
+  /// a responsible unit ("DW00000001"); lies in its admin code
+  case unit // = 10
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -114,6 +117,7 @@ public nonisolated enum Taizhang_Rpc_V1_RecordKind: SwiftProtobuf.Enum, Swift.Ca
     case 7: self = .stockTake
     case 8: self = .disposal
     case 9: self = .alert
+    case 10: self = .unit
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -130,6 +134,7 @@ public nonisolated enum Taizhang_Rpc_V1_RecordKind: SwiftProtobuf.Enum, Swift.Ca
     case .stockTake: return 7
     case .disposal: return 8
     case .alert: return 9
+    case .unit: return 10
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -146,6 +151,7 @@ public nonisolated enum Taizhang_Rpc_V1_RecordKind: SwiftProtobuf.Enum, Swift.Ca
     .stockTake,
     .disposal,
     .alert,
+    .unit,
   ]
 
 }
@@ -310,7 +316,7 @@ nonisolated extension Taizhang_Rpc_V1_Effect: SwiftProtobuf._ProtoNameProviding 
 }
 
 nonisolated extension Taizhang_Rpc_V1_RecordKind: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0RECORD_KIND_UNSPECIFIED\0\u{1}ASSET\0\u{1}PROJECT\0\u{1}ENTITY\0\u{1}CONTRACT\0\u{1}INCOME\0\u{1}DISTRIBUTION_PLAN\0\u{1}STOCK_TAKE\0\u{1}DISPOSAL\0\u{1}ALERT\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0RECORD_KIND_UNSPECIFIED\0\u{1}ASSET\0\u{1}PROJECT\0\u{1}ENTITY\0\u{1}CONTRACT\0\u{1}INCOME\0\u{1}DISTRIBUTION_PLAN\0\u{1}STOCK_TAKE\0\u{1}DISPOSAL\0\u{1}ALERT\0\u{1}UNIT\0")
 }
 
 nonisolated extension Taizhang_Rpc_V1_RecordField: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {

@@ -16027,7 +16027,7 @@ const ProtobufCEnumDescriptor taizhang__ledger__v1__usage_status__descriptor =
   taizhang__ledger__v1__usage_status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue taizhang__ledger__v1__funding_source__enum_values_by_number[10] =
+static const ProtobufCEnumValue taizhang__ledger__v1__funding_source__enum_values_by_number[11] =
 {
   { "FUNDING_SOURCE_UNSPECIFIED", "TAIZHANG__LEDGER__V1__FUNDING_SOURCE__FUNDING_SOURCE_UNSPECIFIED", 0 },
   { "CENTRAL_SPECIAL", "TAIZHANG__LEDGER__V1__FUNDING_SOURCE__CENTRAL_SPECIAL", 1 },
@@ -16039,17 +16039,19 @@ static const ProtobufCEnumValue taizhang__ledger__v1__funding_source__enum_value
   { "SOCIAL_DONATION", "TAIZHANG__LEDGER__V1__FUNDING_SOURCE__SOCIAL_DONATION", 7 },
   { "LOCAL_FISCAL", "TAIZHANG__LEDGER__V1__FUNDING_SOURCE__LOCAL_FISCAL", 8 },
   { "OTHER_FUNDING", "TAIZHANG__LEDGER__V1__FUNDING_SOURCE__OTHER_FUNDING", 9 },
+  { "LINKAGE", "TAIZHANG__LEDGER__V1__FUNDING_SOURCE__LINKAGE", 10 },
 };
 static const ProtobufCIntRange taizhang__ledger__v1__funding_source__value_ranges[] = {
-{0, 0},{0, 10}
+{0, 0},{0, 11}
 };
-static const ProtobufCEnumValueIndex taizhang__ledger__v1__funding_source__enum_values_by_name[10] =
+static const ProtobufCEnumValueIndex taizhang__ledger__v1__funding_source__enum_values_by_name[11] =
 {
   { "CENTRAL_SPECIAL", 1 },
   { "FINANCIAL", 6 },
   { "FUNDING_SOURCE_UNSPECIFIED", 0 },
   { "INDUSTRY", 5 },
   { "INTEGRATED", 2 },
+  { "LINKAGE", 10 },
   { "LOCAL_FISCAL", 8 },
   { "LOCAL_GOVERNMENT_DEBT", 4 },
   { "OTHER_FUNDING", 9 },
@@ -16063,9 +16065,9 @@ const ProtobufCEnumDescriptor taizhang__ledger__v1__funding_source__descriptor =
   "FundingSource",
   "Taizhang__Ledger__V1__FundingSource",
   "taizhang.ledger.v1",
-  10,
+  11,
   taizhang__ledger__v1__funding_source__enum_values_by_number,
-  10,
+  11,
   taizhang__ledger__v1__funding_source__enum_values_by_name,
   1,
   taizhang__ledger__v1__funding_source__value_ranges,

@@ -260,7 +260,11 @@ typedef enum _Taizhang__Ledger__V1__FundingSource {
   /*
    * 其他
    */
-  TAIZHANG__LEDGER__V1__FUNDING_SOURCE__OTHER_FUNDING = 9
+  TAIZHANG__LEDGER__V1__FUNDING_SOURCE__OTHER_FUNDING = 9,
+  /*
+   * 衔接推进乡村振兴补助资金 (衔接资金, from 2021)
+   */
+  TAIZHANG__LEDGER__V1__FUNDING_SOURCE__LINKAGE = 10
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(TAIZHANG__LEDGER__V1__FUNDING_SOURCE)
 } Taizhang__Ledger__V1__FundingSource;
 typedef enum _Taizhang__Ledger__V1__OwnerKind {
