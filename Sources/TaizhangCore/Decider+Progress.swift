@@ -161,7 +161,7 @@ extension Decider {
         guard case .progress(let current)? = view.record(.projectProgress, projectId) else { throw notApproved(projectId) }
         var allocation = allocation
         allocation.meta = ProgressEntryMeta(identity: context.identity, actor: context.actor, recordedAt: now)
-        return progressed(current, try ProgressRules.allocate(allocation, to: current, projectYear: project.year, today: today))
+        return progressed(current, try Self.prefixing("allocation") { try ProgressRules.allocate(allocation, to: current, projectYear: project.year, today: today) })
     }
 
     mutating func recordDisbursement(_ projectId: String, _ payment: FundDisbursement) throws -> LedgerChange {
@@ -169,7 +169,7 @@ extension Decider {
         guard case .progress(let current)? = view.record(.projectProgress, projectId) else { throw notApproved(projectId) }
         var payment = payment
         payment.meta = ProgressEntryMeta(identity: context.identity, actor: context.actor, recordedAt: now)
-        return progressed(current, try ProgressRules.disburse(payment, from: current, today: today))
+        return progressed(current, try Self.prefixing("disbursement") { try ProgressRules.disburse(payment, from: current, today: today) })
     }
 
     /// The daemon's judgements of ended quarters: each recorded once.
@@ -192,6 +192,17 @@ extension Decider {
     }
 
     // MARK: Helpers
+
+    /// The rules' refusal with its fields put under `prefix` (the request's
+    /// "allocation.amount_fen" for the rule's "amount_fen").
+    static func prefixing<T>(_ prefix: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch var error as LedgerError {
+            error.violations = error.violations.map { $0.prefixed(prefix) }
+            throw error
+        }
+    }
 
     func existingUnit(_ id: String) -> ResponsibleUnit? {
         guard !id.isEmpty, case .unit(let unit)? = view.record(.responsibleUnit, id) else { return nil }

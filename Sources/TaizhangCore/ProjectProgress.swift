@@ -62,8 +62,8 @@ public struct ProgressEntryMeta: Sendable, Hashable, Codable {
     public var identity: String
     /// The person named in the call's `actor` metadata.
     public var actor: String
-    /// RFC 3339, when it was recorded: a light counts an entry only when it
-    /// was recorded by the day the quarter was judged (`UnitLightRules`).
+    /// RFC 3339, when it was recorded. A quarter's light, once the daemon
+    /// has recorded it, stands whatever is recorded of the quarter later.
     public var recordedAt: String
 
     public init(identity: String = "", actor: String = "", recordedAt: String = "") {
@@ -313,6 +313,16 @@ public enum ProgressRules {
             if paid > allocated { return (event.day, paid, allocated) }
         }
         return nil
+    }
+
+    /// What is wrong with an entry's amount and document, each field under
+    /// `prefix` ("disbursement."): the wire's checks before the rules run,
+    /// so that a request learns of every bad field at once.
+    public static func entryViolations(amountFen: Int64?, document: Document, prefix: String) -> [FieldViolation] {
+        let amount = amountFen.map(amountViolations) ?? []
+        return (amount + AssetRules.validateDocuments([document], field: "document").map(Self.single)).map {
+            FieldViolation(field: prefix + $0.field, description: $0.description)
+        }
     }
 
     static func amountViolations(_ fen: Int64) -> [FieldViolation] {

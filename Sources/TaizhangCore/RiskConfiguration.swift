@@ -59,7 +59,7 @@ public struct RiskConfiguration: Sendable, Hashable {
     public var acknowledgeWorkingDaysYellow = 3
     public var acknowledgeWorkingDaysRed = 1
     /// Days after a quarter's last day on which the units' lights for it
-    /// are judged (issue 21): what is recorded by then is counted.
+    /// are judged (issue 21), leaving time to record what was done in it.
     public var unitLightJudgedDays = 10
 
     /// The working days an alert of `level` may wait for acknowledgement.

@@ -224,8 +224,9 @@ public struct QuarterJudgement: Sendable, Hashable, Codable {
 
 /// The lights' rules on a given day.
 public struct UnitLightRules: Sendable {
-    /// Days after a quarter's last day on which it is judged: entries
-    /// recorded by then count, those recorded later do not change it.
+    /// Days after a quarter's last day on which it is judged (the daemon
+    /// records the judgement on its first look from that day; what is
+    /// recorded of the quarter after that does not change it).
     public let judgedDays: Int
     public let today: CivilDate
 
@@ -243,7 +244,8 @@ public struct UnitLightRules: Sendable {
     /// The latest quarter judged by today.
     public var latestJudged: Quarter {
         var quarter = Quarter(containing: today).previous
-        while !isJudged(quarter) { quarter = quarter.previous }
+        // `judgedDays` is at most a quarter's length: one step back at most.
+        for _ in 0..<4 where !isJudged(quarter) { quarter = quarter.previous }
         return quarter
     }
 
@@ -346,9 +348,10 @@ public enum UnitRanking {
     /// The units ranked by the share of their targets met, then by the money
     /// spent against the money target (a unit with no money target counts
     /// as having spent all of it); units equal on both share a place, listed
-    /// by id. Units without a light (unset, pending) are left out.
+    /// by id. Units without a light (unset, pending) or without a target in
+    /// the quarter (nothing to rank them on) are left out.
     public static func rank(_ judged: [(ResponsibleUnit, QuarterJudgement)]) -> [UnitRank] {
-        let ranked = judged.filter { [.green, .yellow, .red].contains($0.1.light) }.sorted { a, b in
+        let ranked = judged.filter { [.green, .yellow, .red].contains($0.1.light) && !$0.1.checks.isEmpty }.sorted { a, b in
             let order = compare(a.1, b.1)
             return order != 0 ? order > 0 : a.0.id < b.0.id
         }

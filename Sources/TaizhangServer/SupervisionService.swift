@@ -81,6 +81,7 @@ enum SupervisionService {
             progressStep(RPC.Supervision.recordMilestone) { request, bad in
                 let milestone: ProjectMilestone? = EnumMapping.decode(request.milestone.rawValue, field: "milestone", what: "milestone", into: &bad)
                 let date = Decode.date(request.date, field: "date", required: true, into: &bad)
+                bad += ProgressRules.entryViolations(amountFen: nil, document: SupervisionMapping.document(request.document), prefix: "")
                 guard let milestone, let date else { return nil }
                 let entry = MilestoneEntry(milestone: milestone, on: date, document: SupervisionMapping.document(request.document), note: request.note)
                 return .recordMilestone(projectId: request.projectID, entry: entry, unitId: request.unitID)
@@ -93,6 +94,7 @@ enum SupervisionService {
                 let source: FundingSource? = EnumMapping.decode(line.source.rawValue, field: "allocation.source", what: "funding source", into: &bad)
                 let level: FundLevel? = EnumMapping.decode(line.level.rawValue, field: "allocation.level", what: "fund level", into: &bad)
                 let date = Decode.date(line.date, field: "allocation.date", required: true, into: &bad)
+                bad += ProgressRules.entryViolations(amountFen: line.amountFen, document: SupervisionMapping.document(line.document), prefix: "allocation.")
                 guard let source, let level, let date else { return nil }
                 return .recordAllocation(projectId: request.projectID, FundAllocation(
                     year: Int(line.year), source: source, level: level, amountFen: line.amountFen, on: date,
@@ -106,6 +108,7 @@ enum SupervisionService {
                 let source: FundingSource? = EnumMapping.decode(line.source.rawValue, field: "disbursement.source", what: "funding source", into: &bad)
                 let level: FundLevel? = EnumMapping.decode(line.level.rawValue, field: "disbursement.level", what: "fund level", into: &bad)
                 let date = Decode.date(line.date, field: "disbursement.date", required: true, into: &bad)
+                bad += ProgressRules.entryViolations(amountFen: line.amountFen, document: SupervisionMapping.document(line.document), prefix: "disbursement.")
                 guard let source, let level, let date else { return nil }
                 return .recordDisbursement(projectId: request.projectID, FundDisbursement(
                     on: date, source: source, level: level, amountFen: line.amountFen, payee: line.payee,

@@ -218,6 +218,15 @@ struct ProgressRulesTests {
         }
     }
 
+    @Test func theWiresEntryChecks_nameEveryBadField_underTheirPrefix() {
+        let bad = Document(name: "支付凭证", kind: "other", sha256: "not-a-hash")
+        let both = ProgressRules.entryViolations(amountFen: 0, document: bad, prefix: "disbursement.")
+        #expect(both.map(\.field) == ["disbursement.amount_fen", "disbursement.document.sha256"])
+        // A milestone has no amount.
+        #expect(ProgressRules.entryViolations(amountFen: nil, document: bad, prefix: "milestone.").map(\.field) == ["milestone.document.sha256"])
+        #expect(ProgressRules.entryViolations(amountFen: 1, document: Self.voucher, prefix: "allocation.").isEmpty)
+    }
+
     @Test func aDisbursementBeforeApproval_isInvalid_onItsDate() {
         let progress = Self.funded(Self.allocation(10_000_000, on: "2026-01-10"))
         let refused = Self.refusal { try Self.pay(Self.payment(100, on: "2026-01-09"), progress) }

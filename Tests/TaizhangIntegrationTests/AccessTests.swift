@@ -18,10 +18,10 @@ struct AccessTests {
     static let roles: [String: Set<String>] = {
         let read: Set<String> = ["ledger.read", "risk.read", "system.read"]
         let village = read.union(["income.write", "plan.draft", "count.write", "operations.write", "alert.follow"])
-        let township = village.union(["asset.write"])
+        let township = village.union(["asset.write", "progress.write"])
         return [
             "viewer": read, "village_clerk": village, "township_clerk": township,
-            "county_clerk": township.union(["structure.write", "disposal.write"]),
+            "county_clerk": township.union(["structure.write", "disposal.write", "targets.write"]),
             "approver": read.union(["plan.approve", "ownership.approve", "disposal.approve", "alert.follow", "alert.close"]), "auditor": read.union(["audit.read"]),
             "administrator": ["system.read", "system.backup", "risk.read", "risk.run", "audit.accept"],
         ]
@@ -67,6 +67,14 @@ struct AccessTests {
             risk.v1.Risk/RecordTalk risk.v1.Risk/RecordAccountability
             """)
         add("alert.close", "risk.v1.Risk/CloseAlert risk.v1.Risk/ReopenAlert")
+        add("ledger.read", """
+            supervision.v1.Supervision/ListUnits supervision.v1.Supervision/GetProjectProgress supervision.v1.Supervision/GetUnitLights \
+            supervision.v1.Supervision/RankUnits
+            """)
+        add("targets.write", "supervision.v1.Supervision/RegisterUnit supervision.v1.Supervision/SetUnitTargets")
+        add("progress.write", """
+            supervision.v1.Supervision/RecordMilestone supervision.v1.Supervision/RecordAllocation supervision.v1.Supervision/RecordDisbursement
+            """)
         return table
     }()
 

@@ -80,6 +80,9 @@ struct ScopeWalkTests {
             $0.contract.start = "2026-01-01"; $0.contract.end = "2026-12-31"
         })
 
+        // 熊河镇's government answering for the project, with targets, funds and a payment.
+        let (unit, _) = try await SupervisionTests.seedUnit(client)
+
         // An alert of 熊河镇 in the ledger: the monitor's run takes it in.
         _ = try await client.unary("/taizhang.risk.v1.Risk/RunMonitor", Taizhang_Risk_V1_RunMonitorRequest(), as: Taizhang_Risk_V1_MonitorRun.self)
         let alerts = try await client.unary("/taizhang.risk.v1.Risk/ListAlerts", Taizhang_Risk_V1_ListAlertsRequest.with { $0.adminCode = Self.xionghe },
@@ -87,16 +90,16 @@ struct ScopeWalkTests {
         let alert = alerts.first?.ledgerID ?? ""
         #expect(alert.hasPrefix("YJ"), "熊河镇 has an alert in the ledger")
         // What must not appear in an answer to 沙岗镇.
-        let markers = [alert, "421024101", crossing.id, asset.id, confirming.id, sold.id, idleAsset.id, contractId, entityId, income.id, plan.id, count.id,
+        let markers = [alert, unit, "421024101", crossing.id, asset.id, confirming.id, sold.id, idleAsset.id, contractId, entityId, income.id, plan.id, count.id,
                        disposal.id, revitalising.id, "白马", "熊河"]
         let requests = Self.requests(asset: asset.id, confirming: confirming.id, contract: contractId, entity: entityId, income: income.id, visitor: visitor.id, own: own.id, plan: plan.id,
-                                     count: count.id, disposal: disposal.id, sold: sold.id, idle: idleAsset.id, alert: alert)
+                                     count: count.id, disposal: disposal.id, sold: sold.id, idle: idleAsset.id, alert: alert, unit: unit)
         let methods = try await client.unary("/taizhang.system.v1.System/ListMethods", Taizhang_System_V1_ListMethodsRequest(),
                                              as: Taizhang_System_V1_ListMethodsResponse.self).methods
         #expect(Set(methods.map(\.name)) == Set(requests.keys).union(Self.exempt), "every served method has a request here")
 
         let before = try await RequestBoundsTests.auditCount(client)
-        let recordIds = [alert, crossing.id, asset.id, confirming.id, sold.id, idleAsset.id, contractId, entityId, income.id, plan.id, count.id,
+        let recordIds = [alert, unit, crossing.id, asset.id, confirming.id, sold.id, idleAsset.id, contractId, entityId, income.id, plan.id, count.id,
                          disposal.id, revitalising.id]
         var walked = 0
         var compared = 0
@@ -182,7 +185,7 @@ struct ScopeWalkTests {
 
     /// A request about 熊河镇 for every method, valid in every other respect.
     static func requests(asset: String, confirming: String, contract: String, entity: String, income: String, visitor: String, own: String, plan: String, count: String,
-                         disposal: String, sold: String, idle: String, alert: String) -> [String: [any SwiftProtobuf.Message]] {
+                         disposal: String, sold: String, idle: String, alert: String, unit: String) -> [String: [any SwiftProtobuf.Message]] {
         typealias L = Taizhang_Ledger_V1_Asset
         let there = Fixture.asset(code: "XH-9")
         var existing = Fixture.asset(code: "XH-1")
@@ -319,6 +322,33 @@ struct ScopeWalkTests {
         add("/taizhang.risk.v1.Risk/RecordAccountability", Taizhang_Risk_V1_RecordAccountabilityRequest.with {
             $0.alertID = alert; $0.date = "2026-12-01"; $0.decision = "a"; $0.person = "b"; $0.document = .with { $0.name = "d"; $0.sha256 = sha }
         })
+        let supervision = "/taizhang.supervision.v1.Supervision/"
+        add(supervision + "RegisterUnit", Taizhang_Supervision_V1_RegisterUnitRequest.with {
+            $0.unit.id = unit; $0.unit.name = "熊河镇人民政府"; $0.unit.kind = .township; $0.unit.adminCode = "421024101000"; $0.unit.head = "张三"
+        })
+        add(supervision + "RegisterUnit", Taizhang_Supervision_V1_RegisterUnitRequest.with {
+            $0.unit.name = "熊河镇政府"; $0.unit.kind = .township; $0.unit.adminCode = "421024101000"; $0.unit.head = "张三"
+        })
+        add(supervision + "ListUnits", Taizhang_Supervision_V1_ListUnitsRequest())
+        add(supervision + "ListUnits", Taizhang_Supervision_V1_ListUnitsRequest.with { $0.adminCode = "421024101000" })
+        add(supervision + "SetUnitTargets", Taizhang_Supervision_V1_SetUnitTargetsRequest.with {
+            $0.unitID = unit; $0.year = 2026; $0.date = "2026-12-01"; $0.reason = "x"; $0.quarters = Array(repeating: .with { $0.spendFen = 1 }, count: 4)
+        })
+        add(supervision + "RecordMilestone", Taizhang_Supervision_V1_RecordMilestoneRequest.with {
+            $0.projectID = "JL-2019-001"; $0.milestone = .tendered; $0.date = "2026-12-01"; $0.document = .with { $0.name = "d"; $0.sha256 = sha }
+        })
+        add(supervision + "RecordAllocation", Taizhang_Supervision_V1_RecordAllocationRequest.with {
+            $0.projectID = "JL-2019-001"
+            $0.allocation = .with { $0.year = 2026; $0.source = .linkage; $0.level = .central; $0.amountFen = 1; $0.date = "2026-12-01"; $0.document = .with { $0.name = "d"; $0.sha256 = sha } }
+        })
+        add(supervision + "RecordDisbursement", Taizhang_Supervision_V1_RecordDisbursementRequest.with {
+            $0.projectID = "JL-2019-001"
+            $0.disbursement = .with { $0.source = .linkage; $0.level = .central; $0.amountFen = 1; $0.date = "2026-12-01"; $0.document = .with { $0.name = "d"; $0.sha256 = sha } }
+        })
+        add(supervision + "GetProjectProgress", Taizhang_Supervision_V1_GetProjectProgressRequest.with { $0.projectID = "JL-2019-001" })
+        add(supervision + "GetUnitLights", Taizhang_Supervision_V1_GetUnitLightsRequest.with { $0.unitID = unit; $0.year = 2026 })
+        add(supervision + "RankUnits", Taizhang_Supervision_V1_RankUnitsRequest())
+        add(supervision + "RankUnits", Taizhang_Supervision_V1_RankUnitsRequest.with { $0.quarter = "2026Q1" })
         // Its own records, naming 熊河镇's in a field.
         add("RecordIncome", StewardshipTests.income(asset: own, contract: contract, on: "2026-06-30", fen: 100))
         add("CreateDistributionPlan", Taizhang_Ledger_V1_CreateDistributionPlanRequest.with {
