@@ -567,6 +567,9 @@ public protocol LedgerStore: Sendable {
     /// `after`, at most `limit`; with the number of them all and the sum of
     /// their amounts (income's fen, a disposal's proceeds).
     func stewardshipRecords(_ filter: StewardshipFilter, after: String?, limit: Int) throws -> StewardshipPage
+    /// The assets `projectId` produced (disposed of ones too), in id order,
+    /// at most `limit`: what the books comparison (账账相符) reads.
+    func projectAssets(_ projectId: String, limit: Int) throws -> [ProjectAssetValue]
     /// The plan distributing each of `incomeIds` that one distributes.
     func plans(distributing incomeIds: [String]) throws -> [String: String]
     /// The income received under each of `contractIds` that has any, as

@@ -54,6 +54,12 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
     /// Income waits for distribution past its 3-month deadline (004 §31):
     /// a plan not carried out, or a unit's income with no plan.
     case distributionOverdue = "distribution_overdue"
+    /// A responsible unit's light for the last quarter judged is yellow
+    /// (约谈提醒 to its head) or red (问责) (issue 21; 002 Laiwu).
+    case unitLight = "unit_light"
+    /// A completed project's spending and the original value of the assets
+    /// it produced differ by more than the tolerance (003 账账相符).
+    case booksMismatch = "books_mismatch"
 
     /// The key of the one open alert of this kind about `subjectId`: a
     /// letter for the kind, then the id, so that the key of an id of up to
@@ -80,6 +86,8 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
         case .contractExpiring: UInt8(ascii: "j")
         case .countOverdue: UInt8(ascii: "k")
         case .distributionOverdue: UInt8(ascii: "l")
+        case .unitLight: UInt8(ascii: "m")
+        case .booksMismatch: UInt8(ascii: "n")
         }
     }
 
@@ -98,6 +106,8 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
         case .contractExpiring: return "7026a501571b48ae9da0b4e888e6e23b"
         case .countOverdue: return "8ccd31942f074927b2c72a4747464149"
         case .distributionOverdue: return "f0e4c8ca59d64b4bb2ebcbea8e03d430"
+        case .unitLight: return "29935e0b8b3a4cba884c2107e41c6195"
+        case .booksMismatch: return "2739268598284d909b0ebf8da060e49d"
         }
     }
 
@@ -116,6 +126,8 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
         case .contractExpiring: return "2517b7e06cbc40aa971822f9788ed130"
         case .countOverdue: return "0e1cee30b5464d25bf6e90a81b5cb0d3"
         case .distributionOverdue: return "1f865d42cd1840fcb317f1e8c703c565"
+        case .unitLight: return "df1e8ab1cace4b14a639c606a37f244f"
+        case .booksMismatch: return "35910f3a3915478e97a7f6b10851b8f0"
         }
     }
 
@@ -133,6 +145,8 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
         case .contractExpiring: return "经营合同到期预警"
         case .countOverdue: return "资产清查逾期预警"
         case .distributionOverdue: return "收益分配逾期预警"
+        case .unitLight: return "责任单位季度亮灯预警"
+        case .booksMismatch: return "项目资金与资产账账不符预警"
         }
     }
 
@@ -144,6 +158,8 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
         case .countOverdue: return "unit"
         case .contractExpiring: return "contract"
         case .distributionOverdue: return "distribution"
+        case .unitLight: return "responsible_unit"
+        case .booksMismatch: return "project"
         }
     }
 }

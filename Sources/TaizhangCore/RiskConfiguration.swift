@@ -61,6 +61,9 @@ public struct RiskConfiguration: Sendable, Hashable {
     /// Days after a quarter's last day on which the units' lights for it
     /// are judged (issue 21), leaving time to record what was done in it.
     public var unitLightJudgedDays = 10
+    /// The difference between a completed project's spending and its
+    /// assets' original value that is still taken as agreeing (账账相符), fen.
+    public var booksToleranceFen = 100
 
     /// The working days an alert of `level` may wait for acknowledgement.
     public func acknowledgeWorkingDays(_ level: AlertLevel) -> Int {
@@ -76,7 +79,7 @@ public struct RiskConfiguration: Sendable, Hashable {
         "enabled", "interval_seconds", "debounce_millis", "weights", "score_yellow_below", "score_red_below",
         "report_due_days", "contract_expiry_horizon_days", "idle_days", "decline_percent", "payment_grace_days",
         "payment_red_days", "publication_grace_days", "publication_red_days",
-        "acknowledge_working_days_yellow", "acknowledge_working_days_red", "unit_light_judged_days",
+        "acknowledge_working_days_yellow", "acknowledge_working_days_red", "unit_light_judged_days", "books_tolerance_fen",
     ]
 
     /// Reads a configuration file: `{"risk": {"interval_seconds": 60,
@@ -118,6 +121,7 @@ public struct RiskConfiguration: Sendable, Hashable {
         try integer("acknowledge_working_days_yellow", 1...60, \.acknowledgeWorkingDaysYellow)
         try integer("acknowledge_working_days_red", 1...60, \.acknowledgeWorkingDaysRed)
         try integer("unit_light_judged_days", 1...60, \.unitLightJudgedDays)
+        try integer("books_tolerance_fen", 0...100_000_000_000, \.booksToleranceFen)
         if scoreRedBelow > scoreYellowBelow {
             throw RecordJSONError(description: "risk configuration: score_red_below (\(scoreRedBelow)) must not exceed score_yellow_below (\(scoreYellowBelow))")
         }

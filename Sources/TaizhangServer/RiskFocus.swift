@@ -10,7 +10,7 @@ import TaizhangCore
 struct RiskFocus: Sendable {
     /// The kinds of record that can change a score or an alert.
     static let kinds: Set<String> = ["asset", "entity", "contract", "report", "income", "distribution_plan", "stock_take",
-                                     "revitalising_plan"]
+                                     "revitalising_plan", "project_progress", "responsible_unit"]
     /// Beyond this many records and units touched, the run looks at
     /// everything. A focused run reads each touched asset's columns by key
     /// (its record only when the rules read it); an import of 5,000 assets
@@ -133,8 +133,14 @@ extension RiskScan {
         if distribution {
             conditions += try Self.distributionConditions(store: store, rules: rules)
         }
+        // The units' lights and the projects' books (a change to an asset
+        // reaches the books on the next full run).
+        let supervision = !touched.kinds.isDisjoint(with: ["project_progress", "responsible_unit"])
+        if supervision {
+            conditions += try Self.supervisionConditions(store: store, rules: rules)
+        }
         let answered = Answered(entities: entityIds, assets: assetIds, contracts: contractIds, units: recount, everyUnit: recountAll,
-                                distribution: distribution)
+                                distribution: distribution, supervision: supervision)
         return Result(conditions: conditions, covers: answered.covers, candidates: answered.candidates,
                       entities: entityIds.count, assets: assetIds.count)
     }
@@ -149,6 +155,7 @@ extension RiskScan {
         let units: Set<String>
         let everyUnit: Bool
         let distribution: Bool
+        let supervision: Bool
 
         var covers: @Sendable (AlertRecord) -> Bool {
             { [self] record in
@@ -158,6 +165,7 @@ extension RiskScan {
                 case "contract": return contracts.contains(record.subjectId)
                 case "unit": return everyUnit || units.contains(record.subjectId)
                 case "distribution": return distribution
+                case "responsible_unit", "project": return supervision
                 default: return false
                 }
             }
@@ -166,7 +174,7 @@ extension RiskScan {
         /// Their keys, unless the distribution alerts or every unit's are
         /// among them (subjects not named here: walked instead).
         var candidates: [String]? {
-            guard !distribution, !everyUnit else { return nil }
+            guard !distribution, !everyUnit, !supervision else { return nil }
             var keys: [String] = []
             for kind in AlertKind.allCases {
                 let ids: Set<String>

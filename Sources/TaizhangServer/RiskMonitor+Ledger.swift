@@ -48,7 +48,7 @@ extension RiskMonitor {
                 guard let last = events.last else { break }
                 let today = Timestamp.chinaDate(unixMillis: clock.nowUnixMillis())
                 let observed = events.map { ObservedAlertEvent(event: $0, raisedOn: Timestamp.chinaDate(rfc3339: $0.alert.raisedAt) ?? today) }
-                _ = try submit(.stewardship(.observeAlerts(observed)), "observe")
+                _ = try submitChange(.stewardship(.observeAlerts(observed)), "observe")
                 after = last.seq
                 observedSeq.withLock { $0 = after }
             }
@@ -106,7 +106,7 @@ extension RiskMonitor {
             followUps.withLock { $0 = tally }
             for start in stride(from: 0, to: min(orders.count, Self.escalationsPerRunMax), by: Self.observePiece) {
                 let piece = Array(orders[start..<min(start + Self.observePiece, orders.count, Self.escalationsPerRunMax)])
-                guard case .stewardships(let written)? = try submit(.stewardship(.escalateAlerts(piece)), "escalate") else { continue }
+                guard case .stewardships(let written)? = try submitChange(.stewardship(.escalateAlerts(piece)), "escalate") else { continue }
                 for case .alert(let record) in written {
                     guard let escalation = record.escalations.last else { continue }
                     sink.escalate(record, escalation)
@@ -124,7 +124,7 @@ extension RiskMonitor {
     }
 
     /// Submits a change to the ledger and waits until it is durable.
-    private func submit(_ mutation: Mutation, _ what: String) throws -> MutationOutcome? {
+    func submitChange(_ mutation: Mutation, _ what: String) throws -> MutationOutcome? {
         let done = DispatchSemaphore(value: 0)
         let reply = Mutex<MutationReply?>(nil)
         _ = store.submit(mutation, context: Self.context(what), encode: { _ in [] }, completion: { result in

@@ -23,6 +23,8 @@ struct MonitorRunSummary: Sendable {
     var cleared: UInt64 = 0
     /// Follow-ups the run escalated to the unit above.
     var escalated: UInt64 = 0
+    /// Units' quarters the run judged and recorded (issue 21).
+    var judged = 0
     var openAlerts: UInt64 = 0
     var trigger = ""
     /// Whether the run looked only at what the commits before it touched.
@@ -323,6 +325,7 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
         hub.publish(events)
         if summary.error.isEmpty {
             keepLedger(into: &summary)
+            if !summary.focused { judgeUnits(into: &summary) }
             if !summary.focused, followUpsDue(trigger: trigger, nowMillis: startMillis) { escalate(into: &summary) }
         }
         summary.openAlerts = UInt64(alerts.openAlerts().count)
@@ -389,6 +392,7 @@ enum RiskScan {
         conditions += assets.conditions
         conditions += rules.countConditions(assets.backlog) { store.adminUnit(code: $0)?.name ?? $0 }
             + (try Self.distributionConditions(store: store, rules: rules))
+            + (try Self.supervisionConditions(store: store, rules: rules))
         return Result(conditions: conditions, entities: entityIds.count, assets: assets.checked)
     }
 

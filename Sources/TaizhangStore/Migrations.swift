@@ -358,6 +358,11 @@ enum Migrations {
         UPDATE stewardship_records SET state = 'lapsed'
             WHERE kind = 'alert' AND state = 'pending' AND (record_json ->> '$.clearedAt') <> '';
         """),
+        // A project's assets (issue 21): the books comparison (账账相符)
+        // reads them for each completed project.
+        (17, """
+        CREATE INDEX assets_project ON assets(project_id, id);
+        """),
     ]
 
     /// Work a migration does in Swift after its SQL, in the same transaction.

@@ -33,6 +33,17 @@ extension SQLiteLedgerStore {
         }
     }
 
+    public func projectAssets(_ projectId: String, limit: Int) throws -> [ProjectAssetValue] {
+        try readOperations(of: "the assets of project \(projectId)") { db in
+            var assets: [ProjectAssetValue] = []
+            try db.cached("SELECT id, name, original_value_fen FROM assets WHERE project_id = ? ORDER BY id LIMIT ?")
+                .query([.text(projectId), .int(Int64(limit))]) { row in
+                    assets.append(ProjectAssetValue(id: row.text(0), name: row.text(1), originalValueFen: row.int(2)))
+                }
+            return assets
+        }
+    }
+
     public func lastObservedAlertEvent() throws -> Int64 {
         try readOperations(of: "the alerts' last event") { db in
             var seq: Int64 = 0

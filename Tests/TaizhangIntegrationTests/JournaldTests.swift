@@ -226,6 +226,8 @@ struct JournaldTests {
         "contract_expiring": ("7026a501571b48ae9da0b4e888e6e23b", "2517b7e06cbc40aa971822f9788ed130"),
         "count_overdue": ("8ccd31942f074927b2c72a4747464149", "0e1cee30b5464d25bf6e90a81b5cb0d3"),
         "distribution_overdue": ("f0e4c8ca59d64b4bb2ebcbea8e03d430", "1f865d42cd1840fcb317f1e8c703c565"),
+        "unit_light": ("29935e0b8b3a4cba884c2107e41c6195", "df1e8ab1cace4b14a639c606a37f244f"),
+        "books_mismatch": ("2739268598284d909b0ebf8da060e49d", "35910f3a3915478e97a7f6b10851b8f0"),
     ]
 
     /// scripts/install stages the catalogs; journalctl compiles them and

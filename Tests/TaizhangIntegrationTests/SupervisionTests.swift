@@ -117,6 +117,17 @@ struct SupervisionTests {
         let now = try await Self.ok(client, "GetProjectProgress", Taizhang_Supervision_V1_GetProjectProgressRequest.with { $0.projectID = project }, as: Progress.self)
         #expect(now.stage == .started && now.spentFen == 10_000_000 && now.milestones.count == 4 && now.disbursements.count == 2)
         #expect(now.disbursements.allSatisfy { !$0.meta.recordedAt.isEmpty })
+
+        // 账账相符: completed with 10,000,000 fen spent and no asset registered: a yellow alert naming both figures.
+        for (milestone, date) in [(Taizhang_Supervision_V1_Milestone.completed, "2026-06-30")] {
+            _ = try await Self.ok(client, "RecordMilestone", Self.milestone(project, milestone, date), as: Progress.self)
+        }
+        let books = try await Self.booksAlerts(client, project)
+        #expect(books.count == 1 && books.first?.level == .yellow, "\(books)")
+        #expect(books.first?.reasons.first?.zh.contains("资金支出100,000.00元，形成资产原值0.00元") == true, "\(books.first?.reasons.map(\.zh) ?? [])")
+        // An asset worth all but 100 fen (the tolerance): the books agree, the alert clears.
+        _ = try await Fixture.register(client, Fixture.asset(code: "JL-BOOKS-1", value: 9_999_900))
+        #expect(try await Self.booksAlerts(client, project).isEmpty)
         await client.close()
     }
 
@@ -157,6 +168,14 @@ struct SupervisionTests {
         await client.close()
     }
 
+    /// The open books_mismatch alerts of `project`, after a run of the monitor.
+    static func booksAlerts(_ client: TaizhangClient, _ project: String) async throws -> [Taizhang_Risk_V1_Alert] {
+        _ = try await client.unary("/taizhang.risk.v1.Risk/RunMonitor", Taizhang_Risk_V1_RunMonitorRequest(), as: Taizhang_Risk_V1_MonitorRun.self)
+        return try await client.unary("/taizhang.risk.v1.Risk/ListAlerts", Taizhang_Risk_V1_ListAlertsRequest.with {
+            $0.kind = "books_mismatch"; $0.subjectID = project; $0.state = .open
+        }, as: Taizhang_Risk_V1_ListAlertsResponse.self).alerts
+    }
+
     /// One unit's 2026: a project approved in January, 10,000,000 fen allocated, and payments.
     static func year(_ client: TaizhangClient, name: String, kind: Taizhang_Supervision_V1_UnitKind, code: String, project: String,
                      payments: [(String, Int64)]) async throws -> String {
@@ -184,7 +203,7 @@ struct SupervisionTests {
 
     @Test func fourUnits_overFourQuarters_areJudgedRankedAndSeenByScope() async throws {
         let access = try AccessFixture.file([
-            (name: "county-root", role: "county_clerk", scope: "", uids: [0]),
+            (name: "county-root", role: "county_clerk+administrator", scope: "", uids: [0]),
             (name: "shagang-viewer", role: "viewer", scope: Self.shagang, uids: []),
         ])
         let viewer = AccessFixture.bearer(try AccessFixture.token(access, identity: "shagang-viewer", days: 90))  // the daemon runs 45 days ahead
@@ -228,6 +247,18 @@ struct SupervisionTests {
         #expect(seen?.ranks.map(\.unitID) == [steady] && seen?.ranks.first?.place == 1 && seen?.unitsRanked == 4)
         #expect(try await Self.lights(client, laggard, metadata: viewer).0.code == .notFound)
         #expect(try await Self.lights(client, steady, metadata: viewer).1.count == 4)
+
+        // The monitor records the four judgements and raises the laggard's red light (问责); the others are green.
+        _ = try await client.unary("/taizhang.risk.v1.Risk/RunMonitor", Taizhang_Risk_V1_RunMonitorRequest(), as: Taizhang_Risk_V1_MonitorRun.self)
+        #expect(try await Self.lights(client, laggard).1.map(\.recorded) == [true, true, true, true])
+        let raised = try await client.unary("/taizhang.risk.v1.Risk/ListAlerts", Taizhang_Risk_V1_ListAlertsRequest.with { $0.kind = "unit_light"; $0.state = .open },
+                                            as: Taizhang_Risk_V1_ListAlertsResponse.self).alerts
+        #expect(raised.map(\.subjectID) == [laggard] && raised.first?.level == .red && raised.first?.quarter == "2026Q4", "\(raised.map(\.subjectID))")
+        #expect(raised.first?.reasons.contains { $0.code == "accountability_due" && $0.zh.contains("张三") } == true)
+        #expect(raised.first?.ledgerID.hasPrefix("YJ") == true, "the unit's light is followed up like any alert")
+        // A payment of 2026Q4 recorded now does not change its recorded light.
+        _ = try await Self.ok(client, "RecordDisbursement", Self.payment("JL-2026-001", 2_000_000, "2026-12-01"), as: Taizhang_Supervision_V1_ProjectProgress.self)
+        #expect(try await Self.lights(client, laggard).1.last?.light == .red)
         await client.close()
     }
 }
