@@ -191,6 +191,35 @@ extension Decider {
         return LedgerChange(stewardship: written, outcome: .stewardships(written.map(\.after)))
     }
 
+    mutating func assessProject(_ assessment: ProjectAssessment, _ weakBelow: Int) throws -> LedgerChange {
+        let project = try approvedProject(assessment.projectId, approving: false)
+        guard case .progress(let current)? = view.record(.projectProgress, project.id) else { throw notApproved(project.id) }
+        if let started = current.reached(.started) {
+            throw LedgerError(.failedPrecondition, "project \(project.id) started on \(started.on); the assessment of its operating entity comes before it starts (000 二(一) 项目前期风险评估)")
+        }
+        var bad = AssessmentRules.violations(assessment.facts)
+        if assessment.on > today { bad.append(.init(field: "date", description: "is \(assessment.on), after today (\(today))")) }
+        if assessment.assessors.utf8.count > RecordLimits.textMaxBytes { bad.append(.init(field: "assessors", description: "is longer than \(RecordLimits.textMaxBytes) bytes")) }
+        let entity = view.entity(assessment.entityId)
+        if entity == nil { bad.append(.init(field: "entity_id", description: assessment.entityId.isEmpty ? "is required: the operating entity proposed" : "no operating entity \(assessment.entityId) exists")) }
+        if !bad.isEmpty { throw LedgerError.invalid(bad, what: "assessment") }
+        if current.assessmentIds.count >= ProgressRules.assessmentsMax {
+            throw LedgerError(.resourceExhausted, "project \(project.id) has \(ProgressRules.assessmentsMax) assessments, the most one project keeps")
+        }
+        var next = assessment
+        let scored = AssessmentRules.score(assessment.facts, weakBelow: weakBelow)
+        (next.parts, next.total, next.weak) = (scored.parts, scored.total, scored.weak)
+        next.id = nextId(.assessment)
+        (next.adminCode, next.entityName, next.identity) = (project.adminCode, entity?.name ?? "", context.identity)
+        (next.version, next.createdAt) = (1, now)
+        var progress = current
+        progress.assessmentIds.append(next.id)
+        var change = progressed(current, progress)
+        change.stewardship.insert((.assessment(next), nil), at: 0)
+        change.outcome = .stewardship(.assessment(next))
+        return change
+    }
+
     // MARK: Helpers
 
     /// The rules' refusal with its fields put under `prefix` (the request's

@@ -109,6 +109,8 @@ public struct Decider {
             return try recordDisbursement(projectId, payment)
         case .judgeQuarters(let judgements):
             return try judgeQuarters(judgements)
+        case .assessProject(let assessment, let weakBelow):
+            return try assessProject(assessment, weakBelow)
         }
     }
 

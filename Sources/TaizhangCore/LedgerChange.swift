@@ -224,6 +224,7 @@ extension StewardshipRecord {
         case .alert(let value): return ("", value.adminCode)
         case .progress(let value): return ("", value.adminCode)
         case .unit(let value): return ("", value.adminCode)
+        case .assessment(let value): return ("", value.adminCode)
         }
     }
 }

@@ -157,13 +157,16 @@ public struct ProjectProgress: Sendable, Hashable, Codable {
     public var disbursements: [FundDisbursement]
     /// In the order reached: approved first.
     public var milestones: [MilestoneEntry]
+    /// The assessments of the entities proposed for it (`PG…`), oldest first.
+    public var assessmentIds: [String]
     public var version: Int64
     public var createdAt: String
     public var updatedAt: String
 
     public init(id: String, adminCode: String, unitId: String, allocations: [FundAllocation] = [], disbursements: [FundDisbursement] = [],
-                milestones: [MilestoneEntry] = [], version: Int64 = 0, createdAt: String = "", updatedAt: String = "") {
+                milestones: [MilestoneEntry] = [], assessmentIds: [String] = [], version: Int64 = 0, createdAt: String = "", updatedAt: String = "") {
         self.id = id
+        self.assessmentIds = assessmentIds
         self.adminCode = adminCode
         self.unitId = unitId
         self.allocations = allocations
@@ -214,6 +217,8 @@ public enum ProgressRules {
     public static let allocationsMax = 200
     /// Disbursements one project keeps.
     public static let disbursementsMax = 2_000
+    /// Assessments of one project.
+    public static let assessmentsMax = 20
     /// Years an allocation's budget year may lie from the project's year.
     public static let budgetYearsSpan = 10
 

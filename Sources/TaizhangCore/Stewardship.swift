@@ -289,6 +289,9 @@ public enum StewardshipKind: String, Sendable, CaseIterable, Codable {
     /// A township government or county department answering for projects,
     /// with its targets (`ResponsibleUnit`, issue 21).
     case responsibleUnit = "responsible_unit"
+    /// The assessment of the entity proposed for a project before it starts
+    /// (`ProjectAssessment`, issue 21).
+    case assessment
 
     /// The prefix of the kind's identifiers.
     public var idPrefix: String {
@@ -301,6 +304,7 @@ public enum StewardshipKind: String, Sendable, CaseIterable, Codable {
         case .alert: return "YJ"
         case .projectProgress: return ""
         case .responsibleUnit: return "DW"
+        case .assessment: return "PG"
         }
     }
 
@@ -318,6 +322,7 @@ public enum StewardshipRecord: Sendable, Hashable {
     case alert(AlertCase)
     case progress(ProjectProgress)
     case unit(ResponsibleUnit)
+    case assessment(ProjectAssessment)
 
     public var kind: StewardshipKind {
         switch self {
@@ -329,6 +334,7 @@ public enum StewardshipRecord: Sendable, Hashable {
         case .alert: return .alert
         case .progress: return .projectProgress
         case .unit: return .responsibleUnit
+        case .assessment: return .assessment
         }
     }
 
@@ -342,6 +348,7 @@ public enum StewardshipRecord: Sendable, Hashable {
         case .alert(let record): return record.id
         case .progress(let record): return record.id
         case .unit(let record): return record.id
+        case .assessment(let record): return record.id
         }
     }
 
@@ -355,6 +362,7 @@ public enum StewardshipRecord: Sendable, Hashable {
         case .alert(let record): return record.version
         case .progress(let record): return record.version
         case .unit(let record): return record.version
+        case .assessment(let record): return record.version
         }
     }
 }
@@ -406,6 +414,9 @@ public enum StewardshipChange: Sendable {
     case recordDisbursement(projectId: String, FundDisbursement)
     /// The daemon's judgements of ended quarters (each unit's quarter once).
     case judgeQuarters([QuarterJudgement])
+    /// The assessment of the entity proposed for a project not yet started;
+    /// weak when its total is under `weakBelow`.
+    case assessProject(ProjectAssessment, weakBelow: Int)
 }
 
 /// Limits on stewardship records.

@@ -191,6 +191,21 @@ extension LedgerService {
                 return OperationsMapping.encode(entity)
             }
         }
+        /// The weak assessments of `entityId` (000 二(一)) of projects the
+        /// caller may see (`visible`: its scope's codes, nil for all).
+        func entityRisks(_ entityId: String, visible: Set<String>?) throws -> [Taizhang_Ledger_V1_EntityRisk] {
+            let page = try store.stewardshipRecords(StewardshipFilter(.assessment, states: [entityId]), after: nil, limit: ProgressRules.assessmentsMax * 50)
+            return page.records.compactMap { record in
+                guard case .assessment(let assessment) = record, assessment.weak, visible?.contains(assessment.adminCode) ?? true else { return nil }
+                let weakParts = assessment.parts.filter { $0.score < 60 }
+                var risk = Taizhang_Ledger_V1_EntityRisk()
+                (risk.assessmentID, risk.projectID, risk.date, risk.total) = (assessment.id, assessment.projectId, assessment.on.description, Int32(assessment.total))
+                risk.summary = "项目\(assessment.projectId)前期评估\(assessment.total)分（较弱）：" + weakParts.map { "\($0.part.chineseName)\($0.score)分，" + $0.reasons.map(\.chinese).joined(separator: "；") }.joined(separator: "；")
+                risk.summaryEn = "assessed for project \(assessment.projectId) at \(assessment.total) (weak): " + weakParts.map { "\($0.part.rawValue) \($0.score), " + $0.reasons.map(\.english).joined(separator: "; ") }.joined(separator: "; ")
+                return risk
+            }
+        }
+
         var contractResponse: @Sendable (MutationOutcome) -> Taizhang_Ledger_V1_OperationContract {
             { outcome in
                 guard case .contract(let contract) = outcome else { return .init() }
@@ -261,11 +276,13 @@ extension LedgerService {
 
         var getContract: MethodSpec {
             // Contracts are read from the ledger file: off the event loop.
-            Method.fileRead(RPC.Ledger.getContract) { _, request in
+            Method.fileRead(RPC.Ledger.getContract) { call, request in
                 guard let contract = try store.contract(id: request.id) else {
                     throw LedgerError(.notFound, "no contract \"\(request.id)\" exists; contract ids look like HT00000001 (ListContracts shows them)")
                 }
-                return try OperationsMapping.encode(contract).serializedBytes()
+                var out = OperationsMapping.encode(contract)
+                out.entityRisks = try entityRisks(contract.entityId, visible: ScopeGuard.codes(call, store))
+                return try out.serializedBytes()
             }
         }
 
@@ -288,7 +305,14 @@ extension LedgerService {
                     page = Page(records: slice, nextAfter: rest.count > slice.count ? slice.last?.id : nil, total: visible.count)
                 }
                 var response = Taizhang_Ledger_V1_ListContractsResponse()
-                response.contracts = page.records.map(OperationsMapping.encode)
+                let visible = ScopeGuard.codes(call, store)
+                var risks: [String: [Taizhang_Ledger_V1_EntityRisk]] = [:]
+                response.contracts = try page.records.map { contract in
+                    var out = OperationsMapping.encode(contract)
+                    if risks[contract.entityId] == nil { risks[contract.entityId] = try entityRisks(contract.entityId, visible: visible) }
+                    out.entityRisks = risks[contract.entityId] ?? []
+                    return out
+                }
                 response.nextPageToken = page.nextAfter.map(PageToken.encode) ?? ""
                 response.total = UInt64(page.total)
                 return try response.serializedBytes()

@@ -92,6 +92,26 @@ enum SupervisionMapping {
         return out
     }
 
+    static func assessment(_ assessment: ProjectAssessment) -> Taizhang_Supervision_V1_Assessment {
+        var out = Taizhang_Supervision_V1_Assessment()
+        (out.id, out.projectID, out.entityID, out.entityName) = (assessment.id, assessment.projectId, assessment.entityId, assessment.entityName)
+        out.date = assessment.on.description
+        let facts = assessment.facts
+        out.facts = .with {
+            ($0.annualOutputFen, $0.investmentFen, $0.channels) = (facts.annualOutputFen, facts.investmentFen, facts.channels)
+            ($0.orderSharePercent, $0.householdsLinked, $0.householdsPlanned) = (Int32(facts.orderSharePercent), Int32(facts.householdsLinked), Int32(facts.householdsPlanned))
+            $0.violations = facts.violations
+        }
+        out.parts = assessment.parts.map { part in
+            var score = Taizhang_Risk_V1_ScorePart()
+            (score.part, score.partZh, score.score, score.weight) = (part.part.rawValue, part.part.chineseName, Int32(part.score), Int32(part.part.weight))
+            score.reasons = part.reasons.map(RiskMapping.reason)
+            return score
+        }
+        (out.total, out.weak, out.assessors, out.identity, out.createdAt) = (Int32(assessment.total), assessment.weak, assessment.assessors, assessment.identity, assessment.createdAt)
+        return out
+    }
+
     static func check(_ check: TargetCheck) -> Taizhang_Supervision_V1_TargetCheck {
         var out = Taizhang_Supervision_V1_TargetCheck()
         if let wanted = check.milestone { out.milestone = milestone(wanted) }

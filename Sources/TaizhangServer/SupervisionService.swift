@@ -20,7 +20,7 @@ enum SupervisionService {
         let handlers = Handlers(store: store, context: context, risk: risk)
         return [
             handlers.registerUnit, handlers.listUnits, handlers.setUnitTargets, handlers.recordMilestone, handlers.recordAllocation,
-            handlers.recordDisbursement, handlers.getProjectProgress, handlers.getUnitLights, handlers.rankUnits,
+            handlers.recordDisbursement, handlers.assessProject, handlers.getProjectProgress, handlers.getUnitLights, handlers.rankUnits,
         ]
     }
 
@@ -116,6 +116,25 @@ enum SupervisionService {
             }
         }
 
+        var assessProject: MethodSpec {
+            Method.mutation(RPC.Supervision.assessProject, store: store, readsFile: true, plan: { _, request in
+                var bad: [FieldViolation] = []
+                if request.projectID.isEmpty { bad.append(.init(field: "project_id", description: "is required")) }
+                let date = Decode.date(request.date, field: "date", required: true, into: &bad)
+                let facts = request.facts
+                let assessment = ProjectAssessment(projectId: request.projectID, entityId: request.entityID, on: date ?? context.today, facts: AssessmentFacts(
+                    annualOutputFen: facts.annualOutputFen, investmentFen: facts.investmentFen, channels: facts.channels,
+                    orderSharePercent: Int(facts.orderSharePercent), householdsLinked: Int(facts.householdsLinked),
+                    householdsPlanned: Int(facts.householdsPlanned), violations: facts.violations), assessors: request.assessors)
+                bad += AssessmentRules.violations(assessment.facts)
+                guard date != nil, bad.isEmpty else { throw LedgerError.invalid(bad, what: "assessment") }
+                return .stewardship(.assessProject(assessment, weakBelow: risk.current().scoreYellowBelow))
+            }, respond: { outcome in
+                guard case .stewardship(.assessment(let assessment)) = outcome else { return Taizhang_Supervision_V1_Assessment() }
+                return SupervisionMapping.assessment(assessment)
+            })
+        }
+
         var getProjectProgress: MethodSpec {
             Method.fileRead(RPC.Supervision.getProjectProgress) { _, request in
                 var bad: [FieldViolation] = []
@@ -129,7 +148,12 @@ enum SupervisionService {
                     (empty.projectID, empty.projectName, empty.adminCode, empty.asOf) = (project.id, project.name, project.adminCode, asOf.description)
                     return try empty.serializedBytes()
                 }
-                return try SupervisionMapping.progress(progress, name: project.name, asOf: asOf).serializedBytes()
+                var out = SupervisionMapping.progress(progress, name: project.name, asOf: asOf)
+                out.assessments = try progress.assessmentIds.compactMap { id in
+                    guard case .assessment(let assessment)? = try store.stewardshipRecord(.assessment, id: id) else { return nil }
+                    return SupervisionMapping.assessment(assessment)
+                }
+                return try out.serializedBytes()
             }
         }
 

@@ -24,6 +24,7 @@ enum StewardshipJSON {
             case .alert(let value): data = try encoder.encode(value)
             case .progress(let value): data = try encoder.encode(value)
             case .unit(let value): data = try encoder.encode(value)
+            case .assessment(let value): data = try encoder.encode(value)
             }
         } catch {
             // The records hold only strings, integers, dates and enums: encoding cannot fail.
@@ -51,6 +52,7 @@ enum StewardshipJSON {
         case .alert: return .alert(try decoder.decode(AlertCase.self, from: data))
         case .projectProgress: return .progress(try decoder.decode(ProjectProgress.self, from: data))
         case .responsibleUnit: return .unit(try decoder.decode(ResponsibleUnit.self, from: data))
+        case .assessment: return .assessment(try decoder.decode(ProjectAssessment.self, from: data))
         }
     }
 }

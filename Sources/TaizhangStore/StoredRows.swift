@@ -263,7 +263,8 @@ enum StoredRows {
     /// schema 16 indexes kind, state, id) and the day it was raised in `day`.
     /// A project's progress (issue 21) has its responsible unit in `state`,
     /// its approval in `year` and `day`, its spending in `amount_fen`; a
-    /// responsible unit its kind in `state`.
+    /// responsible unit its kind in `state`; an assessment its entity in
+    /// `state`, its project in `contract_id`, its total in `amount_fen`.
     static let stewardshipColumns = ["kind", "id", "asset_id", "admin_code", "contract_id", "year", "state", "day", "amount_fen",
                                      "version", "record_json"]
     static func stewardship(_ kind: StewardshipKind) -> StoredTable {
@@ -295,6 +296,10 @@ enum StoredRows {
         case .unit(let record):
             day = Timestamp.chinaDate(rfc3339: record.createdAt) ?? CivilDate(year: 2000, month: 1, day: 1)!
             state = record.kind.rawValue
+        case .assessment(let record):
+            // The entity in `state`: the weak assessments of an entity are
+            // one range of the state index; the project in `contract_id`.
+            (contract, year, state, day, amount) = (record.projectId, record.on.year, record.entityId, record.on, Int64(record.total))
         }
         return [.text(record.kind.rawValue), .text(record.id), .text(keys.assetId), .text(keys.adminCode), .text(contract), .int(Int64(year)),
                 .text(state), .text(day.description), .int(amount), .int(record.version), .text(json)]

@@ -73,7 +73,8 @@ struct AccessTests {
             """)
         add("targets.write", "supervision.v1.Supervision/RegisterUnit supervision.v1.Supervision/SetUnitTargets")
         add("progress.write", """
-            supervision.v1.Supervision/RecordMilestone supervision.v1.Supervision/RecordAllocation supervision.v1.Supervision/RecordDisbursement
+            supervision.v1.Supervision/RecordMilestone supervision.v1.Supervision/RecordAllocation supervision.v1.Supervision/RecordDisbursement \
+            supervision.v1.Supervision/AssessProject
             """)
         return table
     }()

@@ -345,6 +345,10 @@ struct ScopeWalkTests {
             $0.projectID = "JL-2019-001"
             $0.disbursement = .with { $0.source = .linkage; $0.level = .central; $0.amountFen = 1; $0.date = "2026-12-01"; $0.document = .with { $0.name = "d"; $0.sha256 = sha } }
         })
+        add(supervision + "AssessProject", Taizhang_Supervision_V1_AssessProjectRequest.with {
+            $0.projectID = "JL-2019-001"; $0.entityID = entity; $0.date = "2026-12-01"
+            $0.facts = .with { $0.investmentFen = 100; $0.annualOutputFen = 100; $0.householdsPlanned = 1; $0.householdsLinked = 1 }
+        })
         add(supervision + "GetProjectProgress", Taizhang_Supervision_V1_GetProjectProgressRequest.with { $0.projectID = "JL-2019-001" })
         add(supervision + "GetUnitLights", Taizhang_Supervision_V1_GetUnitLightsRequest.with { $0.unitID = unit; $0.year = 2026 })
         add(supervision + "RankUnits", Taizhang_Supervision_V1_RankUnitsRequest())

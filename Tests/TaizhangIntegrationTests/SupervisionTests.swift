@@ -131,6 +131,45 @@ struct SupervisionTests {
         await client.close()
     }
 
+    @Test func anEntityAssessedWeak_beforeAProject_carriesTheRiskOnItsContracts() async throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.stop() }
+        let client = try await daemon.connect()
+        let (entity, contract) = try await RiskMonitorTests.seedOperations(client)
+        let (_, project) = try await Self.seedUnit(client)
+        typealias Assessment = Taizhang_Supervision_V1_Assessment
+        func assess(_ facts: Taizhang_Supervision_V1_AssessmentFacts, entity: String = entity) -> Taizhang_Supervision_V1_AssessProjectRequest {
+            .with { $0.projectID = project; $0.entityID = entity; $0.date = "2026-03-01"; $0.facts = facts; $0.assessors = "县农业农村局 李四" }
+        }
+        // Small, one channel, half the households, one violation: weak.
+        let weakFacts = Taizhang_Supervision_V1_AssessmentFacts.with {
+            $0.annualOutputFen = 1_000_000; $0.investmentFen = 10_000_000; $0.channels = ["批发市场"]; $0.orderSharePercent = 0
+            $0.householdsLinked = 10; $0.householdsPlanned = 20; $0.violations = ["环保处罚"]
+        }
+        let weak = try await Self.ok(client, "AssessProject", assess(weakFacts), as: Assessment.self)
+        #expect(weak.weak && weak.total < 60 && weak.parts.map(\.part) == ["production_scale", "sales_channels", "poverty_linkage", "policy_compliance"], "\(weak.total)")
+        #expect(weak.parts[0].reasons.first?.zh.contains("10%") == true, "\(weak.parts[0].reasons.map(\.zh))")
+        // Every bad field at once; an unknown entity too.
+        let (bad, _) = try await Self.call(client, "AssessProject", assess(.with { $0.orderSharePercent = 101; $0.householdsLinked = -1 }, entity: "ZT09999999"),
+                                           as: Assessment.self)
+        #expect(bad.code == .notFound || Set(bad.violations.map(\.field)).isSuperset(of: ["facts.investment_fen", "facts.order_share_percent", "facts.households_linked"]),
+                "\(bad.code) \(bad.violations.map(\.field))")
+        // The risk shows on the entity's contract, and in the project's progress.
+        let shown = try await client.unary("/taizhang.ledger.v1.Ledger/GetContract", Taizhang_Ledger_V1_GetContractRequest.with { $0.id = contract },
+                                           as: Taizhang_Ledger_V1_OperationContract.self)
+        #expect(shown.entityRisks.map(\.assessmentID) == [weak.id] && shown.entityRisks.first?.summary.contains("生产规模") == true, "\(shown.entityRisks)")
+        let progress = try await Self.ok(client, "GetProjectProgress", Taizhang_Supervision_V1_GetProjectProgressRequest.with { $0.projectID = project },
+                                         as: Taizhang_Supervision_V1_ProjectProgress.self)
+        #expect(progress.assessments.map(\.id) == [weak.id])
+        // Once the project has started, it is too late.
+        for (milestone, date) in [(Taizhang_Supervision_V1_Milestone.tendered, "2026-03-02"), (.contractSigned, "2026-03-03"), (.started, "2026-03-04")] {
+            _ = try await Self.ok(client, "RecordMilestone", Self.milestone(project, milestone, date), as: Taizhang_Supervision_V1_ProjectProgress.self)
+        }
+        let (late, _) = try await Self.call(client, "AssessProject", assess(weakFacts), as: Assessment.self)
+        #expect(late.code == .failedPrecondition && late.message.contains("000 二(一)"), "\(late.message)")
+        await client.close()
+    }
+
     @Test func targets_areSetFreely_changedOnlyWithAReason_andNeverForAnEndedQuarter() async throws {
         let daemon = try DaemonProcess()
         defer { daemon.stop() }

@@ -238,6 +238,9 @@ extension RPC {
         /// /taizhang.supervision.v1.Supervision/RecordDisbursement
         public static let recordDisbursement = RPCMethod<Taizhang_Supervision_V1_RecordDisbursementRequest, Taizhang_Supervision_V1_ProjectProgress>(
             path: "/taizhang.supervision.v1.Supervision/RecordDisbursement", serverStreaming: false)
+        /// /taizhang.supervision.v1.Supervision/AssessProject
+        public static let assessProject = RPCMethod<Taizhang_Supervision_V1_AssessProjectRequest, Taizhang_Supervision_V1_Assessment>(
+            path: "/taizhang.supervision.v1.Supervision/AssessProject", serverStreaming: false)
         /// /taizhang.supervision.v1.Supervision/GetProjectProgress
         public static let getProjectProgress = RPCMethod<Taizhang_Supervision_V1_GetProjectProgressRequest, Taizhang_Supervision_V1_ProjectProgress>(
             path: "/taizhang.supervision.v1.Supervision/GetProjectProgress", serverStreaming: false)
@@ -345,6 +348,7 @@ extension RPC {
         Supervision.recordMilestone,
         Supervision.recordAllocation,
         Supervision.recordDisbursement,
+        Supervision.assessProject,
         Supervision.getProjectProgress,
         Supervision.getUnitLights,
         Supervision.rankUnits,

@@ -3115,6 +3115,34 @@ public nonisolated struct Taizhang_Ledger_V1_OperationContract: Sendable {
   /// read-only: when the present operator took over (empty: from the start)
   public var operatorSince: String = String()
 
+  /// read-only (ignored when sent): weak assessments of its entity (GetContract, and the answers of CreateContract and AmendContract)
+  public var entityRisks: [Taizhang_Ledger_V1_EntityRisk] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A risk recorded on an entity before a project: a weak assessment (000 二(一)).
+public nonisolated struct Taizhang_Ledger_V1_EntityRisk: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "PG00000001"
+  public var assessmentID: String = String()
+
+  public var projectID: String = String()
+
+  public var date: String = String()
+
+  public var total: Int32 = 0
+
+  /// Chinese: the weak parts and why
+  public var summary: String = String()
+
+  public var summaryEn: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -8221,7 +8249,7 @@ nonisolated extension Taizhang_Ledger_V1_ContractAmendment: SwiftProtobuf.Messag
 
 nonisolated extension Taizhang_Ledger_V1_OperationContract: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".OperationContract"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}asset_id\0\u{3}entity_id\0\u{1}mode\0\u{1}start\0\u{1}end\0\u{1}payments\0\u{3}committed_poor_labourers\0\u{3}committed_households\0\u{3}terminated_on\0\u{1}amendments\0\u{1}version\0\u{3}created_at\0\u{3}updated_at\0\u{3}operator_since\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}asset_id\0\u{3}entity_id\0\u{1}mode\0\u{1}start\0\u{1}end\0\u{1}payments\0\u{3}committed_poor_labourers\0\u{3}committed_households\0\u{3}terminated_on\0\u{1}amendments\0\u{1}version\0\u{3}created_at\0\u{3}updated_at\0\u{3}operator_since\0\u{3}entity_risks\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -8244,6 +8272,7 @@ nonisolated extension Taizhang_Ledger_V1_OperationContract: SwiftProtobuf.Messag
       case 13: try { try decoder.decodeSingularStringField(value: &self.createdAt) }()
       case 14: try { try decoder.decodeSingularStringField(value: &self.updatedAt) }()
       case 15: try { try decoder.decodeSingularStringField(value: &self.operatorSince) }()
+      case 16: try { try decoder.decodeRepeatedMessageField(value: &self.entityRisks) }()
       default: break
       }
     }
@@ -8295,6 +8324,9 @@ nonisolated extension Taizhang_Ledger_V1_OperationContract: SwiftProtobuf.Messag
     if !self.operatorSince.isEmpty {
       try visitor.visitSingularStringField(value: self.operatorSince, fieldNumber: 15)
     }
+    if !self.entityRisks.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.entityRisks, fieldNumber: 16)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -8314,6 +8346,62 @@ nonisolated extension Taizhang_Ledger_V1_OperationContract: SwiftProtobuf.Messag
     if lhs.createdAt != rhs.createdAt {return false}
     if lhs.updatedAt != rhs.updatedAt {return false}
     if lhs.operatorSince != rhs.operatorSince {return false}
+    if lhs.entityRisks != rhs.entityRisks {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_EntityRisk: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EntityRisk"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}assessment_id\0\u{3}project_id\0\u{1}date\0\u{1}total\0\u{1}summary\0\u{3}summary_en\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.assessmentID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.projectID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 4: try { try decoder.decodeSingularInt32Field(value: &self.total) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.summary) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.summaryEn) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.assessmentID.isEmpty {
+      try visitor.visitSingularStringField(value: self.assessmentID, fieldNumber: 1)
+    }
+    if !self.projectID.isEmpty {
+      try visitor.visitSingularStringField(value: self.projectID, fieldNumber: 2)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 3)
+    }
+    if self.total != 0 {
+      try visitor.visitSingularInt32Field(value: self.total, fieldNumber: 4)
+    }
+    if !self.summary.isEmpty {
+      try visitor.visitSingularStringField(value: self.summary, fieldNumber: 5)
+    }
+    if !self.summaryEn.isEmpty {
+      try visitor.visitSingularStringField(value: self.summaryEn, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_EntityRisk, rhs: Taizhang_Ledger_V1_EntityRisk) -> Bool {
+    if lhs.assessmentID != rhs.assessmentID {return false}
+    if lhs.projectID != rhs.projectID {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.total != rhs.total {return false}
+    if lhs.summary != rhs.summary {return false}
+    if lhs.summaryEn != rhs.summaryEn {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

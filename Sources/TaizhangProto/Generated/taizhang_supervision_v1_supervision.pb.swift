@@ -619,9 +619,154 @@ public nonisolated struct Taizhang_Supervision_V1_ProjectProgress: Sendable {
 
   public var version: Int64 = 0
 
+  /// of the entities proposed, oldest first
+  public var assessments: [Taizhang_Supervision_V1_Assessment] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+}
+
+public nonisolated struct Taizhang_Supervision_V1_AssessmentFacts: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// the entity's output of the last full year (年产值)
+  public var annualOutputFen: Int64 = 0
+
+  /// the project's planned investment
+  public var investmentFen: Int64 = 0
+
+  /// 订单收购, 电商, 批发市场 …
+  public var channels: [String] = []
+
+  /// of its output sold under orders
+  public var orderSharePercent: Int32 = 0
+
+  /// households it undertakes to lift
+  public var householdsLinked: Int32 = 0
+
+  /// households the project plans to lift
+  public var householdsPlanned: Int32 = 0
+
+  /// on record: 用地, 环保, 失信被执行 …
+  public var violations: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Supervision_V1_Assessment: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "PG00000001"
+  public var id: String {
+    get {_storage._id}
+    set {_uniqueStorage()._id = newValue}
+  }
+
+  public var projectID: String {
+    get {_storage._projectID}
+    set {_uniqueStorage()._projectID = newValue}
+  }
+
+  public var entityID: String {
+    get {_storage._entityID}
+    set {_uniqueStorage()._entityID = newValue}
+  }
+
+  public var entityName: String {
+    get {_storage._entityName}
+    set {_uniqueStorage()._entityName = newValue}
+  }
+
+  public var date: String {
+    get {_storage._date}
+    set {_uniqueStorage()._date = newValue}
+  }
+
+  public var facts: Taizhang_Supervision_V1_AssessmentFacts {
+    get {_storage._facts ?? Taizhang_Supervision_V1_AssessmentFacts()}
+    set {_uniqueStorage()._facts = newValue}
+  }
+  /// Returns true if `facts` has been explicitly set.
+  public var hasFacts: Bool {_storage._facts != nil}
+  /// Clears the value of `facts`. Subsequent reads from it will return its default value.
+  public mutating func clearFacts() {_uniqueStorage()._facts = nil}
+
+  /// production_scale, sales_channels, poverty_linkage, policy_compliance
+  public var parts: [Taizhang_Risk_V1_ScorePart] {
+    get {_storage._parts}
+    set {_uniqueStorage()._parts = newValue}
+  }
+
+  /// 0–100
+  public var total: Int32 {
+    get {_storage._total}
+    set {_uniqueStorage()._total = newValue}
+  }
+
+  /// under the risk configuration's score_yellow_below: a risk on the project
+  public var weak: Bool {
+    get {_storage._weak}
+    set {_uniqueStorage()._weak = newValue}
+  }
+
+  public var assessors: String {
+    get {_storage._assessors}
+    set {_uniqueStorage()._assessors = newValue}
+  }
+
+  public var identity: String {
+    get {_storage._identity}
+    set {_uniqueStorage()._identity = newValue}
+  }
+
+  public var createdAt: String {
+    get {_storage._createdAt}
+    set {_uniqueStorage()._createdAt = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Taizhang_Supervision_V1_AssessProjectRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var projectID: String = String()
+
+  /// the operating entity proposed
+  public var entityID: String = String()
+
+  public var date: String = String()
+
+  public var facts: Taizhang_Supervision_V1_AssessmentFacts {
+    get {_facts ?? Taizhang_Supervision_V1_AssessmentFacts()}
+    set {_facts = newValue}
+  }
+  /// Returns true if `facts` has been explicitly set.
+  public var hasFacts: Bool {self._facts != nil}
+  /// Clears the value of `facts`. Subsequent reads from it will return its default value.
+  public mutating func clearFacts() {self._facts = nil}
+
+  /// who assessed (names, posts)
+  public var assessors: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _facts: Taizhang_Supervision_V1_AssessmentFacts? = nil
 }
 
 public nonisolated struct Taizhang_Supervision_V1_RecordMilestoneRequest: Sendable {
@@ -1568,7 +1713,7 @@ nonisolated extension Taizhang_Supervision_V1_MilestoneEntry: SwiftProtobuf.Mess
 
 nonisolated extension Taizhang_Supervision_V1_ProjectProgress: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ProjectProgress"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}project_id\0\u{3}project_name\0\u{3}admin_code\0\u{3}unit_id\0\u{1}allocations\0\u{1}disbursements\0\u{1}milestones\0\u{3}as_of\0\u{1}stage\0\u{3}allocated_fen\0\u{3}spent_fen\0\u{1}version\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}project_id\0\u{3}project_name\0\u{3}admin_code\0\u{3}unit_id\0\u{1}allocations\0\u{1}disbursements\0\u{1}milestones\0\u{3}as_of\0\u{1}stage\0\u{3}allocated_fen\0\u{3}spent_fen\0\u{1}version\0\u{1}assessments\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1588,6 +1733,7 @@ nonisolated extension Taizhang_Supervision_V1_ProjectProgress: SwiftProtobuf.Mes
       case 10: try { try decoder.decodeSingularInt64Field(value: &self.allocatedFen) }()
       case 11: try { try decoder.decodeSingularInt64Field(value: &self.spentFen) }()
       case 12: try { try decoder.decodeSingularInt64Field(value: &self.version) }()
+      case 13: try { try decoder.decodeRepeatedMessageField(value: &self.assessments) }()
       default: break
       }
     }
@@ -1630,6 +1776,9 @@ nonisolated extension Taizhang_Supervision_V1_ProjectProgress: SwiftProtobuf.Mes
     if self.version != 0 {
       try visitor.visitSingularInt64Field(value: self.version, fieldNumber: 12)
     }
+    if !self.assessments.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.assessments, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1646,6 +1795,268 @@ nonisolated extension Taizhang_Supervision_V1_ProjectProgress: SwiftProtobuf.Mes
     if lhs.allocatedFen != rhs.allocatedFen {return false}
     if lhs.spentFen != rhs.spentFen {return false}
     if lhs.version != rhs.version {return false}
+    if lhs.assessments != rhs.assessments {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Supervision_V1_AssessmentFacts: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AssessmentFacts"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}annual_output_fen\0\u{3}investment_fen\0\u{1}channels\0\u{3}order_share_percent\0\u{3}households_linked\0\u{3}households_planned\0\u{1}violations\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.annualOutputFen) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.investmentFen) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.channels) }()
+      case 4: try { try decoder.decodeSingularInt32Field(value: &self.orderSharePercent) }()
+      case 5: try { try decoder.decodeSingularInt32Field(value: &self.householdsLinked) }()
+      case 6: try { try decoder.decodeSingularInt32Field(value: &self.householdsPlanned) }()
+      case 7: try { try decoder.decodeRepeatedStringField(value: &self.violations) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.annualOutputFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.annualOutputFen, fieldNumber: 1)
+    }
+    if self.investmentFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.investmentFen, fieldNumber: 2)
+    }
+    if !self.channels.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.channels, fieldNumber: 3)
+    }
+    if self.orderSharePercent != 0 {
+      try visitor.visitSingularInt32Field(value: self.orderSharePercent, fieldNumber: 4)
+    }
+    if self.householdsLinked != 0 {
+      try visitor.visitSingularInt32Field(value: self.householdsLinked, fieldNumber: 5)
+    }
+    if self.householdsPlanned != 0 {
+      try visitor.visitSingularInt32Field(value: self.householdsPlanned, fieldNumber: 6)
+    }
+    if !self.violations.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.violations, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Supervision_V1_AssessmentFacts, rhs: Taizhang_Supervision_V1_AssessmentFacts) -> Bool {
+    if lhs.annualOutputFen != rhs.annualOutputFen {return false}
+    if lhs.investmentFen != rhs.investmentFen {return false}
+    if lhs.channels != rhs.channels {return false}
+    if lhs.orderSharePercent != rhs.orderSharePercent {return false}
+    if lhs.householdsLinked != rhs.householdsLinked {return false}
+    if lhs.householdsPlanned != rhs.householdsPlanned {return false}
+    if lhs.violations != rhs.violations {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Supervision_V1_Assessment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Assessment"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}project_id\0\u{3}entity_id\0\u{3}entity_name\0\u{1}date\0\u{1}facts\0\u{1}parts\0\u{1}total\0\u{1}weak\0\u{1}assessors\0\u{1}identity\0\u{3}created_at\0")
+
+  fileprivate class _StorageClass {
+    var _id: String = String()
+    var _projectID: String = String()
+    var _entityID: String = String()
+    var _entityName: String = String()
+    var _date: String = String()
+    var _facts: Taizhang_Supervision_V1_AssessmentFacts? = nil
+    var _parts: [Taizhang_Risk_V1_ScorePart] = []
+    var _total: Int32 = 0
+    var _weak: Bool = false
+    var _assessors: String = String()
+    var _identity: String = String()
+    var _createdAt: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _id = source._id
+      _projectID = source._projectID
+      _entityID = source._entityID
+      _entityName = source._entityName
+      _date = source._date
+      _facts = source._facts
+      _parts = source._parts
+      _total = source._total
+      _weak = source._weak
+      _assessors = source._assessors
+      _identity = source._identity
+      _createdAt = source._createdAt
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._id) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._projectID) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._entityID) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._entityName) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._date) }()
+        case 6: try { try decoder.decodeSingularMessageField(value: &_storage._facts) }()
+        case 7: try { try decoder.decodeRepeatedMessageField(value: &_storage._parts) }()
+        case 8: try { try decoder.decodeSingularInt32Field(value: &_storage._total) }()
+        case 9: try { try decoder.decodeSingularBoolField(value: &_storage._weak) }()
+        case 10: try { try decoder.decodeSingularStringField(value: &_storage._assessors) }()
+        case 11: try { try decoder.decodeSingularStringField(value: &_storage._identity) }()
+        case 12: try { try decoder.decodeSingularStringField(value: &_storage._createdAt) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._id.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._id, fieldNumber: 1)
+      }
+      if !_storage._projectID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._projectID, fieldNumber: 2)
+      }
+      if !_storage._entityID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._entityID, fieldNumber: 3)
+      }
+      if !_storage._entityName.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._entityName, fieldNumber: 4)
+      }
+      if !_storage._date.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._date, fieldNumber: 5)
+      }
+      try { if let v = _storage._facts {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+      } }()
+      if !_storage._parts.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._parts, fieldNumber: 7)
+      }
+      if _storage._total != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._total, fieldNumber: 8)
+      }
+      if _storage._weak != false {
+        try visitor.visitSingularBoolField(value: _storage._weak, fieldNumber: 9)
+      }
+      if !_storage._assessors.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._assessors, fieldNumber: 10)
+      }
+      if !_storage._identity.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._identity, fieldNumber: 11)
+      }
+      if !_storage._createdAt.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._createdAt, fieldNumber: 12)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Supervision_V1_Assessment, rhs: Taizhang_Supervision_V1_Assessment) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._id != rhs_storage._id {return false}
+        if _storage._projectID != rhs_storage._projectID {return false}
+        if _storage._entityID != rhs_storage._entityID {return false}
+        if _storage._entityName != rhs_storage._entityName {return false}
+        if _storage._date != rhs_storage._date {return false}
+        if _storage._facts != rhs_storage._facts {return false}
+        if _storage._parts != rhs_storage._parts {return false}
+        if _storage._total != rhs_storage._total {return false}
+        if _storage._weak != rhs_storage._weak {return false}
+        if _storage._assessors != rhs_storage._assessors {return false}
+        if _storage._identity != rhs_storage._identity {return false}
+        if _storage._createdAt != rhs_storage._createdAt {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Supervision_V1_AssessProjectRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AssessProjectRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}project_id\0\u{3}entity_id\0\u{1}date\0\u{1}facts\0\u{1}assessors\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.projectID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.entityID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._facts) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.assessors) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.projectID.isEmpty {
+      try visitor.visitSingularStringField(value: self.projectID, fieldNumber: 1)
+    }
+    if !self.entityID.isEmpty {
+      try visitor.visitSingularStringField(value: self.entityID, fieldNumber: 2)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 3)
+    }
+    try { if let v = self._facts {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    if !self.assessors.isEmpty {
+      try visitor.visitSingularStringField(value: self.assessors, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Supervision_V1_AssessProjectRequest, rhs: Taizhang_Supervision_V1_AssessProjectRequest) -> Bool {
+    if lhs.projectID != rhs.projectID {return false}
+    if lhs.entityID != rhs.entityID {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs._facts != rhs._facts {return false}
+    if lhs.assessors != rhs.assessors {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -3292,6 +3292,51 @@ void   taizhang__ledger__v1__operation_contract__free_unpacked
   assert(message->base.descriptor == &taizhang__ledger__v1__operation_contract__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   taizhang__ledger__v1__entity_risk__init
+                     (Taizhang__Ledger__V1__EntityRisk         *message)
+{
+  static const Taizhang__Ledger__V1__EntityRisk init_value = TAIZHANG__LEDGER__V1__ENTITY_RISK__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__entity_risk__get_packed_size
+                     (const Taizhang__Ledger__V1__EntityRisk *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__entity_risk__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__entity_risk__pack
+                     (const Taizhang__Ledger__V1__EntityRisk *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__entity_risk__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__entity_risk__pack_to_buffer
+                     (const Taizhang__Ledger__V1__EntityRisk *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__entity_risk__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__EntityRisk *
+       taizhang__ledger__v1__entity_risk__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__EntityRisk *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__entity_risk__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__entity_risk__free_unpacked
+                     (Taizhang__Ledger__V1__EntityRisk *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__entity_risk__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   taizhang__ledger__v1__create_contract_request__init
                      (Taizhang__Ledger__V1__CreateContractRequest         *message)
 {
@@ -11523,7 +11568,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__contract_amendment__descr
   (ProtobufCMessageInit) taizhang__ledger__v1__contract_amendment__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taizhang__ledger__v1__operation_contract__field_descriptors[15] =
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__operation_contract__field_descriptors[16] =
 {
   {
     "id",
@@ -11705,6 +11750,18 @@ static const ProtobufCFieldDescriptor taizhang__ledger__v1__operation_contract__
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "entity_risks",
+    16,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Ledger__V1__OperationContract, n_entity_risks),
+    offsetof(Taizhang__Ledger__V1__OperationContract, entity_risks),
+    &taizhang__ledger__v1__entity_risk__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__ledger__v1__operation_contract__field_indices_by_name[] = {
   10,   /* field[10] = amendments */
@@ -11714,6 +11771,7 @@ static const unsigned taizhang__ledger__v1__operation_contract__field_indices_by
   12,   /* field[12] = created_at */
   5,   /* field[5] = end */
   2,   /* field[2] = entity_id */
+  15,   /* field[15] = entity_risks */
   0,   /* field[0] = id */
   3,   /* field[3] = mode */
   14,   /* field[14] = operator_since */
@@ -11726,7 +11784,7 @@ static const unsigned taizhang__ledger__v1__operation_contract__field_indices_by
 static const ProtobufCIntRange taizhang__ledger__v1__operation_contract__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 15 }
+  { 0, 16 }
 };
 const ProtobufCMessageDescriptor taizhang__ledger__v1__operation_contract__descriptor =
 {
@@ -11736,11 +11794,114 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__operation_contract__descr
   "Taizhang__Ledger__V1__OperationContract",
   "taizhang.ledger.v1",
   sizeof(Taizhang__Ledger__V1__OperationContract),
-  15,
+  16,
   taizhang__ledger__v1__operation_contract__field_descriptors,
   taizhang__ledger__v1__operation_contract__field_indices_by_name,
   1,  taizhang__ledger__v1__operation_contract__number_ranges,
   (ProtobufCMessageInit) taizhang__ledger__v1__operation_contract__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__entity_risk__field_descriptors[6] =
+{
+  {
+    "assessment_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__EntityRisk, assessment_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "project_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__EntityRisk, project_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "date",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__EntityRisk, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__EntityRisk, total),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "summary",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__EntityRisk, summary),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "summary_en",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__EntityRisk, summary_en),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__entity_risk__field_indices_by_name[] = {
+  0,   /* field[0] = assessment_id */
+  2,   /* field[2] = date */
+  1,   /* field[1] = project_id */
+  4,   /* field[4] = summary */
+  5,   /* field[5] = summary_en */
+  3,   /* field[3] = total */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__entity_risk__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__entity_risk__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.EntityRisk",
+  "EntityRisk",
+  "Taizhang__Ledger__V1__EntityRisk",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__EntityRisk),
+  6,
+  taizhang__ledger__v1__entity_risk__field_descriptors,
+  taizhang__ledger__v1__entity_risk__field_indices_by_name,
+  1,  taizhang__ledger__v1__entity_risk__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__entity_risk__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor taizhang__ledger__v1__create_contract_request__field_descriptors[1] =

@@ -88,6 +88,7 @@ typedef struct Taizhang__Ledger__V1__PaymentDue Taizhang__Ledger__V1__PaymentDue
 typedef struct Taizhang__Ledger__V1__OwnerConsent Taizhang__Ledger__V1__OwnerConsent;
 typedef struct Taizhang__Ledger__V1__ContractAmendment Taizhang__Ledger__V1__ContractAmendment;
 typedef struct Taizhang__Ledger__V1__OperationContract Taizhang__Ledger__V1__OperationContract;
+typedef struct Taizhang__Ledger__V1__EntityRisk Taizhang__Ledger__V1__EntityRisk;
 typedef struct Taizhang__Ledger__V1__CreateContractRequest Taizhang__Ledger__V1__CreateContractRequest;
 typedef struct Taizhang__Ledger__V1__GetContractRequest Taizhang__Ledger__V1__GetContractRequest;
 typedef struct Taizhang__Ledger__V1__ListContractsRequest Taizhang__Ledger__V1__ListContractsRequest;
@@ -2247,10 +2248,39 @@ struct  Taizhang__Ledger__V1__OperationContract
    * read-only: when the present operator took over (empty: from the start)
    */
   char *operator_since;
+  /*
+   * read-only (ignored when sent): weak assessments of its entity (GetContract, and the answers of CreateContract and AmendContract)
+   */
+  size_t n_entity_risks;
+  Taizhang__Ledger__V1__EntityRisk **entity_risks;
 };
 #define TAIZHANG__LEDGER__V1__OPERATION_CONTRACT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__operation_contract__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__OPERATION_MODE__OPERATION_MODE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__OPERATION_MODE__OPERATION_MODE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL }
+
+
+/*
+ * A risk recorded on an entity before a project: a weak assessment (000 二(一)).
+ */
+struct  Taizhang__Ledger__V1__EntityRisk
+{
+  ProtobufCMessage base;
+  /*
+   * "PG00000001"
+   */
+  char *assessment_id;
+  char *project_id;
+  char *date;
+  int32_t total;
+  /*
+   * Chinese: the weak parts and why
+   */
+  char *summary;
+  char *summary_en;
+};
+#define TAIZHANG__LEDGER__V1__ENTITY_RISK__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__entity_risk__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Taizhang__Ledger__V1__CreateContractRequest
@@ -4608,6 +4638,25 @@ Taizhang__Ledger__V1__OperationContract *
 void   taizhang__ledger__v1__operation_contract__free_unpacked
                      (Taizhang__Ledger__V1__OperationContract *message,
                       ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__EntityRisk methods */
+void   taizhang__ledger__v1__entity_risk__init
+                     (Taizhang__Ledger__V1__EntityRisk         *message);
+size_t taizhang__ledger__v1__entity_risk__get_packed_size
+                     (const Taizhang__Ledger__V1__EntityRisk   *message);
+size_t taizhang__ledger__v1__entity_risk__pack
+                     (const Taizhang__Ledger__V1__EntityRisk   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__entity_risk__pack_to_buffer
+                     (const Taizhang__Ledger__V1__EntityRisk   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__EntityRisk *
+       taizhang__ledger__v1__entity_risk__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__entity_risk__free_unpacked
+                     (Taizhang__Ledger__V1__EntityRisk *message,
+                      ProtobufCAllocator *allocator);
 /* Taizhang__Ledger__V1__CreateContractRequest methods */
 void   taizhang__ledger__v1__create_contract_request__init
                      (Taizhang__Ledger__V1__CreateContractRequest         *message);
@@ -5722,6 +5771,9 @@ typedef void (*Taizhang__Ledger__V1__ContractAmendment_Closure)
 typedef void (*Taizhang__Ledger__V1__OperationContract_Closure)
                  (const Taizhang__Ledger__V1__OperationContract *message,
                   void *closure_data);
+typedef void (*Taizhang__Ledger__V1__EntityRisk_Closure)
+                 (const Taizhang__Ledger__V1__EntityRisk *message,
+                  void *closure_data);
 typedef void (*Taizhang__Ledger__V1__CreateContractRequest_Closure)
                  (const Taizhang__Ledger__V1__CreateContractRequest *message,
                   void *closure_data);
@@ -6470,6 +6522,7 @@ extern const ProtobufCMessageDescriptor taizhang__ledger__v1__payment_due__descr
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__owner_consent__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__contract_amendment__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__operation_contract__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__entity_risk__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__create_contract_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__get_contract_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__list_contracts_request__descriptor;

@@ -637,6 +637,141 @@ void   taizhang__supervision__v1__project_progress__free_unpacked
   assert(message->base.descriptor == &taizhang__supervision__v1__project_progress__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   taizhang__supervision__v1__assessment_facts__init
+                     (Taizhang__Supervision__V1__AssessmentFacts         *message)
+{
+  static const Taizhang__Supervision__V1__AssessmentFacts init_value = TAIZHANG__SUPERVISION__V1__ASSESSMENT_FACTS__INIT;
+  *message = init_value;
+}
+size_t taizhang__supervision__v1__assessment_facts__get_packed_size
+                     (const Taizhang__Supervision__V1__AssessmentFacts *message)
+{
+  assert(message->base.descriptor == &taizhang__supervision__v1__assessment_facts__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__supervision__v1__assessment_facts__pack
+                     (const Taizhang__Supervision__V1__AssessmentFacts *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__supervision__v1__assessment_facts__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__supervision__v1__assessment_facts__pack_to_buffer
+                     (const Taizhang__Supervision__V1__AssessmentFacts *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__supervision__v1__assessment_facts__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Supervision__V1__AssessmentFacts *
+       taizhang__supervision__v1__assessment_facts__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Supervision__V1__AssessmentFacts *)
+     protobuf_c_message_unpack (&taizhang__supervision__v1__assessment_facts__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__supervision__v1__assessment_facts__free_unpacked
+                     (Taizhang__Supervision__V1__AssessmentFacts *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__supervision__v1__assessment_facts__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__supervision__v1__assessment__init
+                     (Taizhang__Supervision__V1__Assessment         *message)
+{
+  static const Taizhang__Supervision__V1__Assessment init_value = TAIZHANG__SUPERVISION__V1__ASSESSMENT__INIT;
+  *message = init_value;
+}
+size_t taizhang__supervision__v1__assessment__get_packed_size
+                     (const Taizhang__Supervision__V1__Assessment *message)
+{
+  assert(message->base.descriptor == &taizhang__supervision__v1__assessment__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__supervision__v1__assessment__pack
+                     (const Taizhang__Supervision__V1__Assessment *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__supervision__v1__assessment__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__supervision__v1__assessment__pack_to_buffer
+                     (const Taizhang__Supervision__V1__Assessment *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__supervision__v1__assessment__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Supervision__V1__Assessment *
+       taizhang__supervision__v1__assessment__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Supervision__V1__Assessment *)
+     protobuf_c_message_unpack (&taizhang__supervision__v1__assessment__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__supervision__v1__assessment__free_unpacked
+                     (Taizhang__Supervision__V1__Assessment *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__supervision__v1__assessment__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__supervision__v1__assess_project_request__init
+                     (Taizhang__Supervision__V1__AssessProjectRequest         *message)
+{
+  static const Taizhang__Supervision__V1__AssessProjectRequest init_value = TAIZHANG__SUPERVISION__V1__ASSESS_PROJECT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__supervision__v1__assess_project_request__get_packed_size
+                     (const Taizhang__Supervision__V1__AssessProjectRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__supervision__v1__assess_project_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__supervision__v1__assess_project_request__pack
+                     (const Taizhang__Supervision__V1__AssessProjectRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__supervision__v1__assess_project_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__supervision__v1__assess_project_request__pack_to_buffer
+                     (const Taizhang__Supervision__V1__AssessProjectRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__supervision__v1__assess_project_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Supervision__V1__AssessProjectRequest *
+       taizhang__supervision__v1__assess_project_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Supervision__V1__AssessProjectRequest *)
+     protobuf_c_message_unpack (&taizhang__supervision__v1__assess_project_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__supervision__v1__assess_project_request__free_unpacked
+                     (Taizhang__Supervision__V1__AssessProjectRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__supervision__v1__assess_project_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   taizhang__supervision__v1__record_milestone_request__init
                      (Taizhang__Supervision__V1__RecordMilestoneRequest         *message)
 {
@@ -2211,7 +2346,7 @@ const ProtobufCMessageDescriptor taizhang__supervision__v1__milestone_entry__des
   (ProtobufCMessageInit) taizhang__supervision__v1__milestone_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taizhang__supervision__v1__project_progress__field_descriptors[12] =
+static const ProtobufCFieldDescriptor taizhang__supervision__v1__project_progress__field_descriptors[13] =
 {
   {
     "project_id",
@@ -2357,12 +2492,25 @@ static const ProtobufCFieldDescriptor taizhang__supervision__v1__project_progres
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "assessments",
+    13,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Supervision__V1__ProjectProgress, n_assessments),
+    offsetof(Taizhang__Supervision__V1__ProjectProgress, assessments),
+    &taizhang__supervision__v1__assessment__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__supervision__v1__project_progress__field_indices_by_name[] = {
   2,   /* field[2] = admin_code */
   9,   /* field[9] = allocated_fen */
   4,   /* field[4] = allocations */
   7,   /* field[7] = as_of */
+  12,   /* field[12] = assessments */
   5,   /* field[5] = disbursements */
   6,   /* field[6] = milestones */
   0,   /* field[0] = project_id */
@@ -2375,7 +2523,7 @@ static const unsigned taizhang__supervision__v1__project_progress__field_indices
 static const ProtobufCIntRange taizhang__supervision__v1__project_progress__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor taizhang__supervision__v1__project_progress__descriptor =
 {
@@ -2385,11 +2533,398 @@ const ProtobufCMessageDescriptor taizhang__supervision__v1__project_progress__de
   "Taizhang__Supervision__V1__ProjectProgress",
   "taizhang.supervision.v1",
   sizeof(Taizhang__Supervision__V1__ProjectProgress),
-  12,
+  13,
   taizhang__supervision__v1__project_progress__field_descriptors,
   taizhang__supervision__v1__project_progress__field_indices_by_name,
   1,  taizhang__supervision__v1__project_progress__number_ranges,
   (ProtobufCMessageInit) taizhang__supervision__v1__project_progress__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__supervision__v1__assessment_facts__field_descriptors[7] =
+{
+  {
+    "annual_output_fen",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Supervision__V1__AssessmentFacts, annual_output_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "investment_fen",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Supervision__V1__AssessmentFacts, investment_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "channels",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Taizhang__Supervision__V1__AssessmentFacts, n_channels),
+    offsetof(Taizhang__Supervision__V1__AssessmentFacts, channels),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "order_share_percent",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Supervision__V1__AssessmentFacts, order_share_percent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "households_linked",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Supervision__V1__AssessmentFacts, households_linked),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "households_planned",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Supervision__V1__AssessmentFacts, households_planned),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "violations",
+    7,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Taizhang__Supervision__V1__AssessmentFacts, n_violations),
+    offsetof(Taizhang__Supervision__V1__AssessmentFacts, violations),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__supervision__v1__assessment_facts__field_indices_by_name[] = {
+  0,   /* field[0] = annual_output_fen */
+  2,   /* field[2] = channels */
+  4,   /* field[4] = households_linked */
+  5,   /* field[5] = households_planned */
+  1,   /* field[1] = investment_fen */
+  3,   /* field[3] = order_share_percent */
+  6,   /* field[6] = violations */
+};
+static const ProtobufCIntRange taizhang__supervision__v1__assessment_facts__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor taizhang__supervision__v1__assessment_facts__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.supervision.v1.AssessmentFacts",
+  "AssessmentFacts",
+  "Taizhang__Supervision__V1__AssessmentFacts",
+  "taizhang.supervision.v1",
+  sizeof(Taizhang__Supervision__V1__AssessmentFacts),
+  7,
+  taizhang__supervision__v1__assessment_facts__field_descriptors,
+  taizhang__supervision__v1__assessment_facts__field_indices_by_name,
+  1,  taizhang__supervision__v1__assessment_facts__number_ranges,
+  (ProtobufCMessageInit) taizhang__supervision__v1__assessment_facts__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__supervision__v1__assessment__field_descriptors[12] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Supervision__V1__Assessment, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "project_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Supervision__V1__Assessment, project_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "entity_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Supervision__V1__Assessment, entity_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "entity_name",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Supervision__V1__Assessment, entity_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "date",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Supervision__V1__Assessment, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "facts",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Supervision__V1__Assessment, facts),
+    &taizhang__supervision__v1__assessment_facts__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "parts",
+    7,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Supervision__V1__Assessment, n_parts),
+    offsetof(Taizhang__Supervision__V1__Assessment, parts),
+    &taizhang__risk__v1__score_part__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Supervision__V1__Assessment, total),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "weak",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Supervision__V1__Assessment, weak),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "assessors",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Supervision__V1__Assessment, assessors),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "identity",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Supervision__V1__Assessment, identity),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Supervision__V1__Assessment, created_at),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__supervision__v1__assessment__field_indices_by_name[] = {
+  9,   /* field[9] = assessors */
+  11,   /* field[11] = created_at */
+  4,   /* field[4] = date */
+  2,   /* field[2] = entity_id */
+  3,   /* field[3] = entity_name */
+  5,   /* field[5] = facts */
+  0,   /* field[0] = id */
+  10,   /* field[10] = identity */
+  6,   /* field[6] = parts */
+  1,   /* field[1] = project_id */
+  7,   /* field[7] = total */
+  8,   /* field[8] = weak */
+};
+static const ProtobufCIntRange taizhang__supervision__v1__assessment__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 12 }
+};
+const ProtobufCMessageDescriptor taizhang__supervision__v1__assessment__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.supervision.v1.Assessment",
+  "Assessment",
+  "Taizhang__Supervision__V1__Assessment",
+  "taizhang.supervision.v1",
+  sizeof(Taizhang__Supervision__V1__Assessment),
+  12,
+  taizhang__supervision__v1__assessment__field_descriptors,
+  taizhang__supervision__v1__assessment__field_indices_by_name,
+  1,  taizhang__supervision__v1__assessment__number_ranges,
+  (ProtobufCMessageInit) taizhang__supervision__v1__assessment__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__supervision__v1__assess_project_request__field_descriptors[5] =
+{
+  {
+    "project_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Supervision__V1__AssessProjectRequest, project_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "entity_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Supervision__V1__AssessProjectRequest, entity_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "date",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Supervision__V1__AssessProjectRequest, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "facts",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Supervision__V1__AssessProjectRequest, facts),
+    &taizhang__supervision__v1__assessment_facts__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "assessors",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Supervision__V1__AssessProjectRequest, assessors),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__supervision__v1__assess_project_request__field_indices_by_name[] = {
+  4,   /* field[4] = assessors */
+  2,   /* field[2] = date */
+  1,   /* field[1] = entity_id */
+  3,   /* field[3] = facts */
+  0,   /* field[0] = project_id */
+};
+static const ProtobufCIntRange taizhang__supervision__v1__assess_project_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor taizhang__supervision__v1__assess_project_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.supervision.v1.AssessProjectRequest",
+  "AssessProjectRequest",
+  "Taizhang__Supervision__V1__AssessProjectRequest",
+  "taizhang.supervision.v1",
+  sizeof(Taizhang__Supervision__V1__AssessProjectRequest),
+  5,
+  taizhang__supervision__v1__assess_project_request__field_descriptors,
+  taizhang__supervision__v1__assess_project_request__field_indices_by_name,
+  1,  taizhang__supervision__v1__assess_project_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__supervision__v1__assess_project_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor taizhang__supervision__v1__record_milestone_request__field_descriptors[6] =
@@ -3394,7 +3929,7 @@ const ProtobufCEnumDescriptor taizhang__supervision__v1__light__descriptor =
   taizhang__supervision__v1__light__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor taizhang__supervision__v1__supervision__method_descriptors[9] =
+static const ProtobufCMethodDescriptor taizhang__supervision__v1__supervision__method_descriptors[10] =
 {
   { "RegisterUnit", &taizhang__supervision__v1__register_unit_request__descriptor, &taizhang__supervision__v1__responsible_unit__descriptor },
   { "ListUnits", &taizhang__supervision__v1__list_units_request__descriptor, &taizhang__supervision__v1__list_units_response__descriptor },
@@ -3402,15 +3937,17 @@ static const ProtobufCMethodDescriptor taizhang__supervision__v1__supervision__m
   { "RecordMilestone", &taizhang__supervision__v1__record_milestone_request__descriptor, &taizhang__supervision__v1__project_progress__descriptor },
   { "RecordAllocation", &taizhang__supervision__v1__record_allocation_request__descriptor, &taizhang__supervision__v1__project_progress__descriptor },
   { "RecordDisbursement", &taizhang__supervision__v1__record_disbursement_request__descriptor, &taizhang__supervision__v1__project_progress__descriptor },
+  { "AssessProject", &taizhang__supervision__v1__assess_project_request__descriptor, &taizhang__supervision__v1__assessment__descriptor },
   { "GetProjectProgress", &taizhang__supervision__v1__get_project_progress_request__descriptor, &taizhang__supervision__v1__project_progress__descriptor },
   { "GetUnitLights", &taizhang__supervision__v1__get_unit_lights_request__descriptor, &taizhang__supervision__v1__unit_lights__descriptor },
   { "RankUnits", &taizhang__supervision__v1__rank_units_request__descriptor, &taizhang__supervision__v1__rank_units_response__descriptor },
 };
 const unsigned taizhang__supervision__v1__supervision__method_indices_by_name[] = {
-  6,        /* GetProjectProgress */
-  7,        /* GetUnitLights */
+  6,        /* AssessProject */
+  7,        /* GetProjectProgress */
+  8,        /* GetUnitLights */
   1,        /* ListUnits */
-  8,        /* RankUnits */
+  9,        /* RankUnits */
   4,        /* RecordAllocation */
   5,        /* RecordDisbursement */
   3,        /* RecordMilestone */
@@ -3424,7 +3961,7 @@ const ProtobufCServiceDescriptor taizhang__supervision__v1__supervision__descrip
   "Supervision",
   "Taizhang__Supervision__V1__Supervision",
   "taizhang.supervision.v1",
-  9,
+  10,
   taizhang__supervision__v1__supervision__method_descriptors,
   taizhang__supervision__v1__supervision__method_indices_by_name
 };
@@ -3476,13 +4013,21 @@ void taizhang__supervision__v1__supervision__record_disbursement(ProtobufCServic
   assert(service->descriptor == &taizhang__supervision__v1__supervision__descriptor);
   service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void taizhang__supervision__v1__supervision__assess_project(ProtobufCService *service,
+                                                            const Taizhang__Supervision__V1__AssessProjectRequest *input,
+                                                            Taizhang__Supervision__V1__Assessment_Closure closure,
+                                                            void *closure_data)
+{
+  assert(service->descriptor == &taizhang__supervision__v1__supervision__descriptor);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void taizhang__supervision__v1__supervision__get_project_progress(ProtobufCService *service,
                                                                   const Taizhang__Supervision__V1__GetProjectProgressRequest *input,
                                                                   Taizhang__Supervision__V1__ProjectProgress_Closure closure,
                                                                   void *closure_data)
 {
   assert(service->descriptor == &taizhang__supervision__v1__supervision__descriptor);
-  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__supervision__v1__supervision__get_unit_lights(ProtobufCService *service,
                                                              const Taizhang__Supervision__V1__GetUnitLightsRequest *input,
@@ -3490,7 +4035,7 @@ void taizhang__supervision__v1__supervision__get_unit_lights(ProtobufCService *s
                                                              void *closure_data)
 {
   assert(service->descriptor == &taizhang__supervision__v1__supervision__descriptor);
-  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__supervision__v1__supervision__rank_units(ProtobufCService *service,
                                                         const Taizhang__Supervision__V1__RankUnitsRequest *input,
@@ -3498,7 +4043,7 @@ void taizhang__supervision__v1__supervision__rank_units(ProtobufCService *servic
                                                         void *closure_data)
 {
   assert(service->descriptor == &taizhang__supervision__v1__supervision__descriptor);
-  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__supervision__v1__supervision__init (Taizhang__Supervision__V1__Supervision_Service *service,
                                                    Taizhang__Supervision__V1__Supervision_ServiceDestroy destroy)

@@ -31,6 +31,9 @@ typedef struct Taizhang__Supervision__V1__Allocation Taizhang__Supervision__V1__
 typedef struct Taizhang__Supervision__V1__Disbursement Taizhang__Supervision__V1__Disbursement;
 typedef struct Taizhang__Supervision__V1__MilestoneEntry Taizhang__Supervision__V1__MilestoneEntry;
 typedef struct Taizhang__Supervision__V1__ProjectProgress Taizhang__Supervision__V1__ProjectProgress;
+typedef struct Taizhang__Supervision__V1__AssessmentFacts Taizhang__Supervision__V1__AssessmentFacts;
+typedef struct Taizhang__Supervision__V1__Assessment Taizhang__Supervision__V1__Assessment;
+typedef struct Taizhang__Supervision__V1__AssessProjectRequest Taizhang__Supervision__V1__AssessProjectRequest;
 typedef struct Taizhang__Supervision__V1__RecordMilestoneRequest Taizhang__Supervision__V1__RecordMilestoneRequest;
 typedef struct Taizhang__Supervision__V1__RecordAllocationRequest Taizhang__Supervision__V1__RecordAllocationRequest;
 typedef struct Taizhang__Supervision__V1__RecordDisbursementRequest Taizhang__Supervision__V1__RecordDisbursementRequest;
@@ -410,10 +413,108 @@ struct  Taizhang__Supervision__V1__ProjectProgress
    */
   int64_t spent_fen;
   int64_t version;
+  /*
+   * of the entities proposed, oldest first
+   */
+  size_t n_assessments;
+  Taizhang__Supervision__V1__Assessment **assessments;
 };
 #define TAIZHANG__SUPERVISION__V1__PROJECT_PROGRESS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__supervision__v1__project_progress__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, TAIZHANG__SUPERVISION__V1__MILESTONE__MILESTONE_UNSPECIFIED, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, TAIZHANG__SUPERVISION__V1__MILESTONE__MILESTONE_UNSPECIFIED, 0, 0, 0, 0,NULL }
+
+
+struct  Taizhang__Supervision__V1__AssessmentFacts
+{
+  ProtobufCMessage base;
+  /*
+   * the entity's output of the last full year (年产值)
+   */
+  int64_t annual_output_fen;
+  /*
+   * the project's planned investment
+   */
+  int64_t investment_fen;
+  /*
+   * 订单收购, 电商, 批发市场 …
+   */
+  size_t n_channels;
+  char **channels;
+  /*
+   * of its output sold under orders
+   */
+  int32_t order_share_percent;
+  /*
+   * households it undertakes to lift
+   */
+  int32_t households_linked;
+  /*
+   * households the project plans to lift
+   */
+  int32_t households_planned;
+  /*
+   * on record: 用地, 环保, 失信被执行 …
+   */
+  size_t n_violations;
+  char **violations;
+};
+#define TAIZHANG__SUPERVISION__V1__ASSESSMENT_FACTS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__supervision__v1__assessment_facts__descriptor) \
+    , 0, 0, 0,NULL, 0, 0, 0, 0,NULL }
+
+
+struct  Taizhang__Supervision__V1__Assessment
+{
+  ProtobufCMessage base;
+  /*
+   * "PG00000001"
+   */
+  char *id;
+  char *project_id;
+  char *entity_id;
+  char *entity_name;
+  char *date;
+  Taizhang__Supervision__V1__AssessmentFacts *facts;
+  /*
+   * production_scale, sales_channels, poverty_linkage, policy_compliance
+   */
+  size_t n_parts;
+  Taizhang__Risk__V1__ScorePart **parts;
+  /*
+   * 0–100
+   */
+  int32_t total;
+  /*
+   * under the risk configuration's score_yellow_below: a risk on the project
+   */
+  protobuf_c_boolean weak;
+  char *assessors;
+  char *identity;
+  char *created_at;
+};
+#define TAIZHANG__SUPERVISION__V1__ASSESSMENT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__supervision__v1__assessment__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Supervision__V1__AssessProjectRequest
+{
+  ProtobufCMessage base;
+  char *project_id;
+  /*
+   * the operating entity proposed
+   */
+  char *entity_id;
+  char *date;
+  Taizhang__Supervision__V1__AssessmentFacts *facts;
+  /*
+   * who assessed (names, posts)
+   */
+  char *assessors;
+};
+#define TAIZHANG__SUPERVISION__V1__ASSESS_PROJECT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__supervision__v1__assess_project_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string }
 
 
 struct  Taizhang__Supervision__V1__RecordMilestoneRequest
@@ -870,6 +971,63 @@ Taizhang__Supervision__V1__ProjectProgress *
 void   taizhang__supervision__v1__project_progress__free_unpacked
                      (Taizhang__Supervision__V1__ProjectProgress *message,
                       ProtobufCAllocator *allocator);
+/* Taizhang__Supervision__V1__AssessmentFacts methods */
+void   taizhang__supervision__v1__assessment_facts__init
+                     (Taizhang__Supervision__V1__AssessmentFacts         *message);
+size_t taizhang__supervision__v1__assessment_facts__get_packed_size
+                     (const Taizhang__Supervision__V1__AssessmentFacts   *message);
+size_t taizhang__supervision__v1__assessment_facts__pack
+                     (const Taizhang__Supervision__V1__AssessmentFacts   *message,
+                      uint8_t             *out);
+size_t taizhang__supervision__v1__assessment_facts__pack_to_buffer
+                     (const Taizhang__Supervision__V1__AssessmentFacts   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Supervision__V1__AssessmentFacts *
+       taizhang__supervision__v1__assessment_facts__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__supervision__v1__assessment_facts__free_unpacked
+                     (Taizhang__Supervision__V1__AssessmentFacts *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Supervision__V1__Assessment methods */
+void   taizhang__supervision__v1__assessment__init
+                     (Taizhang__Supervision__V1__Assessment         *message);
+size_t taizhang__supervision__v1__assessment__get_packed_size
+                     (const Taizhang__Supervision__V1__Assessment   *message);
+size_t taizhang__supervision__v1__assessment__pack
+                     (const Taizhang__Supervision__V1__Assessment   *message,
+                      uint8_t             *out);
+size_t taizhang__supervision__v1__assessment__pack_to_buffer
+                     (const Taizhang__Supervision__V1__Assessment   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Supervision__V1__Assessment *
+       taizhang__supervision__v1__assessment__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__supervision__v1__assessment__free_unpacked
+                     (Taizhang__Supervision__V1__Assessment *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Supervision__V1__AssessProjectRequest methods */
+void   taizhang__supervision__v1__assess_project_request__init
+                     (Taizhang__Supervision__V1__AssessProjectRequest         *message);
+size_t taizhang__supervision__v1__assess_project_request__get_packed_size
+                     (const Taizhang__Supervision__V1__AssessProjectRequest   *message);
+size_t taizhang__supervision__v1__assess_project_request__pack
+                     (const Taizhang__Supervision__V1__AssessProjectRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__supervision__v1__assess_project_request__pack_to_buffer
+                     (const Taizhang__Supervision__V1__AssessProjectRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Supervision__V1__AssessProjectRequest *
+       taizhang__supervision__v1__assess_project_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__supervision__v1__assess_project_request__free_unpacked
+                     (Taizhang__Supervision__V1__AssessProjectRequest *message,
+                      ProtobufCAllocator *allocator);
 /* Taizhang__Supervision__V1__RecordMilestoneRequest methods */
 void   taizhang__supervision__v1__record_milestone_request__init
                      (Taizhang__Supervision__V1__RecordMilestoneRequest         *message);
@@ -1123,6 +1281,15 @@ typedef void (*Taizhang__Supervision__V1__MilestoneEntry_Closure)
 typedef void (*Taizhang__Supervision__V1__ProjectProgress_Closure)
                  (const Taizhang__Supervision__V1__ProjectProgress *message,
                   void *closure_data);
+typedef void (*Taizhang__Supervision__V1__AssessmentFacts_Closure)
+                 (const Taizhang__Supervision__V1__AssessmentFacts *message,
+                  void *closure_data);
+typedef void (*Taizhang__Supervision__V1__Assessment_Closure)
+                 (const Taizhang__Supervision__V1__Assessment *message,
+                  void *closure_data);
+typedef void (*Taizhang__Supervision__V1__AssessProjectRequest_Closure)
+                 (const Taizhang__Supervision__V1__AssessProjectRequest *message,
+                  void *closure_data);
 typedef void (*Taizhang__Supervision__V1__RecordMilestoneRequest_Closure)
                  (const Taizhang__Supervision__V1__RecordMilestoneRequest *message,
                   void *closure_data);
@@ -1187,6 +1354,10 @@ struct Taizhang__Supervision__V1__Supervision_Service
                               const Taizhang__Supervision__V1__RecordDisbursementRequest *input,
                               Taizhang__Supervision__V1__ProjectProgress_Closure closure,
                               void *closure_data);
+  void (*assess_project)(Taizhang__Supervision__V1__Supervision_Service *service,
+                         const Taizhang__Supervision__V1__AssessProjectRequest *input,
+                         Taizhang__Supervision__V1__Assessment_Closure closure,
+                         void *closure_data);
   void (*get_project_progress)(Taizhang__Supervision__V1__Supervision_Service *service,
                                const Taizhang__Supervision__V1__GetProjectProgressRequest *input,
                                Taizhang__Supervision__V1__ProjectProgress_Closure closure,
@@ -1213,6 +1384,7 @@ void taizhang__supervision__v1__supervision__init (Taizhang__Supervision__V1__Su
       function_prefix__ ## record_milestone,\
       function_prefix__ ## record_allocation,\
       function_prefix__ ## record_disbursement,\
+      function_prefix__ ## assess_project,\
       function_prefix__ ## get_project_progress,\
       function_prefix__ ## get_unit_lights,\
       function_prefix__ ## rank_units  }
@@ -1240,6 +1412,10 @@ void taizhang__supervision__v1__supervision__record_disbursement(ProtobufCServic
                                                                  const Taizhang__Supervision__V1__RecordDisbursementRequest *input,
                                                                  Taizhang__Supervision__V1__ProjectProgress_Closure closure,
                                                                  void *closure_data);
+void taizhang__supervision__v1__supervision__assess_project(ProtobufCService *service,
+                                                            const Taizhang__Supervision__V1__AssessProjectRequest *input,
+                                                            Taizhang__Supervision__V1__Assessment_Closure closure,
+                                                            void *closure_data);
 void taizhang__supervision__v1__supervision__get_project_progress(ProtobufCService *service,
                                                                   const Taizhang__Supervision__V1__GetProjectProgressRequest *input,
                                                                   Taizhang__Supervision__V1__ProjectProgress_Closure closure,
@@ -1273,6 +1449,9 @@ extern const ProtobufCMessageDescriptor taizhang__supervision__v1__allocation__d
 extern const ProtobufCMessageDescriptor taizhang__supervision__v1__disbursement__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__supervision__v1__milestone_entry__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__supervision__v1__project_progress__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__supervision__v1__assessment_facts__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__supervision__v1__assessment__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__supervision__v1__assess_project_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__supervision__v1__record_milestone_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__supervision__v1__record_allocation_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__supervision__v1__record_disbursement_request__descriptor;
