@@ -249,6 +249,17 @@ public struct UnitLightRules: Sendable {
         return quarter
     }
 
+    /// Whether the daemon records the judgement of `quarter` for `unit`: it
+    /// is judged by today, not yet recorded, and the year's targets were set
+    /// by its judgement day. Targets entered later (a county taking in its
+    /// past years) leave the quarter judged on what is recorded, never
+    /// frozen half-entered.
+    public func records(_ unit: ResponsibleUnit, _ quarter: Quarter) -> Bool {
+        guard isJudged(quarter), unit.judgement(quarter) == nil, let set = unit.targets(quarter.year)?.revisions.first,
+              let setOn = Timestamp.chinaDate(rfc3339: set.recordedAt) else { return false }
+        return setOn <= judgementDay(quarter)
+    }
+
     /// The quarter's own targets checked against the unit's projects, with
     /// what was recorded by `recordedBy`.
     public func checks(_ target: QuarterTarget, first: CivilDate, last: CivilDate, projects: [String: ProjectProgress],

@@ -1,6 +1,7 @@
 // The monitor's side of the units' lights and the projects' books (issue
 // 21): on every full run it records the judgement of every quarter judged
-// by today that it has not recorded, once (a recorded judgement stands);
+// by today that it has not recorded and whose year's targets were set by
+// its judgement day, once (a recorded judgement stands);
 // on every full run, and on a focused run
 // after a change to a project's progress or a unit, it alerts on the units
 // whose last judged light is yellow or red and on the completed projects
@@ -51,8 +52,9 @@ extension RiskMonitor {
     static let judgementPiece = 500
 
     /// Records the judgement of every quarter judged by today that a unit
-    /// with targets for its year has not had recorded, oldest first (each
-    /// reads the one before as recorded).
+    /// has not had recorded and whose year's targets it had by the
+    /// judgement day (`UnitLightRules.records`), oldest first (each reads
+    /// the one before as recorded).
     func judgeUnits(into summary: inout MonitorRunSummary) {
         guard store.heldReason == nil else { return }
         let lights = UnitLightRules(judgedDays: current().unitLightJudgedDays, today: Timestamp.chinaDate(unixMillis: clock.nowUnixMillis()))
@@ -63,7 +65,7 @@ extension RiskMonitor {
                 for year in unit.years.map(\.year) {
                     for number in 1...4 {
                         let quarter = Quarter(year: year, number: number)!
-                        guard quarter <= lights.latestJudged, unit.judgement(quarter) == nil else { continue }
+                        guard lights.records(unit, quarter) else { continue }
                         let judgement = lights.judge(unit, quarter, projects: projects[unit.id] ?? [:])
                         unit.judgements.append(judgement)
                         judgements.append(judgement)

@@ -7,7 +7,7 @@ import TaizhangDemo
 import TaizhangProto
 
 struct DemoCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "demo", abstract: "The demo county (江陵县-shaped, 721 assets, 12 operating entities with four quarters of reports, income, distribution plans, a stock-take, disposals, assets at each stage of the life cycle).",
+    static let configuration = CommandConfiguration(commandName: "demo", abstract: "The demo county (江陵县-shaped, 721 assets, 12 operating entities with four quarters of reports, income, distribution plans, a stock-take, disposals, assets at each stage of the life cycle, five responsible units lit over a year's four quarters).",
                                                     subcommands: [Load.self])
 
     struct Load: AsyncParsableCommand {
@@ -70,13 +70,14 @@ struct DemoCommand: AsyncParsableCommand {
             let steps = try await loadStewardship(client, demo: demo, operations: operations, assetIds: response.ids, contracts: contracts)
             let lifecycle = try await loadLifecycle(client, demo: demo, operations: operations, assetIds: response.ids)
             let stages = lifecycleSummary(lifecycle, assets: response.ids.count, disposed: 2)
+            let lights = try await loadSupervision(client)
             let followed = try await loadAlertFollowUps(client)
             let operating = demo.assets.filter { $0.category == .operating }.count
             let household = demo.assets.filter { $0.category == .household }.count
             let publicWelfare = demo.assets.count - operating - household
             print(global.language == .zh
-                  ? "已载入示范县江陵县：\(demo.units.count) 个行政区划，\(demo.projects.count) 个项目，\(response.ids.count) 项资产（经营性 \(operating)，公益性 \(publicWelfare)，到户类 \(household)）；带贫主体 \(entities) 个，季度报表 \(reports) 份；收益 \(steps.income) 笔，分配方案 \(steps.plans) 个，清查 1 次，处置 2 项，盘活方案 1 个；\(stages)；预警处置：约谈后销号 \(followed.closedAfterTalk) 条，问责后销号 \(followed.closedAfterAccountability) 条，整改中 \(followed.rectifying) 条（期限今日），已签收 \(followed.acknowledged) 条，待签收 \(followed.waiting) 条"
-                  : "loaded the demo county: \(demo.units.count) admin units, \(demo.projects.count) projects, \(response.ids.count) assets (\(operating) operating, \(publicWelfare) public-welfare, \(household) household); \(entities) operating entities, \(reports) quarterly reports; \(steps.income) receipts, \(steps.plans) distribution plans, 1 stock-take, 2 disposals, 1 revitalising plan; \(stages); alerts followed up: \(followed.closedAfterTalk) closed after a talk, \(followed.closedAfterAccountability) closed after a decision on accountability, \(followed.rectifying) rectifying (due today), \(followed.acknowledged) acknowledged, \(followed.waiting) waiting")
+                  ? "已载入示范县江陵县：\(demo.units.count) 个行政区划，\(demo.projects.count) 个项目，\(response.ids.count) 项资产（经营性 \(operating)，公益性 \(publicWelfare)，到户类 \(household)）；带贫主体 \(entities) 个，季度报表 \(reports) 份；收益 \(steps.income) 笔，分配方案 \(steps.plans) 个，清查 1 次，处置 2 项，盘活方案 1 个；\(stages)；责任单位 \(Self.demoUnits.count) 个，四个季度亮绿灯 \(lights[.green] ?? 0) 次、黄灯 \(lights[.yellow] ?? 0) 次、红灯 \(lights[.red] ?? 0) 次；预警处置：约谈后销号 \(followed.closedAfterTalk) 条，问责后销号 \(followed.closedAfterAccountability) 条，整改中 \(followed.rectifying) 条（期限今日），已签收 \(followed.acknowledged) 条，待签收 \(followed.waiting) 条"
+                  : "loaded the demo county: \(demo.units.count) admin units, \(demo.projects.count) projects, \(response.ids.count) assets (\(operating) operating, \(publicWelfare) public-welfare, \(household) household); \(entities) operating entities, \(reports) quarterly reports; \(steps.income) receipts, \(steps.plans) distribution plans, 1 stock-take, 2 disposals, 1 revitalising plan; \(stages); \(Self.demoUnits.count) responsible units, lit over four quarters green \(lights[.green] ?? 0), yellow \(lights[.yellow] ?? 0), red \(lights[.red] ?? 0) times; alerts followed up: \(followed.closedAfterTalk) closed after a talk, \(followed.closedAfterAccountability) closed after a decision on accountability, \(followed.rectifying) rectifying (due today), \(followed.acknowledged) acknowledged, \(followed.waiting) waiting")
         }
 
         /// Income, a plan at each stage, a stock-take with a loss, two disposals and a revitalising plan.

@@ -69,4 +69,21 @@ struct SupervisionConditionsTests {
         #expect(early.condition(redUnit, projects: redProjects)?.quarter == "2026Q2")
         #expect(early.condition(redUnit, projects: redProjects)?.level == .yellow)
     }
+
+    @Test func aQuarterIsRecorded_onlyWhenItsYearsTargetsWereSetByItsJudgementDay() {
+        let rules = UnitLightRules(judgedDays: 10, today: CivilDate("2026-10-20")!)
+        func unit(setAt: String) -> ResponsibleUnit {
+            let revision = TargetRevision(on: CivilDate("2026-01-05")!, reason: "", before: [], by: nil, identity: "clerk", recordedAt: setAt)
+            return ResponsibleUnit(id: "DW00000001", name: "白马镇人民政府", kind: .township, adminCode: "421024101000", head: "张三",
+                                   years: [UnitYearTargets(year: 2026, quarters: Array(repeating: QuarterTarget(spendFen: 100), count: 4), revisions: [revision])])
+        }
+        let early = unit(setAt: "2026-01-05T02:00:00.000Z")
+        #expect([1, 2, 3, 4].map { rules.records(early, Quarter(year: 2026, number: $0)!) } == [true, true, true, false], "Q4 is not judged yet")
+        // Set on 2026-07-10 (China time), 2026Q2's judgement day: Q2 still counts, Q1 (judged 2026-04-10) does not.
+        let midYear = unit(setAt: "2026-07-09T16:30:00.000Z")
+        #expect([1, 2, 3].map { rules.records(midYear, Quarter(year: 2026, number: $0)!) } == [false, true, true])
+        var recorded = early
+        recorded.judgements = [rules.judge(early, Quarter(year: 2026, number: 1)!, projects: [:])]
+        #expect(!rules.records(recorded, Quarter(year: 2026, number: 1)!), "recorded once")
+    }
 }

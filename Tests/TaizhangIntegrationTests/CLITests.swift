@@ -35,12 +35,24 @@ struct CLITests {
                    stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    /// The demo's year of lights: the last year whose fourth quarter is judged.
+    static var demoSupervisionYear: Int {
+        let parts = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "Asia/Shanghai")!, from: Date())
+        return parts.month! == 1 && parts.day! < 10 ? parts.year! - 2 : parts.year! - 1
+    }
+
     @Test func demoCounty_loadsOnceWithTheShapeOfSeed003() throws {
         let daemon = try DaemonProcess()
         defer { daemon.stop() }
         let load = try Self.taizhang(["demo", "load"], socket: daemon.socketPath)
         #expect(load.status == 0, "\(load.stderr)")
         #expect(load.stdout.contains("721 项资产（经营性 214，公益性 497，到户类 10）"))
+        // Five responsible units over a year's four quarters: some green, yellows, reds (docs/supervision.md).
+        #expect(load.stdout.contains("责任单位 5 个，四个季度亮绿灯 14 次、黄灯 3 次、红灯 3 次"), "\(load.stdout)")
+        let lights = try Self.taizhang(["supervision", "lights", "DW00000003", "--year", "\(Self.demoSupervisionYear)", "--lang", "en"], socket: daemon.socketPath)
+        #expect(lights.stdout.components(separatedBy: "\n").filter { $0.contains("Q") }.compactMap { line in
+            ["green", "yellow", "red"].first { line.contains(" \($0) ") }
+        } == ["green", "yellow", "red", "red"], "\(lights.stdout)")
         let again = try Self.taizhang(["demo", "load", "--lang", "en"], socket: daemon.socketPath)
         #expect(again.status == 0)
         #expect(again.stdout.contains("already loaded"))
