@@ -8,6 +8,9 @@ extension Decider {
     public enum UnitLimits {
         /// Milestones one quarter's target names.
         public static let milestonesPerQuarterMax = 50
+        /// Units one ledger keeps, and projects one unit answers for.
+        public static let unitsMax = 5_000
+        public static let projectsPerUnitMax = 20_000
         /// Years of targets one unit keeps, and changes of one year's.
         public static let yearsMax = 50
         public static let revisionsMax = 50
@@ -46,6 +49,9 @@ extension Decider {
         }
         if !bad.isEmpty { throw LedgerError.invalid(bad, what: "responsible unit") }
         try permit(unit.adminCode, "the unit's admin_code")
+        if (numbers.stewardship[.responsibleUnit] ?? 0) >= UnitLimits.unitsMax {
+            throw LedgerError(.resourceExhausted, "the ledger has registered \(UnitLimits.unitsMax) responsible units, the most it keeps")
+        }
         var next = unit
         next.id = nextId(.responsibleUnit)
         next.years = []
@@ -74,12 +80,10 @@ extension Decider {
         if let before {
             // A quarter's target stands once the quarter has ended: lowering
             // it after seeing what was done would change its light.
-            for number in 1...4 where before.quarter(number) != quarters[number - 1] {
-                let quarter = Quarter(year: year, number: number)!
-                if quarter.last < today {
-                    throw LedgerError(.failedPrecondition, "\(quarter) (\(quarter.chineseName)) ended on \(quarter.last); its target stands and is judged as set. Change only the quarters still to come",
-                                      violations: [.init(field: "quarters[\(number - 1)]", description: "the quarter has ended")])
-                }
+            let ended = (1...4).filter { before.quarter($0) != quarters[$0 - 1] && Quarter(year: year, number: $0)!.last < today }
+            if let first = ended.first.map({ Quarter(year: year, number: $0)! }) {
+                throw LedgerError(.failedPrecondition, "\(first) (\(first.chineseName)) ended on \(first.last); the target of an ended quarter stands and is judged as set. Change only the quarters still to come",
+                                  violations: ended.map { .init(field: "quarters[\($0 - 1)]", description: "\(year)Q\($0) has ended") })
             }
             if before.revisions.count >= UnitLimits.revisionsMax {
                 throw LedgerError(.resourceExhausted, "the \(year) targets of \(unitId) were changed \(UnitLimits.revisionsMax) times, the most a year keeps")
@@ -122,7 +126,8 @@ extension Decider {
                 if !named.insert(wanted).inserted {
                     bad.append(.init(field: at, description: "\(wanted.projectId) \(wanted.milestone.rawValue) is named twice in the year"))
                 }
-                guard case .progress(let progress)? = view.record(.projectProgress, wanted.projectId) else {
+                guard case .progress(let progress)? = view.record(.projectProgress, wanted.projectId),
+                      context.scope.map({ $0.contains(progress.adminCode) }) ?? true else {
                     bad.append(.init(field: "\(at).project_id", description: "no approved project \(wanted.projectId) exists (record its approval first)"))
                     continue
                 }
@@ -139,21 +144,38 @@ extension Decider {
         var entry = entry
         entry.meta = ProgressEntryMeta(identity: context.identity, actor: context.actor, recordedAt: now)
         guard case .progress(let current)? = view.record(.projectProgress, projectId) else {
-            // The approval makes the record and names the responsible unit.
-            guard let unit = existingUnit(unitId) else {
-                throw LedgerError.invalid([.init(field: "unit_id", description: unitId.isEmpty
-                    ? "is required with the approval: the responsible unit (DW…) that carries the project out"
-                    : "no responsible unit \(unitId) exists")], what: "milestone")
-            }
-            try reveal(unit.adminCode, "responsible unit", unitId)
-            var next = try ProgressRules.reach(entry, on: ProjectProgress(id: projectId, adminCode: project.adminCode, unitId: unit.id), today: today)
-            (next.version, next.createdAt, next.updatedAt) = (1, now, now)
-            return LedgerChange(stewardship: [(.progress(next), nil)], outcome: .stewardship(.progress(next)))
+            guard entry.milestone == .approved else { throw notApproved(projectId) }
+            return try approve(project, entry, unitId)
         }
         if !unitId.isEmpty, unitId != current.unitId {
             throw LedgerError.invalid([.init(field: "unit_id", description: "project \(projectId) is carried out by \(current.unitId); leave unit_id empty after the approval")], what: "milestone")
         }
         return progressed(current, try ProgressRules.reach(entry, on: current, today: today))
+    }
+
+    /// The approval: the project's record, naming its responsible unit,
+    /// which must reach it (a township government answers for projects in
+    /// its township; a county department for any in the county).
+    mutating func approve(_ project: Project, _ entry: MilestoneEntry, _ unitId: String) throws -> LedgerChange {
+        guard var unit = existingUnit(unitId) else {
+            throw LedgerError.invalid([.init(field: "unit_id", description: unitId.isEmpty
+                ? "is required with the approval: the responsible unit (DW…) that carries the project out"
+                : "no responsible unit \(unitId) exists")], what: "milestone")
+        }
+        try reveal(unit.adminCode, "responsible unit", unitId)
+        if !view.subtree(of: unit.adminCode).contains(project.adminCode) {
+            throw LedgerError.invalid([.init(field: "unit_id", description: "\(unit.name) (\(unit.adminCode)) does not reach project \(project.id), which lies in \(project.adminCode): a township government answers for its own township's projects")], what: "milestone")
+        }
+        if unit.projects >= UnitLimits.projectsPerUnitMax {
+            throw LedgerError(.resourceExhausted, "\(unit.id) answers for \(UnitLimits.projectsPerUnitMax) projects, the most one unit does")
+        }
+        var next = try ProgressRules.reach(entry, on: ProjectProgress(id: project.id, adminCode: project.adminCode, unitId: unit.id), today: today)
+        (next.version, next.createdAt, next.updatedAt) = (1, now, now)
+        let before = unit
+        unit.projects += 1
+        unit.version += 1
+        unit.updatedAt = now
+        return LedgerChange(stewardship: [(.progress(next), nil), (.unit(unit), .unit(before))], outcome: .stewardship(.progress(next)))
     }
 
     mutating func recordAllocation(_ projectId: String, _ allocation: FundAllocation) throws -> LedgerChange {
@@ -169,7 +191,13 @@ extension Decider {
         guard case .progress(let current)? = view.record(.projectProgress, projectId) else { throw notApproved(projectId) }
         var payment = payment
         payment.meta = ProgressEntryMeta(identity: context.identity, actor: context.actor, recordedAt: now)
-        return progressed(current, try Self.prefixing("disbursement") { try ProgressRules.disburse(payment, from: current, today: today) })
+        var next = try Self.prefixing("disbursement") { try ProgressRules.disburse(payment, from: current, today: today) }
+        next.disbursements = []
+        let record = DisbursementRecord(id: nextId(.disbursement), projectId: projectId, unitId: current.unitId, adminCode: current.adminCode,
+                                        payment: payment, createdAt: now)
+        var change = progressed(current, next)
+        change.stewardship.append((.disbursement(record), nil))
+        return change
     }
 
     /// The daemon's judgements of ended quarters: each recorded once.

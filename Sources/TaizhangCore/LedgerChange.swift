@@ -225,6 +225,7 @@ extension StewardshipRecord {
         case .progress(let value): return ("", value.adminCode)
         case .unit(let value): return ("", value.adminCode)
         case .assessment(let value): return ("", value.adminCode)
+        case .disbursement(let value): return ("", value.adminCode)
         }
     }
 }

@@ -144,8 +144,50 @@ public struct MilestoneEntry: Sendable, Hashable, Codable {
     }
 }
 
+/// What has been paid from one allocation line (a source and a level).
+public struct FundLine: Sendable, Hashable, Codable {
+    public var source: FundingSource
+    public var level: FundLevel
+    public var paidFen: Int64
+    public var payments: Int
+
+    public init(source: FundingSource, level: FundLevel, paidFen: Int64, payments: Int) {
+        self.source = source
+        self.level = level
+        self.paidFen = paidFen
+        self.payments = payments
+    }
+}
+
+/// A payment as the ledger keeps it: its own record (`disbursement`,
+/// `ZF…`), so that a project's record does not grow with its payments (nor
+/// the audit journal with a copy of them all at each one).
+public struct DisbursementRecord: Sendable, Hashable, Codable {
+    public var id: String
+    public var projectId: String
+    /// The responsible unit of the project: a unit's payments are one range.
+    public var unitId: String
+    /// Where the project lies: the record's scope.
+    public var adminCode: String
+    public var payment: FundDisbursement
+    public var version: Int64
+    public var createdAt: String
+
+    public init(id: String, projectId: String, unitId: String, adminCode: String, payment: FundDisbursement, version: Int64 = 1, createdAt: String = "") {
+        self.id = id
+        self.projectId = projectId
+        self.unitId = unitId
+        self.adminCode = adminCode
+        self.payment = payment
+        self.version = version
+        self.createdAt = createdAt
+    }
+}
+
 /// A project's funds and milestones, as the ledger keeps them: one record
-/// per project, made when its approval is recorded.
+/// per project, made when its approval is recorded. Its payments are
+/// records of their own; the record keeps what each line paid in all, and
+/// `disbursements` holds the payments when a reader has loaded them.
 public struct ProjectProgress: Sendable, Hashable, Codable {
     /// The project's id (the county's project number): the record's id too.
     public var id: String
@@ -154,7 +196,10 @@ public struct ProjectProgress: Sendable, Hashable, Codable {
     /// The responsible unit ("DW00000001") that carries it out.
     public var unitId: String
     public var allocations: [FundAllocation]
-    public var disbursements: [FundDisbursement]
+    /// What each allocation line paid in all, and in how many payments.
+    public var lines: [FundLine]
+    /// The payments, when loaded from their records (not stored here).
+    public var disbursements: [FundDisbursement] = []
     /// In the order reached: approved first.
     public var milestones: [MilestoneEntry]
     /// The assessments of the entities proposed for it (`PG…`), oldest first.
@@ -163,14 +208,21 @@ public struct ProjectProgress: Sendable, Hashable, Codable {
     public var createdAt: String
     public var updatedAt: String
 
+    enum CodingKeys: String, CodingKey {
+        case id, adminCode, unitId, allocations, lines, milestones, assessmentIds, version, createdAt, updatedAt
+    }
+
+    /// A record; `lines` is what `disbursements` paid unless given.
     public init(id: String, adminCode: String, unitId: String, allocations: [FundAllocation] = [], disbursements: [FundDisbursement] = [],
-                milestones: [MilestoneEntry] = [], assessmentIds: [String] = [], version: Int64 = 0, createdAt: String = "", updatedAt: String = "") {
+                lines: [FundLine]? = nil, milestones: [MilestoneEntry] = [], assessmentIds: [String] = [], version: Int64 = 0,
+                createdAt: String = "", updatedAt: String = "") {
         self.id = id
         self.assessmentIds = assessmentIds
         self.adminCode = adminCode
         self.unitId = unitId
         self.allocations = allocations
         self.disbursements = disbursements
+        self.lines = lines ?? disbursements.reduce(into: []) { ProgressRules.add($1, to: &$0) }
         self.milestones = milestones
         self.version = version
         self.createdAt = createdAt
@@ -195,11 +247,15 @@ public struct ProjectProgress: Sendable, Hashable, Codable {
         allocations.reduce(Int64(0)) { total, entry in date.map { entry.on <= $0 } ?? true ? total.saturatingAdd(entry.amountFen) : total }
     }
 
-    /// Money spent by the end of `date` (everything when nil): the
-    /// project's spending to date.
+    /// Money spent by the end of `date` (from the loaded payments), or in
+    /// all when nil (from the lines): the project's spending to date.
     public func spentFen(through date: CivilDate? = nil) -> Int64 {
-        disbursements.reduce(Int64(0)) { total, entry in date.map { entry.on <= $0 } ?? true ? total.saturatingAdd(entry.amountFen) : total }
+        guard let date else { return lines.reduce(Int64(0)) { $0.saturatingAdd($1.paidFen) } }
+        return disbursements.reduce(Int64(0)) { total, entry in entry.on <= date ? total.saturatingAdd(entry.amountFen) : total }
     }
+
+    /// How many payments it has.
+    public var payments: Int { lines.reduce(0) { $0 + $1.payments } }
 
     /// Money paid from `first` through `last`, counting only payments
     /// recorded on or before `recordedBy` (China Standard Time) when given.
@@ -272,6 +328,9 @@ public enum ProgressRules {
         if progress.allocations.count >= allocationsMax {
             throw LedgerError(.resourceExhausted, "project \(progress.id) has \(allocationsMax) allocations, the most one project keeps")
         }
+        if progress.allocatedFen().saturatingAdd(allocation.amountFen) > RecordLimits.amountMaxFen {
+            throw LedgerError.invalid([.init(field: "amount_fen", description: "would bring project \(progress.id)'s allocations over \(RecordLimits.amountMaxFen) fen, the largest total accepted")], what: "allocation")
+        }
         var next = progress
         next.allocations.append(allocation)
         return next
@@ -290,34 +349,38 @@ public enum ProgressRules {
             bad.append(.init(field: field, description: "is longer than \(RecordLimits.textMaxBytes) bytes"))
         }
         if !bad.isEmpty { throw LedgerError.invalid(bad, what: "disbursement") }
-        if progress.disbursements.count >= disbursementsMax {
+        if progress.payments >= disbursementsMax {
             throw LedgerError(.resourceExhausted, "project \(progress.id) has \(disbursementsMax) disbursements, the most one project keeps")
+        }
+        // Everything paid from the line, this payment with it, against what
+        // was allocated to it by this payment's day: exact for payments
+        // entered in date order, and never letting any day be overdrawn
+        // (a payment backdated before an allocation that covers it is
+        // refused; record the allocation's date as it was).
+        let line = progress.lines.first { $0.source == payment.source && $0.level == payment.level }
+        let paid = (line?.paidFen ?? 0).saturatingAdd(payment.amountFen)
+        let allocated = progress.allocations.filter { $0.source == payment.source && $0.level == payment.level && $0.on <= payment.on }
+            .reduce(Int64(0)) { $0.saturatingAdd($1.amountFen) }
+        if paid > allocated {
+            let name = "\(payment.level.chineseName)\(payment.source.rawValue)"
+            throw LedgerError(.failedPrecondition,
+                "the disbursement of \(Yuan.format(payment.amountFen)) on \(payment.on) would bring what project \(progress.id) paid from \(name) to \(Yuan.format(paid)), over the \(Yuan.format(allocated)) allocated from it by \(payment.on): record the allocation first (资金拨付不得超过下达额度, 000 二(四)2)",
+                violations: [.init(field: "amount_fen", description: "is over the allocation by \(Yuan.format(paid - allocated))")])
         }
         var next = progress
         next.disbursements.append(payment)
-        if let (day, paid, allocated) = overdrawn(next, source: payment.source, level: payment.level) {
-            let line = "\(payment.level.chineseName)\(payment.source.rawValue)"
-            throw LedgerError(.failedPrecondition,
-                "the disbursement of \(Yuan.format(payment.amountFen)) on \(payment.on) would bring what project \(progress.id) paid from \(line) to \(Yuan.format(paid)) by \(day), over the \(Yuan.format(allocated)) allocated from it by then: record the allocation first (资金拨付不得超过下达额度, 000 二(四)2)",
-                violations: [.init(field: "amount_fen", description: "is over the allocation by \(Yuan.format(paid - allocated))")])
-        }
+        add(payment, to: &next.lines)
         return next
     }
 
-    /// The first day on which more had been paid from the line than
-    /// allocated to it, with both figures; nil when never.
-    static func overdrawn(_ progress: ProjectProgress, source: FundingSource, level: FundLevel) -> (CivilDate, Int64, Int64)? {
-        // Each day's allocations before its payments.
-        var events: [(day: CivilDate, paid: Bool, fen: Int64)] = []
-        for entry in progress.allocations where entry.source == source && entry.level == level { events.append((entry.on, false, entry.amountFen)) }
-        for entry in progress.disbursements where entry.source == source && entry.level == level { events.append((entry.on, true, entry.amountFen)) }
-        events.sort { ($0.day, $0.paid ? 1 : 0) < ($1.day, $1.paid ? 1 : 0) }
-        var allocated: Int64 = 0, paid: Int64 = 0
-        for event in events {
-            if event.paid { paid = paid.saturatingAdd(event.fen) } else { allocated = allocated.saturatingAdd(event.fen) }
-            if paid > allocated { return (event.day, paid, allocated) }
+    /// `lines` with `payment` counted in its line.
+    static func add(_ payment: FundDisbursement, to lines: inout [FundLine]) {
+        if let index = lines.firstIndex(where: { $0.source == payment.source && $0.level == payment.level }) {
+            lines[index].paidFen = lines[index].paidFen.saturatingAdd(payment.amountFen)
+            lines[index].payments += 1
+        } else {
+            lines.append(FundLine(source: payment.source, level: payment.level, paidFen: payment.amountFen, payments: 1))
         }
-        return nil
     }
 
     /// What is wrong with an entry's amount and document, each field under

@@ -292,6 +292,8 @@ public enum StewardshipKind: String, Sendable, CaseIterable, Codable {
     /// The assessment of the entity proposed for a project before it starts
     /// (`ProjectAssessment`, issue 21).
     case assessment
+    /// A payment out of a project's funds (`DisbursementRecord`, issue 21).
+    case disbursement
 
     /// The prefix of the kind's identifiers.
     public var idPrefix: String {
@@ -305,6 +307,7 @@ public enum StewardshipKind: String, Sendable, CaseIterable, Codable {
         case .projectProgress: return ""
         case .responsibleUnit: return "DW"
         case .assessment: return "PG"
+        case .disbursement: return "ZF"
         }
     }
 
@@ -323,6 +326,7 @@ public enum StewardshipRecord: Sendable, Hashable {
     case progress(ProjectProgress)
     case unit(ResponsibleUnit)
     case assessment(ProjectAssessment)
+    case disbursement(DisbursementRecord)
 
     public var kind: StewardshipKind {
         switch self {
@@ -335,6 +339,7 @@ public enum StewardshipRecord: Sendable, Hashable {
         case .progress: return .projectProgress
         case .unit: return .responsibleUnit
         case .assessment: return .assessment
+        case .disbursement: return .disbursement
         }
     }
 
@@ -349,6 +354,7 @@ public enum StewardshipRecord: Sendable, Hashable {
         case .progress(let record): return record.id
         case .unit(let record): return record.id
         case .assessment(let record): return record.id
+        case .disbursement(let record): return record.id
         }
     }
 
@@ -363,6 +369,7 @@ public enum StewardshipRecord: Sendable, Hashable {
         case .progress(let record): return record.version
         case .unit(let record): return record.version
         case .assessment(let record): return record.version
+        case .disbursement(let record): return record.version
         }
     }
 }

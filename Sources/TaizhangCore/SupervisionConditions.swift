@@ -18,8 +18,13 @@ public struct ProjectAssetValue: Sendable, Hashable {
 }
 
 extension UnitLightRules {
+    /// The subject of a unit's light for a quarter: "DW00000001-2026Q2".
+    public static func subject(_ unitId: String, _ quarter: Quarter) -> String { "\(unitId)-\(quarter)" }
+
     /// The unit_light condition of `unit` now: its light for the latest
-    /// quarter judged, when yellow or red; nil otherwise.
+    /// quarter judged, when yellow or red; nil otherwise. Each quarter's
+    /// light is an alert of its own (subject "DW00000001-2026Q2"), followed
+    /// up on its own: a second red after a closed 问责 asks for another.
     public func condition(_ unit: ResponsibleUnit, projects: [String: ProjectProgress]) -> AlertCondition? {
         let quarter = latestJudged
         let judgement = judge(unit, quarter, projects: projects)
@@ -28,7 +33,7 @@ extension UnitLightRules {
         let action = level == .red
             ? RiskReason("accountability_due", "红灯：对\(unit.name)严考核、严问责，负责人\(head)", "red: \(unit.name) is held to account (问责); its head is \(unit.head)")
             : RiskReason("talk_due", "黄灯：对\(unit.name)负责人\(head)进行约谈提醒", "yellow: a reminder talk (约谈提醒) with \(unit.name)'s head, \(unit.head)")
-        return AlertCondition(kind: .unitLight, subjectId: unit.id, subjectName: unit.name, adminCode: unit.adminCode, level: level,
+        return AlertCondition(kind: .unitLight, subjectId: Self.subject(unit.id, quarter), subjectName: unit.name, adminCode: unit.adminCode, level: level,
                               quarter: quarter.description, reasons: judgement.reasons + [action])
     }
 }

@@ -47,8 +47,6 @@ public struct QuarterTarget: Sendable, Hashable, Codable {
         self.milestones = milestones
     }
 
-    /// How many targets it sets: the money (when any) and each milestone.
-    public var count: Int { (spendFen > 0 ? 1 : 0) + milestones.count }
 }
 
 /// A change of a year's targets, with its reason.
@@ -107,6 +105,8 @@ public struct ResponsibleUnit: Sendable, Hashable, Codable {
     public var headPost: String
     /// Its targets, by year, oldest first.
     public var years: [UnitYearTargets]
+    /// Projects approved with it as their responsible unit.
+    public var projects: Int
     /// The quarters judged, oldest first: a judgement, once recorded,
     /// stands (what is recorded later of the quarter does not change it).
     public var judgements: [QuarterJudgement]
@@ -115,7 +115,9 @@ public struct ResponsibleUnit: Sendable, Hashable, Codable {
     public var updatedAt: String
 
     public init(id: String = "", name: String, kind: ResponsibleUnitKind, adminCode: String, head: String, headPost: String = "",
-                years: [UnitYearTargets] = [], judgements: [QuarterJudgement] = [], version: Int64 = 0, createdAt: String = "", updatedAt: String = "") {
+                years: [UnitYearTargets] = [], projects: Int = 0, judgements: [QuarterJudgement] = [], version: Int64 = 0, createdAt: String = "",
+                updatedAt: String = "") {
+        self.projects = projects
         self.id = id
         self.name = name
         self.kind = kind
@@ -224,9 +226,8 @@ public struct QuarterJudgement: Sendable, Hashable, Codable {
 
 /// The lights' rules on a given day.
 public struct UnitLightRules: Sendable {
-    /// Days after a quarter's last day on which it is judged (the daemon
-    /// records the judgement on its first look from that day; what is
-    /// recorded of the quarter after that does not change it).
+    /// Days after a quarter's last day on which it is judged: what is
+    /// recorded of it before that day counts (`cutoff`).
     public let judgedDays: Int
     public let today: CivilDate
 
@@ -249,15 +250,23 @@ public struct UnitLightRules: Sendable {
         return quarter
     }
 
+    /// The last day whose entries a quarter's judgement counts, when its
+    /// year's targets were set by then: the day before its judgement day
+    /// (what is recorded later does not change the light, recorded or
+    /// not). Nil when the targets came later (a county taking in its past
+    /// years): then everything recorded counts.
+    public func cutoff(_ unit: ResponsibleUnit, _ quarter: Quarter) -> CivilDate? {
+        guard let set = unit.targets(quarter.year)?.revisions.first, let setOn = Timestamp.chinaDate(rfc3339: set.recordedAt) else { return nil }
+        let last = judgementDay(quarter).adding(days: -1)
+        return setOn <= last ? last : nil
+    }
+
     /// Whether the daemon records the judgement of `quarter` for `unit`: it
-    /// is judged by today, not yet recorded, and the year's targets were set
-    /// by its judgement day. Targets entered later (a county taking in its
-    /// past years) leave the quarter judged on what is recorded, never
-    /// frozen half-entered.
+    /// is judged by today, not yet recorded, and has a cut-off (its year's
+    /// targets were set before its judgement day). Others stay judged on
+    /// what is recorded, never frozen half-entered.
     public func records(_ unit: ResponsibleUnit, _ quarter: Quarter) -> Bool {
-        guard isJudged(quarter), unit.judgement(quarter) == nil, let set = unit.targets(quarter.year)?.revisions.first,
-              let setOn = Timestamp.chinaDate(rfc3339: set.recordedAt) else { return false }
-        return setOn <= judgementDay(quarter)
+        isJudged(quarter) && unit.judgement(quarter) == nil && cutoff(unit, quarter) != nil
     }
 
     /// The quarter's own targets checked against the unit's projects, with
@@ -283,26 +292,27 @@ public struct UnitLightRules: Sendable {
         if let recorded = unit.judgement(quarter) { return recorded.checks.contains { !$0.met } }
         guard let year = unit.targets(quarter.year) else { return false }
         return checks(year.quarter(quarter.number), first: quarter.first, last: quarter.last, projects: projects,
-                      recordedBy: nil).contains { !$0.met }
+                      recordedBy: cutoff(unit, quarter)).contains { !$0.met }
     }
 
     /// The judgement of `quarter`: the one recorded, or else what the
-    /// unit's projects (by id) say now, counting everything recorded of the
-    /// quarter so far (a county taking in its past quarters is judged on
-    /// them); the previous quarter as recorded when it was.
+    /// unit's projects (by id) say, counting what was recorded by the
+    /// quarter's cut-off (`cutoff`; everything when it has none); the
+    /// previous quarter as recorded when it was.
     public func judge(_ unit: ResponsibleUnit, _ quarter: Quarter, projects: [String: ProjectProgress]) -> QuarterJudgement {
         if let recorded = unit.judgement(quarter) { return recorded }
         guard isJudged(quarter) else { return QuarterJudgement(unitId: unit.id, quarter: quarter, light: .pending, judgedOn: judgementDay(quarter)) }
         let day = today
         guard let year = unit.targets(quarter.year) else { return QuarterJudgement(unitId: unit.id, quarter: quarter, light: .unset, judgedOn: day) }
-        let checks = self.checks(year.quarter(quarter.number), first: quarter.first, last: quarter.last, projects: projects)
+        let cutoff = self.cutoff(unit, quarter)
+        let checks = self.checks(year.quarter(quarter.number), first: quarter.first, last: quarter.last, projects: projects, recordedBy: cutoff)
         var judgement = QuarterJudgement(unitId: unit.id, quarter: quarter, light: .green, checks: checks, judgedOn: day)
         let missedNow = checks.contains { !$0.met }
         judgement.reasons = checks.filter { !$0.met }.map { Self.reason($0, quarter.chineseName, "\(quarter)") }
         if quarter.number == 4 {
             let total = QuarterTarget(spendFen: year.spendFen, milestones: year.quarters.flatMap(\.milestones))
             judgement.yearChecks = self.checks(total, first: Quarter(year: quarter.year, number: 1)!.first, last: quarter.last,
-                                               projects: projects)
+                                               projects: projects, recordedBy: cutoff)
         }
         if missedNow {
             var since = quarter
@@ -318,7 +328,9 @@ public struct UnitLightRules: Sendable {
         if !yearMissed.isEmpty {
             judgement.light = .red
             judgement.reasons += yearMissed.map { Self.reason($0, "\(quarter.year)年全年", "the year \(quarter.year)") }
-            judgement.since = judgement.since ?? quarter
+            // Since the year's first quarter that missed its own targets.
+            let firstMissed = (1...4).lazy.map { Quarter(year: quarter.year, number: $0)! }.first { missed(unit, $0, projects: projects) }
+            judgement.since = min(judgement.since ?? quarter, firstMissed ?? quarter)
         }
         if judgement.light == .green {
             judgement.reasons = [.init("targets_met", "\(quarter.chineseName)目标全部完成", "every target of \(quarter) was met")]

@@ -195,9 +195,10 @@ extension LedgerService {
         /// caller may see (`visible`: its scope's codes, nil for all).
         func entityRisks(_ entityId: String, visible: Set<String>?) throws -> [Taizhang_Ledger_V1_EntityRisk] {
             let page = try store.stewardshipRecords(StewardshipFilter(.assessment, states: [entityId]), after: nil, limit: ProgressRules.assessmentsMax * 50)
-            return page.records.compactMap { record in
+            let weakBelow = risk.current().scoreYellowBelow
+            return page.records.compactMap { record -> Taizhang_Ledger_V1_EntityRisk? in
                 guard case .assessment(let assessment) = record, assessment.weak, visible?.contains(assessment.adminCode) ?? true else { return nil }
-                let weakParts = assessment.parts.filter { $0.score < 60 }
+                let weakParts = assessment.parts.filter { $0.score < weakBelow }
                 var risk = Taizhang_Ledger_V1_EntityRisk()
                 (risk.assessmentID, risk.projectID, risk.date, risk.total) = (assessment.id, assessment.projectId, assessment.on.description, Int32(assessment.total))
                 risk.summary = "项目\(assessment.projectId)前期评估\(assessment.total)分（较弱）：" + weakParts.map { "\($0.part.chineseName)\($0.score)分，" + $0.reasons.map(\.chinese).joined(separator: "；") }.joined(separator: "；")

@@ -12,22 +12,15 @@ import TaizhangCore
 import TaizhangStore
 
 extension RiskScan {
-    /// Progress records read per page.
-    static let progressPage = 1_000
     /// Assets of one project the books comparison reads.
     static let projectAssetsMax = 100_000
 
-    /// Every responsible unit, and every project's progress by its unit.
+    /// Every responsible unit, and every project's progress (with its
+    /// payments) by its unit.
     static func supervision(store: any LedgerStore) throws -> (units: [ResponsibleUnit], projects: [String: [String: ProjectProgress]]) {
-        let units = try store.stewardshipRecords(StewardshipFilter(.responsibleUnit), after: nil, limit: SupervisionService.unitsMax)
-            .records.compactMap { if case .unit(let unit) = $0 { unit } else { nil } }
+        let units = try SupervisionReads.units(store)
         var projects: [String: [String: ProjectProgress]] = [:]
-        var after: String?
-        repeat {
-            let page = try store.stewardshipRecords(StewardshipFilter(.projectProgress), after: after, limit: progressPage)
-            for case .progress(let progress) in page.records { projects[progress.unitId, default: [:]][progress.id] = progress }
-            after = page.nextAfter
-        } while after != nil
+        for unit in units { projects[unit.id] = try SupervisionReads.projects(store, of: unit.id) }
         return (units, projects)
     }
 
@@ -38,7 +31,11 @@ extension RiskScan {
         var conditions = units.compactMap { lights.condition($0, projects: projects[$0.id] ?? [:]) }
         let books = BooksRules(toleranceFen: Int64(rules.configuration.booksToleranceFen))
         for progress in projects.values.flatMap(\.values).sorted(by: { $0.id < $1.id }) where (progress.stage.map { $0 >= .completed } ?? false) {
-            let assets = try store.projectAssets(progress.id, limit: projectAssetsMax)
+            let assets = try store.projectAssets(progress.id, limit: projectAssetsMax + 1)
+            if assets.count > projectAssetsMax {
+                DaemonLog.error("risk run: project \(progress.id) has more than \(projectAssetsMax) assets; its books are not compared")
+                continue
+            }
             if let condition = books.condition(progress, projectName: store.project(id: progress.id)?.name ?? progress.id, assets: assets) {
                 conditions.append(condition)
             }

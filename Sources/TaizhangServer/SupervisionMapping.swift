@@ -61,7 +61,9 @@ enum SupervisionMapping {
         return out
     }
 
-    static func progress(_ progress: ProjectProgress, name: String, asOf: CivilDate) -> Taizhang_Supervision_V1_ProjectProgress {
+    /// A project's progress; without its payments loaded (a mutation's
+    /// answer), no payment is listed and the spending is the total.
+    static func progress(_ progress: ProjectProgress, name: String, asOf: CivilDate, paymentsLoaded: Bool) -> Taizhang_Supervision_V1_ProjectProgress {
         var out = Taizhang_Supervision_V1_ProjectProgress()
         (out.projectID, out.projectName, out.adminCode, out.unitID) = (progress.id, name, progress.adminCode, progress.unitId)
         out.allocations = progress.allocations.map { entry in
@@ -87,7 +89,7 @@ enum SupervisionMapping {
         out.asOf = asOf.description
         if let stage = progress.stage(on: asOf) { out.stage = enumValue(stage) }
         out.allocatedFen = progress.allocatedFen(through: asOf)
-        out.spentFen = progress.spentFen(through: asOf)
+        out.spentFen = paymentsLoaded ? progress.spentFen(through: asOf) : progress.spentFen()
         out.version = progress.version
         return out
     }

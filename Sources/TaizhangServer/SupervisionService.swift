@@ -11,11 +11,6 @@ import TaizhangProto
 import TaizhangStore
 
 enum SupervisionService {
-    /// Units one listing or ranking reads: a county has tens of them.
-    static let unitsMax = 5_000
-    /// Projects one unit's lights read.
-    static let projectsPerUnitMax = 20_000
-
     static func methods(store: any LedgerStore, context: LedgerContext, risk: any RiskConfigurationSource) -> [MethodSpec] {
         let handlers = Handlers(store: store, context: context, risk: risk)
         return [
@@ -143,12 +138,12 @@ enum SupervisionService {
                 guard let project = store.project(id: request.projectID) else {
                     throw LedgerError(.notFound, "no project \"\(request.projectID)\" exists", violations: [.init(field: "project_id", description: "not found")])
                 }
-                guard case .progress(let progress)? = try store.stewardshipRecord(.projectProgress, id: project.id) else {
+                guard let progress = try SupervisionReads.project(store, project.id) else {
                     var empty = Taizhang_Supervision_V1_ProjectProgress()
                     (empty.projectID, empty.projectName, empty.adminCode, empty.asOf) = (project.id, project.name, project.adminCode, asOf.description)
                     return try empty.serializedBytes()
                 }
-                var out = SupervisionMapping.progress(progress, name: project.name, asOf: asOf)
+                var out = SupervisionMapping.progress(progress, name: project.name, asOf: asOf, paymentsLoaded: true)
                 out.assessments = try progress.assessmentIds.compactMap { id in
                     guard case .assessment(let assessment)? = try store.stewardshipRecord(.assessment, id: id) else { return nil }
                     return SupervisionMapping.assessment(assessment)
@@ -220,23 +215,12 @@ enum SupervisionService {
                 return .stewardship(change)
             }, respond: { [store, context] outcome in
                 guard case .stewardship(.progress(let progress)) = outcome else { return Taizhang_Supervision_V1_ProjectProgress() }
-                return SupervisionMapping.progress(progress, name: store.project(id: progress.id)?.name ?? "", asOf: context.today)
+                return SupervisionMapping.progress(progress, name: store.cachedProject(id: progress.id)?.name ?? "", asOf: context.today, paymentsLoaded: false)
             })
         }
 
-        /// The responsible units in `adminCode`'s subtree (all when empty).
-        func units(adminCode: String) throws -> [ResponsibleUnit] {
-            let page = try store.stewardshipRecords(StewardshipFilter(.responsibleUnit, adminCode: adminCode), after: nil, limit: SupervisionService.unitsMax)
-            return page.records.compactMap { if case .unit(let unit) = $0 { unit } else { nil } }
-        }
-
-        /// A unit's projects by id.
-        func projects(of unitId: String) throws -> [String: ProjectProgress] {
-            let page = try store.stewardshipRecords(StewardshipFilter(.projectProgress, states: [unitId]), after: nil, limit: SupervisionService.projectsPerUnitMax)
-            var out: [String: ProjectProgress] = [:]
-            for case .progress(let progress) in page.records { out[progress.id] = progress }
-            return out
-        }
+        func units(adminCode: String) throws -> [ResponsibleUnit] { try SupervisionReads.units(store, adminCode: adminCode) }
+        func projects(of unitId: String) throws -> [String: ProjectProgress] { try SupervisionReads.projects(store, of: unitId) }
     }
 }
 

@@ -496,7 +496,8 @@ public struct Names: Sendable {
     public static let usage = Names(names: ["在用", "闲置", "在建", "损毁"])
     public static let valueBasis = Names(names: ["外购", "竣工决算", "暂估", "评估", "重置成本", "改扩建"])
     public static let funding = Names(names: ["中央财政专项扶贫资金", "统筹整合涉农资金", "易地扶贫搬迁资金", "地方政府债务资金",
-                                              "行业部门资金", "金融资金", "社会捐赠", "地方财政资金", "其他"])
+                                              "行业部门资金", "金融资金", "社会捐赠", "地方财政资金", "其他",
+                                              "衔接推进乡村振兴补助资金"])
     public static let owner = Names(names: ["村集体经济组织", "乡镇人民政府", "县人民政府", "农户", "企业", "农民专业合作社", "其他"])
     public static let operation = Names(names: ["自营", "承包", "租赁", "入股", "托管"])
     public static let stage = Names(names: ["已登记", "已确权", "确权公示中", "已公示", "移交公示中", "已移交", "运营中", "使用中", "已处置"])

@@ -25,6 +25,7 @@ enum StewardshipJSON {
             case .progress(let value): data = try encoder.encode(value)
             case .unit(let value): data = try encoder.encode(value)
             case .assessment(let value): data = try encoder.encode(value)
+            case .disbursement(let value): data = try encoder.encode(value)
             }
         } catch {
             // The records hold only strings, integers, dates and enums: encoding cannot fail.
@@ -53,6 +54,7 @@ enum StewardshipJSON {
         case .projectProgress: return .progress(try decoder.decode(ProjectProgress.self, from: data))
         case .responsibleUnit: return .unit(try decoder.decode(ResponsibleUnit.self, from: data))
         case .assessment: return .assessment(try decoder.decode(ProjectAssessment.self, from: data))
+        case .disbursement: return .disbursement(try decoder.decode(DisbursementRecord.self, from: data))
         }
     }
 }

@@ -264,7 +264,9 @@ enum StoredRows {
     /// A project's progress (issue 21) has its responsible unit in `state`,
     /// its approval in `year` and `day`, its spending in `amount_fen`; a
     /// responsible unit its kind in `state`; an assessment its entity in
-    /// `state`, its project in `contract_id`, its total in `amount_fen`.
+    /// `state`, its project in `contract_id`, its total in `amount_fen`; a
+    /// payment (`disbursement`) its unit in `state`, its project in
+    /// `contract_id`, its day and fen.
     static let stewardshipColumns = ["kind", "id", "asset_id", "admin_code", "contract_id", "year", "state", "day", "amount_fen",
                                      "version", "record_json"]
     static func stewardship(_ kind: StewardshipKind) -> StoredTable {
@@ -300,6 +302,10 @@ enum StoredRows {
             // The entity in `state`: the weak assessments of an entity are
             // one range of the state index; the project in `contract_id`.
             (contract, year, state, day, amount) = (record.projectId, record.on.year, record.entityId, record.on, Int64(record.total))
+        case .disbursement(let record):
+            // The unit in `state` (a unit's payments are one range), the
+            // project in `contract_id`.
+            (contract, year, state, day, amount) = (record.projectId, record.payment.on.year, record.unitId, record.payment.on, record.payment.amountFen)
         }
         return [.text(record.kind.rawValue), .text(record.id), .text(keys.assetId), .text(keys.adminCode), .text(contract), .int(Int64(year)),
                 .text(state), .text(day.description), .int(amount), .int(record.version), .text(json)]

@@ -33,7 +33,7 @@ struct Bench {
         let adminCode = option("--admin", "")
         let asOf = option("--as-of", "2026-12-31")
         guard !socket.isEmpty else {
-            FileHandle.standardError.write(Data("usage: taizhang-bench --socket PATH --scenario get|register|batch|summary|list|sizes|risk [--connections N --depth N --seconds S] [get: --id ID | --random-ids N] [summary, list: --admin CODE] [list: --page-size N --skip-total 1]\n".utf8))
+            FileHandle.standardError.write(Data("usage: taizhang-bench --socket PATH --scenario get|register|batch|summary|list|sizes|risk|supervision [--connections N --depth N --seconds S] [get: --id ID | --random-ids N] [summary, list: --admin CODE] [list: --page-size N --skip-total 1]\n".utf8))
             exit(2)
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -84,6 +84,9 @@ struct Bench {
         case "risk":
             try risk(group: group, socket: socket, entities: Int(option("--entities", "10000"))!, quarters: Int(option("--quarters", "8"))!,
                      runs: Int(option("--runs", "5"))!)
+        case "supervision":
+            try supervision(group: group, socket: socket, units: Int(option("--units", "40"))!, projects: Int(option("--projects", "50"))!,
+                            payments: Int(option("--payments", "40"))!)
         case "sizes":
             try sizes(group: group, socket: socket, assetId: assetId)
         default:
@@ -229,7 +232,7 @@ struct Bench {
     }
 
     /// One call on a connection of its own; the answer's payload.
-    private static func call(group: MultiThreadedEventLoopGroup, socket: String, _ method: String, _ payload: Data) throws -> Data {
+    static func call(group: MultiThreadedEventLoopGroup, socket: String, _ method: String, _ payload: Data) throws -> Data {
         let result = try run(group: group, socket: socket, connections: 1, depth: 1, seconds: 60, method: method, maxCalls: 1) { _ in payload }
         if result.failed > 0 { throw BenchFailure(text: "\(method) failed") }
         return result.lastPayload
@@ -286,7 +289,7 @@ struct Bench {
     }
 
     /// A county, 10 townships, 10 villages each: the requests and the villages' codes.
-    private static func riskUnits() throws -> ([Data], [String]) {
+    static func riskUnits() throws -> ([Data], [String]) {
         var units: [Data] = []
         func unit(_ code: String, _ name: String, _ level: Taizhang_Ledger_V1_AdminLevel, _ parent: String) throws -> Data {
             var request = Taizhang_Ledger_V1_CreateAdminUnitRequest()

@@ -287,8 +287,8 @@ struct FundLineOptions: ParsableArguments {
     @Option(help: "A note.") var note: String = ""
 
     /// The options read; a bad one is refused before anything is sent.
-    func read() throws -> FundLine {
-        FundLine(source: try SupervisionLabels.parse(SupervisionLabels.sources, source, option: "--source"),
+    func read() throws -> FundLineInput {
+        FundLineInput(source: try SupervisionLabels.parse(SupervisionLabels.sources, source, option: "--source"),
                  level: try SupervisionLabels.parse(SupervisionLabels.levels, level, option: "--level"),
                  fen: try SupervisionLabels.fen(amount, option: "--amount"),
                  document: try AlertsCommand.document(document, option: "--document"), date: date ?? ChinaDate.today, note: note)
@@ -296,7 +296,7 @@ struct FundLineOptions: ParsableArguments {
 }
 
 /// A line of funds as read from the command line.
-struct FundLine {
+struct FundLineInput {
     var source: Taizhang_Ledger_V1_FundingSource
     var level: Taizhang_Supervision_V1_FundLevel
     var fen: Int64
@@ -534,15 +534,16 @@ extension SupervisionCommand {
     /// Each unit's lights for `year` and its unit_light alerts, for the half-year page.
     static func halfYearUnits(_ client: TaizhangClient, _ global: GlobalOptions, year: Int32) async throws -> [HalfYearUnit] {
         let units = try await global.call(client, RPC.Supervision.listUnits, Taizhang_Supervision_V1_ListUnitsRequest())
+        // A unit's light of each quarter is its own alert, about "DW00000001-2026Q2".
+        var alertsRequest = Taizhang_Risk_V1_ListAlertsRequest()
+        (alertsRequest.kind, alertsRequest.pageSize) = ("unit_light", 1000)
+        let alerts = try await global.all(client, RPC.Risk.listAlerts, alertsRequest, items: \.alerts)
         var out: [HalfYearUnit] = []
         for unit in units.units {
             var lightsRequest = Taizhang_Supervision_V1_GetUnitLightsRequest()
             (lightsRequest.unitID, lightsRequest.year) = (unit.id, year)
             let lights = try await global.call(client, RPC.Supervision.getUnitLights, lightsRequest)
-            var alertsRequest = Taizhang_Risk_V1_ListAlertsRequest()
-            (alertsRequest.kind, alertsRequest.subjectID, alertsRequest.pageSize) = ("unit_light", unit.id, 100)
-            let alerts = try await global.all(client, RPC.Risk.listAlerts, alertsRequest, items: \.alerts)
-            out.append(HalfYearUnit(lights: lights, alerts: alerts))
+            out.append(HalfYearUnit(lights: lights, alerts: alerts.filter { $0.subjectID.hasPrefix(unit.id + "-") }))
         }
         return out
     }

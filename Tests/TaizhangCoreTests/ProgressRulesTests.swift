@@ -192,10 +192,10 @@ struct ProgressRulesTests {
     @Test func aBackdatedDisbursement_thatWouldOverdrawAnEarlierDay_isRefused() throws {
         let allocated = Self.funded(Self.allocation(10_000_000, on: "2026-02-01"), Self.allocation(10_000_000, on: "2026-05-01"))
         let progress = try Self.pay(Self.payment(8_000_000, on: "2026-04-01"), allocated)
-        // 30,000元 on 03-01 is within the 100,000元 then, but brings 04-01's total to 110,000元.
+        // 30,000元 on 03-01 is within the 100,000元 then, but brings what the line paid (04-01's total) to 110,000元.
         let backdated = Self.refusal { try Self.pay(Self.payment(3_000_000, on: "2026-03-01"), progress) }
         #expect(backdated?.code == .failedPrecondition)
-        #expect(backdated?.message.contains("110,000.00元 by 2026-04-01") == true, "\(backdated?.message ?? "")")
+        #expect(backdated?.message.contains("to 110,000.00元, over the 100,000.00元 allocated from it by 2026-03-01") == true, "\(backdated?.message ?? "")")
         #expect(backdated?.violations.first?.description.contains("by 10,000.00元") == true)
         // Paid after the second allocation it fits.
         #expect(try Self.pay(Self.payment(3_000_000, on: "2026-05-01"), progress).spentFen() == 11_000_000)
@@ -277,12 +277,16 @@ struct ProgressRulesTests {
     // MARK: Limits
 
     @Test func aProjectWithTheMostDisbursements_takesNoMore() throws {
+        // The record counts its payments by line (they are records of their own).
         var full = Self.funded(Self.allocation(100_000_000, on: "2026-02-01"))
-        full.disbursements = Array(repeating: Self.payment(1, on: "2026-03-01"), count: ProgressRules.disbursementsMax)
+        let line = FundLine(source: Self.payment(1, on: "2026-03-01").source, level: Self.payment(1, on: "2026-03-01").level, paidFen: 0, payments: 0)
+        full.lines = [line]
+        full.lines[0].payments = ProgressRules.disbursementsMax
+        full.lines[0].paidFen = Int64(ProgressRules.disbursementsMax)
         let refused = Self.refusal { try Self.pay(Self.payment(1, on: "2026-03-02"), full) }
         #expect(refused?.code == .resourceExhausted)
-        full.disbursements.removeLast()
-        #expect(try Self.pay(Self.payment(1, on: "2026-03-02"), full).disbursements.count == ProgressRules.disbursementsMax)
+        full.lines[0].payments -= 1
+        #expect(try Self.pay(Self.payment(1, on: "2026-03-02"), full).payments == ProgressRules.disbursementsMax)
     }
 
     @Test func aProjectWithTheMostAllocations_takesNoMore() {

@@ -57,7 +57,7 @@ struct SupervisionConditionsTests {
         let rules = UnitLightRules(judgedDays: 10, today: CivilDate("2026-10-20")!)
         let (yellowUnit, yellowProjects) = Self.unit(spend: [100, 100, 50])
         let yellow = rules.condition(yellowUnit, projects: yellowProjects)
-        #expect(yellow?.level == .yellow && yellow?.quarter == "2026Q3" && yellow?.kind == .unitLight && yellow?.subjectId == "DW00000001")
+        #expect(yellow?.level == .yellow && yellow?.quarter == "2026Q3" && yellow?.kind == .unitLight && yellow?.subjectId == "DW00000001-2026Q3")
         #expect(yellow?.reasons.last?.code == "talk_due" && yellow?.reasons.last?.chinese.contains("张三（镇长）进行约谈提醒") == true)
         let (redUnit, redProjects) = Self.unit(spend: [100, 0, 0])
         let red = rules.condition(redUnit, projects: redProjects)
@@ -79,8 +79,9 @@ struct SupervisionConditionsTests {
         }
         let early = unit(setAt: "2026-01-05T02:00:00.000Z")
         #expect([1, 2, 3, 4].map { rules.records(early, Quarter(year: 2026, number: $0)!) } == [true, true, true, false], "Q4 is not judged yet")
-        // Set on 2026-07-10 (China time), 2026Q2's judgement day: Q2 still counts, Q1 (judged 2026-04-10) does not.
-        let midYear = unit(setAt: "2026-07-09T16:30:00.000Z")
+        // Set late on 2026-07-09 (China time), the day before 2026Q2's judgement day: Q2 is recorded, Q1 (judged 2026-04-10) is not.
+        let midYear = unit(setAt: "2026-07-09T15:30:00.000Z")
+        #expect(!rules.records(unit(setAt: "2026-07-09T16:30:00.000Z"), Quarter(year: 2026, number: 2)!), "set on the judgement day itself: too late")
         #expect([1, 2, 3].map { rules.records(midYear, Quarter(year: 2026, number: $0)!) } == [false, true, true])
         var recorded = early
         recorded.judgements = [rules.judge(early, Quarter(year: 2026, number: 1)!, projects: [:])]

@@ -308,7 +308,7 @@ struct SupervisionTests {
         #expect(try await Self.lights(client, laggard).1.map(\.recorded) == [false, false, false, Self.enteredBeforeQ4WasJudged])
         let raised = try await client.unary("/taizhang.risk.v1.Risk/ListAlerts", Taizhang_Risk_V1_ListAlertsRequest.with { $0.kind = "unit_light"; $0.state = .open },
                                             as: Taizhang_Risk_V1_ListAlertsResponse.self).alerts
-        #expect(raised.map(\.subjectID) == [laggard] && raised.first?.level == .red && raised.first?.quarter == "2026Q4", "\(raised.map(\.subjectID))")
+        #expect(raised.map(\.subjectID) == ["\(laggard)-2026Q4"] && raised.first?.level == .red && raised.first?.quarter == "2026Q4", "\(raised.map(\.subjectID))")
         #expect(raised.first?.reasons.contains { $0.code == "accountability_due" && $0.zh.contains("张三") } == true)
         #expect(raised.first?.ledgerID.hasPrefix("YJ") == true, "the unit's light is followed up like any alert")
         // A payment of 2026Q4 recorded now does not change its recorded light (an unrecorded one follows what is recorded).

@@ -3115,7 +3115,7 @@ public nonisolated struct Taizhang_Ledger_V1_OperationContract: Sendable {
   /// read-only: when the present operator took over (empty: from the start)
   public var operatorSince: String = String()
 
-  /// read-only (ignored when sent): weak assessments of its entity (GetContract, and the answers of CreateContract and AmendContract)
+  /// read-only (ignored when sent): weak assessments of its entity, of projects the caller may see (GetContract, ListContracts)
   public var entityRisks: [Taizhang_Ledger_V1_EntityRisk] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()

@@ -2249,7 +2249,7 @@ struct  Taizhang__Ledger__V1__OperationContract
    */
   char *operator_since;
   /*
-   * read-only (ignored when sent): weak assessments of its entity (GetContract, and the answers of CreateContract and AmendContract)
+   * read-only (ignored when sent): weak assessments of its entity, of projects the caller may see (GetContract, ListContracts)
    */
   size_t n_entity_risks;
   Taizhang__Ledger__V1__EntityRisk **entity_risks;
