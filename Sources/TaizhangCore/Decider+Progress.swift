@@ -192,7 +192,7 @@ extension Decider {
         var payment = payment
         payment.meta = ProgressEntryMeta(identity: context.identity, actor: context.actor, recordedAt: now)
         var next = try Self.prefixing("disbursement") { try ProgressRules.disburse(payment, from: current, today: today) }
-        next.disbursements = []
+        (next.disbursements, next.paid) = ([], [])
         let record = DisbursementRecord(id: nextId(.disbursement), projectId: projectId, unitId: current.unitId, adminCode: current.adminCode,
                                         payment: payment, createdAt: now)
         var change = progressed(current, next)

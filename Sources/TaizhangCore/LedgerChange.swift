@@ -168,11 +168,15 @@ public struct TouchedRecords: Sendable, Equatable {
     public var assets: Set<String> = []
     public var entities: Set<String> = []
     public var contracts: Set<String> = []
+    /// Responsible units (`DW…`) and projects whose progress, payments or
+    /// targets changed (issue 21).
+    public var responsibleUnits: Set<String> = []
+    public var projects: Set<String> = []
 
     public init() {}
 
     /// How many records and units in all.
-    public var count: Int { units.count + assets.count + entities.count + contracts.count }
+    public var count: Int { units.count + assets.count + entities.count + contracts.count + responsibleUnits.count + projects.count }
 
     /// Takes in what one mutation changed.
     public mutating func absorb(_ change: LedgerChange) {
@@ -200,6 +204,7 @@ public struct TouchedRecords: Sendable, Equatable {
                 if !keys.adminCode.isEmpty { units.insert(keys.adminCode) }
             }
             if case .income(let income) = record, !income.contractId.isEmpty { contracts.insert(income.contractId) }
+            absorbSupervised(record)
         }
         if !change.adminUnits.isEmpty { kinds.insert("admin_unit") }
         if !change.projects.isEmpty { kinds.insert("project") }
@@ -208,6 +213,24 @@ public struct TouchedRecords: Sendable, Equatable {
         if !change.contracts.isEmpty { kinds.insert("contract") }
         if !change.reports.isEmpty { kinds.insert("report") }
         if !change.notes.isEmpty { kinds.insert(LedgerNotes.kind) }
+    }
+}
+
+extension TouchedRecords {
+    /// The unit and project a supervision record is about.
+    mutating func absorbSupervised(_ record: StewardshipRecord) {
+        switch record {
+        case .progress(let value):
+            responsibleUnits.insert(value.unitId)
+            projects.insert(value.id)
+        case .disbursement(let value):
+            responsibleUnits.insert(value.unitId)
+            projects.insert(value.projectId)
+        case .unit(let value):
+            responsibleUnits.insert(value.id)
+        case .income, .plan, .stockTake, .disposal, .revitalising, .alert, .assessment:
+            break
+        }
     }
 }
 

@@ -567,6 +567,10 @@ public protocol LedgerStore: Sendable {
     /// `after`, at most `limit`; with the number of them all and the sum of
     /// their amounts (income's fen, a disposal's proceeds).
     func stewardshipRecords(_ filter: StewardshipFilter, after: String?, limit: Int) throws -> StewardshipPage
+    /// What the lights read of the payments of `unitId`'s projects, by
+    /// project, from the rows' columns (no record decoded), at most `limit`
+    /// (past it: RESOURCE_EXHAUSTED).
+    func paymentFacts(ofUnit unitId: String, limit: Int) throws -> [String: [PaymentFact]]
     /// The assets `projectId` produced (disposed of ones too), in id order,
     /// at most `limit`: what the books comparison (账账相符) reads.
     func projectAssets(_ projectId: String, limit: Int) throws -> [ProjectAssetValue]

@@ -144,6 +144,25 @@ public struct MilestoneEntry: Sendable, Hashable, Codable {
     }
 }
 
+/// What the lights read of a payment: its day, its fen, when it was
+/// recorded (read from the payment's row without decoding it).
+public struct PaymentFact: Sendable, Hashable {
+    public var on: CivilDate
+    public var amountFen: Int64
+    /// RFC 3339.
+    public var recordedAt: String
+
+    public init(on: CivilDate, amountFen: Int64, recordedAt: String) {
+        self.on = on
+        self.amountFen = amountFen
+        self.recordedAt = recordedAt
+    }
+
+    public init(_ payment: FundDisbursement) {
+        self.init(on: payment.on, amountFen: payment.amountFen, recordedAt: payment.meta.recordedAt)
+    }
+}
+
 /// What has been paid from one allocation line (a source and a level).
 public struct FundLine: Sendable, Hashable, Codable {
     public var source: FundingSource
@@ -198,8 +217,11 @@ public struct ProjectProgress: Sendable, Hashable, Codable {
     public var allocations: [FundAllocation]
     /// What each allocation line paid in all, and in how many payments.
     public var lines: [FundLine]
-    /// The payments, when loaded from their records (not stored here).
+    /// The payments, when loaded from their records for display (not stored here).
     public var disbursements: [FundDisbursement] = []
+    /// What the lights and the spending at a date read of the payments,
+    /// when loaded (not stored here).
+    public var paid: [PaymentFact] = []
     /// In the order reached: approved first.
     public var milestones: [MilestoneEntry]
     /// The assessments of the entities proposed for it (`PG…`), oldest first.
@@ -222,6 +244,7 @@ public struct ProjectProgress: Sendable, Hashable, Codable {
         self.unitId = unitId
         self.allocations = allocations
         self.disbursements = disbursements
+        self.paid = disbursements.map(PaymentFact.init)
         self.lines = lines ?? disbursements.reduce(into: []) { ProgressRules.add($1, to: &$0) }
         self.milestones = milestones
         self.version = version
@@ -251,7 +274,7 @@ public struct ProjectProgress: Sendable, Hashable, Codable {
     /// all when nil (from the lines): the project's spending to date.
     public func spentFen(through date: CivilDate? = nil) -> Int64 {
         guard let date else { return lines.reduce(Int64(0)) { $0.saturatingAdd($1.paidFen) } }
-        return disbursements.reduce(Int64(0)) { total, entry in entry.on <= date ? total.saturatingAdd(entry.amountFen) : total }
+        return paid.reduce(Int64(0)) { total, entry in entry.on <= date ? total.saturatingAdd(entry.amountFen) : total }
     }
 
     /// How many payments it has.
@@ -260,8 +283,8 @@ public struct ProjectProgress: Sendable, Hashable, Codable {
     /// Money paid from `first` through `last`, counting only payments
     /// recorded on or before `recordedBy` (China Standard Time) when given.
     public func spentFen(from first: CivilDate, through last: CivilDate, recordedBy: CivilDate? = nil) -> Int64 {
-        disbursements.reduce(Int64(0)) { total, entry in
-            guard entry.on >= first, entry.on <= last, ProgressRules.counts(entry.meta, by: recordedBy) else { return total }
+        paid.reduce(Int64(0)) { total, entry in
+            guard entry.on >= first, entry.on <= last, ProgressRules.counts(recordedAt: entry.recordedAt, by: recordedBy) else { return total }
             return total.saturatingAdd(entry.amountFen)
         }
     }
@@ -281,8 +304,14 @@ public enum ProgressRules {
     /// Whether an entry recorded as `meta` says counts for a judgement made
     /// with entries recorded by `day` (nil: every entry counts).
     public static func counts(_ meta: ProgressEntryMeta, by day: CivilDate?) -> Bool {
+        counts(recordedAt: meta.recordedAt, by: day)
+    }
+
+    /// Whether an entry recorded at `recordedAt` (RFC 3339) counts for a
+    /// judgement of what was recorded by `day`.
+    public static func counts(recordedAt: String, by day: CivilDate?) -> Bool {
         guard let day else { return true }
-        guard let recorded = Timestamp.chinaDate(rfc3339: meta.recordedAt) else { return true }
+        guard let recorded = Timestamp.chinaDate(rfc3339: recordedAt) else { return true }
         return recorded <= day
     }
 
@@ -369,6 +398,7 @@ public enum ProgressRules {
         }
         var next = progress
         next.disbursements.append(payment)
+        next.paid.append(PaymentFact(payment))
         add(payment, to: &next.lines)
         return next
     }

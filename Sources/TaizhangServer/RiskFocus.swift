@@ -28,6 +28,8 @@ struct RiskFocus: Sendable {
         touched.assets.formUnion(more.assets)
         touched.entities.formUnion(more.entities)
         touched.contracts.formUnion(more.contracts)
+        touched.responsibleUnits.formUnion(more.responsibleUnits)
+        touched.projects.formUnion(more.projects)
         if touched.count > RiskFocus.limit {
             everything = true
             touched = TouchedRecords()
@@ -133,14 +135,13 @@ extension RiskScan {
         if distribution {
             conditions += try Self.distributionConditions(store: store, rules: rules)
         }
-        // The units' lights and the projects' books (a change to an asset
-        // reaches the books on the next full run).
-        let supervision = !touched.kinds.isDisjoint(with: ["project_progress", "responsible_unit"])
-        if supervision {
-            conditions += try Self.supervisionConditions(store: store, rules: rules)
+        // The touched units' lights and projects' books (a change to an
+        // asset reaches the books on the next full run).
+        if !touched.responsibleUnits.isEmpty {
+            conditions += try Self.supervisionConditions(store: store, rules: rules, only: (touched.responsibleUnits, touched.projects))
         }
         let answered = Answered(entities: entityIds, assets: assetIds, contracts: contractIds, units: recount, everyUnit: recountAll,
-                                distribution: distribution, supervision: supervision)
+                                distribution: distribution, responsibleUnits: touched.responsibleUnits, projects: touched.projects)
         return Result(conditions: conditions, covers: answered.covers, candidates: answered.candidates,
                       entities: entityIds.count, assets: assetIds.count)
     }
@@ -155,7 +156,8 @@ extension RiskScan {
         let units: Set<String>
         let everyUnit: Bool
         let distribution: Bool
-        let supervision: Bool
+        let responsibleUnits: Set<String>
+        let projects: Set<String>
 
         var covers: @Sendable (AlertRecord) -> Bool {
             { [self] record in
@@ -165,7 +167,9 @@ extension RiskScan {
                 case "contract": return contracts.contains(record.subjectId)
                 case "unit": return everyUnit || units.contains(record.subjectId)
                 case "distribution": return distribution
-                case "responsible_unit", "project": return supervision
+                // A unit's light is about "DW00000001-2026Q2".
+                case "responsible_unit": return responsibleUnits.contains(String(record.subjectId.prefix { $0 != "-" }))
+                case "project": return projects.contains(record.subjectId)
                 default: return false
                 }
             }
@@ -174,7 +178,7 @@ extension RiskScan {
         /// Their keys, unless the distribution alerts or every unit's are
         /// among them (subjects not named here: walked instead).
         var candidates: [String]? {
-            guard !distribution, !everyUnit, !supervision else { return nil }
+            guard !distribution, !everyUnit, responsibleUnits.isEmpty else { return nil }
             var keys: [String] = []
             for kind in AlertKind.allCases {
                 let ids: Set<String>

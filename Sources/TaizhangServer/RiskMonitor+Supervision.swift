@@ -17,20 +17,23 @@ extension RiskScan {
 
     /// Every responsible unit, and every project's progress (with its
     /// payments) by its unit.
-    static func supervision(store: any LedgerStore) throws -> (units: [ResponsibleUnit], projects: [String: [String: ProjectProgress]]) {
-        let units = try SupervisionReads.units(store)
+    static func supervision(store: any LedgerStore, only: Set<String>? = nil) throws -> (units: [ResponsibleUnit], projects: [String: [String: ProjectProgress]]) {
+        let units = try SupervisionReads.units(store).filter { only?.contains($0.id) ?? true }
         var projects: [String: [String: ProjectProgress]] = [:]
         for unit in units { projects[unit.id] = try SupervisionReads.projects(store, of: unit.id) }
         return (units, projects)
     }
 
-    /// The unit_light and books_mismatch conditions that hold now.
-    static func supervisionConditions(store: any LedgerStore, rules: RiskRules) throws -> [AlertCondition] {
-        let (units, projects) = try supervision(store: store)
+    /// The unit_light and books_mismatch conditions that hold now: of
+    /// every unit and project, or `only` of those named.
+    static func supervisionConditions(store: any LedgerStore, rules: RiskRules,
+                                      only: (units: Set<String>, projects: Set<String>)? = nil) throws -> [AlertCondition] {
+        let (units, projects) = try supervision(store: store, only: only?.units)
         let lights = UnitLightRules(judgedDays: rules.configuration.unitLightJudgedDays, today: rules.today)
         var conditions = units.compactMap { lights.condition($0, projects: projects[$0.id] ?? [:]) }
         let books = BooksRules(toleranceFen: Int64(rules.configuration.booksToleranceFen))
-        for progress in projects.values.flatMap(\.values).sorted(by: { $0.id < $1.id }) where (progress.stage.map { $0 >= .completed } ?? false) {
+        for progress in projects.values.flatMap(\.values).sorted(by: { $0.id < $1.id })
+            where (progress.stage.map { $0 >= .completed } ?? false) && (only?.projects.contains(progress.id) ?? true) {
             let assets = try store.projectAssets(progress.id, limit: projectAssetsMax + 1)
             if assets.count > projectAssetsMax {
                 DaemonLog.error("risk run: project \(progress.id) has more than \(projectAssetsMax) assets; its books are not compared")

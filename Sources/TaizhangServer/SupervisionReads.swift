@@ -43,10 +43,7 @@ enum SupervisionReads {
                                                     what: "the projects of \(unitId)") {
             projects[progress.id] = progress
         }
-        for case .disbursement(let payment) in try all(store, StewardshipFilter(.disbursement, states: [unitId]), limit: paymentsPerUnitMax,
-                                                       what: "the payments of \(unitId)'s projects") {
-            projects[payment.projectId]?.disbursements.append(payment.payment)
-        }
+        for (project, facts) in try store.paymentFacts(ofUnit: unitId, limit: paymentsPerUnitMax) { projects[project]?.paid = facts }
         return projects
     }
 
@@ -56,6 +53,7 @@ enum SupervisionReads {
         for case .disbursement(let payment) in try all(store, StewardshipFilter(.disbursement, contractId: id), limit: ProgressRules.disbursementsMax,
                                                        what: "the payments of \(id)") {
             progress.disbursements.append(payment.payment)
+            progress.paid.append(PaymentFact(payment.payment))
         }
         return progress
     }

@@ -33,6 +33,28 @@ extension SQLiteLedgerStore {
         }
     }
 
+    public func paymentFacts(ofUnit unitId: String, limit: Int) throws -> [String: [PaymentFact]] {
+        let facts = try readOperations(of: "the payments of \(unitId)'s projects") { db in
+            var facts: [String: [PaymentFact]] = [:]
+            var count = 0
+            try db.cached("""
+                SELECT contract_id, day, amount_fen, record_json ->> '$.payment.meta.recordedAt' FROM stewardship_records INDEXED BY stewardship_state
+                WHERE kind = 'disbursement' AND state = ? ORDER BY id LIMIT ?
+                """).query([.text(unitId), .int(Int64(limit) + 1)]) { row in
+                count += 1
+                guard let day = CivilDate(row.text(1)) else {
+                    throw StoredRowError(table: "stewardship_records", key: row.text(0), column: "day", detail: "not a date")
+                }
+                facts[row.text(0), default: []].append(PaymentFact(on: day, amountFen: row.int(2), recordedAt: row.text(3)))
+            }
+            return count > limit ? nil : facts
+        }
+        guard let facts else {
+            throw LedgerError(.resourceExhausted, "the payments of \(unitId)'s projects number more than \(limit); at most \(limit) are read at once")
+        }
+        return facts
+    }
+
     public func projectAssets(_ projectId: String, limit: Int) throws -> [ProjectAssetValue] {
         try readOperations(of: "the assets of project \(projectId)") { db in
             var assets: [ProjectAssetValue] = []
@@ -125,7 +147,11 @@ extension SQLiteLedgerStore {
             conditions.append("day < ?")
             values.append(.text(day.description))
         }
-        let matching = " FROM stewardship_records WHERE " + conditions.joined(separator: " AND ")
+        // One state (a unit's projects, an entity's assessments): its range
+        // of the state index (the planner, without statistics, walks the
+        // kind's whole key instead).
+        let byState = filter.states?.count == 1 && filter.adminCode.isEmpty && filter.contractId.isEmpty
+        let matching = " FROM stewardship_records" + (byState ? " INDEXED BY stewardship_state" : "") + " WHERE " + conditions.joined(separator: " AND ")
         return try readOperations(of: "a page of \(filter.kind.rawValue) records") { db in
             var total = 0
             var amount: Int64 = 0

@@ -66,7 +66,7 @@ extension Bench {
                     $0.projectID = id
                     $0.disbursement = .with {
                         $0.source = .linkage; $0.level = .central; $0.amountFen = Int64(100_000 + (index / projects) * 1_000); $0.payee = "施工单位"
-                        $0.date = String(format: "%04d-%02d-%02d", year, month, number % 28 + 1); $0.document = document
+                        $0.date = String(format: "%04d-%02d-%02d", year, month, number % 18 + 10); $0.document = document
                     }
                 }.serializedData())
             }
