@@ -86,11 +86,7 @@ enum SupervisionService {
         var recordAllocation: MethodSpec {
             progressStep(RPC.Supervision.recordAllocation) { request, bad in
                 let line = request.allocation
-                let source: FundingSource? = EnumMapping.decode(line.source.rawValue, field: "allocation.source", what: "funding source", into: &bad)
-                let level: FundLevel? = EnumMapping.decode(line.level.rawValue, field: "allocation.level", what: "fund level", into: &bad)
-                let date = Decode.date(line.date, field: "allocation.date", required: true, into: &bad)
-                bad += ProgressRules.entryViolations(amountFen: line.amountFen, document: SupervisionMapping.document(line.document), prefix: "allocation.")
-                guard let source, let level, let date else { return nil }
+                guard let (source, level, date) = Self.fundLine(line.source, line.level, line.date, line.amountFen, line.document, "allocation.", &bad) else { return nil }
                 return .recordAllocation(projectId: request.projectID, FundAllocation(
                     year: Int(line.year), source: source, level: level, amountFen: line.amountFen, on: date,
                     document: SupervisionMapping.document(line.document), note: line.note))
@@ -100,11 +96,7 @@ enum SupervisionService {
         var recordDisbursement: MethodSpec {
             progressStep(RPC.Supervision.recordDisbursement) { request, bad in
                 let line = request.disbursement
-                let source: FundingSource? = EnumMapping.decode(line.source.rawValue, field: "disbursement.source", what: "funding source", into: &bad)
-                let level: FundLevel? = EnumMapping.decode(line.level.rawValue, field: "disbursement.level", what: "fund level", into: &bad)
-                let date = Decode.date(line.date, field: "disbursement.date", required: true, into: &bad)
-                bad += ProgressRules.entryViolations(amountFen: line.amountFen, document: SupervisionMapping.document(line.document), prefix: "disbursement.")
-                guard let source, let level, let date else { return nil }
+                guard let (source, level, date) = Self.fundLine(line.source, line.level, line.date, line.amountFen, line.document, "disbursement.", &bad) else { return nil }
                 return .recordDisbursement(projectId: request.projectID, FundDisbursement(
                     on: date, source: source, level: level, amountFen: line.amountFen, payee: line.payee,
                     document: SupervisionMapping.document(line.document), note: line.note))
@@ -200,6 +192,18 @@ enum SupervisionService {
         }
 
         // MARK: Helpers
+
+        /// An allocation's or payment's line, day, amount and document read,
+        /// every bad field added to `bad` (each under `prefix`).
+        static func fundLine(_ source: Taizhang_Ledger_V1_FundingSource, _ level: Taizhang_Supervision_V1_FundLevel, _ date: String, _ fen: Int64,
+                             _ document: Taizhang_Ledger_V1_Document, _ prefix: String, _ bad: inout [FieldViolation]) -> (FundingSource, FundLevel, CivilDate)? {
+            let source: FundingSource? = EnumMapping.decode(source.rawValue, field: prefix + "source", what: "funding source", into: &bad)
+            let level: FundLevel? = EnumMapping.decode(level.rawValue, field: prefix + "level", what: "fund level", into: &bad)
+            let day = Decode.date(date, field: prefix + "date", required: true, into: &bad)
+            bad += ProgressRules.entryViolations(amountFen: fen, document: SupervisionMapping.document(document), prefix: prefix)
+            guard let source, let level, let day else { return nil }
+            return (source, level, day)
+        }
 
         /// A project's step: the project id and the rest of the request read
         /// by `entry` (adding what is wrong to `bad`).

@@ -82,11 +82,9 @@ struct Bench {
             try load(group: group, socket: socket, connections: connections, depth: depth, seconds: seconds,
                      method: RPC.Ledger.listAssets.path) { _ in payload }
         case "risk":
-            try risk(group: group, socket: socket, entities: Int(option("--entities", "10000"))!, quarters: Int(option("--quarters", "8"))!,
-                     runs: Int(option("--runs", "5"))!)
+            try risk(group: group, socket: socket, entities: Int(option("--entities", "10000"))!, quarters: Int(option("--quarters", "8"))!, runs: Int(option("--runs", "5"))!)
         case "supervision":
-            try supervision(group: group, socket: socket, units: Int(option("--units", "40"))!, projects: Int(option("--projects", "50"))!,
-                            payments: Int(option("--payments", "40"))!)
+            try supervision(group: group, socket: socket, units: Int(option("--units", "40"))!, projects: Int(option("--projects", "50"))!, payments: Int(option("--payments", "40"))!)
         case "sizes":
             try sizes(group: group, socket: socket, assetId: assetId)
         default:
