@@ -195,6 +195,9 @@ struct ContractCommand: AsyncParsableCommand {
                                                                 : " (owner's consent: \(amendment.consent.consentedBy), \(amendment.consent.reference), \(amendment.consent.date))") : ""
             print("\(amendment.date) \(amendment.summary)\(consent)")
         }
+        for risk in contract.entityRisks {
+            print(language == .zh ? "风险提示（\(risk.assessmentID)，\(risk.date)）：\(risk.summary)" : "risk (\(risk.assessmentID), \(risk.date)): \(risk.summaryEn)")
+        }
     }
 
     struct Create: AsyncParsableCommand {
