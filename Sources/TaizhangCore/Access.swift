@@ -53,6 +53,9 @@ public enum Permission: String, Sendable, CaseIterable, Codable {
     case progressWrite = "progress.write"
     /// Register responsible units and set their targets (issue 21).
     case targetsWrite = "targets.write"
+    /// What a monitoring agent reads (issue 22): Status, ListAlerts,
+    /// WatchAlerts and VerifyAuditChain, nothing else.
+    case monitorRead = "monitor.read"
 }
 
 /// The roles of the county's organisation.
@@ -72,6 +75,8 @@ public enum Role: String, Sendable, CaseIterable, Codable {
     /// 系统管理员: the daemon's status and the monitor; no ledger changes
     /// (configuration and tokens are files on the machine).
     case administrator
+    /// A monitoring agent (taizhang-agent): `monitor.read` only.
+    case monitoring
     /// The daemon's own user and root when no access file is configured
     /// (a laptop, a test): everything.
     case local
@@ -87,6 +92,7 @@ public enum Role: String, Sendable, CaseIterable, Codable {
         case .approver: return read.union([.planApprove, .ownershipApprove, .disposalApprove, .alertFollow, .alertClose])
         case .auditor: return read.union([.auditRead])
         case .administrator: return [.systemRead, .systemBackup, .riskRead, .riskRun, .auditAccept]
+        case .monitoring: return [.monitorRead]
         case .local: return Set(Permission.allCases)
         }
     }

@@ -24,6 +24,7 @@ struct AccessTests {
             "county_clerk": township.union(["structure.write", "disposal.write", "targets.write"]),
             "approver": read.union(["plan.approve", "ownership.approve", "disposal.approve", "alert.follow", "alert.close"]), "auditor": read.union(["audit.read"]),
             "administrator": ["system.read", "system.backup", "risk.read", "risk.run", "audit.accept"],
+            "monitoring": ["monitor.read"],
         ]
     }()
 
@@ -37,7 +38,11 @@ struct AccessTests {
                 table[full] = .some(permission)
             }
         }
-        add("system.read", "system.v1.System/Status system.v1.System/ListMethods")
+        add("system.read", "system.v1.System/ListMethods")
+        // What a monitoring agent reads (issue 22), besides Health.
+        add("system.read|monitor.read", "system.v1.System/Status")
+        add("risk.read|monitor.read", "risk.v1.Risk/ListAlerts risk.v1.Risk/WatchAlerts")
+        add("audit.read|monitor.read", "VerifyAuditChain")
         add("system.backup", "system.v1.System/CreateBackup system.v1.System/ReadBackup")
         add("ledger.read", """
             ListAdminUnits GetProject ListProjects GetAsset ListAssets ProposeOwnership GetDepreciation GetLedgerSummary \
@@ -57,9 +62,9 @@ struct AccessTests {
         add("disposal.write", "DisposeAsset RecordRevitalisingPlan")
         add("ownership.approve", "ApproveOwnership")
         add("disposal.approve", "ApproveDisposal")
-        add("audit.read", "VerifyAuditChain ListAuditEntries GetAuditEntry")
+        add("audit.read", "ListAuditEntries GetAuditEntry")
         add("audit.accept", "AcceptAuditHead")
-        add("risk.read", "risk.v1.Risk/ListAlerts risk.v1.Risk/GetRiskScore risk.v1.Risk/WatchAlerts")
+        add("risk.read", "risk.v1.Risk/GetRiskScore")
         add("risk.run", "risk.v1.Risk/RunMonitor")
         add("risk.read", "risk.v1.Risk/GetAlert")
         add("alert.follow", """
