@@ -51,7 +51,7 @@ extension SystemService {
         }
 
         var status: MethodSpec {
-            Method.unary(RPC.System.status) { _, _ in
+            Method.unary(RPC.System.status) { call, _ in
                 var response = Taizhang_System_V1_StatusResponse()
                 let stats = store.statistics()
                 response.storageBackend = "sqlite"
@@ -114,8 +114,34 @@ extension SystemService {
                         return method
                     }
                 }
+                if let scope = ScopeGuard.codes(call, store) { return scoped(response, to: scope) }
                 return response
             }
+        }
+
+        /// Status as a scoped identity sees it (a township's dashboard, a
+        /// monitoring agent of one township): the counts of its scope (its
+        /// admin units, its open alerts by level), the daemon's own state
+        /// (version, uptime, runs, warnings, hold); nothing that counts the
+        /// whole ledger (its records, journal head, storage, calls, what a
+        /// risk run scored).
+        func scoped(_ full: Taizhang_System_V1_StatusResponse, to scope: Set<String>) -> Taizhang_System_V1_StatusResponse {
+            var out = Taizhang_System_V1_StatusResponse()
+            (out.version, out.uptimeSeconds, out.startedAt, out.draining) = (full.version, full.uptimeSeconds, full.startedAt, full.draining)
+            (out.storageBackend, out.ledgerID, out.heldReason, out.warnings) = (full.storageBackend, full.ledgerID, full.heldReason, full.warnings)
+            (out.openConnections, out.callsInFlight) = (0, 0)
+            out.recordCounts = ["admin_unit": UInt64(scope.count)]
+            if let monitor {
+                var run = Taizhang_System_V1_RiskRun()
+                let last = full.lastRiskRun
+                (run.enabled, run.runs, run.focusedRuns, run.changesPending) = (last.enabled, last.runs, last.focusedRuns, last.changesPending)
+                (run.finishedAt, run.durationMicros, run.trigger, run.focused, run.lastError) = (last.finishedAt, last.durationMicros, last.trigger, last.focused, last.lastError)
+                out.lastRiskRun = run
+                var levels: [String: UInt64] = ["yellow": 0, "red": 0]
+                for alert in monitor.alerts.openAlerts().values where scope.contains(alert.adminCode) { levels[alert.level.rawValue, default: 0] += 1 }
+                out.alertsByLevel = levels
+            }
+            return out
         }
 
         var listMethods: MethodSpec {

@@ -140,6 +140,43 @@ struct AccessTests {
         #expect(entries.map(\.identity) == ["as-county_clerk (token:\(tokenId))"])
     }
 
+    /// Issue 22: a monitoring identity reads Status, alerts and the journal's
+    /// verification, nothing else; scoped, Status counts only its scope.
+    @Test func aScopedMonitor_seesStatusCountsOfItsScopeOnly() async throws {
+        let access = try AccessFixture.file([
+            (name: "county-root", role: "county_clerk+administrator", scope: "", uids: [0]),
+            (name: "xionghe-monitor", role: "monitoring", scope: "421024101000", uids: []),
+            (name: "shagang-monitor", role: "monitoring", scope: "421024102000", uids: []),
+        ])
+        let xionghe = AccessFixture.bearer(try AccessFixture.token(access, identity: "xionghe-monitor"))
+        let shagang = AccessFixture.bearer(try AccessFixture.token(access, identity: "shagang-monitor"))
+        let daemon = try DaemonProcess(extraArguments: ["--access-file", access])
+        defer { daemon.stop() }
+        let client = try await daemon.connect()
+        _ = try await RiskMonitorTests.seedOperations(client)  // an entity of 白马村, 熊河镇, with its alerts
+        _ = try await client.unary("/taizhang.risk.v1.Risk/RunMonitor", Taizhang_Risk_V1_RunMonitorRequest(), as: Taizhang_Risk_V1_MonitorRun.self)
+        func status(_ metadata: [String: String]) async throws -> Taizhang_System_V1_StatusResponse {
+            try await client.unary("/taizhang.system.v1.System/Status", Taizhang_System_V1_StatusRequest(), as: Taizhang_System_V1_StatusResponse.self,
+                                   metadata: metadata)
+        }
+        let whole = try await status([:])
+        #expect(whole.recordCounts["asset"] == 1 && whole.auditHeadSeq > 0 && !whole.methods.isEmpty)
+        let open = try await client.unary("/taizhang.risk.v1.Risk/ListAlerts", Taizhang_Risk_V1_ListAlertsRequest.with { $0.state = .open },
+                                          as: Taizhang_Risk_V1_ListAlertsResponse.self, metadata: xionghe).alerts
+        #expect(!open.isEmpty)
+        let own = try await status(xionghe)
+        #expect(own.recordCounts == ["admin_unit": 2], "熊河镇 and 白马村: \(own.recordCounts)")
+        #expect(own.alertsByLevel.values.reduce(0, +) == UInt64(open.count))
+        #expect(own.auditHeadSeq == 0 && own.auditHeadHash.isEmpty && own.methods.isEmpty && own.storageBytes == 0 && own.lastRiskRun.scored == 0)
+        #expect(own.lastRiskRun.runs > 0 && !own.version.isEmpty, "the daemon's own state is there")
+        let other = try await status(shagang)
+        #expect(other.alertsByLevel.values.reduce(0, +) == 0 && other.recordCounts == ["admin_unit": 2], "沙岗镇 and 新河村")
+        // Nothing else of the ledger.
+        let refused = try await client.call("/taizhang.ledger.v1.Ledger/ListAssets", payload: Data(), metadata: xionghe)
+        #expect(refused.status.code == .permissionDenied)
+        await client.close()
+    }
+
     @Test func everyBadCredential_getsTheSameUnauthenticated() async throws {
         let access = try AccessFixture.file([(name: "viewer", role: "viewer", scope: "", uids: [])])
         let good = try AccessFixture.token(access, identity: "viewer")
