@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .executable(name: "taizhangd", targets: ["taizhangd"]),
         .executable(name: "taizhang", targets: ["taizhang"]),
+        .executable(name: "taizhang-agent", targets: ["taizhang-agent"]),
         .library(name: "TaizhangClient", targets: ["TaizhangClient"]),
     ],
     dependencies: [
@@ -111,6 +112,28 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The monitoring agent (issue 22): watches daemons from outside and
+        // delivers their alerts; links the client, not the server or store.
+        .target(
+            name: "TaizhangAgent",
+            dependencies: [
+                "TaizhangClient", "TaizhangProto", "TaizhangCore", "CSystemd",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "taizhang-agent",
+            dependencies: [
+                "TaizhangAgent", "CSystemd",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "taizhangd",
             dependencies: [
@@ -153,6 +176,11 @@ let package = Package(
         .testTarget(
             name: "TaizhangSheetsTests",
             dependencies: ["TaizhangSheets", "TaizhangProto"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TaizhangAgentTests",
+            dependencies: ["TaizhangAgent"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

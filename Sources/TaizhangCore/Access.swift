@@ -54,7 +54,8 @@ public enum Permission: String, Sendable, CaseIterable, Codable {
     /// Register responsible units and set their targets (issue 21).
     case targetsWrite = "targets.write"
     /// What a monitoring agent reads (issue 22): Status, ListAlerts,
-    /// WatchAlerts and VerifyAuditChain, nothing else.
+    /// WatchAlerts, VerifyAuditChain, and the units and their ranking (the
+    /// lights on its dashboard), nothing else.
     case monitorRead = "monitor.read"
 }
 

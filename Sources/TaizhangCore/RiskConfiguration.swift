@@ -64,6 +64,9 @@ public struct RiskConfiguration: Sendable, Hashable {
     /// The difference between a completed project's spending and its
     /// assets' original value that is still taken as agreeing (账账相符), fen.
     public var booksToleranceFen = 100
+    /// Days the alert events are kept for WatchAlerts to resume from
+    /// (issue 22); older ones are deleted by the full runs.
+    public var alertEventRetentionDays = 90
 
     /// The working days an alert of `level` may wait for acknowledgement.
     public func acknowledgeWorkingDays(_ level: AlertLevel) -> Int {
@@ -80,6 +83,7 @@ public struct RiskConfiguration: Sendable, Hashable {
         "report_due_days", "contract_expiry_horizon_days", "idle_days", "decline_percent", "payment_grace_days",
         "payment_red_days", "publication_grace_days", "publication_red_days",
         "acknowledge_working_days_yellow", "acknowledge_working_days_red", "unit_light_judged_days", "books_tolerance_fen",
+        "alert_event_retention_days",
     ]
 
     /// Reads a configuration file: `{"risk": {"interval_seconds": 60,
@@ -122,6 +126,7 @@ public struct RiskConfiguration: Sendable, Hashable {
         try integer("acknowledge_working_days_red", 1...60, \.acknowledgeWorkingDaysRed)
         try integer("unit_light_judged_days", 1...60, \.unitLightJudgedDays)
         try integer("books_tolerance_fen", 0...100_000_000_000, \.booksToleranceFen)
+        try integer("alert_event_retention_days", 1...3650, \.alertEventRetentionDays)
         if scoreRedBelow > scoreYellowBelow {
             throw RecordJSONError(description: "risk configuration: score_red_below (\(scoreRedBelow)) must not exceed score_yellow_below (\(scoreYellowBelow))")
         }

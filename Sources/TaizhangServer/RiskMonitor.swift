@@ -326,6 +326,7 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
         if summary.error.isEmpty {
             keepLedger(into: &summary)
             if !summary.focused { judgeUnits(into: &summary) }
+            if !summary.focused { pruneEvents(nowMillis: startMillis) }
             if !summary.focused, followUpsDue(trigger: trigger, nowMillis: startMillis) { escalate(into: &summary) }
         }
         summary.openAlerts = UInt64(alerts.openAlerts().count)
@@ -336,6 +337,17 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
         runs.wrappingAdd(1, ordering: .relaxed)
         if summary.focused { focusedRuns.wrappingAdd(1, ordering: .relaxed) }
         return summary
+    }
+
+    /// Deletes the alert events older than `alert_event_retention_days`.
+    private func pruneEvents(nowMillis: Int64) {
+        let cutoff = Timestamp.rfc3339(unixMillis: nowMillis - Int64(current().alertEventRetentionDays) * 86_400_000)
+        do {
+            let deleted = try alerts.pruneEvents(before: cutoff)
+            if deleted > 0 { DaemonLog.info("risk run: deleted \(deleted) alert events from before \(cutoff) (alert_event_retention_days)") }
+        } catch {
+            DaemonLog.error("risk run: the old alert events could not be deleted: \(error)")
+        }
     }
 
     /// Stores a run's alert changes; the events to tell, or none when they

@@ -8,9 +8,6 @@ import TaizhangProto
 import TaizhangStore
 
 enum RiskService {
-    /// Most stored events a WatchAlerts replays before following; a watch
-    /// from further back is OUT_OF_RANGE (ListAlerts serves history).
-    static let replayMax = 100_000
     /// Stored events read per step of a replay.
     static let replayPage = 1000
 
@@ -248,7 +245,8 @@ extension RiskService {
                 // Events published while the replay is read are held back, then
                 // sent in seq order without repeats.
                 struct Delivery { var replaying: Bool; var held: [AlertEvent] = []; var lastSent: Int64 = 0 }
-                let delivery = Mutex(Delivery(replaying: request.afterSeq > 0))
+                let replay = request.afterSeq > 0 || request.fromCheckpoint
+                let delivery = Mutex(Delivery(replaying: replay))
                 let watcher = AlertHub.Watcher(minLevel: minLevel, adminCodes: codes) { event in
                     delivery.withLock { state in
                         if state.replaying { state.held.append(event); return }
@@ -261,10 +259,15 @@ extension RiskService {
                     throw LedgerError(.resourceExhausted, "\(AlertHub.watchersMax) alert streams are already open; close one or retry later")
                 }
                 stream.onEnd { monitor.hub.remove(id) }
-                guard request.afterSeq > 0 else { return }
-                if monitor.alerts.lastSeq - request.afterSeq > Int64(replayMax) {
-                    throw LedgerError(.outOfRange, "after_seq \(request.afterSeq) is more than \(replayMax) events back (the newest is \(monitor.alerts.lastSeq)); use ListAlerts for the history and watch from a recent seq",
-                                      violations: [.init(field: "after_seq", description: "more than \(replayMax) events back")])
+                guard replay else { return }
+                // A checkpoint the kept events no longer reach (pruned after
+                // alert_event_retention_days), or past the newest (an older
+                // alerts.db restored): the watcher must re-read the open alerts.
+                let oldest = monitor.alerts.oldestSeq, newest = monitor.alerts.lastSeq
+                if request.afterSeq > newest || (oldest > 0 && request.afterSeq < oldest - 1) {
+                    let why = request.afterSeq > newest ? "is past the newest event (\(newest))" : "is older than the events kept (the oldest is \(oldest))"
+                    throw LedgerError(.outOfRange, "after_seq \(request.afterSeq) \(why): events are kept alert_event_retention_days; re-read the open alerts with ListAlerts and watch after seq \(newest)",
+                                      violations: [.init(field: "after_seq", description: "checkpoint expired; watch after \(newest)")])
                 }
                 ReadQueue.audit.queue.async {
                     // Page through the stored events until the replay meets the held

@@ -96,6 +96,8 @@ extension SystemService {
                             run.lastError = last.error
                         }
                         response.lastRiskRun = run
+                        response.alertEventsOldestSeq = monitor.alerts.oldestSeq
+                        response.alertEventsNewestSeq = monitor.alerts.lastSeq
                         let counts = monitor.alerts.openCounts()
                         response.alertsByLevel = ["yellow": UInt64(counts[.yellow] ?? 0), "red": UInt64(counts[.red] ?? 0)]
                         if !monitor.enabled {
@@ -137,6 +139,7 @@ extension SystemService {
                 (run.enabled, run.runs, run.focusedRuns, run.changesPending) = (last.enabled, last.runs, last.focusedRuns, last.changesPending)
                 (run.finishedAt, run.durationMicros, run.trigger, run.focused, run.lastError) = (last.finishedAt, last.durationMicros, last.trigger, last.focused, last.lastError)
                 out.lastRiskRun = run
+                (out.alertEventsOldestSeq, out.alertEventsNewestSeq) = (full.alertEventsOldestSeq, full.alertEventsNewestSeq)
                 var levels: [String: UInt64] = ["yellow": 0, "red": 0]
                 for alert in monitor.alerts.openAlerts().values where scope.contains(alert.adminCode) { levels[alert.level.rawValue, default: 0] += 1 }
                 out.alertsByLevel = levels

@@ -48,6 +48,8 @@ public final class AlertStore: Sendable {
     /// on an event loop while a run may be committing).
     private let counts: Mutex<[AlertLevel: Int]>
     private let newestSeq: Atomic<Int64>
+    /// The oldest kept event's seq (0 when none): older ones were pruned.
+    private let oldestKeptSeq: Atomic<Int64>
 
     /// Opens (creating) `alerts.db` in `dataDirectory`.
     public init(dataDirectory: String) throws {
@@ -95,9 +97,12 @@ public final class AlertStore: Sendable {
         }
         try db.prepare("SELECT COALESCE(MAX(id), 0) FROM alerts").query([]) { lastId = $0.int(0) }
         try db.prepare("SELECT COALESCE(MAX(seq), 0) FROM alert_events").query([]) { lastSeq = $0.int(0) }
+        var firstSeq: Int64 = 0
+        try db.prepare("SELECT COALESCE(MIN(seq), 0) FROM alert_events").query([]) { firstSeq = $0.int(0) }
         state = Mutex(State(db: db, open: open, lastId: lastId, lastSeq: lastSeq))
         counts = Mutex(AlertStore.count(open))
         newestSeq = Atomic(lastSeq)
+        oldestKeptSeq = Atomic(firstSeq)
     }
 
     static func count(_ open: [String: AlertRecord]) -> [AlertLevel: Int] {
@@ -131,6 +136,29 @@ public final class AlertStore: Sendable {
 
     /// The newest event's seq (0 when none).
     public var lastSeq: Int64 { newestSeq.load(ordering: .acquiring) }
+
+    /// The oldest event still kept (0 when none): a watch may resume after
+    /// any seq from one before it up to `lastSeq`.
+    public var oldestSeq: Int64 { oldestKeptSeq.load(ordering: .acquiring) }
+
+    /// Deletes the events whose time is before `cutoff` (RFC 3339, as the
+    /// events are stored), always keeping the newest so that the sequence
+    /// stays anchored; returns how many were deleted.
+    @discardableResult
+    public func pruneEvents(before cutoff: String) throws -> Int {
+        try state.withLock { state in
+            let newest = newestSeq.load(ordering: .acquiring)
+            var deleted = 0
+            try state.db.prepare("SELECT COUNT(*) FROM alert_events WHERE time < ? AND seq < ?")
+                .query([.text(cutoff), .int(newest)]) { deleted = Int($0.int(0)) }
+            guard deleted > 0 else { return 0 }
+            try state.db.prepare("DELETE FROM alert_events WHERE time < ? AND seq < ?").run([.text(cutoff), .int(newest)])
+            var first: Int64 = 0
+            try state.db.prepare("SELECT COALESCE(MIN(seq), 0) FROM alert_events").query([]) { first = $0.int(0) }
+            oldestKeptSeq.store(first, ordering: .releasing)
+            return deleted
+        }
+    }
 
     /// Stores a run's changes in one transaction and returns the events it
     /// made, in order; on failure nothing is stored.
@@ -210,6 +238,9 @@ public final class AlertStore: Sendable {
             state.lastId = lastId
             state.lastSeq = seq
             newestSeq.store(seq, ordering: .releasing)
+            if oldestKeptSeq.load(ordering: .acquiring) == 0, let first = events.first {
+                oldestKeptSeq.store(first.seq, ordering: .releasing)
+            }
             return events
         }
     }

@@ -73,9 +73,10 @@ struct AccessTests {
             """)
         add("alert.close", "risk.v1.Risk/CloseAlert risk.v1.Risk/ReopenAlert")
         add("ledger.read", """
-            supervision.v1.Supervision/ListUnits supervision.v1.Supervision/GetProjectProgress supervision.v1.Supervision/GetUnitLights \
-            supervision.v1.Supervision/RankUnits
+            supervision.v1.Supervision/GetProjectProgress supervision.v1.Supervision/GetUnitLights
             """)
+        // The lights on the agent's dashboard.
+        add("ledger.read|monitor.read", "supervision.v1.Supervision/ListUnits supervision.v1.Supervision/RankUnits")
         add("targets.write", "supervision.v1.Supervision/RegisterUnit supervision.v1.Supervision/SetUnitTargets")
         add("progress.write", """
             supervision.v1.Supervision/RecordMilestone supervision.v1.Supervision/RecordAllocation supervision.v1.Supervision/RecordDisbursement \

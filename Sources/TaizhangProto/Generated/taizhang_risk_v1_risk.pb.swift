@@ -842,7 +842,9 @@ public nonisolated struct Taizhang_Risk_V1_WatchAlertsRequest: Sendable {
   // methods supported on all messages.
 
   /// 0: only events from now on; otherwise replay the stored events after
-  /// this seq first (at most 10,000), then follow.
+  /// this seq first, then follow. Events are kept alert_event_retention_days
+  /// (90): a seq before the oldest kept, or past the newest, is OUT_OF_RANGE
+  /// (re-read the open alerts and watch after Status.alert_events_newest_seq).
   public var afterSeq: Int64 = 0
 
   /// unspecified: all; recoveries of such alerts are always sent
@@ -850,6 +852,10 @@ public nonisolated struct Taizhang_Risk_V1_WatchAlertsRequest: Sendable {
 
   /// the subtree; empty: all
   public var adminCode: String = String()
+
+  /// after_seq is a checkpoint even when 0: replay every kept event after
+  /// it (a watcher that has seen no event yet). A monitoring agent sets it.
+  public var fromCheckpoint: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -2331,7 +2337,7 @@ nonisolated extension Taizhang_Risk_V1_RiskScore: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Taizhang_Risk_V1_WatchAlertsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WatchAlertsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}after_seq\0\u{3}min_level\0\u{3}admin_code\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}after_seq\0\u{3}min_level\0\u{3}admin_code\0\u{3}from_checkpoint\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2342,6 +2348,7 @@ nonisolated extension Taizhang_Risk_V1_WatchAlertsRequest: SwiftProtobuf.Message
       case 1: try { try decoder.decodeSingularInt64Field(value: &self.afterSeq) }()
       case 2: try { try decoder.decodeSingularEnumField(value: &self.minLevel) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.adminCode) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.fromCheckpoint) }()
       default: break
       }
     }
@@ -2357,6 +2364,9 @@ nonisolated extension Taizhang_Risk_V1_WatchAlertsRequest: SwiftProtobuf.Message
     if !self.adminCode.isEmpty {
       try visitor.visitSingularStringField(value: self.adminCode, fieldNumber: 3)
     }
+    if self.fromCheckpoint != false {
+      try visitor.visitSingularBoolField(value: self.fromCheckpoint, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2364,6 +2374,7 @@ nonisolated extension Taizhang_Risk_V1_WatchAlertsRequest: SwiftProtobuf.Message
     if lhs.afterSeq != rhs.afterSeq {return false}
     if lhs.minLevel != rhs.minLevel {return false}
     if lhs.adminCode != rhs.adminCode {return false}
+    if lhs.fromCheckpoint != rhs.fromCheckpoint {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

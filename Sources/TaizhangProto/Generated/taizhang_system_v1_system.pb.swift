@@ -296,6 +296,20 @@ public nonisolated struct Taizhang_System_V1_StatusResponse: @unchecked Sendable
     set {_uniqueStorage()._heldReason = newValue}
   }
 
+  /// The alert events WatchAlerts can replay: after_seq may be anything
+  /// from alert_events_oldest_seq - 1 to alert_events_newest_seq (0 and 0
+  /// when none was ever raised). A watcher without a checkpoint watches
+  /// after the newest and reads the open alerts with ListAlerts.
+  public var alertEventsOldestSeq: Int64 {
+    get {_storage._alertEventsOldestSeq}
+    set {_uniqueStorage()._alertEventsOldestSeq = newValue}
+  }
+
+  public var alertEventsNewestSeq: Int64 {
+    get {_storage._alertEventsNewestSeq}
+    set {_uniqueStorage()._alertEventsNewestSeq = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -665,7 +679,7 @@ nonisolated extension Taizhang_System_V1_StatusRequest: SwiftProtobuf.Message, S
 
 nonisolated extension Taizhang_System_V1_StatusResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StatusResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{3}uptime_seconds\0\u{3}storage_backend\0\u{3}storage_bytes\0\u{3}record_counts\0\u{3}open_connections\0\u{1}methods\0\u{3}last_risk_run\0\u{3}alerts_by_level\0\u{3}audit_head_seq\0\u{3}audit_head_hash\0\u{3}calls_in_flight\0\u{3}started_at\0\u{1}draining\0\u{3}commit_batches\0\u{3}committed_mutations\0\u{1}warnings\0\u{3}ledger_id\0\u{3}held_reason\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{3}uptime_seconds\0\u{3}storage_backend\0\u{3}storage_bytes\0\u{3}record_counts\0\u{3}open_connections\0\u{1}methods\0\u{3}last_risk_run\0\u{3}alerts_by_level\0\u{3}audit_head_seq\0\u{3}audit_head_hash\0\u{3}calls_in_flight\0\u{3}started_at\0\u{1}draining\0\u{3}commit_batches\0\u{3}committed_mutations\0\u{1}warnings\0\u{3}ledger_id\0\u{3}held_reason\0\u{3}alert_events_oldest_seq\0\u{3}alert_events_newest_seq\0")
 
   fileprivate class _StorageClass {
     var _version: String = String()
@@ -687,6 +701,8 @@ nonisolated extension Taizhang_System_V1_StatusResponse: SwiftProtobuf.Message, 
     var _warnings: [String] = []
     var _ledgerID: String = String()
     var _heldReason: String = String()
+    var _alertEventsOldestSeq: Int64 = 0
+    var _alertEventsNewestSeq: Int64 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -716,6 +732,8 @@ nonisolated extension Taizhang_System_V1_StatusResponse: SwiftProtobuf.Message, 
       _warnings = source._warnings
       _ledgerID = source._ledgerID
       _heldReason = source._heldReason
+      _alertEventsOldestSeq = source._alertEventsOldestSeq
+      _alertEventsNewestSeq = source._alertEventsNewestSeq
     }
   }
 
@@ -753,6 +771,8 @@ nonisolated extension Taizhang_System_V1_StatusResponse: SwiftProtobuf.Message, 
         case 17: try { try decoder.decodeRepeatedStringField(value: &_storage._warnings) }()
         case 18: try { try decoder.decodeSingularStringField(value: &_storage._ledgerID) }()
         case 19: try { try decoder.decodeSingularStringField(value: &_storage._heldReason) }()
+        case 20: try { try decoder.decodeSingularInt64Field(value: &_storage._alertEventsOldestSeq) }()
+        case 21: try { try decoder.decodeSingularInt64Field(value: &_storage._alertEventsNewestSeq) }()
         default: break
         }
       }
@@ -822,6 +842,12 @@ nonisolated extension Taizhang_System_V1_StatusResponse: SwiftProtobuf.Message, 
       if !_storage._heldReason.isEmpty {
         try visitor.visitSingularStringField(value: _storage._heldReason, fieldNumber: 19)
       }
+      if _storage._alertEventsOldestSeq != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._alertEventsOldestSeq, fieldNumber: 20)
+      }
+      if _storage._alertEventsNewestSeq != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._alertEventsNewestSeq, fieldNumber: 21)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -850,6 +876,8 @@ nonisolated extension Taizhang_System_V1_StatusResponse: SwiftProtobuf.Message, 
         if _storage._warnings != rhs_storage._warnings {return false}
         if _storage._ledgerID != rhs_storage._ledgerID {return false}
         if _storage._heldReason != rhs_storage._heldReason {return false}
+        if _storage._alertEventsOldestSeq != rhs_storage._alertEventsOldestSeq {return false}
+        if _storage._alertEventsNewestSeq != rhs_storage._alertEventsNewestSeq {return false}
         return true
       }
       if !storagesAreEqual {return false}

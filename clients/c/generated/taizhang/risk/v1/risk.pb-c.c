@@ -3558,7 +3558,7 @@ const ProtobufCMessageDescriptor taizhang__risk__v1__risk_score__descriptor =
   (ProtobufCMessageInit) taizhang__risk__v1__risk_score__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taizhang__risk__v1__watch_alerts_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor taizhang__risk__v1__watch_alerts_request__field_descriptors[4] =
 {
   {
     "after_seq",
@@ -3596,16 +3596,29 @@ static const ProtobufCFieldDescriptor taizhang__risk__v1__watch_alerts_request__
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "from_checkpoint",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Risk__V1__WatchAlertsRequest, from_checkpoint),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__risk__v1__watch_alerts_request__field_indices_by_name[] = {
   2,   /* field[2] = admin_code */
   0,   /* field[0] = after_seq */
+  3,   /* field[3] = from_checkpoint */
   1,   /* field[1] = min_level */
 };
 static const ProtobufCIntRange taizhang__risk__v1__watch_alerts_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor taizhang__risk__v1__watch_alerts_request__descriptor =
 {
@@ -3615,7 +3628,7 @@ const ProtobufCMessageDescriptor taizhang__risk__v1__watch_alerts_request__descr
   "Taizhang__Risk__V1__WatchAlertsRequest",
   "taizhang.risk.v1",
   sizeof(Taizhang__Risk__V1__WatchAlertsRequest),
-  3,
+  4,
   taizhang__risk__v1__watch_alerts_request__field_descriptors,
   taizhang__risk__v1__watch_alerts_request__field_indices_by_name,
   1,  taizhang__risk__v1__watch_alerts_request__number_ranges,

@@ -640,7 +640,9 @@ struct  Taizhang__Risk__V1__WatchAlertsRequest
   ProtobufCMessage base;
   /*
    * 0: only events from now on; otherwise replay the stored events after
-   * this seq first (at most 10,000), then follow.
+   * this seq first, then follow. Events are kept alert_event_retention_days
+   * (90): a seq before the oldest kept, or past the newest, is OUT_OF_RANGE
+   * (re-read the open alerts and watch after Status.alert_events_newest_seq).
    */
   int64_t after_seq;
   /*
@@ -651,10 +653,15 @@ struct  Taizhang__Risk__V1__WatchAlertsRequest
    * the subtree; empty: all
    */
   char *admin_code;
+  /*
+   * after_seq is a checkpoint even when 0: replay every kept event after
+   * it (a watcher that has seen no event yet). A monitoring agent sets it.
+   */
+  protobuf_c_boolean from_checkpoint;
 };
 #define TAIZHANG__RISK__V1__WATCH_ALERTS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__risk__v1__watch_alerts_request__descriptor) \
-    , 0, TAIZHANG__RISK__V1__ALERT_LEVEL__ALERT_LEVEL_UNSPECIFIED, (char *)protobuf_c_empty_string }
+    , 0, TAIZHANG__RISK__V1__ALERT_LEVEL__ALERT_LEVEL_UNSPECIFIED, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Taizhang__Risk__V1__RunMonitorRequest

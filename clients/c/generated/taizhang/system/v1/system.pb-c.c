@@ -1091,7 +1091,7 @@ const ProtobufCMessageDescriptor taizhang__system__v1__status_response__alerts_b
   (ProtobufCMessageInit) taizhang__system__v1__status_response__alerts_by_level_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taizhang__system__v1__status_response__field_descriptors[19] =
+static const ProtobufCFieldDescriptor taizhang__system__v1__status_response__field_descriptors[21] =
 {
   {
     "version",
@@ -1321,8 +1321,34 @@ static const ProtobufCFieldDescriptor taizhang__system__v1__status_response__fie
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "alert_events_oldest_seq",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__System__V1__StatusResponse, alert_events_oldest_seq),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "alert_events_newest_seq",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__System__V1__StatusResponse, alert_events_newest_seq),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__system__v1__status_response__field_indices_by_name[] = {
+  20,   /* field[20] = alert_events_newest_seq */
+  19,   /* field[19] = alert_events_oldest_seq */
   8,   /* field[8] = alerts_by_level */
   10,   /* field[10] = audit_head_hash */
   9,   /* field[9] = audit_head_seq */
@@ -1346,7 +1372,7 @@ static const unsigned taizhang__system__v1__status_response__field_indices_by_na
 static const ProtobufCIntRange taizhang__system__v1__status_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 19 }
+  { 0, 21 }
 };
 const ProtobufCMessageDescriptor taizhang__system__v1__status_response__descriptor =
 {
@@ -1356,7 +1382,7 @@ const ProtobufCMessageDescriptor taizhang__system__v1__status_response__descript
   "Taizhang__System__V1__StatusResponse",
   "taizhang.system.v1",
   sizeof(Taizhang__System__V1__StatusResponse),
-  19,
+  21,
   taizhang__system__v1__status_response__field_descriptors,
   taizhang__system__v1__status_response__field_indices_by_name,
   1,  taizhang__system__v1__status_response__number_ranges,

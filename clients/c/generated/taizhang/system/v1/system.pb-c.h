@@ -240,10 +240,18 @@ struct  Taizhang__System__V1__StatusResponse
    * restores); empty when it takes changes. Also in warnings.
    */
   char *held_reason;
+  /*
+   * The alert events WatchAlerts can replay: after_seq may be anything
+   * from alert_events_oldest_seq - 1 to alert_events_newest_seq (0 and 0
+   * when none was ever raised). A watcher without a checkpoint watches
+   * after the newest and reads the open alerts with ListAlerts.
+   */
+  int64_t alert_events_oldest_seq;
+  int64_t alert_events_newest_seq;
 };
 #define TAIZHANG__SYSTEM__V1__STATUS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__system__v1__status_response__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0,NULL, 0, 0,NULL, NULL, 0,NULL, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0,NULL, 0, 0,NULL, NULL, 0,NULL, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
 
 
 struct  Taizhang__System__V1__MethodStats__ByCodeEntry

@@ -1,0 +1,376 @@
+// One watched daemon: its alert stream from the checkpoint (re-reading the
+// open alerts when the daemon no longer holds it), its health polled every
+// interval (unreachable twice running is the agent's own alert, and the
+// recovery another), and its journal verified every night against the last
+// head the agent kept (a head that does not extend it is critical).
+
+import Foundation
+import NIOCore
+import SwiftProtobuf
+import TaizhangClient
+import TaizhangCore
+import TaizhangProto
+
+/// RFC 3339 times as the daemon writes them ("2026-12-07T02:00:00.123Z").
+enum AgentTime {
+    static func parse(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
+    }
+
+    static var now: String { Timestamp.rfc3339(unixMillis: Agent.nowMillis()) }
+}
+
+extension Timestamp {
+    static func parseRFC3339(_ text: String) -> Date? { AgentTime.parse(text) }
+}
+
+struct DaemonWatch: Sendable {
+    let agent: Agent
+    let daemon: WatchedDaemon
+
+    var name: String { daemon.name }
+
+    /// The calls' metadata: the bearer token, when the daemon has one.
+    func metadata() -> [String: String] {
+        guard let path = daemon.tokenFile, let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [:] }
+        let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return token.isEmpty ? [:] : ["authorization": "Bearer " + token]
+    }
+
+    func connect() async throws -> TaizhangClient {
+        let target: TaizhangClient.Target
+        if let path = daemon.unixPath {
+            target = .unix(path: path)
+        } else if let tcp = daemon.tcp {
+            target = daemon.tlsCAFile != nil || daemon.tlsServerName != nil
+                ? .tls(host: tcp.host, port: tcp.port, tls: .init(caFile: daemon.tlsCAFile, serverName: daemon.tlsServerName))
+                : .tcp(host: tcp.host, port: tcp.port)
+        } else {
+            throw SpoolError(description: "daemon \(name) has no address")
+        }
+        return try await TaizhangClient.connect(target, timeoutMillis: 5_000, group: agent.group)
+    }
+
+    // MARK: - The alert stream
+
+    func watchLoop() async {
+        var backoff = 1.0
+        while !Task.isCancelled {
+            do {
+                try await watchOnce()
+                backoff = 1
+            } catch let error as RPCError where error.status.code == .outOfRange {
+                AgentLog.info("daemon \(name): \(error.status.message); re-reading its open alerts")
+                agent.memory.withLock { _ = $0.checkpoints.removeValue(forKey: name) }
+                agent.buffer.withLock { _ = $0.checkpoints.removeValue(forKey: name) }
+                continue
+            } catch {
+                agent.views.withLock { $0[name]?.error = "\(error)" }
+                try? await Task.sleep(for: .seconds(backoff))
+                backoff = min(backoff * 2, 30)
+            }
+        }
+    }
+
+    /// Watches from the checkpoint until the stream ends.
+    func watchOnce() async throws {
+        let client = try await connect()
+        defer { Task { await client.close() } }
+        let meta = metadata()
+        var after = agent.memory.withLock { $0.checkpoints[name] }
+        if after == nil {
+            // No checkpoint (first start, or the daemon no longer holds it):
+            // watch after the newest event and send the open alerts as they are.
+            let status = try await client.unary(RPC.System.status, Taizhang_System_V1_StatusRequest(), metadata: meta, timeoutMillis: 10_000)
+            after = status.alertEventsNewestSeq
+            let open = try await openAlerts(client, meta)
+            agent.submit(open.map { reread($0) }, daemon: name, checkpoint: status.alertEventsNewestSeq)
+            // The checkpoint is on disk before anything is watched: from
+            // here on no event is missed, whenever the agent is killed.
+            try agent.flush()
+        }
+        var request = Taizhang_Risk_V1_WatchAlertsRequest()
+        request.afterSeq = after ?? 0
+        request.fromCheckpoint = true
+        let (_, items) = try client.stream(RPC.Risk.watchAlerts, request, metadata: meta)
+        try await refreshAlerts(client, meta)
+        for try await item in items {
+            let event = try Taizhang_Risk_V1_AlertEvent(serializedBytes: item)
+            agent.submit([notice(event)], daemon: name, checkpoint: event.seq)
+            apply(event)
+        }
+    }
+
+    /// Every open alert, all pages (at most 100,000).
+    func openAlerts(_ client: TaizhangClient, _ meta: [String: String]) async throws -> [Taizhang_Risk_V1_Alert] {
+        var request = Taizhang_Risk_V1_ListAlertsRequest()
+        request.state = .open
+        request.pageSize = 500
+        var all: [Taizhang_Risk_V1_Alert] = []
+        repeat {
+            let page = try await client.unary(RPC.Risk.listAlerts, request, metadata: meta, timeoutMillis: 30_000)
+            all += page.alerts
+            request.pageToken = page.nextPageToken
+        } while !request.pageToken.isEmpty && all.count < 100_000
+        return all
+    }
+
+    /// The open alerts as the dashboard shows them, with their follow-up.
+    func refreshAlerts(_ client: TaizhangClient, _ meta: [String: String]) async throws {
+        let open = try await openAlerts(client, meta)
+        var follow = Taizhang_Risk_V1_ListAlertsRequest()
+        follow.followUpStates = ["pending", "acknowledged", "assigned", "rectifying", "rectified"]
+        follow.pageSize = 500
+        var followUps: [Int64: Taizhang_Risk_V1_FollowUp] = [:]
+        repeat {
+            let page = try await client.unary(RPC.Risk.listAlerts, follow, metadata: meta, timeoutMillis: 30_000)
+            for alert in page.alerts { followUps[alert.id] = alert.followUp }
+            follow.pageToken = page.nextPageToken
+        } while !follow.pageToken.isEmpty && followUps.count < 100_000
+        var alerts: [Int64: AlertView] = [:]
+        for alert in open {
+            var view = Self.view(alert)
+            if let followUp = followUps[alert.id] { (view.followUp, view.overdue) = (followUp.stateZh, followUp.overdue) }
+            alerts[alert.id] = view
+        }
+        agent.views.withLock { $0[name]?.alerts = alerts }
+        agent.changed()
+    }
+
+    static func view(_ alert: Taizhang_Risk_V1_Alert) -> AlertView {
+        AlertView(id: alert.id, kind: alert.kind, kindZh: alert.kindZh, level: Self.level(alert.level), adminCode: alert.adminCode,
+                  subjectId: alert.subjectID, subjectName: alert.subjectName, message: alert.message, raisedAt: alert.raisedAt,
+                  changedAt: alert.changedAt, followUp: alert.followUp.stateZh, overdue: alert.followUp.overdue)
+    }
+
+    static func level(_ level: Taizhang_Risk_V1_AlertLevel) -> String {
+        switch level {
+        case .red: return "red"
+        case .yellow: return "yellow"
+        default: return "green"
+        }
+    }
+
+    /// Keeps the dashboard's open alerts in step with an event.
+    func apply(_ event: Taizhang_Risk_V1_AlertEvent) {
+        agent.views.withLock { views in
+            if event.type == "cleared" {
+                views[name]?.alerts.removeValue(forKey: event.alert.id)
+            } else {
+                var view = Self.view(event.alert)
+                if let old = views[name]?.alerts[event.alert.id], event.alert.followUp.stateZh.isEmpty { (view.followUp, view.overdue) = (old.followUp, old.overdue) }
+                if view.followUp.isEmpty { view.followUp = "待签收" }
+                views[name]?.alerts[event.alert.id] = view
+            }
+        }
+        agent.changed()
+    }
+
+    /// The notice of a daemon's event.
+    func notice(_ event: Taizhang_Risk_V1_AlertEvent) -> Notice {
+        let alert = event.alert
+        return Notice(key: "\(name)/\(alert.id)/seq-\(event.seq)", daemon: name, daemonTitle: daemon.title, alertId: alert.id, seq: event.seq,
+                      transition: event.type, kind: alert.kind, kindZh: alert.kindZh,
+                      level: event.type == "cleared" ? "green" : Self.level(alert.level), previousLevel: Self.level(event.previousLevel),
+                      adminCode: alert.adminCode, subjectKind: alert.subjectKind, subjectId: alert.subjectID, subjectName: alert.subjectName,
+                      message: event.message.isEmpty ? alert.message : event.message,
+                      messageEn: event.messageEn.isEmpty ? alert.messageEn : event.messageEn, time: event.time, followUp: alert.followUp.stateZh)
+    }
+
+    /// The notice of an open alert re-read without its event.
+    func reread(_ alert: Taizhang_Risk_V1_Alert) -> Notice {
+        Notice(key: "\(name)/\(alert.id)/open-\(alert.changedAt)", daemon: name, daemonTitle: daemon.title, alertId: alert.id,
+               transition: "open", kind: alert.kind, kindZh: alert.kindZh, level: Self.level(alert.level), previousLevel: "",
+               adminCode: alert.adminCode, subjectKind: alert.subjectKind, subjectId: alert.subjectID, subjectName: alert.subjectName,
+               message: alert.message, messageEn: alert.messageEn, time: alert.changedAt, followUp: alert.followUp.stateZh)
+    }
+
+    // MARK: - Health
+
+    func pollLoop() async {
+        while !Task.isCancelled {
+            await poll()
+            try? await Task.sleep(for: .seconds(agent.configuration.pollIntervalSeconds))
+        }
+    }
+
+    /// One poll: Health, Status and the units' lights.
+    func poll() async {
+        let meta = metadata()
+        do {
+            let client = try await connect()
+            defer { Task { await client.close() } }
+            let health = try await client.unary(RPC.System.health, Taizhang_System_V1_HealthRequest(), metadata: meta, timeoutMillis: 5_000)
+            let status = try await client.unary(RPC.System.status, Taizhang_System_V1_StatusRequest(), metadata: meta, timeoutMillis: 5_000)
+            let units = try? await lights(client, meta)
+            try? await refreshAlerts(client, meta)
+            let serving = health.status == .serving
+            agent.views.withLock { views in
+                guard var view = views[name] else { return }
+                (view.up, view.serving, view.version, view.lastPoll, view.failures) = (true, serving, status.version, AgentTime.now, 0)
+                view.error = serving ? "" : health.reason
+                view.openByLevel = status.alertsByLevel.mapValues { Int($0) }
+                if let units { view.units = units }
+                views[name] = view
+            }
+            recovered()
+        } catch {
+            let failures = agent.views.withLock { views -> Int in
+                views[name]?.up = false
+                views[name]?.serving = false
+                views[name]?.error = "\(error)"
+                views[name]?.lastPoll = AgentTime.now
+                views[name]?.failures += 1
+                return views[name]?.failures ?? 1
+            }
+            if failures >= 2 { unreachable(error) }
+        }
+        agent.changed()
+    }
+
+    /// Every responsible unit with its light in the latest judged quarter
+    /// that ranked any unit (a county whose targets stop at last year shows
+    /// last year's Q4); a unit that quarter did not rank is "unset".
+    func lights(_ client: TaizhangClient, _ meta: [String: String]) async throws -> [UnitView] {
+        let list = try await client.unary(RPC.Supervision.listUnits, Taizhang_Supervision_V1_ListUnitsRequest(), metadata: meta, timeoutMillis: 10_000)
+        guard !list.units.isEmpty else { return [] }
+        var request = Taizhang_Supervision_V1_RankUnitsRequest()
+        var ranking = try await client.unary(RPC.Supervision.rankUnits, request, metadata: meta, timeoutMillis: 30_000)
+        for _ in 0..<8 where ranking.unitsRanked == 0 {
+            guard let earlier = Self.quarter(before: ranking.quarter) else { break }
+            request.quarter = earlier
+            ranking = try await client.unary(RPC.Supervision.rankUnits, request, metadata: meta, timeoutMillis: 30_000)
+        }
+        let ranks = Dictionary(ranking.ranks.map { ($0.unitID, $0) }, uniquingKeysWith: { first, _ in first })
+        return list.units.map { unit in
+            UnitView(id: unit.id, name: unit.name, kind: unit.kind == .department ? "department" : "township",
+                     light: ranks[unit.id].map { Self.light($0.light) } ?? "unset", quarter: ranking.quarter)
+        }
+    }
+
+    /// "2026Q1" → "2025Q4".
+    static func quarter(before text: String) -> String? {
+        let parts = text.split(separator: "Q")
+        guard parts.count == 2, let year = Int(parts[0]), let number = Int(parts[1]), (1...4).contains(number) else { return nil }
+        return number == 1 ? "\(year - 1)Q4" : "\(year)Q\(number - 1)"
+    }
+
+    static func light(_ light: Taizhang_Supervision_V1_QuarterLight) -> String {
+        let text = "\(light.light)".lowercased()
+        for name in ["green", "yellow", "red", "pending", "unset"] where text.contains(name) { return name }
+        return "unset"
+    }
+
+    /// Twice unreachable: the agent's own alert, once per incident.
+    func unreachable(_ error: any Error) {
+        let since = agent.memory.withLock { memory -> String? in
+            guard memory.down[name] == nil else { return nil }
+            let now = AgentTime.now
+            memory.down[name] = now
+            return now
+        }
+        guard let since else { return }
+        agent.memoryDirty.store(true, ordering: .releasing)
+        agent.submit([Notice(key: "\(name)/agent/down-\(since)", daemon: name, daemonTitle: daemon.title, transition: "daemon_down",
+                             kind: "daemon_unreachable", kindZh: "守护进程不可达", level: "critical", adminCode: daemon.adminCode,
+                             subjectKind: "daemon", subjectId: name, subjectName: daemon.title,
+                             message: "【严重】\(daemon.title)台账守护进程连续两次无法访问：\(error)",
+                             messageEn: "[critical] the daemon \(name) did not answer two polls running: \(error)", time: since)])
+        AgentLog.error("daemon \(name) is unreachable: \(error)")
+    }
+
+    /// Answering again after an incident: the recovery.
+    func recovered() {
+        guard let since = agent.memory.withLock({ $0.down.removeValue(forKey: name) }) else { return }
+        agent.memoryDirty.store(true, ordering: .releasing)
+        agent.submit([Notice(key: "\(name)/agent/up-\(since)", daemon: name, daemonTitle: daemon.title, transition: "daemon_up",
+                             kind: "daemon_unreachable", kindZh: "守护进程不可达", level: "green", previousLevel: "critical",
+                             adminCode: daemon.adminCode, subjectKind: "daemon", subjectId: name, subjectName: daemon.title,
+                             message: "【已恢复】\(daemon.title)台账守护进程已恢复访问（自 \(since) 起不可达）",
+                             messageEn: "[recovered] the daemon \(name) answers again (unreachable since \(since))", time: AgentTime.now)])
+        AgentLog.info("daemon \(name) answers again")
+    }
+
+    // MARK: - Verification
+
+    func verifyLoop() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(secondsToNextVerify(from: Date())))
+            if Task.isCancelled { return }
+            await verify()
+        }
+    }
+
+    func secondsToNextVerify(from now: Date) -> Double {
+        let interval = agent.configuration.verifyIntervalSeconds
+        if interval > 0 { return Double(interval) }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+        let at = agent.configuration.verifyAt
+        let next = calendar.nextDate(after: now, matching: DateComponents(hour: at.hour, minute: at.minute), matchingPolicy: .nextTime) ?? now.addingTimeInterval(86_400)
+        return max(1, next.timeIntervalSince(now))
+    }
+
+    /// The daemon's full verification, against the last head kept.
+    public func verify() async {
+        let kept = HeadHistory.last(in: agent.headsPath(name))
+        var request = Taizhang_Ledger_V1_VerifyAuditChainRequest()
+        if let kept { (request.expectedHeadSeq, request.expectedHeadHash) = (kept.seq, kept.hash) }
+        let result: Taizhang_Ledger_V1_VerifyAuditChainResponse
+        do {
+            let client = try await connect()
+            defer { Task { await client.close() } }
+            result = try await client.unary(RPC.Ledger.verifyAuditChain, request, metadata: metadata(), timeoutMillis: 3_600_000)
+        } catch {
+            AgentLog.error("daemon \(name): the verification could not run: \(error)")
+            return
+        }
+        let now = AgentTime.now
+        agent.views.withLock {
+            $0[name]?.verify = VerifyView(at: now, intact: result.intact, headSeq: result.headSeq, headHash: result.headHash, problem: result.problem)
+        }
+        agent.changed()
+        if result.intact {
+            if agent.memory.withLock({ $0.verifyFailures.removeValue(forKey: name) }) != nil { agent.memoryDirty.store(true, ordering: .releasing) }
+            if kept?.seq != result.headSeq || kept?.hash != result.headHash {
+                do { try HeadHistory.append(SeenHead(seq: result.headSeq, hash: result.headHash, seenAt: now), to: agent.headsPath(name)) } catch {
+                    AgentLog.error("daemon \(name): the head could not be kept: \(error)")
+                }
+            }
+            return
+        }
+        let notice = verifyNotice(result, kept: kept, at: now)
+        let announced = agent.memory.withLock { memory -> Bool in
+            defer { memory.verifyFailures[name] = notice.key }
+            return memory.verifyFailures[name] == notice.key
+        }
+        AgentLog.error("daemon \(name): \(notice.messageEn)")
+        guard !announced else { return }
+        agent.memoryDirty.store(true, ordering: .releasing)
+        agent.submit([notice])
+    }
+
+    func verifyNotice(_ result: Taizhang_Ledger_V1_VerifyAuditChainResponse, kept: SeenHead?, at now: String) -> Notice {
+        let now_ = "\(result.headSeq) \(result.headHash.prefix(16))…"
+        if let kept, result.problem.contains("does not extend") || result.headSeq < kept.seq {
+            let was = "\(kept.seq) \(kept.hash.prefix(16))…"
+            return Notice(key: "\(name)/agent/head-\(kept.seq)-\(kept.hash.prefix(16))",
+                          daemon: name, daemonTitle: daemon.title, transition: "head_not_extended", kind: "audit_head_not_extended",
+                          kindZh: "审计日志被截断或改写", level: "critical", adminCode: daemon.adminCode, subjectKind: "daemon", subjectId: name,
+                          subjectName: daemon.title,
+                          message: "【严重】\(daemon.title)台账的审计日志不再延续此前记录的日志头（此前 \(was)，现在 \(now_)）：日志可能被截断、改写或恢复了旧备份。\(result.problem)",
+                          messageEn: "[critical] the journal of \(name) does not extend the head kept (kept \(kept.seq) \(kept.hash), now \(result.headSeq) \(result.headHash)): cut, rewritten or an old backup restored. \(result.problem)",
+                          time: now)
+        }
+        return Notice(key: "\(name)/agent/verify-\(result.firstBrokenSeq)-\(SHA256.hex(Array(result.problem.utf8)).prefix(16))",
+                      daemon: name, daemonTitle: daemon.title, transition: "verify_failed", kind: "audit_verify_failed",
+                      kindZh: "台账与审计日志不符", level: "critical", adminCode: daemon.adminCode, subjectKind: "daemon", subjectId: name,
+                      subjectName: daemon.title,
+                      message: "【严重】\(daemon.title)台账核验未通过（日志头 \(now_)）：\(result.problem)",
+                      messageEn: "[critical] the verification of \(name) failed (head \(now_)): \(result.problem)", time: now)
+    }
+}
