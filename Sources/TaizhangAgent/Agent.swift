@@ -4,6 +4,7 @@
 // moment loses nothing and at worst sends a notice again under its key;
 // one deliverer per receiver empties its spool with retries and backoff.
 
+import Dispatch
 import Foundation
 import NIOCore
 import NIOPosix
@@ -220,9 +221,21 @@ public final class Agent: Sendable {
     /// Set when the memory changed without a checkpoint (repeats, incidents).
     let memoryDirty = Atomic<Bool>(false)
 
+    /// When the flush loop last went round (monotonic ns): the watchdog
+    /// pings systemd only while it does.
+    let lastFlush = Atomic<UInt64>(DispatchTime.now().uptimeNanoseconds)
+
+    /// Whether the agent's loops are turning (the flush loop went round
+    /// within three group-waits and five seconds).
+    public var isAlive: Bool {
+        let limit = UInt64(max(5_000, 3 * configuration.groupWaitMillis)) * 1_000_000
+        return DispatchTime.now().uptimeNanoseconds &- lastFlush.load(ordering: .relaxed) < limit
+    }
+
     func flushLoop() async {
         let wait = max(20, configuration.groupWaitMillis)
         while !Task.isCancelled {
+            lastFlush.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
             try? await Task.sleep(for: .milliseconds(wait))
             do { try flush() } catch { AgentLog.error("could not spool the notices (tried again at the next flush): \(error)") }
         }

@@ -232,31 +232,18 @@ struct DaemonWatch: Sendable {
         agent.changed()
     }
 
-    /// Every responsible unit with its light in the latest judged quarter
-    /// that ranked any unit (a county whose targets stop at last year shows
-    /// last year's Q4); a unit that quarter did not rank is "unset".
+    /// Every responsible unit with its light in the latest judged quarter,
+    /// the quarter the daemon's unit_light alerts are about; a unit without
+    /// targets for it is "unset".
     func lights(_ client: TaizhangClient, _ meta: [String: String]) async throws -> [UnitView] {
         let list = try await client.unary(RPC.Supervision.listUnits, Taizhang_Supervision_V1_ListUnitsRequest(), metadata: meta, timeoutMillis: 10_000)
         guard !list.units.isEmpty else { return [] }
-        var request = Taizhang_Supervision_V1_RankUnitsRequest()
-        var ranking = try await client.unary(RPC.Supervision.rankUnits, request, metadata: meta, timeoutMillis: 30_000)
-        for _ in 0..<8 where ranking.unitsRanked == 0 {
-            guard let earlier = Self.quarter(before: ranking.quarter) else { break }
-            request.quarter = earlier
-            ranking = try await client.unary(RPC.Supervision.rankUnits, request, metadata: meta, timeoutMillis: 30_000)
-        }
+        let ranking = try await client.unary(RPC.Supervision.rankUnits, Taizhang_Supervision_V1_RankUnitsRequest(), metadata: meta, timeoutMillis: 30_000)
         let ranks = Dictionary(ranking.ranks.map { ($0.unitID, $0) }, uniquingKeysWith: { first, _ in first })
         return list.units.map { unit in
             UnitView(id: unit.id, name: unit.name, kind: unit.kind == .department ? "department" : "township",
                      light: ranks[unit.id].map { Self.light($0.light) } ?? "unset", quarter: ranking.quarter)
         }
-    }
-
-    /// "2026Q1" → "2025Q4".
-    static func quarter(before text: String) -> String? {
-        let parts = text.split(separator: "Q")
-        guard parts.count == 2, let year = Int(parts[0]), let number = Int(parts[1]), (1...4).contains(number) else { return nil }
-        return number == 1 ? "\(year - 1)Q4" : "\(year)Q\(number - 1)"
     }
 
     static func light(_ light: Taizhang_Supervision_V1_QuarterLight) -> String {

@@ -55,7 +55,7 @@ struct Run: AsyncParsableCommand {
             source.resume()
             sources.append(source)
         }
-        startWatchdog()
+        startWatchdog(agent)
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             DispatchQueue.global().async {
                 stop.wait()
@@ -69,14 +69,15 @@ struct Run: AsyncParsableCommand {
         _ = sources
     }
 
-    /// WATCHDOG=1 at half of WatchdogSec while the process runs.
-    func startWatchdog() {
+    /// WATCHDOG=1 at half of WatchdogSec while the agent's loops turn; a
+    /// wedged agent gets no ping and systemd restarts it.
+    func startWatchdog(_ agent: Agent) {
         var usec: UInt64 = 0
         guard ProcessInfo.processInfo.environment["NOTIFY_SOCKET"] != nil, sd_watchdog_enabled(0, &usec) > 0, usec > 0 else { return }
         let interval = max(UInt64(1000), usec / 2)
         Thread.detachNewThread {
             while true {
-                notify("WATCHDOG=1")
+                if agent.isAlive { notify("WATCHDOG=1") }
                 usleep(UInt32(min(interval, 900_000_000)))
             }
         }

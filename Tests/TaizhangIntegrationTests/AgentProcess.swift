@@ -16,7 +16,7 @@ final class AgentProcess: Sendable {
 
     /// Writes `config` (the global keys and sections after state-dir) and
     /// starts the agent; returns once it printed "ready".
-    init(stateDirectory: String, config: String, stderrPath: String? = nil) throws {
+    init(stateDirectory: String, config: String, stderrPath: String? = nil, environment: [String: String] = [:]) throws {
         self.stateDirectory = stateDirectory
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
         configPath = stateDirectory + ".conf"
@@ -24,6 +24,7 @@ final class AgentProcess: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["run", "--config", configPath]
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let stdout = Pipe()
         process.standardOutput = stdout
         if let stderrPath {

@@ -311,4 +311,25 @@ struct AgentTests {
         let json = try JSONSerialization.jsonObject(with: try await Self.get(url + "/api/state")) as? [String: Any]
         #expect((json?["alerts"] as? [[String: Any]])?.count == open.count)
     }
+
+    @Test func underSystemdItSaysReadyPingsTheWatchdogAndSaysStopping() async throws {
+        let (a, _) = try await Self.seededDaemon()
+        defer { a.stop() }
+        let sink = try WebhookSink()
+        let notify = try SystemdTests.NotifySocket()
+        let state = NSTemporaryDirectory() + "tz-agent-" + UUID().uuidString
+        let agent = try AgentProcess(stateDirectory: state, config: Self.config(sink, daemons: [("a", a)]),
+                                     environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"])
+        let ready = try #require(notify.receive(), "no READY=1")
+        #expect(ready.hasPrefix("READY=1\n") && ready.contains("STATUS=watching 1 daemon(s)"), "\(ready)")
+        var pings = 0
+        while pings < 3, let message = notify.receive(within: 5) {
+            if message.contains("WATCHDOG=1") { pings += 1 }
+        }
+        #expect(pings == 3)
+        #expect(agent.stop() == 0)
+        var stopping = false
+        while let message = notify.receive(within: 5) { if message.hasPrefix("STOPPING=1") { stopping = true; break } }
+        #expect(stopping)
+    }
 }

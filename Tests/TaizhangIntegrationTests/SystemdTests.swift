@@ -22,8 +22,9 @@ struct SystemdTests {
     static func stagedUnits() throws -> String {
         let folder = NSTemporaryDirectory() + "tz-units-" + String(UUID().uuidString.prefix(8))
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        for name in ["taizhangd.service", "taizhangd.socket", "taizhangd-tcp.socket"] {
+        for name in ["taizhangd.service", "taizhangd.socket", "taizhangd-tcp.socket", "taizhang-agent.service"] {
             var text = try String(contentsOfFile: root + "/systemd/" + name, encoding: .utf8)
+            text = text.replacingOccurrences(of: "/usr/local/bin/taizhang-agent", with: AgentProcess.binary)
             text = text.replacingOccurrences(of: "/usr/local/bin/taizhangd", with: DaemonProcess.binary)
             try text.write(toFile: folder + "/" + name, atomically: true, encoding: .utf8)
         }
@@ -35,16 +36,18 @@ struct SystemdTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let (verified, output) = try JournaldTests.outputAndError(["/usr/bin/systemd-analyze", "verify", "--man=no",
                                                                    folder + "/taizhangd.service", folder + "/taizhangd.socket",
-                                                                   folder + "/taizhangd-tcp.socket"])
+                                                                   folder + "/taizhangd-tcp.socket", folder + "/taizhang-agent.service"])
         #expect(verified == 0, "\(output)")
-        let (_, security) = try JournaldTests.outputAndError(["/usr/bin/systemd-analyze", "security", "--offline=yes", "--no-pager",
-                                                              folder + "/taizhangd.service"])
-        let line = security.split(separator: "\n").first { $0.contains("Overall exposure level") } ?? ""
-        // "→ Overall exposure level for taizhangd.service: 1.9 OK 🙂"
-        let words = line.split(separator: " ")
-        let score = words.compactMap { Double($0) }.first ?? 10
-        #expect(score < 5, "\(line)")
-        #expect(["OK", "SAFE", "PERFECT"].contains { line.contains($0) }, "\(line)")
+        for unit in ["taizhangd.service", "taizhang-agent.service"] {
+            let (_, security) = try JournaldTests.outputAndError(["/usr/bin/systemd-analyze", "security", "--offline=yes", "--no-pager",
+                                                                  folder + "/" + unit])
+            let line = security.split(separator: "\n").first { $0.contains("Overall exposure level") } ?? ""
+            // "→ Overall exposure level for taizhangd.service: 1.9 OK 🙂"
+            let words = line.split(separator: " ")
+            let score = words.compactMap { Double($0) }.first ?? 10
+            #expect(score < 5, "\(unit): \(line)")
+            #expect(["OK", "SAFE", "PERFECT"].contains { line.contains($0) }, "\(unit): \(line)")
+        }
     }
 
     /// A datagram socket at a temporary path, like systemd's notify socket.
