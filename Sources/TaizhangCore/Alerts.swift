@@ -72,6 +72,9 @@ public struct AlertRecord: Sendable, Hashable {
 /// What happened to an alert.
 public enum AlertEventType: String, Sendable, CaseIterable {
     case raised, changed, cleared
+    /// Its follow-up was overdue and the daemon escalated it to the unit
+    /// above (issue 20); the alert itself is unchanged.
+    case escalated
 }
 
 /// An entry of the alert history: what WatchAlerts streams and journald gets.
@@ -106,6 +109,8 @@ public struct AlertEvent: Sendable, Hashable {
             return "【\(previousLevel.chineseName)→\(alert.level.chineseName)】\(alert.kind.chineseName)：\(subject)\(alert.score >= 0 ? "，评分\(alert.score)分" : "")。\(reasons)"
         case .cleared:
             return "【已解除】\(alert.kind.chineseName)：\(subject)，原\(alert.level.chineseName)预警已解除。"
+        case .escalated:
+            return "【逾期升级】\(alert.kind.chineseName)：\(subject)的\(alert.level.chineseName)预警逾期未处置，已报上级督办。"
         }
     }
 
@@ -122,6 +127,8 @@ public struct AlertEvent: Sendable, Hashable {
             return "[\(previousLevel.rawValue) -> \(alert.level.rawValue)] \(kind): \(subject)\(alert.score >= 0 ? ", score \(alert.score)" : ""). \(reasons)"
         case .cleared:
             return "[recovered] \(kind): \(subject); the \(alert.level.rawValue) alert is cleared."
+        case .escalated:
+            return "[escalated] \(kind): \(subject); the \(alert.level.rawValue) alert's follow-up is overdue and went to the unit above."
         }
     }
 }

@@ -107,10 +107,16 @@ extension RiskMonitor {
             for start in stride(from: 0, to: min(orders.count, Self.escalationsPerRunMax), by: Self.observePiece) {
                 let piece = Array(orders[start..<min(start + Self.observePiece, orders.count, Self.escalationsPerRunMax)])
                 guard case .stewardships(let written)? = try submitChange(.stewardship(.escalateAlerts(piece)), "escalate") else { continue }
+                var escalated: [Int64] = []
                 for case .alert(let record) in written {
                     guard let escalation = record.escalations.last else { continue }
                     sink.escalate(record, escalation)
+                    escalated.append(record.alertId)
                     summary.escalated += 1
+                }
+                // And to the watchers (a monitoring agent routes it to the unit above).
+                do { hub.publish(try alerts.recordEscalations(escalated, nowMillis: clock.nowUnixMillis())) } catch {
+                    DaemonLog.error("risk run: the escalations could not be stored as alert events: \(error)")
                 }
             }
             // Looked: the next look is due in an hour or on a new day (a look

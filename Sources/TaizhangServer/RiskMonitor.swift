@@ -320,6 +320,7 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
             case .raised: summary.raised += 1
             case .changed: summary.changed += 1
             case .cleared: summary.cleared += 1
+            case .escalated: break
             }
         }
         hub.publish(events)

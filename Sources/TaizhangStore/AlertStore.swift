@@ -245,6 +245,43 @@ public final class AlertStore: Sendable {
         }
     }
 
+    /// Stores an `escalated` event for each alert (by id) whose follow-up
+    /// the daemon escalated, so WatchAlerts carries it; the alerts are
+    /// unchanged. Unknown ids are skipped.
+    public func recordEscalations(_ alertIds: [Int64], nowMillis: Int64) throws -> [AlertEvent] {
+        guard !alertIds.isEmpty else { return [] }
+        let now = Timestamp.rfc3339(unixMillis: nowMillis)
+        var records: [AlertRecord] = []
+        for id in alertIds { if let record = try alert(id: id) { records.append(record) } }
+        return try state.withLock { state in
+            let db = state.db
+            let insert = try db.prepare("""
+                INSERT INTO alert_events(seq, alert_id, type, level, previous_level, score, quarter, reasons_json, time)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            var seq = state.lastSeq
+            var events: [AlertEvent] = []
+            try db.execute("BEGIN IMMEDIATE")
+            do {
+                for record in records {
+                    seq += 1
+                    try insert.run([.int(seq), .int(record.id), .text(AlertEventType.escalated.rawValue), .text(record.level.rawValue),
+                                    .text(record.level.rawValue), .int(Int64(record.score)), .text(record.quarter),
+                                    .text(AlertDetailJSON.reasons(record.reasons)), .text(now)])
+                    events.append(AlertEvent(seq: seq, type: .escalated, alert: record, previousLevel: record.level, time: now))
+                }
+                try db.execute("COMMIT")
+            } catch {
+                try? db.execute("ROLLBACK")
+                throw error
+            }
+            state.lastSeq = seq
+            newestSeq.store(seq, ordering: .releasing)
+            if oldestKeptSeq.load(ordering: .acquiring) == 0, let first = events.first { oldestKeptSeq.store(first.seq, ordering: .releasing) }
+            return events
+        }
+    }
+
     /// Puts committed changes into the open alerts, in place, and counts them.
     private func settle(_ settled: [(key: String, record: AlertRecord?, previous: AlertLevel?)], into state: inout State) {
         var newCounts = counts.withLock { $0 }

@@ -167,7 +167,9 @@ struct Bench {
     /// the API (assets, entities, contracts, reports; pipelined), then runs the
     /// monitor `runs` times and reports each run's duration as the daemon
     /// measured it. The first run raises the alerts; the others rescan
-    /// everything and find nothing new.
+    /// everything and find nothing new. With no quarters it only builds the
+    /// ledger (entities whose reports are all missing: the next run raises
+    /// alerts for every one of them, the monitoring agent's burst).
     static func risk(group: MultiThreadedEventLoopGroup, socket: String, entities: Int, quarters: Int, runs: Int) throws {
         func phase(_ name: String, _ method: String, _ payloads: [Data], depth: Int = 64) throws {
             let result = try run(group: group, socket: socket, connections: 1, depth: depth, seconds: 3600, method: method,
@@ -200,7 +202,8 @@ struct Bench {
         calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
         let today = calendar.dateComponents([.year, .month, .day], from: Date())
         let current = today.year! * 4 + (today.month! - 1) / 3
-        let chosen = (1...quarters).reversed().map { back -> (Int, Int) in ((current - back) / 4, (current - back) % 4 + 1) }
+        // Without quarters (the agent's burst): contracts from two quarters back, no reports.
+        let chosen = (1...max(1, quarters)).reversed().map { back -> (Int, Int) in ((current - back - (quarters == 0 ? 1 : 0)) / 4, (current - back - (quarters == 0 ? 1 : 0)) % 4 + 1) }
         let todayText = String(format: "%04d-%02d-%02d", today.year!, today.month!, today.day!)
         let first = chosen[0]
         var contracts: [Data] = []
@@ -216,6 +219,7 @@ struct Bench {
             contracts.append(try request.serializedData())
         }
         try phase("contracts", RPC.Ledger.createContract.path, contracts)
+        guard quarters > 0 else { return }
         let reports = try riskReports(entities, quarters: chosen, submittedOn: todayText)
         try phase("reports", RPC.Ledger.submitReport.path, reports)
         try riskLatency(group: group, socket: socket, entities: entities, quarter: chosen[chosen.count - 1], submittedOn: todayText)

@@ -161,6 +161,21 @@ struct JournaldTests {
         _ = try await RiskMonitorTests.run(later)
         let kept = try await later.unary("/taizhang.risk.v1.Risk/GetAlert", Taizhang_Risk_V1_GetAlertRequest.with { $0.alertID = raised[0].ledgerID },
                                          as: Taizhang_Risk_V1_Alert.self)
+        // WatchAlerts carries each escalation too (a monitoring agent routes it to the unit above).
+        let newest = try await later.unary("/taizhang.system.v1.System/Status", Taizhang_System_V1_StatusRequest(),
+                                           as: Taizhang_System_V1_StatusResponse.self).alertEventsNewestSeq
+        let (callId, items) = try later.stream("/taizhang.risk.v1.Risk/WatchAlerts", payload: try Taizhang_Risk_V1_WatchAlertsRequest.with {
+            $0.fromCheckpoint = true
+        }.serializedData())
+        var escalatedEvents: [Taizhang_Risk_V1_AlertEvent] = []
+        for try await item in items {
+            let event = try Taizhang_Risk_V1_AlertEvent(serializedBytes: item)
+            if event.type == "escalated" { escalatedEvents.append(event) }
+            if event.seq >= newest { break }
+        }
+        try? later.cancel(callId: callId)
+        #expect(Set(escalatedEvents.map(\.alert.id)) == Set(raised.map(\.id)), "\(escalatedEvents.map(\.alert.id))")
+        #expect(escalatedEvents.allSatisfy { $0.message.hasPrefix("【逾期升级】") })
         await later.close()
         #expect(kept.followUp.overdue)
         #expect(kept.followUp.escalations.map(\.reason) == ["unacknowledged"])
