@@ -9,6 +9,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Synchronization
+import TaizhangClient
 import TaizhangCore
 
 /// What the agent knows of one daemon, for the dashboard, /metrics and
@@ -28,6 +29,8 @@ public struct DaemonView: Sendable {
     public var units: [UnitView] = []
     /// Open alerts by id.
     public var alerts: [Int64: AlertView] = [:]
+    /// The open alerts were read from the daemon at least once.
+    public var alertsLoaded = false
 }
 
 public struct VerifyView: Sendable {
@@ -69,6 +72,11 @@ public struct DeliveryStats: Sendable {
     public var lastDelivered = ""
 }
 
+extension WallClock {
+    /// Now as a Foundation date.
+    public var date: Date { Date(timeIntervalSince1970: Double(nowUnixMillis()) / 1000) }
+}
+
 /// Logging to standard error (journald under systemd).
 public enum AgentLog {
     public static func info(_ text: String) { FileHandle.standardError.write(Data("taizhang-agent: \(text)\n".utf8)) }
@@ -86,6 +94,8 @@ public final class Agent: Sendable {
     struct Buffer {
         var notices: [Notice] = []
         var checkpoints: [String: Int64] = [:]
+        /// The memory changed with these notices (announce).
+        var memoryChanged = false
     }
     let buffer = Mutex(Buffer())
     let memory: Mutex<AgentMemory>
@@ -96,13 +106,22 @@ public final class Agent: Sendable {
     /// Bumped on every change the dashboard shows.
     let generation = Atomic<Int>(0)
     let server = Mutex<AgentHTTPServer?>(nil)
+    /// Each daemon's watch connection (closed to restart a watch).
+    let watchClients = Mutex<[String: TaizhangClient]>([:])
+    /// Most notices waiting for a flush before the watchers stop reading.
+    static let pendingMax = 100_000
 
     var memoryPath: String { configuration.stateDirectory + "/state.json" }
     var silencePath: String { configuration.stateDirectory + "/silences.json" }
     func headsPath(_ daemon: String) -> String { configuration.stateDirectory + "/heads/\(daemon).jsonl" }
 
-    public init(configuration: AgentConfiguration) throws {
+    /// The one clock the agent reads (tests may set it).
+    public let clock: any WallClock
+
+    public init(configuration: AgentConfiguration, clock: any WallClock = SystemWallClock()) throws {
         self.configuration = configuration
+        self.clock = clock
+        lastFlush = Atomic<UInt64>(clock.monotonicNanos())
         let state = configuration.stateDirectory
         try FileManager.default.createDirectory(atPath: state + "/heads", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -125,9 +144,6 @@ public final class Agent: Sendable {
         for daemon in configuration.daemons {
             var view = DaemonView(name: daemon.name, title: daemon.title)
             view.checkpoint = memory.checkpoints[daemon.name] ?? 0
-            if let head = HeadHistory.last(in: state + "/heads/\(daemon.name).jsonl") {
-                view.verify = VerifyView(at: head.seenAt, intact: true, headSeq: head.seq, headHash: head.hash, problem: "")
-            }
             views[daemon.name] = view
         }
         self.views = Mutex(views)
@@ -179,63 +195,82 @@ public final class Agent: Sendable {
         }
     }
 
-    /// Routes what was submitted, spools it, then moves the checkpoints.
-    func flush() throws {
-        let taken = buffer.withLock { buffer -> Buffer in
-            defer { buffer = Buffer() }
-            return buffer
+    /// Changes the memory and submits the notices the change decides, as
+    /// one step against a flush: a flush saves the memory with the change
+    /// only if it also spools the notices (an incident noted as announced
+    /// is never lost unannounced).
+    func announce(_ decide: (inout AgentMemory) -> [Notice]) {
+        buffer.withLock { buffer in
+            let notices = memory.withLock { decide(&$0) }
+            buffer.notices += notices
+            buffer.memoryChanged = true
         }
-        if taken.notices.isEmpty && taken.checkpoints.isEmpty && !memoryDirty.exchange(false, ordering: .acquiringAndReleasing) { return }
-        let (messages, silencedCount) = Routing.messages(taken.notices, configuration: configuration, silences: currentSilences(), now: Date())
+    }
+
+    /// Routes what was submitted, spools it, then moves the checkpoints.
+    /// One flush at a time: a checkpoint never reaches the disk before the
+    /// events under it are spooled.
+    func flush() throws {
+        flushLock.lock()
+        defer { flushLock.unlock() }
+        // What was submitted and the memory as it was then, together.
+        let (taken, snapshot) = buffer.withLock { buffer -> (Buffer, AgentMemory) in
+            defer { buffer = Buffer() }
+            return (buffer, memory.withLock { $0 })
+        }
+        if taken.notices.isEmpty && taken.checkpoints.isEmpty && !taken.memoryChanged { return }
+        let (messages, silencedCount) = Routing.messages(taken.notices, configuration: configuration, silences: currentSilences(), now: now())
         silenced.wrappingAdd(silencedCount, ordering: .relaxed)
         var byReceiver: [String: [NoticeMessage]] = [:]
         for message in messages { byReceiver[message.receiver, default: []].append(message) }
+        var saved = snapshot
+        for (daemon, seq) in taken.checkpoints { saved.checkpoints[daemon] = max(saved.checkpoints[daemon] ?? 0, seq) }
         do {
-            for (receiver, list) in byReceiver {
-                let dropped = try spools[receiver]?.append(list) ?? 0
+            for receiver in byReceiver.keys.sorted() {
+                let dropped = try spools[receiver]?.append(byReceiver[receiver] ?? []) ?? 0
                 if dropped > 0 { AgentLog.error("the spool of receiver \(receiver) is full (spool-max-mib): \(dropped) older messages were dropped") }
                 wakes[receiver]?.yield()
             }
-            let snapshot = memory.withLock { memory -> AgentMemory in
-                for (daemon, seq) in taken.checkpoints { memory.checkpoints[daemon] = max(memory.checkpoints[daemon] ?? 0, seq) }
-                return memory
-            }
-            try snapshot.save(to: memoryPath)
+            try saved.save(to: memoryPath)
         } catch {
             // Put everything back: the next flush tries again.
             buffer.withLock { buffer in
                 buffer.notices = taken.notices + buffer.notices
                 for (daemon, seq) in taken.checkpoints { buffer.checkpoints[daemon] = max(buffer.checkpoints[daemon] ?? 0, seq) }
+                buffer.memoryChanged = true
             }
             throw error
         }
+        let checkpoints = memory.withLock { memory -> [String: Int64] in
+            for (daemon, seq) in taken.checkpoints { memory.checkpoints[daemon] = max(memory.checkpoints[daemon] ?? 0, seq) }
+            return memory.checkpoints
+        }
         views.withLock { views in
-            for (daemon, seq) in taken.checkpoints {
-                let current = views[daemon]?.checkpoint ?? 0
-                views[daemon]?.checkpoint = max(current, seq)
-            }
+            for (daemon, seq) in checkpoints { views[daemon]?.checkpoint = seq }
         }
         changed()
     }
 
-    /// Set when the memory changed without a checkpoint (repeats, incidents).
-    let memoryDirty = Atomic<Bool>(false)
+    /// Notices waiting for the next flush (a watcher stops reading past a bound).
+    var pendingNotices: Int { buffer.withLock { $0.notices.count } }
+
+    let flushLock = NSLock()
 
     /// When the flush loop last went round (monotonic ns): the watchdog
     /// pings systemd only while it does.
-    let lastFlush = Atomic<UInt64>(DispatchTime.now().uptimeNanoseconds)
+    let lastFlush: Atomic<UInt64>
 
     /// Whether the agent's loops are turning (the flush loop went round
     /// within three group-waits and five seconds).
     public var isAlive: Bool {
         let limit = UInt64(max(5_000, 3 * configuration.groupWaitMillis)) * 1_000_000
-        return DispatchTime.now().uptimeNanoseconds &- lastFlush.load(ordering: .relaxed) < limit
+        return clock.monotonicNanos() &- lastFlush.load(ordering: .relaxed) < limit
     }
 
     func flushLoop() async {
         let wait = max(20, configuration.groupWaitMillis)
         while !Task.isCancelled {
-            lastFlush.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
+            lastFlush.store(clock.monotonicNanos(), ordering: .relaxed)
             try? await Task.sleep(for: .milliseconds(wait))
             do { try flush() } catch { AgentLog.error("could not spool the notices (tried again at the next flush): \(error)") }
         }
@@ -269,10 +304,10 @@ public final class Agent: Sendable {
                 continue
             }
             do {
-                try await Delivery.send(message, to: receiver, http: http)
+                try await Delivery.send(message, to: receiver, http: http, nowMillis: clock.nowUnixMillis())
                 spool.delivered()
                 backoff = 1
-                stats.withLock { $0[receiver.name]?.delivered += 1; $0[receiver.name]?.lastDelivered = Timestamp.rfc3339(unixMillis: Self.nowMillis()) }
+                stats.withLock { $0[receiver.name]?.delivered += 1; $0[receiver.name]?.lastDelivered = nowText }
                 changed()
             } catch let failure as Delivery.Permanent {
                 AgentLog.error("receiver \(receiver.name) refused message \(message.key) for good (\(failure.reason)); it is kept in dead/")
@@ -289,7 +324,9 @@ public final class Agent: Sendable {
         }
     }
 
-    static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+    /// Now, from the agent's clock.
+    func now() -> Date { clock.date }
+    var nowText: String { Timestamp.rfc3339(unixMillis: clock.nowUnixMillis()) }
 
     // MARK: - Repeats
 
@@ -299,40 +336,40 @@ public final class Agent: Sendable {
         let tick = max(1, min(60, interval / 4))
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(tick))
-            let due = dueRepeats(now: Date(), interval: interval)
-            if !due.isEmpty { submit(due) }
+            announceRepeats(now: now(), interval: interval)
         }
     }
 
-    /// Notices for the alerts open longer than a whole number of intervals
-    /// since they last changed, once per interval; forgets closed ones.
-    func dueRepeats(now: Date, interval: Int) -> [Notice] {
+    /// Announces the alerts open longer than a whole number of intervals
+    /// since they last changed, once per interval; forgets the repeats of
+    /// alerts no longer open (of daemons whose open alerts were read).
+    func announceRepeats(now: Date, interval: Int) {
         let views = views.withLock { $0 }
-        var due: [Notice] = []
-        memory.withLock { memory in
+        announce { memory in
+            var due: [Notice] = []
             var open = Set<String>()
             for daemon in configuration.daemons {
                 guard let view = views[daemon.name] else { continue }
+                if !view.alertsLoaded { open.formUnion(memory.repeats.keys.filter { $0.hasPrefix(daemon.name + "/") }) }
                 for alert in view.alerts.values {
                     let key = "\(daemon.name)/\(alert.id)"
                     open.insert(key)
-                    guard let changed = Timestamp.parseRFC3339(alert.changedAt) else { continue }
+                    guard let changed = AgentTime.parse(alert.changedAt) else { continue }
                     let count = Int(now.timeIntervalSince(changed)) / interval
                     guard count >= 1, (memory.repeats[key] ?? 0) < count else { continue }
                     memory.repeats[key] = count
+                    // Its time is when it fell due: the same key, the same notice.
+                    let dueAt = Timestamp.rfc3339(unixMillis: Int64((changed.timeIntervalSince1970 + Double(count * interval)) * 1000))
                     due.append(Notice(key: "\(key)/repeat-\(alert.changedAt)-\(count)", daemon: daemon.name, daemonTitle: daemon.title,
                                       alertId: alert.id, transition: "repeat", kind: alert.kind, kindZh: alert.kindZh, level: alert.level,
                                       previousLevel: alert.level, adminCode: alert.adminCode, subjectKind: "", subjectId: alert.subjectId,
                                       subjectName: alert.subjectName, message: "【仍未解除】" + alert.message,
-                                      messageEn: "[still open] \(alert.kind) \(alert.subjectId)", time: Timestamp.rfc3339(unixMillis: Self.nowMillis()),
-                                      followUp: alert.followUp))
+                                      messageEn: "[still open] \(alert.kind) \(alert.subjectId)", time: dueAt, followUp: alert.followUp))
                 }
             }
-            let before = memory.repeats.count
             memory.repeats = memory.repeats.filter { open.contains($0.key) }
-            if !due.isEmpty || memory.repeats.count != before { memoryDirty.store(true, ordering: .releasing) }
+            return due
         }
-        return due
     }
 
     func changed() { generation.wrappingAdd(1, ordering: .relaxed) }

@@ -38,7 +38,7 @@ public enum AgentViews {
                             ("pending", .int(agent.spools[receiver.name]?.pending ?? 0)), ("delivered", .int(stat.delivered)),
                             ("failed", .int(stat.failed)), ("last_error", .string(stat.lastError)), ("last_delivered", .string(stat.lastDelivered))])
         }
-        return JSONOut.object([("generated_at", .string(AgentTime.now)), ("daemons", .array(daemons)), ("units", .array(units)),
+        return JSONOut.object([("generated_at", .string(agent.nowText)), ("daemons", .array(daemons)), ("units", .array(units)),
                                ("alerts", .array(alerts)), ("receivers", .array(receivers)),
                                ("silenced", .int(agent.silenced.load(ordering: .relaxed)))]).text
     }
@@ -73,11 +73,14 @@ public enum AgentViews {
         for view in daemons { out += "taizhang_agent_checkpoint_seq{daemon=\"\(label(view.name))\"} \(view.checkpoint)\n" }
         family("taizhang_agent_open_alerts", "gauge", "Open alerts by township and level")
         for view in daemons {
-            var counts: [String: Int] = [:]
-            for alert in view.alerts.values { counts["\(AdminCodes.township(of: alert.adminCode))\u{0}\(alert.level)", default: 0] += 1 }
+            struct Key: Hashable, Comparable {
+                let township: String, level: String
+                static func < (a: Key, b: Key) -> Bool { (a.township, a.level) < (b.township, b.level) }
+            }
+            var counts: [Key: Int] = [:]
+            for alert in view.alerts.values { counts[Key(township: AdminCodes.township(of: alert.adminCode), level: alert.level), default: 0] += 1 }
             for (key, count) in counts.sorted(by: { $0.key < $1.key }) {
-                let parts = key.split(separator: "\u{0}")
-                out += "taizhang_agent_open_alerts{daemon=\"\(label(view.name))\",township=\"\(label(String(parts[0])))\",level=\"\(parts[1])\"} \(count)\n"
+                out += "taizhang_agent_open_alerts{daemon=\"\(label(view.name))\",township=\"\(label(key.township))\",level=\"\(label(key.level))\"} \(count)\n"
             }
         }
         family("taizhang_agent_unit_light", "gauge", "1 for each responsible unit's light of the latest judged quarter")

@@ -11,17 +11,45 @@ import TaizhangClient
 import TaizhangCore
 import TaizhangProto
 
-/// RFC 3339 times as the daemon writes them ("2026-12-07T02:00:00.123Z").
+/// RFC 3339 times as the daemon writes them ("2026-12-07T02:00:00.123Z",
+/// or with an offset), read by hand: Foundation's formatters load ICU,
+/// which would cost the agent more memory than everything else it holds.
 enum AgentTime {
     static func parse(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
+        let b = Array(text.utf8)
+        guard b.count >= 20, b[4] == 45, b[7] == 45, b[10] == 84 || b[10] == 116, b[13] == 58, b[16] == 58 else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for index in range {
+                guard (48...57).contains(b[index]) else { return nil }
+                value = value * 10 + Int(b[index] - 48)
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
+              let minute = number(14..<16), let second = number(17..<19), (1...12).contains(month), (1...31).contains(day) else { return nil }
+        var index = 19
+        var fraction = 0.0
+        if index < b.count, b[index] == 46 {
+            var scale = 0.1
+            index += 1
+            while index < b.count, (48...57).contains(b[index]) { fraction += Double(b[index] - 48) * scale; scale /= 10; index += 1 }
+        }
+        var offset = 0
+        if index < b.count, b[index] == 43 || b[index] == 45, index + 6 == b.count, let h = number(index + 1..<index + 3), let m = number(index + 4..<index + 6) {
+            offset = (b[index] == 43 ? 1 : -1) * (h * 3600 + m * 60)
+        } else if !(index + 1 == b.count && (b[index] == 90 || b[index] == 122)) {
+            return nil
+        }
+        // Days from 1970-01-01 (the proleptic Gregorian calendar).
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+        let seconds = Double(days * 86_400 + hour * 3600 + minute * 60 + second - offset) + fraction
+        return Date(timeIntervalSince1970: seconds)
     }
-
-    static var now: String { Timestamp.rfc3339(unixMillis: Agent.nowMillis()) }
 }
 
 extension Timestamp {
@@ -65,9 +93,12 @@ struct DaemonWatch: Sendable {
                 backoff = 1
             } catch let error as RPCError where error.status.code == .outOfRange {
                 AgentLog.info("daemon \(name): \(error.status.message); re-reading its open alerts")
-                agent.memory.withLock { _ = $0.checkpoints.removeValue(forKey: name) }
-                agent.buffer.withLock { _ = $0.checkpoints.removeValue(forKey: name) }
-                continue
+                agent.buffer.withLock { buffer in
+                    _ = buffer.checkpoints.removeValue(forKey: name)
+                    agent.memory.withLock { _ = $0.checkpoints.removeValue(forKey: name) }
+                }
+                try? await Task.sleep(for: .seconds(backoff))
+                backoff = min(backoff * 2, 30)
             } catch {
                 agent.views.withLock { $0[name]?.error = "\(error)" }
                 try? await Task.sleep(for: .seconds(backoff))
@@ -79,7 +110,11 @@ struct DaemonWatch: Sendable {
     /// Watches from the checkpoint until the stream ends.
     func watchOnce() async throws {
         let client = try await connect()
-        defer { Task { await client.close() } }
+        agent.watchClients.withLock { $0[name] = client }
+        defer {
+            agent.watchClients.withLock { if $0[name] === client { $0[name] = nil } }
+            Task { await client.close() }
+        }
         let meta = metadata()
         var after = agent.memory.withLock { $0.checkpoints[name] }
         if after == nil {
@@ -97,11 +132,14 @@ struct DaemonWatch: Sendable {
         request.afterSeq = after ?? 0
         request.fromCheckpoint = true
         let (_, items) = try client.stream(RPC.Risk.watchAlerts, request, metadata: meta)
-        try await refreshAlerts(client, meta)
+        // For the dashboard only: the stream does not wait for it.
+        try? await refreshAlerts(client, meta)
         for try await item in items {
             let event = try Taizhang_Risk_V1_AlertEvent(serializedBytes: item)
             agent.submit([notice(event)], daemon: name, checkpoint: event.seq)
             apply(event)
+            // Past the bound (the disk failing, a long replay), read no more until flushed.
+            while agent.pendingNotices > Agent.pendingMax, !Task.isCancelled { try await Task.sleep(for: .milliseconds(50)) }
         }
     }
 
@@ -137,7 +175,10 @@ struct DaemonWatch: Sendable {
             if let followUp = followUps[alert.id] { (view.followUp, view.overdue) = (followUp.stateZh, followUp.overdue) }
             alerts[alert.id] = view
         }
-        agent.views.withLock { $0[name]?.alerts = alerts }
+        agent.views.withLock { views in
+            views[name]?.alerts = alerts
+            views[name]?.alertsLoaded = true
+        }
         agent.changed()
     }
 
@@ -173,13 +214,18 @@ struct DaemonWatch: Sendable {
     /// The notice of a daemon's event.
     func notice(_ event: Taizhang_Risk_V1_AlertEvent) -> Notice {
         let alert = event.alert
-        return Notice(key: "\(name)/\(alert.id)/seq-\(event.seq)", daemon: name, daemonTitle: daemon.title, alertId: alert.id, seq: event.seq,
+        return Notice(key: "\(name)/\(alert.id)/seq-\(event.seq)-\(Self.compact(event.time))", daemon: name, daemonTitle: daemon.title, alertId: alert.id, seq: event.seq,
                       transition: event.type, kind: alert.kind, kindZh: alert.kindZh,
                       level: event.type == "cleared" ? "green" : Self.level(alert.level), previousLevel: Self.level(event.previousLevel),
                       adminCode: alert.adminCode, subjectKind: alert.subjectKind, subjectId: alert.subjectID, subjectName: alert.subjectName,
                       message: event.message.isEmpty ? alert.message : event.message,
                       messageEn: event.messageEn.isEmpty ? alert.messageEn : event.messageEn, time: event.time, followUp: alert.followUp.stateZh)
     }
+
+    /// "2026-12-07T02:00:11.484Z" → "20261207T020011484Z": the event's time
+    /// in its key, so a seq the daemon gives again (an older alerts.db
+    /// restored) is a different key.
+    static func compact(_ time: String) -> String { String(time.filter { $0 != "-" && $0 != ":" && $0 != "." }) }
 
     /// The notice of an open alert re-read without its event.
     func reread(_ alert: Taizhang_Risk_V1_Alert) -> Notice {
@@ -208,11 +254,11 @@ struct DaemonWatch: Sendable {
             let status = try await client.unary(RPC.System.status, Taizhang_System_V1_StatusRequest(), metadata: meta, timeoutMillis: 5_000)
             let units = try? await lights(client, meta)
             try? await refreshAlerts(client, meta)
-            let serving = health.status == .serving
+            guard health.status == .serving else { throw NotServing(reason: health.reason) }
             agent.views.withLock { views in
                 guard var view = views[name] else { return }
-                (view.up, view.serving, view.version, view.lastPoll, view.failures) = (true, serving, status.version, AgentTime.now, 0)
-                view.error = serving ? "" : health.reason
+                (view.up, view.serving, view.version, view.lastPoll, view.failures) = (true, true, status.version, agent.nowText, 0)
+                view.error = ""
                 view.openByLevel = status.alertsByLevel.mapValues { Int($0) }
                 if let units { view.units = units }
                 views[name] = view
@@ -223,7 +269,7 @@ struct DaemonWatch: Sendable {
                 views[name]?.up = false
                 views[name]?.serving = false
                 views[name]?.error = "\(error)"
-                views[name]?.lastPoll = AgentTime.now
+                views[name]?.lastPoll = agent.nowText
                 views[name]?.failures += 1
                 return views[name]?.failures ?? 1
             }
@@ -246,60 +292,73 @@ struct DaemonWatch: Sendable {
         }
     }
 
+    struct NotServing: Error, CustomStringConvertible {
+        let reason: String
+        var description: String { "NOT_SERVING: \(reason)" }
+    }
+
     static func light(_ light: Taizhang_Supervision_V1_QuarterLight) -> String {
         let text = "\(light.light)".lowercased()
         for name in ["green", "yellow", "red", "pending", "unset"] where text.contains(name) { return name }
         return "unset"
     }
 
-    /// Twice unreachable: the agent's own alert, once per incident.
+    /// Twice unreachable: the agent's own alert, once per incident; and
+    /// the watch is started again (a half-open connection would hold it).
     func unreachable(_ error: any Error) {
-        let since = agent.memory.withLock { memory -> String? in
-            guard memory.down[name] == nil else { return nil }
-            let now = AgentTime.now
+        let now = agent.nowText
+        var announced = false
+        agent.announce { memory in
+            guard memory.down[name] == nil else { return [] }
             memory.down[name] = now
-            return now
+            announced = true
+            return [Notice(key: "\(name)/agent/down-\(now)", daemon: name, daemonTitle: daemon.title, transition: "daemon_down",
+                           kind: "daemon_unreachable", kindZh: "守护进程不可达", level: "critical", adminCode: daemon.adminCode,
+                           subjectKind: "daemon", subjectId: name, subjectName: daemon.title,
+                           message: "【严重】\(daemon.title)台账守护进程连续两次无法访问：\(error)",
+                           messageEn: "[critical] the daemon \(name) did not answer two polls running: \(error)", time: now)]
         }
-        guard let since else { return }
-        agent.memoryDirty.store(true, ordering: .releasing)
-        agent.submit([Notice(key: "\(name)/agent/down-\(since)", daemon: name, daemonTitle: daemon.title, transition: "daemon_down",
-                             kind: "daemon_unreachable", kindZh: "守护进程不可达", level: "critical", adminCode: daemon.adminCode,
-                             subjectKind: "daemon", subjectId: name, subjectName: daemon.title,
-                             message: "【严重】\(daemon.title)台账守护进程连续两次无法访问：\(error)",
-                             messageEn: "[critical] the daemon \(name) did not answer two polls running: \(error)", time: since)])
-        AgentLog.error("daemon \(name) is unreachable: \(error)")
+        if let client = agent.watchClients.withLock({ $0.removeValue(forKey: name) }) { Task { await client.close() } }
+        if announced { AgentLog.error("daemon \(name) is unreachable: \(error)") }
     }
 
     /// Answering again after an incident: the recovery.
     func recovered() {
-        guard let since = agent.memory.withLock({ $0.down.removeValue(forKey: name) }) else { return }
-        agent.memoryDirty.store(true, ordering: .releasing)
-        agent.submit([Notice(key: "\(name)/agent/up-\(since)", daemon: name, daemonTitle: daemon.title, transition: "daemon_up",
-                             kind: "daemon_unreachable", kindZh: "守护进程不可达", level: "green", previousLevel: "critical",
-                             adminCode: daemon.adminCode, subjectKind: "daemon", subjectId: name, subjectName: daemon.title,
-                             message: "【已恢复】\(daemon.title)台账守护进程已恢复访问（自 \(since) 起不可达）",
-                             messageEn: "[recovered] the daemon \(name) answers again (unreachable since \(since))", time: AgentTime.now)])
-        AgentLog.info("daemon \(name) answers again")
+        let now = agent.nowText
+        var announced = false
+        agent.announce { memory in
+            guard let since = memory.down.removeValue(forKey: name) else { return [] }
+            announced = true
+            return [Notice(key: "\(name)/agent/up-\(since)", daemon: name, daemonTitle: daemon.title, transition: "daemon_up",
+                           kind: "daemon_unreachable", kindZh: "守护进程不可达", level: "green", previousLevel: "critical",
+                           adminCode: daemon.adminCode, subjectKind: "daemon", subjectId: name, subjectName: daemon.title,
+                           message: "【已恢复】\(daemon.title)台账守护进程已恢复访问（自 \(since) 起不可达）",
+                           messageEn: "[recovered] the daemon \(name) answers again (unreachable since \(since))", time: now)]
+        }
+        if announced { AgentLog.info("daemon \(name) answers again") }
     }
 
     // MARK: - Verification
 
     func verifyLoop() async {
         while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(secondsToNextVerify(from: Date())))
+            try? await Task.sleep(for: .seconds(secondsToNextVerify(from: agent.now())))
             if Task.isCancelled { return }
             await verify()
         }
     }
 
+    /// Seconds until the next `verify-at` in China Standard Time (UTC+8,
+    /// no daylight saving), or `verify-interval-seconds` when set.
     func secondsToNextVerify(from now: Date) -> Double {
         let interval = agent.configuration.verifyIntervalSeconds
         if interval > 0 { return Double(interval) }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
         let at = agent.configuration.verifyAt
-        let next = calendar.nextDate(after: now, matching: DateComponents(hour: at.hour, minute: at.minute), matchingPolicy: .nextTime) ?? now.addingTimeInterval(86_400)
-        return max(1, next.timeIntervalSince(now))
+        let local = now.timeIntervalSince1970 + 8 * 3600
+        let intoDay = local.truncatingRemainder(dividingBy: 86_400)
+        var wait = Double(at.hour * 3600 + at.minute * 60) - intoDay
+        if wait <= 0 { wait += 86_400 }
+        return max(1, wait)
     }
 
     /// The daemon's full verification, against the last head kept.
@@ -316,13 +375,16 @@ struct DaemonWatch: Sendable {
             AgentLog.error("daemon \(name): the verification could not run: \(error)")
             return
         }
-        let now = AgentTime.now
+        let now = agent.nowText
         agent.views.withLock {
             $0[name]?.verify = VerifyView(at: now, intact: result.intact, headSeq: result.headSeq, headHash: result.headHash, problem: result.problem)
         }
         agent.changed()
         if result.intact {
-            if agent.memory.withLock({ $0.verifyFailures.removeValue(forKey: name) }) != nil { agent.memoryDirty.store(true, ordering: .releasing) }
+            agent.announce { memory in
+                memory.verifyFailures.removeValue(forKey: name)
+                return []
+            }
             if kept?.seq != result.headSeq || kept?.hash != result.headHash {
                 do { try HeadHistory.append(SeenHead(seq: result.headSeq, hash: result.headHash, seenAt: now), to: agent.headsPath(name)) } catch {
                     AgentLog.error("daemon \(name): the head could not be kept: \(error)")
@@ -331,14 +393,13 @@ struct DaemonWatch: Sendable {
             return
         }
         let notice = verifyNotice(result, kept: kept, at: now)
-        let announced = agent.memory.withLock { memory -> Bool in
-            defer { memory.verifyFailures[name] = notice.key }
-            return memory.verifyFailures[name] == notice.key
-        }
         AgentLog.error("daemon \(name): \(notice.messageEn)")
-        guard !announced else { return }
-        agent.memoryDirty.store(true, ordering: .releasing)
-        agent.submit([notice])
+        // Announced once: the same failure found again is not sent again.
+        agent.announce { memory in
+            guard memory.verifyFailures[name] != notice.key else { return [] }
+            memory.verifyFailures[name] = notice.key
+            return [notice]
+        }
     }
 
     func verifyNotice(_ result: Taizhang_Ledger_V1_VerifyAuditChainResponse, kept: SeenHead?, at now: String) -> Notice {

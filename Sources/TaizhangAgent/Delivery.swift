@@ -12,7 +12,7 @@ enum Delivery {
     struct Permanent: Error { let reason: String }
     struct Retry: Error, CustomStringConvertible { let description: String }
 
-    static func send(_ message: NoticeMessage, to receiver: Receiver, http: AgentHTTPClient) async throws {
+    static func send(_ message: NoticeMessage, to receiver: Receiver, http: AgentHTTPClient, nowMillis: Int64) async throws {
         switch receiver.kind {
         case .journald:
             for notice in message.notices {
@@ -33,7 +33,7 @@ enum Delivery {
         case .dingtalk:
             var url = receiver.url
             if let path = receiver.secretFile, let secret = try? String(contentsOfFile: path, encoding: .utf8) {
-                url = ReceiverFormats.dingtalkSignedURL(url, secret: secret.trimmingCharacters(in: .whitespacesAndNewlines), timestampMillis: Agent.nowMillis())
+                url = ReceiverFormats.dingtalkSignedURL(url, secret: secret.trimmingCharacters(in: .whitespacesAndNewlines), timestampMillis: nowMillis)
             }
             let result = try await post(receiver, url: url, headers: [("Content-Type", "application/json")], body: ReceiverFormats.dingtalkBody(message), http: http)
             try checkRobot(result)
@@ -55,10 +55,17 @@ enum Delivery {
         throw Retry(description: "HTTP \(status): \(text)")
     }
 
+    /// The robots' errcodes worth trying again: too many messages (企业微信
+    /// 45009, 钉钉 130101), the system busy (-1). Any other refuses the
+    /// message for good (a wrong key, a keyword or signature refused).
+    static let robotRetryCodes: Set<Int> = [-1, 45009, 130101]
+
     static func checkRobot(_ result: HTTPResult) throws {
         try check(status: result.status, body: result.body)
         let (ok, reason) = ReceiverFormats.robotAccepted(status: result.status, body: result.body)
-        if !ok { throw Retry(description: reason) }
+        guard !ok else { return }
+        if let code = ReceiverFormats.robotErrorCode(result.body), !robotRetryCodes.contains(code) { throw Permanent(reason: reason) }
+        throw Retry(description: reason)
     }
 
     /// Keeps a message no receiver will take, for an operator to look at.

@@ -100,6 +100,12 @@ public enum ReceiverFormats {
         return code == 0 ? (true, "") : (false, "errcode \(code): \((object["errmsg"] as? String) ?? "")")
     }
 
+    /// A robot's errcode, when its answer has one.
+    public static func robotErrorCode(_ body: [UInt8]) -> Int? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return nil }
+        return (object["errcode"] as? NSNumber)?.intValue
+    }
+
     /// The journal fields of one notice; MESSAGE first.
     public static func journalFields(_ notice: Notice) -> [(String, String)] {
         let priority: String

@@ -221,7 +221,10 @@ public enum HeadHistory {
 /// silence` edits it under a lock and the agent re-reads it when it changes.
 public enum SilenceFile {
     public static func load(_ path: String) throws -> [Silence] {
-        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SpoolError(description: "\(path) cannot be read (made by another user? chown it to the agent's user)")
+        }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         do { return try decoder.decode([Silence].self, from: data) } catch {

@@ -98,6 +98,8 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
     let followUps = Mutex<FollowUpTally?>(nil)
     private let configuration: Mutex<RiskConfiguration>
     private let lastRun = Mutex<MonitorRunSummary?>(nil)
+    /// The day the old alert events were last deleted (once a day).
+    private let prunedOn = Mutex<CivilDate?>(nil)
     private let runs = Atomic<UInt64>(0)
     private let focusedRuns = Atomic<UInt64>(0)
     private let lock = NSCondition()
@@ -340,8 +342,11 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
         return summary
     }
 
-    /// Deletes the alert events older than `alert_event_retention_days`.
+    /// Deletes the alert events older than `alert_event_retention_days`,
+    /// on the first full run of each day.
     private func pruneEvents(nowMillis: Int64) {
+        let today = Timestamp.chinaDate(unixMillis: nowMillis)
+        guard prunedOn.withLock({ day in defer { day = today }; return day != today }) else { return }
         let cutoff = Timestamp.rfc3339(unixMillis: nowMillis - Int64(current().alertEventRetentionDays) * 86_400_000)
         do {
             let deleted = try alerts.pruneEvents(before: cutoff)

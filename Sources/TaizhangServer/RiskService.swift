@@ -34,6 +34,13 @@ enum RiskService {
 
 /// core → proto for the risk service.
 enum RiskMapping {
+    static func status(_ code: Taizhang_Rpc_V1_Code, _ message: String) -> Taizhang_Rpc_V1_Status {
+        var status = Taizhang_Rpc_V1_Status()
+        status.code = code
+        status.message = message
+        return status
+    }
+
     static func level(_ level: AlertLevel) -> Taizhang_Risk_V1_AlertLevel {
         switch level {
         case .green: return .green
@@ -274,7 +281,16 @@ extension RiskService {
                     // ones (every event is stored before it is published).
                     var after = request.afterSeq
                     while !stream.isEnded {
-                        let page = (try? monitor.alerts.events(after: after, limit: replayPage)) ?? []
+                        let page: [AlertEvent]
+                        do { page = try monitor.alerts.events(after: after, limit: replayPage) } catch {
+                            stream.finish(RiskMapping.status(.unavailable, "the stored alert events could not be read (\(error)); watch again after seq \(after)"))
+                            return
+                        }
+                        // Seqs are dense: a gap is events deleted (pruned) since the check above.
+                        if let first = page.first, first.seq > after + 1 {
+                            stream.finish(RiskMapping.status(.outOfRange, "the events after seq \(after) are no longer kept (the oldest is \(first.seq)); re-read the open alerts with ListAlerts and watch after seq \(monitor.alerts.lastSeq)"))
+                            return
+                        }
                         for event in page where AlertHub.wants(watcher, event) {
                             stream.send(RiskMapping.eventBytes(event))
                         }

@@ -141,23 +141,33 @@ public final class AlertStore: Sendable {
     /// any seq from one before it up to `lastSeq`.
     public var oldestSeq: Int64 { oldestKeptSeq.load(ordering: .acquiring) }
 
-    /// Deletes the events whose time is before `cutoff` (RFC 3339, as the
-    /// events are stored), always keeping the newest so that the sequence
-    /// stays anchored; returns how many were deleted.
+    /// Deletes the events before the first one at or after `cutoff` (RFC
+    /// 3339, as the events are stored): by seq, so the kept events stay one
+    /// unbroken range (a clock stepped back leaves no hole), and always
+    /// keeping the newest so that the sequence stays anchored; returns how
+    /// many were deleted.
     @discardableResult
     public func pruneEvents(before cutoff: String) throws -> Int {
         try state.withLock { state in
             let newest = newestSeq.load(ordering: .acquiring)
+            // Rows in seq order: the scan stops at the first recent one.
+            var firstKept = newest
+            try state.db.prepare("SELECT seq FROM alert_events WHERE time >= ? ORDER BY seq LIMIT 1")
+                .query([.text(cutoff)]) { firstKept = min($0.int(0), newest) }
             var deleted = 0
-            try state.db.prepare("SELECT COUNT(*) FROM alert_events WHERE time < ? AND seq < ?")
-                .query([.text(cutoff), .int(newest)]) { deleted = Int($0.int(0)) }
+            try state.db.prepare("SELECT COUNT(*) FROM alert_events WHERE seq < ?").query([.int(firstKept)]) { deleted = Int($0.int(0)) }
             guard deleted > 0 else { return 0 }
-            try state.db.prepare("DELETE FROM alert_events WHERE time < ? AND seq < ?").run([.text(cutoff), .int(newest)])
+            try state.db.prepare("DELETE FROM alert_events WHERE seq < ?").run([.int(firstKept)])
             var first: Int64 = 0
             try state.db.prepare("SELECT COALESCE(MIN(seq), 0) FROM alert_events").query([]) { first = $0.int(0) }
             oldestKeptSeq.store(first, ordering: .releasing)
             return deleted
         }
+    }
+
+    /// Notes the first event ever stored as the oldest kept.
+    private func anchorOldest(_ events: [AlertEvent]) {
+        if oldestKeptSeq.load(ordering: .acquiring) == 0, let first = events.first { oldestKeptSeq.store(first.seq, ordering: .releasing) }
     }
 
     /// Stores a run's changes in one transaction and returns the events it
@@ -238,9 +248,7 @@ public final class AlertStore: Sendable {
             state.lastId = lastId
             state.lastSeq = seq
             newestSeq.store(seq, ordering: .releasing)
-            if oldestKeptSeq.load(ordering: .acquiring) == 0, let first = events.first {
-                oldestKeptSeq.store(first.seq, ordering: .releasing)
-            }
+            anchorOldest(events)
             return events
         }
     }
@@ -277,7 +285,7 @@ public final class AlertStore: Sendable {
             }
             state.lastSeq = seq
             newestSeq.store(seq, ordering: .releasing)
-            if oldestKeptSeq.load(ordering: .acquiring) == 0, let first = events.first { oldestKeptSeq.store(first.seq, ordering: .releasing) }
+            anchorOldest(events)
             return events
         }
     }

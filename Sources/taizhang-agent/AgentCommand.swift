@@ -7,6 +7,7 @@ import CSystemd
 import Dispatch
 import Foundation
 import TaizhangAgent
+import TaizhangCore
 
 @main
 struct AgentCommand: AsyncParsableCommand {
@@ -36,6 +37,9 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         signal(SIGPIPE, SIG_IGN)
+        // Two malloc arenas: the agent's threads hold little, and an arena per
+        // thread (glibc's default) is most of a small process's memory.
+        _ = mallopt(M_ARENA_MAX, 2)
         let configuration = try config.load()
         let agent = try Agent(configuration: configuration)
         let task = Task {
@@ -56,6 +60,13 @@ struct Run: AsyncParsableCommand {
             sources.append(source)
         }
         startWatchdog(agent)
+        // Stop on a signal, or when the agent itself ends (it could not listen, …).
+        let ended = Task {
+            if case .failure(let error) = await task.result {
+                FileHandle.standardError.write(Data("taizhang-agent: error: \(error)\n".utf8))
+            }
+            stop.signal()
+        }
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             DispatchQueue.global().async {
                 stop.wait()
@@ -64,9 +75,11 @@ struct Run: AsyncParsableCommand {
         }
         notify("STOPPING=1")
         task.cancel()
-        _ = await task.result
+        let result = await task.result
+        _ = await ended.result
         await agent.shutdown()
         _ = sources
+        if case .failure = result, !task.isCancelled { throw ExitCode(1) }
     }
 
     /// WATCHDOG=1 at half of WatchdogSec while the agent's loops turn; a
@@ -157,7 +170,7 @@ struct SilenceCommand: ParsableCommand {
             if seconds == nil { bad.append("--for: must be a number followed by m, h or d, at most 90d (e.g. 2h)") }
             if reason.trimmingCharacters(in: .whitespaces).isEmpty || reason.count > 500 { bad.append("--reason: say why, in at most 500 characters") }
             guard bad.isEmpty, let seconds else { throw ValidationError(bad.joined(separator: "\n")) }
-            let now = Date()
+            let now = SystemWallClock().date
             let id = String(UUID().uuidString.prefix(8)).lowercased()
             let silence = Silence(id: id, daemon: daemon, adminCode: admin,
                                   kinds: kinds.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? [],
@@ -187,7 +200,7 @@ struct SilenceCommand: ParsableCommand {
 
         func run() throws {
             let configuration = try config.load()
-            let now = Date()
+            let now = SystemWallClock().date
             let formatter = ISO8601DateFormatter()
             formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")
             for silence in try SilenceFile.load(configuration.stateDirectory + "/silences.json") where all || silence.isActive(at: now) {
@@ -211,7 +224,7 @@ struct SilenceCommand: ParsableCommand {
             _ = try SilenceFile.update(configuration.stateDirectory + "/silences.json") { list in
                 for index in list.indices where list[index].id == id {
                     found = true
-                    list[index].endsAt = min(list[index].endsAt, Date())
+                    list[index].endsAt = min(list[index].endsAt, SystemWallClock().date)
                 }
             }
             guard found else { throw ValidationError("no silence \(id) (taizhang-agent silence list --all)") }
@@ -239,7 +252,7 @@ struct TestRoute: ParsableCommand {
         if routes.isEmpty { print("no route takes it: it is delivered nowhere") }
         for route in routes { print("route \(route.origin) → receiver \(route.receiver)\(route.continues ? " (continue)" : "")") }
         let silences = (try? SilenceFile.load(configuration.stateDirectory + "/silences.json")) ?? []
-        if let silence = silences.first(where: { $0.isActive(at: Date()) && $0.matches(notice) }) {
+        if let silence = silences.first(where: { $0.isActive(at: SystemWallClock().date) && $0.matches(notice) }) {
             print("silenced by \(silence.id) until \(silence.endsAt): \(silence.reason)")
         }
     }

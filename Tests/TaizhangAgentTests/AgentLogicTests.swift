@@ -263,3 +263,15 @@ struct SpoolTests {
         #expect(try SilenceFile.load(directory + "/silences.json").first?.id == "x")
     }
 }
+
+struct AgentTimeTests {
+    @Test func rfc3339TimesAreReadByHand() {
+        #expect(AgentTime.parse("1970-01-01T00:00:00Z")?.timeIntervalSince1970 == 0)
+        #expect(abs((AgentTime.parse("2026-12-07T02:00:11.484Z")?.timeIntervalSince1970 ?? 0) - 1_796_608_811.484) < 0.0005)
+        #expect(AgentTime.parse("2026-12-07T10:00:11+08:00")?.timeIntervalSince1970 == 1_796_608_811)
+        #expect(AgentTime.parse("2024-02-29T23:59:59Z")?.timeIntervalSince1970 == 1_709_251_199)
+        for bad in ["", "2026-12-07", "2026-13-07T00:00:00Z", "2026-12-07T00:00:00", "2026-12-07T00:00:00Zjunk", "2026-12-07 00:00:00Z"] {
+            #expect(AgentTime.parse(bad) == nil, "\(bad)")
+        }
+    }
+}
