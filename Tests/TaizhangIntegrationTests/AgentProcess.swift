@@ -16,14 +16,21 @@ final class AgentProcess: Sendable {
 
     /// Writes `config` (the global keys and sections after state-dir) and
     /// starts the agent; returns once it printed "ready".
-    init(stateDirectory: String, config: String, stderrPath: String? = nil, environment: [String: String] = [:]) throws {
+    /// `wrapper`, when given, runs the agent: its arguments are followed by
+    /// the agent's path and arguments (a private mount namespace with its own journald).
+    init(stateDirectory: String, config: String, stderrPath: String? = nil, environment: [String: String] = [:], wrapper: [String] = []) throws {
         self.stateDirectory = stateDirectory
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
         configPath = stateDirectory + ".conf"
         try ("state-dir = \(stateDirectory)\n" + config).write(toFile: configPath, atomically: true, encoding: .utf8)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["run", "--config", configPath]
+        if let command = wrapper.first {
+            process.executableURL = URL(fileURLWithPath: command)
+            process.arguments = Array(wrapper.dropFirst()) + [Self.binary, "run", "--config", configPath]
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.arguments = ["run", "--config", configPath]
+        }
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let stdout = Pipe()
         process.standardOutput = stdout
@@ -46,6 +53,8 @@ final class AgentProcess: Sendable {
         url = text.split(separator: "\n").first { $0.hasPrefix("taizhang-agent: listening on ") }
             .map { String($0.dropFirst("taizhang-agent: listening on ".count)) }
     }
+
+    var pid: Int32 { process.processIdentifier }
 
     /// Sends `signal` and waits for the exit.
     @discardableResult

@@ -66,6 +66,16 @@ struct AgentTests {
         return keys
     }
 
+    /// Whether `condition` came to hold within `seconds` (looked at every 50 ms).
+    static func until(seconds: Double, _ condition: () -> Bool) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !condition() {
+            if Date() >= deadline { return false }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return true
+    }
+
     /// GET over a real HTTP connection.
     static func get(_ url: String) async throws -> Data {
         let (data, _) = try await URLSession.shared.data(from: URL(string: url)!)
@@ -337,5 +347,49 @@ struct AgentTests {
         var stopping = false
         while let message = notify.receive(within: 5) { if message.hasPrefix("STOPPING=1") { stopping = true; break } }
         #expect(stopping)
+    }
+
+    @Test func theJournaldReceiverWritesEachTransitionWithItsIdAndFields() async throws {
+        let (a, entity) = try await Self.seededDaemon()
+        defer { a.stop() }
+        // The agent in a private mount namespace with its own journald (JournaldTests.wrapperScript).
+        let scratch = NSTemporaryDirectory() + "tz-journal-" + String(UUID().uuidString.prefix(8))
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        let state = NSTemporaryDirectory() + "tz-agent-" + UUID().uuidString
+        let config = "group-wait-ms = 100\nrepeat-interval-seconds = 0\n\n[daemon a]\nunix = \(a.socketPath)\ntitle = 示范县\n\n"
+            + "[receiver journal]\ntype = journald\n\n[route]\nreceiver = journal\n"
+        let agent = try AgentProcess(stateDirectory: state, config: config,
+                                     wrapper: ["/usr/bin/unshare", "--mount", "--propagation", "private", "--",
+                                               "/bin/sh", "-c", JournaldTests.wrapperScript, "sh", scratch])
+        let journald = Int32(try String(contentsOfFile: scratch + "/journald.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        defer {
+            // journald inherited the descriptor Foundation's Process watches: it goes first.
+            if journald > 0 { kill(journald, SIGKILL) }
+            agent.stop()
+        }
+        // Its checkpoint set, the next events come as themselves.
+        let established = await Self.until(seconds: 10) { (try? String(contentsOfFile: state + "/state.json", encoding: .utf8))?.contains("\"a\":") == true }
+        try #require(established, "the agent set no checkpoint")
+        let start = try await Self.status(a).alertEventsNewestSeq
+        try await Self.flip(a, entity: entity, met: false)
+        let expected = try await Self.eventKeys(a, name: "a", after: start)
+        try #require(!expected.isEmpty)
+        var entries: [[String: Any]] = []
+        let deadline = Date().addingTimeInterval(10)
+        func field(_ entry: [String: Any], _ key: String) -> String { entry[key] as? String ?? "" }
+        repeat {
+            entries = try JournaldTests.entries(directory: scratch + "/log/journal", namespaceOf: agent.pid, matches: ["SYSLOG_IDENTIFIER=taizhang-agent"])
+            if expected.isSubset(of: Set(entries.map { field($0, "TAIZHANG_AGENT_KEY") })) { break }
+            try await Task.sleep(for: .milliseconds(100))
+        } while Date() < deadline
+        #expect(expected.isSubset(of: Set(entries.map { field($0, "TAIZHANG_AGENT_KEY") })), "\(entries.count) entries")
+        let entry = try #require(entries.first { expected.contains(field($0, "TAIZHANG_AGENT_KEY")) })
+        #expect(field(entry, "MESSAGE_ID") == "3f0c9d5e27b44a7d9a0f6c1b8e2d4a61")
+        #expect(["3", "4"].contains(field(entry, "PRIORITY")))
+        #expect(field(entry, "TAIZHANG_DAEMON") == "a")
+        #expect(field(entry, "TAIZHANG_TRANSITION") == "raised")
+        #expect(field(entry, "TAIZHANG_ADMIN_CODE") == "421024101201")
+        #expect(field(entry, "MESSAGE").hasPrefix("【"))
+        #expect(!field(entry, "TAIZHANG_MESSAGE_EN").isEmpty)
     }
 }
