@@ -47,6 +47,12 @@ let package = Package(
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
         ),
+        // journald's native protocol, for the daemon and the agent.
+        .target(
+            name: "TaizhangJournal",
+            dependencies: ["CSystemd"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "TaizhangCore",
             dependencies: ["CCrypto"],
@@ -79,7 +85,7 @@ let package = Package(
         .target(
             name: "TaizhangServer",
             dependencies: [
-                "TaizhangCore", "TaizhangProto", "TaizhangRecords", "TaizhangWire", "TaizhangStore", "CSystemd",
+                "TaizhangCore", "TaizhangProto", "TaizhangRecords", "TaizhangWire", "TaizhangStore", "CSystemd", "TaizhangJournal",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -117,7 +123,7 @@ let package = Package(
         .target(
             name: "TaizhangAgent",
             dependencies: [
-                "TaizhangClient", "TaizhangProto", "TaizhangCore", "CSystemd",
+                "TaizhangClient", "TaizhangProto", "TaizhangCore", "TaizhangJournal",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -5,7 +5,7 @@
 
 import Foundation
 import NIOCore
-import CSystemd
+import TaizhangJournal
 import TaizhangCore
 
 enum Delivery {
@@ -16,7 +16,7 @@ enum Delivery {
         switch receiver.kind {
         case .journald:
             for notice in message.notices {
-                let result = journalSend(ReceiverFormats.journalFields(notice))
+                let result = JournalEntry.send(ReceiverFormats.journalFields(notice))
                 if result < 0 { throw Retry(description: "journald refused the entry: error \(-result)") }
             }
         case .webhook:
@@ -77,25 +77,5 @@ enum Delivery {
         if let data = try? encoder.encode(message) {
             FileManager.default.createFile(atPath: folder + "/" + message.key + ".json", contents: data, attributes: [.posixPermissions: 0o600])
         }
-    }
-
-    /// One journal entry of `fields` (NAME, value).
-    @discardableResult
-    static func journalSend(_ fields: [(String, String)]) -> Int32 {
-        let entries = fields.map { key, value in Array("\(key)=\(value)".utf8) }
-        var result: Int32 = 0
-        func send(_ index: Int, _ vectors: inout [iovec]) {
-            if index == entries.count {
-                result = vectors.withUnsafeBufferPointer { sd_journal_sendv($0.baseAddress, Int32($0.count)) }
-                return
-            }
-            entries[index].withUnsafeBytes { bytes in
-                vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count))
-                send(index + 1, &vectors)
-            }
-        }
-        var vectors: [iovec] = []
-        send(0, &vectors)
-        return result
     }
 }

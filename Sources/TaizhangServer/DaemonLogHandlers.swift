@@ -5,31 +5,14 @@ import CSystemd
 import Foundation
 import Logging
 import TaizhangCore
+import TaizhangJournal
 import TaizhangStore
 
 /// journald's native protocol (sd_journal_sendv).
 enum Journal {
     /// Sends one entry of `fields` (NAME, value); returns sd_journal_sendv's result.
     @discardableResult
-    static func send(_ fields: [(String, String)]) -> Int32 {
-        let entries = fields.map { key, value in Array("\(key)=\(value)".utf8) }
-        var result: Int32 = 0
-        // Each entry's bytes stay alive (and unmoved) while sd_journal_sendv runs.
-        func send(_ index: Int, _ vectors: inout [iovec]) {
-            if index == entries.count {
-                result = vectors.withUnsafeBufferPointer { sd_journal_sendv($0.baseAddress, Int32($0.count)) }
-                return
-            }
-            entries[index].withUnsafeBytes { bytes in
-                vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count))
-                send(index + 1, &vectors)
-            }
-        }
-        var vectors: [iovec] = []
-        vectors.reserveCapacity(entries.count)
-        send(0, &vectors)
-        return result
-    }
+    static func send(_ fields: [(String, String)]) -> Int32 { JournalEntry.send(fields) }
 
     /// Whether standard error is connected to journald: systemd sets
     /// $JOURNAL_STREAM to its device and inode (systemd.exec(5)).

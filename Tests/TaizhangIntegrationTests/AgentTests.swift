@@ -392,4 +392,40 @@ struct AgentTests {
         #expect(field(entry, "MESSAGE").hasPrefix("【"))
         #expect(!field(entry, "TAIZHANG_MESSAGE_EN").isEmpty)
     }
+
+    @Test func overTLSWithATokenOfTheMonitoringRole_itWatchesItsTownship() async throws {
+        let (seeding, entity) = try await Self.seededDaemon()
+        let data = seeding.dataDirectory
+        seeding.stop()
+        // The same ledger behind TLS and an access file: the agent's token has the
+        // monitoring role over 熊河镇; this process (its uid) writes.
+        let folder = try TLSTests.certificates()
+        let access = try AccessFixture.file([(name: "agent", role: "monitoring", scope: "421024101000", uids: []),
+                                             (name: "ops", role: "county_clerk+administrator", scope: "", uids: [getuid()])])
+        let tokenFile = folder + "/agent.token"
+        try AccessFixture.token(access, identity: "agent").write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let daemon = try DaemonProcess(dataDirectory: data, tcp: true,
+                                       extraArguments: ["--tls-cert", folder + "/server.pem", "--tls-key", folder + "/server.key", "--access-file", access,
+                                                        "--risk-config", try RiskMonitorTests.configuration(), "--alerts-to", "stderr"])
+        defer { daemon.stop() }
+        let port = try #require(daemon.tcpPort)
+        let sink = try WebhookSink()
+        let state = NSTemporaryDirectory() + "tz-agent-" + UUID().uuidString
+        let config = "poll-interval-seconds = 1\ngroup-wait-ms = 100\nrepeat-interval-seconds = 0\n\n"
+            + "[daemon t]\ntcp = 127.0.0.1:\(port)\ntls-ca = \(folder)/ca.pem\ntoken-file = \(tokenFile)\ntitle = 熊河镇\n\n"
+            + "[receiver sink]\ntype = webhook\nurl = \(sink.url)/alerts\n\n[route]\nreceiver = sink\n"
+        let agent = try AgentProcess(stateDirectory: state, config: config)
+        defer { agent.stop() }
+        let established = await Self.until(seconds: 10) { (try? String(contentsOfFile: state + "/state.json", encoding: .utf8))?.contains("\"t\":") == true }
+        try #require(established, "the agent set no checkpoint over TLS")
+        let start = try await Self.status(daemon).alertEventsNewestSeq
+        try await Self.flip(daemon, entity: entity, met: false)
+        let expected = try await Self.eventKeys(daemon, name: "t", after: start)
+        try #require(!expected.isEmpty)
+        let received = await sink.wait(seconds: 10) { expected.isSubset(of: Set($0.map(\.key))) }
+        #expect(expected.isSubset(of: Set(received.map(\.key))))
+        // Polled over TLS with the token: up, and its Status counted its township only.
+        let polled = await Self.until(seconds: 10) { (try? String(contentsOfFile: state + "/status.json", encoding: .utf8))?.contains("\"up\":true") == true }
+        #expect(polled)
+    }
 }
