@@ -11,6 +11,7 @@ import NIOPosix
 import Synchronization
 import TaizhangClient
 import TaizhangCore
+import TaizhangJournal
 
 /// What the agent knows of one daemon, for the dashboard, /metrics and
 /// `taizhang-agent status`.
@@ -241,6 +242,7 @@ public final class Agent: Sendable {
             }
             throw error
         }
+        journalOwn(taken.notices, messages: messages)
         let checkpoints = memory.withLock { memory -> [String: Int64] in
             for (daemon, seq) in taken.checkpoints { memory.checkpoints[daemon] = max(memory.checkpoints[daemon] ?? 0, seq) }
             return memory.checkpoints
@@ -249,6 +251,19 @@ public final class Agent: Sendable {
             for (daemon, seq) in checkpoints { views[daemon]?.checkpoint = seq }
         }
         changed()
+    }
+
+    /// The agent's own alerts (a daemon unreachable and back, a journal not
+    /// extended, a failed verification) always reach the local journal, with
+    /// their MESSAGE_ID, besides the routes; unless a journald receiver
+    /// already takes them.
+    func journalOwn(_ notices: [Notice], messages: [NoticeMessage]) {
+        let journals = Set(configuration.receivers.filter { $0.kind == .journald }.map(\.name))
+        let journaled = Set(messages.filter { journals.contains($0.receiver) }.flatMap { $0.notices.map(\.key) })
+        for notice in notices where notice.alertId == 0 && !journaled.contains(notice.key) {
+            let result = JournalEntry.send(ReceiverFormats.journalFields(notice))
+            if result < 0 { AgentLog.error("journald refused the entry of \(notice.key): error \(-result)") }
+        }
     }
 
     /// Notices waiting for the next flush (a watcher stops reading past a bound).

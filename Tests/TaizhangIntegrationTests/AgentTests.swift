@@ -428,4 +428,37 @@ struct AgentTests {
         let polled = await Self.until(seconds: 10) { (try? String(contentsOfFile: state + "/status.json", encoding: .utf8))?.contains("\"up\":true") == true }
         #expect(polled)
     }
+
+    @Test func itsOwnAlertsReachTheJournalEvenWithoutAJournaldRoute() async throws {
+        let (a, _) = try await Self.seededDaemon()
+        let scratch = NSTemporaryDirectory() + "tz-journal-" + String(UUID().uuidString.prefix(8))
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        let state = NSTemporaryDirectory() + "tz-agent-" + UUID().uuidString
+        // No receiver, no route.
+        let agent = try AgentProcess(stateDirectory: state, config: "poll-interval-seconds = 1\n\n[daemon a]\nunix = \(a.socketPath)\ntitle = 示范县\n",
+                                     wrapper: ["/usr/bin/unshare", "--mount", "--propagation", "private", "--",
+                                               "/bin/sh", "-c", JournaldTests.wrapperScript, "sh", scratch])
+        let journald = Int32(try String(contentsOfFile: scratch + "/journald.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        defer {
+            if journald > 0 { kill(journald, SIGKILL) }
+            agent.stop()
+        }
+        let polled = await Self.until(seconds: 10) { (try? String(contentsOfFile: state + "/status.json", encoding: .utf8))?.contains("\"up\":true") == true }
+        try #require(polled)
+        a.stop(signal: SIGKILL)
+        func field(_ entry: [String: Any], _ key: String) -> String { entry[key] as? String ?? "" }
+        var entries: [[String: Any]] = []
+        let deadline = Date().addingTimeInterval(10)
+        repeat {
+            entries = try JournaldTests.entries(directory: scratch + "/log/journal", namespaceOf: agent.pid, matches: ["MESSAGE_ID=8b1e6f3a9c2d4e5f8a7b6c5d4e3f2a19"])
+            if !entries.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(100))
+        } while Date() < deadline
+        let entry = try #require(entries.first, "no daemon_down entry in the journal")
+        #expect(entries.count == 1)
+        #expect(field(entry, "PRIORITY") == "2")
+        #expect(field(entry, "TAIZHANG_DAEMON") == "a")
+        #expect(field(entry, "TAIZHANG_TRANSITION") == "daemon_down")
+        #expect(field(entry, "MESSAGE").contains("无法访问"))
+    }
 }
