@@ -52,10 +52,6 @@ enum AgentTime {
     }
 }
 
-extension Timestamp {
-    static func parseRFC3339(_ text: String) -> Date? { AgentTime.parse(text) }
-}
-
 struct DaemonWatch: Sendable {
     let agent: Agent
     let daemon: WatchedDaemon
