@@ -5,7 +5,12 @@
 // one deliverer per receiver empties its spool with retries and backoff.
 
 import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -80,9 +85,24 @@ extension WallClock {
 
 /// Logging to standard error (journald under systemd).
 public enum AgentLog {
-    public static func info(_ text: String) { FileHandle.standardError.write(Data("taizhang-agent: \(text)\n".utf8)) }
-    public static func error(_ text: String) { FileHandle.standardError.write(Data("taizhang-agent: error: \(text)\n".utf8)) }
+    public static func info(_ text: String) { writeStandardError("taizhang-agent: \(text)\n") }
+    public static func error(_ text: String) { writeStandardError("taizhang-agent: error: \(text)\n") }
 }
+
+/// Writes all of `text` to a descriptor (1 or 2), retrying short writes.
+/// The agent links FoundationEssentials only (no FileHandle): full
+/// Foundation and ICU would cost it a fifth of its memory.
+public func writeAll(_ text: String, to descriptor: Int32) {
+    var bytes = Array(text.utf8)[...]
+    while !bytes.isEmpty {
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        if written < 0 && errno == EINTR { continue }
+        if written <= 0 { return }
+        bytes = bytes.dropFirst(written)
+    }
+}
+
+public func writeStandardError(_ text: String) { writeAll(text, to: 2) }
 
 public final class Agent: Sendable {
     public let configuration: AgentConfiguration
@@ -212,8 +232,10 @@ public final class Agent: Sendable {
     /// One flush at a time: a checkpoint never reaches the disk before the
     /// events under it are spooled.
     func flush() throws {
-        flushLock.lock()
-        defer { flushLock.unlock() }
+        try flushLock.withLock { _ in try flushHeld() }
+    }
+
+    private func flushHeld() throws {
         // What was submitted and the memory as it was then, together.
         let (taken, snapshot) = buffer.withLock { buffer -> (Buffer, AgentMemory) in
             defer { buffer = Buffer() }
@@ -269,7 +291,7 @@ public final class Agent: Sendable {
     /// Notices waiting for the next flush (a watcher stops reading past a bound).
     var pendingNotices: Int { buffer.withLock { $0.notices.count } }
 
-    let flushLock = NSLock()
+    let flushLock = Mutex(())
 
     /// When the flush loop last went round (monotonic ns): the watchdog
     /// pings systemd only while it does.

@@ -4,7 +4,12 @@
 // and [route] (tried in order). Every problem of a file is reported at once,
 // with its line; a file with any problem is refused whole.
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 
 /// One daemon the agent watches.
 public struct WatchedDaemon: Sendable, Equatable {
@@ -110,12 +115,22 @@ public struct AgentConfigurationError: Error, Sendable, CustomStringConvertible 
     }
 }
 
+extension StringProtocol {
+    /// Without the white space (and line ends) at either end.
+    public func trimmed() -> String {
+        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+    }
+}
+
 extension AgentConfiguration {
     /// Reads a file.
     public static func load(path: String) throws -> AgentConfiguration {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw AgentConfigurationError(problems: ["\(path): cannot be read: \(error.localizedDescription)"])
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "not a readable file (permissions?)" : "no such file"
+            throw AgentConfigurationError(problems: ["\(path): cannot be read: \(reason)"])
+        }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw AgentConfigurationError(problems: ["\(path): cannot be read: not UTF-8 text"])
         }
         return try parse(text, path: path)
     }
@@ -146,19 +161,19 @@ struct ConfigurationParser {
 
     mutating func line(_ raw: String, number: Int) {
         let origin = "\(path):\(number)"
-        let line = raw.trimmingCharacters(in: .whitespaces)
+        let line = raw.trimmed()
         if line.isEmpty || line.hasPrefix("#") { return }
         if line.hasPrefix("[") {
             guard line.hasSuffix("]") else { return problems.append("\(origin): a section is written [daemon NAME], [receiver NAME] or [route]") }
-            return open(String(line.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces), origin: origin)
+            return open(String(line.dropFirst().dropLast()).trimmed(), origin: origin)
         }
         guard let equals = line.firstIndex(of: "=") else { return problems.append("\(origin): is not KEY = VALUE") }
-        let key = line[..<equals].trimmingCharacters(in: .whitespaces)
-        var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+        let key = line[..<equals].trimmed()
+        var value = line[line.index(after: equals)...].trimmed()
         if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") {
             value = String(value.dropFirst().dropLast())
-        } else if let comment = value.range(of: " #") {
-            value = value[..<comment.lowerBound].trimmingCharacters(in: .whitespaces)
+        } else if let comment = value.firstRange(of: " #") {
+            value = value[..<comment.lowerBound].trimmed()
         }
         if let first = seen[key] { return problems.append("\(origin): \(key) is set again in this section (first at \(first))") }
         seen[key] = origin
@@ -176,7 +191,7 @@ struct ConfigurationParser {
     mutating func open(_ header: String, origin: String) {
         seen = [:]
         sectionStart = origin
-        let parts = header.split(separator: " ", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        let parts = header.split(separator: " ", maxSplits: 1).map { $0.trimmed() }
         let name = parts.count > 1 ? parts[1] : ""
         let nameOK = !name.isEmpty && name.count <= 64 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
         switch parts.first {
@@ -269,7 +284,7 @@ struct ConfigurationParser {
         case "admin":
             guard value.count == 12, value.allSatisfy({ $0.isASCII && $0.isNumber }) else { throw Reason(text: "must be a 12-digit admin code") }
             route.adminCode = value
-        case "kinds": route.kinds = Set(value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        case "kinds": route.kinds = Set(value.split(separator: ",").map { $0.trimmed() }.filter { !$0.isEmpty })
         case "min-level":
             guard let level = NoticeLevel(rawValue: value) else { throw Reason(text: "must be yellow, red or critical") }
             route.minLevel = level

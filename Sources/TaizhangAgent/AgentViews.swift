@@ -2,7 +2,12 @@
 // server-sent events and status.json), /metrics in the Prometheus text
 // format per daemon and township, and the dashboard page itself.
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 import TaizhangCore
 
 public enum AgentViews {
@@ -64,7 +69,7 @@ public enum AgentViews {
         var out = ""
         func family(_ name: String, _ type: String, _ help: String) { out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n" }
         func label(_ value: String) -> String {
-            value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+            value.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"").replacing("\n", with: "\\n")
         }
         let daemons = agent.configuration.daemons.compactMap { views[$0.name] }
         family("taizhang_agent_daemon_up", "gauge", "1 when the daemon answered the last poll and serves")

@@ -4,7 +4,12 @@
 // recovery another), and its journal verified every night against the last
 // head the agent kept (a head that does not extend it is critical).
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 import NIOCore
 import SwiftProtobuf
 import TaizhangClient
@@ -61,7 +66,7 @@ struct DaemonWatch: Sendable {
     /// The calls' metadata: the bearer token, when the daemon has one.
     func metadata() -> [String: String] {
         guard let path = daemon.tokenFile, let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [:] }
-        let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = text.trimmed()
         return token.isEmpty ? [:] : ["authorization": "Bearer " + token]
     }
 

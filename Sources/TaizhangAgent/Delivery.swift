@@ -3,7 +3,12 @@
 // than 408 and 429 will never succeed: the message goes to dead/ and the
 // spool moves on; anything else is tried again with backoff.
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 import NIOCore
 import TaizhangJournal
 import TaizhangCore
@@ -22,7 +27,7 @@ enum Delivery {
         case .webhook:
             var headers = [("Content-Type", "application/json; charset=utf-8"), ("Idempotency-Key", message.key)]
             if let path = receiver.tokenFile, let token = try? String(contentsOfFile: path, encoding: .utf8) {
-                headers.append(("Authorization", "Bearer " + token.trimmingCharacters(in: .whitespacesAndNewlines)))
+                headers.append(("Authorization", "Bearer " + token.trimmed()))
             }
             let result = try await post(receiver, url: receiver.url, headers: headers, body: ReceiverFormats.webhookBody(message), http: http)
             try check(status: result.status, body: result.body)
@@ -33,7 +38,7 @@ enum Delivery {
         case .dingtalk:
             var url = receiver.url
             if let path = receiver.secretFile, let secret = try? String(contentsOfFile: path, encoding: .utf8) {
-                url = ReceiverFormats.dingtalkSignedURL(url, secret: secret.trimmingCharacters(in: .whitespacesAndNewlines), timestampMillis: nowMillis)
+                url = ReceiverFormats.dingtalkSignedURL(url, secret: secret.trimmed(), timestampMillis: nowMillis)
             }
             let result = try await post(receiver, url: url, headers: [("Content-Type", "application/json")], body: ReceiverFormats.dingtalkBody(message), http: http)
             try checkRobot(result)

@@ -5,7 +5,12 @@
 // Each has an idempotency key that is the same however often the agent
 // restarts, so receivers can drop what they already have.
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 import TaizhangCore
 
 /// How loud a notice is, for routing: the daemon's yellow and red, and the

@@ -2,7 +2,12 @@
 // the robots' markdown (企业微信 and 钉钉 group robots: at most 4,096
 // bytes of content), 钉钉's signature (加签), and the journald fields.
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 import TaizhangCore
 
 public enum ReceiverFormats {
@@ -56,7 +61,7 @@ public enum ReceiverFormats {
         let title = count == 1 ? "【\(first.daemonTitle)】\(first.kindZh)\(what)" : "【\(first.daemonTitle)】\(AdminCodes.township(of: first.adminCode)) \(count) 条\(what)"
         var text = "### " + title + "\n"
         for (index, notice) in message.notices.enumerated() {
-            let line = "- " + notice.message.replacingOccurrences(of: "\n", with: " ") + "\n"
+            let line = "- " + notice.message.replacing("\n", with: " ") + "\n"
             let tail = "\n…另有 \(count - index) 条，详见台账监测页面\n"
             if text.utf8.count + line.utf8.count + tail.utf8.count > limit {
                 text += tail
@@ -83,10 +88,30 @@ public enum ReceiverFormats {
     public static func dingtalkSignedURL(_ url: String, secret: String, timestampMillis: Int64) -> String {
         let mac = HMAC.sha256(key: Array(secret.utf8), message: Array("\(timestampMillis)\n\(secret)".utf8))
         let sign = Data(mac).base64EncodedString()
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        let encoded = sign.addingPercentEncoding(withAllowedCharacters: allowed) ?? sign
+        let encoded = percentEncoded(sign)
         return url + (url.contains("?") ? "&" : "?") + "timestamp=\(timestampMillis)&sign=\(encoded)"
+    }
+
+    /// RFC 3986 percent-encoding of everything but the unreserved characters.
+    static func percentEncoded(_ text: String) -> String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.append(byte)
+            default:
+                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A robot's answer: {"errcode": 0, "errmsg": "ok"}.
+    struct RobotAnswer: Decodable {
+        let errcode: Int?
+        let errmsg: String?
     }
 
     /// Whether a robot's answer says the message was taken: HTTP 2xx and
@@ -94,16 +119,15 @@ public enum ReceiverFormats {
     public static func robotAccepted(status: Int, body: [UInt8]) -> (ok: Bool, reason: String) {
         guard (200..<300).contains(status) else { return (false, "HTTP \(status)") }
         let text = String(decoding: body, as: UTF8.self)
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any], let code = (object["errcode"] as? NSNumber)?.intValue else {
+        guard let answer = try? JSONDecoder().decode(RobotAnswer.self, from: Data(body)), let code = answer.errcode else {
             return (false, "no errcode in the answer: \(text.prefix(200))")
         }
-        return code == 0 ? (true, "") : (false, "errcode \(code): \((object["errmsg"] as? String) ?? "")")
+        return code == 0 ? (true, "") : (false, "errcode \(code): \(answer.errmsg ?? "")")
     }
 
     /// A robot's errcode, when its answer has one.
     public static func robotErrorCode(_ body: [UInt8]) -> Int? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return nil }
-        return (object["errcode"] as? NSNumber)?.intValue
+        (try? JSONDecoder().decode(RobotAnswer.self, from: Data(body)))?.errcode
     }
 
     /// The journal fields of one notice; MESSAGE first.
@@ -168,7 +192,7 @@ indirect enum JSONOut {
             case "\u{2028}": out += "\\u2028"
             case "\u{2029}": out += "\\u2029"
             default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+                if scalar.value < 0x20 { out += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16) } else { out.unicodeScalars.append(scalar) }
             }
         }
         return out + "\""

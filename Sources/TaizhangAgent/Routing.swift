@@ -4,7 +4,12 @@
 // flush become messages (one per receiver, daemon, township and
 // transition, split at the receiver's max-alerts-per-message).
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 
 /// A silence: notices it matches are not sent until it ends.
 public struct Silence: Codable, Sendable, Equatable {

@@ -7,7 +7,12 @@
 // a crash is what the idempotency key is for). A segment fully sent is
 // deleted. A spool past its size limit drops its oldest segments and says so.
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 import Synchronization
 
 /// Writes `data` to `path` through a synced temporary file and a rename.
@@ -18,7 +23,19 @@ func writeAtomically(_ data: Data, to path: String) throws {
     }
     try syncFile(temporary)
     guard rename(temporary, path) == 0 else { throw SpoolError(description: "cannot rename \(temporary): errno \(errno)") }
-    try syncFile((path as NSString).deletingLastPathComponent)
+    try syncFile(parentFolder(of: path))
+}
+
+/// A non-negative number in decimal, zero-padded to `width` digits.
+func zeroPadded(_ number: Int, width: Int) -> String {
+    let digits = String(number)
+    return String(repeating: "0", count: max(0, width - digits.count)) + digits
+}
+
+/// The folder a path is in ("." for a bare name, "/" for the root's files).
+func parentFolder(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
 }
 
 /// fsync of a file or folder.
@@ -86,7 +103,7 @@ public final class Spool: Sendable {
             data.append(UInt8(ascii: "\n"))
         }
         return try state.withLock { state in
-            let name = String(format: "%012d.jsonl", state.next)
+            let name = zeroPadded(state.next, width: 12) + ".jsonl"
             state.next += 1
             let path = directory + "/" + name
             guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
@@ -119,7 +136,7 @@ public final class Spool: Sendable {
                         messages.append(try decoder.decode(NoticeMessage.self, from: Data(line)))
                     }
                     let sentText = (try? String(contentsOfFile: directory + "/" + first.name + ".sent", encoding: .utf8)) ?? "0"
-                    state.head = (first.name, messages, Int(sentText.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0)
+                    state.head = (first.name, messages, Int(sentText.trimmed()) ?? 0)
                 }
                 if let head = state.head, head.sent < head.messages.count { return head.messages[head.sent] }
                 state.segments.removeFirst()

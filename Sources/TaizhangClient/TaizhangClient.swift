@@ -1,7 +1,12 @@
 // An async client for the Taizhang protocol: one connection, many calls in
 // flight, responses paired by call_id. Used by the CLI and the tests.
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 import NIOCore
 import NIOPosix
 import NIOSSL

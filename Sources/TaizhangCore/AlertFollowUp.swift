@@ -535,7 +535,7 @@ public enum FollowUpRules {
             bad += TextRules.required(decision.decision, field: "decision")
             bad += name(decision.person, field: "person")
             bad += AssetRules.validateDocuments([decision.document], field: "document").map {
-                FieldViolation(field: $0.field.replacingOccurrences(of: "document[0]", with: "document"), description: $0.description)
+                FieldViolation(field: $0.field.replacing("document[0]", with: "document"), description: $0.description)
             }
         }
         if !bad.isEmpty { throw LedgerError.invalid(bad, what: "follow-up step") }

@@ -3,7 +3,12 @@
 // a recovery entry when the cause goes away. `AlertBook.changes` compares
 // the open alerts with what the rules say now; the monitor stores the result.
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Dispatch
 import Synchronization
 
 /// One alert: from the moment it is raised until it is cleared.

@@ -431,6 +431,6 @@ public enum ProgressRules {
 
     /// "document[0].sha256" as "document.sha256": the request has one document.
     static func single(_ violation: FieldViolation) -> FieldViolation {
-        FieldViolation(field: violation.field.replacingOccurrences(of: "document[0]", with: "document"), description: violation.description)
+        FieldViolation(field: violation.field.replacing("document[0]", with: "document"), description: violation.description)
     }
 }

@@ -5,7 +5,12 @@
 import ArgumentParser
 import CSystemd
 import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+import Glibc
+#else
 import Foundation
+#endif
 import TaizhangAgent
 import TaizhangCore
 
@@ -46,7 +51,7 @@ struct Run: AsyncParsableCommand {
             try await agent.run { url in
                 var text = url.map { "taizhang-agent: listening on \($0)\n" } ?? ""
                 text += "taizhang-agent: ready\n"
-                FileHandle.standardOutput.write(Data(text.utf8))
+                writeAll(text, to: 1)
                 notify("READY=1\nSTATUS=watching \(configuration.daemons.count) daemon(s)")
             }
         }
@@ -63,7 +68,7 @@ struct Run: AsyncParsableCommand {
         // Stop on a signal, or when the agent itself ends (it could not listen, …).
         let ended = Task {
             if case .failure(let error) = await task.result {
-                FileHandle.standardError.write(Data("taizhang-agent: error: \(error)\n".utf8))
+                writeStandardError("taizhang-agent: error: \(error)\n")
             }
             stop.signal()
         }
@@ -88,7 +93,7 @@ struct Run: AsyncParsableCommand {
         var usec: UInt64 = 0
         guard ProcessInfo.processInfo.environment["NOTIFY_SOCKET"] != nil, sd_watchdog_enabled(0, &usec) > 0, usec > 0 else { return }
         let interval = max(UInt64(1000), usec / 2)
-        Thread.detachNewThread {
+        DispatchQueue(label: "taizhang-agent.watchdog").async {
             while true {
                 if agent.isAlive { notify("WATCHDOG=1") }
                 usleep(UInt32(min(interval, 900_000_000)))
@@ -113,7 +118,7 @@ struct Status: ParsableCommand {
         let configuration = try config.load()
         let path = configuration.stateDirectory + "/status.json"
         guard let data = FileManager.default.contents(atPath: path),
-              let state = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+              let state = try? JSONDecoder().decode(StatusFile.self, from: data) else {
             throw ValidationError("\(path) does not exist yet: is the agent running (taizhang-agent run --config \(config.path))?")
         }
         if json {
@@ -122,25 +127,41 @@ struct Status: ParsableCommand {
         }
         let en = lang == "en"
         print(en ? "daemon        up   checkpoint  open red/yellow  last verify" : "守护进程      状态  检查点      未结 红/黄      最近核验")
-        for daemon in state["daemons"] as? [[String: Any]] ?? [] {
-            let up = daemon["up"] as? Bool == true
-            let open = daemon["open"] as? [String: Any] ?? [:]
-            let verify = daemon["verify"] as? [String: Any]
-            let verified = verify.map { v in
-                let intact = v["intact"] as? Bool == true
-                return "\(v["at"] ?? "") \(intact ? (en ? "intact" : "通过") : (en ? "FAILED" : "未通过")) head \(v["head_seq"] ?? "")"
+        for daemon in state.daemons {
+            let verified = daemon.verify.map { verify in
+                "\(verify.at) \(verify.intact ? (en ? "intact" : "通过") : (en ? "FAILED" : "未通过")) head \(verify.headSeq)"
             } ?? (en ? "none yet" : "尚未核验")
-            let name = (daemon["name"] as? String ?? "").padding(toLength: 13, withPad: " ", startingAt: 0)
-            let status = up ? (en ? "up  " : "正常") : (en ? "DOWN" : "不可达")
-            print("\(name) \(status) \(String(describing: daemon["checkpoint"] ?? 0).padding(toLength: 11, withPad: " ", startingAt: 0)) \("\(open["red"] ?? 0)/\(open["yellow"] ?? 0)".padding(toLength: 15, withPad: " ", startingAt: 0)) \(verified)")
-            if let error = daemon["error"] as? String, !error.isEmpty { print("  \(en ? "error" : "错误"): \(error)") }
+            let status = daemon.up ? (en ? "up  " : "正常") : (en ? "DOWN" : "不可达")
+            print("\(pad(daemon.name, 13)) \(status) \(pad(String(daemon.checkpoint), 11)) \(pad("\(daemon.open.red)/\(daemon.open.yellow)", 15)) \(verified)")
+            if !daemon.error.isEmpty { print("  \(en ? "error" : "错误"): \(daemon.error)") }
         }
         print(en ? "\nreceiver      type      pending  delivered  failed  last error" : "\n接收方        类型      待发送   已送达     失败    最近错误")
-        for receiver in state["receivers"] as? [[String: Any]] ?? [] {
-            let name = (receiver["name"] as? String ?? "").padding(toLength: 13, withPad: " ", startingAt: 0)
-            let type = (receiver["type"] as? String ?? "").padding(toLength: 9, withPad: " ", startingAt: 0)
-            print("\(name) \(type) \(String(describing: receiver["pending"] ?? 0).padding(toLength: 8, withPad: " ", startingAt: 0)) \(String(describing: receiver["delivered"] ?? 0).padding(toLength: 10, withPad: " ", startingAt: 0)) \(String(describing: receiver["failed"] ?? 0).padding(toLength: 7, withPad: " ", startingAt: 0)) \(receiver["last_error"] ?? "")")
+        for receiver in state.receivers {
+            print("\(pad(receiver.name, 13)) \(pad(receiver.type, 9)) \(pad(String(receiver.pending), 8)) \(pad(String(receiver.delivered), 10)) \(pad(String(receiver.failed), 7)) \(receiver.lastError)")
         }
+    }
+
+    /// Pads (or cuts) to a width in characters.
+    func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? String(text.prefix(width)) : text + String(repeating: " ", count: width - text.count)
+    }
+
+    /// What `status` reads of status.json (AgentViews.stateJSON writes it).
+    struct StatusFile: Decodable {
+        struct Open: Decodable { var red = 0, yellow = 0 }
+        struct Verify: Decodable {
+            var at: String, intact: Bool, headSeq: Int64
+            enum CodingKeys: String, CodingKey { case at, intact, headSeq = "head_seq" }
+        }
+        struct Daemon: Decodable {
+            var name: String, up: Bool, checkpoint: Int64, error: String, open: Open, verify: Verify?
+        }
+        struct Receiver: Decodable {
+            var name: String, type: String, pending: Int, delivered: Int, failed: Int, lastError: String
+            enum CodingKeys: String, CodingKey { case name, type, pending, delivered, failed, lastError = "last_error" }
+        }
+        var daemons: [Daemon]
+        var receivers: [Receiver]
     }
 }
 
@@ -168,12 +189,12 @@ struct SilenceCommand: ParsableCommand {
             if maxLevel != nil, level == nil { bad.append("--max-level: must be yellow, red or critical") }
             let seconds = Self.seconds(duration)
             if seconds == nil { bad.append("--for: must be a number followed by m, h or d, at most 90d (e.g. 2h)") }
-            if reason.trimmingCharacters(in: .whitespaces).isEmpty || reason.count > 500 { bad.append("--reason: say why, in at most 500 characters") }
+            if reason.trimmed().isEmpty || reason.count > 500 { bad.append("--reason: say why, in at most 500 characters") }
             guard bad.isEmpty, let seconds else { throw ValidationError(bad.joined(separator: "\n")) }
             let now = SystemWallClock().date
             let id = String(UUID().uuidString.prefix(8)).lowercased()
             let silence = Silence(id: id, daemon: daemon, adminCode: admin,
-                                  kinds: kinds.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? [],
+                                  kinds: kinds.map { $0.split(separator: ",").map { $0.trimmed() } } ?? [],
                                   maxLevel: level, startsAt: now, endsAt: now.addingTimeInterval(seconds), reason: reason,
                                   createdBy: by ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown")
             try FileManager.default.createDirectory(atPath: configuration.stateDirectory, withIntermediateDirectories: true)
@@ -201,14 +222,12 @@ struct SilenceCommand: ParsableCommand {
         func run() throws {
             let configuration = try config.load()
             let now = SystemWallClock().date
-            let formatter = ISO8601DateFormatter()
-            formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")
             for silence in try SilenceFile.load(configuration.stateDirectory + "/silences.json") where all || silence.isActive(at: now) {
                 let scope = [silence.daemon.map { "daemon=\($0)" }, silence.adminCode.map { "admin=\($0)" },
                              silence.kinds.isEmpty ? nil : "kinds=\(silence.kinds.joined(separator: ","))",
                              silence.maxLevel.map { "max-level=\($0.rawValue)" }].compactMap { $0 }.joined(separator: " ")
                 let state = silence.isActive(at: now) ? "active" : "expired"
-                print("\(silence.id)  \(state)  until \(formatter.string(from: silence.endsAt))  \(scope.isEmpty ? "everything" : scope)  by \(silence.createdBy): \(silence.reason)")
+                print("\(silence.id)  \(state)  until \(Timestamp.rfc3339(unixMillis: Int64(silence.endsAt.timeIntervalSince1970 * 1000)))  \(scope.isEmpty ? "everything" : scope)  by \(silence.createdBy): \(silence.reason)")
             }
         }
     }

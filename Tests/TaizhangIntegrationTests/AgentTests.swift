@@ -326,6 +326,12 @@ struct AgentTests {
         #expect(page.contains("台账监测"))
         let json = try JSONSerialization.jsonObject(with: try await Self.get(url + "/api/state")) as? [String: Any]
         #expect((json?["alerts"] as? [[String: Any]])?.count == open.count)
+        // Its memory bar (32 MiB watching 10 daemons) holds because it links
+        // FoundationEssentials only: full Foundation and ICU were 6 MB of it.
+        let mapsFile = try #require(FileHandle(forReadingAtPath: "/proc/\(agent.pid)/maps"))  // read to EOF: /proc says size 0
+        let maps = String(decoding: mapsFile.readDataToEndOfFile(), as: UTF8.self)
+        #expect(maps.contains("libFoundationEssentials.so"))
+        #expect(!maps.contains("libFoundation.so") && !maps.contains("ICU"), "the agent maps full Foundation or ICU (a module of its graph imports Foundation; an incremental build may keep a stale object: build clean)")
     }
 
     @Test func underSystemdItSaysReadyPingsTheWatchdogAndSaysStopping() async throws {
