@@ -188,7 +188,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TaizhangAgentTests",
-            dependencies: ["TaizhangAgent"],
+            dependencies: ["TaizhangAgent", "TaizhangCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

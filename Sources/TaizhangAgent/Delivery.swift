@@ -80,7 +80,7 @@ enum Delivery {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         if let data = try? encoder.encode(message) {
-            FileManager.default.createFile(atPath: folder + "/" + message.key + ".json", contents: data, attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: folder + "/" + message.key + ".json", contents: data, attributes: [.posixPermissions: 0o600])
         }
     }
 }

@@ -57,6 +57,12 @@ public enum Permission: String, Sendable, CaseIterable, Codable {
     /// WatchAlerts, VerifyAuditChain, and the units and their ranking (the
     /// lights on its dashboard), nothing else.
     case monitorRead = "monitor.read"
+    /// Register households and change their entries (issue 23).
+    case householdWrite = "household.write"
+    /// Read households' ID and phone numbers in clear (RevealHouseholds):
+    /// each read journaled. Only the role `personal_data` (and local mode)
+    /// holds it; an identity gets it besides its working role.
+    case householdReveal = "household.reveal"
 }
 
 /// The roles of the county's organisation.
@@ -78,6 +84,9 @@ public enum Role: String, Sendable, CaseIterable, Codable {
     case administrator
     /// A monitoring agent (taizhang-agent): `monitor.read` only.
     case monitoring
+    /// 帮扶信息查阅: may read households' personal data in clear
+    /// (`household.reveal`), each read journaled; given beside a working role.
+    case personalData = "personal_data"
     /// The daemon's own user and root when no access file is configured
     /// (a laptop, a test): everything.
     case local
@@ -87,13 +96,14 @@ public enum Role: String, Sendable, CaseIterable, Codable {
         let read: Set<Permission> = [.ledgerRead, .riskRead, .systemRead]
         switch self {
         case .viewer: return read
-        case .villageClerk: return read.union([.incomeWrite, .planDraft, .countWrite, .operationsWrite, .alertFollow])
+        case .villageClerk: return read.union([.incomeWrite, .planDraft, .countWrite, .operationsWrite, .alertFollow, .householdWrite])
         case .townshipClerk: return Role.villageClerk.permissions.union([.assetWrite, .progressWrite])
         case .countyClerk: return Role.townshipClerk.permissions.union([.structureWrite, .disposalWrite, .targetsWrite])
         case .approver: return read.union([.planApprove, .ownershipApprove, .disposalApprove, .alertFollow, .alertClose])
         case .auditor: return read.union([.auditRead])
         case .administrator: return [.systemRead, .systemBackup, .riskRead, .riskRun, .auditAccept]
         case .monitoring: return [.monitorRead]
+        case .personalData: return [.householdReveal]
         case .local: return Set(Permission.allCases)
         }
     }

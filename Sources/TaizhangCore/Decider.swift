@@ -55,6 +55,8 @@ public struct Decider {
             var change = LedgerChange(outcome: .journaled(AuditHead(seq: 0, hash: "")))
             change.notes = [(LedgerNotes.kind, accepted.ledgerId, LedgerNotes.json(accepted))]
             return change
+        case .notePersonalDataRead(let ids, let fields, let reason):
+            return notePersonalDataRead(ids, fields: fields, reason: reason)
         case .createEntity(let entity):
             return try createEntity(entity)
         case .updateEntity(let entity, let expectedVersion):
@@ -111,6 +113,10 @@ public struct Decider {
             return try judgeQuarters(judgements)
         case .assessProject(let assessment, let weakBelow):
             return try assessProject(assessment, weakBelow)
+        case .registerHousehold(let entry, let key):
+            return try registerHousehold(entry, key)
+        case .updateHousehold(let entry, let key, let expectedVersion):
+            return try updateHousehold(entry, key, expectedVersion)
         }
     }
 

@@ -212,7 +212,7 @@ public struct TouchedRecords: Sendable, Equatable {
         if !change.entities.isEmpty { kinds.insert("entity") }
         if !change.contracts.isEmpty { kinds.insert("contract") }
         if !change.reports.isEmpty { kinds.insert("report") }
-        if !change.notes.isEmpty { kinds.insert(LedgerNotes.kind) }
+        for note in change.notes { kinds.insert(note.kind) }
     }
 }
 
@@ -228,7 +228,7 @@ extension TouchedRecords {
             projects.insert(value.projectId)
         case .unit(let value):
             responsibleUnits.insert(value.id)
-        case .income, .plan, .stockTake, .disposal, .revitalising, .alert, .assessment:
+        case .income, .plan, .stockTake, .disposal, .revitalising, .alert, .assessment, .household:
             break
         }
     }
@@ -249,6 +249,7 @@ extension StewardshipRecord {
         case .unit(let value): return ("", value.adminCode)
         case .assessment(let value): return ("", value.adminCode)
         case .disbursement(let value): return ("", value.adminCode)
+        case .household(let value): return ("", value.villageCode)
         }
     }
 }
@@ -283,10 +284,22 @@ extension StockTake {
     }
 }
 
-/// Journal entries of kind `ledger`: about the ledger as a whole, not a
-/// record (the ledger check knows they have no table).
+/// Journal entries that belong to no record table (the ledger check knows
+/// them): `ledger`, about the ledger as a whole; `personal_data_read`, a
+/// household's personal data read in clear (issue 23).
 public enum LedgerNotes {
     public static let kind = "ledger"
+    public static let personalDataRead = "personal_data_read"
+    /// Every kind of note.
+    public static let kinds: Set<String> = [kind, personalDataRead]
+
+    /// The after-image of a read of personal data: which fields, and why.
+    public static func personalDataJSON(fields: [String], reason: String) -> String {
+        var json = JSONObjectWriter()
+        json.string("fields", fields.joined(separator: ","))
+        json.string("reason", reason)
+        return json.text
+    }
 
     /// The after-image of an accepted head, as the journal keeps it (keys sorted).
     public static func json(_ accepted: AcceptedHead) -> String {

@@ -82,6 +82,10 @@ public enum Mutation: Sendable {
     /// was not extended, or the ledger differed from its journal): journaled
     /// as a `ledger` entry, it changes no record.
     case acceptHead(AcceptedHead)
+    /// Personal data read in clear (a household's ID or phone number,
+    /// issue 23): journaled as one `personal_data_read` entry per household,
+    /// it changes no record.
+    case notePersonalDataRead(householdIds: [String], fields: [String], reason: String)
 }
 
 /// What an operator accepted, and why: the head the journal has now, the

@@ -17,6 +17,8 @@ public protocol LedgerView {
     func entity(_ id: String) -> OperatingEntity?
     /// The entity holding a credit code.
     func entityHolder(ofCreditCode code: String) -> String?
+    /// The household whose head has the ID number of this keyed digest.
+    func householdHolder(ofDigest digest: String) -> String?
     func contract(_ id: String) -> OperationContract?
     /// The asset's contracts, by id.
     func contracts(ofAsset id: String) -> [OperationContract]
@@ -43,6 +45,7 @@ public struct EmptyLedgerView: LedgerView {
     public func assetHolder(ofCode code: String) -> String? { nil }
     public func entity(_ id: String) -> OperatingEntity? { nil }
     public func entityHolder(ofCreditCode code: String) -> String? { nil }
+    public func householdHolder(ofDigest digest: String) -> String? { nil }
     public func contract(_ id: String) -> OperationContract? { nil }
     public func contracts(ofAsset id: String) -> [OperationContract] { [] }
     public func report(of entityId: String, _ quarter: Quarter) -> QuarterReport? { nil }
@@ -87,6 +90,19 @@ public struct LayeredView: LedgerView {
     public func entityHolder(ofCreditCode code: String) -> String? {
         if let id = changes.entityIdsByCreditCode[code] { return id.isEmpty ? nil : id }
         return base.entityHolder(ofCreditCode: code)
+    }
+    public func householdHolder(ofDigest digest: String) -> String? {
+        // A household's digest changes only with its ID number: the group's
+        // own households first, then the file's (unless the group moved it).
+        var inGroup: String?
+        for record in changes.stewardship.values {
+            guard case .household(let household) = record else { continue }
+            if household.idDigest == digest { inGroup = min(inGroup ?? household.id, household.id) }
+        }
+        if let inGroup { return inGroup }
+        guard let committed = base.householdHolder(ofDigest: digest) else { return nil }
+        if case .household(let now)? = changes.stewardship[GroupChanges.key(.household, committed)], now.idDigest != digest { return nil }
+        return committed
     }
     public func contract(_ id: String) -> OperationContract? { changes.contracts[id] ?? base.contract(id) }
     public func contracts(ofAsset id: String) -> [OperationContract] {

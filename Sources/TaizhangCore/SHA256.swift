@@ -65,3 +65,18 @@ public func hexString<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Ele
     }
     return String(decoding: out, as: UTF8.self)
 }
+
+/// HMAC-SHA256 (RFC 2104) over TaizhangCore's SHA-256.
+public enum HMAC {
+    public static func sha256(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        var block = key.count > 64 ? SHA256.hash(key) : key
+        block += [UInt8](repeating: 0, count: 64 - block.count)
+        var inner = SHA256()
+        inner.update(block.map { $0 ^ 0x36 })
+        inner.update(message)
+        var outer = SHA256()
+        outer.update(block.map { $0 ^ 0x5c })
+        outer.update(inner.finalize())
+        return outer.finalize()
+    }
+}

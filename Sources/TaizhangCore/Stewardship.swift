@@ -294,6 +294,8 @@ public enum StewardshipKind: String, Sendable, CaseIterable, Codable {
     case assessment
     /// A payment out of a project's funds (`DisbursementRecord`, issue 21).
     case disbursement
+    /// A household of the beneficiary register (`Household`, issue 23).
+    case household
 
     /// The prefix of the kind's identifiers.
     public var idPrefix: String {
@@ -308,6 +310,7 @@ public enum StewardshipKind: String, Sendable, CaseIterable, Codable {
         case .responsibleUnit: return "DW"
         case .assessment: return "PG"
         case .disbursement: return "ZF"
+        case .household: return "HH"
         }
     }
 
@@ -327,6 +330,7 @@ public enum StewardshipRecord: Sendable, Hashable {
     case unit(ResponsibleUnit)
     case assessment(ProjectAssessment)
     case disbursement(DisbursementRecord)
+    case household(Household)
 
     public var kind: StewardshipKind {
         switch self {
@@ -340,6 +344,7 @@ public enum StewardshipRecord: Sendable, Hashable {
         case .unit: return .responsibleUnit
         case .assessment: return .assessment
         case .disbursement: return .disbursement
+        case .household: return .household
         }
     }
 
@@ -355,6 +360,7 @@ public enum StewardshipRecord: Sendable, Hashable {
         case .unit(let record): return record.id
         case .assessment(let record): return record.id
         case .disbursement(let record): return record.id
+        case .household(let record): return record.id
         }
     }
 
@@ -370,6 +376,7 @@ public enum StewardshipRecord: Sendable, Hashable {
         case .unit(let record): return record.version
         case .assessment(let record): return record.version
         case .disbursement(let record): return record.version
+        case .household(let record): return record.version
         }
     }
 }
@@ -424,6 +431,11 @@ public enum StewardshipChange: Sendable {
     /// The assessment of the entity proposed for a project not yet started;
     /// weak when its total is under `weakBelow`.
     case assessProject(ProjectAssessment, weakBelow: Int)
+    /// A household entering the register of its village (`id` empty); its
+    /// numbers sealed with `key`.
+    case registerHousehold(HouseholdEntry, key: PersonalDataKey)
+    /// A household's entry changed, with the day and the reason.
+    case updateHousehold(HouseholdEntry, key: PersonalDataKey, expectedVersion: Int64)
 }
 
 /// Limits on stewardship records.

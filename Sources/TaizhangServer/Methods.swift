@@ -351,14 +351,56 @@ enum Method {
         }
     }
 
-    /// Queues a planned mutation to the store; `completion` gets its answer once durable.
+    /// A read whose every call is first an entry of the audit journal (a
+    /// read of personal data in clear): staged off the event loop like a
+    /// mutation that reads the file; `plan` checks the request, reads what
+    /// it will answer and gives the journal's mutation; once that entry is
+    /// durable, `answer` makes the response. The answer is never kept for
+    /// an idempotency key (it would keep what the journal was to guard).
+    static func journaledRead<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ method: RPCMethod<Request, Response>, store: any LedgerStore,
+        plan: @escaping @Sendable (CallContext, Request) throws -> (TaizhangCore.Mutation, answer: @Sendable () throws -> Response)
+    ) -> MethodSpec {
+        MethodSpec(method, mutation: true) { call, payload, completion in
+            guard ReadQueue.staging.admit() else {
+                return .completed(.failed(Taizhang_Rpc_V1_Status(code: .resourceExhausted,
+                    message: "\(ReadQueue.staging.queuedMax) changes are already waiting to be checked against the ledger file; retry in a moment")))
+            }
+            let staging = StagedTicket()
+            ReadQueue.staging.queue.async {
+                defer { ReadQueue.staging.done() }
+                guard !staging.withdrawn else { return }
+                let planned: (TaizhangCore.Mutation, answer: @Sendable () throws -> Response)
+                do {
+                    let request = try RequestBounds.decode(Request.self, payload)
+                    if let store = call.store { try ScopeGuard.preflight(request, call: call, store: store) }
+                    planned = try plan(call, request)
+                } catch {
+                    completion(.failed(StatusMapping.status(for: error, requestType: Request.protoMessageName)))
+                    return
+                }
+                _ = staging.submit {
+                    Self.submit(planned.0, call: call, payload: payload, store: store, remember: false, respond: { _ in Response() }) { result in
+                        if case .failed = result { return completion(result) }
+                        do { completion(.ok(try planned.answer().serializedBytes())) } catch {
+                            completion(.failed(StatusMapping.status(for: error)))
+                        }
+                    }
+                }
+            }
+            return .pending(ticket: staging)
+        }
+    }
+
+    /// Queues a planned mutation to the store; `completion` gets its answer
+    /// once durable. `remember`: keep the answer for the call's idempotency key.
     private static func submit<Response: SwiftProtobuf.Message>(
-        _ mutation: TaizhangCore.Mutation, call: CallContext, payload: Data, store: any LedgerStore,
+        _ mutation: TaizhangCore.Mutation, call: CallContext, payload: Data, store: any LedgerStore, remember: Bool = true,
         respond: @escaping @Sendable (MutationOutcome) -> Response, completion: @escaping @Sendable (CallResult) -> Void
     ) -> any MutationTicket {
         var context = CallerContext(identity: call.identity, actor: call.actor, method: call.method,
                                     requestId: call.requestId, requestSHA256: SHA256.hex(payload),
-                                    idempotencyKey: call.idempotencyKey)
+                                    idempotencyKey: remember ? call.idempotencyKey : nil)
         if let principal = call.principal {
             context.idempotencyOwner = principal.name
             // Local mode has one user: the person is whom `actor` names.

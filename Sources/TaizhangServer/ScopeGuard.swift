@@ -119,6 +119,8 @@ struct RecordLookup {
             return try store.stewardshipRecord(.alert, id: AlertCase.id(ofAlert: number))?.scopeKeys.adminCode
         case .unit:
             return try store.stewardshipRecord(.responsibleUnit, id: id)?.scopeKeys.adminCode
+        case .household:
+            return try store.stewardshipRecord(.household, id: id)?.scopeKeys.adminCode
         case .unspecified, .UNRECOGNIZED: return nil
         }
     }
@@ -136,6 +138,7 @@ struct RecordLookup {
         case .disposal: return "disposal"
         case .alert: return "alert"
         case .unit: return "responsible unit"
+        case .household: return "household"
         case .unspecified, .UNRECOGNIZED: return "record"
         }
     }

@@ -86,6 +86,11 @@ public struct ServerConfiguration: Sendable {
     public var calendar = WorkingDayCalendar.builtIn()
     /// The risk monitor's settings.
     public var risk = RiskConfiguration()
+    /// The key that seals households' ID and phone numbers (issue 23).
+    /// taizhangd reads it from its credentials or its key file; the default,
+    /// a fresh key, serves a server built in a test (nothing it seals
+    /// outlives the process).
+    public var personalDataKey = try! PersonalDataKey(secret: FieldCipher.newKey())
     /// Where alert events go.
     public var alertsTo: AlertDestination = .auto
     /// Who is admitted (`access-file`); local mode by default.

@@ -73,7 +73,8 @@ public final class TaizhangServer: Sendable {
                                            backups: BackupSessions(directory: configuration.backupDirectory, clock: clock),
                                            all: { holder.methods.withLock { $0 } })
         all = ledger + RiskService.methods(store: store, monitor: monitor, context: context, risk: riskSource)
-            + SupervisionService.methods(store: store, context: context, risk: riskSource) + system
+            + SupervisionService.methods(store: store, context: context, risk: riskSource)
+            + HouseholdService.methods(store: store, context: context, key: configuration.personalDataKey) + system
         all = try MethodDeclarations.bind(all, to: MethodDeclarations.served.get())
         let metrics = ServerMetrics(version: configuration.version)
         self.metrics = metrics

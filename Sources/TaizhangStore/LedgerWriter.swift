@@ -71,6 +71,7 @@ struct CommittedView: LedgerView {
     func assetHolder(ofCode code: String) -> String? { failure.value(nil) { try store.loadAssetId(code: code) } }
     func entity(_ id: String) -> OperatingEntity? { failure.value(nil) { try store.entity(id: id) } }
     func entityHolder(ofCreditCode code: String) -> String? { failure.value(nil) { try store.loadEntityId(creditCode: code) } }
+    func householdHolder(ofDigest digest: String) -> String? { failure.value(nil) { try store.loadHouseholdId(digest: digest) } }
     func contract(_ id: String) -> OperationContract? { failure.value(nil) { try store.contract(id: id) } }
     func contracts(ofAsset id: String) -> [OperationContract] {
         failure.value([]) { try store.contracts(entityId: nil, assetId: id, after: nil, limit: .max, countTotal: false).records }

@@ -642,6 +642,16 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
     }
 
+    /// The household whose head's ID number has this keyed digest.
+    func loadHouseholdId(digest: String) throws -> String? {
+        try pool.point { db in
+            var id: String?
+            try db.cached("SELECT id FROM stewardship_records WHERE contract_id = ? AND kind = 'household' ORDER BY id LIMIT 1")
+                .query([.text(digest)]) { id = $0.text(0) }
+            return id
+        }
+    }
+
     /// A page of `table`'s records (by `id`, its first column) that meet
     /// every one of `conditions`, in id order after `after`; with
     /// `countTotal`, how many meet them in all.

@@ -26,6 +26,7 @@ enum StewardshipJSON {
             case .unit(let value): data = try encoder.encode(value)
             case .assessment(let value): data = try encoder.encode(value)
             case .disbursement(let value): data = try encoder.encode(value)
+            case .household(let value): data = try encoder.encode(value)
             }
         } catch {
             // The records hold only strings, integers, dates and enums: encoding cannot fail.
@@ -55,6 +56,7 @@ enum StewardshipJSON {
         case .responsibleUnit: return .unit(try decoder.decode(ResponsibleUnit.self, from: data))
         case .assessment: return .assessment(try decoder.decode(ProjectAssessment.self, from: data))
         case .disbursement: return .disbursement(try decoder.decode(DisbursementRecord.self, from: data))
+        case .household: return .household(try decoder.decode(Household.self, from: data))
         }
     }
 }

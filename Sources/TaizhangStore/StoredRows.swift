@@ -266,7 +266,9 @@ enum StoredRows {
     /// responsible unit its kind in `state`; an assessment its entity in
     /// `state`, its project in `contract_id`, its total in `amount_fen`; a
     /// payment (`disbursement`) its unit in `state`, its project in
-    /// `contract_id`, its day and fen.
+    /// `contract_id`, its day and fen. A household (issue 23) its village in
+    /// `admin_code`, the keyed digest of its head's ID number in
+    /// `contract_id`, its category in `state`, its registration's day.
     static let stewardshipColumns = ["kind", "id", "asset_id", "admin_code", "contract_id", "year", "state", "day", "amount_fen",
                                      "version", "record_json"]
     static func stewardship(_ kind: StewardshipKind) -> StoredTable {
@@ -306,6 +308,12 @@ enum StoredRows {
             // The unit in `state` (a unit's payments are one range), the
             // project in `contract_id`.
             (contract, year, state, day, amount) = (record.projectId, record.payment.on.year, record.unitId, record.payment.on, record.payment.amountFen)
+        case .household(let record):
+            // The keyed digest of the head's ID number in `contract_id` (its
+            // index finds a second registration of one person), the
+            // category in `state` (a village's monitored households are one
+            // range), the day it entered the register.
+            (contract, year, state, day) = (record.idDigest, record.registeredOn.year, record.category.rawValue, record.registeredOn)
         }
         return [.text(record.kind.rawValue), .text(record.id), .text(keys.assetId), .text(keys.adminCode), .text(contract), .int(Int64(year)),
                 .text(state), .text(day.description), .int(amount), .int(record.version), .text(json)]

@@ -72,12 +72,31 @@ struct DemoCommand: AsyncParsableCommand {
             let stages = lifecycleSummary(lifecycle, assets: response.ids.count, disposed: 2)
             let lights = try await loadSupervision(client)
             let followed = try await loadAlertFollowUps(client)
+            let (households, monitored) = try await loadHouseholds(client, demo: demo)
             let operating = demo.assets.filter { $0.category == .operating }.count
             let household = demo.assets.filter { $0.category == .household }.count
             let publicWelfare = demo.assets.count - operating - household
             print(global.language == .zh
-                  ? "已载入示范县江陵县：\(demo.units.count) 个行政区划，\(demo.projects.count) 个项目，\(response.ids.count) 项资产（经营性 \(operating)，公益性 \(publicWelfare)，到户类 \(household)）；带贫主体 \(entities) 个，季度报表 \(reports) 份；收益 \(steps.income) 笔，分配方案 \(steps.plans) 个，清查 1 次，处置 2 项，盘活方案 1 个；\(stages)；责任单位 \(Self.demoUnits.count) 个，四个季度亮绿灯 \(lights[.green] ?? 0) 次、黄灯 \(lights[.yellow] ?? 0) 次、红灯 \(lights[.red] ?? 0) 次；预警处置：约谈后销号 \(followed.closedAfterTalk) 条，问责后销号 \(followed.closedAfterAccountability) 条，整改中 \(followed.rectifying) 条（期限今日），已签收 \(followed.acknowledged) 条，待签收 \(followed.waiting) 条"
-                  : "loaded the demo county: \(demo.units.count) admin units, \(demo.projects.count) projects, \(response.ids.count) assets (\(operating) operating, \(publicWelfare) public-welfare, \(household) household); \(entities) operating entities, \(reports) quarterly reports; \(steps.income) receipts, \(steps.plans) distribution plans, 1 stock-take, 2 disposals, 1 revitalising plan; \(stages); \(Self.demoUnits.count) responsible units, lit over four quarters green \(lights[.green] ?? 0), yellow \(lights[.yellow] ?? 0), red \(lights[.red] ?? 0) times; alerts followed up: \(followed.closedAfterTalk) closed after a talk, \(followed.closedAfterAccountability) closed after a decision on accountability, \(followed.rectifying) rectifying (due today), \(followed.acknowledged) acknowledged, \(followed.waiting) waiting")
+                  ? "已载入示范县江陵县：\(demo.units.count) 个行政区划，\(demo.projects.count) 个项目，\(response.ids.count) 项资产（经营性 \(operating)，公益性 \(publicWelfare)，到户类 \(household)）；带贫主体 \(entities) 个，季度报表 \(reports) 份；收益 \(steps.income) 笔，分配方案 \(steps.plans) 个，清查 1 次，处置 2 项，盘活方案 1 个；\(stages)；责任单位 \(Self.demoUnits.count) 个，四个季度亮绿灯 \(lights[.green] ?? 0) 次、黄灯 \(lights[.yellow] ?? 0) 次、红灯 \(lights[.red] ?? 0) 次；预警处置：约谈后销号 \(followed.closedAfterTalk) 条，问责后销号 \(followed.closedAfterAccountability) 条，整改中 \(followed.rectifying) 条（期限今日），已签收 \(followed.acknowledged) 条，待签收 \(followed.waiting) 条；帮扶对象 \(households) 户（监测对象 \(monitored) 户）"
+                  : "loaded the demo county: \(demo.units.count) admin units, \(demo.projects.count) projects, \(response.ids.count) assets (\(operating) operating, \(publicWelfare) public-welfare, \(household) household); \(entities) operating entities, \(reports) quarterly reports; \(steps.income) receipts, \(steps.plans) distribution plans, 1 stock-take, 2 disposals, 1 revitalising plan; \(stages); \(Self.demoUnits.count) responsible units, lit over four quarters green \(lights[.green] ?? 0), yellow \(lights[.yellow] ?? 0), red \(lights[.red] ?? 0) times; alerts followed up: \(followed.closedAfterTalk) closed after a talk, \(followed.closedAfterAccountability) closed after a decision on accountability, \(followed.rectifying) rectifying (due today), \(followed.acknowledged) acknowledged, \(followed.waiting) waiting; \(households) households in the register (\(monitored) monitored)")
+        }
+
+        /// The register: six households in each village, a few changed since;
+        /// how many, and how many of them are monitored now.
+        func loadHouseholds(_ client: TaizhangClient, demo: DemoCounty) async throws -> (Int, Int) {
+            var monitored = 0
+            let households = demo.households()
+            for (number, item) in households.enumerated() {
+                var household = try await global.call(client, RPC.Households.registerHousehold, item.registration,
+                                                      idempotencyKey: "demo-household-\(number)")
+                if var change = item.change {
+                    change.household.id = household.id
+                    change.expectedVersion = household.version
+                    household = try await global.call(client, RPC.Households.updateHousehold, change, idempotencyKey: "demo-household-\(number)-change")
+                }
+                if [.unstableLifted, .edgeAtRisk, .suddenHardship].contains(household.category) { monitored += 1 }
+            }
+            return (households.count, monitored)
         }
 
         /// Income, a plan at each stage, a stock-take with a loss, two disposals and a revitalising plan.

@@ -444,6 +444,14 @@ struct Site {
         configuration.risk = files.risk
         configuration.access = files.access
         configuration.alertsTo = settings.alertsTo
+        do {
+            let (key, warning) = try PersonalDataKeyFile.load(environment: environment, dataDirectory: dataDirectory)
+            configuration.personalDataKey = key
+            if let warning { Log.warning(warning) }
+        } catch {
+            FileHandle.standardError.write(Data("taizhangd: personal-data key: \(error)\n".utf8))
+            throw ExitCode(78)
+        }
         self.configuration = configuration
         Log.info("holiday calendars for \(Taizhangd.yearRanges(configuration.calendar.knownYears)); depreciation starts \(configuration.depreciationPolicy.start.rawValue), \(configuration.depreciationPolicy.classes.count) minimum-life classes")
         if let warning = configuration.calendar.missingCalendarWarning(today: Taizhangd.clock.today()) {

@@ -4,6 +4,7 @@
 import Foundation
 import Testing
 @testable import TaizhangAgent
+import TaizhangCore
 
 struct AgentConfigurationTests {
     static let text = """

@@ -17,7 +17,7 @@ struct AccessTests {
     /// The roles of docs/security.md and what each may do.
     static let roles: [String: Set<String>] = {
         let read: Set<String> = ["ledger.read", "risk.read", "system.read"]
-        let village = read.union(["income.write", "plan.draft", "count.write", "operations.write", "alert.follow"])
+        let village = read.union(["income.write", "plan.draft", "count.write", "operations.write", "alert.follow", "household.write"])
         let township = village.union(["asset.write", "progress.write"])
         return [
             "viewer": read, "village_clerk": village, "township_clerk": township,
@@ -25,6 +25,7 @@ struct AccessTests {
             "approver": read.union(["plan.approve", "ownership.approve", "disposal.approve", "alert.follow", "alert.close"]), "auditor": read.union(["audit.read"]),
             "administrator": ["system.read", "system.backup", "risk.read", "risk.run", "audit.accept"],
             "monitoring": ["monitor.read"],
+            "personal_data": ["household.reveal"],
         ]
     }()
 
@@ -78,6 +79,10 @@ struct AccessTests {
         // The lights on the agent's dashboard.
         add("ledger.read|monitor.read", "supervision.v1.Supervision/ListUnits supervision.v1.Supervision/RankUnits")
         add("targets.write", "supervision.v1.Supervision/RegisterUnit supervision.v1.Supervision/SetUnitTargets")
+        // The beneficiary register (issue 23): its numbers in clear only with household.reveal.
+        add("household.write", "household.v1.Households/RegisterHousehold household.v1.Households/UpdateHousehold")
+        add("ledger.read", "household.v1.Households/GetHousehold household.v1.Households/ListHouseholds")
+        add("household.reveal", "household.v1.Households/RevealHouseholds")
         add("progress.write", """
             supervision.v1.Supervision/RecordMilestone supervision.v1.Supervision/RecordAllocation supervision.v1.Supervision/RecordDisbursement \
             supervision.v1.Supervision/AssessProject

@@ -82,6 +82,8 @@ struct ScopeWalkTests {
 
         // 熊河镇's government answering for the project, with targets, funds and a payment.
         let (unit, _) = try await SupervisionTests.seedUnit(client)
+        // A household of 白马村's register.
+        let household = try await HouseholdTests.register(client, village: Self.xionghe, idNumber: "421024198001011235").id
 
         // An alert of 熊河镇 in the ledger: the monitor's run takes it in.
         _ = try await client.unary("/taizhang.risk.v1.Risk/RunMonitor", Taizhang_Risk_V1_RunMonitorRequest(), as: Taizhang_Risk_V1_MonitorRun.self)
@@ -90,16 +92,16 @@ struct ScopeWalkTests {
         let alert = alerts.first?.ledgerID ?? ""
         #expect(alert.hasPrefix("YJ"), "熊河镇 has an alert in the ledger")
         // What must not appear in an answer to 沙岗镇.
-        let markers = [alert, unit, "421024101", crossing.id, asset.id, confirming.id, sold.id, idleAsset.id, contractId, entityId, income.id, plan.id, count.id,
+        let markers = [alert, unit, household, "421024101", crossing.id, asset.id, confirming.id, sold.id, idleAsset.id, contractId, entityId, income.id, plan.id, count.id,
                        disposal.id, revitalising.id, "白马", "熊河"]
         let requests = Self.requests(asset: asset.id, confirming: confirming.id, contract: contractId, entity: entityId, income: income.id, visitor: visitor.id, own: own.id, plan: plan.id,
-                                     count: count.id, disposal: disposal.id, sold: sold.id, idle: idleAsset.id, alert: alert, unit: unit)
+                                     count: count.id, disposal: disposal.id, sold: sold.id, idle: idleAsset.id, alert: alert, unit: unit, household: household)
         let methods = try await client.unary("/taizhang.system.v1.System/ListMethods", Taizhang_System_V1_ListMethodsRequest(),
                                              as: Taizhang_System_V1_ListMethodsResponse.self).methods
         #expect(Set(methods.map(\.name)) == Set(requests.keys).union(Self.exempt), "every served method has a request here")
 
         let before = try await RequestBoundsTests.auditCount(client)
-        let recordIds = [alert, unit, crossing.id, asset.id, confirming.id, sold.id, idleAsset.id, contractId, entityId, income.id, plan.id, count.id,
+        let recordIds = [alert, unit, household, crossing.id, asset.id, confirming.id, sold.id, idleAsset.id, contractId, entityId, income.id, plan.id, count.id,
                          disposal.id, revitalising.id]
         var walked = 0
         var compared = 0
@@ -185,7 +187,7 @@ struct ScopeWalkTests {
 
     /// A request about 熊河镇 for every method, valid in every other respect.
     static func requests(asset: String, confirming: String, contract: String, entity: String, income: String, visitor: String, own: String, plan: String, count: String,
-                         disposal: String, sold: String, idle: String, alert: String, unit: String) -> [String: [any SwiftProtobuf.Message]] {
+                         disposal: String, sold: String, idle: String, alert: String, unit: String, household: String) -> [String: [any SwiftProtobuf.Message]] {
         typealias L = Taizhang_Ledger_V1_Asset
         let there = Fixture.asset(code: "XH-9")
         var existing = Fixture.asset(code: "XH-1")
@@ -353,6 +355,16 @@ struct ScopeWalkTests {
         add(supervision + "GetUnitLights", Taizhang_Supervision_V1_GetUnitLightsRequest.with { $0.unitID = unit; $0.year = 2026 })
         add(supervision + "RankUnits", Taizhang_Supervision_V1_RankUnitsRequest())
         add(supervision + "RankUnits", Taizhang_Supervision_V1_RankUnitsRequest.with { $0.quarter = "2026Q1" })
+        let households = "/taizhang.household.v1.Households/"
+        add(households + "RegisterHousehold", HouseholdTests.registration(village: xionghe, idNumber: "421024195603140022"))
+        add(households + "UpdateHousehold", Taizhang_Household_V1_UpdateHouseholdRequest.with {
+            $0.household = HouseholdTests.registration(village: xionghe, idNumber: "").household
+            $0.household.id = household; $0.household.category = .suddenHardship; $0.reason = "因灾"
+        })
+        add(households + "GetHousehold", Taizhang_Household_V1_GetHouseholdRequest.with { $0.id = household })
+        add(households + "ListHouseholds", Taizhang_Household_V1_ListHouseholdsRequest())
+        add(households + "ListHouseholds", Taizhang_Household_V1_ListHouseholdsRequest.with { $0.adminCode = xionghe })
+        add(households + "RevealHouseholds", Taizhang_Household_V1_RevealHouseholdsRequest.with { $0.ids = [household]; $0.reason = "核对" })
         // Its own records, naming 熊河镇's in a field.
         add("RecordIncome", StewardshipTests.income(asset: own, contract: contract, on: "2026-06-30", fen: 100))
         add("CreateDistributionPlan", Taizhang_Ledger_V1_CreateDistributionPlanRequest.with {

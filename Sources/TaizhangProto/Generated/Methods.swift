@@ -2,6 +2,26 @@
 // Every served method, typed by its request and response.
 
 extension RPC {
+    /// The methods of taizhang.household.v1.Households.
+    public enum Households {
+        /// "taizhang.household.v1.Households".
+        public static let service = "taizhang.household.v1.Households"
+        /// /taizhang.household.v1.Households/RegisterHousehold
+        public static let registerHousehold = RPCMethod<Taizhang_Household_V1_RegisterHouseholdRequest, Taizhang_Household_V1_Household>(
+            path: "/taizhang.household.v1.Households/RegisterHousehold", serverStreaming: false)
+        /// /taizhang.household.v1.Households/UpdateHousehold
+        public static let updateHousehold = RPCMethod<Taizhang_Household_V1_UpdateHouseholdRequest, Taizhang_Household_V1_Household>(
+            path: "/taizhang.household.v1.Households/UpdateHousehold", serverStreaming: false)
+        /// /taizhang.household.v1.Households/GetHousehold
+        public static let getHousehold = RPCMethod<Taizhang_Household_V1_GetHouseholdRequest, Taizhang_Household_V1_Household>(
+            path: "/taizhang.household.v1.Households/GetHousehold", serverStreaming: false)
+        /// /taizhang.household.v1.Households/ListHouseholds
+        public static let listHouseholds = RPCMethod<Taizhang_Household_V1_ListHouseholdsRequest, Taizhang_Household_V1_ListHouseholdsResponse>(
+            path: "/taizhang.household.v1.Households/ListHouseholds", serverStreaming: false)
+        /// /taizhang.household.v1.Households/RevealHouseholds
+        public static let revealHouseholds = RPCMethod<Taizhang_Household_V1_RevealHouseholdsRequest, Taizhang_Household_V1_RevealHouseholdsResponse>(
+            path: "/taizhang.household.v1.Households/RevealHouseholds", serverStreaming: false)
+    }
     /// The methods of taizhang.ledger.v1.Ledger.
     public enum Ledger {
         /// "taizhang.ledger.v1.Ledger".
@@ -274,6 +294,11 @@ extension RPC {
 
     /// Every method of every service, in declaration order.
     public static let all: [any AnyRPCMethod] = [
+        Households.registerHousehold,
+        Households.updateHousehold,
+        Households.getHousehold,
+        Households.listHouseholds,
+        Households.revealHouseholds,
         Ledger.createAdminUnit,
         Ledger.listAdminUnits,
         Ledger.createProject,

@@ -99,6 +99,9 @@ public nonisolated enum Taizhang_Rpc_V1_RecordKind: SwiftProtobuf.Enum, Swift.Ca
 
   /// a responsible unit ("DW00000001"); lies in its admin code
   case unit // = 10
+
+  /// a household of the register ("HH00000001"); lies in its village
+  case household // = 11
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -118,6 +121,7 @@ public nonisolated enum Taizhang_Rpc_V1_RecordKind: SwiftProtobuf.Enum, Swift.Ca
     case 8: self = .disposal
     case 9: self = .alert
     case 10: self = .unit
+    case 11: self = .household
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -135,6 +139,7 @@ public nonisolated enum Taizhang_Rpc_V1_RecordKind: SwiftProtobuf.Enum, Swift.Ca
     case .disposal: return 8
     case .alert: return 9
     case .unit: return 10
+    case .household: return 11
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -152,6 +157,7 @@ public nonisolated enum Taizhang_Rpc_V1_RecordKind: SwiftProtobuf.Enum, Swift.Ca
     .disposal,
     .alert,
     .unit,
+    .household,
   ]
 
 }
@@ -316,7 +322,7 @@ nonisolated extension Taizhang_Rpc_V1_Effect: SwiftProtobuf._ProtoNameProviding 
 }
 
 nonisolated extension Taizhang_Rpc_V1_RecordKind: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0RECORD_KIND_UNSPECIFIED\0\u{1}ASSET\0\u{1}PROJECT\0\u{1}ENTITY\0\u{1}CONTRACT\0\u{1}INCOME\0\u{1}DISTRIBUTION_PLAN\0\u{1}STOCK_TAKE\0\u{1}DISPOSAL\0\u{1}ALERT\0\u{1}UNIT\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0RECORD_KIND_UNSPECIFIED\0\u{1}ASSET\0\u{1}PROJECT\0\u{1}ENTITY\0\u{1}CONTRACT\0\u{1}INCOME\0\u{1}DISTRIBUTION_PLAN\0\u{1}STOCK_TAKE\0\u{1}DISPOSAL\0\u{1}ALERT\0\u{1}UNIT\0\u{1}HOUSEHOLD\0")
 }
 
 nonisolated extension Taizhang_Rpc_V1_RecordField: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {

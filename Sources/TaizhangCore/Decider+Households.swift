@@ -1,0 +1,110 @@
+// The rules of the beneficiary register (issue 23): a household registered
+// in its village or changed with a dated reason, its numbers sealed for it;
+// one person registered once; and the journal's note of each read of
+// personal data in clear.
+
+extension Decider {
+    /// Households one ledger keeps (a county has tens of thousands; a
+    /// province's ledger a few million).
+    public static let householdsMax = 5_000_000
+
+    mutating func registerHousehold(_ entry: HouseholdEntry, _ key: PersonalDataKey) throws -> LedgerChange {
+        var bad = HouseholdRules.violations(entry, isNew: true, today: today)
+        if !entry.id.isEmpty {
+            bad.append(.init(field: "household.id", description: "leave it empty: the ledger numbers a new household (UpdateHousehold changes one)"))
+        }
+        bad += villageViolations(entry.villageCode)
+        if !bad.isEmpty { throw LedgerError.invalid(bad, what: "household") }
+        try permit(entry.villageCode, "the household's village_code")
+        let digest = key.digest(idNumber: entry.idNumber)
+        try refuseSecondRegistration(digest, of: nil)
+        if (numbers.stewardship[.household] ?? 0) >= Self.householdsMax {
+            throw LedgerError(.resourceExhausted, "the ledger has registered \(Self.householdsMax) households, the most it keeps")
+        }
+        let id = nextId(.household)
+        let number = ResidentID.normalized(entry.idNumber)
+        let household = Household(
+            id: id, villageCode: entry.villageCode, headName: entry.headName.trimmingSpaces,
+            idNumberMasked: ResidentID.masked(number), idNumberSealed: key.seal(number, household: id, field: "id_number"), idDigest: digest,
+            phoneMasked: entry.phone.isEmpty ? "" : PhoneNumber.masked(entry.phone),
+            phoneSealed: key.seal(entry.phone, household: id, field: "phone"),
+            members: entry.members, labourCapacity: entry.labourCapacity, category: entry.category, registeredOn: entry.on,
+            changes: [HouseholdChange(date: entry.on, what: "登记：\(entry.category.chineseName)，\(entry.labourCapacity.chineseName)", reason: entry.reason)],
+            version: 1, createdAt: now, updatedAt: now)
+        return LedgerChange(stewardship: [(.household(household), nil)], outcome: .stewardship(.household(household)))
+    }
+
+    mutating func updateHousehold(_ entry: HouseholdEntry, _ key: PersonalDataKey, _ expectedVersion: Int64) throws -> LedgerChange {
+        guard case .household(let current)? = view.record(.household, entry.id) else {
+            try reveal(nil, "household", entry.id)
+            throw LedgerError(.notFound, "no household \(entry.id) exists", violations: [.init(field: "household.id", description: "not found")])
+        }
+        try reveal(current.villageCode, "household", entry.id)
+        if let error = stale("household", entry.id, current.version, expectedVersion) { throw error }
+        var bad = HouseholdRules.violations(entry, isNew: false, today: today)
+        if entry.villageCode != current.villageCode {
+            bad.append(.init(field: "household.village_code", description: "is \(current.villageCode) and stays so: a household that moves is registered in its new village"))
+        }
+        if entry.on < current.registeredOn {
+            bad.append(.init(field: "household.on", description: "is before the household entered the register (\(current.registeredOn))"))
+        }
+        if current.changes.count >= HouseholdLimits.changesMaxCount {
+            bad.append(.init(field: "household", description: "has \(HouseholdLimits.changesMaxCount) changes, the most one keeps"))
+        }
+        if !bad.isEmpty { throw LedgerError.invalid(bad, what: "household") }
+        var next = current
+        (next.headName, next.members, next.labourCapacity, next.category) = (entry.headName.trimmingSpaces, entry.members, entry.labourCapacity, entry.category)
+        if !entry.idNumber.isEmpty, key.digest(idNumber: entry.idNumber) != current.idDigest {
+            let number = ResidentID.normalized(entry.idNumber)
+            next.idDigest = key.digest(idNumber: number)
+            try refuseSecondRegistration(next.idDigest, of: current.id)
+            (next.idNumberMasked, next.idNumberSealed) = (ResidentID.masked(number), key.seal(number, household: current.id, field: "id_number"))
+        }
+        if entry.removePhone {
+            (next.phoneMasked, next.phoneSealed) = ("", "")
+        } else if !entry.phone.isEmpty, (try? key.open(current.phoneSealed, household: current.id, field: "phone")) != entry.phone {
+            (next.phoneMasked, next.phoneSealed) = (PhoneNumber.masked(entry.phone), key.seal(entry.phone, household: current.id, field: "phone"))
+        }
+        let what = HouseholdRules.describeChange(from: current, to: next)
+        if what.isEmpty {
+            throw LedgerError(.failedPrecondition, "household \(current.id) already reads so: nothing to change",
+                              violations: [.init(field: "household", description: "no field differs from the register")])
+        }
+        next.changes.append(HouseholdChange(date: entry.on, what: what, reason: entry.reason.trimmingSpaces))
+        next.version = current.version + 1
+        next.updatedAt = now
+        return LedgerChange(stewardship: [(.household(next), .household(current))], outcome: .stewardship(.household(next)))
+    }
+
+    /// Journal notes of personal data read in clear: one per household,
+    /// naming the fields and the reason given (the entry itself names who,
+    /// when and by which method).
+    func notePersonalDataRead(_ householdIds: [String], fields: [String], reason: String) -> LedgerChange {
+        var change = LedgerChange(outcome: .journaled(AuditHead(seq: 0, hash: "")))
+        change.notes = householdIds.map { (LedgerNotes.personalDataRead, $0, LedgerNotes.personalDataJSON(fields: fields, reason: reason)) }
+        return change
+    }
+
+    private func villageViolations(_ code: String) -> [FieldViolation] {
+        guard code.count == 12 else { return [] }
+        guard let place = view.adminUnit(code) else {
+            return [.init(field: "household.village_code", description: "no admin unit \(code) exists")]
+        }
+        if place.level != .village {
+            return [.init(field: "household.village_code", description: "is \(place.name), a \(place.level.rawValue); households are registered in their village")]
+        }
+        return []
+    }
+
+    /// ALREADY_EXISTS when another household's head has this ID number
+    /// (named only when the caller may see it).
+    private func refuseSecondRegistration(_ digest: String, of id: String?) throws {
+        guard let holder = view.householdHolder(ofDigest: digest), holder != id else { return }
+        var shown = holder
+        if let scope = context.scope, case .household(let other)? = view.record(.household, holder), !scope.contains(other.villageCode) {
+            shown = "a household outside \(context.scopeHolder)"
+        }
+        throw LedgerError(.alreadyExists, "this ID number is already registered as the head of \(shown); a person is registered once",
+                          violations: [.init(field: "household.id_number", description: "already registered")])
+    }
+}

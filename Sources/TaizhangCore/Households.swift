@@ -1,0 +1,244 @@
+// The beneficiary register 帮扶对象台账 (issue 23): the households of each
+// village, their labour capacity and category, each change dated with its
+// reason (004 §30: income goes first to households without or with weak
+// labour capacity; 000 二(四)1: the newly poor and those returned to poverty
+// are brought into support). Records and their rules, pure.
+
+/// A household's capacity to work 劳动能力.
+public enum LabourCapacity: String, Sendable, Codable, CaseIterable {
+    /// 无劳动能力.
+    case none
+    /// 弱劳动能力 (or partial).
+    case weak
+    /// 有劳动能力.
+    case full
+
+    public var chineseName: String {
+        switch self {
+        case .none: return "无劳动能力"
+        case .weak: return "弱劳动能力"
+        case .full: return "有劳动能力"
+        }
+    }
+
+    /// Without or with weak labour capacity: first in line for village
+    /// income (004 §30).
+    public var isPriority: Bool { self != .full }
+}
+
+/// A household's category in the register.
+public enum HouseholdCategory: String, Sendable, Codable, CaseIterable {
+    /// 脱贫户: lifted out of poverty, not monitored.
+    case lifted
+    /// 脱贫不稳定户 (monitored).
+    case unstableLifted = "unstable_lifted"
+    /// 边缘易致贫户 (monitored).
+    case edgeAtRisk = "edge_at_risk"
+    /// 突发严重困难户 (monitored).
+    case suddenHardship = "sudden_hardship"
+    /// 新致贫户: newly poor, to be brought into support.
+    case newlyPoor = "newly_poor"
+    /// 返贫户: returned to poverty, to be brought into support.
+    case returnedToPoverty = "returned_to_poverty"
+
+    public var chineseName: String {
+        switch self {
+        case .lifted: return "脱贫户"
+        case .unstableLifted: return "脱贫不稳定户"
+        case .edgeAtRisk: return "边缘易致贫户"
+        case .suddenHardship: return "突发严重困难户"
+        case .newlyPoor: return "新致贫户"
+        case .returnedToPoverty: return "返贫户"
+        }
+    }
+
+    /// The three monitored categories 三类监测对象 (000 二(四)1).
+    public var isMonitored: Bool { self == .unstableLifted || self == .edgeAtRisk || self == .suddenHardship }
+    /// Newly poor or returned to poverty: to be brought into support 纳入帮扶.
+    public var needsSupport: Bool { self == .newlyPoor || self == .returnedToPoverty }
+}
+
+/// A member of a household other than its head.
+public struct HouseholdMember: Sendable, Hashable, Codable {
+    public var name: String
+    /// 与户主关系: 配偶, 子女, 父母, …
+    public var relation: String
+
+    public init(name: String, relation: String) {
+        self.name = name
+        self.relation = relation
+    }
+}
+
+/// One dated change of a household's register entry, with its reason.
+public struct HouseholdChange: Sendable, Hashable, Codable {
+    /// The day the change took effect (a civil date in China Standard Time).
+    public var date: CivilDate
+    /// What changed, in words ("类别：脱贫户 → 突发严重困难户").
+    public var what: String
+    /// Why (a flood, an illness, a survey …).
+    public var reason: String
+
+    public init(date: CivilDate, what: String, reason: String) {
+        self.date = date
+        self.what = what
+        self.reason = reason
+    }
+}
+
+/// A household of the register, as the store keeps it: its ID and phone
+/// numbers sealed (`PersonalDataKey`) for this household and field, with
+/// their masks beside them for every answer that does not reveal them, and
+/// the keyed digest of the ID number by which a second registration of one
+/// person is found.
+public struct Household: Sendable, Hashable, Codable {
+    /// "HH" and eight digits, given by the store.
+    public var id: String
+    /// The village: a 12-digit admin code of the ledger, of level village.
+    public var villageCode: String
+    /// The head of household 户主.
+    public var headName: String
+    /// The head's citizen ID number masked ("4210**********1235").
+    public var idNumberMasked: String
+    /// The ID number sealed (hex of `FieldCipher`'s format).
+    public var idNumberSealed: String
+    /// HMAC-SHA256 of the ID number under the personal-data key (hex).
+    public var idDigest: String
+    /// The phone number masked ("138****5678"), or "".
+    public var phoneMasked: String
+    /// The phone number sealed, or "".
+    public var phoneSealed: String
+    public var members: [HouseholdMember]
+    public var labourCapacity: LabourCapacity
+    public var category: HouseholdCategory
+    /// The day it entered the register.
+    public var registeredOn: CivilDate
+    /// Every change since, oldest first (its registration is the first).
+    public var changes: [HouseholdChange]
+    public var version: Int64
+    public var createdAt: String
+    public var updatedAt: String
+
+    /// People in the household, the head included.
+    public var size: Int { members.count + 1 }
+}
+
+/// What a caller says of a household: the numbers in clear, as typed.
+public struct HouseholdEntry: Sendable, Hashable {
+    /// Empty for a new household.
+    public var id: String
+    public var villageCode: String
+    public var headName: String
+    /// On an update, "" keeps the number registered.
+    public var idNumber: String
+    /// On an update, "" keeps the number registered (`removePhone` removes it).
+    public var phone: String
+    public var removePhone: Bool
+    public var members: [HouseholdMember]
+    public var labourCapacity: LabourCapacity
+    public var category: HouseholdCategory
+    /// The day the registration or change takes effect.
+    public var on: CivilDate
+    /// Why it is registered or changed.
+    public var reason: String
+
+    public init(id: String = "", villageCode: String, headName: String, idNumber: String, phone: String = "", removePhone: Bool = false,
+                members: [HouseholdMember] = [], labourCapacity: LabourCapacity, category: HouseholdCategory, on: CivilDate, reason: String) {
+        self.id = id
+        self.villageCode = villageCode
+        self.headName = headName
+        self.idNumber = idNumber
+        self.phone = phone
+        self.removePhone = removePhone
+        self.members = members
+        self.labourCapacity = labourCapacity
+        self.category = category
+        self.on = on
+        self.reason = reason
+    }
+}
+
+/// Limits on the register.
+public enum HouseholdLimits {
+    public static let nameMaxCharacters = 50
+    public static let relationMaxCharacters = 20
+    public static let membersMaxCount = 30
+    public static let reasonMaxCharacters = 500
+    /// Changes kept on one household (a register entry changes a few times a year).
+    public static let changesMaxCount = 1_000
+    /// Households in one import.
+    public static let importMaxCount = 10_000
+}
+
+/// The register's rules.
+public enum HouseholdRules {
+    /// Every problem of an entry's own fields, each naming its field; the
+    /// numbers themselves never appear in a message. `isNew`: the numbers
+    /// are required (on an update "" keeps them).
+    public static func violations(_ entry: HouseholdEntry, isNew: Bool, today: CivilDate, field prefix: String = "household") -> [FieldViolation] {
+        var bad: [FieldViolation] = []
+        func name(_ value: String, _ field: String) {
+            if value.trimmingSpaces.isEmpty { bad.append(FieldViolation(field: field, description: "must not be empty")) }
+            if value.count > HouseholdLimits.nameMaxCharacters {
+                bad.append(FieldViolation(field: field, description: "at most \(HouseholdLimits.nameMaxCharacters) characters"))
+            }
+        }
+        if entry.villageCode.count != 12 || !entry.villageCode.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            bad.append(FieldViolation(field: "\(prefix).village_code", description: "must be a 12-digit admin code of a village"))
+        }
+        name(entry.headName, "\(prefix).head_name")
+        if isNew && entry.idNumber.isEmpty {
+            bad.append(FieldViolation(field: "\(prefix).id_number", description: "is required: the head's 18-character citizen ID number"))
+        } else if !entry.idNumber.isEmpty, let problem = ResidentID.problem(with: entry.idNumber, today: today) {
+            bad.append(FieldViolation(field: "\(prefix).id_number", description: problem))
+        }
+        if !entry.phone.isEmpty, let problem = PhoneNumber.problem(with: entry.phone) {
+            bad.append(FieldViolation(field: "\(prefix).phone", description: problem))
+        }
+        if entry.removePhone && !entry.phone.isEmpty {
+            bad.append(FieldViolation(field: "\(prefix).remove_phone", description: "give a new phone or clear it, not both"))
+        }
+        if entry.members.count > HouseholdLimits.membersMaxCount {
+            bad.append(FieldViolation(field: "\(prefix).members", description: "at most \(HouseholdLimits.membersMaxCount) members"))
+        }
+        for (index, member) in entry.members.prefix(HouseholdLimits.membersMaxCount).enumerated() {
+            name(member.name, "\(prefix).members[\(index)].name")
+            if member.relation.trimmingSpaces.isEmpty || member.relation.count > HouseholdLimits.relationMaxCharacters {
+                bad.append(FieldViolation(field: "\(prefix).members[\(index)].relation",
+                                          description: "say how they are related to the head (配偶, 子女 …), in at most \(HouseholdLimits.relationMaxCharacters) characters"))
+            }
+        }
+        if entry.on > today { bad.append(FieldViolation(field: "\(prefix).on", description: "is after today")) }
+        if entry.reason.trimmingSpaces.isEmpty {
+            bad.append(FieldViolation(field: "\(prefix).reason", description: isNew ? "say why it enters the register (识别纳入, 监测发现 …)" : "say why it changes"))
+        }
+        if entry.reason.count > HouseholdLimits.reasonMaxCharacters {
+            bad.append(FieldViolation(field: "\(prefix).reason", description: "at most \(HouseholdLimits.reasonMaxCharacters) characters"))
+        }
+        return bad
+    }
+
+    /// What an update changes, in words for the household's change log (the
+    /// numbers masked; the phone only said to have changed); "" when nothing.
+    public static func describeChange(from old: Household, to new: Household) -> String {
+        var parts: [String] = []
+        if old.category != new.category { parts.append("类别：\(old.category.chineseName) → \(new.category.chineseName)") }
+        if old.labourCapacity != new.labourCapacity {
+            parts.append("劳动能力：\(old.labourCapacity.chineseName) → \(new.labourCapacity.chineseName)")
+        }
+        if old.headName != new.headName { parts.append("户主：\(old.headName) → \(new.headName)") }
+        if old.idDigest != new.idDigest { parts.append("身份证号：\(old.idNumberMasked) → \(new.idNumberMasked)") }
+        if old.phoneSealed != new.phoneSealed && !(old.phoneSealed.isEmpty && new.phoneSealed.isEmpty) {
+            parts.append(new.phoneSealed.isEmpty ? "联系电话已删除" : "联系电话已变更")
+        }
+        if old.members != new.members { parts.append("家庭成员：\(old.size) 人 → \(new.size) 人") }
+        return parts.joined(separator: "；")
+    }
+}
+
+extension String {
+    /// Without spaces at either end (full-width spaces included).
+    var trimmingSpaces: String {
+        String(drop(while: { $0.isWhitespace }).reversed().drop(while: { $0.isWhitespace }).reversed())
+    }
+}

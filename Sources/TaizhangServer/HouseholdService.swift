@@ -1,0 +1,167 @@
+// taizhang.household.v1.Households (issue 23): the beneficiary register. The
+// rules are TaizhangCore's (HouseholdRules, Decider+Households); here the
+// wire's messages become mutations, and records answers with their numbers
+// masked, or, from RevealHouseholds, in clear after the journal has noted
+// the read.
+
+import Foundation
+import SwiftProtobuf
+import TaizhangCore
+import TaizhangProto
+import TaizhangStore
+
+enum HouseholdService {
+    static func methods(store: any LedgerStore, context: LedgerContext, key: PersonalDataKey) -> [MethodSpec] {
+        let handlers = Handlers(store: store, context: context, key: key)
+        return [handlers.registerHousehold, handlers.updateHousehold, handlers.getHousehold, handlers.listHouseholds, handlers.revealHouseholds]
+    }
+
+    struct Handlers: Sendable {
+        let store: any LedgerStore
+        let context: LedgerContext
+        let key: PersonalDataKey
+
+        var registerHousehold: MethodSpec {
+            Method.mutation(RPC.Households.registerHousehold, store: store, readsFile: true, plan: { _, request in
+                var bad: [FieldViolation] = []
+                let entry = HouseholdMapping.entry(request.household, date: request.date, reason: request.reason, today: context.today, into: &bad)
+                guard let entry, bad.isEmpty else { throw LedgerError.invalid(bad, what: "household") }
+                return .stewardship(.registerHousehold(entry, key: key))
+            }, respond: HouseholdMapping.answer)
+        }
+
+        var updateHousehold: MethodSpec {
+            Method.mutation(RPC.Households.updateHousehold, store: store, readsFile: true, plan: { _, request in
+                var bad: [FieldViolation] = []
+                if request.household.id.isEmpty { bad.append(.init(field: "household.id", description: "is required: the household (HH…) to change")) }
+                if request.expectedVersion < 0 { bad.append(.init(field: "expected_version", description: "must be 0 (no check) or the version you read")) }
+                var entry = HouseholdMapping.entry(request.household, date: request.date, reason: request.reason, today: context.today, into: &bad)
+                entry?.removePhone = request.removePhone
+                guard let entry, bad.isEmpty else { throw LedgerError.invalid(bad, what: "household") }
+                return .stewardship(.updateHousehold(entry, key: key, expectedVersion: request.expectedVersion))
+            }, respond: HouseholdMapping.answer)
+        }
+
+        var getHousehold: MethodSpec {
+            Method.fileRead(RPC.Households.getHousehold) { _, request in
+                try HouseholdMapping.household(try household(request.id, field: "id")).serializedBytes()
+            }
+        }
+
+        var listHouseholds: MethodSpec {
+            Method.fileRead(RPC.Households.listHouseholds) { _, request in
+                var bad: [FieldViolation] = []
+                if !request.adminCode.isEmpty, store.adminUnit(code: request.adminCode) == nil {
+                    bad.append(.init(field: "admin_code", description: "no admin unit \(request.adminCode) exists"))
+                }
+                let categories: [HouseholdCategory] = request.categories.enumerated().compactMap { index, category in
+                    EnumMapping.decode(category.rawValue, field: "categories[\(index)]", what: "household category", into: &bad)
+                }
+                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
+                let filter = StewardshipFilter(.household, adminCode: request.adminCode, states: categories.isEmpty ? nil : categories.map(\.rawValue))
+                let page = try store.stewardshipRecords(filter, after: try PageToken.decode(request.pageToken), limit: try LedgerService.pageSize(request.pageSize))
+                var response = Taizhang_Household_V1_ListHouseholdsResponse()
+                response.households = page.records.compactMap { record in
+                    if case .household(let household) = record { HouseholdMapping.household(household) } else { nil }
+                }
+                response.nextPageToken = page.nextAfter.map(PageToken.encode) ?? ""
+                response.total = UInt64(page.total)
+                return try response.serializedBytes()
+            }
+        }
+
+        var revealHouseholds: MethodSpec {
+            Method.journaledRead(RPC.Households.revealHouseholds, store: store) { _, request in
+                var bad: [FieldViolation] = []
+                if request.ids.isEmpty { bad.append(.init(field: "ids", description: "name the households (HH…) whose numbers you need")) }
+                let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+                if reason.isEmpty { bad.append(.init(field: "reason", description: "say why the numbers are needed: it is kept in the audit journal")) }
+                if reason.utf8.count > StewardshipLimits.nameMaxBytes * 3 {
+                    bad.append(.init(field: "reason", description: "at most \(StewardshipLimits.nameMaxBytes * 3) bytes"))
+                }
+                if Set(request.ids).count != request.ids.count { bad.append(.init(field: "ids", description: "names a household twice")) }
+                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "request") }
+                let households = try request.ids.enumerated().map { index, id in try household(id, field: "ids[\(index)]") }
+                // Opened before the journal entry: a value that does not open
+                // (another key, an edited row) fails the call unjournaled.
+                let revealed = try households.map { try HouseholdMapping.revealed($0, key: key) }
+                let mutation = TaizhangCore.Mutation.notePersonalDataRead(householdIds: households.map(\.id), fields: ["id_number", "phone"], reason: reason)
+                return (mutation, answer: {
+                    var response = Taizhang_Household_V1_RevealHouseholdsResponse()
+                    response.households = revealed
+                    return response
+                })
+            }
+        }
+
+        func household(_ id: String, field: String) throws -> Household {
+            guard !id.isEmpty else { throw LedgerError.invalid([.init(field: field, description: "is required: a household (HH…)")], what: "request") }
+            guard case .household(let household)? = try store.stewardshipRecord(.household, id: id) else {
+                throw LedgerError(.notFound, "no household \(id) exists", violations: [.init(field: field, description: "not found")])
+            }
+            return household
+        }
+    }
+}
+
+/// Households between the core and the wire.
+enum HouseholdMapping {
+    /// A caller's household as an entry; nil (with violations) when its enums are unset.
+    static func entry(_ proto: Taizhang_Household_V1_Household, date: String, reason: String, today: CivilDate,
+                      into bad: inout [FieldViolation]) -> HouseholdEntry? {
+        let labour: LabourCapacity? = EnumMapping.decode(proto.labourCapacity.rawValue, field: "household.labour_capacity", what: "labour capacity", into: &bad)
+        let category: HouseholdCategory? = EnumMapping.decode(proto.category.rawValue, field: "household.category", what: "household category", into: &bad)
+        let on = Decode.date(date, field: "date", required: false, into: &bad) ?? today
+        guard let labour, let category else { return nil }
+        return HouseholdEntry(id: proto.id, villageCode: proto.villageCode, headName: proto.headName, idNumber: proto.idNumber, phone: proto.phone,
+                              members: proto.members.map { HouseholdMember(name: $0.name, relation: $0.relation) },
+                              labourCapacity: labour, category: category, on: on, reason: reason)
+    }
+
+    /// A household as answered: its numbers masked.
+    static func household(_ household: Household) -> Taizhang_Household_V1_Household {
+        var proto = Taizhang_Household_V1_Household()
+        proto.id = household.id
+        proto.villageCode = household.villageCode
+        proto.headName = household.headName
+        proto.idNumber = household.idNumberMasked
+        proto.phone = household.phoneMasked
+        proto.members = household.members.map { member in
+            var out = Taizhang_Household_V1_HouseholdMember()
+            (out.name, out.relation) = (member.name, member.relation)
+            return out
+        }
+        proto.labourCapacity = Taizhang_Household_V1_LabourCapacity(rawValue: EnumMapping.encode(household.labourCapacity)) ?? .unspecified
+        proto.category = Taizhang_Household_V1_HouseholdCategory(rawValue: EnumMapping.encode(household.category)) ?? .unspecified
+        proto.registeredOn = household.registeredOn.description
+        proto.changes = household.changes.map { change in
+            var out = Taizhang_Household_V1_HouseholdChange()
+            (out.date, out.what, out.reason) = (change.date.description, change.what, change.reason)
+            return out
+        }
+        proto.version = household.version
+        proto.createdAt = household.createdAt
+        proto.updatedAt = household.updatedAt
+        proto.size = Int32(household.size)
+        return proto
+    }
+
+    /// A household with its numbers in clear.
+    static func revealed(_ household: Household, key: PersonalDataKey) throws -> Taizhang_Household_V1_Household {
+        var proto = Self.household(household)
+        do {
+            proto.idNumber = try key.open(household.idNumberSealed, household: household.id, field: "id_number")
+            proto.phone = try key.open(household.phoneSealed, household: household.id, field: "phone")
+        } catch {
+            throw LedgerError(.dataLoss, "household \(household.id)'s sealed numbers do not open with this daemon's personal-data key (\(error)): the key file is not the one they were sealed with, or the row was changed behind the daemon's back; run taizhang audit verify")
+        }
+        proto.revealed = true
+        return proto
+    }
+
+    /// The answer to a registration or a change.
+    @Sendable static func answer(_ outcome: MutationOutcome) -> Taizhang_Household_V1_Household {
+        guard case .stewardship(.household(let record)) = outcome else { return Taizhang_Household_V1_Household() }
+        return household(record)
+    }
+}

@@ -1,0 +1,222 @@
+// taizhang household list | show | add | update | export: the beneficiary
+// register (issue 23; docs/households.md). ID and phone numbers are masked
+// unless --reveal is given by an identity holding household.reveal, with a
+// --reason the audit journal keeps. Tables are Chinese by default, English
+// with --lang en.
+
+import ArgumentParser
+import Foundation
+import TaizhangClient
+import TaizhangProto
+import TaizhangSheets
+
+extension Taizhang_Household_V1_ListHouseholdsRequest: PagedRequest {}
+extension Taizhang_Household_V1_ListHouseholdsResponse: Page {}
+
+/// `taizhang household`: the beneficiary register of each village.
+struct HouseholdCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "household",
+        abstract: "The beneficiary register 帮扶对象台账: households, their labour capacity and category, each change dated with its reason.",
+        discussion: """
+        ID and phone numbers are sealed in the ledger and masked in every answer (4210**********1235). --reveal shows \
+        them in clear to an identity with the permission household.reveal (role personal_data), and each household so \
+        read is an entry of the audit journal with the --reason given.
+        """,
+        subcommands: [List.self, Show.self, Add.self, Update.self, Export.self])
+
+    /// (option name, value, Chinese name).
+    static let categories: [(String, Taizhang_Household_V1_HouseholdCategory, String)] = [
+        ("lifted", .lifted, "脱贫户"), ("unstable_lifted", .unstableLifted, "脱贫不稳定户"), ("edge_at_risk", .edgeAtRisk, "边缘易致贫户"),
+        ("sudden_hardship", .suddenHardship, "突发严重困难户"), ("newly_poor", .newlyPoor, "新致贫户"), ("returned_to_poverty", .returnedToPoverty, "返贫户"),
+    ]
+    static let labour: [(String, Taizhang_Household_V1_LabourCapacity, String)] = [
+        ("none", .none, "无劳动能力"), ("weak", .weak, "弱劳动能力"), ("full", .full, "有劳动能力"),
+    ]
+
+    static let columns: [Column<Taizhang_Household_V1_Household>] = [
+        Column("编号", "id") { $0.id }, Column("村", "village") { $0.villageCode }, Column("户主", "head") { $0.headName },
+        Column("身份证号", "ID number") { $0.idNumber }, Column("电话", "phone") { Format.orDash($0.phone) },
+        Column("人口", "people") { String($0.size) },
+        .label("劳动能力", "labour") { SupervisionLabels.name(HouseholdCommand.labour, $0.labourCapacity, $1) },
+        .label("类别", "category") { SupervisionLabels.name(HouseholdCommand.categories, $0.category, $1) },
+        Column("纳入日期", "registered") { $0.registeredOn },
+    ]
+
+    /// The households of `ids` in clear, journaled with `reason`.
+    static func reveal(_ client: TaizhangClient, _ global: GlobalOptions, ids: [String], reason: String?) async throws -> [Taizhang_Household_V1_Household] {
+        guard let reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw ValidationError("--reveal needs --reason: why the numbers are needed (kept in the audit journal)")
+        }
+        var revealed: [Taizhang_Household_V1_Household] = []
+        var start = 0
+        while start < ids.count {
+            let chunk = Array(ids[start..<min(ids.count, start + 1000)])
+            revealed += try await global.call(client, RPC.Households.revealHouseholds, .with { $0.ids = chunk; $0.reason = reason }).households
+            start += chunk.count
+        }
+        return revealed
+    }
+
+    /// A household as text: its entry and its change log.
+    static func describe(_ household: Taizhang_Household_V1_Household, _ language: Language) {
+        let zh = language == .zh
+        print(Table(columns, [household], language).render())
+        if !household.members.isEmpty {
+            print((zh ? "家庭成员：" : "members: ") + household.members.map { "\($0.name)（\($0.relation)）" }.joined(separator: zh ? "、" : ", "))
+        }
+        print(zh ? "变更记录：" : "changes:")
+        for change in household.changes { print("  \(change.date)  \(change.what)  \(zh ? "原因" : "reason")：\(change.reason)") }
+        print(zh ? "版本 \(household.version)" : "version \(household.version)")
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "The households of a unit and below, numbers masked (--reveal: in clear, journaled).")
+        @OptionGroup var global: GlobalOptions
+        @Option(name: .customLong("admin"), help: "Only households in this admin unit or below (12-digit code).") var admin: String = ""
+        @Option(help: "Only these categories, comma-separated (lifted, unstable_lifted, edge_at_risk, sudden_hardship, newly_poor, returned_to_poverty, or their Chinese names).")
+        var category: String?
+        @Flag(help: "Show ID and phone numbers in clear (permission household.reveal; journaled).") var reveal = false
+        @Option(help: "Why the numbers are needed (required with --reveal; kept in the audit journal).") var reason: String?
+
+        func run() async throws {
+            var request = Taizhang_Household_V1_ListHouseholdsRequest()
+            request.adminCode = admin
+            request.categories = try (category ?? "").split(separator: ",").map { try SupervisionLabels.parse(HouseholdCommand.categories, String($0), option: "--category") }
+            guard reveal else {
+                try await global.list(RPC.Households.listHouseholds, request, items: \.households, columns: HouseholdCommand.columns)
+                return
+            }
+            let client = try await global.connect()
+            defer { Task { await client.close() } }
+            let masked = try await global.all(client, RPC.Households.listHouseholds, request, items: \.households)
+            let households = try await HouseholdCommand.reveal(client, global, ids: masked.map(\.id), reason: reason)
+            try global.present(Taizhang_Household_V1_RevealHouseholdsResponse.with { $0.households = households }) { response in
+                print(Table(HouseholdCommand.columns, response.households, global.language).render())
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "A household with its members and change log.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The household, e.g. HH00000001.") var id: String
+        @Flag(help: "Show ID and phone numbers in clear (permission household.reveal; journaled).") var reveal = false
+        @Option(help: "Why the numbers are needed (required with --reveal).") var reason: String?
+
+        func run() async throws {
+            let client = try await global.connect()
+            defer { Task { await client.close() } }
+            let household = reveal
+                ? try await HouseholdCommand.reveal(client, global, ids: [id], reason: reason)[0]
+                : try await global.call(client, RPC.Households.getHousehold, .with { $0.id = id })
+            try global.present(household) { HouseholdCommand.describe($0, global.language) }
+        }
+    }
+
+    /// Options shared by add and update.
+    struct Entry: ParsableArguments {
+        @Option(name: .customLong("head"), help: "The head of household 户主.") var head: String?
+        @Option(name: .customLong("id-number"), help: "The head's 18-character citizen ID number (GB 11643).") var idNumber: String?
+        @Option(help: "A phone number: 11-digit mobile, or 0713-1234567.") var phone: String?
+        @Option(name: .customLong("member"), help: "A member besides the head, NAME:RELATION (e.g. 李德福:配偶); repeat for each.") var members: [String] = []
+        @Option(help: "Labour capacity: none (无劳动能力), weak (弱劳动能力) or full (有劳动能力).") var labour: String?
+        @Option(help: "Category: lifted, unstable_lifted, edge_at_risk, sudden_hardship, newly_poor, returned_to_poverty (or the Chinese name).") var category: String?
+        @Option(help: "The day it takes effect, YYYY-MM-DD (default: today).") var date: String = ""
+        @Option(help: "Why: 识别纳入, 监测发现, 因灾 ….") var reason: String
+
+        func apply(to household: inout Taizhang_Household_V1_Household) throws {
+            if let head { household.headName = head }
+            if let idNumber { household.idNumber = idNumber }
+            if let phone { household.phone = phone }
+            if !members.isEmpty {
+                household.members = try members.map { text in
+                    let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+                    guard parts.count == 2 else { throw ValidationError("--member \(text): write NAME:RELATION, e.g. 李德福:配偶") }
+                    return .with { $0.name = parts[0]; $0.relation = parts[1] }
+                }
+            }
+            if let labour { household.labourCapacity = try SupervisionLabels.parse(HouseholdCommand.labour, labour, option: "--labour") }
+            if let category { household.category = try SupervisionLabels.parse(HouseholdCommand.categories, category, option: "--category") }
+        }
+    }
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Register a household in its village.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "The village's 12-digit admin code.") var village: String
+        @OptionGroup var entry: Entry
+
+        func run() async throws {
+            var request = Taizhang_Household_V1_RegisterHouseholdRequest()
+            request.household.villageCode = village
+            try entry.apply(to: &request.household)
+            (request.date, request.reason) = (entry.date, entry.reason)
+            try await global.show(RPC.Households.registerHousehold, request) { HouseholdCommand.describe($0, global.language) }
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "update", abstract: "Change a household's entry from a day, with the reason (kept in its change log).",
+            discussion: "What is not given stays as registered; the ID and phone numbers stay unless given again.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The household, e.g. HH00000001.") var id: String
+        @OptionGroup var entry: Entry
+        @Flag(name: .customLong("remove-phone"), help: "Remove the phone number.") var removePhone = false
+        @Option(name: .customLong("expected-version"), help: "Fail with ABORTED unless the household is still at this version (default: the version read now).")
+        var expectedVersion: Int64?
+
+        func run() async throws {
+            let client = try await global.connect()
+            defer { Task { await client.close() } }
+            let current = try await global.call(client, RPC.Households.getHousehold, .with { $0.id = id })
+            var request = Taizhang_Household_V1_UpdateHouseholdRequest()
+            request.household = current
+            // The masked numbers stay as registered unless given again.
+            (request.household.idNumber, request.household.phone) = ("", "")
+            request.household.changes = []
+            try entry.apply(to: &request.household)
+            (request.date, request.reason, request.removePhone) = (entry.date, entry.reason, removePhone)
+            request.expectedVersion = expectedVersion ?? current.version
+            let changed = try await global.call(client, RPC.Households.updateHousehold, request)
+            try global.present(changed) { HouseholdCommand.describe($0, global.language) }
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export", abstract: "The register as CSV (UTF-8 with a header row), numbers masked unless --reveal.")
+        @OptionGroup var global: GlobalOptions
+        @Option(name: .customLong("admin"), help: "Only households in this admin unit or below (12-digit code).") var admin: String = ""
+        @Option(name: .shortAndLong, help: "Write to this file instead of standard output.") var output: String?
+        @Flag(help: "ID and phone numbers in clear (permission household.reveal; each household journaled).") var reveal = false
+        @Option(help: "Why the numbers are needed (required with --reveal).") var reason: String?
+
+        static let header = ["id", "village_code", "head_name", "id_number", "phone", "members", "labour_capacity", "category", "registered_on", "version"]
+
+        func run() async throws {
+            let client = try await global.connect()
+            defer { Task { await client.close() } }
+            var households = try await global.all(client, RPC.Households.listHouseholds, .with { $0.adminCode = admin }, items: \.households)
+            if reveal { households = try await HouseholdCommand.reveal(client, global, ids: households.map(\.id), reason: reason) }
+            let rows = households.map { household -> [String] in
+                [household.id, household.villageCode, household.headName, household.idNumber, household.phone,
+                 household.members.map { "\($0.name):\($0.relation)" }.joined(separator: ";"),
+                 HouseholdCommand.labour.first { $0.1 == household.labourCapacity }?.0 ?? "",
+                 HouseholdCommand.categories.first { $0.1 == household.category }?.0 ?? "",
+                 household.registeredOn, String(household.version)]
+            }
+            let text = CSV.write([Self.header] + rows)
+            if let output {
+                guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8), attributes: [.posixPermissions: reveal ? 0o600 : 0o644]) else {
+                    printError("cannot write \(output)")
+                    throw ExitCode(1)
+                }
+                FileHandle.standardError.write(Data("\(households.count) households written to \(output)\(reveal ? " (numbers in clear: mode 0600)" : "")\n".utf8))
+            } else {
+                print(text, terminator: "")
+            }
+        }
+    }
+}

@@ -1,0 +1,212 @@
+// The beneficiary register over the real daemon (issue 23): households
+// registered with every bad field listed and nothing changed; one person
+// registered once; changes dated with their reason; ID and phone numbers
+// masked in every answer, never in clear in the ledger file or the daemon's
+// log, and in clear only for an identity with household.reveal, each read
+// an entry of the audit journal that the ledger check knows; the key file
+// created 0600 and needed to read them again.
+
+import Foundation
+import SwiftProtobuf
+import Testing
+import TaizhangClient
+import TaizhangProto
+
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct HouseholdTests {
+    static let households = "/taizhang.household.v1.Households/"
+    static let baima = "421024101201"     // 白马村, 熊河镇
+    static let xinhe = "421024102201"     // 新河村, 沙岗镇
+
+    static func registration(village: String, idNumber: String, phone: String = "13812345678", head: String = "张桂英",
+                             category: Taizhang_Household_V1_HouseholdCategory = .lifted,
+                             labour: Taizhang_Household_V1_LabourCapacity = .none) -> Taizhang_Household_V1_RegisterHouseholdRequest {
+        .with {
+            $0.household = .with { household in
+                household.villageCode = village; household.headName = head; household.idNumber = idNumber; household.phone = phone
+                household.members = [.with { $0.name = "李德福"; $0.relation = "配偶" }]
+                household.labourCapacity = labour; household.category = category
+            }
+            $0.date = "2026-03-01"; $0.reason = "识别纳入"
+        }
+    }
+
+    static func call<R: SwiftProtobuf.Message>(_ client: TaizhangClient, _ method: String, _ request: some SwiftProtobuf.Message, as: R.Type = R.self,
+                                               metadata: [String: String] = [:]) async throws -> (Taizhang_Rpc_V1_Status, R?) {
+        let response = try await client.call(households + method, payload: try request.serializedData(), metadata: metadata)
+        if response.hasStatus, response.status.code != .ok { return (response.status, nil) }
+        return (Taizhang_Rpc_V1_Status(), try R(serializedBytes: response.payload))
+    }
+
+    static func ok<R: SwiftProtobuf.Message>(_ client: TaizhangClient, _ method: String, _ request: some SwiftProtobuf.Message, as: R.Type = R.self,
+                                             metadata: [String: String] = [:]) async throws -> R {
+        let (status, answer) = try await call(client, method, request, as: R.self, metadata: metadata)
+        return try #require(answer, "\(method): \(status.code) \(status.message) \(status.violations.map { "\($0.field): \($0.description_p)" })")
+    }
+
+    static func register(_ client: TaizhangClient, village: String, idNumber: String, phone: String = "13812345678") async throws -> Taizhang_Household_V1_Household {
+        try await ok(client, "RegisterHousehold", registration(village: village, idNumber: idNumber, phone: phone))
+    }
+
+    /// Every byte the daemon keeps of its ledger: the database, its WAL.
+    static func ledgerBytes(_ daemon: DaemonProcess) throws -> Data {
+        var all = Data()
+        for name in ["taizhang.db", "taizhang.db-wal"] {
+            if let data = FileManager.default.contents(atPath: daemon.dataDirectory + "/" + name) { all += data }
+        }
+        return all
+    }
+
+    @Test func registered_masked_everyBadFieldListed_onePersonOnce_changesDatedWithTheirReason() async throws {
+        let log = NSTemporaryDirectory() + "tz-household-log-" + UUID().uuidString
+        let daemon = try DaemonProcess(stderrPath: log)
+        defer { daemon.stop() }
+        let client = try await daemon.connect()
+        try await Fixture.seed(client)
+        let first = try await Self.register(client, village: Self.baima, idNumber: "421024198001011235")
+        #expect(first.id == "HH00000001" && first.version == 1 && first.size == 2)
+        #expect(first.idNumber == "4210**********1235" && first.phone == "138****5678" && !first.revealed)
+        #expect(first.changes.map(\.reason) == ["识别纳入"] && first.registeredOn == "2026-03-01")
+
+        // Every bad field at once; nothing registered.
+        var bad = Self.registration(village: "421024101000", idNumber: "421024198002301230", phone: "12345")
+        bad.household.headName = " "
+        bad.household.members = [.with { $0.name = "王五"; $0.relation = "" }]
+        bad.household.category = .unspecified
+        let (status, _) = try await Self.call(client, "RegisterHousehold", bad, as: Taizhang_Household_V1_Household.self)
+        #expect(status.code == .invalidArgument)
+        #expect(Set(status.violations.map(\.field)) == ["household.category"], "enums first: \(status.violations.map(\.field))")
+        bad.household.category = .edgeAtRisk
+        let (status2, _) = try await Self.call(client, "RegisterHousehold", bad, as: Taizhang_Household_V1_Household.self)
+        #expect(Set(status2.violations.map(\.field)) == ["household.village_code", "household.head_name", "household.id_number", "household.phone",
+                                                         "household.members[0].relation"], "\(status2.violations.map { "\($0.field): \($0.description_p)" })")
+        let idProblem = status2.violations.first { $0.field == "household.id_number" }?.description_p ?? ""
+        #expect(idProblem.contains("positions 7–14") && !idProblem.contains("4210241980"))
+
+        // One person heads one household.
+        let (twice, _) = try await Self.call(client, "RegisterHousehold", Self.registration(village: Self.xinhe, idNumber: "421024198001011235"),
+                                             as: Taizhang_Household_V1_Household.self)
+        #expect(twice.code == .alreadyExists && twice.message.contains("HH00000001"))
+        let listed = try await Self.ok(client, "ListHouseholds", Taizhang_Household_V1_ListHouseholdsRequest(), as: Taizhang_Household_V1_ListHouseholdsResponse.self)
+        #expect(listed.total == 1 && listed.households.map(\.idNumber) == ["4210**********1235"])
+
+        // A change from a day, with its reason; a stale version refused.
+        var change = Taizhang_Household_V1_UpdateHouseholdRequest()
+        change.household = Self.registration(village: Self.baima, idNumber: "").household
+        change.household.id = first.id
+        change.household.category = .suddenHardship
+        change.household.phone = "13900001111"
+        change.date = "2026-07-20"; change.reason = "洪灾房屋受损"; change.expectedVersion = 1
+        let changed = try await Self.ok(client, "UpdateHousehold", change, as: Taizhang_Household_V1_Household.self)
+        #expect(changed.version == 2 && changed.category == .suddenHardship && changed.phone == "139****1111" && changed.idNumber == first.idNumber)
+        #expect(changed.changes.last?.what == "类别：脱贫户 → 突发严重困难户；联系电话已变更" && changed.changes.last?.date == "2026-07-20")
+        let (stale, _) = try await Self.call(client, "UpdateHousehold", change, as: Taizhang_Household_V1_Household.self)
+        #expect(stale.code == .aborted)
+        let monitored = try await Self.ok(client, "ListHouseholds", Taizhang_Household_V1_ListHouseholdsRequest.with { $0.categories = [.suddenHardship] },
+                                          as: Taizhang_Household_V1_ListHouseholdsResponse.self)
+        #expect(monitored.households.map(\.id) == [first.id])
+
+        // The numbers in clear nowhere: not in the ledger file, not in the log.
+        let stored = try Self.ledgerBytes(daemon)
+        for secret in ["421024198001011235", "13812345678", "13900001111", "421024198002301230"] {
+            #expect(stored.range(of: Data(secret.utf8)) == nil, "\(secret) in the ledger file")
+        }
+        _ = daemon.stop()
+        let logged = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(!logged.contains("4210241980") && !logged.contains("1381234"))
+    }
+
+    @Test func revealed_onlyWithItsPermission_eachReadJournaled_andTheKeyFileIsNeeded() async throws {
+        let access = try AccessFixture.file([
+            (name: "county-root", role: "county_clerk", scope: "", uids: [0]),
+            (name: "baima-clerk", role: "village_clerk", scope: "421024101201", uids: []),
+            (name: "baima-reader", role: "village_clerk+personal_data", scope: "421024101201", uids: []),
+            (name: "auditor", role: "auditor", scope: "", uids: []),
+        ])
+        let clerk = AccessFixture.bearer(try AccessFixture.token(access, identity: "baima-clerk"))
+        let reader = AccessFixture.bearer(try AccessFixture.token(access, identity: "baima-reader"))
+        let auditor = AccessFixture.bearer(try AccessFixture.token(access, identity: "auditor"))
+        let data = NSTemporaryDirectory() + "tz-household-" + UUID().uuidString
+        var daemon = try DaemonProcess(dataDirectory: data, extraArguments: ["--access-file", access])
+        let keyPath = data + "/personal-data.key"
+        let mode = try FileManager.default.attributesOfItem(atPath: keyPath)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        var client = try await daemon.connect()
+        try await Fixture.seed(client)
+        let household = try await Self.register(client, village: Self.baima, idNumber: "421024198001011235")
+        let ask = Taizhang_Household_V1_RevealHouseholdsRequest.with { $0.ids = [household.id]; $0.reason = "入户核对补助发放" }
+
+        let (denied, _) = try await Self.call(client, "RevealHouseholds", ask, as: Taizhang_Household_V1_RevealHouseholdsResponse.self, metadata: clerk)
+        #expect(denied.code == .permissionDenied)
+        let got = try await Self.ok(client, "GetHousehold", Taizhang_Household_V1_GetHouseholdRequest.with { $0.id = household.id },
+                                    as: Taizhang_Household_V1_Household.self, metadata: clerk)
+        #expect(got.idNumber == "4210**********1235")
+        let (noReason, _) = try await Self.call(client, "RevealHouseholds", Taizhang_Household_V1_RevealHouseholdsRequest.with { $0.ids = [household.id] },
+                                                as: Taizhang_Household_V1_RevealHouseholdsResponse.self, metadata: reader)
+        #expect(noReason.code == .invalidArgument && noReason.violations.map(\.field) == ["reason"])
+        let revealed = try await Self.ok(client, "RevealHouseholds", ask, as: Taizhang_Household_V1_RevealHouseholdsResponse.self, metadata: reader)
+        #expect(revealed.households.map(\.idNumber) == ["421024198001011235"] && revealed.households.map(\.phone) == ["13812345678"])
+        #expect(revealed.households.allSatisfy { $0.revealed })
+
+        // The read is in the journal, by whom and why; the ledger still checks.
+        let entries = try await client.unary(Fixture.ledger + "ListAuditEntries", Taizhang_Ledger_V1_ListAuditEntriesRequest.with { $0.recordID = household.id },
+                                             as: Taizhang_Ledger_V1_ListAuditEntriesResponse.self, metadata: auditor).entries
+        let read = try #require(entries.first { $0.recordKind == "personal_data_read" })
+        #expect(read.identity.hasPrefix("baima-reader") && read.afterJson.contains("入户核对补助发放") && read.afterJson.contains("id_number"))
+        #expect(!read.afterJson.contains("421024198001011235"))
+        let verify = try await client.unary(Fixture.ledger + "VerifyAuditChain", Taizhang_Ledger_V1_VerifyAuditChainRequest(),
+                                            as: Taizhang_Ledger_V1_VerifyAuditChainResponse.self, metadata: auditor)
+        #expect(verify.intact && verify.rowsChecked > 0, "\(verify.problem) \(verify.mismatches)")
+
+        // Restarted with the same key: readable. With another: refused, nothing journaled.
+        _ = daemon.stop()
+        daemon = try DaemonProcess(dataDirectory: data, extraArguments: ["--access-file", access])
+        client = try await daemon.connect()
+        let again = try await Self.ok(client, "RevealHouseholds", ask, as: Taizhang_Household_V1_RevealHouseholdsResponse.self, metadata: reader)
+        #expect(again.households.first?.idNumber == "421024198001011235")
+        _ = daemon.stop()
+        try Data((String(repeating: "ab", count: 32) + "\n").utf8).write(to: URL(fileURLWithPath: keyPath))
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyPath)
+        daemon = try DaemonProcess(dataDirectory: data, extraArguments: ["--access-file", access])
+        defer { daemon.stop() }
+        client = try await daemon.connect()
+        let (lost, _) = try await Self.call(client, "RevealHouseholds", ask, as: Taizhang_Household_V1_RevealHouseholdsResponse.self, metadata: reader)
+        #expect(lost.code == .dataLoss && lost.message.contains("personal-data key"))
+        let after = try await client.unary(Fixture.ledger + "ListAuditEntries", Taizhang_Ledger_V1_ListAuditEntriesRequest.with { $0.recordID = household.id },
+                                           as: Taizhang_Ledger_V1_ListAuditEntriesResponse.self, metadata: auditor).entries
+        #expect(after.filter { $0.recordKind == "personal_data_read" }.count == 2)
+    }
+
+    @Test func theCLI_addsListsShowsChangesAndExports_maskedUnlessRevealedWithAReason() async throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.stop() }
+        let client = try await daemon.connect()
+        try await Fixture.seed(client)
+        func cli(_ arguments: [String]) throws -> CLITests.Run { try CLITests.taizhang(["household"] + arguments, socket: daemon.socketPath) }
+        let added = try cli(["add", "--village", Self.baima, "--head", "王秀兰", "--id-number", "421024195603140022", "--phone", "0713-1234567",
+                             "--member", "刘长海:配偶", "--labour", "weak", "--category", "边缘易致贫户", "--date", "2026-05-01", "--reason", "监测发现"])
+        #expect(added.status == 0, "\(added.stderr)")
+        #expect(added.stdout.contains("HH00000001") && added.stdout.contains("4210**********0022") && added.stdout.contains("边缘易致贫户"))
+        let bad = try cli(["add", "--village", Self.baima, "--head", "王五", "--id-number", "421024195603140023", "--labour", "none",
+                           "--category", "lifted", "--reason", "识别纳入"])
+        #expect(bad.status == 13 && bad.stderr.contains("household.id_number") && !bad.stderr.contains("421024195603140023"), "\(bad.status) \(bad.stderr)")
+        let changed = try cli(["update", "HH00000001", "--category", "sudden_hardship", "--date", "2026-07-20", "--reason", "洪灾"])
+        #expect(changed.status == 0 && changed.stdout.contains("类别：边缘易致贫户 → 突发严重困难户"), "\(changed.stderr)")
+        let listed = try cli(["list", "--lang", "en"])
+        #expect(listed.status == 0 && listed.stdout.contains("4210**********0022") && listed.stdout.contains("sudden hardship"))
+        #expect(!listed.stdout.contains("421024195603140022") && !listed.stdout.contains("0713-1234567"))
+        let noReason = try cli(["show", "HH00000001", "--reveal"])
+        #expect(noReason.status != 0 && noReason.stderr.contains("--reason"))
+        let shown = try cli(["show", "HH00000001", "--reveal", "--reason", "入户核对"])
+        #expect(shown.status == 0 && shown.stdout.contains("421024195603140022") && shown.stdout.contains("0713-1234567"), "\(shown.stderr)")
+        let csv = try cli(["export"])
+        #expect(csv.status == 0 && csv.stdout.hasPrefix("id,village_code,head_name,id_number,phone,members,labour_capacity,category,registered_on,version"))
+        #expect(csv.stdout.contains("HH00000001,\(Self.baima),王秀兰,4210**********0022,071*****4567,刘长海:配偶,weak,sudden_hardship,2026-05-01,2"))
+        let file = NSTemporaryDirectory() + "tz-register-" + UUID().uuidString + ".csv"
+        let revealed = try cli(["export", "-o", file, "--reveal", "--reason", "年度核查"])
+        #expect(revealed.status == 0, "\(revealed.stderr)")
+        let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
+        let written = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(mode == 0o600 && written.contains("421024195603140022"))
+    }
+}
