@@ -29,7 +29,7 @@ extension Decider {
             phoneMasked: entry.phone.isEmpty ? "" : PhoneNumber.masked(entry.phone),
             phoneSealed: key.seal(entry.phone, household: id, field: "phone"),
             members: entry.members, labourCapacity: entry.labourCapacity, category: entry.category, registeredOn: entry.on,
-            changes: [HouseholdChange(date: entry.on, what: "登记：\(entry.category.chineseName)，\(entry.labourCapacity.chineseName)", reason: entry.reason)],
+            changes: [HouseholdChange(date: entry.on, what: "登记：\(entry.category.chineseName)，\(entry.labourCapacity.chineseName)", reason: entry.reason.trimmingSpaces)],
             version: 1, createdAt: now, updatedAt: now)
         return LedgerChange(stewardship: [(.household(household), nil)], outcome: .stewardship(.household(household)))
     }
@@ -45,8 +45,8 @@ extension Decider {
         if entry.villageCode != current.villageCode {
             bad.append(.init(field: "household.village_code", description: "is \(current.villageCode) and stays so: a household that moves is registered in its new village"))
         }
-        if entry.on < current.registeredOn {
-            bad.append(.init(field: "household.on", description: "is before the household entered the register (\(current.registeredOn))"))
+        if let last = current.changes.last?.date, entry.on < last {
+            bad.append(.init(field: "date", description: "is before the household's last change (\(last)); changes are recorded in the order they happened"))
         }
         if current.changes.count >= HouseholdLimits.changesMaxCount {
             bad.append(.init(field: "household", description: "has \(HouseholdLimits.changesMaxCount) changes, the most one keeps"))
@@ -91,7 +91,7 @@ extension Decider {
             return [.init(field: "household.village_code", description: "no admin unit \(code) exists")]
         }
         if place.level != .village {
-            return [.init(field: "household.village_code", description: "is \(place.name), a \(place.level.rawValue); households are registered in their village")]
+            return [.init(field: "household.village_code", description: "is a \(place.level.rawValue), not a village; households are registered in their village")]
         }
         return []
     }

@@ -132,6 +132,7 @@ public struct FieldCipher: Sendable {
 public struct PersonalDataKey: Sendable {
     public let cipher: FieldCipher
     private let digestKey: [UInt8]
+    private let requestKey: [UInt8]
 
     /// The key of a 32-byte secret.
     public init(secret: [UInt8]) throws {
@@ -140,6 +141,13 @@ public struct PersonalDataKey: Sendable {
         }
         cipher = try FieldCipher(key: HMAC.sha256(key: secret, message: Array("taizhang personal data: seal v1".utf8)))
         digestKey = HMAC.sha256(key: secret, message: Array("taizhang personal data: digest v1".utf8))
+        requestKey = HMAC.sha256(key: secret, message: Array("taizhang personal data: request v1".utf8))
+    }
+
+    /// The keyed digest (64 hex digits) of a request payload that holds
+    /// personal data in clear: what the journal keeps as its request_sha256.
+    public func requestDigest(_ payload: [UInt8]) -> String {
+        hexString(HMAC.sha256(key: requestKey, message: payload))
     }
 
     /// The keyed digest of an ID number (64 hex digits).

@@ -208,7 +208,7 @@ public enum HouseholdRules {
                                           description: "say how they are related to the head (配偶, 子女 …), in at most \(HouseholdLimits.relationMaxCharacters) characters"))
             }
         }
-        if entry.on > today { bad.append(FieldViolation(field: "\(prefix).on", description: "is after today")) }
+        if entry.on > today { bad.append(FieldViolation(field: "date", description: "is \(entry.on), after today (\(today)); record what has happened")) }
         if entry.reason.trimmingSpaces.isEmpty {
             bad.append(FieldViolation(field: "\(prefix).reason", description: isNew ? "say why it enters the register (识别纳入, 监测发现 …)" : "say why it changes"))
         }

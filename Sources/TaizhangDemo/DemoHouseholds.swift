@@ -54,7 +54,7 @@ extension DemoCounty {
                 request.date = "2021-0\(1 + number % 9)-15"
                 request.reason = category == .lifted ? "脱贫户建档立卡信息转入" : "动态监测识别纳入"
                 var change: Taizhang_Household_V1_UpdateHouseholdRequest?
-                if number % 23 == 5 {
+                if number % 23 == 5, category != .suddenHardship {
                     var update = Taizhang_Household_V1_UpdateHouseholdRequest()
                     update.household = request.household
                     (update.household.idNumber, update.household.phone) = ("", "")

@@ -21,23 +21,33 @@ enum HouseholdService {
         let context: LedgerContext
         let key: PersonalDataKey
 
+        /// The payloads hold ID and phone numbers in clear: the journal keeps a keyed digest of them.
+        var digest: Method.RequestDigest { .keyed { [key] in key.requestDigest($0) } }
+
         var registerHousehold: MethodSpec {
-            Method.mutation(RPC.Households.registerHousehold, store: store, readsFile: true, plan: { _, request in
+            Method.mutation(RPC.Households.registerHousehold, store: store, readsFile: true, digest: digest, plan: { _, request in
                 var bad: [FieldViolation] = []
                 let entry = HouseholdMapping.entry(request.household, date: request.date, reason: request.reason, today: context.today, into: &bad)
-                guard let entry, bad.isEmpty else { throw LedgerError.invalid(bad, what: "household") }
+                bad += HouseholdRules.violations(entry, isNew: true, today: context.today)
+                if entry.villageCode.count == 12, let place = store.adminUnit(code: entry.villageCode), place.level != .village {
+                    bad.append(.init(field: "household.village_code", description: "is a \(place.level.rawValue), not a village; households are registered in their village"))
+                } else if entry.villageCode.count == 12, store.adminUnit(code: entry.villageCode) == nil {
+                    bad.append(.init(field: "household.village_code", description: "no admin unit \(entry.villageCode) exists"))
+                }
+                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "household") }
                 return .stewardship(.registerHousehold(entry, key: key))
             }, respond: HouseholdMapping.answer)
         }
 
         var updateHousehold: MethodSpec {
-            Method.mutation(RPC.Households.updateHousehold, store: store, readsFile: true, plan: { _, request in
+            Method.mutation(RPC.Households.updateHousehold, store: store, readsFile: true, digest: digest, plan: { _, request in
                 var bad: [FieldViolation] = []
                 if request.household.id.isEmpty { bad.append(.init(field: "household.id", description: "is required: the household (HH…) to change")) }
                 if request.expectedVersion < 0 { bad.append(.init(field: "expected_version", description: "must be 0 (no check) or the version you read")) }
                 var entry = HouseholdMapping.entry(request.household, date: request.date, reason: request.reason, today: context.today, into: &bad)
-                entry?.removePhone = request.removePhone
-                guard let entry, bad.isEmpty else { throw LedgerError.invalid(bad, what: "household") }
+                entry.removePhone = request.removePhone
+                bad += HouseholdRules.violations(entry, isNew: false, today: context.today)
+                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "household") }
                 return .stewardship(.updateHousehold(entry, key: key, expectedVersion: request.expectedVersion))
             }, respond: HouseholdMapping.answer)
         }
@@ -85,7 +95,8 @@ enum HouseholdService {
                 // Opened before the journal entry: a value that does not open
                 // (another key, an edited row) fails the call unjournaled.
                 let revealed = try households.map { try HouseholdMapping.revealed($0, key: key) }
-                let mutation = TaizhangCore.Mutation.notePersonalDataRead(householdIds: households.map(\.id), fields: ["id_number", "phone"], reason: reason)
+                let fields = households.contains { !$0.phoneSealed.isEmpty } ? ["id_number", "phone"] : ["id_number"]
+                let mutation = TaizhangCore.Mutation.notePersonalDataRead(householdIds: households.map(\.id), fields: fields, reason: reason)
                 return (mutation, answer: {
                     var response = Taizhang_Household_V1_RevealHouseholdsResponse()
                     response.households = revealed
@@ -106,13 +117,14 @@ enum HouseholdService {
 
 /// Households between the core and the wire.
 enum HouseholdMapping {
-    /// A caller's household as an entry; nil (with violations) when its enums are unset.
+    /// A caller's household as an entry, and in `bad` what of it does not
+    /// decode (an unset enum stands in as its first value meanwhile, so the
+    /// rest is still checked: every bad field is listed at once).
     static func entry(_ proto: Taizhang_Household_V1_Household, date: String, reason: String, today: CivilDate,
-                      into bad: inout [FieldViolation]) -> HouseholdEntry? {
-        let labour: LabourCapacity? = EnumMapping.decode(proto.labourCapacity.rawValue, field: "household.labour_capacity", what: "labour capacity", into: &bad)
-        let category: HouseholdCategory? = EnumMapping.decode(proto.category.rawValue, field: "household.category", what: "household category", into: &bad)
+                      into bad: inout [FieldViolation]) -> HouseholdEntry {
+        let labour: LabourCapacity = EnumMapping.decode(proto.labourCapacity.rawValue, field: "household.labour_capacity", what: "labour capacity", into: &bad) ?? .full
+        let category: HouseholdCategory = EnumMapping.decode(proto.category.rawValue, field: "household.category", what: "household category", into: &bad) ?? .lifted
         let on = Decode.date(date, field: "date", required: false, into: &bad) ?? today
-        guard let labour, let category else { return nil }
         return HouseholdEntry(id: proto.id, villageCode: proto.villageCode, headName: proto.headName, idNumber: proto.idNumber, phone: proto.phone,
                               members: proto.members.map { HouseholdMember(name: $0.name, relation: $0.relation) },
                               labourCapacity: labour, category: category, on: on, reason: reason)

@@ -291,11 +291,29 @@ enum Method {
     /// answered once durable. `readsFile`: its plan reads records from the
     /// ledger file, so it is staged off the loop (`staged`).
     static func mutation<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
-        _ method: RPCMethod<Request, Response>, store: any LedgerStore, readsFile: Bool = false,
+        _ method: RPCMethod<Request, Response>, store: any LedgerStore, readsFile: Bool = false, digest: RequestDigest = .sha256,
         plan: @escaping @Sendable (CallContext, Request) throws -> TaizhangCore.Mutation,
         respond: @escaping @Sendable (MutationOutcome) -> Response
     ) -> MethodSpec {
-        staged(method, store: store, readsFile: readsFile, plan: { call, request in .submit(try plan(call, request)) }, respond: respond)
+        staged(method, store: store, readsFile: readsFile, digest: digest, plan: { call, request in .submit(try plan(call, request)) }, respond: respond)
+    }
+
+    /// How a mutation's payload is digested for the journal's and the
+    /// idempotency records' `request_sha256`.
+    enum RequestDigest: Sendable {
+        /// SHA-256 of the payload.
+        case sha256
+        /// HMAC-SHA256 under a secret key: for payloads holding personal
+        /// data in clear, whose plain hash could be matched against guesses
+        /// by anyone who reads the journal.
+        case keyed(@Sendable ([UInt8]) -> String)
+
+        func hex(_ payload: Data) -> String {
+            switch self {
+            case .sha256: return SHA256.hex(payload)
+            case .keyed(let digest): return digest(Array(payload))
+            }
+        }
     }
 
     /// What a staged mutation's request asks for.
@@ -315,7 +333,7 @@ enum Method {
     /// worker: such calls reach the store in the order they arrived), with
     /// a ticket that withdraws it until it reaches the store (`StagedTicket`).
     static func staged<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
-        _ method: RPCMethod<Request, Response>, store: any LedgerStore, readsFile: Bool = false,
+        _ method: RPCMethod<Request, Response>, store: any LedgerStore, readsFile: Bool = false, digest: RequestDigest = .sha256,
         plan: @escaping @Sendable (CallContext, Request) throws -> Staged<Response>,
         respond: @escaping @Sendable (MutationOutcome) -> Response
     ) -> MethodSpec {
@@ -332,7 +350,7 @@ enum Method {
                 } catch {
                     return .completed(.failed(StatusMapping.status(for: error, requestType: Request.protoMessageName)))
                 }
-                let ticket = submit { Self.submit(mutation, call: call, payload: payload, store: store, respond: respond, completion: completion) }
+                let ticket = submit { Self.submit(mutation, call: call, payload: payload, store: store, digest: digest, respond: respond, completion: completion) }
                 return .pending(ticket: ticket)
             }
             guard readsFile || ScopeGuard.readsFile(call, store) else { return stage { $0() } }
@@ -396,10 +414,11 @@ enum Method {
     /// once durable. `remember`: keep the answer for the call's idempotency key.
     private static func submit<Response: SwiftProtobuf.Message>(
         _ mutation: TaizhangCore.Mutation, call: CallContext, payload: Data, store: any LedgerStore, remember: Bool = true,
+        digest: RequestDigest = .sha256,
         respond: @escaping @Sendable (MutationOutcome) -> Response, completion: @escaping @Sendable (CallResult) -> Void
     ) -> any MutationTicket {
         var context = CallerContext(identity: call.identity, actor: call.actor, method: call.method,
-                                    requestId: call.requestId, requestSHA256: SHA256.hex(payload),
+                                    requestId: call.requestId, requestSHA256: digest.hex(payload),
                                     idempotencyKey: remember ? call.idempotencyKey : nil)
         if let principal = call.principal {
             context.idempotencyOwner = principal.name

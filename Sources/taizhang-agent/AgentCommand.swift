@@ -53,6 +53,8 @@ struct Run: AsyncParsableCommand {
                 text += "taizhang-agent: ready\n"
                 writeAll(text, to: 1)
                 notify("READY=1\nSTATUS=watching \(configuration.daemons.count) daemon(s)")
+                // Pinged only once READY=1 is out: systemd hears the agent is up first.
+                startWatchdog(agent)
             }
         }
         let stop = DispatchSemaphore(value: 0)
@@ -64,7 +66,6 @@ struct Run: AsyncParsableCommand {
             source.resume()
             sources.append(source)
         }
-        startWatchdog(agent)
         // Stop on a signal, or when the agent itself ends (it could not listen, …).
         let ended = Task {
             if case .failure(let error) = await task.result {

@@ -117,7 +117,8 @@ struct HouseholdCommand: AsyncParsableCommand {
     /// Options shared by add and update.
     struct Entry: ParsableArguments {
         @Option(name: .customLong("head"), help: "The head of household 户主.") var head: String?
-        @Option(name: .customLong("id-number"), help: "The head's 18-character citizen ID number (GB 11643).") var idNumber: String?
+        @Option(name: .customLong("id-number"), help: "The head's 18-character citizen ID number (GB 11643); - reads it from standard input (kept out of the shell's history and ps).")
+        var idNumber: String?
         @Option(help: "A phone number: 11-digit mobile, or 0713-1234567.") var phone: String?
         @Option(name: .customLong("member"), help: "A member besides the head, NAME:RELATION (e.g. 李德福:配偶); repeat for each.") var members: [String] = []
         @Option(help: "Labour capacity: none (无劳动能力), weak (弱劳动能力) or full (有劳动能力).") var labour: String?
@@ -127,7 +128,12 @@ struct HouseholdCommand: AsyncParsableCommand {
 
         func apply(to household: inout Taizhang_Household_V1_Household) throws {
             if let head { household.headName = head }
-            if let idNumber { household.idNumber = idNumber }
+            if idNumber == "-" {
+                guard let line = readLine(strippingNewline: true), !line.isEmpty else { throw ValidationError("--id-number -: no ID number on standard input") }
+                household.idNumber = line.trimmingCharacters(in: .whitespaces)
+            } else if let idNumber {
+                household.idNumber = idNumber
+            }
             if let phone { household.phone = phone }
             if !members.isEmpty {
                 household.members = try members.map { text in
@@ -209,8 +215,17 @@ struct HouseholdCommand: AsyncParsableCommand {
             }
             let text = CSV.write([Self.header] + rows)
             if let output {
-                guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8), attributes: [.posixPermissions: reveal ? 0o600 : 0o644]) else {
-                    printError("cannot write \(output)")
+                // Numbers in clear are never readable by others, not even for a moment.
+                let mode: mode_t = reveal ? 0o600 : 0o644
+                let descriptor = open(output, O_WRONLY | O_CREAT | O_TRUNC, mode)
+                let bytes = Array(text.utf8)
+                guard descriptor >= 0 else {
+                    printError("cannot write \(output): \(String(cString: strerror(errno)))")
+                    throw ExitCode(1)
+                }
+                defer { close(descriptor) }
+                guard fchmod(descriptor, mode) == 0, write(descriptor, bytes, bytes.count) == bytes.count else {
+                    printError("cannot write \(output): \(String(cString: strerror(errno)))")
                     throw ExitCode(1)
                 }
                 FileHandle.standardError.write(Data("\(households.count) households written to \(output)\(reveal ? " (numbers in clear: mode 0600)" : "")\n".utf8))

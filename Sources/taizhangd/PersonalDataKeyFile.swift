@@ -16,21 +16,31 @@ enum PersonalDataKeyFile {
         let description: String
     }
 
-    /// The key and, when it had to be created or sits beside the data, a warning.
-    static func load(environment: [String: String], dataDirectory: String) throws -> (PersonalDataKey, warning: String?) {
-        if let credentials = environment["CREDENTIALS_DIRECTORY"], !credentials.isEmpty {
-            let path = credentials + "/" + name
-            if FileManager.default.fileExists(atPath: path) {
-                return (try read(path, checkMode: false), nil)
+    /// The key and, when it had to be created, a warning. The key must open
+    /// the numbers of the register's first households; a ledger that holds
+    /// households is never given a new key (their numbers could not be
+    /// read, and a second registration of a person would go unnoticed).
+    static func load(environment: [String: String], dataDirectory: String, register store: any LedgerStore) throws -> (PersonalDataKey, warning: String?) {
+        let sample = try store.stewardshipRecords(StewardshipFilter(.household), after: nil, limit: 3)
+        var path = dataDirectory + "/" + name
+        var fromCredentials = false
+        if let credentials = environment["CREDENTIALS_DIRECTORY"], !credentials.isEmpty, FileManager.default.fileExists(atPath: credentials + "/" + name) {
+            (path, fromCredentials) = (credentials + "/" + name, true)
+        } else if !FileManager.default.fileExists(atPath: path) {
+            if sample.total > 0 {
+                throw Problem(description: "the ledger holds \(sample.total) households whose ID and phone numbers are sealed with a key this daemon cannot find (no \(path), no credential \(name)); restore personal-data.key from its backup")
             }
+            try create(path, directory: dataDirectory)
+            return (try read(path, checkMode: true),
+                    "created a personal-data key in \(path) (households' ID and phone numbers are sealed with it): back it up apart from the ledger, or move it to the service's credentials (LoadCredential=\(name):/etc/taizhang/\(name)); without it they cannot be read")
         }
-        let path = dataDirectory + "/" + name
-        if FileManager.default.fileExists(atPath: path) {
-            return (try read(path, checkMode: true), nil)
+        // systemd's credentials are the service's own (mode and owner set by it).
+        let key = try read(path, checkMode: !fromCredentials)
+        let households = sample.records.compactMap { record -> Household? in if case .household(let value) = record { value } else { nil } }
+        if !households.isEmpty, !households.contains(where: { (try? key.open($0.idNumberSealed, household: $0.id, field: "id_number")) != nil }) {
+            throw Problem(description: "the key in \(path) does not open the numbers of households \(households.map(\.id).joined(separator: ", ")): it is not the key they were sealed with; restore the right personal-data.key")
         }
-        try create(path, directory: dataDirectory)
-        return (try read(path, checkMode: true),
-                "created a personal-data key in \(path) (households' ID and phone numbers are sealed with it): back it up apart from the ledger, or move it to the service's credentials (LoadCredential=\(name):/etc/taizhang/\(name)); without it they cannot be read")
+        return (key, nil)
     }
 
     static func read(_ path: String, checkMode: Bool) throws -> PersonalDataKey {

@@ -273,10 +273,21 @@ struct Taizhangd: ParsableCommand {
             store.close()
             throw ExitCode(74)
         }
+        var configuration = site.configuration
+        do {
+            let (key, warning) = try PersonalDataKeyFile.load(environment: ProcessInfo.processInfo.environment, dataDirectory: site.dataDirectory,
+                                                              register: store)
+            configuration.personalDataKey = key
+            if let warning { Log.warning(warning) }
+        } catch {
+            Log.error("personal-data key: \(error)")
+            store.close()
+            throw ExitCode(78)
+        }
         do {
             let ledgerGuard = LedgerGuard(store: store, anchorage: LedgerGuard.defaultAnchorage(),
                                           dataDirectory: URL(fileURLWithPath: site.dataDirectory).standardizedFileURL.path, clock: Taizhangd.clock)
-            server = try TaizhangServer(configuration: site.configuration, store: store, alerts: alerts, clock: Taizhangd.clock,
+            server = try TaizhangServer(configuration: configuration, store: store, alerts: alerts, clock: Taizhangd.clock,
                                         ledgerGuard: ledgerGuard)
         } catch {
             // A method without a declaration is never served unchecked (EX_SOFTWARE).
@@ -444,14 +455,6 @@ struct Site {
         configuration.risk = files.risk
         configuration.access = files.access
         configuration.alertsTo = settings.alertsTo
-        do {
-            let (key, warning) = try PersonalDataKeyFile.load(environment: environment, dataDirectory: dataDirectory)
-            configuration.personalDataKey = key
-            if let warning { Log.warning(warning) }
-        } catch {
-            FileHandle.standardError.write(Data("taizhangd: personal-data key: \(error)\n".utf8))
-            throw ExitCode(78)
-        }
         self.configuration = configuration
         Log.info("holiday calendars for \(Taizhangd.yearRanges(configuration.calendar.knownYears)); depreciation starts \(configuration.depreciationPolicy.start.rawValue), \(configuration.depreciationPolicy.classes.count) minimum-life classes")
         if let warning = configuration.calendar.missingCalendarWarning(today: Taizhangd.clock.today()) {
