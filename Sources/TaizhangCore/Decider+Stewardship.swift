@@ -55,6 +55,7 @@ extension Decider {
             }
             receipts.append(income.receipt)
         }
+        bad += linkHouseholds(&plan)
         if !bad.isEmpty { throw LedgerError.invalid(bad, what: "plan") }
         plan.incomeFen = receipts.reduce(Int64(0)) { $0.saturatingAdd($1.amountFen) }
         let rules = DistributionRules.validate(allocations: plan.allocations, incomeFen: plan.incomeFen)
@@ -81,7 +82,8 @@ extension Decider {
         return LedgerChange(stewardship: [(.plan(plan), nil)], outcome: .stewardship(.plan(plan)))
     }
 
-    mutating func advancePlan(_ id: String, _ target: PlanStage, _ date: CivilDate, _ note: String, _ assembly: AssemblyRecord?, _ approver: SignOffDecider?, _ expectedVersion: Int64) throws -> LedgerChange {
+    mutating func advancePlan(_ id: String, _ target: PlanStage, _ date: CivilDate, _ note: String, _ assembly: AssemblyRecord?, _ approver: SignOffDecider?, _ expectedVersion: Int64,
+                              _ payments: [HouseholdPayment] = []) throws -> LedgerChange {
         if case .plan(let plan)? = view.record(.distributionPlan, id) { try reveal(plan.ownerCode, "distribution plan", id) } else { try reveal(nil, "distribution plan", id) }
         guard case .plan(let current)? = view.record(.distributionPlan, id) else {
             throw LedgerError(.notFound, "no distribution plan \(id) exists", violations: [.init(field: "plan_id", description: "not found")])
@@ -97,12 +99,67 @@ extension Decider {
             throw LedgerError(.permissionDenied, "separation of duties: \(approver.name) recorded the township's approval of plan \(id), so another identity (the county's) records its filing")
         }
         var plan = current
+        if target == .carriedOut {
+            plan.payments = try householdPayments(current, payments)
+        } else if !payments.isEmpty {
+            throw LedgerError.invalid([.init(field: "payments", description: "are recorded when the plan is carried out (carried_out), not at \(target.rawValue)")], what: "plan step")
+        }
         plan.stage = target
         plan.steps.append(PlanStep(stage: target, date: date, identity: context.identity, actor: context.actor, personId: context.identityId, note: note, recordedAt: now))
         if target == .assemblyPassed { plan.assembly = assembly }
         plan.version = current.version + 1
         plan.updatedAt = now
         return LedgerChange(stewardship: [(.plan(plan), .plan(current))], outcome: .stewardship(.plan(plan)))
+    }
+
+    /// Shares naming households of the register: each must be a household
+    /// of the plan's unit (or below), once per allocation; an empty name is
+    /// the head's from the register, another name is refused.
+    func linkHouseholds(_ plan: inout DistributionPlan) -> [FieldViolation] {
+        var bad: [FieldViolation] = []
+        var known: [String: Household]?
+        for (a, allocation) in plan.allocations.enumerated() {
+            var seen: Set<String> = []
+            for (h, share) in allocation.households.enumerated() {
+                guard let id = share.householdId, !id.isEmpty else { continue }
+                let field = "plan.allocations[\(a)].households[\(h)]"
+                if known == nil { known = Dictionary(uniqueKeysWithValues: view.households(inUnit: plan.ownerCode).map { ($0.id, $0) }) }
+                guard let household = known?[id] else {
+                    bad.append(.init(field: field + ".household_id", description: "no household \(id) in the register of \(plan.ownerCode) or below"))
+                    continue
+                }
+                if !seen.insert(id).inserted { bad.append(.init(field: field + ".household_id", description: "\(id) is named twice in this allocation")) }
+                if share.name.isBlank {
+                    plan.allocations[a].households[h].name = household.headName
+                } else if share.name != household.headName {
+                    bad.append(.init(field: field + ".name", description: "is \(share.name); the register's head of \(id) is \(household.headName)"))
+                }
+            }
+        }
+        return bad
+    }
+
+    /// The payment lines of a plan carried out, checked (PlanPaymentRules),
+    /// and the priority of 004 §30: a plan that pays households while a
+    /// household of its village without or with weak labour capacity gets
+    /// nothing is refused.
+    func householdPayments(_ plan: DistributionPlan, _ payments: [HouseholdPayment]) throws -> [HouseholdPayment]? {
+        let bad = PlanPaymentRules.violations(payments, allocations: plan.allocations)
+        if !bad.isEmpty {
+            throw LedgerError(.invalidArgument, "the payment lines do not match the plan's household shares; see violations", violations: bad)
+        }
+        let paysHouseholds = plan.allocations.contains { !$0.households.isEmpty }
+        if paysHouseholds {
+            let paid = Set(PlanPaymentRules.registeredShares(plan.allocations).keys)
+            let skipped = view.households(inUnit: plan.ownerCode).filter { $0.labourCapacity.isPriority && !paid.contains($0.id) }
+            if !skipped.isEmpty {
+                let named = skipped.prefix(10).map { "\($0.id) \($0.headName)（\($0.labourCapacity.chineseName)）" }.joined(separator: "、")
+                throw LedgerError(.failedPrecondition,
+                                  "004 §30: the plan pays households while \(skipped.count) household(s) of the village without or with weak labour capacity get nothing (\(named)\(skipped.count > 10 ? " …" : "")); village income goes to them first: give them a share in a new plan",
+                                  violations: skipped.prefix(100).map { .init(field: "payments", description: "\($0.id) (\($0.labourCapacity.rawValue)) is not paid") })
+            }
+        }
+        return payments.isEmpty ? nil : payments
     }
 
     mutating func openStockTake(_ adminCode: String, _ year: Int, _ date: CivilDate) throws -> LedgerChange {

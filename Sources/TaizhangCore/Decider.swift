@@ -79,8 +79,8 @@ public struct Decider {
             return try recordIncome(income)
         case .createPlan(let plan, let draftedOn, let note):
             return try createPlan(plan, draftedOn, note)
-        case .advancePlan(let id, let target, let date, let note, let assembly, let approver, let expectedVersion):
-            return try advancePlan(id, target, date, note, assembly, approver, expectedVersion)
+        case .advancePlan(let id, let target, let date, let note, let assembly, let approver, let expectedVersion, let payments):
+            return try advancePlan(id, target, date, note, assembly, approver, expectedVersion, payments)
         case .openStockTake(let adminCode, let year, let date):
             return try openStockTake(adminCode, year, date)
         case .recordCount(let id, let lines, let surplus, let expectedVersion):

@@ -30,11 +30,42 @@ public struct HouseholdShare: Sendable, Hashable, Codable {
     public var name: String
     /// Money in fen.
     public var amountFen: Int64
+    /// The household of the register it pays ("HH00000001", issue 23); nil
+    /// for a plan that names households by text only (before the register).
+    public var householdId: String?
 
     /// A share.
-    public init(name: String, amountFen: Int64) {
+    public init(name: String, amountFen: Int64, householdId: String? = nil) {
         self.name = name
         self.amountFen = amountFen
+        self.householdId = householdId
+    }
+}
+
+/// How a household was paid its share when the plan was carried out.
+public enum PaymentMethod: String, Sendable, Codable, CaseIterable {
+    /// 转账: to the household's bank card (一卡通), with the transfer's reference.
+    case transfer
+    /// 现金: cash against the head's signature on the payment sheet, kept as a document digest.
+    case cash
+}
+
+/// One payment line of a carried-out plan: what reached one household, and its receipt.
+public struct HouseholdPayment: Sendable, Hashable, Codable {
+    public var householdId: String
+    public var amountFen: Int64
+    public var method: PaymentMethod
+    /// The bank's reference of the transfer (method transfer).
+    public var transferReference: String
+    /// SHA-256 (hex) of the signed payment sheet (method cash).
+    public var signedSheetSHA256: String
+
+    public init(householdId: String, amountFen: Int64, method: PaymentMethod, transferReference: String = "", signedSheetSHA256: String = "") {
+        self.householdId = householdId
+        self.amountFen = amountFen
+        self.method = method
+        self.transferReference = transferReference
+        self.signedSheetSHA256 = signedSheetSHA256
     }
 }
 
@@ -264,6 +295,60 @@ public enum DistributionRules {
             }
         }
         return nil
+    }
+}
+
+/// The rules of a plan's payments to the households of the register (issue 23).
+public enum PlanPaymentRules {
+    /// The shares that name households of the register, by household (a
+    /// household named in two allocations is paid their sum).
+    public static func registeredShares(_ allocations: [Allocation]) -> [String: Int64] {
+        var shares: [String: Int64] = [:]
+        for allocation in allocations {
+            for share in allocation.households {
+                if let id = share.householdId, !id.isEmpty { shares[id, default: 0] = shares[id, default: 0].saturatingAdd(share.amountFen) }
+            }
+        }
+        return shares
+    }
+
+    /// Every problem of the payment lines of a plan being carried out: one
+    /// line per household of the register the plan pays, each for its share
+    /// exactly (so the lines sum to the households' shares, fen for fen),
+    /// each with its receipt.
+    public static func violations(_ payments: [HouseholdPayment], allocations: [Allocation]) -> [FieldViolation] {
+        var bad: [FieldViolation] = []
+        let shares = registeredShares(allocations)
+        var paid: [String: Int] = [:]
+        for (index, payment) in payments.enumerated() {
+            let field = "payments[\(index)]"
+            if let earlier = paid[payment.householdId] {
+                bad.append(.init(field: field + ".household_id", description: "\(payment.householdId) is paid on line \(earlier) already; one line per household"))
+            }
+            paid[payment.householdId] = paid[payment.householdId] ?? index
+            if let share = shares[payment.householdId] {
+                if payment.amountFen != share {
+                    bad.append(.init(field: field + ".amount_fen", description: "is \(Yuan.format(payment.amountFen)); the plan gives \(payment.householdId) \(Yuan.format(share))"))
+                }
+            } else {
+                bad.append(.init(field: field + ".household_id", description: "\(payment.householdId) has no share in the plan; pay only the households it names"))
+            }
+            switch payment.method {
+            case .transfer:
+                if payment.transferReference.isBlank || payment.transferReference.utf8.count > 64 {
+                    bad.append(.init(field: field + ".transfer_reference", description: "a transfer needs the bank's reference (at most 64 bytes)"))
+                }
+            case .cash:
+                let digest = payment.signedSheetSHA256
+                if digest.count != 64 || !digest.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) {
+                    bad.append(.init(field: field + ".signed_sheet_sha256", description: "cash needs the signed payment sheet's SHA-256 (64 lowercase hex digits)"))
+                }
+            }
+        }
+        for id in shares.keys.sorted() where paid[id] == nil {
+            bad.append(.init(field: "payments", description: "\(id) has a share of \(Yuan.format(shares[id] ?? 0)) and no payment line"))
+        }
+        return bad
     }
 }
 

@@ -19,6 +19,8 @@ public protocol LedgerView {
     func entityHolder(ofCreditCode code: String) -> String?
     /// The household whose head has the ID number of this keyed digest.
     func householdHolder(ofDigest digest: String) -> String?
+    /// The households registered in the unit and below.
+    func households(inUnit code: String) -> [Household]
     func contract(_ id: String) -> OperationContract?
     /// The asset's contracts, by id.
     func contracts(ofAsset id: String) -> [OperationContract]
@@ -46,6 +48,7 @@ public struct EmptyLedgerView: LedgerView {
     public func entity(_ id: String) -> OperatingEntity? { nil }
     public func entityHolder(ofCreditCode code: String) -> String? { nil }
     public func householdHolder(ofDigest digest: String) -> String? { nil }
+    public func households(inUnit code: String) -> [Household] { [] }
     public func contract(_ id: String) -> OperationContract? { nil }
     public func contracts(ofAsset id: String) -> [OperationContract] { [] }
     public func report(of entityId: String, _ quarter: Quarter) -> QuarterReport? { nil }
@@ -103,6 +106,15 @@ public struct LayeredView: LedgerView {
         guard let committed = base.householdHolder(ofDigest: digest) else { return nil }
         if case .household(let now)? = changes.stewardship[GroupChanges.key(.household, committed)], now.idDigest != digest { return nil }
         return committed
+    }
+    public func households(inUnit code: String) -> [Household] {
+        let codes = subtree(of: code)
+        var byId: [String: Household] = [:]
+        for household in base.households(inUnit: code) { byId[household.id] = household }
+        for record in changes.stewardship.values {
+            if case .household(let household) = record, codes.contains(household.villageCode) { byId[household.id] = household }
+        }
+        return byId.values.sorted { $0.id < $1.id }
     }
     public func contract(_ id: String) -> OperationContract? { changes.contracts[id] ?? base.contract(id) }
     public func contracts(ofAsset id: String) -> [OperationContract] {

@@ -81,6 +81,9 @@ public struct DistributionPlan: Sendable, Hashable, Codable {
     /// The steps taken, the draft first.
     public var steps: [PlanStep]
     /// The assembly that passed it, once it has.
+    /// What reached each household of the register when it was carried
+    /// out (issue 23); nil before, and for plans that name households by text.
+    public var payments: [HouseholdPayment]?
     public var assembly: AssemblyRecord?
     public var version: Int64
     public var createdAt: String
@@ -391,7 +394,9 @@ public enum StewardshipChange: Sendable {
     /// The plan's next step. `approver`, for the approval steps, names the
     /// identity that must not be the one that drafted the plan (separation
     /// of duties); nil: not checked (local mode has one user).
-    case advancePlan(planId: String, to: PlanStage, on: CivilDate, note: String, assembly: AssemblyRecord?, approver: SignOffDecider?, expectedVersion: Int64)
+    /// Carried out (`to` carried_out), `payments` are what reached each household of the register it pays.
+    case advancePlan(planId: String, to: PlanStage, on: CivilDate, note: String, assembly: AssemblyRecord?, approver: SignOffDecider?, expectedVersion: Int64,
+                     payments: [HouseholdPayment] = [])
     /// A count of `adminCode`'s subtree for `year`.
     case openStockTake(adminCode: String, year: Int, on: CivilDate)
     /// Lines (replacing earlier lines of the same assets) and surplus for an open count.

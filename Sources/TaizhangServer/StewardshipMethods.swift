@@ -61,9 +61,30 @@ enum StewardshipMapping {
             }
             for (householdIndex, share) in proto.households.prefix(StewardshipLimits.allocationHouseholdsMax).enumerated() {
                 checkText(share.name, field: "\(field).households[\(householdIndex)].name", maxBytes: StewardshipLimits.nameMaxBytes, into: &bad)
+                checkText(share.householdID, field: "\(field).households[\(householdIndex)].household_id", maxBytes: 16, into: &bad)
             }
             return Allocation(purpose: purpose ?? .reserve, amountFen: proto.amountFen,
-                              households: proto.households.prefix(StewardshipLimits.allocationHouseholdsMax).map { HouseholdShare(name: $0.name, amountFen: $0.amountFen) })
+                              households: proto.households.prefix(StewardshipLimits.allocationHouseholdsMax).map {
+                                  HouseholdShare(name: $0.name, amountFen: $0.amountFen, householdId: $0.householdID.isEmpty ? nil : $0.householdID)
+                              })
+        }
+    }
+
+    /// A payment line as sent.
+    static func payment(_ line: HouseholdPayment) -> Taizhang_Ledger_V1_HouseholdPayment {
+        var out = Taizhang_Ledger_V1_HouseholdPayment()
+        (out.householdID, out.amountFen, out.transferReference, out.signedSheetSha256) = (line.householdId, line.amountFen, line.transferReference, line.signedSheetSHA256)
+        out.method = .init(rawValue: EnumMapping.encode(line.method)) ?? .unspecified
+        return out
+    }
+
+    /// The payment lines of a plan being carried out.
+    static func decode(_ lines: [Taizhang_Ledger_V1_HouseholdPayment], into bad: inout [FieldViolation]) -> [HouseholdPayment] {
+        lines.enumerated().map { index, line in
+            let method: PaymentMethod? = EnumMapping.decode(line.method.rawValue, field: "payments[\(index)].method", what: "payment method", into: &bad)
+            checkText(line.householdID, field: "payments[\(index)].household_id", maxBytes: 16, into: &bad)
+            return HouseholdPayment(householdId: line.householdID, amountFen: line.amountFen, method: method ?? .transfer,
+                                    transferReference: line.transferReference, signedSheetSHA256: line.signedSheetSha256)
         }
     }
 
@@ -155,10 +176,12 @@ enum StewardshipMapping {
                 var household = Taizhang_Ledger_V1_HouseholdShare()
                 household.name = share.name
                 household.amountFen = share.amountFen
+                household.householdID = share.householdId ?? ""
                 return household
             }
             return item
         }
+        out.payments = (plan.payments ?? []).map(Self.payment)
         out.stage = .init(rawValue: EnumMapping.encode(plan.stage)) ?? .unspecified
         out.steps = plan.steps.map { step in
             var item = Taizhang_Ledger_V1_PlanStep()
@@ -427,6 +450,7 @@ extension LedgerService {
                                                               representativesTotal: Int(a.representativesTotal))
                                 }
                                 if stage == .draft { bad.append(.init(field: "stage", description: "a plan is drafted by CreateDistributionPlan; name the next step")) }
+                                let payments = StewardshipMapping.decode(request.payments, into: &bad)
                                 if request.expectedVersion < 0 { bad.append(.init(field: "expected_version", description: "must be 0 (no check) or the version you read")) }
                                 guard let stage, bad.isEmpty else { throw LedgerError.invalid(bad, what: "step") }
                                 var approver: SignOffDecider?
@@ -439,7 +463,8 @@ extension LedgerService {
                                     approver = approval && !principal.isLocal ? Decode.signer(call) : nil
                                 }
                                 return .stewardship(.advancePlan(planId: request.planID, to: stage, on: date, note: request.note,
-                                                                 assembly: assembly, approver: approver, expectedVersion: request.expectedVersion))
+                                                                 assembly: assembly, approver: approver, expectedVersion: request.expectedVersion,
+                                                                 payments: payments))
                             }, respond: planResponse)
         }
 

@@ -72,6 +72,13 @@ struct CommittedView: LedgerView {
     func entity(_ id: String) -> OperatingEntity? { failure.value(nil) { try store.entity(id: id) } }
     func entityHolder(ofCreditCode code: String) -> String? { failure.value(nil) { try store.loadEntityId(creditCode: code) } }
     func householdHolder(ofDigest digest: String) -> String? { failure.value(nil) { try store.loadHouseholdId(digest: digest) } }
+    func households(inUnit code: String) -> [Household] {
+        failure.value([]) {
+            try store.stewardshipRecords(StewardshipFilter(.household, adminCode: code), after: nil, limit: .max).records.compactMap { record in
+                if case .household(let household) = record { return household } else { return nil }
+            }
+        }
+    }
     func contract(_ id: String) -> OperationContract? { failure.value(nil) { try store.contract(id: id) } }
     func contracts(ofAsset id: String) -> [OperationContract] {
         failure.value([]) { try store.contracts(entityId: nil, assetId: id, after: nil, limit: .max, countTotal: false).records }

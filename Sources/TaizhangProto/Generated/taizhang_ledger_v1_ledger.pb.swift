@@ -953,6 +953,49 @@ public nonisolated enum Taizhang_Ledger_V1_AllocationPurpose: SwiftProtobuf.Enum
 
 }
 
+/// How a household was paid its share (issue 23).
+public nonisolated enum Taizhang_Ledger_V1_PaymentMethod: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// 转账 to the household's card, with the bank's reference
+  case transfer // = 1
+
+  /// 现金 against the head's signature on the payment sheet
+  case cash // = 2
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .transfer
+    case 2: self = .cash
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .transfer: return 1
+    case .cash: return 2
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Taizhang_Ledger_V1_PaymentMethod] = [
+    .unspecified,
+    .transfer,
+    .cash,
+  ]
+
+}
+
 public nonisolated enum Taizhang_Ledger_V1_PlanStage: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
   case unspecified // = 0
@@ -3626,10 +3669,37 @@ public nonisolated struct Taizhang_Ledger_V1_HouseholdShare: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// head of household
+  /// head of household; may be empty when household_id names one of the register
   public var name: String = String()
 
   public var amountFen: Int64 = 0
+
+  /// a household of the register of the plan's unit ("HH00000001", issue 23); empty: named by text only
+  public var householdID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One payment line of a plan carried out: what reached one household of the register, and its receipt.
+public nonisolated struct Taizhang_Ledger_V1_HouseholdPayment: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var householdID: String = String()
+
+  /// the household's share, exactly
+  public var amountFen: Int64 = 0
+
+  public var method: Taizhang_Ledger_V1_PaymentMethod = .unspecified
+
+  /// TRANSFER: the bank's reference
+  public var transferReference: String = String()
+
+  /// CASH: SHA-256 of the signed payment sheet (64 lowercase hex digits)
+  public var signedSheetSha256: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -3789,6 +3859,12 @@ public nonisolated struct Taizhang_Ledger_V1_DistributionPlan: @unchecked Sendab
     set {_uniqueStorage()._updatedAt = newValue}
   }
 
+  /// output only: what reached each household of the register when carried out
+  public var payments: [Taizhang_Ledger_V1_HouseholdPayment] {
+    get {_storage._payments}
+    set {_uniqueStorage()._payments = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -3849,6 +3925,12 @@ public nonisolated struct Taizhang_Ledger_V1_AdvanceDistributionPlanRequest: Sen
   public mutating func clearAssembly() {self._assembly = nil}
 
   public var expectedVersion: Int64 = 0
+
+  /// PLAN_CARRIED_OUT: one line per household of the register the plan pays,
+  /// each for its share exactly, with its receipt (issue 23). Refused (004 §30)
+  /// while a household of the plan's unit without or with weak labour
+  /// capacity gets nothing and others are paid.
+  public var payments: [Taizhang_Ledger_V1_HouseholdPayment] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -4563,6 +4645,10 @@ nonisolated extension Taizhang_Ledger_V1_PaymentKind: SwiftProtobuf._ProtoNamePr
 
 nonisolated extension Taizhang_Ledger_V1_AllocationPurpose: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ALLOCATION_PURPOSE_UNSPECIFIED\0\u{1}NO_LABOUR_HOUSEHOLDS\0\u{1}PUBLIC_WELFARE_JOBS\0\u{1}COLLECTIVE_ECONOMY\0\u{1}PUBLIC_WORKS\0\u{1}RESERVE\0\u{1}OTHER_HOUSEHOLDS\0")
+}
+
+nonisolated extension Taizhang_Ledger_V1_PaymentMethod: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0PAYMENT_METHOD_UNSPECIFIED\0\u{1}PAYMENT_METHOD_TRANSFER\0\u{1}PAYMENT_METHOD_CASH\0")
 }
 
 nonisolated extension Taizhang_Ledger_V1_PlanStage: SwiftProtobuf._ProtoNameProviding {
@@ -9330,7 +9416,7 @@ nonisolated extension Taizhang_Ledger_V1_Arrears: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Taizhang_Ledger_V1_HouseholdShare: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HouseholdShare"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}amount_fen\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}amount_fen\0\u{3}household_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -9340,6 +9426,7 @@ nonisolated extension Taizhang_Ledger_V1_HouseholdShare: SwiftProtobuf.Message, 
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
       case 2: try { try decoder.decodeSingularInt64Field(value: &self.amountFen) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.householdID) }()
       default: break
       }
     }
@@ -9352,12 +9439,66 @@ nonisolated extension Taizhang_Ledger_V1_HouseholdShare: SwiftProtobuf.Message, 
     if self.amountFen != 0 {
       try visitor.visitSingularInt64Field(value: self.amountFen, fieldNumber: 2)
     }
+    if !self.householdID.isEmpty {
+      try visitor.visitSingularStringField(value: self.householdID, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Taizhang_Ledger_V1_HouseholdShare, rhs: Taizhang_Ledger_V1_HouseholdShare) -> Bool {
     if lhs.name != rhs.name {return false}
     if lhs.amountFen != rhs.amountFen {return false}
+    if lhs.householdID != rhs.householdID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_HouseholdPayment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".HouseholdPayment"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}household_id\0\u{3}amount_fen\0\u{1}method\0\u{3}transfer_reference\0\u{3}signed_sheet_sha256\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.householdID) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.amountFen) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.method) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.transferReference) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.signedSheetSha256) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.householdID.isEmpty {
+      try visitor.visitSingularStringField(value: self.householdID, fieldNumber: 1)
+    }
+    if self.amountFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.amountFen, fieldNumber: 2)
+    }
+    if self.method != .unspecified {
+      try visitor.visitSingularEnumField(value: self.method, fieldNumber: 3)
+    }
+    if !self.transferReference.isEmpty {
+      try visitor.visitSingularStringField(value: self.transferReference, fieldNumber: 4)
+    }
+    if !self.signedSheetSha256.isEmpty {
+      try visitor.visitSingularStringField(value: self.signedSheetSha256, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_HouseholdPayment, rhs: Taizhang_Ledger_V1_HouseholdPayment) -> Bool {
+    if lhs.householdID != rhs.householdID {return false}
+    if lhs.amountFen != rhs.amountFen {return false}
+    if lhs.method != rhs.method {return false}
+    if lhs.transferReference != rhs.transferReference {return false}
+    if lhs.signedSheetSha256 != rhs.signedSheetSha256 {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -9505,7 +9646,7 @@ nonisolated extension Taizhang_Ledger_V1_PlanStep: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Taizhang_Ledger_V1_DistributionPlan: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".DistributionPlan"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}owner_code\0\u{1}title\0\u{3}income_ids\0\u{3}income_fen\0\u{3}income_received_on\0\u{1}deadline\0\u{1}allocations\0\u{1}stage\0\u{1}steps\0\u{1}assembly\0\u{1}overdue\0\u{1}version\0\u{3}created_at\0\u{3}updated_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}owner_code\0\u{1}title\0\u{3}income_ids\0\u{3}income_fen\0\u{3}income_received_on\0\u{1}deadline\0\u{1}allocations\0\u{1}stage\0\u{1}steps\0\u{1}assembly\0\u{1}overdue\0\u{1}version\0\u{3}created_at\0\u{3}updated_at\0\u{1}payments\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -9523,6 +9664,7 @@ nonisolated extension Taizhang_Ledger_V1_DistributionPlan: SwiftProtobuf.Message
     var _version: Int64 = 0
     var _createdAt: String = String()
     var _updatedAt: String = String()
+    var _payments: [Taizhang_Ledger_V1_HouseholdPayment] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -9548,6 +9690,7 @@ nonisolated extension Taizhang_Ledger_V1_DistributionPlan: SwiftProtobuf.Message
       _version = source._version
       _createdAt = source._createdAt
       _updatedAt = source._updatedAt
+      _payments = source._payments
     }
   }
 
@@ -9581,6 +9724,7 @@ nonisolated extension Taizhang_Ledger_V1_DistributionPlan: SwiftProtobuf.Message
         case 13: try { try decoder.decodeSingularInt64Field(value: &_storage._version) }()
         case 14: try { try decoder.decodeSingularStringField(value: &_storage._createdAt) }()
         case 15: try { try decoder.decodeSingularStringField(value: &_storage._updatedAt) }()
+        case 16: try { try decoder.decodeRepeatedMessageField(value: &_storage._payments) }()
         default: break
         }
       }
@@ -9638,6 +9782,9 @@ nonisolated extension Taizhang_Ledger_V1_DistributionPlan: SwiftProtobuf.Message
       if !_storage._updatedAt.isEmpty {
         try visitor.visitSingularStringField(value: _storage._updatedAt, fieldNumber: 15)
       }
+      if !_storage._payments.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._payments, fieldNumber: 16)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -9662,6 +9809,7 @@ nonisolated extension Taizhang_Ledger_V1_DistributionPlan: SwiftProtobuf.Message
         if _storage._version != rhs_storage._version {return false}
         if _storage._createdAt != rhs_storage._createdAt {return false}
         if _storage._updatedAt != rhs_storage._updatedAt {return false}
+        if _storage._payments != rhs_storage._payments {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -9717,7 +9865,7 @@ nonisolated extension Taizhang_Ledger_V1_CreateDistributionPlanRequest: SwiftPro
 
 nonisolated extension Taizhang_Ledger_V1_AdvanceDistributionPlanRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AdvanceDistributionPlanRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}plan_id\0\u{1}stage\0\u{1}date\0\u{1}note\0\u{1}assembly\0\u{3}expected_version\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}plan_id\0\u{1}stage\0\u{1}date\0\u{1}note\0\u{1}assembly\0\u{3}expected_version\0\u{1}payments\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -9731,6 +9879,7 @@ nonisolated extension Taizhang_Ledger_V1_AdvanceDistributionPlanRequest: SwiftPr
       case 4: try { try decoder.decodeSingularStringField(value: &self.note) }()
       case 5: try { try decoder.decodeSingularMessageField(value: &self._assembly) }()
       case 6: try { try decoder.decodeSingularInt64Field(value: &self.expectedVersion) }()
+      case 7: try { try decoder.decodeRepeatedMessageField(value: &self.payments) }()
       default: break
       }
     }
@@ -9759,6 +9908,9 @@ nonisolated extension Taizhang_Ledger_V1_AdvanceDistributionPlanRequest: SwiftPr
     if self.expectedVersion != 0 {
       try visitor.visitSingularInt64Field(value: self.expectedVersion, fieldNumber: 6)
     }
+    if !self.payments.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.payments, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -9769,6 +9921,7 @@ nonisolated extension Taizhang_Ledger_V1_AdvanceDistributionPlanRequest: SwiftPr
     if lhs.note != rhs.note {return false}
     if lhs._assembly != rhs._assembly {return false}
     if lhs.expectedVersion != rhs.expectedVersion {return false}
+    if lhs.payments != rhs.payments {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

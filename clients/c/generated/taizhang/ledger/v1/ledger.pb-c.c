@@ -4102,6 +4102,51 @@ void   taizhang__ledger__v1__household_share__free_unpacked
   assert(message->base.descriptor == &taizhang__ledger__v1__household_share__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   taizhang__ledger__v1__household_payment__init
+                     (Taizhang__Ledger__V1__HouseholdPayment         *message)
+{
+  static const Taizhang__Ledger__V1__HouseholdPayment init_value = TAIZHANG__LEDGER__V1__HOUSEHOLD_PAYMENT__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__household_payment__get_packed_size
+                     (const Taizhang__Ledger__V1__HouseholdPayment *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__household_payment__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__household_payment__pack
+                     (const Taizhang__Ledger__V1__HouseholdPayment *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__household_payment__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__household_payment__pack_to_buffer
+                     (const Taizhang__Ledger__V1__HouseholdPayment *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__household_payment__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__HouseholdPayment *
+       taizhang__ledger__v1__household_payment__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__HouseholdPayment *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__household_payment__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__household_payment__free_unpacked
+                     (Taizhang__Ledger__V1__HouseholdPayment *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__household_payment__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   taizhang__ledger__v1__allocation__init
                      (Taizhang__Ledger__V1__Allocation         *message)
 {
@@ -13305,7 +13350,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__arrears__descriptor =
   (ProtobufCMessageInit) taizhang__ledger__v1__arrears__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taizhang__ledger__v1__household_share__field_descriptors[2] =
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__household_share__field_descriptors[3] =
 {
   {
     "name",
@@ -13331,15 +13376,28 @@ static const ProtobufCFieldDescriptor taizhang__ledger__v1__household_share__fie
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "household_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__HouseholdShare, household_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__ledger__v1__household_share__field_indices_by_name[] = {
   1,   /* field[1] = amount_fen */
+  2,   /* field[2] = household_id */
   0,   /* field[0] = name */
 };
 static const ProtobufCIntRange taizhang__ledger__v1__household_share__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor taizhang__ledger__v1__household_share__descriptor =
 {
@@ -13349,11 +13407,101 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__household_share__descript
   "Taizhang__Ledger__V1__HouseholdShare",
   "taizhang.ledger.v1",
   sizeof(Taizhang__Ledger__V1__HouseholdShare),
-  2,
+  3,
   taizhang__ledger__v1__household_share__field_descriptors,
   taizhang__ledger__v1__household_share__field_indices_by_name,
   1,  taizhang__ledger__v1__household_share__number_ranges,
   (ProtobufCMessageInit) taizhang__ledger__v1__household_share__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__household_payment__field_descriptors[5] =
+{
+  {
+    "household_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__HouseholdPayment, household_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "amount_fen",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__HouseholdPayment, amount_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "method",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__HouseholdPayment, method),
+    &taizhang__ledger__v1__payment_method__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "transfer_reference",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__HouseholdPayment, transfer_reference),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "signed_sheet_sha256",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__HouseholdPayment, signed_sheet_sha256),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__household_payment__field_indices_by_name[] = {
+  1,   /* field[1] = amount_fen */
+  0,   /* field[0] = household_id */
+  2,   /* field[2] = method */
+  4,   /* field[4] = signed_sheet_sha256 */
+  3,   /* field[3] = transfer_reference */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__household_payment__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__household_payment__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.HouseholdPayment",
+  "HouseholdPayment",
+  "Taizhang__Ledger__V1__HouseholdPayment",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__HouseholdPayment),
+  5,
+  taizhang__ledger__v1__household_payment__field_descriptors,
+  taizhang__ledger__v1__household_payment__field_indices_by_name,
+  1,  taizhang__ledger__v1__household_payment__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__household_payment__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor taizhang__ledger__v1__allocation__field_descriptors[3] =
@@ -13600,7 +13748,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__plan_step__descriptor =
   (ProtobufCMessageInit) taizhang__ledger__v1__plan_step__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taizhang__ledger__v1__distribution_plan__field_descriptors[15] =
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__distribution_plan__field_descriptors[16] =
 {
   {
     "id",
@@ -13782,6 +13930,18 @@ static const ProtobufCFieldDescriptor taizhang__ledger__v1__distribution_plan__f
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "payments",
+    16,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Ledger__V1__DistributionPlan, n_payments),
+    offsetof(Taizhang__Ledger__V1__DistributionPlan, payments),
+    &taizhang__ledger__v1__household_payment__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__ledger__v1__distribution_plan__field_indices_by_name[] = {
   7,   /* field[7] = allocations */
@@ -13794,6 +13954,7 @@ static const unsigned taizhang__ledger__v1__distribution_plan__field_indices_by_
   5,   /* field[5] = income_received_on */
   11,   /* field[11] = overdue */
   1,   /* field[1] = owner_code */
+  15,   /* field[15] = payments */
   8,   /* field[8] = stage */
   9,   /* field[9] = steps */
   2,   /* field[2] = title */
@@ -13803,7 +13964,7 @@ static const unsigned taizhang__ledger__v1__distribution_plan__field_indices_by_
 static const ProtobufCIntRange taizhang__ledger__v1__distribution_plan__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 15 }
+  { 0, 16 }
 };
 const ProtobufCMessageDescriptor taizhang__ledger__v1__distribution_plan__descriptor =
 {
@@ -13813,7 +13974,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__distribution_plan__descri
   "Taizhang__Ledger__V1__DistributionPlan",
   "taizhang.ledger.v1",
   sizeof(Taizhang__Ledger__V1__DistributionPlan),
-  15,
+  16,
   taizhang__ledger__v1__distribution_plan__field_descriptors,
   taizhang__ledger__v1__distribution_plan__field_indices_by_name,
   1,  taizhang__ledger__v1__distribution_plan__number_ranges,
@@ -13884,7 +14045,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__create_distribution_plan_
   (ProtobufCMessageInit) taizhang__ledger__v1__create_distribution_plan_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taizhang__ledger__v1__advance_distribution_plan_request__field_descriptors[6] =
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__advance_distribution_plan_request__field_descriptors[7] =
 {
   {
     "plan_id",
@@ -13958,19 +14119,32 @@ static const ProtobufCFieldDescriptor taizhang__ledger__v1__advance_distribution
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "payments",
+    7,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Ledger__V1__AdvanceDistributionPlanRequest, n_payments),
+    offsetof(Taizhang__Ledger__V1__AdvanceDistributionPlanRequest, payments),
+    &taizhang__ledger__v1__household_payment__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__ledger__v1__advance_distribution_plan_request__field_indices_by_name[] = {
   4,   /* field[4] = assembly */
   2,   /* field[2] = date */
   5,   /* field[5] = expected_version */
   3,   /* field[3] = note */
+  6,   /* field[6] = payments */
   0,   /* field[0] = plan_id */
   1,   /* field[1] = stage */
 };
 static const ProtobufCIntRange taizhang__ledger__v1__advance_distribution_plan_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor taizhang__ledger__v1__advance_distribution_plan_request__descriptor =
 {
@@ -13980,7 +14154,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__advance_distribution_plan
   "Taizhang__Ledger__V1__AdvanceDistributionPlanRequest",
   "taizhang.ledger.v1",
   sizeof(Taizhang__Ledger__V1__AdvanceDistributionPlanRequest),
-  6,
+  7,
   taizhang__ledger__v1__advance_distribution_plan_request__field_descriptors,
   taizhang__ledger__v1__advance_distribution_plan_request__field_indices_by_name,
   1,  taizhang__ledger__v1__advance_distribution_plan_request__number_ranges,
@@ -16618,6 +16792,36 @@ const ProtobufCEnumDescriptor taizhang__ledger__v1__allocation_purpose__descript
   taizhang__ledger__v1__allocation_purpose__enum_values_by_name,
   1,
   taizhang__ledger__v1__allocation_purpose__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue taizhang__ledger__v1__payment_method__enum_values_by_number[3] =
+{
+  { "PAYMENT_METHOD_UNSPECIFIED", "TAIZHANG__LEDGER__V1__PAYMENT_METHOD__PAYMENT_METHOD_UNSPECIFIED", 0 },
+  { "PAYMENT_METHOD_TRANSFER", "TAIZHANG__LEDGER__V1__PAYMENT_METHOD__PAYMENT_METHOD_TRANSFER", 1 },
+  { "PAYMENT_METHOD_CASH", "TAIZHANG__LEDGER__V1__PAYMENT_METHOD__PAYMENT_METHOD_CASH", 2 },
+};
+static const ProtobufCIntRange taizhang__ledger__v1__payment_method__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex taizhang__ledger__v1__payment_method__enum_values_by_name[3] =
+{
+  { "PAYMENT_METHOD_CASH", 2 },
+  { "PAYMENT_METHOD_TRANSFER", 1 },
+  { "PAYMENT_METHOD_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor taizhang__ledger__v1__payment_method__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.PaymentMethod",
+  "PaymentMethod",
+  "Taizhang__Ledger__V1__PaymentMethod",
+  "taizhang.ledger.v1",
+  3,
+  taizhang__ledger__v1__payment_method__enum_values_by_number,
+  3,
+  taizhang__ledger__v1__payment_method__enum_values_by_name,
+  1,
+  taizhang__ledger__v1__payment_method__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
 static const ProtobufCEnumValue taizhang__ledger__v1__plan_stage__enum_values_by_number[7] =

@@ -106,6 +106,7 @@ typedef struct Taizhang__Ledger__V1__GetArrearsRequest Taizhang__Ledger__V1__Get
 typedef struct Taizhang__Ledger__V1__PaymentStanding Taizhang__Ledger__V1__PaymentStanding;
 typedef struct Taizhang__Ledger__V1__Arrears Taizhang__Ledger__V1__Arrears;
 typedef struct Taizhang__Ledger__V1__HouseholdShare Taizhang__Ledger__V1__HouseholdShare;
+typedef struct Taizhang__Ledger__V1__HouseholdPayment Taizhang__Ledger__V1__HouseholdPayment;
 typedef struct Taizhang__Ledger__V1__Allocation Taizhang__Ledger__V1__Allocation;
 typedef struct Taizhang__Ledger__V1__AssemblyRecord Taizhang__Ledger__V1__AssemblyRecord;
 typedef struct Taizhang__Ledger__V1__PlanStep Taizhang__Ledger__V1__PlanStep;
@@ -517,6 +518,21 @@ typedef enum _Taizhang__Ledger__V1__AllocationPurpose {
   TAIZHANG__LEDGER__V1__ALLOCATION_PURPOSE__OTHER_HOUSEHOLDS = 6
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(TAIZHANG__LEDGER__V1__ALLOCATION_PURPOSE)
 } Taizhang__Ledger__V1__AllocationPurpose;
+/*
+ * How a household was paid its share (issue 23).
+ */
+typedef enum _Taizhang__Ledger__V1__PaymentMethod {
+  TAIZHANG__LEDGER__V1__PAYMENT_METHOD__PAYMENT_METHOD_UNSPECIFIED = 0,
+  /*
+   * 转账 to the household's card, with the bank's reference
+   */
+  TAIZHANG__LEDGER__V1__PAYMENT_METHOD__PAYMENT_METHOD_TRANSFER = 1,
+  /*
+   * 现金 against the head's signature on the payment sheet
+   */
+  TAIZHANG__LEDGER__V1__PAYMENT_METHOD__PAYMENT_METHOD_CASH = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(TAIZHANG__LEDGER__V1__PAYMENT_METHOD)
+} Taizhang__Ledger__V1__PaymentMethod;
 typedef enum _Taizhang__Ledger__V1__PlanStage {
   TAIZHANG__LEDGER__V1__PLAN_STAGE__PLAN_STAGE_UNSPECIFIED = 0,
   /*
@@ -2628,14 +2644,44 @@ struct  Taizhang__Ledger__V1__HouseholdShare
 {
   ProtobufCMessage base;
   /*
-   * head of household
+   * head of household; may be empty when household_id names one of the register
    */
   char *name;
   int64_t amount_fen;
+  /*
+   * a household of the register of the plan's unit ("HH00000001", issue 23); empty: named by text only
+   */
+  char *household_id;
 };
 #define TAIZHANG__LEDGER__V1__HOUSEHOLD_SHARE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__household_share__descriptor) \
-    , (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * One payment line of a plan carried out: what reached one household of the register, and its receipt.
+ */
+struct  Taizhang__Ledger__V1__HouseholdPayment
+{
+  ProtobufCMessage base;
+  char *household_id;
+  /*
+   * the household's share, exactly
+   */
+  int64_t amount_fen;
+  Taizhang__Ledger__V1__PaymentMethod method;
+  /*
+   * TRANSFER: the bank's reference
+   */
+  char *transfer_reference;
+  /*
+   * CASH: SHA-256 of the signed payment sheet (64 lowercase hex digits)
+   */
+  char *signed_sheet_sha256;
+};
+#define TAIZHANG__LEDGER__V1__HOUSEHOLD_PAYMENT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__household_payment__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, TAIZHANG__LEDGER__V1__PAYMENT_METHOD__PAYMENT_METHOD_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Taizhang__Ledger__V1__Allocation
@@ -2739,10 +2785,15 @@ struct  Taizhang__Ledger__V1__DistributionPlan
   int64_t version;
   char *created_at;
   char *updated_at;
+  /*
+   * output only: what reached each household of the register when carried out
+   */
+  size_t n_payments;
+  Taizhang__Ledger__V1__HouseholdPayment **payments;
 };
 #define TAIZHANG__LEDGER__V1__DISTRIBUTION_PLAN__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__distribution_plan__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, TAIZHANG__LEDGER__V1__PLAN_STAGE__PLAN_STAGE_UNSPECIFIED, 0,NULL, NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, TAIZHANG__LEDGER__V1__PLAN_STAGE__PLAN_STAGE_UNSPECIFIED, 0,NULL, NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL }
 
 
 struct  Taizhang__Ledger__V1__CreateDistributionPlanRequest
@@ -2781,10 +2832,18 @@ struct  Taizhang__Ledger__V1__AdvanceDistributionPlanRequest
    */
   Taizhang__Ledger__V1__AssemblyRecord *assembly;
   int64_t expected_version;
+  /*
+   * PLAN_CARRIED_OUT: one line per household of the register the plan pays,
+   * each for its share exactly, with its receipt (issue 23). Refused (004 §30)
+   * while a household of the plan's unit without or with weak labour
+   * capacity gets nothing and others are paid.
+   */
+  size_t n_payments;
+  Taizhang__Ledger__V1__HouseholdPayment **payments;
 };
 #define TAIZHANG__LEDGER__V1__ADVANCE_DISTRIBUTION_PLAN_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__advance_distribution_plan_request__descriptor) \
-    , (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__PLAN_STAGE__PLAN_STAGE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0 }
+    , (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__PLAN_STAGE__PLAN_STAGE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0, 0,NULL }
 
 
 struct  Taizhang__Ledger__V1__GetDistributionPlanRequest
@@ -4980,6 +5039,25 @@ Taizhang__Ledger__V1__HouseholdShare *
 void   taizhang__ledger__v1__household_share__free_unpacked
                      (Taizhang__Ledger__V1__HouseholdShare *message,
                       ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__HouseholdPayment methods */
+void   taizhang__ledger__v1__household_payment__init
+                     (Taizhang__Ledger__V1__HouseholdPayment         *message);
+size_t taizhang__ledger__v1__household_payment__get_packed_size
+                     (const Taizhang__Ledger__V1__HouseholdPayment   *message);
+size_t taizhang__ledger__v1__household_payment__pack
+                     (const Taizhang__Ledger__V1__HouseholdPayment   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__household_payment__pack_to_buffer
+                     (const Taizhang__Ledger__V1__HouseholdPayment   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__HouseholdPayment *
+       taizhang__ledger__v1__household_payment__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__household_payment__free_unpacked
+                     (Taizhang__Ledger__V1__HouseholdPayment *message,
+                      ProtobufCAllocator *allocator);
 /* Taizhang__Ledger__V1__Allocation methods */
 void   taizhang__ledger__v1__allocation__init
                      (Taizhang__Ledger__V1__Allocation         *message);
@@ -5825,6 +5903,9 @@ typedef void (*Taizhang__Ledger__V1__Arrears_Closure)
 typedef void (*Taizhang__Ledger__V1__HouseholdShare_Closure)
                  (const Taizhang__Ledger__V1__HouseholdShare *message,
                   void *closure_data);
+typedef void (*Taizhang__Ledger__V1__HouseholdPayment_Closure)
+                 (const Taizhang__Ledger__V1__HouseholdPayment *message,
+                  void *closure_data);
 typedef void (*Taizhang__Ledger__V1__Allocation_Closure)
                  (const Taizhang__Ledger__V1__Allocation *message,
                   void *closure_data);
@@ -6444,6 +6525,7 @@ extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__decision__descript
 extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__entity_kind__descriptor;
 extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__payment_kind__descriptor;
 extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__allocation_purpose__descriptor;
+extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__payment_method__descriptor;
 extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__plan_stage__descriptor;
 extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__surplus_value_basis__descriptor;
 extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__disposal_reason__descriptor;
@@ -6540,6 +6622,7 @@ extern const ProtobufCMessageDescriptor taizhang__ledger__v1__get_arrears_reques
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__payment_standing__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__arrears__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__household_share__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__household_payment__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__allocation__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__assembly_record__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__plan_step__descriptor;
