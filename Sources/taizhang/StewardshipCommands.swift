@@ -204,6 +204,15 @@ struct PlanCommand: AsyncParsableCommand {
                  : "income \(Format.yuan(plan.incomeFen)) yuan (\(plan.incomeIds.joined(separator: ", "))) received \(plan.incomeReceivedOn); due \(plan.deadline)")
         print(Table(allocationColumns, plan.allocations, language).render())
         print(Table(stepColumns, plan.steps, language).render())
+        if !plan.payments.isEmpty {
+            print(zh ? "发放到户（\(plan.payments.count) 户，合计 \(Format.yuan(plan.payments.reduce(0) { $0 + $1.amountFen })) 元）："
+                     : "paid to households (\(plan.payments.count), \(Format.yuan(plan.payments.reduce(0) { $0 + $1.amountFen })) yuan in all):")
+            for line in plan.payments {
+                let receipt = line.method == .cash ? (zh ? "现金，签领表 " : "cash, signed sheet ") + String(line.signedSheetSha256.prefix(12))
+                                                   : (zh ? "转账 " : "transfer ") + line.transferReference
+                print("  \(line.householdID)  \(Format.yuan(line.amountFen))  \(receipt)")
+            }
+        }
     }
 
     struct Create: AsyncParsableCommand {
@@ -220,7 +229,7 @@ struct PlanCommand: AsyncParsableCommand {
         @Option(name: .customLong("owner"), help: "The unit whose income it distributes (12-digit code).") var owner: String
         @Option(name: .customLong("income"), help: "An income record it distributes, e.g. SY00000001 (repeat).") var income: [String] = []
         @Option(name: .customLong("allocation"), help: "PURPOSE:YUAN for a purpose that pays no households (repeat): public_welfare_jobs, collective_economy, public_works, reserve.") var allocations: [String] = []
-        @Option(name: .customLong("household"), help: "PURPOSE:NAME:YUAN, one household's share (repeat): no_labour_households or other_households.") var households: [String] = []
+        @Option(name: .customLong("household"), help: "PURPOSE:NAME:YUAN, one household's share (repeat): no_labour_households or other_households; NAME may be a household of the register (HH00000001).") var households: [String] = []
         @Option(name: .customLong("title"), help: "A title, e.g. 2026年光伏收益分配方案.") var title: String = ""
         @Option(name: .customLong("drafted-on"), help: "When the village committee drafted it (default: today).") var draftedOn: String = ""
         @Option(name: .customLong("note"), help: "A note on the draft.") var note: String = ""
@@ -247,7 +256,11 @@ struct PlanCommand: AsyncParsableCommand {
                 let parts = try StewardshipLabels.parts(text, 3, option: "--household", format: "PURPOSE:NAME:YUAN, e.g. no_labour_households:王五:3500")
                 let index = slot(try RiskLabels.pick(StewardshipLabels.purposes, parts[0], option: "--household"))
                 let fen = try parseYuan(parts[2], option: "--household")
-                byPurpose[index].1.households.append(.with { $0.name = parts[1]; $0.amountFen = fen })
+                let registered = parts[1].hasPrefix("HH") && parts[1].count == 10 && parts[1].dropFirst(2).allSatisfy { $0.isASCII && $0.isNumber }
+                byPurpose[index].1.households.append(.with {
+                    if registered { $0.householdID = parts[1] } else { $0.name = parts[1] }
+                    $0.amountFen = fen
+                })
                 byPurpose[index].1.amountFen = Money.add(byPurpose[index].1.amountFen, fen)
             }
             request.plan.allocations = byPurpose.sorted { $0.0.rawValue < $1.0.rawValue }.map(\.1)
@@ -266,9 +279,24 @@ struct PlanCommand: AsyncParsableCommand {
         @Option(name: .customLong("present"), help: "assembly_passed: representatives present.") var present: Int32 = 0
         @Option(name: .customLong("poor-present"), help: "assembly_passed: of them, representatives of poor households.") var poor: Int32 = 0
         @Option(name: .customLong("expected-version"), help: "Fail with ABORTED unless the plan is still at this version (0: no check).") var expectedVersion: Int64 = 0
+        @Option(name: .customLong("payment"), help: """
+            carried_out: what reached one household of the register (repeat), HH00000001:YUAN:transfer:BANK-REFERENCE \
+            or HH00000001:YUAN:cash:SHA256-OF-THE-SIGNED-SHEET.
+            """) var payments: [String] = []
 
         func run() async throws {
             var request = Taizhang_Ledger_V1_AdvanceDistributionPlanRequest()
+            request.payments = try payments.map { text in
+                let parts = try StewardshipLabels.parts(text, 4, option: "--payment", format: "HOUSEHOLD:YUAN:transfer:REFERENCE or HOUSEHOLD:YUAN:cash:SHA256")
+                let fen = try parseYuan(parts[1], option: "--payment")
+                guard let method = ["transfer": Taizhang_Ledger_V1_PaymentMethod.transfer, "转账": .transfer, "cash": .cash, "现金": .cash][parts[2]] else {
+                    throw ValidationError("--payment \(text): the method is transfer (转账) or cash (现金)")
+                }
+                return .with {
+                    $0.householdID = parts[0]; $0.amountFen = fen; $0.method = method
+                    if method == .cash { $0.signedSheetSha256 = parts[3] } else { $0.transferReference = parts[3] }
+                }
+            }
             request.planID = id
             request.stage = try RiskLabels.pick(StewardshipLabels.stages, stage, option: "--to")
             request.date = date

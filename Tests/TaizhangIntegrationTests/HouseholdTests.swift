@@ -218,4 +218,90 @@ struct HouseholdTests {
         let written = try String(contentsOfFile: file, encoding: .utf8)
         #expect(mode == 0o600 && written.contains("421024195603140022"))
     }
+
+    /// A plan's household shares naming households of the register, carried
+    /// out through its steps to the point of payment.
+    static func planToFiled(_ client: TaizhangClient, shares: [(Taizhang_Ledger_V1_AllocationPurpose, [(String, Int64)])], income fen: Int64,
+                            code: String) async throws -> Taizhang_Ledger_V1_DistributionPlan {
+        let asset = try await Fixture.register(client, Fixture.asset(code: code))
+        let income = try await client.unary(Fixture.ledger + "RecordIncome", StewardshipTests.income(asset: asset.id, on: "2026-03-10", fen: fen),
+                                            as: Taizhang_Ledger_V1_Income.self)
+        var create = Taizhang_Ledger_V1_CreateDistributionPlanRequest()
+        create.plan.ownerCode = baima
+        create.plan.incomeIds = [income.id]
+        let paid = shares.reduce(Int64(0)) { $0 + $1.1.reduce(Int64(0)) { $0 + $1.1 } }
+        create.plan.allocations = shares.map { purpose, households in
+            var allocation = StewardshipTests.allocation(purpose, households.reduce(Int64(0)) { $0 + $1.1 })
+            allocation.households = households.map { id, amount in .with { $0.householdID = id; $0.amountFen = amount } }
+            return allocation
+        } + [StewardshipTests.allocation(.reserve, fen - paid)]
+        create.draftedOn = "2026-03-20"
+        var plan = try await client.unary(Fixture.ledger + "CreateDistributionPlan", create, as: Taizhang_Ledger_V1_DistributionPlan.self)
+        var assembly = StewardshipTests.advance(plan.id, .planAssemblyPassed, "2026-03-25")
+        assembly.assembly = .with { $0.date = "2026-03-25"; $0.representativesTotal = 30; $0.representativesPresent = 24; $0.poorHouseholdRepresentatives = 8 }
+        plan = try await client.unary(Fixture.ledger + "AdvanceDistributionPlan", assembly, as: Taizhang_Ledger_V1_DistributionPlan.self)
+        for (stage, date) in [(Taizhang_Ledger_V1_PlanStage.planPublished, "2026-04-02"), (.planTownshipApproved, "2026-04-10"), (.planFiled, "2026-04-15")] {
+            plan = try await client.unary(Fixture.ledger + "AdvanceDistributionPlan", StewardshipTests.advance(plan.id, stage, date), as: Taizhang_Ledger_V1_DistributionPlan.self)
+        }
+        return plan
+    }
+
+    @Test func plansPayHouseholdsOfTheRegister_lineForLineFenForFen_andNeverSkipThePriorityGroup() async throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.stop() }
+        let client = try await daemon.connect()
+        try await Fixture.seed(client)
+        let none = try await Self.ok(client, "RegisterHousehold", Self.registration(village: Self.baima, idNumber: "421024198001011235", head: "张桂英", labour: .none),
+                                     as: Taizhang_Household_V1_Household.self)
+        let weak = try await Self.ok(client, "RegisterHousehold", Self.registration(village: Self.baima, idNumber: "421024195603140022", head: "李德福", labour: .weak),
+                                     as: Taizhang_Household_V1_Household.self)
+        let full = try await Self.ok(client, "RegisterHousehold", Self.registration(village: Self.baima, idNumber: "11010519491231002X", head: "王秀兰", labour: .full),
+                                     as: Taizhang_Household_V1_Household.self)
+
+        // A share naming a household the register does not hold, or under another name: refused when drafted.
+        let asset = try await Fixture.register(client, Fixture.asset(code: "HH-0"))
+        let income = try await client.unary(Fixture.ledger + "RecordIncome", StewardshipTests.income(asset: asset.id, on: "2026-03-10", fen: 10_000),
+                                            as: Taizhang_Ledger_V1_Income.self)
+        var wrong = Taizhang_Ledger_V1_CreateDistributionPlanRequest()
+        wrong.plan.ownerCode = Self.baima
+        wrong.plan.incomeIds = [income.id]
+        var priority = StewardshipTests.allocation(.noLabourHouseholds, 9_000)
+        priority.households = [.with { $0.householdID = "HH00000099"; $0.amountFen = 4_000 }, .with { $0.householdID = none.id; $0.name = "张三"; $0.amountFen = 5_000 }]
+        wrong.plan.allocations = [priority, StewardshipTests.allocation(.reserve, 1_000)]
+        wrong.draftedOn = "2026-03-20"
+        let unknown = try await StewardshipTests.refusal(client, "CreateDistributionPlan", wrong, as: Taizhang_Ledger_V1_DistributionPlan.self)
+        #expect(Set(unknown.violations.map(\.field)) == ["plan.allocations[0].households[0].household_id", "plan.allocations[0].households[1].name"])
+
+        // A plan paying the household without labour capacity and one with full capacity, skipping the weak one: refused at payment (004 §30).
+        let skipping = try await Self.planToFiled(client, shares: [(.noLabourHouseholds, [(none.id, 30_000)]), (.otherHouseholds, [(full.id, 20_000)])],
+                                                  income: 60_000, code: "HH-1")
+        #expect(skipping.allocations[0].households[0].name == "张桂英")
+        var carry = StewardshipTests.advance(skipping.id, .planCarriedOut, "2026-05-20")
+        carry.payments = [.with { $0.householdID = none.id; $0.amountFen = 30_000; $0.method = .transfer; $0.transferReference = "NX20260520001" },
+                          .with { $0.householdID = full.id; $0.amountFen = 20_000; $0.method = .cash; $0.signedSheetSha256 = String(repeating: "ab", count: 32) }]
+        let skipped = try await StewardshipTests.refusal(client, "AdvanceDistributionPlan", carry, as: Taizhang_Ledger_V1_DistributionPlan.self)
+        #expect(skipped.code == .failedPrecondition && skipped.message.contains("004 §30") && skipped.message.contains(weak.id), "\(skipped.message)")
+
+        // Paying both priority households: the lines must match the shares, each with its receipt.
+        let plan = try await Self.planToFiled(client, shares: [(.noLabourHouseholds, [(none.id, 30_000), (weak.id, 20_000)])], income: 60_000, code: "HH-2")
+        var lines = StewardshipTests.advance(plan.id, .planCarriedOut, "2026-05-20")
+        lines.payments = [.with { $0.householdID = none.id; $0.amountFen = 29_999; $0.method = .transfer; $0.transferReference = "NX20260520002" },
+                          .with { $0.householdID = full.id; $0.amountFen = 1; $0.method = .cash; $0.signedSheetSha256 = "not-a-digest" }]
+        let bad = try await StewardshipTests.refusal(client, "AdvanceDistributionPlan", lines, as: Taizhang_Ledger_V1_DistributionPlan.self)
+        #expect(bad.code == .invalidArgument)
+        #expect(Set(bad.violations.map(\.field)) == ["payments[0].amount_fen", "payments[1].household_id", "payments[1].signed_sheet_sha256", "payments"],
+                "\(bad.violations.map { "\($0.field): \($0.description_p)" })")
+        let unchanged = try await client.unary(Fixture.ledger + "GetDistributionPlan", Taizhang_Ledger_V1_GetDistributionPlanRequest.with { $0.id = plan.id },
+                                               as: Taizhang_Ledger_V1_DistributionPlan.self)
+        #expect(unchanged.stage == .planFiled && unchanged.payments.isEmpty)
+        // Carried out from the CLI, one --payment per household.
+        let cli = try CLITests.taizhang(["plan", "advance", plan.id, "--to", "carried_out", "--date", "2026-05-20",
+                                         "--payment", "\(none.id):300:transfer:NX20260520002",
+                                         "--payment", "\(weak.id):200:cash:\(String(repeating: "cd", count: 32))"], socket: daemon.socketPath)
+        #expect(cli.status == 0 && cli.stdout.contains("发放到户（2 户"), "\(cli.stderr)")
+        let done = try await client.unary(Fixture.ledger + "GetDistributionPlan", Taizhang_Ledger_V1_GetDistributionPlanRequest.with { $0.id = plan.id },
+                                          as: Taizhang_Ledger_V1_DistributionPlan.self)
+        #expect(done.stage == .planCarriedOut && done.payments.map(\.householdID) == [none.id, weak.id])
+        #expect(done.payments.reduce(0) { $0 + $1.amountFen } == 50_000 && done.payments.map(\.method) == [.transfer, .cash])
+    }
 }
