@@ -76,6 +76,46 @@ extension Decider {
         return LedgerChange(stewardship: [(.household(next), .household(current))], outcome: .stewardship(.household(next)))
     }
 
+    /// A visit to a household about a plan that paid it: the household and
+    /// the plan must exist in the caller's scope, the plan carried out with
+    /// a payment line for the household, the visit dated between then and today.
+    mutating func recordVisit(_ visit: HouseholdVisit) throws -> LedgerChange {
+        guard case .household(let household)? = view.record(.household, visit.householdId) else {
+            try reveal(nil, "household", visit.householdId)
+            throw LedgerError(.notFound, "no household \(visit.householdId) exists", violations: [.init(field: "visit.household_id", description: "not found")])
+        }
+        try reveal(household.villageCode, "household", household.id)
+        guard case .plan(let plan)? = view.record(.distributionPlan, visit.planId) else {
+            try reveal(nil, "distribution plan", visit.planId)
+            throw LedgerError(.notFound, "no distribution plan \(visit.planId) exists", violations: [.init(field: "visit.plan_id", description: "not found")])
+        }
+        try reveal(plan.ownerCode, "distribution plan", plan.id)
+        var bad: [FieldViolation] = []
+        let paid = plan.payments?.contains { $0.householdId == household.id } ?? false
+        if plan.stage != .carriedOut || !paid {
+            bad.append(.init(field: "visit.plan_id", description: "\(plan.id) has paid \(household.id) nothing (it is \(plan.stage.rawValue)); visits check payments a plan carried out"))
+        }
+        let carriedOn = plan.steps.last { $0.stage == .carriedOut }?.date
+        if let carriedOn, visit.date < carriedOn {
+            bad.append(.init(field: "visit.date", description: "is before the plan paid the household (\(carriedOn))"))
+        }
+        if visit.date > today { bad.append(.init(field: "visit.date", description: "is \(visit.date), after today (\(today))")) }
+        for (field, text, max) in [("visit.inspector", visit.inspector, HouseholdLimits.nameMaxCharacters), ("visit.asked", visit.asked, HouseholdLimits.reasonMaxCharacters * 2)] {
+            if text.trimmingSpaces.isEmpty { bad.append(.init(field: field, description: "is required")) }
+            if text.count > max { bad.append(.init(field: field, description: "at most \(max) characters")) }
+        }
+        if visit.notes.count > HouseholdLimits.reasonMaxCharacters * 2 {
+            bad.append(.init(field: "visit.notes", description: "at most \(HouseholdLimits.reasonMaxCharacters * 2) characters"))
+        }
+        if !bad.isEmpty { throw LedgerError.invalid(bad, what: "visit") }
+        var next = visit
+        next.id = nextId(.visit)
+        (next.villageCode, next.headName) = (household.villageCode, household.headName)
+        (next.inspector, next.asked) = (visit.inspector.trimmingSpaces, visit.asked.trimmingSpaces)
+        (next.version, next.createdAt, next.updatedAt) = (1, now, now)
+        return LedgerChange(stewardship: [(.visit(next), nil)], outcome: .stewardship(.visit(next)))
+    }
+
     /// Journal notes of personal data read in clear: one per household,
     /// naming the fields and the reason given (the entry itself names who,
     /// when and by which method).

@@ -117,6 +117,8 @@ public struct Decider {
             return try registerHousehold(entry, key)
         case .updateHousehold(let entry, let key, let expectedVersion):
             return try updateHousehold(entry, key, expectedVersion)
+        case .recordVisit(let visit):
+            return try recordVisit(visit)
         }
     }
 

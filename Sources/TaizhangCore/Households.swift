@@ -158,6 +158,56 @@ public struct HouseholdEntry: Sendable, Hashable {
     }
 }
 
+/// A visit to a household 巡问查比 (002 Laiwu): an inspector patrols, visits
+/// and asks, checks where the money of a plan went, and compares the
+/// signature and thumbprint with the payment sheet (issue 23).
+public struct HouseholdVisit: Sendable, Hashable, Codable {
+    /// "XF" and eight digits, given by the store.
+    public var id: String
+    public var householdId: String
+    /// The household's village (where the visit lies for scopes).
+    public var villageCode: String
+    /// The head's name as the register had it (for the alert's text).
+    public var headName: String
+    /// The plan whose payment was checked (carried out, paying the household).
+    public var planId: String
+    public var date: CivilDate
+    /// Who visited.
+    public var inspector: String
+    /// What was asked and answered.
+    public var asked: String
+    /// The household confirms it received its share in full.
+    public var paymentConfirmed: Bool
+    /// The signature and thumbprint match the payment sheet.
+    public var signaturesMatch: Bool
+    public var notes: String
+    public var version: Int64
+    public var createdAt: String
+    public var updatedAt: String
+
+    public init(id: String = "", householdId: String, villageCode: String = "", headName: String = "", planId: String, date: CivilDate,
+                inspector: String, asked: String, paymentConfirmed: Bool, signaturesMatch: Bool, notes: String = "",
+                version: Int64 = 0, createdAt: String = "", updatedAt: String = "") {
+        self.id = id
+        self.householdId = householdId
+        self.villageCode = villageCode
+        self.headName = headName
+        self.planId = planId
+        self.date = date
+        self.inspector = inspector
+        self.asked = asked
+        self.paymentConfirmed = paymentConfirmed
+        self.signaturesMatch = signaturesMatch
+        self.notes = notes
+        self.version = version
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// The payment disputed or the signature not matching: an alert on the plan.
+    public var disputed: Bool { !paymentConfirmed || !signaturesMatch }
+}
+
 /// Limits on the register.
 public enum HouseholdLimits {
     public static let nameMaxCharacters = 50

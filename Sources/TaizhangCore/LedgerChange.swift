@@ -228,7 +228,7 @@ extension TouchedRecords {
             projects.insert(value.projectId)
         case .unit(let value):
             responsibleUnits.insert(value.id)
-        case .income, .plan, .stockTake, .disposal, .revitalising, .alert, .assessment, .household:
+        case .income, .plan, .stockTake, .disposal, .revitalising, .alert, .assessment, .household, .visit:
             break
         }
     }
@@ -250,6 +250,7 @@ extension StewardshipRecord {
         case .assessment(let value): return ("", value.adminCode)
         case .disbursement(let value): return ("", value.adminCode)
         case .household(let value): return ("", value.villageCode)
+        case .visit(let value): return ("", value.villageCode)
         }
     }
 }

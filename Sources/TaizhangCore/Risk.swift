@@ -60,6 +60,9 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
     /// A completed project's spending and the original value of the assets
     /// it produced differ by more than the tolerance (003 账账相符).
     case booksMismatch = "books_mismatch"
+    /// A household visited (巡问查比, 002 Laiwu) disputes what a plan paid it,
+    /// or its signature does not match (issue 23); on the plan, in its village.
+    case paymentDisputed = "payment_disputed"
 
     /// The key of the one open alert of this kind about `subjectId`: a
     /// letter for the kind, then the id, so that the key of an id of up to
@@ -88,6 +91,7 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
         case .distributionOverdue: UInt8(ascii: "l")
         case .unitLight: UInt8(ascii: "m")
         case .booksMismatch: UInt8(ascii: "n")
+        case .paymentDisputed: UInt8(ascii: "o")
         }
     }
 
@@ -108,6 +112,7 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
         case .distributionOverdue: return "f0e4c8ca59d64b4bb2ebcbea8e03d430"
         case .unitLight: return "29935e0b8b3a4cba884c2107e41c6195"
         case .booksMismatch: return "2739268598284d909b0ebf8da060e49d"
+        case .paymentDisputed: return "5d1c0a6e7b3f4e2a9c8d4b6f1e0a7c35"
         }
     }
 
@@ -128,6 +133,7 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
         case .distributionOverdue: return "1f865d42cd1840fcb317f1e8c703c565"
         case .unitLight: return "df1e8ab1cace4b14a639c606a37f244f"
         case .booksMismatch: return "35910f3a3915478e97a7f6b10851b8f0"
+        case .paymentDisputed: return "b84e2f91c6d34a7f8e15a0c93d27b6e4"
         }
     }
 
@@ -147,6 +153,7 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
         case .distributionOverdue: return "收益分配逾期预警"
         case .unitLight: return "责任单位季度亮灯预警"
         case .booksMismatch: return "项目资金与资产账账不符预警"
+        case .paymentDisputed: return "到户收益发放争议预警"
         }
     }
 
@@ -157,7 +164,7 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
         case .assetIdle, .assetLoss, .assetDecline, .publicationOverdue, .handoverOverdue: return "asset"
         case .countOverdue: return "unit"
         case .contractExpiring: return "contract"
-        case .distributionOverdue: return "distribution"
+        case .distributionOverdue, .paymentDisputed: return "distribution"
         case .unitLight: return "responsible_unit"
         case .booksMismatch: return "project"
         }
@@ -723,6 +730,30 @@ public struct RiskRules: Sendable {
                 "\(entry.count) receipt(s) of \(Yuan.format(entry.fen)) have waited more than 3 months for a distribution plan; the oldest arrived on \(entry.oldest)")]))
         }
         return out
+    }
+
+    /// The payment_disputed conditions: each plan with a household whose
+    /// latest visit about it (巡问查比) disputes the payment or found the
+    /// signature not matching; cleared by a later visit that confirms both.
+    public func visitConditions(_ visits: [HouseholdVisit], plans: [String: DistributionPlan]) -> [AlertCondition] {
+        var latest: [String: HouseholdVisit] = [:]
+        for visit in visits {
+            let key = visit.planId + "/" + visit.householdId
+            if let seen = latest[key], (seen.date, seen.id) > (visit.date, visit.id) { continue }
+            latest[key] = visit
+        }
+        var byPlan: [String: [HouseholdVisit]] = [:]
+        for visit in latest.values where visit.disputed { byPlan[visit.planId, default: []].append(visit) }
+        return byPlan.sorted { $0.key < $1.key }.compactMap { planId, disputed in
+            guard let plan = plans[planId] else { return nil }
+            let reasons = disputed.sorted { $0.householdId < $1.householdId }.map { visit in
+                RiskReason("payment_disputed",
+                    "\(visit.date)巡查（\(visit.inspector)）：\(visit.householdId)\(visit.headName)\(visit.paymentConfirmed ? "" : "反映未足额收到分配收益")\(visit.paymentConfirmed || visit.signaturesMatch ? "" : "，")\(visit.signaturesMatch ? "" : "签字或手印与签领表不符")",
+                    "visit of \(visit.date) (\(visit.inspector)): \(visit.householdId) \(visit.headName)\(visit.paymentConfirmed ? "" : " says the payment did not reach it in full")\(visit.paymentConfirmed || visit.signaturesMatch ? "" : ";")\(visit.signaturesMatch ? "" : " the signature or thumbprint does not match the payment sheet")")
+            }
+            return AlertCondition(kind: .paymentDisputed, subjectId: plan.id, subjectName: plan.title.isEmpty ? plan.id : plan.title, adminCode: plan.ownerCode,
+                                  level: .red, quarter: "", reasons: reasons)
+        }
     }
 
     /// What should be alerted on for one entity now.

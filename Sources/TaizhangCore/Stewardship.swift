@@ -299,6 +299,8 @@ public enum StewardshipKind: String, Sendable, CaseIterable, Codable {
     case disbursement
     /// A household of the beneficiary register (`Household`, issue 23).
     case household
+    /// A visit to a household 巡问查比 (`HouseholdVisit`, issue 23).
+    case visit
 
     /// The prefix of the kind's identifiers.
     public var idPrefix: String {
@@ -314,6 +316,7 @@ public enum StewardshipKind: String, Sendable, CaseIterable, Codable {
         case .assessment: return "PG"
         case .disbursement: return "ZF"
         case .household: return "HH"
+        case .visit: return "XF"
         }
     }
 
@@ -334,6 +337,7 @@ public enum StewardshipRecord: Sendable, Hashable {
     case assessment(ProjectAssessment)
     case disbursement(DisbursementRecord)
     case household(Household)
+    case visit(HouseholdVisit)
 
     public var kind: StewardshipKind {
         switch self {
@@ -348,6 +352,7 @@ public enum StewardshipRecord: Sendable, Hashable {
         case .assessment: return .assessment
         case .disbursement: return .disbursement
         case .household: return .household
+        case .visit: return .visit
         }
     }
 
@@ -364,6 +369,7 @@ public enum StewardshipRecord: Sendable, Hashable {
         case .assessment(let record): return record.id
         case .disbursement(let record): return record.id
         case .household(let record): return record.id
+        case .visit(let record): return record.id
         }
     }
 
@@ -380,6 +386,7 @@ public enum StewardshipRecord: Sendable, Hashable {
         case .assessment(let record): return record.version
         case .disbursement(let record): return record.version
         case .household(let record): return record.version
+        case .visit(let record): return record.version
         }
     }
 }
@@ -441,6 +448,8 @@ public enum StewardshipChange: Sendable {
     case registerHousehold(HouseholdEntry, key: PersonalDataKey)
     /// A household's entry changed, with the day and the reason.
     case updateHousehold(HouseholdEntry, key: PersonalDataKey, expectedVersion: Int64)
+    /// A visit to a household about a plan's payment (巡问查比).
+    case recordVisit(HouseholdVisit)
 }
 
 /// Limits on stewardship records.

@@ -13,7 +13,8 @@ import TaizhangStore
 enum HouseholdService {
     static func methods(store: any LedgerStore, context: LedgerContext, key: PersonalDataKey) -> [MethodSpec] {
         let handlers = Handlers(store: store, context: context, key: key)
-        return [handlers.registerHousehold, handlers.updateHousehold, handlers.getHousehold, handlers.listHouseholds, handlers.revealHouseholds]
+        return [handlers.registerHousehold, handlers.updateHousehold, handlers.getHousehold, handlers.listHouseholds, handlers.revealHouseholds,
+                handlers.recordVisit, handlers.listVisits]
     }
 
     struct Handlers: Sendable {
@@ -105,6 +106,38 @@ enum HouseholdService {
             }
         }
 
+        var recordVisit: MethodSpec {
+            Method.mutation(RPC.Households.recordVisit, store: store, readsFile: true, plan: { _, request in
+                var bad: [FieldViolation] = []
+                let proto = request.visit
+                if proto.householdID.isEmpty { bad.append(.init(field: "visit.household_id", description: "is required: the household visited (HH…)")) }
+                if proto.planID.isEmpty { bad.append(.init(field: "visit.plan_id", description: "is required: the plan whose payment was checked (FP…)")) }
+                let date = Decode.date(proto.date, field: "visit.date", required: false, into: &bad) ?? context.today
+                if !bad.isEmpty { throw LedgerError.invalid(bad, what: "visit") }
+                return .stewardship(.recordVisit(HouseholdVisit(householdId: proto.householdID, planId: proto.planID, date: date, inspector: proto.inspector,
+                                                                asked: proto.asked, paymentConfirmed: proto.paymentConfirmed,
+                                                                signaturesMatch: proto.signaturesMatch, notes: proto.notes)))
+            }, respond: { outcome in
+                guard case .stewardship(.visit(let visit)) = outcome else { return Taizhang_Household_V1_Visit() }
+                return HouseholdMapping.visit(visit)
+            })
+        }
+
+        var listVisits: MethodSpec {
+            Method.fileRead(RPC.Households.listVisits) { _, request in
+                if !request.adminCode.isEmpty, store.adminUnit(code: request.adminCode) == nil {
+                    throw LedgerError.invalid([.init(field: "admin_code", description: "no admin unit \(request.adminCode) exists")], what: "filter")
+                }
+                let filter = StewardshipFilter(.visit, adminCode: request.adminCode, states: request.disputedOnly ? ["disputed"] : nil)
+                let page = try store.stewardshipRecords(filter, after: try PageToken.decode(request.pageToken), limit: try LedgerService.pageSize(request.pageSize))
+                var response = Taizhang_Household_V1_ListVisitsResponse()
+                response.visits = page.records.compactMap { record in if case .visit(let visit) = record { HouseholdMapping.visit(visit) } else { nil } }
+                response.nextPageToken = page.nextAfter.map(PageToken.encode) ?? ""
+                response.total = UInt64(page.total)
+                return try response.serializedBytes()
+            }
+        }
+
         func household(_ id: String, field: String) throws -> Household {
             guard !id.isEmpty else { throw LedgerError.invalid([.init(field: field, description: "is required: a household (HH…)")], what: "request") }
             guard case .household(let household)? = try store.stewardshipRecord(.household, id: id) else {
@@ -169,6 +202,16 @@ enum HouseholdMapping {
         }
         proto.revealed = true
         return proto
+    }
+
+    /// A visit as answered.
+    static func visit(_ visit: HouseholdVisit) -> Taizhang_Household_V1_Visit {
+        var out = Taizhang_Household_V1_Visit()
+        (out.id, out.householdID, out.planID, out.date) = (visit.id, visit.householdId, visit.planId, visit.date.description)
+        (out.inspector, out.asked, out.notes) = (visit.inspector, visit.asked, visit.notes)
+        (out.paymentConfirmed, out.signaturesMatch, out.disputed) = (visit.paymentConfirmed, visit.signaturesMatch, visit.disputed)
+        (out.villageCode, out.headName, out.version, out.createdAt) = (visit.villageCode, visit.headName, visit.version, visit.createdAt)
+        return out
     }
 
     /// The answer to a registration or a change.

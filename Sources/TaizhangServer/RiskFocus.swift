@@ -131,7 +131,7 @@ extension RiskScan {
             }
             conditions += rules.countConditions(backlog) { store.adminUnit(code: $0)?.name ?? $0 }
         }
-        let distribution = !touched.kinds.isDisjoint(with: ["income", "distribution_plan"])
+        let distribution = !touched.kinds.isDisjoint(with: ["income", "distribution_plan", "visit"])
         if distribution {
             conditions += try Self.distributionConditions(store: store, rules: rules)
         }

@@ -425,10 +425,19 @@ enum RiskScan {
         let notCarriedOut = PlanStage.allCases.filter { $0 != .carriedOut }.map(\.rawValue)
         let plans = try store.stewardshipRecords(StewardshipFilter(.distributionPlan, states: notCarriedOut, dayBefore: rules.today), after: nil, limit: .max)
         let income = try store.stewardshipRecords(StewardshipFilter(.income, undistributedOnly: true, dayBefore: rules.today), after: nil, limit: .max)
-        return rules.distributionConditions(
+        let overdue = rules.distributionConditions(
             plans: plans.records.compactMap { record in if case .plan(let plan) = record { plan } else { nil } },
             undistributed: income.records.compactMap { record in if case .income(let income) = record { income } else { nil } }
         ) { store.adminUnit(code: $0)?.name ?? $0 }
+        // 巡问查比: the plans with a household whose latest visit disputes its payment.
+        let visits = try store.stewardshipRecords(StewardshipFilter(.visit), after: nil, limit: .max).records.compactMap { record in
+            if case .visit(let visit) = record { visit } else { nil }
+        }
+        var visited: [String: DistributionPlan] = [:]
+        for planId in Set(visits.filter(\.disputed).map(\.planId)) {
+            if case .plan(let plan)? = try store.stewardshipRecord(.distributionPlan, id: planId) { visited[planId] = plan }
+        }
+        return overdue + rules.visitConditions(visits, plans: visited)
     }
 
     /// The count backlog of every unit: the assets in runs of ids, each

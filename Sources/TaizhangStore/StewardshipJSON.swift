@@ -27,6 +27,7 @@ enum StewardshipJSON {
             case .assessment(let value): data = try encoder.encode(value)
             case .disbursement(let value): data = try encoder.encode(value)
             case .household(let value): data = try encoder.encode(value)
+            case .visit(let value): data = try encoder.encode(value)
             }
         } catch {
             // The records hold only strings, integers, dates and enums: encoding cannot fail.
@@ -57,6 +58,7 @@ enum StewardshipJSON {
         case .assessment: return .assessment(try decoder.decode(ProjectAssessment.self, from: data))
         case .disbursement: return .disbursement(try decoder.decode(DisbursementRecord.self, from: data))
         case .household: return .household(try decoder.decode(Household.self, from: data))
+        case .visit: return .visit(try decoder.decode(HouseholdVisit.self, from: data))
         }
     }
 }

@@ -280,7 +280,7 @@ struct StewardshipIndexes {
             for id in plan.incomeIds { try planOfIncome.run([.text(id), .text(plan.id)]) }
         case .stockTake(let count):
             for (asset, day) in count.counted { try counted.run([.text(asset), .text(day.description)]) }
-        case .income, .disposal, .revitalising, .alert, .progress, .unit, .assessment, .disbursement, .household:
+        case .income, .disposal, .revitalising, .alert, .progress, .unit, .assessment, .disbursement, .household, .visit:
             break
         }
     }

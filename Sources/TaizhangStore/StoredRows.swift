@@ -314,6 +314,9 @@ enum StoredRows {
             // category in `state` (a village's monitored households are one
             // range), the day it entered the register.
             (contract, year, state, day) = (record.idDigest, record.registeredOn.year, record.category.rawValue, record.registeredOn)
+        case .visit(let record):
+            // The plan in `contract_id`, disputed or confirmed in `state`, the day.
+            (contract, year, state, day) = (record.planId, record.date.year, record.disputed ? "disputed" : "confirmed", record.date)
         }
         return [.text(record.kind.rawValue), .text(record.id), .text(keys.assetId), .text(keys.adminCode), .text(contract), .int(Int64(year)),
                 .text(state), .text(day.description), .int(amount), .int(record.version), .text(json)]

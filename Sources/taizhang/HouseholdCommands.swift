@@ -12,6 +12,8 @@ import TaizhangSheets
 
 extension Taizhang_Household_V1_ListHouseholdsRequest: PagedRequest {}
 extension Taizhang_Household_V1_ListHouseholdsResponse: Page {}
+extension Taizhang_Household_V1_ListVisitsRequest: PagedRequest {}
+extension Taizhang_Household_V1_ListVisitsResponse: Page {}
 
 /// `taizhang household`: the beneficiary register of each village.
 struct HouseholdCommand: AsyncParsableCommand {
@@ -23,7 +25,7 @@ struct HouseholdCommand: AsyncParsableCommand {
         them in clear to an identity with the permission household.reveal (role personal_data), and each household so \
         read is an entry of the audit journal with the --reason given.
         """,
-        subcommands: [List.self, Show.self, Add.self, Update.self, Export.self])
+        subcommands: [List.self, Show.self, Add.self, Update.self, Export.self, Visit.self, Visits.self])
 
     /// (option name, value, Chinese name).
     static let categories: [(String, Taizhang_Household_V1_HouseholdCategory, String)] = [
@@ -232,6 +234,56 @@ struct HouseholdCommand: AsyncParsableCommand {
             } else {
                 print(text, terminator: "")
             }
+        }
+    }
+
+    static let visitColumns: [Column<Taizhang_Household_V1_Visit>] = [
+        Column("编号", "id") { $0.id }, Column("日期", "date") { $0.date }, Column("农户", "household") { "\($0.householdID) \($0.headName)" },
+        Column("方案", "plan") { $0.planID }, Column("巡查人", "inspector") { $0.inspector },
+        .label("收益", "payment") { $1 == .zh ? ($0.paymentConfirmed ? "确认收到" : "有异议") : ($0.paymentConfirmed ? "confirmed" : "DISPUTED") },
+        .label("签字手印", "signature") { $1 == .zh ? ($0.signaturesMatch ? "相符" : "不符") : ($0.signaturesMatch ? "matches" : "DOES NOT MATCH") },
+    ]
+
+    /// `taizhang household visit`: 巡问查比 of one household about one plan.
+    struct Visit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "visit", abstract: "Record a visit to a household about a plan's payment (巡问查比).",
+            discussion: "A payment disputed (--disputed) or a signature not matching (--signature-mismatch) raises payment_disputed on the plan until a later visit confirms both.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The household, e.g. HH00000001.") var household: String
+        @Option(help: "The carried-out plan whose payment was checked, e.g. FP00000001.") var plan: String
+        @Option(help: "Who visited.") var inspector: String
+        @Option(help: "What was asked and answered.") var asked: String
+        @Flag(help: "The household says it did not receive its share in full.") var disputed = false
+        @Flag(name: .customLong("signature-mismatch"), help: "The signature or thumbprint does not match the payment sheet.") var signatureMismatch = false
+        @Option(help: "The day of the visit, YYYY-MM-DD (default: today).") var date: String = ""
+        @Option(help: "Notes.") var notes: String = ""
+
+        func run() async throws {
+            let request = Taizhang_Household_V1_RecordVisitRequest.with {
+                $0.visit = .with { visit in
+                    (visit.householdID, visit.planID, visit.date, visit.inspector, visit.asked, visit.notes) = (household, plan, date, inspector, asked, notes)
+                    (visit.paymentConfirmed, visit.signaturesMatch) = (!disputed, !signatureMismatch)
+                }
+            }
+            try await global.show(RPC.Households.recordVisit, request) { visit in
+                print(Table(HouseholdCommand.visitColumns, [visit], global.language).render())
+                if visit.disputed {
+                    print(global.language == .zh ? "已登记争议：方案 \(visit.planID) 将亮到户收益发放争议预警，直至再次核实确认" : "disputed: plan \(visit.planID) gets a payment_disputed alert until a later visit confirms")
+                }
+            }
+        }
+    }
+
+    struct Visits: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "visits", abstract: "The visits of a unit and below (--disputed: only those with a dispute or mismatch).")
+        @OptionGroup var global: GlobalOptions
+        @Option(name: .customLong("admin"), help: "Only visits in this admin unit or below (12-digit code).") var admin: String = ""
+        @Flag(help: "Only disputed visits.") var disputed = false
+
+        func run() async throws {
+            try await global.list(RPC.Households.listVisits, .with { $0.adminCode = admin; $0.disputedOnly = disputed }, items: \.visits,
+                                  columns: HouseholdCommand.visitColumns)
         }
     }
 }

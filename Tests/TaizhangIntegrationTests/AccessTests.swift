@@ -80,8 +80,8 @@ struct AccessTests {
         add("ledger.read|monitor.read", "supervision.v1.Supervision/ListUnits supervision.v1.Supervision/RankUnits")
         add("targets.write", "supervision.v1.Supervision/RegisterUnit supervision.v1.Supervision/SetUnitTargets")
         // The beneficiary register (issue 23): its numbers in clear only with household.reveal.
-        add("household.write", "household.v1.Households/RegisterHousehold household.v1.Households/UpdateHousehold")
-        add("ledger.read", "household.v1.Households/GetHousehold household.v1.Households/ListHouseholds")
+        add("household.write", "household.v1.Households/RegisterHousehold household.v1.Households/UpdateHousehold household.v1.Households/RecordVisit")
+        add("ledger.read", "household.v1.Households/GetHousehold household.v1.Households/ListHouseholds household.v1.Households/ListVisits")
         add("household.reveal", "household.v1.Households/RevealHouseholds")
         add("progress.write", """
             supervision.v1.Supervision/RecordMilestone supervision.v1.Supervision/RecordAllocation supervision.v1.Supervision/RecordDisbursement \

@@ -303,5 +303,30 @@ struct HouseholdTests {
                                           as: Taizhang_Ledger_V1_DistributionPlan.self)
         #expect(done.stage == .planCarriedOut && done.payments.map(\.householdID) == [none.id, weak.id])
         #expect(done.payments.reduce(0) { $0 + $1.amountFen } == 50_000 && done.payments.map(\.method) == [.transfer, .cash])
+
+        // 巡问查比: a visit to a household the plan did not pay is refused; a dispute raises payment_disputed on the plan, in its village.
+        func visit(_ household: String, confirmed: Bool, matches: Bool, date: String) -> Taizhang_Household_V1_RecordVisitRequest {
+            .with { $0.visit = .with { $0.householdID = household; $0.planID = plan.id; $0.date = date; $0.inspector = "县督查组 刘强"
+                $0.asked = "分配收益是否足额到手，签领表是否本人签字"; $0.paymentConfirmed = confirmed; $0.signaturesMatch = matches } }
+        }
+        let (notPaid, _) = try await Self.call(client, "RecordVisit", visit(full.id, confirmed: true, matches: true, date: "2026-06-01"), as: Taizhang_Household_V1_Visit.self)
+        #expect(notPaid.code == .invalidArgument && notPaid.violations.map(\.field) == ["visit.plan_id"])
+        let disputed = try await Self.ok(client, "RecordVisit", visit(weak.id, confirmed: false, matches: false, date: "2026-06-01"), as: Taizhang_Household_V1_Visit.self)
+        #expect(disputed.disputed && disputed.headName == "李德福" && disputed.villageCode == Self.baima)
+        func paymentAlerts() async throws -> [Taizhang_Risk_V1_Alert] {
+            _ = try await client.unary("/taizhang.risk.v1.Risk/RunMonitor", Taizhang_Risk_V1_RunMonitorRequest(), as: Taizhang_Risk_V1_MonitorRun.self)
+            return try await client.unary("/taizhang.risk.v1.Risk/ListAlerts", Taizhang_Risk_V1_ListAlertsRequest.with { $0.kind = "payment_disputed"; $0.state = .open },
+                                          as: Taizhang_Risk_V1_ListAlertsResponse.self).alerts
+        }
+        let raised = try await paymentAlerts()
+        #expect(raised.map(\.subjectID) == [plan.id] && raised.first?.adminCode == Self.baima && raised.first?.level == .red)
+        #expect(raised.first?.message.contains(weak.id) == true && raised.first?.message.contains("签字或手印与签领表不符") == true, "\(raised.first?.message ?? "")")
+        #expect(raised.first.map { !$0.message.contains("421024195603140022") && !$0.messageEn.contains("421024195603140022") } == true)
+        // A later visit that confirms both clears it.
+        _ = try await Self.ok(client, "RecordVisit", visit(weak.id, confirmed: true, matches: true, date: "2026-06-10"), as: Taizhang_Household_V1_Visit.self)
+        #expect(try await paymentAlerts().isEmpty)
+        let listed = try await Self.ok(client, "ListVisits", Taizhang_Household_V1_ListVisitsRequest.with { $0.disputedOnly = true },
+                                       as: Taizhang_Household_V1_ListVisitsResponse.self)
+        #expect(listed.visits.map(\.id) == [disputed.id])
     }
 }

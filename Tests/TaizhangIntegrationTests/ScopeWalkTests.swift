@@ -365,6 +365,11 @@ struct ScopeWalkTests {
         add(households + "ListHouseholds", Taizhang_Household_V1_ListHouseholdsRequest())
         add(households + "ListHouseholds", Taizhang_Household_V1_ListHouseholdsRequest.with { $0.adminCode = xionghe })
         add(households + "RevealHouseholds", Taizhang_Household_V1_RevealHouseholdsRequest.with { $0.ids = [household]; $0.reason = "核对" })
+        add(households + "RecordVisit", Taizhang_Household_V1_RecordVisitRequest.with {
+            $0.visit = .with { $0.householdID = household; $0.planID = plan; $0.inspector = "县督查组"; $0.asked = "是否收到"; $0.paymentConfirmed = true; $0.signaturesMatch = true }
+        })
+        add(households + "ListVisits", Taizhang_Household_V1_ListVisitsRequest())
+        add(households + "ListVisits", Taizhang_Household_V1_ListVisitsRequest.with { $0.adminCode = xionghe })
         // Its own records, naming 熊河镇's in a field.
         add("RecordIncome", StewardshipTests.income(asset: own, contract: contract, on: "2026-06-30", fen: 100))
         add("CreateDistributionPlan", Taizhang_Ledger_V1_CreateDistributionPlanRequest.with {

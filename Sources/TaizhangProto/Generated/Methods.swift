@@ -21,6 +21,12 @@ extension RPC {
         /// /taizhang.household.v1.Households/RevealHouseholds
         public static let revealHouseholds = RPCMethod<Taizhang_Household_V1_RevealHouseholdsRequest, Taizhang_Household_V1_RevealHouseholdsResponse>(
             path: "/taizhang.household.v1.Households/RevealHouseholds", serverStreaming: false)
+        /// /taizhang.household.v1.Households/RecordVisit
+        public static let recordVisit = RPCMethod<Taizhang_Household_V1_RecordVisitRequest, Taizhang_Household_V1_Visit>(
+            path: "/taizhang.household.v1.Households/RecordVisit", serverStreaming: false)
+        /// /taizhang.household.v1.Households/ListVisits
+        public static let listVisits = RPCMethod<Taizhang_Household_V1_ListVisitsRequest, Taizhang_Household_V1_ListVisitsResponse>(
+            path: "/taizhang.household.v1.Households/ListVisits", serverStreaming: false)
     }
     /// The methods of taizhang.ledger.v1.Ledger.
     public enum Ledger {
@@ -299,6 +305,8 @@ extension RPC {
         Households.getHousehold,
         Households.listHouseholds,
         Households.revealHouseholds,
+        Households.recordVisit,
+        Households.listVisits,
         Ledger.createAdminUnit,
         Ledger.listAdminUnits,
         Ledger.createProject,

@@ -384,6 +384,111 @@ public nonisolated struct Taizhang_Household_V1_RevealHouseholdsResponse: Sendab
   public init() {}
 }
 
+public nonisolated struct Taizhang_Household_V1_Visit: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "XF00000001"; output only
+  public var id: String = String()
+
+  public var householdID: String = String()
+
+  /// a carried-out plan that paid the household
+  public var planID: String = String()
+
+  /// YYYY-MM-DD; empty: today
+  public var date: String = String()
+
+  /// who visited
+  public var inspector: String = String()
+
+  /// what was asked and answered
+  public var asked: String = String()
+
+  /// the household says it received its share in full
+  public var paymentConfirmed: Bool = false
+
+  /// signature and thumbprint match the payment sheet
+  public var signaturesMatch: Bool = false
+
+  public var notes: String = String()
+
+  /// output only: the household's village
+  public var villageCode: String = String()
+
+  /// output only
+  public var headName: String = String()
+
+  /// output only: not confirmed, or not matching
+  public var disputed: Bool = false
+
+  public var version: Int64 = 0
+
+  public var createdAt: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Household_V1_RecordVisitRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var visit: Taizhang_Household_V1_Visit {
+    get {_visit ?? Taizhang_Household_V1_Visit()}
+    set {_visit = newValue}
+  }
+  /// Returns true if `visit` has been explicitly set.
+  public var hasVisit: Bool {self._visit != nil}
+  /// Clears the value of `visit`. Subsequent reads from it will return its default value.
+  public mutating func clearVisit() {self._visit = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _visit: Taizhang_Household_V1_Visit? = nil
+}
+
+public nonisolated struct Taizhang_Household_V1_ListVisitsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// the unit and below; empty: all (narrowed to the caller's scope)
+  public var adminCode: String = String()
+
+  public var disputedOnly: Bool = false
+
+  /// default 100, at most 1,000
+  public var pageSize: Int32 = 0
+
+  public var pageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Household_V1_ListVisitsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var visits: [Taizhang_Household_V1_Visit] = []
+
+  public var nextPageToken: String = String()
+
+  public var total: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "taizhang.household.v1"
@@ -928,6 +1033,220 @@ nonisolated extension Taizhang_Household_V1_RevealHouseholdsResponse: SwiftProto
 
   public static func ==(lhs: Taizhang_Household_V1_RevealHouseholdsResponse, rhs: Taizhang_Household_V1_RevealHouseholdsResponse) -> Bool {
     if lhs.households != rhs.households {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Household_V1_Visit: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Visit"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}household_id\0\u{3}plan_id\0\u{1}date\0\u{1}inspector\0\u{1}asked\0\u{3}payment_confirmed\0\u{3}signatures_match\0\u{1}notes\0\u{3}village_code\0\u{3}head_name\0\u{1}disputed\0\u{1}version\0\u{3}created_at\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.householdID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.planID) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.inspector) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.asked) }()
+      case 7: try { try decoder.decodeSingularBoolField(value: &self.paymentConfirmed) }()
+      case 8: try { try decoder.decodeSingularBoolField(value: &self.signaturesMatch) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.notes) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.villageCode) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.headName) }()
+      case 12: try { try decoder.decodeSingularBoolField(value: &self.disputed) }()
+      case 13: try { try decoder.decodeSingularInt64Field(value: &self.version) }()
+      case 14: try { try decoder.decodeSingularStringField(value: &self.createdAt) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    if !self.householdID.isEmpty {
+      try visitor.visitSingularStringField(value: self.householdID, fieldNumber: 2)
+    }
+    if !self.planID.isEmpty {
+      try visitor.visitSingularStringField(value: self.planID, fieldNumber: 3)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 4)
+    }
+    if !self.inspector.isEmpty {
+      try visitor.visitSingularStringField(value: self.inspector, fieldNumber: 5)
+    }
+    if !self.asked.isEmpty {
+      try visitor.visitSingularStringField(value: self.asked, fieldNumber: 6)
+    }
+    if self.paymentConfirmed != false {
+      try visitor.visitSingularBoolField(value: self.paymentConfirmed, fieldNumber: 7)
+    }
+    if self.signaturesMatch != false {
+      try visitor.visitSingularBoolField(value: self.signaturesMatch, fieldNumber: 8)
+    }
+    if !self.notes.isEmpty {
+      try visitor.visitSingularStringField(value: self.notes, fieldNumber: 9)
+    }
+    if !self.villageCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.villageCode, fieldNumber: 10)
+    }
+    if !self.headName.isEmpty {
+      try visitor.visitSingularStringField(value: self.headName, fieldNumber: 11)
+    }
+    if self.disputed != false {
+      try visitor.visitSingularBoolField(value: self.disputed, fieldNumber: 12)
+    }
+    if self.version != 0 {
+      try visitor.visitSingularInt64Field(value: self.version, fieldNumber: 13)
+    }
+    if !self.createdAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.createdAt, fieldNumber: 14)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Household_V1_Visit, rhs: Taizhang_Household_V1_Visit) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.householdID != rhs.householdID {return false}
+    if lhs.planID != rhs.planID {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.inspector != rhs.inspector {return false}
+    if lhs.asked != rhs.asked {return false}
+    if lhs.paymentConfirmed != rhs.paymentConfirmed {return false}
+    if lhs.signaturesMatch != rhs.signaturesMatch {return false}
+    if lhs.notes != rhs.notes {return false}
+    if lhs.villageCode != rhs.villageCode {return false}
+    if lhs.headName != rhs.headName {return false}
+    if lhs.disputed != rhs.disputed {return false}
+    if lhs.version != rhs.version {return false}
+    if lhs.createdAt != rhs.createdAt {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Household_V1_RecordVisitRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RecordVisitRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}visit\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._visit) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._visit {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Household_V1_RecordVisitRequest, rhs: Taizhang_Household_V1_RecordVisitRequest) -> Bool {
+    if lhs._visit != rhs._visit {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Household_V1_ListVisitsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListVisitsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}admin_code\0\u{3}disputed_only\0\u{3}page_size\0\u{3}page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.adminCode) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.disputedOnly) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.adminCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.adminCode, fieldNumber: 1)
+    }
+    if self.disputedOnly != false {
+      try visitor.visitSingularBoolField(value: self.disputedOnly, fieldNumber: 2)
+    }
+    if self.pageSize != 0 {
+      try visitor.visitSingularInt32Field(value: self.pageSize, fieldNumber: 3)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Household_V1_ListVisitsRequest, rhs: Taizhang_Household_V1_ListVisitsRequest) -> Bool {
+    if lhs.adminCode != rhs.adminCode {return false}
+    if lhs.disputedOnly != rhs.disputedOnly {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Household_V1_ListVisitsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListVisitsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}visits\0\u{3}next_page_token\0\u{1}total\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.visits) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.total) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.visits.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.visits, fieldNumber: 1)
+    }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
+    if self.total != 0 {
+      try visitor.visitSingularUInt64Field(value: self.total, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Household_V1_ListVisitsResponse, rhs: Taizhang_Household_V1_ListVisitsResponse) -> Bool {
+    if lhs.visits != rhs.visits {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.total != rhs.total {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

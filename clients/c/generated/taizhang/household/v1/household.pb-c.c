@@ -457,6 +457,186 @@ void   taizhang__household__v1__reveal_households_response__free_unpacked
   assert(message->base.descriptor == &taizhang__household__v1__reveal_households_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   taizhang__household__v1__visit__init
+                     (Taizhang__Household__V1__Visit         *message)
+{
+  static const Taizhang__Household__V1__Visit init_value = TAIZHANG__HOUSEHOLD__V1__VISIT__INIT;
+  *message = init_value;
+}
+size_t taizhang__household__v1__visit__get_packed_size
+                     (const Taizhang__Household__V1__Visit *message)
+{
+  assert(message->base.descriptor == &taizhang__household__v1__visit__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__household__v1__visit__pack
+                     (const Taizhang__Household__V1__Visit *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__household__v1__visit__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__household__v1__visit__pack_to_buffer
+                     (const Taizhang__Household__V1__Visit *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__household__v1__visit__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Household__V1__Visit *
+       taizhang__household__v1__visit__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Household__V1__Visit *)
+     protobuf_c_message_unpack (&taizhang__household__v1__visit__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__household__v1__visit__free_unpacked
+                     (Taizhang__Household__V1__Visit *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__household__v1__visit__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__household__v1__record_visit_request__init
+                     (Taizhang__Household__V1__RecordVisitRequest         *message)
+{
+  static const Taizhang__Household__V1__RecordVisitRequest init_value = TAIZHANG__HOUSEHOLD__V1__RECORD_VISIT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__household__v1__record_visit_request__get_packed_size
+                     (const Taizhang__Household__V1__RecordVisitRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__household__v1__record_visit_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__household__v1__record_visit_request__pack
+                     (const Taizhang__Household__V1__RecordVisitRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__household__v1__record_visit_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__household__v1__record_visit_request__pack_to_buffer
+                     (const Taizhang__Household__V1__RecordVisitRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__household__v1__record_visit_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Household__V1__RecordVisitRequest *
+       taizhang__household__v1__record_visit_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Household__V1__RecordVisitRequest *)
+     protobuf_c_message_unpack (&taizhang__household__v1__record_visit_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__household__v1__record_visit_request__free_unpacked
+                     (Taizhang__Household__V1__RecordVisitRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__household__v1__record_visit_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__household__v1__list_visits_request__init
+                     (Taizhang__Household__V1__ListVisitsRequest         *message)
+{
+  static const Taizhang__Household__V1__ListVisitsRequest init_value = TAIZHANG__HOUSEHOLD__V1__LIST_VISITS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__household__v1__list_visits_request__get_packed_size
+                     (const Taizhang__Household__V1__ListVisitsRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__household__v1__list_visits_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__household__v1__list_visits_request__pack
+                     (const Taizhang__Household__V1__ListVisitsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__household__v1__list_visits_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__household__v1__list_visits_request__pack_to_buffer
+                     (const Taizhang__Household__V1__ListVisitsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__household__v1__list_visits_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Household__V1__ListVisitsRequest *
+       taizhang__household__v1__list_visits_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Household__V1__ListVisitsRequest *)
+     protobuf_c_message_unpack (&taizhang__household__v1__list_visits_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__household__v1__list_visits_request__free_unpacked
+                     (Taizhang__Household__V1__ListVisitsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__household__v1__list_visits_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__household__v1__list_visits_response__init
+                     (Taizhang__Household__V1__ListVisitsResponse         *message)
+{
+  static const Taizhang__Household__V1__ListVisitsResponse init_value = TAIZHANG__HOUSEHOLD__V1__LIST_VISITS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t taizhang__household__v1__list_visits_response__get_packed_size
+                     (const Taizhang__Household__V1__ListVisitsResponse *message)
+{
+  assert(message->base.descriptor == &taizhang__household__v1__list_visits_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__household__v1__list_visits_response__pack
+                     (const Taizhang__Household__V1__ListVisitsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__household__v1__list_visits_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__household__v1__list_visits_response__pack_to_buffer
+                     (const Taizhang__Household__V1__ListVisitsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__household__v1__list_visits_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Household__V1__ListVisitsResponse *
+       taizhang__household__v1__list_visits_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Household__V1__ListVisitsResponse *)
+     protobuf_c_message_unpack (&taizhang__household__v1__list_visits_response__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__household__v1__list_visits_response__free_unpacked
+                     (Taizhang__Household__V1__ListVisitsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__household__v1__list_visits_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor taizhang__household__v1__household_member__field_descriptors[2] =
 {
   {
@@ -1214,6 +1394,392 @@ const ProtobufCMessageDescriptor taizhang__household__v1__reveal_households_resp
   (ProtobufCMessageInit) taizhang__household__v1__reveal_households_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor taizhang__household__v1__visit__field_descriptors[14] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Household__V1__Visit, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "household_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Household__V1__Visit, household_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "plan_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Household__V1__Visit, plan_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "date",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Household__V1__Visit, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "inspector",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Household__V1__Visit, inspector),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "asked",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Household__V1__Visit, asked),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "payment_confirmed",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Household__V1__Visit, payment_confirmed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "signatures_match",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Household__V1__Visit, signatures_match),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "notes",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Household__V1__Visit, notes),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "village_code",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Household__V1__Visit, village_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "head_name",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Household__V1__Visit, head_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "disputed",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Household__V1__Visit, disputed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Household__V1__Visit, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Household__V1__Visit, created_at),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__household__v1__visit__field_indices_by_name[] = {
+  5,   /* field[5] = asked */
+  13,   /* field[13] = created_at */
+  3,   /* field[3] = date */
+  11,   /* field[11] = disputed */
+  10,   /* field[10] = head_name */
+  1,   /* field[1] = household_id */
+  0,   /* field[0] = id */
+  4,   /* field[4] = inspector */
+  8,   /* field[8] = notes */
+  6,   /* field[6] = payment_confirmed */
+  2,   /* field[2] = plan_id */
+  7,   /* field[7] = signatures_match */
+  12,   /* field[12] = version */
+  9,   /* field[9] = village_code */
+};
+static const ProtobufCIntRange taizhang__household__v1__visit__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 14 }
+};
+const ProtobufCMessageDescriptor taizhang__household__v1__visit__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.household.v1.Visit",
+  "Visit",
+  "Taizhang__Household__V1__Visit",
+  "taizhang.household.v1",
+  sizeof(Taizhang__Household__V1__Visit),
+  14,
+  taizhang__household__v1__visit__field_descriptors,
+  taizhang__household__v1__visit__field_indices_by_name,
+  1,  taizhang__household__v1__visit__number_ranges,
+  (ProtobufCMessageInit) taizhang__household__v1__visit__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__household__v1__record_visit_request__field_descriptors[1] =
+{
+  {
+    "visit",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Household__V1__RecordVisitRequest, visit),
+    &taizhang__household__v1__visit__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__household__v1__record_visit_request__field_indices_by_name[] = {
+  0,   /* field[0] = visit */
+};
+static const ProtobufCIntRange taizhang__household__v1__record_visit_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor taizhang__household__v1__record_visit_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.household.v1.RecordVisitRequest",
+  "RecordVisitRequest",
+  "Taizhang__Household__V1__RecordVisitRequest",
+  "taizhang.household.v1",
+  sizeof(Taizhang__Household__V1__RecordVisitRequest),
+  1,
+  taizhang__household__v1__record_visit_request__field_descriptors,
+  taizhang__household__v1__record_visit_request__field_indices_by_name,
+  1,  taizhang__household__v1__record_visit_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__household__v1__record_visit_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__household__v1__list_visits_request__field_descriptors[4] =
+{
+  {
+    "admin_code",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Household__V1__ListVisitsRequest, admin_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "disputed_only",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Household__V1__ListVisitsRequest, disputed_only),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Household__V1__ListVisitsRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Household__V1__ListVisitsRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__household__v1__list_visits_request__field_indices_by_name[] = {
+  0,   /* field[0] = admin_code */
+  1,   /* field[1] = disputed_only */
+  2,   /* field[2] = page_size */
+  3,   /* field[3] = page_token */
+};
+static const ProtobufCIntRange taizhang__household__v1__list_visits_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor taizhang__household__v1__list_visits_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.household.v1.ListVisitsRequest",
+  "ListVisitsRequest",
+  "Taizhang__Household__V1__ListVisitsRequest",
+  "taizhang.household.v1",
+  sizeof(Taizhang__Household__V1__ListVisitsRequest),
+  4,
+  taizhang__household__v1__list_visits_request__field_descriptors,
+  taizhang__household__v1__list_visits_request__field_indices_by_name,
+  1,  taizhang__household__v1__list_visits_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__household__v1__list_visits_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__household__v1__list_visits_response__field_descriptors[3] =
+{
+  {
+    "visits",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Household__V1__ListVisitsResponse, n_visits),
+    offsetof(Taizhang__Household__V1__ListVisitsResponse, visits),
+    &taizhang__household__v1__visit__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Household__V1__ListVisitsResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Household__V1__ListVisitsResponse, total),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__household__v1__list_visits_response__field_indices_by_name[] = {
+  1,   /* field[1] = next_page_token */
+  2,   /* field[2] = total */
+  0,   /* field[0] = visits */
+};
+static const ProtobufCIntRange taizhang__household__v1__list_visits_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor taizhang__household__v1__list_visits_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.household.v1.ListVisitsResponse",
+  "ListVisitsResponse",
+  "Taizhang__Household__V1__ListVisitsResponse",
+  "taizhang.household.v1",
+  sizeof(Taizhang__Household__V1__ListVisitsResponse),
+  3,
+  taizhang__household__v1__list_visits_response__field_descriptors,
+  taizhang__household__v1__list_visits_response__field_indices_by_name,
+  1,  taizhang__household__v1__list_visits_response__number_ranges,
+  (ProtobufCMessageInit) taizhang__household__v1__list_visits_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue taizhang__household__v1__labour_capacity__enum_values_by_number[4] =
 {
   { "LABOUR_CAPACITY_UNSPECIFIED", "TAIZHANG__HOUSEHOLD__V1__LABOUR_CAPACITY__LABOUR_CAPACITY_UNSPECIFIED", 0 },
@@ -1284,17 +1850,21 @@ const ProtobufCEnumDescriptor taizhang__household__v1__household_category__descr
   taizhang__household__v1__household_category__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor taizhang__household__v1__households__method_descriptors[5] =
+static const ProtobufCMethodDescriptor taizhang__household__v1__households__method_descriptors[7] =
 {
   { "RegisterHousehold", &taizhang__household__v1__register_household_request__descriptor, &taizhang__household__v1__household__descriptor },
   { "UpdateHousehold", &taizhang__household__v1__update_household_request__descriptor, &taizhang__household__v1__household__descriptor },
   { "GetHousehold", &taizhang__household__v1__get_household_request__descriptor, &taizhang__household__v1__household__descriptor },
   { "ListHouseholds", &taizhang__household__v1__list_households_request__descriptor, &taizhang__household__v1__list_households_response__descriptor },
   { "RevealHouseholds", &taizhang__household__v1__reveal_households_request__descriptor, &taizhang__household__v1__reveal_households_response__descriptor },
+  { "RecordVisit", &taizhang__household__v1__record_visit_request__descriptor, &taizhang__household__v1__visit__descriptor },
+  { "ListVisits", &taizhang__household__v1__list_visits_request__descriptor, &taizhang__household__v1__list_visits_response__descriptor },
 };
 const unsigned taizhang__household__v1__households__method_indices_by_name[] = {
   2,        /* GetHousehold */
   3,        /* ListHouseholds */
+  6,        /* ListVisits */
+  5,        /* RecordVisit */
   0,        /* RegisterHousehold */
   4,        /* RevealHouseholds */
   1         /* UpdateHousehold */
@@ -1306,7 +1876,7 @@ const ProtobufCServiceDescriptor taizhang__household__v1__households__descriptor
   "Households",
   "Taizhang__Household__V1__Households",
   "taizhang.household.v1",
-  5,
+  7,
   taizhang__household__v1__households__method_descriptors,
   taizhang__household__v1__households__method_indices_by_name
 };
@@ -1349,6 +1919,22 @@ void taizhang__household__v1__households__reveal_households(ProtobufCService *se
 {
   assert(service->descriptor == &taizhang__household__v1__households__descriptor);
   service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__household__v1__households__record_visit(ProtobufCService *service,
+                                                       const Taizhang__Household__V1__RecordVisitRequest *input,
+                                                       Taizhang__Household__V1__Visit_Closure closure,
+                                                       void *closure_data)
+{
+  assert(service->descriptor == &taizhang__household__v1__households__descriptor);
+  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__household__v1__households__list_visits(ProtobufCService *service,
+                                                      const Taizhang__Household__V1__ListVisitsRequest *input,
+                                                      Taizhang__Household__V1__ListVisitsResponse_Closure closure,
+                                                      void *closure_data)
+{
+  assert(service->descriptor == &taizhang__household__v1__households__descriptor);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__household__v1__households__init (Taizhang__Household__V1__Households_Service *service,
                                                 Taizhang__Household__V1__Households_ServiceDestroy destroy)

@@ -25,6 +25,10 @@ typedef struct Taizhang__Household__V1__ListHouseholdsRequest Taizhang__Househol
 typedef struct Taizhang__Household__V1__ListHouseholdsResponse Taizhang__Household__V1__ListHouseholdsResponse;
 typedef struct Taizhang__Household__V1__RevealHouseholdsRequest Taizhang__Household__V1__RevealHouseholdsRequest;
 typedef struct Taizhang__Household__V1__RevealHouseholdsResponse Taizhang__Household__V1__RevealHouseholdsResponse;
+typedef struct Taizhang__Household__V1__Visit Taizhang__Household__V1__Visit;
+typedef struct Taizhang__Household__V1__RecordVisitRequest Taizhang__Household__V1__RecordVisitRequest;
+typedef struct Taizhang__Household__V1__ListVisitsRequest Taizhang__Household__V1__ListVisitsRequest;
+typedef struct Taizhang__Household__V1__ListVisitsResponse Taizhang__Household__V1__ListVisitsResponse;
 
 
 /* --- enums --- */
@@ -290,6 +294,101 @@ struct  Taizhang__Household__V1__RevealHouseholdsResponse
     , 0,NULL }
 
 
+struct  Taizhang__Household__V1__Visit
+{
+  ProtobufCMessage base;
+  /*
+   * "XF00000001"; output only
+   */
+  char *id;
+  char *household_id;
+  /*
+   * a carried-out plan that paid the household
+   */
+  char *plan_id;
+  /*
+   * YYYY-MM-DD; empty: today
+   */
+  char *date;
+  /*
+   * who visited
+   */
+  char *inspector;
+  /*
+   * what was asked and answered
+   */
+  char *asked;
+  /*
+   * the household says it received its share in full
+   */
+  protobuf_c_boolean payment_confirmed;
+  /*
+   * signature and thumbprint match the payment sheet
+   */
+  protobuf_c_boolean signatures_match;
+  char *notes;
+  /*
+   * output only: the household's village
+   */
+  char *village_code;
+  /*
+   * output only
+   */
+  char *head_name;
+  /*
+   * output only: not confirmed, or not matching
+   */
+  protobuf_c_boolean disputed;
+  int64_t version;
+  char *created_at;
+};
+#define TAIZHANG__HOUSEHOLD__V1__VISIT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__household__v1__visit__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Household__V1__RecordVisitRequest
+{
+  ProtobufCMessage base;
+  Taizhang__Household__V1__Visit *visit;
+};
+#define TAIZHANG__HOUSEHOLD__V1__RECORD_VISIT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__household__v1__record_visit_request__descriptor) \
+    , NULL }
+
+
+struct  Taizhang__Household__V1__ListVisitsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * the unit and below; empty: all (narrowed to the caller's scope)
+   */
+  char *admin_code;
+  protobuf_c_boolean disputed_only;
+  /*
+   * default 100, at most 1,000
+   */
+  int32_t page_size;
+  char *page_token;
+};
+#define TAIZHANG__HOUSEHOLD__V1__LIST_VISITS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__household__v1__list_visits_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Household__V1__ListVisitsResponse
+{
+  ProtobufCMessage base;
+  size_t n_visits;
+  Taizhang__Household__V1__Visit **visits;
+  char *next_page_token;
+  uint64_t total;
+};
+#define TAIZHANG__HOUSEHOLD__V1__LIST_VISITS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__household__v1__list_visits_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string, 0 }
+
+
 /* Taizhang__Household__V1__HouseholdMember methods */
 void   taizhang__household__v1__household_member__init
                      (Taizhang__Household__V1__HouseholdMember         *message);
@@ -480,6 +579,82 @@ Taizhang__Household__V1__RevealHouseholdsResponse *
 void   taizhang__household__v1__reveal_households_response__free_unpacked
                      (Taizhang__Household__V1__RevealHouseholdsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Taizhang__Household__V1__Visit methods */
+void   taizhang__household__v1__visit__init
+                     (Taizhang__Household__V1__Visit         *message);
+size_t taizhang__household__v1__visit__get_packed_size
+                     (const Taizhang__Household__V1__Visit   *message);
+size_t taizhang__household__v1__visit__pack
+                     (const Taizhang__Household__V1__Visit   *message,
+                      uint8_t             *out);
+size_t taizhang__household__v1__visit__pack_to_buffer
+                     (const Taizhang__Household__V1__Visit   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Household__V1__Visit *
+       taizhang__household__v1__visit__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__household__v1__visit__free_unpacked
+                     (Taizhang__Household__V1__Visit *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Household__V1__RecordVisitRequest methods */
+void   taizhang__household__v1__record_visit_request__init
+                     (Taizhang__Household__V1__RecordVisitRequest         *message);
+size_t taizhang__household__v1__record_visit_request__get_packed_size
+                     (const Taizhang__Household__V1__RecordVisitRequest   *message);
+size_t taizhang__household__v1__record_visit_request__pack
+                     (const Taizhang__Household__V1__RecordVisitRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__household__v1__record_visit_request__pack_to_buffer
+                     (const Taizhang__Household__V1__RecordVisitRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Household__V1__RecordVisitRequest *
+       taizhang__household__v1__record_visit_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__household__v1__record_visit_request__free_unpacked
+                     (Taizhang__Household__V1__RecordVisitRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Household__V1__ListVisitsRequest methods */
+void   taizhang__household__v1__list_visits_request__init
+                     (Taizhang__Household__V1__ListVisitsRequest         *message);
+size_t taizhang__household__v1__list_visits_request__get_packed_size
+                     (const Taizhang__Household__V1__ListVisitsRequest   *message);
+size_t taizhang__household__v1__list_visits_request__pack
+                     (const Taizhang__Household__V1__ListVisitsRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__household__v1__list_visits_request__pack_to_buffer
+                     (const Taizhang__Household__V1__ListVisitsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Household__V1__ListVisitsRequest *
+       taizhang__household__v1__list_visits_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__household__v1__list_visits_request__free_unpacked
+                     (Taizhang__Household__V1__ListVisitsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Household__V1__ListVisitsResponse methods */
+void   taizhang__household__v1__list_visits_response__init
+                     (Taizhang__Household__V1__ListVisitsResponse         *message);
+size_t taizhang__household__v1__list_visits_response__get_packed_size
+                     (const Taizhang__Household__V1__ListVisitsResponse   *message);
+size_t taizhang__household__v1__list_visits_response__pack
+                     (const Taizhang__Household__V1__ListVisitsResponse   *message,
+                      uint8_t             *out);
+size_t taizhang__household__v1__list_visits_response__pack_to_buffer
+                     (const Taizhang__Household__V1__ListVisitsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Household__V1__ListVisitsResponse *
+       taizhang__household__v1__list_visits_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__household__v1__list_visits_response__free_unpacked
+                     (Taizhang__Household__V1__ListVisitsResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Taizhang__Household__V1__HouseholdMember_Closure)
@@ -512,6 +687,18 @@ typedef void (*Taizhang__Household__V1__RevealHouseholdsRequest_Closure)
 typedef void (*Taizhang__Household__V1__RevealHouseholdsResponse_Closure)
                  (const Taizhang__Household__V1__RevealHouseholdsResponse *message,
                   void *closure_data);
+typedef void (*Taizhang__Household__V1__Visit_Closure)
+                 (const Taizhang__Household__V1__Visit *message,
+                  void *closure_data);
+typedef void (*Taizhang__Household__V1__RecordVisitRequest_Closure)
+                 (const Taizhang__Household__V1__RecordVisitRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__Household__V1__ListVisitsRequest_Closure)
+                 (const Taizhang__Household__V1__ListVisitsRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__Household__V1__ListVisitsResponse_Closure)
+                 (const Taizhang__Household__V1__ListVisitsResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -539,6 +726,14 @@ struct Taizhang__Household__V1__Households_Service
                             const Taizhang__Household__V1__RevealHouseholdsRequest *input,
                             Taizhang__Household__V1__RevealHouseholdsResponse_Closure closure,
                             void *closure_data);
+  void (*record_visit)(Taizhang__Household__V1__Households_Service *service,
+                       const Taizhang__Household__V1__RecordVisitRequest *input,
+                       Taizhang__Household__V1__Visit_Closure closure,
+                       void *closure_data);
+  void (*list_visits)(Taizhang__Household__V1__Households_Service *service,
+                      const Taizhang__Household__V1__ListVisitsRequest *input,
+                      Taizhang__Household__V1__ListVisitsResponse_Closure closure,
+                      void *closure_data);
 };
 typedef void (*Taizhang__Household__V1__Households_ServiceDestroy)(Taizhang__Household__V1__Households_Service *);
 void taizhang__household__v1__households__init (Taizhang__Household__V1__Households_Service *service,
@@ -551,7 +746,9 @@ void taizhang__household__v1__households__init (Taizhang__Household__V1__Househo
       function_prefix__ ## update_household,\
       function_prefix__ ## get_household,\
       function_prefix__ ## list_households,\
-      function_prefix__ ## reveal_households  }
+      function_prefix__ ## reveal_households,\
+      function_prefix__ ## record_visit,\
+      function_prefix__ ## list_visits  }
 void taizhang__household__v1__households__register_household(ProtobufCService *service,
                                                              const Taizhang__Household__V1__RegisterHouseholdRequest *input,
                                                              Taizhang__Household__V1__Household_Closure closure,
@@ -572,6 +769,14 @@ void taizhang__household__v1__households__reveal_households(ProtobufCService *se
                                                             const Taizhang__Household__V1__RevealHouseholdsRequest *input,
                                                             Taizhang__Household__V1__RevealHouseholdsResponse_Closure closure,
                                                             void *closure_data);
+void taizhang__household__v1__households__record_visit(ProtobufCService *service,
+                                                       const Taizhang__Household__V1__RecordVisitRequest *input,
+                                                       Taizhang__Household__V1__Visit_Closure closure,
+                                                       void *closure_data);
+void taizhang__household__v1__households__list_visits(ProtobufCService *service,
+                                                      const Taizhang__Household__V1__ListVisitsRequest *input,
+                                                      Taizhang__Household__V1__ListVisitsResponse_Closure closure,
+                                                      void *closure_data);
 
 /* --- descriptors --- */
 
@@ -587,6 +792,10 @@ extern const ProtobufCMessageDescriptor taizhang__household__v1__list_households
 extern const ProtobufCMessageDescriptor taizhang__household__v1__list_households_response__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__household__v1__reveal_households_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__household__v1__reveal_households_response__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__household__v1__visit__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__household__v1__record_visit_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__household__v1__list_visits_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__household__v1__list_visits_response__descriptor;
 extern const ProtobufCServiceDescriptor taizhang__household__v1__households__descriptor;
 
 PROTOBUF_C__END_DECLS
