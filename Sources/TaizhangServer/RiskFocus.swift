@@ -10,7 +10,7 @@ import TaizhangCore
 struct RiskFocus: Sendable {
     /// The kinds of record that can change a score or an alert.
     static let kinds: Set<String> = ["asset", "entity", "contract", "report", "income", "distribution_plan", "stock_take",
-                                     "revitalising_plan", "project_progress", "responsible_unit"]
+                                     "revitalising_plan", "project_progress", "responsible_unit", "visit"]
     /// Beyond this many records and units touched, the run looks at
     /// everything. A focused run reads each touched asset's columns by key
     /// (its record only when the rules read it); an import of 5,000 assets

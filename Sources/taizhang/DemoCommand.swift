@@ -67,24 +67,28 @@ struct DemoCommand: AsyncParsableCommand {
                 }
                 entities += 1
             }
-            let steps = try await loadStewardship(client, demo: demo, operations: operations, assetIds: response.ids, contracts: contracts)
+            let register = try await loadHouseholds(client, demo: demo)
+            let steps = try await loadStewardship(client, demo: demo, operations: operations, assetIds: response.ids, contracts: contracts,
+                                                  priority: register.priority)
             let lifecycle = try await loadLifecycle(client, demo: demo, operations: operations, assetIds: response.ids)
             let stages = lifecycleSummary(lifecycle, assets: response.ids.count, disposed: 2)
             let lights = try await loadSupervision(client)
             let followed = try await loadAlertFollowUps(client)
-            let (households, monitored) = try await loadHouseholds(client, demo: demo)
+            let visits = try await loadVisits(client, paid: steps.paid)
+            let (households, monitored) = (register.count, register.monitored)
             let operating = demo.assets.filter { $0.category == .operating }.count
             let household = demo.assets.filter { $0.category == .household }.count
             let publicWelfare = demo.assets.count - operating - household
             print(global.language == .zh
-                  ? "已载入示范县江陵县：\(demo.units.count) 个行政区划，\(demo.projects.count) 个项目，\(response.ids.count) 项资产（经营性 \(operating)，公益性 \(publicWelfare)，到户类 \(household)）；带贫主体 \(entities) 个，季度报表 \(reports) 份；收益 \(steps.income) 笔，分配方案 \(steps.plans) 个，清查 1 次，处置 2 项，盘活方案 1 个；\(stages)；责任单位 \(Self.demoUnits.count) 个，四个季度亮绿灯 \(lights[.green] ?? 0) 次、黄灯 \(lights[.yellow] ?? 0) 次、红灯 \(lights[.red] ?? 0) 次；预警处置：约谈后销号 \(followed.closedAfterTalk) 条，问责后销号 \(followed.closedAfterAccountability) 条，整改中 \(followed.rectifying) 条（期限今日），已签收 \(followed.acknowledged) 条，待签收 \(followed.waiting) 条；帮扶对象 \(households) 户（监测对象 \(monitored) 户）"
-                  : "loaded the demo county: \(demo.units.count) admin units, \(demo.projects.count) projects, \(response.ids.count) assets (\(operating) operating, \(publicWelfare) public-welfare, \(household) household); \(entities) operating entities, \(reports) quarterly reports; \(steps.income) receipts, \(steps.plans) distribution plans, 1 stock-take, 2 disposals, 1 revitalising plan; \(stages); \(Self.demoUnits.count) responsible units, lit over four quarters green \(lights[.green] ?? 0), yellow \(lights[.yellow] ?? 0), red \(lights[.red] ?? 0) times; alerts followed up: \(followed.closedAfterTalk) closed after a talk, \(followed.closedAfterAccountability) closed after a decision on accountability, \(followed.rectifying) rectifying (due today), \(followed.acknowledged) acknowledged, \(followed.waiting) waiting; \(households) households in the register (\(monitored) monitored)")
+                  ? "已载入示范县江陵县：\(demo.units.count) 个行政区划，\(demo.projects.count) 个项目，\(response.ids.count) 项资产（经营性 \(operating)，公益性 \(publicWelfare)，到户类 \(household)）；带贫主体 \(entities) 个，季度报表 \(reports) 份；收益 \(steps.income) 笔，分配方案 \(steps.plans) 个，清查 1 次，处置 2 项，盘活方案 1 个；\(stages)；责任单位 \(Self.demoUnits.count) 个，四个季度亮绿灯 \(lights[.green] ?? 0) 次、黄灯 \(lights[.yellow] ?? 0) 次、红灯 \(lights[.red] ?? 0) 次；预警处置：约谈后销号 \(followed.closedAfterTalk) 条，问责后销号 \(followed.closedAfterAccountability) 条，整改中 \(followed.rectifying) 条（期限今日），已签收 \(followed.acknowledged) 条，待签收 \(followed.waiting) 条；帮扶对象 \(households) 户（监测对象 \(monitored) 户），分配收益发放到户 \(steps.paid.values.reduce(0) { $0 + $1.count }) 户次，入户核查 \(visits) 次（有异议 1 次）"
+                  : "loaded the demo county: \(demo.units.count) admin units, \(demo.projects.count) projects, \(response.ids.count) assets (\(operating) operating, \(publicWelfare) public-welfare, \(household) household); \(entities) operating entities, \(reports) quarterly reports; \(steps.income) receipts, \(steps.plans) distribution plans, 1 stock-take, 2 disposals, 1 revitalising plan; \(stages); \(Self.demoUnits.count) responsible units, lit over four quarters green \(lights[.green] ?? 0), yellow \(lights[.yellow] ?? 0), red \(lights[.red] ?? 0) times; alerts followed up: \(followed.closedAfterTalk) closed after a talk, \(followed.closedAfterAccountability) closed after a decision on accountability, \(followed.rectifying) rectifying (due today), \(followed.acknowledged) acknowledged, \(followed.waiting) waiting; \(households) households in the register (\(monitored) monitored), \(steps.paid.values.reduce(0) { $0 + $1.count }) payments to households, \(visits) visits (1 disputed)")
         }
 
         /// The register: six households in each village, a few changed since;
         /// how many, and how many of them are monitored now.
-        func loadHouseholds(_ client: TaizhangClient, demo: DemoCounty) async throws -> (Int, Int) {
+        func loadHouseholds(_ client: TaizhangClient, demo: DemoCounty) async throws -> (count: Int, monitored: Int, priority: [String: [String]]) {
             var monitored = 0
+            var priority: [String: [String]] = [:]
             let households = demo.households()
             for (number, item) in households.enumerated() {
                 var household = try await global.call(client, RPC.Households.registerHousehold, item.registration,
@@ -95,13 +99,32 @@ struct DemoCommand: AsyncParsableCommand {
                     household = try await global.call(client, RPC.Households.updateHousehold, change, idempotencyKey: "demo-household-\(number)-change")
                 }
                 if [.unstableLifted, .edgeAtRisk, .suddenHardship].contains(household.category) { monitored += 1 }
+                if household.labourCapacity != .full { priority[household.villageCode, default: []].append(household.id) }
             }
-            return (households.count, monitored)
+            return (households.count, monitored, priority)
+        }
+
+        /// 巡问查比 of the first plan that paid households: each confirms, but the last disputes.
+        func loadVisits(_ client: TaizhangClient, paid: [String: [String]]) async throws -> Int {
+            guard let (plan, households) = paid.min(by: { $0.key < $1.key }) else { return 0 }
+            for (index, household) in households.enumerated() {
+                let disputed = index == households.count - 1
+                let visit = Taizhang_Household_V1_RecordVisitRequest.with {
+                    $0.visit = .with { visit in
+                        (visit.householdID, visit.planID, visit.inspector) = (household, plan, "县督查组 刘强")
+                        visit.asked = disputed ? "户主称只领到一半，签领表签名非本人笔迹" : "分配收益已足额到卡，签领表为本人签字"
+                        (visit.paymentConfirmed, visit.signaturesMatch) = (!disputed, !disputed)
+                    }
+                }
+                _ = try await global.call(client, RPC.Households.recordVisit, visit, idempotencyKey: "demo-visit-\(index)")
+            }
+            return households.count
         }
 
         /// Income, a plan at each stage, a stock-take with a loss, two disposals and a revitalising plan.
         func loadStewardship(_ client: TaizhangClient, demo: DemoCounty, operations: [DemoOperation], assetIds: [String],
-                             contracts: [String]) async throws -> (income: Int, plans: Int) {
+                             contracts: [String], priority: [String: [String]]) async throws -> (income: Int, plans: Int, paid: [String: [String]]) {
+            var paid: [String: [String]] = [:]
             let records = demo.stewardship(today: ChinaDate.parts, operations: operations)
             var incomeIds: [String] = []
             for (number, item) in records.income.enumerated() {
@@ -118,10 +141,32 @@ struct DemoCommand: AsyncParsableCommand {
                 create.plan.ownerCode = demo.assets[operations[records.income[item.incomeIndex].operation].assetIndex].adminCode
                 create.plan.incomeIds = [incomeIds[item.incomeIndex]]
                 create.draftedOn = item.draftedOn
+                // The village's households without or with weak labour capacity take the priority share (004 §30).
+                let linked = priority[create.plan.ownerCode] ?? []
+                if let index = create.plan.allocations.firstIndex(where: { $0.purpose == .noLabourHouseholds }), !linked.isEmpty {
+                    let fen = create.plan.allocations[index].amountFen
+                    create.plan.allocations[index].households = linked.enumerated().map { position, id in
+                        .with { $0.householdID = id; $0.amountFen = position == linked.count - 1 ? fen - Int64(linked.count - 1) * (fen / Int64(linked.count)) : fen / Int64(linked.count) }
+                    }
+                }
                 let plan = try await global.call(client, RPC.Ledger.createDistributionPlan, create, as: Taizhang_Ledger_V1_DistributionPlan.self,
                                                  idempotencyKey: "demo-plan-\(number)")
                 for (index, var step) in item.steps.enumerated() {
                     step.planID = plan.id
+                    if step.stage == .planCarriedOut, !linked.isEmpty {
+                        let shares = plan.allocations.flatMap(\.households).filter { !$0.householdID.isEmpty }
+                        step.payments = shares.enumerated().map { position, share in
+                            .with {
+                                $0.householdID = share.householdID; $0.amountFen = share.amountFen
+                                if position % 2 == 0 {
+                                    $0.method = .transfer; $0.transferReference = "NX\(plan.id.suffix(4))\(share.householdID.suffix(4))"
+                                } else {
+                                    $0.method = .cash; $0.signedSheetSha256 = Self.digest("签领表-\(plan.id)-\(share.householdID)")
+                                }
+                            }
+                        }
+                        paid[plan.id] = shares.map(\.householdID)
+                    }
                     _ = try await global.call(client, RPC.Ledger.advanceDistributionPlan, step, as: Taizhang_Ledger_V1_DistributionPlan.self,
                                               idempotencyKey: "demo-plan-\(number)-step-\(index)")
                 }
@@ -171,7 +216,7 @@ struct DemoCommand: AsyncParsableCommand {
             revive.plan.assetID = assetIds[records.revitalisingAssetIndex]
             _ = try await global.call(client, RPC.Ledger.recordRevitalisingPlan, revive, as: Taizhang_Ledger_V1_RevitalisingPlan.self,
                                       idempotencyKey: "demo-revitalising")
-            return (incomeIds.count, records.plans.count)
+            return (incomeIds.count, records.plans.count, paid)
         }
     }
 }

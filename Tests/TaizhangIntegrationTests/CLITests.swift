@@ -49,6 +49,8 @@ struct CLITests {
         #expect(load.stdout.contains("721 项资产（经营性 214，公益性 497，到户类 10）"))
         // Five responsible units over a year's four quarters: some green, yellows, reds (docs/supervision.md).
         #expect(load.stdout.contains("责任单位 5 个，四个季度亮绿灯 14 次、黄灯 3 次、红灯 3 次"), "\(load.stdout)")
+        // The register (issue 23): six households a village, the priority households paid by the plans carried out, one visit disputed.
+        #expect(load.stdout.contains("帮扶对象 288 户") && load.stdout.contains("（有异议 1 次）"), "\(load.stdout)")
         let lights = try Self.taizhang(["supervision", "lights", "DW00000003", "--year", "\(Self.demoSupervisionYear)", "--lang", "en"], socket: daemon.socketPath)
         #expect(lights.stdout.components(separatedBy: "\n").filter { $0.contains("Q") }.compactMap { line in
             ["green", "yellow", "red"].first { line.contains(" \($0) ") }
