@@ -250,3 +250,59 @@ public enum CountSheet {
         return out
     }
 }
+
+/// A plan's household payment sheet 收益分配到户发放签领表 (issue 23): one row
+/// per household of the register the plan pays, with the head, the masked
+/// ID number, the share and, once carried out, how it was paid; blank
+/// columns for the head's signature and thumbprint, which 巡问查比 later
+/// compares. Households named by text only have a row without an ID.
+public enum PaymentSheet {
+    /// One household's row: its share and, from the register, its head and masked ID number.
+    public struct Line: Sendable {
+        public var householdId: String
+        public var headName: String
+        public var idNumberMasked: String
+        public var amountFen: Int64
+        public var paid: String
+        public init(householdId: String, headName: String, idNumberMasked: String, amountFen: Int64, paid: String) {
+            (self.householdId, self.headName, self.idNumberMasked, self.amountFen, self.paid) = (householdId, headName, idNumberMasked, amountFen, paid)
+        }
+    }
+
+    static func yuan(_ fen: Int64) -> String {
+        let sign = fen < 0 ? "-" : ""
+        let magnitude = fen.magnitude
+        let cents = magnitude % 100
+        return "\(sign)\(magnitude / 100).\(cents < 10 ? "0" : "")\(cents)"
+    }
+
+    /// The sheet as CSV rows, the header first and the total last.
+    public static func rows(_ plan: Taizhang_Ledger_V1_DistributionPlan, lines: [Line], english: Bool = false) -> [[String]] {
+        var out = [english ? ["No.", "Plan", "Household", "Head", "ID number", "Amount (yuan)", "Paid by", "Signature", "Thumbprint"]
+                           : ["序号", "方案编号", "农户编号", "户主姓名", "身份证号", "金额(元)", "发放方式", "签字", "手印"]]
+        for (index, line) in lines.enumerated() {
+            out.append([String(index + 1), plan.id, line.householdId, line.headName, line.idNumberMasked, yuan(line.amountFen), line.paid, "", ""])
+        }
+        out.append([english ? "Total" : "合计", plan.id, "", "", "", yuan(lines.reduce(0) { $0 + $1.amountFen }), "", "", ""])
+        return out
+    }
+
+    /// The printable page (A4 landscape).
+    public static func html(_ plan: Taizhang_Ledger_V1_DistributionPlan, lines: [Line], unitName: String, english: Bool = false) -> String {
+        let title = english ? "Household payment sheet of plan \(plan.id)" : "\(unitName)收益分配到户发放签领表"
+        var page = HTMLPage.head(title: title, english: english, landscape: true)
+        page += "<p class=\"meta\">\(NoticePage.escape(plan.title.isEmpty ? plan.id : plan.title))（\(NoticePage.escape(plan.id))）</p>\n"
+        let rows = rows(plan, lines: lines, english: english)
+        page += "<table>\n<thead><tr>" + rows[0].map { "<th>\(NoticePage.escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
+        for row in rows.dropFirst().dropLast() {
+            page += "<tr>" + row.enumerated().map { index, cell in
+                index == 5 ? "<td class=\"n\">\(NoticePage.escape(cell))</td>" : "<td>\(NoticePage.escape(cell))</td>"
+            }.joined() + "</tr>\n"
+        }
+        let total = rows.last ?? []
+        page += "</tbody>\n<tfoot><tr><td colspan=\"5\">\(NoticePage.escape(total.first ?? ""))</td><td class=\"n\">\(NoticePage.escape(total.count > 5 ? total[5] : ""))</td><td colspan=\"3\"></td></tr></tfoot>\n</table>\n"
+        page += english ? "<p class=\"foot\">The head signs and presses a thumbprint on receiving the share; the village accountant and the village supervision committee countersign.</p>\n"
+                        : "<p class=\"foot\">户主领取时本人签字并按手印。发放人：__________　村务监督委员会：__________　日期：__________</p>\n"
+        return page + "</body>\n</html>\n"
+    }
+}

@@ -177,7 +177,7 @@ struct IncomeCommand: AsyncParsableCommand {
 
 struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "plan", abstract: "Distribution plans 收益分配方案: create, advance, show, list, export.",
-                                                    subcommands: [Create.self, Advance.self, Show.self, List.self, Export.self])
+                                                    subcommands: [Create.self, Advance.self, Show.self, List.self, Export.self, Sheet.self])
 
     static let columns: [Column<Taizhang_Ledger_V1_DistributionPlan>] = [
         Column("编号", "id") { $0.id }, Column("名称", "title") { $0.title }, Column("单位", "owner") { $0.ownerCode },
@@ -362,6 +362,44 @@ struct PlanCommand: AsyncParsableCommand {
                 ? "\u{FEFF}" + CSV.write(DistributionNotice.rows(plan, english: english))
                 : DistributionNotice.html(plan, unitName: try await global.unitName(client, code: plan.ownerCode), objectionsTo: objectionsTo, english: english)
             try global.emit(text, to: out, note: english ? "wrote plan \(plan.id) to \(out ?? "")" : "已导出分配方案 \(plan.id) 到 \(out ?? "")")
+        }
+    }
+}
+
+extension PlanCommand {
+    /// `taizhang plan sheet`: the households' payment sheet for signatures.
+    struct Sheet: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A plan's household payment sheet 发放签领表 for signatures and thumbprints: printable HTML or CSV (ID numbers masked).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Plan id.") var id: String
+        @Option(help: "html or csv.") var format: String = "html"
+        @Option(name: .customLong("out"), help: "File to write (default: standard output).") var out: String?
+
+        func validate() throws {
+            if format != "csv" && format != "html" { throw ValidationError("--format must be html or csv") }
+        }
+
+        func run() async throws {
+            let client = try await global.connect()
+            defer { Task { await client.close() } }
+            let plan = try await global.call(client, RPC.Ledger.getDistributionPlan, .with { $0.id = id })
+            let english = global.language == .en
+            var lines: [PaymentSheet.Line] = []
+            for share in plan.allocations.flatMap(\.households) {
+                guard !share.householdID.isEmpty else {
+                    lines.append(.init(householdId: "", headName: share.name, idNumberMasked: "", amountFen: share.amountFen, paid: ""))
+                    continue
+                }
+                let household = try await global.call(client, RPC.Households.getHousehold, .with { $0.id = share.householdID })
+                let payment = plan.payments.first { $0.householdID == share.householdID }
+                let paid = payment.map { $0.method == .cash ? (english ? "cash" : "现金") : (english ? "transfer " : "转账 ") + $0.transferReference } ?? ""
+                lines.append(.init(householdId: household.id, headName: household.headName, idNumberMasked: household.idNumber, amountFen: share.amountFen, paid: paid))
+            }
+            let text = format == "csv"
+                ? "\u{FEFF}" + CSV.write(PaymentSheet.rows(plan, lines: lines, english: english))
+                : PaymentSheet.html(plan, lines: lines, unitName: try await global.unitName(client, code: plan.ownerCode), english: english)
+            try global.emit(text, to: out, note: english ? "wrote the payment sheet of \(plan.id) to \(out ?? "")" : "已导出 \(plan.id) 发放签领表到 \(out ?? "")")
         }
     }
 }

@@ -304,6 +304,14 @@ struct HouseholdTests {
         #expect(done.stage == .planCarriedOut && done.payments.map(\.householdID) == [none.id, weak.id])
         #expect(done.payments.reduce(0) { $0 + $1.amountFen } == 50_000 && done.payments.map(\.method) == [.transfer, .cash])
 
+        // The payment sheet for signatures: every household, masked, the total the households' share.
+        let sheet = try CLITests.taizhang(["plan", "sheet", plan.id, "--format", "csv"], socket: daemon.socketPath)
+        #expect(sheet.status == 0, "\(sheet.stderr)")
+        #expect(sheet.stdout.contains("\(none.id),张桂英,4210**********1235,300.00,转账 NX20260520002,,") && sheet.stdout.contains("合计,\(plan.id),,,,500.00"), "\(sheet.stdout)")
+        #expect(!sheet.stdout.contains("421024198001011235"))
+        let page = try CLITests.taizhang(["plan", "sheet", plan.id], socket: daemon.socketPath)
+        #expect(page.status == 0 && page.stdout.contains("收益分配到户发放签领表") && page.stdout.contains("<th>手印</th>") && page.stdout.contains("4210**********0022"))
+
         // 巡问查比: a visit to a household the plan did not pay is refused; a dispute raises payment_disputed on the plan, in its village.
         func visit(_ household: String, confirmed: Bool, matches: Bool, date: String) -> Taizhang_Household_V1_RecordVisitRequest {
             .with { $0.visit = .with { $0.householdID = household; $0.planID = plan.id; $0.date = date; $0.inspector = "县督查组 刘强"
