@@ -121,20 +121,11 @@ struct DemoCommand: AsyncParsableCommand {
             return households.count
         }
 
-        /// Income, a plan at each stage, a stock-take with a loss, two disposals and a revitalising plan.
-        func loadStewardship(_ client: TaizhangClient, demo: DemoCounty, operations: [DemoOperation], assetIds: [String],
-                             contracts: [String], priority: [String: [String]]) async throws -> (income: Int, plans: Int, paid: [String: [String]]) {
+        /// The plans, each through its steps; the households of the register
+        /// each carried-out plan paid, by plan.
+        func loadPlans(_ client: TaizhangClient, demo: DemoCounty, operations: [DemoOperation], records: DemoStewardship, incomeIds: [String],
+                       priority: [String: [String]]) async throws -> [String: [String]] {
             var paid: [String: [String]] = [:]
-            let records = demo.stewardship(today: ChinaDate.parts, operations: operations)
-            var incomeIds: [String] = []
-            for (number, item) in records.income.enumerated() {
-                var request = Taizhang_Ledger_V1_RecordIncomeRequest()
-                request.income = item.income
-                request.income.assetID = assetIds[operations[item.operation].assetIndex]
-                request.income.contractID = contracts[item.operation]
-                incomeIds.append(try await global.call(client, RPC.Ledger.recordIncome, request, as: Taizhang_Ledger_V1_Income.self,
-                                                       idempotencyKey: "demo-income-\(number)").id)
-            }
             for (number, item) in records.plans.enumerated() {
                 var create = Taizhang_Ledger_V1_CreateDistributionPlanRequest()
                 create.plan = item.plan
@@ -171,6 +162,23 @@ struct DemoCommand: AsyncParsableCommand {
                                               idempotencyKey: "demo-plan-\(number)-step-\(index)")
                 }
             }
+            return paid
+        }
+
+        /// Income, a plan at each stage, a stock-take with a loss, two disposals and a revitalising plan.
+        func loadStewardship(_ client: TaizhangClient, demo: DemoCounty, operations: [DemoOperation], assetIds: [String],
+                             contracts: [String], priority: [String: [String]]) async throws -> (income: Int, plans: Int, paid: [String: [String]]) {
+            let records = demo.stewardship(today: ChinaDate.parts, operations: operations)
+            var incomeIds: [String] = []
+            for (number, item) in records.income.enumerated() {
+                var request = Taizhang_Ledger_V1_RecordIncomeRequest()
+                request.income = item.income
+                request.income.assetID = assetIds[operations[item.operation].assetIndex]
+                request.income.contractID = contracts[item.operation]
+                incomeIds.append(try await global.call(client, RPC.Ledger.recordIncome, request, as: Taizhang_Ledger_V1_Income.self,
+                                                       idempotencyKey: "demo-income-\(number)").id)
+            }
+            let paid = try await loadPlans(client, demo: demo, operations: operations, records: records, incomeIds: incomeIds, priority: priority)
             // The stock-take: every asset found but one, which is written off as lost.
             let open = Taizhang_Ledger_V1_OpenStockTakeRequest.with {
                 $0.adminCode = records.stockTakeVillage

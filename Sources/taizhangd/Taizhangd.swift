@@ -274,16 +274,7 @@ struct Taizhangd: ParsableCommand {
             throw ExitCode(74)
         }
         var configuration = site.configuration
-        do {
-            let (key, warning) = try PersonalDataKeyFile.load(environment: ProcessInfo.processInfo.environment, dataDirectory: site.dataDirectory,
-                                                              register: store)
-            configuration.personalDataKey = key
-            if let warning { Log.warning(warning) }
-        } catch {
-            Log.error("personal-data key: \(error)")
-            store.close()
-            throw ExitCode(78)
-        }
+        configuration.personalDataKey = try Self.personalDataKey(site: site, store: store)
         do {
             let ledgerGuard = LedgerGuard(store: store, anchorage: LedgerGuard.defaultAnchorage(),
                                           dataDirectory: URL(fileURLWithPath: site.dataDirectory).standardizedFileURL.path, clock: Taizhangd.clock)
@@ -311,6 +302,21 @@ struct Taizhangd: ParsableCommand {
         }
         Self.logOpened(store: store, alerts: alerts, server: server, site: site)
         return (store, server, bound)
+    }
+
+    /// The personal-data key, checked against the register (exit 78, the
+    /// store closed, when it is missing for a ledger with households or wrong).
+    private static func personalDataKey(site: Site, store: SQLiteLedgerStore) throws -> PersonalDataKey {
+        do {
+            let (key, warning) = try PersonalDataKeyFile.load(environment: ProcessInfo.processInfo.environment, dataDirectory: site.dataDirectory,
+                                                              register: store)
+            if let warning { Log.warning(warning) }
+            return key
+        } catch {
+            Log.error("personal-data key: \(error)")
+            store.close()
+            throw ExitCode(78)
+        }
     }
 
     private static func logOpened(store: SQLiteLedgerStore, alerts: AlertStore, server: TaizhangServer, site: Site) {
