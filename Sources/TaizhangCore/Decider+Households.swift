@@ -34,6 +34,34 @@ extension Decider {
         return LedgerChange(stewardship: [(.household(household), nil)], outcome: .stewardship(.household(household)))
     }
 
+    /// An import: every entry registered as RegisterHousehold would, in one
+    /// change; a refusal of any names its row (`households[i]`) and registers none.
+    mutating func registerHouseholds(_ entries: [HouseholdEntry], _ key: PersonalDataKey) throws -> LedgerChange {
+        guard entries.count <= HouseholdLimits.importMaxCount else {
+            throw LedgerError.invalid([.init(field: "households", description: "has \(entries.count) rows; at most \(HouseholdLimits.importMaxCount) in one import")], what: "import")
+        }
+        var change = LedgerChange(outcome: .stewardships([]))
+        var registered: [StewardshipRecord] = []
+        var digests: [String: Int] = [:]
+        for (index, entry) in entries.enumerated() {
+            let digest = key.digest(idNumber: entry.idNumber)
+            if let earlier = digests[digest], !entry.idNumber.isEmpty {
+                throw LedgerError.invalid([.init(field: "households[\(index)].id_number", description: "is the same person as row \(earlier + 1) of the import")], what: "import")
+            }
+            digests[digest] = index
+            do {
+                let one = try registerHousehold(entry, key)
+                change.stewardship += one.stewardship
+                registered += one.stewardship.map(\.after)
+            } catch let error as LedgerError {
+                throw LedgerError(error.code, "row \(index + 1) of the import: \(error.message); nothing was registered",
+                                  violations: error.violations.map { .init(field: $0.field.replacingPrefix("household", with: "households[\(index)]"), description: $0.description) })
+            }
+        }
+        change.outcome = .stewardships(registered)
+        return change
+    }
+
     mutating func updateHousehold(_ entry: HouseholdEntry, _ key: PersonalDataKey, _ expectedVersion: Int64) throws -> LedgerChange {
         guard case .household(let current)? = view.record(.household, entry.id) else {
             try reveal(nil, "household", entry.id)

@@ -287,6 +287,11 @@ public enum HouseholdRules {
 }
 
 extension String {
+    /// The text with `prefix` at its start replaced (unchanged without it).
+    func replacingPrefix(_ prefix: String, with replacement: String) -> String {
+        hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : self
+    }
+
     /// Without spaces at either end (full-width spaces included).
     var trimmingSpaces: String {
         String(drop(while: { $0.isWhitespace }).reversed().drop(while: { $0.isWhitespace }).reversed())

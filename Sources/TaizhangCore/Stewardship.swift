@@ -450,6 +450,8 @@ public enum StewardshipChange: Sendable {
     case updateHousehold(HouseholdEntry, key: PersonalDataKey, expectedVersion: Int64)
     /// A visit to a household about a plan's payment (巡问查比).
     case recordVisit(HouseholdVisit)
+    /// Households registered together (an import): all or none.
+    case registerHouseholds([HouseholdEntry], key: PersonalDataKey)
 }
 
 /// Limits on stewardship records.

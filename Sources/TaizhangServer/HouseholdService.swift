@@ -14,7 +14,7 @@ enum HouseholdService {
     static func methods(store: any LedgerStore, context: LedgerContext, key: PersonalDataKey) -> [MethodSpec] {
         let handlers = Handlers(store: store, context: context, key: key)
         return [handlers.registerHousehold, handlers.updateHousehold, handlers.getHousehold, handlers.listHouseholds, handlers.revealHouseholds,
-                handlers.recordVisit, handlers.listVisits]
+                handlers.recordVisit, handlers.listVisits, handlers.importHouseholds]
     }
 
     struct Handlers: Sendable {
@@ -29,15 +29,52 @@ enum HouseholdService {
             Method.mutation(RPC.Households.registerHousehold, store: store, readsFile: true, digest: digest, plan: { _, request in
                 var bad: [FieldViolation] = []
                 let entry = HouseholdMapping.entry(request.household, date: request.date, reason: request.reason, today: context.today, into: &bad)
-                bad += HouseholdRules.violations(entry, isNew: true, today: context.today)
-                if entry.villageCode.count == 12, let place = store.adminUnit(code: entry.villageCode), place.level != .village {
-                    bad.append(.init(field: "household.village_code", description: "is a \(place.level.rawValue), not a village; households are registered in their village"))
-                } else if entry.villageCode.count == 12, store.adminUnit(code: entry.villageCode) == nil {
-                    bad.append(.init(field: "household.village_code", description: "no admin unit \(entry.villageCode) exists"))
-                }
+                bad += registrationViolations(entry)
                 if !bad.isEmpty { throw LedgerError.invalid(bad, what: "household") }
                 return .stewardship(.registerHousehold(entry, key: key))
             }, respond: HouseholdMapping.answer)
+        }
+
+        /// Every problem of a new household's fields, the village's level included (it reads the store).
+        func registrationViolations(_ entry: HouseholdEntry) -> [FieldViolation] {
+            var bad = HouseholdRules.violations(entry, isNew: true, today: context.today)
+            if entry.villageCode.count == 12, let place = store.adminUnit(code: entry.villageCode), place.level != .village {
+                bad.append(.init(field: "household.village_code", description: "is a \(place.level.rawValue), not a village; households are registered in their village"))
+            } else if entry.villageCode.count == 12, store.adminUnit(code: entry.villageCode) == nil {
+                bad.append(.init(field: "household.village_code", description: "no admin unit \(entry.villageCode) exists"))
+            }
+            return bad
+        }
+
+        var importHouseholds: MethodSpec {
+            Method.staged(RPC.Households.importHouseholds, store: store, readsFile: true, digest: digest, plan: { _, request in
+                var bad: [FieldViolation] = []
+                var entries: [HouseholdEntry] = []
+                for (index, household) in request.households.enumerated() {
+                    var rowBad: [FieldViolation] = []
+                    var entry = HouseholdMapping.entry(household, date: request.date, reason: request.reason, today: context.today, into: &rowBad)
+                    if !household.id.isEmpty { rowBad.append(.init(field: "household.id", description: "\(household.id) is registered already; an import adds new households (UpdateHousehold changes one)")) }
+                    entry.id = ""
+                    rowBad += registrationViolations(entry)
+                    bad += rowBad.map { .init(field: $0.field.hasPrefix("household") ? "households[\(index)]" + $0.field.dropFirst("household".count) : "households[\(index)].\($0.field)",
+                                              description: $0.description) }
+                    entries.append(entry)
+                }
+                if request.households.isEmpty { bad.append(.init(field: "households", description: "the import has no rows")) }
+                if !bad.isEmpty {
+                    let rows = Set(bad.compactMap { $0.field.split(separator: "]").first }).count
+                    throw LedgerError(.invalidArgument, "\(rows) of \(request.households.count) rows are invalid; nothing was registered; see violations",
+                                      violations: Array(bad.prefix(1_000)))
+                }
+                if request.validateOnly { return .answer(.with { $0.rows = UInt64(entries.count) }) }
+                return .submit(.stewardship(.registerHouseholds(entries, key: key)))
+            }, respond: { outcome in
+                guard case .stewardships(let records) = outcome else { return Taizhang_Household_V1_ImportHouseholdsResponse() }
+                return .with { response in
+                    response.rows = UInt64(records.count)
+                    response.households = records.compactMap { record in if case .household(let household) = record { HouseholdMapping.household(household) } else { nil } }
+                }
+            })
         }
 
         var updateHousehold: MethodSpec {

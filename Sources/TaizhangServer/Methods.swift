@@ -354,19 +354,27 @@ enum Method {
                 return .pending(ticket: ticket)
             }
             guard readsFile || ScopeGuard.readsFile(call, store) else { return stage { $0() } }
-            guard ReadQueue.staging.admit() else {
-                return .completed(.failed(Taizhang_Rpc_V1_Status(code: .resourceExhausted,
-                    message: "\(ReadQueue.staging.queuedMax) changes are already waiting to be checked against the ledger file; retry in a moment")))
-            }
-            let staging = StagedTicket()
-            ReadQueue.staging.queue.async {
-                defer { ReadQueue.staging.done() }
-                // Withdrawn (deadline, cancel) while it waited: already answered.
-                guard !staging.withdrawn else { return }
-                if case .completed(let result) = stage(staging.submit) { completion(result) }
-            }
-            return .pending(ticket: staging)
+            return offLoop(completion, stage)
         }
+    }
+
+    /// Runs `stage` on `ReadQueue.staging` (one worker: calls reach the
+    /// store in the order they arrived), with a ticket that withdraws the
+    /// call until it reaches the store; RESOURCE_EXHAUSTED when the queue is full.
+    private static func offLoop(_ completion: @escaping @Sendable (CallResult) -> Void,
+                                _ stage: @escaping @Sendable ((() -> any MutationTicket) -> (any MutationTicket)?) -> CallDisposition) -> CallDisposition {
+        guard ReadQueue.staging.admit() else {
+            return .completed(.failed(Taizhang_Rpc_V1_Status(code: .resourceExhausted,
+                message: "\(ReadQueue.staging.queuedMax) changes are already waiting to be checked against the ledger file; retry in a moment")))
+        }
+        let staging = StagedTicket()
+        ReadQueue.staging.queue.async {
+            defer { ReadQueue.staging.done() }
+            // Withdrawn (deadline, cancel) while it waited: already answered.
+            guard !staging.withdrawn else { return }
+            if case .completed(let result) = stage(staging.submit) { completion(result) }
+        }
+        return .pending(ticket: staging)
     }
 
     /// A read whose every call is first an entry of the audit journal (a
@@ -380,24 +388,16 @@ enum Method {
         plan: @escaping @Sendable (CallContext, Request) throws -> (TaizhangCore.Mutation, answer: @Sendable () throws -> Response)
     ) -> MethodSpec {
         MethodSpec(method, mutation: true) { call, payload, completion in
-            guard ReadQueue.staging.admit() else {
-                return .completed(.failed(Taizhang_Rpc_V1_Status(code: .resourceExhausted,
-                    message: "\(ReadQueue.staging.queuedMax) changes are already waiting to be checked against the ledger file; retry in a moment")))
-            }
-            let staging = StagedTicket()
-            ReadQueue.staging.queue.async {
-                defer { ReadQueue.staging.done() }
-                guard !staging.withdrawn else { return }
+            offLoop(completion) { submit in
                 let planned: (TaizhangCore.Mutation, answer: @Sendable () throws -> Response)
                 do {
                     let request = try RequestBounds.decode(Request.self, payload)
                     if let store = call.store { try ScopeGuard.preflight(request, call: call, store: store) }
                     planned = try plan(call, request)
                 } catch {
-                    completion(.failed(StatusMapping.status(for: error, requestType: Request.protoMessageName)))
-                    return
+                    return .completed(.failed(StatusMapping.status(for: error, requestType: Request.protoMessageName)))
                 }
-                _ = staging.submit {
+                let ticket = submit {
                     Self.submit(planned.0, call: call, payload: payload, store: store, remember: false, respond: { _ in Response() }) { result in
                         if case .failed = result { return completion(result) }
                         do { completion(.ok(try planned.answer().serializedBytes())) } catch {
@@ -405,8 +405,8 @@ enum Method {
                         }
                     }
                 }
+                return .pending(ticket: ticket)
             }
-            return .pending(ticket: staging)
         }
     }
 

@@ -7,6 +7,7 @@
 import ArgumentParser
 import Foundation
 import TaizhangClient
+import TaizhangCore
 import TaizhangProto
 import TaizhangSheets
 
@@ -25,7 +26,7 @@ struct HouseholdCommand: AsyncParsableCommand {
         them in clear to an identity with the permission household.reveal (role personal_data), and each household so \
         read is an entry of the audit journal with the --reason given.
         """,
-        subcommands: [List.self, Show.self, Add.self, Update.self, Export.self, Visit.self, Visits.self])
+        subcommands: [List.self, Show.self, Add.self, Update.self, Export.self, Import.self, Visit.self, Visits.self])
 
     /// (option name, value, Chinese name).
     static let categories: [(String, Taizhang_Household_V1_HouseholdCategory, String)] = [
@@ -284,6 +285,111 @@ struct HouseholdCommand: AsyncParsableCommand {
         func run() async throws {
             try await global.list(RPC.Households.listVisits, .with { $0.adminCode = admin; $0.disputedOnly = disputed }, items: \.visits,
                                   columns: HouseholdCommand.visitColumns)
+        }
+    }
+
+    /// `taizhang household import`: the register from CSV, all rows or none.
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import", abstract: "Register households from a CSV file (UTF-8, a header row), all or none; --dry-run lists every bad row.",
+            discussion: """
+            Columns by name: village_code, head_name, id_number, phone, members (NAME:RELATION;…), labour_capacity, category \
+            (English or Chinese names); an id column, as export writes it, must be empty. At most 10,000 rows.
+            """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The CSV file.") var file: String
+        @Option(help: "Why they enter the register (识别纳入 …).") var reason: String
+        @Option(help: "The day they enter the register, YYYY-MM-DD (default: today).") var date: String = ""
+        @Flag(name: .customLong("dry-run"), help: "Check every row against the ledger; register nothing.") var dryRun = false
+
+        /// The rows as households, and what of them could not be read (by CSV line).
+        static func households(_ records: [CSVRecord]) -> ([Taizhang_Household_V1_Household], [String]) {
+            guard let header = records.first else { return ([], ["the file is empty: a header row and one row per household"]) }
+            let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\u{FEFF}", with: "") }
+            var problems: [String] = []
+            for required in ["village_code", "head_name", "id_number", "labour_capacity", "category"] where !names.contains(required) {
+                problems.append("line \(header.line): the header has no \(required) column")
+            }
+            if !problems.isEmpty { return ([], problems) }
+            var out: [Taizhang_Household_V1_Household] = []
+            for record in records.dropFirst() {
+                var row: [String: String] = [:]
+                for (name, value) in zip(names, record.fields) { row[name] = value.trimmingCharacters(in: .whitespaces) }
+                var household = Taizhang_Household_V1_Household()
+                household.id = row["id"] ?? ""
+                household.villageCode = row["village_code"] ?? ""
+                household.headName = row["head_name"] ?? ""
+                household.idNumber = row["id_number"] ?? ""
+                household.phone = row["phone"] ?? ""
+                for member in (row["members"] ?? "").split(separator: ";") {
+                    let parts = member.split(separator: ":", maxSplits: 1).map(String.init)
+                    if parts.count == 2 { household.members.append(.with { $0.name = parts[0]; $0.relation = parts[1] }) } else {
+                        problems.append("line \(record.line): members: write NAME:RELATION;… (e.g. 李德福:配偶)")
+                    }
+                }
+                let labour = row["labour_capacity"] ?? ""
+                if let found = HouseholdCommand.labour.first(where: { $0.0 == labour || $0.2 == labour }) { household.labourCapacity = found.1 } else {
+                    problems.append("line \(record.line): labour_capacity \"\(labour)\": none, weak or full (无劳动能力, 弱劳动能力, 有劳动能力)")
+                }
+                let category = row["category"] ?? ""
+                if let found = HouseholdCommand.categories.first(where: { $0.0 == category || $0.2 == category }) { household.category = found.1 } else {
+                    problems.append("line \(record.line): category \"\(category)\": \(HouseholdCommand.categories.map(\.0).joined(separator: ", ")) or the Chinese names")
+                }
+                out.append(household)
+            }
+            return (out, problems)
+        }
+
+        func run() async throws {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                printError("cannot read \(file)")
+                throw ExitCode(1)
+            }
+            let records: [CSVRecord]
+            do { records = try CSV.parse(Array(data)) } catch {
+                printError("\(file): \(error)")
+                throw ExitCode(13)
+            }
+            let (households, problems) = Self.households(records)
+            guard problems.isEmpty else {
+                for problem in problems { printError("\(file) \(problem)") }
+                printError(global.language == .zh ? "有 \(problems.count) 处无法读取，未登记任何农户" : "\(problems.count) problem(s) reading the file; nothing was registered")
+                throw ExitCode(13)
+            }
+            let request = Taizhang_Household_V1_ImportHouseholdsRequest.with {
+                $0.households = households; $0.reason = reason; $0.date = date; $0.validateOnly = dryRun
+            }
+            let lines = records.dropFirst().map(\.line)
+            let client = try await global.connect()
+            defer { Task { await client.close() } }
+            var metadata = global.metadata
+            // The same file imported again answers as the first time (24 h) instead of refusing its every row.
+            if !dryRun { metadata["idempotency-key"] = "household-import-" + SHA256.hex(Array(data) + Array("\n\(date)\n\(reason)".utf8)).prefix(32) }
+            let zh = global.language == .zh
+            do {
+                let response = try await client.unary(RPC.Households.importHouseholds.path, request, as: Taizhang_Household_V1_ImportHouseholdsResponse.self,
+                                                      metadata: metadata, timeoutMillis: global.timeoutMillis)
+                try global.present(response) { response in
+                    if dryRun {
+                        print(zh ? "试导入：\(response.rows) 行均无问题（未登记）" : "dry run: all \(response.rows) rows are valid (nothing registered)")
+                    } else {
+                        print(zh ? "已登记 \(response.households.count) 户（\(response.households.first?.id ?? "")–\(response.households.last?.id ?? "")）"
+                                 : "registered \(response.households.count) households (\(response.households.first?.id ?? "")–\(response.households.last?.id ?? ""))")
+                    }
+                }
+            } catch let error as RPCError {
+                // Each violation at its line of the file: households[i] is the i-th row after the header.
+                printError("\(file): \(error.status.message)")
+                for violation in error.status.violations {
+                    var place = violation.field
+                    if violation.field.hasPrefix("households["), let close = violation.field.firstIndex(of: "]"),
+                       let index = Int(violation.field[violation.field.index(violation.field.startIndex, offsetBy: 11)..<close]), index < lines.count {
+                        place = "line \(lines[index]): " + String(violation.field[violation.field.index(after: close)...]).drop(while: { $0 == "." })
+                    }
+                    printError("  \(place): \(violation.description_p)")
+                }
+                throw ExitCode(Int32(10 + error.status.code.rawValue))
+            }
         }
     }
 }

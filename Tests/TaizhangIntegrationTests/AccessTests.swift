@@ -80,7 +80,7 @@ struct AccessTests {
         add("ledger.read|monitor.read", "supervision.v1.Supervision/ListUnits supervision.v1.Supervision/RankUnits")
         add("targets.write", "supervision.v1.Supervision/RegisterUnit supervision.v1.Supervision/SetUnitTargets")
         // The beneficiary register (issue 23): its numbers in clear only with household.reveal.
-        add("household.write", "household.v1.Households/RegisterHousehold household.v1.Households/UpdateHousehold household.v1.Households/RecordVisit")
+        add("household.write", "household.v1.Households/RegisterHousehold household.v1.Households/UpdateHousehold household.v1.Households/RecordVisit household.v1.Households/ImportHouseholds")
         add("ledger.read", "household.v1.Households/GetHousehold household.v1.Households/ListHouseholds household.v1.Households/ListVisits")
         add("household.reveal", "household.v1.Households/RevealHouseholds")
         add("progress.write", """

@@ -344,4 +344,46 @@ struct HouseholdTests {
                                        as: Taizhang_Household_V1_ListVisitsResponse.self)
         #expect(listed.visits.map(\.id) == [disputed.id])
     }
+
+    @Test func theRegisterImportedFromCSV_allOrNone_everyBadRowAtItsLine() async throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.stop() }
+        let client = try await daemon.connect()
+        try await Fixture.seed(client)
+        func file(_ rows: [String]) throws -> String {
+            let path = NSTemporaryDirectory() + "tz-register-" + UUID().uuidString + ".csv"
+            try Data((["village_code,head_name,id_number,phone,members,labour_capacity,category"] + rows).joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        func run(_ arguments: [String]) throws -> CLITests.Run { try CLITests.taizhang(["household", "import"] + arguments, socket: daemon.socketPath) }
+        func total() async throws -> UInt64 {
+            try await Self.ok(client, "ListHouseholds", Taizhang_Household_V1_ListHouseholdsRequest(), as: Taizhang_Household_V1_ListHouseholdsResponse.self).total
+        }
+        let good = ["\(Self.baima),张桂英,421024198001011235,13812345678,李德福:配偶,none,lifted", "\(Self.baima),王秀兰,421024195603140022,,,弱劳动能力,边缘易致贫户"]
+        // A column the CLI cannot read: named by line, nothing sent.
+        let unreadable = try run([try file(good + ["\(Self.baima),刘长海,11010519491231002X,,,full,rich"]), "--reason", "识别纳入"])
+        #expect(unreadable.status == 13 && unreadable.stderr.contains("line 4: category \"rich\""), "\(unreadable.stderr)")
+        // Rows the daemon refuses: each at its line, the number never echoed; nothing registered.
+        let refused = try run([try file(good + ["\(Self.baima),刘长海,110105194912310021,,,full,lifted", "421024101000,赵六,11010519491231002X,,,full,lifted"]),
+                               "--reason", "识别纳入"])
+        #expect(refused.status == 13, "\(refused.stderr)")
+        #expect(refused.stderr.contains("line 4: id_number:") && refused.stderr.contains("line 5: village_code:") && !refused.stderr.contains("110105194912310021"),
+                "\(refused.stderr)")
+        #expect(try await total() == 0)
+        // A dry run registers nothing; the import registers every row; the same file again answers the same.
+        let path = try file(good)
+        let dry = try run([path, "--reason", "识别纳入", "--dry-run"])
+        #expect(dry.status == 0 && dry.stdout.contains("2 行均无问题"), "\(dry.stderr)")
+        #expect(try await total() == 0)
+        let imported = try run([path, "--reason", "识别纳入", "--date", "2026-03-01"])
+        #expect(imported.status == 0 && imported.stdout.contains("已登记 2 户（HH00000001–HH00000002）"), "\(imported.stderr)")
+        let again = try run([path, "--reason", "识别纳入", "--date", "2026-03-01"])
+        #expect(again.status == 0 && again.stdout.contains("已登记 2 户（HH00000001–HH00000002）"))
+        #expect(try await total() == 2)
+        // A person already registered refuses the whole import, naming the row.
+        let twice = try run([try file(["\(Self.baima),李四,11010519491231002X,,,full,lifted", "\(Self.baima),张桂英,421024198001011235,,,none,lifted"]),
+                             "--reason", "识别纳入"])
+        #expect(twice.status == 16 && twice.stderr.contains("line 3: id_number: already registered"), "\(twice.status) \(twice.stderr)")
+        #expect(try await total() == 2)
+    }
 }

@@ -37,6 +37,7 @@ struct RequestBoundsTests {
         "taizhang.household.v1.Household.members": 30,
         "taizhang.household.v1.ListHouseholdsRequest.categories": 6,
         "taizhang.household.v1.RevealHouseholdsRequest.ids": 1_000,
+        "taizhang.household.v1.ImportHouseholdsRequest.households": 10_000,
     ]
 
     typealias FieldType = Google_Protobuf_FieldDescriptorProto.TypeEnum

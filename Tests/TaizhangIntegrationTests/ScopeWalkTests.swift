@@ -368,6 +368,9 @@ struct ScopeWalkTests {
         add(households + "RecordVisit", Taizhang_Household_V1_RecordVisitRequest.with {
             $0.visit = .with { $0.householdID = household; $0.planID = plan; $0.inspector = "县督查组"; $0.asked = "是否收到"; $0.paymentConfirmed = true; $0.signaturesMatch = true }
         })
+        add(households + "ImportHouseholds", Taizhang_Household_V1_ImportHouseholdsRequest.with {
+            $0.households = [HouseholdTests.registration(village: xionghe, idNumber: "421024195603140022").household]; $0.reason = "识别纳入"
+        })
         add(households + "ListVisits", Taizhang_Household_V1_ListVisitsRequest())
         add(households + "ListVisits", Taizhang_Household_V1_ListVisitsRequest.with { $0.adminCode = xionghe })
         // Its own records, naming 熊河镇's in a field.

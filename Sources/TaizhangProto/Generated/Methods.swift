@@ -12,6 +12,9 @@ extension RPC {
         /// /taizhang.household.v1.Households/UpdateHousehold
         public static let updateHousehold = RPCMethod<Taizhang_Household_V1_UpdateHouseholdRequest, Taizhang_Household_V1_Household>(
             path: "/taizhang.household.v1.Households/UpdateHousehold", serverStreaming: false)
+        /// /taizhang.household.v1.Households/ImportHouseholds
+        public static let importHouseholds = RPCMethod<Taizhang_Household_V1_ImportHouseholdsRequest, Taizhang_Household_V1_ImportHouseholdsResponse>(
+            path: "/taizhang.household.v1.Households/ImportHouseholds", serverStreaming: false)
         /// /taizhang.household.v1.Households/GetHousehold
         public static let getHousehold = RPCMethod<Taizhang_Household_V1_GetHouseholdRequest, Taizhang_Household_V1_Household>(
             path: "/taizhang.household.v1.Households/GetHousehold", serverStreaming: false)
@@ -302,6 +305,7 @@ extension RPC {
     public static let all: [any AnyRPCMethod] = [
         Households.registerHousehold,
         Households.updateHousehold,
+        Households.importHouseholds,
         Households.getHousehold,
         Households.listHouseholds,
         Households.revealHouseholds,

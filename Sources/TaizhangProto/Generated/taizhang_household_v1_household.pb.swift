@@ -489,6 +489,44 @@ public nonisolated struct Taizhang_Household_V1_ListVisitsResponse: Sendable {
   public init() {}
 }
 
+public nonisolated struct Taizhang_Household_V1_ImportHouseholdsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// as RegisterHousehold's household
+  public var households: [Taizhang_Household_V1_Household] = []
+
+  /// the day they enter the register; empty: today
+  public var date: String = String()
+
+  /// why (识别纳入 …), for every row
+  public var reason: String = String()
+
+  /// check, register nothing
+  public var validateOnly: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Household_V1_ImportHouseholdsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// rows checked
+  public var rows: UInt64 = 0
+
+  /// registered, in the order given (masked); empty with validate_only
+  public var households: [Taizhang_Household_V1_Household] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "taizhang.household.v1"
@@ -1247,6 +1285,86 @@ nonisolated extension Taizhang_Household_V1_ListVisitsResponse: SwiftProtobuf.Me
     if lhs.visits != rhs.visits {return false}
     if lhs.nextPageToken != rhs.nextPageToken {return false}
     if lhs.total != rhs.total {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Household_V1_ImportHouseholdsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ImportHouseholdsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}households\0\u{1}date\0\u{1}reason\0\u{3}validate_only\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.households) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.validateOnly) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.households.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.households, fieldNumber: 1)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 2)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 3)
+    }
+    if self.validateOnly != false {
+      try visitor.visitSingularBoolField(value: self.validateOnly, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Household_V1_ImportHouseholdsRequest, rhs: Taizhang_Household_V1_ImportHouseholdsRequest) -> Bool {
+    if lhs.households != rhs.households {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.validateOnly != rhs.validateOnly {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Household_V1_ImportHouseholdsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ImportHouseholdsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}rows\0\u{1}households\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.rows) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.households) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.rows != 0 {
+      try visitor.visitSingularUInt64Field(value: self.rows, fieldNumber: 1)
+    }
+    if !self.households.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.households, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Household_V1_ImportHouseholdsResponse, rhs: Taizhang_Household_V1_ImportHouseholdsResponse) -> Bool {
+    if lhs.rows != rhs.rows {return false}
+    if lhs.households != rhs.households {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

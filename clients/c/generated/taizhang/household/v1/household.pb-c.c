@@ -637,6 +637,96 @@ void   taizhang__household__v1__list_visits_response__free_unpacked
   assert(message->base.descriptor == &taizhang__household__v1__list_visits_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   taizhang__household__v1__import_households_request__init
+                     (Taizhang__Household__V1__ImportHouseholdsRequest         *message)
+{
+  static const Taizhang__Household__V1__ImportHouseholdsRequest init_value = TAIZHANG__HOUSEHOLD__V1__IMPORT_HOUSEHOLDS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__household__v1__import_households_request__get_packed_size
+                     (const Taizhang__Household__V1__ImportHouseholdsRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__household__v1__import_households_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__household__v1__import_households_request__pack
+                     (const Taizhang__Household__V1__ImportHouseholdsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__household__v1__import_households_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__household__v1__import_households_request__pack_to_buffer
+                     (const Taizhang__Household__V1__ImportHouseholdsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__household__v1__import_households_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Household__V1__ImportHouseholdsRequest *
+       taizhang__household__v1__import_households_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Household__V1__ImportHouseholdsRequest *)
+     protobuf_c_message_unpack (&taizhang__household__v1__import_households_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__household__v1__import_households_request__free_unpacked
+                     (Taizhang__Household__V1__ImportHouseholdsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__household__v1__import_households_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__household__v1__import_households_response__init
+                     (Taizhang__Household__V1__ImportHouseholdsResponse         *message)
+{
+  static const Taizhang__Household__V1__ImportHouseholdsResponse init_value = TAIZHANG__HOUSEHOLD__V1__IMPORT_HOUSEHOLDS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t taizhang__household__v1__import_households_response__get_packed_size
+                     (const Taizhang__Household__V1__ImportHouseholdsResponse *message)
+{
+  assert(message->base.descriptor == &taizhang__household__v1__import_households_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__household__v1__import_households_response__pack
+                     (const Taizhang__Household__V1__ImportHouseholdsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__household__v1__import_households_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__household__v1__import_households_response__pack_to_buffer
+                     (const Taizhang__Household__V1__ImportHouseholdsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__household__v1__import_households_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Household__V1__ImportHouseholdsResponse *
+       taizhang__household__v1__import_households_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Household__V1__ImportHouseholdsResponse *)
+     protobuf_c_message_unpack (&taizhang__household__v1__import_households_response__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__household__v1__import_households_response__free_unpacked
+                     (Taizhang__Household__V1__ImportHouseholdsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__household__v1__import_households_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor taizhang__household__v1__household_member__field_descriptors[2] =
 {
   {
@@ -1780,6 +1870,134 @@ const ProtobufCMessageDescriptor taizhang__household__v1__list_visits_response__
   (ProtobufCMessageInit) taizhang__household__v1__list_visits_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor taizhang__household__v1__import_households_request__field_descriptors[4] =
+{
+  {
+    "households",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Household__V1__ImportHouseholdsRequest, n_households),
+    offsetof(Taizhang__Household__V1__ImportHouseholdsRequest, households),
+    &taizhang__household__v1__household__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "date",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Household__V1__ImportHouseholdsRequest, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Household__V1__ImportHouseholdsRequest, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "validate_only",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Household__V1__ImportHouseholdsRequest, validate_only),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__household__v1__import_households_request__field_indices_by_name[] = {
+  1,   /* field[1] = date */
+  0,   /* field[0] = households */
+  2,   /* field[2] = reason */
+  3,   /* field[3] = validate_only */
+};
+static const ProtobufCIntRange taizhang__household__v1__import_households_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor taizhang__household__v1__import_households_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.household.v1.ImportHouseholdsRequest",
+  "ImportHouseholdsRequest",
+  "Taizhang__Household__V1__ImportHouseholdsRequest",
+  "taizhang.household.v1",
+  sizeof(Taizhang__Household__V1__ImportHouseholdsRequest),
+  4,
+  taizhang__household__v1__import_households_request__field_descriptors,
+  taizhang__household__v1__import_households_request__field_indices_by_name,
+  1,  taizhang__household__v1__import_households_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__household__v1__import_households_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__household__v1__import_households_response__field_descriptors[2] =
+{
+  {
+    "rows",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Household__V1__ImportHouseholdsResponse, rows),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "households",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Household__V1__ImportHouseholdsResponse, n_households),
+    offsetof(Taizhang__Household__V1__ImportHouseholdsResponse, households),
+    &taizhang__household__v1__household__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__household__v1__import_households_response__field_indices_by_name[] = {
+  1,   /* field[1] = households */
+  0,   /* field[0] = rows */
+};
+static const ProtobufCIntRange taizhang__household__v1__import_households_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor taizhang__household__v1__import_households_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.household.v1.ImportHouseholdsResponse",
+  "ImportHouseholdsResponse",
+  "Taizhang__Household__V1__ImportHouseholdsResponse",
+  "taizhang.household.v1",
+  sizeof(Taizhang__Household__V1__ImportHouseholdsResponse),
+  2,
+  taizhang__household__v1__import_households_response__field_descriptors,
+  taizhang__household__v1__import_households_response__field_indices_by_name,
+  1,  taizhang__household__v1__import_households_response__number_ranges,
+  (ProtobufCMessageInit) taizhang__household__v1__import_households_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue taizhang__household__v1__labour_capacity__enum_values_by_number[4] =
 {
   { "LABOUR_CAPACITY_UNSPECIFIED", "TAIZHANG__HOUSEHOLD__V1__LABOUR_CAPACITY__LABOUR_CAPACITY_UNSPECIFIED", 0 },
@@ -1850,10 +2068,11 @@ const ProtobufCEnumDescriptor taizhang__household__v1__household_category__descr
   taizhang__household__v1__household_category__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor taizhang__household__v1__households__method_descriptors[7] =
+static const ProtobufCMethodDescriptor taizhang__household__v1__households__method_descriptors[8] =
 {
   { "RegisterHousehold", &taizhang__household__v1__register_household_request__descriptor, &taizhang__household__v1__household__descriptor },
   { "UpdateHousehold", &taizhang__household__v1__update_household_request__descriptor, &taizhang__household__v1__household__descriptor },
+  { "ImportHouseholds", &taizhang__household__v1__import_households_request__descriptor, &taizhang__household__v1__import_households_response__descriptor },
   { "GetHousehold", &taizhang__household__v1__get_household_request__descriptor, &taizhang__household__v1__household__descriptor },
   { "ListHouseholds", &taizhang__household__v1__list_households_request__descriptor, &taizhang__household__v1__list_households_response__descriptor },
   { "RevealHouseholds", &taizhang__household__v1__reveal_households_request__descriptor, &taizhang__household__v1__reveal_households_response__descriptor },
@@ -1861,12 +2080,13 @@ static const ProtobufCMethodDescriptor taizhang__household__v1__households__meth
   { "ListVisits", &taizhang__household__v1__list_visits_request__descriptor, &taizhang__household__v1__list_visits_response__descriptor },
 };
 const unsigned taizhang__household__v1__households__method_indices_by_name[] = {
-  2,        /* GetHousehold */
-  3,        /* ListHouseholds */
-  6,        /* ListVisits */
-  5,        /* RecordVisit */
+  3,        /* GetHousehold */
+  2,        /* ImportHouseholds */
+  4,        /* ListHouseholds */
+  7,        /* ListVisits */
+  6,        /* RecordVisit */
   0,        /* RegisterHousehold */
-  4,        /* RevealHouseholds */
+  5,        /* RevealHouseholds */
   1         /* UpdateHousehold */
 };
 const ProtobufCServiceDescriptor taizhang__household__v1__households__descriptor =
@@ -1876,7 +2096,7 @@ const ProtobufCServiceDescriptor taizhang__household__v1__households__descriptor
   "Households",
   "Taizhang__Household__V1__Households",
   "taizhang.household.v1",
-  7,
+  8,
   taizhang__household__v1__households__method_descriptors,
   taizhang__household__v1__households__method_indices_by_name
 };
@@ -1896,13 +2116,21 @@ void taizhang__household__v1__households__update_household(ProtobufCService *ser
   assert(service->descriptor == &taizhang__household__v1__households__descriptor);
   service->invoke(service, 1, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void taizhang__household__v1__households__import_households(ProtobufCService *service,
+                                                            const Taizhang__Household__V1__ImportHouseholdsRequest *input,
+                                                            Taizhang__Household__V1__ImportHouseholdsResponse_Closure closure,
+                                                            void *closure_data)
+{
+  assert(service->descriptor == &taizhang__household__v1__households__descriptor);
+  service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void taizhang__household__v1__households__get_household(ProtobufCService *service,
                                                         const Taizhang__Household__V1__GetHouseholdRequest *input,
                                                         Taizhang__Household__V1__Household_Closure closure,
                                                         void *closure_data)
 {
   assert(service->descriptor == &taizhang__household__v1__households__descriptor);
-  service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__household__v1__households__list_households(ProtobufCService *service,
                                                           const Taizhang__Household__V1__ListHouseholdsRequest *input,
@@ -1910,7 +2138,7 @@ void taizhang__household__v1__households__list_households(ProtobufCService *serv
                                                           void *closure_data)
 {
   assert(service->descriptor == &taizhang__household__v1__households__descriptor);
-  service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__household__v1__households__reveal_households(ProtobufCService *service,
                                                             const Taizhang__Household__V1__RevealHouseholdsRequest *input,
@@ -1918,7 +2146,7 @@ void taizhang__household__v1__households__reveal_households(ProtobufCService *se
                                                             void *closure_data)
 {
   assert(service->descriptor == &taizhang__household__v1__households__descriptor);
-  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__household__v1__households__record_visit(ProtobufCService *service,
                                                        const Taizhang__Household__V1__RecordVisitRequest *input,
@@ -1926,7 +2154,7 @@ void taizhang__household__v1__households__record_visit(ProtobufCService *service
                                                        void *closure_data)
 {
   assert(service->descriptor == &taizhang__household__v1__households__descriptor);
-  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__household__v1__households__list_visits(ProtobufCService *service,
                                                       const Taizhang__Household__V1__ListVisitsRequest *input,
@@ -1934,7 +2162,7 @@ void taizhang__household__v1__households__list_visits(ProtobufCService *service,
                                                       void *closure_data)
 {
   assert(service->descriptor == &taizhang__household__v1__households__descriptor);
-  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__household__v1__households__init (Taizhang__Household__V1__Households_Service *service,
                                                 Taizhang__Household__V1__Households_ServiceDestroy destroy)

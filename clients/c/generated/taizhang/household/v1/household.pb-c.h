@@ -29,6 +29,8 @@ typedef struct Taizhang__Household__V1__Visit Taizhang__Household__V1__Visit;
 typedef struct Taizhang__Household__V1__RecordVisitRequest Taizhang__Household__V1__RecordVisitRequest;
 typedef struct Taizhang__Household__V1__ListVisitsRequest Taizhang__Household__V1__ListVisitsRequest;
 typedef struct Taizhang__Household__V1__ListVisitsResponse Taizhang__Household__V1__ListVisitsResponse;
+typedef struct Taizhang__Household__V1__ImportHouseholdsRequest Taizhang__Household__V1__ImportHouseholdsRequest;
+typedef struct Taizhang__Household__V1__ImportHouseholdsResponse Taizhang__Household__V1__ImportHouseholdsResponse;
 
 
 /* --- enums --- */
@@ -389,6 +391,50 @@ struct  Taizhang__Household__V1__ListVisitsResponse
     , 0,NULL, (char *)protobuf_c_empty_string, 0 }
 
 
+struct  Taizhang__Household__V1__ImportHouseholdsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * as RegisterHousehold's household
+   */
+  size_t n_households;
+  Taizhang__Household__V1__Household **households;
+  /*
+   * the day they enter the register; empty: today
+   */
+  char *date;
+  /*
+   * why (识别纳入 …), for every row
+   */
+  char *reason;
+  /*
+   * check, register nothing
+   */
+  protobuf_c_boolean validate_only;
+};
+#define TAIZHANG__HOUSEHOLD__V1__IMPORT_HOUSEHOLDS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__household__v1__import_households_request__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Taizhang__Household__V1__ImportHouseholdsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * rows checked
+   */
+  uint64_t rows;
+  /*
+   * registered, in the order given (masked); empty with validate_only
+   */
+  size_t n_households;
+  Taizhang__Household__V1__Household **households;
+};
+#define TAIZHANG__HOUSEHOLD__V1__IMPORT_HOUSEHOLDS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__household__v1__import_households_response__descriptor) \
+    , 0, 0,NULL }
+
+
 /* Taizhang__Household__V1__HouseholdMember methods */
 void   taizhang__household__v1__household_member__init
                      (Taizhang__Household__V1__HouseholdMember         *message);
@@ -655,6 +701,44 @@ Taizhang__Household__V1__ListVisitsResponse *
 void   taizhang__household__v1__list_visits_response__free_unpacked
                      (Taizhang__Household__V1__ListVisitsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Taizhang__Household__V1__ImportHouseholdsRequest methods */
+void   taizhang__household__v1__import_households_request__init
+                     (Taizhang__Household__V1__ImportHouseholdsRequest         *message);
+size_t taizhang__household__v1__import_households_request__get_packed_size
+                     (const Taizhang__Household__V1__ImportHouseholdsRequest   *message);
+size_t taizhang__household__v1__import_households_request__pack
+                     (const Taizhang__Household__V1__ImportHouseholdsRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__household__v1__import_households_request__pack_to_buffer
+                     (const Taizhang__Household__V1__ImportHouseholdsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Household__V1__ImportHouseholdsRequest *
+       taizhang__household__v1__import_households_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__household__v1__import_households_request__free_unpacked
+                     (Taizhang__Household__V1__ImportHouseholdsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Household__V1__ImportHouseholdsResponse methods */
+void   taizhang__household__v1__import_households_response__init
+                     (Taizhang__Household__V1__ImportHouseholdsResponse         *message);
+size_t taizhang__household__v1__import_households_response__get_packed_size
+                     (const Taizhang__Household__V1__ImportHouseholdsResponse   *message);
+size_t taizhang__household__v1__import_households_response__pack
+                     (const Taizhang__Household__V1__ImportHouseholdsResponse   *message,
+                      uint8_t             *out);
+size_t taizhang__household__v1__import_households_response__pack_to_buffer
+                     (const Taizhang__Household__V1__ImportHouseholdsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Household__V1__ImportHouseholdsResponse *
+       taizhang__household__v1__import_households_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__household__v1__import_households_response__free_unpacked
+                     (Taizhang__Household__V1__ImportHouseholdsResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Taizhang__Household__V1__HouseholdMember_Closure)
@@ -699,6 +783,12 @@ typedef void (*Taizhang__Household__V1__ListVisitsRequest_Closure)
 typedef void (*Taizhang__Household__V1__ListVisitsResponse_Closure)
                  (const Taizhang__Household__V1__ListVisitsResponse *message,
                   void *closure_data);
+typedef void (*Taizhang__Household__V1__ImportHouseholdsRequest_Closure)
+                 (const Taizhang__Household__V1__ImportHouseholdsRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__Household__V1__ImportHouseholdsResponse_Closure)
+                 (const Taizhang__Household__V1__ImportHouseholdsResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -714,6 +804,10 @@ struct Taizhang__Household__V1__Households_Service
                            const Taizhang__Household__V1__UpdateHouseholdRequest *input,
                            Taizhang__Household__V1__Household_Closure closure,
                            void *closure_data);
+  void (*import_households)(Taizhang__Household__V1__Households_Service *service,
+                            const Taizhang__Household__V1__ImportHouseholdsRequest *input,
+                            Taizhang__Household__V1__ImportHouseholdsResponse_Closure closure,
+                            void *closure_data);
   void (*get_household)(Taizhang__Household__V1__Households_Service *service,
                         const Taizhang__Household__V1__GetHouseholdRequest *input,
                         Taizhang__Household__V1__Household_Closure closure,
@@ -744,6 +838,7 @@ void taizhang__household__v1__households__init (Taizhang__Household__V1__Househo
     { TAIZHANG__HOUSEHOLD__V1__HOUSEHOLDS__BASE_INIT,\
       function_prefix__ ## register_household,\
       function_prefix__ ## update_household,\
+      function_prefix__ ## import_households,\
       function_prefix__ ## get_household,\
       function_prefix__ ## list_households,\
       function_prefix__ ## reveal_households,\
@@ -757,6 +852,10 @@ void taizhang__household__v1__households__update_household(ProtobufCService *ser
                                                            const Taizhang__Household__V1__UpdateHouseholdRequest *input,
                                                            Taizhang__Household__V1__Household_Closure closure,
                                                            void *closure_data);
+void taizhang__household__v1__households__import_households(ProtobufCService *service,
+                                                            const Taizhang__Household__V1__ImportHouseholdsRequest *input,
+                                                            Taizhang__Household__V1__ImportHouseholdsResponse_Closure closure,
+                                                            void *closure_data);
 void taizhang__household__v1__households__get_household(ProtobufCService *service,
                                                         const Taizhang__Household__V1__GetHouseholdRequest *input,
                                                         Taizhang__Household__V1__Household_Closure closure,
@@ -796,6 +895,8 @@ extern const ProtobufCMessageDescriptor taizhang__household__v1__visit__descript
 extern const ProtobufCMessageDescriptor taizhang__household__v1__record_visit_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__household__v1__list_visits_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__household__v1__list_visits_response__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__household__v1__import_households_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__household__v1__import_households_response__descriptor;
 extern const ProtobufCServiceDescriptor taizhang__household__v1__households__descriptor;
 
 PROTOBUF_C__END_DECLS
