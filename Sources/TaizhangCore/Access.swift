@@ -63,6 +63,10 @@ public enum Permission: String, Sendable, CaseIterable, Codable {
     /// each read journaled. Only the role `personal_data` (and local mode)
     /// holds it; an identity gets it besides its working role.
     case householdReveal = "household.reveal"
+    /// Record visits to households 巡问查比 (RecordVisit): the township's,
+    /// the county's and the approvers', not the village clerks' whose
+    /// plans they check.
+    case householdVisit = "household.visit"
 }
 
 /// The roles of the county's organisation.
@@ -97,9 +101,9 @@ public enum Role: String, Sendable, CaseIterable, Codable {
         switch self {
         case .viewer: return read
         case .villageClerk: return read.union([.incomeWrite, .planDraft, .countWrite, .operationsWrite, .alertFollow, .householdWrite])
-        case .townshipClerk: return Role.villageClerk.permissions.union([.assetWrite, .progressWrite])
+        case .townshipClerk: return Role.villageClerk.permissions.union([.assetWrite, .progressWrite, .householdVisit])
         case .countyClerk: return Role.townshipClerk.permissions.union([.structureWrite, .disposalWrite, .targetsWrite])
-        case .approver: return read.union([.planApprove, .ownershipApprove, .disposalApprove, .alertFollow, .alertClose])
+        case .approver: return read.union([.planApprove, .ownershipApprove, .disposalApprove, .alertFollow, .alertClose, .householdVisit])
         case .auditor: return read.union([.auditRead])
         case .administrator: return [.systemRead, .systemBackup, .riskRead, .riskRun, .auditAccept]
         case .monitoring: return [.monitorRead]

@@ -35,18 +35,26 @@ extension Decider {
     }
 
     /// An import: every entry registered as RegisterHousehold would, in one
-    /// change; a refusal of any names its row (`households[i]`) and registers none.
-    mutating func registerHouseholds(_ entries: [HouseholdEntry], _ key: PersonalDataKey) throws -> LedgerChange {
+    /// change; the refusals of every row are listed together
+    /// (`households[i].…`) and none is registered (the numbers a refused
+    /// import drew are given back). `validateOnly`: every check, nothing
+    /// changed (an empty change).
+    mutating func registerHouseholds(_ entries: [HouseholdEntry], _ key: PersonalDataKey, validateOnly: Bool) throws -> LedgerChange {
         guard entries.count <= HouseholdLimits.importMaxCount else {
             throw LedgerError.invalid([.init(field: "households", description: "has \(entries.count) rows; at most \(HouseholdLimits.importMaxCount) in one import")], what: "import")
         }
+        let drawn = numbers
         var change = LedgerChange(outcome: .stewardships([]))
         var registered: [StewardshipRecord] = []
         var digests: [String: Int] = [:]
+        var bad: [FieldViolation] = []
+        var code = ErrorCode.invalidArgument
         for (index, entry) in entries.enumerated() {
+            let row = "households[\(index)]"
             let digest = key.digest(idNumber: entry.idNumber)
             if let earlier = digests[digest], !entry.idNumber.isEmpty {
-                throw LedgerError.invalid([.init(field: "households[\(index)].id_number", description: "is the same person as row \(earlier + 1) of the import")], what: "import")
+                bad.append(.init(field: row + ".id_number", description: "is the same person as row \(earlier + 1) of the import"))
+                continue
             }
             digests[digest] = index
             do {
@@ -54,10 +62,20 @@ extension Decider {
                 change.stewardship += one.stewardship
                 registered += one.stewardship.map(\.after)
             } catch let error as LedgerError {
-                throw LedgerError(error.code, "row \(index + 1) of the import: \(error.message); nothing was registered",
-                                  violations: error.violations.map { .init(field: $0.field.replacingPrefix("household", with: "households[\(index)]"), description: $0.description) })
+                if code == .invalidArgument { code = error.code }
+                let described = error.violations.isEmpty ? [FieldViolation(field: row, description: error.message)] : error.violations
+                bad += described.map { .init(field: $0.field.replacingPrefix("household", with: row), description: $0.description) }
             }
+            if bad.count >= 1_000 { break }
         }
+        if !bad.isEmpty || validateOnly {
+            numbers = drawn
+        }
+        if !bad.isEmpty {
+            let rows = Set(bad.map { $0.field.prefix { $0 != "]" } }).count
+            throw LedgerError(code, "\(rows) of \(entries.count) rows are refused; nothing was registered; see violations", violations: Array(bad.prefix(1_000)))
+        }
+        if validateOnly { return LedgerChange(outcome: .stewardships([])) }
         change.outcome = .stewardships(registered)
         return change
     }

@@ -76,6 +76,7 @@ extension Decider {
         plan.stage = .draft
         plan.steps = [PlanStep(stage: .draft, date: draftedOn, identity: context.identity, actor: context.actor, personId: context.identityId, note: note, recordedAt: now)]
         plan.assembly = nil
+        try priorityFirst(plan)
         plan.version = 1
         plan.createdAt = now
         plan.updatedAt = now
@@ -131,7 +132,7 @@ extension Decider {
                 if !seen.insert(id).inserted { bad.append(.init(field: field + ".household_id", description: "\(id) is named twice in this allocation")) }
                 if share.name.isBlank {
                     plan.allocations[a].households[h].name = household.headName
-                } else if share.name != household.headName {
+                } else if share.name.trimmingSpaces != household.headName {
                     bad.append(.init(field: field + ".name", description: "is \(share.name); the register's head of \(id) is \(household.headName)"))
                 }
             }
@@ -148,18 +149,33 @@ extension Decider {
         if !bad.isEmpty {
             throw LedgerError(.invalidArgument, "the payment lines do not match the plan's household shares; see violations", violations: bad)
         }
-        let paysHouseholds = plan.allocations.contains { !$0.households.isEmpty }
-        if paysHouseholds {
-            let paid = Set(PlanPaymentRules.registeredShares(plan.allocations).keys)
-            let skipped = view.households(inUnit: plan.ownerCode).filter { $0.labourCapacity.isPriority && !paid.contains($0.id) }
-            if !skipped.isEmpty {
-                let named = skipped.prefix(10).map { "\($0.id) \($0.headName)（\($0.labourCapacity.chineseName)）" }.joined(separator: "、")
-                throw LedgerError(.failedPrecondition,
-                                  "004 §30: the plan pays households while \(skipped.count) household(s) of the village without or with weak labour capacity get nothing (\(named)\(skipped.count > 10 ? " …" : "")); village income goes to them first: give them a share in a new plan",
-                                  violations: skipped.prefix(100).map { .init(field: "payments", description: "\($0.id) (\($0.labourCapacity.rawValue)) is not paid") })
-            }
-        }
+        try priorityFirst(plan)
         return payments.isEmpty ? nil : payments
+    }
+
+    /// 004 §30 for a plan that pays households of the register: every
+    /// household of its unit (and below) without or with weak labour
+    /// capacity, as the register stood when the plan was drafted, has a
+    /// share. Checked when it is drafted and again when it is carried out;
+    /// households registered or changed since are for the next plan. Plans
+    /// naming households by text only are not checked.
+    func priorityFirst(_ plan: DistributionPlan) throws {
+        let paid = Set(PlanPaymentRules.registeredShares(plan.allocations).keys)
+        guard !paid.isEmpty else { return }
+        // The register as it stood when the plan was drafted: households
+        // entered before it, not changed since (a plan cannot be amended, so
+        // a later change must not hold it for ever).
+        let drafted = plan.steps.first?.date ?? today
+        let draftedAt = plan.createdAt.isEmpty ? now : plan.createdAt
+        let skipped = view.households(inUnit: plan.ownerCode).filter { household in
+            household.labourCapacity.isPriority && !paid.contains(household.id)
+                && (household.changes.last?.date ?? household.registeredOn) <= drafted && household.updatedAt <= draftedAt
+        }
+        guard !skipped.isEmpty else { return }
+        let named = skipped.prefix(10).map { "\($0.id) \($0.headName)（\($0.labourCapacity.chineseName)）" }.joined(separator: "、")
+        throw LedgerError(.failedPrecondition,
+                          "004 §30: the plan pays households while \(skipped.count) household(s) of \(plan.ownerCode) without or with weak labour capacity get nothing (\(named)\(skipped.count > 10 ? " …" : "")); village income goes to them first: give them a share",
+                          violations: skipped.prefix(100).map { .init(field: "plan.allocations", description: "\($0.id) (\($0.labourCapacity.rawValue)) has no share") })
     }
 
     mutating func openStockTake(_ adminCode: String, _ year: Int, _ date: CivilDate) throws -> LedgerChange {

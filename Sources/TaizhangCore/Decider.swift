@@ -119,8 +119,8 @@ public struct Decider {
             return try updateHousehold(entry, key, expectedVersion)
         case .recordVisit(let visit):
             return try recordVisit(visit)
-        case .registerHouseholds(let entries, let key):
-            return try registerHouseholds(entries, key)
+        case .registerHouseholds(let entries, let key, let validateOnly):
+            return try registerHouseholds(entries, key, validateOnly: validateOnly)
         }
     }
 

@@ -451,7 +451,7 @@ public enum StewardshipChange: Sendable {
     /// A visit to a household about a plan's payment (巡问查比).
     case recordVisit(HouseholdVisit)
     /// Households registered together (an import): all or none.
-    case registerHouseholds([HouseholdEntry], key: PersonalDataKey)
+    case registerHouseholds([HouseholdEntry], key: PersonalDataKey, validateOnly: Bool)
 }
 
 /// Limits on stewardship records.

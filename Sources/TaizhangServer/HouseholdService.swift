@@ -50,24 +50,31 @@ enum HouseholdService {
             Method.staged(RPC.Households.importHouseholds, store: store, readsFile: true, digest: digest, plan: { _, request in
                 var bad: [FieldViolation] = []
                 var entries: [HouseholdEntry] = []
+                // The shared date once, not once a row.
+                let date = Decode.date(request.date, field: "date", required: false, into: &bad)?.description ?? ""
                 for (index, household) in request.households.enumerated() {
                     var rowBad: [FieldViolation] = []
-                    var entry = HouseholdMapping.entry(household, date: request.date, reason: request.reason, today: context.today, into: &rowBad)
+                    var entry = HouseholdMapping.entry(household, date: date, reason: request.reason, today: context.today, into: &rowBad)
                     if !household.id.isEmpty { rowBad.append(.init(field: "household.id", description: "\(household.id) is registered already; an import adds new households (UpdateHousehold changes one)")) }
                     entry.id = ""
                     rowBad += registrationViolations(entry)
-                    bad += rowBad.map { .init(field: $0.field.hasPrefix("household") ? "households[\(index)]" + $0.field.dropFirst("household".count) : "households[\(index)].\($0.field)",
-                                              description: $0.description) }
+                    bad += rowBad.map { violation -> FieldViolation in
+                        if violation.field.hasPrefix("household") { return .init(field: "households[\(index)]" + violation.field.dropFirst("household".count), description: violation.description) }
+                        // The shared fields (date, reason) once, on the first row.
+                        return .init(field: violation.field, description: violation.description)
+                    }
                     entries.append(entry)
                 }
                 if request.households.isEmpty { bad.append(.init(field: "households", description: "the import has no rows")) }
+                var seen: Set<String> = []
+                bad = bad.filter { seen.insert($0.field + "\u{0}" + $0.description).inserted }
                 if !bad.isEmpty {
-                    let rows = Set(bad.compactMap { $0.field.split(separator: "]").first }).count
+                    let rows = Set(bad.filter { $0.field.hasPrefix("households[") }.map { $0.field.prefix { $0 != "]" } }).count
                     throw LedgerError(.invalidArgument, "\(rows) of \(request.households.count) rows are invalid; nothing was registered; see violations",
                                       violations: Array(bad.prefix(1_000)))
                 }
-                if request.validateOnly { return .answer(.with { $0.rows = UInt64(entries.count) }) }
-                return .submit(.stewardship(.registerHouseholds(entries, key: key)))
+                // Through the rules even for validate_only (a person twice, one registered already, a village outside the scope); then nothing is written.
+                return .submit(.stewardship(.registerHouseholds(entries, key: key, validateOnly: request.validateOnly)))
             }, respond: { outcome in
                 guard case .stewardships(let records) = outcome else { return Taizhang_Household_V1_ImportHouseholdsResponse() }
                 return .with { response in
@@ -150,6 +157,9 @@ enum HouseholdService {
                 if proto.householdID.isEmpty { bad.append(.init(field: "visit.household_id", description: "is required: the household visited (HH…)")) }
                 if proto.planID.isEmpty { bad.append(.init(field: "visit.plan_id", description: "is required: the plan whose payment was checked (FP…)")) }
                 let date = Decode.date(proto.date, field: "visit.date", required: false, into: &bad) ?? context.today
+                for (field, text) in [("visit.inspector", proto.inspector), ("visit.asked", proto.asked), ("visit.notes", proto.notes)] {
+                    StewardshipMapping.checkText(text, field: field, into: &bad)
+                }
                 if !bad.isEmpty { throw LedgerError.invalid(bad, what: "visit") }
                 return .stewardship(.recordVisit(HouseholdVisit(householdId: proto.householdID, planId: proto.planID, date: date, inspector: proto.inspector,
                                                                 asked: proto.asked, paymentConfirmed: proto.paymentConfirmed,

@@ -83,6 +83,7 @@ enum StewardshipMapping {
         lines.enumerated().map { index, line in
             let method: PaymentMethod? = EnumMapping.decode(line.method.rawValue, field: "payments[\(index)].method", what: "payment method", into: &bad)
             checkText(line.householdID, field: "payments[\(index)].household_id", maxBytes: 16, into: &bad)
+            checkText(line.transferReference, field: "payments[\(index)].transfer_reference", maxBytes: 64, into: &bad)
             return HouseholdPayment(householdId: line.householdID, amountFen: line.amountFen, method: method ?? .transfer,
                                     transferReference: line.transferReference, signedSheetSHA256: line.signedSheetSha256)
         }

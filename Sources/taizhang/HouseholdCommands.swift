@@ -363,15 +363,15 @@ struct HouseholdCommand: AsyncParsableCommand {
             let client = try await global.connect()
             defer { Task { await client.close() } }
             var metadata = global.metadata
-            // The same file imported again answers as the first time (24 h) instead of refusing its every row.
-            if !dryRun { metadata["idempotency-key"] = "household-import-" + SHA256.hex(Array(data) + Array("\n\(date)\n\(reason)".utf8)).prefix(32) }
+            // A key of this call only: a digest of the file (its numbers in clear) would reach the journal.
+            if !dryRun { metadata["idempotency-key"] = "household-import-" + UUID().uuidString }
             let zh = global.language == .zh
             do {
                 let response = try await client.unary(RPC.Households.importHouseholds.path, request, as: Taizhang_Household_V1_ImportHouseholdsResponse.self,
                                                       metadata: metadata, timeoutMillis: global.timeoutMillis)
                 try global.present(response) { response in
                     if dryRun {
-                        print(zh ? "试导入：\(response.rows) 行均无问题（未登记）" : "dry run: all \(response.rows) rows are valid (nothing registered)")
+                        print(zh ? "试导入：\(households.count) 行均无问题（未登记）" : "dry run: all \(households.count) rows are valid (nothing registered)")
                     } else {
                         print(zh ? "已登记 \(response.households.count) 户（\(response.households.first?.id ?? "")–\(response.households.last?.id ?? "")）"
                                  : "registered \(response.households.count) households (\(response.households.first?.id ?? "")–\(response.households.last?.id ?? ""))")

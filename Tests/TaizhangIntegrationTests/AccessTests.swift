@@ -18,11 +18,11 @@ struct AccessTests {
     static let roles: [String: Set<String>] = {
         let read: Set<String> = ["ledger.read", "risk.read", "system.read"]
         let village = read.union(["income.write", "plan.draft", "count.write", "operations.write", "alert.follow", "household.write"])
-        let township = village.union(["asset.write", "progress.write"])
+        let township = village.union(["asset.write", "progress.write", "household.visit"])
         return [
             "viewer": read, "village_clerk": village, "township_clerk": township,
             "county_clerk": township.union(["structure.write", "disposal.write", "targets.write"]),
-            "approver": read.union(["plan.approve", "ownership.approve", "disposal.approve", "alert.follow", "alert.close"]), "auditor": read.union(["audit.read"]),
+            "approver": read.union(["plan.approve", "ownership.approve", "disposal.approve", "alert.follow", "alert.close", "household.visit"]), "auditor": read.union(["audit.read"]),
             "administrator": ["system.read", "system.backup", "risk.read", "risk.run", "audit.accept"],
             "monitoring": ["monitor.read"],
             "personal_data": ["household.reveal"],
@@ -80,7 +80,8 @@ struct AccessTests {
         add("ledger.read|monitor.read", "supervision.v1.Supervision/ListUnits supervision.v1.Supervision/RankUnits")
         add("targets.write", "supervision.v1.Supervision/RegisterUnit supervision.v1.Supervision/SetUnitTargets")
         // The beneficiary register (issue 23): its numbers in clear only with household.reveal.
-        add("household.write", "household.v1.Households/RegisterHousehold household.v1.Households/UpdateHousehold household.v1.Households/RecordVisit household.v1.Households/ImportHouseholds")
+        add("household.write", "household.v1.Households/RegisterHousehold household.v1.Households/UpdateHousehold household.v1.Households/ImportHouseholds")
+        add("household.visit", "household.v1.Households/RecordVisit")
         add("ledger.read", "household.v1.Households/GetHousehold household.v1.Households/ListHouseholds household.v1.Households/ListVisits")
         add("household.reveal", "household.v1.Households/RevealHouseholds")
         add("progress.write", """

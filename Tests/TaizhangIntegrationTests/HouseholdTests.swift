@@ -272,14 +272,20 @@ struct HouseholdTests {
         let unknown = try await StewardshipTests.refusal(client, "CreateDistributionPlan", wrong, as: Taizhang_Ledger_V1_DistributionPlan.self)
         #expect(Set(unknown.violations.map(\.field)) == ["plan.allocations[0].households[0].household_id", "plan.allocations[0].households[1].name"])
 
-        // A plan paying the household without labour capacity and one with full capacity, skipping the weak one: refused at payment (004 §30).
-        let skipping = try await Self.planToFiled(client, shares: [(.noLabourHouseholds, [(none.id, 30_000)]), (.otherHouseholds, [(full.id, 20_000)])],
-                                                  income: 60_000, code: "HH-1")
-        #expect(skipping.allocations[0].households[0].name == "张桂英")
-        var carry = StewardshipTests.advance(skipping.id, .planCarriedOut, "2026-05-20")
-        carry.payments = [.with { $0.householdID = none.id; $0.amountFen = 30_000; $0.method = .transfer; $0.transferReference = "NX20260520001" },
-                          .with { $0.householdID = full.id; $0.amountFen = 20_000; $0.method = .cash; $0.signedSheetSha256 = String(repeating: "ab", count: 32) }]
-        let skipped = try await StewardshipTests.refusal(client, "AdvanceDistributionPlan", carry, as: Taizhang_Ledger_V1_DistributionPlan.self)
+        // A plan paying the household without labour capacity and one with full capacity, skipping the weak one: refused when drafted (004 §30).
+        let skipAsset = try await Fixture.register(client, Fixture.asset(code: "HH-1"))
+        let skipIncome = try await client.unary(Fixture.ledger + "RecordIncome", StewardshipTests.income(asset: skipAsset.id, on: "2026-03-10", fen: 60_000),
+                                                as: Taizhang_Ledger_V1_Income.self)
+        var skipping = Taizhang_Ledger_V1_CreateDistributionPlanRequest()
+        skipping.plan.ownerCode = Self.baima
+        skipping.plan.incomeIds = [skipIncome.id]
+        var first = StewardshipTests.allocation(.noLabourHouseholds, 30_000)
+        first.households = [.with { $0.householdID = none.id; $0.amountFen = 30_000 }]
+        var others = StewardshipTests.allocation(.otherHouseholds, 20_000)
+        others.households = [.with { $0.householdID = full.id; $0.amountFen = 20_000 }]
+        skipping.plan.allocations = [first, others, StewardshipTests.allocation(.reserve, 10_000)]
+        skipping.draftedOn = "2026-03-20"
+        let skipped = try await StewardshipTests.refusal(client, "CreateDistributionPlan", skipping, as: Taizhang_Ledger_V1_DistributionPlan.self)
         #expect(skipped.code == .failedPrecondition && skipped.message.contains("004 §30") && skipped.message.contains(weak.id), "\(skipped.message)")
 
         // Paying both priority households: the lines must match the shares, each with its receipt.
@@ -370,7 +376,7 @@ struct HouseholdTests {
         #expect(refused.stderr.contains("line 4: id_number:") && refused.stderr.contains("line 5: village_code:") && !refused.stderr.contains("110105194912310021"),
                 "\(refused.stderr)")
         #expect(try await total() == 0)
-        // A dry run registers nothing; the import registers every row; the same file again answers the same.
+        // A dry run registers nothing; the import registers every row; the same file again is refused row by row.
         let path = try file(good)
         let dry = try run([path, "--reason", "识别纳入", "--dry-run"])
         #expect(dry.status == 0 && dry.stdout.contains("2 行均无问题"), "\(dry.stderr)")
@@ -378,12 +384,21 @@ struct HouseholdTests {
         let imported = try run([path, "--reason", "识别纳入", "--date", "2026-03-01"])
         #expect(imported.status == 0 && imported.stdout.contains("已登记 2 户（HH00000001–HH00000002）"), "\(imported.stderr)")
         let again = try run([path, "--reason", "识别纳入", "--date", "2026-03-01"])
-        #expect(again.status == 0 && again.stdout.contains("已登记 2 户（HH00000001–HH00000002）"))
+        #expect(again.status == 16 && again.stderr.contains("line 2: id_number: already registered") && again.stderr.contains("line 3: id_number: already registered"),
+                "\(again.status) \(again.stderr)")
         #expect(try await total() == 2)
         // A person already registered refuses the whole import, naming the row.
-        let twice = try run([try file(["\(Self.baima),李四,11010519491231002X,,,full,lifted", "\(Self.baima),张桂英,421024198001011235,,,none,lifted"]),
-                             "--reason", "识别纳入"])
+        let twiceFile = try file(["\(Self.baima),李四,11010519491231002X,,,full,lifted", "\(Self.baima),张桂英,421024198001011235,,,none,lifted",
+                                  "\(Self.baima),李四,11010519491231002X,,,full,lifted"])
+        // The dry run finds it too (the rules run, nothing is written), with the person twice in the file.
+        let twiceDry = try run([twiceFile, "--reason", "识别纳入", "--dry-run"])
+        #expect(twiceDry.status == 16 && twiceDry.stderr.contains("line 3: id_number: already registered") && twiceDry.stderr.contains("line 4: id_number: is the same person as row 1"),
+                "\(twiceDry.status) \(twiceDry.stderr)")
+        let twice = try run([twiceFile, "--reason", "识别纳入"])
         #expect(twice.status == 16 && twice.stderr.contains("line 3: id_number: already registered"), "\(twice.status) \(twice.stderr)")
-        #expect(try await total() == 2)
+        // A refused import gave its numbers back: the next household is HH00000003.
+        let next = try await Self.register(client, village: Self.xinhe, idNumber: "11010519491231002X")
+        #expect(next.id == "HH00000003")
+        #expect(try await total() == 3)
     }
 }

@@ -33,7 +33,7 @@ struct RequestBoundsTests {
         "taizhang.ledger.v1.StockTake.scope": 20_000,
         "taizhang.ledger.v1.StockTake.lines": 20_000,
         "taizhang.ledger.v1.StockTake.surplus": 20_000,
-        "taizhang.ledger.v1.AdvanceDistributionPlanRequest.payments": 5_000,
+        "taizhang.ledger.v1.AdvanceDistributionPlanRequest.payments": 10_000,
         "taizhang.household.v1.Household.members": 30,
         "taizhang.household.v1.ListHouseholdsRequest.categories": 6,
         "taizhang.household.v1.RevealHouseholdsRequest.ids": 1_000,

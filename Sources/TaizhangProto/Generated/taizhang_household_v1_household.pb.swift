@@ -516,7 +516,7 @@ public nonisolated struct Taizhang_Household_V1_ImportHouseholdsResponse: Sendab
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// rows checked
+  /// households registered (0 with validate_only)
   public var rows: UInt64 = 0
 
   /// registered, in the order given (masked); empty with validate_only

@@ -421,7 +421,7 @@ struct  Taizhang__Household__V1__ImportHouseholdsResponse
 {
   ProtobufCMessage base;
   /*
-   * rows checked
+   * households registered (0 with validate_only)
    */
   uint64_t rows;
   /*

@@ -2838,6 +2838,9 @@ struct  Taizhang__Ledger__V1__AdvanceDistributionPlanRequest
    * while a household of the plan's unit without or with weak labour
    * capacity gets nothing and others are paid.
    */
+  /*
+   * two household allocations of 5,000
+   */
   size_t n_payments;
   Taizhang__Ledger__V1__HouseholdPayment **payments;
 };
