@@ -114,7 +114,7 @@ enum HouseholdService {
                 }
                 if !bad.isEmpty { throw LedgerError.invalid(bad, what: "filter") }
                 let filter = StewardshipFilter(.household, adminCode: request.adminCode, states: categories.isEmpty ? nil : categories.map(\.rawValue))
-                let page = try store.stewardshipRecords(filter, after: try PageToken.decode(request.pageToken), limit: try LedgerService.pageSize(request.pageSize))
+                let page = try LedgerService.stewardshipPage(store, filter, size: request.pageSize, token: request.pageToken)
                 var response = Taizhang_Household_V1_ListHouseholdsResponse()
                 response.households = page.records.compactMap { record in
                     if case .household(let household) = record { HouseholdMapping.household(household) } else { nil }
@@ -176,7 +176,7 @@ enum HouseholdService {
                     throw LedgerError.invalid([.init(field: "admin_code", description: "no admin unit \(request.adminCode) exists")], what: "filter")
                 }
                 let filter = StewardshipFilter(.visit, adminCode: request.adminCode, states: request.disputedOnly ? ["disputed"] : nil)
-                let page = try store.stewardshipRecords(filter, after: try PageToken.decode(request.pageToken), limit: try LedgerService.pageSize(request.pageSize))
+                let page = try LedgerService.stewardshipPage(store, filter, size: request.pageSize, token: request.pageToken)
                 var response = Taizhang_Household_V1_ListVisitsResponse()
                 response.visits = page.records.compactMap { record in if case .visit(let visit) = record { HouseholdMapping.visit(visit) } else { nil } }
                 response.nextPageToken = page.nextAfter.map(PageToken.encode) ?? ""

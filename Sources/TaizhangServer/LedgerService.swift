@@ -74,6 +74,11 @@ public enum LedgerService {
         return (asset, local)
     }
 
+    /// A page of stewardship records from a request's `page_size` and `page_token`.
+    static func stewardshipPage(_ store: any LedgerStore, _ filter: StewardshipFilter, size: Int32, token: String) throws -> StewardshipPage {
+        try store.stewardshipRecords(filter, after: try PageToken.decode(token), limit: try pageSize(size))
+    }
+
     static func pageSize(_ requested: Int32) throws -> Int {
         if requested < 0 {
             throw LedgerError.invalid([.init(field: "page_size", description: "must not be negative")], what: "request")

@@ -332,8 +332,7 @@ extension LedgerService {
         /// A page of the records `filter` admits after the request's token,
         /// read from the file.
         func page(_ filter: StewardshipFilter, size: Int32, token: String) throws -> StewardshipPage {
-            let limit = try pageSize(size)
-            return try store.stewardshipRecords(filter, after: try PageToken.decode(token), limit: limit)
+            try LedgerService.stewardshipPage(store, filter, size: size, token: token)
         }
         func notFuture(_ date: CivilDate?, field: String, into bad: inout [FieldViolation]) {
             if let date, date > context.today {
