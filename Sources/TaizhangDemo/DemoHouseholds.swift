@@ -70,7 +70,7 @@ extension DemoCounty {
     }
 
     /// GB 11643's check character (ISO 7064 MOD 11-2) of 17 digits.
-    static func checkCharacter(_ first17: String) -> Character {
+    public static func checkCharacter(_ first17: String) -> Character {
         let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
         let sum = zip(first17, weights).reduce(0) { $0 + $1.0.wholeNumberValue! * $1.1 }
         return Array("10X98765432")[sum % 11]

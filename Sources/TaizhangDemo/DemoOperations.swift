@@ -116,7 +116,7 @@ extension DemoCounty {
     }
 
     /// "YYYY-MM-DD" plus `days` (which may be negative).
-    static func add(days: Int, toDate text: String) -> String {
+    public static func add(days: Int, toDate text: String) -> String {
         let parts = text.split(separator: "-").compactMap { Int($0) }
         // Howard Hinnant's days-from-civil and civil-from-days.
         let (y0, m0, d0) = (parts[0] - (parts[1] <= 2 ? 1 : 0), parts[1], parts[2])

@@ -12,6 +12,20 @@ import TaizhangWire
 
 @main
 struct Bench {
+    /// GetAsset requests: with `randomIds` N, each for one of
+    /// ZC00000001…N drawn uniformly (65,536 made beforehand, used in turn);
+    /// else one for `assetId`.
+    static func getPayloads(randomIds: Int, assetId: String) throws -> [Data] {
+        var payloads: [Data] = []
+        var random = SplitMix(seed: 19)
+        for _ in 0..<(randomIds > 0 ? 65_536 : 1) {
+            var get = Taizhang_Ledger_V1_GetAssetRequest()
+            get.id = randomIds > 0 ? String(format: "ZC%08d", Int(random.next() % UInt64(randomIds)) + 1) : assetId
+            payloads.append(try get.serializedData())
+        }
+        return payloads
+    }
+
     static func main() throws {
         var arguments = Array(CommandLine.arguments.dropFirst())
         func option(_ name: String, _ fallback: String) -> String {
@@ -33,24 +47,14 @@ struct Bench {
         let adminCode = option("--admin", "")
         let asOf = option("--as-of", "2026-12-31")
         guard !socket.isEmpty else {
-            FileHandle.standardError.write(Data("usage: taizhang-bench --socket PATH --scenario get|register|batch|summary|list|sizes|risk|supervision [--connections N --depth N --seconds S] [get: --id ID | --random-ids N] [summary, list: --admin CODE] [list: --page-size N --skip-total 1]\n".utf8))
+            FileHandle.standardError.write(Data("usage: taizhang-bench --socket PATH --scenario get|register|batch|summary|list|sizes|risk|supervision|households-csv|payment-plans [--connections N --depth N --seconds S] [get: --id ID | --random-ids N] [summary, list: --admin CODE] [list: --page-size N --skip-total 1]\n".utf8))
             exit(2)
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
         switch scenario {
         case "get":
-            // --random-ids N: each call asks for one of ZC00000001…N, drawn
-            // uniformly (65,536 requests made beforehand, used in turn).
-            let randomIds = Int(option("--random-ids", "0"))!
-            var payloads: [Data] = []
-            var random = SplitMix(seed: 19)
-            for _ in 0..<(randomIds > 0 ? 65_536 : 1) {
-                var get = Taizhang_Ledger_V1_GetAssetRequest()
-                get.id = randomIds > 0 ? String(format: "ZC%08d", Int(random.next() % UInt64(randomIds)) + 1) : assetId
-                payloads.append(try get.serializedData())
-            }
-            let table = payloads
+            let table = try getPayloads(randomIds: Int(option("--random-ids", "0"))!, assetId: assetId)
             try load(group: group, socket: socket, connections: connections, depth: depth, seconds: seconds,
                      method: RPC.Ledger.getAsset.path) { table[Int($0 % UInt64(table.count))] }
         case "register":
@@ -85,6 +89,11 @@ struct Bench {
             try risk(group: group, socket: socket, entities: Int(option("--entities", "10000"))!, quarters: Int(option("--quarters", "8"))!, runs: Int(option("--runs", "5"))!)
         case "supervision":
             try supervision(group: group, socket: socket, units: Int(option("--units", "40"))!, projects: Int(option("--projects", "50"))!, payments: Int(option("--payments", "40"))!)
+        case "households-csv":
+            try householdFiles(group: group, socket: socket, households: Int(option("--households", "100000"))!,
+                               inVillage: Int(option("--village-households", "2000"))!, directory: option("--out", "."))
+        case "payment-plans":
+            try paymentPlans(group: group, socket: socket, plans: Int(option("--plans", "24"))!)
         case "sizes":
             try sizes(group: group, socket: socket, assetId: assetId)
         default:
