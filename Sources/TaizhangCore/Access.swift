@@ -67,6 +67,9 @@ public enum Permission: String, Sendable, CaseIterable, Codable {
     /// the county's and the approvers', not the village clerks' whose
     /// plans they check.
     case householdVisit = "household.visit"
+    /// Keep an asset's upkeep log 管护记录 (issue 23): inspections, repairs,
+    /// maintenance, the village's supervision of household assets.
+    case upkeepWrite = "upkeep.write"
 }
 
 /// The roles of the county's organisation.
@@ -100,7 +103,7 @@ public enum Role: String, Sendable, CaseIterable, Codable {
         let read: Set<Permission> = [.ledgerRead, .riskRead, .systemRead]
         switch self {
         case .viewer: return read
-        case .villageClerk: return read.union([.incomeWrite, .planDraft, .countWrite, .operationsWrite, .alertFollow, .householdWrite])
+        case .villageClerk: return read.union([.incomeWrite, .planDraft, .countWrite, .operationsWrite, .alertFollow, .householdWrite, .upkeepWrite])
         case .townshipClerk: return Role.villageClerk.permissions.union([.assetWrite, .progressWrite, .householdVisit])
         case .countyClerk: return Role.townshipClerk.permissions.union([.structureWrite, .disposalWrite, .targetsWrite])
         case .approver: return read.union([.planApprove, .ownershipApprove, .disposalApprove, .alertFollow, .alertClose, .householdVisit])

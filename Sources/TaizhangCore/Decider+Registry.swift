@@ -46,7 +46,7 @@ extension Decider {
             let prefix = batch ? "assets[\(index)]" : "asset"
             // The asset's own fields were checked by the caller (see LedgerStore.submit).
             var own = AssetRules.validateReferences(asset, adminUnit: view.adminUnit(asset.adminCode), project: view.project(asset.projectId))
-                + unknownOwnerUnits(asset.owners)
+                + unknownOwnerUnits(asset.owners) + householdOwnerProblems(asset.owners, village: asset.adminCode)
             if !asset.code.isEmpty {
                 if let holder = view.assetHolder(ofCode: asset.code) {
                     own.append(.init(field: "code", description: "asset number \(asset.code) is already used by \(shown(holder))"))
@@ -103,7 +103,9 @@ extension Decider {
             throw LedgerError(.failedPrecondition, "asset \(asset.id) has a disposal drafted (\(draft)) that awaits approval; its record does not change until the disposal is approved or rejected (ApproveDisposal)")
         }
         var bad = AssetRules.validateReferences(asset, adminUnit: view.adminUnit(asset.adminCode), project: view.project(asset.projectId))
-        if asset.owners != current.owners { bad += unknownOwnerUnits(asset.owners) }
+        if asset.owners != current.owners || asset.adminCode != current.adminCode {
+            bad += unknownOwnerUnits(asset.owners) + householdOwnerProblems(asset.owners, village: asset.adminCode)
+        }
         if !asset.code.isEmpty, let holder = view.assetHolder(ofCode: asset.code), holder != asset.id {
             bad.append(.init(field: "code", description: "asset number \(asset.code) is already used by \(shown(holder))"))
         }
@@ -145,6 +147,8 @@ extension Decider {
         if expectedVersion != 0, expectedVersion != current.version {
             throw LedgerError(.aborted, "asset \(id) is at version \(current.version), not \(expectedVersion): someone changed it since you read it; read it again and reapply your change")
         }
+        let households = householdOwnerProblems(given, village: current.adminCode)
+        if !households.isEmpty { throw LedgerError.invalid(households, what: "owners") }
         if action.changesValueOrOwners, let draft = pendingDisposal(of: id) {
             throw LedgerError(.failedPrecondition, "asset \(id) has a disposal drafted (\(draft)) that awaits approval; its value and owners do not change until the disposal is approved or rejected (ApproveDisposal)")
         }

@@ -119,6 +119,10 @@ public struct Decider {
             return try updateHousehold(entry, key, expectedVersion)
         case .recordVisit(let visit):
             return try recordVisit(visit)
+        case .recordUpkeep(let record):
+            return try recordUpkeep(record)
+        case .registerHouseholdDisposal(let assetId, let record, let registration, let policy, let expectedVersion):
+            return try registerHouseholdDisposal(assetId, record, registration, policy, expectedVersion)
         case .registerHouseholds(let entries, let key, let validateOnly):
             return try registerHouseholds(entries, key, validateOnly: validateOnly)
         }

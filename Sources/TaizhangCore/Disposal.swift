@@ -141,7 +141,7 @@ public enum DisposalRules {
         }
         if subject.householdSupport {
             return LedgerError(.failedPrecondition,
-                               "assets formed by support to households are not disposed of through this process (004 §24); the village committee registers their disposal in the ledger (004 §27)")
+                               "assets formed by support to households are not disposed of through this process (004 §24); the village committee registers their disposal in the ledger (004 §27): RegisterHouseholdDisposal (taizhang disposal household)")
         }
         var violations: [FieldViolation] = []
         if let appraisal = record.appraisal {

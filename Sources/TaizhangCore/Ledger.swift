@@ -130,13 +130,40 @@ public struct Owner: Sendable, Hashable, Codable {
     public var kind: OwnerKind
     public var adminCode: String
     public var shareBasisPoints: Int
+    /// For a household owner, the household of the beneficiary register
+    /// (HH…, issue 23) that owns and upkeeps the asset (004 §14); "" when
+    /// the household is named by text only.
+    public var householdId: String
 
     /// An owner.
-    public init(name: String, kind: OwnerKind, adminCode: String, shareBasisPoints: Int) {
+    public init(name: String, kind: OwnerKind, adminCode: String, shareBasisPoints: Int, householdId: String = "") {
         self.name = name
         self.kind = kind
         self.adminCode = adminCode
         self.shareBasisPoints = shareBasisPoints
+        self.householdId = householdId
+    }
+
+    private enum CodingKeys: String, CodingKey { case name, kind, adminCode, shareBasisPoints, householdId }
+
+    /// Owners written before the register have no `householdId`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        kind = try container.decode(OwnerKind.self, forKey: .kind)
+        adminCode = try container.decode(String.self, forKey: .adminCode)
+        shareBasisPoints = try container.decode(Int.self, forKey: .shareBasisPoints)
+        householdId = try container.decodeIfPresent(String.self, forKey: .householdId) ?? ""
+    }
+
+    /// `householdId` only when there is one, so owners written before it keep their bytes.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(adminCode, forKey: .adminCode)
+        try container.encode(shareBasisPoints, forKey: .shareBasisPoints)
+        if !householdId.isEmpty { try container.encode(householdId, forKey: .householdId) }
     }
 }
 

@@ -228,7 +228,7 @@ extension TouchedRecords {
             projects.insert(value.projectId)
         case .unit(let value):
             responsibleUnits.insert(value.id)
-        case .income, .plan, .stockTake, .disposal, .revitalising, .alert, .assessment, .household, .visit:
+        case .income, .plan, .stockTake, .disposal, .revitalising, .alert, .assessment, .household, .visit, .upkeep:
             break
         }
     }
@@ -251,6 +251,7 @@ extension StewardshipRecord {
         case .disbursement(let value): return ("", value.adminCode)
         case .household(let value): return ("", value.villageCode)
         case .visit(let value): return ("", value.villageCode)
+        case .upkeep(let value): return (value.assetId, value.adminCode)
         }
     }
 }

@@ -588,6 +588,9 @@ public protocol LedgerStore: Sendable {
     /// with ids after `after` up to `through` (nil: no bound), or for the
     /// assets `ids` names when it is given.
     func lastCounted(after: String?, through: String?, ids: [String]?) throws -> [String: CivilDate]
+    /// The day of each asset's latest upkeep record, for the assets with
+    /// ids after `after` up to `through` (nil: no bound), or for those `ids` names.
+    func lastUpkept(after: String?, through: String?, ids: [String]?) throws -> [String: CivilDate]
     /// The revitalising plans of the assets with ids after `after` up to
     /// `through` (nil: no bound), or of those `ids` names, oldest first.
     func revitalisingPlans(after: String?, through: String?, ids: [String]?) throws -> [String: [RevitalisingPlan]]

@@ -206,6 +206,7 @@ extension Owner {
     var jsonObject: JSONObjectWriter {
         var item = JSONObjectWriter()
         item.string("adminCode", adminCode)
+        if !householdId.isEmpty { item.string("householdId", householdId) }
         item.string("kind", kind.rawValue)
         item.string("name", name)
         item.int("shareBasisPoints", shareBasisPoints)

@@ -227,7 +227,7 @@ enum RecordReader {
     static func owners(_ json: JSONValue?) throws -> [Owner] {
         try (json?.array ?? []).map {
             Owner(name: try string($0, "name"), kind: try enumeration($0, "kind"), adminCode: try string($0, "adminCode"),
-                  shareBasisPoints: Int(try int64($0, "shareBasisPoints")))
+                  shareBasisPoints: Int(try int64($0, "shareBasisPoints")), householdId: $0["householdId"] == nil ? "" : try string($0, "householdId"))
         }
     }
 

@@ -63,6 +63,9 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
     /// A household visited (巡问查比, 002 Laiwu) disputes what a plan paid it,
     /// or its signature does not match (issue 23); on the plan, in its village.
     case paymentDisputed = "payment_disputed"
+    /// A unit has assets with no upkeep record 管护记录 for more than the
+    /// configured days (issue 23; 004 §20–22): on the unit, naming them.
+    case upkeepOverdue = "upkeep_overdue"
 
     /// The key of the one open alert of this kind about `subjectId`: a
     /// letter for the kind, then the id, so that the key of an id of up to
@@ -92,6 +95,7 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
         case .unitLight: UInt8(ascii: "m")
         case .booksMismatch: UInt8(ascii: "n")
         case .paymentDisputed: UInt8(ascii: "o")
+        case .upkeepOverdue: UInt8(ascii: "p")
         }
     }
 
@@ -113,6 +117,7 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
         case .unitLight: return "29935e0b8b3a4cba884c2107e41c6195"
         case .booksMismatch: return "2739268598284d909b0ebf8da060e49d"
         case .paymentDisputed: return "5d1c0a6e7b3f4e2a9c8d4b6f1e0a7c35"
+        case .upkeepOverdue: return "c9e2013296ee4334b090bc8ba04a154f"
         }
     }
 
@@ -134,6 +139,7 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
         case .unitLight: return "df1e8ab1cace4b14a639c606a37f244f"
         case .booksMismatch: return "35910f3a3915478e97a7f6b10851b8f0"
         case .paymentDisputed: return "b84e2f91c6d34a7f8e15a0c93d27b6e4"
+        case .upkeepOverdue: return "8c9c8c02701f4c898c26d149f6bcefb2"
         }
     }
 
@@ -154,6 +160,7 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
         case .unitLight: return "责任单位季度亮灯预警"
         case .booksMismatch: return "项目资金与资产账账不符预警"
         case .paymentDisputed: return "到户收益发放争议预警"
+        case .upkeepOverdue: return "资产管护缺失预警"
         }
     }
 
@@ -162,7 +169,7 @@ public enum AlertKind: String, Sendable, CaseIterable, Codable {
         switch self {
         case .entityTargets, .entityScore, .reportMissing, .paymentOverdue: return "entity"
         case .assetIdle, .assetLoss, .assetDecline, .publicationOverdue, .handoverOverdue: return "asset"
-        case .countOverdue: return "unit"
+        case .countOverdue, .upkeepOverdue: return "unit"
         case .contractExpiring: return "contract"
         case .distributionOverdue, .paymentDisputed: return "distribution"
         case .unitLight: return "responsible_unit"
@@ -679,6 +686,32 @@ public struct RiskRules: Sendable {
         guard StockTakeRules.countOverdue(lastCounted: lastCounted, registered: registered, today: today) else { return nil }
         let yearOn = CivilDate(year: since.year + 1, month: since.month, day: min(since.day, CivilDate.daysIn(month: since.month, year: since.year + 1))) ?? since
         return (since, StockTakeRules.countOverdue(lastCounted: yearOn, registered: yearOn, today: today))
+    }
+
+    /// When `asset` has gone without an upkeep record for more than the
+    /// configured days (from its registration when it has none): the day
+    /// it runs from and whether twice that; nil when not overdue, disposed
+    /// of, or still under construction.
+    public func upkeepOverdue(asset: AssetFacts, lastUpkept: CivilDate?) -> (since: CivilDate, twoYears: Bool)? {
+        guard asset.stage != .disposed, asset.usageStatus != .underConstruction else { return nil }
+        let registered = CivilDate(String(asset.createdAt.prefix(10))) ?? asset.acquiredDate
+        guard let (since, twice) = UpkeepRules.overdue(lastUpkept: lastUpkept, since: registered, days: configuration.upkeepOverdueDays, today: today) else {
+            return nil
+        }
+        return (since, twice)
+    }
+
+    /// The upkeep_overdue conditions, one per admin unit with assets
+    /// without an upkeep record for more than the configured days (yellow;
+    /// red when any for more than twice that), naming the first few.
+    public func upkeepConditions(_ backlog: [String: CountBacklog], unitName: (String) -> String) -> [AlertCondition] {
+        let days = configuration.upkeepOverdueDays
+        return backlog.sorted { $0.key < $1.key }.map { code, tally in
+            AlertCondition(kind: .upkeepOverdue, subjectId: code, subjectName: unitName(code), adminCode: code,
+                           level: tally.overTwoYears > 0 ? .red : .yellow, quarter: "", reasons: [.init("upkeep_overdue",
+                "\(tally.assets)项资产超过\(days)天无管护记录\(tally.overTwoYears > 0 ? "（其中\(tally.overTwoYears)项超过\(2 * days)天）" : "")，最早自\(tally.oldest)起，如\(tally.examples.joined(separator: "、"))",
+                "\(tally.assets) asset(s) without an upkeep record for more than \(days) days\(tally.overTwoYears > 0 ? " (\(tally.overTwoYears) for more than \(2 * days))" : ""), the oldest since \(tally.oldest), e.g. \(tally.examples.joined(separator: ", "))")])
+        }
     }
 
     /// The count_overdue conditions, one per admin unit with assets

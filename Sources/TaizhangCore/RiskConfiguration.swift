@@ -67,6 +67,9 @@ public struct RiskConfiguration: Sendable, Hashable {
     /// Days the alert events are kept for WatchAlerts to resume from
     /// (issue 22); older ones are deleted by the full runs.
     public var alertEventRetentionDays = 90
+    /// Days an asset may go without an upkeep record 管护记录 before its unit
+    /// is flagged (issue 23): yellow; twice that, red.
+    public var upkeepOverdueDays = 365
 
     /// The working days an alert of `level` may wait for acknowledgement.
     public func acknowledgeWorkingDays(_ level: AlertLevel) -> Int {
@@ -83,7 +86,7 @@ public struct RiskConfiguration: Sendable, Hashable {
         "report_due_days", "contract_expiry_horizon_days", "idle_days", "decline_percent", "payment_grace_days",
         "payment_red_days", "publication_grace_days", "publication_red_days",
         "acknowledge_working_days_yellow", "acknowledge_working_days_red", "unit_light_judged_days", "books_tolerance_fen",
-        "alert_event_retention_days",
+        "alert_event_retention_days", "upkeep_overdue_days",
     ]
 
     /// Reads a configuration file: `{"risk": {"interval_seconds": 60,
@@ -127,6 +130,7 @@ public struct RiskConfiguration: Sendable, Hashable {
         try integer("unit_light_judged_days", 1...60, \.unitLightJudgedDays)
         try integer("books_tolerance_fen", 0...100_000_000_000, \.booksToleranceFen)
         try integer("alert_event_retention_days", 1...3650, \.alertEventRetentionDays)
+        try integer("upkeep_overdue_days", 1...3650, \.upkeepOverdueDays)
         if scoreRedBelow > scoreYellowBelow {
             throw RecordJSONError(description: "risk configuration: score_red_below (\(scoreRedBelow)) must not exceed score_yellow_below (\(scoreYellowBelow))")
         }

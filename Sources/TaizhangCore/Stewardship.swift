@@ -209,6 +209,9 @@ public struct DisposalEntry: Sendable, Hashable, Codable {
     /// With an access file: who drafted it and who decided it (SignOff.swift);
     /// nil: in effect at once. Only an entry in effect is in the write-off ledger.
     public var signOff: SignOff?
+    /// A household asset's disposal as the village registered it (004 §27);
+    /// nil for disposals through the appraisal and approvals.
+    public var householdRegistration: HouseholdDisposalRegistration?
     public var version: Int64
     public var createdAt: String
 
@@ -301,6 +304,8 @@ public enum StewardshipKind: String, Sendable, CaseIterable, Codable {
     case household
     /// A visit to a household 巡问查比 (`HouseholdVisit`, issue 23).
     case visit
+    /// An entry of an asset's upkeep log 管护记录 (`UpkeepRecord`, issue 23).
+    case upkeep
 
     /// The prefix of the kind's identifiers.
     public var idPrefix: String {
@@ -317,6 +322,7 @@ public enum StewardshipKind: String, Sendable, CaseIterable, Codable {
         case .disbursement: return "ZF"
         case .household: return "HH"
         case .visit: return "XF"
+        case .upkeep: return "GH"
         }
     }
 
@@ -338,6 +344,7 @@ public enum StewardshipRecord: Sendable, Hashable {
     case disbursement(DisbursementRecord)
     case household(Household)
     case visit(HouseholdVisit)
+    case upkeep(UpkeepRecord)
 
     public var kind: StewardshipKind {
         switch self {
@@ -353,6 +360,7 @@ public enum StewardshipRecord: Sendable, Hashable {
         case .disbursement: return .disbursement
         case .household: return .household
         case .visit: return .visit
+        case .upkeep: return .upkeep
         }
     }
 
@@ -370,6 +378,7 @@ public enum StewardshipRecord: Sendable, Hashable {
         case .disbursement(let record): return record.id
         case .household(let record): return record.id
         case .visit(let record): return record.id
+        case .upkeep(let record): return record.id
         }
     }
 
@@ -387,6 +396,7 @@ public enum StewardshipRecord: Sendable, Hashable {
         case .disbursement(let record): return record.version
         case .household(let record): return record.version
         case .visit(let record): return record.version
+        case .upkeep(let record): return record.version
         }
     }
 }
@@ -452,6 +462,12 @@ public enum StewardshipChange: Sendable {
     case recordVisit(HouseholdVisit)
     /// Households registered together (an import): all or none.
     case registerHouseholds([HouseholdEntry], key: PersonalDataKey, validateOnly: Bool)
+    /// An entry of an asset's upkeep log.
+    case recordUpkeep(UpkeepRecord)
+    /// The village registers the disposal of a household asset (004 §27):
+    /// in effect at once, no appraisal, no approvals.
+    case registerHouseholdDisposal(assetId: String, record: DisposalRecord, registration: HouseholdDisposalRegistration, policy: DepreciationPolicy,
+                                   expectedVersion: Int64)
 }
 
 /// Limits on stewardship records.

@@ -55,6 +55,7 @@ public enum RecordMessage {
         o.kind = .init(rawValue: ProtoEnum.number(owner.kind)) ?? .unspecified
         o.adminCode = owner.adminCode
         o.shareBp = UInt32(clamping: owner.shareBasisPoints)
+        o.householdID = owner.householdId
         return o
     }
 

@@ -76,7 +76,7 @@ public enum StoredAsset {
         func owners(_ owners: [Taizhang_Ledger_V1_Owner], _ field: String) throws -> [Owner] {
             try owners.enumerated().map { index, owner in
                 Owner(name: owner.name, kind: try value(owner.kind.rawValue, "\(field)[\(index)].kind"), adminCode: owner.adminCode,
-                      shareBasisPoints: Int(owner.shareBp))
+                      shareBasisPoints: Int(owner.shareBp), householdId: owner.householdID)
             }
         }
 

@@ -41,7 +41,8 @@ extension Decode {
     static func owners(_ owners: [Taizhang_Ledger_V1_Owner], field: String, into bad: inout [FieldViolation]) -> [Owner] {
         owners.enumerated().map { index, owner in
             let kind: OwnerKind? = EnumMapping.decode(owner.kind.rawValue, field: "\(field)[\(index)].kind", what: "owner kind", into: &bad)
-            return Owner(name: owner.name, kind: kind ?? .other, adminCode: owner.adminCode, shareBasisPoints: Int(clamping: owner.shareBp))
+            return Owner(name: owner.name, kind: kind ?? .other, adminCode: owner.adminCode, shareBasisPoints: Int(clamping: owner.shareBp),
+                         householdId: owner.householdID)
         }
     }
 

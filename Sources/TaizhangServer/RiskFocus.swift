@@ -10,7 +10,7 @@ import TaizhangCore
 struct RiskFocus: Sendable {
     /// The kinds of record that can change a score or an alert.
     static let kinds: Set<String> = ["asset", "entity", "contract", "report", "income", "distribution_plan", "stock_take",
-                                     "revitalising_plan", "project_progress", "responsible_unit", "visit"]
+                                     "revitalising_plan", "project_progress", "responsible_unit", "visit", "upkeep"]
     /// Beyond this many records and units touched, the run looks at
     /// everything. A focused run reads each touched asset's columns by key
     /// (its record only when the rules read it); an import of 5,000 assets
@@ -111,9 +111,9 @@ extension RiskScan {
         let recountAll = touched.kinds.contains("stock_take")
         let recount = touched.units
         if recountAll || !recount.isEmpty {
-            var backlog: [String: CountBacklog] = [:]
+            var backlogs = UnitBacklogs()
             if recountAll {
-                backlog = try Self.countBacklog(store: store, rules: rules)
+                backlogs = try Self.unitBacklogs(store: store, rules: rules)
             } else {
                 // Each unit's own assets, from its range of the file (its
                 // subtree's, of which those located in it are kept), from
@@ -123,13 +123,11 @@ extension RiskScan {
                     var facts: [AssetFacts] = []
                     try store.scanAssets(filter: AssetFilter(adminCode: code), wanted: { _ in false }) { asset, _ in if asset.adminCode == code { facts.append(asset) } }
                     let counted = try store.lastCounted(after: nil, through: nil, ids: facts.map(\.id))
-                    for asset in facts {
-                        guard let (since, twoYears) = rules.countOverdue(asset: asset, lastCounted: counted[asset.id]) else { continue }
-                        backlog[asset.adminCode, default: CountBacklog(since: since)].add(asset.id, since: since, twoYears: twoYears)
-                    }
+                    let upkept = try store.lastUpkept(after: nil, through: nil, ids: facts.map(\.id))
+                    for asset in facts { backlogs.add(asset, counted: counted[asset.id], upkept: upkept[asset.id], rules: rules) }
                 }
             }
-            conditions += rules.countConditions(backlog) { store.adminUnit(code: $0)?.name ?? $0 }
+            conditions += backlogs.conditions(rules) { store.adminUnit(code: $0)?.name ?? $0 }
         }
         let distribution = !touched.kinds.isDisjoint(with: ["income", "distribution_plan", "visit"])
         if distribution {

@@ -409,6 +409,7 @@ enum RiskScan {
         let assets = try Self.assetConditions(store: store, contracts: scored.contractsByAsset, rules: rules, stopped: stopped)
         conditions += assets.conditions
         conditions += rules.countConditions(assets.backlog) { store.adminUnit(code: $0)?.name ?? $0 }
+            + rules.upkeepConditions(assets.upkeepBacklog) { store.adminUnit(code: $0)?.name ?? $0 }
             + (try Self.distributionConditions(store: store, rules: rules))
             + (try Self.supervisionConditions(store: store, rules: rules))
         return Result(conditions: conditions, entities: entityIds.count, assets: assets.checked)
@@ -440,20 +441,45 @@ enum RiskScan {
         return overdue + rules.visitConditions(visits, plans: visited)
     }
 
-    /// The count backlog of every unit: the assets in runs of ids, each
-    /// run's facts with the day each was last counted.
-    static func countBacklog(store: any LedgerStore, rules: RiskRules, runSize: Int = assetRunSize) throws -> [String: CountBacklog] {
+    /// The count and upkeep backlogs of every unit: the assets in runs of
+    /// ids, each run's facts with the day each was last counted and last upkept.
+    static func unitBacklogs(store: any LedgerStore, rules: RiskRules, runSize: Int = assetRunSize) throws -> UnitBacklogs {
         let ends = try store.assetRunEnds(every: runSize)
-        var backlog: [String: CountBacklog] = [:]
+        var backlogs = UnitBacklogs()
         for index in 0...ends.count {
             let (after, through) = (index == 0 ? nil : ends[index - 1], index < ends.count ? ends[index] : nil)
             let counted = try store.lastCounted(after: after, through: through, ids: nil)
+            let upkept = try store.lastUpkept(after: after, through: through, ids: nil)
             try store.scanAssets(filter: AssetFilter(), after: after, through: through, wanted: { _ in false }) { facts, _ in
-                guard let (since, twoYears) = rules.countOverdue(asset: facts, lastCounted: counted[facts.id]) else { return }
-                backlog[facts.adminCode, default: CountBacklog(since: since)].add(facts.id, since: since, twoYears: twoYears)
+                backlogs.add(facts, counted: counted[facts.id], upkept: upkept[facts.id], rules: rules)
             }
         }
-        return backlog
+        return backlogs
+    }
+
+    /// The units' assets overdue for a count (004 §23) and for upkeep (issue 23).
+    struct UnitBacklogs {
+        var count: [String: CountBacklog] = [:]
+        var upkeep: [String: CountBacklog] = [:]
+
+        mutating func add(_ facts: AssetFacts, counted: CivilDate?, upkept: CivilDate?, rules: RiskRules) {
+            if let (since, twoYears) = rules.countOverdue(asset: facts, lastCounted: counted) {
+                count[facts.adminCode, default: CountBacklog(since: since)].add(facts.id, since: since, twoYears: twoYears)
+            }
+            if let (since, twice) = rules.upkeepOverdue(asset: facts, lastUpkept: upkept) {
+                upkeep[facts.adminCode, default: CountBacklog(since: since)].add(facts.id, since: since, twoYears: twice)
+            }
+        }
+
+        /// Adds the backlogs of assets that follow these in id order.
+        mutating func add(_ later: UnitBacklogs) {
+            for (code, tally) in later.count { count[code, default: CountBacklog(since: tally.oldest)].add(tally) }
+            for (code, tally) in later.upkeep { upkeep[code, default: CountBacklog(since: tally.oldest)].add(tally) }
+        }
+
+        func conditions(_ rules: RiskRules, unitName: (String) -> String) -> [AlertCondition] {
+            rules.countConditions(count, unitName: unitName) + rules.upkeepConditions(upkeep, unitName: unitName)
+        }
     }
 
     /// What `entityConditions` found: the entities' conditions, and their
@@ -530,6 +556,7 @@ enum RiskScan {
     struct AssetsScored {
         var conditions: [AlertCondition] = []
         var backlog: [String: CountBacklog] = [:]
+        var upkeepBacklog: [String: CountBacklog] = [:]
         var checked = 0
     }
 
@@ -556,6 +583,7 @@ enum RiskScan {
                 var out = AssetsScored()
                 // The run's counts and revitalising plans, by asset.
                 let counted = try store.lastCounted(after: runs[index].after, through: runs[index].through, ids: nil)
+                let upkept = try store.lastUpkept(after: runs[index].after, through: runs[index].through, ids: nil)
                 let revitalising = try store.revitalisingPlans(after: runs[index].after, through: runs[index].through, ids: nil)
                 try store.scanAssets(filter: AssetFilter(), after: runs[index].after, through: runs[index].through,
                                      wanted: RiskRules.needsRecord) { facts, record in
@@ -568,6 +596,9 @@ enum RiskScan {
                     if let (since, twoYears) = rules.countOverdue(asset: facts, lastCounted: counted[facts.id]) {
                         out.backlog[facts.adminCode, default: CountBacklog(since: since)].add(facts.id, since: since, twoYears: twoYears)
                     }
+                    if let (since, twice) = rules.upkeepOverdue(asset: facts, lastUpkept: upkept[facts.id]) {
+                        out.upkeepBacklog[facts.adminCode, default: CountBacklog(since: since)].add(facts.id, since: since, twoYears: twice)
+                    }
                 }
                 return out
             }
@@ -579,6 +610,9 @@ enum RiskScan {
             scored.checked += part.checked
             for (code, tally) in part.backlog {
                 scored.backlog[code, default: CountBacklog(since: tally.oldest)].add(tally)
+            }
+            for (code, tally) in part.upkeepBacklog {
+                scored.upkeepBacklog[code, default: CountBacklog(since: tally.oldest)].add(tally)
             }
         }
         return scored

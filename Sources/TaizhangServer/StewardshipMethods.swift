@@ -9,8 +9,8 @@ import TaizhangProto
 import TaizhangRecords
 
 extension LedgerService {
-    static func stewardshipMethods(store: any LedgerStore, context: LedgerContext) -> [MethodSpec] {
-        let handlers = StewardshipHandlers(store: store, context: context)
+    static func stewardshipMethods(store: any LedgerStore, context: LedgerContext, risk: any RiskConfigurationSource) -> [MethodSpec] {
+        let handlers = StewardshipHandlers(store: store, context: context, risk: risk)
         return [
             handlers.recordIncome,
             handlers.listIncome,
@@ -278,6 +278,10 @@ enum StewardshipMapping {
         out.originalValueFen = entry.originalValueFen
         out.netValueFen = entry.netValueFen
         if let signOff = entry.signOff { out.signOff = RecordMessage.signOff(signOff) }
+        if let registration = entry.householdRegistration {
+            (out.householdDisposal.reportedBy, out.householdDisposal.registeredBy) = (registration.reportedBy, registration.registeredBy)
+            out.householdDisposal.circumstances = registration.circumstances
+        }
         out.version = entry.version
         out.createdAt = entry.createdAt
         return out
@@ -302,6 +306,7 @@ extension LedgerService {
     struct StewardshipHandlers: Sendable {
         let store: any LedgerStore
         let context: LedgerContext
+        let risk: any RiskConfigurationSource
 
         typealias M = StewardshipMapping
         var planResponse: @Sendable (MutationOutcome) -> Taizhang_Ledger_V1_DistributionPlan {
@@ -333,6 +338,17 @@ extension LedgerService {
         /// read from the file.
         func page(_ filter: StewardshipFilter, size: Int32, token: String) throws -> StewardshipPage {
             try LedgerService.stewardshipPage(store, filter, size: size, token: token)
+        }
+        /// The assets of `scope` in the active ledger with no upkeep record
+        /// for more than the configured days, as of today (issue 23).
+        func upkeepOverdue(_ scope: [String]) throws -> [String] {
+            let rules = RiskRules(configuration: risk.current(), today: context.today)
+            let upkept = try store.lastUpkept(after: nil, through: nil, ids: scope)
+            var overdue: [String] = []
+            try store.scanAssets(ids: scope, wanted: { _ in false }) { facts, _ in
+                if rules.upkeepOverdue(asset: facts, lastUpkept: upkept[facts.id]) != nil { overdue.append(facts.id) }
+            }
+            return overdue.sorted()
         }
         func notFuture(_ date: CivilDate?, field: String, into bad: inout [FieldViolation]) {
             if let date, date > context.today {
@@ -586,7 +602,9 @@ extension LedgerService {
                 guard case .stockTake(let count)? = try store.stewardshipRecord(.stockTake, id: request.id) else {
                     throw LedgerError(.notFound, "no stock-take \"\(request.id)\" exists; ids look like PD00000001 (ListStockTakes shows them)")
                 }
-                return try M.encode(count, detailed: true).serializedBytes()
+                var out = M.encode(count, detailed: true)
+                out.upkeepOverdue = try upkeepOverdue(count.scope)
+                return try out.serializedBytes()
             }
         }
 

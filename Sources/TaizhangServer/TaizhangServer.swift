@@ -67,7 +67,8 @@ public final class TaizhangServer: Sendable {
         let riskSource: any RiskConfigurationSource = monitor ?? FixedRiskConfiguration(configuration: configuration.risk)
         let ledger = LedgerService.methods(store: store, context: context, ledgerGuard: ledgerGuard)
             + LedgerService.operationsMethods(store: store, context: context, risk: riskSource)
-            + LedgerService.stewardshipMethods(store: store, context: context)
+            + LedgerService.stewardshipMethods(store: store, context: context, risk: riskSource)
+            + LedgerService.upkeepMethods(store: store, context: context)
         var all: [MethodSpec] = []
         let system = SystemService.methods(store: store, monitor: monitor, context: context, server: { holder.state.withLock { $0 } },
                                            backups: BackupSessions(directory: configuration.backupDirectory, clock: clock),

@@ -28,6 +28,7 @@ enum StewardshipJSON {
             case .disbursement(let value): data = try encoder.encode(value)
             case .household(let value): data = try encoder.encode(value)
             case .visit(let value): data = try encoder.encode(value)
+            case .upkeep(let value): data = try encoder.encode(value)
             }
         } catch {
             // The records hold only strings, integers, dates and enums: encoding cannot fail.
@@ -59,6 +60,7 @@ enum StewardshipJSON {
         case .disbursement: return .disbursement(try decoder.decode(DisbursementRecord.self, from: data))
         case .household: return .household(try decoder.decode(Household.self, from: data))
         case .visit: return .visit(try decoder.decode(HouseholdVisit.self, from: data))
+        case .upkeep: return .upkeep(try decoder.decode(UpkeepRecord.self, from: data))
         }
     }
 }

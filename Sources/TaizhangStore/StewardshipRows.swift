@@ -245,6 +245,19 @@ extension SQLiteLedgerStore {
         return counted
     }
 
+    public func lastUpkept(after: String?, through: String?, ids: [String]?) throws -> [String: CivilDate] {
+        var upkept: [String: CivilDate] = [:]
+        try byAsset("stewardship_records", "asset_id, day", extra: "kind = 'upkeep' AND ", order: "asset_id, id", after: after, through: through, ids: ids) { row in
+            guard let day = row.withText(1, CivilDate.init(utf8:)) else {
+                throw StoredRowError(table: "stewardship_records", key: row.text(0), column: "day")
+            }
+            let asset = row.text(0)
+            if let seen = upkept[asset], seen >= day { return }
+            upkept[asset] = day
+        }
+        return upkept
+    }
+
     public func revitalisingPlans(after: String?, through: String?, ids: [String]?) throws -> [String: [RevitalisingPlan]] {
         var plans: [String: [RevitalisingPlan]] = [:]
         try byAsset("stewardship_records", "kind, id, record_json, asset_id", extra: "kind = 'revitalising_plan' AND ", order: "asset_id, id", after: after, through: through,
@@ -280,7 +293,7 @@ struct StewardshipIndexes {
             for id in plan.incomeIds { try planOfIncome.run([.text(id), .text(plan.id)]) }
         case .stockTake(let count):
             for (asset, day) in count.counted { try counted.run([.text(asset), .text(day.description)]) }
-        case .income, .disposal, .revitalising, .alert, .progress, .unit, .assessment, .disbursement, .household, .visit:
+        case .income, .disposal, .revitalising, .alert, .progress, .unit, .assessment, .disbursement, .household, .visit, .upkeep:
             break
         }
     }

@@ -317,6 +317,9 @@ enum StoredRows {
         case .visit(let record):
             // The plan in `contract_id`, disputed or confirmed in `state`, the day.
             (contract, year, state, day) = (record.planId, record.date.year, record.disputed ? "disputed" : "confirmed", record.date)
+        case .upkeep(let record):
+            // The household (of a household asset) in `contract_id`, the kind in `state`, the day; the cost is the amount.
+            (contract, year, state, day, amount) = (record.householdId, record.date.year, record.kind.rawValue, record.date, record.costFen)
         }
         return [.text(record.kind.rawValue), .text(record.id), .text(keys.assetId), .text(keys.adminCode), .text(contract), .int(Int64(year)),
                 .text(state), .text(day.description), .int(amount), .int(record.version), .text(json)]

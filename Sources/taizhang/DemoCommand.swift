@@ -68,6 +68,7 @@ struct DemoCommand: AsyncParsableCommand {
                 entities += 1
             }
             let register = try await loadHouseholds(client, demo: demo)
+            let linked = try await linkHouseholdAssets(client, demo: demo, assetIds: response.ids, households: register.byVillage)
             let steps = try await loadStewardship(client, demo: demo, operations: operations, assetIds: response.ids, contracts: contracts,
                                                   priority: register.priority)
             let lifecycle = try await loadLifecycle(client, demo: demo, operations: operations, assetIds: response.ids)
@@ -75,20 +76,23 @@ struct DemoCommand: AsyncParsableCommand {
             let lights = try await loadSupervision(client)
             let followed = try await loadAlertFollowUps(client)
             let visits = try await loadVisits(client, paid: steps.paid)
+            let upkeep = try await loadUpkeep(client, demo: demo, assetIds: response.ids, linked: linked, skip: steps.disposed)
             let (households, monitored) = (register.count, register.monitored)
             let operating = demo.assets.filter { $0.category == .operating }.count
             let household = demo.assets.filter { $0.category == .household }.count
             let publicWelfare = demo.assets.count - operating - household
             print(global.language == .zh
-                  ? "已载入示范县江陵县：\(demo.units.count) 个行政区划，\(demo.projects.count) 个项目，\(response.ids.count) 项资产（经营性 \(operating)，公益性 \(publicWelfare)，到户类 \(household)）；带贫主体 \(entities) 个，季度报表 \(reports) 份；收益 \(steps.income) 笔，分配方案 \(steps.plans) 个，清查 1 次，处置 2 项，盘活方案 1 个；\(stages)；责任单位 \(Self.demoUnits.count) 个，四个季度亮绿灯 \(lights[.green] ?? 0) 次、黄灯 \(lights[.yellow] ?? 0) 次、红灯 \(lights[.red] ?? 0) 次；预警处置：约谈后销号 \(followed.closedAfterTalk) 条，问责后销号 \(followed.closedAfterAccountability) 条，整改中 \(followed.rectifying) 条（期限今日），已签收 \(followed.acknowledged) 条，待签收 \(followed.waiting) 条；帮扶对象 \(households) 户（监测对象 \(monitored) 户），分配收益发放到户 \(steps.paid.values.reduce(0) { $0 + $1.count }) 户次，入户核查 \(visits) 次（有异议 1 次）"
-                  : "loaded the demo county: \(demo.units.count) admin units, \(demo.projects.count) projects, \(response.ids.count) assets (\(operating) operating, \(publicWelfare) public-welfare, \(household) household); \(entities) operating entities, \(reports) quarterly reports; \(steps.income) receipts, \(steps.plans) distribution plans, 1 stock-take, 2 disposals, 1 revitalising plan; \(stages); \(Self.demoUnits.count) responsible units, lit over four quarters green \(lights[.green] ?? 0), yellow \(lights[.yellow] ?? 0), red \(lights[.red] ?? 0) times; alerts followed up: \(followed.closedAfterTalk) closed after a talk, \(followed.closedAfterAccountability) closed after a decision on accountability, \(followed.rectifying) rectifying (due today), \(followed.acknowledged) acknowledged, \(followed.waiting) waiting; \(households) households in the register (\(monitored) monitored), \(steps.paid.values.reduce(0) { $0 + $1.count }) payments to households, \(visits) visits (1 disputed)")
+                  ? "已载入示范县江陵县：\(demo.units.count) 个行政区划，\(demo.projects.count) 个项目，\(response.ids.count) 项资产（经营性 \(operating)，公益性 \(publicWelfare)，到户类 \(household)）；带贫主体 \(entities) 个，季度报表 \(reports) 份；收益 \(steps.income) 笔，分配方案 \(steps.plans) 个，清查 1 次，处置 2 项，盘活方案 1 个；\(stages)；责任单位 \(Self.demoUnits.count) 个，四个季度亮绿灯 \(lights[.green] ?? 0) 次、黄灯 \(lights[.yellow] ?? 0) 次、红灯 \(lights[.red] ?? 0) 次；预警处置：约谈后销号 \(followed.closedAfterTalk) 条，问责后销号 \(followed.closedAfterAccountability) 条，整改中 \(followed.rectifying) 条（期限今日），已签收 \(followed.acknowledged) 条，待签收 \(followed.waiting) 条；帮扶对象 \(households) 户（监测对象 \(monitored) 户），分配收益发放到户 \(steps.paid.values.reduce(0) { $0 + $1.count }) 户次，入户核查 \(visits) 次（有异议 1 次）；到户类资产登记到户 \(linked.count) 项，管护记录 \(upkeep) 条"
+                  : "loaded the demo county: \(demo.units.count) admin units, \(demo.projects.count) projects, \(response.ids.count) assets (\(operating) operating, \(publicWelfare) public-welfare, \(household) household); \(entities) operating entities, \(reports) quarterly reports; \(steps.income) receipts, \(steps.plans) distribution plans, 1 stock-take, 2 disposals, 1 revitalising plan; \(stages); \(Self.demoUnits.count) responsible units, lit over four quarters green \(lights[.green] ?? 0), yellow \(lights[.yellow] ?? 0), red \(lights[.red] ?? 0) times; alerts followed up: \(followed.closedAfterTalk) closed after a talk, \(followed.closedAfterAccountability) closed after a decision on accountability, \(followed.rectifying) rectifying (due today), \(followed.acknowledged) acknowledged, \(followed.waiting) waiting; \(households) households in the register (\(monitored) monitored), \(steps.paid.values.reduce(0) { $0 + $1.count }) payments to households, \(visits) visits (1 disputed); \(linked.count) household assets owned and upkept by households of the register, \(upkeep) upkeep records")
         }
 
         /// The register: six households in each village, a few changed since;
         /// how many, and how many of them are monitored now.
-        func loadHouseholds(_ client: TaizhangClient, demo: DemoCounty) async throws -> (count: Int, monitored: Int, priority: [String: [String]]) {
+        func loadHouseholds(_ client: TaizhangClient, demo: DemoCounty)
+            async throws -> (count: Int, monitored: Int, priority: [String: [String]], byVillage: [String: [(id: String, head: String)]]) {
             var monitored = 0
             var priority: [String: [String]] = [:]
+            var byVillage: [String: [(id: String, head: String)]] = [:]
             let households = demo.households()
             for (number, item) in households.enumerated() {
                 var household = try await global.call(client, RPC.Households.registerHousehold, item.registration,
@@ -100,8 +104,9 @@ struct DemoCommand: AsyncParsableCommand {
                 }
                 if [.unstableLifted, .edgeAtRisk, .suddenHardship].contains(household.category) { monitored += 1 }
                 if household.labourCapacity != .full { priority[household.villageCode, default: []].append(household.id) }
+                byVillage[household.villageCode, default: []].append((household.id, household.headName))
             }
-            return (households.count, monitored, priority)
+            return (households.count, monitored, priority, byVillage)
         }
 
         /// 巡问查比 of the first plan that paid households: each confirms, but the last disputes.
@@ -167,7 +172,8 @@ struct DemoCommand: AsyncParsableCommand {
 
         /// Income, a plan at each stage, a stock-take with a loss, two disposals and a revitalising plan.
         func loadStewardship(_ client: TaizhangClient, demo: DemoCounty, operations: [DemoOperation], assetIds: [String],
-                             contracts: [String], priority: [String: [String]]) async throws -> (income: Int, plans: Int, paid: [String: [String]]) {
+                             contracts: [String], priority: [String: [String]]) async throws
+            -> (income: Int, plans: Int, paid: [String: [String]], disposed: Set<String>) {
             let records = demo.stewardship(today: ChinaDate.parts, operations: operations)
             var incomeIds: [String] = []
             for (number, item) in records.income.enumerated() {
@@ -224,7 +230,7 @@ struct DemoCommand: AsyncParsableCommand {
             revive.plan.assetID = assetIds[records.revitalisingAssetIndex]
             _ = try await global.call(client, RPC.Ledger.recordRevitalisingPlan, revive, as: Taizhang_Ledger_V1_RevitalisingPlan.self,
                                       idempotencyKey: "demo-revitalising")
-            return (incomeIds.count, records.plans.count, paid)
+            return (incomeIds.count, records.plans.count, paid, [lost, assetIds[records.disposalAssetIndex]])
         }
     }
 }

@@ -386,13 +386,27 @@ extension PlanCommand {
             let plan = try await global.call(client, RPC.Ledger.getDistributionPlan, .with { $0.id = id })
             let english = global.language == .en
             var lines: [PaymentSheet.Line] = []
-            for share in plan.allocations.flatMap(\.households) {
+            let shares = plan.allocations.flatMap(\.households)
+            // The register's entries of the plan's unit, a page of 1,000 at a time (not a call per household).
+            var register: [String: Taizhang_Household_V1_Household] = [:]
+            if shares.contains(where: { !$0.householdID.isEmpty }) {
+                var token = ""
+                repeat {
+                    let page = try await global.call(client, RPC.Households.listHouseholds, .with { $0.adminCode = plan.ownerCode; $0.pageSize = 1000; $0.pageToken = token })
+                    for household in page.households { register[household.id] = household }
+                    token = page.nextPageToken
+                } while !token.isEmpty
+            }
+            let payments = Dictionary(plan.payments.map { ($0.householdID, $0) }, uniquingKeysWith: { first, _ in first })
+            for share in shares {
                 guard !share.householdID.isEmpty else {
                     lines.append(.init(householdId: "", headName: share.name, idNumberMasked: "", amountFen: share.amountFen, paid: ""))
                     continue
                 }
-                let household = try await global.call(client, RPC.Households.getHousehold, .with { $0.id = share.householdID })
-                let payment = plan.payments.first { $0.householdID == share.householdID }
+                var household = register[share.householdID]
+                if household == nil { household = try await global.call(client, RPC.Households.getHousehold, .with { $0.id = share.householdID }) }
+                guard let household else { continue }
+                let payment = payments[share.householdID]
                 let paid = payment.map { $0.method == .cash ? (english ? "cash" : "现金") : (english ? "transfer " : "转账 ") + $0.transferReference } ?? ""
                 lines.append(.init(householdId: household.id, headName: household.headName, idNumberMasked: household.idNumber, amountFen: share.amountFen, paid: paid))
             }
@@ -451,6 +465,11 @@ struct StockTakeCommand: AsyncParsableCommand {
             let report = count.report
             print(zh ? "盘点结果：账实\(report.bookEqualsReality ? "相符" : "不符")；找到 \(report.found) 项，盘亏 \(report.lost.count) 项\(report.lost.isEmpty ? "" : "（\(report.lost.joined(separator: "、"))，须按程序处置；到户类资产由村委会登记）")，盘盈 \(report.surplusCount) 项 \(Format.yuan(report.surplusValueFen)) 元"
                      : "result: book \(report.bookEqualsReality ? "equals" : "differs from") reality; \(report.found) found, \(report.lost.count) lost\(report.lost.isEmpty ? "" : " (\(report.lost.joined(separator: ", ")): dispose of them by the procedure; a household asset's loss is registered by the village committee)"), \(report.surplusCount) surplus worth \(Format.yuan(report.surplusValueFen)) yuan")
+        }
+        if !count.upkeepOverdue.isEmpty {
+            let shown = count.upkeepOverdue.prefix(20).joined(separator: zh ? "、" : ", ") + (count.upkeepOverdue.count > 20 ? "…" : "")
+            print(zh ? "管护缺失：\(count.upkeepOverdue.count) 项资产超过期限无管护记录（\(shown)）"
+                     : "upkeep overdue: \(count.upkeepOverdue.count) asset(s) with no upkeep record within the period (\(shown))")
         }
     }
 
@@ -607,7 +626,7 @@ struct StockTakeCommand: AsyncParsableCommand {
 
 struct DisposalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "disposal", abstract: "Disposal 处置 and the write-off ledger 核销登记台账: record, list, export.",
-                                                    subcommands: [Record.self, Approve.self, List.self, Export.self])
+                                                    subcommands: [Record.self, Approve.self, Household.self, List.self, Export.self])
 
     static let columns: [Column<Taizhang_Ledger_V1_Disposal>] = [
         Column("编号", "id") { $0.id }, Column("资产", "asset") { $0.assetID }, Column("名称", "name") { $0.assetName },

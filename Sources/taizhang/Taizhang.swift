@@ -26,7 +26,7 @@ struct Taizhang: AsyncParsableCommand {
         """,
         subcommands: [HealthCommand.self, StatusCommand.self, MethodsCommand.self, AuditCommand.self,
                       AdminCommand.self, ProjectCommand.self, AssetCommand.self, LedgerCommand.self, EntityCommand.self, ContractCommand.self,
-                      ReportCommand.self, IncomeCommand.self, PlanCommand.self, StockTakeCommand.self, DisposalCommand.self, RevitaliseCommand.self,
+                      ReportCommand.self, IncomeCommand.self, PlanCommand.self, StockTakeCommand.self, DisposalCommand.self, RevitaliseCommand.self, UpkeepCommand.self,
                       AlertsCommand.self, RiskCommand.self, MonitorCommand.self, SupervisionCommand.self, HouseholdCommand.self, TokenCommand.self, BackupCommand.self, RestoreCommand.self,
                       CallCommand.self, DemoCommand.self])
 }

@@ -17,7 +17,7 @@ struct AccessTests {
     /// The roles of docs/security.md and what each may do.
     static let roles: [String: Set<String>] = {
         let read: Set<String> = ["ledger.read", "risk.read", "system.read"]
-        let village = read.union(["income.write", "plan.draft", "count.write", "operations.write", "alert.follow", "household.write"])
+        let village = read.union(["income.write", "plan.draft", "count.write", "operations.write", "alert.follow", "household.write", "upkeep.write"])
         let township = village.union(["asset.write", "progress.write", "household.visit"])
         return [
             "viewer": read, "village_clerk": village, "township_clerk": township,
@@ -84,6 +84,10 @@ struct AccessTests {
         add("household.visit", "household.v1.Households/RecordVisit")
         add("ledger.read", "household.v1.Households/GetHousehold household.v1.Households/ListHouseholds household.v1.Households/ListVisits")
         add("household.reveal", "household.v1.Households/RevealHouseholds")
+        // The upkeep log and household assets' disposal (issue 23).
+        add("upkeep.write", "RecordUpkeep")
+        add("household.write", "RegisterHouseholdDisposal")
+        add("ledger.read", "ListUpkeep SummarizeUpkeep")
         add("progress.write", """
             supervision.v1.Supervision/RecordMilestone supervision.v1.Supervision/RecordAllocation supervision.v1.Supervision/RecordDisbursement \
             supervision.v1.Supervision/AssessProject

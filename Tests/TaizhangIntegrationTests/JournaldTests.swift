@@ -244,6 +244,7 @@ struct JournaldTests {
         "unit_light": ("29935e0b8b3a4cba884c2107e41c6195", "df1e8ab1cace4b14a639c606a37f244f"),
         "books_mismatch": ("2739268598284d909b0ebf8da060e49d", "35910f3a3915478e97a7f6b10851b8f0"),
         "payment_disputed": ("5d1c0a6e7b3f4e2a9c8d4b6f1e0a7c35", "b84e2f91c6d34a7f8e15a0c93d27b6e4"),
+        "upkeep_overdue": ("c9e2013296ee4334b090bc8ba04a154f", "8c9c8c02701f4c898c26d149f6bcefb2"),
     ]
 
     /// scripts/install stages the catalogs; journalctl compiles them and

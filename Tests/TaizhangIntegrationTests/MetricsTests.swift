@@ -92,7 +92,7 @@ struct MetricsTests {
         #expect((scrape.value("taizhang_risk_last_run_timestamp_seconds") ?? 0) > 1.7e9)
         #expect(scrape.value("taizhang_risk_last_run_ok") == 1)
         #expect(scrape.value("taizhang_alerts_open", ["kind": "entity_targets", "level": "red"]) == 0)
-        #expect(scrape.samples.filter { $0.name == "taizhang_alerts_open" }.count == 30) // 15 kinds × yellow, red
+        #expect(scrape.samples.filter { $0.name == "taizhang_alerts_open" }.count == 32) // 16 kinds × yellow, red
         // The follow-ups owed as the run counted them: yellow, red × the five states before closed.
         #expect(scrape.samples.filter { $0.name == "taizhang_alert_follow_ups" }.count == 10)
         #expect(scrape.value("taizhang_alert_follow_ups", ["level": "red", "state": "pending"]) == 0)

@@ -33,6 +33,8 @@ struct RequestBoundsTests {
         "taizhang.ledger.v1.StockTake.scope": 20_000,
         "taizhang.ledger.v1.StockTake.lines": 20_000,
         "taizhang.ledger.v1.StockTake.surplus": 20_000,
+        "taizhang.ledger.v1.StockTake.upkeep_overdue": 20_000,
+        "taizhang.ledger.v1.Upkeep.documents": 20,
         "taizhang.ledger.v1.AdvanceDistributionPlanRequest.payments": 10_000,
         "taizhang.household.v1.Household.members": 30,
         "taizhang.household.v1.ListHouseholdsRequest.categories": 6,

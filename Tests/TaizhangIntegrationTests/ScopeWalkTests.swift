@@ -290,6 +290,17 @@ struct ScopeWalkTests {
         })
         add("ListRevitalisingPlans", Taizhang_Ledger_V1_ListRevitalisingPlansRequest())
         add("ListRevitalisingPlans", Taizhang_Ledger_V1_ListRevitalisingPlansRequest.with { $0.assetID = idle })
+        add("RecordUpkeep", Taizhang_Ledger_V1_RecordUpkeepRequest.with {
+            $0.upkeep = .with { $0.assetID = asset; $0.kind = .upkeepInspection; $0.performedBy = "管护员"; $0.description_p = "巡查" }
+        })
+        add("ListUpkeep", Taizhang_Ledger_V1_ListUpkeepRequest())
+        add("ListUpkeep", Taizhang_Ledger_V1_ListUpkeepRequest.with { $0.assetID = asset })
+        add("ListUpkeep", Taizhang_Ledger_V1_ListUpkeepRequest.with { $0.adminCode = xionghe })
+        add("SummarizeUpkeep", Taizhang_Ledger_V1_SummarizeUpkeepRequest())
+        add("SummarizeUpkeep", Taizhang_Ledger_V1_SummarizeUpkeepRequest.with { $0.adminCode = xionghe })
+        add("RegisterHouseholdDisposal", Taizhang_Ledger_V1_RegisterHouseholdDisposalRequest.with {
+            $0.assetID = asset; $0.reason = .scrapping; $0.method = .scrap; $0.reportedBy = "a"; $0.registeredBy = "b"; $0.circumstances = "c"
+        })
         add("VerifyAuditChain", Taizhang_Ledger_V1_VerifyAuditChainRequest())
         add("ListAuditEntries", Taizhang_Ledger_V1_ListAuditEntriesRequest.with { $0.recordID = asset })
         add("GetAuditEntry", Taizhang_Ledger_V1_GetAuditEntryRequest.with { $0.seq = 1 })

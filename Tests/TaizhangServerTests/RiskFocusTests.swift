@@ -145,7 +145,8 @@ struct RiskFocusTests {
         #expect(whole.backlog[Self.otherVillage]?.examples == ["ZC00000003", "ZC00000006", "ZC00000009"])
         for size in [1, 2, 3, 4, 10, 11] {
             let runs = try RiskScan.assetConditions(store: store, contracts: operated, rules: rules, stopped: { false }, runSize: size)
-            #expect(runs.checked == whole.checked && runs.conditions == whole.conditions && runs.backlog == whole.backlog, "runs of \(size)")
+            #expect(runs.checked == whole.checked && runs.conditions == whole.conditions && runs.backlog == whole.backlog
+                    && runs.upkeepBacklog == whole.upkeepBacklog, "runs of \(size)")
         }
         #expect(throws: LedgerError.self) {
             try RiskScan.assetConditions(store: store, contracts: operated, rules: rules, stopped: { true }, runSize: 2)
@@ -180,8 +181,10 @@ struct RiskFocusTests {
         focus.add(touched.withLock { $0 })
         #expect(focus.touched.units == [Self.village, Self.otherVillage])
         let run = monitor.runOnce(trigger: "mutation", focus: focus)
-        #expect(run.focused && run.raised == 1)
+        // Its count and its upkeep (none in two years) are overdue there.
+        #expect(run.focused && run.raised == 2)
         #expect(alerts.openAlerts()[AlertKind.countOverdue.key(of: Self.otherVillage)]?.level == .red)
+        #expect(alerts.openAlerts()[AlertKind.upkeepOverdue.key(of: Self.otherVillage)]?.level == .red)
         #expect(alerts.openAlerts()[AlertKind.countOverdue.key(of: Self.village)]?.reasons.first?.chinese.hasPrefix("2项资产") == true)
         #expect(try Self.fullRunWouldChange(monitor, store, clock).isEmpty)
 
@@ -193,6 +196,50 @@ struct RiskFocusTests {
         let quiet = monitor.runOnce(trigger: "mutation", focus: focus)
         #expect(quiet.focused && quiet.raised == 0 && quiet.changed == 0 && quiet.cleared == 0)
         #expect(try Self.fullRunWouldChange(monitor, store, clock).isEmpty)
+    }
+
+    @Test func upkeepOverdueIsRaisedOnTheUnit_andClearedByFocusedRunsAsItsAssetsAreUpkept() throws {
+        let directory = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let clock = Clock("2025-06-01")
+        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory), clock: clock)
+        defer { store.close() }
+        let touched = Mutex(TouchedRecords())
+        store.observeCommits { more in touched.withLock { $0 = more } }
+        try Self.county(store, villages: [(Self.village, "白马村"), (Self.otherVillage, "青龙村")])
+        guard case .assets(let assets) = try Self.submit(store, .registerAssets([Self.asset("光伏电站"), Self.asset("冷库"), Self.asset("大棚")], batch: true),
+                                                         "RegisterAssets") else { Issue.record("no assets"); return }
+        // A year and a half on, one asset upkept three months ago: two are overdue (yellow: under 730 days).
+        clock.set("2026-09-01")
+        _ = try Self.submit(store, .stewardship(.recordUpkeep(UpkeepRecord(assetId: assets[0].id, kind: .inspection, date: CivilDate("2026-06-01")!,
+                                                                           performedBy: "管护员", description: "巡查"))), "RecordUpkeep")
+        clock.set("2026-12-03")
+        var configuration = RiskConfiguration()
+        configuration.upkeepOverdueDays = 365
+        let alerts = try AlertStore(dataDirectory: directory)
+        let monitor = RiskMonitor(store: store, alerts: alerts, configuration: configuration, sink: Silent(), clock: clock)
+        _ = monitor.runOnce(trigger: "start")
+        let open = alerts.openAlerts()[AlertKind.upkeepOverdue.key(of: Self.village)]
+        #expect(open?.level == .yellow && open?.reasons.first?.chinese.hasPrefix("2项资产超过365天无管护记录") == true)
+        #expect(open?.reasons.first?.chinese.contains(assets[1].id) == true && open?.reasons.first?.chinese.contains(assets[0].id) == false)
+
+        // Each asset upkept: a focused run on the village changes, then clears, the alert; a full run agrees.
+        for (index, asset) in assets.dropFirst().enumerated() {
+            touched.withLock { $0 = TouchedRecords() }
+            _ = try Self.submit(store, .stewardship(.recordUpkeep(UpkeepRecord(assetId: asset.id, kind: .repair, date: CivilDate("2026-12-01")!, costFen: 5_000,
+                                                                               performedBy: "维修队", description: "维修"))), "RecordUpkeep")
+            var focus = RiskFocus()
+            focus.add(touched.withLock { $0 })
+            #expect(focus.touched.units == [Self.village] && focus.touched.kinds.contains("upkeep"))
+            let run = monitor.runOnce(trigger: "mutation", focus: focus)
+            // The first leaves one asset overdue (the alert names it alone, still yellow); the second clears it.
+            #expect(run.focused && run.raised == 0 && run.cleared == (index == 0 ? 0 : 1))
+            if index == 0 {
+                #expect(alerts.openAlerts()[AlertKind.upkeepOverdue.key(of: Self.village)]?.reasons.first?.chinese.hasPrefix("1项资产") == true)
+            }
+            #expect(try Self.fullRunWouldChange(monitor, store, clock).isEmpty)
+        }
+        #expect(alerts.openAlerts()[AlertKind.upkeepOverdue.key(of: Self.village)] == nil)
     }
 
     /// A loss in one village scored by a first full run: its asset_loss

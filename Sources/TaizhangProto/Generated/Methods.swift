@@ -188,6 +188,18 @@ extension RPC {
         /// /taizhang.ledger.v1.Ledger/ListRevitalisingPlans
         public static let listRevitalisingPlans = RPCMethod<Taizhang_Ledger_V1_ListRevitalisingPlansRequest, Taizhang_Ledger_V1_ListRevitalisingPlansResponse>(
             path: "/taizhang.ledger.v1.Ledger/ListRevitalisingPlans", serverStreaming: false)
+        /// /taizhang.ledger.v1.Ledger/RecordUpkeep
+        public static let recordUpkeep = RPCMethod<Taizhang_Ledger_V1_RecordUpkeepRequest, Taizhang_Ledger_V1_Upkeep>(
+            path: "/taizhang.ledger.v1.Ledger/RecordUpkeep", serverStreaming: false)
+        /// /taizhang.ledger.v1.Ledger/ListUpkeep
+        public static let listUpkeep = RPCMethod<Taizhang_Ledger_V1_ListUpkeepRequest, Taizhang_Ledger_V1_ListUpkeepResponse>(
+            path: "/taizhang.ledger.v1.Ledger/ListUpkeep", serverStreaming: false)
+        /// /taizhang.ledger.v1.Ledger/SummarizeUpkeep
+        public static let summarizeUpkeep = RPCMethod<Taizhang_Ledger_V1_SummarizeUpkeepRequest, Taizhang_Ledger_V1_UpkeepSummary>(
+            path: "/taizhang.ledger.v1.Ledger/SummarizeUpkeep", serverStreaming: false)
+        /// /taizhang.ledger.v1.Ledger/RegisterHouseholdDisposal
+        public static let registerHouseholdDisposal = RPCMethod<Taizhang_Ledger_V1_RegisterHouseholdDisposalRequest, Taizhang_Ledger_V1_Disposal>(
+            path: "/taizhang.ledger.v1.Ledger/RegisterHouseholdDisposal", serverStreaming: false)
         /// /taizhang.ledger.v1.Ledger/VerifyAuditChain
         public static let verifyAuditChain = RPCMethod<Taizhang_Ledger_V1_VerifyAuditChainRequest, Taizhang_Ledger_V1_VerifyAuditChainResponse>(
             path: "/taizhang.ledger.v1.Ledger/VerifyAuditChain", serverStreaming: false)
@@ -362,6 +374,10 @@ extension RPC {
         Ledger.listDisposals,
         Ledger.recordRevitalisingPlan,
         Ledger.listRevitalisingPlans,
+        Ledger.recordUpkeep,
+        Ledger.listUpkeep,
+        Ledger.summarizeUpkeep,
+        Ledger.registerHouseholdDisposal,
         Ledger.verifyAuditChain,
         Ledger.listAuditEntries,
         Ledger.getAuditEntry,

@@ -1272,6 +1272,61 @@ public nonisolated enum Taizhang_Ledger_V1_ApprovalLevel: SwiftProtobuf.Enum, Sw
 
 }
 
+/// 管护记录: the upkeep log (issue 23).
+public nonisolated enum Taizhang_Ledger_V1_UpkeepKind: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// 巡查检查
+  case upkeepInspection // = 1
+
+  /// 维修
+  case upkeepRepair // = 2
+
+  /// 日常养护
+  case upkeepMaintenance // = 3
+
+  /// 到户监管: the village supervises a household asset's use (household assets only)
+  case upkeepSupervision // = 4
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .upkeepInspection
+    case 2: self = .upkeepRepair
+    case 3: self = .upkeepMaintenance
+    case 4: self = .upkeepSupervision
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .upkeepInspection: return 1
+    case .upkeepRepair: return 2
+    case .upkeepMaintenance: return 3
+    case .upkeepSupervision: return 4
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Taizhang_Ledger_V1_UpkeepKind] = [
+    .unspecified,
+    .upkeepInspection,
+    .upkeepRepair,
+    .upkeepMaintenance,
+    .upkeepSupervision,
+  ]
+
+}
+
 public nonisolated struct Taizhang_Ledger_V1_AdminUnit: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -1352,6 +1407,9 @@ public nonisolated struct Taizhang_Ledger_V1_Owner: Sendable {
   public var adminCode: String = String()
 
   public var shareBp: UInt32 = 0
+
+  /// kind HOUSEHOLD: the household of the register (HH…) in the asset's village that owns and upkeeps it
+  public var householdID: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -4127,6 +4185,14 @@ public nonisolated struct Taizhang_Ledger_V1_StockTake: @unchecked Sendable {
     set {_uniqueStorage()._updatedAt = newValue}
   }
 
+  /// Output only: the assets in scope still in the active ledger with no
+  /// upkeep record for more than the risk configuration's
+  /// upkeep_overdue_days (as of the read), by id.
+  public var upkeepOverdue: [String] {
+    get {_storage._upkeepOverdue}
+    set {_uniqueStorage()._upkeepOverdue = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -4393,11 +4459,74 @@ public nonisolated struct Taizhang_Ledger_V1_Disposal: @unchecked Sendable {
   /// Clears the value of `signOff`. Subsequent reads from it will return its default value.
   public mutating func clearSignOff() {_uniqueStorage()._signOff = nil}
 
+  /// output only: set when the village registered a household asset's disposal (004 §27)
+  public var householdDisposal: Taizhang_Ledger_V1_HouseholdDisposal {
+    get {_storage._householdDisposal ?? Taizhang_Ledger_V1_HouseholdDisposal()}
+    set {_uniqueStorage()._householdDisposal = newValue}
+  }
+  /// Returns true if `householdDisposal` has been explicitly set.
+  public var hasHouseholdDisposal: Bool {_storage._householdDisposal != nil}
+  /// Clears the value of `householdDisposal`. Subsequent reads from it will return its default value.
+  public mutating func clearHouseholdDisposal() {_uniqueStorage()._householdDisposal = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// The village's registration of a household asset's disposal (004 §27).
+public nonisolated struct Taizhang_Ledger_V1_HouseholdDisposal: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// who reported it (the household's head, usually)
+  public var reportedBy: String = String()
+
+  /// who registered it for the village committee 村两委
+  public var registeredBy: String = String()
+
+  /// what happened
+  public var circumstances: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_RegisterHouseholdDisposalRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// a household asset (category HOUSEHOLD)
+  public var assetID: String = String()
+
+  /// not STOCK_TAKE_LOSS (a count's loss goes through DisposeAsset's rules)
+  public var reason: Taizhang_Ledger_V1_DisposalReason = .unspecified
+
+  public var method: Taizhang_Ledger_V1_DisposalMethod = .unspecified
+
+  /// what the household received for it; 0 when nothing
+  public var proceedsFen: Int64 = 0
+
+  /// the disposal's day; empty: today
+  public var date: String = String()
+
+  public var reportedBy: String = String()
+
+  public var registeredBy: String = String()
+
+  public var circumstances: String = String()
+
+  /// the asset's version
+  public var expectedVersion: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct Taizhang_Ledger_V1_DisposeAssetRequest: Sendable {
@@ -4579,6 +4708,197 @@ public nonisolated struct Taizhang_Ledger_V1_ListRevitalisingPlansResponse: Send
   public init() {}
 }
 
+public nonisolated struct Taizhang_Ledger_V1_Upkeep: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "GH00000001", given by the server
+  public var id: String = String()
+
+  public var assetID: String = String()
+
+  public var kind: Taizhang_Ledger_V1_UpkeepKind = .unspecified
+
+  /// YYYY-MM-DD; empty: today; not before the asset was acquired
+  public var date: String = String()
+
+  /// 0 … 10,000,000,000 (1 亿元)
+  public var costFen: Int64 = 0
+
+  /// who did it
+  public var performedBy: String = String()
+
+  /// what was done and found (at most 1,000 characters)
+  public var description_p: String = String()
+
+  public var documents: [Taizhang_Ledger_V1_Document] = []
+
+  /// output only: the asset's unit
+  public var adminCode: String = String()
+
+  /// output only: a household asset's household of the register, if its owners name one
+  public var householdID: String = String()
+
+  public var version: Int64 = 0
+
+  public var createdAt: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_RecordUpkeepRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var upkeep: Taizhang_Ledger_V1_Upkeep {
+    get {_upkeep ?? Taizhang_Ledger_V1_Upkeep()}
+    set {_upkeep = newValue}
+  }
+  /// Returns true if `upkeep` has been explicitly set.
+  public var hasUpkeep: Bool {self._upkeep != nil}
+  /// Clears the value of `upkeep`. Subsequent reads from it will return its default value.
+  public mutating func clearUpkeep() {self._upkeep = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _upkeep: Taizhang_Ledger_V1_Upkeep? = nil
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ListUpkeepRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var assetID: String = String()
+
+  /// the unit's subtree; empty: all
+  public var adminCode: String = String()
+
+  /// 0: any
+  public var year: Int32 = 0
+
+  /// unspecified: any
+  public var kind: Taizhang_Ledger_V1_UpkeepKind = .unspecified
+
+  /// default 100, at most 1,000
+  public var pageSize: Int32 = 0
+
+  public var pageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ListUpkeepResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var records: [Taizhang_Ledger_V1_Upkeep] = []
+
+  public var nextPageToken: String = String()
+
+  public var total: UInt64 = 0
+
+  /// the cost of every record the filter admits
+  public var costFen: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_SummarizeUpkeepRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// the unit's subtree; empty: all
+  public var adminCode: String = String()
+
+  /// 0: this year
+  public var year: Int32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_UpkeepSummary: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var adminCode: String = String()
+
+  public var year: Int32 = 0
+
+  public var records: UInt32 = 0
+
+  public var costFen: Int64 = 0
+
+  /// each unit with records, by code
+  public var units: [Taizhang_Ledger_V1_UpkeepUnitCost] = []
+
+  /// each asset with records, by id; at most 10,000
+  public var assets: [Taizhang_Ledger_V1_UpkeepAssetCost] = []
+
+  /// more assets had records than are listed
+  public var assetsTruncated: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_UpkeepUnitCost: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var adminCode: String = String()
+
+  public var name: String = String()
+
+  public var records: UInt32 = 0
+
+  /// assets with a record
+  public var assets: UInt32 = 0
+
+  public var costFen: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_UpkeepAssetCost: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var assetID: String = String()
+
+  public var adminCode: String = String()
+
+  public var records: UInt32 = 0
+
+  public var costFen: Int64 = 0
+
+  public var lastDate: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "taizhang.ledger.v1"
@@ -4669,6 +4989,10 @@ nonisolated extension Taizhang_Ledger_V1_DisposalMethod: SwiftProtobuf._ProtoNam
 
 nonisolated extension Taizhang_Ledger_V1_ApprovalLevel: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0APPROVAL_LEVEL_UNSPECIFIED\0\u{1}APPROVAL_TOWNSHIP\0\u{1}APPROVAL_COUNTY_DEPARTMENT\0\u{1}APPROVAL_COUNTY_POVERTY_OFFICE\0\u{1}APPROVAL_COUNTY_FINANCE\0")
+}
+
+nonisolated extension Taizhang_Ledger_V1_UpkeepKind: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0UPKEEP_KIND_UNSPECIFIED\0\u{1}UPKEEP_INSPECTION\0\u{1}UPKEEP_REPAIR\0\u{1}UPKEEP_MAINTENANCE\0\u{1}UPKEEP_SUPERVISION\0")
 }
 
 nonisolated extension Taizhang_Ledger_V1_AdminUnit: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -4818,7 +5142,7 @@ nonisolated extension Taizhang_Ledger_V1_Project: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Taizhang_Ledger_V1_Owner: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Owner"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}kind\0\u{3}admin_code\0\u{3}share_bp\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}kind\0\u{3}admin_code\0\u{3}share_bp\0\u{3}household_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -4830,6 +5154,7 @@ nonisolated extension Taizhang_Ledger_V1_Owner: SwiftProtobuf.Message, SwiftProt
       case 2: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.adminCode) }()
       case 4: try { try decoder.decodeSingularUInt32Field(value: &self.shareBp) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.householdID) }()
       default: break
       }
     }
@@ -4848,6 +5173,9 @@ nonisolated extension Taizhang_Ledger_V1_Owner: SwiftProtobuf.Message, SwiftProt
     if self.shareBp != 0 {
       try visitor.visitSingularUInt32Field(value: self.shareBp, fieldNumber: 4)
     }
+    if !self.householdID.isEmpty {
+      try visitor.visitSingularStringField(value: self.householdID, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -4856,6 +5184,7 @@ nonisolated extension Taizhang_Ledger_V1_Owner: SwiftProtobuf.Message, SwiftProt
     if lhs.kind != rhs.kind {return false}
     if lhs.adminCode != rhs.adminCode {return false}
     if lhs.shareBp != rhs.shareBp {return false}
+    if lhs.householdID != rhs.householdID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -10189,7 +10518,7 @@ nonisolated extension Taizhang_Ledger_V1_StockTakeReport: SwiftProtobuf.Message,
 
 nonisolated extension Taizhang_Ledger_V1_StockTake: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StockTake"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}admin_code\0\u{1}year\0\u{3}opened_on\0\u{1}scope\0\u{1}lines\0\u{1}surplus\0\u{3}closed_on\0\u{1}report\0\u{1}uncounted\0\u{1}version\0\u{3}created_at\0\u{3}updated_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}admin_code\0\u{1}year\0\u{3}opened_on\0\u{1}scope\0\u{1}lines\0\u{1}surplus\0\u{3}closed_on\0\u{1}report\0\u{1}uncounted\0\u{1}version\0\u{3}created_at\0\u{3}updated_at\0\u{3}upkeep_overdue\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -10205,6 +10534,7 @@ nonisolated extension Taizhang_Ledger_V1_StockTake: SwiftProtobuf.Message, Swift
     var _version: Int64 = 0
     var _createdAt: String = String()
     var _updatedAt: String = String()
+    var _upkeepOverdue: [String] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -10228,6 +10558,7 @@ nonisolated extension Taizhang_Ledger_V1_StockTake: SwiftProtobuf.Message, Swift
       _version = source._version
       _createdAt = source._createdAt
       _updatedAt = source._updatedAt
+      _upkeepOverdue = source._upkeepOverdue
     }
   }
 
@@ -10259,6 +10590,7 @@ nonisolated extension Taizhang_Ledger_V1_StockTake: SwiftProtobuf.Message, Swift
         case 11: try { try decoder.decodeSingularInt64Field(value: &_storage._version) }()
         case 12: try { try decoder.decodeSingularStringField(value: &_storage._createdAt) }()
         case 13: try { try decoder.decodeSingularStringField(value: &_storage._updatedAt) }()
+        case 14: try { try decoder.decodeRepeatedStringField(value: &_storage._upkeepOverdue) }()
         default: break
         }
       }
@@ -10310,6 +10642,9 @@ nonisolated extension Taizhang_Ledger_V1_StockTake: SwiftProtobuf.Message, Swift
       if !_storage._updatedAt.isEmpty {
         try visitor.visitSingularStringField(value: _storage._updatedAt, fieldNumber: 13)
       }
+      if !_storage._upkeepOverdue.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._upkeepOverdue, fieldNumber: 14)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -10332,6 +10667,7 @@ nonisolated extension Taizhang_Ledger_V1_StockTake: SwiftProtobuf.Message, Swift
         if _storage._version != rhs_storage._version {return false}
         if _storage._createdAt != rhs_storage._createdAt {return false}
         if _storage._updatedAt != rhs_storage._updatedAt {return false}
+        if _storage._upkeepOverdue != rhs_storage._upkeepOverdue {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -10663,7 +10999,7 @@ nonisolated extension Taizhang_Ledger_V1_Approval: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Taizhang_Ledger_V1_Disposal: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Disposal"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}asset_id\0\u{1}reason\0\u{1}method\0\u{1}appraisal\0\u{1}approvals\0\u{3}valuation_published_on\0\u{3}proceeds_fen\0\u{3}below_appraisal_reason\0\u{1}date\0\u{3}stock_take_id\0\u{3}asset_code\0\u{3}asset_name\0\u{3}admin_code\0\u{1}category\0\u{3}original_value_fen\0\u{3}net_value_fen\0\u{1}version\0\u{3}created_at\0\u{3}sign_off\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}asset_id\0\u{1}reason\0\u{1}method\0\u{1}appraisal\0\u{1}approvals\0\u{3}valuation_published_on\0\u{3}proceeds_fen\0\u{3}below_appraisal_reason\0\u{1}date\0\u{3}stock_take_id\0\u{3}asset_code\0\u{3}asset_name\0\u{3}admin_code\0\u{1}category\0\u{3}original_value_fen\0\u{3}net_value_fen\0\u{1}version\0\u{3}created_at\0\u{3}sign_off\0\u{3}household_disposal\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -10686,6 +11022,7 @@ nonisolated extension Taizhang_Ledger_V1_Disposal: SwiftProtobuf.Message, SwiftP
     var _version: Int64 = 0
     var _createdAt: String = String()
     var _signOff: Taizhang_Ledger_V1_SignOff? = nil
+    var _householdDisposal: Taizhang_Ledger_V1_HouseholdDisposal? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -10716,6 +11053,7 @@ nonisolated extension Taizhang_Ledger_V1_Disposal: SwiftProtobuf.Message, SwiftP
       _version = source._version
       _createdAt = source._createdAt
       _signOff = source._signOff
+      _householdDisposal = source._householdDisposal
     }
   }
 
@@ -10754,6 +11092,7 @@ nonisolated extension Taizhang_Ledger_V1_Disposal: SwiftProtobuf.Message, SwiftP
         case 18: try { try decoder.decodeSingularInt64Field(value: &_storage._version) }()
         case 19: try { try decoder.decodeSingularStringField(value: &_storage._createdAt) }()
         case 20: try { try decoder.decodeSingularMessageField(value: &_storage._signOff) }()
+        case 21: try { try decoder.decodeSingularMessageField(value: &_storage._householdDisposal) }()
         default: break
         }
       }
@@ -10826,6 +11165,9 @@ nonisolated extension Taizhang_Ledger_V1_Disposal: SwiftProtobuf.Message, SwiftP
       try { if let v = _storage._signOff {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
       } }()
+      try { if let v = _storage._householdDisposal {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 21)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -10855,10 +11197,121 @@ nonisolated extension Taizhang_Ledger_V1_Disposal: SwiftProtobuf.Message, SwiftP
         if _storage._version != rhs_storage._version {return false}
         if _storage._createdAt != rhs_storage._createdAt {return false}
         if _storage._signOff != rhs_storage._signOff {return false}
+        if _storage._householdDisposal != rhs_storage._householdDisposal {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_HouseholdDisposal: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".HouseholdDisposal"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}reported_by\0\u{3}registered_by\0\u{1}circumstances\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.reportedBy) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.registeredBy) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.circumstances) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.reportedBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.reportedBy, fieldNumber: 1)
+    }
+    if !self.registeredBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.registeredBy, fieldNumber: 2)
+    }
+    if !self.circumstances.isEmpty {
+      try visitor.visitSingularStringField(value: self.circumstances, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_HouseholdDisposal, rhs: Taizhang_Ledger_V1_HouseholdDisposal) -> Bool {
+    if lhs.reportedBy != rhs.reportedBy {return false}
+    if lhs.registeredBy != rhs.registeredBy {return false}
+    if lhs.circumstances != rhs.circumstances {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_RegisterHouseholdDisposalRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RegisterHouseholdDisposalRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}asset_id\0\u{1}reason\0\u{1}method\0\u{3}proceeds_fen\0\u{1}date\0\u{3}reported_by\0\u{3}registered_by\0\u{1}circumstances\0\u{3}expected_version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.assetID) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.reason) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.method) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.proceedsFen) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.reportedBy) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.registeredBy) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.circumstances) }()
+      case 9: try { try decoder.decodeSingularInt64Field(value: &self.expectedVersion) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.assetID.isEmpty {
+      try visitor.visitSingularStringField(value: self.assetID, fieldNumber: 1)
+    }
+    if self.reason != .unspecified {
+      try visitor.visitSingularEnumField(value: self.reason, fieldNumber: 2)
+    }
+    if self.method != .unspecified {
+      try visitor.visitSingularEnumField(value: self.method, fieldNumber: 3)
+    }
+    if self.proceedsFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.proceedsFen, fieldNumber: 4)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 5)
+    }
+    if !self.reportedBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.reportedBy, fieldNumber: 6)
+    }
+    if !self.registeredBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.registeredBy, fieldNumber: 7)
+    }
+    if !self.circumstances.isEmpty {
+      try visitor.visitSingularStringField(value: self.circumstances, fieldNumber: 8)
+    }
+    if self.expectedVersion != 0 {
+      try visitor.visitSingularInt64Field(value: self.expectedVersion, fieldNumber: 9)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_RegisterHouseholdDisposalRequest, rhs: Taizhang_Ledger_V1_RegisterHouseholdDisposalRequest) -> Bool {
+    if lhs.assetID != rhs.assetID {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.method != rhs.method {return false}
+    if lhs.proceedsFen != rhs.proceedsFen {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.reportedBy != rhs.reportedBy {return false}
+    if lhs.registeredBy != rhs.registeredBy {return false}
+    if lhs.circumstances != rhs.circumstances {return false}
+    if lhs.expectedVersion != rhs.expectedVersion {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -11237,6 +11690,420 @@ nonisolated extension Taizhang_Ledger_V1_ListRevitalisingPlansResponse: SwiftPro
     if lhs.plans != rhs.plans {return false}
     if lhs.nextPageToken != rhs.nextPageToken {return false}
     if lhs.total != rhs.total {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_Upkeep: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Upkeep"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}asset_id\0\u{1}kind\0\u{1}date\0\u{3}cost_fen\0\u{3}performed_by\0\u{1}description\0\u{1}documents\0\u{3}admin_code\0\u{3}household_id\0\u{1}version\0\u{3}created_at\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.assetID) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.date) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.costFen) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.performedBy) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.description_p) }()
+      case 8: try { try decoder.decodeRepeatedMessageField(value: &self.documents) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.adminCode) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.householdID) }()
+      case 11: try { try decoder.decodeSingularInt64Field(value: &self.version) }()
+      case 12: try { try decoder.decodeSingularStringField(value: &self.createdAt) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    if !self.assetID.isEmpty {
+      try visitor.visitSingularStringField(value: self.assetID, fieldNumber: 2)
+    }
+    if self.kind != .unspecified {
+      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 3)
+    }
+    if !self.date.isEmpty {
+      try visitor.visitSingularStringField(value: self.date, fieldNumber: 4)
+    }
+    if self.costFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.costFen, fieldNumber: 5)
+    }
+    if !self.performedBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.performedBy, fieldNumber: 6)
+    }
+    if !self.description_p.isEmpty {
+      try visitor.visitSingularStringField(value: self.description_p, fieldNumber: 7)
+    }
+    if !self.documents.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.documents, fieldNumber: 8)
+    }
+    if !self.adminCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.adminCode, fieldNumber: 9)
+    }
+    if !self.householdID.isEmpty {
+      try visitor.visitSingularStringField(value: self.householdID, fieldNumber: 10)
+    }
+    if self.version != 0 {
+      try visitor.visitSingularInt64Field(value: self.version, fieldNumber: 11)
+    }
+    if !self.createdAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.createdAt, fieldNumber: 12)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_Upkeep, rhs: Taizhang_Ledger_V1_Upkeep) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.assetID != rhs.assetID {return false}
+    if lhs.kind != rhs.kind {return false}
+    if lhs.date != rhs.date {return false}
+    if lhs.costFen != rhs.costFen {return false}
+    if lhs.performedBy != rhs.performedBy {return false}
+    if lhs.description_p != rhs.description_p {return false}
+    if lhs.documents != rhs.documents {return false}
+    if lhs.adminCode != rhs.adminCode {return false}
+    if lhs.householdID != rhs.householdID {return false}
+    if lhs.version != rhs.version {return false}
+    if lhs.createdAt != rhs.createdAt {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_RecordUpkeepRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RecordUpkeepRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}upkeep\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._upkeep) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._upkeep {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_RecordUpkeepRequest, rhs: Taizhang_Ledger_V1_RecordUpkeepRequest) -> Bool {
+    if lhs._upkeep != rhs._upkeep {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ListUpkeepRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListUpkeepRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}asset_id\0\u{3}admin_code\0\u{1}year\0\u{1}kind\0\u{3}page_size\0\u{3}page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.assetID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.adminCode) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.year) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
+      case 5: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.assetID.isEmpty {
+      try visitor.visitSingularStringField(value: self.assetID, fieldNumber: 1)
+    }
+    if !self.adminCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.adminCode, fieldNumber: 2)
+    }
+    if self.year != 0 {
+      try visitor.visitSingularInt32Field(value: self.year, fieldNumber: 3)
+    }
+    if self.kind != .unspecified {
+      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 4)
+    }
+    if self.pageSize != 0 {
+      try visitor.visitSingularInt32Field(value: self.pageSize, fieldNumber: 5)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ListUpkeepRequest, rhs: Taizhang_Ledger_V1_ListUpkeepRequest) -> Bool {
+    if lhs.assetID != rhs.assetID {return false}
+    if lhs.adminCode != rhs.adminCode {return false}
+    if lhs.year != rhs.year {return false}
+    if lhs.kind != rhs.kind {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ListUpkeepResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListUpkeepResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}records\0\u{3}next_page_token\0\u{1}total\0\u{3}cost_fen\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.records) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.total) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.costFen) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.records.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.records, fieldNumber: 1)
+    }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
+    if self.total != 0 {
+      try visitor.visitSingularUInt64Field(value: self.total, fieldNumber: 3)
+    }
+    if self.costFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.costFen, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ListUpkeepResponse, rhs: Taizhang_Ledger_V1_ListUpkeepResponse) -> Bool {
+    if lhs.records != rhs.records {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.total != rhs.total {return false}
+    if lhs.costFen != rhs.costFen {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_SummarizeUpkeepRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SummarizeUpkeepRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}admin_code\0\u{1}year\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.adminCode) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.year) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.adminCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.adminCode, fieldNumber: 1)
+    }
+    if self.year != 0 {
+      try visitor.visitSingularInt32Field(value: self.year, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_SummarizeUpkeepRequest, rhs: Taizhang_Ledger_V1_SummarizeUpkeepRequest) -> Bool {
+    if lhs.adminCode != rhs.adminCode {return false}
+    if lhs.year != rhs.year {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_UpkeepSummary: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UpkeepSummary"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}admin_code\0\u{1}year\0\u{1}records\0\u{3}cost_fen\0\u{1}units\0\u{1}assets\0\u{3}assets_truncated\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.adminCode) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.year) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.records) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.costFen) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.units) }()
+      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.assets) }()
+      case 7: try { try decoder.decodeSingularBoolField(value: &self.assetsTruncated) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.adminCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.adminCode, fieldNumber: 1)
+    }
+    if self.year != 0 {
+      try visitor.visitSingularInt32Field(value: self.year, fieldNumber: 2)
+    }
+    if self.records != 0 {
+      try visitor.visitSingularUInt32Field(value: self.records, fieldNumber: 3)
+    }
+    if self.costFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.costFen, fieldNumber: 4)
+    }
+    if !self.units.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.units, fieldNumber: 5)
+    }
+    if !self.assets.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.assets, fieldNumber: 6)
+    }
+    if self.assetsTruncated != false {
+      try visitor.visitSingularBoolField(value: self.assetsTruncated, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_UpkeepSummary, rhs: Taizhang_Ledger_V1_UpkeepSummary) -> Bool {
+    if lhs.adminCode != rhs.adminCode {return false}
+    if lhs.year != rhs.year {return false}
+    if lhs.records != rhs.records {return false}
+    if lhs.costFen != rhs.costFen {return false}
+    if lhs.units != rhs.units {return false}
+    if lhs.assets != rhs.assets {return false}
+    if lhs.assetsTruncated != rhs.assetsTruncated {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_UpkeepUnitCost: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UpkeepUnitCost"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}admin_code\0\u{1}name\0\u{1}records\0\u{1}assets\0\u{3}cost_fen\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.adminCode) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.records) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.assets) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.costFen) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.adminCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.adminCode, fieldNumber: 1)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 2)
+    }
+    if self.records != 0 {
+      try visitor.visitSingularUInt32Field(value: self.records, fieldNumber: 3)
+    }
+    if self.assets != 0 {
+      try visitor.visitSingularUInt32Field(value: self.assets, fieldNumber: 4)
+    }
+    if self.costFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.costFen, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_UpkeepUnitCost, rhs: Taizhang_Ledger_V1_UpkeepUnitCost) -> Bool {
+    if lhs.adminCode != rhs.adminCode {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.records != rhs.records {return false}
+    if lhs.assets != rhs.assets {return false}
+    if lhs.costFen != rhs.costFen {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_UpkeepAssetCost: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UpkeepAssetCost"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}asset_id\0\u{3}admin_code\0\u{1}records\0\u{3}cost_fen\0\u{3}last_date\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.assetID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.adminCode) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.records) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.costFen) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.lastDate) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.assetID.isEmpty {
+      try visitor.visitSingularStringField(value: self.assetID, fieldNumber: 1)
+    }
+    if !self.adminCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.adminCode, fieldNumber: 2)
+    }
+    if self.records != 0 {
+      try visitor.visitSingularUInt32Field(value: self.records, fieldNumber: 3)
+    }
+    if self.costFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.costFen, fieldNumber: 4)
+    }
+    if !self.lastDate.isEmpty {
+      try visitor.visitSingularStringField(value: self.lastDate, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_UpkeepAssetCost, rhs: Taizhang_Ledger_V1_UpkeepAssetCost) -> Bool {
+    if lhs.assetID != rhs.assetID {return false}
+    if lhs.adminCode != rhs.adminCode {return false}
+    if lhs.records != rhs.records {return false}
+    if lhs.costFen != rhs.costFen {return false}
+    if lhs.lastDate != rhs.lastDate {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -124,7 +124,7 @@ public nonisolated struct Taizhang_Risk_V1_Alert: @unchecked Sendable {
     set {_uniqueStorage()._id = newValue}
   }
 
-  /// entity_targets, entity_score, report_missing, payment_overdue, asset_idle, asset_loss, asset_decline, publication_overdue, handover_overdue, contract_expiring, count_overdue, distribution_overdue, unit_light, books_mismatch, payment_disputed (docs/risk.md)
+  /// entity_targets, entity_score, report_missing, payment_overdue, asset_idle, asset_loss, asset_decline, publication_overdue, handover_overdue, contract_expiring, count_overdue, distribution_overdue, unit_light, books_mismatch, payment_disputed, upkeep_overdue (docs/risk.md)
   public var kind: String {
     get {_storage._kind}
     set {_uniqueStorage()._kind = newValue}

@@ -5137,6 +5137,96 @@ void   taizhang__ledger__v1__disposal__free_unpacked
   assert(message->base.descriptor == &taizhang__ledger__v1__disposal__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   taizhang__ledger__v1__household_disposal__init
+                     (Taizhang__Ledger__V1__HouseholdDisposal         *message)
+{
+  static const Taizhang__Ledger__V1__HouseholdDisposal init_value = TAIZHANG__LEDGER__V1__HOUSEHOLD_DISPOSAL__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__household_disposal__get_packed_size
+                     (const Taizhang__Ledger__V1__HouseholdDisposal *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__household_disposal__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__household_disposal__pack
+                     (const Taizhang__Ledger__V1__HouseholdDisposal *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__household_disposal__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__household_disposal__pack_to_buffer
+                     (const Taizhang__Ledger__V1__HouseholdDisposal *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__household_disposal__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__HouseholdDisposal *
+       taizhang__ledger__v1__household_disposal__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__HouseholdDisposal *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__household_disposal__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__household_disposal__free_unpacked
+                     (Taizhang__Ledger__V1__HouseholdDisposal *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__household_disposal__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__register_household_disposal_request__init
+                     (Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest         *message)
+{
+  static const Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest init_value = TAIZHANG__LEDGER__V1__REGISTER_HOUSEHOLD_DISPOSAL_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__register_household_disposal_request__get_packed_size
+                     (const Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__register_household_disposal_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__register_household_disposal_request__pack
+                     (const Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__register_household_disposal_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__register_household_disposal_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__register_household_disposal_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest *
+       taizhang__ledger__v1__register_household_disposal_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__register_household_disposal_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__register_household_disposal_request__free_unpacked
+                     (Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__register_household_disposal_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   taizhang__ledger__v1__dispose_asset_request__init
                      (Taizhang__Ledger__V1__DisposeAssetRequest         *message)
 {
@@ -5497,6 +5587,366 @@ void   taizhang__ledger__v1__list_revitalising_plans_response__free_unpacked
   assert(message->base.descriptor == &taizhang__ledger__v1__list_revitalising_plans_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   taizhang__ledger__v1__upkeep__init
+                     (Taizhang__Ledger__V1__Upkeep         *message)
+{
+  static const Taizhang__Ledger__V1__Upkeep init_value = TAIZHANG__LEDGER__V1__UPKEEP__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__upkeep__get_packed_size
+                     (const Taizhang__Ledger__V1__Upkeep *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__upkeep__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__upkeep__pack
+                     (const Taizhang__Ledger__V1__Upkeep *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__upkeep__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__upkeep__pack_to_buffer
+                     (const Taizhang__Ledger__V1__Upkeep *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__upkeep__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__Upkeep *
+       taizhang__ledger__v1__upkeep__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__Upkeep *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__upkeep__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__upkeep__free_unpacked
+                     (Taizhang__Ledger__V1__Upkeep *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__upkeep__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__record_upkeep_request__init
+                     (Taizhang__Ledger__V1__RecordUpkeepRequest         *message)
+{
+  static const Taizhang__Ledger__V1__RecordUpkeepRequest init_value = TAIZHANG__LEDGER__V1__RECORD_UPKEEP_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__record_upkeep_request__get_packed_size
+                     (const Taizhang__Ledger__V1__RecordUpkeepRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__record_upkeep_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__record_upkeep_request__pack
+                     (const Taizhang__Ledger__V1__RecordUpkeepRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__record_upkeep_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__record_upkeep_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__RecordUpkeepRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__record_upkeep_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__RecordUpkeepRequest *
+       taizhang__ledger__v1__record_upkeep_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__RecordUpkeepRequest *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__record_upkeep_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__record_upkeep_request__free_unpacked
+                     (Taizhang__Ledger__V1__RecordUpkeepRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__record_upkeep_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__list_upkeep_request__init
+                     (Taizhang__Ledger__V1__ListUpkeepRequest         *message)
+{
+  static const Taizhang__Ledger__V1__ListUpkeepRequest init_value = TAIZHANG__LEDGER__V1__LIST_UPKEEP_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__list_upkeep_request__get_packed_size
+                     (const Taizhang__Ledger__V1__ListUpkeepRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_upkeep_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__list_upkeep_request__pack
+                     (const Taizhang__Ledger__V1__ListUpkeepRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_upkeep_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__list_upkeep_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ListUpkeepRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_upkeep_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__ListUpkeepRequest *
+       taizhang__ledger__v1__list_upkeep_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__ListUpkeepRequest *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__list_upkeep_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__list_upkeep_request__free_unpacked
+                     (Taizhang__Ledger__V1__ListUpkeepRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_upkeep_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__list_upkeep_response__init
+                     (Taizhang__Ledger__V1__ListUpkeepResponse         *message)
+{
+  static const Taizhang__Ledger__V1__ListUpkeepResponse init_value = TAIZHANG__LEDGER__V1__LIST_UPKEEP_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__list_upkeep_response__get_packed_size
+                     (const Taizhang__Ledger__V1__ListUpkeepResponse *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_upkeep_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__list_upkeep_response__pack
+                     (const Taizhang__Ledger__V1__ListUpkeepResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_upkeep_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__list_upkeep_response__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ListUpkeepResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_upkeep_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__ListUpkeepResponse *
+       taizhang__ledger__v1__list_upkeep_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__ListUpkeepResponse *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__list_upkeep_response__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__list_upkeep_response__free_unpacked
+                     (Taizhang__Ledger__V1__ListUpkeepResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__list_upkeep_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__summarize_upkeep_request__init
+                     (Taizhang__Ledger__V1__SummarizeUpkeepRequest         *message)
+{
+  static const Taizhang__Ledger__V1__SummarizeUpkeepRequest init_value = TAIZHANG__LEDGER__V1__SUMMARIZE_UPKEEP_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__summarize_upkeep_request__get_packed_size
+                     (const Taizhang__Ledger__V1__SummarizeUpkeepRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__summarize_upkeep_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__summarize_upkeep_request__pack
+                     (const Taizhang__Ledger__V1__SummarizeUpkeepRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__summarize_upkeep_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__summarize_upkeep_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__SummarizeUpkeepRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__summarize_upkeep_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__SummarizeUpkeepRequest *
+       taizhang__ledger__v1__summarize_upkeep_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__SummarizeUpkeepRequest *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__summarize_upkeep_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__summarize_upkeep_request__free_unpacked
+                     (Taizhang__Ledger__V1__SummarizeUpkeepRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__summarize_upkeep_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__upkeep_summary__init
+                     (Taizhang__Ledger__V1__UpkeepSummary         *message)
+{
+  static const Taizhang__Ledger__V1__UpkeepSummary init_value = TAIZHANG__LEDGER__V1__UPKEEP_SUMMARY__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__upkeep_summary__get_packed_size
+                     (const Taizhang__Ledger__V1__UpkeepSummary *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__upkeep_summary__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__upkeep_summary__pack
+                     (const Taizhang__Ledger__V1__UpkeepSummary *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__upkeep_summary__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__upkeep_summary__pack_to_buffer
+                     (const Taizhang__Ledger__V1__UpkeepSummary *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__upkeep_summary__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__UpkeepSummary *
+       taizhang__ledger__v1__upkeep_summary__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__UpkeepSummary *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__upkeep_summary__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__upkeep_summary__free_unpacked
+                     (Taizhang__Ledger__V1__UpkeepSummary *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__upkeep_summary__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__upkeep_unit_cost__init
+                     (Taizhang__Ledger__V1__UpkeepUnitCost         *message)
+{
+  static const Taizhang__Ledger__V1__UpkeepUnitCost init_value = TAIZHANG__LEDGER__V1__UPKEEP_UNIT_COST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__upkeep_unit_cost__get_packed_size
+                     (const Taizhang__Ledger__V1__UpkeepUnitCost *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__upkeep_unit_cost__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__upkeep_unit_cost__pack
+                     (const Taizhang__Ledger__V1__UpkeepUnitCost *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__upkeep_unit_cost__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__upkeep_unit_cost__pack_to_buffer
+                     (const Taizhang__Ledger__V1__UpkeepUnitCost *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__upkeep_unit_cost__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__UpkeepUnitCost *
+       taizhang__ledger__v1__upkeep_unit_cost__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__UpkeepUnitCost *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__upkeep_unit_cost__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__upkeep_unit_cost__free_unpacked
+                     (Taizhang__Ledger__V1__UpkeepUnitCost *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__upkeep_unit_cost__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__upkeep_asset_cost__init
+                     (Taizhang__Ledger__V1__UpkeepAssetCost         *message)
+{
+  static const Taizhang__Ledger__V1__UpkeepAssetCost init_value = TAIZHANG__LEDGER__V1__UPKEEP_ASSET_COST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__upkeep_asset_cost__get_packed_size
+                     (const Taizhang__Ledger__V1__UpkeepAssetCost *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__upkeep_asset_cost__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__upkeep_asset_cost__pack
+                     (const Taizhang__Ledger__V1__UpkeepAssetCost *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__upkeep_asset_cost__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__upkeep_asset_cost__pack_to_buffer
+                     (const Taizhang__Ledger__V1__UpkeepAssetCost *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__upkeep_asset_cost__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__UpkeepAssetCost *
+       taizhang__ledger__v1__upkeep_asset_cost__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__UpkeepAssetCost *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__upkeep_asset_cost__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__upkeep_asset_cost__free_unpacked
+                     (Taizhang__Ledger__V1__UpkeepAssetCost *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__upkeep_asset_cost__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor taizhang__ledger__v1__admin_unit__field_descriptors[5] =
 {
   {
@@ -5754,7 +6204,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__project__descriptor =
   (ProtobufCMessageInit) taizhang__ledger__v1__project__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taizhang__ledger__v1__owner__field_descriptors[4] =
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__owner__field_descriptors[5] =
 {
   {
     "name",
@@ -5804,9 +6254,22 @@ static const ProtobufCFieldDescriptor taizhang__ledger__v1__owner__field_descrip
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "household_id",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Owner, household_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__ledger__v1__owner__field_indices_by_name[] = {
   2,   /* field[2] = admin_code */
+  4,   /* field[4] = household_id */
   1,   /* field[1] = kind */
   0,   /* field[0] = name */
   3,   /* field[3] = share_bp */
@@ -5814,7 +6277,7 @@ static const unsigned taizhang__ledger__v1__owner__field_indices_by_name[] = {
 static const ProtobufCIntRange taizhang__ledger__v1__owner__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor taizhang__ledger__v1__owner__descriptor =
 {
@@ -5824,7 +6287,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__owner__descriptor =
   "Taizhang__Ledger__V1__Owner",
   "taizhang.ledger.v1",
   sizeof(Taizhang__Ledger__V1__Owner),
-  4,
+  5,
   taizhang__ledger__v1__owner__field_descriptors,
   taizhang__ledger__v1__owner__field_indices_by_name,
   1,  taizhang__ledger__v1__owner__number_ranges,
@@ -14597,7 +15060,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__stock_take_report__descri
   (ProtobufCMessageInit) taizhang__ledger__v1__stock_take_report__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taizhang__ledger__v1__stock_take__field_descriptors[13] =
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__stock_take__field_descriptors[14] =
 {
   {
     "id",
@@ -14755,6 +15218,18 @@ static const ProtobufCFieldDescriptor taizhang__ledger__v1__stock_take__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "upkeep_overdue",
+    14,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Taizhang__Ledger__V1__StockTake, n_upkeep_overdue),
+    offsetof(Taizhang__Ledger__V1__StockTake, upkeep_overdue),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__ledger__v1__stock_take__field_indices_by_name[] = {
   1,   /* field[1] = admin_code */
@@ -14768,13 +15243,14 @@ static const unsigned taizhang__ledger__v1__stock_take__field_indices_by_name[] 
   6,   /* field[6] = surplus */
   9,   /* field[9] = uncounted */
   12,   /* field[12] = updated_at */
+  13,   /* field[13] = upkeep_overdue */
   10,   /* field[10] = version */
   2,   /* field[2] = year */
 };
 static const ProtobufCIntRange taizhang__ledger__v1__stock_take__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 13 }
+  { 0, 14 }
 };
 const ProtobufCMessageDescriptor taizhang__ledger__v1__stock_take__descriptor =
 {
@@ -14784,7 +15260,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__stock_take__descriptor =
   "Taizhang__Ledger__V1__StockTake",
   "taizhang.ledger.v1",
   sizeof(Taizhang__Ledger__V1__StockTake),
-  13,
+  14,
   taizhang__ledger__v1__stock_take__field_descriptors,
   taizhang__ledger__v1__stock_take__field_indices_by_name,
   1,  taizhang__ledger__v1__stock_take__number_ranges,
@@ -15303,7 +15779,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__approval__descriptor =
   (ProtobufCMessageInit) taizhang__ledger__v1__approval__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taizhang__ledger__v1__disposal__field_descriptors[20] =
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__disposal__field_descriptors[21] =
 {
   {
     "id",
@@ -15545,6 +16021,18 @@ static const ProtobufCFieldDescriptor taizhang__ledger__v1__disposal__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "household_disposal",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Disposal, household_disposal),
+    &taizhang__ledger__v1__household_disposal__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__ledger__v1__disposal__field_indices_by_name[] = {
   13,   /* field[13] = admin_code */
@@ -15557,6 +16045,7 @@ static const unsigned taizhang__ledger__v1__disposal__field_indices_by_name[] = 
   14,   /* field[14] = category */
   18,   /* field[18] = created_at */
   9,   /* field[9] = date */
+  20,   /* field[20] = household_disposal */
   0,   /* field[0] = id */
   3,   /* field[3] = method */
   16,   /* field[16] = net_value_fen */
@@ -15571,7 +16060,7 @@ static const unsigned taizhang__ledger__v1__disposal__field_indices_by_name[] = 
 static const ProtobufCIntRange taizhang__ledger__v1__disposal__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 20 }
+  { 0, 21 }
 };
 const ProtobufCMessageDescriptor taizhang__ledger__v1__disposal__descriptor =
 {
@@ -15581,11 +16070,217 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__disposal__descriptor =
   "Taizhang__Ledger__V1__Disposal",
   "taizhang.ledger.v1",
   sizeof(Taizhang__Ledger__V1__Disposal),
-  20,
+  21,
   taizhang__ledger__v1__disposal__field_descriptors,
   taizhang__ledger__v1__disposal__field_indices_by_name,
   1,  taizhang__ledger__v1__disposal__number_ranges,
   (ProtobufCMessageInit) taizhang__ledger__v1__disposal__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__household_disposal__field_descriptors[3] =
+{
+  {
+    "reported_by",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__HouseholdDisposal, reported_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "registered_by",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__HouseholdDisposal, registered_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "circumstances",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__HouseholdDisposal, circumstances),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__household_disposal__field_indices_by_name[] = {
+  2,   /* field[2] = circumstances */
+  1,   /* field[1] = registered_by */
+  0,   /* field[0] = reported_by */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__household_disposal__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__household_disposal__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.HouseholdDisposal",
+  "HouseholdDisposal",
+  "Taizhang__Ledger__V1__HouseholdDisposal",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__HouseholdDisposal),
+  3,
+  taizhang__ledger__v1__household_disposal__field_descriptors,
+  taizhang__ledger__v1__household_disposal__field_indices_by_name,
+  1,  taizhang__ledger__v1__household_disposal__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__household_disposal__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__register_household_disposal_request__field_descriptors[9] =
+{
+  {
+    "asset_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest, asset_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest, reason),
+    &taizhang__ledger__v1__disposal_reason__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "method",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest, method),
+    &taizhang__ledger__v1__disposal_method__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "proceeds_fen",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest, proceeds_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "date",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reported_by",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest, reported_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "registered_by",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest, registered_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "circumstances",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest, circumstances),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expected_version",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest, expected_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__register_household_disposal_request__field_indices_by_name[] = {
+  0,   /* field[0] = asset_id */
+  7,   /* field[7] = circumstances */
+  4,   /* field[4] = date */
+  8,   /* field[8] = expected_version */
+  2,   /* field[2] = method */
+  3,   /* field[3] = proceeds_fen */
+  1,   /* field[1] = reason */
+  6,   /* field[6] = registered_by */
+  5,   /* field[5] = reported_by */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__register_household_disposal_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 9 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__register_household_disposal_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.RegisterHouseholdDisposalRequest",
+  "RegisterHouseholdDisposalRequest",
+  "Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest),
+  9,
+  taizhang__ledger__v1__register_household_disposal_request__field_descriptors,
+  taizhang__ledger__v1__register_household_disposal_request__field_indices_by_name,
+  1,  taizhang__ledger__v1__register_household_disposal_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__register_household_disposal_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor taizhang__ledger__v1__dispose_asset_request__field_descriptors[2] =
@@ -16228,6 +16923,752 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__list_revitalising_plans_r
   taizhang__ledger__v1__list_revitalising_plans_response__field_indices_by_name,
   1,  taizhang__ledger__v1__list_revitalising_plans_response__number_ranges,
   (ProtobufCMessageInit) taizhang__ledger__v1__list_revitalising_plans_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__upkeep__field_descriptors[12] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Upkeep, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "asset_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Upkeep, asset_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "kind",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Upkeep, kind),
+    &taizhang__ledger__v1__upkeep_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "date",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Upkeep, date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cost_fen",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Upkeep, cost_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "performed_by",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Upkeep, performed_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "description",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Upkeep, description),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "documents",
+    8,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Ledger__V1__Upkeep, n_documents),
+    offsetof(Taizhang__Ledger__V1__Upkeep, documents),
+    &taizhang__ledger__v1__document__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "admin_code",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Upkeep, admin_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "household_id",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Upkeep, household_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Upkeep, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__Upkeep, created_at),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__upkeep__field_indices_by_name[] = {
+  8,   /* field[8] = admin_code */
+  1,   /* field[1] = asset_id */
+  4,   /* field[4] = cost_fen */
+  11,   /* field[11] = created_at */
+  3,   /* field[3] = date */
+  6,   /* field[6] = description */
+  7,   /* field[7] = documents */
+  9,   /* field[9] = household_id */
+  0,   /* field[0] = id */
+  2,   /* field[2] = kind */
+  5,   /* field[5] = performed_by */
+  10,   /* field[10] = version */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__upkeep__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 12 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__upkeep__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.Upkeep",
+  "Upkeep",
+  "Taizhang__Ledger__V1__Upkeep",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__Upkeep),
+  12,
+  taizhang__ledger__v1__upkeep__field_descriptors,
+  taizhang__ledger__v1__upkeep__field_indices_by_name,
+  1,  taizhang__ledger__v1__upkeep__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__upkeep__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__record_upkeep_request__field_descriptors[1] =
+{
+  {
+    "upkeep",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RecordUpkeepRequest, upkeep),
+    &taizhang__ledger__v1__upkeep__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__record_upkeep_request__field_indices_by_name[] = {
+  0,   /* field[0] = upkeep */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__record_upkeep_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__record_upkeep_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.RecordUpkeepRequest",
+  "RecordUpkeepRequest",
+  "Taizhang__Ledger__V1__RecordUpkeepRequest",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__RecordUpkeepRequest),
+  1,
+  taizhang__ledger__v1__record_upkeep_request__field_descriptors,
+  taizhang__ledger__v1__record_upkeep_request__field_indices_by_name,
+  1,  taizhang__ledger__v1__record_upkeep_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__record_upkeep_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__list_upkeep_request__field_descriptors[6] =
+{
+  {
+    "asset_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListUpkeepRequest, asset_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "admin_code",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListUpkeepRequest, admin_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "year",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListUpkeepRequest, year),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "kind",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListUpkeepRequest, kind),
+    &taizhang__ledger__v1__upkeep_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListUpkeepRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListUpkeepRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__list_upkeep_request__field_indices_by_name[] = {
+  1,   /* field[1] = admin_code */
+  0,   /* field[0] = asset_id */
+  3,   /* field[3] = kind */
+  4,   /* field[4] = page_size */
+  5,   /* field[5] = page_token */
+  2,   /* field[2] = year */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__list_upkeep_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__list_upkeep_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.ListUpkeepRequest",
+  "ListUpkeepRequest",
+  "Taizhang__Ledger__V1__ListUpkeepRequest",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__ListUpkeepRequest),
+  6,
+  taizhang__ledger__v1__list_upkeep_request__field_descriptors,
+  taizhang__ledger__v1__list_upkeep_request__field_indices_by_name,
+  1,  taizhang__ledger__v1__list_upkeep_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__list_upkeep_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__list_upkeep_response__field_descriptors[4] =
+{
+  {
+    "records",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Ledger__V1__ListUpkeepResponse, n_records),
+    offsetof(Taizhang__Ledger__V1__ListUpkeepResponse, records),
+    &taizhang__ledger__v1__upkeep__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListUpkeepResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListUpkeepResponse, total),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cost_fen",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ListUpkeepResponse, cost_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__list_upkeep_response__field_indices_by_name[] = {
+  3,   /* field[3] = cost_fen */
+  1,   /* field[1] = next_page_token */
+  0,   /* field[0] = records */
+  2,   /* field[2] = total */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__list_upkeep_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__list_upkeep_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.ListUpkeepResponse",
+  "ListUpkeepResponse",
+  "Taizhang__Ledger__V1__ListUpkeepResponse",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__ListUpkeepResponse),
+  4,
+  taizhang__ledger__v1__list_upkeep_response__field_descriptors,
+  taizhang__ledger__v1__list_upkeep_response__field_indices_by_name,
+  1,  taizhang__ledger__v1__list_upkeep_response__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__list_upkeep_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__summarize_upkeep_request__field_descriptors[2] =
+{
+  {
+    "admin_code",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__SummarizeUpkeepRequest, admin_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "year",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__SummarizeUpkeepRequest, year),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__summarize_upkeep_request__field_indices_by_name[] = {
+  0,   /* field[0] = admin_code */
+  1,   /* field[1] = year */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__summarize_upkeep_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__summarize_upkeep_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.SummarizeUpkeepRequest",
+  "SummarizeUpkeepRequest",
+  "Taizhang__Ledger__V1__SummarizeUpkeepRequest",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__SummarizeUpkeepRequest),
+  2,
+  taizhang__ledger__v1__summarize_upkeep_request__field_descriptors,
+  taizhang__ledger__v1__summarize_upkeep_request__field_indices_by_name,
+  1,  taizhang__ledger__v1__summarize_upkeep_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__summarize_upkeep_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__upkeep_summary__field_descriptors[7] =
+{
+  {
+    "admin_code",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__UpkeepSummary, admin_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "year",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__UpkeepSummary, year),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "records",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__UpkeepSummary, records),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cost_fen",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__UpkeepSummary, cost_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "units",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Ledger__V1__UpkeepSummary, n_units),
+    offsetof(Taizhang__Ledger__V1__UpkeepSummary, units),
+    &taizhang__ledger__v1__upkeep_unit_cost__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "assets",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taizhang__Ledger__V1__UpkeepSummary, n_assets),
+    offsetof(Taizhang__Ledger__V1__UpkeepSummary, assets),
+    &taizhang__ledger__v1__upkeep_asset_cost__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "assets_truncated",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__UpkeepSummary, assets_truncated),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__upkeep_summary__field_indices_by_name[] = {
+  0,   /* field[0] = admin_code */
+  5,   /* field[5] = assets */
+  6,   /* field[6] = assets_truncated */
+  3,   /* field[3] = cost_fen */
+  2,   /* field[2] = records */
+  4,   /* field[4] = units */
+  1,   /* field[1] = year */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__upkeep_summary__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__upkeep_summary__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.UpkeepSummary",
+  "UpkeepSummary",
+  "Taizhang__Ledger__V1__UpkeepSummary",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__UpkeepSummary),
+  7,
+  taizhang__ledger__v1__upkeep_summary__field_descriptors,
+  taizhang__ledger__v1__upkeep_summary__field_indices_by_name,
+  1,  taizhang__ledger__v1__upkeep_summary__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__upkeep_summary__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__upkeep_unit_cost__field_descriptors[5] =
+{
+  {
+    "admin_code",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__UpkeepUnitCost, admin_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "name",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__UpkeepUnitCost, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "records",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__UpkeepUnitCost, records),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "assets",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__UpkeepUnitCost, assets),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cost_fen",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__UpkeepUnitCost, cost_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__upkeep_unit_cost__field_indices_by_name[] = {
+  0,   /* field[0] = admin_code */
+  3,   /* field[3] = assets */
+  4,   /* field[4] = cost_fen */
+  1,   /* field[1] = name */
+  2,   /* field[2] = records */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__upkeep_unit_cost__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__upkeep_unit_cost__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.UpkeepUnitCost",
+  "UpkeepUnitCost",
+  "Taizhang__Ledger__V1__UpkeepUnitCost",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__UpkeepUnitCost),
+  5,
+  taizhang__ledger__v1__upkeep_unit_cost__field_descriptors,
+  taizhang__ledger__v1__upkeep_unit_cost__field_indices_by_name,
+  1,  taizhang__ledger__v1__upkeep_unit_cost__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__upkeep_unit_cost__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__upkeep_asset_cost__field_descriptors[5] =
+{
+  {
+    "asset_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__UpkeepAssetCost, asset_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "admin_code",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__UpkeepAssetCost, admin_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "records",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__UpkeepAssetCost, records),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cost_fen",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__UpkeepAssetCost, cost_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "last_date",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__UpkeepAssetCost, last_date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__upkeep_asset_cost__field_indices_by_name[] = {
+  1,   /* field[1] = admin_code */
+  0,   /* field[0] = asset_id */
+  3,   /* field[3] = cost_fen */
+  4,   /* field[4] = last_date */
+  2,   /* field[2] = records */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__upkeep_asset_cost__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__upkeep_asset_cost__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.UpkeepAssetCost",
+  "UpkeepAssetCost",
+  "Taizhang__Ledger__V1__UpkeepAssetCost",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__UpkeepAssetCost),
+  5,
+  taizhang__ledger__v1__upkeep_asset_cost__field_descriptors,
+  taizhang__ledger__v1__upkeep_asset_cost__field_indices_by_name,
+  1,  taizhang__ledger__v1__upkeep_asset_cost__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__upkeep_asset_cost__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCEnumValue taizhang__ledger__v1__admin_level__enum_values_by_number[4] =
@@ -16996,7 +18437,41 @@ const ProtobufCEnumDescriptor taizhang__ledger__v1__approval_level__descriptor =
   taizhang__ledger__v1__approval_level__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor taizhang__ledger__v1__ledger__method_descriptors[55] =
+static const ProtobufCEnumValue taizhang__ledger__v1__upkeep_kind__enum_values_by_number[5] =
+{
+  { "UPKEEP_KIND_UNSPECIFIED", "TAIZHANG__LEDGER__V1__UPKEEP_KIND__UPKEEP_KIND_UNSPECIFIED", 0 },
+  { "UPKEEP_INSPECTION", "TAIZHANG__LEDGER__V1__UPKEEP_KIND__UPKEEP_INSPECTION", 1 },
+  { "UPKEEP_REPAIR", "TAIZHANG__LEDGER__V1__UPKEEP_KIND__UPKEEP_REPAIR", 2 },
+  { "UPKEEP_MAINTENANCE", "TAIZHANG__LEDGER__V1__UPKEEP_KIND__UPKEEP_MAINTENANCE", 3 },
+  { "UPKEEP_SUPERVISION", "TAIZHANG__LEDGER__V1__UPKEEP_KIND__UPKEEP_SUPERVISION", 4 },
+};
+static const ProtobufCIntRange taizhang__ledger__v1__upkeep_kind__value_ranges[] = {
+{0, 0},{0, 5}
+};
+static const ProtobufCEnumValueIndex taizhang__ledger__v1__upkeep_kind__enum_values_by_name[5] =
+{
+  { "UPKEEP_INSPECTION", 1 },
+  { "UPKEEP_KIND_UNSPECIFIED", 0 },
+  { "UPKEEP_MAINTENANCE", 3 },
+  { "UPKEEP_REPAIR", 2 },
+  { "UPKEEP_SUPERVISION", 4 },
+};
+const ProtobufCEnumDescriptor taizhang__ledger__v1__upkeep_kind__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.UpkeepKind",
+  "UpkeepKind",
+  "Taizhang__Ledger__V1__UpkeepKind",
+  "taizhang.ledger.v1",
+  5,
+  taizhang__ledger__v1__upkeep_kind__enum_values_by_number,
+  5,
+  taizhang__ledger__v1__upkeep_kind__enum_values_by_name,
+  1,
+  taizhang__ledger__v1__upkeep_kind__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCMethodDescriptor taizhang__ledger__v1__ledger__method_descriptors[59] =
 {
   { "CreateAdminUnit", &taizhang__ledger__v1__create_admin_unit_request__descriptor, &taizhang__ledger__v1__admin_unit__descriptor },
   { "ListAdminUnits", &taizhang__ledger__v1__list_admin_units_request__descriptor, &taizhang__ledger__v1__list_admin_units_response__descriptor },
@@ -17049,13 +18524,17 @@ static const ProtobufCMethodDescriptor taizhang__ledger__v1__ledger__method_desc
   { "ListDisposals", &taizhang__ledger__v1__list_disposals_request__descriptor, &taizhang__ledger__v1__list_disposals_response__descriptor },
   { "RecordRevitalisingPlan", &taizhang__ledger__v1__record_revitalising_plan_request__descriptor, &taizhang__ledger__v1__revitalising_plan__descriptor },
   { "ListRevitalisingPlans", &taizhang__ledger__v1__list_revitalising_plans_request__descriptor, &taizhang__ledger__v1__list_revitalising_plans_response__descriptor },
+  { "RecordUpkeep", &taizhang__ledger__v1__record_upkeep_request__descriptor, &taizhang__ledger__v1__upkeep__descriptor },
+  { "ListUpkeep", &taizhang__ledger__v1__list_upkeep_request__descriptor, &taizhang__ledger__v1__list_upkeep_response__descriptor },
+  { "SummarizeUpkeep", &taizhang__ledger__v1__summarize_upkeep_request__descriptor, &taizhang__ledger__v1__upkeep_summary__descriptor },
+  { "RegisterHouseholdDisposal", &taizhang__ledger__v1__register_household_disposal_request__descriptor, &taizhang__ledger__v1__disposal__descriptor },
   { "VerifyAuditChain", &taizhang__ledger__v1__verify_audit_chain_request__descriptor, &taizhang__ledger__v1__verify_audit_chain_response__descriptor },
   { "ListAuditEntries", &taizhang__ledger__v1__list_audit_entries_request__descriptor, &taizhang__ledger__v1__list_audit_entries_response__descriptor },
   { "GetAuditEntry", &taizhang__ledger__v1__get_audit_entry_request__descriptor, &taizhang__ledger__v1__audit_entry__descriptor },
   { "AcceptAuditHead", &taizhang__ledger__v1__accept_audit_head_request__descriptor, &taizhang__ledger__v1__accept_audit_head_response__descriptor },
 };
 const unsigned taizhang__ledger__v1__ledger__method_indices_by_name[] = {
-  54,        /* AcceptAuditHead */
+  58,        /* AcceptAuditHead */
   38,        /* AdvanceDistributionPlan */
   31,        /* AmendContract */
   47,        /* ApproveDisposal */
@@ -17073,7 +18552,7 @@ const unsigned taizhang__ledger__v1__ledger__method_indices_by_name[] = {
   15,        /* FileObjection */
   36,        /* GetArrears */
   6,        /* GetAsset */
-  53,        /* GetAuditEntry */
+  57,        /* GetAuditEntry */
   29,        /* GetContract */
   22,        /* GetDepreciation */
   39,        /* GetDistributionPlan */
@@ -17085,7 +18564,7 @@ const unsigned taizhang__ledger__v1__ledger__method_indices_by_name[] = {
   10,        /* ImportAssets */
   1,        /* ListAdminUnits */
   7,        /* ListAssets */
-  52,        /* ListAuditEntries */
+  56,        /* ListAuditEntries */
   30,        /* ListContracts */
   48,        /* ListDisposals */
   40,        /* ListDistributionPlans */
@@ -17095,6 +18574,7 @@ const unsigned taizhang__ledger__v1__ledger__method_indices_by_name[] = {
   33,        /* ListReports */
   50,        /* ListRevitalisingPlans */
   45,        /* ListStockTakes */
+  52,        /* ListUpkeep */
   14,        /* OpenPublication */
   41,        /* OpenStockTake */
   11,        /* ProposeOwnership */
@@ -17103,13 +18583,16 @@ const unsigned taizhang__ledger__v1__ledger__method_indices_by_name[] = {
   18,        /* RecordHandover */
   34,        /* RecordIncome */
   49,        /* RecordRevitalisingPlan */
+  51,        /* RecordUpkeep */
   21,        /* RecordValuation */
   5,        /* RegisterAsset */
+  54,        /* RegisterHouseholdDisposal */
   16,        /* ResolveObjection */
   32,        /* SubmitReport */
+  53,        /* SummarizeUpkeep */
   8,        /* UpdateAsset */
   27,        /* UpdateEntity */
-  51         /* VerifyAuditChain */
+  55         /* VerifyAuditChain */
 };
 const ProtobufCServiceDescriptor taizhang__ledger__v1__ledger__descriptor =
 {
@@ -17118,7 +18601,7 @@ const ProtobufCServiceDescriptor taizhang__ledger__v1__ledger__descriptor =
   "Ledger",
   "Taizhang__Ledger__V1__Ledger",
   "taizhang.ledger.v1",
-  55,
+  59,
   taizhang__ledger__v1__ledger__method_descriptors,
   taizhang__ledger__v1__ledger__method_indices_by_name
 };
@@ -17530,13 +19013,45 @@ void taizhang__ledger__v1__ledger__list_revitalising_plans(ProtobufCService *ser
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
   service->invoke(service, 50, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void taizhang__ledger__v1__ledger__record_upkeep(ProtobufCService *service,
+                                                 const Taizhang__Ledger__V1__RecordUpkeepRequest *input,
+                                                 Taizhang__Ledger__V1__Upkeep_Closure closure,
+                                                 void *closure_data)
+{
+  assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
+  service->invoke(service, 51, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__ledger__v1__ledger__list_upkeep(ProtobufCService *service,
+                                               const Taizhang__Ledger__V1__ListUpkeepRequest *input,
+                                               Taizhang__Ledger__V1__ListUpkeepResponse_Closure closure,
+                                               void *closure_data)
+{
+  assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
+  service->invoke(service, 52, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__ledger__v1__ledger__summarize_upkeep(ProtobufCService *service,
+                                                    const Taizhang__Ledger__V1__SummarizeUpkeepRequest *input,
+                                                    Taizhang__Ledger__V1__UpkeepSummary_Closure closure,
+                                                    void *closure_data)
+{
+  assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
+  service->invoke(service, 53, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__ledger__v1__ledger__register_household_disposal(ProtobufCService *service,
+                                                               const Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest *input,
+                                                               Taizhang__Ledger__V1__Disposal_Closure closure,
+                                                               void *closure_data)
+{
+  assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
+  service->invoke(service, 54, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void taizhang__ledger__v1__ledger__verify_audit_chain(ProtobufCService *service,
                                                       const Taizhang__Ledger__V1__VerifyAuditChainRequest *input,
                                                       Taizhang__Ledger__V1__VerifyAuditChainResponse_Closure closure,
                                                       void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 51, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 55, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__list_audit_entries(ProtobufCService *service,
                                                       const Taizhang__Ledger__V1__ListAuditEntriesRequest *input,
@@ -17544,7 +19059,7 @@ void taizhang__ledger__v1__ledger__list_audit_entries(ProtobufCService *service,
                                                       void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 52, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 56, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__get_audit_entry(ProtobufCService *service,
                                                    const Taizhang__Ledger__V1__GetAuditEntryRequest *input,
@@ -17552,7 +19067,7 @@ void taizhang__ledger__v1__ledger__get_audit_entry(ProtobufCService *service,
                                                    void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 53, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 57, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__accept_audit_head(ProtobufCService *service,
                                                      const Taizhang__Ledger__V1__AcceptAuditHeadRequest *input,
@@ -17560,7 +19075,7 @@ void taizhang__ledger__v1__ledger__accept_audit_head(ProtobufCService *service,
                                                      void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 54, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 58, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__init (Taizhang__Ledger__V1__Ledger_Service *service,
                                          Taizhang__Ledger__V1__Ledger_ServiceDestroy destroy)

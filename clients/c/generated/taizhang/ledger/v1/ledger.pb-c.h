@@ -129,6 +129,8 @@ typedef struct Taizhang__Ledger__V1__ListStockTakesResponse Taizhang__Ledger__V1
 typedef struct Taizhang__Ledger__V1__Appraisal Taizhang__Ledger__V1__Appraisal;
 typedef struct Taizhang__Ledger__V1__Approval Taizhang__Ledger__V1__Approval;
 typedef struct Taizhang__Ledger__V1__Disposal Taizhang__Ledger__V1__Disposal;
+typedef struct Taizhang__Ledger__V1__HouseholdDisposal Taizhang__Ledger__V1__HouseholdDisposal;
+typedef struct Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest;
 typedef struct Taizhang__Ledger__V1__DisposeAssetRequest Taizhang__Ledger__V1__DisposeAssetRequest;
 typedef struct Taizhang__Ledger__V1__ApproveDisposalRequest Taizhang__Ledger__V1__ApproveDisposalRequest;
 typedef struct Taizhang__Ledger__V1__ListDisposalsRequest Taizhang__Ledger__V1__ListDisposalsRequest;
@@ -137,6 +139,14 @@ typedef struct Taizhang__Ledger__V1__RevitalisingPlan Taizhang__Ledger__V1__Revi
 typedef struct Taizhang__Ledger__V1__RecordRevitalisingPlanRequest Taizhang__Ledger__V1__RecordRevitalisingPlanRequest;
 typedef struct Taizhang__Ledger__V1__ListRevitalisingPlansRequest Taizhang__Ledger__V1__ListRevitalisingPlansRequest;
 typedef struct Taizhang__Ledger__V1__ListRevitalisingPlansResponse Taizhang__Ledger__V1__ListRevitalisingPlansResponse;
+typedef struct Taizhang__Ledger__V1__Upkeep Taizhang__Ledger__V1__Upkeep;
+typedef struct Taizhang__Ledger__V1__RecordUpkeepRequest Taizhang__Ledger__V1__RecordUpkeepRequest;
+typedef struct Taizhang__Ledger__V1__ListUpkeepRequest Taizhang__Ledger__V1__ListUpkeepRequest;
+typedef struct Taizhang__Ledger__V1__ListUpkeepResponse Taizhang__Ledger__V1__ListUpkeepResponse;
+typedef struct Taizhang__Ledger__V1__SummarizeUpkeepRequest Taizhang__Ledger__V1__SummarizeUpkeepRequest;
+typedef struct Taizhang__Ledger__V1__UpkeepSummary Taizhang__Ledger__V1__UpkeepSummary;
+typedef struct Taizhang__Ledger__V1__UpkeepUnitCost Taizhang__Ledger__V1__UpkeepUnitCost;
+typedef struct Taizhang__Ledger__V1__UpkeepAssetCost Taizhang__Ledger__V1__UpkeepAssetCost;
 
 
 /* --- enums --- */
@@ -637,6 +647,29 @@ typedef enum _Taizhang__Ledger__V1__ApprovalLevel {
   TAIZHANG__LEDGER__V1__APPROVAL_LEVEL__APPROVAL_COUNTY_FINANCE = 4
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(TAIZHANG__LEDGER__V1__APPROVAL_LEVEL)
 } Taizhang__Ledger__V1__ApprovalLevel;
+/*
+ * 管护记录: the upkeep log (issue 23).
+ */
+typedef enum _Taizhang__Ledger__V1__UpkeepKind {
+  TAIZHANG__LEDGER__V1__UPKEEP_KIND__UPKEEP_KIND_UNSPECIFIED = 0,
+  /*
+   * 巡查检查
+   */
+  TAIZHANG__LEDGER__V1__UPKEEP_KIND__UPKEEP_INSPECTION = 1,
+  /*
+   * 维修
+   */
+  TAIZHANG__LEDGER__V1__UPKEEP_KIND__UPKEEP_REPAIR = 2,
+  /*
+   * 日常养护
+   */
+  TAIZHANG__LEDGER__V1__UPKEEP_KIND__UPKEEP_MAINTENANCE = 3,
+  /*
+   * 到户监管: the village supervises a household asset's use (household assets only)
+   */
+  TAIZHANG__LEDGER__V1__UPKEEP_KIND__UPKEEP_SUPERVISION = 4
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(TAIZHANG__LEDGER__V1__UPKEEP_KIND)
+} Taizhang__Ledger__V1__UpkeepKind;
 
 /* --- messages --- */
 
@@ -719,10 +752,14 @@ struct  Taizhang__Ledger__V1__Owner
    */
   char *admin_code;
   uint32_t share_bp;
+  /*
+   * kind HOUSEHOLD: the household of the register (HH…) in the asset's village that owns and upkeeps it
+   */
+  char *household_id;
 };
 #define TAIZHANG__LEDGER__V1__OWNER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__owner__descriptor) \
-    , (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__OWNER_KIND__OWNER_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__OWNER_KIND__OWNER_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -2976,10 +3013,17 @@ struct  Taizhang__Ledger__V1__StockTake
   int64_t version;
   char *created_at;
   char *updated_at;
+  /*
+   * Output only: the assets in scope still in the active ledger with no
+   * upkeep record for more than the risk configuration's
+   * upkeep_overdue_days (as of the read), by id.
+   */
+  size_t n_upkeep_overdue;
+  char **upkeep_overdue;
 };
 #define TAIZHANG__LEDGER__V1__STOCK_TAKE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__stock_take__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL }
 
 
 struct  Taizhang__Ledger__V1__OpenStockTakeRequest
@@ -3162,10 +3206,71 @@ struct  Taizhang__Ledger__V1__Disposal
    * output only; unset: in effect at once (local mode, or recorded before sign-offs)
    */
   Taizhang__Ledger__V1__SignOff *sign_off;
+  /*
+   * output only: set when the village registered a household asset's disposal (004 §27)
+   */
+  Taizhang__Ledger__V1__HouseholdDisposal *household_disposal;
 };
 #define TAIZHANG__LEDGER__V1__DISPOSAL__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__disposal__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__DISPOSAL_REASON__DISPOSAL_REASON_UNSPECIFIED, TAIZHANG__LEDGER__V1__DISPOSAL_METHOD__DISPOSAL_METHOD_UNSPECIFIED, NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__ASSET_CATEGORY__ASSET_CATEGORY_UNSPECIFIED, 0, 0, 0, (char *)protobuf_c_empty_string, NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__DISPOSAL_REASON__DISPOSAL_REASON_UNSPECIFIED, TAIZHANG__LEDGER__V1__DISPOSAL_METHOD__DISPOSAL_METHOD_UNSPECIFIED, NULL, 0,NULL, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__ASSET_CATEGORY__ASSET_CATEGORY_UNSPECIFIED, 0, 0, 0, (char *)protobuf_c_empty_string, NULL, NULL }
+
+
+/*
+ * The village's registration of a household asset's disposal (004 §27).
+ */
+struct  Taizhang__Ledger__V1__HouseholdDisposal
+{
+  ProtobufCMessage base;
+  /*
+   * who reported it (the household's head, usually)
+   */
+  char *reported_by;
+  /*
+   * who registered it for the village committee 村两委
+   */
+  char *registered_by;
+  /*
+   * what happened
+   */
+  char *circumstances;
+};
+#define TAIZHANG__LEDGER__V1__HOUSEHOLD_DISPOSAL__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__household_disposal__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest
+{
+  ProtobufCMessage base;
+  /*
+   * a household asset (category HOUSEHOLD)
+   */
+  char *asset_id;
+  /*
+   * not STOCK_TAKE_LOSS (a count's loss goes through DisposeAsset's rules)
+   */
+  Taizhang__Ledger__V1__DisposalReason reason;
+  Taizhang__Ledger__V1__DisposalMethod method;
+  /*
+   * what the household received for it; 0 when nothing
+   */
+  int64_t proceeds_fen;
+  /*
+   * the disposal's day; empty: today
+   */
+  char *date;
+  char *reported_by;
+  char *registered_by;
+  char *circumstances;
+  /*
+   * the asset's version
+   */
+  int64_t expected_version;
+};
+#define TAIZHANG__LEDGER__V1__REGISTER_HOUSEHOLD_DISPOSAL_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__register_household_disposal_request__descriptor) \
+    , (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__DISPOSAL_REASON__DISPOSAL_REASON_UNSPECIFIED, TAIZHANG__LEDGER__V1__DISPOSAL_METHOD__DISPOSAL_METHOD_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Taizhang__Ledger__V1__DisposeAssetRequest
@@ -3311,6 +3416,178 @@ struct  Taizhang__Ledger__V1__ListRevitalisingPlansResponse
 #define TAIZHANG__LEDGER__V1__LIST_REVITALISING_PLANS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__list_revitalising_plans_response__descriptor) \
     , 0,NULL, (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Taizhang__Ledger__V1__Upkeep
+{
+  ProtobufCMessage base;
+  /*
+   * "GH00000001", given by the server
+   */
+  char *id;
+  char *asset_id;
+  Taizhang__Ledger__V1__UpkeepKind kind;
+  /*
+   * YYYY-MM-DD; empty: today; not before the asset was acquired
+   */
+  char *date;
+  /*
+   * 0 … 10,000,000,000 (1 亿元)
+   */
+  int64_t cost_fen;
+  /*
+   * who did it
+   */
+  char *performed_by;
+  /*
+   * what was done and found (at most 1,000 characters)
+   */
+  char *description;
+  size_t n_documents;
+  Taizhang__Ledger__V1__Document **documents;
+  /*
+   * output only: the asset's unit
+   */
+  char *admin_code;
+  /*
+   * output only: a household asset's household of the register, if its owners name one
+   */
+  char *household_id;
+  int64_t version;
+  char *created_at;
+};
+#define TAIZHANG__LEDGER__V1__UPKEEP__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__upkeep__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__UPKEEP_KIND__UPKEEP_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Ledger__V1__RecordUpkeepRequest
+{
+  ProtobufCMessage base;
+  Taizhang__Ledger__V1__Upkeep *upkeep;
+};
+#define TAIZHANG__LEDGER__V1__RECORD_UPKEEP_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__record_upkeep_request__descriptor) \
+    , NULL }
+
+
+struct  Taizhang__Ledger__V1__ListUpkeepRequest
+{
+  ProtobufCMessage base;
+  char *asset_id;
+  /*
+   * the unit's subtree; empty: all
+   */
+  char *admin_code;
+  /*
+   * 0: any
+   */
+  int32_t year;
+  /*
+   * unspecified: any
+   */
+  Taizhang__Ledger__V1__UpkeepKind kind;
+  /*
+   * default 100, at most 1,000
+   */
+  int32_t page_size;
+  char *page_token;
+};
+#define TAIZHANG__LEDGER__V1__LIST_UPKEEP_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__list_upkeep_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, TAIZHANG__LEDGER__V1__UPKEEP_KIND__UPKEEP_KIND_UNSPECIFIED, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Ledger__V1__ListUpkeepResponse
+{
+  ProtobufCMessage base;
+  size_t n_records;
+  Taizhang__Ledger__V1__Upkeep **records;
+  char *next_page_token;
+  uint64_t total;
+  /*
+   * the cost of every record the filter admits
+   */
+  int64_t cost_fen;
+};
+#define TAIZHANG__LEDGER__V1__LIST_UPKEEP_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__list_upkeep_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+struct  Taizhang__Ledger__V1__SummarizeUpkeepRequest
+{
+  ProtobufCMessage base;
+  /*
+   * the unit's subtree; empty: all
+   */
+  char *admin_code;
+  /*
+   * 0: this year
+   */
+  int32_t year;
+};
+#define TAIZHANG__LEDGER__V1__SUMMARIZE_UPKEEP_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__summarize_upkeep_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Taizhang__Ledger__V1__UpkeepSummary
+{
+  ProtobufCMessage base;
+  char *admin_code;
+  int32_t year;
+  uint32_t records;
+  int64_t cost_fen;
+  /*
+   * each unit with records, by code
+   */
+  size_t n_units;
+  Taizhang__Ledger__V1__UpkeepUnitCost **units;
+  /*
+   * each asset with records, by id; at most 10,000
+   */
+  size_t n_assets;
+  Taizhang__Ledger__V1__UpkeepAssetCost **assets;
+  /*
+   * more assets had records than are listed
+   */
+  protobuf_c_boolean assets_truncated;
+};
+#define TAIZHANG__LEDGER__V1__UPKEEP_SUMMARY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__upkeep_summary__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0,NULL, 0,NULL, 0 }
+
+
+struct  Taizhang__Ledger__V1__UpkeepUnitCost
+{
+  ProtobufCMessage base;
+  char *admin_code;
+  char *name;
+  uint32_t records;
+  /*
+   * assets with a record
+   */
+  uint32_t assets;
+  int64_t cost_fen;
+};
+#define TAIZHANG__LEDGER__V1__UPKEEP_UNIT_COST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__upkeep_unit_cost__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0 }
+
+
+struct  Taizhang__Ledger__V1__UpkeepAssetCost
+{
+  ProtobufCMessage base;
+  char *asset_id;
+  char *admin_code;
+  uint32_t records;
+  int64_t cost_fen;
+  char *last_date;
+};
+#define TAIZHANG__LEDGER__V1__UPKEEP_ASSET_COST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__upkeep_asset_cost__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
 
 
 /* Taizhang__Ledger__V1__AdminUnit methods */
@@ -5479,6 +5756,44 @@ Taizhang__Ledger__V1__Disposal *
 void   taizhang__ledger__v1__disposal__free_unpacked
                      (Taizhang__Ledger__V1__Disposal *message,
                       ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__HouseholdDisposal methods */
+void   taizhang__ledger__v1__household_disposal__init
+                     (Taizhang__Ledger__V1__HouseholdDisposal         *message);
+size_t taizhang__ledger__v1__household_disposal__get_packed_size
+                     (const Taizhang__Ledger__V1__HouseholdDisposal   *message);
+size_t taizhang__ledger__v1__household_disposal__pack
+                     (const Taizhang__Ledger__V1__HouseholdDisposal   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__household_disposal__pack_to_buffer
+                     (const Taizhang__Ledger__V1__HouseholdDisposal   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__HouseholdDisposal *
+       taizhang__ledger__v1__household_disposal__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__household_disposal__free_unpacked
+                     (Taizhang__Ledger__V1__HouseholdDisposal *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest methods */
+void   taizhang__ledger__v1__register_household_disposal_request__init
+                     (Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest         *message);
+size_t taizhang__ledger__v1__register_household_disposal_request__get_packed_size
+                     (const Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest   *message);
+size_t taizhang__ledger__v1__register_household_disposal_request__pack
+                     (const Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__register_household_disposal_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest *
+       taizhang__ledger__v1__register_household_disposal_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__register_household_disposal_request__free_unpacked
+                     (Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest *message,
+                      ProtobufCAllocator *allocator);
 /* Taizhang__Ledger__V1__DisposeAssetRequest methods */
 void   taizhang__ledger__v1__dispose_asset_request__init
                      (Taizhang__Ledger__V1__DisposeAssetRequest         *message);
@@ -5630,6 +5945,158 @@ Taizhang__Ledger__V1__ListRevitalisingPlansResponse *
                       const uint8_t       *data);
 void   taizhang__ledger__v1__list_revitalising_plans_response__free_unpacked
                      (Taizhang__Ledger__V1__ListRevitalisingPlansResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__Upkeep methods */
+void   taizhang__ledger__v1__upkeep__init
+                     (Taizhang__Ledger__V1__Upkeep         *message);
+size_t taizhang__ledger__v1__upkeep__get_packed_size
+                     (const Taizhang__Ledger__V1__Upkeep   *message);
+size_t taizhang__ledger__v1__upkeep__pack
+                     (const Taizhang__Ledger__V1__Upkeep   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__upkeep__pack_to_buffer
+                     (const Taizhang__Ledger__V1__Upkeep   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__Upkeep *
+       taizhang__ledger__v1__upkeep__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__upkeep__free_unpacked
+                     (Taizhang__Ledger__V1__Upkeep *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__RecordUpkeepRequest methods */
+void   taizhang__ledger__v1__record_upkeep_request__init
+                     (Taizhang__Ledger__V1__RecordUpkeepRequest         *message);
+size_t taizhang__ledger__v1__record_upkeep_request__get_packed_size
+                     (const Taizhang__Ledger__V1__RecordUpkeepRequest   *message);
+size_t taizhang__ledger__v1__record_upkeep_request__pack
+                     (const Taizhang__Ledger__V1__RecordUpkeepRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__record_upkeep_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__RecordUpkeepRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__RecordUpkeepRequest *
+       taizhang__ledger__v1__record_upkeep_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__record_upkeep_request__free_unpacked
+                     (Taizhang__Ledger__V1__RecordUpkeepRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__ListUpkeepRequest methods */
+void   taizhang__ledger__v1__list_upkeep_request__init
+                     (Taizhang__Ledger__V1__ListUpkeepRequest         *message);
+size_t taizhang__ledger__v1__list_upkeep_request__get_packed_size
+                     (const Taizhang__Ledger__V1__ListUpkeepRequest   *message);
+size_t taizhang__ledger__v1__list_upkeep_request__pack
+                     (const Taizhang__Ledger__V1__ListUpkeepRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__list_upkeep_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ListUpkeepRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__ListUpkeepRequest *
+       taizhang__ledger__v1__list_upkeep_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__list_upkeep_request__free_unpacked
+                     (Taizhang__Ledger__V1__ListUpkeepRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__ListUpkeepResponse methods */
+void   taizhang__ledger__v1__list_upkeep_response__init
+                     (Taizhang__Ledger__V1__ListUpkeepResponse         *message);
+size_t taizhang__ledger__v1__list_upkeep_response__get_packed_size
+                     (const Taizhang__Ledger__V1__ListUpkeepResponse   *message);
+size_t taizhang__ledger__v1__list_upkeep_response__pack
+                     (const Taizhang__Ledger__V1__ListUpkeepResponse   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__list_upkeep_response__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ListUpkeepResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__ListUpkeepResponse *
+       taizhang__ledger__v1__list_upkeep_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__list_upkeep_response__free_unpacked
+                     (Taizhang__Ledger__V1__ListUpkeepResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__SummarizeUpkeepRequest methods */
+void   taizhang__ledger__v1__summarize_upkeep_request__init
+                     (Taizhang__Ledger__V1__SummarizeUpkeepRequest         *message);
+size_t taizhang__ledger__v1__summarize_upkeep_request__get_packed_size
+                     (const Taizhang__Ledger__V1__SummarizeUpkeepRequest   *message);
+size_t taizhang__ledger__v1__summarize_upkeep_request__pack
+                     (const Taizhang__Ledger__V1__SummarizeUpkeepRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__summarize_upkeep_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__SummarizeUpkeepRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__SummarizeUpkeepRequest *
+       taizhang__ledger__v1__summarize_upkeep_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__summarize_upkeep_request__free_unpacked
+                     (Taizhang__Ledger__V1__SummarizeUpkeepRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__UpkeepSummary methods */
+void   taizhang__ledger__v1__upkeep_summary__init
+                     (Taizhang__Ledger__V1__UpkeepSummary         *message);
+size_t taizhang__ledger__v1__upkeep_summary__get_packed_size
+                     (const Taizhang__Ledger__V1__UpkeepSummary   *message);
+size_t taizhang__ledger__v1__upkeep_summary__pack
+                     (const Taizhang__Ledger__V1__UpkeepSummary   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__upkeep_summary__pack_to_buffer
+                     (const Taizhang__Ledger__V1__UpkeepSummary   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__UpkeepSummary *
+       taizhang__ledger__v1__upkeep_summary__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__upkeep_summary__free_unpacked
+                     (Taizhang__Ledger__V1__UpkeepSummary *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__UpkeepUnitCost methods */
+void   taizhang__ledger__v1__upkeep_unit_cost__init
+                     (Taizhang__Ledger__V1__UpkeepUnitCost         *message);
+size_t taizhang__ledger__v1__upkeep_unit_cost__get_packed_size
+                     (const Taizhang__Ledger__V1__UpkeepUnitCost   *message);
+size_t taizhang__ledger__v1__upkeep_unit_cost__pack
+                     (const Taizhang__Ledger__V1__UpkeepUnitCost   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__upkeep_unit_cost__pack_to_buffer
+                     (const Taizhang__Ledger__V1__UpkeepUnitCost   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__UpkeepUnitCost *
+       taizhang__ledger__v1__upkeep_unit_cost__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__upkeep_unit_cost__free_unpacked
+                     (Taizhang__Ledger__V1__UpkeepUnitCost *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__UpkeepAssetCost methods */
+void   taizhang__ledger__v1__upkeep_asset_cost__init
+                     (Taizhang__Ledger__V1__UpkeepAssetCost         *message);
+size_t taizhang__ledger__v1__upkeep_asset_cost__get_packed_size
+                     (const Taizhang__Ledger__V1__UpkeepAssetCost   *message);
+size_t taizhang__ledger__v1__upkeep_asset_cost__pack
+                     (const Taizhang__Ledger__V1__UpkeepAssetCost   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__upkeep_asset_cost__pack_to_buffer
+                     (const Taizhang__Ledger__V1__UpkeepAssetCost   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__UpkeepAssetCost *
+       taizhang__ledger__v1__upkeep_asset_cost__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__upkeep_asset_cost__free_unpacked
+                     (Taizhang__Ledger__V1__UpkeepAssetCost *message,
                       ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
@@ -5975,6 +6442,12 @@ typedef void (*Taizhang__Ledger__V1__Approval_Closure)
 typedef void (*Taizhang__Ledger__V1__Disposal_Closure)
                  (const Taizhang__Ledger__V1__Disposal *message,
                   void *closure_data);
+typedef void (*Taizhang__Ledger__V1__HouseholdDisposal_Closure)
+                 (const Taizhang__Ledger__V1__HouseholdDisposal *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest_Closure)
+                 (const Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest *message,
+                  void *closure_data);
 typedef void (*Taizhang__Ledger__V1__DisposeAssetRequest_Closure)
                  (const Taizhang__Ledger__V1__DisposeAssetRequest *message,
                   void *closure_data);
@@ -5998,6 +6471,30 @@ typedef void (*Taizhang__Ledger__V1__ListRevitalisingPlansRequest_Closure)
                   void *closure_data);
 typedef void (*Taizhang__Ledger__V1__ListRevitalisingPlansResponse_Closure)
                  (const Taizhang__Ledger__V1__ListRevitalisingPlansResponse *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__Upkeep_Closure)
+                 (const Taizhang__Ledger__V1__Upkeep *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__RecordUpkeepRequest_Closure)
+                 (const Taizhang__Ledger__V1__RecordUpkeepRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__ListUpkeepRequest_Closure)
+                 (const Taizhang__Ledger__V1__ListUpkeepRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__ListUpkeepResponse_Closure)
+                 (const Taizhang__Ledger__V1__ListUpkeepResponse *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__SummarizeUpkeepRequest_Closure)
+                 (const Taizhang__Ledger__V1__SummarizeUpkeepRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__UpkeepSummary_Closure)
+                 (const Taizhang__Ledger__V1__UpkeepSummary *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__UpkeepUnitCost_Closure)
+                 (const Taizhang__Ledger__V1__UpkeepUnitCost *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__UpkeepAssetCost_Closure)
+                 (const Taizhang__Ledger__V1__UpkeepAssetCost *message,
                   void *closure_data);
 
 /* --- services --- */
@@ -6210,6 +6707,22 @@ struct Taizhang__Ledger__V1__Ledger_Service
                                   const Taizhang__Ledger__V1__ListRevitalisingPlansRequest *input,
                                   Taizhang__Ledger__V1__ListRevitalisingPlansResponse_Closure closure,
                                   void *closure_data);
+  void (*record_upkeep)(Taizhang__Ledger__V1__Ledger_Service *service,
+                        const Taizhang__Ledger__V1__RecordUpkeepRequest *input,
+                        Taizhang__Ledger__V1__Upkeep_Closure closure,
+                        void *closure_data);
+  void (*list_upkeep)(Taizhang__Ledger__V1__Ledger_Service *service,
+                      const Taizhang__Ledger__V1__ListUpkeepRequest *input,
+                      Taizhang__Ledger__V1__ListUpkeepResponse_Closure closure,
+                      void *closure_data);
+  void (*summarize_upkeep)(Taizhang__Ledger__V1__Ledger_Service *service,
+                           const Taizhang__Ledger__V1__SummarizeUpkeepRequest *input,
+                           Taizhang__Ledger__V1__UpkeepSummary_Closure closure,
+                           void *closure_data);
+  void (*register_household_disposal)(Taizhang__Ledger__V1__Ledger_Service *service,
+                                      const Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest *input,
+                                      Taizhang__Ledger__V1__Disposal_Closure closure,
+                                      void *closure_data);
   void (*verify_audit_chain)(Taizhang__Ledger__V1__Ledger_Service *service,
                              const Taizhang__Ledger__V1__VerifyAuditChainRequest *input,
                              Taizhang__Ledger__V1__VerifyAuditChainResponse_Closure closure,
@@ -6285,6 +6798,10 @@ void taizhang__ledger__v1__ledger__init (Taizhang__Ledger__V1__Ledger_Service *s
       function_prefix__ ## list_disposals,\
       function_prefix__ ## record_revitalising_plan,\
       function_prefix__ ## list_revitalising_plans,\
+      function_prefix__ ## record_upkeep,\
+      function_prefix__ ## list_upkeep,\
+      function_prefix__ ## summarize_upkeep,\
+      function_prefix__ ## register_household_disposal,\
       function_prefix__ ## verify_audit_chain,\
       function_prefix__ ## list_audit_entries,\
       function_prefix__ ## get_audit_entry,\
@@ -6493,6 +7010,22 @@ void taizhang__ledger__v1__ledger__list_revitalising_plans(ProtobufCService *ser
                                                            const Taizhang__Ledger__V1__ListRevitalisingPlansRequest *input,
                                                            Taizhang__Ledger__V1__ListRevitalisingPlansResponse_Closure closure,
                                                            void *closure_data);
+void taizhang__ledger__v1__ledger__record_upkeep(ProtobufCService *service,
+                                                 const Taizhang__Ledger__V1__RecordUpkeepRequest *input,
+                                                 Taizhang__Ledger__V1__Upkeep_Closure closure,
+                                                 void *closure_data);
+void taizhang__ledger__v1__ledger__list_upkeep(ProtobufCService *service,
+                                               const Taizhang__Ledger__V1__ListUpkeepRequest *input,
+                                               Taizhang__Ledger__V1__ListUpkeepResponse_Closure closure,
+                                               void *closure_data);
+void taizhang__ledger__v1__ledger__summarize_upkeep(ProtobufCService *service,
+                                                    const Taizhang__Ledger__V1__SummarizeUpkeepRequest *input,
+                                                    Taizhang__Ledger__V1__UpkeepSummary_Closure closure,
+                                                    void *closure_data);
+void taizhang__ledger__v1__ledger__register_household_disposal(ProtobufCService *service,
+                                                               const Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest *input,
+                                                               Taizhang__Ledger__V1__Disposal_Closure closure,
+                                                               void *closure_data);
 void taizhang__ledger__v1__ledger__verify_audit_chain(ProtobufCService *service,
                                                       const Taizhang__Ledger__V1__VerifyAuditChainRequest *input,
                                                       Taizhang__Ledger__V1__VerifyAuditChainResponse_Closure closure,
@@ -6534,6 +7067,7 @@ extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__surplus_value_basi
 extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__disposal_reason__descriptor;
 extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__disposal_method__descriptor;
 extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__approval_level__descriptor;
+extern const ProtobufCEnumDescriptor    taizhang__ledger__v1__upkeep_kind__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__admin_unit__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__funding__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__project__descriptor;
@@ -6648,6 +7182,8 @@ extern const ProtobufCMessageDescriptor taizhang__ledger__v1__list_stock_takes_r
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__appraisal__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__approval__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__disposal__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__household_disposal__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__register_household_disposal_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__dispose_asset_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__approve_disposal_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__list_disposals_request__descriptor;
@@ -6656,6 +7192,14 @@ extern const ProtobufCMessageDescriptor taizhang__ledger__v1__revitalising_plan_
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__record_revitalising_plan_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__list_revitalising_plans_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__list_revitalising_plans_response__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__upkeep__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__record_upkeep_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__list_upkeep_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__list_upkeep_response__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__summarize_upkeep_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__upkeep_summary__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__upkeep_unit_cost__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__upkeep_asset_cost__descriptor;
 extern const ProtobufCServiceDescriptor taizhang__ledger__v1__ledger__descriptor;
 
 PROTOBUF_C__END_DECLS

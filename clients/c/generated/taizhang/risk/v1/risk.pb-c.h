@@ -120,7 +120,7 @@ struct  Taizhang__Risk__V1__Alert
   ProtobufCMessage base;
   int64_t id;
   /*
-   * entity_targets, entity_score, report_missing, payment_overdue, asset_idle, asset_loss, asset_decline, publication_overdue, handover_overdue, contract_expiring, count_overdue, distribution_overdue, unit_light, books_mismatch, payment_disputed (docs/risk.md)
+   * entity_targets, entity_score, report_missing, payment_overdue, asset_idle, asset_loss, asset_decline, publication_overdue, handover_overdue, contract_expiring, count_overdue, distribution_overdue, unit_light, books_mismatch, payment_disputed, upkeep_overdue (docs/risk.md)
    */
   char *kind;
   char *kind_zh;
