@@ -56,8 +56,9 @@ extension Decider {
 
     /// The village registers the disposal of a household asset (004 §27):
     /// the household disposed of it; no appraisal, no approvals; the asset
-    /// leaves the active ledger at once and the entry is in the write-off ledger.
-    mutating func registerHouseholdDisposal(_ assetId: String, _ record: DisposalRecord, _ registration: HouseholdDisposalRegistration,
+    /// leaves the active ledger at once and the entry is in the write-off
+    /// ledger. A loss a closed count found names the count.
+    mutating func registerHouseholdDisposal(_ assetId: String, _ record: DisposalRecord, _ registration: HouseholdDisposalRegistration, _ stockTakeId: String,
                                             _ policy: DepreciationPolicy, _ expectedVersion: Int64) throws -> LedgerChange {
         try reveal(assetCode(assetId), "asset", assetId)
         guard let current = view.asset(assetId) else {
@@ -73,20 +74,24 @@ extension Decider {
         if !current.encumbrance.isBlank {
             throw LedgerError(.failedPrecondition, "the asset is pledged or mortgaged, which 000 (九)1 and (十一)2 forbid: release it before any disposal")
         }
-        var bad: [FieldViolation] = []
-        if record.reason == .stockTakeLoss {
-            bad.append(.init(field: "reason", description: "a loss a count found is disposed of with the count (DisposeAsset rules); say what happened to the household's asset"))
+        if current.lifecycle.ownership?.awaitsDecision == true {
+            throw LedgerError(.failedPrecondition, "asset \(assetId) has owners drafted that await approval (ApproveOwnership); its disposal waits until they are approved or rejected")
         }
-        if record.date > today { bad.append(.init(field: "date", description: "is \(record.date), after today (\(today))")) }
+        if let notice = current.lifecycle.openPublication {
+            throw LedgerError(.failedPrecondition, "asset \(assetId) has a \(notice.kind.rawValue) notice up since \(notice.start); close it first (ClosePublication)")
+        }
+        var bad = HouseholdDisposalRules.violations(record, registration, stockTakeId: stockTakeId, today: today)
         if record.date < current.acquiredDate {
             bad.append(.init(field: "date", description: "is \(record.date), before the asset was acquired (\(current.acquiredDate))"))
         }
-        if record.proceedsFen < 0 { bad.append(.init(field: "proceeds_fen", description: "must not be negative")) }
-        for (field, text, max) in [("reported_by", registration.reportedBy, UpkeepLimits.performedByMaxCharacters),
-                                   ("registered_by", registration.registeredBy, UpkeepLimits.performedByMaxCharacters),
-                                   ("circumstances", registration.circumstances, UpkeepLimits.descriptionMaxCharacters)] {
-            if text.trimmingSpaces.isEmpty { bad.append(.init(field: field, description: "is required")) }
-            if text.count > max { bad.append(.init(field: field, description: "at most \(max) characters")) }
+        if record.reason == .stockTakeLoss, !stockTakeId.isEmpty {
+            if case .stockTake(let count)? = view.record(.stockTake, stockTakeId) {
+                if !(count.report?.lost.contains(assetId) ?? false) {
+                    bad.append(.init(field: "stock_take_id", description: "\(stockTakeId) did not record \(assetId) as lost\(count.isOpen ? " (it is still open)" : "")"))
+                }
+            } else {
+                bad.append(.init(field: "stock_take_id", description: "no stock-take \(stockTakeId) exists"))
+            }
         }
         if !bad.isEmpty { throw LedgerError.invalid(bad, what: "household disposal") }
         if let running = view.contracts(ofAsset: assetId).first(where: { $0.lastDay >= record.date }) {
@@ -94,7 +99,8 @@ extension Decider {
         }
         let (_, net) = Depreciation.asOf(record.date, asset: current, policy: policy)
         var entry = DisposalEntry(assetId: current.id, assetCode: current.code, assetName: current.name, adminCode: current.adminCode,
-                                  category: current.category, originalValueFen: current.originalValueFen, netValueFen: net, record: record)
+                                  category: current.category, originalValueFen: current.originalValueFen, netValueFen: net, record: record,
+                                  stockTakeId: stockTakeId)
         entry.householdRegistration = HouseholdDisposalRegistration(reportedBy: registration.reportedBy.trimmingSpaces,
                                                                     registeredBy: registration.registeredBy.trimmingSpaces,
                                                                     circumstances: registration.circumstances.trimmingSpaces)

@@ -121,8 +121,8 @@ public struct Decider {
             return try recordVisit(visit)
         case .recordUpkeep(let record):
             return try recordUpkeep(record)
-        case .registerHouseholdDisposal(let assetId, let record, let registration, let policy, let expectedVersion):
-            return try registerHouseholdDisposal(assetId, record, registration, policy, expectedVersion)
+        case .registerHouseholdDisposal(let assetId, let record, let registration, let stockTakeId, let policy, let expectedVersion):
+            return try registerHouseholdDisposal(assetId, record, registration, stockTakeId, policy, expectedVersion)
         case .registerHouseholds(let entries, let key, let validateOnly):
             return try registerHouseholds(entries, key, validateOnly: validateOnly)
         }

@@ -41,7 +41,9 @@ public struct FieldCipher: Sendable {
     /// `plaintext` sealed for `context` (say "household/HH00000001/id_number").
     public func seal(_ plaintext: [UInt8], context: String) -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
-        let nonce = (0..<Self.nonceLength).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        // Two draws of 64 bits (each a getrandom call), not one per byte.
+        let (high, low) = (generator.next(), generator.next())
+        let nonce = (0..<Self.nonceLength).map { index in UInt8(truncatingIfNeeded: (index < 8 ? high : low) >> (8 * UInt64(index % 8))) }
         return seal(plaintext, context: context, nonce: nonce)
     }
 

@@ -292,8 +292,54 @@ extension String {
         hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : self
     }
 
-    /// Without spaces at either end (full-width spaces included).
+    /// Without spaces at either end (full-width spaces included). Walks the
+    /// scalars from both ends: the text itself when neither end is a space
+    /// (an import checks a dozen texts a row; reversing Characters was a
+    /// sixth of its time).
     var trimmingSpaces: String {
-        String(drop(while: { $0.isWhitespace }).reversed().drop(while: { $0.isWhitespace }).reversed())
+        let scalars = unicodeScalars
+        var start = scalars.startIndex
+        var end = scalars.endIndex
+        while start < end, scalars[start].properties.isWhitespace { start = scalars.index(after: start) }
+        while end > start, scalars[scalars.index(before: end)].properties.isWhitespace { end = scalars.index(before: end) }
+        if start == scalars.startIndex, end == scalars.endIndex { return self }
+        return String(scalars[start..<end])
+    }
+}
+
+extension Household {
+    /// The stored JSON form, written by hand: the bytes JSONEncoder with
+    /// sorted keys writes (a test holds them equal), at a fraction of the
+    /// cost (an import writes 10,000 in one commit).
+    public var jsonText: String {
+        var json = JSONObjectWriter(capacity: 1_024)
+        json.string("category", category.rawValue)
+        json.array("changes", changes.map { change in
+            var item = JSONObjectWriter()
+            item.string("date", change.date.description)
+            item.string("reason", change.reason)
+            item.string("what", change.what)
+            return item
+        })
+        json.string("createdAt", createdAt)
+        json.string("headName", headName)
+        json.string("id", id)
+        json.string("idDigest", idDigest)
+        json.string("idNumberMasked", idNumberMasked)
+        json.string("idNumberSealed", idNumberSealed)
+        json.string("labourCapacity", labourCapacity.rawValue)
+        json.array("members", members.map { member in
+            var item = JSONObjectWriter()
+            item.string("name", member.name)
+            item.string("relation", member.relation)
+            return item
+        })
+        json.string("phoneMasked", phoneMasked)
+        json.string("phoneSealed", phoneSealed)
+        json.string("registeredOn", registeredOn.description)
+        json.string("updatedAt", updatedAt)
+        json.int("version", version)
+        json.string("villageCode", villageCode)
+        return json.text
     }
 }

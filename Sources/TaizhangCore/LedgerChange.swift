@@ -111,6 +111,10 @@ public struct GroupChanges: Sendable {
     public var stewardshipAdded: [StewardshipKind: Int] = [:]
     /// Credit code → entity id ("" when freed by this group).
     public var entityIdsByCreditCode: [String: String] = [:]
+    /// A household's ID-number digest → the group's household with it, the
+    /// lowest id ("" when freed by this group): an import of 10,000 looks
+    /// each up by key, not by walking the group.
+    public var householdIdsByDigest: [String: String] = [:]
     /// What the group touched, for those who keep something derived.
     public var touched = TouchedRecords()
     /// The kinds of record the group changed ("asset", "entity", …).
@@ -149,6 +153,13 @@ public struct GroupChanges: Sendable {
             let key = GroupChanges.key(record.kind, record.id)
             if before == nil { stewardshipAdded[record.kind, default: 0] += 1 }
             if stewardship.updateValue(record, forKey: key) == nil { stewardshipOrder.append(key) }
+            if case .household(let household) = record {
+                if case .household(let old)? = before, old.idDigest != household.idDigest, householdIdsByDigest[old.idDigest] == old.id {
+                    householdIdsByDigest[old.idDigest] = ""
+                }
+                let holder = householdIdsByDigest[household.idDigest] ?? ""
+                householdIdsByDigest[household.idDigest] = holder.isEmpty ? household.id : min(holder, household.id)
+            }
         }
     }
 }
@@ -183,7 +194,9 @@ public struct TouchedRecords: Sendable, Equatable {
         for unit in change.adminUnits { units.insert(unit.code) }
         for (asset, before) in change.assets {
             assets.insert(asset.id)
-            if let before, before.adminCode != asset.adminCode || before.lifecycle.stage != asset.lifecycle.stage {
+            // The unit's count and upkeep backlogs read the unit, the stage and the usage status.
+            if let before, before.adminCode != asset.adminCode || before.lifecycle.stage != asset.lifecycle.stage
+                || before.usageStatus != asset.usageStatus {
                 units.insert(before.adminCode)
                 units.insert(asset.adminCode)
             }

@@ -588,6 +588,9 @@ public protocol LedgerStore: Sendable {
     /// with ids after `after` up to `through` (nil: no bound), or for the
     /// assets `ids` names when it is given.
     func lastCounted(after: String?, through: String?, ids: [String]?) throws -> [String: CivilDate]
+    /// A year's upkeep under `adminCode`'s subtree ("": the whole ledger),
+    /// per unit and per asset, from the rows' columns.
+    func upkeepCosts(adminCode: String, year: Int) throws -> UpkeepCosts
     /// The day of each asset's latest upkeep record, for the assets with
     /// ids after `after` up to `through` (nil: no bound), or for those `ids` names.
     func lastUpkept(after: String?, through: String?, ids: [String]?) throws -> [String: CivilDate]

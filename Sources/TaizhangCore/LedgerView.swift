@@ -97,12 +97,7 @@ public struct LayeredView: LedgerView {
     public func householdHolder(ofDigest digest: String) -> String? {
         // A household's digest changes only with its ID number: the group's
         // own households first, then the file's (unless the group moved it).
-        var inGroup: String?
-        for record in changes.stewardship.values {
-            guard case .household(let household) = record else { continue }
-            if household.idDigest == digest { inGroup = min(inGroup ?? household.id, household.id) }
-        }
-        if let inGroup { return inGroup }
+        if let inGroup = changes.householdIdsByDigest[digest], !inGroup.isEmpty { return inGroup }
         guard let committed = base.householdHolder(ofDigest: digest) else { return nil }
         if case .household(let now)? = changes.stewardship[GroupChanges.key(.household, committed)], now.idDigest != digest { return nil }
         return committed

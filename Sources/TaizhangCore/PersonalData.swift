@@ -34,6 +34,47 @@ public enum ResidentID {
     /// Why `number` is not a valid ID number, naming the wrong position (and
     /// never repeating the number); nil when valid. `today` bounds the birth date.
     public static func problem(with number: String, today: CivilDate) -> String? {
+        // 18 ASCII bytes (nearly every number given): checked on the bytes,
+        // with the same answers as the characters' walk below (an import
+        // checks 10,000 in one call).
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(18)
+        for byte in number.utf8 {
+            guard bytes.count < 18, byte < 0x80 else { return problem(characters: number, today: today) }
+            bytes.append(byte)
+        }
+        guard bytes.count == 18 else { return problem(characters: number, today: today) }
+        func digit(_ index: Int) -> Int? { (48...57).contains(bytes[index]) ? Int(bytes[index]) - 48 : nil }
+        for index in 0..<17 where digit(index) == nil {
+            return "position \(index + 1) must be a digit (only position 18 may be X)"
+        }
+        let last = bytes[17]
+        guard digit(17) != nil || last == UInt8(ascii: "X") || last == UInt8(ascii: "x") else {
+            return "position 18 (the check character) must be a digit or X"
+        }
+        let number = { (from: Int, count: Int) in (from..<from + count).reduce(0) { $0 * 10 + digit($1)! } }
+        guard provinceNumbers.contains(number(0, 2)) else {
+            return "positions 1–2 are not a province's code (GB/T 2260); the address code is mistyped"
+        }
+        guard let birth = CivilDate(year: number(6, 4), month: number(10, 2), day: number(12, 2)) else {
+            return "positions 7–14 (the birth date YYYYMMDD) are not a real date"
+        }
+        guard birth <= today else {
+            return "positions 7–14 (the birth date) are after today"
+        }
+        let sum = (0..<17).reduce(0) { $0 + digit($1)! * weights[$1] }
+        if (last == UInt8(ascii: "x") ? UInt8(ascii: "X") : last) != checkBytes[sum % 11] {
+            return "position 18 (the check character) does not match the first 17 digits; a digit is mistyped"
+        }
+        return nil
+    }
+
+    /// `provinceCodes` as numbers, and the check characters as bytes.
+    static let provinceNumbers: Set<Int> = Set(provinceCodes.compactMap { Int($0) })
+    static let checkBytes: [UInt8] = Array("10X98765432".utf8)
+
+    /// The problem of a number that is not 18 ASCII characters, walking its characters.
+    static func problem(characters number: String, today: CivilDate) -> String? {
         let characters = Array(number)
         guard characters.count == 18 else {
             return "must be 18 characters (公民身份号码, GB 11643-1999); got \(characters.count)"

@@ -466,8 +466,8 @@ public enum StewardshipChange: Sendable {
     case recordUpkeep(UpkeepRecord)
     /// The village registers the disposal of a household asset (004 §27):
     /// in effect at once, no appraisal, no approvals.
-    case registerHouseholdDisposal(assetId: String, record: DisposalRecord, registration: HouseholdDisposalRegistration, policy: DepreciationPolicy,
-                                   expectedVersion: Int64)
+    case registerHouseholdDisposal(assetId: String, record: DisposalRecord, registration: HouseholdDisposalRegistration, stockTakeId: String,
+                                   policy: DepreciationPolicy, expectedVersion: Int64)
 }
 
 /// Limits on stewardship records.

@@ -95,12 +95,11 @@ public enum UpkeepLimits {
     public static let performedByMaxCharacters = 100
     public static let descriptionMaxCharacters = 1_000
     public static let documentsMax = 20
-    /// One record's cost: 1 亿元 (a repair beyond it is a new project).
+    /// One record's cost: 1 亿元 (a repair beyond it is a new project);
+    /// also what a household asset's disposal may bring in.
     public static let costMaxFen: Int64 = 10_000_000_000
     /// Assets listed one by one in a cost summary; the units' sums count them all.
     public static let summaryAssetsMax = 10_000
-    /// Upkeep records a cost summary adds up (a county's year, many times over).
-    public static let summaryRecordsMax = 500_000
 }
 
 /// The upkeep log's rules.
@@ -135,14 +134,66 @@ public enum UpkeepRules {
         return bad
     }
 
-    /// When an asset last upkept on `lastUpkept` (nil: never; then from
-    /// `since`, the day it entered the ledger) has gone more than `days`
-    /// days without a record on `today`: the day it runs from, and whether
-    /// it is twice that; nil when it is not overdue.
+    /// When an asset last upkept on `lastUpkept` (nil: never) and entered
+    /// in the ledger on `registered` has gone more than `days` days without
+    /// a record on `today`, counted from the later of the two (records
+    /// entered afterwards for the years before do not make a new asset
+    /// overdue): the day it runs from, and whether it is twice that; nil
+    /// when it is not overdue.
     public static func overdue(lastUpkept: CivilDate?, since registered: CivilDate, days: Int, today: CivilDate) -> (since: CivilDate, twice: Bool)? {
-        let since = lastUpkept ?? registered
+        let since = max(lastUpkept ?? registered, registered)
         guard today > since.adding(days: days) else { return nil }
         return (since, today > since.adding(days: 2 * days))
+    }
+}
+
+/// The rules of a household asset's disposal as the village registers it.
+public enum HouseholdDisposalRules {
+    /// Every problem of the registration's own fields, each naming its field.
+    public static func violations(_ record: DisposalRecord, _ registration: HouseholdDisposalRegistration, stockTakeId: String,
+                                  today: CivilDate) -> [FieldViolation] {
+        var bad: [FieldViolation] = []
+        if record.reason == .stockTakeLoss, stockTakeId.isEmpty {
+            bad.append(.init(field: "stock_take_id", description: "a loss a count found names the closed count (stock_take_id)"))
+        } else if record.reason != .stockTakeLoss, !stockTakeId.isEmpty {
+            bad.append(.init(field: "stock_take_id", description: "names a count only for reason stock_take_loss"))
+        }
+        if record.date > today { bad.append(.init(field: "date", description: "is \(record.date), after today (\(today))")) }
+        if record.proceedsFen < 0 { bad.append(.init(field: "proceeds_fen", description: "must not be negative")) }
+        if record.proceedsFen > UpkeepLimits.costMaxFen {
+            bad.append(.init(field: "proceeds_fen", description: "at most \(UpkeepLimits.costMaxFen) fen (1 亿元)"))
+        }
+        for (field, text, max) in [("reported_by", registration.reportedBy, UpkeepLimits.performedByMaxCharacters),
+                                   ("registered_by", registration.registeredBy, UpkeepLimits.performedByMaxCharacters),
+                                   ("circumstances", registration.circumstances, UpkeepLimits.descriptionMaxCharacters)] {
+            if text.trimmingSpaces.isEmpty { bad.append(.init(field: field, description: "is required")) }
+            if text.count > max { bad.append(.init(field: field, description: "at most \(max) characters")) }
+        }
+        return bad
+    }
+}
+
+/// A year's upkeep under a unit: in all, per unit, per asset (by id).
+public struct UpkeepCosts: Sendable {
+    public var records = 0
+    public var costFen: Int64 = 0
+    public var units: [String: UpkeepTally] = [:]
+    /// By asset id (an asset recorded in two units, having moved, twice).
+    public var assets: [(assetId: String, adminCode: String, tally: UpkeepTally)] = []
+
+    public init() {}
+
+    /// One asset's records in one unit.
+    public mutating func add(assetId: String, adminCode: String, records count: Int, costFen cost: Int64, lastDate: CivilDate) {
+        var tally = UpkeepTally()
+        (tally.records, tally.costFen, tally.lastDate) = (count, cost, lastDate)
+        records += count
+        costFen = costFen.saturatingAdd(cost)
+        units[adminCode, default: UpkeepTally()].records += count
+        units[adminCode, default: UpkeepTally()].costFen = units[adminCode, default: UpkeepTally()].costFen.saturatingAdd(cost)
+        units[adminCode, default: UpkeepTally()].assets += 1
+        units[adminCode, default: UpkeepTally()].lastDate = max(units[adminCode]?.lastDate ?? lastDate, lastDate)
+        assets.append((assetId, adminCode, tally))
     }
 }
 

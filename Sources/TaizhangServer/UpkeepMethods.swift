@@ -62,13 +62,9 @@ extension LedgerService {
                 if !(2000...2100).contains(year) {
                     throw LedgerError.invalid([.init(field: "year", description: "\(request.year) is not a year of the ledger (2000…2100)")], what: "request")
                 }
-                let filter = try UpkeepMapping.filter(store, adminCode: request.adminCode, assetId: "", year: year, kind: .unspecified)
-                let records = try store.stewardshipRecords(filter, after: nil, limit: UpkeepLimits.summaryRecordsMax + 1).records
-                if records.count > UpkeepLimits.summaryRecordsMax {
-                    throw LedgerError(.resourceExhausted, "more than \(UpkeepLimits.summaryRecordsMax) upkeep records in \(year) under \(request.adminCode.isEmpty ? "the ledger" : request.adminCode); ask for a smaller unit")
-                }
-                return try UpkeepMapping.summary(records.compactMap { record in if case .upkeep(let upkeep) = record { upkeep } else { nil } },
-                                                 adminCode: request.adminCode, year: year) { store.adminUnit(code: $0)?.name ?? "" }.serializedBytes()
+                _ = try UpkeepMapping.filter(store, adminCode: request.adminCode, assetId: "", year: year, kind: .unspecified)
+                let costs = try store.upkeepCosts(adminCode: request.adminCode, year: year)
+                return try UpkeepMapping.summary(costs, adminCode: request.adminCode, year: year) { store.adminUnit(code: $0)?.name ?? "" }.serializedBytes()
             }
         }
 
@@ -83,13 +79,17 @@ extension LedgerService {
                     StewardshipMapping.checkText(text, field: field, into: &bad)
                 }
                 if request.expectedVersion < 0 { bad.append(.init(field: "expected_version", description: "must be 0 (no check) or the asset's version you read")) }
-                guard let reason, let method, bad.isEmpty else { throw LedgerError.invalid(bad, what: "household disposal") }
-                let record = DisposalRecord(reason: reason, method: method, appraisal: nil, approvals: [], valuationPublishedOn: nil,
+                let record = DisposalRecord(reason: reason ?? .scrapping, method: method ?? .scrap, appraisal: nil, approvals: [], valuationPublishedOn: nil,
                                             proceedsFen: request.proceedsFen, date: date)
                 let registration = HouseholdDisposalRegistration(reportedBy: request.reportedBy, registeredBy: request.registeredBy,
                                                                  circumstances: request.circumstances)
+                // The registration's own rules here too, so that every bad field is listed at once.
+                for violation in HouseholdDisposalRules.violations(record, registration, stockTakeId: request.stockTakeID, today: context.today)
+                where !bad.contains(violation) { bad.append(violation) }
+                guard reason != nil, method != nil, bad.isEmpty else { throw LedgerError.invalid(bad, what: "household disposal") }
                 return .stewardship(.registerHouseholdDisposal(assetId: request.assetID, record: record, registration: registration,
-                                                               policy: context.policy, expectedVersion: request.expectedVersion))
+                                                               stockTakeId: request.stockTakeID, policy: context.policy,
+                                                               expectedVersion: request.expectedVersion))
             }, respond: { outcome in
                 guard case .stewardship(.disposal(let entry)) = outcome else { return Taizhang_Ledger_V1_Disposal() }
                 return StewardshipMapping.encode(entry)
@@ -125,32 +125,22 @@ enum UpkeepMapping {
     }
 
     /// A year's cost per unit (by code) and per asset (by id, the first `summaryAssetsMax`).
-    static func summary(_ records: [UpkeepRecord], adminCode: String, year: Int, unitName: (String) -> String) -> Taizhang_Ledger_V1_UpkeepSummary {
-        var byUnit: [String: UpkeepTally] = [:]
-        var byAsset: [String: (unit: String, tally: UpkeepTally)] = [:]
+    static func summary(_ costs: UpkeepCosts, adminCode: String, year: Int, unitName: (String) -> String) -> Taizhang_Ledger_V1_UpkeepSummary {
         var out = Taizhang_Ledger_V1_UpkeepSummary()
-        (out.adminCode, out.year) = (adminCode, Int32(year))
-        for record in records {
-            out.records += 1
-            out.costFen = out.costFen.saturatingAdd(record.costFen)
-            byUnit[record.adminCode, default: UpkeepTally()].add(record)
-            if byAsset[record.assetId] == nil { byUnit[record.adminCode, default: UpkeepTally()].assets += 1 }
-            byAsset[record.assetId, default: (record.adminCode, UpkeepTally())].tally.add(record)
-        }
-        out.units = byUnit.sorted { $0.key < $1.key }.map { code, tally in
+        (out.adminCode, out.year, out.records, out.costFen) = (adminCode, Int32(year), UInt32(clamping: costs.records), costs.costFen)
+        out.units = costs.units.sorted { $0.key < $1.key }.map { code, tally in
             var unit = Taizhang_Ledger_V1_UpkeepUnitCost()
             (unit.adminCode, unit.name, unit.records, unit.assets, unit.costFen) = (code, unitName(code), UInt32(clamping: tally.records),
                                                                                     UInt32(clamping: tally.assets), tally.costFen)
             return unit
         }
-        let assets = byAsset.sorted { $0.key < $1.key }
-        out.assets = assets.prefix(UpkeepLimits.summaryAssetsMax).map { id, entry in
+        out.assets = costs.assets.prefix(UpkeepLimits.summaryAssetsMax).map { entry in
             var asset = Taizhang_Ledger_V1_UpkeepAssetCost()
-            (asset.assetID, asset.adminCode, asset.records, asset.costFen) = (id, entry.unit, UInt32(clamping: entry.tally.records), entry.tally.costFen)
+            (asset.assetID, asset.adminCode, asset.records, asset.costFen) = (entry.assetId, entry.adminCode, UInt32(clamping: entry.tally.records), entry.tally.costFen)
             asset.lastDate = entry.tally.lastDate?.description ?? ""
             return asset
         }
-        out.assetsTruncated = assets.count > UpkeepLimits.summaryAssetsMax
+        out.assetsTruncated = costs.assets.count > UpkeepLimits.summaryAssetsMax
         return out
     }
 }

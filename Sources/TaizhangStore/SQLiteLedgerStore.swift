@@ -646,7 +646,9 @@ public final class SQLiteLedgerStore: LedgerStore {
     func loadHouseholdId(digest: String) throws -> String? {
         try pool.point { db in
             var id: String?
-            try db.cached("SELECT id FROM stewardship_records WHERE contract_id = ? AND kind = 'household' ORDER BY id LIMIT 1")
+            // "<> ''" lets SQLite use the partial index of contract_id (without
+            // it, each lookup walked every household: an import was quadratic).
+            try db.cached("SELECT id FROM stewardship_records WHERE contract_id = ? AND contract_id <> '' AND kind = 'household' ORDER BY id LIMIT 1")
                 .query([.text(digest)]) { id = $0.text(0) }
             return id
         }

@@ -245,6 +245,29 @@ extension SQLiteLedgerStore {
         return counted
     }
 
+    public func upkeepCosts(adminCode: String, year: Int) throws -> UpkeepCosts {
+        var costs = UpkeepCosts()
+        var values: [SQLiteStatement.Value] = [.int(Int64(year))]
+        var unit = ""
+        if !adminCode.isEmpty {
+            unit = " AND admin_code IN (\(AssetQuery.subtreeCodes))"
+            values.append(.text(adminCode))
+        }
+        // From the rows' columns, one row per asset (no record decoded).
+        try readOperations(of: "the upkeep costs of \(adminCode.isEmpty ? "the ledger" : adminCode) in \(year)") { db in
+            try db.cached("""
+                SELECT asset_id, admin_code, COUNT(*), COALESCE(SUM(amount_fen), 0), MAX(day) FROM stewardship_records
+                WHERE kind = 'upkeep' AND year = ?\(unit) GROUP BY asset_id, admin_code ORDER BY asset_id, admin_code
+                """).query(values) { row in
+                guard let day = row.withText(4, CivilDate.init(utf8:)) else {
+                    throw StoredRowError(table: "stewardship_records", key: row.text(0), column: "day")
+                }
+                costs.add(assetId: row.text(0), adminCode: row.text(1), records: Int(row.int(2)), costFen: row.int(3), lastDate: day)
+            }
+        }
+        return costs
+    }
+
     public func lastUpkept(after: String?, through: String?, ids: [String]?) throws -> [String: CivilDate] {
         var upkept: [String: CivilDate] = [:]
         try byAsset("stewardship_records", "asset_id, day", extra: "kind = 'upkeep' AND ", order: "asset_id, id", after: after, through: through, ids: ids) { row in

@@ -466,7 +466,8 @@ final class LoadHandler: ChannelInboundHandler {
         if response.hasStatus, response.status.code != .ok {
             result.failed += 1
             if result.failed == 1 {
-                FileHandle.standardError.write(Data("first failure: \(response.status.code) \(response.status.message)\n".utf8))
+                let fields = response.status.violations.map { "\($0.field): \($0.description_p)" }.joined(separator: "; ")
+                FileHandle.standardError.write(Data("first failure: \(response.status.code) \(response.status.message) \(fields)\n".utf8))
             }
         } else {
             result.completed += 1

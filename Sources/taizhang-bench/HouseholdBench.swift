@@ -1,4 +1,4 @@
-// taizhang-bench --scenario households-csv / payment-sheets (issue 23), on the
+// taizhang-bench --scenario households-csv / payment-plans (issue 23), on the
 // demo county: the register's CSV files for `taizhang household import`
 // (one village of the demo's first receipt gets `--village-households` of
 // them, the rest spread over the other villages), and that village's plans,
@@ -65,11 +65,15 @@ extension Bench {
         let rest = households.filter { $0.labourCapacity == .full }
         let reserveFen = Int64(households.count) * 250
         let start = DispatchTime.now().uptimeNanoseconds
+        let formatter = DateFormatter()
+        (formatter.timeZone, formatter.dateFormat) = (TimeZone(identifier: "Asia/Shanghai"), "yyyy-MM-dd")
+        let today = formatter.string(from: Date())
         var ids: [String] = []
         for number in 0..<plans {
             let income = try Taizhang_Ledger_V1_Income(serializedBytes: try call(group: group, socket: socket, RPC.Ledger.recordIncome.path,
                 try Taizhang_Ledger_V1_RecordIncomeRequest.with {
                     $0.income.assetID = assetId; $0.income.amountFen = Int64(households.count) * shareFen + reserveFen
+                    $0.income.receivedOn = today
                     $0.income.payer = "承包方"; $0.income.account = "村集体账户"; $0.income.note = "bench \(number)"
                 }.serializedData()))
             func shares(_ group: [Taizhang_Household_V1_Household]) -> [Taizhang_Ledger_V1_HouseholdShare] {

@@ -137,7 +137,8 @@ extension DisposalCommand {
             """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Asset id of a household asset.") var asset: String
-        @Option(name: .customLong("reason"), help: "natural_disaster, accident, planning, wear or scrapping.") var reason: String
+        @Option(name: .customLong("reason"), help: "natural_disaster, accident, planning, wear, scrapping or stock_take_loss (with --stock-take).") var reason: String
+        @Option(name: .customLong("stock-take"), help: "For stock_take_loss: the closed count that found it lost.") var stockTake: String = ""
         @Option(name: .customLong("method"), help: "auction (拍卖), transfer (转让) or scrap (报废).") var method: String
         @Option(name: .customLong("proceeds"), help: "What the household received for it, in yuan.") var proceeds: String = "0"
         @Option(name: .customLong("date"), help: "The disposal's day (default: today).") var date: String = ""
@@ -153,7 +154,7 @@ extension DisposalCommand {
             request.method = try RiskLabels.pick(StewardshipLabels.methods, method, option: "--method")
             request.proceedsFen = try parseYuan(proceeds, option: "--proceeds")
             (request.date, request.reportedBy, request.registeredBy) = (date, reportedBy, registeredBy)
-            (request.circumstances, request.expectedVersion) = (circumstances, expectedVersion)
+            (request.circumstances, request.expectedVersion, request.stockTakeID) = (circumstances, expectedVersion, stockTake)
             try await global.show(RPC.Ledger.registerHouseholdDisposal, request) { entry in
                 print(global.language == .zh
                       ? "\(entry.id) 已登记：到户类资产 \(entry.assetID) \(entry.assetName) 于 \(entry.date) 处置（\(entry.householdDisposal.registeredBy) 登记），已转入核销登记台账"

@@ -125,9 +125,11 @@ struct UpkeepTests {
         let (operating, _) = try await Self.call(client, "RegisterHouseholdDisposal", registration(plant.id), as: Taizhang_Ledger_V1_Disposal.self)
         #expect(operating.code == .failedPrecondition && operating.message.contains("DisposeAsset"))
         var incomplete = registration(cow.id)
-        (incomplete.reason, incomplete.reportedBy, incomplete.circumstances) = (.stockTakeLoss, "", " ")
+        (incomplete.reason, incomplete.reportedBy, incomplete.circumstances, incomplete.proceedsFen) = (.stockTakeLoss, "", " ", 10_000_000_001)
+        incomplete.method = .unspecified
         let (missing, _) = try await Self.call(client, "RegisterHouseholdDisposal", incomplete, as: Taizhang_Ledger_V1_Disposal.self)
-        #expect(missing.code == .invalidArgument && Set(missing.violations.map(\.field)) == ["reason", "reported_by", "circumstances"],
+        #expect(missing.code == .invalidArgument
+                && Set(missing.violations.map(\.field)) == ["method", "stock_take_id", "reported_by", "circumstances", "proceeds_fen"],
                 "\(missing.violations.map { "\($0.field): \($0.description_p)" })")
         let disposal = try await Self.ok(client, "RegisterHouseholdDisposal", registration(cow.id), as: Taizhang_Ledger_V1_Disposal.self)
         #expect(disposal.householdDisposal.registeredBy == "白马村村委会 王会计" && !disposal.hasSignOff && disposal.approvals.isEmpty)

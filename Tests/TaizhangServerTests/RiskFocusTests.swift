@@ -207,9 +207,13 @@ struct RiskFocusTests {
         let touched = Mutex(TouchedRecords())
         store.observeCommits { more in touched.withLock { $0 = more } }
         try Self.county(store, villages: [(Self.village, "白马村"), (Self.otherVillage, "青龙村")])
+        var building = Self.asset("在建冷库")
+        building.usageStatus = .underConstruction
         guard case .assets(let assets) = try Self.submit(store, .registerAssets([Self.asset("光伏电站"), Self.asset("冷库"), Self.asset("大棚")], batch: true),
-                                                         "RegisterAssets") else { Issue.record("no assets"); return }
-        // A year and a half on, one asset upkept three months ago: two are overdue (yellow: under 730 days).
+                                                         "RegisterAssets"),
+              case .assets(let built) = try Self.submit(store, .registerAssets([building], batch: false), "RegisterAsset") else { Issue.record("no assets"); return }
+        // A year and a half on, one asset upkept three months ago: two are overdue (yellow: under 730 days);
+        // the one under construction is not judged.
         clock.set("2026-09-01")
         _ = try Self.submit(store, .stewardship(.recordUpkeep(UpkeepRecord(assetId: assets[0].id, kind: .inspection, date: CivilDate("2026-06-01")!,
                                                                            performedBy: "管护员", description: "巡查"))), "RecordUpkeep")
@@ -240,6 +244,19 @@ struct RiskFocusTests {
             #expect(try Self.fullRunWouldChange(monitor, store, clock).isEmpty)
         }
         #expect(alerts.openAlerts()[AlertKind.upkeepOverdue.key(of: Self.village)] == nil)
+
+        // Put in use, the building is judged from then on: a focused run on its unit raises the alert again.
+        touched.withLock { $0 = TouchedRecords() }
+        var inUse = built[0]
+        inUse.usageStatus = .inUse
+        _ = try Self.submit(store, .updateAsset(inUse, expectedVersion: inUse.version), "UpdateAsset")
+        var focus = RiskFocus()
+        focus.add(touched.withLock { $0 })
+        #expect(focus.touched.units == [Self.village])
+        let run = monitor.runOnce(trigger: "mutation", focus: focus)
+        #expect(run.focused && run.raised == 1)
+        #expect(alerts.openAlerts()[AlertKind.upkeepOverdue.key(of: Self.village)]?.reasons.first?.chinese.contains(built[0].id) == true)
+        #expect(try Self.fullRunWouldChange(monitor, store, clock).isEmpty)
     }
 
     /// A loss in one village scored by a first full run: its asset_loss

@@ -4504,12 +4504,12 @@ public nonisolated struct Taizhang_Ledger_V1_RegisterHouseholdDisposalRequest: S
   /// a household asset (category HOUSEHOLD)
   public var assetID: String = String()
 
-  /// not STOCK_TAKE_LOSS (a count's loss goes through DisposeAsset's rules)
+  /// STOCK_TAKE_LOSS names the closed count that found it lost (stock_take_id)
   public var reason: Taizhang_Ledger_V1_DisposalReason = .unspecified
 
   public var method: Taizhang_Ledger_V1_DisposalMethod = .unspecified
 
-  /// what the household received for it; 0 when nothing
+  /// what the household received for it; 0 … 10,000,000,000
   public var proceedsFen: Int64 = 0
 
   /// the disposal's day; empty: today
@@ -4523,6 +4523,9 @@ public nonisolated struct Taizhang_Ledger_V1_RegisterHouseholdDisposalRequest: S
 
   /// the asset's version
   public var expectedVersion: Int64 = 0
+
+  /// for STOCK_TAKE_LOSS only: the closed count that found the asset lost
+  public var stockTakeID: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -4737,7 +4740,7 @@ public nonisolated struct Taizhang_Ledger_V1_Upkeep: Sendable {
   /// output only: the asset's unit
   public var adminCode: String = String()
 
-  /// output only: a household asset's household of the register, if its owners name one
+  /// output only: the household of the register the asset's owners name, if any
   public var householdID: String = String()
 
   public var version: Int64 = 0
@@ -11249,7 +11252,7 @@ nonisolated extension Taizhang_Ledger_V1_HouseholdDisposal: SwiftProtobuf.Messag
 
 nonisolated extension Taizhang_Ledger_V1_RegisterHouseholdDisposalRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RegisterHouseholdDisposalRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}asset_id\0\u{1}reason\0\u{1}method\0\u{3}proceeds_fen\0\u{1}date\0\u{3}reported_by\0\u{3}registered_by\0\u{1}circumstances\0\u{3}expected_version\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}asset_id\0\u{1}reason\0\u{1}method\0\u{3}proceeds_fen\0\u{1}date\0\u{3}reported_by\0\u{3}registered_by\0\u{1}circumstances\0\u{3}expected_version\0\u{3}stock_take_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -11266,6 +11269,7 @@ nonisolated extension Taizhang_Ledger_V1_RegisterHouseholdDisposalRequest: Swift
       case 7: try { try decoder.decodeSingularStringField(value: &self.registeredBy) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.circumstances) }()
       case 9: try { try decoder.decodeSingularInt64Field(value: &self.expectedVersion) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.stockTakeID) }()
       default: break
       }
     }
@@ -11299,6 +11303,9 @@ nonisolated extension Taizhang_Ledger_V1_RegisterHouseholdDisposalRequest: Swift
     if self.expectedVersion != 0 {
       try visitor.visitSingularInt64Field(value: self.expectedVersion, fieldNumber: 9)
     }
+    if !self.stockTakeID.isEmpty {
+      try visitor.visitSingularStringField(value: self.stockTakeID, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -11312,6 +11319,7 @@ nonisolated extension Taizhang_Ledger_V1_RegisterHouseholdDisposalRequest: Swift
     if lhs.registeredBy != rhs.registeredBy {return false}
     if lhs.circumstances != rhs.circumstances {return false}
     if lhs.expectedVersion != rhs.expectedVersion {return false}
+    if lhs.stockTakeID != rhs.stockTakeID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

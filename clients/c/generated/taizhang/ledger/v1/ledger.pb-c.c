@@ -16141,7 +16141,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__household_disposal__descr
   (ProtobufCMessageInit) taizhang__ledger__v1__household_disposal__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taizhang__ledger__v1__register_household_disposal_request__field_descriptors[9] =
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__register_household_disposal_request__field_descriptors[10] =
 {
   {
     "asset_id",
@@ -16251,6 +16251,18 @@ static const ProtobufCFieldDescriptor taizhang__ledger__v1__register_household_d
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "stock_take_id",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest, stock_take_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__ledger__v1__register_household_disposal_request__field_indices_by_name[] = {
   0,   /* field[0] = asset_id */
@@ -16262,11 +16274,12 @@ static const unsigned taizhang__ledger__v1__register_household_disposal_request_
   1,   /* field[1] = reason */
   6,   /* field[6] = registered_by */
   5,   /* field[5] = reported_by */
+  9,   /* field[9] = stock_take_id */
 };
 static const ProtobufCIntRange taizhang__ledger__v1__register_household_disposal_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor taizhang__ledger__v1__register_household_disposal_request__descriptor =
 {
@@ -16276,7 +16289,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__register_household_dispos
   "Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest",
   "taizhang.ledger.v1",
   sizeof(Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest),
-  9,
+  10,
   taizhang__ledger__v1__register_household_disposal_request__field_descriptors,
   taizhang__ledger__v1__register_household_disposal_request__field_indices_by_name,
   1,  taizhang__ledger__v1__register_household_disposal_request__number_ranges,

@@ -3248,12 +3248,12 @@ struct  Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest
    */
   char *asset_id;
   /*
-   * not STOCK_TAKE_LOSS (a count's loss goes through DisposeAsset's rules)
+   * STOCK_TAKE_LOSS names the closed count that found it lost (stock_take_id)
    */
   Taizhang__Ledger__V1__DisposalReason reason;
   Taizhang__Ledger__V1__DisposalMethod method;
   /*
-   * what the household received for it; 0 when nothing
+   * what the household received for it; 0 … 10,000,000,000
    */
   int64_t proceeds_fen;
   /*
@@ -3267,10 +3267,14 @@ struct  Taizhang__Ledger__V1__RegisterHouseholdDisposalRequest
    * the asset's version
    */
   int64_t expected_version;
+  /*
+   * for STOCK_TAKE_LOSS only: the closed count that found the asset lost
+   */
+  char *stock_take_id;
 };
 #define TAIZHANG__LEDGER__V1__REGISTER_HOUSEHOLD_DISPOSAL_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__register_household_disposal_request__descriptor) \
-    , (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__DISPOSAL_REASON__DISPOSAL_REASON_UNSPECIFIED, TAIZHANG__LEDGER__V1__DISPOSAL_METHOD__DISPOSAL_METHOD_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, TAIZHANG__LEDGER__V1__DISPOSAL_REASON__DISPOSAL_REASON_UNSPECIFIED, TAIZHANG__LEDGER__V1__DISPOSAL_METHOD__DISPOSAL_METHOD_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
 
 
 struct  Taizhang__Ledger__V1__DisposeAssetRequest
@@ -3450,7 +3454,7 @@ struct  Taizhang__Ledger__V1__Upkeep
    */
   char *admin_code;
   /*
-   * output only: a household asset's household of the register, if its owners name one
+   * output only: the household of the register the asset's owners name, if any
    */
   char *household_id;
   int64_t version;
