@@ -235,11 +235,7 @@ extension AssetCommand {
             request.toParty = toParty
             request.upkeepDuties = duties
             request.noticeStart = noticeStart
-            request.documents = try documents.map { text in
-                let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-                guard parts.count == 3 else { printError("--document \(text): write 名称/类型/SHA-256"); throw ExitCode(2) }
-                return .with { $0.name = parts[0]; $0.kind = parts[1]; $0.sha256 = parts[2] }
-            }
+            request.documents = try documents.map { try AlertsCommand.document($0, option: "--document") }
             try await global.step(RPC.Ledger.recordHandover, request)
         }
     }

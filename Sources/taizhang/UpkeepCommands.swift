@@ -62,11 +62,7 @@ struct UpkeepCommand: AsyncParsableCommand {
             request.upkeep.costFen = try parseYuan(cost, option: "--cost")
             request.upkeep.performedBy = performedBy
             request.upkeep.description_p = what
-            request.upkeep.documents = try documents.map { text in
-                let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-                guard parts.count == 3 else { printError("--document \(text): write 名称/类型/SHA-256"); throw ExitCode(2) }
-                return .with { $0.name = parts[0]; $0.kind = parts[1]; $0.sha256 = parts[2] }
-            }
+            request.upkeep.documents = try documents.map { try AlertsCommand.document($0, option: "--document") }
             try await global.show(RPC.Ledger.recordUpkeep, request) { record in
                 let kind = SupervisionLabels.name(UpkeepCommand.kinds, record.kind, global.language)
                 print(global.language == .zh ? "\(record.id) 已登记：\(record.assetID) \(record.date) \(kind)，费用 \(Format.yuan(record.costFen)) 元"
