@@ -309,7 +309,11 @@ extension LedgerService {
                 if !bad.isEmpty { throw LedgerError.invalid(bad) }
                 let summary = try store.assetSummary(ledgerCode: request.adminCode.isEmpty ? nil : request.adminCode,
                                                      year: request.year == 0 ? nil : Int(request.year), asOf: asOf)
-                return try Encode.summary(summary, adminCode: request.adminCode).serializedBytes()
+                var out = Encode.summary(summary, adminCode: request.adminCode)
+                // The year's upkeep: a count and a sum from the unit's range of the index, no record read.
+                let upkeep = try store.stewardshipRecords(StewardshipFilter(.upkeep, adminCode: request.adminCode, year: asOf.year), after: nil, limit: 0)
+                (out.upkeepRecords, out.upkeepCostFen) = (UInt64(upkeep.total), upkeep.amountFen)
+                return try out.serializedBytes()
             }
         }
     }

@@ -210,8 +210,10 @@ public enum LedgerSheet {
         case .accumulatedDepreciation: return Money.yuan(asset.accumulatedDepreciationFen)
         case .netValue: return Money.yuan(asset.netValueFen)
         case .owners:
-            return asset.owners.map { "\(clean($0.name))/\(Names.owner.name(of: $0.kind.rawValue))/\($0.adminCode)/\(Money.percent($0.shareBp))" }
-                .joined(separator: ";")
+            // A household of the register (issue 23) as a fifth part.
+            return asset.owners.map {
+                "\(clean($0.name))/\(Names.owner.name(of: $0.kind.rawValue))/\($0.adminCode)/\(Money.percent($0.shareBp))" + ($0.householdID.isEmpty ? "" : "/" + $0.householdID)
+            }.joined(separator: ";")
         case .user: return asset.user
         case .beneficiary: return asset.beneficiary
         case .custodian: return asset.custody.custodian
@@ -427,12 +429,14 @@ struct RowReader {
         }
         for (index, entry) in value(.owners).splitEntries().enumerated() {
             let parts = entry.split(separator: "/", omittingEmptySubsequences: false).map { String($0).trimmingSpaces() }
-            guard parts.count == 4, let raw = Names.owner.value(of: parts[1]), let kind = Taizhang_Ledger_V1_OwnerKind(rawValue: raw),
+            guard parts.count == 4 || parts.count == 5, let raw = Names.owner.value(of: parts[1]), let kind = Taizhang_Ledger_V1_OwnerKind(rawValue: raw),
                   let share = Money.basisPoints(parts[3]) else {
-                problem(.owners, "entry \(index + 1) \"\(entry)\" is not 名称/类型/区划代码/份额% with a type among \(Names.owner.choices)")
+                problem(.owners, "entry \(index + 1) \"\(entry)\" is not 名称/类型/区划代码/份额% (and /农户编号 for a household of the register) with a type among \(Names.owner.choices)")
                 continue
             }
-            asset.owners.append(Taizhang_Ledger_V1_Owner.with { $0.name = parts[0]; $0.kind = kind; $0.adminCode = parts[2]; $0.shareBp = share })
+            asset.owners.append(Taizhang_Ledger_V1_Owner.with {
+                $0.name = parts[0]; $0.kind = kind; $0.adminCode = parts[2]; $0.shareBp = share; $0.householdID = parts.count == 5 ? parts[4] : ""
+            })
         }
         asset.user = value(.user)
         asset.beneficiary = value(.beneficiary)

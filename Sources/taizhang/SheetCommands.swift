@@ -49,6 +49,9 @@ struct LedgerCommand: AsyncParsableCommand {
             print(zh ? "阶段：\(stages)" : "stages: \(stages)")
             print(zh ? "无管护主体 \(summary.withoutCustodian) 项；逾期未移交 \(summary.handoverOverdue) 项"
                      : "\(summary.withoutCustodian) without a custodian; \(summary.handoverOverdue) past their handover deadline")
+            let year = summary.asOf.prefix(4)
+            print(zh ? "\(year)年度管护记录 \(summary.upkeepRecords) 条，管护费用 \(Format.yuan(summary.upkeepCostFen)) 元（按村、按资产：taizhang upkeep costs）"
+                     : "upkeep in \(year): \(summary.upkeepRecords) record(s), \(Format.yuan(summary.upkeepCostFen)) yuan (by village and asset: taizhang upkeep costs)")
         }
     }
 

@@ -113,6 +113,13 @@ struct UpkeepTests {
         #expect(summary.records == 3 && summary.costFen == 130_050)
         #expect(summary.units.map(\.adminCode) == [Self.baima] && summary.units.first?.name == "白马村" && summary.units.first?.assets == 2)
         #expect(summary.assets.map(\.assetID) == [plant.id, cow.id] && summary.assets.map(\.costFen) == [130_050, 0] && summary.assets.first?.records == 2)
+        // The unit's ledger view carries the year's upkeep too.
+        let view = try await Self.ok(client, "GetLedgerSummary", Taizhang_Ledger_V1_GetLedgerSummaryRequest.with { $0.adminCode = Self.baima },
+                                     as: Taizhang_Ledger_V1_LedgerSummary.self)
+        #expect(view.upkeepRecords == 3 && view.upkeepCostFen == 130_050)
+        let xinheView = try await Self.ok(client, "GetLedgerSummary", Taizhang_Ledger_V1_GetLedgerSummaryRequest.with { $0.adminCode = Self.xinhe },
+                                      as: Taizhang_Ledger_V1_LedgerSummary.self)
+        #expect(xinheView.upkeepRecords == 0 && xinheView.upkeepCostFen == 0)
         let (badYear, _) = try await Self.call(client, "SummarizeUpkeep", Taizhang_Ledger_V1_SummarizeUpkeepRequest.with { $0.year = 1999 },
                                                as: Taizhang_Ledger_V1_UpkeepSummary.self)
         #expect(badYear.code == .invalidArgument)

@@ -141,6 +141,17 @@ struct LedgerSheetTests {
         #expect(text.contains(",'=白马村光伏电站,"))
     }
 
+    /// A household owner of the register keeps its id through the CSV (issue 23).
+    @Test func aHouseholdOwnersId_isAFifthPart_outAndIn() throws {
+        var asset = Self.asset()
+        asset.category = .household
+        asset.owners = [.with { $0.name = "李桂英"; $0.kind = .householdOwner; $0.shareBp = 10_000; $0.householdID = "HH00000073" }]
+        let text = CSV.write(LedgerSheet.rows([asset]))
+        #expect(text.contains("李桂英/农户//100.00%/HH00000073"))
+        let sheet = LedgerSheet.read(try CSV.parse(Array(text.utf8)))
+        #expect(sheet.problems == [] && sheet.rows.first?.asset == asset)
+    }
+
     @Test func englishHeaders_areReadToo() throws {
         let text = CSV.write(LedgerSheet.rows([Self.asset()], english: true))
         #expect(LedgerSheet.read(try CSV.parse(Array(text.utf8))).rows.first?.asset == Self.asset())

@@ -2974,6 +2974,12 @@ public nonisolated struct Taizhang_Ledger_V1_LedgerSummary: Sendable {
 
   public var handoverOverdue: UInt64 = 0
 
+  /// The upkeep 管护 recorded under the unit in as_of's year (issue 23; by
+  /// asset and village: SummarizeUpkeep).
+  public var upkeepRecords: UInt64 = 0
+
+  public var upkeepCostFen: Int64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -8216,7 +8222,7 @@ nonisolated extension Taizhang_Ledger_V1_StageCount: SwiftProtobuf.Message, Swif
 
 nonisolated extension Taizhang_Ledger_V1_LedgerSummary: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".LedgerSummary"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}admin_code\0\u{3}as_of\0\u{1}total\0\u{3}by_category\0\u{3}by_stage\0\u{3}without_custodian\0\u{3}handover_overdue\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}admin_code\0\u{3}as_of\0\u{1}total\0\u{3}by_category\0\u{3}by_stage\0\u{3}without_custodian\0\u{3}handover_overdue\0\u{3}upkeep_records\0\u{3}upkeep_cost_fen\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -8231,6 +8237,8 @@ nonisolated extension Taizhang_Ledger_V1_LedgerSummary: SwiftProtobuf.Message, S
       case 5: try { try decoder.decodeRepeatedMessageField(value: &self.byStage) }()
       case 6: try { try decoder.decodeSingularUInt64Field(value: &self.withoutCustodian) }()
       case 7: try { try decoder.decodeSingularUInt64Field(value: &self.handoverOverdue) }()
+      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.upkeepRecords) }()
+      case 9: try { try decoder.decodeSingularInt64Field(value: &self.upkeepCostFen) }()
       default: break
       }
     }
@@ -8262,6 +8270,12 @@ nonisolated extension Taizhang_Ledger_V1_LedgerSummary: SwiftProtobuf.Message, S
     if self.handoverOverdue != 0 {
       try visitor.visitSingularUInt64Field(value: self.handoverOverdue, fieldNumber: 7)
     }
+    if self.upkeepRecords != 0 {
+      try visitor.visitSingularUInt64Field(value: self.upkeepRecords, fieldNumber: 8)
+    }
+    if self.upkeepCostFen != 0 {
+      try visitor.visitSingularInt64Field(value: self.upkeepCostFen, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -8273,6 +8287,8 @@ nonisolated extension Taizhang_Ledger_V1_LedgerSummary: SwiftProtobuf.Message, S
     if lhs.byStage != rhs.byStage {return false}
     if lhs.withoutCustodian != rhs.withoutCustodian {return false}
     if lhs.handoverOverdue != rhs.handoverOverdue {return false}
+    if lhs.upkeepRecords != rhs.upkeepRecords {return false}
+    if lhs.upkeepCostFen != rhs.upkeepCostFen {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

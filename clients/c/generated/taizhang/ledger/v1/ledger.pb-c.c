@@ -11345,7 +11345,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__stage_count__descriptor =
   (ProtobufCMessageInit) taizhang__ledger__v1__stage_count__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taizhang__ledger__v1__ledger_summary__field_descriptors[7] =
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__ledger_summary__field_descriptors[9] =
 {
   {
     "admin_code",
@@ -11431,6 +11431,30 @@ static const ProtobufCFieldDescriptor taizhang__ledger__v1__ledger_summary__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "upkeep_records",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__LedgerSummary, upkeep_records),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "upkeep_cost_fen",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__LedgerSummary, upkeep_cost_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__ledger__v1__ledger_summary__field_indices_by_name[] = {
   0,   /* field[0] = admin_code */
@@ -11439,12 +11463,14 @@ static const unsigned taizhang__ledger__v1__ledger_summary__field_indices_by_nam
   4,   /* field[4] = by_stage */
   6,   /* field[6] = handover_overdue */
   2,   /* field[2] = total */
+  8,   /* field[8] = upkeep_cost_fen */
+  7,   /* field[7] = upkeep_records */
   5,   /* field[5] = without_custodian */
 };
 static const ProtobufCIntRange taizhang__ledger__v1__ledger_summary__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor taizhang__ledger__v1__ledger_summary__descriptor =
 {
@@ -11454,7 +11480,7 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__ledger_summary__descripto
   "Taizhang__Ledger__V1__LedgerSummary",
   "taizhang.ledger.v1",
   sizeof(Taizhang__Ledger__V1__LedgerSummary),
-  7,
+  9,
   taizhang__ledger__v1__ledger_summary__field_descriptors,
   taizhang__ledger__v1__ledger_summary__field_indices_by_name,
   1,  taizhang__ledger__v1__ledger_summary__number_ranges,

@@ -2094,10 +2094,16 @@ struct  Taizhang__Ledger__V1__LedgerSummary
   Taizhang__Ledger__V1__StageCount **by_stage;
   uint64_t without_custodian;
   uint64_t handover_overdue;
+  /*
+   * The upkeep 管护 recorded under the unit in as_of's year (issue 23; by
+   * asset and village: SummarizeUpkeep).
+   */
+  uint64_t upkeep_records;
+  int64_t upkeep_cost_fen;
 };
 #define TAIZHANG__LEDGER__V1__LEDGER_SUMMARY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__ledger_summary__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0,NULL, 0,NULL, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0,NULL, 0,NULL, 0, 0, 0, 0 }
 
 
 /*
