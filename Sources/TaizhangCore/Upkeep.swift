@@ -207,10 +207,4 @@ public struct UpkeepTally: Sendable, Hashable {
     public var lastDate: CivilDate?
 
     public init() {}
-
-    public mutating func add(_ record: UpkeepRecord) {
-        records += 1
-        costFen = costFen.saturatingAdd(record.costFen)
-        lastDate = max(lastDate ?? record.date, record.date)
-    }
 }

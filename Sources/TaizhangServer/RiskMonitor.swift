@@ -408,8 +408,7 @@ enum RiskScan {
         scored.conditions = []
         let assets = try Self.assetConditions(store: store, contracts: scored.contractsByAsset, rules: rules, stopped: stopped)
         conditions += assets.conditions
-        conditions += rules.countConditions(assets.backlog) { store.adminUnit(code: $0)?.name ?? $0 }
-            + rules.upkeepConditions(assets.upkeepBacklog) { store.adminUnit(code: $0)?.name ?? $0 }
+        conditions += assets.backlogs.conditions(rules) { store.adminUnit(code: $0)?.name ?? $0 }
             + (try Self.distributionConditions(store: store, rules: rules))
             + (try Self.supervisionConditions(store: store, rules: rules))
         return Result(conditions: conditions, entities: entityIds.count, assets: assets.checked)
@@ -555,9 +554,12 @@ enum RiskScan {
     /// backlog of each unit, and how many assets it checked.
     struct AssetsScored {
         var conditions: [AlertCondition] = []
-        var backlog: [String: CountBacklog] = [:]
-        var upkeepBacklog: [String: CountBacklog] = [:]
+        var backlogs = UnitBacklogs()
         var checked = 0
+        /// The units' count backlogs.
+        var backlog: [String: CountBacklog] { backlogs.count }
+        /// The units' upkeep backlogs.
+        var upkeepBacklog: [String: CountBacklog] { backlogs.upkeep }
     }
 
     /// The conditions of every asset, and the units' count backlogs. The
@@ -593,12 +595,7 @@ enum RiskScan {
                         out.conditions += Self.conditions(of: facts, record: record, operated: operated ?? [], rules: rules,
                                                           revitalising: revitalising[facts.id] ?? [])
                     }
-                    if let (since, twoYears) = rules.countOverdue(asset: facts, lastCounted: counted[facts.id]) {
-                        out.backlog[facts.adminCode, default: CountBacklog(since: since)].add(facts.id, since: since, twoYears: twoYears)
-                    }
-                    if let (since, twice) = rules.upkeepOverdue(asset: facts, lastUpkept: upkept[facts.id]) {
-                        out.upkeepBacklog[facts.adminCode, default: CountBacklog(since: since)].add(facts.id, since: since, twoYears: twice)
-                    }
+                    out.backlogs.add(facts, counted: counted[facts.id], upkept: upkept[facts.id], rules: rules)
                 }
                 return out
             }
@@ -608,12 +605,7 @@ enum RiskScan {
         for part in try results.withLock({ $0 }).map({ try $0.get() }) {
             scored.conditions += part.conditions
             scored.checked += part.checked
-            for (code, tally) in part.backlog {
-                scored.backlog[code, default: CountBacklog(since: tally.oldest)].add(tally)
-            }
-            for (code, tally) in part.upkeepBacklog {
-                scored.upkeepBacklog[code, default: CountBacklog(since: tally.oldest)].add(tally)
-            }
+            scored.backlogs.add(part.backlogs)
         }
         return scored
     }
