@@ -52,22 +52,45 @@ public enum AuditChain {
     /// The `prevHash` of the first entry.
     public static let genesisHash = String(repeating: "0", count: 64)
 
-    /// SHA-256 over every field but `hash`, each as "<utf8 length>:<bytes>\n",
-    /// so no choice of field contents can make two entries hash alike. The
-    /// idempotency key comes last, and only when there is one: entries
-    /// written before it was recorded keep their hashes.
+    /// SHA-256 over the entry's canonical bytes (`canonicalBytes`).
     public static func computeHash(_ entry: AuditEntry) -> String {
-        var hasher = SHA256()
-        let fields = [
+        hexString(SHA256.hash(canonicalBytes(entry)))
+    }
+
+    /// Every field but `hash`, each as "<utf8 length>:<bytes>\n", so no
+    /// choice of field contents can make two entries alike: the bytes the
+    /// chain hashes and the Merkle tree's leaf holds (docs/transparency.md).
+    /// The idempotency key comes last, and only when there is one: entries
+    /// written before it was recorded keep their hashes.
+    public static func canonicalBytes(_ entry: AuditEntry) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(entry.beforeJSON.utf8.count + entry.afterJSON.utf8.count + 512)
+        func add(_ field: String) {
+            bytes.append(contentsOf: String(field.utf8.count).utf8)
+            bytes.append(UInt8(ascii: ":"))
+            bytes.append(contentsOf: field.utf8)
+            bytes.append(UInt8(ascii: "\n"))
+        }
+        for field in [
             String(entry.seq), entry.time, entry.identity, entry.actor, entry.method, entry.requestId,
             entry.requestSHA256, entry.recordKind, entry.recordId, entry.beforeJSON, entry.afterJSON, entry.prevHash,
-        ] + (entry.idempotencyKey.isEmpty ? [] : [entry.idempotencyKey])
-        for field in fields {
-            hasher.update("\(field.utf8.count):")
-            hasher.update(field.utf8)
-            hasher.update("\n")
-        }
-        return hexString(hasher.finalize())
+        ] { add(field) }
+        if !entry.idempotencyKey.isEmpty { add(entry.idempotencyKey) }
+        return bytes
+    }
+
+    /// The entry's leaf in the journal's Merkle tree: SHA-256(0x00 ‖ its canonical bytes).
+    public static func leafHash(_ entry: AuditEntry) -> [UInt8] {
+        MerkleHash.leaf(canonicalBytes(entry))
+    }
+
+    /// The entry with its hash filled in, and its leaf hash: the canonical
+    /// bytes are made once for both (the writer's path).
+    public static func sealAndLeaf(_ entry: AuditEntry) -> (entry: AuditEntry, leafHash: [UInt8]) {
+        let bytes = canonicalBytes(entry)
+        var sealed = entry
+        sealed.hash = hexString(SHA256.hash(bytes))
+        return (sealed, MerkleHash.leaf(bytes))
     }
 
     /// The entry with its hash filled in.

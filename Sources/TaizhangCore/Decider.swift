@@ -49,7 +49,7 @@ public struct Decider {
             return try updateAsset(asset, expectedVersion)
         case .lifecycle(let id, let action, let calendar, let policy, let contributions, let expectedVersion):
             return try lifecycle(id, action, calendar, policy, contributions, expectedVersion)
-        case .probe:
+        case .probe, .signTreeHead:
             return LedgerChange(outcome: .assets([]))
         case .acceptHead(let accepted):
             var change = LedgerChange(outcome: .journaled(AuditHead(seq: 0, hash: "")))

@@ -86,6 +86,9 @@ public enum Mutation: Sendable {
     /// issue 23): journaled as one `personal_data_read` entry per household,
     /// it changes no record.
     case notePersonalDataRead(householdIds: [String], fields: [String], reason: String)
+    /// Changes nothing: the group it commits in signs a new head of the
+    /// journal's Merkle tree, if the tree grew since the last (issue 24).
+    case signTreeHead
 }
 
 /// What an operator accepted, and why: the head the journal has now, the
@@ -619,6 +622,19 @@ public protocol LedgerStore: Sendable {
     func snapshot(to path: String) throws -> (auditHeadSeq: UInt64, auditHeadHash: String)
     /// Audit entries after `afterSeq`, optionally for one record, oldest first.
     func auditEntries(recordId: String?, afterSeq: UInt64, limit: Int) throws -> [AuditEntry]
+    /// The newest signed head of the journal's Merkle tree, if any (issue 24).
+    var latestTreeHead: SignedTreeHead? { get }
+    /// The public key of the daemon's head-signing key; nil when it signs none.
+    var treeHeadPublicKey: Ed25519PublicKey? { get }
+    /// The signed head of the tree of `size` leaves and the key it was
+    /// signed with, if one was signed at that size.
+    func treeHead(size: UInt64) throws -> (head: SignedTreeHead, key: Ed25519PublicKey)?
+    /// The root of the tree of the journal's first `size` entries (at most the head's seq).
+    func treeRoot(size: UInt64) throws -> [UInt8]
+    /// The audit path of leaf `index` (entry index + 1) in the tree of `size` leaves.
+    func inclusionProof(index: UInt64, size: UInt64) throws -> [[UInt8]]
+    /// That the tree of `second` leaves extends the tree of `first`.
+    func consistencyProof(from first: UInt64, to second: UInt64) throws -> [[UInt8]]
     func statistics() -> StoreStatistics
     /// Finishes queued mutations and closes the store.
     func close()

@@ -38,14 +38,48 @@ public enum MerkleHash {
     }
 }
 
-/// A tree over `count` leaves whose hashes `leaf(at:)` gives, in order.
+/// Where the hash of a perfect subtree is stored: the subtree of level
+/// `level` (2^level leaves) and number `index` (its leaves start at
+/// index << level) gets the place Go's tlog gives it (StoredHashIndex):
+/// appending leaf n stores its hash and then the hash of every subtree it
+/// completes, at increasing places, so the store only ever appends.
+public enum MerkleStoredIndex {
+    public static func of(level: Int, index: Int) -> Int {
+        var n = index
+        for _ in 0..<level { n = 2 * n + 1 }
+        var place = 0
+        while n > 0 {
+            place += n
+            n >>= 1
+        }
+        return place + level
+    }
+
+    /// How many hashes a tree of `size` leaves stores: 2·size − popcount(size).
+    public static func count(size: Int) -> Int { 2 * size - size.nonzeroBitCount }
+}
+
+/// A tree over `count` leaves. The hash of a perfect subtree (level,
+/// index) comes from `perfect`, as a store keeps them; every other subtree
+/// (those on the right edge of a tree whose size is not a power of two) is
+/// made from them, once per proof.
 public struct MerkleTree: Sendable {
     public let count: Int
-    let leaf: @Sendable (Int) throws -> [UInt8]
+    let perfect: @Sendable (_ level: Int, _ index: Int) throws -> [UInt8]
 
-    public init(count: Int, leaf: @escaping @Sendable (Int) throws -> [UInt8]) {
+    public init(count: Int, perfect: @escaping @Sendable (_ level: Int, _ index: Int) throws -> [UInt8]) {
         self.count = count
-        self.leaf = leaf
+        self.perfect = perfect
+    }
+
+    /// A tree over the leaves' hashes that `leaf(at:)` gives, in order;
+    /// subtrees are made from the leaves every time (tests, small trees).
+    public init(count: Int, leaf: @escaping @Sendable (Int) throws -> [UInt8]) {
+        @Sendable func subtree(_ level: Int, _ index: Int) throws -> [UInt8] {
+            if level == 0 { return try leaf(index) }
+            return MerkleHash.node(try subtree(level - 1, 2 * index), try subtree(level - 1, 2 * index + 1))
+        }
+        self.init(count: count, perfect: subtree)
     }
 
     /// A tree over leaf hashes held in memory.
@@ -55,11 +89,20 @@ public struct MerkleTree: Sendable {
 
     /// MTH(D[start ..< end]) (RFC 9162 §2.1.1).
     public func hash(_ start: Int, _ end: Int) throws -> [UInt8] {
+        var made: [Range<Int>: [UInt8]] = [:]
+        return try hash(start, end, &made)
+    }
+
+    /// MTH(D[start ..< end]), keeping the subtrees made (not stored) in `made`.
+    private func hash(_ start: Int, _ end: Int, _ made: inout [Range<Int>: [UInt8]]) throws -> [UInt8] {
         let n = end - start
         if n == 0 { return MerkleHash.empty }
-        if n == 1 { return try leaf(start) }
+        if n & (n - 1) == 0, start % n == 0 { return try perfect(n.trailingZeroBitCount, start / n) }
+        if let known = made[start..<end] { return known }
         let k = MerkleHash.split(n)
-        return MerkleHash.node(try hash(start, start + k), try hash(start + k, end))
+        let value = MerkleHash.node(try hash(start, start + k, &made), try hash(start + k, end, &made))
+        made[start..<end] = value
+        return value
     }
 
     /// The root of the first `size` leaves (the tree head at that size).
@@ -72,15 +115,22 @@ public struct MerkleTree: Sendable {
     /// tree of the first `size` leaves (§2.1.3.1), nearest the leaf first.
     public func inclusionProof(index: Int, size: Int) throws -> [[UInt8]] {
         precondition(index >= 0 && index < size && size <= count, "leaf \(index) is not in a tree of \(size)")
-        return try path(index, 0, size)
-    }
-
-    private func path(_ m: Int, _ start: Int, _ end: Int) throws -> [[UInt8]] {
-        let n = end - start
-        if n <= 1 { return [] }
-        let k = MerkleHash.split(n)
-        if m < k { return try path(m, start, start + k) + [hash(start + k, end)] }
-        return try path(m - k, start + k, end) + [hash(start, start + k)]
+        var made: [Range<Int>: [UInt8]] = [:]
+        var proof: [[UInt8]] = []
+        var (m, start, end) = (index, 0, size)
+        // The RFC's recursion, from the root down; the path lists it from the leaf up.
+        while end - start > 1 {
+            let k = MerkleHash.split(end - start)
+            if m < k {
+                proof.append(try hash(start + k, end, &made))
+                end = start + k
+            } else {
+                proof.append(try hash(start, start + k, &made))
+                m -= k
+                start += k
+            }
+        }
+        return proof.reversed()
     }
 
     /// PROOF(first, D[0 ..< second]): that the tree of the first `second`
@@ -88,15 +138,66 @@ public struct MerkleTree: Sendable {
     public func consistencyProof(from first: Int, to second: Int) throws -> [[UInt8]] {
         precondition(first >= 0 && first <= second && second <= count, "no consistency from \(first) to \(second) in a tree of \(count)")
         if first == 0 || first == second { return [] }
-        return try subproof(first, 0, second, complete: true)
+        var made: [Range<Int>: [UInt8]] = [:]
+        var proof: [[UInt8]] = []
+        var (m, start, end, complete) = (first, 0, second, true)
+        while m != end - start {
+            let k = MerkleHash.split(end - start)
+            if m <= k {
+                proof.append(try hash(start + k, end, &made))
+                end = start + k
+            } else {
+                proof.append(try hash(start, start + k, &made))
+                m -= k
+                start += k
+                complete = false
+            }
+        }
+        if !complete { proof.append(try hash(start, end, &made)) }
+        return proof.reversed()
+    }
+}
+
+/// The right edge of a growing tree: the hashes of the perfect subtrees
+/// its leaves fall into, largest first (one per bit of the size). The
+/// writer appends leaves to it; the root is made from it in O(log n).
+public struct MerkleFrontier: Sendable, Equatable {
+    public private(set) var size: Int = 0
+    public private(set) var subtrees: [[UInt8]] = []
+
+    /// The empty tree.
+    public init() {}
+
+    /// The frontier of a tree of `size` leaves, from its stored subtrees.
+    public init(size: Int, perfect: (_ level: Int, _ index: Int) throws -> [UInt8]) rethrows {
+        self.size = size
+        var start = 0
+        for level in stride(from: Int.bitWidth - 2, through: 0, by: -1) where size & (1 << level) != 0 {
+            subtrees.append(try perfect(level, start >> level))
+            start += 1 << level
+        }
     }
 
-    private func subproof(_ m: Int, _ start: Int, _ end: Int, complete: Bool) throws -> [[UInt8]] {
-        let n = end - start
-        if m == n { return complete ? [] : [try hash(start, end)] }
-        let k = MerkleHash.split(n)
-        if m <= k { return try subproof(m, start, start + k, complete: complete) + [hash(start + k, end)] }
-        return try subproof(m - k, start + k, end, complete: false) + [hash(start, start + k)]
+    /// Appends a leaf; `store` gets the leaf's hash and the hash of every
+    /// subtree it completes, as (level, index, hash), in stored order.
+    public mutating func append(_ leafHash: [UInt8], store: (_ level: Int, _ index: Int, _ hash: [UInt8]) throws -> Void) rethrows {
+        var (hash, level, index) = (leafHash, 0, size)
+        try store(0, index, hash)
+        while index & 1 == 1 {
+            hash = MerkleHash.node(subtrees.removeLast(), hash)
+            level += 1
+            index >>= 1
+            try store(level, index, hash)
+        }
+        subtrees.append(hash)
+        size += 1
+    }
+
+    /// MTH of the tree's leaves.
+    public var root: [UInt8] {
+        guard var root = subtrees.last else { return MerkleHash.empty }
+        for subtree in subtrees.dropLast().reversed() { root = MerkleHash.node(subtree, root) }
+        return root
     }
 }
 

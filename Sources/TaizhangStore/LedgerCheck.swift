@@ -72,6 +72,8 @@ struct LedgerCheck {
         "schema_migrations": "the schema's history, not the ledger's",
         "ledger_identity": "the ledger's random id, given at creation; its heads are anchored in journald under it",
         "totals_basis": "the depreciation policy the summary's totals were kept under: when it is not the one in force the totals are rebuilt from the asset rows at start (the check compares them with those rows)",
+        "merkle_hashes": "the journal's Merkle tree: checked against the leaves made again from the journal's rows (MerkleCheck)",
+        "tree_heads": "the signed heads of the journal's tree: each checked against the root of the entries it counts (MerkleCheck)",
         "idempotency": "stored answers to retries, kept for a day; they change no record (each must answer a call the journal records under its key)",
     ]
 

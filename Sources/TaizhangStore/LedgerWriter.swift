@@ -17,6 +17,8 @@ struct Overlay {
     /// The holds operators accepted in this group (their reasons): the
     /// store releases its hold if it is one of them.
     var acceptedHolds: [String] = []
+    /// The tree head signed in this group, if one was.
+    var treeHead: SignedTreeHead?
 
     func apply(to state: inout LedgerState) {
         // Parents before children: codes sort that way.
@@ -32,6 +34,7 @@ struct Overlay {
             state.auditHeadSeq = seq
             state.auditHeadHash = hash
         }
+        if let treeHead { state.treeHead = treeHead }
     }
 }
 
@@ -133,6 +136,16 @@ final class LedgerWriter: @unchecked Sendable {
     private let insertAsset: SQLiteStatement
     private let updateAsset: SQLiteStatement
     private let insertAudit: SQLiteStatement
+    private let insertMerkle: SQLiteStatement
+    private let insertTreeHead: SQLiteStatement
+    /// The right edge of the journal's Merkle tree as written so far (the
+    /// group's appends included), and as it was when the group and the
+    /// mutation began (restored when they are rolled back).
+    private var frontier: MerkleFrontier
+    private var frontierAtGroup = MerkleFrontier()
+    /// Signs the tree heads; nil: none are signed.
+    private let treeHeadKey: Ed25519SigningKey?
+    private let origin: String
     private let findKeyed: SQLiteStatement
     private let findIdempotency: SQLiteStatement
     private let upsertIdempotency: SQLiteStatement
@@ -170,9 +183,15 @@ final class LedgerWriter: @unchecked Sendable {
     /// them (what a record costs the cache).
     var assetBytes: [String: Int] = [:]
 
-    init(connection db: SQLiteConnection, clock: any WallClock, retentionMillis: Int64, policy: DepreciationPolicy) throws {
+    init(connection db: SQLiteConnection, clock: any WallClock, retentionMillis: Int64, policy: DepreciationPolicy,
+         treeSize: UInt64, treeHeadKey: Ed25519SigningKey?, origin: String) throws {
         self.db = db
         self.policy = policy
+        self.treeHeadKey = treeHeadKey
+        self.origin = origin
+        frontier = try MerkleRows.frontier(db, size: Int(treeSize))
+        insertMerkle = try db.prepare(MerkleRows.insertHash)
+        insertTreeHead = try db.prepare(MerkleRows.insertHead)
         addTotals = try db.prepare(AssetTotals.add)
         addCount = try db.prepare("INSERT INTO unit_counts(unit_code, stage, assets) VALUES (?, ?, ?) "
             + "ON CONFLICT(unit_code, stage) DO UPDATE SET assets = assets + excluded.assets")
@@ -215,6 +234,7 @@ final class LedgerWriter: @unchecked Sendable {
         var overlay = Overlay()
         var replies: [MutationReply] = []
         var applied = 0
+        frontierAtGroup = frontier
         let nowMillis = clock.nowUnixMillis()
         let now = Timestamp.rfc3339(unixMillis: nowMillis)
         var (headSeq, headHash, numbers) = store.state.withLock {
@@ -243,6 +263,7 @@ final class LedgerWriter: @unchecked Sendable {
             }
             do {
                 var plan = try LedgerWriter.decide(pending, over: overlay, store: store, now: now, nowMillis: nowMillis, numbers: &numbers)
+                let frontierAtMutation = frontier
                 try db.execute("SAVEPOINT m")
                 do {
                     var seq = headSeq
@@ -265,6 +286,7 @@ final class LedgerWriter: @unchecked Sendable {
                                    metadata: ["request-id": "\(context.requestId)", "method": "\(context.method)"])
                     // SQLite may have rolled back the whole transaction by itself
                     // (disk full, I/O error): then nothing of this group may go on.
+                    frontier = frontierAtMutation
                     let rolledBack = (try? db.execute("ROLLBACK TO m")) != nil
                     if !rolledBack || db.isAutocommit {
                         return abandon(batch, replies: replies, reason: "savepoint rollback failed or the transaction ended", cause: error)
@@ -277,6 +299,10 @@ final class LedgerWriter: @unchecked Sendable {
             } catch {
                 replies.append(.failure(LedgerError(.internal, "the change could not be planned; nothing was applied")))
             }
+        }
+        let wantsHead = batch.contains { if case .signTreeHead = $0.mutation { return true } else { return false } }
+        if wantsHead, treeHeadKey != nil, frontier.size > 0, UInt64(frontier.size) > (store.state.withLock { $0.treeHead?.head.size } ?? 0) {
+            overlay.treeHead = signHead(time: now)
         }
         return finish(batch, overlay: overlay, replies: replies, applied: applied, head: (headSeq, headHash), nowMillis: nowMillis)
     }
@@ -437,6 +463,20 @@ final class LedgerWriter: @unchecked Sendable {
         return CommitResult(durable: true, overlay: overlay, replies: replies, appliedCount: applied)
     }
 
+    /// The head of the tree as the group leaves it, signed and written in
+    /// the group's transaction; nil (logged) when it could not be.
+    private func signHead(time: String) -> SignedTreeHead? {
+        guard let key = treeHeadKey else { return nil }
+        do {
+            let signed = try SignedTreeHead(head: TreeHead(origin: origin, size: UInt64(frontier.size), rootHash: frontier.root, time: time), key: key)
+            try insertTreeHead.run(MerkleRows.values(signed, key: key.publicKey))
+            return signed
+        } catch {
+            StoreLog.error("signing the journal's tree head at size \(frontier.size) failed: \(error)")
+            return nil
+        }
+    }
+
     /// Rolls the whole group back: nothing of it reaches the disk or the
     /// in-memory state. Calls it would have applied fail, and so do replays
     /// of answers it wrote; answers that did not depend on it (replays of
@@ -444,6 +484,7 @@ final class LedgerWriter: @unchecked Sendable {
     private func abandon(_ batch: [PendingMutation], replies: [MutationReply], reason: String,
                          cause: (any Error)? = nil) -> CommitResult {
         StoreLog.error("group of \(batch.count) mutations abandoned: \(reason)")
+        frontier = frontierAtGroup
         groupTotals.removeAll(keepingCapacity: true)
         groupCounts.removeAll(keepingCapacity: true)
         if !db.isAutocommit { try? db.execute("ROLLBACK") }
@@ -474,7 +515,7 @@ final class LedgerWriter: @unchecked Sendable {
         mutationCounts.removeAll(keepingCapacity: true)
         func audit(kind: String, id: String, before: String, after: String) throws {
             seq += 1
-            let entry = AuditChain.seal(AuditEntry(
+            let (entry, leaf) = AuditChain.sealAndLeaf(AuditEntry(
                 seq: seq, time: now, identity: context.identity, actor: context.actor, method: context.method,
                 requestId: context.requestId, requestSHA256: context.requestSHA256, recordKind: kind, recordId: id,
                 beforeJSON: before, afterJSON: after, prevHash: hash, idempotencyKey: key))
@@ -483,6 +524,10 @@ final class LedgerWriter: @unchecked Sendable {
                 .text(entry.requestId), .text(entry.requestSHA256), .text(entry.recordKind), .text(entry.recordId),
                 .text(entry.beforeJSON), .text(entry.afterJSON), .text(entry.prevHash), .text(entry.hash), .text(entry.idempotencyKey),
             ])
+            // The entry's leaf, and every subtree it completes, in the Merkle tree.
+            try frontier.append(leaf) { level, index, node in
+                try insertMerkle.run([.int(Int64(MerkleStoredIndex.of(level: level, index: index))), .blob(node)])
+            }
             hash = entry.hash
         }
         for unit in plan.adminUnits {

@@ -363,6 +363,24 @@ enum Migrations {
         (17, """
         CREATE INDEX assets_project ON assets(project_id, id);
         """),
+        // The journal as a transparency log (issue 24): the hashes of its
+        // Merkle tree (RFC 9162), each perfect subtree at the place
+        // `MerkleStoredIndex` gives it, so the writer only appends; and the
+        // signed tree heads. Filled by `backfill` from the journal.
+        (18, """
+        CREATE TABLE merkle_hashes (
+            id INTEGER PRIMARY KEY,
+            hash BLOB NOT NULL
+        ) STRICT;
+        CREATE TABLE tree_heads (
+            size INTEGER PRIMARY KEY,
+            root BLOB NOT NULL,
+            time TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            signature BLOB NOT NULL,
+            public_key BLOB NOT NULL
+        ) STRICT;
+        """),
     ]
 
     /// Work a migration does in Swift after its SQL, in the same transaction.
@@ -373,6 +391,7 @@ enum Migrations {
             try db.execute("CREATE INDEX assets_admin_code ON assets(admin_code, stage, id);")
         }
         if version == 6 { try fillAssetColumns(db) }
+        if version == 18 { try MerkleRows.build(db) }
         if version == 14 { try moveStewardship(db) }
         if version == 10 {
             try moveToColumns(db, version: 10, table: StoredRows.reports, key: ["entity_id", "quarter"], record: QuarterReport.init(recordJSON:),

@@ -32,6 +32,9 @@ public struct SQLiteStoreConfiguration: Sendable {
     /// The depreciation policy the summary's totals are kept under (the
     /// server's: a summary must depreciate as the server's reads do).
     public var depreciationPolicy = DepreciationPolicy()
+    /// Signs the heads of the journal's Merkle tree (issue 24); nil signs
+    /// none (the daemon always gives its key).
+    public var treeHeadKey: Ed25519SigningKey?
 
     /// Defaults for `dataDirectory`.
     public init(dataDirectory: String, idempotencyRetentionMillis: Int64 = 24 * 3_600_000,
@@ -168,7 +171,8 @@ public final class SQLiteLedgerStore: LedgerStore {
         pool = ReadPool(path: configuration.databasePath)
         assetCache = AssetCache(limitBytes: configuration.cacheBytes)
         let writer = try LedgerWriter(connection: db, clock: clock, retentionMillis: configuration.idempotencyRetentionMillis,
-                                      policy: configuration.depreciationPolicy)
+                                      policy: configuration.depreciationPolicy, treeSize: loaded.auditHeadSeq,
+                                      treeHeadKey: configuration.treeHeadKey, origin: "taizhang/" + ledgerId)
         writerSlot = WriterSlot(writer)
         let thread = Thread { [self] in
             // The writer owns `db` from here on; no other thread touches it.
@@ -738,6 +742,9 @@ public final class SQLiteLedgerStore: LedgerStore {
                                    _ body: (SQLiteConnection) throws -> T) throws -> T {
         do {
             return try point ? pool.point(body) : pool.read(body)
+        } catch let error as LedgerError where error.code == .dataLoss {
+            StoreLog.error("reading \(what()) from the ledger file failed: \(error)")
+            throw error
         } catch let error as StoredRowError {
             // A row no record can give: changed behind the daemon's back (retrying will not help).
             StoreLog.error("reading \(what()) from the ledger file failed: \(error)")
@@ -949,6 +956,7 @@ public final class SQLiteLedgerStore: LedgerStore {
             state.auditHeadSeq = UInt64(row.int(0))
             state.auditHeadHash = row.text(1)
         }
+        try db.prepare("SELECT \(MerkleRows.headColumns) FROM tree_heads ORDER BY size DESC LIMIT 1").query([]) { state.treeHead = MerkleRows.head($0).head }
         return state
     }
 }
@@ -971,9 +979,12 @@ struct SQLiteReader: @unchecked Sendable {
             """)
         try connection.execute("BEGIN")
         defer { try? connection.execute("COMMIT") }
+        var merkle = try MerkleCheck(connection)
         try statement.query([]) { row in
-            guard broken == nil else { return }
             let entry = SQLiteReader.entry(row)
+            // The tree is checked over every row, past a broken link too.
+            try merkle.add(entry)
+            guard broken == nil else { return }
             checked += 1
             if let problem = AuditChain.problem(with: entry, after: previous) {
                 broken = (previous.map { $0.seq + 1 } ?? 1, problem)
@@ -1000,9 +1011,10 @@ struct SQLiteReader: @unchecked Sendable {
         // The rows against the journal, in the same read transaction.
         var check = LedgerCheck(policy: policy)
         try check.run(connection)
+        try merkle.finish()
         result.rowsChecked = check.rowsChecked
-        result.mismatchCount = check.mismatchCount
-        result.mismatches = check.mismatches
+        result.mismatchCount = check.mismatchCount + merkle.problemCount
+        result.mismatches = merkle.problems + check.mismatches.prefix(LedgerCheck.listedMax - merkle.problems.count)
         return result
     }
 

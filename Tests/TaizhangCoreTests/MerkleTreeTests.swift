@@ -81,3 +81,67 @@ struct MerkleTreeTests {
         }
     }
 }
+
+@Suite struct MerkleFrontierTests {
+    /// The frontier's root after each append is the tree's root, and it
+    /// stores each perfect subtree once, at increasing places.
+    @Test func appending_givesTheTreesRoots_andStoresInIncreasingPlaces() throws {
+        let leaves = (0..<70).map { MerkleHash.leaf([UInt8($0)]) }
+        var frontier = MerkleFrontier()
+        var stored: [Int: [UInt8]] = [:]
+        var lastPlace = -1
+        for (index, leaf) in leaves.enumerated() {
+            frontier.append(leaf) { level, number, hash in
+                let place = MerkleStoredIndex.of(level: level, index: number)
+                #expect(place == lastPlace + 1)
+                lastPlace = place
+                stored[place] = hash
+            }
+            let tree = MerkleTree(leafHashes: Array(leaves[...index]))
+            #expect(frontier.root == (try tree.root(size: index + 1)))
+            #expect(stored.count == MerkleStoredIndex.count(size: index + 1))
+            // The frontier read back from the stored subtrees is the same.
+            #expect(MerkleFrontier(size: index + 1) { stored[MerkleStoredIndex.of(level: $0, index: $1)]! } == frontier)
+        }
+        // A tree reading only stored subtrees proves as the one made from leaves.
+        let kept = stored
+        let fromStore = MerkleTree(count: leaves.count) { kept[MerkleStoredIndex.of(level: $0, index: $1)]! }
+        let fromLeaves = MerkleTree(leafHashes: leaves)
+        for size in [1, 2, 5, 33, 64, 70] {
+            for index in 0..<size {
+                #expect(try fromStore.inclusionProof(index: index, size: size) == fromLeaves.inclusionProof(index: index, size: size))
+            }
+            for first in 0...size {
+                #expect(try fromStore.consistencyProof(from: first, to: size) == fromLeaves.consistencyProof(from: first, to: size))
+            }
+        }
+        #expect(MerkleFrontier().root == MerkleHash.empty)
+    }
+}
+
+@Suite struct TreeHeadTests {
+    /// RFC 8032 §7.1, test 2: the key and signature of a one-byte message.
+    @Test func ed25519_matchesRFC8032() throws {
+        let key = try Ed25519SigningKey(seed: bytes(hex: "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb")!)
+        #expect(hexString(key.publicKey.bytes) == "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c")
+        let signature = try key.signature(for: [0x72])
+        #expect(hexString(signature) == "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00")
+        #expect(key.publicKey.verifies(signature, for: [0x72]))
+        #expect(!key.publicKey.verifies(signature, for: [0x73]))
+        #expect(try Ed25519PublicKey(text: key.publicKey.description) == key.publicKey)
+        #expect(throws: Ed25519Error.self) { try Ed25519PublicKey(text: "ed25519:AAAA") }
+    }
+
+    @Test func aCheckpoint_readsBackAndRefusesWhatIsNotOne() throws {
+        let head = TreeHead(origin: "taizhang/abc", size: 42, rootHash: [UInt8](repeating: 7, count: 32), time: "2026-12-07T08:00:00.000Z")
+        #expect(try TreeHead.parse(head.body).get() == head)
+        #expect(head.body == "taizhang/abc\n42\nBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=\ntime 2026-12-07T08:00:00.000Z\n")
+        for bad in ["taizhang/abc\n42\n", "taizhang/abc\n042\nBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=\ntime x\n",
+                    "taizhang/abc\n42\nBwcH\ntime x\n", "taizhang/abc\n42\nBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=\nwhen x\n"] {
+            #expect(throws: TransparencyError.self) { try TreeHead.parse(bad).get() }
+        }
+        for text in ["", "Zg==", "Zm8=", "Zm9v", "Zm9vYg=="] { #expect(Base64.decode(text).map(Base64.encode) == text) }
+        #expect(Base64.decode("Zm9=") == nil)
+        #expect(Base64.decode("Z===") == nil)
+    }
+}
