@@ -230,6 +230,18 @@ public final class LedgerGuard: Sendable {
         }
     }
 
+    /// Asks the writer to sign a head of the journal's Merkle tree when the
+    /// journal grew since the last (every 5 minutes and at a clean stop,
+    /// beside the anchor): a held ledger's tree is not signed.
+    public func signTreeHead() {
+        guard store.heldReason == nil, store.statistics().auditHeadSeq > (store.latestTreeHead?.head.size ?? 0) else { return }
+        let context = CallerContext(identity: "taizhangd", actor: "", method: "tree-head", requestId: "tree-head", requestSHA256: "",
+                                    idempotencyKey: nil)
+        _ = store.submit(.signTreeHead, context: context, encode: { _ in [] }) { reply in
+            if case .failure(let error) = reply { DaemonLog.error("signing the journal's tree head failed: \(error.message)") }
+        }
+    }
+
     /// The whole ledger against its journal (after start and daily); holds
     /// the ledger and raises the alert on a mismatch. Blocks while it reads.
     public func checkLedger() {

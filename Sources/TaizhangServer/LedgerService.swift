@@ -34,7 +34,7 @@ public enum LedgerService {
             handlers.listAuditEntries,
             handlers.getAuditEntry,
             handlers.acceptAuditHead,
-        ] + lifecycleMethods(store: store, context: context)
+        ] + handlers.transparencyMethods + lifecycleMethods(store: store, context: context)
     }
 
     /// Decodes and validates an asset, with references; every violation at once.

@@ -6,8 +6,9 @@ import TaizhangCore
 import TaizhangProto
 
 struct AuditCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "audit", abstract: "The audit journal: verify its hash chain, list entries.",
-                                                    subcommands: [Verify.self, Accept.self, List.self, Show.self])
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "The audit journal: verify its hash chain, list entries, prove records to anyone.",
+                                                    subcommands: [Verify.self, Accept.self, List.self, Show.self, Key.self, Head.self, Prove.self,
+                                                                  Consistency.self, Check.self])
 
     static let columns: [Column<Taizhang_Ledger_V1_AuditEntry>] = [
         .number("序号", "seq") { $0.seq }, Column("时间", "time") { $0.time }, Column("身份", "identity") { $0.identity },

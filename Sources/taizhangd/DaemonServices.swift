@@ -27,7 +27,7 @@ struct StoreService: Service {
 
 /// The journal's head to journald (LedgerGuard) every 5 minutes while it
 /// moves, and once more at a clean stop: after the calls drained, before
-/// the ledger closes.
+/// the ledger closes. A signed head of its Merkle tree goes with each.
 struct AnchorService: Service {
     let ledgerGuard: LedgerGuard
     static let interval = Duration.seconds(300)
@@ -35,8 +35,10 @@ struct AnchorService: Service {
     func run() async throws {
         while await pause(AnchorService.interval) {
             ledgerGuard.anchor("periodic")
+            ledgerGuard.signTreeHead()
         }
         ledgerGuard.anchor("stop")
+        ledgerGuard.signTreeHead()
     }
 }
 

@@ -44,6 +44,11 @@ enum PersonalDataKeyFile {
     }
 
     static func read(_ path: String, checkMode: Bool) throws -> PersonalDataKey {
+        try PersonalDataKey(secret: try readSecret(path, checkMode: checkMode))
+    }
+
+    /// The 32 bytes a key file holds (64 hex digits, or the raw bytes).
+    static func readSecret(_ path: String, checkMode: Bool) throws -> [UInt8] {
         if checkMode {
             var status = stat()
             if stat(path, &status) == 0, status.st_mode & 0o077 != 0 {
@@ -58,7 +63,7 @@ enum PersonalDataKeyFile {
         guard let secret else {
             throw Problem(description: "\(path) holds no key: write 64 hex digits (32 bytes), e.g. from openssl rand -hex 32")
         }
-        return try PersonalDataKey(secret: secret)
+        return secret
     }
 
     /// A fresh key in a new file, mode 0600 from the start, synced.

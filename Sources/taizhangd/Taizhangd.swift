@@ -258,7 +258,11 @@ struct Taizhangd: ParsableCommand {
             storeConfiguration.databaseMaxBytes = settings.storeMaxBytes
             storeConfiguration.cacheBytes = Int(settings.cacheMiB) << 20
             storeConfiguration.depreciationPolicy = site.configuration.depreciationPolicy
+            storeConfiguration.treeHeadKey = try Self.treeHeadKey(site: site)
             store = try SQLiteLedgerStore(configuration: storeConfiguration, clock: Taizhangd.clock)
+        } catch let exit as ExitCode {
+            _ = try? openAlerts()
+            throw exit
         } catch {
             Log.error("cannot open the ledger in \(site.dataDirectory): \(error)")
             _ = try? openAlerts()
@@ -302,6 +306,18 @@ struct Taizhangd: ParsableCommand {
         }
         Self.logOpened(store: store, alerts: alerts, server: server, site: site)
         return (store, server, bound)
+    }
+
+    /// The key signing the journal's tree heads (exit 78 when it cannot be read).
+    private static func treeHeadKey(site: Site) throws -> Ed25519SigningKey {
+        do {
+            let (key, warning) = try TreeHeadKeyFile.load(environment: ProcessInfo.processInfo.environment, dataDirectory: site.dataDirectory)
+            if let warning { Log.warning(warning) }
+            return key
+        } catch {
+            Log.error("tree-head key: \(error)")
+            throw ExitCode(78)
+        }
     }
 
     /// The personal-data key, checked against the register (exit 78, the

@@ -64,6 +64,9 @@ struct AccessTests {
         add("ownership.approve", "ApproveOwnership")
         add("disposal.approve", "ApproveDisposal")
         add("audit.read", "ListAuditEntries GetAuditEntry")
+        // The journal as a transparency log (issue 24).
+        add("ledger.read|audit.read|monitor.read", "GetTreeHead ProveConsistency")
+        add("audit.read|ledger.read", "ProveRecord")
         add("audit.accept", "AcceptAuditHead")
         add("risk.read", "risk.v1.Risk/GetRiskScore")
         add("risk.run", "risk.v1.Risk/RunMonitor")

@@ -22,6 +22,7 @@ struct ScopeWalkTests {
         "/taizhang.system.v1.System/Status",  // counts only
         "/taizhang.risk.v1.Risk/RunMonitor",  // counts only
         ledger + "ListAdminUnits",            // the county's structure
+        ledger + "GetTreeHead", ledger + "ProveConsistency",  // the journal's tree: sizes and hashes only
     ]
 
     @Test func everyMethod_byAnIdentityOfAnotherTownship_reachesNothingOfThisOne() async throws {
@@ -304,6 +305,7 @@ struct ScopeWalkTests {
         add("VerifyAuditChain", Taizhang_Ledger_V1_VerifyAuditChainRequest())
         add("ListAuditEntries", Taizhang_Ledger_V1_ListAuditEntriesRequest.with { $0.recordID = asset })
         add("GetAuditEntry", Taizhang_Ledger_V1_GetAuditEntryRequest.with { $0.seq = 1 })
+        add("ProveRecord", Taizhang_Ledger_V1_ProveRecordRequest.with { $0.recordID = asset })
         add("AcceptAuditHead", Taizhang_Ledger_V1_AcceptAuditHeadRequest.with {
             $0.headSeq = 1
             $0.headHash = String(repeating: "0", count: 64)

@@ -67,7 +67,7 @@ struct TamperTests {
     static var recordTables: [String] {
         get throws {
             try query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-                .map { $0[0] }.filter { !["audit_journal", "schema_migrations", "idempotency", "ledger_identity", "totals_basis"].contains($0) }
+                .map { $0[0] }.filter { !["audit_journal", "schema_migrations", "idempotency", "ledger_identity", "totals_basis", "merkle_hashes", "tree_heads"].contains($0) }
         }
     }
 
@@ -122,6 +122,28 @@ struct TamperTests {
             let values = columns.map { $0 == key ? "\($0) || '-COPY'" : $0 == "code" ? "NULL" : $0 == "credit_code" ? "''" : $0 }
             let added = try await Self.verify(after: "INSERT INTO \(table)(\(columns.joined(separator: ","))) SELECT \(values.joined(separator: ",")) FROM \(table) WHERE \(row) = (SELECT min(\(row)) FROM \(table));")
             #expect(added.mismatches.contains { $0.table == table && $0.problem.contains("not in the journal") }, "\(table): \(added.mismatches.prefix(3))")
+        }
+    }
+
+    /// The journal's Merkle tree and its signed heads (issue 24): a stored
+    /// hash edited, deleted or added, a head's every column edited.
+    @Test func theJournalsTree_editedBehindTheDaemon_isNamed() async throws {
+        #expect(try Self.query("SELECT count(*) FROM tree_heads")[0][0] != "0", "the demo signs a head")
+        for (edit, table, problem) in [
+            ("UPDATE merkle_hashes SET hash = zeroblob(32) WHERE id = 0", "merkle_hashes", "not the hash of its row"),
+            ("UPDATE merkle_hashes SET hash = zeroblob(32) WHERE id = (SELECT max(id) FROM merkle_hashes)", "merkle_hashes", "not"),
+            ("DELETE FROM merkle_hashes WHERE id = 6", "merkle_hashes", "missing"),
+            ("INSERT INTO merkle_hashes VALUES ((SELECT max(id) + 1 FROM merkle_hashes), zeroblob(32))", "merkle_hashes", "do not make"),
+            ("UPDATE tree_heads SET root = zeroblob(32)", "tree_heads", "not the root"),
+            ("UPDATE tree_heads SET size = size - 1", "tree_heads", "not the root"),
+            ("UPDATE tree_heads SET time = time || 'X'", "tree_heads", "signature"),
+            ("UPDATE tree_heads SET origin = origin || 'X'", "tree_heads", "signature"),
+            ("UPDATE tree_heads SET signature = zeroblob(64)", "tree_heads", "signature"),
+            ("UPDATE tree_heads SET public_key = zeroblob(32)", "tree_heads", "signature"),
+        ] {
+            let result = try await Self.verify(after: edit)
+            #expect(!result.intact, "\(edit): not found")
+            #expect(result.mismatches.contains { $0.table == table && $0.problem.contains(problem) }, "\(edit): \(result.mismatches.prefix(3))")
         }
     }
 

@@ -209,6 +209,15 @@ extension RPC {
         /// /taizhang.ledger.v1.Ledger/GetAuditEntry
         public static let getAuditEntry = RPCMethod<Taizhang_Ledger_V1_GetAuditEntryRequest, Taizhang_Ledger_V1_AuditEntry>(
             path: "/taizhang.ledger.v1.Ledger/GetAuditEntry", serverStreaming: false)
+        /// /taizhang.ledger.v1.Ledger/GetTreeHead
+        public static let getTreeHead = RPCMethod<Taizhang_Ledger_V1_GetTreeHeadRequest, Taizhang_Ledger_V1_SignedTreeHead>(
+            path: "/taizhang.ledger.v1.Ledger/GetTreeHead", serverStreaming: false)
+        /// /taizhang.ledger.v1.Ledger/ProveRecord
+        public static let proveRecord = RPCMethod<Taizhang_Ledger_V1_ProveRecordRequest, Taizhang_Ledger_V1_RecordProof>(
+            path: "/taizhang.ledger.v1.Ledger/ProveRecord", serverStreaming: false)
+        /// /taizhang.ledger.v1.Ledger/ProveConsistency
+        public static let proveConsistency = RPCMethod<Taizhang_Ledger_V1_ProveConsistencyRequest, Taizhang_Ledger_V1_ConsistencyProof>(
+            path: "/taizhang.ledger.v1.Ledger/ProveConsistency", serverStreaming: false)
         /// /taizhang.ledger.v1.Ledger/AcceptAuditHead
         public static let acceptAuditHead = RPCMethod<Taizhang_Ledger_V1_AcceptAuditHeadRequest, Taizhang_Ledger_V1_AcceptAuditHeadResponse>(
             path: "/taizhang.ledger.v1.Ledger/AcceptAuditHead", serverStreaming: false)
@@ -381,6 +390,9 @@ extension RPC {
         Ledger.verifyAuditChain,
         Ledger.listAuditEntries,
         Ledger.getAuditEntry,
+        Ledger.getTreeHead,
+        Ledger.proveRecord,
+        Ledger.proveConsistency,
         Ledger.acceptAuditHead,
         Risk.listAlerts,
         Risk.getRiskScore,

@@ -13,6 +13,11 @@
 /// Money is integer fen (分). Dates are civil dates "YYYY-MM-DD" in China
 /// Standard Time. Timestamps are RFC 3339 strings in UTC.
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import SwiftProtobuf
 
 // If the compiler emits an error on this type, it is because this file
@@ -2256,6 +2261,172 @@ public nonisolated struct Taizhang_Ledger_V1_BatchRegisterAssetsResponse: Sendab
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+}
+
+/// A signed head of the journal's Merkle tree (issue 24).
+public nonisolated struct Taizhang_Ledger_V1_SignedTreeHead: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// the signed text: origin, size, base64 root, "time <RFC 3339>", each line ending in \n
+  public var checkpoint: String = String()
+
+  /// Ed25519 over the checkpoint's UTF-8 bytes, 64 bytes
+  public var signature: Data = Data()
+
+  /// "ed25519:<base64>", the key the daemon signs with now
+  public var publicKey: String = String()
+
+  /// as in the checkpoint
+  public var treeSize: UInt64 = 0
+
+  /// as in the checkpoint, 32 bytes
+  public var rootHash: Data = Data()
+
+  /// as in the checkpoint
+  public var time: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_GetTreeHeadRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// sign a head over the journal as it stands first (when it grew)
+  public var signNew: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ProveRecordRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// the record whose latest entry is proved (an asset, plan, notice…)
+  public var recordID: String = String()
+
+  /// or the entry by its sequence number; one of the two
+  public var seq: UInt64 = 0
+
+  /// the size of a signed head to prove against; 0: the newest (one is signed when none holds the entry)
+  public var treeSize: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_RecordProof: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var entry: Taizhang_Ledger_V1_AuditEntry {
+    get {_storage._entry ?? Taizhang_Ledger_V1_AuditEntry()}
+    set {_uniqueStorage()._entry = newValue}
+  }
+  /// Returns true if `entry` has been explicitly set.
+  public var hasEntry: Bool {_storage._entry != nil}
+  /// Clears the value of `entry`. Subsequent reads from it will return its default value.
+  public mutating func clearEntry() {_uniqueStorage()._entry = nil}
+
+  /// entry.seq - 1
+  public var leafIndex: UInt64 {
+    get {_storage._leafIndex}
+    set {_uniqueStorage()._leafIndex = newValue}
+  }
+
+  /// SHA-256(0x00 ‖ the entry's canonical bytes)
+  public var leafHash: Data {
+    get {_storage._leafHash}
+    set {_uniqueStorage()._leafHash = newValue}
+  }
+
+  public var treeSize: UInt64 {
+    get {_storage._treeSize}
+    set {_uniqueStorage()._treeSize = newValue}
+  }
+
+  /// RFC 9162 PATH, nearest the leaf first, 32 bytes each
+  public var auditPath: [Data] {
+    get {_storage._auditPath}
+    set {_uniqueStorage()._auditPath = newValue}
+  }
+
+  public var rootHash: Data {
+    get {_storage._rootHash}
+    set {_uniqueStorage()._rootHash = newValue}
+  }
+
+  /// of tree_size leaves, root_hash
+  public var signedHead: Taizhang_Ledger_V1_SignedTreeHead {
+    get {_storage._signedHead ?? Taizhang_Ledger_V1_SignedTreeHead()}
+    set {_uniqueStorage()._signedHead = newValue}
+  }
+  /// Returns true if `signedHead` has been explicitly set.
+  public var hasSignedHead: Bool {_storage._signedHead != nil}
+  /// Clears the value of `signedHead`. Subsequent reads from it will return its default value.
+  public mutating func clearSignedHead() {_uniqueStorage()._signedHead = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ProveConsistencyRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// the size of the older tree (1 or more)
+  public var firstSize: UInt64 = 0
+
+  /// the size of a signed head; 0: the newest
+  public var secondSize: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Taizhang_Ledger_V1_ConsistencyProof: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var firstSize: UInt64 = 0
+
+  /// the older tree's root as the log has it: compare it with the one you kept
+  public var firstRoot: Data = Data()
+
+  /// RFC 9162 PROOF, 32 bytes each
+  public var proof: [Data] = []
+
+  /// the newer tree's
+  public var signedHead: Taizhang_Ledger_V1_SignedTreeHead {
+    get {_signedHead ?? Taizhang_Ledger_V1_SignedTreeHead()}
+    set {_signedHead = newValue}
+  }
+  /// Returns true if `signedHead` has been explicitly set.
+  public var hasSignedHead: Bool {self._signedHead != nil}
+  /// Clears the value of `signedHead`. Subsequent reads from it will return its default value.
+  public mutating func clearSignedHead() {self._signedHead = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _signedHead: Taizhang_Ledger_V1_SignedTreeHead? = nil
 }
 
 public nonisolated struct Taizhang_Ledger_V1_VerifyAuditChainRequest: Sendable {
@@ -6717,6 +6888,327 @@ nonisolated extension Taizhang_Ledger_V1_BatchRegisterAssetsResponse: SwiftProto
 
   public static func ==(lhs: Taizhang_Ledger_V1_BatchRegisterAssetsResponse, rhs: Taizhang_Ledger_V1_BatchRegisterAssetsResponse) -> Bool {
     if lhs.ids != rhs.ids {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_SignedTreeHead: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SignedTreeHead"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}checkpoint\0\u{1}signature\0\u{3}public_key\0\u{3}tree_size\0\u{3}root_hash\0\u{1}time\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.checkpoint) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.signature) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.publicKey) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.treeSize) }()
+      case 5: try { try decoder.decodeSingularBytesField(value: &self.rootHash) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.time) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.checkpoint.isEmpty {
+      try visitor.visitSingularStringField(value: self.checkpoint, fieldNumber: 1)
+    }
+    if !self.signature.isEmpty {
+      try visitor.visitSingularBytesField(value: self.signature, fieldNumber: 2)
+    }
+    if !self.publicKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.publicKey, fieldNumber: 3)
+    }
+    if self.treeSize != 0 {
+      try visitor.visitSingularUInt64Field(value: self.treeSize, fieldNumber: 4)
+    }
+    if !self.rootHash.isEmpty {
+      try visitor.visitSingularBytesField(value: self.rootHash, fieldNumber: 5)
+    }
+    if !self.time.isEmpty {
+      try visitor.visitSingularStringField(value: self.time, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_SignedTreeHead, rhs: Taizhang_Ledger_V1_SignedTreeHead) -> Bool {
+    if lhs.checkpoint != rhs.checkpoint {return false}
+    if lhs.signature != rhs.signature {return false}
+    if lhs.publicKey != rhs.publicKey {return false}
+    if lhs.treeSize != rhs.treeSize {return false}
+    if lhs.rootHash != rhs.rootHash {return false}
+    if lhs.time != rhs.time {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_GetTreeHeadRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetTreeHeadRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}sign_new\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.signNew) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.signNew != false {
+      try visitor.visitSingularBoolField(value: self.signNew, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_GetTreeHeadRequest, rhs: Taizhang_Ledger_V1_GetTreeHeadRequest) -> Bool {
+    if lhs.signNew != rhs.signNew {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ProveRecordRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ProveRecordRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}record_id\0\u{1}seq\0\u{3}tree_size\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.recordID) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.seq) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.treeSize) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.recordID.isEmpty {
+      try visitor.visitSingularStringField(value: self.recordID, fieldNumber: 1)
+    }
+    if self.seq != 0 {
+      try visitor.visitSingularUInt64Field(value: self.seq, fieldNumber: 2)
+    }
+    if self.treeSize != 0 {
+      try visitor.visitSingularUInt64Field(value: self.treeSize, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ProveRecordRequest, rhs: Taizhang_Ledger_V1_ProveRecordRequest) -> Bool {
+    if lhs.recordID != rhs.recordID {return false}
+    if lhs.seq != rhs.seq {return false}
+    if lhs.treeSize != rhs.treeSize {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_RecordProof: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RecordProof"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}entry\0\u{3}leaf_index\0\u{3}leaf_hash\0\u{3}tree_size\0\u{3}audit_path\0\u{3}root_hash\0\u{3}signed_head\0")
+
+  fileprivate class _StorageClass {
+    var _entry: Taizhang_Ledger_V1_AuditEntry? = nil
+    var _leafIndex: UInt64 = 0
+    var _leafHash: Data = Data()
+    var _treeSize: UInt64 = 0
+    var _auditPath: [Data] = []
+    var _rootHash: Data = Data()
+    var _signedHead: Taizhang_Ledger_V1_SignedTreeHead? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _entry = source._entry
+      _leafIndex = source._leafIndex
+      _leafHash = source._leafHash
+      _treeSize = source._treeSize
+      _auditPath = source._auditPath
+      _rootHash = source._rootHash
+      _signedHead = source._signedHead
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._entry) }()
+        case 2: try { try decoder.decodeSingularUInt64Field(value: &_storage._leafIndex) }()
+        case 3: try { try decoder.decodeSingularBytesField(value: &_storage._leafHash) }()
+        case 4: try { try decoder.decodeSingularUInt64Field(value: &_storage._treeSize) }()
+        case 5: try { try decoder.decodeRepeatedBytesField(value: &_storage._auditPath) }()
+        case 6: try { try decoder.decodeSingularBytesField(value: &_storage._rootHash) }()
+        case 7: try { try decoder.decodeSingularMessageField(value: &_storage._signedHead) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._entry {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      if _storage._leafIndex != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._leafIndex, fieldNumber: 2)
+      }
+      if !_storage._leafHash.isEmpty {
+        try visitor.visitSingularBytesField(value: _storage._leafHash, fieldNumber: 3)
+      }
+      if _storage._treeSize != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._treeSize, fieldNumber: 4)
+      }
+      if !_storage._auditPath.isEmpty {
+        try visitor.visitRepeatedBytesField(value: _storage._auditPath, fieldNumber: 5)
+      }
+      if !_storage._rootHash.isEmpty {
+        try visitor.visitSingularBytesField(value: _storage._rootHash, fieldNumber: 6)
+      }
+      try { if let v = _storage._signedHead {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_RecordProof, rhs: Taizhang_Ledger_V1_RecordProof) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._entry != rhs_storage._entry {return false}
+        if _storage._leafIndex != rhs_storage._leafIndex {return false}
+        if _storage._leafHash != rhs_storage._leafHash {return false}
+        if _storage._treeSize != rhs_storage._treeSize {return false}
+        if _storage._auditPath != rhs_storage._auditPath {return false}
+        if _storage._rootHash != rhs_storage._rootHash {return false}
+        if _storage._signedHead != rhs_storage._signedHead {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ProveConsistencyRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ProveConsistencyRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}first_size\0\u{3}second_size\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.firstSize) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.secondSize) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.firstSize != 0 {
+      try visitor.visitSingularUInt64Field(value: self.firstSize, fieldNumber: 1)
+    }
+    if self.secondSize != 0 {
+      try visitor.visitSingularUInt64Field(value: self.secondSize, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ProveConsistencyRequest, rhs: Taizhang_Ledger_V1_ProveConsistencyRequest) -> Bool {
+    if lhs.firstSize != rhs.firstSize {return false}
+    if lhs.secondSize != rhs.secondSize {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Taizhang_Ledger_V1_ConsistencyProof: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ConsistencyProof"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}first_size\0\u{3}first_root\0\u{1}proof\0\u{3}signed_head\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.firstSize) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.firstRoot) }()
+      case 3: try { try decoder.decodeRepeatedBytesField(value: &self.proof) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._signedHead) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.firstSize != 0 {
+      try visitor.visitSingularUInt64Field(value: self.firstSize, fieldNumber: 1)
+    }
+    if !self.firstRoot.isEmpty {
+      try visitor.visitSingularBytesField(value: self.firstRoot, fieldNumber: 2)
+    }
+    if !self.proof.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.proof, fieldNumber: 3)
+    }
+    try { if let v = self._signedHead {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Taizhang_Ledger_V1_ConsistencyProof, rhs: Taizhang_Ledger_V1_ConsistencyProof) -> Bool {
+    if lhs.firstSize != rhs.firstSize {return false}
+    if lhs.firstRoot != rhs.firstRoot {return false}
+    if lhs.proof != rhs.proof {return false}
+    if lhs._signedHead != rhs._signedHead {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

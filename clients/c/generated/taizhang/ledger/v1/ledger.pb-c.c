@@ -1402,6 +1402,276 @@ void   taizhang__ledger__v1__batch_register_assets_response__free_unpacked
   assert(message->base.descriptor == &taizhang__ledger__v1__batch_register_assets_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   taizhang__ledger__v1__signed_tree_head__init
+                     (Taizhang__Ledger__V1__SignedTreeHead         *message)
+{
+  static const Taizhang__Ledger__V1__SignedTreeHead init_value = TAIZHANG__LEDGER__V1__SIGNED_TREE_HEAD__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__signed_tree_head__get_packed_size
+                     (const Taizhang__Ledger__V1__SignedTreeHead *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__signed_tree_head__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__signed_tree_head__pack
+                     (const Taizhang__Ledger__V1__SignedTreeHead *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__signed_tree_head__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__signed_tree_head__pack_to_buffer
+                     (const Taizhang__Ledger__V1__SignedTreeHead *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__signed_tree_head__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__SignedTreeHead *
+       taizhang__ledger__v1__signed_tree_head__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__SignedTreeHead *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__signed_tree_head__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__signed_tree_head__free_unpacked
+                     (Taizhang__Ledger__V1__SignedTreeHead *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__signed_tree_head__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__get_tree_head_request__init
+                     (Taizhang__Ledger__V1__GetTreeHeadRequest         *message)
+{
+  static const Taizhang__Ledger__V1__GetTreeHeadRequest init_value = TAIZHANG__LEDGER__V1__GET_TREE_HEAD_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__get_tree_head_request__get_packed_size
+                     (const Taizhang__Ledger__V1__GetTreeHeadRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__get_tree_head_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__get_tree_head_request__pack
+                     (const Taizhang__Ledger__V1__GetTreeHeadRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__get_tree_head_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__get_tree_head_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__GetTreeHeadRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__get_tree_head_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__GetTreeHeadRequest *
+       taizhang__ledger__v1__get_tree_head_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__GetTreeHeadRequest *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__get_tree_head_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__get_tree_head_request__free_unpacked
+                     (Taizhang__Ledger__V1__GetTreeHeadRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__get_tree_head_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__prove_record_request__init
+                     (Taizhang__Ledger__V1__ProveRecordRequest         *message)
+{
+  static const Taizhang__Ledger__V1__ProveRecordRequest init_value = TAIZHANG__LEDGER__V1__PROVE_RECORD_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__prove_record_request__get_packed_size
+                     (const Taizhang__Ledger__V1__ProveRecordRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__prove_record_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__prove_record_request__pack
+                     (const Taizhang__Ledger__V1__ProveRecordRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__prove_record_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__prove_record_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ProveRecordRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__prove_record_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__ProveRecordRequest *
+       taizhang__ledger__v1__prove_record_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__ProveRecordRequest *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__prove_record_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__prove_record_request__free_unpacked
+                     (Taizhang__Ledger__V1__ProveRecordRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__prove_record_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__record_proof__init
+                     (Taizhang__Ledger__V1__RecordProof         *message)
+{
+  static const Taizhang__Ledger__V1__RecordProof init_value = TAIZHANG__LEDGER__V1__RECORD_PROOF__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__record_proof__get_packed_size
+                     (const Taizhang__Ledger__V1__RecordProof *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__record_proof__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__record_proof__pack
+                     (const Taizhang__Ledger__V1__RecordProof *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__record_proof__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__record_proof__pack_to_buffer
+                     (const Taizhang__Ledger__V1__RecordProof *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__record_proof__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__RecordProof *
+       taizhang__ledger__v1__record_proof__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__RecordProof *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__record_proof__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__record_proof__free_unpacked
+                     (Taizhang__Ledger__V1__RecordProof *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__record_proof__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__prove_consistency_request__init
+                     (Taizhang__Ledger__V1__ProveConsistencyRequest         *message)
+{
+  static const Taizhang__Ledger__V1__ProveConsistencyRequest init_value = TAIZHANG__LEDGER__V1__PROVE_CONSISTENCY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__prove_consistency_request__get_packed_size
+                     (const Taizhang__Ledger__V1__ProveConsistencyRequest *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__prove_consistency_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__prove_consistency_request__pack
+                     (const Taizhang__Ledger__V1__ProveConsistencyRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__prove_consistency_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__prove_consistency_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ProveConsistencyRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__prove_consistency_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__ProveConsistencyRequest *
+       taizhang__ledger__v1__prove_consistency_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__ProveConsistencyRequest *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__prove_consistency_request__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__prove_consistency_request__free_unpacked
+                     (Taizhang__Ledger__V1__ProveConsistencyRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__prove_consistency_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taizhang__ledger__v1__consistency_proof__init
+                     (Taizhang__Ledger__V1__ConsistencyProof         *message)
+{
+  static const Taizhang__Ledger__V1__ConsistencyProof init_value = TAIZHANG__LEDGER__V1__CONSISTENCY_PROOF__INIT;
+  *message = init_value;
+}
+size_t taizhang__ledger__v1__consistency_proof__get_packed_size
+                     (const Taizhang__Ledger__V1__ConsistencyProof *message)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__consistency_proof__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taizhang__ledger__v1__consistency_proof__pack
+                     (const Taizhang__Ledger__V1__ConsistencyProof *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__consistency_proof__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taizhang__ledger__v1__consistency_proof__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ConsistencyProof *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taizhang__ledger__v1__consistency_proof__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taizhang__Ledger__V1__ConsistencyProof *
+       taizhang__ledger__v1__consistency_proof__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taizhang__Ledger__V1__ConsistencyProof *)
+     protobuf_c_message_unpack (&taizhang__ledger__v1__consistency_proof__descriptor,
+                                allocator, len, data);
+}
+void   taizhang__ledger__v1__consistency_proof__free_unpacked
+                     (Taizhang__Ledger__V1__ConsistencyProof *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taizhang__ledger__v1__consistency_proof__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   taizhang__ledger__v1__verify_audit_chain_request__init
                      (Taizhang__Ledger__V1__VerifyAuditChainRequest         *message)
 {
@@ -8709,6 +8979,455 @@ const ProtobufCMessageDescriptor taizhang__ledger__v1__batch_register_assets_res
   taizhang__ledger__v1__batch_register_assets_response__field_indices_by_name,
   1,  taizhang__ledger__v1__batch_register_assets_response__number_ranges,
   (ProtobufCMessageInit) taizhang__ledger__v1__batch_register_assets_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__signed_tree_head__field_descriptors[6] =
+{
+  {
+    "checkpoint",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__SignedTreeHead, checkpoint),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "signature",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__SignedTreeHead, signature),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "public_key",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__SignedTreeHead, public_key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tree_size",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__SignedTreeHead, tree_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "root_hash",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__SignedTreeHead, root_hash),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "time",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__SignedTreeHead, time),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__signed_tree_head__field_indices_by_name[] = {
+  0,   /* field[0] = checkpoint */
+  2,   /* field[2] = public_key */
+  4,   /* field[4] = root_hash */
+  1,   /* field[1] = signature */
+  5,   /* field[5] = time */
+  3,   /* field[3] = tree_size */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__signed_tree_head__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__signed_tree_head__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.SignedTreeHead",
+  "SignedTreeHead",
+  "Taizhang__Ledger__V1__SignedTreeHead",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__SignedTreeHead),
+  6,
+  taizhang__ledger__v1__signed_tree_head__field_descriptors,
+  taizhang__ledger__v1__signed_tree_head__field_indices_by_name,
+  1,  taizhang__ledger__v1__signed_tree_head__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__signed_tree_head__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__get_tree_head_request__field_descriptors[1] =
+{
+  {
+    "sign_new",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__GetTreeHeadRequest, sign_new),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__get_tree_head_request__field_indices_by_name[] = {
+  0,   /* field[0] = sign_new */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__get_tree_head_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__get_tree_head_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.GetTreeHeadRequest",
+  "GetTreeHeadRequest",
+  "Taizhang__Ledger__V1__GetTreeHeadRequest",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__GetTreeHeadRequest),
+  1,
+  taizhang__ledger__v1__get_tree_head_request__field_descriptors,
+  taizhang__ledger__v1__get_tree_head_request__field_indices_by_name,
+  1,  taizhang__ledger__v1__get_tree_head_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__get_tree_head_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__prove_record_request__field_descriptors[3] =
+{
+  {
+    "record_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ProveRecordRequest, record_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "seq",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ProveRecordRequest, seq),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tree_size",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ProveRecordRequest, tree_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__prove_record_request__field_indices_by_name[] = {
+  0,   /* field[0] = record_id */
+  1,   /* field[1] = seq */
+  2,   /* field[2] = tree_size */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__prove_record_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__prove_record_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.ProveRecordRequest",
+  "ProveRecordRequest",
+  "Taizhang__Ledger__V1__ProveRecordRequest",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__ProveRecordRequest),
+  3,
+  taizhang__ledger__v1__prove_record_request__field_descriptors,
+  taizhang__ledger__v1__prove_record_request__field_indices_by_name,
+  1,  taizhang__ledger__v1__prove_record_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__prove_record_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__record_proof__field_descriptors[7] =
+{
+  {
+    "entry",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RecordProof, entry),
+    &taizhang__ledger__v1__audit_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "leaf_index",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RecordProof, leaf_index),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "leaf_hash",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RecordProof, leaf_hash),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tree_size",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RecordProof, tree_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "audit_path",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_BYTES,
+    offsetof(Taizhang__Ledger__V1__RecordProof, n_audit_path),
+    offsetof(Taizhang__Ledger__V1__RecordProof, audit_path),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "root_hash",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RecordProof, root_hash),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "signed_head",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__RecordProof, signed_head),
+    &taizhang__ledger__v1__signed_tree_head__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__record_proof__field_indices_by_name[] = {
+  4,   /* field[4] = audit_path */
+  0,   /* field[0] = entry */
+  2,   /* field[2] = leaf_hash */
+  1,   /* field[1] = leaf_index */
+  5,   /* field[5] = root_hash */
+  6,   /* field[6] = signed_head */
+  3,   /* field[3] = tree_size */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__record_proof__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__record_proof__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.RecordProof",
+  "RecordProof",
+  "Taizhang__Ledger__V1__RecordProof",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__RecordProof),
+  7,
+  taizhang__ledger__v1__record_proof__field_descriptors,
+  taizhang__ledger__v1__record_proof__field_indices_by_name,
+  1,  taizhang__ledger__v1__record_proof__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__record_proof__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__prove_consistency_request__field_descriptors[2] =
+{
+  {
+    "first_size",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ProveConsistencyRequest, first_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "second_size",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ProveConsistencyRequest, second_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__prove_consistency_request__field_indices_by_name[] = {
+  0,   /* field[0] = first_size */
+  1,   /* field[1] = second_size */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__prove_consistency_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__prove_consistency_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.ProveConsistencyRequest",
+  "ProveConsistencyRequest",
+  "Taizhang__Ledger__V1__ProveConsistencyRequest",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__ProveConsistencyRequest),
+  2,
+  taizhang__ledger__v1__prove_consistency_request__field_descriptors,
+  taizhang__ledger__v1__prove_consistency_request__field_indices_by_name,
+  1,  taizhang__ledger__v1__prove_consistency_request__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__prove_consistency_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taizhang__ledger__v1__consistency_proof__field_descriptors[4] =
+{
+  {
+    "first_size",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ConsistencyProof, first_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "first_root",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ConsistencyProof, first_root),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "proof",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_BYTES,
+    offsetof(Taizhang__Ledger__V1__ConsistencyProof, n_proof),
+    offsetof(Taizhang__Ledger__V1__ConsistencyProof, proof),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "signed_head",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__Ledger__V1__ConsistencyProof, signed_head),
+    &taizhang__ledger__v1__signed_tree_head__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taizhang__ledger__v1__consistency_proof__field_indices_by_name[] = {
+  1,   /* field[1] = first_root */
+  0,   /* field[0] = first_size */
+  2,   /* field[2] = proof */
+  3,   /* field[3] = signed_head */
+};
+static const ProtobufCIntRange taizhang__ledger__v1__consistency_proof__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor taizhang__ledger__v1__consistency_proof__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taizhang.ledger.v1.ConsistencyProof",
+  "ConsistencyProof",
+  "Taizhang__Ledger__V1__ConsistencyProof",
+  "taizhang.ledger.v1",
+  sizeof(Taizhang__Ledger__V1__ConsistencyProof),
+  4,
+  taizhang__ledger__v1__consistency_proof__field_descriptors,
+  taizhang__ledger__v1__consistency_proof__field_indices_by_name,
+  1,  taizhang__ledger__v1__consistency_proof__number_ranges,
+  (ProtobufCMessageInit) taizhang__ledger__v1__consistency_proof__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor taizhang__ledger__v1__verify_audit_chain_request__field_descriptors[2] =
@@ -18510,7 +19229,7 @@ const ProtobufCEnumDescriptor taizhang__ledger__v1__upkeep_kind__descriptor =
   taizhang__ledger__v1__upkeep_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor taizhang__ledger__v1__ledger__method_descriptors[59] =
+static const ProtobufCMethodDescriptor taizhang__ledger__v1__ledger__method_descriptors[62] =
 {
   { "CreateAdminUnit", &taizhang__ledger__v1__create_admin_unit_request__descriptor, &taizhang__ledger__v1__admin_unit__descriptor },
   { "ListAdminUnits", &taizhang__ledger__v1__list_admin_units_request__descriptor, &taizhang__ledger__v1__list_admin_units_response__descriptor },
@@ -18570,10 +19289,13 @@ static const ProtobufCMethodDescriptor taizhang__ledger__v1__ledger__method_desc
   { "VerifyAuditChain", &taizhang__ledger__v1__verify_audit_chain_request__descriptor, &taizhang__ledger__v1__verify_audit_chain_response__descriptor },
   { "ListAuditEntries", &taizhang__ledger__v1__list_audit_entries_request__descriptor, &taizhang__ledger__v1__list_audit_entries_response__descriptor },
   { "GetAuditEntry", &taizhang__ledger__v1__get_audit_entry_request__descriptor, &taizhang__ledger__v1__audit_entry__descriptor },
+  { "GetTreeHead", &taizhang__ledger__v1__get_tree_head_request__descriptor, &taizhang__ledger__v1__signed_tree_head__descriptor },
+  { "ProveRecord", &taizhang__ledger__v1__prove_record_request__descriptor, &taizhang__ledger__v1__record_proof__descriptor },
+  { "ProveConsistency", &taizhang__ledger__v1__prove_consistency_request__descriptor, &taizhang__ledger__v1__consistency_proof__descriptor },
   { "AcceptAuditHead", &taizhang__ledger__v1__accept_audit_head_request__descriptor, &taizhang__ledger__v1__accept_audit_head_response__descriptor },
 };
 const unsigned taizhang__ledger__v1__ledger__method_indices_by_name[] = {
-  58,        /* AcceptAuditHead */
+  61,        /* AcceptAuditHead */
   38,        /* AdvanceDistributionPlan */
   31,        /* AmendContract */
   47,        /* ApproveDisposal */
@@ -18599,6 +19321,7 @@ const unsigned taizhang__ledger__v1__ledger__method_indices_by_name[] = {
   23,        /* GetLedgerSummary */
   3,        /* GetProject */
   44,        /* GetStockTake */
+  58,        /* GetTreeHead */
   19,        /* HandOffOperation */
   10,        /* ImportAssets */
   1,        /* ListAdminUnits */
@@ -18617,6 +19340,8 @@ const unsigned taizhang__ledger__v1__ledger__method_indices_by_name[] = {
   14,        /* OpenPublication */
   41,        /* OpenStockTake */
   11,        /* ProposeOwnership */
+  60,        /* ProveConsistency */
+  59,        /* ProveRecord */
   20,        /* PutInUse */
   42,        /* RecordCount */
   18,        /* RecordHandover */
@@ -18640,7 +19365,7 @@ const ProtobufCServiceDescriptor taizhang__ledger__v1__ledger__descriptor =
   "Ledger",
   "Taizhang__Ledger__V1__Ledger",
   "taizhang.ledger.v1",
-  59,
+  62,
   taizhang__ledger__v1__ledger__method_descriptors,
   taizhang__ledger__v1__ledger__method_indices_by_name
 };
@@ -19108,13 +19833,37 @@ void taizhang__ledger__v1__ledger__get_audit_entry(ProtobufCService *service,
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
   service->invoke(service, 57, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void taizhang__ledger__v1__ledger__get_tree_head(ProtobufCService *service,
+                                                 const Taizhang__Ledger__V1__GetTreeHeadRequest *input,
+                                                 Taizhang__Ledger__V1__SignedTreeHead_Closure closure,
+                                                 void *closure_data)
+{
+  assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
+  service->invoke(service, 58, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__ledger__v1__ledger__prove_record(ProtobufCService *service,
+                                                const Taizhang__Ledger__V1__ProveRecordRequest *input,
+                                                Taizhang__Ledger__V1__RecordProof_Closure closure,
+                                                void *closure_data)
+{
+  assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
+  service->invoke(service, 59, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taizhang__ledger__v1__ledger__prove_consistency(ProtobufCService *service,
+                                                     const Taizhang__Ledger__V1__ProveConsistencyRequest *input,
+                                                     Taizhang__Ledger__V1__ConsistencyProof_Closure closure,
+                                                     void *closure_data)
+{
+  assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
+  service->invoke(service, 60, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void taizhang__ledger__v1__ledger__accept_audit_head(ProtobufCService *service,
                                                      const Taizhang__Ledger__V1__AcceptAuditHeadRequest *input,
                                                      Taizhang__Ledger__V1__AcceptAuditHeadResponse_Closure closure,
                                                      void *closure_data)
 {
   assert(service->descriptor == &taizhang__ledger__v1__ledger__descriptor);
-  service->invoke(service, 58, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 61, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taizhang__ledger__v1__ledger__init (Taizhang__Ledger__V1__Ledger_Service *service,
                                          Taizhang__Ledger__V1__Ledger_ServiceDestroy destroy)

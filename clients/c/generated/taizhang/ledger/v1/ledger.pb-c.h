@@ -46,6 +46,12 @@ typedef struct Taizhang__Ledger__V1__ListAssetsResponse Taizhang__Ledger__V1__Li
 typedef struct Taizhang__Ledger__V1__UpdateAssetRequest Taizhang__Ledger__V1__UpdateAssetRequest;
 typedef struct Taizhang__Ledger__V1__BatchRegisterAssetsRequest Taizhang__Ledger__V1__BatchRegisterAssetsRequest;
 typedef struct Taizhang__Ledger__V1__BatchRegisterAssetsResponse Taizhang__Ledger__V1__BatchRegisterAssetsResponse;
+typedef struct Taizhang__Ledger__V1__SignedTreeHead Taizhang__Ledger__V1__SignedTreeHead;
+typedef struct Taizhang__Ledger__V1__GetTreeHeadRequest Taizhang__Ledger__V1__GetTreeHeadRequest;
+typedef struct Taizhang__Ledger__V1__ProveRecordRequest Taizhang__Ledger__V1__ProveRecordRequest;
+typedef struct Taizhang__Ledger__V1__RecordProof Taizhang__Ledger__V1__RecordProof;
+typedef struct Taizhang__Ledger__V1__ProveConsistencyRequest Taizhang__Ledger__V1__ProveConsistencyRequest;
+typedef struct Taizhang__Ledger__V1__ConsistencyProof Taizhang__Ledger__V1__ConsistencyProof;
 typedef struct Taizhang__Ledger__V1__VerifyAuditChainRequest Taizhang__Ledger__V1__VerifyAuditChainRequest;
 typedef struct Taizhang__Ledger__V1__VerifyAuditChainResponse Taizhang__Ledger__V1__VerifyAuditChainResponse;
 typedef struct Taizhang__Ledger__V1__LedgerMismatch Taizhang__Ledger__V1__LedgerMismatch;
@@ -1438,6 +1444,145 @@ struct  Taizhang__Ledger__V1__BatchRegisterAssetsResponse
 #define TAIZHANG__LEDGER__V1__BATCH_REGISTER_ASSETS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__batch_register_assets_response__descriptor) \
     , 0,NULL }
+
+
+/*
+ * A signed head of the journal's Merkle tree (issue 24).
+ */
+struct  Taizhang__Ledger__V1__SignedTreeHead
+{
+  ProtobufCMessage base;
+  /*
+   * the signed text: origin, size, base64 root, "time <RFC 3339>", each line ending in \n
+   */
+  char *checkpoint;
+  /*
+   * Ed25519 over the checkpoint's UTF-8 bytes, 64 bytes
+   */
+  ProtobufCBinaryData signature;
+  /*
+   * "ed25519:<base64>", the key the daemon signs with now
+   */
+  char *public_key;
+  /*
+   * as in the checkpoint
+   */
+  uint64_t tree_size;
+  /*
+   * as in the checkpoint, 32 bytes
+   */
+  ProtobufCBinaryData root_hash;
+  /*
+   * as in the checkpoint
+   */
+  char *time;
+};
+#define TAIZHANG__LEDGER__V1__SIGNED_TREE_HEAD__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__signed_tree_head__descriptor) \
+    , (char *)protobuf_c_empty_string, {0,NULL}, (char *)protobuf_c_empty_string, 0, {0,NULL}, (char *)protobuf_c_empty_string }
+
+
+struct  Taizhang__Ledger__V1__GetTreeHeadRequest
+{
+  ProtobufCMessage base;
+  /*
+   * sign a head over the journal as it stands first (when it grew)
+   */
+  protobuf_c_boolean sign_new;
+};
+#define TAIZHANG__LEDGER__V1__GET_TREE_HEAD_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__get_tree_head_request__descriptor) \
+    , 0 }
+
+
+struct  Taizhang__Ledger__V1__ProveRecordRequest
+{
+  ProtobufCMessage base;
+  /*
+   * the record whose latest entry is proved (an asset, plan, notice…)
+   */
+  char *record_id;
+  /*
+   * or the entry by its sequence number; one of the two
+   */
+  uint64_t seq;
+  /*
+   * the size of a signed head to prove against; 0: the newest (one is signed when none holds the entry)
+   */
+  uint64_t tree_size;
+};
+#define TAIZHANG__LEDGER__V1__PROVE_RECORD_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__prove_record_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0 }
+
+
+struct  Taizhang__Ledger__V1__RecordProof
+{
+  ProtobufCMessage base;
+  Taizhang__Ledger__V1__AuditEntry *entry;
+  /*
+   * entry.seq - 1
+   */
+  uint64_t leaf_index;
+  /*
+   * SHA-256(0x00 ‖ the entry's canonical bytes)
+   */
+  ProtobufCBinaryData leaf_hash;
+  uint64_t tree_size;
+  /*
+   * RFC 9162 PATH, nearest the leaf first, 32 bytes each
+   */
+  size_t n_audit_path;
+  ProtobufCBinaryData *audit_path;
+  ProtobufCBinaryData root_hash;
+  /*
+   * of tree_size leaves, root_hash
+   */
+  Taizhang__Ledger__V1__SignedTreeHead *signed_head;
+};
+#define TAIZHANG__LEDGER__V1__RECORD_PROOF__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__record_proof__descriptor) \
+    , NULL, 0, {0,NULL}, 0, 0,NULL, {0,NULL}, NULL }
+
+
+struct  Taizhang__Ledger__V1__ProveConsistencyRequest
+{
+  ProtobufCMessage base;
+  /*
+   * the size of the older tree (1 or more)
+   */
+  uint64_t first_size;
+  /*
+   * the size of a signed head; 0: the newest
+   */
+  uint64_t second_size;
+};
+#define TAIZHANG__LEDGER__V1__PROVE_CONSISTENCY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__prove_consistency_request__descriptor) \
+    , 0, 0 }
+
+
+struct  Taizhang__Ledger__V1__ConsistencyProof
+{
+  ProtobufCMessage base;
+  uint64_t first_size;
+  /*
+   * the older tree's root as the log has it: compare it with the one you kept
+   */
+  ProtobufCBinaryData first_root;
+  /*
+   * RFC 9162 PROOF, 32 bytes each
+   */
+  size_t n_proof;
+  ProtobufCBinaryData *proof;
+  /*
+   * the newer tree's
+   */
+  Taizhang__Ledger__V1__SignedTreeHead *signed_head;
+};
+#define TAIZHANG__LEDGER__V1__CONSISTENCY_PROOF__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taizhang__ledger__v1__consistency_proof__descriptor) \
+    , 0, {0,NULL}, 0,NULL, NULL }
 
 
 struct  Taizhang__Ledger__V1__VerifyAuditChainRequest
@@ -4189,6 +4334,120 @@ Taizhang__Ledger__V1__BatchRegisterAssetsResponse *
 void   taizhang__ledger__v1__batch_register_assets_response__free_unpacked
                      (Taizhang__Ledger__V1__BatchRegisterAssetsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__SignedTreeHead methods */
+void   taizhang__ledger__v1__signed_tree_head__init
+                     (Taizhang__Ledger__V1__SignedTreeHead         *message);
+size_t taizhang__ledger__v1__signed_tree_head__get_packed_size
+                     (const Taizhang__Ledger__V1__SignedTreeHead   *message);
+size_t taizhang__ledger__v1__signed_tree_head__pack
+                     (const Taizhang__Ledger__V1__SignedTreeHead   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__signed_tree_head__pack_to_buffer
+                     (const Taizhang__Ledger__V1__SignedTreeHead   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__SignedTreeHead *
+       taizhang__ledger__v1__signed_tree_head__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__signed_tree_head__free_unpacked
+                     (Taizhang__Ledger__V1__SignedTreeHead *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__GetTreeHeadRequest methods */
+void   taizhang__ledger__v1__get_tree_head_request__init
+                     (Taizhang__Ledger__V1__GetTreeHeadRequest         *message);
+size_t taizhang__ledger__v1__get_tree_head_request__get_packed_size
+                     (const Taizhang__Ledger__V1__GetTreeHeadRequest   *message);
+size_t taizhang__ledger__v1__get_tree_head_request__pack
+                     (const Taizhang__Ledger__V1__GetTreeHeadRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__get_tree_head_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__GetTreeHeadRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__GetTreeHeadRequest *
+       taizhang__ledger__v1__get_tree_head_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__get_tree_head_request__free_unpacked
+                     (Taizhang__Ledger__V1__GetTreeHeadRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__ProveRecordRequest methods */
+void   taizhang__ledger__v1__prove_record_request__init
+                     (Taizhang__Ledger__V1__ProveRecordRequest         *message);
+size_t taizhang__ledger__v1__prove_record_request__get_packed_size
+                     (const Taizhang__Ledger__V1__ProveRecordRequest   *message);
+size_t taizhang__ledger__v1__prove_record_request__pack
+                     (const Taizhang__Ledger__V1__ProveRecordRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__prove_record_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ProveRecordRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__ProveRecordRequest *
+       taizhang__ledger__v1__prove_record_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__prove_record_request__free_unpacked
+                     (Taizhang__Ledger__V1__ProveRecordRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__RecordProof methods */
+void   taizhang__ledger__v1__record_proof__init
+                     (Taizhang__Ledger__V1__RecordProof         *message);
+size_t taizhang__ledger__v1__record_proof__get_packed_size
+                     (const Taizhang__Ledger__V1__RecordProof   *message);
+size_t taizhang__ledger__v1__record_proof__pack
+                     (const Taizhang__Ledger__V1__RecordProof   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__record_proof__pack_to_buffer
+                     (const Taizhang__Ledger__V1__RecordProof   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__RecordProof *
+       taizhang__ledger__v1__record_proof__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__record_proof__free_unpacked
+                     (Taizhang__Ledger__V1__RecordProof *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__ProveConsistencyRequest methods */
+void   taizhang__ledger__v1__prove_consistency_request__init
+                     (Taizhang__Ledger__V1__ProveConsistencyRequest         *message);
+size_t taizhang__ledger__v1__prove_consistency_request__get_packed_size
+                     (const Taizhang__Ledger__V1__ProveConsistencyRequest   *message);
+size_t taizhang__ledger__v1__prove_consistency_request__pack
+                     (const Taizhang__Ledger__V1__ProveConsistencyRequest   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__prove_consistency_request__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ProveConsistencyRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__ProveConsistencyRequest *
+       taizhang__ledger__v1__prove_consistency_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__prove_consistency_request__free_unpacked
+                     (Taizhang__Ledger__V1__ProveConsistencyRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taizhang__Ledger__V1__ConsistencyProof methods */
+void   taizhang__ledger__v1__consistency_proof__init
+                     (Taizhang__Ledger__V1__ConsistencyProof         *message);
+size_t taizhang__ledger__v1__consistency_proof__get_packed_size
+                     (const Taizhang__Ledger__V1__ConsistencyProof   *message);
+size_t taizhang__ledger__v1__consistency_proof__pack
+                     (const Taizhang__Ledger__V1__ConsistencyProof   *message,
+                      uint8_t             *out);
+size_t taizhang__ledger__v1__consistency_proof__pack_to_buffer
+                     (const Taizhang__Ledger__V1__ConsistencyProof   *message,
+                      ProtobufCBuffer     *buffer);
+Taizhang__Ledger__V1__ConsistencyProof *
+       taizhang__ledger__v1__consistency_proof__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taizhang__ledger__v1__consistency_proof__free_unpacked
+                     (Taizhang__Ledger__V1__ConsistencyProof *message,
+                      ProtobufCAllocator *allocator);
 /* Taizhang__Ledger__V1__VerifyAuditChainRequest methods */
 void   taizhang__ledger__v1__verify_audit_chain_request__init
                      (Taizhang__Ledger__V1__VerifyAuditChainRequest         *message);
@@ -6203,6 +6462,24 @@ typedef void (*Taizhang__Ledger__V1__BatchRegisterAssetsRequest_Closure)
 typedef void (*Taizhang__Ledger__V1__BatchRegisterAssetsResponse_Closure)
                  (const Taizhang__Ledger__V1__BatchRegisterAssetsResponse *message,
                   void *closure_data);
+typedef void (*Taizhang__Ledger__V1__SignedTreeHead_Closure)
+                 (const Taizhang__Ledger__V1__SignedTreeHead *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__GetTreeHeadRequest_Closure)
+                 (const Taizhang__Ledger__V1__GetTreeHeadRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__ProveRecordRequest_Closure)
+                 (const Taizhang__Ledger__V1__ProveRecordRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__RecordProof_Closure)
+                 (const Taizhang__Ledger__V1__RecordProof *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__ProveConsistencyRequest_Closure)
+                 (const Taizhang__Ledger__V1__ProveConsistencyRequest *message,
+                  void *closure_data);
+typedef void (*Taizhang__Ledger__V1__ConsistencyProof_Closure)
+                 (const Taizhang__Ledger__V1__ConsistencyProof *message,
+                  void *closure_data);
 typedef void (*Taizhang__Ledger__V1__VerifyAuditChainRequest_Closure)
                  (const Taizhang__Ledger__V1__VerifyAuditChainRequest *message,
                   void *closure_data);
@@ -6745,6 +7022,18 @@ struct Taizhang__Ledger__V1__Ledger_Service
                           const Taizhang__Ledger__V1__GetAuditEntryRequest *input,
                           Taizhang__Ledger__V1__AuditEntry_Closure closure,
                           void *closure_data);
+  void (*get_tree_head)(Taizhang__Ledger__V1__Ledger_Service *service,
+                        const Taizhang__Ledger__V1__GetTreeHeadRequest *input,
+                        Taizhang__Ledger__V1__SignedTreeHead_Closure closure,
+                        void *closure_data);
+  void (*prove_record)(Taizhang__Ledger__V1__Ledger_Service *service,
+                       const Taizhang__Ledger__V1__ProveRecordRequest *input,
+                       Taizhang__Ledger__V1__RecordProof_Closure closure,
+                       void *closure_data);
+  void (*prove_consistency)(Taizhang__Ledger__V1__Ledger_Service *service,
+                            const Taizhang__Ledger__V1__ProveConsistencyRequest *input,
+                            Taizhang__Ledger__V1__ConsistencyProof_Closure closure,
+                            void *closure_data);
   void (*accept_audit_head)(Taizhang__Ledger__V1__Ledger_Service *service,
                             const Taizhang__Ledger__V1__AcceptAuditHeadRequest *input,
                             Taizhang__Ledger__V1__AcceptAuditHeadResponse_Closure closure,
@@ -6815,6 +7104,9 @@ void taizhang__ledger__v1__ledger__init (Taizhang__Ledger__V1__Ledger_Service *s
       function_prefix__ ## verify_audit_chain,\
       function_prefix__ ## list_audit_entries,\
       function_prefix__ ## get_audit_entry,\
+      function_prefix__ ## get_tree_head,\
+      function_prefix__ ## prove_record,\
+      function_prefix__ ## prove_consistency,\
       function_prefix__ ## accept_audit_head  }
 void taizhang__ledger__v1__ledger__create_admin_unit(ProtobufCService *service,
                                                      const Taizhang__Ledger__V1__CreateAdminUnitRequest *input,
@@ -7048,6 +7340,18 @@ void taizhang__ledger__v1__ledger__get_audit_entry(ProtobufCService *service,
                                                    const Taizhang__Ledger__V1__GetAuditEntryRequest *input,
                                                    Taizhang__Ledger__V1__AuditEntry_Closure closure,
                                                    void *closure_data);
+void taizhang__ledger__v1__ledger__get_tree_head(ProtobufCService *service,
+                                                 const Taizhang__Ledger__V1__GetTreeHeadRequest *input,
+                                                 Taizhang__Ledger__V1__SignedTreeHead_Closure closure,
+                                                 void *closure_data);
+void taizhang__ledger__v1__ledger__prove_record(ProtobufCService *service,
+                                                const Taizhang__Ledger__V1__ProveRecordRequest *input,
+                                                Taizhang__Ledger__V1__RecordProof_Closure closure,
+                                                void *closure_data);
+void taizhang__ledger__v1__ledger__prove_consistency(ProtobufCService *service,
+                                                     const Taizhang__Ledger__V1__ProveConsistencyRequest *input,
+                                                     Taizhang__Ledger__V1__ConsistencyProof_Closure closure,
+                                                     void *closure_data);
 void taizhang__ledger__v1__ledger__accept_audit_head(ProtobufCService *service,
                                                      const Taizhang__Ledger__V1__AcceptAuditHeadRequest *input,
                                                      Taizhang__Ledger__V1__AcceptAuditHeadResponse_Closure closure,
@@ -7109,6 +7413,12 @@ extern const ProtobufCMessageDescriptor taizhang__ledger__v1__list_assets_respon
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__update_asset_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__batch_register_assets_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__batch_register_assets_response__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__signed_tree_head__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__get_tree_head_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__prove_record_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__record_proof__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__prove_consistency_request__descriptor;
+extern const ProtobufCMessageDescriptor taizhang__ledger__v1__consistency_proof__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__verify_audit_chain_request__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__verify_audit_chain_response__descriptor;
 extern const ProtobufCMessageDescriptor taizhang__ledger__v1__ledger_mismatch__descriptor;

@@ -1,0 +1,150 @@
+// The journal as a transparency log over RPC (issue 24, docs/transparency.md):
+// the newest signed head, a record's proof of inclusion, and the proof that
+// a signed head's tree extends an older one. Proofs are refused while the
+// ledger is held: a proof vouching for a ledger changed behind the daemon's
+// back would be a wrong answer.
+
+import Dispatch
+import Foundation
+import Synchronization
+import TaizhangCore
+import TaizhangProto
+
+extension LedgerService.LedgerHandlers {
+    var transparencyMethods: [MethodSpec] { [getTreeHead, proveRecord, proveConsistency] }
+
+    var getTreeHead: MethodSpec {
+        Method.blocking(RPC.Ledger.getTreeHead) { call, request in
+            if request.signNew { try Self.signHead(store, call: call) }
+            guard let head = store.latestTreeHead else {
+                // None yet (an empty journal): the key alone, tree_size 0.
+                var none = Taizhang_Ledger_V1_SignedTreeHead()
+                none.publicKey = store.treeHeadPublicKey?.description ?? ""
+                return none
+            }
+            return try Self.wire(head, store: store)
+        }
+    }
+
+    var proveRecord: MethodSpec {
+        Method.blocking(RPC.Ledger.proveRecord) { call, request in
+            try Self.refuseWhileHeld(store)
+            let entry = try Self.entry(request, store: store)
+            var signed: SignedTreeHead
+            if request.treeSize == 0 {
+                if (store.latestTreeHead?.head.size ?? 0) < entry.seq { try Self.signHead(store, call: call) }
+                guard let newest = store.latestTreeHead, newest.head.size >= entry.seq else {
+                    throw LedgerError(.unavailable, "no head could be signed over entry #\(entry.seq); retry, and see the daemon's log if it persists")
+                }
+                signed = newest
+            } else {
+                guard request.treeSize >= entry.seq else {
+                    throw LedgerError.invalid([.init(field: "tree_size", description: "entry #\(entry.seq) is not in a tree of \(request.treeSize) entries: give \(entry.seq) or more, or 0 for the newest head")])
+                }
+                signed = try Self.signedHead(size: request.treeSize, store: store)
+            }
+            var proof = Taizhang_Ledger_V1_RecordProof()
+            proof.entry = Encode.auditEntry(entry)
+            proof.leafIndex = entry.seq - 1
+            proof.leafHash = AuditChain.leafHash(entry).asData
+            proof.treeSize = signed.head.size
+            proof.auditPath = try store.inclusionProof(index: entry.seq - 1, size: signed.head.size).map(\.asData)
+            proof.rootHash = signed.head.rootHash.asData
+            proof.signedHead = try Self.wire(signed, store: store)
+            return proof
+        }
+    }
+
+    var proveConsistency: MethodSpec {
+        Method.blocking(RPC.Ledger.proveConsistency) { _, request in
+            try Self.refuseWhileHeld(store)
+            let signed = request.secondSize == 0 ? store.latestTreeHead : try Self.signedHead(size: request.secondSize, store: store)
+            guard let signed else { throw LedgerError(.notFound, "no tree head has been signed yet; ask GetTreeHead with sign_new first") }
+            guard request.firstSize >= 1, request.firstSize <= signed.head.size else {
+                throw LedgerError.invalid([.init(field: "first_size", description: "give the size of the tree you kept: 1 to \(signed.head.size), the size of the head it is proved against")])
+            }
+            var proof = Taizhang_Ledger_V1_ConsistencyProof()
+            proof.firstSize = request.firstSize
+            proof.firstRoot = try store.treeRoot(size: request.firstSize).asData
+            proof.proof = try store.consistencyProof(from: request.firstSize, to: signed.head.size).map(\.asData)
+            proof.signedHead = try Self.wire(signed, store: store)
+            return proof
+        }
+    }
+}
+
+extension LedgerService.LedgerHandlers {
+    /// Asks the writer for a head over the journal as it stands, and waits for it.
+    static func signHead(_ store: any LedgerStore, call: CallContext) throws {
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Mutex<MutationReply?>(nil)
+        let context = CallerContext(identity: call.identity, actor: "", method: RPC.Ledger.getTreeHead.path, requestId: call.requestId,
+                                    requestSHA256: "", idempotencyKey: nil)
+        _ = store.submit(.signTreeHead, context: context, encode: { _ in [] }) { reply in
+            outcome.withLock { $0 = reply }
+            done.signal()
+        }
+        done.wait()
+        if case .failure(let error) = outcome.withLock({ $0 }) { throw error }
+    }
+
+    static func refuseWhileHeld(_ store: any LedgerStore) throws {
+        if let reason = store.heldReason {
+            throw LedgerError(.failedPrecondition, "no proofs are given while the ledger is held: \(reason)")
+        }
+    }
+
+    /// The entry a ProveRecord request names: a record's latest, or one by seq.
+    static func entry(_ request: Taizhang_Ledger_V1_ProveRecordRequest, store: any LedgerStore) throws -> AuditEntry {
+        switch (request.recordID.isEmpty, request.seq) {
+        case (false, 0):
+            guard request.recordID.utf8.count <= 64 else {
+                throw LedgerError.invalid([.init(field: "record_id", description: "is at most 64 bytes")])
+            }
+            // The record's entries are read a page at a time up to the last.
+            var after: UInt64 = 0
+            var latest: AuditEntry?
+            while true {
+                let page = try store.auditEntries(recordId: request.recordID, afterSeq: after, limit: 1_000)
+                guard let last = page.last else { break }
+                latest = last
+                after = last.seq
+                if page.count < 1_000 { break }
+            }
+            guard let latest else { throw LedgerError(.notFound, "the journal holds no entry of record \(request.recordID)") }
+            return latest
+        case (true, let seq) where seq > 0:
+            guard let entry = try store.auditEntries(recordId: nil, afterSeq: seq - 1, limit: 1).first, entry.seq == seq else {
+                throw LedgerError(.notFound, "no audit entry #\(seq) exists; the journal's head is #\(store.statistics().auditHeadSeq)")
+            }
+            return entry
+        default:
+            throw LedgerError.invalid([.init(field: "record_id", description: "give the record's id, or the entry's seq, not both and not neither")])
+        }
+    }
+
+    /// The signed head of `size` leaves.
+    static func signedHead(size: UInt64, store: any LedgerStore) throws -> SignedTreeHead {
+        if let newest = store.latestTreeHead, newest.head.size == size { return newest }
+        guard let (head, _) = try store.treeHead(size: size) else {
+            throw LedgerError(.notFound, "no head was signed at tree size \(size); give the size of a signed head (`taizhang audit head`), or 0 for the newest")
+        }
+        return head
+    }
+
+    static func wire(_ signed: SignedTreeHead, store: any LedgerStore) throws -> Taizhang_Ledger_V1_SignedTreeHead {
+        var head = Taizhang_Ledger_V1_SignedTreeHead()
+        head.checkpoint = signed.head.body
+        head.signature = signed.signature.asData
+        head.publicKey = store.treeHeadPublicKey?.description ?? ""
+        head.treeSize = signed.head.size
+        head.rootHash = signed.head.rootHash.asData
+        head.time = signed.head.time
+        return head
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// The bytes as a protobuf `bytes` field.
+    var asData: Data { Data(self) }
+}
