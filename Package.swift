@@ -174,7 +174,7 @@ let package = Package(
         .executableTarget(
             name: "taizhang-bench",
             dependencies: [
-                "TaizhangProto", "TaizhangWire", "TaizhangDemo",
+                "TaizhangProto", "TaizhangWire", "TaizhangDemo", "TaizhangStore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

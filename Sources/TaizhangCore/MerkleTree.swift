@@ -11,20 +11,22 @@ public enum MerkleHash {
     public static let size = 32
 
     /// The hash of a leaf's data.
-    public static func leaf<Bytes: Sequence>(_ data: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
-        var hasher = SHA256()
-        hasher.update([0])
-        hasher.update(data)
-        return hasher.finalize()
+    public static func leaf<Bytes: Collection>(_ data: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
+        var input: [UInt8] = []
+        input.reserveCapacity(data.count + 1)
+        input.append(0)
+        input.append(contentsOf: data)
+        return SHA256.hash(input)
     }
 
     /// The hash of an interior node.
     public static func node(_ left: [UInt8], _ right: [UInt8]) -> [UInt8] {
-        var hasher = SHA256()
-        hasher.update([1])
-        hasher.update(left)
-        hasher.update(right)
-        return hasher.finalize()
+        var input: [UInt8] = []
+        input.reserveCapacity(1 + left.count + right.count)
+        input.append(1)
+        input.append(contentsOf: left)
+        input.append(contentsOf: right)
+        return SHA256.hash(input)
     }
 
     /// The hash of the empty tree: SHA-256 of nothing.

@@ -46,6 +46,11 @@ struct Bench {
         let batchSize = Int(option("--batch", "5000"))!
         let adminCode = option("--admin", "")
         let asOf = option("--as-of", "2026-12-31")
+        if scenario == "transparency" {
+            try TransparencyBench.run(directory: option("--dir", NSTemporaryDirectory() + "tz-transparency"),
+                                      leaves: Int(option("--leaves", "10000000"))!, proofs: Int(option("--proofs", "1000"))!)
+            return
+        }
         guard !socket.isEmpty else {
             FileHandle.standardError.write(Data("usage: taizhang-bench --socket PATH --scenario get|register|batch|summary|list|sizes|risk|supervision|households-csv|payment-plans [--connections N --depth N --seconds S] [get: --id ID | --random-ids N] [summary, list: --admin CODE] [list: --page-size N --skip-total 1]\n".utf8))
             exit(2)
