@@ -43,6 +43,13 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // QR codes on printed pages (issue 24).
+        .systemLibrary(
+            name: "CQRencode",
+            path: "Sources/CQRencode",
+            pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"])]
+        ),
         .systemLibrary(
             name: "CSystemd",
             path: "Sources/CSystemd",
@@ -106,7 +113,7 @@ let package = Package(
         ),
         .target(
             name: "TaizhangSheets",
-            dependencies: ["TaizhangProto"],
+            dependencies: ["TaizhangProto", "CQRencode"],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -88,6 +88,7 @@ struct LedgerCommand: AsyncParsableCommand {
                 let today = ChinaDate.today
                 text = NoticePage.html(assets, details: NoticeDetails(unitName: name, asOf: today, noticeStart: noticeStart,
                                                                       noticeEnd: noticeEnd, objectionsTo: objectionsTo), english: english)
+                text = try await global.stamped(text, client, records: assets.map { ($0.id, "\($0.code.isEmpty ? $0.id : $0.code) \($0.name)") })
             }
             try global.emit(text, to: out, note: english ? "wrote \(assets.count) assets to \(out ?? "")" : "已导出 \(assets.count) 项资产到 \(out ?? "")")
         }

@@ -360,7 +360,8 @@ struct PlanCommand: AsyncParsableCommand {
             let english = global.language == .en
             let text = format == "csv"
                 ? "\u{FEFF}" + CSV.write(DistributionNotice.rows(plan, english: english))
-                : DistributionNotice.html(plan, unitName: try await global.unitName(client, code: plan.ownerCode), objectionsTo: objectionsTo, english: english)
+                : try await global.stamped(DistributionNotice.html(plan, unitName: try await global.unitName(client, code: plan.ownerCode), objectionsTo: objectionsTo, english: english),
+                                           client, records: [(plan.id, "\(plan.id) \(plan.title)")])
             try global.emit(text, to: out, note: english ? "wrote plan \(plan.id) to \(out ?? "")" : "已导出分配方案 \(plan.id) 到 \(out ?? "")")
         }
     }
@@ -790,7 +791,8 @@ struct DisposalCommand: AsyncParsableCommand {
             let english = global.language == .en
             let text = format == "csv"
                 ? "\u{FEFF}" + CSV.write(WriteOffLedger.rows(entries, english: english))
-                : WriteOffLedger.html(entries, unitName: try await global.unitName(client, code: adminCode), asOf: ChinaDate.today, english: english)
+                : try await global.stamped(WriteOffLedger.html(entries, unitName: try await global.unitName(client, code: adminCode), asOf: ChinaDate.today, english: english),
+                                           client, records: entries.map { ($0.id, "\($0.id) \($0.assetName)") })
             try global.emit(text, to: out, note: english ? "wrote \(entries.count) entries to \(out ?? "")" : "已导出 \(entries.count) 条核销记录到 \(out ?? "")")
         }
     }

@@ -580,7 +580,8 @@ extension SupervisionCommand {
                 text = "\u{FEFF}" + CSV.write(HalfYearPage.rows(units, half: half, english: english))
             } else {
                 let county = await SupervisionCommand.countyName(countyName, client, global)
-                text = HalfYearPage.html(units, half: half, countyName: county, english: english)
+                text = try await global.stamped(HalfYearPage.html(units, half: half, countyName: county, english: english),
+                                                client, records: units.map { ($0.lights.unit.id, $0.lights.unit.name) })
             }
             try global.emit(text, to: out, note: english ? "wrote the page of \(half) (\(units.count) units) to \(out ?? "")"
                                                           : "已导出 \(half) 晾晒表（\(units.count) 个责任单位）到 \(out ?? "")")

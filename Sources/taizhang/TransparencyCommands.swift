@@ -6,7 +6,9 @@
 import ArgumentParser
 import Foundation
 import TaizhangCore
+import TaizhangClient
 import TaizhangProto
+import TaizhangSheets
 
 enum ProofJSON {
     static func head(_ wire: Taizhang_Ledger_V1_SignedTreeHead) -> SignedHeadDocument {
@@ -166,6 +168,45 @@ extension AuditCommand {
                 throw ExitCode(4)
             }
             print(holds)
+        }
+    }
+}
+
+extension GlobalOptions {
+    /// The page `html` with a QR code for each record (issue 24): one
+    /// signed head over the journal as it stands, and each record's latest
+    /// entry proved in it. A caller who may not ask for proofs (a scoped
+    /// identity: the journal spans the whole ledger) gets the page without
+    /// codes, and a note on standard error.
+    func stamped(_ html: String, _ client: TaizhangClient, records: [(id: String, label: String)]) async throws -> String {
+        guard !records.isEmpty else { return html }
+        var metadata = self.metadata
+        metadata["idempotency-key"] = nil
+        do {
+            var head = try await client.unary(RPC.Ledger.getTreeHead.path, Taizhang_Ledger_V1_GetTreeHeadRequest.with { $0.signNew = true },
+                                              as: Taizhang_Ledger_V1_SignedTreeHead.self, metadata: metadata, timeoutMillis: timeoutMillis)
+            var stamps: [(label: String, stamp: ProofStamp)] = []
+            for record in records {
+                var proof: Taizhang_Ledger_V1_RecordProof
+                do {
+                    proof = try await client.unary(RPC.Ledger.proveRecord.path, Taizhang_Ledger_V1_ProveRecordRequest.with {
+                        $0.recordID = record.id
+                        $0.treeSize = head.treeSize
+                    }, as: Taizhang_Ledger_V1_RecordProof.self, metadata: metadata, timeoutMillis: timeoutMillis)
+                } catch let error as RPCError where error.status.code == .invalidArgument {
+                    // Changed since the head was signed: every code then rests on a newer head.
+                    return try await stamped(html, client, records: records)
+                }
+                if proof.treeSize != head.treeSize { head = proof.signedHead }
+                let origin = String(proof.signedHead.checkpoint.split(separator: "\n").first ?? "")
+                stamps.append((record.label, ProofStamp(log: origin, recordId: record.id, seq: proof.entry.seq, leafHash: hexString(proof.leafHash),
+                                                        treeSize: proof.treeSize, rootHash: hexString(proof.rootHash))))
+            }
+            return try ProofSection.insert(into: html, stamps, publicKey: head.publicKey, english: language == .en)
+        } catch let error as RPCError where error.status.code == .permissionDenied {
+            printError(language == .zh ? "注意：无权获取审计日志证明（\(error.status.message)），页面未附核验码"
+                                       : "note: no proofs may be asked for by this identity (\(error.status.message)); the page has no verification codes")
+            return html
         }
     }
 }
