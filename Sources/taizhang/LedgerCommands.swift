@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import SwiftProtobuf
 import TaizhangProto
+import TaizhangSheets
 
 /// Reads a JSON message from a file or standard input ("-").
 func readMessage<M: SwiftProtobuf.Message>(_ path: String, as: M.Type) throws -> M {
@@ -107,7 +108,7 @@ struct AssetCommand: AsyncParsableCommand {
                                                     subcommands: [Get.self, List.self, Register.self, Update.self, Batch.self,
                                                                   ProposeOwners.self, Confirm.self, ApproveOwnership.self, Publish.self, Object.self, Resolve.self,
                                                                   CloseNotice.self, Hand.self, Operate.self, Use.self, Value.self,
-                                                                  Depreciation.self, History.self])
+                                                                  Depreciation.self, History.self, Tags.self])
 
     static let columns: [Column<Taizhang_Ledger_V1_Asset>] = [
         Column("编号", "id") { $0.id }, Column("资产编号", "code") { $0.code }, Column("名称", "name") { $0.name },
@@ -115,6 +116,32 @@ struct AssetCommand: AsyncParsableCommand {
         Column("所在地", "location") { $0.adminCode }, Column("购建时间", "acquired") { $0.acquiredDate },
         .money("原值(元)", "original (yuan)") { $0.originalValueFen }, .money("净值(元)", "net (yuan)") { $0.netValueFen },
     ]
+
+    struct Tags: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a sheet of asset tags 一物一码 (HTML) for the yearly count: number, name, village, owners, year, and a QR code of the asset's id and its journal leaf hash.",
+            discussion: "A count may be recorded by scanning a tag: `stocktake count --found` and `--lost` take the code's text for the asset.")
+        @OptionGroup var global: GlobalOptions
+        @Option(name: .customLong("admin"), help: "The unit whose ledger's assets get tags (a village, township or the county).") var admin: String
+        @Option(name: .customLong("out"), help: "File to write (default: standard output).") var out: String?
+
+        func run() async throws {
+            let client = try await global.connect()
+            defer { Task { await client.close() } }
+            let assets = try await global.all(client, RPC.Ledger.listAssets, .with { $0.ledgerCode = admin; $0.pageSize = 1000; $0.skipTotal = true },
+                                              items: \.assets)
+            var names: [String: String] = [:]
+            for unit in try await global.all(client, RPC.Ledger.listAdminUnits, .with { $0.pageSize = 1000 }, items: \.units) { names[unit.code] = unit.name }
+            guard let (stamps, key) = try await global.stamps(client, ids: assets.map(\.id)) else { throw ExitCode(17) }
+            let tags = zip(assets, stamps).map { asset, stamp in
+                AssetTag(number: asset.code.isEmpty ? asset.id : "\(asset.code)（\(asset.id)）", name: asset.name, village: names[asset.adminCode] ?? asset.adminCode,
+                         owners: asset.owners.map(\.name).joined(separator: "、"), year: String(asset.acquiredDate.prefix(4)), stamp: stamp)
+            }
+            let english = global.language == .en
+            let text = try AssetTags.html(tags, unitName: try await global.unitName(client, code: admin), publicKey: key, english: english)
+            try global.emit(text, to: out, note: english ? "wrote \(tags.count) tags to \(out ?? "")" : "已导出 \(tags.count) 张资产标签到 \(out ?? "")")
+        }
+    }
 
     struct Get: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one asset as JSON.")

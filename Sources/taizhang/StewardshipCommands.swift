@@ -499,15 +499,19 @@ struct StockTakeCommand: AsyncParsableCommand {
             """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Stock-take id, e.g. PD00000001.") var id: String
-        @Option(name: .customLong("found"), help: "ASSET:CONDITION[:QUANTITY] for an asset found (repeat), e.g. ZC00000001:好.") var found: [String] = []
+        @Option(name: .customLong("found"), help: "ASSET:CONDITION[:QUANTITY] for an asset found (repeat), e.g. ZC00000001:好; ASSET may be the text scanned from its tag (`asset tags`).") var found: [String] = []
         @Option(name: .customLong("lost"), help: "An asset not found (盘亏) (repeat).") var lost: [String] = []
         @Option(name: .customLong("surplus"), help: "DESCRIPTION:YUAN:BASIS for something found beyond the book (盘盈), basis appraisal or replacement_cost (repeat).") var surplus: [String] = []
         @Option(name: .customLong("csv"), help: "A CSV file of lines.") var csv: String?
 
         func run() async throws {
             var lines: [Taizhang_Ledger_V1_CountLine] = []
-            for text in found {
-                let parts = text.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+            for given in found {
+                // A tag's scanned code names the asset: its own text holds one colon, after "taizhang".
+                let scanned = given.hasPrefix("taizhang:")
+                let text = scanned ? String(given.dropFirst("taizhang:".count)) : given
+                var parts = text.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+                if scanned { parts[0] = AssetTags.assetId("taizhang:" + parts[0]) }
                 guard parts.count >= 2 else {
                     printError("--found \(text): write ASSET:CONDITION[:QUANTITY], e.g. ZC00000001:好")
                     throw ExitCode(2)
@@ -515,7 +519,7 @@ struct StockTakeCommand: AsyncParsableCommand {
                 lines.append(.with { $0.assetID = parts[0]; $0.found = true; $0.condition = parts[1]; $0.countedQuantity = parts.count > 2 ? parts[2] : "" })
             }
             for asset in lost {
-                lines.append(.with { $0.assetID = asset; $0.found = false; $0.condition = "未找到" })
+                lines.append(.with { $0.assetID = AssetTags.assetId(asset); $0.found = false; $0.condition = "未找到" })
             }
             if let csv { lines += try Self.read(csv) }
             var surplusLines: [Taizhang_Ledger_V1_SurplusLine] = []
@@ -574,7 +578,7 @@ struct StockTakeCommand: AsyncParsableCommand {
                     throw ExitCode(2)
                 }
                 lines.append(.with {
-                    $0.assetID = fields[0]
+                    $0.assetID = AssetTags.assetId(fields[0])
                     $0.found = fields[1] == "是" || fields[1] == "yes"
                     $0.condition = fields[2]
                     $0.countedQuantity = fields.count > 3 ? fields[3] : ""

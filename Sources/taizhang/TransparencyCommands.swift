@@ -173,40 +173,44 @@ extension AuditCommand {
 }
 
 extension GlobalOptions {
-    /// The page `html` with a QR code for each record (issue 24): one
-    /// signed head over the journal as it stands, and each record's latest
-    /// entry proved in it. A caller who may not ask for proofs (a scoped
-    /// identity: the journal spans the whole ledger) gets the page without
-    /// codes, and a note on standard error.
+    /// The page `html` with a QR code for each record (issue 24). A caller
+    /// who may not ask for proofs (a scoped identity: the journal spans the
+    /// whole ledger) gets the page without codes, and a note on standard error.
     func stamped(_ html: String, _ client: TaizhangClient, records: [(id: String, label: String)]) async throws -> String {
-        guard !records.isEmpty else { return html }
+        guard !records.isEmpty, let (stamps, key) = try await stamps(client, ids: records.map(\.id)) else { return html }
+        return try ProofSection.insert(into: html, Array(zip(records.map(\.label), stamps)), publicKey: key, english: language == .en)
+    }
+
+    /// Each record's stamp, and the key: one signed head over the journal
+    /// as it stands, each record's latest entry proved in it. Nil (noted on
+    /// standard error) when this identity may not ask for proofs.
+    func stamps(_ client: TaizhangClient, ids: [String]) async throws -> (stamps: [ProofStamp], publicKey: String)? {
         var metadata = self.metadata
         metadata["idempotency-key"] = nil
         do {
-            var head = try await client.unary(RPC.Ledger.getTreeHead.path, Taizhang_Ledger_V1_GetTreeHeadRequest.with { $0.signNew = true },
+            let head = try await client.unary(RPC.Ledger.getTreeHead.path, Taizhang_Ledger_V1_GetTreeHeadRequest.with { $0.signNew = true },
                                               as: Taizhang_Ledger_V1_SignedTreeHead.self, metadata: metadata, timeoutMillis: timeoutMillis)
-            var stamps: [(label: String, stamp: ProofStamp)] = []
-            for record in records {
-                var proof: Taizhang_Ledger_V1_RecordProof
+            var stamps: [ProofStamp] = []
+            for id in ids {
+                let proof: Taizhang_Ledger_V1_RecordProof
                 do {
                     proof = try await client.unary(RPC.Ledger.proveRecord.path, Taizhang_Ledger_V1_ProveRecordRequest.with {
-                        $0.recordID = record.id
+                        $0.recordID = id
                         $0.treeSize = head.treeSize
                     }, as: Taizhang_Ledger_V1_RecordProof.self, metadata: metadata, timeoutMillis: timeoutMillis)
                 } catch let error as RPCError where error.status.code == .invalidArgument {
                     // Changed since the head was signed: every code then rests on a newer head.
-                    return try await stamped(html, client, records: records)
+                    return try await self.stamps(client, ids: ids)
                 }
-                if proof.treeSize != head.treeSize { head = proof.signedHead }
                 let origin = String(proof.signedHead.checkpoint.split(separator: "\n").first ?? "")
-                stamps.append((record.label, ProofStamp(log: origin, recordId: record.id, seq: proof.entry.seq, leafHash: hexString(proof.leafHash),
-                                                        treeSize: proof.treeSize, rootHash: hexString(proof.rootHash))))
+                stamps.append(ProofStamp(log: origin, recordId: id, seq: proof.entry.seq, leafHash: hexString(proof.leafHash),
+                                         treeSize: proof.treeSize, rootHash: hexString(proof.rootHash)))
             }
-            return try ProofSection.insert(into: html, stamps, publicKey: head.publicKey, english: language == .en)
+            return (stamps, head.publicKey)
         } catch let error as RPCError where error.status.code == .permissionDenied {
             printError(language == .zh ? "注意：无权获取审计日志证明（\(error.status.message)），页面未附核验码"
                                        : "note: no proofs may be asked for by this identity (\(error.status.message)); the page has no verification codes")
-            return html
+            return nil
         }
     }
 }

@@ -76,6 +76,40 @@ struct PrintedProofsTests {
         #expect(seen >= 13)
     }
 
+    /// Asset tags 一物一码: every tag's code reads back as printed and names
+    /// its asset; a count recorded by scanning tags (their text given for
+    /// the asset) records those assets.
+    @Test func assetTags_readBack_andACountTakesTheirScannedText() async throws {
+        let daemon = try DaemonProcess()
+        defer { _ = daemon.stop() }
+        #expect(try CLITests.taizhang(["demo", "load"], socket: daemon.socketPath).status == 0)
+        let village = "421024101201"
+        let run = try CLITests.taizhang(["asset", "tags", "--admin", village], socket: daemon.socketPath)
+        #expect(run.status == 0, "\(run.stderr)")
+        let pattern = try NSRegularExpression(pattern: #"<div class="tag"><img alt="([^"]*)" src="data:image/png;base64,([A-Za-z0-9+/=]+)"><b>.*?<code class="qr-text">(.*?)</code>"#)
+        let page = run.stdout
+        let tags = pattern.matches(in: page, range: NSRange(page.startIndex..., in: page)).map { match in
+            (id: String(page[Range(match.range(at: 1), in: page)!]), png: Data(base64Encoded: String(page[Range(match.range(at: 2), in: page)!]))!,
+             text: String(page[Range(match.range(at: 3), in: page)!]).replacingOccurrences(of: "&amp;", with: "&"))
+        }
+        #expect(tags.count >= 5)
+        var scanned: [String] = []
+        for tag in tags {
+            let read = try Self.scan(tag.png)
+            #expect(read == tag.text)
+            #expect(ProofStamp(text: read)?.recordId == tag.id)
+            scanned.append(read)
+        }
+        let open = try CLITests.taizhang(["stocktake", "open", village, "--year", "2025", "--date", "2026-01-15", "--json"], socket: daemon.socketPath)
+        #expect(open.status == 0, "\(open.stderr)")
+        let countId = try #require(try JSONSerialization.jsonObject(with: Data(open.stdout.utf8)) as? [String: Any])["id"] as! String
+        let counted = try CLITests.taizhang(["stocktake", "count", countId, "--found", scanned[0] + ":好", "--lost", scanned[1]], socket: daemon.socketPath)
+        #expect(counted.status == 0, "\(counted.stderr)")
+        let count = try await daemon.connect().unary(RPC.Ledger.getStockTake, .with { $0.id = countId })
+        #expect(count.lines.contains { $0.assetID == tags[0].id && $0.found && $0.condition == "好" })
+        #expect(count.lines.contains { $0.assetID == tags[1].id && !$0.found })
+    }
+
     /// The encoder's own checks: every length up to the limit reads back.
     @Test func theEncoder_roundTripsThroughZbarimg_andRefusesTooMuch() throws {
         for text in ["a", "台账", String(repeating: "x", count: 300), String(repeating: "码", count: 300)] {
