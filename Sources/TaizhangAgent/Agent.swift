@@ -135,6 +135,7 @@ public final class Agent: Sendable {
     var memoryPath: String { configuration.stateDirectory + "/state.json" }
     var silencePath: String { configuration.stateDirectory + "/silences.json" }
     func headsPath(_ daemon: String) -> String { configuration.stateDirectory + "/heads/\(daemon).jsonl" }
+    func treeHeadsPath(_ daemon: String) -> String { configuration.stateDirectory + "/heads/\(daemon).tree.jsonl" }
 
     /// The one clock the agent reads (tests may set it).
     public let clock: any WallClock

@@ -10,6 +10,7 @@ import Glibc
 #else
 import Foundation
 #endif
+import TaizhangCore
 
 /// One daemon the agent watches.
 public struct WatchedDaemon: Sendable, Equatable {
@@ -24,10 +25,15 @@ public struct WatchedDaemon: Sendable, Equatable {
     /// The admin code the agent's own alerts about this daemon carry (its
     /// county), for routing; empty: none.
     public var adminCode: String
+    /// The key the daemon signs its tree heads with (`taizhang audit key`):
+    /// heads it does not verify are reported. Nil: the first key seen is
+    /// kept, and a head signed by another is reported.
+    public var treeHeadKey: Ed25519PublicKey? = nil
 
     public static func == (a: WatchedDaemon, b: WatchedDaemon) -> Bool {
         a.name == b.name && a.title == b.title && a.unixPath == b.unixPath && a.tcp?.host == b.tcp?.host && a.tcp?.port == b.tcp?.port
             && a.tlsCAFile == b.tlsCAFile && a.tlsServerName == b.tlsServerName && a.tokenFile == b.tokenFile && a.adminCode == b.adminCode
+            && a.treeHeadKey == b.treeHeadKey
     }
 }
 
@@ -256,7 +262,9 @@ struct ConfigurationParser {
         case "admin":
             guard value.count == 12, value.allSatisfy(\.isASCII), value.allSatisfy(\.isNumber) else { throw Reason(text: "must be a 12-digit admin code") }
             daemon.adminCode = value
-        default: throw Reason(text: "is not a daemon setting (known: unix, tcp, tls-ca, tls-server-name, token-file, title, admin)")
+        case "tree-head-key":
+            do { daemon.treeHeadKey = try Ed25519PublicKey(text: value) } catch { throw Reason(text: "\(error)") }
+        default: throw Reason(text: "is not a daemon setting (known: unix, tcp, tls-ca, tls-server-name, token-file, title, admin, tree-head-key)")
         }
     }
 

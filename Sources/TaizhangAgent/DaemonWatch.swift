@@ -255,6 +255,7 @@ struct DaemonWatch: Sendable {
             let status = try await client.unary(RPC.System.status, Taizhang_System_V1_StatusRequest(), metadata: meta, timeoutMillis: 5_000)
             let units = try? await lights(client, meta)
             try? await refreshAlerts(client, meta)
+            await checkTreeHead(client, meta)
             guard health.status == .serving else { throw NotServing(reason: health.reason) }
             agent.views.withLock { views in
                 guard var view = views[name] else { return }

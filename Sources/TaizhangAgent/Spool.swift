@@ -213,15 +213,34 @@ public struct SeenHead: Codable, Sendable, Equatable {
     public var seenAt: String
 }
 
-/// The heads of one daemon, appended to heads/DAEMON.jsonl.
+/// A signed head of a daemon's Merkle tree as the agent saw and checked it
+/// (issue 24), appended to heads/DAEMON.tree.jsonl.
+public struct KeptTreeHead: Codable, Sendable, Equatable {
+    public var size: UInt64
+    /// Hex.
+    public var root: String
+    public var checkpoint: String
+    /// Base64.
+    public var signature: String
+    /// `ed25519:<base64>`, the key it verified with.
+    public var key: String
+    public var seenAt: String
+}
+
+/// The heads of one daemon, appended to heads/DAEMON.jsonl (and its tree's
+/// signed heads to heads/DAEMON.tree.jsonl).
 public enum HeadHistory {
     public static func last(in path: String) -> SeenHead? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        guard let line = data.split(separator: UInt8(ascii: "\n")).last else { return nil }
-        return try? JSONDecoder().decode(SeenHead.self, from: Data(line))
+        last(SeenHead.self, in: path)
     }
 
-    public static func append(_ head: SeenHead, to path: String) throws {
+    public static func last<Head: Decodable>(_ type: Head.Type, in path: String) -> Head? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        guard let line = data.split(separator: UInt8(ascii: "\n")).last else { return nil }
+        return try? JSONDecoder().decode(Head.self, from: Data(line))
+    }
+
+    public static func append<Head: Encodable>(_ head: Head, to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var line = try encoder.encode(head)

@@ -2,7 +2,6 @@
 // their offline check (docs/transparency.md): every step that fails is
 // named, so a citizen or an auditor knows what did not hold.
 
-import Foundation
 
 /// A journal entry as a proof carries it (the fields the chain hashes).
 public struct ProofEntry: Codable, Sendable, Equatable {

@@ -6,7 +6,6 @@
 // the daemon's public key can check, with no daemon: `taizhang audit
 // check`, or clients/python/taizhang_verify.py.
 
-import Foundation
 
 /// A tree head: what the log says its tree was at a time.
 public struct TreeHead: Sendable, Hashable {

@@ -205,6 +205,49 @@ struct AgentTests {
         #expect(status.stdout.contains("FAILED"), "\(status.stdout)")
     }
 
+    /// Issue 24: the agent keeps each signed tree head it saw, after
+    /// checking its signature and that it extends the last kept; an old
+    /// backup restored behind its back (a shorter tree) is critical.
+    @Test func signedTreeHeads_areKeptWhileTheyExtend_andAnOldBackupRestoredIsCritical() async throws {
+        let (a, entity) = try await Self.seededDaemon()
+        let sink = try WebhookSink()
+        let state = NSTemporaryDirectory() + "tz-agent-" + UUID().uuidString
+        func signHead(_ daemon: DaemonProcess) async throws -> UInt64 {
+            let client = try await daemon.connect()
+            defer { Task { await client.close() } }
+            return try await client.unary(RPC.Ledger.getTreeHead, .with { $0.signNew = true }).treeSize
+        }
+        let first = try await signHead(a)
+        let agent = try AgentProcess(stateDirectory: state, config: Self.config(sink, daemons: [("a", a)]))
+        defer { agent.stop() }
+        let kept = state + "/heads/a.tree.jsonl"
+        _ = await sink.wait(seconds: 10) { _ in (try? String(contentsOfFile: kept, encoding: .utf8))?.contains("\"size\":\(first)") == true }
+        // The ledger as it was, copied aside while the daemon is stopped.
+        let data = a.dataDirectory
+        #expect(a.stop() == 0)
+        let backup = NSTemporaryDirectory() + "tz-backup-" + UUID().uuidString + ".db"
+        try FileManager.default.copyItem(atPath: data + "/taizhang.db", toPath: backup)
+        let b = try DaemonProcess(dataDirectory: data, extraArguments: ["--risk-config", try RiskMonitorTests.configuration(), "--alerts-to", "stderr"])
+        try await Self.flip(b, entity: entity, met: false)
+        let second = try await signHead(b)
+        #expect(second > first)
+        _ = await sink.wait(seconds: 10) { _ in (try? String(contentsOfFile: kept, encoding: .utf8))?.contains("\"size\":\(second)") == true }
+        #expect(try String(contentsOfFile: kept, encoding: .utf8).split(separator: "\n").count == 2, "each head kept once, after its proof held")
+        #expect(sink.received().allSatisfy { $0.transition != "tree_not_consistent" })
+        // The old backup put back behind the daemon's back.
+        #expect(b.stop() == 0)
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: data + "/taizhang.db" + suffix) }
+        try FileManager.default.removeItem(atPath: data + "/taizhang.db")
+        try FileManager.default.copyItem(atPath: backup, toPath: data + "/taizhang.db")
+        let c = try DaemonProcess(dataDirectory: data, extraArguments: ["--risk-config", try RiskMonitorTests.configuration(), "--alerts-to", "stderr"])
+        defer { c.stop() }
+        let received = await sink.wait(seconds: 10) { $0.contains { $0.transition == "tree_not_consistent" } }
+        let alert = try #require(received.first { $0.transition == "tree_not_consistent" })
+        #expect(alert.level == "critical")
+        #expect(alert.message.contains("\(first)") && alert.message.contains("\(second)"), "\(alert.message)")
+        #expect(try String(contentsOfFile: kept, encoding: .utf8).split(separator: "\n").count == 2, "a head that fails is not kept")
+    }
+
     @Test func aReceiverDownGetsEverythingWhenItReturns_andSilencesHoldWhatTheyMatch() async throws {
         let (a, entity) = try await Self.seededDaemon()
         defer { a.stop() }
