@@ -37,7 +37,7 @@ public struct Notice: Codable, Sendable, Equatable {
     /// The daemon's event seq; 0 when the notice is not an event.
     public var seq: Int64
     /// raised, changed, cleared; open (re-read after a lost checkpoint);
-    /// repeat; daemon_down, daemon_up, head_not_extended, verify_failed.
+    /// repeat; daemon_down, daemon_up, head_not_extended, verify_failed, tree_not_consistent.
     public var transition: String
     public var kind: String
     public var kindZh: String

@@ -18,6 +18,7 @@ public enum ReceiverFormats {
         public static let daemonUp = "5d2c8e1f7a9b4c3d8e6f5a4b3c2d1e08"
         public static let headNotExtended = "c4a1f7e2b9d84c6e9f3a2b1c0d9e8f77"
         public static let verifyFailed = "e7b2c9d4a1f64e8b9c3d2a1f0e9b8c66"
+        public static let treeNotConsistent = "80592bc762fa4f329854f39085023f01"
 
         public static func of(_ notice: Notice) -> String {
             switch notice.transition {
@@ -25,6 +26,7 @@ public enum ReceiverFormats {
             case "daemon_up": return daemonUp
             case "head_not_extended": return headNotExtended
             case "verify_failed": return verifyFailed
+            case "tree_not_consistent": return treeNotConsistent
             default: return relayed
             }
         }

@@ -268,6 +268,9 @@ final class LedgerWriter: @unchecked Sendable {
                 do {
                     var seq = headSeq
                     var hash = headHash
+                    if case .acceptHead = pending.mutation {
+                        try MerkleRows.dropBeyond(db, size: frontier.size)
+                    }
                     try write(plan, context: context, key: idempotencyKey ?? "", now: now, seq: &seq, hash: &hash)
                     if case .journaled = plan.outcome { plan.outcome = .journaled(AuditHead(seq: seq, hash: hash)) }
                     if case .acceptHead(let accepted) = pending.mutation { overlay.acceptedHolds.append(accepted.heldBecause) }

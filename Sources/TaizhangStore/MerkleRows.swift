@@ -6,8 +6,11 @@
 import TaizhangCore
 
 enum MerkleRows {
-    static let insertHash = "INSERT INTO merkle_hashes(id, hash) VALUES (?, ?)"
-    static let insertHead = "INSERT OR IGNORE INTO tree_heads(size, root, time, origin, signature, public_key) VALUES (?, ?, ?, ?, ?, ?)"
+    /// OR REPLACE: a hash left past the journal's end (entries cut behind
+    /// the daemon's back, which the ledger check names) is not the tree's,
+    /// and the next append takes its place.
+    static let insertHash = "INSERT OR REPLACE INTO merkle_hashes(id, hash) VALUES (?, ?)"
+    static let insertHead = "INSERT OR REPLACE INTO tree_heads(size, root, time, origin, signature, public_key) VALUES (?, ?, ?, ?, ?, ?)"
     static let headColumns = "size, root, time, origin, signature, public_key"
 
     /// Builds the tree over a journal written before the tree was kept (migration 18).
@@ -52,6 +55,18 @@ enum MerkleRows {
             }
             return hash
         }
+    }
+
+    /// Drops the hashes and heads past a tree of `size` leaves: an
+    /// operator accepted a journal cut short (AcceptAuditHead), whose tree
+    /// is the one of its entries. Each head dropped is logged.
+    static func dropBeyond(_ db: SQLiteConnection, size: Int) throws {
+        try db.prepare("SELECT \(headColumns) FROM tree_heads WHERE size > ?").query([.int(Int64(size))]) { row in
+            let (signed, _) = head(row)
+            StoreLog.error("the accepted journal ends at entry \(size): the signed tree head of \(signed.head.size) entries (root \(hexString(signed.head.rootHash)), signed \(signed.head.time)) is dropped")
+        }
+        try db.prepare("DELETE FROM tree_heads WHERE size > ?").run([.int(Int64(size))])
+        try db.prepare("DELETE FROM merkle_hashes WHERE id >= ?").run([.int(Int64(MerkleStoredIndex.count(size: size)))])
     }
 
     static func head(_ row: SQLiteStatement) -> (head: SignedTreeHead, key: [UInt8]) {

@@ -956,7 +956,9 @@ public final class SQLiteLedgerStore: LedgerStore {
             state.auditHeadSeq = UInt64(row.int(0))
             state.auditHeadHash = row.text(1)
         }
-        try db.prepare("SELECT \(MerkleRows.headColumns) FROM tree_heads ORDER BY size DESC LIMIT 1").query([]) { state.treeHead = MerkleRows.head($0).head }
+        // The newest head the journal holds (one past its end, after a cut, is not the tree's).
+        try db.prepare("SELECT \(MerkleRows.headColumns) FROM tree_heads WHERE size <= ? ORDER BY size DESC LIMIT 1")
+            .query([.int(Int64(state.auditHeadSeq))]) { state.treeHead = MerkleRows.head($0).head }
         return state
     }
 }

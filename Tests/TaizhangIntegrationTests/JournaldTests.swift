@@ -315,7 +315,7 @@ struct JournaldTests {
         let agentEnglish = try String(contentsOfFile: root + "/systemd/taizhang-agent.catalog", encoding: .utf8)
         let agentChinese = try String(contentsOfFile: root + "/systemd/taizhang-agent.zh_CN.catalog", encoding: .utf8)
         for id in ["3f0c9d5e27b44a7d9a0f6c1b8e2d4a61", "8b1e6f3a9c2d4e5f8a7b6c5d4e3f2a19", "5d2c8e1f7a9b4c3d8e6f5a4b3c2d1e08",
-                   "c4a1f7e2b9d84c6e9f3a2b1c0d9e8f77", "e7b2c9d4a1f64e8b9c3d2a1f0e9b8c66"] {
+                   "c4a1f7e2b9d84c6e9f3a2b1c0d9e8f77", "e7b2c9d4a1f64e8b9c3d2a1f0e9b8c66", "80592bc762fa4f329854f39085023f01"] {
             #expect(listed.contains(id + " taizhang: "), "agent \(id)")
             #expect(agentEnglish.contains("-- " + id + "\n") && agentChinese.contains("-- " + id + "\n"), "agent \(id)")
         }

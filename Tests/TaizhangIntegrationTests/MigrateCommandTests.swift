@@ -28,12 +28,12 @@ struct MigrateCommandTests {
 
         var run = try Self.migrate(directory)
         #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
-        #expect(run.stdout.contains("schema version 5 → 17"), "\(run.stdout)")
+        #expect(run.stdout.contains("schema version 5 → 18"), "\(run.stdout)")
         #expect(run.stdout.contains("(assets 721)"), "\(run.stdout)")
         #expect(run.stdout.contains("intact: every row is what the journal says"), "\(run.stdout)")
         run = try Self.migrate(directory)
         #expect(run.status == 0)
-        #expect(run.stdout.contains("schema version 17: already current"), "\(run.stdout)")
+        #expect(run.stdout.contains("schema version 18: already current"), "\(run.stdout)")
 
         do {
             let daemon = try DaemonProcess(dataDirectory: directory)

@@ -201,8 +201,9 @@ struct TamperTests {
     }
 
     /// The last change cut out whole (its row and its journal entry): the
-    /// ledger and the journal agree again, so only a head published earlier
-    /// finds it.
+    /// journal's tree still holds its leaf, and the check names it; cut
+    /// from the tree too, the ledger and the journal agree again, so only
+    /// a head published earlier finds it.
     @Test func aChangeCutOutWithItsJournalEntry_isFoundAgainstAPublishedHead() async throws {
         let daemon = try DaemonProcess()
         let first = try await daemon.connect()
@@ -214,7 +215,15 @@ struct TamperTests {
         let head = "\(status.auditHeadSeq):\(status.auditHeadHash)"
         #expect(try Self.sqlite3(daemon.dataDirectory + "/taizhang.db",
                                  "UPDATE unit_counts SET assets = assets - 1 WHERE stage = (SELECT stage FROM assets WHERE id = '\(asset.id)') AND (unit_code = '' OR unit_code IN (SELECT unit_code FROM asset_units WHERE asset_id = '\(asset.id)')); DELETE FROM unit_counts WHERE assets = 0; DELETE FROM assets WHERE id = '\(asset.id)'; DELETE FROM asset_units WHERE asset_id = '\(asset.id)'; DELETE FROM totals_basis; DELETE FROM audit_journal WHERE seq = \(status.auditHeadSeq);") == 0)
-        let restarted = try DaemonProcess(dataDirectory: daemon.dataDirectory)
+        var restarted = try DaemonProcess(dataDirectory: daemon.dataDirectory)
+        let byTheTree = try CLITests.taizhang(["audit", "verify", "--lang", "en"], socket: restarted.socketPath)
+        #expect(byTheTree.status == 4 && byTheTree.stdout.contains("merkle_hashes"), "\(byTheTree.stdout)")
+        #expect(restarted.stop() == 0)
+        // The tree's rows past the cut removed as well (2n − popcount(n) hashes for n entries).
+        let kept = status.auditHeadSeq - 1
+        #expect(try Self.sqlite3(daemon.dataDirectory + "/taizhang.db",
+                                 "DELETE FROM merkle_hashes WHERE id >= \(2 * kept - UInt64(kept.nonzeroBitCount)); DELETE FROM tree_heads WHERE size > \(kept);") == 0)
+        restarted = try DaemonProcess(dataDirectory: daemon.dataDirectory)
         defer { _ = restarted.stop() }
         let plain = try CLITests.taizhang(["audit", "verify", "--lang", "en"], socket: restarted.socketPath)
         #expect(plain.status == 0, "the cut is consistent: only the head finds it")
