@@ -23,8 +23,14 @@ extension DaemonWatch {
             guard wire.treeSize > 0 else { return }
             let path = agent.treeHeadsPath(name)
             let kept = HeadHistory.last(KeptTreeHead.self, in: path)
-            if let problem = try await treeProblem(wire, kept: kept, client, meta) {
-                report(problem, size: wire.treeSize)
+            // A history that exists but does not read is not a first sight: trusting anew would accept any tree.
+            if kept == nil, let data = FileManager.default.contents(atPath: path), !data.isEmpty {
+                report("\(path) does not read as the heads kept (its last line is damaged); no head is trusted until it is repaired or moved aside", kept: nil)
+                return
+            }
+            let keyText = daemon.treeHeadKey?.description ?? kept?.key ?? wire.publicKey
+            if let problem = try await treeProblem(wire, key: keyText, kept: kept, client, meta) {
+                report(problem, kept: kept)
                 return
             }
             agent.announce { memory in
@@ -33,7 +39,7 @@ extension DaemonWatch {
             }
             guard kept?.size != wire.treeSize else { return }
             try HeadHistory.append(KeptTreeHead(size: wire.treeSize, root: hexString(wire.rootHash), checkpoint: wire.checkpoint,
-                                                signature: Base64.encode(Array(wire.signature)), key: wire.publicKey, seenAt: agent.nowText),
+                                                signature: Base64.encode(Array(wire.signature)), key: keyText, seenAt: agent.nowText),
                                    to: path)
         } catch {
             AgentLog.error("daemon \(name): its tree head could not be checked: \(error)")
@@ -41,9 +47,8 @@ extension DaemonWatch {
     }
 
     /// What is wrong with `wire` given the head kept, or nil.
-    func treeProblem(_ wire: Taizhang_Ledger_V1_SignedTreeHead, kept: KeptTreeHead?, _ client: TaizhangClient,
+    func treeProblem(_ wire: Taizhang_Ledger_V1_SignedTreeHead, key keyText: String, kept: KeptTreeHead?, _ client: TaizhangClient,
                      _ meta: [String: String]) async throws -> String? {
-        let keyText = daemon.treeHeadKey?.description ?? kept?.key ?? wire.publicKey
         let key = try Ed25519PublicKey(text: keyText)
         let document = SignedHeadDocument(checkpoint: wire.checkpoint, signature: Base64.encode(Array(wire.signature)), key: wire.publicKey,
                                           treeSize: wire.treeSize, rootHash: hexString(wire.rootHash), time: wire.time)
@@ -52,7 +57,8 @@ extension DaemonWatch {
         case .failure(let error): return "the signed head of \(wire.treeSize) entries: \(error)"
         case .success(let verified): head = verified
         }
-        guard let kept, let keptRoot = bytes(hex: kept.root) else { return nil }
+        guard head.size <= UInt64(Int.max) else { return "the signed head claims \(head.size) entries, more than any tree can hold" }
+        guard let kept, let keptRoot = bytes(hex: kept.root), kept.size <= UInt64(Int.max) else { return nil }
         if head.size < kept.size {
             return "the tree has \(head.size) entries, fewer than the \(kept.size) of the head kept on \(kept.seenAt)"
         }
@@ -68,9 +74,11 @@ extension DaemonWatch {
         return nil
     }
 
-    func report(_ problem: String, size: UInt64) {
+    /// One notice per incident: keyed by the head kept, so the heads that
+    /// follow while it lasts (one every 5 minutes) are not announced again.
+    func report(_ problem: String, kept: KeptTreeHead?) {
         let now = agent.nowText
-        let notice = Notice(key: "\(name)/agent/tree-\(size)-\(SHA256.hex(Array(problem.utf8)).prefix(16))",
+        let notice = Notice(key: "\(name)/agent/tree-\(kept?.size ?? 0)-\(kept?.root.prefix(16) ?? "none")",
                             daemon: name, daemonTitle: daemon.title, transition: "tree_not_consistent", kind: "audit_tree_not_consistent",
                             kindZh: "审计日志树头不一致", level: "critical", adminCode: daemon.adminCode, subjectKind: "daemon", subjectId: name,
                             subjectName: daemon.title,

@@ -622,18 +622,22 @@ public protocol LedgerStore: Sendable {
     func snapshot(to path: String) throws -> (auditHeadSeq: UInt64, auditHeadHash: String)
     /// Audit entries after `afterSeq`, optionally for one record, oldest first.
     func auditEntries(recordId: String?, afterSeq: UInt64, limit: Int) throws -> [AuditEntry]
-    /// The newest signed head of the journal's Merkle tree, if any (issue 24).
-    var latestTreeHead: SignedTreeHead? { get }
+    /// The newest signed head of the journal's Merkle tree, if any, and
+    /// the key it was signed with (issue 24).
+    var latestTreeHead: (head: SignedTreeHead, key: Ed25519PublicKey)? { get }
     /// The public key of the daemon's head-signing key; nil when it signs none.
     var treeHeadPublicKey: Ed25519PublicKey? { get }
     /// The signed head of the tree of `size` leaves and the key it was
     /// signed with, if one was signed at that size.
     func treeHead(size: UInt64) throws -> (head: SignedTreeHead, key: Ed25519PublicKey)?
-    /// The root of the tree of the journal's first `size` entries (at most the head's seq).
+    /// The root of the tree of the journal's first `size` entries.
+    /// - Throws: NOT_FOUND when the journal holds fewer entries.
     func treeRoot(size: UInt64) throws -> [UInt8]
     /// The audit path of leaf `index` (entry index + 1) in the tree of `size` leaves.
+    /// - Throws: INVALID_ARGUMENT for a leaf outside the tree; NOT_FOUND past the journal.
     func inclusionProof(index: UInt64, size: UInt64) throws -> [[UInt8]]
     /// That the tree of `second` leaves extends the tree of `first`.
+    /// - Throws: INVALID_ARGUMENT when `first` > `second`; NOT_FOUND past the journal.
     func consistencyProof(from first: UInt64, to second: UInt64) throws -> [[UInt8]]
     func statistics() -> StoreStatistics
     /// Finishes queued mutations and closes the store.

@@ -65,7 +65,7 @@ public struct InclusionProofDocument: Codable, Sendable, Equatable {
         }
         let leaf = AuditChain.leafHash(entry)
         if hexString(leaf) != leafHash { problems.append("the entry's leaf hash is \(hexString(leaf)), not the leaf_hash given (\(leafHash))") }
-        if entry.seq != leafIndex + 1 { problems.append("entry #\(entry.seq) is leaf \(entry.seq - 1) of the tree, not leaf \(leafIndex)") }
+        if entry.seq == 0 || entry.seq - 1 != leafIndex { problems.append("entry #\(entry.seq) is not leaf \(leafIndex) of the tree (entry n is leaf n − 1)") }
         let path = auditPath.map { bytes(hex: $0) }
         let root = bytes(hex: rootHash)
         if path.contains(where: { $0?.count != MerkleHash.size }) || root?.count != MerkleHash.size {

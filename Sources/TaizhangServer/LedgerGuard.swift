@@ -234,7 +234,7 @@ public final class LedgerGuard: Sendable {
     /// journal grew since the last (every 5 minutes and at a clean stop,
     /// beside the anchor): a held ledger's tree is not signed.
     public func signTreeHead() {
-        guard store.heldReason == nil, store.statistics().auditHeadSeq > (store.latestTreeHead?.head.size ?? 0) else { return }
+        guard store.heldReason == nil, store.statistics().auditHeadSeq > (store.latestTreeHead?.head.head.size ?? 0) else { return }
         let context = CallerContext(identity: "taizhangd", actor: "", method: "tree-head", requestId: "tree-head", requestSHA256: "",
                                     idempotencyKey: nil)
         _ = store.submit(.signTreeHead, context: context, encode: { _ in [] }) { reply in

@@ -16,24 +16,30 @@ extension LedgerService.LedgerHandlers {
     var getTreeHead: MethodSpec {
         Method.blocking(RPC.Ledger.getTreeHead) { call, request in
             if request.signNew { try Self.signHead(store, call: call) }
-            guard let head = store.latestTreeHead else {
+            guard let (head, key) = store.latestTreeHead else {
                 // None yet (an empty journal): the key alone, tree_size 0.
                 var none = Taizhang_Ledger_V1_SignedTreeHead()
                 none.publicKey = store.treeHeadPublicKey?.description ?? ""
                 return none
             }
-            return try Self.wire(head, store: store)
+            return Self.wire(head, key: key)
         }
     }
 
     var proveRecord: MethodSpec {
         Method.blocking(RPC.Ledger.proveRecord) { call, request in
             try Self.refuseWhileHeld(store)
+            // The entry in full only to those who may read the journal; to
+            // others (ledger.read: a clerk printing a notice) its hashes alone.
+            let mayReadJournal = call.principal.map { $0.may(.auditRead) } ?? true
+            if request.seq > 0, !mayReadJournal {
+                throw LedgerError(.permissionDenied, "an entry by its seq is proved to an identity with audit.read only; \(call.principal?.name ?? call.identity) may prove a record by its record_id")
+            }
             let entry = try Self.entry(request, store: store)
-            var signed: SignedTreeHead
+            var signed: (head: SignedTreeHead, key: Ed25519PublicKey)
             if request.treeSize == 0 {
-                if (store.latestTreeHead?.head.size ?? 0) < entry.seq { try Self.signHead(store, call: call) }
-                guard let newest = store.latestTreeHead, newest.head.size >= entry.seq else {
+                if (store.latestTreeHead?.head.head.size ?? 0) < entry.seq { try Self.signHead(store, call: call) }
+                guard let newest = store.latestTreeHead, newest.head.head.size >= entry.seq else {
                     throw LedgerError(.unavailable, "no head could be signed over entry #\(entry.seq); retry, and see the daemon's log if it persists")
                 }
                 signed = newest
@@ -44,13 +50,13 @@ extension LedgerService.LedgerHandlers {
                 signed = try Self.signedHead(size: request.treeSize, store: store)
             }
             var proof = Taizhang_Ledger_V1_RecordProof()
-            proof.entry = Encode.auditEntry(entry)
+            if mayReadJournal { proof.entry = Encode.auditEntry(entry) } else { proof.entry.seq = entry.seq }
             proof.leafIndex = entry.seq - 1
             proof.leafHash = AuditChain.leafHash(entry).asData
-            proof.treeSize = signed.head.size
-            proof.auditPath = try store.inclusionProof(index: entry.seq - 1, size: signed.head.size).map(\.asData)
-            proof.rootHash = signed.head.rootHash.asData
-            proof.signedHead = try Self.wire(signed, store: store)
+            proof.treeSize = signed.head.head.size
+            proof.auditPath = try store.inclusionProof(index: entry.seq - 1, size: signed.head.head.size).map(\.asData)
+            proof.rootHash = signed.head.head.rootHash.asData
+            proof.signedHead = Self.wire(signed.head, key: signed.key)
             return proof
         }
     }
@@ -58,16 +64,16 @@ extension LedgerService.LedgerHandlers {
     var proveConsistency: MethodSpec {
         Method.blocking(RPC.Ledger.proveConsistency) { _, request in
             try Self.refuseWhileHeld(store)
-            let signed = request.secondSize == 0 ? store.latestTreeHead : try Self.signedHead(size: request.secondSize, store: store)
+            let signed = try request.secondSize == 0 ? store.latestTreeHead : Self.signedHead(size: request.secondSize, store: store)
             guard let signed else { throw LedgerError(.notFound, "no tree head has been signed yet; ask GetTreeHead with sign_new first") }
-            guard request.firstSize >= 1, request.firstSize <= signed.head.size else {
-                throw LedgerError.invalid([.init(field: "first_size", description: "give the size of the tree you kept: 1 to \(signed.head.size), the size of the head it is proved against")])
+            guard request.firstSize >= 1, request.firstSize <= signed.head.head.size else {
+                throw LedgerError.invalid([.init(field: "first_size", description: "give the size of the tree you kept: 1 to \(signed.head.head.size), the size of the head it is proved against")])
             }
             var proof = Taizhang_Ledger_V1_ConsistencyProof()
             proof.firstSize = request.firstSize
             proof.firstRoot = try store.treeRoot(size: request.firstSize).asData
-            proof.proof = try store.consistencyProof(from: request.firstSize, to: signed.head.size).map(\.asData)
-            proof.signedHead = try Self.wire(signed, store: store)
+            proof.proof = try store.consistencyProof(from: request.firstSize, to: signed.head.head.size).map(\.asData)
+            proof.signedHead = Self.wire(signed.head, key: signed.key)
             return proof
         }
     }
@@ -123,20 +129,22 @@ extension LedgerService.LedgerHandlers {
         }
     }
 
-    /// The signed head of `size` leaves.
-    static func signedHead(size: UInt64, store: any LedgerStore) throws -> SignedTreeHead {
-        if let newest = store.latestTreeHead, newest.head.size == size { return newest }
-        guard let (head, _) = try store.treeHead(size: size) else {
+    /// The signed head of `size` leaves and its key; one past the
+    /// journal's end (a journal cut short, not yet accepted) is not served.
+    static func signedHead(size: UInt64, store: any LedgerStore) throws -> (head: SignedTreeHead, key: Ed25519PublicKey) {
+        if let newest = store.latestTreeHead, newest.head.head.size == size { return newest }
+        guard size <= store.statistics().auditHeadSeq, let found = try store.treeHead(size: size) else {
             throw LedgerError(.notFound, "no head was signed at tree size \(size); give the size of a signed head (`taizhang audit head`), or 0 for the newest")
         }
-        return head
+        return found
     }
 
-    static func wire(_ signed: SignedTreeHead, store: any LedgerStore) throws -> Taizhang_Ledger_V1_SignedTreeHead {
+    /// A head as the wire carries it, with the key it was signed with.
+    static func wire(_ signed: SignedTreeHead, key: Ed25519PublicKey) -> Taizhang_Ledger_V1_SignedTreeHead {
         var head = Taizhang_Ledger_V1_SignedTreeHead()
         head.checkpoint = signed.head.body
         head.signature = signed.signature.asData
-        head.publicKey = store.treeHeadPublicKey?.description ?? ""
+        head.publicKey = key.description
         head.treeSize = signed.head.size
         head.rootHash = signed.head.rootHash.asData
         head.time = signed.head.time

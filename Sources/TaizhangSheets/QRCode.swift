@@ -40,30 +40,35 @@ public struct QRCode: Sendable {
     }
 
     /// The symbol as a PNG, `scale` pixels a module, with the quiet zone
-    /// of four modules the standard asks for.
-    public func png(scale: Int = 4) -> [UInt8] {
+    /// of four modules the standard asks for: 1 bit a pixel, so a page's
+    /// code is about a kilobyte (the page scales it up, pixelated).
+    public func png(scale: Int = 2) -> [UInt8] {
         let border = 4
         let side = (size + 2 * border) * scale
+        let rowBytes = (side + 7) / 8
         var pixels: [UInt8] = []
-        pixels.reserveCapacity(side * (side + 1))
+        pixels.reserveCapacity(side * (rowBytes + 1))
         for y in 0..<side {
             pixels.append(0)  // filter: none
             let row = y / scale - border
+            var packed = [UInt8](repeating: 0, count: rowBytes)
             for x in 0..<side {
                 let column = x / scale - border
                 let isDark = row >= 0 && row < size && column >= 0 && column < size && dark[row * size + column]
-                pixels.append(isDark ? 0 : 255)
+                // Grey 1 is white: a light pixel sets its bit, most significant first.
+                if !isDark { packed[x / 8] |= 0x80 >> UInt8(x % 8) }
             }
+            pixels += packed
         }
         var header: [UInt8] = []
         header += PNG.bigEndian(UInt32(side)) + PNG.bigEndian(UInt32(side))
-        header += [8, 0, 0, 0, 0]  // 8-bit grey, deflate, no filter method choice, no interlace
+        header += [1, 0, 0, 0, 0]  // 1-bit grey, deflate, no filter method choice, no interlace
         return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
             + PNG.chunk("IHDR", header) + PNG.chunk("IDAT", PNG.zlibStored(pixels)) + PNG.chunk("IEND", [])
     }
 
     /// The PNG as a data: URI for an <img>.
-    public func dataURI(scale: Int = 4) -> String {
+    public func dataURI(scale: Int = 2) -> String {
         "data:image/png;base64," + Data(png(scale: scale)).base64EncodedString()
     }
 }

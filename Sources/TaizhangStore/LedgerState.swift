@@ -21,8 +21,8 @@ struct LedgerState: Sendable {
     var reportCount = 0
     var auditHeadSeq: UInt64 = 0
     var auditHeadHash: String = AuditChain.genesisHash
-    /// The newest signed head of the journal's Merkle tree.
-    var treeHead: SignedTreeHead?
+    /// The newest signed head of the journal's Merkle tree, and its key.
+    var treeHead: (head: SignedTreeHead, key: Ed25519PublicKey)?
     var lastAssetNumber: Int = 0
     /// Entities and contracts in the file (the writer counts those it adds).
     var entityCount = 0

@@ -18,7 +18,7 @@ struct Overlay {
     /// store releases its hold if it is one of them.
     var acceptedHolds: [String] = []
     /// The tree head signed in this group, if one was.
-    var treeHead: SignedTreeHead?
+    var treeHead: (head: SignedTreeHead, key: Ed25519PublicKey)?
 
     func apply(to state: inout LedgerState) {
         // Parents before children: codes sort that way.
@@ -142,6 +142,9 @@ final class LedgerWriter: @unchecked Sendable {
     /// group's appends included), and as it was when the group and the
     /// mutation began (restored when they are rolled back).
     private var frontier: MerkleFrontier
+    /// Whether every stored hash the frontier needed was there at open: a
+    /// frontier made with a missing one signs no head (its roots would be wrong).
+    private let frontierComplete: Bool
     private var frontierAtGroup = MerkleFrontier()
     /// Signs the tree heads; nil: none are signed.
     private let treeHeadKey: Ed25519SigningKey?
@@ -189,7 +192,7 @@ final class LedgerWriter: @unchecked Sendable {
         self.policy = policy
         self.treeHeadKey = treeHeadKey
         self.origin = origin
-        frontier = try MerkleRows.frontier(db, size: Int(treeSize))
+        (frontier, frontierComplete) = try MerkleRows.frontier(db, size: Int(treeSize))
         insertMerkle = try db.prepare(MerkleRows.insertHash)
         insertTreeHead = try db.prepare(MerkleRows.insertHead)
         addTotals = try db.prepare(AssetTotals.add)
@@ -303,10 +306,7 @@ final class LedgerWriter: @unchecked Sendable {
                 replies.append(.failure(LedgerError(.internal, "the change could not be planned; nothing was applied")))
             }
         }
-        let wantsHead = batch.contains { if case .signTreeHead = $0.mutation { return true } else { return false } }
-        if wantsHead, treeHeadKey != nil, frontier.size > 0, UInt64(frontier.size) > (store.state.withLock { $0.treeHead?.head.size } ?? 0) {
-            overlay.treeHead = signHead(time: now)
-        }
+        overlay.treeHead = signHead(ifAskedIn: batch, store: store, time: now)
         return finish(batch, overlay: overlay, replies: replies, applied: applied, head: (headSeq, headHash), nowMillis: nowMillis)
     }
 
@@ -467,13 +467,21 @@ final class LedgerWriter: @unchecked Sendable {
     }
 
     /// The head of the tree as the group leaves it, signed and written in
-    /// the group's transaction; nil (logged) when it could not be.
-    private func signHead(time: String) -> SignedTreeHead? {
-        guard let key = treeHeadKey else { return nil }
+    /// the group's transaction, when one of the group's mutations asked for
+    /// it and the tree grew since the last head; nil otherwise, or (logged)
+    /// when it could not be.
+    private func signHead(ifAskedIn batch: [PendingMutation], store: SQLiteLedgerStore, time: String) -> (head: SignedTreeHead, key: Ed25519PublicKey)? {
+        let asked = batch.contains { if case .signTreeHead = $0.mutation { return true } else { return false } }
+        let signedSize = store.state.withLock { $0.treeHead?.head.head.size } ?? 0
+        guard asked, let key = treeHeadKey, frontier.size > 0, UInt64(frontier.size) > signedSize else { return nil }
+        guard frontierComplete else {
+            StoreLog.error("no tree head is signed: the journal's Merkle tree lacked stored hashes when the ledger was opened (see `taizhang audit verify`)")
+            return nil
+        }
         do {
             let signed = try SignedTreeHead(head: TreeHead(origin: origin, size: UInt64(frontier.size), rootHash: frontier.root, time: time), key: key)
             try insertTreeHead.run(MerkleRows.values(signed, key: key.publicKey))
-            return signed
+            return (signed, key.publicKey)
         } catch {
             StoreLog.error("signing the journal's tree head at size \(frontier.size) failed: \(error)")
             return nil

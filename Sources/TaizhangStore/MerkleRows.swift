@@ -27,20 +27,24 @@ enum MerkleRows {
         }
     }
 
-    /// The frontier of the first `size` leaves, from the stored hashes. A
-    /// hash missing from the file (deleted behind the daemon's back) is
-    /// taken as zeros: the heads made on it will not match, and the
-    /// whole-ledger check names the missing row.
-    static func frontier(_ db: SQLiteConnection, size: Int) throws -> MerkleFrontier {
+    /// The frontier of the first `size` leaves, from the stored hashes, and
+    /// whether every one was there. A hash missing from the file (deleted
+    /// behind the daemon's back) is taken as zeros: the writer then signs
+    /// no head, and the whole-ledger check names the missing row.
+    static func frontier(_ db: SQLiteConnection, size: Int) throws -> (MerkleFrontier, complete: Bool) {
         let read = try db.prepare("SELECT hash FROM merkle_hashes WHERE id = ?")
-        return try MerkleFrontier(size: size) { level, index in
+        var complete = true
+        let frontier = try MerkleFrontier(size: size) { level, index in
             var hash: [UInt8]?
             try read.query([.int(Int64(MerkleStoredIndex.of(level: level, index: index)))]) { hash = $0.blob(0) }
-            if hash?.count != MerkleHash.size {
-                StoreLog.error("the journal's Merkle tree lacks the hash of subtree \(level)/\(index); run `taizhang audit verify`")
+            guard let hash, hash.count == MerkleHash.size else {
+                StoreLog.error("the journal's Merkle tree lacks the hash of subtree \(level)/\(index); no tree head is signed; run `taizhang audit verify`")
+                complete = false
+                return [UInt8](repeating: 0, count: MerkleHash.size)
             }
-            return hash?.count == MerkleHash.size ? hash! : [UInt8](repeating: 0, count: MerkleHash.size)
+            return hash
         }
+        return (frontier, complete)
     }
 
     /// The tree over the first `size` leaves, read from the file.
@@ -102,7 +106,12 @@ struct MerkleCheck {
     private(set) var problems: [LedgerMismatch] = []
     static let listedMax = 20
 
-    init(_ db: SQLiteConnection) throws {
+    /// The keys a head may be signed with: the daemon's, and the retired
+    /// ones it was told of; empty: any key stored beside a head.
+    private let trusted: Set<[UInt8]>
+
+    init(_ db: SQLiteConnection, trusted: Set<[UInt8]> = []) throws {
+        self.trusted = trusted
         stored = try db.prepare("SELECT id, hash FROM merkle_hashes ORDER BY id")
         try stored.start([])
         try db.prepare("SELECT \(MerkleRows.headColumns) FROM tree_heads").query([]) { row in
@@ -138,6 +147,9 @@ struct MerkleCheck {
         guard let publicKey = try? Ed25519PublicKey(bytes: key), signed.verifies(with: publicKey) else {
             note("tree_heads", "size \(size)", "the head's signature does not verify with the key stored beside it")
             return
+        }
+        if !trusted.isEmpty, !trusted.contains(key) {
+            note("tree_heads", "size \(size)", "the head is signed by \(publicKey), which is neither the daemon's key nor one of its retired keys (tree-head.retired-keys)")
         }
     }
 

@@ -35,6 +35,10 @@ public struct SQLiteStoreConfiguration: Sendable {
     /// Signs the heads of the journal's Merkle tree (issue 24); nil signs
     /// none (the daemon always gives its key).
     public var treeHeadKey: Ed25519SigningKey?
+    /// Keys the daemon signed heads with before its present one (a key
+    /// rotated): `taizhang audit verify` names a head signed by any key
+    /// that is neither these nor the present one.
+    public var retiredTreeHeadKeys: [Ed25519PublicKey] = []
 
     /// Defaults for `dataDirectory`.
     public init(dataDirectory: String, idempotencyRetentionMillis: Int64 = 24 * 3_600_000,
@@ -186,6 +190,21 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     /// The schema version this build writes.
     public static var schemaVersion: Int { Migrations.newest }
+
+    /// How many signed tree heads the ledger in `dataDirectory` holds (0:
+    /// none, or no ledger yet): a daemon that lost its key must not sign
+    /// with a new one unawares.
+    public static func treeHeadCount(dataDirectory: String) throws -> Int {
+        let path = SQLiteStoreConfiguration(dataDirectory: dataDirectory).databasePath
+        guard FileManager.default.fileExists(atPath: path) else { return 0 }
+        let db = try SQLiteConnection(path: path, readOnly: true)
+        var exists = false
+        try db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'tree_heads'").query([]) { _ in exists = true }
+        guard exists else { return 0 }
+        var count: Int64 = 0
+        try db.prepare("SELECT COUNT(*) FROM tree_heads").query([]) { count = $0.int(0) }
+        return Int(count)
+    }
 
     /// The schema version of the ledger in `dataDirectory`; 0 when there is none yet.
     public static func schemaVersion(dataDirectory: String) throws -> Int {
@@ -525,7 +544,8 @@ public final class SQLiteLedgerStore: LedgerStore {
             let connection = try SQLiteConnection(path: configuration.databasePath, readOnly: true)
             connection.stop(when: checksStopped)
             do {
-                return try SQLiteReader(connection: connection, policy: configuration.depreciationPolicy)
+                let trusted = Set(([configuration.treeHeadKey?.publicKey].compactMap { $0 } + configuration.retiredTreeHeadKeys).map(\.bytes))
+                return try SQLiteReader(connection: connection, policy: configuration.depreciationPolicy, trustedTreeHeadKeys: trusted)
                     .verify(knownHeadSeq: headSeq, knownHeadHash: headHash, expectedHead: expectedHead)
             } catch let error as SQLiteError where error.code == 9 { // SQLITE_INTERRUPT
                 throw SQLiteLedgerStore.checkStopped
@@ -742,8 +762,9 @@ public final class SQLiteLedgerStore: LedgerStore {
                                    _ body: (SQLiteConnection) throws -> T) throws -> T {
         do {
             return try point ? pool.point(body) : pool.read(body)
-        } catch let error as LedgerError where error.code == .dataLoss {
-            StoreLog.error("reading \(what()) from the ledger file failed: \(error)")
+        } catch let error as LedgerError {
+            // The body's own answer (a size past the journal, a tree that lacks a hash).
+            if error.code == .dataLoss { StoreLog.error("reading \(what()) from the ledger file failed: \(error)") }
             throw error
         } catch let error as StoredRowError {
             // A row no record can give: changed behind the daemon's back (retrying will not help).
@@ -958,7 +979,10 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
         // The newest head the journal holds (one past its end, after a cut, is not the tree's).
         try db.prepare("SELECT \(MerkleRows.headColumns) FROM tree_heads WHERE size <= ? ORDER BY size DESC LIMIT 1")
-            .query([.int(Int64(state.auditHeadSeq))]) { state.treeHead = MerkleRows.head($0).head }
+            .query([.int(Int64(state.auditHeadSeq))]) { row in
+                let (head, key) = MerkleRows.head(row)
+                state.treeHead = (try? Ed25519PublicKey(bytes: key)).map { (head, $0) }
+            }
         return state
     }
 }
@@ -969,6 +993,8 @@ struct SQLiteReader: @unchecked Sendable {
     let connection: SQLiteConnection
     /// The policy the summary's totals are kept under.
     let policy: DepreciationPolicy
+    /// The keys tree heads may be signed with (empty: any stored beside them).
+    var trustedTreeHeadKeys: Set<[UInt8]> = []
 
     func verify(knownHeadSeq: UInt64, knownHeadHash: String, expectedHead: AuditHead? = nil) throws -> AuditVerification {
         var previous: (seq: UInt64, hash: String)?
@@ -981,7 +1007,7 @@ struct SQLiteReader: @unchecked Sendable {
             """)
         try connection.execute("BEGIN")
         defer { try? connection.execute("COMMIT") }
-        var merkle = try MerkleCheck(connection)
+        var merkle = try MerkleCheck(connection, trusted: trustedTreeHeadKeys)
         try statement.query([]) { row in
             let entry = SQLiteReader.entry(row)
             // The tree is checked over every row, past a broken link too.

@@ -4,7 +4,7 @@
 import TaizhangCore
 
 extension SQLiteLedgerStore {
-    public var latestTreeHead: SignedTreeHead? { state.withLock { $0.treeHead } }
+    public var latestTreeHead: (head: SignedTreeHead, key: Ed25519PublicKey)? { state.withLock { $0.treeHead } }
 
     public var treeHeadPublicKey: Ed25519PublicKey? { configuration.treeHeadKey?.publicKey }
 
@@ -24,18 +24,25 @@ extension SQLiteLedgerStore {
     }
 
     public func inclusionProof(index: UInt64, size: UInt64) throws -> [[UInt8]] {
-        precondition(index < size, "leaf \(index) is not in a tree of \(size)")
+        guard index < size else { throw LedgerError(.invalidArgument, "leaf \(index) is not in a tree of \(size) leaves") }
         return try tree(size: size, "the audit path of leaf \(index)") { try $0.inclusionProof(index: Int(index), size: Int(size)) }
     }
 
     public func consistencyProof(from first: UInt64, to second: UInt64) throws -> [[UInt8]] {
-        precondition(first <= second, "no consistency from \(first) to \(second)")
+        guard first <= second else { throw LedgerError(.invalidArgument, "a tree of \(second) leaves cannot extend one of \(first)") }
         return try tree(size: second, "the consistency proof from \(first) to \(second)") { try $0.consistencyProof(from: Int(first), to: Int(second)) }
     }
 
     private func tree<T>(size: UInt64, _ what: @autoclosure () -> String, _ body: (MerkleTree) throws -> T) throws -> T {
-        let committed = state.withLock { $0.auditHeadSeq }
-        precondition(size <= committed, "the journal holds \(committed) entries, not \(size)")
-        return try readOperations(of: what()) { db in try body(MerkleRows.tree(db, size: size)) }
+        // Bounded by the entries the read's own snapshot holds (the state
+        // may lag a commit, or a head may lie past a journal cut short).
+        return try readOperations(of: what()) { db in
+            var entries: UInt64 = 0
+            try db.cached("SELECT COALESCE(MAX(seq), 0) FROM audit_journal").query([]) { entries = UInt64($0.int(0)) }
+            guard size <= entries else {
+                throw LedgerError(.notFound, "the journal holds \(entries) entries, not \(size); give the size of a signed head it holds")
+            }
+            return try body(MerkleRows.tree(db, size: size))
+        }
     }
 }

@@ -184,7 +184,7 @@ extension GlobalOptions {
     /// Each record's stamp, and the key: one signed head over the journal
     /// as it stands, each record's latest entry proved in it. Nil (noted on
     /// standard error) when this identity may not ask for proofs.
-    func stamps(_ client: TaizhangClient, ids: [String]) async throws -> (stamps: [ProofStamp], publicKey: String)? {
+    func stamps(_ client: TaizhangClient, ids: [String], attempts: Int = 3) async throws -> (stamps: [ProofStamp], publicKey: String)? {
         var metadata = self.metadata
         metadata["idempotency-key"] = nil
         do {
@@ -198,18 +198,19 @@ extension GlobalOptions {
                         $0.recordID = id
                         $0.treeSize = head.treeSize
                     }, as: Taizhang_Ledger_V1_RecordProof.self, metadata: metadata, timeoutMillis: timeoutMillis)
-                } catch let error as RPCError where error.status.code == .invalidArgument {
+                } catch let error as RPCError where error.status.code == .invalidArgument && attempts > 1 {
                     // Changed since the head was signed: every code then rests on a newer head.
-                    return try await self.stamps(client, ids: ids)
+                    return try await self.stamps(client, ids: ids, attempts: attempts - 1)
                 }
                 let origin = String(proof.signedHead.checkpoint.split(separator: "\n").first ?? "")
                 stamps.append(ProofStamp(log: origin, recordId: id, seq: proof.entry.seq, leafHash: hexString(proof.leafHash),
                                          treeSize: proof.treeSize, rootHash: hexString(proof.rootHash)))
             }
             return (stamps, head.publicKey)
-        } catch let error as RPCError where error.status.code == .permissionDenied {
-            printError(language == .zh ? "注意：无权获取审计日志证明（\(error.status.message)），页面未附核验码"
-                                       : "note: no proofs may be asked for by this identity (\(error.status.message)); the page has no verification codes")
+        } catch let error as RPCError where [.permissionDenied, .failedPrecondition, .unavailable, .invalidArgument].contains(error.status.code) {
+            // Not this identity's to ask, the ledger held, or the journal moving under every try: the page without codes.
+            printError(language == .zh ? "注意：未能获取审计日志证明（\(error.status.message)），页面未附核验码"
+                                       : "note: no proofs could be had (\(error.status.message)); the page has no verification codes")
             return nil
         }
     }

@@ -258,7 +258,7 @@ struct Taizhangd: ParsableCommand {
             storeConfiguration.databaseMaxBytes = settings.storeMaxBytes
             storeConfiguration.cacheBytes = Int(settings.cacheMiB) << 20
             storeConfiguration.depreciationPolicy = site.configuration.depreciationPolicy
-            storeConfiguration.treeHeadKey = try Self.treeHeadKey(site: site)
+            (storeConfiguration.treeHeadKey, storeConfiguration.retiredTreeHeadKeys) = try Self.treeHeadKey(site: site)
             store = try SQLiteLedgerStore(configuration: storeConfiguration, clock: Taizhangd.clock)
         } catch let exit as ExitCode {
             _ = try? openAlerts()
@@ -309,11 +309,12 @@ struct Taizhangd: ParsableCommand {
     }
 
     /// The key signing the journal's tree heads (exit 78 when it cannot be read).
-    private static func treeHeadKey(site: Site) throws -> Ed25519SigningKey {
+    private static func treeHeadKey(site: Site) throws -> (Ed25519SigningKey, [Ed25519PublicKey]) {
         do {
-            let (key, warning) = try TreeHeadKeyFile.load(environment: ProcessInfo.processInfo.environment, dataDirectory: site.dataDirectory)
+            let (key, retired, warning) = try TreeHeadKeyFile.load(environment: ProcessInfo.processInfo.environment, dataDirectory: site.dataDirectory,
+                                                                   signedHeads: SQLiteLedgerStore.treeHeadCount(dataDirectory: site.dataDirectory))
             if let warning { Log.warning(warning) }
-            return key
+            return (key, retired)
         } catch {
             Log.error("tree-head key: \(error)")
             throw ExitCode(78)

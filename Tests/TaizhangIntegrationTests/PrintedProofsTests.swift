@@ -116,6 +116,8 @@ struct PrintedProofsTests {
             let read = try Self.scan(Data(QRCode(text).png()))
             #expect(read == text, "\(text.prefix(10)): read \(read.prefix(10))")
         }
+        // A page's code (about 240 bytes of text): a PNG of under 4 KiB.
+        #expect(try QRCode(String(repeating: "x", count: 240)).png().count < 4_096)
         #expect(throws: QRCodeError.self) { try QRCode(String(repeating: "x", count: 1_001)) }
         #expect(throws: QRCodeError.self) { try QRCode("") }
     }

@@ -32,6 +32,8 @@ struct TamperTests {
         try FileManager.default.copyItem(atPath: demo + "/taizhang.db", toPath: copy + "/taizhang.db")
         // The key the demo's households are sealed with goes with the ledger (issue 23).
         try FileManager.default.copyItem(atPath: demo + "/personal-data.key", toPath: copy + "/personal-data.key")
+        // So does the key that signed its tree heads (issue 24).
+        try FileManager.default.copyItem(atPath: demo + "/tree-head.key", toPath: copy + "/tree-head.key")
         if !sql.isEmpty { #expect(try sqlite3(copy + "/taizhang.db", sql) == 0, "sqlite3 refused: \(sql)") }
         let daemon = try DaemonProcess(dataDirectory: copy)
         defer { _ = daemon.stop() }
@@ -242,6 +244,7 @@ struct TamperTests {
         try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: Self.demo + "/taizhang.db", toPath: copy + "/taizhang.db")
         try FileManager.default.copyItem(atPath: Self.demo + "/personal-data.key", toPath: copy + "/personal-data.key")
+        try FileManager.default.copyItem(atPath: Self.demo + "/tree-head.key", toPath: copy + "/tree-head.key")
         let id = try Self.query("SELECT id FROM assets ORDER BY id LIMIT 1")[0][0]
         #expect(try Self.sqlite3(copy + "/taizhang.db", "UPDATE assets SET body = CAST(body || x'1a0854414d5045524544' AS BLOB) WHERE id = '\(id)';") == 0)
         let daemon = try DaemonProcess(dataDirectory: copy)

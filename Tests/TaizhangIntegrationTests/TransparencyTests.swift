@@ -96,6 +96,43 @@ struct TransparencyTests {
         #expect(pythonWrong.status == 4)
     }
 
+    /// A clerk who reads the ledger (not the journal) proves a record by
+    /// its id and gets its hashes, not the entry; an entry by seq, and the
+    /// entry's contents, need audit.read.
+    @Test func aLedgerReader_getsTheHashes_notTheJournal() async throws {
+        let access = try AccessFixture.file([(name: "root", role: "county_clerk+auditor", scope: "", uids: [0]),
+                                             (name: "clerk", role: "viewer", scope: "", uids: [])])
+        let clerk = AccessFixture.bearer(try AccessFixture.token(access, identity: "clerk"))
+        let daemon = try DaemonProcess(extraArguments: ["--access-file", access])
+        defer { _ = daemon.stop() }
+        let client = try await daemon.connect()
+        defer { Task { await client.close() } }
+        try await Fixture.seed(client)
+        let asset = try await Fixture.register(client, Fixture.asset(code: "TL-R"))
+        let full = try await client.unary(RPC.Ledger.proveRecord, .with { $0.recordID = asset.id })
+        #expect(full.entry.recordID == asset.id && !full.entry.afterJson.isEmpty)
+        let hashes = try await client.unary(RPC.Ledger.proveRecord, .with { $0.recordID = asset.id; $0.treeSize = full.treeSize }, metadata: clerk)
+        #expect(hashes.entry.seq == full.entry.seq && hashes.entry.afterJson.isEmpty && hashes.entry.actor.isEmpty)
+        #expect(hashes.leafHash == full.leafHash && hashes.auditPath == full.auditPath && hashes.rootHash == full.rootHash)
+        do {
+            _ = try await client.unary(RPC.Ledger.proveRecord, .with { $0.seq = 1 }, metadata: clerk)
+            Issue.record("an entry by seq was proved to a ledger reader")
+        } catch let error as RPCError {
+            #expect(error.status.code == .permissionDenied && error.status.message.contains("audit.read"))
+        }
+        // Sizes past the journal are answered, never a crash.
+        for request in [Taizhang_Ledger_V1_ProveConsistencyRequest.with { $0.firstSize = 1; $0.secondSize = full.treeSize + 1_000 },
+                        .with { $0.firstSize = UInt64.max }] {
+            do {
+                _ = try await client.unary(RPC.Ledger.proveConsistency, request)
+                Issue.record("a consistency proof past the journal was answered")
+            } catch let error as RPCError {
+                #expect([.notFound, .invalidArgument].contains(error.status.code), "\(error.status)")
+            }
+        }
+        #expect(try await client.unary(RPC.System.health, .init()).status == .serving)
+    }
+
     /// One byte of one journal row changed with sqlite3 while the daemon
     /// was stopped: the leaf made from the row is not the stored one.
     @Test func aJournalRowEditedBehindTheDaemonsBack_failsVerify() async throws {

@@ -22,7 +22,7 @@ import TaizhangCore
 
     func signHead(_ store: SQLiteLedgerStore) -> SignedTreeHead? {
         _ = submit(store, .signTreeHead)
-        return store.latestTreeHead
+        return store.latestTreeHead?.head
     }
 
     @Test func theWritersTree_isTheTreeOfTheEntries_andItsProofsVerify() throws {
@@ -42,7 +42,8 @@ import TaizhangCore
         store.close()
         store = try openStore(directory, key: key)
         defer { store.close() }
-        #expect(store.latestTreeHead == first)
+        #expect(store.latestTreeHead?.head == first)
+        #expect(store.latestTreeHead?.key == key.publicKey)
         _ = submit(store, .registerAssets([sampleAsset(code: "B")], batch: false))
         let second = try #require(signHead(store))
         let leaves = try leaves(store)
@@ -79,7 +80,7 @@ import TaizhangCore
             (.registerAssets([sampleAsset(code: "X2")], batch: false), context()),
             (.signTreeHead, context()),
         ])
-        let head = try #require(store.latestTreeHead)
+        let head = try #require(store.latestTreeHead?.head)
         let leaves = try leaves(store)
         #expect(head.head.size == UInt64(leaves.count))
         #expect(head.head.rootHash == (try MerkleTree(leafHashes: leaves).root(size: leaves.count)))
@@ -151,6 +152,36 @@ import TaizhangCore
                                                 signedHead: forged.document(key: key.publicKey))
         #expect(document.problems(key: key.publicKey, keptRoot: nil).isEmpty)
         #expect(document.problems(key: key.publicKey, keptRoot: kept.head.rootHash).contains { $0.contains("rewritten") })
+    }
+
+    /// Sizes past the journal, or a leaf outside the tree, are refused
+    /// with a status (never a crash); a head signed by a key the daemon
+    /// was not given is named by the check.
+    @Test func sizesPastTheJournal_areRefused_andAnUntrustedKeyIsNamed() throws {
+        let directory = temporaryDirectory()
+        let key = Ed25519SigningKey.generate()
+        var store = try openStore(directory, key: key)
+        seedUnits(store)
+        let head = try #require(signHead(store))
+        let size = head.head.size
+        #expect { _ = try store.treeRoot(size: size + 1) } throws: { ($0 as? LedgerError)?.code == .notFound }
+        #expect { _ = try store.inclusionProof(index: size, size: size) } throws: { ($0 as? LedgerError)?.code == .invalidArgument }
+        #expect { _ = try store.consistencyProof(from: size, to: size - 1) } throws: { ($0 as? LedgerError)?.code == .invalidArgument }
+        #expect { _ = try store.consistencyProof(from: 1, to: size + 5) } throws: { ($0 as? LedgerError)?.code == .notFound }
+        #expect(try store.verifyAuditChain().intact)
+        store.close()
+        // Reopened with another key: the old head is named, until its key is declared retired.
+        var configuration = SQLiteStoreConfiguration(dataDirectory: directory)
+        configuration.treeHeadKey = .generate()
+        store = try SQLiteLedgerStore(configuration: configuration)
+        let result = try store.verifyAuditChain()
+        #expect(result.mismatches.contains { $0.table == "tree_heads" && $0.problem.contains("neither the daemon's key") })
+        store.close()
+        configuration.retiredTreeHeadKeys = [key.publicKey]
+        store = try SQLiteLedgerStore(configuration: configuration)
+        defer { store.close() }
+        #expect(try store.verifyAuditChain().intact)
+        #expect(store.latestTreeHead?.key == key.publicKey)
     }
 
     /// A journal written before the tree was kept (schema 17) gets its

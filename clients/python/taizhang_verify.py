@@ -107,6 +107,13 @@ def signed_head(document, key, problems):
     return int(lines[1]), base64.b64decode(lines[2], validate=True)
 
 
+def number(value):
+    """A JSON number that is a count or an index: no booleans, no negatives."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("%r is not a non-negative integer" % (value,))
+    return value
+
+
 def hashes(texts):
     out = [bytes.fromhex(text) for text in texts]
     if any(len(h) != 32 for h in out):
@@ -123,10 +130,11 @@ def check_inclusion(doc, key):
     leaf = leaf_hash(data)
     if leaf.hex() != doc["leaf_hash"]:
         problems.append("the entry's leaf hash is %s, not leaf_hash" % leaf.hex())
-    if entry["seq"] != doc["leaf_index"] + 1:
-        problems.append("entry #%d is not leaf %d" % (entry["seq"], doc["leaf_index"]))
+    index, size = number(doc["leaf_index"]), number(doc["tree_size"])
+    if number(entry["seq"]) != index + 1:
+        problems.append("entry #%d is not leaf %d" % (entry["seq"], index))
     root = bytes.fromhex(doc["root_hash"])
-    if not verify_inclusion(leaf, doc["leaf_index"], doc["tree_size"], hashes(doc["audit_path"]), root):
+    if not verify_inclusion(leaf, index, size, hashes(doc["audit_path"]), root):
         problems.append("the audit path does not lead from the entry's leaf to root_hash")
     head = signed_head(doc["signed_head"], key, problems)
     if head and head != (doc["tree_size"], root):
@@ -140,7 +148,7 @@ def check_consistency(doc, key, kept_root):
     if kept_root is not None and kept_root != first_root:
         problems.append("the log's root at size %d is not the root you kept: the log was rewritten" % doc["first_size"])
     head = signed_head(doc["signed_head"], key, problems)
-    if head and not verify_consistency(doc["first_size"], head[0], kept_root or first_root, head[1], hashes(doc["proof"])):
+    if head and not verify_consistency(number(doc["first_size"]), head[0], kept_root or first_root, head[1], hashes(doc["proof"])):
         problems.append("the proof does not show that the signed tree of %d extends the tree of %d" % (head[0], doc["first_size"]))
     return problems
 
@@ -151,9 +159,12 @@ def main():
     parser.add_argument("--key", required=True, help="ed25519:<base64>, as `taizhang audit key` prints it")
     parser.add_argument("--root", help="for a consistency proof: the older head's root you kept (hex)")
     args = parser.parse_args()
-    if not args.key.startswith("ed25519:"):
-        parser.error("--key takes ed25519:<base64 of 32 bytes>")
-    key = Ed25519PublicKey.from_public_bytes(base64.b64decode(args.key[len("ed25519:"):], validate=True))
+    try:
+        if not args.key.startswith("ed25519:"):
+            raise ValueError("no ed25519: prefix")
+        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(args.key[len("ed25519:"):], validate=True))
+    except ValueError:
+        parser.error("--key takes ed25519:<base64 of 32 bytes>, as `taizhang audit key` prints it")
     try:
         doc = json.load(sys.stdin if args.proof == "-" else open(args.proof, encoding="utf-8"))
         if doc.get("format") == "taizhang-inclusion-proof/1":
