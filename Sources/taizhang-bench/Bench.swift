@@ -26,6 +26,17 @@ struct Bench {
         return payloads
     }
 
+    /// ProveRecord requests for ZC00000001…N drawn uniformly (65,536 made
+    /// beforehand), each against the newest signed head.
+    static func provePayloads(randomIds: Int) throws -> [Data] {
+        var random = SplitMix(seed: 23)
+        return try (0..<65_536).map { _ in
+            try Taizhang_Ledger_V1_ProveRecordRequest.with {
+                $0.recordID = String(format: "ZC%08d", Int(random.next() % UInt64(max(1, randomIds))) + 1)
+            }.serializedData()
+        }
+    }
+
     static func main() throws {
         var arguments = Array(CommandLine.arguments.dropFirst())
         func option(_ name: String, _ fallback: String) -> String {
@@ -52,7 +63,7 @@ struct Bench {
             return
         }
         guard !socket.isEmpty else {
-            FileHandle.standardError.write(Data("usage: taizhang-bench --socket PATH --scenario get|register|batch|summary|list|sizes|risk|supervision|households-csv|payment-plans [--connections N --depth N --seconds S] [get: --id ID | --random-ids N] [summary, list: --admin CODE] [list: --page-size N --skip-total 1]\n".utf8))
+            FileHandle.standardError.write(Data("usage: taizhang-bench --socket PATH --scenario get|prove|register|batch|summary|list|sizes|risk|supervision|households-csv|payment-plans|transparency [--connections N --depth N --seconds S] [get: --id ID | --random-ids N] [summary, list: --admin CODE] [list: --page-size N --skip-total 1]\n".utf8))
             exit(2)
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -62,6 +73,10 @@ struct Bench {
             let table = try getPayloads(randomIds: Int(option("--random-ids", "0"))!, assetId: assetId)
             try load(group: group, socket: socket, connections: connections, depth: depth, seconds: seconds,
                      method: RPC.Ledger.getAsset.path) { table[Int($0 % UInt64(table.count))] }
+        case "prove":
+            let table = try provePayloads(randomIds: Int(option("--random-ids", "721"))!)
+            try load(group: group, socket: socket, connections: connections, depth: depth, seconds: seconds,
+                     method: RPC.Ledger.proveRecord.path) { table[Int($0 % UInt64(table.count))] }
         case "register":
             var asset = DemoCounty().assets[1]
             asset.code = ""
