@@ -152,5 +152,22 @@ struct TransparencyTests {
         #expect(!result.intact)
         #expect(result.mismatches.contains { $0.table == "merkle_hashes" && $0.problem.contains("entry 4") })
         #expect(result.mismatches.contains { $0.table == "tree_heads" })
+        // The check after start holds the ledger: no proof then vouches for it, no head is signed over it.
+        var status = try await again.unary(RPC.System.status, .init())
+        let deadline = ContinuousClock.now + .seconds(30)
+        while status.heldReason.isEmpty, ContinuousClock.now < deadline {
+            status = try await again.unary(RPC.System.status, .init())
+        }
+        #expect(status.heldReason.contains("merkle_hashes") || status.heldReason.contains("chain"), "\(status.heldReason)")
+        for call in [{ _ = try await again.unary(RPC.Ledger.proveConsistency, .with { $0.firstSize = 2 }) },
+                     { _ = try await again.unary(RPC.Ledger.proveRecord, .with { $0.seq = 2 }) },
+                     { _ = try await again.unary(RPC.Ledger.getTreeHead, .with { $0.signNew = true }) }] as [() async throws -> Void] {
+            do {
+                try await call()
+                Issue.record("a proof or a head was given over a held ledger")
+            } catch let error as RPCError {
+                #expect(error.status.code == .failedPrecondition, "\(error.status)")
+            }
+        }
     }
 }
