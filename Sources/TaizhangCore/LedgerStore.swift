@@ -622,6 +622,8 @@ public protocol LedgerStore: Sendable {
     func snapshot(to path: String) throws -> (auditHeadSeq: UInt64, auditHeadHash: String)
     /// Audit entries after `afterSeq`, optionally for one record, oldest first.
     func auditEntries(recordId: String?, afterSeq: UInt64, limit: Int) throws -> [AuditEntry]
+    /// A record's newest audit entry, if the journal holds one (one index probe).
+    func latestAuditEntry(recordId: String) throws -> AuditEntry?
     /// The newest signed head of the journal's Merkle tree, if any, and
     /// the key it was signed with (issue 24).
     var latestTreeHead: (head: SignedTreeHead, key: Ed25519PublicKey)? { get }

@@ -107,17 +107,7 @@ extension LedgerService.LedgerHandlers {
             guard request.recordID.utf8.count <= 64 else {
                 throw LedgerError.invalid([.init(field: "record_id", description: "is at most 64 bytes")])
             }
-            // The record's entries are read a page at a time up to the last.
-            var after: UInt64 = 0
-            var latest: AuditEntry?
-            while true {
-                let page = try store.auditEntries(recordId: request.recordID, afterSeq: after, limit: 1_000)
-                guard let last = page.last else { break }
-                latest = last
-                after = last.seq
-                if page.count < 1_000 { break }
-            }
-            guard let latest else { throw LedgerError(.notFound, "the journal holds no entry of record \(request.recordID)") }
+            guard let latest = try store.latestAuditEntry(recordId: request.recordID) else { throw LedgerError(.notFound, "the journal holds no entry of record \(request.recordID)") }
             return latest
         case (true, let seq) where seq > 0:
             guard let entry = try store.auditEntries(recordId: nil, afterSeq: seq - 1, limit: 1).first, entry.seq == seq else {

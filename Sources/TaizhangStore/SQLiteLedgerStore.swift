@@ -802,6 +802,20 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
     }
 
+    public func latestAuditEntry(recordId: String) throws -> AuditEntry? {
+        try reader.withLock { reader in
+            guard let reader else { throw LedgerError(.unavailable, "the store is closed") }
+            var entry: AuditEntry?
+            // The index on (record_id, seq), walked from its end.
+            try reader.connection.cached("""
+                SELECT seq, time, identity, actor, method, request_id, request_sha256, record_kind, record_id,
+                       before_json, after_json, prev_hash, hash, idempotency_key FROM audit_journal
+                WHERE record_id = ? ORDER BY seq DESC LIMIT 1
+                """).query([.text(recordId)]) { entry = SQLiteReader.entry($0) }
+            return entry
+        }
+    }
+
     // MARK: Mutations
 
     public func submit(_ mutation: Mutation, context: CallerContext, encode: @escaping ResponseEncoder,

@@ -56,11 +56,9 @@ struct Bench {
         let total = Int(option("--assets", "100000"))!
         let batchSize = Int(option("--batch", "5000"))!
         let adminCode = option("--admin", "")
-        let asOf = option("--as-of", "2026-12-31")
         if scenario == "transparency" {
-            try TransparencyBench.run(directory: option("--dir", NSTemporaryDirectory() + "tz-transparency"),
-                                      leaves: Int(option("--leaves", "10000000"))!, proofs: Int(option("--proofs", "1000"))!)
-            return
+            return try TransparencyBench.run(directory: option("--dir", NSTemporaryDirectory() + "tz-transparency"),
+                                             leaves: Int(option("--leaves", "10000000"))!, proofs: Int(option("--proofs", "1000"))!)
         }
         guard !socket.isEmpty else {
             FileHandle.standardError.write(Data("usage: taizhang-bench --socket PATH --scenario get|prove|register|batch|summary|list|sizes|risk|supervision|households-csv|payment-plans|transparency [--connections N --depth N --seconds S] [get: --id ID | --random-ids N] [summary, list: --admin CODE] [list: --page-size N --skip-total 1]\n".utf8))
@@ -69,14 +67,11 @@ struct Bench {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
         switch scenario {
-        case "get":
-            let table = try getPayloads(randomIds: Int(option("--random-ids", "0"))!, assetId: assetId)
+        case "get", "prove":  // GetAsset, or ProveRecord (issue 24) against the newest signed head
+            let random = Int(option("--random-ids", scenario == "get" ? "0" : "721"))!
+            let table = scenario == "get" ? try getPayloads(randomIds: random, assetId: assetId) : try provePayloads(randomIds: random)
             try load(group: group, socket: socket, connections: connections, depth: depth, seconds: seconds,
-                     method: RPC.Ledger.getAsset.path) { table[Int($0 % UInt64(table.count))] }
-        case "prove":
-            let table = try provePayloads(randomIds: Int(option("--random-ids", "721"))!)
-            try load(group: group, socket: socket, connections: connections, depth: depth, seconds: seconds,
-                     method: RPC.Ledger.proveRecord.path) { table[Int($0 % UInt64(table.count))] }
+                     method: scenario == "get" ? RPC.Ledger.getAsset.path : RPC.Ledger.proveRecord.path) { table[Int($0 % UInt64(table.count))] }
         case "register":
             var asset = DemoCounty().assets[1]
             asset.code = ""
@@ -91,7 +86,7 @@ struct Bench {
             // A ledger view: totals (and so every asset's net value) as of a date.
             var summary = Taizhang_Ledger_V1_GetLedgerSummaryRequest()
             summary.adminCode = adminCode
-            summary.asOf = asOf
+            summary.asOf = option("--as-of", "2026-12-31")
             let payload = try summary.serializedData()
             try load(group: group, socket: socket, connections: connections, depth: depth, seconds: seconds,
                      method: RPC.Ledger.getLedgerSummary.path) { _ in payload }
