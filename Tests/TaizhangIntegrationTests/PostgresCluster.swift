@@ -1,0 +1,127 @@
+// PostgreSQL clusters the tests start themselves (issue 25): Debian's
+// postgresql-15; `initdb` and the server run as the unprivileged `postgres`
+// user (initdb refuses root) on folders that user owns under the temporary
+// folder, trust authentication, Unix sockets only (each cluster its own
+// socket folder); a standby is a `pg_basebackup -R` of its primary,
+// promoted with `pg_ctl promote`.
+
+import Foundation
+
+final class PostgresCluster: @unchecked Sendable {
+    static let bin = "/usr/lib/postgresql/15/bin"
+    static let user = "postgres"
+    static let port = 5432
+
+    let data: String
+    let sockets: String
+
+    /// Whether Debian's PostgreSQL 15 is installed (scripts/install-deps installs it).
+    static var installed: Bool { FileManager.default.isExecutableFile(atPath: bin + "/initdb") }
+
+    /// Runs a PostgreSQL tool as the `postgres` user.
+    @discardableResult
+    static func run(_ tool: String, _ arguments: [String]) throws -> CLITests.Run {
+        let path = tool.hasPrefix("/") ? tool : bin + "/" + tool
+        return try CLITests.run("/usr/sbin/runuser", ["-u", user, "--", path] + arguments)
+    }
+
+    /// A folder under the temporary folder owned by the `postgres` user.
+    static func folder(_ name: String) throws -> String {
+        let path = NSTemporaryDirectory() + "tz-pg-\(name)-" + String(UUID().uuidString.prefix(8))
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let chown = try CLITests.run("/bin/chown", [user, path])
+        guard chown.status == 0 else { throw ClusterError(description: "chown \(path): \(chown.stderr)") }
+        return path
+    }
+
+    struct ClusterError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    private init(data: String, sockets: String) {
+        self.data = data
+        self.sockets = sockets
+    }
+
+    /// A new primary, started.
+    static func primary() throws -> PostgresCluster {
+        let cluster = PostgresCluster(data: try folder("data"), sockets: try folder("sock"))
+        let initdb = try run("initdb", ["-D", cluster.data, "-A", "trust", "-U", user, "--no-sync", "-E", "UTF8", "--locale", "C"])
+        guard initdb.status == 0 else { throw ClusterError(description: "initdb: \(initdb.stderr)") }
+        try cluster.start()
+        return cluster
+    }
+
+    /// A streaming standby of `primary`, started.
+    static func standby(of primary: PostgresCluster) throws -> PostgresCluster {
+        let cluster = PostgresCluster(data: try folder("standby"), sockets: try folder("sock"))
+        let backup = try run("pg_basebackup", ["-D", cluster.data, "-R", "-X", "stream", "-h", primary.sockets, "-p", String(port), "-U", user,
+                                               "--no-sync", "-d", "application_name=standby"])
+        guard backup.status == 0 else { throw ClusterError(description: "pg_basebackup: \(backup.stderr)") }
+        // The backup made the primary_conninfo; the standby answers on its own socket folder.
+        try cluster.start()
+        return cluster
+    }
+
+    /// The running server: the postmaster itself, a child of the test
+    /// (started through setpriv, which execs it as the postgres user).
+    /// Not through `pg_ctl start`: the server it leaves behind would
+    /// inherit the descriptor Foundation watches for the exit of pg_ctl,
+    /// which would then never be seen.
+    private var server: Process?
+
+    /// Starts the server and waits until it takes connections.
+    func start() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        process.arguments = ["--reuid=\(Self.user)", "--regid=\(Self.user)", "--init-groups", "--", Self.bin + "/postgres", "-D", data,
+                             "-c", "listen_addresses=", "-k", sockets, "-p", String(Self.port)]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        let log = data + "/server.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try process.run()
+        server = process
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            guard process.isRunning else { break }
+            if try Self.run("pg_isready", ["-q", "-h", sockets, "-p", String(Self.port)]).status == 0 { return }
+        }
+        throw ClusterError(description: "postgres did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+    }
+
+    /// Stops the server (fast shutdown: SIGINT); nothing if it is not running.
+    func stop() {
+        guard let server, server.isRunning else { return }
+        kill(server.processIdentifier, SIGINT)
+        server.waitUntilExit()
+    }
+
+    /// SIGKILL to the postmaster, as a crash of the primary's machine would stop it.
+    func kill9() throws {
+        guard let server else { throw ClusterError(description: "not running") }
+        kill(server.processIdentifier, SIGKILL)
+        server.waitUntilExit()
+    }
+
+    func promote() throws {
+        let promoted = try Self.run("pg_ctl", ["-D", data, "-w", "promote"])
+        guard promoted.status == 0 else { throw ClusterError(description: "pg_ctl promote: \(promoted.stderr)") }
+    }
+
+    /// The rows of `sql` (psql's unaligned, tuples-only output), or the error.
+    func query(_ sql: String) throws -> String {
+        let result = try Self.run("psql", ["-h", sockets, "-p", String(Self.port), "-U", Self.user, "-d", "postgres", "-X", "-A", "-t",
+                                           "-v", "ON_ERROR_STOP=1", "-c", sql])
+        guard result.status == 0 else { throw ClusterError(description: "psql \(sql): \(result.stderr)") }
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Stops the server and removes its folders.
+    func remove() {
+        stop()
+        try? FileManager.default.removeItem(atPath: data)
+        try? FileManager.default.removeItem(atPath: sockets)
+    }
+}
