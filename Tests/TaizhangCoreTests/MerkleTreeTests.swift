@@ -10,16 +10,7 @@ import TaizhangCore
 struct MerkleTreeTests {
     static let leaves: [[UInt8]] = ["", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"].map(bytes)
 
-    static func bytes(_ hex: String) -> [UInt8] {
-        var out: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            out.append(UInt8(hex[index..<next], radix: 16)!)
-            index = next
-        }
-        return out
-    }
+    static func bytes(_ hex: String) -> [UInt8] { TaizhangCore.bytes(hex: hex)! }
 
     static let tree = MerkleTree(leafHashes: leaves.map { MerkleHash.leaf($0) })
 

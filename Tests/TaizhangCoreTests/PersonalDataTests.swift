@@ -56,16 +56,7 @@ struct ResidentIDTests {
 }
 
 struct FieldCipherTests {
-    static func bytes(_ hex: String) -> [UInt8] {
-        var out: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            out.append(UInt8(hex[index..<next], radix: 16)!)
-            index = next
-        }
-        return out
-    }
+    static func bytes(_ hex: String) -> [UInt8] { TaizhangCore.bytes(hex: hex)! }
 
     /// McGrew and Viega, "The Galois/Counter Mode of Operation", test case 16
     /// (AES-256, 96-bit IV, with additional data).
