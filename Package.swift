@@ -50,6 +50,13 @@ let package = Package(
             pkgConfig: "libqrencode",
             providers: [.apt(["libqrencode-dev"])]
         ),
+        // PostgreSQL's client library (issue 25).
+        .systemLibrary(
+            name: "CLibPQ",
+            path: "Sources/CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
         .systemLibrary(
             name: "CSystemd",
             path: "Sources/CSystemd",
@@ -89,6 +96,13 @@ let package = Package(
         .target(
             name: "TaizhangStore",
             dependencies: ["TaizhangCore", "TaizhangRecords", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // The store on PostgreSQL (issue 25): a target of its own, which
+        // the fuzz harness does not link.
+        .target(
+            name: "TaizhangPostgres",
+            dependencies: ["TaizhangStore", "TaizhangCore", "CLibPQ"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -152,7 +166,7 @@ let package = Package(
         .executableTarget(
             name: "taizhangd",
             dependencies: [
-                "TaizhangServer", "TaizhangStore", "TaizhangCore", "CSystemd",
+                "TaizhangServer", "TaizhangStore", "TaizhangPostgres", "TaizhangCore", "CSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -214,7 +228,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TaizhangStoreTests",
-            dependencies: ["TaizhangStore", "TaizhangCore", "TaizhangRecords"],
+            dependencies: ["TaizhangStore", "TaizhangPostgres", "PostgresTestSupport", "TaizhangCore", "TaizhangRecords"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -222,10 +236,16 @@ let package = Package(
             dependencies: ["TaizhangServer", "TaizhangCore", "TaizhangProto", "TaizhangRecords", "TaizhangStore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // PostgreSQL clusters the tests start themselves (issue 25).
+        .target(
+            name: "PostgresTestSupport",
+            path: "Tests/PostgresTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "TaizhangIntegrationTests",
             dependencies: [
-                "TaizhangClient", "TaizhangProto", "TaizhangWire", "TaizhangSheets",
+                "PostgresTestSupport", "TaizhangClient", "TaizhangProto", "TaizhangWire", "TaizhangSheets",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

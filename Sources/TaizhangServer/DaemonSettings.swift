@@ -47,6 +47,9 @@ public struct DaemonSettings: Sendable, Equatable {
     public var connectionPolicy = ConnectionPolicy()
     /// `threads`: event loop threads; nil: one per core but one.
     public var threads: Int?
+    /// `store`: a `postgresql://` URI of the database holding the ledger;
+    /// nil: the SQLite file `taizhang.db` in `data-dir`.
+    public var store: String?
     /// `store-max-bytes`: 0 is no limit but the disk.
     public var storeMaxBytes: Int64 = 0
     /// `cache-mib`: MiB of decoded assets kept in memory.
@@ -138,6 +141,7 @@ public struct DaemonSettings: Sendable, Equatable {
         Key(name: "threads", live: false, show: { $0.threads.map(String.init) ?? "" }) {
             $0.threads = $1.isEmpty ? nil : Int(try integer($1, 1...256))
         },
+        Key(name: "store", live: false, show: { $0.store.map(DaemonSettings.redacted) ?? "" }) { $0.store = try storeValue($1) },
         Key(name: "store-max-bytes", live: false, show: { String($0.storeMaxBytes) }) {
             $0.storeMaxBytes = try integer($1, 0...Int64.max)
         },
@@ -284,6 +288,24 @@ public struct DaemonSettings: Sendable, Equatable {
         if value.isEmpty { return nil }
         if value.utf8.count > 4096 { throw SettingsProblem.Reason("is longer than 4096 bytes") }
         return value
+    }
+
+    /// A PostgreSQL URI, or nil for the SQLite file.
+    private static func storeValue(_ value: String) throws -> String? {
+        if value.isEmpty || value == "sqlite" { return nil }
+        guard value.hasPrefix("postgresql://") || value.hasPrefix("postgres://") else {
+            throw SettingsProblem.Reason("wants a postgresql:// URI (e.g. postgresql://taizhang@db1,db2/taizhang), or sqlite for taizhang.db in data-dir (got \"\(redacted(value))\")")
+        }
+        if value.utf8.count > 4096 { throw SettingsProblem.Reason("is longer than 4096 bytes") }
+        return value
+    }
+
+    /// A URI with its password, if it holds one, shown as `***`.
+    static func redacted(_ uri: String) -> String {
+        guard let scheme = uri.range(of: "://") else { return uri }
+        let rest = uri[scheme.upperBound...]
+        guard let at = rest.firstIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") else { return uri }
+        return String(uri[..<rest.index(after: colon)]) + "***" + String(rest[at...])
     }
 
     private static func hostPortValue(_ value: String) throws -> String? {

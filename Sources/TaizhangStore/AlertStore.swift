@@ -37,7 +37,7 @@ public struct AlertFilter: Sendable {
 /// The alert database.
 public final class AlertStore: Sendable {
     private struct State {
-        let db: SQLiteConnection
+        let db: any SQLConnection
         var open: [String: AlertRecord]
         var lastId: Int64
         var lastSeq: Int64
@@ -114,7 +114,7 @@ public final class AlertStore: Sendable {
     static let columns = "id, kind, subject_id, subject_name, admin_code, level, score, quarter, parts_json, reasons_json, raised_at, changed_at, cleared_at"
 
     /// The alert in the row's columns `offset`… (in the order of `columns`).
-    static func record(_ row: SQLiteStatement, offset o: Int32 = 0) throws -> AlertRecord {
+    static func record(_ row: any SQLStatement, offset o: Int32 = 0) throws -> AlertRecord {
         guard let kind = AlertKind(rawValue: row.text(o + 1)), let level = AlertLevel(rawValue: row.text(o + 5)) else {
             throw SQLiteError(code: 0, message: "alerts.db: alert \(row.int(o)) has an unknown kind or level")
         }
@@ -305,7 +305,7 @@ public final class AlertStore: Sendable {
     /// Returns the page and whether more follow.
     public func alerts(filter: AlertFilter, beforeId: Int64?, limit: Int) throws -> ([AlertRecord], Bool) {
         var sql = "SELECT \(AlertStore.columns) FROM alerts WHERE id < ?"
-        var values: [SQLiteStatement.Value] = [.int(beforeId ?? Int64.max)]
+        var values: [SQLValue] = [.int(beforeId ?? Int64.max)]
         if let level = filter.level { sql += " AND level = ?"; values.append(.text(level.rawValue)) }
         if let kind = filter.kind { sql += " AND kind = ?"; values.append(.text(kind.rawValue)) }
         if let open = filter.open { sql += open ? " AND cleared_at = ''" : " AND cleared_at <> ''" }

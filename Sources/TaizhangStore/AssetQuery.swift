@@ -13,7 +13,7 @@ import TaizhangRecords
 
 /// Read-only connections to the ledger file, each used by one read at a time.
 final class ReadPool: Sendable {
-    private let path: String
+    private let engine: any StoreEngine
     /// The connections kept between reads; nil once the pool is closed.
     private let free = Mutex<[ReadConnection]?>([])
     /// Connections kept open between reads; more are opened while more
@@ -23,11 +23,11 @@ final class ReadPool: Sendable {
     /// @unchecked: a connection is used by one read at a time, taken from
     /// and returned to the pool under its lock.
     struct ReadConnection: @unchecked Sendable {
-        let connection: SQLiteConnection
+        let connection: any SQLConnection
     }
 
-    init(path: String) {
-        self.path = path
+    init(engine: any StoreEngine) {
+        self.engine = engine
     }
 
     /// Closes the connections kept between reads (those in use are closed
@@ -50,11 +50,11 @@ final class ReadPool: Sendable {
             return (true, free!.popLast())
         }
         guard open else { throw LedgerError(.unavailable, "the store is closed") }
-        return try kept ?? ReadConnection(connection: SQLiteConnection(path: path, readOnly: true))
+        return try kept ?? ReadConnection(connection: engine.openReader())
     }
 
     /// Runs `body` (one statement: its own read transaction) on a connection.
-    func point<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+    func point<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
         let taken = try take()
         defer {
             if taken.connection.isAutocommit { giveBack(taken) }
@@ -63,7 +63,7 @@ final class ReadPool: Sendable {
     }
 
     /// Runs `body` on a connection inside one read transaction.
-    func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+    func read<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
         let taken = try take()
         let db = taken.connection
         try db.execute("BEGIN")
@@ -82,14 +82,14 @@ final class ReadPool: Sendable {
 /// each row, with their values in order.
 struct RowConditions {
     private(set) var conditions: [String] = []
-    private(set) var values: [SQLiteStatement.Value] = []
+    private(set) var values: [SQLValue] = []
 
     /// Rows in the subtree of `code` (every row when nil).
     init(inSubtreeOf code: String?) {
         if let code { add("admin_code IN (\(AssetQuery.subtreeCodes))", .text(code)) }
     }
 
-    mutating func add(_ condition: String, _ value: SQLiteStatement.Value) {
+    mutating func add(_ condition: String, _ value: SQLValue) {
         conditions.append(condition)
         values.append(value)
     }
@@ -99,7 +99,7 @@ struct RowConditions {
 struct AssetQuery {
     /// Conditions joined by AND, and their values in order.
     private(set) var conditions: [String] = []
-    private(set) var values: [SQLiteStatement.Value] = []
+    private(set) var values: [SQLValue] = []
     /// The unit whose subtree the assets must lie in.
     let adminCode: String?
     /// The unit whose ledger the assets must be in (`LedgerMembership`),
@@ -138,7 +138,7 @@ struct AssetQuery {
         }
     }
 
-    private mutating func add(_ condition: String, _ value: SQLiteStatement.Value) {
+    private mutating func add(_ condition: String, _ value: SQLValue) {
         conditions.append(condition)
         values.append(value)
     }
@@ -148,14 +148,14 @@ struct AssetQuery {
     private var whereClause: String {
         ((adminCode == nil ? [] : ["admin_code IN (\(AssetQuery.subtreeCodes))"]) + conditions).joined(separator: " AND ")
     }
-    private var whereValues: [SQLiteStatement.Value] { (adminCode.map { [SQLiteStatement.Value.text($0)] } ?? []) + values }
+    private var whereValues: [SQLValue] { (adminCode.map { [SQLValue.text($0)] } ?? []) + values }
 
     /// The page after `after` and, when asked, the total, in `db`'s read transaction.
     /// `cached` gives a record already decoded (used when it is the version
     /// the read matched; otherwise the record is read from the file).
     /// With `inline` (a scan, which reads every record of its page) the
     /// records come in the same walk as the keys, not by key after it.
-    func page(_ db: SQLiteConnection, after: String?, limit: Int, countTotal: Bool, inline: Bool = false,
+    func page(_ db: any SQLConnection, after: String?, limit: Int, countTotal: Bool, inline: Bool = false,
               cached: (String) -> Asset? = { _ in nil }) throws -> Page<Asset> {
         let ledger = try ledgerCode.map { try AssetQuery.subtree(of: $0, db) }
         // The page's ids in key order, then their records.
@@ -219,9 +219,9 @@ struct AssetQuery {
     /// the other conditions on its small columns. One row past a page tells
     /// whether more follow; with a ledger filter rows are skipped as read,
     /// so no limit.
-    private func walk(_ columns: String, after: String?, through: String? = nil, limit: Int?) -> (sql: String, bound: [SQLiteStatement.Value]) {
+    private func walk(_ columns: String, after: String?, through: String? = nil, limit: Int?) -> (sql: String, bound: [SQLValue]) {
         var sql: String
-        var bound: [SQLiteStatement.Value]
+        var bound: [SQLValue]
         if let adminCode {
             sql = "SELECT \(columns) FROM asset_units x CROSS JOIN assets a ON a.id = x.asset_id WHERE x.unit_code = ? AND "
                 + conditions.joined(separator: " AND ")
@@ -258,7 +258,7 @@ struct AssetQuery {
     /// A scan's page: the facts of up to `limit` assets after `after`, and
     /// the records of those `wanted` picks, in the same walk (a record not
     /// picked is never made a string, let alone decoded).
-    func facts(_ db: SQLiteConnection, after: String?, through: String? = nil, limit: Int, wanted: (AssetFacts) -> Bool) throws -> FactsPage {
+    func facts(_ db: any SQLConnection, after: String?, through: String? = nil, limit: Int, wanted: (AssetFacts) -> Bool) throws -> FactsPage {
         let ledger = try ledgerCode.map { try AssetQuery.subtree(of: $0, db) }
         let (sql, bound) = walk(AssetQuery.factsColumns, after: after, through: through, limit: ledger == nil ? limit + 1 : nil)
         let statement = try db.cached(sql)
@@ -285,7 +285,7 @@ struct AssetQuery {
     static let factsColumns = "id, admin_code, stage, usage_status, created_at, acquired_date, body, ledger_units, name"
 
     /// The facts of the row `statement` stands on (its columns `factsColumns`).
-    static func facts(_ statement: SQLiteStatement) throws -> AssetFacts {
+    static func facts(_ statement: any SQLStatement) throws -> AssetFacts {
         let id = statement.text(0)
         guard let stage = AssetStage(rawValue: statement.text(2)), let status = UsageStatus(rawValue: statement.text(3)),
               let acquired = statement.withText(5, CivilDate.init(utf8:)) else {
@@ -297,7 +297,7 @@ struct AssetQuery {
 
     /// The facts of the assets `ids` names (those the ledger holds, in that
     /// order), each read by key, with the records `wanted` picks.
-    static func facts(_ db: SQLiteConnection, ids: [String], wanted: (AssetFacts) -> Bool) throws -> FactsPage {
+    static func facts(_ db: any SQLConnection, ids: [String], wanted: (AssetFacts) -> Bool) throws -> FactsPage {
         let statement = try db.cached("SELECT \(factsColumns) FROM assets WHERE id = ?")
         var page = FactsPage()
         var bodies: [(position: Int, body: StoredBody)] = []
@@ -350,7 +350,7 @@ struct AssetQuery {
     }
 
     /// The codes of `code`'s subtree.
-    static func subtree(of code: String, _ db: SQLiteConnection) throws -> Set<String> {
+    static func subtree(of code: String, _ db: any SQLConnection) throws -> Set<String> {
         var codes: Set<String> = []
         try db.prepare(subtreeCodes).query([.text(code)]) { codes.insert($0.text(0)) }
         return codes

@@ -31,7 +31,7 @@ enum AssetTotals {
         var handoverDue: String
         var assetId: String
 
-        var values: [SQLiteStatement.Value] {
+        var values: [SQLValue] {
             [.text(unit), .text(acquired), .text(category), .text(stage), .int(months), .int(noCustodian), .text(handoverDue), .text(assetId)]
         }
         /// How the check names the row.
@@ -53,7 +53,7 @@ enum AssetTotals {
             remaining &+= sign &* other.remaining
             monthly &+= sign &* other.monthly
         }
-        var values: [SQLiteStatement.Value] { [.int(assets), .int(value), .int(remaining), .int(monthly)] }
+        var values: [SQLValue] { [.int(assets), .int(value), .int(remaining), .int(monthly)] }
     }
 
     static let keyColumns = ["unit_code", "acquired_date", "category", "stage", "life_months", "no_custodian", "handover_due", "asset_id"]
@@ -63,7 +63,7 @@ enum AssetTotals {
     /// Adds sums to a row, creating it.
     static let add = "INSERT INTO asset_totals(\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
         + " ON CONFLICT(\(keyColumns.joined(separator: ", "))) DO UPDATE SET "
-        + sumColumns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")
+        + sumColumns.map { "\($0) = asset_totals.\($0) + excluded.\($0)" }.joined(separator: ", ")
     /// Drops a row left with no asset.
     static let dropEmpty = "DELETE FROM asset_totals WHERE " + keyColumns.map { "\($0) = ?" }.joined(separator: " AND ") + " AND assets = 0"
 
@@ -101,7 +101,7 @@ enum AssetTotals {
     }
 
     /// Every row as the asset rows give them, read in `db`'s transaction.
-    static func expected(_ db: SQLiteConnection, policy: DepreciationPolicy) throws -> [Key: Sums] {
+    static func expected(_ db: any SQLConnection, policy: DepreciationPolicy) throws -> [Key: Sums] {
         var paths: [String: String] = [:]
         try db.prepare("SELECT code, path FROM admin_units").query([]) { paths[$0.text(0)] = $0.text(1) }
         var totals: [Key: Sums] = [:]
@@ -125,7 +125,7 @@ enum AssetTotals {
     }
 
     /// The rows as stored, read in `db`'s transaction.
-    static func stored(_ db: SQLiteConnection) throws -> [Key: Sums] {
+    static func stored(_ db: any SQLConnection) throws -> [Key: Sums] {
         var rows: [Key: Sums] = [:]
         try db.prepare("SELECT \(columns.joined(separator: ", ")) FROM asset_totals").query([]) { row in
             rows[key(row)] = Sums(assets: row.int(8), value: row.int(9), remaining: row.int(10), monthly: row.int(11))
@@ -133,13 +133,13 @@ enum AssetTotals {
         return rows
     }
 
-    static func key(_ row: SQLiteStatement) -> Key {
+    static func key(_ row: any SQLStatement) -> Key {
         Key(unit: row.text(0), acquired: row.text(1), category: row.text(2), stage: row.text(3), months: row.int(4),
             noCustodian: row.int(5), handoverDue: row.text(6), assetId: row.text(7))
     }
 
     /// The policy the rows were kept under ("" when none yet).
-    static func basis(_ db: SQLiteConnection) throws -> String {
+    static func basis(_ db: any SQLConnection) throws -> String {
         var basis = ""
         try db.prepare("SELECT policy FROM totals_basis").query([]) { basis = $0.text(0) }
         return basis
@@ -147,7 +147,7 @@ enum AssetTotals {
 
     /// Rebuilds the rows when they were kept under another policy (or
     /// never: just migrated), in one transaction.
-    static func ensure(_ db: SQLiteConnection, policy: DepreciationPolicy, clock: any WallClock) throws {
+    static func ensure(_ db: any SQLConnection, policy: DepreciationPolicy, clock: any WallClock) throws {
         guard try basis(db) != policy.fingerprint else { return }
         let started = clock.monotonicNanos()
         try db.execute("BEGIN IMMEDIATE")
@@ -170,9 +170,9 @@ enum AssetTotals {
     /// optionally of the assets acquired in `year`, from the rows read in
     /// `db`'s transaction; an asset with a schedule of its own is read
     /// whole in the same transaction.
-    static func summary(_ db: SQLiteConnection, ledger: String?, year: Int?, asOf: CivilDate, policy: DepreciationPolicy) throws -> LedgerSummary {
+    static func summary(_ db: any SQLConnection, ledger: String?, year: Int?, asOf: CivilDate, policy: DepreciationPolicy) throws -> LedgerSummary {
         var sql = "SELECT \(columns.joined(separator: ", ")) FROM asset_totals WHERE unit_code = ? AND acquired_date <= ?"
-        var values: [SQLiteStatement.Value] = [.text(ledger ?? ""), .text(asOf.description)]
+        var values: [SQLValue] = [.text(ledger ?? ""), .text(asOf.description)]
         if let year {
             sql += " AND acquired_date >= ? AND acquired_date <= ?"
             values += [.text(String(format: "%04d-01-01", year)), .text(String(format: "%04d-12-31", year))]

@@ -12,12 +12,12 @@ import TaizhangCore
 /// One record table being walked in the order of its key.
 private final class RowCursor {
     let table: StoredTable
-    let statement: SQLiteStatement
+    let statement: any SQLStatement
     /// The current row's key and values; nil when the table is done.
     var key: String?
-    var values: [SQLiteStatement.Value] = []
+    var values: [SQLValue] = []
 
-    init(_ table: StoredTable, connection: SQLiteConnection) throws {
+    init(_ table: StoredTable, connection: any SQLConnection) throws {
         self.table = table
         statement = try connection.prepare(table.select)
         try statement.start([])
@@ -78,7 +78,7 @@ struct LedgerCheck {
     ]
 
     /// Runs the whole check on `connection`, inside the caller's read transaction.
-    mutating func run(_ connection: SQLiteConnection) throws {
+    mutating func run(_ connection: any SQLConnection) throws {
         try checkSchema(connection)
         try checkIdempotency(connection)
         try checkPaths(connection)
@@ -124,7 +124,7 @@ struct LedgerCheck {
     /// (schema version 4), answers a call the journal records under the
     /// same key, method and request: an answer slipped in behind the
     /// daemon's back would otherwise be replayed for a change never made.
-    private mutating func checkIdempotency(_ connection: SQLiteConnection) throws {
+    private mutating func checkIdempotency(_ connection: any SQLConnection) throws {
         var since = Int64.max
         try connection.prepare("SELECT applied_unix_ms FROM schema_migrations WHERE version = 4").query([]) { since = $0.int(0) }
         var orphans: [(key: String, method: String)] = []
@@ -144,11 +144,11 @@ struct LedgerCheck {
     /// codes and parents are checked against the journal): a path edited
     /// behind the daemon's back would move a unit's assets out of, or into,
     /// a township's listings.
-    private mutating func checkPaths(_ connection: SQLiteConnection) throws {
+    private mutating func checkPaths(_ connection: any SQLConnection) throws {
         var wrong: [(String, String)] = []
         try connection.prepare("""
             SELECT c.code, c.path FROM admin_units c LEFT JOIN admin_units p ON p.code = c.parent_code
-            WHERE c.path IS NOT (CASE WHEN c.parent_code = '' THEN '/' ELSE p.path END) || c.code || '/'
+            WHERE c.path IS DISTINCT FROM (CASE WHEN c.parent_code = '' THEN '/' ELSE p.path END) || c.code || '/'
             ORDER BY c.code
             """).query([]) { wrong.append(($0.text(0), $0.text(1))) }
         for (code, path) in wrong {
@@ -161,7 +161,7 @@ struct LedgerCheck {
     /// path names (derived, like the paths, from rows the journal vouches
     /// for): a row for an asset that does not exist, a unit the asset does
     /// not lie in or under, or an asset short of or over its rows is named.
-    private mutating func checkAssetUnits(_ connection: SQLiteConnection) throws {
+    private mutating func checkAssetUnits(_ connection: any SQLConnection) throws {
         var found: [LedgerMismatch] = []
         try connection.prepare("""
             SELECT x.asset_id, x.unit_code FROM asset_units x LEFT JOIN assets a ON a.id = x.asset_id
@@ -180,10 +180,11 @@ struct LedgerCheck {
         }
         // Rows per asset, counted in one pass (the table has no index by asset).
         try connection.prepare("""
-            SELECT a.id, COALESCE(n.rows, 0), COALESCE(length(l.path) - length(replace(l.path, '/', '')) - 1, 1) AS units
-            FROM assets a LEFT JOIN admin_units l ON l.code = a.admin_code
-            LEFT JOIN (SELECT asset_id, COUNT(*) AS rows FROM asset_units GROUP BY asset_id) n ON n.asset_id = a.id
-            WHERE COALESCE(n.rows, 0) <> units ORDER BY 1
+            SELECT id, listed, units FROM (
+                SELECT a.id, COALESCE(n.listed, 0) AS listed, COALESCE(length(l.path) - length(replace(l.path, '/', '')) - 1, 1) AS units
+                FROM assets a LEFT JOIN admin_units l ON l.code = a.admin_code
+                LEFT JOIN (SELECT asset_id, COUNT(*) AS listed FROM asset_units GROUP BY asset_id) n ON n.asset_id = a.id
+            ) AS x WHERE listed <> units ORDER BY 1
             """).query([]) { row in
             let (rows, units) = (row.int(1), row.int(2))
             found.append(LedgerMismatch(table: "asset_units", id: row.text(0), column: "",
@@ -233,7 +234,7 @@ struct LedgerCheck {
     }
 
     /// The row the journal's state of a record gives.
-    private static func values(kind: String, _ state: Expected) -> Result<[SQLiteStatement.Value], LedgerError> {
+    private static func values(kind: String, _ state: Expected) -> Result<[SQLValue], LedgerError> {
         do {
             switch state {
             case .unreadable(_, let problem):
@@ -262,7 +263,7 @@ struct LedgerCheck {
     /// Every table is one the check compares or one it names as excluded,
     /// with the columns it knows: a table or column added behind the
     /// daemon's back is found.
-    private mutating func checkSchema(_ connection: SQLiteConnection) throws {
+    private mutating func checkSchema(_ connection: any SQLConnection) throws {
         var known: [String: [String]] = [:]
         for table in LedgerCheck.tables.values { known[table.name] = table.columns + table.derived }
         known["asset_units"] = ["unit_code", "asset_id"]
@@ -271,8 +272,7 @@ struct LedgerCheck {
         known["income_plans"] = StewardshipIndexes.incomePlanColumns
         known["counted_assets"] = StewardshipIndexes.countedColumns
         var tables: [String] = []
-        try connection.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-            .query([]) { tables.append($0.text(0)) }
+        try connection.prepare(Self.tablesSQL(connection.dialect)).query([]) { tables.append($0.text(0)) }
         for name in tables {
             guard let columns = known[name] else {
                 if LedgerCheck.excluded[name] == nil {
@@ -281,7 +281,7 @@ struct LedgerCheck {
                 continue
             }
             var stored: [String] = []
-            try connection.prepare("SELECT name FROM pragma_table_info(?)").query([.text(name)]) { stored.append($0.text(0)) }
+            try connection.prepare(Self.columnsSQL(connection.dialect)).query([.text(name)]) { stored.append($0.text(0)) }
             for column in stored where !columns.contains(column) {
                 note(LedgerMismatch(table: name, id: "", column: column, problem: "a column this taizhangd neither writes nor checks"))
             }
@@ -296,7 +296,7 @@ struct LedgerCheck {
     /// journal) add up to, under the policy in force: a row edited, added or
     /// deleted behind the daemon's back would change every summary that
     /// reads it.
-    private mutating func checkTotals(_ connection: SQLiteConnection) throws {
+    private mutating func checkTotals(_ connection: any SQLConnection) throws {
         let basis = try AssetTotals.basis(connection)
         if basis != policy.fingerprint {
             note(LedgerMismatch(table: "totals_basis", id: "", column: "policy",
@@ -329,7 +329,7 @@ struct LedgerCheck {
     /// Each unit's count of assets by stage is what `asset_units` (checked
     /// above against the assets and the paths) and the assets' stages give;
     /// the whole ledger's ('') what the assets give.
-    private mutating func checkUnitCounts(_ connection: SQLiteConnection) throws {
+    private mutating func checkUnitCounts(_ connection: any SQLConnection) throws {
         var expected: [String: Int64] = [:]
         try connection.prepare("""
             SELECT x.unit_code, a.stage, COUNT(*) FROM asset_units x JOIN assets a ON a.id = x.asset_id GROUP BY 1, 2
@@ -357,17 +357,8 @@ struct LedgerCheck {
     /// and for each asset the last day a closed count found it. A row
     /// edited, added or deleted would hide income from the distribution
     /// alerts, or an asset from the count backlog.
-    private mutating func checkStewardshipIndexes(_ connection: SQLiteConnection) throws {
-        let plans = """
-            SELECT j.value, MIN(s.id) FROM stewardship_records s, json_each(s.record_json, '$.incomeIds') j
-            WHERE s.kind = 'distribution_plan' GROUP BY 1
-            """
-        let counted = """
-            SELECT json_extract(l.value, '$.assetId'), MAX(json_extract(s.record_json, '$.closedOn'))
-            FROM stewardship_records s, json_each(s.record_json, '$.lines') l
-            WHERE s.kind = 'stock_take' AND json_extract(s.record_json, '$.closedOn') IS NOT NULL AND json_extract(l.value, '$.found') = 1
-            GROUP BY 1
-            """
+    private mutating func checkStewardshipIndexes(_ connection: any SQLConnection) throws {
+        let (plans, counted) = Self.stewardshipIndexSQL(connection.dialect)
         let checks: [(table: String, stored: String, expected: String, extra: (String, String) -> String, missing: (String, String) -> String)] = [
             ("income_plans", "SELECT income_id, plan_id FROM income_plans", plans,
              { "the row is not in the journal: plan \($1) does not distribute income \($0)" },
@@ -378,14 +369,60 @@ struct LedgerCheck {
         ]
         for check in checks {
             var found: [LedgerMismatch] = []
-            try connection.prepare("SELECT * FROM (\(check.stored) EXCEPT \(check.expected)) ORDER BY 1").query([]) { row in
+            try connection.prepare("SELECT * FROM (\(check.stored) EXCEPT \(check.expected)) AS x ORDER BY 1").query([]) { row in
                 found.append(LedgerMismatch(table: check.table, id: row.text(0), column: "", problem: check.extra(row.text(0), row.text(1))))
             }
-            try connection.prepare("SELECT * FROM (\(check.expected) EXCEPT \(check.stored)) ORDER BY 1").query([]) { row in
+            try connection.prepare("SELECT * FROM (\(check.expected) EXCEPT \(check.stored)) AS x ORDER BY 1").query([]) { row in
                 found.append(LedgerMismatch(table: check.table, id: row.text(0), column: "", problem: check.missing(row.text(0), row.text(1))))
             }
             for mismatch in found.sorted(by: { $0.id < $1.id }) { note(mismatch) }
             try connection.prepare("SELECT COUNT(*) FROM \(check.table)").query([]) { rowsChecked += UInt64($0.int(0)) }
+        }
+    }
+
+    /// The ledger's tables, by name.
+    static func tablesSQL(_ dialect: SQLDialect) -> String {
+        switch dialect {
+        case .sqlite: return "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        case .postgresql:
+            return "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name COLLATE \"C\""
+        }
+    }
+
+    /// The columns of the table `?` names.
+    static func columnsSQL(_ dialect: SQLDialect) -> String {
+        switch dialect {
+        case .sqlite: return "SELECT name FROM pragma_table_info(?)"
+        case .postgresql:
+            return "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position"
+        }
+    }
+
+    /// What `income_plans` and `counted_assets` must hold, read from the
+    /// stewardship records' JSON (each engine has its own JSON functions).
+    static func stewardshipIndexSQL(_ dialect: SQLDialect) -> (plans: String, counted: String) {
+        switch dialect {
+        case .sqlite:
+            return ("""
+                SELECT j.value, MIN(s.id) FROM stewardship_records s, json_each(s.record_json, '$.incomeIds') j
+                WHERE s.kind = 'distribution_plan' GROUP BY 1
+                """, """
+                SELECT json_extract(l.value, '$.assetId'), MAX(json_extract(s.record_json, '$.closedOn'))
+                FROM stewardship_records s, json_each(s.record_json, '$.lines') l
+                WHERE s.kind = 'stock_take' AND json_extract(s.record_json, '$.closedOn') IS NOT NULL AND json_extract(l.value, '$.found') = 1
+                GROUP BY 1
+                """)
+        case .postgresql:
+            return ("""
+                SELECT j.value COLLATE "C", MIN(s.id) FROM stewardship_records s,
+                    jsonb_array_elements_text(s.record_json::jsonb -> 'incomeIds') AS j(value)
+                WHERE s.kind = 'distribution_plan' GROUP BY 1
+                """, """
+                SELECT (l.value ->> 'assetId') COLLATE "C", MAX((s.record_json::jsonb ->> 'closedOn') COLLATE "C")
+                FROM stewardship_records s, jsonb_array_elements(s.record_json::jsonb -> 'lines') AS l(value)
+                WHERE s.kind = 'stock_take' AND s.record_json::jsonb ->> 'closedOn' IS NOT NULL AND l.value -> 'found' = 'true'::jsonb
+                GROUP BY 1
+                """)
         }
     }
 

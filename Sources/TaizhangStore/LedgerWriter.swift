@@ -119,47 +119,56 @@ struct CommitResult {
     /// One reply per mutation, in order.
     var replies: [MutationReply]
     var appliedCount: Int
+    /// What other daemons committed, taken in before the group (several
+    /// daemons on one PostgreSQL ledger).
+    var foreign: TouchedRecords?
 }
 
 /// Writes groups of mutations on the writer thread.
 /// @unchecked Sendable: it is handed to the writer thread once, at start, and
 /// used only there.
 final class LedgerWriter: @unchecked Sendable {
-    private let db: SQLiteConnection
+    private let db: any SQLConnection
     private let clock: any WallClock
     private let retentionMillis: Int64
-    private let insertAdminUnit: SQLiteStatement
-    private let findPath: SQLiteStatement
-    private let placeAsset: SQLiteStatement
-    private let unplaceAsset: SQLiteStatement
-    private let insertProject: SQLiteStatement
-    private let insertAsset: SQLiteStatement
-    private let updateAsset: SQLiteStatement
-    private let insertAudit: SQLiteStatement
-    private let insertMerkle: SQLiteStatement
-    private let insertTreeHead: SQLiteStatement
+    private let insertAdminUnit: any SQLStatement
+    private let findPath: any SQLStatement
+    private let placeAsset: any SQLStatement
+    private let unplaceAsset: any SQLStatement
+    private let insertProject: any SQLStatement
+    private let insertAsset: any SQLStatement
+    private let updateAsset: any SQLStatement
+    private let insertAudit: any SQLStatement
+    private let insertMerkle: any SQLStatement
+    private let insertTreeHead: any SQLStatement
     /// The right edge of the journal's Merkle tree as written so far (the
     /// group's appends included), and as it was when the group and the
     /// mutation began (restored when they are rolled back).
     private var frontier: MerkleFrontier
     /// Whether every stored hash the frontier needed was there at open: a
     /// frontier made with a missing one signs no head (its roots would be wrong).
-    private let frontierComplete: Bool
+    private var frontierComplete: Bool
+    /// Whether other daemons append to the same journal (PostgreSQL): each
+    /// group first takes in what they committed since this writer's last.
+    private let sharesJournal: Bool
+    /// Sent with each group's notice to the other daemons, so this one's
+    /// follower knows its own.
+    let writerId = String(UInt64.random(in: 1...UInt64.max), radix: 36)
     private var frontierAtGroup = MerkleFrontier()
     /// Signs the tree heads; nil: none are signed.
     private let treeHeadKey: Ed25519SigningKey?
     private let origin: String
-    private let findKeyed: SQLiteStatement
-    private let findIdempotency: SQLiteStatement
-    private let upsertIdempotency: SQLiteStatement
-    private let pruneIdempotency: SQLiteStatement
-    private let upsertEntity: SQLiteStatement
-    private let upsertContract: SQLiteStatement
-    private let upsertReport: SQLiteStatement
-    private let upsertStewardship: SQLiteStatement
+    private let findKeyed: any SQLStatement
+    private let findIdempotency: any SQLStatement
+    private let upsertIdempotency: any SQLStatement
+    private let pruneIdempotency: any SQLStatement
+    private let upsertEntity: any SQLStatement
+    private let upsertContract: any SQLStatement
+    private let upsertReport: any SQLStatement
+    private let upsertStewardship: any SQLStatement
     private let stewardshipIndexes: StewardshipIndexes
-    private let addTotals: SQLiteStatement
-    private let dropEmptyTotals: SQLiteStatement
+    private let addTotals: any SQLStatement
+    private let dropEmptyTotals: any SQLStatement
     private let policy: DepreciationPolicy
     private var groupsSincePrune = 0
     /// When expired answers were last pruned (Unix ms).
@@ -180,24 +189,25 @@ final class LedgerWriter: @unchecked Sendable {
     /// that replayed one of them: those replies depend on the group.
     private var keysOfGroup: Set<String> = []
     private var repliesOfGroup: Set<Int> = []
-    private let addCount: SQLiteStatement
-    private let dropEmptyCount: SQLiteStatement
+    private let addCount: any SQLStatement
+    private let dropEmptyCount: any SQLStatement
     /// The stored length of each asset written since the store last took
     /// them (what a record costs the cache).
     var assetBytes: [String: Int] = [:]
 
-    init(connection db: SQLiteConnection, clock: any WallClock, retentionMillis: Int64, policy: DepreciationPolicy,
+    init(connection db: any SQLConnection, clock: any WallClock, retentionMillis: Int64, policy: DepreciationPolicy,
          treeSize: UInt64, treeHeadKey: Ed25519SigningKey?, origin: String) throws {
         self.db = db
         self.policy = policy
         self.treeHeadKey = treeHeadKey
         self.origin = origin
         (frontier, frontierComplete) = try MerkleRows.frontier(db, size: Int(treeSize))
+        sharesJournal = db.dialect == .postgresql
         insertMerkle = try db.prepare(MerkleRows.insertHash)
         insertTreeHead = try db.prepare(MerkleRows.insertHead)
         addTotals = try db.prepare(AssetTotals.add)
         addCount = try db.prepare("INSERT INTO unit_counts(unit_code, stage, assets) VALUES (?, ?, ?) "
-            + "ON CONFLICT(unit_code, stage) DO UPDATE SET assets = assets + excluded.assets")
+            + "ON CONFLICT(unit_code, stage) DO UPDATE SET assets = unit_counts.assets + excluded.assets")
         dropEmptyCount = try db.prepare("DELETE FROM unit_counts WHERE unit_code = ? AND stage = ? AND assets = 0")
         dropEmptyTotals = try db.prepare(AssetTotals.dropEmpty)
         self.clock = clock
@@ -205,7 +215,7 @@ final class LedgerWriter: @unchecked Sendable {
         prunedAtMillis = clock.nowUnixMillis()  // the store pruned at start
         insertAdminUnit = try db.prepare(StoredRows.adminUnits.insert)
         findPath = try db.prepare("SELECT path FROM admin_units WHERE code = ?")
-        placeAsset = try db.prepare("INSERT OR IGNORE INTO asset_units(unit_code, asset_id) VALUES (?, ?)")
+        placeAsset = try db.prepare("INSERT INTO asset_units(unit_code, asset_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
         unplaceAsset = try db.prepare("DELETE FROM asset_units WHERE unit_code = ? AND asset_id = ?")
         insertProject = try db.prepare(StoredRows.projects.insert)
         insertAsset = try db.prepare(StoredRows.assets.insert)
@@ -220,7 +230,11 @@ final class LedgerWriter: @unchecked Sendable {
             WHERE idempotency_key = ? AND idempotency_key <> '' AND time >= ? ORDER BY seq
             """)
         findIdempotency = try db.prepare("SELECT method, request_sha256, response, created_unix_ms FROM idempotency WHERE key = ?")
-        upsertIdempotency = try db.prepare("INSERT OR REPLACE INTO idempotency(key, method, request_sha256, response, created_unix_ms) VALUES (?, ?, ?, ?, ?)")
+        upsertIdempotency = try db.prepare("""
+            INSERT INTO idempotency(key, method, request_sha256, response, created_unix_ms) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT(key) DO UPDATE SET method = excluded.method, request_sha256 = excluded.request_sha256,
+                response = excluded.response, created_unix_ms = excluded.created_unix_ms
+            """)
         pruneIdempotency = try db.prepare("DELETE FROM idempotency WHERE created_unix_ms < ?")
         upsertEntity = try db.prepare(StoredRows.entities.upsert(key: ["id"]))
         upsertContract = try db.prepare(StoredRows.contracts.upsert(key: ["id"]))
@@ -229,26 +243,51 @@ final class LedgerWriter: @unchecked Sendable {
         stewardshipIndexes = try StewardshipIndexes(db)
     }
 
-    /// Applies `batch` in one transaction; each mutation in its own savepoint.
-    func commit(_ batch: [PendingMutation], committed store: SQLiteLedgerStore) -> CommitResult {
+    /// Opens the group's transaction (the group's bookkeeping emptied);
+    /// with other daemons on the journal,
+    /// takes in what they committed first (returned), the frontier too.
+    /// Throws (the error logged, nothing left open) when it cannot.
+    private func begin(_ store: SQLiteLedgerStore) throws -> TouchedRecords? {
         groupPaths.removeAll(keepingCapacity: true)
         keysOfGroup.removeAll(keepingCapacity: true)
         repliesOfGroup.removeAll(keepingCapacity: true)
-        var overlay = Overlay()
-        var replies: [MutationReply] = []
-        var applied = 0
         frontierAtGroup = frontier
-        let nowMillis = clock.nowUnixMillis()
-        let now = Timestamp.rfc3339(unixMillis: nowMillis)
-        var (headSeq, headHash, numbers) = store.state.withLock {
-            ($0.auditHeadSeq, $0.auditHeadHash, IdentifierNumbers(asset: $0.lastAssetNumber, entity: $0.lastEntityNumber, contract: $0.lastContractNumber,
-                                                                     stewardship: $0.stewardshipNumbers))
-        }
         do {
             try db.execute("BEGIN IMMEDIATE")
         } catch {
             StoreLog.error("BEGIN failed: \(error)")
+            throw error
+        }
+        guard sharesJournal else { return nil }
+        do {
+            guard let taken = try store.takeInForeignCommits(db) else { return nil }
+            (frontier, frontierComplete) = try MerkleRows.frontier(db, size: Int(taken.head))
+            frontierAtGroup = frontier
+            return taken.touched
+        } catch {
+            StoreLog.error("what other daemons committed could not be read: \(error)")
+            frontier = frontierAtGroup
+            if !db.isAutocommit { try? db.execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// Applies `batch` in one transaction; each mutation in its own savepoint.
+    func commit(_ batch: [PendingMutation], committed store: SQLiteLedgerStore) -> CommitResult {
+        var overlay = Overlay()
+        var replies: [MutationReply] = []
+        var applied = 0
+        let nowMillis = clock.nowUnixMillis()
+        let now = Timestamp.rfc3339(unixMillis: nowMillis)
+        let foreign: TouchedRecords?
+        do {
+            foreign = try begin(store)
+        } catch {
             return CommitResult(durable: false, overlay: overlay, replies: batch.map { _ in .failure(LedgerWriter.storageFailure) }, appliedCount: 0)
+        }
+        var (headSeq, headHash, numbers) = store.state.withLock {
+            ($0.auditHeadSeq, $0.auditHeadHash, IdentifierNumbers(asset: $0.lastAssetNumber, entity: $0.lastEntityNumber, contract: $0.lastContractNumber,
+                                                                     stewardship: $0.stewardshipNumbers))
         }
         for pending in batch {
             // A read that failed may have ended the transaction (SQLite rolls
@@ -307,7 +346,9 @@ final class LedgerWriter: @unchecked Sendable {
             }
         }
         overlay.treeHead = signHead(ifAskedIn: batch, store: store, time: now)
-        return finish(batch, overlay: overlay, replies: replies, applied: applied, head: (headSeq, headHash), nowMillis: nowMillis)
+        var result = finish(batch, overlay: overlay, replies: replies, applied: applied, head: (headSeq, headHash), nowMillis: nowMillis)
+        result.foreign = foreign
+        return result
     }
 
     /// The answer to a mutation that needs nothing written: its key's first
@@ -441,6 +482,9 @@ final class LedgerWriter: @unchecked Sendable {
         }
         do {
             try flushTotals()
+            // The other daemons hear of the new head once it is committed
+            // (PostgreSQL delivers a notice at COMMIT, or never).
+            if sharesJournal, applied > 0 { try db.execute("NOTIFY taizhang_journal, '\(head.seq) \(writerId)'") }
         } catch {
             return abandon(batch, replies: replies, reason: "the summary's totals could not be written: \(error)", cause: error)
         }

@@ -6,15 +6,19 @@
 import TaizhangCore
 
 enum MerkleRows {
-    /// OR REPLACE: a hash left past the journal's end (entries cut behind
+    /// An upsert: a hash left past the journal's end (entries cut behind
     /// the daemon's back, which the ledger check names) is not the tree's,
     /// and the next append takes its place.
-    static let insertHash = "INSERT OR REPLACE INTO merkle_hashes(id, hash) VALUES (?, ?)"
-    static let insertHead = "INSERT OR REPLACE INTO tree_heads(size, root, time, origin, signature, public_key) VALUES (?, ?, ?, ?, ?, ?)"
+    static let insertHash = "INSERT INTO merkle_hashes(id, hash) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET hash = excluded.hash"
+    static let insertHead = """
+        INSERT INTO tree_heads(size, root, time, origin, signature, public_key) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT(size) DO UPDATE SET root = excluded.root, time = excluded.time, origin = excluded.origin,
+            signature = excluded.signature, public_key = excluded.public_key
+        """
     static let headColumns = "size, root, time, origin, signature, public_key"
 
     /// Builds the tree over a journal written before the tree was kept (migration 18).
-    static func build(_ db: SQLiteConnection) throws {
+    static func build(_ db: any SQLConnection) throws {
         var frontier = MerkleFrontier()
         let insert = try db.prepare(insertHash)
         try db.prepare("""
@@ -31,7 +35,7 @@ enum MerkleRows {
     /// whether every one was there. A hash missing from the file (deleted
     /// behind the daemon's back) is taken as zeros: the writer then signs
     /// no head, and the whole-ledger check names the missing row.
-    static func frontier(_ db: SQLiteConnection, size: Int) throws -> (MerkleFrontier, complete: Bool) {
+    static func frontier(_ db: any SQLConnection, size: Int) throws -> (MerkleFrontier, complete: Bool) {
         let read = try db.prepare("SELECT hash FROM merkle_hashes WHERE id = ?")
         var complete = true
         let frontier = try MerkleFrontier(size: size) { level, index in
@@ -48,7 +52,7 @@ enum MerkleRows {
     }
 
     /// The tree over the first `size` leaves, read from the file.
-    static func tree(_ db: SQLiteConnection, size: UInt64) throws -> MerkleTree {
+    static func tree(_ db: any SQLConnection, size: UInt64) throws -> MerkleTree {
         let read = try db.cached("SELECT hash FROM merkle_hashes WHERE id = ?")
         let reader = UncheckedStatement(statement: read)
         return MerkleTree(count: Int(size)) { level, index in
@@ -64,7 +68,7 @@ enum MerkleRows {
     /// Drops the hashes and heads past a tree of `size` leaves: an
     /// operator accepted a journal cut short (AcceptAuditHead), whose tree
     /// is the one of its entries. Each head dropped is logged.
-    static func dropBeyond(_ db: SQLiteConnection, size: Int) throws {
+    static func dropBeyond(_ db: any SQLConnection, size: Int) throws {
         try db.prepare("SELECT \(headColumns) FROM tree_heads WHERE size > ?").query([.int(Int64(size))]) { row in
             let (signed, _) = head(row)
             StoreLog.error("the accepted journal ends at entry \(size): the signed tree head of \(signed.head.size) entries (root \(hexString(signed.head.rootHash)), signed \(signed.head.time)) is dropped")
@@ -73,12 +77,12 @@ enum MerkleRows {
         try db.prepare("DELETE FROM merkle_hashes WHERE id >= ?").run([.int(Int64(MerkleStoredIndex.count(size: size)))])
     }
 
-    static func head(_ row: SQLiteStatement) -> (head: SignedTreeHead, key: [UInt8]) {
+    static func head(_ row: any SQLStatement) -> (head: SignedTreeHead, key: [UInt8]) {
         (SignedTreeHead(head: TreeHead(origin: row.text(3), size: UInt64(row.int(0)), rootHash: row.blob(1), time: row.text(2)),
                         signature: row.blob(4)), row.blob(5))
     }
 
-    static func values(_ signed: SignedTreeHead, key: Ed25519PublicKey) -> [SQLiteStatement.Value] {
+    static func values(_ signed: SignedTreeHead, key: Ed25519PublicKey) -> [SQLValue] {
         [.int(Int64(signed.head.size)), .blob(signed.head.rootHash), .text(signed.head.time), .text(signed.head.origin),
          .blob(signed.signature), .blob(key.bytes)]
     }
@@ -87,7 +91,7 @@ enum MerkleRows {
 /// A statement used only inside the closure of a tree built and used
 /// within one `pool.read` (the connection's lock is held throughout).
 struct UncheckedStatement: @unchecked Sendable {
-    let statement: SQLiteStatement
+    let statement: any SQLStatement
 }
 
 /// The check of the tree against the journal (`taizhang audit verify`):
@@ -98,7 +102,7 @@ struct UncheckedStatement: @unchecked Sendable {
 /// fails here even when the stored hashes were left as they were.
 struct MerkleCheck {
     private var frontier = MerkleFrontier()
-    private let stored: SQLiteStatement
+    private let stored: any SQLStatement
     private var pending: (place: Int, hash: [UInt8])?
     private var storedEnded = false
     private var heads: [UInt64: (head: SignedTreeHead, key: [UInt8])] = [:]
@@ -110,7 +114,7 @@ struct MerkleCheck {
     /// ones it was told of; empty: any key stored beside a head.
     private let trusted: Set<[UInt8]>
 
-    init(_ db: SQLiteConnection, trusted: Set<[UInt8]> = []) throws {
+    init(_ db: any SQLConnection, trusted: Set<[UInt8]> = []) throws {
         self.trusted = trusted
         stored = try db.prepare("SELECT id, hash FROM merkle_hashes ORDER BY id")
         try stored.start([])

@@ -384,7 +384,7 @@ enum Migrations {
     ]
 
     /// Work a migration does in Swift after its SQL, in the same transaction.
-    static func backfill(_ version: Int, _ db: SQLiteConnection) throws {
+    static func backfill(_ version: Int, _ db: any SQLConnection) throws {
         if version == 13 {
             try moveToColumns(db, version: 13, table: StoredRows.assets, key: ["id"], record: Asset.init(recordJSON:),
                               values: StoredRows.values, read: StoredRows.asset)
@@ -419,9 +419,9 @@ enum Migrations {
     /// new one its name. A record that does not read, or a row that does
     /// not give back its record, stops the migration (it rolls back, and
     /// the daemon does not start) rather than leave a wrong row.
-    static func moveToColumns<Record: Equatable>(_ db: SQLiteConnection, version: Int, table: StoredTable, key: [String],
-                                                 record: (String) throws -> Record, values: (Record) -> [SQLiteStatement.Value],
-                                                 read: (SQLiteStatement) throws -> Record) throws {
+    static func moveToColumns<Record: Equatable>(_ db: any SQLConnection, version: Int, table: StoredTable, key: [String],
+                                                 record: (String) throws -> Record, values: (Record) -> [SQLValue],
+                                                 read: (any SQLStatement) throws -> Record) throws {
         let staging = "\(table.name)_\(version)"
         let insert = try db.prepare(StoredTable(name: staging, columns: table.columns, keyExpression: "", filter: "").insert)
         let match = key.map { "\($0) = ?" }.joined(separator: " AND ")
@@ -429,7 +429,7 @@ enum Migrations {
         let keyColumns = key.map { table.columns.firstIndex(of: $0) ?? 0 }
         let keys = key.joined(separator: ", ")
         try db.prepare("SELECT \(keys), record_json FROM \(table.name) ORDER BY \(keys)").query([]) { row in
-            let keyValues: [SQLiteStatement.Value] = key.indices.map { .text(row.text(Int32($0))) }
+            let keyValues: [SQLValue] = key.indices.map { .text(row.text(Int32($0))) }
             let name = "\(table.name) \(key.indices.map { row.text(Int32($0)) }.joined(separator: "/"))"
             let stored: Record
             do {
@@ -454,7 +454,7 @@ enum Migrations {
     /// Writes each stewardship record's row of schema 14 and what it adds
     /// to `income_plans` and `counted_assets`, reading each row back; then
     /// replaces the old table and indexes the new one.
-    static func moveStewardship(_ db: SQLiteConnection) throws {
+    static func moveStewardship(_ db: any SQLConnection) throws {
         let insert = try db.prepare(StoredTable(name: "stewardship_14", columns: StoredRows.stewardshipColumns, keyExpression: "", filter: "").insert)
         let readBack = try db.prepare("SELECT \(StoredRows.stewardshipColumns.joined(separator: ", ")) FROM stewardship_14 WHERE kind = ? AND id = ?")
         let indexes = try StewardshipIndexes(db)
@@ -472,7 +472,7 @@ enum Migrations {
             }
             try insert.run(values)
             try indexes.write(record)
-            var stored: [SQLiteStatement.Value] = []
+            var stored: [SQLValue] = []
             try readBack.query([values[0], values[1]]) { back in stored = values.indices.map { back.value(Int32($0)) } }
             guard stored == values else {
                 throw SQLiteError(code: 0, message: "migration 14: \(name): its row does not read back as written; nothing was migrated")
@@ -491,7 +491,7 @@ enum Migrations {
     /// and reads each back to check it: a record that does not read, or a
     /// row that does not come out as written, stops the migration (it rolls
     /// back and the daemon does not start) rather than leave a wrong row.
-    static func fillAssetColumns(_ db: SQLiteConnection) throws {
+    static func fillAssetColumns(_ db: any SQLConnection) throws {
         // Schema 6's row: the record as JSON where schema 13 keeps its bytes.
         let columns = StoredRows.assets.columns.map { $0 == "body" ? "record_json" : $0 }
         let update = try db.prepare("UPDATE assets SET " + columns.dropFirst().map { "\($0) = ?" }.joined(separator: ", ") + " WHERE id = ?")
@@ -515,7 +515,7 @@ enum Migrations {
                 throw SQLiteError(code: 0, message: "migration 6: the row of asset \(id) holds the record of \(asset.id); nothing was migrated")
             }
             try update.run(Array(values.dropFirst()) + [values[0]])
-            var stored: [SQLiteStatement.Value] = []
+            var stored: [SQLValue] = []
             try read.query([.text(id)]) { row in stored = columns.indices.map { row.value(Int32($0)) } }
             guard stored == values else {
                 throw SQLiteError(code: 0, message: "migration 6: asset \(id)'s row does not read back as written; nothing was migrated")
@@ -527,7 +527,7 @@ enum Migrations {
     static var newest: Int { all.last?.version ?? 0 }
 
     /// Brings the database to the newest version.
-    static func migrate(_ db: SQLiteConnection, nowUnixMillis: Int64) throws {
+    static func migrate(_ db: any SQLConnection, nowUnixMillis: Int64) throws {
         try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_unix_ms INTEGER NOT NULL)")
         var applied: Set<Int> = []
         try db.prepare("SELECT version FROM schema_migrations").query([]) { applied.insert(Int($0.int(0))) }

@@ -16,7 +16,7 @@ private let transientDestructor = unsafeBitCast(OpaquePointer(bitPattern: -1), t
 
 /// One connection. Not thread-safe: each owner keeps it on one thread or
 /// behind a lock.
-final class SQLiteConnection {
+final class SQLiteConnection: SQLConnection {
     let handle: OpaquePointer
     /// Statements prepared once and kept (`cached`).
     private var statements: [String: SQLiteStatement] = [:]
@@ -41,6 +41,8 @@ final class SQLiteConnection {
         sqlite3_close_v2(handle)
     }
 
+    var dialect: SQLDialect { .sqlite }
+
     /// Makes the statement running on this connection, and every later one,
     /// fail with SQLITE_INTERRUPT once `flag` is set (looked at every
     /// 10,000 steps of SQLite's machine). `flag` must outlive the connection.
@@ -63,7 +65,12 @@ final class SQLiteConnection {
     }
 
     /// Prepares a statement.
-    func prepare(_ sql: String) throws -> SQLiteStatement {
+    func prepare(_ sql: String) throws -> any SQLStatement {
+        try prepareStatement(sql)
+    }
+
+    /// Prepares a statement of this connection's own type.
+    func prepareStatement(_ sql: String) throws -> SQLiteStatement {
         var statement: OpaquePointer?
         let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard rc == SQLITE_OK, let statement else {
@@ -73,9 +80,9 @@ final class SQLiteConnection {
     }
 
     /// The statement for `sql`, prepared on first use and kept with the connection.
-    func cached(_ sql: String) throws -> SQLiteStatement {
+    func cached(_ sql: String) throws -> any SQLStatement {
         if let statement = statements[sql] { return statement }
-        let statement = try prepare(sql)
+        let statement = try prepareStatement(sql)
         statements[sql] = statement
         return statement
     }
@@ -88,7 +95,7 @@ final class SQLiteConnection {
 }
 
 /// A prepared statement, reset and reused.
-final class SQLiteStatement {
+final class SQLiteStatement: SQLStatement {
     let handle: OpaquePointer
     unowned let connection: SQLiteConnection
 
@@ -101,25 +108,8 @@ final class SQLiteStatement {
         sqlite3_finalize(handle)
     }
 
-    /// A value to bind, or read from a row.
-    enum Value: Equatable, CustomStringConvertible {
-        case int(Int64)
-        case text(String)
-        case blob([UInt8])
-        case null
-
-        var description: String {
-            switch self {
-            case .int(let number): return String(number)
-            case .text(let text): return "\"\(text.count > 80 ? String(text.prefix(77)) + "…" : text)\""
-            case .blob(let bytes): return "\(bytes.count) bytes"
-            case .null: return "NULL"
-            }
-        }
-    }
-
     /// Resets, binds `values` in order, and steps to completion.
-    func run(_ values: [Value]) throws {
+    func run(_ values: [SQLValue]) throws {
         try bind(values)
         defer { sqlite3_reset(handle) }
         let rc = sqlite3_step(handle)
@@ -129,7 +119,7 @@ final class SQLiteStatement {
     }
 
     /// Resets, binds, and calls `row` for each result row.
-    func query(_ values: [Value], row: (SQLiteStatement) throws -> Void) throws {
+    func query(_ values: [SQLValue], row: (any SQLStatement) throws -> Void) throws {
         try bind(values)
         defer { sqlite3_reset(handle) }
         while true {
@@ -140,7 +130,7 @@ final class SQLiteStatement {
         }
     }
 
-    private func bind(_ values: [Value]) throws {
+    private func bind(_ values: [SQLValue]) throws {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
         for (offset, value) in values.enumerated() {
@@ -166,7 +156,7 @@ final class SQLiteStatement {
 
     /// Resets and binds `values`; then `step()` walks the rows. Several
     /// statements of one connection may be walked side by side (a merge).
-    func start(_ values: [Value]) throws {
+    func start(_ values: [SQLValue]) throws {
         try bind(values)
     }
 
@@ -186,7 +176,7 @@ final class SQLiteStatement {
     }
 
     /// A column of the current row as it is stored (its type included).
-    func value(_ column: Int32) -> Value {
+    func value(_ column: Int32) -> SQLValue {
         switch sqlite3_column_type(handle, column) {
         case SQLITE_INTEGER: return .int(int(column))
         case SQLITE_NULL: return .null
@@ -227,8 +217,9 @@ final class SQLiteStatement {
 }
 
 /// A flag set once, read by SQLite's progress handler on any thread.
-final class StopFlag: Sendable {
+public final class StopFlag: Sendable {
     private let value = Atomic<Bool>(false)
-    var isSet: Bool { value.load(ordering: .acquiring) }
-    func set() { value.store(true, ordering: .releasing) }
+    public init() {}
+    public var isSet: Bool { value.load(ordering: .acquiring) }
+    public func set() { value.store(true, ordering: .releasing) }
 }

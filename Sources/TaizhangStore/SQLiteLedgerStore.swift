@@ -49,8 +49,15 @@ public struct SQLiteStoreConfiguration: Sendable {
         self.queueMaxMutations = queueMaxMutations
     }
 
+    /// The database the store keeps its rows in; nil: the SQLite file
+    /// `databasePath`.
+    public var engine: (any StoreEngine)?
+
     /// The database file's path.
     public var databasePath: String { dataDirectory + "/taizhang.db" }
+
+    /// `engine`, or the SQLite file in `dataDirectory`.
+    var resolvedEngine: any StoreEngine { engine ?? SQLiteEngine(path: databasePath, maxBytes: databaseMaxBytes) }
 }
 
 /// A queued mutation's ticket.
@@ -90,6 +97,8 @@ struct PendingMutation: Sendable {
 /// The ledger store on SQLite.
 public final class SQLiteLedgerStore: LedgerStore {
     let configuration: SQLiteStoreConfiguration
+    /// The database the rows are kept in.
+    let engine: any StoreEngine
     let clock: any WallClock
     let state: Mutex<LedgerState>
     private let queue = Mutex(WriterQueue())
@@ -114,6 +123,12 @@ public final class SQLiteLedgerStore: LedgerStore {
     private let groupObservers = Mutex<[@Sendable (GroupCommit) -> Void]>([])
     public let ledgerId: String
     private let held = Mutex<String?>(nil)
+    /// The writer's id in the notices it sends other daemons.
+    private let writerSlotId: String
+    /// Hears the other daemons' notices (PostgreSQL); nil with SQLite.
+    private let follower = Mutex<(any StoreFollower)?>(nil)
+    /// Whether a probe that takes in other daemons' commits is queued.
+    private let followProbeQueued = Atomic<Bool>(false)
 
     /// @unchecked: the writer thread reads `writer` once at its start, and
     /// `close` empties it after that thread has stopped.
@@ -138,46 +153,25 @@ public final class SQLiteLedgerStore: LedgerStore {
     public init(configuration: SQLiteStoreConfiguration, clock: any WallClock = SystemWallClock()) throws {
         self.configuration = configuration
         self.clock = clock
-        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-        let db = try SQLiteConnection(path: configuration.databasePath)
-        try db.execute("PRAGMA journal_mode=WAL")
-        // FULL: every COMMIT syncs the write-ahead log, so an acknowledged
-        // mutation survives a crash or power loss.
-        try db.execute("PRAGMA synchronous=FULL")
-        try db.execute("PRAGMA foreign_keys=ON")
-        // The writer's page cache: 32 MiB, not SQLite's 2 MB, so that a
-        // group's inserts into the units' ranges and the indexes find their
-        // pages in memory once the ledger outgrows 2 MB (measured: 11% less
-        // CPU per asset in a 200,000-asset import). Filled only as it writes.
-        try db.execute("PRAGMA cache_size=-32768")
-        try Migrations.migrate(db, nowUnixMillis: clock.nowUnixMillis())
+        let engine = configuration.resolvedEngine
+        self.engine = engine
+        let db = try engine.openWriter(nowUnixMillis: clock.nowUnixMillis())
         try AssetTotals.ensure(db, policy: configuration.depreciationPolicy, clock: clock)
-        // Each mutation of a group runs in a savepoint, whose undo log (the
-        // sub-journal: every page the mutation touches, as it was) SQLite
-        // writes to a temporary file once past 64 KiB: in a traced sample,
-        // 2 of every 3 page writes of a RegisterAsset run went there. In memory it
-        // holds at most the pages one mutation changes (an import's final
-        // chunk: its indexes' pages, tens of MB at most). Set after the
-        // migrations and the totals' rebuild, whose sorts may be larger.
-        try db.execute("PRAGMA temp_store=MEMORY")
-        if configuration.databaseMaxBytes > 0 {
-            var pageSize: Int64 = 4096
-            try db.prepare("PRAGMA page_size").query([]) { pageSize = max(1, $0.int(0)) }
-            try db.execute("PRAGMA max_page_count=\(max(1, configuration.databaseMaxBytes / pageSize))")
-        }
+        try engine.finishOpening(db)
         var ledgerId = ""
         try db.prepare("SELECT id FROM ledger_identity").query([]) { ledgerId = $0.text(0) }
         self.ledgerId = ledgerId
         let loaded = try SQLiteLedgerStore.load(db, clock: clock, retentionMillis: configuration.idempotencyRetentionMillis)
         state = Mutex(loaded)
-        reader = Mutex(SQLiteReader(connection: try SQLiteConnection(path: configuration.databasePath, readOnly: true),
+        reader = Mutex(SQLiteReader(connection: try engine.openReader(),
                                     policy: configuration.depreciationPolicy))
-        pool = ReadPool(path: configuration.databasePath)
+        pool = ReadPool(engine: engine)
         assetCache = AssetCache(limitBytes: configuration.cacheBytes)
         let writer = try LedgerWriter(connection: db, clock: clock, retentionMillis: configuration.idempotencyRetentionMillis,
                                       policy: configuration.depreciationPolicy, treeSize: loaded.auditHeadSeq,
                                       treeHeadKey: configuration.treeHeadKey, origin: "taizhang/" + ledgerId)
         writerSlot = WriterSlot(writer)
+        writerSlotId = writer.writerId
         let thread = Thread { [self] in
             // The writer owns `db` from here on; no other thread touches it.
             // Once the loop stops, `close` releases it from the slot.
@@ -186,7 +180,12 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
         thread.name = "taizhang-store-writer"
         thread.start()
+        let started = engine.follow { [weak self] seq, writerId in self?.heardOfHead(seq, from: writerId) }
+        follower.withLock { $0 = started }
     }
+
+    /// Where the rows are kept, for logs ("SQLite /var/lib/taizhang/taizhang.db").
+    public var engineDescription: String { engine.description }
 
     /// The schema version this build writes.
     public static var schemaVersion: Int { Migrations.newest }
@@ -507,13 +506,7 @@ public final class SQLiteLedgerStore: LedgerStore {
              state.auditHeadSeq, state.auditHeadHash)
         }
         let counters = self.counters.withLock { $0 }
-        var bytes: UInt64 = 0
-        for suffix in ["", "-wal"] {
-            if let attributes = try? FileManager.default.attributesOfItem(atPath: configuration.databasePath + suffix),
-               let size = attributes[.size] as? NSNumber {
-                bytes += size.uint64Value
-            }
-        }
+        let bytes = engine.storageBytes()
         return StoreStatistics(recordCounts: counts, storageBytes: bytes, commitBatches: counters.commitBatches,
                                committedMutations: counters.committedMutations, auditHeadSeq: seq,
                                auditHeadHash: hash, writable: counters.writable)
@@ -541,7 +534,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         try checking.withLock { _ in
             guard !checksStopped.isSet else { throw SQLiteLedgerStore.checkStopped }
             let (headSeq, headHash) = state.withLock { ($0.auditHeadSeq, $0.auditHeadHash) }
-            let connection = try SQLiteConnection(path: configuration.databasePath, readOnly: true)
+            let connection = try engine.openReader()
             connection.stop(when: checksStopped)
             do {
                 let trusted = Set(([configuration.treeHeadKey?.publicKey].compactMap { $0 } + configuration.retiredTreeHeadKeys).map(\.bytes))
@@ -594,7 +587,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     /// `countTotal` false the page's total is 0 (the writer's reads).
     func contracts(entityId: String?, assetId: String?, after: String?, limit: Int, countTotal: Bool) throws -> Page<OperationContract> {
         var conditions: [String] = []
-        var values: [SQLiteStatement.Value] = []
+        var values: [SQLValue] = []
         if let entityId {
             conditions.append("entity_id = ?")
             values.append(.text(entityId))
@@ -621,7 +614,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     public func operations(ofEntitiesIn ids: ClosedRange<String>) throws -> OperationsSnapshot {
         try readOperations(of: "the entities \(ids.lowerBound)…\(ids.upperBound)") { db in
             var snapshot = OperationsSnapshot()
-            let range: [SQLiteStatement.Value] = [.text(ids.lowerBound), .text(ids.upperBound)]
+            let range: [SQLValue] = [.text(ids.lowerBound), .text(ids.upperBound)]
             try db.cached("SELECT \(StoredRows.entityColumns) FROM entities WHERE id >= ? AND id <= ? ORDER BY id").query(range) { snapshot.put(try StoredRows.entity($0)) }
             var contracts: [OperationContract] = []
             try db.cached("SELECT \(StoredRows.contractColumns) FROM contracts WHERE entity_id >= ? AND entity_id <= ?").query(range) {
@@ -681,8 +674,8 @@ public final class SQLiteLedgerStore: LedgerStore {
     /// A page of `table`'s records (by `id`, its first column) that meet
     /// every one of `conditions`, in id order after `after`; with
     /// `countTotal`, how many meet them in all.
-    static func page<Record>(_ db: SQLiteConnection, table: StoredTable, conditions: [String], values: [SQLiteStatement.Value],
-                             after: String?, limit: Int, countTotal: Bool, record: (SQLiteStatement) throws -> Record) throws -> Page<Record> {
+    static func page<Record>(_ db: any SQLConnection, table: StoredTable, conditions: [String], values: [SQLValue],
+                             after: String?, limit: Int, countTotal: Bool, record: (any SQLStatement) throws -> Record) throws -> Page<Record> {
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         var total = 0
         if countTotal {
@@ -725,7 +718,7 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     public func scoringRecords(ofEntitiesIn ids: ClosedRange<String>) throws -> [ScoringRecords] {
         try readOperations(of: "the entities \(ids.lowerBound)…\(ids.upperBound) with their contracts and reports") { db in
-            let range: [SQLiteStatement.Value] = [.text(ids.lowerBound), .text(ids.upperBound)]
+            let range: [SQLValue] = [.text(ids.lowerBound), .text(ids.upperBound)]
             var found: [ScoringRecords] = []
             try db.cached("SELECT \(StoredRows.entityColumns) FROM entities WHERE id >= ? AND id <= ? ORDER BY id").query(range) {
                 found.append(ScoringRecords(entity: try StoredRows.entity($0)))
@@ -759,7 +752,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     /// `body` in a read transaction (or, `point`, on a connection with
     /// none: one statement), its failures as the calls report them.
     func readOperations<T>(of what: @autoclosure () -> String, point: Bool = false,
-                                   _ body: (SQLiteConnection) throws -> T) throws -> T {
+                                   _ body: (any SQLConnection) throws -> T) throws -> T {
         do {
             return try point ? pool.point(body) : pool.read(body)
         } catch let error as LedgerError {
@@ -866,6 +859,7 @@ public final class SQLiteLedgerStore: LedgerStore {
             return (was, false)
         }
         if alreadyClosing.0 { return }
+        follower.withLock { $0?.stop(); $0 = nil }
         if alreadyClosing.1 { wakeWriter.signal() }
         writerStopped.wait()
         // Every connection is closed before `close` returns, the readers
@@ -929,7 +923,11 @@ public final class SQLiteLedgerStore: LedgerStore {
                 counters.withLock { $0.writable = false }
             }
             // Those keeping something derived hear of the change before the
-            // callers do, so a caller's next call finds it already known.
+            // callers do, so a caller's next call finds it already known;
+            // of what other daemons committed too.
+            if let foreign = result.foreign, !foreign.kinds.isEmpty {
+                for observer in observers.withLock({ $0 }) { observer(foreign) }
+            }
             if result.durable, !result.overlay.records.kinds.isEmpty {
                 for observer in observers.withLock({ $0 }) { observer(result.overlay.records.touched) }
             }
@@ -944,9 +942,53 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
     }
 
+    // MARK: Several daemons
+
+    /// With several daemons on one ledger (PostgreSQL), called by the
+    /// writer once it holds the journal's lock: when the journal grew past
+    /// the head this store knows, the in-memory state is read again and
+    /// the records the new entries name leave the caches. Returns the
+    /// journal's head and what changed, or nil when nothing did.
+    func takeInForeignCommits(_ db: any SQLConnection) throws -> (head: UInt64, touched: TouchedRecords)? {
+        let known = state.withLock { $0.auditHeadSeq }
+        var head: UInt64 = 0
+        try db.cached("SELECT COALESCE(MAX(seq), 0) FROM audit_journal").query([]) { head = UInt64($0.int(0)) }
+        guard head != known else { return nil }
+        var touched = TouchedRecords()
+        try db.cached("SELECT record_kind, record_id FROM audit_journal WHERE seq > ? ORDER BY seq").query([.int(Int64(known))]) { row in
+            let (kind, id) = (row.text(0), row.text(1))
+            touched.kinds.insert(kind)
+            switch kind {
+            case "asset": touched.assets.insert(id)
+            case "entity": touched.entities.insert(id)
+            case "contract": touched.contracts.insert(id)
+            case "project": touched.projects.insert(id)
+            case "admin_unit": touched.units.insert(id)
+            default: break
+            }
+        }
+        assetCache.forget(touched.assets)
+        let loaded = try SQLiteLedgerStore.load(db, clock: clock, retentionMillis: configuration.idempotencyRetentionMillis)
+        state.withLock { $0 = loaded }
+        StoreLog.debug("took in entries \(known + 1)…\(head) of other daemons")
+        return (head, touched)
+    }
+
+    /// A daemon on the same ledger committed up to `seq` (its notice): the
+    /// writer takes it in with a probe, one at a time, unless it knows it.
+    func heardOfHead(_ seq: UInt64, from writerId: String) {
+        guard writerId != writerSlotId, seq > state.withLock({ $0.auditHeadSeq }) else { return }
+        guard !followProbeQueued.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        let context = CallerContext(identity: "taizhangd", actor: "", method: "follow", requestId: "follow-\(seq)", requestSHA256: "",
+                                    idempotencyKey: nil)
+        _ = submit(.probe, context: context, encode: { _ in [] }) { [weak self] _ in
+            self?.followProbeQueued.store(false, ordering: .releasing)
+        }
+    }
+
     // MARK: Loading
 
-    static func load(_ db: SQLiteConnection, clock: any WallClock, retentionMillis: Int64) throws -> LedgerState {
+    static func load(_ db: any SQLConnection, clock: any WallClock, retentionMillis: Int64) throws -> LedgerState {
         var state = LedgerState()
         try db.prepare("SELECT record_json FROM admin_units ORDER BY code").query([]) { row in
             state.put(try AdminUnit(recordJSON: row.text(0)))
@@ -1004,7 +1046,7 @@ public final class SQLiteLedgerStore: LedgerStore {
 /// The read-only connection for audit queries.
 struct SQLiteReader: @unchecked Sendable {
     // @unchecked: the connection is only used inside the store's Mutex.
-    let connection: SQLiteConnection
+    let connection: any SQLConnection
     /// The policy the summary's totals are kept under.
     let policy: DepreciationPolicy
     /// The keys tree heads may be signed with (empty: any stored beside them).
@@ -1076,7 +1118,7 @@ struct SQLiteReader: @unchecked Sendable {
         return entries
     }
 
-    static func entry(_ row: SQLiteStatement) -> AuditEntry {
+    static func entry(_ row: any SQLStatement) -> AuditEntry {
         AuditEntry(seq: UInt64(row.int(0)), time: row.text(1), identity: row.text(2), actor: row.text(3),
                    method: row.text(4), requestId: row.text(5), requestSHA256: row.text(6), recordKind: row.text(7),
                    recordId: row.text(8), beforeJSON: row.text(9), afterJSON: row.text(10), prevHash: row.text(11),

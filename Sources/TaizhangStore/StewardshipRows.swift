@@ -12,7 +12,7 @@ import TaizhangCore
 
 extension SQLiteLedgerStore {
     /// The stored record of a row whose kind and JSON are columns `kind` and `json`.
-    static func stewardshipRecord(_ row: SQLiteStatement, kind: Int32, id: Int32, json: Int32) throws -> StewardshipRecord {
+    static func stewardshipRecord(_ row: any SQLStatement, kind: Int32, id: Int32, json: Int32) throws -> StewardshipRecord {
         guard let kindValue = StewardshipKind(rawValue: row.text(kind)) else {
             throw StoredRowError(table: "stewardship_records", key: row.text(id), column: "kind", detail: "an unknown kind \"\(row.text(kind))\"")
         }
@@ -92,7 +92,7 @@ extension SQLiteLedgerStore {
     }
 
     /// The facts of a row of the query above.
-    static func followUpFacts(_ row: SQLiteStatement) throws -> FollowUpFacts {
+    static func followUpFacts(_ row: any SQLStatement) throws -> FollowUpFacts {
         let id = row.text(0)
         func damaged(_ field: String) -> StoredRowError { StoredRowError(table: "stewardship_records", key: id, column: "record_json", detail: "its \(field) does not read") }
         guard let state = FollowUpState(rawValue: row.text(1)) else { throw damaged("state") }
@@ -114,7 +114,7 @@ extension SQLiteLedgerStore {
 
     public func stewardshipRecords(_ filter: StewardshipFilter, after: String?, limit: Int) throws -> StewardshipPage {
         var conditions = ["kind = ?"]
-        var values: [SQLiteStatement.Value] = [.text(filter.kind.rawValue)]
+        var values: [SQLValue] = [.text(filter.kind.rawValue)]
         if !filter.adminCode.isEmpty, filter.unitOnly {
             conditions.append("admin_code = ?")
             values.append(.text(filter.adminCode))
@@ -212,7 +212,7 @@ extension SQLiteLedgerStore {
 
     /// Rows of `table` keyed by `asset_id`, by a range of ids or a list.
     private func byAsset(_ table: String, _ columns: String, extra: String = "", order: String, after: String?, through: String?, ids: [String]?,
-                         _ row: (SQLiteStatement) throws -> Void) throws {
+                         _ row: (any SQLStatement) throws -> Void) throws {
         try readOperations(of: "\(table) of \(ids.map { "\($0.count) assets" } ?? "a run of assets")") { db in
             let base = "SELECT \(columns) FROM \(table) WHERE \(extra)"
             if let ids {
@@ -221,7 +221,7 @@ extension SQLiteLedgerStore {
                 return
             }
             var bounds: [String] = []
-            var values: [SQLiteStatement.Value] = []
+            var values: [SQLValue] = []
             if let after {
                 bounds.append("asset_id > ?")
                 values.append(.text(after))
@@ -247,7 +247,7 @@ extension SQLiteLedgerStore {
 
     public func upkeepCosts(adminCode: String, year: Int) throws -> UpkeepCosts {
         var costs = UpkeepCosts()
-        var values: [SQLiteStatement.Value] = [.int(Int64(year))]
+        var values: [SQLValue] = [.int(Int64(year))]
         var unit = ""
         if !adminCode.isEmpty {
             unit = " AND admin_code IN (\(AssetQuery.subtreeCodes))"
@@ -296,10 +296,10 @@ extension SQLiteLedgerStore {
 struct StewardshipIndexes {
     static let incomePlanColumns = ["income_id", "plan_id"]
     static let countedColumns = ["asset_id", "counted_on"]
-    let planOfIncome: SQLiteStatement
-    let counted: SQLiteStatement
+    let planOfIncome: any SQLStatement
+    let counted: any SQLStatement
 
-    init(_ db: SQLiteConnection) throws {
+    init(_ db: any SQLConnection) throws {
         // A plan's income is named when it is created and never changes;
         // an income is distributed once (the rules refuse a second plan).
         planOfIncome = try db.prepare("INSERT INTO income_plans(income_id, plan_id) VALUES (?, ?) ON CONFLICT(income_id) DO NOTHING")

@@ -85,7 +85,8 @@ extension Logger.Level {
 }
 
 /// The store's lines, marked as such.
-enum StoreLog {
+public enum StoreLog {
+    public static func debug(_ message: @autoclosure () -> String) { DaemonLog.debug("store: \(message())") }
     static func error(_ message: String, metadata: Logger.Metadata = [:]) { DaemonLog.error("store: \(message)", metadata: metadata) }
     static func notice(_ message: String) { DaemonLog.info("store: \(message)") }
 }

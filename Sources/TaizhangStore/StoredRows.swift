@@ -53,19 +53,19 @@ enum StoredRows {
         let codes = path.split(separator: "/").map(String.init)
         return codes.isEmpty ? [location] : codes
     }
-    static func values(_ unit: AdminUnit, json: String) -> [SQLiteStatement.Value] {
+    static func values(_ unit: AdminUnit, json: String) -> [SQLValue] {
         [.text(unit.code), .text(unit.name), .text(unit.level.rawValue), .text(unit.parentCode), .int(unit.version), .text(json)]
     }
 
     static let projects = StoredTable(name: "projects", columns: ["id", "name", "year", "admin_code", "version", "record_json"],
                                       keyExpression: "id", filter: "")
-    static func values(_ project: Project, json: String) -> [SQLiteStatement.Value] {
+    static func values(_ project: Project, json: String) -> [SQLValue] {
         [.text(project.id), .text(project.name), .int(Int64(project.year)), .text(project.adminCode), .int(project.version), .text(json)]
     }
     /// The columns a select of projects names, in the order `project(_:)` reads them.
     static let projectColumns = projects.columns.joined(separator: ", ")
     /// The project a row holds, its columns selected as `projects.columns` lists them.
-    static func project(_ row: SQLiteStatement) throws -> Project {
+    static func project(_ row: any SQLStatement) throws -> Project {
         do {
             return try Project(recordJSON: row.text(5))
         } catch {
@@ -79,7 +79,7 @@ enum StoredRows {
         "stage", "custodian", "handover_due", "ledger_units",
     ], keyExpression: "id", filter: "")
     /// An asset's row; `body` is the record's bytes (`StoredAsset.bytes`).
-    static func values(_ asset: Asset, body: [UInt8]) -> [SQLiteStatement.Value] {
+    static func values(_ asset: Asset, body: [UInt8]) -> [SQLValue] {
         [.text(asset.id), asset.code.isEmpty ? .null : .text(asset.code), .text(asset.name), .text(asset.category.rawValue),
          .text(asset.usageStatus.rawValue), .text(asset.adminCode), .text(asset.projectId), .text(asset.acquiredDate.description),
          .int(asset.originalValueFen), .int(asset.accumulatedDepreciationFen), .int(asset.version), .text(asset.createdAt),
@@ -87,12 +87,12 @@ enum StoredRows {
          .text(asset.lifecycle.stage.rawValue), .text(asset.custody.custodian), .text(asset.lifecycle.handoverDue?.description ?? ""),
          .text(ledgerUnits(asset))]
     }
-    static func values(_ asset: Asset) -> [SQLiteStatement.Value] {
+    static func values(_ asset: Asset) -> [SQLValue] {
         values(asset, body: StoredAsset.bytes(asset))
     }
     /// The asset whose body is the row's column `column`; `key` names the
     /// row in the error when the body does not read.
-    static func asset(_ row: SQLiteStatement, body column: Int32, key: @autoclosure () -> String) throws -> Asset {
+    static func asset(_ row: any SQLStatement, body column: Int32, key: @autoclosure () -> String) throws -> Asset {
         do {
             return try StoredAsset.asset(row.blob(column))
         } catch {
@@ -100,7 +100,7 @@ enum StoredRows {
         }
     }
     /// The asset a row of every column (`assets.columns`) holds.
-    static func asset(_ row: SQLiteStatement) throws -> Asset {
+    static func asset(_ row: any SQLStatement) throws -> Asset {
         try asset(row, body: 13, key: row.text(0))
     }
     /// The units whose ledgers keep the asset (`LedgerMembership`), as
@@ -117,12 +117,12 @@ enum StoredRows {
     ], keyExpression: "id", filter: "")
     /// The columns a select of entities names, in the order `entity(_:)` reads them.
     static let entityColumns = entities.columns.joined(separator: ", ")
-    static func values(_ entity: OperatingEntity) -> [SQLiteStatement.Value] {
+    static func values(_ entity: OperatingEntity) -> [SQLValue] {
         [.text(entity.id), .text(entity.name), .text(entity.kind.rawValue), .text(entity.adminCode), .text(entity.creditCode),
          .text(entity.legalRepresentative), .text(entity.contact), .int(entity.version), .text(entity.createdAt), .text(entity.updatedAt)]
     }
     /// The entity a row holds, its columns selected as `entities.columns` lists them.
-    static func entity(_ row: SQLiteStatement) throws -> OperatingEntity {
+    static func entity(_ row: any SQLStatement) throws -> OperatingEntity {
         let id = row.text(0)
         guard let kind = EntityKind(rawValue: row.text(2)) else { throw StoredRowError(table: "entities", key: id, column: "kind") }
         return OperatingEntity(id: id, name: row.text(1), kind: kind, adminCode: row.text(3), creditCode: row.text(4),
@@ -141,7 +141,7 @@ enum StoredRows {
     ], keyExpression: "id", filter: "")
     /// The columns a select of contracts names, in the order `contract(_:)` reads them.
     static let contractColumns = contracts.columns.joined(separator: ", ")
-    static func values(_ contract: OperationContract) -> [SQLiteStatement.Value] {
+    static func values(_ contract: OperationContract) -> [SQLValue] {
         let payments = contract.payments.flatMap { [$0.kind.rawValue, $0.dueDate.description, String($0.amountFen)] }
         let amendments = contract.amendments.flatMap { amendment in
             [amendment.date.description, amendment.summary, amendment.consent?.date.description ?? "",
@@ -154,7 +154,7 @@ enum StoredRows {
                 .blob(StoredList.bytes(amendments)), .int(contract.version), .text(contract.createdAt), .text(contract.updatedAt)]
     }
     /// The contract a row holds, its columns selected as `contracts.columns` lists them.
-    static func contract(_ row: SQLiteStatement) throws -> OperationContract {
+    static func contract(_ row: any SQLStatement) throws -> OperationContract {
         let id = row.text(0)
         func damaged(_ column: String) -> StoredRowError { StoredRowError(table: "contracts", key: id, column: column) }
         /// A date column: nil when empty and `optional`.
@@ -213,7 +213,7 @@ enum StoredRows {
     ], keyExpression: "entity_id || '/' || quarter", filter: "")
     /// The columns a select of reports names, in the order `report(_:)` reads them.
     static let reportColumns = reports.columns.joined(separator: ", ")
-    static func values(_ report: QuarterReport) -> [SQLiteStatement.Value] {
+    static func values(_ report: QuarterReport) -> [SQLValue] {
         [.text(report.entityId), .text(report.quarter.description), .int(Int64(report.revision)), .int(report.outputValueFen),
          .int(report.salesRevenueFen), .blob(StoredList.bytes(report.salesChannels)), .int(report.profitFen), .int(report.paymentsDueFen),
          .int(report.paymentsPaidFen), .int(Int64(report.poorLabourersEmployed)), .int(Int64(report.householdsLinked)),
@@ -227,14 +227,14 @@ enum StoredRows {
     /// The report a row holds, its columns selected as `reports.columns`
     /// lists them; without `bookkeeping`, as `scoredReportColumns` does
     /// (its revision 0, its correction reason and times empty).
-    static func report(_ row: SQLiteStatement, bookkeeping: Bool = true) throws -> QuarterReport {
+    static func report(_ row: any SQLStatement, bookkeeping: Bool = true) throws -> QuarterReport {
         var lists = StoredList.Interner(capacity: 0)
         return try report(row, bookkeeping: bookkeeping, lists: &lists)
     }
 
     /// The report a row holds, its lists shared with the rows before it
     /// that held the same ones (`lists`: a read of many rows).
-    static func report(_ row: SQLiteStatement, bookkeeping: Bool, lists: inout StoredList.Interner) throws -> QuarterReport {
+    static func report(_ row: any SQLStatement, bookkeeping: Bool, lists: inout StoredList.Interner) throws -> QuarterReport {
         let entityId = row.text(0)
         // The quarter and the day parsed in place: no string for either.
         func damaged(_ column: String) -> StoredRowError { StoredRowError(table: "reports", key: entityId + "/" + row.text(1), column: column) }
@@ -274,7 +274,7 @@ enum StoredRows {
     static func stewardship(_ kind: StewardshipKind) -> StoredTable {
         StoredTable(name: "stewardship_records", columns: stewardshipColumns, keyExpression: "id", filter: "kind = '\(kind.rawValue)'")
     }
-    static func values(_ record: StewardshipRecord, json: String) -> [SQLiteStatement.Value] {
+    static func values(_ record: StewardshipRecord, json: String) -> [SQLValue] {
         let keys = record.scopeKeys
         var contract = "", year = 0, state = "", amount: Int64 = 0
         let day: CivilDate

@@ -8,34 +8,37 @@
 import ArgumentParser
 import Foundation
 import TaizhangCore
+import TaizhangPostgres
 import TaizhangStore
 
 extension Taizhangd {
-    func migrate(dataDirectory: String, policy: DepreciationPolicy) throws {
+    func migrate(dataDirectory: String, engine: PostgresEngine?, policy: DepreciationPolicy) throws {
         let before: Int
         let store: SQLiteLedgerStore
         let started = Taizhangd.clock.monotonicNanos()
+        let place = engine?.description ?? dataDirectory
         do {
-            before = try SQLiteLedgerStore.schemaVersion(dataDirectory: dataDirectory)
+            before = try engine?.schemaVersion() ?? SQLiteLedgerStore.schemaVersion(dataDirectory: dataDirectory)
             guard before > 0 else {
                 // A mistyped path must not leave a new, empty ledger behind.
-                FileHandle.standardError.write(Data("taizhangd: there is no ledger in \(dataDirectory) to migrate (no taizhang.db with a schema); nothing was created\n".utf8))
+                FileHandle.standardError.write(Data("taizhangd: there is no ledger in \(place) to migrate (no taizhang.db or tables with a schema); nothing was created\n".utf8))
                 throw ExitCode(74)
             }
             var configuration = SQLiteStoreConfiguration(dataDirectory: dataDirectory)
+            configuration.engine = engine
             configuration.depreciationPolicy = policy
             store = try SQLiteLedgerStore(configuration: configuration, clock: Taizhangd.clock)
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            FileHandle.standardError.write(Data("taizhangd: cannot migrate the ledger in \(dataDirectory): \(error)\n".utf8))
+            FileHandle.standardError.write(Data("taizhangd: cannot migrate the ledger in \(place): \(error)\n".utf8))
             throw ExitCode(74)
         }
         defer { store.close() }
         let after = SQLiteLedgerStore.schemaVersion
         let migrated = String(format: "%.1f s", Double(Taizhangd.clock.monotonicNanos() &- started) / 1e9)
-        print(before == after ? "schema version \(after): already current (\(dataDirectory))"
-                              : "schema version \(before) → \(after) in \(migrated) (\(dataDirectory))")
+        print(before == after ? "schema version \(after): already current (\(place))"
+                              : "schema version \(before) → \(after) in \(migrated) (\(place))")
         let check: AuditVerification
         do {
             check = try store.verifyAuditChain(expectedHead: nil)

@@ -8,6 +8,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import TaizhangCore
+import TaizhangPostgres
 import TaizhangServer
 import TaizhangStore
 import CSystemd
@@ -96,6 +97,11 @@ struct Taizhangd: ParsableCommand {
     @Option(name: .customLong("threads"), help: ArgumentHelp("Event loop threads. Default: one per core but one (left to the store's writer).", valueName: "n"))
     var threads: String?
 
+    @Option(name: .customLong("store"), help: ArgumentHelp(
+        "The database holding the ledger: a postgresql:// URI (several hosts: the primary is found among them), or sqlite (default): taizhang.db in --data-dir. A password belongs in a passfile ($CREDENTIALS_DIRECTORY/pgpass or PGPASSFILE), not here.",
+        valueName: "uri"))
+    var store: String?
+
     @Option(name: .customLong("store-max-bytes"), help: ArgumentHelp("Largest size of the ledger database file, in bytes; past it changes fail with RESOURCE_EXHAUSTED. 0 (default): only the disk limits it.", valueName: "n"))
     var storeMaxBytes: String?
 
@@ -157,7 +163,7 @@ struct Taizhangd: ParsableCommand {
             ("connections-max", connectionsMax), ("drain-timeout-ms", drainTimeoutMillis), ("idle-timeout-ms", idleTimeoutMillis),
             ("frame-timeout-ms", frameTimeoutMillis), ("identity-calls-in-flight-max", identityCallsInFlightMax),
             ("identity-calls-per-second", identityCallsPerSecond), ("threads", threads),
-            ("store-max-bytes", storeMaxBytes), ("cache-mib", cacheMiB), ("holidays-dir", holidaysDirectory), ("depreciation-policy", depreciationPolicyFile),
+            ("store", store), ("store-max-bytes", storeMaxBytes), ("cache-mib", cacheMiB), ("holidays-dir", holidaysDirectory), ("depreciation-policy", depreciationPolicyFile),
             ("risk-config", riskConfigurationFile), ("access-file", accessFile), ("alerts-to", alertsTo), ("log-level", logLevel), ("log-to", logTo),
         ]
         return given.compactMap { key, value in value.map { DaemonSettings.Assignment(key: key, value: $0, origin: "--\(key)") } }
@@ -190,7 +196,9 @@ struct Taizhangd: ParsableCommand {
         pthread_sigmask(SIG_BLOCK, &signals, nil)
         let (settings, files, tls) = try loadSettings()
         let site = try Site(settings: settings, files: files, tls: tls)
-        if migrateOnly { return try migrate(dataDirectory: site.dataDirectory, policy: site.configuration.depreciationPolicy) }
+        if migrateOnly {
+            return try migrate(dataDirectory: site.dataDirectory, engine: Self.engine(settings), policy: site.configuration.depreciationPolicy)
+        }
         signal(SIGPIPE, SIG_IGN)
         let (store, server, bound) = try openAndBind(site, settings: settings)
         let reloader = Reloader(configFile: configFile, defaultConfigPath: Taizhangd.defaultConfigPath, flags: flagAssignments, started: settings,
@@ -258,13 +266,14 @@ struct Taizhangd: ParsableCommand {
             storeConfiguration.databaseMaxBytes = settings.storeMaxBytes
             storeConfiguration.cacheBytes = Int(settings.cacheMiB) << 20
             storeConfiguration.depreciationPolicy = site.configuration.depreciationPolicy
-            (storeConfiguration.treeHeadKey, storeConfiguration.retiredTreeHeadKeys) = try Self.treeHeadKey(site: site)
+            storeConfiguration.engine = Self.engine(settings)
+            (storeConfiguration.treeHeadKey, storeConfiguration.retiredTreeHeadKeys) = try Self.treeHeadKey(site: site, settings: settings)
             store = try SQLiteLedgerStore(configuration: storeConfiguration, clock: Taizhangd.clock)
         } catch let exit as ExitCode {
             _ = try? openAlerts()
             throw exit
         } catch {
-            Log.error("cannot open the ledger in \(site.dataDirectory): \(error)")
+            Log.error("cannot open the ledger in \(Self.engine(settings)?.description ?? site.dataDirectory): \(error)")
             _ = try? openAlerts()
             throw ExitCode(74)
         }
@@ -309,16 +318,30 @@ struct Taizhangd: ParsableCommand {
     }
 
     /// The key signing the journal's tree heads (exit 78 when it cannot be read).
-    private static func treeHeadKey(site: Site) throws -> (Ed25519SigningKey, [Ed25519PublicKey]) {
+    private static func treeHeadKey(site: Site, settings: DaemonSettings) throws -> (Ed25519SigningKey, [Ed25519PublicKey]) {
         do {
+            let signedHeads = try engine(settings)?.treeHeadCount() ?? SQLiteLedgerStore.treeHeadCount(dataDirectory: site.dataDirectory)
             let (key, retired, warning) = try TreeHeadKeyFile.load(environment: ProcessInfo.processInfo.environment, dataDirectory: site.dataDirectory,
-                                                                   signedHeads: SQLiteLedgerStore.treeHeadCount(dataDirectory: site.dataDirectory))
+                                                                   signedHeads: signedHeads)
             if let warning { Log.warning(warning) }
             return (key, retired)
         } catch {
             Log.error("tree-head key: \(error)")
             throw ExitCode(78)
         }
+    }
+
+    /// The PostgreSQL engine `store` names; nil: the SQLite file in the
+    /// data directory. A passfile among the service's credentials
+    /// (`$CREDENTIALS_DIRECTORY/pgpass`) is libpq's, unless PGPASSFILE says another.
+    static func engine(_ settings: DaemonSettings) -> PostgresEngine? {
+        guard let uri = settings.store else { return nil }
+        let environment = ProcessInfo.processInfo.environment
+        if environment["PGPASSFILE"] == nil, let credentials = environment["CREDENTIALS_DIRECTORY"],
+           FileManager.default.fileExists(atPath: credentials + "/pgpass") {
+            setenv("PGPASSFILE", credentials + "/pgpass", 1)
+        }
+        return PostgresEngine(conninfo: uri)
     }
 
     /// The personal-data key, checked against the register (exit 78, the
@@ -338,7 +361,7 @@ struct Taizhangd: ParsableCommand {
 
     private static func logOpened(store: SQLiteLedgerStore, alerts: AlertStore, server: TaizhangServer, site: Site) {
         let counts = store.statistics().recordCounts
-        Log.info("ledger \(site.dataDirectory)/taizhang.db: \(counts["asset"] ?? 0) assets, \(counts["project"] ?? 0) projects, \(counts["admin_unit"] ?? 0) admin units, \(counts["entity"] ?? 0) operating entities")
+        Log.info("ledger \(store.engineDescription): \(counts["asset"] ?? 0) assets, \(counts["project"] ?? 0) projects, \(counts["admin_unit"] ?? 0) admin units, \(counts["entity"] ?? 0) operating entities")
         let risk = site.configuration.risk
         if risk.enabled {
             Log.info("risk monitor: a run every \(risk.intervalSeconds) s and \(risk.debounceMillis) ms after a change; \(alerts.openAlerts().count) open alerts; alerts go to \(server.alertDestination ?? "nowhere")")

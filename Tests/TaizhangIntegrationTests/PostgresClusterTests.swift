@@ -5,6 +5,7 @@
 // acknowledged row is there and the new primary takes writes.
 
 import Foundation
+import PostgresTestSupport
 import Testing
 
 @Suite(.serialized, .timeLimit(.minutes(3)))

@@ -21,9 +21,9 @@ struct HoldTests {
                context("/taizhang.ledger.v1.Ledger/AcceptAuditHead"))
     }
 
-    @Test func aHeldLedgerRefusesChanges_untilTheHoldItNamesIsAccepted() throws {
-        let directory = temporaryDirectory()
-        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+    @Test(arguments: Engine.allCases) func aHeldLedgerRefusesChanges_untilTheHoldItNamesIsAccepted(engine: Engine) throws {
+        let place = try StorePlace(engine)
+        let store = try SQLiteLedgerStore(configuration: place.configuration)
         defer { store.close() }
         seedUnits(store)
         store.hold("held: test")
@@ -62,15 +62,15 @@ struct HoldTests {
         #expect(try store.verifyAuditChain().intact)
     }
 
-    @Test func theLedgerId_isGivenOnce_andKept() throws {
-        let directory = temporaryDirectory()
-        let first = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+    @Test(arguments: Engine.allCases) func theLedgerId_isGivenOnce_andKept(engine: Engine) throws {
+        let place = try StorePlace(engine)
+        let first = try SQLiteLedgerStore(configuration: place.configuration)
         let id = first.ledgerId
         first.close()
-        let reopened = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+        let reopened = try SQLiteLedgerStore(configuration: place.configuration)
         defer { reopened.close() }
         #expect(id.count == 32 && id.allSatisfy(\.isHexDigit) && reopened.ledgerId == id)
-        let other = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
+        let other = try SQLiteLedgerStore(configuration: StorePlace(engine).configuration)
         defer { other.close() }
         #expect(other.ledgerId != id)
     }

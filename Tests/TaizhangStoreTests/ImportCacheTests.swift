@@ -11,8 +11,8 @@ import TaizhangCore
 struct ImportCacheTests {
     /// A group of more than `groupPutMax` records (an import's) is not put
     /// in the cache; a small group is, as before.
-    @Test func anImportsGroup_isNotPutInTheCache() throws {
-        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
+    @Test(arguments: Engine.allCases) func anImportsGroup_isNotPutInTheCache(engine: Engine) throws {
+        let store = try SQLiteLedgerStore(configuration: StorePlace(engine).configuration)
         defer { store.close() }
         seedUnits(store)
         let small = (1...10).map { sampleAsset(code: "S-\($0)") }
@@ -45,8 +45,8 @@ struct ImportCacheTests {
 
     /// Facts by key: in the order asked, an unknown id skipped, a record
     /// only for those wanted.
-    @Test func assetsByKey_giveFactsInOrderAndTheRecordsWanted() throws {
-        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
+    @Test(arguments: Engine.allCases) func assetsByKey_giveFactsInOrderAndTheRecordsWanted(engine: Engine) throws {
+        let store = try SQLiteLedgerStore(configuration: StorePlace(engine).configuration)
         defer { store.close() }
         seedUnits(store)
         var idle = sampleAsset(code: "K-2")

@@ -25,11 +25,11 @@ struct OperationsStoreTests {
         return nil
     }
 
-    @Test func operationsRecordsAreAuditedAndSurviveReopen() throws {
-        let directory = temporaryDirectory()
+    @Test(arguments: Engine.allCases) func operationsRecordsAreAuditedAndSurviveReopen(engine: Engine) throws {
+        let place = try StorePlace(engine)
         let kinds = Mutex<[Set<String>]>([])
         do {
-            let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+            let store = try SQLiteLedgerStore(configuration: place.configuration)
             store.observeCommits { changed in kinds.withLock { $0.append(changed.kinds) } }
             seedUnits(store)
             guard case .success = submit(store, .registerAssets([sampleAsset()], batch: false)) else { Issue.record("asset"); return }
@@ -64,7 +64,7 @@ struct OperationsStoreTests {
         }
         #expect(kinds.withLock { $0 }.contains(["report"]))
         #expect(kinds.withLock { $0 }.contains(["entity"]))
-        let reopened = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+        let reopened = try SQLiteLedgerStore(configuration: place.configuration)
         defer { reopened.close() }
         // Nothing of the entities and contracts is read at start but their counts.
         #expect(reopened.statistics().recordCounts["entity"] == 1)
@@ -93,8 +93,8 @@ struct OperationsStoreTests {
     /// order, the same the lookups by id give (reports without their
     /// bookkeeping); an entity with none has none; reports holding the
     /// same lists share them and different lists stay apart.
-    @Test func theRecordsOfARangeOfEntities_areThoseOfEachEntityInIt() throws {
-        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
+    @Test(arguments: Engine.allCases) func theRecordsOfARangeOfEntities_areThoseOfEachEntityInIt(engine: Engine) throws {
+        let store = try SQLiteLedgerStore(configuration: StorePlace(engine).configuration)
         defer { store.close() }
         seedUnits(store)
         guard case .success = submit(store, .registerAssets([sampleAsset(), sampleAsset()], batch: false)) else { Issue.record("assets"); return }
@@ -218,8 +218,8 @@ struct OperationsStoreTests {
         }
     }
 
-    @Test func amendingARunningContractNeedsTheOwnersConsent() throws {
-        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
+    @Test(arguments: Engine.allCases) func amendingARunningContractNeedsTheOwnersConsent(engine: Engine) throws {
+        let store = try SQLiteLedgerStore(configuration: StorePlace(engine).configuration)
         defer { store.close() }
         seedUnits(store)
         _ = submit(store, .registerAssets([sampleAsset()], batch: false))

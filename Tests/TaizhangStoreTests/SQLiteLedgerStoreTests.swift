@@ -11,17 +11,17 @@ import TaizhangRecords
 
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct SQLiteLedgerStoreTests {
-    @Test func registeredAsset_survivesReopen() throws {
-        let directory = temporaryDirectory()
+    @Test(arguments: Engine.allCases) func registeredAsset_survivesReopen(engine: Engine) throws {
+        let place = try StorePlace(engine)
         do {
-            let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+            let store = try SQLiteLedgerStore(configuration: place.configuration)
             seedUnits(store)
             guard case .success = submit(store, .registerAssets([sampleAsset(code: "A-1")], batch: false)) else {
                 Issue.record("registration failed"); return
             }
             store.close()
         }
-        let reopened = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+        let reopened = try SQLiteLedgerStore(configuration: place.configuration)
         defer { reopened.close() }
         let asset = try #require(reopened.asset(id: "ZC00000001"))
         #expect(asset.code == "A-1")
@@ -191,8 +191,8 @@ struct SQLiteLedgerStoreTests {
         #expect(try store.verifyAuditChain().intact)
     }
 
-    @Test func groupCommit_failingCallDoesNotAffectOthersInTheGroup() throws {
-        var configuration = SQLiteStoreConfiguration(dataDirectory: temporaryDirectory())
+    @Test(arguments: Engine.allCases) func groupCommit_failingCallDoesNotAffectOthersInTheGroup(engine: Engine) throws {
+        var configuration = try StorePlace(engine).configuration
         configuration.faultCommitDelayMillis = 100
         let store = try SQLiteLedgerStore(configuration: configuration)
         defer { store.close() }
@@ -209,8 +209,8 @@ struct SQLiteLedgerStoreTests {
         #expect(try store.verifyAuditChain().intact)
     }
 
-    @Test func idempotencyKey_replaysTheFirstResponseAndRefusesADifferentRequest() throws {
-        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
+    @Test(arguments: Engine.allCases) func idempotencyKey_replaysTheFirstResponseAndRefusesADifferentRequest(engine: Engine) throws {
+        let store = try SQLiteLedgerStore(configuration: StorePlace(engine).configuration)
         defer { store.close() }
         seedUnits(store)
         let first = submit(store, .registerAssets([sampleAsset()], batch: false), context(key: "k1", digest: "same"))
@@ -224,23 +224,23 @@ struct SQLiteLedgerStoreTests {
         #expect(error.code == .failedPrecondition)
     }
 
-    @Test func idempotencyKey_isRememberedAcrossReopen() throws {
-        let directory = temporaryDirectory()
+    @Test(arguments: Engine.allCases) func idempotencyKey_isRememberedAcrossReopen(engine: Engine) throws {
+        let place = try StorePlace(engine)
         let first: String
         do {
-            let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+            let store = try SQLiteLedgerStore(configuration: place.configuration)
             seedUnits(store)
             first = try submit(store, .registerAssets([sampleAsset()], batch: false), context(key: "k2")).get().assetIds
             store.close()
         }
-        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+        let store = try SQLiteLedgerStore(configuration: place.configuration)
         defer { store.close() }
         #expect(try submit(store, .registerAssets([sampleAsset()], batch: false), context(key: "k2")).get().assetIds == first)
         #expect(store.statistics().recordCounts["asset"] == 1)
     }
 
-    @Test func idempotencyKey_usedTwiceInOneGroup_isAppliedOnce() throws {
-        var configuration = SQLiteStoreConfiguration(dataDirectory: temporaryDirectory())
+    @Test(arguments: Engine.allCases) func idempotencyKey_usedTwiceInOneGroup_isAppliedOnce(engine: Engine) throws {
+        var configuration = try StorePlace(engine).configuration
         configuration.faultCommitDelayMillis = 100
         let store = try SQLiteLedgerStore(configuration: configuration)
         defer { store.close() }
@@ -283,9 +283,10 @@ struct SQLiteLedgerStoreTests {
         #expect(store.statistics().recordCounts["asset"] == 3)
     }
 
+    /// SQLite only: a PostgreSQL server's disk is its operator's to bound.
     @Test func fullDatabase_refusesChangesAndLosesNothingAcknowledged() throws {
-        let directory = temporaryDirectory()
-        var configuration = SQLiteStoreConfiguration(dataDirectory: directory)
+        let place = try StorePlace(.sqlite)
+        var configuration = place.configuration
         configuration.databaseMaxBytes = 256 * 1024
         var acknowledged: [String] = []
         var refusal: LedgerError?
@@ -314,8 +315,9 @@ struct SQLiteLedgerStoreTests {
         #expect(try reopened.verifyAuditChain().intact)
     }
 
+    /// SQLite only, as `fullDatabase_…`.
     @Test func abandonedGroup_stillAnswersReplaysOfEarlierCommits() throws {
-        var configuration = SQLiteStoreConfiguration(dataDirectory: temporaryDirectory())
+        var configuration = try StorePlace(.sqlite).configuration
         configuration.databaseMaxBytes = 256 * 1024
         configuration.faultCommitDelayMillis = 50
         let store = try SQLiteLedgerStore(configuration: configuration)
@@ -336,24 +338,24 @@ struct SQLiteLedgerStoreTests {
         #expect(full.code == .resourceExhausted)
     }
 
-    @Test func textWithNULCharacters_survivesTheDisk() throws {
-        let directory = temporaryDirectory()
+    @Test(arguments: Engine.allCases) func textWithNULCharacters_survivesTheDisk(engine: Engine) throws {
+        let place = try StorePlace(engine)
         do {
-            let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+            let store = try SQLiteLedgerStore(configuration: place.configuration)
             seedUnits(store)
             var asset = sampleAsset()
             asset.note = "before\u{0}after"
             _ = try submit(store, .registerAssets([asset], batch: false)).get()
             store.close()
         }
-        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+        let store = try SQLiteLedgerStore(configuration: place.configuration)
         defer { store.close() }
         #expect(store.asset(id: "ZC00000001")?.note == "before\u{0}after")
         #expect(try store.verifyAuditChain().intact)
     }
 
-    @Test func idempotencyKeys_areScopedToTheCallersIdentity() throws {
-        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
+    @Test(arguments: Engine.allCases) func idempotencyKeys_areScopedToTheCallersIdentity(engine: Engine) throws {
+        let store = try SQLiteLedgerStore(configuration: StorePlace(engine).configuration)
         defer { store.close() }
         seedUnits(store)
         // Keys belong to the identity's name (idempotencyOwner), not its credential.
@@ -373,8 +375,8 @@ struct SQLiteLedgerStoreTests {
         #expect(store.statistics().recordCounts["asset"] == 2)
     }
 
-    @Test func codesSwappedWithinOneGroup_keepTheIndexRight() throws {
-        var configuration = SQLiteStoreConfiguration(dataDirectory: temporaryDirectory())
+    @Test(arguments: Engine.allCases) func codesSwappedWithinOneGroup_keepTheIndexRight(engine: Engine) throws {
+        var configuration = try StorePlace(engine).configuration
         configuration.faultCommitDelayMillis = 100
         let store = try SQLiteLedgerStore(configuration: configuration)
         defer { store.close() }
@@ -402,8 +404,8 @@ struct SQLiteLedgerStoreTests {
         #expect((try? submit(store, .registerAssets([sampleAsset(code: "Z")], batch: false)).get()) != nil)
     }
 
-    @Test func update_withStaleExpectedVersionIsAborted() throws {
-        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
+    @Test(arguments: Engine.allCases) func update_withStaleExpectedVersionIsAborted(engine: Engine) throws {
+        let store = try SQLiteLedgerStore(configuration: StorePlace(engine).configuration)
         defer { store.close() }
         seedUnits(store)
         _ = submit(store, .registerAssets([sampleAsset()], batch: false))
@@ -422,8 +424,8 @@ struct SQLiteLedgerStoreTests {
         #expect(entries[1].afterJSON.contains("已移交"))
     }
 
-    @Test func batch_isAllOrNothingWithEveryBadItemIndexed() throws {
-        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
+    @Test(arguments: Engine.allCases) func batch_isAllOrNothingWithEveryBadItemIndexed(engine: Engine) throws {
+        let store = try SQLiteLedgerStore(configuration: StorePlace(engine).configuration)
         defer { store.close() }
         seedUnits(store)
         var bad = sampleAsset()
@@ -435,45 +437,61 @@ struct SQLiteLedgerStoreTests {
         #expect(store.statistics().recordCounts["asset"] == 0)
     }
 
-    @Test func auditChain_detectsAnUpdateMadeWithSqlite3() throws {
-        let directory = temporaryDirectory()
-        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+    @Test(arguments: Engine.allCases) func auditChain_detectsAnUpdateMadeBehindTheDaemon(engine: Engine) throws {
+        let place = try StorePlace(engine)
+        let store = try SQLiteLedgerStore(configuration: place.configuration)
         defer { store.close() }
         seedUnits(store)
         _ = submit(store, .registerAssets([sampleAsset()], batch: false))
         #expect(try store.verifyAuditChain().intact)
-        #expect(try sqlite3(directory + "/taizhang.db", "UPDATE audit_journal SET actor = '某人' WHERE seq = 3") == 0)
+        #expect(try place.tamper("UPDATE audit_journal SET actor = '某人' WHERE seq = 3") == 0)
         let result = try store.verifyAuditChain()
         #expect(!result.intact)
         #expect(result.firstBrokenSeq == 3)
     }
 
-    @Test func auditChain_detectsADeleteMadeWithSqlite3() throws {
-        let directory = temporaryDirectory()
-        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+    @Test(arguments: Engine.allCases) func auditChain_detectsADeleteMadeBehindTheDaemon(engine: Engine) throws {
+        let place = try StorePlace(engine)
+        let store = try SQLiteLedgerStore(configuration: place.configuration)
         defer { store.close() }
         seedUnits(store)
         _ = submit(store, .registerAssets([sampleAsset()], batch: false))
-        #expect(try sqlite3(directory + "/taizhang.db", "DELETE FROM audit_journal WHERE seq = 2") == 0)
+        #expect(try place.tamper("DELETE FROM audit_journal WHERE seq = 2") == 0)
         let middle = try store.verifyAuditChain()
         #expect(!middle.intact)
         #expect(middle.firstBrokenSeq == 2)
     }
 
-    @Test func auditChain_detectsEntriesDeletedFromTheEnd() throws {
-        let directory = temporaryDirectory()
-        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+    @Test(arguments: Engine.allCases) func auditChain_detectsEntriesDeletedFromTheEnd(engine: Engine) throws {
+        let place = try StorePlace(engine)
+        let store = try SQLiteLedgerStore(configuration: place.configuration)
         defer { store.close() }
         seedUnits(store)
         _ = submit(store, .registerAssets([sampleAsset()], batch: false))
-        #expect(try sqlite3(directory + "/taizhang.db", "DELETE FROM audit_journal WHERE seq = 5") == 0)
+        #expect(try place.tamper("DELETE FROM audit_journal WHERE seq = 5") == 0)
         let tail = try store.verifyAuditChain()
         #expect(!tail.intact)
         #expect(tail.firstBrokenSeq == 5)
     }
 
-    @Test func references_areCheckedAtCommitTime() throws {
-        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
+    /// A row of the ledger edited behind the daemon's back (the journal
+    /// untouched) is named by the check, on either engine.
+    @Test(arguments: Engine.allCases) func aRowEditedBehindTheDaemon_isNamedByTheLedgerCheck(engine: Engine) throws {
+        let place = try StorePlace(engine)
+        let store = try SQLiteLedgerStore(configuration: place.configuration)
+        defer { store.close() }
+        seedUnits(store)
+        _ = submit(store, .registerAssets([sampleAsset()], batch: false))
+        #expect(try store.verifyAuditChain().intact)
+        #expect(try place.tamper("UPDATE assets SET original_value_fen = original_value_fen + 1 WHERE id = 'ZC00000001'") == 0)
+        let result = try store.verifyAuditChain()
+        #expect(result.chainIntact)
+        #expect(!result.intact)
+        #expect(result.mismatches.contains { $0.table == "assets" && $0.id == "ZC00000001" }, "\(result.mismatches)")
+    }
+
+    @Test(arguments: Engine.allCases) func references_areCheckedAtCommitTime(engine: Engine) throws {
+        let store = try SQLiteLedgerStore(configuration: StorePlace(engine).configuration)
         defer { store.close() }
         var asset = sampleAsset()
         asset.projectId = "NOPE"
@@ -483,8 +501,8 @@ struct SQLiteLedgerStoreTests {
         #expect(Set(error.violations.map(\.field)) == ["asset.admin_code", "asset.owners[0].admin_code", "asset.project_id"])
     }
 
-    @Test func listing_filtersBySubtreeAndPages() throws {
-        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
+    @Test(arguments: Engine.allCases) func listing_filtersBySubtreeAndPages(engine: Engine) throws {
+        let store = try SQLiteLedgerStore(configuration: StorePlace(engine).configuration)
         defer { store.close() }
         seedUnits(store)
         _ = submit(store, .registerAssets((0..<25).map { sampleAsset(code: "L\($0)") }, batch: true))
@@ -504,8 +522,8 @@ struct SQLiteLedgerStoreTests {
     /// An asset moved to another township leaves the first one's listing
     /// and joins the other's (the writer re-lists it under its new units),
     /// and the ledger check still finds every row as the journal says.
-    @Test func anAssetMoved_isListedUnderItsNewUnitsOnly() throws {
-        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
+    @Test(arguments: Engine.allCases) func anAssetMoved_isListedUnderItsNewUnitsOnly(engine: Engine) throws {
+        let store = try SQLiteLedgerStore(configuration: StorePlace(engine).configuration)
         defer { store.close() }
         seedUnits(store)
         for unit in [AdminUnit(code: "421024102000", name: "普济镇", level: .township, parentCode: "421024000000"),
@@ -534,9 +552,9 @@ struct SQLiteLedgerStoreTests {
         #expect(verification.intact, "\(verification.mismatches)")
     }
 
-    @Test func assetsStayInTheFile_andEveryReadSeesEveryCommit() throws {
-        let directory = temporaryDirectory()
-        var configuration = SQLiteStoreConfiguration(dataDirectory: directory)
+    @Test(arguments: Engine.allCases) func assetsStayInTheFile_andEveryReadSeesEveryCommit(engine: Engine) throws {
+        let place = try StorePlace(engine)
+        var configuration = place.configuration
         configuration.cacheBytes = 0
         do {
             let store = try SQLiteLedgerStore(configuration: configuration)
@@ -581,8 +599,8 @@ struct SQLiteLedgerStoreTests {
         #expect(store.asset(id: "ZC00000099") == nil)
     }
 
-    @Test func anOwnerInAUnitTheLedgerDoesNotHold_isRefused_andTheTotalsStayRight() throws {
-        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: temporaryDirectory()))
+    @Test(arguments: Engine.allCases) func anOwnerInAUnitTheLedgerDoesNotHold_isRefused_andTheTotalsStayRight(engine: Engine) throws {
+        let store = try SQLiteLedgerStore(configuration: StorePlace(engine).configuration)
         defer { store.close() }
         seedUnits(store)
         var asset = sampleAsset(code: "O1")

@@ -14,10 +14,9 @@ struct ScopeAtCommitTests {
         return caller
     }
 
-    @Test func aRecordOutsideTheScope_isNotFound_aUnitOutsideIsPermissionDenied() throws {
-        let directory = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+    @Test(arguments: Engine.allCases) func aRecordOutsideTheScope_isNotFound_aUnitOutsideIsPermissionDenied(engine: Engine) throws {
+        let place = try StorePlace(engine)
+                let store = try SQLiteLedgerStore(configuration: place.configuration)
         defer { store.close() }
         seedUnits(store)
         _ = submit(store, .createAdminUnit(AdminUnit(code: "421024101202", name: "新村", level: .village, parentCode: "421024101000")),

@@ -33,11 +33,10 @@ import TaizhangCore
         return nil
     }
 
-    @Test func recordsStayInTheFile_areListedByTheirColumns_andAnswerTheRules() throws {
-        let directory = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        do {
-            let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+    @Test(arguments: Engine.allCases) func recordsStayInTheFile_areListedByTheirColumns_andAnswerTheRules(engine: Engine) throws {
+        let place = try StorePlace(engine)
+                do {
+            let store = try SQLiteLedgerStore(configuration: place.configuration)
             defer { store.close() }
             seedUnits(store)
             _ = submit(store, .registerAssets((0..<3).map { sampleAsset(code: "S\($0)") }, batch: true))
@@ -52,9 +51,10 @@ import TaizhangCore
             #expect(twice?.violations.contains { $0.description.contains("already distributed by plan FP00000001") } == true, "\(String(describing: twice))")
 
             // A count of the village: two assets found, one lost; closed.
-            guard case .success(.applied(.stewardship(.stockTake(let count)), _)) = submit(
-                store, .stewardship(.openStockTake(adminCode: Self.village, year: 2026, on: CivilDate("2026-11-20")!)), context(Self.method)) else {
-                Issue.record("the count was not opened"); return
+            let opened = submit(store, .stewardship(.openStockTake(adminCode: Self.village, year: 2026, on: CivilDate("2026-11-20")!)),
+                                context(Self.method))
+            guard case .success(.applied(.stewardship(.stockTake(let count)), _)) = opened else {
+                Issue.record("the count was not opened: \(opened)"); return
             }
             let lines = ["ZC00000001", "ZC00000002", "ZC00000003"].map {
                 CountLine(assetId: $0, found: $0 != "ZC00000003", condition: "完好", countedQuantity: "1")
@@ -71,7 +71,7 @@ import TaizhangCore
         }
 
         // Reopened: nothing of them is loaded but their counts and numbers.
-        let store = try SQLiteLedgerStore(configuration: .init(dataDirectory: directory))
+        let store = try SQLiteLedgerStore(configuration: place.configuration)
         defer { store.close() }
         let counts = store.statistics().recordCounts
         #expect(counts["income"] == 3 && counts["distribution_plan"] == 1 && counts["stock_take"] == 1 && counts["disposal"] == 0)

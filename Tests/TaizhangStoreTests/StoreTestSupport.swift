@@ -2,9 +2,60 @@
 // and a synchronous submit.
 
 import Foundation
+import PostgresTestSupport
 import Synchronization
 import TaizhangCore
+import TaizhangPostgres
 @testable import TaizhangStore
+
+/// The database engines a store test runs on (issue 25).
+enum Engine: String, CaseIterable, Sendable {
+    case sqlite
+    case postgresql
+}
+
+/// Where a test's store keeps its rows: a data directory, and with
+/// PostgreSQL a fresh database on the process's cluster.
+struct StorePlace {
+    let directory: String
+    /// The PostgreSQL database's name (nil: SQLite).
+    let database: String?
+    let conninfo: String?
+
+    /// A new, empty place on `engine`.
+    init(_ engine: Engine) throws {
+        directory = temporaryDirectory()
+        switch engine {
+        case .sqlite:
+            database = nil
+            conninfo = nil
+        case .postgresql:
+            guard PostgresCluster.installed else { throw PostgresCluster.ClusterError(description: "postgresql-15 is missing: scripts/install-deps installs it") }
+            let cluster = try PostgresCluster.shared()
+            let name = try cluster.createDatabase()
+            database = name
+            conninfo = cluster.conninfo(name)
+        }
+    }
+
+    /// Runs `sql` on the database behind the daemon's back (the sqlite3
+    /// tool on the file, psql on the server): a real tamperer. Its exit status.
+    func tamper(_ sql: String) throws -> Int32 {
+        guard let database else { return try sqlite3(directory + "/taizhang.db", sql) }
+        do {
+            _ = try PostgresCluster.shared().query(sql, database: database)
+            return 0
+        } catch {
+            return 1
+        }
+    }
+
+    var configuration: SQLiteStoreConfiguration {
+        var configuration = SQLiteStoreConfiguration(dataDirectory: directory)
+        configuration.engine = conninfo.map { PostgresEngine(conninfo: $0) }
+        return configuration
+    }
+}
 
 /// A fresh data directory under the system's temporary folder.
 func temporaryDirectory() -> String {

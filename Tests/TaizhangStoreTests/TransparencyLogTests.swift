@@ -10,7 +10,15 @@ import TaizhangCore
 
 @Suite struct TransparencyLogTests {
     func openStore(_ directory: String, key: Ed25519SigningKey, delay: Int = 0) throws -> SQLiteLedgerStore {
-        var configuration = SQLiteStoreConfiguration(dataDirectory: directory)
+        try openStore(SQLiteStoreConfiguration(dataDirectory: directory), key: key, delay: delay)
+    }
+
+    func openStore(_ place: StorePlace, key: Ed25519SigningKey, delay: Int = 0) throws -> SQLiteLedgerStore {
+        try openStore(place.configuration, key: key, delay: delay)
+    }
+
+    func openStore(_ base: SQLiteStoreConfiguration, key: Ed25519SigningKey, delay: Int = 0) throws -> SQLiteLedgerStore {
+        var configuration = base
         configuration.treeHeadKey = key
         configuration.faultCommitDelayMillis = delay
         return try SQLiteLedgerStore(configuration: configuration)
@@ -25,10 +33,10 @@ import TaizhangCore
         return store.latestTreeHead?.head
     }
 
-    @Test func theWritersTree_isTheTreeOfTheEntries_andItsProofsVerify() throws {
+    @Test(arguments: Engine.allCases) func theWritersTree_isTheTreeOfTheEntries_andItsProofsVerify(engine: Engine) throws {
         let key = Ed25519SigningKey.generate()
-        let directory = temporaryDirectory()
-        var store = try openStore(directory, key: key)
+        let place = try StorePlace(engine)
+        var store = try openStore(place, key: key)
         seedUnits(store)
         let first = try #require(signHead(store))
         #expect(first.head.size == store.statistics().auditHeadSeq)
@@ -40,7 +48,7 @@ import TaizhangCore
         for number in 0..<9 { _ = submit(store, .registerAssets([sampleAsset(code: "A-\(number)")], batch: false)) }
         // Reopened: the writer goes on from the stored frontier.
         store.close()
-        store = try openStore(directory, key: key)
+        store = try openStore(place, key: key)
         defer { store.close() }
         #expect(store.latestTreeHead?.head == first)
         #expect(store.latestTreeHead?.key == key.publicKey)
@@ -70,8 +78,8 @@ import TaizhangCore
 
     /// A mutation refused inside a group (its savepoint rolled back) leaves
     /// no leaf behind: the others' leaves follow on, and the tree verifies.
-    @Test func aMutationRolledBackInAGroup_leavesNoLeaf() throws {
-        let store = try openStore(temporaryDirectory(), key: .generate(), delay: 100)
+    @Test(arguments: Engine.allCases) func aMutationRolledBackInAGroup_leavesNoLeaf(engine: Engine) throws {
+        let store = try openStore(StorePlace(engine), key: .generate(), delay: 100)
         defer { store.close() }
         seedUnits(store)
         _ = submitTogether(store, [
@@ -193,11 +201,11 @@ import TaizhangCore
         for number in 0..<6 { _ = submit(store, .registerAssets([sampleAsset(code: "M\(number)")], batch: false)) }
         store.close()
         let db = try SQLiteConnection(path: directory + "/taizhang.db")
-        var written: [SQLiteStatement.Value] = []
+        var written: [SQLValue] = []
         try db.prepare("SELECT id, hash FROM merkle_hashes ORDER BY id").query([]) { written += [$0.value(0), $0.value(1)] }
         try db.execute("DELETE FROM merkle_hashes")
         try MerkleRows.build(db)
-        var rebuilt: [SQLiteStatement.Value] = []
+        var rebuilt: [SQLValue] = []
         try db.prepare("SELECT id, hash FROM merkle_hashes ORDER BY id").query([]) { rebuilt += [$0.value(0), $0.value(1)] }
         #expect(written.count == 2 * MerkleStoredIndex.count(size: 10))
         #expect(rebuilt == written)

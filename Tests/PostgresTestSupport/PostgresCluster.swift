@@ -6,36 +6,63 @@
 // promoted with `pg_ctl promote`.
 
 import Foundation
+import Synchronization
 
-final class PostgresCluster: @unchecked Sendable {
-    static let bin = "/usr/lib/postgresql/15/bin"
-    static let user = "postgres"
-    static let port = 5432
+public final class PostgresCluster: @unchecked Sendable {
+    public static let bin = "/usr/lib/postgresql/15/bin"
+    public static let user = "postgres"
+    public static let port = 5432
 
-    let data: String
-    let sockets: String
+    public let data: String
+    public let sockets: String
 
     /// Whether Debian's PostgreSQL 15 is installed (scripts/install-deps installs it).
-    static var installed: Bool { FileManager.default.isExecutableFile(atPath: bin + "/initdb") }
+    public static var installed: Bool { FileManager.default.isExecutableFile(atPath: bin + "/initdb") }
+
+    /// What a program printed, and how it ended.
+    public struct Run: Sendable {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
+
+    /// Runs a program to its end.
+    static func execute(_ executable: String, _ arguments: [String]) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
 
     /// Runs a PostgreSQL tool as the `postgres` user.
     @discardableResult
-    static func run(_ tool: String, _ arguments: [String]) throws -> CLITests.Run {
+    public static func run(_ tool: String, _ arguments: [String]) throws -> Run {
         let path = tool.hasPrefix("/") ? tool : bin + "/" + tool
-        return try CLITests.run("/usr/sbin/runuser", ["-u", user, "--", path] + arguments)
+        return try execute("/usr/sbin/runuser", ["-u", user, "--", path] + arguments)
     }
 
     /// A folder under the temporary folder owned by the `postgres` user.
     static func folder(_ name: String) throws -> String {
         let path = NSTemporaryDirectory() + "tz-pg-\(name)-" + String(UUID().uuidString.prefix(8))
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let chown = try CLITests.run("/bin/chown", [user, path])
+        let chown = try execute("/bin/chown", [user, path])
         guard chown.status == 0 else { throw ClusterError(description: "chown \(path): \(chown.stderr)") }
         return path
     }
 
-    struct ClusterError: Error, CustomStringConvertible {
-        let description: String
+    public struct ClusterError: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
     }
 
     private init(data: String, sockets: String) {
@@ -44,7 +71,7 @@ final class PostgresCluster: @unchecked Sendable {
     }
 
     /// A new primary, started.
-    static func primary() throws -> PostgresCluster {
+    public static func primary() throws -> PostgresCluster {
         let cluster = PostgresCluster(data: try folder("data"), sockets: try folder("sock"))
         let initdb = try run("initdb", ["-D", cluster.data, "-A", "trust", "-U", user, "--no-sync", "-E", "UTF8", "--locale", "C"])
         guard initdb.status == 0 else { throw ClusterError(description: "initdb: \(initdb.stderr)") }
@@ -53,7 +80,7 @@ final class PostgresCluster: @unchecked Sendable {
     }
 
     /// A streaming standby of `primary`, started.
-    static func standby(of primary: PostgresCluster) throws -> PostgresCluster {
+    public static func standby(of primary: PostgresCluster) throws -> PostgresCluster {
         let cluster = PostgresCluster(data: try folder("standby"), sockets: try folder("sock"))
         let backup = try run("pg_basebackup", ["-D", cluster.data, "-R", "-X", "stream", "-h", primary.sockets, "-p", String(port), "-U", user,
                                                "--no-sync", "-d", "application_name=standby"])
@@ -71,7 +98,7 @@ final class PostgresCluster: @unchecked Sendable {
     private var server: Process?
 
     /// Starts the server and waits until it takes connections.
-    func start() throws {
+    public func start() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
         process.arguments = ["--reuid=\(Self.user)", "--regid=\(Self.user)", "--init-groups", "--", Self.bin + "/postgres", "-D", data,
@@ -92,34 +119,65 @@ final class PostgresCluster: @unchecked Sendable {
     }
 
     /// Stops the server (fast shutdown: SIGINT); nothing if it is not running.
-    func stop() {
+    public func stop() {
         guard let server, server.isRunning else { return }
         kill(server.processIdentifier, SIGINT)
         server.waitUntilExit()
     }
 
     /// SIGKILL to the postmaster, as a crash of the primary's machine would stop it.
-    func kill9() throws {
+    public func kill9() throws {
         guard let server else { throw ClusterError(description: "not running") }
         kill(server.processIdentifier, SIGKILL)
         server.waitUntilExit()
     }
 
-    func promote() throws {
+    public func promote() throws {
         let promoted = try Self.run("pg_ctl", ["-D", data, "-w", "promote"])
         guard promoted.status == 0 else { throw ClusterError(description: "pg_ctl promote: \(promoted.stderr)") }
     }
 
     /// The rows of `sql` (psql's unaligned, tuples-only output), or the error.
-    func query(_ sql: String) throws -> String {
-        let result = try Self.run("psql", ["-h", sockets, "-p", String(Self.port), "-U", Self.user, "-d", "postgres", "-X", "-A", "-t",
+    public func query(_ sql: String, database: String = "postgres") throws -> String {
+        let result = try Self.run("psql", ["-h", sockets, "-p", String(Self.port), "-U", Self.user, "-d", database, "-X", "-A", "-t",
                                            "-v", "ON_ERROR_STOP=1", "-c", sql])
         guard result.status == 0 else { throw ClusterError(description: "psql \(sql): \(result.stderr)") }
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// A libpq connection string for `database` on this cluster.
+    public func conninfo(_ database: String = "postgres") -> String {
+        "host=\(sockets) port=\(Self.port) user=\(Self.user) dbname=\(database)"
+    }
+
+    /// A new, empty database on this cluster; its name.
+    public func createDatabase() throws -> String {
+        let name = "t_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
+        _ = try query("CREATE DATABASE \(name)")
+        return name
+    }
+
+    /// One primary for the whole test process, started on first use and
+    /// stopped when the process exits; each test takes a database of its own.
+    public static func shared() throws -> PostgresCluster {
+        try sharedCluster.withLock { cluster in
+            if let cluster { return cluster }
+            let started = try primary()
+            cluster = started
+            atexit { PostgresCluster.stopShared() }
+            return started
+        }
+    }
+
+    private static let sharedCluster = Mutex<PostgresCluster?>(nil)
+
+    private static func stopShared() {
+        let cluster = sharedCluster.withLock { $0 }
+        cluster?.remove()
+    }
+
     /// Stops the server and removes its folders.
-    func remove() {
+    public func remove() {
         stop()
         try? FileManager.default.removeItem(atPath: data)
         try? FileManager.default.removeItem(atPath: sockets)

@@ -1,0 +1,148 @@
+// One PostgreSQL connection through libpq, behind the store's
+// `SQLConnection`: statements are prepared on the server once per
+// parameter types, parameters go as text (binary for bytes), and rows
+// come back in binary form, read by column as the SQLite wrapper reads
+// them. libpq rather than postgres-nio: the store is synchronous (one
+// writer thread, reads on the caller's thread), libpq's calls are too,
+// and its connection strings already take a list of hosts and find the
+// primary among them (`target_session_attrs=read-write`).
+
+import CLibPQ
+import TaizhangStore
+
+/// An error from PostgreSQL or libpq: the SQLSTATE (empty when the
+/// connection failed before the server answered) and the message.
+public struct PostgresError: Error, CustomStringConvertible, Sendable {
+    public let sqlState: String
+    public let message: String
+    /// The connection is gone (the server stopped, or was never reached):
+    /// the caller opens a new one.
+    public let connectionLost: Bool
+
+    public var description: String { sqlState.isEmpty ? "PostgreSQL: \(message)" : "PostgreSQL \(sqlState): \(message)" }
+
+    /// The error, naming the statement it came from (its first 200 characters).
+    func `in`(_ sql: String) -> PostgresError {
+        PostgresError(sqlState: sqlState, message: "\(message) (in: \(sql.prefix(200)))", connectionLost: connectionLost)
+    }
+
+    /// Whether the error says the server could not take the call now
+    /// (lost connection, shutdown, a standby, a serialisation failure),
+    /// as opposed to a call that is wrong.
+    public var isTransient: Bool {
+        connectionLost || sqlState.hasPrefix("08") || sqlState.hasPrefix("57P") || sqlState == "25006"
+            || sqlState == "40001" || sqlState == "40P01" || sqlState == "53300"
+    }
+}
+
+/// A type OID of PostgreSQL's catalogue, as the wire gives it.
+enum PostgresType {
+    static let bool: UInt32 = 16
+    static let bytea: UInt32 = 17
+    static let int8: UInt32 = 20
+    static let int2: UInt32 = 21
+    static let int4: UInt32 = 23
+    static let text: UInt32 = 25
+    static let float4: UInt32 = 700
+    static let float8: UInt32 = 701
+    static let numeric: UInt32 = 1700
+}
+
+/// One connection. Not thread-safe: each owner keeps it on one thread or
+/// behind a lock.
+public final class PostgresConnection: SQLConnection {
+    let handle: OpaquePointer
+    /// The key every writer's transaction locks before it appends to the
+    /// journal (`BEGIN IMMEDIATE`): one writer of all the daemons at a time.
+    let journalLockKey: Int64
+    private var statements: [String: PostgresStatement] = [:]
+    private var prepared = 0
+    private(set) var stopFlag: StopFlag?
+
+    /// Connects with `conninfo` (a `postgresql://` URI or `key=value` pairs).
+    public init(conninfo: String, journalLockKey: Int64 = PostgresConnection.defaultJournalLockKey) throws {
+        guard let connection = PQconnectdb(conninfo) else {
+            throw PostgresError(sqlState: "", message: "libpq could not allocate a connection", connectionLost: true)
+        }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = String(cString: PQerrorMessage(connection)).trimmingTrailingNewlines
+            PQfinish(connection)
+            throw PostgresError(sqlState: "", message: message, connectionLost: true)
+        }
+        handle = connection
+        self.journalLockKey = journalLockKey
+        try execute("SET client_encoding = 'UTF8'; SET standard_conforming_strings = on")
+    }
+
+    deinit {
+        PQfinish(handle)
+    }
+
+    /// "taizhang" in ASCII: the advisory lock the writers share.
+    public static let defaultJournalLockKey: Int64 = 0x7461_697a_6861_6e67
+
+    public var dialect: SQLDialect { .postgresql }
+
+    /// Whether the connection still stands.
+    public var isConnected: Bool { PQstatus(handle) == CONNECTION_OK }
+
+    /// The server's process id for this connection.
+    public var backendPID: Int32 { PQbackendPID(handle) }
+
+    public func execute(_ sql: String) throws {
+        let result = PQexec(handle, PostgresSQL.transaction(sql, journalLockKey: journalLockKey))
+        defer { PQclear(result) }
+        do {
+            try check(result)
+        } catch let error as PostgresError {
+            throw error.in(sql)
+        }
+    }
+
+    public func prepare(_ sql: String) throws -> any SQLStatement {
+        PostgresStatement(sql: PostgresSQL.translate(sql), connection: self)
+    }
+
+    public func cached(_ sql: String) throws -> any SQLStatement {
+        if let statement = statements[sql] { return statement }
+        let statement = PostgresStatement(sql: PostgresSQL.translate(sql), connection: self)
+        statements[sql] = statement
+        return statement
+    }
+
+    public var isAutocommit: Bool { PQtransactionStatus(handle) == PQTRANS_IDLE }
+
+    public var lastError: String { String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines }
+
+    public func stop(when flag: StopFlag) {
+        stopFlag = flag
+    }
+
+    /// A fresh name for a server-side prepared statement.
+    func nextStatementName() -> String {
+        prepared += 1
+        return "tz\(prepared)"
+    }
+
+    /// Throws the error a result carries, if any.
+    func check(_ result: OpaquePointer?) throws {
+        let status = result.map(PQresultStatus) ?? PGRES_FATAL_ERROR
+        switch status {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY: return
+        default:
+            var state = ""
+            if let result, let field = PQresultErrorField(result, Int32(UInt8(ascii: "C"))) { state = String(cString: field) }
+            let message = result.flatMap { PQresultErrorMessage($0) }.map { String(cString: $0) } ?? lastError
+            throw PostgresError(sqlState: state, message: message.isEmpty ? lastError : message.trimmingTrailingNewlines,
+                                connectionLost: PQstatus(handle) != CONNECTION_OK)
+        }
+    }
+}
+
+extension String {
+    var trimmingTrailingNewlines: String {
+        var text = Substring(self)
+        while let last = text.last, last == "\n" || last == "\r" || last == " " { text = text.dropLast() }
+        return String(text)
+    }
+}

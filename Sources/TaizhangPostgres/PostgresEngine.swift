@@ -1,0 +1,96 @@
+// The store's engine on a PostgreSQL server: a connection string naming
+// one host or several (a primary and its standbys); libpq tries them in
+// order and keeps the one that takes writes.
+
+import TaizhangCore
+import TaizhangStore
+
+/// A ledger kept in a PostgreSQL database.
+public struct PostgresEngine: StoreEngine {
+    /// The connection string as given (`postgresql://…` or `key=value`).
+    public let conninfo: String
+
+    /// An engine on `conninfo`. Unless it says otherwise, libpq is asked
+    /// for a server that takes writes (`target_session_attrs=read-write`)
+    /// and to give up on a host after 5 seconds.
+    public init(conninfo: String) {
+        self.conninfo = conninfo
+    }
+
+    public var description: String { "PostgreSQL \(PostgresEngine.redacted(conninfo))" }
+
+    /// The connection string with its settings for the store added.
+    var effectiveConninfo: String {
+        var extra: [String] = []
+        if !conninfo.contains("target_session_attrs") { extra.append("target_session_attrs=read-write") }
+        if !conninfo.contains("connect_timeout") { extra.append("connect_timeout=5") }
+        if !conninfo.contains("application_name") { extra.append("application_name=taizhangd") }
+        guard !extra.isEmpty else { return conninfo }
+        if conninfo.hasPrefix("postgresql://") || conninfo.hasPrefix("postgres://") {
+            return conninfo + (conninfo.contains("?") ? "&" : "?") + extra.joined(separator: "&")
+        }
+        return conninfo + " " + extra.joined(separator: " ")
+    }
+
+    public func openWriter(nowUnixMillis: Int64) throws -> any SQLConnection {
+        let db = try PostgresConnection(conninfo: effectiveConninfo)
+        try PostgresSchema.migrate(db, nowUnixMillis: nowUnixMillis)
+        return db
+    }
+
+    public func finishOpening(_ db: any SQLConnection) throws {}
+
+    public func openReader() throws -> any SQLConnection {
+        try PostgresConnection(conninfo: effectiveConninfo)
+    }
+
+    public func follow(_ heard: @escaping @Sendable (UInt64, String) -> Void) -> (any StoreFollower)? {
+        PostgresFollower(conninfo: effectiveConninfo, heard: heard)
+    }
+
+    public func storageBytes() -> UInt64 {
+        guard let db = try? PostgresConnection(conninfo: effectiveConninfo) else { return 0 }
+        var bytes: Int64 = 0
+        try? db.prepare("SELECT pg_database_size(current_database())").query([]) { bytes = $0.int(0) }
+        return UInt64(max(0, bytes))
+    }
+
+    /// The schema version of the ledger in the database; 0 when it holds none.
+    public func schemaVersion() throws -> Int {
+        let db = try PostgresConnection(conninfo: effectiveConninfo)
+        guard try PostgresEngine.hasTable("schema_migrations", db) else { return 0 }
+        var version: Int64 = 0
+        try db.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").query([]) { version = $0.int(0) }
+        return Int(version)
+    }
+
+    /// How many signed tree heads the ledger holds (0: none, or no ledger
+    /// yet): a daemon that lost its key must not sign with a new one unawares.
+    public func treeHeadCount() throws -> Int {
+        let db = try PostgresConnection(conninfo: effectiveConninfo)
+        guard try PostgresEngine.hasTable("tree_heads", db) else { return 0 }
+        var count: Int64 = 0
+        try db.prepare("SELECT COUNT(*) FROM tree_heads").query([]) { count = $0.int(0) }
+        return Int(count)
+    }
+
+    static func hasTable(_ name: String, _ db: PostgresConnection) throws -> Bool {
+        var exists = false
+        try db.prepare("SELECT to_regclass(?) IS NOT NULL").query([.text(name)]) { exists = $0.int(0) != 0 }
+        return exists
+    }
+
+    /// `conninfo` with any password replaced by `***` (for logs).
+    public static func redacted(_ conninfo: String) -> String {
+        var text = conninfo
+        if let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@") {
+            let credentials = text[scheme.upperBound..<at]
+            if let colon = credentials.firstIndex(of: ":") { text.replaceSubrange(text.index(after: colon)..<at, with: "***") }
+        }
+        if let range = text.range(of: "password=") {
+            let end = text[range.upperBound...].firstIndex(where: { $0 == " " || $0 == "&" }) ?? text.endIndex
+            text.replaceSubrange(range.upperBound..<end, with: "***")
+        }
+        return text
+    }
+}

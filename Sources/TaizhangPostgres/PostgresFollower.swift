@@ -1,0 +1,77 @@
+// Hears the other daemons of a ledger: each writer sends
+// `NOTIFY taizhang_journal, '<head seq> <writer id>'` inside the group it
+// commits (PostgreSQL delivers it at COMMIT); the follower LISTENs on a
+// connection of its own and hands each notice to the store, which takes
+// the commits in before its next read of the state would miss them.
+
+import CLibPQ
+import Foundation
+import Synchronization
+import TaizhangStore
+
+final class PostgresFollower: StoreFollower, @unchecked Sendable {
+    // @unchecked: `connection` is used by the follower's thread alone.
+    private let conninfo: String
+    private let heard: @Sendable (UInt64, String) -> Void
+    private let stopped = Atomic<Bool>(false)
+    private let done = DispatchSemaphore(value: 0)
+    private var connection: PostgresConnection?
+
+    init(conninfo: String, heard: @escaping @Sendable (UInt64, String) -> Void) {
+        self.conninfo = conninfo
+        self.heard = heard
+        let thread = Thread { [self] in
+            run()
+            done.signal()
+        }
+        thread.name = "taizhang-store-follower"
+        thread.start()
+    }
+
+    func stop() {
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        done.wait()
+    }
+
+    /// Listens until stopped; a lost connection is made again once a second.
+    private func run() {
+        while !stopped.load(ordering: .acquiring) {
+            if connection == nil {
+                do {
+                    let opened = try PostgresConnection(conninfo: conninfo)
+                    try opened.execute("LISTEN taizhang_journal")
+                    connection = opened
+                    // Commits made while no one listened: the newest head stands for them.
+                    heard(UInt64.max, "")
+                } catch {
+                    StoreLog.debug("the follower cannot listen for other daemons' commits yet: \(error)")
+                    wait(descriptor: -1, millis: 1_000)
+                    continue
+                }
+            }
+            guard let connection else { continue }
+            wait(descriptor: PQsocket(connection.handle), millis: 250)
+            guard PQconsumeInput(connection.handle) == 1 else {
+                StoreLog.debug("the follower's connection was lost: \(connection.lastError)")
+                self.connection = nil
+                continue
+            }
+            while let notice = PQnotifies(connection.handle) {
+                let payload = String(cString: notice.pointee.extra)
+                PQfreemem(notice)
+                let parts = payload.split(separator: " ", maxSplits: 1)
+                if let seq = parts.first.flatMap({ UInt64($0) }) {
+                    heard(seq, parts.count > 1 ? String(parts[1]) : "")
+                }
+            }
+        }
+        connection = nil
+    }
+
+    /// Waits until `descriptor` can be read or `millis` pass (just the time
+    /// with no descriptor), so `stop` is seen within that time.
+    private func wait(descriptor: Int32, millis: Int32) {
+        var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        _ = poll(&poller, descriptor >= 0 ? 1 : 0, millis)
+    }
+}

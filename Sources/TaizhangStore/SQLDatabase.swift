@@ -1,0 +1,72 @@
+// What the store asks of a database connection: statements with `?`
+// parameters, rows read by column, transactions and savepoints as SQL
+// text. SQLite (`any SQLConnection`, in this module) and PostgreSQL (in
+// TaizhangPostgres, which the fuzz harness does not link) implement it;
+// the store's SQL is written in the dialect the two share.
+
+/// A value to bind, or read from a row.
+public enum SQLValue: Equatable, Sendable, CustomStringConvertible {
+    case int(Int64)
+    case text(String)
+    case blob([UInt8])
+    case null
+
+    public var description: String {
+        switch self {
+        case .int(let number): return String(number)
+        case .text(let text): return "\"\(text.count > 80 ? String(text.prefix(77)) + "…" : text)\""
+        case .blob(let bytes): return "\(bytes.count) bytes"
+        case .null: return "NULL"
+        }
+    }
+}
+
+/// Which database engine a connection talks to, where the SQL differs.
+public enum SQLDialect: Sendable {
+    case sqlite
+    case postgresql
+}
+
+/// One connection. Not thread-safe: each owner keeps it on one thread or
+/// behind a lock.
+public protocol SQLConnection: AnyObject {
+    var dialect: SQLDialect { get }
+    /// Runs one or more statements with no results.
+    func execute(_ sql: String) throws
+    /// Prepares a statement (`?` marks each parameter).
+    func prepare(_ sql: String) throws -> any SQLStatement
+    /// The statement for `sql`, prepared on first use and kept with the connection.
+    func cached(_ sql: String) throws -> any SQLStatement
+    /// Whether no transaction is open (the engine may end one by itself on errors).
+    var isAutocommit: Bool { get }
+    /// The text of the last error.
+    var lastError: String { get }
+    /// Makes the statement running on this connection, and every later one,
+    /// fail once `flag` is set. `flag` must outlive the connection.
+    func stop(when flag: StopFlag)
+}
+
+/// A prepared statement, reset and reused.
+public protocol SQLStatement: AnyObject {
+    /// Resets, binds `values` in order, and runs to completion.
+    func run(_ values: [SQLValue]) throws
+    /// Resets, binds, and calls `row` for each result row.
+    func query(_ values: [SQLValue], row: (any SQLStatement) throws -> Void) throws
+    /// Resets and binds `values`; then `step()` walks the rows. Several
+    /// statements of one connection may be walked side by side (a merge).
+    func start(_ values: [SQLValue]) throws
+    /// Moves to the next row; false when there are no more (the statement
+    /// is then reset).
+    func step() throws -> Bool
+    /// Ends a walk before its last row (the statement is kept for reuse).
+    func reset()
+    /// A column of the current row as it is stored (its type included).
+    func value(_ column: Int32) -> SQLValue
+    func int(_ column: Int32) -> Int64
+    func text(_ column: Int32) -> String
+    /// A text column's UTF-8 bytes, read in place (valid only inside `body`).
+    func withText<T>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T
+    /// A binary column's bytes, read in place (valid only inside `body`).
+    func withBlob<T>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T
+    func blob(_ column: Int32) -> [UInt8]
+}
