@@ -2,6 +2,8 @@
 // one host or several (a primary and its standbys); libpq tries them in
 // order and keeps the one that takes writes.
 
+import Foundation
+import Synchronization
 import TaizhangCore
 import TaizhangStore
 
@@ -48,12 +50,36 @@ public struct PostgresEngine: StoreEngine {
         PostgresFollower(conninfo: effectiveConninfo, heard: heard)
     }
 
+    /// The database's size as last measured (0 before the first): each
+    /// call starts a new measurement on a thread of its own, one at a time,
+    /// so the watchdog and the status page never wait on the server.
     public func storageBytes() -> UInt64 {
-        guard let db = try? PostgresConnection(conninfo: effectiveConninfo) else { return 0 }
-        var bytes: Int64 = 0
-        try? db.prepare("SELECT pg_database_size(current_database())").query([]) { bytes = $0.int(0) }
-        return UInt64(max(0, bytes))
+        let (bytes, start) = size.state.withLock { state -> (UInt64, Bool) in
+            defer { state.measuring = true }
+            return (state.bytes, !state.measuring)
+        }
+        if start {
+            let conninfo = effectiveConninfo
+            Thread.detachNewThread { [size] in
+                var measured: Int64 = -1
+                if let db = try? PostgresConnection(conninfo: conninfo) {
+                    try? db.prepare("SELECT pg_database_size(current_database())").query([]) { measured = $0.int(0) }
+                }
+                size.state.withLock { state in
+                    if measured >= 0 { state.bytes = UInt64(measured) }
+                    state.measuring = false
+                }
+            }
+        }
+        return bytes
     }
+
+    /// The last measured size, shared by the engine's copies.
+    final class SizeGauge: Sendable {
+        let state = Mutex<(bytes: UInt64, measuring: Bool)>((0, false))
+    }
+
+    private let size = SizeGauge()
 
     /// The schema version of the ledger in the database; 0 when it holds none.
     public func schemaVersion() throws -> Int {

@@ -27,6 +27,30 @@ public enum SQLDialect: Sendable {
     case postgresql
 }
 
+extension SQLDialect {
+    /// SQL for the text at `path` (`$.a.b`) of the JSON text in `column`
+    /// (NULL when absent): SQLite's `->>`, PostgreSQL's `#>>` on jsonb.
+    public func jsonText(_ column: String, _ path: String) -> String {
+        switch self {
+        case .sqlite: return "\(column) ->> '\(path)'"
+        case .postgresql: return "(\(column)::jsonb #>> '\(Self.pathArray(path))')"
+        }
+    }
+
+    /// SQL for the JSON at `path` of the JSON text in `column`, as JSON text.
+    public func jsonValue(_ column: String, _ path: String) -> String {
+        switch self {
+        case .sqlite: return "\(column) -> '\(path)'"
+        case .postgresql: return "(\(column)::jsonb #> '\(Self.pathArray(path))')::text"
+        }
+    }
+
+    /// `$.a.b` as PostgreSQL's text array `{a,b}`.
+    private static func pathArray(_ path: String) -> String {
+        "{" + path.dropFirst(2).split(separator: ".").joined(separator: ",") + "}"
+    }
+}
+
 /// One connection. Not thread-safe: each owner keeps it on one thread or
 /// behind a lock.
 public protocol SQLConnection: AnyObject {

@@ -519,6 +519,9 @@ public final class SQLiteLedgerStore: LedgerStore {
         // mode: the writer is not blocked) into a new, compact file.
         try reader.withLock { reader in
             guard let reader else { throw LedgerError(.unavailable, "the store is closed") }
+            guard reader.connection.dialect == .sqlite else {
+                throw LedgerError(.failedPrecondition, "the ledger is kept in PostgreSQL: back it up with pg_basebackup and WAL archiving (docs/scaling.md), not with taizhang backup")
+            }
             let statement = try reader.connection.prepare("VACUUM INTO ?")
             try statement.run([.text(path)])
         }

@@ -38,8 +38,8 @@ extension SQLiteLedgerStore {
             var facts: [String: [PaymentFact]] = [:]
             var count = 0
             try db.cached("""
-                SELECT contract_id, day, amount_fen, record_json ->> '$.payment.meta.recordedAt' FROM stewardship_records INDEXED BY stewardship_state
-                WHERE kind = 'disbursement' AND state = ? ORDER BY id LIMIT ?
+                SELECT contract_id, day, amount_fen, \(db.dialect.jsonText("record_json", "$.payment.meta.recordedAt"))
+                FROM stewardship_records INDEXED BY stewardship_state WHERE kind = 'disbursement' AND state = ? ORDER BY id LIMIT ?
                 """).query([.text(unitId), .int(Int64(limit) + 1)]) { row in
                 count += 1
                 guard let day = CivilDate(row.text(1)) else {
@@ -70,7 +70,8 @@ extension SQLiteLedgerStore {
         try readOperations(of: "the alerts' last event") { db in
             var seq: Int64 = 0
             try db.cached("""
-                SELECT COALESCE(MAX(CAST(json_extract(record_json, '$.lastEventSeq') AS INTEGER)), 0) FROM stewardship_records WHERE kind = 'alert'
+                SELECT COALESCE(MAX(CAST(\(db.dialect.jsonText("record_json", "$.lastEventSeq")) AS BIGINT)), 0)
+                FROM stewardship_records WHERE kind = 'alert'
                 """).query([]) { seq = $0.int(0) }
             return seq
         }
@@ -81,8 +82,9 @@ extension SQLiteLedgerStore {
         return try readOperations(of: "the follow-ups of \(states.joined(separator: ", ")) alerts") { db in
             var facts: [FollowUpFacts] = []
             try db.cached("""
-                SELECT id, record_json ->> '$.state', record_json ->> '$.clearedAt', record_json ->> '$.peakLevel', record_json ->> '$.raisedOn',
-                       record_json ->> '$.createdAt', record_json ->> '$.deadline', admin_code, record_json -> '$.escalations'
+                SELECT id, \(["state", "clearedAt", "peakLevel", "raisedOn", "createdAt", "deadline"]
+                                 .map { db.dialect.jsonText("record_json", "$." + $0) }.joined(separator: ", ")),
+                       admin_code, \(db.dialect.jsonValue("record_json", "$.escalations"))
                 FROM stewardship_records WHERE kind = 'alert' AND state IN (\(marks)) AND id > ? ORDER BY id LIMIT ?
                 """).query(states.map { .text($0) } + [.text(after ?? ""), .int(Int64(limit))]) { row in
                 facts.append(try Self.followUpFacts(row))
@@ -230,7 +232,7 @@ extension SQLiteLedgerStore {
                 bounds.append("asset_id <= ?")
                 values.append(.text(through))
             }
-            try db.cached(base + (bounds.isEmpty ? "1" : bounds.joined(separator: " AND ")) + " ORDER BY " + order).query(values, row: row)
+            try db.cached(base + (bounds.isEmpty ? "1 = 1" : bounds.joined(separator: " AND ")) + " ORDER BY " + order).query(values, row: row)
         }
     }
 

@@ -2,6 +2,7 @@
 // the test its addresses; stops it with a signal and reports the exit.
 
 import Foundation
+import PostgresTestSupport
 import Synchronization
 import TaizhangClient
 import TaizhangProto
@@ -49,6 +50,7 @@ final class DaemonProcess: Sendable {
         let directory = dataDirectory ?? (NSTemporaryDirectory() + "tz-" + String(UUID().uuidString.prefix(8)))
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         self.dataDirectory = directory
+        let store = extraArguments.contains("--store") ? [] : try DaemonProcess.testStore(directory)
         socketPath = directory + "/tz.sock"
         let process = Process()
         // No configuration file unless the test names one (not the machine's /etc/taizhang/taizhangd.conf).
@@ -56,7 +58,8 @@ final class DaemonProcess: Sendable {
         // A cache of 1 MiB (some 200 of the tests' assets): reads hit it and
         // miss it, so the paths that read the ledger file run in every test.
         let cache = extraArguments.contains("--cache-mib") || extraArguments.contains("--config") ? [] : ["--cache-mib", "1"]
-        let arguments = configuration + ["--data-dir", directory, "--unix", socketPath] + (tcp ? ["--tcp", "127.0.0.1:0"] : []) + cache + extraArguments
+        let arguments = configuration + ["--data-dir", directory, "--unix", socketPath] + (tcp ? ["--tcp", "127.0.0.1:0"] : []) + cache + store
+            + extraArguments
         if let command = wrapper.first {
             process.executableURL = URL(fileURLWithPath: command)
             process.arguments = Array(wrapper.dropFirst()) + [DaemonProcess.binary] + arguments
@@ -104,6 +107,26 @@ final class DaemonProcess: Sendable {
     }
 
     var pid: Int32 { process.processIdentifier }
+
+    /// With TAIZHANG_TEST_STORE=postgresql (scripts/test runs some suites
+    /// so), each new data directory's ledger is a new database on the test
+    /// process's PostgreSQL cluster, named in the directory's
+    /// `test-store.uri` so a daemon restarted on the directory finds it.
+    static func testStore(_ directory: String) throws -> [String] {
+        let named = directory + "/test-store.uri"
+        if let uri = try? String(contentsOfFile: named, encoding: .utf8) { return ["--store", uri] }
+        guard ProcessInfo.processInfo.environment["TAIZHANG_TEST_STORE"] == "postgresql" else { return [] }
+        let uri = try postgresURI().uri
+        try uri.write(toFile: named, atomically: true, encoding: .utf8)
+        return ["--store", uri]
+    }
+
+    /// A new database on the test process's cluster: its `--store` URI and name.
+    static func postgresURI() throws -> (uri: String, database: String) {
+        let cluster = try PostgresCluster.shared()
+        let database = try cluster.createDatabase()
+        return ("postgresql://\(PostgresCluster.user)@/\(database)?host=\(cluster.sockets)&port=\(PostgresCluster.port)", database)
+    }
 
     /// Connects over the Unix socket.
     func connect() async throws -> TaizhangClient {

@@ -50,6 +50,25 @@ struct SystemdTests {
         }
     }
 
+    /// The PostgreSQL drop-in (issue 25) is read with the unit and every
+    /// line of it is one systemd knows.
+    @Test func thePostgreSQLDropIn_verifiesWithTheUnit() throws {
+        let folder = try Self.stagedUnits()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder + "/taizhangd.service.d", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.root + "/systemd/taizhangd.service.d/postgresql.conf",
+                                         toPath: folder + "/taizhangd.service.d/postgresql.conf")
+        let (verified, output) = try JournaldTests.outputAndError(["/usr/bin/env", "SYSTEMD_UNIT_PATH=\(folder):", "/usr/bin/systemd-analyze", "verify",
+                                                                   "--man=no", folder + "/taizhangd.service", folder + "/taizhangd.socket"])
+        #expect(verified == 0, "\(output)")
+        #expect(!output.contains("ignoring"), "\(output)")
+        // A key systemd does not know is only warned of: the check above would see it.
+        try "[Service]\nIPAddressAllowed=192.0.2.1\n".write(toFile: folder + "/taizhangd.service.d/typo.conf", atomically: true, encoding: .utf8)
+        let (_, typo) = try JournaldTests.outputAndError(["/usr/bin/env", "SYSTEMD_UNIT_PATH=\(folder):", "/usr/bin/systemd-analyze", "verify",
+                                                          "--man=no", folder + "/taizhangd.service", folder + "/taizhangd.socket"])
+        #expect(typo.contains("ignoring"), "\(typo)")
+    }
+
     /// A datagram socket at a temporary path, like systemd's notify socket.
     final class NotifySocket {
         let path: String

@@ -6,6 +6,7 @@
 // table, every column, a row deleted, a row added, the journal cut short.
 
 import Foundation
+import PostgresTestSupport
 import Testing
 import TaizhangClient
 import TaizhangProto
@@ -43,7 +44,14 @@ struct TamperTests {
                                       as: Taizhang_Ledger_V1_VerifyAuditChainResponse.self)
     }
 
+    /// Runs `sql` on a daemon's database behind its back: the sqlite3 tool
+    /// on `taizhang.db`, or psql when the daemon of that data directory
+    /// keeps its ledger in PostgreSQL (TAIZHANG_TEST_STORE=postgresql).
     static func sqlite3(_ database: String, _ sql: String) throws -> Int32 {
+        let directory = (database as NSString).deletingLastPathComponent
+        if database.hasSuffix("/taizhang.db"), let uri = try? String(contentsOfFile: directory + "/test-store.uri", encoding: .utf8) {
+            return try PostgresCluster.run("psql", [uri, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql]).status
+        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
         process.arguments = [database, sql]
