@@ -58,6 +58,12 @@ public final class PostgresConnection: SQLConnection {
     private var statements: [String: PostgresStatement] = [:]
     private var prepared = 0
     private(set) var stopFlag: StopFlag?
+    /// Counts the times the connection was made again: statements prepared
+    /// on an earlier session are prepared again.
+    private(set) var session = 0
+    /// Whether this side opened a transaction that has not ended: a lost
+    /// connection is then not made again until the store has seen it end.
+    private var transactionOpen = false
 
     /// Connects with `conninfo` (a `postgresql://` URI or `key=value` pairs).
     public init(conninfo: String, journalLockKey: Int64 = PostgresConnection.defaultJournalLockKey) throws {
@@ -71,8 +77,10 @@ public final class PostgresConnection: SQLConnection {
         }
         handle = connection
         self.journalLockKey = journalLockKey
-        try execute("SET client_encoding = 'UTF8'; SET standard_conforming_strings = on")
+        try execute(Self.sessionSettings)
     }
+
+    static let sessionSettings = "SET client_encoding = 'UTF8'; SET standard_conforming_strings = on"
 
     deinit {
         PQfinish(handle)
@@ -90,14 +98,53 @@ public final class PostgresConnection: SQLConnection {
     public var backendPID: Int32 { PQbackendPID(handle) }
 
     public func execute(_ sql: String) throws {
+        let opens = sql.hasPrefix("BEGIN")
+        let ends = sql == "COMMIT" || sql == "ROLLBACK"
+        // A new transaction: whatever was open went with a lost connection
+        // (the store gave it up without a ROLLBACK it could not send).
+        if opens, PQstatus(handle) != CONNECTION_OK { transactionOpen = false }
+        if opens || !transactionOpen { try reconnectIfLost() }
+        if ends { transactionOpen = false }
         let result = PQexec(handle, PostgresSQL.transaction(sql, journalLockKey: journalLockKey))
         defer { PQclear(result) }
         do {
             try check(result)
         } catch let error as PostgresError {
+            if opens, PQtransactionStatus(handle) != PQTRANS_IDLE { _ = PQexec(handle, "ROLLBACK").map(PQclear) }
             throw error.in(sql)
         }
+        // A COMMIT of a transaction that failed is answered ROLLBACK, not an error.
+        if sql == "COMMIT", let result, String(cString: PQcmdStatus(result)) != "COMMIT" {
+            throw PostgresError(sqlState: "40000", message: "the transaction was rolled back at COMMIT (a statement in it had failed)",
+                                connectionLost: false)
+        }
+        if opens { transactionOpen = true }
     }
+
+    /// Makes the connection again when it was lost and no transaction of
+    /// this side is open on it: libpq tries the hosts again in order, so
+    /// after a failover it finds the promoted standby.
+    /// - Throws: a `connectionLost` error when no host takes it.
+    func reconnectIfLost() throws {
+        guard PQstatus(handle) != CONNECTION_OK else { return }
+        if transactionOpen {
+            throw PostgresError(sqlState: "08006", message: "the connection to the database was lost inside a transaction", connectionLost: true)
+        }
+        PQreset(handle)
+        session += 1
+        guard PQstatus(handle) == CONNECTION_OK else {
+            throw PostgresError(sqlState: "08001", message: "the connection to the database was lost and could not be made again: \(lastError)",
+                                connectionLost: true)
+        }
+        let settings = PQexec(handle, Self.sessionSettings)
+        defer { PQclear(settings) }
+        try check(settings)
+        StoreLog.notice("connected again to the database (\(String(cString: PQhost(handle))):\(String(cString: PQport(handle)))) after the connection was lost")
+    }
+
+    /// Whether the connection is gone (the server stopped or the network
+    /// failed): an outcome awaited on it is unknown.
+    public var isBroken: Bool { PQstatus(handle) != CONNECTION_OK }
 
     public func prepare(_ sql: String) throws -> any SQLStatement {
         PostgresStatement(sql: PostgresSQL.translate(sql), connection: self)
@@ -110,12 +157,27 @@ public final class PostgresConnection: SQLConnection {
         return statement
     }
 
-    public var isAutocommit: Bool { PQtransactionStatus(handle) == PQTRANS_IDLE }
+    /// No transaction is open: none was begun, or the connection that held
+    /// one is gone (and the transaction with it).
+    public var isAutocommit: Bool {
+        let status = PQtransactionStatus(handle)
+        return status == PQTRANS_IDLE || status == PQTRANS_UNKNOWN
+    }
 
     public var lastError: String { String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines }
 
     public func stop(when flag: StopFlag) {
         stopFlag = flag
+    }
+
+    /// Drops prepared statements from the server's session, when it can
+    /// take a command (not inside a failed transaction: they are then left
+    /// to the session's end).
+    func deallocate(_ names: some Sequence<String>) {
+        guard PQstatus(handle) == CONNECTION_OK else { return }
+        let status = PQtransactionStatus(handle)
+        guard status == PQTRANS_IDLE || status == PQTRANS_INTRANS else { return }
+        for name in names { PQclear(PQexec(handle, "DEALLOCATE \(name)")) }
     }
 
     /// A fresh name for a server-side prepared statement.

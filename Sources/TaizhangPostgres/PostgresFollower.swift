@@ -41,8 +41,8 @@ final class PostgresFollower: StoreFollower, @unchecked Sendable {
                     let opened = try PostgresConnection(conninfo: conninfo)
                     try opened.execute("LISTEN taizhang_journal")
                     connection = opened
-                    // Commits made while no one listened: the newest head stands for them.
-                    heard(UInt64.max, "")
+                    // Commits made while no one listened: the store looks once (head 0).
+                    heard(0, "")
                 } catch {
                     StoreLog.debug("the follower cannot listen for other daemons' commits yet: \(error)")
                     wait(descriptor: -1, millis: 1_000)

@@ -216,7 +216,10 @@ enum PostgresSchema {
             let expected = Int64(SQLiteLedgerStore.schemaVersion)
             if newest == 0 {
                 try db.execute(tables)
-                try db.prepare("INSERT INTO schema_migrations(version, applied_unix_ms) VALUES (?, ?)").run([.int(expected), .int(nowUnixMillis)])
+                // Every version, as a SQLite file migrated at once records
+                // them (the ledger check reads when version 4 came).
+                let insert = try db.prepare("INSERT INTO schema_migrations(version, applied_unix_ms) VALUES (?, ?)")
+                for version in 1...expected { try insert.run([.int(version), .int(nowUnixMillis)]) }
             } else if newest != expected {
                 throw PostgresError(sqlState: "", message: newest > expected
                     ? "the database is at schema version \(newest), newer than this taizhangd knows (\(expected)); use a newer taizhangd"

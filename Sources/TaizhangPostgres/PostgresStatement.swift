@@ -7,9 +7,16 @@ import TaizhangStore
 
 final class PostgresStatement: SQLStatement {
     let sql: String
-    unowned let connection: PostgresConnection
+    /// Weak: the connection's cached statements end with it.
+    private weak var owner: PostgresConnection?
+    private var connection: PostgresConnection {
+        guard let owner else { preconditionFailure("a statement used after its connection closed") }
+        return owner
+    }
     /// The server-side statement prepared for each list of parameter types.
     private var names: [[UInt32]: String] = [:]
+    /// The connection's session the names were prepared on.
+    private var session = 0
     /// The rows of the last execution, walked by `step`.
     private var result: OpaquePointer?
     private var rowCount: Int32 = 0
@@ -17,11 +24,14 @@ final class PostgresStatement: SQLStatement {
 
     init(sql: String, connection: PostgresConnection) {
         self.sql = sql
-        self.connection = connection
+        owner = connection
     }
 
     deinit {
         if let result { PQclear(result) }
+        // The server keeps a prepared statement for its session: dropped
+        // with the statement, unless the connection ends with it.
+        if let owner, session == owner.session, !names.isEmpty { owner.deallocate(names.values) }
     }
 
     func run(_ values: [SQLValue]) throws {
@@ -64,6 +74,7 @@ final class PostgresStatement: SQLStatement {
     /// Prepares (once per parameter types) and runs the statement with `values`.
     private func execute(_ values: [SQLValue]) throws {
         clear()
+        try connection.reconnectIfLost()
         let types = values.map { value -> UInt32 in
             switch value {
             case .int: return PostgresType.int8
@@ -84,7 +95,10 @@ final class PostgresStatement: SQLStatement {
             case .int(let number):
                 buffers.append(Self.copy(Array(String(number).utf8))); lengths.append(0); formats.append(0)
             case .text(let text):
-                buffers.append(Self.copy(Array(text.utf8))); lengths.append(0); formats.append(0)
+                // Binary form, with its length: text holding NUL is refused
+                // by the server (22021), never cut short at the NUL.
+                let bytes = Array(text.utf8)
+                buffers.append(Self.copy(bytes, terminated: false)); lengths.append(Int32(bytes.count)); formats.append(1)
             case .blob(let bytes):
                 buffers.append(Self.copy(bytes, terminated: false)); lengths.append(Int32(bytes.count)); formats.append(1)
             }
@@ -110,6 +124,10 @@ final class PostgresStatement: SQLStatement {
     }
 
     private func statementName(_ types: [UInt32]) throws -> String {
+        if session != connection.session {
+            names.removeAll()
+            session = connection.session
+        }
         if let name = names[types] { return name }
         let name = connection.nextStatementName()
         let prepared = types.withUnsafeBufferPointer { types in

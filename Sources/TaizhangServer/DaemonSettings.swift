@@ -302,10 +302,18 @@ public struct DaemonSettings: Sendable, Equatable {
 
     /// A URI with its password, if it holds one, shown as `***`.
     static func redacted(_ uri: String) -> String {
-        guard let scheme = uri.range(of: "://") else { return uri }
-        let rest = uri[scheme.upperBound...]
-        guard let at = rest.firstIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") else { return uri }
-        return String(uri[..<rest.index(after: colon)]) + "***" + String(rest[at...])
+        var text = uri
+        if let scheme = text.range(of: "://") {
+            let rest = text[scheme.upperBound...]
+            if let at = rest.firstIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") {
+                text.replaceSubrange(rest.index(after: colon)..<at, with: "***")
+            }
+        }
+        if let key = text.range(of: "password=") {
+            let end = text[key.upperBound...].firstIndex(of: "&") ?? text.endIndex
+            text.replaceSubrange(key.upperBound..<end, with: "***")
+        }
+        return text
     }
 
     private static func hostPortValue(_ value: String) throws -> String? {

@@ -260,9 +260,12 @@ final class LedgerWriter: @unchecked Sendable {
         }
         guard sharesJournal else { return nil }
         do {
-            guard let taken = try store.takeInForeignCommits(db) else { return nil }
-            (frontier, frontierComplete) = try MerkleRows.frontier(db, size: Int(taken.head))
+            // Known: where this writer's frontier stands (a take-in that
+            // failed halfway leaves it behind the state; it is taken in again).
+            guard let taken = try store.takeInForeignCommits(db, known: UInt64(frontier.size)) else { return nil }
+            (frontier, frontierComplete) = try MerkleRows.frontier(db, size: Int(taken.state.auditHeadSeq))
             frontierAtGroup = frontier
+            store.state.withLock { $0 = taken.state }
             return taken.touched
         } catch {
             StoreLog.error("what other daemons committed could not be read: \(error)")
@@ -273,18 +276,27 @@ final class LedgerWriter: @unchecked Sendable {
     }
 
     /// Applies `batch` in one transaction; each mutation in its own savepoint.
+    /// What other daemons committed, taken in first, goes with the result
+    /// whether the group committed or not.
     func commit(_ batch: [PendingMutation], committed store: SQLiteLedgerStore) -> CommitResult {
+        let foreign: TouchedRecords?
+        do {
+            foreign = try begin(store)
+        } catch {
+            return CommitResult(durable: false, overlay: Overlay(), replies: batch.map { _ in .failure(LedgerWriter.storageFailure) }, appliedCount: 0)
+        }
+        var result = apply(batch, store: store)
+        result.foreign = foreign
+        return result
+    }
+
+    /// The group's mutations in the open transaction, then COMMIT.
+    private func apply(_ batch: [PendingMutation], store: SQLiteLedgerStore) -> CommitResult {
         var overlay = Overlay()
         var replies: [MutationReply] = []
         var applied = 0
         let nowMillis = clock.nowUnixMillis()
         let now = Timestamp.rfc3339(unixMillis: nowMillis)
-        let foreign: TouchedRecords?
-        do {
-            foreign = try begin(store)
-        } catch {
-            return CommitResult(durable: false, overlay: overlay, replies: batch.map { _ in .failure(LedgerWriter.storageFailure) }, appliedCount: 0)
-        }
         var (headSeq, headHash, numbers) = store.state.withLock {
             ($0.auditHeadSeq, $0.auditHeadHash, IdentifierNumbers(asset: $0.lastAssetNumber, entity: $0.lastEntityNumber, contract: $0.lastContractNumber,
                                                                      stewardship: $0.stewardshipNumbers))
@@ -346,9 +358,7 @@ final class LedgerWriter: @unchecked Sendable {
             }
         }
         overlay.treeHead = signHead(ifAskedIn: batch, store: store, time: now)
-        var result = finish(batch, overlay: overlay, replies: replies, applied: applied, head: (headSeq, headHash), nowMillis: nowMillis)
-        result.foreign = foreign
-        return result
+        return finish(batch, overlay: overlay, replies: replies, applied: applied, head: (headSeq, headHash), nowMillis: nowMillis)
     }
 
     /// The answer to a mutation that needs nothing written: its key's first
@@ -491,7 +501,10 @@ final class LedgerWriter: @unchecked Sendable {
         do {
             try db.execute("COMMIT")
         } catch {
-            return abandon(batch, replies: replies, reason: "COMMIT failed: \(error)", cause: error)
+            // The server's connection lost at COMMIT: the group may have
+            // been committed or not; a retry with the same key finds out.
+            return abandon(batch, replies: replies, reason: "COMMIT failed: \(error)", cause: error,
+                           failure: db.isBroken ? LedgerWriter.inDoubtFailure : nil)
         }
         overlay.auditHeadSeq = head.seq
         overlay.auditHeadHash = head.hash
@@ -537,13 +550,13 @@ final class LedgerWriter: @unchecked Sendable {
     /// of answers it wrote; answers that did not depend on it (replays of
     /// earlier groups' answers, refusals) stand.
     private func abandon(_ batch: [PendingMutation], replies: [MutationReply], reason: String,
-                         cause: (any Error)? = nil) -> CommitResult {
+                         cause: (any Error)? = nil, failure given: LedgerError? = nil) -> CommitResult {
         StoreLog.error("group of \(batch.count) mutations abandoned: \(reason)")
         frontier = frontierAtGroup
         groupTotals.removeAll(keepingCapacity: true)
         groupCounts.removeAll(keepingCapacity: true)
         if !db.isAutocommit { try? db.execute("ROLLBACK") }
-        let failure = cause.map(LedgerWriter.isFull) == true ? LedgerWriter.fullFailure : LedgerWriter.storageFailure
+        let failure = given ?? (cause.map(LedgerWriter.isFull) == true ? LedgerWriter.fullFailure : LedgerWriter.storageFailure)
         let kept: [MutationReply] = batch.indices.map { index in
             guard index < replies.count, !repliesOfGroup.contains(index) else { return .failure(failure) }
             if case .success(.applied) = replies[index] { return .failure(failure) }
@@ -559,6 +572,8 @@ final class LedgerWriter: @unchecked Sendable {
     static let fullFailure = LedgerError(.resourceExhausted, "the ledger database is full (its size limit, --store-max-bytes, or the disk); nothing was applied; tell the operator to free space or raise the limit")
 
     static let writeFailure = LedgerError(.internal, "the change could not be written; nothing was applied; retry, and report the request-id if it persists")
+
+    static let inDoubtFailure = LedgerError(.unavailable, "the connection to the database was lost as the change was committed: it may or may not have been applied; retry with the same idempotency-key to learn which (without one, look before you retry)")
 
     static let storageFailure = LedgerError(.unavailable, "the ledger could not be written to disk; nothing was applied; retry later and tell the operator (see the daemon's log)")
 

@@ -65,6 +65,9 @@ public protocol SQLConnection: AnyObject {
     var isAutocommit: Bool { get }
     /// The text of the last error.
     var lastError: String { get }
+    /// Whether the connection to a database server is gone: the outcome of
+    /// a COMMIT sent on it is unknown. (Never, for an embedded file.)
+    var isBroken: Bool { get }
     /// Makes the statement running on this connection, and every later one,
     /// fail once `flag` is set. `flag` must outlive the connection.
     func stop(when flag: StopFlag)

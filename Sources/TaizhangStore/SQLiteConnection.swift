@@ -43,6 +43,8 @@ final class SQLiteConnection: SQLConnection {
 
     var dialect: SQLDialect { .sqlite }
 
+    var isBroken: Bool { false }
+
     /// Makes the statement running on this connection, and every later one,
     /// fail with SQLITE_INTERRUPT once `flag` is set (looked at every
     /// 10,000 steps of SQLite's machine). `flag` must outlive the connection.

@@ -129,6 +129,8 @@ public final class SQLiteLedgerStore: LedgerStore {
     private let follower = Mutex<(any StoreFollower)?>(nil)
     /// Whether a probe that takes in other daemons' commits is queued.
     private let followProbeQueued = Atomic<Bool>(false)
+    /// The highest head another daemon's notice named.
+    private let heardHead = Atomic<UInt64>(0)
 
     /// @unchecked: the writer thread reads `writer` once at its start, and
     /// `close` empties it after that thread has stopped.
@@ -161,7 +163,17 @@ public final class SQLiteLedgerStore: LedgerStore {
         var ledgerId = ""
         try db.prepare("SELECT id FROM ledger_identity").query([]) { ledgerId = $0.text(0) }
         self.ledgerId = ledgerId
-        let loaded = try SQLiteLedgerStore.load(db, clock: clock, retentionMillis: configuration.idempotencyRetentionMillis)
+        // In one transaction that holds the journal (its lock, with other
+        // daemons on it): the numbers and the head read together.
+        try db.execute("BEGIN IMMEDIATE")
+        let loaded: LedgerState
+        do {
+            loaded = try SQLiteLedgerStore.load(db, clock: clock, retentionMillis: configuration.idempotencyRetentionMillis)
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
         state = Mutex(loaded)
         reader = Mutex(SQLiteReader(connection: try engine.openReader(),
                                     policy: configuration.depreciationPolicy))
@@ -949,11 +961,11 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     /// With several daemons on one ledger (PostgreSQL), called by the
     /// writer once it holds the journal's lock: when the journal grew past
-    /// the head this store knows, the in-memory state is read again and
-    /// the records the new entries name leave the caches. Returns the
-    /// journal's head and what changed, or nil when nothing did.
-    func takeInForeignCommits(_ db: any SQLConnection) throws -> (head: UInt64, touched: TouchedRecords)? {
-        let known = state.withLock { $0.auditHeadSeq }
+    /// `known` (the head the writer's frontier stands at), the in-memory
+    /// state is read again and the records the new entries name leave the
+    /// caches. Returns the state to publish (the writer publishes it once
+    /// its frontier is read too) and what changed, or nil when nothing did.
+    func takeInForeignCommits(_ db: any SQLConnection, known: UInt64) throws -> (state: LedgerState, touched: TouchedRecords)? {
         var head: UInt64 = 0
         try db.cached("SELECT COALESCE(MAX(seq), 0) FROM audit_journal").query([]) { head = UInt64($0.int(0)) }
         guard head != known else { return nil }
@@ -972,56 +984,70 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
         assetCache.forget(touched.assets)
         let loaded = try SQLiteLedgerStore.load(db, clock: clock, retentionMillis: configuration.idempotencyRetentionMillis)
-        state.withLock { $0 = loaded }
         StoreLog.debug("took in entries \(known + 1)…\(head) of other daemons")
-        return (head, touched)
+        return (loaded, touched)
     }
 
     /// A daemon on the same ledger committed up to `seq` (its notice): the
     /// writer takes it in with a probe, one at a time, unless it knows it.
+    /// A notice heard while the probe was queued is kept (the highest
+    /// head): when the probe ends short of it, another is queued. Head 0:
+    /// the follower connected again and may have missed notices; one
+    /// probe looks.
     func heardOfHead(_ seq: UInt64, from writerId: String) {
-        guard writerId != writerSlotId, seq > state.withLock({ $0.auditHeadSeq }) else { return }
+        guard writerId != writerSlotId else { return }
+        if seq > 0 {
+            heardHead.max(seq, ordering: .relaxed)
+            guard heardHead.load(ordering: .relaxed) > state.withLock({ $0.auditHeadSeq }) else { return }
+        }
         guard !followProbeQueued.exchange(true, ordering: .acquiringAndReleasing) else { return }
         let context = CallerContext(identity: "taizhangd", actor: "", method: "follow", requestId: "follow-\(seq)", requestSHA256: "",
                                     idempotencyKey: nil)
-        _ = submit(.probe, context: context, encode: { _ in [] }) { [weak self] _ in
-            self?.followProbeQueued.store(false, ordering: .releasing)
+        _ = submit(.probe, context: context, encode: { _ in [] }) { [weak self] reply in
+            guard let self else { return }
+            self.followProbeQueued.store(false, ordering: .releasing)
+            // A failed probe (the database away) is retried by the next notice, or the follower's reconnection.
+            if case .success = reply, self.heardHead.load(ordering: .relaxed) > self.state.withLock({ $0.auditHeadSeq }) {
+                self.heardOfHead(self.heardHead.load(ordering: .relaxed), from: "")
+            }
         }
     }
 
     // MARK: Loading
 
+    /// The committed state (statements kept with the connection: the
+    /// writer of a shared ledger loads it again at each take-in).
     static func load(_ db: any SQLConnection, clock: any WallClock, retentionMillis: Int64) throws -> LedgerState {
         var state = LedgerState()
-        try db.prepare("SELECT record_json FROM admin_units ORDER BY code").query([]) { row in
+        try db.cached("SELECT record_json FROM admin_units ORDER BY code").query([]) { row in
             state.put(try AdminUnit(recordJSON: row.text(0)))
         }
         // Projects stay in the file (read by id through `ProjectCache`): only their count.
-        try db.prepare("SELECT COUNT(*) FROM projects").query([]) { state.projectCount = Int($0.int(0)) }
+        try db.cached("SELECT COUNT(*) FROM projects").query([]) { state.projectCount = Int($0.int(0)) }
         // Assets stay in the file: only their count, from the whole
         // ledger's rows of `unit_counts` (a few rows, where counting the
         // table walks an index of every asset: 0.1–0.2 s at a million), and
         // the highest number (the end of the key).
-        try db.prepare("SELECT COALESCE(SUM(assets), 0) FROM unit_counts WHERE unit_code = ''").query([]) { state.assetCount = Int($0.int(0)) }
-        try db.prepare("SELECT MAX(id) FROM assets WHERE id >= 'ZC' AND id < 'ZD'").query([]) { row in
+        try db.cached("SELECT COALESCE(SUM(assets), 0) FROM unit_counts WHERE unit_code = ''").query([]) { state.assetCount = Int($0.int(0)) }
+        try db.cached("SELECT MAX(id) FROM assets WHERE id >= 'ZC' AND id < 'ZD'").query([]) { row in
             state.lastAssetNumber = AssetIdentifiers.number(of: row.text(0)) ?? 0
         }
         // Entities and contracts stay in the file: only their counts and
         // highest numbers (ids are a prefix and eight digits: the highest
         // sorts last).
-        try db.prepare("SELECT COUNT(*) FROM entities").query([]) { state.entityCount = Int($0.int(0)) }
-        try db.prepare("SELECT MAX(id) FROM entities WHERE id >= 'ZT' AND id < 'ZU'").query([]) { row in
+        try db.cached("SELECT COUNT(*) FROM entities").query([]) { state.entityCount = Int($0.int(0)) }
+        try db.cached("SELECT MAX(id) FROM entities WHERE id >= 'ZT' AND id < 'ZU'").query([]) { row in
             state.lastEntityNumber = OperationsIdentifiers.number(of: row.text(0), prefix: "ZT") ?? 0
         }
-        try db.prepare("SELECT COUNT(*) FROM contracts").query([]) { state.contractCount = Int($0.int(0)) }
-        try db.prepare("SELECT MAX(id) FROM contracts WHERE id >= 'HT' AND id < 'HU'").query([]) { row in
+        try db.cached("SELECT COUNT(*) FROM contracts").query([]) { state.contractCount = Int($0.int(0)) }
+        try db.cached("SELECT MAX(id) FROM contracts WHERE id >= 'HT' AND id < 'HU'").query([]) { row in
             state.lastContractNumber = OperationsIdentifiers.number(of: row.text(0), prefix: "HT") ?? 0
         }
         // Reports stay in the file: only their number.
-        try db.prepare("SELECT COUNT(*) FROM reports").query([]) { state.reportCount = Int($0.int(0)) }
+        try db.cached("SELECT COUNT(*) FROM reports").query([]) { state.reportCount = Int($0.int(0)) }
         // Stewardship records stay in the file: only their counts and
         // highest numbers (a prefix and eight digits: the highest sorts last).
-        try db.prepare("SELECT kind, COUNT(*), MAX(id) FROM stewardship_records GROUP BY kind").query([]) { row in
+        try db.cached("SELECT kind, COUNT(*), MAX(id) FROM stewardship_records GROUP BY kind").query([]) { row in
             guard let kind = StewardshipKind(rawValue: row.text(0)) else {
                 throw SQLiteError(code: 0, message: "stewardship_records holds an unknown kind \"\(row.text(0))\"; use a newer taizhangd")
             }
@@ -1031,13 +1057,13 @@ public final class SQLiteLedgerStore: LedgerStore {
         // Answers kept for idempotency keys stay in the file (the writer
         // reads them by key); expired ones go now, through their index.
         let oldest = clock.nowUnixMillis() - retentionMillis
-        try db.prepare("DELETE FROM idempotency WHERE created_unix_ms < ?").run([.int(oldest)])
-        try db.prepare("SELECT seq, hash FROM audit_journal ORDER BY seq DESC LIMIT 1").query([]) { row in
+        try db.cached("DELETE FROM idempotency WHERE created_unix_ms < ?").run([.int(oldest)])
+        try db.cached("SELECT seq, hash FROM audit_journal ORDER BY seq DESC LIMIT 1").query([]) { row in
             state.auditHeadSeq = UInt64(row.int(0))
             state.auditHeadHash = row.text(1)
         }
         // The newest head the journal holds (one past its end, after a cut, is not the tree's).
-        try db.prepare("SELECT \(MerkleRows.headColumns) FROM tree_heads WHERE size <= ? ORDER BY size DESC LIMIT 1")
+        try db.cached("SELECT \(MerkleRows.headColumns) FROM tree_heads WHERE size <= ? ORDER BY size DESC LIMIT 1")
             .query([.int(Int64(state.auditHeadSeq))]) { row in
                 let (head, key) = MerkleRows.head(row)
                 state.treeHead = (try? Ed25519PublicKey(bytes: key)).map { (head, $0) }

@@ -88,5 +88,5 @@ extension Logger.Level {
 public enum StoreLog {
     public static func debug(_ message: @autoclosure () -> String) { DaemonLog.debug("store: \(message())") }
     static func error(_ message: String, metadata: Logger.Metadata = [:]) { DaemonLog.error("store: \(message)", metadata: metadata) }
-    static func notice(_ message: String) { DaemonLog.info("store: \(message)") }
+    public static func notice(_ message: String) { DaemonLog.info("store: \(message)") }
 }

@@ -125,10 +125,15 @@ public final class PostgresCluster: @unchecked Sendable {
         server.waitUntilExit()
     }
 
-    /// SIGKILL to the postmaster, as a crash of the primary's machine would stop it.
+    /// SIGKILL to the postmaster and every process of the server, as a
+    /// crash of the primary's machine would stop them all at once.
     public func kill9() throws {
         guard let server else { throw ClusterError(description: "not running") }
+        // The children first listed: once the postmaster is gone they are another's.
+        let children = (try? Self.execute("/usr/bin/pgrep", ["-P", String(server.processIdentifier)]))?.stdout
+            .split(separator: "\n").compactMap { Int32($0) } ?? []
         kill(server.processIdentifier, SIGKILL)
+        for child in children { kill(child, SIGKILL) }
         server.waitUntilExit()
     }
 
