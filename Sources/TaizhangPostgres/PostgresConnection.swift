@@ -60,13 +60,17 @@ public final class PostgresConnection: SQLConnection {
     private(set) var stopFlag: StopFlag?
     /// Counts the times the connection was made again: statements prepared
     /// on an earlier session are prepared again.
-    private(set) var session = 0
+    public private(set) var session = 0
     /// Whether this side opened a transaction that has not ended: a lost
     /// connection is then not made again until the store has seen it end.
     private var transactionOpen = false
 
-    /// Connects with `conninfo` (a `postgresql://` URI or `key=value` pairs).
-    public init(conninfo: String, journalLockKey: Int64 = PostgresConnection.defaultJournalLockKey) throws {
+    /// The session's settings, made again with the connection.
+    private let sessionSettings: String
+
+    /// Connects with `conninfo` (a `postgresql://` URI or `key=value` pairs);
+    /// `settings` (SQL) are made in each session besides the encoding's.
+    public init(conninfo: String, journalLockKey: Int64 = PostgresConnection.defaultJournalLockKey, settings: String = "") throws {
         guard let connection = PQconnectdb(conninfo) else {
             throw PostgresError(sqlState: "", message: "libpq could not allocate a connection", connectionLost: true)
         }
@@ -77,10 +81,11 @@ public final class PostgresConnection: SQLConnection {
         }
         handle = connection
         self.journalLockKey = journalLockKey
-        try execute(Self.sessionSettings)
+        sessionSettings = Self.encodingSettings + (settings.isEmpty ? "" : "; " + settings)
+        try execute(sessionSettings)
     }
 
-    static let sessionSettings = "SET client_encoding = 'UTF8'; SET standard_conforming_strings = on"
+    static let encodingSettings = "SET client_encoding = 'UTF8'; SET standard_conforming_strings = on"
 
     deinit {
         PQfinish(handle)
@@ -136,7 +141,7 @@ public final class PostgresConnection: SQLConnection {
             throw PostgresError(sqlState: "08001", message: "the connection to the database was lost and could not be made again: \(lastError)",
                                 connectionLost: true)
         }
-        let settings = PQexec(handle, Self.sessionSettings)
+        let settings = PQexec(handle, sessionSettings)
         defer { PQclear(settings) }
         try check(settings)
         StoreLog.notice("connected again to the database (\(String(cString: PQhost(handle))):\(String(cString: PQport(handle)))) after the connection was lost")

@@ -46,8 +46,29 @@ public struct PostgresEngine: StoreEngine {
         try PostgresConnection(conninfo: effectiveConninfo)
     }
 
+    /// The risk monitor's connection to its alert tables: waits 5 s at
+    /// most for a lock (as the SQLite alerts.db does), so a run that cannot
+    /// store its alerts fails and is tried again rather than hanging.
+    public func openAlertConnection() throws -> any SQLConnection {
+        try PostgresConnection(conninfo: effectiveConninfo, settings: "SET lock_timeout = '5s'")
+    }
+
     public func follow(_ heard: @escaping @Sendable (UInt64, String) -> Void) -> (any StoreFollower)? {
-        PostgresFollower(conninfo: effectiveConninfo, heard: heard)
+        PostgresFollower(conninfo: effectiveConninfo, channel: "taizhang_journal") { payload in
+            // '<head seq> <writer id>'; "" after connecting: look once (head 0).
+            let parts = payload.split(separator: " ", maxSplits: 1)
+            if payload.isEmpty {
+                heard(0, "")
+            } else if let seq = parts.first.flatMap({ UInt64($0) }) {
+                heard(seq, parts.count > 1 ? String(parts[1]) : "")
+            }
+        }
+    }
+
+    /// Hears the leading risk monitor store alert events (`NOTIFY
+    /// taizhang_alerts`), and once after each (re)connection.
+    public func followAlerts(_ heard: @escaping @Sendable () -> Void) -> any StoreFollower {
+        PostgresFollower(conninfo: effectiveConninfo, channel: "taizhang_alerts") { _ in heard() }
     }
 
     /// The database's size as last measured (0 before the first): each

@@ -1,8 +1,11 @@
 // Hears the other daemons of a ledger: each writer sends
 // `NOTIFY taizhang_journal, '<head seq> <writer id>'` inside the group it
-// commits (PostgreSQL delivers it at COMMIT); the follower LISTENs on a
-// connection of its own and hands each notice to the store, which takes
-// the commits in before its next read of the state would miss them.
+// commits (PostgreSQL delivers it at COMMIT), and the leading risk monitor
+// `NOTIFY taizhang_alerts, '<event seq>'` with the alerts it stores. A
+// follower LISTENs on one channel, on a connection of its own, and hands
+// each notice on: the store takes the commits in before its next read of
+// the state would miss them; the alert tail sends the events to the
+// WatchAlerts streams.
 
 import CLibPQ
 import Foundation
@@ -12,19 +15,23 @@ import TaizhangStore
 final class PostgresFollower: StoreFollower, @unchecked Sendable {
     // @unchecked: `connection` is used by the follower's thread alone.
     private let conninfo: String
-    private let heard: @Sendable (UInt64, String) -> Void
+    private let channel: String
+    /// Called with each notice's payload, and with "" after (re)connecting
+    /// (notices sent while no one listened are lost: look once).
+    private let heard: @Sendable (String) -> Void
     private let stopped = Atomic<Bool>(false)
     private let done = DispatchSemaphore(value: 0)
     private var connection: PostgresConnection?
 
-    init(conninfo: String, heard: @escaping @Sendable (UInt64, String) -> Void) {
+    init(conninfo: String, channel: String, heard: @escaping @Sendable (String) -> Void) {
         self.conninfo = conninfo
+        self.channel = channel
         self.heard = heard
         let thread = Thread { [self] in
             run()
             done.signal()
         }
-        thread.name = "taizhang-store-follower"
+        thread.name = "taizhang-follow-\(channel)"
         thread.start()
     }
 
@@ -39,12 +46,12 @@ final class PostgresFollower: StoreFollower, @unchecked Sendable {
             if connection == nil {
                 do {
                     let opened = try PostgresConnection(conninfo: conninfo)
-                    try opened.execute("LISTEN taizhang_journal")
+                    try opened.execute("LISTEN \(channel)")
                     connection = opened
-                    // Commits made while no one listened: the store looks once (head 0).
-                    heard(0, "")
+                    // Notices sent while no one listened: look once.
+                    heard("")
                 } catch {
-                    StoreLog.debug("the follower cannot listen for other daemons' commits yet: \(error)")
+                    StoreLog.debug("the follower cannot listen on \(channel) yet: \(error)")
                     wait(descriptor: -1, millis: 1_000)
                     continue
                 }
@@ -59,10 +66,7 @@ final class PostgresFollower: StoreFollower, @unchecked Sendable {
             while let notice = PQnotifies(connection.handle) {
                 let payload = String(cString: notice.pointee.extra)
                 PQfreemem(notice)
-                let parts = payload.split(separator: " ", maxSplits: 1)
-                if let seq = parts.first.flatMap({ UInt64($0) }) {
-                    heard(seq, parts.count > 1 ? String(parts[1]) : "")
-                }
+                heard(payload)
             }
         }
         connection = nil

@@ -115,7 +115,7 @@ extension RiskMonitor {
                     summary.escalated += 1
                 }
                 // And to the watchers (a monitoring agent routes it to the unit above).
-                do { hub.publish(try alerts.recordEscalations(escalated, nowMillis: clock.nowUnixMillis())) } catch {
+                do { publish(try alerts.recordEscalations(escalated, nowMillis: clock.nowUnixMillis())) } catch {
                     DaemonLog.error("risk run: the escalations could not be stored as alert events: \(error)")
                 }
             }

@@ -30,6 +30,8 @@ struct MonitorRunSummary: Sendable {
     /// Whether the run looked only at what the commits before it touched.
     var focused = false
     var error = ""
+    /// The run was not made: another daemon's monitor leads (its name).
+    var ledBy: String?
 }
 
 /// Fans alert events out to the WatchAlerts streams.
@@ -83,6 +85,8 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
     let store: any LedgerStore
     let alerts: AlertStore
     let hub = AlertHub()
+    /// On a shared ledger: the events of whichever monitor leads, to the streams.
+    let tail: AlertTail?
     let sink: any AlertSink
     let clock: any WallClock
     /// The working-day calendar now (escalations count working days).
@@ -131,6 +135,7 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
         self.configuration = Mutex(configuration)
         self.sink = sink
         self.clock = clock
+        tail = alerts.shared ? AlertTail(alerts: alerts, hub: hub) : nil
     }
 
     func current() -> RiskConfiguration { configuration.withLock { $0 } }
@@ -152,6 +157,8 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
     /// Starts the thread (when enabled) and watches the store's commits;
     /// a second call does nothing.
     func start() {
+        // Every daemon of a shared ledger sends the events, the monitor on or off.
+        tail?.start()
         guard current().enabled else { return }
         lock.lock()
         guard thread == nil, !stopping else {
@@ -180,7 +187,18 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
         lock.signal()
         lock.unlock()
         if wasRunning { stopped.wait() }
+        tail?.stop()
     }
+
+    /// Sends stored events to the streams: at once alone; on a shared
+    /// ledger through the tail, which sends every daemon's in seq order.
+    func publish(_ events: [AlertEvent]) {
+        if let tail { tail.poke() } else { hub.publish(events) }
+    }
+
+    /// How often a monitor that does not lead tries to take the lead (the
+    /// longest a ledger goes without a monitor once the leader's daemon dies).
+    static let leadRetryNanos: UInt64 = 2_000_000_000
 
     /// Takes new weights, thresholds and schedule and runs at once with them;
     /// false, changing nothing, when `new` switches the monitor on or off.
@@ -221,6 +239,8 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
     private func loop() {
         var trigger = "start"
         var nextScheduled = clock.monotonicNanos()
+        /// Whether another daemon's monitor led at the last look.
+        var following = false
         while true {
             lock.lock()
             var waiters: [@Sendable (MonitorRunSummary) -> Void] = []
@@ -261,22 +281,15 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
             mutationDue = nil
             lock.unlock()
             if stop { break }
-            let summary = runOnce(trigger: trigger, focus: trigger == "mutation" && !taken.everything ? taken : nil)
-            lock.lock()
-            if summary.error.isEmpty {
-                changesCovered = max(changesCovered, seen)
-                failedRuns = 0
-            } else {
-                // The alerts could not be stored: what the run covered is
-                // still to do. The next run looks at everything, after 1 s,
-                // then 2, 4 … up to the interval while it keeps failing.
-                focus.everything = true
-                let wait = min(Self.retryNanos << min(failedRuns, 20), max(Self.retryNanos, UInt64(max(1, current().intervalSeconds)) * 1_000_000_000))
-                failedRuns += 1
-                let retry = clock.monotonicNanos() + wait
-                mutationDue = min(mutationDue ?? retry, retry)
+            guard let leadTrigger = leads(trigger: trigger, following: &following) else {
+                follow(covering: seen, waiters: waiters)
+                nextScheduled = clock.monotonicNanos() + Self.leadRetryNanos
+                trigger = "schedule"
+                continue
             }
-            lock.unlock()
+            trigger = leadTrigger
+            let summary = runOnce(trigger: trigger, focus: trigger == "mutation" && !taken.everything ? taken : nil)
+            settle(summary, covering: seen)
             for waiter in waiters { waiter(summary) }
             nextScheduled = clock.monotonicNanos() + UInt64(max(0, current().intervalSeconds)) * 1_000_000_000
             trigger = "schedule"
@@ -290,6 +303,51 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
         refused.error = "the monitor stopped before running"
         for waiter in waiters { waiter(refused) }
         stopped.signal()
+    }
+
+    /// After a run: the commits it covered are done; or, when its alerts
+    /// could not be stored, what it covered is still to do. The next run
+    /// then looks at everything, after 1 s, then 2, 4 … up to the interval
+    /// while it keeps failing.
+    private func settle(_ summary: MonitorRunSummary, covering seen: UInt64) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard summary.error.isEmpty else {
+            focus.everything = true
+            let wait = min(Self.retryNanos << min(failedRuns, 20), max(Self.retryNanos, UInt64(max(1, current().intervalSeconds)) * 1_000_000_000))
+            failedRuns += 1
+            let retry = clock.monotonicNanos() + wait
+            mutationDue = min(mutationDue ?? retry, retry)
+            return
+        }
+        changesCovered = max(changesCovered, seen)
+        failedRuns = 0
+    }
+
+    /// The trigger of a run this monitor may make now: `trigger`, or
+    /// "takeover" (a run over everything) when it has just taken the lead
+    /// from another daemon's; nil when another daemon's monitor leads.
+    private func leads(trigger: String, following: inout Bool) -> String? {
+        let leads: Bool
+        do { leads = try alerts.lead(nowMillis: clock.nowUnixMillis()) } catch {
+            DaemonLog.error("risk monitor: cannot learn whether this daemon leads: \(error)")
+            leads = false
+        }
+        defer { following = !leads }
+        guard leads else { return nil }
+        return following ? "takeover" : trigger
+    }
+
+    /// Another daemon's monitor leads and covers the commits seen: none
+    /// waits here, and a run asked for is refused, naming the leader.
+    private func follow(covering seen: UInt64, waiters: [@Sendable (MonitorRunSummary) -> Void]) {
+        lock.lock()
+        changesCovered = max(changesCovered, seen)
+        lock.unlock()
+        var refused = MonitorRunSummary()
+        refused.ledBy = alerts.leaderName
+        refused.error = "another daemon's risk monitor leads on this shared ledger (\(alerts.leaderName.isEmpty ? "not yet known" : alerts.leaderName)); ask it to run"
+        for waiter in waiters { waiter(refused) }
     }
 
     /// One run: score, compare, store, then tell journald and the watchers.
@@ -325,7 +383,7 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
             case .escalated: break
             }
         }
-        hub.publish(events)
+        publish(events)
         if summary.error.isEmpty {
             keepLedger(into: &summary)
             if !summary.focused { judgeUnits(into: &summary) }

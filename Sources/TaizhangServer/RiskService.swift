@@ -313,7 +313,9 @@ extension RiskService {
         var runMonitor: MethodSpec {
             MethodSpec(RPC.Risk.runMonitor, mutation: false) { _, _, completion in
                 guard let monitor, monitor.requestRun({ summary in
-                    if !summary.error.isEmpty, summary.finishedAt.isEmpty {
+                    if summary.ledBy != nil {
+                        completion(.failed(.init(code: .failedPrecondition, message: summary.error)))
+                    } else if !summary.error.isEmpty, summary.finishedAt.isEmpty {
                         completion(.failed(.init(code: .unavailable, message: summary.error)))
                     } else {
                         completion(.ok((try? RiskMapping.run(summary).serializedBytes()) ?? []))

@@ -83,6 +83,8 @@ extension SystemService {
                         run.runs = monitor.runCount
                         run.focusedRuns = monitor.focusedRunCount
                         run.changesPending = monitor.changesPending
+                        run.leading = monitor.alerts.leading
+                        run.leader = monitor.alerts.leaderName
                         if let last = monitor.lastRunSummary {
                             run.finishedAt = last.finishedAt
                             run.durationMicros = last.durationMicros
@@ -102,6 +104,8 @@ extension SystemService {
                         response.alertsByLevel = ["yellow": UInt64(counts[.yellow] ?? 0), "red": UInt64(counts[.red] ?? 0)]
                         if !monitor.enabled {
                             response.warnings.append("the risk monitor is switched off (\"enabled\": false); no alerts are raised or cleared")
+                        } else if !monitor.alerts.leading {
+                            response.warnings.append("the risk monitor of another daemon of this shared ledger runs (\(monitor.alerts.leaderName.isEmpty ? "not yet known" : monitor.alerts.leaderName)); this one takes over if that daemon stops")
                         }
                     }
                     let codeNames = Dictionary(uniqueKeysWithValues: Taizhang_Rpc_V1_Code.allCases.map { ($0.rawValue, "\($0)") })

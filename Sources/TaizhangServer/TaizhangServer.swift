@@ -91,10 +91,19 @@ public final class TaizhangServer: Sendable {
     /// Where alerts go: "journald" or "stderr"; nil without a monitor.
     public var alertDestination: String? { monitor?.sink.name }
 
-    /// Starts the risk monitor (after the listeners are bound).
-    public func startMonitor() {
+    /// Starts the risk monitor (after the listeners are bound). On a ledger
+    /// several daemons share, `followAlerts` starts hearing the alert events
+    /// the leading monitor stores (each notice makes the tail look at once).
+    public func startMonitor(followAlerts: ((@escaping @Sendable () -> Void) -> any StoreFollower)? = nil) {
         monitor?.start()
+        if let followAlerts, let tail = monitor?.tail {
+            let follower = followAlerts { tail.poke() }
+            alertFollower.withLock { $0 = follower }
+        }
     }
+
+    /// Hears the alert events of a shared ledger (nil alone).
+    private let alertFollower = Mutex<(any StoreFollower)?>(nil)
 
     private final class StateHolder: Sendable {
         let state = Mutex<ServerState?>(nil)
@@ -181,6 +190,8 @@ public final class TaizhangServer: Sendable {
         if let monitor {
             if !monitor.enabled {
                 line += "; risk monitor off"
+            } else if !monitor.alerts.leading {
+                line += "; risk monitor waiting (another daemon's leads)"
             } else if let run = monitor.lastRunSummary {
                 let open = monitor.alerts.openCounts()
                 line += "; risk run \(run.finishedAt) took \(run.durationMicros / 1000) ms, open alerts red \(open[.red] ?? 0) yellow \(open[.yellow] ?? 0)"
@@ -250,6 +261,7 @@ public final class TaizhangServer: Sendable {
 
     /// Stops the risk monitor's thread (after its run in progress).
     public func stopMonitor() {
+        alertFollower.withLock { $0 }?.stop()
         monitor?.stop()
     }
 
@@ -303,6 +315,7 @@ public final class TaizhangServer: Sendable {
             }
             guard let monitor else { return }
             metrics.gauge("taizhang_risk_monitor_enabled").record(monitor.enabled ? 1 : 0)
+            metrics.gauge("taizhang_risk_monitor_leading").record(monitor.enabled && monitor.alerts.leading ? 1 : 0)
             var open: [String: Int] = [:]
             for record in monitor.alerts.openAlerts().values {
                 open["\(record.kind.rawValue) \(record.level.rawValue)", default: 0] += 1

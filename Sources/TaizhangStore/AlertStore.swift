@@ -41,6 +41,9 @@ public final class AlertStore: Sendable {
         var open: [String: AlertRecord]
         var lastId: Int64
         var lastSeq: Int64
+        /// On a shared database: the connection's session in which this
+        /// daemon holds the monitor's lock (nil: it does not lead).
+        var leaderSession: Int?
     }
 
     private let state: Mutex<State>
@@ -50,59 +53,128 @@ public final class AlertStore: Sendable {
     private let newestSeq: Atomic<Int64>
     /// The oldest kept event's seq (0 when none): older ones were pruned.
     private let oldestKeptSeq: Atomic<Int64>
+    /// Whether the alerts are in a database several daemons share
+    /// (PostgreSQL): the monitor of one of them at a time changes them.
+    public let shared: Bool
+    /// This daemon, as the leader's row names it.
+    public let daemonName: String
+    /// Whether this daemon leads, as last found (read without the lock).
+    private let leadingNow = Atomic<Bool>(false)
+    /// Who leads, as last read from `risk_monitor_leader`.
+    private let leaderSeen = Mutex("")
+
+    /// The session lock the leading monitor holds on a shared database
+    /// ("taizhang-risk" in ASCII, apart from the journal's).
+    static let leaderLockKey: Int64 = 0x7461_697a_7269_736b
+    /// The transaction lock under which a shared database's alert tables are created.
+    static let creationLockKey: Int64 = 0x7461_697a_616c_7274
 
     /// Opens (creating) `alerts.db` in `dataDirectory`.
-    public init(dataDirectory: String) throws {
+    public convenience init(dataDirectory: String) throws {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let db = try SQLiteConnection(path: dataDirectory + "/alerts.db")
         try db.execute("PRAGMA journal_mode=WAL")
         try db.execute("PRAGMA synchronous=FULL")
-        try db.execute("""
+        try db.execute(AlertStore.schema(.sqlite))
+        try self.init(db: db, shared: false, daemonName: "")
+    }
+
+    /// Opens the alert tables in the database server several daemons of
+    /// one ledger share (creating them), on a connection of their own;
+    /// `daemonName` names this daemon to the others while its monitor leads.
+    public convenience init(shared db: sending any SQLConnection, daemonName: String) throws {
+        try db.execute("BEGIN")
+        do {
+            try db.prepare("SELECT pg_advisory_xact_lock(?)").query([.int(AlertStore.creationLockKey)]) { _ in }
+            try db.execute(AlertStore.schema(db.dialect))
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+        try self.init(db: db, shared: true, daemonName: daemonName)
+    }
+
+    private init(db: sending any SQLConnection, shared: Bool, daemonName: String) throws {
+        let loaded = try AlertStore.load(db)
+        state = Mutex(State(db: db, open: loaded.open, lastId: loaded.lastId, lastSeq: loaded.lastSeq))
+        counts = Mutex(AlertStore.count(loaded.open))
+        newestSeq = Atomic(loaded.lastSeq)
+        oldestKeptSeq = Atomic(loaded.firstSeq)
+        self.shared = shared
+        self.daemonName = daemonName
+        leadingNow.store(!shared, ordering: .releasing)
+    }
+
+    /// The tables, in the engine's types.
+    static func schema(_ dialect: SQLDialect) -> String {
+        let (integer, key, text) = dialect == .sqlite ? ("INTEGER", "INTEGER", "TEXT") : ("BIGINT", "BIGINT", "TEXT COLLATE \"C\"")
+        var sql = """
             CREATE TABLE IF NOT EXISTS alerts (
-                id INTEGER PRIMARY KEY,
-                kind TEXT NOT NULL,
-                subject_id TEXT NOT NULL,
-                subject_name TEXT NOT NULL,
-                admin_code TEXT NOT NULL,
-                level TEXT NOT NULL,
-                score INTEGER NOT NULL,
-                quarter TEXT NOT NULL,
-                parts_json TEXT NOT NULL,
-                reasons_json TEXT NOT NULL,
-                raised_at TEXT NOT NULL,
-                raised_day TEXT NOT NULL,
-                changed_at TEXT NOT NULL,
-                cleared_at TEXT NOT NULL
+                id \(key) PRIMARY KEY,
+                kind \(text) NOT NULL,
+                subject_id \(text) NOT NULL,
+                subject_name \(text) NOT NULL,
+                admin_code \(text) NOT NULL,
+                level \(text) NOT NULL,
+                score \(integer) NOT NULL,
+                quarter \(text) NOT NULL,
+                parts_json \(text) NOT NULL,
+                reasons_json \(text) NOT NULL,
+                raised_at \(text) NOT NULL,
+                raised_day \(text) NOT NULL,
+                changed_at \(text) NOT NULL,
+                cleared_at \(text) NOT NULL
             );
             CREATE INDEX IF NOT EXISTS alerts_open ON alerts(cleared_at) WHERE cleared_at = '';
             CREATE INDEX IF NOT EXISTS alerts_subject ON alerts(subject_id, id);
             CREATE TABLE IF NOT EXISTS alert_events (
-                seq INTEGER PRIMARY KEY,
-                alert_id INTEGER NOT NULL REFERENCES alerts(id),
-                type TEXT NOT NULL,
-                level TEXT NOT NULL,
-                previous_level TEXT NOT NULL,
-                score INTEGER NOT NULL,
-                quarter TEXT NOT NULL,
-                reasons_json TEXT NOT NULL,
-                time TEXT NOT NULL
+                seq \(key) PRIMARY KEY,
+                alert_id \(integer) NOT NULL REFERENCES alerts(id),
+                type \(text) NOT NULL,
+                level \(text) NOT NULL,
+                previous_level \(text) NOT NULL,
+                score \(integer) NOT NULL,
+                quarter \(text) NOT NULL,
+                reasons_json \(text) NOT NULL,
+                time \(text) NOT NULL
             );
-            """)
+            """
+        if dialect == .postgresql {
+            sql += """
+
+                CREATE TABLE IF NOT EXISTS risk_monitor_leader (
+                    one INTEGER PRIMARY KEY CHECK (one = 1),
+                    name TEXT NOT NULL,
+                    since TEXT NOT NULL
+                );
+                """
+        }
+        return sql
+    }
+
+    /// The open alerts, the newest id and seq, and the oldest kept seq.
+    private static func load(_ db: any SQLConnection) throws -> (open: [String: AlertRecord], lastId: Int64, lastSeq: Int64, firstSeq: Int64) {
         var open: [String: AlertRecord] = [:]
-        var lastId: Int64 = 0
-        var lastSeq: Int64 = 0
+        var (lastId, lastSeq, firstSeq): (Int64, Int64, Int64) = (0, 0, 0)
         try db.prepare("SELECT \(AlertStore.columns) FROM alerts WHERE cleared_at = ''").query([]) { row in
             let record = try AlertStore.record(row)
             open[record.key] = record
         }
         try db.prepare("SELECT COALESCE(MAX(id), 0) FROM alerts").query([]) { lastId = $0.int(0) }
-        try db.prepare("SELECT COALESCE(MAX(seq), 0) FROM alert_events").query([]) { lastSeq = $0.int(0) }
-        var firstSeq: Int64 = 0
-        try db.prepare("SELECT COALESCE(MIN(seq), 0) FROM alert_events").query([]) { firstSeq = $0.int(0) }
-        state = Mutex(State(db: db, open: open, lastId: lastId, lastSeq: lastSeq))
-        counts = Mutex(AlertStore.count(open))
-        newestSeq = Atomic(lastSeq)
-        oldestKeptSeq = Atomic(firstSeq)
+        try db.prepare("SELECT COALESCE(MAX(seq), 0), COALESCE(MIN(seq), 0) FROM alert_events").query([]) {
+            (lastSeq, firstSeq) = ($0.int(0), $0.int(1))
+        }
+        return (open, lastId, lastSeq, firstSeq)
+    }
+
+    /// Replaces what is held with what the database holds now.
+    private func reload(_ state: inout State) throws {
+        let loaded = try AlertStore.load(state.db)
+        (state.open, state.lastId, state.lastSeq) = (loaded.open, loaded.lastId, loaded.lastSeq)
+        counts.withLock { $0 = AlertStore.count(loaded.open) }
+        newestSeq.store(loaded.lastSeq, ordering: .releasing)
+        oldestKeptSeq.store(loaded.firstSeq, ordering: .releasing)
     }
 
     static func count(_ open: [String: AlertRecord]) -> [AlertLevel: Int] {
@@ -141,6 +213,142 @@ public final class AlertStore: Sendable {
     /// any seq from one before it up to `lastSeq`.
     public var oldestSeq: Int64 { oldestKeptSeq.load(ordering: .acquiring) }
 
+    // MARK: One monitor at a time, on a shared database
+
+    /// Why a change was refused on a shared database: another daemon leads.
+    public static let notLeading = LedgerError(.failedPrecondition,
+        "another daemon's risk monitor leads on this shared ledger: this daemon changes no alert until it leads")
+
+    /// Whether this daemon's monitor changes the alerts, as last found:
+    /// always alone; on a shared database, while it holds the lock.
+    public var leading: Bool { leadingNow.load(ordering: .acquiring) }
+
+    /// The daemon whose monitor leads, as last read ("" alone, or when none has).
+    public var leaderName: String { shared ? leaderSeen.withLock { $0 } : "" }
+
+    /// Whether this daemon's monitor may change the alerts now. Alone: yes.
+    /// On a shared database: while it holds the leader's session lock,
+    /// taken when it is free (a daemon that dies, or loses its connection,
+    /// lets it go); on taking it, what the last leader stored is read
+    /// again, and `risk_monitor_leader` names this daemon.
+    public func lead(nowMillis: Int64) throws -> Bool {
+        guard shared else { return true }
+        return try state.withLock { state in
+            let db = state.db
+            if let session = state.leaderSession {
+                // The lock goes with the server's session: a connection lost lost it.
+                let alive = (try? db.prepare("SELECT 1").query([]) { _ in }) != nil
+                if alive, db.session == session { return true }
+                state.leaderSession = nil
+                leadingNow.store(false, ordering: .releasing)
+                StoreLog.notice("risk monitor: the connection holding the monitor's lock was lost; this daemon no longer leads")
+            }
+            var taken = false
+            try db.prepare("SELECT pg_try_advisory_lock(?)").query([.int(Self.leaderLockKey)]) { taken = $0.int(0) != 0 }
+            guard taken else { return false }
+            do {
+                try reload(&state)
+                try db.prepare("""
+                    INSERT INTO risk_monitor_leader(one, name, since) VALUES (1, ?, ?)
+                    ON CONFLICT (one) DO UPDATE SET name = excluded.name, since = excluded.since
+                    """).run([.text(daemonName), .text(Timestamp.rfc3339(unixMillis: nowMillis))])
+            } catch {
+                _ = try? db.prepare("SELECT pg_advisory_unlock(?)").query([.int(Self.leaderLockKey)]) { _ in }
+                throw error
+            }
+            state.leaderSession = db.session
+            leaderSeen.withLock { $0 = daemonName }
+            leadingNow.store(true, ordering: .releasing)
+            StoreLog.notice("risk monitor: this daemon (\(daemonName)) leads; the alerts stand at event \(state.lastSeq)")
+            return true
+        }
+    }
+
+    /// On a shared database where another daemon leads: takes in what its
+    /// monitor stored since the last look (the alerts its events name, the
+    /// newest id and seq, the oldest seq kept), and who leads. Alone, or
+    /// leading, it changes nothing.
+    public func refresh() throws {
+        guard shared else { return }
+        try state.withLock { state in
+            guard state.leaderSession == nil else { return }
+            let db = state.db
+            var name = ""
+            try db.prepare("SELECT name FROM risk_monitor_leader").query([]) { name = $0.text(0) }
+            leaderSeen.withLock { $0 = name }
+            var (newest, oldest): (Int64, Int64) = (0, 0)
+            try db.prepare("SELECT COALESCE(MAX(seq), 0), COALESCE(MIN(seq), 0) FROM alert_events").query([]) { (newest, oldest) = ($0.int(0), $0.int(1)) }
+            oldestKeptSeq.store(oldest, ordering: .releasing)
+            guard newest != state.lastSeq else { return }
+            var ids = Set<Int64>()
+            try db.prepare("SELECT DISTINCT alert_id FROM alert_events WHERE seq > ? AND seq <= ?")
+                .query([.int(state.lastSeq), .int(newest)]) { ids.insert($0.int(0)) }
+            // Ahead of the database (one restored), behind the events kept, or far behind: all again.
+            if newest < state.lastSeq || oldest > state.lastSeq + 1 || ids.count > Self.refreshByIdMax {
+                try reload(&state)
+                return
+            }
+            var newCounts = counts.withLock { $0 }
+            let select = try db.prepare("SELECT \(AlertStore.columns) FROM alerts WHERE id = ?")
+            for id in ids.sorted() {
+                try select.query([.int(id)]) { row in
+                    let record = try AlertStore.record(row)
+                    if let held = state.open[record.key], held.id <= record.id {
+                        newCounts[held.level, default: 0] -= 1
+                        state.open[record.key] = nil
+                    }
+                    if record.clearedAt.isEmpty, state.open[record.key] == nil {
+                        state.open[record.key] = record
+                        newCounts[record.level, default: 0] += 1
+                    }
+                }
+            }
+            counts.withLock { $0 = newCounts }
+            try db.prepare("SELECT COALESCE(MAX(id), 0) FROM alerts").query([]) { state.lastId = $0.int(0) }
+            state.lastSeq = newest
+            newestSeq.store(newest, ordering: .releasing)
+        }
+    }
+
+    /// Alerts a refresh reads one by one at most; beyond, it reads all open ones.
+    static let refreshByIdMax = 5_000
+
+    /// Opens a change's transaction: alone, as the file's writer; on a
+    /// shared database only while this daemon leads, and only on top of
+    /// the newest event (else what is held is read again and the change refused).
+    private func beginChange(_ state: inout State) throws {
+        let db = state.db
+        guard shared else {
+            try db.execute("BEGIN IMMEDIATE")
+            return
+        }
+        try db.execute("BEGIN")
+        do {
+            guard let session = state.leaderSession, db.session == session else {
+                state.leaderSession = nil
+                leadingNow.store(false, ordering: .releasing)
+                throw Self.notLeading
+            }
+            var newest: Int64 = 0
+            try db.prepare("SELECT COALESCE(MAX(seq), 0) FROM alert_events").query([]) { newest = $0.int(0) }
+            guard newest == state.lastSeq else {
+                try? db.execute("ROLLBACK")
+                try reload(&state)
+                throw LedgerError(.aborted, "the alerts were changed by another daemon (event \(newest), not \(state.lastSeq)); what they hold was read again")
+            }
+        } catch {
+            if !db.isAutocommit { try? db.execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// Commits a change; on a shared database the other daemons hear of
+    /// event `seq` (`NOTIFY taizhang_alerts`, delivered at COMMIT).
+    private func commitChange(_ db: any SQLConnection, seq: Int64) throws {
+        if shared { try db.prepare("SELECT pg_notify('taizhang_alerts', ?)").query([.text(String(seq))]) { _ in } }
+        try db.execute("COMMIT")
+    }
+
     /// Deletes the events before the first one at or after `cutoff` (RFC
     /// 3339, as the events are stored): by seq, so the kept events stay one
     /// unbroken range (a clock stepped back leaves no hole), and always
@@ -149,6 +357,7 @@ public final class AlertStore: Sendable {
     @discardableResult
     public func pruneEvents(before cutoff: String) throws -> Int {
         try state.withLock { state in
+            if shared, state.leaderSession == nil { return 0 }
             let newest = newestSeq.load(ordering: .acquiring)
             // Rows in seq order: the scan stops at the first recent one.
             var firstKept = newest
@@ -204,7 +413,7 @@ public final class AlertStore: Sendable {
                                      .text(record.quarter), .text(AlertDetailJSON.parts(record.parts)), .text(AlertDetailJSON.reasons(record.reasons)),
                                      .text(record.changedAt), .text(record.clearedAt), .int(record.id)])
             }
-            try db.execute("BEGIN IMMEDIATE")
+            try beginChange(&state)
             do {
                 for condition in changes.raise {
                     lastId += 1
@@ -239,7 +448,7 @@ public final class AlertStore: Sendable {
                     settled.append((record.key, nil, current.level))
                     try event(.cleared, record, previous: current.level)
                 }
-                try db.execute("COMMIT")
+                try commitChange(db, seq: seq)
             } catch {
                 try? db.execute("ROLLBACK")
                 throw error
@@ -269,7 +478,7 @@ public final class AlertStore: Sendable {
                 """)
             var seq = state.lastSeq
             var events: [AlertEvent] = []
-            try db.execute("BEGIN IMMEDIATE")
+            try beginChange(&state)
             do {
                 for record in records {
                     seq += 1
@@ -278,7 +487,7 @@ public final class AlertStore: Sendable {
                                     .text(AlertDetailJSON.reasons(record.reasons)), .text(now)])
                     events.append(AlertEvent(seq: seq, type: .escalated, alert: record, previousLevel: record.level, time: now))
                 }
-                try db.execute("COMMIT")
+                try commitChange(db, seq: seq)
             } catch {
                 try? db.execute("ROLLBACK")
                 throw error

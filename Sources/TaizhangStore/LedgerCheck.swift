@@ -74,6 +74,9 @@ struct LedgerCheck {
         "totals_basis": "the depreciation policy the summary's totals were kept under: when it is not the one in force the totals are rebuilt from the asset rows at start (the check compares them with those rows)",
         "merkle_hashes": "the journal's Merkle tree: checked against the leaves made again from the journal's rows (MerkleCheck)",
         "tree_heads": "the signed heads of the journal's tree: each checked against the root of the entries it counts (MerkleCheck)",
+        "alerts": "the risk monitor's alerts, which it makes again from the ledger on every run (on PostgreSQL they share the ledger's database; on SQLite they are in alerts.db); the ledger's own records of them are checked",
+        "alert_events": "the risk monitor's events, as WatchAlerts sends them; the ledger's alert records take them in and are checked",
+        "risk_monitor_leader": "which daemon's risk monitor runs now, on a ledger several daemons share",
         "idempotency": "stored answers to retries, kept for a day; they change no record (each must answer a call the journal records under its key)",
     ]
 

@@ -71,6 +71,13 @@ public protocol SQLConnection: AnyObject {
     /// Makes the statement running on this connection, and every later one,
     /// fail once `flag` is set. `flag` must outlive the connection.
     func stop(when flag: StopFlag)
+    /// Counts the times a lost connection to a server was made again (a
+    /// new server session: its session locks are gone). 0 for a file.
+    var session: Int { get }
+}
+
+extension SQLConnection {
+    public var session: Int { 0 }
 }
 
 /// A prepared statement, reset and reused.

@@ -72,6 +72,10 @@ struct StatusCommand: AsyncParsableCommand {
             let red = status.alertsByLevel["red"] ?? 0, yellow = status.alertsByLevel["yellow"] ?? 0
             if !run.enabled {
                 print(zh ? "风险监测：已关闭" : "risk monitor: off")
+            } else if !run.leading {
+                let leader = run.leader.isEmpty ? (zh ? "未知" : "not yet known") : run.leader
+                print(zh ? "风险监测：由共享台账的另一守护进程运行（\(leader)）；在报预警 红灯 \(red)、黄灯 \(yellow)"
+                         : "risk monitor: runs on another daemon of the shared ledger (\(leader)); open alerts red \(red), yellow \(yellow)")
             } else if run.finishedAt.isEmpty {
                 print(zh ? "风险监测：尚未运行" : "risk monitor: no run yet")
             } else {

@@ -203,7 +203,7 @@ struct Taizhangd: ParsableCommand {
         let (store, server, bound) = try openAndBind(site, settings: settings)
         let reloader = Reloader(configFile: configFile, defaultConfigPath: Taizhangd.defaultConfigPath, flags: flagAssignments, started: settings,
                                 files: files, server: server, listening: bound.joined(separator: ", "))
-        try serve(store: store, server: server, reloader: reloader, bound: bound, activated: site.activated)
+        try serve(store: store, server: server, reloader: reloader, bound: bound, activated: site.activated, engine: Self.engine(settings))
     }
 
     /// The settings from the configuration file and the flags (exit 64 for
@@ -243,19 +243,7 @@ struct Taizhangd: ParsableCommand {
         // ledger store opens: with many entities each reads a hundred
         // thousand records or more (measured: 2.0 s to ready one after the
         // other at 100,000 entities).
-        let directory = site.dataDirectory
-        let alertsOpened = Mutex<Result<AlertStore, any Error>?>(nil)
-        let alertsDone = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            let result = Result { try AlertStore(dataDirectory: directory) }
-            alertsOpened.withLock { $0 = result }
-            alertsDone.signal()
-        }
-        let openAlerts = { () throws -> AlertStore in
-            alertsDone.wait()
-            alertsDone.signal()  // a second wait returns at once
-            return try alertsOpened.withLock { $0! }.get()
-        }
+        let openAlerts = Self.openAlertStore(site: site, engine: Self.engine(settings))
         if let offset = ProcessInfo.processInfo.environment["TAIZHANG_FAULT_CLOCK_OFFSET_DAYS"], offset != "0" {
             FileHandle.standardError.write(Data("taizhangd: TESTING ONLY: TAIZHANG_FAULT_CLOCK_OFFSET_DAYS=\(offset) puts this daemon's clock ahead; never set it on a county's server\n".utf8))
         }
@@ -282,7 +270,7 @@ struct Taizhangd: ParsableCommand {
         do {
             alerts = try openAlerts()
         } catch {
-            Log.error("cannot open the alert store in \(site.dataDirectory): \(error)")
+            Log.error("cannot open the alert store in \(Self.engine(settings)?.description ?? site.dataDirectory): \(error)")
             store.close()
             throw ExitCode(74)
         }
@@ -331,6 +319,32 @@ struct Taizhangd: ParsableCommand {
         }
     }
 
+    /// Starts opening the alert store; the function returned waits for it.
+    /// On PostgreSQL the alerts are in the ledger's database, shared by its
+    /// daemons; else `alerts.db` in the data directory.
+    private static func openAlertStore(site: Site, engine: PostgresEngine?) -> () throws -> AlertStore {
+        let directory = site.dataDirectory
+        let alertsOpened = Mutex<Result<AlertStore, any Error>?>(nil)
+        let alertsDone = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            let result = Result {
+                if let engine {
+                    try AlertStore(shared: try engine.openAlertConnection(), daemonName: "\(ProcessInfo.processInfo.hostName) pid \(getpid())")
+                } else {
+                    try AlertStore(dataDirectory: directory)
+                }
+            }
+            alertsOpened.withLock { $0 = result }
+            alertsDone.signal()
+        }
+        let openAlerts = { () throws -> AlertStore in
+            alertsDone.wait()
+            alertsDone.signal()  // a second wait returns at once
+            return try alertsOpened.withLock { $0! }.get()
+        }
+        return openAlerts
+    }
+
     /// The PostgreSQL engine `store` names; nil: the SQLite file in the
     /// data directory. A passfile among the service's credentials
     /// (`$CREDENTIALS_DIRECTORY/pgpass`) is libpq's, unless PGPASSFILE says another.
@@ -373,7 +387,7 @@ struct Taizhangd: ParsableCommand {
     /// Runs the daemon's services under one ServiceGroup until SIGTERM or
     /// SIGINT (SIGHUP reloads); they stop in reverse order (DaemonServices.swift).
     private func serve(store: SQLiteLedgerStore, server: TaizhangServer, reloader: Reloader, bound: [String],
-                       activated: [ServiceManager.Listener]) throws {
+                       activated: [ServiceManager.Listener], engine: PostgresEngine?) throws {
         let (hangups, hangup) = AsyncStream<Void>.makeStream(bufferingPolicy: .unbounded)
         let group = ServiceGroup(configuration: .init(services: [
             .init(service: StoreService(store: store)),
@@ -389,7 +403,7 @@ struct Taizhangd: ParsableCommand {
         Taizhangd.takeSignals(stop: { Task { await group.triggerGracefulShutdown() } }, hangup: { hangup.yield() })
         // The monitor takes RunMonitor calls from the first one answered
         // (its service, started with the group, finds it running).
-        server.startMonitor()
+        server.startMonitor(followAlerts: engine.map { engine in { engine.followAlerts($0) } })
         // Tests and scripts read these lines to learn the addresses.
         var announcement = ""
         for address in bound {

@@ -128,6 +128,18 @@ final class DaemonProcess: Sendable {
         return ("postgresql://\(PostgresCluster.user)@/\(database)?host=\(cluster.sockets)&port=\(PostgresCluster.port)", database)
     }
 
+    /// Another daemon of `daemon`'s ledger: a data directory of its own
+    /// holding copies of its keys (the daemons of one ledger share them
+    /// through their credentials), started with `extraArguments`.
+    static func sharing(_ daemon: DaemonProcess, extraArguments: [String]) throws -> DaemonProcess {
+        let directory = NSTemporaryDirectory() + "tz-" + String(UUID().uuidString.prefix(8))
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for key in ["tree-head.key", "personal-data.key"] {
+            try FileManager.default.copyItem(atPath: daemon.dataDirectory + "/" + key, toPath: directory + "/" + key)
+        }
+        return try DaemonProcess(dataDirectory: directory, extraArguments: extraArguments)
+    }
+
     /// Connects over the Unix socket.
     func connect() async throws -> TaizhangClient {
         try await TaizhangClient.connect(.unix(path: socketPath))

@@ -44,12 +44,7 @@ struct PostgresDaemonTests {
         let first = try DaemonProcess(extraArguments: ["--store", uri])
         defer { first.stop() }
         // The second shares the first's keys, as the daemons of one ledger share them through their credentials.
-        let secondDirectory = NSTemporaryDirectory() + "tz-" + String(UUID().uuidString.prefix(8))
-        try FileManager.default.createDirectory(atPath: secondDirectory, withIntermediateDirectories: true)
-        for key in ["tree-head.key", "personal-data.key"] {
-            try FileManager.default.copyItem(atPath: first.dataDirectory + "/" + key, toPath: secondDirectory + "/" + key)
-        }
-        let second = try DaemonProcess(dataDirectory: secondDirectory, extraArguments: ["--store", uri])
+        let second = try DaemonProcess.sharing(first, extraArguments: ["--store", uri])
         defer { second.stop() }
         let one = try await first.connect()
         let two = try await second.connect()

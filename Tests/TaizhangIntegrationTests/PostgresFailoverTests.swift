@@ -70,12 +70,7 @@ struct PostgresFailoverTests {
         let uri = "postgresql://\(PostgresCluster.user)@/ledger?host=\(primary.sockets),\(standby.sockets)&port=5432,5432"
         let first = try DaemonProcess(extraArguments: ["--store", uri])
         defer { first.stop() }
-        let secondDirectory = NSTemporaryDirectory() + "tz-" + String(UUID().uuidString.prefix(8))
-        try FileManager.default.createDirectory(atPath: secondDirectory, withIntermediateDirectories: true)
-        for key in ["tree-head.key", "personal-data.key"] {
-            try FileManager.default.copyItem(atPath: first.dataDirectory + "/" + key, toPath: secondDirectory + "/" + key)
-        }
-        let second = try DaemonProcess(dataDirectory: secondDirectory, extraArguments: ["--store", uri])
+        let second = try DaemonProcess.sharing(first, extraArguments: ["--store", uri])
         defer { second.stop() }
         let one = try await first.connect()
         let two = try await second.connect()

@@ -5,6 +5,7 @@
 // private mount namespace); no alert raised twice across a restart.
 
 import Foundation
+import PostgresTestSupport
 import Synchronization
 import Testing
 import TaizhangClient
@@ -211,16 +212,25 @@ struct RiskMonitorTests {
         let (entity, _) = try await Self.seedOperations(client)
         _ = try await Self.report(client, entity: entity, back: 2, met: false)
         _ = try await Self.run(client)
+        // The alerts locked by another program: alerts.db by sqlite3; on
+        // PostgreSQL (the suite's second pass) the events' table by psql.
         let locker = Process()
-        locker.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        locker.arguments = [daemon.dataDirectory + "/alerts.db"]
+        let shared = try? String(contentsOfFile: daemon.dataDirectory + "/test-store.uri", encoding: .utf8)
+        if let shared {
+            locker.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+            locker.arguments = ["-u", PostgresCluster.user, "--", PostgresCluster.bin + "/psql", shared, "-X", "-q", "-A", "-t"]
+        } else {
+            locker.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+            locker.arguments = [daemon.dataDirectory + "/alerts.db"]
+        }
         let input = Pipe()
         let output = Pipe()
         locker.standardInput = input
         locker.standardOutput = output
         try locker.run()
         defer { if locker.isRunning { locker.terminate() } }
-        input.fileHandleForWriting.write(Data("BEGIN EXCLUSIVE;\nSELECT 'locked';\n".utf8))
+        let lock = shared == nil ? "BEGIN EXCLUSIVE;" : "BEGIN; LOCK TABLE alert_events IN ACCESS EXCLUSIVE MODE;"
+        input.fileHandleForWriting.write(Data("\(lock)\nSELECT 'locked';\n".utf8))
         var seen = Data()
         while !String(decoding: seen, as: UTF8.self).contains("locked") { seen += output.fileHandleForReading.availableData }
         let before = try await Self.openAlerts(client).filter { $0.subjectID == entity }
@@ -236,7 +246,7 @@ struct RiskMonitorTests {
         #expect(status.lastRiskRun.lastError.contains("could not be stored"), "\(status.lastRiskRun)")
         #expect(status.lastRiskRun.changesPending, "the failed run's changes are still to do")
         #expect(try await Self.openAlerts(client).filter { $0.subjectID == entity } == before)
-        input.fileHandleForWriting.write(Data("COMMIT;\n.quit\n".utf8))
+        input.fileHandleForWriting.write(Data("COMMIT;\n\(shared == nil ? ".quit" : "\\q")\n".utf8))
         locker.waitUntilExit()
         // The run that tries again ends with no error and nothing pending
         // (the alert is stored a moment before the run's summary is).
@@ -516,6 +526,9 @@ final class StreamCollector: Sendable {
             await wait(after: generation, until: deadline)
         }
     }
+
+    /// Every event received so far, in the order received.
+    var received: [Taizhang_Risk_V1_AlertEvent] { state.withLock { $0.events } }
 
     /// How the stream ended (nil: normally; or still open after `seconds`).
     func end(within seconds: Double) async -> (any Error)? {

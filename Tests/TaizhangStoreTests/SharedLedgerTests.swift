@@ -8,6 +8,7 @@ import Foundation
 import Synchronization
 import Testing
 import TaizhangCore
+import TaizhangPostgres
 @testable import TaizhangStore
 
 @Suite(.serialized, .timeLimit(.minutes(3)))
@@ -71,5 +72,44 @@ struct SharedLedgerTests {
         let retried = try submit(second, .registerAssets([sampleAsset(code: "K-1")], batch: false), context(key: "k-shared", digest: "dk")).get()
         #expect(retried.assetIds == keyed.assetIds)
         #expect(try second.verifyAuditChain().intact)
+    }
+
+    /// The alerts of a shared ledger: one store leads at a time (a session
+    /// lock); the other refuses to change them, takes in what the leader
+    /// stored, and leads once the leader's connection is gone.
+    @Test func twoAlertStoresOnOneDatabase_oneLeads_theOtherTakesInAndTakesOver() throws {
+        let place = try StorePlace(.postgresql)
+        let conninfo = try #require(place.conninfo)
+        var leader: AlertStore? = try AlertStore(shared: try PostgresConnection(conninfo: conninfo), daemonName: "one")
+        let follower = try AlertStore(shared: try PostgresConnection(conninfo: conninfo), daemonName: "two")
+        #expect(try leader!.lead(nowMillis: 1_795_276_800_000))
+        #expect(try !follower.lead(nowMillis: 1_795_276_800_000))
+        #expect(try leader!.lead(nowMillis: 1_795_276_800_000), "a leader stays one")
+        let raised = try leader!.apply(AlertBook.changes(open: [:], now: [OperationsStoreTests.condition("ZT1", .yellow),
+                                                                         OperationsStoreTests.condition("ZT2", .red)]), nowMillis: 1_795_276_800_000)
+        #expect(raised.map(\.seq) == [1, 2])
+        // The follower changes nothing, and takes in what the leader stored.
+        #expect(throws: LedgerError.self) {
+            try follower.apply(AlertBook.changes(open: [:], now: [OperationsStoreTests.condition("ZT3", .red)]), nowMillis: 1_795_276_800_000)
+        }
+        try follower.refresh()
+        #expect(follower.leaderName == "one")
+        #expect(follower.lastSeq == 2)
+        #expect(follower.openAlerts().keys.sorted() == [AlertKind.entityTargets.key(of: "ZT1"), AlertKind.entityTargets.key(of: "ZT2")])
+        let cleared = try leader!.apply(AlertBook.changes(open: leader!.openAlerts(), now: [OperationsStoreTests.condition("ZT1", .red)]),
+                                        nowMillis: 1_795_276_900_000)
+        #expect(cleared.map(\.type) == [.changed, .cleared])
+        try follower.refresh()
+        #expect(follower.lastSeq == 4)
+        #expect(follower.openAlerts().keys.sorted() == [AlertKind.entityTargets.key(of: "ZT1")])
+        #expect(follower.openCounts()[.red] == 1 && follower.openCounts()[.yellow] ?? 0 == 0)
+        // The leader's connection closes (its daemon died): the follower leads, on top of the events stored.
+        leader = nil
+        // (The server lets the lock go once it has ended the closed session.)
+        #expect(eventually { (try? follower.lead(nowMillis: 1_795_277_000_000)) == true })
+        #expect(follower.leading && follower.leaderName == "two")
+        let next = try follower.apply(AlertBook.changes(open: follower.openAlerts(), now: []), nowMillis: 1_795_277_000_000)
+        #expect(next.map(\.seq) == [5])
+        #expect(next.map(\.type) == [.cleared])
     }
 }

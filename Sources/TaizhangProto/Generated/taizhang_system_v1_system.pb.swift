@@ -363,7 +363,7 @@ public nonisolated struct Taizhang_System_V1_RiskRun: Sendable {
   /// alerts whose level changed
   public var changed: UInt64 = 0
 
-  /// schedule, mutation, request, start
+  /// schedule, mutation, request, start, reload, takeover
   public var trigger: String = String()
 
   public var assetsChecked: UInt64 = 0
@@ -383,6 +383,14 @@ public nonisolated struct Taizhang_System_V1_RiskRun: Sendable {
 
   /// A commit that can change an alert waits for a run (the debounce).
   public var changesPending: Bool = false
+
+  /// Several daemons on one PostgreSQL ledger: one monitor runs at a time.
+  /// true: this daemon's monitor is the one that runs (always true alone).
+  public var leading: Bool = false
+
+  /// On a shared ledger: the daemon whose monitor runs ("host pid N"), as
+  /// it named itself; empty alone.
+  public var leader: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -944,7 +952,7 @@ nonisolated extension Taizhang_System_V1_MethodStats: SwiftProtobuf.Message, Swi
 
 nonisolated extension Taizhang_System_V1_RiskRun: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RiskRun"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}finished_at\0\u{3}duration_micros\0\u{1}scored\0\u{1}raised\0\u{1}cleared\0\u{1}enabled\0\u{1}changed\0\u{1}trigger\0\u{3}assets_checked\0\u{1}runs\0\u{3}last_error\0\u{1}focused\0\u{3}focused_runs\0\u{3}changes_pending\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}finished_at\0\u{3}duration_micros\0\u{1}scored\0\u{1}raised\0\u{1}cleared\0\u{1}enabled\0\u{1}changed\0\u{1}trigger\0\u{3}assets_checked\0\u{1}runs\0\u{3}last_error\0\u{1}focused\0\u{3}focused_runs\0\u{3}changes_pending\0\u{1}leading\0\u{1}leader\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -966,6 +974,8 @@ nonisolated extension Taizhang_System_V1_RiskRun: SwiftProtobuf.Message, SwiftPr
       case 12: try { try decoder.decodeSingularBoolField(value: &self.focused) }()
       case 13: try { try decoder.decodeSingularUInt64Field(value: &self.focusedRuns) }()
       case 14: try { try decoder.decodeSingularBoolField(value: &self.changesPending) }()
+      case 15: try { try decoder.decodeSingularBoolField(value: &self.leading) }()
+      case 16: try { try decoder.decodeSingularStringField(value: &self.leader) }()
       default: break
       }
     }
@@ -1014,6 +1024,12 @@ nonisolated extension Taizhang_System_V1_RiskRun: SwiftProtobuf.Message, SwiftPr
     if self.changesPending != false {
       try visitor.visitSingularBoolField(value: self.changesPending, fieldNumber: 14)
     }
+    if self.leading != false {
+      try visitor.visitSingularBoolField(value: self.leading, fieldNumber: 15)
+    }
+    if !self.leader.isEmpty {
+      try visitor.visitSingularStringField(value: self.leader, fieldNumber: 16)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1032,6 +1048,8 @@ nonisolated extension Taizhang_System_V1_RiskRun: SwiftProtobuf.Message, SwiftPr
     if lhs.focused != rhs.focused {return false}
     if lhs.focusedRuns != rhs.focusedRuns {return false}
     if lhs.changesPending != rhs.changesPending {return false}
+    if lhs.leading != rhs.leading {return false}
+    if lhs.leader != rhs.leader {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

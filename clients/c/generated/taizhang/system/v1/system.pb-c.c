@@ -1543,7 +1543,7 @@ const ProtobufCMessageDescriptor taizhang__system__v1__method_stats__descriptor 
   (ProtobufCMessageInit) taizhang__system__v1__method_stats__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taizhang__system__v1__risk_run__field_descriptors[14] =
+static const ProtobufCFieldDescriptor taizhang__system__v1__risk_run__field_descriptors[16] =
 {
   {
     "finished_at",
@@ -1713,6 +1713,30 @@ static const ProtobufCFieldDescriptor taizhang__system__v1__risk_run__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "leading",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__System__V1__RiskRun, leading),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "leader",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taizhang__System__V1__RiskRun, leader),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taizhang__system__v1__risk_run__field_indices_by_name[] = {
   8,   /* field[8] = assets_checked */
@@ -1725,6 +1749,8 @@ static const unsigned taizhang__system__v1__risk_run__field_indices_by_name[] = 
   11,   /* field[11] = focused */
   12,   /* field[12] = focused_runs */
   10,   /* field[10] = last_error */
+  15,   /* field[15] = leader */
+  14,   /* field[14] = leading */
   3,   /* field[3] = raised */
   9,   /* field[9] = runs */
   2,   /* field[2] = scored */
@@ -1733,7 +1759,7 @@ static const unsigned taizhang__system__v1__risk_run__field_indices_by_name[] = 
 static const ProtobufCIntRange taizhang__system__v1__risk_run__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 14 }
+  { 0, 16 }
 };
 const ProtobufCMessageDescriptor taizhang__system__v1__risk_run__descriptor =
 {
@@ -1743,7 +1769,7 @@ const ProtobufCMessageDescriptor taizhang__system__v1__risk_run__descriptor =
   "Taizhang__System__V1__RiskRun",
   "taizhang.system.v1",
   sizeof(Taizhang__System__V1__RiskRun),
-  14,
+  16,
   taizhang__system__v1__risk_run__field_descriptors,
   taizhang__system__v1__risk_run__field_indices_by_name,
   1,  taizhang__system__v1__risk_run__number_ranges,

@@ -307,7 +307,7 @@ struct  Taizhang__System__V1__RiskRun
    */
   uint64_t changed;
   /*
-   * schedule, mutation, request, start
+   * schedule, mutation, request, start, reload, takeover
    */
   char *trigger;
   uint64_t assets_checked;
@@ -332,10 +332,20 @@ struct  Taizhang__System__V1__RiskRun
    * A commit that can change an alert waits for a run (the debounce).
    */
   protobuf_c_boolean changes_pending;
+  /*
+   * Several daemons on one PostgreSQL ledger: one monitor runs at a time.
+   * true: this daemon's monitor is the one that runs (always true alone).
+   */
+  protobuf_c_boolean leading;
+  /*
+   * On a shared ledger: the daemon whose monitor runs ("host pid N"), as
+   * it named itself; empty alone.
+   */
+  char *leader;
 };
 #define TAIZHANG__SYSTEM__V1__RISK_RUN__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taizhang__system__v1__risk_run__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, (char *)protobuf_c_empty_string }
 
 
 struct  Taizhang__System__V1__ListMethodsRequest
