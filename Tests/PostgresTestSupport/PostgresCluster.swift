@@ -82,12 +82,31 @@ public final class PostgresCluster: @unchecked Sendable {
     /// A streaming standby of `primary`, started.
     public static func standby(of primary: PostgresCluster) throws -> PostgresCluster {
         let cluster = PostgresCluster(data: try folder("standby"), sockets: try folder("sock"))
-        let backup = try run("pg_basebackup", ["-D", cluster.data, "-R", "-X", "stream", "-h", primary.sockets, "-p", String(port), "-U", user,
-                                               "--no-sync", "-d", "application_name=standby"])
+        // A fast checkpoint: the default (spread) waits out most of checkpoint_timeout.
+        let backup = try run("pg_basebackup", ["-D", cluster.data, "-R", "-X", "stream", "-c", "fast", "-h", primary.sockets, "-p", String(port),
+                                               "-U", user, "--no-sync", "-d", "application_name=standby"])
         guard backup.status == 0 else { throw ClusterError(description: "pg_basebackup: \(backup.stderr)") }
         // The backup made the primary_conninfo; the standby answers on its own socket folder.
         try cluster.start()
         return cluster
+    }
+
+    /// A standby of `primary` that the primary waits for at each commit
+    /// (`synchronous_standby_names`), once it reports itself in sync.
+    public static func synchronousStandby(of primary: PostgresCluster) throws -> PostgresCluster {
+        let standby = try standby(of: primary)
+        _ = try primary.query("ALTER SYSTEM SET synchronous_standby_names = 'standby'")
+        _ = try primary.query("SELECT pg_reload_conf()")
+        var state = ""
+        let deadline = ContinuousClock.now + .seconds(30)
+        while state != "sync", ContinuousClock.now < deadline {
+            state = try primary.query("SELECT sync_state FROM pg_stat_replication WHERE application_name = 'standby'")
+        }
+        guard state == "sync" else {
+            standby.remove()
+            throw ClusterError(description: "the standby did not report itself in sync within 30 s (state \"\(state)\")")
+        }
+        return standby
     }
 
     /// The running server: the postmaster itself, a child of the test

@@ -22,7 +22,10 @@ struct PostgresFailoverTests {
     final class Tally: Sendable {
         let acknowledged = Mutex<[String: String]>([:])  // idempotency key → asset id
         let unavailable = Atomic<Int>(0)
+        /// When every process of the primary was dead (kill9 returned).
         let killedAt = Mutex<ContinuousClock.Instant?>(nil)
+        /// When the standby's promotion returned, after `killedAt`.
+        let promotedAfter = Mutex<Duration?>(nil)
         let firstAfterKill = Mutex<Duration?>(nil)
     }
 
@@ -57,16 +60,8 @@ struct PostgresFailoverTests {
         let primary = try PostgresCluster.primary()
         defer { primary.remove() }
         _ = try primary.query("CREATE DATABASE ledger")
-        let standby = try PostgresCluster.standby(of: primary)
+        let standby = try PostgresCluster.synchronousStandby(of: primary)
         defer { standby.remove() }
-        _ = try primary.query("ALTER SYSTEM SET synchronous_standby_names = 'standby'")
-        _ = try primary.query("SELECT pg_reload_conf()")
-        var state = ""
-        let deadline = ContinuousClock.now + .seconds(30)
-        while state != "sync", ContinuousClock.now < deadline {
-            state = try primary.query("SELECT sync_state FROM pg_stat_replication WHERE application_name = 'standby'")
-        }
-        #expect(state == "sync")
         let uri = "postgresql://\(PostgresCluster.user)@/ledger?host=\(primary.sockets),\(standby.sockets)&port=5432,5432"
         let first = try DaemonProcess(extraArguments: ["--store", uri])
         defer { first.stop() }
@@ -86,9 +81,11 @@ struct PostgresFailoverTests {
             // Mid-load: once a third of the writes are acknowledged.
             group.addTask {
                 while tally.acknowledged.withLock({ $0.count }) < 4 * perWriter / 3 { try await Task.sleep(for: .milliseconds(5)) }
-                tally.killedAt.withLock { $0 = .now }
                 try primary.kill9()
+                let killed = ContinuousClock.now
+                tally.killedAt.withLock { $0 = killed }
                 try standby.promote()
+                tally.promotedAfter.withLock { $0 = ContinuousClock.now - killed }
             }
             try await group.waitForAll()
         }
@@ -116,7 +113,8 @@ struct PostgresFailoverTests {
         #expect(first.stop() == 0)
         #expect(second.stop() == 0)
         let switchTime = tally.firstAfterKill.withLock { $0 }
-        print("failover: \(tally.unavailable.load(ordering: .relaxed)) calls answered UNAVAILABLE during the switch; "
-              + "first write acknowledged \(switchTime.map { "\($0)" } ?? "never") after the primary died")
+        let promoted = tally.promotedAfter.withLock { $0 }
+        print("failover: \(tally.unavailable.load(ordering: .relaxed)) calls answered UNAVAILABLE during the switch; standby promoted "
+              + "\(promoted.map { "\($0)" } ?? "never") and first write (begun after) acknowledged \(switchTime.map { "\($0)" } ?? "never") after the primary died")
     }
 }
