@@ -281,8 +281,9 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
             mutationDue = nil
             lock.unlock()
             if stop { break }
-            guard let leadTrigger = leads(trigger: trigger, following: &following) else {
-                follow(covering: seen, waiters: waiters)
+            let (leadTrigger, unknown) = leads(trigger: trigger, following: &following)
+            guard let leadTrigger else {
+                follow(covering: seen, waiters: waiters, unknown: unknown)
                 nextScheduled = clock.monotonicNanos() + Self.leadRetryNanos
                 trigger = "schedule"
                 continue
@@ -326,27 +327,35 @@ final class RiskMonitor: RiskConfigurationSource, @unchecked Sendable {
 
     /// The trigger of a run this monitor may make now: `trigger`, or
     /// "takeover" (a run over everything) when it has just taken the lead
-    /// from another daemon's; nil when another daemon's monitor leads.
-    private func leads(trigger: String, following: inout Bool) -> String? {
+    /// from another daemon's; nil when another daemon's monitor leads, or
+    /// when the database could not say (the error).
+    private func leads(trigger: String, following: inout Bool) -> (String?, (any Error)?) {
         let leads: Bool
         do { leads = try alerts.lead(nowMillis: clock.nowUnixMillis()) } catch {
             DaemonLog.error("risk monitor: cannot learn whether this daemon leads: \(error)")
-            leads = false
+            following = true
+            return (nil, error)
         }
         defer { following = !leads }
-        guard leads else { return nil }
-        return following ? "takeover" : trigger
+        guard leads else { return (nil, nil) }
+        return (following ? "takeover" : trigger, nil)
     }
 
     /// Another daemon's monitor leads and covers the commits seen: none
     /// waits here, and a run asked for is refused, naming the leader.
-    private func follow(covering seen: UInt64, waiters: [@Sendable (MonitorRunSummary) -> Void]) {
-        lock.lock()
-        changesCovered = max(changesCovered, seen)
-        lock.unlock()
+    /// With `unknown` (the database could not say who leads) the run asked
+    /// for fails UNAVAILABLE instead, and the commits stay to do.
+    private func follow(covering seen: UInt64, waiters: [@Sendable (MonitorRunSummary) -> Void], unknown: (any Error)?) {
         var refused = MonitorRunSummary()
-        refused.ledBy = alerts.leaderName
-        refused.error = "another daemon's risk monitor leads on this shared ledger (\(alerts.leaderName.isEmpty ? "not yet known" : alerts.leaderName)); ask it to run"
+        if let unknown {
+            refused.error = "the database could not say which daemon's risk monitor leads (\(unknown)); nothing was run: try again"
+        } else {
+            lock.lock()
+            changesCovered = max(changesCovered, seen)
+            lock.unlock()
+            refused.ledBy = alerts.leaderName
+            refused.error = "another daemon's risk monitor leads on this shared ledger (\(alerts.leaderName.isEmpty ? "not yet known" : alerts.leaderName)); ask it to run"
+        }
         for waiter in waiters { waiter(refused) }
     }
 

@@ -270,6 +270,8 @@ extension RiskService {
                 // A checkpoint the kept events no longer reach (pruned after
                 // alert_event_retention_days), or past the newest (an older
                 // alerts.db restored): the watcher must re-read the open alerts.
+                // A follower of a shared ledger may not have looked since the seq was sent.
+                if monitor.alerts.shared, request.afterSeq > monitor.alerts.lastSeq { try? monitor.alerts.refresh() }
                 let oldest = monitor.alerts.oldestSeq, newest = monitor.alerts.lastSeq
                 if request.afterSeq > newest || (oldest > 0 && request.afterSeq < oldest - 1) {
                     let why = request.afterSeq > newest ? "is past the newest event (\(newest))" : "is older than the events kept (the oldest is \(oldest))"

@@ -267,40 +267,44 @@ public final class AlertStore: Sendable {
     /// On a shared database where another daemon leads: takes in what its
     /// monitor stored since the last look (the alerts its events name, the
     /// newest id and seq, the oldest seq kept), and who leads. Alone, or
-    /// leading, it changes nothing.
+    /// leading, it changes nothing; a leader whose connection was made
+    /// again (its lock gone with the old session) follows from here on.
     public func refresh() throws {
         guard shared else { return }
         try state.withLock { state in
-            guard state.leaderSession == nil else { return }
             let db = state.db
             var name = ""
             try db.prepare("SELECT name FROM risk_monitor_leader").query([]) { name = $0.text(0) }
+            if let session = state.leaderSession {
+                guard db.session != session else { return }
+                state.leaderSession = nil
+                leadingNow.store(false, ordering: .releasing)
+                StoreLog.notice("risk monitor: the connection holding the monitor's lock was lost; this daemon no longer leads")
+            }
             leaderSeen.withLock { $0 = name }
             var (newest, oldest): (Int64, Int64) = (0, 0)
             try db.prepare("SELECT COALESCE(MAX(seq), 0), COALESCE(MIN(seq), 0) FROM alert_events").query([]) { (newest, oldest) = ($0.int(0), $0.int(1)) }
             oldestKeptSeq.store(oldest, ordering: .releasing)
             guard newest != state.lastSeq else { return }
-            var ids = Set<Int64>()
-            try db.prepare("SELECT DISTINCT alert_id FROM alert_events WHERE seq > ? AND seq <= ?")
-                .query([.int(state.lastSeq), .int(newest)]) { ids.insert($0.int(0)) }
-            // Ahead of the database (one restored), behind the events kept, or far behind: all again.
-            if newest < state.lastSeq || oldest > state.lastSeq + 1 || ids.count > Self.refreshByIdMax {
+            // Ahead of the database (one restored), or behind the events kept: all again.
+            if newest < state.lastSeq || oldest > state.lastSeq + 1 {
                 try reload(&state)
                 return
             }
+            // The alerts the new events name, as they are now, in one read.
             var newCounts = counts.withLock { $0 }
-            let select = try db.prepare("SELECT \(AlertStore.columns) FROM alerts WHERE id = ?")
-            for id in ids.sorted() {
-                try select.query([.int(id)]) { row in
-                    let record = try AlertStore.record(row)
-                    if let held = state.open[record.key], held.id <= record.id {
-                        newCounts[held.level, default: 0] -= 1
-                        state.open[record.key] = nil
-                    }
-                    if record.clearedAt.isEmpty, state.open[record.key] == nil {
-                        state.open[record.key] = record
-                        newCounts[record.level, default: 0] += 1
-                    }
+            try db.prepare("""
+                SELECT \(AlertStore.columns) FROM alerts
+                WHERE id IN (SELECT alert_id FROM alert_events WHERE seq > ? AND seq <= ?) ORDER BY id
+                """).query([.int(state.lastSeq), .int(newest)]) { row in
+                let record = try AlertStore.record(row)
+                if let held = state.open[record.key], held.id <= record.id {
+                    newCounts[held.level, default: 0] -= 1
+                    state.open[record.key] = nil
+                }
+                if record.clearedAt.isEmpty, state.open[record.key] == nil {
+                    state.open[record.key] = record
+                    newCounts[record.level, default: 0] += 1
                 }
             }
             counts.withLock { $0 = newCounts }
@@ -309,9 +313,6 @@ public final class AlertStore: Sendable {
             newestSeq.store(newest, ordering: .releasing)
         }
     }
-
-    /// Alerts a refresh reads one by one at most; beyond, it reads all open ones.
-    static let refreshByIdMax = 5_000
 
     /// Opens a change's transaction: alone, as the file's writer; on a
     /// shared database only while this daemon leads, and only on top of
@@ -366,7 +367,15 @@ public final class AlertStore: Sendable {
             var deleted = 0
             try state.db.prepare("SELECT COUNT(*) FROM alert_events WHERE seq < ?").query([.int(firstKept)]) { deleted = Int($0.int(0)) }
             guard deleted > 0 else { return 0 }
-            try state.db.prepare("DELETE FROM alert_events WHERE seq < ?").run([.int(firstKept)])
+            // On a shared database, only while this daemon leads (as a change).
+            try beginChange(&state)
+            do {
+                try state.db.prepare("DELETE FROM alert_events WHERE seq < ?").run([.int(firstKept)])
+                try commitChange(state.db, seq: state.lastSeq)
+            } catch {
+                try? state.db.execute("ROLLBACK")
+                throw error
+            }
             var first: Int64 = 0
             try state.db.prepare("SELECT COALESCE(MIN(seq), 0) FROM alert_events").query([]) { first = $0.int(0) }
             oldestKeptSeq.store(first, ordering: .releasing)

@@ -388,7 +388,14 @@ struct LedgerCheck {
         switch dialect {
         case .sqlite: return "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
         case .postgresql:
-            return "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name COLLATE \"C\""
+            // Tables only (an extension's views, such as pg_stat_statements',
+            // are not rows of the ledger), and none an extension owns.
+            return """
+                SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+                  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+                ORDER BY c.relname COLLATE "C"
+                """
         }
     }
 

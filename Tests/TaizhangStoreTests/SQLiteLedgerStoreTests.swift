@@ -490,6 +490,20 @@ struct SQLiteLedgerStoreTests {
         #expect(result.mismatches.contains { $0.table == "assets" && $0.id == "ZC00000001" }, "\(result.mismatches)")
     }
 
+    /// A table added behind the daemon is named; a view (an operator's
+    /// monitoring, such as pg_stat_statements' views) holds no ledger rows and is not.
+    @Test(arguments: Engine.allCases) func aTableAddedIsNamed_aViewIsNot(engine: Engine) throws {
+        let place = try StorePlace(engine)
+        let store = try SQLiteLedgerStore(configuration: place.configuration)
+        defer { store.close() }
+        seedUnits(store)
+        #expect(try place.tamper("CREATE VIEW side_view AS SELECT 1 AS one") == 0)
+        #expect(try store.verifyAuditChain().intact, "a view is not a table of the ledger")
+        #expect(try place.tamper("CREATE TABLE side_ledger(id TEXT)") == 0)
+        let result = try store.verifyAuditChain()
+        #expect(result.mismatches.map(\.table) == ["side_ledger"], "\(result.mismatches)")
+    }
+
     @Test(arguments: Engine.allCases) func references_areCheckedAtCommitTime(engine: Engine) throws {
         let store = try SQLiteLedgerStore(configuration: StorePlace(engine).configuration)
         defer { store.close() }
