@@ -267,17 +267,7 @@ extension RiskService {
                 }
                 stream.onEnd { monitor.hub.remove(id) }
                 guard replay else { return }
-                // A checkpoint the kept events no longer reach (pruned after
-                // alert_event_retention_days), or past the newest (an older
-                // alerts.db restored): the watcher must re-read the open alerts.
-                // A follower of a shared ledger may not have looked since the seq was sent.
-                if monitor.alerts.shared, request.afterSeq > monitor.alerts.lastSeq { try? monitor.alerts.refresh() }
-                let oldest = monitor.alerts.oldestSeq, newest = monitor.alerts.lastSeq
-                if request.afterSeq > newest || (oldest > 0 && request.afterSeq < oldest - 1) {
-                    let why = request.afterSeq > newest ? "is past the newest event (\(newest))" : "is older than the events kept (the oldest is \(oldest))"
-                    throw LedgerError(.outOfRange, "after_seq \(request.afterSeq) \(why): events are kept alert_event_retention_days; re-read the open alerts with ListAlerts and watch after seq \(newest)",
-                                      violations: [.init(field: "after_seq", description: "checkpoint expired; watch after \(newest)")])
-                }
+                try RiskHandlers.checkCheckpoint(request.afterSeq, alerts: monitor.alerts)
                 ReadQueue.audit.queue.async {
                     // Page through the stored events until the replay meets the held
                     // ones (every event is stored before it is published).
@@ -310,6 +300,19 @@ extension RiskService {
                     }
                 }
             }
+        }
+
+        /// Refuses a checkpoint the kept events no longer reach (pruned after
+        /// alert_event_retention_days), or past the newest (an older
+        /// alerts.db restored): the watcher must re-read the open alerts. A
+        /// follower of a shared ledger looks first (it may not have since the seq was sent).
+        static func checkCheckpoint(_ afterSeq: Int64, alerts: AlertStore) throws {
+            if alerts.shared, afterSeq > alerts.lastSeq { try? alerts.refresh() }
+            let oldest = alerts.oldestSeq, newest = alerts.lastSeq
+            guard afterSeq > newest || (oldest > 0 && afterSeq < oldest - 1) else { return }
+            let why = afterSeq > newest ? "is past the newest event (\(newest))" : "is older than the events kept (the oldest is \(oldest))"
+            throw LedgerError(.outOfRange, "after_seq \(afterSeq) \(why): events are kept alert_event_retention_days; re-read the open alerts with ListAlerts and watch after seq \(newest)",
+                              violations: [.init(field: "after_seq", description: "checkpoint expired; watch after \(newest)")])
         }
 
         var runMonitor: MethodSpec {
