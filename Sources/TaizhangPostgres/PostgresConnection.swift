@@ -103,6 +103,14 @@ public final class PostgresConnection: SQLConnection {
     public var backendPID: Int32 { PQbackendPID(handle) }
 
     public func execute(_ sql: String) throws {
+        // Savepoints of a transaction go with the statements between them:
+        // the one that ends a mutation is a point where their errors are read.
+        if transactionOpen, sql == "SAVEPOINT m" || sql == "RELEASE m", PQstatus(handle) == CONNECTION_OK {
+            try send { PQsendQueryParams(handle, sql, 0, nil, nil, nil, nil, 1) }
+            if sql.hasPrefix("RELEASE") { try flush() }
+            return
+        }
+        try flush()
         let opens = sql.hasPrefix("BEGIN")
         let ends = sql == "COMMIT" || sql == "ROLLBACK"
         // A new transaction: whatever was open went with a lost connection
@@ -132,6 +140,7 @@ public final class PostgresConnection: SQLConnection {
     /// - Throws: a `connectionLost` error when no host takes it.
     func reconnectIfLost() throws {
         guard PQstatus(handle) != CONNECTION_OK else { return }
+        pending = 0
         if transactionOpen {
             throw PostgresError(sqlState: "08006", message: "the connection to the database was lost inside a transaction", connectionLost: true)
         }
@@ -165,6 +174,8 @@ public final class PostgresConnection: SQLConnection {
     /// No transaction is open: none was begun, or the connection that held
     /// one is gone (and the transaction with it).
     public var isAutocommit: Bool {
+        // (An error read here leaves the transaction failed: seen at its COMMIT.)
+        try? flush()
         let status = PQtransactionStatus(handle)
         return status == PQTRANS_IDLE || status == PQTRANS_UNKNOWN
     }
@@ -179,10 +190,72 @@ public final class PostgresConnection: SQLConnection {
     /// take a command (not inside a failed transaction: they are then left
     /// to the session's end).
     func deallocate(_ names: some Sequence<String>) {
-        guard PQstatus(handle) == CONNECTION_OK else { return }
+        guard PQstatus(handle) == CONNECTION_OK, pending == 0 else { return }
         let status = PQtransactionStatus(handle)
         guard status == PQTRANS_IDLE || status == PQTRANS_INTRANS else { return }
         for name in names { PQclear(PQexec(handle, "DEALLOCATE \(name)")) }
+    }
+
+    // MARK: Pipelining
+
+    /// Statements sent in pipeline mode whose results are not read yet.
+    private(set) var pending = 0
+    /// Most statements sent before their results are read: the server's
+    /// answers must not fill the socket while this side still writes.
+    static let pendingMax = 256
+
+    /// Whether a statement that returns no rows may be sent now and its
+    /// result read later: inside a transaction, on a live connection.
+    var canDefer: Bool { transactionOpen && PQstatus(handle) == CONNECTION_OK }
+
+    /// Sends a statement in pipeline mode (entered on the first); its
+    /// result is read at the next point that needs one (`flush`).
+    func send(_ sending: () -> Int32) throws {
+        if pending == 0, PQpipelineStatus(handle) == PQ_PIPELINE_OFF, PQenterPipelineMode(handle) != 1 {
+            throw PostgresError(sqlState: "", message: "cannot enter pipeline mode: \(lastError)", connectionLost: isBroken)
+        }
+        guard sending() == 1 else {
+            let error = PostgresError(sqlState: "", message: "the statement could not be sent: \(lastError)", connectionLost: isBroken)
+            try? flush()
+            throw error
+        }
+        pending += 1
+        if pending >= Self.pendingMax { try flush() }
+    }
+
+    /// Reads the results of the statements sent in pipeline mode and
+    /// leaves it; throws the first error among them (those after it did
+    /// not run, and the transaction is failed, as it would be without the
+    /// pipeline).
+    func flush() throws {
+        guard PQpipelineStatus(handle) != PQ_PIPELINE_OFF else { return }
+        var firstError: PostgresError?
+        if pending > 0 {
+            if PQpipelineSync(handle) != 1 {
+                firstError = PostgresError(sqlState: "08006", message: "the pipeline could not be sent: \(lastError)", connectionLost: true)
+            } else {
+                var nulls = 0
+                while PQstatus(handle) == CONNECTION_OK {
+                    guard let result = PQgetResult(handle) else {
+                        // One NULL ends each statement's results.
+                        nulls += 1
+                        if nulls > pending + 1 { break }
+                        continue
+                    }
+                    defer { PQclear(result) }
+                    let status = PQresultStatus(result)
+                    if status == PGRES_PIPELINE_SYNC { break }
+                    if status == PGRES_PIPELINE_ABORTED { continue }
+                    do { try check(result) } catch let error as PostgresError { firstError = firstError ?? error }
+                }
+                if PQstatus(handle) != CONNECTION_OK, firstError == nil {
+                    firstError = PostgresError(sqlState: "08006", message: "the connection was lost: \(lastError)", connectionLost: true)
+                }
+            }
+        }
+        pending = 0
+        _ = PQexitPipelineMode(handle)
+        if let firstError { throw firstError }
     }
 
     /// A fresh name for a server-side prepared statement.

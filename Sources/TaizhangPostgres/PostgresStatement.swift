@@ -35,7 +35,8 @@ final class PostgresStatement: SQLStatement {
     }
 
     func run(_ values: [SQLValue]) throws {
-        try execute(values)
+        // Inside a transaction its result waits for the next point that needs one.
+        try execute(values, deferred: connection.canDefer)
         clear()
     }
 
@@ -71,9 +72,11 @@ final class PostgresStatement: SQLStatement {
         row = -1
     }
 
-    /// Prepares (once per parameter types) and runs the statement with `values`.
-    private func execute(_ values: [SQLValue]) throws {
+    /// Prepares (once per parameter types) and runs the statement with
+    /// `values`; `deferred`: sends it in pipeline mode, its result read later.
+    private func execute(_ values: [SQLValue], deferred: Bool = false) throws {
         clear()
+        if !deferred { try connection.flush() }
         try connection.reconnectIfLost()
         let types = values.map { value -> UInt32 in
             switch value {
@@ -104,6 +107,23 @@ final class PostgresStatement: SQLStatement {
             }
         }
         let pointers = buffers.map { UnsafePointer<CChar>($0) }
+        if deferred {
+            do {
+                try connection.send {
+                    pointers.withUnsafeBufferPointer { values in
+                        lengths.withUnsafeBufferPointer { lengths in
+                            formats.withUnsafeBufferPointer { formats in
+                                PQsendQueryPrepared(connection.handle, name, Int32(values.count), values.baseAddress, lengths.baseAddress,
+                                                    formats.baseAddress, 1)
+                            }
+                        }
+                    }
+                }
+            } catch let error as PostgresError {
+                throw error.in(sql)
+            }
+            return
+        }
         let executed = pointers.withUnsafeBufferPointer { values in
             lengths.withUnsafeBufferPointer { lengths in
                 formats.withUnsafeBufferPointer { formats in
@@ -129,6 +149,8 @@ final class PostgresStatement: SQLStatement {
             session = connection.session
         }
         if let name = names[types] { return name }
+        // Prepared outside the pipeline (its statements' results read first).
+        try connection.flush()
         let name = connection.nextStatementName()
         let prepared = types.withUnsafeBufferPointer { types in
             PQprepare(connection.handle, name, sql, Int32(types.count), types.baseAddress)
