@@ -983,7 +983,9 @@ public final class SQLiteLedgerStore: LedgerStore {
             }
         }
         assetCache.forget(touched.assets)
-        let loaded = try SQLiteLedgerStore.load(db, clock: clock, retentionMillis: configuration.idempotencyRetentionMillis)
+        // Only what the kinds of the new entries can have changed is read again.
+        let loaded = try SQLiteLedgerStore.load(db, clock: clock, retentionMillis: configuration.idempotencyRetentionMillis,
+                                                refreshing: touched.kinds, of: state.withLock { $0 })
         StoreLog.debug("took in entries \(known + 1)…\(head) of other daemons")
         return (loaded, touched)
     }
@@ -1017,47 +1019,29 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     /// The committed state (statements kept with the connection: the
     /// writer of a shared ledger loads it again at each take-in).
-    static func load(_ db: any SQLConnection, clock: any WallClock, retentionMillis: Int64) throws -> LedgerState {
-        var state = LedgerState()
-        try db.cached("SELECT record_json FROM admin_units ORDER BY code").query([]) { row in
-            state.put(try AdminUnit(recordJSON: row.text(0)))
-        }
-        // Projects stay in the file (read by id through `ProjectCache`): only their count.
-        try db.cached("SELECT COUNT(*) FROM projects").query([]) { state.projectCount = Int($0.int(0)) }
-        // Assets stay in the file: only their count, from the whole
-        // ledger's rows of `unit_counts` (a few rows, where counting the
-        // table walks an index of every asset: 0.1–0.2 s at a million), and
-        // the highest number (the end of the key).
-        try db.cached("SELECT COALESCE(SUM(assets), 0) FROM unit_counts WHERE unit_code = ''").query([]) { state.assetCount = Int($0.int(0)) }
-        try db.cached("SELECT MAX(id) FROM assets WHERE id >= 'ZC' AND id < 'ZD'").query([]) { row in
-            state.lastAssetNumber = AssetIdentifiers.number(of: row.text(0)) ?? 0
-        }
-        // Entities and contracts stay in the file: only their counts and
-        // highest numbers (ids are a prefix and eight digits: the highest
-        // sorts last).
-        try db.cached("SELECT COUNT(*) FROM entities").query([]) { state.entityCount = Int($0.int(0)) }
-        try db.cached("SELECT MAX(id) FROM entities WHERE id >= 'ZT' AND id < 'ZU'").query([]) { row in
-            state.lastEntityNumber = OperationsIdentifiers.number(of: row.text(0), prefix: "ZT") ?? 0
-        }
-        try db.cached("SELECT COUNT(*) FROM contracts").query([]) { state.contractCount = Int($0.int(0)) }
-        try db.cached("SELECT MAX(id) FROM contracts WHERE id >= 'HT' AND id < 'HU'").query([]) { row in
-            state.lastContractNumber = OperationsIdentifiers.number(of: row.text(0), prefix: "HT") ?? 0
-        }
-        // Reports stay in the file: only their number.
-        try db.cached("SELECT COUNT(*) FROM reports").query([]) { state.reportCount = Int($0.int(0)) }
-        // Stewardship records stay in the file: only their counts and
-        // highest numbers (a prefix and eight digits: the highest sorts last).
-        try db.cached("SELECT kind, COUNT(*), MAX(id) FROM stewardship_records GROUP BY kind").query([]) { row in
-            guard let kind = StewardshipKind(rawValue: row.text(0)) else {
-                throw SQLiteError(code: 0, message: "stewardship_records holds an unknown kind \"\(row.text(0))\"; use a newer taizhangd")
+    /// With `kinds` (a take-in of other daemons' entries), only the parts
+    /// of `base` that records of those kinds change are read again; an
+    /// unknown kind reads everything.
+    static func load(_ db: any SQLConnection, clock: any WallClock, retentionMillis: Int64,
+                     refreshing kinds: Set<String>? = nil, of base: LedgerState? = nil) throws -> LedgerState {
+        let stewardshipKinds = Set(StewardshipKind.allCases.map(\.rawValue))
+        let partial = kinds.map { $0.isSubset(of: Set(["asset", "entity", "contract", "report", "project", "admin_unit"]).union(stewardshipKinds)) } ?? false
+        var state = partial ? (base ?? LedgerState()) : LedgerState()
+        func reads(_ kind: String) -> Bool { !partial || kinds?.contains(kind) == true }
+        if reads("admin_unit") {
+            var units = LedgerState()
+            try db.cached("SELECT record_json FROM admin_units ORDER BY code").query([]) { row in
+                units.put(try AdminUnit(recordJSON: row.text(0)))
             }
-            state.stewardshipCounts[kind] = Int(row.int(1))
-            state.stewardshipNumbers[kind] = OperationsIdentifiers.number(of: row.text(2), prefix: kind.idPrefix) ?? 0
+            (state.adminUnits, state.childCodes, state.adminOrder) = (units.adminUnits, units.childCodes, units.adminOrder)
         }
+        try loadCounts(db, into: &state, reads: reads, stewardship: !partial || kinds?.isDisjoint(with: stewardshipKinds) == false)
         // Answers kept for idempotency keys stay in the file (the writer
         // reads them by key); expired ones go now, through their index.
-        let oldest = clock.nowUnixMillis() - retentionMillis
-        try db.cached("DELETE FROM idempotency WHERE created_unix_ms < ?").run([.int(oldest)])
+        if !partial {
+            let oldest = clock.nowUnixMillis() - retentionMillis
+            try db.cached("DELETE FROM idempotency WHERE created_unix_ms < ?").run([.int(oldest)])
+        }
         try db.cached("SELECT seq, hash FROM audit_journal ORDER BY seq DESC LIMIT 1").query([]) { row in
             state.auditHeadSeq = UInt64(row.int(0))
             state.auditHeadHash = row.text(1)
@@ -1069,6 +1053,52 @@ public final class SQLiteLedgerStore: LedgerStore {
                 state.treeHead = (try? Ed25519PublicKey(bytes: key)).map { (head, $0) }
             }
         return state
+    }
+
+    /// The counts and highest numbers of the records `reads` names by kind.
+    private static func loadCounts(_ db: any SQLConnection, into state: inout LedgerState, reads: (String) -> Bool,
+                                   stewardship: Bool) throws {
+        // Projects stay in the file (read by id through `ProjectCache`): only their count.
+        if reads("project") { try db.cached("SELECT COUNT(*) FROM projects").query([]) { state.projectCount = Int($0.int(0)) } }
+        // Assets stay in the file: only their count, from the whole
+        // ledger's rows of `unit_counts` (a few rows, where counting the
+        // table walks an index of every asset: 0.1–0.2 s at a million), and
+        // the highest number (the end of the key).
+        if reads("asset") {
+            try db.cached("SELECT COALESCE(SUM(assets), 0) FROM unit_counts WHERE unit_code = ''").query([]) { state.assetCount = Int($0.int(0)) }
+            try db.cached("SELECT MAX(id) FROM assets WHERE id >= 'ZC' AND id < 'ZD'").query([]) { row in
+                state.lastAssetNumber = AssetIdentifiers.number(of: row.text(0)) ?? 0
+            }
+        }
+        // Entities and contracts stay in the file: only their counts and
+        // highest numbers (ids are a prefix and eight digits: the highest
+        // sorts last).
+        if reads("entity") {
+            try db.cached("SELECT COUNT(*) FROM entities").query([]) { state.entityCount = Int($0.int(0)) }
+            try db.cached("SELECT MAX(id) FROM entities WHERE id >= 'ZT' AND id < 'ZU'").query([]) { row in
+                state.lastEntityNumber = OperationsIdentifiers.number(of: row.text(0), prefix: "ZT") ?? 0
+            }
+        }
+        if reads("contract") {
+            try db.cached("SELECT COUNT(*) FROM contracts").query([]) { state.contractCount = Int($0.int(0)) }
+            try db.cached("SELECT MAX(id) FROM contracts WHERE id >= 'HT' AND id < 'HU'").query([]) { row in
+                state.lastContractNumber = OperationsIdentifiers.number(of: row.text(0), prefix: "HT") ?? 0
+            }
+        }
+        // Reports stay in the file: only their number.
+        if reads("report") { try db.cached("SELECT COUNT(*) FROM reports").query([]) { state.reportCount = Int($0.int(0)) } }
+        // Stewardship records stay in the file: only their counts and
+        // highest numbers (a prefix and eight digits: the highest sorts last).
+        guard stewardship else { return }
+        state.stewardshipCounts = [:]
+        state.stewardshipNumbers = [:]
+        try db.cached("SELECT kind, COUNT(*), MAX(id) FROM stewardship_records GROUP BY kind").query([]) { row in
+            guard let kind = StewardshipKind(rawValue: row.text(0)) else {
+                throw SQLiteError(code: 0, message: "stewardship_records holds an unknown kind \"\(row.text(0))\"; use a newer taizhangd")
+            }
+            state.stewardshipCounts[kind] = Int(row.int(1))
+            state.stewardshipNumbers[kind] = OperationsIdentifiers.number(of: row.text(2), prefix: kind.idPrefix) ?? 0
+        }
     }
 }
 

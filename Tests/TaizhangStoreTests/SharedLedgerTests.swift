@@ -45,6 +45,10 @@ struct SharedLedgerTests {
         #expect(Set(ids).count == 40, "no id is given twice: \(ids.sorted())")
         // Both see all of them, and one journal: 4 seed entries and 40 more.
         #expect(eventually { first.statistics().auditHeadSeq == 44 && second.statistics().auditHeadSeq == 44 })
+        // What a take-in reads again (only the parts the new entries' kinds change) adds up alike on both.
+        #expect(first.statistics().recordCounts == second.statistics().recordCounts, "\(second.statistics().recordCounts)")
+        #expect(second.statistics().recordCounts["asset"] == 40 && second.statistics().recordCounts["admin_unit"] == 3)
+        #expect(second.adminUnit(code: "421024101201")?.name == "白马村")
         for id in ids {
             #expect(first.asset(id: id) != nil)
             #expect(second.asset(id: id) != nil)
