@@ -298,15 +298,18 @@ struct AssetQuery {
     /// The facts of the assets `ids` names (those the ledger holds, in that
     /// order), each read by key, with the records `wanted` picks.
     static func facts(_ db: any SQLConnection, ids: [String], wanted: (AssetFacts) -> Bool) throws -> FactsPage {
-        let statement = try db.cached("SELECT \(factsColumns) FROM assets WHERE id = ?")
+        // Read in lists on a server (`eachKey`), then put in the order of `ids`.
+        var read: [String: (facts: AssetFacts, body: [UInt8]?)] = [:]
+        try db.eachKey("SELECT \(factsColumns) FROM assets WHERE id", ids) { row in
+            let facts = try AssetQuery.facts(row)
+            read[facts.id] = (facts, wanted(facts) ? row.blob(6) : nil)
+        }
         var page = FactsPage()
         var bodies: [(position: Int, body: StoredBody)] = []
         for id in ids {
-            try statement.query([.text(id)]) { row in
-                let facts = try AssetQuery.facts(row)
-                if wanted(facts) { bodies.append((page.facts.count, StoredBody(id: facts.id, bytes: row.blob(6)))) }
-                page.facts.append(facts)
-            }
+            guard let (facts, body) = read[id] else { continue }
+            if let body { bodies.append((page.facts.count, StoredBody(id: facts.id, bytes: body))) }
+            page.facts.append(facts)
         }
         page.records = Array(repeating: nil, count: page.facts.count)
         for (body, asset) in zip(bodies, try AssetQuery.decode(bodies.map(\.body))) { page.records[body.position] = asset }

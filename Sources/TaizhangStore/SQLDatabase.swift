@@ -104,3 +104,35 @@ public protocol SQLStatement: AnyObject {
     func withBlob<T>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T
     func blob(_ column: Int32) -> [UInt8]
 }
+
+extension SQLConnection {
+    /// Runs `sql` (a query ending in the key column, as `… WHERE asset_id`)
+    /// for each of `keys`, then `suffix` (as ` ORDER BY asset_id, id`),
+    /// calling `row` for each row. On an embedded file key by key (each a
+    /// lookup by index, in the order given); on a server in lists of up
+    /// to 128 keys (`IN (…)`, one round trip each), so the rows of
+    /// different keys come in the order `suffix` gives, not `keys`'.
+    public func eachKey(_ sql: String, _ keys: some Sequence<String>, suffix: String = "",
+                        row: (any SQLStatement) throws -> Void) throws {
+        guard dialect == .postgresql else {
+            let statement = try cached(sql + " = ?" + suffix)
+            for key in keys { try statement.query([.text(key)], row: row) }
+            return
+        }
+        var pending: [String] = []
+        func run() throws {
+            guard let last = pending.last else { return }
+            // A few list lengths, so that few statements are prepared: the
+            // list is filled out with its last key (IN ignores repeats).
+            let size = [1, 8, 32, 128].first { $0 >= pending.count } ?? pending.count
+            let values = (pending + Array(repeating: last, count: size - pending.count)).map { SQLValue.text($0) }
+            try cached(sql + " IN (" + Array(repeating: "?", count: size).joined(separator: ", ") + ")" + suffix).query(values, row: row)
+            pending.removeAll(keepingCapacity: true)
+        }
+        for key in keys {
+            pending.append(key)
+            if pending.count == 128 { try run() }
+        }
+        try run()
+    }
+}

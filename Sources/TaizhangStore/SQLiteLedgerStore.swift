@@ -644,21 +644,17 @@ public final class SQLiteLedgerStore: LedgerStore {
         try readOperations(of: "\(entities.count) entities, \(contracts.count) contracts and \(assets.count) assets' contracts") { db in
             var found: [String: OperationContract] = [:]
             func read(_ sql: String, _ keys: Set<String>) throws {
-                let statement = try db.cached(sql)
-                for key in keys.sorted() {
-                    try statement.query([.text(key)]) { row in
-                        let contract = try StoredRows.contract(row)
-                        found[contract.id] = contract
-                    }
+                try db.eachKey(sql, keys.sorted()) { row in
+                    let contract = try StoredRows.contract(row)
+                    found[contract.id] = contract
                 }
             }
-            try read("SELECT \(StoredRows.contractColumns) FROM contracts WHERE id = ?", contracts)
-            try read("SELECT \(StoredRows.contractColumns) FROM contracts WHERE entity_id = ?", entities)
-            try read("SELECT \(StoredRows.contractColumns) FROM contracts WHERE asset_id = ?", assets)
+            try read("SELECT \(StoredRows.contractColumns) FROM contracts WHERE id", contracts)
+            try read("SELECT \(StoredRows.contractColumns) FROM contracts WHERE entity_id", entities)
+            try read("SELECT \(StoredRows.contractColumns) FROM contracts WHERE asset_id", assets)
             var snapshot = OperationsSnapshot()
-            let entity = try db.cached("SELECT \(StoredRows.entityColumns) FROM entities WHERE id = ?")
-            for id in entities.union(found.values.map(\.entityId)).sorted() {
-                try entity.query([.text(id)]) { snapshot.put(try StoredRows.entity($0)) }
+            try db.eachKey("SELECT \(StoredRows.entityColumns) FROM entities WHERE id", entities.union(found.values.map(\.entityId)).sorted()) {
+                snapshot.put(try StoredRows.entity($0))
             }
             for id in found.keys.sorted() { snapshot.put(found[id]!) }
             return snapshot

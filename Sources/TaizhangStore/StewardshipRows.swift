@@ -218,8 +218,7 @@ extension SQLiteLedgerStore {
         try readOperations(of: "\(table) of \(ids.map { "\($0.count) assets" } ?? "a run of assets")") { db in
             let base = "SELECT \(columns) FROM \(table) WHERE \(extra)"
             if let ids {
-                let statement = try db.cached(base + "asset_id = ? ORDER BY " + order)
-                for id in ids { try statement.query([.text(id)], row: row) }
+                try db.eachKey(base + "asset_id", ids, suffix: " ORDER BY " + order, row: row)
                 return
             }
             var bounds: [String] = []
