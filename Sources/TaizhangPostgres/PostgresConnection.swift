@@ -110,6 +110,8 @@ public final class PostgresConnection: SQLConnection {
             if sql.hasPrefix("RELEASE") { try flush() }
             return
         }
+        // An error held from a transaction that ended is not this one's.
+        if sql.hasPrefix("BEGIN") || sql == "ROLLBACK" { heldError = nil }
         try flush()
         let opens = sql.hasPrefix("BEGIN")
         let ends = sql == "COMMIT" || sql == "ROLLBACK"
@@ -141,6 +143,7 @@ public final class PostgresConnection: SQLConnection {
     func reconnectIfLost() throws {
         guard PQstatus(handle) != CONNECTION_OK else { return }
         pending = 0
+        deallocateLater = []
         if transactionOpen {
             throw PostgresError(sqlState: "08006", message: "the connection to the database was lost inside a transaction", connectionLost: true)
         }
@@ -174,8 +177,8 @@ public final class PostgresConnection: SQLConnection {
     /// No transaction is open: none was begun, or the connection that held
     /// one is gone (and the transaction with it).
     public var isAutocommit: Bool {
-        // (An error read here leaves the transaction failed: seen at its COMMIT.)
-        try? flush()
+        // An error read here is thrown by the next statement.
+        do { try flush() } catch { heldError = error }
         let status = PQtransactionStatus(handle)
         return status == PQTRANS_IDLE || status == PQTRANS_UNKNOWN
     }
@@ -190,7 +193,12 @@ public final class PostgresConnection: SQLConnection {
     /// take a command (not inside a failed transaction: they are then left
     /// to the session's end).
     func deallocate(_ names: some Sequence<String>) {
-        guard PQstatus(handle) == CONNECTION_OK, pending == 0 else { return }
+        guard PQstatus(handle) == CONNECTION_OK else { return }
+        // Not while statements of a pipeline wait for their results: after them.
+        guard pending == 0 else {
+            deallocateLater += names
+            return
+        }
         let status = PQtransactionStatus(handle)
         guard status == PQTRANS_IDLE || status == PQTRANS_INTRANS else { return }
         for name in names { PQclear(PQexec(handle, "DEALLOCATE \(name)")) }
@@ -200,6 +208,10 @@ public final class PostgresConnection: SQLConnection {
 
     /// Statements sent in pipeline mode whose results are not read yet.
     private(set) var pending = 0
+    /// Prepared statements to drop once the pipeline's results are read.
+    private var deallocateLater: [String] = []
+    /// An error a flush read where it could not be thrown (`isAutocommit`).
+    private var heldError: (any Error)?
     /// Most statements sent before their results are read: the server's
     /// answers must not fill the socket while this side still writes.
     static let pendingMax = 256
@@ -228,6 +240,10 @@ public final class PostgresConnection: SQLConnection {
     /// not run, and the transaction is failed, as it would be without the
     /// pipeline).
     func flush() throws {
+        if let held = heldError {
+            heldError = nil
+            throw held
+        }
         guard PQpipelineStatus(handle) != PQ_PIPELINE_OFF else { return }
         var firstError: PostgresError?
         if pending > 0 {
@@ -254,7 +270,21 @@ public final class PostgresConnection: SQLConnection {
             }
         }
         pending = 0
-        _ = PQexitPipelineMode(handle)
+        if PQexitPipelineMode(handle) != 1 {
+            // Results left unread: the connection cannot take a command
+            // again. It is made again; what its transaction held is gone.
+            let reason = lastError
+            PQreset(handle)
+            session += 1
+            transactionOpen = false
+            throw PostgresError(sqlState: "08006", message: "the pipeline could not be ended (\(reason)); the connection was made again and its transaction is lost",
+                                connectionLost: true)
+        }
+        if !deallocateLater.isEmpty {
+            let names = deallocateLater
+            deallocateLater = []
+            deallocate(names)
+        }
         if let firstError { throw firstError }
     }
 

@@ -979,9 +979,18 @@ public final class SQLiteLedgerStore: LedgerStore {
             }
         }
         assetCache.forget(touched.assets)
-        // Only what the kinds of the new entries can have changed is read again.
+        // Only what the kinds of the new entries can have changed is read
+        // again, when they extend the journal this state was made from
+        // (not after a journal that went back, or forked: everything then).
+        let base = state.withLock { $0 }
+        var extends = head > known && base.auditHeadSeq == known
+        if extends, known > 0 {
+            var hash = ""
+            try db.cached("SELECT hash FROM audit_journal WHERE seq = ?").query([.int(Int64(known))]) { hash = $0.text(0) }
+            extends = hash == base.auditHeadHash
+        }
         let loaded = try SQLiteLedgerStore.load(db, clock: clock, retentionMillis: configuration.idempotencyRetentionMillis,
-                                                refreshing: touched.kinds, of: state.withLock { $0 })
+                                                refreshing: extends ? touched.kinds : nil, of: base)
         StoreLog.debug("took in entries \(known + 1)…\(head) of other daemons")
         return (loaded, touched)
     }
@@ -1021,7 +1030,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     static func load(_ db: any SQLConnection, clock: any WallClock, retentionMillis: Int64,
                      refreshing kinds: Set<String>? = nil, of base: LedgerState? = nil) throws -> LedgerState {
         let stewardshipKinds = Set(StewardshipKind.allCases.map(\.rawValue))
-        let partial = kinds.map { $0.isSubset(of: Set(["asset", "entity", "contract", "report", "project", "admin_unit"]).union(stewardshipKinds)) } ?? false
+        let partial = kinds.map { $0.isSubset(of: Set(["asset", "entity", "contract", "report", "project", "admin_unit", LedgerNotes.personalDataRead]).union(stewardshipKinds)) } ?? false
         var state = partial ? (base ?? LedgerState()) : LedgerState()
         func reads(_ kind: String) -> Bool { !partial || kinds?.contains(kind) == true }
         if reads("admin_unit") {
@@ -1043,6 +1052,7 @@ public final class SQLiteLedgerStore: LedgerStore {
             state.auditHeadHash = row.text(1)
         }
         // The newest head the journal holds (one past its end, after a cut, is not the tree's).
+        state.treeHead = nil
         try db.cached("SELECT \(MerkleRows.headColumns) FROM tree_heads WHERE size <= ? ORDER BY size DESC LIMIT 1")
             .query([.int(Int64(state.auditHeadSeq))]) { row in
                 let (head, key) = MerkleRows.head(row)
