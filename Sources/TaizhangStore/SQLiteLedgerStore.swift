@@ -990,7 +990,7 @@ public final class SQLiteLedgerStore: LedgerStore {
             extends = hash == base.auditHeadHash
         }
         let loaded = try SQLiteLedgerStore.load(db, clock: clock, retentionMillis: configuration.idempotencyRetentionMillis,
-                                                refreshing: extends ? touched.kinds : nil, of: base)
+                                                refreshing: extends ? touched.kinds : nil, of: base, newAssets: touched.assets)
         StoreLog.debug("took in entries \(known + 1)…\(head) of other daemons")
         return (loaded, touched)
     }
@@ -1028,7 +1028,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     /// of `base` that records of those kinds change are read again; an
     /// unknown kind reads everything.
     static func load(_ db: any SQLConnection, clock: any WallClock, retentionMillis: Int64,
-                     refreshing kinds: Set<String>? = nil, of base: LedgerState? = nil) throws -> LedgerState {
+                     refreshing kinds: Set<String>? = nil, of base: LedgerState? = nil, newAssets: Set<String> = []) throws -> LedgerState {
         let stewardshipKinds = Set(StewardshipKind.allCases.map(\.rawValue))
         let partial = kinds.map { $0.isSubset(of: Set(["asset", "entity", "contract", "report", "project", "admin_unit", LedgerNotes.personalDataRead]).union(stewardshipKinds)) } ?? false
         var state = partial ? (base ?? LedgerState()) : LedgerState()
@@ -1040,7 +1040,8 @@ public final class SQLiteLedgerStore: LedgerStore {
             }
             (state.adminUnits, state.childCodes, state.adminOrder) = (units.adminUnits, units.childCodes, units.adminOrder)
         }
-        try loadCounts(db, into: &state, reads: reads, stewardship: !partial || kinds?.isDisjoint(with: stewardshipKinds) == false)
+        try loadCounts(db, into: &state, reads: reads, stewardship: !partial || kinds?.isDisjoint(with: stewardshipKinds) == false,
+                       newAssets: partial ? newAssets : nil)
         // Answers kept for idempotency keys stay in the file (the writer
         // reads them by key); expired ones go now, through their index.
         if !partial {
@@ -1062,8 +1063,12 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     /// The counts and highest numbers of the records `reads` names by kind.
+    /// `newAssets`: on a take-in, the ids the new entries name, whose
+    /// highest number is the last one given (ids only grow), so the key's
+    /// end is not read (a statement PostgreSQL planned while the table
+    /// was small may walk it all).
     private static func loadCounts(_ db: any SQLConnection, into state: inout LedgerState, reads: (String) -> Bool,
-                                   stewardship: Bool) throws {
+                                   stewardship: Bool, newAssets: Set<String>?) throws {
         // Projects stay in the file (read by id through `ProjectCache`): only their count.
         if reads("project") { try db.cached("SELECT COUNT(*) FROM projects").query([]) { state.projectCount = Int($0.int(0)) } }
         // Assets stay in the file: only their count, from the whole
@@ -1072,8 +1077,12 @@ public final class SQLiteLedgerStore: LedgerStore {
         // the highest number (the end of the key).
         if reads("asset") {
             try db.cached("SELECT COALESCE(SUM(assets), 0) FROM unit_counts WHERE unit_code = ''").query([]) { state.assetCount = Int($0.int(0)) }
-            try db.cached("SELECT MAX(id) FROM assets WHERE id >= 'ZC' AND id < 'ZD'").query([]) { row in
-                state.lastAssetNumber = AssetIdentifiers.number(of: row.text(0)) ?? 0
+            if let newAssets {
+                state.lastAssetNumber = max(state.lastAssetNumber, newAssets.compactMap { AssetIdentifiers.number(of: $0) }.max() ?? 0)
+            } else {
+                try db.cached("SELECT MAX(id) FROM assets WHERE id >= 'ZC' AND id < 'ZD'").query([]) { row in
+                    state.lastAssetNumber = AssetIdentifiers.number(of: row.text(0)) ?? 0
+                }
             }
         }
         // Entities and contracts stay in the file: only their counts and
