@@ -230,6 +230,17 @@ public struct TouchedRecords: Sendable, Equatable {
 }
 
 extension TouchedRecords {
+    /// Takes in what `other` names too.
+    public mutating func formUnion(_ other: TouchedRecords) {
+        kinds.formUnion(other.kinds)
+        units.formUnion(other.units)
+        assets.formUnion(other.assets)
+        entities.formUnion(other.entities)
+        contracts.formUnion(other.contracts)
+        responsibleUnits.formUnion(other.responsibleUnits)
+        projects.formUnion(other.projects)
+    }
+
     /// The unit and project a supervision record is about.
     mutating func absorbSupervised(_ record: StewardshipRecord) {
         switch record {

@@ -103,13 +103,8 @@ public final class PostgresConnection: SQLConnection {
     public var backendPID: Int32 { PQbackendPID(handle) }
 
     public func execute(_ sql: String) throws {
-        // Savepoints of a transaction go with the statements between them:
-        // the one that ends a mutation is a point where their errors are read.
-        if transactionOpen, sql == "SAVEPOINT m" || sql == "RELEASE m", PQstatus(handle) == CONNECTION_OK {
-            try send { PQsendQueryParams(handle, sql, 0, nil, nil, nil, nil, 1) }
-            if sql.hasPrefix("RELEASE") { try flush() }
-            return
-        }
+        if transactionOpen, PQstatus(handle) == CONNECTION_OK, try executeInPipeline(sql) { return }
+        if sql == "BEGIN IMMEDIATE" { return try beginWriting() }
         // An error held from a transaction that ended is not this one's.
         if sql.hasPrefix("BEGIN") || sql == "ROLLBACK" { heldError = nil }
         try flush()
@@ -134,6 +129,48 @@ public final class PostgresConnection: SQLConnection {
                                 connectionLost: false)
         }
         if opens { transactionOpen = true }
+    }
+
+    /// Sends `sql` with the other statements of the open transaction's
+    /// pipeline, when it returns no rows there: savepoints (the one that
+    /// ends a mutation is a point where the errors are read), notices,
+    /// and COMMIT, whose result is read with every earlier one's (one
+    /// round trip for the group's last writes and its COMMIT). False: it
+    /// is not one of those.
+    private func executeInPipeline(_ sql: String) throws -> Bool {
+        switch sql {
+        case "SAVEPOINT m":
+            try send { PQsendQueryParams(handle, sql, 0, nil, nil, nil, nil, 1) }
+        case "RELEASE m":
+            try send { PQsendQueryParams(handle, sql, 0, nil, nil, nil, nil, 1) }
+            try flush()
+        case "COMMIT" where pending > 0:
+            try send(flushing: false) { PQsendQueryParams(handle, sql, 0, nil, nil, nil, nil, 1) }
+            transactionOpen = false
+            do {
+                try flush()
+            } catch let error as PostgresError {
+                throw error.in(sql)
+            }
+        case _ where sql.hasPrefix("NOTIFY "):
+            try send { PQsendQueryParams(handle, sql, 0, nil, nil, nil, nil, 1) }
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// Opens a writer's transaction and takes the journal's lock in it
+    /// (`BEGIN IMMEDIATE`), sent with the pipeline: their results are read
+    /// with the first read's (the writer's look at the journal's head).
+    private func beginWriting() throws {
+        heldError = nil
+        try flush()
+        if PQstatus(handle) != CONNECTION_OK { transactionOpen = false }
+        try reconnectIfLost()
+        try send { PQsendQueryParams(handle, "BEGIN ISOLATION LEVEL READ COMMITTED", 0, nil, nil, nil, nil, 1) }
+        try send { PQsendQueryParams(handle, "SELECT pg_advisory_xact_lock(\(journalLockKey))", 0, nil, nil, nil, nil, 1) }
+        transactionOpen = true
     }
 
     /// Makes the connection again when it was lost and no transaction of
@@ -162,6 +199,12 @@ public final class PostgresConnection: SQLConnection {
     /// Whether the connection is gone (the server stopped or the network
     /// failed): an outcome awaited on it is unknown.
     public var isBroken: Bool { PQstatus(handle) != CONNECTION_OK }
+
+    public var defersWrites: Bool { true }
+
+    public func awaitWrites() throws {
+        try flush()
+    }
 
     public func prepare(_ sql: String) throws -> any SQLStatement {
         PostgresStatement(sql: PostgresSQL.translate(sql), connection: self)
@@ -214,65 +257,60 @@ public final class PostgresConnection: SQLConnection {
     private var heldError: (any Error)?
     /// Most statements sent before their results are read: the server's
     /// answers must not fill the socket while this side still writes.
-    static let pendingMax = 256
+    static let pendingMax = 1_024
 
     /// Whether a statement that returns no rows may be sent now and its
     /// result read later: inside a transaction, on a live connection.
     var canDefer: Bool { transactionOpen && PQstatus(handle) == CONNECTION_OK }
 
     /// Sends a statement in pipeline mode (entered on the first); its
-    /// result is read at the next point that needs one (`flush`).
-    func send(_ sending: () -> Int32) throws {
+    /// result is read at the next point that needs one (`flush`), or now
+    /// when too many wait (unless `flushing` is false: the caller reads
+    /// it next).
+    func send(flushing: Bool = true, _ sending: () -> Int32) throws {
         if pending == 0, PQpipelineStatus(handle) == PQ_PIPELINE_OFF, PQenterPipelineMode(handle) != 1 {
             throw PostgresError(sqlState: "", message: "cannot enter pipeline mode: \(lastError)", connectionLost: isBroken)
         }
         guard sending() == 1 else {
             let error = PostgresError(sqlState: "", message: "the statement could not be sent: \(lastError)", connectionLost: isBroken)
-            try? flush()
+            _ = try? flush()
             throw error
         }
         pending += 1
-        if pending >= Self.pendingMax { try flush() }
+        if flushing, pending >= Self.pendingMax { try flush() }
+    }
+
+    /// Throws the error a flush read where it could not be thrown (`isAutocommit`).
+    func throwHeldError() throws {
+        if let held = heldError {
+            heldError = nil
+            throw held
+        }
     }
 
     /// Reads the results of the statements sent in pipeline mode and
     /// leaves it; throws the first error among them (those after it did
     /// not run, and the transaction is failed, as it would be without the
-    /// pipeline).
-    func flush() throws {
-        if let held = heldError {
-            heldError = nil
-            throw held
-        }
-        guard PQpipelineStatus(handle) != PQ_PIPELINE_OFF else { return }
+    /// pipeline). `keepingLast`: the last statement's rows are returned
+    /// (the caller clears them), when none failed.
+    @discardableResult
+    func flush(keepingLast: Bool = false) throws -> OpaquePointer? {
+        try throwHeldError()
+        guard PQpipelineStatus(handle) != PQ_PIPELINE_OFF else { return nil }
         var firstError: PostgresError?
+        var kept: OpaquePointer?
         if pending > 0 {
             if PQpipelineSync(handle) != 1 {
                 firstError = PostgresError(sqlState: "08006", message: "the pipeline could not be sent: \(lastError)", connectionLost: true)
             } else {
-                var nulls = 0
-                while PQstatus(handle) == CONNECTION_OK {
-                    guard let result = PQgetResult(handle) else {
-                        // One NULL ends each statement's results.
-                        nulls += 1
-                        if nulls > pending + 1 { break }
-                        continue
-                    }
-                    defer { PQclear(result) }
-                    let status = PQresultStatus(result)
-                    if status == PGRES_PIPELINE_SYNC { break }
-                    if status == PGRES_PIPELINE_ABORTED { continue }
-                    do { try check(result) } catch let error as PostgresError { firstError = firstError ?? error }
-                }
-                if PQstatus(handle) != CONNECTION_OK, firstError == nil {
-                    firstError = PostgresError(sqlState: "08006", message: "the connection was lost: \(lastError)", connectionLost: true)
-                }
+                (firstError, kept) = readPipeline(keepingLast: keepingLast)
             }
         }
         pending = 0
         if PQexitPipelineMode(handle) != 1 {
             // Results left unread: the connection cannot take a command
             // again. It is made again; what its transaction held is gone.
+            if let kept { PQclear(kept) }
             let reason = lastError
             PQreset(handle)
             session += 1
@@ -280,12 +318,60 @@ public final class PostgresConnection: SQLConnection {
             throw PostgresError(sqlState: "08006", message: "the pipeline could not be ended (\(reason)); the connection was made again and its transaction is lost",
                                 connectionLost: true)
         }
+        // A transaction the pipeline ended (a failed BEGIN, a COMMIT), or
+        // left open failed (a COMMIT that did not run), as the server has it.
+        let status = PQtransactionStatus(handle)
+        transactionOpen = status == PQTRANS_INTRANS || status == PQTRANS_INERROR
         if !deallocateLater.isEmpty {
             let names = deallocateLater
             deallocateLater = []
             deallocate(names)
         }
-        if let firstError { throw firstError }
+        if let firstError {
+            if let kept { PQclear(kept) }
+            throw firstError
+        }
+        return kept
+    }
+
+    /// The results of the `pending` statements, up to the pipeline's sync:
+    /// the first error, and the last statement's rows when asked.
+    private func readPipeline(keepingLast: Bool) -> (PostgresError?, OpaquePointer?) {
+        var firstError: PostgresError?
+        var kept: OpaquePointer?
+        var statement = 0
+        while PQstatus(handle) == CONNECTION_OK {
+            guard let result = PQgetResult(handle) else {
+                // One NULL ends each statement's results.
+                statement += 1
+                if statement > pending + 1 { break }
+                continue
+            }
+            let status = PQresultStatus(result)
+            if status == PGRES_PIPELINE_SYNC {
+                PQclear(result)
+                break
+            }
+            do {
+                if status != PGRES_PIPELINE_ABORTED { try check(result) }
+                // A COMMIT of a transaction that had failed is answered ROLLBACK, not an error.
+                if status == PGRES_COMMAND_OK, PQcmdStatus(result).map({ String(cString: $0) }) == "ROLLBACK" {
+                    throw PostgresError(sqlState: "40000", message: "the transaction was rolled back at COMMIT (a statement in it had failed)",
+                                        connectionLost: false)
+                }
+            } catch let error as PostgresError {
+                firstError = firstError ?? error
+            } catch {}
+            if keepingLast, statement == pending - 1, status == PGRES_TUPLES_OK, kept == nil {
+                kept = result
+            } else {
+                PQclear(result)
+            }
+        }
+        if PQstatus(handle) != CONNECTION_OK, firstError == nil {
+            firstError = PostgresError(sqlState: "08006", message: "the connection was lost: \(lastError)", connectionLost: true)
+        }
+        return (firstError, kept)
     }
 
     /// A fresh name for a server-side prepared statement.

@@ -76,7 +76,8 @@ final class PostgresStatement: SQLStatement {
     /// `values`; `deferred`: sends it in pipeline mode, its result read later.
     private func execute(_ values: [SQLValue], deferred: Bool = false) throws {
         clear()
-        if !deferred { try connection.flush() }
+        try connection.throwHeldError()
+        if !deferred, connection.pending == 0 { try connection.flush() }
         try connection.reconnectIfLost()
         let types = values.map { value -> UInt32 in
             switch value {
@@ -87,6 +88,9 @@ final class PostgresStatement: SQLStatement {
             }
         }
         let name = try statementName(types)
+        // A read after writes still in the pipeline joins them: one round
+        // trip for their results and its rows.
+        let joins = !deferred && connection.pending > 0
         var buffers: [UnsafeMutablePointer<CChar>?] = []
         var lengths: [Int32] = []
         var formats: [Int32] = []
@@ -107,9 +111,9 @@ final class PostgresStatement: SQLStatement {
             }
         }
         let pointers = buffers.map { UnsafePointer<CChar>($0) }
-        if deferred {
+        if deferred || joins {
             do {
-                try connection.send {
+                try connection.send(flushing: !joins) {
                     pointers.withUnsafeBufferPointer { values in
                         lengths.withUnsafeBufferPointer { lengths in
                             formats.withUnsafeBufferPointer { formats in
@@ -122,6 +126,7 @@ final class PostgresStatement: SQLStatement {
             } catch let error as PostgresError {
                 throw error.in(sql)
             }
+            if joins { try readJoined() }
             return
         }
         let executed = pointers.withUnsafeBufferPointer { values in
@@ -137,6 +142,20 @@ final class PostgresStatement: SQLStatement {
         } catch let error as PostgresError {
             PQclear(executed)
             throw error.in(sql)
+        }
+        result = executed
+        rowCount = PQntuples(executed)
+        row = -1
+    }
+
+    /// The rows of this statement, read with the results of the pipeline
+    /// it was sent last in.
+    private func readJoined() throws {
+        // Not named after this statement: the error may be an earlier one's.
+        let executed = try connection.flush(keepingLast: true)
+        guard let executed else {
+            throw PostgresError(sqlState: "", message: "the read sent with the pipeline returned no rows: \(connection.lastError)",
+                                connectionLost: connection.isBroken).in(sql)
         }
         result = executed
         rowCount = PQntuples(executed)

@@ -133,13 +133,13 @@ final class LedgerWriter: @unchecked Sendable {
     private let retentionMillis: Int64
     private let insertAdminUnit: any SQLStatement
     private let findPath: any SQLStatement
-    private let placeAsset: any SQLStatement
+    private let placeAsset: RowsInsert
     private let unplaceAsset: any SQLStatement
     private let insertProject: any SQLStatement
     private let insertAsset: any SQLStatement
     private let updateAsset: any SQLStatement
     private let insertAudit: any SQLStatement
-    private let insertMerkle: any SQLStatement
+    private let insertMerkle: RowsInsert
     private let insertTreeHead: any SQLStatement
     /// The right edge of the journal's Merkle tree as written so far (the
     /// group's appends included), and as it was when the group and the
@@ -183,8 +183,14 @@ final class LedgerWriter: @unchecked Sendable {
     /// The same for `unit_counts`, by unit and stage.
     private var groupCounts: [UnitCount: Int64] = [:]
     private var mutationCounts: [UnitCount: Int64] = [:]
-    /// Paths read during the group (`path(of:)`).
+    /// Paths read during the group (`path(of:)`), and those of committed
+    /// units (a unit's path never changes once it is written), kept
+    /// across groups up to `committedPathsMax`, and dropped whenever
+    /// other daemons' commits are taken in (a journal restored behind the
+    /// daemon may have put a unit elsewhere).
     private var groupPaths: [String: String] = [:]
+    private var committedPaths: [String: String] = [:]
+    static let committedPathsMax = 65_536
     /// The idempotency keys whose answers the group wrote, and the replies
     /// that replayed one of them: those replies depend on the group.
     private var keysOfGroup: Set<String> = []
@@ -203,7 +209,7 @@ final class LedgerWriter: @unchecked Sendable {
         self.origin = origin
         (frontier, frontierComplete) = try MerkleRows.frontier(db, size: Int(treeSize))
         sharesJournal = db.dialect == .postgresql
-        insertMerkle = try db.prepare(MerkleRows.insertHash)
+        insertMerkle = RowsInsert(db, "INSERT INTO merkle_hashes(id, hash)", width: 2, tail: "ON CONFLICT(id) DO UPDATE SET hash = excluded.hash")
         insertTreeHead = try db.prepare(MerkleRows.insertHead)
         addTotals = try db.prepare(AssetTotals.add)
         addCount = try db.prepare("INSERT INTO unit_counts(unit_code, stage, assets) VALUES (?, ?, ?) "
@@ -215,7 +221,7 @@ final class LedgerWriter: @unchecked Sendable {
         prunedAtMillis = clock.nowUnixMillis()  // the store pruned at start
         insertAdminUnit = try db.prepare(StoredRows.adminUnits.insert)
         findPath = try db.prepare("SELECT path FROM admin_units WHERE code = ?")
-        placeAsset = try db.prepare("INSERT INTO asset_units(unit_code, asset_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
+        placeAsset = RowsInsert(db, "INSERT INTO asset_units(unit_code, asset_id)", width: 2, tail: "ON CONFLICT DO NOTHING")
         unplaceAsset = try db.prepare("DELETE FROM asset_units WHERE unit_code = ? AND asset_id = ?")
         insertProject = try db.prepare(StoredRows.projects.insert)
         insertAsset = try db.prepare(StoredRows.assets.insert)
@@ -263,6 +269,7 @@ final class LedgerWriter: @unchecked Sendable {
             // Known: where this writer's frontier stands (a take-in that
             // failed halfway leaves it behind the state; it is taken in again).
             guard let taken = try store.takeInForeignCommits(db, known: UInt64(frontier.size)) else { return nil }
+            committedPaths.removeAll(keepingCapacity: true)
             (frontier, frontierComplete) = try MerkleRows.frontier(db, size: Int(taken.state.auditHeadSeq))
             frontierAtGroup = frontier
             store.state.withLock { $0 = taken.state }
@@ -275,23 +282,59 @@ final class LedgerWriter: @unchecked Sendable {
         }
     }
 
-    /// Applies `batch` in one transaction; each mutation in its own savepoint.
+    /// Applies `batch` in one transaction. On a server that takes writes
+    /// without waiting for each (PostgreSQL's pipeline), the whole group is
+    /// sent at once with no savepoints: one round trip, not one per
+    /// mutation. When anything in it fails, it is rolled back and written
+    /// again, each mutation in its own savepoint, so that the failing one
+    /// alone is refused (as it always is on SQLite).
     /// What other daemons committed, taken in first, goes with the result
     /// whether the group committed or not.
     func commit(_ batch: [PendingMutation], committed store: SQLiteLedgerStore) -> CommitResult {
-        let foreign: TouchedRecords?
+        var foreign: TouchedRecords?
         do {
             foreign = try begin(store)
         } catch {
             return CommitResult(durable: false, overlay: Overlay(), replies: batch.map { _ in .failure(LedgerWriter.storageFailure) }, appliedCount: 0)
         }
-        var result = apply(batch, store: store)
+        if db.defersWrites {
+            if var result = apply(batch, store: store, savepoints: false) {
+                result.foreign = foreign
+                return result
+            }
+            do {
+                if let again = try restart(store) {
+                    var both = foreign ?? TouchedRecords()
+                    both.formUnion(again)
+                    foreign = both
+                }
+            } catch {
+                return CommitResult(durable: false, overlay: Overlay(), replies: batch.map { _ in .failure(LedgerWriter.storageFailure) },
+                                    appliedCount: 0, foreign: foreign)
+            }
+        }
+        var result = apply(batch, store: store, savepoints: true) ?? abandon(batch, replies: [], reason: "the group could not be written")
         result.foreign = foreign
         return result
     }
 
+    /// Rolls back a group sent whole in which something failed, and opens
+    /// the group's transaction again (taking in what other daemons
+    /// committed meanwhile, returned).
+    private func restart(_ store: SQLiteLedgerStore) throws -> TouchedRecords? {
+        StoreLog.notice("a statement of a group sent whole failed: the group is written again, each mutation in its own savepoint")
+        frontier = frontierAtGroup
+        groupTotals.removeAll(keepingCapacity: true)
+        groupCounts.removeAll(keepingCapacity: true)
+        if !db.isAutocommit { try? db.execute("ROLLBACK") }
+        return try begin(store)
+    }
+
     /// The group's mutations in the open transaction, then COMMIT.
-    private func apply(_ batch: [PendingMutation], store: SQLiteLedgerStore) -> CommitResult {
+    /// `savepoints`: each mutation in its own, so that a failed write
+    /// refuses it alone; without them, nil when anything failed (the
+    /// caller writes the group again with them).
+    private func apply(_ batch: [PendingMutation], store: SQLiteLedgerStore, savepoints: Bool) -> CommitResult? {
         var overlay = Overlay()
         var replies: [MutationReply] = []
         var applied = 0
@@ -304,7 +347,8 @@ final class LedgerWriter: @unchecked Sendable {
         for pending in batch {
             // A read that failed may have ended the transaction (SQLite rolls
             // back by itself on I/O errors): nothing more may be written in it.
-            if db.isAutocommit {
+            // (Without savepoints, the writes' errors are read at the end.)
+            if savepoints, db.isAutocommit {
                 return abandon(batch, replies: replies, reason: "the transaction ended before the group was written")
             }
             let context = pending.context
@@ -312,13 +356,15 @@ final class LedgerWriter: @unchecked Sendable {
             let idempotencyKey = context.idempotencyKey.map { context.idempotencyOwner + "\n" + $0 }
             if let reply = answer(pending, key: idempotencyKey, store: store, nowMillis: nowMillis,
                                   head: AuditHead(seq: headSeq, hash: headHash), index: replies.count) {
+                // A read that failed may be an earlier write's error, read late.
+                if !savepoints, case .failure(let error) = reply, error.code == .unavailable { return nil }
                 replies.append(reply)
                 continue
             }
             do {
                 var plan = try LedgerWriter.decide(pending, over: overlay, store: store, now: now, nowMillis: nowMillis, numbers: &numbers)
                 let frontierAtMutation = frontier
-                try db.execute("SAVEPOINT m")
+                if savepoints { try db.execute("SAVEPOINT m") }
                 do {
                     var seq = headSeq
                     var hash = headHash
@@ -330,7 +376,7 @@ final class LedgerWriter: @unchecked Sendable {
                     if case .acceptHead(let accepted) = pending.mutation { overlay.acceptedHolds.append(accepted.heldBecause) }
                     let response = try idempotencyKey.map { try remember($0, pending, plan.outcome, nowMillis: nowMillis) }
                     if let key = idempotencyKey { keysOfGroup.insert(key) }
-                    try db.execute("RELEASE m")
+                    if savepoints { try db.execute("RELEASE m") }
                     for (key, sums) in mutationTotals { groupTotals[key, default: AssetTotals.Sums()].add(sums) }
                     for (key, change) in mutationCounts { groupCounts[key, default: 0] += change }
                     headSeq = seq
@@ -339,6 +385,7 @@ final class LedgerWriter: @unchecked Sendable {
                     replies.append(.success(.applied(plan.outcome, encoded: response)))
                     applied += 1
                 } catch {
+                    guard savepoints else { return nil }
                     StoreLog.error("writing \(context.method) failed (request-id \(context.requestId)): \(error)",
                                    metadata: ["request-id": "\(context.requestId)", "method": "\(context.method)"])
                     // SQLite may have rolled back the whole transaction by itself
@@ -352,12 +399,18 @@ final class LedgerWriter: @unchecked Sendable {
                     replies.append(.failure(LedgerWriter.isFull(error) ? LedgerWriter.fullFailure : LedgerWriter.writeFailure))
                 }
             } catch let error as LedgerError {
+                // The rules never answer UNAVAILABLE: a read failed (maybe an earlier write's error).
+                if !savepoints, error.code == .unavailable { return nil }
                 replies.append(.failure(error))
             } catch {
+                if !savepoints { return nil }
                 replies.append(.failure(LedgerError(.internal, "the change could not be planned; nothing was applied")))
             }
         }
         overlay.treeHead = signHead(ifAskedIn: batch, store: store, time: now)
+        if !savepoints {
+            do { try db.awaitWrites() } catch { return nil }
+        }
         return finish(batch, overlay: overlay, replies: replies, applied: applied, head: (headSeq, headHash), nowMillis: nowMillis)
     }
 
@@ -508,6 +561,8 @@ final class LedgerWriter: @unchecked Sendable {
         }
         overlay.auditHeadSeq = head.seq
         overlay.auditHeadHash = head.hash
+        if committedPaths.count + groupPaths.count > LedgerWriter.committedPathsMax { committedPaths.removeAll(keepingCapacity: true) }
+        committedPaths.merge(groupPaths) { _, read in read }
         groupsSincePrune += 1
         if groupsSincePrune >= 10_000 || nowMillis - prunedAtMillis >= 3_600_000 {
             groupsSincePrune = 0
@@ -595,9 +650,11 @@ final class LedgerWriter: @unchecked Sendable {
                 .text(entry.beforeJSON), .text(entry.afterJSON), .text(entry.prevHash), .text(entry.hash), .text(entry.idempotencyKey),
             ])
             // The entry's leaf, and every subtree it completes, in the Merkle tree.
-            try frontier.append(leaf) { level, index, node in
-                try insertMerkle.run([.int(Int64(MerkleStoredIndex.of(level: level, index: index))), .blob(node)])
+            var nodes: [SQLValue] = []
+            frontier.append(leaf) { level, index, node in
+                nodes += [.int(Int64(MerkleStoredIndex.of(level: level, index: index))), .blob(node)]
             }
+            try insertMerkle.run(nodes)
             hash = entry.hash
         }
         for unit in plan.adminUnits {
@@ -688,7 +745,7 @@ final class LedgerWriter: @unchecked Sendable {
             if moved { for code in was { try unplaceAsset.run([.text(code), .text(asset.id)]) } }
             for code in [""] + was { mutationCounts[UnitCount(unit: code, stage: before.lifecycle.stage.rawValue), default: 0] -= 1 }
         }
-        if moved { for code in now { try placeAsset.run([.text(code), .text(asset.id)]) } }
+        if moved { try placeAsset.run(now.flatMap { [SQLValue.text($0), .text(asset.id)] }) }
         for code in [""] + now { mutationCounts[UnitCount(unit: code, stage: asset.lifecycle.stage.rawValue), default: 0] += 1 }
     }
 
@@ -723,7 +780,7 @@ final class LedgerWriter: @unchecked Sendable {
     /// per group (a unit's path never changes; one created later in the
     /// group is not remembered as absent).
     private func path(of code: String) throws -> String {
-        if let known = groupPaths[code] { return known }
+        if let known = committedPaths[code] ?? groupPaths[code] { return known }
         var path = ""
         try findPath.query([.text(code)]) { path = $0.text(0) }
         if !path.isEmpty { groupPaths[code] = path }

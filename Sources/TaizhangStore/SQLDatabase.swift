@@ -74,10 +74,19 @@ public protocol SQLConnection: AnyObject {
     /// Counts the times a lost connection to a server was made again (a
     /// new server session: its session locks are gone). 0 for a file.
     var session: Int { get }
+    /// Whether the writes of a transaction are sent without waiting for
+    /// their results (a server's pipeline): their errors come at
+    /// `awaitWrites()`, at the next read, or at COMMIT.
+    var defersWrites: Bool { get }
+    /// Waits for the writes sent so far; throws the first error among them
+    /// (the transaction is then failed).
+    func awaitWrites() throws
 }
 
 extension SQLConnection {
     public var session: Int { 0 }
+    public var defersWrites: Bool { false }
+    public func awaitWrites() throws {}
 }
 
 /// A prepared statement, reset and reused.
@@ -134,5 +143,38 @@ extension SQLConnection {
             if pending.count == 128 { try run() }
         }
         try run()
+    }
+}
+
+/// An INSERT of any number of rows in one statement
+/// (`head VALUES (?, …), (?, …) tail`), prepared once for each number of
+/// rows it is run with: on a server, one statement where a row each would
+/// be several. Used on the writer's connection only.
+final class RowsInsert {
+    private let db: any SQLConnection
+    private let head: String
+    private let tail: String
+    private let width: Int
+    private var statements: [Int: any SQLStatement] = [:]
+
+    /// `width`: the columns of a row; `tail` follows the rows (`ON CONFLICT …`).
+    init(_ db: any SQLConnection, _ head: String, width: Int, tail: String) {
+        self.db = db
+        self.head = head
+        self.width = width
+        self.tail = tail
+    }
+
+    /// Inserts the rows whose values `values` holds one after another
+    /// (`width` each); nothing when it is empty.
+    func run(_ values: [SQLValue]) throws {
+        precondition(values.count % width == 0, "a row's values are missing")
+        let rows = values.count / width
+        guard rows > 0 else { return }
+        if let statement = statements[rows] { return try statement.run(values) }
+        let row = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
+        let statement = try db.prepare(head + " VALUES " + Array(repeating: row, count: rows).joined(separator: ", ") + " " + tail)
+        statements[rows] = statement
+        try statement.run(values)
     }
 }

@@ -209,6 +209,64 @@ struct SQLiteLedgerStoreTests {
         #expect(try store.verifyAuditChain().intact)
     }
 
+    /// A write the database itself refuses (a trigger put in behind the
+    /// daemon's back) fails its call alone. On PostgreSQL the group is
+    /// first sent whole, with no savepoints; the refusal makes the writer
+    /// roll it back and write it again, each call in its own savepoint.
+    @Test(arguments: Engine.allCases) func groupCommit_aWriteTheDatabaseRefuses_failsThatCallAlone(engine: Engine) throws {
+        let place = try StorePlace(engine)
+        var configuration = place.configuration
+        configuration.faultCommitDelayMillis = 100
+        let store = try SQLiteLedgerStore(configuration: configuration)
+        defer { store.close() }
+        seedUnits(store)
+        let trigger = engine == .sqlite
+            ? "CREATE TRIGGER refuse BEFORE INSERT ON assets WHEN NEW.code = 'G-2' BEGIN SELECT RAISE(ABORT, 'refused by a test'); END"
+            : """
+              CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+              BEGIN IF NEW.code = 'G-2' THEN RAISE EXCEPTION 'refused by a test'; END IF; RETURN NEW; END $$;
+              CREATE TRIGGER refuse BEFORE INSERT ON assets FOR EACH ROW EXECUTE FUNCTION refuse()
+              """
+        #expect(try place.tamper(trigger) == 0)
+        let batchesBefore = store.statistics().commitBatches
+        let results = submitTogether(store, ["G-1", "G-2", "G-3"].map { (.registerAssets([sampleAsset(code: $0)], batch: false), context()) })
+        guard case .success = results[0], case .failure(let error) = results[1], case .success = results[2] else {
+            Issue.record("unexpected replies \(results)"); return
+        }
+        #expect(error.code == .internal)
+        #expect(store.statistics().commitBatches == batchesBefore + 1)
+        #expect(store.statistics().recordCounts["asset"] == 2)
+        #expect(Set(try store.assets(filter: AssetFilter(), after: nil, limit: 10).records.map(\.code)) == ["G-1", "G-3"])
+        #expect(try store.verifyAuditChain().intact)
+    }
+
+    /// On PostgreSQL a group's last writes and its COMMIT go in one round
+    /// trip: a COMMIT the database refuses (a deferred constraint trigger)
+    /// fails every call of the group as UNAVAILABLE, and nothing of it is kept.
+    @Test func aCommitTheDatabaseRefuses_failsTheGroup_andKeepsNothing() throws {
+        let place = try StorePlace(.postgresql)
+        var configuration = place.configuration
+        configuration.faultCommitDelayMillis = 100
+        let store = try SQLiteLedgerStore(configuration: configuration)
+        defer { store.close() }
+        seedUnits(store)
+        let before = store.statistics().recordCounts["asset"] ?? 0
+        #expect(try place.tamper("""
+            CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.code = 'C-2' THEN RAISE EXCEPTION 'refused at commit by a test'; END IF; RETURN NEW; END $$;
+            CREATE CONSTRAINT TRIGGER refuse AFTER INSERT ON assets DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse()
+            """) == 0)
+        let results = submitTogether(store, ["C-1", "C-2"].map { (.registerAssets([sampleAsset(code: $0)], batch: false), context()) })
+        for index in 0..<2 {
+            guard case .failure(let error) = results[index] else { Issue.record("call \(index) should fail: \(String(describing: results[index]))"); continue }
+            #expect(error.code == .unavailable)
+        }
+        #expect((store.statistics().recordCounts["asset"] ?? 0) == before)
+        #expect(try place.tamper("DROP TRIGGER refuse ON assets") == 0)
+        #expect(try submit(store, .registerAssets([sampleAsset(code: "C-3")], batch: false)).get().assetIds.hasPrefix("ZC"))
+        #expect(try store.verifyAuditChain().intact)
+    }
+
     @Test(arguments: Engine.allCases) func idempotencyKey_replaysTheFirstResponseAndRefusesADifferentRequest(engine: Engine) throws {
         let store = try SQLiteLedgerStore(configuration: StorePlace(engine).configuration)
         defer { store.close() }
