@@ -133,13 +133,14 @@ final class LedgerWriter: @unchecked Sendable {
     private let retentionMillis: Int64
     private let insertAdminUnit: any SQLStatement
     private let findPath: any SQLStatement
-    private let placeAsset: RowsInsert
+    /// Plain inserts, in a group sent whole; upserts, with savepoints.
+    private let placeAsset: (plain: RowsInsert, upsert: RowsInsert)
     private let unplaceAsset: any SQLStatement
     private let insertProject: any SQLStatement
     private let insertAsset: any SQLStatement
     private let updateAsset: any SQLStatement
     private let insertAudit: any SQLStatement
-    private let insertMerkle: RowsInsert
+    private let insertMerkle: (plain: RowsInsert, upsert: RowsInsert)
     private let insertTreeHead: any SQLStatement
     /// The right edge of the journal's Merkle tree as written so far (the
     /// group's appends included), and as it was when the group and the
@@ -197,6 +198,11 @@ final class LedgerWriter: @unchecked Sendable {
     private var repliesOfGroup: Set<Int> = []
     private let addCount: any SQLStatement
     private let dropEmptyCount: any SQLStatement
+    /// Whether the group is sent whole, without savepoints: its unit rows
+    /// and tree hashes are then plain inserts (no row can be there before
+    /// them; one that is fails the group, which is written again with
+    /// savepoints, and with upserts that replace such a row).
+    private var sendsWhole = false
     /// The stored length of each asset written since the store last took
     /// them (what a record costs the cache).
     var assetBytes: [String: Int] = [:]
@@ -209,7 +215,8 @@ final class LedgerWriter: @unchecked Sendable {
         self.origin = origin
         (frontier, frontierComplete) = try MerkleRows.frontier(db, size: Int(treeSize))
         sharesJournal = db.dialect == .postgresql
-        insertMerkle = RowsInsert(db, "INSERT INTO merkle_hashes(id, hash)", width: 2, tail: "ON CONFLICT(id) DO UPDATE SET hash = excluded.hash")
+        insertMerkle = (RowsInsert(db, "INSERT INTO merkle_hashes(id, hash)", width: 2, tail: ""),
+                        RowsInsert(db, "INSERT INTO merkle_hashes(id, hash)", width: 2, tail: "ON CONFLICT(id) DO UPDATE SET hash = excluded.hash"))
         insertTreeHead = try db.prepare(MerkleRows.insertHead)
         addTotals = try db.prepare(AssetTotals.add)
         addCount = try db.prepare("INSERT INTO unit_counts(unit_code, stage, assets) VALUES (?, ?, ?) "
@@ -221,7 +228,8 @@ final class LedgerWriter: @unchecked Sendable {
         prunedAtMillis = clock.nowUnixMillis()  // the store pruned at start
         insertAdminUnit = try db.prepare(StoredRows.adminUnits.insert)
         findPath = try db.prepare("SELECT path FROM admin_units WHERE code = ?")
-        placeAsset = RowsInsert(db, "INSERT INTO asset_units(unit_code, asset_id)", width: 2, tail: "ON CONFLICT DO NOTHING")
+        placeAsset = (RowsInsert(db, "INSERT INTO asset_units(unit_code, asset_id)", width: 2, tail: ""),
+                      RowsInsert(db, "INSERT INTO asset_units(unit_code, asset_id)", width: 2, tail: "ON CONFLICT DO NOTHING"))
         unplaceAsset = try db.prepare("DELETE FROM asset_units WHERE unit_code = ? AND asset_id = ?")
         insertProject = try db.prepare(StoredRows.projects.insert)
         insertAsset = try db.prepare(StoredRows.assets.insert)
@@ -338,6 +346,7 @@ final class LedgerWriter: @unchecked Sendable {
         var overlay = Overlay()
         var replies: [MutationReply] = []
         var applied = 0
+        sendsWhole = !savepoints
         let nowMillis = clock.nowUnixMillis()
         let now = Timestamp.rfc3339(unixMillis: nowMillis)
         var (headSeq, headHash, numbers) = store.state.withLock {
@@ -654,7 +663,7 @@ final class LedgerWriter: @unchecked Sendable {
             frontier.append(leaf) { level, index, node in
                 nodes += [.int(Int64(MerkleStoredIndex.of(level: level, index: index))), .blob(node)]
             }
-            try insertMerkle.run(nodes)
+            try (sendsWhole ? insertMerkle.plain : insertMerkle.upsert).run(nodes)
             hash = entry.hash
         }
         for unit in plan.adminUnits {
@@ -745,7 +754,7 @@ final class LedgerWriter: @unchecked Sendable {
             if moved { for code in was { try unplaceAsset.run([.text(code), .text(asset.id)]) } }
             for code in [""] + was { mutationCounts[UnitCount(unit: code, stage: before.lifecycle.stage.rawValue), default: 0] -= 1 }
         }
-        if moved { try placeAsset.run(now.flatMap { [SQLValue.text($0), .text(asset.id)] }) }
+        if moved { try (sendsWhole ? placeAsset.plain : placeAsset.upsert).run(now.flatMap { [SQLValue.text($0), .text(asset.id)] }) }
         for code in [""] + now { mutationCounts[UnitCount(unit: code, stage: asset.lifecycle.stage.rawValue), default: 0] += 1 }
     }
 

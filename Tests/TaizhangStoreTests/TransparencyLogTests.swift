@@ -76,6 +76,26 @@ import TaizhangCore
         #expect(try store.verifyAuditChain().intact)
     }
 
+    /// A stored hash where the next entry's leaf goes (left by a journal
+    /// cut short, or put in behind the daemon's back) does not stop the
+    /// writer: on PostgreSQL its plain insert fails the group sent whole,
+    /// which is written again with upserts; the stale hash is replaced.
+    @Test(arguments: Engine.allCases) func aStaleHashWhereTheNextLeafGoes_isReplaced(engine: Engine) throws {
+        let place = try StorePlace(engine)
+        let store = try openStore(place, key: .generate())
+        defer { store.close() }
+        seedUnits(store)
+        let size = Int(store.statistics().auditHeadSeq)
+        let next = MerkleStoredIndex.of(level: 0, index: size)
+        let zeros = engine == .sqlite ? "zeroblob(32)" : "decode(repeat('00', 32), 'hex')"
+        #expect(try place.tamper("INSERT INTO merkle_hashes(id, hash) VALUES (\(next), \(zeros))") == 0)
+        #expect(try submit(store, .registerAssets([sampleAsset(code: "S-1")], batch: false)).get().assetIds.hasPrefix("ZC"))
+        var stored: [UInt8] = []
+        try store.pool.point { db in try db.prepare("SELECT hash FROM merkle_hashes WHERE id = ?").query([.int(Int64(next))]) { stored = $0.blob(0) } }
+        #expect(stored == (try leaves(store))[size])
+        #expect(try store.verifyAuditChain().intact)
+    }
+
     /// A mutation refused inside a group (its savepoint rolled back) leaves
     /// no leaf behind: the others' leaves follow on, and the tree verifies.
     @Test(arguments: Engine.allCases) func aMutationRolledBackInAGroup_leavesNoLeaf(engine: Engine) throws {
