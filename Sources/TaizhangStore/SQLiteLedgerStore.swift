@@ -428,16 +428,31 @@ public final class SQLiteLedgerStore: LedgerStore {
         // In pages, so that a long list does not hold one read transaction
         // (and the log's checkpoint) for long.
         for start in stride(from: 0, to: ids.count, by: SQLiteLedgerStore.visitPage) {
-            let page: AssetQuery.FactsPage
-            do {
-                page = try pool.read { db in
-                    try AssetQuery.facts(db, ids: Array(ids[start..<min(ids.count, start + SQLiteLedgerStore.visitPage)]), wanted: wanted)
+            let chunk = ids[start..<min(ids.count, start + SQLiteLedgerStore.visitPage)]
+            // The records the cache holds are the committed ones (the writer
+            // puts what it commits): only the others are read. A run focused
+            // on what a group just wrote reads nothing.
+            var cached: [String: Asset] = [:]
+            for id in chunk { if let asset = assetCache.get(id) { cached[id] = asset } }
+            let missing = chunk.filter { cached[$0] == nil }
+            var read: [String: (facts: AssetFacts, record: Asset?)] = [:]
+            if !missing.isEmpty {
+                do {
+                    let page = try pool.read { db in try AssetQuery.facts(db, ids: missing, wanted: wanted) }
+                    for (facts, record) in zip(page.facts, page.records) { read[facts.id] = (facts, record) }
+                } catch let error as SQLiteError {
+                    StoreLog.error("reading assets from the ledger file failed: \(error)")
+                    throw LedgerError(.unavailable, "the ledger file could not be read (\(error.message)); retry, and report it if it persists")
                 }
-            } catch let error as SQLiteError {
-                StoreLog.error("reading assets from the ledger file failed: \(error)")
-                throw LedgerError(.unavailable, "the ledger file could not be read (\(error.message)); retry, and report it if it persists")
             }
-            for (facts, record) in zip(page.facts, page.records) { try body(facts, record) }
+            for id in chunk {
+                if let asset = cached[id] {
+                    let facts = AssetFacts(asset)
+                    try body(facts, wanted(facts) ? asset : nil)
+                } else if let (facts, record) = read[id] {
+                    try body(facts, record)
+                }
+            }
         }
     }
 

@@ -44,9 +44,12 @@ struct ImportCacheTests {
     }
 
     /// Facts by key: in the order asked, an unknown id skipped, a record
-    /// only for those wanted.
-    @Test(arguments: Engine.allCases) func assetsByKey_giveFactsInOrderAndTheRecordsWanted(engine: Engine) throws {
-        let store = try SQLiteLedgerStore(configuration: StorePlace(engine).configuration)
+    /// only for those wanted; from the cache (the writer put them there)
+    /// or, with no cache, from the rows.
+    @Test(arguments: Engine.allCases, [64 << 20, 0]) func assetsByKey_giveFactsInOrderAndTheRecordsWanted(engine: Engine, cacheBytes: Int) throws {
+        var configuration = try StorePlace(engine).configuration
+        configuration.cacheBytes = cacheBytes
+        let store = try SQLiteLedgerStore(configuration: configuration)
         defer { store.close() }
         seedUnits(store)
         var idle = sampleAsset(code: "K-2")
@@ -60,5 +63,6 @@ struct ImportCacheTests {
         }
         #expect(seen.map(\.0) == ["ZC00000003", "ZC00000001", "ZC00000002"])
         #expect(seen.map(\.1) == [nil, nil, "K-2"])
+        #expect((store.cachedAsset(id: "ZC00000001") != nil) == (cacheBytes > 0))
     }
 }
