@@ -186,9 +186,9 @@ final class LedgerWriter: @unchecked Sendable {
     private var mutationCounts: [UnitCount: Int64] = [:]
     /// Paths read during the group (`path(of:)`), and those of committed
     /// units (a unit's path never changes once it is written), kept
-    /// across groups up to `committedPathsMax`, and dropped whenever
-    /// other daemons' commits are taken in (a journal restored behind the
-    /// daemon may have put a unit elsewhere).
+    /// across groups up to `committedPathsMax`, and dropped when a take-in
+    /// of other daemons' commits reads everything again (a journal
+    /// restored behind the daemon may have put a unit elsewhere).
     private var groupPaths: [String: String] = [:]
     private var committedPaths: [String: String] = [:]
     static let committedPathsMax = 65_536
@@ -277,7 +277,7 @@ final class LedgerWriter: @unchecked Sendable {
             // Known: where this writer's frontier stands (a take-in that
             // failed halfway leaves it behind the state; it is taken in again).
             guard let taken = try store.takeInForeignCommits(db, known: UInt64(frontier.size)) else { return nil }
-            committedPaths.removeAll(keepingCapacity: true)
+            if taken.reloaded { committedPaths.removeAll(keepingCapacity: true) }
             (frontier, frontierComplete) = try MerkleRows.frontier(db, size: Int(taken.state.auditHeadSeq))
             frontierAtGroup = frontier
             store.state.withLock { $0 = taken.state }

@@ -36,12 +36,22 @@ enum MerkleRows {
     /// behind the daemon's back) is taken as zeros: the writer then signs
     /// no head, and the whole-ledger check names the missing row.
     static func frontier(_ db: any SQLConnection, size: Int) throws -> (MerkleFrontier, complete: Bool) {
-        let read = try db.prepare("SELECT hash FROM merkle_hashes WHERE id = ?")
+        // The stored subtrees it is made of (at most one per bit of the
+        // size), read in one query: a writer taking in other daemons'
+        // entries reads its frontier again before each group.
+        var ids: [Int64] = []
+        _ = MerkleFrontier(size: size) { level, index in
+            ids.append(Int64(MerkleStoredIndex.of(level: level, index: index)))
+            return []
+        }
+        var stored: [Int64: [UInt8]] = [:]
+        if !ids.isEmpty {
+            try db.cached("SELECT id, hash FROM merkle_hashes WHERE id IN (" + ids.map { _ in "?" }.joined(separator: ", ") + ")")
+                .query(ids.map { .int($0) }) { stored[$0.int(0)] = $0.blob(1) }
+        }
         var complete = true
-        let frontier = try MerkleFrontier(size: size) { level, index in
-            var hash: [UInt8]?
-            try read.query([.int(Int64(MerkleStoredIndex.of(level: level, index: index)))]) { hash = $0.blob(0) }
-            guard let hash, hash.count == MerkleHash.size else {
+        let frontier = MerkleFrontier(size: size) { level, index in
+            guard let hash = stored[Int64(MerkleStoredIndex.of(level: level, index: index))], hash.count == MerkleHash.size else {
                 StoreLog.error("the journal's Merkle tree lacks the hash of subtree \(level)/\(index); no tree head is signed; run `taizhang audit verify`")
                 complete = false
                 return [UInt8](repeating: 0, count: MerkleHash.size)

@@ -975,13 +975,18 @@ public final class SQLiteLedgerStore: LedgerStore {
     /// `known` (the head the writer's frontier stands at), the in-memory
     /// state is read again and the records the new entries name leave the
     /// caches. Returns the state to publish (the writer publishes it once
-    /// its frontier is read too) and what changed, or nil when nothing did.
-    func takeInForeignCommits(_ db: any SQLConnection, known: UInt64) throws -> (state: LedgerState, touched: TouchedRecords)? {
+    /// its frontier is read too), what changed, and whether all of it was
+    /// read again (a journal that went back, or forked); nil when nothing changed.
+    func takeInForeignCommits(_ db: any SQLConnection, known: UInt64) throws -> (state: LedgerState, touched: TouchedRecords, reloaded: Bool)? {
         var head: UInt64 = 0
         try db.cached("SELECT COALESCE(MAX(seq), 0) FROM audit_journal").query([]) { head = UInt64($0.int(0)) }
         guard head != known else { return nil }
         var touched = TouchedRecords()
-        try db.cached("SELECT record_kind, record_id FROM audit_journal WHERE seq > ? ORDER BY seq").query([.int(Int64(known))]) { row in
+        // Bounded, and with its count: PostgreSQL plans a prepared statement
+        // once for any value, and `seq > ?` alone is planned as a third of
+        // the journal, read and sorted; this, as a walk of the key's index.
+        try db.cached("SELECT record_kind, record_id FROM audit_journal WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?")
+            .query([.int(Int64(known)), .int(Int64(head)), .int(max(0, Int64(head) - Int64(known)))]) { row in
             let (kind, id) = (row.text(0), row.text(1))
             touched.kinds.insert(kind)
             switch kind {
@@ -1007,7 +1012,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         let loaded = try SQLiteLedgerStore.load(db, clock: clock, retentionMillis: configuration.idempotencyRetentionMillis,
                                                 refreshing: extends ? touched.kinds : nil, of: base, newAssets: touched.assets)
         StoreLog.debug("took in entries \(known + 1)…\(head) of other daemons")
-        return (loaded, touched)
+        return (loaded, touched, !extends)
     }
 
     /// A daemon on the same ledger committed up to `seq` (its notice): the
