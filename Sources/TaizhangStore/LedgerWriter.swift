@@ -124,6 +124,16 @@ struct CommitResult {
     var foreign: TouchedRecords?
 }
 
+/// Idempotency keys as the ledger held them when a group began.
+struct GroupKeys {
+    typealias Answer = (method: String, requestSHA256: String, response: [UInt8], createdUnixMillis: Int64)
+    typealias Entry = (method: String, sha: String, kind: String, id: String, after: String)
+    /// Stored answers, by key.
+    var answers: [String: Answer] = [:]
+    /// The journal's entries recorded under each key within the retention, in order.
+    var journaled: [String: [Entry]] = [:]
+}
+
 /// Writes groups of mutations on the writer thread.
 /// @unchecked Sendable: it is handed to the writer thread once, at start, and
 /// used only there.
@@ -198,6 +208,8 @@ final class LedgerWriter: @unchecked Sendable {
     private var repliesOfGroup: Set<Int> = []
     private let addCount: any SQLStatement
     private let dropEmptyCount: any SQLStatement
+    /// The group's keys, read at its start (`readGroupKeys`).
+    private var groupKeys: GroupKeys?
     /// Whether the group is sent whole, without savepoints: its unit rows
     /// and tree hashes are then plain inserts (no row can be there before
     /// them; one that is fails the group, which is written again with
@@ -349,6 +361,7 @@ final class LedgerWriter: @unchecked Sendable {
         sendsWhole = !savepoints
         let nowMillis = clock.nowUnixMillis()
         let now = Timestamp.rfc3339(unixMillis: nowMillis)
+        groupKeys = readGroupKeys(batch, since: nowMillis - retentionMillis)
         var (headSeq, headHash, numbers) = store.state.withLock {
             ($0.auditHeadSeq, $0.auditHeadHash, IdentifierNumbers(asset: $0.lastAssetNumber, entity: $0.lastEntityNumber, contract: $0.lastContractNumber,
                                                                      stewardship: $0.stewardshipNumbers))
@@ -423,6 +436,32 @@ final class LedgerWriter: @unchecked Sendable {
         return finish(batch, overlay: overlay, replies: replies, applied: applied, head: (headSeq, headHash), nowMillis: nowMillis)
     }
 
+    /// The group's idempotency keys as the ledger held them when the group
+    /// began: their stored answers and the requests the journal recorded
+    /// under them, read in two queries for the group (on a server, where a
+    /// read per call costs a round trip each) when it has several keys;
+    /// nil when it has not, or the reads failed (each key is then read alone).
+    private func readGroupKeys(_ batch: [PendingMutation], since oldest: Int64) -> GroupKeys? {
+        let keys = Set(batch.compactMap { pending in pending.context.idempotencyKey.map { pending.context.idempotencyOwner + "\n" + $0 } })
+        guard db.defersWrites, keys.count > 1 else { return nil }
+        var known = GroupKeys()
+        do {
+            try db.eachKey("SELECT key, method, request_sha256, response, created_unix_ms FROM idempotency WHERE key", keys) { row in
+                known.answers[row.text(0)] = (row.text(1), row.text(2), row.blob(3), row.int(4))
+            }
+            let since = Timestamp.rfc3339(unixMillis: oldest)
+            try db.eachKey("SELECT idempotency_key, method, request_sha256, record_kind, record_id, after_json, time FROM audit_journal "
+                           + "WHERE idempotency_key <> '' AND idempotency_key", keys, suffix: " ORDER BY seq") { row in
+                guard row.text(6) >= since else { return }
+                known.journaled[row.text(0), default: []].append((row.text(1), row.text(2), row.text(3), row.text(4), row.text(5)))
+            }
+        } catch {
+            StoreLog.error("reading the group's idempotency-keys failed (each is read alone): \(error)")
+            return nil
+        }
+        return known
+    }
+
     /// The answer to a mutation that needs nothing written: its key's first
     /// answer again (or a refusal of the key), or the refusal of a stale
     /// acceptance. `index`: where the answer goes among the group's.
@@ -482,12 +521,18 @@ final class LedgerWriter: @unchecked Sendable {
         let oldest = nowMillis - retentionMillis
         var first: (method: String, requestSHA256: String, response: () -> [UInt8])?
         do {
-            var known: (method: String, requestSHA256: String, response: [UInt8], createdUnixMillis: Int64)?
-            try findIdempotency.query([.text(key)]) { row in known = (row.text(0), row.text(1), row.blob(2), row.int(3)) }
+            // A key this group wrote is read in the group's transaction.
+            let prefetched = keysOfGroup.contains(key) ? nil : groupKeys
+            var known: GroupKeys.Answer?
+            if let prefetched {
+                known = prefetched.answers[key]
+            } else {
+                try findIdempotency.query([.text(key)]) { row in known = (row.text(0), row.text(1), row.blob(2), row.int(3)) }
+            }
             if let known {
                 guard known.createdUnixMillis >= oldest else { return nil }
                 first = (known.method, known.requestSHA256, { known.response })
-            } else if let journaled = try journaled(key, since: oldest, store: store) {
+            } else if let journaled = try journaled(key, since: oldest, store: store, prefetched: prefetched) {
                 first = (journaled.method, journaled.requestSHA256, { pending.encode(journaled.outcome) })
             }
         } catch {
@@ -505,11 +550,15 @@ final class LedgerWriter: @unchecked Sendable {
 
     /// The request the journal recorded under `key` since `oldest` (Unix
     /// ms), and its outcome rebuilt from the entries' after-images.
-    private func journaled(_ key: String, since oldest: Int64, store: SQLiteLedgerStore) throws
+    private func journaled(_ key: String, since oldest: Int64, store: SQLiteLedgerStore, prefetched: GroupKeys?) throws
         -> (method: String, requestSHA256: String, outcome: MutationOutcome)? {
-        var rows: [(method: String, sha: String, kind: String, id: String, after: String)] = []
-        try findKeyed.query([.text(key), .text(Timestamp.rfc3339(unixMillis: oldest))]) { row in
-            rows.append((row.text(0), row.text(1), row.text(2), row.text(3), row.text(4)))
+        var rows: [GroupKeys.Entry] = []
+        if let prefetched {
+            rows = prefetched.journaled[key] ?? []
+        } else {
+            try findKeyed.query([.text(key), .text(Timestamp.rfc3339(unixMillis: oldest))]) { row in
+                rows.append((row.text(0), row.text(1), row.text(2), row.text(3), row.text(4)))
+            }
         }
         guard let head = rows.first, let outcome = LedgerWriter.outcome(rows.map { ($0.kind, $0.id, $0.after) }, store: store) else { return nil }
         return (head.method, head.sha, outcome)

@@ -61,7 +61,7 @@ struct Bench {
                                              leaves: Int(option("--leaves", "10000000"))!, proofs: Int(option("--proofs", "1000"))!)
         }
         guard !socket.isEmpty else {
-            FileHandle.standardError.write(Data("usage: taizhang-bench --socket PATH --scenario get|prove|register|batch|summary|list|sizes|risk|supervision|households-csv|payment-plans|transparency [--connections N --depth N --seconds S] [get: --id ID | --random-ids N] [summary, list: --admin CODE] [list: --page-size N --skip-total 1]\n".utf8))
+            FileHandle.standardError.write(Data("usage: taizhang-bench --socket PATH --scenario get|prove|register|batch|summary|list|sizes|risk|supervision|households-csv|payment-plans|transparency [--connections N --depth N --seconds S] [get: --id ID | --random-ids N] [summary, list: --admin CODE] [list: --page-size N --skip-total 1] [register: --keyed 1]\n".utf8))
             exit(2)
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -78,8 +78,9 @@ struct Bench {
             var register = Taizhang_Ledger_V1_RegisterAssetRequest()
             register.asset = asset
             let payload = try register.serializedData()
+            // --keyed 1: each call with its own idempotency-key, as a county system sends them.
             try load(group: group, socket: socket, connections: connections, depth: depth, seconds: seconds,
-                     method: RPC.Ledger.registerAsset.path) { _ in payload }
+                     method: RPC.Ledger.registerAsset.path, keyed: option("--keyed", "0") == "1") { _ in payload }
         case "batch":
             try bulk(group: group, socket: socket, total: total, batchSize: batchSize, depth: depth)
         case "summary":
@@ -132,9 +133,9 @@ struct Bench {
     }
 
     static func load(group: MultiThreadedEventLoopGroup, socket: String, connections: Int, depth: Int, seconds: Double,
-                     method: String, payload: @escaping @Sendable (UInt64) -> Data) throws {
+                     method: String, keyed: Bool = false, payload: @escaping @Sendable (UInt64) -> Data) throws {
         let result = try run(group: group, socket: socket, connections: connections, depth: depth, seconds: seconds,
-                             method: method, payload: payload)
+                             method: method, keyed: keyed, payload: payload)
         var latencies = result.latenciesNanos
         latencies.sort()
         func percentile(_ q: Double) -> Double {
@@ -157,17 +158,19 @@ struct Bench {
     }
 
     static func run(group: MultiThreadedEventLoopGroup, socket: String, connections: Int, depth: Int, seconds: Double,
-                    method: String, maxCalls: UInt64 = .max, payload: @escaping @Sendable (UInt64) -> Data) throws -> RunResult {
+                    method: String, maxCalls: UInt64 = .max, keyed: Bool = false, payload: @escaping @Sendable (UInt64) -> Data) throws -> RunResult {
+        let run = UInt64.random(in: 1...UInt64.max)
         let start = DispatchTime.now().uptimeNanoseconds
         let end = start + UInt64(seconds * 1e9)
         var futures: [EventLoopFuture<RunResult>] = []
-        for _ in 0..<connections {
+        for connection in 0..<connections {
+            let keyPrefix = keyed ? "bench-\(run)-\(connection)-" : nil
             let promise = group.next().makePromise(of: RunResult.self)
             let bootstrap = ClientBootstrap(group: group).channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(frameMaxBytes: 64 << 20)))
                     try channel.pipeline.syncOperations.addHandler(LoadHandler(method: method, depth: depth, endNanos: end,
-                                                                               maxCalls: maxCalls, payload: payload, done: promise))
+                                                                               maxCalls: maxCalls, keyPrefix: keyPrefix, payload: payload, done: promise))
                 }
             }
             _ = try bootstrap.connect(unixDomainSocketPath: socket).wait()
@@ -436,6 +439,8 @@ final class LoadHandler: ChannelInboundHandler {
     private let endNanos: UInt64
     private let maxCalls: UInt64
     private let payload: @Sendable (UInt64) -> Data
+    /// Each call's idempotency-key is this and its call id (nil: none).
+    private let keyPrefix: String?
     private let done: EventLoopPromise<Bench.RunResult>
     /// Calls sent so far; call ids are 1, 2, … (0 is reserved by the protocol).
     private var sent: UInt64 = 0
@@ -443,8 +448,9 @@ final class LoadHandler: ChannelInboundHandler {
     private var result = Bench.RunResult()
     private var finished = false
 
-    init(method: String, depth: Int, endNanos: UInt64, maxCalls: UInt64, payload: @escaping @Sendable (UInt64) -> Data,
+    init(method: String, depth: Int, endNanos: UInt64, maxCalls: UInt64, keyPrefix: String? = nil, payload: @escaping @Sendable (UInt64) -> Data,
          done: EventLoopPromise<Bench.RunResult>) {
+        self.keyPrefix = keyPrefix
         self.method = method
         self.depth = depth
         self.endNanos = endNanos
@@ -464,6 +470,7 @@ final class LoadHandler: ChannelInboundHandler {
         request.callID = sent + 1
         request.method = method
         request.payload = payload(sent)
+        if let keyPrefix { request.metadata["idempotency-key"] = keyPrefix + String(request.callID) }
         sentAt[request.callID] = DispatchTime.now().uptimeNanoseconds
         sent += 1
         let frame = try! Frames.encode(request, allocator: context.channel.allocator)

@@ -316,6 +316,46 @@ struct SQLiteLedgerStoreTests {
         #expect(store.statistics().recordCounts["asset"] == 1)
     }
 
+    /// Several keyed calls in one group (on PostgreSQL their keys are read
+    /// in two queries for the whole group): a retry replays its first
+    /// answer, a key used again for another request is refused, a retry
+    /// whose stored answer was deleted is found in the journal, and a new
+    /// key used twice is applied once.
+    @Test(arguments: Engine.allCases) func idempotencyKeys_ofOneGroup_areAnsweredEachAsAlone(engine: Engine) throws {
+        let place = try StorePlace(engine)
+        var configuration = place.configuration
+        configuration.faultCommitDelayMillis = 100
+        let store = try SQLiteLedgerStore(configuration: configuration)
+        defer { store.close() }
+        seedUnits(store)
+        let first = try submit(store, .registerAssets([sampleAsset(code: "I-1")], batch: false), context(key: "k-1", digest: "d1")).get()
+        _ = try submit(store, .registerAssets([sampleAsset(code: "I-2")], batch: false), context(key: "k-2", digest: "d2")).get()
+        let third = try submit(store, .registerAssets([sampleAsset(code: "I-3")], batch: false), context(key: "k-3", digest: "d3")).get()
+        #expect(try place.tamper("DELETE FROM idempotency WHERE key LIKE '%k-3'") == 0)
+        let batchesBefore = store.statistics().commitBatches
+        let results = submitTogether(store, [
+            (.registerAssets([sampleAsset(code: "I-1")], batch: false), context(key: "k-1", digest: "d1")),
+            (.registerAssets([sampleAsset(code: "I-9")], batch: false), context(key: "k-2", digest: "other")),
+            (.registerAssets([sampleAsset(code: "I-3")], batch: false), context(key: "k-3", digest: "d3")),
+            (.registerAssets([sampleAsset(code: "I-4")], batch: false), context(key: "k-4", digest: "d4")),
+            (.registerAssets([sampleAsset(code: "I-4")], batch: false), context(key: "k-4", digest: "d4")),
+        ], encode: { outcome in
+            if case .assets(let assets) = outcome { return Array(assets.map(\.id).joined(separator: ",").utf8) }
+            return []
+        })
+        #expect(store.statistics().commitBatches == batchesBefore + 1)
+        guard case .success(.replayed) = results[0], case .failure(let reused) = results[1], case .success(.replayed) = results[2],
+              case .success(.applied) = results[3], case .success(.replayed) = results[4] else {
+            Issue.record("unexpected replies \(results)"); return
+        }
+        #expect(try results[0]?.get().assetIds == first.assetIds)
+        #expect(reused.code == .failedPrecondition)
+        #expect(try results[2]?.get().assetIds == third.assetIds)
+        #expect(try results[4]?.get().assetIds == results[3]?.get().assetIds)
+        #expect(store.statistics().recordCounts["asset"] == 4)
+        #expect(try store.verifyAuditChain().intact)
+    }
+
     @Test func idempotencyAnswers_expireAndArePrunedFromTheFile() throws {
         let directory = temporaryDirectory()
         let clock = TestClock()
