@@ -408,16 +408,9 @@ final class LedgerWriter: @unchecked Sendable {
                     applied += 1
                 } catch {
                     guard savepoints else { return nil }
-                    StoreLog.error("writing \(context.method) failed (request-id \(context.requestId)): \(error)",
-                                   metadata: ["request-id": "\(context.requestId)", "method": "\(context.method)"])
-                    // SQLite may have rolled back the whole transaction by itself
-                    // (disk full, I/O error): then nothing of this group may go on.
-                    frontier = frontierAtMutation
-                    let rolledBack = (try? db.execute("ROLLBACK TO m")) != nil
-                    if !rolledBack || db.isAutocommit {
+                    guard rollBack(context, failedWith: error, frontier: frontierAtMutation) else {
                         return abandon(batch, replies: replies, reason: "savepoint rollback failed or the transaction ended", cause: error)
                     }
-                    try? db.execute("RELEASE m")
                     replies.append(.failure(LedgerWriter.isFull(error) ? LedgerWriter.fullFailure : LedgerWriter.writeFailure))
                 }
             } catch let error as LedgerError {
@@ -434,6 +427,19 @@ final class LedgerWriter: @unchecked Sendable {
             do { try db.awaitWrites() } catch { return nil }
         }
         return finish(batch, overlay: overlay, replies: replies, applied: applied, head: (headSeq, headHash), nowMillis: nowMillis)
+    }
+
+    /// Rolls back the savepoint of a mutation whose write failed (its
+    /// frontier as before it); false when the transaction did not survive:
+    /// SQLite may have rolled it back whole by itself (disk full, I/O
+    /// error), and nothing of the group may go on.
+    private func rollBack(_ context: CallerContext, failedWith error: any Error, frontier before: MerkleFrontier) -> Bool {
+        StoreLog.error("writing \(context.method) failed (request-id \(context.requestId)): \(error)",
+                       metadata: ["request-id": "\(context.requestId)", "method": "\(context.method)"])
+        frontier = before
+        guard (try? db.execute("ROLLBACK TO m")) != nil, !db.isAutocommit else { return false }
+        try? db.execute("RELEASE m")
+        return true
     }
 
     /// The group's idempotency keys as the ledger held them when the group
