@@ -12,7 +12,7 @@ import TaizhangStore
 
 /// An error from PostgreSQL or libpq: the SQLSTATE (empty when the
 /// connection failed before the server answered) and the message.
-public struct PostgresError: Error, CustomStringConvertible, Sendable {
+public struct PostgresError: ConnectionError, CustomStringConvertible, Sendable {
     public let sqlState: String
     public let message: String
     /// The connection is gone (the server stopped, or was never reached):
@@ -107,7 +107,8 @@ public final class PostgresConnection: SQLConnection {
         if sql == "BEGIN IMMEDIATE" { return try beginWriting() }
         // An error held from a transaction that ended is not this one's.
         if sql.hasPrefix("BEGIN") || sql == "ROLLBACK" { heldError = nil }
-        try flush()
+        // A ROLLBACK is sent whatever the statements before it answered.
+        if sql == "ROLLBACK" { _ = try? flush() } else { try flush() }
         let opens = sql.hasPrefix("BEGIN")
         let ends = sql == "COMMIT" || sql == "ROLLBACK"
         // A new transaction: whatever was open went with a lost connection
@@ -138,6 +139,9 @@ public final class PostgresConnection: SQLConnection {
     /// round trip for the group's last writes and its COMMIT). False: it
     /// is not one of those.
     private func executeInPipeline(_ sql: String) throws -> Bool {
+        guard sql == "SAVEPOINT m" || sql == "RELEASE m" || sql == "COMMIT" || sql.hasPrefix("NOTIFY ") else { return false }
+        // An error read earlier ended this transaction: nothing more joins it.
+        try throwHeldError()
         switch sql {
         case "SAVEPOINT m":
             try send { PQsendQueryParams(handle, sql, 0, nil, nil, nil, nil, 1) }
@@ -315,13 +319,18 @@ public final class PostgresConnection: SQLConnection {
             PQreset(handle)
             session += 1
             transactionOpen = false
+            // The old session's statements went with it.
+            deallocateLater = []
             throw PostgresError(sqlState: "08006", message: "the pipeline could not be ended (\(reason)); the connection was made again and its transaction is lost",
                                 connectionLost: true)
         }
         // A transaction the pipeline ended (a failed BEGIN, a COMMIT), or
         // left open failed (a COMMIT that did not run), as the server has it.
-        let status = PQtransactionStatus(handle)
-        transactionOpen = status == PQTRANS_INTRANS || status == PQTRANS_INERROR
+        // (A lost connection's is unknown: this side's stands until it sees the transaction end.)
+        if PQstatus(handle) == CONNECTION_OK {
+            let status = PQtransactionStatus(handle)
+            transactionOpen = status == PQTRANS_INTRANS || status == PQTRANS_INERROR
+        }
         if !deallocateLater.isEmpty {
             let names = deallocateLater
             deallocateLater = []

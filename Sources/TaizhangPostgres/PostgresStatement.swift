@@ -152,13 +152,10 @@ final class PostgresStatement: SQLStatement {
     /// it was sent last in.
     private func readJoined() throws {
         // Not named after this statement: the error may be an earlier one's.
+        // nil: a statement that returns no rows.
         let executed = try connection.flush(keepingLast: true)
-        guard let executed else {
-            throw PostgresError(sqlState: "", message: "the read sent with the pipeline returned no rows: \(connection.lastError)",
-                                connectionLost: connection.isBroken).in(sql)
-        }
         result = executed
-        rowCount = PQntuples(executed)
+        rowCount = executed.map(PQntuples) ?? 0
         row = -1
     }
 

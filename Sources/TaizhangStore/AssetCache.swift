@@ -165,6 +165,18 @@ final class AssetCache: Sendable {
         }
     }
 
+    /// Drops every record (as `forget` does each): after a take-in that
+    /// read the whole ledger again.
+    func forgetAll() {
+        for box in shards {
+            box.shard.withLock { shard in
+                shard.puts &+= 1
+                shard.entries.removeAll()
+                shard.bytes = 0
+            }
+        }
+    }
+
     /// Records and bytes held.
     var usage: (records: Int, bytes: Int) {
         shards.reduce(into: (0, 0)) { sum, box in

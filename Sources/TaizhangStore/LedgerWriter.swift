@@ -361,7 +361,13 @@ final class LedgerWriter: @unchecked Sendable {
         sendsWhole = !savepoints
         let nowMillis = clock.nowUnixMillis()
         let now = Timestamp.rfc3339(unixMillis: nowMillis)
-        groupKeys = readGroupKeys(batch, since: nowMillis - retentionMillis)
+        // A read that fails ends a PostgreSQL transaction: the group with it.
+        do {
+            groupKeys = savepoints ? nil : try readGroupKeys(batch, since: nowMillis - retentionMillis)
+        } catch {
+            StoreLog.error("reading the group's idempotency-keys failed: \(error)")
+            return nil
+        }
         var (headSeq, headHash, numbers) = store.state.withLock {
             ($0.auditHeadSeq, $0.auditHeadHash, IdentifierNumbers(asset: $0.lastAssetNumber, entity: $0.lastEntityNumber, contract: $0.lastContractNumber,
                                                                      stewardship: $0.stewardshipNumbers))
@@ -446,24 +452,22 @@ final class LedgerWriter: @unchecked Sendable {
     /// began: their stored answers and the requests the journal recorded
     /// under them, read in two queries for the group (on a server, where a
     /// read per call costs a round trip each) when it has several keys;
-    /// nil when it has not, or the reads failed (each key is then read alone).
-    private func readGroupKeys(_ batch: [PendingMutation], since oldest: Int64) -> GroupKeys? {
+    /// nil when it has not (each key is then read alone). The journal is
+    /// read only for keys with no stored answer (one deleted behind the
+    /// daemon's back).
+    private func readGroupKeys(_ batch: [PendingMutation], since oldest: Int64) throws -> GroupKeys? {
         let keys = Set(batch.compactMap { pending in pending.context.idempotencyKey.map { pending.context.idempotencyOwner + "\n" + $0 } })
         guard db.defersWrites, keys.count > 1 else { return nil }
         var known = GroupKeys()
-        do {
-            try db.eachKey("SELECT key, method, request_sha256, response, created_unix_ms FROM idempotency WHERE key", keys) { row in
-                known.answers[row.text(0)] = (row.text(1), row.text(2), row.blob(3), row.int(4))
-            }
-            let since = Timestamp.rfc3339(unixMillis: oldest)
-            try db.eachKey("SELECT idempotency_key, method, request_sha256, record_kind, record_id, after_json, time FROM audit_journal "
-                           + "WHERE idempotency_key <> '' AND idempotency_key", keys, suffix: " ORDER BY seq") { row in
-                guard row.text(6) >= since else { return }
-                known.journaled[row.text(0), default: []].append((row.text(1), row.text(2), row.text(3), row.text(4), row.text(5)))
-            }
-        } catch {
-            StoreLog.error("reading the group's idempotency-keys failed (each is read alone): \(error)")
-            return nil
+        try db.eachKey("SELECT key, method, request_sha256, response, created_unix_ms FROM idempotency WHERE key", keys) { row in
+            known.answers[row.text(0)] = (row.text(1), row.text(2), row.blob(3), row.int(4))
+        }
+        let unanswered = keys.filter { known.answers[$0] == nil }
+        guard !unanswered.isEmpty else { return known }
+        try db.eachKey("SELECT idempotency_key, method, request_sha256, record_kind, record_id, after_json FROM audit_journal "
+                       + "WHERE time >= ? AND idempotency_key <> '' AND idempotency_key", unanswered,
+                       bound: [.text(Timestamp.rfc3339(unixMillis: oldest))], suffix: " ORDER BY seq") { row in
+            known.journaled[row.text(0), default: []].append((row.text(1), row.text(2), row.text(3), row.text(4), row.text(5)))
         }
         return known
     }
@@ -620,8 +624,9 @@ final class LedgerWriter: @unchecked Sendable {
         } catch {
             // The server's connection lost at COMMIT: the group may have
             // been committed or not; a retry with the same key finds out.
+            let lost = db.isBroken || (error as? any ConnectionError)?.connectionLost == true
             return abandon(batch, replies: replies, reason: "COMMIT failed: \(error)", cause: error,
-                           failure: db.isBroken ? LedgerWriter.inDoubtFailure : nil)
+                           failure: lost ? LedgerWriter.inDoubtFailure : nil)
         }
         overlay.auditHeadSeq = head.seq
         overlay.auditHeadHash = head.hash

@@ -83,6 +83,12 @@ public protocol SQLConnection: AnyObject {
     func awaitWrites() throws
 }
 
+/// An engine's error that says whether the connection to its server was
+/// lost: what was awaited on it (a COMMIT) is then unknown.
+public protocol ConnectionError: Error {
+    var connectionLost: Bool { get }
+}
+
 extension SQLConnection {
     public var session: Int { 0 }
     public var defersWrites: Bool { false }
@@ -121,11 +127,12 @@ extension SQLConnection {
     /// lookup by index, in the order given); on a server in lists of up
     /// to 128 keys (`IN (…)`, one round trip each), so the rows of
     /// different keys come in the order `suffix` gives, not `keys`'.
-    public func eachKey(_ sql: String, _ keys: some Sequence<String>, suffix: String = "",
+    /// `bound`: values of parameters in `sql` before the key's.
+    public func eachKey(_ sql: String, _ keys: some Sequence<String>, bound: [SQLValue] = [], suffix: String = "",
                         row: (any SQLStatement) throws -> Void) throws {
         guard dialect == .postgresql else {
             let statement = try cached(sql + " = ?" + suffix)
-            for key in keys { try statement.query([.text(key)], row: row) }
+            for key in keys { try statement.query(bound + [.text(key)], row: row) }
             return
         }
         var pending: [String] = []
@@ -135,7 +142,7 @@ extension SQLConnection {
             // list is filled out with its last key (IN ignores repeats).
             let size = [1, 8, 32, 128].first { $0 >= pending.count } ?? pending.count
             let values = (pending + Array(repeating: last, count: size - pending.count)).map { SQLValue.text($0) }
-            try cached(sql + " IN (" + Array(repeating: "?", count: size).joined(separator: ", ") + ")" + suffix).query(values, row: row)
+            try cached(sql + " IN (" + Array(repeating: "?", count: size).joined(separator: ", ") + ")" + suffix).query(bound + values, row: row)
             pending.removeAll(keepingCapacity: true)
         }
         for key in keys {

@@ -1011,6 +1011,9 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
         let loaded = try SQLiteLedgerStore.load(db, clock: clock, retentionMillis: configuration.idempotencyRetentionMillis,
                                                 refreshing: extends ? touched.kinds : nil, of: base, newAssets: touched.assets)
+        // A journal that went back or forked may have changed any record:
+        // none cached stands.
+        if !extends { assetCache.forgetAll() }
         StoreLog.debug("took in entries \(known + 1)…\(head) of other daemons")
         return (loaded, touched, !extends)
     }

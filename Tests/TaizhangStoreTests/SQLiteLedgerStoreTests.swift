@@ -356,6 +356,37 @@ struct SQLiteLedgerStoreTests {
         #expect(try store.verifyAuditChain().intact)
     }
 
+    /// On PostgreSQL a read that fails ends the transaction: a group whose
+    /// keys cannot be read (the answers' table renamed behind the daemon's
+    /// back) fails every call in it as UNAVAILABLE and changes nothing; the
+    /// table back, the same calls apply.
+    @Test func aGroupWhoseKeysCannotBeRead_failsWhole_andChangesNothing() throws {
+        let place = try StorePlace(.postgresql)
+        var configuration = place.configuration
+        configuration.faultCommitDelayMillis = 100
+        let store = try SQLiteLedgerStore(configuration: configuration)
+        defer { store.close() }
+        seedUnits(store)
+        let before = store.statistics()
+        #expect(try place.tamper("ALTER TABLE idempotency RENAME TO idempotency_away") == 0)
+        let calls: [(Mutation, CallerContext)] = [
+            (.registerAssets([sampleAsset(code: "U-1")], batch: false), context(key: "u-1", digest: "d1")),
+            (.registerAssets([sampleAsset(code: "U-2")], batch: false), context(key: "u-2", digest: "d2")),
+            (.registerAssets([sampleAsset(code: "U-3")], batch: false), context()),
+        ]
+        let refused = submitTogether(store, calls)
+        for index in calls.indices {
+            guard case .failure(let error) = refused[index] else { Issue.record("call \(index) should fail: \(String(describing: refused[index]))"); continue }
+            #expect(error.code == .unavailable)
+        }
+        #expect(store.statistics().auditHeadSeq == before.auditHeadSeq)
+        #expect(try place.tamper("ALTER TABLE idempotency_away RENAME TO idempotency") == 0)
+        let applied = submitTogether(store, calls)
+        #expect(calls.indices.allSatisfy { if case .success(.applied) = applied[$0] { true } else { false } })
+        #expect(store.statistics().recordCounts["asset"] == (before.recordCounts["asset"] ?? 0) + 3)
+        #expect(try store.verifyAuditChain().intact)
+    }
+
     @Test func idempotencyAnswers_expireAndArePrunedFromTheFile() throws {
         let directory = temporaryDirectory()
         let clock = TestClock()
