@@ -214,12 +214,8 @@ struct SQLiteLedgerStoreTests {
     /// first sent whole, with no savepoints; the refusal makes the writer
     /// roll it back and write it again, each call in its own savepoint.
     @Test(arguments: Engine.allCases) func groupCommit_aWriteTheDatabaseRefuses_failsThatCallAlone(engine: Engine) throws {
-        let place = try StorePlace(engine)
-        var configuration = place.configuration
-        configuration.faultCommitDelayMillis = 100
-        let store = try SQLiteLedgerStore(configuration: configuration)
+        let (store, place) = try groupingStore(engine)
         defer { store.close() }
-        seedUnits(store)
         let trigger = engine == .sqlite
             ? "CREATE TRIGGER refuse BEFORE INSERT ON assets WHEN NEW.code = 'G-2' BEGIN SELECT RAISE(ABORT, 'refused by a test'); END"
             : """
@@ -244,12 +240,8 @@ struct SQLiteLedgerStoreTests {
     /// trip: a COMMIT the database refuses (a deferred constraint trigger)
     /// fails every call of the group as UNAVAILABLE, and nothing of it is kept.
     @Test func aCommitTheDatabaseRefuses_failsTheGroup_andKeepsNothing() throws {
-        let place = try StorePlace(.postgresql)
-        var configuration = place.configuration
-        configuration.faultCommitDelayMillis = 100
-        let store = try SQLiteLedgerStore(configuration: configuration)
+        let (store, place) = try groupingStore(.postgresql)
         defer { store.close() }
-        seedUnits(store)
         let before = store.statistics().recordCounts["asset"] ?? 0
         #expect(try place.tamper("""
             CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -322,12 +314,8 @@ struct SQLiteLedgerStoreTests {
     /// whose stored answer was deleted is found in the journal, and a new
     /// key used twice is applied once.
     @Test(arguments: Engine.allCases) func idempotencyKeys_ofOneGroup_areAnsweredEachAsAlone(engine: Engine) throws {
-        let place = try StorePlace(engine)
-        var configuration = place.configuration
-        configuration.faultCommitDelayMillis = 100
-        let store = try SQLiteLedgerStore(configuration: configuration)
+        let (store, place) = try groupingStore(engine)
         defer { store.close() }
-        seedUnits(store)
         let first = try submit(store, .registerAssets([sampleAsset(code: "I-1")], batch: false), context(key: "k-1", digest: "d1")).get()
         _ = try submit(store, .registerAssets([sampleAsset(code: "I-2")], batch: false), context(key: "k-2", digest: "d2")).get()
         let third = try submit(store, .registerAssets([sampleAsset(code: "I-3")], batch: false), context(key: "k-3", digest: "d3")).get()
@@ -361,12 +349,8 @@ struct SQLiteLedgerStoreTests {
     /// back) fails every call in it as UNAVAILABLE and changes nothing; the
     /// table back, the same calls apply.
     @Test func aGroupWhoseKeysCannotBeRead_failsWhole_andChangesNothing() throws {
-        let place = try StorePlace(.postgresql)
-        var configuration = place.configuration
-        configuration.faultCommitDelayMillis = 100
-        let store = try SQLiteLedgerStore(configuration: configuration)
+        let (store, place) = try groupingStore(.postgresql)
         defer { store.close() }
-        seedUnits(store)
         let before = store.statistics()
         #expect(try place.tamper("ALTER TABLE idempotency RENAME TO idempotency_away") == 0)
         let calls: [(Mutation, CallerContext)] = [

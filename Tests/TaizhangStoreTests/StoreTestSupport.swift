@@ -57,6 +57,17 @@ struct StorePlace {
     }
 }
 
+/// A store on `engine` with the demo units, whose writer waits 100 ms
+/// before it takes a group: calls queued together land in one.
+func groupingStore(_ engine: Engine) throws -> (store: SQLiteLedgerStore, place: StorePlace) {
+    let place = try StorePlace(engine)
+    var configuration = place.configuration
+    configuration.faultCommitDelayMillis = 100
+    let store = try SQLiteLedgerStore(configuration: configuration)
+    seedUnits(store)
+    return (store, place)
+}
+
 /// A fresh data directory under the system's temporary folder.
 func temporaryDirectory() -> String {
     let path = NSTemporaryDirectory() + "taizhang-store-test-" + UUID().uuidString
