@@ -124,6 +124,13 @@ struct CommitResult {
     var foreign: TouchedRecords?
 }
 
+extension CommitResult {
+    /// Nothing of `batch` applied: the ledger could not be written.
+    init(failing batch: [PendingMutation], foreign: TouchedRecords? = nil) {
+        self.init(durable: false, overlay: Overlay(), replies: batch.map { _ in .failure(LedgerWriter.storageFailure) }, appliedCount: 0, foreign: foreign)
+    }
+}
+
 /// Idempotency keys as the ledger held them when a group began.
 struct GroupKeys {
     typealias Answer = (method: String, requestSHA256: String, response: [UInt8], createdUnixMillis: Int64)
@@ -227,8 +234,8 @@ final class LedgerWriter: @unchecked Sendable {
         self.origin = origin
         (frontier, frontierComplete) = try MerkleRows.frontier(db, size: Int(treeSize))
         sharesJournal = db.dialect == .postgresql
-        insertMerkle = (RowsInsert(db, "INSERT INTO merkle_hashes(id, hash)", width: 2, tail: ""),
-                        RowsInsert(db, "INSERT INTO merkle_hashes(id, hash)", width: 2, tail: "ON CONFLICT(id) DO UPDATE SET hash = excluded.hash"))
+        insertMerkle = (RowsInsert(db, MerkleRows.hashInsertHead, width: 2, tail: ""),
+                        RowsInsert(db, MerkleRows.hashInsertHead, width: 2, tail: MerkleRows.hashUpsertTail))
         insertTreeHead = try db.prepare(MerkleRows.insertHead)
         addTotals = try db.prepare(AssetTotals.add)
         addCount = try db.prepare("INSERT INTO unit_counts(unit_code, stage, assets) VALUES (?, ?, ?) "
@@ -240,8 +247,8 @@ final class LedgerWriter: @unchecked Sendable {
         prunedAtMillis = clock.nowUnixMillis()  // the store pruned at start
         insertAdminUnit = try db.prepare(StoredRows.adminUnits.insert)
         findPath = try db.prepare("SELECT path FROM admin_units WHERE code = ?")
-        placeAsset = (RowsInsert(db, "INSERT INTO asset_units(unit_code, asset_id)", width: 2, tail: ""),
-                      RowsInsert(db, "INSERT INTO asset_units(unit_code, asset_id)", width: 2, tail: "ON CONFLICT DO NOTHING"))
+        let placeHead = "INSERT INTO asset_units(unit_code, asset_id)"
+        placeAsset = (RowsInsert(db, placeHead, width: 2, tail: ""), RowsInsert(db, placeHead, width: 2, tail: "ON CONFLICT DO NOTHING"))
         unplaceAsset = try db.prepare("DELETE FROM asset_units WHERE unit_code = ? AND asset_id = ?")
         insertProject = try db.prepare(StoredRows.projects.insert)
         insertAsset = try db.prepare(StoredRows.assets.insert)
@@ -315,7 +322,7 @@ final class LedgerWriter: @unchecked Sendable {
         do {
             foreign = try begin(store)
         } catch {
-            return CommitResult(durable: false, overlay: Overlay(), replies: batch.map { _ in .failure(LedgerWriter.storageFailure) }, appliedCount: 0)
+            return CommitResult(failing: batch)
         }
         if db.defersWrites {
             if var result = apply(batch, store: store, savepoints: false) {
@@ -329,8 +336,7 @@ final class LedgerWriter: @unchecked Sendable {
                     foreign = both
                 }
             } catch {
-                return CommitResult(durable: false, overlay: Overlay(), replies: batch.map { _ in .failure(LedgerWriter.storageFailure) },
-                                    appliedCount: 0, foreign: foreign)
+                return CommitResult(failing: batch, foreign: foreign)
             }
         }
         var result = apply(batch, store: store, savepoints: true) ?? abandon(batch, replies: [], reason: "the group could not be written")

@@ -9,7 +9,10 @@ enum MerkleRows {
     /// An upsert: a hash left past the journal's end (entries cut behind
     /// the daemon's back, which the ledger check names) is not the tree's,
     /// and the next append takes its place.
-    static let insertHash = "INSERT INTO merkle_hashes(id, hash) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET hash = excluded.hash"
+    static let insertHash = hashInsertHead + " VALUES (?, ?) " + hashUpsertTail
+    /// The insert of hashes up to its values, and what makes it replace a hash already there.
+    static let hashInsertHead = "INSERT INTO merkle_hashes(id, hash)"
+    static let hashUpsertTail = "ON CONFLICT(id) DO UPDATE SET hash = excluded.hash"
     static let insertHead = """
         INSERT INTO tree_heads(size, root, time, origin, signature, public_key) VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT(size) DO UPDATE SET root = excluded.root, time = excluded.time, origin = excluded.origin,
